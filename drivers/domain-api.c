@@ -1,0 +1,463 @@
+#include "domain-api.h"
+
+#include "resource-api.h"
+#include "vb-error.h"
+#include "vb-log.h"
+
+/* ---- the domain kind ---- */
+
+static gpointer
+parse_def (const char *xml, GError **error)
+{
+  return vb_domain_def_parse (xml, error);
+}
+
+static const char *
+def_name (gconstpointer def)
+{
+  return ((const VbDomainDef *) def)->name;
+}
+
+static const char *
+def_uuid (gconstpointer def)
+{
+  return ((const VbDomainDef *) def)->uuid;
+}
+
+static const char *
+def_xml (gconstpointer def)
+{
+  return ((const VbDomainDef *) def)->xml;
+}
+
+static const char *
+select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
+{
+  const VbDomainDef *def = pointer;
+  const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
+
+  if (!driver)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "No driver of this service runs <domain type='%s'>", def->type);
+      return NULL;
+    }
+  if (driver->validate && !driver->validate (host, def, error))
+    return NULL;
+  return driver->name;
+}
+
+static VbResource *
+new_resource (gpointer def, const char *driver, gboolean persistent)
+{
+  return VB_RESOURCE (vb_domain_new (def, driver, persistent));
+}
+
+static void
+set_def (VbResource *resource, gpointer def)
+{
+  vb_domain_set_def (VB_DOMAIN (resource), def);
+}
+
+static gboolean
+is_active (VbResource *resource)
+{
+  return vb_domain_is_active (VB_DOMAIN (resource));
+}
+
+static void
+defined (VbResource *resource, gboolean is_new)
+{
+  vb_domain_emit_lifecycle (VB_DOMAIN (resource), "defined", is_new ? "added" : "updated");
+}
+
+static void
+undefined (VbResource *resource)
+{
+  vb_domain_emit_lifecycle (VB_DOMAIN (resource), "undefined", "removed");
+}
+
+static const VbDomainDriver *
+driver_of (VbDriverHost *host, VbDomain *domain)
+{
+  return vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
+}
+
+static void
+loaded (VbDriverHost *host, VbResource *resource)
+{
+  const VbDomainDriver *driver = driver_of (host, VB_DOMAIN (resource));
+
+  if (driver->domain_loaded)
+    driver->domain_loaded (host, VB_DOMAIN (resource));
+}
+
+static void
+removed (VbDriverHost *host, VbResource *resource)
+{
+  const VbDomainDriver *driver = driver_of (host, VB_DOMAIN (resource));
+
+  if (driver && driver->domain_removed)
+    driver->domain_removed (host, VB_DOMAIN (resource));
+}
+
+static const VbResourceKind *
+kind (void)
+{
+  static VbResourceKind resolved = {
+    .noun = "domain",
+    .store_kind = "domains",
+    .parse = parse_def,
+    .free_def = (void (*) (gpointer)) vb_domain_def_free,
+    .def_name = def_name,
+    .def_uuid = def_uuid,
+    .def_xml = def_xml,
+    .select_driver = select_driver,
+    .new_resource = new_resource,
+    .set_def = set_def,
+    .is_active = is_active,
+    .defined = defined,
+    .undefined = undefined,
+    .loaded = loaded,
+    .removed = removed,
+  };
+
+  /* GTypes are not constants: filled in on first use. */
+  if (!resolved.type)
+    resolved.type = VB_TYPE_DOMAIN;
+  return &resolved;
+}
+
+/* ---- define, create ---- */
+
+void
+vb_domain_api_define_async (VbDriverHost *host, const char *xml, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, VB_DOMAIN_DEFINE_VALIDATE, &error))
+    {
+      g_task_report_error (NULL, callback, user_data, vb_domain_api_define_async, error);
+      return;
+    }
+  /* Validation against the driver always happens; the flag is accepted for virsh users. */
+  vb_resource_api_define_async (host, kind (), xml, NULL, callback, user_data);
+}
+
+VbDomain *
+vb_domain_api_define_finish (GAsyncResult *result, GError **error)
+{
+  return VB_DOMAIN (vb_resource_api_define_finish (result, error));
+}
+
+typedef struct {
+  VbDriverHost *host;
+  VbDomain *domain;
+  VbDomainOp op;
+  guint flags;
+} OpData;
+
+static void
+op_data_free (OpData *data)
+{
+  g_clear_object (&data->domain);
+  g_free (data);
+}
+
+static void start_locked_domain (GTask *task);
+
+static void
+created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbResource *resource = vb_resource_api_new_transient_finish (result, &error);
+
+  if (!resource)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  data->domain = VB_DOMAIN (resource);
+  data->op = VB_DOMAIN_OP_START;
+  start_locked_domain (task);
+}
+
+void
+vb_domain_api_create_async (VbDriverHost *host, const char *xml, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  OpData *data = g_new0 (OpData, 1);
+  GError *error = NULL;
+
+  data->host = host;
+  data->flags = flags;
+  g_task_set_task_data (task, data, (GDestroyNotify) op_data_free);
+  if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_new_transient_async (host, kind (), xml, NULL, created, task);
+}
+
+VbDomain *
+vb_domain_api_create_finish (GAsyncResult *result, GError **error)
+{
+  OpData *data = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  return g_object_ref (data->domain);
+}
+
+/* ---- lifecycle operations ---- */
+
+static gboolean
+check_state (VbDomain *domain, VbDomainOp op, GError **error)
+{
+  VbDomainState state = vb_domain_get_state (domain);
+  const char *name = vb_resource_get_name (VB_RESOURCE (domain));
+  const char *problem = NULL;
+
+  switch (op)
+    {
+    case VB_DOMAIN_OP_START:
+      if (vb_domain_is_active (domain))
+        problem = "is already active";
+      break;
+    case VB_DOMAIN_OP_SHUTDOWN:
+    case VB_DOMAIN_OP_REBOOT:
+    case VB_DOMAIN_OP_DESTROY:
+      if (!vb_domain_is_active (domain))
+        problem = "is not running";
+      break;
+    case VB_DOMAIN_OP_SUSPEND:
+      if (state == VB_DOMAIN_PAUSED)
+        problem = "is already paused";
+      else if (state != VB_DOMAIN_RUNNING)
+        problem = "is not running";
+      break;
+    case VB_DOMAIN_OP_RESUME:
+      if (state != VB_DOMAIN_PAUSED)
+        problem = "is not paused";
+      break;
+    }
+  if (!problem)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+               "Cannot %s domain '%s': it %s (state %s)", vb_domain_op_to_string (op), name,
+               problem, vb_domain_state_to_string (state));
+  return FALSE;
+}
+
+static void
+op_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  const VbDomainDriver *driver = driver_of (data->host, data->domain);
+  GError *error = NULL;
+  gboolean ok = driver->op_finish (data->domain, result, &error);
+
+  if (!ok)
+    vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (data->domain)), "%s failed: %s",
+                    vb_domain_op_to_string (data->op), error->message);
+  vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* The domain's lock is held: check the state and let the driver act. */
+static void
+start_locked_domain (GTask *task)
+{
+  OpData *data = g_task_get_task_data (task);
+  const VbDomainDriver *driver = driver_of (data->host, data->domain);
+  GError *error = NULL;
+
+  if (!check_state (data->domain, data->op, &error))
+    {
+      vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (data->op == VB_DOMAIN_OP_START)
+    vb_domain_set_live_def (data->domain, vb_domain_def_copy (vb_domain_get_def (data->domain)));
+  driver->op_async (data->host, data->domain, data->op, data->flags, NULL, op_done, task);
+}
+
+static void
+op_locked (GTask *task, VbResource *resource)
+{
+  start_locked_domain (task);
+}
+
+void
+vb_domain_api_op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  OpData *data = g_new0 (OpData, 1);
+  GError *error = NULL;
+
+  data->host = host;
+  data->domain = g_object_ref (domain);
+  data->op = op;
+  data->flags = flags;
+  g_task_set_task_data (task, data, (GDestroyNotify) op_data_free);
+  if (!vb_check_flags (flags, op == VB_DOMAIN_OP_START ? VB_DOMAIN_START_PAUSED : 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (domain), vb_domain_op_to_string (op), task, op_locked);
+}
+
+gboolean
+vb_domain_api_op_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- configuration ---- */
+
+void
+vb_domain_api_undefine_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_report_error (NULL, callback, user_data, vb_domain_api_undefine_async, error);
+      return;
+    }
+  vb_resource_api_undefine_async (host, kind (), VB_RESOURCE (domain), callback, user_data);
+}
+
+void
+vb_domain_api_set_autostart_async (VbDriverHost *host, VbDomain *domain, gboolean autostart,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  vb_resource_api_set_autostart_async (host, kind (), VB_RESOURCE (domain), autostart,
+                                       callback, user_data);
+}
+
+gboolean
+vb_domain_api_finish (GAsyncResult *result, GError **error)
+{
+  return vb_resource_api_finish (result, error);
+}
+
+char *
+vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (domain);
+
+  if (!vb_check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE, error))
+    return NULL;
+  if (live && vb_domain_is_active (domain) && !(flags & VB_DOMAIN_XML_INACTIVE))
+    return vb_domain_def_format_live (live, vb_domain_get_id (domain));
+  return g_strdup (vb_domain_get_def (domain)->xml);
+}
+
+static gboolean
+matches (VbDomain *domain, guint flags)
+{
+  gboolean active = vb_domain_is_active (domain);
+  gboolean persistent = vb_resource_get_persistent (VB_RESOURCE (domain));
+  gboolean autostart = vb_resource_get_autostart (VB_RESOURCE (domain));
+  VbDomainState state = vb_domain_get_state (domain);
+  guint state_bits = VB_LIST_DOMAINS_RUNNING | VB_LIST_DOMAINS_PAUSED | VB_LIST_DOMAINS_SHUTOFF
+                     | VB_LIST_DOMAINS_OTHER;
+  guint state_bit;
+
+  if ((flags & (VB_LIST_DOMAINS_ACTIVE | VB_LIST_DOMAINS_INACTIVE))
+      && !(flags & (active ? VB_LIST_DOMAINS_ACTIVE : VB_LIST_DOMAINS_INACTIVE)))
+    return FALSE;
+  if ((flags & (VB_LIST_DOMAINS_PERSISTENT | VB_LIST_DOMAINS_TRANSIENT))
+      && !(flags & (persistent ? VB_LIST_DOMAINS_PERSISTENT : VB_LIST_DOMAINS_TRANSIENT)))
+    return FALSE;
+  if ((flags & (VB_LIST_DOMAINS_AUTOSTART | VB_LIST_DOMAINS_NO_AUTOSTART))
+      && !(flags & (autostart ? VB_LIST_DOMAINS_AUTOSTART : VB_LIST_DOMAINS_NO_AUTOSTART)))
+    return FALSE;
+  state_bit = state == VB_DOMAIN_RUNNING  ? VB_LIST_DOMAINS_RUNNING
+              : state == VB_DOMAIN_PAUSED ? VB_LIST_DOMAINS_PAUSED
+              : state == VB_DOMAIN_SHUTOFF ? VB_LIST_DOMAINS_SHUTOFF
+                                           : VB_LIST_DOMAINS_OTHER;
+  if ((flags & state_bits) && !(flags & state_bit))
+    return FALSE;
+  return TRUE;
+}
+
+GPtrArray *
+vb_domain_api_list (VbDriverHost *host, guint flags, GError **error)
+{
+  guint all = VB_LIST_DOMAINS_ACTIVE | VB_LIST_DOMAINS_INACTIVE | VB_LIST_DOMAINS_PERSISTENT
+              | VB_LIST_DOMAINS_TRANSIENT | VB_LIST_DOMAINS_RUNNING | VB_LIST_DOMAINS_PAUSED
+              | VB_LIST_DOMAINS_SHUTOFF | VB_LIST_DOMAINS_OTHER | VB_LIST_DOMAINS_AUTOSTART
+              | VB_LIST_DOMAINS_NO_AUTOSTART;
+  GPtrArray *domains;
+
+  if (!vb_check_flags (flags, all, error))
+    return NULL;
+  domains = vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);
+  for (guint i = domains->len; i > 0; i--)
+    if (!matches (domains->pdata[i - 1], flags))
+      g_ptr_array_remove_index (domains, i - 1);
+  return domains;
+}
+
+VbDomain *
+vb_domain_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error)
+{
+  return (VbDomain *) vb_resource_api_lookup_name (host, kind (), name, error);
+}
+
+VbDomain *
+vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error)
+{
+  return (VbDomain *) vb_resource_api_lookup_uuid (host, kind (), uuid, error);
+}
+
+void
+vb_domain_api_load (VbDriverHost *host)
+{
+  vb_resource_api_load_all (host, kind ());
+}
+
+static void
+autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = user_data;
+
+  if (!vb_domain_api_op_finish (result, &error))
+    vb_log_warning (name, "autostart failed: %s", error->message);
+  else
+    vb_log_info (name, "autostarted");
+}
+
+static void
+start_one (VbDriverHost *host, VbResource *resource)
+{
+  vb_domain_api_op_async (host, VB_DOMAIN (resource), VB_DOMAIN_OP_START, 0, autostarted,
+                          g_strdup (vb_resource_get_log_name (resource)));
+}
+
+void
+vb_domain_api_autostart (VbDriverHost *host)
+{
+  vb_resource_api_autostart_all (host, kind (), start_one);
+}

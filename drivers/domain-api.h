@@ -1,0 +1,62 @@
+/* The operations on domains that the D-Bus objects call: each checks its
+ * arguments and the domain's state, takes the domain's lock, and hands the
+ * work to the domain's driver. */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+/* Manager.DefineDomain flags */
+#define VB_DOMAIN_DEFINE_VALIDATE (1u << 0)
+/* Domain.GetXMLDesc flags (libvirt's values) */
+#define VB_DOMAIN_XML_SECURE (1u << 0)
+#define VB_DOMAIN_XML_INACTIVE (1u << 1)
+
+/* Manager.ListDomains flags (libvirt's virConnectListAllDomainsFlags values) */
+enum {
+  VB_LIST_DOMAINS_ACTIVE = 1 << 0,
+  VB_LIST_DOMAINS_INACTIVE = 1 << 1,
+  VB_LIST_DOMAINS_PERSISTENT = 1 << 2,
+  VB_LIST_DOMAINS_TRANSIENT = 1 << 3,
+  VB_LIST_DOMAINS_RUNNING = 1 << 4,
+  VB_LIST_DOMAINS_PAUSED = 1 << 5,
+  VB_LIST_DOMAINS_SHUTOFF = 1 << 6,
+  VB_LIST_DOMAINS_OTHER = 1 << 7,
+  VB_LIST_DOMAINS_AUTOSTART = 1 << 10,
+  VB_LIST_DOMAINS_NO_AUTOSTART = 1 << 11,
+};
+
+void vb_domain_api_define_async (VbDriverHost *host, const char *xml, guint flags,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+VbDomain *vb_domain_api_define_finish (GAsyncResult *result, GError **error);
+
+/* Creates a transient domain and starts it. */
+void vb_domain_api_create_async (VbDriverHost *host, const char *xml, guint flags,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+VbDomain *vb_domain_api_create_finish (GAsyncResult *result, GError **error);
+
+void vb_domain_api_op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
+                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_domain_api_op_finish (GAsyncResult *result, GError **error);
+
+void vb_domain_api_undefine_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+void vb_domain_api_set_autostart_async (VbDriverHost *host, VbDomain *domain,
+                                        gboolean autostart, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* Finishes undefine and set_autostart. */
+gboolean vb_domain_api_finish (GAsyncResult *result, GError **error);
+
+char *vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags,
+                             GError **error);
+/* Sorted by name; holds references. */
+GPtrArray *vb_domain_api_list (VbDriverHost *host, guint flags, GError **error);
+VbDomain *vb_domain_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error);
+VbDomain *vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error);
+
+/* Start-up: loads persistent domains, then starts the autostart ones. */
+void vb_domain_api_load (VbDriverHost *host);
+void vb_domain_api_autostart (VbDriverHost *host);
+
+G_END_DECLS

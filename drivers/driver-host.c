@@ -1,0 +1,178 @@
+#include "driver.h"
+
+struct _VbDriverHost {
+  VbInventory *inventory;
+  VbConfigStore *store;
+  char *run_dir;
+  gboolean system_mode;
+  GPtrArray *domain_drivers;  /* const VbDomainDriver * */
+  GPtrArray *storage_drivers; /* const VbStorageDriver * */
+  const VbNetworkDriver *network_driver;
+};
+
+const char *
+vb_domain_op_to_string (VbDomainOp op)
+{
+  static const char *const names[] = { "start", "shutdown", "destroy",
+                                       "reboot", "suspend", "resume" };
+  return names[op];
+}
+
+VbDriverHost *
+vb_driver_host_new (VbInventory *inventory, VbConfigStore *store, const char *run_dir,
+                    gboolean system_mode)
+{
+  VbDriverHost *host = g_new0 (VbDriverHost, 1);
+
+  host->inventory = g_object_ref (inventory);
+  host->store = store;
+  host->run_dir = g_strdup (run_dir);
+  host->system_mode = system_mode;
+  host->domain_drivers = g_ptr_array_new ();
+  host->storage_drivers = g_ptr_array_new ();
+  return host;
+}
+
+void
+vb_driver_host_free (VbDriverHost *host)
+{
+  if (!host)
+    return;
+  g_ptr_array_unref (host->domain_drivers);
+  g_ptr_array_unref (host->storage_drivers);
+  g_object_unref (host->inventory);
+  g_free (host->run_dir);
+  g_free (host);
+}
+
+VbInventory *
+vb_driver_host_get_inventory (VbDriverHost *host)
+{
+  return host->inventory;
+}
+
+VbConfigStore *
+vb_driver_host_get_store (VbDriverHost *host)
+{
+  return host->store;
+}
+
+const char *
+vb_driver_host_get_state_dir (VbDriverHost *host)
+{
+  return vb_config_store_get_dir (host->store);
+}
+
+const char *
+vb_driver_host_get_run_dir (VbDriverHost *host)
+{
+  return host->run_dir;
+}
+
+gboolean
+vb_driver_host_get_system_mode (VbDriverHost *host)
+{
+  return host->system_mode;
+}
+
+void
+vb_driver_host_add_domain_driver (VbDriverHost *host, const VbDomainDriver *driver)
+{
+  g_ptr_array_add (host->domain_drivers, (gpointer) driver);
+}
+
+void
+vb_driver_host_add_storage_driver (VbDriverHost *host, const VbStorageDriver *driver)
+{
+  g_ptr_array_add (host->storage_drivers, (gpointer) driver);
+}
+
+void
+vb_driver_host_set_network_driver (VbDriverHost *host, const VbNetworkDriver *driver)
+{
+  host->network_driver = driver;
+}
+
+const VbDomainDriver *
+vb_driver_host_find_domain_driver (VbDriverHost *host, const char *type)
+{
+  for (guint i = 0; i < host->domain_drivers->len; i++)
+    {
+      const VbDomainDriver *driver = host->domain_drivers->pdata[i];
+      if (driver->handles_type (type))
+        return driver;
+    }
+  return NULL;
+}
+
+const VbDomainDriver *
+vb_driver_host_get_domain_driver (VbDriverHost *host, const char *name)
+{
+  for (guint i = 0; i < host->domain_drivers->len; i++)
+    {
+      const VbDomainDriver *driver = host->domain_drivers->pdata[i];
+      if (g_str_equal (driver->name, name))
+        return driver;
+    }
+  return NULL;
+}
+
+const VbStorageDriver *
+vb_driver_host_find_storage_driver (VbDriverHost *host, const char *type)
+{
+  for (guint i = 0; i < host->storage_drivers->len; i++)
+    {
+      const VbStorageDriver *driver = host->storage_drivers->pdata[i];
+      if (driver->handles_type (type))
+        return driver;
+    }
+  return NULL;
+}
+
+const VbStorageDriver *
+vb_driver_host_get_storage_driver (VbDriverHost *host, const char *name)
+{
+  for (guint i = 0; i < host->storage_drivers->len; i++)
+    {
+      const VbStorageDriver *driver = host->storage_drivers->pdata[i];
+      if (g_str_equal (driver->name, name))
+        return driver;
+    }
+  return NULL;
+}
+
+const VbNetworkDriver *
+vb_driver_host_get_network_driver (VbDriverHost *host)
+{
+  return host->network_driver;
+}
+
+static void
+add_unique (GPtrArray *names, const char *name)
+{
+  for (guint i = 0; i < names->len; i++)
+    if (g_str_equal (names->pdata[i], name))
+      return;
+  g_ptr_array_add (names, g_strdup (name));
+}
+
+GStrv
+vb_driver_host_list_driver_names (VbDriverHost *host)
+{
+  GPtrArray *names = g_ptr_array_new ();
+
+  for (guint i = 0; i < host->domain_drivers->len; i++)
+    add_unique (names, ((const VbDomainDriver *) host->domain_drivers->pdata[i])->name);
+  if (host->network_driver)
+    add_unique (names, host->network_driver->name);
+  for (guint i = 0; i < host->storage_drivers->len; i++)
+    add_unique (names, ((const VbStorageDriver *) host->storage_drivers->pdata[i])->name);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (names, FALSE);
+}
+
+GPtrArray *
+vb_driver_host_list_domain_drivers (VbDriverHost *host)
+{
+  return g_ptr_array_ref (host->domain_drivers);
+}

@@ -1,0 +1,126 @@
+/* The driver interface: what a driver fills in, and the host that holds the
+ * drivers and the service state they work on. Drivers include this header and
+ * service/ headers only; objects/ include this header and the *-api.h files. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "config-store.h"
+#include "inventory.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VbDriverHost VbDriverHost;
+
+typedef enum {
+  VB_DOMAIN_OP_START,
+  VB_DOMAIN_OP_SHUTDOWN,
+  VB_DOMAIN_OP_DESTROY,
+  VB_DOMAIN_OP_REBOOT,
+  VB_DOMAIN_OP_SUSPEND,
+  VB_DOMAIN_OP_RESUME,
+} VbDomainOp;
+
+/* Domain.Start flags */
+#define VB_DOMAIN_START_PAUSED (1u << 0)
+
+const char *vb_domain_op_to_string (VbDomainOp op);
+
+/* A hypervisor driver. Every operation is asynchronous; the driver reports
+ * what happens to the domain through vb_domain_set_state() and
+ * vb_domain_emit_lifecycle(), also for changes nobody asked for (a guest that
+ * powers itself off, a QEMU that dies). The generic layer (domain-api.c) has
+ * already taken the domain's lock and checked that @op fits the state. */
+typedef struct {
+  const char *name;
+  /* Whether the driver runs <domain type=@type>. */
+  gboolean (*handles_type) (const char *type);
+  /* Driver specific checks when a domain is defined or created; refuse what
+   * cannot run with VB_ERROR_NOT_SUPPORTED naming the element. May be NULL. */
+  gboolean (*validate) (VbDriverHost *host, const VbDomainDef *def, GError **error);
+  void (*op_async) (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
+                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer user_data);
+  gboolean (*op_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Called once per persistent domain loaded at start-up, before autostart:
+   * a driver whose guests outlive the service reattaches here. May be NULL. */
+  void (*domain_loaded) (VbDriverHost *host, VbDomain *domain);
+  /* Called when the domain leaves the inventory. May be NULL. */
+  void (*domain_removed) (VbDriverHost *host, VbDomain *domain);
+  /* The <guest> elements of the capabilities XML. May be NULL. */
+  char *(*capabilities_xml) (VbDriverHost *host);
+} VbDomainDriver;
+
+typedef enum {
+  VB_NETWORK_OP_START,
+  VB_NETWORK_OP_STOP,
+} VbNetworkOp;
+
+typedef struct {
+  const char *name;
+  gboolean (*validate) (VbDriverHost *host, const VbNetworkDef *def, GError **error);
+  void (*op_async) (VbDriverHost *host, VbNetwork *network, VbNetworkOp op, guint flags,
+                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer user_data);
+  gboolean (*op_finish) (VbNetwork *network, GAsyncResult *result, GError **error);
+  void (*network_loaded) (VbDriverHost *host, VbNetwork *network);
+} VbNetworkDriver;
+
+typedef enum {
+  VB_POOL_OP_START,
+  VB_POOL_OP_STOP,
+  VB_POOL_OP_REFRESH,
+} VbPoolOp;
+
+typedef struct {
+  const char *name;
+  /* Whether the driver runs <pool type=@type>. */
+  gboolean (*handles_type) (const char *type);
+  gboolean (*validate) (VbDriverHost *host, const VbPoolDef *def, GError **error);
+  void (*op_async) (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags,
+                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer user_data);
+  gboolean (*op_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Creates the volume and adds it to the pool (vb_pool_add_volume). */
+  void (*create_volume_async) (VbDriverHost *host, VbPool *pool, VbVolumeDef *def,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+  VbVolume *(*create_volume_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Deletes the data and removes the volume from the pool. */
+  void (*delete_volume_async) (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+  gboolean (*delete_volume_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Forgets whatever the driver keeps for an undefined pool. May be NULL. */
+  void (*pool_undefined) (VbDriverHost *host, VbPool *pool);
+} VbStorageDriver;
+
+/* The host: service state plus the registered drivers. */
+VbDriverHost *vb_driver_host_new (VbInventory *inventory, VbConfigStore *store,
+                                  const char *run_dir, gboolean system_mode);
+void vb_driver_host_free (VbDriverHost *host);
+
+VbInventory *vb_driver_host_get_inventory (VbDriverHost *host);
+VbConfigStore *vb_driver_host_get_store (VbDriverHost *host);
+const char *vb_driver_host_get_state_dir (VbDriverHost *host);
+const char *vb_driver_host_get_run_dir (VbDriverHost *host);
+gboolean vb_driver_host_get_system_mode (VbDriverHost *host);
+
+void vb_driver_host_add_domain_driver (VbDriverHost *host, const VbDomainDriver *driver);
+void vb_driver_host_add_storage_driver (VbDriverHost *host, const VbStorageDriver *driver);
+/* Networks have one driver per service (virtbusd --network-driver). */
+void vb_driver_host_set_network_driver (VbDriverHost *host, const VbNetworkDriver *driver);
+
+const VbDomainDriver *vb_driver_host_find_domain_driver (VbDriverHost *host, const char *type);
+const VbDomainDriver *vb_driver_host_get_domain_driver (VbDriverHost *host, const char *name);
+const VbStorageDriver *vb_driver_host_find_storage_driver (VbDriverHost *host,
+                                                          const char *type);
+const VbStorageDriver *vb_driver_host_get_storage_driver (VbDriverHost *host,
+                                                         const char *name);
+const VbNetworkDriver *vb_driver_host_get_network_driver (VbDriverHost *host);
+/* The names of all drivers, without duplicates, for Manager.Drivers. */
+GStrv vb_driver_host_list_driver_names (VbDriverHost *host);
+/* Every domain driver, in registration order. */
+GPtrArray *vb_driver_host_list_domain_drivers (VbDriverHost *host);
+
+G_END_DECLS

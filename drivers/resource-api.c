@@ -1,0 +1,622 @@
+#include "resource-api.h"
+
+#include "object-paths.h"
+#include "vb-error.h"
+#include "vb-log.h"
+
+typedef struct {
+  VbDriverHost *host;
+  const VbResourceKind *kind;
+  char *xml;
+  char *canonical_xml; /* what goes to disk */
+  gpointer def;
+  const char *driver;
+  VbResource *resource;
+  gboolean autostart;
+} DefineData;
+
+static void
+define_data_free (DefineData *data)
+{
+  g_free (data->xml);
+  g_free (data->canonical_xml);
+  if (data->def)
+    data->kind->free_def (data->def);
+  g_clear_object (&data->resource);
+  g_free (data);
+}
+
+gboolean
+vb_check_flags (guint flags, guint allowed, GError **error)
+{
+  if (flags & ~allowed)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Unsupported flags 0x%x (this call accepts 0x%x)", flags & ~allowed, allowed);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- dropping transient objects once they stop ---- */
+
+typedef struct {
+  VbDriverHost *host;
+  const VbResourceKind *kind;
+} Tracker;
+
+static void
+forget_if_done (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource)
+{
+  VbInventory *inventory = vb_driver_host_get_inventory (host);
+
+  if (vb_resource_get_persistent (resource) || kind->is_active (resource)
+      || vb_object_lock_is_held (vb_resource_get_lock (resource))
+      || vb_inventory_lookup_uuid (inventory, kind->type, vb_resource_get_uuid (resource))
+           != resource)
+    return;
+  vb_log_info (vb_resource_get_log_name (resource), "transient %s stopped: removed",
+               kind->noun);
+  if (kind->removed)
+    kind->removed (host, resource);
+  vb_inventory_remove (inventory, resource);
+}
+
+static gboolean
+forget_in_idle (gpointer user_data)
+{
+  VbResource *resource = user_data;
+  Tracker *tracker = g_object_get_data (G_OBJECT (resource), "vb-tracker");
+
+  g_object_set_data (G_OBJECT (resource), "vb-forget-pending", NULL);
+  forget_if_done (tracker->host, tracker->kind, resource);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+resource_changed (VbResource *resource, gpointer user_data)
+{
+  /* Deferred: the driver that changed the state may still be using the object. */
+  if (g_object_get_data (G_OBJECT (resource), "vb-forget-pending"))
+    return;
+  g_object_set_data (G_OBJECT (resource), "vb-forget-pending", GINT_TO_POINTER (1));
+  g_idle_add_full (G_PRIORITY_DEFAULT, forget_in_idle, g_object_ref (resource),
+                   g_object_unref);
+}
+
+static void
+track_and_add (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource)
+{
+  Tracker *tracker = g_new0 (Tracker, 1);
+
+  tracker->host = host;
+  tracker->kind = kind;
+  g_object_set_data_full (G_OBJECT (resource), "vb-tracker", tracker, g_free);
+  g_signal_connect (resource, "changed", G_CALLBACK (resource_changed), NULL);
+  vb_inventory_add (vb_driver_host_get_inventory (host), resource);
+}
+
+void
+vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource)
+{
+  vb_object_lock_release (vb_resource_get_lock (resource));
+  forget_if_done (host, kind, resource);
+}
+
+/* ---- locking ---- */
+
+typedef struct {
+  GTask *task;
+  VbResource *resource;
+  VbLockedFunc locked;
+} LockWait;
+
+static void
+lock_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LockWait *wait = user_data;
+  GError *error = NULL;
+
+  if (!vb_object_lock_acquire_finish (vb_resource_get_lock (wait->resource), result, &error))
+    {
+      g_task_return_error (wait->task, error);
+      g_object_unref (wait->task);
+    }
+  else
+    {
+      wait->locked (wait->task, wait->resource);
+    }
+  g_object_unref (wait->resource);
+  g_free (wait);
+}
+
+void
+vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *task,
+                           VbLockedFunc locked)
+{
+  LockWait *wait = g_new0 (LockWait, 1);
+
+  wait->task = task;
+  wait->resource = g_object_ref (resource);
+  wait->locked = locked;
+  vb_object_lock_acquire_async (vb_resource_get_lock (resource), what,
+                                g_task_get_cancellable (task), lock_acquired, wait);
+}
+
+/* ---- define ---- */
+
+static void
+parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  DefineData *data = task_data;
+  GError *error = NULL;
+
+  data->def = data->kind->parse (data->xml, &error);
+  if (!data->def)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  data->canonical_xml = g_strdup (data->kind->def_xml (data->def));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Parsing several MiB of XML takes a while: it happens off the main loop. */
+static void
+parse_async (VbDriverHost *host, const VbResourceKind *kind, const char *xml,
+             GCancellable *cancellable, GAsyncReadyCallback parsed, GTask *outer)
+{
+  DefineData *data = g_task_get_task_data (outer);
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, parsed, outer);
+
+  data->host = host;
+  data->kind = kind;
+  data->xml = g_strdup (xml);
+  g_task_set_task_data (task, data, NULL);
+  g_task_run_in_thread (task, parse_in_thread);
+}
+
+static gboolean
+check_clash (DefineData *data, VbResource **existing, GError **error)
+{
+  VbInventory *inventory = vb_driver_host_get_inventory (data->host);
+  const char *name = data->kind->def_name (data->def);
+  const char *uuid = data->kind->def_uuid (data->def);
+  VbResource *by_uuid = vb_inventory_lookup_uuid (inventory, data->kind->type, uuid);
+  VbResource *by_name = vb_inventory_lookup_name (inventory, data->kind->type, name);
+
+  if (by_name && by_name != by_uuid)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "A %s named '%s' already exists with UUID %s", data->kind->noun, name,
+                   vb_resource_get_uuid (by_name));
+      return FALSE;
+    }
+  if (by_uuid && !by_name)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "The %s with UUID %s already exists as '%s'", data->kind->noun, uuid,
+                   vb_resource_get_name (by_uuid));
+      return FALSE;
+    }
+  *existing = by_uuid;
+  return TRUE;
+}
+
+static void
+define_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  DefineData *data = g_task_get_task_data (task);
+  VbResource *resource = data->resource;
+  GError *error = NULL;
+  gboolean is_new = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "vb-is-new"));
+
+  if (!vb_config_store_finish (vb_driver_host_get_store (data->host), result, &error))
+    {
+      if (is_new)
+        {
+          vb_object_lock_release (vb_resource_get_lock (resource));
+          vb_inventory_remove (vb_driver_host_get_inventory (data->host), resource);
+        }
+      else
+        {
+          vb_resource_api_release (data->host, data->kind, resource);
+        }
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (!is_new)
+    {
+      data->kind->set_def (resource, g_steal_pointer (&data->def));
+      vb_resource_set_persistent (resource, TRUE);
+    }
+  vb_log_info (vb_resource_get_log_name (resource), "%s", is_new ? "defined" : "redefined");
+  if (data->kind->defined)
+    data->kind->defined (resource, is_new);
+  vb_resource_api_release (data->host, data->kind, resource);
+  g_task_return_pointer (task, g_object_ref (resource), g_object_unref);
+  g_object_unref (task);
+}
+
+static void
+save_definition (GTask *task)
+{
+  DefineData *data = g_task_get_task_data (task);
+
+  vb_config_store_save_async (vb_driver_host_get_store (data->host), data->kind->store_kind,
+                              vb_resource_get_uuid (data->resource), data->canonical_xml,
+                              define_saved, task);
+}
+
+static void
+redefine_locked (GTask *task, VbResource *resource)
+{
+  DefineData *data = g_task_get_task_data (task);
+
+  if (data->kind->is_active (resource)
+      && g_strcmp0 (vb_resource_get_driver (resource), data->driver) != 0)
+    {
+      vb_resource_api_release (data->host, data->kind, resource);
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                               "The %s '%s' runs under the %s driver: its type cannot change "
+                               "while it is active",
+                               data->kind->noun, vb_resource_get_name (resource),
+                               vb_resource_get_driver (resource));
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_set_driver (resource, data->driver);
+  save_definition (task);
+}
+
+static void
+define_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  DefineData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbResource *existing = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)
+      || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
+      || !check_clash (data, &existing, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  if (existing)
+    {
+      data->resource = g_object_ref (existing);
+      vb_resource_api_with_lock (existing, "define", task, redefine_locked);
+      return;
+    }
+
+  g_object_set_data (G_OBJECT (task), "vb-is-new", GINT_TO_POINTER (TRUE));
+  data->resource = data->kind->new_resource (g_steal_pointer (&data->def), data->driver, TRUE);
+  /* Claims the name before the write, so a concurrent define sees the clash. */
+  vb_object_lock_try_acquire (vb_resource_get_lock (data->resource), "define");
+  track_and_add (data->host, data->kind, data->resource);
+  save_definition (task);
+}
+
+void
+vb_resource_api_define_async (VbDriverHost *host, const VbResourceKind *kind, const char *xml,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, g_new0 (DefineData, 1), (GDestroyNotify) define_data_free);
+  parse_async (host, kind, xml, cancellable, define_parsed, task);
+}
+
+VbResource *
+vb_resource_api_define_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- transient objects ---- */
+
+static void
+transient_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  DefineData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbResource *existing = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)
+      || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
+      || !check_clash (data, &existing, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (existing)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                               "The %s '%s' already exists", data->kind->noun,
+                               vb_resource_get_name (existing));
+      g_object_unref (task);
+      return;
+    }
+  data->resource = data->kind->new_resource (g_steal_pointer (&data->def), data->driver, FALSE);
+  vb_object_lock_try_acquire (vb_resource_get_lock (data->resource), "create");
+  track_and_add (data->host, data->kind, data->resource);
+  g_task_return_pointer (task, g_object_ref (data->resource), g_object_unref);
+  g_object_unref (task);
+}
+
+void
+vb_resource_api_new_transient_async (VbDriverHost *host, const VbResourceKind *kind,
+                                     const char *xml, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, g_new0 (DefineData, 1), (GDestroyNotify) define_data_free);
+  parse_async (host, kind, xml, cancellable, transient_parsed, task);
+}
+
+VbResource *
+vb_resource_api_new_transient_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- undefine and autostart ---- */
+
+typedef struct {
+  VbDriverHost *host;
+  const VbResourceKind *kind;
+  VbResource *resource;
+  gboolean autostart;
+} ChangeData;
+
+static void
+change_data_free (ChangeData *data)
+{
+  g_object_unref (data->resource);
+  g_free (data);
+}
+
+static GTask *
+change_task_new (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  ChangeData *data = g_new0 (ChangeData, 1);
+
+  data->host = host;
+  data->kind = kind;
+  data->resource = g_object_ref (resource);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+  return task;
+}
+
+/* Ends a locked change: releases the lock and returns @error or success. */
+static void
+change_done (GTask *task, GError *error)
+{
+  ChangeData *data = g_task_get_task_data (task);
+
+  vb_resource_api_release (data->host, data->kind, data->resource);
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static gboolean
+require_persistent (ChangeData *data, GError **error)
+{
+  if (vb_resource_get_persistent (data->resource))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "The %s '%s' is transient",
+               data->kind->noun, vb_resource_get_name (data->resource));
+  return FALSE;
+}
+
+static void
+undefine_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ChangeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (vb_config_store_finish (vb_driver_host_get_store (data->host), result, &error))
+    {
+      vb_log_info (vb_resource_get_log_name (data->resource), "undefined");
+      vb_resource_set_persistent (data->resource, FALSE);
+      if (data->kind->undefined)
+        data->kind->undefined (data->resource);
+    }
+  change_done (task, error);
+}
+
+static void
+undefine_locked (GTask *task, VbResource *resource)
+{
+  ChangeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!require_persistent (data, &error)
+      || (data->kind->check_undefine && !data->kind->check_undefine (resource, &error)))
+    {
+      change_done (task, error);
+      return;
+    }
+  vb_config_store_remove_async (vb_driver_host_get_store (data->host), data->kind->store_kind,
+                                vb_resource_get_uuid (resource), undefine_removed, task);
+}
+
+void
+vb_resource_api_undefine_async (VbDriverHost *host, const VbResourceKind *kind,
+                                VbResource *resource, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  GTask *task = change_task_new (host, kind, resource, callback, user_data);
+
+  vb_resource_api_with_lock (resource, "undefine", task, undefine_locked);
+}
+
+static void
+autostart_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ChangeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (vb_config_store_finish (vb_driver_host_get_store (data->host), result, &error))
+    vb_resource_set_autostart (data->resource, data->autostart);
+  change_done (task, error);
+}
+
+static void
+autostart_locked (GTask *task, VbResource *resource)
+{
+  ChangeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!require_persistent (data, &error))
+    {
+      change_done (task, error);
+      return;
+    }
+  vb_config_store_set_autostart_async (vb_driver_host_get_store (data->host),
+                                       data->kind->store_kind, vb_resource_get_uuid (resource),
+                                       data->autostart, autostart_written, task);
+}
+
+void
+vb_resource_api_set_autostart_async (VbDriverHost *host, const VbResourceKind *kind,
+                                     VbResource *resource, gboolean autostart,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = change_task_new (host, kind, resource, callback, user_data);
+  ChangeData *data = g_task_get_task_data (task);
+
+  data->autostart = autostart;
+  vb_resource_api_with_lock (resource, "set autostart", task, autostart_locked);
+}
+
+gboolean
+vb_resource_api_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- lookups ---- */
+
+VbResource *
+vb_resource_api_lookup_name (VbDriverHost *host, const VbResourceKind *kind, const char *name,
+                             GError **error)
+{
+  VbResource *resource =
+    vb_inventory_lookup_name (vb_driver_host_get_inventory (host), kind->type, name);
+
+  if (!resource)
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No %s named '%s'", kind->noun, name);
+  return resource;
+}
+
+VbResource *
+vb_resource_api_lookup_uuid (VbDriverHost *host, const VbResourceKind *kind, const char *uuid,
+                             GError **error)
+{
+  g_autofree char *normal = vb_uuid_normalize (uuid);
+  VbResource *resource;
+
+  if (!normal)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not a UUID (expected 8-4-4-4-12 hexadecimal digits)", uuid);
+      return NULL;
+    }
+  resource = vb_inventory_lookup_uuid (vb_driver_host_get_inventory (host), kind->type, normal);
+  if (!resource)
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No %s with UUID %s", kind->noun, normal);
+  return resource;
+}
+
+/* ---- start-up ---- */
+
+static gboolean
+load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config,
+          GError **error)
+{
+  VbInventory *inventory = vb_driver_host_get_inventory (host);
+  gpointer def = kind->parse (config->xml, error);
+  const char *driver;
+  VbResource *resource;
+
+  if (!def)
+    return FALSE;
+  if (g_strcmp0 (kind->def_uuid (def), config->id) != 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "its UUID %s does not match its file name", kind->def_uuid (def));
+      kind->free_def (def);
+      return FALSE;
+    }
+  if (vb_inventory_lookup_name (inventory, kind->type, kind->def_name (def)))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "another %s is already named '%s'", kind->noun, kind->def_name (def));
+      kind->free_def (def);
+      return FALSE;
+    }
+  driver = kind->select_driver (host, def, error);
+  if (!driver)
+    {
+      kind->free_def (def);
+      return FALSE;
+    }
+  resource = kind->new_resource (def, driver, TRUE);
+  if (config->autostart)
+    vb_resource_set_autostart (resource, TRUE);
+  track_and_add (host, kind, resource);
+  if (kind->loaded)
+    kind->loaded (host, resource);
+  g_object_unref (resource);
+  return TRUE;
+}
+
+void
+vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
+{
+  g_autoptr (GPtrArray) configs =
+    vb_config_store_load (vb_driver_host_get_store (host), kind->store_kind);
+
+  for (guint i = 0; i < configs->len; i++)
+    {
+      VbStoredConfig *config = configs->pdata[i];
+      g_autoptr (GError) error = NULL;
+
+      if (!load_one (host, kind, config, &error))
+        vb_log_warning (NULL, "Skipping %s configuration %s: %s", kind->noun, config->path,
+                        error->message);
+    }
+}
+
+void
+vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *kind,
+                               void (*start) (VbDriverHost *host, VbResource *resource))
+{
+  g_autoptr (GPtrArray) all = vb_inventory_list (vb_driver_host_get_inventory (host), kind->type);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      VbResource *resource = all->pdata[i];
+
+      if (vb_resource_get_autostart (resource) && !kind->is_active (resource))
+        start (host, resource);
+    }
+}

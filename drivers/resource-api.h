@@ -1,0 +1,80 @@
+/* What defining, undefining, autostarting, looking up and loading have in
+ * common for domains, networks and pools. Each kind describes itself with a
+ * VbResourceKind; domain-api.c, network-api.c and storage-api.c build on it. */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GType type;
+  const char *noun;       /* "domain", "network", "storage pool": for messages */
+  const char *store_kind; /* config store directory: "domains", ... */
+  gpointer (*parse) (const char *xml, GError **error);
+  void (*free_def) (gpointer def);
+  const char *(*def_name) (gconstpointer def);
+  const char *(*def_uuid) (gconstpointer def);
+  const char *(*def_xml) (gconstpointer def);
+  /* Picks the driver for @def and lets it validate; returns its name. */
+  const char *(*select_driver) (VbDriverHost *host, gconstpointer def, GError **error);
+  VbResource *(*new_resource) (gpointer def, const char *driver, gboolean persistent);
+  void (*set_def) (VbResource *resource, gpointer def);
+  gboolean (*is_active) (VbResource *resource);
+  /* Optional: told of defines and undefines (domains emit lifecycle events). */
+  void (*defined) (VbResource *resource, gboolean is_new);
+  void (*undefined) (VbResource *resource);
+  /* Optional: refuses an undefine (called with the lock held). */
+  gboolean (*check_undefine) (VbResource *resource, GError **error);
+  /* Optional: after a persistent object is loaded at start-up. */
+  void (*loaded) (VbDriverHost *host, VbResource *resource);
+  /* Optional: the object leaves the inventory. */
+  void (*removed) (VbDriverHost *host, VbResource *resource);
+} VbResourceKind;
+
+/* Parses @xml and defines or redefines a persistent object. */
+void vb_resource_api_define_async (VbDriverHost *host, const VbResourceKind *kind,
+                                   const char *xml, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+VbResource *vb_resource_api_define_finish (GAsyncResult *result, GError **error);
+
+/* Parses @xml into a new transient object, added to the inventory with its
+ * lock held: the caller starts it, then calls vb_resource_api_release(). */
+void vb_resource_api_new_transient_async (VbDriverHost *host, const VbResourceKind *kind,
+                                          const char *xml, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+VbResource *vb_resource_api_new_transient_finish (GAsyncResult *result, GError **error);
+
+void vb_resource_api_undefine_async (VbDriverHost *host, const VbResourceKind *kind,
+                                     VbResource *resource, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+void vb_resource_api_set_autostart_async (VbDriverHost *host, const VbResourceKind *kind,
+                                          VbResource *resource, gboolean autostart,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+/* Finishes undefine and set_autostart. */
+gboolean vb_resource_api_finish (GAsyncResult *result, GError **error);
+
+/* Takes the object's lock for @what, then calls @locked; the holder must call
+ * vb_resource_api_release() when done. */
+typedef void (*VbLockedFunc) (GTask *task, VbResource *resource);
+void vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *task,
+                                VbLockedFunc locked);
+/* Releases the lock and drops a transient object that became inactive. */
+void vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind,
+                              VbResource *resource);
+
+VbResource *vb_resource_api_lookup_name (VbDriverHost *host, const VbResourceKind *kind,
+                                         const char *name, GError **error);
+VbResource *vb_resource_api_lookup_uuid (VbDriverHost *host, const VbResourceKind *kind,
+                                         const char *uuid, GError **error);
+
+/* Loads every stored configuration of @kind; a corrupt one is logged and skipped. */
+void vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind);
+/* Starts every autostart object of @kind that is not active, with @start. */
+void vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *kind,
+                                    void (*start) (VbDriverHost *host, VbResource *resource));
+
+/* Fails with VB_ERROR_INVALID_ARGUMENT when @flags has bits outside @allowed. */
+gboolean vb_check_flags (guint flags, guint allowed, GError **error);
+
+G_END_DECLS

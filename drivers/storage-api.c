@@ -1,0 +1,538 @@
+#include "storage-api.h"
+
+#include "network-api.h"
+#include "resource-api.h"
+#include "vb-error.h"
+#include "vb-log.h"
+
+static gpointer
+parse_def (const char *xml, GError **error)
+{
+  return vb_pool_def_parse (xml, error);
+}
+
+static const char *
+def_name (gconstpointer def)
+{
+  return ((const VbPoolDef *) def)->name;
+}
+
+static const char *
+def_uuid (gconstpointer def)
+{
+  return ((const VbPoolDef *) def)->uuid;
+}
+
+static const char *
+def_xml (gconstpointer def)
+{
+  return ((const VbPoolDef *) def)->xml;
+}
+
+static const char *
+select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
+{
+  const VbPoolDef *def = pointer;
+  const VbStorageDriver *driver = vb_driver_host_find_storage_driver (host, def->type);
+
+  if (!driver)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "No storage driver of this service runs <pool type='%s'>", def->type);
+      return NULL;
+    }
+  if (driver->validate && !driver->validate (host, def, error))
+    return NULL;
+  return driver->name;
+}
+
+static VbResource *
+new_resource (gpointer def, const char *driver, gboolean persistent)
+{
+  return VB_RESOURCE (vb_pool_new (def, driver, persistent));
+}
+
+static void
+set_def (VbResource *resource, gpointer def)
+{
+  vb_pool_set_def (VB_POOL (resource), def);
+}
+
+static gboolean
+is_active (VbResource *resource)
+{
+  return vb_pool_get_active (VB_POOL (resource));
+}
+
+static gboolean
+check_undefine (VbResource *resource, GError **error)
+{
+  if (!is_active (resource))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+               "Storage pool '%s' is active: stop it before undefining it",
+               vb_resource_get_name (resource));
+  return FALSE;
+}
+
+static const VbStorageDriver *
+driver_of (VbDriverHost *host, VbPool *pool)
+{
+  return vb_driver_host_get_storage_driver (host, vb_resource_get_driver (VB_RESOURCE (pool)));
+}
+
+static const VbResourceKind *
+kind (void)
+{
+  static VbResourceKind resolved = {
+    .noun = "storage pool",
+    .store_kind = "pools",
+    .parse = parse_def,
+    .free_def = (void (*) (gpointer)) vb_pool_def_free,
+    .def_name = def_name,
+    .def_uuid = def_uuid,
+    .def_xml = def_xml,
+    .select_driver = select_driver,
+    .new_resource = new_resource,
+    .set_def = set_def,
+    .is_active = is_active,
+    .check_undefine = check_undefine,
+  };
+
+  if (!resolved.type)
+    resolved.type = VB_TYPE_POOL;
+  return &resolved;
+}
+
+/* ---- pool operations ---- */
+
+typedef struct {
+  VbDriverHost *host;
+  VbPool *pool;
+  VbPoolOp op;
+  guint flags;
+  VbVolumeDef *volume_def;
+  VbVolume *volume;
+} OpData;
+
+static void
+op_data_free (OpData *data)
+{
+  g_clear_object (&data->pool);
+  g_clear_object (&data->volume);
+  g_clear_pointer (&data->volume_def, vb_volume_def_free);
+  g_free (data);
+}
+
+static GTask *
+op_task_new (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags,
+             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  OpData *data = g_new0 (OpData, 1);
+
+  data->host = host;
+  data->pool = pool ? g_object_ref (pool) : NULL;
+  data->op = op;
+  data->flags = flags;
+  g_task_set_task_data (task, data, (GDestroyNotify) op_data_free);
+  return task;
+}
+
+/* Ends a pool task: releases the pool's lock, then returns. */
+static void
+finish_locked (GTask *task, GError *error, gpointer result, GDestroyNotify result_free)
+{
+  OpData *data = g_task_get_task_data (task);
+
+  vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->pool));
+  if (error)
+    g_task_return_error (task, error);
+  else if (result)
+    g_task_return_pointer (task, result, result_free);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+op_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  driver_of (data->host, data->pool)->op_finish (data->pool, result, &error);
+  finish_locked (task, error, NULL, NULL);
+}
+
+static void
+op_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  gboolean active = vb_pool_get_active (data->pool);
+  gboolean wants_active = data->op != VB_POOL_OP_START;
+
+  if (active != wants_active)
+    {
+      finish_locked (task,
+                     g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                  "Storage pool '%s' is %s", vb_resource_get_name (resource),
+                                  active ? "already active" : "not active"),
+                     NULL, NULL);
+      return;
+    }
+  driver_of (data->host, data->pool)
+    ->op_async (data->host, data->pool, data->op, data->flags, NULL, op_done, task);
+}
+
+static const char *
+pool_op_name (VbPoolOp op)
+{
+  return op == VB_POOL_OP_START ? "start" : op == VB_POOL_OP_STOP ? "stop" : "refresh";
+}
+
+void
+vb_pool_api_op_async (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags,
+                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, op, flags, callback, user_data);
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), pool_op_name (op), task, op_locked);
+}
+
+gboolean
+vb_pool_api_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_pool_api_define_async (VbDriverHost *host, const char *xml, guint flags,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_report_error (NULL, callback, user_data, vb_pool_api_define_async, error);
+      return;
+    }
+  vb_resource_api_define_async (host, kind (), xml, NULL, callback, user_data);
+}
+
+static void
+created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbResource *resource = vb_resource_api_new_transient_finish (result, &error);
+
+  if (!resource)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  data->pool = VB_POOL (resource);
+  op_locked (task, resource);
+}
+
+static void
+created_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *outer = user_data;
+  GTask *inner = G_TASK (result);
+  OpData *data = g_task_get_task_data (inner);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (inner, &error))
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, g_object_ref (data->pool), g_object_unref);
+  g_object_unref (outer);
+}
+
+void
+vb_pool_api_create_async (VbDriverHost *host, const char *xml, guint flags,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *outer = g_task_new (NULL, NULL, callback, user_data);
+  GTask *task = op_task_new (host, NULL, VB_POOL_OP_START, flags, created_started, outer);
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_new_transient_async (host, kind (), xml, NULL, created, task);
+}
+
+VbPool *
+vb_pool_api_new_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  VbDriverHost *host;
+  VbPool *pool;
+  GTask *task;
+} UndefineData;
+
+static void
+pool_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UndefineData *data = user_data;
+  GError *error = NULL;
+  const VbStorageDriver *driver = driver_of (data->host, data->pool);
+
+  if (!vb_resource_api_finish (result, &error))
+    g_task_return_error (data->task, error);
+  else
+    {
+      if (driver->pool_undefined)
+        driver->pool_undefined (data->host, data->pool);
+      g_task_return_boolean (data->task, TRUE);
+    }
+  g_object_unref (data->task);
+  g_object_unref (data->pool);
+  g_free (data);
+}
+
+void
+vb_pool_api_undefine_async (VbDriverHost *host, VbPool *pool, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  UndefineData *data;
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_report_error (NULL, callback, user_data, vb_pool_api_undefine_async, error);
+      return;
+    }
+  data = g_new0 (UndefineData, 1);
+  data->host = host;
+  data->pool = g_object_ref (pool);
+  data->task = g_task_new (NULL, NULL, callback, user_data);
+  vb_resource_api_undefine_async (host, kind (), VB_RESOURCE (pool), pool_undefined, data);
+}
+
+void
+vb_pool_api_set_autostart_async (VbDriverHost *host, VbPool *pool, gboolean autostart,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  vb_resource_api_set_autostart_async (host, kind (), VB_RESOURCE (pool), autostart, callback,
+                                       user_data);
+}
+
+char *
+vb_pool_api_get_xml (VbPool *pool, guint flags, GError **error)
+{
+  if (!vb_check_flags (flags, VB_POOL_XML_INACTIVE, error))
+    return NULL;
+  return g_strdup (vb_pool_get_def (pool)->xml);
+}
+
+GPtrArray *
+vb_pool_api_list (VbDriverHost *host, guint flags, GError **error)
+{
+  return vb_list_resources (host, VB_TYPE_POOL, flags, is_active, error);
+}
+
+VbPool *
+vb_pool_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error)
+{
+  return (VbPool *) vb_resource_api_lookup_name (host, kind (), name, error);
+}
+
+VbPool *
+vb_pool_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error)
+{
+  return (VbPool *) vb_resource_api_lookup_uuid (host, kind (), uuid, error);
+}
+
+/* ---- volumes ---- */
+
+static gboolean
+require_active (VbPool *pool, GError **error)
+{
+  if (vb_pool_get_active (pool))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Storage pool '%s' is not active",
+               vb_resource_get_name (VB_RESOURCE (pool)));
+  return FALSE;
+}
+
+static void
+volume_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbVolume *volume =
+    driver_of (data->host, data->pool)->create_volume_finish (data->pool, result, &error);
+
+  if (volume)
+    vb_log_info (vb_resource_get_log_name (VB_RESOURCE (data->pool)), "volume '%s' created",
+                 vb_volume_get_name (volume));
+  finish_locked (task, error, volume, g_object_unref);
+}
+
+static void
+create_volume_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!require_active (data->pool, &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  if (vb_pool_lookup_volume (data->pool, data->volume_def->name))
+    {
+      finish_locked (task,
+                     g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                  "Storage pool '%s' already has a volume named '%s'",
+                                  vb_resource_get_name (resource), data->volume_def->name),
+                     NULL, NULL);
+      return;
+    }
+  driver_of (data->host, data->pool)
+    ->create_volume_async (data->host, data->pool, g_steal_pointer (&data->volume_def), NULL,
+                           volume_created, task);
+}
+
+void
+vb_volume_api_create_async (VbDriverHost *host, VbPool *pool, const char *xml, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error)
+      || !(data->volume_def = vb_volume_def_parse (xml, &error)))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), "create volume", task, create_volume_locked);
+}
+
+VbVolume *
+vb_volume_api_create_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+volume_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  driver_of (data->host, data->pool)->delete_volume_finish (data->pool, result, &error);
+  finish_locked (task, error, NULL, NULL);
+}
+
+static void
+delete_volume_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!require_active (data->pool, &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  if (vb_pool_lookup_volume (data->pool, vb_volume_get_name (data->volume)) != data->volume)
+    {
+      finish_locked (task,
+                     g_error_new (VB_ERROR, VB_ERROR_NOT_FOUND, "The volume '%s' is gone",
+                                  vb_volume_get_name (data->volume)),
+                     NULL, NULL);
+      return;
+    }
+  driver_of (data->host, data->pool)
+    ->delete_volume_async (data->host, data->pool, data->volume, NULL, volume_deleted, task);
+}
+
+void
+vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *volume, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->volume = g_object_ref (volume);
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), "delete volume", task, delete_volume_locked);
+}
+
+gboolean
+vb_volume_api_delete_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+VbVolume *
+vb_volume_api_lookup_by_name (VbPool *pool, const char *name, GError **error)
+{
+  VbVolume *volume = vb_pool_lookup_volume (pool, name);
+
+  if (!volume)
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "Storage pool '%s' has no volume '%s'",
+                 vb_resource_get_name (VB_RESOURCE (pool)), name);
+  return volume;
+}
+
+void
+vb_pool_api_load (VbDriverHost *host)
+{
+  vb_resource_api_load_all (host, kind ());
+}
+
+static void
+autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = user_data;
+
+  if (!vb_pool_api_finish (result, &error))
+    vb_log_warning (name, "autostart failed: %s", error->message);
+}
+
+static void
+start_one (VbDriverHost *host, VbResource *resource)
+{
+  vb_pool_api_op_async (host, VB_POOL (resource), VB_POOL_OP_START, 0, autostarted,
+                        g_strdup (vb_resource_get_log_name (resource)));
+}
+
+void
+vb_pool_api_autostart (VbDriverHost *host)
+{
+  vb_resource_api_autostart_all (host, kind (), start_one);
+}

@@ -1,0 +1,43 @@
+/* The operations on storage pools and volumes that the D-Bus objects call. */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+/* StoragePool.GetXMLDesc flags */
+#define VB_POOL_XML_INACTIVE (1u << 0)
+
+void vb_pool_api_define_async (VbDriverHost *host, const char *xml, guint flags,
+                               GAsyncReadyCallback callback, gpointer user_data);
+void vb_pool_api_create_async (VbDriverHost *host, const char *xml, guint flags,
+                               GAsyncReadyCallback callback, gpointer user_data);
+/* Finishes define and create. */
+VbPool *vb_pool_api_new_finish (GAsyncResult *result, GError **error);
+
+void vb_pool_api_op_async (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags,
+                           GAsyncReadyCallback callback, gpointer user_data);
+void vb_pool_api_undefine_async (VbDriverHost *host, VbPool *pool, guint flags,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+void vb_pool_api_set_autostart_async (VbDriverHost *host, VbPool *pool, gboolean autostart,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+/* Finishes op, undefine and set_autostart. */
+gboolean vb_pool_api_finish (GAsyncResult *result, GError **error);
+
+char *vb_pool_api_get_xml (VbPool *pool, guint flags, GError **error);
+GPtrArray *vb_pool_api_list (VbDriverHost *host, guint flags, GError **error);
+VbPool *vb_pool_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error);
+VbPool *vb_pool_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error);
+
+void vb_volume_api_create_async (VbDriverHost *host, VbPool *pool, const char *xml,
+                                 guint flags, GAsyncReadyCallback callback, gpointer user_data);
+VbVolume *vb_volume_api_create_finish (GAsyncResult *result, GError **error);
+void vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                                 guint flags, GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_volume_api_delete_finish (GAsyncResult *result, GError **error);
+VbVolume *vb_volume_api_lookup_by_name (VbPool *pool, const char *name, GError **error);
+
+void vb_pool_api_load (VbDriverHost *host);
+void vb_pool_api_autostart (VbDriverHost *host);
+
+G_END_DECLS

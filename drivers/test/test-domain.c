@@ -1,0 +1,107 @@
+/* Simulated domains: every operation completes on the next main loop
+ * iteration; a shutdown takes a short while, as a guest would. */
+#include "test-driver.h"
+
+#include "vb-error.h"
+
+#define SIMULATED_SHUTDOWN_MS 50
+
+static int next_id = 1;
+
+static gboolean
+handles_type (const char *type)
+{
+  return g_strcmp0 (type, "test") == 0;
+}
+
+static void
+set_stopped (VbDomain *domain, const char *reason)
+{
+  vb_domain_set_state (domain, VB_DOMAIN_SHUTOFF, reason, -1);
+  vb_domain_set_live_def (domain, NULL);
+  vb_domain_emit_lifecycle (domain, "stopped", reason);
+}
+
+static gboolean
+guest_powered_off (gpointer user_data)
+{
+  VbDomain *domain = user_data;
+
+  /* Destroyed or restarted meanwhile: the guest's shutdown no longer applies. */
+  if (vb_domain_get_state (domain) != VB_DOMAIN_SHUTDOWN)
+    return G_SOURCE_REMOVE;
+  vb_domain_emit_lifecycle (domain, "shutdown", "finished");
+  set_stopped (domain, "shutdown");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
+          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (domain, cancellable, callback, user_data);
+
+  switch (op)
+    {
+    case VB_DOMAIN_OP_START:
+      if (flags & VB_DOMAIN_START_PAUSED)
+        {
+          vb_domain_set_state (domain, VB_DOMAIN_PAUSED, "user", next_id++);
+          vb_domain_emit_lifecycle (domain, "started", "booted");
+          vb_domain_emit_lifecycle (domain, "suspended", "paused");
+        }
+      else
+        {
+          vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "booted", next_id++);
+          vb_domain_emit_lifecycle (domain, "started", "booted");
+        }
+      break;
+    case VB_DOMAIN_OP_SHUTDOWN:
+      vb_domain_set_state (domain, VB_DOMAIN_SHUTDOWN, "user", vb_domain_get_id (domain));
+      g_timeout_add_full (G_PRIORITY_DEFAULT, SIMULATED_SHUTDOWN_MS, guest_powered_off,
+                          g_object_ref (domain), g_object_unref);
+      break;
+    case VB_DOMAIN_OP_DESTROY:
+      set_stopped (domain, "destroyed");
+      break;
+    case VB_DOMAIN_OP_REBOOT:
+      /* A simulated guest reboots at once and keeps running. */
+      vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "booted", vb_domain_get_id (domain));
+      break;
+    case VB_DOMAIN_OP_SUSPEND:
+      vb_domain_set_state (domain, VB_DOMAIN_PAUSED, "user", vb_domain_get_id (domain));
+      vb_domain_emit_lifecycle (domain, "suspended", "paused");
+      break;
+    case VB_DOMAIN_OP_RESUME:
+      vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "unpaused", vb_domain_get_id (domain));
+      vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
+      break;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+op_finish (VbDomain *domain, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static char *
+capabilities_xml (VbDriverHost *host)
+{
+  return g_strdup ("  <guest>\n"
+                   "    <os_type>hvm</os_type>\n"
+                   "    <arch name='x86_64'>\n"
+                   "      <wordsize>64</wordsize>\n"
+                   "      <domain type='test'/>\n"
+                   "    </arch>\n"
+                   "  </guest>\n");
+}
+
+const VbDomainDriver vb_test_domain_driver = {
+  .name = "test",
+  .handles_type = handles_type,
+  .op_async = op_async,
+  .op_finish = op_finish,
+  .capabilities_xml = capabilities_xml,
+};

@@ -1,0 +1,178 @@
+#include "authorized-dispatch.h"
+
+#include "vb-error.h"
+
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
+
+typedef struct {
+  GDBusInterfaceVTable vtable;        /* what GDBus calls: ours */
+  const GDBusInterfaceVTable *parent; /* the generated one */
+  GDBusInterfaceSkeletonClass *parent_class;
+  VbSetPropertyFunc set_property;
+} DispatchInfo;
+
+static VbAuthz *the_authz;
+static GQuark info_quark;
+
+void
+vb_dispatch_set_authz (VbAuthz *authz)
+{
+  the_authz = authz;
+}
+
+static DispatchInfo *
+info_for (GDBusInterfaceSkeleton *skeleton)
+{
+  return g_type_get_qdata (G_OBJECT_TYPE (skeleton), info_quark);
+}
+
+/* Rules can tell objects apart by these (e.g. action.lookup("name")). */
+static GHashTable *
+polkit_details (GDBusInterfaceSkeleton *skeleton, const char *object_path, const char *member)
+{
+  GHashTable *details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GObjectClass *klass = G_OBJECT_GET_CLASS (skeleton);
+  static const char *const keys[] = { "name", "uuid" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GParamSpec *spec = g_object_class_find_property (klass, keys[i]);
+      char *value = NULL;
+
+      if (!spec || spec->value_type != G_TYPE_STRING)
+        continue;
+      g_object_get (skeleton, keys[i], &value, NULL);
+      if (value)
+        g_hash_table_insert (details, (gpointer) keys[i], value);
+    }
+  g_hash_table_insert (details, "object_path", g_strdup (object_path));
+  g_hash_table_insert (details, "member", g_strdup (member));
+  return details;
+}
+
+typedef struct {
+  GDBusInterfaceSkeleton *skeleton;
+  GDBusMethodInvocation *invocation;
+  GVariant *property_value; /* set for Properties.Set */
+  char *property_name;
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  g_object_unref (pending->skeleton);
+  g_clear_pointer (&pending->property_value, g_variant_unref);
+  g_free (pending->property_name);
+  g_free (pending);
+}
+
+static void
+authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *pending = user_data;
+  GDBusMethodInvocation *invocation = pending->invocation;
+  DispatchInfo *info = info_for (pending->skeleton);
+  GError *error = NULL;
+
+  if (!vb_authz_check_finish (the_authz, result, &error))
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+    }
+  else if (pending->property_name)
+    {
+      info->set_property (pending->skeleton, invocation, pending->property_name,
+                          pending->property_value);
+    }
+  else
+    {
+      info->parent->method_call (g_dbus_method_invocation_get_connection (invocation),
+                                 g_dbus_method_invocation_get_sender (invocation),
+                                 g_dbus_method_invocation_get_object_path (invocation),
+                                 g_dbus_method_invocation_get_interface_name (invocation),
+                                 g_dbus_method_invocation_get_method_name (invocation),
+                                 g_dbus_method_invocation_get_parameters (invocation),
+                                 invocation, pending->skeleton);
+    }
+  pending_free (pending);
+}
+
+static void
+dispatch_method_call (GDBusConnection *connection, const char *sender, const char *object_path,
+                      const char *interface_name, const char *method_name,
+                      GVariant *parameters, GDBusMethodInvocation *invocation,
+                      gpointer user_data)
+{
+  GDBusInterfaceSkeleton *skeleton = user_data;
+  DispatchInfo *info = info_for (skeleton);
+  Pending *pending = g_new0 (Pending, 1);
+  GDBusAnnotationInfo **annotations;
+  const char *member;
+  const char *action;
+  GDBusMessageFlags flags =
+    g_dbus_message_get_flags (g_dbus_method_invocation_get_message (invocation));
+  g_autoptr (GHashTable) details = NULL;
+
+  pending->skeleton = g_object_ref (skeleton);
+  pending->invocation = invocation;
+
+  if (g_str_equal (interface_name, PROPERTIES_INTERFACE))
+    {
+      /* Only Set comes here: Get and GetAll are served by the generated code. */
+      const GDBusPropertyInfo *property = g_dbus_method_invocation_get_property_info (invocation);
+
+      annotations = property->annotations;
+      member = property->name;
+      pending->property_name = g_strdup (property->name);
+      g_variant_get_child (parameters, 2, "v", &pending->property_value);
+    }
+  else
+    {
+      const GDBusMethodInfo *method = g_dbus_method_invocation_get_method_info (invocation);
+
+      annotations = method->annotations;
+      member = method->name;
+    }
+
+  action = g_dbus_annotation_info_lookup (annotations, VB_AUTHORIZATION_ANNOTATION);
+  if (!action || !the_authz || (pending->property_name && !info->set_property))
+    {
+      g_dbus_method_invocation_return_error (invocation, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
+                                             "%s.%s declares no authorization: refused",
+                                             interface_name, member);
+      pending_free (pending);
+      return;
+    }
+  details = polkit_details (skeleton, object_path, member);
+  vb_authz_check_async (the_authz, sender, action, details,
+                        (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+                        NULL, authorized, pending);
+}
+
+static GDBusInterfaceVTable *
+get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  DispatchInfo *info = info_for (skeleton);
+
+  if (!info->parent)
+    {
+      info->parent = info->parent_class->get_vtable (skeleton);
+      info->vtable.method_call = dispatch_method_call;
+      info->vtable.get_property = info->parent->get_property;
+      /* NULL makes GDBus send Properties.Set through method_call, where it is checked. */
+      info->vtable.set_property = NULL;
+    }
+  return &info->vtable;
+}
+
+void
+vb_dispatch_class_init (GDBusInterfaceSkeletonClass *klass, VbSetPropertyFunc set_property)
+{
+  DispatchInfo *info = g_new0 (DispatchInfo, 1);
+
+  if (!info_quark)
+    info_quark = g_quark_from_static_string ("vb-dispatch-info");
+  info->parent_class = g_type_class_peek_parent (klass);
+  info->set_property = set_property;
+  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), info_quark, info);
+  klass->get_vtable = get_vtable;
+}

@@ -1,0 +1,27 @@
+/* Authorization before dispatch: every D-Bus method call and property write
+ * on our interface skeletons is checked against the polkit action that the
+ * introspection XML names in the org.virtbus.Virt1.Authorization annotation,
+ * before the member's handler runs. A member without the annotation is refused. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "authz.h"
+
+G_BEGIN_DECLS
+
+#define VB_AUTHORIZATION_ANNOTATION "org.virtbus.Virt1.Authorization"
+
+/* Handles a Properties.Set that was authorized; must complete @invocation. */
+typedef void (*VbSetPropertyFunc) (GDBusInterfaceSkeleton *skeleton,
+                                   GDBusMethodInvocation *invocation, const char *property,
+                                   GVariant *value);
+
+/* The authorizer all skeletons use; set once at start-up. */
+void vb_dispatch_set_authz (VbAuthz *authz);
+
+/* For a skeleton subclass's class_init: installs the checking vtable.
+ * @set_property may be NULL when the interface has no writable property. */
+void vb_dispatch_class_init (GDBusInterfaceSkeletonClass *klass, VbSetPropertyFunc set_property);
+
+G_END_DECLS

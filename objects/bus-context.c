@@ -1,0 +1,55 @@
+#include "bus-context.h"
+
+#include "object-paths.h"
+
+void
+vb_complete_void (GDBusMethodInvocation *invocation, GAsyncResult *result, VbFinishFunc finish)
+{
+  GError *error = NULL;
+
+  if (finish (result, &error))
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  else
+    g_dbus_method_invocation_take_error (invocation, error);
+}
+
+char *
+vb_resource_object_path (VbResource *resource)
+{
+  return vb_object_path_for (vb_resource_get_kind (resource), vb_resource_get_uuid (resource));
+}
+
+void
+vb_complete_resource_path (GDBusMethodInvocation *invocation, VbResource *resource,
+                           GError *error)
+{
+  g_autofree char *path = NULL;
+
+  if (!resource)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_resource_object_path (resource);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+void
+vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
+                            GError *error)
+{
+  GVariantBuilder builder;
+
+  if (!resources)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < resources->len; i++)
+    {
+      g_autofree char *path = vb_resource_object_path (resources->pdata[i]);
+      g_variant_builder_add (&builder, "o", path);
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+}

@@ -1,0 +1,28 @@
+/* What every D-Bus object of the service needs to reach. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GDBusObjectManagerServer *object_manager;
+  VbDriverHost *host;
+} VbBusContext;
+
+/* Completes @invocation with no value, or with the error @finish reports. */
+typedef gboolean (*VbFinishFunc) (GAsyncResult *result, GError **error);
+void vb_complete_void (GDBusMethodInvocation *invocation, GAsyncResult *result,
+                       VbFinishFunc finish);
+/* Completes @invocation with the object path of @resource, or with @error (taken). */
+void vb_complete_resource_path (GDBusMethodInvocation *invocation, VbResource *resource,
+                                GError *error);
+/* Completes @invocation with the paths of @resources (domains, networks or pools). */
+void vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
+                                 GError *error);
+/* The path a resource is exported at. */
+char *vb_resource_object_path (VbResource *resource);
+
+G_END_DECLS

@@ -1,0 +1,194 @@
+#include "domain-object.h"
+
+#include "authorized-dispatch.h"
+#include "domain-api.h"
+
+struct _VbDomainObject {
+  VbDBusDomainSkeleton parent;
+  VbBusContext *context;
+  VbDomain *domain;
+};
+
+static void domain_iface_init (VbDBusDomainIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbDomainObject, vb_domain_object, VB_DBUS_TYPE_DOMAIN_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_DBUS_TYPE_DOMAIN, domain_iface_init))
+
+static void
+sync_properties (VbDomainObject *self)
+{
+  VbDBusDomain *iface = VB_DBUS_DOMAIN (self);
+  VbResource *resource = VB_RESOURCE (self->domain);
+  const VbDomainDef *def = vb_domain_get_live_def (self->domain);
+
+  if (!def)
+    def = vb_domain_get_def (self->domain);
+  vb_dbus_domain_set_name (iface, vb_resource_get_name (resource));
+  vb_dbus_domain_set_uuid (iface, vb_resource_get_uuid (resource));
+  vb_dbus_domain_set_id (iface, vb_domain_get_id (self->domain));
+  vb_dbus_domain_set_state (iface, vb_domain_state_to_string (vb_domain_get_state (self->domain)));
+  vb_dbus_domain_set_state_reason (iface, vb_domain_get_state_reason (self->domain));
+  vb_dbus_domain_set_persistent (iface, vb_resource_get_persistent (resource));
+  vb_dbus_domain_set_autostart (iface, vb_resource_get_autostart (resource));
+  vb_dbus_domain_set_vcpus (iface, def->vcpus);
+  vb_dbus_domain_set_memory_ki_b (iface, def->memory_kib);
+  vb_dbus_domain_set_driver (iface, vb_resource_get_driver (resource));
+}
+
+static void
+domain_changed (VbDomain *domain, gpointer user_data)
+{
+  sync_properties (VB_DOMAIN_OBJECT (user_data));
+}
+
+static void
+domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpointer user_data)
+{
+  VbDomainObject *self = user_data;
+
+  /* Clients see the new State before the event that announces it. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
+  vb_dbus_domain_emit_lifecycle_event (VB_DBUS_DOMAIN (self), event, detail);
+}
+
+static void
+op_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_domain_api_op_finish);
+}
+
+static gboolean
+run_op (VbDBusDomain *iface, GDBusMethodInvocation *invocation, VbDomainOp op, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_domain_api_op_async (self->context->host, self->domain, op, flags, op_done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_start (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_START, flags);
+}
+
+static gboolean
+handle_shutdown (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_SHUTDOWN, flags);
+}
+
+static gboolean
+handle_destroy (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_DESTROY, flags);
+}
+
+static gboolean
+handle_reboot (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_REBOOT, flags);
+}
+
+static gboolean
+handle_suspend (VbDBusDomain *iface, GDBusMethodInvocation *invocation)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_SUSPEND, 0);
+}
+
+static gboolean
+handle_resume (VbDBusDomain *iface, GDBusMethodInvocation *invocation)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_RESUME, 0);
+}
+
+static void
+config_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_domain_api_finish);
+}
+
+static gboolean
+handle_undefine (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_domain_api_undefine_async (self->context->host, self->domain, flags, config_done,
+                                invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_xmldesc (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+  g_autofree char *xml = vb_domain_api_get_xml (self->context->host, self->domain, flags, &error);
+
+  if (!xml)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    vb_dbus_domain_complete_get_xmldesc (iface, invocation, xml);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
+              const char *property, GVariant *value)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (skeleton);
+
+  /* Autostart is the one writable property. */
+  g_assert (g_str_equal (property, "Autostart"));
+  vb_domain_api_set_autostart_async (self->context->host, self->domain,
+                                     g_variant_get_boolean (value), config_done, invocation);
+}
+
+static void
+vb_domain_object_dispose (GObject *object)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (object);
+
+  if (self->domain)
+    g_signal_handlers_disconnect_by_data (self->domain, self);
+  g_clear_object (&self->domain);
+  G_OBJECT_CLASS (vb_domain_object_parent_class)->dispose (object);
+}
+
+static void
+vb_domain_object_class_init (VbDomainObjectClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = vb_domain_object_dispose;
+  vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+}
+
+static void
+vb_domain_object_init (VbDomainObject *self)
+{
+}
+
+static void
+domain_iface_init (VbDBusDomainIface *iface)
+{
+  iface->handle_start = handle_start;
+  iface->handle_shutdown = handle_shutdown;
+  iface->handle_destroy = handle_destroy;
+  iface->handle_reboot = handle_reboot;
+  iface->handle_suspend = handle_suspend;
+  iface->handle_resume = handle_resume;
+  iface->handle_undefine = handle_undefine;
+  iface->handle_get_xmldesc = handle_get_xmldesc;
+}
+
+VbDomainObject *
+vb_domain_object_new (VbBusContext *context, VbDomain *domain)
+{
+  VbDomainObject *self = g_object_new (VB_TYPE_DOMAIN_OBJECT, NULL);
+
+  self->context = context;
+  self->domain = g_object_ref (domain);
+  sync_properties (self);
+  g_signal_connect (domain, "changed", G_CALLBACK (domain_changed), self);
+  g_signal_connect (domain, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+  return self;
+}

@@ -1,0 +1,274 @@
+#include "manager-object.h"
+
+#include <unistd.h>
+
+#include "authorized-dispatch.h"
+#include "domain-api.h"
+#include "network-api.h"
+#include "storage-api.h"
+#include "vb-config.h"
+
+struct _VbManagerObject {
+  VbDBusManagerSkeleton parent;
+  VbBusContext *context;
+};
+
+static void manager_iface_init (VbDBusManagerIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbManagerObject, vb_manager_object, VB_DBUS_TYPE_MANAGER_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_DBUS_TYPE_MANAGER, manager_iface_init))
+
+static VbDriverHost *
+host_of (VbDBusManager *iface)
+{
+  return VB_MANAGER_OBJECT (iface)->context->host;
+}
+
+/* Every New/Define/Create callback has this shape: a finish returning a
+ * resource, and the invocation to answer with its path. */
+#define RESOURCE_DONE(callback, type, finish)                                     \
+  static void callback (GObject *source, GAsyncResult *result, gpointer user_data) \
+  {                                                                               \
+    GError *error = NULL;                                                         \
+    g_autoptr (type) made = finish (result, &error);                              \
+    vb_complete_resource_path (user_data, (VbResource *) made, error);            \
+  }
+
+RESOURCE_DONE (domain_defined, VbDomain, vb_domain_api_define_finish)
+RESOURCE_DONE (domain_created, VbDomain, vb_domain_api_create_finish)
+RESOURCE_DONE (network_made, VbNetwork, vb_network_api_new_finish)
+RESOURCE_DONE (pool_made, VbPool, vb_pool_api_new_finish)
+
+static gboolean
+handle_define_domain (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  vb_domain_api_define_async (host_of (iface), xml, flags, domain_defined, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_create_domain (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  vb_domain_api_create_async (host_of (iface), xml, flags, domain_created, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_domain_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                              const char *name)
+{
+  GError *error = NULL;
+  VbDomain *domain = vb_domain_api_lookup_by_name (host_of (iface), name, &error);
+
+  vb_complete_resource_path (invocation, (VbResource *) domain, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_domain_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                              const char *uuid)
+{
+  GError *error = NULL;
+  VbDomain *domain = vb_domain_api_lookup_by_uuid (host_of (iface), uuid, &error);
+
+  vb_complete_resource_path (invocation, (VbResource *) domain, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_domains (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  GError *error = NULL;
+  g_autoptr (GPtrArray) domains = vb_domain_api_list (host_of (iface), flags, &error);
+
+  vb_complete_resource_paths (invocation, domains, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- networks ---- */
+
+static gboolean
+handle_define_network (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                       guint flags)
+{
+  vb_network_api_define_async (host_of (iface), xml, flags, network_made, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_create_network (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                       guint flags)
+{
+  vb_network_api_create_async (host_of (iface), xml, flags, network_made, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_network_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                               const char *name)
+{
+  GError *error = NULL;
+  VbNetwork *network = vb_network_api_lookup_by_name (host_of (iface), name, &error);
+
+  vb_complete_resource_path (invocation, (VbResource *) network, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_network_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                               const char *uuid)
+{
+  GError *error = NULL;
+  VbNetwork *network = vb_network_api_lookup_by_uuid (host_of (iface), uuid, &error);
+
+  vb_complete_resource_path (invocation, (VbResource *) network, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_networks (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  GError *error = NULL;
+  g_autoptr (GPtrArray) networks = vb_network_api_list (host_of (iface), flags, &error);
+
+  vb_complete_resource_paths (invocation, networks, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- storage pools ---- */
+
+static gboolean
+handle_define_storage_pool (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                            const char *xml, guint flags)
+{
+  vb_pool_api_define_async (host_of (iface), xml, flags, pool_made, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_create_storage_pool (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                            const char *xml, guint flags)
+{
+  vb_pool_api_create_async (host_of (iface), xml, flags, pool_made, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_storage_pool_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                                    const char *name)
+{
+  GError *error = NULL;
+  VbPool *pool = vb_pool_api_lookup_by_name (host_of (iface), name, &error);
+
+  vb_complete_resource_path (invocation, (VbResource *) pool, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_storage_pool_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                                    const char *uuid)
+{
+  GError *error = NULL;
+  VbPool *pool = vb_pool_api_lookup_by_uuid (host_of (iface), uuid, &error);
+
+  vb_complete_resource_path (invocation, (VbResource *) pool, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_storage_pools (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  GError *error = NULL;
+  g_autoptr (GPtrArray) pools = vb_pool_api_list (host_of (iface), flags, &error);
+
+  vb_complete_resource_paths (invocation, pools, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- the host ---- */
+
+static gboolean
+handle_get_capabilities (VbDBusManager *iface, GDBusMethodInvocation *invocation)
+{
+  VbDriverHost *host = host_of (iface);
+  g_autoptr (GString) xml = g_string_new ("<capabilities>\n  <host>\n");
+  g_autoptr (GPtrArray) drivers = vb_driver_host_list_domain_drivers (host);
+
+  g_string_append_printf (xml,
+                          "    <cpu>\n      <arch>x86_64</arch>\n    </cpu>\n"
+                          "    <topology cpus='%u'/>\n"
+                          "    <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n"
+                          "  </host>\n",
+                          vb_dbus_manager_get_host_cpus (iface),
+                          vb_dbus_manager_get_host_memory_ki_b (iface));
+  for (guint i = 0; i < drivers->len; i++)
+    {
+      const VbDomainDriver *driver = drivers->pdata[i];
+      g_autofree char *guest = driver->capabilities_xml ? driver->capabilities_xml (host) : NULL;
+
+      if (guest)
+        g_string_append (xml, guest);
+    }
+  g_string_append (xml, "</capabilities>\n");
+  vb_dbus_manager_complete_get_capabilities (iface, invocation, xml->str);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static guint64
+host_memory_kib (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES);
+  long page_size = sysconf (_SC_PAGESIZE);
+
+  return pages > 0 && page_size > 0 ? (guint64) pages * (guint64) page_size / 1024 : 0;
+}
+
+static void
+vb_manager_object_class_init (VbManagerObjectClass *klass)
+{
+  vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
+}
+
+static void
+vb_manager_object_init (VbManagerObject *self)
+{
+}
+
+static void
+manager_iface_init (VbDBusManagerIface *iface)
+{
+  iface->handle_define_domain = handle_define_domain;
+  iface->handle_create_domain = handle_create_domain;
+  iface->handle_lookup_domain_by_name = handle_lookup_domain_by_name;
+  iface->handle_lookup_domain_by_uuid = handle_lookup_domain_by_uuid;
+  iface->handle_list_domains = handle_list_domains;
+  iface->handle_define_network = handle_define_network;
+  iface->handle_create_network = handle_create_network;
+  iface->handle_lookup_network_by_name = handle_lookup_network_by_name;
+  iface->handle_lookup_network_by_uuid = handle_lookup_network_by_uuid;
+  iface->handle_list_networks = handle_list_networks;
+  iface->handle_define_storage_pool = handle_define_storage_pool;
+  iface->handle_create_storage_pool = handle_create_storage_pool;
+  iface->handle_lookup_storage_pool_by_name = handle_lookup_storage_pool_by_name;
+  iface->handle_lookup_storage_pool_by_uuid = handle_lookup_storage_pool_by_uuid;
+  iface->handle_list_storage_pools = handle_list_storage_pools;
+  iface->handle_get_capabilities = handle_get_capabilities;
+}
+
+VbManagerObject *
+vb_manager_object_new (VbBusContext *context)
+{
+  VbManagerObject *self = g_object_new (VB_TYPE_MANAGER_OBJECT, NULL);
+  VbDBusManager *iface = VB_DBUS_MANAGER (self);
+  g_auto (GStrv) drivers = vb_driver_host_list_driver_names (context->host);
+
+  self->context = context;
+  vb_dbus_manager_set_version (iface, VB_VERSION);
+  vb_dbus_manager_set_hostname (iface, g_get_host_name ());
+  vb_dbus_manager_set_drivers (iface, (const char *const *) drivers);
+  vb_dbus_manager_set_host_memory_ki_b (iface, host_memory_kib ());
+  vb_dbus_manager_set_host_cpus (iface, (guint) g_get_num_processors ());
+  return self;
+}

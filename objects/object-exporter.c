@@ -1,0 +1,144 @@
+#include "object-exporter.h"
+
+#include "domain-object.h"
+#include "job-object.h"
+#include "network-object.h"
+#include "object-paths.h"
+#include "pool-object.h"
+#include "volume-object.h"
+
+struct _VbObjectExporter {
+  VbBusContext *context;
+  VbInventory *inventory;
+};
+
+static void
+export_interface (VbObjectExporter *self, const char *path, GDBusInterfaceSkeleton *iface)
+{
+  g_autoptr (VbDBusObjectSkeleton) object = vb_dbus_object_skeleton_new (path);
+
+  g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), iface);
+  g_dbus_object_manager_server_export (self->context->object_manager,
+                                       G_DBUS_OBJECT_SKELETON (object));
+}
+
+static void
+unexport (VbObjectExporter *self, const char *path)
+{
+  g_dbus_object_manager_server_unexport (self->context->object_manager, path);
+}
+
+static void
+volume_added (VbPool *pool, VbVolume *volume, gpointer user_data)
+{
+  VbObjectExporter *self = user_data;
+  g_autofree char *path = vb_object_path_for_volume (vb_resource_get_uuid (VB_RESOURCE (pool)),
+                                                     vb_volume_get_name (volume));
+  g_autoptr (VbVolumeObject) object = vb_volume_object_new (self->context, pool, volume);
+
+  export_interface (self, path, G_DBUS_INTERFACE_SKELETON (object));
+}
+
+static void
+volume_removed (VbPool *pool, VbVolume *volume, gpointer user_data)
+{
+  g_autofree char *path = vb_object_path_for_volume (vb_resource_get_uuid (VB_RESOURCE (pool)),
+                                                     vb_volume_get_name (volume));
+
+  unexport (user_data, path);
+}
+
+static void
+resource_added (VbInventory *inventory, VbResource *resource, gpointer user_data)
+{
+  VbObjectExporter *self = user_data;
+  g_autofree char *path =
+    vb_object_path_for (vb_resource_get_kind (resource), vb_resource_get_uuid (resource));
+  g_autoptr (GDBusInterfaceSkeleton) iface = NULL;
+
+  if (VB_IS_DOMAIN (resource))
+    iface = G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
+  else if (VB_IS_NETWORK (resource))
+    iface =
+      G_DBUS_INTERFACE_SKELETON (vb_network_object_new (self->context, VB_NETWORK (resource)));
+  else
+    {
+      g_autoptr (GPtrArray) volumes = vb_pool_list_volumes (VB_POOL (resource));
+
+      iface = G_DBUS_INTERFACE_SKELETON (vb_pool_object_new (self->context, VB_POOL (resource)));
+      export_interface (self, path, iface);
+      for (guint i = 0; i < volumes->len; i++)
+        volume_added (VB_POOL (resource), volumes->pdata[i], self);
+      g_signal_connect (resource, "volume-added", G_CALLBACK (volume_added), self);
+      g_signal_connect (resource, "volume-removed", G_CALLBACK (volume_removed), self);
+      return;
+    }
+  export_interface (self, path, iface);
+}
+
+static void
+resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_data)
+{
+  VbObjectExporter *self = user_data;
+  g_autofree char *path =
+    vb_object_path_for (vb_resource_get_kind (resource), vb_resource_get_uuid (resource));
+
+  if (VB_IS_POOL (resource))
+    {
+      g_autoptr (GPtrArray) volumes = vb_pool_list_volumes (VB_POOL (resource));
+
+      g_signal_handlers_disconnect_by_data (resource, self);
+      for (guint i = 0; i < volumes->len; i++)
+        volume_removed (VB_POOL (resource), volumes->pdata[i], self);
+    }
+  unexport (self, path);
+}
+
+static void
+job_added (VbInventory *inventory, VbJob *job, gpointer user_data)
+{
+  g_autofree char *path = vb_object_path_for_job (vb_job_get_id (job));
+  g_autoptr (VbJobObject) object = vb_job_object_new (job);
+
+  export_interface (user_data, path, G_DBUS_INTERFACE_SKELETON (object));
+}
+
+static void
+job_removed (VbInventory *inventory, VbJob *job, gpointer user_data)
+{
+  g_autofree char *path = vb_object_path_for_job (vb_job_get_id (job));
+
+  unexport (user_data, path);
+}
+
+VbObjectExporter *
+vb_object_exporter_new (VbBusContext *context)
+{
+  VbObjectExporter *self = g_new0 (VbObjectExporter, 1);
+  const GType types[] = { VB_TYPE_DOMAIN, VB_TYPE_NETWORK, VB_TYPE_POOL };
+
+  self->context = context;
+  self->inventory = g_object_ref (vb_driver_host_get_inventory (context->host));
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autoptr (GPtrArray) all = vb_inventory_list (self->inventory, types[t]);
+
+      for (guint i = 0; i < all->len; i++)
+        resource_added (self->inventory, all->pdata[i], self);
+    }
+  g_signal_connect (self->inventory, "added", G_CALLBACK (resource_added), self);
+  g_signal_connect (self->inventory, "removed", G_CALLBACK (resource_removed), self);
+  g_signal_connect (self->inventory, "job-added", G_CALLBACK (job_added), self);
+  g_signal_connect (self->inventory, "job-removed", G_CALLBACK (job_removed), self);
+  return self;
+}
+
+void
+vb_object_exporter_free (VbObjectExporter *self)
+{
+  if (!self)
+    return;
+  g_signal_handlers_disconnect_by_data (self->inventory, self);
+  g_object_unref (self->inventory);
+  g_free (self);
+}

@@ -1,0 +1,224 @@
+#include "pool-object.h"
+
+#include "authorized-dispatch.h"
+#include "object-paths.h"
+#include "storage-api.h"
+
+struct _VbPoolObject {
+  VbDBusStoragePoolSkeleton parent;
+  VbBusContext *context;
+  VbPool *pool;
+};
+
+static void pool_iface_init (VbDBusStoragePoolIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbPoolObject, vb_pool_object, VB_DBUS_TYPE_STORAGE_POOL_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VB_DBUS_TYPE_STORAGE_POOL,
+                                                      pool_iface_init))
+
+static void
+sync_properties (VbPoolObject *self)
+{
+  VbDBusStoragePool *iface = VB_DBUS_STORAGE_POOL (self);
+  VbResource *resource = VB_RESOURCE (self->pool);
+  guint64 capacity, allocation, available;
+
+  vb_pool_get_sizes (self->pool, &capacity, &allocation, &available);
+  vb_dbus_storage_pool_set_name (iface, vb_resource_get_name (resource));
+  vb_dbus_storage_pool_set_uuid (iface, vb_resource_get_uuid (resource));
+  vb_dbus_storage_pool_set_active (iface, vb_pool_get_active (self->pool));
+  vb_dbus_storage_pool_set_persistent (iface, vb_resource_get_persistent (resource));
+  vb_dbus_storage_pool_set_autostart (iface, vb_resource_get_autostart (resource));
+  vb_dbus_storage_pool_set_capacity (iface, capacity);
+  vb_dbus_storage_pool_set_allocation (iface, allocation);
+  vb_dbus_storage_pool_set_available (iface, available);
+}
+
+static void
+pool_changed (VbPool *pool, gpointer user_data)
+{
+  sync_properties (VB_POOL_OBJECT (user_data));
+}
+
+static void
+done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_pool_api_finish);
+}
+
+static gboolean
+run_op (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, VbPoolOp op, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+
+  vb_pool_api_op_async (self->context->host, self->pool, op, flags, done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_start (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_POOL_OP_START, flags);
+}
+
+static gboolean
+handle_stop (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_POOL_OP_STOP, flags);
+}
+
+static gboolean
+handle_refresh (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_POOL_OP_REFRESH, flags);
+}
+
+static gboolean
+handle_undefine (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+
+  vb_pool_api_undefine_async (self->context->host, self->pool, flags, done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_xmldesc (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+  GError *error = NULL;
+  g_autofree char *xml = vb_pool_api_get_xml (self->pool, flags, &error);
+
+  if (!xml)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    vb_dbus_storage_pool_complete_get_xmldesc (iface, invocation, xml);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+return_volume_path (GDBusMethodInvocation *invocation, VbPool *pool, VbVolume *volume)
+{
+  g_autofree char *path =
+    vb_object_path_for_volume (vb_resource_get_uuid (VB_RESOURCE (pool)),
+                               vb_volume_get_name (volume));
+
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static void
+volume_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  VbPoolObject *self = VB_POOL_OBJECT (g_dbus_method_invocation_get_user_data (invocation));
+  GError *error = NULL;
+  g_autoptr (VbVolume) volume = vb_volume_api_create_finish (result, &error);
+
+  if (!volume)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    return_volume_path (invocation, self->pool, volume);
+}
+
+static gboolean
+handle_create_volume (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation,
+                      const char *xml, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+
+  vb_volume_api_create_async (self->context->host, self->pool, xml, flags, volume_created,
+                              invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_volumes (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+  g_autoptr (GPtrArray) volumes = vb_pool_list_volumes (self->pool);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < volumes->len; i++)
+    {
+      g_autofree char *path = vb_object_path_for_volume (
+        vb_resource_get_uuid (VB_RESOURCE (self->pool)), vb_volume_get_name (volumes->pdata[i]));
+      g_variant_builder_add (&builder, "o", path);
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_volume_by_name (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation,
+                              const char *name)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+  GError *error = NULL;
+  VbVolume *volume = vb_volume_api_lookup_by_name (self->pool, name, &error);
+
+  if (!volume)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    return_volume_path (invocation, self->pool, volume);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
+              const char *property, GVariant *value)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (skeleton);
+
+  g_assert (g_str_equal (property, "Autostart"));
+  vb_pool_api_set_autostart_async (self->context->host, self->pool,
+                                   g_variant_get_boolean (value), done, invocation);
+}
+
+static void
+vb_pool_object_dispose (GObject *object)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (object);
+
+  if (self->pool)
+    g_signal_handlers_disconnect_by_data (self->pool, self);
+  g_clear_object (&self->pool);
+  G_OBJECT_CLASS (vb_pool_object_parent_class)->dispose (object);
+}
+
+static void
+vb_pool_object_class_init (VbPoolObjectClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = vb_pool_object_dispose;
+  vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
+}
+
+static void
+vb_pool_object_init (VbPoolObject *self)
+{
+}
+
+static void
+pool_iface_init (VbDBusStoragePoolIface *iface)
+{
+  iface->handle_start = handle_start;
+  iface->handle_stop = handle_stop;
+  iface->handle_refresh = handle_refresh;
+  iface->handle_undefine = handle_undefine;
+  iface->handle_get_xmldesc = handle_get_xmldesc;
+  iface->handle_create_volume = handle_create_volume;
+  iface->handle_list_volumes = handle_list_volumes;
+  iface->handle_lookup_volume_by_name = handle_lookup_volume_by_name;
+}
+
+VbPoolObject *
+vb_pool_object_new (VbBusContext *context, VbPool *pool)
+{
+  VbPoolObject *self = g_object_new (VB_TYPE_POOL_OBJECT, NULL);
+
+  self->context = context;
+  self->pool = g_object_ref (pool);
+  sync_properties (self);
+  g_signal_connect (pool, "changed", G_CALLBACK (pool_changed), self);
+  return self;
+}

@@ -1,0 +1,340 @@
+#include "config-store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vb-error.h"
+#include "vb-log.h"
+
+#define TEMP_SUFFIX ".vbtmp"
+
+struct _VbConfigStore {
+  char *dir;
+  GThreadPool *writer; /* one thread: writes happen in the order they were asked */
+  GMutex lock;
+  GCond idle;
+  guint pending;
+};
+
+typedef enum { WRITE_SAVE, WRITE_REMOVE, WRITE_AUTOSTART } WriteKind;
+
+typedef struct {
+  WriteKind kind;
+  char *dir;  /* <store>/<kind> */
+  char *id;
+  char *xml;
+  gboolean autostart;
+} WriteJob;
+
+static void
+write_job_free (WriteJob *job)
+{
+  g_free (job->dir);
+  g_free (job->id);
+  g_free (job->xml);
+  g_free (job);
+}
+
+void
+vb_stored_config_free (VbStoredConfig *config)
+{
+  if (!config)
+    return;
+  g_free (config->id);
+  g_free (config->path);
+  g_free (config->xml);
+  g_free (config);
+}
+
+static gboolean
+fsync_directory (const char *dir, GError **error)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0 || fsync (fd) < 0)
+    {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot sync directory %s: %s", dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+gboolean
+vb_write_file_atomic (const char *path, const void *data, gsize len, int mode, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = g_strconcat (path, TEMP_SUFFIX, NULL);
+  const char *p = data;
+  gsize done = 0;
+  int fd;
+
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", tmp,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  while (done < len)
+    {
+      ssize_t n = write (fd, p + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        goto fail;
+      done += n;
+    }
+  /* The data must be on the device before the rename makes it the config. */
+  if (fsync (fd) < 0)
+    goto fail;
+  if (close (fd) < 0)
+    {
+      fd = -1;
+      goto fail;
+    }
+  fd = -1;
+  if (rename (tmp, path) < 0)
+    goto fail;
+  return fsync_directory (dir, error);
+
+fail:
+  {
+    int saved = errno;
+    if (fd >= 0)
+      close (fd);
+    g_unlink (tmp);
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot write %s: %s", path,
+                 g_strerror (saved));
+    return FALSE;
+  }
+}
+
+static gboolean
+remove_file_durably (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_unlink (path) < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot remove %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  return fsync_directory (dir, error);
+}
+
+static gboolean
+run_write_job (WriteJob *job, GError **error)
+{
+  g_autofree char *xml_path = g_strdup_printf ("%s/%s.xml", job->dir, job->id);
+  g_autofree char *marker = g_strdup_printf ("%s/autostart/%s", job->dir, job->id);
+
+  switch (job->kind)
+    {
+    case WRITE_SAVE:
+      return vb_write_file_atomic (xml_path, job->xml, strlen (job->xml), 0600, error);
+    case WRITE_REMOVE:
+      return remove_file_durably (marker, error) && remove_file_durably (xml_path, error);
+    case WRITE_AUTOSTART:
+      if (job->autostart)
+        return vb_write_file_atomic (marker, "", 0, 0600, error);
+      return remove_file_durably (marker, error);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+writer_thread (gpointer data, gpointer user_data)
+{
+  GTask *task = data;
+  VbConfigStore *store = user_data;
+  WriteJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (run_write_job (job, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+
+  g_mutex_lock (&store->lock);
+  store->pending--;
+  g_cond_broadcast (&store->idle);
+  g_mutex_unlock (&store->lock);
+}
+
+static gboolean
+make_dir (const char *path, GError **error)
+{
+  if (g_mkdir_with_parents (path, 0700) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create directory %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+VbConfigStore *
+vb_config_store_new (const char *dir, GError **error)
+{
+  g_autoptr (VbConfigStore) store = g_new0 (VbConfigStore, 1);
+
+  store->dir = g_strdup (dir);
+  g_mutex_init (&store->lock);
+  g_cond_init (&store->idle);
+  if (!make_dir (dir, error))
+    return NULL;
+  store->writer = g_thread_pool_new (writer_thread, store, 1, FALSE, error);
+  if (!store->writer)
+    return NULL;
+  return g_steal_pointer (&store);
+}
+
+void
+vb_config_store_free (VbConfigStore *store)
+{
+  if (!store)
+    return;
+  if (store->writer)
+    g_thread_pool_free (store->writer, FALSE, TRUE);
+  g_mutex_clear (&store->lock);
+  g_cond_clear (&store->idle);
+  g_free (store->dir);
+  g_free (store);
+}
+
+const char *
+vb_config_store_get_dir (VbConfigStore *store)
+{
+  return store->dir;
+}
+
+GPtrArray *
+vb_config_store_load (VbConfigStore *store, const char *kind)
+{
+  g_autofree char *dir = g_build_filename (store->dir, kind, NULL);
+  g_autofree char *autostart_dir = g_build_filename (dir, "autostart", NULL);
+  GPtrArray *configs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_stored_config_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) listing = NULL;
+  const char *entry;
+
+  if (!make_dir (autostart_dir, &error))
+    {
+      vb_log_warning (NULL, "%s", error->message);
+      return configs;
+    }
+  listing = g_dir_open (dir, 0, &error);
+  if (!listing)
+    {
+      vb_log_warning (NULL, "Cannot list %s: %s", dir, error->message);
+      return configs;
+    }
+  while ((entry = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = g_build_filename (dir, entry, NULL);
+      g_autoptr (VbStoredConfig) config = NULL;
+      g_autofree char *marker = NULL;
+
+      if (g_str_has_suffix (entry, TEMP_SUFFIX))
+        {
+          /* A write that a crash interrupted: the real file is intact. */
+          g_unlink (path);
+          continue;
+        }
+      if (!g_str_has_suffix (entry, ".xml"))
+        continue;
+      config = g_new0 (VbStoredConfig, 1);
+      config->id = g_strndup (entry, strlen (entry) - 4);
+      config->path = g_steal_pointer (&path);
+      if (!g_file_get_contents (config->path, &config->xml, NULL, &error))
+        {
+          vb_log_warning (NULL, "Skipping unreadable configuration %s: %s", config->path,
+                          error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      marker = g_build_filename (autostart_dir, config->id, NULL);
+      config->autostart = g_file_test (marker, G_FILE_TEST_EXISTS);
+      g_ptr_array_add (configs, g_steal_pointer (&config));
+    }
+  return configs;
+}
+
+static void
+queue_write (VbConfigStore *store, WriteJob *job, GAsyncReadyCallback callback,
+             gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
+  g_mutex_lock (&store->lock);
+  store->pending++;
+  g_mutex_unlock (&store->lock);
+  g_thread_pool_push (store->writer, task, NULL);
+}
+
+static WriteJob *
+write_job_new (VbConfigStore *store, WriteKind kind, const char *dir_kind, const char *id)
+{
+  WriteJob *job = g_new0 (WriteJob, 1);
+
+  job->kind = kind;
+  job->dir = g_build_filename (store->dir, dir_kind, NULL);
+  job->id = g_strdup (id);
+  return job;
+}
+
+void
+vb_config_store_save_async (VbConfigStore *store, const char *kind, const char *id,
+                            const char *xml, GAsyncReadyCallback callback, gpointer user_data)
+{
+  WriteJob *job = write_job_new (store, WRITE_SAVE, kind, id);
+
+  job->xml = g_strdup (xml);
+  queue_write (store, job, callback, user_data);
+}
+
+void
+vb_config_store_remove_async (VbConfigStore *store, const char *kind, const char *id,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  queue_write (store, write_job_new (store, WRITE_REMOVE, kind, id), callback, user_data);
+}
+
+void
+vb_config_store_set_autostart_async (VbConfigStore *store, const char *kind, const char *id,
+                                     gboolean autostart, GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  WriteJob *job = write_job_new (store, WRITE_AUTOSTART, kind, id);
+
+  job->autostart = autostart;
+  queue_write (store, job, callback, user_data);
+}
+
+gboolean
+vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_config_store_flush (VbConfigStore *store)
+{
+  g_mutex_lock (&store->lock);
+  while (store->pending > 0)
+    g_cond_wait (&store->idle, &store->lock);
+  g_mutex_unlock (&store->lock);
+}

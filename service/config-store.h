@@ -1,0 +1,55 @@
+/* Persistent configuration on disk: one XML file per object and an autostart
+ * marker, written atomically by one worker thread so writes keep their order
+ * and never block the main loop. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VbConfigStore VbConfigStore;
+
+typedef struct {
+  char *id;       /* the file name without .xml: the object's UUID */
+  char *path;
+  char *xml;
+  gboolean autostart;
+} VbStoredConfig;
+
+void vb_stored_config_free (VbStoredConfig *config);
+
+/* Creates @dir and the per-kind directories below it when missing. */
+VbConfigStore *vb_config_store_new (const char *dir, GError **error);
+void vb_config_store_free (VbConfigStore *store);
+const char *vb_config_store_get_dir (VbConfigStore *store);
+
+/* Reads every configuration of @kind ("domains", "networks", "pools", ...).
+ * Unreadable files are logged and skipped; leftovers of interrupted writes are
+ * removed. Synchronous: for start-up, before the bus name is owned. */
+GPtrArray *vb_config_store_load (VbConfigStore *store, const char *kind);
+
+void vb_config_store_save_async (VbConfigStore *store, const char *kind, const char *id,
+                                 const char *xml, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+/* Removes the configuration and its autostart marker. */
+void vb_config_store_remove_async (VbConfigStore *store, const char *kind, const char *id,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+void vb_config_store_set_autostart_async (VbConfigStore *store, const char *kind,
+                                          const char *id, gboolean autostart,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+/* Finishes any of the three above. */
+gboolean vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GError **error);
+
+/* Waits until every queued write is on disk (for shutdown and tests). */
+void vb_config_store_flush (VbConfigStore *store);
+
+/* Writes @len bytes to @path so that a reader sees the old or the new content,
+ * never a mix, even across a crash: temporary file, fsync, rename, fsync of
+ * the directory. Blocking: call it from a worker thread. */
+gboolean vb_write_file_atomic (const char *path, const void *data, gsize len, int mode,
+                               GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbConfigStore, vb_config_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbStoredConfig, vb_stored_config_free)
+
+G_END_DECLS

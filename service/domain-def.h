@@ -1,0 +1,32 @@
+/* A domain configuration: libvirt-format domain XML, validated against the
+ * subset virtbus supports and kept in canonical form. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *xml;                  /* canonical XML: what GetXMLDesc returns, what is stored */
+  char *name;
+  char *uuid;                 /* lower case, 36 characters */
+  char *type;                 /* the <domain type=…> attribute: test, qemu, kvm */
+  char *title;                /* NULL when absent */
+  guint64 memory_kib;         /* <memory>, converted from its unit */
+  guint64 current_memory_kib; /* <currentMemory>, defaults to memory_kib */
+  guint vcpus;                /* <vcpu>, defaults to 1 */
+} VbDomainDef;
+
+/* Parses, validates and canonicalises @xml. Fills in what libvirt fills in when
+ * absent (a random UUID, MAC addresses of interfaces, currentMemory). Fails with
+ * VB_ERROR_INVALID_XML naming the offending element or attribute and its line. */
+VbDomainDef *vb_domain_def_parse (const char *xml, GError **error);
+VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
+void vb_domain_def_free (VbDomainDef *def);
+
+/* The canonical XML with the live-only attribute id='@id' on <domain>. */
+char *vb_domain_def_format_live (const VbDomainDef *def, int id);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
+
+G_END_DECLS

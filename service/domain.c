@@ -1,0 +1,145 @@
+#include "domain.h"
+
+struct _VbDomain {
+  VbResource parent;
+  VbDomainDef *def;
+  VbDomainDef *live_def;
+  VbDomainState state;
+  char *reason;
+  int id;
+};
+
+G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_TYPE_RESOURCE)
+
+enum { SIGNAL_LIFECYCLE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+const char *
+vb_domain_state_to_string (VbDomainState state)
+{
+  switch (state)
+    {
+    case VB_DOMAIN_SHUTOFF:
+      return "shutoff";
+    case VB_DOMAIN_RUNNING:
+      return "running";
+    case VB_DOMAIN_PAUSED:
+      return "paused";
+    case VB_DOMAIN_SHUTDOWN:
+      return "shutdown";
+    case VB_DOMAIN_CRASHED:
+      return "crashed";
+    case VB_DOMAIN_PMSUSPENDED:
+      return "pmsuspended";
+    }
+  return "unknown";
+}
+
+static void
+vb_domain_finalize (GObject *object)
+{
+  VbDomain *self = VB_DOMAIN (object);
+
+  vb_domain_def_free (self->def);
+  vb_domain_def_free (self->live_def);
+  g_free (self->reason);
+  G_OBJECT_CLASS (vb_domain_parent_class)->finalize (object);
+}
+
+static void
+vb_domain_class_init (VbDomainClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vb_domain_finalize;
+  VB_RESOURCE_CLASS (klass)->kind = "domain";
+  signals[SIGNAL_LIFECYCLE] = g_signal_new ("lifecycle", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+vb_domain_init (VbDomain *self)
+{
+  self->state = VB_DOMAIN_SHUTOFF;
+  self->reason = g_strdup ("unknown");
+  self->id = -1;
+}
+
+VbDomain *
+vb_domain_new (VbDomainDef *def, const char *driver, gboolean persistent)
+{
+  VbDomain *self = g_object_new (VB_TYPE_DOMAIN, NULL);
+
+  vb_resource_set_driver (VB_RESOURCE (self), driver);
+  vb_domain_set_def (self, def);
+  vb_resource_set_persistent (VB_RESOURCE (self), persistent);
+  return self;
+}
+
+const VbDomainDef *
+vb_domain_get_def (VbDomain *self)
+{
+  return self->def;
+}
+
+void
+vb_domain_set_def (VbDomain *self, VbDomainDef *def)
+{
+  vb_domain_def_free (self->def);
+  self->def = def;
+  vb_resource_set_identity (VB_RESOURCE (self), def->name, def->uuid);
+  vb_resource_changed (VB_RESOURCE (self));
+}
+
+const VbDomainDef *
+vb_domain_get_live_def (VbDomain *self)
+{
+  return self->live_def;
+}
+
+void
+vb_domain_set_live_def (VbDomain *self, VbDomainDef *def)
+{
+  vb_domain_def_free (self->live_def);
+  self->live_def = def;
+  vb_resource_changed (VB_RESOURCE (self));
+}
+
+VbDomainState
+vb_domain_get_state (VbDomain *self)
+{
+  return self->state;
+}
+
+const char *
+vb_domain_get_state_reason (VbDomain *self)
+{
+  return self->reason;
+}
+
+int
+vb_domain_get_id (VbDomain *self)
+{
+  return self->id;
+}
+
+gboolean
+vb_domain_is_active (VbDomain *self)
+{
+  return self->state != VB_DOMAIN_SHUTOFF && self->state != VB_DOMAIN_CRASHED;
+}
+
+void
+vb_domain_set_state (VbDomain *self, VbDomainState state, const char *reason, int id)
+{
+  self->state = state;
+  g_free (self->reason);
+  self->reason = g_strdup (reason);
+  self->id = id;
+  vb_resource_changed (VB_RESOURCE (self));
+}
+
+void
+vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail)
+{
+  g_signal_emit (self, signals[SIGNAL_LIFECYCLE], 0, event, detail);
+}

@@ -1,0 +1,47 @@
+/* A domain as the service knows it: its definitions and its runtime state.
+ * Drivers change the state; the D-Bus object follows the "changed" and
+ * "lifecycle" signals. */
+#pragma once
+
+#include "domain-def.h"
+#include "resource.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VB_DOMAIN_SHUTOFF,
+  VB_DOMAIN_RUNNING,
+  VB_DOMAIN_PAUSED,
+  VB_DOMAIN_SHUTDOWN, /* the guest was asked to power off and has not yet */
+  VB_DOMAIN_CRASHED,
+  VB_DOMAIN_PMSUSPENDED,
+} VbDomainState;
+
+const char *vb_domain_state_to_string (VbDomainState state);
+
+#define VB_TYPE_DOMAIN (vb_domain_get_type ())
+G_DECLARE_FINAL_TYPE (VbDomain, vb_domain, VB, DOMAIN, VbResource)
+
+/* Takes @def. The domain starts shut off with reason "unknown". */
+VbDomain *vb_domain_new (VbDomainDef *def, const char *driver, gboolean persistent);
+
+/* The definition the next boot uses (for a transient domain: the one it runs). */
+const VbDomainDef *vb_domain_get_def (VbDomain *self);
+/* Takes @def; the name and UUID follow it. */
+void vb_domain_set_def (VbDomain *self, VbDomainDef *def);
+/* The definition the running domain was started from; NULL when inactive. */
+const VbDomainDef *vb_domain_get_live_def (VbDomain *self);
+void vb_domain_set_live_def (VbDomain *self, VbDomainDef *def);
+
+VbDomainState vb_domain_get_state (VbDomain *self);
+const char *vb_domain_get_state_reason (VbDomain *self);
+int vb_domain_get_id (VbDomain *self);
+/* Active: has a running hypervisor process (running, paused, shutdown, pmsuspended). */
+gboolean vb_domain_is_active (VbDomain *self);
+
+/* Sets state and reason (kebab-case, as libvirt's) and the id (-1 when inactive). */
+void vb_domain_set_state (VbDomain *self, VbDomainState state, const char *reason, int id);
+/* Emits "lifecycle" with libvirt's event and detail in kebab-case. */
+void vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail);
+
+G_END_DECLS

@@ -1,0 +1,276 @@
+/* virtbusd: loads the configuration, exports the objects, owns the bus name. */
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "authorized-dispatch.h"
+#include "authz.h"
+#include "domain-api.h"
+#include "manager-object.h"
+#include "network-api.h"
+#include "object-exporter.h"
+#include "object-paths.h"
+#include "storage-api.h"
+#include "test-driver.h"
+#include "vb-config.h"
+#include "vb-error.h"
+#include "vb-log.h"
+
+typedef struct {
+  gboolean system;
+  gboolean session;
+  char *address;
+  char *state_dir;
+  char *run_dir;
+  char *network_driver;
+  gboolean verbose;
+  gboolean version;
+  int lock_timeout_ms;
+  int job_linger_s;
+} Options;
+
+typedef struct {
+  Options options;
+  GMainLoop *loop;
+  GDBusConnection *bus;
+  VbConfigStore *store;
+  VbInventory *inventory;
+  VbDriverHost *host;
+  VbAuthz *authz;
+  VbBusContext context;
+  VbObjectExporter *exporter;
+  VbManagerObject *manager;
+  int exit_code;
+} Daemon;
+
+static gboolean
+parse_options (Options *options, int *argc, char ***argv, GError **error)
+{
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &options->system,
+      "Serve on the system bus (the default when run as root)", NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &options->session,
+      "Serve on the session bus (the default otherwise)", NULL },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &options->address,
+      "Serve on the message bus at this D-Bus address", "ADDR" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
+      "Persistent configuration (default /etc/virtbus, or $XDG_CONFIG_HOME/virtbus)", "DIR" },
+    { "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->run_dir,
+      "Runtime state (default /run/virtbus, or $XDG_RUNTIME_DIR/virtbus)", "DIR" },
+    { "network-driver", 0, 0, G_OPTION_ARG_STRING, &options->network_driver,
+      "The driver of virtual networks: test (default test)", "NAME" },
+    { "lock-timeout", 0, 0, G_OPTION_ARG_INT, &options->lock_timeout_ms,
+      "How long a call waits for another on the same object before Busy (ms, default 30000)",
+      "MS" },
+    { "job-linger", 0, 0, G_OPTION_ARG_INT, &options->job_linger_s,
+      "How long a finished Job stays visible (seconds, default 300)", "S" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- virtualization on D-Bus");
+
+  options->lock_timeout_ms = 30000;
+  options->job_linger_s = 300;
+  g_option_context_set_summary (context,
+                                "Publishes virtual machines, networks and storage as D-Bus "
+                                "objects under /org/virtbus/Virt1 (bus name org.virtbus.Virt1).");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if (options->system + options->session + (options->address != NULL) > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--system, --session and --address exclude each other");
+      return FALSE;
+    }
+  if (!options->session && !options->address)
+    options->system = options->system || getuid () == 0;
+  if (!options->system && !options->address)
+    options->session = TRUE;
+  if (options->lock_timeout_ms <= 0 || options->job_linger_s < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--lock-timeout must be positive and --job-linger not negative");
+      return FALSE;
+    }
+  if (!options->state_dir)
+    options->state_dir = options->system
+                           ? g_build_filename (VB_SYSCONFDIR, "virtbus", NULL)
+                           : g_build_filename (g_get_user_config_dir (), "virtbus", NULL);
+  if (!options->run_dir)
+    options->run_dir = options->system
+                         ? g_build_filename (VB_RUNSTATEDIR, "virtbus", NULL)
+                         : g_build_filename (g_get_user_runtime_dir (), "virtbus", NULL);
+  return TRUE;
+}
+
+static GDBusConnection *
+connect_bus (Options *options, GError **error)
+{
+  if (options->address)
+    return g_dbus_connection_new_for_address_sync (
+      options->address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+        | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, error);
+  return g_bus_get_sync (options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+}
+
+/* polkitd listens on the system bus: is that the bus we serve on? */
+static gboolean
+polkit_on_our_bus (Options *options)
+{
+  const char *system_address = g_getenv ("DBUS_SYSTEM_BUS_ADDRESS");
+
+  if (options->system)
+    return TRUE;
+  return options->address && system_address && g_str_equal (options->address, system_address);
+}
+
+static gboolean
+register_drivers (Daemon *daemon, GError **error)
+{
+  const char *network_driver = daemon->options.network_driver ?: "test";
+
+  vb_driver_host_add_domain_driver (daemon->host, &vb_test_domain_driver);
+  vb_driver_host_add_storage_driver (daemon->host, &vb_test_storage_driver);
+  if (g_str_equal (network_driver, "test"))
+    vb_driver_host_set_network_driver (daemon->host, &vb_test_network_driver);
+  else
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "Unknown network driver '%s'",
+                   network_driver);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_log_message (NULL, "Serving %s (state %s, run %s)", name, daemon->options.state_dir,
+                  daemon->options.run_dir);
+  vb_network_api_autostart (daemon->host);
+  vb_pool_api_autostart (daemon->host);
+  vb_domain_api_autostart (daemon->host);
+}
+
+static void
+name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_log_warning (NULL, "Lost or could not own the name %s (another virtbusd runs?)", name);
+  daemon->exit_code = 1;
+  g_main_loop_quit (daemon->loop);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_log_message (NULL, "Stopping");
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+bus_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
+            gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_log_warning (NULL, "The bus connection closed: %s", error ? error->message : "no reason");
+  daemon->exit_code = 1;
+  g_main_loop_quit (daemon->loop);
+}
+
+static gboolean
+start (Daemon *daemon, GError **error)
+{
+  Options *options = &daemon->options;
+
+  daemon->bus = connect_bus (options, error);
+  if (!daemon->bus)
+    return FALSE;
+  g_dbus_connection_set_exit_on_close (daemon->bus, FALSE);
+  g_signal_connect (daemon->bus, "closed", G_CALLBACK (bus_closed), daemon);
+  if (g_mkdir_with_parents (options->run_dir, 0700) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s", options->run_dir);
+      return FALSE;
+    }
+  daemon->store = vb_config_store_new (options->state_dir, error);
+  if (!daemon->store)
+    return FALSE;
+  vb_object_lock_set_default_timeout ((guint) options->lock_timeout_ms);
+  daemon->inventory = vb_inventory_new ();
+  vb_inventory_set_job_linger (daemon->inventory, (guint) options->job_linger_s);
+  daemon->host =
+    vb_driver_host_new (daemon->inventory, daemon->store, options->run_dir, options->system);
+  if (!register_drivers (daemon, error))
+    return FALSE;
+
+  daemon->authz = vb_authz_new (daemon->bus, options->system ? VB_AUTHZ_SYSTEM : VB_AUTHZ_PER_USER,
+                                polkit_on_our_bus (options));
+  vb_dispatch_set_authz (daemon->authz);
+
+  /* Everything is loaded and exported before the connection is set, so
+   * start-up sends no InterfacesAdded storm and the name appears complete. */
+  vb_network_api_load (daemon->host);
+  vb_pool_api_load (daemon->host);
+  vb_domain_api_load (daemon->host);
+  daemon->context.host = daemon->host;
+  daemon->context.object_manager = g_dbus_object_manager_server_new (VB_MANAGER_PATH);
+  daemon->exporter = vb_object_exporter_new (&daemon->context);
+  daemon->manager = vb_manager_object_new (&daemon->context);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->manager),
+                                         daemon->bus, VB_MANAGER_PATH, error))
+    return FALSE;
+  g_dbus_object_manager_server_set_connection (daemon->context.object_manager, daemon->bus);
+  g_bus_own_name_on_connection (daemon->bus, VB_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                name_acquired, name_lost, daemon, NULL);
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Daemon daemon = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  setlocale (LC_ALL, "");
+  if (!parse_options (&daemon.options, &argc, &argv, &error))
+    {
+      g_printerr ("virtbusd: %s\n", error->message);
+      return 2;
+    }
+  if (daemon.options.version)
+    {
+      g_print ("virtbusd %s\n", VB_VERSION);
+      return 0;
+    }
+  vb_log_setup (daemon.options.verbose);
+  (void) vb_error_quark ();
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, &daemon);
+  g_unix_signal_add (SIGTERM, on_signal, &daemon);
+  if (!start (&daemon, &error))
+    {
+      vb_log_warning (NULL, "Cannot start: %s", error->message);
+      return 1;
+    }
+  g_main_loop_run (daemon.loop);
+
+  /* Queued configuration writes reach the disk before we go. */
+  if (daemon.store)
+    vb_config_store_flush (daemon.store);
+  return daemon.exit_code;
+}

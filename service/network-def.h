@@ -1,0 +1,26 @@
+/* A virtual network configuration: libvirt-format network XML, validated and
+ * kept in canonical form. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *xml;          /* canonical XML */
+  char *name;
+  char *uuid;         /* lower case, 36 characters */
+  char *bridge;       /* <bridge name=…>, NULL when absent */
+  char *forward_mode; /* <forward mode=…>: nat, route, open, bridge; NULL when isolated */
+} VbNetworkDef;
+
+/* Parses, validates and canonicalises @xml; fills in a UUID when absent. */
+VbNetworkDef *vb_network_def_parse (const char *xml, GError **error);
+/* Sets the bridge name (as a driver does when it allocates one) and updates xml. */
+void vb_network_def_set_bridge (VbNetworkDef *def, const char *bridge);
+VbNetworkDef *vb_network_def_copy (const VbNetworkDef *def);
+void vb_network_def_free (VbNetworkDef *def);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbNetworkDef, vb_network_def_free)
+
+G_END_DECLS

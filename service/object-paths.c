@@ -1,0 +1,36 @@
+#include "object-paths.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+char *
+vb_object_path_for (const char *kind, const char *uuid)
+{
+  g_autofree char *element = g_strdup (uuid);
+
+  g_strdelimit (element, "-", '_');
+  return g_strdup_printf (VB_MANAGER_PATH "/%s/%s", kind, element);
+}
+
+char *
+vb_object_path_for_volume (const char *pool_uuid, const char *volume_name)
+{
+  g_autofree char *pool = vb_object_path_for ("pool", pool_uuid);
+  g_autofree char *element = g_dbus_escape_object_path (volume_name);
+
+  return g_strdup_printf ("%s/volume/%s", pool, element);
+}
+
+char *
+vb_object_path_for_job (guint id)
+{
+  return g_strdup_printf (VB_MANAGER_PATH "/job/%u", id);
+}
+
+char *
+vb_uuid_normalize (const char *uuid)
+{
+  if (!uuid || !g_uuid_string_is_valid (uuid))
+    return NULL;
+  return g_ascii_strdown (uuid, -1);
+}

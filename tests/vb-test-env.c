@@ -1,0 +1,487 @@
+#include "vb-test-env.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POLKITD "/usr/lib/polkit-1/polkitd"
+#define START_TIMEOUT_MS 15000
+
+typedef struct {
+  VbTestEnv public;
+  GSubprocess *bus;
+  GSubprocess *polkit;
+  GSubprocess *daemon;
+} Env;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  /* An aborted test must not leave its daemons behind. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn (const char *const *argv, const char *log_path, const char *system_bus, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+
+  launcher = g_subprocess_launcher_new (log_path ? G_SUBPROCESS_FLAGS_STDERR_MERGE
+                                                 : G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (log_path)
+    g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  if (system_bus)
+    g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", system_bus, TRUE);
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
+}
+
+static GPid
+pid_of (GSubprocess *process)
+{
+  const char *id = process ? g_subprocess_get_identifier (process) : NULL;
+  return id ? (GPid) atoi (id) : 0;
+}
+
+static void
+sleep_iterating (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+static gboolean
+name_has_owner (GDBusConnection *connection, const char *name)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+    connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "NameHasOwner", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+    G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static void
+wait_for_name (Env *env, const char *name, GSubprocess *process)
+{
+  gint64 end = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
+  while (!name_has_owner (env->public.client, name))
+    {
+      if (process && !g_subprocess_get_identifier (process))
+        break;
+      if (g_get_monotonic_time () > end)
+        break;
+      sleep_iterating (10);
+    }
+  if (!name_has_owner (env->public.client, name))
+    {
+      g_autofree char *log = vb_test_env_daemon_log (&env->public);
+      g_error ("%s did not appear on the test bus within %d ms; daemon log:\n%s", name,
+               START_TIMEOUT_MS, log);
+    }
+}
+
+static void
+start_bus (Env *env)
+{
+  VbTestEnv *pub = &env->public;
+  g_autofree char *template_path = vb_test_source_path ("bus/test-bus.conf.in");
+  g_autofree char *template = NULL;
+  g_autofree char *socket = g_build_filename (pub->tmpdir, "bus", NULL);
+  g_autofree char *config_path = g_build_filename (pub->tmpdir, "bus.conf", NULL);
+  g_autoptr (GString) config = NULL;
+  g_autofree char *config_arg = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
+  g_assert_true (g_file_get_contents (template_path, &template, NULL, &error));
+  config = g_string_new (template);
+  g_string_replace (config, "@SOCKET@", socket, 0);
+  g_assert_true (g_file_set_contents (config_path, config->str, -1, &error));
+  config_arg = g_strdup_printf ("--config-file=%s", config_path);
+  {
+    const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--nopidfile", NULL };
+    env->bus = spawn (argv, NULL, NULL, &error);
+  }
+  g_assert_no_error (error);
+  pub->bus_pid = pid_of (env->bus);
+  pub->bus_address = g_strdup_printf ("unix:path=%s", socket);
+
+  while (!pub->client)
+    {
+      g_clear_error (&error);
+      pub->client = g_dbus_connection_new_for_address_sync (
+        pub->bus_address,
+        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+        NULL, NULL, &error);
+      if (!pub->client && g_get_monotonic_time () > end)
+        g_error ("The test bus did not start: %s", error->message);
+      if (!pub->client)
+        g_usleep (10000);
+    }
+  g_dbus_connection_set_exit_on_close (pub->client, FALSE);
+}
+
+static void
+start_polkit (Env *env)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = g_build_filename (env->public.tmpdir, "polkitd.log", NULL);
+  const char *argv[] = { POLKITD, "--no-debug", NULL };
+
+  if (getuid () != 0)
+    g_error ("polkitd needs root: run the suite as root (the README's test command does)");
+  if (!g_file_test (POLKITD, G_FILE_TEST_IS_EXECUTABLE))
+    g_error ("%s is missing: install the polkitd package", POLKITD);
+  env->polkit = spawn (argv, log, env->public.bus_address, &error);
+  g_assert_no_error (error);
+  env->public.polkit_pid = pid_of (env->polkit);
+  wait_for_name (env, "org.freedesktop.PolicyKit1", env->polkit);
+}
+
+VbTestEnv *
+vb_test_env_new (VbTestEnvFlags flags)
+{
+  Env *env = g_new0 (Env, 1);
+  VbTestEnv *pub = &env->public;
+  g_autoptr (GError) error = NULL;
+
+  pub->tmpdir = g_dir_make_tmp ("vbtest-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* Unprivileged test clients must reach the bus socket inside. */
+  g_chmod (pub->tmpdir, 0755);
+  pub->state_dir = g_build_filename (pub->tmpdir, "state", NULL);
+  pub->run_dir = g_build_filename (pub->tmpdir, "run", NULL);
+  pub->daemon_log = g_build_filename (pub->tmpdir, "virtbusd.log", NULL);
+  start_bus (env);
+  if (flags & VB_TEST_ENV_POLKIT)
+    start_polkit (env);
+  return pub;
+}
+
+void
+vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
+{
+  Env *env = (Env *) pub;
+  const char *binary = g_getenv ("VB_DAEMON");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+
+  g_assert_nonnull (binary);
+  g_assert_null (env->daemon);
+  g_ptr_array_add (argv, g_strdup (binary));
+  g_ptr_array_add (argv, g_strdup_printf ("--address=%s", pub->bus_address));
+  g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", pub->state_dir));
+  g_ptr_array_add (argv, g_strdup_printf ("--run-dir=%s", pub->run_dir));
+  g_ptr_array_add (argv, g_strdup ("--verbose"));
+  for (guint i = 0; extra_args && extra_args[i]; i++)
+    g_ptr_array_add (argv, g_strdup (extra_args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  /* Appends, so a restarted daemon's log follows the first one's. */
+  {
+    g_autofree char *shell = g_strdup_printf ("exec \"$@\" >>'%s' 2>&1", pub->daemon_log);
+    g_autoptr (GPtrArray) wrapped = g_ptr_array_new ();
+    g_ptr_array_add (wrapped, "sh");
+    g_ptr_array_add (wrapped, "-c");
+    g_ptr_array_add (wrapped, shell);
+    g_ptr_array_add (wrapped, "sh");
+    for (guint i = 0; argv->pdata[i]; i++)
+      g_ptr_array_add (wrapped, argv->pdata[i]);
+    g_ptr_array_add (wrapped, NULL);
+    env->daemon = spawn ((const char *const *) wrapped->pdata, NULL, pub->bus_address, &error);
+  }
+  g_assert_no_error (error);
+  pub->daemon_pid = pid_of (env->daemon);
+  wait_for_name (env, "org.virtbus.Virt1", env->daemon);
+}
+
+void
+vb_test_env_stop_daemon (VbTestEnv *pub, gboolean kill9)
+{
+  Env *env = (Env *) pub;
+  gint64 end = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
+  if (!env->daemon)
+    return;
+  g_subprocess_send_signal (env->daemon, kill9 ? SIGKILL : SIGTERM);
+  g_subprocess_wait (env->daemon, NULL, NULL);
+  g_clear_object (&env->daemon);
+  pub->daemon_pid = 0;
+  /* The bus must have seen the name go before a new daemon can own it. */
+  while (name_has_owner (pub->client, "org.virtbus.Virt1") && g_get_monotonic_time () < end)
+    sleep_iterating (10);
+}
+
+gboolean
+vb_test_env_daemon_alive (VbTestEnv *pub)
+{
+  Env *env = (Env *) pub;
+
+  return env->daemon && g_subprocess_get_identifier (env->daemon)
+         && name_has_owner (pub->client, "org.virtbus.Virt1");
+}
+
+char *
+vb_test_env_daemon_log (VbTestEnv *pub)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (pub->daemon_log, &contents, &length, NULL))
+    return g_strdup ("(no log)");
+  if (length > 8000)
+    return g_strdup (contents + length - 8000);
+  return g_steal_pointer (&contents);
+}
+
+static void
+stop_process (GSubprocess **process)
+{
+  if (!*process)
+    return;
+  g_subprocess_force_exit (*process);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
+void
+vb_test_env_free (VbTestEnv *pub)
+{
+  Env *env = (Env *) pub;
+  g_autofree char *rm = NULL;
+
+  if (!pub)
+    return;
+  stop_process (&env->daemon);
+  if (pub->client)
+    g_dbus_connection_close_sync (pub->client, NULL, NULL);
+  g_clear_object (&pub->client);
+  stop_process (&env->polkit);
+  stop_process (&env->bus);
+  if (!g_getenv ("VB_TEST_KEEP"))
+    {
+      rm = g_strdup_printf ("rm -rf '%s'", pub->tmpdir);
+      g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+    }
+  g_free (pub->tmpdir);
+  g_free (pub->bus_address);
+  g_free (pub->state_dir);
+  g_free (pub->run_dir);
+  g_free (pub->daemon_log);
+  g_free (env);
+}
+
+/* ---- calls ---- */
+
+GVariant *
+vb_test_call (VbTestEnv *env, const char *path, const char *interface, const char *method,
+              GVariant *parameters, GError **error)
+{
+  return g_dbus_connection_call_sync (env->client, "org.virtbus.Virt1", path, interface, method,
+                                      parameters, NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
+                                      error);
+}
+
+GVariant *
+vb_test_call_ok (VbTestEnv *env, const char *path, const char *interface, const char *method,
+                 GVariant *parameters)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = vb_test_call (env, path, interface, method, parameters, &error);
+
+  if (!reply)
+    g_error ("%s.%s on %s failed: %s", interface, method, path, error->message);
+  return reply;
+}
+
+void
+vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interface,
+                           const char *method, GVariant *parameters, const char *error_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = vb_test_call (env, path, interface, method, parameters, &error);
+  g_autofree char *remote = NULL;
+
+  if (reply)
+    g_error ("%s.%s on %s succeeded, expected %s", interface, method, path, error_name);
+  remote = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (remote, error_name) != 0)
+    g_error ("%s.%s on %s: expected %s, got %s (%s)", interface, method, path, error_name,
+             remote, error->message);
+}
+
+GVariant *
+vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,
+                      const char *property)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (
+    env, path, "org.freedesktop.DBus.Properties", "Get", g_variant_new ("(ss)", interface, property));
+  GVariant *value = NULL;
+
+  g_variant_get (reply, "(v)", &value);
+  return value;
+}
+
+gboolean
+vb_test_wait_property (VbTestEnv *env, const char *path, const char *interface,
+                       const char *property, GVariant *expected, guint timeout_ms)
+{
+  g_autoptr (GVariant) want = g_variant_ref_sink (expected);
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autoptr (GVariant) value = vb_test_get_property (env, path, interface, property);
+
+      if (g_variant_equal (value, want))
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        {
+          g_autofree char *got = g_variant_print (value, FALSE);
+          g_autofree char *wanted = g_variant_print (want, FALSE);
+          g_printerr ("%s.%s is %s, waited for %s\n", interface, property, got, wanted);
+          return FALSE;
+        }
+      sleep_iterating (10);
+    }
+}
+
+/* ---- signals ---- */
+
+struct _VbSignalLog {
+  VbTestEnv *env;
+  guint subscription;
+  GPtrArray *lines;
+};
+
+static void
+record_signal (GDBusConnection *connection, const char *sender, const char *path,
+               const char *interface, const char *member, GVariant *parameters,
+               gpointer user_data)
+{
+  VbSignalLog *log = user_data;
+  g_autofree char *args = g_variant_print (parameters, FALSE);
+
+  g_ptr_array_add (log->lines, g_strdup_printf ("%s.%s %s %s", interface, member, path, args));
+}
+
+VbSignalLog *
+vb_signal_log_new (VbTestEnv *env)
+{
+  VbSignalLog *log = g_new0 (VbSignalLog, 1);
+
+  log->env = env;
+  log->lines = g_ptr_array_new_with_free_func (g_free);
+  log->subscription = g_dbus_connection_signal_subscribe (
+    env->client, "org.virtbus.Virt1", NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+    record_signal, log, NULL);
+  /* The subscription must be in place at the bus before the test acts. */
+  g_dbus_connection_flush_sync (env->client, NULL, NULL);
+  vb_test_call_ok (env, "/org/virtbus/Virt1", "org.freedesktop.DBus.Peer", "Ping", NULL);
+  return log;
+}
+
+void
+vb_signal_log_free (VbSignalLog *log)
+{
+  if (!log)
+    return;
+  g_dbus_connection_signal_unsubscribe (log->env->client, log->subscription);
+  g_ptr_array_unref (log->lines);
+  g_free (log);
+}
+
+int
+vb_signal_log_find (VbSignalLog *log, const char *needle)
+{
+  for (guint i = 0; i < log->lines->len; i++)
+    if (strstr (log->lines->pdata[i], needle))
+      return (int) i;
+  return -1;
+}
+
+gboolean
+vb_signal_log_wait (VbSignalLog *log, const char *needle, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (vb_signal_log_find (log, needle) < 0)
+    {
+      if (g_get_monotonic_time () > end)
+        {
+          g_printerr ("signal containing '%s' did not come; got:\n", needle);
+          vb_signal_log_dump (log);
+          return FALSE;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+void
+vb_signal_log_clear (VbSignalLog *log)
+{
+  g_ptr_array_set_size (log->lines, 0);
+}
+
+void
+vb_signal_log_dump (VbSignalLog *log)
+{
+  for (guint i = 0; i < log->lines->len; i++)
+    g_printerr ("  %u: %s\n", i, (char *) log->lines->pdata[i]);
+}
+
+/* ---- helpers ---- */
+
+char *
+vb_test_domain_xml (const char *name, const char *uuid)
+{
+  g_autofree char *uuid_element =
+    uuid ? g_strdup_printf ("  <uuid>%s</uuid>\n", uuid) : g_strdup ("");
+
+  return g_strdup_printf ("<domain type='test'>\n"
+                          "  <name>%s</name>\n"
+                          "%s"
+                          "  <memory unit='MiB'>128</memory>\n"
+                          "  <vcpu>2</vcpu>\n"
+                          "  <os>\n"
+                          "    <type arch='x86_64'>hvm</type>\n"
+                          "  </os>\n"
+                          "</domain>\n",
+                          name, uuid_element);
+}
+
+char *
+vb_test_source_path (const char *relative)
+{
+  const char *dir = g_getenv ("VB_TEST_SRCDIR");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, relative, NULL);
+}
+
+char *
+vb_test_domain_path (const char *uuid)
+{
+  g_autofree char *element = g_strdup (uuid);
+
+  g_strdelimit (element, "-", '_');
+  return g_strdup_printf ("/org/virtbus/Virt1/domain/%s", element);
+}

@@ -1,0 +1,77 @@
+/* The world a test runs in: its own dbus-daemon (standing in for the system
+ * bus), optionally a real polkitd on it, and a virtbusd with its own state
+ * and run directories. Everything is stopped by PID when the env is freed. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VB_TEST_ENV_NONE = 0,
+  VB_TEST_ENV_POLKIT = 1 << 0, /* run polkitd on the test bus (needs root) */
+} VbTestEnvFlags;
+
+typedef struct {
+  char *tmpdir;
+  char *bus_address;
+  char *state_dir;
+  char *run_dir;
+  char *daemon_log;
+  GPid bus_pid;
+  GPid polkit_pid;
+  GPid daemon_pid;
+  GDBusConnection *client;
+} VbTestEnv;
+
+/* Starts the bus (and polkitd); the daemon is started separately. */
+VbTestEnv *vb_test_env_new (VbTestEnvFlags flags);
+void vb_test_env_free (VbTestEnv *env);
+
+/* Starts virtbusd with @extra_args (NULL-terminated, may be NULL) and waits
+ * until it owns org.virtbus.Virt1. */
+void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
+/* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */
+void vb_test_env_stop_daemon (VbTestEnv *env, gboolean kill9);
+gboolean vb_test_env_daemon_alive (VbTestEnv *env);
+/* The last lines virtbusd logged. */
+char *vb_test_env_daemon_log (VbTestEnv *env);
+
+/* Calls a method of the service and returns its reply, or NULL with @error. */
+GVariant *vb_test_call (VbTestEnv *env, const char *path, const char *interface,
+                        const char *method, GVariant *parameters, GError **error);
+/* The same, expecting success: fails the test otherwise. */
+GVariant *vb_test_call_ok (VbTestEnv *env, const char *path, const char *interface,
+                           const char *method, GVariant *parameters);
+/* Calls and asserts the D-Bus error name, e.g. "org.virtbus.Virt1.Error.NotFound". */
+void vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interface,
+                                const char *method, GVariant *parameters,
+                                const char *error_name);
+GVariant *vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,
+                                const char *property);
+/* Iterates the main context until @property equals @expected or @timeout_ms passes. */
+gboolean vb_test_wait_property (VbTestEnv *env, const char *path, const char *interface,
+                                const char *property, GVariant *expected, guint timeout_ms);
+
+/* Records the signals the service emits, in order, as "Interface.Member args". */
+typedef struct _VbSignalLog VbSignalLog;
+VbSignalLog *vb_signal_log_new (VbTestEnv *env);
+void vb_signal_log_free (VbSignalLog *log);
+/* Waits until a recorded line contains @needle; returns whether it came. */
+gboolean vb_signal_log_wait (VbSignalLog *log, const char *needle, guint timeout_ms);
+/* The index of the first line containing @needle, -1 when none. */
+int vb_signal_log_find (VbSignalLog *log, const char *needle);
+void vb_signal_log_clear (VbSignalLog *log);
+void vb_signal_log_dump (VbSignalLog *log);
+
+/* A test domain XML with @name (and @uuid, may be NULL). */
+char *vb_test_domain_xml (const char *name, const char *uuid);
+/* Path of a file of the source tree, from tests/. */
+char *vb_test_source_path (const char *relative);
+/* The domain object path for @uuid. */
+char *vb_test_domain_path (const char *uuid);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbTestEnv, vb_test_env_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSignalLog, vb_signal_log_free)
+
+G_END_DECLS
