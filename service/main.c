@@ -9,6 +9,7 @@
 #include "authz.h"
 #include "domain-api.h"
 #include "manager-object.h"
+#include "missing-objects.h"
 #include "network-api.h"
 #include "object-exporter.h"
 #include "object-paths.h"
@@ -234,6 +235,8 @@ start (Daemon *daemon, GError **error)
                                          daemon->bus, VB_MANAGER_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (daemon->context.object_manager, daemon->bus);
+  if (!vb_missing_objects_register (daemon->bus, daemon->context.object_manager, error))
+    return FALSE;
   g_bus_own_name_on_connection (daemon->bus, VB_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
                                 name_acquired, name_lost, daemon, NULL);
   return TRUE;

@@ -51,15 +51,17 @@ parse_address (xmlNode *node, const char *attr, GSocketFamily family, GError **e
   g_autoptr (GInetAddress) address = NULL;
 
   if (text == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "missing attribute '%s' on <%s> at line %ld",
-                 attr, node->name, vb_xml_line (node));
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "missing attribute '%s' on <%s> at line %ld", attr, node->name,
+                 vb_xml_line (node));
     return NULL;
   }
   address = g_inet_address_new_from_string (text);
   if (address == NULL ||
       (family != G_SOCKET_FAMILY_INVALID && g_inet_address_get_family (address) != family)) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "invalid value '%s' for attribute '%s' on <%s> at line %ld: expected an %s address",
+                 "invalid value '%s' for attribute '%s' on <%s> at line %ld: "
+                 "expected an %s address",
                  text, attr, node->name, vb_xml_line (node),
                  family == G_SOCKET_FAMILY_IPV6   ? "IPv6"
                  : family == G_SOCKET_FAMILY_IPV4 ? "IPv4"
@@ -135,7 +137,8 @@ read_prefix (xmlNode *ip, IpSubnet *subnet, GError **error)
   if (prefix != NULL) {
     if (!g_ascii_string_to_unsigned (prefix, 10, 1, max, &n, NULL)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                   "invalid value '%s' for attribute 'prefix' on <ip> at line %ld: expected 1 to %u",
+                   "invalid value '%s' for attribute 'prefix' on <ip> at line %ld: "
+                   "expected 1 to %u",
                    prefix, vb_xml_line (ip), max);
       return FALSE;
     }
@@ -185,8 +188,8 @@ check_in_subnet (xmlNode *node, const char *attr, const IpSubnet *subnet, GInetA
   if (!same_subnet (address, subnet->address, subnet->prefix)) {
     text = g_inet_address_to_string (address);
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "address %s of '%s' on <%s> at line %ld is outside the network's <ip> subnet", text,
-                 attr, node->name, vb_xml_line (node));
+                 "address %s of '%s' on <%s> at line %ld is outside the network's <ip> subnet",
+                 text, attr, node->name, vb_xml_line (node));
     return FALSE;
   }
   if (out != NULL)
@@ -257,7 +260,8 @@ check_dns_hosts (xmlNode *root, GError **error)
 {
   xmlNode *dns = vb_xml_child (root, "dns");
 
-  for (xmlNode *host = vb_xml_child (dns, "host"); host != NULL; host = vb_xml_next (host, "host")) {
+  for (xmlNode *host = vb_xml_child (dns, "host"); host != NULL;
+       host = vb_xml_next (host, "host")) {
     g_autoptr (GInetAddress) address = parse_address (host, "ip", G_SOCKET_FAMILY_INVALID, error);
 
     if (address == NULL)

@@ -24,6 +24,15 @@ typedef xmlError VbXmlErrorArg;
   (XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES |                \
    XML_PARSE_IGNORE_ENC)
 
+/* "prefix:name" for an element or attribute in a prefixed namespace. */
+static char *
+qualified_name (const xmlChar *name, xmlNs *ns)
+{
+  if (ns != NULL && ns->prefix != NULL)
+    return g_strdup_printf ("%s:%s", ns->prefix, name);
+  return g_strdup ((const char *) name);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Parsing */
 
@@ -177,10 +186,10 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
     return NULL;
   }
   if (root->ns != NULL || g_strcmp0 ((const char *) root->name, root_name) != 0) {
+    g_autofree char *found = qualified_name (root->name, root->ns);
+
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "expected the root element <%s> but found <%s%s%s> at line %ld", root_name,
-                 root->ns != NULL && root->ns->prefix != NULL ? (const char *) root->ns->prefix : "",
-                 root->ns != NULL && root->ns->prefix != NULL ? ":" : "", root->name,
+                 "expected the root element <%s> but found <%s> at line %ld", root_name, found,
                  vb_xml_line (root));
     return NULL;
   }
@@ -331,14 +340,6 @@ find_rule (const VbXmlSchema *schema, const char *path)
   return NULL;
 }
 
-static char *
-qualified_name (const xmlChar *name, xmlNs *ns)
-{
-  if (ns != NULL && ns->prefix != NULL)
-    return g_strdup_printf ("%s:%s", ns->prefix, name);
-  return g_strdup ((const char *) name);
-}
-
 static gboolean
 check_attribute (xmlNode *node, xmlAttr *attr, const VbXmlRule *rule, GError **error)
 {
@@ -447,8 +448,9 @@ check_text (xmlNode *node, const VbXmlRule *rule, GError **error)
   /* Unstripped: stray spaces may be exactly what is wrong with it. */
   quoted = vb_xml_quote (text);
   expected = describe_values (rule->text, strlen (rule->text));
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "invalid value %s in <%s> at line %ld: expected %s",
-               quoted, node->name, vb_xml_line (node), expected);
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+               "invalid value %s in <%s> at line %ld: expected %s", quoted, node->name,
+               vb_xml_line (node), expected);
   return FALSE;
 }
 
@@ -458,7 +460,8 @@ check_not_repeated (xmlNode *node, const VbXmlRule *rule, const char *path, GErr
   if (rule->flags & VB_XML_RULE_REPEAT)
     return TRUE;
   for (xmlNode *prev = node->prev; prev != NULL; prev = prev->prev) {
-    if (prev->type == XML_ELEMENT_NODE && prev->ns == NULL && xmlStrEqual (prev->name, node->name)) {
+    if (prev->type == XML_ELEMENT_NODE && prev->ns == NULL &&
+        xmlStrEqual (prev->name, node->name)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "element <%s> at line %ld (%s) may appear only once in <%s>", node->name,
                    vb_xml_line (node), path, node->parent->name);

@@ -105,6 +105,21 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
 
   g_assert_cmpstr (path, ==, expected_path);
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesAdded", 2000));
+  /* Introspection of the object and of its parent node shows what busctl tree needs. */
+  {
+    g_autoptr (GVariant) node = vb_test_call_ok (f->env, path, "org.freedesktop.DBus.Introspectable",
+                                                 "Introspect", NULL);
+    g_autoptr (GVariant) parent = vb_test_call_ok (f->env, "/org/virtbus/Virt1/domain",
+                                                   "org.freedesktop.DBus.Introspectable",
+                                                   "Introspect", NULL);
+    const char *text;
+
+    g_variant_get (node, "(&s)", &text);
+    g_assert_nonnull (strstr (text, "<interface name=\"org.virtbus.Virt1.Domain\">"));
+    g_assert_nonnull (strstr (text, "LifecycleEvent"));
+    g_variant_get (parent, "(&s)", &text);
+    g_assert_nonnull (strstr (text, "<node name=\"6a3c3b5e_7d0c_4a9f_9f5d_0d3e2c1b4a01\"/>"));
+  }
   g_assert_true (vb_signal_log_wait (f->signals, "LifecycleEvent " , 2000));
   g_assert_cmpint (vb_signal_log_find (f->signals, "('defined', 'added')"), >=, 0);
 
@@ -199,8 +214,9 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 2000));
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                              g_variant_new ("(s)", "web1"), "org.virtbus.Virt1.Error.NotFound");
+  /* A stale path answers NotFound. */
   vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                             "org.freedesktop.DBus.Error.UnknownMethod");
+                             "org.virtbus.Virt1.Error.NotFound");
 }
 
 static void

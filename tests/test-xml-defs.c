@@ -227,7 +227,6 @@ test_domain_defaults (void)
   g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
   g_autoptr (VbDomainDef) again = NULL;
   g_autofree char *expected_head = NULL;
-  g_auto (GStrv) macs = NULL;
   g_autoptr (GRegex) mac_re = g_regex_new ("<mac address='(52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2})'/>",
                                            0, 0, NULL);
   g_autoptr (GMatchInfo) match = NULL;

@@ -237,6 +237,24 @@ vb_test_env_daemon_alive (VbTestEnv *pub)
          && name_has_owner (pub->client, "org.virtbus.Virt1");
 }
 
+void
+vb_test_env_stop_polkit (VbTestEnv *pub)
+{
+  Env *env = (Env *) pub;
+  gint64 end = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
+  if (!env->polkit)
+    return;
+  g_subprocess_send_signal (env->polkit, SIGKILL);
+  g_subprocess_wait (env->polkit, NULL, NULL);
+  g_clear_object (&env->polkit);
+  pub->polkit_pid = 0;
+  while (name_has_owner (pub->client, "org.freedesktop.PolicyKit1")
+         && g_get_monotonic_time () < end)
+    sleep_iterating (10);
+  g_assert_false (name_has_owner (pub->client, "org.freedesktop.PolicyKit1"));
+}
+
 char *
 vb_test_env_daemon_log (VbTestEnv *pub)
 {

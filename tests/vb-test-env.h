@@ -34,6 +34,8 @@ void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
 /* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */
 void vb_test_env_stop_daemon (VbTestEnv *env, gboolean kill9);
 gboolean vb_test_env_daemon_alive (VbTestEnv *env);
+/* Kills polkitd and waits until its name is gone from the bus. */
+void vb_test_env_stop_polkit (VbTestEnv *env);
 /* The last lines virtbusd logged. */
 char *vb_test_env_daemon_log (VbTestEnv *env);
 

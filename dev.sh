@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The two commands of the README:
+#   sudo ./dev.sh run    install what is missing, build, run virtbusd on a private bus
+#   sudo ./dev.sh test   install what is missing, build, run the whole test suite
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")" && pwd)
+build="$top/build"
+
+packages=(
+  meson ninja-build pkg-config gcc libc6-dev
+  libglib2.0-dev libglib2.0-bin libxml2-dev libpolkit-gobject-1-dev libjson-glib-dev
+  dbus-daemon dbus-bin polkitd
+  python3-gi python3-dbusmock
+  qemu-system-x86 qemu-utils busybox-static cpio
+  iproute2 util-linux
+)
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "dev.sh: $1 needs root (it installs packages and runs polkitd): sudo $0 $1" >&2
+    exit 2
+  fi
+}
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "dev.sh: installing ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  fi
+}
+
+build() {
+  if [ ! -f "$build/build.ninja" ]; then
+    meson setup "$build" "$top" -Dwerror=true
+  fi
+  ninja -C "$build"
+}
+
+run_service() {
+  local dev="$top/.dev"
+  mkdir -p "$dev/state" "$dev/run"
+  chmod 755 "$dev"
+  local socket="$dev/bus"
+  sed "s|@SOCKET@|$socket|" "$top/tests/bus/test-bus.conf.in" > "$dev/bus.conf"
+  rm -f "$socket"
+  dbus-daemon --config-file="$dev/bus.conf" --nofork --nopidfile &
+  local bus_pid=$!
+  local address="unix:path=$socket"
+  for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
+  trap 'kill $bus_pid 2>/dev/null || true' EXIT
+  cat <<EOT
+virtbusd is starting on a private bus, with its state in $dev/state.
+Talk to it from another terminal:
+
+  busctl --address=$address tree org.virtbus.Virt1
+  busctl --address=$address introspect org.virtbus.Virt1 /org/virtbus/Virt1
+  gdbus introspect --address $address --dest org.virtbus.Virt1 --object-path /org/virtbus/Virt1
+  gdbus call --address $address --dest org.virtbus.Virt1 --object-path /org/virtbus/Virt1 \\
+    --method org.virtbus.Virt1.Manager.DefineDomain "\$(cat docs/examples/test-domain.xml)" 0
+
+Press Ctrl-C to stop.
+EOT
+  DBUS_SYSTEM_BUS_ADDRESS="$address" "$build/service/virtbusd" --address="$address" \
+    --state-dir="$dev/state" --run-dir="$dev/run" "$@"
+}
+
+run_tests() {
+  "$top/tests/setup-test-users.sh"
+  meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  run) need_root run; install_missing; build; run_service "$@" ;;
+  test) need_root test; install_missing; build; run_tests "$@" ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,120 @@
+#include "missing-objects.h"
+
+#include <string.h>
+
+#include "object-paths.h"
+#include "vb-dbus-generated.h"
+#include "vb-error.h"
+
+typedef struct {
+  GDBusObjectManagerServer *object_manager;
+  GDBusInterfaceInfo *interface; /* what objects of this kind implement */
+} Container;
+
+/* GDBus sends a subtree the calls for paths one level below it that have no
+ * object of their own, and also Introspect for those that do: both cases
+ * need the list of children and their interfaces. */
+static char **
+enumerate (GDBusConnection *connection, const char *sender, const char *object_path,
+           gpointer user_data)
+{
+  Container *container = user_data;
+  g_autolist (GDBusObject) objects =
+    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (container->object_manager));
+  g_autofree char *prefix = g_strconcat (object_path, "/", NULL);
+  GPtrArray *children = g_ptr_array_new ();
+
+  for (GList *l = objects; l; l = l->next)
+    {
+      const char *path = g_dbus_object_get_object_path (l->data);
+
+      if (g_str_has_prefix (path, prefix) && !strchr (path + strlen (prefix), '/'))
+        g_ptr_array_add (children, g_strdup (path + strlen (prefix)));
+    }
+  g_ptr_array_add (children, NULL);
+  return (char **) g_ptr_array_free (children, FALSE);
+}
+
+static GDBusInterfaceInfo **
+introspect (GDBusConnection *connection, const char *sender, const char *object_path,
+            const char *node, gpointer user_data)
+{
+  Container *container = user_data;
+  g_autofree char *path = NULL;
+  g_autoptr (GDBusObject) object = NULL;
+  GPtrArray *infos = g_ptr_array_new ();
+
+  if (!node)
+    {
+      g_ptr_array_add (infos, NULL);
+      return (GDBusInterfaceInfo **) g_ptr_array_free (infos, FALSE);
+    }
+  path = g_strdup_printf ("%s/%s", object_path, node);
+  object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (container->object_manager),
+                                             path);
+  if (object)
+    {
+      g_autolist (GDBusInterface) ifaces = g_dbus_object_get_interfaces (object);
+
+      for (GList *l = ifaces; l; l = l->next)
+        g_ptr_array_add (infos, g_dbus_interface_info_ref (
+                                  g_dbus_interface_get_info (G_DBUS_INTERFACE (l->data))));
+    }
+  else
+    {
+      g_ptr_array_add (infos, g_dbus_interface_info_ref (container->interface));
+    }
+  g_ptr_array_add (infos, NULL);
+  return (GDBusInterfaceInfo **) g_ptr_array_free (infos, FALSE);
+}
+
+static void
+reply_not_found (GDBusConnection *connection, const char *sender, const char *object_path,
+                 const char *interface_name, const char *method_name, GVariant *parameters,
+                 GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  g_dbus_method_invocation_return_error (invocation, VB_ERROR, VB_ERROR_NOT_FOUND,
+                                         "No object at %s (it was removed, or never existed)",
+                                         object_path);
+}
+
+static const GDBusInterfaceVTable not_found_vtable = { reply_not_found, NULL, NULL, { 0 } };
+
+static const GDBusInterfaceVTable *
+dispatch (GDBusConnection *connection, const char *sender, const char *object_path,
+          const char *interface_name, const char *node, gpointer *out_user_data,
+          gpointer user_data)
+{
+  return &not_found_vtable;
+}
+
+static const GDBusSubtreeVTable subtree_vtable = { enumerate, introspect, dispatch, { 0 } };
+
+gboolean
+vb_missing_objects_register (GDBusConnection *connection,
+                             GDBusObjectManagerServer *object_manager, GError **error)
+{
+  struct {
+    const char *kind;
+    GDBusInterfaceInfo *(*info) (void);
+  } kinds[] = {
+    { "domain", vb_dbus_domain_interface_info },
+    { "network", vb_dbus_network_interface_info },
+    { "pool", vb_dbus_storage_pool_interface_info },
+    { "job", vb_dbus_job_interface_info },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree char *path = g_strdup_printf (VB_MANAGER_PATH "/%s", kinds[i].kind);
+      Container *container = g_new0 (Container, 1);
+
+      container->object_manager = object_manager;
+      container->interface = kinds[i].info ();
+      if (!g_dbus_connection_register_subtree (connection, path, &subtree_vtable,
+                                               G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                               container, g_free, error))
+        return FALSE;
+    }
+  return TRUE;
+}

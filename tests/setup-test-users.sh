@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# What tests/test-authz.c needs on the machine, as root, before `meson test`:
+# our polkit actions and the group rule where polkitd reads them, the group
+# "virtbus", a user who is not in it (vbtest-user) and one who is
+# (vbtest-admin). Running it again changes nothing.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup-test-users.sh: needs root (it installs polkit files and adds users): sudo $0" >&2
+  exit 2
+fi
+
+# polkitd only knows actions from this directory, and rules from rules.d.
+install -D -m 0644 "$top/policy/org.virtbus.Virt1.policy" \
+  /usr/share/polkit-1/actions/org.virtbus.Virt1.policy
+# mkdir -p leaves an existing rules.d (polkitd's, mode 0700) as it is.
+mkdir -p /etc/polkit-1/rules.d
+install -m 0644 "$top/policy/50-virtbus-group.rules.example" \
+  /etc/polkit-1/rules.d/50-virtbus.rules
+
+nologin=$(command -v nologin || echo /usr/sbin/nologin)
+
+getent group virtbus >/dev/null || groupadd --system virtbus
+
+add_user() {
+  local name=$1
+  getent passwd "$name" >/dev/null \
+    || useradd --system --no-create-home --home-dir /nonexistent --shell "$nologin" \
+      --user-group "$name"
+}
+
+add_user vbtest-user
+add_user vbtest-admin
+usermod -a -G virtbus vbtest-admin
+# vbtest-user must not be granted anything by the group rule.
+if id -nG vbtest-user | tr ' ' '\n' | grep -qx virtbus; then
+  gpasswd -d vbtest-user virtbus >/dev/null
+fi
+
+echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus) ready"

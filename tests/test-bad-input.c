@@ -1,0 +1,294 @@
+/* Bad input gets its documented error, and the service keeps running with
+ * every other object intact. */
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define ERR(name) "org.virtbus.Virt1.Error." name
+#define KEEP_UUID "22222222-3333-4444-8555-666666666601"
+
+typedef struct {
+  VbTestEnv *env;
+  char *keep; /* a domain that must survive everything */
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_domain_xml ("keeper", KEEP_UUID);
+  g_autoptr (GVariant) reply = NULL;
+
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->env, NULL);
+  reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                           g_variant_new ("(su)", xml, 0));
+  g_variant_get (reply, "(o)", &f->keep);
+  g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Start",
+                                    g_variant_new ("(u)", 0)));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) state = NULL;
+
+  /* Whatever happened, the service and the other domain are still fine. */
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  state = vb_test_get_property (f->env, f->keep, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "running");
+  g_free (f->keep);
+  vb_test_env_free (f->env);
+}
+
+/* Defines @xml and expects @error; returns the error message. */
+static char *
+define_expect (Fixture *f, const char *xml, const char *error_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0), &error);
+  g_autofree char *remote = NULL;
+
+  g_assert_null (reply);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, error_name);
+  g_dbus_error_strip_remote_error (error);
+  return g_strdup (error->message);
+}
+
+static void
+test_malformed_xml (Fixture *f, gconstpointer data)
+{
+  const char *cases[] = {
+    "",
+    "not xml at all",
+    "<domain type='test'><name>x</name>",
+    "<domain type='test'><name>x</nam></domain>",
+    "<domain type='test'><name>bad&#1;name</name><memory>1</memory></domain>",
+    "<network><name>wrong-root</name></network>",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *message = define_expect (f, cases[i], ERR ("InvalidXML"));
+      g_assert_cmpstr (message, !=, "");
+    }
+}
+
+static void
+test_unknown_element (Fixture *f, gconstpointer data)
+{
+  const char *xml = "<domain type='test'>\n"
+                    "  <name>odd</name>\n"
+                    "  <memory>65536</memory>\n"
+                    "  <devices>\n"
+                    "    <frobnicator model='x'/>\n"
+                    "  </devices>\n"
+                    "</domain>\n";
+  const char *attr = "<domain type='test' colour='blue'>\n  <name>odd</name>\n"
+                     "  <memory>65536</memory>\n</domain>\n";
+  g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+  g_autofree char *attr_message = define_expect (f, attr, ERR ("InvalidXML"));
+
+  /* The message names the element and its line. */
+  g_assert_nonnull (strstr (message, "frobnicator"));
+  g_assert_nonnull (strstr (message, "5"));
+  g_assert_nonnull (strstr (attr_message, "colour"));
+}
+
+static void
+test_unknown_type (Fixture *f, gconstpointer data)
+{
+  const char *xml = "<domain type='xen'>\n  <name>x</name>\n  <memory>65536</memory>\n</domain>\n";
+  /* The schema knows the hypervisor types: one it does not know is invalid XML. */
+  g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+
+  g_assert_nonnull (strstr (message, "xen"));
+}
+
+static void
+test_duplicates (Fixture *f, gconstpointer data)
+{
+  g_autofree char *same_name = vb_test_domain_xml ("keeper", "22222222-3333-4444-8555-666666666602");
+  g_autofree char *same_uuid = vb_test_domain_xml ("other-name", KEEP_UUID);
+  g_autofree char *m1 = define_expect (f, same_name, ERR ("OperationInvalid"));
+  g_autofree char *m2 = define_expect (f, same_uuid, ERR ("OperationInvalid"));
+
+  g_assert_nonnull (strstr (m1, "keeper"));
+  g_assert_nonnull (strstr (m2, KEEP_UUID));
+  /* Creating a transient twin is refused too. */
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
+                             g_variant_new ("(su)", same_name, 0), ERR ("OperationInvalid"));
+}
+
+static void
+test_bad_names (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a/b", ".hidden", "tab\there", "" };
+  g_autofree char *long_name = g_strnfill (300, 'n');
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *xml = vb_test_domain_xml (names[i], NULL);
+      g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+      g_assert_nonnull (strstr (message, "name"));
+    }
+  {
+    g_autofree char *xml = vb_test_domain_xml (long_name, NULL);
+    g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+  }
+  /* Valid UTF-8 that is not ASCII is a fine name. */
+  {
+    g_autofree char *xml = vb_test_domain_xml ("café-☃", NULL);
+    g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                  g_variant_new ("(su)", xml, 0));
+  }
+}
+
+static void
+test_large_xml (Fixture *f, gconstpointer data)
+{
+  /* Several MiB inside a supported element: accepted, and the service stays responsive. */
+  g_autofree char *filler = g_strnfill (6 * 1024 * 1024, 'x');
+  g_autofree char *big = g_strdup_printf ("<domain type='test'>\n  <name>big</name>\n"
+                                          "  <description>%s</description>\n"
+                                          "  <memory>65536</memory>\n</domain>\n",
+                                          filler);
+  g_autofree char *huge_filler = g_strnfill (20 * 1024 * 1024, 'y');
+  g_autofree char *huge = g_strdup_printf ("<domain type='test'>\n  <name>huge</name>\n"
+                                           "  <description>%s</description>\n"
+                                           "  <memory>65536</memory>\n</domain>\n",
+                                           huge_filler);
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                g_variant_new ("(su)", big, 0));
+  g_autofree char *message = define_expect (f, huge, ERR ("InvalidXML"));
+
+  g_assert_nonnull (strstr (message, "MiB"));
+  /* Many thousands of elements of an unsupported kind: refused quickly. */
+  {
+    g_autoptr (GString) many =
+      g_string_new ("<domain type='test'><name>many</name><memory>1</memory><devices>");
+    g_autofree char *m = NULL;
+
+    for (guint i = 0; i < 100000; i++)
+      g_string_append (many, "<disk type='file' device='disk'/>");
+    g_string_append (many, "<bogus/></devices></domain>");
+    m = define_expect (f, many->str, ERR ("InvalidXML"));
+    g_assert_nonnull (strstr (m, "bogus"));
+  }
+}
+
+static void
+test_wrong_arguments (Fixture *f, gconstpointer data)
+{
+  /* GDBus checks signatures before our code runs. */
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                             g_variant_new ("(i)", 5), "org.freedesktop.DBus.Error.InvalidArgs");
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "ListDomains", NULL,
+                             "org.freedesktop.DBus.Error.InvalidArgs");
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "NoSuchMethod", NULL,
+                             "org.freedesktop.DBus.Error.UnknownMethod");
+  /* Flags we do not know are refused, not ignored. */
+  vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Shutdown",
+                             g_variant_new ("(u)", 0x80), ERR ("InvalidArgument"));
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "ListDomains",
+                             g_variant_new ("(u)", 1u << 30), ERR ("InvalidArgument"));
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByUUID",
+                             g_variant_new ("(s)", "not-a-uuid"), ERR ("InvalidArgument"));
+}
+
+static void
+test_unknown_objects (Fixture *f, gconstpointer data)
+{
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "nope"), ERR ("NotFound"));
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByUUID",
+                             g_variant_new ("(s)", "22222222-3333-4444-8555-666666666699"),
+                             ERR ("NotFound"));
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                             g_variant_new ("(s)", "nope"), ERR ("NotFound"));
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupStoragePoolByName",
+                             g_variant_new ("(s)", "nope"), ERR ("NotFound"));
+  vb_test_call_expect_error (f->env, "/org/virtbus/Virt1/domain/22222222_3333_4444_8555_666666666699",
+                             IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), ERR ("NotFound"));
+  vb_test_call_expect_error (f->env, "/org/virtbus/Virt1/network/nonexistent",
+                             "org.virtbus.Virt1.Network", "Start", g_variant_new ("(u)", 0),
+                             ERR ("NotFound"));
+  vb_test_call_expect_error (f->env, "/org/virtbus/Virt1/job/12345", "org.virtbus.Virt1.Job",
+                             "Cancel", NULL, ERR ("NotFound"));
+}
+
+static void
+test_invalid_transitions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_domain_xml ("idle", NULL);
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                g_variant_new ("(su)", xml, 0));
+  const char *idle;
+
+  g_variant_get (reply, "(&o)", &idle);
+  vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                             ERR ("OperationInvalid"));
+  vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Resume", NULL,
+                             ERR ("OperationInvalid"));
+  vb_test_call_expect_error (f->env, idle, IFACE_DOMAIN, "Shutdown", g_variant_new ("(u)", 0),
+                             ERR ("OperationInvalid"));
+  vb_test_call_expect_error (f->env, idle, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0),
+                             ERR ("OperationInvalid"));
+  vb_test_call_expect_error (f->env, idle, IFACE_DOMAIN, "Suspend", NULL,
+                             ERR ("OperationInvalid"));
+  g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Suspend", NULL));
+  vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Suspend", NULL,
+                             ERR ("OperationInvalid"));
+  g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Resume", NULL));
+}
+
+static void
+test_concurrent_calls (Fixture *f, gconstpointer data)
+{
+  /* Many modifying calls at once on one domain: each is serialized by the
+   * domain's lock, so exactly the valid ones succeed and the state is whole. */
+  g_autoptr (GPtrArray) pending = g_ptr_array_new ();
+  guint ok = 0, invalid = 0;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      GDBusMessage *message = g_dbus_message_new_method_call (
+        "org.virtbus.Virt1", f->keep, IFACE_DOMAIN, i % 2 ? "Resume" : "Suspend");
+      g_ptr_array_add (pending, message);
+    }
+  for (guint i = 0; i < pending->len; i++)
+    {
+      g_autoptr (GDBusMessage) reply = g_dbus_connection_send_message_with_reply_sync (
+        f->env->client, pending->pdata[i], G_DBUS_SEND_MESSAGE_FLAGS_NONE, 10000, NULL, NULL,
+        NULL);
+      g_assert_nonnull (reply);
+      if (g_dbus_message_get_message_type (reply) == G_DBUS_MESSAGE_TYPE_ERROR)
+        invalid++;
+      else
+        ok++;
+      g_object_unref (pending->pdata[i]);
+    }
+  g_assert_cmpuint (ok + invalid, ==, 20);
+  g_assert_cmpuint (ok, ==, 20);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/bad-input/malformed-xml", test_malformed_xml);
+  ADD ("/bad-input/unknown-element", test_unknown_element);
+  ADD ("/bad-input/unknown-type", test_unknown_type);
+  ADD ("/bad-input/duplicates", test_duplicates);
+  ADD ("/bad-input/bad-names", test_bad_names);
+  ADD ("/bad-input/large-xml", test_large_xml);
+  ADD ("/bad-input/wrong-arguments", test_wrong_arguments);
+  ADD ("/bad-input/unknown-objects", test_unknown_objects);
+  ADD ("/bad-input/invalid-transitions", test_invalid_transitions);
+  ADD ("/bad-input/serialized-calls", test_concurrent_calls);
+  return g_test_run ();
+}

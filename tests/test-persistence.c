@@ -1,0 +1,240 @@
+/* Restarts: what was defined comes back exactly, what was transient is gone,
+ * a corrupt file on disk is reported and skipped. */
+#include <glib/gstdio.h>
+
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define IFACE_NETWORK "org.virtbus.Virt1.Network"
+#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
+
+#define UUID_PLAIN "11111111-2222-4333-8444-555555555501"
+#define UUID_AUTO "11111111-2222-4333-8444-555555555502"
+#define UUID_TRANSIENT "11111111-2222-4333-8444-555555555503"
+#define NET_UUID "11111111-2222-4333-8444-555555555504"
+#define POOL_UUID "11111111-2222-4333-8444-555555555505"
+
+static char *
+define (VbTestEnv *env, const char *method, const char *xml)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, MANAGER, IFACE_MANAGER, method, g_variant_new ("(su)", xml, 0));
+  char *path;
+
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static void
+set_autostart (VbTestEnv *env, const char *path, const char *iface)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (
+    env, path, "org.freedesktop.DBus.Properties", "Set",
+    g_variant_new ("(ssv)", iface, "Autostart", g_variant_new_boolean (TRUE)));
+}
+
+static void
+call_void (VbTestEnv *env, const char *path, const char *iface, const char *method,
+           GVariant *args)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
+}
+
+static gint
+compare_lines (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Everything a client can see of the service, as one comparable string. */
+static char *
+snapshot (VbTestEnv *env)
+{
+  g_autoptr (GVariant) objects =
+    vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL);
+  GString *text = g_string_new (NULL);
+  g_autoptr (GVariant) dict = g_variant_get_child_value (objects, 0);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  GVariantIter iter;
+  const char *path;
+  GVariant *ifaces;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &ifaces))
+    {
+      g_autofree char *printed = g_variant_print (ifaces, FALSE);
+      /* Ids are handed out anew by each start; the rest must match. */
+      g_autoptr (GRegex) id = g_regex_new ("'Id': <-?[0-9]+>", 0, 0, NULL);
+      g_autofree char *stable = g_regex_replace (id, printed, -1, 0, "'Id': <ID>", 0, NULL);
+      g_ptr_array_add (paths, g_strdup_printf ("%s %s", path, stable));
+      g_variant_unref (ifaces);
+    }
+  g_ptr_array_sort (paths, compare_lines);
+  for (guint i = 0; i < paths->len; i++)
+    g_string_append_printf (text, "%s\n", (char *) paths->pdata[i]);
+  return g_string_free (text, FALSE);
+}
+
+static void
+populate (VbTestEnv *env)
+{
+  g_autofree char *plain_xml = vb_test_domain_xml ("plain", UUID_PLAIN);
+  g_autofree char *auto_xml = vb_test_domain_xml ("auto", UUID_AUTO);
+  g_autofree char *transient_xml = vb_test_domain_xml ("transient", UUID_TRANSIENT);
+  g_autofree char *plain = define (env, "DefineDomain", plain_xml);
+  g_autofree char *autod = define (env, "DefineDomain", auto_xml);
+  g_autofree char *transient = define (env, "CreateDomain", transient_xml);
+  g_autofree char *net = define (env, "DefineNetwork",
+                                 "<network>\n  <name>persist-net</name>\n"
+                                 "  <uuid>" NET_UUID "</uuid>\n</network>\n");
+  g_autofree char *pool = define (env, "DefineStoragePool",
+                                  "<pool type='test'>\n  <name>persist-pool</name>\n"
+                                  "  <uuid>" POOL_UUID "</uuid>\n</pool>\n");
+  g_autofree char *volume = NULL;
+
+  set_autostart (env, autod, IFACE_DOMAIN);
+  set_autostart (env, net, IFACE_NETWORK);
+  set_autostart (env, pool, IFACE_POOL);
+  call_void (env, autod, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  call_void (env, net, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0));
+  call_void (env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  {
+    g_autoptr (GVariant) reply = vb_test_call_ok (
+      env, pool, IFACE_POOL, "CreateVolume",
+      g_variant_new ("(su)",
+                     "<volume>\n  <name>v1</name>\n  <capacity>1048576</capacity>\n</volume>\n",
+                     0));
+  }
+  g_assert_true (vb_test_wait_property (env, plain, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 1000));
+}
+
+static void
+test_restart (gconstpointer data)
+{
+  gboolean kill9 = GPOINTER_TO_INT (data);
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *transient = vb_test_domain_path (UUID_TRANSIENT);
+
+  vb_test_env_start_daemon (env, NULL);
+  populate (env);
+  /* The transient domain is there now and must not be after the restart. */
+  g_assert_true (vb_test_wait_property (env, transient, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 1000));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GVariant) lost = NULL;
+
+    vb_test_call_ok (env, transient, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+    lost = vb_test_call (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "transient"), &error);
+    /* Destroying a transient domain removes it at once (after the call returns). */
+    g_assert_true (lost == NULL || error == NULL);
+  }
+  {
+    g_autofree char *xml = vb_test_domain_xml ("transient", UUID_TRANSIENT);
+    g_autofree char *again = define (env, "CreateDomain", xml);
+  }
+  before = snapshot (env);
+  g_assert_nonnull (strstr (before, "transient"));
+
+  vb_test_env_stop_daemon (env, kill9);
+  vb_test_env_start_daemon (env, NULL);
+  /* Autostart runs once the name is owned: wait for it to settle. */
+  g_assert_true (vb_test_wait_property (env, vb_test_domain_path (UUID_AUTO), IFACE_DOMAIN,
+                                        "State", g_variant_new_string ("running"), 3000));
+  g_assert_true (vb_test_wait_property (env, "/org/virtbus/Virt1/pool/" "11111111_2222_4333_8444_555555555505",
+                                        IFACE_POOL, "Active", g_variant_new_boolean (TRUE), 3000));
+  after = snapshot (env);
+
+  /* Everything but the transient domain is back exactly. */
+  {
+    g_auto (GStrv) lines = g_strsplit (before, "\n", -1);
+    g_autoptr (GString) expected = g_string_new (NULL);
+
+    for (guint i = 0; lines[i]; i++)
+      if (lines[i][0] && !strstr (lines[i], "11111111_2222_4333_8444_555555555503"))
+        g_string_append_printf (expected, "%s\n", lines[i]);
+    g_assert_cmpstr (after, ==, expected->str);
+  }
+  g_assert_null (strstr (after, "'transient'"));
+}
+
+static void
+test_corrupt_config (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *good_xml = vb_test_domain_xml ("good", UUID_PLAIN);
+  g_autofree char *bad_xml = vb_test_domain_xml ("bad", UUID_AUTO);
+  g_autofree char *good = NULL;
+  g_autofree char *bad = NULL;
+  g_autofree char *bad_file = NULL;
+  g_autofree char *garbage_file = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *log = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  good = define (env, "DefineDomain", good_xml);
+  bad = define (env, "DefineDomain", bad_xml);
+  vb_test_env_stop_daemon (env, TRUE);
+
+  /* Truncate one file in the middle, and drop binary garbage beside it. */
+  bad_file = g_build_filename (env->state_dir, "domains", UUID_AUTO ".xml", NULL);
+  g_assert_true (g_file_get_contents (bad_file, &contents, NULL, NULL));
+  g_assert_true (g_file_set_contents (bad_file, contents, strlen (contents) / 2, NULL));
+  garbage_file =
+    g_build_filename (env->state_dir, "domains", "99999999-2222-4333-8444-555555555599.xml", NULL);
+  g_assert_true (g_file_set_contents (garbage_file, "\xff\xfe\x00garbage<<<", 14, NULL));
+
+  vb_test_env_start_daemon (env, NULL);
+  {
+    g_autoptr (GVariant) state = vb_test_get_property (env, good, IFACE_DOMAIN, "State");
+    g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "shutoff");
+  }
+  vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "bad"), "org.virtbus.Virt1.Error.NotFound");
+  log = vb_test_env_daemon_log (env);
+  g_assert_nonnull (strstr (log, UUID_AUTO ".xml"));
+  g_assert_nonnull (strstr (log, "99999999-2222-4333-8444-555555555599.xml"));
+  /* The skipped definition can be defined anew. */
+  {
+    g_autofree char *again = define (env, "DefineDomain", bad_xml);
+    g_assert_cmpstr (again, ==, bad);
+  }
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
+static void
+test_interrupted_write_leftover (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = vb_test_domain_xml ("survivor", UUID_PLAIN);
+  g_autofree char *path = NULL;
+  g_autofree char *leftover =
+    g_build_filename (env->state_dir, "domains", UUID_PLAIN ".xml.vbtmp", NULL);
+
+  vb_test_env_start_daemon (env, NULL);
+  path = define (env, "DefineDomain", xml);
+  vb_test_env_stop_daemon (env, TRUE);
+  /* A crash between writing the temporary file and renaming it leaves this. */
+  g_assert_true (g_file_set_contents (leftover, "<domain type='test'><na", -1, NULL));
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_wait_property (env, path, IFACE_DOMAIN, "Name",
+                                        g_variant_new_string ("survivor"), 1000));
+  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/persistence/restart-clean", GINT_TO_POINTER (FALSE), test_restart);
+  g_test_add_data_func ("/persistence/restart-kill9", GINT_TO_POINTER (TRUE), test_restart);
+  g_test_add_func ("/persistence/corrupt-config", test_corrupt_config);
+  g_test_add_func ("/persistence/interrupted-write", test_interrupted_write_leftover);
+  return g_test_run ();
+}
