@@ -1,6 +1,7 @@
 #include "domain-object.h"
 
 #include "authorized-dispatch.h"
+#include "property-cache.h"
 #include "domain-api.h"
 
 struct _VbDomainObject {
@@ -21,6 +22,7 @@ sync_properties (VbDomainObject *self)
   VbResource *resource = VB_RESOURCE (self->domain);
   const VbDomainDef *def = vb_domain_get_live_def (self->domain);
 
+  vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   if (!def)
     def = vb_domain_get_def (self->domain);
   vb_dbus_domain_set_name (iface, vb_resource_get_name (resource));
@@ -159,6 +161,7 @@ static void
 vb_domain_object_class_init (VbDomainObjectClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vb_domain_object_dispose;
+  vb_property_cache_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass));
   vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
 }
 

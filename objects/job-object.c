@@ -1,6 +1,7 @@
 #include "job-object.h"
 
 #include "authorized-dispatch.h"
+#include "property-cache.h"
 
 struct _VbJobObject {
   VbDBusJobSkeleton parent;
@@ -18,6 +19,7 @@ sync_properties (VbJobObject *self)
   VbDBusJob *iface = VB_DBUS_JOB (self);
   VbJob *job = self->job;
 
+  vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   vb_dbus_job_set_operation (iface, vb_job_get_operation (job));
   vb_dbus_job_set_phase (iface, vb_job_get_phase (job));
   vb_dbus_job_set_progress (iface, vb_job_get_progress (job));
@@ -74,6 +76,7 @@ static void
 vb_job_object_class_init (VbJobObjectClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vb_job_object_dispose;
+  vb_property_cache_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass));
   vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
 }
 

@@ -1,6 +1,7 @@
 #include "network-object.h"
 
 #include "authorized-dispatch.h"
+#include "property-cache.h"
 #include "network-api.h"
 
 struct _VbNetworkObject {
@@ -21,6 +22,7 @@ sync_properties (VbNetworkObject *self)
   VbDBusNetwork *iface = VB_DBUS_NETWORK (self);
   VbResource *resource = VB_RESOURCE (self->network);
 
+  vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   vb_dbus_network_set_name (iface, vb_resource_get_name (resource));
   vb_dbus_network_set_uuid (iface, vb_resource_get_uuid (resource));
   vb_dbus_network_set_active (iface, vb_network_get_active (self->network));
@@ -111,6 +113,7 @@ static void
 vb_network_object_class_init (VbNetworkObjectClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vb_network_object_dispose;
+  vb_property_cache_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass));
   vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
 }
 

@@ -1,6 +1,7 @@
 #include "pool-object.h"
 
 #include "authorized-dispatch.h"
+#include "property-cache.h"
 #include "object-paths.h"
 #include "storage-api.h"
 
@@ -23,6 +24,7 @@ sync_properties (VbPoolObject *self)
   VbResource *resource = VB_RESOURCE (self->pool);
   guint64 capacity, allocation, available;
 
+  vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   vb_pool_get_sizes (self->pool, &capacity, &allocation, &available);
   vb_dbus_storage_pool_set_name (iface, vb_resource_get_name (resource));
   vb_dbus_storage_pool_set_uuid (iface, vb_resource_get_uuid (resource));
@@ -190,6 +192,7 @@ static void
 vb_pool_object_class_init (VbPoolObjectClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vb_pool_object_dispose;
+  vb_property_cache_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass));
   vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), set_property);
 }
 

@@ -1,6 +1,7 @@
 #include "volume-object.h"
 
 #include "authorized-dispatch.h"
+#include "property-cache.h"
 #include "storage-api.h"
 #include "vb-error.h"
 
@@ -24,6 +25,7 @@ sync_properties (VbVolumeObject *self)
   VbDBusStorageVolume *iface = VB_DBUS_STORAGE_VOLUME (self);
   g_autofree char *pool_path = vb_resource_object_path (VB_RESOURCE (self->pool));
 
+  vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   vb_dbus_storage_volume_set_name (iface, vb_volume_get_name (self->volume));
   vb_dbus_storage_volume_set_path (iface, vb_volume_get_path (self->volume));
   vb_dbus_storage_volume_set_format (iface, vb_volume_get_format (self->volume));
@@ -88,6 +90,7 @@ static void
 vb_volume_object_class_init (VbVolumeObjectClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vb_volume_object_dispose;
+  vb_property_cache_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass));
   vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
 }
 

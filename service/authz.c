@@ -12,8 +12,14 @@ struct _VbAuthz {
   gboolean polkit_on_same_bus;
   PolkitAuthority *authority; /* NULL until first needed */
   GHashTable *read_allowed;   /* unique names allowed the read action */
+  GHashTable *credentials;    /* unique name → Credentials: the bus never reuses a name */
   guint name_owner_watch;
 };
+
+typedef struct {
+  guint32 uid;
+  guint32 pid;
+} Credentials;
 
 typedef struct {
   VbAuthz *authz;
@@ -45,7 +51,10 @@ name_owner_changed (GDBusConnection *connection, const char *sender_name,
   g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
   /* A unique name is never reused: forget it when its connection goes. */
   if (name[0] == ':' && new_owner[0] == '\0')
-    g_hash_table_remove (authz->read_allowed, name);
+    {
+      g_hash_table_remove (authz->read_allowed, name);
+      g_hash_table_remove (authz->credentials, name);
+    }
 }
 
 VbAuthz *
@@ -57,6 +66,7 @@ vb_authz_new (GDBusConnection *bus, VbAuthzMode mode, gboolean polkit_on_same_bu
   authz->mode = mode;
   authz->polkit_on_same_bus = polkit_on_same_bus;
   authz->read_allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  authz->credentials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   authz->name_owner_watch = g_dbus_connection_signal_subscribe (
     bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
     "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE, name_owner_changed, authz, NULL);
@@ -71,6 +81,7 @@ vb_authz_free (VbAuthz *authz)
   g_dbus_connection_signal_unsubscribe (authz->bus, authz->name_owner_watch);
   g_clear_object (&authz->authority);
   g_hash_table_unref (authz->read_allowed);
+  g_hash_table_unref (authz->credentials);
   g_object_unref (authz->bus);
   g_free (authz);
 }
@@ -170,6 +181,18 @@ authority_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   ask_polkit (task);
 }
 
+static void decide (GTask *task);
+
+static void
+remember_credentials (Check *check)
+{
+  Credentials *known = g_new0 (Credentials, 1);
+
+  known->uid = check->uid;
+  known->pid = check->pid;
+  g_hash_table_replace (check->authz->credentials, g_strdup (check->sender), known);
+}
+
 static void
 credentials_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -192,6 +215,14 @@ credentials_ready (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_variant_lookup (credentials, "ProcessID", "u", &check->pid);
+  remember_credentials (check);
+  decide (task);
+}
+
+static void
+decide (GTask *task)
+{
+  Check *check = g_task_get_task_data (task);
 
   if (check->authz->mode == VB_AUTHZ_PER_USER && check->uid == getuid ())
     {
@@ -217,6 +248,7 @@ vb_authz_check_async (VbAuthz *authz, const char *sender, const char *action_id,
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Check *check = g_new0 (Check, 1);
+  Credentials *known;
 
   check->authz = authz;
   check->sender = g_strdup (sender);
@@ -238,10 +270,31 @@ vb_authz_check_async (VbAuthz *authz, const char *sender, const char *action_id,
       g_object_unref (task);
       return;
     }
+  known = g_hash_table_lookup (authz->credentials, sender);
+  if (known)
+    {
+      check->uid = known->uid;
+      check->pid = known->pid;
+      decide (task);
+      return;
+    }
   g_dbus_connection_call (authz->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                           "org.freedesktop.DBus", "GetConnectionCredentials",
                           g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(a{sv})"),
                           G_DBUS_CALL_FLAGS_NONE, -1, cancellable, credentials_ready, task);
+}
+
+gboolean
+vb_authz_allowed_now (VbAuthz *authz, const char *sender, const char *action_id)
+{
+  Credentials *known;
+
+  if (!sender)
+    return FALSE;
+  if (g_str_equal (action_id, VB_ACTION_READ) && g_hash_table_contains (authz->read_allowed, sender))
+    return TRUE;
+  known = g_hash_table_lookup (authz->credentials, sender);
+  return known && authz->mode == VB_AUTHZ_PER_USER && known->uid == getuid ();
 }
 
 gboolean

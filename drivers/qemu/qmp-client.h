@@ -103,6 +103,15 @@ void vb_qmp_client_set_log_object (VbQmpClient *self, const char *object);
 void vb_qmp_client_close (VbQmpClient *self);
 gboolean vb_qmp_client_is_closed (VbQmpClient *self);
 
+/* Members of a reply, checked for type: NULL (or @fallback) when @object is
+ * NULL, the member is missing or has another type. For reading what QEMU
+ * sent without trusting its shape. */
+const char *vb_qmp_member_string (JsonObject *object, const char *name);
+gint64 vb_qmp_member_int (JsonObject *object, const char *name, gint64 fallback);
+gboolean vb_qmp_member_bool (JsonObject *object, const char *name, gboolean fallback);
+JsonObject *vb_qmp_member_object (JsonObject *object, const char *name);
+JsonArray *vb_qmp_member_array (JsonObject *object, const char *name);
+
 /* Signals:
  *   event (const char *name, JsonObject *data, gint64 timestamp_usec)
  *     a QMP event; @data is an empty object for events without data,

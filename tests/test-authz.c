@@ -1,0 +1,880 @@
+/* Who may do what, decided by a real polkitd on the test bus. An unprivileged
+ * user is refused every member that changes something and allowed every read;
+ * a member of the group "virtbus" is allowed everything by the rule we ship as
+ * an example; the service's own user (root here) needs no polkit at all; and
+ * when polkit is gone, nobody else gets anything. The members come from the
+ * introspection XML, so a member added tomorrow is covered the day it lands.
+ *
+ * The calls as another user run in a subprocess of this test that drops to
+ * that user and opens its own connection to the test bus. */
+#include "vb-test-env.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BUS_NAME "org.virtbus.Virt1"
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define IFACE_NETWORK "org.virtbus.Virt1.Network"
+#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
+#define PROPERTIES "org.freedesktop.DBus.Properties"
+#define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+#define ANNOTATION "org.virtbus.Virt1.Authorization"
+#define ACTION_READ "org.virtbus.Virt1.read"
+#define NOT_AUTHORIZED "org.virtbus.Virt1.Error.NotAuthorized"
+
+#define USER "vbtest-user"   /* not in the group: polkit's defaults apply */
+#define ADMIN "vbtest-admin" /* in the group: the rule allows everything */
+#define ADMIN_GROUP "virtbus"
+#define INSTALLED_POLICY "/usr/share/polkit-1/actions/org.virtbus.Virt1.policy"
+#define INSTALLED_RULES "/etc/polkit-1/rules.d/50-virtbus.rules"
+#define SETUP_HINT "run tests/setup-test-users.sh as root before the suite"
+
+#define DOMAIN_UUID "3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a01"
+#define ADMIN_DOMAIN_UUID "3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a02"
+#define ROOT_DOMAIN_UUID "3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a03"
+
+/* The parent hands its world (bus address, object paths) to the subprocess
+ * in a key file in this directory, named once in main() before any thread
+ * runs: setenv() is not safe later. */
+#define ENV_HANDOFF_DIR "VB_AUTHZ_HANDOFF_DIR"
+#define HANDOFF_FILE "world.ini"
+
+#define CHILD_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define QUICK_US (5 * G_USEC_PER_SEC)
+
+/* Interfaces the test world has no object of, and why; any other interface
+ * without an object fails the test, so that its members get called. */
+static const char *const no_object_in_test_world[] = {
+  "org.virtbus.Virt1.Job", /* the test driver starts no long operations */
+  NULL,
+};
+
+static const char network_xml[] = "<network>\n  <name>authz-net</name>\n"
+                                  "  <uuid>3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4b01</uuid>\n"
+                                  "  <forward mode='nat'/>\n"
+                                  "  <ip address='192.168.151.1' netmask='255.255.255.0'/>\n"
+                                  "</network>\n";
+static const char pool_xml[] = "<pool type='test'>\n  <name>authz-pool</name>\n"
+                               "  <target>\n    <path>/virtbus-test/authz</path>\n  </target>\n"
+                               "</pool>\n";
+static const char volume_xml[] = "<volume>\n  <name>authz.qcow2</name>\n"
+                                 "  <capacity unit='GiB'>1</capacity>\n"
+                                 "  <target>\n    <format type='qcow2'/>\n  </target>\n"
+                                 "</volume>\n";
+
+/* ---- the introspection XML ---- */
+
+static char *
+source_path (const char *relative)
+{
+  const char *root = g_getenv ("VB_SOURCE_ROOT");
+  g_autofree char *from_tests = NULL;
+
+  if (root)
+    return g_build_filename (root, relative, NULL);
+  from_tests = g_build_filename ("..", relative, NULL);
+  return vb_test_source_path (from_tests);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Every interface of every XML file in introspection/. */
+static GPtrArray *
+load_interfaces (void)
+{
+  g_autofree char *dir_path = source_path ("introspection");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, &error);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *interfaces =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_dbus_interface_info_unref);
+  const char *name;
+
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_suffix (name, ".xml"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir_path, names->pdata[i], NULL);
+      g_autofree char *xml = NULL;
+      g_autoptr (GDBusNodeInfo) node = NULL;
+
+      g_assert_true (g_file_get_contents (path, &xml, NULL, &error));
+      node = g_dbus_node_info_new_for_xml (xml, &error);
+      if (!node)
+        g_error ("%s does not parse: %s", path, error->message);
+      for (guint j = 0; node->interfaces && node->interfaces[j]; j++)
+        g_ptr_array_add (interfaces, g_dbus_interface_info_ref (node->interfaces[j]));
+    }
+  g_assert_cmpuint (interfaces->len, >, 0);
+  return interfaces;
+}
+
+static const char *
+action_of (GDBusAnnotationInfo **annotations)
+{
+  return g_dbus_annotation_info_lookup (annotations, ANNOTATION);
+}
+
+/* ---- values for any signature ---- */
+
+/* A plain value of @type: zero, "", "/", empty containers; a handle gets
+ * /dev/null appended to @fds. */
+static GVariant *
+value_of_type (const GVariantType *type, GUnixFDList *fds)
+{
+  if (g_variant_type_is_tuple (type) || g_variant_type_is_dict_entry (type))
+    {
+      g_autoptr (GPtrArray) items = g_ptr_array_new ();
+
+      for (const GVariantType *item = g_variant_type_first (type); item;
+           item = g_variant_type_next (item))
+        g_ptr_array_add (items, value_of_type (item, fds));
+      if (g_variant_type_is_dict_entry (type))
+        return g_variant_new_dict_entry (items->pdata[0], items->pdata[1]);
+      return g_variant_new_tuple ((GVariant **) items->pdata, items->len);
+    }
+  if (g_variant_type_is_array (type))
+    return g_variant_new_array (g_variant_type_element (type), NULL, 0);
+  if (g_variant_type_is_maybe (type))
+    return g_variant_new_maybe (g_variant_type_element (type), NULL);
+  if (g_variant_type_is_variant (type))
+    return g_variant_new_variant (g_variant_new_string (""));
+
+  switch (g_variant_type_peek_string (type)[0])
+    {
+    case 'b':
+      return g_variant_new_boolean (FALSE);
+    case 'y':
+      return g_variant_new_byte (0);
+    case 'n':
+      return g_variant_new_int16 (0);
+    case 'q':
+      return g_variant_new_uint16 (0);
+    case 'i':
+      return g_variant_new_int32 (0);
+    case 'u':
+      return g_variant_new_uint32 (0);
+    case 'x':
+      return g_variant_new_int64 (0);
+    case 't':
+      return g_variant_new_uint64 (0);
+    case 'd':
+      return g_variant_new_double (0);
+    case 's':
+      return g_variant_new_string ("");
+    case 'o':
+      return g_variant_new_object_path ("/");
+    case 'g':
+      return g_variant_new_signature ("");
+    case 'h':
+      {
+        g_autoptr (GError) error = NULL;
+        int fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+        int index;
+
+        g_assert_cmpint (fd, >=, 0);
+        index = g_unix_fd_list_append (fds, fd, &error);
+        g_assert_no_error (error);
+        close (fd);
+        return g_variant_new_handle (index);
+      }
+    default:
+      g_error ("no value for type %s", g_variant_type_peek_string (type));
+    }
+}
+
+static GVariant *
+method_arguments (const GDBusMethodInfo *method, GUnixFDList *fds)
+{
+  g_autoptr (GString) signature = g_string_new ("(");
+  g_autoptr (GVariantType) type = NULL;
+
+  for (guint i = 0; method->in_args && method->in_args[i]; i++)
+    g_string_append (signature, method->in_args[i]->signature);
+  g_string_append_c (signature, ')');
+  type = g_variant_type_new (signature->str);
+  return value_of_type (type, fds);
+}
+
+/* ---- calls ---- */
+
+static GVariant *
+call (GDBusConnection *bus, const char *path, const char *interface, const char *method,
+      GVariant *args, GUnixFDList *fds, GDBusCallFlags flags, GError **error)
+{
+  return g_dbus_connection_call_with_unix_fd_list_sync (bus, BUS_NAME, path, interface, method,
+                                                        args, NULL, flags, 20000, fds, NULL,
+                                                        NULL, error);
+}
+
+/* The D-Bus error name of @error, or a description of a local failure. */
+static char *
+error_name (const GError *error)
+{
+  char *remote = g_dbus_error_get_remote_error (error);
+
+  return remote ? remote : g_strdup_printf ("(local: %s)", error->message);
+}
+
+static void
+expect_not_authorized (GDBusConnection *bus, const char *path, const char *interface,
+                       const char *method, GVariant *args, GDBusCallFlags flags)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = call (bus, path, interface, method, args, NULL, flags, &error);
+  g_autofree char *name = NULL;
+
+  if (reply)
+    g_error ("%s.%s on %s was allowed; expected %s", interface, method, path, NOT_AUTHORIZED);
+  name = error_name (error);
+  if (!g_str_equal (name, NOT_AUTHORIZED))
+    g_error ("%s.%s on %s: expected %s, got %s (%s)", interface, method, path, NOT_AUTHORIZED,
+             name, error->message);
+  g_test_message ("%s.%s refused: %s", interface, method, error->message);
+}
+
+static GVariant *
+expect_ok (GDBusConnection *bus, const char *path, const char *interface, const char *method,
+           GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = call (bus, path, interface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE, &error);
+
+  if (!reply)
+    g_error ("%s.%s on %s failed: %s", interface, method, path, error->message);
+  return reply;
+}
+
+/* What a client sees of the whole service, to compare before and after. */
+static GVariant *
+snapshot (GDBusConnection *bus)
+{
+  g_autoptr (GVariant) objects = expect_ok (bus, MANAGER, OBJECT_MANAGER, "GetManagedObjects", NULL);
+  g_autoptr (GVariant) manager = expect_ok (bus, MANAGER, PROPERTIES, "GetAll",
+                                            g_variant_new ("(s)", IFACE_MANAGER));
+  GVariant *pair[] = { objects, manager };
+
+  return g_variant_ref_sink (g_variant_new_tuple (pair, 2));
+}
+
+/* ---- the subprocess: another user with its own connection ---- */
+
+static char *
+handoff_path (void)
+{
+  const char *dir = g_getenv (ENV_HANDOFF_DIR);
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, HANDOFF_FILE, NULL);
+}
+
+/* Drops to @user as a login would (its own groups, nothing of root's) and
+ * connects to the parent's test bus. @objects (may be NULL) gets interface
+ * name → object path, as the parent found them. */
+static GDBusConnection *
+connect_as (const char *user, GHashTable **objects)
+{
+  g_autofree char *path = handoff_path ();
+  g_autoptr (GKeyFile) world = g_key_file_new ();
+  g_autofree char *address = NULL;
+  struct passwd *pw = getpwnam (user);
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *bus;
+
+  g_key_file_load_from_file (world, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  address = g_key_file_get_string (world, "bus", "address", &error);
+  g_assert_no_error (error);
+  if (objects)
+    {
+      g_auto (GStrv) names = g_key_file_get_keys (world, "objects", NULL, &error);
+
+      g_assert_no_error (error);
+      *objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      for (guint i = 0; names[i]; i++)
+        g_hash_table_insert (*objects, g_strdup (names[i]),
+                             g_key_file_get_string (world, "objects", names[i], NULL));
+    }
+  if (!pw)
+    g_error ("user %s is missing: %s", user, SETUP_HINT);
+  if (initgroups (pw->pw_name, pw->pw_gid) < 0 || setgid (pw->pw_gid) < 0
+      || setuid (pw->pw_uid) < 0)
+    g_error ("cannot become %s: %s", user, g_strerror (errno));
+  g_assert_cmpuint (getuid (), ==, pw->pw_uid);
+  g_assert_cmpuint (geteuid (), ==, pw->pw_uid);
+
+  bus = g_dbus_connection_new_for_address_sync (
+    address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (bus, FALSE);
+  return bus;
+}
+
+static void
+call_every_method (GDBusConnection *bus, const GDBusInterfaceInfo *iface, const char *path,
+                   GString *problems)
+{
+  for (guint i = 0; iface->methods && iface->methods[i]; i++)
+    {
+      const GDBusMethodInfo *method = iface->methods[i];
+      const char *action = action_of (method->annotations);
+      g_autoptr (GUnixFDList) fds = g_unix_fd_list_new ();
+      GVariant *args = method_arguments (method, fds);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+      g_autofree char *name = NULL;
+
+      reply = call (bus, path, iface->name, method->name, args, fds, G_DBUS_CALL_FLAGS_NONE,
+                    &error);
+      name = reply ? g_strdup ("success") : error_name (error);
+      g_test_message ("%s.%s (%s) as " USER ": %s", iface->name, method->name,
+                      action ? action : "no action", name);
+      if (g_strcmp0 (action, ACTION_READ) == 0)
+        {
+          if (g_str_equal (name, NOT_AUTHORIZED)
+              || g_str_equal (name, "org.freedesktop.DBus.Error.AccessDenied"))
+            g_string_append_printf (problems, "  read %s.%s was refused: %s\n", iface->name,
+                                    method->name, error->message);
+        }
+      else if (!g_str_equal (name, NOT_AUTHORIZED))
+        g_string_append_printf (problems, "  %s.%s (%s) was not refused: %s%s%s\n", iface->name,
+                                method->name, action ? action : "no action", name,
+                                error ? ": " : "", error ? error->message : "");
+    }
+}
+
+static void
+touch_every_property (GDBusConnection *bus, const GDBusInterfaceInfo *iface, const char *path,
+                      GString *problems)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) all = call (bus, path, PROPERTIES, "GetAll",
+                                   g_variant_new ("(s)", iface->name), NULL,
+                                   G_DBUS_CALL_FLAGS_NONE, &error);
+
+  if (!all)
+    g_string_append_printf (problems, "  GetAll(%s) failed: %s\n", iface->name, error->message);
+  g_clear_error (&error);
+
+  for (guint i = 0; iface->properties && iface->properties[i]; i++)
+    {
+      const GDBusPropertyInfo *property = iface->properties[i];
+      g_autoptr (GVariant) current = NULL;
+      g_autoptr (GVariant) reply = NULL;
+      g_autoptr (GVariantType) type = g_variant_type_new (property->signature);
+      g_autoptr (GUnixFDList) fds = g_unix_fd_list_new ();
+      GVariant *value;
+      g_autofree char *name = NULL;
+
+      if (property->flags & G_DBUS_PROPERTY_INFO_FLAGS_READABLE)
+        {
+          current = call (bus, path, PROPERTIES, "Get",
+                          g_variant_new ("(ss)", iface->name, property->name), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, &error);
+          if (!current)
+            g_string_append_printf (problems, "  Get %s.%s failed: %s\n", iface->name,
+                                    property->name, error->message);
+          g_clear_error (&error);
+        }
+      if (!(property->flags & G_DBUS_PROPERTY_INFO_FLAGS_WRITABLE))
+        continue;
+
+      /* A value that would change something, were it allowed. */
+      value = value_of_type (type, fds);
+      if (current && g_variant_type_equal (type, G_VARIANT_TYPE_BOOLEAN))
+        {
+          g_autoptr (GVariant) inner = g_variant_get_child_value (current, 0);
+          g_autoptr (GVariant) old = g_variant_get_variant (inner);
+
+          g_variant_unref (g_variant_ref_sink (value));
+          value = g_variant_new_boolean (!g_variant_get_boolean (old));
+        }
+      reply = call (bus, path, PROPERTIES, "Set",
+                    g_variant_new ("(ssv)", iface->name, property->name, value), fds,
+                    G_DBUS_CALL_FLAGS_NONE, &error);
+      name = reply ? g_strdup ("success") : error_name (error);
+      g_test_message ("Set %s.%s as " USER ": %s", iface->name, property->name, name);
+      if (!g_str_equal (name, NOT_AUTHORIZED))
+        g_string_append_printf (problems, "  Set %s.%s was not refused: %s\n", iface->name,
+                                property->name, name);
+      g_clear_error (&error);
+    }
+}
+
+/* As vbtest-user: every member of every interface, on an object of it. */
+static void
+child_unprivileged_sweep (void)
+{
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GDBusConnection) bus = connect_as (USER, &objects);
+  g_autoptr (GPtrArray) interfaces = load_interfaces ();
+  g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (GVariant) managed = NULL;
+  g_autoptr (GVariant) listed = NULL;
+  g_autoptr (GVariant) domain = NULL;
+
+  for (guint i = 0; i < interfaces->len; i++)
+    {
+      const GDBusInterfaceInfo *iface = interfaces->pdata[i];
+      const char *path = g_hash_table_lookup (objects, iface->name);
+
+      if (!path)
+        continue; /* the parent has checked that this is expected */
+      /* Properties first: were a method allowed, it might remove the object. */
+      touch_every_property (bus, iface, path, problems);
+      call_every_method (bus, iface, path, problems);
+    }
+  if (problems->len)
+    g_error ("as %s (not in group %s):\n%s", USER, ADMIN_GROUP, problems->str);
+
+  /* The bus policy, not polkit, governs listing everything. */
+  managed = expect_ok (bus, MANAGER, OBJECT_MANAGER, "GetManagedObjects", NULL);
+  listed = g_variant_get_child_value (managed, 0);
+  domain = g_variant_lookup_value (listed, g_hash_table_lookup (objects, IFACE_DOMAIN), NULL);
+  g_assert_nonnull (domain);
+}
+
+/* As vbtest-admin (group virtbus): changes are allowed by the group rule. */
+static void
+child_admin_changes (void)
+{
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GDBusConnection) bus = connect_as (ADMIN, &objects);
+  g_autofree char *xml = vb_test_domain_xml ("authz-admin", ADMIN_DOMAIN_UUID);
+  g_autoptr (GVariant) defined = expect_ok (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                            g_variant_new ("(su)", xml, 0));
+  g_autofree char *expected = vb_test_domain_path (ADMIN_DOMAIN_UUID);
+  const char *path;
+
+  g_variant_get (defined, "(&o)", &path);
+  g_assert_cmpstr (path, ==, expected);
+  g_variant_unref (expect_ok (bus, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  /* A property write goes through the same check, then its own handler. */
+  g_variant_unref (expect_ok (bus, g_hash_table_lookup (objects, IFACE_NETWORK), PROPERTIES,
+                              "Set",
+                              g_variant_new ("(ssv)", IFACE_NETWORK, "Autostart",
+                                             g_variant_new_boolean (TRUE))));
+}
+
+/* As vbtest-user, asking for interaction: there is no agent to ask, so the
+ * answer is still no, and it comes at once. */
+static void
+child_interactive (void)
+{
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GDBusConnection) bus = connect_as (USER, &objects);
+  g_autofree char *xml = vb_test_domain_xml ("authz-interactive", NULL);
+  gint64 start = g_get_monotonic_time ();
+
+  expect_not_authorized (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", xml, 0),
+                         G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION);
+  expect_not_authorized (bus, g_hash_table_lookup (objects, IFACE_DOMAIN), IFACE_DOMAIN, "Start",
+                         g_variant_new ("(u)", 0),
+                         G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION);
+  expect_not_authorized (bus, g_hash_table_lookup (objects, IFACE_DOMAIN), PROPERTIES, "Set",
+                         g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                        g_variant_new_boolean (TRUE)),
+                         G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, QUICK_US);
+}
+
+/* As vbtest-user while polkit answers: one read, so that the service has
+ * reached polkit before it goes away. */
+static void
+child_read (void)
+{
+  g_autoptr (GDBusConnection) bus = connect_as (USER, NULL);
+
+  g_variant_unref (expect_ok (bus, MANAGER, IFACE_MANAGER, "GetCapabilities", NULL));
+}
+
+/* As vbtest-user on a new connection after polkitd died. */
+static void
+child_polkit_gone (void)
+{
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GDBusConnection) bus = connect_as (USER, &objects);
+  const char *domain = g_hash_table_lookup (objects, IFACE_DOMAIN);
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GVariant) state = NULL;
+
+  /* Nobody can vouch for the caller: a change is refused, never allowed... */
+  expect_not_authorized (bus, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                         G_DBUS_CALL_FLAGS_NONE);
+  expect_not_authorized (bus, domain, PROPERTIES, "Set",
+                         g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                        g_variant_new_boolean (TRUE)),
+                         G_DBUS_CALL_FLAGS_NONE);
+  /* ...and so is a read this connection never had allowed. */
+  expect_not_authorized (bus, MANAGER, IFACE_MANAGER, "GetCapabilities", NULL,
+                         G_DBUS_CALL_FLAGS_NONE);
+  expect_not_authorized (bus, domain, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0),
+                         G_DBUS_CALL_FLAGS_NONE);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, QUICK_US);
+  /* Properties are not polkit's business: they still read. */
+  state = expect_ok (bus, domain, PROPERTIES, "Get", g_variant_new ("(ss)", IFACE_DOMAIN, "State"));
+  g_variant_unref (expect_ok (bus, MANAGER, OBJECT_MANAGER, "GetManagedObjects", NULL));
+}
+
+/* ---- the parent: root, the test world ---- */
+
+static gboolean
+user_in_group (const char *user, const char *group)
+{
+  struct passwd *pw = getpwnam (user);
+  struct group *gr = getgrnam (group);
+  gid_t groups[256];
+  int count = G_N_ELEMENTS (groups);
+
+  if (!pw || !gr || getgrouplist (user, pw->pw_gid, groups, &count) < 0)
+    return FALSE;
+  for (int i = 0; i < count; i++)
+    if (groups[i] == gr->gr_gid)
+      return TRUE;
+  return FALSE;
+}
+
+/* Fails, saying what to do, when the machine was not prepared. */
+static void
+require_setup (void)
+{
+  g_autofree char *policy_path = source_path ("policy/org.virtbus.Virt1.policy");
+  g_autofree char *source = NULL;
+  g_autofree char *installed = NULL;
+
+  if (getuid () != 0)
+    g_error ("test-authz runs polkitd and calls as other users: run it as root (%s)",
+             SETUP_HINT);
+  if (!getpwnam (USER) || !getpwnam (ADMIN) || !getgrnam (ADMIN_GROUP))
+    g_error ("users %s, %s or group %s missing: %s", USER, ADMIN, ADMIN_GROUP, SETUP_HINT);
+  if (!user_in_group (ADMIN, ADMIN_GROUP) || user_in_group (USER, ADMIN_GROUP))
+    g_error ("%s must be in group %s and %s not: %s", ADMIN, ADMIN_GROUP, USER, SETUP_HINT);
+  g_assert_true (g_file_get_contents (policy_path, &source, NULL, NULL));
+  if (!g_file_get_contents (INSTALLED_POLICY, &installed, NULL, NULL)
+      || !g_str_equal (source, installed))
+    g_error ("%s is missing or out of date: %s", INSTALLED_POLICY, SETUP_HINT);
+  if (!g_file_test (INSTALLED_RULES, G_FILE_TEST_IS_REGULAR))
+    g_error ("%s is missing: %s", INSTALLED_RULES, SETUP_HINT);
+}
+
+typedef struct {
+  VbTestEnv *env;
+  GHashTable *objects; /* interface name → the path of one object with it */
+  char *domain_path;
+} Fixture;
+
+static char *
+define (VbTestEnv *env, const char *path, const char *interface, const char *method,
+        const char *xml)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, path, interface, method, g_variant_new ("(su)", xml, 0));
+  char *result = NULL;
+
+  g_variant_get (reply, "(o)", &result);
+  return result;
+}
+
+static GHashTable *
+find_objects (VbTestEnv *env)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, MANAGER, OBJECT_MANAGER, "GetManagedObjects", NULL);
+  g_autoptr (GVariant) objects = g_variant_get_child_value (reply, 0);
+  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GVariantIter iter;
+  const char *path;
+  GVariant *interfaces;
+
+  g_hash_table_insert (found, g_strdup (IFACE_MANAGER), g_strdup (MANAGER));
+  g_variant_iter_init (&iter, objects);
+  while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces))
+    {
+      GVariantIter names;
+      const char *name;
+
+      g_variant_iter_init (&names, interfaces);
+      while (g_variant_iter_next (&names, "{&s@a{sv}}", &name, NULL))
+        if (g_str_has_prefix (name, "org.virtbus.") && !g_hash_table_contains (found, name))
+          g_hash_table_insert (found, g_strdup (name), g_strdup (path));
+      g_variant_unref (interfaces);
+    }
+  return found;
+}
+
+/* A domain, a network, and an active pool with a volume: as root, who needs no polkit. */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree char *domain_xml = vb_test_domain_xml ("authz-dom", DOMAIN_UUID);
+  g_autofree char *network = NULL;
+  g_autofree char *pool = NULL;
+  g_autofree char *volume = NULL;
+  g_autoptr (GKeyFile) world = g_key_file_new ();
+  g_autofree char *world_path = handoff_path ();
+  g_autoptr (GError) error = NULL;
+  GHashTableIter iter;
+  gpointer name, path;
+
+  require_setup ();
+  f->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+  vb_test_env_start_daemon (f->env, NULL);
+  f->domain_path = define (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", domain_xml);
+  network = define (f->env, MANAGER, IFACE_MANAGER, "DefineNetwork", network_xml);
+  pool = define (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool", pool_xml);
+  g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0)));
+  volume = define (f->env, pool, IFACE_POOL, "CreateVolume", volume_xml);
+  f->objects = find_objects (f->env);
+
+  g_key_file_set_string (world, "bus", "address", f->env->bus_address);
+  g_hash_table_iter_init (&iter, f->objects);
+  while (g_hash_table_iter_next (&iter, &name, &path))
+    g_key_file_set_string (world, "objects", name, path);
+  g_key_file_save_to_file (world, world_path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autofree char *world_path = handoff_path ();
+
+  g_unlink (world_path);
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  g_clear_pointer (&f->objects, g_hash_table_unref);
+  g_free (f->domain_path);
+  vb_test_env_free (f->env);
+}
+
+static void
+dump_logs (Fixture *f)
+{
+  g_autofree char *daemon = vb_test_env_daemon_log (f->env);
+  g_autofree char *polkit_path = g_build_filename (f->env->tmpdir, "polkitd.log", NULL);
+  g_autofree char *polkit = NULL;
+
+  g_file_get_contents (polkit_path, &polkit, NULL, NULL);
+  g_printerr ("virtbusd log:\n%s\npolkitd log:\n%s\n", daemon, polkit ? polkit : "(none)");
+}
+
+/* Runs the subprocess test @child_path (which drops to its user) to its end. */
+static void
+run_child (Fixture *f, const char *child_path)
+{
+  g_test_trap_subprocess (child_path, CHILD_TIMEOUT_US, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    dump_logs (f);
+  g_test_trap_assert_passed ();
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+}
+
+static void
+assert_unchanged (Fixture *f, GVariant *before)
+{
+  g_autoptr (GVariant) after = snapshot (f->env->client);
+
+  if (!g_variant_equal (before, after))
+    {
+      g_autofree char *was = g_variant_print (before, FALSE);
+      g_autofree char *is = g_variant_print (after, FALSE);
+      g_error ("refused calls changed the service:\nbefore: %s\nafter:  %s", was, is);
+    }
+}
+
+/* Notes in @problems when a member names no action, or one the policy lacks. */
+static void
+check_declared (GString *problems, const char *policy, const char *what,
+                const GDBusInterfaceInfo *iface, const char *member,
+                GDBusAnnotationInfo **annotations)
+{
+  const char *action = action_of (annotations);
+  g_autofree char *declared = NULL;
+
+  if (!action)
+    {
+      g_string_append_printf (problems, "  %s %s.%s has no %s annotation\n", what, iface->name,
+                              member, ANNOTATION);
+      return;
+    }
+  declared = g_strdup_printf ("<action id=\"%s\">", action);
+  if (!strstr (policy, declared))
+    g_string_append_printf (problems, "  %s %s.%s names %s, which the policy does not declare\n",
+                            what, iface->name, member, action);
+}
+
+static void
+test_every_member_declares_an_action (void)
+{
+  g_autoptr (GPtrArray) interfaces = load_interfaces ();
+  g_autofree char *policy_path = source_path ("policy/org.virtbus.Virt1.policy");
+  g_autofree char *policy = NULL;
+  g_autoptr (GString) problems = g_string_new (NULL);
+  guint checked = 0;
+
+  g_assert_true (g_file_get_contents (policy_path, &policy, NULL, NULL));
+  for (guint i = 0; i < interfaces->len; i++)
+    {
+      const GDBusInterfaceInfo *iface = interfaces->pdata[i];
+
+      for (guint j = 0; iface->methods && iface->methods[j]; j++, checked++)
+        check_declared (problems, policy, "method", iface, iface->methods[j]->name,
+                        iface->methods[j]->annotations);
+      for (guint j = 0; iface->properties && iface->properties[j]; j++)
+        if (iface->properties[j]->flags & G_DBUS_PROPERTY_INFO_FLAGS_WRITABLE)
+          {
+            check_declared (problems, policy, "writable property", iface,
+                            iface->properties[j]->name, iface->properties[j]->annotations);
+            checked++;
+          }
+    }
+  g_test_message ("%u members checked", checked);
+  if (problems->len)
+    g_test_fail_printf ("members without a valid authorization:\n%s", problems->str);
+}
+
+static void
+test_unprivileged_user (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) interfaces = load_interfaces ();
+  g_autoptr (GVariant) before = snapshot (f->env->client);
+
+  for (guint i = 0; i < interfaces->len; i++)
+    {
+      const char *name = ((GDBusInterfaceInfo *) interfaces->pdata[i])->name;
+
+      if (!g_hash_table_contains (f->objects, name)
+          && !g_strv_contains (no_object_in_test_world, name))
+        g_error ("the test world has no object with %s: add one to fixture_set_up", name);
+    }
+  run_child (f, "/authz/child/unprivileged-sweep");
+  assert_unchanged (f, before);
+  {
+    g_autoptr (GVariant) state =
+      vb_test_get_property (f->env, f->domain_path, IFACE_DOMAIN, "State");
+    g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "shutoff");
+  }
+}
+
+static void
+test_admin_group (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = vb_test_domain_path (ADMIN_DOMAIN_UUID);
+
+  run_child (f, "/authz/child/admin-changes");
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 2000));
+  g_assert_true (vb_test_wait_property (f->env, g_hash_table_lookup (f->objects, IFACE_NETWORK),
+                                        IFACE_NETWORK, "Autostart",
+                                        g_variant_new_boolean (TRUE), 2000));
+}
+
+static void
+test_interactive_without_agent (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) before = snapshot (f->env->client);
+
+  run_child (f, "/authz/child/interactive");
+  assert_unchanged (f, before);
+}
+
+static void
+test_polkit_unreachable (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) before = NULL;
+
+  run_child (f, "/authz/child/read");
+  vb_test_env_stop_polkit (f->env);
+  before = snapshot (f->env->client);
+  run_child (f, "/authz/child/polkit-gone");
+  assert_unchanged (f, before);
+}
+
+/* The service's own user is trusted on a private bus: polkit is not asked. */
+static void
+test_own_user_without_polkit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_domain_xml ("authz-root", ROOT_DOMAIN_UUID);
+  g_autofree char *path = NULL;
+  g_autoptr (GVariant) caps = NULL;
+
+  vb_test_env_stop_polkit (f->env);
+  path = define (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", xml);
+  g_variant_unref (vb_test_call_ok (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 2000));
+  g_variant_unref (vb_test_call_ok (f->env, path, PROPERTIES, "Set",
+                                    g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                                   g_variant_new_boolean (TRUE))));
+  caps = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "GetCapabilities", NULL);
+}
+
+static void
+run_as_child (gconstpointer data)
+{
+  void (*child) (void) = data;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("runs only as a subprocess of the tests above");
+      return;
+    }
+  child ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *handoff_dir = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (!g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+
+      handoff_dir = g_dir_make_tmp ("vbtest-authz-XXXXXX", &error);
+      g_assert_no_error (error);
+      g_setenv (ENV_HANDOFF_DIR, handoff_dir, TRUE);
+    }
+
+  g_test_add_func ("/authz/every-member-declares-an-action", test_every_member_declares_an_action);
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/authz/unprivileged-user", test_unprivileged_user);
+  ADD ("/authz/admin-group", test_admin_group);
+  ADD ("/authz/interactive-without-agent", test_interactive_without_agent);
+  ADD ("/authz/polkit-unreachable", test_polkit_unreachable);
+  ADD ("/authz/own-user-without-polkit", test_own_user_without_polkit);
+#undef ADD
+
+  /* What run_child() starts; on their own they have nothing to talk to. */
+#define ADD_CHILD(name, func) g_test_add_data_func (name, func, run_as_child)
+  ADD_CHILD ("/authz/child/unprivileged-sweep", child_unprivileged_sweep);
+  ADD_CHILD ("/authz/child/admin-changes", child_admin_changes);
+  ADD_CHILD ("/authz/child/interactive", child_interactive);
+  ADD_CHILD ("/authz/child/read", child_read);
+  ADD_CHILD ("/authz/child/polkit-gone", child_polkit_gone);
+#undef ADD_CHILD
+
+  status = g_test_run ();
+  if (handoff_dir)
+    g_rmdir (handoff_dir);
+  return status;
+}
