@@ -157,7 +157,10 @@ dispatch_method_call (GDBusConnection *connection, const char *sender, const cha
       run_authorized (pending);
       return;
     }
-  details = polkit_details (skeleton, object_path, member);
+  /* Read decisions are remembered per connection, not per object: details
+   * would suggest to rules that reads can be told apart, so none are sent. */
+  if (!g_str_equal (action, VB_ACTION_READ))
+    details = polkit_details (skeleton, object_path, member);
   vb_authz_check_async (the_authz, sender, action, details,
                         (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
                         NULL, authorized, pending);

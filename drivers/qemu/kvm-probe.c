@@ -6,6 +6,9 @@
  * broken KVM host, while SeaBIOS (protected mode, option ROMs) hung there, as
  * real guests do. The image lives in a memfd handed to QEMU as fd 3, so the
  * probe writes no file. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include "kvm-probe.h"
 
 #include <errno.h>
@@ -15,6 +18,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "vb-log.h"
 
 /* The fd number the boot sector has inside QEMU. */
 #define PAYLOAD_FD 3
@@ -152,7 +157,7 @@ on_payload_exited (GObject *source, GAsyncResult *result, gpointer user_data)
   /* communicate() only fails on a pipe error; the exit status still tells. */
   g_subprocess_communicate_finish (run->process, result, NULL, &stderr_bytes, &error);
   if (error)
-    g_debug ("kvm probe: reading QEMU's stderr: %s", error->message);
+    vb_log_debug ("kvm-probe", "reading QEMU's stderr: %s", error->message);
   said = last_stderr_line (stderr_bytes);
 
   if (run->cancelled)
