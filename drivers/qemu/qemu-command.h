@@ -1,0 +1,62 @@
+/* From a domain definition to a QEMU command line.
+ *
+ * Every element of the supported XML subset is either turned into arguments
+ * or refused with VB_ERROR_NOT_SUPPORTED naming it: nothing is silently
+ * dropped, so a guest never runs with less than its XML says. */
+#pragma once
+
+#include <glib.h>
+
+#include "domain-def.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *qemu_binary;  /* the default when the XML names no <emulator> */
+  const char *domain_dir;   /* runtime directory of this domain: sockets, logs */
+  const char *nvram_dir;    /* where UEFI variable stores are kept */
+  gboolean kvm;             /* run under KVM (otherwise TCG) */
+  const char *const *machines; /* machine types (names and aliases) the binary has; NULL: any */
+  gboolean spice;           /* the binary has SPICE */
+  gboolean virtio_net_failover;
+  /* Resolves <interface type='network'> to the bridge of that network; may be NULL. */
+  char *(*network_bridge) (const char *network, gpointer data, GError **error);
+  gpointer network_data;
+  gboolean dry_run;         /* only check: no files, sockets or ports are set up */
+} VbQemuCommandContext;
+
+typedef struct {
+  char *ifname; /* the tap device QEMU gets as an fd */
+  char *bridge;
+  char *mac;
+  int fd;       /* filled in by the caller before the start; -1 before */
+  char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number */
+} VbQemuTap;
+
+typedef struct {
+  GPtrArray *argv;          /* NULL-terminated once built */
+  char *binary;
+  char *monitor_path;       /* QMP socket */
+  char *console_path;       /* serial 0 socket, NULL without a serial port */
+  char *console_log;        /* everything serial 0 printed */
+  char *agent_path;         /* guest agent channel socket, NULL without one */
+  char *log_path;           /* QEMU's own stderr */
+  GPtrArray *taps;          /* VbQemuTap */
+  GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
+  guint64 balloon_target_kib; /* 0: leave the balloon alone */
+  int vnc_display;          /* -1 without VNC */
+  gboolean vnc_autoport;
+  int spice_port;           /* -1 without SPICE */
+  char *machine;
+  gboolean q35;
+} VbQemuCommand;
+
+VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *context,
+                                      GError **error);
+void vb_qemu_command_free (VbQemuCommand *command);
+/* The command line as one shell-quoted string, for logs. */
+char *vb_qemu_command_to_string (const VbQemuCommand *command);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbQemuCommand, vb_qemu_command_free)
+
+G_END_DECLS

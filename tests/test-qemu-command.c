@@ -1,0 +1,335 @@
+/* The QEMU command line built from domain XML: what virt-install and
+ * virt-manager write is turned into arguments a real QEMU accepts, and what
+ * we cannot run is refused naming the element. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+#include <signal.h>
+#include <string.h>
+
+#include "qemu-command.h"
+#include "vb-error.h"
+
+static const char *const machines[] = { "pc", "q35", "pc-i440fx-7.2", "pc-q35-7.2", NULL };
+
+static char *
+read_sample (const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("VB_TEST_XML_DIR"), name, NULL);
+  char *xml = NULL;
+
+  g_assert_true (g_file_get_contents (path, &xml, NULL, NULL));
+  return xml;
+}
+
+static VbDomainDef *
+parse (const char *xml)
+{
+  g_autoptr (GError) error = NULL;
+  VbDomainDef *def = vb_domain_def_parse (xml, &error);
+
+  g_assert_no_error (error);
+  return def;
+}
+
+static VbQemuCommandContext
+dry_context (gboolean kvm)
+{
+  VbQemuCommandContext context = {
+    .qemu_binary = "qemu-system-x86_64",
+    .domain_dir = "/run/virtbus/qemu/test",
+    .nvram_dir = "/var/lib/virtbus/nvram",
+    .kvm = kvm,
+    .spice = TRUE,
+    .virtio_net_failover = TRUE,
+    .dry_run = TRUE,
+  };
+  return context;
+}
+
+static char *
+fake_bridge (const char *network, gpointer data, GError **error)
+{
+  return g_strdup_printf ("br-%s", network);
+}
+
+static gboolean
+has_arg (VbQemuCommand *command, const char *option, const char *needle)
+{
+  for (guint i = 0; i + 1 < command->argv->len && command->argv->pdata[i + 1]; i++)
+    if (g_str_equal (command->argv->pdata[i], option)
+        && strstr (command->argv->pdata[i + 1], needle))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_virt_install_q35 (void)
+{
+  g_autofree char *xml = read_sample ("domain-kvm-q35.xml");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+
+  context.network_bridge = fake_bridge;
+  command = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  g_assert_true (command->q35);
+  g_assert_true (has_arg (command, "-machine", "pc-q35-8.1,"));
+  g_assert_true (has_arg (command, "-accel", "kvm"));
+  g_assert_true (has_arg (command, "-machine", "vmport=off"));
+  g_assert_true (has_arg (command, "-machine", "hpet=off"));
+  g_assert_true (has_arg (command, "-cpu", "host"));
+  g_assert_true (has_arg (command, "-smp", "4,maxcpus=4,sockets=1,dies=1,cores=2,threads=2"));
+  g_assert_true (has_arg (command, "-m", "size=4194304k"));
+  g_assert_true (has_arg (command, "-device", "pcie-root-port,port=0x10,chassis=1,id=pci.1,bus=pcie.0,addr=0x2,multifunction=on"));
+  g_assert_true (has_arg (command, "-device", "virtio-blk-pci,bus=pci.4,addr=0x0,drive=drive0,id=disk-vda"));
+  g_assert_true (has_arg (command, "-blockdev", "\"driver\":\"qcow2\""));
+  g_assert_true (has_arg (command, "-device", "ide-cd,bus=ide.0,drive=drive1,id=disk-sda"));
+  g_assert_true (has_arg (command, "-device", "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:3a:6b:1c"));
+  g_assert_true (has_arg (command, "-netdev", "tap,id=hostnet0,fd=@TAPFD0@"));
+  g_assert_cmpuint (command->taps->len, ==, 1);
+  g_assert_cmpstr (((VbQemuTap *) command->taps->pdata[0])->bridge, ==, "br-default");
+  g_assert_true (has_arg (command, "-spice", "addr=127.0.0.1"));
+  g_assert_true (has_arg (command, "-device", "qxl-vga,ram_size=67108864"));
+  g_assert_true (has_arg (command, "-device", "usb-redir,chardev=charredir0"));
+  g_assert_true (has_arg (command, "-device", "virtserialport,bus=virtio-serial0.0,chardev=charchannel0,id=channel0,nr=1,name=org.qemu.guest_agent.0"));
+  g_assert_true (has_arg (command, "-device", "hda-duplex"));
+  g_assert_true (has_arg (command, "-audiodev", "spice,id=audio1"));
+  g_assert_true (has_arg (command, "-device", "virtio-rng-pci"));
+  g_assert_true (has_arg (command, "-device", "usb-tablet,id=input0,bus=usb.0,port=1"));
+  g_assert_true (has_arg (command, "-device", "isa-serial,chardev=charserial0"));
+  g_assert_nonnull (command->console_path);
+  g_assert_nonnull (command->agent_path);
+  g_assert_true (has_arg (command, "-global", "ICH9-LPC.disable_s3=1"));
+}
+
+static void
+test_pc_kernel_boot (void)
+{
+  g_autofree char *xml = read_sample ("domain-qemu-pc-kernel.xml");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = vb_qemu_command_build (def, &context, &error);
+
+  /* The second disk is a pool volume: without the storage driver it is refused, by name. */
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "<disk>"));
+  g_assert_nonnull (strstr (error->message, "volume"));
+}
+
+/* A domain XML with @devices, run under TCG on a pc or q35 machine. */
+static char *
+domain_with (const char *machine, const char *devices)
+{
+  return g_strdup_printf ("<domain type='qemu'>\n  <name>cmd</name>\n"
+                          "  <memory unit='MiB'>128</memory>\n  <vcpu>1</vcpu>\n"
+                          "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n  </os>\n"
+                          "  <features>\n    <acpi/>\n  </features>\n"
+                          "  <devices>\n%s  </devices>\n</domain>\n",
+                          machine, devices);
+}
+
+static void
+expect_refusal (const char *machine, const char *devices, const char *needle)
+{
+  g_autofree char *xml = domain_with (machine, devices);
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+
+  context.machines = machines;
+  context.spice = FALSE;
+  context.virtio_net_failover = FALSE;
+  command = vb_qemu_command_build (def, &context, &error);
+  g_assert_null (command);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  if (!strstr (error->message, needle))
+    g_error ("expected '%s' in: %s", needle, error->message);
+}
+
+static void
+test_refusals (void)
+{
+  expect_refusal ("pc-q35-9.9", "", "pc-q35-9.9");
+  expect_refusal ("pc", "    <disk type='file' device='floppy'>\n      <source file='/x'/>\n"
+                        "      <target dev='fda' bus='fdc'/>\n    </disk>\n", "<disk>");
+  expect_refusal ("q35", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
+                         "      <target dev='hda' bus='ide'/>\n    </disk>\n", "sata");
+  expect_refusal ("pc", "    <interface type='user'>\n      <model type='pcnet'/>\n"
+                        "    </interface>\n", "pcnet");
+  expect_refusal ("pc", "    <graphics type='spice' autoport='yes'/>\n", "SPICE");
+  expect_refusal ("pc", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
+                        "      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n",
+                  "read-only");
+  expect_refusal ("pc", "    <interface type='user'>\n      <model type='virtio'/>\n"
+                        "      <teaming type='persistent'/>\n    </interface>\n", "failover");
+  expect_refusal ("pc", "    <video>\n      <model type='virtio'>\n"
+                        "        <acceleration accel3d='yes'/>\n      </model>\n    </video>\n", "3D");
+  /* host-passthrough needs KVM */
+  {
+    const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
+                      "  <cpu mode='host-passthrough'/>\n</domain>\n";
+    g_autoptr (VbDomainDef) def = parse (xml);
+    VbQemuCommandContext context = dry_context (FALSE);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (VbQemuCommand) command = vb_qemu_command_build (def, &context, &error);
+    g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull (strstr (error->message, "KVM"));
+  }
+}
+
+/* Runs the command for real: QEMU must accept every argument and wait in -S. */
+static void
+assert_qemu_accepts (VbQemuCommand *command, const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) qemu = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  gint64 end;
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, command->log_path);
+  qemu = g_subprocess_launcher_spawnv (launcher, (const char *const *) command->argv->pdata, &error);
+  g_assert_no_error (error);
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && g_subprocess_get_identifier (qemu)
+         && !g_file_test (command->monitor_path, G_FILE_TEST_EXISTS))
+    g_usleep (20000);
+  g_usleep (500000);
+  g_file_get_contents (command->log_path, &log, NULL, NULL);
+  if (!g_subprocess_get_identifier (qemu) || !g_file_test (command->monitor_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *line = vb_qemu_command_to_string (command);
+      g_error ("QEMU refused the command line:\n%s\nits log:\n%s", line, log);
+    }
+  g_subprocess_force_exit (qemu);
+  g_subprocess_wait (qemu, NULL, NULL);
+}
+
+static void
+test_qemu_accepts_virt_manager_xml (void)
+{
+  g_autofree char *xml = read_sample ("domain-kvm-q35.xml");
+  g_autofree char *dir = g_dir_make_tmp ("vbcmd-XXXXXX", NULL);
+  g_autofree char *disk = g_build_filename (dir, "disk.qcow2", NULL);
+  g_autofree char *iso = g_build_filename (dir, "boot.iso", NULL);
+  g_autofree char *create = g_strdup_printf ("qemu-img create -q -f qcow2 %s 64M", disk);
+  g_autoptr (GString) adapted = g_string_new (xml);
+  g_autoptr (VbDomainDef) def = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+  g_autoptr (GError) error = NULL;
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
+  const char *qemu = g_getenv ("VB_QEMU_BINARY") ? g_getenv ("VB_QEMU_BINARY") : "qemu-system-x86_64";
+
+  if (!g_find_program_in_path (qemu))
+    {
+      g_test_skip ("no QEMU");
+      return;
+    }
+  g_assert_true (g_spawn_command_line_sync (create, NULL, NULL, NULL, NULL));
+  g_assert_true (g_file_set_contents (iso, "not really an iso", -1, NULL));
+  /* Adapt to this host: TCG, QEMU 7.2's machine, our files, user networking. */
+  g_string_replace (adapted, "<domain type='kvm'>", "<domain type='qemu'>", 1);
+  g_string_replace (adapted, "machine='pc-q35-8.1'", "machine='q35'", 1);
+  g_string_replace (adapted, "mode='host-passthrough' check='none' migratable='on'", "mode='host-model'", 1);
+  g_string_replace (adapted, "/var/lib/libvirt/images/fedora39.qcow2", disk, 1);
+  g_string_replace (adapted, "/var/lib/libvirt/boot/Fedora-Workstation-Live-x86_64-39.iso", iso, 1);
+  g_string_replace (adapted, "<interface type='network'>", "<interface type='user'>", 1);
+  g_string_replace (adapted, "      <source network='default'/>\n", "", 1);
+  g_string_replace (adapted, "<memory unit='KiB'>4194304</memory>", "<memory unit='KiB'>262144</memory>", 1);
+  g_string_replace (adapted, "<currentMemory unit='KiB'>4194304</currentMemory>", "<currentMemory unit='KiB'>262144</currentMemory>", 1);
+  def = parse (adapted->str);
+  context.domain_dir = dir;
+  context.nvram_dir = dir;
+  context.dry_run = FALSE;
+  context.qemu_binary = qemu;
+  command = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  g_free (command->binary);
+  command->binary = g_strdup (qemu);
+  g_free (command->argv->pdata[0]);
+  command->argv->pdata[0] = g_strdup (qemu);
+  assert_qemu_accepts (command, dir);
+  g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+}
+
+static void
+test_qemu_accepts_pc_guest (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vbcmd-XXXXXX", NULL);
+  g_autofree char *disk = g_build_filename (dir, "disk.img", NULL);
+  g_autofree char *disk2 = g_build_filename (dir, "disk2.img", NULL);
+  g_autofree char *disk3 = g_build_filename (dir, "disk3.img", NULL);
+  g_autofree char *devices = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr (VbDomainDef) def = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+  g_autoptr (GError) error = NULL;
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
+
+  if (!g_find_program_in_path ("qemu-system-x86_64"))
+    {
+      g_test_skip ("no QEMU");
+      return;
+    }
+  g_assert_true (g_file_set_contents (disk, "", 0, NULL));
+  g_assert_cmpint (truncate (disk, 16 << 20), ==, 0);
+  g_assert_true (g_file_set_contents (disk2, "", 0, NULL));
+  g_assert_cmpint (truncate (disk2, 16 << 20), ==, 0);
+  g_assert_true (g_file_set_contents (disk3, "", 0, NULL));
+  g_assert_cmpint (truncate (disk3, 16 << 20), ==, 0);
+  devices = g_strdup_printf (
+    "    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' cache='none' io='native'/>\n"
+    "      <source file='%s'/>\n      <target dev='hda' bus='ide'/>\n      <serial>DISK-1</serial>\n"
+    "    </disk>\n"
+    "    <disk type='file' device='cdrom'>\n      <target dev='hdc' bus='ide'/>\n      <readonly/>\n    </disk>\n"
+    "    <disk type='file' device='disk'>\n      <source file='%s'/>\n      <target dev='sda' bus='scsi'/>\n"
+    "      <shareable/>\n    </disk>\n"
+    "    <disk type='file' device='disk'>\n      <source file='%s'/>\n      <target dev='sdb' bus='sata'/>\n"
+    "    </disk>\n"
+    "    <interface type='user'>\n      <mac address='52:54:00:00:00:01'/>\n      <model type='e1000'/>\n"
+    "      <link state='down'/>\n    </interface>\n"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "    <input type='tablet' bus='usb'/>\n"
+    "    <graphics type='vnc' port='-1' autoport='yes'/>\n"
+    "    <video>\n      <model type='cirrus' vram='16384' heads='1' primary='yes'/>\n    </video>\n"
+    "    <sound model='ac97'/>\n"
+    "    <watchdog model='i6300esb' action='reset'/>\n"
+    "    <panic model='isa'/>\n"
+    "    <memballoon model='virtio'/>\n",
+    disk, disk2, disk3);
+  xml = domain_with ("pc", devices);
+  def = parse (xml);
+  context.domain_dir = dir;
+  context.dry_run = FALSE;
+  command = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (command->vnc_display, ==, 0);
+  g_assert_true (command->vnc_autoport);
+  g_assert_cmpuint (command->link_down->len, ==, 1);
+  g_assert_true (has_arg (command, "-device", "ide-hd,bus=ide.0,unit=0,drive=drive0,id=disk-hda,serial=DISK-1"));
+  g_assert_true (has_arg (command, "-device", "ide-cd,bus=ide.1,unit=0,id=disk-hdc"));
+  g_assert_true (has_arg (command, "-device", "scsi-hd,bus=scsi0.0"));
+  g_assert_true (has_arg (command, "-device", "ide-hd,bus=sata0.1"));
+  assert_qemu_accepts (command, dir);
+  g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/qemu-command/virt-install-q35", test_virt_install_q35);
+  g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
+  g_test_add_func ("/qemu-command/refusals", test_refusals);
+  g_test_add_func ("/qemu-command/qemu-accepts-virt-manager-xml", test_qemu_accepts_virt_manager_xml);
+  g_test_add_func ("/qemu-command/qemu-accepts-pc-guest", test_qemu_accepts_pc_guest);
+  return g_test_run ();
+}
