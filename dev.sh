@@ -10,9 +10,9 @@ build="$top/build"
 packages=(
   meson ninja-build pkg-config gcc libc6-dev
   libglib2.0-dev libglib2.0-bin libxml2-dev libpolkit-gobject-1-dev libjson-glib-dev
-  dbus-daemon dbus-bin polkitd
+  dbus-daemon dbus-bin polkitd systemd
   python3-gi python3-dbusmock
-  qemu-system-x86 qemu-utils busybox-static cpio
+  qemu-system-x86 qemu-utils ovmf xz-utils
   iproute2 util-linux
 )
 
@@ -50,7 +50,7 @@ run_service() {
   sed "s|@SOCKET@|$socket|" "$top/tests/bus/test-bus.conf.in" > "$dev/bus.conf"
   rm -f "$socket"
   dbus-daemon --config-file="$dev/bus.conf" --nofork --nopidfile &
-  local bus_pid=$!
+  bus_pid=$!
   local address="unix:path=$socket"
   for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
   trap 'kill $bus_pid 2>/dev/null || true' EXIT

@@ -360,6 +360,87 @@ vb_domain_api_finish (GAsyncResult *result, GError **error)
   return vb_resource_api_finish (result, error);
 }
 
+static gboolean
+require_active (VbDomain *domain, GError **error)
+{
+  if (vb_domain_is_active (domain))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running",
+               vb_resource_get_name (VB_RESOURCE (domain)));
+  return FALSE;
+}
+
+int
+vb_domain_api_open_console (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
+{
+  const VbDomainDriver *driver = driver_of (host, domain);
+
+  if (!driver->open_console)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "The %s driver has no serial consoles", driver->name);
+      return -1;
+    }
+  if (!require_active (domain, error))
+    return -1;
+  return driver->open_console (host, domain, flags, error);
+}
+
+static void
+stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  VbDomain *domain = VB_DOMAIN (source);
+  const VbDomainDriver *driver = g_task_get_task_data (task);
+  GError *error = NULL;
+  GVariant *stats = driver->get_stats_finish (domain, result, &error);
+
+  if (stats)
+    g_task_return_pointer (task, stats, (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+void
+vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  const VbDomainDriver *driver = driver_of (host, domain);
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error) || !require_active (domain, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (!driver->get_stats_async)
+    {
+      /* A driver without counters still tells what every domain has. */
+      GVariantDict dict;
+      const VbDomainDef *def = vb_domain_get_live_def (domain);
+
+      g_variant_dict_init (&dict, NULL);
+      g_variant_dict_insert (&dict, "vcpu.count", "u", def ? def->vcpus : 0);
+      g_variant_dict_insert (&dict, "balloon.current", "t", def ? def->current_memory_kib : 0);
+      g_variant_dict_insert (&dict, "balloon.maximum", "t", def ? def->memory_kib : 0);
+      g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
+                             (GDestroyNotify) g_variant_unref);
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, (gpointer) driver, NULL);
+  driver->get_stats_async (host, domain, NULL, stats_done, task);
+}
+
+GVariant *
+vb_domain_api_get_stats_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 char *
 vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
 {
@@ -434,7 +515,24 @@ vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **err
 void
 vb_domain_api_load (VbDriverHost *host)
 {
+  g_autoptr (GPtrArray) drivers = vb_driver_host_list_domain_drivers (host);
+
   vb_resource_api_load_all (host, kind ());
+  for (guint i = 0; i < drivers->len; i++)
+    {
+      const VbDomainDriver *driver = drivers->pdata[i];
+      if (driver->adopt_running)
+        driver->adopt_running (host);
+    }
+}
+
+VbDomain *
+vb_driver_host_adopt_domain (VbDriverHost *host, VbDomainDef *def, const char *driver)
+{
+  g_autoptr (VbDomain) domain = vb_domain_new (def, driver, FALSE);
+
+  vb_resource_api_adopt (host, kind (), VB_RESOURCE (domain));
+  return domain;
 }
 
 static void

@@ -48,6 +48,13 @@ void vb_domain_api_set_autostart_async (VbDriverHost *host, VbDomain *domain,
 /* Finishes undefine and set_autostart. */
 gboolean vb_domain_api_finish (GAsyncResult *result, GError **error);
 
+/* A socket connected to the domain's serial console (Domain.OpenConsole). */
+int vb_domain_api_open_console (VbDriverHost *host, VbDomain *domain, guint flags,
+                                GError **error);
+void vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+GVariant *vb_domain_api_get_stats_finish (GAsyncResult *result, GError **error);
+
 char *vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags,
                              GError **error);
 /* Sorted by name; holds references. */

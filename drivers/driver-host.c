@@ -8,6 +8,8 @@ struct _VbDriverHost {
   GPtrArray *domain_drivers;  /* const VbDomainDriver * */
   GPtrArray *storage_drivers; /* const VbStorageDriver * */
   const VbNetworkDriver *network_driver;
+  GHashTable *settings;
+  int next_domain_id;
 };
 
 const char *
@@ -30,6 +32,8 @@ vb_driver_host_new (VbInventory *inventory, VbConfigStore *store, const char *ru
   host->system_mode = system_mode;
   host->domain_drivers = g_ptr_array_new ();
   host->storage_drivers = g_ptr_array_new ();
+  host->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  host->next_domain_id = 1;
   return host;
 }
 
@@ -40,6 +44,7 @@ vb_driver_host_free (VbDriverHost *host)
     return;
   g_ptr_array_unref (host->domain_drivers);
   g_ptr_array_unref (host->storage_drivers);
+  g_hash_table_unref (host->settings);
   g_object_unref (host->inventory);
   g_free (host->run_dir);
   g_free (host);
@@ -75,10 +80,36 @@ vb_driver_host_get_system_mode (VbDriverHost *host)
   return host->system_mode;
 }
 
+int
+vb_driver_host_next_domain_id (VbDriverHost *host)
+{
+  return host->next_domain_id++;
+}
+
+void
+vb_driver_host_note_domain_id (VbDriverHost *host, int id)
+{
+  host->next_domain_id = MAX (host->next_domain_id, id + 1);
+}
+
+void
+vb_driver_host_set_setting (VbDriverHost *host, const char *key, const char *value)
+{
+  g_hash_table_replace (host->settings, g_strdup (key), g_strdup (value));
+}
+
+const char *
+vb_driver_host_get_setting (VbDriverHost *host, const char *key)
+{
+  return g_hash_table_lookup (host->settings, key);
+}
+
 void
 vb_driver_host_add_domain_driver (VbDriverHost *host, const VbDomainDriver *driver)
 {
   g_ptr_array_add (host->domain_drivers, (gpointer) driver);
+  if (driver->init)
+    driver->init (host);
 }
 
 void

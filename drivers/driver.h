@@ -33,6 +33,8 @@ const char *vb_domain_op_to_string (VbDomainOp op);
  * already taken the domain's lock and checked that @op fits the state. */
 typedef struct {
   const char *name;
+  /* Called once when the driver is registered (e.g. to probe the host). May be NULL. */
+  void (*init) (VbDriverHost *host);
   /* Whether the driver runs <domain type=@type>. */
   gboolean (*handles_type) (const char *type);
   /* Driver specific checks when a domain is defined or created; refuse what
@@ -47,6 +49,16 @@ typedef struct {
   void (*domain_loaded) (VbDriverHost *host, VbDomain *domain);
   /* Called when the domain leaves the inventory. May be NULL. */
   void (*domain_removed) (VbDriverHost *host, VbDomain *domain);
+  /* After the persistent domains are loaded: brings back transient domains
+   * that still run (vb_driver_host_adopt_domain). May be NULL. */
+  void (*adopt_running) (VbDriverHost *host);
+  /* A new connection to the domain's serial console; @flags as
+   * Domain.OpenConsole. NULL when the driver has no consoles. */
+  int (*open_console) (VbDriverHost *host, VbDomain *domain, guint flags, GError **error);
+  /* Statistics as a{sv} (see Domain.GetStats). NULL when the driver has none. */
+  void (*get_stats_async) (VbDriverHost *host, VbDomain *domain, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
+  GVariant *(*get_stats_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
   /* The <guest> elements of the capabilities XML. May be NULL. */
   char *(*capabilities_xml) (VbDriverHost *host);
 } VbDomainDriver;
@@ -95,9 +107,20 @@ typedef struct {
   void (*pool_undefined) (VbDriverHost *host, VbPool *pool);
 } VbStorageDriver;
 
+/* Adds a running transient domain that a driver found after a restart.
+ * Takes @def; returns the domain (owned by the inventory). */
+VbDomain *vb_driver_host_adopt_domain (VbDriverHost *host, VbDomainDef *def,
+                                       const char *driver);
+
 /* The host: service state plus the registered drivers. */
 VbDriverHost *vb_driver_host_new (VbInventory *inventory, VbConfigStore *store,
                                   const char *run_dir, gboolean system_mode);
+/* Domain ids are unique on the host across drivers; adopted domains keep theirs. */
+int vb_driver_host_next_domain_id (VbDriverHost *host);
+void vb_driver_host_note_domain_id (VbDriverHost *host, int id);
+/* Settings drivers read, e.g. "qemu-binary", "qemu-user"; NULL when unset. */
+void vb_driver_host_set_setting (VbDriverHost *host, const char *key, const char *value);
+const char *vb_driver_host_get_setting (VbDriverHost *host, const char *key);
 void vb_driver_host_free (VbDriverHost *host);
 
 VbInventory *vb_driver_host_get_inventory (VbDriverHost *host);

@@ -548,6 +548,12 @@ vb_resource_api_lookup_uuid (VbDriverHost *host, const VbResourceKind *kind, con
 
 /* ---- start-up ---- */
 
+void
+vb_resource_api_adopt (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource)
+{
+  track_and_add (host, kind, resource);
+}
+
 static gboolean
 load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config,
           GError **error)

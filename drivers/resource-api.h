@@ -68,6 +68,9 @@ VbResource *vb_resource_api_lookup_name (VbDriverHost *host, const VbResourceKin
 VbResource *vb_resource_api_lookup_uuid (VbDriverHost *host, const VbResourceKind *kind,
                                          const char *uuid, GError **error);
 
+/* Adds @resource (transient, found running by its driver) to the inventory. */
+void vb_resource_api_adopt (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource);
+
 /* Loads every stored configuration of @kind; a corrupt one is logged and skipped. */
 void vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind);
 /* Starts every autostart object of @kind that is not active, with @start. */

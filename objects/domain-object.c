@@ -4,6 +4,8 @@
 #include "property-cache.h"
 #include "domain-api.h"
 
+#include <gio/gunixfdlist.h>
+
 struct _VbDomainObject {
   VbDBusDomainSkeleton parent;
   VbBusContext *context;
@@ -134,6 +136,48 @@ handle_get_xmldesc (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guin
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_open_console (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                     GUnixFDList *fd_list, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+  int fd = vb_domain_api_open_console (self->context->host, self->domain, flags, &error);
+  g_autoptr (GUnixFDList) out = NULL;
+
+  if (fd < 0)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  out = g_unix_fd_list_new_from_array (&fd, 1); /* takes fd */
+  vb_dbus_domain_complete_open_console (iface, invocation, out, g_variant_new_handle (0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+stats_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) stats = vb_domain_api_get_stats_finish (result, &error);
+
+  if (!stats)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", stats));
+}
+
+static gboolean
+handle_get_stats (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_domain_api_get_stats_async (self->context->host, self->domain, flags, stats_ready,
+                                 invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
@@ -181,6 +225,8 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_resume = handle_resume;
   iface->handle_undefine = handle_undefine;
   iface->handle_get_xmldesc = handle_get_xmldesc;
+  iface->handle_open_console = handle_open_console;
+  iface->handle_get_stats = handle_get_stats;
 }
 
 VbDomainObject *

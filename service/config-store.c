@@ -19,7 +19,7 @@ struct _VbConfigStore {
   guint pending;
 };
 
-typedef enum { WRITE_SAVE, WRITE_REMOVE, WRITE_AUTOSTART } WriteKind;
+typedef enum { WRITE_SAVE, WRITE_REMOVE, WRITE_AUTOSTART, WRITE_FILE } WriteKind;
 
 typedef struct {
   WriteKind kind;
@@ -134,11 +134,30 @@ remove_file_durably (const char *path, GError **error)
 }
 
 static gboolean
+make_autostart_dir (const char *dir, GError **error)
+{
+  g_autofree char *autostart = g_build_filename (dir, "autostart", NULL);
+
+  if (g_mkdir_with_parents (autostart, 0700) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create directory %s: %s", autostart,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 run_write_job (WriteJob *job, GError **error)
 {
   g_autofree char *xml_path = g_strdup_printf ("%s/%s.xml", job->dir, job->id);
   g_autofree char *marker = g_strdup_printf ("%s/autostart/%s", job->dir, job->id);
 
+  if (job->kind == WRITE_FILE)
+    return vb_write_file_atomic (job->id, job->xml, strlen (job->xml), 0600, error);
+  /* A kind never loaded has no directories yet. */
+  if (!make_autostart_dir (job->dir, error))
+    return FALSE;
   switch (job->kind)
     {
     case WRITE_SAVE:
@@ -149,6 +168,8 @@ run_write_job (WriteJob *job, GError **error)
       if (job->autostart)
         return vb_write_file_atomic (marker, "", 0, 0600, error);
       return remove_file_durably (marker, error);
+    case WRITE_FILE:
+      break;
     }
   g_assert_not_reached ();
 }
@@ -321,6 +342,18 @@ vb_config_store_set_autostart_async (VbConfigStore *store, const char *kind, con
   WriteJob *job = write_job_new (store, WRITE_AUTOSTART, kind, id);
 
   job->autostart = autostart;
+  queue_write (store, job, callback, user_data);
+}
+
+void
+vb_config_store_write_file_async (VbConfigStore *store, const char *path, const char *data,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  WriteJob *job = g_new0 (WriteJob, 1);
+
+  job->kind = WRITE_FILE;
+  job->id = g_strdup (path);
+  job->xml = g_strdup (data);
   queue_write (store, job, callback, user_data);
 }
 

@@ -18,7 +18,7 @@ typedef struct {
 
 void vb_stored_config_free (VbStoredConfig *config);
 
-/* Creates @dir and the per-kind directories below it when missing. */
+/* Creates @dir when missing; the per-kind directories follow on first use. */
 VbConfigStore *vb_config_store_new (const char *dir, GError **error);
 void vb_config_store_free (VbConfigStore *store);
 const char *vb_config_store_get_dir (VbConfigStore *store);
@@ -37,7 +37,11 @@ void vb_config_store_remove_async (VbConfigStore *store, const char *kind, const
 void vb_config_store_set_autostart_async (VbConfigStore *store, const char *kind,
                                           const char *id, gboolean autostart,
                                           GAsyncReadyCallback callback, gpointer user_data);
-/* Finishes any of the three above. */
+/* Writes @data to @path (anywhere, e.g. a runtime status file) through the
+ * same ordered writer, atomically. */
+void vb_config_store_write_file_async (VbConfigStore *store, const char *path, const char *data,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+/* Finishes any of the four above. */
 gboolean vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GError **error);
 
 /* Waits until every queued write is on disk (for shutdown and tests). */

@@ -125,7 +125,8 @@ vb_domain_get_id (VbDomain *self)
 gboolean
 vb_domain_is_active (VbDomain *self)
 {
-  return self->state != VB_DOMAIN_SHUTOFF && self->state != VB_DOMAIN_CRASHED;
+  /* "crashed" with a live process is libvirt's on_crash='preserve': still active. */
+  return self->state != VB_DOMAIN_SHUTOFF;
 }
 
 void

@@ -36,7 +36,7 @@ void vb_domain_set_live_def (VbDomain *self, VbDomainDef *def);
 VbDomainState vb_domain_get_state (VbDomain *self);
 const char *vb_domain_get_state_reason (VbDomain *self);
 int vb_domain_get_id (VbDomain *self);
-/* Active: has a running hypervisor process (running, paused, shutdown, pmsuspended). */
+/* Active: has a hypervisor process (every state but shutoff). */
 gboolean vb_domain_is_active (VbDomain *self);
 
 /* Sets state and reason (kebab-case, as libvirt's) and the id (-1 when inactive). */

@@ -14,6 +14,7 @@
 #include "object-exporter.h"
 #include "object-paths.h"
 #include "storage-api.h"
+#include "qemu-domain.h"
 #include "test-driver.h"
 #include "vb-config.h"
 #include "vb-error.h"
@@ -25,7 +26,10 @@ typedef struct {
   char *address;
   char *state_dir;
   char *run_dir;
+  char *cache_dir;
   char *network_driver;
+  char *qemu_binary;
+  char *qemu_user;
   gboolean verbose;
   gboolean version;
   int lock_timeout_ms;
@@ -60,8 +64,15 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "Persistent configuration (default /etc/virtbus, or $XDG_CONFIG_HOME/virtbus)", "DIR" },
     { "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->run_dir,
       "Runtime state (default /run/virtbus, or $XDG_RUNTIME_DIR/virtbus)", "DIR" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->cache_dir,
+      "Probed host capabilities (default /var/cache/virtbus, or $XDG_CACHE_HOME/virtbus)",
+      "DIR" },
     { "network-driver", 0, 0, G_OPTION_ARG_STRING, &options->network_driver,
       "The driver of virtual networks: test (default test)", "NAME" },
+    { "qemu-binary", 0, 0, G_OPTION_ARG_FILENAME, &options->qemu_binary,
+      "QEMU to run when a domain names no <emulator> (default " VB_QEMU_BINARY ")", "PATH" },
+    { "qemu-user", 0, 0, G_OPTION_ARG_STRING, &options->qemu_user,
+      "User QEMU runs as in system mode (default " VB_QEMU_USER ")", "USER" },
     { "lock-timeout", 0, 0, G_OPTION_ARG_INT, &options->lock_timeout_ms,
       "How long a call waits for another on the same object before Busy (ms, default 30000)",
       "MS" },
@@ -105,6 +116,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     options->run_dir = options->system
                          ? g_build_filename (VB_RUNSTATEDIR, "virtbus", NULL)
                          : g_build_filename (g_get_user_runtime_dir (), "virtbus", NULL);
+  if (!options->cache_dir)
+    options->cache_dir = options->system
+                           ? g_strdup ("/var/cache/virtbus")
+                           : g_build_filename (g_get_user_cache_dir (), "virtbus", NULL);
   return TRUE;
 }
 
@@ -136,7 +151,13 @@ register_drivers (Daemon *daemon, GError **error)
 {
   const char *network_driver = daemon->options.network_driver ?: "test";
 
+  vb_driver_host_set_setting (daemon->host, "cache-dir", daemon->options.cache_dir);
+  vb_driver_host_set_setting (daemon->host, "qemu-binary",
+                              daemon->options.qemu_binary ?: VB_QEMU_BINARY);
+  vb_driver_host_set_setting (daemon->host, "qemu-user",
+                              daemon->options.qemu_user ?: VB_QEMU_USER);
   vb_driver_host_add_domain_driver (daemon->host, &vb_test_domain_driver);
+  vb_driver_host_add_domain_driver (daemon->host, &vb_qemu_domain_driver);
   vb_driver_host_add_storage_driver (daemon->host, &vb_test_storage_driver);
   if (g_str_equal (network_driver, "test"))
     vb_driver_host_set_network_driver (daemon->host, &vb_test_network_driver);

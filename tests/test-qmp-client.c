@@ -394,6 +394,24 @@ test_handshake_failures (void)
   g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
   result_clear (&result);
 
+  /* Cancelling while waiting for the greeting ends the wait at once. */
+  {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    int silent_peer;
+
+    g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+    silent_peer = fds[1];
+    vb_qmp_client_new_for_fd_async (fds[0], cancellable, on_client_ready, &result);
+    spin (20);
+    g_assert_false (result.done);
+    g_cancellable_cancel (cancellable);
+    RUN_UNTIL (result.done);
+    g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_null (result.client);
+    result_clear (&result);
+    close (silent_peer);
+  }
+
   /* And a path nobody listens on. */
   vb_qmp_client_new_for_path_async ("/nonexistent/virtbus-qmp.sock", NULL, on_client_ready,
                                     &result);
@@ -784,6 +802,8 @@ make_fuzz_line (GString *s, GRand *rand, guint *huge_budget)
           "{\"event\": \"VB_FUZZ_%u\", \"data\": 5, \"timestamp\": \"now\"}",
           "{\"event\": %u}",
           "{\"event\": \"VB_FUZZ_%u\", \"timestamp\": {\"seconds\": \"x\", \"microseconds\": []}}",
+          ("{\"event\": \"VB_FUZZ_%u\", \"timestamp\": {\"seconds\": 9223372036854775807, "
+           "\"microseconds\": -9223372036854775807}}"),
         };
 
         g_string_append_printf (s, events[g_rand_int_range (rand, 0, G_N_ELEMENTS (events))],
@@ -844,7 +864,10 @@ test_fuzz (void)
 {
   g_autoptr (FakeServer) server = NULL;
   g_autoptr (VbQmpClient) client = connect_pair (&server);
-  g_autoptr (GRand) rand = g_rand_new_with_seed (20240611);
+  /* Fixed, so a failure repeats; VB_FUZZ_SEED explores other streams. */
+  const char *seed_env = g_getenv ("VB_FUZZ_SEED");
+  guint32 seed = seed_env ? (guint32) g_ascii_strtoull (seed_env, NULL, 10) : 20240611;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr (GString) line = g_string_new (NULL);
   g_auto (Result) during = { 0 };
   g_auto (Result) after = { 0 };
@@ -1052,6 +1075,48 @@ test_real_qemu (void)
   obj = json_node_get_object (result.reply);
   g_assert_nonnull (vb_qmp_member_string (obj, "status"));
   g_assert_true (json_object_has_member (obj, "running"));
+
+  /* fd passing as QEMU itself sees it: getfd names the fd that came with
+   * the command, add-fd puts one into an fd set. */
+  {
+    g_autoptr (JsonObject) getfd_args = json_object_new ();
+    g_autoptr (JsonObject) addfd_args = json_object_new ();
+    g_autoptr (JsonObject) closefd_args = json_object_new ();
+    int pipe_fds[2];
+
+    g_assert_no_errno (pipe (pipe_fds));
+    json_object_set_string_member (getfd_args, "fdname", "vb-test");
+    result_clear (&result);
+    vb_qmp_client_execute_async (client, "getfd", getfd_args, pipe_fds[1], NULL, on_reply,
+                                 &result);
+    RUN_UNTIL (result.done);
+    g_assert_no_error (result.error);
+
+    json_object_set_string_member (closefd_args, "fdname", "vb-test");
+    result_clear (&result);
+    vb_qmp_client_execute_async (client, "closefd", closefd_args, -1, NULL, on_reply, &result);
+    RUN_UNTIL (result.done);
+    g_assert_no_error (result.error);
+
+    json_object_set_int_member (addfd_args, "fdset-id", 7);
+    result_clear (&result);
+    vb_qmp_client_execute_async (client, "add-fd", addfd_args, pipe_fds[0], NULL, on_reply,
+                                 &result);
+    RUN_UNTIL (result.done);
+    g_assert_no_error (result.error);
+    obj = json_node_get_object (result.reply);
+    g_assert_cmpint (vb_qmp_member_int (obj, "fdset-id", -1), ==, 7);
+    g_assert_cmpint (vb_qmp_member_int (obj, "fd", -1), >=, 0);
+
+    /* Without an fd, getfd is QEMU's error, not a broken client. */
+    result_clear (&result);
+    vb_qmp_client_execute_async (client, "getfd", getfd_args, -1, NULL, on_reply, &result);
+    RUN_UNTIL (result.done);
+    g_assert_error (result.error, VB_ERROR, VB_ERROR_FAILED);
+    g_test_message ("getfd without fd: %s", result.error->message);
+    close (pipe_fds[0]);
+    close (pipe_fds[1]);
+  }
 
   /* QEMU's own error reply becomes our error. */
   result_clear (&result);

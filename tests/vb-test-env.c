@@ -153,6 +153,21 @@ start_polkit (Env *env)
   wait_for_name (env, "org.freedesktop.PolicyKit1", env->polkit);
 }
 
+/* A failed assertion aborts the test: guests (not our children, by design)
+ * would outlive it. The live envs are remembered so the abort kills them. */
+static GPtrArray *live_envs;
+
+static void kill_guests (VbTestEnv *pub);
+
+static void
+on_fatal_signal (int sig)
+{
+  for (guint i = 0; live_envs && i < live_envs->len; i++)
+    kill_guests (live_envs->pdata[i]);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
 VbTestEnv *
 vb_test_env_new (VbTestEnvFlags flags)
 {
@@ -170,6 +185,13 @@ vb_test_env_new (VbTestEnvFlags flags)
   start_bus (env);
   if (flags & VB_TEST_ENV_POLKIT)
     start_polkit (env);
+  if (!live_envs)
+    {
+      live_envs = g_ptr_array_new ();
+      signal (SIGABRT, on_fatal_signal);
+      signal (SIGTRAP, on_fatal_signal);
+    }
+  g_ptr_array_add (live_envs, pub);
   return pub;
 }
 
@@ -189,6 +211,9 @@ vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
   g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", pub->state_dir));
   g_ptr_array_add (argv, g_strdup_printf ("--run-dir=%s", pub->run_dir));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
+  /* One probe of the host's QEMU for the whole suite, not one per daemon. */
+  if (g_getenv ("VB_TEST_CACHE_DIR"))
+    g_ptr_array_add (argv, g_strdup_printf ("--cache-dir=%s", g_getenv ("VB_TEST_CACHE_DIR")));
   for (guint i = 0; extra_args && extra_args[i]; i++)
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
@@ -278,6 +303,28 @@ stop_process (GSubprocess **process)
   g_clear_object (process);
 }
 
+/* Guests outlive the service by design: a test ends its own by PID. */
+static void
+kill_guests (VbTestEnv *pub)
+{
+  g_autofree char *base = g_build_filename (pub->run_dir, "qemu", NULL);
+  g_autoptr (GDir) listing = g_dir_open (base, 0, NULL);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    {
+      g_autofree char *status = g_build_filename (base, entry, "status.json", NULL);
+      g_autofree char *text = NULL;
+      const char *pid;
+
+      if (!g_file_get_contents (status, &text, NULL, NULL) || !(pid = strstr (text, "\"pid\"")))
+        continue;
+      pid = strchr (pid, ':');
+      if (pid && atoi (pid + 1) > 1)
+        kill (atoi (pid + 1), SIGKILL);
+    }
+}
+
 void
 vb_test_env_free (VbTestEnv *pub)
 {
@@ -287,6 +334,9 @@ vb_test_env_free (VbTestEnv *pub)
   if (!pub)
     return;
   stop_process (&env->daemon);
+  kill_guests (pub);
+  if (live_envs)
+    g_ptr_array_remove (live_envs, pub);
   if (pub->client)
     g_dbus_connection_close_sync (pub->client, NULL, NULL);
   g_clear_object (&pub->client);

@@ -11,6 +11,8 @@
 #endif
 #include "kvm-probe.h"
 
+#include "vb-process.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -256,10 +258,10 @@ run_payload (GTask *task, const char *qemu_binary)
       return;
     }
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT
-                                        | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_take_fd (launcher, payload_fd, PAYLOAD_FD);
+  g_subprocess_launcher_set_child_setup (launcher, vb_die_with_parent, NULL, NULL);
   run->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (!run->process)
     {

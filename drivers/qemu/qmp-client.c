@@ -20,8 +20,9 @@
 #define READ_CHUNK 65536
 /* Reads per dispatch, so a flood from QEMU cannot starve other sources. */
 #define MAX_READS_PER_DISPATCH 16
-/* JSON-GLib's parser recurses per nesting level: a line of a million '['
- * would overflow the stack. QMP's deepest replies nest about ten levels. */
+/* JSON-GLib's parser recurses per nesting level: 100000 '[' on one line
+ * crash json-glib 1.6 (stack overflow). QMP's deepest replies nest about ten
+ * levels. */
 #define MAX_JSON_DEPTH 256
 /* Bad lines logged as messages before the rest go to debug level only. */
 #define MAX_LOGGED_BAD_LINES 10
@@ -90,6 +91,7 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (VbQmpClient, vb_qmp_client, G_TYPE_OBJECT)
 
+/* Takes @error. */
 static void close_with_error (VbQmpClient *self, GError *error, gboolean emit);
 static void ensure_write_source (VbQmpClient *self);
 
@@ -250,8 +252,15 @@ handle_event (VbQmpClient *self, JsonObject *msg)
   if (!data)
     data = empty = json_object_new ();
   if (ts)
-    usec = vb_qmp_member_int (ts, "seconds", 0) * G_USEC_PER_SEC
-           + vb_qmp_member_int (ts, "microseconds", 0);
+    {
+      gint64 seconds = vb_qmp_member_int (ts, "seconds", 0);
+      gint64 micro = vb_qmp_member_int (ts, "microseconds", 0);
+
+      /* Checked before multiplying: a wild value must not overflow. */
+      if (seconds >= 0 && seconds < G_MAXINT64 / G_USEC_PER_SEC - 1 && micro >= 0
+          && micro < G_USEC_PER_SEC)
+        usec = seconds * G_USEC_PER_SEC + micro;
+    }
 
   /* try_string: a quark per unknown event name would grow forever with a
    * misbehaving peer, and an unknown quark cannot have a handler anyway. */
@@ -460,8 +469,8 @@ process_lines (VbQmpClient *self)
 static gboolean
 on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
-  VbQmpClient *self = VB_QMP_CLIENT (user_data);
-  g_autoptr (VbQmpClient) keep = g_object_ref (self);
+  /* Our own reference: a callback run from here may drop the caller's. */
+  g_autoptr (VbQmpClient) self = g_object_ref (VB_QMP_CLIENT (user_data));
 
   for (int i = 0; i < MAX_READS_PER_DISPATCH; i++)
     {
@@ -547,8 +556,7 @@ flush_queue (VbQmpClient *self)
 static gboolean
 on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
-  VbQmpClient *self = VB_QMP_CLIENT (user_data);
-  g_autoptr (VbQmpClient) keep = g_object_ref (self);
+  g_autoptr (VbQmpClient) self = g_object_ref (VB_QMP_CLIENT (user_data));
 
   /* flush_queue() removes this source once the queue is empty. */
   flush_queue (self);
@@ -754,9 +762,9 @@ vb_qmp_client_execute_finish (VbQmpClient *self, GAsyncResult *result, GError **
 /* Ends the connection once: fails every pending command and the constructor
  * (if still running) with a copy of @error, then emits "closed" when @emit. */
 static void
-close_with_error (VbQmpClient *self, GError *error, gboolean emit)
+close_with_error (VbQmpClient *self, GError *error_in, gboolean emit)
 {
-  g_autoptr (GError) owned_error = error;
+  g_autoptr (GError) error = error_in;
   g_autoptr (VbQmpClient) keep = NULL;
   g_autoptr (GPtrArray) tasks = NULL;
   g_autoptr (GTask) init_task = NULL;

@@ -6,8 +6,6 @@
 
 #define SIMULATED_SHUTDOWN_MS 50
 
-static int next_id = 1;
-
 static gboolean
 handles_type (const char *type)
 {
@@ -46,13 +44,13 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
     case VB_DOMAIN_OP_START:
       if (flags & VB_DOMAIN_START_PAUSED)
         {
-          vb_domain_set_state (domain, VB_DOMAIN_PAUSED, "user", next_id++);
+          vb_domain_set_state (domain, VB_DOMAIN_PAUSED, "user", vb_driver_host_next_domain_id (host));
           vb_domain_emit_lifecycle (domain, "started", "booted");
           vb_domain_emit_lifecycle (domain, "suspended", "paused");
         }
       else
         {
-          vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "booted", next_id++);
+          vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "booted", vb_driver_host_next_domain_id (host));
           vb_domain_emit_lifecycle (domain, "started", "booted");
         }
       break;

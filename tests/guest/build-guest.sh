@@ -222,6 +222,15 @@ done < /etc/modules.load
 # -d keeps acpid in the foreground, the only mode in which it ran the power
 # button action here; its log goes to the console, which also shows the event.
 acpid -d -c /etc/acpi > /dev/ttyS0 2>&1 &
+acpid_pid=$!
+
+# Ready means ready for the power button too: acpid must hold its input
+# device open, or a press that comes early is lost.
+tries=0
+while [ $tries -lt 100 ] && ! ls -l /proc/$acpid_pid/fd 2>/dev/null | grep -q /dev/input/event; do
+  sleep 0.05
+  tries=$((tries + 1))
+done
 
 echo VIRTBUS-GUEST-READY > /dev/ttyS0
 

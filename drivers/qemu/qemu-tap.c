@@ -1,0 +1,111 @@
+#include "qemu-tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <linux/sockios.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vb-error.h"
+
+static gboolean
+fail (GError **error, const char *what, const char *ifname, int saved)
+{
+  g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot %s for %s: %s", what, ifname,
+               g_strerror (saved));
+  return FALSE;
+}
+
+static gboolean
+parse_mac (const char *text, unsigned char mac[6])
+{
+  return text && sscanf (text, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+                         &mac[4], &mac[5]) == 6;
+}
+
+static gboolean
+configure (int sock, const char *ifname, const char *bridge, const char *guest_mac,
+           GError **error)
+{
+  struct ifreq ifr;
+  unsigned char mac[6];
+
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
+  if (parse_mac (guest_mac, mac))
+    {
+      mac[0] = 0xfe;
+      ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+      memcpy (ifr.ifr_hwaddr.sa_data, mac, 6);
+      if (ioctl (sock, SIOCSIFHWADDR, &ifr) < 0)
+        return fail (error, "set the MAC address", ifname, errno);
+    }
+
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, bridge, IFNAMSIZ);
+  ifr.ifr_ifindex = (int) if_nametoindex (ifname);
+  if (ifr.ifr_ifindex == 0 || ioctl (sock, SIOCBRADDIF, &ifr) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot attach %s to bridge '%s': %s",
+                   ifname, bridge,
+                   saved == ENODEV ? "no such bridge" : g_strerror (saved));
+      return FALSE;
+    }
+
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
+  if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+    return fail (error, "read the flags", ifname, errno);
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0)
+    return fail (error, "bring up", ifname, errno);
+  return TRUE;
+}
+
+int
+vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error)
+{
+  struct ifreq ifr;
+  int fd, sock;
+
+  if (strlen (ifname) >= IFNAMSIZ)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Interface name '%s' is longer than %d characters", ifname, IFNAMSIZ - 1);
+      return -1;
+    }
+  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    {
+      fail (error, "open /dev/net/tun", ifname, errno);
+      return -1;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+    {
+      fail (error, "create the tap device", ifname, errno);
+      close (fd);
+      return -1;
+    }
+  sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0 || !configure (sock, ifname, bridge, guest_mac, error))
+    {
+      if (sock < 0)
+        fail (error, "open a socket", ifname, errno);
+      else
+        close (sock);
+      close (fd);
+      return -1;
+    }
+  close (sock);
+  return fd;
+}

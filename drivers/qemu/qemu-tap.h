@@ -1,0 +1,16 @@
+/* Tap devices for guests on a bridge: created by the service (it has the
+ * privileges QEMU does not) and handed to QEMU as file descriptors. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Creates tap @ifname, sets its MAC (the guest's, with the first byte made
+ * 0xfe so the bridge never takes the guest's address), attaches it to
+ * @bridge and brings it up. Returns the tap's fd, or -1 with @error. */
+int vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error);
+/* There is no delete: the tap is not persistent, so it goes away with the
+ * last descriptor, when QEMU ends. */
+
+G_END_DECLS

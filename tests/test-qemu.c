@@ -1,0 +1,578 @@
+/* Real virtual machines: the project's test guest under QEMU (TCG here),
+ * driven through virtbusd as a client would. */
+#include <gio/gunixfdlist.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define READY "VIRTBUS-GUEST-READY"
+#define BOOT_TIMEOUT_MS 60000
+
+typedef struct {
+  VbTestEnv *env;
+  VbSignalLog *signals;
+  char *disk;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->env, NULL);
+  f->signals = vb_signal_log_new (f->env);
+  f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
+  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
+  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  vb_signal_log_free (f->signals);
+  g_free (f->disk);
+  vb_test_env_free (f->env);
+}
+
+static char *
+guest_xml (Fixture *f, const char *name, const char *type, const char *extra_devices)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  g_assert_nonnull (guest);
+  return g_strdup_printf (
+    "<domain type='%s'>\n"
+    "  <name>%s</name>\n"
+    "  <memory unit='MiB'>192</memory>\n"
+    "  <vcpu>1</vcpu>\n"
+    "  <os>\n"
+    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n"
+    "    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet</cmdline>\n"
+    "  </os>\n"
+    "  <features>\n    <acpi/>\n  </features>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='raw'/>\n"
+    "      <source file='%s'/>\n"
+    "      <target dev='vda' bus='virtio'/>\n"
+    "    </disk>\n"
+    "    <interface type='user'>\n      <model type='virtio'/>\n    </interface>\n"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "    <memballoon model='virtio'/>\n"
+    "%s"
+    "  </devices>\n"
+    "</domain>\n",
+    type, name, guest, guest, f->disk, extra_devices ? extra_devices : "");
+}
+
+static char *
+define (Fixture *f, const char *xml)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                g_variant_new ("(su)", xml, 0));
+  char *path;
+
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static char *
+get_string (VbTestEnv *env, const char *path, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, IFACE_DOMAIN, property);
+  return g_variant_dup_string (value, NULL);
+}
+
+static void
+call (Fixture *f, const char *path, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, IFACE_DOMAIN, method, args);
+}
+
+static char *
+console_log_path (VbTestEnv *env, const char *path)
+{
+  g_autofree char *uuid = get_string (env, path, "UUID");
+  return g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
+}
+
+static char *
+read_file (const char *path)
+{
+  char *contents = NULL;
+  return g_file_get_contents (path, &contents, NULL, NULL) ? contents : g_strdup ("");
+}
+
+/* Waits until the console log of the domain has @count occurrences of @needle. */
+static gboolean
+wait_console (VbTestEnv *env, const char *path, const char *needle, guint count, guint timeout_ms)
+{
+  g_autofree char *log = console_log_path (env, path);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *text = read_file (log);
+      guint found = 0;
+
+      for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+        found++;
+      if (found >= count)
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        {
+          g_printerr ("console of %s has %u of %u '%s' after %u ms:\n%s\n", path, found, count,
+                      needle, timeout_ms, text);
+          return FALSE;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (50000);
+    }
+}
+
+/* The last "VB-COUNTER n" in the console log @log, 0 when none. */
+static guint64
+last_counter_in (const char *log)
+{
+  g_autofree char *text = read_file (log);
+  const char *last = NULL;
+
+  for (const char *p = strstr (text, "VB-COUNTER "); p; p = strstr (p + 1, "VB-COUNTER "))
+    last = p;
+  return last ? g_ascii_strtoull (last + strlen ("VB-COUNTER "), NULL, 10) : 0;
+}
+
+static guint64
+last_counter (VbTestEnv *env, const char *path)
+{
+  g_autofree char *log = console_log_path (env, path);
+  return last_counter_in (log);
+}
+
+static gboolean
+wait_state (VbTestEnv *env, const char *path, const char *state, guint timeout_ms)
+{
+  return vb_test_wait_property (env, path, IFACE_DOMAIN, "State", g_variant_new_string (state),
+                                timeout_ms);
+}
+
+static int
+qemu_pid (VbTestEnv *env, const char *path)
+{
+  g_autofree char *uuid = get_string (env, path, "UUID");
+  g_autofree char *status = g_build_filename (env->run_dir, "qemu", uuid, "status.json", NULL);
+  g_autofree char *text = read_file (status);
+  const char *pid = strstr (text, "\"pid\"");
+
+  g_assert_nonnull (pid);
+  return atoi (strchr (pid, ':') + 1);
+}
+
+/* Alive, not a zombie: a QEMU the restarted service adopted is reaped by
+ * whatever init the machine has, maybe late or never. */
+static gboolean
+process_exists (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || !(after = strrchr (stat, ')')))
+    return FALSE;
+  return after[2] != 'Z' && after[2] != 'X';
+}
+
+static void
+test_boot_and_acpi_shutdown (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "boot1", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  g_autoptr (GVariant) id = NULL;
+  int pid;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_signal_log_wait (f->signals, "('started', 'booted')", 5000));
+  g_assert_true (wait_state (f->env, path, "running", 5000));
+  id = vb_test_get_property (f->env, path, IFACE_DOMAIN, "Id");
+  g_assert_cmpint (g_variant_get_int32 (id), >, 0);
+  g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
+  pid = qemu_pid (f->env, path);
+  g_assert_true (process_exists (pid));
+
+  /* The live XML says it runs; it is the definition with its id. */
+  {
+    g_autoptr (GVariant) live = vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetXMLDesc",
+                                                 g_variant_new ("(u)", 0));
+    const char *text;
+    g_variant_get (live, "(&s)", &text);
+    g_assert_true (g_str_has_prefix (text, "<domain type='qemu' id='"));
+  }
+  /* Counters of a running guest. */
+  {
+    g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetStats",
+                                                  g_variant_new ("(u)", 0));
+    g_autoptr (GVariant) stats = g_variant_get_child_value (reply, 0);
+    guint64 cpu = 0, balloon = 0;
+    guint32 blocks = 0;
+    const char *block_name = NULL;
+
+    g_assert_true (g_variant_lookup (stats, "cpu.time", "t", &cpu));
+    g_assert_cmpuint (cpu, >, 0);
+    g_assert_true (g_variant_lookup (stats, "balloon.maximum", "t", &balloon));
+    g_assert_cmpuint (balloon, ==, 192 * 1024);
+    g_assert_true (g_variant_lookup (stats, "block.count", "u", &blocks));
+    g_assert_cmpuint (blocks, ==, 1);
+    g_assert_true (g_variant_lookup (stats, "block.0.name", "&s", &block_name));
+    g_assert_cmpstr (block_name, ==, "vda");
+  }
+
+  vb_signal_log_clear (f->signals);
+  call (f, path, "Shutdown", g_variant_new ("(u)", 0));
+  /* The guest's acpid powers it off: shutdown, then shut off, and QEMU is gone. */
+  g_assert_true (vb_signal_log_wait (f->signals, "('stopped', 'shutdown')", 30000));
+  g_assert_cmpint (vb_signal_log_find (f->signals, "('shutdown', 'finished')"), >=, 0);
+  g_assert_cmpint (vb_signal_log_find (f->signals, "'State': <'shutdown'>"), >=, 0);
+  g_assert_true (wait_state (f->env, path, "shutoff", 2000));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "StateReason",
+                                        g_variant_new_string ("shutdown"), 2000));
+  g_assert_false (process_exists (pid));
+}
+
+static void
+test_destroy_reboot_suspend (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "ops1", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  guint64 before, during, after;
+  int pid;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
+  g_assert_true (wait_console (f->env, path, "VB-COUNTER 5", 1, 10000));
+
+  /* Suspend: the counter stops; resume: it goes on from where it was. */
+  vb_signal_log_clear (f->signals);
+  call (f, path, "Suspend", NULL);
+  g_assert_true (vb_signal_log_wait (f->signals, "('suspended', 'paused')", 5000));
+  g_assert_true (wait_state (f->env, path, "paused", 2000));
+  before = last_counter (f->env, path);
+  g_usleep (1500000);
+  during = last_counter (f->env, path);
+  g_assert_cmpuint (during, ==, before);
+  call (f, path, "Resume", NULL);
+  g_assert_true (vb_signal_log_wait (f->signals, "('resumed', 'unpaused')", 5000));
+  g_assert_true (wait_state (f->env, path, "running", 2000));
+  {
+    g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, during + 3);
+    g_assert_true (wait_console (f->env, path, next, 1, 10000));
+  }
+  after = last_counter (f->env, path);
+  g_assert_cmpuint (after, >, during);
+
+  /* Reboot: the guest powers off on request and comes back; same QEMU. */
+  pid = qemu_pid (f->env, path);
+  call (f, path, "Reboot", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console (f->env, path, READY, 2, BOOT_TIMEOUT_MS));
+  g_assert_true (wait_state (f->env, path, "running", 2000));
+  g_assert_cmpint (qemu_pid (f->env, path), ==, pid);
+
+  /* Destroy: at once, whatever the guest does. */
+  vb_signal_log_clear (f->signals);
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_true (vb_signal_log_wait (f->signals, "('stopped', 'destroyed')", 10000));
+  g_assert_true (wait_state (f->env, path, "shutoff", 2000));
+  g_assert_false (process_exists (pid));
+}
+
+static void
+test_console (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "console1", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) seen = g_string_new (NULL);
+  const char *command = "echo console-$((6*7))\r";
+  gint64 end;
+  int fd;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
+    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+    NULL, &error);
+  g_assert_no_error (error);
+  {
+    /* Take the descriptor out of the list, so closing it ends the session. */
+    g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
+    fd = stolen[0];
+  }
+  g_assert_cmpint (fd, >=, 0);
+
+  /* A second session is refused while the first is open. */
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "OpenConsole", g_variant_new ("(u)", 0),
+                             "org.virtbus.Virt1.Error.Busy");
+
+  /* Typed on the console, answered by the guest's shell. */
+  g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!strstr (seen->str, "console-42") && g_get_monotonic_time () < end)
+    {
+      char buffer[4096];
+      struct timeval timeout = { 0, 200000 };
+      fd_set readable;
+      ssize_t n;
+
+      FD_ZERO (&readable);
+      FD_SET (fd, &readable);
+      if (select (fd + 1, &readable, NULL, NULL, &timeout) <= 0)
+        continue;
+      n = read (fd, buffer, sizeof buffer);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (seen, buffer, n);
+    }
+  g_assert_nonnull (strstr (seen->str, "console-42"));
+  close (fd);
+
+  /* Closed: the next session may open. */
+  {
+    g_autoptr (GUnixFDList) again = NULL;
+    g_autoptr (GVariant) reply2 = NULL;
+    end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    do
+      {
+        g_clear_error (&error);
+        g_clear_pointer (&reply2, g_variant_unref);
+        g_clear_object (&again);
+        reply2 = g_dbus_connection_call_with_unix_fd_list_sync (
+          f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
+          g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+          &again, NULL, &error);
+        if (!reply2)
+          g_usleep (50000);
+      }
+    while (!reply2 && g_get_monotonic_time () < end);
+    g_assert_no_error (error);
+    {
+      g_autofree int *stolen = g_unix_fd_list_steal_fds (again, NULL);
+      close (stolen[0]);
+    }
+  }
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml1 = guest_xml (f, "pair1", "qemu", NULL);
+  g_autofree char *path1 = define (f, xml1);
+  g_autofree char *path2 = NULL;
+  g_autofree char *disk2 = g_build_filename (f->env->tmpdir, "disk2.img", NULL);
+  g_autofree char *log1 = NULL;
+  int pid1, pid2;
+  guint64 counter;
+
+  /* The second guest is transient and has a disk of its own. */
+  {
+    g_autofree char *xml2 = guest_xml (f, "pair2", "qemu", NULL);
+    g_autoptr (GString) own = g_string_new (xml2);
+    g_autoptr (GVariant) reply = NULL;
+
+    g_assert_true (g_file_set_contents (disk2, "", 0, NULL));
+    g_assert_cmpint (truncate (disk2, 8 << 20), ==, 0);
+    g_string_replace (own, f->disk, disk2, 1);
+    reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
+                             g_variant_new ("(su)", own->str, 0));
+    g_variant_get (reply, "(o)", &path2);
+  }
+  call (f, path1, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console (f->env, path1, READY, 1, BOOT_TIMEOUT_MS));
+  g_assert_true (wait_console (f->env, path2, READY, 1, BOOT_TIMEOUT_MS));
+  call (f, path2, "Suspend", NULL);
+  g_assert_true (wait_state (f->env, path2, "paused", 5000));
+  pid1 = qemu_pid (f->env, path1);
+  pid2 = qemu_pid (f->env, path2);
+  log1 = console_log_path (f->env, path1);
+
+  /* kill -9 of the service: the guests go on, the new service finds them. */
+  vb_test_env_stop_daemon (f->env, TRUE);
+  g_assert_true (process_exists (pid1));
+  g_assert_true (process_exists (pid2));
+  counter = last_counter_in (log1);
+  /* The guest keeps counting while nobody manages it. */
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (last_counter_in (log1) < counter + 5 && g_get_monotonic_time () < end)
+      g_usleep (100000);
+    g_assert_cmpuint (last_counter_in (log1), >=, counter + 5);
+    counter = last_counter_in (log1);
+  }
+  vb_test_env_start_daemon (f->env, NULL);
+  g_assert_true (wait_state (f->env, path1, "running", 5000));
+  g_assert_true (wait_state (f->env, path2, "paused", 5000));
+  {
+    g_autoptr (GVariant) persistent =
+      vb_test_get_property (f->env, path2, IFACE_DOMAIN, "Persistent");
+    g_assert_false (g_variant_get_boolean (persistent));
+  }
+  {
+    g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, counter + 3);
+    g_assert_true (wait_console (f->env, path1, next, 1, 10000));
+  }
+  /* Operations still work on both. */
+  call (f, path2, "Resume", NULL);
+  g_assert_true (wait_state (f->env, path2, "running", 5000));
+  call (f, path1, "Destroy", g_variant_new ("(u)", 0));
+  call (f, path2, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (f->env, path1, "shutoff", 10000));
+  g_assert_false (process_exists (pid1));
+  g_assert_false (process_exists (pid2));
+}
+
+static void
+test_qemu_killed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "victim", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  gint64 start;
+  int pid;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (f->env, path, "running", 10000));
+  pid = qemu_pid (f->env, path);
+  vb_signal_log_clear (f->signals);
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  g_assert_true (vb_signal_log_wait (f->signals, "('stopped', 'crashed')", 5000));
+  /* A watch on the process, not a poll: the event follows within a moment. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_assert_true (wait_state (f->env, path, "shutoff", 1000));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "StateReason",
+                                        g_variant_new_string ("crashed"), 1000));
+  /* It starts again as if nothing happened. */
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (f->env, path, "running", 10000));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_qemu_died_while_service_away (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "orphan", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  int pid;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (f->env, path, "running", 10000));
+  pid = qemu_pid (f->env, path);
+  vb_test_env_stop_daemon (f->env, TRUE);
+  kill (pid, SIGKILL);
+  while (process_exists (pid))
+    g_usleep (10000);
+  vb_test_env_start_daemon (f->env, NULL);
+  g_assert_true (wait_state (f->env, path, "shutoff", 5000));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "StateReason",
+                                        g_variant_new_string ("unknown"), 1000));
+}
+
+static void
+test_start_failures (gconstpointer data)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  const char *args[] = { "--qemu-binary=/bin/false", NULL };
+  Fixture f = { env, NULL, g_build_filename (env->tmpdir, "disk.img", NULL) };
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *qemu_dir = NULL;
+
+  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
+  vb_test_env_start_daemon (env, args);
+  xml = guest_xml (&f, "broken", "qemu", NULL);
+  path = define (&f, xml);
+  reply = vb_test_call (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), &error);
+  g_assert_null (reply);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (get_string (env, path, "State"), ==, "shutoff");
+  /* Nothing is left behind: no process, no run directory. */
+  {
+    g_autofree char *uuid = get_string (env, path, "UUID");
+    qemu_dir = g_build_filename (env->run_dir, "qemu", uuid, NULL);
+    g_assert_false (g_file_test (qemu_dir, G_FILE_TEST_EXISTS));
+  }
+  g_assert_true (vb_test_env_daemon_alive (env));
+  g_free (f.disk);
+}
+
+static void
+test_unsupported_and_kvm (Fixture *f, gconstpointer data)
+{
+  g_autofree char *bad = guest_xml (f, "floppy", "qemu",
+                                    "    <disk type='file' device='floppy'>\n"
+                                    "      <source file='/dev/null'/>\n"
+                                    "      <target dev='fda' bus='fdc'/>\n"
+                                    "    </disk>\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", bad, 0), &error);
+
+  g_assert_null (reply);
+  g_assert_true (g_dbus_error_is_remote_error (error));
+  g_assert_nonnull (strstr (error->message, "NotSupported"));
+  g_assert_nonnull (strstr (error->message, "<disk>"));
+
+  /* type='kvm' where KVM does not work: refused at Start with the reason, at once. */
+  {
+    g_autofree char *xml = guest_xml (f, "kvmguest", "kvm", NULL);
+    g_autofree char *path = define (f, xml);
+    const char *expected = g_getenv ("VB_TEST_KVM_EXPECTED");
+    gint64 start = g_get_monotonic_time ();
+
+    g_clear_error (&error);
+    g_clear_pointer (&reply, g_variant_unref);
+    reply = vb_test_call (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), &error);
+    if (reply)
+      {
+        /* KVM works on this host: then the guest must really run. */
+        g_assert_cmpstr (expected, !=, "unusable");
+        g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
+        call (f, path, "Destroy", g_variant_new ("(u)", 0));
+      }
+    else
+      {
+        g_assert_nonnull (strstr (error->message, "KVM is not usable"));
+        g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+        g_assert_cmpstr (get_string (f->env, path, "State"), ==, "shutoff");
+      }
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/qemu/boot-and-acpi-shutdown", test_boot_and_acpi_shutdown);
+  ADD ("/qemu/destroy-reboot-suspend", test_destroy_reboot_suspend);
+  ADD ("/qemu/console", test_console);
+  ADD ("/qemu/two-guests-and-service-restart", test_two_guests_and_service_restart);
+  ADD ("/qemu/qemu-killed", test_qemu_killed);
+  ADD ("/qemu/qemu-died-while-service-away", test_qemu_died_while_service_away);
+  ADD ("/qemu/unsupported-and-kvm", test_unsupported_and_kvm);
+  g_test_add_data_func ("/qemu/start-failures", NULL, test_start_failures);
+  return g_test_run ();
+}
