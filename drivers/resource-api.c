@@ -46,12 +46,13 @@ typedef struct {
 } Tracker;
 
 static void
-forget_if_done (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource)
+forget_if_done (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource,
+                gboolean ignore_lock)
 {
   VbInventory *inventory = vb_driver_host_get_inventory (host);
 
   if (vb_resource_get_persistent (resource) || kind->is_active (resource)
-      || vb_object_lock_is_held (vb_resource_get_lock (resource))
+      || (!ignore_lock && vb_object_lock_is_held (vb_resource_get_lock (resource)))
       || vb_inventory_lookup_uuid (inventory, kind->type, vb_resource_get_uuid (resource))
            != resource)
     return;
@@ -69,7 +70,7 @@ forget_in_idle (gpointer user_data)
   Tracker *tracker = g_object_get_data (G_OBJECT (resource), "vb-tracker");
 
   g_object_set_data (G_OBJECT (resource), "vb-forget-pending", NULL);
-  forget_if_done (tracker->host, tracker->kind, resource);
+  forget_if_done (tracker->host, tracker->kind, resource, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -99,8 +100,11 @@ track_and_add (VbDriverHost *host, const VbResourceKind *kind, VbResource *resou
 void
 vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource)
 {
+  g_autoptr (VbResource) held = g_object_ref (resource);
+
+  /* Before the hand-over: whoever waits next must find a stopped transient gone. */
+  forget_if_done (host, kind, resource, TRUE);
   vb_object_lock_release (vb_resource_get_lock (resource));
-  forget_if_done (host, kind, resource);
 }
 
 /* ---- locking ---- */
@@ -111,6 +115,19 @@ typedef struct {
   VbLockedFunc locked;
 } LockWait;
 
+/* Whether the inventory still holds @resource (new ones being defined hold
+ * their lock from the start, so they never wait here). */
+static gboolean
+still_listed (VbResource *resource)
+{
+  Tracker *tracker = g_object_get_data (G_OBJECT (resource), "vb-tracker");
+
+  return tracker
+         && vb_inventory_lookup_uuid (vb_driver_host_get_inventory (tracker->host),
+                                      G_OBJECT_TYPE (resource), vb_resource_get_uuid (resource))
+              == resource;
+}
+
 static void
 lock_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -120,6 +137,15 @@ lock_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!vb_object_lock_acquire_finish (vb_resource_get_lock (wait->resource), result, &error))
     {
       g_task_return_error (wait->task, error);
+      g_object_unref (wait->task);
+    }
+  else if (!still_listed (wait->resource))
+    {
+      /* It went away while we waited (a transient domain that stopped). */
+      vb_object_lock_release (vb_resource_get_lock (wait->resource));
+      g_task_return_new_error (wait->task, VB_ERROR, VB_ERROR_NOT_FOUND,
+                               "The %s '%s' no longer exists", vb_resource_get_kind (wait->resource),
+                               vb_resource_get_name (wait->resource));
       g_object_unref (wait->task);
     }
   else
@@ -229,6 +255,9 @@ define_saved (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!is_new)
     {
+      /* A transient object that gets a definition is new as a definition. */
+      if (!vb_resource_get_persistent (resource))
+        is_new = TRUE;
       data->kind->set_def (resource, g_steal_pointer (&data->def));
       vb_resource_set_persistent (resource, TRUE);
     }
