@@ -58,6 +58,7 @@ typedef struct {
   VbConsoleSession *console;
   gboolean fake_reboot;
   gboolean shutdown_requested; /* Shutdown() asked the guest to power off */
+  const char *pause_reason;    /* why the next STOP happens: "ioerror", "watchdog" */
   gboolean own_stop;   /* a STOP event we caused */
   gboolean own_resume; /* a RESUME event we caused */
   StopKind stopping;
@@ -523,12 +524,26 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
       send_command (qd, "quit");
     }
+  else if (g_str_equal (name, "BLOCK_IO_ERROR"))
+    {
+      /* With werror/rerror=stop, QEMU stops the guest right after telling why. */
+      if (g_strcmp0 (vb_qmp_member_string (data, "action"), "stop") == 0)
+        qd->pause_reason = "ioerror";
+    }
+  else if (g_str_equal (name, "WATCHDOG"))
+    {
+      if (g_strcmp0 (vb_qmp_member_string (data, "action"), "pause") == 0)
+        qd->pause_reason = "watchdog";
+    }
   else if (g_str_equal (name, "STOP"))
     {
+      const char *reason = qd->pause_reason;
+
+      qd->pause_reason = NULL;
       if (qd->own_stop || qd->stopping != STOP_NONE || state == VB_DOMAIN_SHUTDOWN)
         return;
-      set_state (qd, VB_DOMAIN_PAUSED, "unknown");
-      vb_domain_emit_lifecycle (domain, "suspended", "paused");
+      set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
+      vb_domain_emit_lifecycle (domain, "suspended", reason ? reason : "paused");
     }
   else if (g_str_equal (name, "RESUME"))
     {
@@ -556,10 +571,16 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
           terminate (qd);
         }
     }
-  else if (g_str_equal (name, "SUSPEND"))
+  else if (g_str_equal (name, "GUEST_CRASHLOADED"))
+    {
+      /* The guest's crash kernel took over: it still runs. */
+      vb_domain_emit_lifecycle (domain, "crashed", "crashloaded");
+    }
+  else if (g_str_equal (name, "SUSPEND") || g_str_equal (name, "SUSPEND_DISK"))
     {
       set_state (qd, VB_DOMAIN_PMSUSPENDED, "unknown");
-      vb_domain_emit_lifecycle (domain, "pmsuspended", "memory");
+      vb_domain_emit_lifecycle (domain, "pmsuspended",
+                                g_str_equal (name, "SUSPEND") ? "memory" : "disk");
     }
   else if (g_str_equal (name, "WAKEUP"))
     {
@@ -610,19 +631,20 @@ start_data_free (StartData *data)
   g_free (data);
 }
 
-/* A start that failed after QEMU was spawned: end it, keep its log's words. */
+/* A start that failed: end QEMU if it was spawned, keep its log's words. */
 static void
 start_failed (GTask *task, GError *error)
 {
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = qemu_domain_of (data->domain);
   g_autofree char *tail = qd ? log_tail (qd->log_path) : NULL;
+  gboolean spawned = qd && qd->pid > 0;
 
   if (qd)
     {
-      if (qd->pid > 0 && !qd->gone)
+      if (spawned && !qd->gone)
         {
-          qd->gone = TRUE; /* no lifecycle events for a start that never was */
+          qd->gone = TRUE; /* its exit is this failure, not a second event */
           kill (qd->pid, SIGKILL);
         }
       remove_tree (qd->dir);
@@ -630,6 +652,8 @@ start_failed (GTask *task, GError *error)
     }
   vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
   vb_domain_set_live_def (data->domain, NULL);
+  if (spawned)
+    vb_domain_emit_lifecycle (data->domain, "stopped", "failed");
   if (tail)
     {
       /* What QEMU said is what the user needs to fix the XML or the host. */
