@@ -560,6 +560,31 @@ test_unsupported_and_kvm (Fixture *f, gconstpointer data)
   }
 }
 
+/* The README's real-guest example, run as a user would. */
+static void
+test_readme_example (Fixture *f, gconstpointer data)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("VB_SOURCE_ROOT"), "docs", "examples",
+                                              "run-test-guest.py", NULL);
+  const char *argv[] = { "/usr/bin/python3", script, g_getenv ("VB_TEST_GUEST_DIR"), f->disk, NULL };
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *output = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "VB_ADDRESS", f->env->bus_address, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &output, NULL, &error));
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    g_error ("run-test-guest.py failed:\n%s", output);
+  g_assert_nonnull (strstr (output, "state: running"));
+  g_assert_nonnull (strstr (output, "console: VIRTBUS-GUEST-READY"));
+  g_assert_nonnull (strstr (output, "state: shutoff shutdown"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -573,6 +598,7 @@ main (int argc, char **argv)
   ADD ("/qemu/qemu-killed", test_qemu_killed);
   ADD ("/qemu/qemu-died-while-service-away", test_qemu_died_while_service_away);
   ADD ("/qemu/unsupported-and-kvm", test_unsupported_and_kvm);
+  ADD ("/qemu/readme-example", test_readme_example);
   g_test_add_data_func ("/qemu/start-failures", NULL, test_start_failures);
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 #include "qmp-client.h"
 #include "vb-config.h"
 #include "vb-error.h"
+#include "vb-files.h"
 #include "vb-log.h"
 
 #define MONITOR_WAIT_MS 15000
@@ -57,6 +58,7 @@ typedef struct {
   guint kill_timeout;
   VbConsoleSession *console;
   gboolean fake_reboot;
+  gboolean starting; /* Start() runs: it reports QEMU's end itself, as a failed start */
   gboolean shutdown_requested; /* Shutdown() asked the guest to power off */
   const char *pause_reason;    /* why the next STOP happens: "ioerror", "watchdog" */
   gboolean own_stop;   /* a STOP event we caused */
@@ -96,20 +98,6 @@ qemu_binary (void)
 {
   const char *binary = vb_driver_host_get_setting (the_driver.host, "qemu-binary");
   return binary ? binary : VB_QEMU_BINARY;
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *entry;
-
-  while (listing && (entry = g_dir_read_name (listing)))
-    {
-      g_autofree char *path = g_build_filename (dir, entry, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static void
@@ -360,6 +348,13 @@ process_gone (QemuDomain *qd)
   if (qd->gone)
     return;
   qd->gone = TRUE;
+  /* The start sees it and fails, with QEMU's log still in place to quote:
+   * a start that never finished ends as stopped/failed, not crashed. */
+  if (qd->starting)
+    {
+      qd->exit_waiters = g_steal_pointer (&waiters);
+      return;
+    }
   reason = qd->stopping == STOP_DESTROY    ? "destroyed"
            : qd->stopping == STOP_SHUTDOWN ? "shutdown"
                                            : "crashed";
@@ -372,7 +367,7 @@ process_gone (QemuDomain *qd)
     g_autofree char *kept = g_build_filename (base, name, NULL);
     g_rename (qd->log_path, kept);
   }
-  remove_tree (qd->dir);
+  vb_remove_flat_dir (qd->dir);
 
   /* Drops qd: nothing of it is used below. */
   vb_resource_set_driver_data (VB_RESOURCE (domain), NULL, NULL);
@@ -638,16 +633,16 @@ start_failed (GTask *task, GError *error)
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = qemu_domain_of (data->domain);
   g_autofree char *tail = qd ? log_tail (qd->log_path) : NULL;
-  gboolean spawned = qd && qd->pid > 0;
+  gboolean spawned = qd && qd->process;
 
   if (qd)
     {
-      if (spawned && !qd->gone)
+      if (spawned && !qd->gone && qd->pid > 0)
         {
           qd->gone = TRUE; /* its exit is this failure, not a second event */
           kill (qd->pid, SIGKILL);
         }
-      remove_tree (qd->dir);
+      vb_remove_flat_dir (qd->dir);
       vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
     }
   vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
@@ -683,6 +678,7 @@ started (GTask *task, const char *reason)
       set_state (qd, VB_DOMAIN_RUNNING, reason);
       vb_domain_emit_lifecycle (data->domain, "started", "booted");
     }
+  qd->starting = FALSE;
   vb_log_message (log_name (data->domain), "started (QEMU pid %d)", qd->pid);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -939,11 +935,18 @@ spawn_qemu (GTask *task)
     launcher, (const char *const *) data->command->argv->pdata, &error);
   if (!qd->process)
     {
-      g_prefix_error (&error, "Cannot run %s: ", data->command->binary);
-      start_failed (task, error);
+      /* A GSpawnError has no D-Bus name: the service answers in its own domain. */
+      GError *failed = g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot run %s: %s",
+                                    data->command->binary, error->message);
+      g_error_free (error);
+      start_failed (task, failed);
       return;
     }
-  qd->pid = atoi (g_subprocess_get_identifier (qd->process));
+  {
+    /* NULL when QEMU already exited and GLib reaped it: its end still comes to child_exited(). */
+    const char *id = g_subprocess_get_identifier (qd->process);
+    qd->pid = id ? atoi (id) : 0;
+  }
   g_subprocess_wait_async (qd->process, NULL, child_exited, g_object_ref (data->domain));
   data->monitor_deadline = g_get_monotonic_time () + MONITOR_WAIT_MS * 1000;
   try_monitor (task);
@@ -979,9 +982,10 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   qd = qemu_domain_new (data->domain);
+  qd->starting = TRUE;
   vb_resource_set_driver_data (VB_RESOURCE (data->domain), qd, free_domain_data);
   /* Leftovers of a QEMU that died with the host: sockets in the way. */
-  remove_tree (qd->dir);
+  vb_remove_flat_dir (qd->dir);
   vb_domain_set_state (data->domain, VB_DOMAIN_PAUSED, "starting-up",
                        vb_driver_host_next_domain_id (the_driver.host));
   spawn_qemu (task);
@@ -1221,7 +1225,7 @@ read_live_status (const char *dir)
     {
       vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", status->uuid,
                       status->pid);
-      remove_tree (dir);
+      vb_remove_flat_dir (dir);
       return NULL;
     }
   return g_steal_pointer (&status);

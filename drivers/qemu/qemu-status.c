@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "qmp-client.h"
 #include "vb-error.h"
 
 void
@@ -66,12 +67,7 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
 static char *
 dup_member (JsonObject *object, const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
+  return g_strdup (vb_qmp_member_string (object, name));
 }
 
 VbQemuStatus *
@@ -97,16 +93,15 @@ vb_qemu_status_from_json (const char *json, GError **error)
   status->reason = dup_member (object, "reason");
   status->live_xml = dup_member (object, "xml");
   {
-    JsonNode *taps = json_object_get_member (object, "taps");
+    JsonArray *taps = vb_qmp_member_array (object, "taps");
     GPtrArray *names = g_ptr_array_new ();
 
-    if (taps && JSON_NODE_HOLDS_ARRAY (taps))
-      for (guint i = 0; i < json_array_get_length (json_node_get_array (taps)); i++)
-        {
-          JsonNode *item = json_array_get_element (json_node_get_array (taps), i);
-          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
-            g_ptr_array_add (names, g_strdup (json_node_get_string (item)));
-        }
+    for (guint i = 0; taps && i < json_array_get_length (taps); i++)
+      {
+        JsonNode *item = json_array_get_element (taps, i);
+        if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+          g_ptr_array_add (names, g_strdup (json_node_get_string (item)));
+      }
     g_ptr_array_add (names, NULL);
     status->taps = (GStrv) g_ptr_array_free (names, FALSE);
   }

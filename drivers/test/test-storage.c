@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "vb-error.h"
+#include "vb-files.h"
 #include "vb-log.h"
 
 #define TEST_POOL_CAPACITY (G_GUINT64_CONSTANT (100) << 30)
@@ -247,18 +248,9 @@ static void
 pool_undefined (VbDriverHost *host, VbPool *pool)
 {
   g_autofree char *dir = volumes_dir (host, pool);
-  g_autoptr (GFile) file = g_file_new_for_path (dir);
-  g_autoptr (GPtrArray) volumes = NULL;
-  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *entry;
 
   /* Small and local: the simulated backend's files, not guest data. */
-  while (listing && (entry = g_dir_read_name (listing)))
-    {
-      g_autofree char *path = g_build_filename (dir, entry, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
+  vb_remove_flat_dir (dir);
 }
 
 const VbStorageDriver vb_test_storage_driver = {
