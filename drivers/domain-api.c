@@ -512,6 +512,91 @@ vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **err
   return (VbDomain *) vb_resource_api_lookup_uuid (host, kind (), uuid, error);
 }
 
+typedef struct {
+  VbDriverHost *host;
+  GPtrArray *drivers;
+  guint next;
+  guint cpus;
+  guint64 memory_kib;
+} CapsWalk;
+
+static void
+caps_walk_free (CapsWalk *walk)
+{
+  g_ptr_array_unref (walk->drivers);
+  g_free (walk);
+}
+
+static void caps_next (GTask *task);
+
+static void
+driver_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  CapsWalk *walk = g_task_get_task_data (task);
+  const VbDomainDriver *driver = walk->drivers->pdata[walk->next - 1];
+
+  driver->ready_finish (result);
+  caps_next (task);
+}
+
+/* Waits for each driver in turn, then formats the whole document. */
+static void
+caps_next (GTask *task)
+{
+  CapsWalk *walk = g_task_get_task_data (task);
+  GString *xml;
+
+  while (walk->next < walk->drivers->len)
+    {
+      const VbDomainDriver *driver = walk->drivers->pdata[walk->next++];
+      if (driver->ready_async)
+        {
+          driver->ready_async (walk->host, driver_ready, task);
+          return;
+        }
+    }
+  xml = g_string_new ("<capabilities>\n  <host>\n");
+  g_string_append_printf (xml,
+                          "    <cpu>\n      <arch>x86_64</arch>\n    </cpu>\n"
+                          "    <topology cpus='%u'/>\n"
+                          "    <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n"
+                          "  </host>\n",
+                          walk->cpus, walk->memory_kib);
+  for (guint i = 0; i < walk->drivers->len; i++)
+    {
+      const VbDomainDriver *driver = walk->drivers->pdata[i];
+      g_autofree char *guest = driver->capabilities_xml ? driver->capabilities_xml (walk->host) : NULL;
+
+      if (guest)
+        g_string_append (xml, guest);
+    }
+  g_string_append (xml, "</capabilities>\n");
+  g_task_return_pointer (task, g_string_free (xml, FALSE), g_free);
+  g_object_unref (task);
+}
+
+void
+vb_domain_api_capabilities_async (VbDriverHost *host, guint cpus, guint64 memory_kib,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  CapsWalk *walk = g_new0 (CapsWalk, 1);
+
+  walk->host = host;
+  walk->drivers = vb_driver_host_list_domain_drivers (host);
+  walk->cpus = cpus;
+  walk->memory_kib = memory_kib;
+  g_task_set_task_data (task, walk, (GDestroyNotify) caps_walk_free);
+  caps_next (task);
+}
+
+char *
+vb_domain_api_capabilities_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 vb_domain_api_load (VbDriverHost *host)
 {

@@ -62,6 +62,12 @@ GPtrArray *vb_domain_api_list (VbDriverHost *host, guint flags, GError **error);
 VbDomain *vb_domain_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error);
 VbDomain *vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error);
 
+/* The host's capabilities XML (Manager.GetCapabilities), once every driver
+ * knows what it can do. */
+void vb_domain_api_capabilities_async (VbDriverHost *host, guint cpus, guint64 memory_kib,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+char *vb_domain_api_capabilities_finish (GAsyncResult *result, GError **error);
+
 /* Start-up: loads persistent domains, then starts the autostart ones. */
 void vb_domain_api_load (VbDriverHost *host);
 void vb_domain_api_autostart (VbDriverHost *host);

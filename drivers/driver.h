@@ -59,8 +59,11 @@ typedef struct {
   void (*get_stats_async) (VbDriverHost *host, VbDomain *domain, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data);
   GVariant *(*get_stats_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
-  /* The <guest> elements of the capabilities XML. May be NULL. */
+  /* The <guest> elements of the capabilities XML, indented by two spaces. May be NULL. */
   char *(*capabilities_xml) (VbDriverHost *host);
+  /* Completes when what capabilities_xml reports is known (a probe ran). May be NULL. */
+  void (*ready_async) (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data);
+  void (*ready_finish) (GAsyncResult *result);
 } VbDomainDriver;
 
 typedef enum {

@@ -189,30 +189,25 @@ handle_list_storage_pools (VbDBusManager *iface, GDBusMethodInvocation *invocati
 
 /* ---- the host ---- */
 
+static void
+capabilities_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autofree char *xml = vb_domain_api_capabilities_finish (result, &error);
+
+  if (!xml)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", xml));
+}
+
 static gboolean
 handle_get_capabilities (VbDBusManager *iface, GDBusMethodInvocation *invocation)
 {
-  VbDriverHost *host = host_of (iface);
-  g_autoptr (GString) xml = g_string_new ("<capabilities>\n  <host>\n");
-  g_autoptr (GPtrArray) drivers = vb_driver_host_list_domain_drivers (host);
-
-  g_string_append_printf (xml,
-                          "    <cpu>\n      <arch>x86_64</arch>\n    </cpu>\n"
-                          "    <topology cpus='%u'/>\n"
-                          "    <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n"
-                          "  </host>\n",
-                          vb_dbus_manager_get_host_cpus (iface),
-                          vb_dbus_manager_get_host_memory_ki_b (iface));
-  for (guint i = 0; i < drivers->len; i++)
-    {
-      const VbDomainDriver *driver = drivers->pdata[i];
-      g_autofree char *guest = driver->capabilities_xml ? driver->capabilities_xml (host) : NULL;
-
-      if (guest)
-        g_string_append (xml, guest);
-    }
-  g_string_append (xml, "</capabilities>\n");
-  vb_dbus_manager_complete_get_capabilities (iface, invocation, xml->str);
+  vb_domain_api_capabilities_async (host_of (iface), vb_dbus_manager_get_host_cpus (iface),
+                                    vb_dbus_manager_get_host_memory_ki_b (iface),
+                                    capabilities_ready, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

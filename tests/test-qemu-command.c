@@ -47,10 +47,11 @@ dry_context (gboolean kvm)
   return context;
 }
 
+/* A dry run must not depend on networks: it never asks for their bridges. */
 static char *
 fake_bridge (const char *network, gpointer data, GError **error)
 {
-  return g_strdup_printf ("br-%s", network);
+  g_assert_not_reached ();
 }
 
 static gboolean
@@ -76,6 +77,7 @@ test_virt_install_q35 (void)
   command = vb_qemu_command_build (def, &context, &error);
   g_assert_no_error (error);
   g_assert_true (command->q35);
+  g_assert_cmpstr (((VbQemuTap *) command->taps->pdata[0])->ifname, ==, "vb5e4fd3b2-0");
   g_assert_true (has_arg (command, "-machine", "pc-q35-8.1,"));
   g_assert_true (has_arg (command, "-accel", "kvm"));
   g_assert_true (has_arg (command, "-machine", "vmport=off"));
@@ -90,7 +92,8 @@ test_virt_install_q35 (void)
   g_assert_true (has_arg (command, "-device", "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:3a:6b:1c"));
   g_assert_true (has_arg (command, "-netdev", "tap,id=hostnet0,fd=@TAPFD0@"));
   g_assert_cmpuint (command->taps->len, ==, 1);
-  g_assert_cmpstr (((VbQemuTap *) command->taps->pdata[0])->bridge, ==, "br-default");
+  /* A dry run (define time) does not ask whether the network runs now. */
+  g_assert_cmpstr (((VbQemuTap *) command->taps->pdata[0])->bridge, ==, "bridge-of-default");
   g_assert_true (has_arg (command, "-spice", "addr=127.0.0.1"));
   g_assert_true (has_arg (command, "-device", "qxl-vga,ram_size=67108864"));
   g_assert_true (has_arg (command, "-device", "usb-redir,chardev=charredir0"));
@@ -169,6 +172,17 @@ test_refusals (void)
                         "      <teaming type='persistent'/>\n    </interface>\n", "failover");
   expect_refusal ("pc", "    <video>\n      <model type='virtio'>\n"
                         "        <acceleration accel3d='yes'/>\n      </model>\n    </video>\n", "3D");
+  /* What a guest's power-off, reboot or crash does: only what the driver carries out. */
+  {
+    const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
+                      "  <on_poweroff>restart</on_poweroff>\n</domain>\n";
+    g_autoptr (VbDomainDef) def = parse (xml);
+    VbQemuCommandContext context = dry_context (FALSE);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (VbQemuCommand) command = vb_qemu_command_build (def, &context, &error);
+    g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull (strstr (error->message, "<on_poweroff>"));
+  }
   /* host-passthrough needs KVM */
   {
     const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"

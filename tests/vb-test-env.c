@@ -195,8 +195,8 @@ vb_test_env_new (VbTestEnvFlags flags)
   return pub;
 }
 
-void
-vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
+static void
+start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
 {
   Env *env = (Env *) pub;
   const char *binary = g_getenv ("VB_DAEMON");
@@ -206,6 +206,14 @@ vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
 
   g_assert_nonnull (binary);
   g_assert_null (env->daemon);
+  if (netns)
+    {
+      /* ip execs the daemon after entering the namespace: the PID stays the daemon's. */
+      g_ptr_array_add (argv, g_strdup ("ip"));
+      g_ptr_array_add (argv, g_strdup ("netns"));
+      g_ptr_array_add (argv, g_strdup ("exec"));
+      g_ptr_array_add (argv, g_strdup (netns));
+    }
   g_ptr_array_add (argv, g_strdup (binary));
   g_ptr_array_add (argv, g_strdup_printf ("--address=%s", pub->bus_address));
   g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", pub->state_dir));
@@ -234,6 +242,20 @@ vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
   g_assert_no_error (error);
   pub->daemon_pid = pid_of (env->daemon);
   wait_for_name (env, "org.virtbus.Virt1", env->daemon);
+}
+
+void
+vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
+{
+  start_daemon (pub, NULL, extra_args);
+}
+
+void
+vb_test_env_start_daemon_in_netns (VbTestEnv *pub, const char *netns,
+                                   const char *const *extra_args)
+{
+  g_assert_nonnull (netns);
+  start_daemon (pub, netns, extra_args);
 }
 
 void

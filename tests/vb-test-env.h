@@ -31,6 +31,11 @@ void vb_test_env_free (VbTestEnv *env);
 /* Starts virtbusd with @extra_args (NULL-terminated, may be NULL) and waits
  * until it owns org.virtbus.Virt1. */
 void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
+/* The same inside the network namespace @netns (`ip netns exec`), so the guests'
+ * taps live there; the bus is a socket in the file system, reachable from any
+ * namespace. */
+void vb_test_env_start_daemon_in_netns (VbTestEnv *env, const char *netns,
+                                        const char *const *extra_args);
 /* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */
 void vb_test_env_stop_daemon (VbTestEnv *env, gboolean kill9);
 gboolean vb_test_env_daemon_alive (VbTestEnv *env);

@@ -854,22 +854,28 @@ build_interface (Builder *b, xmlNode *iface, GError **error)
       else
         {
           g_autofree char *network = child_attr (iface, "source", "network");
-          if (!b->context->network_bridge)
+
+          /* A check at define time must not depend on the network running now. */
+          if (b->context->dry_run)
+            tap->bridge = g_strdup_printf ("bridge-of-%s", network);
+          else if (!b->context->network_bridge)
             {
               g_free (tap);
               return refuse (error, iface, "network '%s' cannot be resolved to a bridge here",
                              network);
             }
-          tap->bridge = b->context->network_bridge (network, b->context->network_data, error);
+          else
+            tap->bridge = b->context->network_bridge (network, b->context->network_data, error);
           if (!tap->bridge)
             {
               g_free (tap);
               return FALSE;
             }
         }
+      /* 15 characters at most; the UUID's first 8 hex digits keep guests apart. */
       tap->ifname = target && !g_str_has_prefix (target, "vnet")
                       ? g_strdup (target)
-                      : g_strdup_printf ("vb%.6s-%u", b->def->uuid, b->nets - 1);
+                      : g_strdup_printf ("vb%.8s-%u", b->def->uuid, b->nets - 1);
       tap->mac = g_strdup (mac);
       tap->fd = -1;
       tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
@@ -1576,6 +1582,35 @@ scan_boot_orders (Builder *b, GError **error)
   return TRUE;
 }
 
+/* What the guest's power-off, reboot and crash do. The driver carries out
+ * destroy, restart and preserve; the rest is refused rather than ignored. */
+static gboolean
+build_actions (Builder *b, GError **error)
+{
+  static const struct {
+    const char *element;
+    const char *const allowed[3];
+  } actions[] = {
+    { "on_poweroff", { "destroy", NULL } },
+    { "on_reboot", { "restart", "destroy", NULL } },
+    { "on_crash", { "destroy", "preserve", NULL } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      xmlNode *node = vb_xml_child (b->root, actions[i].element);
+      g_autofree char *value = node ? vb_xml_text (node) : NULL;
+
+      if (value && !g_strv_contains (actions[i].allowed, value))
+        return refuse (error, node, "'%s' is not supported here (only %s%s%s)", value,
+                       actions[i].allowed[0], actions[i].allowed[1] ? " or " : "",
+                       actions[i].allowed[1] ? actions[i].allowed[1] : "");
+      if (g_strcmp0 (value, "destroy") == 0 && g_str_equal (actions[i].element, "on_reboot"))
+        add2 (b, "-action", "reboot=shutdown");
+    }
+  return TRUE;
+}
+
 static gboolean
 build (Builder *b, GError **error)
 {
@@ -1604,13 +1639,8 @@ build (Builder *b, GError **error)
   /* The guest's power-off stops QEMU instead of ending it, so the service
    * sees the SHUTDOWN event, can reset for a reboot, and ends QEMU itself. */
   add (b, "-no-shutdown");
-  {
-    g_autofree char *on_reboot = NULL;
-    xmlNode *node = vb_xml_child (b->root, "on_reboot");
-    on_reboot = node ? vb_xml_text (node) : NULL;
-    if (on_reboot && g_str_equal (on_reboot, "destroy"))
-      add2 (b, "-action", "reboot=shutdown");
-  }
+  if (!build_actions (b, error))
+    return FALSE;
   if (!build_firmware (b, error) || !build_boot (b, error) || !build_devices (b, error))
     return FALSE;
   add2 (b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");

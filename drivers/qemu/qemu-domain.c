@@ -59,6 +59,8 @@ typedef struct {
   VbConsoleSession *console;
   gboolean fake_reboot;
   gboolean starting; /* Start() runs: it reports QEMU's end itself, as a failed start */
+  gboolean rebooting;       /* between the guest's power-off and our reset + cont */
+  gsize log_offset;         /* where QEMU's own words start in its log */
   gboolean shutdown_requested; /* Shutdown() asked the guest to power off */
   const char *pause_reason;    /* why the next STOP happens: "ioerror", "watchdog" */
   gboolean own_stop;   /* a STOP event we caused */
@@ -322,18 +324,22 @@ set_state (QemuDomain *qd, VbDomainState state, const char *reason)
 
 /* ---- the end of a QEMU ---- */
 
+/* What QEMU itself wrote to its log from @offset on (our header comes before). */
 static char *
-log_tail (const char *path)
+log_tail (const char *path, gsize offset)
 {
   g_autofree char *contents = NULL;
   gsize length = 0;
+  char *own;
 
-  if (!g_file_get_contents (path, &contents, &length, NULL) || length == 0)
+  if (!g_file_get_contents (path, &contents, &length, NULL) || length <= offset)
     return g_strdup ("(QEMU wrote nothing)");
-  g_strstrip (contents);
-  if (strlen (contents) > LOG_TAIL_BYTES)
-    return g_strdup (contents + strlen (contents) - LOG_TAIL_BYTES);
-  return g_steal_pointer (&contents);
+  own = g_strstrip (contents + offset);
+  if (!*own)
+    return g_strdup ("(QEMU wrote nothing)");
+  if (strlen (own) > LOG_TAIL_BYTES)
+    return g_strdup (own + strlen (own) - LOG_TAIL_BYTES);
+  return g_strdup (own);
 }
 
 /* QEMU is gone, for whatever reason: the domain is shut off. */
@@ -505,6 +511,7 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
         {
           /* Reboot(): the guest powered off when asked; start it again. */
           qd->fake_reboot = FALSE;
+          qd->rebooting = TRUE;
           send_command (qd, "system_reset");
           qd->own_resume = TRUE;
           send_command (qd, "cont");
@@ -535,7 +542,9 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       const char *reason = qd->pause_reason;
 
       qd->pause_reason = NULL;
-      if (qd->own_stop || qd->stopping != STOP_NONE || state == VB_DOMAIN_SHUTDOWN)
+      /* -no-shutdown pauses QEMU at a power-off: during a reboot that is no pause. */
+      if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE
+          || state == VB_DOMAIN_SHUTDOWN)
         return;
       set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
       vb_domain_emit_lifecycle (domain, "suspended", reason ? reason : "paused");
@@ -545,6 +554,7 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       if (qd->own_resume)
         {
           qd->own_resume = FALSE;
+          qd->rebooting = FALSE;
           if (state != VB_DOMAIN_RUNNING)
             set_state (qd, VB_DOMAIN_RUNNING, "booted");
           return;
@@ -632,8 +642,8 @@ start_failed (GTask *task, GError *error)
 {
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = qemu_domain_of (data->domain);
-  g_autofree char *tail = qd ? log_tail (qd->log_path) : NULL;
   gboolean spawned = qd && qd->process;
+  g_autofree char *tail = spawned ? log_tail (qd->log_path, qd->log_offset) : NULL;
 
   if (qd)
     {
@@ -709,6 +719,8 @@ setup_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
 }
 
+static void status_recorded (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 monitor_ready (GTask *task)
 {
@@ -748,8 +760,39 @@ monitor_ready (GTask *task)
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
   qd->status = status;
-  save_status (qd);
+  /* On disk before the guest runs: a service killed from here on finds it again. */
+  {
+    g_autofree char *json = NULL;
 
+    status->state = g_strdup ("paused");
+    status->reason = g_strdup ("starting-up");
+    status->id = vb_domain_get_id (data->domain);
+    status->persistent = vb_resource_get_persistent (VB_RESOURCE (data->domain));
+    json = vb_qemu_status_to_json (status);
+    vb_config_store_write_file_async (vb_driver_host_get_store (the_driver.host),
+                                      qd->status_path, json, status_recorded, task);
+  }
+}
+
+static void
+status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_config_store_finish (vb_driver_host_get_store (the_driver.host), result, &error))
+    {
+      g_prefix_error (&error, "Cannot record the guest's runtime status: ");
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
   if (data->flags & VB_DOMAIN_START_PAUSED)
     {
       started (task, "user");
@@ -926,6 +969,7 @@ spawn_qemu (GTask *task)
     g_autofree char *header = g_strdup_printf ("%s: starting\n%s\n", log_name (data->domain), line);
     if (write (log_fd, header, strlen (header)) < 0)
       vb_log_warning (log_name (data->domain), "cannot write %s", qd->log_path);
+    qd->log_offset = (gsize) lseek (log_fd, 0, SEEK_CUR);
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
@@ -1513,7 +1557,42 @@ get_stats_finish (VbDomain *domain, GAsyncResult *result, GError **error)
 static char *
 capabilities_xml (VbDriverHost *host)
 {
-  return the_driver.caps ? vb_qemu_caps_format_xml (the_driver.caps) : NULL;
+  g_autofree char *guest = the_driver.caps ? vb_qemu_caps_format_xml (the_driver.caps) : NULL;
+  g_auto (GStrv) lines = NULL;
+  GString *indented;
+
+  if (!guest)
+    return NULL;
+  /* Inside <capabilities>: two more spaces for every line. */
+  lines = g_strsplit (guest, "\n", -1);
+  indented = g_string_new (NULL);
+  for (guint i = 0; lines[i]; i++)
+    if (*lines[i])
+      g_string_append_printf (indented, "  %s\n", lines[i]);
+  return g_string_free (indented, FALSE);
+}
+
+static void
+caps_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  g_autoptr (VbQemuCaps) caps = get_caps_finish (result, NULL);
+
+  /* A failed probe leaves the QEMU part out; the rest of the document stands. */
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+ready_async (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data)
+{
+  get_caps_async (caps_ready, g_task_new (NULL, NULL, callback, user_data));
+}
+
+static void
+ready_finish (GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 static void
@@ -1538,4 +1617,6 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .get_stats_async = get_stats_async,
   .get_stats_finish = get_stats_finish,
   .capabilities_xml = capabilities_xml,
+  .ready_async = ready_async,
+  .ready_finish = ready_finish,
 };
