@@ -70,9 +70,41 @@ EOT
     --state-dir="$dev/state" --run-dir="$dev/run" "$@"
 }
 
+# Guests outlive the service by design; a test that died may leave some.
+# Each test's run directory names their PIDs.
+kill_leftover_guests() {
+  local status pid
+  for status in /tmp/vbtest-*/run/qemu/*/status.json; do
+    [ -f "$status" ] || continue
+    pid=$(sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p' "$status" | head -n 1)
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
+# One plain line for whoever reads only the end of the output.
+summarize() {
+  /usr/bin/python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+for line in open(sys.argv[1]):
+    result = json.loads(line).get("result", "")
+    if result in ("OK", "EXPECTEDFAIL"):
+        counts["passed"] += 1
+    elif result == "SKIP":
+        counts["skipped"] += 1
+    else:
+        counts["failed"] += 1
+print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+PY
+}
+
 run_tests() {
+  local status=0
   "$top/tests/setup-test-users.sh"
-  meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
+  meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
+  kill_leftover_guests
+  summarize || true
+  return $status
 }
 
 cmd=${1:-}
