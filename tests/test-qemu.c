@@ -297,7 +297,8 @@ test_destroy_reboot_suspend (Fixture *f, gconstpointer data)
 static void
 test_console (Fixture *f, gconstpointer data)
 {
-  g_autofree char *xml = guest_xml (f, "console1", "qemu", NULL);
+  g_autofree char *xml = guest_xml (f, "console1", "qemu",
+                                    "    <graphics type='vnc' port='-1' autoport='yes'/>\n");
   g_autofree char *path = define (f, xml);
   g_autoptr (GUnixFDList) fds = NULL;
   g_autoptr (GVariant) reply = NULL;
@@ -309,6 +310,24 @@ test_console (Fixture *f, gconstpointer data)
 
   call (f, path, "Start", g_variant_new ("(u)", 0));
   g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
+  /* The live XML tells a viewer where the VNC display went. */
+  {
+    gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    gboolean found = FALSE;
+
+    while (!found && g_get_monotonic_time () < until)
+      {
+        g_autoptr (GVariant) live = vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetXMLDesc",
+                                                     g_variant_new ("(u)", 0));
+        const char *text;
+
+        g_variant_get (live, "(&s)", &text);
+        found = g_regex_match_simple ("<graphics type='vnc' port='59[0-9][0-9]'", text, 0, 0);
+        if (!found)
+          g_usleep (50000);
+      }
+    g_assert_true (found);
+  }
   reply = g_dbus_connection_call_with_unix_fd_list_sync (
     f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
     g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,

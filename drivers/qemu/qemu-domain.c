@@ -19,6 +19,7 @@
 #include "vb-config.h"
 #include "vb-error.h"
 #include "vb-files.h"
+#include "xml-schema.h"
 #include "vb-log.h"
 
 #define MONITOR_WAIT_MS 15000
@@ -721,6 +722,55 @@ setup_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 static void status_recorded (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* The live XML says which port a display got, as libvirt's does, so a
+ * viewer can read it from GetXMLDesc. */
+static void
+set_graphics_port (VbDomain *domain, const char *type, int port)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (domain);
+  g_autoptr (xmlDoc) doc = live ? vb_xml_parse (live->xml, "domain", NULL) : NULL;
+  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *text = g_strdup_printf ("%d", port);
+  VbDomainDef *updated;
+
+  for (xmlNode *node = vb_xml_child (devices, "graphics"); node; node = vb_xml_next (node, "graphics"))
+    {
+      g_autofree char *kind = vb_xml_attr (node, "type");
+      if (g_strcmp0 (kind, type) == 0)
+        {
+          xmlSetProp (node, BAD_CAST "port", BAD_CAST text);
+          break;
+        }
+    }
+  if (!devices)
+    return;
+  xml = vb_xml_format (doc);
+  updated = vb_domain_def_parse (xml, NULL);
+  if (updated)
+    vb_domain_set_live_def (domain, updated);
+}
+
+static void
+got_vnc (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbDomain *domain = user_data;
+  QemuDomain *qd = qemu_domain_of (domain);
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
+  const char *service = reply && JSON_NODE_HOLDS_OBJECT (reply)
+                          ? vb_qmp_member_string (json_node_get_object (reply), "service")
+                          : NULL;
+
+  if (service && qd && !qd->gone)
+    {
+      set_graphics_port (domain, "vnc", atoi (service));
+      g_free (qd->status->live_xml);
+      qd->status->live_xml = g_strdup (vb_domain_get_live_def (domain)->xml);
+      save_status (qd);
+    }
+  g_object_unref (domain);
+}
+
 static void
 monitor_ready (GTask *task)
 {
@@ -759,6 +809,16 @@ monitor_ready (GTask *task)
     g_ptr_array_add (taps, NULL);
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
+  if (command->spice_port >= 0)
+    {
+      set_graphics_port (data->domain, "spice", command->spice_port);
+      live = vb_domain_get_live_def (data->domain);
+    }
+  if (command->vnc_display >= 0)
+    vb_qmp_client_execute_async (qd->qmp, "query-vnc", NULL, -1, NULL, got_vnc,
+                                 g_object_ref (data->domain));
+  g_free (status->live_xml);
+  status->live_xml = g_strdup (live->xml);
   qd->status = status;
   /* On disk before the guest runs: a service killed from here on finds it again. */
   {
