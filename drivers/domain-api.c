@@ -128,6 +128,12 @@ kind (void)
   return &resolved;
 }
 
+const VbResourceKind *
+vb_domain_api_kind (void)
+{
+  return kind ();
+}
+
 /* ---- define, create ---- */
 
 void

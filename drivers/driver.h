@@ -64,6 +64,32 @@ typedef struct {
   /* Completes when what capabilities_xml reports is known (a probe ran). May be NULL. */
   void (*ready_async) (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data);
   void (*ready_finish) (GAsyncResult *result);
+
+  /* Live migration (NULL: the driver cannot migrate). The generic layer
+   * (migration-api.c) talks to the peer service; the driver moves the guest.
+   * @params is the a{sv} of Domain.Migrate, checked already. */
+  /* Destination: run the incoming side of @domain (transient, its live
+   * definition set, its lock held); completes with an a{sv} holding "uri"
+   * (where the source's hypervisor sends the stream) and what was agreed. */
+  void (*migrate_prepare_async) (VbDriverHost *host, VbDomain *domain, GVariant *params,
+                                 guint flags, GAsyncReadyCallback callback, gpointer user_data);
+  GVariant *(*migrate_prepare_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Source: send the guest to @uri, updating @job; completes when the
+   * stream is done (or failed, or was cancelled through the job). */
+  void (*migrate_perform_async) (VbDriverHost *host, VbDomain *domain, const char *uri,
+                                 GVariant *params, guint flags, VbJob *job,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*migrate_perform_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Destination: the source says how it ended; on failure the incoming
+   * guest is ended. */
+  void (*migrate_finish) (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags);
+  /* Source: after the destination finished; on success the guest here ends
+   * (reason migrated), on failure it runs on as before. */
+  void (*migrate_confirm) (VbDriverHost *host, VbDomain *domain, gboolean success);
+  /* While a migration runs: "start-postcopy", "max-speed" (bytes/s),
+   * "max-downtime" (ms). */
+  gboolean (*migrate_control) (VbDriverHost *host, VbDomain *domain, const char *what,
+                               guint64 value, GError **error);
 } VbDomainDriver;
 
 typedef enum {
@@ -79,6 +105,23 @@ typedef struct {
                     gpointer user_data);
   gboolean (*op_finish) (VbNetwork *network, GAsyncResult *result, GError **error);
   void (*network_loaded) (VbDriverHost *host, VbNetwork *network);
+  /* Members below may be NULL: the generic layer then answers NotSupported
+   * (or does nothing, for adopt_running). */
+  /* Network.GetDHCPLeases: the leases as aa{sv} (libvirt's keys). */
+  void (*get_dhcp_leases_async) (VbDriverHost *host, VbNetwork *network,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+  GVariant *(*get_dhcp_leases_finish) (VbNetwork *network, GAsyncResult *result,
+                                       GError **error);
+  /* Network.Update, with the network's lock held and the flags checked. */
+  void (*update_async) (VbDriverHost *host, VbNetwork *network, guint command, guint section,
+                        int parent_index, const char *xml, guint flags,
+                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data);
+  gboolean (*update_finish) (VbNetwork *network, GAsyncResult *result, GError **error);
+  /* After the persistent networks are loaded: transient networks that still
+   * run, as new transient VbNetworks for the inventory (a reference each). */
+  GPtrArray *(*adopt_running) (VbDriverHost *host);
 } VbNetworkDriver;
 
 typedef enum {
@@ -108,6 +151,39 @@ typedef struct {
   gboolean (*delete_volume_finish) (VbPool *pool, GAsyncResult *result, GError **error);
   /* Forgets whatever the driver keeps for an undefined pool. May be NULL. */
   void (*pool_undefined) (VbDriverHost *host, VbPool *pool);
+  /* The members below may be NULL: the generic layer (storage-api.c) then
+   * answers VB_ERROR_NOT_SUPPORTED. It has taken the pool's lock and checked
+   * the pool's state (inactive for build and delete, active for the rest). */
+  /* Makes what the pool lives on (a dir pool: its directory). */
+  void (*build_async) (VbDriverHost *host, VbPool *pool, guint flags, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*build_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Removes what build made; refuses when volumes are left in it. */
+  void (*delete_async) (VbDriverHost *host, VbPool *pool, guint flags, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*delete_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* A new volume @def holding the data of @source (same pool), added to the pool. */
+  void (*clone_volume_async) (VbDriverHost *host, VbPool *pool, VbVolumeDef *def,
+                              VbVolume *source, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+  VbVolume *(*clone_volume_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Changes the capacity; flags as StorageVolume.Resize. */
+  void (*resize_volume_async) (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                               guint64 capacity, guint flags, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*resize_volume_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Makes the volume read as zeroes. */
+  void (*wipe_volume_async) (VbDriverHost *host, VbPool *pool, VbVolume *volume, guint flags,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+  gboolean (*wipe_volume_finish) (VbPool *pool, GAsyncResult *result, GError **error);
+  /* Starts copying between @fd (taken, also on failure) and the volume's
+   * bytes, from the client to the volume when @upload; returns at once and
+   * reports progress and the end through @job (which it may not add to the
+   * inventory: the caller does). */
+  gboolean (*transfer_volume) (VbDriverHost *host, VbPool *pool, VbVolume *volume, VbJob *job,
+                               int fd, gboolean upload, guint64 offset, guint64 length,
+                               GError **error);
 } VbStorageDriver;
 
 /* Adds a running transient domain that a driver found after a restart.

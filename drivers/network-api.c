@@ -337,7 +337,138 @@ vb_network_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **er
 void
 vb_network_api_load (VbDriverHost *host)
 {
+  const VbNetworkDriver *driver = vb_driver_host_get_network_driver (host);
+  g_autoptr (GPtrArray) running = NULL;
+
   vb_resource_api_load_all (host, kind ());
+  if (!driver || !driver->adopt_running)
+    return;
+  running = driver->adopt_running (host);
+  for (guint i = 0; running && i < running->len; i++)
+    {
+      vb_resource_api_adopt (host, kind (), running->pdata[i]);
+      g_object_unref (running->pdata[i]);
+    }
+}
+
+/* ---- DHCP leases and Update ---- */
+
+static void
+leases_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  const VbNetworkDriver *driver = vb_driver_host_get_network_driver (data->host);
+  GError *error = NULL;
+  GVariant *leases = driver->get_dhcp_leases_finish (data->network, result, &error);
+
+  if (!leases)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_variant_ref_sink (leases), (GDestroyNotify) g_variant_unref);
+}
+
+void
+vb_network_api_get_dhcp_leases_async (VbDriverHost *host, VbNetwork *network, guint flags,
+                                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  const VbNetworkDriver *driver = vb_driver_host_get_network_driver (host);
+  GTask *task = op_task_new (host, network, VB_NETWORK_OP_START, flags, callback, user_data);
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    g_task_return_error (task, error);
+  else if (!driver->get_dhcp_leases_async)
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "The '%s' network driver has no DHCP leases", driver->name);
+  else if (!vb_network_get_active (network))
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                             "Network '%s' is not active",
+                             vb_resource_get_name (VB_RESOURCE (network)));
+  else
+    {
+      driver->get_dhcp_leases_async (host, network, NULL, leases_done, task);
+      return;
+    }
+  g_object_unref (task);
+}
+
+GVariant *
+vb_network_api_get_dhcp_leases_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  guint command;
+  guint section;
+  int parent_index;
+  char *xml;
+} UpdateArgs;
+
+static void
+update_args_free (UpdateArgs *args)
+{
+  g_free (args->xml);
+  g_free (args);
+}
+
+static void
+update_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  const VbNetworkDriver *driver = vb_driver_host_get_network_driver (data->host);
+  GError *error = NULL;
+  gboolean ok = driver->update_finish (data->network, result, &error);
+
+  vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->network));
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+update_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  UpdateArgs *args = g_object_get_data (G_OBJECT (task), "vb-update-args");
+
+  vb_driver_host_get_network_driver (data->host)
+    ->update_async (data->host, data->network, args->command, args->section, args->parent_index,
+                    args->xml, data->flags, NULL, update_done, task);
+}
+
+void
+vb_network_api_update_async (VbDriverHost *host, VbNetwork *network, guint command,
+                             guint section, int parent_index, const char *xml, guint flags,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  const VbNetworkDriver *driver = vb_driver_host_get_network_driver (host);
+  GTask *task = op_task_new (host, network, VB_NETWORK_OP_START, flags, callback, user_data);
+  UpdateArgs *args = g_new0 (UpdateArgs, 1);
+  GError *error = NULL;
+
+  args->command = command;
+  args->section = section;
+  args->parent_index = parent_index;
+  args->xml = g_strdup (xml);
+  g_object_set_data_full (G_OBJECT (task), "vb-update-args", args,
+                          (GDestroyNotify) update_args_free);
+  if (!vb_check_flags (flags, VB_NETWORK_UPDATE_AFFECT_LIVE | VB_NETWORK_UPDATE_AFFECT_CONFIG,
+                       &error))
+    g_task_return_error (task, error);
+  else if (!driver->update_async)
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "The '%s' network driver cannot update networks", driver->name);
+  else
+    {
+      vb_resource_api_with_lock (VB_RESOURCE (network), "update", task, update_locked);
+      return;
+    }
+  g_object_unref (task);
 }
 
 static void

@@ -42,6 +42,19 @@ VbNetwork *vb_network_api_lookup_by_name (VbDriverHost *host, const char *name,
 VbNetwork *vb_network_api_lookup_by_uuid (VbDriverHost *host, const char *uuid,
                                           GError **error);
 
+/* Network.Update flags (libvirt's); 0 is the current state (live when active). */
+#define VB_NETWORK_UPDATE_AFFECT_LIVE (1u << 0)
+#define VB_NETWORK_UPDATE_AFFECT_CONFIG (1u << 1)
+
+/* Network.GetDHCPLeases; @flags must be 0. */
+void vb_network_api_get_dhcp_leases_async (VbDriverHost *host, VbNetwork *network, guint flags,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+GVariant *vb_network_api_get_dhcp_leases_finish (GAsyncResult *result, GError **error);
+/* Network.Update under the network's lock; finish with vb_network_api_finish(). */
+void vb_network_api_update_async (VbDriverHost *host, VbNetwork *network, guint command,
+                                  guint section, int parent_index, const char *xml, guint flags,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+
 void vb_network_api_load (VbDriverHost *host);
 void vb_network_api_autostart (VbDriverHost *host);
 

@@ -32,6 +32,9 @@ typedef struct {
   void (*removed) (VbDriverHost *host, VbResource *resource);
 } VbResourceKind;
 
+/* The kind of domains (domain-api.c), for the generic code built on it. */
+const VbResourceKind *vb_domain_api_kind (void);
+
 /* Parses @xml and defines or redefines a persistent object. */
 void vb_resource_api_define_async (VbDriverHost *host, const VbResourceKind *kind,
                                    const char *xml, GCancellable *cancellable,

@@ -1,6 +1,9 @@
 #include "storage-api.h"
 
+#include <unistd.h>
+
 #include "network-api.h"
+#include "object-paths.h"
 #include "resource-api.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -113,6 +116,13 @@ typedef struct {
   guint flags;
   VbVolumeDef *volume_def;
   VbVolume *volume;
+  /* clone, resize, transfer */
+  VbVolume *source;
+  guint64 capacity;
+  int fd;
+  gboolean upload;
+  guint64 offset;
+  guint64 length;
 } OpData;
 
 static void
@@ -120,7 +130,10 @@ op_data_free (OpData *data)
 {
   g_clear_object (&data->pool);
   g_clear_object (&data->volume);
+  g_clear_object (&data->source);
   g_clear_pointer (&data->volume_def, vb_volume_def_free);
+  if (data->fd >= 0)
+    close (data->fd);
   g_free (data);
 }
 
@@ -135,6 +148,7 @@ op_task_new (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags,
   data->pool = pool ? g_object_ref (pool) : NULL;
   data->op = op;
   data->flags = flags;
+  data->fd = -1;
   g_task_set_task_data (task, data, (GDestroyNotify) op_data_free);
   return task;
 }
@@ -535,4 +549,315 @@ void
 vb_pool_api_autostart (VbDriverHost *host)
 {
   vb_resource_api_autostart_all (host, kind (), start_one);
+}
+
+/* ---- build, delete, clone, resize, wipe, transfer (drivers may lack them) ---- */
+
+static gboolean
+require_member (VbDriverHost *host, VbPool *pool, gconstpointer member, const char *what,
+                GError **error)
+{
+  if (member)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+               "The %s storage driver of pool '%s' cannot %s",
+               vb_resource_get_driver (VB_RESOURCE (pool)),
+               vb_resource_get_name (VB_RESOURCE (pool)), what);
+  return FALSE;
+}
+
+/* The volume the task names is still the pool's (a refresh may have dropped it). */
+static gboolean
+require_volume (OpData *data, VbVolume *volume, GError **error)
+{
+  if (vb_pool_lookup_volume (data->pool, vb_volume_get_name (volume)) == volume)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "The volume '%s' is gone",
+               vb_volume_get_name (volume));
+  return FALSE;
+}
+
+static void
+void_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  gboolean (*finish) (VbPool *, GAsyncResult *, GError **) =
+    g_object_get_data (G_OBJECT (task), "vb-finish");
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  finish (data->pool, result, &error);
+  finish_locked (task, error, NULL, NULL);
+}
+
+static void
+build_or_delete_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  const VbStorageDriver *driver = driver_of (data->host, data->pool);
+  gboolean build = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "vb-build"));
+  GError *error = NULL;
+
+  if (!require_member (data->host, data->pool,
+                       build ? (gconstpointer) driver->build_async
+                             : (gconstpointer) driver->delete_async,
+                       build ? "build pools" : "delete pools", &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  if (vb_pool_get_active (data->pool))
+    {
+      finish_locked (task,
+                     g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                  "Storage pool '%s' is active: stop it first",
+                                  vb_resource_get_name (resource)),
+                     NULL, NULL);
+      return;
+    }
+  if (build)
+    {
+      g_object_set_data (G_OBJECT (task), "vb-finish", driver->build_finish);
+      driver->build_async (data->host, data->pool, data->flags, NULL, void_done, task);
+    }
+  else
+    {
+      g_object_set_data (G_OBJECT (task), "vb-finish", driver->delete_finish);
+      driver->delete_async (data->host, data->pool, data->flags, NULL, void_done, task);
+    }
+}
+
+static void
+build_or_delete (VbDriverHost *host, VbPool *pool, gboolean build, guint flags,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  GError *error = NULL;
+
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_object_set_data (G_OBJECT (task), "vb-build", GINT_TO_POINTER (build));
+  vb_resource_api_with_lock (VB_RESOURCE (pool), build ? "build" : "delete", task,
+                             build_or_delete_locked);
+}
+
+void
+vb_pool_api_build_async (VbDriverHost *host, VbPool *pool, guint flags,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  build_or_delete (host, pool, TRUE, flags, callback, user_data);
+}
+
+void
+vb_pool_api_delete_async (VbDriverHost *host, VbPool *pool, guint flags,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  build_or_delete (host, pool, FALSE, flags, callback, user_data);
+}
+
+static void
+volume_cloned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbVolume *volume =
+    driver_of (data->host, data->pool)->clone_volume_finish (data->pool, result, &error);
+
+  if (volume)
+    vb_log_info (vb_resource_get_log_name (VB_RESOURCE (data->pool)),
+                 "volume '%s' cloned from '%s'", vb_volume_get_name (volume),
+                 vb_volume_get_name (data->source));
+  finish_locked (task, error, volume, g_object_unref);
+}
+
+static void
+clone_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  const VbStorageDriver *driver = driver_of (data->host, data->pool);
+  GError *error = NULL;
+
+  if (!require_member (data->host, data->pool, driver->clone_volume_async, "clone volumes",
+                       &error)
+      || !require_active (data->pool, &error) || !require_volume (data, data->source, &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  if (vb_pool_lookup_volume (data->pool, data->volume_def->name))
+    {
+      finish_locked (task,
+                     g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                  "Storage pool '%s' already has a volume named '%s'",
+                                  vb_resource_get_name (resource), data->volume_def->name),
+                     NULL, NULL);
+      return;
+    }
+  driver->clone_volume_async (data->host, data->pool, g_steal_pointer (&data->volume_def),
+                              data->source, NULL, volume_cloned, task);
+}
+
+void
+vb_volume_api_clone_async (VbDriverHost *host, VbPool *pool, const char *xml, VbVolume *source,
+                           guint flags, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->source = g_object_ref (source);
+  if (!vb_check_flags (flags, 0, &error)
+      || !(data->volume_def = vb_volume_def_parse (xml, &error)))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), "clone volume", task, clone_locked);
+}
+
+static void
+resize_or_wipe_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  const VbStorageDriver *driver = driver_of (data->host, data->pool);
+  gboolean resize = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "vb-resize"));
+  GError *error = NULL;
+
+  if (!require_member (data->host, data->pool,
+                       resize ? (gconstpointer) driver->resize_volume_async
+                              : (gconstpointer) driver->wipe_volume_async,
+                       resize ? "resize volumes" : "wipe volumes", &error)
+      || !require_active (data->pool, &error) || !require_volume (data, data->volume, &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  if (resize)
+    {
+      g_object_set_data (G_OBJECT (task), "vb-finish", driver->resize_volume_finish);
+      driver->resize_volume_async (data->host, data->pool, data->volume, data->capacity,
+                                   data->flags, NULL, void_done, task);
+    }
+  else
+    {
+      g_object_set_data (G_OBJECT (task), "vb-finish", driver->wipe_volume_finish);
+      driver->wipe_volume_async (data->host, data->pool, data->volume, data->flags, NULL,
+                                 void_done, task);
+    }
+}
+
+void
+vb_volume_api_resize_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                            guint64 capacity, guint flags, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->volume = g_object_ref (volume);
+  data->capacity = capacity;
+  g_object_set_data (G_OBJECT (task), "vb-resize", GINT_TO_POINTER (TRUE));
+  if (!vb_check_flags (flags, VB_VOLUME_RESIZE_SHRINK, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), "resize volume", task, resize_or_wipe_locked);
+}
+
+void
+vb_volume_api_wipe_async (VbDriverHost *host, VbPool *pool, VbVolume *volume, guint flags,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->volume = g_object_ref (volume);
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), "wipe volume", task, resize_or_wipe_locked);
+}
+
+gboolean
+vb_volume_api_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The copy itself runs outside the pool's lock (it may take minutes): the
+ * lock only covers the checks and the start. */
+static void
+transfer_locked (GTask *task, VbResource *resource)
+{
+  OpData *data = g_task_get_task_data (task);
+  const VbStorageDriver *driver = driver_of (data->host, data->pool);
+  GError *error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (VbJob) job = NULL;
+
+  if (!require_member (data->host, data->pool, driver->transfer_volume,
+                       data->upload ? "upload to volumes" : "download volumes", &error)
+      || !require_active (data->pool, &error) || !require_volume (data, data->volume, &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  path = vb_object_path_for_volume (vb_resource_get_uuid (resource),
+                                    vb_volume_get_name (data->volume));
+  job = vb_job_new (data->upload ? "upload" : "download", path, TRUE);
+  if (!driver->transfer_volume (data->host, data->pool, data->volume, job,
+                                g_steal_fd (&data->fd), data->upload, data->offset,
+                                data->length, &error))
+    {
+      finish_locked (task, error, NULL, NULL);
+      return;
+    }
+  vb_inventory_add_job (vb_driver_host_get_inventory (data->host), job);
+  vb_log_info (vb_resource_get_log_name (resource), "%s of volume '%s' started as job %u",
+               data->upload ? "upload" : "download", vb_volume_get_name (data->volume),
+               vb_job_get_id (job));
+  finish_locked (task, NULL, g_steal_pointer (&job), g_object_unref);
+}
+
+void
+vb_volume_api_transfer_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                              gboolean upload, int fd, guint64 offset, guint64 length,
+                              guint flags, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = op_task_new (host, pool, VB_POOL_OP_REFRESH, flags, callback, user_data);
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->volume = g_object_ref (volume);
+  data->fd = fd;
+  data->upload = upload;
+  data->offset = offset;
+  data->length = length;
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (pool), upload ? "upload" : "download", task,
+                             transfer_locked);
+}
+
+VbJob *
+vb_volume_api_transfer_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

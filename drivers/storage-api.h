@@ -37,6 +37,33 @@ void vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *vol
 gboolean vb_volume_api_delete_finish (GAsyncResult *result, GError **error);
 VbVolume *vb_volume_api_lookup_by_name (VbPool *pool, const char *name, GError **error);
 
+/* StorageVolume.Resize flags (libvirt's values) */
+#define VB_VOLUME_RESIZE_SHRINK (1u << 2)
+
+/* Build and delete: the pool must be inactive; finish with vb_pool_api_finish. */
+void vb_pool_api_build_async (VbDriverHost *host, VbPool *pool, guint flags,
+                              GAsyncReadyCallback callback, gpointer user_data);
+void vb_pool_api_delete_async (VbDriverHost *host, VbPool *pool, guint flags,
+                               GAsyncReadyCallback callback, gpointer user_data);
+/* A new volume from @xml holding @source's data; finish with vb_volume_api_create_finish. */
+void vb_volume_api_clone_async (VbDriverHost *host, VbPool *pool, const char *xml,
+                                VbVolume *source, guint flags, GAsyncReadyCallback callback,
+                                gpointer user_data);
+/* Resize and wipe; finish with vb_volume_api_finish. */
+void vb_volume_api_resize_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                                 guint64 capacity, guint flags, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+void vb_volume_api_wipe_async (VbDriverHost *host, VbPool *pool, VbVolume *volume, guint flags,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_volume_api_finish (GAsyncResult *result, GError **error);
+/* Starts an upload (client @fd → volume) or download as a job in the
+ * inventory; takes @fd. The finish returns the job (a reference). */
+void vb_volume_api_transfer_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
+                                   gboolean upload, int fd, guint64 offset, guint64 length,
+                                   guint flags, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+VbJob *vb_volume_api_transfer_finish (GAsyncResult *result, GError **error);
+
 void vb_pool_api_load (VbDriverHost *host);
 void vb_pool_api_autostart (VbDriverHost *host);
 

@@ -3,6 +3,9 @@
 #include "authorized-dispatch.h"
 #include "property-cache.h"
 #include "domain-api.h"
+#include "migration-api.h"
+#include "object-paths.h"
+#include "vb-error.h"
 
 #include <gio/gunixfdlist.h>
 
@@ -179,6 +182,77 @@ handle_get_stats (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint 
 }
 
 static void
+migration_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (VbJob) job = vb_migration_api_migrate_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_migrate (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *destination,
+                GVariant *parameters, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_migration_api_migrate_async (self->context->host, self->domain, destination, parameters,
+                                  flags, migration_started, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+control_migration (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *what,
+                   guint64 value, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+
+  if (!vb_migration_api_control (self->context->host, self->domain, what, value, flags, &error))
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_migrate_start_post_copy (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                                guint flags)
+{
+  return control_migration (iface, invocation, "start-postcopy", 0, flags);
+}
+
+static gboolean
+handle_migrate_set_max_speed (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                              guint64 bandwidth, guint flags)
+{
+  /* MiB/s, as virsh migrate-setspeed; QEMU counts bytes. */
+  if (bandwidth > G_MAXUINT64 >> 20)
+    {
+      g_dbus_method_invocation_return_error (invocation, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                             "Bandwidth %" G_GUINT64_FORMAT " MiB/s is too large",
+                                             bandwidth);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  return control_migration (iface, invocation, "max-speed", bandwidth << 20, flags);
+}
+
+static gboolean
+handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                                 guint64 downtime, guint flags)
+{
+  return control_migration (iface, invocation, "max-downtime", downtime, flags);
+}
+
+static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
 {
@@ -227,6 +301,10 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_get_xmldesc = handle_get_xmldesc;
   iface->handle_open_console = handle_open_console;
   iface->handle_get_stats = handle_get_stats;
+  iface->handle_migrate = handle_migrate;
+  iface->handle_migrate_start_post_copy = handle_migrate_start_post_copy;
+  iface->handle_migrate_set_max_speed = handle_migrate_set_max_speed;
+  iface->handle_migrate_set_max_downtime = handle_migrate_set_max_downtime;
 }
 
 VbDomainObject *

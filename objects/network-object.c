@@ -88,6 +88,40 @@ handle_get_xmldesc (VbDBusNetwork *iface, GDBusMethodInvocation *invocation, gui
 }
 
 static void
+leases_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) leases = vb_network_api_get_dhcp_leases_finish (result, &error);
+
+  if (!leases)
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&leases, 1));
+}
+
+static gboolean
+handle_get_dhcpleases (VbDBusNetwork *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbNetworkObject *self = VB_NETWORK_OBJECT (iface);
+
+  vb_network_api_get_dhcp_leases_async (self->context->host, self->network, flags, leases_done,
+                                        invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_update (VbDBusNetwork *iface, GDBusMethodInvocation *invocation, guint command,
+               guint section, gint parent_index, const char *xml, guint flags)
+{
+  VbNetworkObject *self = VB_NETWORK_OBJECT (iface);
+
+  vb_network_api_update_async (self->context->host, self->network, command, section,
+                               parent_index, xml, flags, done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
 {
@@ -129,6 +163,8 @@ network_iface_init (VbDBusNetworkIface *iface)
   iface->handle_stop = handle_stop;
   iface->handle_undefine = handle_undefine;
   iface->handle_get_xmldesc = handle_get_xmldesc;
+  iface->handle_get_dhcpleases = handle_get_dhcpleases;
+  iface->handle_update = handle_update;
 }
 
 VbNetworkObject *

@@ -4,6 +4,7 @@
 #include "property-cache.h"
 #include "object-paths.h"
 #include "storage-api.h"
+#include "vb-error.h"
 
 struct _VbPoolObject {
   VbDBusStoragePoolSkeleton parent;
@@ -166,6 +167,60 @@ handle_lookup_volume_by_name (VbDBusStoragePool *iface, GDBusMethodInvocation *i
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_build (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+
+  vb_pool_api_build_async (self->context->host, self->pool, flags, done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_delete (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+
+  vb_pool_api_delete_async (self->context->host, self->pool, flags, done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* The volume of this pool exported at @path, or NULL. */
+static VbVolume *
+volume_at_path (VbPool *pool, const char *path)
+{
+  g_autoptr (GPtrArray) volumes = vb_pool_list_volumes (pool);
+
+  for (guint i = 0; i < volumes->len; i++)
+    {
+      g_autofree char *candidate = vb_object_path_for_volume (
+        vb_resource_get_uuid (VB_RESOURCE (pool)), vb_volume_get_name (volumes->pdata[i]));
+      if (g_str_equal (candidate, path))
+        return volumes->pdata[i];
+    }
+  return NULL;
+}
+
+static gboolean
+handle_clone_volume (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation,
+                     const char *xml, const char *source_path, guint flags)
+{
+  VbPoolObject *self = VB_POOL_OBJECT (iface);
+  VbVolume *source = volume_at_path (self->pool, source_path);
+
+  if (!source)
+    {
+      g_dbus_method_invocation_return_error (invocation, VB_ERROR, VB_ERROR_NOT_FOUND,
+                                             "Storage pool '%s' has no volume at %s",
+                                             vb_resource_get_name (VB_RESOURCE (self->pool)),
+                                             source_path);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  vb_volume_api_clone_async (self->context->host, self->pool, xml, source, flags,
+                             volume_created, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
@@ -212,6 +267,9 @@ pool_iface_init (VbDBusStoragePoolIface *iface)
   iface->handle_create_volume = handle_create_volume;
   iface->handle_list_volumes = handle_list_volumes;
   iface->handle_lookup_volume_by_name = handle_lookup_volume_by_name;
+  iface->handle_build = handle_build;
+  iface->handle_delete = handle_delete;
+  iface->handle_clone_volume = handle_clone_volume;
 }
 
 VbPoolObject *

@@ -1,6 +1,9 @@
 #include "volume-object.h"
 
+#include <gio/gunixfdlist.h>
+
 #include "authorized-dispatch.h"
+#include "object-paths.h"
 #include "property-cache.h"
 #include "storage-api.h"
 #include "vb-error.h"
@@ -75,6 +78,92 @@ handle_get_xmldesc (VbDBusStorageVolume *iface, GDBusMethodInvocation *invocatio
 }
 
 static void
+volume_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_volume_api_finish);
+}
+
+static gboolean
+handle_resize (VbDBusStorageVolume *iface, GDBusMethodInvocation *invocation, guint64 capacity,
+               guint flags)
+{
+  VbVolumeObject *self = VB_VOLUME_OBJECT (iface);
+
+  vb_volume_api_resize_async (self->context->host, self->pool, self->volume, capacity, flags,
+                              volume_done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_wipe (VbDBusStorageVolume *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbVolumeObject *self = VB_VOLUME_OBJECT (iface);
+
+  vb_volume_api_wipe_async (self->context->host, self->pool, self->volume, flags, volume_done,
+                            invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+transfer_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (VbJob) job = vb_volume_api_transfer_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+start_transfer (VbVolumeObject *self, GDBusMethodInvocation *invocation, gboolean upload,
+                GUnixFDList *fd_list, GVariant *handle, guint64 offset, guint64 length,
+                guint flags)
+{
+  int index = g_variant_get_handle (handle);
+  GError *error = NULL;
+  int fd;
+
+  if (!fd_list || index < 0 || index >= g_unix_fd_list_get_length (fd_list))
+    {
+      g_dbus_method_invocation_return_error (invocation, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                             "The call carries no file descriptor %d", index);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  fd = g_unix_fd_list_get (fd_list, index, &error); /* a duplicate: ours */
+  if (fd < 0)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  vb_volume_api_transfer_async (self->context->host, self->pool, self->volume, upload, fd,
+                                offset, length, flags, transfer_started, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_upload (VbDBusStorageVolume *iface, GDBusMethodInvocation *invocation,
+               GUnixFDList *fd_list, GVariant *fd, guint64 offset, guint64 length, guint flags)
+{
+  return start_transfer (VB_VOLUME_OBJECT (iface), invocation, TRUE, fd_list, fd, offset, length,
+                         flags);
+}
+
+static gboolean
+handle_download (VbDBusStorageVolume *iface, GDBusMethodInvocation *invocation,
+                 GUnixFDList *fd_list, GVariant *fd, guint64 offset, guint64 length, guint flags)
+{
+  return start_transfer (VB_VOLUME_OBJECT (iface), invocation, FALSE, fd_list, fd, offset,
+                         length, flags);
+}
+
+static void
 vb_volume_object_dispose (GObject *object)
 {
   VbVolumeObject *self = VB_VOLUME_OBJECT (object);
@@ -104,6 +193,10 @@ volume_iface_init (VbDBusStorageVolumeIface *iface)
 {
   iface->handle_delete = handle_delete;
   iface->handle_get_xmldesc = handle_get_xmldesc;
+  iface->handle_resize = handle_resize;
+  iface->handle_wipe = handle_wipe;
+  iface->handle_upload = handle_upload;
+  iface->handle_download = handle_download;
 }
 
 VbVolumeObject *

@@ -9,11 +9,15 @@
 #include "authz.h"
 #include "domain-api.h"
 #include "manager-object.h"
+#include "migration-target-object.h"
 #include "missing-objects.h"
 #include "network-api.h"
+#include "network-driver.h"
 #include "object-exporter.h"
 #include "object-paths.h"
+#include "stdio-bridge.h"
 #include "storage-api.h"
+#include "storage/storage-driver.h"
 #include "qemu-domain.h"
 #include "test-driver.h"
 #include "vb-config.h"
@@ -28,10 +32,12 @@ typedef struct {
   char *run_dir;
   char *cache_dir;
   char *network_driver;
+  gboolean default_network;
   char *qemu_binary;
   char *qemu_user;
   gboolean verbose;
   gboolean version;
+  gboolean stdio_bridge;
   int lock_timeout_ms;
   int job_linger_s;
 } Options;
@@ -47,6 +53,7 @@ typedef struct {
   VbBusContext context;
   VbObjectExporter *exporter;
   VbManagerObject *manager;
+  VbMigrationTargetObject *migration_target;
   int exit_code;
 } Daemon;
 
@@ -68,7 +75,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "Probed host capabilities (default /var/cache/virtbus, or $XDG_CACHE_HOME/virtbus)",
       "DIR" },
     { "network-driver", 0, 0, G_OPTION_ARG_STRING, &options->network_driver,
-      "The driver of virtual networks: test (default test)", "NAME" },
+      "The driver of virtual networks: bridge or test (default bridge with --system, else test)",
+      "NAME" },
+    { "default-network", 0, 0, G_OPTION_ARG_NONE, &options->default_network,
+      "On first start, define and autostart a NAT network named 'default'", NULL },
     { "qemu-binary", 0, 0, G_OPTION_ARG_FILENAME, &options->qemu_binary,
       "QEMU to run when a domain names no <emulator> (default " VB_QEMU_BINARY ")", "PATH" },
     { "qemu-user", 0, 0, G_OPTION_ARG_STRING, &options->qemu_user,
@@ -80,6 +90,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "How long a finished Job stays visible (seconds, default 300)", "S" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version", NULL },
+    { "stdio-bridge", 0, 0, G_OPTION_ARG_NONE, &options->stdio_bridge,
+      "Join stdin/stdout to the bus (--address, or the system bus) and exit: what a "
+      "migration source runs over ssh",
+      NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- virtualization on D-Bus");
@@ -149,7 +163,8 @@ polkit_on_our_bus (Options *options)
 static gboolean
 register_drivers (Daemon *daemon, GError **error)
 {
-  const char *network_driver = daemon->options.network_driver ?: "test";
+  const char *network_driver =
+    daemon->options.network_driver ?: (daemon->options.system ? "bridge" : "test");
 
   vb_driver_host_set_setting (daemon->host, "cache-dir", daemon->options.cache_dir);
   vb_driver_host_set_setting (daemon->host, "qemu-binary",
@@ -159,8 +174,11 @@ register_drivers (Daemon *daemon, GError **error)
   vb_driver_host_add_domain_driver (daemon->host, &vb_test_domain_driver);
   vb_driver_host_add_domain_driver (daemon->host, &vb_qemu_domain_driver);
   vb_driver_host_add_storage_driver (daemon->host, &vb_test_storage_driver);
+  vb_driver_host_add_storage_driver (daemon->host, &vb_dir_storage_driver);
   if (g_str_equal (network_driver, "test"))
     vb_driver_host_set_network_driver (daemon->host, &vb_test_network_driver);
+  else if (g_str_equal (network_driver, "bridge"))
+    vb_driver_host_set_network_driver (daemon->host, &vb_bridge_network_driver);
   else
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "Unknown network driver '%s'",
@@ -168,6 +186,84 @@ register_drivers (Daemon *daemon, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* ---- --default-network ---- */
+
+#define DEFAULT_NETWORK_XML                                  \
+  "<network>\n"                                              \
+  "  <name>default</name>\n"                                 \
+  "  <forward mode='nat'/>\n"                                \
+  "  <ip address='192.168.122.1' netmask='255.255.255.0'>\n" \
+  "    <dhcp>\n"                                             \
+  "      <range start='192.168.122.2' end='192.168.122.254'/>\n" \
+  "    </dhcp>\n"                                            \
+  "  </ip>\n"                                                \
+  "</network>\n"
+
+/* The marker that the default network was made once: a user who undefines
+ * it does not get it back at the next start. */
+static char *
+default_network_marker (Daemon *daemon)
+{
+  return g_build_filename (daemon->options.state_dir, "default-network-defined", NULL);
+}
+
+static void
+default_network_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!vb_network_api_finish (result, &error))
+    vb_log_warning ("default", "autostart failed: %s", error->message);
+}
+
+static void
+default_network_autostart_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr (GError) error = NULL;
+  VbNetwork *network = vb_network_api_lookup_by_name (daemon->host, "default", NULL);
+
+  if (!vb_network_api_finish (result, &error))
+    vb_log_warning ("default", "cannot mark it autostart: %s", error->message);
+  if (network && !vb_network_get_active (network))
+    vb_network_api_op_async (daemon->host, network, VB_NETWORK_OP_START, 0,
+                             default_network_started, NULL);
+}
+
+static void
+default_network_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbNetwork) network = vb_network_api_new_finish (result, &error);
+  g_autofree char *marker = default_network_marker (daemon);
+
+  if (!network)
+    {
+      vb_log_warning ("default", "cannot define the default network: %s", error->message);
+      return;
+    }
+  vb_log_message ("default", "defined the default network");
+  g_file_set_contents (marker, "", 0, NULL);
+  vb_network_api_set_autostart_async (daemon->host, network, TRUE,
+                                      default_network_autostart_set, daemon);
+}
+
+static void
+define_default_network (Daemon *daemon)
+{
+  g_autofree char *marker = default_network_marker (daemon);
+  VbNetwork *existing;
+
+  if (!daemon->options.default_network || g_file_test (marker, G_FILE_TEST_EXISTS))
+    return;
+  existing = vb_network_api_lookup_by_name (daemon->host, "default", NULL);
+  if (existing)
+    return;
+  vb_network_api_define_async (daemon->host, DEFAULT_NETWORK_XML, 0, default_network_defined,
+                               daemon);
 }
 
 static void
@@ -178,6 +274,7 @@ name_acquired (GDBusConnection *connection, const char *name, gpointer user_data
   vb_log_message (NULL, "Serving %s (state %s, run %s)", name, daemon->options.state_dir,
                   daemon->options.run_dir);
   vb_network_api_autostart (daemon->host);
+  define_default_network (daemon);
   vb_pool_api_autostart (daemon->host);
   vb_domain_api_autostart (daemon->host);
 }
@@ -252,8 +349,11 @@ start (Daemon *daemon, GError **error)
   daemon->context.object_manager = g_dbus_object_manager_server_new (VB_MANAGER_PATH);
   daemon->exporter = vb_object_exporter_new (&daemon->context);
   daemon->manager = vb_manager_object_new (&daemon->context);
+  daemon->migration_target = vb_migration_target_object_new (&daemon->context);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->manager),
-                                         daemon->bus, VB_MANAGER_PATH, error))
+                                         daemon->bus, VB_MANAGER_PATH, error)
+      || !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->migration_target),
+                                            daemon->bus, VB_MANAGER_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (daemon->context.object_manager, daemon->bus);
   if (!vb_missing_objects_register (daemon->bus, daemon->context.object_manager, error))
@@ -275,6 +375,8 @@ main (int argc, char **argv)
       g_printerr ("virtbusd: %s\n", error->message);
       return 2;
     }
+  if (daemon.options.stdio_bridge)
+    return vb_stdio_bridge_run (daemon.options.address);
   if (daemon.options.version)
     {
       g_print ("virtbusd %s\n", VB_VERSION);

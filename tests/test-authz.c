@@ -604,6 +604,8 @@ find_objects (VbTestEnv *env)
   GVariant *interfaces;
 
   g_hash_table_insert (found, g_strdup (IFACE_MANAGER), g_strdup (MANAGER));
+  /* The destination's side of migrations sits beside the Manager. */
+  g_hash_table_insert (found, g_strdup ("org.virtbus.Virt1.MigrationTarget"), g_strdup (MANAGER));
   g_variant_iter_init (&iter, objects);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces))
     {

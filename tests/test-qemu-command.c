@@ -116,11 +116,14 @@ test_pc_kernel_boot (void)
   VbQemuCommandContext context = dry_context (FALSE);
   g_autoptr (GError) error = NULL;
   g_autoptr (VbQemuCommand) command = vb_qemu_command_build (def, &context, &error);
+  gboolean volume_seen = FALSE;
 
-  /* The second disk is a pool volume: without the storage driver it is refused, by name. */
-  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
-  g_assert_nonnull (strstr (error->message, "<disk>"));
-  g_assert_nonnull (strstr (error->message, "volume"));
+  /* The second disk is a pool volume: a dry run (define time) does not ask
+   * the pool, which need not run now; a start resolves it (test-qemu-storage). */
+  g_assert_no_error (error);
+  for (guint i = 0; i < command->argv->len && command->argv->pdata[i]; i++)
+    volume_seen |= strstr (command->argv->pdata[i], "volume-of-default/data.qcow2") != NULL;
+  g_assert_true (volume_seen);
 }
 
 /* A domain XML with @devices, run under TCG on a pc or q35 machine. */

@@ -599,11 +599,28 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
     path = vb_xml_attr (source, "file");
   else if (g_str_equal (type, "block"))
     path = vb_xml_attr (source, "dev");
+  else if (g_str_equal (type, "volume"))
+    {
+      g_autofree char *pool = vb_xml_attr (source, "pool");
+      g_autofree char *volume = vb_xml_attr (source, "volume");
+      g_autofree char *volume_format = NULL;
+
+      /* A check at define time must not depend on the pool running now. */
+      if (b->context->dry_run)
+        path = g_strdup_printf ("/volume-of-%s/%s", pool, volume);
+      else if (!b->context->volume_path)
+        return refuse (error, disk, "volume '%s' of pool '%s' cannot be resolved here", volume,
+                       pool);
+      else if (!(path = b->context->volume_path (pool, volume, &volume_format,
+                                                 b->context->volume_data, error)))
+        return FALSE;
+      if (!format && volume_format)
+        format = g_steal_pointer (&volume_format);
+      g_free (type);
+      type = g_strdup ("file");
+    }
   else
-    return refuse (error, disk,
-                   "disk type '%s' needs the storage driver to resolve its volume; use "
-                   "type='file' with the volume's path",
-                   type);
+    return refuse (error, disk, "disk type '%s' is not supported", type);
   if (!format)
     format = g_strdup ("raw");
   if (!g_str_equal (format, "raw") && !g_str_equal (format, "qcow2"))

@@ -22,6 +22,11 @@ typedef struct {
   /* Resolves <interface type='network'> to the bridge of that network; may be NULL. */
   char *(*network_bridge) (const char *network, gpointer data, GError **error);
   gpointer network_data;
+  /* Resolves <disk type='volume'><source pool volume> to the volume's path and
+   * format (set in *format, may be NULL); may be NULL. Not called in dry runs. */
+  char *(*volume_path) (const char *pool, const char *volume, char **format, gpointer data,
+                        GError **error);
+  gpointer volume_data;
   gboolean dry_run;         /* only check: no files, sockets or ports are set up */
 } VbQemuCommandContext;
 

@@ -1,4 +1,6 @@
 #include "qemu-domain.h"
+#include "qemu-domain-private.h"
+#include "qemu-migration.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -26,59 +28,18 @@
 #define DESTROY_GRACE_MS 3000
 #define LOG_TAIL_BYTES 2000
 
+QemuDriver vb_qemu_driver;
+
 /* ---- the driver's own state ---- */
 
-typedef struct {
-  VbDriverHost *host;
-  VbQemuCaps *caps;
-  GError *caps_error;
-  GPtrArray *caps_waiters; /* GTask, while the probe runs */
-} QemuDriver;
-
-static QemuDriver the_driver;
-
-typedef enum {
-  STOP_NONE,
-  STOP_DESTROY,  /* Destroy(): reason destroyed */
-  STOP_SHUTDOWN, /* the guest powered off: reason shutdown */
-  STOP_CRASH,    /* the guest panicked and on_crash says destroy */
-} StopKind;
-
-/* What the driver keeps for one running domain (the domain's driver data). */
-typedef struct {
-  VbDomain *domain; /* owner of this data */
-  char *dir;
-  char *status_path;
-  char *log_path;
-  VbQemuStatus *status;
-  VbQmpClient *qmp;
-  GSubprocess *process; /* when QEMU is our child */
-  int pid;
-  int pidfd;
-  guint pidfd_watch;
-  guint kill_timeout;
-  VbConsoleSession *console;
-  gboolean fake_reboot;
-  gboolean starting; /* Start() runs: it reports QEMU's end itself, as a failed start */
-  gboolean rebooting;       /* between the guest's power-off and our reset + cont */
-  gsize log_offset;         /* where QEMU's own words start in its log */
-  gboolean shutdown_requested; /* Shutdown() asked the guest to power off */
-  const char *pause_reason;    /* why the next STOP happens: "ioerror", "watchdog" */
-  gboolean own_stop;   /* a STOP event we caused */
-  gboolean own_resume; /* a RESUME event we caused */
-  StopKind stopping;
-  GPtrArray *exit_waiters; /* GTask completing when the process is gone */
-  gboolean gone;
-} QemuDomain;
-
-static const char *
-log_name (VbDomain *domain)
+const char *
+vb_qemu_log_name (VbDomain *domain)
 {
   return vb_resource_get_log_name (VB_RESOURCE (domain));
 }
 
-static QemuDomain *
-qemu_domain_of (VbDomain *domain)
+QemuDomain *
+vb_qemu_domain_of (VbDomain *domain)
 {
   return vb_resource_get_driver_data (VB_RESOURCE (domain));
 }
@@ -86,7 +47,7 @@ qemu_domain_of (VbDomain *domain)
 static char *
 qemu_run_dir (void)
 {
-  return g_build_filename (vb_driver_host_get_run_dir (the_driver.host), "qemu", NULL);
+  return g_build_filename (vb_driver_host_get_run_dir (vb_qemu_driver.host), "qemu", NULL);
 }
 
 static char *
@@ -99,7 +60,7 @@ domain_dir (const char *uuid)
 static const char *
 qemu_binary (void)
 {
-  const char *binary = vb_driver_host_get_setting (the_driver.host, "qemu-binary");
+  const char *binary = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-binary");
   return binary ? binary : VB_QEMU_BINARY;
 }
 
@@ -121,6 +82,9 @@ qemu_domain_free (QemuDomain *qd)
     }
   g_clear_object (&qd->process);
   g_clear_pointer (&qd->exit_waiters, g_ptr_array_unref);
+  if (qd->migration_poll)
+    g_source_remove (qd->migration_poll);
+  g_free (qd->migration_status);
   vb_qemu_status_free (qd->status);
   g_free (qd->dir);
   g_free (qd->status_path);
@@ -148,24 +112,24 @@ qemu_domain_new (VbDomain *domain)
 static void
 caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (GPtrArray) waiters = g_steal_pointer (&the_driver.caps_waiters);
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&vb_qemu_driver.caps_waiters);
 
-  the_driver.caps = vb_qemu_caps_get_finish (result, &the_driver.caps_error);
-  if (the_driver.caps)
-    vb_log_info (NULL, "QEMU %s at %s: KVM %s%s%s", the_driver.caps->version,
-                 the_driver.caps->binary, the_driver.caps->kvm_usable ? "usable" : "not usable",
-                 the_driver.caps->kvm_usable ? "" : ": ",
-                 the_driver.caps->kvm_usable ? "" : the_driver.caps->kvm_why);
+  vb_qemu_driver.caps = vb_qemu_caps_get_finish (result, &vb_qemu_driver.caps_error);
+  if (vb_qemu_driver.caps)
+    vb_log_info (NULL, "QEMU %s at %s: KVM %s%s%s", vb_qemu_driver.caps->version,
+                 vb_qemu_driver.caps->binary, vb_qemu_driver.caps->kvm_usable ? "usable" : "not usable",
+                 vb_qemu_driver.caps->kvm_usable ? "" : ": ",
+                 vb_qemu_driver.caps->kvm_usable ? "" : vb_qemu_driver.caps->kvm_why);
   else
-    vb_log_warning (NULL, "Cannot probe QEMU: %s", the_driver.caps_error->message);
+    vb_log_warning (NULL, "Cannot probe QEMU: %s", vb_qemu_driver.caps_error->message);
   for (guint i = 0; waiters && i < waiters->len; i++)
     {
       GTask *task = waiters->pdata[i];
-      if (the_driver.caps)
-        g_task_return_pointer (task, vb_qemu_caps_ref (the_driver.caps),
+      if (vb_qemu_driver.caps)
+        g_task_return_pointer (task, vb_qemu_caps_ref (vb_qemu_driver.caps),
                                (GDestroyNotify) vb_qemu_caps_unref);
       else
-        g_task_return_error (task, g_error_copy (the_driver.caps_error));
+        g_task_return_error (task, g_error_copy (vb_qemu_driver.caps_error));
       g_object_unref (task);
     }
 }
@@ -173,13 +137,13 @@ caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 probe_caps (void)
 {
-  const char *base = vb_driver_host_get_setting (the_driver.host, "cache-dir");
+  const char *base = vb_driver_host_get_setting (vb_qemu_driver.host, "cache-dir");
   g_autofree char *cache = base ? g_build_filename (base, "qemu-caps", NULL)
-                                : g_build_filename (vb_driver_host_get_state_dir (the_driver.host),
+                                : g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
                                                     "qemu-caps", NULL);
 
-  the_driver.caps_waiters = g_ptr_array_new ();
-  g_clear_error (&the_driver.caps_error);
+  vb_qemu_driver.caps_waiters = g_ptr_array_new ();
+  g_clear_error (&vb_qemu_driver.caps_error);
   vb_qemu_caps_get_async (qemu_binary (), cache, NULL, caps_probed, NULL);
 }
 
@@ -189,16 +153,16 @@ get_caps_async (GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
 
-  if (the_driver.caps)
+  if (vb_qemu_driver.caps)
     {
-      g_task_return_pointer (task, vb_qemu_caps_ref (the_driver.caps),
+      g_task_return_pointer (task, vb_qemu_caps_ref (vb_qemu_driver.caps),
                              (GDestroyNotify) vb_qemu_caps_unref);
       g_object_unref (task);
       return;
     }
-  if (!the_driver.caps_waiters)
+  if (!vb_qemu_driver.caps_waiters)
     probe_caps ();
-  g_ptr_array_add (the_driver.caps_waiters, task);
+  g_ptr_array_add (vb_qemu_driver.caps_waiters, task);
 }
 
 static VbQemuCaps *
@@ -212,7 +176,7 @@ get_caps_finish (GAsyncResult *result, GError **error)
 static char *
 network_bridge (const char *network, gpointer data, GError **error)
 {
-  VbInventory *inventory = vb_driver_host_get_inventory (the_driver.host);
+  VbInventory *inventory = vb_driver_host_get_inventory (vb_qemu_driver.host);
   VbResource *found = vb_inventory_lookup_name (inventory, VB_TYPE_NETWORK, network);
 
   if (!found)
@@ -227,6 +191,35 @@ network_bridge (const char *network, gpointer data, GError **error)
       return NULL;
     }
   return g_strdup (vb_network_get_bridge (VB_NETWORK (found)));
+}
+
+static char *
+volume_path (const char *pool, const char *volume, char **format, gpointer data, GError **error)
+{
+  VbInventory *inventory = vb_driver_host_get_inventory (vb_qemu_driver.host);
+  VbResource *found = vb_inventory_lookup_name (inventory, VB_TYPE_POOL, pool);
+  VbVolume *vol;
+
+  if (!found)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No storage pool named '%s'", pool);
+      return NULL;
+    }
+  if (!vb_pool_get_active (VB_POOL (found)))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Storage pool '%s' is not active",
+                   pool);
+      return NULL;
+    }
+  vol = vb_pool_lookup_volume (VB_POOL (found), volume);
+  if (!vol)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "Storage pool '%s' has no volume '%s'",
+                   pool, volume);
+      return NULL;
+    }
+  *format = g_strdup (vb_volume_get_format (vol));
+  return g_strdup (vb_volume_get_path (vol));
 }
 
 static GStrv
@@ -249,7 +242,7 @@ static VbQemuCommand *
 build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run, GError **error)
 {
   g_autofree char *dir = domain_dir (def->uuid);
-  g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (the_driver.host),
+  g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
                                              "qemu", "nvram", NULL);
   g_auto (GStrv) machines = caps ? machine_names (caps) : NULL;
   VbQemuCommandContext context = {
@@ -261,6 +254,7 @@ build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run, GErro
     .spice = TRUE,
     .virtio_net_failover = caps ? caps->virtio_net_failover : TRUE,
     .network_bridge = network_bridge,
+    .volume_path = volume_path,
     .dry_run = dry_run,
   };
 
@@ -278,7 +272,7 @@ handles_type (const char *type)
 static gboolean
 validate (VbDriverHost *host, const VbDomainDef *def, GError **error)
 {
-  g_autoptr (VbQemuCommand) command = build_command (def, the_driver.caps, TRUE, error);
+  g_autoptr (VbQemuCommand) command = build_command (def, vb_qemu_driver.caps, TRUE, error);
 
   return command != NULL;
 }
@@ -291,13 +285,13 @@ status_written (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *name = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!vb_config_store_finish (vb_driver_host_get_store (the_driver.host), result, &error))
+  if (!vb_config_store_finish (vb_driver_host_get_store (vb_qemu_driver.host), result, &error))
     vb_log_warning (name, "cannot record its runtime status: %s", error->message);
 }
 
 /* Records the state a restarted service needs, off the main loop. */
-static void
-save_status (QemuDomain *qd)
+void
+vb_qemu_save_status (QemuDomain *qd)
 {
   VbQemuStatus *status = qd->status;
   g_autofree char *json = NULL;
@@ -312,15 +306,15 @@ save_status (QemuDomain *qd)
   status->persistent = vb_resource_get_persistent (VB_RESOURCE (qd->domain));
   json = vb_qemu_status_to_json (status);
   /* The store's one writer keeps successive states in order. */
-  vb_config_store_write_file_async (vb_driver_host_get_store (the_driver.host), qd->status_path,
-                                    json, status_written, g_strdup (log_name (qd->domain)));
+  vb_config_store_write_file_async (vb_driver_host_get_store (vb_qemu_driver.host), qd->status_path,
+                                    json, status_written, g_strdup (vb_qemu_log_name (qd->domain)));
 }
 
-static void
-set_state (QemuDomain *qd, VbDomainState state, const char *reason)
+void
+vb_qemu_set_state (QemuDomain *qd, VbDomainState state, const char *reason)
 {
   vb_domain_set_state (qd->domain, state, reason, vb_domain_get_id (qd->domain));
-  save_status (qd);
+  vb_qemu_save_status (qd);
 }
 
 /* ---- the end of a QEMU ---- */
@@ -364,8 +358,17 @@ process_gone (QemuDomain *qd)
     }
   reason = qd->stopping == STOP_DESTROY    ? "destroyed"
            : qd->stopping == STOP_SHUTDOWN ? "shutdown"
+           : qd->stopping == STOP_MIGRATED ? "migrated"
+           : qd->stopping == STOP_FAILED || qd->incoming ? "failed"
                                            : "crashed";
-  vb_log_message (log_name (domain), "QEMU (pid %d) ended: %s", qd->pid, reason);
+  vb_log_message (vb_qemu_log_name (domain), "QEMU (pid %d) ended: %s", qd->pid, reason);
+  if (qd->migration)
+    {
+      GTask *migration = g_steal_pointer (&qd->migration);
+      g_task_return_new_error (migration, VB_ERROR, VB_ERROR_FAILED,
+                               "QEMU ended during the migration");
+      g_object_unref (migration);
+    }
   g_unlink (qd->status_path);
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
@@ -409,7 +412,7 @@ static void
 child_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   /* The domain may have gone on (a new QEMU) while this one was reaped. */
@@ -440,14 +443,13 @@ force_kill (gpointer user_data)
   QemuDomain *qd = user_data;
 
   qd->kill_timeout = 0;
-  vb_log_message (log_name (qd->domain), "QEMU did not end on SIGTERM: killing it");
+  vb_log_message (vb_qemu_log_name (qd->domain), "QEMU did not end on SIGTERM: killing it");
   kill (qd->pid, SIGKILL);
   return G_SOURCE_REMOVE;
 }
 
-/* Ends QEMU: SIGTERM, then SIGKILL after a grace period. */
-static void
-terminate (QemuDomain *qd)
+void
+vb_qemu_terminate (QemuDomain *qd)
 {
   kill (qd->pid, SIGTERM);
   if (!qd->kill_timeout)
@@ -467,10 +469,10 @@ command_done (GObject *source, GAsyncResult *result, gpointer user_data)
     vb_log_warning (NULL, "%s failed: %s", what, error->message);
 }
 
-static void
-send_command (QemuDomain *qd, const char *command)
+void
+vb_qemu_send_command (QemuDomain *qd, const char *command)
 {
-  g_autofree char *what = g_strdup_printf ("%s: %s", log_name (qd->domain), command);
+  g_autofree char *what = g_strdup_printf ("%s: %s", vb_qemu_log_name (qd->domain), command);
 
   if (qd->qmp)
     vb_qmp_client_execute_async (qd->qmp, command, NULL, -1, NULL, command_done,
@@ -502,30 +504,32 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
   VbDomain *domain = qd->domain;
   VbDomainState state = vb_domain_get_state (domain);
 
-  vb_log_debug (log_name (domain), "QMP event %s", name);
+  vb_log_debug (vb_qemu_log_name (domain), "QMP event %s", name);
+  if (vb_qemu_migration_event (qd, name, data))
+    return;
   if (g_str_equal (name, "SHUTDOWN"))
     {
       /* Our own SIGTERM (Destroy, a crash) also reads as a shutdown: not the guest's. */
-      if (qd->stopping == STOP_DESTROY || qd->stopping == STOP_CRASH)
+      if (qd->stopping != STOP_NONE && qd->stopping != STOP_SHUTDOWN)
         return;
       if (qd->fake_reboot)
         {
           /* Reboot(): the guest powered off when asked; start it again. */
           qd->fake_reboot = FALSE;
           qd->rebooting = TRUE;
-          send_command (qd, "system_reset");
+          vb_qemu_send_command (qd, "system_reset");
           qd->own_resume = TRUE;
-          send_command (qd, "cont");
+          vb_qemu_send_command (qd, "cont");
           return;
         }
       qd->stopping = STOP_SHUTDOWN;
-      set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
+      vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
       /* Who ended it: the guest itself (its power-off, or ours via ACPI) or the host. */
       vb_domain_emit_lifecycle (domain, "shutdown", "finished");
       vb_domain_emit_lifecycle (domain, "shutdown",
                                 vb_qmp_member_bool (data, "guest", TRUE) ? "guest" : "host");
       /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
-      send_command (qd, "quit");
+      vb_qemu_send_command (qd, "quit");
     }
   else if (g_str_equal (name, "BLOCK_IO_ERROR"))
     {
@@ -547,7 +551,7 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE
           || state == VB_DOMAIN_SHUTDOWN)
         return;
-      set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
+      vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
       vb_domain_emit_lifecycle (domain, "suspended", reason ? reason : "paused");
     }
   else if (g_str_equal (name, "RESUME"))
@@ -557,24 +561,24 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
           qd->own_resume = FALSE;
           qd->rebooting = FALSE;
           if (state != VB_DOMAIN_RUNNING)
-            set_state (qd, VB_DOMAIN_RUNNING, "booted");
+            vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "booted");
           return;
         }
       if (state == VB_DOMAIN_RUNNING)
         return;
-      set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
       vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
     }
   else if (g_str_equal (name, "GUEST_PANICKED"))
     {
       g_autofree char *action = on_crash_action (qd);
 
-      set_state (qd, VB_DOMAIN_CRASHED, "panicked");
+      vb_qemu_set_state (qd, VB_DOMAIN_CRASHED, "panicked");
       vb_domain_emit_lifecycle (domain, "crashed", "panicked");
       if (!g_str_equal (action, "preserve"))
         {
           qd->stopping = STOP_CRASH;
-          terminate (qd);
+          vb_qemu_terminate (qd);
         }
     }
   else if (g_str_equal (name, "GUEST_CRASHLOADED"))
@@ -584,13 +588,13 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
     }
   else if (g_str_equal (name, "SUSPEND") || g_str_equal (name, "SUSPEND_DISK"))
     {
-      set_state (qd, VB_DOMAIN_PMSUSPENDED, "unknown");
+      vb_qemu_set_state (qd, VB_DOMAIN_PMSUSPENDED, "unknown");
       vb_domain_emit_lifecycle (domain, "pmsuspended",
                                 g_str_equal (name, "SUSPEND") ? "memory" : "disk");
     }
   else if (g_str_equal (name, "WAKEUP"))
     {
-      set_state (qd, VB_DOMAIN_RUNNING, "wakeup");
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "wakeup");
       vb_domain_emit_lifecycle (domain, "started", "wakeup");
     }
   /* RESET, POWERDOWN and the rest need no state change. */
@@ -602,14 +606,14 @@ on_qmp_closed (VbQmpClient *client, GError *why, gpointer user_data)
   QemuDomain *qd = user_data;
 
   /* The process watch tells when QEMU ends; the monitor closing first is normal. */
-  vb_log_debug (log_name (qd->domain), "monitor closed: %s", why ? why->message : "");
+  vb_log_debug (vb_qemu_log_name (qd->domain), "monitor closed: %s", why ? why->message : "");
 }
 
 static void
 attach_monitor (QemuDomain *qd, VbQmpClient *qmp)
 {
   qd->qmp = qmp;
-  vb_qmp_client_set_log_object (qmp, log_name (qd->domain));
+  vb_qmp_client_set_log_object (qmp, vb_qemu_log_name (qd->domain));
   g_signal_connect (qmp, "event", G_CALLBACK (on_event), qd);
   g_signal_connect (qmp, "closed", G_CALLBACK (on_qmp_closed), qd);
 }
@@ -619,6 +623,7 @@ attach_monitor (QemuDomain *qd, VbQmpClient *qmp)
 typedef struct {
   VbDomain *domain;
   guint flags;
+  gboolean incoming; /* wait for a migration (-incoming defer) instead of booting */
   VbQemuCaps *caps;
   VbQemuCommand *command;
   gint64 monitor_deadline;
@@ -642,7 +647,7 @@ static void
 start_failed (GTask *task, GError *error)
 {
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
   gboolean spawned = qd && qd->process;
   g_autofree char *tail = spawned ? log_tail (qd->log_path, qd->log_offset) : NULL;
 
@@ -676,21 +681,21 @@ static void
 started (GTask *task, const char *reason)
 {
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
 
   if (data->flags & VB_DOMAIN_START_PAUSED)
     {
-      set_state (qd, VB_DOMAIN_PAUSED, "user");
+      vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "user");
       vb_domain_emit_lifecycle (data->domain, "started", "booted");
       vb_domain_emit_lifecycle (data->domain, "suspended", "paused");
     }
   else
     {
-      set_state (qd, VB_DOMAIN_RUNNING, reason);
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, reason);
       vb_domain_emit_lifecycle (data->domain, "started", "booted");
     }
   qd->starting = FALSE;
-  vb_log_message (log_name (data->domain), "started (QEMU pid %d)", qd->pid);
+  vb_log_message (vb_qemu_log_name (data->domain), "started (QEMU pid %d)", qd->pid);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -700,7 +705,7 @@ continued (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
   GError *error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
@@ -755,7 +760,7 @@ static void
 got_vnc (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
   const char *service = reply && JSON_NODE_HOLDS_OBJECT (reply)
                           ? vb_qmp_member_string (json_node_get_object (reply), "service")
@@ -766,7 +771,7 @@ got_vnc (GObject *source, GAsyncResult *result, gpointer user_data)
       set_graphics_port (domain, "vnc", atoi (service));
       g_free (qd->status->live_xml);
       qd->status->live_xml = g_strdup (vb_domain_get_live_def (domain)->xml);
-      save_status (qd);
+      vb_qemu_save_status (qd);
     }
   g_object_unref (domain);
 }
@@ -775,7 +780,7 @@ static void
 monitor_ready (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
   VbQemuCommand *command = data->command;
   VbQemuStatus *status = g_new0 (VbQemuStatus, 1);
   const VbDomainDef *live = vb_domain_get_live_def (data->domain);
@@ -829,7 +834,7 @@ monitor_ready (GTask *task)
     status->id = vb_domain_get_id (data->domain);
     status->persistent = vb_resource_get_persistent (VB_RESOURCE (data->domain));
     json = vb_qemu_status_to_json (status);
-    vb_config_store_write_file_async (vb_driver_host_get_store (the_driver.host),
+    vb_config_store_write_file_async (vb_driver_host_get_store (vb_qemu_driver.host),
                                       qd->status_path, json, status_recorded, task);
   }
 }
@@ -839,10 +844,10 @@ status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
   GError *error = NULL;
 
-  if (!vb_config_store_finish (vb_driver_host_get_store (the_driver.host), result, &error))
+  if (!vb_config_store_finish (vb_driver_host_get_store (vb_qemu_driver.host), result, &error))
     {
       g_prefix_error (&error, "Cannot record the guest's runtime status: ");
       start_failed (task, error);
@@ -851,6 +856,15 @@ status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!qd || qd->gone)
     {
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  if (data->incoming)
+    {
+      /* The migration code takes it from here: QEMU waits, paused. */
+      qd->starting = FALSE;
+      qd->incoming = TRUE;
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
       return;
     }
   if (data->flags & VB_DOMAIN_START_PAUSED)
@@ -876,7 +890,7 @@ monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
   g_autoptr (GError) error = NULL;
   VbQmpClient *qmp = vb_qmp_client_new_finish (result, &error);
 
@@ -907,7 +921,7 @@ static void
 try_monitor (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
 
   if (!qd || qd->gone)
     {
@@ -942,10 +956,10 @@ chown_for_qemu (const char *path, const char *user, GError **error)
 static gboolean
 apply_run_as (StartData *data, QemuDomain *qd, GError **error)
 {
-  const char *user = vb_driver_host_get_setting (the_driver.host, "qemu-user");
+  const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
   GPtrArray *argv = data->command->argv;
 
-  if (!vb_driver_host_get_system_mode (the_driver.host) || !user || !*user)
+  if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
     return TRUE;
   if (!chown_for_qemu (qd->dir, user, error))
     return FALSE;
@@ -1000,7 +1014,7 @@ static void
 spawn_qemu (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (data->domain);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autofree char *line = NULL;
   GError *error = NULL;
@@ -1026,15 +1040,15 @@ spawn_qemu (GTask *task)
     }
   line = vb_qemu_command_to_string (data->command);
   {
-    g_autofree char *header = g_strdup_printf ("%s: starting\n%s\n", log_name (data->domain), line);
+    g_autofree char *header = g_strdup_printf ("%s: starting\n%s\n", vb_qemu_log_name (data->domain), line);
     if (write (log_fd, header, strlen (header)) < 0)
-      vb_log_warning (log_name (data->domain), "cannot write %s", qd->log_path);
+      vb_log_warning (vb_qemu_log_name (data->domain), "cannot write %s", qd->log_path);
     qd->log_offset = (gsize) lseek (log_fd, 0, SEEK_CUR);
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
   g_subprocess_launcher_set_child_setup (launcher, own_session, NULL, NULL);
-  vb_log_debug (log_name (data->domain), "running %s", line);
+  vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);
   if (!qd->process)
@@ -1080,6 +1094,13 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   data->command = build_command (def, data->caps, FALSE, &error);
+  if (data->command && data->incoming)
+    {
+      GPtrArray *argv = data->command->argv;
+      /* Before the terminating NULL: the stream comes later, by migrate-incoming. */
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-incoming"));
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("defer"));
+    }
   if (!data->command)
     {
       start_failed (task, error);
@@ -1091,8 +1112,26 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Leftovers of a QEMU that died with the host: sockets in the way. */
   vb_remove_flat_dir (qd->dir);
   vb_domain_set_state (data->domain, VB_DOMAIN_PAUSED, "starting-up",
-                       vb_driver_host_next_domain_id (the_driver.host));
+                       vb_driver_host_next_domain_id (vb_qemu_driver.host));
   spawn_qemu (task);
+}
+
+void
+vb_qemu_start_incoming_async (VbDomain *domain, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (domain, NULL, callback, user_data);
+  StartData *data = g_new0 (StartData, 1);
+
+  data->domain = g_object_ref (domain);
+  data->incoming = TRUE;
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+  get_caps_async (caps_for_start, task);
+}
+
+gboolean
+vb_qemu_start_incoming_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -1115,7 +1154,7 @@ simple_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   VbDomain *domain = g_task_get_source_object (task);
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
   VbDomainOp op = GPOINTER_TO_INT (g_task_get_task_data (task));
 
   if (!reply)
@@ -1130,13 +1169,13 @@ simple_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     {
     case VB_DOMAIN_OP_SHUTDOWN:
       if (qd && vb_domain_get_state (domain) != VB_DOMAIN_SHUTOFF)
-        set_state (qd, VB_DOMAIN_SHUTDOWN, "user");
+        vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, "user");
       break;
     case VB_DOMAIN_OP_SUSPEND:
       if (qd)
         {
           qd->own_stop = FALSE;
-          set_state (qd, VB_DOMAIN_PAUSED, "user");
+          vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "user");
           vb_domain_emit_lifecycle (domain, "suspended", "paused");
         }
       break;
@@ -1144,7 +1183,7 @@ simple_reply (GObject *source, GAsyncResult *result, gpointer user_data)
       if (qd)
         {
           qd->own_resume = FALSE;
-          set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+          vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
           vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
         }
       break;
@@ -1160,7 +1199,7 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (domain, cancellable, callback, user_data);
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
 
   if (op == VB_DOMAIN_OP_START)
     {
@@ -1181,7 +1220,7 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
     case VB_DOMAIN_OP_DESTROY:
       qd->stopping = STOP_DESTROY;
       g_ptr_array_add (qd->exit_waiters, task);
-      terminate (qd);
+      vb_qemu_terminate (qd);
       return;
     case VB_DOMAIN_OP_SHUTDOWN:
       qd->shutdown_requested = TRUE;
@@ -1229,7 +1268,7 @@ static void
 reconnected_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
@@ -1240,9 +1279,9 @@ reconnected_status (GObject *source, GAsyncResult *result, gpointer user_data)
 
       /* What happened while nobody watched: trust QEMU over the file. */
       if (running && state == VB_DOMAIN_PAUSED)
-        set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+        vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
       else if (!running && state == VB_DOMAIN_RUNNING)
-        set_state (qd, VB_DOMAIN_PAUSED, "unknown");
+        vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "unknown");
     }
   g_object_unref (domain);
 }
@@ -1251,7 +1290,7 @@ static void
 reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
   g_autoptr (GError) error = NULL;
   VbQmpClient *qmp = vb_qmp_client_new_finish (result, &error);
 
@@ -1264,14 +1303,14 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!qmp)
     {
       /* Alive but deaf: it cannot be managed; end it rather than leave a ghost. */
-      vb_log_warning (log_name (domain), "cannot reach QEMU's monitor again (%s): ending it",
+      vb_log_warning (vb_qemu_log_name (domain), "cannot reach QEMU's monitor again (%s): ending it",
                       error->message);
-      terminate (qd);
+      vb_qemu_terminate (qd);
       g_object_unref (domain);
       return;
     }
   attach_monitor (qd, qmp);
-  vb_log_message (log_name (domain), "reconnected to QEMU (pid %d)", qd->pid);
+  vb_log_message (vb_qemu_log_name (domain), "reconnected to QEMU (pid %d)", qd->pid);
   vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
 }
 
@@ -1285,7 +1324,7 @@ reattach (VbDomain *domain, VbQemuStatus *status)
 
   if (!live)
     {
-      vb_log_warning (log_name (domain), "its runtime status is unreadable (%s)", error->message);
+      vb_log_warning (vb_qemu_log_name (domain), "its runtime status is unreadable (%s)", error->message);
       vb_qemu_status_free (status);
       return;
     }
@@ -1294,12 +1333,12 @@ reattach (VbDomain *domain, VbQemuStatus *status)
   qd->status = status;
   vb_resource_set_driver_data (VB_RESOURCE (domain), qd, free_domain_data);
   vb_domain_set_live_def (domain, live);
-  vb_driver_host_note_domain_id (the_driver.host, status->id);
+  vb_driver_host_note_domain_id (vb_qemu_driver.host, status->id);
   vb_domain_set_state (domain, state_from_string (status->state),
                        status->reason ? status->reason : "unknown", status->id);
   if (!watch_pid (qd, &error))
     {
-      vb_log_warning (log_name (domain), "%s", error->message);
+      vb_log_warning (vb_qemu_log_name (domain), "%s", error->message);
       process_gone (qd);
       return;
     }
@@ -1393,7 +1432,7 @@ domain_removed (VbDriverHost *host, VbDomain *domain)
 static int
 open_console (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
 {
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
 
   if (flags & ~VB_CONSOLE_FORCE)
     {
@@ -1480,7 +1519,7 @@ got_cpus (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   Stats *stats = g_task_get_task_data (task);
-  QemuDomain *qd = qemu_domain_of (g_task_get_source_object (task));
+  QemuDomain *qd = vb_qemu_domain_of (g_task_get_source_object (task));
   g_autoptr (JsonArray) cpus = reply_array (source, result);
 
   if (cpus && qd)
@@ -1568,7 +1607,7 @@ get_stats_async (VbDriverHost *host, VbDomain *domain, GCancellable *cancellable
                  GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (domain, cancellable, callback, user_data);
-  QemuDomain *qd = qemu_domain_of (domain);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
   Stats *stats = g_new0 (Stats, 1);
 
   g_task_set_task_data (task, stats, g_free);
@@ -1617,7 +1656,7 @@ get_stats_finish (VbDomain *domain, GAsyncResult *result, GError **error)
 static char *
 capabilities_xml (VbDriverHost *host)
 {
-  g_autofree char *guest = the_driver.caps ? vb_qemu_caps_format_xml (the_driver.caps) : NULL;
+  g_autofree char *guest = vb_qemu_driver.caps ? vb_qemu_caps_format_xml (vb_qemu_driver.caps) : NULL;
   g_auto (GStrv) lines = NULL;
   GString *indented;
 
@@ -1658,7 +1697,7 @@ ready_finish (GAsyncResult *result)
 static void
 init (VbDriverHost *host)
 {
-  the_driver.host = host;
+  vb_qemu_driver.host = host;
   /* Probed now, so the first Start does not wait for it. */
   probe_caps ();
 }
@@ -1679,4 +1718,11 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .capabilities_xml = capabilities_xml,
   .ready_async = ready_async,
   .ready_finish = ready_finish,
+  .migrate_prepare_async = vb_qemu_migrate_prepare_async,
+  .migrate_prepare_finish = vb_qemu_migrate_prepare_finish,
+  .migrate_perform_async = vb_qemu_migrate_perform_async,
+  .migrate_perform_finish = vb_qemu_migrate_perform_finish,
+  .migrate_finish = vb_qemu_migrate_finish,
+  .migrate_confirm = vb_qemu_migrate_confirm,
+  .migrate_control = vb_qemu_migrate_control,
 };

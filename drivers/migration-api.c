@@ -1,0 +1,636 @@
+#include "migration-api.h"
+
+#include <string.h>
+
+#include "migration-peer.h"
+#include "object-paths.h"
+#include "resource-api.h"
+#include "vb-error.h"
+#include "vb-log.h"
+
+#define TARGET_INTERFACE "org.virtbus.Virt1.MigrationTarget"
+#define PEER_CALL_TIMEOUT_MS 120000
+
+/* ---- checking the call ---- */
+
+static const struct {
+  const char *name;
+  const char *type;
+} known_params[] = {
+  { "bandwidth", "t" },        { "downtime", "t" },         { "parallel-connections", "u" },
+  { "listen-address", "s" },   { "destination-host", "s" }, { "port-min", "u" },
+  { "port-max", "u" },         { "auto-postcopy", "b" },    { "auto-postcopy-passes", "u" },
+};
+
+static gboolean
+check_params (GVariant *params, guint flags, GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  if (flags & VB_MIGRATE_POSTCOPY_RESUME)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "Resuming a broken post-copy migration is not supported yet");
+      return FALSE;
+    }
+  if (!vb_check_flags (flags, VB_MIGRATE_ALL, error))
+    return FALSE;
+  g_variant_iter_init (&iter, params);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr (GVariant) held = value;
+      gboolean known = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (known_params); i++)
+        if (g_str_equal (key, known_params[i].name))
+          {
+            known = TRUE;
+            if (!g_variant_is_of_type (value, G_VARIANT_TYPE (known_params[i].type)))
+              {
+                g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                             "Migration parameter '%s' must be of type '%s'", key,
+                             known_params[i].type);
+                return FALSE;
+              }
+          }
+      if (!known)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                       "Unknown migration parameter '%s'", key);
+          return FALSE;
+        }
+    }
+  if (g_variant_lookup_value (params, "auto-postcopy", NULL) && !(flags & VB_MIGRATE_POSTCOPY))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "'auto-postcopy' needs the POSTCOPY flag");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const VbDomainDriver *
+driver_of (VbDriverHost *host, VbDomain *domain, GError **error)
+{
+  const VbDomainDriver *driver =
+    vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
+
+  if (!driver || !driver->migrate_perform_async)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "The %s driver cannot migrate domains",
+                   vb_resource_get_driver (VB_RESOURCE (domain)));
+      return NULL;
+    }
+  return driver;
+}
+
+/* ---- the source ---- */
+
+typedef struct {
+  VbDriverHost *host;
+  VbDomain *domain;
+  const VbDomainDriver *driver;
+  char *destination;
+  GVariant *params; /* what the caller gave, then with the destination's answer */
+  guint flags;
+  VbJob *job;
+  GDBusConnection *peer;
+  gboolean success;
+  GError *error;
+} Run;
+
+static void
+run_free (Run *run)
+{
+  g_clear_object (&run->peer);
+  g_clear_object (&run->job);
+  g_clear_error (&run->error);
+  g_variant_unref (run->params);
+  g_free (run->destination);
+  g_object_unref (run->domain);
+  g_free (run);
+}
+
+static const char *
+name_of (Run *run)
+{
+  return vb_resource_get_log_name (VB_RESOURCE (run->domain));
+}
+
+/* The end: the lock goes, the job says how it went. */
+static void
+run_end (Run *run)
+{
+  if (run->success)
+    {
+      vb_log_message (name_of (run), "migrated to %s", run->destination);
+      vb_job_complete (run->job, TRUE, "completed", NULL);
+    }
+  else
+    {
+      gboolean cancelled = g_error_matches (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      vb_log_warning (name_of (run), "migration to %s: %s", run->destination,
+                      run->error->message);
+      vb_job_complete (run->job, FALSE, cancelled ? "cancelled" : "failed", run->error->message);
+    }
+  vb_resource_api_release (run->host, vb_domain_api_kind (), VB_RESOURCE (run->domain));
+  run_free (run);
+}
+
+static void
+source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (vb_config_store_finish (vb_driver_host_get_store (run->host), result, &error))
+    {
+      vb_resource_set_persistent (VB_RESOURCE (run->domain), FALSE);
+      vb_domain_emit_lifecycle (run->domain, "undefined", "removed");
+    }
+  else
+    vb_log_warning (name_of (run), "cannot undefine after the migration: %s", error->message);
+  run_end (run);
+}
+
+static void
+finished_on_peer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                               &error);
+
+  if (!reply && run->success)
+    {
+      /* The stream completed, yet the destination did not take the guest:
+       * the guest stays here, where it is whole. */
+      run->success = FALSE;
+      g_dbus_error_strip_remote_error (error);
+      run->error = g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                "The destination could not finish the migration: %s",
+                                error->message);
+    }
+  run->driver->migrate_confirm (run->host, run->domain, run->success);
+  if (run->success && (run->flags & VB_MIGRATE_UNDEFINE_SOURCE)
+      && vb_resource_get_persistent (VB_RESOURCE (run->domain)))
+    {
+      vb_config_store_remove_async (vb_driver_host_get_store (run->host), "domains",
+                                    vb_resource_get_uuid (VB_RESOURCE (run->domain)),
+                                    source_undefined, run);
+      return;
+    }
+  run_end (run);
+}
+
+static void
+finish_on_peer (Run *run)
+{
+  g_dbus_connection_call (run->peer, "org.virtbus.Virt1", VB_MANAGER_PATH, TARGET_INTERFACE,
+                          "Finish",
+                          g_variant_new ("(sbu)", vb_resource_get_uuid (VB_RESOURCE (run->domain)),
+                                         run->success, run->flags),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, PEER_CALL_TIMEOUT_MS, NULL,
+                          finished_on_peer, run);
+}
+
+static void
+performed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->success = run->driver->migrate_perform_finish (run->domain, result, &run->error);
+  if (!run->success && vb_domain_get_state (run->domain) == VB_DOMAIN_PAUSED
+      && g_strcmp0 (vb_domain_get_state_reason (run->domain), "postcopy-failed") == 0)
+    {
+      /* Broken in post-copy: each side has part of the guest; keep both as they are. */
+      run_end (run);
+      return;
+    }
+  finish_on_peer (run);
+}
+
+static void
+prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                               &error);
+  g_autoptr (GVariant) answer = NULL;
+  const char *uri = NULL;
+  GVariantDict merged;
+
+  if (!reply)
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_prefix_error (&error, "The destination refused the domain: ");
+      run->error = error;
+      run_end (run);
+      return;
+    }
+  answer = g_variant_get_child_value (reply, 0);
+  if (!g_variant_lookup (answer, "uri", "&s", &uri))
+    {
+      run->error = g_error_new (VB_ERROR, VB_ERROR_FAILED, "The destination gave no stream URI");
+      finish_on_peer (run);
+      return;
+    }
+  g_variant_dict_init (&merged, run->params);
+  {
+    gboolean preempt = FALSE;
+    g_variant_lookup (answer, "postcopy-preempt", "b", &preempt);
+    g_variant_dict_insert (&merged, "postcopy-preempt", "b", preempt);
+  }
+  g_variant_unref (run->params);
+  run->params = g_variant_ref_sink (g_variant_dict_end (&merged));
+  vb_log_message (name_of (run), "sending to %s", uri);
+  run->driver->migrate_perform_async (run->host, run->domain, uri, run->params, run->flags,
+                                      run->job, performed, run);
+}
+
+static void
+peer_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+  const VbDomainDef *live = vb_domain_get_live_def (run->domain);
+  GVariantDict params;
+
+  run->peer = vb_migration_peer_connect_finish (result, &run->error);
+  if (!run->peer)
+    {
+      run_end (run);
+      return;
+    }
+  g_variant_dict_init (&params, run->params);
+  if (!g_variant_dict_contains (&params, "destination-host"))
+    {
+      g_autofree char *host = vb_migration_peer_default_host (run->destination);
+      g_variant_dict_insert (&params, "destination-host", "s", host);
+    }
+  /* The destination agrees to post-copy preemption only if its QEMU has it too. */
+  g_variant_dict_insert (&params, "postcopy-preempt", "b", (run->flags & VB_MIGRATE_POSTCOPY) != 0);
+  g_variant_unref (run->params);
+  run->params = g_variant_ref_sink (g_variant_dict_end (&params));
+  g_dbus_connection_call (run->peer, "org.virtbus.Virt1", VB_MANAGER_PATH, TARGET_INTERFACE,
+                          "Prepare", g_variant_new ("(s@a{sv}u)", live->xml, run->params, run->flags),
+                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, PEER_CALL_TIMEOUT_MS,
+                          NULL, prepared, run);
+}
+
+/* A host device stays on its host: only a failover pair's transient side,
+ * which QEMU unplugs before the switch-over, may move. */
+static gboolean
+check_migratable (VbDomain *domain, GError **error)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (domain);
+  const char *xml = live ? live->xml : "";
+
+  for (const char *p = strstr (xml, "<hostdev "); p; p = strstr (p + 1, "<hostdev "))
+    {
+      const char *end = strstr (p, "</hostdev>");
+      g_autofree char *device = end ? g_strndup (p, end - p) : g_strdup (p);
+
+      if (!strstr (device, "<teaming type='transient'"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                       "Domain '%s' has a <hostdev> that cannot migrate (only the transient "
+                       "side of a virtio-net failover pair can)",
+                       vb_resource_get_name (VB_RESOURCE (domain)));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+migrate_locked (GTask *task, VbResource *resource)
+{
+  Run *run = g_task_get_task_data (task);
+  VbDomainState state = vb_domain_get_state (run->domain);
+  g_autofree char *path = vb_object_path_for ("domain", vb_resource_get_uuid (resource));
+  Run *background;
+
+  GError *error = NULL;
+
+  if (state != VB_DOMAIN_RUNNING && state != VB_DOMAIN_PAUSED)
+    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "Cannot migrate domain '%s': it is %s",
+                         vb_resource_get_name (resource), vb_domain_state_to_string (state));
+  else
+    check_migratable (run->domain, &error);
+  if (error)
+    {
+      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  run->job = vb_job_new ("migrate", path, TRUE);
+  vb_inventory_add_job (vb_driver_host_get_inventory (run->host), run->job);
+  /* The caller gets the job now; the migration goes on without it. */
+  background = g_memdup2 (run, sizeof *run);
+  g_object_ref (background->domain);
+  g_object_ref (background->job);
+  background->destination = g_strdup (run->destination);
+  g_variant_ref (background->params);
+  g_task_return_pointer (task, g_object_ref (run->job), g_object_unref);
+  g_object_unref (task);
+  vb_log_message (name_of (background), "migrating to %s", background->destination);
+  vb_migration_peer_connect_async (background->destination, NULL, peer_connected, background);
+}
+
+void
+vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain, const char *destination,
+                                GVariant *params, guint flags, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  Run *run = g_new0 (Run, 1);
+  GError *error = NULL;
+
+  run->host = host;
+  run->domain = g_object_ref (domain);
+  run->destination = g_strdup (destination);
+  run->params = g_variant_ref_sink (params);
+  run->flags = flags;
+  g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+  if (!check_params (params, flags, &error) || !(run->driver = driver_of (host, domain, &error)))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (!vb_domain_is_active (domain))
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                               "Cannot migrate domain '%s': it is not running",
+                               vb_resource_get_name (VB_RESOURCE (domain)));
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (VB_RESOURCE (domain), "migrate", task, migrate_locked);
+}
+
+VbJob *
+vb_migration_api_migrate_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+vb_migration_api_control (VbDriverHost *host, VbDomain *domain, const char *what,
+                          guint64 value, guint flags, GError **error)
+{
+  const VbDomainDriver *driver;
+
+  if (!vb_check_flags (flags, 0, error) || !(driver = driver_of (host, domain, error)))
+    return FALSE;
+  return driver->migrate_control (host, domain, what, value, error);
+}
+
+/* ---- the destination ---- */
+
+typedef struct {
+  VbDriverHost *host;
+  GVariant *params;
+  guint flags;
+  VbDomain *domain;
+  GDBusConnection *bus;
+  char *peer;
+} Incoming;
+
+static void
+incoming_free (Incoming *in)
+{
+  g_clear_object (&in->domain);
+  g_clear_object (&in->bus);
+  g_variant_unref (in->params);
+  g_free (in->peer);
+  g_free (in);
+}
+
+/* Kept on an arriving domain until Finish: who sends it, and how. */
+typedef struct {
+  VbDriverHost *host;
+  guint flags;
+  guint peer_watch;
+} Arrival;
+
+static void
+arrival_free (Arrival *arrival)
+{
+  g_bus_unwatch_name (arrival->peer_watch);
+  g_free (arrival);
+}
+
+static void finish_incoming (VbDriverHost *host, VbDomain *domain, gboolean success,
+                             guint flags, GTask *task);
+
+static void
+peer_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  VbDomain *domain = user_data;
+  Arrival *in = g_object_get_data (G_OBJECT (domain), "vb-incoming");
+
+  if (!in)
+    return;
+  /* The source went away without a word: keep a guest that runs here,
+   * end one that never arrived. */
+  vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (domain)),
+                  "the source of the migration went away");
+  finish_incoming (in->host, domain, vb_domain_get_state (domain) == VB_DOMAIN_RUNNING, in->flags,
+                   NULL);
+}
+
+static void
+incoming_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Incoming *in = g_task_get_task_data (task);
+  const VbDomainDriver *driver = driver_of (in->host, in->domain, NULL);
+  GError *error = NULL;
+  g_autoptr (GVariant) answer = driver->migrate_prepare_finish (in->domain, result, &error);
+  GVariantDict dict;
+  g_autofree char *path = NULL;
+
+  if (!answer)
+    {
+      vb_resource_api_release (in->host, vb_domain_api_kind (), VB_RESOURCE (in->domain));
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  path = vb_object_path_for ("domain", vb_resource_get_uuid (VB_RESOURCE (in->domain)));
+  g_variant_dict_init (&dict, answer);
+  g_variant_dict_insert (&dict, "domain", "o", path);
+  /* The lock stays taken until Finish: nothing else may touch an arriving guest. */
+  {
+    Arrival *arrival = g_new0 (Arrival, 1);
+
+    arrival->host = in->host;
+    arrival->flags = in->flags;
+    arrival->peer_watch =
+      g_bus_watch_name_on_connection (in->bus, in->peer, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                      peer_vanished, in->domain, NULL);
+    g_object_set_data_full (G_OBJECT (in->domain), "vb-incoming", arrival,
+                            (GDestroyNotify) arrival_free);
+  }
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
+                         (GDestroyNotify) g_variant_unref);
+  g_object_unref (task);
+}
+
+static void
+incoming_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Incoming *in = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbResource *resource = vb_resource_api_new_transient_finish (result, &error);
+  const VbDomainDriver *driver;
+
+  if (!resource)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  in->domain = VB_DOMAIN (resource);
+  driver = driver_of (in->host, in->domain, &error);
+  if (!driver)
+    {
+      vb_resource_api_release (in->host, vb_domain_api_kind (), resource);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_domain_set_live_def (in->domain, vb_domain_def_copy (vb_domain_get_def (in->domain)));
+  driver->migrate_prepare_async (in->host, in->domain, in->params, in->flags, incoming_prepared,
+                                 task);
+}
+
+void
+vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const char *peer,
+                                const char *xml, GVariant *params, guint flags,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  Incoming *in = g_new0 (Incoming, 1);
+  GError *error = NULL;
+  GVariantDict checked;
+
+  in->host = host;
+  in->params = g_variant_ref_sink (params);
+  in->flags = flags;
+  in->bus = g_object_ref (bus);
+  in->peer = g_strdup (peer);
+  g_task_set_task_data (task, in, (GDestroyNotify) incoming_free);
+  /* The source adds "postcopy-preempt"; the rest is the caller's, checked the same way. */
+  g_variant_dict_init (&checked, params);
+  g_variant_dict_remove (&checked, "postcopy-preempt");
+  {
+    g_autoptr (GVariant) rest = g_variant_ref_sink (g_variant_dict_end (&checked));
+    if (!check_params (rest, flags, &error))
+      {
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+  }
+  vb_resource_api_new_transient_async (host, vb_domain_api_kind (), xml, NULL, incoming_created,
+                                       task);
+}
+
+GVariant *
+vb_migration_api_prepare_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  VbDriverHost *host;
+  VbDomain *domain;
+  GTask *task;
+} Persist;
+
+static void
+persisted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Persist *p = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (vb_config_store_finish (vb_driver_host_get_store (p->host), result, &error))
+    {
+      vb_resource_set_persistent (VB_RESOURCE (p->domain), TRUE);
+      vb_domain_emit_lifecycle (p->domain, "defined", "added");
+    }
+  else
+    vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (p->domain)),
+                    "cannot make it persistent: %s", error->message);
+  vb_resource_api_release (p->host, vb_domain_api_kind (), VB_RESOURCE (p->domain));
+  if (p->task)
+    {
+      g_task_return_boolean (p->task, TRUE);
+      g_object_unref (p->task);
+    }
+  g_object_unref (p->domain);
+  g_free (p);
+}
+
+static void
+finish_incoming (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags, GTask *task)
+{
+  const VbDomainDriver *driver = driver_of (host, domain, NULL);
+  g_autoptr (VbDomain) held = g_object_ref (domain);
+
+  /* Drops the peer watch: the migration is over either way. */
+  g_object_set_data (G_OBJECT (domain), "vb-incoming", NULL);
+  driver->migrate_finish (host, domain, success, flags);
+  if (success && (flags & VB_MIGRATE_PERSIST_DEST))
+    {
+      Persist *p = g_new0 (Persist, 1);
+
+      p->host = host;
+      p->domain = g_object_ref (domain);
+      p->task = task;
+      vb_config_store_save_async (vb_driver_host_get_store (host), "domains",
+                                  vb_resource_get_uuid (VB_RESOURCE (domain)),
+                                  vb_domain_get_def (domain)->xml, persisted, p);
+      return;
+    }
+  vb_resource_api_release (host, vb_domain_api_kind (), VB_RESOURCE (domain));
+  if (task)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+void
+vb_migration_api_finish_async (VbDriverHost *host, const char *uuid, gboolean success,
+                               guint flags, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  GError *error = NULL;
+  VbResource *resource = vb_resource_api_lookup_uuid (host, vb_domain_api_kind (), uuid, &error);
+
+  if (!resource || !g_object_get_data (G_OBJECT (resource), "vb-incoming"))
+    {
+      if (!error)
+        error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                             "Domain %s is not arriving by migration", uuid);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  finish_incoming (host, VB_DOMAIN (resource), success, flags, task);
+}
+
+gboolean
+vb_migration_api_finish_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

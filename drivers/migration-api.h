@@ -1,0 +1,38 @@
+/* Live migration between two virtbus services, the generic part: checking
+ * the call, the conversation with the peer service over D-Bus, the Job, the
+ * domain's lock. The driver moves the guest (VbDomainDriver migrate_*). */
+#pragma once
+
+#include "driver.h"
+#include "migration-flags.h"
+
+G_BEGIN_DECLS
+
+/* Source: checks the call, takes the domain's lock and starts the migration;
+ * completes with its Job as soon as it runs. */
+void vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain,
+                                     const char *destination, GVariant *params, guint flags,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+VbJob *vb_migration_api_migrate_finish (GAsyncResult *result, GError **error);
+
+/* Source, while the migration runs: "start-postcopy", "max-speed"
+ * (bytes/s) or "max-downtime" (ms). */
+gboolean vb_migration_api_control (VbDriverHost *host, VbDomain *domain, const char *what,
+                                   guint64 value, guint flags, GError **error);
+
+/* Destination (MigrationTarget.Prepare): creates the incoming domain; the
+ * answer is an a{sv}. @peer is the caller's unique bus name: if it goes away
+ * before Finish, the migration is finished without it. */
+void vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus,
+                                     const char *peer, const char *xml, GVariant *params,
+                                     guint flags, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+GVariant *vb_migration_api_prepare_finish (GAsyncResult *result, GError **error);
+
+/* Destination (MigrationTarget.Finish). */
+void vb_migration_api_finish_async (VbDriverHost *host, const char *uuid, gboolean success,
+                                    guint flags, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean vb_migration_api_finish_finish (GAsyncResult *result, GError **error);
+
+G_END_DECLS

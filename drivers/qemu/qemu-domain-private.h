@@ -1,0 +1,89 @@
+/* What the files of the QEMU driver share: its state, the per-domain data,
+ * and the few helpers every part needs. Not for anything outside drivers/qemu. */
+#pragma once
+
+#include "driver.h"
+#include "qemu-caps.h"
+#include "qemu-console.h"
+#include "qemu-status.h"
+#include "qmp-client.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  VbDriverHost *host;
+  VbQemuCaps *caps;
+  GError *caps_error;
+  GPtrArray *caps_waiters; /* GTask, while the probe runs */
+} QemuDriver;
+
+extern QemuDriver vb_qemu_driver;
+
+typedef enum {
+  STOP_NONE,
+  STOP_DESTROY,  /* Destroy(): reason destroyed */
+  STOP_SHUTDOWN, /* the guest powered off: reason shutdown */
+  STOP_CRASH,    /* the guest panicked and on_crash says destroy */
+  STOP_MIGRATED, /* it went away to another host: reason migrated */
+  STOP_FAILED,   /* an incoming migration failed: reason failed */
+} StopKind;
+
+/* What the driver keeps for one running domain (the domain's driver data). */
+typedef struct {
+  VbDomain *domain; /* owner of this data */
+  char *dir;
+  char *status_path;
+  char *log_path;
+  VbQemuStatus *status;
+  VbQmpClient *qmp;
+  GSubprocess *process; /* when QEMU is our child */
+  int pid;
+  int pidfd;
+  guint pidfd_watch;
+  guint kill_timeout;
+  VbConsoleSession *console;
+  gboolean fake_reboot;
+  gboolean starting; /* Start() runs: it reports QEMU's end itself, as a failed start */
+  gboolean rebooting;       /* between the guest's power-off and our reset + cont */
+  gsize log_offset;         /* where QEMU's own words start in its log */
+  gboolean shutdown_requested; /* Shutdown() asked the guest to power off */
+  const char *pause_reason;    /* why the next STOP happens: "ioerror", "watchdog" */
+  gboolean own_stop;   /* a STOP event we caused */
+  gboolean own_resume; /* a RESUME event we caused */
+  StopKind stopping;
+  GPtrArray *exit_waiters; /* GTask completing when the process is gone */
+  gboolean gone;
+  /* migration */
+  gboolean incoming;          /* the destination's QEMU, until the migration ends */
+  gboolean incoming_paused;   /* the PAUSED flag: do not run the guest on arrival */
+  gboolean migrating;         /* the source's QEMU sends itself away */
+  char *migration_status;     /* QEMU's last MIGRATION status */
+  GTask *migration;           /* the source's running migrate, completed by events */
+  guint migration_poll;       /* query-migrate timer for the job's figures */
+} QemuDomain;
+
+/* "domain/NAME", for logs. */
+const char *vb_qemu_log_name (VbDomain *domain);
+/* The driver data of a domain that has (or is getting) a QEMU, else NULL. */
+QemuDomain *vb_qemu_domain_of (VbDomain *domain);
+/* Sets state and reason and records them in the status file. */
+void vb_qemu_set_state (QemuDomain *qd, VbDomainState state, const char *reason);
+/* Writes the status file (ordered, off the main loop). */
+void vb_qemu_save_status (QemuDomain *qd);
+/* Sends a command whose answer only matters when it fails (then it is logged). */
+void vb_qemu_send_command (QemuDomain *qd, const char *command);
+
+/* Starts QEMU for the domain's live definition waiting for an incoming
+ * migration (-incoming defer, paused); completes when its monitor answers. */
+void vb_qemu_start_incoming_async (VbDomain *domain, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean vb_qemu_start_incoming_finish (GAsyncResult *result, GError **error);
+
+/* Ends QEMU: SIGTERM, then SIGKILL after a grace period. */
+void vb_qemu_terminate (QemuDomain *qd);
+
+/* Migration events of a domain's QEMU (qemu-migration.c): returns TRUE when
+ * the event was the migration's and needs nothing else. */
+gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data);
+
+G_END_DECLS

@@ -1,0 +1,22 @@
+/* Live migration in the QEMU driver (the members of VbDomainDriver). */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+void vb_qemu_migrate_prepare_async (VbDriverHost *host, VbDomain *domain, GVariant *params,
+                                    guint flags, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+GVariant *vb_qemu_migrate_prepare_finish (VbDomain *domain, GAsyncResult *result,
+                                          GError **error);
+void vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char *uri,
+                                    GVariant *params, guint flags, VbJob *job,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_qemu_migrate_perform_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+void vb_qemu_migrate_finish (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags);
+void vb_qemu_migrate_confirm (VbDriverHost *host, VbDomain *domain, gboolean success);
+gboolean vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
+                                  guint64 value, GError **error);
+
+G_END_DECLS

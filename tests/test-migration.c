@@ -1,0 +1,471 @@
+/* Live migration between two virtbus services on this machine, each with its
+ * own bus, state and run directory, with the project's test guest. */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define IFACE_JOB "org.virtbus.Virt1.Job"
+#define READY "VIRTBUS-GUEST-READY"
+#define LIVE 1u
+#define PERSIST_DEST 8u
+#define UNDEFINE_SOURCE 16u
+#define POSTCOPY 32768u
+
+typedef struct {
+  VbTestEnv *src;
+  VbTestEnv *dst;
+  VbSignalLog *src_signals;
+  VbSignalLog *dst_signals;
+  char *disk;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->src = vb_test_env_new (VB_TEST_ENV_NONE);
+  f->dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->src, NULL);
+  vb_test_env_start_daemon (f->dst, NULL);
+  f->src_signals = vb_signal_log_new (f->src);
+  f->dst_signals = vb_signal_log_new (f->dst);
+  f->disk = g_build_filename (f->src->tmpdir, "disk.img", NULL);
+  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
+  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_assert_true (vb_test_env_daemon_alive (f->src));
+  g_assert_true (vb_test_env_daemon_alive (f->dst));
+  vb_signal_log_free (f->src_signals);
+  vb_signal_log_free (f->dst_signals);
+  vb_test_env_free (f->src);
+  vb_test_env_free (f->dst);
+  g_free (f->disk);
+}
+
+static char *
+guest_xml (Fixture *f, const char *name, const char *cmdline_extra)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  return g_strdup_printf ("<domain type='qemu'>\n"
+                          "  <name>%s</name>\n"
+                          "  <memory unit='MiB'>160</memory>\n"
+                          "  <vcpu>1</vcpu>\n"
+                          "  <os>\n"
+                          "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+                          "    <kernel>%s/vmlinux</kernel>\n"
+                          "    <initrd>%s/initramfs.img</initrd>\n"
+                          "    <cmdline>console=ttyS0 quiet %s</cmdline>\n"
+                          "  </os>\n"
+                          "  <features>\n    <acpi/>\n  </features>\n"
+                          "  <devices>\n"
+                          "    <disk type='file' device='disk'>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n"
+                          "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+                          "  </devices>\n"
+                          "</domain>\n",
+                          name, guest, guest, cmdline_extra ? cmdline_extra : "", f->disk);
+}
+
+static char *
+call_path (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
+  char *result;
+
+  g_variant_get (reply, "(o)", &result);
+  return result;
+}
+
+static char *
+get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
+  return g_variant_dup_string (value, NULL);
+}
+
+static char *
+console_log (VbTestEnv *env, const char *uuid)
+{
+  return g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
+}
+
+static guint64
+last_counter (const char *log)
+{
+  g_autofree char *text = NULL;
+  const char *last = NULL;
+
+  if (!g_file_get_contents (log, &text, NULL, NULL))
+    return 0;
+  for (const char *p = strstr (text, "VB-COUNTER "); p; p = strstr (p + 1, "VB-COUNTER "))
+    last = p;
+  return last ? g_ascii_strtoull (last + strlen ("VB-COUNTER "), NULL, 10) : 0;
+}
+
+static gboolean
+wait_for (const char *log, const char *needle, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (50000);
+    }
+}
+
+/* Defines and boots a guest on the source; returns its path, fills @uuid. */
+static char *
+boot_on_source (Fixture *f, const char *name, const char *cmdline_extra, char **uuid)
+{
+  g_autofree char *xml = guest_xml (f, name, cmdline_extra);
+  char *path = call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
+                          g_variant_new ("(su)", xml, 0));
+  g_autofree char *log = NULL;
+
+  *uuid = get_string (f->src, path, IFACE_DOMAIN, "UUID");
+  log = console_log (f->src, *uuid);
+  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_assert_true (wait_for (log, READY, 60000));
+  g_assert_true (wait_for (log, "VB-COUNTER 3", 10000));
+  return path;
+}
+
+static char *
+migrate (Fixture *f, const char *path, GVariant *params, guint flags)
+{
+  return call_path (f->src, path, IFACE_DOMAIN, "Migrate",
+                    g_variant_new ("(s@a{sv}u)", f->dst->bus_address,
+                                   params ? params : g_variant_new ("a{sv}", NULL), flags));
+}
+
+/* Waits until the job's Phase is one of @phases ("completed|failed"). */
+static char *
+wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)
+{
+  g_auto (GStrv) wanted = g_strsplit (phases, "|", -1);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
+
+      if (g_strv_contains ((const char *const *) wanted, phase))
+        return g_steal_pointer (&phase);
+      if (g_get_monotonic_time () > end)
+        g_error ("job %s is in phase %s after %u ms, waited for %s", job, phase, timeout_ms,
+                 phases);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (50000);
+    }
+}
+
+static guint64
+job_detail (VbTestEnv *env, const char *job, const char *key)
+{
+  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
+  guint64 value = 0;
+
+  g_variant_lookup (details, key, "t", &value);
+  return value;
+}
+
+static void
+assert_arrived (Fixture *f, const char *name, const char *uuid, guint64 counter_before)
+{
+  g_autofree char *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                         g_variant_new ("(s)", name));
+  g_autofree char *dst_log = console_log (f->dst, uuid);
+  g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, counter_before + 5);
+
+  g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  /* The guest goes on counting where it was, on the destination. */
+  g_assert_true (wait_for (dst_log, next, 20000));
+  g_assert_cmpuint (last_counter (dst_log), >, counter_before);
+}
+
+static void
+test_precopy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = boot_on_source (f, "mig-idle", NULL, &uuid);
+  g_autofree char *log = console_log (f->src, uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  guint64 before;
+
+  vb_signal_log_clear (f->src_signals);
+  job = migrate (f, path, NULL, LIVE);
+  g_assert_true (g_str_has_prefix (job, "/org/virtbus/Virt1/job/"));
+  phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  g_assert_cmpstr (phase, ==, "completed");
+  before = last_counter (log);
+  g_assert_cmpuint (job_detail (f->src, job, "transferred"), >, 0);
+  g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
+  g_assert_true (vb_signal_log_wait (f->src_signals, "(true, '')", 10000));
+  g_assert_true (vb_signal_log_wait (f->dst_signals, "('started', 'migrated')", 10000));
+  g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'migrated')", 10000));
+  g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "StateReason",
+                                        g_variant_new_string ("migrated"), 10000));
+  assert_arrived (f, "mig-idle", uuid, before);
+  {
+    /* Transient on the destination without PERSIST_DEST; still defined here. */
+    g_autofree char *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                           g_variant_new ("(s)", "mig-idle"));
+    g_autoptr (GVariant) persistent = vb_test_get_property (f->dst, dst_path, IFACE_DOMAIN,
+                                                           "Persistent");
+    g_autoptr (GVariant) here = vb_test_get_property (f->src, path, IFACE_DOMAIN, "Persistent");
+    g_assert_false (g_variant_get_boolean (persistent));
+    g_assert_true (g_variant_get_boolean (here));
+    g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                      g_variant_new ("(u)", 0)));
+  }
+}
+
+static void
+test_persist_and_undefine (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = boot_on_source (f, "mig-move", NULL, &uuid);
+  g_autofree char *job = migrate (f, path, NULL, LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
+  g_autofree char *phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  g_autofree char *dst_path = NULL;
+  g_autoptr (GVariant) persistent = NULL;
+
+  g_assert_cmpstr (phase, ==, "completed");
+  dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                        g_variant_new ("(s)", "mig-move"));
+  g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "Persistent",
+                                        g_variant_new_boolean (TRUE), 10000));
+  /* Gone from the source: no longer defined there, and not running. */
+  g_assert_true (vb_signal_log_wait (f->src_signals, "InterfacesRemoved", 10000));
+  vb_test_call_expect_error (f->src, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "mig-move"), "org.virtbus.Virt1.Error.NotFound");
+  g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                    g_variant_new ("(u)", 0)));
+}
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  /* Dirtying faster than the link: pre-copy goes on until cancelled. */
+  g_autofree char *path = boot_on_source (f, "mig-cancel", "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
+  g_autofree char *log = console_log (f->src, uuid);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  guint64 before;
+
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 8);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE);
+  g_free (wait_phase (f->src, job, "precopy", 20000));
+  g_usleep (1500000);
+  g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
+  phase = wait_phase (f->src, job, "cancelled|failed|completed", 30000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+  /* Still running here, counting on; nothing on the destination. */
+  g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  before = last_counter (log);
+  {
+    g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, before + 5);
+    g_assert_true (wait_for (log, next, 10000));
+  }
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GVariant) found = NULL;
+
+    /* The destination ends its incoming guest as the source tells it to. */
+    do
+      {
+        g_clear_error (&error);
+        g_clear_pointer (&found, g_variant_unref);
+        found = vb_test_call (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                              g_variant_new ("(s)", "mig-cancel"), &error);
+        if (found)
+          g_usleep (100000);
+      }
+    while (found && g_get_monotonic_time () < end);
+    g_assert_null (found);
+  }
+  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+}
+
+static void
+run_postcopy (Fixture *f, gboolean automatic)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = boot_on_source (f, automatic ? "mig-auto" : "mig-post",
+                                          "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
+  g_autofree char *log = console_log (f->src, uuid);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  guint64 before;
+
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 12);
+  if (automatic)
+    {
+      g_variant_dict_insert (&params, "auto-postcopy", "b", TRUE);
+      g_variant_dict_insert (&params, "auto-postcopy-passes", "u", 3);
+    }
+  vb_signal_log_clear (f->src_signals);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY);
+  g_free (wait_phase (f->src, job, "precopy", 20000));
+  if (!automatic)
+    {
+      /* Pre-copy alone does not finish while the guest dirties faster than 12 MiB/s. */
+      /* Still within the first pass: see docs/migration.md on QEMU 7.2 under TCG. */
+      g_usleep (3 * G_USEC_PER_SEC);
+      g_free (phase);
+      phase = get_string (f->src, job, IFACE_JOB, "Phase");
+      g_assert_cmpstr (phase, ==, "precopy");
+      g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
+                                        g_variant_new ("(u)", 0)));
+    }
+  g_free (phase);
+  phase = wait_phase (f->src, job, "completed|failed|cancelled", 180000);
+  g_assert_cmpstr (phase, ==, "completed");
+  before = last_counter (log);
+  g_assert_true (vb_signal_log_wait (f->src_signals, "('suspended', 'postcopy')", 5000));
+  g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
+  g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
+  if (!automatic || !g_str_equal (g_getenv ("VB_TEST_ACCEL") ? g_getenv ("VB_TEST_ACCEL") : "tcg",
+                                  "tcg"))
+    {
+      assert_arrived (f, automatic ? "mig-auto" : "mig-post", uuid, before);
+      return;
+    }
+  /* The policy switched by itself after pre-copy passes that did not
+   * converge. Under TCG, QEMU 7.2 loses pages dirtied before a post-copy
+   * switch that follows a dirty sync (docs/migration.md): the guest arrives
+   * and runs, but its memory is not trusted here. */
+  {
+    g_autofree char *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                           g_variant_new ("(s)", "mig-auto"));
+    g_assert_cmpuint (job_detail (f->src, job, "iteration"), >=, 2);
+    g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "StateReason",
+                                          g_variant_new_string ("migrated"), 10000));
+  }
+}
+
+static void
+test_postcopy_manual (Fixture *f, gconstpointer data)
+{
+  run_postcopy (f, FALSE);
+}
+
+static void
+test_postcopy_automatic (Fixture *f, gconstpointer data)
+{
+  run_postcopy (f, TRUE);
+}
+
+static void
+test_refusals (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "mig-off", NULL);
+  g_autofree char *path = call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                     g_variant_new ("(su)", xml, 0));
+  GVariantDict params;
+
+  /* Not running. */
+  vb_test_call_expect_error (f->src, path, IFACE_DOMAIN, "Migrate",
+                             g_variant_new ("(sa{sv}u)", f->dst->bus_address, NULL, LIVE),
+                             "org.virtbus.Virt1.Error.OperationInvalid");
+  /* Unknown parameter, unknown flag. */
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "warp-speed", "b", TRUE);
+  vb_test_call_expect_error (f->src, path, IFACE_DOMAIN, "Migrate",
+                             g_variant_new ("(s@a{sv}u)", f->dst->bus_address,
+                                            g_variant_dict_end (&params), LIVE),
+                             "org.virtbus.Virt1.Error.InvalidArgument");
+  vb_test_call_expect_error (f->src, path, IFACE_DOMAIN, "Migrate",
+                             g_variant_new ("(sa{sv}u)", f->dst->bus_address, NULL, 1u << 30),
+                             "org.virtbus.Virt1.Error.InvalidArgument");
+  /* No migration to control. */
+  vb_test_call_expect_error (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
+                             g_variant_new ("(u)", 0), "org.virtbus.Virt1.Error.OperationInvalid");
+
+  /* To the same service: the destination has the domain already. */
+  {
+    g_autofree char *uuid = NULL;
+    g_autofree char *running = boot_on_source (f, "mig-self", NULL, &uuid);
+    g_autofree char *job = call_path (f->src, running, IFACE_DOMAIN, "Migrate",
+                                      g_variant_new ("(sa{sv}u)", f->src->bus_address, NULL, LIVE));
+    g_autofree char *phase = wait_phase (f->src, job, "completed|failed|cancelled", 30000);
+    g_autoptr (GVariant) state = NULL;
+
+    g_assert_cmpstr (phase, ==, "failed");
+    state = vb_test_get_property (f->src, running, IFACE_DOMAIN, "State");
+    g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "running");
+    g_variant_unref (vb_test_call_ok (f->src, running, IFACE_DOMAIN, "Destroy",
+                                      g_variant_new ("(u)", 0)));
+  }
+}
+
+static void
+test_destination_qemu_killed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = boot_on_source (f, "mig-kill", "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
+  g_autofree char *status = NULL;
+  g_autofree char *text = NULL;
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  const char *pid;
+
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 8);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE);
+  g_free (wait_phase (f->src, job, "precopy", 20000));
+  status = g_build_filename (f->dst->run_dir, "qemu", uuid, "status.json", NULL);
+  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
+  pid = strstr (text, "\"pid\"");
+  g_assert_nonnull (pid);
+  g_assert_cmpint (kill (atoi (strchr (pid, ':') + 1), SIGKILL), ==, 0);
+  phase = wait_phase (f->src, job, "completed|failed|cancelled", 60000);
+  g_assert_cmpstr (phase, ==, "failed");
+  g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/migration/precopy", test_precopy);
+  ADD ("/migration/persist-and-undefine", test_persist_and_undefine);
+  ADD ("/migration/cancel", test_cancel);
+  ADD ("/migration/postcopy-manual", test_postcopy_manual);
+  ADD ("/migration/postcopy-automatic", test_postcopy_automatic);
+  ADD ("/migration/refusals", test_refusals);
+  ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);
+  return g_test_run ();
+}

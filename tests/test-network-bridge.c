@@ -1,0 +1,677 @@
+/* Bridge networks for real (virtbusd --network-driver=bridge), in network
+ * namespaces of the test's own: a NAT network whose guest gets a lease,
+ * reaches its gateway and, through the NAT, a second namespace playing the
+ * outside world; an isolated network that does not; a clash refused with
+ * nothing left behind; dnsmasq restarted when killed and adopted again after
+ * a service restart; Stop cleaning up the bridge, dnsmasq and the nft table. */
+#include <gio/gunixfdlist.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define IFACE_NETWORK "org.virtbus.Virt1.Network"
+#define READY "VIRTBUS-GUEST-READY"
+#define OUTSIDE "10.203.0.2"
+#define NAT_GATEWAY "10.210.0.1"
+#define ISO_GATEWAY "10.211.0.1"
+#define NAT_MAC "52:54:00:10:00:01"
+#define ISO_MAC "52:54:00:11:00:01"
+
+static const char *const daemon_args[] = { "--network-driver=bridge", NULL };
+
+/* ---- namespaces: the service's, and "the outside world" ---- */
+
+static char netns_paths[2][128];
+static void (*previous_abort) (int);
+static void (*previous_trap) (int);
+
+static void
+remove_netns_now (void)
+{
+  for (int i = 0; i < 2; i++)
+    if (netns_paths[i][0])
+      {
+        umount2 (netns_paths[i], MNT_DETACH);
+        unlink (netns_paths[i]);
+        netns_paths[i][0] = '\0';
+      }
+}
+
+static void
+on_fatal_signal (int sig)
+{
+  void (*env_handler) (int) = sig == SIGTRAP ? previous_trap : previous_abort;
+
+  remove_netns_now ();
+  if (env_handler != SIG_DFL && env_handler != SIG_IGN && env_handler != SIG_ERR)
+    env_handler (sig);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static char *
+run_ok (const char *command)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed: %s%s", command, out, err);
+  return out;
+}
+
+static char *run_printf (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static char *
+run_printf (const char *format, ...)
+{
+  g_autofree char *command = NULL;
+  va_list args;
+
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  return run_ok (command);
+}
+
+/* Whether `sh -c @command` succeeds. */
+static gboolean
+run_test (const char *command)
+{
+  g_autofree char *quoted = g_shell_quote (command);
+  g_autofree char *line = g_strdup_printf ("sh -c %s", quoted);
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (line, NULL, NULL, &status, NULL));
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+kill_netns_processes (const char *name)
+{
+  g_autofree char *pids = run_printf ("ip netns pids %s", name);
+  g_auto (GStrv) list = g_strsplit (g_strstrip (pids), "\n", 0);
+
+  for (guint i = 0; list[i]; i++)
+    if (atoi (list[i]) > 0)
+      kill (atoi (list[i]), SIGKILL);
+}
+
+static void
+remove_stale_namespaces (void)
+{
+  g_autoptr (GDir) listing = g_dir_open ("/run/netns", 0, NULL);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    {
+      int pid;
+
+      if (!g_str_has_prefix (entry, "vbnbr-"))
+        continue;
+      pid = atoi (entry + strlen ("vbnbr-"));
+      if (pid <= 0 || kill (pid, 0) == 0)
+        continue;
+      kill_netns_processes (entry);
+      g_free (run_printf ("ip netns del %s", entry));
+    }
+}
+
+typedef struct {
+  VbTestEnv *env;
+  char *netns;
+  char *outside;
+} Fixture;
+
+static void
+set_up (Fixture *f, gconstpointer data)
+{
+  static gboolean installed;
+
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  if (!installed)
+    {
+      installed = TRUE;
+      previous_abort = signal (SIGABRT, on_fatal_signal);
+      previous_trap = signal (SIGTRAP, on_fatal_signal);
+      signal (SIGTERM, on_fatal_signal);
+    }
+  remove_stale_namespaces ();
+  f->netns = g_strdup_printf ("vbnbr-%d", (int) getpid ());
+  f->outside = g_strdup_printf ("vbnbr-%d-o", (int) getpid ());
+  g_free (run_printf ("ip netns add %s", f->netns));
+  g_snprintf (netns_paths[0], sizeof netns_paths[0], "/run/netns/%s", f->netns);
+  g_free (run_printf ("ip netns add %s", f->outside));
+  g_snprintf (netns_paths[1], sizeof netns_paths[1], "/run/netns/%s", f->outside);
+  g_free (run_printf ("ip -n %s link set lo up", f->netns));
+  g_free (run_printf ("ip -n %s link set lo up", f->outside));
+  g_free (run_printf ("ip -n %s link add vbout0 type veth peer name vbout1 netns %s", f->netns,
+                      f->outside));
+  g_free (run_printf ("ip -n %s addr add 10.203.0.1/24 dev vbout0", f->netns));
+  g_free (run_printf ("ip -n %s addr add " OUTSIDE "/24 dev vbout1", f->outside));
+  g_free (run_printf ("ip -n %s link set vbout0 up", f->netns));
+  g_free (run_printf ("ip -n %s link set vbout1 up", f->outside));
+  g_free (run_printf ("ip -n %s route add default via " OUTSIDE, f->netns));
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, daemon_args);
+}
+
+static void
+tear_down (Fixture *f, gconstpointer data)
+{
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  vb_test_env_free (f->env);
+  /* dnsmasq of a network the test left running, and anything else. */
+  kill_netns_processes (f->netns);
+  g_free (run_printf ("ip netns del %s", f->netns));
+  g_free (run_printf ("ip netns del %s", f->outside));
+  netns_paths[0][0] = netns_paths[1][0] = '\0';
+  g_free (f->netns);
+  g_free (f->outside);
+}
+
+/* ---- calls ---- */
+
+static char *
+define_network (VbTestEnv *env, const char *xml)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "DefineNetwork",
+                                                g_variant_new ("(su)", xml, 0));
+  char *path;
+
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static void
+network_call (VbTestEnv *env, const char *path, const char *method)
+{
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_NETWORK, method, g_variant_new ("(u)", 0)));
+}
+
+static char *
+network_bridge (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, IFACE_NETWORK, "Bridge");
+  return g_variant_dup_string (value, NULL);
+}
+
+static char *
+network_xml (const char *name, const char *forward, const char *gateway, const char *bridge)
+{
+  g_autofree char *base = g_strndup (gateway, strlen (gateway) - 1);
+
+  return g_strdup_printf ("<network>\n"
+                          "  <name>%s</name>\n"
+                          "%s%s%s%s"
+                          "  <ip address='%s' prefix='24'>\n"
+                          "    <dhcp>\n"
+                          "      <range start='%s100' end='%s150'/>\n"
+                          "    </dhcp>\n"
+                          "  </ip>\n"
+                          "</network>\n",
+                          name, forward ? forward : "", bridge ? "  <bridge name='" : "",
+                          bridge ? bridge : "", bridge ? "'/>\n" : "", gateway, base, base);
+}
+
+static GVariant *
+leases (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, path, IFACE_NETWORK, "GetDHCPLeases", g_variant_new ("(u)", 0));
+  return g_variant_get_child_value (reply, 0);
+}
+
+static char *
+file_text (const char *path)
+{
+  char *contents = NULL;
+  return g_file_get_contents (path, &contents, NULL, NULL) ? contents : g_strdup ("");
+}
+
+static int
+dnsmasq_pid (VbTestEnv *env, const char *name)
+{
+  g_autofree char *path = g_build_filename (env->run_dir, "network", name, "dnsmasq.pid", NULL);
+  g_autofree char *text = file_text (path);
+
+  return atoi (text);
+}
+
+static gboolean
+alive (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = file_text (path);
+  const char *after = strrchr (stat, ')');
+
+  return pid > 0 && after && after[2] != 'Z' && after[2] != 'X';
+}
+
+static gboolean
+link_exists (const char *netns, const char *name)
+{
+  g_autofree char *command = g_strdup_printf ("ip -n %s link show %s >/dev/null 2>&1", netns, name);
+  return run_test (command);
+}
+
+static gboolean
+table_exists (const char *netns, const char *table)
+{
+  g_autofree char *command =
+    g_strdup_printf ("ip netns exec %s nft list table inet %s >/dev/null 2>&1", netns, table);
+  return run_test (command);
+}
+
+/* What a stopped network must have left: no bridge, no dnsmasq, no table, no files. */
+static void
+assert_cleaned_up (Fixture *f, const char *name, const char *bridge, int pid)
+{
+  g_autofree char *dir = g_build_filename (f->env->run_dir, "network", name, NULL);
+  g_autofree char *table = g_strdup_printf ("virtbus_%s", name);
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while ((link_exists (f->netns, bridge) || alive (pid) || table_exists (f->netns, table)
+          || g_file_test (dir, G_FILE_TEST_EXISTS))
+         && g_get_monotonic_time () < end)
+    g_usleep (50000);
+  g_assert_false (link_exists (f->netns, bridge));
+  g_assert_false (alive (pid));
+  g_assert_false (table_exists (f->netns, table));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
+/* ---- the console (as test-qemu-network.c) ---- */
+
+static int
+open_console (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole", g_variant_new ("(u)", 0),
+    G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds, NULL, &error);
+  g_autofree int *stolen = NULL;
+
+  g_assert_no_error (error);
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  return stolen[0];
+}
+
+static void
+type_line (int fd, const char *line)
+{
+  g_autofree char *typed = g_strdup_printf ("%s\r", line);
+
+  g_assert_cmpint (write (fd, typed, strlen (typed)), ==, (gssize) strlen (typed));
+}
+
+/* Reads the console until @pattern matches what came after @from; returns
+ * capture group 1 (or the match). */
+static char *
+console_expect (int fd, GString *seen, gsize from, const char *pattern, guint timeout_ms)
+{
+  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autoptr (GMatchInfo) match = NULL;
+      char buffer[4096];
+      struct timeval timeout = { 0, 200000 };
+      fd_set readable;
+      ssize_t n;
+
+      if (g_regex_match (regex, seen->str + from, 0, &match))
+        {
+          char *group = g_match_info_fetch (match, 1);
+          return group && *group ? group : (g_free (group), g_match_info_fetch (match, 0));
+        }
+      if (g_get_monotonic_time () > end)
+        g_error ("the console did not show /%s/ within %u ms; it showed:\n%s", pattern,
+                 timeout_ms, seen->str + from);
+      FD_ZERO (&readable);
+      FD_SET (fd, &readable);
+      if (select (fd + 1, &readable, NULL, NULL, &timeout) <= 0)
+        continue;
+      n = read (fd, buffer, sizeof buffer);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (seen, buffer, n);
+    }
+}
+
+/* Types @command followed by an echo of its exit status; returns the status. */
+static int
+console_run (int fd, GString *seen, const char *command, guint timeout_ms)
+{
+  static int counter;
+  int n = ++counter;
+  gsize from = seen->len;
+  g_autofree char *line = g_strdup_printf ("%s; echo vb-done-%d-$((0+$?))", command, n);
+  g_autofree char *pattern = g_strdup_printf ("vb-done-%d-([0-9]+)", n);
+  g_autofree char *status = NULL;
+
+  type_line (fd, line);
+  /* The echo of the typed line shows "$((0+$?))": only the output has digits there. */
+  status = console_expect (fd, seen, from, pattern, timeout_ms);
+  return atoi (status);
+}
+
+static char *
+guest_xml (const char *devices)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  g_assert_nonnull (guest);
+  return g_strdup_printf (
+    "<domain type='qemu'>\n  <name>netguest</name>\n  <memory unit='MiB'>192</memory>\n"
+    "  <vcpu>1</vcpu>\n  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n  </os>\n"
+    "  <features>\n    <acpi/>\n  </features>\n  <devices>\n%s"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "  </devices>\n</domain>\n",
+    guest, guest, devices);
+}
+
+static gboolean
+lease_for (GVariant *list, const char *mac, char **ip)
+{
+  for (gsize i = 0; i < g_variant_n_children (list); i++)
+    {
+      g_autoptr (GVariant) lease = g_variant_get_child_value (list, i);
+      const char *m = NULL;
+
+      if (g_variant_lookup (lease, "mac", "&s", &m) && g_str_equal (m, mac))
+        {
+          g_assert_true (g_variant_lookup (lease, "ipaddr", "s", ip));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* ---- NAT and isolated, with a guest ---- */
+
+/* udhcpc's script: the guest's busybox has none. An isolated network sends no router. */
+#define UDHCPC_SCRIPT                                                                         \
+  "printf '#!/bin/sh\\n[ \"$1\" = bound ] || exit 0\\nip addr add $ip/$mask dev $interface\\n" \
+  "[ -n \"$router\" ] && ip route add default via $router dev $interface\\n"                  \
+  "echo vb-router-$interface-${router:-none}\\nexit 0\\n' > /tmp/dhcp.sh; chmod +x /tmp/dhcp.sh"
+
+static void
+test_nat_and_isolated (Fixture *f, gconstpointer data)
+{
+  g_autofree char *nat_xml = network_xml ("vbnat", "  <forward mode='nat'/>\n", NAT_GATEWAY, NULL);
+  g_autofree char *iso_xml = network_xml ("vbiso", NULL, ISO_GATEWAY, NULL);
+  g_autofree char *nat = define_network (f->env, nat_xml);
+  g_autofree char *iso = define_network (f->env, iso_xml);
+  g_autofree char *domain_xml = guest_xml ("    <interface type='network'>\n"
+                                           "      <mac address='" NAT_MAC "'/>\n"
+                                           "      <source network='vbnat'/>\n"
+                                           "      <model type='virtio'/>\n"
+                                           "    </interface>\n"
+                                           "    <interface type='network'>\n"
+                                           "      <mac address='" ISO_MAC "'/>\n"
+                                           "      <source network='vbiso'/>\n"
+                                           "      <model type='virtio'/>\n"
+                                           "    </interface>\n");
+  g_autofree char *domain = NULL;
+  g_autofree char *nat_bridge = NULL;
+  g_autofree char *iso_bridge = NULL;
+  g_autofree char *nat_ip = NULL;
+  g_autofree char *iso_ip = NULL;
+  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  gint64 started, leased = 0;
+  int fd, nat_pid, iso_pid;
+
+  started = g_get_monotonic_time ();
+  network_call (f->env, nat, "Start");
+  network_call (f->env, iso, "Start");
+  nat_bridge = network_bridge (f->env, nat);
+  iso_bridge = network_bridge (f->env, iso);
+  /* No <bridge> given: virbrN, allocated without clashing. */
+  g_assert_cmpstr (nat_bridge, ==, "virbr0");
+  g_assert_cmpstr (iso_bridge, ==, "virbr1");
+  g_assert_true (link_exists (f->netns, nat_bridge));
+  g_assert_true (table_exists (f->netns, "virtbus_vbnat"));
+  g_assert_true (table_exists (f->netns, "virtbus_vbiso"));
+  nat_pid = dnsmasq_pid (f->env, "vbnat");
+  iso_pid = dnsmasq_pid (f->env, "vbiso");
+  g_assert_true (alive (nat_pid));
+  g_assert_true (alive (iso_pid));
+  {
+    g_autofree char *forward = run_printf ("ip netns exec %s cat /proc/sys/net/ipv4/ip_forward",
+                                           f->netns);
+    g_assert_cmpstr (g_strstrip (forward), ==, "1");
+  }
+
+  /* The guest, on both. */
+  reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                           g_variant_new ("(su)", domain_xml, 0));
+  g_variant_get (reply, "(o)", &domain);
+  g_variant_unref (vb_test_call_ok (f->env, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  fd = open_console (f->env, domain);
+  g_free (console_expect (fd, seen, 0, READY, 90000));
+  g_assert_cmpint (console_run (fd, seen, UDHCPC_SCRIPT, 10000), ==, 0);
+  g_assert_cmpint (console_run (fd, seen, "ip link set eth0 up; ip link set eth1 up; "
+                                          "udhcpc -i eth0 -n -q -t 10 -s /tmp/dhcp.sh",
+                                60000),
+                   ==, 0);
+  g_free (console_expect (fd, seen, 0, "vb-router-eth0-" NAT_GATEWAY, 1000));
+
+  /* The lease, as the service reports it. */
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC; !nat_ip;)
+    {
+      g_autoptr (GVariant) list = leases (f->env, nat);
+
+      if (lease_for (list, NAT_MAC, &nat_ip))
+        {
+          g_autoptr (GVariant) first = g_variant_get_child_value (list, 0);
+          const char *iface = NULL;
+          guint32 prefix = 0;
+
+          leased = g_get_monotonic_time ();
+          g_assert_true (g_variant_lookup (first, "iface", "&s", &iface));
+          g_assert_cmpstr (iface, ==, nat_bridge);
+          g_assert_true (g_variant_lookup (first, "prefix", "u", &prefix));
+          g_assert_cmpuint (prefix, ==, 24);
+          break;
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (100000);
+    }
+  g_test_message ("NAT lease %s, %.1f s after Start", nat_ip,
+                  (leased - started) / (double) G_USEC_PER_SEC);
+  g_assert_true (g_str_has_prefix (nat_ip, "10.210.0.1"));
+
+  /* The gateway, and the outside world through the NAT. */
+  g_assert_cmpint (console_run (fd, seen, "ping -c 2 -W 2 " NAT_GATEWAY " >/dev/null", 20000), ==, 0);
+  g_assert_cmpint (console_run (fd, seen, "ping -c 2 -W 3 " OUTSIDE " >/dev/null", 20000), ==, 0);
+
+  /* The isolated network: a lease without a router; its gateway answers, the
+   * world does not, even when the guest routes there itself. */
+  g_assert_cmpint (console_run (fd, seen, "udhcpc -i eth1 -n -q -t 10 -s /tmp/dhcp.sh", 60000), ==,
+                   0);
+  g_free (console_expect (fd, seen, 0, "vb-router-eth1-none", 1000));
+  {
+    g_autoptr (GVariant) list = leases (f->env, iso);
+    g_assert_true (lease_for (list, ISO_MAC, &iso_ip));
+    g_assert_true (g_str_has_prefix (iso_ip, "10.211.0.1"));
+  }
+  g_assert_cmpint (console_run (fd, seen, "ping -c 2 -W 2 " ISO_GATEWAY " >/dev/null", 20000), ==, 0);
+  g_assert_cmpint (console_run (fd, seen,
+                                "ip route del default; ip route add default via " ISO_GATEWAY
+                                " dev eth1; ping -c 2 -W 2 " OUTSIDE " >/dev/null",
+                                20000),
+                   !=, 0);
+  close (fd);
+
+  /* Stop while the guest runs: refused, naming it (docs/networks.md). */
+  g_assert_null (vb_test_call (f->env, nat, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0),
+                               &error));
+  {
+    g_autofree char *remote = g_dbus_error_get_remote_error (error);
+    g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.OperationInvalid");
+    g_assert_nonnull (strstr (error->message, "'netguest'"));
+  }
+  g_assert_true (link_exists (f->netns, nat_bridge));
+
+  /* With the guest gone, Stop removes the bridge, dnsmasq and the table. */
+  g_variant_unref (
+    vb_test_call_ok (f->env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 10000));
+  network_call (f->env, nat, "Stop");
+  network_call (f->env, iso, "Stop");
+  assert_cleaned_up (f, "vbnat", nat_bridge, nat_pid);
+  assert_cleaned_up (f, "vbiso", iso_bridge, iso_pid);
+}
+
+/* ---- clashes ---- */
+
+static void
+expect_refused (Fixture *f, const char *path, const char *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *remote = NULL;
+  g_autofree char *links = NULL;
+
+  g_assert_null (vb_test_call (f->env, path, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0),
+                               &error));
+  remote = g_dbus_error_get_remote_error (error);
+  g_test_message ("refused: %s", error->message);
+  g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.OperationInvalid");
+  g_assert_nonnull (strstr (error->message, needle));
+  links = run_printf ("ip -n %s -o link show", f->netns);
+  g_assert_null (strstr (links, "virbr"));
+}
+
+static void
+test_clash (Fixture *f, gconstpointer data)
+{
+  g_autofree char *overlap_xml = network_xml ("vboverlap", NULL, "10.204.0.1", NULL);
+  g_autofree char *named_xml = network_xml ("vbnamed", NULL, "10.205.0.1", "vbclash");
+  g_autofree char *overlap = NULL;
+  g_autofree char *named = NULL;
+  g_autofree char *run = g_build_filename (f->env->run_dir, "network", NULL);
+  g_autofree char *tables = NULL;
+
+  g_free (run_printf ("ip -n %s link add vbclash type bridge", f->netns));
+  g_free (run_printf ("ip -n %s addr add 10.204.0.7/16 dev vbclash", f->netns));
+  overlap = define_network (f->env, overlap_xml);
+  named = define_network (f->env, named_xml);
+  expect_refused (f, overlap, "overlaps 10.204.0.7/16 on interface 'vbclash'");
+  expect_refused (f, named, "'vbclash' exists already");
+  tables = run_printf ("ip netns exec %s nft list tables", f->netns);
+  g_assert_null (strstr (tables, "virtbus_"));
+  {
+    g_autoptr (GDir) dir = g_dir_open (run, 0, NULL);
+    g_assert_true (dir == NULL || g_dir_read_name (dir) == NULL);
+  }
+  g_assert_false (vb_test_get_property (f->env, overlap, IFACE_NETWORK, "Active") == NULL);
+}
+
+/* ---- dnsmasq supervision, Update, service restart ---- */
+
+static void
+test_supervision (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = network_xml ("vbsup", "  <forward mode='nat'/>\n", "10.212.0.1", NULL);
+  g_autofree char *path = define_network (f->env, xml);
+  g_autofree char *hosts_path = g_build_filename (f->env->run_dir, "network", "vbsup",
+                                                  "dnsmasq.hostsfile", NULL);
+  g_autofree char *bridge = NULL;
+  g_autofree char *hosts = NULL;
+  g_autoptr (GVariant) live = NULL;
+  int pid, again;
+
+  network_call (f->env, path, "Start");
+  bridge = network_bridge (f->env, path);
+  pid = dnsmasq_pid (f->env, "vbsup");
+  g_assert_true (alive (pid));
+
+  /* Killed: the service starts another. */
+  kill (pid, SIGKILL);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;;)
+    {
+      again = dnsmasq_pid (f->env, "vbsup");
+      if (again != pid && alive (again))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (50000);
+    }
+  g_test_message ("dnsmasq %d killed, %d runs", pid, again);
+
+  /* Update: a DHCP host, live and persistent, reaches dnsmasq's hosts file. */
+  g_variant_unref (vb_test_call_ok (
+    f->env, path, IFACE_NETWORK, "Update",
+    g_variant_new ("(uuisu)", 4, 4, -1,
+                   "<host mac='52:54:00:12:34:56' name='fixed' ip='10.212.0.50'/>", 3)));
+  hosts = file_text (hosts_path);
+  g_assert_cmpstr (hosts, ==, "52:54:00:12:34:56,10.212.0.50,fixed\n");
+  live = vb_test_call_ok (f->env, path, IFACE_NETWORK, "GetXMLDesc", g_variant_new ("(u)", 1));
+  g_assert_nonnull (strstr (g_variant_get_string (g_variant_get_child_value (live, 0), NULL),
+                            "name='fixed'"));
+  vb_test_call_expect_error (
+    f->env, path, IFACE_NETWORK, "Update",
+    g_variant_new ("(uuisu)", 3, 4, -1, "<host mac='52:54:00:12:34:56' ip='10.212.0.51'/>", 0),
+    "org.virtbus.Virt1.Error.OperationInvalid");
+  g_variant_unref (vb_test_call_ok (
+    f->env, path, IFACE_NETWORK, "Update",
+    g_variant_new ("(uuisu)", 2, 4, -1, "<host mac='52:54:00:12:34:56'/>", 0)));
+  g_free (hosts);
+  hosts = file_text (hosts_path);
+  g_assert_cmpstr (hosts, ==, "");
+
+  /* A service restart: the network runs on, its dnsmasq adopted. */
+  vb_test_env_stop_daemon (f->env, FALSE);
+  g_assert_true (alive (again));
+  g_assert_true (link_exists (f->netns, bridge));
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, daemon_args);
+  g_assert_true (g_variant_get_boolean (
+    vb_test_get_property (f->env, path, IFACE_NETWORK, "Active")));
+  g_assert_cmpint (dnsmasq_pid (f->env, "vbsup"), ==, again);
+  g_variant_unref (leases (f->env, path));
+  /* ... and still supervised. */
+  kill (again, SIGKILL);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;;)
+    {
+      pid = dnsmasq_pid (f->env, "vbsup");
+      if (pid != again && alive (pid))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (50000);
+    }
+  network_call (f->env, path, "Stop");
+  assert_cleaned_up (f, "vbsup", bridge, pid);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (getuid () != 0)
+    {
+      g_printerr ("network namespaces need root: run the suite as root\n");
+      return 77;
+    }
+  g_test_add ("/network-bridge/clash", Fixture, NULL, set_up, test_clash, tear_down);
+  g_test_add ("/network-bridge/supervision", Fixture, NULL, set_up, test_supervision, tear_down);
+  g_test_add ("/network-bridge/nat-and-isolated", Fixture, NULL, set_up, test_nat_and_isolated,
+              tear_down);
+  return g_test_run ();
+}
