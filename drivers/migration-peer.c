@@ -1,6 +1,9 @@
 #include "migration-peer.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "vb-error.h"
 
@@ -95,7 +98,10 @@ connect_ssh (const char *destination, GCancellable *cancellable, GTask *task)
   g_auto (SshTarget) target = { 0 };
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GSubprocess) ssh = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSocket) ours = NULL;
   g_autoptr (GIOStream) stream = NULL;
+  int pair[2];
   const char *program = g_getenv ("VIRTBUS_SSH");
   GError *error = NULL;
 
@@ -118,18 +124,31 @@ connect_ssh (const char *destination, GCancellable *cancellable, GTask *task)
   g_ptr_array_add (argv, g_strdup ("virtbusd"));
   g_ptr_array_add (argv, g_strdup ("--stdio-bridge"));
   g_ptr_array_add (argv, NULL);
-  ssh = g_subprocess_newv ((const char *const *) argv->pdata,
-                           G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  if (!ssh)
+  /* ssh's stdin and stdout are one end of a socket pair: over a Unix socket
+   * GDBus offers EXTERNAL authentication, which the far bus checks against
+   * the bridge's credentials there. */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "socketpair: %s",
+                               g_strerror (errno));
+      g_object_unref (task);
+      return;
+    }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_take_stdin_fd (launcher, pair[1]);
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (pair[1]));
+  ssh = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_clear_object (&launcher);
+  ours = ssh ? g_socket_new_from_fd (pair[0], &error) : NULL;
+  if (!ours)
+    {
+      close (pair[0]);
       g_prefix_error (&error, "Cannot run ssh: ");
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
-  /* D-Bus over ssh's pipes; the bridge on the far end speaks to its bus. */
-  stream = g_simple_io_stream_new (g_subprocess_get_stdout_pipe (ssh),
-                                   g_subprocess_get_stdin_pipe (ssh));
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (ours));
   g_object_set_data_full (G_OBJECT (stream), "vb-ssh", g_object_ref (ssh), g_object_unref);
   g_dbus_connection_new (stream, NULL, BUS_FLAGS, NULL, cancellable, connected, task);
 }

@@ -454,6 +454,63 @@ test_destination_qemu_killed (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
 }
 
+/* ssh://host reaches the destination through `virtbusd --stdio-bridge`; a
+ * stand-in for ssh runs that command here, against the destination's bus. */
+static void
+test_ssh_bridge (void)
+{
+  g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) src = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *ssh = g_build_filename (src->tmpdir, "fake-ssh", NULL);
+  g_autofree char *script = g_strdup_printf (
+    "#!/bin/sh\n"
+    "# Skips ssh's options and the host, runs the remote command here.\n"
+    "while [ $# -gt 0 ]; do\n"
+    "  case \"$1\" in\n"
+    "    -o|-p) shift 2 ;;\n"
+    "    virtbusd) shift; exec '%s' \"$@\" --address='%s' ;;\n"
+    "    *) shift ;;\n"
+    "  esac\n"
+    "done\n"
+    "exit 1\n",
+    g_getenv ("VB_DAEMON"), dst->bus_address);
+  Fixture f = { src, dst, NULL, NULL, g_build_filename (src->tmpdir, "disk.img", NULL) };
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+
+  g_assert_true (g_file_set_contents (ssh, script, -1, NULL));
+  g_assert_cmpint (g_chmod (ssh, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
+  g_assert_cmpint (truncate (f.disk, 8 << 20), ==, 0);
+  vb_test_env_start_daemon (dst, NULL);
+  vb_test_env_set_daemon_env (src, "VIRTBUS_SSH", ssh);
+  vb_test_env_start_daemon (src, NULL);
+  path = boot_on_source (&f, "mig-ssh", NULL, &uuid);
+  {
+    GVariantDict params;
+
+    /* The stream's address defaults to the ssh host; this one exists only here. */
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "destination-host", "s", "127.0.0.1");
+    job = call_path (src, path, IFACE_DOMAIN, "Migrate",
+                     g_variant_new ("(s@a{sv}u)", "ssh://root@example-host:2222",
+                                    g_variant_dict_end (&params), LIVE));
+  }
+  phase = wait_phase (src, job, "completed|failed|cancelled", 120000);
+  g_assert_cmpstr (phase, ==, "completed");
+  {
+    g_autofree char *dst_path = call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                           g_variant_new ("(s)", "mig-ssh"));
+    g_assert_true (vb_test_wait_property (dst, dst_path, IFACE_DOMAIN, "State",
+                                          g_variant_new_string ("running"), 10000));
+    g_variant_unref (vb_test_call_ok (dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                      g_variant_new ("(u)", 0)));
+  }
+  g_free (f.disk);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,5 +524,6 @@ main (int argc, char **argv)
   ADD ("/migration/postcopy-automatic", test_postcopy_automatic);
   ADD ("/migration/refusals", test_refusals);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);
+  g_test_add_func ("/migration/ssh-bridge", test_ssh_bridge);
   return g_test_run ();
 }

@@ -15,6 +15,7 @@ typedef struct {
   GSubprocess *bus;
   GSubprocess *polkit;
   GSubprocess *daemon;
+  GPtrArray *daemon_env; /* "KEY=VALUE" for the daemon's environment */
 } Env;
 
 static void
@@ -214,6 +215,12 @@ start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
       g_ptr_array_add (argv, g_strdup ("exec"));
       g_ptr_array_add (argv, g_strdup (netns));
     }
+  if (env->daemon_env)
+    {
+      g_ptr_array_add (argv, g_strdup ("env"));
+      for (guint i = 0; i < env->daemon_env->len; i++)
+        g_ptr_array_add (argv, g_strdup (env->daemon_env->pdata[i]));
+    }
   g_ptr_array_add (argv, g_strdup (binary));
   g_ptr_array_add (argv, g_strdup_printf ("--address=%s", pub->bus_address));
   g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", pub->state_dir));
@@ -242,6 +249,16 @@ start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
   g_assert_no_error (error);
   pub->daemon_pid = pid_of (env->daemon);
   wait_for_name (env, "org.virtbus.Virt1", env->daemon);
+}
+
+void
+vb_test_env_set_daemon_env (VbTestEnv *pub, const char *key, const char *value)
+{
+  Env *env = (Env *) pub;
+
+  if (!env->daemon_env)
+    env->daemon_env = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (env->daemon_env, g_strdup_printf ("%s=%s", key, value));
 }
 
 void
@@ -374,6 +391,7 @@ vb_test_env_free (VbTestEnv *pub)
   g_free (pub->state_dir);
   g_free (pub->run_dir);
   g_free (pub->daemon_log);
+  g_clear_pointer (&env->daemon_env, g_ptr_array_unref);
   g_free (env);
 }
 

@@ -36,6 +36,8 @@ void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
  * namespace. */
 void vb_test_env_start_daemon_in_netns (VbTestEnv *env, const char *netns,
                                         const char *const *extra_args);
+/* Sets a variable in the environment of the daemons started from now on. */
+void vb_test_env_set_daemon_env (VbTestEnv *env, const char *key, const char *value);
 /* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */
 void vb_test_env_stop_daemon (VbTestEnv *env, gboolean kill9);
 gboolean vb_test_env_daemon_alive (VbTestEnv *env);
