@@ -52,13 +52,10 @@ parse_ssh (const char *destination, SshTarget *target, GError **error)
   return TRUE;
 }
 
+/* Ends @task with @connection, or with @error explained. */
 static void
-connected (GObject *source, GAsyncResult *result, gpointer user_data)
+return_connection (GTask *task, GDBusConnection *connection, GError *error)
 {
-  GTask *task = user_data;
-  GError *error = NULL;
-  GDBusConnection *connection = g_dbus_connection_new_finish (result, &error);
-
   if (!connection)
     {
       g_prefix_error (&error, "Cannot reach the destination: ");
@@ -73,23 +70,21 @@ connected (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  GDBusConnection *connection = g_dbus_connection_new_finish (result, &error);
+
+  return_connection (user_data, connection, error);
+}
+
+static void
 connected_to_address (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GTask *task = user_data;
   GError *error = NULL;
   GDBusConnection *connection = g_dbus_connection_new_for_address_finish (result, &error);
 
-  if (!connection)
-    {
-      g_prefix_error (&error, "Cannot reach the destination: ");
-      g_task_return_error (task, error);
-    }
-  else
-    {
-      g_dbus_connection_set_exit_on_close (connection, FALSE);
-      g_task_return_pointer (task, connection, g_object_unref);
-    }
-  g_object_unref (task);
+  return_connection (user_data, connection, error);
 }
 
 static void

@@ -70,7 +70,9 @@ QemuDomain *vb_qemu_domain_of (VbDomain *domain);
 void vb_qemu_set_state (QemuDomain *qd, VbDomainState state, const char *reason);
 /* Writes the status file (ordered, off the main loop). */
 void vb_qemu_save_status (QemuDomain *qd);
-/* Sends a command whose answer only matters when it fails (then it is logged). */
+/* Sends a command whose answer only matters when it fails (then it is
+ * logged); takes @args, which may be NULL. */
+void vb_qemu_execute_logged (QemuDomain *qd, const char *command, JsonObject *args);
 void vb_qemu_send_command (QemuDomain *qd, const char *command);
 
 /* Starts QEMU for the domain's live definition waiting for an incoming

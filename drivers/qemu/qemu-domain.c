@@ -470,13 +470,21 @@ command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vb_qemu_send_command (QemuDomain *qd, const char *command)
+vb_qemu_execute_logged (QemuDomain *qd, const char *command, JsonObject *args)
 {
   g_autofree char *what = g_strdup_printf ("%s: %s", vb_qemu_log_name (qd->domain), command);
 
   if (qd->qmp)
-    vb_qmp_client_execute_async (qd->qmp, command, NULL, -1, NULL, command_done,
+    vb_qmp_client_execute_async (qd->qmp, command, args, -1, NULL, command_done,
                                  g_steal_pointer (&what));
+  if (args)
+    json_object_unref (args);
+}
+
+void
+vb_qemu_send_command (QemuDomain *qd, const char *command)
+{
+  vb_qemu_execute_logged (qd, command, NULL);
 }
 
 static char *

@@ -38,27 +38,6 @@ migration_free (Migration *m)
   g_free (m);
 }
 
-static void
-logged_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autofree char *what = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-
-  if (!reply)
-    vb_log_warning (NULL, "%s: %s", what, error->message);
-}
-
-/* Sends @command with @args (taken, may be NULL); only a failure is logged. */
-static void
-execute_logged (QemuDomain *qd, const char *command, JsonObject *args)
-{
-  vb_qmp_client_execute_async (qd->qmp, command, args, -1, NULL, logged_reply,
-                               g_strdup_printf ("%s: %s", vb_qemu_log_name (qd->domain), command));
-  if (args)
-    json_object_unref (args);
-}
-
 /* The capabilities both sides set, from the flags and what was agreed. */
 static JsonObject *
 capabilities_args (guint flags, gboolean preempt)
@@ -218,13 +197,13 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
                && vb_qemu_driver.caps
                && vb_qemu_caps_has_migration_cap (vb_qemu_driver.caps, "postcopy-preempt");
   p->uri = g_strdup_printf ("tcp:%s:%d", host, port);
-  execute_logged (qd, "migrate-set-capabilities", capabilities_args (p->flags, p->preempt));
+  vb_qemu_execute_logged (qd, "migrate-set-capabilities", capabilities_args (p->flags, p->preempt));
   if (p->flags & VB_MIGRATE_PARALLEL)
     {
       JsonObject *args = json_object_new ();
       json_object_set_int_member (args, "multifd-channels",
                                   param_u32 (p->params, "parallel-connections", 2));
-      execute_logged (qd, "migrate-set-parameters", args);
+      vb_qemu_execute_logged (qd, "migrate-set-parameters", args);
     }
   {
     g_autoptr (JsonObject) args = json_object_new ();
@@ -287,7 +266,7 @@ vb_qemu_migrate_finish (VbDriverHost *host, VbDomain *domain, gboolean success, 
     }
   /* The source has let go of the disks: the guest may run here. The RESUME
    * that follows finishes the arrival (vb_qemu_migration_event). */
-  execute_logged (qd, "cont", NULL);
+  vb_qemu_execute_logged (qd, "cont", NULL);
 }
 
 /* ---- source ---- */
@@ -383,7 +362,7 @@ update_job (QemuDomain *qd, JsonObject *info)
                           " bytes): switching to post-copy",
                           remaining);
           m->postcopy_started = TRUE;
-          execute_logged (qd, "migrate-start-postcopy", NULL);
+          vb_qemu_execute_logged (qd, "migrate-start-postcopy", NULL);
         }
     }
 }
@@ -449,7 +428,7 @@ postcopy_status (GObject *source, GAsyncResult *result, gpointer user_data)
       if (g_strcmp0 (status, "inmigrate") == 0)
         check_postcopy_run (domain);
       else if (g_strcmp0 (status, "paused") == 0)
-        execute_logged (qd, "cont", NULL);
+        vb_qemu_execute_logged (qd, "cont", NULL);
     }
   g_object_unref (domain);
 }
@@ -580,7 +559,7 @@ on_cancel (GCancellable *cancellable, gpointer user_data)
   QemuDomain *qd = vb_qemu_domain_of (domain);
 
   if (qd && qd->qmp && qd->migration)
-    execute_logged (qd, "migrate_cancel", NULL);
+    vb_qemu_execute_logged (qd, "migrate_cancel", NULL);
 }
 
 static void
@@ -628,7 +607,7 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
   m->cancel_handler = g_cancellable_connect (vb_job_get_cancellable (job), G_CALLBACK (on_cancel),
                                              g_object_ref (domain), g_object_unref);
 
-  execute_logged (qd, "migrate-set-capabilities",
+  vb_qemu_execute_logged (qd, "migrate-set-capabilities",
                   capabilities_args (flags, param_bool (params, "postcopy-preempt", FALSE)));
   {
     g_autoptr (JsonObject) args = json_object_new ();
@@ -642,7 +621,7 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
       json_object_set_int_member (args, "multifd-channels",
                                   param_u32 (params, "parallel-connections", 2));
     if (json_object_get_size (args))
-      execute_logged (qd, "migrate-set-parameters", json_object_ref (args));
+      vb_qemu_execute_logged (qd, "migrate-set-parameters", json_object_ref (args));
   }
   {
     g_autoptr (JsonObject) args = json_object_new ();
@@ -719,7 +698,7 @@ vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
           return FALSE;
         }
       m->postcopy_started = TRUE;
-      execute_logged (qd, "migrate-start-postcopy", NULL);
+      vb_qemu_execute_logged (qd, "migrate-start-postcopy", NULL);
       return TRUE;
     }
   if (g_str_equal (what, "max-speed"))
@@ -729,6 +708,6 @@ vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
       m->downtime_limit_ms = value;
       json_object_set_int_member (args, "downtime-limit", (gint64) value);
     }
-  execute_logged (qd, "migrate-set-parameters", g_steal_pointer (&args));
+  vb_qemu_execute_logged (qd, "migrate-set-parameters", g_steal_pointer (&args));
   return TRUE;
 }
