@@ -1,5 +1,6 @@
 #include "domain-api.h"
 
+#include "migration-api.h"
 #include "resource-api.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -324,6 +325,13 @@ vb_domain_api_op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, gui
   if (!vb_check_flags (flags, op == VB_DOMAIN_OP_START ? VB_DOMAIN_START_PAUSED : 0, &error))
     {
       g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* The one operation that does not wait for a half-arrived guest's lock. */
+  if (op == VB_DOMAIN_OP_DESTROY && vb_migration_api_abandon_broken_arrival (domain))
+    {
+      g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
     }

@@ -17,7 +17,7 @@ static const struct {
   const char *name;
   const char *type;
 } known_params[] = {
-  { "bandwidth", "t" },        { "downtime", "t" },         { "parallel-connections", "u" },
+  { "bandwidth", "t" },        { "postcopy-bandwidth", "t" }, { "downtime", "t" },         { "parallel-connections", "u" },
   { "listen-address", "s" },   { "destination-host", "s" }, { "port-min", "u" },
   { "port-max", "u" },         { "auto-postcopy", "b" },    { "auto-postcopy-passes", "u" },
 };
@@ -29,14 +29,14 @@ check_params (GVariant *params, guint flags, GError **error)
   const char *key;
   GVariant *value;
 
-  if (flags & VB_MIGRATE_POSTCOPY_RESUME)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "Resuming a broken post-copy migration is not supported yet");
-      return FALSE;
-    }
   if (!vb_check_flags (flags, VB_MIGRATE_ALL, error))
     return FALSE;
+  if ((flags & VB_MIGRATE_POSTCOPY_RESUME) && !(flags & VB_MIGRATE_POSTCOPY))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "POSTCOPY_RESUME goes with the POSTCOPY flag");
+      return FALSE;
+    }
   g_variant_iter_init (&iter, params);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
@@ -316,7 +316,22 @@ migrate_locked (GTask *task, VbResource *resource)
 
   GError *error = NULL;
 
-  if (state != VB_DOMAIN_RUNNING && state != VB_DOMAIN_PAUSED)
+  gboolean broken = state == VB_DOMAIN_PAUSED
+                    && g_strcmp0 (vb_domain_get_state_reason (run->domain), "postcopy-failed") == 0;
+
+  if (run->flags & VB_MIGRATE_POSTCOPY_RESUME)
+    {
+      if (!broken)
+        error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                             "Domain '%s' has no broken post-copy migration to resume",
+                             vb_resource_get_name (resource));
+    }
+  else if (broken)
+    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                         "Domain '%s' is in a broken post-copy migration: resume it with the "
+                         "POSTCOPY_RESUME flag",
+                         vb_resource_get_name (resource));
+  else if (state != VB_DOMAIN_RUNNING && state != VB_DOMAIN_PAUSED)
     error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "Cannot migrate domain '%s': it is %s",
                          vb_resource_get_name (resource), vb_domain_state_to_string (state));
   else
@@ -437,6 +452,15 @@ peer_vanished (GDBusConnection *connection, const char *name, gpointer user_data
 
   if (!in)
     return;
+  if (g_strcmp0 (vb_domain_get_state_reason (domain), "postcopy-failed") == 0)
+    {
+      /* Broken in post-copy: half the guest is here, half there. Only a
+       * recovery (or Destroy) ends this; the source usually closes its
+       * connection before it asks for one. */
+      vb_log_message (vb_resource_get_log_name (VB_RESOURCE (domain)),
+                      "the source disconnected; waiting for a post-copy recovery");
+      return;
+    }
   /* The source went away without a word: keep a guest that runs here,
    * end one that never arrived. */
   vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (domain)),
@@ -458,7 +482,8 @@ incoming_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!answer)
     {
-      vb_resource_api_release (in->host, vb_domain_api_kind (), VB_RESOURCE (in->domain));
+      if (!(in->flags & VB_MIGRATE_POSTCOPY_RESUME))
+        vb_resource_api_release (in->host, vb_domain_api_kind (), VB_RESOURCE (in->domain));
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
@@ -540,8 +565,49 @@ vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const 
         return;
       }
   }
+  if (flags & VB_MIGRATE_POSTCOPY_RESUME)
+    {
+      /* The guest is here already, half arrived: listen again for the rest. */
+      g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+      VbResource *resource = def ? vb_inventory_lookup_uuid (vb_driver_host_get_inventory (host),
+                                                             VB_TYPE_DOMAIN, def->uuid)
+                                 : NULL;
+      const VbDomainDriver *driver;
+
+      if (!resource || !g_object_get_data (G_OBJECT (resource), "vb-incoming"))
+        {
+          if (!error)
+            error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                                 "No broken post-copy migration of '%s' to resume here",
+                                 def->name);
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      /* The lock stays held since the first Prepare; once prepared, a new
+       * Arrival replaces the old one and watches the source's new connection. */
+      in->domain = g_object_ref (VB_DOMAIN (resource));
+      driver = driver_of (host, in->domain, NULL);
+      driver->migrate_prepare_async (host, in->domain, in->params, in->flags, incoming_prepared,
+                                     task);
+      return;
+    }
   vb_resource_api_new_transient_async (host, vb_domain_api_kind (), xml, NULL, incoming_created,
                                        task);
+}
+
+gboolean
+vb_migration_api_abandon_broken_arrival (VbDomain *domain)
+{
+  Arrival *in = g_object_get_data (G_OBJECT (domain), "vb-incoming");
+
+  if (!in || vb_domain_get_state (domain) != VB_DOMAIN_PAUSED
+      || g_strcmp0 (vb_domain_get_state_reason (domain), "postcopy-failed") != 0)
+    return FALSE;
+  vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (domain)),
+                  "destroyed while its post-copy migration was broken");
+  finish_incoming (in->host, domain, FALSE, in->flags, NULL);
+  return TRUE;
 }
 
 GVariant *

@@ -29,6 +29,10 @@ void vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus,
                                      gpointer user_data);
 GVariant *vb_migration_api_prepare_finish (GAsyncResult *result, GError **error);
 
+/* Destination: Destroy on a guest whose post-copy broke gives it up (its
+ * lock is held until a recovery). TRUE when it was such a guest, now ended. */
+gboolean vb_migration_api_abandon_broken_arrival (VbDomain *domain);
+
 /* Destination (MigrationTarget.Finish). */
 void vb_migration_api_finish_async (VbDriverHost *host, const char *uuid, gboolean success,
                                     guint flags, GAsyncReadyCallback callback,

@@ -1,6 +1,8 @@
 /* Live migration between two virtbus services on this machine, each with its
  * own bus, state and run directory, with the project's test guest. */
+#include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #define PERSIST_DEST 8u
 #define UNDEFINE_SOURCE 16u
 #define POSTCOPY 32768u
+#define POSTCOPY_RESUME 524288u
 
 typedef struct {
   VbTestEnv *src;
@@ -454,6 +457,217 @@ test_destination_qemu_killed (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
 }
 
+/* ---- a link the test can cut: a TCP relay from 127.0.0.2:PORT to 127.0.0.1:PORT ---- */
+
+typedef struct {
+  GSocket *listener;
+  guint16 port;
+  GMutex lock;
+  GPtrArray *sockets; /* every relayed socket, to cut them all at once */
+  gboolean cut;
+  GThread *thread;
+} Relay;
+
+typedef struct {
+  Relay *relay;
+  GSocket *from;
+  GSocket *to;
+} Pipe;
+
+static gpointer
+pump (gpointer data)
+{
+  Pipe *pipe = data;
+  char buffer[65536];
+
+  for (;;)
+    {
+      gssize n = g_socket_receive (pipe->from, buffer, sizeof buffer, NULL, NULL);
+      gssize done = 0;
+
+      if (n <= 0)
+        break;
+      while (done < n)
+        {
+          gssize w = g_socket_send (pipe->to, buffer + done, n - done, NULL, NULL);
+          if (w <= 0)
+            break;
+          done += w;
+        }
+      if (done < n)
+        break;
+    }
+  g_socket_shutdown (pipe->to, FALSE, TRUE, NULL);
+  g_free (pipe);
+  return NULL;
+}
+
+static gpointer
+relay_accept (gpointer data)
+{
+  Relay *relay = data;
+
+  for (;;)
+    {
+      g_autoptr (GSocket) in = g_socket_accept (relay->listener, NULL, NULL);
+      g_autoptr (GSocket) out = NULL;
+      g_autoptr (GInetAddress) local = g_inet_address_new_from_string ("127.0.0.1");
+      g_autoptr (GSocketAddress) target = g_inet_socket_address_new (local, relay->port);
+      Pipe *a, *b;
+
+      if (!in)
+        return NULL;
+      out = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      if (!g_socket_connect (out, target, NULL, NULL))
+        continue;
+      g_mutex_lock (&relay->lock);
+      if (relay->cut)
+        {
+          g_mutex_unlock (&relay->lock);
+          continue;
+        }
+      g_ptr_array_add (relay->sockets, g_object_ref (in));
+      g_ptr_array_add (relay->sockets, g_object_ref (out));
+      g_mutex_unlock (&relay->lock);
+      a = g_new0 (Pipe, 1);
+      *a = (Pipe) { relay, in, out };
+      b = g_new0 (Pipe, 1);
+      *b = (Pipe) { relay, out, in };
+      g_thread_unref (g_thread_new ("pump", pump, a));
+      g_thread_unref (g_thread_new ("pump", pump, b));
+    }
+}
+
+static Relay *
+relay_new (guint16 port)
+{
+  Relay *relay = g_new0 (Relay, 1);
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string ("127.0.0.2");
+  g_autoptr (GSocketAddress) where = g_inet_socket_address_new (address, port);
+  g_autoptr (GError) error = NULL;
+
+  relay->port = port;
+  relay->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_init (&relay->lock);
+  relay->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_set_option (relay->listener, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
+  g_assert_true (g_socket_bind (relay->listener, where, TRUE, &error));
+  g_assert_true (g_socket_listen (relay->listener, &error));
+  relay->thread = g_thread_new ("relay", relay_accept, relay);
+  return relay;
+}
+
+/* The link goes down: every relayed connection ends, none is accepted. */
+static void
+relay_cut (Relay *relay)
+{
+  g_mutex_lock (&relay->lock);
+  relay->cut = TRUE;
+  for (guint i = 0; i < relay->sockets->len; i++)
+    g_socket_shutdown (relay->sockets->pdata[i], TRUE, TRUE, NULL);
+  g_mutex_unlock (&relay->lock);
+}
+
+/* Boots @name, migrates it through a relay on 127.0.0.2:@port, switches to
+ * post-copy and cuts the relay: both sides end paused, the job failed. */
+static char *
+break_postcopy (Fixture *f, const char *name, guint16 port, char **uuid, char **dst_path)
+{
+  char *path = boot_on_source (f, name, "vb.dirty_mib_s=40 vb.mem_mib=48", uuid);
+  Relay *relay = relay_new (port);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 8);
+  g_variant_dict_insert (&params, "postcopy-bandwidth", "t", (guint64) 4);
+  g_variant_dict_insert (&params, "listen-address", "s", "127.0.0.1");
+  g_variant_dict_insert (&params, "destination-host", "s", "127.0.0.2");
+  g_variant_dict_insert (&params, "port-min", "u", (guint32) port);
+  g_variant_dict_insert (&params, "port-max", "u", (guint32) port);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY);
+  g_free (wait_phase (f->src, job, "precopy", 20000));
+  g_usleep (G_USEC_PER_SEC);
+  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
+                                    g_variant_new ("(u)", 0)));
+  g_free (wait_phase (f->src, job, "postcopy", 20000));
+  g_usleep (G_USEC_PER_SEC);
+  relay_cut (relay);
+
+  /* Broken in post-copy: paused on both sides, the destination says why. */
+  phase = wait_phase (f->src, job, "failed|completed", 60000);
+  g_assert_cmpstr (phase, ==, "failed");
+  *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", name));
+  g_assert_true (vb_signal_log_wait (f->dst_signals, "('suspended', 'postcopy-failed')", 20000));
+  g_assert_true (vb_test_wait_property (f->dst, *dst_path, IFACE_DOMAIN, "StateReason",
+                                        g_variant_new_string ("postcopy-failed"), 5000));
+  g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("paused"), 5000));
+  return path;
+}
+
+static void
+test_postcopy_recovery (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *dst_path = NULL;
+  g_autofree char *path = break_postcopy (f, "mig-recover", 49300, &uuid, &dst_path);
+  g_autofree char *log = console_log (f->src, uuid);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  guint64 before;
+
+  /* A plain Migrate is refused; the recovery goes straight to the destination. */
+  vb_test_call_expect_error (f->src, path, IFACE_DOMAIN, "Migrate",
+                             g_variant_new ("(sa{sv}u)", f->dst->bus_address, NULL, LIVE),
+                             "org.virtbus.Virt1.Error.OperationInvalid");
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "listen-address", "s", "127.0.0.1");
+  g_variant_dict_insert (&params, "port-min", "u", 49301);
+  g_variant_dict_insert (&params, "port-max", "u", 49310);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY | POSTCOPY_RESUME);
+  phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  g_assert_cmpstr (phase, ==, "completed");
+  before = last_counter (log);
+  g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
+  g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
+  /* Nothing lost: the guest goes on counting on the destination. */
+  assert_arrived (f, "mig-recover", uuid, before);
+}
+
+/* Giving up a broken post-copy: Destroy does not wait for the arrival's lock. */
+static void
+test_postcopy_broken_destroy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *dst_path = NULL;
+  g_autofree char *path = break_postcopy (f, "mig-giveup", 49320, &uuid, &dst_path);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+
+  g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                    g_variant_new ("(u)", 0)));
+  g_assert_true (vb_signal_log_wait (f->dst_signals, "('stopped'", 10000));
+  /* Transient: gone from the destination, its QEMU ended. */
+  vb_test_call_expect_error (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "mig-giveup"),
+                             "org.virtbus.Virt1.Error.NotFound");
+  /* Nothing is left to recover: the destination refuses, the job fails. */
+  job = migrate (f, path, NULL, LIVE | POSTCOPY | POSTCOPY_RESUME);
+  phase = wait_phase (f->src, job, "completed|failed|cancelled", 30000);
+  g_assert_cmpstr (phase, ==, "failed");
+  /* The source's half can be given up too. */
+  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy",
+                                    g_variant_new ("(u)", 0)));
+  g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 10000));
+}
+
 /* ssh://host reaches the destination through `virtbusd --stdio-bridge`; a
  * stand-in for ssh runs that command here, against the destination's bus. */
 static void
@@ -522,6 +736,8 @@ main (int argc, char **argv)
   ADD ("/migration/cancel", test_cancel);
   ADD ("/migration/postcopy-manual", test_postcopy_manual);
   ADD ("/migration/postcopy-automatic", test_postcopy_automatic);
+  ADD ("/migration/postcopy-recovery", test_postcopy_recovery);
+  ADD ("/migration/postcopy-broken-destroy", test_postcopy_broken_destroy);
   ADD ("/migration/refusals", test_refusals);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);
   g_test_add_func ("/migration/ssh-bridge", test_ssh_bridge);

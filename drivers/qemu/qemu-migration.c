@@ -118,7 +118,9 @@ free_port (const char *address, guint min, guint max)
       g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
       g_autoptr (GSocketAddress) where = inet ? g_inet_socket_address_new (inet, port) : NULL;
 
-      if (socket && where && g_socket_bind (socket, where, FALSE, NULL))
+      /* SO_REUSEADDR as QEMU sets it: a port whose last stream lingers in
+       * TIME_WAIT is free for QEMU, and a listening one still is not. */
+      if (socket && where && g_socket_bind (socket, where, TRUE, NULL))
         return (int) port;
     }
   return -1;
@@ -216,6 +218,69 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 }
 
+static void
+recovering (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Prepare *p = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  GVariantDict answer;
+
+  if (!reply)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_variant_dict_init (&answer, NULL);
+  g_variant_dict_insert (&answer, "uri", "s", p->uri);
+  g_variant_dict_insert (&answer, "postcopy-preempt", "b", p->preempt);
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&answer)),
+                         (GDestroyNotify) g_variant_unref);
+  g_object_unref (task);
+}
+
+/* The incoming QEMU of a broken post-copy listens again (migrate-recover). */
+static void
+prepare_recovery (GTask *task)
+{
+  Prepare *p = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (p->domain);
+  const char *listen = "0.0.0.0";
+  const char *host = "127.0.0.1";
+  guint min = param_u32 (p->params, "port-min", DEFAULT_PORT_MIN);
+  guint max = param_u32 (p->params, "port-max", DEFAULT_PORT_MAX);
+  g_autoptr (JsonObject) args = json_object_new ();
+  g_autofree char *listen_uri = NULL;
+  int port;
+
+  if (!qd || qd->gone || !qd->incoming
+      || g_strcmp0 (qd->migration_status, "postcopy-paused") != 0)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                               "The incoming guest is not waiting for a post-copy recovery");
+      g_object_unref (task);
+      return;
+    }
+  g_variant_lookup (p->params, "listen-address", "&s", &listen);
+  g_variant_lookup (p->params, "destination-host", "&s", &host);
+  port = free_port (listen, min, max);
+  if (port < 0)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                               "No free port between %u and %u on %s for the migration stream",
+                               min, max, listen);
+      g_object_unref (task);
+      return;
+    }
+  p->preempt = param_bool (p->params, "postcopy-preempt", FALSE);
+  p->uri = g_strdup_printf ("tcp:%s:%d", host, port);
+  listen_uri = g_strdup_printf ("tcp:%s:%d", listen, port);
+  json_object_set_string_member (args, "uri", listen_uri);
+  vb_qmp_client_execute_async (qd->qmp, "migrate-recover", args, -1, NULL, recovering, task);
+}
+
 void
 vb_qemu_migrate_prepare_async (VbDriverHost *host, VbDomain *domain, GVariant *params,
                                guint flags, GAsyncReadyCallback callback, gpointer user_data)
@@ -227,6 +292,11 @@ vb_qemu_migrate_prepare_async (VbDriverHost *host, VbDomain *domain, GVariant *p
   p->params = g_variant_ref (params);
   p->flags = flags;
   g_task_set_task_data (task, p, (GDestroyNotify) prepare_free);
+  if (flags & VB_MIGRATE_POSTCOPY_RESUME)
+    {
+      prepare_recovery (task);
+      return;
+    }
   vb_qemu_start_incoming_async (domain, incoming_started, task);
 }
 
@@ -485,6 +555,15 @@ vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data)
             qd->incoming = FALSE;
           return TRUE;
         }
+      if (g_strcmp0 (status, "postcopy-active") == 0
+          && vb_domain_get_state (domain) == VB_DOMAIN_PAUSED
+          && g_strcmp0 (vb_domain_get_state_reason (domain), "postcopy-failed") == 0)
+        {
+          /* Recovered: the stream flows again and the guest gets its pages. */
+          vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "postcopy");
+          vb_domain_emit_lifecycle (domain, "resumed", "postcopy");
+          return TRUE;
+        }
       if (g_strcmp0 (status, "postcopy-active") == 0 && !qd->incoming_paused)
         {
           /* Not cont now: the guest must not run before QEMU has dropped the
@@ -607,6 +686,21 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
   m->cancel_handler = g_cancellable_connect (vb_job_get_cancellable (job), G_CALLBACK (on_cancel),
                                              g_object_ref (domain), g_object_unref);
 
+  if (flags & VB_MIGRATE_POSTCOPY_RESUME)
+    {
+      /* Same QEMU, same capabilities: only the stream is new. */
+      g_autoptr (JsonObject) args = json_object_new ();
+
+      m->postcopy_started = TRUE;
+      json_object_set_string_member (args, "uri", uri);
+      json_object_set_boolean_member (args, "resume", TRUE);
+      vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, migrate_started,
+                                   g_object_ref (domain));
+      vb_job_set_phase (job, "postcopy");
+      vb_job_set_cancelable (job, FALSE);
+      qd->migration_poll = g_timeout_add (POLL_INTERVAL_MS, poll_progress, qd);
+      return;
+    }
   vb_qemu_execute_logged (qd, "migrate-set-capabilities",
                   capabilities_args (flags, param_bool (params, "postcopy-preempt", FALSE)));
   {
@@ -615,6 +709,9 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
     /* 0 is QEMU's "unlimited" for neither: leave its defaults alone unless asked. */
     if (bandwidth)
       json_object_set_int_member (args, "max-bandwidth", (gint64) (bandwidth << 20));
+    if (param_u64 (params, "postcopy-bandwidth", 0))
+      json_object_set_int_member (args, "max-postcopy-bandwidth",
+                                  (gint64) (param_u64 (params, "postcopy-bandwidth", 0) << 20));
     if (downtime)
       json_object_set_int_member (args, "downtime-limit", (gint64) downtime);
     if (flags & VB_MIGRATE_PARALLEL)
