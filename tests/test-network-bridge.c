@@ -3,7 +3,9 @@
  * reaches its gateway and, through the NAT, a second namespace playing the
  * outside world; an isolated network that does not; a clash refused with
  * nothing left behind; dnsmasq restarted when killed and adopted again after
- * a service restart; Stop cleaning up the bridge, dnsmasq and the nft table. */
+ * a service restart; Stop cleaning up the bridge, dnsmasq and the nft table;
+ * a dual-stack network with its IPv6 address, DHCPv6 range and routed rules,
+ * and an IPv6-only isolated one with router advertisements only. */
 #include <gio/gunixfdlist.h>
 #include <signal.h>
 #include <string.h>
@@ -660,6 +662,87 @@ test_supervision (Fixture *f, gconstpointer data)
   assert_cleaned_up (f, "vbsup", bridge, pid);
 }
 
+/* ---- IPv6 ---- */
+
+/* A dual-stack NAT network: the bridge carries the IPv6 address, dnsmasq
+ * serves the DHCPv6 range with router advertisements, and the firewall
+ * routes the IPv6 subnet without translating it (docs/networks.md). */
+static void
+test_ipv6 (Fixture *f, gconstpointer data)
+{
+  const char *xml = "<network>\n"
+                    "  <name>vbsix</name>\n"
+                    "  <forward mode='nat'/>\n"
+                    "  <ip address='10.214.0.1' prefix='24'>\n"
+                    "    <dhcp><range start='10.214.0.100' end='10.214.0.150'/></dhcp>\n"
+                    "  </ip>\n"
+                    "  <ip family='ipv6' address='fd00:214::1' prefix='64'>\n"
+                    "    <dhcp><range start='fd00:214::100' end='fd00:214::1ff'/></dhcp>\n"
+                    "  </ip>\n"
+                    "</network>\n";
+  g_autofree char *path = define_network (f->env, xml);
+  g_autofree char *conf_path =
+    g_build_filename (f->env->run_dir, "network", "vbsix", "dnsmasq.conf", NULL);
+  g_autofree char *bridge = NULL;
+  g_autofree char *addresses = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *rules = NULL;
+  g_autofree char *forwarding = NULL;
+  g_autofree char *sockets = NULL;
+  int pid;
+
+  network_call (f->env, path, "Start");
+  bridge = network_bridge (f->env, path);
+  addresses = run_printf ("ip -n %s -6 -o addr show dev %s", f->netns, bridge);
+  g_test_message ("%s", addresses);
+  g_assert_nonnull (strstr (addresses, "inet6 fd00:214::1/64"));
+
+  conf = file_text (conf_path);
+  g_assert_nonnull (strstr (conf, "\ndhcp-range=fd00:214::100,fd00:214::1ff,64\n"));
+  g_assert_nonnull (strstr (conf, "\nenable-ra\n"));
+  g_assert_nonnull (strstr (conf, "\ndhcp-range=10.214.0.100,10.214.0.150,255.255.255.0\n"));
+  pid = dnsmasq_pid (f->env, "vbsix");
+  g_assert_true (alive (pid));
+  /* dnsmasq took the configuration: it listens for DHCPv6 (port 547). */
+  sockets = run_printf ("ip netns exec %s ss -H -u -l -n", f->netns);
+  g_test_message ("%s", sockets);
+  g_assert_nonnull (strstr (sockets, ":547 "));
+
+  /* Routed, never masqueraded; IPv6 forwarding on. */
+  rules = run_printf ("ip netns exec %s nft list table inet virtbus_vbsix", f->netns);
+  g_assert_nonnull (strstr (rules, "ip6 saddr fd00:214::/64 accept"));
+  g_assert_nonnull (strstr (rules, "ip6 daddr fd00:214::/64 accept"));
+  g_assert_nonnull (strstr (rules, "ip saddr 10.214.0.0/24 ip daddr != 10.214.0.0/24 masquerade"));
+  g_assert_null (strstr (rules, "ip6 saddr fd00:214::/64 masquerade"));
+  forwarding = run_printf ("ip netns exec %s cat /proc/sys/net/ipv6/conf/all/forwarding", f->netns);
+  g_assert_cmpstr (g_strstrip (forwarding), ==, "1");
+
+  network_call (f->env, path, "Stop");
+  assert_cleaned_up (f, "vbsix", bridge, pid);
+
+  /* IPv6 alone, isolated, without <dhcp>: advertisements only, and no router. */
+  {
+    g_autofree char *iso =
+      define_network (f->env, "<network><name>vbsixiso</name>"
+                              "<ip family='ipv6' address='fd00:215::1' prefix='64'/></network>");
+    g_autofree char *iso_conf_path =
+      g_build_filename (f->env->run_dir, "network", "vbsixiso", "dnsmasq.conf", NULL);
+    g_autofree char *iso_conf = NULL;
+    g_autofree char *iso_bridge = NULL;
+
+    network_call (f->env, iso, "Start");
+    iso_bridge = network_bridge (f->env, iso);
+    iso_conf = file_text (iso_conf_path);
+    g_assert_nonnull (strstr (iso_conf, "\ndhcp-range=fd00:215::,ra-only,64\n"));
+    g_assert_nonnull (strstr (iso_conf, "\nenable-ra\n"));
+    g_assert_nonnull (strstr (iso_conf, "\nra-param=*,0,0\n"));
+    pid = dnsmasq_pid (f->env, "vbsixiso");
+    g_assert_true (alive (pid));
+    network_call (f->env, iso, "Stop");
+    assert_cleaned_up (f, "vbsixiso", iso_bridge, pid);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -670,6 +753,7 @@ main (int argc, char **argv)
       return 77;
     }
   g_test_add ("/network-bridge/clash", Fixture, NULL, set_up, test_clash, tear_down);
+  g_test_add ("/network-bridge/ipv6", Fixture, NULL, set_up, test_ipv6, tear_down);
   g_test_add ("/network-bridge/supervision", Fixture, NULL, set_up, test_supervision, tear_down);
   g_test_add ("/network-bridge/nat-and-isolated", Fixture, NULL, set_up, test_nat_and_isolated,
               tear_down);

@@ -67,6 +67,7 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir)
   g_autofree char *hosts = vb_dnsmasq_hosts_path (dir);
   GString *s = g_string_new ("# Written by virtbus; changes are overwritten.\n");
   guint lease_max = 0;
+  gboolean v6 = FALSE;
 
   g_string_append_printf (s,
                           "strict-order\n"
@@ -96,9 +97,18 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir)
             }
           lease_max += 253;
         }
-      if (ip->family == G_SOCKET_FAMILY_IPV6 && ip->ranges->len)
-        g_string_append (s, "enable-ra\n");
+      if (ip->family != G_SOCKET_FAMILY_IPV6)
+        continue;
+      v6 = TRUE;
+      /* Without a range the guests still need router advertisements to
+       * configure themselves (SLAAC), as libvirt gives them. */
+      if (!ip->ranges->len)
+        g_string_append_printf (s, "dhcp-range=%s,ra-only,%u\n", ip->subnet, ip->prefix);
     }
+  /* Router advertisements on every IPv6 subnet of the bridge: with a range,
+   * they tell the guests to ask DHCPv6 (the M flag) and where the router is. */
+  if (v6)
+    g_string_append (s, "enable-ra\n");
   if (lease_max)
     g_string_append_printf (s,
                             "dhcp-no-override\n"
@@ -107,9 +117,10 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir)
                             "dhcp-leasefile=%s\n"
                             "dhcp-hostsfile=%s\n",
                             lease_max, leases, hosts);
-  /* An isolated network offers no way out: no default route for its guests. */
+  /* An isolated network offers no way out: no default route for its guests
+   * (for IPv6, router advertisements with a lifetime of 0). */
   if (!config->forward_mode)
-    g_string_append (s, "dhcp-option=3\n");
+    g_string_append (s, v6 ? "dhcp-option=3\nra-param=*,0,0\n" : "dhcp-option=3\n");
   return g_string_free (s, FALSE);
 }
 

@@ -51,6 +51,8 @@ vb_nft_ruleset (const VbNetConfig *config, const char *table)
 
       g_string_append_printf (s, "    iifname \"%s\" %s saddr %s/%u accept\n", br, fam, ip->subnet,
                               ip->prefix);
+      /* IPv6 is never translated, as libvirt: a NAT network routes its IPv6
+       * subnet, so replies and new connections from outside are both let in. */
       if (nat && ip->family == G_SOCKET_FAMILY_IPV4)
         g_string_append_printf (s,
                                 "    oifname \"%s\" %s daddr %s/%u ct state established,related "
