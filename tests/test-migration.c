@@ -221,7 +221,10 @@ test_precopy (Fixture *f, gconstpointer data)
   phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
   g_assert_cmpstr (phase, ==, "completed");
   before = last_counter (log);
+  /* The final figures, not those of the last pass: the guest stopped for a while. */
   g_assert_cmpuint (job_detail (f->src, job, "transferred"), >, 0);
+  g_assert_cmpuint (job_detail (f->src, job, "remaining"), ==, 0);
+  g_assert_cmpuint (job_detail (f->src, job, "downtime"), >, 0);
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "(true, '')", 10000));
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('started', 'migrated')", 10000));

@@ -25,6 +25,7 @@ typedef struct {
   guint stalled_passes;
   guint64 downtime_limit_ms;
   gboolean postcopy_started;
+  guint final_queries; /* asked again after "completed" until QEMU has the final figures */
   gulong cancel_handler;
 } Migration;
 
@@ -437,6 +438,18 @@ update_job (QemuDomain *qd, JsonObject *info)
     }
 }
 
+static void query (QemuDomain *qd);
+
+static gboolean
+query_again (gpointer user_data)
+{
+  QemuDomain *qd = vb_qemu_domain_of (user_data);
+
+  if (qd && qd->qmp && !qd->gone && qd->migration)
+    query (qd);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 queried (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -457,7 +470,20 @@ queried (GObject *source, GAsyncResult *result, gpointer user_data)
                                          why ? why : "QEMU gave no reason"));
         }
       else if (qd->migration && g_strcmp0 (status, "completed") == 0)
-        perform_done (qd, NULL);
+        {
+          Migration *m = migration_of (qd);
+
+          /* QEMU says "completed" a moment before it has filled in the
+           * downtime and the last bytes: ask again, briefly, for them. */
+          if (m && vb_qmp_member_int (info, "downtime", 0) == 0 && m->final_queries < 10)
+            {
+              m->final_queries++;
+              g_timeout_add_full (G_PRIORITY_DEFAULT, 10, query_again, g_object_ref (domain),
+                                  g_object_unref);
+            }
+          else
+            perform_done (qd, NULL);
+        }
       else if (qd->migration && g_strcmp0 (status, "cancelled") == 0)
         perform_done (qd, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                        "The migration was cancelled"));
