@@ -11,16 +11,12 @@
  * of the QEMU virtbus started for the same domain, with the domain's run
  * directory (sockets, logs) swapped for a fresh one, so both sides run the
  * very same QEMU configuration. Everything is measured in the same run. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "vb-test-env.h"
 
 #define MANAGER "/org/virtbus/Virt1"
@@ -37,185 +33,10 @@ static int n_parallel = 8;
 static int n_parallel_rounds = 2;
 static gboolean verbose;
 
-/* ---- every QEMU we started or caused, ended by PID on any exit ---- */
-
-#define MAX_TRACKED 256
-static volatile pid_t tracked[MAX_TRACKED];
-static volatile pid_t daemon_pid;
-static void (*previous_abort) (int);
-static void (*previous_trap) (int);
-
-static void
-track_pid (pid_t pid)
-{
-  for (int i = 0; i < MAX_TRACKED; i++)
-    if (tracked[i] == 0)
-      {
-        tracked[i] = pid;
-        return;
-      }
-  g_error ("more than %d QEMUs to keep track of", MAX_TRACKED);
-}
-
-static void
-untrack_pid (pid_t pid)
-{
-  for (int i = 0; i < MAX_TRACKED; i++)
-    if (tracked[i] == pid)
-      tracked[i] = 0;
-}
-
-static void
-kill_tracked (void)
-{
-  for (int i = 0; i < MAX_TRACKED; i++)
-    if (tracked[i] > 1)
-      kill (tracked[i], SIGKILL);
-}
-
-/* The parent of @pid from /proc/<pid>/stat, 0 when it is gone. With plain
- * system calls, as it also runs in the signal handler. */
-static pid_t
-parent_of (const char *pid)
-{
-  char path[64], stat[1024];
-  const char *after = NULL;
-  ssize_t length;
-  int fd;
-
-  snprintf (path, sizeof path, "/proc/%s/stat", pid);
-  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
-    return 0;
-  length = read (fd, stat, sizeof stat - 1);
-  close (fd);
-  if (length <= 0)
-    return 0;
-  stat[length] = '\0';
-  for (char *p = stat; *p; p++)
-    if (*p == ')')
-      after = p;
-  /* ") S ppid ..." */
-  return after && strlen (after) > 4 ? (pid_t) atoi (after + 4) : 0;
-}
-
-/* Whatever virtbusd runs is a QEMU of ours: the handler ends them all, also
- * one started a moment ago that we do not know the PID of yet. */
-static void
-kill_children_of (pid_t parent)
-{
-  DIR *proc = parent > 1 ? opendir ("/proc") : NULL;
-  struct dirent *entry;
-
-  while (proc && (entry = readdir (proc)))
-    if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && parent_of (entry->d_name) == parent)
-      kill (atoi (entry->d_name), SIGKILL);
-  if (proc)
-    closedir (proc);
-}
-
-/* rm -rf of the env's directory, made ready before any signal can come. */
-static char *remove_argv[4];
-
-static void
-on_fatal_signal (int sig)
-{
-  /* Then the handler vb-test-env installed (it ends the guests listed in the
-   * run directory) or the default. */
-  kill_tracked ();
-  kill_children_of (daemon_pid);
-  /* Interrupted: nothing to look at afterwards. A crash keeps its logs. */
-  if (remove_argv[0] && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP))
-    {
-      pid_t rm = fork ();
-      if (rm == 0)
-        {
-          execv (remove_argv[0], remove_argv);
-          _exit (127);
-        }
-      if (rm > 0)
-        waitpid (rm, NULL, 0);
-    }
-  if (sig == SIGABRT && previous_abort != SIG_ERR)
-    signal (sig, previous_abort);
-  else if (sig == SIGTRAP && previous_trap != SIG_ERR)
-    signal (sig, previous_trap);
-  else
-    signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-static void
-install_signal_handlers (VbTestEnv *env)
-{
-  remove_argv[0] = "/bin/rm";
-  remove_argv[1] = "-rf";
-  remove_argv[2] = g_strdup (env->tmpdir);
-  previous_abort = signal (SIGABRT, on_fatal_signal);
-  previous_trap = signal (SIGTRAP, on_fatal_signal);
-  signal (SIGINT, on_fatal_signal);
-  signal (SIGTERM, on_fatal_signal);
-  signal (SIGHUP, on_fatal_signal);
-}
+/* The virtbusd of the run: its QEMUs are found by their parent. */
+static pid_t daemon_pid;
 
 /* ---- small helpers ---- */
-
-static double
-ms_since (gint64 t0)
-{
-  return (g_get_monotonic_time () - t0) / 1000.0;
-}
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (const double *values, int n)
-{
-  g_autofree double *sorted = g_memdup2 (values, sizeof (double) * n);
-
-  qsort (sorted, n, sizeof (double), compare_doubles);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-static double
-max_of (const double *values, int n)
-{
-  double best = values[0];
-
-  for (int i = 1; i < n; i++)
-    best = MAX (best, values[i]);
-  return best;
-}
-
-/* Alive and not a zombie. */
-static gboolean
-process_exists (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree char *stat = NULL;
-  const char *after;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL) || !(after = strrchr (stat, ')')))
-    return FALSE;
-  return after[2] != 'Z' && after[2] != 'X';
-}
-
-static void
-wait_process_gone (pid_t pid)
-{
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (process_exists (pid))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("QEMU pid %d did not end", pid);
-      g_usleep (10000);
-    }
-}
 
 /* CPU time (user + system) a process has used so far, in seconds; 0 when gone. */
 static double
@@ -321,36 +142,6 @@ file_has_marker (const char *path)
   return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, READY);
 }
 
-static GStrv
-read_cmdline (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", pid);
-  g_autofree char *data = NULL;
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  gsize length = 0;
-
-  if (!g_file_get_contents (path, &data, &length, NULL) || length == 0)
-    g_error ("cannot read %s", path);
-  for (gsize at = 0; at < length; at += strlen (data + at) + 1)
-    g_strv_builder_add (builder, data + at);
-  return g_strv_builder_end (builder);
-}
-
-static char *
-shell_line (const char *const *argv)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  for (int i = 0; argv[i]; i++)
-    {
-      g_autofree char *quoted = g_shell_quote (argv[i]);
-      if (i)
-        g_string_append_c (out, ' ');
-      g_string_append (out, quoted);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 /* ---- the domains, as virtbus holds them ---- */
 
 typedef struct {
@@ -422,41 +213,6 @@ define_domain (VbTestEnv *env, Domain *d, const char *name)
   d->console_log = g_build_filename (d->domain_dir, "serial0.log", NULL);
 }
 
-/* The QEMU virtbusd runs for @d: found in /proc by its parent and -uuid, as
- * status.json is written a moment after State says "running". */
-static pid_t
-virtbus_qemu_pid (const Domain *d)
-{
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
-      const char *entry;
-
-      while (proc && (entry = g_dir_read_name (proc)))
-        {
-          g_autofree char *path = NULL;
-          g_autofree char *cmdline = NULL;
-          gsize length = 0;
-
-          if (!g_ascii_isdigit (entry[0]) || parent_of (entry) != daemon_pid)
-            continue;
-          path = g_strdup_printf ("/proc/%s/cmdline", entry);
-          if (!g_file_get_contents (path, &cmdline, &length, NULL))
-            continue;
-          /* The arguments are NUL-separated: look for "-uuid\0<uuid>". */
-          for (gsize at = 0; at < length; at += strlen (cmdline + at) + 1)
-            if (g_str_equal (cmdline + at, "-uuid") && at + 6 < length
-                && g_str_equal (cmdline + at + 6, d->uuid))
-              return atoi (entry);
-        }
-      if (g_get_monotonic_time () > end)
-        g_error ("no QEMU of virtbusd (pid %d) runs %s", daemon_pid, d->uuid);
-      g_usleep (10000);
-    }
-}
-
 static void
 wait_state (VbTestEnv *env, const Domain *d, const char *state)
 {
@@ -472,8 +228,8 @@ destroy_domain (VbTestEnv *env, const Domain *d, pid_t pid)
     vb_test_call_ok (env, d->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 
   wait_state (env, d, "shutoff");
-  wait_process_gone (pid);
-  untrack_pid (pid);
+  bench_wait_process_gone (pid);
+  bench_untrack_pid (pid);
 }
 
 /* Starts the domain once through virtbus and keeps the exact command line. */
@@ -485,9 +241,9 @@ capture_command (VbTestEnv *env, Domain *d)
   pid_t pid;
 
   wait_state (env, d, "running");
-  pid = virtbus_qemu_pid (d);
-  track_pid (pid);
-  d->argv = read_cmdline (pid);
+  pid = bench_virtbus_qemu_pid (daemon_pid, d->uuid);
+  bench_track_pid (pid);
+  d->argv = bench_read_cmdline (pid);
   destroy_domain (env, d, pid);
 }
 
@@ -515,7 +271,7 @@ raw_guest_clear (RawGuest *g)
     {
       kill (g->pid, SIGKILL);
       g_subprocess_wait (g->process, NULL, NULL);
-      untrack_pid (g->pid);
+      bench_untrack_pid (g->pid);
     }
   g_clear_object (&g->qmp_in);
   g_clear_object (&g->qmp);
@@ -525,14 +281,6 @@ raw_guest_clear (RawGuest *g)
   g_free (g->console_log);
   g_clear_error (&g->error);
   memset (g, 0, sizeof *g);
-}
-
-static void
-own_session (gpointer user_data)
-{
-  /* Like virtbus: QEMU in its own session. And it must not outlive us. */
-  setsid ();
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* The command virtbus ran for @d, with its run directory swapped for @dir. */
@@ -573,14 +321,14 @@ raw_guest_spawn (RawGuest *g, const char *dir)
   g_autoptr (GError) error = NULL;
 
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, own_session, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, bench_own_session, NULL, NULL);
   g->qmp_ready = g->marker = -1;
   g->t0 = g_get_monotonic_time ();
   g->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) g->argv, &error);
   if (!g->process)
     g_error ("cannot run %s: %s", g->argv[0], error->message);
   g->pid = atoi (g_subprocess_get_identifier (g->process));
-  track_pid (g->pid);
+  bench_track_pid (g->pid);
 }
 
 /* The next reply; events that come first are skipped. */
@@ -637,7 +385,7 @@ raw_guest_handshake (gpointer data)
       g->qmp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
       if (g->qmp)
         break;
-      if (!process_exists (g->pid) || g_get_monotonic_time () > deadline)
+      if (!bench_process_exists (g->pid) || g_get_monotonic_time () > deadline)
         {
           g->error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "no monitor at %s: %s",
                                   g->monitor, error->message);
@@ -651,7 +399,7 @@ raw_guest_handshake (gpointer data)
   if (!qmp_read (g, "{\"QMP\"", &g->error) || !qmp_execute (g, "qmp_capabilities", &g->error)
       || !qmp_execute (g, "cont", &g->error))
     return NULL;
-  g->qmp_ready = ms_since (g->t0);
+  g->qmp_ready = bench_ms_since (g->t0);
   return NULL;
 }
 
@@ -692,7 +440,7 @@ run_raw (VbTestEnv *env, const Domain *domains, int count, RawGuest *guests)
       for (int i = 0; i < count; i++)
         if (guests[i].marker < 0 && file_has_marker (guests[i].console_log))
           {
-            guests[i].marker = ms_since (guests[i].t0);
+            guests[i].marker = bench_ms_since (guests[i].t0);
             guests[i].cpu = cpu_seconds (guests[i].pid);
             missing--;
           }
@@ -739,7 +487,7 @@ on_properties_changed (GDBusConnection *connection, const char *sender, const ch
 
   if (g->running < 0 && g_variant_lookup (changed, "State", "&s", &state)
       && g_str_equal (state, "running"))
-    g->running = ms_since (g->t0);
+    g->running = bench_ms_since (g->t0);
 }
 
 static void
@@ -749,7 +497,7 @@ start_returned (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GVariant) reply =
     g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &g->error);
 
-  g->replied = ms_since (g->t0);
+  g->replied = bench_ms_since (g->t0);
 }
 
 /* Wakes the loop, so the console logs are looked at every POLL_MS. */
@@ -809,7 +557,7 @@ run_virtbus (VbTestEnv *env, const Domain *domains, int count, VbGuest *guests)
             g_error ("Start of %s: %s", g->domain->path, g->error->message);
           if (g->marker < 0 && file_has_marker (g->domain->console_log))
             {
-              g->marker = ms_since (g->t0);
+              g->marker = bench_ms_since (g->t0);
               g->cpu = -1;
             }
           done &= g->replied >= 0 && g->running >= 0 && g->marker >= 0;
@@ -822,8 +570,8 @@ run_virtbus (VbTestEnv *env, const Domain *domains, int count, VbGuest *guests)
 
           if (!g->pid)
             {
-              g->pid = virtbus_qemu_pid (g->domain);
-              track_pid (g->pid);
+              g->pid = bench_virtbus_qemu_pid (daemon_pid, g->domain->uuid);
+              bench_track_pid (g->pid);
             }
           if (g->cpu < 0)
             g->cpu = cpu_seconds (g->pid);
@@ -855,7 +603,7 @@ static void
 print_header (VbTestEnv *env, const Domain *d)
 {
   g_autofree char *version = NULL;
-  g_autofree char *line = shell_line ((const char *const *) d->argv);
+  g_autofree char *line = bench_shell_line ((const char *const *) d->argv);
   g_autofree char *cpuinfo = NULL;
   g_autofree char *model = NULL;
   g_autofree char *load = load_average ();
@@ -948,14 +696,14 @@ one_guest_section (VbTestEnv *env, const Domain *d)
     }
   g_print ("\n");
   print_table_head ();
-  print_row ("launch/Start -> QMP ready/running", "ms", median (raw_qmp, n_rounds),
-             median (vb_running, n_rounds), TRUE);
-  print_row ("launch/Start -> guest ready marker", "ms", median (raw_marker, n_rounds),
-             median (vb_marker, n_rounds), TRUE);
-  print_row ("QEMU CPU time at the marker", "s", median (raw_cpu, n_rounds),
-             median (vb_cpu, n_rounds), FALSE);
+  print_row ("launch/Start -> QMP ready/running", "ms", bench_median (raw_qmp, n_rounds),
+             bench_median (vb_running, n_rounds), TRUE);
+  print_row ("launch/Start -> guest ready marker", "ms", bench_median (raw_marker, n_rounds),
+             bench_median (vb_marker, n_rounds), TRUE);
+  print_row ("QEMU CPU time at the marker", "s", bench_median (raw_cpu, n_rounds),
+             bench_median (vb_cpu, n_rounds), FALSE);
   g_print ("  virtbus Start() returned after %.0f ms; virtbusd used %.0f ms of CPU per start\n",
-           median (vb_replied, n_rounds), median (vb_daemon, n_rounds));
+           bench_median (vb_replied, n_rounds), bench_median (vb_daemon, n_rounds));
 }
 
 static void
@@ -996,9 +744,9 @@ parallel_section (VbTestEnv *env, const Domain *domains)
       for (int i = 0; verbose && i < n; i++)
         g_print ("        raw %d: launched at %3.0f ms, QMP ready %4.0f ms, marker %5.0f ms\n", i,
                  (raw[i].t0 - raw[0].t0) / 1000.0, raw[i].qmp_ready, raw[i].marker);
-      raw_all_qmp[r] = max_of (ready, n);
-      raw_all_marker[r] = max_of (marker, n);
-      raw_med_marker[r] = median (marker, n);
+      raw_all_qmp[r] = bench_max_of (ready, n);
+      raw_all_marker[r] = bench_max_of (marker, n);
+      raw_med_marker[r] = bench_median (marker, n);
       for (int i = 0; i < n; i++)
         raw_guest_clear (&raw[i]);
 
@@ -1013,9 +761,9 @@ parallel_section (VbTestEnv *env, const Domain *domains)
         g_print ("        virtbus %d: Start at %3.0f ms, returned %4.0f ms, running %4.0f ms, "
                  "marker %5.0f ms\n",
                  i, (vb[i].t0 - vb[0].t0) / 1000.0, vb[i].replied, vb[i].running, vb[i].marker);
-      vb_all_running[r] = max_of (ready, n);
-      vb_all_marker[r] = max_of (marker, n);
-      vb_med_marker[r] = median (marker, n);
+      vb_all_running[r] = bench_max_of (ready, n);
+      vb_all_marker[r] = bench_max_of (marker, n);
+      vb_med_marker[r] = bench_median (marker, n);
       vb_daemon[r] = vb_load.daemon * 1000;
       stop_virtbus (env, vb, n);
 
@@ -1026,15 +774,16 @@ parallel_section (VbTestEnv *env, const Domain *domains)
     }
   g_print ("\n");
   print_table_head ();
-  print_row ("all QMP ready / all running", "ms", median (raw_all_qmp, rounds),
-             median (vb_all_running, rounds), TRUE);
-  print_row ("all guest ready markers", "ms", median (raw_all_marker, rounds),
-             median (vb_all_marker, rounds), TRUE);
-  print_row ("median guest's ready marker", "ms", median (raw_med_marker, rounds),
-             median (vb_med_marker, rounds), FALSE);
-  print_row ("QEMU CPU time at the markers, sum", "s", median (raw_cpu, rounds),
-             median (vb_cpu, rounds), FALSE);
-  g_print ("  virtbusd used %.0f ms of CPU for the %d starts\n", median (vb_daemon, rounds), n);
+  print_row ("all QMP ready / all running", "ms", bench_median (raw_all_qmp, rounds),
+             bench_median (vb_all_running, rounds), TRUE);
+  print_row ("all guest ready markers", "ms", bench_median (raw_all_marker, rounds),
+             bench_median (vb_all_marker, rounds), TRUE);
+  print_row ("median guest's ready marker", "ms", bench_median (raw_med_marker, rounds),
+             bench_median (vb_med_marker, rounds), FALSE);
+  print_row ("QEMU CPU time at the markers, sum", "s", bench_median (raw_cpu, rounds),
+             bench_median (vb_cpu, rounds), FALSE);
+  g_print ("  virtbusd used %.0f ms of CPU for the %d starts\n", bench_median (vb_daemon, rounds),
+           n);
 }
 
 int
@@ -1077,9 +826,11 @@ main (int argc, char **argv)
   }
 
   env = vb_test_env_new (VB_TEST_ENV_NONE);
-  install_signal_handlers (env);
+  /* Interrupted: nothing to look at afterwards. A crash keeps its logs. */
+  bench_install_signal_handlers (env->tmpdir);
   vb_test_env_start_daemon (env, NULL);
   daemon_pid = env->daemon_pid;
+  bench_watch_daemon (daemon_pid);
 
   /* Domain 0 is the one guest; 1..n the guests at once. Each is started once
    * through virtbus first, for its command line (and to get the capability
@@ -1101,7 +852,7 @@ main (int argc, char **argv)
 
   {
     g_autofree char *load = load_average ();
-    g_print ("\ntotal run time %.0f s; load average at the end %s\n", ms_since (start) / 1000,
+    g_print ("\ntotal run time %.0f s; load average at the end %s\n", bench_ms_since (start) / 1000,
              load);
   }
   for (int i = 0; i <= n_parallel; i++)
