@@ -671,6 +671,189 @@ test_postcopy_broken_destroy (Fixture *f, gconstpointer data)
                                         g_variant_new_string ("shutoff"), 10000));
 }
 
+/* virtio-net failover: the transient member (an emulated NIC here, as no VF
+ * exists) is unplugged by QEMU, the job waits for the guest to let it go
+ * ("wait-unplug"), then migrates; the guest goes on counting. */
+static void
+test_failover_unplug (Fixture *f, gconstpointer data)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+  g_autofree char *xml = g_strdup_printf (
+    "<domain type='qemu'>\n"
+    "  <name>mig-failover</name>\n"
+    "  <memory unit='MiB'>160</memory>\n"
+    "  <vcpu>1</vcpu>\n"
+    "  <os>\n"
+    "    <type arch='x86_64' machine='q35'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n"
+    "    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet</cmdline>\n"
+    "  </os>\n"
+    "  <features>\n    <acpi/>\n  </features>\n"
+    "  <devices>\n"
+    "    <interface type='user'>\n"
+    "      <mac address='52:54:00:6e:00:01'/>\n"
+    "      <model type='virtio'/>\n"
+    "      <alias name='ua-standby'/>\n"
+    "      <teaming type='persistent'/>\n"
+    "      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n"
+    "    </interface>\n"
+    "    <interface type='user'>\n"
+    "      <mac address='52:54:00:6e:00:01'/>\n"
+    "      <model type='e1000e'/>\n"
+    "      <alias name='ua-primary'/>\n"
+    "      <teaming type='transient' persistent='ua-standby'/>\n"
+    "      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"
+    "    </interface>\n"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "  </devices>\n"
+    "</domain>\n",
+    guest, guest);
+  g_autofree char *path = call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                     g_variant_new ("(su)", xml, 0));
+  g_autofree char *uuid = get_string (f->src, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = console_log (f->src, uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *wait_unplug = NULL;
+
+  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_assert_true (wait_for (log, READY, 60000));
+  g_assert_true (wait_for (log, "VB-COUNTER 3", 10000));
+  job = migrate (f, path, NULL, LIVE);
+  phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  g_assert_cmpstr (phase, ==, "completed");
+  /* The job went through wait-unplug: QEMU did unplug the primary. */
+  wait_unplug = g_strdup_printf ("%s ('org.virtbus.Virt1.Job', {", job);
+  g_assert_true (vb_signal_log_wait (f->src_signals, "'Phase': <'wait-unplug'>", 1000));
+  g_assert_true (vb_signal_log_wait (f->src_signals, wait_unplug, 1000));
+  assert_arrived (f, "mig-failover", uuid, last_counter (log));
+}
+
+static char *
+sh (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+/* Runs a shell command that must succeed; returns its output. */
+static char *
+sh (const char *format, ...)
+{
+  va_list args;
+  g_autofree char *command = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  {
+    const char *argv[] = { "/bin/sh", "-c", command, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+  }
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed: %s%s", command, out, err);
+  return out;
+}
+
+static guint64
+tx_bytes (const char *ifname)
+{
+  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/statistics/tx_bytes", ifname);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return g_ascii_strtoull (text, NULL, 10);
+}
+
+/* The destination in its own network namespace, behind a veth link shaped
+ * to 80 Mbit/s: the stream must cross that link, at that rate. */
+static void
+test_netns_link (void)
+{
+  g_autofree char *netns = g_strdup_printf ("vbmig-%d", (int) getpid ());
+  g_autofree char *host_if = g_strdup_printf ("vbmh%d", (int) getpid () % 100000);
+  g_autofree char *ns_if = g_strdup_printf ("vbmd%d", (int) getpid () % 100000);
+  g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) src = vb_test_env_new (VB_TEST_ENV_NONE);
+  Fixture f = { src, dst, NULL, NULL, g_build_filename (src->tmpdir, "disk.img", NULL) };
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  GVariantDict params;
+  guint64 sent_before, sent, transferred, elapsed_ms, before;
+
+  /* A namespace left by a test that was killed goes first. */
+  g_free (sh ("for ns in $(ip netns list | awk '/^vbmig-/ {print $1}'); do "
+              "  kill -0 ${ns#vbmig-} 2>/dev/null || ip netns del $ns; done"));
+  g_free (sh ("ip link del %s 2>/dev/null; true", host_if));
+  g_free (sh ("ip netns add %s && ip -n %s link set lo up", netns, netns));
+  g_free (sh ("ip link add %s type veth peer name %s netns %s", host_if, ns_if, netns));
+  g_free (sh ("ip addr add 10.252.0.1/30 dev %s && ip link set %s up", host_if, host_if));
+  g_free (sh ("ip -n %s addr add 10.252.0.2/30 dev %s && ip -n %s link set %s up", netns, ns_if,
+              netns, ns_if));
+  g_free (sh ("tc qdisc add dev %s root tbf rate 80mbit burst 256kb latency 100ms", host_if));
+
+  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
+  g_assert_cmpint (truncate (f.disk, 8 << 20), ==, 0);
+  vb_test_env_start_daemon_in_netns (dst, netns, NULL);
+  vb_test_env_start_daemon (src, NULL);
+  f.src_signals = vb_signal_log_new (src);
+  f.dst_signals = vb_signal_log_new (dst);
+  path = boot_on_source (&f, "mig-netns", NULL, &uuid);
+  {
+    g_autofree char *log = console_log (src, uuid);
+
+    /* Read while the source still runs: its log goes with it. */
+    before = last_counter (log);
+    g_assert_cmpuint (before, >, 0);
+    sent_before = tx_bytes (host_if);
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "listen-address", "s", "10.252.0.2");
+    g_variant_dict_insert (&params, "destination-host", "s", "10.252.0.2");
+    job = migrate (&f, path, g_variant_dict_end (&params), LIVE);
+    phase = wait_phase (src, job, "completed|failed|cancelled", 120000);
+    g_assert_cmpstr (phase, ==, "completed");
+  }
+  sent = tx_bytes (host_if) - sent_before;
+  transferred = job_detail (src, job, "transferred");
+  elapsed_ms = job_detail (src, job, "elapsed");
+  g_test_message ("%" G_GUINT64_FORMAT " bytes over the veth, %" G_GUINT64_FORMAT
+                  " transferred, %" G_GUINT64_FORMAT " ms",
+                  sent, transferred, elapsed_ms);
+  /* The stream crossed the link (QEMU's count and the link's differ by a
+   * few percent: headers, segmentation offload)... */
+  g_assert_cmpuint (transferred, >, 0);
+  g_assert_cmpuint (sent, >=, transferred / 10 * 9);
+  /* ...no faster than the link lets it (10 MB/s, with a margin). */
+  g_assert_cmpuint (elapsed_ms, >=, transferred / 10000000 * 1000 * 8 / 10);
+  {
+    /* The guest counts on at the destination, from where it was. */
+    g_autofree char *dst_log = console_log (dst, uuid);
+    g_autofree char *later = NULL;
+    guint64 arrived;
+
+    g_assert_true (wait_for (dst_log, "VB-COUNTER ", 20000));
+    arrived = last_counter (dst_log);
+    g_assert_cmpuint (arrived, >, before);
+    later = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, arrived + 3);
+    g_assert_true (wait_for (dst_log, later, 20000));
+  }
+  {
+    g_autofree char *dst_path = call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                           g_variant_new ("(s)", "mig-netns"));
+    g_variant_unref (vb_test_call_ok (dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                      g_variant_new ("(u)", 0)));
+  }
+  vb_signal_log_free (f.src_signals);
+  vb_signal_log_free (f.dst_signals);
+  g_clear_pointer (&dst, vb_test_env_free);
+  g_free (sh ("ip link del %s 2>/dev/null; ip netns del %s", host_if, netns));
+  g_free (f.disk);
+}
+
 /* ssh://host reaches the destination through `virtbusd --stdio-bridge`; a
  * stand-in for ssh runs that command here, against the destination's bus. */
 static void
@@ -742,6 +925,8 @@ main (int argc, char **argv)
   ADD ("/migration/postcopy-recovery", test_postcopy_recovery);
   ADD ("/migration/postcopy-broken-destroy", test_postcopy_broken_destroy);
   ADD ("/migration/refusals", test_refusals);
+  ADD ("/migration/failover-unplug", test_failover_unplug);
+  g_test_add_func ("/migration/netns-link", test_netns_link);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);
   g_test_add_func ("/migration/ssh-bridge", test_ssh_bridge);
   return g_test_run ();

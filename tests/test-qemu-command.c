@@ -157,6 +157,65 @@ expect_refusal (const char *machine, const char *devices, const char *needle)
     g_error ("expected '%s' in: %s", needle, error->message);
 }
 
+/* A failover pair whose transient member is an emulated NIC (no VF needed). */
+static VbQemuCommand *
+build_failover (const char *machine, const char *transient_model, const char *bus,
+                GError **error)
+{
+  g_autofree char *devices = g_strdup_printf (
+    "    <interface type='user'>\n      <mac address='52:54:00:6e:00:01'/>\n"
+    "      <model type='virtio'/>\n      <alias name='ua-standby'/>\n"
+    "      <teaming type='persistent'/>\n    </interface>\n"
+    "    <interface type='user'>\n      <mac address='52:54:00:6e:00:01'/>\n"
+    "      <model type='%s'/>\n      <alias name='ua-primary'/>\n"
+    "      <teaming type='transient' persistent='ua-standby'/>\n"
+    "      <address type='pci' domain='0x0000' bus='%s' slot='0x00' function='0x0'/>\n"
+    "    </interface>\n",
+    transient_model, bus);
+  g_autofree char *xml = domain_with (machine, devices);
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (FALSE);
+
+  context.machines = machines;
+  return vb_qemu_command_build (def, &context, error);
+}
+
+static void
+test_failover_emulated_primary (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = build_failover ("q35", "e1000e", "0x02", &error);
+
+  g_assert_no_error (error);
+  g_assert_true (has_arg (command, "-device", "virtio-net-pci,netdev=hostnet0,id=ua-standby,"
+                                              "mac=52:54:00:6e:00:01,failover=on"));
+  g_assert_true (has_arg (command, "-device", "e1000e,netdev=hostnet1,id=ua-primary,"
+                                              "mac=52:54:00:6e:00:01,failover_pair_id=ua-standby,"
+                                              "romfile=,bus=pci.2,addr=0x0"));
+  /* The root port the address asks for is made. */
+  g_assert_true (has_arg (command, "-device", "pcie-root-port,port=0x11,chassis=2,id=pci.2"));
+  {
+    struct {
+      const char *machine, *model, *bus, *needle;
+    } refused[] = {
+      { "q35", "virtio", "0x02", "not virtio" },
+      { "pc", "e1000", "0x02", "pcie-root-port" },
+      { "q35", "e1000e", "0x00", "pcie-root-port" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_autoptr (GError) refusal = NULL;
+        g_autoptr (VbQemuCommand) none =
+          build_failover (refused[i].machine, refused[i].model, refused[i].bus, &refusal);
+
+        g_assert_null (none);
+        g_assert_error (refusal, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+        if (!strstr (refusal->message, refused[i].needle))
+          g_error ("expected '%s' in: %s", refused[i].needle, refusal->message);
+      }
+  }
+}
+
 static void
 test_refusals (void)
 {
@@ -346,6 +405,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/virt-install-q35", test_virt_install_q35);
   g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
+  g_test_add_func ("/qemu-command/failover-emulated-primary", test_failover_emulated_primary);
   g_test_add_func ("/qemu-command/qemu-accepts-virt-manager-xml", test_qemu_accepts_virt_manager_xml);
   g_test_add_func ("/qemu-command/qemu-accepts-pc-guest", test_qemu_accepts_pc_guest);
   return g_test_run ();

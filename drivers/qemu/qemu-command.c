@@ -916,7 +916,29 @@ build_interface (Builder *b, xmlNode *iface, GError **error)
       g_string_append (out, ",failover=on");
     }
   else if (teaming)
-    return refuse (error, teaming, "a transient teaming member must be a <hostdev>");
+    {
+      /* Beyond libvirt, which wants a <hostdev>: an emulated NIC may be the
+       * transient member too. QEMU treats it the same (its own failover
+       * tests do this), so the unplug during migration works without a VF. */
+      g_autofree char *partner = vb_xml_attr (teaming, "persistent");
+
+      if (g_str_equal (device, "virtio-net-pci"))
+        return refuse (error, teaming,
+                       "the transient member of a failover pair is a <hostdev> or an emulated "
+                       "NIC, not virtio");
+      if (!b->context->virtio_net_failover)
+        return refuse (error, teaming,
+                       "this QEMU's virtio-net-pci has no 'failover' property");
+      /* QEMU unplugs it by PCIe hotplug: it must sit on a root port. */
+      if (!b->command->q35 || attr_uint (vb_xml_child (iface, "address"), "bus", 0) == 0)
+        return refuse (error, teaming,
+                       "the transient member of a failover pair must sit on a pcie-root-port of a "
+                       "q35 machine (an <address type='pci'> with bus > 0)");
+      /* No option ROM: the destination realizes the device only once the
+       * guest has negotiated failover again, so a ROM's RAM block would be
+       * unknown there and refuse the stream. */
+      g_string_append_printf (out, ",failover_pair_id=%s,romfile=", partner);
+    }
   if (attr_is (vb_xml_child (iface, "link"), "state", "down"))
     g_ptr_array_add (b->command->link_down, g_strdup (id));
   if (!pci_address (b, iface, out, error))

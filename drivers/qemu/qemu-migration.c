@@ -624,9 +624,19 @@ vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data)
       query (qd);
       return TRUE;
     }
+  if (g_str_equal (name, "UNPLUG_PRIMARY"))
+    {
+      /* virtio-net failover: QEMU asked the guest to release the transient
+       * device; the migration waits for it ("wait-unplug"). */
+      vb_log_message (vb_qemu_log_name (domain), "failover: QEMU unplugs '%s' for the migration",
+                      vb_qmp_member_string (data, "device-id"));
+      return TRUE;
+    }
   if (!status)
     return FALSE;
-  if (m && g_str_equal (status, "active"))
+  if (m && g_str_equal (status, "wait-unplug"))
+    vb_job_set_phase (m->job, "wait-unplug");
+  else if (m && g_str_equal (status, "active"))
     vb_job_set_phase (m->job, "precopy");
   else if (g_str_equal (status, "postcopy-active"))
     {
