@@ -683,10 +683,10 @@ run_scenario (Services *sv, Domain *d)
 
   g_print ("\n== %s: %d round%s, virtbus then raw ==\n", s->title, n_rounds,
            n_rounds == 1 ? "" : "s");
-  g_print ("  raw: dst prep = launch of the destination QEMU -> migrate-incoming answered (before\n"
-           "  the clock starts); virtbus: precopy = Migrate() -> Job Phase \"precopy\" (inside the\n"
-           "  total: the destination's Prepare starts its QEMU). A virtbus downtime of 0 in\n"
-           "  pre-copy is QEMU's figure read before it was set (see the report).\n");
+  g_print ("  raw: dst prep = launch of the destination QEMU -> migrate-incoming answered (its\n"
+           "  own clock); virtbus: precopy = Migrate() -> Job Phase \"precopy\" (inside the total:\n"
+           "  the destination's Prepare starts its QEMU). The goal compares virtbus's total with\n"
+           "  raw's dst prep + total: both then launch the destination and migrate.\n");
   g_print ("  %5s | %-46s | %-37s\n", "", "raw", "virtbus");
   g_print ("  %5s | %8s %9s %8s %8s %8s | %8s %8s %8s %8s\n", "round", "total", "completed",
            "downtime", "MiB", "dst prep", "total", "downtime", "MiB", "precopy");
@@ -713,8 +713,19 @@ run_scenario (Services *sv, Domain *d)
   ratio = vb_t / raw_t;
   vb_down = bench_median (vb_downtime, n_rounds);
   g_print ("\n  %-24s %10s %10s %7s\n", "(medians)", "raw", "virtbus", "ratio");
-  g_print ("  %-24s %7.0f ms %7.0f ms %6.2fx   goal <= %.2fx: %s\n", "total time", raw_t, vb_t,
-           ratio, GOAL_TOTAL, ratio <= GOAL_TOTAL ? "ok" : "OVER");
+  {
+    /* The same work on both sides: launch the destination, then migrate. */
+    g_autofree double *raw_whole = g_new0 (double, n_rounds);
+
+    for (int r = 0; r < n_rounds; r++)
+      raw_whole[r] = raw_setup[r] + raw_total[r];
+    g_print ("  %-24s %7.0f ms %7.0f ms %6.2fx   goal <= %.2fx: %s\n",
+             "dst prep + total", bench_median (raw_whole, n_rounds), vb_t,
+             vb_t / bench_median (raw_whole, n_rounds), GOAL_TOTAL,
+             vb_t / bench_median (raw_whole, n_rounds) <= GOAL_TOTAL ? "ok" : "OVER");
+  }
+  g_print ("  %-24s %7.0f ms %7.0f ms %6.2fx   (raw's migration alone)\n", "total time", raw_t,
+           vb_t, ratio);
   g_print ("  %-24s %7.0f ms %10s\n", "  raw source completed",
            bench_median (raw_completed, n_rounds), "");
   g_print ("  %-24s %7.0f ms %7.0f ms %6.2fx   (not a goal: virtbus's total less its\n"
