@@ -662,6 +662,65 @@ test_supervision (Fixture *f, gconstpointer data)
   assert_cleaned_up (f, "vbsup", bridge, pid);
 }
 
+/* ---- the default network ---- */
+
+static gboolean
+property_bool (VbTestEnv *env, const char *path, const char *name)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, IFACE_NETWORK, name);
+  return g_variant_get_boolean (value);
+}
+
+/* --default-network: made, started and autostarted on the first start;
+ * once undefined, not made again. */
+static void
+test_default_network (Fixture *f, gconstpointer data)
+{
+  const char *const with_default[] = { "--network-driver=bridge", "--default-network", NULL };
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *bridge = NULL;
+  g_autofree char *addresses = NULL;
+
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                             g_variant_new ("(s)", "default"), "org.virtbus.Virt1.Error.NotFound");
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, with_default);
+  /* Defined once the service owns its name: a moment after it appears. */
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC; !reply;)
+    {
+      reply = g_dbus_connection_call_sync (f->env->client, "org.virtbus.Virt1", MANAGER,
+                                           IFACE_MANAGER, "LookupNetworkByName",
+                                           g_variant_new ("(s)", "default"), NULL,
+                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      if (!reply)
+        g_usleep (50000);
+    }
+  g_variant_get (reply, "(o)", &path);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       !property_bool (f->env, path, "Active");)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (50000);
+    }
+  g_assert_true (property_bool (f->env, path, "Persistent"));
+  g_assert_true (property_bool (f->env, path, "Autostart"));
+  bridge = network_bridge (f->env, path);
+  g_assert_true (g_str_has_prefix (bridge, "virbr"));
+  addresses = run_printf ("ip -n %s -4 -o addr show dev %s", f->netns, bridge);
+  g_assert_nonnull (strstr (addresses, "192.168.122.1/24"));
+
+  /* The user removes it: a restart does not bring it back. */
+  network_call (f->env, path, "Stop");
+  network_call (f->env, path, "Undefine");
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, with_default);
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                             g_variant_new ("(s)", "default"), "org.virtbus.Virt1.Error.NotFound");
+  g_assert_false (link_exists (f->netns, bridge));
+}
+
 /* ---- IPv6 ---- */
 
 /* A dual-stack NAT network: the bridge carries the IPv6 address, dnsmasq
@@ -754,6 +813,8 @@ main (int argc, char **argv)
     }
   g_test_add ("/network-bridge/clash", Fixture, NULL, set_up, test_clash, tear_down);
   g_test_add ("/network-bridge/ipv6", Fixture, NULL, set_up, test_ipv6, tear_down);
+  g_test_add ("/network-bridge/default-network", Fixture, NULL, set_up, test_default_network,
+              tear_down);
   g_test_add ("/network-bridge/supervision", Fixture, NULL, set_up, test_supervision, tear_down);
   g_test_add ("/network-bridge/nat-and-isolated", Fixture, NULL, set_up, test_nat_and_isolated,
               tear_down);
