@@ -127,6 +127,46 @@ free_port (const char *address, guint min, guint max)
   return -1;
 }
 
+/* What Prepare tells the source: where to send, and whether with preempt. */
+static void
+return_answer (GTask *task, Prepare *p)
+{
+  GVariantDict answer;
+
+  g_variant_dict_init (&answer, NULL);
+  g_variant_dict_insert (&answer, "uri", "s", p->uri);
+  g_variant_dict_insert (&answer, "postcopy-preempt", "b", p->preempt);
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&answer)),
+                         (GDestroyNotify) g_variant_unref);
+  g_object_unref (task);
+}
+
+/* Picks the port the incoming QEMU listens on and sets p->uri, the address
+ * the source connects to; returns the listen URI, or NULL with @error. */
+static char *
+choose_listen_uri (Prepare *p, GError **error)
+{
+  const char *listen = "0.0.0.0";
+  const char *host = "127.0.0.1";
+  guint min = param_u32 (p->params, "port-min", DEFAULT_PORT_MIN);
+  guint max = param_u32 (p->params, "port-max", DEFAULT_PORT_MAX);
+  int port;
+
+  g_variant_lookup (p->params, "listen-address", "&s", &listen);
+  g_variant_lookup (p->params, "destination-host", "&s", &host);
+  port = free_port (listen, min, max);
+  if (port < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                   "No free port between %u and %u on %s for the migration stream", min, max,
+                   listen);
+      return NULL;
+    }
+  g_free (p->uri);
+  p->uri = g_strdup_printf ("tcp:%s:%d", host, port);
+  return g_strdup_printf ("tcp:%s:%d", listen, port);
+}
+
 static void
 incoming_listening (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -135,7 +175,6 @@ incoming_listening (GObject *source, GAsyncResult *result, gpointer user_data)
   QemuDomain *qd = vb_qemu_domain_of (p->domain);
   GError *error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  GVariantDict answer;
 
   if (!reply || !qd || qd->gone)
     {
@@ -155,12 +194,7 @@ incoming_listening (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "migration");
   vb_domain_emit_lifecycle (p->domain, "started", "migrated");
 
-  g_variant_dict_init (&answer, NULL);
-  g_variant_dict_insert (&answer, "uri", "s", p->uri);
-  g_variant_dict_insert (&answer, "postcopy-preempt", "b", p->preempt);
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&answer)),
-                         (GDestroyNotify) g_variant_unref);
-  g_object_unref (task);
+  return_answer (task, p);
 }
 
 static void
@@ -170,11 +204,7 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   Prepare *p = g_task_get_task_data (task);
   QemuDomain *qd;
   GError *error = NULL;
-  const char *listen = "0.0.0.0";
-  const char *host = "127.0.0.1";
-  guint min = param_u32 (p->params, "port-min", DEFAULT_PORT_MIN);
-  guint max = param_u32 (p->params, "port-max", DEFAULT_PORT_MAX);
-  int port;
+  g_autofree char *listen_uri = NULL;
 
   if (!vb_qemu_start_incoming_finish (result, &error))
     {
@@ -183,23 +213,18 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   qd = vb_qemu_domain_of (p->domain);
-  g_variant_lookup (p->params, "listen-address", "&s", &listen);
-  g_variant_lookup (p->params, "destination-host", "&s", &host);
-  port = free_port (listen, min, max);
-  if (port < 0)
+  listen_uri = choose_listen_uri (p, &error);
+  if (!listen_uri)
     {
       qd->stopping = STOP_FAILED;
       vb_qemu_terminate (qd);
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
-                               "No free port between %u and %u on %s for the migration stream",
-                               min, max, listen);
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
   p->preempt = param_bool (p->params, "postcopy-preempt", FALSE)
                && vb_qemu_driver.caps
                && vb_qemu_caps_has_migration_cap (vb_qemu_driver.caps, "postcopy-preempt");
-  p->uri = g_strdup_printf ("tcp:%s:%d", host, port);
   vb_qemu_execute_logged (qd, "migrate-set-capabilities", capabilities_args (p->flags, p->preempt));
   if (p->flags & VB_MIGRATE_PARALLEL)
     {
@@ -210,7 +235,6 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   {
     g_autoptr (JsonObject) args = json_object_new ();
-    g_autofree char *listen_uri = g_strdup_printf ("tcp:%s:%d", listen, port);
 
     json_object_set_string_member (args, "uri", listen_uri);
     /* QEMU runs commands in order: the capabilities are set before this. */
@@ -226,7 +250,6 @@ recovering (GObject *source, GAsyncResult *result, gpointer user_data)
   Prepare *p = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  GVariantDict answer;
 
   if (!reply)
     {
@@ -234,12 +257,7 @@ recovering (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_unref (task);
       return;
     }
-  g_variant_dict_init (&answer, NULL);
-  g_variant_dict_insert (&answer, "uri", "s", p->uri);
-  g_variant_dict_insert (&answer, "postcopy-preempt", "b", p->preempt);
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&answer)),
-                         (GDestroyNotify) g_variant_unref);
-  g_object_unref (task);
+  return_answer (task, p);
 }
 
 /* The incoming QEMU of a broken post-copy listens again (migrate-recover). */
@@ -248,13 +266,9 @@ prepare_recovery (GTask *task)
 {
   Prepare *p = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (p->domain);
-  const char *listen = "0.0.0.0";
-  const char *host = "127.0.0.1";
-  guint min = param_u32 (p->params, "port-min", DEFAULT_PORT_MIN);
-  guint max = param_u32 (p->params, "port-max", DEFAULT_PORT_MAX);
   g_autoptr (JsonObject) args = json_object_new ();
   g_autofree char *listen_uri = NULL;
-  int port;
+  GError *error = NULL;
 
   if (!qd || qd->gone || !qd->incoming
       || g_strcmp0 (qd->migration_status, "postcopy-paused") != 0)
@@ -264,20 +278,14 @@ prepare_recovery (GTask *task)
       g_object_unref (task);
       return;
     }
-  g_variant_lookup (p->params, "listen-address", "&s", &listen);
-  g_variant_lookup (p->params, "destination-host", "&s", &host);
-  port = free_port (listen, min, max);
-  if (port < 0)
+  listen_uri = choose_listen_uri (p, &error);
+  if (!listen_uri)
     {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
-                               "No free port between %u and %u on %s for the migration stream",
-                               min, max, listen);
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
   p->preempt = param_bool (p->params, "postcopy-preempt", FALSE);
-  p->uri = g_strdup_printf ("tcp:%s:%d", host, port);
-  listen_uri = g_strdup_printf ("tcp:%s:%d", listen, port);
   json_object_set_string_member (args, "uri", listen_uri);
   vb_qmp_client_execute_async (qd->qmp, "migrate-recover", args, -1, NULL, recovering, task);
 }
