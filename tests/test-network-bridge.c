@@ -714,7 +714,8 @@ property_bool (VbTestEnv *env, const char *path, const char *name)
   return g_variant_get_boolean (value);
 }
 
-/* --default-network: made, started and autostarted on the first start. */
+/* --default-network: made, started and autostarted on the first start;
+ * once undefined, not made again. */
 static void
 test_default_network (Fixture *f, gconstpointer data)
 {
@@ -751,7 +752,16 @@ test_default_network (Fixture *f, gconstpointer data)
   addresses = run_printf ("ip -n %s -4 -o addr show dev %s", f->netns, bridge);
   g_assert_nonnull (strstr (addresses, "192.168.122.1/24"));
 
+  /* Stop answers once the bridge is gone. */
   network_call (f->env, path, "Stop");
+  g_assert_false (link_exists (f->netns, bridge));
+
+  /* The user removes it: a restart does not bring it back. */
+  network_call (f->env, path, "Undefine");
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, with_default);
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                             g_variant_new ("(s)", "default"), "org.virtbus.Virt1.Error.NotFound");
   g_assert_false (link_exists (f->netns, bridge));
 }
 

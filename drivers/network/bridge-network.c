@@ -130,6 +130,7 @@ dnsmasq_restarted (VbDnsmasq *dnsmasq, gpointer user_data)
 typedef struct {
   NetState *state; /* owned until the teardown ends */
   gboolean made_bridge;
+  GTask *done;      /* answered once everything is gone (Stop); may be NULL */
 } Teardown;
 
 static void
@@ -146,6 +147,11 @@ teardown_finish (Teardown *teardown)
     vb_net_run_quietly (ip_argv, NULL);
   vb_remove_flat_dir (state->dir);
   net_state_free (state);
+  if (teardown->done)
+    {
+      g_task_return_boolean (teardown->done, TRUE);
+      g_object_unref (teardown->done);
+    }
   g_free (teardown);
 }
 
@@ -158,14 +164,16 @@ dnsmasq_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   teardown_finish (teardown);
 }
 
-/* Removes what @state made, in reverse order, and frees it. */
+/* Removes what @state made, in reverse order, and frees it; then answers
+ * @done (taken) if there is one. */
 static void
-teardown (NetState *state, gboolean made_bridge)
+teardown (NetState *state, gboolean made_bridge, GTask *done)
 {
   Teardown *t = g_new0 (Teardown, 1);
 
   t->state = state;
   t->made_bridge = made_bridge;
+  t->done = done;
   if (state->dnsmasq)
     vb_dnsmasq_stop_async (state->dnsmasq, dnsmasq_stopped, t);
   else
@@ -217,7 +225,7 @@ start_fail (GTask *task, GError *error)
 
   vb_log_warning (data->state->name, "start failed: %s", error->message);
   g_hash_table_steal (all_states (), data->state->uuid);
-  teardown (g_steal_pointer (&data->state), data->made_bridge);
+  teardown (g_steal_pointer (&data->state), data->made_bridge, NULL);
   g_task_return_error (task, error);
   g_object_unref (task);
 }
@@ -576,14 +584,17 @@ stop_network (VbDriverHost *host, VbNetwork *network, GTask *task)
       return;
     }
   state = g_hash_table_lookup (all_states (), uuid);
-  if (state)
-    {
-      g_hash_table_steal (all_states (), uuid);
-      teardown (state, TRUE);
-    }
   vb_network_set_active (network, FALSE);
   vb_network_set_live_def (network, NULL);
   vb_log_message (name, "stopped");
+  if (state)
+    {
+      /* The answer waits for the bridge, table and files to be gone: a
+       * restart right after it must not find a half-stopped network. */
+      g_hash_table_steal (all_states (), uuid);
+      teardown (state, TRUE, task);
+      return;
+    }
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -699,7 +710,7 @@ adopt (VbDriverHost *host, const char *dir, Status *status)
   if (!live || !g_file_test (sys, G_FILE_TEST_EXISTS))
     {
       vb_log_warning (state->name, "its bridge %s is gone: cleaning up", status->bridge);
-      teardown (state, FALSE);
+      teardown (state, FALSE, NULL);
       return NULL;
     }
   g_hash_table_replace (all_states (), state->uuid, state);
