@@ -430,6 +430,32 @@ test_refusals (Fixture *f, gconstpointer data)
     g_variant_unref (vb_test_call_ok (f->src, running, IFACE_DOMAIN, "Destroy",
                                       g_variant_new ("(u)", 0)));
   }
+
+  /* While another migration holds the domain: Busy once the lock's wait
+   * (here 1 s, by restarting the source service with it) runs out. */
+  {
+    const char *const short_lock[] = { "--lock-timeout=1000", NULL };
+    g_autofree char *uuid = NULL;
+    g_autofree char *busy = NULL;
+    g_autofree char *job = NULL;
+    g_autofree char *phase = NULL;
+
+    vb_test_env_stop_daemon (f->src, FALSE);
+    vb_test_env_start_daemon (f->src, short_lock);
+    busy = boot_on_source (f, "mig-busy", "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 4);
+    job = migrate (f, busy, g_variant_dict_end (&params), LIVE);
+    g_free (wait_phase (f->src, job, "precopy", 20000));
+    vb_test_call_expect_error (f->src, busy, IFACE_DOMAIN, "Migrate",
+                               g_variant_new ("(sa{sv}u)", f->dst->bus_address, NULL, LIVE),
+                               "org.virtbus.Virt1.Error.Busy");
+    g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
+    phase = wait_phase (f->src, job, "completed|failed|cancelled", 30000);
+    g_assert_cmpstr (phase, ==, "cancelled");
+    g_variant_unref (vb_test_call_ok (f->src, busy, IFACE_DOMAIN, "Destroy",
+                                      g_variant_new ("(u)", 0)));
+  }
 }
 
 static void
