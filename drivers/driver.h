@@ -90,6 +90,15 @@ typedef struct {
    * "max-downtime" (ms). */
   gboolean (*migrate_control) (VbDriverHost *host, VbDomain *domain, const char *what,
                                guint64 value, GError **error);
+
+  /* Save and restore (save-api.c). NULL: the driver cannot save. */
+
+  /* Block copy (block-copy-api.c). NULL: the driver cannot copy disks. */
+
+  /* Snapshots (snapshot-api.c). NULL: the driver has no snapshots. */
+
+  /* Device hotplug (device-api.c). NULL: the driver cannot change devices live. */
+
 } VbDomainDriver;
 
 typedef enum {

@@ -252,6 +252,14 @@ handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *inv
   return control_migration (iface, invocation, "max-downtime", downtime, flags);
 }
 
+/* ---- save and restore ---- */
+
+/* ---- block copy ---- */
+
+/* ---- snapshots ---- */
+
+/* ---- device hotplug ---- */
+
 static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
@@ -305,6 +313,14 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_migrate_start_post_copy = handle_migrate_start_post_copy;
   iface->handle_migrate_set_max_speed = handle_migrate_set_max_speed;
   iface->handle_migrate_set_max_downtime = handle_migrate_set_max_downtime;
+  /* save and restore */
+
+  /* block copy */
+
+  /* snapshots */
+
+  /* device hotplug */
+
 }
 
 VbDomainObject *

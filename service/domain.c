@@ -1,4 +1,5 @@
 #include "domain.h"
+#include "vb-error.h"
 
 struct _VbDomain {
   VbResource parent;
@@ -7,6 +8,7 @@ struct _VbDomain {
   VbDomainState state;
   char *reason;
   int id;
+  char *block_copy;
 };
 
 G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_TYPE_RESOURCE)
@@ -43,6 +45,7 @@ vb_domain_finalize (GObject *object)
   vb_domain_def_free (self->def);
   vb_domain_def_free (self->live_def);
   g_free (self->reason);
+  g_free (self->block_copy);
   G_OBJECT_CLASS (vb_domain_parent_class)->finalize (object);
 }
 
@@ -143,4 +146,30 @@ void
 vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail)
 {
   g_signal_emit (self, signals[SIGNAL_LIFECYCLE], 0, event, detail);
+}
+
+const char *
+vb_domain_get_block_copy (VbDomain *self)
+{
+  return self->block_copy;
+}
+
+void
+vb_domain_set_block_copy (VbDomain *self, const char *disk)
+{
+  g_free (self->block_copy);
+  self->block_copy = g_strdup (disk);
+}
+
+gboolean
+vb_domain_refuse_if_block_copy (VbDomain *self, const char *operation, const char *disk,
+                                GError **error)
+{
+  if (!self->block_copy || (disk && g_strcmp0 (disk, self->block_copy) != 0))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+               "%s refused: a block copy of disk '%s' is in progress (pivot or cancel its job "
+               "first)",
+               operation, self->block_copy);
+  return FALSE;
 }

@@ -44,4 +44,15 @@ void vb_domain_set_state (VbDomain *self, VbDomainState state, const char *reaso
 /* Emits "lifecycle" with libvirt's event and detail in kebab-case. */
 void vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail);
 
+/* The target (e.g. "vda") of the disk a block copy mirrors, NULL when none.
+ * While a mirror exists the guest could not be started again with it, so
+ * saves, snapshots, migration, detaching that disk and making the domain
+ * persistent are refused (vb_domain_refuse_if_block_copy). */
+const char *vb_domain_get_block_copy (VbDomain *self);
+void vb_domain_set_block_copy (VbDomain *self, const char *disk);
+/* FALSE with VB_ERROR_OPERATION_INVALID naming @operation and the disk when
+ * a block copy runs; @disk (may be NULL) limits the check to that disk. */
+gboolean vb_domain_refuse_if_block_copy (VbDomain *self, const char *operation,
+                                         const char *disk, GError **error);
+
 G_END_DECLS

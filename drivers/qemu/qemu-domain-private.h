@@ -60,6 +60,14 @@ typedef struct {
   char *migration_status;     /* QEMU's last MIGRATION status */
   GTask *migration;           /* the source's running migrate, completed by events */
   guint migration_poll;       /* query-migrate timer for the job's figures */
+  /* save and restore (qemu-save.c) */
+
+  /* block copy (qemu-block-copy.c) */
+
+  /* snapshots (qemu-snapshot.c) */
+
+  /* hotplug (qemu-hotplug.c) */
+
 } QemuDomain;
 
 /* "domain/NAME", for logs. */
@@ -87,5 +95,15 @@ void vb_qemu_terminate (QemuDomain *qd);
 /* Migration events of a domain's QEMU (qemu-migration.c): returns TRUE when
  * the event was the migration's and needs nothing else. */
 gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data);
+
+/* Events of the other parts, same contract as vb_qemu_migration_event. */
+/* save and restore (qemu-save.c) */
+
+/* block copy (qemu-block-copy.c) */
+
+/* snapshots (qemu-snapshot.c) */
+
+/* hotplug (qemu-hotplug.c) */
+
 
 G_END_DECLS

@@ -515,6 +515,14 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
   vb_log_debug (vb_qemu_log_name (domain), "QMP event %s", name);
   if (vb_qemu_migration_event (qd, name, data))
     return;
+  /* save and restore */
+
+  /* block copy */
+
+  /* snapshots */
+
+  /* hotplug */
+
   if (g_str_equal (name, "SHUTDOWN"))
     {
       /* Our own SIGTERM (Destroy, a crash) also reads as a shutdown: not the guest's. */
@@ -1733,4 +1741,12 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .migrate_finish = vb_qemu_migrate_finish,
   .migrate_confirm = vb_qemu_migrate_confirm,
   .migrate_control = vb_qemu_migrate_control,
+  /* save and restore */
+
+  /* block copy */
+
+  /* snapshots */
+
+  /* hotplug */
+
 };
