@@ -507,12 +507,6 @@ vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *volume, 
                        vb_check_flags (flags, 0, &error), &error, delete_volume_locked);
 }
 
-gboolean
-vb_volume_api_delete_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 VbVolume *
 vb_volume_api_lookup_by_name (VbPool *pool, const char *name, GError **error)
 {

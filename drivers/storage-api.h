@@ -34,7 +34,7 @@ void vb_volume_api_create_async (VbDriverHost *host, VbPool *pool, const char *x
 VbVolume *vb_volume_api_create_finish (GAsyncResult *result, GError **error);
 void vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
                                  guint flags, GAsyncReadyCallback callback, gpointer user_data);
-gboolean vb_volume_api_delete_finish (GAsyncResult *result, GError **error);
+/* Finish with vb_volume_api_finish. */
 VbVolume *vb_volume_api_lookup_by_name (VbPool *pool, const char *name, GError **error);
 
 /* StorageVolume.Resize flags (libvirt's values) */
@@ -49,7 +49,7 @@ void vb_pool_api_delete_async (VbDriverHost *host, VbPool *pool, guint flags,
 void vb_volume_api_clone_async (VbDriverHost *host, VbPool *pool, const char *xml,
                                 VbVolume *source, guint flags, GAsyncReadyCallback callback,
                                 gpointer user_data);
-/* Resize and wipe; finish with vb_volume_api_finish. */
+/* Resize and wipe; finish with vb_volume_api_finish (as delete). */
 void vb_volume_api_resize_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
                                  guint64 capacity, guint flags, GAsyncReadyCallback callback,
                                  gpointer user_data);

@@ -46,7 +46,7 @@ volume_changed (VbVolume *volume, gpointer user_data)
 static void
 deleted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  vb_complete_void (user_data, result, vb_volume_api_delete_finish);
+  vb_complete_void (user_data, result, vb_volume_api_finish);
 }
 
 static gboolean
