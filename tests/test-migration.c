@@ -108,13 +108,10 @@ static guint64
 last_counter (const char *log)
 {
   g_autofree char *text = NULL;
-  const char *last = NULL;
 
   if (!g_file_get_contents (log, &text, NULL, NULL))
     return 0;
-  for (const char *p = strstr (text, "VB-COUNTER "); p; p = strstr (p + 1, "VB-COUNTER "))
-    last = p;
-  return last ? g_ascii_strtoull (last + strlen ("VB-COUNTER "), NULL, 10) : 0;
+  return vb_test_last_counter (text);
 }
 
 static gboolean
@@ -798,7 +795,7 @@ tx_bytes (const char *ifname)
 static void
 test_netns_link (void)
 {
-  g_autofree char *netns = g_strdup_printf ("vbmig-%d", (int) getpid ());
+  g_autofree char *netns = NULL;
   g_autofree char *host_if = g_strdup_printf ("vbmh%d", (int) getpid () % 100000);
   g_autofree char *ns_if = g_strdup_printf ("vbmd%d", (int) getpid () % 100000);
   g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
@@ -811,11 +808,8 @@ test_netns_link (void)
   GVariantDict params;
   guint64 sent_before, sent, transferred, elapsed_ms, before;
 
-  /* A namespace left by a test that was killed goes first. */
-  g_free (sh ("for ns in $(ip netns list | awk '/^vbmig-/ {print $1}'); do "
-              "  kill -0 ${ns#vbmig-} 2>/dev/null || ip netns del $ns; done"));
   g_free (sh ("ip link del %s 2>/dev/null; true", host_if));
-  g_free (sh ("ip netns add %s && ip -n %s link set lo up", netns, netns));
+  netns = vb_test_netns_add ("vbmig-", NULL);
   g_free (sh ("ip link add %s type veth peer name %s netns %s", host_if, ns_if, netns));
   g_free (sh ("ip addr add 10.252.0.1/30 dev %s && ip link set %s up", host_if, host_if));
   g_free (sh ("ip -n %s addr add 10.252.0.2/30 dev %s && ip -n %s link set %s up", netns, ns_if,
@@ -876,7 +870,8 @@ test_netns_link (void)
   vb_signal_log_free (f.src_signals);
   vb_signal_log_free (f.dst_signals);
   g_clear_pointer (&dst, vb_test_env_free);
-  g_free (sh ("ip link del %s 2>/dev/null; ip netns del %s", host_if, netns));
+  g_free (sh ("ip link del %s 2>/dev/null; true", host_if));
+  vb_test_netns_del (netns);
   g_free (f.disk);
 }
 

@@ -32,147 +32,6 @@ static const char *const daemon_args[] = { "--network-driver=bridge", NULL };
 
 /* ---- namespaces: the service's, and "the outside world" ---- */
 
-static char netns_paths[2][128];
-static void (*previous_abort) (int);
-static void (*previous_trap) (int);
-
-static void
-remove_netns_now (void)
-{
-  for (int i = 0; i < 2; i++)
-    if (netns_paths[i][0])
-      {
-        umount2 (netns_paths[i], MNT_DETACH);
-        unlink (netns_paths[i]);
-        netns_paths[i][0] = '\0';
-      }
-}
-
-/* Kills what runs in the namespace at @path (the service, its dnsmasq):
- * `ip netns del` alone would leave them running, namespace and all. */
-static void
-kill_netns_now (const char *path)
-{
-  struct stat ns;
-  char want[64];
-
-  if (stat (path, &ns) != 0)
-    return;
-  g_snprintf (want, sizeof want, "net:[%lu]", (unsigned long) ns.st_ino);
-  /* Twice: the service may have spawned something while the first pass ran. */
-  for (int pass = 0; pass < 2; pass++)
-    {
-      DIR *proc = opendir ("/proc");
-      struct dirent *entry;
-
-      if (!proc)
-        return;
-      while ((entry = readdir (proc)))
-        {
-          char link[64], target[64];
-          ssize_t n;
-
-          if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
-            continue;
-          g_snprintf (link, sizeof link, "/proc/%s/ns/net", entry->d_name);
-          n = readlink (link, target, sizeof target - 1);
-          if (n <= 0)
-            continue;
-          target[n] = '\0';
-          if (strcmp (target, want) == 0)
-            kill ((pid_t) atoi (entry->d_name), SIGKILL);
-        }
-      closedir (proc);
-    }
-}
-
-static void
-on_fatal_signal (int sig)
-{
-  void (*env_handler) (int) = sig == SIGTRAP ? previous_trap : previous_abort;
-
-  for (int i = 0; i < 2; i++)
-    if (netns_paths[i][0])
-      kill_netns_now (netns_paths[i]);
-  remove_netns_now ();
-  if (env_handler != SIG_DFL && env_handler != SIG_IGN && env_handler != SIG_ERR)
-    env_handler (sig);
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-static char *
-run_ok (const char *command)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("'%s' failed: %s%s", command, out, err);
-  return out;
-}
-
-static char *run_printf (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static char *
-run_printf (const char *format, ...)
-{
-  g_autofree char *command = NULL;
-  va_list args;
-
-  va_start (args, format);
-  command = g_strdup_vprintf (format, args);
-  va_end (args);
-  return run_ok (command);
-}
-
-/* Whether `sh -c @command` succeeds. */
-static gboolean
-run_test (const char *command)
-{
-  g_autofree char *quoted = g_shell_quote (command);
-  g_autofree char *line = g_strdup_printf ("sh -c %s", quoted);
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (line, NULL, NULL, &status, NULL));
-  return g_spawn_check_wait_status (status, NULL);
-}
-
-static void
-kill_netns_processes (const char *name)
-{
-  g_autofree char *pids = run_printf ("ip netns pids %s", name);
-  g_auto (GStrv) list = g_strsplit (g_strstrip (pids), "\n", 0);
-
-  for (guint i = 0; list[i]; i++)
-    if (atoi (list[i]) > 0)
-      kill (atoi (list[i]), SIGKILL);
-}
-
-static void
-remove_stale_namespaces (void)
-{
-  g_autoptr (GDir) listing = g_dir_open ("/run/netns", 0, NULL);
-  const char *entry;
-
-  while (listing && (entry = g_dir_read_name (listing)))
-    {
-      int pid;
-
-      if (!g_str_has_prefix (entry, "vbnbr-"))
-        continue;
-      pid = atoi (entry + strlen ("vbnbr-"));
-      if (pid <= 0 || kill (pid, 0) == 0)
-        continue;
-      kill_netns_processes (entry);
-      g_free (run_printf ("ip netns del %s", entry));
-    }
-}
-
 typedef struct {
   VbTestEnv *env;
   char *netns;
@@ -182,32 +41,16 @@ typedef struct {
 static void
 set_up (Fixture *f, gconstpointer data)
 {
-  static gboolean installed;
-
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  if (!installed)
-    {
-      installed = TRUE;
-      previous_abort = signal (SIGABRT, on_fatal_signal);
-      previous_trap = signal (SIGTRAP, on_fatal_signal);
-      signal (SIGTERM, on_fatal_signal);
-    }
-  remove_stale_namespaces ();
-  f->netns = g_strdup_printf ("vbnbr-%d", (int) getpid ());
-  f->outside = g_strdup_printf ("vbnbr-%d-o", (int) getpid ());
-  g_free (run_printf ("ip netns add %s", f->netns));
-  g_snprintf (netns_paths[0], sizeof netns_paths[0], "/run/netns/%s", f->netns);
-  g_free (run_printf ("ip netns add %s", f->outside));
-  g_snprintf (netns_paths[1], sizeof netns_paths[1], "/run/netns/%s", f->outside);
-  g_free (run_printf ("ip -n %s link set lo up", f->netns));
-  g_free (run_printf ("ip -n %s link set lo up", f->outside));
-  g_free (run_printf ("ip -n %s link add vbout0 type veth peer name vbout1 netns %s", f->netns,
+  f->netns = vb_test_netns_add ("vbnbr-", NULL);
+  f->outside = vb_test_netns_add ("vbnbr-", "-o");
+  g_free (vb_test_run ("ip -n %s link add vbout0 type veth peer name vbout1 netns %s", f->netns,
                       f->outside));
-  g_free (run_printf ("ip -n %s addr add 10.203.0.1/24 dev vbout0", f->netns));
-  g_free (run_printf ("ip -n %s addr add " OUTSIDE "/24 dev vbout1", f->outside));
-  g_free (run_printf ("ip -n %s link set vbout0 up", f->netns));
-  g_free (run_printf ("ip -n %s link set vbout1 up", f->outside));
-  g_free (run_printf ("ip -n %s route add default via " OUTSIDE, f->netns));
+  g_free (vb_test_run ("ip -n %s addr add 10.203.0.1/24 dev vbout0", f->netns));
+  g_free (vb_test_run ("ip -n %s addr add " OUTSIDE "/24 dev vbout1", f->outside));
+  g_free (vb_test_run ("ip -n %s link set vbout0 up", f->netns));
+  g_free (vb_test_run ("ip -n %s link set vbout1 up", f->outside));
+  g_free (vb_test_run ("ip -n %s route add default via " OUTSIDE, f->netns));
   vb_test_env_start_daemon_in_netns (f->env, f->netns, daemon_args);
 }
 
@@ -216,11 +59,9 @@ tear_down (Fixture *f, gconstpointer data)
 {
   g_assert_true (vb_test_env_daemon_alive (f->env));
   vb_test_env_free (f->env);
-  /* dnsmasq of a network the test left running, and anything else. */
-  kill_netns_processes (f->netns);
-  g_free (run_printf ("ip netns del %s", f->netns));
-  g_free (run_printf ("ip netns del %s", f->outside));
-  netns_paths[0][0] = netns_paths[1][0] = '\0';
+  /* Kills dnsmasq of a network the test left running, and anything else. */
+  vb_test_netns_del (f->netns);
+  vb_test_netns_del (f->outside);
   g_free (f->netns);
   g_free (f->outside);
 }
@@ -307,7 +148,7 @@ static gboolean
 link_exists (const char *netns, const char *name)
 {
   g_autofree char *command = g_strdup_printf ("ip -n %s link show %s >/dev/null 2>&1", netns, name);
-  return run_test (command);
+  return vb_test_shell_succeeds (command);
 }
 
 static gboolean
@@ -315,7 +156,7 @@ table_exists (const char *netns, const char *table)
 {
   g_autofree char *command =
     g_strdup_printf ("ip netns exec %s nft list table inet %s >/dev/null 2>&1", netns, table);
-  return run_test (command);
+  return vb_test_shell_succeeds (command);
 }
 
 /* What a stopped network must have left: no bridge, no dnsmasq, no table, no files. */
@@ -334,82 +175,6 @@ assert_cleaned_up (Fixture *f, const char *name, const char *bridge, int pid)
   g_assert_false (alive (pid));
   g_assert_false (table_exists (f->netns, table));
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
-}
-
-/* ---- the console (as test-qemu-network.c) ---- */
-
-static int
-open_console (VbTestEnv *env, const char *path)
-{
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole", g_variant_new ("(u)", 0),
-    G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds, NULL, &error);
-  g_autofree int *stolen = NULL;
-
-  g_assert_no_error (error);
-  stolen = g_unix_fd_list_steal_fds (fds, NULL);
-  return stolen[0];
-}
-
-static void
-type_line (int fd, const char *line)
-{
-  g_autofree char *typed = g_strdup_printf ("%s\r", line);
-
-  g_assert_cmpint (write (fd, typed, strlen (typed)), ==, (gssize) strlen (typed));
-}
-
-/* Reads the console until @pattern matches what came after @from; returns
- * capture group 1 (or the match). */
-static char *
-console_expect (int fd, GString *seen, gsize from, const char *pattern, guint timeout_ms)
-{
-  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autoptr (GMatchInfo) match = NULL;
-      char buffer[4096];
-      struct timeval timeout = { 0, 200000 };
-      fd_set readable;
-      ssize_t n;
-
-      if (g_regex_match (regex, seen->str + from, 0, &match))
-        {
-          char *group = g_match_info_fetch (match, 1);
-          return group && *group ? group : (g_free (group), g_match_info_fetch (match, 0));
-        }
-      if (g_get_monotonic_time () > end)
-        g_error ("the console did not show /%s/ within %u ms; it showed:\n%s", pattern,
-                 timeout_ms, seen->str + from);
-      FD_ZERO (&readable);
-      FD_SET (fd, &readable);
-      if (select (fd + 1, &readable, NULL, NULL, &timeout) <= 0)
-        continue;
-      n = read (fd, buffer, sizeof buffer);
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (seen, buffer, n);
-    }
-}
-
-/* Types @command followed by an echo of its exit status; returns the status. */
-static int
-console_run (int fd, GString *seen, const char *command, guint timeout_ms)
-{
-  static int counter;
-  int n = ++counter;
-  gsize from = seen->len;
-  g_autofree char *line = g_strdup_printf ("%s; echo vb-done-%d-$((0+$?))", command, n);
-  g_autofree char *pattern = g_strdup_printf ("vb-done-%d-([0-9]+)", n);
-  g_autofree char *status = NULL;
-
-  type_line (fd, line);
-  /* The echo of the typed line shows "$((0+$?))": only the output has digits there. */
-  status = console_expect (fd, seen, from, pattern, timeout_ms);
-  return atoi (status);
 }
 
 static char *
@@ -477,11 +242,11 @@ test_nat_and_isolated (Fixture *f, gconstpointer data)
   g_autofree char *iso_bridge = NULL;
   g_autofree char *nat_ip = NULL;
   g_autofree char *iso_ip = NULL;
-  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autoptr (VbTestConsole) console = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
   gint64 started, leased = 0;
-  int fd, nat_pid, iso_pid;
+  int nat_pid, iso_pid;
 
   started = g_get_monotonic_time ();
   network_call (f->env, nat, "Start");
@@ -499,7 +264,7 @@ test_nat_and_isolated (Fixture *f, gconstpointer data)
   g_assert_true (alive (nat_pid));
   g_assert_true (alive (iso_pid));
   {
-    g_autofree char *forward = run_printf ("ip netns exec %s cat /proc/sys/net/ipv4/ip_forward",
+    g_autofree char *forward = vb_test_run ("ip netns exec %s cat /proc/sys/net/ipv4/ip_forward",
                                            f->netns);
     g_assert_cmpstr (g_strstrip (forward), ==, "1");
   }
@@ -509,14 +274,14 @@ test_nat_and_isolated (Fixture *f, gconstpointer data)
                            g_variant_new ("(su)", domain_xml, 0));
   g_variant_get (reply, "(o)", &domain);
   g_variant_unref (vb_test_call_ok (f->env, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
-  fd = open_console (f->env, domain);
-  g_free (console_expect (fd, seen, 0, READY, 90000));
-  g_assert_cmpint (console_run (fd, seen, UDHCPC_SCRIPT, 10000), ==, 0);
-  g_assert_cmpint (console_run (fd, seen, "ip link set eth0 up; ip link set eth1 up; "
+  console = vb_test_console_open (f->env, domain);
+  g_free (vb_test_console_expect (console, 0, READY, 90000));
+  g_assert_cmpint (vb_test_console_run (console, UDHCPC_SCRIPT, 10000), ==, 0);
+  g_assert_cmpint (vb_test_console_run (console, "ip link set eth0 up; ip link set eth1 up; "
                                           "udhcpc -i eth0 -n -q -t 10 -s /tmp/dhcp.sh",
                                 60000),
                    ==, 0);
-  g_free (console_expect (fd, seen, 0, "vb-router-eth0-" NAT_GATEWAY, 1000));
+  g_free (vb_test_console_expect (console, 0, "vb-router-eth0-" NAT_GATEWAY, 1000));
 
   /* The lease, as the service reports it. */
   for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC; !nat_ip;)
@@ -544,26 +309,26 @@ test_nat_and_isolated (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (nat_ip, "10.210.0.1"));
 
   /* The gateway, and the outside world through the NAT. */
-  g_assert_cmpint (console_run (fd, seen, "ping -c 2 -W 2 " NAT_GATEWAY " >/dev/null", 20000), ==, 0);
-  g_assert_cmpint (console_run (fd, seen, "ping -c 2 -W 3 " OUTSIDE " >/dev/null", 20000), ==, 0);
+  g_assert_cmpint (vb_test_console_run (console, "ping -c 2 -W 2 " NAT_GATEWAY " >/dev/null", 20000), ==, 0);
+  g_assert_cmpint (vb_test_console_run (console, "ping -c 2 -W 3 " OUTSIDE " >/dev/null", 20000), ==, 0);
 
   /* The isolated network: a lease without a router; its gateway answers, the
    * world does not, even when the guest routes there itself. */
-  g_assert_cmpint (console_run (fd, seen, "udhcpc -i eth1 -n -q -t 10 -s /tmp/dhcp.sh", 60000), ==,
+  g_assert_cmpint (vb_test_console_run (console, "udhcpc -i eth1 -n -q -t 10 -s /tmp/dhcp.sh", 60000), ==,
                    0);
-  g_free (console_expect (fd, seen, 0, "vb-router-eth1-none", 1000));
+  g_free (vb_test_console_expect (console, 0, "vb-router-eth1-none", 1000));
   {
     g_autoptr (GVariant) list = leases (f->env, iso);
     g_assert_true (lease_for (list, ISO_MAC, &iso_ip));
     g_assert_true (g_str_has_prefix (iso_ip, "10.211.0.1"));
   }
-  g_assert_cmpint (console_run (fd, seen, "ping -c 2 -W 2 " ISO_GATEWAY " >/dev/null", 20000), ==, 0);
-  g_assert_cmpint (console_run (fd, seen,
+  g_assert_cmpint (vb_test_console_run (console, "ping -c 2 -W 2 " ISO_GATEWAY " >/dev/null", 20000), ==, 0);
+  g_assert_cmpint (vb_test_console_run (console,
                                 "ip route del default; ip route add default via " ISO_GATEWAY
                                 " dev eth1; ping -c 2 -W 2 " OUTSIDE " >/dev/null",
                                 20000),
                    !=, 0);
-  close (fd);
+  g_clear_pointer (&console, vb_test_console_free);
 
   /* Stop while the guest runs: refused, naming it (docs/networks.md). */
   g_assert_null (vb_test_call (f->env, nat, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0),
@@ -601,7 +366,7 @@ expect_refused (Fixture *f, const char *path, const char *needle)
   g_test_message ("refused: %s", error->message);
   g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.OperationInvalid");
   g_assert_nonnull (strstr (error->message, needle));
-  links = run_printf ("ip -n %s -o link show", f->netns);
+  links = vb_test_run ("ip -n %s -o link show", f->netns);
   g_assert_null (strstr (links, "virbr"));
 }
 
@@ -615,13 +380,13 @@ test_clash (Fixture *f, gconstpointer data)
   g_autofree char *run = g_build_filename (f->env->run_dir, "network", NULL);
   g_autofree char *tables = NULL;
 
-  g_free (run_printf ("ip -n %s link add vbclash type bridge", f->netns));
-  g_free (run_printf ("ip -n %s addr add 10.204.0.7/16 dev vbclash", f->netns));
+  g_free (vb_test_run ("ip -n %s link add vbclash type bridge", f->netns));
+  g_free (vb_test_run ("ip -n %s addr add 10.204.0.7/16 dev vbclash", f->netns));
   overlap = define_network (f->env, overlap_xml);
   named = define_network (f->env, named_xml);
   expect_refused (f, overlap, "overlaps 10.204.0.7/16 on interface 'vbclash'");
   expect_refused (f, named, "'vbclash' exists already");
-  tables = run_printf ("ip netns exec %s nft list tables", f->netns);
+  tables = vb_test_run ("ip netns exec %s nft list tables", f->netns);
   g_assert_null (strstr (tables, "virtbus_"));
   {
     g_autoptr (GDir) dir = g_dir_open (run, 0, NULL);
@@ -749,7 +514,7 @@ test_default_network (Fixture *f, gconstpointer data)
   g_assert_true (property_bool (f->env, path, "Autostart"));
   bridge = network_bridge (f->env, path);
   g_assert_true (g_str_has_prefix (bridge, "virbr"));
-  addresses = run_printf ("ip -n %s -4 -o addr show dev %s", f->netns, bridge);
+  addresses = vb_test_run ("ip -n %s -4 -o addr show dev %s", f->netns, bridge);
   g_assert_nonnull (strstr (addresses, "192.168.122.1/24"));
 
   /* Stop answers once the bridge is gone. */
@@ -796,7 +561,7 @@ test_ipv6 (Fixture *f, gconstpointer data)
 
   network_call (f->env, path, "Start");
   bridge = network_bridge (f->env, path);
-  addresses = run_printf ("ip -n %s -6 -o addr show dev %s", f->netns, bridge);
+  addresses = vb_test_run ("ip -n %s -6 -o addr show dev %s", f->netns, bridge);
   g_test_message ("%s", addresses);
   g_assert_nonnull (strstr (addresses, "inet6 fd00:214::1/64"));
 
@@ -807,17 +572,17 @@ test_ipv6 (Fixture *f, gconstpointer data)
   pid = dnsmasq_pid (f->env, "vbsix");
   g_assert_true (alive (pid));
   /* dnsmasq took the configuration: it listens for DHCPv6 (port 547). */
-  sockets = run_printf ("ip netns exec %s ss -H -u -l -n", f->netns);
+  sockets = vb_test_run ("ip netns exec %s ss -H -u -l -n", f->netns);
   g_test_message ("%s", sockets);
   g_assert_nonnull (strstr (sockets, ":547 "));
 
   /* Routed, never masqueraded; IPv6 forwarding on. */
-  rules = run_printf ("ip netns exec %s nft list table inet virtbus_vbsix", f->netns);
+  rules = vb_test_run ("ip netns exec %s nft list table inet virtbus_vbsix", f->netns);
   g_assert_nonnull (strstr (rules, "ip6 saddr fd00:214::/64 accept"));
   g_assert_nonnull (strstr (rules, "ip6 daddr fd00:214::/64 accept"));
   g_assert_nonnull (strstr (rules, "ip saddr 10.214.0.0/24 ip daddr != 10.214.0.0/24 masquerade"));
   g_assert_null (strstr (rules, "ip6 saddr fd00:214::/64 masquerade"));
-  forwarding = run_printf ("ip netns exec %s cat /proc/sys/net/ipv6/conf/all/forwarding", f->netns);
+  forwarding = vb_test_run ("ip netns exec %s cat /proc/sys/net/ipv6/conf/all/forwarding", f->netns);
   g_assert_cmpstr (g_strstrip (forwarding), ==, "1");
 
   network_call (f->env, path, "Stop");

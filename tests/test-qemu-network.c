@@ -24,117 +24,15 @@
 
 /* ---- the network namespace ---- */
 
-/* One namespace at a time, "vbtest-<pid>"; its /run/netns path is kept for
- * the abort handler, which may only make plain system calls. */
-static char netns_path[128];
-static void (*previous_abort) (int);
-static void (*previous_trap) (int);
-
-static void
-remove_netns_now (void)
-{
-  /* What `ip netns del` does. The namespace itself ends with its last process. */
-  if (!netns_path[0])
-    return;
-  umount2 (netns_path, MNT_DETACH);
-  unlink (netns_path);
-  netns_path[0] = '\0';
-}
-
-static void
-on_fatal_signal (int sig)
-{
-  /* The env's handler (for SIGABRT and SIGTRAP) kills the guests and dies of
-   * the signal; meson's SIGTERM at a timeout gets it as well. */
-  void (*env_handler) (int) = sig == SIGTRAP ? previous_trap : previous_abort;
-
-  remove_netns_now ();
-  if (env_handler != SIG_DFL && env_handler != SIG_IGN && env_handler != SIG_ERR)
-    env_handler (sig);
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-static void
-watch_fatal_signals (void)
-{
-  static gboolean installed;
-
-  /* After the first env: its handler, installed then, is the one chained to. */
-  if (installed)
-    return;
-  installed = TRUE;
-  previous_abort = signal (SIGABRT, on_fatal_signal);
-  previous_trap = signal (SIGTRAP, on_fatal_signal);
-  signal (SIGTERM, on_fatal_signal);
-}
-
-/* Runs @command, asserting it succeeds; returns its output. */
-static char *
-run_ok (const char *command)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("'%s' failed: %s%s", command, out, err);
-  return out;
-}
-
-static char *run_printf (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static char *
-run_printf (const char *format, ...)
-{
-  g_autofree char *command = NULL;
-  va_list args;
-
-  va_start (args, format);
-  command = g_strdup_vprintf (format, args);
-  va_end (args);
-  return run_ok (command);
-}
-
-/* Namespaces of earlier runs of this test that were killed outright. */
-static void
-remove_stale_namespaces (void)
-{
-  g_autoptr (GDir) listing = g_dir_open ("/run/netns", 0, NULL);
-  const char *entry;
-
-  while (listing && (entry = g_dir_read_name (listing)))
-    {
-      const char *number;
-      int pid;
-
-      if (!g_str_has_prefix (entry, "vbtest-"))
-        continue;
-      number = entry + strlen ("vbtest-");
-      if (strspn (number, "0123456789") != strlen (number) || (pid = atoi (number)) <= 0
-          || kill (pid, 0) == 0)
-        continue;
-      g_free (run_printf ("ip netns del %s", entry));
-    }
-}
-
-/* A namespace with the bridge the guests use: BRIDGE_ADDRESS/24, up. */
+/* "vbtest-<pid>", with the bridge the guests use: BRIDGE_ADDRESS/24, up. */
 static char *
 netns_create (void)
 {
-  char *name = g_strdup_printf ("vbtest-%d", (int) getpid ());
+  char *name = vb_test_netns_add ("vbtest-", NULL);
 
-  watch_fatal_signals ();
-  remove_stale_namespaces ();
-  g_free (run_printf ("ip netns add %s", name));
-  g_snprintf (netns_path, sizeof netns_path, "/run/netns/%s", name);
-  g_free (run_printf ("ip -n %s link set lo up", name));
-  g_free (run_printf ("ip -n %s link add %s type bridge", name, BRIDGE));
-  g_free (run_printf ("ip -n %s addr add %s/24 dev %s", name, BRIDGE_ADDRESS, BRIDGE));
-  g_free (run_printf ("ip -n %s link set %s up", name, BRIDGE));
+  g_free (vb_test_run ("ip -n %s link add %s type bridge", name, BRIDGE));
+  g_free (vb_test_run ("ip -n %s addr add %s/24 dev %s", name, BRIDGE_ADDRESS, BRIDGE));
+  g_free (vb_test_run ("ip -n %s link set %s up", name, BRIDGE));
   return name;
 }
 
@@ -148,13 +46,12 @@ netns_delete (const char *name)
   for (;;)
     {
       g_free (pids);
-      pids = g_strstrip (run_printf ("ip netns pids %s", name));
+      pids = vb_test_netns_pids (name);
       if (!*pids || g_get_monotonic_time () > end)
         break;
       g_usleep (50000);
     }
-  g_free (run_printf ("ip netns del %s", name));
-  netns_path[0] = '\0';
+  vb_test_netns_del (name);
   g_assert_cmpstr (pids, ==, "");
 }
 
@@ -162,7 +59,7 @@ netns_delete (const char *name)
 static char *
 bridge_ports (const char *netns)
 {
-  g_autofree char *out = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  g_autofree char *out = vb_test_run ("ip -n %s -o link show master %s", netns, BRIDGE);
   g_auto (GStrv) lines = g_strsplit (out, "\n", 0);
   GString *names = g_string_new (NULL);
 
@@ -359,69 +256,6 @@ settle (guint ms)
     }
 }
 
-/* ---- the console ---- */
-
-static int
-open_console (VbTestEnv *env, const char *path)
-{
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole", g_variant_new ("(u)", 0),
-    G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds, NULL, &error);
-  g_autofree int *stolen = NULL;
-
-  g_assert_no_error (error);
-  /* Out of the list, so closing it ends the session. */
-  stolen = g_unix_fd_list_steal_fds (fds, NULL);
-  g_assert_cmpint (stolen[0], >=, 0);
-  return stolen[0];
-}
-
-static void
-type_line (int fd, const char *line)
-{
-  g_autofree char *typed = g_strdup_printf ("%s\r", line);
-
-  g_assert_cmpint (write (fd, typed, strlen (typed)), ==, (gssize) strlen (typed));
-}
-
-/* Reads the console into @seen until @pattern matches what came after
- * @from; returns the match, NULL on timeout. */
-static GMatchInfo *
-console_expect (int fd, GString *seen, gsize from, const char *pattern, guint timeout_ms)
-{
-  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  g_assert_nonnull (regex);
-  for (;;)
-    {
-      GMatchInfo *match = NULL;
-      char buffer[4096];
-      struct timeval timeout = { 0, 200000 };
-      fd_set readable;
-      ssize_t n;
-
-      if (g_regex_match (regex, seen->str + from, 0, &match))
-        return match;
-      g_match_info_free (match);
-      if (g_get_monotonic_time () > end)
-        {
-          g_printerr ("the console did not show /%s/ within %u ms; it showed:\n%s\n", pattern,
-                      timeout_ms, seen->str + from);
-          return NULL;
-        }
-      FD_ZERO (&readable);
-      FD_SET (fd, &readable);
-      if (select (fd + 1, &readable, NULL, NULL, &timeout) <= 0)
-        continue;
-      n = read (fd, buffer, sizeof buffer);
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (seen, buffer, n);
-    }
-}
-
 /* ---- a bridge, for real ---- */
 
 static guint64
@@ -444,9 +278,8 @@ test_bridge (Fixture *f, gconstpointer data)
   g_autofree char *path = define (f->env, xml);
   g_autofree char *ports = NULL;
   g_autofree char *tap = NULL;
-  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autoptr (VbTestConsole) console = NULL;
   g_autoptr (GMatchInfo) match = NULL;
-  int fd;
   int pid;
 
   call (f->env, path, "Start", g_variant_new ("(u)", 0));
@@ -464,27 +297,24 @@ test_bridge (Fixture *f, gconstpointer data)
 
   /* The guest, told its address on the console, reaches the bridge. */
   g_assert_true (wait_console_log (f->env, path, READY, BOOT_TIMEOUT_MS));
-  fd = open_console (f->env, path);
-  type_line (fd, "echo vb-shell-$((20+1))");
-  match = console_expect (fd, seen, 0, "vb-shell-21", 20000);
-  g_assert_nonnull (match);
-  g_clear_pointer (&match, g_match_info_free);
-  type_line (fd, "ip addr add " GUEST_ADDRESS "/24 dev eth0; ip link set eth0 up; "
-                 "ping -c 3 -W 2 " BRIDGE_ADDRESS "; echo vb-ping-exit-$?");
-  match = console_expect (fd, seen, 0, "vb-ping-exit-[0-9]+", 40000);
-  g_assert_nonnull (match);
-  g_clear_pointer (&match, g_match_info_free);
+  console = vb_test_console_open (f->env, path);
+  g_assert_cmpint (vb_test_console_run (console, "true", 20000), ==, 0);
   {
+    g_autofree char *summary = NULL;
+    g_autofree char *ping = vb_test_console_output (
+      console,
+      "ip addr add " GUEST_ADDRESS "/24 dev eth0; ip link set eth0 up; "
+      "ping -c 3 -W 2 " BRIDGE_ADDRESS,
+      40000);
     g_autoptr (GRegex) received = g_regex_new ("([0-9]+) packets received", 0, 0, NULL);
-    g_autofree char *count = NULL;
 
-    if (!g_regex_match (received, seen->str, 0, &match))
-      g_error ("ping printed no summary:\n%s", seen->str);
-    count = g_match_info_fetch (match, 1);
-    if (atoi (count) < 1)
-      g_error ("the guest's pings went unanswered:\n%s", seen->str);
+    if (!g_regex_match (received, ping, 0, &match))
+      g_error ("ping printed no summary:\n%s", ping);
+    summary = g_match_info_fetch (match, 1);
+    if (atoi (summary) < 1)
+      g_error ("the guest's pings went unanswered:\n%s", ping);
   }
-  close (fd);
+  g_clear_pointer (&console, vb_test_console_free);
 
   /* Its traffic, counted on the tap. */
   {
@@ -666,7 +496,7 @@ test_network (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (error->message, quoted));
     g_assert_nonnull (strstr (error->message, "no such bridge"));
   }
-  links = run_printf ("ip -n %s -o link show", f->netns);
+  links = vb_test_run ("ip -n %s -o link show", f->netns);
   g_assert_null (strstr (links, tap_prefix));
 
   /* The network stopped: the error says so. */

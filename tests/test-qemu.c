@@ -145,11 +145,8 @@ static guint64
 last_counter_in (const char *log)
 {
   g_autofree char *text = read_file (log);
-  const char *last = NULL;
 
-  for (const char *p = strstr (text, "VB-COUNTER "); p; p = strstr (p + 1, "VB-COUNTER "))
-    last = p;
-  return last ? g_ascii_strtoull (last + strlen ("VB-COUNTER "), NULL, 10) : 0;
+  return vb_test_last_counter (text);
 }
 
 static guint64

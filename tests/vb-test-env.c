@@ -1,8 +1,13 @@
 #include "vb-test-env.h"
 
+#include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
+#include <sys/select.h>
 #include <signal.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -160,11 +165,25 @@ static GPtrArray *live_envs;
 
 static void kill_guests (VbTestEnv *pub);
 
+/* The /run/netns paths of the namespaces a test made (vb_test_netns_add),
+ * kept where the signal handler may read them with plain system calls. */
+#define MAX_NETNS 4
+static char netns_paths[MAX_NETNS][128];
+
+static void kill_netns_now (const char *path);
+static void remove_netns_now (int slot);
+
 static void
 on_fatal_signal (int sig)
 {
   for (guint i = 0; live_envs && i < live_envs->len; i++)
     kill_guests (live_envs->pdata[i]);
+  for (int i = 0; i < MAX_NETNS; i++)
+    if (netns_paths[i][0])
+      {
+        kill_netns_now (netns_paths[i]);
+        remove_netns_now (i);
+      }
   signal (sig, SIG_DFL);
   raise (sig);
 }
@@ -191,6 +210,8 @@ vb_test_env_new (VbTestEnvFlags flags)
       live_envs = g_ptr_array_new ();
       signal (SIGABRT, on_fatal_signal);
       signal (SIGTRAP, on_fatal_signal);
+      /* meson's at a timeout */
+      signal (SIGTERM, on_fatal_signal);
     }
   g_ptr_array_add (live_envs, pub);
   return pub;
@@ -592,4 +613,274 @@ vb_test_domain_path (const char *uuid)
 
   g_strdelimit (element, "-", '_');
   return g_strdup_printf ("/org/virtbus/Virt1/domain/%s", element);
+}
+
+/* ---- the console ---- */
+
+VbTestConsole *
+vb_test_console_open (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    env->client, "org.virtbus.Virt1", path, "org.virtbus.Virt1.Domain", "OpenConsole",
+    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+    NULL, &error);
+  g_autofree int *stolen = NULL;
+  VbTestConsole *console;
+
+  g_assert_no_error (error);
+  /* Out of the list, so closing it ends the session. */
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  g_assert_cmpint (stolen[0], >=, 0);
+  console = g_new0 (VbTestConsole, 1);
+  console->fd = stolen[0];
+  console->seen = g_string_new (NULL);
+  return console;
+}
+
+void
+vb_test_console_free (VbTestConsole *console)
+{
+  if (!console)
+    return;
+  close (console->fd);
+  g_string_free (console->seen, TRUE);
+  g_free (console);
+}
+
+void
+vb_test_console_type (VbTestConsole *console, const char *line)
+{
+  g_autofree char *typed = g_strdup_printf ("%s\r", line);
+
+  g_assert_cmpint (write (console->fd, typed, strlen (typed)), ==, (gssize) strlen (typed));
+}
+
+char *
+vb_test_console_expect (VbTestConsole *console, gsize from, const char *pattern,
+                        guint timeout_ms)
+{
+  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  g_assert_nonnull (regex);
+  for (;;)
+    {
+      g_autoptr (GMatchInfo) match = NULL;
+      char buffer[4096];
+      struct timeval timeout = { 0, 200000 };
+      fd_set readable;
+      ssize_t n;
+
+      if (g_regex_match (regex, console->seen->str + from, 0, &match))
+        {
+          if (g_regex_get_capture_count (regex) > 0)
+            return g_match_info_fetch (match, 1);
+          return g_match_info_fetch (match, 0);
+        }
+      if (g_get_monotonic_time () > end)
+        g_error ("the console did not show /%s/ within %u ms; it showed:\n%s", pattern,
+                 timeout_ms, console->seen->str + from);
+      FD_ZERO (&readable);
+      FD_SET (console->fd, &readable);
+      if (select (console->fd + 1, &readable, NULL, NULL, &timeout) <= 0)
+        continue;
+      n = read (console->fd, buffer, sizeof buffer);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (console->seen, buffer, n);
+    }
+}
+
+/* Types @command with begin/end markers around its output and an echo of its
+ * status; returns the status and, in @output, what came between the markers. */
+static int
+console_run_capturing (VbTestConsole *console, const char *command, guint timeout_ms,
+                       char **output)
+{
+  static int counter;
+  int n = ++counter;
+  gsize from = console->seen->len;
+  /* The echo of the typed line shows "$((0+N))" and "$((0+$?))": only the
+   * output has digits right after the marker's dash. */
+  g_autofree char *line = g_strdup_printf (
+    "echo vb-begin-%d-$((0+%d)); %s; echo vb-end-%d-$((0+$?))", n, n, command, n);
+  g_autofree char *pattern = g_strdup_printf (
+    "vb-begin-%d-%d\\r?\\n([\\s\\S]*?)vb-end-%d-([0-9]+)", n, n, n);
+  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree char *status = NULL;
+
+  vb_test_console_type (console, line);
+  g_free (vb_test_console_expect (console, from, pattern, timeout_ms));
+  g_assert_true (g_regex_match (regex, console->seen->str + from, 0, &match));
+  status = g_match_info_fetch (match, 2);
+  if (output)
+    *output = g_match_info_fetch (match, 1);
+  return atoi (status);
+}
+
+int
+vb_test_console_run (VbTestConsole *console, const char *command, guint timeout_ms)
+{
+  return console_run_capturing (console, command, timeout_ms, NULL);
+}
+
+char *
+vb_test_console_output (VbTestConsole *console, const char *command, guint timeout_ms)
+{
+  char *output = NULL;
+  int status = console_run_capturing (console, command, timeout_ms, &output);
+
+  if (status != 0)
+    g_error ("'%s' in the guest exited with %d; it printed:\n%s", command, status, output);
+  return output;
+}
+
+guint64
+vb_test_last_counter (const char *text)
+{
+  const char *last = NULL;
+
+  for (const char *p = strstr (text, "VB-COUNTER "); p; p = strstr (p + 1, "VB-COUNTER "))
+    last = p;
+  return last ? g_ascii_strtoull (last + strlen ("VB-COUNTER "), NULL, 10) : 0;
+}
+
+/* ---- commands and network namespaces ---- */
+
+char *
+vb_test_run (const char *format, ...)
+{
+  g_autofree char *command = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+  va_list args;
+
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed: %s%s", command, out, err);
+  return out;
+}
+
+gboolean
+vb_test_shell_succeeds (const char *command)
+{
+  g_autofree char *quoted = g_shell_quote (command);
+  g_autofree char *line = g_strdup_printf ("sh -c %s", quoted);
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (line, NULL, NULL, &status, NULL));
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+/* What `ip netns del` does; the namespace itself ends with its last process. */
+static void
+remove_netns_now (int slot)
+{
+  umount2 (netns_paths[slot], MNT_DETACH);
+  unlink (netns_paths[slot]);
+  netns_paths[slot][0] = '\0';
+}
+
+/* Kills what runs in the namespace at @path (a service, its dnsmasq, a QEMU):
+ * removing the namespace alone would leave them running, namespace and all.
+ * Plain system calls only: the abort handler calls it. */
+static void
+kill_netns_now (const char *path)
+{
+  struct stat ns;
+  char want[64];
+
+  if (stat (path, &ns) != 0)
+    return;
+  g_snprintf (want, sizeof want, "net:[%lu]", (unsigned long) ns.st_ino);
+  /* Twice: a service may have spawned something while the first pass ran. */
+  for (int pass = 0; pass < 2; pass++)
+    {
+      DIR *proc = opendir ("/proc");
+      struct dirent *entry;
+
+      if (!proc)
+        return;
+      while ((entry = readdir (proc)))
+        {
+          char link[64], target[64];
+          ssize_t n;
+
+          if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+            continue;
+          g_snprintf (link, sizeof link, "/proc/%s/ns/net", entry->d_name);
+          n = readlink (link, target, sizeof target - 1);
+          if (n <= 0)
+            continue;
+          target[n] = '\0';
+          if (strcmp (target, want) == 0)
+            kill ((pid_t) atoi (entry->d_name), SIGKILL);
+        }
+      closedir (proc);
+    }
+}
+
+/* Namespaces "<prefix><pid>..." of earlier runs that were killed outright. */
+static void
+remove_stale_netns (const char *prefix)
+{
+  g_autoptr (GDir) listing = g_dir_open ("/run/netns", 0, NULL);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = NULL;
+      int pid;
+
+      if (!g_str_has_prefix (entry, prefix))
+        continue;
+      pid = atoi (entry + strlen (prefix));
+      if (pid <= 0 || pid == getpid () || kill (pid, 0) == 0)
+        continue;
+      path = g_build_filename ("/run/netns", entry, NULL);
+      kill_netns_now (path);
+      g_free (vb_test_run ("ip netns del %s", entry));
+    }
+}
+
+char *
+vb_test_netns_add (const char *prefix, const char *suffix)
+{
+  char *name = g_strdup_printf ("%s%d%s", prefix, (int) getpid (), suffix ? suffix : "");
+  int slot = 0;
+
+  remove_stale_netns (prefix);
+  while (slot < MAX_NETNS && netns_paths[slot][0])
+    slot++;
+  g_assert_cmpint (slot, <, MAX_NETNS);
+  g_free (vb_test_run ("ip netns add %s", name));
+  g_snprintf (netns_paths[slot], sizeof netns_paths[slot], "/run/netns/%s", name);
+  g_free (vb_test_run ("ip -n %s link set lo up", name));
+  return name;
+}
+
+void
+vb_test_netns_del (const char *name)
+{
+  g_autofree char *path = g_build_filename ("/run/netns", name, NULL);
+
+  kill_netns_now (path);
+  g_free (vb_test_run ("ip netns del %s", name));
+  for (int i = 0; i < MAX_NETNS; i++)
+    if (strcmp (netns_paths[i], path) == 0)
+      netns_paths[i][0] = '\0';
+}
+
+char *
+vb_test_netns_pids (const char *name)
+{
+  return g_strstrip (vb_test_run ("ip netns pids %s", name));
 }

@@ -73,6 +73,44 @@ int vb_signal_log_find (VbSignalLog *log, const char *needle);
 void vb_signal_log_clear (VbSignalLog *log);
 void vb_signal_log_dump (VbSignalLog *log);
 
+/* A domain's serial console as a test types into it (Domain.OpenConsole).
+ * @seen holds everything read so far; offsets into it mark "after this". */
+typedef struct {
+  int fd;
+  GString *seen;
+} VbTestConsole;
+VbTestConsole *vb_test_console_open (VbTestEnv *env, const char *path);
+void vb_test_console_free (VbTestConsole *console);
+/* Types @line and Enter. */
+void vb_test_console_type (VbTestConsole *console, const char *line);
+/* Reads until @pattern (a GRegex) matches what came after @from; returns
+ * capture group 1 if the pattern has one, else the match. Fails the test
+ * (printing what came) when nothing matches within @timeout_ms. */
+char *vb_test_console_expect (VbTestConsole *console, gsize from, const char *pattern,
+                              guint timeout_ms);
+/* Runs @command in the guest's shell; returns its exit status. */
+int vb_test_console_run (VbTestConsole *console, const char *command, guint timeout_ms);
+/* Runs @command and returns what it printed (without the echo of the command
+ * line), fails the test on a non-zero status. */
+char *vb_test_console_output (VbTestConsole *console, const char *command, guint timeout_ms);
+/* The last "VB-COUNTER n" of the test guest in @text, 0 when none. */
+guint64 vb_test_last_counter (const char *text);
+
+/* Runs a command line (no shell), failing the test unless it succeeds;
+ * returns what it printed. */
+char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* Whether `sh -c @command` succeeds. */
+gboolean vb_test_shell_succeeds (const char *command);
+
+/* A new network namespace "<prefix><pid><suffix>" with lo up. What runs in
+ * it is killed and the namespace removed when the test aborts or times out;
+ * leftovers of killed earlier runs with the same prefix are removed first. */
+char *vb_test_netns_add (const char *prefix, const char *suffix);
+/* Kills what still runs inside, then removes it. */
+void vb_test_netns_del (const char *name);
+/* The pids of the processes inside, one a line ("" when none). */
+char *vb_test_netns_pids (const char *name);
+
 /* A test domain XML with @name (and @uuid, may be NULL). */
 char *vb_test_domain_xml (const char *name, const char *uuid);
 /* Path of a file of the source tree, from tests/. */
@@ -82,5 +120,6 @@ char *vb_test_domain_path (const char *uuid);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbTestEnv, vb_test_env_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSignalLog, vb_signal_log_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbTestConsole, vb_test_console_free)
 
 G_END_DECLS
