@@ -107,33 +107,10 @@ tear_down (Fixture *f, gconstpointer data)
 
 /* ---- helpers, as in test-qemu.c ---- */
 
-/* The test guest, quiet (no counter lines on its console), with the serial
- * console and @devices. */
 static char *
 guest_xml (const char *name, const char *devices)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
-
-  g_assert_nonnull (guest);
-  return g_strdup_printf (
-    "<domain type='qemu'>\n"
-    "  <name>%s</name>\n"
-    "  <memory unit='MiB'>192</memory>\n"
-    "  <vcpu>1</vcpu>\n"
-    "  <os>\n"
-    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
-    "    <kernel>%s/vmlinux</kernel>\n"
-    "    <initrd>%s/initramfs.img</initrd>\n"
-    "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n"
-    "  </os>\n"
-    "  <features>\n    <acpi/>\n  </features>\n"
-    "  <devices>\n"
-    "%s"
-    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
-    "  </devices>\n"
-    "</domain>\n",
-    name, guest, guest, devices ? devices : "");
+  return vb_test_guest_xml (name, 192, "vb.counter=0", devices);
 }
 
 static char *

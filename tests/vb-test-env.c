@@ -884,3 +884,45 @@ vb_test_netns_pids (const char *name)
 {
   return g_strstrip (vb_test_run ("ip netns pids %s", name));
 }
+
+/* ---- the test guest ---- */
+
+char *
+vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
+                   const char *devices)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  g_assert_nonnull (guest);
+  return g_strdup_printf (
+    "<domain type='qemu'>\n"
+    "  <name>%s</name>\n"
+    "  <memory unit='MiB'>%u</memory>\n"
+    "  <vcpu>1</vcpu>\n"
+    "  <os>\n"
+    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n"
+    "    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet%s%s</cmdline>\n"
+    "  </os>\n"
+    "  <features>\n    <acpi/>\n  </features>\n"
+    "  <devices>\n"
+    "%s"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "  </devices>\n"
+    "</domain>\n",
+    name, memory_mib, guest, guest, cmdline_extra ? " " : "", cmdline_extra ? cmdline_extra : "",
+    devices ? devices : "");
+}
+
+char *
+vb_test_disk_xml (const char *path, const char *format, const char *target)
+{
+  return g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='%s'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='%s' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          format, path, target);
+}

@@ -111,6 +111,15 @@ void vb_test_netns_del (const char *name);
 /* The pids of the processes inside, one a line ("" when none). */
 char *vb_test_netns_pids (const char *name);
 
+/* The project's test guest (tests/guest) as a QEMU domain on the 'pc'
+ * machine with ACPI, a serial console (pty) and @devices (XML inside
+ * <devices>, may be NULL); @cmdline_extra (may be NULL) is added to its
+ * kernel command line (vb.counter=0, vb.mem_mib=N, ...). */
+char *vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
+                         const char *devices);
+/* A <disk> element for a file, target vdX on virtio, @format raw or qcow2. */
+char *vb_test_disk_xml (const char *path, const char *format, const char *target);
+
 /* A test domain XML with @name (and @uuid, may be NULL). */
 char *vb_test_domain_xml (const char *name, const char *uuid);
 /* Path of a file of the source tree, from tests/. */
