@@ -134,28 +134,13 @@ domain_clear (Domain *d)
 static char *
 guest_xml (const Scenario *s, const char *disk)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+  g_autofree char *devices = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                                              "      <source file='%s'/>\n"
+                                              "      <target dev='vda' bus='virtio'/>\n"
+                                              "    </disk>\n",
+                                              disk);
 
-  return g_strdup_printf ("<domain type='qemu'>\n"
-                          "  <name>%s</name>\n"
-                          "  <memory unit='MiB'>160</memory>\n"
-                          "  <vcpu>1</vcpu>\n"
-                          "  <os>\n"
-                          "    <type arch='x86_64' machine='pc'>hvm</type>\n"
-                          "    <kernel>%s/vmlinux</kernel>\n"
-                          "    <initrd>%s/initramfs.img</initrd>\n"
-                          "    <cmdline>console=ttyS0 quiet %s</cmdline>\n"
-                          "  </os>\n"
-                          "  <features>\n    <acpi/>\n  </features>\n"
-                          "  <devices>\n"
-                          "    <disk type='file' device='disk'>\n"
-                          "      <source file='%s'/>\n"
-                          "      <target dev='vda' bus='virtio'/>\n"
-                          "    </disk>\n"
-                          "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-                          "  </devices>\n"
-                          "</domain>\n",
-                          s->name, guest, guest, s->cmdline_extra ? s->cmdline_extra : "", disk);
+  return vb_test_guest_xml (s->name, 160, s->cmdline_extra, devices);
 }
 
 static void

@@ -165,33 +165,17 @@ domain_clear (Domain *d)
 static char *
 guest_xml (const char *name, const char *disk)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
-
-  return g_strdup_printf (
-    "<domain type='qemu'>\n"
-    "  <name>%s</name>\n"
-    "  <memory unit='MiB'>128</memory>\n"
-    "  <vcpu>1</vcpu>\n"
-    "  <os>\n"
-    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
-    "    <kernel>%s/vmlinux</kernel>\n"
-    "    <initrd>%s/initramfs.img</initrd>\n"
-    "    <cmdline>console=ttyS0 quiet</cmdline>\n"
-    "  </os>\n"
-    "  <features>\n    <acpi/>\n  </features>\n"
-    "  <devices>\n"
+  g_autofree char *devices = g_strdup_printf (
     "    <disk type='file' device='disk'>\n"
     "      <driver name='qemu' type='raw'/>\n"
     "      <source file='%s'/>\n"
     "      <target dev='vda' bus='virtio'/>\n"
     "    </disk>\n"
     "    <interface type='user'>\n      <model type='virtio'/>\n    </interface>\n"
-    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
-    "    <memballoon model='virtio'/>\n"
-    "  </devices>\n"
-    "</domain>\n",
-    name, guest, guest, disk);
+    "    <memballoon model='virtio'/>\n",
+    disk);
+
+  return vb_test_guest_xml (name, 128, NULL, devices);
 }
 
 static void
