@@ -512,11 +512,11 @@ vb_qemu_block_copy_async (VbDriverHost *host, VbDomain *domain, const char *targ
   bc->job = g_object_ref (job);
   bc->target = g_strdup (target);
   bc->device_id = device_id_of (domain, target);
-  bc->job_id = g_strdup_printf ("copy-%s", target);
-  /* Unique also across service restarts: a new copy never meets the nodes
-   * of one a previous service left behind. */
+  /* Unique also across service restarts: a new copy never meets the job
+   * or the nodes of one a previous service left behind. */
   bc->node = g_strdup_printf ("copy%08x%u-%s", (guint) (g_get_real_time () / G_USEC_PER_SEC),
                               ++copy_serial, target);
+  bc->job_id = g_strdup (bc->node);
   bc->path = g_strdup (path);
   bc->format = g_strdup (format);
   bc->flags = flags;
@@ -683,6 +683,14 @@ vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data)
   QemuBlockCopy *bc = qd->block_copy;
   const char *device = vb_qmp_member_string (data, "device");
 
+  if (g_str_equal (name, "BLOCK_JOB_CANCELLED") && device && g_str_has_prefix (device, "copy")
+      && (!bc || !g_str_equal (device, bc->job_id)))
+    {
+      /* A mirror a previous service left (see vb_qemu_block_copy_reattached):
+       * its destination nodes are named as its job. */
+      del_nodes (qd, device, TRUE, TRUE);
+      return TRUE;
+    }
   if (!bc)
     return FALSE;
   if (g_str_equal (name, "JOB_STATUS_CHANGE"))
@@ -762,7 +770,7 @@ leftovers_found (GObject *source, GAsyncResult *result, gpointer user_data)
       const char *id = vb_qmp_member_string (info, "device");
       JsonObject *args;
 
-      if (!id || !g_str_has_prefix (id, "copy-")
+      if (!id || !g_str_has_prefix (id, "copy")
           || g_strcmp0 (vb_qmp_member_string (info, "type"), "mirror") != 0)
         continue;
       /* Nobody can pivot it now: the guest keeps its disk, the guards stay off. */
