@@ -760,6 +760,60 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* The mirror does not survive the service: the restarted service cancels
+ * what it finds, so the guards are off and the guest writes to its original. */
+static void
+test_service_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "orphan.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *marker = NULL;
+  int pid;
+
+  boot_transient (f, "bc-restart");
+  job = block_copy (f, "vda", dest, NULL, 0);
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  pid = qemu_pid (f);
+  close_console (f);
+
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon (f->env, NULL);
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 30000));
+  g_assert_cmpint (qemu_pid (f), ==, pid); /* the same QEMU, adopted */
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_assert_cmpstr (shown, ==, "/");
+  }
+  /* Give the new service a moment to reconnect and cancel the orphan. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  open_console (f);
+  guest_write (f, "VBCOPY-AFTER-RESTART");
+  marker = file_bytes (f->disk, WRITE_OFFSET, strlen ("VBCOPY-AFTER-RESTART"));
+  g_assert_cmpstr (marker, ==, "VBCOPY-AFTER-RESTART");
+  /* Were the orphan still mirroring, the write would reach the copy too. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_false (file_contains (copy, "VBCOPY-AFTER-RESTART"));
+
+  /* No guard is left on: a new copy starts and ends. */
+  {
+    g_autofree char *again = g_build_filename (f->env->tmpdir, "again.img", NULL);
+    g_autofree char *dest_again = disk_xml (again, "raw");
+    g_autofree char *job2 = block_copy (f, "vda", dest_again, NULL, 0);
+    g_autofree char *phase2 = wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
+
+    g_assert_cmpstr (phase2, ==, "ready");
+    call_void (f->env, job2, IFACE_JOB, "Pivot", NULL);
+    g_free (phase2);
+    phase2 = wait_phase (f->env, job2, "completed|failed", 60000);
+    g_assert_cmpstr (phase2, ==, "completed");
+  }
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -771,6 +825,7 @@ main (int argc, char **argv)
   ADD ("bandwidth", test_bandwidth);
   ADD ("bad-input", test_bad_input);
   ADD ("qemu-killed", test_qemu_killed);
+  ADD ("service-restart", test_service_restart);
 #undef ADD
   return g_test_run ();
 }
