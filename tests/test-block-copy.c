@@ -814,6 +814,67 @@ test_service_restart (Fixture *f, gconstpointer data)
   call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* The destination's file system fills up during the copy: the job fails
+ * with QEMU's words, the guest keeps its disk, the guards lift. */
+static void
+test_target_full (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "small-fs", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  const char *mount_argv[] = { "mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir, NULL };
+  const char *umount_argv[] = { "umount", dir, NULL };
+  g_autoptr (VbSignalLog) signals = NULL;
+  gint status = -1;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("mounting a small tmpfs needs root");
+      return;
+    }
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_true (g_spawn_sync (NULL, (char **) mount_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  boot_transient (f, "bc-full");
+  signals = vb_signal_log_new (f->env);
+  job = block_copy (f, "vda", dest, NULL, 0);
+  phase = wait_phase (f->env, job, "ready|failed|cancelled|completed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "failed");
+  /* QEMU's own words reach the caller. */
+  if (!vb_signal_log_wait (signals, "No space left on device", 10000))
+    {
+      vb_signal_log_dump (signals);
+      g_error ("the job's Completed message does not say why");
+    }
+  {
+    g_autoptr (GVariant) shown = vb_test_get_property (f->env, f->path, IFACE_DOMAIN,
+                                                       "BlockCopyJob");
+    g_assert_cmpstr (g_variant_get_string (shown, NULL), ==, "/");
+  }
+  /* The guest runs on from its own disk, and nothing refuses a migration. */
+  g_free (phase);
+  phase = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (phase, ==, "running");
+  {
+    g_autofree char *md5 = guest_disk_md5 (f);
+    g_assert_cmpstr (md5, ==, f->disk_md5);
+  }
+  {
+    g_autofree char *mig = call_path (
+      f->env, f->path, IFACE_DOMAIN, "Migrate",
+      g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
+    g_autofree char *end = wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
+    g_assert_cmpstr (end, ==, "failed");
+  }
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_true (g_spawn_sync (NULL, (char **) umount_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -826,6 +887,7 @@ main (int argc, char **argv)
   ADD ("bad-input", test_bad_input);
   ADD ("qemu-killed", test_qemu_killed);
   ADD ("service-restart", test_service_restart);
+  ADD ("target-full", test_target_full);
 #undef ADD
   return g_test_run ();
 }
