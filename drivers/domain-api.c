@@ -78,6 +78,18 @@ undefined (VbResource *resource)
   vb_domain_emit_lifecycle (VB_DOMAIN (resource), "undefined", "removed");
 }
 
+/* A transient guest with a mirror must stay transient: a persistent one
+ * could be started again, and QEMU cannot restart with the mirror. */
+static gboolean
+check_define (VbResource *resource, GError **error)
+{
+  if (vb_resource_get_persistent (resource))
+    return TRUE;
+  return vb_domain_refuse_if_block_copy (VB_DOMAIN (resource),
+                                         "Defining the transient domain (making it persistent)",
+                                         NULL, error);
+}
+
 static const VbDomainDriver *
 driver_of (VbDriverHost *host, VbDomain *domain)
 {
@@ -119,6 +131,7 @@ kind (void)
     .is_active = is_active,
     .defined = defined,
     .undefined = undefined,
+    .check_define = check_define,
     .loaded = loaded,
     .removed = removed,
   };

@@ -94,6 +94,18 @@ typedef struct {
   /* Save and restore (save-api.c). NULL: the driver cannot save. */
 
   /* Block copy (block-copy-api.c). NULL: the driver cannot copy disks. */
+  /* Mirrors disk @target of the running @domain (the generic layer has
+   * checked the call and holds the lock) to @path in @format ("raw" or
+   * "qcow2"), creating @path first unless VB_BLOCK_COPY_REUSE_EXT; @params
+   * as Domain.BlockCopy's. Completes once the mirror runs. From then on the
+   * driver updates @job (copying, ready, pivoting, cancelling) and ends it:
+   * completed when the guest uses the copy, cancelled when it kept the
+   * original, failed otherwise (also when the hypervisor ends). It serves
+   * Job.Cancel and the job's "pivot" and "set-bandwidth" actions. */
+  void (*block_copy_async) (VbDriverHost *host, VbDomain *domain, const char *target,
+                            const char *path, const char *format, GVariant *params, guint flags,
+                            VbJob *job, GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*block_copy_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
 
   /* Snapshots (snapshot-api.c). NULL: the driver has no snapshots. */
 

@@ -306,6 +306,33 @@ check_migratable (VbDomain *domain, GError **error)
   return TRUE;
 }
 
+/* Job.SetBandwidth on a migration job: its max-speed, as MigrateSetMaxSpeed. */
+typedef struct {
+  VbDriverHost *host;
+  VbDomain *domain;
+} JobTarget;
+
+static void
+job_target_free (JobTarget *target)
+{
+  g_object_unref (target->domain);
+  g_free (target);
+}
+
+static gboolean
+migration_action (VbJob *job, const char *action, guint64 value, gpointer user_data,
+                  GError **error)
+{
+  JobTarget *target = user_data;
+
+  if (!g_str_equal (action, "set-bandwidth"))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "A migrate job has no %s", action);
+      return FALSE;
+    }
+  return vb_migration_api_control (target->host, target->domain, "max-speed", value, 0, error);
+}
+
 static void
 migrate_locked (GTask *task, VbResource *resource)
 {
@@ -334,7 +361,7 @@ migrate_locked (GTask *task, VbResource *resource)
   else if (state != VB_DOMAIN_RUNNING && state != VB_DOMAIN_PAUSED)
     error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "Cannot migrate domain '%s': it is %s",
                          vb_resource_get_name (resource), vb_domain_state_to_string (state));
-  else
+  else if (vb_domain_refuse_if_block_copy (run->domain, "Migration", NULL, &error))
     check_migratable (run->domain, &error);
   if (error)
     {
@@ -344,6 +371,14 @@ migrate_locked (GTask *task, VbResource *resource)
       return;
     }
   run->job = vb_job_new ("migrate", path, TRUE);
+  {
+    JobTarget *target = g_new0 (JobTarget, 1);
+
+    target->host = run->host;
+    target->domain = g_object_ref (run->domain);
+    vb_job_set_action_handler (run->job, migration_action, target,
+                               (GDestroyNotify) job_target_free);
+  }
   vb_inventory_add_job (vb_driver_host_get_inventory (run->host), run->job);
   /* The caller gets the job now; the migration goes on without it. */
   background = g_memdup2 (run, sizeof *run);
@@ -383,6 +418,13 @@ vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain, const char
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                                "Cannot migrate domain '%s': it is not running",
                                vb_resource_get_name (VB_RESOURCE (domain)));
+      g_object_unref (task);
+      return;
+    }
+  /* A mirror cannot move with the guest: refused before the peer is contacted. */
+  if (!vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error))
+    {
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }

@@ -283,6 +283,15 @@ static void
 redefine_locked (GTask *task, VbResource *resource)
 {
   DefineData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (data->kind->check_define && !data->kind->check_define (resource, &error))
+    {
+      vb_resource_api_release (data->host, data->kind, resource);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
 
   if (data->kind->is_active (resource)
       && g_strcmp0 (vb_resource_get_driver (resource), data->driver) != 0)

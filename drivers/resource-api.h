@@ -26,6 +26,9 @@ typedef struct {
   void (*undefined) (VbResource *resource);
   /* Optional: refuses an undefine (called with the lock held). */
   gboolean (*check_undefine) (VbResource *resource, GError **error);
+  /* Optional: refuses defining an object that exists already, e.g. making a
+   * transient one persistent (called with the lock held). */
+  gboolean (*check_define) (VbResource *resource, GError **error);
   /* Optional: after a persistent object is loaded at start-up. */
   void (*loaded) (VbDriverHost *host, VbResource *resource);
   /* Optional: the object leaves the inventory. */

@@ -2,6 +2,7 @@
 
 #include "authorized-dispatch.h"
 #include "property-cache.h"
+#include "block-copy-api.h"
 #include "domain-api.h"
 #include "migration-api.h"
 #include "object-paths.h"
@@ -40,6 +41,7 @@ sync_properties (VbDomainObject *self)
   vb_dbus_domain_set_vcpus (iface, def->vcpus);
   vb_dbus_domain_set_memory_ki_b (iface, def->memory_kib);
   vb_dbus_domain_set_driver (iface, vb_resource_get_driver (resource));
+  vb_dbus_domain_set_block_copy_job (iface, vb_block_copy_api_job_path (self->domain));
 }
 
 static void
@@ -256,6 +258,34 @@ handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *inv
 
 /* ---- block copy ---- */
 
+static void
+block_copy_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (VbJob) job = vb_block_copy_api_start_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_block_copy (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *disk,
+                   const char *destination_xml, GVariant *parameters, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_block_copy_api_start_async (self->context->host, self->domain, disk, destination_xml,
+                                 parameters, flags, block_copy_started, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- snapshots ---- */
 
 /* ---- device hotplug ---- */
@@ -316,6 +346,7 @@ domain_iface_init (VbDBusDomainIface *iface)
   /* save and restore */
 
   /* block copy */
+  iface->handle_block_copy = handle_block_copy;
 
   /* snapshots */
 

@@ -61,6 +61,31 @@ handle_cancel (VbDBusJob *iface, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+act (VbDBusJob *iface, GDBusMethodInvocation *invocation, const char *action, guint64 value)
+{
+  VbJobObject *self = VB_JOB_OBJECT (iface);
+  GError *error = NULL;
+
+  if (!vb_job_act (self->job, action, value, &error))
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_pivot (VbDBusJob *iface, GDBusMethodInvocation *invocation)
+{
+  return act (iface, invocation, "pivot", 0);
+}
+
+static gboolean
+handle_set_bandwidth (VbDBusJob *iface, GDBusMethodInvocation *invocation, guint64 bandwidth)
+{
+  return act (iface, invocation, "set-bandwidth", bandwidth);
+}
+
 static void
 vb_job_object_dispose (GObject *object)
 {
@@ -89,6 +114,8 @@ static void
 job_iface_init (VbDBusJobIface *iface)
 {
   iface->handle_cancel = handle_cancel;
+  iface->handle_pivot = handle_pivot;
+  iface->handle_set_bandwidth = handle_set_bandwidth;
 }
 
 VbJobObject *

@@ -16,6 +16,9 @@ struct _VbJob {
   gboolean finished;
   GVariant *details;
   GCancellable *cancellable;
+  VbJobActionFunc action_handler;
+  gpointer action_data;
+  GDestroyNotify action_destroy;
 };
 
 G_DEFINE_FINAL_TYPE (VbJob, vb_job, G_TYPE_OBJECT)
@@ -33,6 +36,8 @@ vb_job_finalize (GObject *object)
   g_free (self->phase);
   g_variant_unref (self->details);
   g_object_unref (self->cancellable);
+  if (self->action_destroy)
+    self->action_destroy (self->action_data);
   G_OBJECT_CLASS (vb_job_parent_class)->finalize (object);
 }
 
@@ -180,6 +185,35 @@ vb_job_cancel (VbJob *self, GError **error)
     }
   g_cancellable_cancel (self->cancellable);
   return TRUE;
+}
+
+void
+vb_job_set_action_handler (VbJob *self, VbJobActionFunc handler, gpointer user_data,
+                           GDestroyNotify destroy)
+{
+  if (self->action_destroy)
+    self->action_destroy (self->action_data);
+  self->action_handler = handler;
+  self->action_data = user_data;
+  self->action_destroy = destroy;
+}
+
+gboolean
+vb_job_act (VbJob *self, const char *action, guint64 value, GError **error)
+{
+  if (self->finished)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "The %s job has already finished (%s)", self->operation, self->phase);
+      return FALSE;
+    }
+  if (!self->action_handler)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "A %s job has no %s",
+                   self->operation, action);
+      return FALSE;
+    }
+  return self->action_handler (self, action, value, self->action_data, error);
 }
 
 void

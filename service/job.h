@@ -39,6 +39,17 @@ GCancellable *vb_job_get_cancellable (VbJob *self);
 /* Fails with VB_ERROR_OPERATION_INVALID when not cancelable or finished. */
 gboolean vb_job_cancel (VbJob *self, GError **error);
 
+/* Operation specific requests on a running job (Job.Pivot: "pivot",
+ * Job.SetBandwidth: "set-bandwidth" with bytes/s in @value). The operation
+ * registers one handler; it answers FALSE with an error when it cannot. */
+typedef gboolean (*VbJobActionFunc) (VbJob *job, const char *action, guint64 value,
+                                     gpointer user_data, GError **error);
+void vb_job_set_action_handler (VbJob *self, VbJobActionFunc handler, gpointer user_data,
+                                GDestroyNotify destroy);
+/* Fails with VB_ERROR_OPERATION_INVALID when finished, VB_ERROR_NOT_SUPPORTED
+ * when the operation has no such request. */
+gboolean vb_job_act (VbJob *self, const char *action, guint64 value, GError **error);
+
 /* Ends the job: Phase becomes @final_phase (completed, failed, cancelled) and
  * "completed" is emitted once. */
 void vb_job_complete (VbJob *self, gboolean success, const char *final_phase,

@@ -163,6 +163,13 @@ wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_m
 }
 
 static guint64
+job_u64 (VbTestEnv *env, const char *job, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, job, IFACE_JOB, property);
+  return g_variant_get_uint64 (value);
+}
+
+static guint64
 job_detail (VbTestEnv *env, const char *job, const char *key)
 {
   g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
@@ -268,6 +275,18 @@ test_cancel (Fixture *f, gconstpointer data)
   job = migrate (f, path, g_variant_dict_end (&params), LIVE);
   g_free (wait_phase (f->src, job, "precopy", 20000));
   g_usleep (1500000);
+  /* Job.SetBandwidth (bytes/s) is the migration's max-speed: the rate follows. */
+  g_assert_cmpuint (job_u64 (f->src, job, "Rate"), >, 3 << 20);
+  g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "SetBandwidth",
+                                    g_variant_new ("(t)", (guint64) (1 << 20))));
+  {
+    gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+    while (job_u64 (f->src, job, "Rate") > (2 << 20) && g_get_monotonic_time () < end)
+      g_usleep (200000);
+    g_assert_cmpuint (job_u64 (f->src, job, "Rate"), <=, 2 << 20);
+  }
+  vb_test_call_expect_error (f->src, job, IFACE_JOB, "Pivot", NULL,
+                             "org.virtbus.Virt1.Error.NotSupported");
   g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
   phase = wait_phase (f->src, job, "cancelled|failed|completed", 30000);
   g_assert_cmpstr (phase, ==, "cancelled");

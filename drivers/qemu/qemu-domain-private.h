@@ -63,6 +63,7 @@ typedef struct {
   /* save and restore (qemu-save.c) */
 
   /* block copy (qemu-block-copy.c) */
+  struct _QemuBlockCopy *block_copy; /* the mirror of one disk, NULL when none */
 
   /* snapshots (qemu-snapshot.c) */
 
@@ -100,6 +101,12 @@ gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *
 /* save and restore (qemu-save.c) */
 
 /* block copy (qemu-block-copy.c) */
+gboolean vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data);
+/* QEMU ended: the copy fails (called before the driver data goes). */
+void vb_qemu_block_copy_gone (QemuDomain *qd);
+/* The monitor of a QEMU found after a service restart: a mirror left
+ * running there is cancelled (nobody could pivot it). */
+void vb_qemu_block_copy_reattached (QemuDomain *qd);
 
 /* snapshots (qemu-snapshot.c) */
 

@@ -1,6 +1,7 @@
 #include "qemu-domain.h"
 #include "qemu-domain-private.h"
 #include "qemu-migration.h"
+#include "qemu-block-copy.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -369,6 +370,7 @@ process_gone (QemuDomain *qd)
                                "QEMU ended during the migration");
       g_object_unref (migration);
     }
+  vb_qemu_block_copy_gone (qd);
   g_unlink (qd->status_path);
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
@@ -518,6 +520,8 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
   /* save and restore */
 
   /* block copy */
+  if (vb_qemu_block_copy_event (qd, name, data))
+    return;
 
   /* snapshots */
 
@@ -1327,6 +1331,7 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   attach_monitor (qd, qmp);
   vb_log_message (vb_qemu_log_name (domain), "reconnected to QEMU (pid %d)", qd->pid);
+  vb_qemu_block_copy_reattached (qd);
   vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
 }
 
@@ -1744,6 +1749,8 @@ const VbDomainDriver vb_qemu_domain_driver = {
   /* save and restore */
 
   /* block copy */
+  .block_copy_async = vb_qemu_block_copy_async,
+  .block_copy_finish = vb_qemu_block_copy_finish,
 
   /* snapshots */
 

@@ -1,0 +1,893 @@
+/* Block copy on a real guest: the project's test guest under QEMU (TCG),
+ * its disk mirrored to a new file, then pivoted to or cancelled; the guards
+ * that refuse migration and define while the mirror exists; bandwidth;
+ * bad input; a QEMU that dies during the copy. The guest itself reads and
+ * writes its disk through its serial console. */
+#define _GNU_SOURCE /* memmem */
+#include <gio/gunixfdlist.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define IFACE_JOB "org.virtbus.Virt1.Job"
+#define ERR "org.virtbus.Virt1.Error."
+#define READY "VIRTBUS-GUEST-READY"
+#define BOOT_TIMEOUT_MS 120000
+#define READY_TIMEOUT_MS 120000
+#define DISK_SIZE (8 << 20)
+#define WRITE_OFFSET (4 << 20) /* where the guest writes its marker */
+#define REUSE_EXT 2u
+
+typedef struct {
+  VbTestEnv *env;
+  char *disk;
+  char *disk_md5;
+  char *path; /* the domain */
+  int console;
+  GString *seen;
+} Fixture;
+
+/* ---- helpers ---- */
+
+static char *
+file_md5 (const char *file)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (file, &data, &length, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
+}
+
+/* @length bytes of @file from @offset. */
+static char *
+file_bytes (const char *file, gsize offset, gsize length)
+{
+  g_autofree char *data = NULL;
+  gsize size = 0;
+
+  g_assert_true (g_file_get_contents (file, &data, &size, NULL));
+  g_assert_cmpuint (size, >=, offset + length);
+  return g_strndup (data + offset, length);
+}
+
+static gboolean
+file_contains (const char *file, const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize size = 0;
+
+  g_assert_true (g_file_get_contents (file, &data, &size, NULL));
+  return memmem (data, size, needle, strlen (needle)) != NULL;
+}
+
+static char *
+get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
+  return g_variant_dup_string (value, NULL);
+}
+
+static char *
+call_path (VbTestEnv *env, const char *path, const char *iface, const char *method,
+           GVariant *args)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
+  char *result = NULL;
+
+  g_variant_get (reply, "(o)", &result);
+  return result;
+}
+
+static void
+call_void (VbTestEnv *env, const char *path, const char *iface, const char *method,
+           GVariant *args)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
+}
+
+/* Calls, expects @error_name, and a message that contains @needle (may be NULL). */
+static void
+expect_error (VbTestEnv *env, const char *path, const char *iface, const char *method,
+              GVariant *args, const char *error_name, const char *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = vb_test_call (env, path, iface, method, args, &error);
+  g_autofree char *remote = NULL;
+
+  if (reply)
+    g_error ("%s.%s succeeded, expected %s", iface, method, error_name);
+  remote = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (remote, error_name) != 0)
+    g_error ("%s.%s: expected %s, got %s (%s)", iface, method, error_name, remote,
+             error->message);
+  if (needle && !strstr (error->message, needle))
+    g_error ("%s.%s: the message '%s' does not contain '%s'", iface, method, error->message,
+             needle);
+}
+
+static char *
+wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)
+{
+  g_auto (GStrv) wanted = g_strsplit (phases, "|", -1);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
+
+      if (g_strv_contains ((const char *const *) wanted, phase))
+        return g_steal_pointer (&phase);
+      if (g_get_monotonic_time () > end)
+        g_error ("job %s is in phase %s after %u ms, waited for %s", job, phase, timeout_ms,
+                 phases);
+      g_usleep (100000);
+    }
+}
+
+static guint64
+job_u64 (VbTestEnv *env, const char *job, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, job, IFACE_JOB, property);
+  return g_variant_get_uint64 (value);
+}
+
+static guint64
+job_detail (VbTestEnv *env, const char *job, const char *key)
+{
+  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
+  guint64 value = G_MAXUINT64;
+
+  g_variant_lookup (details, key, "t", &value);
+  return value;
+}
+
+static char *
+copy_job_of (Fixture *f)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "BlockCopyJob");
+  return g_variant_dup_string (value, NULL);
+}
+
+static char *
+disk_xml (const char *file, const char *format)
+{
+  return g_strdup_printf ("<disk type='file' device='disk'>\n"
+                          "  <driver name='qemu' type='%s'/>\n"
+                          "  <source file='%s'/>\n"
+                          "</disk>\n",
+                          format, file);
+}
+
+static char *
+block_copy (Fixture *f, const char *disk, const char *dest_xml, GVariant *params, guint flags)
+{
+  return call_path (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                    g_variant_new ("(ss@a{sv}u)", disk, dest_xml,
+                                   params ? params : g_variant_new ("a{sv}", NULL), flags));
+}
+
+static GVariant *
+copy_args (const char *disk, const char *dest_xml, GVariant *params, guint flags)
+{
+  return g_variant_new ("(ss@a{sv}u)", disk, dest_xml,
+                        params ? params : g_variant_new ("a{sv}", NULL), flags);
+}
+
+/* ---- the guest ---- */
+
+static char *
+guest_xml (Fixture *f, const char *name)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  g_assert_nonnull (guest);
+  return g_strdup_printf (
+    "<domain type='qemu'>\n  <name>%s</name>\n  <memory unit='MiB'>192</memory>\n"
+    "  <vcpu>1</vcpu>\n"
+    "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n  </os>\n"
+    "  <features>\n    <acpi/>\n  </features>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='raw'/>\n"
+    "      <source file='%s'/>\n"
+    "      <target dev='vda' bus='virtio'/>\n"
+    "    </disk>\n"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "  </devices>\n</domain>\n",
+    name, guest, guest, f->disk);
+}
+
+static char *
+console_log (Fixture *f)
+{
+  g_autofree char *uuid = get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  return g_build_filename (f->env->run_dir, "qemu", uuid, "serial0.log", NULL);
+}
+
+static gboolean
+wait_console_log (Fixture *f, const char *needle, guint timeout_ms)
+{
+  g_autofree char *log = console_log (f);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        {
+          g_printerr ("console has no '%s' after %u ms:\n%s\n", needle, timeout_ms,
+                      text ? text : "");
+          return FALSE;
+        }
+      g_usleep (100000);
+    }
+}
+
+static void
+open_console (Fixture *f)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, "org.virtbus.Virt1", f->path, IFACE_DOMAIN, "OpenConsole",
+    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+    NULL, &error);
+  g_autofree int *stolen = NULL;
+
+  g_assert_no_error (error);
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  f->console = stolen[0];
+  f->seen = g_string_new (NULL);
+}
+
+static void
+close_console (Fixture *f)
+{
+  if (f->console >= 0)
+    close (f->console);
+  f->console = -1;
+  if (f->seen)
+    g_string_free (f->seen, TRUE);
+  f->seen = NULL;
+}
+
+/* Types @command into the guest's shell and returns the first match of
+ * @pattern's group 1 in what the guest answers (the typed echo must not match). */
+static char *
+guest_run (Fixture *f, const char *command, const char *pattern, guint timeout_ms)
+{
+  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gsize from = f->seen->len;
+  g_autofree char *line = g_strdup_printf ("%s\n", command);
+
+  g_assert_cmpint (write (f->console, line, strlen (line)), ==, (gssize) strlen (line));
+  for (;;)
+    {
+      g_autoptr (GMatchInfo) match = NULL;
+      char buffer[4096];
+      struct timeval timeout = { 0, 200000 };
+      fd_set readable;
+      ssize_t n;
+
+      if (g_regex_match (regex, f->seen->str + from, 0, &match))
+        return g_match_info_fetch (match, 1);
+      if (g_get_monotonic_time () > end)
+        g_error ("the guest did not answer /%s/ to '%s' in %u ms; it said:\n%s", pattern, command,
+                 timeout_ms, f->seen->str + from);
+      FD_ZERO (&readable);
+      FD_SET (f->console, &readable);
+      if (select (f->console + 1, &readable, NULL, NULL, &timeout) <= 0)
+        continue;
+      n = read (f->console, buffer, sizeof buffer);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (f->seen, buffer, n);
+    }
+}
+
+/* The md5 of the guest's whole /dev/vda, read past the guest's page cache. */
+static char *
+guest_disk_md5 (Fixture *f)
+{
+  return guest_run (f,
+                    "echo 3 > /proc/sys/vm/drop_caches; echo MD5=$(md5sum /dev/vda | cut -c1-32)=",
+                    "MD5=([0-9a-f]{32})=", 120000);
+}
+
+/* The guest writes @text at WRITE_OFFSET of its disk and syncs it. */
+static void
+guest_write (Fixture *f, const char *text)
+{
+  g_autofree char *command = g_strdup_printf (
+    "echo -n %s | dd of=/dev/vda bs=512 seek=%d conv=notrunc,fsync 2>/dev/null; sync; "
+    "echo WROTE=$((%d+1))=",
+    text, WRITE_OFFSET / 512, WRITE_OFFSET);
+  g_autofree char *expected = g_strdup_printf ("%d", WRITE_OFFSET + 1);
+  g_autofree char *answer = guest_run (f, command, "WROTE=([0-9]+)=", 60000);
+
+  g_assert_cmpstr (answer, ==, expected);
+}
+
+/* An 8 MiB disk full of a known pattern, so a copy that misses a part shows. */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree guint8 *pattern = g_malloc (DISK_SIZE);
+  GRand *rand = g_rand_new_with_seed (0x6b636f70);
+
+  for (gsize i = 0; i < DISK_SIZE; i += 4)
+    *(guint32 *) (pattern + i) = g_rand_int (rand);
+  g_rand_free (rand);
+  f->console = -1;
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->env, NULL);
+  f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
+  g_assert_true (g_file_set_contents (f->disk, (const char *) pattern, DISK_SIZE, NULL));
+  f->disk_md5 = file_md5 (f->disk);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  close_console (f);
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  g_free (f->path);
+  g_free (f->disk);
+  g_free (f->disk_md5);
+  vb_test_env_free (f->env);
+}
+
+/* A transient guest (CreateDomain starts it), booted, its console open. */
+static void
+boot_transient (Fixture *f, const char *name)
+{
+  g_autofree char *xml = guest_xml (f, name);
+
+  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
+                       g_variant_new ("(su)", xml, 0));
+  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+  open_console (f);
+}
+
+/* The running domain's definition again, for DefineDomain (same name and UUID). */
+static char *
+same_domain_xml (Fixture *f, const char *name)
+{
+  g_autofree char *xml = guest_xml (f, name);
+  g_autofree char *uuid = get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  g_autofree char *name_element = g_strdup_printf ("<name>%s</name>", name);
+  g_autofree char *with_uuid = g_strdup_printf ("%s<uuid>%s</uuid>", name_element, uuid);
+  GString *out = g_string_new (xml);
+
+  g_string_replace (out, name_element, with_uuid, 1);
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_guards_refuse (Fixture *f, const char *name)
+{
+  g_autofree char *xml = same_domain_xml (f, name);
+
+  /* Before any connection: a bus address nobody listens on would fail otherwise. */
+  expect_error (f->env, f->path, IFACE_DOMAIN, "Migrate",
+                g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0),
+                ERR "OperationInvalid", "block copy");
+  expect_error (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0),
+                ERR "OperationInvalid", "block copy");
+}
+
+/* The guards lifted: define works, migration gets past them (and fails
+ * later, at the unreachable peer, in its job). */
+static void
+assert_guards_lifted (Fixture *f, const char *name)
+{
+  g_autofree char *xml = same_domain_xml (f, name);
+  g_autofree char *job = call_path (
+    f->env, f->path, IFACE_DOMAIN, "Migrate",
+    g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
+  g_autofree char *phase = wait_phase (f->env, job, "completed|failed|cancelled", 60000);
+  g_autoptr (GVariant) persistent = NULL;
+  g_autofree char *state = NULL;
+
+  g_assert_cmpstr (phase, ==, "failed");
+  state = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (state, ==, "running");
+  g_free (call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0)));
+  persistent = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "Persistent");
+  g_assert_true (g_variant_get_boolean (persistent));
+}
+
+/* ---- tests ---- */
+
+static void
+test_pivot (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "copy.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *job = NULL;
+  g_autofree char *md5 = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *live = NULL;
+
+  boot_transient (f, "bc-pivot");
+  md5 = guest_disk_md5 (f);
+  g_assert_cmpstr (md5, ==, f->disk_md5);
+  g_free (md5);
+
+  job = block_copy (f, "vda", dest, NULL, 0);
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_autofree char *operation = get_string (f->env, job, IFACE_JOB, "Operation");
+    g_assert_cmpstr (shown, ==, job);
+    g_assert_cmpstr (operation, ==, "block-copy");
+  }
+  g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS));
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  g_assert_cmpuint (job_u64 (f->env, job, "BytesTotal"), >=, DISK_SIZE);
+  g_assert_cmpuint (job_u64 (f->env, job, "BytesProcessed"), ==,
+                    job_u64 (f->env, job, "BytesTotal"));
+
+  /* While the mirror exists. */
+  assert_guards_refuse (f, "bc-pivot");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                copy_args ("vda", dest, NULL, REUSE_EXT), ERR "OperationInvalid", "already");
+
+  call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
+  g_free (phase);
+  phase = wait_phase (f->env, job, "completed|failed", 60000);
+  g_assert_cmpstr (phase, ==, "completed");
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_assert_cmpstr (shown, ==, "/");
+  }
+  /* A finished job cannot pivot again. */
+  expect_error (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid", NULL);
+
+  /* The copy holds the pattern; the guest reads it from there. */
+  g_assert_cmpstr (file_md5 (copy), ==, f->disk_md5);
+  md5 = guest_disk_md5 (f);
+  g_assert_cmpstr (md5, ==, f->disk_md5);
+
+  /* What the guest writes now lands in the copy, not in the original. */
+  guest_write (f, "VBCOPY-AFTER-PIVOT");
+  marker = file_bytes (copy, WRITE_OFFSET, strlen ("VBCOPY-AFTER-PIVOT"));
+  g_assert_cmpstr (marker, ==, "VBCOPY-AFTER-PIVOT");
+  g_assert_false (file_contains (f->disk, "VBCOPY-AFTER-PIVOT"));
+  g_assert_cmpstr (file_md5 (f->disk), ==, f->disk_md5);
+
+  {
+    g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc",
+                                                  g_variant_new ("(u)", 0));
+    g_autofree char *expected = g_strdup_printf ("<source file='%s'/>", copy);
+    g_variant_get (reply, "(s)", &live);
+    g_assert_nonnull (strstr (live, expected));
+    g_assert_null (strstr (live, f->disk));
+  }
+
+  assert_guards_lifted (f, "bc-pivot");
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "copy.qcow2", NULL);
+  g_autofree char *dest = disk_xml (copy, "qcow2");
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *live = NULL;
+
+  boot_transient (f, "bc-cancel");
+  job = block_copy (f, f->disk /* by its source path */, dest, NULL, 0);
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  assert_guards_refuse (f, "bc-cancel");
+
+  /* Mirrored while ready: a write now reaches the copy too (in the background). */
+  guest_write (f, "VBCOPY-WHILE-READY");
+  {
+    gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    while (!file_contains (copy, "VBCOPY-WHILE-READY") && g_get_monotonic_time () < end)
+      g_usleep (200000);
+    g_assert_true (file_contains (copy, "VBCOPY-WHILE-READY"));
+  }
+
+  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  g_free (phase);
+  phase = wait_phase (f->env, job, "cancelled|completed|failed", 60000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_assert_cmpstr (shown, ==, "/");
+  }
+  g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS)); /* left for the caller */
+
+  /* The guest keeps its original. */
+  guest_write (f, "VBCOPY-AFTER-CANCEL");
+  marker = file_bytes (f->disk, WRITE_OFFSET, strlen ("VBCOPY-AFTER-CANCEL"));
+  g_assert_cmpstr (marker, ==, "VBCOPY-AFTER-CANCEL");
+  g_assert_false (file_contains (copy, "VBCOPY-AFTER-CANCEL"));
+  {
+    g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc",
+                                                  g_variant_new ("(u)", 0));
+    g_autofree char *expected = g_strdup_printf ("<source file='%s'/>", f->disk);
+    g_variant_get (reply, "(s)", &live);
+    g_assert_nonnull (strstr (live, expected));
+  }
+  assert_guards_lifted (f, "bc-cancel");
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_bandwidth (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "slow.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  GVariantDict params;
+  const guint64 slow = 256 << 10;
+  guint64 processed;
+  gint64 started;
+
+  boot_transient (f, "bc-speed");
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "bandwidth", "t", slow);
+  g_variant_dict_insert (&params, "granularity", "u", 64u << 10);
+  g_variant_dict_insert (&params, "buf-size", "t", (guint64) (256 << 10));
+  started = g_get_monotonic_time ();
+  job = block_copy (f, "vda", dest, g_variant_dict_end (&params), 0);
+  phase = wait_phase (f->env, job, "copying|ready|failed", 30000);
+  g_assert_cmpstr (phase, ==, "copying");
+  /* Not ready: no pivot yet. */
+  expect_error (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid", "ready");
+
+  /* QEMU reports the limit it applies. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_cmpuint (job_detail (f->env, job, "bandwidth"), ==, slow);
+  processed = job_u64 (f->env, job, "BytesProcessed");
+  {
+    double seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+    g_test_message ("at %" G_GUINT64_FORMAT " B/s: %" G_GUINT64_FORMAT " bytes in %.1f s", slow,
+                    processed, seconds);
+    /* The cap holds: well under what an unlimited mirror copies in that time
+     * (all 8 MiB), with room for the first chunks. */
+    g_assert_cmpuint (processed, <=, (guint64) (slow * (seconds + 2)));
+  }
+  phase = get_string (f->env, job, IFACE_JOB, "Phase");
+  g_assert_cmpstr (phase, ==, "copying");
+
+  /* Lifted: the copy finishes. */
+  call_void (f->env, job, IFACE_JOB, "SetBandwidth", g_variant_new ("(t)", (guint64) 0));
+  g_free (phase);
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  g_assert_cmpuint (job_detail (f->env, job, "bandwidth"), ==, 0);
+  /* And set again while ready. */
+  call_void (f->env, job, IFACE_JOB, "SetBandwidth", g_variant_new ("(t)", (guint64) (1 << 20)));
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (job_detail (f->env, job, "bandwidth") != (1 << 20) && g_get_monotonic_time () < end)
+      g_usleep (100000);
+    g_assert_cmpuint (job_detail (f->env, job, "bandwidth"), ==, 1 << 20);
+  }
+  call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
+  g_free (phase);
+  phase = wait_phase (f->env, job, "completed|failed", 60000);
+  g_assert_cmpstr (phase, ==, "completed");
+  g_assert_cmpstr (file_md5 (copy), ==, f->disk_md5);
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_bad_input (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "bad.img", NULL);
+  g_autofree char *exists = g_build_filename (f->env->tmpdir, "exists.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *dest_exists = disk_xml (exists, "raw");
+  g_autofree char *xml = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+
+  /* Not running. */
+  xml = guest_xml (f, "bc-bad");
+  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                       g_variant_new ("(su)", xml, 0));
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest, NULL, 0),
+                ERR "OperationInvalid", "running");
+  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vdz", dest, NULL, 0),
+                ERR "InvalidArgument", "vdz");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", "<disk type=", NULL, 0),
+                ERR "InvalidXML", NULL);
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                copy_args ("vda", "<disk type='file'/>", NULL, 0), ERR "InvalidXML", "source");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                copy_args ("vda", "<disk type='block'><source dev='/dev/null'/></disk>", NULL, 0),
+                ERR "NotSupported", "type");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                copy_args ("vda", "<disk type='file'><driver type='vmdk'/><source file='/tmp/x'/></disk>",
+                           NULL, 0),
+                ERR "NotSupported", "driver");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                copy_args ("vda", "<disk type='file'><source file='relative.img'/></disk>", NULL, 0),
+                ERR "InvalidXML", "absolute");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest, NULL, 8),
+                ERR "InvalidArgument", NULL);
+  {
+    GVariantDict params;
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "warp", "b", TRUE);
+    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                  copy_args ("vda", dest, g_variant_dict_end (&params), 0), ERR "InvalidArgument",
+                  "warp");
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "bandwidth", "u", 5);
+    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                  copy_args ("vda", dest, g_variant_dict_end (&params), 0), ERR "InvalidArgument",
+                  "bandwidth");
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "granularity", "u", 1000);
+    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                  copy_args ("vda", dest, g_variant_dict_end (&params), 0), ERR "InvalidArgument",
+                  "Granularity");
+  }
+  /* The disk's own file, a destination that exists without REUSE_EXT, a
+   * REUSE_EXT destination that does not exist. */
+  {
+    g_autofree char *self = disk_xml (f->disk, "raw");
+    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                  copy_args ("vda", self, NULL, REUSE_EXT), ERR "InvalidArgument", NULL);
+  }
+  g_assert_true (g_file_set_contents (exists, "", 0, NULL));
+  g_assert_cmpint (truncate (exists, DISK_SIZE), ==, 0);
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest_exists, NULL, 0),
+                ERR "OperationInvalid", "REUSE_EXT");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                copy_args ("vda", dest, NULL, REUSE_EXT), ERR "InvalidArgument", "does not exist");
+  g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_assert_cmpstr (shown, ==, "/");
+  }
+
+  /* REUSE_EXT into the existing file, then a second copy, then cancel. */
+  job = block_copy (f, "vda", dest_exists, NULL, REUSE_EXT);
+  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest, NULL, 0),
+                ERR "OperationInvalid", "block copy");
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  g_assert_cmpstr (file_md5 (exists), ==, f->disk_md5);
+  expect_error (f->env, job, IFACE_JOB, "SetBandwidth",
+                g_variant_new ("(t)", G_MAXUINT64), ERR "InvalidArgument", NULL);
+  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  g_free (phase);
+  phase = wait_phase (f->env, job, "cancelled|completed|failed", 60000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+  expect_error (f->env, job, IFACE_JOB, "Cancel", NULL, ERR "OperationInvalid", NULL);
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static int
+qemu_pid (Fixture *f)
+{
+  g_autofree char *uuid = get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  g_autofree char *status = g_build_filename (f->env->run_dir, "qemu", uuid, "status.json", NULL);
+  g_autofree char *text = NULL;
+  const char *pid;
+
+  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
+  pid = strstr (text, "\"pid\"");
+  g_assert_nonnull (pid);
+  return atoi (strchr (pid, ':') + 1);
+}
+
+static void
+test_qemu_killed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "dies.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *again = g_build_filename (f->env->tmpdir, "again.img", NULL);
+  g_autofree char *dest_again = disk_xml (again, "raw");
+  g_autofree char *xml = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *message = NULL;
+  GVariantDict params;
+
+  xml = guest_xml (f, "bc-killed");
+  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                       g_variant_new ("(su)", xml, 0));
+  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "bandwidth", "t", (guint64) (64 << 10));
+  job = block_copy (f, "vda", dest, g_variant_dict_end (&params), 0);
+  phase = wait_phase (f->env, job, "copying|ready|failed", 30000);
+  g_assert_cmpstr (phase, ==, "copying");
+  g_assert_cmpint (kill (qemu_pid (f), SIGKILL), ==, 0);
+  g_free (phase);
+  phase = wait_phase (f->env, job, "completed|failed|cancelled", 60000);
+  g_assert_cmpstr (phase, ==, "failed");
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_assert_cmpstr (shown, ==, "/");
+  }
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 30000));
+
+  /* Nothing of the copy is left behind: the guest starts, copies again,
+   * and migration is not refused for a copy that is gone. */
+  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  {
+    g_autofree char *job2 = block_copy (f, "vda", dest_again, NULL, 0);
+    g_autofree char *phase2 = wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
+    g_assert_cmpstr (phase2, ==, "ready");
+    call_void (f->env, job2, IFACE_JOB, "Cancel", NULL);
+    g_free (phase2);
+    phase2 = wait_phase (f->env, job2, "cancelled|completed|failed", 60000);
+    g_assert_cmpstr (phase2, ==, "cancelled");
+  }
+  {
+    g_autofree char *mig = call_path (
+      f->env, f->path, IFACE_DOMAIN, "Migrate",
+      g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
+    g_autofree char *end = wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
+    g_assert_cmpstr (end, ==, "failed");
+  }
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* The mirror does not survive the service: the restarted service cancels
+ * what it finds, so the guards are off and the guest writes to its original. */
+static void
+test_service_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "orphan.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *marker = NULL;
+  int pid;
+
+  boot_transient (f, "bc-restart");
+  job = block_copy (f, "vda", dest, NULL, 0);
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  pid = qemu_pid (f);
+  close_console (f);
+
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon (f->env, NULL);
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 30000));
+  g_assert_cmpint (qemu_pid (f), ==, pid); /* the same QEMU, adopted */
+  {
+    g_autofree char *shown = copy_job_of (f);
+    g_assert_cmpstr (shown, ==, "/");
+  }
+  /* Give the new service a moment to reconnect and cancel the orphan. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  open_console (f);
+  guest_write (f, "VBCOPY-AFTER-RESTART");
+  marker = file_bytes (f->disk, WRITE_OFFSET, strlen ("VBCOPY-AFTER-RESTART"));
+  g_assert_cmpstr (marker, ==, "VBCOPY-AFTER-RESTART");
+  /* Were the orphan still mirroring, the write would reach the copy too. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_false (file_contains (copy, "VBCOPY-AFTER-RESTART"));
+
+  /* No guard is left on: a new copy starts and ends. */
+  {
+    g_autofree char *again = g_build_filename (f->env->tmpdir, "again.img", NULL);
+    g_autofree char *dest_again = disk_xml (again, "raw");
+    g_autofree char *job2 = block_copy (f, "vda", dest_again, NULL, 0);
+    g_autofree char *phase2 = wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
+
+    g_assert_cmpstr (phase2, ==, "ready");
+    call_void (f->env, job2, IFACE_JOB, "Pivot", NULL);
+    g_free (phase2);
+    phase2 = wait_phase (f->env, job2, "completed|failed", 60000);
+    g_assert_cmpstr (phase2, ==, "completed");
+  }
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* The destination's file system fills up during the copy: the job fails
+ * with QEMU's words, the guest keeps its disk, the guards lift. */
+static void
+test_target_full (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "small-fs", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  const char *mount_argv[] = { "mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir, NULL };
+  const char *umount_argv[] = { "umount", dir, NULL };
+  g_autoptr (VbSignalLog) signals = NULL;
+  gint status = -1;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("mounting a small tmpfs needs root");
+      return;
+    }
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_true (g_spawn_sync (NULL, (char **) mount_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  boot_transient (f, "bc-full");
+  signals = vb_signal_log_new (f->env);
+  job = block_copy (f, "vda", dest, NULL, 0);
+  phase = wait_phase (f->env, job, "ready|failed|cancelled|completed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "failed");
+  /* QEMU's own words reach the caller. */
+  if (!vb_signal_log_wait (signals, "No space left on device", 10000))
+    {
+      vb_signal_log_dump (signals);
+      g_error ("the job's Completed message does not say why");
+    }
+  {
+    g_autoptr (GVariant) shown = vb_test_get_property (f->env, f->path, IFACE_DOMAIN,
+                                                       "BlockCopyJob");
+    g_assert_cmpstr (g_variant_get_string (shown, NULL), ==, "/");
+  }
+  /* The guest runs on from its own disk, and nothing refuses a migration. */
+  g_free (phase);
+  phase = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (phase, ==, "running");
+  {
+    g_autofree char *md5 = guest_disk_md5 (f);
+    g_assert_cmpstr (md5, ==, f->disk_md5);
+  }
+  {
+    g_autofree char *mig = call_path (
+      f->env, f->path, IFACE_DOMAIN, "Migrate",
+      g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
+    g_autofree char *end = wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
+    g_assert_cmpstr (end, ==, "failed");
+  }
+  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_true (g_spawn_sync (NULL, (char **) umount_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, fn) \
+  g_test_add ("/block-copy/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("pivot", test_pivot);
+  ADD ("cancel", test_cancel);
+  ADD ("bandwidth", test_bandwidth);
+  ADD ("bad-input", test_bad_input);
+  ADD ("qemu-killed", test_qemu_killed);
+  ADD ("service-restart", test_service_restart);
+  ADD ("target-full", test_target_full);
+#undef ADD
+  return g_test_run ();
+}
