@@ -30,8 +30,7 @@ typedef struct {
   char *disk;
   char *disk_md5;
   char *path; /* the domain */
-  int console;
-  GString *seen;
+  VbTestConsole *console;
 } Fixture;
 
 /* ---- helpers ---- */
@@ -186,26 +185,9 @@ copy_args (const char *disk, const char *dest_xml, GVariant *params, guint flags
 static char *
 guest_xml (Fixture *f, const char *name)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+  g_autofree char *disk = vb_test_disk_xml (f->disk, "raw", "vda");
 
-  g_assert_nonnull (guest);
-  return g_strdup_printf (
-    "<domain type='qemu'>\n  <name>%s</name>\n  <memory unit='MiB'>192</memory>\n"
-    "  <vcpu>1</vcpu>\n"
-    "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n"
-    "    <kernel>%s/vmlinux</kernel>\n    <initrd>%s/initramfs.img</initrd>\n"
-    "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n  </os>\n"
-    "  <features>\n    <acpi/>\n  </features>\n"
-    "  <devices>\n"
-    "    <disk type='file' device='disk'>\n"
-    "      <driver name='qemu' type='raw'/>\n"
-    "      <source file='%s'/>\n"
-    "      <target dev='vda' bus='virtio'/>\n"
-    "    </disk>\n"
-    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
-    "  </devices>\n</domain>\n",
-    name, guest, guest, f->disk);
+  return vb_test_guest_xml (name, 192, "vb.counter=0", disk);
 }
 
 static char *
@@ -240,29 +222,13 @@ wait_console_log (Fixture *f, const char *needle, guint timeout_ms)
 static void
 open_console (Fixture *f)
 {
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    f->env->client, "org.virtbus.Virt1", f->path, IFACE_DOMAIN, "OpenConsole",
-    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
-    NULL, &error);
-  g_autofree int *stolen = NULL;
-
-  g_assert_no_error (error);
-  stolen = g_unix_fd_list_steal_fds (fds, NULL);
-  f->console = stolen[0];
-  f->seen = g_string_new (NULL);
+  f->console = vb_test_console_open (f->env, f->path);
 }
 
 static void
 close_console (Fixture *f)
 {
-  if (f->console >= 0)
-    close (f->console);
-  f->console = -1;
-  if (f->seen)
-    g_string_free (f->seen, TRUE);
-  f->seen = NULL;
+  g_clear_pointer (&f->console, vb_test_console_free);
 }
 
 /* Types @command into the guest's shell and returns the first match of
@@ -270,33 +236,10 @@ close_console (Fixture *f)
 static char *
 guest_run (Fixture *f, const char *command, const char *pattern, guint timeout_ms)
 {
-  g_autoptr (GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  gsize from = f->seen->len;
-  g_autofree char *line = g_strdup_printf ("%s\n", command);
+  gsize from = f->console->seen->len;
 
-  g_assert_cmpint (write (f->console, line, strlen (line)), ==, (gssize) strlen (line));
-  for (;;)
-    {
-      g_autoptr (GMatchInfo) match = NULL;
-      char buffer[4096];
-      struct timeval timeout = { 0, 200000 };
-      fd_set readable;
-      ssize_t n;
-
-      if (g_regex_match (regex, f->seen->str + from, 0, &match))
-        return g_match_info_fetch (match, 1);
-      if (g_get_monotonic_time () > end)
-        g_error ("the guest did not answer /%s/ to '%s' in %u ms; it said:\n%s", pattern, command,
-                 timeout_ms, f->seen->str + from);
-      FD_ZERO (&readable);
-      FD_SET (f->console, &readable);
-      if (select (f->console + 1, &readable, NULL, NULL, &timeout) <= 0)
-        continue;
-      n = read (f->console, buffer, sizeof buffer);
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (f->seen, buffer, n);
-    }
+  vb_test_console_type (f->console, command);
+  return vb_test_console_expect (f->console, from, pattern, timeout_ms);
 }
 
 /* The md5 of the guest's whole /dev/vda, read past the guest's page cache. */
@@ -332,7 +275,6 @@ fixture_set_up (Fixture *f, gconstpointer data)
   for (gsize i = 0; i < DISK_SIZE; i += 4)
     *(guint32 *) (pattern + i) = g_rand_int (rand);
   g_rand_free (rand);
-  f->console = -1;
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
   vb_test_env_start_daemon (f->env, NULL);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
