@@ -65,6 +65,7 @@ typedef struct {
   /* block copy (qemu-block-copy.c) */
 
   /* snapshots (qemu-snapshot.c) */
+  GTask *snapshot_job; /* the snapshot-save/-load/-delete job QEMU runs, ended by events */
 
   /* hotplug (qemu-hotplug.c) */
 
@@ -102,6 +103,7 @@ gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *
 /* block copy (qemu-block-copy.c) */
 
 /* snapshots (qemu-snapshot.c) */
+gboolean vb_qemu_snapshot_event (QemuDomain *qd, const char *name, JsonObject *data);
 
 /* hotplug (qemu-hotplug.c) */
 

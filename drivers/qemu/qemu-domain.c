@@ -1,6 +1,7 @@
 #include "qemu-domain.h"
 #include "qemu-domain-private.h"
 #include "qemu-migration.h"
+#include "qemu-snapshot.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -520,6 +521,8 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
   /* block copy */
 
   /* snapshots */
+  if (vb_qemu_snapshot_event (qd, name, data))
+    return;
 
   /* hotplug */
 
@@ -1746,6 +1749,12 @@ const VbDomainDriver vb_qemu_domain_driver = {
   /* block copy */
 
   /* snapshots */
+  .snapshot_create_async = vb_qemu_snapshot_create_async,
+  .snapshot_create_finish = vb_qemu_snapshot_finish,
+  .snapshot_revert_async = vb_qemu_snapshot_revert_async,
+  .snapshot_revert_finish = vb_qemu_snapshot_finish,
+  .snapshot_delete_async = vb_qemu_snapshot_delete_async,
+  .snapshot_delete_finish = vb_qemu_snapshot_finish,
 
   /* hotplug */
 
