@@ -5,6 +5,7 @@
 #include "network-object.h"
 #include "object-paths.h"
 #include "pool-object.h"
+#include "snapshot-object.h"
 #include "volume-object.h"
 
 struct _VbObjectExporter {
@@ -95,6 +96,23 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
 }
 
 static void
+snapshot_added (VbSnapshotRegistry *registry, VbSnapshot *snapshot, gpointer user_data)
+{
+  g_autofree char *path = vb_snapshot_object_path (snapshot);
+  g_autoptr (VbSnapshotObject) object = vb_snapshot_object_new (((VbObjectExporter *) user_data)->context, snapshot);
+
+  export_interface (user_data, path, G_DBUS_INTERFACE_SKELETON (object));
+}
+
+static void
+snapshot_removed (VbSnapshotRegistry *registry, VbSnapshot *snapshot, gpointer user_data)
+{
+  g_autofree char *path = vb_snapshot_object_path (snapshot);
+
+  unexport (user_data, path);
+}
+
+static void
 job_added (VbInventory *inventory, VbJob *job, gpointer user_data)
 {
   g_autofree char *path = vb_object_path_for_job (vb_job_get_id (job));
@@ -130,6 +148,21 @@ vb_object_exporter_new (VbBusContext *context)
   g_signal_connect (self->inventory, "removed", G_CALLBACK (resource_removed), self);
   g_signal_connect (self->inventory, "job-added", G_CALLBACK (job_added), self);
   g_signal_connect (self->inventory, "job-removed", G_CALLBACK (job_removed), self);
+  /* Snapshots after their domains, so a snapshot's parent path exists. */
+  {
+    VbSnapshotRegistry *snapshots = vb_snapshot_api_registry (context->host);
+    g_autoptr (GPtrArray) domains = vb_inventory_list (self->inventory, VB_TYPE_DOMAIN);
+
+    for (guint i = 0; i < domains->len; i++)
+      {
+        g_autoptr (GPtrArray) all =
+          vb_snapshot_registry_list (snapshots, vb_resource_get_uuid (domains->pdata[i]));
+        for (guint j = 0; j < all->len; j++)
+          snapshot_added (snapshots, all->pdata[j], self);
+      }
+    g_signal_connect (snapshots, "added", G_CALLBACK (snapshot_added), self);
+    g_signal_connect (snapshots, "removed", G_CALLBACK (snapshot_removed), self);
+  }
   return self;
 }
 
@@ -139,6 +172,7 @@ vb_object_exporter_free (VbObjectExporter *self)
   if (!self)
     return;
   g_signal_handlers_disconnect_by_data (self->inventory, self);
+  g_signal_handlers_disconnect_by_data (vb_snapshot_api_registry (self->context->host), self);
   g_object_unref (self->inventory);
   g_free (self);
 }
