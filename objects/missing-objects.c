@@ -90,6 +90,85 @@ dispatch (GDBusConnection *connection, const char *sender, const char *object_pa
 
 static const GDBusSubtreeVTable subtree_vtable = { enumerate, introspect, dispatch, { 0 } };
 
+/* ---- snapshots: a container below every domain ---- */
+
+typedef struct {
+  GDBusConnection *connection;
+  GDBusObjectManagerServer *object_manager;
+  GHashTable *registrations; /* domain path → subtree id of "<path>/snapshot" */
+} SnapshotContainers;
+
+static void
+domain_appeared (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
+{
+  SnapshotContainers *containers = user_data;
+  const char *path = g_dbus_object_get_object_path (object);
+  g_autoptr (GDBusInterface) domain = g_dbus_object_get_interface (object, "org.virtbus.Virt1.Domain");
+  g_autofree char *below = NULL;
+  Container *container;
+  guint id;
+
+  if (!domain || g_hash_table_contains (containers->registrations, path))
+    return;
+  below = g_strdup_printf ("%s/snapshot", path);
+  container = g_new0 (Container, 1);
+  container->object_manager = containers->object_manager;
+  container->interface = vb_dbus_snapshot_interface_info ();
+  id = g_dbus_connection_register_subtree (containers->connection, below, &subtree_vtable,
+                                           G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                           container, g_free, NULL);
+  if (id)
+    g_hash_table_insert (containers->registrations, g_strdup (path), GUINT_TO_POINTER (id));
+}
+
+static void
+domain_gone (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
+{
+  SnapshotContainers *containers = user_data;
+  const char *path = g_dbus_object_get_object_path (object);
+  guint id = GPOINTER_TO_UINT (g_hash_table_lookup (containers->registrations, path));
+
+  if (!id)
+    return;
+  g_dbus_connection_unregister_subtree (containers->connection, id);
+  g_hash_table_remove (containers->registrations, path);
+}
+
+static void
+snapshot_containers_free (gpointer data, GClosure *closure)
+{
+  SnapshotContainers *containers = data;
+
+  /* Called twice (two handlers share it): the second finds it emptied. */
+  if (!containers->connection)
+    {
+      g_free (containers);
+      return;
+    }
+  g_clear_object (&containers->connection);
+  g_clear_pointer (&containers->registrations, g_hash_table_unref);
+}
+
+/* Snapshot paths sit two levels below a domain's container: each domain
+ * gets its own "<domain>/snapshot" subtree while it is exported. */
+static void
+follow_domains (GDBusConnection *connection, GDBusObjectManagerServer *object_manager)
+{
+  SnapshotContainers *containers = g_new0 (SnapshotContainers, 1);
+  g_autolist (GDBusObject) objects =
+    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (object_manager));
+
+  containers->connection = g_object_ref (connection);
+  containers->object_manager = object_manager;
+  containers->registrations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (GList *l = objects; l; l = l->next)
+    domain_appeared (G_DBUS_OBJECT_MANAGER (object_manager), l->data, containers);
+  g_signal_connect_data (object_manager, "object-added", G_CALLBACK (domain_appeared), containers,
+                         snapshot_containers_free, 0);
+  g_signal_connect_data (object_manager, "object-removed", G_CALLBACK (domain_gone), containers,
+                         snapshot_containers_free, 0);
+}
+
 gboolean
 vb_missing_objects_register (GDBusConnection *connection,
                              GDBusObjectManagerServer *object_manager, GError **error)
@@ -116,5 +195,6 @@ vb_missing_objects_register (GDBusConnection *connection,
                                                container, g_free, error))
         return FALSE;
     }
+  follow_domains (connection, object_manager);
   return TRUE;
 }

@@ -1,4 +1,5 @@
 /* Calls to an object path below /org/virtbus/Virt1/{domain,network,pool,job}
+ * (and below DOMAIN/snapshot, for snapshots)
  * where no object lives are answered with org.virtbus.Virt1.Error.NotFound,
  * rather than GDBus's generic UnknownMethod, so clients holding a stale path
  * learn that the object is gone. */
