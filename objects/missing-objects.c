@@ -92,6 +92,8 @@ static const GDBusSubtreeVTable subtree_vtable = { enumerate, introspect, dispat
 
 /* ---- snapshots: a container below every domain ---- */
 
+#define CONTAINERS_KEY "vb-snapshot-containers"
+
 typedef struct {
   GDBusConnection *connection;
   GDBusObjectManagerServer *object_manager;
@@ -99,20 +101,33 @@ typedef struct {
 } SnapshotContainers;
 
 static void
-domain_appeared (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
+snapshot_containers_free (SnapshotContainers *containers)
 {
-  SnapshotContainers *containers = user_data;
-  const char *path = g_dbus_object_get_object_path (object);
-  g_autoptr (GDBusInterface) domain = g_dbus_object_get_interface (object, "org.virtbus.Virt1.Domain");
+  GHashTableIter iter;
+  gpointer id;
+
+  g_hash_table_iter_init (&iter, containers->registrations);
+  while (g_hash_table_iter_next (&iter, NULL, &id))
+    g_dbus_connection_unregister_subtree (containers->connection, GPOINTER_TO_UINT (id));
+  g_hash_table_unref (containers->registrations);
+  g_object_unref (containers->connection);
+  g_free (containers);
+}
+
+void
+vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const char *path)
+{
+  SnapshotContainers *containers = g_object_get_data (G_OBJECT (object_manager), CONTAINERS_KEY);
   g_autofree char *below = NULL;
   Container *container;
   guint id;
 
-  if (!domain || g_hash_table_contains (containers->registrations, path))
+  /* Before the connection is set: vb_missing_objects_register() finds it. */
+  if (!containers || g_hash_table_contains (containers->registrations, path))
     return;
   below = g_strdup_printf ("%s/snapshot", path);
   container = g_new0 (Container, 1);
-  container->object_manager = containers->object_manager;
+  container->object_manager = object_manager;
   container->interface = vb_dbus_snapshot_interface_info ();
   id = g_dbus_connection_register_subtree (containers->connection, below, &subtree_vtable,
                                            G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
@@ -121,32 +136,17 @@ domain_appeared (GDBusObjectManager *manager, GDBusObject *object, gpointer user
     g_hash_table_insert (containers->registrations, g_strdup (path), GUINT_TO_POINTER (id));
 }
 
-static void
-domain_gone (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
+void
+vb_missing_objects_domain_removed (GDBusObjectManagerServer *object_manager, const char *path)
 {
-  SnapshotContainers *containers = user_data;
-  const char *path = g_dbus_object_get_object_path (object);
-  guint id = GPOINTER_TO_UINT (g_hash_table_lookup (containers->registrations, path));
+  SnapshotContainers *containers = g_object_get_data (G_OBJECT (object_manager), CONTAINERS_KEY);
+  guint id = containers ? GPOINTER_TO_UINT (g_hash_table_lookup (containers->registrations, path))
+                        : 0;
 
   if (!id)
     return;
   g_dbus_connection_unregister_subtree (containers->connection, id);
   g_hash_table_remove (containers->registrations, path);
-}
-
-static void
-snapshot_containers_free (gpointer data, GClosure *closure)
-{
-  SnapshotContainers *containers = data;
-
-  /* Called twice (two handlers share it): the second finds it emptied. */
-  if (!containers->connection)
-    {
-      g_free (containers);
-      return;
-    }
-  g_clear_object (&containers->connection);
-  g_clear_pointer (&containers->registrations, g_hash_table_unref);
 }
 
 /* Snapshot paths sit two levels below a domain's container: each domain
@@ -161,12 +161,15 @@ follow_domains (GDBusConnection *connection, GDBusObjectManagerServer *object_ma
   containers->connection = g_object_ref (connection);
   containers->object_manager = object_manager;
   containers->registrations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_object_set_data_full (G_OBJECT (object_manager), CONTAINERS_KEY, containers,
+                          (GDestroyNotify) snapshot_containers_free);
   for (GList *l = objects; l; l = l->next)
-    domain_appeared (G_DBUS_OBJECT_MANAGER (object_manager), l->data, containers);
-  g_signal_connect_data (object_manager, "object-added", G_CALLBACK (domain_appeared), containers,
-                         snapshot_containers_free, 0);
-  g_signal_connect_data (object_manager, "object-removed", G_CALLBACK (domain_gone), containers,
-                         snapshot_containers_free, 0);
+    {
+      g_autoptr (GDBusInterface) domain =
+        g_dbus_object_get_interface (l->data, "org.virtbus.Virt1.Domain");
+      if (domain)
+        vb_missing_objects_domain_added (object_manager, g_dbus_object_get_object_path (l->data));
+    }
 }
 
 gboolean

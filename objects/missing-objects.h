@@ -12,4 +12,9 @@ G_BEGIN_DECLS
 gboolean vb_missing_objects_register (GDBusConnection *connection,
                                       GDBusObjectManagerServer *object_manager, GError **error);
 
+/* The exporter tells of domains, whose snapshots live below them. */
+void vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const char *path);
+void vb_missing_objects_domain_removed (GDBusObjectManagerServer *object_manager,
+                                       const char *path);
+
 G_END_DECLS

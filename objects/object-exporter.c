@@ -2,6 +2,7 @@
 
 #include "domain-object.h"
 #include "job-object.h"
+#include "missing-objects.h"
 #include "network-object.h"
 #include "object-paths.h"
 #include "pool-object.h"
@@ -58,7 +59,10 @@ resource_added (VbInventory *inventory, VbResource *resource, gpointer user_data
   g_autoptr (GDBusInterfaceSkeleton) iface = NULL;
 
   if (VB_IS_DOMAIN (resource))
-    iface = G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
+    {
+      iface = G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
+      vb_missing_objects_domain_added (self->context->object_manager, path);
+    }
   else if (VB_IS_NETWORK (resource))
     iface =
       G_DBUS_INTERFACE_SKELETON (vb_network_object_new (self->context, VB_NETWORK (resource)));
@@ -92,6 +96,8 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
       for (guint i = 0; i < volumes->len; i++)
         volume_removed (VB_POOL (resource), volumes->pdata[i], self);
     }
+  if (VB_IS_DOMAIN (resource))
+    vb_missing_objects_domain_removed (self->context->object_manager, path);
   unexport (self, path);
 }
 
