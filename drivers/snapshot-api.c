@@ -383,7 +383,8 @@ created (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Op *op = g_task_get_task_data (task);
   VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
-  const char *uuid = vb_resource_get_uuid (VB_RESOURCE (op->domain));
+  /* A copy: persist_overlays() replaces the definition the UUID lives in. */
+  g_autofree char *uuid = g_strdup (vb_resource_get_uuid (VB_RESOURCE (op->domain)));
   VbSnapshot *previous = vb_snapshot_registry_get_current (registry, uuid);
   GError *error = NULL;
 
@@ -531,7 +532,7 @@ static void
 revert_finished (Op *op, GTask *task)
 {
   VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
-  const char *uuid = vb_resource_get_uuid (VB_RESOURCE (op->domain));
+  g_autofree char *uuid = g_strdup (vb_resource_get_uuid (VB_RESOURCE (op->domain)));
   VbSnapshot *previous = vb_snapshot_registry_get_current (registry, uuid);
 
   op->writes = op_writes (task);

@@ -216,11 +216,35 @@ vb_snapshot_def_parse_stored (const char *xml, GError **error)
 {
   g_autoptr (VbSnapshotDef) def = parse (xml, &stored_schema, error);
 
+  g_autoptr (GPtrArray) then = NULL;
+
   if (def && (!def->name || !def->state || !def->domain_xml))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "Stored snapshot metadata lacks <name>, <state> or <domain>");
       return NULL;
+    }
+  if (!def || !(then = vb_domain_xml_list_disks (def->domain_xml, error)))
+    return NULL;
+  /* What align found is not in the XML: the images the domain used then. */
+  for (guint i = 0; i < def->disks->len; i++)
+    {
+      VbSnapshotDiskDef *disk = def->disks->pdata[i];
+
+      for (guint j = 0; j < then->len; j++)
+        {
+          VbDomainDisk *image = then->pdata[j];
+
+          if (!g_str_equal (image->target, disk->name))
+            continue;
+          if (g_strcmp0 (disk->snapshot, "internal") == 0)
+            disk->file = g_strdup (image->file);
+          else if (g_strcmp0 (disk->snapshot, "external") == 0)
+            {
+              disk->backing = g_strdup (image->file);
+              disk->backing_format = g_strdup (image->format);
+            }
+        }
     }
   return g_steal_pointer (&def);
 }
