@@ -211,15 +211,43 @@ vb_snapshot_registry_lookup (VbSnapshotRegistry *self, const char *domain_uuid, 
   return NULL;
 }
 
+static gboolean
+listed_already (GPtrArray *out, const char *name)
+{
+  for (guint i = 0; i < out->len; i++)
+    if (g_str_equal (vb_snapshot_get_name (out->pdata[i]), name))
+      return TRUE;
+  return FALSE;
+}
+
 GPtrArray *
 vb_snapshot_registry_list (VbSnapshotRegistry *self, const char *domain_uuid)
 {
   GPtrArray *list = domain_list (self, domain_uuid, FALSE);
-  GPtrArray *copy = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean progress = TRUE;
 
-  for (guint i = 0; list && i < list->len; i++)
-    g_ptr_array_add (copy, g_object_ref (list->pdata[i]));
-  return copy;
+  /* Oldest first, but never a child before its parent: times have one
+   * second's resolution, so a parent and its child may share one. */
+  while (list && out->len < list->len && progress)
+    {
+      progress = FALSE;
+      for (guint i = 0; i < list->len; i++)
+        {
+          VbSnapshot *snapshot = list->pdata[i];
+          const char *parent = vb_snapshot_get_parent (snapshot);
+
+          if (listed_already (out, vb_snapshot_get_name (snapshot)))
+            continue;
+          if (parent && !listed_already (out, parent)
+              && vb_snapshot_registry_lookup (self, domain_uuid, parent))
+            continue;
+          g_ptr_array_add (out, g_object_ref (snapshot));
+          progress = TRUE;
+          break;
+        }
+    }
+  return out;
 }
 
 GPtrArray *

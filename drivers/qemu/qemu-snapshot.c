@@ -166,8 +166,18 @@ internal_offline (const VbSnapshotDef *def, const char *action, GError **error)
       const VbSnapshotDiskDef *disk = def->disks->pdata[i];
       const char *argv[] = { "qemu-img", "snapshot", action, def->name, disk->file, NULL };
 
-      if (is_mode (disk, "internal") && !run_img (argv, NULL, error))
-        return FALSE;
+      if (!is_mode (disk, "internal") || run_img (argv, NULL, error))
+        continue;
+      /* Atomic: a snapshot taken on some disks only is taken back. */
+      for (guint j = 0; g_str_equal (action, "-c") && j < i; j++)
+        {
+          const VbSnapshotDiskDef *done = def->disks->pdata[j];
+          const char *undo[] = { "qemu-img", "snapshot", "-d", def->name, done->file, NULL };
+
+          if (is_mode (done, "internal"))
+            run_img (undo, NULL, NULL);
+        }
+      return FALSE;
     }
   return TRUE;
 }
