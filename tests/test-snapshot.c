@@ -419,6 +419,73 @@ define (Fixture *f, const char *name, const char *disk, const char *format)
   return call_path (f, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
 }
 
+/* ---- shut off, external: overlays on a raw image, revert to a fresh one ---- */
+
+static gboolean
+file_reads (const char *image, const char *format, int pattern)
+{
+  g_autofree char *command = g_strdup_printf ("read -P 0x%x 0 4k", pattern);
+  const char *argv[] = { "qemu-io", "-f", format, "-c", command, image, NULL };
+  g_autofree char *out = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               NULL, &status, NULL));
+  return strstr (out, "Pattern verification failed") == NULL && g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+test_offline_external (Fixture *f, const char *domain, const char *raw)
+{
+  g_autofree char *overlay = g_build_filename (f->env->tmpdir, "raw.cold", NULL);
+  g_autofree char *fresh = g_strdup_printf ("%s-revert1", overlay);
+  g_autofree char *named = g_strdup_printf ("<source file='%s'/>", overlay);
+  g_autofree char *named_fresh = g_strdup_printf ("<source file='%s'/>", fresh);
+  g_autofree char *snapshot = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *message = NULL;
+  const char *fill[] = { "qemu-io", "-f", "raw", "-c", "write -P 0x51 0 4k", raw, NULL };
+
+  run (fill, NULL);
+  snapshot = create (f, domain, "<domainsnapshot><name>cold</name></domainsnapshot>", DISK_ONLY);
+  g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
+  xml = domain_xml (f, domain, 0);
+  g_assert_nonnull (strstr (xml, named));
+  g_assert_nonnull (strstr (xml, "type='qcow2'"));
+  {
+    g_autofree char *state = get_string (f, snapshot, IFACE_SNAPSHOT, "State");
+    g_autofree char *location = get_string (f, snapshot, IFACE_SNAPSHOT, "Location");
+    g_assert_cmpstr (state, ==, "shutoff");
+    g_assert_cmpstr (location, ==, "external");
+  }
+  /* Writes after the snapshot land in the overlay; the image keeps its data. */
+  g_assert_true (qemu_io (overlay, "write", 0x52));
+  g_assert_true (file_reads (raw, "raw", 0x51));
+  /* An existing overlay file is never reused. */
+  g_free (expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
+                        g_variant_new ("(su)",
+                                       "<domainsnapshot><name>again</name><disks>"
+                                       "<disk name='vda' snapshot='external'><source file='/etc/hostname'/>"
+                                       "</disk></disks></domainsnapshot>",
+                                       0),
+                        ERROR_PREFIX "OperationInvalid"));
+  /* Revert: a fresh overlay on the frozen image; the old overlay stays. */
+  call (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&xml, g_free);
+  xml = domain_xml (f, domain, 0);
+  g_assert_nonnull (strstr (xml, named_fresh));
+  g_assert_true (qemu_io (fresh, "read", 0x51));
+  g_assert_true (qemu_io (overlay, "read", 0x52));
+  /* Only the metadata of an external snapshot can go. */
+  message = expect_error (f, snapshot, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0),
+                          ERROR_PREFIX "NotSupported");
+  g_assert_nonnull (strstr (message, "METADATA_ONLY"));
+  call (f, snapshot, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", METADATA_ONLY));
+  g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
+}
+
 /* ---- shut off: qemu-img snapshots, the tree, bad input, undefine ---- */
 
 static void
@@ -525,7 +592,8 @@ test_offline (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (message, "vda"));
     g_assert_nonnull (strstr (message, "qcow2"));
     g_clear_pointer (&message, g_free);
-    call (f, raw_domain, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+    test_offline_external (f, raw_domain, raw);
+    call (f, raw_domain, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", SNAPSHOTS_METADATA));
   }
   all = list (f, domain, 0);
   g_assert_cmpuint (g_strv_length (all), ==, 1);
