@@ -195,8 +195,8 @@ typedef struct {
   VbSnapshotDef *def;   /* create: the request; revert: what the driver makes */
   guint flags;
   gboolean locked;
-  gboolean run;         /* revert: vCPUs run afterwards */
-  GPtrArray *doomed;    /* delete: the snapshots that go, newest first */
+  gboolean run;      /* revert: vCPUs run afterwards */
+  GPtrArray *doomed; /* delete: the snapshots that go, newest first */
   guint next;
   Writes *writes;
 } Op;
@@ -223,8 +223,8 @@ op_task_new (VbDriverHost *host, VbDomain *domain, guint flags, gpointer source_
   op->domain = domain ? g_object_ref (domain) : NULL;
   op->flags = flags;
   if (domain)
-    op->driver = vb_driver_host_get_domain_driver (host,
-                                                   vb_resource_get_driver (VB_RESOURCE (domain)));
+    op->driver =
+      vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   return task;
 }
@@ -457,8 +457,7 @@ prepare_create (Op *op, GError **error)
           return FALSE;
         }
     }
-  def->state = g_strdup (disk_only && active ? "disk-snapshot"
-                                             : vb_domain_state_to_string (state));
+  def->state = g_strdup (disk_only && active ? "disk-snapshot" : vb_domain_state_to_string (state));
   def->parent = current ? g_strdup (vb_snapshot_get_name (current)) : NULL;
   return TRUE;
 }
@@ -479,11 +478,11 @@ create_locked (GTask *task, VbResource *resource)
 }
 
 void
-vb_snapshot_api_create_async (VbDriverHost *host, VbDomain *domain, const char *xml,
-                              guint flags, GAsyncReadyCallback callback, gpointer user_data)
+vb_snapshot_api_create_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags,
+                              GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = op_task_new (host, domain, flags, vb_snapshot_api_create_async, callback,
-                             user_data);
+  GTask *task =
+    op_task_new (host, domain, flags, vb_snapshot_api_create_async, callback, user_data);
   Op *op = g_task_get_task_data (task);
   guint known = (VB_SNAPSHOT_CREATE_VALIDATE << 1) - 1;
   GError *error = NULL;
@@ -493,19 +492,19 @@ vb_snapshot_api_create_async (VbDriverHost *host, VbDomain *domain, const char *
       op_fail (task, error);
       return;
     }
-  if (flags & (VB_SNAPSHOT_CREATE_REDEFINE | VB_SNAPSHOT_CREATE_CURRENT
-               | VB_SNAPSHOT_CREATE_NO_METADATA | VB_SNAPSHOT_CREATE_REUSE_EXT
-               | VB_SNAPSHOT_CREATE_QUIESCE | VB_SNAPSHOT_CREATE_LIVE))
+  if (flags
+      & (VB_SNAPSHOT_CREATE_REDEFINE | VB_SNAPSHOT_CREATE_CURRENT | VB_SNAPSHOT_CREATE_NO_METADATA
+         | VB_SNAPSHOT_CREATE_REUSE_EXT | VB_SNAPSHOT_CREATE_QUIESCE | VB_SNAPSHOT_CREATE_LIVE))
     {
-      op_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                                  "Snapshot flags 0x%x are not supported (REDEFINE, CURRENT, "
-                                  "NO_METADATA, REUSE_EXT, QUIESCE and LIVE are not; DISK_ONLY, "
-                                  "HALT, ATOMIC and VALIDATE are)",
-                                  flags & (VB_SNAPSHOT_CREATE_REDEFINE | VB_SNAPSHOT_CREATE_CURRENT
-                                           | VB_SNAPSHOT_CREATE_NO_METADATA
-                                           | VB_SNAPSHOT_CREATE_REUSE_EXT
-                                           | VB_SNAPSHOT_CREATE_QUIESCE
-                                           | VB_SNAPSHOT_CREATE_LIVE)));
+      op_fail (task,
+               g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                            "Snapshot flags 0x%x are not supported (REDEFINE, CURRENT, "
+                            "NO_METADATA, REUSE_EXT, QUIESCE and LIVE are not; DISK_ONLY, "
+                            "HALT, ATOMIC and VALIDATE are)",
+                            flags
+                              & (VB_SNAPSHOT_CREATE_REDEFINE | VB_SNAPSHOT_CREATE_CURRENT
+                                 | VB_SNAPSHOT_CREATE_NO_METADATA | VB_SNAPSHOT_CREATE_REUSE_EXT
+                                 | VB_SNAPSHOT_CREATE_QUIESCE | VB_SNAPSHOT_CREATE_LIVE)));
       return;
     }
   if (!(op->def = vb_snapshot_def_parse (xml, &error)))
@@ -746,8 +745,8 @@ revert_locked (GTask *task, VbResource *resource)
   op->locked = TRUE;
   if (!vb_snapshot_is_alive (op->snapshot))
     {
-      op_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_FOUND, "Snapshot '%s' was deleted",
-                                  def->name));
+      op_fail (task,
+               g_error_new (VB_ERROR, VB_ERROR_NOT_FOUND, "Snapshot '%s' was deleted", def->name));
       return;
     }
   if (!check_driver (op, op->driver->snapshot_revert_async, &error)
@@ -782,9 +781,9 @@ revert_locked (GTask *task, VbResource *resource)
     }
   if (vb_snapshot_def_has_memory (def))
     {
-      op->run = (op->flags & VB_SNAPSHOT_REVERT_RUNNING)
-                || (g_str_equal (def->state, "running")
-                    && !(op->flags & VB_SNAPSHOT_REVERT_PAUSED));
+      op->run =
+        (op->flags & VB_SNAPSHOT_REVERT_RUNNING)
+        || (g_str_equal (def->state, "running") && !(op->flags & VB_SNAPSHOT_REVERT_PAUSED));
       /* Memory state needs a hypervisor to load into: start one, paused. */
       if (!active)
         {
@@ -808,11 +807,11 @@ static GTask *
 snapshot_task (VbDriverHost *host, VbSnapshot *snapshot, guint flags, gpointer tag,
                GAsyncReadyCallback callback, gpointer user_data)
 {
-  VbResource *domain = vb_inventory_lookup_uuid (vb_driver_host_get_inventory (host),
-                                                 VB_TYPE_DOMAIN,
-                                                 vb_snapshot_get_domain_uuid (snapshot));
-  GTask *task = op_task_new (host, domain ? VB_DOMAIN (domain) : NULL, flags, tag, callback,
-                             user_data);
+  VbResource *domain =
+    vb_inventory_lookup_uuid (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN,
+                              vb_snapshot_get_domain_uuid (snapshot));
+  GTask *task =
+    op_task_new (host, domain ? VB_DOMAIN (domain) : NULL, flags, tag, callback, user_data);
   Op *op = g_task_get_task_data (task);
 
   op->snapshot = g_object_ref (snapshot);
@@ -829,16 +828,15 @@ void
 vb_snapshot_api_revert_async (VbDriverHost *host, VbSnapshot *snapshot, guint flags,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = snapshot_task (host, snapshot, flags, vb_snapshot_api_revert_async, callback,
-                               user_data);
+  GTask *task =
+    snapshot_task (host, snapshot, flags, vb_snapshot_api_revert_async, callback, user_data);
   GError *error = NULL;
 
   if (!task)
     return;
-  if (!vb_check_flags (flags,
-                       VB_SNAPSHOT_REVERT_RUNNING | VB_SNAPSHOT_REVERT_PAUSED
-                         | VB_SNAPSHOT_REVERT_FORCE,
-                       &error))
+  if (!vb_check_flags (
+        flags, VB_SNAPSHOT_REVERT_RUNNING | VB_SNAPSHOT_REVERT_PAUSED | VB_SNAPSHOT_REVERT_FORCE,
+        &error))
     {
       op_fail (task, error);
       return;
@@ -871,10 +869,10 @@ drop_metadata (Op *op, VbSnapshot *snapshot)
   VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
   const char *uuid = vb_snapshot_get_domain_uuid (snapshot);
   g_autoptr (GPtrArray) children = vb_snapshot_registry_children (registry, snapshot);
-  VbSnapshot *parent = vb_snapshot_get_parent (snapshot)
-                         ? vb_snapshot_registry_lookup (registry, uuid,
-                                                        vb_snapshot_get_parent (snapshot))
-                         : NULL;
+  VbSnapshot *parent =
+    vb_snapshot_get_parent (snapshot)
+      ? vb_snapshot_registry_lookup (registry, uuid, vb_snapshot_get_parent (snapshot))
+      : NULL;
 
   for (guint i = 0; i < children->len; i++)
     {
@@ -1016,8 +1014,8 @@ void
 vb_snapshot_api_delete_async (VbDriverHost *host, VbSnapshot *snapshot, guint flags,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = snapshot_task (host, snapshot, flags, vb_snapshot_api_delete_async, callback,
-                               user_data);
+  GTask *task =
+    snapshot_task (host, snapshot, flags, vb_snapshot_api_delete_async, callback, user_data);
   GError *error = NULL;
 
   if (!task)
@@ -1104,8 +1102,9 @@ vb_snapshot_api_list (VbDriverHost *host, VbDomain *domain, guint flags, GError 
 VbSnapshot *
 vb_snapshot_api_lookup (VbDriverHost *host, VbDomain *domain, const char *name, GError **error)
 {
-  VbSnapshot *snapshot = vb_snapshot_registry_lookup (
-    vb_snapshot_api_registry (host), vb_resource_get_uuid (VB_RESOURCE (domain)), name);
+  VbSnapshot *snapshot =
+    vb_snapshot_registry_lookup (vb_snapshot_api_registry (host),
+                                 vb_resource_get_uuid (VB_RESOURCE (domain)), name);
 
   if (!snapshot)
     {

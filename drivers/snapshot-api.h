@@ -75,8 +75,7 @@ gboolean vb_snapshot_api_finish (GAsyncResult *result, GError **error);
 /* Snapshot.GetXMLDesc (flags: 1, SECURE, accepted). */
 char *vb_snapshot_api_get_xml (VbSnapshot *snapshot, guint flags, GError **error);
 /* Oldest first (parents before children); holds references. */
-GPtrArray *vb_snapshot_api_list (VbDriverHost *host, VbDomain *domain, guint flags,
-                                 GError **error);
+GPtrArray *vb_snapshot_api_list (VbDriverHost *host, VbDomain *domain, guint flags, GError **error);
 VbSnapshot *vb_snapshot_api_lookup (VbDriverHost *host, VbDomain *domain, const char *name,
                                     GError **error);
 

@@ -336,8 +336,9 @@ handle_list_snapshots (VbDBusDomain *iface, GDBusMethodInvocation *invocation, g
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
   for (guint i = 0; i < snapshots->len; i++)
     {
-      g_autofree char *path = vb_object_path_for_snapshot (
-        vb_snapshot_get_domain_uuid (snapshots->pdata[i]), vb_snapshot_get_name (snapshots->pdata[i]));
+      VbSnapshot *snapshot = snapshots->pdata[i];
+      g_autofree char *path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot),
+                                                           vb_snapshot_get_name (snapshot));
       g_variant_builder_add (&builder, "o", path);
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));

@@ -60,7 +60,8 @@ resource_added (VbInventory *inventory, VbResource *resource, gpointer user_data
 
   if (VB_IS_DOMAIN (resource))
     {
-      iface = G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
+      iface =
+        G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
       vb_missing_objects_domain_added (self->context->object_manager, path);
     }
   else if (VB_IS_NETWORK (resource))
@@ -105,7 +106,8 @@ static void
 snapshot_added (VbSnapshotRegistry *registry, VbSnapshot *snapshot, gpointer user_data)
 {
   g_autofree char *path = vb_snapshot_object_path (snapshot);
-  g_autoptr (VbSnapshotObject) object = vb_snapshot_object_new (((VbObjectExporter *) user_data)->context, snapshot);
+  g_autoptr (VbSnapshotObject) object =
+    vb_snapshot_object_new (((VbObjectExporter *) user_data)->context, snapshot);
 
   export_interface (user_data, path, G_DBUS_INTERFACE_SKELETON (object));
 }

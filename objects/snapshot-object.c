@@ -12,8 +12,7 @@ struct _VbSnapshotObject {
 
 static void snapshot_iface_init (VbDBusSnapshotIface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (VbSnapshotObject, vb_snapshot_object,
-                               VB_DBUS_TYPE_SNAPSHOT_SKELETON,
+G_DEFINE_FINAL_TYPE_WITH_CODE (VbSnapshotObject, vb_snapshot_object, VB_DBUS_TYPE_SNAPSHOT_SKELETON,
                                G_IMPLEMENT_INTERFACE (VB_DBUS_TYPE_SNAPSHOT, snapshot_iface_init))
 
 char *

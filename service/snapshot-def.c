@@ -8,15 +8,17 @@
 #define SNAPSHOT_NAME_MAX 200
 
 /* What a client may send (libvirt's domainsnapshot elements we support). */
-#define REQUEST_RULES                                                                              \
-  { "domainsnapshot", NULL, NULL, 0 }, { "domainsnapshot/name", NULL, "*", 0 },                    \
-    { "domainsnapshot/description", NULL, "*", 0 },                                                \
-    { "domainsnapshot/memory", "!snapshot=no|internal|external file", NULL, 0 },                   \
-    { "domainsnapshot/disks", NULL, NULL, 0 },                                                     \
-    { "domainsnapshot/disks/disk", "!name snapshot=no|internal|external type=file", NULL,          \
-      VB_XML_RULE_REPEAT },                                                                        \
-    { "domainsnapshot/disks/disk/driver", "!type=qcow2", NULL, 0 },                                \
-    { "domainsnapshot/disks/disk/source", "!file", NULL, 0 }
+#define REQUEST_RULES                                                                     \
+  { "domainsnapshot", NULL, NULL, 0 }, { "domainsnapshot/name", NULL, "*", 0 },           \
+    { "domainsnapshot/description", NULL, "*", 0 },                                       \
+    { "domainsnapshot/memory", "!snapshot=no|internal|external file", NULL, 0 },          \
+    { "domainsnapshot/disks", NULL, NULL, 0 },                                            \
+    { "domainsnapshot/disks/disk", "!name snapshot=no|internal|external type=file", NULL, \
+      VB_XML_RULE_REPEAT },                                                               \
+    { "domainsnapshot/disks/disk/driver", "!type=qcow2", NULL, 0 },                       \
+  {                                                                                       \
+    "domainsnapshot/disks/disk/source", "!file", NULL, 0                                  \
+  }
 
 static const VbXmlRule request_rules[] = { REQUEST_RULES };
 static const VbXmlSchema request_schema = { request_rules, G_N_ELEMENTS (request_rules) };
@@ -104,8 +106,8 @@ vb_snapshot_def_copy (const VbSnapshotDef *def)
 }
 
 /* Sets VB_ERROR_INVALID_XML naming @node's line; returns NULL. */
-static gpointer
-invalid (GError **error, xmlNode *node, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gpointer invalid (GError **error, xmlNode *node, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static gpointer
 invalid (GError **error, xmlNode *node, const char *format, ...)
@@ -375,7 +377,8 @@ vb_domain_xml_list_disks (const char *domain_xml, GError **error)
       if (!disk->format)
         disk->format = g_strdup ("raw");
       disk->alias = alias ? vb_xml_attr (alias, "name") : NULL;
-      disk->readonly = vb_xml_child (node, "readonly") != NULL || g_str_equal (disk->device, "cdrom");
+      disk->readonly =
+        vb_xml_child (node, "readonly") != NULL || g_str_equal (disk->device, "cdrom");
       g_ptr_array_add (disks, disk);
     }
   return disks;
@@ -420,8 +423,7 @@ requested (VbSnapshotDef *def, const char *target)
   return NULL;
 }
 
-static gboolean
-refuse (GError **error, VbError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean refuse (GError **error, VbError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
 refuse (GError **error, VbError code, const char *format, ...)
@@ -456,8 +458,7 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
                        gboolean disk_only, GError **error)
 {
   g_autoptr (GPtrArray) disks = vb_domain_xml_list_disks (domain_xml, error);
-  g_autoptr (GPtrArray) aligned =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) disk_def_free);
+  g_autoptr (GPtrArray) aligned = g_ptr_array_new_with_free_func ((GDestroyNotify) disk_def_free);
   gboolean external = disk_only;
   gboolean internal = FALSE;
 
@@ -471,8 +472,7 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
       for (guint j = 0; j < disks->len; j++)
         found |= g_str_equal (((VbDomainDisk *) disks->pdata[j])->target, disk->name);
       if (!found)
-        return refuse (error, VB_ERROR_INVALID_ARGUMENT, "The domain has no disk '%s'",
-                       disk->name);
+        return refuse (error, VB_ERROR_INVALID_ARGUMENT, "The domain has no disk '%s'", disk->name);
       external |= g_strcmp0 (disk->snapshot, "external") == 0;
       internal |= g_strcmp0 (disk->snapshot, "internal") == 0;
     }

@@ -7,10 +7,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *name;           /* the disk's target dev, e.g. "vda" */
-  char *snapshot;       /* "no", "internal" or "external"; NULL: not said yet */
-  char *source;         /* external: the overlay file; NULL: the default name */
-  char *driver_type;    /* external: "qcow2" (the only format of overlays) */
+  char *name;        /* the disk's target dev, e.g. "vda" */
+  char *snapshot;    /* "no", "internal" or "external"; NULL: not said yet */
+  char *source;      /* external: the overlay file; NULL: the default name */
+  char *driver_type; /* external: "qcow2" (the only format of overlays) */
   /* Filled in by vb_snapshot_def_align (not part of the XML): */
   char *backing;        /* external: the image the overlay is made on */
   char *backing_format; /* its format */
@@ -23,11 +23,11 @@ typedef struct {
   char *memory;      /* "no" or "internal"; NULL: not said */
   GPtrArray *disks;  /* VbSnapshotDiskDef, in the domain's order once aligned */
   /* Known once the snapshot exists (stored metadata, GetXMLDesc): */
-  char *state;       /* running, paused, shutoff or disk-snapshot */
-  char *parent;      /* NULL for a root */
+  char *state;          /* running, paused, shutoff or disk-snapshot */
+  char *parent;         /* NULL for a root */
   gint64 creation_time; /* seconds since the epoch */
-  char *domain_xml;  /* the domain's definition when the snapshot was taken */
-  gboolean current;  /* only in the stored metadata (<active>) */
+  char *domain_xml;     /* the domain's definition when the snapshot was taken */
+  gboolean current;     /* only in the stored metadata (<active>) */
 } VbSnapshotDef;
 
 VbSnapshotDef *vb_snapshot_def_copy (const VbSnapshotDef *def);
@@ -63,12 +63,12 @@ gboolean vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboo
 
 /* A disk of a domain XML as snapshots see it. */
 typedef struct {
-  char *target;  /* "vda" */
-  char *type;    /* file, block, volume */
-  char *device;  /* disk, cdrom, floppy */
-  char *file;    /* <source file>, NULL for other types or no medium */
-  char *format;  /* <driver type>, "raw" when absent */
-  char *alias;   /* <alias name>, NULL when absent */
+  char *target; /* "vda" */
+  char *type;   /* file, block, volume */
+  char *device; /* disk, cdrom, floppy */
+  char *file;   /* <source file>, NULL for other types or no medium */
+  char *format; /* <driver type>, "raw" when absent */
+  char *alias;  /* <alias name>, NULL when absent */
   gboolean readonly;
 } VbDomainDisk;
 

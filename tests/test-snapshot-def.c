@@ -7,29 +7,28 @@
 #include "snapshot-def.h"
 #include "vb-error.h"
 
-static const char domain_xml[] =
-  "<domain type='qemu'>\n"
-  "  <name>web</name>\n"
-  "  <uuid>3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a01</uuid>\n"
-  "  <memory unit='MiB'>128</memory>\n"
-  "  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n"
-  "  <devices>\n"
-  "    <disk type='file' device='disk'>\n"
-  "      <driver name='qemu' type='qcow2'/>\n"
-  "      <source file='/images/web.qcow2'/>\n"
-  "      <target dev='vda' bus='virtio'/>\n"
-  "    </disk>\n"
-  "    <disk type='file' device='disk'>\n"
-  "      <source file='/images/data.img'/>\n"
-  "      <target dev='vdb' bus='virtio'/>\n"
-  "    </disk>\n"
-  "    <disk type='file' device='cdrom'>\n"
-  "      <source file='/images/install.iso'/>\n"
-  "      <target dev='hdc' bus='ide'/>\n"
-  "      <readonly/>\n"
-  "    </disk>\n"
-  "  </devices>\n"
-  "</domain>\n";
+static const char domain_xml[] = "<domain type='qemu'>\n"
+                                 "  <name>web</name>\n"
+                                 "  <uuid>3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a01</uuid>\n"
+                                 "  <memory unit='MiB'>128</memory>\n"
+                                 "  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n"
+                                 "  <devices>\n"
+                                 "    <disk type='file' device='disk'>\n"
+                                 "      <driver name='qemu' type='qcow2'/>\n"
+                                 "      <source file='/images/web.qcow2'/>\n"
+                                 "      <target dev='vda' bus='virtio'/>\n"
+                                 "    </disk>\n"
+                                 "    <disk type='file' device='disk'>\n"
+                                 "      <source file='/images/data.img'/>\n"
+                                 "      <target dev='vdb' bus='virtio'/>\n"
+                                 "    </disk>\n"
+                                 "    <disk type='file' device='cdrom'>\n"
+                                 "      <source file='/images/install.iso'/>\n"
+                                 "      <target dev='hdc' bus='ide'/>\n"
+                                 "      <readonly/>\n"
+                                 "    </disk>\n"
+                                 "  </devices>\n"
+                                 "</domain>\n";
 
 static void
 refused (const char *xml, int code, const char *needle)
@@ -136,9 +135,10 @@ test_align (void)
                          FALSE, FALSE, &error);
   g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  refused_def = aligned ("<domainsnapshot><name>m</name><disks><disk name='vda' snapshot='external'/>"
-                         "</disks></domainsnapshot>",
-                         TRUE, FALSE, &error);
+  refused_def =
+    aligned ("<domainsnapshot><name>m</name><disks><disk name='vda' snapshot='external'/>"
+             "</disks></domainsnapshot>",
+             TRUE, FALSE, &error);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (error->message, "DISK_ONLY"));
   g_clear_error (&error);
@@ -157,8 +157,8 @@ test_stored_round_trip (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (VbSnapshotDef) def =
-    aligned ("<domainsnapshot><name>s1</name><description>x</description></domainsnapshot>",
-             TRUE, TRUE, &error);
+    aligned ("<domainsnapshot><name>s1</name><description>x</description></domainsnapshot>", TRUE,
+             TRUE, &error);
   g_autoptr (VbSnapshotDef) back = NULL;
   g_autofree char *stored = NULL;
   g_autofree char *shown = NULL;

@@ -158,8 +158,8 @@ create (Fixture *f, const char *domain, const char *xml, guint flags)
 
 /* Calls and checks the error name; returns the message. */
 static char *
-expect_error (Fixture *f, const char *path, const char *iface, const char *method,
-              GVariant *args, const char *name)
+expect_error (Fixture *f, const char *path, const char *iface, const char *method, GVariant *args,
+              const char *name)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = vb_test_call (f->env, path, iface, method, args, &error);
@@ -257,8 +257,8 @@ wait_for (const char *log, gsize offset, const char *needle, guint timeout_ms)
       if (strlen (text) > offset && strstr (text + offset, needle))
         return g_strdup (text + offset);
       if (g_get_monotonic_time () > end)
-        g_error ("'%s' did not appear on the console within %u ms; after offset %zu:\n%s",
-                 needle, timeout_ms, offset, strlen (text) > offset ? text + offset : "");
+        g_error ("'%s' did not appear on the console within %u ms; after offset %zu:\n%s", needle,
+                 timeout_ms, offset, strlen (text) > offset ? text + offset : "");
       g_usleep (50000);
     }
 }
@@ -431,7 +431,8 @@ file_reads (const char *image, const char *format, int pattern)
 
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
                                NULL, &status, NULL));
-  return strstr (out, "Pattern verification failed") == NULL && g_spawn_check_wait_status (status, NULL);
+  return strstr (out, "Pattern verification failed") == NULL
+         && g_spawn_check_wait_status (status, NULL);
 }
 
 static void
@@ -462,13 +463,14 @@ test_offline_external (Fixture *f, const char *domain, const char *raw)
   g_assert_true (qemu_io (overlay, "write", 0x52));
   g_assert_true (file_reads (raw, "raw", 0x51));
   /* An existing overlay file is never reused. */
-  g_free (expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
-                        g_variant_new ("(su)",
-                                       "<domainsnapshot><name>again</name><disks>"
-                                       "<disk name='vda' snapshot='external'><source file='/etc/hostname'/>"
-                                       "</disk></disks></domainsnapshot>",
-                                       0),
-                        ERROR_PREFIX "OperationInvalid"));
+  g_free (expect_error (
+    f, domain, IFACE_DOMAIN, "CreateSnapshot",
+    g_variant_new ("(su)",
+                   "<domainsnapshot><name>again</name><disks>"
+                   "<disk name='vda' snapshot='external'><source file='/etc/hostname'/>"
+                   "</disk></disks></domainsnapshot>",
+                   0),
+    ERROR_PREFIX "OperationInvalid"));
   /* Revert: a fresh overlay on the frozen image; the old overlay stays. */
   call (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
@@ -558,11 +560,10 @@ test_offline (Fixture *f, gconstpointer data)
                           ERROR_PREFIX "InvalidXML");
   g_assert_nonnull (strstr (message, "bogus"));
   g_clear_pointer (&message, g_free);
-  g_free (expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
-                        g_variant_new ("(su)",
-                                       "<domainsnapshot><state>running</state></domainsnapshot>",
-                                       0),
-                        ERROR_PREFIX "InvalidXML"));
+  g_free (expect_error (
+    f, domain, IFACE_DOMAIN, "CreateSnapshot",
+    g_variant_new ("(su)", "<domainsnapshot><state>running</state></domainsnapshot>", 0),
+    ERROR_PREFIX "InvalidXML"));
   message = expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot", g_variant_new ("(su)", xml, 0),
                           ERROR_PREFIX "OperationInvalid");
   g_assert_nonnull (strstr (message, "already"));
@@ -586,9 +587,9 @@ test_offline (Fixture *f, gconstpointer data)
     g_autofree char *raw = make_disk (f, "raw.img", "raw");
     g_autofree char *raw_domain = define (f, "snap-raw", raw, "raw");
 
-    message = expect_error (f, raw_domain, IFACE_DOMAIN, "CreateSnapshot",
-                            g_variant_new ("(su)", "<domainsnapshot/>", 0),
-                            ERROR_PREFIX "NotSupported");
+    message =
+      expect_error (f, raw_domain, IFACE_DOMAIN, "CreateSnapshot",
+                    g_variant_new ("(su)", "<domainsnapshot/>", 0), ERROR_PREFIX "NotSupported");
     g_assert_nonnull (strstr (message, "vda"));
     g_assert_nonnull (strstr (message, "qcow2"));
     g_clear_pointer (&message, g_free);
@@ -602,8 +603,8 @@ test_offline (Fixture *f, gconstpointer data)
   second = create (f, domain, "<domainsnapshot><name>off2</name></domainsnapshot>", 0);
   {
     g_autofree char *parent = get_string (f, second, IFACE_SNAPSHOT, "Parent");
-    g_autofree char *found = call_path (f, domain, IFACE_DOMAIN, "LookupSnapshotByName",
-                                        g_variant_new ("(s)", name));
+    g_autofree char *found =
+      call_path (f, domain, IFACE_DOMAIN, "LookupSnapshotByName", g_variant_new ("(s)", name));
     g_assert_cmpstr (parent, ==, first);
     g_assert_cmpstr (found, ==, first);
   }
@@ -696,8 +697,9 @@ test_running (Fixture *f, gconstpointer data)
   g_free (wait_for (log, 0, "VB-COUNTER 3", 60000));
   fd = open_console (f, domain, &drainer);
   /* The shell expands the arithmetic: the output differs from the echoed command. */
-  g_free (type (fd, log, "echo MARKONE-$((40+2)) | dd of=/dev/vda conv=fsync 2>/dev/null; "
-                         "echo wrote-$((1+1))",
+  g_free (type (fd, log,
+                "echo MARKONE-$((40+2)) | dd of=/dev/vda conv=fsync 2>/dev/null; "
+                "echo wrote-$((1+1))",
                 "wrote-2"));
 
   vb_signal_log_clear (f->signals);
@@ -724,8 +726,9 @@ test_running (Fixture *f, gconstpointer data)
     g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, at_snapshot + 30);
     g_free (wait_for (log, 0, next, 60000));
   }
-  g_free (type (fd, log, "echo MARKTWO-$((40+3)) | dd of=/dev/vda conv=fsync 2>/dev/null; "
-                         "echo wrote-$((2+1))",
+  g_free (type (fd, log,
+                "echo MARKTWO-$((40+3)) | dd of=/dev/vda conv=fsync 2>/dev/null; "
+                "echo wrote-$((2+1))",
                 "wrote-3"));
   before_revert = last_counter (log);
   g_assert_cmpuint (before_revert, >=, at_snapshot + 30);
@@ -745,8 +748,9 @@ test_running (Fixture *f, gconstpointer data)
   g_assert_cmpuint (after_revert, <=, at_snapshot + 3);
 
   /* The disk is back too: read past the page cache. */
-  seen = type (fd, log, "sync; echo 3 > /proc/sys/vm/drop_caches; "
-                        "dd if=/dev/vda bs=10 count=1 2>/dev/null; echo; echo read-$((3+1))",
+  seen = type (fd, log,
+               "sync; echo 3 > /proc/sys/vm/drop_caches; "
+               "dd if=/dev/vda bs=10 count=1 2>/dev/null; echo; echo read-$((3+1))",
                "read-4");
   g_assert_nonnull (strstr (seen, "MARKONE-42"));
   g_assert_null (strstr (seen, "MARKTWO-43"));
@@ -754,8 +758,9 @@ test_running (Fixture *f, gconstpointer data)
   g_assert_true (get_bool (f, s1, "IsCurrent"));
 
   /* A second one, then the first goes while the guest runs (snapshot-delete). */
-  s2 = create (f, domain, "<domainsnapshot><name>s2</name><description>second</description>"
-                          "</domainsnapshot>",
+  s2 = create (f, domain,
+               "<domainsnapshot><name>s2</name><description>second</description>"
+               "</domainsnapshot>",
                0);
   {
     g_autofree char *parent = get_string (f, s2, IFACE_SNAPSHOT, "Parent");
@@ -796,8 +801,9 @@ test_running (Fixture *f, gconstpointer data)
     run (argv, &info);
     g_assert_nonnull (strstr (info, f->disk)); /* its backing file */
     g_assert_cmpint (stat (overlay, &before), ==, 0);
-    g_free (type (fd, log, "dd if=/dev/urandom of=/dev/vda bs=64k count=32 seek=16 "
-                           "conv=fsync 2>/dev/null; echo ext-$((4+1))",
+    g_free (type (fd, log,
+                  "dd if=/dev/urandom of=/dev/vda bs=64k count=32 seek=16 "
+                  "conv=fsync 2>/dev/null; echo ext-$((4+1))",
                   "ext-5"));
     g_assert_cmpint (stat (overlay, &after), ==, 0);
     g_assert_cmpint (after.st_size, >=, before.st_size + (1 << 20));
@@ -890,10 +896,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/snapshot/offline", Fixture, NULL, fixture_set_up, test_offline,
-              fixture_tear_down);
-  g_test_add ("/snapshot/running", Fixture, NULL, fixture_set_up, test_running,
-              fixture_tear_down);
+  g_test_add ("/snapshot/offline", Fixture, NULL, fixture_set_up, test_offline, fixture_tear_down);
+  g_test_add ("/snapshot/running", Fixture, NULL, fixture_set_up, test_running, fixture_tear_down);
   g_test_add ("/snapshot/revert-starts", Fixture, NULL, fixture_set_up, test_revert_starts,
               fixture_tear_down);
   return g_test_run ();

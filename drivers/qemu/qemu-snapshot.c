@@ -141,9 +141,10 @@ make_overlays (const VbSnapshotDef *def, GError **error)
        * size comes from qemu-img info -U instead. */
       if (image_size (disk->backing, disk->backing_format, &size, error))
         {
-          const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u",
-                                 "-F", disk->backing_format, "-b", disk->backing,
-                                 disk->source, size, NULL };
+          const char *argv[] = { "qemu-img", "create",      "-q",         "-f",
+                                 "qcow2",    "-u",          "-F",         disk->backing_format,
+                                 "-b",       disk->backing, disk->source, size,
+                                 NULL };
           if (run_img (argv, NULL, error))
             {
               g_ptr_array_add (made, disk->source);
@@ -240,7 +241,8 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   SnapOp *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   JsonArray *blocks = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
 
   if (!reply)
@@ -261,8 +263,8 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
         {
           JsonObject *block = json_array_get_object_element (blocks, j);
           const char *qdev = vb_qmp_member_string (block, "qdev");
-          const char *node = vb_qmp_member_string (vb_qmp_member_object (block, "inserted"),
-                                                   "node-name");
+          const char *node =
+            vb_qmp_member_string (vb_qmp_member_object (block, "inserted"), "node-name");
           g_autofree char *found = qdev ? qdev_id (qdev) : NULL;
 
           if (node && g_strcmp0 (found, id) == 0)
@@ -305,8 +307,8 @@ static void job_finished (GTask *task, GError *error);
 static void
 monitor_closed (VbQmpClient *client, GError *why, gpointer user_data)
 {
-  job_finished (user_data, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                        "QEMU went away during the snapshot job"));
+  job_finished (user_data,
+                g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU went away during the snapshot job"));
 }
 
 /* The end of the job, after it was dismissed (or QEMU went away). */
@@ -361,8 +363,8 @@ got_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
         g_object_set_data_full (G_OBJECT (task), "vb-job-error", g_strdup (failure), g_free);
     }
   json_object_set_string_member (args, "id", id);
-  vb_qmp_client_execute_async (VB_QMP_CLIENT (source), "job-dismiss", args, -1, NULL,
-                               job_dismissed, task);
+  vb_qmp_client_execute_async (VB_QMP_CLIENT (source), "job-dismiss", args, -1, NULL, job_dismissed,
+                               task);
   json_object_unref (args);
 }
 
@@ -391,7 +393,8 @@ job_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply)
     job_finished (task, error);
@@ -551,7 +554,8 @@ switched (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   SnapOp *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply)
     {
@@ -571,7 +575,8 @@ overlay_added (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   SnapOp *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply)
     {
@@ -716,7 +721,8 @@ resumed (GObject *source, GAsyncResult *result, gpointer user_data)
   SnapOp *op = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (op->domain);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (qd)
     qd->own_resume = FALSE;
@@ -761,7 +767,8 @@ stopped_for_load (GObject *source, GAsyncResult *result, gpointer user_data)
   SnapOp *op = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (op->domain);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (qd)
     qd->own_stop = FALSE;
