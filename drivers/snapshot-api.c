@@ -112,7 +112,13 @@ static void
 load_domain (VbSnapshotRegistry *registry, VbConfigStore *store, const char *uuid)
 {
   g_autofree char *kind = store_kind (uuid);
-  g_autoptr (GPtrArray) configs = vb_config_store_load (store, kind);
+  g_autofree char *dir = g_build_filename (vb_config_store_get_dir (store), kind, NULL);
+  g_autoptr (GPtrArray) configs = NULL;
+
+  /* Loading makes the directories: only for domains that have snapshots. */
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return;
+  configs = vb_config_store_load (store, kind);
 
   for (guint i = 0; i < configs->len; i++)
     {
