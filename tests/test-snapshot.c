@@ -889,7 +889,29 @@ test_revert_starts (Fixture *f, gconstpointer data)
     g_assert_cmpuint (first, <=, at_snapshot + 10);
     g_assert_null (strstr (text, READY));
   }
-  call (f, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  /* PAUSED: the same memory, the vCPUs stopped. */
+  call (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 2u));
+  {
+    g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
+    g_autofree char *reason = get_string (f, domain, IFACE_DOMAIN, "StateReason");
+
+    g_assert_cmpstr (state, ==, "paused");
+    g_assert_cmpstr (reason, ==, "from-snapshot");
+  }
+  g_free (expect_error (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 3u),
+                        ERROR_PREFIX "InvalidArgument"));
+  call (f, domain, IFACE_DOMAIN, "Resume", NULL);
+  /* HALT: the guest is destroyed once its snapshot is taken. */
+  {
+    g_autofree char *halted =
+      create (f, domain, "<domainsnapshot><name>halted</name></domainsnapshot>", 8u);
+    g_autofree char *state = get_string (f, halted, IFACE_SNAPSHOT, "State");
+
+    g_assert_cmpstr (state, ==, "running");
+    g_assert_true (get_bool (f, halted, "HasMemory"));
+    g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "State",
+                                          g_variant_new_string ("shutoff"), 30000));
+  }
 }
 
 int
