@@ -690,6 +690,7 @@ test_running (Fixture *f, gconstpointer data)
   guint64 at_snapshot, before_revert, after_revert;
   gsize offset;
   GThread *drainer = NULL;
+  gint64 timer;
   int fd;
 
   call (f, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
@@ -703,7 +704,10 @@ test_running (Fixture *f, gconstpointer data)
                 "wrote-2"));
 
   vb_signal_log_clear (f->signals);
+  timer = g_get_monotonic_time ();
   s1 = create (f, domain, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
+  g_test_message ("internal snapshot with memory (160 MiB guest, TCG): %.2f s",
+                  (g_get_monotonic_time () - timer) / 1e6);
   at_snapshot = last_counter (log);
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesAdded", 5000));
   g_assert_cmpint (vb_signal_log_find (f->signals, "/snapshot/s1"), >=, 0);
@@ -735,7 +739,9 @@ test_running (Fixture *f, gconstpointer data)
 
   /* Revert: the counter resumes from the snapshot's value. */
   offset = log_size (log);
+  timer = g_get_monotonic_time ();
   call (f, s1, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  g_test_message ("revert of a running guest: %.2f s", (g_get_monotonic_time () - timer) / 1e6);
   {
     g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
     g_assert_cmpstr (state, ==, "running");
@@ -781,7 +787,10 @@ test_running (Fixture *f, gconstpointer data)
                         ERROR_PREFIX "NotFound"));
 
   /* External, disk-only: the guest writes to a new overlay from now on. */
+  timer = g_get_monotonic_time ();
   ext = create (f, domain, "<domainsnapshot><name>ext1</name></domainsnapshot>", DISK_ONLY);
+  g_test_message ("external disk-only snapshot of a running guest: %.2f s",
+                  (g_get_monotonic_time () - timer) / 1e6);
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
   {
     g_autofree char *location = get_string (f, ext, IFACE_SNAPSHOT, "Location");
