@@ -2,6 +2,7 @@
 
 #include "migration-api.h"
 #include "resource-api.h"
+#include "snapshot-api.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -365,7 +366,8 @@ vb_domain_api_undefine_async (VbDriverHost *host, VbDomain *domain, guint flags,
 {
   GError *error = NULL;
 
-  if (!vb_check_flags (flags, 0, &error))
+  if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, &error)
+      || !vb_snapshot_api_check_undefine (host, domain, flags, &error))
     {
       g_task_report_error (NULL, callback, user_data, vb_domain_api_undefine_async, error);
       return;

@@ -7,6 +7,7 @@
 
 #include "config-store.h"
 #include "inventory.h"
+#include "snapshot-def.h"
 
 G_BEGIN_DECLS
 
@@ -107,7 +108,28 @@ typedef struct {
                             VbJob *job, GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*block_copy_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
 
-  /* Snapshots (snapshot-api.c). NULL: the driver has no snapshots. */
+  /* Snapshots (snapshot-api.c). NULL: the driver has no snapshots. The
+   * generic layer holds the domain's lock, has checked the state and aligned
+   * @def with the domain's disks (vb_snapshot_def_align); it keeps the
+   * metadata and the persistent definition, the driver the images, QEMU and
+   * the live definition. */
+  /* Takes the snapshot @def describes: internal (memory too when the domain
+   * runs) or external (for a running domain: the guest switches to the new
+   * overlays and the live definition names them). */
+  void (*snapshot_create_async) (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*snapshot_create_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Internal snapshots: brings the disks back (and the memory, when the
+   * domain runs: the generic layer started it paused if needed; @run says
+   * whether the vCPUs run afterwards). External ones, of a shut-off domain
+   * only: makes the fresh overlays @def's disks name (source on backing). */
+  void (*snapshot_revert_async) (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
+                                 gboolean run, GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*snapshot_revert_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Removes an internal snapshot's data from the images. */
+  void (*snapshot_delete_async) (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*snapshot_delete_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
 
   /* Device hotplug (device-api.c). NULL: the driver cannot change devices live. */
 

@@ -5,6 +5,7 @@
 #include "block-copy-api.h"
 #include "domain-api.h"
 #include "migration-api.h"
+#include "snapshot-api.h"
 #include "object-paths.h"
 #include "vb-error.h"
 
@@ -288,6 +289,112 @@ handle_block_copy (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const
 
 /* ---- snapshots ---- */
 
+static void
+sync_current_snapshot (VbDomainObject *self)
+{
+  const char *uuid = vb_resource_get_uuid (VB_RESOURCE (self->domain));
+  VbSnapshot *current =
+    vb_snapshot_registry_get_current (vb_snapshot_api_registry (self->context->host), uuid);
+  g_autofree char *path =
+    current ? vb_object_path_for_snapshot (uuid, vb_snapshot_get_name (current)) : g_strdup ("/");
+
+  vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
+  vb_dbus_domain_set_current_snapshot (VB_DBUS_DOMAIN (self), path);
+}
+
+static void
+current_snapshot_changed (VbSnapshotRegistry *registry, const char *uuid, gpointer user_data)
+{
+  VbDomainObject *self = user_data;
+
+  if (g_strcmp0 (uuid, vb_resource_get_uuid (VB_RESOURCE (self->domain))) == 0)
+    sync_current_snapshot (self);
+}
+
+/* CurrentSnapshot follows the registry from now on. */
+static void
+follow_snapshots (VbDomainObject *self)
+{
+  sync_current_snapshot (self);
+  g_signal_connect_object (vb_snapshot_api_registry (self->context->host), "current-changed",
+                           G_CALLBACK (current_snapshot_changed), self, 0);
+}
+
+static void
+snapshot_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (VbSnapshot) snapshot = vb_snapshot_api_create_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (!snapshot)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot),
+                                      vb_snapshot_get_name (snapshot));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_create_snapshot (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
+                        guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_snapshot_api_create_async (self->context->host, self->domain, xml, flags, snapshot_created,
+                                invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_snapshots (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+  g_autoptr (GPtrArray) snapshots =
+    vb_snapshot_api_list (self->context->host, self->domain, flags, &error);
+  GVariantBuilder builder;
+
+  if (!snapshots)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      VbSnapshot *snapshot = snapshots->pdata[i];
+      g_autofree char *path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot),
+                                                           vb_snapshot_get_name (snapshot));
+      g_variant_builder_add (&builder, "o", path);
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_snapshot_by_name (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                                const char *name)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+  g_autoptr (VbSnapshot) snapshot =
+    vb_snapshot_api_lookup (self->context->host, self->domain, name, &error);
+  g_autofree char *path = NULL;
+
+  if (!snapshot)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot), name);
+  vb_dbus_domain_complete_lookup_snapshot_by_name (iface, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- device hotplug ---- */
 
 static void
@@ -349,6 +456,9 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_block_copy = handle_block_copy;
 
   /* snapshots */
+  iface->handle_create_snapshot = handle_create_snapshot;
+  iface->handle_list_snapshots = handle_list_snapshots;
+  iface->handle_lookup_snapshot_by_name = handle_lookup_snapshot_by_name;
 
   /* device hotplug */
 
@@ -364,5 +474,6 @@ vb_domain_object_new (VbBusContext *context, VbDomain *domain)
   sync_properties (self);
   g_signal_connect (domain, "changed", G_CALLBACK (domain_changed), self);
   g_signal_connect (domain, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+  follow_snapshots (self);
   return self;
 }

@@ -90,6 +90,88 @@ dispatch (GDBusConnection *connection, const char *sender, const char *object_pa
 
 static const GDBusSubtreeVTable subtree_vtable = { enumerate, introspect, dispatch, { 0 } };
 
+/* ---- snapshots: a container below every domain ---- */
+
+#define CONTAINERS_KEY "vb-snapshot-containers"
+
+typedef struct {
+  GDBusConnection *connection;
+  GDBusObjectManagerServer *object_manager;
+  GHashTable *registrations; /* domain path → subtree id of "<path>/snapshot" */
+} SnapshotContainers;
+
+static void
+snapshot_containers_free (SnapshotContainers *containers)
+{
+  GHashTableIter iter;
+  gpointer id;
+
+  g_hash_table_iter_init (&iter, containers->registrations);
+  while (g_hash_table_iter_next (&iter, NULL, &id))
+    g_dbus_connection_unregister_subtree (containers->connection, GPOINTER_TO_UINT (id));
+  g_hash_table_unref (containers->registrations);
+  g_object_unref (containers->connection);
+  g_free (containers);
+}
+
+void
+vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const char *path)
+{
+  SnapshotContainers *containers = g_object_get_data (G_OBJECT (object_manager), CONTAINERS_KEY);
+  g_autofree char *below = NULL;
+  Container *container;
+  guint id;
+
+  /* Before the connection is set: vb_missing_objects_register() finds it. */
+  if (!containers || g_hash_table_contains (containers->registrations, path))
+    return;
+  below = g_strdup_printf ("%s/snapshot", path);
+  container = g_new0 (Container, 1);
+  container->object_manager = object_manager;
+  container->interface = vb_dbus_snapshot_interface_info ();
+  id = g_dbus_connection_register_subtree (containers->connection, below, &subtree_vtable,
+                                           G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                           container, g_free, NULL);
+  if (id)
+    g_hash_table_insert (containers->registrations, g_strdup (path), GUINT_TO_POINTER (id));
+}
+
+void
+vb_missing_objects_domain_removed (GDBusObjectManagerServer *object_manager, const char *path)
+{
+  SnapshotContainers *containers = g_object_get_data (G_OBJECT (object_manager), CONTAINERS_KEY);
+  guint id = containers ? GPOINTER_TO_UINT (g_hash_table_lookup (containers->registrations, path))
+                        : 0;
+
+  if (!id)
+    return;
+  g_dbus_connection_unregister_subtree (containers->connection, id);
+  g_hash_table_remove (containers->registrations, path);
+}
+
+/* Snapshot paths sit two levels below a domain's container: each domain
+ * gets its own "<domain>/snapshot" subtree while it is exported. */
+static void
+follow_domains (GDBusConnection *connection, GDBusObjectManagerServer *object_manager)
+{
+  SnapshotContainers *containers = g_new0 (SnapshotContainers, 1);
+  g_autolist (GDBusObject) objects =
+    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (object_manager));
+
+  containers->connection = g_object_ref (connection);
+  containers->object_manager = object_manager;
+  containers->registrations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_object_set_data_full (G_OBJECT (object_manager), CONTAINERS_KEY, containers,
+                          (GDestroyNotify) snapshot_containers_free);
+  for (GList *l = objects; l; l = l->next)
+    {
+      g_autoptr (GDBusInterface) domain =
+        g_dbus_object_get_interface (l->data, "org.virtbus.Virt1.Domain");
+      if (domain)
+        vb_missing_objects_domain_added (object_manager, g_dbus_object_get_object_path (l->data));
+    }
+}
+
 gboolean
 vb_missing_objects_register (GDBusConnection *connection,
                              GDBusObjectManagerServer *object_manager, GError **error)
@@ -116,5 +198,6 @@ vb_missing_objects_register (GDBusConnection *connection,
                                                container, g_free, error))
         return FALSE;
     }
+  follow_domains (connection, object_manager);
   return TRUE;
 }

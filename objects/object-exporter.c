@@ -2,9 +2,11 @@
 
 #include "domain-object.h"
 #include "job-object.h"
+#include "missing-objects.h"
 #include "network-object.h"
 #include "object-paths.h"
 #include "pool-object.h"
+#include "snapshot-object.h"
 #include "volume-object.h"
 
 struct _VbObjectExporter {
@@ -57,7 +59,11 @@ resource_added (VbInventory *inventory, VbResource *resource, gpointer user_data
   g_autoptr (GDBusInterfaceSkeleton) iface = NULL;
 
   if (VB_IS_DOMAIN (resource))
-    iface = G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
+    {
+      iface =
+        G_DBUS_INTERFACE_SKELETON (vb_domain_object_new (self->context, VB_DOMAIN (resource)));
+      vb_missing_objects_domain_added (self->context->object_manager, path);
+    }
   else if (VB_IS_NETWORK (resource))
     iface =
       G_DBUS_INTERFACE_SKELETON (vb_network_object_new (self->context, VB_NETWORK (resource)));
@@ -91,7 +97,27 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
       for (guint i = 0; i < volumes->len; i++)
         volume_removed (VB_POOL (resource), volumes->pdata[i], self);
     }
+  if (VB_IS_DOMAIN (resource))
+    vb_missing_objects_domain_removed (self->context->object_manager, path);
   unexport (self, path);
+}
+
+static void
+snapshot_added (VbSnapshotRegistry *registry, VbSnapshot *snapshot, gpointer user_data)
+{
+  g_autofree char *path = vb_snapshot_object_path (snapshot);
+  g_autoptr (VbSnapshotObject) object =
+    vb_snapshot_object_new (((VbObjectExporter *) user_data)->context, snapshot);
+
+  export_interface (user_data, path, G_DBUS_INTERFACE_SKELETON (object));
+}
+
+static void
+snapshot_removed (VbSnapshotRegistry *registry, VbSnapshot *snapshot, gpointer user_data)
+{
+  g_autofree char *path = vb_snapshot_object_path (snapshot);
+
+  unexport (user_data, path);
 }
 
 static void
@@ -130,6 +156,21 @@ vb_object_exporter_new (VbBusContext *context)
   g_signal_connect (self->inventory, "removed", G_CALLBACK (resource_removed), self);
   g_signal_connect (self->inventory, "job-added", G_CALLBACK (job_added), self);
   g_signal_connect (self->inventory, "job-removed", G_CALLBACK (job_removed), self);
+  /* Snapshots after their domains, so a snapshot's parent path exists. */
+  {
+    VbSnapshotRegistry *snapshots = vb_snapshot_api_registry (context->host);
+    g_autoptr (GPtrArray) domains = vb_inventory_list (self->inventory, VB_TYPE_DOMAIN);
+
+    for (guint i = 0; i < domains->len; i++)
+      {
+        g_autoptr (GPtrArray) all =
+          vb_snapshot_registry_list (snapshots, vb_resource_get_uuid (domains->pdata[i]));
+        for (guint j = 0; j < all->len; j++)
+          snapshot_added (snapshots, all->pdata[j], self);
+      }
+    g_signal_connect (snapshots, "added", G_CALLBACK (snapshot_added), self);
+    g_signal_connect (snapshots, "removed", G_CALLBACK (snapshot_removed), self);
+  }
   return self;
 }
 
@@ -139,6 +180,7 @@ vb_object_exporter_free (VbObjectExporter *self)
   if (!self)
     return;
   g_signal_handlers_disconnect_by_data (self->inventory, self);
+  g_signal_handlers_disconnect_by_data (vb_snapshot_api_registry (self->context->host), self);
   g_object_unref (self->inventory);
   g_free (self);
 }

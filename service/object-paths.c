@@ -22,6 +22,15 @@ vb_object_path_for_volume (const char *pool_uuid, const char *volume_name)
 }
 
 char *
+vb_object_path_for_snapshot (const char *domain_uuid, const char *snapshot_name)
+{
+  g_autofree char *domain = vb_object_path_for ("domain", domain_uuid);
+  g_autofree char *element = g_dbus_escape_object_path (snapshot_name);
+
+  return g_strdup_printf ("%s/snapshot/%s", domain, element);
+}
+
+char *
 vb_object_path_for_job (guint id)
 {
   return g_strdup_printf (VB_MANAGER_PATH "/job/%u", id);

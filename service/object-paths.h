@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 /* @kind is "domain", "network" or "pool". */
 char *vb_object_path_for (const char *kind, const char *uuid);
 char *vb_object_path_for_volume (const char *pool_uuid, const char *volume_name);
+/* <domain path>/snapshot/<name escaped with g_dbus_escape_object_path()>. */
+char *vb_object_path_for_snapshot (const char *domain_uuid, const char *snapshot_name);
 char *vb_object_path_for_job (guint id);
 
 /* Lower-cases and checks a UUID in its 36 character form; NULL when malformed. */

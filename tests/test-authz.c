@@ -621,7 +621,7 @@ find_objects (VbTestEnv *env)
   return found;
 }
 
-/* A domain, a network, and an active pool with a volume: as root, who needs no polkit. */
+/* A domain with a snapshot, a network, and an active pool with a volume: as root, who needs no polkit. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -643,6 +643,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
   pool = define (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool", pool_xml);
   g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0)));
   volume = define (f->env, pool, IFACE_POOL, "CreateVolume", volume_xml);
+  /* The test driver keeps snapshot metadata: one Snapshot object to call. */
+  g_free (define (f->env, f->domain_path, IFACE_DOMAIN, "CreateSnapshot",
+                  "<domainsnapshot><name>authz-snap</name></domainsnapshot>"));
   f->objects = find_objects (f->env);
 
   g_key_file_set_string (world, "bus", "address", f->env->bus_address);

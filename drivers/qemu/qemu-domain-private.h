@@ -66,6 +66,7 @@ typedef struct {
   struct _QemuBlockCopy *block_copy; /* the mirror of one disk, NULL when none */
 
   /* snapshots (qemu-snapshot.c) */
+  GTask *snapshot_job; /* the snapshot-save/-load/-delete job QEMU runs, ended by events */
 
   /* hotplug (qemu-hotplug.c) */
 
@@ -109,6 +110,7 @@ void vb_qemu_block_copy_gone (QemuDomain *qd);
 void vb_qemu_block_copy_reattached (QemuDomain *qd);
 
 /* snapshots (qemu-snapshot.c) */
+gboolean vb_qemu_snapshot_event (QemuDomain *qd, const char *name, JsonObject *data);
 
 /* hotplug (qemu-hotplug.c) */
 

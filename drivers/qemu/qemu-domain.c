@@ -2,6 +2,7 @@
 #include "qemu-domain-private.h"
 #include "qemu-migration.h"
 #include "qemu-block-copy.h"
+#include "qemu-snapshot.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -524,6 +525,8 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
     return;
 
   /* snapshots */
+  if (vb_qemu_snapshot_event (qd, name, data))
+    return;
 
   /* hotplug */
 
@@ -1753,6 +1756,12 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .block_copy_finish = vb_qemu_block_copy_finish,
 
   /* snapshots */
+  .snapshot_create_async = vb_qemu_snapshot_create_async,
+  .snapshot_create_finish = vb_qemu_snapshot_finish,
+  .snapshot_revert_async = vb_qemu_snapshot_revert_async,
+  .snapshot_revert_finish = vb_qemu_snapshot_finish,
+  .snapshot_delete_async = vb_qemu_snapshot_delete_async,
+  .snapshot_delete_finish = vb_qemu_snapshot_finish,
 
   /* hotplug */
 

@@ -96,10 +96,56 @@ capabilities_xml (VbDriverHost *host)
                    "  </guest>\n");
 }
 
+/* ---- snapshots: metadata only, as simulated guests have no images ---- */
+
+static void
+snapshot_create_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
+
+  if (vb_snapshot_def_is_external (def))
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "The test driver has no disk images for external snapshots");
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+snapshot_revert_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
+                       gboolean run, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
+
+  /* With memory the generic layer started the domain paused; set it as asked. */
+  if (vb_domain_is_active (domain))
+    {
+      vb_domain_set_state (domain, run ? VB_DOMAIN_RUNNING : VB_DOMAIN_PAUSED, "from-snapshot",
+                           vb_domain_get_id (domain));
+      vb_domain_emit_lifecycle (domain, run ? "resumed" : "suspended", "from-snapshot");
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+snapshot_delete_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
+
+  g_task_return_boolean (task, TRUE);
+}
+
 const VbDomainDriver vb_test_domain_driver = {
   .name = "test",
   .handles_type = handles_type,
   .op_async = op_async,
   .op_finish = op_finish,
   .capabilities_xml = capabilities_xml,
+  .snapshot_create_async = snapshot_create_async,
+  .snapshot_create_finish = op_finish,
+  .snapshot_revert_async = snapshot_revert_async,
+  .snapshot_revert_finish = op_finish,
+  .snapshot_delete_async = snapshot_delete_async,
+  .snapshot_delete_finish = op_finish,
 };

@@ -1,0 +1,220 @@
+/* The domainsnapshot XML subset: what is accepted, what is refused and how
+ * the error names it, the stored form round trip, and how a request is
+ * aligned with the domain's disks. */
+#include <glib.h>
+#include <string.h>
+
+#include "snapshot-def.h"
+#include "vb-error.h"
+
+static const char domain_xml[] = "<domain type='qemu'>\n"
+                                 "  <name>web</name>\n"
+                                 "  <uuid>3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a01</uuid>\n"
+                                 "  <memory unit='MiB'>128</memory>\n"
+                                 "  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n"
+                                 "  <devices>\n"
+                                 "    <disk type='file' device='disk'>\n"
+                                 "      <driver name='qemu' type='qcow2'/>\n"
+                                 "      <source file='/images/web.qcow2'/>\n"
+                                 "      <target dev='vda' bus='virtio'/>\n"
+                                 "    </disk>\n"
+                                 "    <disk type='file' device='disk'>\n"
+                                 "      <source file='/images/data.img'/>\n"
+                                 "      <target dev='vdb' bus='virtio'/>\n"
+                                 "    </disk>\n"
+                                 "    <disk type='file' device='cdrom'>\n"
+                                 "      <source file='/images/install.iso'/>\n"
+                                 "      <target dev='hdc' bus='ide'/>\n"
+                                 "      <readonly/>\n"
+                                 "    </disk>\n"
+                                 "  </devices>\n"
+                                 "</domain>\n";
+
+static void
+refused (const char *xml, int code, const char *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbSnapshotDef) def = vb_snapshot_def_parse (xml, &error);
+
+  g_assert_null (def);
+  g_assert_error (error, VB_ERROR, code);
+  if (needle && !strstr (error->message, needle))
+    g_error ("'%s' does not name '%s'", error->message, needle);
+}
+
+static const VbSnapshotDiskDef *
+disk (const VbSnapshotDef *def, const char *name)
+{
+  for (guint i = 0; i < def->disks->len; i++)
+    if (g_str_equal (((VbSnapshotDiskDef *) def->disks->pdata[i])->name, name))
+      return def->disks->pdata[i];
+  g_error ("no disk %s", name);
+}
+
+static void
+test_parse (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbSnapshotDef) def = vb_snapshot_def_parse (
+    "<domainsnapshot><name>a b</name><description>d &amp; e</description>"
+    "<memory snapshot='no'/><disks><disk name='vda' snapshot='external'>"
+    "<driver type='qcow2'/><source file='/o/v.ov'/></disk></disks></domainsnapshot>",
+    &error);
+  g_autoptr (VbSnapshotDef) empty = vb_snapshot_def_parse ("<domainsnapshot/>", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (def->name, ==, "a b");
+  g_assert_cmpstr (def->description, ==, "d & e");
+  g_assert_cmpstr (def->memory, ==, "no");
+  g_assert_cmpstr (disk (def, "vda")->source, ==, "/o/v.ov");
+  g_assert_null (empty->name);
+
+  refused ("<domainsnapshot>", VB_ERROR_INVALID_XML, NULL);
+  refused ("<domain/>", VB_ERROR_INVALID_XML, "domainsnapshot");
+  refused ("<domainsnapshot><bogus/></domainsnapshot>", VB_ERROR_INVALID_XML, "bogus");
+  refused ("<domainsnapshot><state>running</state></domainsnapshot>", VB_ERROR_INVALID_XML,
+           "state");
+  refused ("<domainsnapshot><name>a/b</name></domainsnapshot>", VB_ERROR_INVALID_XML, "/");
+  refused ("<domainsnapshot><memory snapshot='maybe'/></domainsnapshot>", VB_ERROR_INVALID_XML,
+           "maybe");
+  refused ("<domainsnapshot><disks><disk name='vda'/><disk name='vda'/></disks></domainsnapshot>",
+           VB_ERROR_INVALID_XML, "twice");
+  refused ("<domainsnapshot><disks><disk name='vda' snapshot='internal'><source file='/x'/>"
+           "</disk></disks></domainsnapshot>",
+           VB_ERROR_INVALID_XML, "external");
+}
+
+static VbSnapshotDef *
+aligned (const char *xml, gboolean active, gboolean disk_only, GError **error)
+{
+  g_autoptr (VbSnapshotDef) def = vb_snapshot_def_parse (xml, error);
+
+  g_assert_nonnull (def);
+  if (!vb_snapshot_def_align (def, domain_xml, active, disk_only, error))
+    return NULL;
+  return g_steal_pointer (&def);
+}
+
+static void
+test_align (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbSnapshotDef) external =
+    aligned ("<domainsnapshot><name>s1</name></domainsnapshot>", TRUE, TRUE, &error);
+  g_autoptr (VbSnapshotDef) only_vda = NULL;
+  g_autoptr (VbSnapshotDef) refused_def = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (external->memory, ==, "no");
+  g_assert_cmpstr (disk (external, "vda")->snapshot, ==, "external");
+  g_assert_cmpstr (disk (external, "vda")->source, ==, "/images/web.s1");
+  g_assert_cmpstr (disk (external, "vda")->backing, ==, "/images/web.qcow2");
+  g_assert_cmpstr (disk (external, "vdb")->source, ==, "/images/data.s1");
+  g_assert_cmpstr (disk (external, "vdb")->backing_format, ==, "raw");
+  g_assert_cmpstr (disk (external, "hdc")->snapshot, ==, "no");
+  g_assert_true (vb_snapshot_def_is_external (external));
+
+  /* Internal needs qcow2: the raw disk is named. */
+  refused_def = aligned ("<domainsnapshot><name>s2</name></domainsnapshot>", TRUE, FALSE, &error);
+  g_assert_null (refused_def);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "vdb"));
+  g_clear_error (&error);
+
+  /* Leaving the raw disk out makes it possible, with memory when running. */
+  only_vda = aligned ("<domainsnapshot><name>s3</name><disks><disk name='vdb' snapshot='no'/>"
+                      "</disks></domainsnapshot>",
+                      TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (only_vda->memory, ==, "internal");
+  g_assert_true (vb_snapshot_def_has_memory (only_vda));
+  g_assert_cmpstr (disk (only_vda, "vda")->file, ==, "/images/web.qcow2");
+
+  g_clear_pointer (&refused_def, vb_snapshot_def_free);
+  refused_def = aligned ("<domainsnapshot><disks><disk name='vdz'/></disks></domainsnapshot>",
+                         FALSE, FALSE, &error);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  refused_def =
+    aligned ("<domainsnapshot><name>m</name><disks><disk name='vda' snapshot='external'/>"
+             "</disks></domainsnapshot>",
+             TRUE, FALSE, &error);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "DISK_ONLY"));
+  g_clear_error (&error);
+  refused_def = aligned ("<domainsnapshot><memory snapshot='external' file='/m'/></domainsnapshot>",
+                         TRUE, FALSE, &error);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  refused_def = aligned ("<domainsnapshot><disks><disk name='vdb' snapshot='no'/>"
+                         "<disk name='hdc' snapshot='internal'/></disks></domainsnapshot>",
+                         FALSE, FALSE, &error);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_stored_round_trip (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbSnapshotDef) def =
+    aligned ("<domainsnapshot><name>s1</name><description>x</description></domainsnapshot>", TRUE,
+             TRUE, &error);
+  g_autoptr (VbSnapshotDef) back = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *again = NULL;
+
+  def->state = g_strdup ("disk-snapshot");
+  def->parent = g_strdup ("s0");
+  def->creation_time = 1795681234;
+  def->domain_xml = g_strdup (domain_xml);
+  def->current = TRUE;
+  stored = vb_snapshot_def_format (def, TRUE);
+  shown = vb_snapshot_def_format (def, FALSE);
+  g_assert_nonnull (strstr (stored, "<active>1</active>"));
+  g_assert_null (strstr (shown, "<active>"));
+  g_assert_nonnull (strstr (shown, "<parent>\n    <name>s0</name>\n  </parent>"));
+  g_assert_nonnull (strstr (shown, "<creationTime>1795681234</creationTime>"));
+  g_assert_nonnull (strstr (shown, "<source file='/images/web.s1'/>"));
+  g_assert_nonnull (strstr (shown, "  <domain type='qemu'>"));
+  /* A request may not carry what the service writes. */
+  g_assert_null (vb_snapshot_def_parse (shown, NULL));
+
+  back = vb_snapshot_def_parse_stored (stored, &error);
+  g_assert_no_error (error);
+  g_assert_true (back->current);
+  g_assert_cmpstr (back->parent, ==, "s0");
+  g_assert_cmpstr (back->state, ==, "disk-snapshot");
+  g_assert_cmpint (back->creation_time, ==, 1795681234);
+  /* What align found comes back from the stored <domain>. */
+  g_assert_cmpstr (disk (back, "vda")->backing, ==, "/images/web.qcow2");
+  again = vb_snapshot_def_format (back, TRUE);
+  g_assert_cmpstr (again, ==, stored);
+}
+
+static void
+test_domain_disks (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *moved =
+    vb_domain_xml_set_disk_file (domain_xml, "vdb", "/images/data.s1", "qcow2", &error);
+  g_autoptr (GPtrArray) disks = vb_domain_xml_list_disks (moved, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (disks->len, ==, 3);
+  g_assert_cmpstr (((VbDomainDisk *) disks->pdata[1])->file, ==, "/images/data.s1");
+  g_assert_cmpstr (((VbDomainDisk *) disks->pdata[1])->format, ==, "qcow2");
+  g_assert_true (((VbDomainDisk *) disks->pdata[2])->readonly);
+  g_assert_null (vb_domain_xml_set_disk_file (domain_xml, "sdz", "/x", "qcow2", NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/snapshot-def/parse", test_parse);
+  g_test_add_func ("/snapshot-def/align", test_align);
+  g_test_add_func ("/snapshot-def/stored-round-trip", test_stored_round_trip);
+  g_test_add_func ("/snapshot-def/domain-disks", test_domain_disks);
+  return g_test_run ();
+}
