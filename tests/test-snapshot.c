@@ -96,28 +96,9 @@ qemu_io (const char *disk, const char *what, int pattern)
 static char *
 guest_xml (const char *name, const char *disk, const char *format)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+  g_autofree char *devices = vb_test_disk_xml (disk, format, "vda");
 
-  return g_strdup_printf ("<domain type='qemu'>\n"
-                          "  <name>%s</name>\n"
-                          "  <memory unit='MiB'>160</memory>\n"
-                          "  <vcpu>1</vcpu>\n"
-                          "  <os>\n"
-                          "    <type arch='x86_64' machine='pc'>hvm</type>\n"
-                          "    <kernel>%s/vmlinux</kernel>\n"
-                          "    <initrd>%s/initramfs.img</initrd>\n"
-                          "    <cmdline>console=ttyS0 quiet</cmdline>\n"
-                          "  </os>\n"
-                          "  <devices>\n"
-                          "    <disk type='file' device='disk'>\n"
-                          "      <driver name='qemu' type='%s'/>\n"
-                          "      <source file='%s'/>\n"
-                          "      <target dev='vda' bus='virtio'/>\n"
-                          "    </disk>\n"
-                          "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-                          "  </devices>\n"
-                          "</domain>\n",
-                          name, guest, guest, format, disk);
+  return vb_test_guest_xml (name, 160, NULL, devices);
 }
 
 static char *
