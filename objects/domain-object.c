@@ -2,6 +2,7 @@
 
 #include "authorized-dispatch.h"
 #include "property-cache.h"
+#include "device-api.h"
 #include "domain-api.h"
 #include "migration-api.h"
 #include "object-paths.h"
@@ -261,6 +262,34 @@ handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *inv
 /* ---- device hotplug ---- */
 
 static void
+device_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_device_api_finish);
+}
+
+static gboolean
+handle_attach_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_device_api_attach_async (self->context->host, self->domain, xml, flags, device_done,
+                              invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_detach_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_device_api_detach_async (self->context->host, self->domain, xml, flags, device_done,
+                              invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
 {
@@ -320,6 +349,8 @@ domain_iface_init (VbDBusDomainIface *iface)
   /* snapshots */
 
   /* device hotplug */
+  iface->handle_attach_device = handle_attach_device;
+  iface->handle_detach_device = handle_detach_device;
 
 }
 

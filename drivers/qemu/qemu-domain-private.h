@@ -4,6 +4,7 @@
 
 #include "driver.h"
 #include "qemu-caps.h"
+#include "qemu-command.h"
 #include "qemu-console.h"
 #include "qemu-status.h"
 #include "qmp-client.h"
@@ -67,7 +68,7 @@ typedef struct {
   /* snapshots (qemu-snapshot.c) */
 
   /* hotplug (qemu-hotplug.c) */
-
+  GPtrArray *unplugs; /* device_del sent, DEVICE_DELETED awaited (also after a timeout) */
 } QemuDomain;
 
 /* "domain/NAME", for logs. */
@@ -104,6 +105,11 @@ gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *
 /* snapshots (qemu-snapshot.c) */
 
 /* hotplug (qemu-hotplug.c) */
-
+gboolean vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data);
+/* Fails the unplugs still waiting: QEMU is gone. */
+void vb_qemu_hotplug_free (QemuDomain *qd);
+/* Fills in the resolvers of <interface type='network'> and <disk
+ * type='volume'> that the command line uses (qemu-domain.c). */
+void vb_qemu_context_resolvers (VbQemuCommandContext *context);
 
 G_END_DECLS
