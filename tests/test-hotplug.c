@@ -65,7 +65,8 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 }
 
 static char *
-guest_xml (Fixture *f, const char *name, const char *features)
+guest_xml_full (Fixture *f, const char *name, const char *machine, const char *features,
+                const char *devices)
 {
   const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
 
@@ -76,7 +77,7 @@ guest_xml (Fixture *f, const char *name, const char *features)
     "  <memory unit='MiB'>192</memory>\n"
     "  <vcpu>1</vcpu>\n"
     "  <os>\n"
-    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <type arch='x86_64' machine='%s'>hvm</type>\n"
     "    <kernel>%s/vmlinux</kernel>\n"
     "    <initrd>%s/initramfs.img</initrd>\n"
     "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n"
@@ -90,9 +91,16 @@ guest_xml (Fixture *f, const char *name, const char *features)
     "    </disk>\n"
     "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
     "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "%s"
     "  </devices>\n"
     "</domain>\n",
-    name, guest, guest, features, f->disk);
+    name, machine, guest, guest, features, f->disk, devices);
+}
+
+static char *
+guest_xml (Fixture *f, const char *name, const char *features)
+{
+  return guest_xml_full (f, name, "pc", features, "");
 }
 
 static char *
@@ -277,15 +285,22 @@ guest_wait (Fixture *f, const char *command, const char *needle, gboolean presen
 }
 
 static char *
-start_guest (Fixture *f, const char *name, const char *features)
+start_guest_xml (Fixture *f, const char *xml)
 {
-  g_autofree char *xml = guest_xml (f, name, features);
   char *path = define (f, xml);
 
   call (f, path, "Start", g_variant_new ("(u)", 0));
   g_assert_true (wait_ready (f, path));
   open_console (f, path);
   return path;
+}
+
+static char *
+start_guest (Fixture *f, const char *name, const char *features)
+{
+  g_autofree char *xml = guest_xml (f, name, features);
+
+  return start_guest_xml (f, xml);
 }
 
 /* ---- the tests ---- */
@@ -373,10 +388,17 @@ test_interface_live (Fixture *f, gconstpointer data)
   g_autofree char *live = NULL;
   g_autofree char *out = NULL;
 
+  g_autofree char *xml = guest_xml_full (f, "hotnic", "pc", "    <acpi/>\n",
+                                         "    <interface type='user'>\n"
+                                         "      <mac address='52:54:00:00:00:01'/>\n"
+                                         "      <model type='virtio'/>\n"
+                                         "    </interface>\n");
+
   vb_test_env_start_daemon (f->env, NULL);
-  path = start_guest (f, "hotnic", "    <acpi/>\n");
+  path = start_guest_xml (f, xml);
   out = guest_run (f, "cat /sys/class/net/*/address");
   g_assert_false (has (out, "52:54:00:ab:cd:42"));
+  g_assert_true (has (out, "52:54:00:00:00:01"));
 
   attach (f, path, nic, LIVE);
   g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:42", TRUE));
@@ -405,7 +427,16 @@ test_interface_live (Fixture *f, gconstpointer data)
     g_autofree char *detach_xml = NULL;
 
     g_assert_true (g_regex_match (regex, live, 0, &match));
-    mac = g_match_info_fetch (match, 1);
+    /* The one that is not the boot-time interface's. */
+    while (!mac && g_match_info_matches (match))
+      {
+        g_autofree char *found = g_match_info_fetch (match, 1);
+
+        if (!g_str_equal (found, "52:54:00:00:00:01"))
+          mac = g_steal_pointer (&found);
+        g_match_info_next (match, NULL);
+      }
+    g_assert_nonnull (mac);
     g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", mac, TRUE));
     detach_xml = g_strdup_printf ("<interface><mac address='%s'/></interface>", mac);
     detach (f, path, detach_xml, 0);
@@ -413,6 +444,53 @@ test_interface_live (Fixture *f, gconstpointer data)
     out = guest_run (f, "cat /sys/class/net/*/address");
     g_assert_false (has (out, mac));
   }
+
+  /* The interface the guest booted with goes the same way (QEMU named it
+   * at start; it is found by its MAC). */
+  detach (f, path, "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>", LIVE);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "cat /sys/class/net/*/address");
+  g_assert_false (has (out, "52:54:00:00:00:01"));
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "<interface"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* q35: a device goes onto a free pcie-root-port; none free is refused. */
+static void
+test_q35 (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml_full (
+    f, "hotq35", "q35", "    <acpi/>\n",
+    "    <controller type='pci' index='0' model='pcie-root'/>\n"
+    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *sum = NULL;
+  g_autofree char *out = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest_xml (f, xml);
+  vdb = disk_xml (f->extra, "vdb");
+  attach (f, path, vdb, LIVE);
+  live = xml_desc (f, path, 0);
+  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+                                       "domain='0x0000' bus='0x01' slot='0x00'",
+                                       live, 0, 0));
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
+  g_assert_true (has (sum, f->extra_md5));
+  /* The one root port is taken now. */
+  expect_error (f, path, "AttachDevice", "<interface type='user'><model type='virtio'/></interface>",
+                LIVE, "OperationInvalid");
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdb"));
+  /* Free again. */
+  attach (f, path, "<interface type='user'><mac address='52:54:00:ab:cd:43'/></interface>", LIVE);
+  g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:43", TRUE));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
@@ -658,6 +736,7 @@ main (int argc, char **argv)
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/hotplug/disk-live", test_disk_live);
   ADD ("/hotplug/interface-live", test_interface_live);
+  ADD ("/hotplug/q35", test_q35);
   ADD ("/hotplug/config", test_config);
   ADD ("/hotplug/bad-input", test_bad_input);
   ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
