@@ -729,11 +729,56 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* The test driver simulates both sides, so the generic layer can be used
+ * without a guest; a domain without <devices> gets one. */
+static void
+test_test_driver (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_domain_xml ("hottest", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *live = NULL;
+  const char *nic = "<interface type='user'><mac address='52:54:00:ab:cd:44'/></interface>";
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = define (f, xml);
+  attach (f, path, "<disk type='file'><source file='/images/a.img'/><target dev='vdb'/></disk>", 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_true (has (config, "<devices>"));
+  g_assert_true (has (config, "<source file='/images/a.img'/>"));
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  attach (f, path, nic, LIVE);
+  live = xml_desc (f, path, 0);
+  g_assert_true (has (live, "52:54:00:ab:cd:44"));
+  g_assert_true (has (live, "vdb"));
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "52:54:00:ab:cd:44"));
+  expect_error (f, path, "AttachDevice", nic, LIVE | CONFIG, "OperationInvalid");
+  /* The failed LIVE|CONFIG changed neither side. */
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "52:54:00:ab:cd:44"));
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE | CONFIG);
+  g_clear_pointer (&live, g_free);
+  g_clear_pointer (&config, g_free);
+  live = xml_desc (f, path, 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (live, "vdb"));
+  g_assert_false (has (config, "vdb"));
+  detach (f, path, nic, 0);
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "<interface"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/hotplug/test-driver", test_test_driver);
   ADD ("/hotplug/disk-live", test_disk_live);
   ADD ("/hotplug/interface-live", test_interface_live);
   ADD ("/hotplug/q35", test_q35);

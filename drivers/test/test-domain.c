@@ -102,4 +102,8 @@ const VbDomainDriver vb_test_domain_driver = {
   .op_async = op_async,
   .op_finish = op_finish,
   .capabilities_xml = capabilities_xml,
+  .attach_device_async = vb_test_attach_device_async,
+  .attach_device_finish = vb_test_device_finish,
+  .detach_device_async = vb_test_detach_device_async,
+  .detach_device_finish = vb_test_device_finish,
 };
