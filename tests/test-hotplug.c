@@ -4,6 +4,7 @@
 #include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/select.h>
 #include <unistd.h>
 
@@ -30,7 +31,10 @@ typedef struct {
   int console;   /* a session on the guest's serial console, -1 when none */
   GString *seen; /* what the console printed */
   guint marks;
+  char *netns;   /* the test's network namespace, NULL when none */
 } Fixture;
+
+static void netns_delete (const char *name);
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
@@ -62,6 +66,9 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->extra);
   g_free (f->extra_md5);
   vb_test_env_free (f->env);
+  if (f->netns)
+    netns_delete (f->netns);
+  g_free (f->netns);
 }
 
 static char *
@@ -729,6 +736,128 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* ---- a bridge in a network namespace of the test's own ---- */
+
+#define BRIDGE "vbhpbr0"
+
+static char *
+run_ok (const char *command)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed: %s%s", command, out, err);
+  return out;
+}
+
+static char *run_printf (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static char *
+run_printf (const char *format, ...)
+{
+  g_autofree char *command = NULL;
+  va_list args;
+
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  return run_ok (command);
+}
+
+/* A guest's tap ends with its QEMU: wait until nothing is left in the
+ * namespace before it goes. */
+static void
+netns_delete (const char *name)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autofree char *pids = NULL;
+
+  for (;;)
+    {
+      g_free (pids);
+      pids = g_strstrip (run_printf ("ip netns pids %s", name));
+      if (!*pids || g_get_monotonic_time () > end)
+        break;
+      g_usleep (50000);
+    }
+  g_free (run_printf ("ip netns del %s", name));
+}
+
+/* The runtime status file is written in order but off the main loop: wait
+ * until it names (or no longer names) @needle. */
+static gboolean
+wait_status (const char *status, const char *needle, gboolean present)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
+      if (has (text, needle) == present)
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (100000);
+    }
+}
+
+/* A tap on a bridge: made by the service, enslaved to the bridge, gone
+ * after the unplug; the guest reaches the bridge's address through it. */
+static void
+test_bridge_interface (Fixture *f, gconstpointer data)
+{
+  const char *netns;
+  const char *nic = "<interface type='bridge'>\n"
+                    "  <source bridge='" BRIDGE "'/>\n"
+                    "  <mac address='52:54:00:ab:cd:45'/>\n"
+                    "  <model type='virtio'/>\n"
+                    "</interface>\n";
+  g_autofree char *path = NULL;
+  g_autofree char *ports = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GVariant) uuid = NULL;
+
+  netns = f->netns = g_strdup_printf ("vbhp-%d", (int) getpid ());
+  g_free (run_printf ("ip netns add %s", netns));
+  g_free (run_printf ("ip -n %s link set lo up", netns));
+  g_free (run_printf ("ip -n %s link add %s type bridge", netns, BRIDGE));
+  g_free (run_printf ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
+  g_free (run_printf ("ip -n %s link set %s up", netns, BRIDGE));
+  vb_test_env_start_daemon_in_netns (f->env, netns, NULL);
+  path = start_guest (f, "hotbridge", "    <acpi/>\n");
+  uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
+  status = g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
+                             "status.json", NULL);
+
+  attach (f, path, nic, LIVE);
+  ports = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  g_assert_true (has (ports, "hcd45"));
+  g_assert_true (wait_status (status, "hcd45", TRUE));
+  g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:45", TRUE));
+  out = guest_run (f, "for i in /sys/class/net/eth*; do grep -q 52:54:00:ab:cd:45 $i/address && "
+                      "n=${i##*/}; done; ip link set $n up; ip addr add 192.168.79.2/24 dev $n; "
+                      "ping -c 1 -W 10 192.168.79.1 >/dev/null && echo PING-$((40+2))");
+  g_assert_true (has (out, "PING-42"));
+
+  detach (f, path, "<interface><mac address='52:54:00:ab:cd:45'/></interface>", LIVE);
+  g_clear_pointer (&ports, g_free);
+  ports = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  g_assert_false (has (ports, "hcd45"));
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "cat /sys/class/net/*/address");
+  g_assert_false (has (out, "52:54:00:ab:cd:45"));
+  g_assert_true (wait_status (status, "hcd45", FALSE));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 /* The test driver simulates both sides, so the generic layer can be used
  * without a guest; a domain without <devices> gets one. */
 static void
@@ -782,6 +911,7 @@ main (int argc, char **argv)
   ADD ("/hotplug/disk-live", test_disk_live);
   ADD ("/hotplug/interface-live", test_interface_live);
   ADD ("/hotplug/q35", test_q35);
+  ADD ("/hotplug/bridge-interface", test_bridge_interface);
   ADD ("/hotplug/config", test_config);
   ADD ("/hotplug/bad-input", test_bad_input);
   ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
