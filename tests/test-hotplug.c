@@ -671,6 +671,21 @@ test_bad_input (Fixture *f, gconstpointer data)
     call (f, transient, "Destroy", g_variant_new ("(u)", 0));
   }
 
+  /* Half-way: the image is opened, then QEMU refuses the device (slot 1 is
+   * the ISA bridge's); what was opened is closed again, so the same disk
+   * plugs in afterwards under the same node names. */
+  {
+    g_autofree char *taken = g_strdup_printf (
+      "<disk type='file'><source file='%s'/><target dev='vdb'/>"
+      "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/></disk>",
+      f->extra);
+
+    expect_error (f, path, "AttachDevice", taken, LIVE, "Failed");
+    g_clear_pointer (&after, g_free);
+    after = xml_desc (f, path, 0);
+    g_assert_false (has (after, "vdb"));
+  }
+
   /* After all of it the service and the guest work as before. */
   g_assert_true (vb_test_env_daemon_alive (f->env));
   attach (f, path, vdb, LIVE);

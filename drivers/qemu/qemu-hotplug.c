@@ -242,7 +242,7 @@ attach_succeeded (GTask *task)
   xmlSetProp (address, (const xmlChar *) "bus", (const xmlChar *) bus);
   xmlSetProp (address, (const xmlChar *) "slot", (const xmlChar *) slot);
   xmlSetProp (address, (const xmlChar *) "function", (const xmlChar *) function);
-  *placed = *p->device;
+  placed->kind = p->device->kind;
   placed->xml = vb_xml_format (p->doc);
   placed->target = g_strdup (p->device->target);
   placed->mac = g_strdup (p->device->mac);
