@@ -83,10 +83,10 @@ check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
     }
   if (data->config)
     {
-      VbDomainDef *changed
-        = data->attach
-            ? vb_domain_def_add_device (data->config_def, data->device, &error)
-            : vb_domain_def_remove_device (data->config_def, data->device, "persistent", &error);
+      VbDomainDef *changed =
+        data->attach
+          ? vb_domain_def_add_device (data->config_def, data->device, &error)
+          : vb_domain_def_remove_device (data->config_def, data->device, "persistent", &error);
 
       if (!changed)
         {
@@ -260,8 +260,8 @@ locked (GTask *task, VbResource *resource)
 }
 
 static void
-change_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags,
-              gboolean attach, GAsyncReadyCallback callback, gpointer user_data)
+change_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags, gboolean attach,
+              GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   DeviceData *data = g_new0 (DeviceData, 1);
@@ -279,8 +279,8 @@ change_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags
       return;
     }
   g_object_set_data (G_OBJECT (task), "vb-flags", GUINT_TO_POINTER (flags));
-  vb_resource_api_with_lock (VB_RESOURCE (domain), attach ? "attach device" : "detach device",
-                             task, locked);
+  vb_resource_api_with_lock (VB_RESOURCE (domain), attach ? "attach device" : "detach device", task,
+                             locked);
 }
 
 void

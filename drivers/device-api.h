@@ -14,12 +14,12 @@ G_BEGIN_DECLS
 #define VB_DEVICE_AFFECT_LIVE (1u << 0)
 #define VB_DEVICE_AFFECT_CONFIG (1u << 1)
 
-void vb_device_api_attach_async (VbDriverHost *host, VbDomain *domain, const char *xml,
-                                 guint flags, GAsyncReadyCallback callback, gpointer user_data);
+void vb_device_api_attach_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags,
+                                 GAsyncReadyCallback callback, gpointer user_data);
 /* Completes once the device is in every definition the flags name; a
  * detach from a running guest only once the guest released it. */
-void vb_device_api_detach_async (VbDriverHost *host, VbDomain *domain, const char *xml,
-                                 guint flags, GAsyncReadyCallback callback, gpointer user_data);
+void vb_device_api_detach_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags,
+                                 GAsyncReadyCallback callback, gpointer user_data);
 /* Finishes both. */
 gboolean vb_device_api_finish (GAsyncResult *result, GError **error);
 

@@ -40,25 +40,28 @@ device_from_node (xmlNode *node)
   g_autoptr (VbDomainDevice) device = g_new0 (VbDomainDevice, 1);
   g_autofree char *mac = NULL;
 
-  device->kind = xmlStrEqual (node->name, (const xmlChar *) "disk") ? VB_DEVICE_DISK
-                                                                     : VB_DEVICE_INTERFACE;
+  device->kind =
+    xmlStrEqual (node->name, (const xmlChar *) "disk") ? VB_DEVICE_DISK : VB_DEVICE_INTERFACE;
   device->xml = format_node (node);
   device->alias = child_attr (node, "alias", "name");
-  if (device->kind == VB_DEVICE_DISK) {
-    device->target = child_attr (node, "target", "dev");
-  } else {
-    mac = child_attr (node, "mac", "address");
-    device->mac = vb_xml_mac_normalize (mac);
-  }
+  if (device->kind == VB_DEVICE_DISK)
+    {
+      device->target = child_attr (node, "target", "dev");
+    }
+  else
+    {
+      mac = child_attr (node, "mac", "address");
+      device->mac = vb_xml_mac_normalize (mac);
+    }
   return g_steal_pointer (&device);
 }
 
 static gboolean
 is_device_element (xmlNode *node)
 {
-  return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-         (xmlStrEqual (node->name, (const xmlChar *) "disk") ||
-          xmlStrEqual (node->name, (const xmlChar *) "interface"));
+  return node->type == XML_ELEMENT_NODE && node->ns == NULL
+         && (xmlStrEqual (node->name, (const xmlChar *) "disk")
+             || xmlStrEqual (node->name, (const xmlChar *) "interface"));
 }
 
 /* The root element, refused unless it is a <disk> or an <interface>. */
@@ -129,26 +132,29 @@ vb_domain_device_parse_match (const char *xml, GError **error)
   if (doc == NULL || (root = device_root (doc, error)) == NULL)
     return NULL;
   device = device_from_node (root);
-  if (device->kind == VB_DEVICE_DISK && (device->target == NULL || *device->target == '\0')) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "<disk> at line %ld names no <target dev=…>: a disk is detached by its target",
-                 vb_xml_line (root));
-    return NULL;
-  }
+  if (device->kind == VB_DEVICE_DISK && (device->target == NULL || *device->target == '\0'))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "<disk> at line %ld names no <target dev=…>: a disk is detached by its target",
+                   vb_xml_line (root));
+      return NULL;
+    }
   given_mac = child_attr (root, "mac", "address");
-  if (device->kind == VB_DEVICE_INTERFACE && given_mac != NULL && device->mac == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "invalid MAC address '%s' on <mac> in <interface> at line %ld", given_mac,
-                 vb_xml_line (root));
-    return NULL;
-  }
-  if (device->kind == VB_DEVICE_INTERFACE && device->mac == NULL && device->alias == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "<interface> at line %ld names neither <mac address=…> nor <alias name=…>: an "
-                 "interface is detached by one of them",
-                 vb_xml_line (root));
-    return NULL;
-  }
+  if (device->kind == VB_DEVICE_INTERFACE && given_mac != NULL && device->mac == NULL)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "invalid MAC address '%s' on <mac> in <interface> at line %ld", given_mac,
+                   vb_xml_line (root));
+      return NULL;
+    }
+  if (device->kind == VB_DEVICE_INTERFACE && device->mac == NULL && device->alias == NULL)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "<interface> at line %ld names neither <mac address=…> nor <alias name=…>: an "
+                   "interface is detached by one of them",
+                   vb_xml_line (root));
+      return NULL;
+    }
   return g_steal_pointer (&device);
 }
 
@@ -176,8 +182,8 @@ node_matches (xmlNode *node, const VbDomainDevice *match)
     return FALSE;
   if (match->kind == VB_DEVICE_DISK)
     return g_strcmp0 (device->target, match->target) == 0;
-  return (match->mac == NULL || g_strcmp0 (device->mac, match->mac) == 0) &&
-         (match->alias == NULL || g_strcmp0 (device->alias, match->alias) == 0);
+  return (match->mac == NULL || g_strcmp0 (device->mac, match->mac) == 0)
+         && (match->alias == NULL || g_strcmp0 (device->alias, match->alias) == 0);
 }
 
 static xmlNode *
@@ -207,19 +213,21 @@ check_clash (xmlDoc *doc, const VbDomainDevice *device, GError **error)
   VbDomainDevice by_key = { .kind = device->kind, .target = device->target, .mac = device->mac };
   VbDomainDevice by_alias = { .kind = VB_DEVICE_INTERFACE, .alias = device->alias };
 
-  if ((device->kind == VB_DEVICE_DISK || device->mac != NULL) && find_node (doc, &by_key)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                 device->kind == VB_DEVICE_DISK
-                   ? "the domain already has a disk with target '%s'"
-                   : "the domain already has an interface with MAC address %s",
-                 device->kind == VB_DEVICE_DISK ? device->target : device->mac);
-    return FALSE;
-  }
-  if (device->alias != NULL && find_node (doc, &by_alias)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                 "the domain already has a device with alias '%s'", device->alias);
-    return FALSE;
-  }
+  if ((device->kind == VB_DEVICE_DISK || device->mac != NULL) && find_node (doc, &by_key))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   device->kind == VB_DEVICE_DISK
+                     ? "the domain already has a disk with target '%s'"
+                     : "the domain already has an interface with MAC address %s",
+                   device->kind == VB_DEVICE_DISK ? device->target : device->mac);
+      return FALSE;
+    }
+  if (device->alias != NULL && find_node (doc, &by_alias))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "the domain already has a device with alias '%s'", device->alias);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -241,8 +249,8 @@ vb_domain_def_add_device (const VbDomainDef *def, const VbDomainDevice *device, 
   if (devices == NULL)
     devices = xmlNewChild (root, NULL, (const xmlChar *) "devices", NULL);
   for (xmlNode *child = devices->children; child; child = child->next)
-    if (child->type == XML_ELEMENT_NODE &&
-        xmlStrEqual (child->name, xmlDocGetRootElement (element)->name))
+    if (child->type == XML_ELEMENT_NODE
+        && xmlStrEqual (child->name, xmlDocGetRootElement (element)->name))
       last_of_kind = child;
   copy = xmlDocCopyNode (xmlDocGetRootElement (element), doc, 1);
   if (last_of_kind != NULL)
@@ -254,8 +262,8 @@ vb_domain_def_add_device (const VbDomainDef *def, const VbDomainDevice *device, 
 }
 
 VbDomainDef *
-vb_domain_def_remove_device (const VbDomainDef *def, const VbDomainDevice *match,
-                             const char *what, GError **error)
+vb_domain_def_remove_device (const VbDomainDef *def, const VbDomainDevice *match, const char *what,
+                             GError **error)
 {
   g_autoptr (xmlDoc) doc = vb_xml_parse (def->xml, "domain", error);
   g_autofree char *xml = NULL;
@@ -264,13 +272,14 @@ vb_domain_def_remove_device (const VbDomainDef *def, const VbDomainDevice *match
   if (doc == NULL)
     return NULL;
   node = find_node (doc, match);
-  if (node == NULL) {
-    g_autofree char *described = vb_domain_device_describe (match);
+  if (node == NULL)
+    {
+      g_autofree char *described = vb_domain_device_describe (match);
 
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "the %s definition of domain '%s' has no %s",
-                 what, def->name, described);
-    return NULL;
-  }
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
+                   "the %s definition of domain '%s' has no %s", what, def->name, described);
+      return NULL;
+    }
   xmlUnlinkNode (node);
   xmlFreeNode (node);
   xml = vb_xml_format (doc);

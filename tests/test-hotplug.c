@@ -25,13 +25,13 @@
 
 typedef struct {
   VbTestEnv *env;
-  char *disk;    /* the guest's vda */
-  char *extra;   /* a disk image with a known pattern, to plug in */
+  char *disk;  /* the guest's vda */
+  char *extra; /* a disk image with a known pattern, to plug in */
   char *extra_md5;
   int console;   /* a session on the guest's serial console, -1 when none */
   GString *seen; /* what the console printed */
   guint marks;
-  char *netns;   /* the test's network namespace, NULL when none */
+  char *netns; /* the test's network namespace, NULL when none */
 } Fixture;
 
 static void netns_delete (const char *name);
@@ -156,15 +156,15 @@ expect_error (Fixture *f, const char *path, const char *method, const char *xml,
 {
   g_autofree char *full = g_strconcat (ERROR_PREFIX, name, NULL);
 
-  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, method,
-                             g_variant_new ("(su)", xml, flags), full);
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, method, g_variant_new ("(su)", xml, flags),
+                             full);
 }
 
 static char *
 xml_desc (Fixture *f, const char *path, guint flags)
 {
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetXMLDesc",
-                                                g_variant_new ("(u)", flags));
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", flags));
   char *xml;
 
   g_variant_get (reply, "(s)", &xml);
@@ -221,8 +221,8 @@ open_console (Fixture *f, const char *path)
       g_clear_error (&error);
       reply = g_dbus_connection_call_with_unix_fd_list_sync (
         f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
-        g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
-        &fds, NULL, &error);
+        g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+        NULL, &error);
       if (reply)
         {
           g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
@@ -468,10 +468,10 @@ test_interface_live (Fixture *f, gconstpointer data)
 static void
 test_q35 (Fixture *f, gconstpointer data)
 {
-  g_autofree char *xml = guest_xml_full (
-    f, "hotq35", "q35", "    <acpi/>\n",
-    "    <controller type='pci' index='0' model='pcie-root'/>\n"
-    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+  g_autofree char *xml =
+    guest_xml_full (f, "hotq35", "q35", "    <acpi/>\n",
+                    "    <controller type='pci' index='0' model='pcie-root'/>\n"
+                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
   g_autofree char *path = NULL;
   g_autofree char *vdb = NULL;
   g_autofree char *live = NULL;
@@ -490,8 +490,9 @@ test_q35 (Fixture *f, gconstpointer data)
   sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
   g_assert_true (has (sum, f->extra_md5));
   /* The one root port is taken now. */
-  expect_error (f, path, "AttachDevice", "<interface type='user'><model type='virtio'/></interface>",
-                LIVE, "OperationInvalid");
+  expect_error (f, path, "AttachDevice",
+                "<interface type='user'><model type='virtio'/></interface>", LIVE,
+                "OperationInvalid");
   detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
   out = guest_run (f, "ls /sys/block");
   g_assert_false (has (out, "vdb"));
@@ -617,28 +618,32 @@ test_bad_input (Fixture *f, gconstpointer data)
   expect_error (f, path, "AttachDevice", "<disk type='file'><source file='/x'/></disk>", LIVE,
                 "InvalidXML");
   expect_error (f, path, "AttachDevice", "<interface type='bridge'/>", LIVE, "InvalidXML");
-  expect_error (f, path, "AttachDevice", "<interface type='user'><mac address='01:00:00:00:00:01'/></interface>",
-                LIVE, "InvalidXML");
+  expect_error (f, path, "AttachDevice",
+                "<interface type='user'><mac address='01:00:00:00:00:01'/></interface>", LIVE,
+                "InvalidXML");
   /* What QEMU cannot take live. */
-  sata = g_strdup_printf ("<disk type='file'><source file='%s'/><target dev='sdb' bus='sata'/></disk>",
-                          f->extra);
+  sata =
+    g_strdup_printf ("<disk type='file'><source file='%s'/><target dev='sdb' bus='sata'/></disk>",
+                     f->extra);
   expect_error (f, path, "AttachDevice", sata, LIVE, "NotSupported");
-  expect_error (f, path, "AttachDevice",
-                "<disk type='file'><source file='/nonexistent/image.img'/><target dev='vdb'/></disk>",
+  expect_error (
+    f, path, "AttachDevice",
+    "<disk type='file'><source file='/nonexistent/image.img'/><target dev='vdb'/></disk>", LIVE,
+    "NotSupported");
+  expect_error (f, path, "AttachDevice", "<interface type='user'><model type='e1000'/></interface>",
                 LIVE, "NotSupported");
-  expect_error (f, path, "AttachDevice",
-                "<interface type='user'><model type='e1000'/></interface>", LIVE, "NotSupported");
   expect_error (f, path, "AttachDevice",
                 "<interface type='network'><source network='nosuchnet'/></interface>", LIVE,
                 "NotFound");
   /* The boot disk's target is taken. */
-  expect_error (f, path, "AttachDevice", "<disk type='file'><source file='/x'/><target dev='vda'/></disk>",
-                CONFIG, "OperationInvalid");
+  expect_error (f, path, "AttachDevice",
+                "<disk type='file'><source file='/x'/><target dev='vda'/></disk>", CONFIG,
+                "OperationInvalid");
   /* Detach of what is not there, or named by nothing. */
   expect_error (f, path, "DetachDevice", "<disk><target dev='vdz'/></disk>", LIVE, "NotFound");
   expect_error (f, path, "DetachDevice", "<disk><target dev='vdz'/></disk>", CONFIG, "NotFound");
-  expect_error (f, path, "DetachDevice", "<interface><mac address='52:54:00:00:00:99'/></interface>",
-                LIVE, "NotFound");
+  expect_error (f, path, "DetachDevice",
+                "<interface><mac address='52:54:00:00:00:99'/></interface>", LIVE, "NotFound");
   expect_error (f, path, "DetachDevice", "<interface type='user'/>", LIVE, "InvalidXML");
   expect_error (f, path, "DetachDevice", "<disk/>", LIVE, "InvalidXML");
   /* Unknown flags. */

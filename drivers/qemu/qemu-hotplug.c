@@ -87,8 +87,8 @@ step_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   StepCall *call = user_data;
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result,
-                                                            &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   call->next (call->task, reply, error);
   g_free (call);
@@ -190,8 +190,8 @@ static gboolean
 is_q35 (VbDomain *domain)
 {
   g_autoptr (xmlDoc) doc = vb_xml_parse (vb_domain_get_live_def (domain)->xml, "domain", NULL);
-  xmlNode *type = doc ? vb_xml_child (vb_xml_child (xmlDocGetRootElement (doc), "os"), "type")
-                      : NULL;
+  xmlNode *type =
+    doc ? vb_xml_child (vb_xml_child (xmlDocGetRootElement (doc), "os"), "type") : NULL;
   g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
 
   return machine && strstr (machine, "q35");
@@ -264,8 +264,7 @@ attach_succeeded (GTask *task)
       remember_tap (qd, p->tap);
       vb_qemu_save_status (qd);
     }
-  vb_log_info (vb_qemu_log_name (p->domain), "plugged in %s on %s slot %u", p->id, p->bus,
-               p->slot);
+  vb_log_info (vb_qemu_log_name (p->domain), "plugged in %s on %s slot %u", p->id, p->bus, p->slot);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -393,15 +392,14 @@ plug_disk (GTask *task)
   GError *error = NULL;
 
   vb_qemu_context_resolvers (&context);
-  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, &protocol,
-                              &format, &error))
+  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, &protocol, &format,
+                              &error))
     {
       fail (task, error);
       return;
     }
   g_object_set_data_full (G_OBJECT (task), "vb-format", format, (GDestroyNotify) json_node_unref);
-  qmp (task, "blockdev-add", json_object_ref (json_node_get_object (protocol)), -1,
-       storage_added);
+  qmp (task, "blockdev-add", json_object_ref (json_node_get_object (protocol)), -1, storage_added);
   json_node_unref (protocol);
 }
 
@@ -597,9 +595,9 @@ choose_address (Plug *p, JsonNode *reply, GError **error)
 
       if (slot >= 0 && slot < 32)
         used |= 1u << slot;
-      if (q35 && bridge && (!below || json_array_get_length (below) == 0) && id &&
-          g_str_has_prefix (id, "pci.") &&
-          g_ascii_string_to_unsigned (id + 4, 10, 1, 255, &index, NULL))
+      if (q35 && bridge && (!below || json_array_get_length (below) == 0) && id
+          && g_str_has_prefix (id, "pci.")
+          && g_ascii_string_to_unsigned (id + 4, 10, 1, 255, &index, NULL))
         {
           p->bus = g_strdup (id);
           p->bus_index = (guint) index;
@@ -677,7 +675,8 @@ plug_new (VbDomain *domain, const VbDomainDevice *device)
    * what names the device, so they never clash with start-time ones. */
   if (device->kind == VB_DEVICE_DISK)
     {
-      p->id = device->alias ? g_strdup (device->alias) : g_strdup_printf ("disk-%s", device->target);
+      p->id =
+        device->alias ? g_strdup (device->alias) : g_strdup_printf ("disk-%s", device->target);
       p->node = g_strdup_printf ("drive-%s", device->target);
     }
   else
@@ -755,8 +754,8 @@ release_host_side (QemuDomain *qd, Plug *p)
     }
   if (p->netdev)
     vb_qemu_execute_logged (qd, "netdev_del", args_with ("id", p->netdev));
-  def = vb_domain_def_remove_device (vb_domain_get_live_def (qd->domain), p->device, "live",
-                                     &error);
+  def =
+    vb_domain_def_remove_device (vb_domain_get_live_def (qd->domain), p->device, "live", &error);
   if (def)
     set_live_def (qd, def);
   else
@@ -943,8 +942,8 @@ got_blocks (GTask *task, JsonNode *reply, GError *error)
     {
       JsonObject *block = json_array_get_object_element (blocks, i);
       const char *qdev = vb_qmp_member_string (block, "qdev");
-      const char *node = vb_qmp_member_string (vb_qmp_member_object (block, "inserted"),
-                                               "node-name");
+      const char *node =
+        vb_qmp_member_string (vb_qmp_member_object (block, "inserted"), "node-name");
 
       if (qdev && node && (g_str_equal (qdev, p->id) || g_str_has_prefix (qdev, prefix)))
         p->node = g_strdup (node);
