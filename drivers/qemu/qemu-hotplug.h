@@ -1,5 +1,6 @@
-/* Plugging disks and network interfaces into a running QEMU guest and
- * unplugging them (Domain.AttachDevice / DetachDevice with LIVE). */
+/* Plugging disks and network interfaces into a running QEMU guest
+ * (qemu-hotplug.c) and unplugging them (qemu-unplug.c): Domain.AttachDevice
+ * and DetachDevice with LIVE. */
 #pragma once
 
 #include "qemu-domain-private.h"
