@@ -756,6 +756,41 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* A 'pc' guest without ACPI has no PCI hotplug at all: QEMU refuses the
+ * device, the image opened for it is closed again, nothing changes. */
+static void
+test_no_acpi (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hotnoacpi", "");
+  vdb = disk_xml (f->extra, "vdb");
+  before = xml_desc (f, path, 0);
+  reply = vb_test_call (f->env, path, IFACE_DOMAIN, "AttachDevice",
+                        g_variant_new ("(su)", vdb, LIVE), &error);
+  g_assert_null (reply);
+  g_test_message ("attach without ACPI: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "QEMU refused to plug in the device"));
+  g_clear_error (&error);
+  reply = vb_test_call (f->env, path, IFACE_DOMAIN, "DetachDevice",
+                        g_variant_new ("(su)", "<disk><target dev='vda'/></disk>", LIVE), &error);
+  g_assert_null (reply);
+  g_test_message ("detach without ACPI: %s", error->message);
+  after = xml_desc (f, path, 0);
+  g_assert_cmpstr (before, ==, after);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_true (has (out, "vda"));
+  g_assert_false (has (out, "vdb"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 /* ---- a bridge in a network namespace of the test's own ---- */
 
 #define BRIDGE "vbhpbr0"
@@ -935,5 +970,6 @@ main (int argc, char **argv)
   ADD ("/hotplug/config", test_config);
   ADD ("/hotplug/bad-input", test_bad_input);
   ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
+  ADD ("/hotplug/no-acpi", test_no_acpi);
   return g_test_run ();
 }
