@@ -84,21 +84,19 @@ attach_succeeded (GTask *task)
   placed->target = g_strdup (p->device->target);
   placed->mac = g_strdup (p->device->mac);
   placed->alias = g_strdup (p->device->alias);
+  if (p->tap)
+    remember_tap (qd, p->tap);
   def = vb_domain_def_add_device (vb_domain_get_live_def (p->domain), placed, &error);
-  if (!def)
+  if (def)
+    {
+      vb_qemu_plug_set_live_def (qd, def); /* writes the status file too */
+    }
+  else
     {
       /* Cannot happen for what the generic layer checked; say so if it does. */
       vb_log_warning (vb_qemu_log_name (p->domain), "the live XML misses a plugged device: %s",
                       error->message);
       g_clear_error (&error);
-    }
-  else
-    {
-      vb_qemu_plug_set_live_def (qd, def);
-    }
-  if (p->tap)
-    {
-      remember_tap (qd, p->tap);
       vb_qemu_save_status (qd);
     }
   vb_log_info (vb_qemu_log_name (p->domain), "plugged in %s on %s slot %u", p->id, p->bus, p->slot);
