@@ -756,6 +756,53 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* A disk from a storage pool: the volume is found as at start, and its
+ * format (qcow2) comes from the volume: the guest sees the virtual size,
+ * not the file's. */
+static void
+test_volume (Fixture *f, gconstpointer data)
+{
+  const char *vol_xml = "<volume>\n  <name>data.qcow2</name>\n"
+                        "  <capacity unit='MiB'>3</capacity>\n"
+                        "  <target>\n    <format type='qcow2'/>\n  </target>\n</volume>\n";
+  const char *disk = "<disk type='volume' device='disk'>\n"
+                     "  <source pool='hotpool' volume='data.qcow2'/>\n"
+                     "  <target dev='vdb' bus='virtio'/>\n"
+                     "</disk>\n";
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "pool", NULL);
+  g_autofree char *pool_xml = g_strdup_printf ("<pool type='dir'>\n  <name>hotpool</name>\n"
+                                               "  <target>\n    <path>%s</path>\n  </target>\n"
+                                               "</pool>\n",
+                                               dir);
+  g_autofree char *pool = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                           g_variant_new ("(su)", pool_xml, 0));
+  g_variant_get (reply, "(o)", &pool);
+  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "Build",
+                                    g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "Start",
+                                    g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "CreateVolume",
+                                    g_variant_new ("(su)", vol_xml, 0)));
+  path = start_guest (f, "hotvolume", "    <acpi/>\n");
+  expect_error (f, path, "AttachDevice",
+                "<disk type='volume'><source pool='hotpool' volume='nosuch.img'/>"
+                "<target dev='vdb'/></disk>",
+                LIVE, "NotFound");
+  attach (f, path, disk, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  /* 3 MiB in 512-byte sectors. */
+  out = guest_run (f, "echo size=$(cat /sys/block/vdb/size)");
+  g_assert_true (has (out, "size=6144"));
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 /* A 'pc' guest without ACPI has no PCI hotplug at all: QEMU refuses the
  * device, the image opened for it is closed again, nothing changes. */
 static void
@@ -971,5 +1018,6 @@ main (int argc, char **argv)
   ADD ("/hotplug/bad-input", test_bad_input);
   ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
   ADD ("/hotplug/no-acpi", test_no_acpi);
+  ADD ("/hotplug/volume", test_volume);
   return g_test_run ();
 }
