@@ -50,8 +50,6 @@ attr_number (xmlNode *node, const char *name)
   return text ? (guint) g_ascii_strtoull (text, NULL, 0) : 0;
 }
 
-/* ---- plugging in ---- */
-
 static void
 attach_succeeded (GTask *task)
 {

@@ -31,8 +31,6 @@ forget_gone_taps (QemuDomain *qd)
   qd->status->taps = (GStrv) g_ptr_array_free (kept, FALSE);
 }
 
-/* ---- unplugging ---- */
-
 static guint
 unplug_timeout_seconds (void)
 {
