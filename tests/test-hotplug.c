@@ -803,6 +803,58 @@ test_volume (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* The guest ejects a device by itself (ACPI slot power off): the live XML
+ * follows without anyone calling DetachDevice. */
+static void
+test_guest_eject (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *slot = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GRegex) regex = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+  gint64 end;
+  gboolean gone = FALSE;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hoteject", "    <acpi/>\n");
+  vdb = disk_xml (f->extra, "vdb");
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  live = xml_desc (f, path, 0);
+  regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' domain='0x0000' "
+                       "bus='0x00' slot='0x([0-9a-f]+)'",
+                       0, 0, NULL);
+  g_assert_true (g_regex_match (regex, live, 0, &match));
+  slot = g_match_info_fetch (match, 1);
+  /* ACPI hotplug slots are named by their number, in decimal. */
+  command = g_strdup_printf ("echo 0 > /sys/bus/pci/slots/%u/power",
+                             (guint) g_ascii_strtoull (slot, NULL, 16));
+  out = guest_run (f, command);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!gone && g_get_monotonic_time () < end)
+    {
+      g_clear_pointer (&live, g_free);
+      live = xml_desc (f, path, 0);
+      gone = !has (live, "vdb");
+      if (!gone)
+        g_usleep (200000);
+    }
+  if (!gone)
+    g_printerr ("the guest said: %s\n", out);
+  g_assert_true (gone);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdb"));
+  /* The host side went too: the same disk plugs in again under the same names. */
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 /* A 'pc' guest without ACPI has no PCI hotplug at all: QEMU refuses the
  * device, the image opened for it is closed again, nothing changes. */
 static void
@@ -1019,5 +1071,6 @@ main (int argc, char **argv)
   ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
   ADD ("/hotplug/no-acpi", test_no_acpi);
   ADD ("/hotplug/volume", test_volume);
+  ADD ("/hotplug/guest-eject", test_guest_eject);
   return g_test_run ();
 }

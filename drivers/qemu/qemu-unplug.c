@@ -3,6 +3,7 @@
 #include "qemu-plug.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "xml-schema.h"
 
 /* An unplug waiting for DEVICE_DELETED. After a timeout it stays listed
  * without its task, so a guest that releases the device late still gets the
@@ -96,14 +97,77 @@ netdev_deleted (GTask *task, JsonNode *reply, GError *error)
   g_object_unref (task);
 }
 
+/* The device of the live definition that QEMU knows as @id, by the ids this
+ * driver gives: the alias, disk-<target>, net-<mac>. NULL for others (a
+ * start-time NIC's netN, whose place in the XML may have changed). */
+static VbDomainDevice *
+live_device_by_id (VbDomain *domain, const char *id)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (domain);
+  g_autoptr (xmlDoc) doc = live ? vb_xml_parse (live->xml, "domain", NULL) : NULL;
+  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+
+  for (xmlNode *node = devices ? devices->children : NULL; node; node = node->next)
+    {
+      gboolean disk = xmlStrEqual (node->name, (const xmlChar *) "disk");
+      VbDomainDevice match = { .kind = disk ? VB_DEVICE_DISK : VB_DEVICE_INTERFACE };
+      g_autofree char *target = NULL;
+      g_autofree char *mac = NULL;
+      g_autofree char *alias = NULL;
+      g_autofree char *own_id = NULL;
+
+      if (node->type != XML_ELEMENT_NODE
+          || (!disk && !xmlStrEqual (node->name, (const xmlChar *) "interface")))
+        continue;
+      alias = vb_qemu_plug_child_attr (node, "alias", "name");
+      if (disk)
+        {
+          target = vb_qemu_plug_child_attr (node, "target", "dev");
+          own_id = g_strdup_printf ("disk-%s", target);
+        }
+      else
+        {
+          mac = vb_qemu_plug_child_attr (node, "mac", "address");
+          own_id = g_strdup_printf ("net-%s", mac);
+          g_strdelimit (own_id, ":", '-');
+        }
+      if (g_strcmp0 (alias, id) != 0 && !(alias == NULL && g_str_equal (own_id, id)))
+        continue;
+      match.target = target;
+      match.mac = mac;
+      return vb_domain_def_find_device (live, &match);
+    }
+  return NULL;
+}
+
+/* A device went that nobody is unplugging now: the guest ejected it itself,
+ * or it released one whose unplug timed out before a restart of the
+ * service. The live XML follows QEMU all the same. */
+static gboolean
+released_unasked (QemuDomain *qd, const char *id)
+{
+  g_autoptr (VbDomainDevice) device = live_device_by_id (qd->domain, id);
+  VbQemuPlug *p;
+
+  if (!device)
+    return FALSE;
+  p = vb_qemu_plug_new (qd->domain, device);
+  vb_log_info (vb_qemu_log_name (qd->domain), "%s went without an unplug request", id);
+  release_host_side (qd, p);
+  forget_gone_taps (qd);
+  vb_qemu_save_status (qd);
+  vb_qemu_plug_unref (p);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
   const char *device = vb_qmp_member_string (data, "device");
 
-  if (!g_str_equal (name, "DEVICE_DELETED") || !device || !qd->unplugs)
+  if (!g_str_equal (name, "DEVICE_DELETED") || !device)
     return FALSE;
-  for (guint i = 0; i < qd->unplugs->len; i++)
+  for (guint i = 0; qd->unplugs && i < qd->unplugs->len; i++)
     {
       Unplug *u = qd->unplugs->pdata[i];
       VbQemuPlug *p = u->plug;
@@ -142,7 +206,7 @@ vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data)
       unplug_free (u);
       return TRUE;
     }
-  return FALSE;
+  return released_unasked (qd, device);
 }
 
 static gboolean
