@@ -150,7 +150,11 @@ released_unasked (QemuDomain *qd, const char *id)
   VbQemuPlug *p;
 
   if (!device)
-    return FALSE;
+    {
+      vb_log_warning (vb_qemu_log_name (qd->domain),
+                      "QEMU removed device '%s', which the live XML cannot name", id);
+      return FALSE;
+    }
   p = vb_qemu_plug_new (qd->domain, device);
   vb_log_info (vb_qemu_log_name (qd->domain), "%s went without an unplug request", id);
   release_host_side (qd, p);
