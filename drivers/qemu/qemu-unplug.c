@@ -146,9 +146,14 @@ live_device_by_id (VbDomain *domain, const char *id)
 static gboolean
 released_unasked (QemuDomain *qd, const char *id)
 {
-  g_autoptr (VbDomainDevice) device = live_device_by_id (qd->domain, id);
+  g_autoptr (VbDomainDevice) device = NULL;
   VbQemuPlug *p;
 
+  /* A failover migration takes the primary NIC away and may put it back:
+   * not a removal. */
+  if (qd->migrating || qd->incoming)
+    return FALSE;
+  device = live_device_by_id (qd->domain, id);
   if (!device)
     {
       vb_log_warning (vb_qemu_log_name (qd->domain),
