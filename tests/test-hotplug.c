@@ -329,7 +329,13 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_assert_true (has (out, "vda"));
   g_assert_false (has (out, "vdb"));
 
-  attach (f, path, vdb, LIVE);
+  {
+    gint64 t0 = g_get_monotonic_time ();
+
+    attach (f, path, vdb, LIVE);
+    g_test_message ("AttachDevice (disk, LIVE) took %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - t0) / 1000);
+  }
   /* The live XML has it, with the PCI address it got; the definition does not. */
   live = xml_desc (f, path, 0);
   g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
@@ -357,7 +363,13 @@ test_disk_live (Fixture *f, gconstpointer data)
   open_console (f, path);
 
   /* Unplug: the call returns once the guest let go of it. */
-  detach (f, path, "<disk type='file' device='disk'><target dev='vdb'/></disk>", LIVE);
+  {
+    gint64 t0 = g_get_monotonic_time ();
+
+    detach (f, path, "<disk type='file' device='disk'><target dev='vdb'/></disk>", LIVE);
+    g_test_message ("DetachDevice (disk, LIVE, until DEVICE_DELETED) took %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - t0) / 1000);
+  }
   g_clear_pointer (&out, g_free);
   out = guest_run (f, "ls /sys/block");
   g_assert_false (has (out, "vdb"));
