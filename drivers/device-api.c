@@ -210,7 +210,7 @@ resolve_flags (DeviceData *data, guint flags, GError **error)
       data->live = active;
       data->config = !active;
     }
-  if (data->live && !active)
+  if (data->live && (!active || !vb_domain_get_live_def (data->domain)))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                    "Domain '%s' is not running: a live device change (flag LIVE) needs a running "
