@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "config-store.h"
+#include "domain-device.h"
 #include "inventory.h"
 #include "snapshot-def.h"
 
@@ -132,6 +133,18 @@ typedef struct {
   gboolean (*snapshot_delete_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
 
   /* Device hotplug (device-api.c). NULL: the driver cannot change devices live. */
+  /* Adds @device (checked: nothing in the live definition clashes with it)
+   * to the running guest and to its live definition, with the address it
+   * got. The generic layer holds the domain's lock. */
+  void (*attach_device_async) (VbDriverHost *host, VbDomain *domain, const VbDomainDevice *device,
+                               GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*attach_device_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Removes the device of the live definition that @device names (it is
+   * there); completes once the guest has released it, or fails and leaves
+   * it in place (e.g. the guest did not release it in time). */
+  void (*detach_device_async) (VbDriverHost *host, VbDomain *domain, const VbDomainDevice *device,
+                               GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*detach_device_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
 
 } VbDomainDriver;
 

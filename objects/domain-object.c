@@ -3,6 +3,7 @@
 #include "authorized-dispatch.h"
 #include "property-cache.h"
 #include "block-copy-api.h"
+#include "device-api.h"
 #include "domain-api.h"
 #include "migration-api.h"
 #include "snapshot-api.h"
@@ -398,6 +399,34 @@ handle_lookup_snapshot_by_name (VbDBusDomain *iface, GDBusMethodInvocation *invo
 /* ---- device hotplug ---- */
 
 static void
+device_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_device_api_finish);
+}
+
+static gboolean
+handle_attach_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_device_api_attach_async (self->context->host, self->domain, xml, flags, device_done,
+                              invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_detach_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_device_api_detach_async (self->context->host, self->domain, xml, flags, device_done,
+                              invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
 {
@@ -461,6 +490,8 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_lookup_snapshot_by_name = handle_lookup_snapshot_by_name;
 
   /* device hotplug */
+  iface->handle_attach_device = handle_attach_device;
+  iface->handle_detach_device = handle_detach_device;
 
 }
 

@@ -168,7 +168,6 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
   gsize len;
 
   g_return_val_if_fail (xml != NULL, NULL);
-  g_return_val_if_fail (root_name != NULL, NULL);
 
   g_once (&init_once, init_libxml, NULL);
 
@@ -185,7 +184,8 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_XML, "the XML document is empty");
     return NULL;
   }
-  if (root->ns != NULL || g_strcmp0 ((const char *) root->name, root_name) != 0) {
+  if (root->ns != NULL ||
+      (root_name != NULL && g_strcmp0 ((const char *) root->name, root_name) != 0)) {
     g_autofree char *found = qualified_name (root->name, root->ns);
 
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,

@@ -44,7 +44,8 @@ typedef struct {
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 
 /* Parses @xml without network access, DTD loading or entity expansion and
- * checks that its root element is <@root_name>. Errors (VB_ERROR_INVALID_XML)
+ * checks that its root element is <@root_name> (any name when NULL; never
+ * one in a namespace). Errors (VB_ERROR_INVALID_XML)
  * carry libxml2's message and line; nothing is printed. Thread safe. */
 xmlDoc *vb_xml_parse (const char *xml, const char *root_name, GError **error);
 

@@ -576,9 +576,9 @@ disk_id (Builder *b, xmlNode *disk, const char *target, char **owned)
   return *owned;
 }
 
-/* The -blockdev pair (protocol, then format) for a disk with a source. */
-static gboolean
-disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
+gboolean
+vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommandContext *context,
+                       JsonNode **protocol, JsonNode **format_node, GError **error)
 {
   g_autofree char *type = vb_xml_attr (disk, "type");
   xmlNode *source = vb_xml_child (disk, "source");
@@ -591,7 +591,6 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   g_autofree char *path = NULL;
   g_autoptr (JsonBuilder) proto = json_builder_new ();
   g_autoptr (JsonBuilder) fmt = json_builder_new ();
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
   gboolean direct = g_strcmp0 (cache, "none") == 0 || g_strcmp0 (cache, "directsync") == 0;
   gboolean no_flush = g_strcmp0 (cache, "unsafe") == 0;
 
@@ -606,13 +605,13 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
       g_autofree char *volume_format = NULL;
 
       /* A check at define time must not depend on the pool running now. */
-      if (b->context->dry_run)
+      if (context->dry_run)
         path = g_strdup_printf ("/volume-of-%s/%s", pool, volume);
-      else if (!b->context->volume_path)
+      else if (!context->volume_path)
         return refuse (error, disk, "volume '%s' of pool '%s' cannot be resolved here", volume,
                        pool);
-      else if (!(path = b->context->volume_path (pool, volume, &volume_format,
-                                                 b->context->volume_data, error)))
+      else if (!(path = context->volume_path (pool, volume, &volume_format,
+                                                 context->volume_data, error)))
         return FALSE;
       if (!format && volume_format)
         format = g_steal_pointer (&volume_format);
@@ -629,7 +628,7 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
     return refuse (error, driver, "cache mode '%s' is not supported", cache);
   if (g_strcmp0 (io, "native") == 0 && !direct)
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
-  if (!b->context->dry_run && !g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!context->dry_run && !g_file_test (path, G_FILE_TEST_EXISTS))
     return refuse (error, source, "the disk image %s does not exist", path);
 
   json_builder_begin_object (proto);
@@ -686,19 +685,30 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   json_builder_end_object (fmt);
   json_builder_end_object (fmt);
 
-  {
-    g_autoptr (JsonNode) proto_node = json_builder_get_root (proto);
-    g_autoptr (JsonNode) fmt_node = json_builder_get_root (fmt);
-
-    json_generator_set_root (generator, proto_node);
-    add (b, "-blockdev");
-    g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
-    json_generator_set_root (generator, fmt_node);
-    add (b, "-blockdev");
-    g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
-  }
+  *protocol = json_builder_get_root (proto);
+  *format_node = json_builder_get_root (fmt);
   return TRUE;
 }
+
+/* The -blockdev pair (protocol, then format) for a disk with a source. */
+static gboolean
+disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
+{
+  g_autoptr (JsonNode) proto_node = NULL;
+  g_autoptr (JsonNode) fmt_node = NULL;
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+
+  if (!vb_qemu_disk_blockdev (disk, node_name, b->context, &proto_node, &fmt_node, error))
+    return FALSE;
+  json_generator_set_root (generator, proto_node);
+  add (b, "-blockdev");
+  g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+  json_generator_set_root (generator, fmt_node);
+  add (b, "-blockdev");
+  g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+  return TRUE;
+}
+
 
 /* "hda" → 0, "hdb" → 1, "sdc" → 2, "vdaa" → 26: the place on its bus the
  * name asks for (two-letter prefixes: hd, sd, vd). */

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+#include <libxml/tree.h>
 
 #include "domain-def.h"
 
@@ -59,6 +61,15 @@ typedef struct {
 VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *context,
                                       GError **error);
 void vb_qemu_command_free (VbQemuCommand *command);
+/* The two blockdev-add objects of a <disk> with a <source>: the protocol
+ * node "@node_name-storage" and the format node @node_name on it. What
+ * -blockdev gets at start and blockdev-add when a disk is plugged in.
+ * Refuses (NotSupported) what the driver cannot open, and a missing image
+ * unless @context->dry_run. */
+gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
+                                const VbQemuCommandContext *context, JsonNode **protocol,
+                                JsonNode **format, GError **error);
+
 /* The command line as one shell-quoted string, for logs. */
 char *vb_qemu_command_to_string (const VbQemuCommand *command);
 

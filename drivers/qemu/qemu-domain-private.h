@@ -4,6 +4,7 @@
 
 #include "driver.h"
 #include "qemu-caps.h"
+#include "qemu-command.h"
 #include "qemu-console.h"
 #include "qemu-status.h"
 #include "qmp-client.h"
@@ -69,7 +70,7 @@ typedef struct {
   GTask *snapshot_job; /* the snapshot-save/-load/-delete job QEMU runs, ended by events */
 
   /* hotplug (qemu-hotplug.c) */
-
+  GPtrArray *unplugs; /* device_del sent, DEVICE_DELETED awaited (also after a timeout) */
 } QemuDomain;
 
 /* "domain/NAME", for logs. */
@@ -113,6 +114,11 @@ void vb_qemu_block_copy_reattached (QemuDomain *qd);
 gboolean vb_qemu_snapshot_event (QemuDomain *qd, const char *name, JsonObject *data);
 
 /* hotplug (qemu-hotplug.c) */
-
+gboolean vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data);
+/* Fails the unplugs still waiting: QEMU is gone. */
+void vb_qemu_hotplug_free (QemuDomain *qd);
+/* Fills in the resolvers of <interface type='network'> and <disk
+ * type='volume'> that the command line uses (qemu-domain.c). */
+void vb_qemu_context_resolvers (VbQemuCommandContext *context);
 
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "qemu-command.h"
 #include "qemu-console.h"
 #include "qemu-status.h"
+#include "qemu-hotplug.h"
 #include "qemu-tap.h"
 #include "qmp-client.h"
 #include "vb-config.h"
@@ -76,6 +77,7 @@ qemu_domain_free (QemuDomain *qd)
   if (qd->pidfd >= 0)
     close (qd->pidfd);
   vb_console_close (&qd->console);
+  vb_qemu_hotplug_free (qd);
   if (qd->qmp)
     {
       g_signal_handlers_disconnect_by_data (qd->qmp, qd);
@@ -261,6 +263,15 @@ build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run, GErro
   };
 
   return vb_qemu_command_build (def, &context, error);
+}
+
+/* hotplug: a device plugged in later names networks and volumes as the
+ * command line does. */
+void
+vb_qemu_context_resolvers (VbQemuCommandContext *context)
+{
+  context->network_bridge = network_bridge;
+  context->volume_path = volume_path;
 }
 
 static gboolean
@@ -529,6 +540,8 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
     return;
 
   /* hotplug */
+  if (vb_qemu_hotplug_event (qd, name, data))
+    return;
 
   if (g_str_equal (name, "SHUTDOWN"))
     {
@@ -1764,5 +1777,8 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .snapshot_delete_finish = vb_qemu_snapshot_finish,
 
   /* hotplug */
-
+  .attach_device_async = vb_qemu_attach_device_async,
+  .attach_device_finish = vb_qemu_attach_device_finish,
+  .detach_device_async = vb_qemu_detach_device_async,
+  .detach_device_finish = vb_qemu_detach_device_finish,
 };

@@ -148,4 +148,8 @@ const VbDomainDriver vb_test_domain_driver = {
   .snapshot_revert_finish = op_finish,
   .snapshot_delete_async = snapshot_delete_async,
   .snapshot_delete_finish = op_finish,
+  .attach_device_async = vb_test_attach_device_async,
+  .attach_device_finish = vb_test_device_finish,
+  .detach_device_async = vb_test_detach_device_async,
+  .detach_device_finish = vb_test_device_finish,
 };

@@ -11,4 +11,13 @@ extern const VbDomainDriver vb_test_domain_driver;
 extern const VbNetworkDriver vb_test_network_driver;
 extern const VbStorageDriver vb_test_storage_driver;
 
+/* Simulated device hotplug (test-hotplug.c). */
+void vb_test_attach_device_async (VbDriverHost *host, VbDomain *domain,
+                                  const VbDomainDevice *device, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+void vb_test_detach_device_async (VbDriverHost *host, VbDomain *domain,
+                                  const VbDomainDevice *device, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean vb_test_device_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+
 G_END_DECLS

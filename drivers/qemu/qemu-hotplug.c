@@ -1,0 +1,520 @@
+#include "qemu-hotplug.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "qemu-plug.h"
+#include "qemu-tap.h"
+#include "vb-error.h"
+#include "vb-log.h"
+#include "xml-schema.h"
+
+/* Commands whose failure leaves nothing to do but log it (cleanup, rollback). */
+static void
+send_logged (VbQemuPlug *p, const char *command, JsonObject *args)
+{
+  QemuDomain *qd = vb_qemu_plug_running (p, NULL);
+
+  if (qd)
+    vb_qemu_execute_logged (qd, command, args);
+  else if (args)
+    json_object_unref (args);
+}
+
+static void
+remember_tap (QemuDomain *qd, const char *tap)
+{
+  guint n = qd->status->taps ? g_strv_length (qd->status->taps) : 0;
+
+  qd->status->taps = g_renew (char *, qd->status->taps, n + 2);
+  qd->status->taps[n] = g_strdup (tap);
+  qd->status->taps[n + 1] = NULL;
+}
+
+static gboolean
+is_q35 (VbDomain *domain)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (vb_domain_get_live_def (domain)->xml, "domain", NULL);
+  xmlNode *type =
+    doc ? vb_xml_child (vb_xml_child (xmlDocGetRootElement (doc), "os"), "type") : NULL;
+  g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
+
+  return machine && strstr (machine, "q35");
+}
+
+static guint
+attr_number (xmlNode *node, const char *name)
+{
+  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
+
+  return text ? (guint) g_ascii_strtoull (text, NULL, 0) : 0;
+}
+
+static void
+attach_succeeded (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  GError *error = NULL;
+  QemuDomain *qd = vb_qemu_plug_running (p, &error);
+  xmlNode *root = xmlDocGetRootElement (p->doc);
+  xmlNode *address;
+  g_autofree char *bus = g_strdup_printf ("0x%02x", p->bus_index);
+  g_autofree char *slot = g_strdup_printf ("0x%02x", p->slot);
+  g_autofree char *function = g_strdup_printf ("0x%x", p->function);
+  g_autoptr (VbDomainDevice) placed = g_new0 (VbDomainDevice, 1);
+  VbDomainDef *def;
+
+  if (!qd)
+    {
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  /* The live XML tells where the device went, as libvirt's does. */
+  vb_xml_remove_children (root, "address");
+  address = xmlNewChild (root, NULL, (const xmlChar *) "address", NULL);
+  xmlSetProp (address, (const xmlChar *) "type", (const xmlChar *) "pci");
+  xmlSetProp (address, (const xmlChar *) "domain", (const xmlChar *) "0x0000");
+  xmlSetProp (address, (const xmlChar *) "bus", (const xmlChar *) bus);
+  xmlSetProp (address, (const xmlChar *) "slot", (const xmlChar *) slot);
+  xmlSetProp (address, (const xmlChar *) "function", (const xmlChar *) function);
+  placed->kind = p->device->kind;
+  placed->xml = vb_xml_format (p->doc);
+  placed->target = g_strdup (p->device->target);
+  placed->mac = g_strdup (p->device->mac);
+  placed->alias = g_strdup (p->device->alias);
+  if (p->tap)
+    remember_tap (qd, p->tap);
+  def = vb_domain_def_add_device (vb_domain_get_live_def (p->domain), placed, &error);
+  if (def)
+    {
+      vb_qemu_plug_set_live_def (qd, def); /* writes the status file too */
+    }
+  else
+    {
+      /* Cannot happen for what the generic layer checked; say so if it does. */
+      vb_log_warning (vb_qemu_log_name (p->domain), "the live XML misses a plugged device: %s",
+                      error->message);
+      g_clear_error (&error);
+      vb_qemu_save_status (qd);
+    }
+  vb_log_info (vb_qemu_log_name (p->domain), "plugged in %s on %s slot %u", p->id, p->bus, p->slot);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Takes back what a failed plug added, in the reverse order. */
+static void
+roll_back (VbQemuPlug *p)
+{
+  if (p->node_added)
+    send_logged (p, "blockdev-del", vb_qemu_plug_args ("node-name", p->node));
+  if (p->storage_added)
+    {
+      g_autofree char *storage = g_strdup_printf ("%s-storage", p->node);
+      send_logged (p, "blockdev-del", vb_qemu_plug_args ("node-name", storage));
+    }
+  if (p->netdev_added)
+    send_logged (p, "netdev_del", vb_qemu_plug_args ("id", p->netdev));
+  else if (p->fd_name)
+    send_logged (p, "closefd", vb_qemu_plug_args ("fdname", p->fd_name));
+  p->node_added = p->storage_added = p->netdev_added = FALSE;
+}
+
+static void
+device_added (GTask *task, JsonNode *reply, GError *error)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+
+  if (error)
+    {
+      roll_back (p);
+      g_prefix_error (&error, "QEMU refused to plug in the device: ");
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  if (p->device->kind == VB_DEVICE_INTERFACE)
+    {
+      g_autofree char *state =
+        vb_qemu_plug_child_attr (xmlDocGetRootElement (p->doc), "link", "state");
+
+      if (g_strcmp0 (state, "down") == 0)
+        {
+          JsonObject *args = vb_qemu_plug_args ("name", p->id);
+
+          json_object_set_boolean_member (args, "up", FALSE);
+          send_logged (p, "set_link", args);
+        }
+    }
+  attach_succeeded (task);
+}
+
+static void
+add_device (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  xmlNode *root = xmlDocGetRootElement (p->doc);
+  JsonObject *args = json_object_new ();
+  g_autofree char *addr = p->function ? g_strdup_printf ("0x%x.0x%x", p->slot, p->function)
+                                      : g_strdup_printf ("0x%x", p->slot);
+  g_autofree char *boot = vb_qemu_plug_child_attr (root, "boot", "order");
+
+  json_object_set_string_member (args, "id", p->id);
+  json_object_set_string_member (args, "bus", p->bus);
+  json_object_set_string_member (args, "addr", addr);
+  if (p->device->kind == VB_DEVICE_DISK)
+    {
+      xmlNode *serial = vb_xml_child (root, "serial");
+
+      json_object_set_string_member (args, "driver", "virtio-blk-pci");
+      json_object_set_string_member (args, "drive", p->node);
+      if (serial)
+        {
+          g_autofree char *text = vb_xml_text (serial);
+          json_object_set_string_member (args, "serial", text);
+        }
+      if (vb_xml_child (root, "shareable"))
+        json_object_set_boolean_member (args, "share-rw", TRUE);
+    }
+  else
+    {
+      json_object_set_string_member (args, "driver", "virtio-net-pci");
+      json_object_set_string_member (args, "netdev", p->netdev);
+      json_object_set_string_member (args, "mac", p->device->mac);
+    }
+  if (boot)
+    json_object_set_int_member (args, "bootindex", g_ascii_strtoll (boot, NULL, 10));
+  vb_qemu_plug_qmp (task, "device_add", args, -1, device_added);
+}
+
+static void
+format_added (GTask *task, JsonNode *reply, GError *error)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+
+  if (error)
+    {
+      roll_back (p);
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  p->node_added = TRUE;
+  add_device (task);
+}
+
+static void
+storage_added (GTask *task, JsonNode *reply, GError *error)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  JsonNode *format = g_object_get_data (G_OBJECT (task), "vb-format");
+
+  if (error)
+    {
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  p->storage_added = TRUE;
+  vb_qemu_plug_qmp (task, "blockdev-add", json_object_ref (json_node_get_object (format)), -1,
+                    format_added);
+}
+
+static void
+plug_disk (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  VbQemuCommandContext context = { 0 };
+  JsonNode *protocol = NULL;
+  JsonNode *format = NULL;
+  GError *error = NULL;
+
+  vb_qemu_context_resolvers (&context);
+  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, &protocol, &format,
+                              &error))
+    {
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (task), "vb-format", format, (GDestroyNotify) json_node_unref);
+  vb_qemu_plug_qmp (task, "blockdev-add", json_object_ref (json_node_get_object (protocol)), -1,
+                    storage_added);
+  json_node_unref (protocol);
+}
+
+static void
+netdev_added (GTask *task, JsonNode *reply, GError *error)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+
+  if (error)
+    {
+      roll_back (p);
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  p->netdev_added = TRUE;
+  add_device (task);
+}
+
+static void
+add_netdev (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  JsonObject *args = vb_qemu_plug_args ("id", p->netdev);
+
+  json_object_set_string_member (args, "type", p->fd_name ? "tap" : "user");
+  if (p->fd_name)
+    json_object_set_string_member (args, "fd", p->fd_name);
+  vb_qemu_plug_qmp (task, "netdev_add", args, -1, netdev_added);
+}
+
+static void
+fd_passed (GTask *task, JsonNode *reply, GError *error)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+
+  if (error)
+    {
+      g_clear_pointer (&p->fd_name, g_free);
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  add_netdev (task);
+}
+
+static void
+plug_interface (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  xmlNode *root = xmlDocGetRootElement (p->doc);
+  g_autofree char *type = vb_xml_attr (root, "type");
+  g_autofree char *bridge = NULL;
+  g_autofree char *target = NULL;
+  GError *error = NULL;
+  int fd;
+
+  if (g_str_equal (type, "user"))
+    {
+      add_netdev (task);
+      return;
+    }
+  if (g_str_equal (type, "bridge"))
+    {
+      bridge = vb_qemu_plug_child_attr (root, "source", "bridge");
+    }
+  else
+    {
+      VbQemuCommandContext context = { 0 };
+      g_autofree char *network = vb_qemu_plug_child_attr (root, "source", "network");
+
+      vb_qemu_context_resolvers (&context);
+      bridge = context.network_bridge (network, NULL, &error);
+      if (!bridge)
+        {
+          vb_qemu_plug_fail (task, error);
+          return;
+        }
+    }
+  /* As at start: the <target dev> the caller chose, else a name of our own
+   * (15 characters, kept apart from the start-time "vb<uuid>-<n>"). */
+  target = vb_qemu_plug_child_attr (root, "target", "dev");
+  if (target && !g_str_has_prefix (target, "vnet"))
+    p->tap = g_steal_pointer (&target);
+  else
+    p->tap = g_strdup_printf ("vb%.8sh%c%c%c%c", vb_resource_get_uuid (VB_RESOURCE (p->domain)),
+                              p->device->mac[12], p->device->mac[13], p->device->mac[15],
+                              p->device->mac[16]);
+  fd = vb_tap_create (p->tap, bridge, p->device->mac, &error);
+  if (fd < 0)
+    {
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  p->fd_name = g_strdup_printf ("fd-%s", p->netdev);
+  /* QEMU gets its own copy with the message; ours can go at once, the tap
+   * lives as long as QEMU holds it. */
+  vb_qemu_plug_qmp (task, "getfd", vb_qemu_plug_args ("fdname", p->fd_name), fd, fd_passed);
+  close (fd);
+}
+
+static gboolean
+check_pluggable (VbQemuPlug *p, GError **error)
+{
+  xmlNode *root = xmlDocGetRootElement (p->doc);
+
+  if (p->device->kind == VB_DEVICE_DISK)
+    {
+      g_autofree char *device = vb_xml_attr (root, "device");
+      g_autofree char *bus = vb_qemu_plug_child_attr (root, "target", "bus");
+
+      if (!bus)
+        bus = g_strdup (g_str_has_prefix (p->device->target, "vd") ? "virtio" : "sata");
+      if (device && !g_str_equal (device, "disk"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "a %s cannot be plugged into a running guest: only disks (device='disk')",
+                       device);
+          return FALSE;
+        }
+      if (!g_str_equal (bus, "virtio"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "a disk on bus '%s' cannot be plugged into a running guest: use "
+                       "<target bus='virtio'>",
+                       bus);
+          return FALSE;
+        }
+      if (!vb_xml_child (root, "source"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                       "a disk plugged into a running guest needs a <source>");
+          return FALSE;
+        }
+      return TRUE;
+    }
+  {
+    g_autofree char *model = vb_qemu_plug_child_attr (root, "model", "type");
+
+    if (model && !g_str_equal (model, "virtio"))
+      {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "a NIC of model '%s' cannot be plugged into a running guest: use <model "
+                     "type='virtio'/>",
+                     model);
+        return FALSE;
+      }
+    if (vb_xml_child (root, "teaming"))
+      {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "an interface with <teaming> cannot be plugged into a running guest");
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+static void
+plug (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+
+  if (p->device->kind == VB_DEVICE_DISK)
+    plug_disk (task);
+  else
+    plug_interface (task);
+}
+
+/* A free place: a slot of pci.0 on 'pc' machines, an empty pcie-root-port
+ * (XML bus N, QEMU id pci.N) on q35, where devices sit on root ports to be
+ * unpluggable. */
+static gboolean
+choose_address (VbQemuPlug *p, JsonNode *reply, GError **error)
+{
+  JsonArray *buses = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
+  JsonArray *devices = NULL;
+  gboolean q35 = is_q35 (p->domain);
+  guint32 used = 0;
+
+  for (guint i = 0; buses && i < json_array_get_length (buses); i++)
+    {
+      JsonObject *bus = json_array_get_object_element (buses, i);
+
+      if (bus && vb_qmp_member_int (bus, "bus", -1) == 0)
+        devices = vb_qmp_member_array (bus, "devices");
+    }
+  for (guint i = 0; devices && i < json_array_get_length (devices); i++)
+    {
+      JsonObject *device = json_array_get_object_element (devices, i);
+      JsonObject *bridge = vb_qmp_member_object (device, "pci_bridge");
+      JsonArray *below = vb_qmp_member_array (bridge, "devices");
+      const char *id = vb_qmp_member_string (device, "qdev_id");
+      gint64 slot = vb_qmp_member_int (device, "slot", -1);
+      guint64 index = 0;
+
+      if (slot >= 0 && slot < 32)
+        used |= 1u << slot;
+      if (q35 && bridge && (!below || json_array_get_length (below) == 0) && id
+          && g_str_has_prefix (id, "pci.")
+          && g_ascii_string_to_unsigned (id + 4, 10, 1, 255, &index, NULL))
+        {
+          p->bus = g_strdup (id);
+          p->bus_index = (guint) index;
+          p->slot = 0;
+          return TRUE;
+        }
+    }
+  if (q35)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "no free pcie-root-port to plug the device into: a q35 guest needs one per "
+                   "plugged device (define <controller type='pci' model='pcie-root-port'/> "
+                   "spares)");
+      return FALSE;
+    }
+  for (guint slot = 1; slot < 32; slot++)
+    if (!(used & (1u << slot)))
+      {
+        p->bus = g_strdup ("pci.0");
+        p->slot = slot;
+        return TRUE;
+      }
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+               "no free slot on PCI bus pci.0 to plug the device into");
+  return FALSE;
+}
+
+static void
+got_pci (GTask *task, JsonNode *reply, GError *error)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+
+  if (error || !choose_address (p, reply, &error))
+    {
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  plug (task);
+}
+
+/* An <address type='pci'> the caller gave is taken as it is. */
+static gboolean
+given_address (VbQemuPlug *p)
+{
+  xmlNode *address = vb_xml_child (xmlDocGetRootElement (p->doc), "address");
+  g_autofree char *type = address ? vb_xml_attr (address, "type") : NULL;
+
+  if (g_strcmp0 (type, "pci") != 0)
+    return FALSE;
+  p->bus_index = attr_number (address, "bus");
+  p->slot = attr_number (address, "slot");
+  p->function = attr_number (address, "function");
+  p->bus = p->bus_index ? g_strdup_printf ("pci.%u", p->bus_index)
+                        : g_strdup (is_q35 (p->domain) ? "pcie.0" : "pci.0");
+  return TRUE;
+}
+
+void
+vb_qemu_attach_device_async (VbDriverHost *host, VbDomain *domain, const VbDomainDevice *device,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (domain, NULL, callback, user_data);
+  VbQemuPlug *p = vb_qemu_plug_new (domain, device);
+  GError *error = NULL;
+
+  g_task_set_task_data (task, p, (GDestroyNotify) vb_qemu_plug_unref);
+  if (!p->doc || !vb_qemu_plug_running (p, &error) || !check_pluggable (p, &error))
+    {
+      if (!error)
+        error = g_error_new (VB_ERROR, VB_ERROR_INVALID_XML, "the device XML cannot be read");
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  if (given_address (p))
+    plug (task);
+  else
+    vb_qemu_plug_qmp (task, "query-pci", NULL, -1, got_pci);
+}
+
+gboolean
+vb_qemu_attach_device_finish (VbDomain *domain, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,1088 @@
+/* Device hotplug on the project's test guest under QEMU: disks and network
+ * interfaces plugged in and out through Domain.AttachDevice / DetachDevice,
+ * checked from inside the guest on its serial console. */
+#include <gio/gunixfdlist.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "vb-test-env.h"
+
+#define MANAGER "/org/virtbus/Virt1"
+#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
+#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define READY "VIRTBUS-GUEST-READY"
+#define BOOT_TIMEOUT_MS 120000
+#define ERROR_PREFIX "org.virtbus.Virt1.Error."
+
+#define LIVE 1u
+#define CONFIG 2u
+#define XML_INACTIVE 2u
+
+#define PATTERN_SIZE (1024 * 1024)
+
+typedef struct {
+  VbTestEnv *env;
+  char *disk;  /* the guest's vda */
+  char *extra; /* a disk image with a known pattern, to plug in */
+  char *extra_md5;
+  int console;   /* a session on the guest's serial console, -1 when none */
+  GString *seen; /* what the console printed */
+  guint marks;
+  char *netns; /* the test's network namespace, NULL when none */
+} Fixture;
+
+static void netns_delete (const char *name);
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree guint8 *pattern = g_malloc (PATTERN_SIZE);
+
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
+  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
+  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  /* Not zeroes: a guest reading the wrong device, or nothing, cannot match. */
+  for (guint i = 0; i < PATTERN_SIZE; i++)
+    pattern[i] = (guint8) ((i * 7 + i / 4096) & 0xff);
+  f->extra = g_build_filename (f->env->tmpdir, "extra.img", NULL);
+  g_assert_true (g_file_set_contents (f->extra, (const char *) pattern, PATTERN_SIZE, NULL));
+  f->extra_md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, pattern, PATTERN_SIZE);
+  f->console = -1;
+  f->seen = g_string_new (NULL);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  if (f->console >= 0)
+    close (f->console);
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  g_string_free (f->seen, TRUE);
+  g_free (f->disk);
+  g_free (f->extra);
+  g_free (f->extra_md5);
+  vb_test_env_free (f->env);
+  if (f->netns)
+    netns_delete (f->netns);
+  g_free (f->netns);
+}
+
+static char *
+guest_xml_full (Fixture *f, const char *name, const char *machine, const char *features,
+                const char *devices)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  g_assert_nonnull (guest);
+  return g_strdup_printf (
+    "<domain type='qemu'>\n"
+    "  <name>%s</name>\n"
+    "  <memory unit='MiB'>192</memory>\n"
+    "  <vcpu>1</vcpu>\n"
+    "  <os>\n"
+    "    <type arch='x86_64' machine='%s'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n"
+    "    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n"
+    "  </os>\n"
+    "  <features>\n%s  </features>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='raw'/>\n"
+    "      <source file='%s'/>\n"
+    "      <target dev='vda' bus='virtio'/>\n"
+    "    </disk>\n"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "%s"
+    "  </devices>\n"
+    "</domain>\n",
+    name, machine, guest, guest, features, f->disk, devices);
+}
+
+static char *
+guest_xml (Fixture *f, const char *name, const char *features)
+{
+  return guest_xml_full (f, name, "pc", features, "");
+}
+
+static char *
+disk_xml (const char *file, const char *target)
+{
+  return g_strdup_printf ("<disk type='file' device='disk'>\n"
+                          "  <driver name='qemu' type='raw'/>\n"
+                          "  <source file='%s'/>\n"
+                          "  <target dev='%s' bus='virtio'/>\n"
+                          "</disk>\n",
+                          file, target);
+}
+
+static char *
+define (Fixture *f, const char *xml)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                g_variant_new ("(su)", xml, 0));
+  char *path;
+
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static void
+call (Fixture *f, const char *path, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, IFACE_DOMAIN, method, args);
+}
+
+static void
+attach (Fixture *f, const char *path, const char *xml, guint flags)
+{
+  call (f, path, "AttachDevice", g_variant_new ("(su)", xml, flags));
+}
+
+static void
+detach (Fixture *f, const char *path, const char *xml, guint flags)
+{
+  call (f, path, "DetachDevice", g_variant_new ("(su)", xml, flags));
+}
+
+static void
+expect_error (Fixture *f, const char *path, const char *method, const char *xml, guint flags,
+              const char *name)
+{
+  g_autofree char *full = g_strconcat (ERROR_PREFIX, name, NULL);
+
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, method, g_variant_new ("(su)", xml, flags),
+                             full);
+}
+
+static char *
+xml_desc (Fixture *f, const char *path, guint flags)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", flags));
+  char *xml;
+
+  g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+static gboolean
+has (const char *xml, const char *needle)
+{
+  return strstr (xml, needle) != NULL;
+}
+
+static char *
+console_log_path (Fixture *f, const char *path)
+{
+  g_autoptr (GVariant) uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
+
+  return g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
+                           "serial0.log", NULL);
+}
+
+static gboolean
+wait_ready (Fixture *f, const char *path)
+{
+  g_autofree char *log = console_log_path (f, path);
+  gint64 end = g_get_monotonic_time () + BOOT_TIMEOUT_MS * (gint64) 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, READY))
+        return TRUE;
+      g_usleep (100000);
+    }
+  return FALSE;
+}
+
+static void
+open_console (Fixture *f, const char *path)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autoptr (GError) error = NULL;
+
+  if (f->console >= 0)
+    close (f->console);
+  f->console = -1;
+  /* A session just closed may not be gone yet: Busy for a moment. */
+  while (f->console < 0)
+    {
+      g_autoptr (GUnixFDList) fds = NULL;
+      g_autoptr (GVariant) reply = NULL;
+
+      g_clear_error (&error);
+      reply = g_dbus_connection_call_with_unix_fd_list_sync (
+        f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
+        g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+        NULL, &error);
+      if (reply)
+        {
+          g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
+          f->console = stolen[0];
+        }
+      else if (g_get_monotonic_time () > end)
+        g_error ("OpenConsole: %s", error->message);
+      else
+        g_usleep (100000);
+    }
+}
+
+/* Types @command on the guest's shell and returns what it printed, up to
+ * a mark the shell computes (so the echo of the typed line never matches). */
+static char *
+guest_run (Fixture *f, const char *command)
+{
+  guint mark = 1000 + ++f->marks;
+  g_autofree char *line = g_strdup_printf ("%s; echo HP-$((%u+1))-END\r", command, mark - 1);
+  g_autofree char *expected = g_strdup_printf ("HP-%u-END", mark);
+  gsize from = f->seen->len;
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  const char *found;
+
+  g_assert_cmpint (write (f->console, line, strlen (line)), ==, (gssize) strlen (line));
+  while (!(found = strstr (f->seen->str + from, expected)))
+    {
+      char buffer[4096];
+      struct timeval timeout = { 0, 200000 };
+      fd_set readable;
+      ssize_t n;
+
+      if (g_get_monotonic_time () > end)
+        g_error ("the guest did not answer '%s'; it printed:\n%s", command, f->seen->str + from);
+      FD_ZERO (&readable);
+      FD_SET (f->console, &readable);
+      if (select (f->console + 1, &readable, NULL, NULL, &timeout) <= 0)
+        continue;
+      n = read (f->console, buffer, sizeof buffer);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (f->seen, buffer, n);
+    }
+  return g_strndup (f->seen->str + from, found - (f->seen->str + from));
+}
+
+/* Runs @command until its output does (or does not) contain @needle: the
+ * guest handles the ACPI hotplug event on its own time. */
+static gboolean
+guest_wait (Fixture *f, const char *command, const char *needle, gboolean present)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *out = guest_run (f, command);
+
+      if (has (out, needle) == present)
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        {
+          g_printerr ("'%s' still %s '%s':\n%s\n", command, present ? "lacks" : "shows", needle,
+                      out);
+          return FALSE;
+        }
+      g_usleep (500000);
+    }
+}
+
+static char *
+start_guest_xml (Fixture *f, const char *xml)
+{
+  char *path = define (f, xml);
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_ready (f, path));
+  open_console (f, path);
+  return path;
+}
+
+static char *
+start_guest (Fixture *f, const char *name, const char *features)
+{
+  g_autofree char *xml = guest_xml (f, name, features);
+
+  return start_guest_xml (f, xml);
+}
+
+/* ---- the tests ---- */
+
+static void
+test_disk_live (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *sum = NULL;
+  g_autofree char *out = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hotdisk", "    <acpi/>\n");
+  vdb = disk_xml (f->extra, "vdb");
+  out = guest_run (f, "ls /sys/block");
+  g_assert_true (has (out, "vda"));
+  g_assert_false (has (out, "vdb"));
+
+  {
+    gint64 t0 = g_get_monotonic_time ();
+
+    attach (f, path, vdb, LIVE);
+    g_test_message ("AttachDevice (disk, LIVE) took %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - t0) / 1000);
+  }
+  /* The live XML has it, with the PCI address it got; the definition does not. */
+  live = xml_desc (f, path, 0);
+  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+                                       "domain='0x0000' bus='0x00' slot='0x[0-9a-f]+'",
+                                       live, 0, 0));
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "vdb"));
+
+  /* The guest sees it, and reads the image's bytes. */
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
+  g_assert_true (has (sum, f->extra_md5));
+
+  /* The same target twice is refused; the guest keeps it. */
+  expect_error (f, path, "AttachDevice", vdb, LIVE, "OperationInvalid");
+
+  /* A restarted service still knows the plugged disk (runtime status). */
+  vb_test_env_stop_daemon (f->env, TRUE);
+  vb_test_env_start_daemon (f->env, NULL);
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 30000));
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_true (has (live, "<target dev='vdb'"));
+  open_console (f, path);
+
+  /* Unplug: the call returns once the guest let go of it. */
+  {
+    gint64 t0 = g_get_monotonic_time ();
+
+    detach (f, path, "<disk type='file' device='disk'><target dev='vdb'/></disk>", LIVE);
+    g_test_message ("DetachDevice (disk, LIVE, until DEVICE_DELETED) took %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - t0) / 1000);
+  }
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdb"));
+  g_assert_true (has (out, "vda"));
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "vdb"));
+  expect_error (f, path, "DetachDevice", vdb, LIVE, "NotFound");
+
+  /* Plugged in again (same node names), then the boot-time disk goes too. */
+  attach (f, path, vdb, 0 /* CURRENT: live, it runs */);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "vdb"));
+  detach (f, path, "<disk><target dev='vda'/></disk>", LIVE);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vda"));
+  g_assert_true (has (out, "vdb"));
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "vda"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_interface_live (Fixture *f, gconstpointer data)
+{
+  const char *nic = "<interface type='user'>\n"
+                    "  <mac address='52:54:00:AB:CD:42'/>\n"
+                    "  <model type='virtio'/>\n"
+                    "</interface>\n";
+  g_autofree char *path = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *out = NULL;
+
+  g_autofree char *xml = guest_xml_full (f, "hotnic", "pc", "    <acpi/>\n",
+                                         "    <interface type='user'>\n"
+                                         "      <mac address='52:54:00:00:00:01'/>\n"
+                                         "      <model type='virtio'/>\n"
+                                         "    </interface>\n");
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest_xml (f, xml);
+  out = guest_run (f, "cat /sys/class/net/*/address");
+  g_assert_false (has (out, "52:54:00:ab:cd:42"));
+  g_assert_true (has (out, "52:54:00:00:00:01"));
+
+  attach (f, path, nic, LIVE);
+  g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:42", TRUE));
+  live = xml_desc (f, path, 0);
+  g_assert_true (has (live, "<mac address='52:54:00:ab:cd:42'/>"));
+  g_assert_true (has (live, "<address type='pci'"));
+  expect_error (f, path, "AttachDevice", nic, LIVE, "OperationInvalid");
+
+  /* Named by its MAC alone, in any case. */
+  detach (f, path, "<interface type='user'><mac address='52:54:00:ab:cd:42'/></interface>", LIVE);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "cat /sys/class/net/*/address");
+  g_assert_false (has (out, "52:54:00:ab:cd:42"));
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "52:54:00:ab:cd:42"));
+
+  /* Without a MAC one is drawn, and the live XML tells which. */
+  attach (f, path, "<interface type='user'><model type='virtio'/></interface>", LIVE);
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  {
+    g_autoptr (GRegex) regex = g_regex_new ("<mac address='([0-9a-f:]{17})'/>", 0, 0, NULL);
+    g_autoptr (GMatchInfo) match = NULL;
+    g_autofree char *mac = NULL;
+    g_autofree char *detach_xml = NULL;
+
+    g_assert_true (g_regex_match (regex, live, 0, &match));
+    /* The one that is not the boot-time interface's. */
+    while (!mac && g_match_info_matches (match))
+      {
+        g_autofree char *found = g_match_info_fetch (match, 1);
+
+        if (!g_str_equal (found, "52:54:00:00:00:01"))
+          mac = g_steal_pointer (&found);
+        g_match_info_next (match, NULL);
+      }
+    g_assert_nonnull (mac);
+    g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", mac, TRUE));
+    detach_xml = g_strdup_printf ("<interface><mac address='%s'/></interface>", mac);
+    detach (f, path, detach_xml, 0);
+    g_clear_pointer (&out, g_free);
+    out = guest_run (f, "cat /sys/class/net/*/address");
+    g_assert_false (has (out, mac));
+  }
+
+  /* The interface the guest booted with goes the same way (QEMU named it
+   * at start; it is found by its MAC). */
+  detach (f, path, "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>", LIVE);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "cat /sys/class/net/*/address");
+  g_assert_false (has (out, "52:54:00:00:00:01"));
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "<interface"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* q35: a device goes onto a free pcie-root-port; none free is refused. */
+static void
+test_q35 (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml =
+    guest_xml_full (f, "hotq35", "q35", "    <acpi/>\n",
+                    "    <controller type='pci' index='0' model='pcie-root'/>\n"
+                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *sum = NULL;
+  g_autofree char *out = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest_xml (f, xml);
+  vdb = disk_xml (f->extra, "vdb");
+  attach (f, path, vdb, LIVE);
+  live = xml_desc (f, path, 0);
+  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+                                       "domain='0x0000' bus='0x01' slot='0x00'",
+                                       live, 0, 0));
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
+  g_assert_true (has (sum, f->extra_md5));
+  /* The one root port is taken now. */
+  expect_error (f, path, "AttachDevice",
+                "<interface type='user'><model type='virtio'/></interface>", LIVE,
+                "OperationInvalid");
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdb"));
+  /* Free again. */
+  attach (f, path, "<interface type='user'><mac address='52:54:00:ab:cd:43'/></interface>", LIVE);
+  g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:43", TRUE));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_config (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdc = NULL;
+  g_autofree char *vdd = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *out = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hotconf", "    <acpi/>\n");
+  vdc = disk_xml (f->extra, "vdc");
+  vdd = disk_xml (f->extra, "vdd");
+
+  /* CONFIG only: the next boot gets it, the running guest does not. */
+  attach (f, path, vdc, CONFIG);
+  live = xml_desc (f, path, 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (live, "vdc"));
+  g_assert_true (has (config, "<target dev='vdc' bus='virtio'/>"));
+
+  /* Both at once. */
+  attach (f, path, vdd, LIVE | CONFIG);
+  g_clear_pointer (&live, g_free);
+  g_clear_pointer (&config, g_free);
+  live = xml_desc (f, path, 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_true (has (live, "vdd"));
+  g_assert_true (has (config, "vdd"));
+  /* The guest names its disks in the order it finds them: the second is vdb. */
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdc"));
+
+  detach (f, path, "<disk><target dev='vdd'/></disk>", LIVE | CONFIG);
+  g_clear_pointer (&live, g_free);
+  g_clear_pointer (&config, g_free);
+  live = xml_desc (f, path, 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (live, "vdd"));
+  g_assert_false (has (config, "vdd"));
+  g_assert_true (has (config, "vdc"));
+  /* LIVE detach of what only the definition has. */
+  expect_error (f, path, "DetachDevice", "<disk><target dev='vdc'/></disk>", LIVE, "NotFound");
+
+  /* Shut off: CURRENT means CONFIG, LIVE is refused; the next start has vdc. */
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+  expect_error (f, path, "AttachDevice", vdd, LIVE, "OperationInvalid");
+  expect_error (f, path, "DetachDevice", "<disk><target dev='vdc'/></disk>", LIVE,
+                "OperationInvalid");
+  attach (f, path, vdd, 0);
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_true (has (config, "vdd"));
+  detach (f, path, "<disk><target dev='vdd'/></disk>", 0);
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "vdd"));
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_ready (f, path));
+  open_console (f, path);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_true (has (out, "vdb"));
+  g_assert_false (has (out, "vdc"));
+  {
+    g_autofree char *sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
+    g_assert_true (has (sum, f->extra_md5));
+  }
+
+  /* A restarted service reads the changed definition from its store. */
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon (f->env, NULL);
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_true (has (config, "vdc"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_bad_input (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *transient = NULL;
+  g_autofree char *sata = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hotbad", "    <acpi/>\n");
+  vdb = disk_xml (f->extra, "vdb");
+  before = xml_desc (f, path, 0);
+
+  expect_error (f, path, "AttachDevice", "<disk type='file'><source file='/x'/>", LIVE,
+                "InvalidXML");
+  expect_error (f, path, "AttachDevice", "", LIVE, "InvalidXML");
+  /* Two devices are not one document. */
+  expect_error (f, path, "AttachDevice", "<disk/><disk/>", LIVE, "InvalidXML");
+  expect_error (f, path, "AttachDevice",
+                "<hostdev mode='subsystem' type='pci'><source><address bus='0x00' slot='0x1f' "
+                "function='0x0'/></source></hostdev>",
+                LIVE, "NotSupported");
+  expect_error (f, path, "AttachDevice", "<controller type='scsi'/>", LIVE, "NotSupported");
+  expect_error (f, path, "AttachDevice", "<devices><disk/></devices>", LIVE, "NotSupported");
+  expect_error (f, path, "DetachDevice", "<hostdev mode='subsystem' type='pci'/>", LIVE,
+                "NotSupported");
+  /* The domain schema judges the element. */
+  expect_error (f, path, "AttachDevice", "<disk type='file'><target dev='vdb' bus='nvme'/></disk>",
+                LIVE, "InvalidXML");
+  expect_error (f, path, "AttachDevice", "<disk type='file'><source file='/x'/></disk>", LIVE,
+                "InvalidXML");
+  expect_error (f, path, "AttachDevice", "<interface type='bridge'/>", LIVE, "InvalidXML");
+  expect_error (f, path, "AttachDevice",
+                "<interface type='user'><mac address='01:00:00:00:00:01'/></interface>", LIVE,
+                "InvalidXML");
+  /* What QEMU cannot take live. */
+  sata =
+    g_strdup_printf ("<disk type='file'><source file='%s'/><target dev='sdb' bus='sata'/></disk>",
+                     f->extra);
+  expect_error (f, path, "AttachDevice", sata, LIVE, "NotSupported");
+  expect_error (
+    f, path, "AttachDevice",
+    "<disk type='file'><source file='/nonexistent/image.img'/><target dev='vdb'/></disk>", LIVE,
+    "NotSupported");
+  expect_error (f, path, "AttachDevice", "<interface type='user'><model type='e1000'/></interface>",
+                LIVE, "NotSupported");
+  expect_error (f, path, "AttachDevice",
+                "<interface type='network'><source network='nosuchnet'/></interface>", LIVE,
+                "NotFound");
+  /* The boot disk's target is taken. */
+  expect_error (f, path, "AttachDevice",
+                "<disk type='file'><source file='/x'/><target dev='vda'/></disk>", CONFIG,
+                "OperationInvalid");
+  /* Detach of what is not there, or named by nothing. */
+  expect_error (f, path, "DetachDevice", "<disk><target dev='vdz'/></disk>", LIVE, "NotFound");
+  expect_error (f, path, "DetachDevice", "<disk><target dev='vdz'/></disk>", CONFIG, "NotFound");
+  expect_error (f, path, "DetachDevice",
+                "<interface><mac address='52:54:00:00:00:99'/></interface>", LIVE, "NotFound");
+  expect_error (f, path, "DetachDevice", "<interface type='user'/>", LIVE, "InvalidXML");
+  expect_error (f, path, "DetachDevice", "<disk/>", LIVE, "InvalidXML");
+  /* Unknown flags. */
+  expect_error (f, path, "AttachDevice", vdb, 4, "InvalidArgument");
+  expect_error (f, path, "DetachDevice", vdb, 1u << 31, "InvalidArgument");
+  after = xml_desc (f, path, 0);
+  g_assert_cmpstr (before, ==, after);
+
+  /* CONFIG on a transient domain: it has no persistent definition. */
+  {
+    g_autofree char *own_disk = g_build_filename (f->env->tmpdir, "transient.img", NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr (GVariant) reply = NULL;
+    char *main_disk = f->disk;
+
+    /* Its own image: QEMU locks the one the other guest writes. */
+    g_assert_true (g_file_set_contents (own_disk, "", 0, NULL));
+    g_assert_cmpint (truncate (own_disk, 1 << 20), ==, 0);
+    f->disk = own_disk;
+    xml = guest_xml (f, "hottransient", "    <acpi/>\n");
+    f->disk = main_disk;
+    reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
+                             g_variant_new ("(su)", xml, 0));
+
+    g_variant_get (reply, "(o)", &transient);
+    expect_error (f, transient, "AttachDevice", vdb, CONFIG, "OperationInvalid");
+    expect_error (f, transient, "AttachDevice", vdb, LIVE | CONFIG, "OperationInvalid");
+    expect_error (f, transient, "DetachDevice", "<disk><target dev='vda'/></disk>", CONFIG,
+                  "OperationInvalid");
+    call (f, transient, "Destroy", g_variant_new ("(u)", 0));
+  }
+
+  /* Half-way: the image is opened, then QEMU refuses the device (slot 1 is
+   * the ISA bridge's); what was opened is closed again, so the same disk
+   * plugs in afterwards under the same node names. */
+  {
+    g_autofree char *taken = g_strdup_printf (
+      "<disk type='file'><source file='%s'/><target dev='vdb'/>"
+      "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/></disk>",
+      f->extra);
+
+    expect_error (f, path, "AttachDevice", taken, LIVE, "Failed");
+    g_clear_pointer (&after, g_free);
+    after = xml_desc (f, path, 0);
+    g_assert_false (has (after, "vdb"));
+  }
+
+  /* After all of it the service and the guest work as before. */
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  detach (f, path, vdb, LIVE);
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* A guest that cannot answer (paused) does not release the device: the
+ * call times out, the device stays in the live XML, and when the guest
+ * gets to it later, it goes. */
+static void
+test_unplug_timeout (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *live = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  gint64 started, end;
+  gboolean gone = FALSE;
+
+  vb_test_env_set_daemon_env (f->env, "VIRTBUS_UNPLUG_TIMEOUT", "5");
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hotslow", "    <acpi/>\n");
+  vdb = disk_xml (f->extra, "vdb");
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+
+  call (f, path, "Suspend", NULL);
+  started = g_get_monotonic_time ();
+  reply = vb_test_call (f->env, path, IFACE_DOMAIN, "DetachDevice",
+                        g_variant_new ("(su)", "<disk><target dev='vdb'/></disk>", LIVE), &error);
+  g_assert_null (reply);
+  g_assert_true (g_dbus_error_is_remote_error (error));
+  {
+    g_autofree char *name = g_dbus_error_get_remote_error (error);
+    g_assert_cmpstr (name, ==, ERROR_PREFIX "Failed");
+  }
+  g_assert_nonnull (strstr (error->message, "the guest did not release the device"));
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 4 * G_USEC_PER_SEC);
+  live = xml_desc (f, path, 0);
+  g_assert_true (has (live, "<target dev='vdb'"));
+  /* A second unplug while the first is pending is refused as busy. */
+  expect_error (f, path, "DetachDevice", "<disk><target dev='vdb'/></disk>", LIVE, "Busy");
+
+  /* Running again, the guest releases it, and the live XML follows. */
+  call (f, path, "Resume", NULL);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!gone && g_get_monotonic_time () < end)
+    {
+      g_clear_pointer (&live, g_free);
+      live = xml_desc (f, path, 0);
+      gone = !has (live, "vdb");
+      if (!gone)
+        g_usleep (200000);
+    }
+  g_assert_true (gone);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", FALSE));
+  /* And it can come back. */
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* A disk from a storage pool: the volume is found as at start, and its
+ * format (qcow2) comes from the volume: the guest sees the virtual size,
+ * not the file's. */
+static void
+test_volume (Fixture *f, gconstpointer data)
+{
+  const char *vol_xml = "<volume>\n  <name>data.qcow2</name>\n"
+                        "  <capacity unit='MiB'>3</capacity>\n"
+                        "  <target>\n    <format type='qcow2'/>\n  </target>\n</volume>\n";
+  const char *disk = "<disk type='volume' device='disk'>\n"
+                     "  <source pool='hotpool' volume='data.qcow2'/>\n"
+                     "  <target dev='vdb' bus='virtio'/>\n"
+                     "</disk>\n";
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "pool", NULL);
+  g_autofree char *pool_xml = g_strdup_printf ("<pool type='dir'>\n  <name>hotpool</name>\n"
+                                               "  <target>\n    <path>%s</path>\n  </target>\n"
+                                               "</pool>\n",
+                                               dir);
+  g_autofree char *pool = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                           g_variant_new ("(su)", pool_xml, 0));
+  g_variant_get (reply, "(o)", &pool);
+  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "Build",
+                                    g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "Start",
+                                    g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "CreateVolume",
+                                    g_variant_new ("(su)", vol_xml, 0)));
+  path = start_guest (f, "hotvolume", "    <acpi/>\n");
+  expect_error (f, path, "AttachDevice",
+                "<disk type='volume'><source pool='hotpool' volume='nosuch.img'/>"
+                "<target dev='vdb'/></disk>",
+                LIVE, "NotFound");
+  attach (f, path, disk, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  /* 3 MiB in 512-byte sectors. */
+  out = guest_run (f, "echo size=$(cat /sys/block/vdb/size)");
+  g_assert_true (has (out, "size=6144"));
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* The guest ejects a device by itself (ACPI slot power off): the live XML
+ * follows without anyone calling DetachDevice. */
+static void
+test_guest_eject (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *slot = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GRegex) regex = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+  gint64 end;
+  gboolean gone = FALSE;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hoteject", "    <acpi/>\n");
+  vdb = disk_xml (f->extra, "vdb");
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  live = xml_desc (f, path, 0);
+  regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' domain='0x0000' "
+                       "bus='0x00' slot='0x([0-9a-f]+)'",
+                       0, 0, NULL);
+  g_assert_true (g_regex_match (regex, live, 0, &match));
+  slot = g_match_info_fetch (match, 1);
+  /* ACPI hotplug slots are named by their number, in decimal. */
+  command = g_strdup_printf ("echo 0 > /sys/bus/pci/slots/%u/power",
+                             (guint) g_ascii_strtoull (slot, NULL, 16));
+  out = guest_run (f, command);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!gone && g_get_monotonic_time () < end)
+    {
+      g_clear_pointer (&live, g_free);
+      live = xml_desc (f, path, 0);
+      gone = !has (live, "vdb");
+      if (!gone)
+        g_usleep (200000);
+    }
+  if (!gone)
+    g_printerr ("the guest said: %s\n", out);
+  g_assert_true (gone);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdb"));
+  /* The host side went too: the same disk plugs in again under the same names. */
+  attach (f, path, vdb, LIVE);
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* A 'pc' guest without ACPI has no PCI hotplug at all: QEMU refuses the
+ * device, the image opened for it is closed again, nothing changes. */
+static void
+test_no_acpi (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *vdb = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest (f, "hotnoacpi", "");
+  vdb = disk_xml (f->extra, "vdb");
+  before = xml_desc (f, path, 0);
+  reply = vb_test_call (f->env, path, IFACE_DOMAIN, "AttachDevice",
+                        g_variant_new ("(su)", vdb, LIVE), &error);
+  g_assert_null (reply);
+  g_test_message ("attach without ACPI: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "QEMU refused to plug in the device"));
+  g_clear_error (&error);
+  reply = vb_test_call (f->env, path, IFACE_DOMAIN, "DetachDevice",
+                        g_variant_new ("(su)", "<disk><target dev='vda'/></disk>", LIVE), &error);
+  g_assert_null (reply);
+  g_test_message ("detach without ACPI: %s", error->message);
+  after = xml_desc (f, path, 0);
+  g_assert_cmpstr (before, ==, after);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_true (has (out, "vda"));
+  g_assert_false (has (out, "vdb"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* ---- a bridge in a network namespace of the test's own ---- */
+
+#define BRIDGE "vbhpbr0"
+
+static char *
+run_ok (const char *command)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed: %s%s", command, out, err);
+  return out;
+}
+
+static char *run_printf (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static char *
+run_printf (const char *format, ...)
+{
+  g_autofree char *command = NULL;
+  va_list args;
+
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  return run_ok (command);
+}
+
+/* A guest's tap ends with its QEMU: wait until nothing is left in the
+ * namespace before it goes. */
+static void
+netns_delete (const char *name)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autofree char *pids = NULL;
+
+  for (;;)
+    {
+      g_free (pids);
+      pids = g_strstrip (run_printf ("ip netns pids %s", name));
+      if (!*pids || g_get_monotonic_time () > end)
+        break;
+      g_usleep (50000);
+    }
+  g_free (run_printf ("ip netns del %s", name));
+}
+
+/* The runtime status file is written in order but off the main loop: wait
+ * until it names (or no longer names) @needle. */
+static gboolean
+wait_status (const char *status, const char *needle, gboolean present)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
+      if (has (text, needle) == present)
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (100000);
+    }
+}
+
+/* A tap on a bridge: made by the service, enslaved to the bridge, gone
+ * after the unplug; the guest reaches the bridge's address through it. */
+static void
+test_bridge_interface (Fixture *f, gconstpointer data)
+{
+  const char *netns;
+  const char *nic = "<interface type='bridge'>\n"
+                    "  <source bridge='" BRIDGE "'/>\n"
+                    "  <mac address='52:54:00:ab:cd:45'/>\n"
+                    "  <model type='virtio'/>\n"
+                    "</interface>\n";
+  g_autofree char *path = NULL;
+  g_autofree char *ports = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GVariant) uuid = NULL;
+
+  netns = f->netns = g_strdup_printf ("vbhp-%d", (int) getpid ());
+  g_free (run_printf ("ip netns add %s", netns));
+  g_free (run_printf ("ip -n %s link set lo up", netns));
+  g_free (run_printf ("ip -n %s link add %s type bridge", netns, BRIDGE));
+  g_free (run_printf ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
+  g_free (run_printf ("ip -n %s link set %s up", netns, BRIDGE));
+  vb_test_env_start_daemon_in_netns (f->env, netns, NULL);
+  path = start_guest (f, "hotbridge", "    <acpi/>\n");
+  uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
+  status = g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
+                             "status.json", NULL);
+
+  attach (f, path, nic, LIVE);
+  ports = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  g_assert_true (has (ports, "hcd45"));
+  g_assert_true (wait_status (status, "hcd45", TRUE));
+  g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:45", TRUE));
+  out = guest_run (f, "for i in /sys/class/net/eth*; do grep -q 52:54:00:ab:cd:45 $i/address && "
+                      "n=${i##*/}; done; ip link set $n up; ip addr add 192.168.79.2/24 dev $n; "
+                      "ping -c 1 -W 10 192.168.79.1 >/dev/null && echo PING-$((40+2))");
+  g_assert_true (has (out, "PING-42"));
+
+  detach (f, path, "<interface><mac address='52:54:00:ab:cd:45'/></interface>", LIVE);
+  g_clear_pointer (&ports, g_free);
+  ports = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  g_assert_false (has (ports, "hcd45"));
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "cat /sys/class/net/*/address");
+  g_assert_false (has (out, "52:54:00:ab:cd:45"));
+  g_assert_true (wait_status (status, "hcd45", FALSE));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* The test driver simulates both sides, so the generic layer can be used
+ * without a guest; a domain without <devices> gets one. */
+static void
+test_test_driver (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_domain_xml ("hottest", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *live = NULL;
+  const char *nic = "<interface type='user'><mac address='52:54:00:ab:cd:44'/></interface>";
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = define (f, xml);
+  attach (f, path, "<disk type='file'><source file='/images/a.img'/><target dev='vdb'/></disk>", 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_true (has (config, "<devices>"));
+  g_assert_true (has (config, "<source file='/images/a.img'/>"));
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  attach (f, path, nic, LIVE);
+  live = xml_desc (f, path, 0);
+  g_assert_true (has (live, "52:54:00:ab:cd:44"));
+  g_assert_true (has (live, "vdb"));
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "52:54:00:ab:cd:44"));
+  expect_error (f, path, "AttachDevice", nic, LIVE | CONFIG, "OperationInvalid");
+  /* The failed LIVE|CONFIG changed neither side. */
+  g_clear_pointer (&config, g_free);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (config, "52:54:00:ab:cd:44"));
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE | CONFIG);
+  g_clear_pointer (&live, g_free);
+  g_clear_pointer (&config, g_free);
+  live = xml_desc (f, path, 0);
+  config = xml_desc (f, path, XML_INACTIVE);
+  g_assert_false (has (live, "vdb"));
+  g_assert_false (has (config, "vdb"));
+  detach (f, path, nic, 0);
+  g_clear_pointer (&live, g_free);
+  live = xml_desc (f, path, 0);
+  g_assert_false (has (live, "<interface"));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/hotplug/test-driver", test_test_driver);
+  ADD ("/hotplug/disk-live", test_disk_live);
+  ADD ("/hotplug/interface-live", test_interface_live);
+  ADD ("/hotplug/q35", test_q35);
+  ADD ("/hotplug/bridge-interface", test_bridge_interface);
+  ADD ("/hotplug/config", test_config);
+  ADD ("/hotplug/bad-input", test_bad_input);
+  ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
+  ADD ("/hotplug/no-acpi", test_no_acpi);
+  ADD ("/hotplug/volume", test_volume);
+  ADD ("/hotplug/guest-eject", test_guest_eject);
+  return g_test_run ();
+}
