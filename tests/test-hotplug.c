@@ -28,9 +28,7 @@ typedef struct {
   char *disk;  /* the guest's vda */
   char *extra; /* a disk image with a known pattern, to plug in */
   char *extra_md5;
-  int console;   /* a session on the guest's serial console, -1 when none */
-  GString *seen; /* what the console printed */
-  guint marks;
+  VbTestConsole *console; /* a session on the guest's serial console, NULL when none */
   char *netns; /* the test's network namespace, NULL when none */
 } Fixture;
 
@@ -51,17 +49,13 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->extra = g_build_filename (f->env->tmpdir, "extra.img", NULL);
   g_assert_true (g_file_set_contents (f->extra, (const char *) pattern, PATTERN_SIZE, NULL));
   f->extra_md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, pattern, PATTERN_SIZE);
-  f->console = -1;
-  f->seen = g_string_new (NULL);
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  if (f->console >= 0)
-    close (f->console);
+  g_clear_pointer (&f->console, vb_test_console_free);
   g_assert_true (vb_test_env_daemon_alive (f->env));
-  g_string_free (f->seen, TRUE);
   g_free (f->disk);
   g_free (f->extra);
   g_free (f->extra_md5);
@@ -206,66 +200,18 @@ wait_ready (Fixture *f, const char *path)
 static void
 open_console (Fixture *f, const char *path)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  g_autoptr (GError) error = NULL;
-
-  if (f->console >= 0)
-    close (f->console);
-  f->console = -1;
-  /* A session just closed may not be gone yet: Busy for a moment. */
-  while (f->console < 0)
-    {
-      g_autoptr (GUnixFDList) fds = NULL;
-      g_autoptr (GVariant) reply = NULL;
-
-      g_clear_error (&error);
-      reply = g_dbus_connection_call_with_unix_fd_list_sync (
-        f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
-        g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
-        NULL, &error);
-      if (reply)
-        {
-          g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
-          f->console = stolen[0];
-        }
-      else if (g_get_monotonic_time () > end)
-        g_error ("OpenConsole: %s", error->message);
-      else
-        g_usleep (100000);
-    }
+  g_clear_pointer (&f->console, vb_test_console_free);
+  f->console = vb_test_console_open (f->env, path);
 }
 
-/* Types @command on the guest's shell and returns what it printed, up to
- * a mark the shell computes (so the echo of the typed line never matches). */
+/* Types @command on the guest's shell and returns what it printed. */
 static char *
 guest_run (Fixture *f, const char *command)
 {
-  guint mark = 1000 + ++f->marks;
-  g_autofree char *line = g_strdup_printf ("%s; echo HP-$((%u+1))-END\r", command, mark - 1);
-  g_autofree char *expected = g_strdup_printf ("HP-%u-END", mark);
-  gsize from = f->seen->len;
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  const char *found;
+  char *output = NULL;
 
-  g_assert_cmpint (write (f->console, line, strlen (line)), ==, (gssize) strlen (line));
-  while (!(found = strstr (f->seen->str + from, expected)))
-    {
-      char buffer[4096];
-      struct timeval timeout = { 0, 200000 };
-      fd_set readable;
-      ssize_t n;
-
-      if (g_get_monotonic_time () > end)
-        g_error ("the guest did not answer '%s'; it printed:\n%s", command, f->seen->str + from);
-      FD_ZERO (&readable);
-      FD_SET (f->console, &readable);
-      if (select (f->console + 1, &readable, NULL, NULL, &timeout) <= 0)
-        continue;
-      n = read (f->console, buffer, sizeof buffer);
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (f->seen, buffer, n);
-    }
-  return g_strndup (f->seen->str + from, found - (f->seen->str + from));
+  vb_test_console_run_output (f->console, command, 60000, &output);
+  return output;
 }
 
 /* Runs @command until its output does (or does not) contain @needle: the
@@ -906,52 +852,13 @@ test_no_acpi (Fixture *f, gconstpointer data)
 
 #define BRIDGE "vbhpbr0"
 
-static char *
-run_ok (const char *command)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("'%s' failed: %s%s", command, out, err);
-  return out;
-}
-
-static char *run_printf (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static char *
-run_printf (const char *format, ...)
-{
-  g_autofree char *command = NULL;
-  va_list args;
-
-  va_start (args, format);
-  command = g_strdup_vprintf (format, args);
-  va_end (args);
-  return run_ok (command);
-}
-
 /* A guest's tap ends with its QEMU: wait until nothing is left in the
  * namespace before it goes. */
 static void
 netns_delete (const char *name)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  g_autofree char *pids = NULL;
-
-  for (;;)
-    {
-      g_free (pids);
-      pids = g_strstrip (run_printf ("ip netns pids %s", name));
-      if (!*pids || g_get_monotonic_time () > end)
-        break;
-      g_usleep (50000);
-    }
-  g_free (run_printf ("ip netns del %s", name));
+  vb_test_netns_wait_empty (name, 10000);
+  vb_test_netns_del (name);
 }
 
 /* The runtime status file is written in order but off the main loop: wait
@@ -991,12 +898,10 @@ test_bridge_interface (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
   g_autoptr (GVariant) uuid = NULL;
 
-  netns = f->netns = g_strdup_printf ("vbhp-%d", (int) getpid ());
-  g_free (run_printf ("ip netns add %s", netns));
-  g_free (run_printf ("ip -n %s link set lo up", netns));
-  g_free (run_printf ("ip -n %s link add %s type bridge", netns, BRIDGE));
-  g_free (run_printf ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
-  g_free (run_printf ("ip -n %s link set %s up", netns, BRIDGE));
+  netns = f->netns = vb_test_netns_add ("vbhp-", NULL);
+  g_free (vb_test_run ("ip -n %s link add %s type bridge", netns, BRIDGE));
+  g_free (vb_test_run ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
+  g_free (vb_test_run ("ip -n %s link set %s up", netns, BRIDGE));
   vb_test_env_start_daemon_in_netns (f->env, netns, NULL);
   path = start_guest (f, "hotbridge", "    <acpi/>\n");
   uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
@@ -1004,7 +909,7 @@ test_bridge_interface (Fixture *f, gconstpointer data)
                              "status.json", NULL);
 
   attach (f, path, nic, LIVE);
-  ports = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  ports = vb_test_run ("ip -n %s -o link show master %s", netns, BRIDGE);
   g_assert_true (has (ports, "hcd45"));
   g_assert_true (wait_status (status, "hcd45", TRUE));
   g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:45", TRUE));
@@ -1015,7 +920,7 @@ test_bridge_interface (Fixture *f, gconstpointer data)
 
   detach (f, path, "<interface><mac address='52:54:00:ab:cd:45'/></interface>", LIVE);
   g_clear_pointer (&ports, g_free);
-  ports = run_printf ("ip -n %s -o link show master %s", netns, BRIDGE);
+  ports = vb_test_run ("ip -n %s -o link show master %s", netns, BRIDGE);
   g_assert_false (has (ports, "hcd45"));
   g_clear_pointer (&out, g_free);
   out = guest_run (f, "cat /sys/class/net/*/address");

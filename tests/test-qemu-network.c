@@ -39,20 +39,11 @@ netns_create (void)
 static void
 netns_delete (const char *name)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  g_autofree char *pids = NULL;
-
   /* Nothing may outlive the test inside it: not the service, not a QEMU. */
-  for (;;)
-    {
-      g_free (pids);
-      pids = vb_test_netns_pids (name);
-      if (!*pids || g_get_monotonic_time () > end)
-        break;
-      g_usleep (50000);
-    }
+  gboolean empty = vb_test_netns_wait_empty (name, 10000);
+
   vb_test_netns_del (name);
-  g_assert_cmpstr (pids, ==, "");
+  g_assert_true (empty);
 }
 
 /* The interfaces enslaved to the bridge, one name a line. */

@@ -620,21 +620,35 @@ vb_test_domain_path (const char *uuid)
 VbTestConsole *
 vb_test_console_open (VbTestEnv *env, const char *path)
 {
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    env->client, "org.virtbus.Virt1", path, "org.virtbus.Virt1.Domain", "OpenConsole",
-    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
-    NULL, &error);
-  g_autofree int *stolen = NULL;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   VbTestConsole *console;
+  int fd = -1;
 
-  g_assert_no_error (error);
-  /* Out of the list, so closing it ends the session. */
-  stolen = g_unix_fd_list_steal_fds (fds, NULL);
-  g_assert_cmpint (stolen[0], >=, 0);
+  /* A session just closed may not be gone yet: Busy for a moment. */
+  while (fd < 0)
+    {
+      g_autoptr (GUnixFDList) fds = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
+        env->client, "org.virtbus.Virt1", path, "org.virtbus.Virt1.Domain", "OpenConsole",
+        g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+        &fds, NULL, &error);
+
+      if (reply)
+        {
+          /* Out of the list, so closing it ends the session. */
+          g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
+          fd = stolen[0];
+        }
+      else if (g_get_monotonic_time () > end
+               || !g_dbus_error_is_remote_error (error)
+               || g_strcmp0 (g_dbus_error_get_remote_error (error), "org.virtbus.Virt1.Error.Busy") != 0)
+        g_error ("OpenConsole %s: %s", path, error->message);
+      else
+        g_usleep (100000);
+    }
   console = g_new0 (VbTestConsole, 1);
-  console->fd = stolen[0];
+  console->fd = fd;
   console->seen = g_string_new (NULL);
   return console;
 }
@@ -692,11 +706,9 @@ vb_test_console_expect (VbTestConsole *console, gsize from, const char *pattern,
     }
 }
 
-/* Types @command with begin/end markers around its output and an echo of its
- * status; returns the status and, in @output, what came between the markers. */
-static int
-console_run_capturing (VbTestConsole *console, const char *command, guint timeout_ms,
-                       char **output)
+int
+vb_test_console_run_output (VbTestConsole *console, const char *command, guint timeout_ms,
+                            char **output)
 {
   static int counter;
   int n = ++counter;
@@ -723,14 +735,14 @@ console_run_capturing (VbTestConsole *console, const char *command, guint timeou
 int
 vb_test_console_run (VbTestConsole *console, const char *command, guint timeout_ms)
 {
-  return console_run_capturing (console, command, timeout_ms, NULL);
+  return vb_test_console_run_output (console, command, timeout_ms, NULL);
 }
 
 char *
 vb_test_console_output (VbTestConsole *console, const char *command, guint timeout_ms)
 {
   char *output = NULL;
-  int status = console_run_capturing (console, command, timeout_ms, &output);
+  int status = vb_test_console_run_output (console, command, timeout_ms, &output);
 
   if (status != 0)
     g_error ("'%s' in the guest exited with %d; it printed:\n%s", command, status, output);
@@ -879,10 +891,24 @@ vb_test_netns_del (const char *name)
       netns_paths[i][0] = '\0';
 }
 
-char *
-vb_test_netns_pids (const char *name)
+gboolean
+vb_test_netns_wait_empty (const char *name, guint timeout_ms)
 {
-  return g_strstrip (vb_test_run ("ip netns pids %s", name));
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *pids = g_strstrip (vb_test_run ("ip netns pids %s", name));
+
+      if (!*pids)
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        {
+          g_printerr ("still running in namespace %s: %s\n", name, pids);
+          return FALSE;
+        }
+      g_usleep (50000);
+    }
 }
 
 /* ---- the test guest ---- */

@@ -90,6 +90,9 @@ char *vb_test_console_expect (VbTestConsole *console, gsize from, const char *pa
                               guint timeout_ms);
 /* Runs @command in the guest's shell; returns its exit status. */
 int vb_test_console_run (VbTestConsole *console, const char *command, guint timeout_ms);
+/* The same, and what it printed in @output (may be NULL). */
+int vb_test_console_run_output (VbTestConsole *console, const char *command, guint timeout_ms,
+                                char **output);
 /* Runs @command and returns what it printed (without the echo of the command
  * line), fails the test on a non-zero status. */
 char *vb_test_console_output (VbTestConsole *console, const char *command, guint timeout_ms);
@@ -108,8 +111,8 @@ gboolean vb_test_shell_succeeds (const char *command);
 char *vb_test_netns_add (const char *prefix, const char *suffix);
 /* Kills what still runs inside, then removes it. */
 void vb_test_netns_del (const char *name);
-/* The pids of the processes inside, one a line ("" when none). */
-char *vb_test_netns_pids (const char *name);
+/* Whether nothing runs inside any more (waits up to @timeout_ms). */
+gboolean vb_test_netns_wait_empty (const char *name, guint timeout_ms);
 
 /* The project's test guest (tests/guest) as a QEMU domain on the 'pc'
  * machine with ACPI, a serial console (pty) and @devices (XML inside
