@@ -26,6 +26,7 @@ typedef enum {
   STOP_CRASH,    /* the guest panicked and on_crash says destroy */
   STOP_MIGRATED, /* it went away to another host: reason migrated */
   STOP_FAILED,   /* an incoming migration failed: reason failed */
+  STOP_SAVED,    /* its state went to a save image: reason saved */
 } StopKind;
 
 /* What the driver keeps for one running domain (the domain's driver data). */
@@ -61,6 +62,9 @@ typedef struct {
   GTask *migration;           /* the source's running migrate, completed by events */
   guint migration_poll;       /* query-migrate timer for the job's figures */
   /* save and restore (qemu-save.c) */
+  GTask *save;       /* the running save (migrate to the image's pipe), or NULL */
+  GTask *restore;    /* the running restore (migrate-incoming from the image), or NULL */
+  gboolean restore_paused;
 
   /* block copy (qemu-block-copy.c) */
 
@@ -98,6 +102,9 @@ gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *
 
 /* Events of the other parts, same contract as vb_qemu_migration_event. */
 /* save and restore (qemu-save.c) */
+gboolean vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data);
+/* QEMU ended: a save or restore in flight fails. */
+void vb_qemu_save_process_gone (QemuDomain *qd);
 
 /* block copy (qemu-block-copy.c) */
 
