@@ -41,6 +41,8 @@ wait_for (const char *log, const char *needle, guint timeout_s)
 
       if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
         return TRUE;
+      if (text && strstr (text, "Out of memory"))
+        g_error ("the guest ran out of memory: give it more than --mem-mib");
       if (g_get_monotonic_time () > end)
         return FALSE;
       g_usleep (100000);
@@ -174,7 +176,8 @@ main (int argc, char **argv)
 
     g_assert_true (g_file_set_contents (disk, "", 0, NULL));
     g_assert_cmpint (truncate (disk, 8 << 20), ==, 0);
-    /* Room for the kernel and initramfs beside the touched memory. */
+    /* Room for the kernel and the initramfs (unpacked in RAM) beside the
+     * touched memory: with 128 MiB the guest's OOM killer took the dirtier. */
     xml = g_strdup_printf (
       "<domain type='qemu'>\n  <name>bench-save</name>\n"
       "  <memory unit='MiB'>%d</memory>\n  <vcpu>1</vcpu>\n"
@@ -186,7 +189,7 @@ main (int argc, char **argv)
       "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
       "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n  </devices>\n"
       "</domain>\n",
-      mem_mib + 128, guest, guest, mem_mib, disk);
+      mem_mib + 384, guest, guest, mem_mib, disk);
   }
   {
     g_autoptr (GVariant) reply = vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "DefineDomain",
@@ -199,7 +202,7 @@ main (int argc, char **argv)
   image = g_strdup_printf ("%s/%s.save", save_dir, uuid);
   g_mkdir_with_parents (save_dir, 0700);
 
-  g_print ("boot: %d MiB guest, the dirtier touching %d MiB ...\n", mem_mib + 128, mem_mib);
+  g_print ("boot: %d MiB guest, the dirtier touching %d MiB ...\n", mem_mib + 384, mem_mib);
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
   qemu = bench_virtbus_qemu_pid (env->daemon_pid, uuid);
   bench_track_pid (qemu);

@@ -338,7 +338,7 @@ copy_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
       __atomic_store_n (&writer->bytes, offset - writer->header_size, __ATOMIC_RELAXED);
       if (offset >= next_window)
         {
-          push_window (writer->file_fd, offset - writer->header_size);
+          push_window (writer->file_fd, offset);
           next_window += SYNC_WINDOW;
         }
     }

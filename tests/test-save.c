@@ -569,6 +569,40 @@ test_disk_full (Fixture *f, gconstpointer data)
   assert_state (f->env, path, "shutoff", "saved");
 }
 
+/* ---- cancel ---- */
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "cancel-guest", "vb.mem_mib=120");
+  g_autofree char *path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                     g_variant_new ("(su)", xml, 0));
+  g_autofree char *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = console_log (f->env, uuid);
+  g_autofree char *image = managed_image (f->env, uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *save_dir = NULL;
+  g_autoptr (GDir) dir = NULL;
+
+  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_for (log, READY, 120000));
+  g_assert_true (wait_for (log, "VB-COUNTER 3", 60000));
+  job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  /* At once: the 120 MiB the guest touched take a while to stream. */
+  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  phase = wait_phase (f->env, job, "completed|failed|cancelled", 180000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+  assert_state (f->env, path, "running", "save-canceled");
+  wait_counter_beyond (log, last_counter (log) + 5, 60000);
+  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
+  save_dir = g_path_get_dirname (image);
+  dir = g_dir_open (save_dir, 0, NULL);
+  g_assert_true (dir == NULL || g_dir_read_name (dir) == NULL);
+  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 /* ---- images that are not whole ---- */
 
 static void
@@ -715,6 +749,7 @@ main (int argc, char **argv)
   ADD ("/save/save-restore", test_save_restore, NULL);
   ADD ("/save/disk-full", test_disk_full, NULL);
   ADD ("/save/bad-images", test_bad_images, NULL);
+  ADD ("/save/cancel", test_cancel, NULL);
   ADD ("/save/save-on-stop", test_save_on_stop, "no daemon");
   return g_test_run ();
 }
