@@ -29,6 +29,7 @@
 
 static int n_rounds = 3;
 static int mem_mib = 1024;
+static gboolean show_log;
 
 static gboolean
 wait_for (const char *log, const char *needle, guint timeout_s)
@@ -99,6 +100,18 @@ run_dd (const char *dir, guint64 mib)
   return ms;
 }
 
+static guint64
+detail (VbTestEnv *env, const char *job, const char *key)
+{
+  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
+  guint64 value = 0;
+
+  g_variant_lookup (details, key, "t", &value);
+  return value;
+}
+
+static char *breakdown;
+
 /* ManagedSave until the job completes; ms. */
 static double
 run_save (VbTestEnv *env, const char *path)
@@ -106,10 +119,12 @@ run_save (VbTestEnv *env, const char *path)
   g_autoptr (GVariant) reply = NULL;
   const char *job;
   gint64 t0;
+  double call_ms;
 
   sync_all ();
   t0 = g_get_monotonic_time ();
   reply = vb_test_call_ok (env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  call_ms = bench_ms_since (t0);
   g_variant_get (reply, "(&o)", &job);
   for (;;)
     {
@@ -118,10 +133,24 @@ run_save (VbTestEnv *env, const char *path)
       if (g_str_equal (phase, "completed"))
         break;
       if (g_str_equal (phase, "failed") || g_str_equal (phase, "cancelled"))
-        g_error ("the managed save ended %s", phase);
+        {
+          g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
+          const char *why = "";
+          g_variant_lookup (details, "error", "&s", &why);
+          g_error ("the managed save ended %s: %s", phase, why);
+        }
       g_usleep (5000);
     }
-  return bench_ms_since (t0);
+  {
+    double ms = bench_ms_since (t0);
+
+    g_free (breakdown);
+    breakdown = g_strdup_printf ("call %.0f, lock %" G_GUINT64_FORMAT ", setup %" G_GUINT64_FORMAT " + stream %" G_GUINT64_FORMAT " + sync %" G_GUINT64_FORMAT
+                                 " + QEMU's end %" G_GUINT64_FORMAT " ms",
+                                 call_ms, detail (env, job, "lock-ms"), detail (env, job, "setup-ms"), detail (env, job, "stream-ms"), detail (env, job, "sync-ms"),
+                                 detail (env, job, "end-ms"));
+    return ms;
+  }
 }
 
 /* Start from the managed save image until it answers (the guest runs); ms. */
@@ -139,6 +168,7 @@ main (int argc, char **argv)
 {
   GOptionEntry entries[] = {
     { "rounds", 0, 0, G_OPTION_ARG_INT, &n_rounds, "Rounds (3)", "N" },
+    { "log", 0, 0, G_OPTION_ARG_NONE, &show_log, "Print the service's log at the end", NULL },
     { "mem-mib", 0, 0, G_OPTION_ARG_INT, &mem_mib, "Touched guest memory in MiB (1024)", "M" },
     { NULL }
   };
@@ -242,8 +272,9 @@ main (int argc, char **argv)
       ratio[i] = save_rate[i] / dd_rate[i];
       sync_all ();
       restore_ms[i] = run_restore (env, path);
-      g_print ("%-6d %10" G_GUINT64_FORMAT " %10.0f %10.1f %10.1f %7.0f%% %11.0f\n", i + 1, mib,
-               save_ms[i], save_rate[i], dd_rate[i], ratio[i] * 100, restore_ms[i]);
+      g_print ("%-6d %10" G_GUINT64_FORMAT " %10.0f %10.1f %10.1f %7.0f%% %11.0f   (save: %s)\n",
+               i + 1, mib, save_ms[i], save_rate[i], dd_rate[i], ratio[i] * 100, restore_ms[i],
+               breakdown);
       qemu = bench_virtbus_qemu_pid (env->daemon_pid, uuid);
       bench_track_pid (qemu);
     }
@@ -261,5 +292,10 @@ main (int argc, char **argv)
              restore_median, save_time_median, restore_median / save_time_median);
   }
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  if (show_log)
+    {
+      g_autofree char *text = vb_test_env_daemon_log (env);
+      g_print ("\n---- the service's log ----\n%s", text);
+    }
   return 0;
 }

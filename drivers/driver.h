@@ -92,9 +92,10 @@ typedef struct {
                                guint64 value, GError **error);
 
   /* Save and restore (save-api.c). NULL: the driver cannot save. */
-  /* Stops the guest and sends its state to @fd (a pipe; the driver passes
-   * it on and keeps no copy once the call returns) until the stream ends;
-   * @job's cancellable stops it. The domain's lock is held. */
+  /* Stops the guest and writes its state into @fd (the image file,
+   * positioned after the header; the driver passes a dup on and keeps no
+   * copy) until the stream ends; @job's cancellable stops it. The domain's
+   * lock is held. */
   void (*save_async) (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
                       GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*save_finish) (VbDomain *domain, GAsyncResult *result, GError **error);

@@ -5,17 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "vb-error.h"
 
-/* The pipe QEMU writes into: large, so it rarely waits for the writer. */
-#define PIPE_SIZE (1024 * 1024)
-/* One splice/read moves at most this much. */
-#define CHUNK (1024 * 1024)
+/* How often the follower looks how far the hypervisor got. */
+#define FOLLOW_INTERVAL_US 5000
 /* Written data is pushed to the device in windows of this size, so the
  * final sync has little left to do and dirty pages stay bounded. */
 #define SYNC_WINDOW (32 * 1024 * 1024)
@@ -149,13 +146,9 @@ vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size
 struct _VbSaveWriter {
   char *path;
   char *temp_path;
-  char *xml;
   guint32 flags;
-  int file_fd;
-  int pipe_read;
-  int pipe_write;
+  int file_fd; /* shared with the hypervisor: one file offset */
   guint64 header_size;
-  guint64 bytes; /* atomic: the copier writes, the main loop reads */
   gboolean committed;
 };
 
@@ -197,12 +190,9 @@ vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **e
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
   g_autoptr (GBytes) header = vb_save_image_header_encode (xml, flags & ~VB_SAVE_IMAGE_COMPLETE, 0);
-  int fds[2];
   int saved;
 
-  writer->file_fd = writer->pipe_read = writer->pipe_write = -1;
   writer->path = g_strdup (path);
-  writer->xml = g_strdup (xml);
   writer->flags = flags;
   writer->file_fd = g_mkstemp_full (template, O_WRONLY | O_CLOEXEC, 0600);
   if (writer->file_fd < 0)
@@ -217,46 +207,37 @@ vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **e
       set_errno_error (error, saved, "write", writer->temp_path);
       return NULL;
     }
-  if (pipe2 (fds, O_CLOEXEC) < 0)
+  /* The hypervisor writes from here on, through its copy of the fd. */
+  if (lseek (writer->file_fd, (off_t) writer->header_size, SEEK_SET) < 0)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "pipe: %s", g_strerror (errno));
+      set_errno_error (error, errno, "seek in", writer->temp_path);
       return NULL;
     }
-  writer->pipe_read = fds[0];
-  writer->pipe_write = fds[1];
-  /* A best effort: the default 64 KiB pipe makes QEMU wait on every write. */
-  (void) fcntl (writer->pipe_read, F_SETPIPE_SZ, PIPE_SIZE);
   return g_steal_pointer (&writer);
 }
 
 int
-vb_save_writer_get_source_fd (VbSaveWriter *writer)
+vb_save_writer_get_fd (VbSaveWriter *writer)
 {
-  return writer->pipe_write;
-}
-
-void
-vb_save_writer_close_source_fd (VbSaveWriter *writer)
-{
-  if (writer->pipe_write >= 0)
-    close (writer->pipe_write);
-  writer->pipe_write = -1;
+  return writer->file_fd;
 }
 
 guint64
 vb_save_writer_get_bytes (VbSaveWriter *writer)
 {
-  return __atomic_load_n (&writer->bytes, __ATOMIC_RELAXED);
+  /* The offset is shared with the hypervisor's copy: it is how far it got. */
+  off_t at = lseek (writer->file_fd, 0, SEEK_CUR);
+
+  return at > (off_t) writer->header_size ? (guint64) at - writer->header_size : 0;
 }
 
 /* Starts write-back of the window just filled and waits for the one before,
  * as a streaming writer should: the page cache never holds more than two
- * windows of this file. */
+ * windows of this file, and the final sync has little left to do. */
 static void
 push_window (int fd, guint64 end)
 {
-  if (end >= SYNC_WINDOW)
-    sync_file_range (fd, (off_t) (end - SYNC_WINDOW), SYNC_WINDOW, SYNC_FILE_RANGE_WRITE);
+  sync_file_range (fd, (off_t) (end - SYNC_WINDOW), SYNC_WINDOW, SYNC_FILE_RANGE_WRITE);
   if (end >= 2 * SYNC_WINDOW)
     {
       sync_file_range (fd, (off_t) (end - 2 * SYNC_WINDOW), SYNC_WINDOW,
@@ -267,108 +248,44 @@ push_window (int fd, guint64 end)
     }
 }
 
+/* The hypervisor writes the file; this thread follows its offset and pushes
+ * each written window to the device, off the hypervisor's path. */
 static void
-copy_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+follow_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   VbSaveWriter *writer = task_data;
-  guint64 offset = writer->header_size;
   guint64 next_window = writer->header_size + SYNC_WINDOW;
-  gboolean use_splice = TRUE;
-  g_autofree guint8 *buffer = NULL;
-  GPollFD cancel_fd = { -1, 0, 0 };
-  gboolean has_cancel = cancellable && g_cancellable_make_pollfd (cancellable, &cancel_fd);
-  GError *error = NULL;
 
-  if (lseek (writer->file_fd, (off_t) offset, SEEK_SET) < 0)
+  while (!g_cancellable_is_cancelled (cancellable))
     {
-      set_errno_error (&error, errno, "seek in", writer->temp_path);
-      goto out;
-    }
-  for (;;)
-    {
-      struct pollfd fds[2] = { { writer->pipe_read, POLLIN, 0 }, { cancel_fd.fd, POLLIN, 0 } };
-      ssize_t n;
+      off_t at = lseek (writer->file_fd, 0, SEEK_CUR);
 
-      if (poll (fds, has_cancel ? 2 : 1, -1) < 0)
+      while (at >= 0 && (guint64) at >= next_window)
         {
-          if (errno == EINTR)
-            continue;
-          set_errno_error (&error, errno, "wait for the stream of", writer->temp_path);
-          break;
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-        break;
-      if (use_splice)
-        {
-          /* Page moves, no copy through user space. */
-          n = splice (writer->pipe_read, NULL, writer->file_fd, NULL, CHUNK,
-                      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-          if (n < 0 && errno == EINVAL)
-            {
-              use_splice = FALSE;
-              buffer = g_malloc (CHUNK);
-              continue;
-            }
-          if (n < 0 && errno == EAGAIN)
-            continue;
-        }
-      else
-        {
-          n = read (writer->pipe_read, buffer, CHUNK);
-          if (n > 0)
-            {
-              int saved;
-              if (!write_all (writer->file_fd, buffer, (gsize) n, offset, &saved))
-                {
-                  set_errno_error (&error, saved, "write", writer->temp_path);
-                  break;
-                }
-            }
-        }
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          set_errno_error (&error, errno, "write", writer->temp_path);
-          break;
-        }
-      if (n == 0)
-        break; /* the hypervisor closed its end: the stream is over */
-      offset += (guint64) n;
-      __atomic_store_n (&writer->bytes, offset - writer->header_size, __ATOMIC_RELAXED);
-      if (offset >= next_window)
-        {
-          push_window (writer->file_fd, offset);
+          push_window (writer->file_fd, next_window);
           next_window += SYNC_WINDOW;
         }
+      g_usleep (FOLLOW_INTERVAL_US);
     }
-out:
-  if (has_cancel)
-    g_cancellable_release_fd (cancellable);
-  /* The hypervisor's writes fail now (EPIPE) instead of blocking on a full pipe. */
-  close (writer->pipe_read);
-  writer->pipe_read = -1;
-  if (error)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
-vb_save_writer_copy_async (VbSaveWriter *writer, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
+vb_save_writer_follow_async (VbSaveWriter *writer, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
+  /* The cancel is how it is told to stop: no error. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, writer, NULL);
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, copy_in_thread);
+  g_task_run_in_thread (task, follow_in_thread);
 }
 
-gboolean
-vb_save_writer_copy_finish (VbSaveWriter *writer, GAsyncResult *result, GError **error)
+void
+vb_save_writer_follow_finish (VbSaveWriter *writer, GAsyncResult *result)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 static gboolean
@@ -465,15 +382,10 @@ vb_save_writer_free (VbSaveWriter *writer)
     return;
   if (writer->file_fd >= 0)
     close (writer->file_fd);
-  if (writer->pipe_read >= 0)
-    close (writer->pipe_read);
-  if (writer->pipe_write >= 0)
-    close (writer->pipe_write);
   if (writer->temp_path && !writer->committed)
     g_unlink (writer->temp_path);
   g_free (writer->temp_path);
   g_free (writer->path);
-  g_free (writer->xml);
   g_free (writer);
 }
 

@@ -44,22 +44,21 @@ gboolean vb_save_image_header_decode (const guint8 *data, gsize length, guint64 
 
 typedef struct _VbSaveWriter VbSaveWriter;
 
-/* Creates a temporary file beside @path holding the header (not complete)
- * and a pipe whose write end the hypervisor writes the stream to. */
+/* Creates a temporary file beside @path holding the header (not
+ * complete), its offset at the stream's start. */
 VbSaveWriter *vb_save_writer_new (const char *path, const char *xml, guint32 flags,
                                   GError **error);
-/* The pipe's write end, for the hypervisor (the writer keeps it until freed
- * or stolen). */
-int vb_save_writer_get_source_fd (VbSaveWriter *writer);
-/* Closes the writer's copy of the write end (once the hypervisor has its own). */
-void vb_save_writer_close_source_fd (VbSaveWriter *writer);
+/* The file, for the hypervisor to write the stream into (it keeps a dup;
+ * the dup shares the file offset, which is how progress is read). */
+int vb_save_writer_get_fd (VbSaveWriter *writer);
 /* Bytes of the stream written so far (any thread). */
 guint64 vb_save_writer_get_bytes (VbSaveWriter *writer);
-/* In a thread: copies the pipe into the file until the hypervisor closes it. */
-void vb_save_writer_copy_async (VbSaveWriter *writer, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data);
-gboolean vb_save_writer_copy_finish (VbSaveWriter *writer, GAsyncResult *result,
-                                     GError **error);
+/* In a thread: follows what the hypervisor writes, pushing it to the
+ * device as it comes (so dirty pages stay bounded and the final sync is
+ * short), until @cancellable is cancelled; then completes. */
+void vb_save_writer_follow_async (VbSaveWriter *writer, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+void vb_save_writer_follow_finish (VbSaveWriter *writer, GAsyncResult *result);
 /* In a thread: syncs the data, marks the header complete, syncs, renames
  * the file to its final name and syncs the directory. */
 void vb_save_writer_commit_async (VbSaveWriter *writer, GAsyncReadyCallback callback,

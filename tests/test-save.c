@@ -574,7 +574,7 @@ test_disk_full (Fixture *f, gconstpointer data)
 static void
 test_cancel (Fixture *f, gconstpointer data)
 {
-  g_autofree char *xml = guest_xml (f, "cancel-guest", "vb.mem_mib=120");
+  g_autofree char *xml = guest_xml (f, "cancel-guest", "vb.mem_mib=64");
   g_autofree char *path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                      g_variant_new ("(su)", xml, 0));
   g_autofree char *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
@@ -589,11 +589,18 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_true (wait_for (log, READY, 120000));
   g_assert_true (wait_for (log, "VB-COUNTER 3", 60000));
   job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  /* At once: the 120 MiB the guest touched take a while to stream. */
+  /* At once, while the job sets up or streams the 64 MiB the guest touched. */
   call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   phase = wait_phase (f->env, job, "completed|failed|cancelled", 180000);
   g_assert_cmpstr (phase, ==, "cancelled");
-  assert_state (f->env, path, "running", "save-canceled");
+  assert_state (f->env, path, "running", NULL);
+  {
+    /* save-canceled when QEMU was stopped and resumed; the boot's reason
+     * when the cancel came while the job was still setting up. */
+    g_autofree char *reason = get_string (f->env, path, IFACE_DOMAIN, "StateReason");
+    g_test_message ("cancelled with reason %s", reason);
+    g_assert_true (g_str_equal (reason, "save-canceled") || g_str_equal (reason, "booted"));
+  }
   wait_counter_beyond (log, last_counter (log) + 5, 60000);
   g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));

@@ -1,6 +1,6 @@
 /* Save and restore in the QEMU driver: the guest's state leaves through a
- * migration to a pipe the generic layer's writer drains into the image, and
- * comes back by an incoming migration from the image file. */
+ * migration into the image file (fd:, after the header the generic layer
+ * wrote), and comes back by an incoming migration from it. */
 #include "qemu-save.h"
 
 #include <gio/gio.h>
