@@ -69,9 +69,14 @@ rss_mib (pid_t pid)
   return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) / 1024;
 }
 
+/* Before each timed step: what the last one left for the disk is written,
+ * and the disk has a moment for what sync does not wait for (the freeing of
+ * a deleted 1 GiB file, discards). */
 static void
 sync_all (void)
 {
+  sync ();
+  g_usleep (2 * G_USEC_PER_SEC);
   sync ();
 }
 
