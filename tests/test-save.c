@@ -565,8 +565,18 @@ test_disk_full (Fixture *f, gconstpointer data)
   file = g_build_filename (f->env->tmpdir, "roomy.save", NULL);
   g_free (job);
   job = call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
-  assert_job_completed (f->env, job);
+  before = save_completes (f->env, job, log);
   assert_state (f->env, path, "shutoff", "saved");
+
+  /* Restore of a persistent domain: the same domain gets its guest back. */
+  g_free (job);
+  job = call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
+  assert_job_completed (f->env, job);
+  assert_state (f->env, path, "running", "restored");
+  g_assert_true (get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
+  g_assert_cmpuint (domain_count (f->env), ==, 1);
+  assert_continues (f->env, uuid, before);
+  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* ---- cancel ---- */
