@@ -150,10 +150,12 @@ run_save (VbTestEnv *env, const char *path)
     double ms = bench_ms_since (t0);
 
     g_free (breakdown);
-    breakdown = g_strdup_printf ("call %.0f, lock %" G_GUINT64_FORMAT ", setup %" G_GUINT64_FORMAT " + stream %" G_GUINT64_FORMAT " + sync %" G_GUINT64_FORMAT
+    breakdown = g_strdup_printf ("call %.0f, lock %" G_GUINT64_FORMAT ", setup %" G_GUINT64_FORMAT
+                                 " + stream %" G_GUINT64_FORMAT " + sync %" G_GUINT64_FORMAT
                                  " + QEMU's end %" G_GUINT64_FORMAT " ms",
-                                 call_ms, detail (env, job, "lock-ms"), detail (env, job, "setup-ms"), detail (env, job, "stream-ms"), detail (env, job, "sync-ms"),
-                                 detail (env, job, "end-ms"));
+                                 call_ms, detail (env, job, "lock-ms"),
+                                 detail (env, job, "setup-ms"), detail (env, job, "stream-ms"),
+                                 detail (env, job, "sync-ms"), detail (env, job, "end-ms"));
     return ms;
   }
 }
@@ -227,8 +229,8 @@ main (int argc, char **argv)
       mem_mib + 384, guest, guest, mem_mib, disk);
   }
   {
-    g_autoptr (GVariant) reply = vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                                  g_variant_new ("(su)", xml, 0));
+    g_autoptr (GVariant) reply =
+      vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
     g_variant_get (reply, "(o)", &path);
   }
   uuid = get_string (env, path, IFACE_DOMAIN, "UUID");

@@ -156,10 +156,14 @@ save_end (SaveRun *run, GError *error)
 
       /* Where the time went: the stream, the sync to the device, QEMU's end. */
       g_variant_dict_init (&details, vb_job_get_details (run->job));
-      g_variant_dict_insert (&details, "lock-ms", "t", (guint64) (run->locked - run->called) / 1000);
-      g_variant_dict_insert (&details, "setup-ms", "t", (guint64) (run->started - run->locked) / 1000);
-      g_variant_dict_insert (&details, "stream-ms", "t", (guint64) (run->streamed - run->started) / 1000);
-      g_variant_dict_insert (&details, "sync-ms", "t", (guint64) (run->synced - run->streamed) / 1000);
+      g_variant_dict_insert (&details, "lock-ms", "t",
+                             (guint64) (run->locked - run->called) / 1000);
+      g_variant_dict_insert (&details, "setup-ms", "t",
+                             (guint64) (run->started - run->locked) / 1000);
+      g_variant_dict_insert (&details, "stream-ms", "t",
+                             (guint64) (run->streamed - run->started) / 1000);
+      g_variant_dict_insert (&details, "sync-ms", "t",
+                             (guint64) (run->synced - run->streamed) / 1000);
       g_variant_dict_insert (&details, "end-ms", "t", (guint64) (now - run->synced) / 1000);
       vb_job_set_details (run->job, g_variant_dict_end (&details));
       vb_log_message (log_name, "saved to %s", run->path);
@@ -234,8 +238,7 @@ save_failed (SaveRun *run, GError *error)
   /* The temporary file goes now: nothing looking like an image is left. */
   g_clear_pointer (&run->writer, vb_save_writer_free);
   g_object_set_data (G_OBJECT (run->job), "vb-save-error", error);
-  run->driver->save_end_async (run->host, run->domain, FALSE, run->was_running, ended_failed,
-                               run);
+  run->driver->save_end_async (run->host, run->domain, FALSE, run->was_running, ended_failed, run);
 }
 
 static void
@@ -459,8 +462,8 @@ save_locked (GTask *task, VbResource *resource)
 }
 
 static void
-save_start (VbDriverHost *host, VbDomain *domain, const char *path, guint flags,
-            gboolean auto_save, GAsyncReadyCallback callback, gpointer user_data)
+save_start (VbDriverHost *host, VbDomain *domain, const char *path, guint flags, gboolean auto_save,
+            GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   SaveRun *run = g_new0 (SaveRun, 1);
@@ -580,8 +583,7 @@ restore_domain_locked (GTask *task, VbResource *resource)
     run->domain = g_object_ref (VB_DOMAIN (resource));
   if (vb_domain_is_active (run->domain))
     error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                         "Cannot restore domain '%s': it is already active",
-                         name_of (run->domain));
+                         "Cannot restore domain '%s': it is already active", name_of (run->domain));
   driver = error ? NULL : save_driver (run->host, run->domain, &error);
   if (error)
     {
@@ -654,9 +656,9 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   by_uuid = vb_inventory_lookup_uuid (inventory, VB_TYPE_DOMAIN, run->def->uuid);
   by_name = vb_inventory_lookup_name (inventory, VB_TYPE_DOMAIN, run->def->name);
   if (by_name && by_name != by_uuid)
-    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                         "Cannot restore: a domain named '%s' with another UUID exists",
-                         run->def->name);
+    error =
+      g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Cannot restore: a domain named '%s' with another UUID exists", run->def->name);
   else if (by_uuid && vb_domain_is_active (VB_DOMAIN (by_uuid)))
     error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
                          "Cannot restore domain '%s': it is already active",
@@ -742,11 +744,11 @@ managed_image_removed (GObject *source, GAsyncResult *result, gpointer user_data
 static GError *
 start_failure (Managed *m, GError *error)
 {
-  GError *failure = g_error_new (
-    VB_ERROR, error->domain == VB_ERROR ? error->code : VB_ERROR_FAILED,
-    "Cannot start domain '%s' from its managed save image: %s. The image is kept; "
-    "ManagedSaveRemove discards it so that the next Start boots the guest afresh",
-    name_of (m->domain), error->message);
+  GError *failure =
+    g_error_new (VB_ERROR, error->domain == VB_ERROR ? error->code : VB_ERROR_FAILED,
+                 "Cannot start domain '%s' from its managed save image: %s. The image is kept; "
+                 "ManagedSaveRemove discards it so that the next Start boots the guest afresh",
+                 name_of (m->domain), error->message);
 
   g_error_free (error);
   return failure;
@@ -797,8 +799,8 @@ managed_image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_unref (task);
       return;
     }
-  paused = (m->flags & VB_DOMAIN_START_PAUSED)
-           || !(m->image->header.flags & VB_SAVE_IMAGE_WAS_RUNNING);
+  paused =
+    (m->flags & VB_DOMAIN_START_PAUSED) || !(m->image->header.flags & VB_SAVE_IMAGE_WAS_RUNNING);
   vb_domain_set_live_def (m->domain, g_steal_pointer (&def));
   vb_log_message (vb_resource_get_log_name (VB_RESOURCE (m->domain)),
                   "starting from the managed save image");
@@ -898,8 +900,7 @@ vb_save_api_managed_save_remove_async (VbDriverHost *host, VbDomain *domain, gui
       g_object_unref (task);
       return;
     }
-  vb_resource_api_with_lock (VB_RESOURCE (domain), "remove the managed save", task,
-                             remove_locked);
+  vb_resource_api_with_lock (VB_RESOURCE (domain), "remove the managed save", task, remove_locked);
 }
 
 gboolean
@@ -1010,8 +1011,7 @@ auto_saved (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vb_save_api_save_all_async (VbDriverHost *host, GAsyncReadyCallback callback,
-                            gpointer user_data)
+vb_save_api_save_all_async (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GPtrArray) domains =
     vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);

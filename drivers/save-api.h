@@ -16,8 +16,8 @@ G_BEGIN_DECLS
 
 /* Saves a running or paused domain to @path, or to its managed save image
  * when @path is NULL; completes with the Job at once, the save goes on. */
-void vb_save_api_save_async (VbDriverHost *host, VbDomain *domain, const char *path,
-                             guint flags, GAsyncReadyCallback callback, gpointer user_data);
+void vb_save_api_save_async (VbDriverHost *host, VbDomain *domain, const char *path, guint flags,
+                             GAsyncReadyCallback callback, gpointer user_data);
 VbJob *vb_save_api_save_finish (GAsyncResult *result, GError **error);
 
 /* Checks the image at @path, finds or makes its domain, and completes with

@@ -82,8 +82,7 @@ vb_save_image_header_encode (const char *xml, guint32 flags, guint64 stream_leng
   return g_bytes_new_take (data, size);
 }
 
-static gboolean
-invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
 invalid (GError **error, const char *format, ...)
@@ -108,8 +107,10 @@ vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size
   if (length < 8 || memcmp (data, VB_SAVE_IMAGE_MAGIC, 8) != 0)
     return invalid (error, "Not a virtbus save image (no %s magic)", VB_SAVE_IMAGE_MAGIC);
   if (length < VB_SAVE_IMAGE_FIXED_SIZE)
-    return invalid (error, "The save image is truncated: %" G_GSIZE_FORMAT
-                    " bytes, shorter than its header", length);
+    return invalid (error,
+                    "The save image is truncated: %" G_GSIZE_FORMAT
+                    " bytes, shorter than its header",
+                    length);
   header->version = get_u32 (data + OFF_VERSION);
   if (header->version != VB_SAVE_IMAGE_VERSION)
     return invalid (error, "Unsupported save image version %u (this service reads version %u)",
@@ -120,18 +121,20 @@ vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size
   header->stream_length = get_u64 (data + OFF_STREAM_LENGTH);
   if (xml_length == 0 || xml_length > VB_SAVE_IMAGE_MAX_XML
       || header->data_offset != padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length))
-    return invalid (error, "The save image's header is damaged (XML length %u, data offset %"
-                    G_GUINT64_FORMAT ")", xml_length, header->data_offset);
+    return invalid (
+      error,
+      "The save image's header is damaged (XML length %u, data offset %" G_GUINT64_FORMAT ")",
+      xml_length, header->data_offset);
   if (length < VB_SAVE_IMAGE_FIXED_SIZE + (gsize) xml_length)
     return invalid (error, "The save image is truncated: it ends inside the domain XML");
   if (!(header->flags & VB_SAVE_IMAGE_COMPLETE))
     return invalid (error, "The save image is not marked complete: the save that wrote it "
-                    "did not finish");
-  if (header->stream_length == 0
-      || file_size < header->data_offset + header->stream_length)
-    return invalid (error, "The save image is truncated: %" G_GUINT64_FORMAT
-                    " bytes, its header promises %" G_GUINT64_FORMAT, file_size,
-                    header->data_offset + header->stream_length);
+                           "did not finish");
+  if (header->stream_length == 0 || file_size < header->data_offset + header->stream_length)
+    return invalid (error,
+                    "The save image is truncated: %" G_GUINT64_FORMAT
+                    " bytes, its header promises %" G_GUINT64_FORMAT,
+                    file_size, header->data_offset + header->stream_length);
   header->xml = g_strndup ((const char *) data + VB_SAVE_IMAGE_FIXED_SIZE, xml_length);
   if (strlen (header->xml) != xml_length || !g_utf8_validate (header->xml, -1, NULL))
     {
@@ -360,8 +363,7 @@ commit_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
 }
 
 void
-vb_save_writer_commit_async (VbSaveWriter *writer, GAsyncReadyCallback callback,
-                             gpointer user_data)
+vb_save_writer_commit_async (VbSaveWriter *writer, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
 
@@ -465,8 +467,8 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 }
 
 void
-vb_save_image_open_async (const char *path, GCancellable *cancellable,
-                          GAsyncReadyCallback callback, gpointer user_data)
+vb_save_image_open_async (const char *path, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
@@ -489,8 +491,8 @@ remove_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
     if (g_unlink (paths[i]) < 0 && errno != ENOENT)
       {
         int saved = errno;
-        g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot remove %s: %s",
-                                 paths[i], g_strerror (saved));
+        g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot remove %s: %s", paths[i],
+                                 g_strerror (saved));
         return;
       }
   if (paths[0])

@@ -46,8 +46,7 @@ typedef struct _VbSaveWriter VbSaveWriter;
 
 /* Creates a temporary file beside @path holding the header (not
  * complete), its offset at the stream's start. */
-VbSaveWriter *vb_save_writer_new (const char *path, const char *xml, guint32 flags,
-                                  GError **error);
+VbSaveWriter *vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **error);
 /* The file, for the hypervisor to write the stream into (it keeps a dup;
  * the dup shares the file offset, which is how progress is read). */
 int vb_save_writer_get_fd (VbSaveWriter *writer);
@@ -63,8 +62,7 @@ void vb_save_writer_follow_finish (VbSaveWriter *writer, GAsyncResult *result);
  * the file to its final name and syncs the directory. */
 void vb_save_writer_commit_async (VbSaveWriter *writer, GAsyncReadyCallback callback,
                                   gpointer user_data);
-gboolean vb_save_writer_commit_finish (VbSaveWriter *writer, GAsyncResult *result,
-                                       GError **error);
+gboolean vb_save_writer_commit_finish (VbSaveWriter *writer, GAsyncResult *result, GError **error);
 /* Removes the temporary file unless committed. */
 void vb_save_writer_free (VbSaveWriter *writer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSaveWriter, vb_save_writer_free)
@@ -85,8 +83,8 @@ void vb_save_image_open_async (const char *path, GCancellable *cancellable,
 VbSaveImage *vb_save_image_open_finish (GAsyncResult *result, GError **error);
 
 /* In a thread: removes @path (and @also when not NULL); a missing file is no error. */
-void vb_save_image_remove_async (const char *path, const char *also,
-                                 GAsyncReadyCallback callback, gpointer user_data);
+void vb_save_image_remove_async (const char *path, const char *also, GAsyncReadyCallback callback,
+                                 gpointer user_data);
 gboolean vb_save_image_remove_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

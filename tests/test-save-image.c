@@ -136,8 +136,8 @@ test_writer (void)
   g_autofree char *dir = g_dir_make_tmp ("vb-save-image-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "x.save", NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (VbSaveWriter) writer = vb_save_writer_new (path, XML, VB_SAVE_IMAGE_WAS_RUNNING,
-                                                        &error);
+  g_autoptr (VbSaveWriter) writer =
+    vb_save_writer_new (path, XML, VB_SAVE_IMAGE_WAS_RUNNING, &error);
   g_autoptr (GCancellable) stop = g_cancellable_new ();
   g_autoptr (GAsyncResult) followed = NULL;
   g_autoptr (GAsyncResult) committed = NULL;

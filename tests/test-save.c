@@ -172,8 +172,9 @@ wait_counter_beyond (const char *log, guint64 beyond, guint timeout_ms)
       if (now > beyond)
         return now;
       if (g_get_monotonic_time () > end)
-        g_error ("%s: the counter stays at %" G_GUINT64_FORMAT ", waited for more than %"
-                 G_GUINT64_FORMAT, log, now, beyond);
+        g_error ("%s: the counter stays at %" G_GUINT64_FORMAT
+                 ", waited for more than %" G_GUINT64_FORMAT,
+                 log, now, beyond);
       g_usleep (100000);
     }
 }
@@ -247,8 +248,8 @@ assert_state (VbTestEnv *env, const char *path, const char *state, const char *r
   g_autofree char *now = NULL;
   g_autofree char *why = NULL;
 
-  g_assert_true (vb_test_wait_property (env, path, IFACE_DOMAIN, "State",
-                                        g_variant_new_string (state), 30000));
+  g_assert_true (
+    vb_test_wait_property (env, path, IFACE_DOMAIN, "State", g_variant_new_string (state), 30000));
   now = get_string (env, path, IFACE_DOMAIN, "State");
   why = get_string (env, path, IFACE_DOMAIN, "StateReason");
   g_assert_cmpstr (now, ==, state);
@@ -257,16 +258,15 @@ assert_state (VbTestEnv *env, const char *path, const char *state, const char *r
 }
 
 static void
-call_void (VbTestEnv *env, const char *path, const char *iface, const char *method,
-           GVariant *args)
+call_void (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
 {
   g_variant_unref (vb_test_call_ok (env, path, iface, method, args));
 }
 
 /* The D-Bus error name (without the prefix) and message of a failing call. */
 static char *
-call_error (VbTestEnv *env, const char *path, const char *iface, const char *method,
-            GVariant *args, char **message)
+call_error (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args,
+            char **message)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = vb_test_call (env, path, iface, method, args, &error);
@@ -287,9 +287,9 @@ static char *
 boot (Fixture *f, const char *name, gboolean persistent, char **uuid)
 {
   g_autofree char *xml = guest_xml (f, name, NULL);
-  char *path = call_path (f->env, MANAGER, IFACE_MANAGER,
-                          persistent ? "DefineDomain" : "CreateDomain",
-                          g_variant_new ("(su)", xml, 0));
+  char *path =
+    call_path (f->env, MANAGER, IFACE_MANAGER, persistent ? "DefineDomain" : "CreateDomain",
+               g_variant_new ("(su)", xml, 0));
   g_autofree char *log = NULL;
 
   *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
@@ -371,8 +371,8 @@ test_managed_save (Fixture *f, gconstpointer data)
 
   /* A second managed save of a stopped guest is refused. */
   {
-    g_autofree char *name = call_error (f->env, path, IFACE_DOMAIN, "ManagedSave",
-                                        g_variant_new ("(u)", 0), NULL);
+    g_autofree char *name =
+      call_error (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0), NULL);
     g_assert_cmpstr (name, ==, "OperationInvalid");
   }
 
@@ -422,8 +422,8 @@ test_managed_save_remove (Fixture *f, gconstpointer data)
   g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   g_free (name);
-  name = call_error (f->env, path, IFACE_DOMAIN, "ManagedSaveRemove", g_variant_new ("(u)", 0),
-                     NULL);
+  name =
+    call_error (f->env, path, IFACE_DOMAIN, "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL);
   g_assert_cmpstr (name, ==, "OperationInvalid");
 
   /* Without the image, Start boots afresh: the counter starts at 1 again. */
@@ -457,8 +457,7 @@ test_save_restore (Fixture *f, gconstpointer data)
   guint64 before;
 
   /* Relative paths and contradicting flags are refused before anything. */
-  name = call_error (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", "x.save", 0),
-                     NULL);
+  name = call_error (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", "x.save", 0), NULL);
   g_assert_cmpstr (name, ==, "InvalidArgument");
   g_free (name);
   name = call_error (f->env, path, IFACE_DOMAIN, "Save",
@@ -488,8 +487,8 @@ test_save_restore (Fixture *f, gconstpointer data)
   /* The image stays for another restore; this one runs already. */
   g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
   g_free (name);
-  name = call_error (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0),
-                     NULL);
+  name =
+    call_error (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0), NULL);
   g_assert_cmpstr (name, ==, "OperationInvalid");
 
   /* Again from the same image, PAUSED: it waits for Resume, then continues. */
@@ -533,8 +532,8 @@ test_disk_full (Fixture *f, gconstpointer data)
   {
     /* 64 MiB of the guest's memory touched: the image cannot fit in 24. */
     g_autofree char *xml = guest_xml (f, "full-guest", "vb.mem_mib=64");
-    path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                      g_variant_new ("(su)", xml, 0));
+    path =
+      call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
   }
   uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
   log = console_log (f->env, uuid);
@@ -585,8 +584,8 @@ static void
 test_cancel (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = guest_xml (f, "cancel-guest", "vb.mem_mib=64");
-  g_autofree char *path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                     g_variant_new ("(su)", xml, 0));
+  g_autofree char *path =
+    call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
   g_autofree char *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
   g_autofree char *log = console_log (f->env, uuid);
   g_autofree char *image = managed_image (f->env, uuid);
@@ -623,8 +622,8 @@ test_cancel (Fixture *f, gconstpointer data)
 /* ---- images that are not whole ---- */
 
 static void
-write_header (const char *file, const char *magic, guint32 version, guint32 flags,
-              const char *xml, guint64 stream_length, gsize stream_bytes)
+write_header (const char *file, const char *magic, guint32 version, guint32 flags, const char *xml,
+              guint64 stream_length, gsize stream_bytes)
 {
   gsize xml_length = strlen (xml);
   gsize offset = (40 + xml_length + 4095) / 4096 * 4096;
@@ -644,8 +643,8 @@ write_header (const char *file, const char *magic, guint32 version, guint32 flag
   u64 = GUINT64_TO_LE (stream_length);
   memcpy (data + 32, &u64, 8);
   memcpy (data + 40, xml, xml_length);
-  g_assert_true (g_file_set_contents (file, (const char *) data, (gssize) (offset + stream_bytes),
-                                      NULL));
+  g_assert_true (
+    g_file_set_contents (file, (const char *) data, (gssize) (offset + stream_bytes), NULL));
 }
 
 static void

@@ -25,8 +25,10 @@ capabilities_args (void)
     const char *name;
     gboolean on;
   } caps[] = {
-    { "events", TRUE },          { "postcopy-ram", FALSE },
-    { "multifd", FALSE },        { "auto-converge", FALSE },
+    { "events", TRUE },
+    { "postcopy-ram", FALSE },
+    { "multifd", FALSE },
+    { "auto-converge", FALSE },
     { "pause-before-switchover", FALSE },
   };
 
@@ -82,7 +84,8 @@ save_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
   VbDomain *domain = user_data;
   QemuDomain *qd = vb_qemu_domain_of (domain);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply && qd)
     {
@@ -181,7 +184,8 @@ save_end_cont (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply)
     {
@@ -323,7 +327,8 @@ restore_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
   VbDomain *domain = user_data;
   QemuDomain *qd = vb_qemu_domain_of (domain);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply && qd && qd->restore)
     {
@@ -348,8 +353,9 @@ restore_failed_status (GObject *source, GAsyncResult *result, gpointer user_data
   if (qd)
     restore_failed (qd, g_error_new (VB_ERROR, VB_ERROR_FAILED,
                                      "QEMU could not load the saved state: %s",
-                                     why ? why : "the stream is damaged or does not fit the "
-                                                 "domain's devices (see QEMU's log)"));
+                                     why ? why
+                                         : "the stream is damaged or does not fit the "
+                                           "domain's devices (see QEMU's log)"));
   g_object_unref (domain);
 }
 
@@ -384,8 +390,8 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   {
     g_autoptr (JsonObject) args = json_object_new ();
     json_object_set_string_member (args, "uri", "fd:" RESTORE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "migrate-incoming", args, -1, NULL,
-                                 restore_command_done, g_object_ref (r->domain));
+    vb_qmp_client_execute_async (qd->qmp, "migrate-incoming", args, -1, NULL, restore_command_done,
+                                 g_object_ref (r->domain));
   }
 }
 
@@ -430,8 +436,8 @@ vb_qemu_restore_finish (VbDomain *domain, GAsyncResult *result, GError **error)
 gboolean
 vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
-  const char *status = g_str_equal (name, "MIGRATION") ? vb_qmp_member_string (data, "status")
-                                                       : NULL;
+  const char *status =
+    g_str_equal (name, "MIGRATION") ? vb_qmp_member_string (data, "status") : NULL;
 
   if (qd->save)
     {
@@ -450,8 +456,8 @@ vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data)
       else if (g_str_equal (status, "completed"))
         save_done (qd, NULL);
       else if (g_str_equal (status, "failed"))
-        vb_qmp_client_execute_async (qd->qmp, "query-migrate", NULL, -1, NULL,
-                                     save_failed_status, g_object_ref (qd->domain));
+        vb_qmp_client_execute_async (qd->qmp, "query-migrate", NULL, -1, NULL, save_failed_status,
+                                     g_object_ref (qd->domain));
       else if (g_str_equal (status, "cancelled"))
         save_done (qd, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The save was cancelled"));
       return TRUE;
