@@ -55,8 +55,8 @@ managed_path (VbDriverHost *host, VbDomain *domain)
   return g_build_filename (dir, name, NULL);
 }
 
-static char *
-autosave_marker (VbDriverHost *host, VbDomain *domain)
+char *
+vb_save_api_autosave_marker (VbDriverHost *host, VbDomain *domain)
 {
   g_autofree char *path = managed_path (host, domain);
 
@@ -209,7 +209,7 @@ ended_saved (GObject *source, GAsyncResult *result, gpointer user_data)
       vb_domain_set_managed_save (run->domain, TRUE);
       if (run->auto_save)
         {
-          g_autofree char *marker = autosave_marker (run->host, run->domain);
+          g_autofree char *marker = vb_save_api_autosave_marker (run->host, run->domain);
           vb_config_store_write_file_async (vb_driver_host_get_store (run->host), marker,
                                             "saved by virtbusd --save-on-stop\n", marker_written,
                                             run);
@@ -503,6 +503,19 @@ vb_save_api_save_async (VbDriverHost *host, VbDomain *domain, const char *path, 
   save_start (host, domain, path, flags, FALSE, callback, user_data);
 }
 
+void
+vb_save_api_managed_save_marked_async (VbDriverHost *host, VbDomain *domain,
+                                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  save_start (host, domain, NULL, 0, TRUE, callback, user_data);
+}
+
+gboolean
+vb_save_api_can_save (VbDriverHost *host, VbDomain *domain)
+{
+  return save_driver (host, domain, NULL) != NULL;
+}
+
 VbJob *
 vb_save_api_save_finish (GAsyncResult *result, GError **error)
 {
@@ -760,7 +773,7 @@ managed_restored (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Managed *m = g_task_get_task_data (task);
   const VbDomainDriver *driver = save_driver (m->host, m->domain, NULL);
-  g_autofree char *marker = autosave_marker (m->host, m->domain);
+  g_autofree char *marker = vb_save_api_autosave_marker (m->host, m->domain);
   GError *error = NULL;
 
   if (!driver->restore_finish (m->domain, result, &error))
@@ -860,7 +873,7 @@ static void
 remove_locked (GTask *task, VbResource *resource)
 {
   Managed *m = g_task_get_task_data (task);
-  g_autofree char *marker = autosave_marker (m->host, m->domain);
+  g_autofree char *marker = vb_save_api_autosave_marker (m->host, m->domain);
 
   vb_save_image_remove_async (m->path, marker, removed_locked_done, task);
 }
@@ -932,7 +945,7 @@ vb_save_api_prepare_undefine_async (VbDriverHost *host, VbDomain *domain, guint 
 {
   GTask *task = managed_task (host, domain, flags, callback, user_data);
   Managed *m = g_task_get_task_data (task);
-  g_autofree char *marker = autosave_marker (host, domain);
+  g_autofree char *marker = vb_save_api_autosave_marker (host, domain);
 
   if (!vb_domain_get_managed_save (domain))
     {
@@ -962,116 +975,5 @@ vb_save_api_domain_loaded (VbDriverHost *host, VbDomain *domain)
     {
       vb_domain_set_managed_save (domain, TRUE);
       vb_domain_set_state (domain, VB_DOMAIN_SHUTOFF, "saved", -1);
-    }
-}
-
-/* ---- --save-on-stop ---- */
-
-typedef struct {
-  guint pending;
-  GTask *task;
-} SaveAll;
-
-static void
-save_all_one_done (SaveAll *all)
-{
-  if (--all->pending > 0)
-    return;
-  g_task_return_boolean (all->task, TRUE);
-  g_object_unref (all->task);
-  g_free (all);
-}
-
-static void
-job_completed (VbJob *job, gboolean success, const char *message, gpointer user_data)
-{
-  SaveAll *all = user_data;
-
-  g_signal_handlers_disconnect_by_data (job, all);
-  save_all_one_done (all);
-}
-
-static void
-auto_saved (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  SaveAll *all = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (VbJob) job = vb_save_api_save_finish (result, &error);
-
-  if (!job)
-    {
-      vb_log_warning (NULL, "save on stop: %s", error->message);
-      save_all_one_done (all);
-      return;
-    }
-  if (vb_job_is_finished (job))
-    save_all_one_done (all);
-  else
-    g_signal_connect (job, "completed", G_CALLBACK (job_completed), all);
-}
-
-void
-vb_save_api_save_all_async (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GPtrArray) domains =
-    vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);
-  SaveAll *all = g_new0 (SaveAll, 1);
-
-  all->task = g_task_new (NULL, NULL, callback, user_data);
-  all->pending = 1; /* ours, dropped at the end: no early completion */
-  for (guint i = 0; i < domains->len; i++)
-    {
-      VbDomain *domain = domains->pdata[i];
-      VbDomainState state = vb_domain_get_state (domain);
-
-      if (!vb_resource_get_persistent (VB_RESOURCE (domain))
-          || (state != VB_DOMAIN_RUNNING && state != VB_DOMAIN_PAUSED)
-          || !save_driver (host, domain, NULL))
-        continue;
-      vb_log_message (vb_resource_get_log_name (VB_RESOURCE (domain)), "saving before the stop");
-      all->pending++;
-      save_start (host, domain, NULL, 0, TRUE, auto_saved, all);
-    }
-  save_all_one_done (all);
-}
-
-void
-vb_save_api_save_all_finish (GAsyncResult *result)
-{
-  g_task_propagate_boolean (G_TASK (result), NULL);
-}
-
-static void
-auto_restored (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autofree char *name = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!vb_domain_api_op_finish (result, &error))
-    vb_log_warning (name, "restore of the save on stop failed: %s", error->message);
-  else
-    vb_log_message (name, "restored the save made at the last stop");
-}
-
-void
-vb_save_api_restore_auto_saved (VbDriverHost *host)
-{
-  g_autoptr (GPtrArray) domains =
-    vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);
-
-  for (guint i = 0; i < domains->len; i++)
-    {
-      VbDomain *domain = domains->pdata[i];
-      g_autofree char *marker = NULL;
-
-      /* An autostart domain is started (so restored) by the autostart. */
-      if (!vb_domain_get_managed_save (domain) || vb_domain_is_active (domain)
-          || vb_resource_get_autostart (VB_RESOURCE (domain)))
-        continue;
-      marker = autosave_marker (host, domain);
-      if (!g_file_test (marker, G_FILE_TEST_EXISTS))
-        continue;
-      vb_domain_api_op_async (host, domain, VB_DOMAIN_OP_START, 0, auto_restored,
-                              g_strdup (vb_resource_get_log_name (VB_RESOURCE (domain))));
     }
 }

@@ -46,12 +46,11 @@ void vb_save_api_prepare_undefine_async (VbDriverHost *host, VbDomain *domain, g
 /* Start-up: notes the managed save image of a persistent domain. */
 void vb_save_api_domain_loaded (VbDriverHost *host, VbDomain *domain);
 
-/* virtbusd --save-on-stop: managed-saves every running persistent domain
- * that can be saved, marking each so vb_save_api_restore_auto_saved() brings
- * it back at the next start. Completes when all are done. */
-void vb_save_api_save_all_async (VbDriverHost *host, GAsyncReadyCallback callback,
-                                 gpointer user_data);
-void vb_save_api_save_all_finish (GAsyncResult *result);
-void vb_save_api_restore_auto_saved (VbDriverHost *host);
+/* For save-on-stop.c: a managed save that leaves the marker next to the
+ * image, the marker's path, and whether the domain's driver can save. */
+void vb_save_api_managed_save_marked_async (VbDriverHost *host, VbDomain *domain,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+char *vb_save_api_autosave_marker (VbDriverHost *host, VbDomain *domain);
+gboolean vb_save_api_can_save (VbDriverHost *host, VbDomain *domain);
 
 G_END_DECLS

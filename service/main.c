@@ -19,7 +19,7 @@
 #include "storage-api.h"
 #include "storage/storage-driver.h"
 #include "qemu-domain.h"
-#include "save-api.h"
+#include "save-on-stop.h"
 #include "test-driver.h"
 #include "vb-config.h"
 #include "vb-error.h"
@@ -285,7 +285,7 @@ name_acquired (GDBusConnection *connection, const char *name, gpointer user_data
   vb_pool_api_autostart (daemon->host);
   vb_domain_api_autostart (daemon->host);
   /* --save-on-stop of the last run: the guests continue where they were. */
-  vb_save_api_restore_auto_saved (daemon->host);
+  vb_save_on_stop_restore (daemon->host);
 }
 
 static void
@@ -303,7 +303,7 @@ all_saved (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
-  vb_save_api_save_all_finish (result);
+  vb_save_on_stop_save_all_finish (result);
   vb_log_message (NULL, "Guests saved: stopping");
   g_main_loop_quit (daemon->loop);
 }
@@ -318,7 +318,7 @@ on_signal (gpointer user_data)
       /* The guests' state goes to disk first; a second signal does not wait. */
       daemon->stopping = TRUE;
       vb_log_message (NULL, "Stopping: saving the running guests first");
-      vb_save_api_save_all_async (daemon->host, all_saved, daemon);
+      vb_save_on_stop_save_all_async (daemon->host, all_saved, daemon);
       return G_SOURCE_CONTINUE;
     }
   vb_log_message (NULL, "Stopping");
