@@ -3,6 +3,7 @@
 #include "migration-api.h"
 #include "resource-api.h"
 #include "snapshot-api.h"
+#include "save-api.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -104,6 +105,9 @@ loaded (VbDriverHost *host, VbResource *resource)
 
   if (driver->domain_loaded)
     driver->domain_loaded (host, VB_DOMAIN (resource));
+  /* save and restore: a managed save image makes it shutoff/saved */
+  if (driver->save_async)
+    vb_save_api_domain_loaded (host, VB_DOMAIN (resource));
 }
 
 static void
@@ -297,6 +301,24 @@ op_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
+static void
+managed_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_save_api_start_managed_finish (result, &error))
+    vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (data->domain)), "start failed: %s",
+                    error->message);
+  vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
 /* The domain's lock is held: check the state and let the driver act. */
 static void
 start_locked_domain (GTask *task)
@@ -310,6 +332,13 @@ start_locked_domain (GTask *task)
       vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
       g_task_return_error (task, error);
       g_object_unref (task);
+      return;
+    }
+  /* save and restore: the guest continues from its managed save image */
+  if (data->op == VB_DOMAIN_OP_START && vb_domain_get_managed_save (data->domain))
+    {
+      vb_save_api_start_managed_async (data->host, data->domain, data->flags, managed_started,
+                                       task);
       return;
     }
   if (data->op == VB_DOMAIN_OP_START)
@@ -360,19 +389,49 @@ vb_domain_api_op_finish (GAsyncResult *result, GError **error)
 
 /* ---- configuration ---- */
 
+typedef struct {
+  VbDriverHost *host;
+  VbDomain *domain;
+  GAsyncReadyCallback callback;
+  gpointer user_data;
+} Undefine;
+
+static void
+undefine_image_gone (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Undefine *u = user_data;
+  GError *error = NULL;
+
+  if (!vb_save_api_finish (result, &error))
+    g_task_report_error (NULL, u->callback, u->user_data, vb_domain_api_undefine_async, error);
+  else
+    vb_resource_api_undefine_async (u->host, kind (), VB_RESOURCE (u->domain), u->callback,
+                                    u->user_data);
+  g_object_unref (u->domain);
+  g_free (u);
+}
+
 void
 vb_domain_api_undefine_async (VbDriverHost *host, VbDomain *domain, guint flags,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   GError *error = NULL;
+  Undefine *u;
 
-  if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, &error)
+  if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+                       &error)
       || !vb_snapshot_api_check_undefine (host, domain, flags, &error))
     {
       g_task_report_error (NULL, callback, user_data, vb_domain_api_undefine_async, error);
       return;
     }
-  vb_resource_api_undefine_async (host, kind (), VB_RESOURCE (domain), callback, user_data);
+  /* save and restore: the image is refused, or goes first with its flag */
+  u = g_new0 (Undefine, 1);
+  u->host = host;
+  u->domain = g_object_ref (domain);
+  u->callback = callback;
+  u->user_data = user_data;
+  vb_save_api_prepare_undefine_async (host, domain, flags, undefine_image_gone, u);
 }
 
 void

@@ -94,6 +94,25 @@ typedef struct {
                                guint64 value, GError **error);
 
   /* Save and restore (save-api.c). NULL: the driver cannot save. */
+  /* Stops the guest and writes its state into @fd (the image file,
+   * positioned after the header; the driver passes a dup on and keeps no
+   * copy) until the stream ends; @job's cancellable stops it. The domain's
+   * lock is held. */
+  void (*save_async) (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
+                      GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*save_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* After save_async and the image's commit: on @success the guest ends
+   * (shutoff, reason saved) and this completes when it has; otherwise it
+   * goes on as before the save (running again when @resume). */
+  void (*save_end_async) (VbDriverHost *host, VbDomain *domain, gboolean success,
+                          gboolean resume, GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*save_end_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Starts the domain's live definition with the state read from @fd (a
+   * file positioned at the stream; the driver dups what it keeps), then
+   * runs it unless @paused; the domain's lock is held. */
+  void (*restore_async) (VbDriverHost *host, VbDomain *domain, int fd, gboolean paused,
+                         GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*restore_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
 
   /* Block copy (block-copy-api.c). NULL: the driver cannot copy disks. */
   /* Mirrors disk @target of the running @domain (the generic layer has

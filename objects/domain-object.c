@@ -8,6 +8,7 @@
 #include "migration-api.h"
 #include "snapshot-api.h"
 #include "object-paths.h"
+#include "save-api.h"
 #include "vb-error.h"
 
 #include <gio/gunixfdlist.h>
@@ -44,6 +45,8 @@ sync_properties (VbDomainObject *self)
   vb_dbus_domain_set_memory_ki_b (iface, def->memory_kib);
   vb_dbus_domain_set_driver (iface, vb_resource_get_driver (resource));
   vb_dbus_domain_set_block_copy_job (iface, vb_block_copy_api_job_path (self->domain));
+  /* save and restore */
+  vb_dbus_domain_set_has_managed_save (iface, vb_domain_get_managed_save (self->domain));
 }
 
 static void
@@ -257,6 +260,60 @@ handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *inv
 }
 
 /* ---- save and restore ---- */
+
+static void
+save_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (VbJob) job = vb_save_api_save_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_managed_save (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_save_api_save_async (self->context->host, self->domain, NULL, flags, save_started,
+                          invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_save (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *path,
+             guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_save_api_save_async (self->context->host, self->domain, path, flags, save_started,
+                          invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+managed_save_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_save_api_finish);
+}
+
+static gboolean
+handle_managed_save_remove (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_save_api_managed_save_remove_async (self->context->host, self->domain, flags,
+                                         managed_save_removed, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
 /* ---- block copy ---- */
 
@@ -480,6 +537,9 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_migrate_set_max_speed = handle_migrate_set_max_speed;
   iface->handle_migrate_set_max_downtime = handle_migrate_set_max_downtime;
   /* save and restore */
+  iface->handle_managed_save = handle_managed_save;
+  iface->handle_managed_save_remove = handle_managed_save_remove;
+  iface->handle_save = handle_save;
 
   /* block copy */
   iface->handle_block_copy = handle_block_copy;

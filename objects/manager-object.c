@@ -5,6 +5,8 @@
 #include "authorized-dispatch.h"
 #include "domain-api.h"
 #include "network-api.h"
+#include "object-paths.h"
+#include "save-api.h"
 #include "storage-api.h"
 #include "vb-config.h"
 
@@ -187,6 +189,33 @@ handle_list_storage_pools (VbDBusManager *iface, GDBusMethodInvocation *invocati
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- save and restore ---- */
+
+static void
+restore_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (VbJob) job = vb_save_api_restore_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_restore (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *path,
+                guint flags)
+{
+  vb_save_api_restore_async (host_of (iface), path, flags, restore_started, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- the host ---- */
 
 static void
@@ -250,6 +279,7 @@ manager_iface_init (VbDBusManagerIface *iface)
   iface->handle_lookup_storage_pool_by_uuid = handle_lookup_storage_pool_by_uuid;
   iface->handle_list_storage_pools = handle_list_storage_pools;
   iface->handle_get_capabilities = handle_get_capabilities;
+  iface->handle_restore = handle_restore;
 }
 
 VbManagerObject *

@@ -9,6 +9,7 @@ struct _VbDomain {
   char *reason;
   int id;
   char *block_copy;
+  gboolean managed_save;
 };
 
 G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_TYPE_RESOURCE)
@@ -172,4 +173,19 @@ vb_domain_refuse_if_block_copy (VbDomain *self, const char *operation, const cha
                "first)",
                operation, self->block_copy);
   return FALSE;
+}
+
+gboolean
+vb_domain_get_managed_save (VbDomain *self)
+{
+  return self->managed_save;
+}
+
+void
+vb_domain_set_managed_save (VbDomain *self, gboolean managed_save)
+{
+  if (self->managed_save == managed_save)
+    return;
+  self->managed_save = managed_save;
+  vb_resource_changed (VB_RESOURCE (self));
 }

@@ -55,4 +55,9 @@ void vb_domain_set_block_copy (VbDomain *self, const char *disk);
 gboolean vb_domain_refuse_if_block_copy (VbDomain *self, const char *operation,
                                          const char *disk, GError **error);
 
+/* Whether a managed save image holds the guest's state: the next start
+ * restores it (save-api.c keeps it true to the file). */
+gboolean vb_domain_get_managed_save (VbDomain *self);
+void vb_domain_set_managed_save (VbDomain *self, gboolean managed_save);
+
 G_END_DECLS

@@ -19,6 +19,7 @@
 #include "storage-api.h"
 #include "storage/storage-driver.h"
 #include "qemu-domain.h"
+#include "save-on-stop.h"
 #include "test-driver.h"
 #include "vb-config.h"
 #include "vb-error.h"
@@ -40,6 +41,7 @@ typedef struct {
   gboolean stdio_bridge;
   int lock_timeout_ms;
   int job_linger_s;
+  gboolean save_on_stop;
 } Options;
 
 typedef struct {
@@ -55,6 +57,7 @@ typedef struct {
   VbManagerObject *manager;
   VbMigrationTargetObject *migration_target;
   int exit_code;
+  gboolean stopping; /* --save-on-stop: saving the guests before the exit */
 } Daemon;
 
 static gboolean
@@ -88,6 +91,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "MS" },
     { "job-linger", 0, 0, G_OPTION_ARG_INT, &options->job_linger_s,
       "How long a finished Job stays visible (seconds, default 300)", "S" },
+    { "save-on-stop", 0, 0, G_OPTION_ARG_NONE, &options->save_on_stop,
+      "On SIGTERM/SIGINT, managed-save every running persistent guest before exiting, and "
+      "restore them at the next start",
+      NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version", NULL },
     { "stdio-bridge", 0, 0, G_OPTION_ARG_NONE, &options->stdio_bridge,
@@ -277,6 +284,8 @@ name_acquired (GDBusConnection *connection, const char *name, gpointer user_data
   define_default_network (daemon);
   vb_pool_api_autostart (daemon->host);
   vb_domain_api_autostart (daemon->host);
+  /* --save-on-stop of the last run: the guests continue where they were. */
+  vb_save_on_stop_restore (daemon->host);
 }
 
 static void
@@ -289,11 +298,29 @@ name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
   g_main_loop_quit (daemon->loop);
 }
 
+static void
+all_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_save_on_stop_save_all_finish (result);
+  vb_log_message (NULL, "Guests saved: stopping");
+  g_main_loop_quit (daemon->loop);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
   Daemon *daemon = user_data;
 
+  if (daemon->options.save_on_stop && daemon->host && !daemon->stopping)
+    {
+      /* The guests' state goes to disk first; a second signal does not wait. */
+      daemon->stopping = TRUE;
+      vb_log_message (NULL, "Stopping: saving the running guests first");
+      vb_save_on_stop_save_all_async (daemon->host, all_saved, daemon);
+      return G_SOURCE_CONTINUE;
+    }
   vb_log_message (NULL, "Stopping");
   g_main_loop_quit (daemon->loop);
   return G_SOURCE_CONTINUE;

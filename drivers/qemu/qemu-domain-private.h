@@ -27,6 +27,7 @@ typedef enum {
   STOP_CRASH,    /* the guest panicked and on_crash says destroy */
   STOP_MIGRATED, /* it went away to another host: reason migrated */
   STOP_FAILED,   /* an incoming migration failed: reason failed */
+  STOP_SAVED,    /* its state went to a save image: reason saved */
 } StopKind;
 
 /* What the driver keeps for one running domain (the domain's driver data). */
@@ -62,6 +63,9 @@ typedef struct {
   GTask *migration;           /* the source's running migrate, completed by events */
   guint migration_poll;       /* query-migrate timer for the job's figures */
   /* save and restore (qemu-save.c) */
+  GTask *save;       /* the running save (migrate to the image's pipe), or NULL */
+  GTask *restore;    /* the running restore (migrate-incoming from the image), or NULL */
+  gboolean restore_paused;
 
   /* block copy (qemu-block-copy.c) */
   struct _QemuBlockCopy *block_copy; /* the mirror of one disk, NULL when none */
@@ -101,6 +105,9 @@ gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *
 
 /* Events of the other parts, same contract as vb_qemu_migration_event. */
 /* save and restore (qemu-save.c) */
+gboolean vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data);
+/* QEMU ended: a save or restore in flight fails. */
+void vb_qemu_save_process_gone (QemuDomain *qd);
 
 /* block copy (qemu-block-copy.c) */
 gboolean vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data);

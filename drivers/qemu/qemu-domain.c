@@ -3,6 +3,7 @@
 #include "qemu-migration.h"
 #include "qemu-block-copy.h"
 #include "qemu-snapshot.h"
+#include "qemu-save.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -372,6 +373,7 @@ process_gone (QemuDomain *qd)
   reason = qd->stopping == STOP_DESTROY    ? "destroyed"
            : qd->stopping == STOP_SHUTDOWN ? "shutdown"
            : qd->stopping == STOP_MIGRATED ? "migrated"
+           : qd->stopping == STOP_SAVED    ? "saved"
            : qd->stopping == STOP_FAILED || qd->incoming ? "failed"
                                            : "crashed";
   vb_log_message (vb_qemu_log_name (domain), "QEMU (pid %d) ended: %s", qd->pid, reason);
@@ -383,6 +385,7 @@ process_gone (QemuDomain *qd)
       g_object_unref (migration);
     }
   vb_qemu_block_copy_gone (qd);
+  vb_qemu_save_process_gone (qd);
   g_unlink (qd->status_path);
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
@@ -530,6 +533,8 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
   if (vb_qemu_migration_event (qd, name, data))
     return;
   /* save and restore */
+  if (vb_qemu_save_event (qd, name, data))
+    return;
 
   /* block copy */
   if (vb_qemu_block_copy_event (qd, name, data))
@@ -1763,6 +1768,12 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .migrate_confirm = vb_qemu_migrate_confirm,
   .migrate_control = vb_qemu_migrate_control,
   /* save and restore */
+  .save_async = vb_qemu_save_async,
+  .save_finish = vb_qemu_save_finish,
+  .save_end_async = vb_qemu_save_end_async,
+  .save_end_finish = vb_qemu_save_end_finish,
+  .restore_async = vb_qemu_restore_async,
+  .restore_finish = vb_qemu_restore_finish,
 
   /* block copy */
   .block_copy_async = vb_qemu_block_copy_async,

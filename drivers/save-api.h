@@ -1,0 +1,56 @@
+/* Save and restore of domains (Domain.ManagedSave, Domain.Save,
+ * Manager.Restore, and Start from a managed save image): the state checks,
+ * the domain's lock, the Job, and the durable image; the driver moves the
+ * guest's state. */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+/* Domain.Save / Domain.ManagedSave / Manager.Restore flags (libvirt's values) */
+#define VB_DOMAIN_SAVE_RUNNING (1u << 1) /* run the guest after the restore */
+#define VB_DOMAIN_SAVE_PAUSED (1u << 2)  /* leave it paused after the restore */
+/* Domain.Undefine flags (libvirt's VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) */
+#define VB_DOMAIN_UNDEFINE_MANAGED_SAVE (1u << 0)
+
+/* Saves a running or paused domain to @path, or to its managed save image
+ * when @path is NULL; completes with the Job at once, the save goes on. */
+void vb_save_api_save_async (VbDriverHost *host, VbDomain *domain, const char *path, guint flags,
+                             GAsyncReadyCallback callback, gpointer user_data);
+VbJob *vb_save_api_save_finish (GAsyncResult *result, GError **error);
+
+/* Checks the image at @path, finds or makes its domain, and completes with
+ * the restore's Job, whose Object is the domain. */
+void vb_save_api_restore_async (VbDriverHost *host, const char *path, guint flags,
+                                GAsyncReadyCallback callback, gpointer user_data);
+VbJob *vb_save_api_restore_finish (GAsyncResult *result, GError **error);
+
+/* Domain.ManagedSaveRemove. */
+void vb_save_api_managed_save_remove_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_save_api_finish (GAsyncResult *result, GError **error);
+
+/* Domain.Start of a domain with a managed save image, its lock held: the
+ * guest continues from the image, which goes only once that worked. */
+void vb_save_api_start_managed_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_save_api_start_managed_finish (GAsyncResult *result, GError **error);
+
+/* Undefine with VB_DOMAIN_UNDEFINE_MANAGED_SAVE removes the image first;
+ * without it a domain with an image is refused. Completes with the image
+ * gone (or none there). */
+void vb_save_api_prepare_undefine_async (VbDriverHost *host, VbDomain *domain, guint flags,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+
+/* Start-up: notes the managed save image of a persistent domain. */
+void vb_save_api_domain_loaded (VbDriverHost *host, VbDomain *domain);
+
+/* For save-on-stop.c: a managed save that leaves the marker next to the
+ * image, the marker's path, and whether the domain's driver can save. */
+void vb_save_api_managed_save_marked_async (VbDriverHost *host, VbDomain *domain,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+char *vb_save_api_autosave_marker (VbDriverHost *host, VbDomain *domain);
+gboolean vb_save_api_can_save (VbDriverHost *host, VbDomain *domain);
+
+G_END_DECLS

@@ -1,0 +1,520 @@
+/* The save image: its header, its durable writer and its checked reader. */
+#define _GNU_SOURCE
+#include "save-image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vb-error.h"
+
+/* How often the follower looks how far the hypervisor got. */
+#define FOLLOW_INTERVAL_US 5000
+/* Written data is pushed to the device in windows of this size, so the
+ * final sync has little left to do and dirty pages stay bounded. */
+#define SYNC_WINDOW (32 * 1024 * 1024)
+
+#define OFF_VERSION 8
+#define OFF_FLAGS 12
+#define OFF_XML_LENGTH 16
+#define OFF_DATA_OFFSET 24
+#define OFF_STREAM_LENGTH 32
+
+void
+vb_save_image_header_clear (VbSaveImageHeader *header)
+{
+  g_clear_pointer (&header->xml, g_free);
+}
+
+static void
+put_u32 (guint8 *at, guint32 value)
+{
+  value = GUINT32_TO_LE (value);
+  memcpy (at, &value, sizeof value);
+}
+
+static void
+put_u64 (guint8 *at, guint64 value)
+{
+  value = GUINT64_TO_LE (value);
+  memcpy (at, &value, sizeof value);
+}
+
+static guint32
+get_u32 (const guint8 *at)
+{
+  guint32 value;
+  memcpy (&value, at, sizeof value);
+  return GUINT32_FROM_LE (value);
+}
+
+static guint64
+get_u64 (const guint8 *at)
+{
+  guint64 value;
+  memcpy (&value, at, sizeof value);
+  return GUINT64_FROM_LE (value);
+}
+
+static gsize
+padded (gsize length)
+{
+  return (length + VB_SAVE_IMAGE_ALIGN - 1) / VB_SAVE_IMAGE_ALIGN * VB_SAVE_IMAGE_ALIGN;
+}
+
+GBytes *
+vb_save_image_header_encode (const char *xml, guint32 flags, guint64 stream_length)
+{
+  gsize xml_length = strlen (xml);
+  gsize size = padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length);
+  guint8 *data = g_malloc0 (size);
+
+  memcpy (data, VB_SAVE_IMAGE_MAGIC, 8);
+  put_u32 (data + OFF_VERSION, VB_SAVE_IMAGE_VERSION);
+  put_u32 (data + OFF_FLAGS, flags);
+  put_u32 (data + OFF_XML_LENGTH, (guint32) xml_length);
+  put_u64 (data + OFF_DATA_OFFSET, size);
+  put_u64 (data + OFF_STREAM_LENGTH, stream_length);
+  memcpy (data + VB_SAVE_IMAGE_FIXED_SIZE, xml, xml_length);
+  return g_bytes_new_take (data, size);
+}
+
+static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, message);
+  return FALSE;
+}
+
+gboolean
+vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size,
+                             VbSaveImageHeader *header, GError **error)
+{
+  guint32 xml_length;
+
+  memset (header, 0, sizeof *header);
+  if (length < 8 || memcmp (data, VB_SAVE_IMAGE_MAGIC, 8) != 0)
+    return invalid (error, "Not a virtbus save image (no %s magic)", VB_SAVE_IMAGE_MAGIC);
+  if (length < VB_SAVE_IMAGE_FIXED_SIZE)
+    return invalid (error,
+                    "The save image is truncated: %" G_GSIZE_FORMAT
+                    " bytes, shorter than its header",
+                    length);
+  header->version = get_u32 (data + OFF_VERSION);
+  if (header->version != VB_SAVE_IMAGE_VERSION)
+    return invalid (error, "Unsupported save image version %u (this service reads version %u)",
+                    header->version, VB_SAVE_IMAGE_VERSION);
+  header->flags = get_u32 (data + OFF_FLAGS);
+  xml_length = get_u32 (data + OFF_XML_LENGTH);
+  header->data_offset = get_u64 (data + OFF_DATA_OFFSET);
+  header->stream_length = get_u64 (data + OFF_STREAM_LENGTH);
+  if (xml_length == 0 || xml_length > VB_SAVE_IMAGE_MAX_XML
+      || header->data_offset != padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length))
+    return invalid (
+      error,
+      "The save image's header is damaged (XML length %u, data offset %" G_GUINT64_FORMAT ")",
+      xml_length, header->data_offset);
+  if (length < VB_SAVE_IMAGE_FIXED_SIZE + (gsize) xml_length)
+    return invalid (error, "The save image is truncated: it ends inside the domain XML");
+  if (!(header->flags & VB_SAVE_IMAGE_COMPLETE))
+    return invalid (error, "The save image is not marked complete: the save that wrote it "
+                           "did not finish");
+  if (header->stream_length == 0 || file_size < header->data_offset + header->stream_length)
+    return invalid (error,
+                    "The save image is truncated: %" G_GUINT64_FORMAT
+                    " bytes, its header promises %" G_GUINT64_FORMAT,
+                    file_size, header->data_offset + header->stream_length);
+  header->xml = g_strndup ((const char *) data + VB_SAVE_IMAGE_FIXED_SIZE, xml_length);
+  if (strlen (header->xml) != xml_length || !g_utf8_validate (header->xml, -1, NULL))
+    {
+      vb_save_image_header_clear (header);
+      return invalid (error, "The save image's domain XML is not text");
+    }
+  return TRUE;
+}
+
+/* ---- writing ---- */
+
+struct _VbSaveWriter {
+  char *path;
+  char *temp_path;
+  guint32 flags;
+  int file_fd; /* shared with the hypervisor: one file offset */
+  guint64 header_size;
+  gboolean committed;
+};
+
+static gboolean
+set_errno_error (GError **error, int saved, const char *what, const char *path)
+{
+  g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot %s %s: %s", what, path,
+               g_strerror (saved));
+  return FALSE;
+}
+
+static gboolean
+write_all (int fd, const void *data, gsize length, guint64 offset, int *saved)
+{
+  const guint8 *p = data;
+
+  while (length > 0)
+    {
+      ssize_t n = pwrite (fd, p, length, (off_t) offset);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          *saved = n < 0 ? errno : ENOSPC;
+          return FALSE;
+        }
+      p += n;
+      length -= (gsize) n;
+      offset += (guint64) n;
+    }
+  return TRUE;
+}
+
+VbSaveWriter *
+vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **error)
+{
+  g_autoptr (VbSaveWriter) writer = g_new0 (VbSaveWriter, 1);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
+  g_autoptr (GBytes) header = vb_save_image_header_encode (xml, flags & ~VB_SAVE_IMAGE_COMPLETE, 0);
+  int saved;
+
+  writer->path = g_strdup (path);
+  writer->flags = flags;
+  writer->file_fd = g_mkstemp_full (template, O_WRONLY | O_CLOEXEC, 0600);
+  if (writer->file_fd < 0)
+    {
+      set_errno_error (error, errno, "create a file in", dir);
+      return NULL;
+    }
+  writer->temp_path = g_steal_pointer (&template);
+  writer->header_size = g_bytes_get_size (header);
+  if (!write_all (writer->file_fd, g_bytes_get_data (header, NULL), writer->header_size, 0, &saved))
+    {
+      set_errno_error (error, saved, "write", writer->temp_path);
+      return NULL;
+    }
+  /* The hypervisor writes from here on, through its copy of the fd. */
+  if (lseek (writer->file_fd, (off_t) writer->header_size, SEEK_SET) < 0)
+    {
+      set_errno_error (error, errno, "seek in", writer->temp_path);
+      return NULL;
+    }
+  return g_steal_pointer (&writer);
+}
+
+int
+vb_save_writer_get_fd (VbSaveWriter *writer)
+{
+  return writer->file_fd;
+}
+
+guint64
+vb_save_writer_get_bytes (VbSaveWriter *writer)
+{
+  /* The offset is shared with the hypervisor's copy: it is how far it got. */
+  off_t at = lseek (writer->file_fd, 0, SEEK_CUR);
+
+  return at > (off_t) writer->header_size ? (guint64) at - writer->header_size : 0;
+}
+
+/* Starts write-back of the window just filled and waits for the one before,
+ * as a streaming writer should: the page cache never holds more than two
+ * windows of this file, and the final sync has little left to do. */
+static void
+push_window (int fd, guint64 end)
+{
+  sync_file_range (fd, (off_t) (end - SYNC_WINDOW), SYNC_WINDOW, SYNC_FILE_RANGE_WRITE);
+  if (end >= 2 * SYNC_WINDOW)
+    {
+      sync_file_range (fd, (off_t) (end - 2 * SYNC_WINDOW), SYNC_WINDOW,
+                       SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                         | SYNC_FILE_RANGE_WAIT_AFTER);
+      /* Written and clean: the cache need not keep it. */
+      posix_fadvise (fd, (off_t) (end - 2 * SYNC_WINDOW), SYNC_WINDOW, POSIX_FADV_DONTNEED);
+    }
+}
+
+/* The hypervisor writes the file; this thread follows its offset and pushes
+ * each written window to the device, off the hypervisor's path. */
+static void
+follow_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VbSaveWriter *writer = task_data;
+  guint64 next_window = writer->header_size + SYNC_WINDOW;
+
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      off_t at = lseek (writer->file_fd, 0, SEEK_CUR);
+
+      while (at >= 0 && (guint64) at >= next_window)
+        {
+          push_window (writer->file_fd, next_window);
+          next_window += SYNC_WINDOW;
+        }
+      g_usleep (FOLLOW_INTERVAL_US);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_save_writer_follow_async (VbSaveWriter *writer, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  /* The cancel is how it is told to stop: no error. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, writer, NULL);
+  g_task_run_in_thread (task, follow_in_thread);
+}
+
+void
+vb_save_writer_follow_finish (VbSaveWriter *writer, GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+static gboolean
+sync_directory (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved;
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "open", dir);
+  if (fsync (fd) < 0 && errno != EINVAL)
+    {
+      saved = errno;
+      close (fd);
+      return set_errno_error (error, saved, "sync", dir);
+    }
+  close (fd);
+  return TRUE;
+}
+
+static void
+commit_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VbSaveWriter *writer = task_data;
+  guint64 length = vb_save_writer_get_bytes (writer);
+  guint8 fields[4];
+  guint8 stream_length[8];
+  GError *error = NULL;
+  int saved;
+
+  if (length == 0)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                               "The hypervisor sent no state to save");
+      return;
+    }
+  /* The data first: a late ENOSPC or EIO shows up here, before the image
+   * claims to be complete. */
+  if (fdatasync (writer->file_fd) < 0)
+    {
+      set_errno_error (&error, errno, "write", writer->temp_path);
+      g_task_return_error (task, error);
+      return;
+    }
+  put_u32 (fields, writer->flags | VB_SAVE_IMAGE_COMPLETE);
+  put_u64 (stream_length, length);
+  if (!write_all (writer->file_fd, stream_length, sizeof stream_length, OFF_STREAM_LENGTH, &saved)
+      || !write_all (writer->file_fd, fields, sizeof fields, OFF_FLAGS, &saved)
+      || (fdatasync (writer->file_fd) < 0 && ((saved = errno), TRUE)))
+    {
+      set_errno_error (&error, saved, "write", writer->temp_path);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g_rename (writer->temp_path, writer->path) < 0)
+    {
+      saved = errno;
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot rename %s to %s: %s",
+                               writer->temp_path, writer->path, g_strerror (saved));
+      return;
+    }
+  writer->committed = TRUE;
+  if (!sync_directory (writer->path, &error))
+    {
+      /* The image is whole, yet its name may not survive a crash: say so. */
+      g_unlink (writer->path);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_save_writer_commit_async (VbSaveWriter *writer, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_task_data (task, writer, NULL);
+  g_task_run_in_thread (task, commit_in_thread);
+}
+
+gboolean
+vb_save_writer_commit_finish (VbSaveWriter *writer, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_save_writer_free (VbSaveWriter *writer)
+{
+  if (!writer)
+    return;
+  if (writer->file_fd >= 0)
+    close (writer->file_fd);
+  if (writer->temp_path && !writer->committed)
+    g_unlink (writer->temp_path);
+  g_free (writer->temp_path);
+  g_free (writer->path);
+  g_free (writer);
+}
+
+/* ---- reading ---- */
+
+void
+vb_save_image_free (VbSaveImage *image)
+{
+  if (!image)
+    return;
+  if (image->fd >= 0)
+    close (image->fd);
+  vb_save_image_header_clear (&image->header);
+  g_free (image);
+}
+
+static void
+open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr (VbSaveImage) image = g_new0 (VbSaveImage, 1);
+  g_autofree guint8 *head = NULL;
+  gsize want, have = 0;
+  struct stat st;
+  GError *error = NULL;
+
+  image->fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (image->fd < 0 || fstat (image->fd, &st) < 0)
+    {
+      int saved = errno;
+      g_task_return_new_error (task, VB_ERROR,
+                               saved == ENOENT ? VB_ERROR_NOT_FOUND : VB_ERROR_INVALID_ARGUMENT,
+                               "Cannot open the save image %s: %s", path, g_strerror (saved));
+      return;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                               "%s is not a regular file", path);
+      return;
+    }
+  want = (gsize) MIN ((guint64) st.st_size, VB_SAVE_IMAGE_FIXED_SIZE + VB_SAVE_IMAGE_MAX_XML);
+  head = g_malloc (MAX (want, 1));
+  while (have < want)
+    {
+      ssize_t n = pread (image->fd, head + have, want - have, (off_t) have);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot read %s: %s", path,
+                                   g_strerror (saved));
+          return;
+        }
+      if (n == 0)
+        break;
+      have += (gsize) n;
+    }
+  if (!vb_save_image_header_decode (head, have, (guint64) st.st_size, &image->header, &error))
+    {
+      g_prefix_error (&error, "%s: ", path);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The hypervisor reads it once, front to back: read ahead while it starts. */
+  posix_fadvise (image->fd, (off_t) image->header.data_offset, 0, POSIX_FADV_SEQUENTIAL);
+  posix_fadvise (image->fd, (off_t) image->header.data_offset, 0, POSIX_FADV_WILLNEED);
+  if (lseek (image->fd, (off_t) image->header.data_offset, SEEK_SET) < 0)
+    {
+      int saved = errno;
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot seek in %s: %s", path,
+                               g_strerror (saved));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&image), (GDestroyNotify) vb_save_image_free);
+}
+
+void
+vb_save_image_open_async (const char *path, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, open_in_thread);
+}
+
+VbSaveImage *
+vb_save_image_open_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+remove_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  char **paths = task_data;
+
+  for (guint i = 0; paths[i]; i++)
+    if (g_unlink (paths[i]) < 0 && errno != ENOENT)
+      {
+        int saved = errno;
+        g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot remove %s: %s", paths[i],
+                                 g_strerror (saved));
+        return;
+      }
+  if (paths[0])
+    sync_directory (paths[0], NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_save_image_remove_async (const char *path, const char *also, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  char **paths = g_new0 (char *, 3);
+
+  paths[0] = g_strdup (path);
+  paths[1] = g_strdup (also);
+  g_task_set_task_data (task, paths, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, remove_in_thread);
+}
+
+gboolean
+vb_save_image_remove_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
