@@ -817,6 +817,73 @@ test_target_full (Fixture *f, gconstpointer data)
                                NULL, NULL, &status, NULL));
 }
 
+/* The guards the other operations hold (save, managed save, snapshots,
+ * detaching the copied disk) on a persistent guest: refused while the mirror
+ * exists, each naming the block copy, allowed once it is cancelled. Another
+ * disk may still be detached during the copy. */
+static void
+test_guards_of_other_operations (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "copy.raw", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *extra = g_build_filename (f->env->tmpdir, "extra.img", NULL);
+  g_autofree char *extra_xml = vb_test_disk_xml (extra, "raw", "vdb");
+  g_autofree char *vda_xml = vb_test_disk_xml (f->disk, "raw", "vda");
+  g_autofree char *image = g_build_filename (f->env->tmpdir, "saved.img", NULL);
+  g_autofree char *xml = guest_xml (f, "bc-guards");
+  const char *snapshot = "<domainsnapshot><name>during-copy</name></domainsnapshot>";
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *save_job = NULL;
+  g_autoptr (GVariant) has_image = NULL;
+
+  g_assert_true (g_file_set_contents (extra, "", 0, NULL));
+  g_assert_cmpint (truncate (extra, 1 << 20), ==, 0);
+  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                       g_variant_new ("(su)", xml, 0));
+  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+  call_void (f->env, f->path, IFACE_DOMAIN, "AttachDevice", g_variant_new ("(su)", extra_xml, 1));
+
+  job = block_copy (f, "vda", dest, NULL, 0);
+  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
+                ERR "OperationInvalid", "block copy");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", image, 0),
+                ERR "OperationInvalid", "block copy");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
+                g_variant_new ("(su)", snapshot, 16 /* DISK_ONLY */), ERR "OperationInvalid",
+                "block copy");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot", g_variant_new ("(su)", snapshot, 0),
+                ERR "OperationInvalid", "block copy");
+  expect_error (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
+                g_variant_new ("(su)", vda_xml, 1 /* LIVE */), ERR "OperationInvalid",
+                "block copy");
+  g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
+  /* Not the copied disk: allowed. */
+  call_void (f->env, f->path, IFACE_DOMAIN, "DetachDevice", g_variant_new ("(su)", extra_xml, 1));
+
+  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  g_free (phase);
+  phase = wait_phase (f->env, job, "cancelled|completed|failed", 60000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+
+  /* Lifted: a disk-only snapshot, then a managed save of the guest. */
+  g_free (call_path (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
+                     g_variant_new ("(su)", snapshot, 16)));
+  save_job = call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  g_free (phase);
+  phase = wait_phase (f->env, save_job, "completed|failed|cancelled", 120000);
+  g_assert_cmpstr (phase, ==, "completed");
+  has_image = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "HasManagedSave");
+  g_assert_true (g_variant_get_boolean (has_image));
+  {
+    g_autofree char *state = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+    g_assert_cmpstr (state, ==, "shutoff");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -830,6 +897,7 @@ main (int argc, char **argv)
   ADD ("qemu-killed", test_qemu_killed);
   ADD ("service-restart", test_service_restart);
   ADD ("target-full", test_target_full);
+  ADD ("guards-of-other-operations", test_guards_of_other_operations);
 #undef ADD
   return g_test_run ();
 }
