@@ -41,6 +41,7 @@ typedef struct {
   gboolean stdio_bridge;
   int lock_timeout_ms;
   int job_linger_s;
+  int unplug_timeout_s;
   gboolean save_on_stop;
 } Options;
 
@@ -91,6 +92,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "MS" },
     { "job-linger", 0, 0, G_OPTION_ARG_INT, &options->job_linger_s,
       "How long a finished Job stays visible (seconds, default 300)", "S" },
+    { "unplug-timeout", 0, 0, G_OPTION_ARG_INT, &options->unplug_timeout_s,
+      "How long DetachDevice waits for the guest to release a device (seconds, default 20)",
+      "S" },
     { "save-on-stop", 0, 0, G_OPTION_ARG_NONE, &options->save_on_stop,
       "On SIGTERM/SIGINT, managed-save every running persistent guest before exiting, and "
       "restore them at the next start",
@@ -107,6 +111,7 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
 
   options->lock_timeout_ms = 30000;
   options->job_linger_s = 300;
+  options->unplug_timeout_s = 20;
   g_option_context_set_summary (context,
                                 "Publishes virtual machines, networks and storage as D-Bus "
                                 "objects under /org/virtbus/Virt1 (bus name org.virtbus.Virt1).");
@@ -123,10 +128,12 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     options->system = options->system || getuid () == 0;
   if (!options->system && !options->address)
     options->session = TRUE;
-  if (options->lock_timeout_ms <= 0 || options->job_linger_s < 0)
+  if (options->lock_timeout_ms <= 0 || options->job_linger_s < 0
+      || options->unplug_timeout_s <= 0 || options->unplug_timeout_s > 3600)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--lock-timeout must be positive and --job-linger not negative");
+                   "--lock-timeout must be positive, --job-linger not negative and "
+                   "--unplug-timeout from 1 to 3600");
       return FALSE;
     }
   if (!options->state_dir)
@@ -178,6 +185,10 @@ register_drivers (Daemon *daemon, GError **error)
                               daemon->options.qemu_binary ?: VB_QEMU_BINARY);
   vb_driver_host_set_setting (daemon->host, "qemu-user",
                               daemon->options.qemu_user ?: VB_QEMU_USER);
+  {
+    g_autofree char *unplug = g_strdup_printf ("%d", daemon->options.unplug_timeout_s);
+    vb_driver_host_set_setting (daemon->host, "unplug-timeout", unplug);
+  }
   vb_driver_host_add_domain_driver (daemon->host, &vb_test_domain_driver);
   vb_driver_host_add_domain_driver (daemon->host, &vb_qemu_domain_driver);
   vb_driver_host_add_storage_driver (daemon->host, &vb_test_storage_driver);

@@ -671,8 +671,7 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   gint64 started, end;
   gboolean gone = FALSE;
 
-  vb_test_env_set_daemon_env (f->env, "VIRTBUS_UNPLUG_TIMEOUT", "5");
-  vb_test_env_start_daemon (f->env, NULL);
+  vb_test_env_start_daemon (f->env, (const char *const[]){ "--unplug-timeout=5", NULL });
   path = start_guest (f, "hotslow", "    <acpi/>\n");
   vdb = disk_xml (f->extra, "vdb");
   attach (f, path, vdb, LIVE);

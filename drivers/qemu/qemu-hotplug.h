@@ -7,8 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* Seconds an unplug waits for the guest to release the device, unless the
- * environment variable VIRTBUS_UNPLUG_TIMEOUT says otherwise: below D-Bus's
+/* Seconds an unplug waits for the guest to release the device, unless
+ * `virtbusd --unplug-timeout` (the setting "unplug-timeout") says otherwise: below D-Bus's
  * usual 25 s call timeout, so a client with default settings gets our
  * answer rather than its own timeout. */
 #define VB_QEMU_UNPLUG_TIMEOUT_S 20

@@ -35,7 +35,7 @@ forget_gone_taps (QemuDomain *qd)
 static guint
 unplug_timeout_seconds (void)
 {
-  const char *text = g_getenv ("VIRTBUS_UNPLUG_TIMEOUT");
+  const char *text = vb_driver_host_get_setting (vb_qemu_driver.host, "unplug-timeout");
   guint64 seconds = 0;
 
   if (text && g_ascii_string_to_unsigned (text, 10, 1, 3600, &seconds, NULL))
