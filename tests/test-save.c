@@ -519,6 +519,7 @@ test_disk_full (Fixture *f, gconstpointer data)
   g_autofree char *phase = NULL;
   g_autofree char *message = NULL;
   g_autoptr (GDir) dir = NULL;
+  g_autoptr (VbSignalLog) signals = NULL;
   guint64 before;
 
   f->small = g_build_filename (f->env->tmpdir, "small", NULL);
@@ -542,9 +543,15 @@ test_disk_full (Fixture *f, gconstpointer data)
   g_assert_true (wait_for (log, "VB-COUNTER 3", 60000));
 
   file = g_build_filename (f->small, "guest.save", NULL);
+  signals = vb_signal_log_new (f->env);
   job = call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
   phase = wait_phase (f->env, job, "completed|failed|cancelled", 180000);
   g_assert_cmpstr (phase, ==, "failed");
+  /* The guest stopped for the save and runs again: both told, in order. */
+  g_assert_true (vb_signal_log_wait (signals, "('resumed', 'unpaused')", 10000));
+  g_assert_cmpint (vb_signal_log_find (signals, "('suspended', 'paused')"), >=, 0);
+  g_assert_cmpint (vb_signal_log_find (signals, "('suspended', 'paused')"), <,
+                   vb_signal_log_find (signals, "('resumed', 'unpaused')"));
   message = job_error (f->env, job);
   g_test_message ("the save failed with: %s", message);
   g_assert_nonnull (strstr (message, "No space left on device"));

@@ -232,6 +232,7 @@ vb_qemu_save_end_async (VbDriverHost *host, VbDomain *domain, gboolean success, 
     }
   qd->own_resume = TRUE;
   vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "save-canceled");
+  vb_domain_emit_lifecycle (qd->domain, "resumed", "unpaused");
   vb_qmp_client_execute_async (qd->qmp, "cont", NULL, -1, NULL, save_end_cont, task);
 }
 
@@ -445,6 +446,8 @@ vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data)
         {
           qd->own_stop = FALSE;
           vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "save");
+          /* As libvirt: the guest stops for its save, a client sees it. */
+          vb_domain_emit_lifecycle (qd->domain, "suspended", "paused");
           return TRUE;
         }
       if (g_str_equal (name, "MIGRATION_PASS"))
