@@ -340,6 +340,8 @@ persist_overlays (Op *op, const VbSnapshotDef *def, GError **error)
     return FALSE;
   vb_domain_set_def (op->domain, updated);
   writes_domain (op->host, op->writes, op->domain);
+  /* A client that follows the definition sees the new disks. */
+  vb_domain_api_kind ()->defined (VB_RESOURCE (op->domain), FALSE);
   return TRUE;
 }
 

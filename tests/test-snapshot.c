@@ -769,7 +769,10 @@ test_running (Fixture *f, gconstpointer data)
 
   /* External, disk-only: the guest writes to a new overlay from now on. */
   timer = g_get_monotonic_time ();
+  vb_signal_log_clear (f->signals);
   ext = create (f, domain, "<domainsnapshot><name>ext1</name></domainsnapshot>", DISK_ONLY);
+  /* The persistent definition names the overlay now: told as an update. */
+  g_assert_true (vb_signal_log_wait (f->signals, "('defined', 'updated')", 5000));
   g_test_message ("external disk-only snapshot of a running guest: %.2f s",
                   (g_get_monotonic_time () - timer) / 1e6);
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
