@@ -464,6 +464,19 @@ vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interfa
   g_free (vb_test_call_error_message (env, path, interface, method, parameters, error_name));
 }
 
+void
+vb_test_call_expect_error_saying (VbTestEnv *env, const char *path, const char *interface,
+                                  const char *method, GVariant *parameters, const char *error_name,
+                                  const char *words)
+{
+  g_autofree char *message =
+    vb_test_call_error_message (env, path, interface, method, parameters, error_name);
+
+  if (words && !strstr (message, words))
+    g_error ("%s.%s on %s: the message '%s' does not say '%s'", interface, method, path, message,
+             words);
+}
+
 char *
 vb_test_call_path (VbTestEnv *env, const char *path, const char *interface, const char *method,
                    GVariant *parameters)

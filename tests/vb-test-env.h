@@ -60,6 +60,10 @@ void vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *in
 char *vb_test_call_error_message (VbTestEnv *env, const char *path, const char *interface,
                                   const char *method, GVariant *parameters,
                                   const char *error_name);
+/* Expects the error @error_name with a message that contains @words (may be NULL). */
+void vb_test_call_expect_error_saying (VbTestEnv *env, const char *path, const char *interface,
+                                       const char *method, GVariant *parameters,
+                                       const char *error_name, const char *words);
 /* Calls a method that answers an object path, expecting success; returns the path. */
 char *vb_test_call_path (VbTestEnv *env, const char *path, const char *interface,
                          const char *method, GVariant *parameters);
