@@ -508,6 +508,17 @@ vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,
 }
 
 char *
+vb_test_get_xml (VbTestEnv *env, const char *path, const char *interface, guint flags)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, path, interface, "GetXMLDesc", g_variant_new ("(u)", flags));
+  char *xml = NULL;
+
+  g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+char *
 vb_test_get_string (VbTestEnv *env, const char *path, const char *interface,
                     const char *property)
 {

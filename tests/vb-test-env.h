@@ -70,6 +70,8 @@ char *vb_test_call_path (VbTestEnv *env, const char *path, const char *interface
 /* Calls expecting success, the answer unused. */
 void vb_test_call_void (VbTestEnv *env, const char *path, const char *interface,
                         const char *method, GVariant *parameters);
+/* The XML of the object at @path (its GetXMLDesc with @flags). */
+char *vb_test_get_xml (VbTestEnv *env, const char *path, const char *interface, guint flags);
 GVariant *vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,
                                 const char *property);
 /* A string (or object path), boolean, uint64 property. */
