@@ -1107,6 +1107,13 @@ char *
 vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
                    const char *devices)
 {
+  return vb_test_guest_xml_on (name, memory_mib, "pc", TRUE, cmdline_extra, devices);
+}
+
+char *
+vb_test_guest_xml_on (const char *name, guint memory_mib, const char *machine, gboolean acpi,
+                      const char *cmdline_extra, const char *devices)
+{
   const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
 
   g_assert_nonnull (guest);
@@ -1116,19 +1123,20 @@ vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra
     "  <memory unit='MiB'>%u</memory>\n"
     "  <vcpu>1</vcpu>\n"
     "  <os>\n"
-    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <type arch='x86_64' machine='%s'>hvm</type>\n"
     "    <kernel>%s/vmlinux</kernel>\n"
     "    <initrd>%s/initramfs.img</initrd>\n"
     "    <cmdline>console=ttyS0 quiet%s%s</cmdline>\n"
     "  </os>\n"
-    "  <features>\n    <acpi/>\n  </features>\n"
+    "%s"
     "  <devices>\n"
     "%s"
     "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
     "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
     "  </devices>\n"
     "</domain>\n",
-    name, memory_mib, guest, guest, cmdline_extra ? " " : "", cmdline_extra ? cmdline_extra : "",
+    name, memory_mib, machine, guest, guest, cmdline_extra ? " " : "",
+    cmdline_extra ? cmdline_extra : "", acpi ? "  <features>\n    <acpi/>\n  </features>\n" : "",
     devices ? devices : "");
 }
 

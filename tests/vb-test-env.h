@@ -169,6 +169,9 @@ gboolean vb_test_netns_wait_empty (const char *name, guint timeout_ms);
  * kernel command line (vb.counter=0, vb.mem_mib=N, ...). */
 char *vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
                          const char *devices);
+/* The same on QEMU's @machine ("pc", "q35"), with ACPI or without. */
+char *vb_test_guest_xml_on (const char *name, guint memory_mib, const char *machine, gboolean acpi,
+                            const char *cmdline_extra, const char *devices);
 /* A <disk> element for a file, target vdX on virtio, @format raw or qcow2. */
 char *vb_test_disk_xml (const char *path, const char *format, const char *target);
 
