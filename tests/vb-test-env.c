@@ -939,6 +939,13 @@ vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent, guint 
   return g_steal_pointer (&path);
 }
 
+void
+vb_test_sparse_file (const char *path, goffset size)
+{
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  g_assert_cmpint (truncate (path, size), ==, 0);
+}
+
 char *
 vb_test_file_md5 (const char *file)
 {

@@ -146,6 +146,8 @@ guint64 vb_test_log_last_counter (const char *log);
 char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent,
                           guint timeout_ms);
 
+/* Makes @path an empty (sparse) file of @size bytes, a disk for a test guest. */
+void vb_test_sparse_file (const char *path, goffset size);
 /* The md5 of a file's contents, in hex. */
 char *vb_test_file_md5 (const char *file);
 /* Runs a command line (no shell), failing the test unless it succeeds;
