@@ -195,8 +195,7 @@ main (int argc, char **argv)
     g_autofree char *devices = vb_test_disk_xml (disk, "raw", "vda");
     g_autofree char *cmdline = g_strdup_printf ("vb.mem_mib=%d", mem_mib);
 
-    g_assert_true (g_file_set_contents (disk, "", 0, NULL));
-    g_assert_cmpint (truncate (disk, 8 << 20), ==, 0);
+    vb_test_sparse_file (disk, 8 << 20);
     /* Room for the kernel and the initramfs (unpacked in RAM) beside the
      * touched memory: with 128 MiB the guest's OOM killer took the dirtier. */
     xml = vb_test_guest_xml ("bench-save", mem_mib + 384, cmdline, devices);

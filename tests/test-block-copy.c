@@ -496,8 +496,7 @@ test_bad_input (Fixture *f, gconstpointer data)
                                       copy_args ("vda", self, NULL, REUSE_EXT),
                                       ERR "InvalidArgument", NULL);
   }
-  g_assert_true (g_file_set_contents (exists, "", 0, NULL));
-  g_assert_cmpint (truncate (exists, DISK_SIZE), ==, 0);
+  vb_test_sparse_file (exists, DISK_SIZE);
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                     copy_args ("vda", dest_exists, NULL, 0), ERR "OperationInvalid",
                                     "REUSE_EXT");
@@ -741,8 +740,7 @@ test_guards_of_other_operations (Fixture *f, gconstpointer data)
   g_autofree char *save_job = NULL;
   g_autoptr (GVariant) has_image = NULL;
 
-  g_assert_true (g_file_set_contents (extra, "", 0, NULL));
-  g_assert_cmpint (truncate (extra, 1 << 20), ==, 0);
+  vb_test_sparse_file (extra, 1 << 20);
   f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "AttachDevice",
                      g_variant_new ("(su)", extra_xml, 1));

@@ -42,8 +42,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
   /* Not zeroes: a guest reading the wrong device, or nothing, cannot match. */
   for (guint i = 0; i < PATTERN_SIZE; i++)
     pattern[i] = (guint8) ((i * 7 + i / 4096) & 0xff);
@@ -538,8 +537,7 @@ test_bad_input (Fixture *f, gconstpointer data)
     char *main_disk = f->disk;
 
     /* Its own image: QEMU locks the one the other guest writes. */
-    g_assert_true (g_file_set_contents (own_disk, "", 0, NULL));
-    g_assert_cmpint (truncate (own_disk, 1 << 20), ==, 0);
+    vb_test_sparse_file (own_disk, 1 << 20);
     f->disk = own_disk;
     xml = guest_xml (f, "hottransient", TRUE);
     f->disk = main_disk;

@@ -38,8 +38,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->src_signals = vb_signal_log_new (f->src);
   f->dst_signals = vb_signal_log_new (f->dst);
   f->disk = g_build_filename (f->src->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
 }
 
 static void
@@ -712,8 +711,7 @@ test_netns_link (void)
               netns, ns_if));
   g_free (sh ("tc qdisc add dev %s root tbf rate 80mbit burst 256kb latency 100ms", host_if));
 
-  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f.disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f.disk, 8 << 20);
   vb_test_env_start_daemon_in_netns (dst, netns, NULL);
   vb_test_env_start_daemon (src, NULL);
   f.src_signals = vb_signal_log_new (src);
@@ -800,8 +798,7 @@ test_ssh_bridge (void)
 
   g_assert_true (g_file_set_contents (ssh, script, -1, NULL));
   g_assert_cmpint (g_chmod (ssh, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f.disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f.disk, 8 << 20);
   vb_test_env_start_daemon (dst, NULL);
   vb_test_env_set_daemon_env (src, "VIRTBUS_SSH", ssh);
   vb_test_env_start_daemon (src, NULL);

@@ -28,8 +28,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   vb_test_env_start_daemon (f->env, NULL);
   f->signals = vb_signal_log_new (f->env);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
 }
 
 static void
@@ -379,8 +378,7 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
     g_autoptr (GString) own = g_string_new (xml2);
     g_autoptr (GVariant) reply = NULL;
 
-    g_assert_true (g_file_set_contents (disk2, "", 0, NULL));
-    g_assert_cmpint (truncate (disk2, 8 << 20), ==, 0);
+    vb_test_sparse_file (disk2, 8 << 20);
     g_string_replace (own, f->disk, disk2, 1);
     reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
                              g_variant_new ("(su)", own->str, 0));

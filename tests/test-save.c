@@ -34,8 +34,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   if (!data)
     vb_test_env_start_daemon (f->env, NULL);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
 }
 
 static void
