@@ -50,18 +50,6 @@ wait_for (const char *log, const char *needle, guint timeout_s)
     }
 }
 
-static guint64
-rss_mib (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *text = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || !(line = strstr (text, "VmRSS:")))
-    return 0;
-  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) / 1024;
-}
-
 /* Before each timed step: what the last one left for the disk is written,
  * and the disk has a moment for what sync does not wait for (the freeing of
  * a deleted 1 GiB file, discards). */
@@ -176,6 +164,7 @@ main (int argc, char **argv)
   g_autofree char *image = NULL;
   guint64 image_bytes = 0;
   pid_t qemu;
+  long rss_mib;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -217,8 +206,9 @@ main (int argc, char **argv)
   /* The dirtier prints its first counter once all its pages are written. */
   if (!wait_for (log, "VB-COUNTER 2", 600))
     g_error ("the dirtier did not touch its memory");
-  g_print ("touched: QEMU's RSS is %" G_GUINT64_FORMAT " MiB\n", rss_mib (qemu));
-  if (rss_mib (qemu) < (guint64) mem_mib)
+  rss_mib = MAX (bench_rss_kib (qemu), 0) / 1024;
+  g_print ("touched: QEMU's RSS is %ld MiB\n", rss_mib);
+  if (rss_mib < mem_mib)
     g_error ("QEMU's RSS is below the touched memory: the guest did not touch it");
 
   save_ms = g_new0 (double, n_rounds);
