@@ -587,6 +587,19 @@ vb_test_job_wait_phase (VbTestEnv *env, const char *job, const char *phases, gui
     }
 }
 
+void
+vb_test_job_wait_completed (VbTestEnv *env, const char *job, guint timeout_ms)
+{
+  g_autofree char *phase =
+    vb_test_job_wait_phase (env, job, "completed|failed|cancelled", timeout_ms);
+
+  if (!g_str_equal (phase, "completed"))
+    {
+      g_autofree char *message = vb_test_job_error (env, job);
+      g_error ("job %s ended %s: %s", job, phase, message);
+    }
+}
+
 guint64
 vb_test_job_detail (VbTestEnv *env, const char *job, const char *key)
 {

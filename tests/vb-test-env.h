@@ -89,6 +89,9 @@ gboolean vb_test_wait_property (VbTestEnv *env, const char *path, const char *in
  * it. Fails the test when none comes within @timeout_ms. */
 char *vb_test_job_wait_phase (VbTestEnv *env, const char *job, const char *phases,
                               guint timeout_ms);
+/* Waits for the Job to end; fails the test, with the Job's error, unless it
+ * completed. */
+void vb_test_job_wait_completed (VbTestEnv *env, const char *job, guint timeout_ms);
 /* A uint64 entry of the Job's Details; fails the test when it is missing. */
 guint64 vb_test_job_detail (VbTestEnv *env, const char *job, const char *key);
 /* The "error" entry of the Job's Details, "" when none. */
