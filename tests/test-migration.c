@@ -105,14 +105,12 @@ test_precopy (Fixture *f, gconstpointer data)
   g_autofree char *path = boot_on_source (f, "mig-idle", NULL, &uuid);
   g_autofree char *log = vb_test_console_log (f->src, uuid);
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   guint64 before;
 
   vb_signal_log_clear (f->src_signals);
   job = migrate (f, path, NULL, LIVE);
   g_assert_true (g_str_has_prefix (job, "/org/virtbus/Virt1/job/"));
-  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (f->src, job, 120000);
   before = vb_test_log_last_counter (log);
   /* The final figures, not those of the last pass: the guest stopped for a while. */
   g_assert_cmpuint (vb_test_job_detail (f->src, job, "transferred"), >, 0);
@@ -259,9 +257,7 @@ run_postcopy (Fixture *f, gboolean automatic)
       g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
                                         g_variant_new ("(u)", 0)));
     }
-  g_free (phase);
-  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 180000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (f->src, job, 180000);
   before = vb_test_log_last_counter (log);
   g_assert_true (vb_signal_log_wait (f->src_signals, "('suspended', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
@@ -559,7 +555,6 @@ test_postcopy_recovery (Fixture *f, gconstpointer data)
   g_autofree char *log = vb_test_console_log (f->src, uuid);
   GVariantDict params;
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   guint64 before;
 
   /* A plain Migrate is refused; the recovery goes straight to the destination. */
@@ -571,8 +566,7 @@ test_postcopy_recovery (Fixture *f, gconstpointer data)
   g_variant_dict_insert (&params, "port-min", "u", 49301);
   g_variant_dict_insert (&params, "port-max", "u", 49310);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY | POSTCOPY_RESUME);
-  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (f->src, job, 120000);
   before = vb_test_log_last_counter (log);
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
@@ -634,13 +628,11 @@ test_failover_unplug (Fixture *f, gconstpointer data)
   g_autofree char *uuid = vb_test_get_string (f->src, path, IFACE_DOMAIN, "UUID");
   g_autofree char *log = vb_test_console_log (f->src, uuid);
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   g_autofree char *wait_unplug = NULL;
 
   g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
   job = migrate (f, path, NULL, LIVE);
-  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (f->src, job, 120000);
   /* The job went through wait-unplug: QEMU did unplug the primary. */
   wait_unplug = g_strdup_printf ("%s ('org.virtbus.Virt1.Job', {", job);
   g_assert_true (vb_signal_log_wait (f->src_signals, "'Phase': <'wait-unplug'>", 1000));
@@ -699,7 +691,6 @@ test_netns_link (void)
   g_autofree char *uuid = NULL;
   g_autofree char *path = NULL;
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   GVariantDict params;
   guint64 sent_before, sent, transferred, elapsed_ms, before;
 
@@ -728,8 +719,7 @@ test_netns_link (void)
     g_variant_dict_insert (&params, "listen-address", "s", "10.252.0.2");
     g_variant_dict_insert (&params, "destination-host", "s", "10.252.0.2");
     job = migrate (&f, path, g_variant_dict_end (&params), LIVE);
-    phase = vb_test_job_wait_phase (src, job, "completed|failed|cancelled", 120000);
-    g_assert_cmpstr (phase, ==, "completed");
+    vb_test_job_wait_completed (src, job, 120000);
   }
   sent = tx_bytes (host_if) - sent_before;
   transferred = vb_test_job_detail (src, job, "transferred");
@@ -794,7 +784,6 @@ test_ssh_bridge (void)
   g_autofree char *uuid = NULL;
   g_autofree char *path = NULL;
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
 
   g_assert_true (g_file_set_contents (ssh, script, -1, NULL));
   g_assert_cmpint (g_chmod (ssh, 0755), ==, 0);
@@ -813,8 +802,7 @@ test_ssh_bridge (void)
                              g_variant_new ("(s@a{sv}u)", "ssh://root@example-host:2222",
                                             g_variant_dict_end (&params), LIVE));
   }
-  phase = vb_test_job_wait_phase (src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (src, job, 120000);
   {
     g_autofree char *dst_path =
       vb_test_call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",

@@ -103,18 +103,6 @@ wait_counter_beyond (const char *log, guint64 beyond, guint timeout_ms)
     }
 }
 
-static void
-assert_job_completed (VbTestEnv *env, const char *job)
-{
-  g_autofree char *phase = vb_test_job_wait_phase (env, job, "completed|failed|cancelled", 180000);
-
-  if (!g_str_equal (phase, "completed"))
-    {
-      g_autofree char *message = vb_test_job_error (env, job);
-      g_error ("job %s ended %s: %s", job, phase, message);
-    }
-}
-
 /* Waits for a save's job to complete, reading the console meanwhile: the
  * last counter the guest printed before it stopped (the console's file goes
  * with QEMU). */
@@ -133,7 +121,7 @@ save_completes (VbTestEnv *env, const char *job, const char *log)
         break;
       g_usleep (20000);
     }
-  assert_job_completed (env, job);
+  vb_test_job_wait_completed (env, job, 180000);
   return seen;
 }
 
@@ -269,7 +257,7 @@ test_managed_save_remove (Fixture *f, gconstpointer data)
   g_autofree char *message = NULL;
 
   job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
 
   /* Undefine keeps the image from being orphaned: refused without the flag. */
@@ -294,7 +282,7 @@ test_managed_save_remove (Fixture *f, gconstpointer data)
   /* Undefine with MANAGED_SAVE takes the image with it. */
   g_free (job);
   job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine",
                      g_variant_new ("(u)", UNDEFINE_MANAGED_SAVE));
@@ -338,7 +326,7 @@ test_save_restore (Fixture *f, gconstpointer data)
     vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
   object = vb_test_get_string (f->env, job, IFACE_JOB, "Object");
   g_assert_cmpstr (object, ==, path);
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running", "restored");
   g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
   assert_continues (f->env, uuid, before);
@@ -353,7 +341,7 @@ test_save_restore (Fixture *f, gconstpointer data)
   g_free (job);
   job = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore",
                            g_variant_new ("(su)", file, SAVE_PAUSED));
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "paused", NULL);
   g_usleep (500000);
   g_assert_cmpuint (vb_test_log_last_counter (log), ==, 0);
@@ -427,7 +415,7 @@ test_disk_full (Fixture *f, gconstpointer data)
   g_free (job);
   job =
     vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running", "restored");
   g_assert_true (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
   g_assert_cmpuint (domain_count (f->env), ==, 1);
@@ -532,7 +520,7 @@ test_bad_images (Fixture *f, gconstpointer data)
   gsize length;
 
   job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", good, 0));
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   g_assert_cmpuint (domain_count (f->env), ==, 0);
   g_assert_true (g_file_get_contents (good, &contents, &length, NULL));
   g_assert_cmpuint (length, >, 8 << 20);
@@ -572,7 +560,7 @@ test_bad_images (Fixture *f, gconstpointer data)
   g_free (job);
   job =
     vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", good, 0));
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running", "restored");
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
