@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "vb-test-env.h"
 
 #define MANAGER "/org/virtbus/Virt1"
@@ -213,18 +214,6 @@ define_many (VbTestEnv *env, int count)
            count / ((g_get_monotonic_time () - start) / 1e6));
 }
 
-static long
-rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &status, NULL, NULL) || !(line = strstr (status, "VmRSS:")))
-    return -1;
-  return strtol (line + 6, NULL, 10);
-}
-
 /* virtbusd runs behind "sh -c exec": the pid is the daemon's after the exec. */
 static double
 time_get_managed_objects (VbTestEnv *env, guint *n_objects)
@@ -259,7 +248,7 @@ scale_section (VbTestEnv *env)
   vb_test_env_start_daemon (env, NULL);
   restart = (g_get_monotonic_time () - start) / 1e6;
   gmo = time_get_managed_objects (env, &objects);
-  rss = rss_kib (env->daemon_pid);
+  rss = bench_rss_kib (env->daemon_pid);
   g_print ("restart until the name is owned: %6.3f s   (goal < 1 s)\n", restart);
   g_print ("GetManagedObjects, %u objects:   %6.1f ms  (goal < 250 ms; best of 5)\n", objects,
            gmo * 1e3);

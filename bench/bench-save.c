@@ -50,25 +50,6 @@ wait_for (const char *log, const char *needle, guint timeout_s)
     }
 }
 
-static char *
-get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static guint64
-rss_mib (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *text = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || !(line = strstr (text, "VmRSS:")))
-    return 0;
-  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) / 1024;
-}
-
 /* Before each timed step: what the last one left for the disk is written,
  * and the disk has a moment for what sync does not wait for (the freeing of
  * a deleted 1 GiB file, discards). */
@@ -105,16 +86,6 @@ run_dd (const char *dir, guint64 mib)
   return ms;
 }
 
-static guint64
-detail (VbTestEnv *env, const char *job, const char *key)
-{
-  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
-  guint64 value = 0;
-
-  g_variant_lookup (details, key, "t", &value);
-  return value;
-}
-
 static char *breakdown;
 
 /* ManagedSave until the job completes; ms. */
@@ -133,15 +104,13 @@ run_save (VbTestEnv *env, const char *path)
   g_variant_get (reply, "(&o)", &job);
   for (;;)
     {
-      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
+      g_autofree char *phase = vb_test_get_string (env, job, IFACE_JOB, "Phase");
 
       if (g_str_equal (phase, "completed"))
         break;
       if (g_str_equal (phase, "failed") || g_str_equal (phase, "cancelled"))
         {
-          g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
-          const char *why = "";
-          g_variant_lookup (details, "error", "&s", &why);
+          g_autofree char *why = vb_test_job_error (env, job);
           g_error ("the managed save ended %s: %s", phase, why);
         }
       g_usleep (5000);
@@ -153,9 +122,11 @@ run_save (VbTestEnv *env, const char *path)
     breakdown = g_strdup_printf ("call %.0f, lock %" G_GUINT64_FORMAT ", setup %" G_GUINT64_FORMAT
                                  " + stream %" G_GUINT64_FORMAT " + sync %" G_GUINT64_FORMAT
                                  " + QEMU's end %" G_GUINT64_FORMAT " ms",
-                                 call_ms, detail (env, job, "lock-ms"),
-                                 detail (env, job, "setup-ms"), detail (env, job, "stream-ms"),
-                                 detail (env, job, "sync-ms"), detail (env, job, "end-ms"));
+                                 call_ms, vb_test_job_detail (env, job, "lock-ms"),
+                                 vb_test_job_detail (env, job, "setup-ms"),
+                                 vb_test_job_detail (env, job, "stream-ms"),
+                                 vb_test_job_detail (env, job, "sync-ms"),
+                                 vb_test_job_detail (env, job, "end-ms"));
     return ms;
   }
 }
@@ -166,7 +137,7 @@ run_restore (VbTestEnv *env, const char *path)
 {
   gint64 t0 = g_get_monotonic_time ();
 
-  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  vb_test_call_void (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   return bench_ms_since (t0);
 }
 
@@ -193,6 +164,7 @@ main (int argc, char **argv)
   g_autofree char *image = NULL;
   guint64 image_bytes = 0;
   pid_t qemu;
+  long rss_mib;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -208,39 +180,25 @@ main (int argc, char **argv)
   bench_watch_daemon (env->daemon_pid);
 
   {
-    const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
     g_autofree char *disk = g_build_filename (env->tmpdir, "disk.img", NULL);
+    g_autofree char *devices = vb_test_disk_xml (disk, "raw", "vda");
+    g_autofree char *cmdline = g_strdup_printf ("vb.mem_mib=%d", mem_mib);
 
-    g_assert_true (g_file_set_contents (disk, "", 0, NULL));
-    g_assert_cmpint (truncate (disk, 8 << 20), ==, 0);
+    vb_test_sparse_file (disk, 8 << 20);
     /* Room for the kernel and the initramfs (unpacked in RAM) beside the
      * touched memory: with 128 MiB the guest's OOM killer took the dirtier. */
-    xml = g_strdup_printf (
-      "<domain type='qemu'>\n  <name>bench-save</name>\n"
-      "  <memory unit='MiB'>%d</memory>\n  <vcpu>1</vcpu>\n"
-      "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n"
-      "    <kernel>%s/vmlinux</kernel>\n    <initrd>%s/initramfs.img</initrd>\n"
-      "    <cmdline>console=ttyS0 quiet vb.mem_mib=%d</cmdline>\n  </os>\n"
-      "  <features>\n    <acpi/>\n  </features>\n"
-      "  <devices>\n    <disk type='file' device='disk'>\n      <source file='%s'/>\n"
-      "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
-      "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n  </devices>\n"
-      "</domain>\n",
-      mem_mib + 384, guest, guest, mem_mib, disk);
+    xml = vb_test_guest_xml ("bench-save", mem_mib + 384, cmdline, devices);
   }
-  {
-    g_autoptr (GVariant) reply =
-      vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
-    g_variant_get (reply, "(o)", &path);
-  }
-  uuid = get_string (env, path, IFACE_DOMAIN, "UUID");
-  log = g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
+  uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
+  log = vb_test_console_log (env, uuid);
   save_dir = g_build_filename (env->state_dir, "qemu", "save", NULL);
   image = g_strdup_printf ("%s/%s.save", save_dir, uuid);
   g_mkdir_with_parents (save_dir, 0700);
 
   g_print ("boot: %d MiB guest, the dirtier touching %d MiB ...\n", mem_mib + 384, mem_mib);
-  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  vb_test_call_void (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   qemu = bench_virtbus_qemu_pid (env->daemon_pid, uuid);
   bench_track_pid (qemu);
   if (!wait_for (log, READY, 180))
@@ -248,8 +206,9 @@ main (int argc, char **argv)
   /* The dirtier prints its first counter once all its pages are written. */
   if (!wait_for (log, "VB-COUNTER 2", 600))
     g_error ("the dirtier did not touch its memory");
-  g_print ("touched: QEMU's RSS is %" G_GUINT64_FORMAT " MiB\n", rss_mib (qemu));
-  if (rss_mib (qemu) < (guint64) mem_mib)
+  rss_mib = MAX (bench_rss_kib (qemu), 0) / 1024;
+  g_print ("touched: QEMU's RSS is %ld MiB\n", rss_mib);
+  if (rss_mib < mem_mib)
     g_error ("QEMU's RSS is below the touched memory: the guest did not touch it");
 
   save_ms = g_new0 (double, n_rounds);
@@ -298,7 +257,7 @@ main (int argc, char **argv)
     g_print ("median of %d: restore %.0f ms, save %.0f ms: restore/save %.2f\n", n_rounds,
              restore_median, save_time_median, restore_median / save_time_median);
   }
-  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  vb_test_call_void (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   if (show_log)
     {
       g_autofree char *text = vb_test_env_daemon_log (env);

@@ -204,6 +204,18 @@ bench_process_exists (pid_t pid)
   return after[2] != 'Z' && after[2] != 'X';
 }
 
+long
+bench_rss_kib (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) || !(line = strstr (status, "VmRSS:")))
+    return -1;
+  return strtol (line + strlen ("VmRSS:"), NULL, 10);
+}
+
 void
 bench_wait_process_gone (pid_t pid)
 {

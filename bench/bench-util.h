@@ -20,6 +20,8 @@ pid_t bench_virtbus_qemu_pid (pid_t daemon, const char *uuid);
 void bench_own_session (gpointer user_data);
 gboolean bench_process_exists (pid_t pid);
 void bench_wait_process_gone (pid_t pid);
+/* The resident memory of @pid in KiB (VmRSS), -1 when it is gone. */
+long bench_rss_kib (pid_t pid);
 GStrv bench_read_cmdline (pid_t pid);
 char *bench_shell_line (const char *const *argv);
 

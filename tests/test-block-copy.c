@@ -35,16 +35,6 @@ typedef struct {
 
 /* ---- helpers ---- */
 
-static char *
-file_md5 (const char *file)
-{
-  g_autofree char *data = NULL;
-  gsize length = 0;
-
-  g_assert_true (g_file_get_contents (file, &data, &length, NULL));
-  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
-}
-
 /* @length bytes of @file from @offset. */
 static char *
 file_bytes (const char *file, gsize offset, gsize length)
@@ -68,91 +58,9 @@ file_contains (const char *file, const char *needle)
 }
 
 static char *
-get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static char *
-call_path (VbTestEnv *env, const char *path, const char *iface, const char *method,
-           GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-  char *result = NULL;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static void
-call_void (VbTestEnv *env, const char *path, const char *iface, const char *method,
-           GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-}
-
-/* Calls, expects @error_name, and a message that contains @needle (may be NULL). */
-static void
-expect_error (VbTestEnv *env, const char *path, const char *iface, const char *method,
-              GVariant *args, const char *error_name, const char *needle)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = vb_test_call (env, path, iface, method, args, &error);
-  g_autofree char *remote = NULL;
-
-  if (reply)
-    g_error ("%s.%s succeeded, expected %s", iface, method, error_name);
-  remote = g_dbus_error_get_remote_error (error);
-  if (g_strcmp0 (remote, error_name) != 0)
-    g_error ("%s.%s: expected %s, got %s (%s)", iface, method, error_name, remote,
-             error->message);
-  if (needle && !strstr (error->message, needle))
-    g_error ("%s.%s: the message '%s' does not contain '%s'", iface, method, error->message,
-             needle);
-}
-
-static char *
-wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)
-{
-  g_auto (GStrv) wanted = g_strsplit (phases, "|", -1);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
-
-      if (g_strv_contains ((const char *const *) wanted, phase))
-        return g_steal_pointer (&phase);
-      if (g_get_monotonic_time () > end)
-        g_error ("job %s is in phase %s after %u ms, waited for %s", job, phase, timeout_ms,
-                 phases);
-      g_usleep (100000);
-    }
-}
-
-static guint64
-job_u64 (VbTestEnv *env, const char *job, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, job, IFACE_JOB, property);
-  return g_variant_get_uint64 (value);
-}
-
-static guint64
-job_detail (VbTestEnv *env, const char *job, const char *key)
-{
-  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
-  guint64 value = G_MAXUINT64;
-
-  g_variant_lookup (details, key, "t", &value);
-  return value;
-}
-
-static char *
 copy_job_of (Fixture *f)
 {
-  g_autoptr (GVariant) value = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "BlockCopyJob");
-  return g_variant_dup_string (value, NULL);
+  return vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "BlockCopyJob");
 }
 
 static char *
@@ -165,19 +73,18 @@ disk_xml (const char *file, const char *format)
                           format, file);
 }
 
-static char *
-block_copy (Fixture *f, const char *disk, const char *dest_xml, GVariant *params, guint flags)
-{
-  return call_path (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                    g_variant_new ("(ss@a{sv}u)", disk, dest_xml,
-                                   params ? params : g_variant_new ("a{sv}", NULL), flags));
-}
-
 static GVariant *
 copy_args (const char *disk, const char *dest_xml, GVariant *params, guint flags)
 {
   return g_variant_new ("(ss@a{sv}u)", disk, dest_xml,
                         params ? params : g_variant_new ("a{sv}", NULL), flags);
+}
+
+static char *
+block_copy (Fixture *f, const char *disk, const char *dest_xml, GVariant *params, guint flags)
+{
+  return vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                            copy_args (disk, dest_xml, params, flags));
 }
 
 /* ---- the guest ---- */
@@ -188,35 +95,6 @@ guest_xml (Fixture *f, const char *name)
   g_autofree char *disk = vb_test_disk_xml (f->disk, "raw", "vda");
 
   return vb_test_guest_xml (name, 192, "vb.counter=0", disk);
-}
-
-static char *
-console_log (Fixture *f)
-{
-  g_autofree char *uuid = get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
-  return g_build_filename (f->env->run_dir, "qemu", uuid, "serial0.log", NULL);
-}
-
-static gboolean
-wait_console_log (Fixture *f, const char *needle, guint timeout_ms)
-{
-  g_autofree char *log = console_log (f);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
-        return TRUE;
-      if (g_get_monotonic_time () > end)
-        {
-          g_printerr ("console has no '%s' after %u ms:\n%s\n", needle, timeout_ms,
-                      text ? text : "");
-          return FALSE;
-        }
-      g_usleep (100000);
-    }
 }
 
 static void
@@ -279,7 +157,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   vb_test_env_start_daemon (f->env, NULL);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
   g_assert_true (g_file_set_contents (f->disk, (const char *) pattern, DISK_SIZE, NULL));
-  f->disk_md5 = file_md5 (f->disk);
+  f->disk_md5 = vb_test_file_md5 (f->disk);
 }
 
 static void
@@ -299,9 +177,7 @@ boot_transient (Fixture *f, const char *name)
 {
   g_autofree char *xml = guest_xml (f, name);
 
-  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
-                       g_variant_new ("(su)", xml, 0));
-  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+  f->path = vb_test_boot_guest (f->env, xml, FALSE, BOOT_TIMEOUT_MS);
   open_console (f);
 }
 
@@ -310,7 +186,7 @@ static char *
 same_domain_xml (Fixture *f, const char *name)
 {
   g_autofree char *xml = guest_xml (f, name);
-  g_autofree char *uuid = get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  g_autofree char *uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
   g_autofree char *name_element = g_strdup_printf ("<name>%s</name>", name);
   g_autofree char *with_uuid = g_strdup_printf ("%s<uuid>%s</uuid>", name_element, uuid);
   GString *out = g_string_new (xml);
@@ -325,11 +201,13 @@ assert_guards_refuse (Fixture *f, const char *name)
   g_autofree char *xml = same_domain_xml (f, name);
 
   /* Before any connection: a bus address nobody listens on would fail otherwise. */
-  expect_error (f->env, f->path, IFACE_DOMAIN, "Migrate",
-                g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0),
-                ERR "OperationInvalid", "block copy");
-  expect_error (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0),
-                ERR "OperationInvalid", "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "Migrate",
+                                    g_variant_new ("(sa{sv}u)",
+                                                   "unix:path=/nonexistent/virtbus-peer", NULL, 0),
+                                    ERR "OperationInvalid", "block copy");
+  vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", xml, 0), ERR "OperationInvalid",
+                                    "block copy");
 }
 
 /* The guards lifted: define works, migration gets past them (and fails
@@ -338,17 +216,19 @@ static void
 assert_guards_lifted (Fixture *f, const char *name)
 {
   g_autofree char *xml = same_domain_xml (f, name);
-  g_autofree char *job = call_path (
-    f->env, f->path, IFACE_DOMAIN, "Migrate",
-    g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
-  g_autofree char *phase = wait_phase (f->env, job, "completed|failed|cancelled", 60000);
+  g_autofree char *job =
+    vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "Migrate",
+                       g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
+  g_autofree char *phase =
+    vb_test_job_wait_phase (f->env, job, "completed|failed|cancelled", 60000);
   g_autoptr (GVariant) persistent = NULL;
   g_autofree char *state = NULL;
 
   g_assert_cmpstr (phase, ==, "failed");
-  state = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  state = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "State");
   g_assert_cmpstr (state, ==, "running");
-  g_free (call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0)));
+  g_free (vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                             g_variant_new ("(su)", xml, 0)));
   persistent = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "Persistent");
   g_assert_true (g_variant_get_boolean (persistent));
 }
@@ -374,35 +254,37 @@ test_pivot (Fixture *f, gconstpointer data)
   job = block_copy (f, "vda", dest, NULL, 0);
   {
     g_autofree char *shown = copy_job_of (f);
-    g_autofree char *operation = get_string (f->env, job, IFACE_JOB, "Operation");
+    g_autofree char *operation = vb_test_get_string (f->env, job, IFACE_JOB, "Operation");
     g_assert_cmpstr (shown, ==, job);
     g_assert_cmpstr (operation, ==, "block-copy");
   }
   g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS));
-  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
-  g_assert_cmpuint (job_u64 (f->env, job, "BytesTotal"), >=, DISK_SIZE);
-  g_assert_cmpuint (job_u64 (f->env, job, "BytesProcessed"), ==,
-                    job_u64 (f->env, job, "BytesTotal"));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesTotal"), >=, DISK_SIZE);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesProcessed"), ==,
+                    vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesTotal"));
 
   /* While the mirror exists. */
   assert_guards_refuse (f, "bc-pivot");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                copy_args ("vda", dest, NULL, REUSE_EXT), ERR "OperationInvalid", "already");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", dest, NULL, REUSE_EXT),
+                                    ERR "OperationInvalid", "already");
 
-  call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
   g_free (phase);
-  phase = wait_phase (f->env, job, "completed|failed", 60000);
+  phase = vb_test_job_wait_phase (f->env, job, "completed|failed", 60000);
   g_assert_cmpstr (phase, ==, "completed");
   {
     g_autofree char *shown = copy_job_of (f);
     g_assert_cmpstr (shown, ==, "/");
   }
   /* A finished job cannot pivot again. */
-  expect_error (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid", NULL);
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid",
+                                    NULL);
 
   /* The copy holds the pattern; the guest reads it from there. */
-  g_assert_cmpstr (file_md5 (copy), ==, f->disk_md5);
+  g_assert_cmpstr (vb_test_file_md5 (copy), ==, f->disk_md5);
   md5 = guest_disk_md5 (f);
   g_assert_cmpstr (md5, ==, f->disk_md5);
 
@@ -411,7 +293,7 @@ test_pivot (Fixture *f, gconstpointer data)
   marker = file_bytes (copy, WRITE_OFFSET, strlen ("VBCOPY-AFTER-PIVOT"));
   g_assert_cmpstr (marker, ==, "VBCOPY-AFTER-PIVOT");
   g_assert_false (file_contains (f->disk, "VBCOPY-AFTER-PIVOT"));
-  g_assert_cmpstr (file_md5 (f->disk), ==, f->disk_md5);
+  g_assert_cmpstr (vb_test_file_md5 (f->disk), ==, f->disk_md5);
 
   {
     g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc",
@@ -423,7 +305,7 @@ test_pivot (Fixture *f, gconstpointer data)
   }
 
   assert_guards_lifted (f, "bc-pivot");
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 static void
@@ -438,7 +320,7 @@ test_cancel (Fixture *f, gconstpointer data)
 
   boot_transient (f, "bc-cancel");
   job = block_copy (f, f->disk /* by its source path */, dest, NULL, 0);
-  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
   assert_guards_refuse (f, "bc-cancel");
 
@@ -451,9 +333,9 @@ test_cancel (Fixture *f, gconstpointer data)
     g_assert_true (file_contains (copy, "VBCOPY-WHILE-READY"));
   }
 
-  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   g_free (phase);
-  phase = wait_phase (f->env, job, "cancelled|completed|failed", 60000);
+  phase = vb_test_job_wait_phase (f->env, job, "cancelled|completed|failed", 60000);
   g_assert_cmpstr (phase, ==, "cancelled");
   {
     g_autofree char *shown = copy_job_of (f);
@@ -474,7 +356,7 @@ test_cancel (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (live, expected));
   }
   assert_guards_lifted (f, "bc-cancel");
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 static void
@@ -496,15 +378,16 @@ test_bandwidth (Fixture *f, gconstpointer data)
   g_variant_dict_insert (&params, "buf-size", "t", (guint64) (256 << 10));
   started = g_get_monotonic_time ();
   job = block_copy (f, "vda", dest, g_variant_dict_end (&params), 0);
-  phase = wait_phase (f->env, job, "copying|ready|failed", 30000);
+  phase = vb_test_job_wait_phase (f->env, job, "copying|ready|failed", 30000);
   g_assert_cmpstr (phase, ==, "copying");
   /* Not ready: no pivot yet. */
-  expect_error (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid", "ready");
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid",
+                                    "ready");
 
   /* QEMU reports the limit it applies. */
   g_usleep (3 * G_USEC_PER_SEC);
-  g_assert_cmpuint (job_detail (f->env, job, "bandwidth"), ==, slow);
-  processed = job_u64 (f->env, job, "BytesProcessed");
+  g_assert_cmpuint (vb_test_job_detail (f->env, job, "bandwidth"), ==, slow);
+  processed = vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesProcessed");
   {
     double seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
     g_test_message ("at %" G_GUINT64_FORMAT " B/s: %" G_GUINT64_FORMAT " bytes in %.1f s", slow,
@@ -513,29 +396,31 @@ test_bandwidth (Fixture *f, gconstpointer data)
      * (all 8 MiB), with room for the first chunks. */
     g_assert_cmpuint (processed, <=, (guint64) (slow * (seconds + 2)));
   }
-  phase = get_string (f->env, job, IFACE_JOB, "Phase");
+  phase = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
   g_assert_cmpstr (phase, ==, "copying");
 
   /* Lifted: the copy finishes. */
-  call_void (f->env, job, IFACE_JOB, "SetBandwidth", g_variant_new ("(t)", (guint64) 0));
+  vb_test_call_void (f->env, job, IFACE_JOB, "SetBandwidth", g_variant_new ("(t)", (guint64) 0));
   g_free (phase);
-  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
-  g_assert_cmpuint (job_detail (f->env, job, "bandwidth"), ==, 0);
+  g_assert_cmpuint (vb_test_job_detail (f->env, job, "bandwidth"), ==, 0);
   /* And set again while ready. */
-  call_void (f->env, job, IFACE_JOB, "SetBandwidth", g_variant_new ("(t)", (guint64) (1 << 20)));
+  vb_test_call_void (f->env, job, IFACE_JOB, "SetBandwidth",
+                     g_variant_new ("(t)", (guint64) (1 << 20)));
   {
     gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    while (job_detail (f->env, job, "bandwidth") != (1 << 20) && g_get_monotonic_time () < end)
+    while (vb_test_job_detail (f->env, job, "bandwidth") != (1 << 20)
+           && g_get_monotonic_time () < end)
       g_usleep (100000);
-    g_assert_cmpuint (job_detail (f->env, job, "bandwidth"), ==, 1 << 20);
+    g_assert_cmpuint (vb_test_job_detail (f->env, job, "bandwidth"), ==, 1 << 20);
   }
-  call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
   g_free (phase);
-  phase = wait_phase (f->env, job, "completed|failed", 60000);
+  phase = vb_test_job_wait_phase (f->env, job, "completed|failed", 60000);
   g_assert_cmpstr (phase, ==, "completed");
-  g_assert_cmpstr (file_md5 (copy), ==, f->disk_md5);
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_cmpstr (vb_test_file_md5 (copy), ==, f->disk_md5);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 static void
@@ -551,62 +436,73 @@ test_bad_input (Fixture *f, gconstpointer data)
 
   /* Not running. */
   xml = guest_xml (f, "bc-bad");
-  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                       g_variant_new ("(su)", xml, 0));
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest, NULL, 0),
-                ERR "OperationInvalid", "running");
-  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+  f->path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                               g_variant_new ("(su)", xml, 0));
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", dest, NULL, 0), ERR "OperationInvalid",
+                                    "running");
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  {
+    g_autofree char *log = vb_test_console_log_of (f->env, f->path);
+    g_assert_true (vb_test_log_wait (log, READY, BOOT_TIMEOUT_MS));
+  }
 
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vdz", dest, NULL, 0),
-                ERR "InvalidArgument", "vdz");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", "<disk type=", NULL, 0),
-                ERR "InvalidXML", NULL);
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                copy_args ("vda", "<disk type='file'/>", NULL, 0), ERR "InvalidXML", "source");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                copy_args ("vda", "<disk type='block'><source dev='/dev/null'/></disk>", NULL, 0),
-                ERR "NotSupported", "type");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                copy_args ("vda", "<disk type='file'><driver type='vmdk'/><source file='/tmp/x'/></disk>",
-                           NULL, 0),
-                ERR "NotSupported", "driver");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                copy_args ("vda", "<disk type='file'><source file='relative.img'/></disk>", NULL, 0),
-                ERR "InvalidXML", "absolute");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest, NULL, 8),
-                ERR "InvalidArgument", NULL);
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vdz", dest, NULL, 0), ERR "InvalidArgument", "vdz");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", "<disk type=", NULL, 0), ERR "InvalidXML",
+                                    NULL);
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", "<disk type='file'/>", NULL, 0),
+                                    ERR "InvalidXML", "source");
+  vb_test_call_expect_error_saying (
+    f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+    copy_args ("vda", "<disk type='block'><source dev='/dev/null'/></disk>", NULL, 0),
+    ERR "NotSupported", "type");
+  vb_test_call_expect_error_saying (
+    f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+    copy_args ("vda", "<disk type='file'><driver type='vmdk'/><source file='/tmp/x'/></disk>", NULL,
+               0),
+    ERR "NotSupported", "driver");
+  vb_test_call_expect_error_saying (
+    f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+    copy_args ("vda", "<disk type='file'><source file='relative.img'/></disk>", NULL, 0),
+    ERR "InvalidXML", "absolute");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", dest, NULL, 8), ERR "InvalidArgument", NULL);
   {
     GVariantDict params;
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "warp", "b", TRUE);
-    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                  copy_args ("vda", dest, g_variant_dict_end (&params), 0), ERR "InvalidArgument",
-                  "warp");
+    vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                      copy_args ("vda", dest, g_variant_dict_end (&params), 0),
+                                      ERR "InvalidArgument", "warp");
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "bandwidth", "u", 5);
-    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                  copy_args ("vda", dest, g_variant_dict_end (&params), 0), ERR "InvalidArgument",
-                  "bandwidth");
+    vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                      copy_args ("vda", dest, g_variant_dict_end (&params), 0),
+                                      ERR "InvalidArgument", "bandwidth");
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "granularity", "u", 1000);
-    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                  copy_args ("vda", dest, g_variant_dict_end (&params), 0), ERR "InvalidArgument",
-                  "Granularity");
+    vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                      copy_args ("vda", dest, g_variant_dict_end (&params), 0),
+                                      ERR "InvalidArgument", "Granularity");
   }
   /* The disk's own file, a destination that exists without REUSE_EXT, a
    * REUSE_EXT destination that does not exist. */
   {
     g_autofree char *self = disk_xml (f->disk, "raw");
-    expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                  copy_args ("vda", self, NULL, REUSE_EXT), ERR "InvalidArgument", NULL);
+    vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                      copy_args ("vda", self, NULL, REUSE_EXT),
+                                      ERR "InvalidArgument", NULL);
   }
-  g_assert_true (g_file_set_contents (exists, "", 0, NULL));
-  g_assert_cmpint (truncate (exists, DISK_SIZE), ==, 0);
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest_exists, NULL, 0),
-                ERR "OperationInvalid", "REUSE_EXT");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                copy_args ("vda", dest, NULL, REUSE_EXT), ERR "InvalidArgument", "does not exist");
+  vb_test_sparse_file (exists, DISK_SIZE);
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", dest_exists, NULL, 0), ERR "OperationInvalid",
+                                    "REUSE_EXT");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", dest, NULL, REUSE_EXT), ERR "InvalidArgument",
+                                    "does not exist");
   g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
   {
     g_autofree char *shown = copy_job_of (f);
@@ -615,26 +511,29 @@ test_bad_input (Fixture *f, gconstpointer data)
 
   /* REUSE_EXT into the existing file, then a second copy, then cancel. */
   job = block_copy (f, "vda", dest_exists, NULL, REUSE_EXT);
-  expect_error (f->env, f->path, IFACE_DOMAIN, "BlockCopy", copy_args ("vda", dest, NULL, 0),
-                ERR "OperationInvalid", "block copy");
-  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+                                    copy_args ("vda", dest, NULL, 0), ERR "OperationInvalid",
+                                    "block copy");
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
-  g_assert_cmpstr (file_md5 (exists), ==, f->disk_md5);
-  expect_error (f->env, job, IFACE_JOB, "SetBandwidth",
-                g_variant_new ("(t)", G_MAXUINT64), ERR "InvalidArgument", NULL);
-  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  g_assert_cmpstr (vb_test_file_md5 (exists), ==, f->disk_md5);
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "SetBandwidth",
+                                    g_variant_new ("(t)", G_MAXUINT64), ERR "InvalidArgument",
+                                    NULL);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   g_free (phase);
-  phase = wait_phase (f->env, job, "cancelled|completed|failed", 60000);
+  phase = vb_test_job_wait_phase (f->env, job, "cancelled|completed|failed", 60000);
   g_assert_cmpstr (phase, ==, "cancelled");
-  expect_error (f->env, job, IFACE_JOB, "Cancel", NULL, ERR "OperationInvalid", NULL);
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Cancel", NULL, ERR "OperationInvalid",
+                                    NULL);
   g_assert_true (vb_test_env_daemon_alive (f->env));
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 static int
 qemu_pid (Fixture *f)
 {
-  g_autofree char *uuid = get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  g_autofree char *uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
   g_autofree char *status = g_build_filename (f->env->run_dir, "qemu", uuid, "status.json", NULL);
   g_autofree char *text = NULL;
   const char *pid;
@@ -659,19 +558,16 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   GVariantDict params;
 
   xml = guest_xml (f, "bc-killed");
-  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                       g_variant_new ("(su)", xml, 0));
-  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
+  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
 
   g_variant_dict_init (&params, NULL);
   g_variant_dict_insert (&params, "bandwidth", "t", (guint64) (64 << 10));
   job = block_copy (f, "vda", dest, g_variant_dict_end (&params), 0);
-  phase = wait_phase (f->env, job, "copying|ready|failed", 30000);
+  phase = vb_test_job_wait_phase (f->env, job, "copying|ready|failed", 30000);
   g_assert_cmpstr (phase, ==, "copying");
   g_assert_cmpint (kill (qemu_pid (f), SIGKILL), ==, 0);
   g_free (phase);
-  phase = wait_phase (f->env, job, "completed|failed|cancelled", 60000);
+  phase = vb_test_job_wait_phase (f->env, job, "completed|failed|cancelled", 60000);
   g_assert_cmpstr (phase, ==, "failed");
   {
     g_autofree char *shown = copy_job_of (f);
@@ -682,24 +578,27 @@ test_qemu_killed (Fixture *f, gconstpointer data)
 
   /* Nothing of the copy is left behind: the guest starts, copies again,
    * and migration is not refused for a copy that is gone. */
-  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   {
     g_autofree char *job2 = block_copy (f, "vda", dest_again, NULL, 0);
-    g_autofree char *phase2 = wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
+    g_autofree char *phase2 =
+      vb_test_job_wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
     g_assert_cmpstr (phase2, ==, "ready");
-    call_void (f->env, job2, IFACE_JOB, "Cancel", NULL);
+    vb_test_call_void (f->env, job2, IFACE_JOB, "Cancel", NULL);
     g_free (phase2);
-    phase2 = wait_phase (f->env, job2, "cancelled|completed|failed", 60000);
+    phase2 = vb_test_job_wait_phase (f->env, job2, "cancelled|completed|failed", 60000);
     g_assert_cmpstr (phase2, ==, "cancelled");
   }
   {
-    g_autofree char *mig = call_path (
-      f->env, f->path, IFACE_DOMAIN, "Migrate",
-      g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
-    g_autofree char *end = wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
+    g_autofree char *mig =
+      vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "Migrate",
+                         g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL,
+                                        0));
+    g_autofree char *end =
+      vb_test_job_wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
     g_assert_cmpstr (end, ==, "failed");
   }
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* The mirror does not survive the service: the restarted service cancels
@@ -716,7 +615,7 @@ test_service_restart (Fixture *f, gconstpointer data)
 
   boot_transient (f, "bc-restart");
   job = block_copy (f, "vda", dest, NULL, 0);
-  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
   pid = qemu_pid (f);
   close_console (f);
@@ -745,15 +644,16 @@ test_service_restart (Fixture *f, gconstpointer data)
     g_autofree char *again = g_build_filename (f->env->tmpdir, "again.img", NULL);
     g_autofree char *dest_again = disk_xml (again, "raw");
     g_autofree char *job2 = block_copy (f, "vda", dest_again, NULL, 0);
-    g_autofree char *phase2 = wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
+    g_autofree char *phase2 =
+      vb_test_job_wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS);
 
     g_assert_cmpstr (phase2, ==, "ready");
-    call_void (f->env, job2, IFACE_JOB, "Pivot", NULL);
+    vb_test_call_void (f->env, job2, IFACE_JOB, "Pivot", NULL);
     g_free (phase2);
-    phase2 = wait_phase (f->env, job2, "completed|failed", 60000);
+    phase2 = vb_test_job_wait_phase (f->env, job2, "completed|failed", 60000);
     g_assert_cmpstr (phase2, ==, "completed");
   }
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* The destination's file system fills up during the copy: the job fails
@@ -784,7 +684,8 @@ test_target_full (Fixture *f, gconstpointer data)
   boot_transient (f, "bc-full");
   signals = vb_signal_log_new (f->env);
   job = block_copy (f, "vda", dest, NULL, 0);
-  phase = wait_phase (f->env, job, "ready|failed|cancelled|completed", READY_TIMEOUT_MS);
+  phase =
+    vb_test_job_wait_phase (f->env, job, "ready|failed|cancelled|completed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "failed");
   /* QEMU's own words reach the caller. */
   if (!vb_signal_log_wait (signals, "No space left on device", 10000))
@@ -799,20 +700,22 @@ test_target_full (Fixture *f, gconstpointer data)
   }
   /* The guest runs on from its own disk, and nothing refuses a migration. */
   g_free (phase);
-  phase = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  phase = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "State");
   g_assert_cmpstr (phase, ==, "running");
   {
     g_autofree char *md5 = guest_disk_md5 (f);
     g_assert_cmpstr (md5, ==, f->disk_md5);
   }
   {
-    g_autofree char *mig = call_path (
-      f->env, f->path, IFACE_DOMAIN, "Migrate",
-      g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL, 0));
-    g_autofree char *end = wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
+    g_autofree char *mig =
+      vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "Migrate",
+                         g_variant_new ("(sa{sv}u)", "unix:path=/nonexistent/virtbus-peer", NULL,
+                                        0));
+    g_autofree char *end =
+      vb_test_job_wait_phase (f->env, mig, "completed|failed|cancelled", 60000);
     g_assert_cmpstr (end, ==, "failed");
   }
-  call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   g_assert_true (g_spawn_sync (NULL, (char **) umount_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                NULL, NULL, &status, NULL));
 }
@@ -837,49 +740,48 @@ test_guards_of_other_operations (Fixture *f, gconstpointer data)
   g_autofree char *save_job = NULL;
   g_autoptr (GVariant) has_image = NULL;
 
-  g_assert_true (g_file_set_contents (extra, "", 0, NULL));
-  g_assert_cmpint (truncate (extra, 1 << 20), ==, 0);
-  f->path = call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                       g_variant_new ("(su)", xml, 0));
-  call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_console_log (f, READY, BOOT_TIMEOUT_MS));
-  call_void (f->env, f->path, IFACE_DOMAIN, "AttachDevice", g_variant_new ("(su)", extra_xml, 1));
+  vb_test_sparse_file (extra, 1 << 20);
+  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "AttachDevice",
+                     g_variant_new ("(su)", extra_xml, 1));
 
   job = block_copy (f, "vda", dest, NULL, 0);
-  phase = wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
-                ERR "OperationInvalid", "block copy");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", image, 0),
-                ERR "OperationInvalid", "block copy");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
-                g_variant_new ("(su)", snapshot, 16 /* DISK_ONLY */), ERR "OperationInvalid",
-                "block copy");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot", g_variant_new ("(su)", snapshot, 0),
-                ERR "OperationInvalid", "block copy");
-  expect_error (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
-                g_variant_new ("(su)", vda_xml, 1 /* LIVE */), ERR "OperationInvalid",
-                "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "ManagedSave",
+                                    g_variant_new ("(u)", 0), ERR "OperationInvalid", "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "Save",
+                                    g_variant_new ("(su)", image, 0), ERR "OperationInvalid",
+                                    "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
+                                    g_variant_new ("(su)", snapshot, 16 /* DISK_ONLY */),
+                                    ERR "OperationInvalid", "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
+                                    g_variant_new ("(su)", snapshot, 0), ERR "OperationInvalid",
+                                    "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
+                                    g_variant_new ("(su)", vda_xml, 1 /* LIVE */),
+                                    ERR "OperationInvalid", "block copy");
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   /* Not the copied disk: allowed. */
-  call_void (f->env, f->path, IFACE_DOMAIN, "DetachDevice", g_variant_new ("(su)", extra_xml, 1));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
+                     g_variant_new ("(su)", extra_xml, 1));
 
-  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   g_free (phase);
-  phase = wait_phase (f->env, job, "cancelled|completed|failed", 60000);
+  phase = vb_test_job_wait_phase (f->env, job, "cancelled|completed|failed", 60000);
   g_assert_cmpstr (phase, ==, "cancelled");
 
   /* Lifted: a disk-only snapshot, then a managed save of the guest. */
-  g_free (call_path (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
-                     g_variant_new ("(su)", snapshot, 16)));
-  save_job = call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  g_free (phase);
-  phase = wait_phase (f->env, save_job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  g_free (vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
+                             g_variant_new ("(su)", snapshot, 16)));
+  save_job =
+    vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, save_job, 120000);
   has_image = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "HasManagedSave");
   g_assert_true (g_variant_get_boolean (has_image));
   {
-    g_autofree char *state = get_string (f->env, f->path, IFACE_DOMAIN, "State");
+    g_autofree char *state = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "State");
     g_assert_cmpstr (state, ==, "shutoff");
   }
 }

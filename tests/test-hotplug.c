@@ -13,6 +13,7 @@
 #define MANAGER "/org/virtbus/Virt1"
 #define IFACE_MANAGER "org.virtbus.Virt1.Manager"
 #define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
+#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
 #define READY "VIRTBUS-GUEST-READY"
 #define BOOT_TIMEOUT_MS 120000
 #define ERROR_PREFIX "org.virtbus.Virt1.Error."
@@ -41,8 +42,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
   /* Not zeroes: a guest reading the wrong device, or nothing, cannot match. */
   for (guint i = 0; i < PATTERN_SIZE; i++)
     pattern[i] = (guint8) ((i * 7 + i / 4096) & 0xff);
@@ -65,71 +65,27 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->netns);
 }
 
+/* The test guest on @machine, with ACPI or without, its disk f->disk and
+ * @devices more. */
 static char *
-guest_xml_full (Fixture *f, const char *name, const char *machine, const char *features,
-                const char *devices)
+guest_xml_on (Fixture *f, const char *name, const char *machine, gboolean acpi, const char *devices)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+  g_autofree char *disk = vb_test_disk_xml (f->disk, "raw", "vda");
+  g_autofree char *all = g_strconcat (disk, devices, NULL);
 
-  g_assert_nonnull (guest);
-  return g_strdup_printf (
-    "<domain type='qemu'>\n"
-    "  <name>%s</name>\n"
-    "  <memory unit='MiB'>192</memory>\n"
-    "  <vcpu>1</vcpu>\n"
-    "  <os>\n"
-    "    <type arch='x86_64' machine='%s'>hvm</type>\n"
-    "    <kernel>%s/vmlinux</kernel>\n"
-    "    <initrd>%s/initramfs.img</initrd>\n"
-    "    <cmdline>console=ttyS0 quiet vb.counter=0</cmdline>\n"
-    "  </os>\n"
-    "  <features>\n%s  </features>\n"
-    "  <devices>\n"
-    "    <disk type='file' device='disk'>\n"
-    "      <driver name='qemu' type='raw'/>\n"
-    "      <source file='%s'/>\n"
-    "      <target dev='vda' bus='virtio'/>\n"
-    "    </disk>\n"
-    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
-    "%s"
-    "  </devices>\n"
-    "</domain>\n",
-    name, machine, guest, guest, features, f->disk, devices);
+  return vb_test_guest_xml_on (name, 192, machine, acpi, "vb.counter=0", all);
 }
 
 static char *
-guest_xml (Fixture *f, const char *name, const char *features)
+guest_xml (Fixture *f, const char *name, gboolean acpi)
 {
-  return guest_xml_full (f, name, "pc", features, "");
-}
-
-static char *
-disk_xml (const char *file, const char *target)
-{
-  return g_strdup_printf ("<disk type='file' device='disk'>\n"
-                          "  <driver name='qemu' type='raw'/>\n"
-                          "  <source file='%s'/>\n"
-                          "  <target dev='%s' bus='virtio'/>\n"
-                          "</disk>\n",
-                          file, target);
-}
-
-static char *
-define (Fixture *f, const char *xml)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                                g_variant_new ("(su)", xml, 0));
-  char *path;
-
-  g_variant_get (reply, "(o)", &path);
-  return path;
+  return guest_xml_on (f, name, "pc", acpi, "");
 }
 
 static void
 call (Fixture *f, const char *path, const char *method, GVariant *args)
 {
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, IFACE_DOMAIN, method, args);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, method, args);
 }
 
 static void
@@ -154,47 +110,10 @@ expect_error (Fixture *f, const char *path, const char *method, const char *xml,
                              full);
 }
 
-static char *
-xml_desc (Fixture *f, const char *path, guint flags)
-{
-  g_autoptr (GVariant) reply =
-    vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", flags));
-  char *xml;
-
-  g_variant_get (reply, "(s)", &xml);
-  return xml;
-}
-
 static gboolean
 has (const char *xml, const char *needle)
 {
   return strstr (xml, needle) != NULL;
-}
-
-static char *
-console_log_path (Fixture *f, const char *path)
-{
-  g_autoptr (GVariant) uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
-
-  return g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
-                           "serial0.log", NULL);
-}
-
-static gboolean
-wait_ready (Fixture *f, const char *path)
-{
-  g_autofree char *log = console_log_path (f, path);
-  gint64 end = g_get_monotonic_time () + BOOT_TIMEOUT_MS * (gint64) 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, READY))
-        return TRUE;
-      g_usleep (100000);
-    }
-  return FALSE;
 }
 
 static void
@@ -240,18 +159,16 @@ guest_wait (Fixture *f, const char *command, const char *needle, gboolean presen
 static char *
 start_guest_xml (Fixture *f, const char *xml)
 {
-  char *path = define (f, xml);
+  char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
 
-  call (f, path, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_ready (f, path));
   open_console (f, path);
   return path;
 }
 
 static char *
-start_guest (Fixture *f, const char *name, const char *features)
+start_guest (Fixture *f, const char *name, gboolean acpi)
 {
-  g_autofree char *xml = guest_xml (f, name, features);
+  g_autofree char *xml = guest_xml (f, name, acpi);
 
   return start_guest_xml (f, xml);
 }
@@ -269,8 +186,8 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
 
   vb_test_env_start_daemon (f->env, NULL);
-  path = start_guest (f, "hotdisk", "    <acpi/>\n");
-  vdb = disk_xml (f->extra, "vdb");
+  path = start_guest (f, "hotdisk", TRUE);
+  vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
   out = guest_run (f, "ls /sys/block");
   g_assert_true (has (out, "vda"));
   g_assert_false (has (out, "vdb"));
@@ -283,11 +200,11 @@ test_disk_live (Fixture *f, gconstpointer data)
                     (g_get_monotonic_time () - t0) / 1000);
   }
   /* The live XML has it, with the PCI address it got; the definition does not. */
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
                                        "domain='0x0000' bus='0x00' slot='0x[0-9a-f]+'",
                                        live, 0, 0));
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "vdb"));
 
   /* The guest sees it, and reads the image's bytes. */
@@ -304,7 +221,7 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 30000));
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (has (live, "<target dev='vdb'"));
   open_console (f, path);
 
@@ -321,7 +238,7 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_assert_false (has (out, "vdb"));
   g_assert_true (has (out, "vda"));
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "vdb"));
   expect_error (f, path, "DetachDevice", vdb, LIVE, "NotFound");
 
@@ -329,7 +246,7 @@ test_disk_live (Fixture *f, gconstpointer data)
   attach (f, path, vdb, 0 /* CURRENT: live, it runs */);
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
   g_clear_pointer (&config, g_free);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "vdb"));
   detach (f, path, "<disk><target dev='vda'/></disk>", LIVE);
   g_clear_pointer (&out, g_free);
@@ -337,7 +254,7 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_assert_false (has (out, "vda"));
   g_assert_true (has (out, "vdb"));
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "vda"));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
@@ -353,11 +270,11 @@ test_interface_live (Fixture *f, gconstpointer data)
   g_autofree char *live = NULL;
   g_autofree char *out = NULL;
 
-  g_autofree char *xml = guest_xml_full (f, "hotnic", "pc", "    <acpi/>\n",
-                                         "    <interface type='user'>\n"
-                                         "      <mac address='52:54:00:00:00:01'/>\n"
-                                         "      <model type='virtio'/>\n"
-                                         "    </interface>\n");
+  g_autofree char *xml = guest_xml_on (f, "hotnic", "pc", TRUE,
+                                       "    <interface type='user'>\n"
+                                       "      <mac address='52:54:00:00:00:01'/>\n"
+                                       "      <model type='virtio'/>\n"
+                                       "    </interface>\n");
 
   vb_test_env_start_daemon (f->env, NULL);
   path = start_guest_xml (f, xml);
@@ -367,7 +284,7 @@ test_interface_live (Fixture *f, gconstpointer data)
 
   attach (f, path, nic, LIVE);
   g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:42", TRUE));
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (has (live, "<mac address='52:54:00:ab:cd:42'/>"));
   g_assert_true (has (live, "<address type='pci'"));
   expect_error (f, path, "AttachDevice", nic, LIVE, "OperationInvalid");
@@ -378,13 +295,13 @@ test_interface_live (Fixture *f, gconstpointer data)
   out = guest_run (f, "cat /sys/class/net/*/address");
   g_assert_false (has (out, "52:54:00:ab:cd:42"));
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "52:54:00:ab:cd:42"));
 
   /* Without a MAC one is drawn, and the live XML tells which. */
   attach (f, path, "<interface type='user'><model type='virtio'/></interface>", LIVE);
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   {
     g_autoptr (GRegex) regex = g_regex_new ("<mac address='([0-9a-f:]{17})'/>", 0, 0, NULL);
     g_autoptr (GMatchInfo) match = NULL;
@@ -417,7 +334,7 @@ test_interface_live (Fixture *f, gconstpointer data)
   out = guest_run (f, "cat /sys/class/net/*/address");
   g_assert_false (has (out, "52:54:00:00:00:01"));
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "<interface"));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
@@ -427,9 +344,9 @@ static void
 test_q35 (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml =
-    guest_xml_full (f, "hotq35", "q35", "    <acpi/>\n",
-                    "    <controller type='pci' index='0' model='pcie-root'/>\n"
-                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+    guest_xml_on (f, "hotq35", "q35", TRUE,
+                  "    <controller type='pci' index='0' model='pcie-root'/>\n"
+                  "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
   g_autofree char *path = NULL;
   g_autofree char *vdb = NULL;
   g_autofree char *live = NULL;
@@ -438,9 +355,9 @@ test_q35 (Fixture *f, gconstpointer data)
 
   vb_test_env_start_daemon (f->env, NULL);
   path = start_guest_xml (f, xml);
-  vdb = disk_xml (f->extra, "vdb");
+  vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
   attach (f, path, vdb, LIVE);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
                                        "domain='0x0000' bus='0x01' slot='0x00'",
                                        live, 0, 0));
@@ -471,14 +388,14 @@ test_config (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
 
   vb_test_env_start_daemon (f->env, NULL);
-  path = start_guest (f, "hotconf", "    <acpi/>\n");
-  vdc = disk_xml (f->extra, "vdc");
-  vdd = disk_xml (f->extra, "vdd");
+  path = start_guest (f, "hotconf", TRUE);
+  vdc = vb_test_disk_xml (f->extra, "raw", "vdc");
+  vdd = vb_test_disk_xml (f->extra, "raw", "vdd");
 
   /* CONFIG only: the next boot gets it, the running guest does not. */
   attach (f, path, vdc, CONFIG);
-  live = xml_desc (f, path, 0);
-  config = xml_desc (f, path, XML_INACTIVE);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (live, "vdc"));
   g_assert_true (has (config, "<target dev='vdc' bus='virtio'/>"));
 
@@ -486,8 +403,8 @@ test_config (Fixture *f, gconstpointer data)
   attach (f, path, vdd, LIVE | CONFIG);
   g_clear_pointer (&live, g_free);
   g_clear_pointer (&config, g_free);
-  live = xml_desc (f, path, 0);
-  config = xml_desc (f, path, XML_INACTIVE);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_true (has (live, "vdd"));
   g_assert_true (has (config, "vdd"));
   /* The guest names its disks in the order it finds them: the second is vdb. */
@@ -499,8 +416,8 @@ test_config (Fixture *f, gconstpointer data)
   detach (f, path, "<disk><target dev='vdd'/></disk>", LIVE | CONFIG);
   g_clear_pointer (&live, g_free);
   g_clear_pointer (&config, g_free);
-  live = xml_desc (f, path, 0);
-  config = xml_desc (f, path, XML_INACTIVE);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (live, "vdd"));
   g_assert_false (has (config, "vdd"));
   g_assert_true (has (config, "vdc"));
@@ -514,15 +431,18 @@ test_config (Fixture *f, gconstpointer data)
                 "OperationInvalid");
   attach (f, path, vdd, 0);
   g_clear_pointer (&config, g_free);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_true (has (config, "vdd"));
   detach (f, path, "<disk><target dev='vdd'/></disk>", 0);
   g_clear_pointer (&config, g_free);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "vdd"));
 
   call (f, path, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_ready (f, path));
+  {
+    g_autofree char *log = vb_test_console_log_of (f->env, path);
+    g_assert_true (vb_test_log_wait (log, READY, BOOT_TIMEOUT_MS));
+  }
   open_console (f, path);
   g_clear_pointer (&out, g_free);
   out = guest_run (f, "ls /sys/block");
@@ -537,7 +457,7 @@ test_config (Fixture *f, gconstpointer data)
   vb_test_env_stop_daemon (f->env, FALSE);
   vb_test_env_start_daemon (f->env, NULL);
   g_clear_pointer (&config, g_free);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_true (has (config, "vdc"));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
@@ -553,9 +473,9 @@ test_bad_input (Fixture *f, gconstpointer data)
   g_autofree char *sata = NULL;
 
   vb_test_env_start_daemon (f->env, NULL);
-  path = start_guest (f, "hotbad", "    <acpi/>\n");
-  vdb = disk_xml (f->extra, "vdb");
-  before = xml_desc (f, path, 0);
+  path = start_guest (f, "hotbad", TRUE);
+  vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
+  before = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
 
   expect_error (f, path, "AttachDevice", "<disk type='file'><source file='/x'/>", LIVE,
                 "InvalidXML");
@@ -607,26 +527,22 @@ test_bad_input (Fixture *f, gconstpointer data)
   /* Unknown flags. */
   expect_error (f, path, "AttachDevice", vdb, 4, "InvalidArgument");
   expect_error (f, path, "DetachDevice", vdb, 1u << 31, "InvalidArgument");
-  after = xml_desc (f, path, 0);
+  after = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_cmpstr (before, ==, after);
 
   /* CONFIG on a transient domain: it has no persistent definition. */
   {
     g_autofree char *own_disk = g_build_filename (f->env->tmpdir, "transient.img", NULL);
     g_autofree char *xml = NULL;
-    g_autoptr (GVariant) reply = NULL;
     char *main_disk = f->disk;
 
     /* Its own image: QEMU locks the one the other guest writes. */
-    g_assert_true (g_file_set_contents (own_disk, "", 0, NULL));
-    g_assert_cmpint (truncate (own_disk, 1 << 20), ==, 0);
+    vb_test_sparse_file (own_disk, 1 << 20);
     f->disk = own_disk;
-    xml = guest_xml (f, "hottransient", "    <acpi/>\n");
+    xml = guest_xml (f, "hottransient", TRUE);
     f->disk = main_disk;
-    reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
-                             g_variant_new ("(su)", xml, 0));
-
-    g_variant_get (reply, "(o)", &transient);
+    transient = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
+                                   g_variant_new ("(su)", xml, 0));
     expect_error (f, transient, "AttachDevice", vdb, CONFIG, "OperationInvalid");
     expect_error (f, transient, "AttachDevice", vdb, LIVE | CONFIG, "OperationInvalid");
     expect_error (f, transient, "DetachDevice", "<disk><target dev='vda'/></disk>", CONFIG,
@@ -645,7 +561,7 @@ test_bad_input (Fixture *f, gconstpointer data)
 
     expect_error (f, path, "AttachDevice", taken, LIVE, "Failed");
     g_clear_pointer (&after, g_free);
-    after = xml_desc (f, path, 0);
+    after = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
     g_assert_false (has (after, "vdb"));
   }
 
@@ -672,8 +588,8 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   gboolean gone = FALSE;
 
   vb_test_env_start_daemon (f->env, (const char *const[]){ "--unplug-timeout=5", NULL });
-  path = start_guest (f, "hotslow", "    <acpi/>\n");
-  vdb = disk_xml (f->extra, "vdb");
+  path = start_guest (f, "hotslow", TRUE);
+  vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
   attach (f, path, vdb, LIVE);
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
 
@@ -689,7 +605,7 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   }
   g_assert_nonnull (strstr (error->message, "the guest did not release the device"));
   g_assert_cmpint (g_get_monotonic_time () - started, >=, 4 * G_USEC_PER_SEC);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (has (live, "<target dev='vdb'"));
   /* A second unplug while the first is pending is refused as busy. */
   expect_error (f, path, "DetachDevice", "<disk><target dev='vdb'/></disk>", LIVE, "Busy");
@@ -700,7 +616,7 @@ test_unplug_timeout (Fixture *f, gconstpointer data)
   while (!gone && g_get_monotonic_time () < end)
     {
       g_clear_pointer (&live, g_free);
-      live = xml_desc (f, path, 0);
+      live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
       gone = !has (live, "vdb");
       if (!gone)
         g_usleep (200000);
@@ -734,19 +650,15 @@ test_volume (Fixture *f, gconstpointer data)
   g_autofree char *pool = NULL;
   g_autofree char *path = NULL;
   g_autofree char *out = NULL;
-  g_autoptr (GVariant) reply = NULL;
 
   vb_test_env_start_daemon (f->env, NULL);
-  reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
-                           g_variant_new ("(su)", pool_xml, 0));
-  g_variant_get (reply, "(o)", &pool);
-  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "Build",
-                                    g_variant_new ("(u)", 0)));
-  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "Start",
-                                    g_variant_new ("(u)", 0)));
-  g_variant_unref (vb_test_call_ok (f->env, pool, "org.virtbus.Virt1.StoragePool", "CreateVolume",
-                                    g_variant_new ("(su)", vol_xml, 0)));
-  path = start_guest (f, "hotvolume", "    <acpi/>\n");
+  pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                            g_variant_new ("(su)", pool_xml, 0));
+  vb_test_call_void (f->env, pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  g_free (vb_test_call_path (f->env, pool, IFACE_POOL, "CreateVolume",
+                             g_variant_new ("(su)", vol_xml, 0)));
+  path = start_guest (f, "hotvolume", TRUE);
   expect_error (f, path, "AttachDevice",
                 "<disk type='volume'><source pool='hotpool' volume='nosuch.img'/>"
                 "<target dev='vdb'/></disk>",
@@ -777,11 +689,11 @@ test_guest_eject (Fixture *f, gconstpointer data)
   gboolean gone = FALSE;
 
   vb_test_env_start_daemon (f->env, NULL);
-  path = start_guest (f, "hoteject", "    <acpi/>\n");
-  vdb = disk_xml (f->extra, "vdb");
+  path = start_guest (f, "hoteject", TRUE);
+  vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
   attach (f, path, vdb, LIVE);
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' domain='0x0000' "
                        "bus='0x00' slot='0x([0-9a-f]+)'",
                        0, 0, NULL);
@@ -795,7 +707,7 @@ test_guest_eject (Fixture *f, gconstpointer data)
   while (!gone && g_get_monotonic_time () < end)
     {
       g_clear_pointer (&live, g_free);
-      live = xml_desc (f, path, 0);
+      live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
       gone = !has (live, "vdb");
       if (!gone)
         g_usleep (200000);
@@ -826,9 +738,9 @@ test_no_acpi (Fixture *f, gconstpointer data)
   g_autoptr (GVariant) reply = NULL;
 
   vb_test_env_start_daemon (f->env, NULL);
-  path = start_guest (f, "hotnoacpi", "");
-  vdb = disk_xml (f->extra, "vdb");
-  before = xml_desc (f, path, 0);
+  path = start_guest (f, "hotnoacpi", FALSE);
+  vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
+  before = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   reply = vb_test_call (f->env, path, IFACE_DOMAIN, "AttachDevice",
                         g_variant_new ("(su)", vdb, LIVE), &error);
   g_assert_null (reply);
@@ -839,7 +751,7 @@ test_no_acpi (Fixture *f, gconstpointer data)
                         g_variant_new ("(su)", "<disk><target dev='vda'/></disk>", LIVE), &error);
   g_assert_null (reply);
   g_test_message ("detach without ACPI: %s", error->message);
-  after = xml_desc (f, path, 0);
+  after = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_cmpstr (before, ==, after);
   out = guest_run (f, "ls /sys/block");
   g_assert_true (has (out, "vda"));
@@ -902,7 +814,7 @@ test_bridge_interface (Fixture *f, gconstpointer data)
   g_free (vb_test_run ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
   g_free (vb_test_run ("ip -n %s link set %s up", netns, BRIDGE));
   vb_test_env_start_daemon_in_netns (f->env, netns, NULL);
-  path = start_guest (f, "hotbridge", "    <acpi/>\n");
+  path = start_guest (f, "hotbridge", TRUE);
   uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
   status = g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
                              "status.json", NULL);
@@ -940,34 +852,35 @@ test_test_driver (Fixture *f, gconstpointer data)
   const char *nic = "<interface type='user'><mac address='52:54:00:ab:cd:44'/></interface>";
 
   vb_test_env_start_daemon (f->env, NULL);
-  path = define (f, xml);
+  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
   attach (f, path, "<disk type='file'><source file='/images/a.img'/><target dev='vdb'/></disk>", 0);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_true (has (config, "<devices>"));
   g_assert_true (has (config, "<source file='/images/a.img'/>"));
   call (f, path, "Start", g_variant_new ("(u)", 0));
   attach (f, path, nic, LIVE);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (has (live, "52:54:00:ab:cd:44"));
   g_assert_true (has (live, "vdb"));
   g_clear_pointer (&config, g_free);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "52:54:00:ab:cd:44"));
   expect_error (f, path, "AttachDevice", nic, LIVE | CONFIG, "OperationInvalid");
   /* The failed LIVE|CONFIG changed neither side. */
   g_clear_pointer (&config, g_free);
-  config = xml_desc (f, path, XML_INACTIVE);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "52:54:00:ab:cd:44"));
   detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE | CONFIG);
   g_clear_pointer (&live, g_free);
   g_clear_pointer (&config, g_free);
-  live = xml_desc (f, path, 0);
-  config = xml_desc (f, path, XML_INACTIVE);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (live, "vdb"));
   g_assert_false (has (config, "vdb"));
   detach (f, path, nic, 0);
   g_clear_pointer (&live, g_free);
-  live = xml_desc (f, path, 0);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "<interface"));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }

@@ -31,31 +31,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   vb_test_env_free (f->env);
 }
 
-static char *
-call_for_path (VbTestEnv *env, const char *path, const char *iface, const char *method,
-               GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-  char *result = NULL;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static char *
-get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static void
-call_void (VbTestEnv *env, const char *path, const char *iface, const char *method,
-           GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-}
-
 static void
 test_manager_properties (Fixture *f, gconstpointer data)
 {
@@ -95,8 +70,8 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = vb_test_domain_xml ("web1", UUID1);
   g_autofree char *expected_path = vb_test_domain_path (UUID1);
-  g_autofree char *path = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                         g_variant_new ("(su)", xml, 0));
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
   g_autofree char *state = NULL;
   g_autoptr (GVariant) id = NULL;
   g_autoptr (GVariant) live = NULL;
@@ -123,7 +98,7 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
   g_assert_true (vb_signal_log_wait (f->signals, "LifecycleEvent " , 2000));
   g_assert_cmpint (vb_signal_log_find (f->signals, "('defined', 'added')"), >=, 0);
 
-  state = get_string (f->env, path, IFACE_DOMAIN, "State");
+  state = vb_test_get_string (f->env, path, IFACE_DOMAIN, "State");
   g_assert_cmpstr (state, ==, "shutoff");
   id = vb_test_get_property (f->env, path, IFACE_DOMAIN, "Id");
   g_assert_cmpint (g_variant_get_int32 (id), ==, -1);
@@ -132,9 +107,9 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
     g_autoptr (GVariant) memory = vb_test_get_property (f->env, path, IFACE_DOMAIN, "MemoryKiB");
     g_autoptr (GVariant) persistent =
       vb_test_get_property (f->env, path, IFACE_DOMAIN, "Persistent");
-    g_autofree char *driver = get_string (f->env, path, IFACE_DOMAIN, "Driver");
-    g_autofree char *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
-    g_autofree char *name = get_string (f->env, path, IFACE_DOMAIN, "Name");
+    g_autofree char *driver = vb_test_get_string (f->env, path, IFACE_DOMAIN, "Driver");
+    g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+    g_autofree char *name = vb_test_get_string (f->env, path, IFACE_DOMAIN, "Name");
 
     g_assert_cmpuint (g_variant_get_uint32 (vcpus), ==, 2);
     g_assert_cmpuint (g_variant_get_uint64 (memory), ==, 128 * 1024);
@@ -146,7 +121,7 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
 
   /* start */
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 2000));
   g_assert_true (vb_signal_log_wait (f->signals, "('started', 'booted')", 2000));
@@ -155,7 +130,7 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
   g_assert_cmpint (vb_signal_log_find (f->signals, "'State': <'running'>"), <,
                    vb_signal_log_find (f->signals, "('started', 'booted')"));
   {
-    g_autofree char *reason = get_string (f->env, path, IFACE_DOMAIN, "StateReason");
+    g_autofree char *reason = vb_test_get_string (f->env, path, IFACE_DOMAIN, "StateReason");
     g_autoptr (GVariant) running_id = vb_test_get_property (f->env, path, IFACE_DOMAIN, "Id");
     g_assert_cmpstr (reason, ==, "booted");
     g_assert_cmpint (g_variant_get_int32 (running_id), >=, 1);
@@ -170,23 +145,23 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
 
   /* suspend and resume */
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_DOMAIN, "Suspend", NULL);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Suspend", NULL);
   g_assert_true (vb_signal_log_wait (f->signals, "('suspended', 'paused')", 2000));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("paused"), 2000));
-  call_void (f->env, path, IFACE_DOMAIN, "Resume", NULL);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Resume", NULL);
   g_assert_true (vb_signal_log_wait (f->signals, "('resumed', 'unpaused')", 2000));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 2000));
 
   /* reboot keeps it running */
-  call_void (f->env, path, IFACE_DOMAIN, "Reboot", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Reboot", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 2000));
 
   /* graceful shutdown passes through "shutdown" */
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_DOMAIN, "Shutdown", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Shutdown", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "('stopped', 'shutdown')", 2000));
   g_assert_cmpint (vb_signal_log_find (f->signals, "'State': <'shutdown'>"), >=, 0);
   g_assert_cmpint (vb_signal_log_find (f->signals, "('shutdown', 'finished')"), >=, 0);
@@ -199,17 +174,17 @@ test_domain_lifecycle (Fixture *f, gconstpointer data)
 
   /* start paused, then destroy */
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 1));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 1));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("paused"), 2000));
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "('stopped', 'destroyed')", 2000));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "StateReason",
                                         g_variant_new_string ("destroyed"), 2000));
 
   /* undefine removes the object */
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "('undefined', 'removed')", 2000));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 2000));
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
@@ -223,18 +198,20 @@ static void
 test_autostart_property (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = vb_test_domain_xml ("auto1", UUID1);
-  g_autofree char *path = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                         g_variant_new ("(su)", xml, 0));
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
   g_autofree char *marker =
     g_build_filename (f->env->state_dir, "domains", "autostart", UUID1, NULL);
 
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
-             g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart", g_variant_new_boolean (TRUE)));
+  vb_test_call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
+                     g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                    g_variant_new_boolean (TRUE)));
   g_assert_true (vb_signal_log_wait (f->signals, "'Autostart': <true>", 2000));
   g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
-  call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
-             g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart", g_variant_new_boolean (FALSE)));
+  vb_test_call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
+                     g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                    g_variant_new_boolean (FALSE)));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "Autostart",
                                         g_variant_new_boolean (FALSE), 2000));
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
@@ -253,10 +230,10 @@ static void
 test_transient_domain (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = vb_test_domain_xml ("transient1", NULL);
-  g_autofree char *path = call_for_path (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
-                                         g_variant_new ("(su)", xml, 0));
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
+                                             g_variant_new ("(su)", xml, 0));
   g_autoptr (GVariant) persistent = NULL;
-  g_autofree char *state = get_string (f->env, path, IFACE_DOMAIN, "State");
+  g_autofree char *state = vb_test_get_string (f->env, path, IFACE_DOMAIN, "State");
   g_autofree char *again = NULL;
 
   g_assert_cmpstr (state, ==, "running");
@@ -324,10 +301,10 @@ test_list_and_lookup (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *xml = vb_test_domain_xml (names[i], NULL);
-      paths[i] = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                g_variant_new ("(su)", xml, 0));
+      paths[i] = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", xml, 0));
     }
-  call_void (f->env, paths[0], IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, paths[0], IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
 
   all = list_domains (f->env, 0);
   g_assert_cmpuint (all->len, ==, 3);
@@ -344,12 +321,14 @@ test_list_and_lookup (Fixture *f, gconstpointer data)
   g_assert_cmpuint (transient->len, ==, 0);
 
   {
-    g_autofree char *by_name = call_for_path (f->env, MANAGER, IFACE_MANAGER,
-                                              "LookupDomainByName", g_variant_new ("(s)", "c-dom"));
-    g_autofree char *uuid = get_string (f->env, paths[2], IFACE_DOMAIN, "UUID");
+    g_autofree char *by_name =
+      vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "c-dom"));
+    g_autofree char *uuid = vb_test_get_string (f->env, paths[2], IFACE_DOMAIN, "UUID");
     g_autofree char *upper = g_ascii_strup (uuid, -1);
-    g_autofree char *by_uuid = call_for_path (f->env, MANAGER, IFACE_MANAGER,
-                                              "LookupDomainByUUID", g_variant_new ("(s)", upper));
+    g_autofree char *by_uuid =
+      vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByUUID",
+                         g_variant_new ("(s)", upper));
     g_assert_cmpstr (by_name, ==, paths[2]);
     g_assert_cmpstr (by_uuid, ==, paths[2]);
   }
@@ -368,8 +347,8 @@ test_managed_objects (Fixture *f, gconstpointer data)
     {
       g_autofree char *name = g_strdup_printf ("managed%u", i);
       g_autofree char *xml = vb_test_domain_xml (name, i == 0 ? UUID1 : NULL);
-      g_autofree char *made = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                             g_variant_new ("(su)", xml, 0));
+      g_autofree char *made = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                 g_variant_new ("(su)", xml, 0));
     }
   path = vb_test_domain_path (UUID1);
   reply = vb_test_call_ok (f->env, MANAGER, "org.freedesktop.DBus.ObjectManager",
@@ -400,19 +379,19 @@ test_network_lifecycle (Fixture *f, gconstpointer data)
                     "  <ip address='192.168.150.1' netmask='255.255.255.0'>\n"
                     "    <dhcp>\n      <range start='192.168.150.10' end='192.168.150.99'/>\n"
                     "    </dhcp>\n  </ip>\n</network>\n";
-  g_autofree char *path = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineNetwork",
-                                         g_variant_new ("(su)", xml, 0));
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineNetwork",
+                                             g_variant_new ("(su)", xml, 0));
   g_autoptr (GVariant) live = NULL;
   const char *live_xml;
 
   g_assert_cmpstr (path, ==, "/org/virtbus/Virt1/network/0b9e7a8c_1111_4a2b_9c3d_5e6f7a8b9c0d");
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_NETWORK, "Active",
                                         g_variant_new_boolean (FALSE), 1000));
-  call_void (f->env, path, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_NETWORK, "Active",
                                         g_variant_new_boolean (TRUE), 2000));
   {
-    g_autofree char *bridge = get_string (f->env, path, IFACE_NETWORK, "Bridge");
+    g_autofree char *bridge = vb_test_get_string (f->env, path, IFACE_NETWORK, "Bridge");
     g_assert_cmpstr (bridge, !=, "");
     live = vb_test_call_ok (f->env, path, IFACE_NETWORK, "GetXMLDesc", g_variant_new ("(u)", 0));
     g_variant_get (live, "(&s)", &live_xml);
@@ -420,32 +399,34 @@ test_network_lifecycle (Fixture *f, gconstpointer data)
   }
   vb_test_call_expect_error (f->env, path, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0),
                              "org.virtbus.Virt1.Error.OperationInvalid");
-  call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
-             g_variant_new ("(ssv)", IFACE_NETWORK, "Autostart", g_variant_new_boolean (TRUE)));
+  vb_test_call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
+                     g_variant_new ("(ssv)", IFACE_NETWORK, "Autostart",
+                                    g_variant_new_boolean (TRUE)));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_NETWORK, "Autostart",
                                         g_variant_new_boolean (TRUE), 2000));
-  call_void (f->env, path, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_NETWORK, "Active",
                                         g_variant_new_boolean (FALSE), 2000));
   {
-    g_autofree char *by_name = call_for_path (f->env, MANAGER, IFACE_MANAGER,
-                                              "LookupNetworkByName", g_variant_new ("(s)", "lab"));
+    g_autofree char *by_name =
+      vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                         g_variant_new ("(s)", "lab"));
     g_assert_cmpstr (by_name, ==, path);
   }
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_NETWORK, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_NETWORK, "Undefine", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 2000));
 
   /* A transient network exists while it is active. */
   {
     const char *transient = "<network>\n  <name>tmpnet</name>\n</network>\n";
-    g_autofree char *tpath = call_for_path (f->env, MANAGER, IFACE_MANAGER, "CreateNetwork",
-                                            g_variant_new ("(su)", transient, 0));
+    g_autofree char *tpath = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "CreateNetwork",
+                                                g_variant_new ("(su)", transient, 0));
     g_autoptr (GVariant) persistent =
       vb_test_get_property (f->env, tpath, IFACE_NETWORK, "Persistent");
     g_assert_false (g_variant_get_boolean (persistent));
     vb_signal_log_clear (f->signals);
-    call_void (f->env, tpath, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0));
+    vb_test_call_void (f->env, tpath, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0));
     g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 2000));
   }
 }
@@ -459,8 +440,8 @@ test_pool_and_volumes (Fixture *f, gconstpointer data)
                         "  <capacity unit='GiB'>2</capacity>\n"
                         "  <allocation unit='MiB'>10</allocation>\n"
                         "  <target>\n    <format type='qcow2'/>\n  </target>\n</volume>\n";
-  g_autofree char *path = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
-                                         g_variant_new ("(su)", xml, 0));
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                                             g_variant_new ("(su)", xml, 0));
   g_autofree char *vol_path = NULL;
   g_autoptr (GVariant) capacity = NULL;
   g_autoptr (GVariant) allocation = NULL;
@@ -469,20 +450,20 @@ test_pool_and_volumes (Fixture *f, gconstpointer data)
   vb_test_call_expect_error (f->env, path, IFACE_POOL, "CreateVolume",
                              g_variant_new ("(su)", vol_xml, 0),
                              "org.virtbus.Virt1.Error.OperationInvalid");
-  call_void (f->env, path, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_POOL, "Active",
                                         g_variant_new_boolean (TRUE), 2000));
   capacity = vb_test_get_property (f->env, path, IFACE_POOL, "Capacity");
   g_assert_cmpuint (g_variant_get_uint64 (capacity), ==, G_GUINT64_CONSTANT (100) << 30);
 
   vb_signal_log_clear (f->signals);
-  vol_path = call_for_path (f->env, path, IFACE_POOL, "CreateVolume",
-                            g_variant_new ("(su)", vol_xml, 0));
+  vol_path = vb_test_call_path (f->env, path, IFACE_POOL, "CreateVolume",
+                                g_variant_new ("(su)", vol_xml, 0));
   g_assert_true (g_str_has_prefix (vol_path, path));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesAdded", 2000));
   {
-    g_autofree char *format = get_string (f->env, vol_path, IFACE_VOLUME, "Format");
-    g_autofree char *vpath = get_string (f->env, vol_path, IFACE_VOLUME, "Path");
+    g_autofree char *format = vb_test_get_string (f->env, vol_path, IFACE_VOLUME, "Format");
+    g_autofree char *vpath = vb_test_get_string (f->env, vol_path, IFACE_VOLUME, "Path");
     g_autoptr (GVariant) vcap = vb_test_get_property (f->env, vol_path, IFACE_VOLUME, "Capacity");
     g_assert_cmpstr (format, ==, "qcow2");
     g_assert_cmpstr (vpath, ==, "/virtbus-test/images/disk1.qcow2");
@@ -498,32 +479,32 @@ test_pool_and_volumes (Fixture *f, gconstpointer data)
   list = vb_test_call_ok (f->env, path, IFACE_POOL, "ListVolumes", NULL);
   g_assert_cmpuint (g_variant_n_children (g_variant_get_child_value (list, 0)), ==, 1);
   {
-    g_autofree char *found = call_for_path (f->env, path, IFACE_POOL, "LookupVolumeByName",
-                                            g_variant_new ("(s)", "disk1.qcow2"));
+    g_autofree char *found = vb_test_call_path (f->env, path, IFACE_POOL, "LookupVolumeByName",
+                                                g_variant_new ("(s)", "disk1.qcow2"));
     g_assert_cmpstr (found, ==, vol_path);
   }
-  call_void (f->env, path, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
 
   /* An active pool cannot be undefined; stopping it removes the volume objects. */
   vb_test_call_expect_error (f->env, path, IFACE_POOL, "Undefine", g_variant_new ("(u)", 0),
                              "org.virtbus.Virt1.Error.OperationInvalid");
   vb_signal_log_clear (f->signals);
-  call_void (f->env, path, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 2000));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_POOL, "Capacity",
                                         g_variant_new_uint64 (0), 2000));
   /* Started again, the volume is still there; delete it. */
-  call_void (f->env, path, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
   {
-    g_autofree char *again = call_for_path (f->env, path, IFACE_POOL, "LookupVolumeByName",
-                                            g_variant_new ("(s)", "disk1.qcow2"));
-    call_void (f->env, again, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0));
+    g_autofree char *again = vb_test_call_path (f->env, path, IFACE_POOL, "LookupVolumeByName",
+                                                g_variant_new ("(s)", "disk1.qcow2"));
+    vb_test_call_void (f->env, again, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0));
   }
   vb_test_call_expect_error (f->env, path, IFACE_POOL, "LookupVolumeByName",
                              g_variant_new ("(s)", "disk1.qcow2"),
                              "org.virtbus.Virt1.Error.NotFound");
-  call_void (f->env, path, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
-  call_void (f->env, path, IFACE_POOL, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_POOL, "Undefine", g_variant_new ("(u)", 0));
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupStoragePoolByName",
                              g_variant_new ("(s)", "images"), "org.virtbus.Virt1.Error.NotFound");
 }

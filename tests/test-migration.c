@@ -38,8 +38,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->src_signals = vb_signal_log_new (f->src);
   f->dst_signals = vb_signal_log_new (f->dst);
   f->disk = g_build_filename (f->src->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
 }
 
 static void
@@ -57,63 +56,9 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 static char *
 guest_xml (Fixture *f, const char *name, const char *cmdline_extra)
 {
-  g_autofree char *disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
-                                           "      <source file='%s'/>\n"
-                                           "      <target dev='vda' bus='virtio'/>\n"
-                                           "    </disk>\n",
-                                           f->disk);
+  g_autofree char *disk = vb_test_disk_xml (f->disk, "raw", "vda");
 
   return vb_test_guest_xml (name, 160, cmdline_extra, disk);
-}
-
-static char *
-call_path (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-  char *result;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static char *
-get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static char *
-console_log (VbTestEnv *env, const char *uuid)
-{
-  return g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
-}
-
-static guint64
-last_counter (const char *log)
-{
-  g_autofree char *text = NULL;
-
-  if (!g_file_get_contents (log, &text, NULL, NULL))
-    return 0;
-  return vb_test_last_counter (text);
-}
-
-static gboolean
-wait_for (const char *log, const char *needle, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
-        return TRUE;
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_usleep (50000);
-    }
 }
 
 /* Defines and boots a guest on the source; returns its path, fills @uuid. */
@@ -121,77 +66,36 @@ static char *
 boot_on_source (Fixture *f, const char *name, const char *cmdline_extra, char **uuid)
 {
   g_autofree char *xml = guest_xml (f, name, cmdline_extra);
-  char *path = call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
-                          g_variant_new ("(su)", xml, 0));
+  char *path = vb_test_boot_guest (f->src, xml, TRUE, 60000);
   g_autofree char *log = NULL;
 
-  *uuid = get_string (f->src, path, IFACE_DOMAIN, "UUID");
-  log = console_log (f->src, *uuid);
-  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
-  g_assert_true (wait_for (log, READY, 60000));
-  g_assert_true (wait_for (log, "VB-COUNTER 3", 10000));
+  *uuid = vb_test_get_string (f->src, path, IFACE_DOMAIN, "UUID");
+  log = vb_test_console_log (f->src, *uuid);
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
   return path;
 }
 
 static char *
 migrate (Fixture *f, const char *path, GVariant *params, guint flags)
 {
-  return call_path (f->src, path, IFACE_DOMAIN, "Migrate",
-                    g_variant_new ("(s@a{sv}u)", f->dst->bus_address,
-                                   params ? params : g_variant_new ("a{sv}", NULL), flags));
-}
-
-/* Waits until the job's Phase is one of @phases ("completed|failed"). */
-static char *
-wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)
-{
-  g_auto (GStrv) wanted = g_strsplit (phases, "|", -1);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
-
-      if (g_strv_contains ((const char *const *) wanted, phase))
-        return g_steal_pointer (&phase);
-      if (g_get_monotonic_time () > end)
-        g_error ("job %s is in phase %s after %u ms, waited for %s", job, phase, timeout_ms,
-                 phases);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (50000);
-    }
-}
-
-static guint64
-job_u64 (VbTestEnv *env, const char *job, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, job, IFACE_JOB, property);
-  return g_variant_get_uint64 (value);
-}
-
-static guint64
-job_detail (VbTestEnv *env, const char *job, const char *key)
-{
-  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
-  guint64 value = 0;
-
-  g_variant_lookup (details, key, "t", &value);
-  return value;
+  return vb_test_call_path (f->src, path, IFACE_DOMAIN, "Migrate",
+                            g_variant_new ("(s@a{sv}u)", f->dst->bus_address,
+                                           params ? params : g_variant_new ("a{sv}", NULL), flags));
 }
 
 static void
 assert_arrived (Fixture *f, const char *name, const char *uuid, guint64 counter_before)
 {
-  g_autofree char *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                                         g_variant_new ("(s)", name));
-  g_autofree char *dst_log = console_log (f->dst, uuid);
+  g_autofree char *dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER,
+                                                 "LookupDomainByName", g_variant_new ("(s)", name));
+  g_autofree char *dst_log = vb_test_console_log (f->dst, uuid);
   g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, counter_before + 5);
 
   g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 10000));
   /* The guest goes on counting where it was, on the destination. */
-  g_assert_true (wait_for (dst_log, next, 20000));
-  g_assert_cmpuint (last_counter (dst_log), >, counter_before);
+  g_assert_true (vb_test_log_wait (dst_log, next, 20000));
+  g_assert_cmpuint (vb_test_log_last_counter (dst_log), >, counter_before);
 }
 
 static void
@@ -199,21 +103,19 @@ test_precopy (Fixture *f, gconstpointer data)
 {
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot_on_source (f, "mig-idle", NULL, &uuid);
-  g_autofree char *log = console_log (f->src, uuid);
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   guint64 before;
 
   vb_signal_log_clear (f->src_signals);
   job = migrate (f, path, NULL, LIVE);
   g_assert_true (g_str_has_prefix (job, "/org/virtbus/Virt1/job/"));
-  phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
-  before = last_counter (log);
+  vb_test_job_wait_completed (f->src, job, 120000);
+  before = vb_test_log_last_counter (log);
   /* The final figures, not those of the last pass: the guest stopped for a while. */
-  g_assert_cmpuint (job_detail (f->src, job, "transferred"), >, 0);
-  g_assert_cmpuint (job_detail (f->src, job, "remaining"), ==, 0);
-  g_assert_cmpuint (job_detail (f->src, job, "downtime"), >, 0);
+  g_assert_cmpuint (vb_test_job_detail (f->src, job, "transferred"), >, 0);
+  g_assert_cmpuint (vb_test_job_detail (f->src, job, "remaining"), ==, 0);
+  g_assert_cmpuint (vb_test_job_detail (f->src, job, "downtime"), >, 0);
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "(true, '')", 10000));
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('started', 'migrated')", 10000));
@@ -223,8 +125,9 @@ test_precopy (Fixture *f, gconstpointer data)
   assert_arrived (f, "mig-idle", uuid, before);
   {
     /* Transient on the destination without PERSIST_DEST; still defined here. */
-    g_autofree char *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                                           g_variant_new ("(s)", "mig-idle"));
+    g_autofree char *dst_path =
+      vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "mig-idle"));
     g_autoptr (GVariant) persistent = vb_test_get_property (f->dst, dst_path, IFACE_DOMAIN,
                                                            "Persistent");
     g_autoptr (GVariant) here = vb_test_get_property (f->src, path, IFACE_DOMAIN, "Persistent");
@@ -241,13 +144,14 @@ test_persist_and_undefine (Fixture *f, gconstpointer data)
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot_on_source (f, "mig-move", NULL, &uuid);
   g_autofree char *job = migrate (f, path, NULL, LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
-  g_autofree char *phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  g_autofree char *phase =
+    vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
   g_autofree char *dst_path = NULL;
   g_autoptr (GVariant) persistent = NULL;
 
   g_assert_cmpstr (phase, ==, "completed");
-  dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                        g_variant_new ("(s)", "mig-move"));
+  dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                g_variant_new ("(s)", "mig-move"));
   g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "Persistent",
                                         g_variant_new_boolean (TRUE), 10000));
   /* Gone from the source: no longer defined there, and not running. */
@@ -264,7 +168,7 @@ test_cancel (Fixture *f, gconstpointer data)
   g_autofree char *uuid = NULL;
   /* Dirtying faster than the link: pre-copy goes on until cancelled. */
   g_autofree char *path = boot_on_source (f, "mig-cancel", "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
-  g_autofree char *log = console_log (f->src, uuid);
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
   GVariantDict params;
   g_autofree char *job = NULL;
   g_autofree char *phase = NULL;
@@ -273,30 +177,31 @@ test_cancel (Fixture *f, gconstpointer data)
   g_variant_dict_init (&params, NULL);
   g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 8);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE);
-  g_free (wait_phase (f->src, job, "precopy", 20000));
+  g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
   g_usleep (1500000);
   /* Job.SetBandwidth (bytes/s) is the migration's max-speed: the rate follows. */
-  g_assert_cmpuint (job_u64 (f->src, job, "Rate"), >, 3 << 20);
+  g_assert_cmpuint (vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate"), >, 3 << 20);
   g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "SetBandwidth",
                                     g_variant_new ("(t)", (guint64) (1 << 20))));
   {
     gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-    while (job_u64 (f->src, job, "Rate") > (2 << 20) && g_get_monotonic_time () < end)
+    while (vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate") > (2 << 20)
+           && g_get_monotonic_time () < end)
       g_usleep (200000);
-    g_assert_cmpuint (job_u64 (f->src, job, "Rate"), <=, 2 << 20);
+    g_assert_cmpuint (vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate"), <=, 2 << 20);
   }
   vb_test_call_expect_error (f->src, job, IFACE_JOB, "Pivot", NULL,
                              "org.virtbus.Virt1.Error.NotSupported");
   g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
-  phase = wait_phase (f->src, job, "cancelled|failed|completed", 30000);
+  phase = vb_test_job_wait_phase (f->src, job, "cancelled|failed|completed", 30000);
   g_assert_cmpstr (phase, ==, "cancelled");
   /* Still running here, counting on; nothing on the destination. */
   g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 10000));
-  before = last_counter (log);
+  before = vb_test_log_last_counter (log);
   {
     g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, before + 5);
-    g_assert_true (wait_for (log, next, 10000));
+    g_assert_true (vb_test_log_wait (log, next, 10000));
   }
   {
     gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
@@ -325,7 +230,7 @@ run_postcopy (Fixture *f, gboolean automatic)
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot_on_source (f, automatic ? "mig-auto" : "mig-post",
                                           "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
-  g_autofree char *log = console_log (f->src, uuid);
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
   GVariantDict params;
   g_autofree char *job = NULL;
   g_autofree char *phase = NULL;
@@ -340,22 +245,20 @@ run_postcopy (Fixture *f, gboolean automatic)
     }
   vb_signal_log_clear (f->src_signals);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY);
-  g_free (wait_phase (f->src, job, "precopy", 20000));
+  g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
   if (!automatic)
     {
       /* Pre-copy alone does not finish while the guest dirties faster than 12 MiB/s. */
       /* Still within the first pass: see docs/migration.md on QEMU 7.2 under TCG. */
       g_usleep (3 * G_USEC_PER_SEC);
       g_free (phase);
-      phase = get_string (f->src, job, IFACE_JOB, "Phase");
+      phase = vb_test_get_string (f->src, job, IFACE_JOB, "Phase");
       g_assert_cmpstr (phase, ==, "precopy");
       g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
                                         g_variant_new ("(u)", 0)));
     }
-  g_free (phase);
-  phase = wait_phase (f->src, job, "completed|failed|cancelled", 180000);
-  g_assert_cmpstr (phase, ==, "completed");
-  before = last_counter (log);
+  vb_test_job_wait_completed (f->src, job, 180000);
+  before = vb_test_log_last_counter (log);
   g_assert_true (vb_signal_log_wait (f->src_signals, "('suspended', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
@@ -370,9 +273,10 @@ run_postcopy (Fixture *f, gboolean automatic)
    * switch that follows a dirty sync (docs/migration.md): the guest arrives
    * and runs, but its memory is not trusted here. */
   {
-    g_autofree char *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                                           g_variant_new ("(s)", "mig-auto"));
-    g_assert_cmpuint (job_detail (f->src, job, "iteration"), >=, 2);
+    g_autofree char *dst_path =
+      vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "mig-auto"));
+    g_assert_cmpuint (vb_test_job_detail (f->src, job, "iteration"), >=, 2);
     g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "StateReason",
                                           g_variant_new_string ("migrated"), 10000));
   }
@@ -394,8 +298,8 @@ static void
 test_refusals (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = guest_xml (f, "mig-off", NULL);
-  g_autofree char *path = call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                     g_variant_new ("(su)", xml, 0));
+  g_autofree char *path = vb_test_call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
   GVariantDict params;
 
   /* Not running. */
@@ -420,9 +324,11 @@ test_refusals (Fixture *f, gconstpointer data)
   {
     g_autofree char *uuid = NULL;
     g_autofree char *running = boot_on_source (f, "mig-self", NULL, &uuid);
-    g_autofree char *job = call_path (f->src, running, IFACE_DOMAIN, "Migrate",
-                                      g_variant_new ("(sa{sv}u)", f->src->bus_address, NULL, LIVE));
-    g_autofree char *phase = wait_phase (f->src, job, "completed|failed|cancelled", 30000);
+    g_autofree char *job =
+      vb_test_call_path (f->src, running, IFACE_DOMAIN, "Migrate",
+                         g_variant_new ("(sa{sv}u)", f->src->bus_address, NULL, LIVE));
+    g_autofree char *phase =
+      vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 30000);
     g_autoptr (GVariant) state = NULL;
 
     g_assert_cmpstr (phase, ==, "failed");
@@ -447,12 +353,12 @@ test_refusals (Fixture *f, gconstpointer data)
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 4);
     job = migrate (f, busy, g_variant_dict_end (&params), LIVE);
-    g_free (wait_phase (f->src, job, "precopy", 20000));
+    g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
     vb_test_call_expect_error (f->src, busy, IFACE_DOMAIN, "Migrate",
                                g_variant_new ("(sa{sv}u)", f->dst->bus_address, NULL, LIVE),
                                "org.virtbus.Virt1.Error.Busy");
     g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
-    phase = wait_phase (f->src, job, "completed|failed|cancelled", 30000);
+    phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 30000);
     g_assert_cmpstr (phase, ==, "cancelled");
     g_variant_unref (vb_test_call_ok (f->src, busy, IFACE_DOMAIN, "Destroy",
                                       g_variant_new ("(u)", 0)));
@@ -474,13 +380,13 @@ test_destination_qemu_killed (Fixture *f, gconstpointer data)
   g_variant_dict_init (&params, NULL);
   g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 8);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE);
-  g_free (wait_phase (f->src, job, "precopy", 20000));
+  g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
   status = g_build_filename (f->dst->run_dir, "qemu", uuid, "status.json", NULL);
   g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
   pid = strstr (text, "\"pid\"");
   g_assert_nonnull (pid);
   g_assert_cmpint (kill (atoi (strchr (pid, ':') + 1), SIGKILL), ==, 0);
-  phase = wait_phase (f->src, job, "completed|failed|cancelled", 60000);
+  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 60000);
   g_assert_cmpstr (phase, ==, "failed");
   g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 10000));
@@ -619,19 +525,19 @@ break_postcopy (Fixture *f, const char *name, guint16 port, char **uuid, char **
   g_variant_dict_insert (&params, "port-min", "u", (guint32) port);
   g_variant_dict_insert (&params, "port-max", "u", (guint32) port);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY);
-  g_free (wait_phase (f->src, job, "precopy", 20000));
+  g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
   g_usleep (G_USEC_PER_SEC);
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
                                     g_variant_new ("(u)", 0)));
-  g_free (wait_phase (f->src, job, "postcopy", 20000));
+  g_free (vb_test_job_wait_phase (f->src, job, "postcopy", 20000));
   g_usleep (G_USEC_PER_SEC);
   relay_cut (relay);
 
   /* Broken in post-copy: paused on both sides, the destination says why. */
-  phase = wait_phase (f->src, job, "failed|completed", 60000);
+  phase = vb_test_job_wait_phase (f->src, job, "failed|completed", 60000);
   g_assert_cmpstr (phase, ==, "failed");
-  *dst_path = call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                         g_variant_new ("(s)", name));
+  *dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                 g_variant_new ("(s)", name));
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('suspended', 'postcopy-failed')", 20000));
   g_assert_true (vb_test_wait_property (f->dst, *dst_path, IFACE_DOMAIN, "StateReason",
                                         g_variant_new_string ("postcopy-failed"), 5000));
@@ -646,10 +552,9 @@ test_postcopy_recovery (Fixture *f, gconstpointer data)
   g_autofree char *uuid = NULL;
   g_autofree char *dst_path = NULL;
   g_autofree char *path = break_postcopy (f, "mig-recover", 49300, &uuid, &dst_path);
-  g_autofree char *log = console_log (f->src, uuid);
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
   GVariantDict params;
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   guint64 before;
 
   /* A plain Migrate is refused; the recovery goes straight to the destination. */
@@ -661,9 +566,8 @@ test_postcopy_recovery (Fixture *f, gconstpointer data)
   g_variant_dict_insert (&params, "port-min", "u", 49301);
   g_variant_dict_insert (&params, "port-max", "u", 49310);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY | POSTCOPY_RESUME);
-  phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
-  before = last_counter (log);
+  vb_test_job_wait_completed (f->src, job, 120000);
+  before = vb_test_log_last_counter (log);
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
   /* Nothing lost: the guest goes on counting on the destination. */
@@ -689,7 +593,7 @@ test_postcopy_broken_destroy (Fixture *f, gconstpointer data)
                              "org.virtbus.Virt1.Error.NotFound");
   /* Nothing is left to recover: the destination refuses, the job fails. */
   job = migrate (f, path, NULL, LIVE | POSTCOPY | POSTCOPY_RESUME);
-  phase = wait_phase (f->src, job, "completed|failed|cancelled", 30000);
+  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 30000);
   g_assert_cmpstr (phase, ==, "failed");
   /* The source's half can be given up too. */
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy",
@@ -704,20 +608,8 @@ test_postcopy_broken_destroy (Fixture *f, gconstpointer data)
 static void
 test_failover_unplug (Fixture *f, gconstpointer data)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
-  g_autofree char *xml = g_strdup_printf (
-    "<domain type='qemu'>\n"
-    "  <name>mig-failover</name>\n"
-    "  <memory unit='MiB'>160</memory>\n"
-    "  <vcpu>1</vcpu>\n"
-    "  <os>\n"
-    "    <type arch='x86_64' machine='q35'>hvm</type>\n"
-    "    <kernel>%s/vmlinux</kernel>\n"
-    "    <initrd>%s/initramfs.img</initrd>\n"
-    "    <cmdline>console=ttyS0 quiet</cmdline>\n"
-    "  </os>\n"
-    "  <features>\n    <acpi/>\n  </features>\n"
-    "  <devices>\n"
+  g_autofree char *xml = vb_test_guest_xml_on (
+    "mig-failover", 160, "q35", TRUE, NULL,
     "    <interface type='user'>\n"
     "      <mac address='52:54:00:6e:00:01'/>\n"
     "      <model type='virtio'/>\n"
@@ -731,30 +623,21 @@ test_failover_unplug (Fixture *f, gconstpointer data)
     "      <alias name='ua-primary'/>\n"
     "      <teaming type='transient' persistent='ua-standby'/>\n"
     "      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"
-    "    </interface>\n"
-    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-    "  </devices>\n"
-    "</domain>\n",
-    guest, guest);
-  g_autofree char *path = call_path (f->src, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                     g_variant_new ("(su)", xml, 0));
-  g_autofree char *uuid = get_string (f->src, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *log = console_log (f->src, uuid);
+    "    </interface>\n");
+  g_autofree char *path = vb_test_boot_guest (f->src, xml, TRUE, 60000);
+  g_autofree char *uuid = vb_test_get_string (f->src, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   g_autofree char *wait_unplug = NULL;
 
-  g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
-  g_assert_true (wait_for (log, READY, 60000));
-  g_assert_true (wait_for (log, "VB-COUNTER 3", 10000));
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
   job = migrate (f, path, NULL, LIVE);
-  phase = wait_phase (f->src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (f->src, job, 120000);
   /* The job went through wait-unplug: QEMU did unplug the primary. */
   wait_unplug = g_strdup_printf ("%s ('org.virtbus.Virt1.Job', {", job);
   g_assert_true (vb_signal_log_wait (f->src_signals, "'Phase': <'wait-unplug'>", 1000));
   g_assert_true (vb_signal_log_wait (f->src_signals, wait_unplug, 1000));
-  assert_arrived (f, "mig-failover", uuid, last_counter (log));
+  assert_arrived (f, "mig-failover", uuid, vb_test_log_last_counter (log));
 }
 
 static char *
@@ -808,7 +691,6 @@ test_netns_link (void)
   g_autofree char *uuid = NULL;
   g_autofree char *path = NULL;
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
   GVariantDict params;
   guint64 sent_before, sent, transferred, elapsed_ms, before;
 
@@ -820,30 +702,28 @@ test_netns_link (void)
               netns, ns_if));
   g_free (sh ("tc qdisc add dev %s root tbf rate 80mbit burst 256kb latency 100ms", host_if));
 
-  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f.disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f.disk, 8 << 20);
   vb_test_env_start_daemon_in_netns (dst, netns, NULL);
   vb_test_env_start_daemon (src, NULL);
   f.src_signals = vb_signal_log_new (src);
   f.dst_signals = vb_signal_log_new (dst);
   path = boot_on_source (&f, "mig-netns", NULL, &uuid);
   {
-    g_autofree char *log = console_log (src, uuid);
+    g_autofree char *log = vb_test_console_log (src, uuid);
 
     /* Read while the source still runs: its log goes with it. */
-    before = last_counter (log);
+    before = vb_test_log_last_counter (log);
     g_assert_cmpuint (before, >, 0);
     sent_before = tx_bytes (host_if);
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "listen-address", "s", "10.252.0.2");
     g_variant_dict_insert (&params, "destination-host", "s", "10.252.0.2");
     job = migrate (&f, path, g_variant_dict_end (&params), LIVE);
-    phase = wait_phase (src, job, "completed|failed|cancelled", 120000);
-    g_assert_cmpstr (phase, ==, "completed");
+    vb_test_job_wait_completed (src, job, 120000);
   }
   sent = tx_bytes (host_if) - sent_before;
-  transferred = job_detail (src, job, "transferred");
-  elapsed_ms = job_detail (src, job, "elapsed");
+  transferred = vb_test_job_detail (src, job, "transferred");
+  elapsed_ms = vb_test_job_detail (src, job, "elapsed");
   g_test_message ("%" G_GUINT64_FORMAT " bytes over the veth, %" G_GUINT64_FORMAT
                   " transferred, %" G_GUINT64_FORMAT " ms",
                   sent, transferred, elapsed_ms);
@@ -855,19 +735,20 @@ test_netns_link (void)
   g_assert_cmpuint (elapsed_ms, >=, transferred / 10000000 * 1000 * 8 / 10);
   {
     /* The guest counts on at the destination, from where it was. */
-    g_autofree char *dst_log = console_log (dst, uuid);
+    g_autofree char *dst_log = vb_test_console_log (dst, uuid);
     g_autofree char *later = NULL;
     guint64 arrived;
 
-    g_assert_true (wait_for (dst_log, "VB-COUNTER ", 20000));
-    arrived = last_counter (dst_log);
+    g_assert_true (vb_test_log_wait (dst_log, "VB-COUNTER ", 20000));
+    arrived = vb_test_log_last_counter (dst_log);
     g_assert_cmpuint (arrived, >, before);
     later = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, arrived + 3);
-    g_assert_true (wait_for (dst_log, later, 20000));
+    g_assert_true (vb_test_log_wait (dst_log, later, 20000));
   }
   {
-    g_autofree char *dst_path = call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                                           g_variant_new ("(s)", "mig-netns"));
+    g_autofree char *dst_path =
+      vb_test_call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "mig-netns"));
     g_variant_unref (vb_test_call_ok (dst, dst_path, IFACE_DOMAIN, "Destroy",
                                       g_variant_new ("(u)", 0)));
   }
@@ -903,12 +784,10 @@ test_ssh_bridge (void)
   g_autofree char *uuid = NULL;
   g_autofree char *path = NULL;
   g_autofree char *job = NULL;
-  g_autofree char *phase = NULL;
 
   g_assert_true (g_file_set_contents (ssh, script, -1, NULL));
   g_assert_cmpint (g_chmod (ssh, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f.disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f.disk, 8 << 20);
   vb_test_env_start_daemon (dst, NULL);
   vb_test_env_set_daemon_env (src, "VIRTBUS_SSH", ssh);
   vb_test_env_start_daemon (src, NULL);
@@ -919,15 +798,15 @@ test_ssh_bridge (void)
     /* The stream's address defaults to the ssh host; this one exists only here. */
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "destination-host", "s", "127.0.0.1");
-    job = call_path (src, path, IFACE_DOMAIN, "Migrate",
-                     g_variant_new ("(s@a{sv}u)", "ssh://root@example-host:2222",
-                                    g_variant_dict_end (&params), LIVE));
+    job = vb_test_call_path (src, path, IFACE_DOMAIN, "Migrate",
+                             g_variant_new ("(s@a{sv}u)", "ssh://root@example-host:2222",
+                                            g_variant_dict_end (&params), LIVE));
   }
-  phase = wait_phase (src, job, "completed|failed|cancelled", 120000);
-  g_assert_cmpstr (phase, ==, "completed");
+  vb_test_job_wait_completed (src, job, 120000);
   {
-    g_autofree char *dst_path = call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                                           g_variant_new ("(s)", "mig-ssh"));
+    g_autofree char *dst_path =
+      vb_test_call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "mig-ssh"));
     g_assert_true (vb_test_wait_property (dst, dst_path, IFACE_DOMAIN, "State",
                                           g_variant_new_string ("running"), 10000));
     g_variant_unref (vb_test_call_ok (dst, dst_path, IFACE_DOMAIN, "Destroy",

@@ -28,8 +28,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   vb_test_env_start_daemon (f->env, NULL);
   f->signals = vb_signal_log_new (f->env);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
 }
 
 static void
@@ -78,32 +77,14 @@ guest_xml (Fixture *f, const char *name, const char *type, const char *extra_dev
 static char *
 define (Fixture *f, const char *xml)
 {
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                                g_variant_new ("(su)", xml, 0));
-  char *path;
-
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
-static char *
-get_string (VbTestEnv *env, const char *path, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, IFACE_DOMAIN, property);
-  return g_variant_dup_string (value, NULL);
+  return vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
 }
 
 static void
 call (Fixture *f, const char *path, const char *method, GVariant *args)
 {
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, IFACE_DOMAIN, method, args);
-}
-
-static char *
-console_log_path (VbTestEnv *env, const char *path)
-{
-  g_autofree char *uuid = get_string (env, path, "UUID");
-  return g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, method, args);
 }
 
 static char *
@@ -117,7 +98,7 @@ read_file (const char *path)
 static gboolean
 wait_console (VbTestEnv *env, const char *path, const char *needle, guint count, guint timeout_ms)
 {
-  g_autofree char *log = console_log_path (env, path);
+  g_autofree char *log = vb_test_console_log_of (env, path);
   gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   for (;;)
@@ -140,20 +121,11 @@ wait_console (VbTestEnv *env, const char *path, const char *needle, guint count,
     }
 }
 
-/* The last "VB-COUNTER n" in the console log @log, 0 when none. */
-static guint64
-last_counter_in (const char *log)
-{
-  g_autofree char *text = read_file (log);
-
-  return vb_test_last_counter (text);
-}
-
 static guint64
 last_counter (VbTestEnv *env, const char *path)
 {
-  g_autofree char *log = console_log_path (env, path);
-  return last_counter_in (log);
+  g_autofree char *log = vb_test_console_log_of (env, path);
+  return vb_test_log_last_counter (log);
 }
 
 static gboolean
@@ -166,7 +138,7 @@ wait_state (VbTestEnv *env, const char *path, const char *state, guint timeout_m
 static int
 qemu_pid (VbTestEnv *env, const char *path)
 {
-  g_autofree char *uuid = get_string (env, path, "UUID");
+  g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
   g_autofree char *status = g_build_filename (env->run_dir, "qemu", uuid, "status.json", NULL);
   g_autofree char *text = read_file (status);
   const char *pid = strstr (text, "\"pid\"");
@@ -406,8 +378,7 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
     g_autoptr (GString) own = g_string_new (xml2);
     g_autoptr (GVariant) reply = NULL;
 
-    g_assert_true (g_file_set_contents (disk2, "", 0, NULL));
-    g_assert_cmpint (truncate (disk2, 8 << 20), ==, 0);
+    vb_test_sparse_file (disk2, 8 << 20);
     g_string_replace (own, f->disk, disk2, 1);
     reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
                              g_variant_new ("(su)", own->str, 0));
@@ -420,20 +391,20 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
   g_assert_true (wait_state (f->env, path2, "paused", 5000));
   pid1 = qemu_pid (f->env, path1);
   pid2 = qemu_pid (f->env, path2);
-  log1 = console_log_path (f->env, path1);
+  log1 = vb_test_console_log_of (f->env, path1);
 
   /* kill -9 of the service: the guests go on, the new service finds them. */
   vb_test_env_stop_daemon (f->env, TRUE);
   g_assert_true (process_exists (pid1));
   g_assert_true (process_exists (pid2));
-  counter = last_counter_in (log1);
+  counter = vb_test_log_last_counter (log1);
   /* The guest keeps counting while nobody manages it. */
   {
     gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    while (last_counter_in (log1) < counter + 5 && g_get_monotonic_time () < end)
+    while (vb_test_log_last_counter (log1) < counter + 5 && g_get_monotonic_time () < end)
       g_usleep (100000);
-    g_assert_cmpuint (last_counter_in (log1), >=, counter + 5);
-    counter = last_counter_in (log1);
+    g_assert_cmpuint (vb_test_log_last_counter (log1), >=, counter + 5);
+    counter = vb_test_log_last_counter (log1);
   }
   vb_test_env_start_daemon (f->env, NULL);
   g_assert_true (wait_state (f->env, path1, "running", 5000));
@@ -522,10 +493,10 @@ test_start_failures (gconstpointer data)
   reply = vb_test_call (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), &error);
   g_assert_null (reply);
   g_assert_nonnull (error);
-  g_assert_cmpstr (get_string (env, path, "State"), ==, "shutoff");
+  g_assert_cmpstr (vb_test_get_string (env, path, IFACE_DOMAIN, "State"), ==, "shutoff");
   /* Nothing is left behind: no process, no run directory. */
   {
-    g_autofree char *uuid = get_string (env, path, "UUID");
+    g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
     qemu_dir = g_build_filename (env->run_dir, "qemu", uuid, NULL);
     g_assert_false (g_file_test (qemu_dir, G_FILE_TEST_EXISTS));
   }
@@ -542,13 +513,11 @@ test_unsupported_and_kvm (Fixture *f, gconstpointer data)
                                     "      <target dev='fda' bus='fdc'/>\n"
                                     "    </disk>\n");
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                             g_variant_new ("(su)", bad, 0), &error);
+  g_autoptr (GVariant) reply = NULL;
 
-  g_assert_null (reply);
-  g_assert_true (g_dbus_error_is_remote_error (error));
-  g_assert_nonnull (strstr (error->message, "NotSupported"));
-  g_assert_nonnull (strstr (error->message, "<disk>"));
+  vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", bad, 0),
+                                    "org.virtbus.Virt1.Error.NotSupported", "<disk>");
 
   /* type='kvm' where KVM does not work: refused at Start with the reason, at once. */
   {
@@ -571,7 +540,7 @@ test_unsupported_and_kvm (Fixture *f, gconstpointer data)
       {
         g_assert_nonnull (strstr (error->message, "KVM is not usable"));
         g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
-        g_assert_cmpstr (get_string (f->env, path, "State"), ==, "shutoff");
+        g_assert_cmpstr (vb_test_get_string (f->env, path, IFACE_DOMAIN, "State"), ==, "shutoff");
       }
   }
 }

@@ -34,8 +34,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   if (!data)
     vb_test_env_start_daemon (f->env, NULL);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
-  g_assert_true (g_file_set_contents (f->disk, "", 0, NULL));
-  g_assert_cmpint (truncate (f->disk, 8 << 20), ==, 0);
+  vb_test_sparse_file (f->disk, 8 << 20);
 }
 
 static void
@@ -56,58 +55,9 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 static char *
 guest_xml (Fixture *f, const char *name, const char *cmdline_extra)
 {
-  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+  g_autofree char *disk = vb_test_disk_xml (f->disk, "raw", "vda");
 
-  return g_strdup_printf ("<domain type='qemu'>\n"
-                          "  <name>%s</name>\n"
-                          "  <memory unit='MiB'>160</memory>\n"
-                          "  <vcpu>1</vcpu>\n"
-                          "  <os>\n"
-                          "    <type arch='x86_64' machine='pc'>hvm</type>\n"
-                          "    <kernel>%s/vmlinux</kernel>\n"
-                          "    <initrd>%s/initramfs.img</initrd>\n"
-                          "    <cmdline>console=ttyS0 quiet %s</cmdline>\n"
-                          "  </os>\n"
-                          "  <features>\n    <acpi/>\n  </features>\n"
-                          "  <devices>\n"
-                          "    <disk type='file' device='disk'>\n"
-                          "      <source file='%s'/>\n"
-                          "      <target dev='vda' bus='virtio'/>\n"
-                          "    </disk>\n"
-                          "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
-                          "  </devices>\n"
-                          "</domain>\n",
-                          name, guest, guest, cmdline_extra ? cmdline_extra : "", f->disk);
-}
-
-static char *
-call_path (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-  char *result;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static char *
-get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static gboolean
-get_bool (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_get_boolean (value);
-}
-
-static char *
-console_log (VbTestEnv *env, const char *uuid)
-{
-  return g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
+  return vb_test_guest_xml (name, 160, cmdline_extra, disk);
 }
 
 static char *
@@ -133,32 +83,6 @@ counters (const char *log, guint64 *first, guint64 *last)
   return TRUE;
 }
 
-static guint64
-last_counter (const char *log)
-{
-  guint64 first = 0, last = 0;
-
-  counters (log, &first, &last);
-  return last;
-}
-
-static gboolean
-wait_for (const char *log, const char *needle, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
-        return TRUE;
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_usleep (50000);
-    }
-}
-
 /* Waits until the counter in @log passes @beyond. */
 static guint64
 wait_counter_beyond (const char *log, guint64 beyond, guint timeout_ms)
@@ -167,7 +91,7 @@ wait_counter_beyond (const char *log, guint64 beyond, guint timeout_ms)
 
   for (;;)
     {
-      guint64 now = last_counter (log);
+      guint64 now = vb_test_log_last_counter (log);
 
       if (now > beyond)
         return now;
@@ -179,66 +103,25 @@ wait_counter_beyond (const char *log, guint64 beyond, guint timeout_ms)
     }
 }
 
-static char *
-wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)
-{
-  g_auto (GStrv) wanted = g_strsplit (phases, "|", -1);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
-
-      if (g_strv_contains ((const char *const *) wanted, phase))
-        return g_steal_pointer (&phase);
-      if (g_get_monotonic_time () > end)
-        g_error ("job %s is in phase %s after %u ms, waited for %s", job, phase, timeout_ms,
-                 phases);
-      g_usleep (50000);
-    }
-}
-
-static char *
-job_error (VbTestEnv *env, const char *job)
-{
-  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
-  const char *message = NULL;
-
-  g_variant_lookup (details, "error", "&s", &message);
-  return g_strdup (message ? message : "");
-}
-
-static void
-assert_job_completed (VbTestEnv *env, const char *job)
-{
-  g_autofree char *phase = wait_phase (env, job, "completed|failed|cancelled", 180000);
-
-  if (!g_str_equal (phase, "completed"))
-    {
-      g_autofree char *message = job_error (env, job);
-      g_error ("job %s ended %s: %s", job, phase, message);
-    }
-}
-
 /* Waits for a save's job to complete, reading the console meanwhile: the
  * last counter the guest printed before it stopped (the console's file goes
  * with QEMU). */
 static guint64
 save_completes (VbTestEnv *env, const char *job, const char *log)
 {
-  guint64 seen = last_counter (log);
+  guint64 seen = vb_test_log_last_counter (log);
 
   for (;;)
     {
-      g_autofree char *phase = get_string (env, job, IFACE_JOB, "Phase");
+      g_autofree char *phase = vb_test_get_string (env, job, IFACE_JOB, "Phase");
 
-      seen = MAX (seen, last_counter (log));
+      seen = MAX (seen, vb_test_log_last_counter (log));
       if (g_str_equal (phase, "completed") || g_str_equal (phase, "failed")
           || g_str_equal (phase, "cancelled"))
         break;
       g_usleep (20000);
     }
-  assert_job_completed (env, job);
+  vb_test_job_wait_completed (env, job, 180000);
   return seen;
 }
 
@@ -250,54 +133,23 @@ assert_state (VbTestEnv *env, const char *path, const char *state, const char *r
 
   g_assert_true (
     vb_test_wait_property (env, path, IFACE_DOMAIN, "State", g_variant_new_string (state), 30000));
-  now = get_string (env, path, IFACE_DOMAIN, "State");
-  why = get_string (env, path, IFACE_DOMAIN, "StateReason");
+  now = vb_test_get_string (env, path, IFACE_DOMAIN, "State");
+  why = vb_test_get_string (env, path, IFACE_DOMAIN, "StateReason");
   g_assert_cmpstr (now, ==, state);
   if (reason)
     g_assert_cmpstr (why, ==, reason);
-}
-
-static void
-call_void (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_variant_unref (vb_test_call_ok (env, path, iface, method, args));
-}
-
-/* The D-Bus error name (without the prefix) and message of a failing call. */
-static char *
-call_error (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args,
-            char **message)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = vb_test_call (env, path, iface, method, args, &error);
-  g_autofree char *remote = NULL;
-
-  if (reply)
-    g_error ("%s.%s on %s succeeded, expected an error", iface, method, path);
-  remote = g_dbus_error_get_remote_error (error);
-  g_dbus_error_strip_remote_error (error);
-  if (message)
-    *message = g_strdup (error->message);
-  g_assert_nonnull (remote);
-  g_assert_true (g_str_has_prefix (remote, ERROR_PREFIX));
-  return g_strdup (remote + strlen (ERROR_PREFIX));
 }
 
 static char *
 boot (Fixture *f, const char *name, gboolean persistent, char **uuid)
 {
   g_autofree char *xml = guest_xml (f, name, NULL);
-  char *path =
-    call_path (f->env, MANAGER, IFACE_MANAGER, persistent ? "DefineDomain" : "CreateDomain",
-               g_variant_new ("(su)", xml, 0));
+  char *path = vb_test_boot_guest (f->env, xml, persistent, 120000);
   g_autofree char *log = NULL;
 
-  *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
-  log = console_log (f->env, *uuid);
-  if (persistent)
-    call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_for (log, READY, 120000));
-  g_assert_true (wait_for (log, "VB-COUNTER 3", 30000));
+  *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  log = vb_test_console_log (f->env, *uuid);
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 30000));
   return path;
 }
 
@@ -326,7 +178,7 @@ assert_qemu_gone (VbTestEnv *env, const char *uuid)
 static void
 assert_continues (VbTestEnv *env, const char *uuid, guint64 before)
 {
-  g_autofree char *log = console_log (env, uuid);
+  g_autofree char *log = vb_test_console_log (env, uuid);
   guint64 first = 0, last = 0;
 
   wait_counter_beyond (log, before, 60000);
@@ -334,7 +186,7 @@ assert_continues (VbTestEnv *env, const char *uuid, guint64 before)
   g_assert_cmpuint (first, >=, before);
   g_assert_cmpuint (last, >, before);
   /* No boot: the guest's banner of a fresh start is not on the new console. */
-  g_assert_false (wait_for (log, READY, 0));
+  g_assert_false (vb_test_log_wait (log, READY, 0));
 }
 
 /* ---- managed save ---- */
@@ -344,18 +196,18 @@ test_managed_save (Fixture *f, gconstpointer data)
 {
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot (f, "ms-guest", TRUE, &uuid);
-  g_autofree char *log = console_log (f->env, uuid);
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
   g_autofree char *image = managed_image (f->env, uuid);
   g_autofree char *job = NULL;
   g_autofree char *operation = NULL;
   g_autofree char *object = NULL;
   guint64 before;
 
-  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
-  job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  operation = get_string (f->env, job, IFACE_JOB, "Operation");
+  g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  operation = vb_test_get_string (f->env, job, IFACE_JOB, "Operation");
   g_assert_cmpstr (operation, ==, "managed-save");
-  object = get_string (f->env, job, IFACE_JOB, "Object");
+  object = vb_test_get_string (f->env, job, IFACE_JOB, "Object");
   g_assert_cmpstr (object, ==, path);
   before = save_completes (f->env, job, log);
   {
@@ -365,36 +217,33 @@ test_managed_save (Fixture *f, gconstpointer data)
   }
   g_assert_cmpuint (before, >=, 3);
   assert_state (f->env, path, "shutoff", "saved");
-  g_assert_true (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  g_assert_true (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
   assert_qemu_gone (f->env, uuid);
   g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
 
   /* A second managed save of a stopped guest is refused. */
-  {
-    g_autofree char *name =
-      call_error (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0), NULL);
-    g_assert_cmpstr (name, ==, "OperationInvalid");
-  }
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "OperationInvalid");
 
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   assert_state (f->env, path, "running", "restored");
-  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   assert_continues (f->env, uuid, before);
 
   /* Saved paused, it comes back paused, and runs on from there. */
-  call_void (f->env, path, IFACE_DOMAIN, "Suspend", NULL);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Suspend", NULL);
   assert_state (f->env, path, "paused", NULL);
   g_free (job);
-  job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
   before = save_completes (f->env, job, log);
   assert_state (f->env, path, "shutoff", "saved");
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   assert_state (f->env, path, "paused", NULL);
-  call_void (f->env, path, IFACE_DOMAIN, "Resume", NULL);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Resume", NULL);
   assert_state (f->env, path, "running", NULL);
   assert_continues (f->env, uuid, before);
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 static void
@@ -402,42 +251,41 @@ test_managed_save_remove (Fixture *f, gconstpointer data)
 {
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot (f, "ms-remove", TRUE, &uuid);
-  g_autofree char *log = console_log (f->env, uuid);
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
   g_autofree char *image = managed_image (f->env, uuid);
   g_autofree char *job = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *message = NULL;
 
-  job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  assert_job_completed (f->env, job);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
   g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
 
   /* Undefine keeps the image from being orphaned: refused without the flag. */
-  name = call_error (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0), &message);
-  g_assert_cmpstr (name, ==, "OperationInvalid");
+  message = vb_test_call_error_message (f->env, path, IFACE_DOMAIN, "Undefine",
+                                        g_variant_new ("(u)", 0), ERROR_PREFIX "OperationInvalid");
   g_assert_nonnull (strstr (message, "managed save"));
   g_assert_cmpuint (domain_count (f->env), ==, 1);
 
-  call_void (f->env, path, IFACE_DOMAIN, "ManagedSaveRemove", g_variant_new ("(u)", 0));
-  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "ManagedSaveRemove", g_variant_new ("(u)", 0));
+  g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
-  g_free (name);
-  name =
-    call_error (f->env, path, IFACE_DOMAIN, "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL);
-  g_assert_cmpstr (name, ==, "OperationInvalid");
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "ManagedSaveRemove",
+                             g_variant_new ("(u)", 0), ERROR_PREFIX "OperationInvalid");
 
   /* Without the image, Start boots afresh: the counter starts at 1 again. */
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   assert_state (f->env, path, "running", "booted");
-  g_assert_true (wait_for (log, READY, 120000));
-  g_assert_true (wait_for (log, "VB-COUNTER 1\n", 30000) || wait_for (log, "VB-COUNTER 1\r", 0));
+  g_assert_true (vb_test_log_wait (log, READY, 120000));
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 1\n", 30000)
+                 || vb_test_log_wait (log, "VB-COUNTER 1\r", 0));
 
   /* Undefine with MANAGED_SAVE takes the image with it. */
   g_free (job);
-  job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
-  assert_job_completed (f->env, job);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
   g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
-  call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", UNDEFINE_MANAGED_SAVE));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine",
+                     g_variant_new ("(u)", UNDEFINE_MANAGED_SAVE));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (domain_count (f->env), ==, 0);
 }
@@ -449,26 +297,23 @@ test_save_restore (Fixture *f, gconstpointer data)
 {
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot (f, "sr-guest", FALSE, &uuid);
-  g_autofree char *log = console_log (f->env, uuid);
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
   g_autofree char *file = g_build_filename (f->env->tmpdir, "guest.save", NULL);
   g_autofree char *job = NULL;
   g_autofree char *object = NULL;
-  g_autofree char *name = NULL;
   guint64 before;
 
   /* Relative paths and contradicting flags are refused before anything. */
-  name = call_error (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", "x.save", 0), NULL);
-  g_assert_cmpstr (name, ==, "InvalidArgument");
-  g_free (name);
-  name = call_error (f->env, path, IFACE_DOMAIN, "Save",
-                     g_variant_new ("(su)", file, SAVE_RUNNING | SAVE_PAUSED), NULL);
-  g_assert_cmpstr (name, ==, "InvalidArgument");
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "Save",
+                             g_variant_new ("(su)", "x.save", 0), ERROR_PREFIX "InvalidArgument");
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "Save",
+                             g_variant_new ("(su)", file, SAVE_RUNNING | SAVE_PAUSED),
+                             ERROR_PREFIX "InvalidArgument");
   /* ManagedSave needs a persistent domain. */
-  g_free (name);
-  name = call_error (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0), NULL);
-  g_assert_cmpstr (name, ==, "OperationInvalid");
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "OperationInvalid");
 
-  job = call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
   before = save_completes (f->env, job, log);
   g_assert_cmpuint (before, >=, 3);
   /* A transient domain is gone once saved. */
@@ -477,33 +322,32 @@ test_save_restore (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
 
   g_free (job);
-  job = call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
-  object = get_string (f->env, job, IFACE_JOB, "Object");
+  job =
+    vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
+  object = vb_test_get_string (f->env, job, IFACE_JOB, "Object");
   g_assert_cmpstr (object, ==, path);
-  assert_job_completed (f->env, job);
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running", "restored");
-  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
+  g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
   assert_continues (f->env, uuid, before);
   /* The image stays for another restore; this one runs already. */
   g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
-  g_free (name);
-  name =
-    call_error (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0), NULL);
-  g_assert_cmpstr (name, ==, "OperationInvalid");
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "Restore",
+                             g_variant_new ("(su)", file, 0), ERROR_PREFIX "OperationInvalid");
 
   /* Again from the same image, PAUSED: it waits for Resume, then continues. */
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   g_assert_cmpuint (domain_count (f->env), ==, 0);
   g_free (job);
-  job = call_path (f->env, MANAGER, IFACE_MANAGER, "Restore",
-                   g_variant_new ("(su)", file, SAVE_PAUSED));
-  assert_job_completed (f->env, job);
+  job = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore",
+                           g_variant_new ("(su)", file, SAVE_PAUSED));
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "paused", NULL);
   g_usleep (500000);
-  g_assert_cmpuint (last_counter (log), ==, 0);
-  call_void (f->env, path, IFACE_DOMAIN, "Resume", NULL);
+  g_assert_cmpuint (vb_test_log_last_counter (log), ==, 0);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Resume", NULL);
   assert_continues (f->env, uuid, before);
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* ---- a disk that fills up ---- */
@@ -533,56 +377,57 @@ test_disk_full (Fixture *f, gconstpointer data)
   {
     /* 64 MiB of the guest's memory touched: the image cannot fit in 24. */
     g_autofree char *xml = guest_xml (f, "full-guest", "vb.mem_mib=64");
-    path =
-      call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
+    path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                              g_variant_new ("(su)", xml, 0));
   }
-  uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
-  log = console_log (f->env, uuid);
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_for (log, READY, 120000));
-  g_assert_true (wait_for (log, "VB-COUNTER 3", 60000));
+  uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  log = vb_test_console_log (f->env, uuid);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_log_wait (log, READY, 120000));
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 60000));
 
   file = g_build_filename (f->small, "guest.save", NULL);
   signals = vb_signal_log_new (f->env);
-  job = call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
-  phase = wait_phase (f->env, job, "completed|failed|cancelled", 180000);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
+  phase = vb_test_job_wait_phase (f->env, job, "completed|failed|cancelled", 180000);
   g_assert_cmpstr (phase, ==, "failed");
   /* The guest stopped for the save and runs again: both told, in order. */
   g_assert_true (vb_signal_log_wait (signals, "('resumed', 'unpaused')", 10000));
   g_assert_cmpint (vb_signal_log_find (signals, "('suspended', 'paused')"), >=, 0);
   g_assert_cmpint (vb_signal_log_find (signals, "('suspended', 'paused')"), <,
                    vb_signal_log_find (signals, "('resumed', 'unpaused')"));
-  message = job_error (f->env, job);
+  message = vb_test_job_error (f->env, job);
   g_test_message ("the save failed with: %s", message);
   g_assert_nonnull (strstr (message, "No space left on device"));
 
   /* The guest goes on, and nothing that looks like an image is left. */
   assert_state (f->env, path, "running", NULL);
-  before = last_counter (log);
+  before = vb_test_log_last_counter (log);
   wait_counter_beyond (log, before + 5, 60000);
   g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   dir = g_dir_open (f->small, 0, NULL);
   g_assert_nonnull (dir);
   g_assert_null (g_dir_read_name (dir));
-  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
 
   /* The same guest saves fine where there is room. */
   g_free (file);
   file = g_build_filename (f->env->tmpdir, "roomy.save", NULL);
   g_free (job);
-  job = call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
   before = save_completes (f->env, job, log);
   assert_state (f->env, path, "shutoff", "saved");
 
   /* Restore of a persistent domain: the same domain gets its guest back. */
   g_free (job);
-  job = call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
-  assert_job_completed (f->env, job);
+  job =
+    vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running", "restored");
-  g_assert_true (get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
+  g_assert_true (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "Persistent"));
   g_assert_cmpuint (domain_count (f->env), ==, 1);
   assert_continues (f->env, uuid, before);
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* ---- cancel ---- */
@@ -591,39 +436,39 @@ static void
 test_cancel (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = guest_xml (f, "cancel-guest", "vb.mem_mib=64");
-  g_autofree char *path =
-    call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
-  g_autofree char *uuid = get_string (f->env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *log = console_log (f->env, uuid);
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
+  g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
   g_autofree char *image = managed_image (f->env, uuid);
   g_autofree char *job = NULL;
   g_autofree char *phase = NULL;
   g_autofree char *save_dir = NULL;
   g_autoptr (GDir) dir = NULL;
 
-  call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
-  g_assert_true (wait_for (log, READY, 120000));
-  g_assert_true (wait_for (log, "VB-COUNTER 3", 60000));
-  job = call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_log_wait (log, READY, 120000));
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 60000));
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
   /* At once, while the job sets up or streams the 64 MiB the guest touched. */
-  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
-  phase = wait_phase (f->env, job, "completed|failed|cancelled", 180000);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  phase = vb_test_job_wait_phase (f->env, job, "completed|failed|cancelled", 180000);
   g_assert_cmpstr (phase, ==, "cancelled");
   assert_state (f->env, path, "running", NULL);
   {
     /* save-canceled when QEMU was stopped and resumed; the boot's reason
      * when the cancel came while the job was still setting up. */
-    g_autofree char *reason = get_string (f->env, path, IFACE_DOMAIN, "StateReason");
+    g_autofree char *reason = vb_test_get_string (f->env, path, IFACE_DOMAIN, "StateReason");
     g_test_message ("cancelled with reason %s", reason);
     g_assert_true (g_str_equal (reason, "save-canceled") || g_str_equal (reason, "booted"));
   }
-  wait_counter_beyond (log, last_counter (log) + 5, 60000);
-  g_assert_false (get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
+  wait_counter_beyond (log, vb_test_log_last_counter (log) + 5, 60000);
+  g_assert_false (vb_test_get_bool (f->env, path, IFACE_DOMAIN, "HasManagedSave"));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   save_dir = g_path_get_dirname (image);
   dir = g_dir_open (save_dir, 0, NULL);
   g_assert_true (dir == NULL || g_dir_read_name (dir) == NULL);
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* ---- images that are not whole ---- */
@@ -657,12 +502,12 @@ write_header (const char *file, const char *magic, guint32 version, guint32 flag
 static void
 expect_refused (Fixture *f, const char *file, const char *error_name, const char *words)
 {
-  g_autofree char *message = NULL;
-  g_autofree char *name = call_error (f->env, MANAGER, IFACE_MANAGER, "Restore",
-                                      g_variant_new ("(su)", file, 0), &message);
+  g_autofree char *full_name = g_strconcat (ERROR_PREFIX, error_name, NULL);
+  g_autofree char *message =
+    vb_test_call_error_message (f->env, MANAGER, IFACE_MANAGER, "Restore",
+                                g_variant_new ("(su)", file, 0), full_name);
 
-  g_test_message ("%s: %s: %s", file, name, message);
-  g_assert_cmpstr (name, ==, error_name);
+  g_test_message ("%s: %s: %s", file, error_name, message);
   if (!strstr (message, words))
     g_error ("restoring %s: '%s' does not say '%s'", file, message, words);
   /* Nothing started, nothing left defined. */
@@ -681,8 +526,8 @@ test_bad_images (Fixture *f, gconstpointer data)
   g_autofree char *xml = guest_xml (f, "bad-guest", NULL);
   gsize length;
 
-  job = call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", good, 0));
-  assert_job_completed (f->env, job);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", good, 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
   g_assert_cmpuint (domain_count (f->env), ==, 0);
   g_assert_true (g_file_get_contents (good, &contents, &length, NULL));
   g_assert_cmpuint (length, >, 8 << 20);
@@ -720,10 +565,11 @@ test_bad_images (Fixture *f, gconstpointer data)
 
   /* And the good one still comes back. */
   g_free (job);
-  job = call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", good, 0));
-  assert_job_completed (f->env, job);
+  job =
+    vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", good, 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running", "restored");
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* ---- virtbusd --save-on-stop ---- */
@@ -741,12 +587,12 @@ test_save_on_stop (Fixture *f, gconstpointer data)
 
   vb_test_env_start_daemon (f->env, args);
   path = boot (f, "stop-guest", TRUE, &uuid);
-  log = console_log (f->env, uuid);
+  log = vb_test_console_log (f->env, uuid);
   image = managed_image (f->env, uuid);
   marker = g_strconcat (image, ".autosave", NULL);
   wait_counter_beyond (log, 5, 30000);
 
-  before = last_counter (log);
+  before = vb_test_log_last_counter (log);
   vb_test_env_stop_daemon (f->env, FALSE);
   g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (marker, G_FILE_TEST_IS_REGULAR));
@@ -760,7 +606,7 @@ test_save_on_stop (Fixture *f, gconstpointer data)
                                         g_variant_new_boolean (FALSE), 30000));
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
-  call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 int

@@ -35,30 +35,12 @@ typedef struct {
 
 /* ---- helpers ---- */
 
-static void
-run (const char *const *argv, char **out)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  int status;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &stdout_text, &stderr_text, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], stderr_text);
-  if (out)
-    *out = g_steal_pointer (&stdout_text);
-}
-
 static char *
 make_disk (Fixture *f, const char *name, const char *format)
 {
   char *path = g_build_filename (f->env->tmpdir, name, NULL);
-  const char *argv[] = { "qemu-img", "create", "-q", "-f", format, path, "32M", NULL };
 
-  run (argv, NULL);
+  g_free (vb_test_run ("qemu-img create -q -f %s %s 32M", format, path));
   return path;
 }
 
@@ -66,11 +48,7 @@ make_disk (Fixture *f, const char *name, const char *format)
 static char *
 image_snapshots (const char *disk)
 {
-  const char *argv[] = { "qemu-img", "snapshot", "-U", "-l", disk, NULL };
-  char *out = NULL;
-
-  run (argv, &out);
-  return out;
+  return vb_test_run ("qemu-img snapshot -U -l %s", disk);
 }
 
 /* qemu-io on a shut-off image: writes or checks 4 KiB of @pattern at 0. */
@@ -102,56 +80,10 @@ guest_xml (const char *name, const char *disk, const char *format)
 }
 
 static char *
-call_path (Fixture *f, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, path, iface, method, args);
-  char *result;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static void
-call (Fixture *f, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_variant_unref (vb_test_call_ok (f->env, path, iface, method, args));
-}
-
-static char *
-get_string (Fixture *f, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (f->env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static gboolean
-get_bool (Fixture *f, const char *path, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (f->env, path, IFACE_SNAPSHOT, property);
-  return g_variant_get_boolean (value);
-}
-
-static char *
 create (Fixture *f, const char *domain, const char *xml, guint flags)
 {
-  return call_path (f, domain, IFACE_DOMAIN, "CreateSnapshot", g_variant_new ("(su)", xml, flags));
-}
-
-/* Calls and checks the error name; returns the message. */
-static char *
-expect_error (Fixture *f, const char *path, const char *iface, const char *method, GVariant *args,
-              const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = vb_test_call (f->env, path, iface, method, args, &error);
-  g_autofree char *remote = NULL;
-
-  if (reply)
-    g_error ("%s.%s on %s succeeded; expected %s", iface, method, path, name);
-  remote = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote, ==, name);
-  g_dbus_error_strip_remote_error (error);
-  return g_strdup (error->message);
+  return vb_test_call_path (f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
+                            g_variant_new ("(su)", xml, flags));
 }
 
 static GStrv
@@ -163,28 +95,6 @@ list (Fixture *f, const char *domain, guint flags)
 
   g_variant_get (reply, "(^ao)", &paths);
   return paths;
-}
-
-static char *
-snapshot_xml (Fixture *f, const char *path)
-{
-  g_autoptr (GVariant) reply =
-    vb_test_call_ok (f->env, path, IFACE_SNAPSHOT, "GetXMLDesc", g_variant_new ("(u)", 0));
-  char *xml;
-
-  g_variant_get (reply, "(s)", &xml);
-  return xml;
-}
-
-static char *
-domain_xml (Fixture *f, const char *domain, guint flags)
-{
-  g_autoptr (GVariant) reply =
-    vb_test_call_ok (f->env, domain, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", flags));
-  char *xml;
-
-  g_variant_get (reply, "(s)", &xml);
-  return xml;
 }
 
 /* The XML must parse: a GMarkup parser with no callbacks checks well-formedness. */
@@ -201,12 +111,6 @@ assert_well_formed (const char *xml)
 }
 
 /* ---- the guest's console ---- */
-
-static char *
-console_log (Fixture *f, const char *uuid)
-{
-  return g_build_filename (f->env->run_dir, "qemu", uuid, "serial0.log", NULL);
-}
 
 static char *
 log_text (const char *log)
@@ -242,21 +146,6 @@ wait_for (const char *log, gsize offset, const char *needle, guint timeout_ms)
                  timeout_ms, offset, strlen (text) > offset ? text + offset : "");
       g_usleep (50000);
     }
-}
-
-/* The first (or last) counter in @text, 0 when none. */
-static guint64
-counter_in (const char *text, gboolean last)
-{
-  const char *found = NULL;
-
-  for (const char *p = strstr (text, "VB-COUNTER "); p; p = strstr (p + 1, "VB-COUNTER "))
-    {
-      found = p;
-      if (!last)
-        break;
-    }
-  return found ? g_ascii_strtoull (found + strlen ("VB-COUNTER "), NULL, 10) : 0;
 }
 
 /* The first whole "VB-COUNTER n" line written after @offset. */
@@ -296,7 +185,7 @@ counter_rewind_after (const char *log, gsize offset, guint timeout_ms)
       g_autoptr (GMatchInfo) match = NULL;
       g_autofree char *before = g_strndup (text, offset);
       /* The line before the offset counts: the rewind may come right after it. */
-      guint64 previous = counter_in (before, TRUE);
+      guint64 previous = vb_test_last_counter (before);
 
       if (strlen (text) > offset)
         for (g_regex_match (line, text + offset, 0, &match); g_match_info_matches (match);
@@ -314,13 +203,6 @@ counter_rewind_after (const char *log, gsize offset, guint timeout_ms)
                  offset, strlen (text) > offset ? text + offset : "");
       g_usleep (50000);
     }
-}
-
-static guint64
-last_counter (const char *log)
-{
-  g_autofree char *text = log_text (log);
-  return counter_in (text, TRUE);
 }
 
 /* The console socket must be read: unread output would fill it, and QEMU
@@ -397,7 +279,8 @@ static char *
 define (Fixture *f, const char *name, const char *disk, const char *format)
 {
   g_autofree char *xml = guest_xml (name, disk, format);
-  return call_path (f, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
+  return vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
 }
 
 /* ---- shut off, external: overlays on a raw image, revert to a fresh one ---- */
@@ -426,17 +309,16 @@ test_offline_external (Fixture *f, const char *domain, const char *raw)
   g_autofree char *snapshot = NULL;
   g_autofree char *xml = NULL;
   g_autofree char *message = NULL;
-  const char *fill[] = { "qemu-io", "-f", "raw", "-c", "write -P 0x51 0 4k", raw, NULL };
 
-  run (fill, NULL);
+  g_free (vb_test_run ("qemu-io -f raw -c 'write -P 0x51 0 4k' %s", raw));
   snapshot = create (f, domain, "<domainsnapshot><name>cold</name></domainsnapshot>", DISK_ONLY);
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
-  xml = domain_xml (f, domain, 0);
+  xml = vb_test_get_xml (f->env, domain, IFACE_DOMAIN, 0);
   g_assert_nonnull (strstr (xml, named));
   g_assert_nonnull (strstr (xml, "type='qcow2'"));
   {
-    g_autofree char *state = get_string (f, snapshot, IFACE_SNAPSHOT, "State");
-    g_autofree char *location = get_string (f, snapshot, IFACE_SNAPSHOT, "Location");
+    g_autofree char *state = vb_test_get_string (f->env, snapshot, IFACE_SNAPSHOT, "State");
+    g_autofree char *location = vb_test_get_string (f->env, snapshot, IFACE_SNAPSHOT, "Location");
     g_assert_cmpstr (state, ==, "shutoff");
     g_assert_cmpstr (location, ==, "external");
   }
@@ -444,28 +326,29 @@ test_offline_external (Fixture *f, const char *domain, const char *raw)
   g_assert_true (qemu_io (overlay, "write", 0x52));
   g_assert_true (file_reads (raw, "raw", 0x51));
   /* An existing overlay file is never reused. */
-  g_free (expect_error (
-    f, domain, IFACE_DOMAIN, "CreateSnapshot",
+  vb_test_call_expect_error (
+    f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
     g_variant_new ("(su)",
                    "<domainsnapshot><name>again</name><disks>"
                    "<disk name='vda' snapshot='external'><source file='/etc/hostname'/>"
                    "</disk></disks></domainsnapshot>",
                    0),
-    ERROR_PREFIX "OperationInvalid"));
+    ERROR_PREFIX "OperationInvalid");
   /* Revert: a fresh overlay on the frozen image; the old overlay stays. */
-  call (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
   g_clear_pointer (&xml, g_free);
-  xml = domain_xml (f, domain, 0);
+  xml = vb_test_get_xml (f->env, domain, IFACE_DOMAIN, 0);
   g_assert_nonnull (strstr (xml, named_fresh));
   g_assert_true (qemu_io (fresh, "read", 0x51));
   g_assert_true (qemu_io (overlay, "read", 0x52));
   /* Only the metadata of an external snapshot can go. */
-  message = expect_error (f, snapshot, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0),
-                          ERROR_PREFIX "NotSupported");
+  message = vb_test_call_error_message (f->env, snapshot, IFACE_SNAPSHOT, "Delete",
+                                        g_variant_new ("(u)", 0), ERROR_PREFIX "NotSupported");
   g_assert_nonnull (strstr (message, "METADATA_ONLY"));
-  call (f, snapshot, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", METADATA_ONLY));
+  vb_test_call_void (f->env, snapshot, IFACE_SNAPSHOT, "Delete",
+                     g_variant_new ("(u)", METADATA_ONLY));
   g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
 }
 
@@ -475,7 +358,7 @@ static void
 test_offline (Fixture *f, gconstpointer data)
 {
   g_autofree char *domain = define (f, "snap-off", f->disk, "qcow2");
-  g_autofree char *uuid = get_string (f, domain, IFACE_DOMAIN, "UUID");
+  g_autofree char *uuid = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "UUID");
   /* A name with characters no object path may hold. */
   const char *name = "off 1.\xc3\xa4-x";
   g_autofree char *escaped = g_dbus_escape_object_path (name);
@@ -490,7 +373,7 @@ test_offline (Fixture *f, gconstpointer data)
   g_auto (GStrv) roots = NULL;
   g_auto (GStrv) leaves = NULL;
 
-  current = get_string (f, domain, IFACE_DOMAIN, "CurrentSnapshot");
+  current = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "CurrentSnapshot");
   g_assert_cmpstr (current, ==, "/");
   g_assert_true (qemu_io (f->disk, "write", 0x41));
   xml = g_strdup_printf ("<domainsnapshot>\n  <name>%s</name>\n"
@@ -501,12 +384,13 @@ test_offline (Fixture *f, gconstpointer data)
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesAdded", 5000));
   g_assert_cmpint (vb_signal_log_find (f->signals, escaped), >=, 0);
   {
-    g_autofree char *state = get_string (f, first, IFACE_SNAPSHOT, "State");
-    g_autofree char *location = get_string (f, first, IFACE_SNAPSHOT, "Location");
-    g_autofree char *parent = get_string (f, first, IFACE_SNAPSHOT, "Parent");
-    g_autofree char *owner = get_string (f, first, IFACE_SNAPSHOT, "Domain");
-    g_autofree char *description = get_string (f, first, IFACE_SNAPSHOT, "Description");
-    g_autofree char *got_name = get_string (f, first, IFACE_SNAPSHOT, "Name");
+    g_autofree char *state = vb_test_get_string (f->env, first, IFACE_SNAPSHOT, "State");
+    g_autofree char *location = vb_test_get_string (f->env, first, IFACE_SNAPSHOT, "Location");
+    g_autofree char *parent = vb_test_get_string (f->env, first, IFACE_SNAPSHOT, "Parent");
+    g_autofree char *owner = vb_test_get_string (f->env, first, IFACE_SNAPSHOT, "Domain");
+    g_autofree char *description =
+      vb_test_get_string (f->env, first, IFACE_SNAPSHOT, "Description");
+    g_autofree char *got_name = vb_test_get_string (f->env, first, IFACE_SNAPSHOT, "Name");
 
     g_assert_cmpstr (state, ==, "shutoff");
     g_assert_cmpstr (location, ==, "internal");
@@ -514,8 +398,8 @@ test_offline (Fixture *f, gconstpointer data)
     g_assert_cmpstr (owner, ==, domain);
     g_assert_cmpstr (description, ==, "before");
     g_assert_cmpstr (got_name, ==, name);
-    g_assert_false (get_bool (f, first, "HasMemory"));
-    g_assert_true (get_bool (f, first, "IsCurrent"));
+    g_assert_false (vb_test_get_bool (f->env, first, IFACE_SNAPSHOT, "HasMemory"));
+    g_assert_true (vb_test_get_bool (f->env, first, IFACE_SNAPSHOT, "IsCurrent"));
   }
   g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "CurrentSnapshot",
                                         g_variant_new_object_path (first), 5000));
@@ -525,57 +409,61 @@ test_offline (Fixture *f, gconstpointer data)
   /* Overwritten, then reverted: the first contents are back. */
   g_assert_true (qemu_io (f->disk, "write", 0x42));
   g_assert_false (qemu_io (f->disk, "read", 0x41));
-  call (f, first, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, first, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   g_assert_true (qemu_io (f->disk, "read", 0x41));
   {
-    g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
+    g_autofree char *state = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "State");
     g_assert_cmpstr (state, ==, "shutoff");
   }
 
   /* Bad input: each refused with its error, nothing created. */
-  g_free (expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
-                        g_variant_new ("(su)", "<domainsnapshot><name>x</name>", 0),
-                        ERROR_PREFIX "InvalidXML"));
-  message = expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
-                          g_variant_new ("(su)", "<domainsnapshot><bogus/></domainsnapshot>", 0),
-                          ERROR_PREFIX "InvalidXML");
+  vb_test_call_expect_error (f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
+                             g_variant_new ("(su)", "<domainsnapshot><name>x</name>", 0),
+                             ERROR_PREFIX "InvalidXML");
+  message =
+    vb_test_call_error_message (f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
+                                g_variant_new ("(su)", "<domainsnapshot><bogus/></domainsnapshot>",
+                                               0),
+                                ERROR_PREFIX "InvalidXML");
   g_assert_nonnull (strstr (message, "bogus"));
   g_clear_pointer (&message, g_free);
-  g_free (expect_error (
-    f, domain, IFACE_DOMAIN, "CreateSnapshot",
+  vb_test_call_expect_error (
+    f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
     g_variant_new ("(su)", "<domainsnapshot><state>running</state></domainsnapshot>", 0),
-    ERROR_PREFIX "InvalidXML"));
-  message = expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot", g_variant_new ("(su)", xml, 0),
-                          ERROR_PREFIX "OperationInvalid");
+    ERROR_PREFIX "InvalidXML");
+  message =
+    vb_test_call_error_message (f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
+                                g_variant_new ("(su)", xml, 0), ERROR_PREFIX "OperationInvalid");
   g_assert_nonnull (strstr (message, "already"));
   g_clear_pointer (&message, g_free);
-  g_free (expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
-                        g_variant_new ("(su)", "<domainsnapshot/>", 1u /* REDEFINE */),
-                        ERROR_PREFIX "NotSupported"));
-  g_free (expect_error (f, domain, IFACE_DOMAIN, "CreateSnapshot",
-                        g_variant_new ("(su)", "<domainsnapshot/>", 1u << 20),
-                        ERROR_PREFIX "InvalidArgument"));
-  message = expect_error (
-    f, domain, IFACE_DOMAIN, "CreateSnapshot",
+  vb_test_call_expect_error (f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
+                             g_variant_new ("(su)", "<domainsnapshot/>", 1u /* REDEFINE */),
+                             ERROR_PREFIX "NotSupported");
+  vb_test_call_expect_error (f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
+                             g_variant_new ("(su)", "<domainsnapshot/>", 1u << 20),
+                             ERROR_PREFIX "InvalidArgument");
+  message = vb_test_call_error_message (
+    f->env, domain, IFACE_DOMAIN, "CreateSnapshot",
     g_variant_new ("(su)", "<domainsnapshot><disks><disk name='vdz'/></disks></domainsnapshot>", 0),
     ERROR_PREFIX "InvalidArgument");
   g_assert_nonnull (strstr (message, "vdz"));
   g_clear_pointer (&message, g_free);
-  g_free (expect_error (f, domain, IFACE_DOMAIN, "LookupSnapshotByName",
-                        g_variant_new ("(s)", "no-such-snapshot"), ERROR_PREFIX "NotFound"));
+  vb_test_call_expect_error (f->env, domain, IFACE_DOMAIN, "LookupSnapshotByName",
+                             g_variant_new ("(s)", "no-such-snapshot"), ERROR_PREFIX "NotFound");
   {
     /* A raw disk cannot hold internal snapshots: the error names it. */
     g_autofree char *raw = make_disk (f, "raw.img", "raw");
     g_autofree char *raw_domain = define (f, "snap-raw", raw, "raw");
 
-    message =
-      expect_error (f, raw_domain, IFACE_DOMAIN, "CreateSnapshot",
-                    g_variant_new ("(su)", "<domainsnapshot/>", 0), ERROR_PREFIX "NotSupported");
+    message = vb_test_call_error_message (f->env, raw_domain, IFACE_DOMAIN, "CreateSnapshot",
+                                          g_variant_new ("(su)", "<domainsnapshot/>", 0),
+                                          ERROR_PREFIX "NotSupported");
     g_assert_nonnull (strstr (message, "vda"));
     g_assert_nonnull (strstr (message, "qcow2"));
     g_clear_pointer (&message, g_free);
     test_offline_external (f, raw_domain, raw);
-    call (f, raw_domain, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", SNAPSHOTS_METADATA));
+    vb_test_call_void (f->env, raw_domain, IFACE_DOMAIN, "Undefine",
+                       g_variant_new ("(u)", SNAPSHOTS_METADATA));
   }
   all = list (f, domain, 0);
   g_assert_cmpuint (g_strv_length (all), ==, 1);
@@ -583,15 +471,16 @@ test_offline (Fixture *f, gconstpointer data)
   /* A second one is the first one's child and becomes current. */
   second = create (f, domain, "<domainsnapshot><name>off2</name></domainsnapshot>", 0);
   {
-    g_autofree char *parent = get_string (f, second, IFACE_SNAPSHOT, "Parent");
+    g_autofree char *parent = vb_test_get_string (f->env, second, IFACE_SNAPSHOT, "Parent");
     g_autofree char *found =
-      call_path (f, domain, IFACE_DOMAIN, "LookupSnapshotByName", g_variant_new ("(s)", name));
+      vb_test_call_path (f->env, domain, IFACE_DOMAIN, "LookupSnapshotByName",
+                         g_variant_new ("(s)", name));
     g_assert_cmpstr (parent, ==, first);
     g_assert_cmpstr (found, ==, first);
   }
   g_assert_true (vb_test_wait_property (f->env, first, IFACE_SNAPSHOT, "IsCurrent",
                                         g_variant_new_boolean (FALSE), 5000));
-  g_assert_true (get_bool (f, second, "IsCurrent"));
+  g_assert_true (vb_test_get_bool (f->env, second, IFACE_SNAPSHOT, "IsCurrent"));
   g_strfreev (all);
   all = list (f, domain, 0);
   roots = list (f, domain, LIST_ROOTS);
@@ -604,7 +493,7 @@ test_offline (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_strv_length (leaves), ==, 1);
   g_assert_cmpstr (leaves[0], ==, second);
   {
-    g_autofree char *text = snapshot_xml (f, second);
+    g_autofree char *text = vb_test_get_xml (f->env, second, IFACE_SNAPSHOT, 0);
 
     assert_well_formed (text);
     g_assert_nonnull (strstr (text, "<name>off2</name>"));
@@ -616,14 +505,14 @@ test_offline (Fixture *f, gconstpointer data)
   }
 
   /* Undefine keeps away from snapshots unless told. */
-  message = expect_error (f, domain, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0),
-                          ERROR_PREFIX "OperationInvalid");
+  message = vb_test_call_error_message (f->env, domain, IFACE_DOMAIN, "Undefine",
+                                        g_variant_new ("(u)", 0), ERROR_PREFIX "OperationInvalid");
   g_assert_nonnull (strstr (message, "SNAPSHOTS_METADATA"));
   g_clear_pointer (&message, g_free);
 
   /* Deleting the parent: its data leaves the image, its child moves up. */
   vb_signal_log_clear (f->signals);
-  call (f, first, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, first, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 5000));
   g_assert_cmpint (vb_signal_log_find (f->signals, escaped), >=, 0);
   g_clear_pointer (&listing, g_free);
@@ -633,14 +522,15 @@ test_offline (Fixture *f, gconstpointer data)
   g_assert_true (vb_test_wait_property (f->env, second, IFACE_SNAPSHOT, "Parent",
                                         g_variant_new_object_path ("/"), 5000));
   /* The old path is stale. */
-  g_free (expect_error (f, first, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
-                        ERROR_PREFIX "NotFound"));
-  g_free (expect_error (f, first, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0),
-                        ERROR_PREFIX "NotFound"));
+  vb_test_call_expect_error (f->env, first, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "NotFound");
+  vb_test_call_expect_error (f->env, first, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "NotFound");
 
   /* With SNAPSHOTS_METADATA the domain goes, and its snapshots with it. */
   vb_signal_log_clear (f->signals);
-  call (f, domain, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", SNAPSHOTS_METADATA));
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Undefine",
+                     g_variant_new ("(u)", SNAPSHOTS_METADATA));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 5000));
   g_assert_cmpint (vb_signal_log_find (f->signals, "/snapshot/off2"), >=, 0);
   {
@@ -660,8 +550,8 @@ static void
 test_running (Fixture *f, gconstpointer data)
 {
   g_autofree char *domain = define (f, "snap-run", f->disk, "qcow2");
-  g_autofree char *uuid = get_string (f, domain, IFACE_DOMAIN, "UUID");
-  g_autofree char *log = console_log (f, uuid);
+  g_autofree char *uuid = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
   g_autofree char *overlay = g_build_filename (f->env->tmpdir, "disk.ext1", NULL);
   g_autofree char *s1 = NULL;
   g_autofree char *s2 = NULL;
@@ -674,7 +564,7 @@ test_running (Fixture *f, gconstpointer data)
   gint64 timer;
   int fd;
 
-  call (f, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   g_free (wait_for (log, 0, READY, 120000));
   g_free (wait_for (log, 0, "VB-COUNTER 3", 60000));
   fd = open_console (f, domain, &drainer);
@@ -689,17 +579,17 @@ test_running (Fixture *f, gconstpointer data)
   s1 = create (f, domain, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
   g_test_message ("internal snapshot with memory (160 MiB guest, TCG): %.2f s",
                   (g_get_monotonic_time () - timer) / 1e6);
-  at_snapshot = last_counter (log);
+  at_snapshot = vb_test_log_last_counter (log);
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesAdded", 5000));
   g_assert_cmpint (vb_signal_log_find (f->signals, "/snapshot/s1"), >=, 0);
   {
-    g_autofree char *state = get_string (f, s1, IFACE_SNAPSHOT, "State");
-    g_autofree char *domain_state = get_string (f, domain, IFACE_DOMAIN, "State");
+    g_autofree char *state = vb_test_get_string (f->env, s1, IFACE_SNAPSHOT, "State");
+    g_autofree char *domain_state = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "State");
 
     g_assert_cmpstr (state, ==, "running");
     g_assert_cmpstr (domain_state, ==, "running");
-    g_assert_true (get_bool (f, s1, "HasMemory"));
-    g_assert_true (get_bool (f, s1, "IsCurrent"));
+    g_assert_true (vb_test_get_bool (f->env, s1, IFACE_SNAPSHOT, "HasMemory"));
+    g_assert_true (vb_test_get_bool (f->env, s1, IFACE_SNAPSHOT, "IsCurrent"));
   }
   g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "CurrentSnapshot",
                                         g_variant_new_object_path (s1), 5000));
@@ -715,16 +605,16 @@ test_running (Fixture *f, gconstpointer data)
                 "echo MARKTWO-$((40+3)) | dd of=/dev/vda conv=fsync 2>/dev/null; "
                 "echo wrote-$((2+1))",
                 "wrote-3"));
-  before_revert = last_counter (log);
+  before_revert = vb_test_log_last_counter (log);
   g_assert_cmpuint (before_revert, >=, at_snapshot + 30);
 
   /* Revert: the counter resumes from the snapshot's value. */
   offset = log_size (log);
   timer = g_get_monotonic_time ();
-  call (f, s1, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, s1, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   g_test_message ("revert of a running guest: %.2f s", (g_get_monotonic_time () - timer) / 1e6);
   {
-    g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
+    g_autofree char *state = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "State");
     g_assert_cmpstr (state, ==, "running");
   }
   after_revert = counter_rewind_after (log, offset, 60000);
@@ -742,7 +632,7 @@ test_running (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (seen, "MARKONE-42"));
   g_assert_null (strstr (seen, "MARKTWO-43"));
   g_clear_pointer (&seen, g_free);
-  g_assert_true (get_bool (f, s1, "IsCurrent"));
+  g_assert_true (vb_test_get_bool (f->env, s1, IFACE_SNAPSHOT, "IsCurrent"));
 
   /* A second one, then the first goes while the guest runs (snapshot-delete). */
   s2 = create (f, domain,
@@ -750,13 +640,13 @@ test_running (Fixture *f, gconstpointer data)
                "</domainsnapshot>",
                0);
   {
-    g_autofree char *parent = get_string (f, s2, IFACE_SNAPSHOT, "Parent");
+    g_autofree char *parent = vb_test_get_string (f->env, s2, IFACE_SNAPSHOT, "Parent");
     g_assert_cmpstr (parent, ==, s1);
   }
   g_assert_true (vb_test_wait_property (f->env, s1, IFACE_SNAPSHOT, "IsCurrent",
                                         g_variant_new_boolean (FALSE), 5000));
   vb_signal_log_clear (f->signals);
-  call (f, s1, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, s1, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "InterfacesRemoved", 5000));
   g_clear_pointer (&listing, g_free);
   listing = image_snapshots (f->disk);
@@ -764,8 +654,8 @@ test_running (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (listing, "s2"));
   g_assert_true (vb_test_wait_property (f->env, s2, IFACE_SNAPSHOT, "Parent",
                                         g_variant_new_object_path ("/"), 5000));
-  g_free (expect_error (f, s1, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
-                        ERROR_PREFIX "NotFound"));
+  vb_test_call_expect_error (f->env, s1, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "NotFound");
 
   /* External, disk-only: the guest writes to a new overlay from now on. */
   timer = g_get_monotonic_time ();
@@ -777,21 +667,20 @@ test_running (Fixture *f, gconstpointer data)
                   (g_get_monotonic_time () - timer) / 1e6);
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
   {
-    g_autofree char *location = get_string (f, ext, IFACE_SNAPSHOT, "Location");
-    g_autofree char *state = get_string (f, ext, IFACE_SNAPSHOT, "State");
-    g_autofree char *live = domain_xml (f, domain, 0);
-    g_autofree char *persistent = domain_xml (f, domain, 2 /* INACTIVE */);
+    g_autofree char *location = vb_test_get_string (f->env, ext, IFACE_SNAPSHOT, "Location");
+    g_autofree char *state = vb_test_get_string (f->env, ext, IFACE_SNAPSHOT, "State");
+    g_autofree char *live = vb_test_get_xml (f->env, domain, IFACE_DOMAIN, 0);
+    g_autofree char *persistent = vb_test_get_xml (f->env, domain, IFACE_DOMAIN, 2 /* INACTIVE */);
     g_autofree char *named = g_strdup_printf ("<source file='%s'/>", overlay);
     g_autofree char *info = NULL;
-    const char *argv[] = { "qemu-img", "info", "-U", overlay, NULL };
     struct stat before, after;
 
     g_assert_cmpstr (location, ==, "external");
     g_assert_cmpstr (state, ==, "disk-snapshot");
-    g_assert_false (get_bool (f, ext, "HasMemory"));
+    g_assert_false (vb_test_get_bool (f->env, ext, IFACE_SNAPSHOT, "HasMemory"));
     g_assert_nonnull (strstr (live, named));
     g_assert_nonnull (strstr (persistent, named));
-    run (argv, &info);
+    info = vb_test_run ("qemu-img info -U %s", overlay);
     g_assert_nonnull (strstr (info, f->disk)); /* its backing file */
     g_assert_cmpint (stat (overlay, &before), ==, 0);
     g_free (type (fd, log,
@@ -811,10 +700,10 @@ test_running (Fixture *f, gconstpointer data)
     g_assert_cmpstr (internal[0], ==, s2);
   }
   /* Its files are in use: only the metadata may go, and only when asked. */
-  g_free (expect_error (f, ext, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0),
-                        ERROR_PREFIX "NotSupported"));
-  g_free (expect_error (f, ext, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
-                        ERROR_PREFIX "OperationInvalid"));
+  vb_test_call_expect_error (f->env, ext, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "NotSupported");
+  vb_test_call_expect_error (f->env, ext, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "OperationInvalid");
   close_console (fd, drainer);
 
   /* A restarted service has them all, with the same tree and current one. */
@@ -824,10 +713,10 @@ test_running (Fixture *f, gconstpointer data)
   f->signals = vb_signal_log_new (f->env);
   {
     g_auto (GStrv) all = list (f, domain, 0);
-    g_autofree char *current = get_string (f, domain, IFACE_DOMAIN, "CurrentSnapshot");
-    g_autofree char *description = get_string (f, s2, IFACE_SNAPSHOT, "Description");
-    g_autofree char *parent = get_string (f, ext, IFACE_SNAPSHOT, "Parent");
-    g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
+    g_autofree char *current = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "CurrentSnapshot");
+    g_autofree char *description = vb_test_get_string (f->env, s2, IFACE_SNAPSHOT, "Description");
+    g_autofree char *parent = vb_test_get_string (f->env, ext, IFACE_SNAPSHOT, "Parent");
+    g_autofree char *state = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "State");
 
     g_assert_cmpuint (g_strv_length (all), ==, 2);
     g_assert_cmpstr (all[0], ==, s2);
@@ -836,16 +725,16 @@ test_running (Fixture *f, gconstpointer data)
     g_assert_cmpstr (description, ==, "second");
     g_assert_cmpstr (parent, ==, s2);
     g_assert_cmpstr (state, ==, "running");
-    g_assert_true (get_bool (f, ext, "IsCurrent"));
+    g_assert_true (vb_test_get_bool (f->env, ext, IFACE_SNAPSHOT, "IsCurrent"));
   }
   /* s2 lives in the image below the overlay now: reverting to it is refused, clearly. */
-  g_free (expect_error (f, s2, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
-                        ERROR_PREFIX "NotSupported"));
-  call (f, ext, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", METADATA_ONLY));
+  vb_test_call_expect_error (f->env, s2, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "NotSupported");
+  vb_test_call_void (f->env, ext, IFACE_SNAPSHOT, "Delete", g_variant_new ("(u)", METADATA_ONLY));
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
   g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "CurrentSnapshot",
                                         g_variant_new_object_path (s2), 5000));
-  call (f, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
 /* ---- a shut-off domain reverted to a running snapshot starts for it ---- */
@@ -854,22 +743,22 @@ static void
 test_revert_starts (Fixture *f, gconstpointer data)
 {
   g_autofree char *domain = define (f, "snap-start", f->disk, "qcow2");
-  g_autofree char *uuid = get_string (f, domain, IFACE_DOMAIN, "UUID");
-  g_autofree char *log = console_log (f, uuid);
+  g_autofree char *uuid = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
   g_autofree char *snapshot = NULL;
   guint64 at_snapshot;
 
-  call (f, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   g_free (wait_for (log, 0, READY, 120000));
   g_free (wait_for (log, 0, "VB-COUNTER 20", 60000));
   snapshot = create (f, domain, "<domainsnapshot><name>warm</name></domainsnapshot>", 0);
-  at_snapshot = last_counter (log);
-  call (f, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  at_snapshot = vb_test_log_last_counter (log);
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("shutoff"), 30000));
-  call (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   {
-    g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
+    g_autofree char *state = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "State");
     g_assert_cmpstr (state, ==, "running");
   }
   /* No boot (a fresh console log without the ready line): the guest goes
@@ -883,25 +772,25 @@ test_revert_starts (Fixture *f, gconstpointer data)
     g_assert_null (strstr (text, READY));
   }
   /* PAUSED: the same memory, the vCPUs stopped. */
-  call (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 2u));
+  vb_test_call_void (f->env, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 2u));
   {
-    g_autofree char *state = get_string (f, domain, IFACE_DOMAIN, "State");
-    g_autofree char *reason = get_string (f, domain, IFACE_DOMAIN, "StateReason");
+    g_autofree char *state = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "State");
+    g_autofree char *reason = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "StateReason");
 
     g_assert_cmpstr (state, ==, "paused");
     g_assert_cmpstr (reason, ==, "from-snapshot");
   }
-  g_free (expect_error (f, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 3u),
-                        ERROR_PREFIX "InvalidArgument"));
-  call (f, domain, IFACE_DOMAIN, "Resume", NULL);
+  vb_test_call_expect_error (f->env, snapshot, IFACE_SNAPSHOT, "Revert", g_variant_new ("(u)", 3u),
+                             ERROR_PREFIX "InvalidArgument");
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Resume", NULL);
   /* HALT: the guest is destroyed once its snapshot is taken. */
   {
     g_autofree char *halted =
       create (f, domain, "<domainsnapshot><name>halted</name></domainsnapshot>", 8u);
-    g_autofree char *state = get_string (f, halted, IFACE_SNAPSHOT, "State");
+    g_autofree char *state = vb_test_get_string (f->env, halted, IFACE_SNAPSHOT, "State");
 
     g_assert_cmpstr (state, ==, "running");
-    g_assert_true (get_bool (f, halted, "HasMemory"));
+    g_assert_true (vb_test_get_bool (f->env, halted, IFACE_SNAPSHOT, "HasMemory"));
     g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "State",
                                           g_variant_new_string ("shutoff"), 30000));
   }

@@ -45,38 +45,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 }
 
 static char *
-call_for_path (VbTestEnv *env, const char *path, const char *iface, const char *method,
-               GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-  char *result = NULL;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static void
-call_void (VbTestEnv *env, const char *path, const char *iface, const char *method,
-           GVariant *args)
-{
-  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, iface, method, args);
-}
-
-static guint64
-get_u64 (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_get_uint64 (value);
-}
-
-static char *
-get_string (VbTestEnv *env, const char *path, const char *iface, const char *property)
-{
-  g_autoptr (GVariant) value = vb_test_get_property (env, path, iface, property);
-  return g_variant_dup_string (value, NULL);
-}
-
-static char *
 in_pool (Fixture *f, const char *name)
 {
   return g_build_filename (f->dir, name, NULL);
@@ -91,12 +59,12 @@ define_pool (Fixture *f, gboolean build_and_start)
                                           "</pool>\n",
                                           f->dir);
 
-  f->pool = call_for_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
-                           g_variant_new ("(su)", xml, 0));
+  f->pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                               g_variant_new ("(su)", xml, 0));
   if (!build_and_start)
     return;
-  call_void (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
-  call_void (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
 }
 
 static char *
@@ -109,8 +77,8 @@ create_volume (Fixture *f, const char *name, const char *format, guint64 bytes)
                                           "</volume>\n",
                                           name, bytes, format);
 
-  return call_for_path (f->env, f->pool, IFACE_POOL, "CreateVolume",
-                        g_variant_new ("(su)", xml, 0));
+  return vb_test_call_path (f->env, f->pool, IFACE_POOL, "CreateVolume",
+                            g_variant_new ("(su)", xml, 0));
 }
 
 static char *
@@ -188,7 +156,7 @@ wait_job (Fixture *f, const char *job, const char *phase)
   if (!vb_test_wait_property (f->env, job, IFACE_JOB, "Phase", g_variant_new_string (phase),
                               JOB_TIMEOUT_MS))
     {
-      g_autofree char *now = get_string (f->env, job, IFACE_JOB, "Phase");
+      g_autofree char *now = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
       g_autofree char *log = vb_test_env_daemon_log (f->env);
       g_error ("job %s is %s, not %s; daemon log:\n%s", job, now, phase, log);
     }
@@ -239,25 +207,25 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
   /* Nothing on disk yet: starting says to build. */
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0),
                              ERR "OperationInvalid");
-  call_void (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
   g_assert_true (g_file_test (f->dir, G_FILE_TEST_IS_DIR));
-  call_void (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, f->pool, IFACE_POOL, "Active",
                                         g_variant_new_boolean (TRUE), 5000));
-  capacity = get_u64 (f->env, f->pool, IFACE_POOL, "Capacity");
-  available = get_u64 (f->env, f->pool, IFACE_POOL, "Available");
+  capacity = vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Capacity");
+  available = vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Available");
   g_assert_cmpuint (capacity, >, 0);
   g_assert_cmpuint (available, >, 0);
   g_assert_cmpuint (available, <=, capacity);
-  g_assert_cmpuint (get_u64 (f->env, f->pool, IFACE_POOL, "Allocation"), <=, capacity);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Allocation"), <=, capacity);
 
   /* Build and Delete want an inactive pool. */
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Delete", g_variant_new ("(u)", 0),
                              ERR "OperationInvalid");
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 1),
                              ERR "InvalidArgument");
-  call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
-  g_assert_cmpuint (get_u64 (f->env, f->pool, IFACE_POOL, "Capacity"), ==, 0);
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Capacity"), ==, 0);
 
   /* A directory with files in it is not deleted. */
   {
@@ -268,9 +236,9 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
     g_assert_true (g_file_test (stray, G_FILE_TEST_EXISTS));
     g_unlink (stray);
   }
-  call_void (f->env, f->pool, IFACE_POOL, "Delete", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Delete", g_variant_new ("(u)", 0));
   g_assert_false (g_file_test (f->dir, G_FILE_TEST_EXISTS));
-  call_void (f->env, f->pool, IFACE_POOL, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Undefine", g_variant_new ("(u)", 0));
 }
 
 static void
@@ -291,13 +259,13 @@ test_volumes (Fixture *f, gconstpointer data)
   /* Real files, and properties that say what they are. */
   g_assert_cmpuint (file_size (raw_file), ==, 4 * MiB);
   g_assert_cmpuint (qemu_img_size (qcow_file, "qcow2"), ==, 16 * MiB);
-  format = get_string (f->env, qcow, IFACE_VOLUME, "Format");
+  format = vb_test_get_string (f->env, qcow, IFACE_VOLUME, "Format");
   g_assert_cmpstr (format, ==, "qcow2");
-  path = get_string (f->env, raw, IFACE_VOLUME, "Path");
+  path = vb_test_get_string (f->env, raw, IFACE_VOLUME, "Path");
   g_assert_cmpstr (path, ==, raw_file);
-  g_assert_cmpuint (get_u64 (f->env, raw, IFACE_VOLUME, "Capacity"), ==, 4 * MiB);
-  g_assert_cmpuint (get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 16 * MiB);
-  g_assert_cmpuint (get_u64 (f->env, qcow, IFACE_VOLUME, "Allocation"), <, 4 * MiB);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, raw, IFACE_VOLUME, "Capacity"), ==, 4 * MiB);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 16 * MiB);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, qcow, IFACE_VOLUME, "Allocation"), <, 4 * MiB);
   {
     g_autoptr (GVariant) reply = vb_test_call_ok (f->env, raw, IFACE_VOLUME, "GetXMLDesc",
                                                   g_variant_new ("(u)", 0));
@@ -321,10 +289,10 @@ test_volumes (Fixture *f, gconstpointer data)
     g_autofree char *clone_xml = volume_xml ("copy.img", "raw", MiB);
     g_autofree char *qcow_xml = volume_xml ("copy.qcow2", "qcow2", 0);
     g_autofree char *back_xml = volume_xml ("back.img", "raw", 0);
-    g_autofree char *copy = call_for_path (f->env, f->pool, IFACE_POOL, "CloneVolume",
-                                           g_variant_new ("(sou)", clone_xml, raw, 0));
-    g_autofree char *copy_q = call_for_path (f->env, f->pool, IFACE_POOL, "CloneVolume",
-                                             g_variant_new ("(sou)", qcow_xml, raw, 0));
+    g_autofree char *copy = vb_test_call_path (f->env, f->pool, IFACE_POOL, "CloneVolume",
+                                               g_variant_new ("(sou)", clone_xml, raw, 0));
+    g_autofree char *copy_q = vb_test_call_path (f->env, f->pool, IFACE_POOL, "CloneVolume",
+                                                 g_variant_new ("(sou)", qcow_xml, raw, 0));
     g_autofree char *back = NULL;
     g_autofree char *a = NULL, *b = NULL, *c = NULL;
     g_autofree char *copy_file = in_pool (f, "copy.img");
@@ -332,14 +300,14 @@ test_volumes (Fixture *f, gconstpointer data)
     gsize la, lb, lc;
 
     /* The clone holds the source's data, at least the source's size. */
-    g_assert_cmpuint (get_u64 (f->env, copy, IFACE_VOLUME, "Capacity"), ==, 4 * MiB);
-    g_assert_cmpuint (get_u64 (f->env, copy_q, IFACE_VOLUME, "Capacity"), ==, 4 * MiB);
+    g_assert_cmpuint (vb_test_get_u64 (f->env, copy, IFACE_VOLUME, "Capacity"), ==, 4 * MiB);
+    g_assert_cmpuint (vb_test_get_u64 (f->env, copy_q, IFACE_VOLUME, "Capacity"), ==, 4 * MiB);
     g_assert_true (g_file_get_contents (raw_file, &a, &la, NULL));
     g_assert_true (g_file_get_contents (copy_file, &b, &lb, NULL));
     g_assert_cmpmem (a, la, b, lb);
     /* qcow2 and back: the guest's bytes survive the round trip. */
-    back = call_for_path (f->env, f->pool, IFACE_POOL, "CloneVolume",
-                          g_variant_new ("(sou)", back_xml, copy_q, 0));
+    back = vb_test_call_path (f->env, f->pool, IFACE_POOL, "CloneVolume",
+                              g_variant_new ("(sou)", back_xml, copy_q, 0));
     g_assert_true (g_file_get_contents (back_file, &c, &lc, NULL));
     g_assert_cmpmem (a, la, c, lc);
     /* A source that is no volume of this pool. */
@@ -349,39 +317,39 @@ test_volumes (Fixture *f, gconstpointer data)
   }
 
   /* Resize: bigger, then smaller only with SHRINK. */
-  call_void (f->env, raw, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 8 * MiB, 0));
+  vb_test_call_void (f->env, raw, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 8 * MiB, 0));
   g_assert_cmpuint (file_size (raw_file), ==, 8 * MiB);
-  g_assert_cmpuint (get_u64 (f->env, raw, IFACE_VOLUME, "Capacity"), ==, 8 * MiB);
-  call_void (f->env, qcow, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 32 * MiB, 0));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, raw, IFACE_VOLUME, "Capacity"), ==, 8 * MiB);
+  vb_test_call_void (f->env, qcow, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 32 * MiB, 0));
   g_assert_cmpuint (qemu_img_size (qcow_file, "qcow2"), ==, 32 * MiB);
-  g_assert_cmpuint (get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 32 * MiB);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 32 * MiB);
   vb_test_call_expect_error (f->env, raw, IFACE_VOLUME, "Resize",
                              g_variant_new ("(tu)", 2 * MiB, 0), ERR "InvalidArgument");
   vb_test_call_expect_error (f->env, raw, IFACE_VOLUME, "Resize",
                              g_variant_new ("(tu)", 2 * MiB, 1), ERR "InvalidArgument");
-  call_void (f->env, raw, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 6 * MiB, 4));
+  vb_test_call_void (f->env, raw, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 6 * MiB, 4));
   g_assert_cmpuint (file_size (raw_file), ==, 6 * MiB);
-  call_void (f->env, qcow, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 24 * MiB, 4));
-  g_assert_cmpuint (get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 24 * MiB);
+  vb_test_call_void (f->env, qcow, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 24 * MiB, 4));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 24 * MiB);
 
   /* Wipe: the data is gone, the size stays. */
   g_assert_false (all_zero (raw_file));
-  call_void (f->env, raw, IFACE_VOLUME, "Wipe", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, raw, IFACE_VOLUME, "Wipe", g_variant_new ("(u)", 0));
   g_assert_true (all_zero (raw_file));
   g_assert_cmpuint (file_size (raw_file), ==, 6 * MiB);
-  call_void (f->env, qcow, IFACE_VOLUME, "Wipe", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, qcow, IFACE_VOLUME, "Wipe", g_variant_new ("(u)", 0));
   g_assert_cmpuint (qemu_img_size (qcow_file, "qcow2"), ==, 24 * MiB);
 
   /* Delete: file and object gone. */
-  call_void (f->env, raw, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0));
-  call_void (f->env, qcow, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, raw, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, qcow, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0));
   g_assert_false (g_file_test (raw_file, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (qcow_file, G_FILE_TEST_EXISTS));
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
                              g_variant_new ("(s)", "disk.img"), ERR "NotFound");
 
   /* An inactive pool takes no volumes. */
-  call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "CreateVolume",
                              g_variant_new ("(su)", xml, 0), ERR "OperationInvalid");
 }
@@ -407,9 +375,9 @@ test_upload_download (Fixture *f, gconstpointer data)
   g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
   job = transfer (f, volume, "Upload", p[0], 0, 0);
   close (p[0]);
-  operation = get_string (f->env, job, IFACE_JOB, "Operation");
+  operation = vb_test_get_string (f->env, job, IFACE_JOB, "Operation");
   g_assert_cmpstr (operation, ==, "upload");
-  object = get_string (f->env, job, IFACE_JOB, "Object");
+  object = vb_test_get_string (f->env, job, IFACE_JOB, "Object");
   g_assert_cmpstr (object, ==, volume);
   writer.fd = p[1];
   writer.data = g_bytes_get_data (sent, NULL);
@@ -418,7 +386,7 @@ test_upload_download (Fixture *f, gconstpointer data)
   thread = g_thread_new ("writer", write_all, &writer);
   wait_job (f, job, "completed");
   g_thread_join (thread);
-  g_assert_cmpuint (get_u64 (f->env, job, IFACE_JOB, "BytesProcessed"), ==, size);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesProcessed"), ==, size);
   {
     g_autofree char *file = in_pool (f, "data.img");
     g_autofree char *contents = NULL;
@@ -444,7 +412,7 @@ test_upload_download (Fixture *f, gconstpointer data)
   close (p[0]);
   wait_job (f, job, "completed");
   g_assert_cmpmem (received->data, received->len, g_bytes_get_data (sent, NULL), size);
-  g_assert_cmpuint (get_u64 (f->env, job, IFACE_JOB, "BytesTotal"), ==, size);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesTotal"), ==, size);
 
   /* A part of it, into a regular file at an offset. */
   {
@@ -500,11 +468,11 @@ test_cancel_upload (Fixture *f, gconstpointer data)
   /* The volume is busy meanwhile. */
   vb_test_call_expect_error (f->env, volume, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0),
                              ERR "Busy");
-  call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
+  vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   wait_job (f, job, "cancelled");
   close (p[1]);
   /* And usable again. */
-  call_void (f->env, volume, IFACE_VOLUME, "Wipe", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, volume, IFACE_VOLUME, "Wipe", g_variant_new ("(u)", 0));
 }
 
 static void
@@ -542,7 +510,7 @@ test_path_tricks (Fixture *f, gconstpointer data)
 
     g_assert_true (g_file_set_contents (target, "secret", -1, NULL));
     g_assert_cmpint (symlink (target, link), ==, 0);
-    call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
+    vb_test_call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
     vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
                                g_variant_new ("(s)", "link.img"), ERR "NotFound");
   }
@@ -572,21 +540,21 @@ test_refresh (Fixture *f, gconstpointer data)
   }
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
                              g_variant_new ("(s)", "manual.img"), ERR "NotFound");
-  call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
-  found = call_for_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                         g_variant_new ("(s)", "manual.img"));
-  g_assert_cmpuint (get_u64 (f->env, found, IFACE_VOLUME, "Capacity"), ==, 3 * MiB);
-  g_assert_cmpuint (get_u64 (f->env, found, IFACE_VOLUME, "Allocation"), >=, 3 * MiB);
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
+  found = vb_test_call_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
+                             g_variant_new ("(s)", "manual.img"));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, found, IFACE_VOLUME, "Capacity"), ==, 3 * MiB);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, found, IFACE_VOLUME, "Allocation"), >=, 3 * MiB);
   g_free (found);
-  found = call_for_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                         g_variant_new ("(s)", "manual.qcow2"));
-  format = get_string (f->env, found, IFACE_VOLUME, "Format");
+  found = vb_test_call_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
+                             g_variant_new ("(s)", "manual.qcow2"));
+  format = vb_test_get_string (f->env, found, IFACE_VOLUME, "Format");
   g_assert_cmpstr (format, ==, "qcow2");
-  g_assert_cmpuint (get_u64 (f->env, found, IFACE_VOLUME, "Capacity"), ==, 5 * MiB);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, found, IFACE_VOLUME, "Capacity"), ==, 5 * MiB);
 
   /* Removed by hand: forgotten on the next refresh. */
   g_assert_cmpint (g_unlink (manual), ==, 0);
-  call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
                              g_variant_new ("(s)", "manual.img"), ERR "NotFound");
   {
@@ -604,8 +572,9 @@ test_restart (Fixture *f, gconstpointer data)
   g_autofree char *format = NULL;
 
   define_pool (f, TRUE);
-  call_void (f->env, f->pool, "org.freedesktop.DBus.Properties", "Set",
-             g_variant_new ("(ssv)", IFACE_POOL, "Autostart", g_variant_new_boolean (TRUE)));
+  vb_test_call_void (f->env, f->pool, "org.freedesktop.DBus.Properties", "Set",
+                     g_variant_new ("(ssv)", IFACE_POOL, "Autostart",
+                                    g_variant_new_boolean (TRUE)));
   volume = create_volume (f, "keep.qcow2", "qcow2", 12 * MiB);
   g_free (create_volume (f, "keep.img", "raw", 2 * MiB));
 
@@ -614,14 +583,14 @@ test_restart (Fixture *f, gconstpointer data)
 
   g_assert_true (vb_test_wait_property (f->env, f->pool, IFACE_POOL, "Active",
                                         g_variant_new_boolean (TRUE), 10000));
-  again = call_for_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                         g_variant_new ("(s)", "keep.qcow2"));
+  again = vb_test_call_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
+                             g_variant_new ("(s)", "keep.qcow2"));
   g_assert_cmpstr (again, ==, volume);
-  format = get_string (f->env, again, IFACE_VOLUME, "Format");
+  format = vb_test_get_string (f->env, again, IFACE_VOLUME, "Format");
   g_assert_cmpstr (format, ==, "qcow2");
-  g_assert_cmpuint (get_u64 (f->env, again, IFACE_VOLUME, "Capacity"), ==, 12 * MiB);
-  g_free (call_for_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                         g_variant_new ("(s)", "keep.img")));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, again, IFACE_VOLUME, "Capacity"), ==, 12 * MiB);
+  g_free (vb_test_call_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
+                             g_variant_new ("(s)", "keep.img")));
 }
 
 int

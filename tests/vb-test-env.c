@@ -439,9 +439,9 @@ vb_test_call_ok (VbTestEnv *env, const char *path, const char *interface, const 
   return reply;
 }
 
-void
-vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interface,
-                           const char *method, GVariant *parameters, const char *error_name)
+char *
+vb_test_call_error_message (VbTestEnv *env, const char *path, const char *interface,
+                            const char *method, GVariant *parameters, const char *error_name)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = vb_test_call (env, path, interface, method, parameters, &error);
@@ -453,6 +453,46 @@ vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interfa
   if (g_strcmp0 (remote, error_name) != 0)
     g_error ("%s.%s on %s: expected %s, got %s (%s)", interface, method, path, error_name,
              remote, error->message);
+  g_dbus_error_strip_remote_error (error);
+  return g_strdup (error->message);
+}
+
+void
+vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interface,
+                           const char *method, GVariant *parameters, const char *error_name)
+{
+  g_free (vb_test_call_error_message (env, path, interface, method, parameters, error_name));
+}
+
+void
+vb_test_call_expect_error_saying (VbTestEnv *env, const char *path, const char *interface,
+                                  const char *method, GVariant *parameters, const char *error_name,
+                                  const char *words)
+{
+  g_autofree char *message =
+    vb_test_call_error_message (env, path, interface, method, parameters, error_name);
+
+  if (words && !strstr (message, words))
+    g_error ("%s.%s on %s: the message '%s' does not say '%s'", interface, method, path, message,
+             words);
+}
+
+char *
+vb_test_call_path (VbTestEnv *env, const char *path, const char *interface, const char *method,
+                   GVariant *parameters)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, path, interface, method, parameters);
+  char *result = NULL;
+
+  g_variant_get (reply, "(o)", &result);
+  return result;
+}
+
+void
+vb_test_call_void (VbTestEnv *env, const char *path, const char *interface, const char *method,
+                   GVariant *parameters)
+{
+  g_variant_unref (vb_test_call_ok (env, path, interface, method, parameters));
 }
 
 GVariant *
@@ -465,6 +505,39 @@ vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,
 
   g_variant_get (reply, "(v)", &value);
   return value;
+}
+
+char *
+vb_test_get_xml (VbTestEnv *env, const char *path, const char *interface, guint flags)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, path, interface, "GetXMLDesc", g_variant_new ("(u)", flags));
+  char *xml = NULL;
+
+  g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+char *
+vb_test_get_string (VbTestEnv *env, const char *path, const char *interface,
+                    const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, interface, property);
+  return g_variant_dup_string (value, NULL);
+}
+
+gboolean
+vb_test_get_bool (VbTestEnv *env, const char *path, const char *interface, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, interface, property);
+  return g_variant_get_boolean (value);
+}
+
+guint64
+vb_test_get_u64 (VbTestEnv *env, const char *path, const char *interface, const char *property)
+{
+  g_autoptr (GVariant) value = vb_test_get_property (env, path, interface, property);
+  return g_variant_get_uint64 (value);
 }
 
 gboolean
@@ -489,6 +562,66 @@ vb_test_wait_property (VbTestEnv *env, const char *path, const char *interface,
         }
       sleep_iterating (10);
     }
+}
+
+/* ---- jobs ---- */
+
+#define IFACE_JOB "org.virtbus.Virt1.Job"
+
+char *
+vb_test_job_wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)
+{
+  g_auto (GStrv) wanted = g_strsplit (phases, "|", -1);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *phase = vb_test_get_string (env, job, IFACE_JOB, "Phase");
+
+      if (g_strv_contains ((const char *const *) wanted, phase))
+        return g_steal_pointer (&phase);
+      if (g_get_monotonic_time () > end)
+        g_error ("job %s is in phase %s after %u ms, waited for %s", job, phase, timeout_ms,
+                 phases);
+      sleep_iterating (50);
+    }
+}
+
+void
+vb_test_job_wait_completed (VbTestEnv *env, const char *job, guint timeout_ms)
+{
+  g_autofree char *phase =
+    vb_test_job_wait_phase (env, job, "completed|failed|cancelled", timeout_ms);
+
+  if (!g_str_equal (phase, "completed"))
+    {
+      g_autofree char *message = vb_test_job_error (env, job);
+      g_error ("job %s ended %s: %s", job, phase, message);
+    }
+}
+
+guint64
+vb_test_job_detail (VbTestEnv *env, const char *job, const char *key)
+{
+  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
+  guint64 value = 0;
+
+  if (!g_variant_lookup (details, key, "t", &value))
+    {
+      g_autofree char *all = g_variant_print (details, FALSE);
+      g_error ("job %s has no detail %s: %s", job, key, all);
+    }
+  return value;
+}
+
+char *
+vb_test_job_error (VbTestEnv *env, const char *job)
+{
+  g_autoptr (GVariant) details = vb_test_get_property (env, job, IFACE_JOB, "Details");
+  const char *message = NULL;
+
+  g_variant_lookup (details, "error", "&s", &message);
+  return g_strdup (message ? message : "");
 }
 
 /* ---- signals ---- */
@@ -759,6 +892,83 @@ vb_test_last_counter (const char *text)
   return last ? g_ascii_strtoull (last + strlen ("VB-COUNTER "), NULL, 10) : 0;
 }
 
+char *
+vb_test_console_log (VbTestEnv *env, const char *uuid)
+{
+  return g_build_filename (env->run_dir, "qemu", uuid, "serial0.log", NULL);
+}
+
+char *
+vb_test_console_log_of (VbTestEnv *env, const char *path)
+{
+  g_autofree char *uuid = vb_test_get_string (env, path, "org.virtbus.Virt1.Domain", "UUID");
+  return vb_test_console_log (env, uuid);
+}
+
+gboolean
+vb_test_log_wait (const char *log, const char *needle, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle))
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        {
+          g_test_message ("no '%s' in %s after %u ms; it holds:\n%s", needle, log, timeout_ms,
+                          text ? text : "(nothing)");
+          return FALSE;
+        }
+      sleep_iterating (50);
+    }
+}
+
+guint64
+vb_test_log_last_counter (const char *log)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (log, &text, NULL, NULL))
+    return 0;
+  return vb_test_last_counter (text);
+}
+
+char *
+vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent, guint timeout_ms)
+{
+  g_autofree char *path =
+    vb_test_call_path (env, "/org/virtbus/Virt1", "org.virtbus.Virt1.Manager",
+                       persistent ? "DefineDomain" : "CreateDomain",
+                       g_variant_new ("(su)", xml, 0));
+  g_autofree char *log = vb_test_console_log_of (env, path);
+
+  if (persistent)
+    vb_test_call_void (env, path, "org.virtbus.Virt1.Domain", "Start", g_variant_new ("(u)", 0));
+  if (!vb_test_log_wait (log, "VIRTBUS-GUEST-READY", timeout_ms))
+    g_error ("the guest of %s did not get ready within %u ms", path, timeout_ms);
+  return g_steal_pointer (&path);
+}
+
+void
+vb_test_sparse_file (const char *path, goffset size)
+{
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  g_assert_cmpint (truncate (path, size), ==, 0);
+}
+
+char *
+vb_test_file_md5 (const char *file)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (file, &data, &length, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
+}
+
 /* ---- commands and network namespaces ---- */
 
 char *
@@ -917,6 +1127,13 @@ char *
 vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
                    const char *devices)
 {
+  return vb_test_guest_xml_on (name, memory_mib, "pc", TRUE, cmdline_extra, devices);
+}
+
+char *
+vb_test_guest_xml_on (const char *name, guint memory_mib, const char *machine, gboolean acpi,
+                      const char *cmdline_extra, const char *devices)
+{
   const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
 
   g_assert_nonnull (guest);
@@ -926,19 +1143,20 @@ vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra
     "  <memory unit='MiB'>%u</memory>\n"
     "  <vcpu>1</vcpu>\n"
     "  <os>\n"
-    "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+    "    <type arch='x86_64' machine='%s'>hvm</type>\n"
     "    <kernel>%s/vmlinux</kernel>\n"
     "    <initrd>%s/initramfs.img</initrd>\n"
     "    <cmdline>console=ttyS0 quiet%s%s</cmdline>\n"
     "  </os>\n"
-    "  <features>\n    <acpi/>\n  </features>\n"
+    "%s"
     "  <devices>\n"
     "%s"
     "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
     "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
     "  </devices>\n"
     "</domain>\n",
-    name, memory_mib, guest, guest, cmdline_extra ? " " : "", cmdline_extra ? cmdline_extra : "",
+    name, memory_mib, machine, guest, guest, cmdline_extra ? " " : "",
+    cmdline_extra ? cmdline_extra : "", acpi ? "  <features>\n    <acpi/>\n  </features>\n" : "",
     devices ? devices : "");
 }
 

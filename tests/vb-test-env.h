@@ -56,11 +56,46 @@ GVariant *vb_test_call_ok (VbTestEnv *env, const char *path, const char *interfa
 void vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interface,
                                 const char *method, GVariant *parameters,
                                 const char *error_name);
+/* The same, and returns the error's message (without the remote error name). */
+char *vb_test_call_error_message (VbTestEnv *env, const char *path, const char *interface,
+                                  const char *method, GVariant *parameters,
+                                  const char *error_name);
+/* Expects the error @error_name with a message that contains @words (may be NULL). */
+void vb_test_call_expect_error_saying (VbTestEnv *env, const char *path, const char *interface,
+                                       const char *method, GVariant *parameters,
+                                       const char *error_name, const char *words);
+/* Calls a method that answers an object path, expecting success; returns the path. */
+char *vb_test_call_path (VbTestEnv *env, const char *path, const char *interface,
+                         const char *method, GVariant *parameters);
+/* Calls expecting success, the answer unused. */
+void vb_test_call_void (VbTestEnv *env, const char *path, const char *interface,
+                        const char *method, GVariant *parameters);
+/* The XML of the object at @path (its GetXMLDesc with @flags). */
+char *vb_test_get_xml (VbTestEnv *env, const char *path, const char *interface, guint flags);
 GVariant *vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,
                                 const char *property);
+/* A string (or object path), boolean, uint64 property. */
+char *vb_test_get_string (VbTestEnv *env, const char *path, const char *interface,
+                          const char *property);
+gboolean vb_test_get_bool (VbTestEnv *env, const char *path, const char *interface,
+                           const char *property);
+guint64 vb_test_get_u64 (VbTestEnv *env, const char *path, const char *interface,
+                         const char *property);
 /* Iterates the main context until @property equals @expected or @timeout_ms passes. */
 gboolean vb_test_wait_property (VbTestEnv *env, const char *path, const char *interface,
                                 const char *property, GVariant *expected, guint timeout_ms);
+
+/* Waits until the Job's Phase is one of @phases ("completed|failed"); returns
+ * it. Fails the test when none comes within @timeout_ms. */
+char *vb_test_job_wait_phase (VbTestEnv *env, const char *job, const char *phases,
+                              guint timeout_ms);
+/* Waits for the Job to end; fails the test, with the Job's error, unless it
+ * completed. */
+void vb_test_job_wait_completed (VbTestEnv *env, const char *job, guint timeout_ms);
+/* A uint64 entry of the Job's Details; fails the test when it is missing. */
+guint64 vb_test_job_detail (VbTestEnv *env, const char *job, const char *key);
+/* The "error" entry of the Job's Details, "" when none. */
+char *vb_test_job_error (VbTestEnv *env, const char *job);
 
 /* Records the signals the service emits, in order, as "Interface.Member args". */
 typedef struct _VbSignalLog VbSignalLog;
@@ -99,6 +134,25 @@ char *vb_test_console_output (VbTestConsole *console, const char *command, guint
 /* The last "VB-COUNTER n" of the test guest in @text, 0 when none. */
 guint64 vb_test_last_counter (const char *text);
 
+/* The file the service writes the serial console of the domain @uuid to. */
+char *vb_test_console_log (VbTestEnv *env, const char *uuid);
+/* The same for the domain at object path @path. */
+char *vb_test_console_log_of (VbTestEnv *env, const char *path);
+/* Waits until the file @log contains @needle; returns whether it came (and
+ * logs what the file holds when not). */
+gboolean vb_test_log_wait (const char *log, const char *needle, guint timeout_ms);
+/* The last "VB-COUNTER n" in the file @log, 0 when none or no file. */
+guint64 vb_test_log_last_counter (const char *log);
+/* Defines and starts (@persistent) or creates the domain @xml, and waits up
+ * to @timeout_ms for the test guest's ready banner on its console (fails the
+ * test otherwise); returns the domain's path. */
+char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent,
+                          guint timeout_ms);
+
+/* Makes @path an empty (sparse) file of @size bytes, a disk for a test guest. */
+void vb_test_sparse_file (const char *path, goffset size);
+/* The md5 of a file's contents, in hex. */
+char *vb_test_file_md5 (const char *file);
 /* Runs a command line (no shell), failing the test unless it succeeds;
  * returns what it printed. */
 char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
@@ -120,6 +174,9 @@ gboolean vb_test_netns_wait_empty (const char *name, guint timeout_ms);
  * kernel command line (vb.counter=0, vb.mem_mib=N, ...). */
 char *vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
                          const char *devices);
+/* The same on QEMU's @machine ("pc", "q35"), with ACPI or without. */
+char *vb_test_guest_xml_on (const char *name, guint memory_mib, const char *machine, gboolean acpi,
+                            const char *cmdline_extra, const char *devices);
 /* A <disk> element for a file, target vdX on virtio, @format raw or qcow2. */
 char *vb_test_disk_xml (const char *path, const char *format, const char *target);
 
