@@ -35,6 +35,20 @@ vb_complete_resource_path (GDBusMethodInvocation *invocation, VbResource *resour
 }
 
 void
+vb_complete_job_path (GDBusMethodInvocation *invocation, VbJob *job, GError *error)
+{
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+void
 vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
                             GError *error)
 {
