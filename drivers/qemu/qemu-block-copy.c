@@ -5,9 +5,9 @@
 #include "qemu-block-copy.h"
 
 #include <glib/gstdio.h>
-#include <string.h>
 
 #include "block-copy-api.h"
+#include "qemu-block.h"
 #include "qemu-domain-private.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -333,17 +333,6 @@ create_image (VbDomain *domain)
   g_subprocess_communicate_utf8_async (process, NULL, NULL, image_created, g_object_ref (domain));
 }
 
-/* The qdev path of a device ends in its id, or is "/machine/peripheral/<id>/…". */
-static gboolean
-is_device (const char *qdev, const char *id)
-{
-  g_autofree char *prefix = g_strdup_printf ("/machine/peripheral/%s/", id);
-
-  return qdev && (g_str_equal (qdev, id) || g_str_has_prefix (qdev, prefix)
-                  || (g_str_has_suffix (qdev, id) && strlen (qdev) > strlen (id)
-                      && qdev[strlen (qdev) - strlen (id) - 1] == '/'));
-}
-
 /* Others (snapshots, hotplug) change a disk's nodes too: ask QEMU which
  * node is on top now rather than keeping a map. */
 static void
@@ -353,7 +342,8 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   QemuBlockCopy *bc = copy_of (domain);
-  JsonArray *devices;
+  JsonObject *inserted;
+  JsonObject *image;
 
   if (!reply)
     {
@@ -362,56 +352,29 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!bc || !bc->start)
     return;
-  devices = JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
-  for (guint i = 0; devices && i < json_array_get_length (devices); i++)
+  inserted = vb_qemu_block_inserted (reply, bc->device_id);
+  image = vb_qmp_member_object (inserted, "image");
+  if (!vb_qmp_member_string (inserted, "node-name"))
     {
-      JsonObject *device = json_array_get_object_element (devices, i);
-      JsonObject *inserted = vb_qmp_member_object (device, "inserted");
-      JsonObject *image = vb_qmp_member_object (inserted, "image");
-
-      if (!device || !is_device (vb_qmp_member_string (device, "qdev"), bc->device_id))
-        continue;
-      if (!inserted || !vb_qmp_member_string (inserted, "node-name"))
-        break;
-      bc->source_node = g_strdup (vb_qmp_member_string (inserted, "node-name"));
-      bc->virtual_size = (guint64) vb_qmp_member_int (image, "virtual-size", 0);
-      if ((bc->flags & VB_BLOCK_COPY_SHALLOW) && vb_qmp_member_object (image, "backing-image"))
-        {
-          start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                                             "SHALLOW: disk '%s' has a backing image; only "
-                                             "full copies of such disks are supported",
-                                             bc->target));
-          return;
-        }
-      if (bc->flags & VB_BLOCK_COPY_REUSE_EXT)
-        add_destination (domain);
-      else
-        create_image (domain);
+      start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                         "QEMU has no medium for disk '%s' (device %s)",
+                                         bc->target, bc->device_id));
       return;
     }
-  start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                     "QEMU has no medium for disk '%s' (device %s)", bc->target,
-                                     bc->device_id));
-}
-
-/* The id QEMU knows the disk's device by (as qemu-command.c names it). */
-static char *
-device_id_of (VbDomain *domain, const char *target)
-{
-  const VbDomainDef *live = vb_domain_get_live_def (domain);
-  g_autoptr (xmlDoc) doc = live ? vb_xml_parse (live->xml, "domain", NULL) : NULL;
-  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
-
-  for (xmlNode *node = vb_xml_child (devices, "disk"); node; node = vb_xml_next (node, "disk"))
+  bc->source_node = g_strdup (vb_qmp_member_string (inserted, "node-name"));
+  bc->virtual_size = (guint64) vb_qmp_member_int (image, "virtual-size", 0);
+  if ((bc->flags & VB_BLOCK_COPY_SHALLOW) && vb_qmp_member_object (image, "backing-image"))
     {
-      g_autofree char *dev = vb_xml_attr (vb_xml_child (node, "target"), "dev");
-      xmlNode *alias = vb_xml_child (node, "alias");
-      g_autofree char *name = alias ? vb_xml_attr (alias, "name") : NULL;
-
-      if (g_strcmp0 (dev, target) == 0)
-        return name ? g_steal_pointer (&name) : g_strdup_printf ("disk-%s", target);
+      start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                         "SHALLOW: disk '%s' has a backing image; only "
+                                         "full copies of such disks are supported",
+                                         bc->target));
+      return;
     }
-  return g_strdup_printf ("disk-%s", target);
+  if (bc->flags & VB_BLOCK_COPY_REUSE_EXT)
+    add_destination (domain);
+  else
+    create_image (domain);
 }
 
 /* ---- the job's requests ---- */
@@ -511,7 +474,7 @@ vb_qemu_block_copy_async (VbDriverHost *host, VbDomain *domain, const char *targ
   bc->domain = domain;
   bc->job = g_object_ref (job);
   bc->target = g_strdup (target);
-  bc->device_id = device_id_of (domain, target);
+  bc->device_id = vb_qemu_disk_device_id (domain, target);
   /* Unique also across service restarts: a new copy never meets the job
    * or the nodes of one a previous service left behind. */
   bc->node = g_strdup_printf ("copy%08x%u-%s", (guint) (g_get_real_time () / G_USEC_PER_SEC),

@@ -8,8 +8,8 @@
 #include "qemu-snapshot.h"
 
 #include <glib/gstdio.h>
-#include <string.h>
 
+#include "qemu-block.h"
 #include "qemu-domain-private.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -206,35 +206,6 @@ offline_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 
 /* ---- QEMU's view of the disks ---- */
 
-/* The device id the command line gave the disk (qemu-command.c). */
-static char *
-device_id (VbDomain *domain, const char *target)
-{
-  const VbDomainDef *live = vb_domain_get_live_def (domain);
-  g_autoptr (GPtrArray) disks = live ? vb_domain_xml_list_disks (live->xml, NULL) : NULL;
-
-  for (guint i = 0; disks && i < disks->len; i++)
-    {
-      VbDomainDisk *disk = disks->pdata[i];
-      if (g_str_equal (disk->target, target) && disk->alias)
-        return g_strdup (disk->alias);
-    }
-  return g_strdup_printf ("disk-%s", target);
-}
-
-/* "/machine/peripheral/disk-vda/virtio-backend" → "disk-vda". */
-static char *
-qdev_id (const char *qdev)
-{
-  const char *id = qdev;
-  const char *end;
-
-  if (g_str_has_prefix (id, "/machine/peripheral/"))
-    id += strlen ("/machine/peripheral/");
-  end = strchr (id, '/');
-  return end ? g_strndup (id, end - id) : g_strdup (id);
-}
-
 static void
 got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -243,7 +214,6 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr (JsonNode) reply =
     vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  JsonArray *blocks = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
 
   if (!reply)
     {
@@ -255,22 +225,15 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       const VbSnapshotDiskDef *disk = op->def->disks->pdata[i];
       g_autofree char *id = NULL;
+      const char *node;
 
       if (is_mode (disk, "no") || !disk->snapshot)
         continue;
-      id = device_id (op->domain, disk->name);
-      for (guint j = 0; blocks && j < json_array_get_length (blocks); j++)
-        {
-          JsonObject *block = json_array_get_object_element (blocks, j);
-          const char *qdev = vb_qmp_member_string (block, "qdev");
-          const char *node =
-            vb_qmp_member_string (vb_qmp_member_object (block, "inserted"), "node-name");
-          g_autofree char *found = qdev ? qdev_id (qdev) : NULL;
-
-          if (node && g_strcmp0 (found, id) == 0)
-            g_hash_table_insert (op->nodes, g_strdup (disk->name), g_strdup (node));
-        }
-      if (!g_hash_table_contains (op->nodes, disk->name))
+      id = vb_qemu_disk_device_id (op->domain, disk->name);
+      node = vb_qmp_member_string (vb_qemu_block_inserted (reply, id), "node-name");
+      if (node)
+        g_hash_table_insert (op->nodes, g_strdup (disk->name), g_strdup (node));
+      else
         {
           snap_fail (task, g_error_new (VB_ERROR, VB_ERROR_FAILED,
                                         "QEMU shows no medium for disk '%s' (device %s)",
