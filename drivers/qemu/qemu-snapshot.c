@@ -445,6 +445,23 @@ qemu_reachable (VbDomain *domain, GError **error)
   return FALSE;
 }
 
+/* Whether QEMU does @task now: a shut-off domain's task is a qemu-img run
+ * instead, and one of an unreachable QEMU fails (both answered here). */
+static gboolean
+needs_qemu (GTask *task)
+{
+  SnapOp *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_domain_is_active (op->domain))
+    run_offline (task, offline_done);
+  else if (!qemu_reachable (op->domain, &error))
+    snap_fail (task, error);
+  else
+    return TRUE;
+  return FALSE;
+}
+
 static void
 save_nodes_ready (GTask *task)
 {
@@ -649,24 +666,11 @@ vb_qemu_snapshot_create_async (VbDriverHost *host, VbDomain *domain, const VbSna
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = snap_task_new (domain, def, SNAP_CREATE, FALSE, callback, user_data);
-  GError *error = NULL;
 
   if (vb_snapshot_def_is_external (def))
-    {
-      run_offline (task, overlays_made);
-      return;
-    }
-  if (!vb_domain_is_active (domain))
-    {
-      run_offline (task, offline_done);
-      return;
-    }
-  if (!qemu_reachable (domain, &error))
-    {
-      snap_fail (task, error);
-      return;
-    }
-  with_nodes (task, save_nodes_ready);
+    run_offline (task, overlays_made);
+  else if (needs_qemu (task))
+    with_nodes (task, save_nodes_ready);
 }
 
 gboolean
@@ -751,7 +755,6 @@ vb_qemu_snapshot_revert_async (VbDriverHost *host, VbDomain *domain, const VbSna
 {
   GTask *task = snap_task_new (domain, def, SNAP_REVERT, run, callback, user_data);
   QemuDomain *qd = vb_qemu_domain_of (domain);
-  GError *error = NULL;
 
   if (vb_snapshot_def_is_external (def))
     {
@@ -759,16 +762,8 @@ vb_qemu_snapshot_revert_async (VbDriverHost *host, VbDomain *domain, const VbSna
       run_offline (task, offline_done);
       return;
     }
-  if (!vb_domain_is_active (domain))
-    {
-      run_offline (task, offline_done);
-      return;
-    }
-  if (!qemu_reachable (domain, &error))
-    {
-      snap_fail (task, error);
-      return;
-    }
+  if (!needs_qemu (task))
+    return;
   /* The guest must not run while its memory is replaced. */
   qd->own_stop = TRUE;
   vb_qmp_client_execute_async (qd->qmp, "stop", NULL, -1, NULL, stopped_for_load, task);
@@ -787,17 +782,7 @@ vb_qemu_snapshot_delete_async (VbDriverHost *host, VbDomain *domain, const VbSna
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = snap_task_new (domain, def, SNAP_DELETE, FALSE, callback, user_data);
-  GError *error = NULL;
 
-  if (!vb_domain_is_active (domain))
-    {
-      run_offline (task, offline_done);
-      return;
-    }
-  if (!qemu_reachable (domain, &error))
-    {
-      snap_fail (task, error);
-      return;
-    }
-  with_nodes (task, delete_nodes_ready);
+  if (needs_qemu (task))
+    with_nodes (task, delete_nodes_ready);
 }
