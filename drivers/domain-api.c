@@ -329,9 +329,8 @@ start_locked_domain (GTask *task)
 
   if (!check_state (data->domain, data->op, &error))
     {
-      vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (data->host, kind (), VB_RESOURCE (data->domain), task,
+                                        error);
       return;
     }
   /* save and restore: the guest continues from its managed save image */

@@ -13,10 +13,7 @@
 
 /* ---- checking the call ---- */
 
-static const struct {
-  const char *name;
-  const char *type;
-} known_params[] = {
+static const VbParamSpec known_params[] = {
   { "bandwidth", "t" },        { "postcopy-bandwidth", "t" }, { "downtime", "t" },         { "parallel-connections", "u" },
   { "listen-address", "s" },   { "destination-host", "s" }, { "port-min", "u" },
   { "port-max", "u" },         { "auto-postcopy", "b" },    { "auto-postcopy-passes", "u" },
@@ -25,10 +22,6 @@ static const struct {
 static gboolean
 check_params (GVariant *params, guint flags, GError **error)
 {
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
   if (!vb_check_flags (flags, VB_MIGRATE_ALL, error))
     return FALSE;
   if ((flags & VB_MIGRATE_POSTCOPY_RESUME) && !(flags & VB_MIGRATE_POSTCOPY))
@@ -37,31 +30,8 @@ check_params (GVariant *params, guint flags, GError **error)
                    "POSTCOPY_RESUME goes with the POSTCOPY flag");
       return FALSE;
     }
-  g_variant_iter_init (&iter, params);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      g_autoptr (GVariant) held = value;
-      gboolean known = FALSE;
-
-      for (guint i = 0; i < G_N_ELEMENTS (known_params); i++)
-        if (g_str_equal (key, known_params[i].name))
-          {
-            known = TRUE;
-            if (!g_variant_is_of_type (value, G_VARIANT_TYPE (known_params[i].type)))
-              {
-                g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                             "Migration parameter '%s' must be of type '%s'", key,
-                             known_params[i].type);
-                return FALSE;
-              }
-          }
-      if (!known)
-        {
-          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                       "Unknown migration parameter '%s'", key);
-          return FALSE;
-        }
-    }
+  if (!vb_check_params (params, known_params, G_N_ELEMENTS (known_params), "Migration", error))
+    return FALSE;
   if (g_variant_lookup_value (params, "auto-postcopy", NULL) && !(flags & VB_MIGRATE_POSTCOPY))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
@@ -365,9 +335,7 @@ migrate_locked (GTask *task, VbResource *resource)
     check_migratable (run->domain, &error);
   if (error)
     {
-      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (run->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   run->job = vb_job_new ("migrate", path, TRUE);
@@ -569,9 +537,7 @@ incoming_created (GObject *source, GAsyncResult *result, gpointer user_data)
   driver = driver_of (in->host, in->domain, &error);
   if (!driver)
     {
-      vb_resource_api_release (in->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (in->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   vb_domain_set_live_def (in->domain, vb_domain_def_copy (vb_domain_get_def (in->domain)));

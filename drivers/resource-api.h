@@ -68,6 +68,10 @@ void vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *t
 /* Releases the lock and drops a transient object that became inactive. */
 void vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind,
                               VbResource *resource);
+/* For a VbLockedFunc that refuses after all: releases the lock and fails
+ * @task (taken) with @error (taken). */
+void vb_resource_api_release_and_fail (VbDriverHost *host, const VbResourceKind *kind,
+                                       VbResource *resource, GTask *task, GError *error);
 
 VbResource *vb_resource_api_lookup_name (VbDriverHost *host, const VbResourceKind *kind,
                                          const char *name, GError **error);
@@ -85,5 +89,14 @@ void vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *ki
 
 /* Fails with VB_ERROR_INVALID_ARGUMENT when @flags has bits outside @allowed. */
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
+/* A parameter a call's a{sv} may carry, and its GVariant type. */
+typedef struct {
+  const char *name;
+  const char *type;
+} VbParamSpec;
+/* Fails with VB_ERROR_INVALID_ARGUMENT when @params has a key outside @known
+ * or one of another type; @what names them in messages ("Migration"). */
+gboolean vb_check_params (GVariant *params, const VbParamSpec *known, guint n_known,
+                          const char *what, GError **error);
 
 G_END_DECLS

@@ -423,9 +423,7 @@ save_locked (GTask *task, VbResource *resource)
                                     &error);
   if (error)
     {
-      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (run->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   if (run->managed)
@@ -600,9 +598,7 @@ restore_domain_locked (GTask *task, VbResource *resource)
   driver = error ? NULL : save_driver (run->host, run->domain, &error);
   if (error)
     {
-      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (run->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   run->job = vb_job_new ("restore", object, FALSE);
