@@ -151,6 +151,28 @@ start_failed (VbDomain *domain, GError *error)
   g_object_unref (task);
 }
 
+/* The copy a step of the start goes on with, once QEMU answered it; NULL
+ * when the start is over: QEMU refused the step (the start fails, @what
+ * saying what could not be done) or the start ended meanwhile. */
+static QemuBlockCopy *
+start_step_done (VbDomain *domain, GObject *source, GAsyncResult *result, const char *what,
+                 JsonNode **reply)
+{
+  GError *error = NULL;
+  QemuBlockCopy *bc;
+
+  *reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  if (!*reply)
+    {
+      if (what)
+        g_prefix_error (&error, "%s: ", what);
+      start_failed (domain, error);
+      return NULL;
+    }
+  bc = copy_of (domain);
+  return bc && bc->start ? bc : NULL;
+}
+
 static gboolean
 poll_due (gpointer user_data);
 
@@ -178,18 +200,11 @@ static void
 mirror_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuBlockCopy *bc = copy_of (domain);
+  g_autoptr (JsonNode) reply = NULL;
+  QemuBlockCopy *bc = start_step_done (domain, source, result, "QEMU refused the mirror", &reply);
   GTask *task;
 
-  if (!reply)
-    {
-      g_prefix_error (&error, "QEMU refused the mirror: ");
-      start_failed (domain, error);
-      return;
-    }
-  if (!bc || !bc->start)
+  if (!bc)
     return;
   task = g_steal_pointer (&bc->start);
   if (!bc->ready && !bc->cancelling)
@@ -232,17 +247,11 @@ static void
 node_added (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuBlockCopy *bc = copy_of (domain);
+  g_autoptr (JsonNode) reply = NULL;
+  QemuBlockCopy *bc =
+    start_step_done (domain, source, result, "QEMU cannot open the destination", &reply);
 
-  if (!reply)
-    {
-      g_prefix_error (&error, "QEMU cannot open the destination: ");
-      start_failed (domain, error);
-      return;
-    }
-  if (!bc || !bc->start)
+  if (!bc)
     return;
   if (!bc->storage_added)
     bc->storage_added = TRUE;
@@ -339,18 +348,12 @@ static void
 got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuBlockCopy *bc = copy_of (domain);
+  g_autoptr (JsonNode) reply = NULL;
+  QemuBlockCopy *bc = start_step_done (domain, source, result, NULL, &reply);
   JsonObject *inserted;
   JsonObject *image;
 
-  if (!reply)
-    {
-      start_failed (domain, error);
-      return;
-    }
-  if (!bc || !bc->start)
+  if (!bc)
     return;
   inserted = vb_qemu_block_inserted (reply, bc->device_id);
   image = vb_qmp_member_object (inserted, "image");
