@@ -298,12 +298,10 @@ static void
 image_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GSubprocess *process = G_SUBPROCESS (source);
-  g_autofree char *out = NULL;
   GError *error = NULL;
   QemuBlockCopy *bc;
 
-  if (!g_subprocess_communicate_utf8_finish (process, result, &out, NULL, &error))
+  if (!vb_qemu_img_finish (result, &error))
     {
       start_failed (domain, error);
       return;
@@ -311,13 +309,6 @@ image_created (GObject *source, GAsyncResult *result, gpointer user_data)
   bc = copy_of (domain);
   if (!bc || !bc->start)
     return;
-  if (!g_subprocess_get_successful (process))
-    {
-      start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                         "qemu-img cannot create %s: %s", bc->path,
-                                         out ? g_strstrip (out) : "(no output)"));
-      return;
-    }
   bc->created = TRUE;
   add_destination (domain);
 }
@@ -328,18 +319,9 @@ create_image (VbDomain *domain)
 {
   QemuBlockCopy *bc = copy_of (domain);
   g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, bc->virtual_size);
-  GError *error = NULL;
-  g_autoptr (GSubprocess) process =
-    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                      "qemu-img", "create", "-q", "-f", bc->format, bc->path, size, NULL);
+  const char *argv[] = { "qemu-img", "create", "-q", "-f", bc->format, bc->path, size, NULL };
 
-  if (!process)
-    {
-      g_prefix_error (&error, "Cannot run qemu-img: ");
-      start_failed (domain, error);
-      return;
-    }
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, image_created, g_object_ref (domain));
+  vb_qemu_img_async (argv, image_created, g_object_ref (domain));
 }
 
 /* Others (snapshots, hotplug) change a disk's nodes too: ask QEMU which

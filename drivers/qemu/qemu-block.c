@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "qmp-client.h"
+#include "vb-error.h"
 
 char *
 vb_qemu_disk_device_id (VbDomain *domain, const char *target)
@@ -48,4 +49,52 @@ vb_qemu_block_inserted (JsonNode *reply, const char *device_id)
         return vb_qmp_member_object (block, "inserted");
     }
   return NULL;
+}
+
+gboolean
+vb_qemu_img_run (const char *const *argv, char **out, GError **error)
+{
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+  g_autofree char *line = g_strjoinv (" ", (char **) argv);
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &stdout_text,
+                     &stderr_text, &status, error))
+    return FALSE;
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s failed: %s", line,
+                   g_strstrip (stderr_text));
+      return FALSE;
+    }
+  if (out)
+    *out = g_steal_pointer (&stdout_text);
+  return TRUE;
+}
+
+static void
+img_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (vb_qemu_img_run (data, NULL, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vb_qemu_img_async (const char *const *argv, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_task_data (task, g_strdupv ((char **) argv), (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, img_thread);
+}
+
+gboolean
+vb_qemu_img_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

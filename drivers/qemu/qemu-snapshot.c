@@ -75,28 +75,6 @@ is_mode (const VbSnapshotDiskDef *disk, const char *mode)
 
 /* ---- qemu-img, in a worker thread ---- */
 
-static gboolean
-run_img (const char *const *argv, char **out, GError **error)
-{
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  g_autofree char *line = g_strjoinv (" ", (char **) argv);
-  int status;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &stdout_text,
-                     &stderr_text, &status, error))
-    return FALSE;
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s failed: %s", line,
-                   g_strstrip (stderr_text));
-      return FALSE;
-    }
-  if (out)
-    *out = g_steal_pointer (&stdout_text);
-  return TRUE;
-}
-
 /* The virtual size of @image, read while QEMU may hold it (-U). */
 static gboolean
 image_size (const char *image, const char *format, char **size, GError **error)
@@ -107,7 +85,7 @@ image_size (const char *image, const char *format, char **size, GError **error)
   JsonNode *root;
   gint64 bytes;
 
-  if (!run_img (argv, &json, error))
+  if (!vb_qemu_img_run (argv, &json, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, json, -1, error))
     return FALSE;
@@ -145,7 +123,7 @@ make_overlays (const VbSnapshotDef *def, GError **error)
                                  "qcow2",    "-u",          "-F",         disk->backing_format,
                                  "-b",       disk->backing, disk->source, size,
                                  NULL };
-          if (run_img (argv, NULL, error))
+          if (vb_qemu_img_run (argv, NULL, error))
             {
               g_ptr_array_add (made, disk->source);
               continue;
@@ -167,7 +145,7 @@ internal_offline (const VbSnapshotDef *def, const char *action, GError **error)
       const VbSnapshotDiskDef *disk = def->disks->pdata[i];
       const char *argv[] = { "qemu-img", "snapshot", action, def->name, disk->file, NULL };
 
-      if (!is_mode (disk, "internal") || run_img (argv, NULL, error))
+      if (!is_mode (disk, "internal") || vb_qemu_img_run (argv, NULL, error))
         continue;
       /* Atomic: a snapshot taken on some disks only is taken back. */
       for (guint j = 0; g_str_equal (action, "-c") && j < i; j++)
@@ -176,7 +154,7 @@ internal_offline (const VbSnapshotDef *def, const char *action, GError **error)
           const char *undo[] = { "qemu-img", "snapshot", "-d", def->name, done->file, NULL };
 
           if (is_mode (done, "internal"))
-            run_img (undo, NULL, NULL);
+            vb_qemu_img_run (undo, NULL, NULL);
         }
       return FALSE;
     }
