@@ -375,28 +375,13 @@ vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain, const char
   run->params = g_variant_ref_sink (params);
   run->flags = flags;
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
-  if (!check_params (params, flags, &error) || !(run->driver = driver_of (host, domain, &error)))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (!vb_domain_is_active (domain))
-    {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                               "Cannot migrate domain '%s': it is not running",
-                               vb_resource_get_name (VB_RESOURCE (domain)));
-      g_object_unref (task);
-      return;
-    }
   /* A mirror cannot move with the guest: refused before the peer is contacted. */
-  if (!vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  vb_resource_api_with_lock (VB_RESOURCE (domain), "migrate", task, migrate_locked);
+  vb_resource_api_lock_or_refuse (
+    task, VB_RESOURCE (domain), "migrate",
+    check_params (params, flags, &error) && (run->driver = driver_of (host, domain, &error))
+      && vb_domain_api_require_active (domain, "migrate", &error)
+      && vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error),
+    &error, migrate_locked);
 }
 
 VbJob *

@@ -215,6 +215,19 @@ vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *task,
                                 g_task_get_cancellable (task), lock_acquired, wait);
 }
 
+void
+vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *what, gboolean ok,
+                                GError **error, VbLockedFunc locked)
+{
+  if (!ok)
+    {
+      g_task_return_error (task, *error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (resource, what, task, locked);
+}
+
 /* ---- define ---- */
 
 static void

@@ -37,6 +37,9 @@ typedef struct {
 
 /* The kind of domains (domain-api.c), for the generic code built on it. */
 const VbResourceKind *vb_domain_api_kind (void);
+/* Fails with VB_ERROR_OPERATION_INVALID unless @domain runs: "Cannot @action
+ * domain 'x': it is not running", or "Domain 'x' is not running" (@action NULL). */
+gboolean vb_domain_api_require_active (VbDomain *domain, const char *action, GError **error);
 
 /* Parses @xml and defines or redefines a persistent object. */
 void vb_resource_api_define_async (VbDriverHost *host, const VbResourceKind *kind,
@@ -65,6 +68,11 @@ gboolean vb_resource_api_finish (GAsyncResult *result, GError **error);
 typedef void (*VbLockedFunc) (GTask *task, VbResource *resource);
 void vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *task,
                                 VbLockedFunc locked);
+/* vb_resource_api_with_lock(), unless the call was refused already (@ok
+ * FALSE: a check set *@error), which fails @task now. @error is a pointer so
+ * that it is read after @ok has been evaluated. */
+void vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *what,
+                                     gboolean ok, GError **error, VbLockedFunc locked);
 /* Releases the lock and drops a transient object that became inactive. */
 void vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind,
                               VbResource *resource);
