@@ -15,9 +15,9 @@
 static gboolean
 check_params (GVariant *params, GError **error)
 {
-  static const VbParamSpec known[] = {
-    { "bandwidth", "t" }, { "granularity", "u" }, { "buf-size", "t" }
-  };
+  static const VbParamSpec known[] = { { "bandwidth", "t" },
+                                       { "granularity", "u" },
+                                       { "buf-size", "t" } };
   guint32 granularity;
 
   if (!vb_check_params (params, known, G_N_ELEMENTS (known), "Block copy", error))

@@ -14,9 +14,11 @@
 /* ---- checking the call ---- */
 
 static const VbParamSpec known_params[] = {
-  { "bandwidth", "t" },        { "postcopy-bandwidth", "t" }, { "downtime", "t" },         { "parallel-connections", "u" },
-  { "listen-address", "s" },   { "destination-host", "s" }, { "port-min", "u" },
-  { "port-max", "u" },         { "auto-postcopy", "b" },    { "auto-postcopy-passes", "u" },
+  { "bandwidth", "t" },      { "postcopy-bandwidth", "t" },
+  { "downtime", "t" },       { "parallel-connections", "u" },
+  { "listen-address", "s" }, { "destination-host", "s" },
+  { "port-min", "u" },       { "port-max", "u" },
+  { "auto-postcopy", "b" },  { "auto-postcopy-passes", "u" },
 };
 
 static gboolean

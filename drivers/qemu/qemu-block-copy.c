@@ -342,8 +342,8 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!vb_qmp_member_string (inserted, "node-name"))
     {
       start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                         "QEMU has no medium for disk '%s' (device %s)",
-                                         bc->target, bc->device_id));
+                                         "QEMU has no medium for disk '%s' (device %s)", bc->target,
+                                         bc->device_id));
       return;
     }
   bc->source_node = g_strdup (vb_qmp_member_string (inserted, "node-name"));

@@ -21,8 +21,7 @@ JsonObject *vb_qemu_block_inserted (JsonNode *reply, const char *device_id);
  * carries qemu-img's standard error. */
 gboolean vb_qemu_img_run (const char *const *argv, char **out, GError **error);
 /* vb_qemu_img_run() in a worker thread, for the main loop. */
-void vb_qemu_img_async (const char *const *argv, GAsyncReadyCallback callback,
-                        gpointer user_data);
+void vb_qemu_img_async (const char *const *argv, GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_qemu_img_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -105,8 +105,7 @@ typedef struct {
   gboolean on;
 } VbQemuMigrateCap;
 /* migrate-set-capabilities with @caps (qemu-migration.c; save uses it too). */
-void vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps,
-                                       guint n_caps);
+void vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps, guint n_caps);
 
 /* Migration events of a domain's QEMU (qemu-migration.c): returns TRUE when
  * the event was the migration's and needs nothing else. */
