@@ -353,6 +353,12 @@ follow_snapshots (VbDomainObject *self)
                            G_CALLBACK (current_snapshot_changed), self, 0);
 }
 
+static char *
+snapshot_path (gpointer snapshot)
+{
+  return vb_snapshot_object_path (snapshot);
+}
+
 static void
 complete_snapshot_path (GDBusMethodInvocation *invocation, VbSnapshot *snapshot, GError *error)
 {
@@ -394,20 +400,8 @@ handle_list_snapshots (VbDBusDomain *iface, GDBusMethodInvocation *invocation, g
   GError *error = NULL;
   g_autoptr (GPtrArray) snapshots =
     vb_snapshot_api_list (self->context->host, self->domain, flags, &error);
-  GVariantBuilder builder;
 
-  if (!snapshots)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < snapshots->len; i++)
-    {
-      g_autofree char *path = vb_snapshot_object_path (snapshots->pdata[i]);
-      g_variant_builder_add (&builder, "o", path);
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+  vb_complete_paths (invocation, snapshots, snapshot_path, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
