@@ -49,6 +49,24 @@ failure_reason (GObject *source, GAsyncResult *result)
            : NULL;
 }
 
+/* Passes @fd to QEMU as @fdname (the client sends a dup of it with the
+ * command, queued now), then runs @command (migrate or migrate-incoming) on
+ * it; @done gets both answers, with a reference to the domain. */
+static void
+migrate_fd (QemuDomain *qd, int fd, const char *fdname, const char *command,
+            GAsyncReadyCallback done)
+{
+  g_autoptr (JsonObject) getfd = json_object_new ();
+  g_autoptr (JsonObject) migrate = json_object_new ();
+  g_autofree char *uri = g_strdup_printf ("fd:%s", fdname);
+
+  json_object_set_string_member (getfd, "fdname", fdname);
+  vb_qmp_client_execute_async (qd->qmp, "getfd", getfd, fd, NULL, done, g_object_ref (qd->domain));
+  json_object_set_string_member (migrate, "uri", uri);
+  vb_qmp_client_execute_async (qd->qmp, command, migrate, -1, NULL, done,
+                               g_object_ref (qd->domain));
+}
+
 /* ---- save ---- */
 
 typedef struct {
@@ -154,19 +172,7 @@ vb_qemu_save_async (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
     json_object_set_int_member (args, "max-bandwidth", G_MAXINT64 >> 10);
     vb_qemu_execute_logged (qd, "migrate-set-parameters", args);
   }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "fdname", SAVE_FD_NAME);
-    /* The client passes a dup of @fd with the command, queued now. */
-    vb_qmp_client_execute_async (qd->qmp, "getfd", args, fd, NULL, save_command_done,
-                                 g_object_ref (domain));
-  }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "uri", "fd:" SAVE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, save_command_done,
-                                 g_object_ref (domain));
-  }
+  migrate_fd (qd, fd, SAVE_FD_NAME, "migrate", save_command_done);
   s->cancel_handler = g_cancellable_connect (vb_job_get_cancellable (job), G_CALLBACK (on_cancel),
                                              g_object_ref (domain), g_object_unref);
 }
@@ -369,20 +375,9 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   qd->restore = task;
   qd->stopping = STOP_FAILED; /* an end before the state is in is a failed start */
   vb_qemu_migrate_set_capabilities (qd, save_caps, G_N_ELEMENTS (save_caps));
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "fdname", RESTORE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "getfd", args, r->fd, NULL, restore_command_done,
-                                 g_object_ref (r->domain));
-    close (r->fd);
-    r->fd = -1;
-  }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "uri", "fd:" RESTORE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "migrate-incoming", args, -1, NULL, restore_command_done,
-                                 g_object_ref (r->domain));
-  }
+  migrate_fd (qd, r->fd, RESTORE_FD_NAME, "migrate-incoming", restore_command_done);
+  close (r->fd);
+  r->fd = -1;
 }
 
 void
