@@ -15,39 +15,13 @@
 static gboolean
 check_params (GVariant *params, GError **error)
 {
-  static const struct {
-    const char *name;
-    const char *type;
-  } known[] = { { "bandwidth", "t" }, { "granularity", "u" }, { "buf-size", "t" } };
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
+  static const VbParamSpec known[] = { { "bandwidth", "t" },
+                                       { "granularity", "u" },
+                                       { "buf-size", "t" } };
   guint32 granularity;
 
-  g_variant_iter_init (&iter, params);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      g_autoptr (GVariant) held = value;
-      gboolean found = FALSE;
-
-      for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-        if (g_str_equal (key, known[i].name))
-          {
-            found = TRUE;
-            if (!g_variant_is_of_type (value, G_VARIANT_TYPE (known[i].type)))
-              {
-                g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                             "Block copy parameter '%s' must be of type '%s'", key, known[i].type);
-                return FALSE;
-              }
-          }
-      if (!found)
-        {
-          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                       "Unknown block copy parameter '%s'", key);
-          return FALSE;
-        }
-    }
+  if (!vb_check_params (params, known, G_N_ELEMENTS (known), "Block copy", error))
+    return FALSE;
   /* QEMU's limits: a power of two from 512 bytes to 64 MiB. */
   if (g_variant_lookup (params, "granularity", "u", &granularity)
       && (granularity < 512 || granularity > (64u << 20) || (granularity & (granularity - 1))))
@@ -284,9 +258,7 @@ copy_locked (GTask *task, VbResource *resource)
 
   if (!check_running (copy->domain, &error) || !check_no_copy (copy->domain, &error))
     {
-      vb_resource_api_release (copy->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (copy->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   copy->job = vb_job_new ("block-copy", path, FALSE);

@@ -273,14 +273,11 @@ change_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags
   data->xml = g_strdup (xml);
   data->attach = attach;
   g_task_set_task_data (task, data, (GDestroyNotify) device_data_free);
-  if (!vb_check_flags (flags, VB_DEVICE_AFFECT_LIVE | VB_DEVICE_AFFECT_CONFIG, &error))
-    {
-      finish (task, error);
-      return;
-    }
   g_object_set_data (G_OBJECT (task), "vb-flags", GUINT_TO_POINTER (flags));
-  vb_resource_api_with_lock (VB_RESOURCE (domain), attach ? "attach device" : "detach device", task,
-                             locked);
+  vb_resource_api_lock_or_refuse (
+    task, VB_RESOURCE (domain), attach ? "attach device" : "detach device",
+    vb_check_flags (flags, VB_DEVICE_AFFECT_LIVE | VB_DEVICE_AFFECT_CONFIG, &error), &error,
+    locked);
 }
 
 void

@@ -329,9 +329,8 @@ start_locked_domain (GTask *task)
 
   if (!check_state (data->domain, data->op, &error))
     {
-      vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (data->host, kind (), VB_RESOURCE (data->domain), task,
+                                        error);
       return;
     }
   /* save and restore: the guest continues from its managed save image */
@@ -448,13 +447,18 @@ vb_domain_api_finish (GAsyncResult *result, GError **error)
   return vb_resource_api_finish (result, error);
 }
 
-static gboolean
-require_active (VbDomain *domain, GError **error)
+gboolean
+vb_domain_api_require_active (VbDomain *domain, const char *action, GError **error)
 {
+  const char *name = vb_resource_get_name (VB_RESOURCE (domain));
+
   if (vb_domain_is_active (domain))
     return TRUE;
-  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running",
-               vb_resource_get_name (VB_RESOURCE (domain)));
+  if (action)
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                 "Cannot %s domain '%s': it is not running", action, name);
+  else
+    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running", name);
   return FALSE;
 }
 
@@ -469,7 +473,7 @@ vb_domain_api_open_console (VbDriverHost *host, VbDomain *domain, guint flags, G
                    "The %s driver has no serial consoles", driver->name);
       return -1;
     }
-  if (!require_active (domain, error))
+  if (!vb_domain_api_require_active (domain, NULL, error))
     return -1;
   return driver->open_console (host, domain, flags, error);
 }
@@ -498,7 +502,7 @@ vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags
   const VbDomainDriver *driver = driver_of (host, domain);
   GError *error = NULL;
 
-  if (!vb_check_flags (flags, 0, &error) || !require_active (domain, &error))
+  if (!vb_check_flags (flags, 0, &error) || !vb_domain_api_require_active (domain, NULL, &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);

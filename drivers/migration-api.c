@@ -13,22 +13,17 @@
 
 /* ---- checking the call ---- */
 
-static const struct {
-  const char *name;
-  const char *type;
-} known_params[] = {
-  { "bandwidth", "t" },        { "postcopy-bandwidth", "t" }, { "downtime", "t" },         { "parallel-connections", "u" },
-  { "listen-address", "s" },   { "destination-host", "s" }, { "port-min", "u" },
-  { "port-max", "u" },         { "auto-postcopy", "b" },    { "auto-postcopy-passes", "u" },
+static const VbParamSpec known_params[] = {
+  { "bandwidth", "t" },      { "postcopy-bandwidth", "t" },
+  { "downtime", "t" },       { "parallel-connections", "u" },
+  { "listen-address", "s" }, { "destination-host", "s" },
+  { "port-min", "u" },       { "port-max", "u" },
+  { "auto-postcopy", "b" },  { "auto-postcopy-passes", "u" },
 };
 
 static gboolean
 check_params (GVariant *params, guint flags, GError **error)
 {
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
   if (!vb_check_flags (flags, VB_MIGRATE_ALL, error))
     return FALSE;
   if ((flags & VB_MIGRATE_POSTCOPY_RESUME) && !(flags & VB_MIGRATE_POSTCOPY))
@@ -37,31 +32,8 @@ check_params (GVariant *params, guint flags, GError **error)
                    "POSTCOPY_RESUME goes with the POSTCOPY flag");
       return FALSE;
     }
-  g_variant_iter_init (&iter, params);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      g_autoptr (GVariant) held = value;
-      gboolean known = FALSE;
-
-      for (guint i = 0; i < G_N_ELEMENTS (known_params); i++)
-        if (g_str_equal (key, known_params[i].name))
-          {
-            known = TRUE;
-            if (!g_variant_is_of_type (value, G_VARIANT_TYPE (known_params[i].type)))
-              {
-                g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                             "Migration parameter '%s' must be of type '%s'", key,
-                             known_params[i].type);
-                return FALSE;
-              }
-          }
-      if (!known)
-        {
-          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                       "Unknown migration parameter '%s'", key);
-          return FALSE;
-        }
-    }
+  if (!vb_check_params (params, known_params, G_N_ELEMENTS (known_params), "Migration", error))
+    return FALSE;
   if (g_variant_lookup_value (params, "auto-postcopy", NULL) && !(flags & VB_MIGRATE_POSTCOPY))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
@@ -365,9 +337,7 @@ migrate_locked (GTask *task, VbResource *resource)
     check_migratable (run->domain, &error);
   if (error)
     {
-      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (run->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   run->job = vb_job_new ("migrate", path, TRUE);
@@ -407,28 +377,13 @@ vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain, const char
   run->params = g_variant_ref_sink (params);
   run->flags = flags;
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
-  if (!check_params (params, flags, &error) || !(run->driver = driver_of (host, domain, &error)))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (!vb_domain_is_active (domain))
-    {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                               "Cannot migrate domain '%s': it is not running",
-                               vb_resource_get_name (VB_RESOURCE (domain)));
-      g_object_unref (task);
-      return;
-    }
   /* A mirror cannot move with the guest: refused before the peer is contacted. */
-  if (!vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  vb_resource_api_with_lock (VB_RESOURCE (domain), "migrate", task, migrate_locked);
+  vb_resource_api_lock_or_refuse (
+    task, VB_RESOURCE (domain), "migrate",
+    check_params (params, flags, &error) && (run->driver = driver_of (host, domain, &error))
+      && vb_domain_api_require_active (domain, "migrate", &error)
+      && vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error),
+    &error, migrate_locked);
 }
 
 VbJob *
@@ -569,9 +524,7 @@ incoming_created (GObject *source, GAsyncResult *result, gpointer user_data)
   driver = driver_of (in->host, in->domain, &error);
   if (!driver)
     {
-      vb_resource_api_release (in->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (in->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   vb_domain_set_live_def (in->domain, vb_domain_def_copy (vb_domain_get_def (in->domain)));

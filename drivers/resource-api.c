@@ -38,6 +38,43 @@ vb_check_flags (guint flags, guint allowed, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_check_params (GVariant *params, const VbParamSpec *known, guint n_known, const char *what,
+                 GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, params);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr (GVariant) held = value;
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < n_known && !found; i++)
+        if (g_str_equal (key, known[i].name))
+          {
+            found = TRUE;
+            if (!g_variant_is_of_type (value, G_VARIANT_TYPE (known[i].type)))
+              {
+                g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                             "%s parameter '%s' must be of type '%s'", what, key, known[i].type);
+                return FALSE;
+              }
+          }
+      if (!found)
+        {
+          g_autofree char *lower = g_ascii_strdown (what, -1);
+
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "Unknown %s parameter '%s'",
+                       lower, key);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* ---- dropping transient objects once they stop ---- */
 
 typedef struct {
@@ -107,6 +144,15 @@ vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind, VbResou
   vb_object_lock_release (vb_resource_get_lock (resource));
 }
 
+void
+vb_resource_api_release_and_fail (VbDriverHost *host, const VbResourceKind *kind,
+                                  VbResource *resource, GTask *task, GError *error)
+{
+  vb_resource_api_release (host, kind, resource);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
 /* ---- locking ---- */
 
 typedef struct {
@@ -167,6 +213,19 @@ vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *task,
   wait->locked = locked;
   vb_object_lock_acquire_async (vb_resource_get_lock (resource), what,
                                 g_task_get_cancellable (task), lock_acquired, wait);
+}
+
+void
+vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *what, gboolean ok,
+                                GError **error, VbLockedFunc locked)
+{
+  if (!ok)
+    {
+      g_task_return_error (task, *error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_with_lock (resource, what, task, locked);
 }
 
 /* ---- define ---- */

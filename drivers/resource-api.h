@@ -37,6 +37,9 @@ typedef struct {
 
 /* The kind of domains (domain-api.c), for the generic code built on it. */
 const VbResourceKind *vb_domain_api_kind (void);
+/* Fails with VB_ERROR_OPERATION_INVALID unless @domain runs: "Cannot @action
+ * domain 'x': it is not running", or "Domain 'x' is not running" (@action NULL). */
+gboolean vb_domain_api_require_active (VbDomain *domain, const char *action, GError **error);
 
 /* Parses @xml and defines or redefines a persistent object. */
 void vb_resource_api_define_async (VbDriverHost *host, const VbResourceKind *kind,
@@ -65,9 +68,18 @@ gboolean vb_resource_api_finish (GAsyncResult *result, GError **error);
 typedef void (*VbLockedFunc) (GTask *task, VbResource *resource);
 void vb_resource_api_with_lock (VbResource *resource, const char *what, GTask *task,
                                 VbLockedFunc locked);
+/* vb_resource_api_with_lock(), unless the call was refused already (@ok
+ * FALSE: a check set *@error), which fails @task now. @error is a pointer so
+ * that it is read after @ok has been evaluated. */
+void vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *what,
+                                     gboolean ok, GError **error, VbLockedFunc locked);
 /* Releases the lock and drops a transient object that became inactive. */
 void vb_resource_api_release (VbDriverHost *host, const VbResourceKind *kind,
                               VbResource *resource);
+/* For a VbLockedFunc that refuses after all: releases the lock and fails
+ * @task (taken) with @error (taken). */
+void vb_resource_api_release_and_fail (VbDriverHost *host, const VbResourceKind *kind,
+                                       VbResource *resource, GTask *task, GError *error);
 
 VbResource *vb_resource_api_lookup_name (VbDriverHost *host, const VbResourceKind *kind,
                                          const char *name, GError **error);
@@ -85,5 +97,14 @@ void vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *ki
 
 /* Fails with VB_ERROR_INVALID_ARGUMENT when @flags has bits outside @allowed. */
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
+/* A parameter a call's a{sv} may carry, and its GVariant type. */
+typedef struct {
+  const char *name;
+  const char *type;
+} VbParamSpec;
+/* Fails with VB_ERROR_INVALID_ARGUMENT when @params has a key outside @known
+ * or one of another type; @what names them in messages ("Migration"). */
+gboolean vb_check_params (GVariant *params, const VbParamSpec *known, guint n_known,
+                          const char *what, GError **error);
 
 G_END_DECLS

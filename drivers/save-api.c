@@ -423,9 +423,7 @@ save_locked (GTask *task, VbResource *resource)
                                     &error);
   if (error)
     {
-      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (run->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   if (run->managed)
@@ -477,23 +475,13 @@ save_start (VbDriverHost *host, VbDomain *domain, const char *path, guint flags,
   run->auto_save = auto_save;
   run->called = g_get_monotonic_time ();
   g_task_set_task_data (task, run, (GDestroyNotify) save_run_free);
-  if (!check_save_flags (flags, &error) || (path && !check_path (path, &error))
-      || !(run->driver = save_driver (host, domain, &error))
-      || !vb_domain_refuse_if_block_copy (domain, path ? "Save" : "Managed save", NULL, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (!vb_domain_is_active (domain))
-    {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                               "Cannot save domain '%s': it is not running", name_of (domain));
-      g_object_unref (task);
-      return;
-    }
-  vb_resource_api_with_lock (VB_RESOURCE (domain), path ? "save" : "managed save", task,
-                             save_locked);
+  vb_resource_api_lock_or_refuse (
+    task, VB_RESOURCE (domain), path ? "save" : "managed save",
+    check_save_flags (flags, &error) && (!path || check_path (path, &error))
+      && (run->driver = save_driver (host, domain, &error))
+      && vb_domain_refuse_if_block_copy (domain, path ? "Save" : "Managed save", NULL, &error)
+      && vb_domain_api_require_active (domain, "save", &error),
+    &error, save_locked);
 }
 
 void
@@ -600,9 +588,7 @@ restore_domain_locked (GTask *task, VbResource *resource)
   driver = error ? NULL : save_driver (run->host, run->domain, &error);
   if (error)
     {
-      vb_resource_api_release (run->host, vb_domain_api_kind (), resource);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      vb_resource_api_release_and_fail (run->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
   run->job = vb_job_new ("restore", object, FALSE);

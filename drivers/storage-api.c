@@ -206,22 +206,6 @@ pool_op_name (VbPoolOp op)
   return op == VB_POOL_OP_START ? "start" : op == VB_POOL_OP_STOP ? "stop" : "refresh";
 }
 
-/* Takes @pool's lock for @what and runs @locked, unless the call was refused
- * already (@ok FALSE: a flag or XML check set *@error), which answers now.
- * @error is a pointer so that it is read after @ok has been evaluated. */
-static void
-lock_pool_or_refuse (GTask *task, VbPool *pool, const char *what, gboolean ok, GError **error,
-                     VbLockedFunc locked)
-{
-  if (!ok)
-    {
-      g_task_return_error (task, *error);
-      g_object_unref (task);
-      return;
-    }
-  vb_resource_api_with_lock (VB_RESOURCE (pool), what, task, locked);
-}
-
 void
 vb_pool_api_op_async (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags,
                       GAsyncReadyCallback callback, gpointer user_data)
@@ -229,8 +213,8 @@ vb_pool_api_op_async (VbDriverHost *host, VbPool *pool, VbPoolOp op, guint flags
   GTask *task = op_task_new (host, pool, op, flags, callback, user_data);
   GError *error = NULL;
 
-  lock_pool_or_refuse (task, pool, pool_op_name (op),
-                       vb_check_flags (flags, 0, &error), &error, op_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), pool_op_name (op),
+                                  vb_check_flags (flags, 0, &error), &error, op_locked);
 }
 
 gboolean
@@ -448,10 +432,10 @@ vb_volume_api_create_async (VbDriverHost *host, VbPool *pool, const char *xml, g
   OpData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  lock_pool_or_refuse (task, pool, "create volume",
-                       vb_check_flags (flags, 0, &error)
-                         && (data->volume_def = vb_volume_def_parse (xml, &error)) != NULL,
-                       &error, create_volume_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), "create volume",
+                                  vb_check_flags (flags, 0, &error)
+                                    && (data->volume_def = vb_volume_def_parse (xml, &error)),
+                                  &error, create_volume_locked);
 }
 
 VbVolume *
@@ -503,8 +487,8 @@ vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *volume, 
   GError *error = NULL;
 
   data->volume = g_object_ref (volume);
-  lock_pool_or_refuse (task, pool, "delete volume",
-                       vb_check_flags (flags, 0, &error), &error, delete_volume_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), "delete volume",
+                                  vb_check_flags (flags, 0, &error), &error, delete_volume_locked);
 }
 
 VbVolume *
@@ -631,8 +615,9 @@ build_or_delete (VbDriverHost *host, VbPool *pool, gboolean build, guint flags,
   GError *error = NULL;
 
   g_object_set_data (G_OBJECT (task), "vb-build", GINT_TO_POINTER (build));
-  lock_pool_or_refuse (task, pool, build ? "build" : "delete",
-                       vb_check_flags (flags, 0, &error), &error, build_or_delete_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), build ? "build" : "delete",
+                                  vb_check_flags (flags, 0, &error), &error,
+                                  build_or_delete_locked);
 }
 
 void
@@ -701,10 +686,10 @@ vb_volume_api_clone_async (VbDriverHost *host, VbPool *pool, const char *xml, Vb
   GError *error = NULL;
 
   data->source = g_object_ref (source);
-  lock_pool_or_refuse (task, pool, "clone volume",
-                       vb_check_flags (flags, 0, &error)
-                         && (data->volume_def = vb_volume_def_parse (xml, &error)) != NULL,
-                       &error, clone_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), "clone volume",
+                                  vb_check_flags (flags, 0, &error)
+                                    && (data->volume_def = vb_volume_def_parse (xml, &error)),
+                                  &error, clone_locked);
 }
 
 static void
@@ -750,9 +735,9 @@ vb_volume_api_resize_async (VbDriverHost *host, VbPool *pool, VbVolume *volume,
   data->volume = g_object_ref (volume);
   data->capacity = capacity;
   g_object_set_data (G_OBJECT (task), "vb-resize", GINT_TO_POINTER (TRUE));
-  lock_pool_or_refuse (task, pool, "resize volume",
-                       vb_check_flags (flags, VB_VOLUME_RESIZE_SHRINK, &error), &error,
-                       resize_or_wipe_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), "resize volume",
+                                  vb_check_flags (flags, VB_VOLUME_RESIZE_SHRINK, &error), &error,
+                                  resize_or_wipe_locked);
 }
 
 void
@@ -764,8 +749,8 @@ vb_volume_api_wipe_async (VbDriverHost *host, VbPool *pool, VbVolume *volume, gu
   GError *error = NULL;
 
   data->volume = g_object_ref (volume);
-  lock_pool_or_refuse (task, pool, "wipe volume",
-                       vb_check_flags (flags, 0, &error), &error, resize_or_wipe_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), "wipe volume",
+                                  vb_check_flags (flags, 0, &error), &error, resize_or_wipe_locked);
 }
 
 gboolean
@@ -823,8 +808,8 @@ vb_volume_api_transfer_async (VbDriverHost *host, VbPool *pool, VbVolume *volume
   data->upload = upload;
   data->offset = offset;
   data->length = length;
-  lock_pool_or_refuse (task, pool, upload ? "upload" : "download",
-                       vb_check_flags (flags, 0, &error), &error, transfer_locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (pool), upload ? "upload" : "download",
+                                  vb_check_flags (flags, 0, &error), &error, transfer_locked);
 }
 
 VbJob *

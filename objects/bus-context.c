@@ -35,21 +35,47 @@ vb_complete_resource_path (GDBusMethodInvocation *invocation, VbResource *resour
 }
 
 void
-vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
-                            GError *error)
+vb_complete_job_path (GDBusMethodInvocation *invocation, VbJob *job, GError *error)
+{
+  g_autofree char *path = NULL;
+
+  if (!job)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  path = vb_object_path_for_job (vb_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+void
+vb_complete_paths (GDBusMethodInvocation *invocation, GPtrArray *items, VbPathFunc path_of,
+                   GError *error)
 {
   GVariantBuilder builder;
 
-  if (!resources)
+  if (!items)
     {
       g_dbus_method_invocation_take_error (invocation, error);
       return;
     }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < resources->len; i++)
+  for (guint i = 0; i < items->len; i++)
     {
-      g_autofree char *path = vb_resource_object_path (resources->pdata[i]);
+      g_autofree char *path = path_of (items->pdata[i]);
       g_variant_builder_add (&builder, "o", path);
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+}
+
+static char *
+resource_path (gpointer resource)
+{
+  return vb_resource_object_path (resource);
+}
+
+void
+vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources, GError *error)
+{
+  vb_complete_paths (invocation, resources, resource_path, error);
 }

@@ -19,6 +19,13 @@ void vb_complete_void (GDBusMethodInvocation *invocation, GAsyncResult *result,
 /* Completes @invocation with the object path of @resource, or with @error (taken). */
 void vb_complete_resource_path (GDBusMethodInvocation *invocation, VbResource *resource,
                                 GError *error);
+/* Completes @invocation with the object path of @job, or with @error (taken). */
+void vb_complete_job_path (GDBusMethodInvocation *invocation, VbJob *job, GError *error);
+/* Completes @invocation with the path_of() each of @items, or with @error
+ * (taken) when @items is NULL. */
+typedef char *(*VbPathFunc) (gpointer item);
+void vb_complete_paths (GDBusMethodInvocation *invocation, GPtrArray *items, VbPathFunc path_of,
+                        GError *error);
 /* Completes @invocation with the paths of @resources (domains, networks or pools). */
 void vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
                                  GError *error);

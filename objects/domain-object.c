@@ -7,7 +7,7 @@
 #include "domain-api.h"
 #include "migration-api.h"
 #include "snapshot-api.h"
-#include "object-paths.h"
+#include "snapshot-object.h"
 #include "save-api.h"
 #include "vb-error.h"
 
@@ -191,18 +191,10 @@ handle_get_stats (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint 
 static void
 migration_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GDBusMethodInvocation *invocation = user_data;
   GError *error = NULL;
   g_autoptr (VbJob) job = vb_migration_api_migrate_finish (result, &error);
-  g_autofree char *path = NULL;
 
-  if (!job)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return;
-    }
-  path = vb_object_path_for_job (vb_job_get_id (job));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  vb_complete_job_path (user_data, job, error);
 }
 
 static gboolean
@@ -264,18 +256,10 @@ handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *inv
 static void
 save_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GDBusMethodInvocation *invocation = user_data;
   GError *error = NULL;
   g_autoptr (VbJob) job = vb_save_api_save_finish (result, &error);
-  g_autofree char *path = NULL;
 
-  if (!job)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return;
-    }
-  path = vb_object_path_for_job (vb_job_get_id (job));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  vb_complete_job_path (user_data, job, error);
 }
 
 static gboolean
@@ -320,18 +304,10 @@ handle_managed_save_remove (VbDBusDomain *iface, GDBusMethodInvocation *invocati
 static void
 block_copy_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GDBusMethodInvocation *invocation = user_data;
   GError *error = NULL;
   g_autoptr (VbJob) job = vb_block_copy_api_start_finish (result, &error);
-  g_autofree char *path = NULL;
 
-  if (!job)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return;
-    }
-  path = vb_object_path_for_job (vb_job_get_id (job));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  vb_complete_job_path (user_data, job, error);
 }
 
 static gboolean
@@ -353,8 +329,7 @@ sync_current_snapshot (VbDomainObject *self)
   const char *uuid = vb_resource_get_uuid (VB_RESOURCE (self->domain));
   VbSnapshot *current =
     vb_snapshot_registry_get_current (vb_snapshot_api_registry (self->context->host), uuid);
-  g_autofree char *path =
-    current ? vb_object_path_for_snapshot (uuid, vb_snapshot_get_name (current)) : g_strdup ("/");
+  g_autofree char *path = current ? vb_snapshot_object_path (current) : g_strdup ("/");
 
   vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   vb_dbus_domain_set_current_snapshot (VB_DBUS_DOMAIN (self), path);
@@ -378,12 +353,15 @@ follow_snapshots (VbDomainObject *self)
                            G_CALLBACK (current_snapshot_changed), self, 0);
 }
 
-static void
-snapshot_created (GObject *source, GAsyncResult *result, gpointer user_data)
+static char *
+snapshot_path (gpointer snapshot)
 {
-  GDBusMethodInvocation *invocation = user_data;
-  GError *error = NULL;
-  g_autoptr (VbSnapshot) snapshot = vb_snapshot_api_create_finish (result, &error);
+  return vb_snapshot_object_path (snapshot);
+}
+
+static void
+complete_snapshot_path (GDBusMethodInvocation *invocation, VbSnapshot *snapshot, GError *error)
+{
   g_autofree char *path = NULL;
 
   if (!snapshot)
@@ -391,9 +369,17 @@ snapshot_created (GObject *source, GAsyncResult *result, gpointer user_data)
       g_dbus_method_invocation_take_error (invocation, error);
       return;
     }
-  path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot),
-                                      vb_snapshot_get_name (snapshot));
+  path = vb_snapshot_object_path (snapshot);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static void
+snapshot_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autoptr (VbSnapshot) snapshot = vb_snapshot_api_create_finish (result, &error);
+
+  complete_snapshot_path (user_data, snapshot, error);
 }
 
 static gboolean
@@ -414,22 +400,8 @@ handle_list_snapshots (VbDBusDomain *iface, GDBusMethodInvocation *invocation, g
   GError *error = NULL;
   g_autoptr (GPtrArray) snapshots =
     vb_snapshot_api_list (self->context->host, self->domain, flags, &error);
-  GVariantBuilder builder;
 
-  if (!snapshots)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < snapshots->len; i++)
-    {
-      VbSnapshot *snapshot = snapshots->pdata[i];
-      g_autofree char *path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot),
-                                                           vb_snapshot_get_name (snapshot));
-      g_variant_builder_add (&builder, "o", path);
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+  vb_complete_paths (invocation, snapshots, snapshot_path, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -441,15 +413,8 @@ handle_lookup_snapshot_by_name (VbDBusDomain *iface, GDBusMethodInvocation *invo
   GError *error = NULL;
   g_autoptr (VbSnapshot) snapshot =
     vb_snapshot_api_lookup (self->context->host, self->domain, name, &error);
-  g_autofree char *path = NULL;
 
-  if (!snapshot)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  path = vb_object_path_for_snapshot (vb_snapshot_get_domain_uuid (snapshot), name);
-  vb_dbus_domain_complete_lookup_snapshot_by_name (iface, invocation, path);
+  complete_snapshot_path (invocation, snapshot, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -5,7 +5,6 @@
 #include "authorized-dispatch.h"
 #include "domain-api.h"
 #include "network-api.h"
-#include "object-paths.h"
 #include "save-api.h"
 #include "storage-api.h"
 #include "vb-config.h"
@@ -194,18 +193,10 @@ handle_list_storage_pools (VbDBusManager *iface, GDBusMethodInvocation *invocati
 static void
 restore_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GDBusMethodInvocation *invocation = user_data;
   GError *error = NULL;
   g_autoptr (VbJob) job = vb_save_api_restore_finish (result, &error);
-  g_autofree char *path = NULL;
 
-  if (!job)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return;
-    }
-  path = vb_object_path_for_job (vb_job_get_id (job));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  vb_complete_job_path (user_data, job, error);
 }
 
 static gboolean

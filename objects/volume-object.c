@@ -3,7 +3,6 @@
 #include <gio/gunixfdlist.h>
 
 #include "authorized-dispatch.h"
-#include "object-paths.h"
 #include "property-cache.h"
 #include "storage-api.h"
 #include "vb-error.h"
@@ -107,18 +106,10 @@ handle_wipe (VbDBusStorageVolume *iface, GDBusMethodInvocation *invocation, guin
 static void
 transfer_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GDBusMethodInvocation *invocation = user_data;
   GError *error = NULL;
   g_autoptr (VbJob) job = vb_volume_api_transfer_finish (result, &error);
-  g_autofree char *path = NULL;
 
-  if (!job)
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return;
-    }
-  path = vb_object_path_for_job (vb_job_get_id (job));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  vb_complete_job_path (user_data, job, error);
 }
 
 static gboolean

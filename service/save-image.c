@@ -82,21 +82,6 @@ vb_save_image_header_encode (const char *xml, guint32 flags, guint64 stream_leng
   return g_bytes_new_take (data, size);
 }
 
-static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError **error, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, message);
-  return FALSE;
-}
-
 gboolean
 vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size,
                              VbSaveImageHeader *header, GError **error)
@@ -105,41 +90,46 @@ vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size
 
   memset (header, 0, sizeof *header);
   if (length < 8 || memcmp (data, VB_SAVE_IMAGE_MAGIC, 8) != 0)
-    return invalid (error, "Not a virtbus save image (no %s magic)", VB_SAVE_IMAGE_MAGIC);
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "Not a virtbus save image (no %s magic)", VB_SAVE_IMAGE_MAGIC);
   if (length < VB_SAVE_IMAGE_FIXED_SIZE)
-    return invalid (error,
-                    "The save image is truncated: %" G_GSIZE_FORMAT
-                    " bytes, shorter than its header",
-                    length);
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "The save image is truncated: %" G_GSIZE_FORMAT
+                            " bytes, shorter than its header",
+                            length);
   header->version = get_u32 (data + OFF_VERSION);
   if (header->version != VB_SAVE_IMAGE_VERSION)
-    return invalid (error, "Unsupported save image version %u (this service reads version %u)",
-                    header->version, VB_SAVE_IMAGE_VERSION);
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "Unsupported save image version %u (this service reads version %u)",
+                            header->version, VB_SAVE_IMAGE_VERSION);
   header->flags = get_u32 (data + OFF_FLAGS);
   xml_length = get_u32 (data + OFF_XML_LENGTH);
   header->data_offset = get_u64 (data + OFF_DATA_OFFSET);
   header->stream_length = get_u64 (data + OFF_STREAM_LENGTH);
   if (xml_length == 0 || xml_length > VB_SAVE_IMAGE_MAX_XML
       || header->data_offset != padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length))
-    return invalid (
-      error,
+    return vb_error_refuse (
+      error, VB_ERROR_INVALID_ARGUMENT,
       "The save image's header is damaged (XML length %u, data offset %" G_GUINT64_FORMAT ")",
       xml_length, header->data_offset);
   if (length < VB_SAVE_IMAGE_FIXED_SIZE + (gsize) xml_length)
-    return invalid (error, "The save image is truncated: it ends inside the domain XML");
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "The save image is truncated: it ends inside the domain XML");
   if (!(header->flags & VB_SAVE_IMAGE_COMPLETE))
-    return invalid (error, "The save image is not marked complete: the save that wrote it "
-                           "did not finish");
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "The save image is not marked complete: the save that wrote it "
+                            "did not finish");
   if (header->stream_length == 0 || file_size < header->data_offset + header->stream_length)
-    return invalid (error,
-                    "The save image is truncated: %" G_GUINT64_FORMAT
-                    " bytes, its header promises %" G_GUINT64_FORMAT,
-                    file_size, header->data_offset + header->stream_length);
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "The save image is truncated: %" G_GUINT64_FORMAT
+                            " bytes, its header promises %" G_GUINT64_FORMAT,
+                            file_size, header->data_offset + header->stream_length);
   header->xml = g_strndup ((const char *) data + VB_SAVE_IMAGE_FIXED_SIZE, xml_length);
   if (strlen (header->xml) != xml_length || !g_utf8_validate (header->xml, -1, NULL))
     {
       vb_save_image_header_clear (header);
-      return invalid (error, "The save image's domain XML is not text");
+      return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                              "The save image's domain XML is not text");
     }
   return TRUE;
 }

@@ -423,21 +423,6 @@ requested (VbSnapshotDef *def, const char *target)
   return NULL;
 }
 
-static gboolean refuse (GError **error, VbError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (GError **error, VbError code, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, VB_ERROR, code, message);
-  return FALSE;
-}
-
 /* "/images/web.qcow2" + "s1" → "/images/web.s1", as libvirt names overlays. */
 static char *
 default_overlay (const char *file, const char *name)
@@ -472,34 +457,38 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
       for (guint j = 0; j < disks->len; j++)
         found |= g_str_equal (((VbDomainDisk *) disks->pdata[j])->target, disk->name);
       if (!found)
-        return refuse (error, VB_ERROR_INVALID_ARGUMENT, "The domain has no disk '%s'", disk->name);
+        return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT, "The domain has no disk '%s'",
+                                disk->name);
       external |= g_strcmp0 (disk->snapshot, "external") == 0;
       internal |= g_strcmp0 (disk->snapshot, "internal") == 0;
     }
   if (g_strcmp0 (def->memory, "external") == 0)
-    return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                   "Memory state in a file (<memory snapshot='external'>) is not supported: "
-                   "memory is kept only in internal snapshots");
+    return vb_error_refuse (
+      error, VB_ERROR_NOT_SUPPORTED,
+      "Memory state in a file (<memory snapshot='external'>) is not supported: "
+      "memory is kept only in internal snapshots");
   if (external && internal)
-    return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                   "A snapshot with both internal and external disks is not supported");
+    return vb_error_refuse (error, VB_ERROR_NOT_SUPPORTED,
+                            "A snapshot with both internal and external disks is not supported");
   if (external && g_strcmp0 (def->memory, "internal") == 0)
-    return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                   "External snapshots are disk-only: <memory snapshot='internal'> cannot go "
-                   "with external disks");
+    return vb_error_refuse (
+      error, VB_ERROR_NOT_SUPPORTED,
+      "External snapshots are disk-only: <memory snapshot='internal'> cannot go "
+      "with external disks");
   if (disk_only && g_strcmp0 (def->memory, "no") != 0 && def->memory)
-    return refuse (error, VB_ERROR_INVALID_ARGUMENT,
-                   "DISK_ONLY snapshots have no memory state (<memory snapshot='no'>)");
+    return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                            "DISK_ONLY snapshots have no memory state (<memory snapshot='no'>)");
   if (external && active && !disk_only)
-    return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                   "An external snapshot of a running domain needs the DISK_ONLY flag (16)");
+    return vb_error_refuse (
+      error, VB_ERROR_NOT_SUPPORTED,
+      "An external snapshot of a running domain needs the DISK_ONLY flag (16)");
   if (!external && active && g_strcmp0 (def->memory, "no") == 0)
-    return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                   "Internal snapshots of a running domain keep its memory state: "
-                   "<memory snapshot='no'> needs an external (DISK_ONLY) snapshot");
+    return vb_error_refuse (error, VB_ERROR_NOT_SUPPORTED,
+                            "Internal snapshots of a running domain keep its memory state: "
+                            "<memory snapshot='no'> needs an external (DISK_ONLY) snapshot");
   if (!external && !active && g_strcmp0 (def->memory, "internal") == 0)
-    return refuse (error, VB_ERROR_OPERATION_INVALID,
-                   "The domain is shut off: it has no memory state to keep");
+    return vb_error_refuse (error, VB_ERROR_OPERATION_INVALID,
+                            "The domain is shut off: it has no memory state to keep");
 
   g_free (def->memory);
   def->memory = g_strdup (!external && active ? "internal" : "no");
@@ -515,9 +504,9 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
       if (disk->readonly || !g_str_equal (disk->device, "disk"))
         {
           if (out->snapshot && !g_str_equal (out->snapshot, "no"))
-            return refuse (error, VB_ERROR_INVALID_ARGUMENT,
-                           "Disk '%s' is read-only: it cannot have snapshot='%s'", disk->target,
-                           out->snapshot);
+            return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                                    "Disk '%s' is read-only: it cannot have snapshot='%s'",
+                                    disk->target, out->snapshot);
           g_free (out->snapshot);
           out->snapshot = g_strdup ("no");
           continue;
@@ -527,29 +516,29 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
       if (g_str_equal (out->snapshot, "no"))
         continue;
       if (!g_str_equal (disk->type, "file") || !disk->file)
-        return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                       "Disk '%s' is of type '%s': snapshots support disks of type 'file'",
-                       disk->target, disk->type);
+        return vb_error_refuse (error, VB_ERROR_NOT_SUPPORTED,
+                                "Disk '%s' is of type '%s': snapshots support disks of type 'file'",
+                                disk->target, disk->type);
       if (g_str_equal (out->snapshot, "internal"))
         {
           if (!g_str_equal (disk->format, "qcow2"))
-            return refuse (error, VB_ERROR_NOT_SUPPORTED,
-                           "Disk '%s' (%s) is %s: internal snapshots need qcow2 images "
-                           "(an external snapshot, flag DISK_ONLY, works with any format)",
-                           disk->target, disk->file, disk->format);
+            return vb_error_refuse (error, VB_ERROR_NOT_SUPPORTED,
+                                    "Disk '%s' (%s) is %s: internal snapshots need qcow2 images "
+                                    "(an external snapshot, flag DISK_ONLY, works with any format)",
+                                    disk->target, disk->file, disk->format);
           out->file = g_strdup (disk->file);
           continue;
         }
       if (!out->source)
         out->source = default_overlay (disk->file, def->name);
       if (!g_path_is_absolute (out->source))
-        return refuse (error, VB_ERROR_INVALID_ARGUMENT,
-                       "Disk '%s': the overlay path '%s' is not absolute", disk->target,
-                       out->source);
+        return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                                "Disk '%s': the overlay path '%s' is not absolute", disk->target,
+                                out->source);
       if (g_str_equal (out->source, disk->file))
-        return refuse (error, VB_ERROR_INVALID_ARGUMENT,
-                       "Disk '%s': the overlay cannot be the image itself (%s)", disk->target,
-                       disk->file);
+        return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
+                                "Disk '%s': the overlay cannot be the image itself (%s)",
+                                disk->target, disk->file);
       if (!out->driver_type)
         out->driver_type = g_strdup ("qcow2");
       out->backing = g_strdup (disk->file);

@@ -24,3 +24,14 @@ vb_error_quark (void)
                                       G_N_ELEMENTS (vb_error_entries));
   return (GQuark) quark;
 }
+
+gboolean
+vb_error_refuse (GError **error, VbError code, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (VB_ERROR, code, format, args));
+  va_end (args);
+  return FALSE;
+}

@@ -22,4 +22,9 @@ typedef enum {
  * returned through GDBusMethodInvocation reaches the client under its name. */
 GQuark vb_error_quark (void);
 
+/* Sets @error to (VB_ERROR, @code, message) and returns FALSE: for checks
+ * that refuse. */
+gboolean vb_error_refuse (GError **error, VbError code, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
 G_END_DECLS

@@ -5,9 +5,9 @@
 #include "qemu-block-copy.h"
 
 #include <glib/gstdio.h>
-#include <string.h>
 
 #include "block-copy-api.h"
+#include "qemu-block.h"
 #include "qemu-domain-private.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -151,6 +151,28 @@ start_failed (VbDomain *domain, GError *error)
   g_object_unref (task);
 }
 
+/* The copy a step of the start goes on with, once QEMU answered it; NULL
+ * when the start is over: QEMU refused the step (the start fails, @what
+ * saying what could not be done) or the start ended meanwhile. */
+static QemuBlockCopy *
+start_step_done (VbDomain *domain, GObject *source, GAsyncResult *result, const char *what,
+                 JsonNode **reply)
+{
+  GError *error = NULL;
+  QemuBlockCopy *bc;
+
+  *reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  if (!*reply)
+    {
+      if (what)
+        g_prefix_error (&error, "%s: ", what);
+      start_failed (domain, error);
+      return NULL;
+    }
+  bc = copy_of (domain);
+  return bc && bc->start ? bc : NULL;
+}
+
 static gboolean
 poll_due (gpointer user_data);
 
@@ -178,18 +200,11 @@ static void
 mirror_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuBlockCopy *bc = copy_of (domain);
+  g_autoptr (JsonNode) reply = NULL;
+  QemuBlockCopy *bc = start_step_done (domain, source, result, "QEMU refused the mirror", &reply);
   GTask *task;
 
-  if (!reply)
-    {
-      g_prefix_error (&error, "QEMU refused the mirror: ");
-      start_failed (domain, error);
-      return;
-    }
-  if (!bc || !bc->start)
+  if (!bc)
     return;
   task = g_steal_pointer (&bc->start);
   if (!bc->ready && !bc->cancelling)
@@ -232,17 +247,11 @@ static void
 node_added (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuBlockCopy *bc = copy_of (domain);
+  g_autoptr (JsonNode) reply = NULL;
+  QemuBlockCopy *bc =
+    start_step_done (domain, source, result, "QEMU cannot open the destination", &reply);
 
-  if (!reply)
-    {
-      g_prefix_error (&error, "QEMU cannot open the destination: ");
-      start_failed (domain, error);
-      return;
-    }
-  if (!bc || !bc->start)
+  if (!bc)
     return;
   if (!bc->storage_added)
     bc->storage_added = TRUE;
@@ -289,12 +298,10 @@ static void
 image_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GSubprocess *process = G_SUBPROCESS (source);
-  g_autofree char *out = NULL;
   GError *error = NULL;
   QemuBlockCopy *bc;
 
-  if (!g_subprocess_communicate_utf8_finish (process, result, &out, NULL, &error))
+  if (!vb_qemu_img_finish (result, &error))
     {
       start_failed (domain, error);
       return;
@@ -302,13 +309,6 @@ image_created (GObject *source, GAsyncResult *result, gpointer user_data)
   bc = copy_of (domain);
   if (!bc || !bc->start)
     return;
-  if (!g_subprocess_get_successful (process))
-    {
-      start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                         "qemu-img cannot create %s: %s", bc->path,
-                                         out ? g_strstrip (out) : "(no output)"));
-      return;
-    }
   bc->created = TRUE;
   add_destination (domain);
 }
@@ -319,29 +319,9 @@ create_image (VbDomain *domain)
 {
   QemuBlockCopy *bc = copy_of (domain);
   g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, bc->virtual_size);
-  GError *error = NULL;
-  g_autoptr (GSubprocess) process =
-    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                      "qemu-img", "create", "-q", "-f", bc->format, bc->path, size, NULL);
+  const char *argv[] = { "qemu-img", "create", "-q", "-f", bc->format, bc->path, size, NULL };
 
-  if (!process)
-    {
-      g_prefix_error (&error, "Cannot run qemu-img: ");
-      start_failed (domain, error);
-      return;
-    }
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, image_created, g_object_ref (domain));
-}
-
-/* The qdev path of a device ends in its id, or is "/machine/peripheral/<id>/…". */
-static gboolean
-is_device (const char *qdev, const char *id)
-{
-  g_autofree char *prefix = g_strdup_printf ("/machine/peripheral/%s/", id);
-
-  return qdev && (g_str_equal (qdev, id) || g_str_has_prefix (qdev, prefix)
-                  || (g_str_has_suffix (qdev, id) && strlen (qdev) > strlen (id)
-                      && qdev[strlen (qdev) - strlen (id) - 1] == '/'));
+  vb_qemu_img_async (argv, image_created, g_object_ref (domain));
 }
 
 /* Others (snapshots, hotplug) change a disk's nodes too: ask QEMU which
@@ -350,68 +330,36 @@ static void
 got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (VbDomain) domain = user_data;
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuBlockCopy *bc = copy_of (domain);
-  JsonArray *devices;
+  g_autoptr (JsonNode) reply = NULL;
+  QemuBlockCopy *bc = start_step_done (domain, source, result, NULL, &reply);
+  JsonObject *inserted;
+  JsonObject *image;
 
-  if (!reply)
-    {
-      start_failed (domain, error);
-      return;
-    }
-  if (!bc || !bc->start)
+  if (!bc)
     return;
-  devices = JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
-  for (guint i = 0; devices && i < json_array_get_length (devices); i++)
+  inserted = vb_qemu_block_inserted (reply, bc->device_id);
+  image = vb_qmp_member_object (inserted, "image");
+  if (!vb_qmp_member_string (inserted, "node-name"))
     {
-      JsonObject *device = json_array_get_object_element (devices, i);
-      JsonObject *inserted = vb_qmp_member_object (device, "inserted");
-      JsonObject *image = vb_qmp_member_object (inserted, "image");
-
-      if (!device || !is_device (vb_qmp_member_string (device, "qdev"), bc->device_id))
-        continue;
-      if (!inserted || !vb_qmp_member_string (inserted, "node-name"))
-        break;
-      bc->source_node = g_strdup (vb_qmp_member_string (inserted, "node-name"));
-      bc->virtual_size = (guint64) vb_qmp_member_int (image, "virtual-size", 0);
-      if ((bc->flags & VB_BLOCK_COPY_SHALLOW) && vb_qmp_member_object (image, "backing-image"))
-        {
-          start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                                             "SHALLOW: disk '%s' has a backing image; only "
-                                             "full copies of such disks are supported",
-                                             bc->target));
-          return;
-        }
-      if (bc->flags & VB_BLOCK_COPY_REUSE_EXT)
-        add_destination (domain);
-      else
-        create_image (domain);
+      start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                         "QEMU has no medium for disk '%s' (device %s)", bc->target,
+                                         bc->device_id));
       return;
     }
-  start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                     "QEMU has no medium for disk '%s' (device %s)", bc->target,
-                                     bc->device_id));
-}
-
-/* The id QEMU knows the disk's device by (as qemu-command.c names it). */
-static char *
-device_id_of (VbDomain *domain, const char *target)
-{
-  const VbDomainDef *live = vb_domain_get_live_def (domain);
-  g_autoptr (xmlDoc) doc = live ? vb_xml_parse (live->xml, "domain", NULL) : NULL;
-  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
-
-  for (xmlNode *node = vb_xml_child (devices, "disk"); node; node = vb_xml_next (node, "disk"))
+  bc->source_node = g_strdup (vb_qmp_member_string (inserted, "node-name"));
+  bc->virtual_size = (guint64) vb_qmp_member_int (image, "virtual-size", 0);
+  if ((bc->flags & VB_BLOCK_COPY_SHALLOW) && vb_qmp_member_object (image, "backing-image"))
     {
-      g_autofree char *dev = vb_xml_attr (vb_xml_child (node, "target"), "dev");
-      xmlNode *alias = vb_xml_child (node, "alias");
-      g_autofree char *name = alias ? vb_xml_attr (alias, "name") : NULL;
-
-      if (g_strcmp0 (dev, target) == 0)
-        return name ? g_steal_pointer (&name) : g_strdup_printf ("disk-%s", target);
+      start_failed (domain, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                         "SHALLOW: disk '%s' has a backing image; only "
+                                         "full copies of such disks are supported",
+                                         bc->target));
+      return;
     }
-  return g_strdup_printf ("disk-%s", target);
+  if (bc->flags & VB_BLOCK_COPY_REUSE_EXT)
+    add_destination (domain);
+  else
+    create_image (domain);
 }
 
 /* ---- the job's requests ---- */
@@ -511,7 +459,7 @@ vb_qemu_block_copy_async (VbDriverHost *host, VbDomain *domain, const char *targ
   bc->domain = domain;
   bc->job = g_object_ref (job);
   bc->target = g_strdup (target);
-  bc->device_id = device_id_of (domain, target);
+  bc->device_id = vb_qemu_disk_device_id (domain, target);
   /* Unique also across service restarts: a new copy never meets the job
    * or the nodes of one a previous service left behind. */
   bc->node = g_strdup_printf ("copy%08x%u-%s", (guint) (g_get_real_time () / G_USEC_PER_SEC),

@@ -99,6 +99,14 @@ gboolean vb_qemu_start_incoming_finish (GAsyncResult *result, GError **error);
 /* Ends QEMU: SIGTERM, then SIGKILL after a grace period. */
 void vb_qemu_terminate (QemuDomain *qd);
 
+/* One migration capability and its state. */
+typedef struct {
+  const char *name;
+  gboolean on;
+} VbQemuMigrateCap;
+/* migrate-set-capabilities with @caps (qemu-migration.c; save uses it too). */
+void vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps, guint n_caps);
+
 /* Migration events of a domain's QEMU (qemu-migration.c): returns TRUE when
  * the event was the migration's and needs nothing else. */
 gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data);

@@ -39,16 +39,28 @@ migration_free (Migration *m)
   g_free (m);
 }
 
-/* The capabilities both sides set, from the flags and what was agreed. */
-static JsonObject *
-capabilities_args (guint flags, gboolean preempt)
+void
+vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps, guint n_caps)
 {
   JsonObject *args = json_object_new ();
   JsonArray *list = json_array_new ();
-  struct {
-    const char *name;
-    gboolean on;
-  } caps[] = {
+
+  for (guint i = 0; i < n_caps; i++)
+    {
+      JsonObject *cap = json_object_new ();
+      json_object_set_string_member (cap, "capability", caps[i].name);
+      json_object_set_boolean_member (cap, "state", caps[i].on);
+      json_array_add_object_element (list, cap);
+    }
+  json_object_set_array_member (args, "capabilities", list);
+  vb_qemu_execute_logged (qd, "migrate-set-capabilities", args);
+}
+
+/* The capabilities both sides set, from the flags and what was agreed. */
+static void
+set_capabilities (QemuDomain *qd, guint flags, gboolean preempt)
+{
+  VbQemuMigrateCap caps[] = {
     { "postcopy-ram", (flags & VB_MIGRATE_POSTCOPY) != 0 },
     { "postcopy-preempt", (flags & VB_MIGRATE_POSTCOPY) && preempt },
     { "multifd", (flags & VB_MIGRATE_PARALLEL) != 0 },
@@ -58,15 +70,7 @@ capabilities_args (guint flags, gboolean preempt)
     { "events", TRUE },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (caps); i++)
-    {
-      JsonObject *cap = json_object_new ();
-      json_object_set_string_member (cap, "capability", caps[i].name);
-      json_object_set_boolean_member (cap, "state", caps[i].on);
-      json_array_add_object_element (list, cap);
-    }
-  json_object_set_array_member (args, "capabilities", list);
-  return args;
+  vb_qemu_migrate_set_capabilities (qd, caps, G_N_ELEMENTS (caps));
 }
 
 static gboolean
@@ -225,7 +229,7 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   p->preempt = param_bool (p->params, "postcopy-preempt", FALSE)
                && vb_qemu_driver.caps
                && vb_qemu_caps_has_migration_cap (vb_qemu_driver.caps, "postcopy-preempt");
-  vb_qemu_execute_logged (qd, "migrate-set-capabilities", capabilities_args (p->flags, p->preempt));
+  set_capabilities (qd, p->flags, p->preempt);
   if (p->flags & VB_MIGRATE_PARALLEL)
     {
       JsonObject *args = json_object_new ();
@@ -745,8 +749,7 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
       qd->migration_poll = g_timeout_add (POLL_INTERVAL_MS, poll_progress, qd);
       return;
     }
-  vb_qemu_execute_logged (qd, "migrate-set-capabilities",
-                  capabilities_args (flags, param_bool (params, "postcopy-preempt", FALSE)));
+  set_capabilities (qd, flags, param_bool (params, "postcopy-preempt", FALSE));
   {
     g_autoptr (JsonObject) args = json_object_new ();
 

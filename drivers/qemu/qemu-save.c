@@ -16,31 +16,55 @@
 
 /* Migration capabilities for a save: QEMU's MIGRATION events, nothing that
  * needs a peer. */
-static JsonObject *
-capabilities_args (void)
-{
-  JsonObject *args = json_object_new ();
-  JsonArray *list = json_array_new ();
-  struct {
-    const char *name;
-    gboolean on;
-  } caps[] = {
-    { "events", TRUE },
-    { "postcopy-ram", FALSE },
-    { "multifd", FALSE },
-    { "auto-converge", FALSE },
-    { "pause-before-switchover", FALSE },
-  };
+static const VbQemuMigrateCap save_caps[] = {
+  { "events", TRUE },
+  { "postcopy-ram", FALSE },
+  { "multifd", FALSE },
+  { "auto-converge", FALSE },
+  { "pause-before-switchover", FALSE },
+};
 
-  for (guint i = 0; i < G_N_ELEMENTS (caps); i++)
-    {
-      JsonObject *cap = json_object_new ();
-      json_object_set_string_member (cap, "capability", caps[i].name);
-      json_object_set_boolean_member (cap, "state", caps[i].on);
-      json_array_add_object_element (list, cap);
-    }
-  json_object_set_array_member (args, "capabilities", list);
-  return args;
+/* The error of a command's answer, with @prefix; NULL when QEMU agreed. */
+static GError *
+refused (GObject *source, GAsyncResult *result, const char *prefix)
+{
+  GError *error = NULL;
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+
+  if (reply)
+    return NULL;
+  g_prefix_error (&error, "%s", prefix);
+  return error;
+}
+
+/* Why the migration failed, from a query-migrate answer; NULL if QEMU says not. */
+static char *
+failure_reason (GObject *source, GAsyncResult *result)
+{
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
+
+  return reply && JSON_NODE_HOLDS_OBJECT (reply)
+           ? g_strdup (vb_qmp_member_string (json_node_get_object (reply), "error-desc"))
+           : NULL;
+}
+
+/* Passes @fd to QEMU as @fdname (the client sends a dup of it with the
+ * command, queued now), then runs @command (migrate or migrate-incoming) on
+ * it; @done gets both answers, with a reference to the domain. */
+static void
+migrate_fd (QemuDomain *qd, int fd, const char *fdname, const char *command,
+            GAsyncReadyCallback done)
+{
+  g_autoptr (JsonObject) getfd = json_object_new ();
+  g_autoptr (JsonObject) migrate = json_object_new ();
+  g_autofree char *uri = g_strdup_printf ("fd:%s", fdname);
+
+  json_object_set_string_member (getfd, "fdname", fdname);
+  vb_qmp_client_execute_async (qd->qmp, "getfd", getfd, fd, NULL, done, g_object_ref (qd->domain));
+  json_object_set_string_member (migrate, "uri", uri);
+  vb_qmp_client_execute_async (qd->qmp, command, migrate, -1, NULL, done,
+                               g_object_ref (qd->domain));
 }
 
 /* ---- save ---- */
@@ -83,15 +107,10 @@ save_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
   QemuDomain *qd = vb_qemu_domain_of (domain);
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply =
-    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  GError *error = refused (source, result, "QEMU refused the save: ");
 
-  if (!reply && qd)
-    {
-      g_prefix_error (&error, "QEMU refused the save: ");
-      save_done (qd, error);
-    }
+  if (error && qd)
+    save_done (qd, error);
   else
     g_clear_error (&error);
   g_object_unref (domain);
@@ -102,10 +121,7 @@ save_failed_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
   QemuDomain *qd = vb_qemu_domain_of (domain);
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
-  const char *why = reply && JSON_NODE_HOLDS_OBJECT (reply)
-                      ? vb_qmp_member_string (json_node_get_object (reply), "error-desc")
-                      : NULL;
+  g_autofree char *why = failure_reason (source, result);
 
   if (qd)
     save_done (qd, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU could not send the state: %s",
@@ -148,7 +164,7 @@ vb_qemu_save_async (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
       qd->own_stop = TRUE;
       vb_qemu_send_command (qd, "stop");
     }
-  vb_qemu_execute_logged (qd, "migrate-set-capabilities", capabilities_args ());
+  vb_qemu_migrate_set_capabilities (qd, save_caps, G_N_ELEMENTS (save_caps));
   {
     JsonObject *args = json_object_new ();
     /* QEMU's default cap (32 MiB/s in 7.2) would make a save crawl: the
@@ -156,19 +172,7 @@ vb_qemu_save_async (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
     json_object_set_int_member (args, "max-bandwidth", G_MAXINT64 >> 10);
     vb_qemu_execute_logged (qd, "migrate-set-parameters", args);
   }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "fdname", SAVE_FD_NAME);
-    /* The client passes a dup of @fd with the command, queued now. */
-    vb_qmp_client_execute_async (qd->qmp, "getfd", args, fd, NULL, save_command_done,
-                                 g_object_ref (domain));
-  }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "uri", "fd:" SAVE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, save_command_done,
-                                 g_object_ref (domain));
-  }
+  migrate_fd (qd, fd, SAVE_FD_NAME, "migrate", save_command_done);
   s->cancel_handler = g_cancellable_connect (vb_job_get_cancellable (job), G_CALLBACK (on_cancel),
                                              g_object_ref (domain), g_object_unref);
 }
@@ -327,15 +331,10 @@ restore_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   VbDomain *domain = user_data;
   QemuDomain *qd = vb_qemu_domain_of (domain);
-  GError *error = NULL;
-  g_autoptr (JsonNode) reply =
-    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  GError *error = refused (source, result, "QEMU refused to load the saved state: ");
 
-  if (!reply && qd && qd->restore)
-    {
-      g_prefix_error (&error, "QEMU refused to load the saved state: ");
-      restore_failed (qd, error);
-    }
+  if (error && qd && qd->restore)
+    restore_failed (qd, error);
   else
     g_clear_error (&error);
   g_object_unref (domain);
@@ -346,10 +345,7 @@ restore_failed_status (GObject *source, GAsyncResult *result, gpointer user_data
 {
   VbDomain *domain = user_data;
   QemuDomain *qd = vb_qemu_domain_of (domain);
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
-  const char *why = reply && JSON_NODE_HOLDS_OBJECT (reply)
-                      ? vb_qmp_member_string (json_node_get_object (reply), "error-desc")
-                      : NULL;
+  g_autofree char *why = failure_reason (source, result);
 
   if (qd)
     restore_failed (qd, g_error_new (VB_ERROR, VB_ERROR_FAILED,
@@ -379,21 +375,10 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   qd->incoming = FALSE;
   qd->restore = task;
   qd->stopping = STOP_FAILED; /* an end before the state is in is a failed start */
-  vb_qemu_execute_logged (qd, "migrate-set-capabilities", capabilities_args ());
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "fdname", RESTORE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "getfd", args, r->fd, NULL, restore_command_done,
-                                 g_object_ref (r->domain));
-    close (r->fd);
-    r->fd = -1;
-  }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "uri", "fd:" RESTORE_FD_NAME);
-    vb_qmp_client_execute_async (qd->qmp, "migrate-incoming", args, -1, NULL, restore_command_done,
-                                 g_object_ref (r->domain));
-  }
+  vb_qemu_migrate_set_capabilities (qd, save_caps, G_N_ELEMENTS (save_caps));
+  migrate_fd (qd, r->fd, RESTORE_FD_NAME, "migrate-incoming", restore_command_done);
+  close (r->fd);
+  r->fd = -1;
 }
 
 void

@@ -8,8 +8,8 @@
 #include "qemu-snapshot.h"
 
 #include <glib/gstdio.h>
-#include <string.h>
 
+#include "qemu-block.h"
 #include "qemu-domain-private.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -75,28 +75,6 @@ is_mode (const VbSnapshotDiskDef *disk, const char *mode)
 
 /* ---- qemu-img, in a worker thread ---- */
 
-static gboolean
-run_img (const char *const *argv, char **out, GError **error)
-{
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  g_autofree char *line = g_strjoinv (" ", (char **) argv);
-  int status;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &stdout_text,
-                     &stderr_text, &status, error))
-    return FALSE;
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s failed: %s", line,
-                   g_strstrip (stderr_text));
-      return FALSE;
-    }
-  if (out)
-    *out = g_steal_pointer (&stdout_text);
-  return TRUE;
-}
-
 /* The virtual size of @image, read while QEMU may hold it (-U). */
 static gboolean
 image_size (const char *image, const char *format, char **size, GError **error)
@@ -107,7 +85,7 @@ image_size (const char *image, const char *format, char **size, GError **error)
   JsonNode *root;
   gint64 bytes;
 
-  if (!run_img (argv, &json, error))
+  if (!vb_qemu_img_run (argv, &json, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, json, -1, error))
     return FALSE;
@@ -145,7 +123,7 @@ make_overlays (const VbSnapshotDef *def, GError **error)
                                  "qcow2",    "-u",          "-F",         disk->backing_format,
                                  "-b",       disk->backing, disk->source, size,
                                  NULL };
-          if (run_img (argv, NULL, error))
+          if (vb_qemu_img_run (argv, NULL, error))
             {
               g_ptr_array_add (made, disk->source);
               continue;
@@ -167,7 +145,7 @@ internal_offline (const VbSnapshotDef *def, const char *action, GError **error)
       const VbSnapshotDiskDef *disk = def->disks->pdata[i];
       const char *argv[] = { "qemu-img", "snapshot", action, def->name, disk->file, NULL };
 
-      if (!is_mode (disk, "internal") || run_img (argv, NULL, error))
+      if (!is_mode (disk, "internal") || vb_qemu_img_run (argv, NULL, error))
         continue;
       /* Atomic: a snapshot taken on some disks only is taken back. */
       for (guint j = 0; g_str_equal (action, "-c") && j < i; j++)
@@ -176,7 +154,7 @@ internal_offline (const VbSnapshotDef *def, const char *action, GError **error)
           const char *undo[] = { "qemu-img", "snapshot", "-d", def->name, done->file, NULL };
 
           if (is_mode (done, "internal"))
-            run_img (undo, NULL, NULL);
+            vb_qemu_img_run (undo, NULL, NULL);
         }
       return FALSE;
     }
@@ -206,35 +184,6 @@ offline_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 
 /* ---- QEMU's view of the disks ---- */
 
-/* The device id the command line gave the disk (qemu-command.c). */
-static char *
-device_id (VbDomain *domain, const char *target)
-{
-  const VbDomainDef *live = vb_domain_get_live_def (domain);
-  g_autoptr (GPtrArray) disks = live ? vb_domain_xml_list_disks (live->xml, NULL) : NULL;
-
-  for (guint i = 0; disks && i < disks->len; i++)
-    {
-      VbDomainDisk *disk = disks->pdata[i];
-      if (g_str_equal (disk->target, target) && disk->alias)
-        return g_strdup (disk->alias);
-    }
-  return g_strdup_printf ("disk-%s", target);
-}
-
-/* "/machine/peripheral/disk-vda/virtio-backend" → "disk-vda". */
-static char *
-qdev_id (const char *qdev)
-{
-  const char *id = qdev;
-  const char *end;
-
-  if (g_str_has_prefix (id, "/machine/peripheral/"))
-    id += strlen ("/machine/peripheral/");
-  end = strchr (id, '/');
-  return end ? g_strndup (id, end - id) : g_strdup (id);
-}
-
 static void
 got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -243,7 +192,6 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr (JsonNode) reply =
     vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  JsonArray *blocks = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
 
   if (!reply)
     {
@@ -255,22 +203,15 @@ got_blocks (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       const VbSnapshotDiskDef *disk = op->def->disks->pdata[i];
       g_autofree char *id = NULL;
+      const char *node;
 
       if (is_mode (disk, "no") || !disk->snapshot)
         continue;
-      id = device_id (op->domain, disk->name);
-      for (guint j = 0; blocks && j < json_array_get_length (blocks); j++)
-        {
-          JsonObject *block = json_array_get_object_element (blocks, j);
-          const char *qdev = vb_qmp_member_string (block, "qdev");
-          const char *node =
-            vb_qmp_member_string (vb_qmp_member_object (block, "inserted"), "node-name");
-          g_autofree char *found = qdev ? qdev_id (qdev) : NULL;
-
-          if (node && g_strcmp0 (found, id) == 0)
-            g_hash_table_insert (op->nodes, g_strdup (disk->name), g_strdup (node));
-        }
-      if (!g_hash_table_contains (op->nodes, disk->name))
+      id = vb_qemu_disk_device_id (op->domain, disk->name);
+      node = vb_qmp_member_string (vb_qemu_block_inserted (reply, id), "node-name");
+      if (node)
+        g_hash_table_insert (op->nodes, g_strdup (disk->name), g_strdup (node));
+      else
         {
           snap_fail (task, g_error_new (VB_ERROR, VB_ERROR_FAILED,
                                         "QEMU shows no medium for disk '%s' (device %s)",
@@ -482,6 +423,23 @@ qemu_reachable (VbDomain *domain, GError **error)
   return FALSE;
 }
 
+/* Whether QEMU does @task now: a shut-off domain's task is a qemu-img run
+ * instead, and one of an unreachable QEMU fails (both answered here). */
+static gboolean
+needs_qemu (GTask *task)
+{
+  SnapOp *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_domain_is_active (op->domain))
+    run_offline (task, offline_done);
+  else if (!qemu_reachable (op->domain, &error))
+    snap_fail (task, error);
+  else
+    return TRUE;
+  return FALSE;
+}
+
 static void
 save_nodes_ready (GTask *task)
 {
@@ -686,24 +644,11 @@ vb_qemu_snapshot_create_async (VbDriverHost *host, VbDomain *domain, const VbSna
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = snap_task_new (domain, def, SNAP_CREATE, FALSE, callback, user_data);
-  GError *error = NULL;
 
   if (vb_snapshot_def_is_external (def))
-    {
-      run_offline (task, overlays_made);
-      return;
-    }
-  if (!vb_domain_is_active (domain))
-    {
-      run_offline (task, offline_done);
-      return;
-    }
-  if (!qemu_reachable (domain, &error))
-    {
-      snap_fail (task, error);
-      return;
-    }
-  with_nodes (task, save_nodes_ready);
+    run_offline (task, overlays_made);
+  else if (needs_qemu (task))
+    with_nodes (task, save_nodes_ready);
 }
 
 gboolean
@@ -788,7 +733,6 @@ vb_qemu_snapshot_revert_async (VbDriverHost *host, VbDomain *domain, const VbSna
 {
   GTask *task = snap_task_new (domain, def, SNAP_REVERT, run, callback, user_data);
   QemuDomain *qd = vb_qemu_domain_of (domain);
-  GError *error = NULL;
 
   if (vb_snapshot_def_is_external (def))
     {
@@ -796,16 +740,8 @@ vb_qemu_snapshot_revert_async (VbDriverHost *host, VbDomain *domain, const VbSna
       run_offline (task, offline_done);
       return;
     }
-  if (!vb_domain_is_active (domain))
-    {
-      run_offline (task, offline_done);
-      return;
-    }
-  if (!qemu_reachable (domain, &error))
-    {
-      snap_fail (task, error);
-      return;
-    }
+  if (!needs_qemu (task))
+    return;
   /* The guest must not run while its memory is replaced. */
   qd->own_stop = TRUE;
   vb_qmp_client_execute_async (qd->qmp, "stop", NULL, -1, NULL, stopped_for_load, task);
@@ -824,17 +760,7 @@ vb_qemu_snapshot_delete_async (VbDriverHost *host, VbDomain *domain, const VbSna
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = snap_task_new (domain, def, SNAP_DELETE, FALSE, callback, user_data);
-  GError *error = NULL;
 
-  if (!vb_domain_is_active (domain))
-    {
-      run_offline (task, offline_done);
-      return;
-    }
-  if (!qemu_reachable (domain, &error))
-    {
-      snap_fail (task, error);
-      return;
-    }
-  with_nodes (task, delete_nodes_ready);
+  if (needs_qemu (task))
+    with_nodes (task, delete_nodes_ready);
 }

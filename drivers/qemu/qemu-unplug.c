@@ -1,3 +1,4 @@
+#include "qemu-block.h"
 #include "qemu-hotplug.h"
 
 #include "qemu-plug.h"
@@ -318,25 +319,14 @@ static void
 got_blocks (GTask *task, JsonNode *reply, GError *error)
 {
   VbQemuPlug *p = g_task_get_task_data (task);
-  JsonArray *blocks = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
-  g_autofree char *prefix = g_strdup_printf ("/machine/peripheral/%s/", p->id);
 
   if (error)
     {
       vb_qemu_plug_fail (task, error);
       return;
     }
-  g_clear_pointer (&p->node, g_free);
-  for (guint i = 0; blocks && i < json_array_get_length (blocks); i++)
-    {
-      JsonObject *block = json_array_get_object_element (blocks, i);
-      const char *qdev = vb_qmp_member_string (block, "qdev");
-      const char *node =
-        vb_qmp_member_string (vb_qmp_member_object (block, "inserted"), "node-name");
-
-      if (qdev && node && (g_str_equal (qdev, p->id) || g_str_has_prefix (qdev, prefix)))
-        p->node = g_strdup (node);
-    }
+  g_free (p->node);
+  p->node = g_strdup (vb_qmp_member_string (vb_qemu_block_inserted (reply, p->id), "node-name"));
   delete_device (task);
 }
 
