@@ -1,6 +1,7 @@
 #include "snapshot-api.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "resource-api.h"
 #include "vb-error.h"
@@ -108,6 +109,32 @@ writes_close (Writes *writes)
   writes_unhold (writes);
 }
 
+/* The store removes files, not their directories: at start-up, the
+ * directories of domains that have no snapshot left (or are gone) go, when
+ * empty. */
+static void
+remove_empty_dirs (VbConfigStore *store, const char *uuid)
+{
+  g_autofree char *kind = store_kind (uuid);
+  g_autofree char *dir = g_build_filename (vb_config_store_get_dir (store), kind, NULL);
+  g_autofree char *marks = g_build_filename (dir, "autostart", NULL);
+
+  g_rmdir (marks);
+  g_rmdir (dir);
+}
+
+static void
+remove_orphan_dirs (VbInventory *inventory, VbConfigStore *store)
+{
+  g_autofree char *top = g_build_filename (vb_config_store_get_dir (store), "snapshots", NULL);
+  g_autoptr (GDir) listing = g_dir_open (top, 0, NULL);
+  const char *uuid;
+
+  while (listing && (uuid = g_dir_read_name (listing)))
+    if (!vb_inventory_lookup_uuid (inventory, VB_TYPE_DOMAIN, uuid))
+      remove_empty_dirs (store, uuid);
+}
+
 static void
 load_domain (VbSnapshotRegistry *registry, VbConfigStore *store, const char *uuid)
 {
@@ -119,6 +146,11 @@ load_domain (VbSnapshotRegistry *registry, VbConfigStore *store, const char *uui
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     return;
   configs = vb_config_store_load (store, kind);
+  if (configs->len == 0)
+    {
+      remove_empty_dirs (store, uuid);
+      return;
+    }
 
   for (guint i = 0; i < configs->len; i++)
     {
@@ -186,6 +218,7 @@ vb_snapshot_api_registry (VbDriverHost *host)
   for (guint i = 0; i < domains->len; i++)
     load_domain (registry, vb_driver_host_get_store (host),
                  vb_resource_get_uuid (domains->pdata[i]));
+  remove_orphan_dirs (inventory, vb_driver_host_get_store (host));
   g_signal_connect (inventory, "added", G_CALLBACK (domain_added), host);
   g_signal_connect (inventory, "removed", G_CALLBACK (domain_removed), host);
   return registry;

@@ -541,6 +541,10 @@ test_offline (Fixture *f, gconstpointer data)
     while (g_file_test (file, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < end)
       g_usleep (20000);
     g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+    /* The emptied directory goes at the next start. */
+    vb_test_env_stop_daemon (f->env, FALSE);
+    vb_test_env_start_daemon (f->env, NULL);
+    g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   }
 }
 
