@@ -797,12 +797,21 @@ wait_status (const char *status, const char *needle, gboolean present)
 static void
 test_bridge_interface (Fixture *f, gconstpointer data)
 {
+  /* data: "network" plugs <interface type='network'> of a network the
+   * service's bridge driver runs on BRIDGE, otherwise type='bridge'. */
+  gboolean via_network = data && g_str_equal (data, "network");
   const char *netns;
-  const char *nic = "<interface type='bridge'>\n"
-                    "  <source bridge='" BRIDGE "'/>\n"
-                    "  <mac address='52:54:00:ab:cd:45'/>\n"
-                    "  <model type='virtio'/>\n"
-                    "</interface>\n";
+  const char *nic = via_network ? "<interface type='network'>\n"
+                                  "  <source network='hpnet'/>\n"
+                                  "  <mac address='52:54:00:ab:cd:45'/>\n"
+                                  "  <model type='virtio'/>\n"
+                                  "</interface>\n"
+                                : "<interface type='bridge'>\n"
+                                  "  <source bridge='" BRIDGE "'/>\n"
+                                  "  <mac address='52:54:00:ab:cd:45'/>\n"
+                                  "  <model type='virtio'/>\n"
+                                  "</interface>\n";
+  g_autofree char *network = NULL;
   g_autofree char *path = NULL;
   g_autofree char *ports = NULL;
   g_autofree char *status = NULL;
@@ -810,10 +819,26 @@ test_bridge_interface (Fixture *f, gconstpointer data)
   g_autoptr (GVariant) uuid = NULL;
 
   netns = f->netns = vb_test_netns_add ("vbhp-", NULL);
-  g_free (vb_test_run ("ip -n %s link add %s type bridge", netns, BRIDGE));
-  g_free (vb_test_run ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
-  g_free (vb_test_run ("ip -n %s link set %s up", netns, BRIDGE));
-  vb_test_env_start_daemon_in_netns (f->env, netns, NULL);
+  if (via_network)
+    {
+      vb_test_env_start_daemon_in_netns (f->env, netns,
+                                         (const char *const[]){ "--network-driver=bridge", NULL });
+      network = vb_test_call_path (
+        f->env, MANAGER, IFACE_MANAGER, "DefineNetwork",
+        g_variant_new ("(su)",
+                       "<network><name>hpnet</name><bridge name='" BRIDGE "'/>"
+                       "<ip address='192.168.79.1' netmask='255.255.255.0'/></network>",
+                       0));
+      vb_test_call_void (f->env, network, "org.virtbus.Virt1.Network", "Start",
+                         g_variant_new ("(u)", 0));
+    }
+  else
+    {
+      g_free (vb_test_run ("ip -n %s link add %s type bridge", netns, BRIDGE));
+      g_free (vb_test_run ("ip -n %s addr add 192.168.79.1/24 dev %s", netns, BRIDGE));
+      g_free (vb_test_run ("ip -n %s link set %s up", netns, BRIDGE));
+      vb_test_env_start_daemon_in_netns (f->env, netns, NULL);
+    }
   path = start_guest (f, "hotbridge", TRUE);
   uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
   status = g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
@@ -838,6 +863,9 @@ test_bridge_interface (Fixture *f, gconstpointer data)
   g_assert_false (has (out, "52:54:00:ab:cd:45"));
   g_assert_true (wait_status (status, "hcd45", FALSE));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
+  if (network)
+    vb_test_call_void (f->env, network, "org.virtbus.Virt1.Network", "Stop",
+                       g_variant_new ("(u)", 0));
 }
 
 /* The test driver simulates both sides, so the generic layer can be used
@@ -895,6 +923,8 @@ main (int argc, char **argv)
   ADD ("/hotplug/interface-live", test_interface_live);
   ADD ("/hotplug/q35", test_q35);
   ADD ("/hotplug/bridge-interface", test_bridge_interface);
+  g_test_add ("/hotplug/network-interface", Fixture, "network", fixture_set_up,
+              test_bridge_interface, fixture_tear_down);
   ADD ("/hotplug/config", test_config);
   ADD ("/hotplug/bad-input", test_bad_input);
   ADD ("/hotplug/unplug-timeout", test_unplug_timeout);
