@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "qemu-command.h"
 #include "qmp-client.h"
 #include "vb-error.h"
 
@@ -14,10 +15,10 @@ vb_qemu_disk_device_id (VbDomain *domain, const char *target)
   for (guint i = 0; disks && i < disks->len; i++)
     {
       VbDomainDisk *disk = disks->pdata[i];
-      if (g_strcmp0 (disk->target, target) == 0 && disk->alias)
-        return g_strdup (disk->alias);
+      if (g_strcmp0 (disk->target, target) == 0)
+        return vb_qemu_disk_id (disk->alias, target);
     }
-  return g_strdup_printf ("disk-%s", target);
+  return vb_qemu_disk_id (NULL, target);
 }
 
 /* query-block's "qdev" is the device's id when the block backend hangs on it

@@ -567,12 +567,18 @@ usb_address (xmlNode *device, GString *out)
 
 /* ---- disks ---- */
 
+char *
+vb_qemu_disk_id (const char *alias, const char *target)
+{
+  return alias ? g_strdup (alias) : g_strdup_printf ("disk-%s", target);
+}
+
 static const char *
 disk_id (Builder *b, xmlNode *disk, const char *target, char **owned)
 {
   g_autofree char *alias = child_attr (disk, "alias", "name");
 
-  *owned = alias ? g_steal_pointer (&alias) : g_strdup_printf ("disk-%s", target);
+  *owned = vb_qemu_disk_id (alias, target);
   return *owned;
 }
 

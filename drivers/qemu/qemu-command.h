@@ -58,6 +58,10 @@ typedef struct {
   gboolean q35;
 } VbQemuCommand;
 
+/* The id QEMU knows a disk's device by: its <alias name> (may be NULL),
+ * else "disk-<target>". Every part that looks a disk up uses this. */
+char *vb_qemu_disk_id (const char *alias, const char *target);
+
 VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *context,
                                       GError **error);
 void vb_qemu_command_free (VbQemuCommand *command);

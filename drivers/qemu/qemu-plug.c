@@ -120,6 +120,18 @@ vb_qemu_plug_child_attr (xmlNode *node, const char *child, const char *name)
   return found ? vb_xml_attr (found, name) : NULL;
 }
 
+char *
+vb_qemu_plug_net_id (const char *alias, const char *mac)
+{
+  char *id;
+
+  if (alias)
+    return g_strdup (alias);
+  id = g_strdup_printf ("net-%s", mac);
+  g_strdelimit (id, ":", '-');
+  return id;
+}
+
 VbQemuPlug *
 vb_qemu_plug_new (VbDomain *domain, const VbDomainDevice *device)
 {
@@ -140,13 +152,12 @@ vb_qemu_plug_new (VbDomain *domain, const VbDomainDevice *device)
    * what names the device, so they never clash with start-time ones. */
   if (device->kind == VB_DEVICE_DISK)
     {
-      p->id =
-        device->alias ? g_strdup (device->alias) : g_strdup_printf ("disk-%s", device->target);
+      p->id = vb_qemu_disk_id (device->alias, device->target);
       p->node = g_strdup_printf ("drive-%s", device->target);
     }
   else
     {
-      p->id = device->alias ? g_strdup (device->alias) : g_strdup_printf ("net-%s", mac_hex);
+      p->id = vb_qemu_plug_net_id (device->alias, device->mac);
       p->netdev = g_strdup_printf ("hostnet-%s", mac_hex);
     }
   return p;

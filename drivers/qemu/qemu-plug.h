@@ -26,6 +26,10 @@ typedef struct {
   gboolean node_added, storage_added, netdev_added;
 } VbQemuPlug;
 
+/* The id of a plugged interface's device: its <alias name> (may be NULL),
+ * else "net-<mac with - for :>". */
+char *vb_qemu_plug_net_id (const char *alias, const char *mac);
+
 /* The ids the command line gives (disk-<target>), or ones derived from
  * what names the device (net-<mac>), so they never clash with start-time
  * ones; node and netdev names likewise. */

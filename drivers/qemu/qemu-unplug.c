@@ -124,15 +124,14 @@ live_device_by_id (VbDomain *domain, const char *id)
       if (disk)
         {
           target = vb_qemu_plug_child_attr (node, "target", "dev");
-          own_id = g_strdup_printf ("disk-%s", target);
+          own_id = vb_qemu_disk_id (alias, target);
         }
       else
         {
           mac = vb_qemu_plug_child_attr (node, "mac", "address");
-          own_id = g_strdup_printf ("net-%s", mac);
-          g_strdelimit (own_id, ":", '-');
+          own_id = vb_qemu_plug_net_id (alias, mac);
         }
-      if (g_strcmp0 (alias, id) != 0 && !(alias == NULL && g_str_equal (own_id, id)))
+      if (!g_str_equal (own_id, id))
         continue;
       match.target = target;
       match.mac = mac;
