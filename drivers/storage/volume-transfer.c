@@ -135,11 +135,12 @@ client_is_end (Transfer *t, guint64 done, GError **error)
   return TRUE;
 }
 
-/* splice() between the client's pipe and the file; FALSE with @fallback set
- * when the file system cannot splice (then nothing was copied). */
+/* The kernel moves the bytes between the client's fd and the file: splice()
+ * for a pipe, copy_file_range() for a file. FALSE with @fallback set when
+ * the file systems cannot do it (then nothing was copied). */
 static gboolean
-copy_splice (Transfer *t, int file_fd, GCancellable *cancellable, gboolean *fallback,
-             GError **error)
+copy_in_kernel (Transfer *t, int file_fd, gboolean pipe, GCancellable *cancellable,
+                gboolean *fallback, GError **error)
 {
   guint64 done = 0;
 
@@ -153,54 +154,11 @@ copy_splice (Transfer *t, int file_fd, GCancellable *cancellable, gboolean *fall
         return TRUE;
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      if (t->upload)
+      if (pipe && t->upload)
         moved = splice (t->client_fd, NULL, file_fd, &pos, n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      else
+      else if (pipe)
         moved = splice (file_fd, &pos, t->client_fd, NULL, n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (moved > 0)
-        {
-          done += (guint64) moved;
-          add_processed (t, (guint64) moved);
-          continue;
-        }
-      if (moved == 0)
-        return client_is_end (t, done, error);
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN)
-        {
-          if (!wait_client (t, t->upload ? POLLIN : POLLOUT, cancellable, error))
-            return FALSE;
-          continue;
-        }
-      if (done == 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
-        {
-          *fallback = TRUE;
-          return FALSE;
-        }
-      vb_dir_set_errno (error, errno, t->upload ? "Cannot write volume" : "Cannot send volume",
-                        t->name);
-      return FALSE;
-    }
-}
-
-static gboolean
-copy_file_ranges (Transfer *t, int file_fd, GCancellable *cancellable, gboolean *fallback,
-                  GError **error)
-{
-  guint64 done = 0;
-
-  for (;;)
-    {
-      guint64 n = want (t, done);
-      loff_t pos = (loff_t) (t->offset + done);
-      ssize_t moved;
-
-      if (n == 0)
-        return TRUE;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (t->upload)
+      else if (t->upload)
         moved = copy_file_range (t->client_fd, NULL, file_fd, &pos, n, 0);
       else
         moved = copy_file_range (file_fd, &pos, t->client_fd, NULL, n, 0);
@@ -214,8 +172,15 @@ copy_file_ranges (Transfer *t, int file_fd, GCancellable *cancellable, gboolean 
         return client_is_end (t, done, error);
       if (errno == EINTR)
         continue;
-      if (done == 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS
-                        || errno == EOPNOTSUPP || errno == EBADF))
+      if (pipe && errno == EAGAIN)
+        {
+          if (!wait_client (t, t->upload ? POLLIN : POLLOUT, cancellable, error))
+            return FALSE;
+          continue;
+        }
+      if (done == 0
+          && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP
+              || (!pipe && (errno == EXDEV || errno == EBADF))))
         {
           *fallback = TRUE;
           return FALSE;
@@ -340,10 +305,10 @@ transfer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
     {
       /* A pipe of 1 MiB moves the data in fewer, larger steps. */
       fcntl (t->client_fd, F_SETPIPE_SZ, (int) CHUNK);
-      ok = copy_splice (t, file_fd, cancellable, &fallback, &error);
+      ok = copy_in_kernel (t, file_fd, TRUE, cancellable, &fallback, &error);
     }
   else if (S_ISREG (client_st.st_mode))
-    ok = copy_file_ranges (t, file_fd, cancellable, &fallback, &error);
+    ok = copy_in_kernel (t, file_fd, FALSE, cancellable, &fallback, &error);
   else
     fallback = TRUE;
   if (fallback)
