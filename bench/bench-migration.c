@@ -363,43 +363,13 @@ run_virtbus (Services *sv, Domain *d)
 
 /* ---- the raw side: two QEMUs and a tiny synchronous QMP client ---- */
 
-typedef struct {
-  GStrv argv;
-  char *monitor;
-  char *console_log;
-  GSubprocess *process;
-  pid_t pid;
-  GSocketConnection *qmp;
-  GDataInputStream *qmp_in;
-} Qemu;
-
-static void
-qemu_clear (Qemu *q)
-{
-  if (q->pid)
-    {
-      kill (q->pid, SIGKILL);
-      g_subprocess_wait (q->process, NULL, NULL);
-      bench_untrack_pid (q->pid);
-    }
-  g_clear_object (&q->qmp_in);
-  g_clear_object (&q->qmp);
-  g_clear_object (&q->process);
-  g_strfreev (q->argv);
-  g_free (q->monitor);
-  g_free (q->console_log);
-  memset (q, 0, sizeof *q);
-}
-
 /* Runs the command virtbus ran for @d, with its run directory swapped for
  * @dir (and waiting for the stream with @incoming), and connects to its
  * monitor. */
 static void
-qemu_start (Qemu *q, const Domain *d, const char *dir, gboolean incoming)
+qemu_start (BenchQemu *q, const Domain *d, const char *dir, gboolean incoming)
 {
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  static const char *const incoming_args[] = { "-incoming", "defer", NULL };
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketAddress) address = NULL;
   g_autofree char *log = g_build_filename (dir, "qemu.log", NULL);
@@ -407,31 +377,9 @@ qemu_start (Qemu *q, const Domain *d, const char *dir, gboolean incoming)
   g_autoptr (GError) error = NULL;
   gint64 deadline;
 
-  if (g_mkdir_with_parents (dir, 0700) < 0)
-    g_error ("cannot create %s", dir);
-  q->monitor = g_build_filename (dir, "monitor.sock", NULL);
-  q->console_log = g_build_filename (dir, "serial0.log", NULL);
-  for (int i = 0; d->argv[i]; i++)
-    {
-      g_autoptr (GString) arg = g_string_new (d->argv[i]);
-
-      g_string_replace (arg, d->domain_dir, dir, 0);
-      g_strv_builder_add (builder, arg->str);
-    }
-  if (incoming)
-    {
-      g_strv_builder_add (builder, "-incoming");
-      g_strv_builder_add (builder, "defer");
-    }
-  q->argv = g_strv_builder_end (builder);
-
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, bench_own_session, NULL, NULL);
-  q->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) q->argv, &error);
-  if (!q->process)
-    g_error ("cannot run %s: %s", q->argv[0], error->message);
-  q->pid = atoi (g_subprocess_get_identifier (q->process));
-  bench_track_pid (q->pid);
+  bench_qemu_prepare (q, (const char *const *) d->argv, d->domain_dir, dir,
+                      incoming ? incoming_args : NULL);
+  bench_qemu_spawn (q, dir);
 
   /* The socket appears a moment after QEMU starts. */
   address = g_unix_socket_address_new (q->monitor);
@@ -455,7 +403,7 @@ qemu_start (Qemu *q, const Domain *d, const char *dir, gboolean incoming)
 /* Runs @command (JSON arguments @args_json, may be NULL) and returns the
  * "return" member of the reply; events that come first are skipped. */
 static JsonNode *
-qmp (Qemu *q, const char *command, const char *args_json)
+qmp (BenchQemu *q, const char *command, const char *args_json)
 {
   g_autofree char *line = args_json ? g_strdup_printf ("{\"execute\": \"%s\", \"arguments\": %s}\n",
                                                         command, args_json)
@@ -486,13 +434,13 @@ qmp (Qemu *q, const char *command, const char *args_json)
 }
 
 static void
-qmp_ok (Qemu *q, const char *command, const char *args_json)
+qmp_ok (BenchQemu *q, const char *command, const char *args_json)
 {
   json_node_unref (qmp (q, command, args_json));
 }
 
 static gboolean
-has_capability (Qemu *q, const char *name)
+has_capability (BenchQemu *q, const char *name)
 {
   g_autoptr (JsonNode) caps = qmp (q, "query-migrate-capabilities", NULL);
   JsonArray *list = json_node_get_array (caps);
@@ -507,7 +455,7 @@ has_capability (Qemu *q, const char *name)
 
 /* What virtbus sets on both sides (drivers/qemu/qemu-migration.c). */
 static void
-set_capabilities (Qemu *q, gboolean postcopy, gboolean preempt)
+set_capabilities (BenchQemu *q, gboolean postcopy, gboolean preempt)
 {
   g_autofree char *args = g_strdup_printf (
     "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}%s%s]}",
@@ -518,7 +466,7 @@ set_capabilities (Qemu *q, gboolean postcopy, gboolean preempt)
 }
 
 static char *
-run_status (Qemu *q)
+run_status (BenchQemu *q)
 {
   g_autoptr (JsonNode) status = qmp (q, "query-status", NULL);
 
@@ -534,7 +482,7 @@ run_raw (VbTestEnv *env, const Domain *d)
   g_autofree char *dst_dir = g_strdup_printf ("%s/raw/%d/dst", env->tmpdir, sequence++);
   g_autofree char *uri = g_strdup_printf ("tcp:127.0.0.1:%d", free_port ());
   g_autofree char *uri_args = g_strdup_printf ("{\"uri\": \"%s\"}", uri);
-  Qemu src = { 0 }, dst = { 0 };
+  BenchQemu src = { 0 }, dst = { 0 };
   gboolean preempt, switched = FALSE;
   double dst_running = -1;
   gint64 t0;
@@ -618,8 +566,8 @@ run_raw (VbTestEnv *env, const Domain *d)
         g_usleep (POLL_MS * 1000);
     }
   r.total = MAX (r.completed, dst_running);
-  qemu_clear (&src);
-  qemu_clear (&dst);
+  bench_qemu_clear (&src);
+  bench_qemu_clear (&dst);
   return r;
 }
 

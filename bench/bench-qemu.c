@@ -234,13 +234,7 @@ capture_command (VbTestEnv *env, Domain *d)
 /* ---- plain QEMU with a tiny synchronous QMP client ---- */
 
 typedef struct {
-  GStrv argv;
-  char *monitor;
-  char *console_log;
-  GSubprocess *process;
-  pid_t pid;
-  GSocketConnection *qmp;
-  GDataInputStream *qmp_in;
+  BenchQemu qemu;
   gint64 t0;
   double qmp_ready; /* ms after t0: greeting, qmp_capabilities and cont answered */
   double marker;    /* ms after t0: READY in the console log */
@@ -251,18 +245,7 @@ typedef struct {
 static void
 raw_guest_clear (RawGuest *g)
 {
-  if (g->pid)
-    {
-      kill (g->pid, SIGKILL);
-      g_subprocess_wait (g->process, NULL, NULL);
-      bench_untrack_pid (g->pid);
-    }
-  g_clear_object (&g->qmp_in);
-  g_clear_object (&g->qmp);
-  g_clear_object (&g->process);
-  g_strfreev (g->argv);
-  g_free (g->monitor);
-  g_free (g->console_log);
+  bench_qemu_clear (&g->qemu);
   g_clear_error (&g->error);
   memset (g, 0, sizeof *g);
 }
@@ -271,48 +254,15 @@ raw_guest_clear (RawGuest *g)
 static void
 raw_guest_prepare (RawGuest *g, const Domain *d, const char *dir)
 {
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *monitor_arg = NULL;
-  g_autofree char *log_arg = NULL;
-  gboolean monitor_seen = FALSE, log_seen = FALSE;
-
-  if (g_mkdir_with_parents (dir, 0700) < 0)
-    g_error ("cannot create %s", dir);
-  g->monitor = g_build_filename (dir, "monitor.sock", NULL);
-  g->console_log = g_build_filename (dir, "serial0.log", NULL);
-  monitor_arg = g_strdup_printf ("path=%s,", g->monitor);
-  log_arg = g_strdup_printf ("logfile=%s,", g->console_log);
-  for (int i = 0; d->argv[i]; i++)
-    {
-      g_autoptr (GString) arg = g_string_new (d->argv[i]);
-
-      g_string_replace (arg, d->domain_dir, dir, 0);
-      monitor_seen |= strstr (arg->str, "id=charmonitor") && strstr (arg->str, monitor_arg);
-      log_seen |= strstr (arg->str, log_arg) != NULL;
-      g_strv_builder_add (builder, arg->str);
-    }
-  if (!monitor_seen || !log_seen)
-    g_error ("virtbus's command line has no monitor.sock or serial0.log in %s", d->domain_dir);
-  g->argv = g_strv_builder_end (builder);
+  bench_qemu_prepare (&g->qemu, (const char *const *) d->argv, d->domain_dir, dir, NULL);
 }
 
 static void
 raw_guest_spawn (RawGuest *g, const char *dir)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autofree char *log = g_build_filename (dir, "qemu.log", NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, bench_own_session, NULL, NULL);
   g->qmp_ready = g->marker = -1;
   g->t0 = g_get_monotonic_time ();
-  g->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) g->argv, &error);
-  if (!g->process)
-    g_error ("cannot run %s: %s", g->argv[0], error->message);
-  g->pid = atoi (g_subprocess_get_identifier (g->process));
-  bench_track_pid (g->pid);
+  bench_qemu_spawn (&g->qemu, dir);
 }
 
 /* The next reply; events that come first are skipped. */
@@ -323,7 +273,7 @@ qmp_read (RawGuest *g, const char *prefix, GError **error)
     {
       GError *read_error = NULL;
       g_autofree char *line =
-        g_data_input_stream_read_line (g->qmp_in, NULL, NULL, &read_error);
+        g_data_input_stream_read_line (g->qemu.qmp_in, NULL, NULL, &read_error);
 
       if (!line)
         {
@@ -346,7 +296,7 @@ static gboolean
 qmp_execute (RawGuest *g, const char *command, GError **error)
 {
   g_autofree char *line = g_strdup_printf ("{\"execute\": \"%s\"}\n", command);
-  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (g->qmp));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (g->qemu.qmp));
 
   return g_output_stream_write_all (out, line, strlen (line), NULL, NULL, error)
          && qmp_read (g, "{\"return\"", error);
@@ -359,27 +309,27 @@ raw_guest_handshake (gpointer data)
 {
   RawGuest *g = data;
   g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (g->monitor);
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (g->qemu.monitor);
   gint64 deadline = g->t0 + MONITOR_TIMEOUT_S * G_USEC_PER_SEC;
 
-  while (!g->qmp)
+  while (!g->qemu.qmp)
     {
       g_autoptr (GError) error = NULL;
 
-      g->qmp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
-      if (g->qmp)
+      g->qemu.qmp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+      if (g->qemu.qmp)
         break;
-      if (!bench_process_exists (g->pid) || g_get_monotonic_time () > deadline)
+      if (!bench_process_exists (g->qemu.pid) || g_get_monotonic_time () > deadline)
         {
           g->error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "no monitor at %s: %s",
-                                  g->monitor, error->message);
+                                  g->qemu.monitor, error->message);
           return NULL;
         }
       g_usleep (POLL_MS * 1000);
     }
-  g_socket_set_timeout (g_socket_connection_get_socket (g->qmp), MONITOR_TIMEOUT_S);
-  g->qmp_in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (g->qmp)));
-  g_data_input_stream_set_newline_type (g->qmp_in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  g_socket_set_timeout (g_socket_connection_get_socket (g->qemu.qmp), MONITOR_TIMEOUT_S);
+  g->qemu.qmp_in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (g->qemu.qmp)));
+  g_data_input_stream_set_newline_type (g->qemu.qmp_in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
   if (!qmp_read (g, "{\"QMP\"", &g->error) || !qmp_execute (g, "qmp_capabilities", &g->error)
       || !qmp_execute (g, "cont", &g->error))
     return NULL;
@@ -408,7 +358,7 @@ run_raw (VbTestEnv *env, const Domain *domains, int count, RawGuest *guests)
   load.busy = -machine_busy_seconds ();
   for (int i = 0; i < count; i++)
     {
-      g_autofree char *dir = g_path_get_dirname (guests[i].monitor);
+      g_autofree char *dir = g_path_get_dirname (guests[i].qemu.monitor);
 
       raw_guest_spawn (&guests[i], dir);
     }
@@ -422,10 +372,10 @@ run_raw (VbTestEnv *env, const Domain *domains, int count, RawGuest *guests)
   while (missing > 0)
     {
       for (int i = 0; i < count; i++)
-        if (guests[i].marker < 0 && file_has_marker (guests[i].console_log))
+        if (guests[i].marker < 0 && file_has_marker (guests[i].qemu.console_log))
           {
             guests[i].marker = bench_ms_since (guests[i].t0);
-            guests[i].cpu = cpu_seconds (guests[i].pid);
+            guests[i].cpu = cpu_seconds (guests[i].qemu.pid);
             missing--;
           }
       if (missing > 0 && g_get_monotonic_time () > deadline)
@@ -437,7 +387,7 @@ run_raw (VbTestEnv *env, const Domain *domains, int count, RawGuest *guests)
   load.busy += machine_busy_seconds ();
   for (int i = 0; i < count; i++)
     {
-      load.qemu += cpu_seconds (guests[i].pid);
+      load.qemu += cpu_seconds (guests[i].qemu.pid);
       if (threads[i])
         g_thread_join (threads[i]);
       if (guests[i].error)

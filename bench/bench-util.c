@@ -300,3 +300,71 @@ bench_max_of (const double *values, int n)
     best = MAX (best, values[i]);
   return best;
 }
+
+/* ---- QEMU by hand ---- */
+
+void
+bench_qemu_prepare (BenchQemu *q, const char *const *argv, const char *domain_dir,
+                    const char *dir, const char *const *extra)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *monitor_arg = NULL;
+  g_autofree char *log_arg = NULL;
+  gboolean monitor_seen = FALSE, log_seen = FALSE;
+
+  if (g_mkdir_with_parents (dir, 0700) < 0)
+    g_error ("cannot create %s", dir);
+  q->monitor = g_build_filename (dir, "monitor.sock", NULL);
+  q->console_log = g_build_filename (dir, "serial0.log", NULL);
+  monitor_arg = g_strdup_printf ("path=%s,", q->monitor);
+  log_arg = g_strdup_printf ("logfile=%s,", q->console_log);
+  for (int i = 0; argv[i]; i++)
+    {
+      g_autoptr (GString) arg = g_string_new (argv[i]);
+
+      g_string_replace (arg, domain_dir, dir, 0);
+      monitor_seen |= strstr (arg->str, "id=charmonitor") && strstr (arg->str, monitor_arg);
+      log_seen |= strstr (arg->str, log_arg) != NULL;
+      g_strv_builder_add (builder, arg->str);
+    }
+  if (!monitor_seen || !log_seen)
+    g_error ("virtbus's command line has no monitor.sock or serial0.log in %s", domain_dir);
+  if (extra)
+    g_strv_builder_addv (builder, (const char **) extra);
+  q->argv = g_strv_builder_end (builder);
+}
+
+void
+bench_qemu_spawn (BenchQemu *q, const char *dir)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *log = g_build_filename (dir, "qemu.log", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, bench_own_session, NULL, NULL);
+  q->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) q->argv, &error);
+  if (!q->process)
+    g_error ("cannot run %s: %s", q->argv[0], error->message);
+  q->pid = atoi (g_subprocess_get_identifier (q->process));
+  bench_track_pid (q->pid);
+}
+
+void
+bench_qemu_clear (BenchQemu *q)
+{
+  if (q->pid)
+    {
+      kill (q->pid, SIGKILL);
+      g_subprocess_wait (q->process, NULL, NULL);
+      bench_untrack_pid (q->pid);
+    }
+  g_clear_object (&q->qmp_in);
+  g_clear_object (&q->qmp);
+  g_clear_object (&q->process);
+  g_strfreev (q->argv);
+  g_free (q->monitor);
+  g_free (q->console_log);
+  memset (q, 0, sizeof *q);
+}

@@ -3,7 +3,7 @@
  * timing and statistics of their figures. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <sys/types.h>
 
 G_BEGIN_DECLS
@@ -24,6 +24,28 @@ void bench_wait_process_gone (pid_t pid);
 long bench_rss_kib (pid_t pid);
 GStrv bench_read_cmdline (pid_t pid);
 char *bench_shell_line (const char *const *argv);
+
+/* ---- QEMU by hand, with the command line virtbus ran ---- */
+
+typedef struct {
+  GStrv argv;
+  char *monitor;     /* QMP socket */
+  char *console_log; /* serial 0's log */
+  GSubprocess *process;
+  pid_t pid;
+  GSocketConnection *qmp;
+  GDataInputStream *qmp_in;
+} BenchQemu;
+
+/* @argv (what virtbus ran, read from /proc) with virtbus's @domain_dir
+ * swapped for @dir (made if missing) and @extra (may be NULL) appended;
+ * fails unless the monitor and the console log then live in @dir. */
+void bench_qemu_prepare (BenchQemu *q, const char *const *argv, const char *domain_dir,
+                         const char *dir, const char *const *extra);
+/* Starts it in its own session, stdout and stderr to @dir/qemu.log; tracked. */
+void bench_qemu_spawn (BenchQemu *q, const char *dir);
+/* Kills it (if started) and frees everything. */
+void bench_qemu_clear (BenchQemu *q);
 
 /* ---- timing and statistics ---- */
 
