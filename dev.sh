@@ -66,7 +66,7 @@ Talk to it from another terminal:
 
 Press Ctrl-C to stop.
 EOT
-  DBUS_SYSTEM_BUS_ADDRESS="$address" "$build/service/virtbusd" --address="$address" \
+  DBUS_SYSTEM_BUS_ADDRESS="$address" "$build/service/daemon/virtbusd" --address="$address" \
     --state-dir="$dev/state" --run-dir="$dev/run" "$@"
 }
 

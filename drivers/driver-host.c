@@ -3,6 +3,7 @@
 struct _VbDriverHost {
   VbInventory *inventory;
   VbConfigStore *store;
+  VbSnapshotRegistry *snapshots;
   char *run_dir;
   gboolean system_mode;
   GPtrArray *domain_drivers;  /* const VbDomainDriver * */
@@ -28,6 +29,7 @@ vb_driver_host_new (VbInventory *inventory, VbConfigStore *store, const char *ru
 
   host->inventory = g_object_ref (inventory);
   host->store = store;
+  host->snapshots = vb_snapshot_registry_new ();
   host->run_dir = g_strdup (run_dir);
   host->system_mode = system_mode;
   host->domain_drivers = g_ptr_array_new ();
@@ -46,8 +48,15 @@ vb_driver_host_free (VbDriverHost *host)
   g_ptr_array_unref (host->storage_drivers);
   g_hash_table_unref (host->settings);
   g_object_unref (host->inventory);
+  g_object_unref (host->snapshots);
   g_free (host->run_dir);
   g_free (host);
+}
+
+VbSnapshotRegistry *
+vb_driver_host_get_snapshots (VbDriverHost *host)
+{
+  return host->snapshots;
 }
 
 VbInventory *

@@ -1,6 +1,7 @@
 /* The driver interface: what a driver fills in, and the host that holds the
- * drivers and the service state they work on. Drivers include this header and
- * service/ headers only; objects/ include this header and the *-api.h files. */
+ * drivers and the service state they work on. A driver sees this header and
+ * the layers below it (service/model, service/conf, service/util); the
+ * checked operations of service/ops call it. */
 #pragma once
 
 #include <gio/gio.h>
@@ -9,6 +10,8 @@
 #include "domain-device.h"
 #include "inventory.h"
 #include "snapshot-def.h"
+#include "snapshot.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
 
@@ -22,9 +25,6 @@ typedef enum {
   VB_DOMAIN_OP_SUSPEND,
   VB_DOMAIN_OP_RESUME,
 } VbDomainOp;
-
-/* Domain.Start flags */
-#define VB_DOMAIN_START_PAUSED (1u << 0)
 
 const char *vb_domain_op_to_string (VbDomainOp op);
 
@@ -51,9 +51,11 @@ typedef struct {
   void (*domain_loaded) (VbDriverHost *host, VbDomain *domain);
   /* Called when the domain leaves the inventory. May be NULL. */
   void (*domain_removed) (VbDriverHost *host, VbDomain *domain);
-  /* After the persistent domains are loaded: brings back transient domains
-   * that still run (vb_driver_host_adopt_domain). May be NULL. */
-  void (*adopt_running) (VbDriverHost *host);
+  /* After the persistent domains are loaded: the transient domains that
+   * still run, as new transient VbDomains (a reference each, not in the
+   * inventory). The generic layer adds each to the inventory, then calls
+   * domain_loaded on it, where the driver reattaches. May be NULL. */
+  GPtrArray *(*adopt_running) (VbDriverHost *host);
   /* A new connection to the domain's serial console; @flags as
    * Domain.OpenConsole. NULL when the driver has no consoles. */
   int (*open_console) (VbDriverHost *host, VbDomain *domain, guint flags, GError **error);
@@ -261,11 +263,6 @@ typedef struct {
                                GError **error);
 } VbStorageDriver;
 
-/* Adds a running transient domain that a driver found after a restart.
- * Takes @def; returns the domain (owned by the inventory). */
-VbDomain *vb_driver_host_adopt_domain (VbDriverHost *host, VbDomainDef *def,
-                                       const char *driver);
-
 /* The host: service state plus the registered drivers. */
 VbDriverHost *vb_driver_host_new (VbInventory *inventory, VbConfigStore *store,
                                   const char *run_dir, gboolean system_mode);
@@ -279,6 +276,8 @@ void vb_driver_host_free (VbDriverHost *host);
 
 VbInventory *vb_driver_host_get_inventory (VbDriverHost *host);
 VbConfigStore *vb_driver_host_get_store (VbDriverHost *host);
+/* Every snapshot the service holds (empty until snapshot-store.c loads it). */
+VbSnapshotRegistry *vb_driver_host_get_snapshots (VbDriverHost *host);
 const char *vb_driver_host_get_state_dir (VbDriverHost *host);
 const char *vb_driver_host_get_run_dir (VbDriverHost *host);
 gboolean vb_driver_host_get_system_mode (VbDriverHost *host);

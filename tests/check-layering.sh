@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# Fails (exit 1, listing each offending #include) when a file includes across
-# the layers of docs/architecture.md the wrong way:
-#   - a driver (drivers/test, drivers/qemu, drivers/network, drivers/storage, or
-#     any other directory under drivers/) includes a header of objects/ or of
-#     another driver's directory;
-#   - the driver interface (the files directly in drivers/) includes a header
-#     of objects/ or of one driver;
-#   - objects/ includes a header of one driver;
-#   - service/ includes a header of drivers/ or objects/, except service/main.c,
-#     which wires everything together.
-# Headers are found the way the compiler finds them: the including file's own
-# directory first for "…" includes, then the project's include directories.
+# The layers of docs/architecture.md are enforced by the compiler: each layer
+# is a static library whose include path holds only its own folder and, by its
+# meson dependencies, the layers below it. This script checks the two things
+# the compiler cannot see, and fails (exit 1, naming each offence) when:
+#   - an #include of the project names a path ("../ops/x.h", "qemu/x.h"):
+#     the compiler resolves such a path from the including file's folder, so
+#     it would reach past the include path;
+#   - a layer's meson.build adds an include folder other than its own, or
+#     depends on a layer it may not see (the table below).
 #
 #   tests/check-layering.sh [SOURCE_ROOT]
 set -euo pipefail
@@ -18,120 +15,75 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
 
-# Headers generated into the build directory, and the layer they belong to.
-declare -A generated=(
-  [vb-dbus-generated.h]=objects # gdbus-codegen output of introspection/
-  [vb-config.h]=top             # configure_file(): allowed everywhere
+# Each layer's meson.build and the dependencies (meson variables) it may use:
+# the layers below it, and external libraries.
+declare -A allowed=(
+  [service/util/meson.build]="virtbus_deps"
+  [service/conf/meson.build]="util_dep"
+  [service/model/meson.build]="conf_dep"
+  [drivers/meson.build]="model_dep"
+  [drivers/test/meson.build]="contract_dep"
+  [drivers/qemu/meson.build]="contract_dep"
+  [drivers/network/meson.build]="contract_dep"
+  [drivers/storage/meson.build]="contract_dep"
+  [service/ops/meson.build]="contract_dep"
+  [objects/meson.build]="-"
+  [objects/common/meson.build]="util_dep polkit_dep"
+  [objects/virt1/meson.build]="ops_dep objects_common_dep"
+  [service/daemon/meson.build]="*"
 )
 
-# Where each header of the tree lives; a name may exist in several directories.
-declare -A homes=()
-while IFS= read -r header; do
-  name=${header##*/}
-  homes[$name]+="${header%/*} "
-done < <(find service drivers objects -name '*.h' | sort)
-
-# The include directories, in the order meson passes them (top_inc, driver_inc).
-include_dirs=(. service drivers objects drivers/test drivers/qemu)
-
-# The layer of a directory: objects, interface, driver:NAME, service, top.
-layer_of() {
-  case $1 in
-    objects | objects/*) echo objects ;;
-    drivers) echo interface ;;
-    drivers/*) local d=${1#drivers/}; echo "driver:${d%%/*}" ;;
-    service | service/*) echo service ;;
-    *) echo top ;;
-  esac
-}
-
-# Prints the directory the header @2, included by the file @1 ("quote" or
-# "angle" in @3), is found in; nothing for a system header.
-resolve() {
-  local file=$1 spec=$2 kind=$3 dir=${1%/*} candidate
-  if [ "$kind" = quote ] && [ -f "$dir/$spec" ]; then
-    candidate=$(realpath -m --relative-to=. "$dir/$spec")
-    echo "${candidate%/*}"
-    return
-  fi
-  for candidate in "${include_dirs[@]}"; do
-    if [ -f "$candidate/$spec" ]; then
-      candidate=$(realpath -m --relative-to=. "$candidate/$spec")
-      echo "${candidate%/*}"
-      return
-    fi
-  done
-  local name=${spec##*/}
-  if [ -n "${generated[$name]:-}" ]; then
-    echo "${generated[$name]}"
-    return
-  fi
-  # A header of ours outside the include path (a driver's own directory that a
-  # meson.build adds): any of the homes of that name.
-  if [ -n "${homes[$name]:-}" ] && [ "$spec" = "$name" ]; then
-    echo "${homes[$name]%% *}"
-  fi
-}
-
-# Why @1 (a file's layer) must not include a header of layer @2; empty if fine.
-violation() {
-  local from=$1 to=$2
-  case $from in
-    driver:*)
-      case $to in
-        objects) echo "a driver must not include objects/ (it sees drivers/driver.h and service/ only)" ;;
-        driver:*) [ "$to" != "$from" ] && echo "a driver must not include another driver's headers" ;;
-      esac
-      ;;
-    interface)
-      case $to in
-        objects) echo "the driver interface must not include objects/" ;;
-        driver:*) echo "the driver interface must not include one driver's headers" ;;
-      esac
-      ;;
-    objects)
-      case $to in
-        driver:*) echo "objects/ must call the driver interface, never include one driver" ;;
-      esac
-      ;;
-    service)
-      case $to in
-        objects | interface | driver:*) echo "service/ must not include drivers/ or objects/ (only service/main.c wires them)" ;;
-      esac
-      ;;
-  esac
-  return 0
-}
-
 offenders=0
+offend() {
+  echo "$1"
+  offenders=$((offenders + 1))
+}
+
+# Every meson.build of a layer folder must be in the table: a new folder
+# states what it may see.
+while IFS= read -r build; do
+  [ -n "${allowed[$build]:-}" ] || offend "$build: a layer not in tests/check-layering.sh's table"
+done < <(find service drivers objects -name meson.build | sort)
+
+for build in "${!allowed[@]}"; do
+  [ -f "$build" ] || { offend "$build: missing (the table names it)"; continue; }
+  # include_directories('.') only: a layer's own folder.
+  while IFS= read -r arg; do
+    [ "$arg" = "'.'" ] || offend "$build: include_directories($arg): a layer includes its own folder only"
+  done < <(grep -o "include_directories([^)]*)" "$build" | sed "s/include_directories(\(.*\))/\1/")
+  [ "${allowed[$build]}" = "*" ] && continue
+  # The dependencies it names, less those it declares itself.
+  code=$(sed 's/#.*//' "$build")
+  own=$(grep -o '^[a-z0-9_]*_deps\? =' <<<"$code" | sed 's/ =$//' || true)
+  while IFS= read -r dep; do
+    [ -n "$dep" ] || continue
+    grep -qx "$dep" <<<"$own" && continue
+    case " ${allowed[$build]} " in
+      *" $dep "*) ;;
+      *) offend "$build: uses $dep, which this layer may not see (allowed: ${allowed[$build]})" ;;
+    esac
+  done < <(grep -o '\b[a-z0-9_]*_deps\?\b' <<<"$code" | sort -u)
+done
+
+# Includes of the project's own headers name a file, never a path.
 checked=0
 while IFS= read -r file; do
   checked=$((checked + 1))
-  [ "$file" = service/main.c ] && continue
-  from=$(layer_of "${file%/*}")
   line_no=0
   while IFS= read -r line; do
     line_no=$((line_no + 1))
     if [[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]]; then
-      spec=${BASH_REMATCH[1]} kind=quote
+      spec=${BASH_REMATCH[1]}
+      [[ $spec == */* ]] && offend "$file:$line_no: #include \"$spec\" names a path; include the header by its name"
     elif [[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\<([^\>]+)\> ]]; then
-      spec=${BASH_REMATCH[1]} kind=angle
-    else
-      continue
-    fi
-    home=$(resolve "$file" "$spec" "$kind")
-    [ -n "$home" ] || continue
-    to=$(layer_of "$home")
-    why=$(violation "$from" "$to")
-    if [ -n "$why" ]; then
-      echo "$file:$line_no: includes $spec ($home/): $why"
-      offenders=$((offenders + 1))
+      spec=${BASH_REMATCH[1]}
+      [[ $spec == *..* ]] && offend "$file:$line_no: #include <$spec> climbs out of an include folder"
     fi
   done <"$file"
 done < <(find service drivers objects \( -name '*.c' -o -name '*.h' \) | sort)
 
 if [ "$offenders" -gt 0 ]; then
-  echo "check-layering.sh: $offenders include(s) cross the layers the wrong way (see docs/architecture.md)" >&2
+  echo "check-layering.sh: $offenders offence(s) against the layers (see docs/architecture.md)" >&2
   exit 1
 fi
-echo "check-layering.sh: $checked files, every include respects the layers"
+echo "check-layering.sh: ${#allowed[@]} layer builds and $checked files respect the layers"

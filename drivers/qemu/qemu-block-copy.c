@@ -6,7 +6,7 @@
 
 #include <glib/gstdio.h>
 
-#include "block-copy-api.h"
+#include "vb-flags.h"
 #include "qemu-block.h"
 #include "qemu-domain-private.h"
 #include "vb-error.h"

@@ -1429,18 +1429,19 @@ domain_loaded (VbDriverHost *host, VbDomain *domain)
     vb_domain_set_state (domain, VB_DOMAIN_SHUTOFF, "unknown", -1);
 }
 
-static void
+static GPtrArray *
 adopt_running (VbDriverHost *host)
 {
   g_autofree char *base = qemu_run_dir ();
   g_autoptr (GDir) listing = g_dir_open (base, 0, NULL);
   VbInventory *inventory = vb_driver_host_get_inventory (host);
+  GPtrArray *found = g_ptr_array_new ();
   const char *entry;
 
   while (listing && (entry = g_dir_read_name (listing)))
     {
       g_autofree char *dir = g_build_filename (base, entry, NULL);
-      VbQemuStatus *status;
+      g_autoptr (VbQemuStatus) status = NULL;
       g_autoptr (GError) error = NULL;
       VbDomainDef *def;
 
@@ -1456,11 +1457,12 @@ adopt_running (VbDriverHost *host)
           vb_log_warning (NULL, "Cannot take back the transient domain in %s: %s", dir,
                           def ? "its name is taken" : error->message);
           g_clear_pointer (&def, vb_domain_def_free);
-          vb_qemu_status_free (status);
           continue;
         }
-      reattach (vb_driver_host_adopt_domain (host, def, "qemu"), status);
+      /* domain_loaded reattaches once the domain is in the inventory */
+      g_ptr_array_add (found, vb_domain_new (def, "qemu", FALSE));
     }
+  return found;
 }
 
 static void

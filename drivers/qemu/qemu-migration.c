@@ -5,7 +5,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "migration-flags.h"
+#include "vb-flags.h"
 #include "qemu-domain-private.h"
 #include "vb-error.h"
 #include "vb-log.h"

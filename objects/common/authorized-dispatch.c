@@ -1,5 +1,6 @@
 #include "authorized-dispatch.h"
 
+#include "dbus-error.h"
 #include "vb-error.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
@@ -98,7 +99,7 @@ authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!vb_authz_check_finish (the_authz, result, &error))
     {
-      g_dbus_method_invocation_take_error (pending->invocation, error);
+      vb_dbus_return_error (pending->invocation, error);
       pending_free (pending);
       return;
     }

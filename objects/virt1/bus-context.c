@@ -1,5 +1,6 @@
 #include "bus-context.h"
 
+#include "dbus-error.h"
 #include "object-paths.h"
 
 void
@@ -10,7 +11,7 @@ vb_complete_void (GDBusMethodInvocation *invocation, GAsyncResult *result, VbFin
   if (finish (result, &error))
     g_dbus_method_invocation_return_value (invocation, NULL);
   else
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
 }
 
 char *
@@ -27,7 +28,7 @@ vb_complete_resource_path (GDBusMethodInvocation *invocation, VbResource *resour
 
   if (!resource)
     {
-      g_dbus_method_invocation_take_error (invocation, error);
+      vb_dbus_return_error (invocation, error);
       return;
     }
   path = vb_resource_object_path (resource);
@@ -41,7 +42,7 @@ vb_complete_job_path (GDBusMethodInvocation *invocation, VbJob *job, GError *err
 
   if (!job)
     {
-      g_dbus_method_invocation_take_error (invocation, error);
+      vb_dbus_return_error (invocation, error);
       return;
     }
   path = vb_object_path_for_job (vb_job_get_id (job));
@@ -56,7 +57,7 @@ vb_complete_paths (GDBusMethodInvocation *invocation, GPtrArray *items, VbPathFu
 
   if (!items)
     {
-      g_dbus_method_invocation_take_error (invocation, error);
+      vb_dbus_return_error (invocation, error);
       return;
     }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));

@@ -1,6 +1,7 @@
 #include "domain-object.h"
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "property-cache.h"
 #include "block-copy-api.h"
 #include "device-api.h"
@@ -140,7 +141,7 @@ handle_get_xmldesc (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guin
   g_autofree char *xml = vb_domain_api_get_xml (self->context->host, self->domain, flags, &error);
 
   if (!xml)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     vb_dbus_domain_complete_get_xmldesc (iface, invocation, xml);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -157,7 +158,7 @@ handle_open_console (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
 
   if (fd < 0)
     {
-      g_dbus_method_invocation_take_error (invocation, error);
+      vb_dbus_return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   out = g_unix_fd_list_new_from_array (&fd, 1); /* takes fd */
@@ -173,7 +174,7 @@ stats_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GVariant) stats = vb_domain_api_get_stats_finish (result, &error);
 
   if (!stats)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", stats));
 }
@@ -216,7 +217,7 @@ control_migration (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const
   GError *error = NULL;
 
   if (!vb_migration_api_control (self->context->host, self->domain, what, value, flags, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -328,7 +329,7 @@ sync_current_snapshot (VbDomainObject *self)
 {
   const char *uuid = vb_resource_get_uuid (VB_RESOURCE (self->domain));
   VbSnapshot *current =
-    vb_snapshot_registry_get_current (vb_snapshot_api_registry (self->context->host), uuid);
+    vb_snapshot_registry_get_current (vb_driver_host_get_snapshots (self->context->host), uuid);
   g_autofree char *path = current ? vb_snapshot_object_path (current) : g_strdup ("/");
 
   vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
@@ -349,7 +350,7 @@ static void
 follow_snapshots (VbDomainObject *self)
 {
   sync_current_snapshot (self);
-  g_signal_connect_object (vb_snapshot_api_registry (self->context->host), "current-changed",
+  g_signal_connect_object (vb_driver_host_get_snapshots (self->context->host), "current-changed",
                            G_CALLBACK (current_snapshot_changed), self, 0);
 }
 
@@ -366,7 +367,7 @@ complete_snapshot_path (GDBusMethodInvocation *invocation, VbSnapshot *snapshot,
 
   if (!snapshot)
     {
-      g_dbus_method_invocation_take_error (invocation, error);
+      vb_dbus_return_error (invocation, error);
       return;
     }
   path = vb_snapshot_object_path (snapshot);

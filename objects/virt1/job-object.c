@@ -1,6 +1,7 @@
 #include "job-object.h"
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "property-cache.h"
 
 struct _VbJobObject {
@@ -55,7 +56,7 @@ handle_cancel (VbDBusJob *iface, GDBusMethodInvocation *invocation)
   GError *error = NULL;
 
   if (!vb_job_cancel (self->job, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     vb_dbus_job_complete_cancel (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -68,7 +69,7 @@ act (VbDBusJob *iface, GDBusMethodInvocation *invocation, const char *action, gu
   GError *error = NULL;
 
   if (!vb_job_act (self->job, action, value, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "domain-api.h"
 #include "network-api.h"
 #include "save-api.h"
@@ -217,7 +218,7 @@ capabilities_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *xml = vb_domain_api_capabilities_finish (result, &error);
 
   if (!xml)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", xml));
 }

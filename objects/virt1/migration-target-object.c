@@ -1,6 +1,7 @@
 #include "migration-target-object.h"
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "migration-api.h"
 
 struct _VbMigrationTargetObject {
@@ -23,7 +24,7 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GVariant) answer = vb_migration_api_prepare_finish (result, &error);
 
   if (!answer)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", answer));
 }

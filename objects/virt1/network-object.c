@@ -1,6 +1,7 @@
 #include "network-object.h"
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "property-cache.h"
 #include "network-api.h"
 
@@ -81,7 +82,7 @@ handle_get_xmldesc (VbDBusNetwork *iface, GDBusMethodInvocation *invocation, gui
   g_autofree char *xml = vb_network_api_get_xml (self->network, flags, &error);
 
   if (!xml)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     vb_dbus_network_complete_get_xmldesc (iface, invocation, xml);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -95,7 +96,7 @@ leases_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GVariant) leases = vb_network_api_get_dhcp_leases_finish (result, &error);
 
   if (!leases)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&leases, 1));
 }

@@ -158,7 +158,7 @@ vb_object_exporter_new (VbBusContext *context)
   g_signal_connect (self->inventory, "job-removed", G_CALLBACK (job_removed), self);
   /* Snapshots after their domains, so a snapshot's parent path exists. */
   {
-    VbSnapshotRegistry *snapshots = vb_snapshot_api_registry (context->host);
+    VbSnapshotRegistry *snapshots = vb_driver_host_get_snapshots (context->host);
     g_autoptr (GPtrArray) domains = vb_inventory_list (self->inventory, VB_TYPE_DOMAIN);
 
     for (guint i = 0; i < domains->len; i++)
@@ -180,7 +180,7 @@ vb_object_exporter_free (VbObjectExporter *self)
   if (!self)
     return;
   g_signal_handlers_disconnect_by_data (self->inventory, self);
-  g_signal_handlers_disconnect_by_data (vb_snapshot_api_registry (self->context->host), self);
+  g_signal_handlers_disconnect_by_data (vb_driver_host_get_snapshots (self->context->host), self);
   g_object_unref (self->inventory);
   g_free (self);
 }

@@ -1,6 +1,7 @@
 #include "pool-object.h"
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "property-cache.h"
 #include "object-paths.h"
 #include "storage-api.h"
@@ -93,7 +94,7 @@ handle_get_xmldesc (VbDBusStoragePool *iface, GDBusMethodInvocation *invocation,
   g_autofree char *xml = vb_pool_api_get_xml (self->pool, flags, &error);
 
   if (!xml)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     vb_dbus_storage_pool_complete_get_xmldesc (iface, invocation, xml);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -118,7 +119,7 @@ volume_created (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (VbVolume) volume = vb_volume_api_create_finish (result, &error);
 
   if (!volume)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     return_volume_path (invocation, self->pool, volume);
 }
@@ -161,7 +162,7 @@ handle_lookup_volume_by_name (VbDBusStoragePool *iface, GDBusMethodInvocation *i
   VbVolume *volume = vb_volume_api_lookup_by_name (self->pool, name, &error);
 
   if (!volume)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     return_volume_path (invocation, self->pool, volume);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

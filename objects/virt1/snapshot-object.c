@@ -1,6 +1,7 @@
 #include "snapshot-object.h"
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "object-paths.h"
 #include "property-cache.h"
 
@@ -59,7 +60,7 @@ handle_get_xmldesc (VbDBusSnapshot *iface, GDBusMethodInvocation *invocation, gu
   g_autofree char *xml = vb_snapshot_api_get_xml (self->snapshot, flags, &error);
 
   if (!xml)
-    g_dbus_method_invocation_take_error (invocation, error);
+    vb_dbus_return_error (invocation, error);
   else
     vb_dbus_snapshot_complete_get_xmldesc (iface, invocation, xml);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -3,6 +3,7 @@
 #include <gio/gunixfdlist.h>
 
 #include "authorized-dispatch.h"
+#include "dbus-error.h"
 #include "property-cache.h"
 #include "storage-api.h"
 #include "vb-error.h"
@@ -130,7 +131,7 @@ start_transfer (VbVolumeObject *self, GDBusMethodInvocation *invocation, gboolea
   fd = g_unix_fd_list_get (fd_list, index, &error); /* a duplicate: ours */
   if (fd < 0)
     {
-      g_dbus_method_invocation_take_error (invocation, error);
+      vb_dbus_return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   vb_volume_api_transfer_async (self->context->host, self->pool, self->volume, upload, fd,

@@ -15,9 +15,10 @@
 #include "network-driver.h"
 #include "object-exporter.h"
 #include "object-paths.h"
+#include "snapshot-store.h"
 #include "stdio-bridge.h"
 #include "storage-api.h"
-#include "storage/storage-driver.h"
+#include "storage-driver.h"
 #include "qemu-domain.h"
 #include "save-on-stop.h"
 #include "test-driver.h"
@@ -383,6 +384,7 @@ start (Daemon *daemon, GError **error)
   vb_network_api_load (daemon->host);
   vb_pool_api_load (daemon->host);
   vb_domain_api_load (daemon->host);
+  vb_snapshot_store_load (daemon->host);
   daemon->context.host = daemon->host;
   daemon->context.object_manager = g_dbus_object_manager_server_new (VB_MANAGER_PATH);
   daemon->exporter = vb_object_exporter_new (&daemon->context);

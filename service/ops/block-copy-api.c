@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "object-paths.h"
+#include "domain-kind.h"
 #include "resource-api.h"
 #include "vb-error.h"
 #include "vb-log.h"

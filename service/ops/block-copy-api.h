@@ -5,14 +5,9 @@
 #pragma once
 
 #include "driver.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
-
-/* Domain.BlockCopy flags, as libvirt's virDomainBlockCopyFlags. */
-#define VB_BLOCK_COPY_SHALLOW (1u << 0)       /* only the top image (sync=top) */
-#define VB_BLOCK_COPY_REUSE_EXT (1u << 1)     /* the destination exists: use it as it is */
-#define VB_BLOCK_COPY_TRANSIENT_JOB (1u << 2) /* accepted: no copy outlives its QEMU */
-#define VB_BLOCK_COPY_ALL (VB_BLOCK_COPY_SHALLOW | VB_BLOCK_COPY_REUSE_EXT | VB_BLOCK_COPY_TRANSIENT_JOB)
 
 /* Checks the call, takes the domain's lock while the mirror starts, and
  * completes with the Job as soon as the mirror runs. */

@@ -1,5 +1,6 @@
 #include "device-api.h"
 
+#include "domain-kind.h"
 #include "resource-api.h"
 #include "vb-error.h"
 #include "vb-log.h"

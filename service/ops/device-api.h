@@ -5,14 +5,9 @@
 #pragma once
 
 #include "driver.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
-
-/* AttachDevice / DetachDevice flags: libvirt's virDomainDeviceModifyFlags.
- * CURRENT (0) means LIVE when the domain runs, CONFIG otherwise. */
-#define VB_DEVICE_AFFECT_CURRENT 0u
-#define VB_DEVICE_AFFECT_LIVE (1u << 0)
-#define VB_DEVICE_AFFECT_CONFIG (1u << 1)
 
 void vb_device_api_attach_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags,
                                  GAsyncReadyCallback callback, gpointer user_data);

@@ -1,157 +1,12 @@
 #include "domain-api.h"
 
+#include "domain-kind.h"
 #include "migration-api.h"
 #include "resource-api.h"
 #include "snapshot-api.h"
 #include "save-api.h"
 #include "vb-error.h"
 #include "vb-log.h"
-
-/* ---- the domain kind ---- */
-
-static gpointer
-parse_def (const char *xml, GError **error)
-{
-  return vb_domain_def_parse (xml, error);
-}
-
-static const char *
-def_name (gconstpointer def)
-{
-  return ((const VbDomainDef *) def)->name;
-}
-
-static const char *
-def_uuid (gconstpointer def)
-{
-  return ((const VbDomainDef *) def)->uuid;
-}
-
-static const char *
-def_xml (gconstpointer def)
-{
-  return ((const VbDomainDef *) def)->xml;
-}
-
-static const char *
-select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
-{
-  const VbDomainDef *def = pointer;
-  const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
-
-  if (!driver)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "No driver of this service runs <domain type='%s'>", def->type);
-      return NULL;
-    }
-  if (driver->validate && !driver->validate (host, def, error))
-    return NULL;
-  return driver->name;
-}
-
-static VbResource *
-new_resource (gpointer def, const char *driver, gboolean persistent)
-{
-  return VB_RESOURCE (vb_domain_new (def, driver, persistent));
-}
-
-static void
-set_def (VbResource *resource, gpointer def)
-{
-  vb_domain_set_def (VB_DOMAIN (resource), def);
-}
-
-static gboolean
-is_active (VbResource *resource)
-{
-  return vb_domain_is_active (VB_DOMAIN (resource));
-}
-
-static void
-defined (VbResource *resource, gboolean is_new)
-{
-  vb_domain_emit_lifecycle (VB_DOMAIN (resource), "defined", is_new ? "added" : "updated");
-}
-
-static void
-undefined (VbResource *resource)
-{
-  vb_domain_emit_lifecycle (VB_DOMAIN (resource), "undefined", "removed");
-}
-
-/* A transient guest with a mirror must stay transient: a persistent one
- * could be started again, and QEMU cannot restart with the mirror. */
-static gboolean
-check_define (VbResource *resource, GError **error)
-{
-  if (vb_resource_get_persistent (resource))
-    return TRUE;
-  return vb_domain_refuse_if_block_copy (VB_DOMAIN (resource),
-                                         "Defining the transient domain (making it persistent)",
-                                         NULL, error);
-}
-
-static const VbDomainDriver *
-driver_of (VbDriverHost *host, VbDomain *domain)
-{
-  return vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
-}
-
-static void
-loaded (VbDriverHost *host, VbResource *resource)
-{
-  const VbDomainDriver *driver = driver_of (host, VB_DOMAIN (resource));
-
-  if (driver->domain_loaded)
-    driver->domain_loaded (host, VB_DOMAIN (resource));
-  /* save and restore: a managed save image makes it shutoff/saved */
-  if (driver->save_async)
-    vb_save_api_domain_loaded (host, VB_DOMAIN (resource));
-}
-
-static void
-removed (VbDriverHost *host, VbResource *resource)
-{
-  const VbDomainDriver *driver = driver_of (host, VB_DOMAIN (resource));
-
-  if (driver && driver->domain_removed)
-    driver->domain_removed (host, VB_DOMAIN (resource));
-}
-
-static const VbResourceKind *
-kind (void)
-{
-  static VbResourceKind resolved = {
-    .noun = "domain",
-    .store_kind = "domains",
-    .parse = parse_def,
-    .free_def = (void (*) (gpointer)) vb_domain_def_free,
-    .def_name = def_name,
-    .def_uuid = def_uuid,
-    .def_xml = def_xml,
-    .select_driver = select_driver,
-    .new_resource = new_resource,
-    .set_def = set_def,
-    .is_active = is_active,
-    .defined = defined,
-    .undefined = undefined,
-    .check_define = check_define,
-    .loaded = loaded,
-    .removed = removed,
-  };
-
-  /* GTypes are not constants: filled in on first use. */
-  if (!resolved.type)
-    resolved.type = VB_TYPE_DOMAIN;
-  return &resolved;
-}
-
-const VbResourceKind *
-vb_domain_api_kind (void)
-{
-  return kind ();
-}
 
 /* ---- define, create ---- */
 
@@ -167,7 +22,7 @@ vb_domain_api_define_async (VbDriverHost *host, const char *xml, guint flags,
       return;
     }
   /* Validation against the driver always happens; the flag is accepted for virsh users. */
-  vb_resource_api_define_async (host, kind (), xml, NULL, callback, user_data);
+  vb_resource_api_define_async (host, vb_domain_api_kind (), xml, NULL, callback, user_data);
 }
 
 VbDomain *
@@ -228,7 +83,7 @@ vb_domain_api_create_async (VbDriverHost *host, const char *xml, guint flags,
       g_object_unref (task);
       return;
     }
-  vb_resource_api_new_transient_async (host, kind (), xml, NULL, created, task);
+  vb_resource_api_new_transient_async (host, vb_domain_api_kind (), xml, NULL, created, task);
 }
 
 VbDomain *
@@ -286,14 +141,14 @@ op_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   OpData *data = g_task_get_task_data (task);
-  const VbDomainDriver *driver = driver_of (data->host, data->domain);
+  const VbDomainDriver *driver = vb_domain_api_driver (data->host, data->domain);
   GError *error = NULL;
   gboolean ok = driver->op_finish (data->domain, result, &error);
 
   if (!ok)
     vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (data->domain)), "%s failed: %s",
                     vb_domain_op_to_string (data->op), error->message);
-  vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
+  vb_resource_api_release (data->host, vb_domain_api_kind (), VB_RESOURCE (data->domain));
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -311,7 +166,7 @@ managed_started (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!vb_save_api_start_managed_finish (result, &error))
     vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (data->domain)), "start failed: %s",
                     error->message);
-  vb_resource_api_release (data->host, kind (), VB_RESOURCE (data->domain));
+  vb_resource_api_release (data->host, vb_domain_api_kind (), VB_RESOURCE (data->domain));
   if (error)
     g_task_return_error (task, error);
   else
@@ -324,12 +179,12 @@ static void
 start_locked_domain (GTask *task)
 {
   OpData *data = g_task_get_task_data (task);
-  const VbDomainDriver *driver = driver_of (data->host, data->domain);
+  const VbDomainDriver *driver = vb_domain_api_driver (data->host, data->domain);
   GError *error = NULL;
 
   if (!check_state (data->domain, data->op, &error))
     {
-      vb_resource_api_release_and_fail (data->host, kind (), VB_RESOURCE (data->domain), task,
+      vb_resource_api_release_and_fail (data->host, vb_domain_api_kind (), VB_RESOURCE (data->domain), task,
                                         error);
       return;
     }
@@ -404,7 +259,7 @@ undefine_image_gone (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!vb_save_api_finish (result, &error))
     g_task_report_error (NULL, u->callback, u->user_data, vb_domain_api_undefine_async, error);
   else
-    vb_resource_api_undefine_async (u->host, kind (), VB_RESOURCE (u->domain), u->callback,
+    vb_resource_api_undefine_async (u->host, vb_domain_api_kind (), VB_RESOURCE (u->domain), u->callback,
                                     u->user_data);
   g_object_unref (u->domain);
   g_free (u);
@@ -437,7 +292,7 @@ void
 vb_domain_api_set_autostart_async (VbDriverHost *host, VbDomain *domain, gboolean autostart,
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
-  vb_resource_api_set_autostart_async (host, kind (), VB_RESOURCE (domain), autostart,
+  vb_resource_api_set_autostart_async (host, vb_domain_api_kind (), VB_RESOURCE (domain), autostart,
                                        callback, user_data);
 }
 
@@ -447,25 +302,10 @@ vb_domain_api_finish (GAsyncResult *result, GError **error)
   return vb_resource_api_finish (result, error);
 }
 
-gboolean
-vb_domain_api_require_active (VbDomain *domain, const char *action, GError **error)
-{
-  const char *name = vb_resource_get_name (VB_RESOURCE (domain));
-
-  if (vb_domain_is_active (domain))
-    return TRUE;
-  if (action)
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                 "Cannot %s domain '%s': it is not running", action, name);
-  else
-    g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running", name);
-  return FALSE;
-}
-
 int
 vb_domain_api_open_console (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
 {
-  const VbDomainDriver *driver = driver_of (host, domain);
+  const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
 
   if (!driver->open_console)
     {
@@ -499,7 +339,7 @@ vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  const VbDomainDriver *driver = driver_of (host, domain);
+  const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
   GError *error = NULL;
 
   if (!vb_check_flags (flags, 0, &error) || !vb_domain_api_require_active (domain, NULL, &error))
@@ -595,13 +435,13 @@ vb_domain_api_list (VbDriverHost *host, guint flags, GError **error)
 VbDomain *
 vb_domain_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error)
 {
-  return (VbDomain *) vb_resource_api_lookup_name (host, kind (), name, error);
+  return (VbDomain *) vb_resource_api_lookup_name (host, vb_domain_api_kind (), name, error);
 }
 
 VbDomain *
 vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error)
 {
-  return (VbDomain *) vb_resource_api_lookup_uuid (host, kind (), uuid, error);
+  return (VbDomain *) vb_resource_api_lookup_uuid (host, vb_domain_api_kind (), uuid, error);
 }
 
 typedef struct {
@@ -693,23 +533,35 @@ void
 vb_domain_api_load (VbDriverHost *host)
 {
   g_autoptr (GPtrArray) drivers = vb_driver_host_list_domain_drivers (host);
+  g_autoptr (GPtrArray) persistent = NULL;
 
-  vb_resource_api_load_all (host, kind ());
+  vb_resource_api_load_all (host, vb_domain_api_kind ());
+  /* a managed save image makes a persistent domain shutoff/saved */
+  persistent = vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);
+  for (guint i = 0; i < persistent->len; i++)
+    {
+      VbDomain *domain = persistent->pdata[i];
+
+      if (vb_domain_api_driver (host, domain)->save_async)
+        vb_save_api_domain_loaded (host, domain);
+    }
   for (guint i = 0; i < drivers->len; i++)
     {
       const VbDomainDriver *driver = drivers->pdata[i];
-      if (driver->adopt_running)
-        driver->adopt_running (host);
+      g_autoptr (GPtrArray) running = NULL;
+
+      if (!driver->adopt_running)
+        continue;
+      running = driver->adopt_running (host);
+      for (guint j = 0; j < running->len; j++)
+        {
+          g_autoptr (VbDomain) domain = running->pdata[j];
+
+          vb_resource_api_adopt (host, vb_domain_api_kind (), VB_RESOURCE (domain));
+          if (driver->domain_loaded)
+            driver->domain_loaded (host, domain);
+        }
     }
-}
-
-VbDomain *
-vb_driver_host_adopt_domain (VbDriverHost *host, VbDomainDef *def, const char *driver)
-{
-  g_autoptr (VbDomain) domain = vb_domain_new (def, driver, FALSE);
-
-  vb_resource_api_adopt (host, kind (), VB_RESOURCE (domain));
-  return domain;
 }
 
 static void
@@ -734,5 +586,5 @@ start_one (VbDriverHost *host, VbResource *resource)
 void
 vb_domain_api_autostart (VbDriverHost *host)
 {
-  vb_resource_api_autostart_all (host, kind (), start_one);
+  vb_resource_api_autostart_all (host, vb_domain_api_kind (), start_one);
 }

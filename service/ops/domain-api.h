@@ -4,28 +4,9 @@
 #pragma once
 
 #include "driver.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
-
-/* Manager.DefineDomain flags */
-#define VB_DOMAIN_DEFINE_VALIDATE (1u << 0)
-/* Domain.GetXMLDesc flags (libvirt's values) */
-#define VB_DOMAIN_XML_SECURE (1u << 0)
-#define VB_DOMAIN_XML_INACTIVE (1u << 1)
-
-/* Manager.ListDomains flags (libvirt's virConnectListAllDomainsFlags values) */
-enum {
-  VB_LIST_DOMAINS_ACTIVE = 1 << 0,
-  VB_LIST_DOMAINS_INACTIVE = 1 << 1,
-  VB_LIST_DOMAINS_PERSISTENT = 1 << 2,
-  VB_LIST_DOMAINS_TRANSIENT = 1 << 3,
-  VB_LIST_DOMAINS_RUNNING = 1 << 4,
-  VB_LIST_DOMAINS_PAUSED = 1 << 5,
-  VB_LIST_DOMAINS_SHUTOFF = 1 << 6,
-  VB_LIST_DOMAINS_OTHER = 1 << 7,
-  VB_LIST_DOMAINS_AUTOSTART = 1 << 10,
-  VB_LIST_DOMAINS_NO_AUTOSTART = 1 << 11,
-};
 
 void vb_domain_api_define_async (VbDriverHost *host, const char *xml, guint flags,
                                  GAsyncReadyCallback callback, gpointer user_data);

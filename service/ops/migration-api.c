@@ -4,6 +4,7 @@
 
 #include "migration-peer.h"
 #include "object-paths.h"
+#include "domain-kind.h"
 #include "resource-api.h"
 #include "vb-error.h"
 #include "vb-log.h"

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "driver.h"
-#include "migration-flags.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
 

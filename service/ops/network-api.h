@@ -2,21 +2,9 @@
 #pragma once
 
 #include "driver.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
-
-/* Network.GetXMLDesc flags */
-#define VB_NETWORK_XML_INACTIVE (1u << 0)
-
-/* Manager.ListNetworks and ListStoragePools flags (libvirt's values) */
-enum {
-  VB_LIST_INACTIVE = 1 << 0,
-  VB_LIST_ACTIVE = 1 << 1,
-  VB_LIST_PERSISTENT = 1 << 2,
-  VB_LIST_TRANSIENT = 1 << 3,
-  VB_LIST_AUTOSTART = 1 << 4,
-  VB_LIST_NO_AUTOSTART = 1 << 5,
-};
 
 void vb_network_api_define_async (VbDriverHost *host, const char *xml, guint flags,
                                   GAsyncReadyCallback callback, gpointer user_data);
@@ -41,10 +29,6 @@ VbNetwork *vb_network_api_lookup_by_name (VbDriverHost *host, const char *name,
                                           GError **error);
 VbNetwork *vb_network_api_lookup_by_uuid (VbDriverHost *host, const char *uuid,
                                           GError **error);
-
-/* Network.Update flags (libvirt's); 0 is the current state (live when active). */
-#define VB_NETWORK_UPDATE_AFFECT_LIVE (1u << 0)
-#define VB_NETWORK_UPDATE_AFFECT_CONFIG (1u << 1)
 
 /* Network.GetDHCPLeases; @flags must be 0. */
 void vb_network_api_get_dhcp_leases_async (VbDriverHost *host, VbNetwork *network, guint flags,

@@ -35,12 +35,6 @@ typedef struct {
   void (*removed) (VbDriverHost *host, VbResource *resource);
 } VbResourceKind;
 
-/* The kind of domains (domain-api.c), for the generic code built on it. */
-const VbResourceKind *vb_domain_api_kind (void);
-/* Fails with VB_ERROR_OPERATION_INVALID unless @domain runs: "Cannot @action
- * domain 'x': it is not running", or "Domain 'x' is not running" (@action NULL). */
-gboolean vb_domain_api_require_active (VbDomain *domain, const char *action, GError **error);
-
 /* Parses @xml and defines or redefines a persistent object. */
 void vb_resource_api_define_async (VbDriverHost *host, const VbResourceKind *kind,
                                    const char *xml, GCancellable *cancellable,

@@ -7,8 +7,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "domain-api.h"
 #include "object-paths.h"
+#include "domain-kind.h"
 #include "resource-api.h"
 #include "save-image.h"
 #include "vb-error.h"

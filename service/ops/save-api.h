@@ -5,14 +5,9 @@
 #pragma once
 
 #include "driver.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
-
-/* Domain.Save / Domain.ManagedSave / Manager.Restore flags (libvirt's values) */
-#define VB_DOMAIN_SAVE_RUNNING (1u << 1) /* run the guest after the restore */
-#define VB_DOMAIN_SAVE_PAUSED (1u << 2)  /* leave it paused after the restore */
-/* Domain.Undefine flags (libvirt's VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) */
-#define VB_DOMAIN_UNDEFINE_MANAGED_SAVE (1u << 0)
 
 /* Saves a running or paused domain to @path, or to its managed save image
  * when @path is NULL; completes with the Job at once, the save goes on. */

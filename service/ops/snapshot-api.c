@@ -3,226 +3,11 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "domain-kind.h"
 #include "resource-api.h"
+#include "snapshot-store.h"
 #include "vb-error.h"
 #include "vb-log.h"
-
-#define REGISTRY_KEY "vb-snapshot-registry"
-
-/* ---- persistence ---- */
-
-static char *
-store_kind (const char *domain_uuid)
-{
-  return g_strdup_printf ("snapshots/%s", domain_uuid);
-}
-
-static char *
-store_id (const char *name)
-{
-  return g_dbus_escape_object_path (name);
-}
-
-/* Writes queued together; the task completes once the last is on disk (the
- * store's writer keeps their order). */
-typedef struct {
-  GTask *task;
-  guint pending;
-  GError *error;
-} Writes;
-
-/* Drops one pending write (or the hold); completes the task after the last. */
-static void
-writes_unhold (Writes *writes)
-{
-  if (--writes->pending > 0)
-    return;
-  if (writes->error)
-    g_task_return_error (writes->task, writes->error);
-  else
-    g_task_return_boolean (writes->task, TRUE);
-  g_object_unref (writes->task);
-  g_free (writes);
-}
-
-static void
-write_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Writes *writes = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      vb_log_warning (NULL, "snapshot metadata: %s", error->message);
-      if (!writes->error)
-        writes->error = error;
-      else
-        g_error_free (error);
-    }
-  writes_unhold (writes);
-}
-
-static Writes *
-writes_new (GTask *task)
-{
-  Writes *writes = g_new0 (Writes, 1);
-
-  writes->task = task;
-  writes->pending = 1; /* held until writes_close() */
-  return writes;
-}
-
-static void
-writes_save (VbDriverHost *host, Writes *writes, VbSnapshot *snapshot)
-{
-  g_autofree char *kind = store_kind (vb_snapshot_get_domain_uuid (snapshot));
-  g_autofree char *id = store_id (vb_snapshot_get_name (snapshot));
-  g_autofree char *xml = vb_snapshot_def_format (vb_snapshot_get_def (snapshot), TRUE);
-
-  writes->pending++;
-  vb_config_store_save_async (vb_driver_host_get_store (host), kind, id, xml, write_done, writes);
-}
-
-static void
-writes_remove (VbDriverHost *host, Writes *writes, VbSnapshot *snapshot)
-{
-  g_autofree char *kind = store_kind (vb_snapshot_get_domain_uuid (snapshot));
-  g_autofree char *id = store_id (vb_snapshot_get_name (snapshot));
-
-  writes->pending++;
-  vb_config_store_remove_async (vb_driver_host_get_store (host), kind, id, write_done, writes);
-}
-
-static void
-writes_domain (VbDriverHost *host, Writes *writes, VbDomain *domain)
-{
-  writes->pending++;
-  vb_config_store_save_async (vb_driver_host_get_store (host), "domains",
-                              vb_resource_get_uuid (VB_RESOURCE (domain)),
-                              vb_domain_get_def (domain)->xml, write_done, writes);
-}
-
-/* Nothing more will be queued: completes the task when all are written. */
-static void
-writes_close (Writes *writes)
-{
-  writes_unhold (writes);
-}
-
-/* The store removes files, not their directories: at start-up, the
- * directories of domains that have no snapshot left (or are gone) go, when
- * empty. */
-static void
-remove_empty_dirs (VbConfigStore *store, const char *uuid)
-{
-  g_autofree char *kind = store_kind (uuid);
-  g_autofree char *dir = g_build_filename (vb_config_store_get_dir (store), kind, NULL);
-  g_autofree char *marks = g_build_filename (dir, "autostart", NULL);
-
-  g_rmdir (marks);
-  g_rmdir (dir);
-}
-
-static void
-remove_orphan_dirs (VbInventory *inventory, VbConfigStore *store)
-{
-  g_autofree char *top = g_build_filename (vb_config_store_get_dir (store), "snapshots", NULL);
-  g_autoptr (GDir) listing = g_dir_open (top, 0, NULL);
-  const char *uuid;
-
-  while (listing && (uuid = g_dir_read_name (listing)))
-    if (!vb_inventory_lookup_uuid (inventory, VB_TYPE_DOMAIN, uuid))
-      remove_empty_dirs (store, uuid);
-}
-
-static void
-load_domain (VbSnapshotRegistry *registry, VbConfigStore *store, const char *uuid)
-{
-  g_autofree char *kind = store_kind (uuid);
-  g_autofree char *dir = g_build_filename (vb_config_store_get_dir (store), kind, NULL);
-  g_autoptr (GPtrArray) configs = NULL;
-
-  /* Loading makes the directories: only for domains that have snapshots. */
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return;
-  configs = vb_config_store_load (store, kind);
-  if (configs->len == 0)
-    {
-      remove_empty_dirs (store, uuid);
-      return;
-    }
-
-  for (guint i = 0; i < configs->len; i++)
-    {
-      VbStoredConfig *config = configs->pdata[i];
-      g_autoptr (GError) error = NULL;
-      VbSnapshotDef *def = vb_snapshot_def_parse_stored (config->xml, &error);
-      g_autoptr (VbSnapshot) snapshot = NULL;
-
-      if (!def)
-        {
-          vb_log_warning (NULL, "Skipping snapshot metadata %s: %s", config->path, error->message);
-          continue;
-        }
-      snapshot = vb_snapshot_new (uuid, def);
-      vb_snapshot_registry_add (registry, snapshot);
-    }
-}
-
-static void
-forget_domain (VbDriverHost *host, const char *uuid)
-{
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (host);
-  g_autoptr (GPtrArray) all = vb_snapshot_registry_list (registry, uuid);
-  g_autofree char *kind = store_kind (uuid);
-
-  for (guint i = all->len; i > 0; i--)
-    {
-      g_autofree char *id = store_id (vb_snapshot_get_name (all->pdata[i - 1]));
-
-      vb_snapshot_registry_remove (registry, all->pdata[i - 1]);
-      vb_config_store_remove_async (vb_driver_host_get_store (host), kind, id, NULL, NULL);
-    }
-}
-
-static void
-domain_added (VbInventory *inventory, VbResource *resource, gpointer user_data)
-{
-  VbDriverHost *host = user_data;
-
-  if (VB_IS_DOMAIN (resource))
-    load_domain (vb_snapshot_api_registry (host), vb_driver_host_get_store (host),
-                 vb_resource_get_uuid (resource));
-}
-
-static void
-domain_removed (VbInventory *inventory, VbResource *resource, gpointer user_data)
-{
-  if (VB_IS_DOMAIN (resource))
-    forget_domain (user_data, vb_resource_get_uuid (resource));
-}
-
-VbSnapshotRegistry *
-vb_snapshot_api_registry (VbDriverHost *host)
-{
-  VbInventory *inventory = vb_driver_host_get_inventory (host);
-  VbSnapshotRegistry *registry = g_object_get_data (G_OBJECT (inventory), REGISTRY_KEY);
-  g_autoptr (GPtrArray) domains = NULL;
-
-  if (registry)
-    return registry;
-  /* Kept with the inventory: the snapshots belong to its domains. */
-  registry = vb_snapshot_registry_new ();
-  g_object_set_data_full (G_OBJECT (inventory), REGISTRY_KEY, registry, g_object_unref);
-  domains = vb_inventory_list (inventory, VB_TYPE_DOMAIN);
-  for (guint i = 0; i < domains->len; i++)
-    load_domain (registry, vb_driver_host_get_store (host),
-                 vb_resource_get_uuid (domains->pdata[i]));
-  remove_orphan_dirs (inventory, vb_driver_host_get_store (host));
-  g_signal_connect (inventory, "added", G_CALLBACK (domain_added), host);
-  g_signal_connect (inventory, "removed", G_CALLBACK (domain_removed), host);
-  return registry;
-}
 
 /* ---- what the operations share ---- */
 
@@ -237,7 +22,7 @@ typedef struct {
   gboolean run;      /* revert: vCPUs run afterwards */
   GPtrArray *doomed; /* delete: the snapshots that go, newest first */
   guint next;
-  Writes *writes;
+  VbSnapshotWrites *writes;
 } Op;
 
 static void
@@ -311,10 +96,10 @@ written (GObject *source, GAsyncResult *result, gpointer user_data)
     op_succeed (task);
 }
 
-static Writes *
+static VbSnapshotWrites *
 op_writes (GTask *task)
 {
-  return writes_new (g_task_new (NULL, NULL, written, task));
+  return vb_snapshot_writes_new (g_task_new (NULL, NULL, written, task));
 }
 
 static gboolean
@@ -372,7 +157,7 @@ persist_overlays (Op *op, const VbSnapshotDef *def, GError **error)
   if (!(updated = vb_domain_def_parse (xml, error)))
     return FALSE;
   vb_domain_set_def (op->domain, updated);
-  writes_domain (op->host, op->writes, op->domain);
+  vb_snapshot_writes_domain (op->host, op->writes, op->domain);
   /* A client that follows the definition sees the new disks. */
   vb_domain_api_kind ()->defined (VB_RESOURCE (op->domain), FALSE);
   return TRUE;
@@ -423,7 +208,7 @@ created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   Op *op = g_task_get_task_data (task);
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
+  VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (op->host);
   /* A copy: persist_overlays() replaces the definition the UUID lives in. */
   g_autofree char *uuid = g_strdup (vb_resource_get_uuid (VB_RESOURCE (op->domain)));
   VbSnapshot *previous = vb_snapshot_registry_get_current (registry, uuid);
@@ -434,7 +219,7 @@ created (GObject *source, GAsyncResult *result, gpointer user_data)
       op_fail (task, error);
       return;
     }
-  op->writes = writes_new (g_task_new (NULL, NULL, create_written, task));
+  op->writes = vb_snapshot_writes_new (g_task_new (NULL, NULL, create_written, task));
   if (vb_snapshot_def_is_external (op->def) && !persist_overlays (op, op->def, &error))
     vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (op->domain)),
                     "snapshot taken, but the persistent definition keeps the old disks: %s",
@@ -444,17 +229,17 @@ created (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_snapshot_registry_add (registry, op->snapshot);
   vb_snapshot_registry_set_current (registry, uuid, op->snapshot);
   if (previous)
-    writes_save (op->host, op->writes, previous);
-  writes_save (op->host, op->writes, op->snapshot);
+    vb_snapshot_writes_save (op->host, op->writes, previous);
+  vb_snapshot_writes_save (op->host, op->writes, op->snapshot);
   vb_log_info (vb_resource_get_log_name (VB_RESOURCE (op->domain)), "snapshot '%s' taken (%s)",
                vb_snapshot_get_name (op->snapshot), vb_snapshot_get_def (op->snapshot)->state);
-  writes_close (g_steal_pointer (&op->writes));
+  vb_snapshot_writes_close (g_steal_pointer (&op->writes));
 }
 
 static gboolean
 prepare_create (Op *op, GError **error)
 {
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
+  VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (op->host);
   const char *uuid = vb_resource_get_uuid (VB_RESOURCE (op->domain));
   VbDomainState state = vb_domain_get_state (op->domain);
   gboolean active = vb_domain_is_active (op->domain);
@@ -571,18 +356,18 @@ vb_snapshot_api_create_finish (GAsyncResult *result, GError **error)
 static void
 revert_finished (Op *op, GTask *task)
 {
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
+  VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (op->host);
   g_autofree char *uuid = g_strdup (vb_resource_get_uuid (VB_RESOURCE (op->domain)));
   VbSnapshot *previous = vb_snapshot_registry_get_current (registry, uuid);
 
   op->writes = op_writes (task);
   vb_snapshot_registry_set_current (registry, uuid, op->snapshot);
   if (previous && previous != op->snapshot)
-    writes_save (op->host, op->writes, previous);
-  writes_save (op->host, op->writes, op->snapshot);
+    vb_snapshot_writes_save (op->host, op->writes, previous);
+  vb_snapshot_writes_save (op->host, op->writes, op->snapshot);
   vb_log_info (vb_resource_get_log_name (VB_RESOURCE (op->domain)), "reverted to snapshot '%s'",
                vb_snapshot_get_name (op->snapshot));
-  writes_close (g_steal_pointer (&op->writes));
+  vb_snapshot_writes_close (g_steal_pointer (&op->writes));
 }
 
 static void
@@ -653,10 +438,10 @@ reverted (GObject *source, GAsyncResult *result, gpointer user_data)
   if (op->def)
     {
       /* External: the definition names the fresh overlays before anything starts. */
-      op->writes = writes_new (g_task_new (NULL, NULL, overlays_persisted, task));
+      op->writes = vb_snapshot_writes_new (g_task_new (NULL, NULL, overlays_persisted, task));
       if (!persist_overlays (op, op->def, &error))
-        op->writes->error = error; /* fails the task once the writes are done */
-      writes_close (g_steal_pointer (&op->writes));
+        vb_snapshot_writes_fail (op->writes, error); /* once the writes are done */
+      vb_snapshot_writes_close (g_steal_pointer (&op->writes));
       return;
     }
   disks_reverted (op, task);
@@ -907,7 +692,7 @@ static void delete_next (GTask *task);
 static void
 drop_metadata (Op *op, VbSnapshot *snapshot)
 {
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
+  VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (op->host);
   const char *uuid = vb_snapshot_get_domain_uuid (snapshot);
   g_autoptr (GPtrArray) children = vb_snapshot_registry_children (registry, snapshot);
   VbSnapshot *parent =
@@ -918,16 +703,16 @@ drop_metadata (Op *op, VbSnapshot *snapshot)
   for (guint i = 0; i < children->len; i++)
     {
       vb_snapshot_set_parent (children->pdata[i], vb_snapshot_get_parent (snapshot));
-      writes_save (op->host, op->writes, children->pdata[i]);
+      vb_snapshot_writes_save (op->host, op->writes, children->pdata[i]);
     }
   if (vb_snapshot_get_current (snapshot))
     {
       vb_snapshot_registry_set_current (registry, uuid, parent);
       if (parent)
-        writes_save (op->host, op->writes, parent);
+        vb_snapshot_writes_save (op->host, op->writes, parent);
     }
   vb_snapshot_registry_remove (registry, snapshot);
-  writes_remove (op->host, op->writes, snapshot);
+  vb_snapshot_writes_remove (op->host, op->writes, snapshot);
   vb_log_info (vb_resource_get_log_name (VB_RESOURCE (op->domain)), "snapshot '%s' deleted",
                vb_snapshot_get_name (snapshot));
 }
@@ -943,11 +728,8 @@ data_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!op->driver->snapshot_delete_finish (op->domain, result, &error))
     {
       /* What went before stays deleted: its metadata is written, then the error told. */
-      if (!op->writes->error)
-        op->writes->error = error;
-      else
-        g_error_free (error);
-      writes_close (g_steal_pointer (&op->writes));
+      vb_snapshot_writes_fail (op->writes, error);
+      vb_snapshot_writes_close (g_steal_pointer (&op->writes));
       return;
     }
   drop_metadata (op, snapshot);
@@ -973,7 +755,7 @@ delete_next (GTask *task)
       drop_metadata (op, snapshot);
       op->next++;
     }
-  writes_close (g_steal_pointer (&op->writes));
+  vb_snapshot_writes_close (g_steal_pointer (&op->writes));
 }
 
 static void
@@ -1003,7 +785,7 @@ static void
 delete_locked (GTask *task, VbResource *resource)
 {
   Op *op = g_task_get_task_data (task);
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (op->host);
+  VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (op->host);
   GError *error = NULL;
 
   op->locked = TRUE;
@@ -1128,7 +910,7 @@ listed (VbSnapshotRegistry *registry, VbSnapshot *snapshot, guint flags)
 GPtrArray *
 vb_snapshot_api_list (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
 {
-  VbSnapshotRegistry *registry = vb_snapshot_api_registry (host);
+  VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (host);
   GPtrArray *all;
 
   if (!vb_check_flags (flags, (VB_SNAPSHOT_LIST_TOPOLOGICAL << 1) - 1, error))
@@ -1144,7 +926,7 @@ VbSnapshot *
 vb_snapshot_api_lookup (VbDriverHost *host, VbDomain *domain, const char *name, GError **error)
 {
   VbSnapshot *snapshot =
-    vb_snapshot_registry_lookup (vb_snapshot_api_registry (host),
+    vb_snapshot_registry_lookup (vb_driver_host_get_snapshots (host),
                                  vb_resource_get_uuid (VB_RESOURCE (domain)), name);
 
   if (!snapshot)
@@ -1159,7 +941,7 @@ vb_snapshot_api_lookup (VbDriverHost *host, VbDomain *domain, const char *name, 
 gboolean
 vb_snapshot_api_check_undefine (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
 {
-  guint count = vb_snapshot_registry_count (vb_snapshot_api_registry (host),
+  guint count = vb_snapshot_registry_count (vb_driver_host_get_snapshots (host),
                                             vb_resource_get_uuid (VB_RESOURCE (domain)));
 
   if (count == 0 || (flags & VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA))

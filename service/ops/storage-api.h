@@ -2,11 +2,9 @@
 #pragma once
 
 #include "driver.h"
+#include "vb-flags.h"
 
 G_BEGIN_DECLS
-
-/* StoragePool.GetXMLDesc flags */
-#define VB_POOL_XML_INACTIVE (1u << 0)
 
 void vb_pool_api_define_async (VbDriverHost *host, const char *xml, guint flags,
                                GAsyncReadyCallback callback, gpointer user_data);
@@ -36,9 +34,6 @@ void vb_volume_api_delete_async (VbDriverHost *host, VbPool *pool, VbVolume *vol
                                  guint flags, GAsyncReadyCallback callback, gpointer user_data);
 /* Finish with vb_volume_api_finish. */
 VbVolume *vb_volume_api_lookup_by_name (VbPool *pool, const char *name, GError **error);
-
-/* StorageVolume.Resize flags (libvirt's values) */
-#define VB_VOLUME_RESIZE_SHRINK (1u << 2)
 
 /* Build and delete: the pool must be inactive; finish with vb_pool_api_finish. */
 void vb_pool_api_build_async (VbDriverHost *host, VbPool *pool, guint flags,
