@@ -454,6 +454,41 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* A QEMU that stops answering: the QMP command times out inside the driver
+ * (a GIO error, not one of ours), and the client gets the documented
+ * org.virtbus.Virt1.Error.Failed with the reason, never GDBus's
+ * org.gtk.GDBus.UnmappedGError.Quark... name. */
+static void
+test_qmp_timeout_is_failed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "deaf", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *name = NULL;
+  int pid;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (f->env, path, "running", 10000));
+  pid = qemu_pid (f->env, path);
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  /* QMP's timeout is 30 s: the client waits longer than that. */
+  reply = g_dbus_connection_call_sync (f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN,
+                                       "Suspend", g_variant_new ("(u)", 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 90000, NULL, &error);
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  g_assert_null (reply);
+  name = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (name, ==, "org.virtbus.Virt1.Error.Failed");
+  g_assert_nonnull (strstr (error->message, "QMP stop got no reply"));
+  /* The monitor stays usable: the stop was on the wire, so QEMU pauses when
+   * it runs again, the service follows its event, and Resume is answered. */
+  g_assert_true (wait_state (f->env, path, "paused", 10000));
+  call (f, path, "Resume", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (f->env, path, "running", 10000));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 static void
 test_qemu_died_while_service_away (Fixture *f, gconstpointer data)
 {
@@ -582,6 +617,7 @@ main (int argc, char **argv)
   ADD ("/qemu/two-guests-and-service-restart", test_two_guests_and_service_restart);
   ADD ("/qemu/qemu-killed", test_qemu_killed);
   ADD ("/qemu/qemu-died-while-service-away", test_qemu_died_while_service_away);
+  ADD ("/qemu/qmp-timeout-is-failed", test_qmp_timeout_is_failed);
   ADD ("/qemu/unsupported-and-kvm", test_unsupported_and_kvm);
   ADD ("/qemu/readme-example", test_readme_example);
   g_test_add_data_func ("/qemu/start-failures", NULL, test_start_failures);
