@@ -1,7 +1,7 @@
 /* D-Bus read latency of virtbusd against Peer.Ping (the floor), and the
  * 10,000-domain scale run: restart time, RSS, GetManagedObjects.
  *
- *   meson compile -C build bench-dbus && VB_DAEMON=build/service/virtbusd \
+ *   meson compile -C build bench-dbus && VB_DAEMON=build/service/daemon/virtbusd \
  *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N]
  *
  * Everything is measured in the same run, so ratios compare like with like. */

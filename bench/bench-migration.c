@@ -7,7 +7,7 @@
  *      first pass: docs/migration.md, "Known limits").
  *
  *   ninja -C build bench-migration     (builds the guest first; a few minutes under TCG)
- *   VB_DAEMON=build/service/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
+ *   VB_DAEMON=build/service/daemon/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
  *     build/bench/bench-migration [--rounds N] [--bandwidth MIB_S] [--switch-after MS]
  *
  * As in bench-qemu, the raw command line is read from /proc/<pid>/cmdline of

@@ -7,7 +7,7 @@
  * started by hand with the same configuration (lease file polled).
  *
  *   ninja -C build bench-network     (builds the guest first; needs root)
- *   VB_DAEMON=build/service/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
+ *   VB_DAEMON=build/service/daemon/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
  *     build/bench/bench-network [--rounds N] [--dhcp-rounds N] [--reference-option LINE] [--verbose]
  *
  * Everything runs in a network namespace of the bench's own (the bench

@@ -4,7 +4,7 @@
  * interleaved; then 8 guests started at once, both ways.
  *
  *   ninja -C build bench-qemu        (builds the guest first; a few minutes under TCG)
- *   VB_DAEMON=build/service/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
+ *   VB_DAEMON=build/service/daemon/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
  *     build/bench/bench-qemu [--rounds N] [--parallel N] [--parallel-rounds N] [--verbose]
  *
  * The raw command line is not rebuilt here: it is read from /proc/<pid>/cmdline

@@ -4,7 +4,7 @@
  * interleaved; and the restore (Start → running) against the save.
  *
  *   ninja -C build bench-save     (builds the guest first; a few minutes under TCG)
- *   VB_DAEMON=build/service/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
+ *   VB_DAEMON=build/service/daemon/virtbusd VB_TEST_SRCDIR=tests VB_TEST_GUEST_DIR=build/tests/guest \
  *     build/bench/bench-save [--rounds N] [--mem-mib M]
  *
  * Save: from the ManagedSave call to the Job's phase "completed" (the image

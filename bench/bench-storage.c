@@ -1,7 +1,7 @@
 /* Volume Upload and Download throughput through the client's fd, against
  * `cat` of the same file to the same file system, in one run.
  *
- *   meson compile -C build bench-storage && VB_DAEMON=build/service/virtbusd \
+ *   meson compile -C build bench-storage && VB_DAEMON=build/service/daemon/virtbusd \
  *     VB_TEST_SRCDIR=tests build/bench/bench-storage [--mib N] [--runs N] [--dir DIR]
  *
  * The client side is what a client would do: `cat FILE` into a pipe whose
