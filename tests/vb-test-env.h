@@ -7,20 +7,9 @@
 
 #include "vb-test-daemons.h"
 #include "vb-test-calls.h"
+#include "vb-test-jobs.h"
 
 G_BEGIN_DECLS
-
-/* Waits until the Job's Phase is one of @phases ("completed|failed"); returns
- * it. Fails the test when none comes within @timeout_ms. */
-char *vb_test_job_wait_phase (VbTestEnv *env, const char *job, const char *phases,
-                              guint timeout_ms);
-/* Waits for the Job to end; fails the test, with the Job's error, unless it
- * completed. */
-void vb_test_job_wait_completed (VbTestEnv *env, const char *job, guint timeout_ms);
-/* A uint64 entry of the Job's Details; fails the test when it is missing. */
-guint64 vb_test_job_detail (VbTestEnv *env, const char *job, const char *key);
-/* The "error" entry of the Job's Details, "" when none. */
-char *vb_test_job_error (VbTestEnv *env, const char *job);
 
 /* Records the signals the service emits, in order, as "Interface.Member args". */
 typedef struct _VbSignalLog VbSignalLog;
