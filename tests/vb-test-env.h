@@ -8,19 +8,9 @@
 #include "vb-test-daemons.h"
 #include "vb-test-calls.h"
 #include "vb-test-jobs.h"
+#include "vb-test-signals.h"
 
 G_BEGIN_DECLS
-
-/* Records the signals the service emits, in order, as "Interface.Member args". */
-typedef struct _VbSignalLog VbSignalLog;
-VbSignalLog *vb_signal_log_new (VbTestEnv *env);
-void vb_signal_log_free (VbSignalLog *log);
-/* Waits until a recorded line contains @needle; returns whether it came. */
-gboolean vb_signal_log_wait (VbSignalLog *log, const char *needle, guint timeout_ms);
-/* The index of the first line containing @needle, -1 when none. */
-int vb_signal_log_find (VbSignalLog *log, const char *needle);
-void vb_signal_log_clear (VbSignalLog *log);
-void vb_signal_log_dump (VbSignalLog *log);
 
 /* A domain's serial console as a test types into it (Domain.OpenConsole).
  * @seen holds everything read so far; offsets into it mark "after this". */
@@ -101,7 +91,6 @@ char *vb_test_source_path (const char *relative);
 /* The domain object path for @uuid. */
 char *vb_test_domain_path (const char *uuid);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSignalLog, vb_signal_log_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbTestConsole, vb_test_console_free)
 
 G_END_DECLS
