@@ -10,6 +10,7 @@
 #include "vb-test-jobs.h"
 #include "vb-test-signals.h"
 #include "vb-test-console.h"
+#include "vb-test-host.h"
 
 G_BEGIN_DECLS
 
@@ -18,16 +19,6 @@ G_BEGIN_DECLS
  * test otherwise); returns the domain's path. */
 char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent,
                           guint timeout_ms);
-
-/* Makes @path an empty (sparse) file of @size bytes, a disk for a test guest. */
-void vb_test_sparse_file (const char *path, goffset size);
-/* The md5 of a file's contents, in hex. */
-char *vb_test_file_md5 (const char *file);
-/* Runs a command line (no shell), failing the test unless it succeeds;
- * returns what it printed. */
-char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
-/* Whether `sh -c @command` succeeds. */
-gboolean vb_test_shell_succeeds (const char *command);
 
 /* A new network namespace "<prefix><pid><suffix>" with lo up. What runs in
  * it is killed and the namespace removed when the test aborts or times out;
