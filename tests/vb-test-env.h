@@ -11,6 +11,7 @@
 #include "vb-test-signals.h"
 #include "vb-test-console.h"
 #include "vb-test-host.h"
+#include "vb-test-netns.h"
 
 G_BEGIN_DECLS
 
@@ -19,15 +20,6 @@ G_BEGIN_DECLS
  * test otherwise); returns the domain's path. */
 char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent,
                           guint timeout_ms);
-
-/* A new network namespace "<prefix><pid><suffix>" with lo up. What runs in
- * it is killed and the namespace removed when the test aborts or times out;
- * leftovers of killed earlier runs with the same prefix are removed first. */
-char *vb_test_netns_add (const char *prefix, const char *suffix);
-/* Kills what still runs inside, then removes it. */
-void vb_test_netns_del (const char *name);
-/* Whether nothing runs inside any more (waits up to @timeout_ms). */
-gboolean vb_test_netns_wait_empty (const char *name, guint timeout_ms);
 
 /* The project's test guest (tests/guest) as a QEMU domain on the 'pc'
  * machine with ACPI, a serial console (pty) and @devices (XML inside
