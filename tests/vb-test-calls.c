@@ -151,3 +151,12 @@ vb_test_wait_property (VbTestEnv *env, const char *path, const char *interface,
       vb_test_sleep_iterating (10);
     }
 }
+
+char *
+vb_test_domain_path (const char *uuid)
+{
+  g_autofree char *element = g_strdup (uuid);
+
+  g_strdelimit (element, "-", '_');
+  return g_strdup_printf ("/org/virtbus/Virt1/domain/%s", element);
+}

@@ -45,4 +45,7 @@ guint64 vb_test_get_u64 (VbTestEnv *env, const char *path, const char *interface
 gboolean vb_test_wait_property (VbTestEnv *env, const char *path, const char *interface,
                                 const char *property, GVariant *expected, guint timeout_ms);
 
+/* The domain object path for @uuid. */
+char *vb_test_domain_path (const char *uuid);
+
 G_END_DECLS

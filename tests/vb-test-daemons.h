@@ -46,6 +46,9 @@ void vb_test_env_stop_polkit (VbTestEnv *env);
 /* The last lines virtbusd logged. */
 char *vb_test_env_daemon_log (VbTestEnv *env);
 
+/* Path of a file of the source tree, from tests/. */
+char *vb_test_source_path (const char *relative);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbTestEnv, vb_test_env_free)
 
 G_END_DECLS
