@@ -5,14 +5,14 @@
 #include <string.h>
 
 #include "vb-test-internal.h"
+#include "vb-test-names.h"
 
 GVariant *
 vb_test_call (VbTestEnv *env, const char *path, const char *interface, const char *method,
               GVariant *parameters, GError **error)
 {
-  return g_dbus_connection_call_sync (env->client, "org.virtbus.Virt1", path, interface, method,
-                                      parameters, NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
-                                      error);
+  return g_dbus_connection_call_sync (env->client, BUS_NAME, path, interface, method, parameters,
+                                      NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
 }
 
 GVariant *

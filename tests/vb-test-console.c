@@ -10,6 +10,7 @@
 
 #include "vb-test-calls.h"
 #include "vb-test-internal.h"
+#include "vb-test-names.h"
 
 VbTestConsole *
 vb_test_console_open (VbTestEnv *env, const char *path)
@@ -24,9 +25,8 @@ vb_test_console_open (VbTestEnv *env, const char *path)
       g_autoptr (GUnixFDList) fds = NULL;
       g_autoptr (GError) error = NULL;
       g_autoptr (GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync (
-        env->client, "org.virtbus.Virt1", path, "org.virtbus.Virt1.Domain", "OpenConsole",
-        g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
-        &fds, NULL, &error);
+        env->client, BUS_NAME, path, IFACE_DOMAIN, "OpenConsole", g_variant_new ("(u)", 0),
+        G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds, NULL, &error);
 
       if (reply)
         {
@@ -34,9 +34,8 @@ vb_test_console_open (VbTestEnv *env, const char *path)
           g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
           fd = stolen[0];
         }
-      else if (g_get_monotonic_time () > end
-               || !g_dbus_error_is_remote_error (error)
-               || g_strcmp0 (g_dbus_error_get_remote_error (error), "org.virtbus.Virt1.Error.Busy") != 0)
+      else if (g_get_monotonic_time () > end || !g_dbus_error_is_remote_error (error)
+               || g_strcmp0 (g_dbus_error_get_remote_error (error), ERROR_PREFIX "Busy") != 0)
         g_error ("OpenConsole %s: %s", path, error->message);
       else
         g_usleep (100000);
@@ -162,7 +161,7 @@ vb_test_console_log (VbTestEnv *env, const char *uuid)
 char *
 vb_test_console_log_of (VbTestEnv *env, const char *path)
 {
-  g_autofree char *uuid = vb_test_get_string (env, path, "org.virtbus.Virt1.Domain", "UUID");
+  g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
   return vb_test_console_log (env, uuid);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vb-test-internal.h"
+#include "vb-test-names.h"
 
 #define POLKITD "/usr/lib/polkit-1/polkitd"
 #define START_TIMEOUT_MS 15000
@@ -255,7 +256,7 @@ start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
   }
   g_assert_no_error (error);
   pub->daemon_pid = pid_of (env->daemon);
-  wait_for_name (env, "org.virtbus.Virt1", env->daemon);
+  wait_for_name (env, BUS_NAME, env->daemon);
 }
 
 void
@@ -295,7 +296,7 @@ vb_test_env_stop_daemon (VbTestEnv *pub, gboolean kill9)
   g_clear_object (&env->daemon);
   pub->daemon_pid = 0;
   /* The bus must have seen the name go before a new daemon can own it. */
-  while (name_has_owner (pub->client, "org.virtbus.Virt1") && g_get_monotonic_time () < end)
+  while (name_has_owner (pub->client, BUS_NAME) && g_get_monotonic_time () < end)
     vb_test_sleep_iterating (10);
 }
 
@@ -305,7 +306,7 @@ vb_test_env_daemon_alive (VbTestEnv *pub)
   Env *env = (Env *) pub;
 
   return env->daemon && g_subprocess_get_identifier (env->daemon)
-         && name_has_owner (pub->client, "org.virtbus.Virt1");
+         && name_has_owner (pub->client, BUS_NAME);
 }
 
 void

@@ -4,6 +4,7 @@
 
 #include "vb-test-calls.h"
 #include "vb-test-console.h"
+#include "vb-test-names.h"
 
 char *
 vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
@@ -56,13 +57,12 @@ char *
 vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent, guint timeout_ms)
 {
   g_autofree char *path =
-    vb_test_call_path (env, "/org/virtbus/Virt1", "org.virtbus.Virt1.Manager",
-                       persistent ? "DefineDomain" : "CreateDomain",
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, persistent ? "DefineDomain" : "CreateDomain",
                        g_variant_new ("(su)", xml, 0));
   g_autofree char *log = vb_test_console_log_of (env, path);
 
   if (persistent)
-    vb_test_call_void (env, path, "org.virtbus.Virt1.Domain", "Start", g_variant_new ("(u)", 0));
+    vb_test_call_void (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   if (!vb_test_log_wait (log, "VIRTBUS-GUEST-READY", timeout_ms))
     g_error ("the guest of %s did not get ready within %u ms", path, timeout_ms);
   return g_steal_pointer (&path);

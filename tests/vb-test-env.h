@@ -3,6 +3,7 @@
  * commands and network namespaces, and the domains tests define. */
 #pragma once
 
+#include "vb-test-names.h"
 #include "vb-test-daemons.h"
 #include "vb-test-calls.h"
 #include "vb-test-jobs.h"

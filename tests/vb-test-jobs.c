@@ -3,8 +3,7 @@
 
 #include "vb-test-calls.h"
 #include "vb-test-internal.h"
-
-#define IFACE_JOB "org.virtbus.Virt1.Job"
+#include "vb-test-names.h"
 
 char *
 vb_test_job_wait_phase (VbTestEnv *env, const char *job, const char *phases, guint timeout_ms)

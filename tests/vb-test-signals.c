@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vb-test-calls.h"
+#include "vb-test-names.h"
 
 struct _VbSignalLog {
   VbTestEnv *env;
@@ -29,12 +30,12 @@ vb_signal_log_new (VbTestEnv *env)
 
   log->env = env;
   log->lines = g_ptr_array_new_with_free_func (g_free);
-  log->subscription = g_dbus_connection_signal_subscribe (
-    env->client, "org.virtbus.Virt1", NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-    record_signal, log, NULL);
+  log->subscription =
+    g_dbus_connection_signal_subscribe (env->client, BUS_NAME, NULL, NULL, NULL, NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, record_signal, log, NULL);
   /* The subscription must be in place at the bus before the test acts. */
   g_dbus_connection_flush_sync (env->client, NULL, NULL);
-  vb_test_call_ok (env, "/org/virtbus/Virt1", "org.freedesktop.DBus.Peer", "Ping", NULL);
+  vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.Peer", "Ping", NULL);
   return log;
 }
 
