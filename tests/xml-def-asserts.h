@@ -1,6 +1,6 @@
 /* What the tests of the XML model share: a parse of any kind of definition
- * to its canonical XML, and assertions on what is refused and why. Static
- * inline, as each test program is one file. */
+ * to its canonical XML, assertions on what is refused and why, and the form
+ * of a stored UUID. Static inline, as each test program is one file. */
 #pragma once
 
 #include <string.h>
@@ -69,4 +69,12 @@ static inline void
 assert_invalid_xml (Kind kind, const char *xml, const char *fragment)
 {
   assert_refused (kind, xml, VB_ERROR_INVALID_XML, fragment);
+}
+
+/* A UUID as the model stores it: valid, lower case. */
+static inline gboolean
+is_lower_uuid (const char *uuid)
+{
+  return uuid != NULL && strlen (uuid) == 36 && g_uuid_string_is_valid (uuid) &&
+         strspn (uuid, "0123456789abcdef-") == 36;
 }
