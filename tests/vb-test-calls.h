@@ -7,19 +7,17 @@
 G_BEGIN_DECLS
 
 /* Calls a method of the service and returns its reply, or NULL with @error. */
-GVariant *vb_test_call (VbTestEnv *env, const char *path, const char *interface,
-                        const char *method, GVariant *parameters, GError **error);
+GVariant *vb_test_call (VbTestEnv *env, const char *path, const char *interface, const char *method,
+                        GVariant *parameters, GError **error);
 /* The same, expecting success: fails the test otherwise. */
 GVariant *vb_test_call_ok (VbTestEnv *env, const char *path, const char *interface,
                            const char *method, GVariant *parameters);
 /* Calls and asserts the D-Bus error name, e.g. "org.virtbus.Virt1.Error.NotFound". */
 void vb_test_call_expect_error (VbTestEnv *env, const char *path, const char *interface,
-                                const char *method, GVariant *parameters,
-                                const char *error_name);
+                                const char *method, GVariant *parameters, const char *error_name);
 /* The same, and returns the error's message (without the remote error name). */
 char *vb_test_call_error_message (VbTestEnv *env, const char *path, const char *interface,
-                                  const char *method, GVariant *parameters,
-                                  const char *error_name);
+                                  const char *method, GVariant *parameters, const char *error_name);
 /* Expects the error @error_name with a message that contains @words (may be NULL). */
 void vb_test_call_expect_error_saying (VbTestEnv *env, const char *path, const char *interface,
                                        const char *method, GVariant *parameters,
@@ -28,8 +26,8 @@ void vb_test_call_expect_error_saying (VbTestEnv *env, const char *path, const c
 char *vb_test_call_path (VbTestEnv *env, const char *path, const char *interface,
                          const char *method, GVariant *parameters);
 /* Calls expecting success, the answer unused. */
-void vb_test_call_void (VbTestEnv *env, const char *path, const char *interface,
-                        const char *method, GVariant *parameters);
+void vb_test_call_void (VbTestEnv *env, const char *path, const char *interface, const char *method,
+                        GVariant *parameters);
 /* The XML of the object at @path (its GetXMLDesc with @flags). */
 char *vb_test_get_xml (VbTestEnv *env, const char *path, const char *interface, guint flags);
 GVariant *vb_test_get_property (VbTestEnv *env, const char *path, const char *interface,

@@ -411,4 +411,3 @@ vb_test_source_path (const char *relative)
   g_assert_nonnull (dir);
   return g_build_filename (dir, relative, NULL);
 }
-

@@ -22,8 +22,7 @@ char *vb_test_disk_xml (const char *path, const char *format, const char *target
 /* Defines and starts (@persistent) or creates the domain @xml, and waits up
  * to @timeout_ms for the test guest's ready banner on its console (fails the
  * test otherwise); returns the domain's path. */
-char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent,
-                          guint timeout_ms);
+char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent, guint timeout_ms);
 
 /* A test domain XML with @name (and @uuid, may be NULL). */
 char *vb_test_domain_xml (const char *name, const char *uuid);

@@ -14,8 +14,7 @@ struct _VbSignalLog {
 
 static void
 record_signal (GDBusConnection *connection, const char *sender, const char *path,
-               const char *interface, const char *member, GVariant *parameters,
-               gpointer user_data)
+               const char *interface, const char *member, GVariant *parameters, gpointer user_data)
 {
   VbSignalLog *log = user_data;
   g_autofree char *args = g_variant_print (parameters, FALSE);

@@ -17,7 +17,6 @@ int vb_signal_log_find (VbSignalLog *log, const char *needle);
 void vb_signal_log_clear (VbSignalLog *log);
 void vb_signal_log_dump (VbSignalLog *log);
 
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSignalLog, vb_signal_log_free)
 
 G_END_DECLS
