@@ -12,9 +12,6 @@
 #include "bench-util.h"
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
 
 static int n_calls = 4000;
 static int n_domains = 10000;

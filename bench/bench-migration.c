@@ -30,10 +30,6 @@
 #include "bench-util.h"
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_JOB "org.virtbus.Virt1.Job"
 #define READY "VIRTBUS-GUEST-READY"
 #define LIVE 1u
 #define POSTCOPY 32768u

@@ -42,10 +42,6 @@
 #include "bench-util.h"
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_NETWORK "org.virtbus.Virt1.Network"
 #define READY "VIRTBUS-GUEST-READY"
 #define NET_NAME "vbbench"
 #define BRIDGE "vbbench0"

@@ -19,9 +19,6 @@
 #include "bench-util.h"
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
 #define READY "VIRTBUS-GUEST-READY"
 #define POLL_MS 5
 #define MONITOR_TIMEOUT_S 60

@@ -20,10 +20,6 @@
 #include "bench-util.h"
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_JOB "org.virtbus.Virt1.Job"
 #define READY "VIRTBUS-GUEST-READY"
 #define GOAL 0.90
 

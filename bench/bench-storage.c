@@ -18,11 +18,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
-#define IFACE_VOLUME "org.virtbus.Virt1.StorageVolume"
-#define IFACE_JOB "org.virtbus.Virt1.Job"
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
 
 static int n_mib = 256;

@@ -17,12 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BUS_NAME "org.virtbus.Virt1"
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_NETWORK "org.virtbus.Virt1.Network"
-#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
 #define PROPERTIES "org.freedesktop.DBus.Properties"
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
 #define ANNOTATION "org.virtbus.Virt1.Authorization"

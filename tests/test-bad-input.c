@@ -2,10 +2,6 @@
  * every other object intact. */
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define ERR(name) "org.virtbus.Virt1.Error." name
 #define KEEP_UUID "22222222-3333-4444-8555-666666666601"
 
 typedef struct {
@@ -71,7 +67,7 @@ test_malformed_xml (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *message = define_expect (f, cases[i], ERR ("InvalidXML"));
+      g_autofree char *message = define_expect (f, cases[i], ERROR_PREFIX "InvalidXML");
       g_assert_cmpstr (message, !=, "");
     }
 }
@@ -88,8 +84,8 @@ test_unknown_element (Fixture *f, gconstpointer data)
                     "</domain>\n";
   const char *attr = "<domain type='test' colour='blue'>\n  <name>odd</name>\n"
                      "  <memory>65536</memory>\n</domain>\n";
-  g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
-  g_autofree char *attr_message = define_expect (f, attr, ERR ("InvalidXML"));
+  g_autofree char *message = define_expect (f, xml, ERROR_PREFIX "InvalidXML");
+  g_autofree char *attr_message = define_expect (f, attr, ERROR_PREFIX "InvalidXML");
 
   /* The message names the element and its line. */
   g_assert_nonnull (strstr (message, "frobnicator"));
@@ -102,7 +98,7 @@ test_unknown_type (Fixture *f, gconstpointer data)
 {
   const char *xml = "<domain type='xen'>\n  <name>x</name>\n  <memory>65536</memory>\n</domain>\n";
   /* The schema knows the hypervisor types: one it does not know is invalid XML. */
-  g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+  g_autofree char *message = define_expect (f, xml, ERROR_PREFIX "InvalidXML");
 
   g_assert_nonnull (strstr (message, "xen"));
 }
@@ -112,14 +108,14 @@ test_duplicates (Fixture *f, gconstpointer data)
 {
   g_autofree char *same_name = vb_test_domain_xml ("keeper", "22222222-3333-4444-8555-666666666602");
   g_autofree char *same_uuid = vb_test_domain_xml ("other-name", KEEP_UUID);
-  g_autofree char *m1 = define_expect (f, same_name, ERR ("OperationInvalid"));
-  g_autofree char *m2 = define_expect (f, same_uuid, ERR ("OperationInvalid"));
+  g_autofree char *m1 = define_expect (f, same_name, ERROR_PREFIX "OperationInvalid");
+  g_autofree char *m2 = define_expect (f, same_uuid, ERROR_PREFIX "OperationInvalid");
 
   g_assert_nonnull (strstr (m1, "keeper"));
   g_assert_nonnull (strstr (m2, KEEP_UUID));
   /* Creating a transient twin is refused too. */
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
-                             g_variant_new ("(su)", same_name, 0), ERR ("OperationInvalid"));
+                             g_variant_new ("(su)", same_name, 0), ERROR_PREFIX "OperationInvalid");
 }
 
 static void
@@ -131,12 +127,12 @@ test_bad_names (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *xml = vb_test_domain_xml (names[i], NULL);
-      g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+      g_autofree char *message = define_expect (f, xml, ERROR_PREFIX "InvalidXML");
       g_assert_nonnull (strstr (message, "name"));
     }
   {
     g_autofree char *xml = vb_test_domain_xml (long_name, NULL);
-    g_autofree char *message = define_expect (f, xml, ERR ("InvalidXML"));
+    g_autofree char *message = define_expect (f, xml, ERROR_PREFIX "InvalidXML");
   }
   /* Valid UTF-8 that is not ASCII is a fine name. */
   {
@@ -162,7 +158,7 @@ test_large_xml (Fixture *f, gconstpointer data)
                                            huge_filler);
   g_autoptr (GVariant) reply = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                                 g_variant_new ("(su)", big, 0));
-  g_autofree char *message = define_expect (f, huge, ERR ("InvalidXML"));
+  g_autofree char *message = define_expect (f, huge, ERROR_PREFIX "InvalidXML");
 
   g_assert_nonnull (strstr (message, "MiB"));
   /* Many thousands of elements of an unsupported kind: refused quickly. */
@@ -174,7 +170,7 @@ test_large_xml (Fixture *f, gconstpointer data)
     for (guint i = 0; i < 100000; i++)
       g_string_append (many, "<disk type='file' device='disk'/>");
     g_string_append (many, "<bogus/></devices></domain>");
-    m = define_expect (f, many->str, ERR ("InvalidXML"));
+    m = define_expect (f, many->str, ERROR_PREFIX "InvalidXML");
     g_assert_nonnull (strstr (m, "bogus"));
   }
 }
@@ -191,32 +187,34 @@ test_wrong_arguments (Fixture *f, gconstpointer data)
                              "org.freedesktop.DBus.Error.UnknownMethod");
   /* Flags we do not know are refused, not ignored. */
   vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Shutdown",
-                             g_variant_new ("(u)", 0x80), ERR ("InvalidArgument"));
+                             g_variant_new ("(u)", 0x80), ERROR_PREFIX "InvalidArgument");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "ListDomains",
-                             g_variant_new ("(u)", 1u << 30), ERR ("InvalidArgument"));
+                             g_variant_new ("(u)", 1u << 30), ERROR_PREFIX "InvalidArgument");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByUUID",
-                             g_variant_new ("(s)", "not-a-uuid"), ERR ("InvalidArgument"));
+                             g_variant_new ("(s)", "not-a-uuid"), ERROR_PREFIX "InvalidArgument");
 }
 
 static void
 test_unknown_objects (Fixture *f, gconstpointer data)
 {
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
-                             g_variant_new ("(s)", "nope"), ERR ("NotFound"));
+                             g_variant_new ("(s)", "nope"), ERROR_PREFIX "NotFound");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByUUID",
                              g_variant_new ("(s)", "22222222-3333-4444-8555-666666666699"),
-                             ERR ("NotFound"));
+                             ERROR_PREFIX "NotFound");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
-                             g_variant_new ("(s)", "nope"), ERR ("NotFound"));
+                             g_variant_new ("(s)", "nope"), ERROR_PREFIX "NotFound");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupStoragePoolByName",
-                             g_variant_new ("(s)", "nope"), ERR ("NotFound"));
-  vb_test_call_expect_error (f->env, "/org/virtbus/Virt1/domain/22222222_3333_4444_8555_666666666699",
-                             IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), ERR ("NotFound"));
+                             g_variant_new ("(s)", "nope"), ERROR_PREFIX "NotFound");
+  vb_test_call_expect_error (f->env,
+                             "/org/virtbus/Virt1/domain/22222222_3333_4444_8555_666666666699",
+                             IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                             ERROR_PREFIX "NotFound");
   vb_test_call_expect_error (f->env, "/org/virtbus/Virt1/network/nonexistent",
                              "org.virtbus.Virt1.Network", "Start", g_variant_new ("(u)", 0),
-                             ERR ("NotFound"));
+                             ERROR_PREFIX "NotFound");
   vb_test_call_expect_error (f->env, "/org/virtbus/Virt1/job/12345", "org.virtbus.Virt1.Job",
-                             "Cancel", NULL, ERR ("NotFound"));
+                             "Cancel", NULL, ERROR_PREFIX "NotFound");
 }
 
 static void
@@ -229,18 +227,18 @@ test_invalid_transitions (Fixture *f, gconstpointer data)
 
   g_variant_get (reply, "(&o)", &idle);
   vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                             ERR ("OperationInvalid"));
+                             ERROR_PREFIX "OperationInvalid");
   vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Resume", NULL,
-                             ERR ("OperationInvalid"));
+                             ERROR_PREFIX "OperationInvalid");
   vb_test_call_expect_error (f->env, idle, IFACE_DOMAIN, "Shutdown", g_variant_new ("(u)", 0),
-                             ERR ("OperationInvalid"));
+                             ERROR_PREFIX "OperationInvalid");
   vb_test_call_expect_error (f->env, idle, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0),
-                             ERR ("OperationInvalid"));
+                             ERROR_PREFIX "OperationInvalid");
   vb_test_call_expect_error (f->env, idle, IFACE_DOMAIN, "Suspend", NULL,
-                             ERR ("OperationInvalid"));
+                             ERROR_PREFIX "OperationInvalid");
   g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Suspend", NULL));
   vb_test_call_expect_error (f->env, f->keep, IFACE_DOMAIN, "Suspend", NULL,
-                             ERR ("OperationInvalid"));
+                             ERROR_PREFIX "OperationInvalid");
   g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Resume", NULL));
 }
 

@@ -13,11 +13,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_JOB "org.virtbus.Virt1.Job"
-#define ERR "org.virtbus.Virt1.Error."
 #define READY "VIRTBUS-GUEST-READY"
 #define BOOT_TIMEOUT_MS 120000
 #define READY_TIMEOUT_MS 120000
@@ -204,9 +199,9 @@ assert_guards_refuse (Fixture *f, const char *name)
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "Migrate",
                                     g_variant_new ("(sa{sv}u)",
                                                    "unix:path=/nonexistent/virtbus-peer", NULL, 0),
-                                    ERR "OperationInvalid", "block copy");
+                                    ERROR_PREFIX "OperationInvalid", "block copy");
   vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                    g_variant_new ("(su)", xml, 0), ERR "OperationInvalid",
+                                    g_variant_new ("(su)", xml, 0), ERROR_PREFIX "OperationInvalid",
                                     "block copy");
 }
 
@@ -269,7 +264,7 @@ test_pivot (Fixture *f, gconstpointer data)
   assert_guards_refuse (f, "bc-pivot");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                     copy_args ("vda", dest, NULL, REUSE_EXT),
-                                    ERR "OperationInvalid", "already");
+                                    ERROR_PREFIX "OperationInvalid", "already");
 
   vb_test_call_void (f->env, job, IFACE_JOB, "Pivot", NULL);
   g_free (phase);
@@ -280,8 +275,8 @@ test_pivot (Fixture *f, gconstpointer data)
     g_assert_cmpstr (shown, ==, "/");
   }
   /* A finished job cannot pivot again. */
-  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid",
-                                    NULL);
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Pivot", NULL,
+                                    ERROR_PREFIX "OperationInvalid", NULL);
 
   /* The copy holds the pattern; the guest reads it from there. */
   g_assert_cmpstr (vb_test_file_md5 (copy), ==, f->disk_md5);
@@ -381,8 +376,8 @@ test_bandwidth (Fixture *f, gconstpointer data)
   phase = vb_test_job_wait_phase (f->env, job, "copying|ready|failed", 30000);
   g_assert_cmpstr (phase, ==, "copying");
   /* Not ready: no pivot yet. */
-  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Pivot", NULL, ERR "OperationInvalid",
-                                    "ready");
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Pivot", NULL,
+                                    ERROR_PREFIX "OperationInvalid", "ready");
 
   /* QEMU reports the limit it applies. */
   g_usleep (3 * G_USEC_PER_SEC);
@@ -439,8 +434,8 @@ test_bad_input (Fixture *f, gconstpointer data)
   f->path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                g_variant_new ("(su)", xml, 0));
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vda", dest, NULL, 0), ERR "OperationInvalid",
-                                    "running");
+                                    copy_args ("vda", dest, NULL, 0),
+                                    ERROR_PREFIX "OperationInvalid", "running");
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   {
     g_autofree char *log = vb_test_console_log_of (f->env, f->path);
@@ -448,45 +443,47 @@ test_bad_input (Fixture *f, gconstpointer data)
   }
 
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vdz", dest, NULL, 0), ERR "InvalidArgument", "vdz");
+                                    copy_args ("vdz", dest, NULL, 0),
+                                    ERROR_PREFIX "InvalidArgument", "vdz");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vda", "<disk type=", NULL, 0), ERR "InvalidXML",
-                                    NULL);
+                                    copy_args ("vda", "<disk type=", NULL, 0),
+                                    ERROR_PREFIX "InvalidXML", NULL);
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                     copy_args ("vda", "<disk type='file'/>", NULL, 0),
-                                    ERR "InvalidXML", "source");
+                                    ERROR_PREFIX "InvalidXML", "source");
   vb_test_call_expect_error_saying (
     f->env, f->path, IFACE_DOMAIN, "BlockCopy",
     copy_args ("vda", "<disk type='block'><source dev='/dev/null'/></disk>", NULL, 0),
-    ERR "NotSupported", "type");
+    ERROR_PREFIX "NotSupported", "type");
   vb_test_call_expect_error_saying (
     f->env, f->path, IFACE_DOMAIN, "BlockCopy",
     copy_args ("vda", "<disk type='file'><driver type='vmdk'/><source file='/tmp/x'/></disk>", NULL,
                0),
-    ERR "NotSupported", "driver");
+    ERROR_PREFIX "NotSupported", "driver");
   vb_test_call_expect_error_saying (
     f->env, f->path, IFACE_DOMAIN, "BlockCopy",
     copy_args ("vda", "<disk type='file'><source file='relative.img'/></disk>", NULL, 0),
-    ERR "InvalidXML", "absolute");
+    ERROR_PREFIX "InvalidXML", "absolute");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vda", dest, NULL, 8), ERR "InvalidArgument", NULL);
+                                    copy_args ("vda", dest, NULL, 8),
+                                    ERROR_PREFIX "InvalidArgument", NULL);
   {
     GVariantDict params;
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "warp", "b", TRUE);
     vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                       copy_args ("vda", dest, g_variant_dict_end (&params), 0),
-                                      ERR "InvalidArgument", "warp");
+                                      ERROR_PREFIX "InvalidArgument", "warp");
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "bandwidth", "u", 5);
     vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                       copy_args ("vda", dest, g_variant_dict_end (&params), 0),
-                                      ERR "InvalidArgument", "bandwidth");
+                                      ERROR_PREFIX "InvalidArgument", "bandwidth");
     g_variant_dict_init (&params, NULL);
     g_variant_dict_insert (&params, "granularity", "u", 1000);
     vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                       copy_args ("vda", dest, g_variant_dict_end (&params), 0),
-                                      ERR "InvalidArgument", "Granularity");
+                                      ERROR_PREFIX "InvalidArgument", "Granularity");
   }
   /* The disk's own file, a destination that exists without REUSE_EXT, a
    * REUSE_EXT destination that does not exist. */
@@ -494,15 +491,15 @@ test_bad_input (Fixture *f, gconstpointer data)
     g_autofree char *self = disk_xml (f->disk, "raw");
     vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
                                       copy_args ("vda", self, NULL, REUSE_EXT),
-                                      ERR "InvalidArgument", NULL);
+                                      ERROR_PREFIX "InvalidArgument", NULL);
   }
   vb_test_sparse_file (exists, DISK_SIZE);
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vda", dest_exists, NULL, 0), ERR "OperationInvalid",
-                                    "REUSE_EXT");
+                                    copy_args ("vda", dest_exists, NULL, 0),
+                                    ERROR_PREFIX "OperationInvalid", "REUSE_EXT");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vda", dest, NULL, REUSE_EXT), ERR "InvalidArgument",
-                                    "does not exist");
+                                    copy_args ("vda", dest, NULL, REUSE_EXT),
+                                    ERROR_PREFIX "InvalidArgument", "does not exist");
   g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
   {
     g_autofree char *shown = copy_job_of (f);
@@ -512,20 +509,20 @@ test_bad_input (Fixture *f, gconstpointer data)
   /* REUSE_EXT into the existing file, then a second copy, then cancel. */
   job = block_copy (f, "vda", dest_exists, NULL, REUSE_EXT);
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "BlockCopy",
-                                    copy_args ("vda", dest, NULL, 0), ERR "OperationInvalid",
-                                    "block copy");
+                                    copy_args ("vda", dest, NULL, 0),
+                                    ERROR_PREFIX "OperationInvalid", "block copy");
   phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
   g_assert_cmpstr (vb_test_file_md5 (exists), ==, f->disk_md5);
   vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "SetBandwidth",
-                                    g_variant_new ("(t)", G_MAXUINT64), ERR "InvalidArgument",
-                                    NULL);
+                                    g_variant_new ("(t)", G_MAXUINT64),
+                                    ERROR_PREFIX "InvalidArgument", NULL);
   vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   g_free (phase);
   phase = vb_test_job_wait_phase (f->env, job, "cancelled|completed|failed", 60000);
   g_assert_cmpstr (phase, ==, "cancelled");
-  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Cancel", NULL, ERR "OperationInvalid",
-                                    NULL);
+  vb_test_call_expect_error_saying (f->env, job, IFACE_JOB, "Cancel", NULL,
+                                    ERROR_PREFIX "OperationInvalid", NULL);
   g_assert_true (vb_test_env_daemon_alive (f->env));
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
@@ -749,19 +746,20 @@ test_guards_of_other_operations (Fixture *f, gconstpointer data)
   phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "ManagedSave",
-                                    g_variant_new ("(u)", 0), ERR "OperationInvalid", "block copy");
-  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "Save",
-                                    g_variant_new ("(su)", image, 0), ERR "OperationInvalid",
+                                    g_variant_new ("(u)", 0), ERROR_PREFIX "OperationInvalid",
                                     "block copy");
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "Save",
+                                    g_variant_new ("(su)", image, 0),
+                                    ERROR_PREFIX "OperationInvalid", "block copy");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
                                     g_variant_new ("(su)", snapshot, 16 /* DISK_ONLY */),
-                                    ERR "OperationInvalid", "block copy");
+                                    ERROR_PREFIX "OperationInvalid", "block copy");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
-                                    g_variant_new ("(su)", snapshot, 0), ERR "OperationInvalid",
-                                    "block copy");
+                                    g_variant_new ("(su)", snapshot, 0),
+                                    ERROR_PREFIX "OperationInvalid", "block copy");
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
                                     g_variant_new ("(su)", vda_xml, 1 /* LIVE */),
-                                    ERR "OperationInvalid", "block copy");
+                                    ERROR_PREFIX "OperationInvalid", "block copy");
   g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
   /* Not the copied disk: allowed. */
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "DetachDevice",

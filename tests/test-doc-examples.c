@@ -7,9 +7,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
 /* Debian's interpreter: the one python3-gi belongs to. */
 #define PYTHON "/usr/bin/python3"
 

@@ -2,12 +2,6 @@
  * domains, networks and pools, watching what a GUI would see. */
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_NETWORK "org.virtbus.Virt1.Network"
-#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
-#define IFACE_VOLUME "org.virtbus.Virt1.StorageVolume"
 #define UUID1 "6a3c3b5e-7d0c-4a9f-9f5d-0d3e2c1b4a01"
 
 typedef struct {

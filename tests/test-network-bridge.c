@@ -17,10 +17,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_NETWORK "org.virtbus.Virt1.Network"
 #define READY "VIRTBUS-GUEST-READY"
 #define OUTSIDE "10.203.0.2"
 #define NAT_GATEWAY "10.210.0.1"

@@ -4,11 +4,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_NETWORK "org.virtbus.Virt1.Network"
-#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
 
 #define UUID_PLAIN "11111111-2222-4333-8444-555555555501"
 #define UUID_AUTO "11111111-2222-4333-8444-555555555502"

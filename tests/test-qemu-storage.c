@@ -4,10 +4,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
 #define READY "VIRTBUS-GUEST-READY"
 #define BOOT_TIMEOUT_MS 60000
 

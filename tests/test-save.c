@@ -11,11 +11,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_JOB "org.virtbus.Virt1.Job"
-#define ERROR_PREFIX "org.virtbus.Virt1.Error."
 #define READY "VIRTBUS-GUEST-READY"
 #define SAVE_RUNNING 2u
 #define SAVE_PAUSED 4u

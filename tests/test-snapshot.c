@@ -13,11 +13,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_DOMAIN "org.virtbus.Virt1.Domain"
-#define IFACE_SNAPSHOT "org.virtbus.Virt1.Snapshot"
-#define ERROR_PREFIX "org.virtbus.Virt1.Error."
 #define READY "VIRTBUS-GUEST-READY"
 #define DISK_ONLY 16u
 #define METADATA_ONLY 2u

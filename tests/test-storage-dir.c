@@ -12,12 +12,6 @@
 
 #include "vb-test-env.h"
 
-#define MANAGER "/org/virtbus/Virt1"
-#define IFACE_MANAGER "org.virtbus.Virt1.Manager"
-#define IFACE_POOL "org.virtbus.Virt1.StoragePool"
-#define IFACE_VOLUME "org.virtbus.Virt1.StorageVolume"
-#define IFACE_JOB "org.virtbus.Virt1.Job"
-#define ERR "org.virtbus.Virt1.Error."
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
 #define JOB_TIMEOUT_MS 30000
 
@@ -206,7 +200,7 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
   define_pool (f, FALSE);
   /* Nothing on disk yet: starting says to build. */
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0),
-                             ERR "OperationInvalid");
+                             ERROR_PREFIX "OperationInvalid");
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
   g_assert_true (g_file_test (f->dir, G_FILE_TEST_IS_DIR));
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
@@ -221,9 +215,9 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
 
   /* Build and Delete want an inactive pool. */
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Delete", g_variant_new ("(u)", 0),
-                             ERR "OperationInvalid");
+                             ERROR_PREFIX "OperationInvalid");
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Build", g_variant_new ("(u)", 1),
-                             ERR "InvalidArgument");
+                             ERROR_PREFIX "InvalidArgument");
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
   g_assert_cmpuint (vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Capacity"), ==, 0);
 
@@ -232,7 +226,7 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
     g_autofree char *stray = in_pool (f, "stray");
     g_assert_true (g_file_set_contents (stray, "x", 1, NULL));
     vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Delete", g_variant_new ("(u)", 0),
-                               ERR "OperationInvalid");
+                               ERROR_PREFIX "OperationInvalid");
     g_assert_true (g_file_test (stray, G_FILE_TEST_EXISTS));
     g_unlink (stray);
   }
@@ -276,7 +270,7 @@ test_volumes (Fixture *f, gconstpointer data)
   /* The name is taken. */
   xml = volume_xml ("disk.img", "raw", MiB);
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "CreateVolume",
-                             g_variant_new ("(su)", xml, 0), ERR "OperationInvalid");
+                             g_variant_new ("(su)", xml, 0), ERROR_PREFIX "OperationInvalid");
 
   /* Some data in the raw volume, then clones of it in both formats. */
   {
@@ -313,7 +307,7 @@ test_volumes (Fixture *f, gconstpointer data)
     /* A source that is no volume of this pool. */
     vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "CloneVolume",
                                g_variant_new ("(sou)", clone_xml, "/org/virtbus/Virt1/nothing", 0),
-                               ERR "NotFound");
+                               ERROR_PREFIX "NotFound");
   }
 
   /* Resize: bigger, then smaller only with SHRINK. */
@@ -324,9 +318,9 @@ test_volumes (Fixture *f, gconstpointer data)
   g_assert_cmpuint (qemu_img_size (qcow_file, "qcow2"), ==, 32 * MiB);
   g_assert_cmpuint (vb_test_get_u64 (f->env, qcow, IFACE_VOLUME, "Capacity"), ==, 32 * MiB);
   vb_test_call_expect_error (f->env, raw, IFACE_VOLUME, "Resize",
-                             g_variant_new ("(tu)", 2 * MiB, 0), ERR "InvalidArgument");
+                             g_variant_new ("(tu)", 2 * MiB, 0), ERROR_PREFIX "InvalidArgument");
   vb_test_call_expect_error (f->env, raw, IFACE_VOLUME, "Resize",
-                             g_variant_new ("(tu)", 2 * MiB, 1), ERR "InvalidArgument");
+                             g_variant_new ("(tu)", 2 * MiB, 1), ERROR_PREFIX "InvalidArgument");
   vb_test_call_void (f->env, raw, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 6 * MiB, 4));
   g_assert_cmpuint (file_size (raw_file), ==, 6 * MiB);
   vb_test_call_void (f->env, qcow, IFACE_VOLUME, "Resize", g_variant_new ("(tu)", 24 * MiB, 4));
@@ -346,12 +340,12 @@ test_volumes (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (raw_file, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (qcow_file, G_FILE_TEST_EXISTS));
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                             g_variant_new ("(s)", "disk.img"), ERR "NotFound");
+                             g_variant_new ("(s)", "disk.img"), ERROR_PREFIX "NotFound");
 
   /* An inactive pool takes no volumes. */
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "CreateVolume",
-                             g_variant_new ("(su)", xml, 0), ERR "OperationInvalid");
+                             g_variant_new ("(su)", xml, 0), ERROR_PREFIX "OperationInvalid");
 }
 
 static void
@@ -444,7 +438,7 @@ test_upload_download (Fixture *f, gconstpointer data)
       G_DBUS_CALL_FLAGS_NONE, -1, fds, NULL, NULL, &error);
     g_assert_null (reply);
     g_assert_true (g_dbus_error_is_remote_error (error));
-    g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERR "InvalidArgument");
+    g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "InvalidArgument");
   }
 }
 
@@ -467,7 +461,7 @@ test_cancel_upload (Fixture *f, gconstpointer data)
                                        g_variant_new_uint64 (MiB), 5000));
   /* The volume is busy meanwhile. */
   vb_test_call_expect_error (f->env, volume, IFACE_VOLUME, "Delete", g_variant_new ("(u)", 0),
-                             ERR "Busy");
+                             ERROR_PREFIX "Busy");
   vb_test_call_void (f->env, job, IFACE_JOB, "Cancel", NULL);
   wait_job (f, job, "cancelled");
   close (p[1]);
@@ -491,11 +485,12 @@ test_path_tricks (Fixture *f, gconstpointer data)
 
       g_test_message ("name %s", bad[i]);
       vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "CreateVolume",
-                                 g_variant_new ("(su)", xml, 0), ERR "InvalidArgument");
+                                 g_variant_new ("(su)", xml, 0), ERROR_PREFIX "InvalidArgument");
       vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "CloneVolume",
-                                 g_variant_new ("(sou)", xml, good, 0), ERR "InvalidArgument");
+                                 g_variant_new ("(sou)", xml, good, 0),
+                                 ERROR_PREFIX "InvalidArgument");
       vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                                 g_variant_new ("(s)", bad[i]), ERR "NotFound");
+                                 g_variant_new ("(s)", bad[i]), ERROR_PREFIX "NotFound");
     }
   g_assert_false (g_file_test (outside, G_FILE_TEST_EXISTS));
   /* The pool's directory holds the one good volume and nothing else. */
@@ -512,7 +507,7 @@ test_path_tricks (Fixture *f, gconstpointer data)
     g_assert_cmpint (symlink (target, link), ==, 0);
     vb_test_call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
     vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                               g_variant_new ("(s)", "link.img"), ERR "NotFound");
+                               g_variant_new ("(s)", "link.img"), ERROR_PREFIX "NotFound");
   }
 }
 
@@ -539,7 +534,7 @@ test_refresh (Fixture *f, gconstpointer data)
     g_assert_cmpint (status, ==, 0);
   }
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                             g_variant_new ("(s)", "manual.img"), ERR "NotFound");
+                             g_variant_new ("(s)", "manual.img"), ERROR_PREFIX "NotFound");
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
   found = vb_test_call_path (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
                              g_variant_new ("(s)", "manual.img"));
@@ -556,7 +551,7 @@ test_refresh (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_unlink (manual), ==, 0);
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Refresh", g_variant_new ("(u)", 0));
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "LookupVolumeByName",
-                             g_variant_new ("(s)", "manual.img"), ERR "NotFound");
+                             g_variant_new ("(s)", "manual.img"), ERROR_PREFIX "NotFound");
   {
     g_autoptr (GVariant) list = vb_test_call_ok (f->env, f->pool, IFACE_POOL, "ListVolumes", NULL);
     g_autoptr (GVariant) paths = g_variant_get_child_value (list, 0);

@@ -1,0 +1,637 @@
+/* Domain XML as a client sees it: what virt-install and virt-manager write is
+ * accepted, defaults are filled in, any layout comes out in the one canonical
+ * layout, and everything else is refused with a message that names the
+ * element and its line. The samples, the parser's guards, networks, pools and
+ * volumes are in test-xml-defs.c. */
+#include <string.h>
+
+#include <glib.h>
+
+#include "domain-def.h"
+#include "vb-error.h"
+#include "xml-def-asserts.h"
+
+/* ------------------------------------------------------------------------ */
+/* Domains: defaults and canonical form */
+
+static void
+test_domain_defaults (void)
+{
+  const char *xml = "<domain type='kvm'>\n"
+                    "  <name>bare</name>\n"
+                    "  <memory>1024</memory>\n"
+                    "  <devices>\n"
+                    "    <interface type='network'>\n"
+                    "      <source network='default'/>\n"
+                    "    </interface>\n"
+                    "    <interface type='user'/>\n"
+                    "  </devices>\n"
+                    "</domain>\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autoptr (VbDomainDef) again = NULL;
+  g_autofree char *expected_head = NULL;
+  g_autoptr (GRegex) mac_re = g_regex_new ("<mac address='(52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2})'/>",
+                                           0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree char *first_mac = NULL;
+  g_autofree char *second_mac = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (is_lower_uuid (def->uuid));
+  g_assert_cmpuint (def->memory_kib, ==, 1024);
+  g_assert_cmpuint (def->current_memory_kib, ==, 1024);
+  g_assert_cmpuint (def->vcpus, ==, 1);
+  g_assert_null (def->title);
+
+  /* Defaults land where libvirt writes them: uuid after name, the sizes in
+   * KiB, vcpu after currentMemory, the MAC first in each interface. */
+  expected_head = g_strdup_printf ("<domain type='kvm'>\n"
+                                   "  <name>bare</name>\n"
+                                   "  <uuid>%s</uuid>\n"
+                                   "  <memory unit='KiB'>1024</memory>\n"
+                                   "  <currentMemory unit='KiB'>1024</currentMemory>\n"
+                                   "  <vcpu>1</vcpu>\n"
+                                   "  <devices>\n"
+                                   "    <interface type='network'>\n"
+                                   "      <mac address='52:54:00:",
+                                   def->uuid);
+  g_assert_true (g_str_has_prefix (def->xml, expected_head));
+
+  g_assert_true (g_regex_match (mac_re, def->xml, 0, &match));
+  first_mac = g_match_info_fetch (match, 1);
+  g_assert_true (g_match_info_next (match, NULL));
+  second_mac = g_match_info_fetch (match, 1);
+  g_assert_cmpstr (first_mac, !=, second_mac);
+  g_assert_false (g_match_info_next (match, NULL));
+
+  /* The filled-in XML is stable: storing and reloading changes nothing. */
+  again = vb_domain_def_parse (def->xml, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->xml, ==, def->xml);
+  g_assert_cmpstr (again->uuid, ==, def->uuid);
+}
+
+static void
+test_domain_random_uuids_differ (void)
+{
+  const char *xml = "<domain type='test'><name>a</name><memory>1</memory></domain>";
+  g_autoptr (VbDomainDef) a = vb_domain_def_parse (xml, NULL);
+  g_autoptr (VbDomainDef) b = vb_domain_def_parse (xml, NULL);
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpstr (a->uuid, !=, b->uuid);
+}
+
+typedef struct {
+  const char *unit;
+  const char *value;
+  guint64 kib;
+} UnitCase;
+
+static void
+test_domain_units (void)
+{
+  static const UnitCase cases[] = {
+    { NULL, "2048", 2048 },
+    { "b", "1", 1 }, /* rounded up to whole KiB, as libvirt does */
+    { "bytes", "4096", 4 },
+    { "bytes", "4097", 5 },
+    { "KB", "1000", 977 },
+    { "k", "512", 512 },
+    { "KiB", "512", 512 },
+    { "MB", "1", 977 },
+    { "M", "2", 2048 },
+    { "MiB", "2", 2048 },
+    { "GB", "1", 976563 },
+    { "G", "4", 4194304 },
+    { "GiB", "4", 4194304 },
+    { "T", "1", G_GUINT64_CONSTANT (1073741824) },
+    { "TiB", "2", G_GUINT64_CONSTANT (2147483648) },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *unit_attr =
+      cases[i].unit != NULL ? g_strdup_printf (" unit='%s'", cases[i].unit) : g_strdup ("");
+    g_autofree char *xml =
+      g_strdup_printf ("<domain type='qemu'><name>u</name><memory%s>%s</memory>"
+                       "<currentMemory%s>%s</currentMemory></domain>",
+                       unit_attr, cases[i].value, unit_attr, cases[i].value);
+    g_autofree char *expected = g_strdup_printf ("<memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>",
+                                                 cases[i].kib);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+
+    g_test_message ("unit %s, value %s", cases[i].unit, cases[i].value);
+    g_assert_no_error (error);
+    g_assert_cmpuint (def->memory_kib, ==, cases[i].kib);
+    g_assert_cmpuint (def->current_memory_kib, ==, cases[i].kib);
+    assert_contains (def->xml, expected);
+  }
+}
+
+static void
+test_domain_current_memory_clamped (void)
+{
+  const char *xml = "<domain type='kvm'><name>c</name><memory unit='MiB'>1</memory>"
+                    "<currentMemory unit='GiB'>1</currentMemory></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->current_memory_kib, ==, 1024);
+  assert_contains (def->xml, "<currentMemory unit='KiB'>1024</currentMemory>");
+}
+
+static void
+test_domain_uuid_normalised (void)
+{
+  const char *upper = "<domain type='kvm'><name>u</name>"
+                      "<uuid>5E4FD3B2-8A5F-4C43-9D2C-6F0B1A3E7C21</uuid><memory>1</memory></domain>";
+  const char *plain = "<domain type='kvm'><name>u</name>"
+                      "<uuid>5e4fd3b28a5f4c439d2c6f0b1a3e7c21</uuid><memory>1</memory></domain>";
+  g_autoptr (VbDomainDef) a = vb_domain_def_parse (upper, NULL);
+  g_autoptr (VbDomainDef) b = vb_domain_def_parse (plain, NULL);
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpstr (a->uuid, ==, "5e4fd3b2-8a5f-4c43-9d2c-6f0b1a3e7c21");
+  g_assert_cmpstr (b->uuid, ==, a->uuid);
+  assert_contains (a->xml, "<uuid>5e4fd3b2-8a5f-4c43-9d2c-6f0b1a3e7c21</uuid>");
+}
+
+static void
+test_domain_live_xml (void)
+{
+  const char *xml = "<domain type='kvm' id='12'>\n"
+                    "  <name>live</name>\n"
+                    "  <uuid>0b6f1a7e-3c2d-4e5f-8a9b-c0d1e2f3a4b5</uuid>\n"
+                    "  <memory unit='KiB'>1024</memory>\n"
+                    "  <currentMemory unit='KiB'>1024</currentMemory>\n"
+                    "  <vcpu>1</vcpu>\n"
+                    "</domain>\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autofree char *live = NULL;
+  g_autofree char *inactive = NULL;
+  g_autofree char *without_id = g_strconcat ("<domain type='kvm'>", strchr (xml, '\n'), NULL);
+
+  g_assert_no_error (error);
+  /* id= is live-only: dropped from the definition. */
+  g_assert_cmpstr (def->xml, ==, without_id);
+
+  live = vb_domain_def_format_live (def, 7);
+  g_assert_true (g_str_has_prefix (live, "<domain type='kvm' id='7'>\n"));
+  g_assert_cmpstr (live + strlen ("<domain type='kvm' id='7'>"), ==,
+                   def->xml + strlen ("<domain type='kvm'>"));
+
+  inactive = vb_domain_def_format_live (def, -1);
+  g_assert_cmpstr (inactive, ==, def->xml);
+}
+
+/* Input in any layout comes out in the one canonical layout. */
+static void
+test_domain_canonical_form (void)
+{
+  const char *xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<!-- made by hand -->\n"
+                    "<domain type=\"test\"><name>c&amp;c</name>"
+                    "<uuid>0b6f1a7e-3c2d-4e5f-8a9b-c0d1e2f3a4b5</uuid>\n"
+                    "      <description><![CDATA[a <b> & 'c']]></description>"
+                    "<memory unit=\"KiB\">1024</memory><currentMemory unit='KiB'>1024</currentMemory>"
+                    "<vcpu>1</vcpu><!-- comment -->"
+                    "<metadata><app:x xmlns:app=\"urn:example\" app:k=\"v&quot;'\">mixed <b/>text</app:x>"
+                    "</metadata>"
+                    "<devices><emulator>/usr/bin/qemu\tx</emulator>"
+                    "<disk type='file' device='cdrom'><target dev='sda' bus='sata'/></disk>"
+                    "</devices></domain>";
+  const char *expected = "<domain type='test'>\n"
+                         "  <name>c&amp;c</name>\n"
+                         "  <uuid>0b6f1a7e-3c2d-4e5f-8a9b-c0d1e2f3a4b5</uuid>\n"
+                         "  <description>a &lt;b&gt; &amp; 'c'</description>\n"
+                         "  <memory unit='KiB'>1024</memory>\n"
+                         "  <currentMemory unit='KiB'>1024</currentMemory>\n"
+                         "  <vcpu>1</vcpu>\n"
+                         "  <metadata>\n"
+                         "    <app:x xmlns:app='urn:example' app:k='v&quot;&apos;'>mixed <b/>text</app:x>\n"
+                         "  </metadata>\n"
+                         "  <devices>\n"
+                         "    <emulator>/usr/bin/qemu\tx</emulator>\n"
+                         "    <disk type='file' device='cdrom'>\n"
+                         "      <target dev='sda' bus='sata'/>\n"
+                         "    </disk>\n"
+                         "  </devices>\n"
+                         "</domain>\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autoptr (VbDomainDef) again = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (def->name, ==, "c&c");
+  g_assert_cmpstr (def->xml, ==, expected);
+  again = vb_domain_def_parse (def->xml, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->xml, ==, expected);
+}
+
+/* What virt-install sends (before libvirt ever formats it): double quotes,
+ * no indices or addresses, devices in its own order. */
+static void
+test_domain_virt_install_input (void)
+{
+  const char *xml =
+    "<domain type=\"kvm\">\n"
+    "  <name>rocky9</name>\n"
+    "  <metadata>\n"
+    "    <libosinfo:libosinfo xmlns:libosinfo=\"http://libosinfo.org/xmlns/libvirt/domain/1.0\">\n"
+    "      <libosinfo:os id=\"http://rockylinux.org/rocky/9\"/>\n"
+    "    </libosinfo:libosinfo>\n"
+    "  </metadata>\n"
+    "  <memory>2097152</memory>\n"
+    "  <currentMemory>2097152</currentMemory>\n"
+    "  <vcpu>2</vcpu>\n"
+    "  <os firmware=\"efi\">\n"
+    "    <type arch=\"x86_64\" machine=\"q35\">hvm</type>\n"
+    "    <firmware>\n"
+    "      <feature enabled=\"no\" name=\"enrolled-keys\"/>\n"
+    "    </firmware>\n"
+    "    <boot dev=\"hd\"/>\n"
+    "  </os>\n"
+    "  <features>\n"
+    "    <acpi/>\n"
+    "    <apic/>\n"
+    "    <vmport state=\"off\"/>\n"
+    "    <smm state=\"on\"/>\n"
+    "  </features>\n"
+    "  <cpu mode=\"host-passthrough\"/>\n"
+    "  <clock offset=\"utc\">\n"
+    "    <timer name=\"rtc\" tickpolicy=\"catchup\"/>\n"
+    "    <timer name=\"pit\" tickpolicy=\"delay\"/>\n"
+    "    <timer name=\"hpet\" present=\"no\"/>\n"
+    "  </clock>\n"
+    "  <pm>\n"
+    "    <suspend-to-mem enabled=\"no\"/>\n"
+    "    <suspend-to-disk enabled=\"no\"/>\n"
+    "  </pm>\n"
+    "  <devices>\n"
+    "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+    "    <disk type=\"file\" device=\"disk\">\n"
+    "      <driver name=\"qemu\" type=\"qcow2\" discard=\"unmap\"/>\n"
+    "      <source file=\"/var/lib/libvirt/images/rocky9.qcow2\"/>\n"
+    "      <target dev=\"vda\" bus=\"virtio\"/>\n"
+    "    </disk>\n"
+    "    <disk type=\"file\" device=\"cdrom\">\n"
+    "      <driver name=\"qemu\" type=\"raw\"/>\n"
+    "      <source file=\"/var/lib/libvirt/boot/Rocky-9-x86_64-dvd.iso\"/>\n"
+    "      <target dev=\"sda\" bus=\"sata\"/>\n"
+    "      <readonly/>\n"
+    "    </disk>\n"
+    "    <controller type=\"usb\" model=\"qemu-xhci\" ports=\"15\"/>\n"
+    "    <controller type=\"pci\" model=\"pcie-root\"/>\n"
+    "    <controller type=\"pci\" model=\"pcie-root-port\"/>\n"
+    "    <interface type=\"network\">\n"
+    "      <source network=\"default\"/>\n"
+    "      <mac address=\"52:54:00:9c:4e:17\"/>\n"
+    "      <model type=\"virtio\"/>\n"
+    "    </interface>\n"
+    "    <console type=\"pty\"/>\n"
+    "    <channel type=\"unix\">\n"
+    "      <source mode=\"bind\"/>\n"
+    "      <target type=\"virtio\" name=\"org.qemu.guest_agent.0\"/>\n"
+    "    </channel>\n"
+    "    <channel type=\"spicevmc\">\n"
+    "      <target type=\"virtio\" name=\"com.redhat.spice.0\"/>\n"
+    "    </channel>\n"
+    "    <input type=\"tablet\" bus=\"usb\"/>\n"
+    "    <graphics type=\"spice\" port=\"-1\" tlsPort=\"-1\" autoport=\"yes\">\n"
+    "      <image compression=\"off\"/>\n"
+    "    </graphics>\n"
+    "    <sound model=\"ich9\"/>\n"
+    "    <video>\n"
+    "      <model type=\"qxl\"/>\n"
+    "    </video>\n"
+    "    <redirdev bus=\"usb\" type=\"spicevmc\"/>\n"
+    "    <redirdev bus=\"usb\" type=\"spicevmc\"/>\n"
+    "    <memballoon model=\"virtio\"/>\n"
+    "    <rng model=\"virtio\">\n"
+    "      <backend model=\"random\">/dev/urandom</backend>\n"
+    "    </rng>\n"
+    "  </devices>\n"
+    "</domain>\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autoptr (VbDomainDef) again = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (def->name, ==, "rocky9");
+  g_assert_cmpuint (def->memory_kib, ==, 2097152);
+  g_assert_cmpuint (def->vcpus, ==, 2);
+  assert_contains (def->xml, "<memory unit='KiB'>2097152</memory>\n"
+                             "  <currentMemory unit='KiB'>2097152</currentMemory>\n"
+                             "  <vcpu>2</vcpu>\n");
+  assert_contains (def->xml, "    <libosinfo:libosinfo "
+                             "xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n"
+                             "      <libosinfo:os id='http://rockylinux.org/rocky/9'/>\n"
+                             "    </libosinfo:libosinfo>\n");
+  again = vb_domain_def_parse (def->xml, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->xml, ==, def->xml);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Domains: refusals */
+
+/* A domain whose <devices> holds @devices, starting at line 6. */
+static char *
+domain_with_devices (const char *devices)
+{
+  return g_strdup_printf ("<domain type='kvm'>\n"
+                          "  <name>t</name>\n"
+                          "  <memory>1024</memory>\n"
+                          "  <vcpu>1</vcpu>\n"
+                          "  <devices>\n"
+                          "%s"
+                          "  </devices>\n"
+                          "</domain>\n",
+                          devices);
+}
+
+static void
+assert_devices_refused (const char *devices, const char *fragment)
+{
+  g_autofree char *xml = domain_with_devices (devices);
+
+  assert_invalid_xml (KIND_DOMAIN, xml, fragment);
+}
+
+static void
+test_domain_unknown_element (void)
+{
+  assert_devices_refused ("    <disk type='file' device='disk'>\n"
+                          "      <target dev='vda'/>\n"
+                          "    </disk>\n"
+                          "    <foo/>\n",
+                          "unsupported element <foo> at line 9 (domain/devices/foo)");
+  assert_devices_refused ("    <tpm model='tpm-crb'/>\n",
+                          "unsupported element <tpm> at line 6 (domain/devices/tpm)");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
+                      "  <memoryBacking/>\n</domain>",
+                      "unsupported element <memoryBacking> at line 4 (domain/memoryBacking)");
+  /* Hypervisor pass-through via namespaces stays out. */
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+                      "<name>t</name><memory>1</memory></domain>",
+                      "unsupported namespace declaration on <domain> at line 1");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<devices xmlns='urn:other'/></domain>",
+                      "unsupported element <devices> in namespace 'urn:other' at line 2");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'/>"
+                      "</domain>",
+                      "unsupported element <qemu:commandline> at line 2");
+}
+
+static void
+test_domain_unknown_attribute (void)
+{
+  assert_devices_refused ("    <disk type='file' device='disk' bar='1'>\n"
+                          "      <target dev='vda'/>\n"
+                          "    </disk>\n",
+                          "unsupported attribute 'bar' on <disk> at line 6");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory dumpCore='on'>1</memory></domain>",
+                      "unsupported attribute 'dumpCore' on <memory> at line 1");
+}
+
+static void
+test_domain_bad_values (void)
+{
+  assert_devices_refused ("    <disk type='network' device='disk'>\n"
+                          "      <target dev='vda'/>\n"
+                          "    </disk>\n",
+                          "invalid value 'network' for attribute 'type' on <disk> at line 6: "
+                          "expected one of file, block, volume");
+  assert_devices_refused ("    <disk type='file'>\n"
+                          "      <target dev='vda' bus='nvme'/>\n"
+                          "    </disk>\n",
+                          "invalid value 'nvme' for attribute 'bus' on <target> at line 7");
+  assert_devices_refused ("    <interface type='direct'/>\n",
+                          "invalid value 'direct' for attribute 'type' on <interface> at line 6");
+  assert_devices_refused ("    <controller type='usb' index='first'/>\n",
+                          "invalid value 'first' for attribute 'index' on <controller> at line 6: "
+                          "expected an unsigned decimal integer");
+  assert_devices_refused ("    <graphics type='rdp'/>\n",
+                          "invalid value 'rdp' for attribute 'type' on <graphics>");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='xen'><name>t</name><memory>1</memory></domain>",
+                      "invalid value 'xen' for attribute 'type' on <domain> at line 1: "
+                      "expected one of test, qemu, kvm");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<on_crash>explode</on_crash></domain>",
+                      "invalid value 'explode' in <on_crash> at line 2");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory unit='kB'>1</memory></domain>",
+                      "invalid value 'kB' for attribute 'unit' on <memory>");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>12 MiB</memory></domain>",
+                      "invalid value '12 MiB' in <memory> at line 1");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<title>two\nlines</title></domain>",
+                      "<title> at line 2 must be a single line");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<devices>text</devices></domain>",
+                      "unexpected text 'text' in <devices> at line 2");
+}
+
+static void
+test_domain_missing_parts (void)
+{
+  assert_invalid_xml (KIND_DOMAIN, "<domain><name>t</name><memory>1</memory></domain>",
+                      "missing attribute 'type' on <domain> at line 1");
+  assert_invalid_xml (KIND_DOMAIN, "<domain type='kvm'><memory>1</memory></domain>",
+                      "missing element <name> in <domain>");
+  assert_invalid_xml (KIND_DOMAIN, "<domain type='kvm'><name>t</name></domain>",
+                      "missing element <memory> in <domain>");
+  assert_devices_refused ("    <disk type='file'/>\n", "missing element <target> in <disk> at line 6");
+  assert_devices_refused ("    <disk type='file'>\n"
+                          "      <source dev='/dev/sda'/>\n"
+                          "      <target dev='vda'/>\n"
+                          "    </disk>\n",
+                          "missing attribute 'file' on <source> at line 7");
+  assert_devices_refused ("    <interface type='bridge'/>\n",
+                          "missing element <source> in <interface type='bridge'> at line 6");
+}
+
+static void
+test_domain_repeated_element (void)
+{
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'>\n<name>a</name>\n<name>b</name><memory>1</memory></domain>",
+                      "element <name> at line 3 (domain/name) may appear only once in <domain>");
+  assert_devices_refused ("    <memballoon model='virtio'/>\n"
+                          "    <memballoon model='none'/>\n",
+                          "element <memballoon> at line 7");
+}
+
+static void
+test_domain_bad_uuid (void)
+{
+  static const char *const bad[] = {
+    "not-a-uuid",
+    "5e4fd3b2-8a5f-4c43-9d2c-6f0b1a3e7c2",   /* one digit short */
+    "5e4fd3b2-8a5f-4c43-9d2c-6f0b1a3e7c211", /* one digit long */
+    "5e4fd3b28a5f-4c43-9d2c-6f0b1a3e7c21",   /* dashes in part */
+    "5e4fd3b2-8a5f-4c43-9d2c-6f0b1a3e7cg1",  /* not hex */
+    "",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *xml = g_strdup_printf ("<domain type='kvm'>\n  <name>u</name>\n"
+                                            "  <uuid>%s</uuid>\n  <memory>1</memory>\n</domain>",
+                                            bad[i]);
+
+    assert_invalid_xml (KIND_DOMAIN, xml, "in <uuid> at line 3");
+  }
+}
+
+static void
+test_domain_bad_names (void)
+{
+  g_autofree char *long_name = g_strnfill (201, 'n');
+  g_autofree char *max_name = g_strnfill (200, 'n');
+  const char *const bad[][2] = {
+    { "", "must not be empty" },
+    { ".hidden", "must not start with '.'" },
+    { "a/b", "must not contain '/'" },
+    { "tab&#9;in", "must not contain control characters" },
+    { "bell&#127;", "must not contain control characters" },
+    { long_name, "must be at most 200 bytes long" },
+  };
+  g_autofree char *ok_xml = g_strdup_printf (
+    "<domain type='kvm'><name>%s</name><memory>1</memory></domain>", max_name);
+  g_autoptr (VbDomainDef) ok = vb_domain_def_parse (ok_xml, NULL);
+  g_autoptr (VbDomainDef) spaced =
+    vb_domain_def_parse ("<domain type='kvm'><name>my vm – ünïcode</name><memory>1</memory></domain>",
+                         NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *xml = g_strdup_printf ("<domain type='kvm'>\n  <name>%s</name>\n"
+                                            "  <memory>1</memory>\n</domain>",
+                                            bad[i][0]);
+
+    assert_invalid_xml (KIND_DOMAIN, xml, "in <name> at line 2");
+    assert_invalid_xml (KIND_DOMAIN, xml, bad[i][1]);
+  }
+  g_assert_nonnull (ok);
+  g_assert_nonnull (spaced);
+  g_assert_cmpstr (spaced->name, ==, "my vm – ünïcode");
+}
+
+static void
+test_domain_bad_sizes (void)
+{
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name>\n<memory>0</memory></domain>",
+                      "<memory> at line 2 must be greater than 0");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory unit='EiB'>100</memory></domain>",
+                      "the value of <memory> at line 1 is too large");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n<vcpu>0</vcpu></domain>",
+                      "<vcpu> at line 2 must be between 1 and 4096, not 0");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory><vcpu>4097</vcpu></domain>",
+                      "must be between 1 and 4096, not 4097");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>"
+                      "<vcpu current='3'>2</vcpu></domain>",
+                      "attribute 'current' on <vcpu> at line 1 must be between 1 and 2");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory><vcpu>4</vcpu>"
+                      "<cpu><topology sockets='1' cores='2' threads='1'/></cpu></domain>",
+                      "gives 2 vCPUs but <vcpu> is 4");
+}
+
+static void
+test_domain_devices_checked (void)
+{
+  assert_devices_refused ("    <interface type='user'>\n"
+                          "      <mac address='52:54:00:zz:00:01'/>\n"
+                          "    </interface>\n",
+                          "invalid MAC address '52:54:00:zz:00:01' on <mac> at line 7");
+  assert_devices_refused ("    <interface type='user'>\n"
+                          "      <mac address='01:00:5e:00:00:01'/>\n"
+                          "    </interface>\n",
+                          "expected a unicast address");
+  assert_devices_refused ("    <disk type='file'><target dev='vda'/></disk>\n"
+                          "    <disk type='file'><target dev='vda'/></disk>\n",
+                          "disk target 'vda' at line 7 is already used by another disk");
+  assert_devices_refused ("    <hostdev mode='subsystem' type='pci'>\n"
+                          "      <source><address bus='0x3b' slot='0x02' function='0x4'/></source>\n"
+                          "      <teaming type='transient' persistent='ua-nothere'/>\n"
+                          "    </hostdev>\n",
+                          "<teaming> at line 8 names 'ua-nothere'");
+  assert_devices_refused ("    <interface type='user'>\n"
+                          "      <alias name='net0'/>\n"
+                          "    </interface>\n",
+                          "invalid alias 'net0' on <alias> at line 7: a user alias starts with 'ua-'");
+  assert_devices_refused ("    <interface type='user'>\n"
+                          "      <teaming type='transient'/>\n"
+                          "    </interface>\n",
+                          "missing attribute 'persistent' on <teaming> at line 7");
+
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<os><type>hvm</type><boot dev='hd'/></os><devices>"
+                      "<disk type='file'><target dev='vda'/><boot order='1'/></disk>"
+                      "</devices></domain>",
+                      "<boot> at line 2 in <os> cannot be combined with per-device <boot order=");
+}
+
+static void
+test_domain_mac_normalised (void)
+{
+  g_autofree char *xml = domain_with_devices ("    <interface type='user'>\n"
+                                              "      <mac address='52:54:00:AB:CD:EF'/>\n"
+                                              "    </interface>\n");
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, NULL);
+
+  g_assert_nonnull (def);
+  assert_contains (def->xml, "<mac address='52:54:00:ab:cd:ef'/>");
+}
+
+/* ------------------------------------------------------------------------ */
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/xml-defs/domain/defaults", test_domain_defaults);
+  g_test_add_func ("/xml-defs/domain/random-uuids-differ", test_domain_random_uuids_differ);
+  g_test_add_func ("/xml-defs/domain/units", test_domain_units);
+  g_test_add_func ("/xml-defs/domain/current-memory-clamped", test_domain_current_memory_clamped);
+  g_test_add_func ("/xml-defs/domain/uuid-normalised", test_domain_uuid_normalised);
+  g_test_add_func ("/xml-defs/domain/mac-normalised", test_domain_mac_normalised);
+  g_test_add_func ("/xml-defs/domain/live-xml", test_domain_live_xml);
+  g_test_add_func ("/xml-defs/domain/canonical-form", test_domain_canonical_form);
+  g_test_add_func ("/xml-defs/domain/virt-install-input", test_domain_virt_install_input);
+  g_test_add_func ("/xml-defs/domain/unknown-element", test_domain_unknown_element);
+  g_test_add_func ("/xml-defs/domain/unknown-attribute", test_domain_unknown_attribute);
+  g_test_add_func ("/xml-defs/domain/bad-values", test_domain_bad_values);
+  g_test_add_func ("/xml-defs/domain/missing-parts", test_domain_missing_parts);
+  g_test_add_func ("/xml-defs/domain/repeated-element", test_domain_repeated_element);
+  g_test_add_func ("/xml-defs/domain/bad-uuid", test_domain_bad_uuid);
+  g_test_add_func ("/xml-defs/domain/bad-names", test_domain_bad_names);
+  g_test_add_func ("/xml-defs/domain/bad-sizes", test_domain_bad_sizes);
+  g_test_add_func ("/xml-defs/domain/devices-checked", test_domain_devices_checked);
+
+  return g_test_run ();
+}

@@ -1,0 +1,87 @@
+/* The domains tests define, and the test guest booted: see
+ * vb-test-domains.h. */
+#include "vb-test-domains.h"
+
+#include "vb-test-calls.h"
+#include "vb-test-console.h"
+#include "vb-test-names.h"
+
+char *
+vb_test_guest_xml (const char *name, guint memory_mib, const char *cmdline_extra,
+                   const char *devices)
+{
+  return vb_test_guest_xml_on (name, memory_mib, "pc", TRUE, cmdline_extra, devices);
+}
+
+char *
+vb_test_guest_xml_on (const char *name, guint memory_mib, const char *machine, gboolean acpi,
+                      const char *cmdline_extra, const char *devices)
+{
+  const char *guest = g_getenv ("VB_TEST_GUEST_DIR");
+
+  g_assert_nonnull (guest);
+  return g_strdup_printf (
+    "<domain type='qemu'>\n"
+    "  <name>%s</name>\n"
+    "  <memory unit='MiB'>%u</memory>\n"
+    "  <vcpu>1</vcpu>\n"
+    "  <os>\n"
+    "    <type arch='x86_64' machine='%s'>hvm</type>\n"
+    "    <kernel>%s/vmlinux</kernel>\n"
+    "    <initrd>%s/initramfs.img</initrd>\n"
+    "    <cmdline>console=ttyS0 quiet%s%s</cmdline>\n"
+    "  </os>\n"
+    "%s"
+    "  <devices>\n"
+    "%s"
+    "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+    "    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n"
+    "  </devices>\n"
+    "</domain>\n",
+    name, memory_mib, machine, guest, guest, cmdline_extra ? " " : "",
+    cmdline_extra ? cmdline_extra : "", acpi ? "  <features>\n    <acpi/>\n  </features>\n" : "",
+    devices ? devices : "");
+}
+
+char *
+vb_test_disk_xml (const char *path, const char *format, const char *target)
+{
+  return g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='%s'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='%s' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          format, path, target);
+}
+char *
+vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent, guint timeout_ms)
+{
+  g_autofree char *path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, persistent ? "DefineDomain" : "CreateDomain",
+                       g_variant_new ("(su)", xml, 0));
+  g_autofree char *log = vb_test_console_log_of (env, path);
+
+  if (persistent)
+    vb_test_call_void (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  if (!vb_test_log_wait (log, "VIRTBUS-GUEST-READY", timeout_ms))
+    g_error ("the guest of %s did not get ready within %u ms", path, timeout_ms);
+  return g_steal_pointer (&path);
+}
+
+char *
+vb_test_domain_xml (const char *name, const char *uuid)
+{
+  g_autofree char *uuid_element =
+    uuid ? g_strdup_printf ("  <uuid>%s</uuid>\n", uuid) : g_strdup ("");
+
+  return g_strdup_printf ("<domain type='test'>\n"
+                          "  <name>%s</name>\n"
+                          "%s"
+                          "  <memory unit='MiB'>128</memory>\n"
+                          "  <vcpu>2</vcpu>\n"
+                          "  <os>\n"
+                          "    <type arch='x86_64'>hvm</type>\n"
+                          "  </os>\n"
+                          "</domain>\n",
+                          name, uuid_element);
+}

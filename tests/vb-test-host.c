@@ -1,0 +1,53 @@
+/* Files and commands on the host, for what a test prepares or checks
+ * outside the service: see vb-test-host.h. */
+#include "vb-test-host.h"
+
+#include <unistd.h>
+
+void
+vb_test_sparse_file (const char *path, goffset size)
+{
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  g_assert_cmpint (truncate (path, size), ==, 0);
+}
+
+char *
+vb_test_file_md5 (const char *file)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (file, &data, &length, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
+}
+
+char *
+vb_test_run (const char *format, ...)
+{
+  g_autofree char *command = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+  va_list args;
+
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_assert_true (g_spawn_command_line_sync (command, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed: %s%s", command, out, err);
+  return out;
+}
+
+gboolean
+vb_test_shell_succeeds (const char *command)
+{
+  g_autofree char *quoted = g_shell_quote (command);
+  g_autofree char *line = g_strdup_printf ("sh -c %s", quoted);
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (line, NULL, NULL, &status, NULL));
+  return g_spawn_check_wait_status (status, NULL);
+}

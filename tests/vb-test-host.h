@@ -1,0 +1,19 @@
+/* The host side of a test: disk files made and checksummed, commands run
+ * (ip, qemu-img, ...) that must succeed. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Makes @path an empty (sparse) file of @size bytes, a disk for a test guest. */
+void vb_test_sparse_file (const char *path, goffset size);
+/* The md5 of a file's contents, in hex. */
+char *vb_test_file_md5 (const char *file);
+/* Runs a command line (no shell), failing the test unless it succeeds;
+ * returns what it printed. */
+char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* Whether `sh -c @command` succeeds. */
+gboolean vb_test_shell_succeeds (const char *command);
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/* What the files of the test library share among themselves; tests and
+ * benchmarks include vb-test-env.h instead. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Sleeps @ms while dispatching the default main context, so replies and
+ * signals that arrive meanwhile are handled. */
+void vb_test_sleep_iterating (guint ms);
+
+/* Kills what runs in the namespaces the test made and removes them, with
+ * plain system calls only: the abort handler of vb-test-daemons.c calls it. */
+void vb_test_netns_remove_all_now (void);
+
+G_END_DECLS
