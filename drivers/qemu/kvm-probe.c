@@ -1,11 +1,19 @@
 /* KVM probe: see kvm-probe.h.
  *
- * The guest is a 512-byte boot sector that SeaBIOS loads from an IDE disk
- * and that writes to QEMU's isa-debug-exit port. Going through SeaBIOS is
- * deliberate: a payload at the reset vector alone ran fine on this project's
- * broken KVM host, while SeaBIOS (protected mode, option ROMs) hung there, as
- * real guests do. The image lives in a memfd handed to QEMU as fd 3, so the
- * probe writes no file. */
+ * The guest is a 512-byte boot sector that SeaBIOS loads from an IDE disk.
+ * It does what a Linux kernel does early and what broken KVM hosts fail at:
+ * it enters long mode with paging, then runs a locked 16-byte
+ * compare-and-exchange (lock cmpxchg16b, as Linux does on its own memory)
+ * on one of its page-table pages, which a host that shadows page tables must
+ * emulate. Then it writes to QEMU's isa-debug-exit port.
+ *
+ * Both halves were learnt on real hosts. A payload at the reset vector alone
+ * ran fine on a host whose SeaBIOS then hung, as real guests did there: hence
+ * SeaBIOS. A real-mode boot sector ran fine on a nested host whose KVM then
+ * stopped every Linux guest with "KVM internal error. Suberror: 1" (emulation
+ * failure) at a lock cmpxchg16b: hence long mode and that instruction. The
+ * image lives in a memfd handed to QEMU as fd 3, so the probe writes no
+ * file. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
@@ -52,18 +60,67 @@ probe_run_free (ProbeRun *run)
   g_free (run);
 }
 
-/* The boot sector, 16-bit real mode, loaded by SeaBIOS at 0000:7c00:
- *   cli
- *   mov al, 0x2a
- *   out 0xf4, al    ; isa-debug-exit: QEMU exits with (0x2a << 1) | 1
- *   hlt             ; not reached when the device is there
- *   jmp $-1
- * and the 0x55 0xaa signature that makes SeaBIOS boot it. */
+/* The boot sector, loaded by SeaBIOS at 0000:7c00 (its assembly beside
+ * each instruction, GNU as syntax). Identity-maps the first 2 MiB with
+ * page tables at 0x1000 (PML4), 0x2000 (PDPT) and 0x3000 (PD, one 2 MiB
+ * page), switches from real mode straight to long mode, and runs the
+ * compare-and-exchange 2000 times on a zero entry of the PD (it writes the
+ * same zeroes back). isa-debug-exit then makes QEMU exit with
+ * (0x2a << 1) | 1. Ends with the 0x55 0xaa signature that makes SeaBIOS
+ * boot it. */
 static void
 make_boot_sector (guint8 sector[512])
 {
-  static const guint8 code[] = { 0xfa, 0xb0, 0x2a, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd };
+  static const guint8 code[] = {
+    /* .code16 */
+    0xfa, /* cli */
+    0x31, 0xc0, /* xorw %ax, %ax */
+    0x8e, 0xd8, /* movw %ax, %ds */
+    0x8e, 0xc0, /* movw %ax, %es */
+    0x66, 0xbf, 0x00, 0x10, 0x00, 0x00, /* movl $0x1000, %edi */
+    0x66, 0xb9, 0x00, 0x0c, 0x00, 0x00, /* movl $0xc00, %ecx */
+    0x66, 0x31, 0xc0, /* xorl %eax, %eax */
+    0xfc, /* cld */
+    0x66, 0xf3, 0xab, /* rep stosl */
+    0x66, 0xc7, 0x06, 0x00, 0x10, 0x03, 0x20, 0x00, 0x00, /* movl $0x2003, 0x1000 */
+    0x66, 0xc7, 0x06, 0x00, 0x20, 0x03, 0x30, 0x00, 0x00, /* movl $0x3003, 0x2000 */
+    0x66, 0xc7, 0x06, 0x00, 0x30, 0x83, 0x00, 0x00, 0x00, /* movl $0x83, 0x3000 */
+    0x0f, 0x20, 0xe0, /* movl %cr4, %eax */
+    0x66, 0x83, 0xc8, 0x20, /* orl $0x20, %eax */
+    0x0f, 0x22, 0xe0, /* movl %eax, %cr4 */
+    0x66, 0xb8, 0x00, 0x10, 0x00, 0x00, /* movl $0x1000, %eax */
+    0x0f, 0x22, 0xd8, /* movl %eax, %cr3 */
+    0x66, 0xb9, 0x80, 0x00, 0x00, 0xc0, /* movl $0xc0000080, %ecx */
+    0x0f, 0x32, /* rdmsr */
+    0x66, 0x0d, 0x00, 0x01, 0x00, 0x00, /* orl $0x100, %eax */
+    0x0f, 0x30, /* wrmsr */
+    0x66, 0x0f, 0x01, 0x16, 0xa8, 0x7c, /* lgdtl gdtr - _start + 0x7c00 */
+    0x0f, 0x20, 0xc0, /* movl %cr0, %eax */
+    0x66, 0x0d, 0x01, 0x00, 0x00, 0x80, /* orl $0x80000001, %eax */
+    0x0f, 0x22, 0xc0, /* movl %eax, %cr0 */
+    0xea, 0x6f, 0x7c, 0x08, 0x00, /* ljmp $0x08, $(long_mode - _start + 0x7c00) */
+    /* .code64, long_mode: */
+    0xbe, 0xd0, 0x07, 0x00, 0x00, /* movl $2000, %esi */
+    0x31, 0xc0, /* 1: xorl %eax, %eax */
+    0x31, 0xd2, /* xorl %edx, %edx */
+    0x31, 0xdb, /* xorl %ebx, %ebx */
+    0x31, 0xc9, /* xorl %ecx, %ecx */
+    0x48, 0xc7, 0xc7, 0x10, 0x30, 0x00, 0x00, /* movq $0x3010, %rdi */
+    0xf0, 0x48, 0x0f, 0xc7, 0x0f, /* lock cmpxchg16b (%rdi) */
+    0xff, 0xce, /* decl %esi */
+    0x75, 0xe8, /* jnz 1b */
+    0xb0, 0x2a, /* movb $0x2a, %al */
+    0xe6, 0xf4, /* outb %al, $0xf4 */
+    0xf4, /* 2: hlt */
+    0xeb, 0xfd, /* jmp 2b */
+    0x0f, 0x1f, 0x44, 0x00, 0x00, /* (padding to 8) */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* gdt: .quad 0 */
+    0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0xaf, 0x00, /* .quad 0x00af9a000000ffff: 64-bit code */
+    0x0f, 0x00, /* gdtr: .word gdtr - gdt - 1 */
+    0x98, 0x7c, 0x00, 0x00, /* .long gdt - _start + 0x7c00 */
+  };
 
+  G_STATIC_ASSERT (sizeof code <= 510);
   memset (sector, 0, 512);
   memcpy (sector, code, sizeof code);
   sector[510] = 0x55;
@@ -130,6 +187,26 @@ last_stderr_line (GBytes *stderr_bytes)
   return NULL;
 }
 
+/* The first line of QEMU's stderr that starts with @prefix, or NULL. */
+static char *
+find_stderr_line (GBytes *stderr_bytes, const char *prefix)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  gsize len = 0;
+  const char *data;
+
+  if (!stderr_bytes)
+    return NULL;
+  data = g_bytes_get_data (stderr_bytes, &len);
+  text = g_utf8_make_valid (data ? data : "", (gssize) len);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (g_strstrip (lines[i]), prefix))
+      return g_strdup (lines[i]);
+  return NULL;
+}
+
 static void
 finish_not_usable (GTask *task, ProbeRun *run, char *why)
 {
@@ -169,7 +246,13 @@ on_payload_exited (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (run->timed_out)
     {
-      finish_not_usable (task, run, g_strdup_printf ("a %s guest did not finish in %s", upper, limit));
+      /* A KVM that cannot emulate an instruction stops the guest and says so. */
+      g_autofree char *stopped = find_stderr_line (stderr_bytes, "KVM internal error");
+
+      finish_not_usable (task, run,
+                         g_strdup_printf ("a %s guest did not finish in %s%s%s%s", upper, limit,
+                                          stopped ? " (" : "", stopped ? stopped : "",
+                                          stopped ? ")" : ""));
       return;
     }
   if (g_subprocess_get_if_exited (run->process))

@@ -20,8 +20,9 @@
 #include "vb-process.h"
 #include "vb-log.h"
 
-/* Bump when the cached JSON changes meaning: older files are then reprobed. */
-#define CACHE_FORMAT 1
+/* Bump when the cached JSON changes meaning, or the KVM probe's verdict may
+ * differ (its guest changed): older files are then reprobed. */
+#define CACHE_FORMAT 2
 /* The monitor's fd number inside QEMU. */
 #define QMP_FD 3
 /* The whole probe; QEMU with -machine none answers in well under a second. */
