@@ -470,9 +470,9 @@ test_qmp_timeout_is_failed (Fixture *f, gconstpointer data)
   pid = qemu_pid (f->env, path);
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   /* QMP's timeout is 30 s: the client waits longer than that. */
-  reply = g_dbus_connection_call_sync (f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN,
-                                       "Suspend", g_variant_new ("(u)", 0), NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, 90000, NULL, &error);
+  reply =
+    g_dbus_connection_call_sync (f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "Suspend",
+                                 NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 90000, NULL, &error);
   g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
   g_assert_null (reply);
   name = g_dbus_error_get_remote_error (error);
@@ -481,7 +481,7 @@ test_qmp_timeout_is_failed (Fixture *f, gconstpointer data)
   /* The monitor stays usable: the stop was on the wire, so QEMU pauses when
    * it runs again, the service follows its event, and Resume is answered. */
   g_assert_true (wait_state (f->env, path, "paused", 10000));
-  call (f, path, "Resume", g_variant_new ("(u)", 0));
+  call (f, path, "Resume", NULL);
   g_assert_true (wait_state (f->env, path, "running", 10000));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
