@@ -288,35 +288,6 @@ vb_network_api_get_xml (VbNetwork *network, guint flags, GError **error)
 }
 
 GPtrArray *
-vb_list_resources (VbDriverHost *host, GType type, guint flags,
-                   gboolean (*active_of) (VbResource *), GError **error)
-{
-  guint all = VB_LIST_INACTIVE | VB_LIST_ACTIVE | VB_LIST_PERSISTENT | VB_LIST_TRANSIENT
-              | VB_LIST_AUTOSTART | VB_LIST_NO_AUTOSTART;
-  GPtrArray *list;
-
-  if (!vb_check_flags (flags, all, error))
-    return NULL;
-  list = vb_inventory_list (vb_driver_host_get_inventory (host), type);
-  for (guint i = list->len; i > 0; i--)
-    {
-      VbResource *resource = list->pdata[i - 1];
-      gboolean active = active_of (resource);
-      gboolean persistent = vb_resource_get_persistent (resource);
-      gboolean autostart = vb_resource_get_autostart (resource);
-
-      if (((flags & (VB_LIST_ACTIVE | VB_LIST_INACTIVE))
-           && !(flags & (active ? VB_LIST_ACTIVE : VB_LIST_INACTIVE)))
-          || ((flags & (VB_LIST_PERSISTENT | VB_LIST_TRANSIENT))
-              && !(flags & (persistent ? VB_LIST_PERSISTENT : VB_LIST_TRANSIENT)))
-          || ((flags & (VB_LIST_AUTOSTART | VB_LIST_NO_AUTOSTART))
-              && !(flags & (autostart ? VB_LIST_AUTOSTART : VB_LIST_NO_AUTOSTART))))
-        g_ptr_array_remove_index (list, i - 1);
-    }
-  return list;
-}
-
-GPtrArray *
 vb_network_api_list (VbDriverHost *host, guint flags, GError **error)
 {
   return vb_list_resources (host, VB_TYPE_NETWORK, flags, is_active, error);

@@ -42,9 +42,4 @@ void vb_network_api_update_async (VbDriverHost *host, VbNetwork *network, guint 
 void vb_network_api_load (VbDriverHost *host);
 void vb_network_api_autostart (VbDriverHost *host);
 
-/* Keeps the objects of @type whose active/persistent/autostart state matches
- * the VB_LIST_* @flags (shared with storage pools). */
-GPtrArray *vb_list_resources (VbDriverHost *host, GType type, guint flags,
-                              gboolean (*is_active) (VbResource *), GError **error);
-
 G_END_DECLS

@@ -89,6 +89,11 @@ void vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind);
 void vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *kind,
                                     void (*start) (VbDriverHost *host, VbResource *resource));
 
+/* Keeps the objects of @type whose active/persistent/autostart state matches
+ * the VB_LIST_* @flags (networks and storage pools). */
+GPtrArray *vb_list_resources (VbDriverHost *host, GType type, guint flags,
+                              gboolean (*is_active) (VbResource *), GError **error);
+
 /* Fails with VB_ERROR_INVALID_ARGUMENT when @flags has bits outside @allowed. */
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
 /* A parameter a call's a{sv} may carry, and its GVariant type. */

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include "network-api.h"
 #include "object-paths.h"
 #include "resource-api.h"
 #include "vb-error.h"
