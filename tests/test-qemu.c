@@ -536,6 +536,45 @@ test_start_failures (gconstpointer data)
   g_free (f.disk);
 }
 
+/* Right after a start with an empty capability cache, while QEMU is still
+ * being probed, define gives the verdict it gives an hour later: an unknown
+ * machine type is refused, a known one accepted. */
+static void
+test_define_verdict_while_probing (gconstpointer data)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *cache = g_build_filename (env->tmpdir, "empty-cache", NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("VB_TEST_CACHE_DIR"));
+  Fixture f = { env, NULL, g_build_filename (env->tmpdir, "disk.img", NULL) };
+  g_autofree char *good = NULL;
+  g_autofree char *bad = NULL;
+  g_autofree char *path = NULL;
+  char *machine;
+
+  g_assert_true (g_file_set_contents (f.disk, "", 0, NULL));
+  g_setenv ("VB_TEST_CACHE_DIR", cache, TRUE);
+  vb_test_env_start_daemon (env, NULL);
+  if (saved)
+    g_setenv ("VB_TEST_CACHE_DIR", saved, TRUE);
+  else
+    g_unsetenv ("VB_TEST_CACHE_DIR");
+
+  bad = guest_xml (&f, "unknown-machine", "qemu", NULL);
+  machine = strstr (bad, "machine='pc'");
+  g_assert_nonnull (machine);
+  memcpy (machine, "machine='x'", strlen ("machine='x'"));
+  memmove (machine + strlen ("machine='x'"), machine + strlen ("machine='pc'"),
+           strlen (machine + strlen ("machine='pc'")) + 1);
+  vb_test_call_expect_error_saying (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", bad, 0),
+                                    "org.virtbus.Virt1.Error.NotSupported", "machine type 'x'");
+  good = guest_xml (&f, "known-machine", "qemu", NULL);
+  path = define (&f, good);
+  g_assert_cmpstr (vb_test_get_string (env, path, IFACE_DOMAIN, "State"), ==, "shutoff");
+  g_assert_true (vb_test_env_daemon_alive (env));
+  g_free (f.disk);
+}
+
 static void
 test_unsupported_and_kvm (Fixture *f, gconstpointer data)
 {
@@ -618,5 +657,7 @@ main (int argc, char **argv)
   ADD ("/qemu/unsupported-and-kvm", test_unsupported_and_kvm);
   ADD ("/qemu/readme-example", test_readme_example);
   g_test_add_data_func ("/qemu/start-failures", NULL, test_start_failures);
+  g_test_add_data_func ("/qemu/define-verdict-while-probing", NULL,
+                        test_define_verdict_while_probing);
   return g_test_run ();
 }

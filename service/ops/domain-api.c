@@ -1,6 +1,7 @@
 #include "domain-api.h"
 
 #include "domain-kind.h"
+#include "drivers-ready.h"
 #include "migration-api.h"
 #include "resource-api.h"
 #include "snapshot-api.h"
@@ -10,25 +11,69 @@
 
 /* ---- define, create ---- */
 
+typedef struct {
+  VbDriverHost *host;
+  char *xml;
+} DefineData;
+
+static void
+define_data_free (DefineData *data)
+{
+  g_free (data->xml);
+  g_free (data);
+}
+
+static void
+defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  VbResource *resource = vb_resource_api_define_finish (result, &error);
+
+  if (!resource)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, resource, g_object_unref);
+}
+
+static void
+define_drivers_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  DefineData *data = g_task_get_task_data (task);
+
+  vb_domain_drivers_ready_finish (result);
+  vb_resource_api_define_async (data->host, vb_domain_api_kind (), data->xml, NULL, defined,
+                                task);
+}
+
 void
 vb_domain_api_define_async (VbDriverHost *host, const char *xml, guint flags,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  DefineData *data = g_new0 (DefineData, 1);
   GError *error = NULL;
 
+  g_task_set_source_tag (task, vb_domain_api_define_async);
+  data->host = host;
+  data->xml = g_strdup (xml);
+  g_task_set_task_data (task, data, (GDestroyNotify) define_data_free);
   if (!vb_check_flags (flags, VB_DOMAIN_DEFINE_VALIDATE, &error))
     {
-      g_task_report_error (NULL, callback, user_data, vb_domain_api_define_async, error);
+      g_task_return_error (task, error);
       return;
     }
-  /* Validation against the driver always happens; the flag is accepted for virsh users. */
-  vb_resource_api_define_async (host, vb_domain_api_kind (), xml, NULL, callback, user_data);
+  /* Validation against the driver always happens (the flag is accepted for
+   * virsh users), with what the driver knows of the host once it knows it. */
+  vb_domain_drivers_ready_async (host, define_drivers_ready, g_steal_pointer (&task));
 }
 
 VbDomain *
 vb_domain_api_define_finish (GAsyncResult *result, GError **error)
 {
-  return VB_DOMAIN (vb_resource_api_define_finish (result, error));
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 typedef struct {
@@ -36,12 +81,14 @@ typedef struct {
   VbDomain *domain;
   VbDomainOp op;
   guint flags;
+  char *xml; /* create */
 } OpData;
 
 static void
 op_data_free (OpData *data)
 {
   g_clear_object (&data->domain);
+  g_free (data->xml);
   g_free (data);
 }
 
@@ -66,6 +113,17 @@ created (GObject *source, GAsyncResult *result, gpointer user_data)
   start_locked_domain (task);
 }
 
+static void
+create_drivers_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+
+  vb_domain_drivers_ready_finish (result);
+  vb_resource_api_new_transient_async (data->host, vb_domain_api_kind (), data->xml, NULL,
+                                       created, task);
+}
+
 void
 vb_domain_api_create_async (VbDriverHost *host, const char *xml, guint flags,
                             GAsyncReadyCallback callback, gpointer user_data)
@@ -83,7 +141,8 @@ vb_domain_api_create_async (VbDriverHost *host, const char *xml, guint flags,
       g_object_unref (task);
       return;
     }
-  vb_resource_api_new_transient_async (host, vb_domain_api_kind (), xml, NULL, created, task);
+  data->xml = g_strdup (xml);
+  vb_domain_drivers_ready_async (host, create_drivers_ready, task);
 }
 
 VbDomain *
@@ -446,66 +505,37 @@ vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **err
 
 typedef struct {
   VbDriverHost *host;
-  GPtrArray *drivers;
-  guint next;
   guint cpus;
   guint64 memory_kib;
-} CapsWalk;
+} CapsQuery;
 
+/* Once the drivers know their host: formats the whole document. */
 static void
-caps_walk_free (CapsWalk *walk)
+caps_drivers_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_ptr_array_unref (walk->drivers);
-  g_free (walk);
-}
-
-static void caps_next (GTask *task);
-
-static void
-driver_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  CapsWalk *walk = g_task_get_task_data (task);
-  const VbDomainDriver *driver = walk->drivers->pdata[walk->next - 1];
-
-  driver->ready_finish (result);
-  caps_next (task);
-}
-
-/* Waits for each driver in turn, then formats the whole document. */
-static void
-caps_next (GTask *task)
-{
-  CapsWalk *walk = g_task_get_task_data (task);
+  g_autoptr (GTask) task = user_data;
+  CapsQuery *query = g_task_get_task_data (task);
+  g_autoptr (GPtrArray) drivers = vb_driver_host_list_domain_drivers (query->host);
   GString *xml;
 
-  while (walk->next < walk->drivers->len)
-    {
-      const VbDomainDriver *driver = walk->drivers->pdata[walk->next++];
-      if (driver->ready_async)
-        {
-          driver->ready_async (walk->host, driver_ready, task);
-          return;
-        }
-    }
+  vb_domain_drivers_ready_finish (result);
   xml = g_string_new ("<capabilities>\n  <host>\n");
   g_string_append_printf (xml,
                           "    <cpu>\n      <arch>x86_64</arch>\n    </cpu>\n"
                           "    <topology cpus='%u'/>\n"
                           "    <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n"
                           "  </host>\n",
-                          walk->cpus, walk->memory_kib);
-  for (guint i = 0; i < walk->drivers->len; i++)
+                          query->cpus, query->memory_kib);
+  for (guint i = 0; i < drivers->len; i++)
     {
-      const VbDomainDriver *driver = walk->drivers->pdata[i];
-      g_autofree char *guest = driver->capabilities_xml ? driver->capabilities_xml (walk->host) : NULL;
+      const VbDomainDriver *driver = drivers->pdata[i];
+      g_autofree char *guest = driver->capabilities_xml ? driver->capabilities_xml (query->host) : NULL;
 
       if (guest)
         g_string_append (xml, guest);
     }
   g_string_append (xml, "</capabilities>\n");
   g_task_return_pointer (task, g_string_free (xml, FALSE), g_free);
-  g_object_unref (task);
 }
 
 void
@@ -513,14 +543,14 @@ vb_domain_api_capabilities_async (VbDriverHost *host, guint cpus, guint64 memory
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  CapsWalk *walk = g_new0 (CapsWalk, 1);
+  CapsQuery *query = g_new0 (CapsQuery, 1);
 
-  walk->host = host;
-  walk->drivers = vb_driver_host_list_domain_drivers (host);
-  walk->cpus = cpus;
-  walk->memory_kib = memory_kib;
-  g_task_set_task_data (task, walk, (GDestroyNotify) caps_walk_free);
-  caps_next (task);
+  g_task_set_source_tag (task, vb_domain_api_capabilities_async);
+  query->host = host;
+  query->cpus = cpus;
+  query->memory_kib = memory_kib;
+  g_task_set_task_data (task, query, g_free);
+  vb_domain_drivers_ready_async (host, caps_drivers_ready, task);
 }
 
 char *

@@ -1,0 +1,16 @@
+/* Waiting for the domain drivers to know their host (a QEMU driver probes
+ * its binary and KVM once, in the background, from start-up on). */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+/* Completes once every domain driver's ready_async has completed, at once
+ * when they all are ready. Define and create wait for it, so the verdict on a
+ * document is the same one second after start-up as an hour later. */
+void vb_domain_drivers_ready_async (VbDriverHost *host, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+void vb_domain_drivers_ready_finish (GAsyncResult *result);
+
+G_END_DECLS
