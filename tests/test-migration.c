@@ -389,6 +389,81 @@ test_destination_qemu_killed (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
 }
 
+/* The destination's QEMU cannot load the stream (it lacks the balloon the
+ * source has: "Unknown savevm section"), but only after the transfer, when
+ * the source's QEMU reports the migration completed. The source must not
+ * end its guest before the destination confirmed that its guest runs: the
+ * Job fails with the destination's reason and the guest runs on here. */
+static void
+test_destination_fails_to_load (void)
+{
+  g_autoptr (VbTestEnv) src = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *wrapper = g_build_filename (dst->tmpdir, "qemu-without-balloon", NULL);
+  g_autofree char *binary_arg = g_strdup_printf ("--qemu-binary=%s", wrapper);
+  const char *dst_args[] = { binary_arg, NULL };
+  g_autofree char *disk = g_build_filename (src->tmpdir, "disk.img", NULL);
+  g_autofree char *disk_xml = NULL;
+  g_autofree char *devices = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) found = NULL;
+  guint64 before;
+
+  g_assert_true (g_file_set_contents (wrapper,
+                                      "#!/bin/bash\n"
+                                      "args=(\"$@\") kept=()\n"
+                                      "for ((i = 0; i < ${#args[@]}; i++)); do\n"
+                                      "  if [[ ${args[i]} == -device && ${args[i + 1]} == virtio-balloon* ]]; then\n"
+                                      "    ((i++)); continue\n"
+                                      "  fi\n"
+                                      "  kept+=(\"${args[i]}\")\n"
+                                      "done\n"
+                                      "exec qemu-system-x86_64 \"${kept[@]}\"\n",
+                                      -1, NULL));
+  g_assert_cmpint (g_chmod (wrapper, 0755), ==, 0);
+  vb_test_env_start_daemon (src, NULL);
+  vb_test_env_start_daemon (dst, dst_args);
+  vb_test_sparse_file (disk, 8 << 20);
+  disk_xml = vb_test_disk_xml (disk, "raw", "vda");
+  devices = g_strconcat (disk_xml, "    <memballoon model='virtio'/>\n", NULL);
+  xml = vb_test_guest_xml ("mig-noload", 160, NULL, devices);
+  path = vb_test_boot_guest (src, xml, TRUE, 60000);
+  uuid = vb_test_get_string (src, path, IFACE_DOMAIN, "UUID");
+  log = vb_test_console_log (src, uuid);
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
+
+  job = vb_test_call_path (src, path, IFACE_DOMAIN, "Migrate",
+                           g_variant_new ("(s@a{sv}u)", dst->bus_address,
+                                          g_variant_new ("a{sv}", NULL), LIVE));
+  phase = vb_test_job_wait_phase (src, job, "completed|failed|cancelled", 120000);
+  g_assert_cmpstr (phase, ==, "failed");
+  why = vb_test_job_error (src, job);
+  g_assert_nonnull (strstr (why, "destination"));
+  /* The guest is whole here, running, and goes on counting. */
+  g_assert_true (vb_test_wait_property (src, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  before = vb_test_log_last_counter (log);
+  {
+    g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, before + 3);
+    g_assert_true (vb_test_log_wait (log, next, 20000));
+  }
+  /* Nothing is left of it on the destination. */
+  found = vb_test_call (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                        g_variant_new ("(s)", "mig-noload"), &error);
+  g_assert_null (found);
+  g_assert_true (g_dbus_error_is_remote_error (error));
+  g_variant_unref (vb_test_call_ok (src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_assert_true (vb_test_env_daemon_alive (src));
+  g_assert_true (vb_test_env_daemon_alive (dst));
+}
+
 /* ---- a link the test can cut: a TCP relay from 127.0.0.2:PORT to 127.0.0.1:PORT ---- */
 
 typedef struct {
@@ -826,6 +901,7 @@ main (int argc, char **argv)
   ADD ("/migration/postcopy-broken-destroy", test_postcopy_broken_destroy);
   ADD ("/migration/refusals", test_refusals);
   ADD ("/migration/failover-unplug", test_failover_unplug);
+  g_test_add_func ("/migration/destination-fails-to-load", test_destination_fails_to_load);
   g_test_add_func ("/migration/netns-link", test_netns_link);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);
   g_test_add_func ("/migration/ssh-bridge", test_ssh_bridge);
