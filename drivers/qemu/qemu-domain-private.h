@@ -90,14 +90,25 @@ void vb_qemu_save_status (QemuDomain *qd);
 void vb_qemu_execute_logged (QemuDomain *qd, const char *command, JsonObject *args);
 void vb_qemu_send_command (QemuDomain *qd, const char *command);
 
-/* Starts QEMU for the domain's live definition waiting for an incoming
- * migration (-incoming defer, paused); completes when its monitor answers. */
-void vb_qemu_start_incoming_async (VbDomain *domain, GAsyncReadyCallback callback,
-                                   gpointer user_data);
-gboolean vb_qemu_start_incoming_finish (GAsyncResult *result, GError **error);
+/* <run-dir>/qemu: where the domains' run directories are. */
+char *vb_qemu_run_dir (void);
+/* <run-dir>/qemu/@uuid: one domain's sockets, log and status file. */
+char *vb_qemu_domain_dir (const char *uuid);
+/* The QEMU run when a domain names no <emulator>. */
+const char *vb_qemu_binary (void);
+/* New driver data for @domain, not yet attached to it. */
+QemuDomain *vb_qemu_domain_new (VbDomain *domain);
+void vb_qemu_domain_free (QemuDomain *qd);
 
-/* Ends QEMU: SIGTERM, then SIGKILL after a grace period. */
-void vb_qemu_terminate (QemuDomain *qd);
+/* The capabilities of the default binary, probed once (qemu-driver.c); a
+ * failed probe is tried again at the next call. */
+void vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data);
+VbQemuCaps *vb_qemu_get_caps_finish (GAsyncResult *result, GError **error);
+
+/* The command line of @def with the driver's settings; @dry_run only
+ * checks (define time). */
+VbQemuCommand *vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run,
+                                      GError **error);
 
 /* One migration capability and its state. */
 typedef struct {
@@ -133,7 +144,7 @@ gboolean vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *da
 /* Fails the unplugs still waiting: QEMU is gone. */
 void vb_qemu_hotplug_free (QemuDomain *qd);
 /* Fills in the resolvers of <interface type='network'> and <disk
- * type='volume'> that the command line uses (qemu-domain.c). */
+ * type='volume'> that the command line uses. */
 void vb_qemu_context_resolvers (VbQemuCommandContext *context);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include "vb-flags.h"
 #include "qemu-domain-private.h"
+#include "qemu-process.h"
 #include "vb-error.h"
 #include "vb-log.h"
 

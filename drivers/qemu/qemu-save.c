@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "qemu-domain-private.h"
+#include "qemu-process.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
