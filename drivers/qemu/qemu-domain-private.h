@@ -110,39 +110,6 @@ VbQemuCaps *vb_qemu_get_caps_finish (GAsyncResult *result, GError **error);
 VbQemuCommand *vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run,
                                       GError **error);
 
-/* One migration capability and its state. */
-typedef struct {
-  const char *name;
-  gboolean on;
-} VbQemuMigrateCap;
-/* migrate-set-capabilities with @caps (qemu-migration.c; save uses it too). */
-void vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps, guint n_caps);
-
-/* Migration events of a domain's QEMU (qemu-migration.c): returns TRUE when
- * the event was the migration's and needs nothing else. */
-gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data);
-
-/* Events of the other parts, same contract as vb_qemu_migration_event. */
-/* save and restore (qemu-save.c) */
-gboolean vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data);
-/* QEMU ended: a save or restore in flight fails. */
-void vb_qemu_save_process_gone (QemuDomain *qd);
-
-/* block copy (qemu-block-copy.c) */
-gboolean vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data);
-/* QEMU ended: the copy fails (called before the driver data goes). */
-void vb_qemu_block_copy_gone (QemuDomain *qd);
-/* The monitor of a QEMU found after a service restart: a mirror left
- * running there is cancelled (nobody could pivot it). */
-void vb_qemu_block_copy_reattached (QemuDomain *qd);
-
-/* snapshots (qemu-snapshot.c) */
-gboolean vb_qemu_snapshot_event (QemuDomain *qd, const char *name, JsonObject *data);
-
-/* hotplug (qemu-hotplug.c) */
-gboolean vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data);
-/* Fails the unplugs still waiting: QEMU is gone. */
-void vb_qemu_hotplug_free (QemuDomain *qd);
 /* Fills in the resolvers of <interface type='network'> and <disk
  * type='volume'> that the command line uses. */
 void vb_qemu_context_resolvers (VbQemuCommandContext *context);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "qemu-part.h"
 #include "vb-config.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -54,7 +55,9 @@ vb_qemu_domain_free (QemuDomain *qd)
   if (qd->pidfd >= 0)
     close (qd->pidfd);
   vb_console_close (&qd->console);
-  vb_qemu_hotplug_free (qd);
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->free)
+      (*part)->free (qd);
   if (qd->qmp)
     {
       g_signal_handlers_disconnect_by_data (qd->qmp, qd);
@@ -63,9 +66,6 @@ vb_qemu_domain_free (QemuDomain *qd)
     }
   g_clear_object (&qd->process);
   g_clear_pointer (&qd->exit_waiters, g_ptr_array_unref);
-  if (qd->migration_poll)
-    g_source_remove (qd->migration_poll);
-  g_free (qd->migration_status);
   vb_qemu_status_free (qd->status);
   g_free (qd->dir);
   g_free (qd->status_path);

@@ -11,6 +11,7 @@
 #include "qemu-domain-private.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
+#include "qemu-part.h"
 #include "qemu-process.h"
 #include "qemu-save.h"
 #include "qemu-snapshot.h"
@@ -19,6 +20,22 @@
 #include "vb-log.h"
 
 QemuDriver vb_qemu_driver;
+
+/* ---- the parts ----
+ *
+ * Each feature follows the domain's QEMU through one VbQemuPart
+ * (qemu-part.h); the process code walks this table. A new feature: its own
+ * file exporting a part, and a row here. Events reach the parts in this
+ * order, before the process code's own handling: migration first, since a
+ * save is a migration to a file and must not see the migration's events. */
+const VbQemuPart *const vb_qemu_parts[] = {
+  &vb_qemu_migration_part,
+  &vb_qemu_save_part,
+  &vb_qemu_block_copy_part,
+  &vb_qemu_snapshot_part,
+  &vb_qemu_hotplug_part,
+  NULL,
+};
 
 /* ---- capabilities ---- */
 

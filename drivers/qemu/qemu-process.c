@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "qemu-part.h"
 #include "qemu-tap.h"
 #include "vb-error.h"
 #include "vb-files.h"
@@ -69,15 +70,9 @@ process_gone (QemuDomain *qd)
            : qd->stopping == STOP_FAILED || qd->incoming ? "failed"
                                            : "crashed";
   vb_log_message (vb_qemu_log_name (domain), "QEMU (pid %d) ended: %s", qd->pid, reason);
-  if (qd->migration)
-    {
-      GTask *migration = g_steal_pointer (&qd->migration);
-      g_task_return_new_error (migration, VB_ERROR, VB_ERROR_FAILED,
-                               "QEMU ended during the migration");
-      g_object_unref (migration);
-    }
-  vb_qemu_block_copy_gone (qd);
-  vb_qemu_save_process_gone (qd);
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->gone)
+      (*part)->gone (qd);
   g_unlink (qd->status_path);
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
@@ -191,23 +186,9 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
   VbDomainState state = vb_domain_get_state (domain);
 
   vb_log_debug (vb_qemu_log_name (domain), "QMP event %s", name);
-  if (vb_qemu_migration_event (qd, name, data))
-    return;
-  /* save and restore */
-  if (vb_qemu_save_event (qd, name, data))
-    return;
-
-  /* block copy */
-  if (vb_qemu_block_copy_event (qd, name, data))
-    return;
-
-  /* snapshots */
-  if (vb_qemu_snapshot_event (qd, name, data))
-    return;
-
-  /* hotplug */
-  if (vb_qemu_hotplug_event (qd, name, data))
-    return;
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->event && (*part)->event (qd, name, data))
+      return;
 
   if (g_str_equal (name, "SHUTDOWN"))
     {
@@ -908,7 +889,9 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   attach_monitor (qd, qmp);
   vb_log_message (vb_qemu_log_name (domain), "reconnected to QEMU (pid %d)", qd->pid);
-  vb_qemu_block_copy_reattached (qd);
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->reattached)
+      (*part)->reattached (qd);
   vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
 }
 
