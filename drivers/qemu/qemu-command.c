@@ -294,17 +294,11 @@ build_cpu (Builder *b, GError **error)
   return TRUE;
 }
 
+/* Asks the caller: the builder itself never looks at the host. */
 static gboolean
-copy_nvram_template (const char *template, const char *nvram, GError **error)
+host_has (const VbQemuCommandContext *context, const char *path)
 {
-  g_autoptr (GFile) from = g_file_new_for_path (template);
-  g_autoptr (GFile) to = g_file_new_for_path (nvram);
-  g_autofree char *dir = g_path_get_dirname (nvram);
-
-  if (g_file_test (nvram, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_mkdir_with_parents (dir, 0700);
-  return g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, error);
+  return !context->path_exists || context->path_exists (path);
 }
 
 static gboolean
@@ -337,14 +331,12 @@ build_firmware (Builder *b, GError **error)
       g_free (nvram);
       nvram = g_build_filename (b->context->nvram_dir, file, NULL);
     }
-  if (!b->context->dry_run)
-    {
-      if (!g_file_test (code, G_FILE_TEST_EXISTS))
-        return refuse (error, loader ? loader : os,
-                       "the UEFI firmware %s is missing (Debian package ovmf)", code);
-      if (!copy_nvram_template (vars_template, nvram, error))
-        return FALSE;
-    }
+  if (!b->context->dry_run && !host_has (b->context, code))
+    return refuse (error, loader ? loader : os,
+                   "the UEFI firmware %s is missing (Debian package ovmf)", code);
+  /* The caller makes it from the template when it is missing. */
+  b->command->nvram_path = g_strdup (nvram);
+  b->command->nvram_template = g_strdup (vars_template);
   {
     g_autofree char *c = esc (code);
     g_autofree char *n = esc (nvram);
@@ -392,13 +384,13 @@ build_boot (Builder *b, GError **error)
       xmlNode *initrd = vb_xml_child (os, "initrd");
       xmlNode *cmdline = vb_xml_child (os, "cmdline");
 
-      if (!b->context->dry_run && !g_file_test (path, G_FILE_TEST_EXISTS))
+      if (!b->context->dry_run && !host_has (b->context, path))
         return refuse (error, kernel, "the kernel %s does not exist", path);
       add2 (b, "-kernel", path);
       if (initrd)
         {
           g_autofree char *initrd_path = vb_xml_text (initrd);
-          if (!b->context->dry_run && !g_file_test (initrd_path, G_FILE_TEST_EXISTS))
+          if (!b->context->dry_run && !host_has (b->context, initrd_path))
             return refuse (error, initrd, "the initrd %s does not exist", initrd_path);
           add2 (b, "-initrd", initrd_path);
         }
@@ -634,7 +626,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "cache mode '%s' is not supported", cache);
   if (g_strcmp0 (io, "native") == 0 && !direct)
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
-  if (!context->dry_run && !g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!context->dry_run && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
 
   json_builder_begin_object (proto);
@@ -982,7 +974,7 @@ build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (!b->context->dry_run)
     {
       g_autofree char *sys = g_strdup_printf ("/sys/bus/pci/devices/%s", host);
-      if (!g_file_test (sys, G_FILE_TEST_EXISTS))
+      if (!host_has (b->context, sys))
         return refuse (error, source, "the host has no PCI device %s", host);
     }
   g_string_append_printf (out, "vfio-pci,host=%s,id=%s", host,
@@ -1161,22 +1153,6 @@ build_channel (Builder *b, xmlNode *node, GError **error)
 
 /* ---- display, sound, input ---- */
 
-static int
-free_tcp_port (int from)
-{
-  for (int port = from; port < from + 1000; port++)
-    {
-      g_autoptr (GSocket) socket =
-        g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-      g_autoptr (GInetAddress) any = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-      g_autoptr (GSocketAddress) address = g_inet_socket_address_new (any, port);
-
-      if (socket && g_socket_bind (socket, address, FALSE, NULL))
-        return port;
-    }
-  return -1;
-}
-
 static char *
 graphics_listen (xmlNode *graphics)
 {
@@ -1222,7 +1198,8 @@ build_graphics (Builder *b, xmlNode *graphics, GError **error)
       if (!b->context->spice)
         return refuse (error, graphics, "this QEMU has no SPICE support");
       if (autoport)
-        port = b->context->dry_run ? 5900 : free_tcp_port (5900);
+        port = b->context->dry_run || !b->context->free_tcp_port ? 5900
+                                                                 : b->context->free_tcp_port (5900);
       if (port < 0)
         return refuse (error, graphics, "no free TCP port for SPICE");
       b->command->spice_port = port;
@@ -1760,6 +1737,8 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->agent_path);
   g_free (command->log_path);
   g_free (command->machine);
+  g_free (command->nvram_path);
+  g_free (command->nvram_template);
   g_free (command);
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "qemu-host.h"
 #include "qemu-part.h"
 #include "vb-config.h"
 #include "vb-error.h"
@@ -173,6 +174,8 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .network_bridge = network_bridge,
     .volume_path = volume_path,
     .dry_run = dry_run,
+    .path_exists = vb_qemu_host_path_exists,
+    .free_tcp_port = vb_qemu_host_free_tcp_port,
   };
 
   return vb_qemu_command_build (def, &context, error);
@@ -185,6 +188,8 @@ vb_qemu_context_resolvers (VbQemuCommandContext *context)
 {
   context->network_bridge = network_bridge;
   context->volume_path = volume_path;
+  context->path_exists = vb_qemu_host_path_exists;
+  context->free_tcp_port = vb_qemu_host_free_tcp_port;
 }
 
 /* ---- status file ---- */

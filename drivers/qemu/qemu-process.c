@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -14,7 +13,7 @@
 
 #include "config-store.h"
 #include "qemu-part.h"
-#include "qemu-tap.h"
+#include "qemu-host.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -614,76 +613,16 @@ try_monitor (GTask *task)
   vb_qmp_client_new_for_path_async (data->command->monitor_path, NULL, monitor_connected, task);
 }
 
-static gboolean
-chown_for_qemu (const char *path, const char *user, GError **error)
-{
-  struct passwd *pw = getpwnam (user);
-
-  if (!pw)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
-                   "The user '%s' that QEMU runs as does not exist (configure qemu_user)", user);
-      return FALSE;
-    }
-  if (chown (path, pw->pw_uid, pw->pw_gid) < 0)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot give %s to %s: %s", path, user,
-                   g_strerror (errno));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* In system mode QEMU drops to an unprivileged user once it has opened what
- * it needs; its runtime directory is that user's. */
-static gboolean
-apply_run_as (StartData *data, QemuDomain *qd, GError **error)
+ * it needs (its runtime directory is that user's): the user, else NULL. */
+static const char *
+run_as_user (void)
 {
   const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
-  GPtrArray *argv = data->command->argv;
 
   if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
-    return TRUE;
-  if (!chown_for_qemu (qd->dir, user, error))
-    return FALSE;
-  /* Before the terminating NULL. */
-  g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-runas"));
-  g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup (user));
-  return TRUE;
-}
-
-static gboolean
-open_taps (StartData *data, GSubprocessLauncher *launcher, GError **error)
-{
-  GPtrArray *argv = data->command->argv;
-
-  data->tap_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  for (guint i = 0; i < data->command->taps->len; i++)
-    {
-      VbQemuTap *tap = data->command->taps->pdata[i];
-      int fd = vb_tap_create (tap->ifname, tap->bridge, tap->mac, error);
-      int target = 3 + (int) i;
-
-      if (fd < 0)
-        return FALSE;
-      g_array_append_val (data->tap_fds, fd);
-      for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
-        if (strstr (argv->pdata[a], tap->fd_arg))
-          {
-            GString *arg = g_string_new (argv->pdata[a]);
-            g_autofree char *number = g_strdup_printf ("%d", target);
-            g_string_replace (arg, tap->fd_arg, number, 1);
-            g_free (argv->pdata[a]);
-            argv->pdata[a] = g_string_free (arg, FALSE);
-          }
-    }
-  for (guint i = 0; i < data->tap_fds->len; i++)
-    {
-      /* The launcher owns a duplicate; ours are closed when the start ends. */
-      g_subprocess_launcher_take_fd (launcher, dup (g_array_index (data->tap_fds, int, i)),
-                                     3 + (int) i);
-    }
-  return TRUE;
+    return NULL;
+  return user;
 }
 
 static void
@@ -700,16 +639,24 @@ spawn_qemu (GTask *task)
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autofree char *line = NULL;
+  GPtrArray *argv = data->command->argv;
+  const char *user = run_as_user ();
   GError *error = NULL;
   int log_fd;
 
-  if (g_mkdir_with_parents (qd->dir, 0700) < 0)
+  if (!vb_qemu_host_make_run_dir (qd->dir, user, &error))
     {
-      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", qd->dir,
-                                       g_strerror (errno)));
+      start_failed (task, error);
       return;
     }
-  if (!apply_run_as (data, qd, &error) || !open_taps (data, launcher, &error))
+  if (user)
+    {
+      /* Before the terminating NULL. */
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-runas"));
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup (user));
+    }
+  data->tap_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  if (!vb_qemu_host_open_taps (data->command, data->tap_fds, launcher, &error))
     {
       start_failed (task, error);
       return;
@@ -784,7 +731,7 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-incoming"));
       g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("defer"));
     }
-  if (!data->command)
+  if (!data->command || !vb_qemu_host_create_nvram (data->command, &error))
     {
       start_failed (task, error);
       return;
