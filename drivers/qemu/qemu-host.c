@@ -115,8 +115,7 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
   for (guint i = 0; i < fds->len; i++)
     {
       /* The launcher owns a duplicate; ours are closed when the start ends. */
-      g_subprocess_launcher_take_fd (launcher, dup (g_array_index (fds, int, i)),
-                                     3 + (int) i);
+      g_subprocess_launcher_take_fd (launcher, dup (g_array_index (fds, int, i)), 3 + (int) i);
     }
   return TRUE;
 }

@@ -25,7 +25,7 @@ gboolean vb_qemu_host_make_run_dir (const char *dir, const char *user, GError **
 /* Creates the taps of @command, appending their fds to @fds (the caller
  * closes them), hands QEMU a duplicate of each as fd 3, 4, ... through
  * @launcher and puts those numbers in place of the placeholders in argv. */
-gboolean vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds,
-                                 GSubprocessLauncher *launcher, GError **error);
+gboolean vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
+                                 GError **error);
 
 G_END_DECLS
