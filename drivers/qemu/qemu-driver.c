@@ -26,8 +26,9 @@ QemuDriver vb_qemu_driver;
  * Each feature follows the domain's QEMU through one VbQemuPart
  * (qemu-part.h); the process code walks this table. A new feature: its own
  * file exporting a part, and a row here. Events reach the parts in this
- * order, before the process code's own handling: migration first, since a
- * save is a migration to a file and must not see the migration's events. */
+ * order, before the process code's own handling; several parts look at the
+ * same events (MIGRATION, STOP, RESUME, JOB_STATUS_CHANGE), each only while
+ * its own work runs, and the order is the one they always had. */
 const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_migration_part,
   &vb_qemu_save_part,
