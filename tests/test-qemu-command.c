@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "qemu-command.h"
+#include "qemu-host.h"
 #include "vb-error.h"
 
 static const char *const machines[] = { "pc", "q35", "pc-i440fx-7.2", "pc-q35-7.2", NULL };
@@ -323,6 +324,9 @@ test_qemu_accepts_virt_manager_xml (void)
   context.domain_dir = dir;
   context.nvram_dir = dir;
   context.dry_run = FALSE;
+  /* The builder asks the host through the context, as the driver's does. */
+  context.path_exists = vb_qemu_host_path_exists;
+  context.free_tcp_port = vb_qemu_host_free_tcp_port;
   context.qemu_binary = qemu;
   command = vb_qemu_command_build (def, &context, &error);
   g_assert_no_error (error);
@@ -385,6 +389,8 @@ test_qemu_accepts_pc_guest (void)
   def = parse (xml);
   context.domain_dir = dir;
   context.dry_run = FALSE;
+  context.path_exists = vb_qemu_host_path_exists;
+  context.free_tcp_port = vb_qemu_host_free_tcp_port;
   command = vb_qemu_command_build (def, &context, &error);
   g_assert_no_error (error);
   g_assert_cmpint (command->vnc_display, ==, 0);

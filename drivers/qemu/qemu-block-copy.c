@@ -625,8 +625,8 @@ mirror_ended (QemuDomain *qd, QemuBlockCopy *bc, const char *error)
     finish (qd, FALSE, "failed", "The mirror ended without a pivot: the guest keeps its disk");
 }
 
-gboolean
-vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data)
+static gboolean
+block_copy_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
   QemuBlockCopy *bc = qd->block_copy;
   const char *device = vb_qmp_member_string (data, "device");
@@ -634,7 +634,7 @@ vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data)
   if (g_str_equal (name, "BLOCK_JOB_CANCELLED") && device && g_str_has_prefix (device, "copy")
       && (!bc || !g_str_equal (device, bc->job_id)))
     {
-      /* A mirror a previous service left (see vb_qemu_block_copy_reattached):
+      /* A mirror a previous service left (see block_copy_reattached):
        * its destination nodes are named as its job. */
       del_nodes (qd, device, TRUE, TRUE);
       return TRUE;
@@ -687,8 +687,8 @@ vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data)
   return TRUE;
 }
 
-void
-vb_qemu_block_copy_gone (QemuDomain *qd)
+static void
+block_copy_gone (QemuDomain *qd)
 {
   QemuBlockCopy *bc = qd->block_copy;
 
@@ -732,10 +732,17 @@ leftovers_found (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
-void
-vb_qemu_block_copy_reattached (QemuDomain *qd)
+static void
+block_copy_reattached (QemuDomain *qd)
 {
   if (qd->qmp)
     vb_qmp_client_execute_async (qd->qmp, "query-block-jobs", NULL, -1, NULL, leftovers_found,
                                  g_object_ref (qd->domain));
 }
+
+const VbQemuPart vb_qemu_block_copy_part = {
+  .name = "block copy",
+  .event = block_copy_event,
+  .gone = block_copy_gone,
+  .reattached = block_copy_reattached,
+};

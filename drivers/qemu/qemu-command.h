@@ -2,7 +2,13 @@
  *
  * Every element of the supported XML subset is either turned into arguments
  * or refused with VB_ERROR_NOT_SUPPORTED naming it: nothing is silently
- * dropped, so a guest never runs with less than its XML says. */
+ * dropped, so a guest never runs with less than its XML says.
+ *
+ * The builder is pure: definition and context in, arguments out. What it
+ * needs to know of the host (does a file exist, which TCP port is free) it
+ * asks through the context; what must be done on the host before QEMU runs
+ * (the run directory, a UEFI variable store, taps) it lists in the command
+ * for the caller (qemu-host.c). */
 #pragma once
 
 #include <glib.h>
@@ -29,7 +35,12 @@ typedef struct {
   char *(*volume_path) (const char *pool, const char *volume, char **format, gpointer data,
                         GError **error);
   gpointer volume_data;
-  gboolean dry_run;         /* only check: no files, sockets or ports are set up */
+  gboolean dry_run;         /* only check: no files, sockets or ports are looked at */
+  /* The host's answers when not a dry run (qemu-host.c): whether @path
+   * exists, the first free TCP port from @from (-1: none). NULL: the file
+   * exists, the port is @from. */
+  gboolean (*path_exists) (const char *path);
+  int (*free_tcp_port) (int from);
 } VbQemuCommandContext;
 
 typedef struct {
@@ -56,6 +67,8 @@ typedef struct {
   int spice_port;           /* -1 without SPICE */
   char *machine;
   gboolean q35;
+  char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
+  char *nvram_template;     /* made from this before the start when missing */
 } VbQemuCommand;
 
 /* The id QEMU knows a disk's device by: its <alias name> (may be NULL),

@@ -90,50 +90,28 @@ void vb_qemu_save_status (QemuDomain *qd);
 void vb_qemu_execute_logged (QemuDomain *qd, const char *command, JsonObject *args);
 void vb_qemu_send_command (QemuDomain *qd, const char *command);
 
-/* Starts QEMU for the domain's live definition waiting for an incoming
- * migration (-incoming defer, paused); completes when its monitor answers. */
-void vb_qemu_start_incoming_async (VbDomain *domain, GAsyncReadyCallback callback,
-                                   gpointer user_data);
-gboolean vb_qemu_start_incoming_finish (GAsyncResult *result, GError **error);
+/* <run-dir>/qemu: where the domains' run directories are. */
+char *vb_qemu_run_dir (void);
+/* <run-dir>/qemu/@uuid: one domain's sockets, log and status file. */
+char *vb_qemu_domain_dir (const char *uuid);
+/* The QEMU run when a domain names no <emulator>. */
+const char *vb_qemu_binary (void);
+/* New driver data for @domain, not yet attached to it. */
+QemuDomain *vb_qemu_domain_new (VbDomain *domain);
+void vb_qemu_domain_free (QemuDomain *qd);
 
-/* Ends QEMU: SIGTERM, then SIGKILL after a grace period. */
-void vb_qemu_terminate (QemuDomain *qd);
+/* The capabilities of the default binary, probed once (qemu-driver.c); a
+ * failed probe is tried again at the next call. */
+void vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data);
+VbQemuCaps *vb_qemu_get_caps_finish (GAsyncResult *result, GError **error);
 
-/* One migration capability and its state. */
-typedef struct {
-  const char *name;
-  gboolean on;
-} VbQemuMigrateCap;
-/* migrate-set-capabilities with @caps (qemu-migration.c; save uses it too). */
-void vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps, guint n_caps);
+/* The command line of @def with the driver's settings; @dry_run only
+ * checks (define time). */
+VbQemuCommand *vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run,
+                                      GError **error);
 
-/* Migration events of a domain's QEMU (qemu-migration.c): returns TRUE when
- * the event was the migration's and needs nothing else. */
-gboolean vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data);
-
-/* Events of the other parts, same contract as vb_qemu_migration_event. */
-/* save and restore (qemu-save.c) */
-gboolean vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data);
-/* QEMU ended: a save or restore in flight fails. */
-void vb_qemu_save_process_gone (QemuDomain *qd);
-
-/* block copy (qemu-block-copy.c) */
-gboolean vb_qemu_block_copy_event (QemuDomain *qd, const char *name, JsonObject *data);
-/* QEMU ended: the copy fails (called before the driver data goes). */
-void vb_qemu_block_copy_gone (QemuDomain *qd);
-/* The monitor of a QEMU found after a service restart: a mirror left
- * running there is cancelled (nobody could pivot it). */
-void vb_qemu_block_copy_reattached (QemuDomain *qd);
-
-/* snapshots (qemu-snapshot.c) */
-gboolean vb_qemu_snapshot_event (QemuDomain *qd, const char *name, JsonObject *data);
-
-/* hotplug (qemu-hotplug.c) */
-gboolean vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data);
-/* Fails the unplugs still waiting: QEMU is gone. */
-void vb_qemu_hotplug_free (QemuDomain *qd);
 /* Fills in the resolvers of <interface type='network'> and <disk
- * type='volume'> that the command line uses (qemu-domain.c). */
+ * type='volume'> that the command line uses. */
 void vb_qemu_context_resolvers (VbQemuCommandContext *context);
 
 G_END_DECLS

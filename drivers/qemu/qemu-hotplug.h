@@ -3,9 +3,13 @@
  * and DetachDevice with LIVE. */
 #pragma once
 
-#include "qemu-domain-private.h"
+#include "qemu-part.h"
 
 G_BEGIN_DECLS
+
+/* Ends unplugs on DEVICE_DELETED; fails those still waiting when the driver
+ * data goes (qemu-unplug.c). */
+extern const VbQemuPart vb_qemu_hotplug_part;
 
 /* Seconds an unplug waits for the guest to release the device, unless
  * `virtbusd --unplug-timeout` (the setting "unplug-timeout") says otherwise: below D-Bus's

@@ -7,6 +7,7 @@
 
 #include "vb-flags.h"
 #include "qemu-domain-private.h"
+#include "qemu-process.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -348,7 +349,7 @@ vb_qemu_migrate_finish (VbDriverHost *host, VbDomain *domain, gboolean success, 
       return;
     }
   /* The source has let go of the disks: the guest may run here. The RESUME
-   * that follows finishes the arrival (vb_qemu_migration_event). */
+   * that follows finishes the arrival (migration_event). */
   vb_qemu_execute_logged (qd, "cont", NULL);
 }
 
@@ -566,8 +567,8 @@ wait_for_postcopy_run (QemuDomain *qd)
   check_postcopy_run (qd->domain);
 }
 
-gboolean
-vb_qemu_migration_event (QemuDomain *qd, const char *name, JsonObject *data)
+static gboolean
+migration_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
   VbDomain *domain = qd->domain;
   const char *status = g_str_equal (name, "MIGRATION") ? vb_qmp_member_string (data, "status")
@@ -855,3 +856,31 @@ vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
   vb_qemu_execute_logged (qd, "migrate-set-parameters", g_steal_pointer (&args));
   return TRUE;
 }
+
+/* QEMU ended: a migration in flight fails. */
+static void
+migration_part_gone (QemuDomain *qd)
+{
+  if (qd->migration)
+    {
+      GTask *migration = g_steal_pointer (&qd->migration);
+      g_task_return_new_error (migration, VB_ERROR, VB_ERROR_FAILED,
+                               "QEMU ended during the migration");
+      g_object_unref (migration);
+    }
+}
+
+static void
+migration_part_free (QemuDomain *qd)
+{
+  if (qd->migration_poll)
+    g_source_remove (qd->migration_poll);
+  g_free (qd->migration_status);
+}
+
+const VbQemuPart vb_qemu_migration_part = {
+  .name = "migration",
+  .event = migration_event,
+  .gone = migration_part_gone,
+  .free = migration_part_free,
+};

@@ -1,9 +1,20 @@
 /* Live migration in the QEMU driver (the members of VbDomainDriver). */
 #pragma once
 
-#include "driver.h"
+#include "qemu-part.h"
 
 G_BEGIN_DECLS
+
+/* Follows migrations through QEMU's events; fails one in flight when QEMU ends. */
+extern const VbQemuPart vb_qemu_migration_part;
+
+/* One migration capability and its state. */
+typedef struct {
+  const char *name;
+  gboolean on;
+} VbQemuMigrateCap;
+/* migrate-set-capabilities with @caps (save uses it too). */
+void vb_qemu_migrate_set_capabilities (QemuDomain *qd, const VbQemuMigrateCap *caps, guint n_caps);
 
 void vb_qemu_migrate_prepare_async (VbDriverHost *host, VbDomain *domain, GVariant *params,
                                     guint flags, GAsyncReadyCallback callback,

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "qemu-domain-private.h"
+#include "qemu-migration.h"
+#include "qemu-process.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -419,8 +421,8 @@ vb_qemu_restore_finish (VbDomain *domain, GAsyncResult *result, GError **error)
 
 /* ---- events ---- */
 
-gboolean
-vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data)
+static gboolean
+save_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
   const char *status =
     g_str_equal (name, "MIGRATION") ? vb_qmp_member_string (data, "status") : NULL;
@@ -481,8 +483,8 @@ vb_qemu_save_event (QemuDomain *qd, const char *name, JsonObject *data)
   return FALSE;
 }
 
-void
-vb_qemu_save_process_gone (QemuDomain *qd)
+static void
+save_gone (QemuDomain *qd)
 {
   if (qd->save)
     save_done (qd, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU ended during the save"));
@@ -490,3 +492,9 @@ vb_qemu_save_process_gone (QemuDomain *qd)
     restore_failed (qd, g_error_new (VB_ERROR, VB_ERROR_FAILED,
                                      "QEMU ended while loading the saved state"));
 }
+
+const VbQemuPart vb_qemu_save_part = {
+  .name = "save",
+  .event = save_event,
+  .gone = save_gone,
+};

@@ -1,9 +1,12 @@
 /* Save and restore in the QEMU driver (the members of VbDomainDriver). */
 #pragma once
 
-#include "driver.h"
+#include "qemu-part.h"
 
 G_BEGIN_DECLS
+
+/* Follows a save or restore through QEMU's events; fails it when QEMU ends. */
+extern const VbQemuPart vb_qemu_save_part;
 
 void vb_qemu_save_async (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
                          GAsyncReadyCallback callback, gpointer user_data);

@@ -309,8 +309,8 @@ got_jobs (GObject *source, GAsyncResult *result, gpointer user_data)
   json_object_unref (args);
 }
 
-gboolean
-vb_qemu_snapshot_event (QemuDomain *qd, const char *name, JsonObject *data)
+static gboolean
+snapshot_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
   GTask *task = qd->snapshot_job;
   SnapOp *op = task ? g_task_get_task_data (task) : NULL;
@@ -764,3 +764,8 @@ vb_qemu_snapshot_delete_async (VbDriverHost *host, VbDomain *domain, const VbSna
   if (needs_qemu (task))
     with_nodes (task, delete_nodes_ready);
 }
+
+const VbQemuPart vb_qemu_snapshot_part = {
+  .name = "snapshots",
+  .event = snapshot_event,
+};

@@ -1,9 +1,12 @@
 /* Snapshots in the QEMU driver (the snapshot_* members of VbDomainDriver). */
 #pragma once
 
-#include "driver.h"
+#include "qemu-part.h"
 
 G_BEGIN_DECLS
+
+/* Ends the snapshot-save/-load/-delete job QEMU runs when its events say so. */
+extern const VbQemuPart vb_qemu_snapshot_part;
 
 void vb_qemu_snapshot_create_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef *def,
                                     GAsyncReadyCallback callback, gpointer user_data);

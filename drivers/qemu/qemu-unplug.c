@@ -169,8 +169,8 @@ released_unasked (QemuDomain *qd, const char *id)
   return TRUE;
 }
 
-gboolean
-vb_qemu_hotplug_event (QemuDomain *qd, const char *name, JsonObject *data)
+static gboolean
+unplug_event (QemuDomain *qd, const char *name, JsonObject *data)
 {
   const char *device = vb_qmp_member_string (data, "device");
 
@@ -234,8 +234,8 @@ unplug_timed_out (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-void
-vb_qemu_hotplug_free (QemuDomain *qd)
+static void
+unplugs_fail (QemuDomain *qd)
 {
   g_autoptr (GPtrArray) unplugs = g_steal_pointer (&qd->unplugs);
 
@@ -423,3 +423,10 @@ vb_qemu_detach_device_finish (VbDomain *domain, GAsyncResult *result, GError **e
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* The part is the unplugs': DEVICE_DELETED ends them, QEMU's end fails them. */
+const VbQemuPart vb_qemu_hotplug_part = {
+  .name = "hotplug",
+  .event = unplug_event,
+  .free = unplugs_fail,
+};

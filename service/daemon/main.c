@@ -19,7 +19,7 @@
 #include "stdio-bridge.h"
 #include "storage-api.h"
 #include "storage-driver.h"
-#include "qemu-domain.h"
+#include "qemu-driver.h"
 #include "save-on-stop.h"
 #include "test-driver.h"
 #include "vb-config.h"

@@ -1,0 +1,220 @@
+/* What the files of the command-line builder share (qemu-command.c and
+ * qemu-command-*.c): the builder's state and its small helpers, and the
+ * builders of each device element. Not for anything outside them. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libxml/tree.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "qemu-command.h"
+#include "vb-error.h"
+#include "xml-schema.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const VbQemuCommandContext *context;
+  VbQemuCommand *command;
+  const VbDomainDef *def;
+  xmlNode *root;
+  xmlNode *devices;
+  const char *pci_root;
+  gboolean usb;             /* a USB controller exists, with id "usb" */
+  gboolean virtio_serial;   /* virtio-serial0 exists */
+  gboolean spice;           /* graphics type='spice' present */
+  char *audiodev;           /* id of the first -audiodev, NULL when none */
+  GHashTable *scsi_buses;   /* controller index → present */
+  gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
+  guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
+  gboolean per_device_boot; /* some device has <boot order=…> */
+  GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
+} Builder;
+
+static inline void
+add (Builder *b, const char *arg)
+{
+  g_ptr_array_add (b->command->argv, g_strdup (arg));
+}
+
+static inline void G_GNUC_PRINTF (2, 3)
+addf (Builder *b, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (b->command->argv, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+static inline void
+add2 (Builder *b, const char *option, const char *value)
+{
+  add (b, option);
+  add (b, value);
+}
+
+/* QEMU's key=value syntax doubles commas inside values. */
+static inline char *
+esc (const char *value)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (const char *p = value; p && *p; p++)
+    {
+      if (*p == ',')
+        g_string_append_c (out, ',');
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static inline gboolean G_GNUC_PRINTF (3, 4)
+refuse (GError **error, xmlNode *node, const char *format, ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, format);
+  why = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "<%s> at line %ld: %s",
+               node ? (const char *) node->name : "domain", node ? vb_xml_line (node) : 0L, why);
+  return FALSE;
+}
+
+static inline gboolean
+attr_is (xmlNode *node, const char *name, const char *value)
+{
+  g_autofree char *actual = node ? vb_xml_attr (node, name) : NULL;
+  return g_strcmp0 (actual, value) == 0;
+}
+
+static inline guint
+attr_uint (xmlNode *node, const char *name, guint fallback)
+{
+  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
+  char *end = NULL;
+  guint64 value;
+
+  if (!text || !*text)
+    return fallback;
+  /* libvirt writes PCI numbers in hex with a 0x prefix, the rest in decimal. */
+  value = g_ascii_strtoull (text, &end, 0);
+  if (*end || value > G_MAXUINT)
+    return fallback;
+  return (guint) value;
+}
+
+static inline char *
+child_attr (xmlNode *node, const char *child, const char *name)
+{
+  xmlNode *c = vb_xml_child (node, child);
+  return c ? vb_xml_attr (c, name) : NULL;
+}
+
+/* ",bus=…,addr=…" for an <address type='pci'>, "" without one. */
+static inline gboolean
+pci_address (Builder *b, xmlNode *device, GString *out, GError **error)
+{
+  xmlNode *address = vb_xml_child (device, "address");
+  guint bus, slot, function;
+
+  if (!address)
+    return TRUE;
+  if (!attr_is (address, "type", "pci"))
+    return TRUE; /* drive, usb, virtio-serial addresses are handled by their devices */
+  if (attr_uint (address, "domain", 0) != 0)
+    return refuse (error, address, "only PCI domain 0 exists");
+  bus = attr_uint (address, "bus", 0);
+  slot = attr_uint (address, "slot", 0);
+  function = attr_uint (address, "function", 0);
+  if (bus == 0)
+    g_string_append_printf (out, ",bus=%s", b->pci_root);
+  else
+    g_string_append_printf (out, ",bus=pci.%u", bus);
+  g_string_append_printf (out, ",addr=0x%x", slot);
+  if (function)
+    g_string_append_printf (out, ".0x%x", function);
+  if (attr_is (address, "multifunction", "on"))
+    g_string_append (out, ",multifunction=on");
+  return TRUE;
+}
+
+static inline void
+boot_index (Builder *b, xmlNode *device, GString *out)
+{
+  g_autofree char *order = child_attr (device, "boot", "order");
+
+  if (order)
+    g_string_append_printf (out, ",bootindex=%s", order);
+}
+
+/* A socket in the domain's runtime directory. */
+static inline char *
+runtime_path (Builder *b, const char *name)
+{
+  return g_build_filename (b->context->domain_dir, name, NULL);
+}
+
+/* Asks the caller: the builder itself never looks at the host. */
+static inline gboolean
+host_has (const VbQemuCommandContext *context, const char *path)
+{
+  return !context->path_exists || context->path_exists (path);
+}
+
+static inline void
+ensure_usb (Builder *b)
+{
+  if (b->usb)
+    return;
+  add2 (b, "-device", b->command->q35 ? "qemu-xhci,id=usb" : "piix3-usb-uhci,id=usb");
+  b->usb = TRUE;
+}
+
+static inline void
+ensure_virtio_serial (Builder *b)
+{
+  if (b->virtio_serial)
+    return;
+  add2 (b, "-device", "virtio-serial-pci,id=virtio-serial0");
+  b->virtio_serial = TRUE;
+}
+
+static inline void
+usb_address (xmlNode *device, GString *out)
+{
+  xmlNode *address = vb_xml_child (device, "address");
+
+  g_string_append (out, ",bus=usb.0");
+  if (address && attr_is (address, "type", "usb") && vb_xml_attr (address, "port"))
+    {
+      g_autofree char *port = vb_xml_attr (address, "port");
+      g_string_append_printf (out, ",port=%s", port);
+    }
+}
+
+/* One device element each, in -device (and backend) arguments; refuse what
+ * they cannot run. Disks: qemu-command-disk.c; interfaces and host devices:
+ * qemu-command-net.c; serial ports, consoles, channels:
+ * qemu-command-chardev.c; the others: qemu-command-devices.c. */
+gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_audio (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_sound (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_video (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_memballoon (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,360 @@
+/* The QEMU driver's VbDomainDriver: what the contract's members map to,
+ * the capability probe and its cache, and the domain operations that are one
+ * QMP command. Starting, watching and ending QEMU is qemu-process.c;
+ * statistics qemu-stats.c; each feature (migration, save, block copy,
+ * snapshots, hotplug) its own file. */
+#include "qemu-driver.h"
+
+#include <string.h>
+
+#include "qemu-block-copy.h"
+#include "qemu-domain-private.h"
+#include "qemu-hotplug.h"
+#include "qemu-migration.h"
+#include "qemu-part.h"
+#include "qemu-process.h"
+#include "qemu-save.h"
+#include "qemu-snapshot.h"
+#include "qemu-stats.h"
+#include "vb-error.h"
+#include "vb-log.h"
+
+QemuDriver vb_qemu_driver;
+
+/* ---- the parts ----
+ *
+ * Each feature follows the domain's QEMU through one VbQemuPart
+ * (qemu-part.h); the process code walks this table. A new feature: its own
+ * file exporting a part, and a row here. Events reach the parts in this
+ * order, before the process code's own handling; several parts look at the
+ * same events (MIGRATION, STOP, RESUME, JOB_STATUS_CHANGE), each only while
+ * its own work runs, and the order is the one they always had. */
+const VbQemuPart *const vb_qemu_parts[] = {
+  &vb_qemu_migration_part,
+  &vb_qemu_save_part,
+  &vb_qemu_block_copy_part,
+  &vb_qemu_snapshot_part,
+  &vb_qemu_hotplug_part,
+  NULL,
+};
+
+/* ---- capabilities ---- */
+
+static void
+caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&vb_qemu_driver.caps_waiters);
+
+  vb_qemu_driver.caps = vb_qemu_caps_get_finish (result, &vb_qemu_driver.caps_error);
+  if (vb_qemu_driver.caps)
+    vb_log_info (NULL, "QEMU %s at %s: KVM %s%s%s", vb_qemu_driver.caps->version,
+                 vb_qemu_driver.caps->binary, vb_qemu_driver.caps->kvm_usable ? "usable" : "not usable",
+                 vb_qemu_driver.caps->kvm_usable ? "" : ": ",
+                 vb_qemu_driver.caps->kvm_usable ? "" : vb_qemu_driver.caps->kvm_why);
+  else
+    vb_log_warning (NULL, "Cannot probe QEMU: %s", vb_qemu_driver.caps_error->message);
+  for (guint i = 0; waiters && i < waiters->len; i++)
+    {
+      GTask *task = waiters->pdata[i];
+      if (vb_qemu_driver.caps)
+        g_task_return_pointer (task, vb_qemu_caps_ref (vb_qemu_driver.caps),
+                               (GDestroyNotify) vb_qemu_caps_unref);
+      else
+        g_task_return_error (task, g_error_copy (vb_qemu_driver.caps_error));
+      g_object_unref (task);
+    }
+}
+
+static void
+probe_caps (void)
+{
+  const char *base = vb_driver_host_get_setting (vb_qemu_driver.host, "cache-dir");
+  g_autofree char *cache = base ? g_build_filename (base, "qemu-caps", NULL)
+                                : g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
+                                                    "qemu-caps", NULL);
+
+  vb_qemu_driver.caps_waiters = g_ptr_array_new ();
+  g_clear_error (&vb_qemu_driver.caps_error);
+  vb_qemu_caps_get_async (vb_qemu_binary (), cache, NULL, caps_probed, NULL);
+}
+
+/* The capabilities, probed once; a failed probe is tried again next time. */
+void
+vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  if (vb_qemu_driver.caps)
+    {
+      g_task_return_pointer (task, vb_qemu_caps_ref (vb_qemu_driver.caps),
+                             (GDestroyNotify) vb_qemu_caps_unref);
+      g_object_unref (task);
+      return;
+    }
+  if (!vb_qemu_driver.caps_waiters)
+    probe_caps ();
+  g_ptr_array_add (vb_qemu_driver.caps_waiters, task);
+}
+
+VbQemuCaps *
+vb_qemu_get_caps_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+handles_type (const char *type)
+{
+  return g_strcmp0 (type, "qemu") == 0 || g_strcmp0 (type, "kvm") == 0;
+}
+
+/* At define time: whatever the command builder refuses is refused now,
+ * naming the element, rather than at the first Start. */
+static gboolean
+validate (VbDriverHost *host, const VbDomainDef *def, GError **error)
+{
+  g_autoptr (VbQemuCommand) command = vb_qemu_build_command (def, vb_qemu_driver.caps, TRUE, error);
+
+  return command != NULL;
+}
+
+/* ---- the other operations ---- */
+
+static void
+simple_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  VbDomain *domain = g_task_get_source_object (task);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+  VbDomainOp op = GPOINTER_TO_INT (g_task_get_task_data (task));
+
+  if (!reply)
+    {
+      if (qd)
+        qd->own_stop = qd->own_resume = qd->fake_reboot = FALSE;
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  switch (op)
+    {
+    case VB_DOMAIN_OP_SHUTDOWN:
+      if (qd && vb_domain_get_state (domain) != VB_DOMAIN_SHUTOFF)
+        vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, "user");
+      break;
+    case VB_DOMAIN_OP_SUSPEND:
+      if (qd)
+        {
+          qd->own_stop = FALSE;
+          vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "user");
+          vb_domain_emit_lifecycle (domain, "suspended", "paused");
+        }
+      break;
+    case VB_DOMAIN_OP_RESUME:
+      if (qd)
+        {
+          qd->own_resume = FALSE;
+          vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+          vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
+        }
+      break;
+    default:
+      break;
+    }
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
+          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (domain, cancellable, callback, user_data);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+
+  if (op == VB_DOMAIN_OP_START)
+    {
+      vb_qemu_process_start (domain, flags, task);
+      return;
+    }
+  if (!qd || !qd->qmp || qd->gone)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                               "The QEMU of domain '%s' is not reachable",
+                               vb_resource_get_name (VB_RESOURCE (domain)));
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, GINT_TO_POINTER (op), NULL);
+  switch (op)
+    {
+    case VB_DOMAIN_OP_DESTROY:
+      qd->stopping = STOP_DESTROY;
+      g_ptr_array_add (qd->exit_waiters, task);
+      vb_qemu_terminate (qd);
+      return;
+    case VB_DOMAIN_OP_SHUTDOWN:
+      qd->shutdown_requested = TRUE;
+      vb_qmp_client_execute_async (qd->qmp, "system_powerdown", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_REBOOT:
+      qd->fake_reboot = TRUE;
+      vb_qmp_client_execute_async (qd->qmp, "system_powerdown", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_SUSPEND:
+      qd->own_stop = TRUE;
+      vb_qmp_client_execute_async (qd->qmp, "stop", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_RESUME:
+      qd->own_resume = TRUE;
+      vb_qmp_client_execute_async (qd->qmp, "cont", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_START:
+      break;
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+op_finish (VbDomain *domain, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+domain_removed (VbDriverHost *host, VbDomain *domain)
+{
+  vb_resource_set_driver_data (VB_RESOURCE (domain), NULL, NULL);
+}
+
+/* ---- console ---- */
+
+static int
+open_console (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
+{
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+
+  if (flags & ~VB_CONSOLE_FORCE)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "Unsupported flags 0x%x", flags);
+      return -1;
+    }
+  if (!qd || qd->gone || !qd->status)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running",
+                   vb_resource_get_name (VB_RESOURCE (domain)));
+      return -1;
+    }
+  if (!qd->status->console_path)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Domain '%s' has no serial console (<serial type='pty'>)",
+                   vb_resource_get_name (VB_RESOURCE (domain)));
+      return -1;
+    }
+  return vb_console_open (&qd->console, qd->status->console_path, flags & VB_CONSOLE_FORCE,
+                          error);
+}
+
+/* ---- capabilities ---- */
+
+static char *
+capabilities_xml (VbDriverHost *host)
+{
+  g_autofree char *guest = vb_qemu_driver.caps ? vb_qemu_caps_format_xml (vb_qemu_driver.caps) : NULL;
+  g_auto (GStrv) lines = NULL;
+  GString *indented;
+
+  if (!guest)
+    return NULL;
+  /* Inside <capabilities>: two more spaces for every line. */
+  lines = g_strsplit (guest, "\n", -1);
+  indented = g_string_new (NULL);
+  for (guint i = 0; lines[i]; i++)
+    if (*lines[i])
+      g_string_append_printf (indented, "  %s\n", lines[i]);
+  return g_string_free (indented, FALSE);
+}
+
+static void
+caps_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  g_autoptr (VbQemuCaps) caps = vb_qemu_get_caps_finish (result, NULL);
+
+  /* A failed probe leaves the QEMU part out; the rest of the document stands. */
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+ready_async (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data)
+{
+  vb_qemu_get_caps_async (caps_ready, g_task_new (NULL, NULL, callback, user_data));
+}
+
+static void
+ready_finish (GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+static void
+init (VbDriverHost *host)
+{
+  vb_qemu_driver.host = host;
+  /* Probed now, so the first Start does not wait for it. */
+  probe_caps ();
+}
+
+const VbDomainDriver vb_qemu_domain_driver = {
+  .name = "qemu",
+  .init = init,
+  .handles_type = handles_type,
+  .validate = validate,
+  .op_async = op_async,
+  .op_finish = op_finish,
+  .domain_loaded = vb_qemu_process_domain_loaded,
+  .domain_removed = domain_removed,
+  .adopt_running = vb_qemu_process_adopt_running,
+  .open_console = open_console,
+  .get_stats_async = vb_qemu_get_stats_async,
+  .get_stats_finish = vb_qemu_get_stats_finish,
+  .capabilities_xml = capabilities_xml,
+  .ready_async = ready_async,
+  .ready_finish = ready_finish,
+  .migrate_prepare_async = vb_qemu_migrate_prepare_async,
+  .migrate_prepare_finish = vb_qemu_migrate_prepare_finish,
+  .migrate_perform_async = vb_qemu_migrate_perform_async,
+  .migrate_perform_finish = vb_qemu_migrate_perform_finish,
+  .migrate_finish = vb_qemu_migrate_finish,
+  .migrate_confirm = vb_qemu_migrate_confirm,
+  .migrate_control = vb_qemu_migrate_control,
+  /* save and restore */
+  .save_async = vb_qemu_save_async,
+  .save_finish = vb_qemu_save_finish,
+  .save_end_async = vb_qemu_save_end_async,
+  .save_end_finish = vb_qemu_save_end_finish,
+  .restore_async = vb_qemu_restore_async,
+  .restore_finish = vb_qemu_restore_finish,
+
+  /* block copy */
+  .block_copy_async = vb_qemu_block_copy_async,
+  .block_copy_finish = vb_qemu_block_copy_finish,
+
+  /* snapshots */
+  .snapshot_create_async = vb_qemu_snapshot_create_async,
+  .snapshot_create_finish = vb_qemu_snapshot_finish,
+  .snapshot_revert_async = vb_qemu_snapshot_revert_async,
+  .snapshot_revert_finish = vb_qemu_snapshot_finish,
+  .snapshot_delete_async = vb_qemu_snapshot_delete_async,
+  .snapshot_delete_finish = vb_qemu_snapshot_finish,
+
+  /* hotplug */
+  .attach_device_async = vb_qemu_attach_device_async,
+  .attach_device_finish = vb_qemu_attach_device_finish,
+  .detach_device_async = vb_qemu_detach_device_async,
+  .detach_device_finish = vb_qemu_detach_device_finish,
+};

@@ -1,0 +1,31 @@
+/* What the QEMU driver does on the host for a QEMU to start, and what it
+ * tells the command-line builder about the host (qemu-host.c). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "qemu-command.h"
+
+G_BEGIN_DECLS
+
+/* The builder's questions (VbQemuCommandContext.path_exists and
+ * .free_tcp_port): whether @path exists; the first TCP port from @from
+ * that can be bound on the loopback address, -1 when none of 1000 can. */
+gboolean vb_qemu_host_path_exists (const char *path);
+int vb_qemu_host_free_tcp_port (int from);
+
+/* The UEFI variable store @command names, copied from its template when
+ * it does not exist yet (nothing to do without UEFI). */
+gboolean vb_qemu_host_create_nvram (const VbQemuCommand *command, GError **error);
+
+/* The domain's run directory @dir (mode 0700), given to @user when QEMU is
+ * to drop to that user (system mode; NULL otherwise). */
+gboolean vb_qemu_host_make_run_dir (const char *dir, const char *user, GError **error);
+
+/* Creates the taps of @command, appending their fds to @fds (the caller
+ * closes them), hands QEMU a duplicate of each as fd 3, 4, ... through
+ * @launcher and puts those numbers in place of the placeholders in argv. */
+gboolean vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
+                                 GError **error);
+
+G_END_DECLS

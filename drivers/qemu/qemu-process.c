@@ -1,0 +1,952 @@
+/* A domain's QEMU process: starting it (command line, spawn, monitor, cont),
+ * following it (QMP events become states and lifecycle events), its end, and
+ * finding it again after a restart of the service. */
+#include "qemu-process.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config-store.h"
+#include "qemu-part.h"
+#include "qemu-host.h"
+#include "vb-error.h"
+#include "vb-files.h"
+#include "xml-schema.h"
+#include "vb-log.h"
+
+#define MONITOR_WAIT_MS 15000
+#define DESTROY_GRACE_MS 3000
+#define LOG_TAIL_BYTES 2000
+
+/* ---- the end of a QEMU ---- */
+
+/* What QEMU itself wrote to its log from @offset on (our header comes before). */
+static char *
+log_tail (const char *path, gsize offset)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  char *own;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL) || length <= offset)
+    return g_strdup ("(QEMU wrote nothing)");
+  own = g_strstrip (contents + offset);
+  if (!*own)
+    return g_strdup ("(QEMU wrote nothing)");
+  if (strlen (own) > LOG_TAIL_BYTES)
+    return g_strdup (own + strlen (own) - LOG_TAIL_BYTES);
+  return g_strdup (own);
+}
+
+/* QEMU is gone, for whatever reason: the domain is shut off. */
+static void
+process_gone (QemuDomain *qd)
+{
+  VbDomain *domain = qd->domain;
+  g_autoptr (VbDomain) held = g_object_ref (domain);
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&qd->exit_waiters);
+  const char *reason;
+
+  if (qd->gone)
+    return;
+  qd->gone = TRUE;
+  /* The start sees it and fails, with QEMU's log still in place to quote:
+   * a start that never finished ends as stopped/failed, not crashed. */
+  if (qd->starting)
+    {
+      qd->exit_waiters = g_steal_pointer (&waiters);
+      return;
+    }
+  reason = qd->stopping == STOP_DESTROY    ? "destroyed"
+           : qd->stopping == STOP_SHUTDOWN ? "shutdown"
+           : qd->stopping == STOP_MIGRATED ? "migrated"
+           : qd->stopping == STOP_SAVED    ? "saved"
+           : qd->stopping == STOP_FAILED || qd->incoming ? "failed"
+                                           : "crashed";
+  vb_log_message (vb_qemu_log_name (domain), "QEMU (pid %d) ended: %s", qd->pid, reason);
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->gone)
+      (*part)->gone (qd);
+  g_unlink (qd->status_path);
+  /* The log stays beside the run directory's other logs for a post mortem. */
+  {
+    g_autofree char *base = vb_qemu_run_dir ();
+    g_autofree char *name = g_strdup_printf ("%s.log", vb_resource_get_uuid (VB_RESOURCE (domain)));
+    g_autofree char *kept = g_build_filename (base, name, NULL);
+    g_rename (qd->log_path, kept);
+  }
+  vb_remove_flat_dir (qd->dir);
+
+  /* Drops qd: nothing of it is used below. */
+  vb_resource_set_driver_data (VB_RESOURCE (domain), NULL, NULL);
+  vb_domain_set_state (domain, VB_DOMAIN_SHUTOFF, reason, -1);
+  vb_domain_set_live_def (domain, NULL);
+  vb_domain_emit_lifecycle (domain, "stopped", reason);
+
+  for (guint i = 0; waiters && i < waiters->len; i++)
+    {
+      g_task_return_boolean (waiters->pdata[i], TRUE);
+      g_object_unref (waiters->pdata[i]);
+    }
+}
+
+static void
+free_domain_data (gpointer data)
+{
+  vb_qemu_domain_free (data);
+}
+
+static gboolean
+pidfd_ready (int fd, GIOCondition condition, gpointer user_data)
+{
+  QemuDomain *qd = user_data;
+
+  qd->pidfd_watch = 0;
+  process_gone (qd);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+child_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbDomain *domain = user_data;
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  /* The domain may have gone on (a new QEMU) while this one was reaped. */
+  if (qd && qd->process == G_SUBPROCESS (source))
+    process_gone (qd);
+  g_object_unref (domain);
+}
+
+/* Watches the process without being its parent (after a restart): a pidfd
+ * becomes readable when it ends, so nothing polls. */
+static gboolean
+watch_pid (QemuDomain *qd, GError **error)
+{
+  qd->pidfd = (int) syscall (SYS_pidfd_open, qd->pid, 0);
+  if (qd->pidfd < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "pidfd_open(%d): %s", qd->pid,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  qd->pidfd_watch = g_unix_fd_add (qd->pidfd, G_IO_IN, pidfd_ready, qd);
+  return TRUE;
+}
+
+static gboolean
+force_kill (gpointer user_data)
+{
+  QemuDomain *qd = user_data;
+
+  qd->kill_timeout = 0;
+  vb_log_message (vb_qemu_log_name (qd->domain), "QEMU did not end on SIGTERM: killing it");
+  kill (qd->pid, SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+vb_qemu_terminate (QemuDomain *qd)
+{
+  kill (qd->pid, SIGTERM);
+  if (!qd->kill_timeout)
+    qd->kill_timeout = g_timeout_add (DESTROY_GRACE_MS, force_kill, qd);
+}
+
+static char *
+on_crash_action (QemuDomain *qd)
+{
+  const VbDomainDef *def = vb_domain_get_live_def (qd->domain);
+  g_autofree char *xml = NULL;
+  const char *start, *end;
+
+  if (!def)
+    return g_strdup ("destroy");
+  start = strstr (def->xml, "<on_crash>");
+  if (!start)
+    return g_strdup ("destroy");
+  start += strlen ("<on_crash>");
+  end = strstr (start, "</on_crash>");
+  return end ? g_strndup (start, end - start) : g_strdup ("destroy");
+}
+
+static void
+on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timestamp,
+          gpointer user_data)
+{
+  QemuDomain *qd = user_data;
+  VbDomain *domain = qd->domain;
+  VbDomainState state = vb_domain_get_state (domain);
+
+  vb_log_debug (vb_qemu_log_name (domain), "QMP event %s", name);
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->event && (*part)->event (qd, name, data))
+      return;
+
+  if (g_str_equal (name, "SHUTDOWN"))
+    {
+      /* Our own SIGTERM (Destroy, a crash) also reads as a shutdown: not the guest's. */
+      if (qd->stopping != STOP_NONE && qd->stopping != STOP_SHUTDOWN)
+        return;
+      if (qd->fake_reboot)
+        {
+          /* Reboot(): the guest powered off when asked; start it again. */
+          qd->fake_reboot = FALSE;
+          qd->rebooting = TRUE;
+          vb_qemu_send_command (qd, "system_reset");
+          qd->own_resume = TRUE;
+          vb_qemu_send_command (qd, "cont");
+          return;
+        }
+      qd->stopping = STOP_SHUTDOWN;
+      vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
+      /* Who ended it: the guest itself (its power-off, or ours via ACPI) or the host. */
+      vb_domain_emit_lifecycle (domain, "shutdown", "finished");
+      vb_domain_emit_lifecycle (domain, "shutdown",
+                                vb_qmp_member_bool (data, "guest", TRUE) ? "guest" : "host");
+      /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
+      vb_qemu_send_command (qd, "quit");
+    }
+  else if (g_str_equal (name, "BLOCK_IO_ERROR"))
+    {
+      /* With werror/rerror=stop, QEMU stops the guest right after telling why. */
+      if (g_strcmp0 (vb_qmp_member_string (data, "action"), "stop") == 0)
+        qd->pause_reason = "ioerror";
+    }
+  else if (g_str_equal (name, "WATCHDOG"))
+    {
+      if (g_strcmp0 (vb_qmp_member_string (data, "action"), "pause") == 0)
+        qd->pause_reason = "watchdog";
+    }
+  else if (g_str_equal (name, "STOP"))
+    {
+      const char *reason = qd->pause_reason;
+
+      qd->pause_reason = NULL;
+      /* -no-shutdown pauses QEMU at a power-off: during a reboot that is no pause. */
+      if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE
+          || state == VB_DOMAIN_SHUTDOWN)
+        return;
+      vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
+      vb_domain_emit_lifecycle (domain, "suspended", reason ? reason : "paused");
+    }
+  else if (g_str_equal (name, "RESUME"))
+    {
+      if (qd->own_resume)
+        {
+          qd->own_resume = FALSE;
+          qd->rebooting = FALSE;
+          if (state != VB_DOMAIN_RUNNING)
+            vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "booted");
+          return;
+        }
+      if (state == VB_DOMAIN_RUNNING)
+        return;
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+      vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
+    }
+  else if (g_str_equal (name, "GUEST_PANICKED"))
+    {
+      g_autofree char *action = on_crash_action (qd);
+
+      vb_qemu_set_state (qd, VB_DOMAIN_CRASHED, "panicked");
+      vb_domain_emit_lifecycle (domain, "crashed", "panicked");
+      if (!g_str_equal (action, "preserve"))
+        {
+          qd->stopping = STOP_CRASH;
+          vb_qemu_terminate (qd);
+        }
+    }
+  else if (g_str_equal (name, "GUEST_CRASHLOADED"))
+    {
+      /* The guest's crash kernel took over: it still runs. */
+      vb_domain_emit_lifecycle (domain, "crashed", "crashloaded");
+    }
+  else if (g_str_equal (name, "SUSPEND") || g_str_equal (name, "SUSPEND_DISK"))
+    {
+      vb_qemu_set_state (qd, VB_DOMAIN_PMSUSPENDED, "unknown");
+      vb_domain_emit_lifecycle (domain, "pmsuspended",
+                                g_str_equal (name, "SUSPEND") ? "memory" : "disk");
+    }
+  else if (g_str_equal (name, "WAKEUP"))
+    {
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "wakeup");
+      vb_domain_emit_lifecycle (domain, "started", "wakeup");
+    }
+  /* RESET, POWERDOWN and the rest need no state change. */
+}
+
+static void
+on_qmp_closed (VbQmpClient *client, GError *why, gpointer user_data)
+{
+  QemuDomain *qd = user_data;
+
+  /* The process watch tells when QEMU ends; the monitor closing first is normal. */
+  vb_log_debug (vb_qemu_log_name (qd->domain), "monitor closed: %s", why ? why->message : "");
+}
+
+static void
+attach_monitor (QemuDomain *qd, VbQmpClient *qmp)
+{
+  qd->qmp = qmp;
+  vb_qmp_client_set_log_object (qmp, vb_qemu_log_name (qd->domain));
+  g_signal_connect (qmp, "event", G_CALLBACK (on_event), qd);
+  g_signal_connect (qmp, "closed", G_CALLBACK (on_qmp_closed), qd);
+}
+
+/* ---- start ---- */
+
+typedef struct {
+  VbDomain *domain;
+  guint flags;
+  gboolean incoming; /* wait for a migration (-incoming defer) instead of booting */
+  VbQemuCaps *caps;
+  VbQemuCommand *command;
+  gint64 monitor_deadline;
+  GArray *tap_fds;
+} StartData;
+
+static void
+start_data_free (StartData *data)
+{
+  for (guint i = 0; data->tap_fds && i < data->tap_fds->len; i++)
+    close (g_array_index (data->tap_fds, int, i));
+  g_clear_pointer (&data->tap_fds, g_array_unref);
+  g_clear_pointer (&data->caps, vb_qemu_caps_unref);
+  g_clear_pointer (&data->command, vb_qemu_command_free);
+  g_object_unref (data->domain);
+  g_free (data);
+}
+
+/* A start that failed: end QEMU if it was spawned, keep its log's words. */
+static void
+start_failed (GTask *task, GError *error)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  gboolean spawned = qd && qd->process;
+  g_autofree char *tail = spawned ? log_tail (qd->log_path, qd->log_offset) : NULL;
+
+  if (qd)
+    {
+      if (spawned && !qd->gone && qd->pid > 0)
+        {
+          qd->gone = TRUE; /* its exit is this failure, not a second event */
+          kill (qd->pid, SIGKILL);
+        }
+      vb_remove_flat_dir (qd->dir);
+      vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
+    }
+  vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
+  vb_domain_set_live_def (data->domain, NULL);
+  if (spawned)
+    vb_domain_emit_lifecycle (data->domain, "stopped", "failed");
+  if (tail)
+    {
+      /* What QEMU said is what the user needs to fix the XML or the host. */
+      g_autofree char *message =
+        g_strdup_printf ("%s; QEMU's log ends with: %s", error->message, tail);
+      g_free (error->message);
+      error->message = g_steal_pointer (&message);
+    }
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+started (GTask *task, const char *reason)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+
+  if (data->flags & VB_DOMAIN_START_PAUSED)
+    {
+      vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "user");
+      vb_domain_emit_lifecycle (data->domain, "started", "booted");
+      vb_domain_emit_lifecycle (data->domain, "suspended", "paused");
+    }
+  else
+    {
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, reason);
+      vb_domain_emit_lifecycle (data->domain, "started", "booted");
+    }
+  qd->starting = FALSE;
+  vb_log_message (vb_qemu_log_name (data->domain), "started (QEMU pid %d)", qd->pid);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+continued (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+
+  if (!reply || !qd || qd->gone)
+    {
+      if (!error)
+        error = g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU ended while starting");
+      start_failed (task, error);
+      return;
+    }
+  started (task, "booted");
+}
+
+static void
+setup_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
+}
+
+static void status_recorded (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The live XML says which port a display got, as libvirt's does, so a
+ * viewer can read it from GetXMLDesc. */
+static void
+set_graphics_port (VbDomain *domain, const char *type, int port)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (domain);
+  g_autoptr (xmlDoc) doc = live ? vb_xml_parse (live->xml, "domain", NULL) : NULL;
+  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *text = g_strdup_printf ("%d", port);
+  VbDomainDef *updated;
+
+  for (xmlNode *node = vb_xml_child (devices, "graphics"); node; node = vb_xml_next (node, "graphics"))
+    {
+      g_autofree char *kind = vb_xml_attr (node, "type");
+      if (g_strcmp0 (kind, type) == 0)
+        {
+          xmlSetProp (node, BAD_CAST "port", BAD_CAST text);
+          break;
+        }
+    }
+  if (!devices)
+    return;
+  xml = vb_xml_format (doc);
+  updated = vb_domain_def_parse (xml, NULL);
+  if (updated)
+    vb_domain_set_live_def (domain, updated);
+}
+
+static void
+got_vnc (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbDomain *domain = user_data;
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
+  const char *service = reply && JSON_NODE_HOLDS_OBJECT (reply)
+                          ? vb_qmp_member_string (json_node_get_object (reply), "service")
+                          : NULL;
+
+  if (service && qd && !qd->gone)
+    {
+      set_graphics_port (domain, "vnc", atoi (service));
+      g_free (qd->status->live_xml);
+      qd->status->live_xml = g_strdup (vb_domain_get_live_def (domain)->xml);
+      vb_qemu_save_status (qd);
+    }
+  g_object_unref (domain);
+}
+
+static void
+monitor_ready (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  VbQemuCommand *command = data->command;
+  VbQemuStatus *status = g_new0 (VbQemuStatus, 1);
+  const VbDomainDef *live = vb_domain_get_live_def (data->domain);
+
+  /* What the XML asks of a running guest that the command line cannot say. */
+  for (guint i = 0; i < command->link_down->len; i++)
+    {
+      g_autoptr (JsonObject) args = json_object_new ();
+      json_object_set_string_member (args, "name", command->link_down->pdata[i]);
+      json_object_set_boolean_member (args, "up", FALSE);
+      vb_qmp_client_execute_async (qd->qmp, "set_link", args, -1, NULL, setup_done, NULL);
+    }
+  if (command->balloon_target_kib)
+    {
+      g_autoptr (JsonObject) args = json_object_new ();
+      json_object_set_int_member (args, "value", (gint64) command->balloon_target_kib * 1024);
+      vb_qmp_client_execute_async (qd->qmp, "balloon", args, -1, NULL, setup_done, NULL);
+    }
+
+  status->uuid = g_strdup (live->uuid);
+  status->live_xml = g_strdup (live->xml);
+  status->pid = qd->pid;
+  status->start_time = vb_process_start_time (qd->pid);
+  status->monitor_path = g_strdup (command->monitor_path);
+  status->console_path = g_strdup (command->console_path);
+  status->console_log = g_strdup (command->console_log);
+  {
+    GPtrArray *taps = g_ptr_array_new ();
+    for (guint i = 0; i < command->taps->len; i++)
+      g_ptr_array_add (taps, g_strdup (((VbQemuTap *) command->taps->pdata[i])->ifname));
+    g_ptr_array_add (taps, NULL);
+    status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
+  }
+  if (command->spice_port >= 0)
+    {
+      set_graphics_port (data->domain, "spice", command->spice_port);
+      live = vb_domain_get_live_def (data->domain);
+    }
+  if (command->vnc_display >= 0)
+    vb_qmp_client_execute_async (qd->qmp, "query-vnc", NULL, -1, NULL, got_vnc,
+                                 g_object_ref (data->domain));
+  g_free (status->live_xml);
+  status->live_xml = g_strdup (live->xml);
+  qd->status = status;
+  /* On disk before the guest runs: a service killed from here on finds it again. */
+  {
+    g_autofree char *json = NULL;
+
+    status->state = g_strdup ("paused");
+    status->reason = g_strdup ("starting-up");
+    status->id = vb_domain_get_id (data->domain);
+    status->persistent = vb_resource_get_persistent (VB_RESOURCE (data->domain));
+    json = vb_qemu_status_to_json (status);
+    vb_config_store_write_file_async (vb_driver_host_get_store (vb_qemu_driver.host),
+                                      qd->status_path, json, status_recorded, task);
+  }
+}
+
+static void
+status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_config_store_finish (vb_driver_host_get_store (vb_qemu_driver.host), result, &error))
+    {
+      g_prefix_error (&error, "Cannot record the guest's runtime status: ");
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  if (data->incoming)
+    {
+      /* The migration code takes it from here: QEMU waits, paused. */
+      qd->starting = FALSE;
+      qd->incoming = TRUE;
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  if (data->flags & VB_DOMAIN_START_PAUSED)
+    {
+      started (task, "user");
+      return;
+    }
+  qd->own_resume = TRUE;
+  vb_qmp_client_execute_async (qd->qmp, "cont", NULL, -1, NULL, continued, task);
+}
+
+static void try_monitor (GTask *task);
+
+static gboolean
+retry_monitor (gpointer user_data)
+{
+  try_monitor (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  g_autoptr (GError) error = NULL;
+  VbQmpClient *qmp = vb_qmp_client_new_finish (result, &error);
+
+  if (qmp && qd && !qd->gone)
+    {
+      attach_monitor (qd, qmp);
+      monitor_ready (task);
+      return;
+    }
+  g_clear_object (&qmp);
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  if (g_get_monotonic_time () > data->monitor_deadline)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                       "QEMU's monitor did not answer within %d s: %s",
+                                       MONITOR_WAIT_MS / 1000, error->message));
+      return;
+    }
+  /* The socket appears a moment after QEMU starts: try again shortly. */
+  g_timeout_add (20, retry_monitor, task);
+}
+
+static void
+try_monitor (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  vb_qmp_client_new_for_path_async (data->command->monitor_path, NULL, monitor_connected, task);
+}
+
+/* In system mode QEMU drops to an unprivileged user once it has opened what
+ * it needs (its runtime directory is that user's): the user, else NULL. */
+static const char *
+run_as_user (void)
+{
+  const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
+
+  if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
+    return NULL;
+  return user;
+}
+
+static void
+own_session (gpointer user_data)
+{
+  /* QEMU outlives the service: no signal to the service's group reaches it. */
+  setsid ();
+}
+
+static void
+spawn_qemu (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autofree char *line = NULL;
+  GPtrArray *argv = data->command->argv;
+  const char *user = run_as_user ();
+  GError *error = NULL;
+  int log_fd;
+
+  if (!vb_qemu_host_make_run_dir (qd->dir, user, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (user)
+    {
+      /* Before the terminating NULL. */
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-runas"));
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup (user));
+    }
+  data->tap_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  if (!vb_qemu_host_open_taps (data->command, data->tap_fds, launcher, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  log_fd = open (qd->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot open %s: %s",
+                                       qd->log_path, g_strerror (errno)));
+      return;
+    }
+  line = vb_qemu_command_to_string (data->command);
+  {
+    g_autofree char *header = g_strdup_printf ("%s: starting\n%s\n", vb_qemu_log_name (data->domain), line);
+    if (write (log_fd, header, strlen (header)) < 0)
+      vb_log_warning (vb_qemu_log_name (data->domain), "cannot write %s", qd->log_path);
+    qd->log_offset = (gsize) lseek (log_fd, 0, SEEK_CUR);
+  }
+  g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
+  g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
+  g_subprocess_launcher_set_child_setup (launcher, own_session, NULL, NULL);
+  vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
+  qd->process = g_subprocess_launcher_spawnv (
+    launcher, (const char *const *) data->command->argv->pdata, &error);
+  if (!qd->process)
+    {
+      /* A GSpawnError has no D-Bus name: the service answers in its own domain. */
+      GError *failed = g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot run %s: %s",
+                                    data->command->binary, error->message);
+      g_error_free (error);
+      start_failed (task, failed);
+      return;
+    }
+  {
+    /* NULL when QEMU already exited and GLib reaped it: its end still comes to child_exited(). */
+    const char *id = g_subprocess_get_identifier (qd->process);
+    qd->pid = id ? atoi (id) : 0;
+  }
+  g_subprocess_wait_async (qd->process, NULL, child_exited, g_object_ref (data->domain));
+  data->monitor_deadline = g_get_monotonic_time () + MONITOR_WAIT_MS * 1000;
+  try_monitor (task);
+}
+
+static void
+caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  const VbDomainDef *def = vb_domain_get_live_def (data->domain);
+  GError *error = NULL;
+  QemuDomain *qd;
+
+  data->caps = vb_qemu_get_caps_finish (result, &error);
+  if (!data->caps)
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (g_str_equal (def->type, "kvm") && !data->caps->kvm_usable)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                       "KVM is not usable on this host (%s); run the domain with "
+                                       "<domain type='qemu'> instead",
+                                       data->caps->kvm_why ? data->caps->kvm_why : "no reason"));
+      return;
+    }
+  data->command = vb_qemu_build_command (def, data->caps, FALSE, &error);
+  if (data->command && data->incoming)
+    {
+      GPtrArray *argv = data->command->argv;
+      /* Before the terminating NULL: the stream comes later, by migrate-incoming. */
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-incoming"));
+      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("defer"));
+    }
+  if (!data->command || !vb_qemu_host_create_nvram (data->command, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  qd = vb_qemu_domain_new (data->domain);
+  qd->starting = TRUE;
+  vb_resource_set_driver_data (VB_RESOURCE (data->domain), qd, free_domain_data);
+  /* Leftovers of a QEMU that died with the host: sockets in the way. */
+  vb_remove_flat_dir (qd->dir);
+  vb_domain_set_state (data->domain, VB_DOMAIN_PAUSED, "starting-up",
+                       vb_driver_host_next_domain_id (vb_qemu_driver.host));
+  spawn_qemu (task);
+}
+
+void
+vb_qemu_start_incoming_async (VbDomain *domain, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (domain, NULL, callback, user_data);
+  StartData *data = g_new0 (StartData, 1);
+
+  data->domain = g_object_ref (domain);
+  data->incoming = TRUE;
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+  vb_qemu_get_caps_async (caps_for_start, task);
+}
+
+gboolean
+vb_qemu_start_incoming_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_qemu_process_start (VbDomain *domain, guint flags, GTask *task)
+{
+  StartData *data = g_new0 (StartData, 1);
+
+  data->domain = g_object_ref (domain);
+  data->flags = flags;
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+  vb_qemu_get_caps_async (caps_for_start, task);
+}
+
+/* ---- after a restart: finding running guests again ---- */
+
+static VbDomainState
+state_from_string (const char *state)
+{
+  static const VbDomainState all[] = { VB_DOMAIN_RUNNING, VB_DOMAIN_PAUSED, VB_DOMAIN_SHUTDOWN,
+                                       VB_DOMAIN_CRASHED, VB_DOMAIN_PMSUSPENDED };
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (g_strcmp0 (state, vb_domain_state_to_string (all[i])) == 0)
+      return all[i];
+  return VB_DOMAIN_RUNNING;
+}
+
+static void
+reconnected_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbDomain *domain = user_data;
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+
+  if (reply && qd && !qd->gone && JSON_NODE_HOLDS_OBJECT (reply))
+    {
+      gboolean running = vb_qmp_member_bool (json_node_get_object (reply), "running", FALSE);
+      VbDomainState state = vb_domain_get_state (domain);
+
+      /* What happened while nobody watched: trust QEMU over the file. */
+      if (running && state == VB_DOMAIN_PAUSED)
+        vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+      else if (!running && state == VB_DOMAIN_RUNNING)
+        vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "unknown");
+    }
+  g_object_unref (domain);
+}
+
+static void
+reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbDomain *domain = user_data;
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+  g_autoptr (GError) error = NULL;
+  VbQmpClient *qmp = vb_qmp_client_new_finish (result, &error);
+
+  if (!qd || qd->gone)
+    {
+      g_clear_object (&qmp);
+      g_object_unref (domain);
+      return;
+    }
+  if (!qmp)
+    {
+      /* Alive but deaf: it cannot be managed; end it rather than leave a ghost. */
+      vb_log_warning (vb_qemu_log_name (domain), "cannot reach QEMU's monitor again (%s): ending it",
+                      error->message);
+      vb_qemu_terminate (qd);
+      g_object_unref (domain);
+      return;
+    }
+  attach_monitor (qd, qmp);
+  vb_log_message (vb_qemu_log_name (domain), "reconnected to QEMU (pid %d)", qd->pid);
+  for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
+    if ((*part)->reattached)
+      (*part)->reattached (qd);
+  vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
+}
+
+/* Takes @status. The domain gets its live state back and a watch on QEMU. */
+static void
+reattach (VbDomain *domain, VbQemuStatus *status)
+{
+  g_autoptr (GError) error = NULL;
+  VbDomainDef *live = vb_domain_def_parse (status->live_xml, &error);
+  QemuDomain *qd;
+
+  if (!live)
+    {
+      vb_log_warning (vb_qemu_log_name (domain), "its runtime status is unreadable (%s)", error->message);
+      vb_qemu_status_free (status);
+      return;
+    }
+  qd = vb_qemu_domain_new (domain);
+  qd->pid = status->pid;
+  qd->status = status;
+  vb_resource_set_driver_data (VB_RESOURCE (domain), qd, free_domain_data);
+  vb_domain_set_live_def (domain, live);
+  vb_driver_host_note_domain_id (vb_qemu_driver.host, status->id);
+  vb_domain_set_state (domain, state_from_string (status->state),
+                       status->reason ? status->reason : "unknown", status->id);
+  if (!watch_pid (qd, &error))
+    {
+      vb_log_warning (vb_qemu_log_name (domain), "%s", error->message);
+      process_gone (qd);
+      return;
+    }
+  vb_qmp_client_new_for_path_async (status->monitor_path, NULL, reconnected,
+                                    g_object_ref (domain));
+}
+
+/* Reads the status file in @dir: NULL when there is none, it is broken, or
+ * its QEMU is gone (then the directory is cleaned up). */
+static VbQemuStatus *
+read_live_status (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "status.json", NULL);
+  g_autofree char *json = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuStatus) status = NULL;
+
+  if (!g_file_get_contents (path, &json, NULL, NULL))
+    return NULL;
+  status = vb_qemu_status_from_json (json, &error);
+  if (!status)
+    {
+      vb_log_warning (NULL, "Ignoring %s: %s", path, error->message);
+      return NULL;
+    }
+  if (vb_process_start_time (status->pid) != status->start_time || status->start_time == 0)
+    {
+      vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", status->uuid,
+                      status->pid);
+      vb_remove_flat_dir (dir);
+      return NULL;
+    }
+  return g_steal_pointer (&status);
+}
+
+void
+vb_qemu_process_domain_loaded (VbDriverHost *host, VbDomain *domain)
+{
+  g_autofree char *dir = vb_qemu_domain_dir (vb_resource_get_uuid (VB_RESOURCE (domain)));
+  gboolean had_status = g_file_test (dir, G_FILE_TEST_IS_DIR);
+  VbQemuStatus *status = read_live_status (dir);
+
+  if (status)
+    reattach (domain, status);
+  else if (had_status)
+    vb_domain_set_state (domain, VB_DOMAIN_SHUTOFF, "unknown", -1);
+}
+
+GPtrArray *
+vb_qemu_process_adopt_running (VbDriverHost *host)
+{
+  g_autofree char *base = vb_qemu_run_dir ();
+  g_autoptr (GDir) listing = g_dir_open (base, 0, NULL);
+  VbInventory *inventory = vb_driver_host_get_inventory (host);
+  GPtrArray *found = g_ptr_array_new ();
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    {
+      g_autofree char *dir = g_build_filename (base, entry, NULL);
+      g_autoptr (VbQemuStatus) status = NULL;
+      g_autoptr (GError) error = NULL;
+      VbDomainDef *def;
+
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR)
+          || vb_inventory_lookup_uuid (inventory, VB_TYPE_DOMAIN, entry))
+        continue;
+      status = read_live_status (dir);
+      if (!status)
+        continue;
+      def = vb_domain_def_parse (status->live_xml, &error);
+      if (!def || vb_inventory_lookup_name (inventory, VB_TYPE_DOMAIN, def->name))
+        {
+          vb_log_warning (NULL, "Cannot take back the transient domain in %s: %s", dir,
+                          def ? "its name is taken" : error->message);
+          g_clear_pointer (&def, vb_domain_def_free);
+          continue;
+        }
+      /* domain_loaded reattaches once the domain is in the inventory */
+      g_ptr_array_add (found, vb_domain_new (def, "qemu", FALSE));
+    }
+  return found;
+}
