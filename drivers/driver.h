@@ -84,9 +84,14 @@ typedef struct {
                                  GVariant *params, guint flags, VbJob *job,
                                  GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*migrate_perform_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
-  /* Destination: the source says how it ended; on failure the incoming
-   * guest is ended. */
-  void (*migrate_finish) (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags);
+  /* Destination: the source says how it ended. On @success, completes once
+   * the guest has arrived whole (the hypervisor loaded the entire stream)
+   * and runs (paused with VB_MIGRATE_PAUSED), and fails, ending the incoming
+   * guest, when it did not: the source then keeps its guest. Without
+   * @success the incoming guest is ended. */
+  void (*migrate_finish_async) (VbDriverHost *host, VbDomain *domain, gboolean success,
+                                guint flags, GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*migrate_finish_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
   /* Source: after the destination finished; on success the guest here ends
    * (reason migrated), on failure it runs on as before. */
   void (*migrate_confirm) (VbDriverHost *host, VbDomain *domain, gboolean success);

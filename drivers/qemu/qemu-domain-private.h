@@ -61,6 +61,7 @@ typedef struct {
   gboolean migrating;         /* the source's QEMU sends itself away */
   char *migration_status;     /* QEMU's last MIGRATION status */
   GTask *migration;           /* the source's running migrate, completed by events */
+  GTask *arrival;             /* the destination's Finish, waiting for the whole stream */
   guint migration_poll;       /* query-migrate timer for the job's figures */
   /* save and restore (qemu-save.c) */
   GTask *save;       /* the running save (migrate to the image's pipe), or NULL */

@@ -329,7 +329,8 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .migrate_prepare_finish = vb_qemu_migrate_prepare_finish,
   .migrate_perform_async = vb_qemu_migrate_perform_async,
   .migrate_perform_finish = vb_qemu_migrate_perform_finish,
-  .migrate_finish = vb_qemu_migrate_finish,
+  .migrate_finish_async = vb_qemu_migrate_finish_async,
+  .migrate_finish_finish = vb_qemu_migrate_finish_finish,
   .migrate_confirm = vb_qemu_migrate_confirm,
   .migrate_control = vb_qemu_migrate_control,
   /* save and restore */

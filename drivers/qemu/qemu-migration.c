@@ -320,37 +320,96 @@ vb_qemu_migrate_prepare_finish (VbDomain *domain, GAsyncResult *result, GError *
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-void
-vb_qemu_migrate_finish (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags)
+/* The guest is whole here: run it (RESUME then ends the arrival, in
+ * migration_event), or leave it paused as the PAUSED flag asked. */
+static void
+arrived (QemuDomain *qd, GTask *task)
 {
-  QemuDomain *qd = vb_qemu_domain_of (domain);
-
-  if (!qd || qd->gone)
-    return;
-  if (!success)
-    {
-      vb_log_message (vb_qemu_log_name (domain), "incoming migration failed: ending its QEMU");
-      qd->stopping = STOP_FAILED;
-      vb_qemu_terminate (qd);
-      return;
-    }
-  vb_log_message (vb_qemu_log_name (domain), "arrived by migration");
-  if (vb_domain_get_state (domain) == VB_DOMAIN_RUNNING)
-    {
-      /* Post-copy: it runs already. */
-      qd->incoming = FALSE;
-      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "migrated");
-      return;
-    }
+  vb_log_message (vb_qemu_log_name (qd->domain), "arrived by migration");
   if (qd->incoming_paused)
     {
       qd->incoming = FALSE;
       vb_qemu_save_status (qd);
+    }
+  else
+    vb_qemu_execute_logged (qd, "cont", NULL);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* The stream did not arrive whole: the guest stays at the source, where it
+ * is. Takes @task; @why is QEMU's own word, or NULL. */
+static void
+arrival_failed (QemuDomain *qd, GTask *task, const char *why)
+{
+  g_autofree char *tail = why ? NULL : vb_qemu_log_tail (qd);
+
+  if (!qd->gone)
+    {
+      qd->stopping = STOP_FAILED;
+      vb_qemu_terminate (qd);
+    }
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                           "The destination's QEMU could not load the guest: %s",
+                           why ? why : tail);
+  g_object_unref (task);
+}
+
+void
+vb_qemu_migrate_finish_async (VbDriverHost *host, VbDomain *domain, gboolean success,
+                              guint flags, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (domain, NULL, callback, user_data);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+
+  g_task_set_source_tag (task, vb_qemu_migrate_finish_async);
+  if (!success)
+    {
+      if (qd && !qd->gone)
+        {
+          vb_log_message (vb_qemu_log_name (domain), "incoming migration failed: ending its QEMU");
+          qd->stopping = STOP_FAILED;
+          vb_qemu_terminate (qd);
+        }
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
       return;
     }
-  /* The source has let go of the disks: the guest may run here. The RESUME
-   * that follows finishes the arrival (migration_event). */
-  vb_qemu_execute_logged (qd, "cont", NULL);
+  if (!qd || qd->gone)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                               "The destination's QEMU ended before the guest arrived");
+      g_object_unref (task);
+      return;
+    }
+  if (vb_domain_get_state (domain) == VB_DOMAIN_RUNNING)
+    {
+      /* Post-copy: it runs already. */
+      vb_log_message (vb_qemu_log_name (domain), "arrived by migration");
+      qd->incoming = FALSE;
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "migrated");
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  /* The source's QEMU is done sending, which does not mean this one is done
+   * loading (the devices' state comes last): wait for its own verdict. */
+  if (g_strcmp0 (qd->migration_status, "completed") == 0)
+    arrived (qd, task);
+  else if (g_strcmp0 (qd->migration_status, "failed") == 0)
+    arrival_failed (qd, task, NULL);
+  else
+    {
+      g_clear_object (&qd->arrival);
+      qd->arrival = task;
+    }
+}
+
+gboolean
+vb_qemu_migrate_finish_finish (VbDomain *domain, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, domain), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- source ---- */
@@ -611,8 +670,12 @@ migration_event (QemuDomain *qd, const char *name, JsonObject *data)
           wait_for_postcopy_run (qd);
           return TRUE;
         }
-      if (g_strcmp0 (status, "completed") == 0
-          && vb_domain_get_state (domain) == VB_DOMAIN_RUNNING)
+      if (qd->arrival && g_strcmp0 (status, "completed") == 0)
+        arrived (qd, g_steal_pointer (&qd->arrival));
+      else if (qd->arrival && g_strcmp0 (status, "failed") == 0)
+        arrival_failed (qd, g_steal_pointer (&qd->arrival), NULL);
+      else if (g_strcmp0 (status, "completed") == 0
+               && vb_domain_get_state (domain) == VB_DOMAIN_RUNNING)
         vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "migrated");
       else if (g_strcmp0 (status, "postcopy-paused") == 0)
         {
@@ -861,6 +924,8 @@ vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
 static void
 migration_part_gone (QemuDomain *qd)
 {
+  if (qd->arrival)
+    arrival_failed (qd, g_steal_pointer (&qd->arrival), NULL);
   if (qd->migration)
     {
       GTask *migration = g_steal_pointer (&qd->migration);
@@ -873,6 +938,12 @@ migration_part_gone (QemuDomain *qd)
 static void
 migration_part_free (QemuDomain *qd)
 {
+  if (qd->arrival)
+    {
+      g_task_return_new_error (qd->arrival, VB_ERROR, VB_ERROR_FAILED,
+                               "The domain went away before the guest arrived");
+      g_clear_object (&qd->arrival);
+    }
   if (qd->migration_poll)
     g_source_remove (qd->migration_poll);
   g_free (qd->migration_status);

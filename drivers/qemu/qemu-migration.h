@@ -25,7 +25,9 @@ void vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const 
                                     GVariant *params, guint flags, VbJob *job,
                                     GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_qemu_migrate_perform_finish (VbDomain *domain, GAsyncResult *result, GError **error);
-void vb_qemu_migrate_finish (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags);
+void vb_qemu_migrate_finish_async (VbDriverHost *host, VbDomain *domain, gboolean success,
+                                   guint flags, GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_qemu_migrate_finish_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 void vb_qemu_migrate_confirm (VbDriverHost *host, VbDomain *domain, gboolean success);
 gboolean vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
                                   guint64 value, GError **error);

@@ -43,6 +43,12 @@ log_tail (const char *path, gsize offset)
   return g_strdup (own);
 }
 
+char *
+vb_qemu_log_tail (QemuDomain *qd)
+{
+  return log_tail (qd->log_path, qd->log_offset);
+}
+
 /* QEMU is gone, for whatever reason: the domain is shut off. */
 static void
 process_gone (QemuDomain *qd)

@@ -224,6 +224,17 @@ vb_job_complete (VbJob *self, gboolean success, const char *final_phase, const c
   self->finished = TRUE;
   g_free (self->phase);
   self->phase = g_strdup (final_phase);
+  if (!success && message && *message)
+    {
+      /* A client that reads the Job rather than its Completed signal still
+       * learns why, in the same PropertiesChanged as the phase. */
+      GVariantDict details;
+
+      g_variant_dict_init (&details, self->details);
+      g_variant_dict_insert (&details, "error", "s", message);
+      g_variant_unref (self->details);
+      self->details = g_variant_ref_sink (g_variant_dict_end (&details));
+    }
   changed (self);
   g_signal_emit (self, signals[SIGNAL_COMPLETED], 0, success, message ? message : "");
 }

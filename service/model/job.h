@@ -51,7 +51,8 @@ void vb_job_set_action_handler (VbJob *self, VbJobActionFunc handler, gpointer u
 gboolean vb_job_act (VbJob *self, const char *action, guint64 value, GError **error);
 
 /* Ends the job: Phase becomes @final_phase (completed, failed, cancelled) and
- * "completed" is emitted once. */
+ * "completed" is emitted once; without @success, @message is also the
+ * "error" entry of Details. */
 void vb_job_complete (VbJob *self, gboolean success, const char *final_phase,
                       const char *message);
 

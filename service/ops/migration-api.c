@@ -612,63 +612,89 @@ vb_migration_api_prepare_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The end of an arrival: the driver's verdict, then the definition. */
 typedef struct {
   VbDriverHost *host;
   VbDomain *domain;
-  GTask *task;
-} Persist;
+  guint flags;
+  gboolean success;
+  GTask *task; /* Finish's, NULL when the source went away */
+} Ending;
+
+/* Takes @error (nullable). */
+static void
+ending_done (Ending *e, GError *error)
+{
+  vb_resource_api_release (e->host, vb_domain_api_kind (), VB_RESOURCE (e->domain));
+  if (e->task && error)
+    g_task_return_error (e->task, error);
+  else if (e->task)
+    g_task_return_boolean (e->task, TRUE);
+  else if (error)
+    {
+      vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (e->domain)), "%s", error->message);
+      g_error_free (error);
+    }
+  g_clear_object (&e->task);
+  g_object_unref (e->domain);
+  g_free (e);
+}
 
 static void
 persisted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Persist *p = user_data;
+  Ending *e = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (vb_config_store_finish (vb_driver_host_get_store (p->host), result, &error))
+  if (vb_config_store_finish (vb_driver_host_get_store (e->host), result, &error))
     {
-      vb_resource_set_persistent (VB_RESOURCE (p->domain), TRUE);
-      vb_domain_emit_lifecycle (p->domain, "defined", "added");
+      vb_resource_set_persistent (VB_RESOURCE (e->domain), TRUE);
+      vb_domain_emit_lifecycle (e->domain, "defined", "added");
     }
   else
-    vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (p->domain)),
+    vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (e->domain)),
                     "cannot make it persistent: %s", error->message);
-  vb_resource_api_release (p->host, vb_domain_api_kind (), VB_RESOURCE (p->domain));
-  if (p->task)
-    {
-      g_task_return_boolean (p->task, TRUE);
-      g_object_unref (p->task);
-    }
-  g_object_unref (p->domain);
-  g_free (p);
+  ending_done (e, NULL);
 }
 
+static void
+driver_finished (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ending *e = user_data;
+  const VbDomainDriver *driver = driver_of (e->host, e->domain, NULL);
+  GError *error = NULL;
+
+  if (!driver->migrate_finish_finish (e->domain, result, &error))
+    {
+      ending_done (e, error);
+      return;
+    }
+  if (e->success && (e->flags & VB_MIGRATE_PERSIST_DEST))
+    {
+      vb_config_store_save_async (vb_driver_host_get_store (e->host), "domains",
+                                  vb_resource_get_uuid (VB_RESOURCE (e->domain)),
+                                  vb_domain_get_def (e->domain)->xml, persisted, e);
+      return;
+    }
+  ending_done (e, NULL);
+}
+
+/* Takes @task (nullable): it succeeds once the guest runs here (or, without
+ * @success, is ended), and fails when the guest did not arrive whole. */
 static void
 finish_incoming (VbDriverHost *host, VbDomain *domain, gboolean success, guint flags, GTask *task)
 {
   const VbDomainDriver *driver = driver_of (host, domain, NULL);
-  g_autoptr (VbDomain) held = g_object_ref (domain);
+  Ending *e = g_new0 (Ending, 1);
 
+  e->host = host;
+  e->domain = g_object_ref (domain);
+  e->flags = flags;
+  e->success = success;
+  e->task = task;
   /* Drops the peer watch: the migration is over either way. */
   g_object_set_data (G_OBJECT (domain), "vb-incoming", NULL);
-  driver->migrate_finish (host, domain, success, flags);
-  if (success && (flags & VB_MIGRATE_PERSIST_DEST))
-    {
-      Persist *p = g_new0 (Persist, 1);
-
-      p->host = host;
-      p->domain = g_object_ref (domain);
-      p->task = task;
-      vb_config_store_save_async (vb_driver_host_get_store (host), "domains",
-                                  vb_resource_get_uuid (VB_RESOURCE (domain)),
-                                  vb_domain_get_def (domain)->xml, persisted, p);
-      return;
-    }
-  vb_resource_api_release (host, vb_domain_api_kind (), VB_RESOURCE (domain));
-  if (task)
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-    }
+  driver->migrate_finish_async (host, domain, success, flags, driver_finished, e);
 }
 
 void

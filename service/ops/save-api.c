@@ -89,17 +89,6 @@ check_path (const char *path, GError **error)
   return TRUE;
 }
 
-/* A client that polls rather than listens to Completed still learns why. */
-static void
-fail_details (VbJob *job, const char *message)
-{
-  GVariantDict details;
-
-  g_variant_dict_init (&details, vb_job_get_details (job));
-  g_variant_dict_insert (&details, "error", "s", message);
-  vb_job_set_details (job, g_variant_dict_end (&details));
-}
-
 /* ---- save ---- */
 
 typedef struct {
@@ -173,7 +162,6 @@ save_end (SaveRun *run, GError *error)
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       vb_log_warning (log_name, "%s to %s: %s", operation_of (run), run->path, error->message);
-      fail_details (run->job, error->message);
       vb_job_complete (run->job, FALSE, cancelled ? "cancelled" : "failed", error->message);
       g_error_free (error);
     }
@@ -556,7 +544,6 @@ restored (GObject *source, GAsyncResult *result, gpointer user_data)
       g_prefix_error (&error, "Cannot restore domain '%s' from %s: ", name_of (run->domain),
                       run->path);
       vb_log_warning (vb_resource_get_log_name (VB_RESOURCE (run->domain)), "%s", error->message);
-      fail_details (run->job, error->message);
       vb_job_complete (run->job, FALSE, "failed", error->message);
       g_error_free (error);
     }
