@@ -127,6 +127,30 @@ test_pc_kernel_boot (void)
   g_assert_true (volume_seen);
 }
 
+/* libvirt reads a <disk> without type= as a file disk; so does the builder
+ * (it used to crash the service on it). */
+static void
+test_disk_without_type (void)
+{
+  const char *xml = "<domain type='qemu'>\n  <name>untyped</name>\n"
+                    "  <memory unit='MiB'>128</memory>\n  <vcpu>1</vcpu>\n"
+                    "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n"
+                    "  <devices>\n"
+                    "    <disk device='disk'>\n"
+                    "      <source file='/var/lib/virtbus/untyped.img'/>\n"
+                    "      <target dev='vda' bus='virtio'/>\n"
+                    "    </disk>\n"
+                    "  </devices>\n</domain>\n";
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = vb_qemu_command_build (def, &context, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (has_arg (command, "-blockdev", "\"filename\":\"/var/lib/virtbus/untyped.img\""));
+  g_assert_true (has_arg (command, "-device", "virtio-blk-pci"));
+}
+
 /* A domain XML with @devices, run under TCG on a pc or q35 machine. */
 static char *
 domain_with (const char *machine, const char *devices)
@@ -411,6 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/virt-install-q35", test_virt_install_q35);
   g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
+  g_test_add_func ("/qemu-command/disk-without-type", test_disk_without_type);
   g_test_add_func ("/qemu-command/failover-emulated-primary", test_failover_emulated_primary);
   g_test_add_func ("/qemu-command/qemu-accepts-virt-manager-xml", test_qemu_accepts_virt_manager_xml);
   g_test_add_func ("/qemu-command/qemu-accepts-pc-guest", test_qemu_accepts_pc_guest);

@@ -36,6 +36,9 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   gboolean direct = g_strcmp0 (cache, "none") == 0 || g_strcmp0 (cache, "directsync") == 0;
   gboolean no_flush = g_strcmp0 (cache, "unsafe") == 0;
 
+  /* libvirt reads a disk without type= as a file disk. */
+  if (!type)
+    type = g_strdup ("file");
   if (g_str_equal (type, "file"))
     path = vb_xml_attr (source, "file");
   else if (g_str_equal (type, "block"))
