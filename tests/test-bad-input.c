@@ -1,5 +1,8 @@
 /* Bad input gets its documented error, and the service keeps running with
  * every other object intact. */
+#include <string.h>
+#include <sys/stat.h>
+
 #include "vb-test-env.h"
 
 #define KEEP_UUID "22222222-3333-4444-8555-666666666601"
@@ -272,6 +275,36 @@ test_concurrent_calls (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ok, ==, 20);
 }
 
+/* A FIFO (or a device) given as a save image: refused at once, naming it,
+ * instead of a worker thread waiting in open() for a writer that never
+ * comes -- enough of those and every call that needs a worker times out. */
+static void
+test_restore_fifo (Fixture *f, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (f->env->tmpdir, "image.fifo", NULL);
+  g_autofree char *message = NULL;
+  gint64 started;
+
+  g_assert_no_errno (mkfifo (fifo, 0600));
+  for (guint i = 0; i < 20; i++)
+    {
+      started = g_get_monotonic_time ();
+      g_clear_pointer (&message, g_free);
+      message = vb_test_call_error_message (f->env, MANAGER, IFACE_MANAGER, "Restore",
+                                            g_variant_new ("(su)", fifo, 0),
+                                            ERROR_PREFIX "InvalidArgument");
+      g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC);
+      g_assert_nonnull (strstr (message, fifo));
+      g_assert_nonnull (strstr (message, "not a regular file"));
+    }
+  /* The device node too, and the service still answers. */
+  vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "Restore",
+                                    g_variant_new ("(su)", "/dev/zero", 0),
+                                    ERROR_PREFIX "InvalidArgument", "not a regular file");
+  g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "GetXMLDesc",
+                                    g_variant_new ("(u)", 0)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +321,6 @@ main (int argc, char **argv)
   ADD ("/bad-input/unknown-objects", test_unknown_objects);
   ADD ("/bad-input/invalid-transitions", test_invalid_transitions);
   ADD ("/bad-input/serialized-calls", test_concurrent_calls);
+  ADD ("/bad-input/restore-fifo", test_restore_fifo);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-open.h"
 
 /* How often the follower looks how far the hypervisor got. */
 #define FOLLOW_INTERVAL_US 5000
@@ -404,19 +405,15 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   struct stat st;
   GError *error = NULL;
 
-  image->fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* The caller names the file: a FIFO there must not pin this thread. */
+  image->fd = vb_open_regular (AT_FDCWD, path, O_RDONLY, &error);
   if (image->fd < 0 || fstat (image->fd, &st) < 0)
     {
-      int saved = errno;
-      g_task_return_new_error (task, VB_ERROR,
-                               saved == ENOENT ? VB_ERROR_NOT_FOUND : VB_ERROR_INVALID_ARGUMENT,
-                               "Cannot open the save image %s: %s", path, g_strerror (saved));
-      return;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                               "%s is not a regular file", path);
+      if (!error)
+        g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "Cannot stat %s: %s", path,
+                     g_strerror (errno));
+      g_prefix_error (&error, "Cannot open the save image: ");
+      g_task_return_error (task, error);
       return;
     }
   want = (gsize) MIN ((guint64) st.st_size, VB_SAVE_IMAGE_FIXED_SIZE + VB_SAVE_IMAGE_MAX_XML);

@@ -1,0 +1,56 @@
+#include "vb-open.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vb-error.h"
+
+int
+vb_open_regular (int dirfd, const char *path, int flags, GError **error)
+{
+  int fd;
+  int saved;
+  struct stat st;
+
+  /* O_NONBLOCK: open() of a FIFO returns at once instead of pinning the
+   * thread until a writer (or reader) comes; O_NOCTTY: a terminal given as
+   * the path never becomes ours. */
+  fd = openat (dirfd, path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, VB_ERROR,
+                   saved == ENOENT  ? VB_ERROR_NOT_FOUND
+                   : saved == ENXIO ? VB_ERROR_INVALID_ARGUMENT
+                                    : VB_ERROR_FAILED,
+                   "Cannot open %s: %s", path, g_strerror (saved));
+      return -1;
+    }
+  if (fstat (fd, &st) < 0)
+    {
+      saved = errno;
+      close (fd);
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot stat %s: %s", path,
+                   g_strerror (saved));
+      return -1;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
+                   path);
+      return -1;
+    }
+  /* A regular file: reads and writes should block as usual again. */
+  if (!(flags & O_NONBLOCK) && fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK) < 0)
+    {
+      saved = errno;
+      close (fd);
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot use %s: %s", path, g_strerror (saved));
+      return -1;
+    }
+  return fd;
+}
