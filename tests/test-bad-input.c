@@ -305,6 +305,27 @@ test_restore_fifo (Fixture *f, gconstpointer data)
                                     g_variant_new ("(u)", 0)));
 }
 
+/* Save's destination is renamed over: a FIFO or device node there is
+ * refused by the call itself, and left as it was. */
+static void
+test_save_to_fifo (Fixture *f, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (f->env->tmpdir, "save.fifo", NULL);
+  g_autofree char *message = NULL;
+
+  g_assert_no_errno (mkfifo (fifo, 0600));
+  message = vb_test_call_error_message (f->env, f->keep, IFACE_DOMAIN, "Save",
+                                        g_variant_new ("(su)", fifo, 0),
+                                        ERROR_PREFIX "InvalidArgument");
+  g_assert_nonnull (strstr (message, fifo));
+  g_assert_nonnull (strstr (message, "not a regular file"));
+  vb_test_call_expect_error_saying (f->env, f->keep, IFACE_DOMAIN, "Save",
+                                    g_variant_new ("(su)", "/dev/null", 0),
+                                    ERROR_PREFIX "InvalidArgument", "not a regular file");
+  g_assert_true (g_file_test (fifo, G_FILE_TEST_EXISTS) &&
+                 !g_file_test (fifo, G_FILE_TEST_IS_REGULAR));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -322,5 +343,6 @@ main (int argc, char **argv)
   ADD ("/bad-input/invalid-transitions", test_invalid_transitions);
   ADD ("/bad-input/serialized-calls", test_concurrent_calls);
   ADD ("/bad-input/restore-fifo", test_restore_fifo);
+  ADD ("/bad-input/save-to-fifo", test_save_to_fifo);
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 #include "dir-storage.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "vb-open.h"
 
 #define CHUNK ((gsize) 1 << 20)
 #define PROGRESS_INTERVAL_MS 200
@@ -259,6 +260,18 @@ copy_buffered (Transfer *t, int file_fd, GCancellable *cancellable, GError **err
     }
 }
 
+/* A client that polls rather than listens to Completed still learns why
+ * (as for saves and restores). */
+static void
+fail_details (VbJob *job, const char *message)
+{
+  GVariantDict details;
+
+  g_variant_dict_init (&details, vb_job_get_details (job));
+  g_variant_dict_insert (&details, "error", "s", message);
+  vb_job_set_details (job, g_variant_dict_end (&details));
+}
+
 /* Runs in a worker thread: the whole copy. */
 static void
 transfer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
@@ -269,12 +282,13 @@ transfer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   gboolean ok = FALSE;
   struct stat client_st;
   struct stat file_st;
-  int file_fd = openat (t->dirfd, t->name,
-                        (t->upload ? O_WRONLY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+  /* A FIFO or device under the volume's name must not block the worker. */
+  int file_fd =
+    vb_open_regular (t->dirfd, t->name, (t->upload ? O_WRONLY : O_RDONLY) | O_NOFOLLOW, &error);
 
   if (file_fd < 0)
     {
-      vb_dir_set_errno (&error, errno, "Cannot open volume", t->name);
+      g_prefix_error (&error, "Volume '%s': ", t->name);
       g_task_return_error (task, error);
       return;
     }
@@ -366,6 +380,7 @@ transfer_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       vb_log_warning (log_name, "%s of volume '%s' failed: %s",
                       t->upload ? "upload" : "download", t->name, error->message);
+      fail_details (t->job, error->message);
       vb_job_complete (t->job, FALSE, "failed", error->message);
     }
 }

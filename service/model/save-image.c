@@ -184,8 +184,19 @@ vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **e
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
   g_autoptr (GBytes) header = vb_save_image_header_encode (xml, flags & ~VB_SAVE_IMAGE_COMPLETE, 0);
+  struct stat st;
   int saved;
 
+  /* The image is renamed over @path: as root that would replace a device
+   * node or FIFO the caller named, so only a regular file (or nothing) may
+   * be there. */
+  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
+                   path);
+      return NULL;
+    }
   writer->path = g_strdup (path);
   writer->flags = flags;
   writer->file_fd = g_mkstemp_full (template, O_WRONLY | O_CLOEXEC, 0600);

@@ -7,6 +7,14 @@
 
 #include "vb-error.h"
 
+static void
+set_not_regular (GError **error, const char *path)
+{
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+               "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
+               path);
+}
+
 int
 vb_open_regular (int dirfd, const char *path, int flags, GError **error)
 {
@@ -18,6 +26,13 @@ vb_open_regular (int dirfd, const char *path, int flags, GError **error)
    * thread until a writer (or reader) comes; O_NOCTTY: a terminal given as
    * the path never becomes ours. */
   fd = openat (dirfd, path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  /* ENXIO only comes from what is not a regular file: a FIFO opened for
+   * writing with no reader, a socket, a device without its driver. */
+  if (fd < 0 && errno == ENXIO)
+    {
+      set_not_regular (error, path);
+      return -1;
+    }
   if (fd < 0)
     {
       saved = errno;
@@ -39,9 +54,7 @@ vb_open_regular (int dirfd, const char *path, int flags, GError **error)
   if (!S_ISREG (st.st_mode))
     {
       close (fd);
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
-                   path);
+      set_not_regular (error, path);
       return -1;
     }
   /* A regular file: reads and writes should block as usual again. */
