@@ -326,6 +326,28 @@ test_save_to_fifo (Fixture *f, gconstpointer data)
                  !g_file_test (fifo, G_FILE_TEST_IS_REGULAR));
 }
 
+/* 200,000 attributes on one element used to pin a core for minutes (libxml2
+ * checks them pairwise) where no Cancel reaches: now refused at once,
+ * naming the element, and the service answers the next call. */
+static void
+test_many_attributes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) xml = g_string_new ("<domain type='test'>\n  <name>attrs</name>\n"
+                                          "  <memory>65536</memory>\n  <description");
+  g_autofree char *message = NULL;
+  gint64 started;
+
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_printf (xml, " a%u='x'", i);
+  g_string_append (xml, "/>\n</domain>\n");
+  started = g_get_monotonic_time ();
+  message = define_expect (f, xml->str, ERROR_PREFIX "InvalidXML");
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpstr (message, ==, "too many attributes on <description> at line 4: the limit is 256");
+  g_variant_unref (vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "ListDomains",
+                                    g_variant_new ("(u)", 0)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -344,5 +366,6 @@ main (int argc, char **argv)
   ADD ("/bad-input/serialized-calls", test_concurrent_calls);
   ADD ("/bad-input/restore-fifo", test_restore_fifo);
   ADD ("/bad-input/save-to-fifo", test_save_to_fifo);
+  ADD ("/bad-input/many-attributes", test_many_attributes);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <libxml/parserInternals.h>
 
 #include "vb-error.h"
+#include "xml-limits.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlParserCtxt, xmlFreeParserCtxt)
 
@@ -172,7 +173,8 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
   g_once (&init_once, init_libxml, NULL);
 
   len = strlen (xml);
-  if (!check_size (len, error) || !check_utf8 (xml, len, error) || !check_not_blank (xml, error))
+  if (!check_size (len, error) || !check_utf8 (xml, len, error) || !check_not_blank (xml, error) ||
+      !vb_xml_check_limits (xml, len, error))
     return NULL;
 
   doc = read_document (xml, len, error);
