@@ -226,6 +226,12 @@ test_wrong_root (void)
   assert_invalid_xml (KIND_VOLUME, "<pool type='dir'/>", "expected the root element <volume>");
   assert_invalid_xml (KIND_DOMAIN, "<x:domain xmlns:x='urn:x' type='kvm'/>",
                       "expected the root element <domain> but found <x:domain>");
+  /* A default namespace: the name alone would be the expected one. */
+  assert_invalid_xml (KIND_DOMAIN, "<domain xmlns='urn:x' type='kvm'/>",
+                      "expected the root element <domain> but found <domain> in namespace "
+                      "'urn:x' at line 1");
+  assert_invalid_xml (KIND_NETWORK, "<x:network xmlns:x='urn:y'/>",
+                      "but found <x:network> in namespace 'urn:y' at line 1");
 }
 
 static void

@@ -189,10 +189,14 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
   if (root->ns != NULL ||
       (root_name != NULL && g_strcmp0 ((const char *) root->name, root_name) != 0)) {
     g_autofree char *found = qualified_name (root->name, root->ns);
+    /* A default namespace leaves the name alone: without the namespace the
+     * message would read "expected <domain> but found <domain>". */
+    g_autofree char *href = root->ns != NULL ? vb_xml_quote ((const char *) root->ns->href) : NULL;
+    g_autofree char *in_ns = href != NULL ? g_strdup_printf (" in namespace %s", href) : NULL;
 
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "expected the root element <%s> but found <%s> at line %ld", root_name, found,
-                 vb_xml_line (root));
+                 "expected the root element <%s> but found <%s>%s at line %ld", root_name, found,
+                 in_ns != NULL ? in_ns : "", vb_xml_line (root));
     return NULL;
   }
   return g_steal_pointer (&doc);
