@@ -393,6 +393,20 @@ test_domain_unknown_element (void)
                       "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'/>"
                       "</domain>",
                       "unsupported element <qemu:commandline> at line 2");
+  /* As libvirt writes it: the namespace declared on <domain>, used below.
+   * The refusal names the element that passes arguments to QEMU. */
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+                      "  <name>t</name>\n  <memory>1</memory>\n  <qemu:commandline>\n"
+                      "    <qemu:arg value='-s'/>\n  </qemu:commandline>\n</domain>",
+                      "unsupported element <qemu:commandline> at line 4 "
+                      "(domain/qemu:commandline): libvirt's QEMU namespace "
+                      "(http://libvirt.org/schemas/domain/qemu/1.0), which passes arguments to "
+                      "QEMU behind the driver's back, is not supported");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm' xmlns:x='urn:x'><name>t</name><memory>1</memory>\n"
+                      "<devices><x:thing/></devices></domain>",
+                      "unsupported element <x:thing> at line 2 (domain/devices/x:thing)");
 }
 
 static void

@@ -480,6 +480,55 @@ check_not_repeated (xmlNode *node, const VbXmlRule *rule, const char *path, GErr
 static gboolean check_element (const VbXmlSchema *schema, GString *path, xmlNode *node,
                                GError **error);
 
+#define LIBVIRT_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
+
+/* Refuses @node, an element in a namespace, at @path. */
+static gboolean
+refuse_namespaced (xmlNode *node, const char *path, GError **error)
+{
+  g_autofree char *name = qualified_name (node->name, node->ns);
+
+  if (node->ns->prefix == NULL)
+    /* A default namespace hides in an ancestor: say why <devices> fails. */
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "unsupported element <%s> in namespace '%s' at line %ld (%s)", name,
+                 node->ns->href, vb_xml_line (node), path);
+  else if (xmlStrEqual (node->ns->href, (const xmlChar *) LIBVIRT_QEMU_NS))
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "unsupported element <%s> at line %ld (%s): libvirt's QEMU namespace (%s), "
+                 "which passes arguments to QEMU behind the driver's back, is not supported",
+                 name, vb_xml_line (node), path, LIBVIRT_QEMU_NS);
+  else
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "unsupported element <%s> at line %ld (%s)",
+                 name, vb_xml_line (node), path);
+  return FALSE;
+}
+
+/* The first element in a namespace below @node, outside <metadata> (where
+ * namespaces belong), with its path from @node's in @path; NULL if none. */
+static xmlNode *
+find_namespaced (xmlNode *node, GString *path)
+{
+  for (xmlNode *child = node->children; child != NULL; child = child->next) {
+    gsize len = path->len;
+    g_autofree char *name = NULL;
+    xmlNode *found;
+
+    if (child->type != XML_ELEMENT_NODE ||
+        (child->ns == NULL && xmlStrEqual (child->name, (const xmlChar *) "metadata")))
+      continue;
+    name = qualified_name (child->name, child->ns);
+    g_string_append_printf (path, "/%s", name);
+    if (child->ns != NULL)
+      return child;
+    found = find_namespaced (child, path);
+    if (found != NULL)
+      return found;
+    g_string_truncate (path, len);
+  }
+  return NULL;
+}
+
 static gboolean
 check_children (const VbXmlSchema *schema, GString *path, xmlNode *node, GError **error)
 {
@@ -502,13 +551,8 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
   g_string_append (path, name);
 
   rule = node->ns == NULL ? find_rule (schema, path->str) : NULL;
-  if (rule == NULL && node->ns != NULL && node->ns->prefix == NULL) {
-    /* A default namespace hides in an ancestor: say why <devices> fails. */
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "unsupported element <%s> in namespace '%s' at line %ld (%s)", name,
-                 node->ns->href, vb_xml_line (node), path->str);
-    return FALSE;
-  }
+  if (node->ns != NULL)
+    return refuse_namespaced (node, path->str, error);
   if (rule == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "unsupported element <%s> at line %ld (%s)",
                  name, vb_xml_line (node), path->str);
@@ -521,6 +565,13 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
     /* Namespaces belong in <metadata> only; elsewhere they would smuggle in
      * hypervisor extensions the drivers do not implement. */
     if (node->nsDef != NULL) {
+      /* The element that uses it is what the caller wrote and should hear
+       * about (<qemu:commandline>), not the <domain> that declares it. */
+      g_autoptr (GString) below = g_string_new (path->str);
+      xmlNode *user = find_namespaced (node, below);
+
+      if (user != NULL)
+        return refuse_namespaced (user, below->str, error);
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "unsupported namespace declaration on <%s> at line %ld (%s)", name,
                    vb_xml_line (node), path->str);
