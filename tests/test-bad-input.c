@@ -124,7 +124,7 @@ test_duplicates (Fixture *f, gconstpointer data)
 static void
 test_bad_names (Fixture *f, gconstpointer data)
 {
-  const char *names[] = { "a/b", ".hidden", "tab\there", "" };
+  const char *names[] = { "a/b", ".hidden", "tab\there", "", "nel\xc2\x85x", "zw\xe2\x80\x8bsp" };
   g_autofree char *long_name = g_strnfill (300, 'n');
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)

@@ -526,6 +526,15 @@ test_domain_bad_names (void)
     { "a/b", "must not contain '/'" },
     { "tab&#9;in", "must not contain control characters" },
     { "bell&#127;", "must not contain control characters" },
+    /* C1 controls are control characters too (docs/xml-subset.md). */
+    { "next&#133;line", "must not contain control characters (U+0085)" },
+    { "c1&#128;", "must not contain control characters (U+0080)" },
+    { "c1&#159;", "must not contain control characters (U+009F)" },
+    /* Invisible ones would make two names look alike. */
+    { "zero&#8203;width", "must not contain invisible format characters (U+200B)" },
+    { "evil&#8238;gpj.exe", "must not contain invisible format characters (U+202E)" },
+    { "bom&#65279;", "must not contain invisible format characters (U+FEFF)" },
+    { "line&#8232;sep", "must not contain invisible format characters (U+2028)" },
     { long_name, "must be at most 200 bytes long" },
   };
   g_autofree char *ok_xml = g_strdup_printf (

@@ -758,6 +758,17 @@ test_volume_refusals (void)
                   VB_ERROR_INVALID_ARGUMENT, "must not start with '.'");
   assert_refused (KIND_VOLUME, "<volume><name>a&#10;b</name><capacity>1</capacity></volume>",
                   VB_ERROR_INVALID_ARGUMENT, "control characters");
+  assert_refused (KIND_VOLUME, "<volume><name>a&#133;b</name><capacity>1</capacity></volume>",
+                  VB_ERROR_INVALID_ARGUMENT, "control characters (U+0085)");
+  assert_refused (KIND_VOLUME, "<volume><name>a&#8203;b</name><capacity>1</capacity></volume>",
+                  VB_ERROR_INVALID_ARGUMENT, "invisible format characters (U+200B)");
+  /* Networks and pools share the rule. */
+  assert_invalid_xml (KIND_NETWORK, "<network><name>n&#133;</name></network>",
+                      "invalid name 'n\\u0085' in <name> at line 1: a name must not contain "
+                      "control characters (U+0085)");
+  assert_invalid_xml (KIND_POOL,
+                      "<pool type='dir'><name>p&#133;</name><target><path>/p</path></target></pool>",
+                      "a name must not contain control characters (U+0085)");
   assert_refused (KIND_VOLUME, "<volume><name></name><capacity>1</capacity></volume>",
                   VB_ERROR_INVALID_ARGUMENT, "must not be empty");
   assert_refused (KIND_VOLUME, long_xml, VB_ERROR_INVALID_ARGUMENT, "at most 255 bytes");
