@@ -442,6 +442,23 @@ test_removal_race (Fixture *f, gconstpointer data)
   }
 }
 
+/* A driver's refusal names the line of the caller's document, not of
+ * virtbus's re-formatted copy (a one-line document was refused "at line 8"). */
+static void
+test_driver_refusal_line (Fixture *f, gconstpointer data)
+{
+  const char *one_line = "<domain type='kvm'><name>armed</name><memory>65536</memory>"
+                         "<os><type machine='bogus'>hvm</type></os></domain>";
+  const char *spread = "<domain type='kvm'>\n\n\n  <name>armed</name>\n"
+                       "  <memory>65536</memory>\n\n  <os>\n\n    <type machine='bogus'>hvm</type>\n"
+                       "  </os>\n</domain>\n";
+  g_autofree char *m1 = define_expect (f, one_line, ERROR_PREFIX "NotSupported");
+  g_autofree char *m2 = define_expect (f, spread, ERROR_PREFIX "NotSupported");
+
+  g_assert_true (g_str_has_prefix (m1, "<type> at line 1: machine type 'bogus' is not known"));
+  g_assert_true (g_str_has_prefix (m2, "<type> at line 9: machine type 'bogus' is not known"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -462,5 +479,6 @@ main (int argc, char **argv)
   ADD ("/bad-input/save-to-fifo", test_save_to_fifo);
   ADD ("/bad-input/many-attributes", test_many_attributes);
   ADD ("/bad-input/removal-race", test_removal_race);
+  ADD ("/bad-input/driver-refusal-line", test_driver_refusal_line);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 
 #include "domain-def.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 #include "xml-def-asserts.h"
 
 /* ------------------------------------------------------------------------ */
@@ -632,6 +633,32 @@ test_domain_mac_normalised (void)
 
 /* ------------------------------------------------------------------------ */
 
+/* What a check of the canonical XML reports is mapped back to the lines
+ * of the caller's document. */
+static void
+test_domain_source_lines (void)
+{
+  const char *xml = "<domain type='kvm'><name>one</name><memory>1</memory>"
+                    "<devices><disk type='file' device='disk'><source file='/a'/>"
+                    "<target dev='vda'/></disk></devices></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autoptr (GError) refusal = NULL;
+  const char *target;
+  long canonical_line = 1;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (def->source_lines);
+  target = strstr (def->xml, "<target");
+  g_assert_nonnull (target);
+  for (const char *p = def->xml; p < target; p++)
+    canonical_line += *p == '\n';
+  g_assert_cmpint (canonical_line, >, 1);
+  refusal = g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED, "<target> at line %ld: no", canonical_line);
+  vb_xml_error_map_lines (refusal, def->source_lines);
+  g_assert_cmpstr (refusal->message, ==, "<target> at line 1: no");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -653,6 +680,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/domain/repeated-element", test_domain_repeated_element);
   g_test_add_func ("/xml-defs/domain/bad-uuid", test_domain_bad_uuid);
   g_test_add_func ("/xml-defs/domain/bad-names", test_domain_bad_names);
+  g_test_add_func ("/xml-defs/domain/source-lines", test_domain_source_lines);
   g_test_add_func ("/xml-defs/domain/bad-sizes", test_domain_bad_sizes);
   g_test_add_func ("/xml-defs/domain/devices-checked", test_domain_devices_checked);
 

@@ -693,9 +693,38 @@ format_inline (GString *out, xmlNode *node)
 /* An element with child elements and only blank text is laid out one child
  * per line; anything else (text only, or text mixed with elements) is written
  * as it is, since added whitespace would change its content. */
-static void
-format_pretty (GString *out, xmlNode *node, guint depth)
+/* The caller's line of @node: inserted elements (a default UUID, a MAC)
+ * have none and take their parent's. */
+static long
+source_line (xmlNode *node)
 {
+  for (; node != NULL && node->type == XML_ELEMENT_NODE; node = node->parent) {
+    long line = xmlGetLineNo (node);
+
+    if (line > 0)
+      return line;
+  }
+  return 0;
+}
+
+/* Records @node's source line for every line written to @out since
+ * @from (text kept as written may span several). */
+static void
+note_lines (GArray *lines, GString *out, gsize from, xmlNode *node)
+{
+  long line = lines != NULL ? source_line (node) : 0;
+
+  if (lines == NULL)
+    return;
+  for (gsize i = from; i < out->len; i++)
+    if (out->str[i] == '\n')
+      g_array_append_val (lines, line);
+}
+
+static void
+format_pretty (GString *out, xmlNode *node, guint depth, GArray *lines)
+{
+  gsize from = out->len;
   g_autofree char *name = NULL;
   gboolean has_elements = FALSE;
 
@@ -704,6 +733,7 @@ format_pretty (GString *out, xmlNode *node, guint depth)
       g_string_append_printf (out, "%*s", (int) depth * 2, "");
       format_inline (out, node);
       g_string_append_c (out, '\n');
+      note_lines (lines, out, from, node);
       return;
     }
     has_elements |= child->type == XML_ELEMENT_NODE;
@@ -712,6 +742,7 @@ format_pretty (GString *out, xmlNode *node, guint depth)
     g_string_append_printf (out, "%*s", (int) depth * 2, "");
     format_inline (out, node);
     g_string_append_c (out, '\n');
+    note_lines (lines, out, from, node);
     return;
   }
 
@@ -719,24 +750,69 @@ format_pretty (GString *out, xmlNode *node, guint depth)
   g_string_append_printf (out, "%*s", (int) depth * 2, "");
   append_start_tag (out, node);
   g_string_append (out, ">\n");
+  note_lines (lines, out, from, node);
   for (xmlNode *child = node->children; child != NULL; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
-      format_pretty (out, child, depth + 1);
+      format_pretty (out, child, depth + 1, lines);
+  from = out->len;
   g_string_append_printf (out, "%*s</%s>\n", (int) depth * 2, "", name);
+  note_lines (lines, out, from, node);
 }
 
 char *
 vb_xml_format (xmlDoc *doc)
 {
+  return vb_xml_format_mapped (doc, NULL);
+}
+
+char *
+vb_xml_format_mapped (xmlDoc *doc, GArray **source_lines)
+{
   g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GArray) lines = source_lines != NULL ? g_array_new (FALSE, FALSE, sizeof (long)) : NULL;
   xmlNode *root;
 
   g_return_val_if_fail (doc != NULL, NULL);
 
   root = xmlDocGetRootElement (doc);
   if (root != NULL)
-    format_pretty (out, root, 0);
+    format_pretty (out, root, 0, lines);
+  if (source_lines != NULL)
+    *source_lines = g_steal_pointer (&lines);
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+void
+vb_xml_error_map_lines (GError *error, GArray *source_lines)
+{
+  static GRegex *at_line;
+  g_autoptr (GString) out = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+  gint last = 0;
+
+  if (error == NULL || source_lines == NULL)
+    return;
+  if (g_once_init_enter (&at_line))
+    g_once_init_leave (&at_line, g_regex_new ("at line ([0-9]{1,9})", G_REGEX_OPTIMIZE, 0, NULL));
+  out = g_string_new (NULL);
+  g_regex_match (at_line, error->message, 0, &match);
+  while (g_match_info_matches (match)) {
+    g_autofree char *digits = g_match_info_fetch (match, 1);
+    guint64 line = g_ascii_strtoull (digits, NULL, 10);
+    gint start, end;
+
+    g_match_info_fetch_pos (match, 1, &start, &end);
+    g_string_append_len (out, error->message + last, start - last);
+    if (line >= 1 && line <= source_lines->len && g_array_index (source_lines, long, line - 1) > 0)
+      g_string_append_printf (out, "%ld", g_array_index (source_lines, long, line - 1));
+    else
+      g_string_append (out, digits);
+    last = end;
+    g_match_info_next (match, NULL);
+  }
+  g_string_append (out, error->message + last);
+  g_free (error->message);
+  error->message = g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* ------------------------------------------------------------------------ */
