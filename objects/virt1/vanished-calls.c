@@ -53,12 +53,13 @@ is_object_path (const char *path)
   return path && g_str_has_prefix (path, VB_MANAGER_PATH "/");
 }
 
-/* ---- what is exported (main thread, from the object manager's signals) ---- */
+/* ---- what is exported (main thread, told by the exporter) ---- */
+
+#define WATCH_KEY "vb-vanished-calls"
 
 static void
-object_added (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
+record_object (Watch *watch, GDBusObject *object)
 {
-  Watch *watch = user_data;
   g_autolist (GDBusInterface) interfaces = g_dbus_object_get_interfaces (object);
   GPtrArray *infos = g_ptr_array_new_with_free_func ((GDestroyNotify) g_dbus_interface_info_unref);
 
@@ -69,13 +70,29 @@ object_added (GDBusObjectManager *manager, GDBusObject *object, gpointer user_da
   g_mutex_unlock (&watch->lock);
 }
 
-static void
-object_removed (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
+void
+vb_vanished_calls_exported (GDBusObjectManagerServer *object_manager, const char *path)
 {
-  Watch *watch = user_data;
+  Watch *watch = g_object_get_data (G_OBJECT (object_manager), WATCH_KEY);
+  g_autoptr (GDBusObject) object = NULL;
 
+  /* Before the install: it finds the object among those exported. */
+  if (!watch)
+    return;
+  object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (object_manager), path);
+  if (object)
+    record_object (watch, object);
+}
+
+void
+vb_vanished_calls_unexported (GDBusObjectManagerServer *object_manager, const char *path)
+{
+  Watch *watch = g_object_get_data (G_OBJECT (object_manager), WATCH_KEY);
+
+  if (!watch)
+    return;
   g_mutex_lock (&watch->lock);
-  g_hash_table_remove (watch->objects, g_dbus_object_get_object_path (object));
+  g_hash_table_remove (watch->objects, path);
   g_mutex_unlock (&watch->lock);
 }
 
@@ -186,9 +203,9 @@ vb_vanished_calls_install (GDBusConnection *connection, GDBusObjectManagerServer
   watch->objects =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   for (GList *l = objects; l; l = l->next)
-    object_added (G_DBUS_OBJECT_MANAGER (object_manager), l->data, watch);
-  g_signal_connect (object_manager, "object-added", G_CALLBACK (object_added), watch);
-  g_signal_connect (object_manager, "object-removed", G_CALLBACK (object_removed), watch);
+    record_object (watch, l->data);
+  /* GDBusObjectManagerServer emits no object-added: the exporter tells. */
+  g_object_set_data (G_OBJECT (object_manager), WATCH_KEY, watch);
   /* Lives as long as the connection and the object manager (the
    * daemon's): the filter may run until the connection is gone. */
   g_dbus_connection_add_filter (connection, filter, watch, NULL);

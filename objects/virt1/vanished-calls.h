@@ -12,4 +12,9 @@ G_BEGIN_DECLS
 void vb_vanished_calls_install (GDBusConnection *connection,
                                 GDBusObjectManagerServer *object_manager);
 
+/* The exporter tells of each object it exports and unexports (after the
+ * export, before the unexport). */
+void vb_vanished_calls_exported (GDBusObjectManagerServer *object_manager, const char *path);
+void vb_vanished_calls_unexported (GDBusObjectManagerServer *object_manager, const char *path);
+
 G_END_DECLS
