@@ -9,6 +9,7 @@
 
 #include "domain-def.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 #include "xml-def-asserts.h"
 
 /* ------------------------------------------------------------------------ */
@@ -393,6 +394,20 @@ test_domain_unknown_element (void)
                       "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'/>"
                       "</domain>",
                       "unsupported element <qemu:commandline> at line 2");
+  /* As libvirt writes it: the namespace declared on <domain>, used below.
+   * The refusal names the element that passes arguments to QEMU. */
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+                      "  <name>t</name>\n  <memory>1</memory>\n  <qemu:commandline>\n"
+                      "    <qemu:arg value='-s'/>\n  </qemu:commandline>\n</domain>",
+                      "unsupported element <qemu:commandline> at line 4 "
+                      "(domain/qemu:commandline): libvirt's QEMU namespace "
+                      "(http://libvirt.org/schemas/domain/qemu/1.0), which passes arguments to "
+                      "QEMU behind the driver's back, is not supported");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm' xmlns:x='urn:x'><name>t</name><memory>1</memory>\n"
+                      "<devices><x:thing/></devices></domain>",
+                      "unsupported element <x:thing> at line 2 (domain/devices/x:thing)");
 }
 
 static void
@@ -512,6 +527,15 @@ test_domain_bad_names (void)
     { "a/b", "must not contain '/'" },
     { "tab&#9;in", "must not contain control characters" },
     { "bell&#127;", "must not contain control characters" },
+    /* C1 controls are control characters too (docs/xml-subset.md). */
+    { "next&#133;line", "must not contain control characters (U+0085)" },
+    { "c1&#128;", "must not contain control characters (U+0080)" },
+    { "c1&#159;", "must not contain control characters (U+009F)" },
+    /* Invisible ones would make two names look alike. */
+    { "zero&#8203;width", "must not contain invisible format characters (U+200B)" },
+    { "evil&#8238;gpj.exe", "must not contain invisible format characters (U+202E)" },
+    { "bom&#65279;", "must not contain invisible format characters (U+FEFF)" },
+    { "line&#8232;sep", "must not contain invisible format characters (U+2028)" },
     { long_name, "must be at most 200 bytes long" },
   };
   g_autofree char *ok_xml = g_strdup_printf (
@@ -609,6 +633,32 @@ test_domain_mac_normalised (void)
 
 /* ------------------------------------------------------------------------ */
 
+/* What a check of the canonical XML reports is mapped back to the lines
+ * of the caller's document. */
+static void
+test_domain_source_lines (void)
+{
+  const char *xml = "<domain type='kvm'><name>one</name><memory>1</memory>"
+                    "<devices><disk type='file' device='disk'><source file='/a'/>"
+                    "<target dev='vda'/></disk></devices></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autoptr (GError) refusal = NULL;
+  const char *target;
+  long canonical_line = 1;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (def->source_lines);
+  target = strstr (def->xml, "<target");
+  g_assert_nonnull (target);
+  for (const char *p = def->xml; p < target; p++)
+    canonical_line += *p == '\n';
+  g_assert_cmpint (canonical_line, >, 1);
+  refusal = g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED, "<target> at line %ld: no", canonical_line);
+  vb_xml_error_map_lines (refusal, def->source_lines);
+  g_assert_cmpstr (refusal->message, ==, "<target> at line 1: no");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -630,6 +680,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/domain/repeated-element", test_domain_repeated_element);
   g_test_add_func ("/xml-defs/domain/bad-uuid", test_domain_bad_uuid);
   g_test_add_func ("/xml-defs/domain/bad-names", test_domain_bad_names);
+  g_test_add_func ("/xml-defs/domain/source-lines", test_domain_source_lines);
   g_test_add_func ("/xml-defs/domain/bad-sizes", test_domain_bad_sizes);
   g_test_add_func ("/xml-defs/domain/devices-checked", test_domain_devices_checked);
 

@@ -75,6 +75,8 @@ test_parse (void)
   refused ("<domainsnapshot><state>running</state></domainsnapshot>", VB_ERROR_INVALID_XML,
            "state");
   refused ("<domainsnapshot><name>a/b</name></domainsnapshot>", VB_ERROR_INVALID_XML, "/");
+  refused ("<domainsnapshot><name>a&#133;b</name></domainsnapshot>", VB_ERROR_INVALID_XML,
+           "control characters (U+0085)");
   refused ("<domainsnapshot><memory snapshot='maybe'/></domainsnapshot>", VB_ERROR_INVALID_XML,
            "maybe");
   refused ("<domainsnapshot><disks><disk name='vda'/><disk name='vda'/></disks></domainsnapshot>",

@@ -588,6 +588,41 @@ test_restart (Fixture *f, gconstpointer data)
                              g_variant_new ("(s)", "keep.img")));
 }
 
+/* A FIFO put in place of a volume's file: Upload and Download fail at once,
+ * naming the volume, instead of a worker waiting in open() forever. */
+static void
+test_fifo_volume (Fixture *f, gconstpointer data)
+{
+  g_autofree char *volume = NULL;
+  g_autofree char *file = NULL;
+  const char *methods[] = { "Upload", "Download" };
+
+  define_pool (f, TRUE);
+  volume = create_volume (f, "pipe.img", "raw", MiB);
+  file = in_pool (f, "pipe.img");
+  g_assert_no_errno (g_unlink (file));
+  g_assert_no_errno (mkfifo (file, 0600));
+
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      g_autofree char *job = NULL;
+      g_autofree char *message = NULL;
+      int p[2];
+
+      g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
+      job = transfer (f, volume, methods[i], i == 0 ? p[0] : p[1], 0, 0);
+      g_assert_true (vb_test_wait_property (f->env, job, IFACE_JOB, "Phase",
+                                            g_variant_new_string ("failed"), 5000));
+      message = vb_test_job_error (f->env, job);
+      g_assert_nonnull (strstr (message, "pipe.img"));
+      g_assert_nonnull (strstr (message, "not a regular file"));
+      close (p[0]);
+      close (p[1]);
+    }
+  /* Still a FIFO: nothing was written over it. */
+  g_assert_true (g_file_test (file, G_FILE_TEST_EXISTS) && !g_file_test (file, G_FILE_TEST_IS_REGULAR));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -600,5 +635,6 @@ main (int argc, char **argv)
   ADD ("/storage-dir/path-tricks", test_path_tricks);
   ADD ("/storage-dir/refresh", test_refresh);
   ADD ("/storage-dir/restart", test_restart);
+  ADD ("/storage-dir/fifo-volume", test_fifo_volume);
   return g_test_run ();
 }

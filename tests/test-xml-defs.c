@@ -226,6 +226,12 @@ test_wrong_root (void)
   assert_invalid_xml (KIND_VOLUME, "<pool type='dir'/>", "expected the root element <volume>");
   assert_invalid_xml (KIND_DOMAIN, "<x:domain xmlns:x='urn:x' type='kvm'/>",
                       "expected the root element <domain> but found <x:domain>");
+  /* A default namespace: the name alone would be the expected one. */
+  assert_invalid_xml (KIND_DOMAIN, "<domain xmlns='urn:x' type='kvm'/>",
+                      "expected the root element <domain> but found <domain> in namespace "
+                      "'urn:x' at line 1");
+  assert_invalid_xml (KIND_NETWORK, "<x:network xmlns:x='urn:y'/>",
+                      "but found <x:network> in namespace 'urn:y' at line 1");
 }
 
 static void
@@ -241,6 +247,109 @@ test_oversized_document (void)
 
   assert_invalid_xml (KIND_DOMAIN, xml->str, "the XML document is too large");
   assert_invalid_xml (KIND_DOMAIN, xml->str, "the limit is 16 MiB");
+}
+
+/* A domain with @body inside <metadata>: the one place any markup goes. */
+static char *
+domain_with_metadata (const char *body)
+{
+  return g_strdup_printf ("<domain type='test'>\n  <name>limits</name>\n  <memory>65536</memory>\n"
+                          "  <metadata>%s</metadata>\n</domain>\n",
+                          body);
+}
+
+/* Refused as @kind within 2 s (generous: the bound is meant to be well
+ * under one), with @fragment in the message. */
+static void
+assert_refused_quickly (const char *xml, const char *fragment)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  assert_invalid_xml (KIND_DOMAIN, xml, fragment);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
+test_many_attributes (void)
+{
+  g_autoptr (GString) body = g_string_new ("\n<x:a xmlns:x='urn:x'");
+  g_autofree char *xml = NULL;
+
+  /* libxml2 checks duplicates pairwise: minutes of CPU without the bound. */
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_printf (body, " a%u=''", i);
+  g_string_append (body, "/>");
+  xml = domain_with_metadata (body->str);
+  assert_refused_quickly (xml, "too many attributes on <x:a> at line 5: the limit is 256");
+}
+
+static void
+test_deep_nesting (void)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  g_autofree char *xml = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (body, "<a>");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (body, "</a>");
+  xml = domain_with_metadata (body->str);
+  assert_refused_quickly (xml, "elements nested too deeply at <a> at line 4: the limit is 64");
+}
+
+static void
+test_many_elements (void)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  g_autofree char *xml = NULL;
+
+  for (guint i = 0; i < 1000000; i++)
+    g_string_append (body, "<a b='1'/>");
+  xml = domain_with_metadata (body->str);
+  assert_refused_quickly (xml, "too many elements in the document at <a> at line 4");
+}
+
+static void
+test_many_attributes_in_all (void)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  g_autofree char *xml = NULL;
+
+  for (guint i = 0; i < 50000; i++)
+    g_string_append (body, "<a b='1' c='2' d='3' e='4' f='5'/>");
+  xml = domain_with_metadata (body->str);
+  assert_refused_quickly (xml, "too many attributes in the document at <a> at line 4");
+}
+
+/* Just inside every bound at once: accepted, and well within a second. */
+static void
+test_largest_accepted (void)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *out = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < 60; i++)
+    g_string_append (body, "<d>");
+  for (guint i = 0; i < 60; i++)
+    g_string_append (body, "</d>");
+  g_string_append (body, "<w");
+  for (guint i = 0; i < 256; i++)
+    g_string_append_printf (body, " a%u='%u'", i, i);
+  g_string_append (body, "/>");
+  /* Nearly 100,000 elements and 200,000 attributes (with w's 256). */
+  for (guint i = 0; i < 99800; i++)
+    g_string_append (body, "<a b='1' c='2'/>");
+  xml = domain_with_metadata (body->str);
+  start = g_get_monotonic_time ();
+  out = canonical (KIND_DOMAIN, xml, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (out);
+  g_test_message ("largest accepted: %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
 }
 
 static void
@@ -649,6 +758,17 @@ test_volume_refusals (void)
                   VB_ERROR_INVALID_ARGUMENT, "must not start with '.'");
   assert_refused (KIND_VOLUME, "<volume><name>a&#10;b</name><capacity>1</capacity></volume>",
                   VB_ERROR_INVALID_ARGUMENT, "control characters");
+  assert_refused (KIND_VOLUME, "<volume><name>a&#133;b</name><capacity>1</capacity></volume>",
+                  VB_ERROR_INVALID_ARGUMENT, "control characters (U+0085)");
+  assert_refused (KIND_VOLUME, "<volume><name>a&#8203;b</name><capacity>1</capacity></volume>",
+                  VB_ERROR_INVALID_ARGUMENT, "invisible format characters (U+200B)");
+  /* Networks and pools share the rule. */
+  assert_invalid_xml (KIND_NETWORK, "<network><name>n&#133;</name></network>",
+                      "invalid name 'n\\u0085' in <name> at line 1: a name must not contain "
+                      "control characters (U+0085)");
+  assert_invalid_xml (KIND_POOL,
+                      "<pool type='dir'><name>p&#133;</name><target><path>/p</path></target></pool>",
+                      "a name must not contain control characters (U+0085)");
   assert_refused (KIND_VOLUME, "<volume><name></name><capacity>1</capacity></volume>",
                   VB_ERROR_INVALID_ARGUMENT, "must not be empty");
   assert_refused (KIND_VOLUME, long_xml, VB_ERROR_INVALID_ARGUMENT, "at most 255 bytes");
@@ -685,6 +805,11 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/parser/wrong-root", test_wrong_root);
   g_test_add_func ("/xml-defs/parser/oversized-document", test_oversized_document);
   g_test_add_func ("/xml-defs/parser/billion-laughs", test_billion_laughs);
+  g_test_add_func ("/xml-defs/parser/many-attributes", test_many_attributes);
+  g_test_add_func ("/xml-defs/parser/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/xml-defs/parser/many-elements", test_many_elements);
+  g_test_add_func ("/xml-defs/parser/many-attributes-in-all", test_many_attributes_in_all);
+  g_test_add_func ("/xml-defs/parser/largest-accepted", test_largest_accepted);
   g_test_add_func ("/xml-defs/parser/external-entity", test_external_entity);
   g_test_add_func ("/xml-defs/parser/parallel", test_parallel_parsing);
 

@@ -11,6 +11,7 @@
 #include "dir-storage.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "vb-open.h"
 
 #define COPY_CHUNK ((gsize) 1 << 20)
 
@@ -67,10 +68,11 @@ volume_op_new (GTask *task, VbPool *pool, const char *name)
 static int
 open_volume (VolumeOp *op, const char *name, int flags, GError **error)
 {
-  int fd = openat (op->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+  /* A FIFO or device under a volume's name must not block the worker. */
+  int fd = vb_open_regular (op->dirfd, name, flags | O_NOFOLLOW, error);
 
   if (fd < 0)
-    vb_dir_set_errno (error, errno, "Cannot open volume", name);
+    g_prefix_error (error, "Volume '%s': ", name);
   return fd;
 }
 

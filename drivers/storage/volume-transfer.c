@@ -15,6 +15,7 @@
 #include "dir-storage.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "vb-open.h"
 
 #define CHUNK ((gsize) 1 << 20)
 #define PROGRESS_INTERVAL_MS 200
@@ -269,12 +270,13 @@ transfer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   gboolean ok = FALSE;
   struct stat client_st;
   struct stat file_st;
-  int file_fd = openat (t->dirfd, t->name,
-                        (t->upload ? O_WRONLY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+  /* A FIFO or device under the volume's name must not block the worker. */
+  int file_fd =
+    vb_open_regular (t->dirfd, t->name, (t->upload ? O_WRONLY : O_RDONLY) | O_NOFOLLOW, &error);
 
   if (file_fd < 0)
     {
-      vb_dir_set_errno (&error, errno, "Cannot open volume", t->name);
+      g_prefix_error (&error, "Volume '%s': ", t->name);
       g_task_return_error (task, error);
       return;
     }

@@ -7,6 +7,7 @@
 #include "object-paths.h"
 #include "pool-object.h"
 #include "snapshot-object.h"
+#include "vanished-calls.h"
 #include "volume-object.h"
 
 struct _VbObjectExporter {
@@ -22,11 +23,13 @@ export_interface (VbObjectExporter *self, const char *path, GDBusInterfaceSkelet
   g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), iface);
   g_dbus_object_manager_server_export (self->context->object_manager,
                                        G_DBUS_OBJECT_SKELETON (object));
+  vb_vanished_calls_exported (self->context->object_manager, path);
 }
 
 static void
 unexport (VbObjectExporter *self, const char *path)
 {
+  vb_vanished_calls_unexported (self->context->object_manager, path);
   g_dbus_object_manager_server_unexport (self->context->object_manager, path);
 }
 

@@ -654,7 +654,7 @@ vb_domain_def_parse (const char *xml, GError **error)
       !fill_interface_macs (root, error))
     return NULL;
 
-  def->xml = vb_xml_format (doc);
+  def->xml = vb_xml_format_mapped (doc, &def->source_lines);
   return g_steal_pointer (&def);
 }
 
@@ -674,6 +674,7 @@ vb_domain_def_copy (const VbDomainDef *def)
   copy->memory_kib = def->memory_kib;
   copy->current_memory_kib = def->current_memory_kib;
   copy->vcpus = def->vcpus;
+  copy->source_lines = def->source_lines ? g_array_ref (def->source_lines) : NULL;
   return copy;
 }
 
@@ -687,6 +688,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_free (def->uuid);
   g_free (def->type);
   g_free (def->title);
+  g_clear_pointer (&def->source_lines, g_array_unref);
   g_free (def);
 }
 

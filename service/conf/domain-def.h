@@ -15,6 +15,9 @@ typedef struct {
   guint64 memory_kib;         /* <memory>, converted from its unit */
   guint64 current_memory_kib; /* <currentMemory>, defaults to memory_kib */
   guint vcpus;                /* <vcpu>, defaults to 1 */
+  /* For each line of xml, the line of the caller's document it came from
+   * (long), so a driver's refusal of xml can name the caller's line. */
+  GArray *source_lines;
 } VbDomainDef;
 
 /* Parses, validates and canonicalises @xml. Fills in what libvirt fills in when

@@ -6,6 +6,7 @@
 #include <libxml/parserInternals.h>
 
 #include "vb-error.h"
+#include "xml-limits.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlParserCtxt, xmlFreeParserCtxt)
 
@@ -172,7 +173,8 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
   g_once (&init_once, init_libxml, NULL);
 
   len = strlen (xml);
-  if (!check_size (len, error) || !check_utf8 (xml, len, error) || !check_not_blank (xml, error))
+  if (!check_size (len, error) || !check_utf8 (xml, len, error) || !check_not_blank (xml, error) ||
+      !vb_xml_check_limits (xml, len, error))
     return NULL;
 
   doc = read_document (xml, len, error);
@@ -187,10 +189,14 @@ vb_xml_parse (const char *xml, const char *root_name, GError **error)
   if (root->ns != NULL ||
       (root_name != NULL && g_strcmp0 ((const char *) root->name, root_name) != 0)) {
     g_autofree char *found = qualified_name (root->name, root->ns);
+    /* A default namespace leaves the name alone: without the namespace the
+     * message would read "expected <domain> but found <domain>". */
+    g_autofree char *href = root->ns != NULL ? vb_xml_quote ((const char *) root->ns->href) : NULL;
+    g_autofree char *in_ns = href != NULL ? g_strdup_printf (" in namespace %s", href) : NULL;
 
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "expected the root element <%s> but found <%s> at line %ld", root_name, found,
-                 vb_xml_line (root));
+                 "expected the root element <%s> but found <%s>%s at line %ld", root_name, found,
+                 in_ns != NULL ? in_ns : "", vb_xml_line (root));
     return NULL;
   }
   return g_steal_pointer (&doc);
@@ -311,6 +317,23 @@ describe_values (const char *values, gsize values_len)
   return g_strdup_printf ("one of %s", joined);
 }
 
+/* Characters that show as nothing, or move or break the text around them:
+ * C0, DEL and C1 controls (U+0085 NEL among them), format characters
+ * (zero-width spaces and joiners, bidirectional overrides, U+FEFF) and the
+ * line and paragraph separators. In a name they make two names look alike
+ * or garble a listing; in a message they garble the message. */
+static gboolean
+is_invisible (gunichar c)
+{
+  switch (g_unichar_type (c)) {
+  case G_UNICODE_CONTROL:
+  case G_UNICODE_FORMAT:
+  case G_UNICODE_LINE_SEPARATOR:
+  case G_UNICODE_PARAGRAPH_SEPARATOR: return TRUE;
+  default: return FALSE;
+  }
+}
+
 char *
 vb_xml_quote (const char *value)
 {
@@ -324,6 +347,8 @@ vb_xml_quote (const char *value)
     }
     if ((guchar) *p < 0x20 || *p == 0x7f)
       g_string_append_printf (out, "\\x%02x", (guint) (guchar) *p);
+    else if (is_invisible (g_utf8_get_char_validated (p, -1)))
+      g_string_append_printf (out, "\\u%04x", (guint) g_utf8_get_char (p));
     else
       g_string_append_len (out, p, g_utf8_next_char (p) - p);
   }
@@ -474,6 +499,55 @@ check_not_repeated (xmlNode *node, const VbXmlRule *rule, const char *path, GErr
 static gboolean check_element (const VbXmlSchema *schema, GString *path, xmlNode *node,
                                GError **error);
 
+#define LIBVIRT_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
+
+/* Refuses @node, an element in a namespace, at @path. */
+static gboolean
+refuse_namespaced (xmlNode *node, const char *path, GError **error)
+{
+  g_autofree char *name = qualified_name (node->name, node->ns);
+
+  if (node->ns->prefix == NULL)
+    /* A default namespace hides in an ancestor: say why <devices> fails. */
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "unsupported element <%s> in namespace '%s' at line %ld (%s)", name,
+                 node->ns->href, vb_xml_line (node), path);
+  else if (xmlStrEqual (node->ns->href, (const xmlChar *) LIBVIRT_QEMU_NS))
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "unsupported element <%s> at line %ld (%s): libvirt's QEMU namespace (%s), "
+                 "which passes arguments to QEMU behind the driver's back, is not supported",
+                 name, vb_xml_line (node), path, LIBVIRT_QEMU_NS);
+  else
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "unsupported element <%s> at line %ld (%s)",
+                 name, vb_xml_line (node), path);
+  return FALSE;
+}
+
+/* The first element in a namespace below @node, outside <metadata> (where
+ * namespaces belong), with its path from @node's in @path; NULL if none. */
+static xmlNode *
+find_namespaced (xmlNode *node, GString *path)
+{
+  for (xmlNode *child = node->children; child != NULL; child = child->next) {
+    gsize len = path->len;
+    g_autofree char *name = NULL;
+    xmlNode *found;
+
+    if (child->type != XML_ELEMENT_NODE ||
+        (child->ns == NULL && xmlStrEqual (child->name, (const xmlChar *) "metadata")))
+      continue;
+    name = qualified_name (child->name, child->ns);
+    g_string_append_printf (path, "/%s", name);
+    if (child->ns != NULL)
+      return child;
+    found = find_namespaced (child, path);
+    if (found != NULL)
+      return found;
+    g_string_truncate (path, len);
+  }
+  return NULL;
+}
+
 static gboolean
 check_children (const VbXmlSchema *schema, GString *path, xmlNode *node, GError **error)
 {
@@ -496,13 +570,8 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
   g_string_append (path, name);
 
   rule = node->ns == NULL ? find_rule (schema, path->str) : NULL;
-  if (rule == NULL && node->ns != NULL && node->ns->prefix == NULL) {
-    /* A default namespace hides in an ancestor: say why <devices> fails. */
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "unsupported element <%s> in namespace '%s' at line %ld (%s)", name,
-                 node->ns->href, vb_xml_line (node), path->str);
-    return FALSE;
-  }
+  if (node->ns != NULL)
+    return refuse_namespaced (node, path->str, error);
   if (rule == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "unsupported element <%s> at line %ld (%s)",
                  name, vb_xml_line (node), path->str);
@@ -515,6 +584,13 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
     /* Namespaces belong in <metadata> only; elsewhere they would smuggle in
      * hypervisor extensions the drivers do not implement. */
     if (node->nsDef != NULL) {
+      /* The element that uses it is what the caller wrote and should hear
+       * about (<qemu:commandline>), not the <domain> that declares it. */
+      g_autoptr (GString) below = g_string_new (path->str);
+      xmlNode *user = find_namespaced (node, below);
+
+      if (user != NULL)
+        return refuse_namespaced (user, below->str, error);
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "unsupported namespace declaration on <%s> at line %ld (%s)", name,
                    vb_xml_line (node), path->str);
@@ -617,9 +693,38 @@ format_inline (GString *out, xmlNode *node)
 /* An element with child elements and only blank text is laid out one child
  * per line; anything else (text only, or text mixed with elements) is written
  * as it is, since added whitespace would change its content. */
-static void
-format_pretty (GString *out, xmlNode *node, guint depth)
+/* The caller's line of @node: inserted elements (a default UUID, a MAC)
+ * have none and take their parent's. */
+static long
+source_line (xmlNode *node)
 {
+  for (; node != NULL && node->type == XML_ELEMENT_NODE; node = node->parent) {
+    long line = xmlGetLineNo (node);
+
+    if (line > 0)
+      return line;
+  }
+  return 0;
+}
+
+/* Records @node's source line for every line written to @out since
+ * @from (text kept as written may span several). */
+static void
+note_lines (GArray *lines, GString *out, gsize from, xmlNode *node)
+{
+  long line = lines != NULL ? source_line (node) : 0;
+
+  if (lines == NULL)
+    return;
+  for (gsize i = from; i < out->len; i++)
+    if (out->str[i] == '\n')
+      g_array_append_val (lines, line);
+}
+
+static void
+format_pretty (GString *out, xmlNode *node, guint depth, GArray *lines)
+{
+  gsize from = out->len;
   g_autofree char *name = NULL;
   gboolean has_elements = FALSE;
 
@@ -628,6 +733,7 @@ format_pretty (GString *out, xmlNode *node, guint depth)
       g_string_append_printf (out, "%*s", (int) depth * 2, "");
       format_inline (out, node);
       g_string_append_c (out, '\n');
+      note_lines (lines, out, from, node);
       return;
     }
     has_elements |= child->type == XML_ELEMENT_NODE;
@@ -636,6 +742,7 @@ format_pretty (GString *out, xmlNode *node, guint depth)
     g_string_append_printf (out, "%*s", (int) depth * 2, "");
     format_inline (out, node);
     g_string_append_c (out, '\n');
+    note_lines (lines, out, from, node);
     return;
   }
 
@@ -643,24 +750,69 @@ format_pretty (GString *out, xmlNode *node, guint depth)
   g_string_append_printf (out, "%*s", (int) depth * 2, "");
   append_start_tag (out, node);
   g_string_append (out, ">\n");
+  note_lines (lines, out, from, node);
   for (xmlNode *child = node->children; child != NULL; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
-      format_pretty (out, child, depth + 1);
+      format_pretty (out, child, depth + 1, lines);
+  from = out->len;
   g_string_append_printf (out, "%*s</%s>\n", (int) depth * 2, "", name);
+  note_lines (lines, out, from, node);
 }
 
 char *
 vb_xml_format (xmlDoc *doc)
 {
+  return vb_xml_format_mapped (doc, NULL);
+}
+
+char *
+vb_xml_format_mapped (xmlDoc *doc, GArray **source_lines)
+{
   g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GArray) lines = source_lines != NULL ? g_array_new (FALSE, FALSE, sizeof (long)) : NULL;
   xmlNode *root;
 
   g_return_val_if_fail (doc != NULL, NULL);
 
   root = xmlDocGetRootElement (doc);
   if (root != NULL)
-    format_pretty (out, root, 0);
+    format_pretty (out, root, 0, lines);
+  if (source_lines != NULL)
+    *source_lines = g_steal_pointer (&lines);
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+void
+vb_xml_error_map_lines (GError *error, GArray *source_lines)
+{
+  static GRegex *at_line;
+  g_autoptr (GString) out = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+  gint last = 0;
+
+  if (error == NULL || source_lines == NULL)
+    return;
+  if (g_once_init_enter (&at_line))
+    g_once_init_leave (&at_line, g_regex_new ("at line ([0-9]{1,9})", G_REGEX_OPTIMIZE, 0, NULL));
+  out = g_string_new (NULL);
+  g_regex_match (at_line, error->message, 0, &match);
+  while (g_match_info_matches (match)) {
+    g_autofree char *digits = g_match_info_fetch (match, 1);
+    guint64 line = g_ascii_strtoull (digits, NULL, 10);
+    gint start, end;
+
+    g_match_info_fetch_pos (match, 1, &start, &end);
+    g_string_append_len (out, error->message + last, start - last);
+    if (line >= 1 && line <= source_lines->len && g_array_index (source_lines, long, line - 1) > 0)
+      g_string_append_printf (out, "%ld", g_array_index (source_lines, long, line - 1));
+    else
+      g_string_append (out, digits);
+    last = end;
+    g_match_info_next (match, NULL);
+  }
+  g_string_append (out, error->message + last);
+  g_free (error->message);
+  error->message = g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -778,9 +930,17 @@ vb_xml_name_problem (const char *name, gsize max_len)
     return g_strdup ("a name must not contain '/'");
   if (name[0] == '.')
     return g_strdup ("a name must not start with '.'");
-  for (const char *p = name; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      return g_strdup ("a name must not contain control characters");
+  if (!g_utf8_validate (name, -1, NULL))
+    return g_strdup ("a name must be valid UTF-8");
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_type (c) == G_UNICODE_CONTROL)
+      return g_strdup_printf ("a name must not contain control characters (U+%04X)", (guint) c);
+    if (is_invisible (c))
+      return g_strdup_printf ("a name must not contain invisible format characters (U+%04X)",
+                              (guint) c);
+  }
   return NULL;
 }
 

@@ -59,6 +59,13 @@ gboolean vb_xml_validate (xmlNode *root, const VbXmlSchema *schema, GError **err
  * comments, a trailing newline. Formatting its own output again gives the
  * same bytes. */
 char *vb_xml_format (xmlDoc *doc);
+/* The same, and in @source_lines (a GArray of long) the line of @doc's
+ * source text that each line of the result comes from (0 when unknown). */
+char *vb_xml_format_mapped (xmlDoc *doc, GArray **source_lines);
+/* Rewrites each "at line N" in @error's message, N a line of a document
+ * formatted by vb_xml_format_mapped(), into the line of the source text
+ * (checks that run on the canonical form report the caller's lines). */
+void vb_xml_error_map_lines (GError *error, GArray *source_lines);
 
 /* @value in single quotes for an error message: control characters escaped,
  * at most 64 characters, so a hostile document cannot garble the message. */

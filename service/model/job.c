@@ -1,5 +1,7 @@
 #include "job.h"
 
+#include <string.h>
+
 #include "vb-error.h"
 
 struct _VbJob {
@@ -198,6 +200,13 @@ vb_job_set_action_handler (VbJob *self, VbJobActionFunc handler, gpointer user_d
   self->action_destroy = destroy;
 }
 
+/* "An upload job", "A save job": the operations are English words. */
+static const char *
+article_for (const char *word)
+{
+  return word[0] != '\0' && strchr ("aeiouAEIOU", word[0]) != NULL ? "An" : "A";
+}
+
 gboolean
 vb_job_act (VbJob *self, const char *action, guint64 value, GError **error)
 {
@@ -209,8 +218,8 @@ vb_job_act (VbJob *self, const char *action, guint64 value, GError **error)
     }
   if (!self->action_handler)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "A %s job has no %s",
-                   self->operation, action);
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s %s job has no %s",
+                   article_for (self->operation), self->operation, action);
       return FALSE;
     }
   return self->action_handler (self, action, value, self->action_data, error);

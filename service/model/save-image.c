@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-open.h"
 
 /* How often the follower looks how far the hypervisor got. */
 #define FOLLOW_INTERVAL_US 5000
@@ -183,8 +184,19 @@ vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **e
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
   g_autoptr (GBytes) header = vb_save_image_header_encode (xml, flags & ~VB_SAVE_IMAGE_COMPLETE, 0);
+  struct stat st;
   int saved;
 
+  /* The image is renamed over @path: as root that would replace a device
+   * node or FIFO the caller named, so only a regular file (or nothing) may
+   * be there. */
+  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
+                   path);
+      return NULL;
+    }
   writer->path = g_strdup (path);
   writer->flags = flags;
   writer->file_fd = g_mkstemp_full (template, O_WRONLY | O_CLOEXEC, 0600);
@@ -404,19 +416,15 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   struct stat st;
   GError *error = NULL;
 
-  image->fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* The caller names the file: a FIFO there must not pin this thread. */
+  image->fd = vb_open_regular (AT_FDCWD, path, O_RDONLY, &error);
   if (image->fd < 0 || fstat (image->fd, &st) < 0)
     {
-      int saved = errno;
-      g_task_return_new_error (task, VB_ERROR,
-                               saved == ENOENT ? VB_ERROR_NOT_FOUND : VB_ERROR_INVALID_ARGUMENT,
-                               "Cannot open the save image %s: %s", path, g_strerror (saved));
-      return;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                               "%s is not a regular file", path);
+      if (!error)
+        g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "Cannot stat %s: %s", path,
+                     g_strerror (errno));
+      g_prefix_error (&error, "Cannot open the save image: ");
+      g_task_return_error (task, error);
       return;
     }
   want = (gsize) MIN ((guint64) st.st_size, VB_SAVE_IMAGE_FIXED_SIZE + VB_SAVE_IMAGE_MAX_XML);

@@ -317,6 +317,15 @@ vb_block_copy_api_start_async (VbDriverHost *host, VbDomain *domain, const char 
                                "REUSE_EXT: the destination %s does not exist", copy->path);
           goto fail;
         }
+      /* QEMU would open a FIFO there and wait for a reader forever. */
+      if (!g_file_test (copy->path, G_FILE_TEST_IS_REGULAR))
+        {
+          error = g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                               "REUSE_EXT: the destination %s is not a regular file (a FIFO, "
+                               "device, socket or directory cannot be used)",
+                               copy->path);
+          goto fail;
+        }
     }
   else if (g_file_test (copy->path, G_FILE_TEST_EXISTS))
     {

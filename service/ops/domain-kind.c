@@ -5,6 +5,7 @@
 #include "domain-kind.h"
 
 #include "vb-error.h"
+#include "xml-schema.h"
 
 static gpointer
 parse_def (const char *xml, GError **error)
@@ -43,7 +44,12 @@ select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
       return NULL;
     }
   if (driver->validate && !driver->validate (host, def, error))
-    return NULL;
+    {
+      /* The driver reads the canonical XML; the caller knows only their own. */
+      if (error)
+        vb_xml_error_map_lines (*error, def->source_lines);
+      return NULL;
+    }
   return driver->name;
 }
 

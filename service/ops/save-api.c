@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "object-paths.h"
 #include "domain-kind.h"
@@ -87,6 +88,22 @@ check_path (const char *path, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* Refused early, so the caller hears it from the call rather than from a
+ * failed job: the image would be renamed over a device node or FIFO there
+ * (the writer checks again just before it writes). */
+static gboolean
+check_destination (const char *path, GError **error)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0 || S_ISREG (st.st_mode))
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+               "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
+               path);
+  return FALSE;
 }
 
 /* ---- save ---- */
@@ -465,7 +482,7 @@ save_start (VbDriverHost *host, VbDomain *domain, const char *path, guint flags,
   g_task_set_task_data (task, run, (GDestroyNotify) save_run_free);
   vb_resource_api_lock_or_refuse (
     task, VB_RESOURCE (domain), path ? "save" : "managed save",
-    check_save_flags (flags, &error) && (!path || check_path (path, &error))
+    check_save_flags (flags, &error) && (!path || (check_path (path, &error) && check_destination (path, &error)))
       && (run->driver = save_driver (host, domain, &error))
       && vb_domain_refuse_if_block_copy (domain, path ? "Save" : "Managed save", NULL, &error)
       && vb_domain_api_require_active (domain, "save", &error),
