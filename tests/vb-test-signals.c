@@ -57,6 +57,19 @@ vb_signal_log_find (VbSignalLog *log, const char *needle)
   return -1;
 }
 
+char *
+vb_signal_log_lifecycle (VbSignalLog *log, const char *path)
+{
+  g_autofree char *prefix = g_strdup_printf ("org.virtbus.Virt1.Domain.LifecycleEvent %s ", path);
+  GString *events = g_string_new (NULL);
+
+  for (guint i = 0; i < log->lines->len; i++)
+    if (g_str_has_prefix (log->lines->pdata[i], prefix))
+      g_string_append_printf (events, "%s%s", events->len ? " " : "",
+                              (char *) log->lines->pdata[i] + strlen (prefix));
+  return g_string_free (events, FALSE);
+}
+
 gboolean
 vb_signal_log_wait (VbSignalLog *log, const char *needle, guint timeout_ms)
 {

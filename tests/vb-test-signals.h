@@ -15,6 +15,10 @@ gboolean vb_signal_log_wait (VbSignalLog *log, const char *needle, guint timeout
 /* The index of the first line containing @needle, -1 when none. */
 int vb_signal_log_find (VbSignalLog *log, const char *needle);
 void vb_signal_log_clear (VbSignalLog *log);
+/* The Domain.LifecycleEvent signals recorded for @path, in order, as
+ * "('shutdown', 'finished') ('stopped', 'shutdown')": for tests that check
+ * the exact sequence. */
+char *vb_signal_log_lifecycle (VbSignalLog *log, const char *path);
 void vb_signal_log_dump (VbSignalLog *log);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSignalLog, vb_signal_log_free)

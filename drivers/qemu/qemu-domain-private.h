@@ -89,6 +89,8 @@ void vb_qemu_save_status (QemuDomain *qd);
 /* Sends a command whose answer only matters when it fails (then it is
  * logged); takes @args, which may be NULL. */
 void vb_qemu_execute_logged (QemuDomain *qd, const char *command, JsonObject *args);
+/* Ends QEMU through its monitor; its exit does the rest. */
+void vb_qemu_quit (QemuDomain *qd);
 void vb_qemu_send_command (QemuDomain *qd, const char *command);
 
 /* <run-dir>/qemu: where the domains' run directories are. */

@@ -257,6 +257,27 @@ vb_qemu_execute_logged (QemuDomain *qd, const char *command, JsonObject *args)
     json_object_unref (args);
 }
 
+static void
+quit_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+
+  /* QEMU may close the monitor before its answer: it is quitting, as asked. */
+  if (!reply && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    vb_log_warning (name, "quit failed: %s", error->message);
+}
+
+void
+vb_qemu_quit (QemuDomain *qd)
+{
+  if (qd->qmp)
+    vb_qmp_client_execute_async (qd->qmp, "quit", NULL, -1, NULL, quit_done,
+                                 g_strdup (vb_qemu_log_name (qd->domain)));
+}
+
 void
 vb_qemu_send_command (QemuDomain *qd, const char *command)
 {

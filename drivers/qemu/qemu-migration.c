@@ -863,7 +863,7 @@ vb_qemu_migrate_confirm (VbDriverHost *host, VbDomain *domain, gboolean success)
     {
       /* The guest runs elsewhere now: this QEMU ends, the domain is shut off here. */
       qd->stopping = STOP_MIGRATED;
-      vb_qemu_send_command (qd, "quit");
+      vb_qemu_quit (qd);
       return;
     }
   if (vb_domain_get_state (domain) == VB_DOMAIN_PAUSED

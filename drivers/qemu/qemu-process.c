@@ -197,8 +197,9 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
 
   if (g_str_equal (name, "SHUTDOWN"))
     {
-      /* Our own SIGTERM (Destroy, a crash) also reads as a shutdown: not the guest's. */
-      if (qd->stopping != STOP_NONE && qd->stopping != STOP_SHUTDOWN)
+      /* Once QEMU is being ended, a SHUTDOWN is ours (the quit after a guest's
+       * power-off, the SIGTERM of Destroy), not the guest's: it was told. */
+      if (qd->stopping != STOP_NONE)
         return;
       if (qd->fake_reboot)
         {
@@ -217,7 +218,7 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       vb_domain_emit_lifecycle (domain, "shutdown",
                                 vb_qmp_member_bool (data, "guest", TRUE) ? "guest" : "host");
       /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
-      vb_qemu_send_command (qd, "quit");
+      vb_qemu_quit (qd);
     }
   else if (g_str_equal (name, "BLOCK_IO_ERROR"))
     {

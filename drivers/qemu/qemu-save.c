@@ -224,7 +224,7 @@ vb_qemu_save_end_async (VbDriverHost *host, VbDomain *domain, gboolean success, 
       /* The image is whole and on the disk: this QEMU may go. */
       qd->stopping = STOP_SAVED;
       g_ptr_array_add (qd->exit_waiters, task);
-      vb_qemu_send_command (qd, "quit");
+      vb_qemu_quit (qd);
       return;
     }
   /* Harmless when the migration ended already; stops one still writing. */
