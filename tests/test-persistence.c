@@ -223,6 +223,44 @@ test_interrupted_write_leftover (void)
   g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
 }
 
+/* Writes @xml as the stored definition of @uuid, as a define would have. */
+static char *
+plant_domain (VbTestEnv *env, const char *uuid, const char *xml)
+{
+  g_autofree char *file = g_strconcat (uuid, ".xml", NULL);
+  char *path = g_build_filename (env->state_dir, "domains", file, NULL);
+
+  g_assert_true (g_file_set_contents (path, xml, -1, NULL));
+  return path;
+}
+
+/* A stored <vcpu> beyond 64 bits used to crash every start (a crash loop no
+ * restart escapes): the service starts, and the other domains are there. */
+static void
+test_stored_huge_vcpus (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *good_xml = vb_test_domain_xml ("good", UUID_PLAIN);
+  g_autofree char *good = NULL;
+  g_autofree char *bad_file = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  good = define (env, "DefineDomain", good_xml);
+  vb_test_env_stop_daemon (env, FALSE);
+  bad_file = plant_domain (env, UUID_AUTO,
+                           "<domain type='test'>\n  <name>many-cpus</name>\n"
+                           "  <uuid>" UUID_AUTO "</uuid>\n"
+                           "  <memory unit='KiB'>65536</memory>\n"
+                           "  <vcpu>18446744073709551616</vcpu>\n</domain>\n");
+
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_env_daemon_alive (env));
+  g_assert_true (
+    vb_test_wait_property (env, good, IFACE_DOMAIN, "Name", g_variant_new_string ("good"), 1000));
+  vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "many-cpus"), ERROR_PREFIX "NotFound");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +269,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/persistence/restart-kill9", GINT_TO_POINTER (TRUE), test_restart);
   g_test_add_func ("/persistence/corrupt-config", test_corrupt_config);
   g_test_add_func ("/persistence/interrupted-write", test_interrupted_write_leftover);
+  g_test_add_func ("/persistence/stored-huge-vcpus", test_stored_huge_vcpus);
   return g_test_run ();
 }

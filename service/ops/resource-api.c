@@ -230,6 +230,32 @@ vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *w
 
 /* ---- define ---- */
 
+/* The next start reads what goes to disk with the same parser as load_one():
+ * a definition it would refuse must be refused now, before it is
+ * acknowledged, or it would be lost then. */
+static gboolean
+check_round_trip (const VbResourceKind *kind, gconstpointer def, GError **error)
+{
+  g_autoptr (GError) reload_error = NULL;
+  gpointer again = kind->parse (kind->def_xml (def), &reload_error);
+  gboolean same;
+
+  if (!again)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "The %s could not be loaded again as stored: %s", kind->noun,
+                   reload_error->message);
+      return FALSE;
+    }
+  same = g_strcmp0 (kind->def_name (again), kind->def_name (def)) == 0
+         && g_strcmp0 (kind->def_uuid (again), kind->def_uuid (def)) == 0;
+  kind->free_def (again);
+  if (!same)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "The %s would come back under another name or UUID as stored", kind->noun);
+  return same;
+}
+
 static void
 parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -237,7 +263,7 @@ parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   GError *error = NULL;
 
   data->def = data->kind->parse (data->xml, &error);
-  if (!data->def)
+  if (!data->def || !check_round_trip (data->kind, data->def, &error))
     {
       g_task_return_error (task, error);
       return;
