@@ -231,18 +231,33 @@ test_leftover_temp_removed (Fixture *f, gconstpointer data)
 {
   g_autofree char *leftover = domain_file (f, UUID1 ".xml.vbtmp");
   g_autofree char *orphan = domain_file (f, UUID2 ".xml.vbtmp");
+  g_autofree char *marker_tmp = domain_file (f, "autostart/" UUID1 ".vbtmp");
   g_autoptr (GPtrArray) configs = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (save (f, "domains", UUID1, "<domain>complete</domain>\n", NULL));
   /* A crash in the middle of rewriting UUID1, and of writing a new UUID2. */
   g_assert_true (g_file_set_contents (leftover, "<domain>half", -1, NULL));
   g_assert_true (g_file_set_contents (orphan, "<dom", -1, NULL));
+  /* ... and of setting an autostart marker, in the folder beside. */
+  g_assert_true (g_file_set_contents (marker_tmp, "", -1, NULL));
 
+  /* A loaded kind never lists a temporary, whenever it is loaded. */
+  configs = vb_config_store_load (f->store, "domains");
+  g_assert_cmpuint (configs->len, ==, 1);
+  g_clear_pointer (&configs, g_ptr_array_unref);
+
+  /* The next start (a new store on the folder) removes them all. */
+  vb_config_store_flush (f->store);
+  vb_config_store_free (f->store);
+  f->store = vb_config_store_new (f->state_dir, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (marker_tmp, G_FILE_TEST_EXISTS));
   configs = vb_config_store_load (f->store, "domains");
   g_assert_cmpuint (configs->len, ==, 1);
   g_assert_cmpstr (find (configs, UUID1)->xml, ==, "<domain>complete</domain>\n");
-  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
 }
 
 static void

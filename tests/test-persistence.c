@@ -261,6 +261,52 @@ test_stored_huge_vcpus (void)
                              g_variant_new ("(s)", "many-cpus"), ERROR_PREFIX "NotFound");
 }
 
+/* kill -9 between writing a temporary file and renaming it leaves the
+ * temporary behind, in whichever directory the write was for: the next start
+ * removes them all, and only them. */
+static void
+test_leftovers_everywhere (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = vb_test_domain_xml ("survivor", UUID_PLAIN);
+  g_autofree char *path = NULL;
+  const char *const dirs[] = {
+    "domains",
+    "domains/autostart",
+    "networks",
+    "networks/autostart",
+    "pools",
+    "pools/autostart",
+    "snapshots/" UUID_PLAIN,
+    "snapshots/" UUID_PLAIN "/autostart",
+    "snapshots/" UUID_AUTO,
+    "test-storage/" POOL_UUID,
+    "qemu/nvram",
+  };
+  g_autoptr (GPtrArray) planted = g_ptr_array_new_with_free_func (g_free);
+
+  vb_test_env_start_daemon (env, NULL);
+  path = define (env, "DefineDomain", xml);
+  vb_test_env_stop_daemon (env, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (env->state_dir, dirs[i], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      g_ptr_array_add (planted, g_build_filename (dir, UUID_PLAIN ".xml.vbtmp", NULL));
+    }
+  g_ptr_array_add (planted, g_build_filename (env->run_dir, "status.json.vbtmp", NULL));
+  for (guint i = 0; i < planted->len; i++)
+    g_assert_true (g_file_set_contents (planted->pdata[i], "<half", -1, NULL));
+
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_wait_property (env, path, IFACE_DOMAIN, "Name",
+                                        g_variant_new_string ("survivor"), 1000));
+  for (guint i = 0; i < planted->len; i++)
+    if (g_file_test (planted->pdata[i], G_FILE_TEST_EXISTS))
+      g_error ("%s survived the start", (char *) planted->pdata[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,5 +316,6 @@ main (int argc, char **argv)
   g_test_add_func ("/persistence/corrupt-config", test_corrupt_config);
   g_test_add_func ("/persistence/interrupted-write", test_interrupted_write_leftover);
   g_test_add_func ("/persistence/stored-huge-vcpus", test_stored_huge_vcpus);
+  g_test_add_func ("/persistence/leftovers-everywhere", test_leftovers_everywhere);
   return g_test_run ();
 }

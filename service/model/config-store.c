@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vb-error.h"
@@ -206,6 +207,41 @@ make_dir (const char *path, GError **error)
   return TRUE;
 }
 
+/* Deep enough for every folder the service writes (snapshots/<uuid>/autostart,
+ * qemu/nvram, test-storage/<pool>); a bound, so a loop of bind mounts cannot
+ * hold the start-up forever. */
+#define TEMP_SWEEP_DEPTH 8
+
+static void
+remove_temporaries_below (const char *dir, guint depth)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = g_build_filename (dir, entry, NULL);
+      GStatBuf st;
+
+      /* lstat: a symbolic link is not followed out of the directory. */
+      if (g_lstat (path, &st) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode) && depth < TEMP_SWEEP_DEPTH)
+        remove_temporaries_below (path, depth + 1);
+      else if (S_ISREG (st.st_mode) && g_str_has_suffix (entry, TEMP_SUFFIX))
+        {
+          vb_log_info (NULL, "Removing %s, left by an interrupted write", path);
+          g_unlink (path);
+        }
+    }
+}
+
+void
+vb_config_store_remove_temporaries (const char *dir)
+{
+  remove_temporaries_below (dir, 0);
+}
+
 VbConfigStore *
 vb_config_store_new (const char *dir, GError **error)
 {
@@ -216,6 +252,9 @@ vb_config_store_new (const char *dir, GError **error)
   g_cond_init (&store->idle);
   if (!make_dir (dir, error))
     return NULL;
+  /* Before any write is queued, so no temporary of ours is in flight; every
+   * folder at once, since writes go to autostart/, snapshots/<uuid>/, ... */
+  vb_config_store_remove_temporaries (dir);
   store->writer = g_thread_pool_new (writer_thread, store, 1, FALSE, error);
   if (!store->writer)
     return NULL;
@@ -268,12 +307,8 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       g_autoptr (VbStoredConfig) config = NULL;
       g_autofree char *marker = NULL;
 
-      if (g_str_has_suffix (entry, TEMP_SUFFIX))
-        {
-          /* A write that a crash interrupted: the real file is intact. */
-          g_unlink (path);
-          continue;
-        }
+      /* Temporaries of interrupted writes went at vb_config_store_new(); one
+       * seen now may be a write in flight (a kind loaded after start-up). */
       if (!g_str_has_suffix (entry, ".xml"))
         continue;
       config = g_new0 (VbStoredConfig, 1);

@@ -18,14 +18,18 @@ typedef struct {
 
 void vb_stored_config_free (VbStoredConfig *config);
 
-/* Creates @dir when missing; the per-kind directories follow on first use. */
+/* Creates @dir when missing; the per-kind directories follow on first use.
+ * Removes the temporary files that interrupted writes left anywhere under it. */
 VbConfigStore *vb_config_store_new (const char *dir, GError **error);
+/* Removes the temporary files of interrupted atomic writes (vb_write_file_atomic)
+ * under @dir, at any depth, without following symbolic links. For start-up,
+ * before anything writes there (the store does it for its own directory). */
+void vb_config_store_remove_temporaries (const char *dir);
 void vb_config_store_free (VbConfigStore *store);
 const char *vb_config_store_get_dir (VbConfigStore *store);
 
 /* Reads every configuration of @kind ("domains", "networks", "pools", ...).
- * Unreadable files are logged and skipped; leftovers of interrupted writes are
- * removed. Synchronous: for start-up, before the bus name is owned. */
+ * Unreadable files are logged and skipped. Synchronous: for start-up, before the bus name is owned. */
 GPtrArray *vb_config_store_load (VbConfigStore *store, const char *kind);
 
 void vb_config_store_save_async (VbConfigStore *store, const char *kind, const char *id,
