@@ -1,6 +1,7 @@
 /* Restarts: what was defined comes back exactly, what was transient is gone,
  * a corrupt file on disk is reported and skipped. */
 #include <glib/gstdio.h>
+#include <utime.h>
 
 #include "vb-test-env.h"
 
@@ -159,6 +160,34 @@ test_restart (gconstpointer data)
   g_assert_null (strstr (after, "'transient'"));
 }
 
+/* Manager.RejectedConfigs lists domains/rejected/@uuid.xml, which holds
+ * @len bytes of @contents, the file as it was. */
+static void
+assert_rejected (VbTestEnv *env, const char *uuid, const char *contents, gsize len)
+{
+  g_autofree char *file = g_strconcat (uuid, ".xml", NULL);
+  g_autofree char *kept = g_build_filename (env->state_dir, "domains", "rejected", file, NULL);
+  g_autoptr (GVariant) rejected =
+    vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  g_autofree char *data = NULL;
+  gsize data_len = 0;
+  gboolean listed = FALSE;
+  GVariantIter iter;
+  const char *kind, *path, *reason;
+
+  g_assert_true (g_file_get_contents (kept, &data, &data_len, NULL));
+  g_assert_cmpmem (data, data_len, contents, len);
+  g_variant_iter_init (&iter, rejected);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &kind, &path, &reason))
+    if (g_str_equal (path, kept))
+      {
+        g_assert_cmpstr (kind, ==, "domains");
+        g_assert_cmpstr (reason, !=, "");
+        listed = TRUE;
+      }
+  g_assert_true (listed);
+}
+
 static void
 test_corrupt_config (void)
 {
@@ -195,11 +224,26 @@ test_corrupt_config (void)
   log = vb_test_env_daemon_log (env);
   g_assert_nonnull (strstr (log, UUID_AUTO ".xml"));
   g_assert_nonnull (strstr (log, "99999999-2222-4333-8444-555555555599.xml"));
-  /* The skipped definition can be defined anew. */
+  /* Neither file is lost: both are kept aside, and clients are told. */
+  assert_rejected (env, UUID_AUTO, contents, strlen (contents) / 2);
+  assert_rejected (env, "99999999-2222-4333-8444-555555555599", "\xff\xfe\x00garbage<<<", 14);
+  g_assert_false (g_file_test (bad_file, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (garbage_file, G_FILE_TEST_EXISTS));
+  /* The name and UUID are free: defined anew, the definition stays. */
   {
     g_autofree char *again = define (env, "DefineDomain", bad_xml);
     g_assert_cmpstr (again, ==, bad);
   }
+  for (guint i = 0; i < 2; i++)
+    {
+      vb_test_env_stop_daemon (env, i == 0);
+      vb_test_env_start_daemon (env, NULL);
+      g_assert_true (
+        vb_test_wait_property (env, bad, IFACE_DOMAIN, "Name", g_variant_new_string ("bad"), 1000));
+      /* Still reported at later starts, until someone moves them back or away. */
+      assert_rejected (env, UUID_AUTO, contents, strlen (contents) / 2);
+      assert_rejected (env, "99999999-2222-4333-8444-555555555599", "\xff\xfe\x00garbage<<<", 14);
+    }
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
@@ -243,15 +287,15 @@ test_stored_huge_vcpus (void)
   g_autofree char *good_xml = vb_test_domain_xml ("good", UUID_PLAIN);
   g_autofree char *good = NULL;
   g_autofree char *bad_file = NULL;
+  const char *bad_xml = "<domain type='test'>\n  <name>many-cpus</name>\n"
+                        "  <uuid>" UUID_AUTO "</uuid>\n"
+                        "  <memory unit='KiB'>65536</memory>\n"
+                        "  <vcpu>18446744073709551616</vcpu>\n</domain>\n";
 
   vb_test_env_start_daemon (env, NULL);
   good = define (env, "DefineDomain", good_xml);
   vb_test_env_stop_daemon (env, FALSE);
-  bad_file = plant_domain (env, UUID_AUTO,
-                           "<domain type='test'>\n  <name>many-cpus</name>\n"
-                           "  <uuid>" UUID_AUTO "</uuid>\n"
-                           "  <memory unit='KiB'>65536</memory>\n"
-                           "  <vcpu>18446744073709551616</vcpu>\n</domain>\n");
+  bad_file = plant_domain (env, UUID_AUTO, bad_xml);
 
   vb_test_env_start_daemon (env, NULL);
   g_assert_true (vb_test_env_daemon_alive (env));
@@ -259,6 +303,9 @@ test_stored_huge_vcpus (void)
     vb_test_wait_property (env, good, IFACE_DOMAIN, "Name", g_variant_new_string ("good"), 1000));
   vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                              g_variant_new ("(s)", "many-cpus"), ERROR_PREFIX "NotFound");
+  /* Kept aside and reported, as any file that does not load. */
+  assert_rejected (env, UUID_AUTO, bad_xml, strlen (bad_xml));
+  g_assert_false (g_file_test (bad_file, G_FILE_TEST_EXISTS));
 }
 
 /* kill -9 between writing a temporary file and renaming it leaves the
@@ -307,6 +354,81 @@ test_leftovers_everywhere (void)
       g_error ("%s survived the start", (char *) planted->pdata[i]);
 }
 
+/* Writes a definition of @name as @uuid.xml, last saved @age seconds ago. */
+static void
+plant_aged (VbTestEnv *env, const char *name, const char *uuid, gint64 age)
+{
+  g_autofree char *xml = g_strdup_printf ("<domain type='test'>\n  <name>%s</name>\n"
+                                          "  <uuid>%s</uuid>\n"
+                                          "  <memory unit='KiB'>65536</memory>\n"
+                                          "  <currentMemory unit='KiB'>65536</currentMemory>\n"
+                                          "  <vcpu>1</vcpu>\n</domain>\n",
+                                          name, uuid);
+  g_autofree char *path = plant_domain (env, uuid, xml);
+  struct utimbuf times;
+
+  times.actime = times.modtime = (time_t) (g_get_real_time () / G_USEC_PER_SEC - age);
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+}
+
+/* Two stored files claim one name (one skipped once, and the name defined
+ * again since, as an older service did): the last saved wins at every start,
+ * whatever the directory order; the other is kept aside and reported. */
+static void
+test_newest_definition_wins (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  /* Creation order, UUID order and which of the two is newer all vary, so
+   * that no directory order can make every pair come out right by chance. */
+  const struct {
+    const char *name, *old_uuid, *new_uuid;
+    gboolean old_created_first;
+  } pairs[] = {
+#define TWIN(n) "33333333-2222-4333-8444-5555555555" n
+    { "twin-a", TWIN ("01"), TWIN ("02"), TRUE },  { "twin-b", TWIN ("03"), TWIN ("04"), FALSE },
+    { "twin-c", TWIN ("06"), TWIN ("05"), TRUE },  { "twin-d", TWIN ("08"), TWIN ("07"), FALSE },
+    { "twin-e", TWIN ("09"), TWIN ("10"), FALSE }, { "twin-f", TWIN ("11"), TWIN ("12"), TRUE },
+    { "twin-g", TWIN ("14"), TWIN ("13"), FALSE }, { "twin-h", TWIN ("16"), TWIN ("15"), TRUE },
+#undef TWIN
+  };
+
+  vb_test_env_start_daemon (env, NULL);
+  vb_test_env_stop_daemon (env, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      if (pairs[i].old_created_first)
+        plant_aged (env, pairs[i].name, pairs[i].old_uuid, 3600);
+      plant_aged (env, pairs[i].name, pairs[i].new_uuid, 60);
+      if (!pairs[i].old_created_first)
+        plant_aged (env, pairs[i].name, pairs[i].old_uuid, 3600);
+    }
+
+  for (guint start = 0; start < 2; start++)
+    {
+      vb_test_env_start_daemon (env, NULL);
+      for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+        {
+          g_autoptr (GVariant) reply =
+            vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", pairs[i].name));
+          g_autofree char *expected = vb_test_domain_path (pairs[i].new_uuid);
+          const char *path;
+
+          g_variant_get (reply, "(&o)", &path);
+          g_assert_cmpstr (path, ==, expected);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+        {
+          g_autofree char *file = g_strconcat (pairs[i].old_uuid, ".xml", NULL);
+          g_autofree char *kept =
+            g_build_filename (env->state_dir, "domains", "rejected", file, NULL);
+
+          g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+        }
+      vb_test_env_stop_daemon (env, start == 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,5 +439,6 @@ main (int argc, char **argv)
   g_test_add_func ("/persistence/interrupted-write", test_interrupted_write_leftover);
   g_test_add_func ("/persistence/stored-huge-vcpus", test_stored_huge_vcpus);
   g_test_add_func ("/persistence/leftovers-everywhere", test_leftovers_everywhere);
+  g_test_add_func ("/persistence/newest-definition-wins", test_newest_definition_wins);
   return g_test_run ();
 }

@@ -14,6 +14,9 @@
 
 struct _VbConfigStore {
   char *dir;
+  GPtrArray *rejected; /* VbRejectedConfig */
+  VbRejectedFunc rejected_func;
+  gpointer rejected_data;
   GThreadPool *writer; /* one thread: writes happen in the order they were asked */
   GMutex lock;
   GCond idle;
@@ -29,6 +32,8 @@ typedef struct {
   char *xml;
   gboolean autostart;
 } WriteJob;
+
+static void list_kept_aside (VbConfigStore *store, const char *kind, const char *dir);
 
 static void
 write_job_free (WriteJob *job)
@@ -48,6 +53,15 @@ vb_stored_config_free (VbStoredConfig *config)
   g_free (config->path);
   g_free (config->xml);
   g_free (config);
+}
+
+static void
+rejected_config_free (VbRejectedConfig *rejected)
+{
+  g_free (rejected->kind);
+  g_free (rejected->path);
+  g_free (rejected->reason);
+  g_free (rejected);
 }
 
 static gboolean
@@ -248,6 +262,7 @@ vb_config_store_new (const char *dir, GError **error)
   g_autoptr (VbConfigStore) store = g_new0 (VbConfigStore, 1);
 
   store->dir = g_strdup (dir);
+  store->rejected = g_ptr_array_new_with_free_func ((GDestroyNotify) rejected_config_free);
   g_mutex_init (&store->lock);
   g_cond_init (&store->idle);
   if (!make_dir (dir, error))
@@ -270,6 +285,7 @@ vb_config_store_free (VbConfigStore *store)
     g_thread_pool_free (store->writer, FALSE, TRUE);
   g_mutex_clear (&store->lock);
   g_cond_clear (&store->idle);
+  g_clear_pointer (&store->rejected, g_ptr_array_unref);
   g_free (store->dir);
   g_free (store);
 }
@@ -278,6 +294,32 @@ const char *
 vb_config_store_get_dir (VbConfigStore *store)
 {
   return store->dir;
+}
+
+static gboolean
+read_config (VbStoredConfig *config, GError **error)
+{
+  GStatBuf st;
+
+  if (!g_file_get_contents (config->path, &config->xml, NULL, error))
+    return FALSE;
+  if (g_stat (config->path, &st) == 0)
+    config->written =
+      (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  return TRUE;
+}
+
+/* The last saved first; the id decides between equal times, so the order
+ * never depends on the directory's. */
+static gint
+newest_first (gconstpointer a, gconstpointer b)
+{
+  const VbStoredConfig *x = *(VbStoredConfig *const *) a;
+  const VbStoredConfig *y = *(VbStoredConfig *const *) b;
+
+  if (x->written != y->written)
+    return x->written > y->written ? -1 : 1;
+  return g_strcmp0 (x->id, y->id);
 }
 
 GPtrArray *
@@ -295,6 +337,7 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       vb_log_warning (NULL, "%s", error->message);
       return configs;
     }
+  list_kept_aside (store, kind, dir);
   listing = g_dir_open (dir, 0, &error);
   if (!listing)
     {
@@ -314,18 +357,157 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       config = g_new0 (VbStoredConfig, 1);
       config->id = g_strndup (entry, strlen (entry) - 4);
       config->path = g_steal_pointer (&path);
-      if (!g_file_get_contents (config->path, &config->xml, NULL, &error))
+      marker = g_build_filename (autostart_dir, config->id, NULL);
+      config->autostart = g_file_test (marker, G_FILE_TEST_EXISTS);
+      if (!read_config (config, &error))
         {
-          vb_log_warning (NULL, "Skipping unreadable configuration %s: %s", config->path,
-                          error->message);
+          vb_config_store_reject (store, kind, config, error->message);
           g_clear_error (&error);
           continue;
         }
-      marker = g_build_filename (autostart_dir, config->id, NULL);
-      config->autostart = g_file_test (marker, G_FILE_TEST_EXISTS);
       g_ptr_array_add (configs, g_steal_pointer (&config));
     }
+  g_ptr_array_sort (configs, newest_first);
   return configs;
+}
+
+static gint
+compare_names (const char *const *a, const char *const *b)
+{
+  return strcmp (*a, *b);
+}
+
+/* "<dir>/rejected/<uuid>.xml" -> "<dir>/rejected/<uuid>.reason" */
+static char *
+reason_path_of (const char *moved)
+{
+  g_autofree char *stem = g_strndup (moved, strlen (moved) - strlen (".xml"));
+
+  return g_strconcat (stem, ".reason", NULL);
+}
+
+static void
+add_rejected (VbConfigStore *store, const char *kind, const char *path, const char *reason)
+{
+  VbRejectedConfig *rejected = g_new0 (VbRejectedConfig, 1);
+  const char *slash = strchr (kind, '/');
+
+  rejected->kind = slash ? g_strndup (kind, slash - kind) : g_strdup (kind);
+  rejected->path = g_strdup (path);
+  rejected->reason = g_strdup (reason);
+  g_ptr_array_add (store->rejected, rejected);
+  if (store->rejected_func)
+    store->rejected_func (store->rejected_data);
+}
+
+/* A free name in @dir for @base + @suffix: "<uuid>.xml", else "<uuid>.1.xml", ... */
+static char *
+free_name_in (const char *dir, const char *base, const char *suffix)
+{
+  for (guint n = 0;; n++)
+    {
+      g_autofree char *name =
+        n == 0 ? g_strconcat (base, suffix, NULL) : g_strdup_printf ("%s.%u%s", base, n, suffix);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&path);
+    }
+}
+
+/* Moves @path into @rejected_dir as @base + @suffix (or a free variant);
+ * returns where it went, or NULL (logged). */
+static char *
+move_aside (const char *path, const char *rejected_dir, const char *base, const char *suffix)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *target = NULL;
+
+  if (g_mkdir_with_parents (rejected_dir, 0700) < 0)
+    {
+      vb_log_warning (NULL, "Cannot create %s: %s", rejected_dir, g_strerror (errno));
+      return NULL;
+    }
+  target = free_name_in (rejected_dir, base, suffix);
+  if (rename (path, target) < 0)
+    {
+      vb_log_warning (NULL, "Cannot move %s to %s: %s", path, target, g_strerror (errno));
+      return NULL;
+    }
+  fsync_directory (dir, NULL);
+  fsync_directory (rejected_dir, NULL);
+  return g_steal_pointer (&target);
+}
+
+void
+vb_config_store_reject (VbConfigStore *store, const char *kind, VbStoredConfig *config,
+                        const char *reason)
+{
+  g_autofree char *dir = g_path_get_dirname (config->path);
+  g_autofree char *rejected_dir = g_build_filename (dir, "rejected", NULL);
+  g_autofree char *moved = move_aside (config->path, rejected_dir, config->id, ".xml");
+
+  /* The marker goes along: left behind, it would autostart a later object
+   * that takes the UUID. It is named after the moved file, whose it is. */
+  if (moved && config->autostart)
+    {
+      g_autofree char *marker = g_build_filename (dir, "autostart", config->id, NULL);
+      g_autofree char *moved_name = g_path_get_basename (moved);
+      g_autofree char *base = g_strndup (moved_name, strlen (moved_name) - strlen (".xml"));
+
+      g_free (move_aside (marker, rejected_dir, base, ".autostart"));
+    }
+  /* The reason goes beside the file, so later starts still report it. */
+  if (moved)
+    {
+      g_autofree char *reason_path = reason_path_of (moved);
+      g_autofree char *line = g_strconcat (reason, "\n", NULL);
+
+      g_file_set_contents (reason_path, line, -1, NULL);
+    }
+  vb_log_warning (NULL, "Rejected %s: %s; kept as %s", config->path, reason,
+                  moved ? moved : config->path);
+  add_rejected (store, kind, moved ? moved : config->path, reason);
+}
+
+/* Reports what earlier starts kept aside in @dir/rejected/, until its owner
+ * moves it back or deletes it. */
+static void
+list_kept_aside (VbConfigStore *store, const char *kind, const char *dir)
+{
+  g_autofree char *rejected_dir = g_build_filename (dir, "rejected", NULL);
+  g_autoptr (GDir) listing = g_dir_open (rejected_dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    if (g_str_has_suffix (entry, ".xml"))
+      g_ptr_array_add (names, g_strdup (entry));
+  /* Stable, whatever the directory's order. */
+  g_ptr_array_sort (names, (GCompareFunc) compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (rejected_dir, names->pdata[i], NULL);
+      g_autofree char *reason_path = reason_path_of (path);
+      g_autofree char *reason = NULL;
+
+      if (!g_file_get_contents (reason_path, &reason, NULL, NULL))
+        reason = g_strdup ("kept aside by an earlier start");
+      add_rejected (store, kind, path, g_strchomp (reason));
+    }
+}
+
+GPtrArray *
+vb_config_store_get_rejected (VbConfigStore *store)
+{
+  return store->rejected;
+}
+
+void
+vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, gpointer user_data)
+{
+  store->rejected_func = func;
+  store->rejected_data = user_data;
 }
 
 static void

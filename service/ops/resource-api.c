@@ -695,10 +695,12 @@ load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config
       kind->free_def (def);
       return FALSE;
     }
+  /* The configurations come newest first: the one already loaded is the
+   * last acknowledged define of the name. */
   if (vb_inventory_lookup_name (inventory, kind->type, kind->def_name (def)))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                   "another %s is already named '%s'", kind->noun, kind->def_name (def));
+                   "another %s, defined later, is named '%s'", kind->noun, kind->def_name (def));
       kind->free_def (def);
       return FALSE;
     }
@@ -729,10 +731,24 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
       VbStoredConfig *config = configs->pdata[i];
       g_autoptr (GError) error = NULL;
 
+      /* Kept aside, not left in place: a file left there would come back at
+       * a later start and take its name from whoever defined it since. */
       if (!load_one (host, kind, config, &error))
-        vb_log_warning (NULL, "Skipping %s configuration %s: %s", kind->noun, config->path,
-                        error->message);
+        vb_config_store_reject (vb_driver_host_get_store (host), kind->store_kind, config,
+                                error->message);
     }
+}
+
+GPtrArray *
+vb_resource_api_get_rejected (VbDriverHost *host)
+{
+  return vb_config_store_get_rejected (vb_driver_host_get_store (host));
+}
+
+void
+vb_resource_api_watch_rejected (VbDriverHost *host, VbRejectedFunc func, gpointer user_data)
+{
+  vb_config_store_watch_rejected (vb_driver_host_get_store (host), func, user_data);
 }
 
 void
