@@ -14,9 +14,7 @@
 
 struct _VbConfigStore {
   char *dir;
-  GPtrArray *rejected; /* VbRejectedConfig */
-  VbRejectedFunc rejected_func;
-  gpointer rejected_data;
+  VbConfigRejects *rejects;
   GThreadPool *writer; /* one thread: writes happen in the order they were asked */
   GMutex lock;
   GCond idle;
@@ -32,8 +30,6 @@ typedef struct {
   char *xml;
   gboolean autostart;
 } WriteJob;
-
-static void list_kept_aside (VbConfigStore *store, const char *kind, const char *dir);
 
 static void
 write_job_free (WriteJob *job)
@@ -53,15 +49,6 @@ vb_stored_config_free (VbStoredConfig *config)
   g_free (config->path);
   g_free (config->xml);
   g_free (config);
-}
-
-static void
-rejected_config_free (VbRejectedConfig *rejected)
-{
-  g_free (rejected->kind);
-  g_free (rejected->path);
-  g_free (rejected->reason);
-  g_free (rejected);
 }
 
 static gboolean
@@ -262,7 +249,7 @@ vb_config_store_new (const char *dir, GError **error)
   g_autoptr (VbConfigStore) store = g_new0 (VbConfigStore, 1);
 
   store->dir = g_strdup (dir);
-  store->rejected = g_ptr_array_new_with_free_func ((GDestroyNotify) rejected_config_free);
+  store->rejects = vb_config_rejects_new ();
   g_mutex_init (&store->lock);
   g_cond_init (&store->idle);
   if (!make_dir (dir, error))
@@ -285,7 +272,7 @@ vb_config_store_free (VbConfigStore *store)
     g_thread_pool_free (store->writer, FALSE, TRUE);
   g_mutex_clear (&store->lock);
   g_cond_clear (&store->idle);
-  g_clear_pointer (&store->rejected, g_ptr_array_unref);
+  g_clear_pointer (&store->rejects, vb_config_rejects_free);
   g_free (store->dir);
   g_free (store);
 }
@@ -337,7 +324,7 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       vb_log_warning (NULL, "%s", error->message);
       return configs;
     }
-  list_kept_aside (store, kind, dir);
+  vb_config_rejects_scan (store->rejects, kind, dir);
   listing = g_dir_open (dir, 0, &error);
   if (!listing)
     {
@@ -371,143 +358,27 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
   return configs;
 }
 
-static gint
-compare_names (const char *const *a, const char *const *b)
-{
-  return strcmp (*a, *b);
-}
-
-/* "<dir>/rejected/<uuid>.xml" -> "<dir>/rejected/<uuid>.reason" */
-static char *
-reason_path_of (const char *moved)
-{
-  g_autofree char *stem = g_strndup (moved, strlen (moved) - strlen (".xml"));
-
-  return g_strconcat (stem, ".reason", NULL);
-}
-
-static void
-add_rejected (VbConfigStore *store, const char *kind, const char *path, const char *reason)
-{
-  VbRejectedConfig *rejected = g_new0 (VbRejectedConfig, 1);
-  const char *slash = strchr (kind, '/');
-
-  rejected->kind = slash ? g_strndup (kind, slash - kind) : g_strdup (kind);
-  rejected->path = g_strdup (path);
-  rejected->reason = g_strdup (reason);
-  g_ptr_array_add (store->rejected, rejected);
-  if (store->rejected_func)
-    store->rejected_func (store->rejected_data);
-}
-
-/* A free name in @dir for @base + @suffix: "<uuid>.xml", else "<uuid>.1.xml", ... */
-static char *
-free_name_in (const char *dir, const char *base, const char *suffix)
-{
-  for (guint n = 0;; n++)
-    {
-      g_autofree char *name =
-        n == 0 ? g_strconcat (base, suffix, NULL) : g_strdup_printf ("%s.%u%s", base, n, suffix);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        return g_steal_pointer (&path);
-    }
-}
-
-/* Moves @path into @rejected_dir as @base + @suffix (or a free variant);
- * returns where it went, or NULL (logged). */
-static char *
-move_aside (const char *path, const char *rejected_dir, const char *base, const char *suffix)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *target = NULL;
-
-  if (g_mkdir_with_parents (rejected_dir, 0700) < 0)
-    {
-      vb_log_warning (NULL, "Cannot create %s: %s", rejected_dir, g_strerror (errno));
-      return NULL;
-    }
-  target = free_name_in (rejected_dir, base, suffix);
-  if (rename (path, target) < 0)
-    {
-      vb_log_warning (NULL, "Cannot move %s to %s: %s", path, target, g_strerror (errno));
-      return NULL;
-    }
-  fsync_directory (dir, NULL);
-  fsync_directory (rejected_dir, NULL);
-  return g_steal_pointer (&target);
-}
-
 void
 vb_config_store_reject (VbConfigStore *store, const char *kind, VbStoredConfig *config,
                         const char *reason)
 {
   g_autofree char *dir = g_path_get_dirname (config->path);
-  g_autofree char *rejected_dir = g_build_filename (dir, "rejected", NULL);
-  g_autofree char *moved = move_aside (config->path, rejected_dir, config->id, ".xml");
+  g_autofree char *marker =
+    config->autostart ? g_build_filename (dir, "autostart", config->id, NULL) : NULL;
 
-  /* The marker goes along: left behind, it would autostart a later object
-   * that takes the UUID. It is named after the moved file, whose it is. */
-  if (moved && config->autostart)
-    {
-      g_autofree char *marker = g_build_filename (dir, "autostart", config->id, NULL);
-      g_autofree char *moved_name = g_path_get_basename (moved);
-      g_autofree char *base = g_strndup (moved_name, strlen (moved_name) - strlen (".xml"));
-
-      g_free (move_aside (marker, rejected_dir, base, ".autostart"));
-    }
-  /* The reason goes beside the file, so later starts still report it. */
-  if (moved)
-    {
-      g_autofree char *reason_path = reason_path_of (moved);
-      g_autofree char *line = g_strconcat (reason, "\n", NULL);
-
-      g_file_set_contents (reason_path, line, -1, NULL);
-    }
-  vb_log_warning (NULL, "Rejected %s: %s; kept as %s", config->path, reason,
-                  moved ? moved : config->path);
-  add_rejected (store, kind, moved ? moved : config->path, reason);
-}
-
-/* Reports what earlier starts kept aside in @dir/rejected/, until its owner
- * moves it back or deletes it. */
-static void
-list_kept_aside (VbConfigStore *store, const char *kind, const char *dir)
-{
-  g_autofree char *rejected_dir = g_build_filename (dir, "rejected", NULL);
-  g_autoptr (GDir) listing = g_dir_open (rejected_dir, 0, NULL);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *entry;
-
-  while (listing && (entry = g_dir_read_name (listing)))
-    if (g_str_has_suffix (entry, ".xml"))
-      g_ptr_array_add (names, g_strdup (entry));
-  /* Stable, whatever the directory's order. */
-  g_ptr_array_sort (names, (GCompareFunc) compare_names);
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *path = g_build_filename (rejected_dir, names->pdata[i], NULL);
-      g_autofree char *reason_path = reason_path_of (path);
-      g_autofree char *reason = NULL;
-
-      if (!g_file_get_contents (reason_path, &reason, NULL, NULL))
-        reason = g_strdup ("kept aside by an earlier start");
-      add_rejected (store, kind, path, g_strchomp (reason));
-    }
+  vb_config_rejects_keep_aside (store->rejects, kind, config->path, config->id, marker, reason);
 }
 
 GPtrArray *
 vb_config_store_get_rejected (VbConfigStore *store)
 {
-  return store->rejected;
+  return vb_config_rejects_list (store->rejects);
 }
 
 void
 vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, gpointer user_data)
 {
-  store->rejected_func = func;
-  store->rejected_data = user_data;
+  vb_config_rejects_watch (store->rejects, func, user_data);
 }
 
 static void

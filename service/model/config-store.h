@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "config-rejects.h"
+
 G_BEGIN_DECLS
 
 typedef struct _VbConfigStore VbConfigStore;
@@ -18,13 +20,6 @@ typedef struct {
 } VbStoredConfig;
 
 void vb_stored_config_free (VbStoredConfig *config);
-
-/* A stored file the service could not load, kept aside for its owner. */
-typedef struct {
-  char *kind;   /* the top folder it was in: "domains", "networks", "pools", "snapshots" */
-  char *path;   /* where it is kept now (a rejected/ folder beside where it was) */
-  char *reason; /* why it did not load */
-} VbRejectedConfig;
 
 /* Creates @dir when missing; the per-kind directories follow on first use.
  * Removes the temporary files that interrupted writes left anywhere under it. */
@@ -65,10 +60,10 @@ gboolean vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GEr
  * in vb_config_store_get_rejected(). Synchronous (a rename). */
 void vb_config_store_reject (VbConfigStore *store, const char *kind, VbStoredConfig *config,
                              const char *reason);
-/* The files rejected since the store was opened, oldest first (VbRejectedConfig). */
+/* The files kept aside: those this start rejected, and those still in the
+ * rejected/ folders of the kinds loaded (VbRejectedConfig). */
 GPtrArray *vb_config_store_get_rejected (VbConfigStore *store);
-/* Calls @func (@user_data) after each rejection; one watcher at a time. */
-typedef void (*VbRejectedFunc) (gpointer user_data);
+/* Calls @func (@user_data) after each addition to that list; one watcher at a time. */
 void vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, gpointer user_data);
 
 /* Waits until every queued write is on disk (for shutdown and tests). */
