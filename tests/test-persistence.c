@@ -429,6 +429,44 @@ test_newest_definition_wins (void)
     }
 }
 
+/* Snapshot metadata is read when its domain comes; metadata that does not
+ * load then is kept aside like a definition, and clients are told with
+ * PropertiesChanged on the Manager. */
+static void
+test_rejected_later_is_signalled (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = vb_test_domain_xml ("late", UUID_PLAIN);
+  g_autofree char *dir = g_build_filename (env->state_dir, "snapshots", UUID_PLAIN, NULL);
+  g_autofree char *file = g_build_filename (dir, "snap1.xml", NULL);
+  g_autofree char *kept = g_build_filename (dir, "rejected", "snap1.xml", NULL);
+  g_autoptr (VbSignalLog) signals = NULL;
+  g_autoptr (GVariant) rejected = NULL;
+  g_autofree char *printed = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "<domainsnapshot><na", -1, NULL));
+  vb_test_env_start_daemon (env, NULL);
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  g_assert_cmpuint (g_variant_n_children (rejected), ==, 0);
+  g_clear_pointer (&rejected, g_variant_unref);
+
+  signals = vb_signal_log_new (env);
+  path = define (env, "DefineDomain", xml);
+  g_assert_true (vb_signal_log_wait (signals, "RejectedConfigs", 2000));
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  printed = g_variant_print (rejected, FALSE);
+  g_assert_cmpuint (g_variant_n_children (rejected), ==, 1);
+  g_assert_nonnull (strstr (printed, "'snapshots'"));
+  g_assert_nonnull (strstr (printed, kept));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  /* The domain itself is fine. */
+  g_assert_true (
+    vb_test_wait_property (env, path, IFACE_DOMAIN, "Name", g_variant_new_string ("late"), 1000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -440,5 +478,6 @@ main (int argc, char **argv)
   g_test_add_func ("/persistence/stored-huge-vcpus", test_stored_huge_vcpus);
   g_test_add_func ("/persistence/leftovers-everywhere", test_leftovers_everywhere);
   g_test_add_func ("/persistence/newest-definition-wins", test_newest_definition_wins);
+  g_test_add_func ("/persistence/rejected-later-is-signalled", test_rejected_later_is_signalled);
   return g_test_run ();
 }
