@@ -306,6 +306,20 @@ test_stored_huge_vcpus (void)
   /* Kept aside and reported, as any file that does not load. */
   assert_rejected (env, UUID_AUTO, bad_xml, strlen (bad_xml));
   g_assert_false (g_file_test (bad_file, G_FILE_TEST_EXISTS));
+  /* Its name is free: defined again under another UUID, it stays that way. */
+  {
+    g_autofree char *xml = vb_test_domain_xml ("many-cpus", UUID_TRANSIENT);
+    g_autofree char *again = define (env, "DefineDomain", xml);
+
+    for (guint i = 0; i < 2; i++)
+      {
+        vb_test_env_stop_daemon (env, i == 0);
+        vb_test_env_start_daemon (env, NULL);
+        g_assert_true (vb_test_wait_property (env, again, IFACE_DOMAIN, "Name",
+                                              g_variant_new_string ("many-cpus"), 1000));
+        assert_rejected (env, UUID_AUTO, bad_xml, strlen (bad_xml));
+      }
+  }
 }
 
 /* kill -9 between writing a temporary file and renaming it leaves the
