@@ -481,6 +481,43 @@ test_rejected_later_is_signalled (void)
     vb_test_wait_property (env, path, IFACE_DOMAIN, "Name", g_variant_new_string ("late"), 1000));
 }
 
+/* A definition only this run's driver refuses (here the bridge network
+ * driver, which has no <forward mode='bridge'>) is reported but left where
+ * it is: it is back as soon as a start has a driver that takes it. */
+static void
+test_driver_refusal_left_in_place (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  const char *const bridge_driver[] = { "--network-driver=bridge", NULL };
+  g_autofree char *file = g_build_filename (env->state_dir, "networks", NET_UUID ".xml", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr (GVariant) rejected = NULL;
+  g_autofree char *printed = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  path = define (env, "DefineNetwork",
+                 "<network>\n  <name>outside</name>\n  <uuid>" NET_UUID "</uuid>\n"
+                 "  <forward mode='bridge'/>\n  <bridge name='br-outside'/>\n</network>\n");
+  vb_test_env_stop_daemon (env, FALSE);
+
+  vb_test_env_start_daemon (env, bridge_driver);
+  vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                             g_variant_new ("(s)", "outside"), ERROR_PREFIX "NotFound");
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  printed = g_variant_print (rejected, FALSE);
+  g_assert_nonnull (strstr (printed, "'networks'"));
+  g_assert_nonnull (strstr (printed, file));
+  g_assert_true (g_file_test (file, G_FILE_TEST_EXISTS));
+  vb_test_env_stop_daemon (env, FALSE);
+
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_wait_property (env, path, IFACE_NETWORK, "Name",
+                                        g_variant_new_string ("outside"), 1000));
+  g_clear_pointer (&rejected, g_variant_unref);
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  g_assert_cmpuint (g_variant_n_children (rejected), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -493,5 +530,6 @@ main (int argc, char **argv)
   g_test_add_func ("/persistence/leftovers-everywhere", test_leftovers_everywhere);
   g_test_add_func ("/persistence/newest-definition-wins", test_newest_definition_wins);
   g_test_add_func ("/persistence/rejected-later-is-signalled", test_rejected_later_is_signalled);
+  g_test_add_func ("/persistence/driver-refusal-left-in-place", test_driver_refusal_left_in_place);
   return g_test_run ();
 }

@@ -148,6 +148,14 @@ vb_config_rejects_keep_aside (VbConfigRejects *rejects, const char *kind, const 
   add (rejects, kind, kept ? kept : path, reason);
 }
 
+void
+vb_config_rejects_report (VbConfigRejects *rejects, const char *kind, const char *path,
+                          const char *reason)
+{
+  vb_log_warning (NULL, "Not loaded: %s: %s; left in place for the next start", path, reason);
+  add (rejects, kind, path, reason);
+}
+
 static gint
 compare_names (const char *const *a, const char *const *b)
 {

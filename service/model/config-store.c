@@ -369,6 +369,13 @@ vb_config_store_reject (VbConfigStore *store, const char *kind, VbStoredConfig *
   vb_config_rejects_keep_aside (store->rejects, kind, config->path, config->id, marker, reason);
 }
 
+void
+vb_config_store_report_unloaded (VbConfigStore *store, const char *kind, VbStoredConfig *config,
+                                 const char *reason)
+{
+  vb_config_rejects_report (store->rejects, kind, config->path, reason);
+}
+
 GPtrArray *
 vb_config_store_get_rejected (VbConfigStore *store)
 {

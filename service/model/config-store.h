@@ -60,8 +60,13 @@ gboolean vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GEr
  * in vb_config_store_get_rejected(). Synchronous (a rename). */
 void vb_config_store_reject (VbConfigStore *store, const char *kind, VbStoredConfig *config,
                              const char *reason);
-/* The files kept aside: those this start rejected, and those still in the
- * rejected/ folders of the kinds loaded (VbRejectedConfig). */
+/* Lists @config as not loaded, leaving its file where it is (to be retried
+ * at the next start); logs it. */
+void vb_config_store_report_unloaded (VbConfigStore *store, const char *kind,
+                                      VbStoredConfig *config, const char *reason);
+/* The files that did not load: those this start rejected or left in place,
+ * and those still in the rejected/ folders of the kinds loaded
+ * (VbRejectedConfig). */
 GPtrArray *vb_config_store_get_rejected (VbConfigStore *store);
 /* Calls @func (@user_data) after each addition to that list; one watcher at a time. */
 void vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, gpointer user_data);

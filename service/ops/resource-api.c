@@ -677,9 +677,12 @@ vb_resource_api_adopt (VbDriverHost *host, const VbResourceKind *kind, VbResourc
   track_and_add (host, kind, resource);
 }
 
+/* On failure, *@driver_refused says whether the file itself is fine and only
+ * this run's driver refused it (no driver for its type, a host that lacks
+ * what it needs): that may change by the next start, so the file stays. */
 static gboolean
 load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config,
-          GError **error)
+          gboolean *driver_refused, GError **error)
 {
   VbInventory *inventory = vb_driver_host_get_inventory (host);
   gpointer def = kind->parse (config->xml, error);
@@ -707,6 +710,7 @@ load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config
   driver = kind->select_driver (host, def, error);
   if (!driver)
     {
+      *driver_refused = TRUE;
       kind->free_def (def);
       return FALSE;
     }
@@ -729,13 +733,21 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
   for (guint i = 0; i < configs->len; i++)
     {
       VbStoredConfig *config = configs->pdata[i];
+      VbConfigStore *store = vb_driver_host_get_store (host);
       g_autoptr (GError) error = NULL;
+      gboolean driver_refused = FALSE;
 
-      /* Kept aside, not left in place: a file left there would come back at
-       * a later start and take its name from whoever defined it since. */
-      if (!load_one (host, kind, config, &error))
-        vb_config_store_reject (vb_driver_host_get_store (host), kind->store_kind, config,
-                                error->message);
+      if (load_one (host, kind, config, &driver_refused, &error))
+        continue;
+      /* Reported either way. A file that cannot load anywhere is kept aside:
+       * left in place, it would come back at a later start and take its name
+       * from whoever defined it since. One only this run's driver refused
+       * stays; should its name be defined again meanwhile, the newest wins
+       * at the next start and this one is kept aside then. */
+      if (driver_refused)
+        vb_config_store_report_unloaded (store, kind->store_kind, config, error->message);
+      else
+        vb_config_store_reject (store, kind->store_kind, config, error->message);
     }
 }
 
