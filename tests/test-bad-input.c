@@ -459,6 +459,99 @@ test_driver_refusal_line (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (m2, "<type> at line 9: machine type 'bogus' is not known"));
 }
 
+/* A count that does not fit 64 bits is refused naming <vcpu>, not left
+ * unanswered (the parser used to fail without an error). */
+static void
+test_huge_vcpus (Fixture *f, gconstpointer data)
+{
+  const char *cases[] = {
+    "<vcpu>18446744073709551616</vcpu>",
+    "<vcpu>99999999999999999999</vcpu>",
+    "<vcpu current='18446744073709551616'>2</vcpu>",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *xml = g_strdup_printf ("<domain type='test'>\n  <name>many-cpus</name>\n"
+                                              "  <memory>65536</memory>\n  %s\n</domain>\n",
+                                              cases[i]);
+      g_autofree char *message = define_expect (f, xml, ERROR_PREFIX "InvalidXML");
+
+      g_assert_nonnull (strstr (message, "<vcpu>"));
+    }
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "many-cpus"), ERROR_PREFIX "NotFound");
+}
+
+/* Whatever DefineDomain accepts comes back after a restart: memory sizes near
+ * 2^64 bytes that cannot be stored in KiB are refused at define, naming the
+ * element, and the largest that can be stored survives. */
+static void
+test_huge_memory_round_trips (Fixture *f, gconstpointer data)
+{
+  static const struct {
+    const char *element;
+    const char *bytes;
+    gboolean accepted;
+  } cases[] = {
+    { "memory", "18446744073709551615", FALSE }, /* 2^64 - 1 */
+    { "memory", "18446744073709550593", FALSE }, /* 2^64 - 1023: rounds up to 2^54 KiB */
+    { "memory", "18446744073709550592", TRUE },  /* 2^64 - 1024: (2^54 - 1) KiB */
+    { "currentMemory", "18446744073709551615", FALSE },
+  };
+  g_autoptr (GPtrArray) defined = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("big-memory-%u", i);
+      g_autofree char *memory =
+        g_str_equal (cases[i].element, "memory")
+          ? g_strdup_printf ("<memory unit='b'>%s</memory>", cases[i].bytes)
+          : g_strdup_printf ("<memory unit='b'>18446744073709550592</memory>\n"
+                             "  <currentMemory unit='b'>%s</currentMemory>",
+                             cases[i].bytes);
+      g_autofree char *xml = g_strdup_printf ("<domain type='test'>\n  <name>%s</name>\n  %s\n"
+                                              "</domain>\n",
+                                              name, memory);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                 g_variant_new ("(su)", xml, 0), &error);
+
+      if (cases[i].accepted)
+        {
+          g_assert_no_error (error);
+          g_ptr_array_add (defined, g_steal_pointer (&name));
+        }
+      else
+        {
+          g_autofree char *remote = NULL;
+          g_autofree char *element = g_strdup_printf ("<%s>", cases[i].element);
+
+          g_assert_null (reply);
+          remote = g_dbus_error_get_remote_error (error);
+          g_assert_cmpstr (remote, ==, ERROR_PREFIX "InvalidXML");
+          g_assert_nonnull (strstr (error->message, element));
+        }
+    }
+
+  /* What was acknowledged is there after a restart, with its size. */
+  vb_test_env_stop_daemon (f->env, FALSE);
+  vb_test_env_start_daemon (f->env, NULL);
+  g_variant_unref (
+    vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  for (guint i = 0; i < defined->len; i++)
+    {
+      g_autoptr (GVariant) reply =
+        vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", (const char *) defined->pdata[i]));
+      const char *path;
+
+      g_variant_get (reply, "(&o)", &path);
+      g_assert_cmpuint (vb_test_get_u64 (f->env, path, IFACE_DOMAIN, "MemoryKiB"), ==,
+                        G_GUINT64_CONSTANT (18014398509481983));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -480,5 +573,7 @@ main (int argc, char **argv)
   ADD ("/bad-input/many-attributes", test_many_attributes);
   ADD ("/bad-input/removal-race", test_removal_race);
   ADD ("/bad-input/driver-refusal-line", test_driver_refusal_line);
+  ADD ("/bad-input/huge-vcpus", test_huge_vcpus);
+  ADD ("/bad-input/huge-memory-round-trips", test_huge_memory_round_trips);
   return g_test_run ();
 }

@@ -231,18 +231,33 @@ test_leftover_temp_removed (Fixture *f, gconstpointer data)
 {
   g_autofree char *leftover = domain_file (f, UUID1 ".xml.vbtmp");
   g_autofree char *orphan = domain_file (f, UUID2 ".xml.vbtmp");
+  g_autofree char *marker_tmp = domain_file (f, "autostart/" UUID1 ".vbtmp");
   g_autoptr (GPtrArray) configs = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (save (f, "domains", UUID1, "<domain>complete</domain>\n", NULL));
   /* A crash in the middle of rewriting UUID1, and of writing a new UUID2. */
   g_assert_true (g_file_set_contents (leftover, "<domain>half", -1, NULL));
   g_assert_true (g_file_set_contents (orphan, "<dom", -1, NULL));
+  /* ... and of setting an autostart marker, in the folder beside. */
+  g_assert_true (g_file_set_contents (marker_tmp, "", -1, NULL));
 
+  /* A loaded kind never lists a temporary, whenever it is loaded. */
+  configs = vb_config_store_load (f->store, "domains");
+  g_assert_cmpuint (configs->len, ==, 1);
+  g_clear_pointer (&configs, g_ptr_array_unref);
+
+  /* The next start (a new store on the folder) removes them all. */
+  vb_config_store_flush (f->store);
+  vb_config_store_free (f->store);
+  f->store = vb_config_store_new (f->state_dir, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (marker_tmp, G_FILE_TEST_EXISTS));
   configs = vb_config_store_load (f->store, "domains");
   g_assert_cmpuint (configs->len, ==, 1);
   g_assert_cmpstr (find (configs, UUID1)->xml, ==, "<domain>complete</domain>\n");
-  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -458,6 +473,75 @@ test_never_partial (Fixture *f, gconstpointer data)
   g_free (reader.bad_detail);
 }
 
+static void
+count_calls (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* A rejected file is moved aside with its marker and reason, listed, listed
+ * again by the next store on the folder, never loaded, and a second one of
+ * the same UUID does not overwrite the first. */
+static void
+test_reject_keeps_aside (Fixture *f, gconstpointer data)
+{
+  g_autofree char *kept = domain_file (f, "rejected/" UUID1 ".xml");
+  g_autofree char *kept_marker = domain_file (f, "rejected/" UUID1 ".autostart");
+  g_autofree char *kept_reason = domain_file (f, "rejected/" UUID1 ".reason");
+  g_autofree char *second = domain_file (f, "rejected/" UUID1 ".1.xml");
+  g_autofree char *reason = NULL;
+  g_autoptr (GPtrArray) configs = NULL;
+  g_autoptr (GError) error = NULL;
+  VbRejectedConfig *listed;
+  guint calls = 0;
+
+  g_assert_true (save (f, "domains", UUID1, "<domain>one</domain>\n", NULL));
+  set_autostart (f, UUID1, TRUE);
+  configs = vb_config_store_load (f->store, "domains");
+  vb_config_store_watch_rejected (f->store, count_calls, &calls);
+  /* A rejection is logged as a warning, which a test would take as fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  vb_config_store_reject (f->store, "domains", find (configs, UUID1), "it is odd");
+
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_false (g_file_test (domain_file (f, UUID1 ".xml"), G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (marker_file (f, UUID1), G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept_marker, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (kept_reason, &reason, NULL, NULL));
+  g_assert_cmpstr (reason, ==, "it is odd\n");
+  listed = g_ptr_array_index (vb_config_store_get_rejected (f->store), 0);
+  g_assert_cmpstr (listed->kind, ==, "domains");
+  g_assert_cmpstr (listed->path, ==, kept);
+  g_assert_cmpstr (listed->reason, ==, "it is odd");
+
+  /* The same UUID again (defined anew, rejected again): kept beside. */
+  g_clear_pointer (&configs, g_ptr_array_unref);
+  g_assert_true (save (f, "domains", UUID1, "<domain>two</domain>\n", NULL));
+  configs = vb_config_store_load (f->store, "domains");
+  vb_config_store_reject (f->store, "snapshots/" UUID2, find (configs, UUID1), "again");
+  g_assert_true (g_file_test (second, G_FILE_TEST_EXISTS));
+  /* Loading the kind again lists nothing twice. */
+  g_assert_cmpuint (vb_config_store_get_rejected (f->store)->len, ==, 2);
+  listed = g_ptr_array_index (vb_config_store_get_rejected (f->store), 1);
+  g_assert_cmpstr (listed->kind, ==, "snapshots");
+
+  /* A later start lists both, with their reasons, and loads neither. */
+  vb_config_store_flush (f->store);
+  vb_config_store_free (f->store);
+  f->store = vb_config_store_new (f->state_dir, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&configs, g_ptr_array_unref);
+  configs = vb_config_store_load (f->store, "domains");
+  g_assert_cmpuint (configs->len, ==, 0);
+  g_assert_cmpuint (vb_config_store_get_rejected (f->store)->len, ==, 2);
+  listed = g_ptr_array_index (vb_config_store_get_rejected (f->store), 0);
+  g_assert_cmpstr (listed->path, ==, second);
+  g_assert_cmpstr (listed->reason, ==, "again");
+  listed = g_ptr_array_index (vb_config_store_get_rejected (f->store), 1);
+  g_assert_cmpstr (listed->path, ==, kept);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -471,5 +555,6 @@ main (int argc, char **argv)
   ADD ("/config-store/flush-waits", test_flush_waits);
   ADD ("/config-store/write-file-atomic", test_write_file_atomic);
   ADD ("/config-store/never-partial", test_never_partial);
+  ADD ("/config-store/reject-keeps-aside", test_reject_keeps_aside);
   return g_test_run ();
 }

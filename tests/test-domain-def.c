@@ -581,6 +581,24 @@ test_domain_bad_sizes (void)
                       "<domain type='kvm'><name>t</name><memory>1</memory><vcpu>4</vcpu>"
                       "<cpu><topology sockets='1' cores='2' threads='1'/></cpu></domain>",
                       "gives 2 vCPUs but <vcpu> is 4");
+  /* Past 64 bits: refused with an error like any other out-of-range count. */
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<vcpu>18446744073709551616</vcpu></domain>",
+                      "<vcpu> at line 2 must be between 1 and 4096, not '18446744073709551616'");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>"
+                      "<vcpu current='99999999999999999999'>2</vcpu></domain>",
+                      "attribute 'current' on <vcpu> at line 1 must be between 1 and 2");
+  /* Fits in bytes, but not once rounded up to KiB and read back as bytes. */
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name>\n"
+                      "<memory unit='b'>18446744073709550593</memory></domain>",
+                      "the value of <memory> at line 2 is too large");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
+                      "<currentMemory unit='bytes'>18446744073709551615</currentMemory></domain>",
+                      "the value of <currentMemory> at line 2 is too large");
 }
 
 static void

@@ -1,6 +1,7 @@
 /* Restarts: what was defined comes back exactly, what was transient is gone,
  * a corrupt file on disk is reported and skipped. */
 #include <glib/gstdio.h>
+#include <utime.h>
 
 #include "vb-test-env.h"
 
@@ -159,6 +160,34 @@ test_restart (gconstpointer data)
   g_assert_null (strstr (after, "'transient'"));
 }
 
+/* Manager.RejectedConfigs lists domains/rejected/@uuid.xml, which holds
+ * @len bytes of @contents, the file as it was. */
+static void
+assert_rejected (VbTestEnv *env, const char *uuid, const char *contents, gsize len)
+{
+  g_autofree char *file = g_strconcat (uuid, ".xml", NULL);
+  g_autofree char *kept = g_build_filename (env->state_dir, "domains", "rejected", file, NULL);
+  g_autoptr (GVariant) rejected =
+    vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  g_autofree char *data = NULL;
+  gsize data_len = 0;
+  gboolean listed = FALSE;
+  GVariantIter iter;
+  const char *kind, *path, *reason;
+
+  g_assert_true (g_file_get_contents (kept, &data, &data_len, NULL));
+  g_assert_cmpmem (data, data_len, contents, len);
+  g_variant_iter_init (&iter, rejected);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &kind, &path, &reason))
+    if (g_str_equal (path, kept))
+      {
+        g_assert_cmpstr (kind, ==, "domains");
+        g_assert_cmpstr (reason, !=, "");
+        listed = TRUE;
+      }
+  g_assert_true (listed);
+}
+
 static void
 test_corrupt_config (void)
 {
@@ -195,11 +224,26 @@ test_corrupt_config (void)
   log = vb_test_env_daemon_log (env);
   g_assert_nonnull (strstr (log, UUID_AUTO ".xml"));
   g_assert_nonnull (strstr (log, "99999999-2222-4333-8444-555555555599.xml"));
-  /* The skipped definition can be defined anew. */
+  /* Neither file is lost: both are kept aside, and clients are told. */
+  assert_rejected (env, UUID_AUTO, contents, strlen (contents) / 2);
+  assert_rejected (env, "99999999-2222-4333-8444-555555555599", "\xff\xfe\x00garbage<<<", 14);
+  g_assert_false (g_file_test (bad_file, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (garbage_file, G_FILE_TEST_EXISTS));
+  /* The name and UUID are free: defined anew, the definition stays. */
   {
     g_autofree char *again = define (env, "DefineDomain", bad_xml);
     g_assert_cmpstr (again, ==, bad);
   }
+  for (guint i = 0; i < 2; i++)
+    {
+      vb_test_env_stop_daemon (env, i == 0);
+      vb_test_env_start_daemon (env, NULL);
+      g_assert_true (
+        vb_test_wait_property (env, bad, IFACE_DOMAIN, "Name", g_variant_new_string ("bad"), 1000));
+      /* Still reported at later starts, until someone moves them back or away. */
+      assert_rejected (env, UUID_AUTO, contents, strlen (contents) / 2);
+      assert_rejected (env, "99999999-2222-4333-8444-555555555599", "\xff\xfe\x00garbage<<<", 14);
+    }
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
@@ -223,6 +267,257 @@ test_interrupted_write_leftover (void)
   g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
 }
 
+/* Writes @xml as the stored definition of @uuid, as a define would have. */
+static char *
+plant_domain (VbTestEnv *env, const char *uuid, const char *xml)
+{
+  g_autofree char *file = g_strconcat (uuid, ".xml", NULL);
+  char *path = g_build_filename (env->state_dir, "domains", file, NULL);
+
+  g_assert_true (g_file_set_contents (path, xml, -1, NULL));
+  return path;
+}
+
+/* A stored <vcpu> beyond 64 bits used to crash every start (a crash loop no
+ * restart escapes): the service starts, and the other domains are there. */
+static void
+test_stored_huge_vcpus (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *good_xml = vb_test_domain_xml ("good", UUID_PLAIN);
+  g_autofree char *good = NULL;
+  g_autofree char *bad_file = NULL;
+  const char *bad_xml = "<domain type='test'>\n  <name>many-cpus</name>\n"
+                        "  <uuid>" UUID_AUTO "</uuid>\n"
+                        "  <memory unit='KiB'>65536</memory>\n"
+                        "  <vcpu>18446744073709551616</vcpu>\n</domain>\n";
+
+  vb_test_env_start_daemon (env, NULL);
+  good = define (env, "DefineDomain", good_xml);
+  vb_test_env_stop_daemon (env, FALSE);
+  bad_file = plant_domain (env, UUID_AUTO, bad_xml);
+
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_env_daemon_alive (env));
+  g_assert_true (
+    vb_test_wait_property (env, good, IFACE_DOMAIN, "Name", g_variant_new_string ("good"), 1000));
+  vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "many-cpus"), ERROR_PREFIX "NotFound");
+  /* Kept aside and reported, as any file that does not load. */
+  assert_rejected (env, UUID_AUTO, bad_xml, strlen (bad_xml));
+  g_assert_false (g_file_test (bad_file, G_FILE_TEST_EXISTS));
+  /* Its name is free: defined again under another UUID, it stays that way. */
+  {
+    g_autofree char *xml = vb_test_domain_xml ("many-cpus", UUID_TRANSIENT);
+    g_autofree char *again = define (env, "DefineDomain", xml);
+
+    for (guint i = 0; i < 2; i++)
+      {
+        vb_test_env_stop_daemon (env, i == 0);
+        vb_test_env_start_daemon (env, NULL);
+        g_assert_true (vb_test_wait_property (env, again, IFACE_DOMAIN, "Name",
+                                              g_variant_new_string ("many-cpus"), 1000));
+        assert_rejected (env, UUID_AUTO, bad_xml, strlen (bad_xml));
+      }
+  }
+}
+
+/* kill -9 between writing a temporary file and renaming it leaves the
+ * temporary behind, in whichever directory the write was for: the next start
+ * removes them all, and only them. */
+static void
+test_leftovers_everywhere (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = vb_test_domain_xml ("survivor", UUID_PLAIN);
+  g_autofree char *path = NULL;
+  const char *const dirs[] = {
+    "domains",
+    "domains/autostart",
+    "networks",
+    "networks/autostart",
+    "pools",
+    "pools/autostart",
+    "snapshots/" UUID_PLAIN,
+    "snapshots/" UUID_PLAIN "/autostart",
+    "snapshots/" UUID_AUTO,
+    "test-storage/" POOL_UUID,
+    "qemu/nvram",
+  };
+  g_autoptr (GPtrArray) planted = g_ptr_array_new_with_free_func (g_free);
+
+  vb_test_env_start_daemon (env, NULL);
+  path = define (env, "DefineDomain", xml);
+  vb_test_env_stop_daemon (env, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (env->state_dir, dirs[i], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      g_ptr_array_add (planted, g_build_filename (dir, UUID_PLAIN ".xml.vbtmp", NULL));
+    }
+  g_ptr_array_add (planted, g_build_filename (env->run_dir, "status.json.vbtmp", NULL));
+  for (guint i = 0; i < planted->len; i++)
+    g_assert_true (g_file_set_contents (planted->pdata[i], "<half", -1, NULL));
+
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_wait_property (env, path, IFACE_DOMAIN, "Name",
+                                        g_variant_new_string ("survivor"), 1000));
+  for (guint i = 0; i < planted->len; i++)
+    if (g_file_test (planted->pdata[i], G_FILE_TEST_EXISTS))
+      g_error ("%s survived the start", (char *) planted->pdata[i]);
+}
+
+/* Writes a definition of @name as @uuid.xml, last saved @age seconds ago. */
+static void
+plant_aged (VbTestEnv *env, const char *name, const char *uuid, gint64 age)
+{
+  g_autofree char *xml = g_strdup_printf ("<domain type='test'>\n  <name>%s</name>\n"
+                                          "  <uuid>%s</uuid>\n"
+                                          "  <memory unit='KiB'>65536</memory>\n"
+                                          "  <currentMemory unit='KiB'>65536</currentMemory>\n"
+                                          "  <vcpu>1</vcpu>\n</domain>\n",
+                                          name, uuid);
+  g_autofree char *path = plant_domain (env, uuid, xml);
+  struct utimbuf times;
+
+  times.actime = times.modtime = (time_t) (g_get_real_time () / G_USEC_PER_SEC - age);
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+}
+
+/* Two stored files claim one name (one skipped once, and the name defined
+ * again since, as an older service did): the last saved wins at every start,
+ * whatever the directory order; the other is kept aside and reported. */
+static void
+test_newest_definition_wins (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  /* Creation order, UUID order and which of the two is newer all vary, so
+   * that no directory order can make every pair come out right by chance. */
+  const struct {
+    const char *name, *old_uuid, *new_uuid;
+    gboolean old_created_first;
+  } pairs[] = {
+#define TWIN(n) "33333333-2222-4333-8444-5555555555" n
+    { "twin-a", TWIN ("01"), TWIN ("02"), TRUE },  { "twin-b", TWIN ("03"), TWIN ("04"), FALSE },
+    { "twin-c", TWIN ("06"), TWIN ("05"), TRUE },  { "twin-d", TWIN ("08"), TWIN ("07"), FALSE },
+    { "twin-e", TWIN ("09"), TWIN ("10"), FALSE }, { "twin-f", TWIN ("11"), TWIN ("12"), TRUE },
+    { "twin-g", TWIN ("14"), TWIN ("13"), FALSE }, { "twin-h", TWIN ("16"), TWIN ("15"), TRUE },
+#undef TWIN
+  };
+
+  vb_test_env_start_daemon (env, NULL);
+  vb_test_env_stop_daemon (env, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      if (pairs[i].old_created_first)
+        plant_aged (env, pairs[i].name, pairs[i].old_uuid, 3600);
+      plant_aged (env, pairs[i].name, pairs[i].new_uuid, 60);
+      if (!pairs[i].old_created_first)
+        plant_aged (env, pairs[i].name, pairs[i].old_uuid, 3600);
+    }
+
+  for (guint start = 0; start < 2; start++)
+    {
+      vb_test_env_start_daemon (env, NULL);
+      for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+        {
+          g_autoptr (GVariant) reply =
+            vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", pairs[i].name));
+          g_autofree char *expected = vb_test_domain_path (pairs[i].new_uuid);
+          const char *path;
+
+          g_variant_get (reply, "(&o)", &path);
+          g_assert_cmpstr (path, ==, expected);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+        {
+          g_autofree char *file = g_strconcat (pairs[i].old_uuid, ".xml", NULL);
+          g_autofree char *kept =
+            g_build_filename (env->state_dir, "domains", "rejected", file, NULL);
+
+          g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+        }
+      vb_test_env_stop_daemon (env, start == 0);
+    }
+}
+
+/* Snapshot metadata is read when its domain comes; metadata that does not
+ * load then is kept aside like a definition, and clients are told with
+ * PropertiesChanged on the Manager. */
+static void
+test_rejected_later_is_signalled (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = vb_test_domain_xml ("late", UUID_PLAIN);
+  g_autofree char *dir = g_build_filename (env->state_dir, "snapshots", UUID_PLAIN, NULL);
+  g_autofree char *file = g_build_filename (dir, "snap1.xml", NULL);
+  g_autofree char *kept = g_build_filename (dir, "rejected", "snap1.xml", NULL);
+  g_autoptr (VbSignalLog) signals = NULL;
+  g_autoptr (GVariant) rejected = NULL;
+  g_autofree char *printed = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "<domainsnapshot><na", -1, NULL));
+  vb_test_env_start_daemon (env, NULL);
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  g_assert_cmpuint (g_variant_n_children (rejected), ==, 0);
+  g_clear_pointer (&rejected, g_variant_unref);
+
+  signals = vb_signal_log_new (env);
+  path = define (env, "DefineDomain", xml);
+  g_assert_true (vb_signal_log_wait (signals, "RejectedConfigs", 2000));
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  printed = g_variant_print (rejected, FALSE);
+  g_assert_cmpuint (g_variant_n_children (rejected), ==, 1);
+  g_assert_nonnull (strstr (printed, "'snapshots'"));
+  g_assert_nonnull (strstr (printed, kept));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  /* The domain itself is fine. */
+  g_assert_true (
+    vb_test_wait_property (env, path, IFACE_DOMAIN, "Name", g_variant_new_string ("late"), 1000));
+}
+
+/* A definition only this run's driver refuses (here the bridge network
+ * driver, which has no <forward mode='bridge'>) is reported but left where
+ * it is: it is back as soon as a start has a driver that takes it. */
+static void
+test_driver_refusal_left_in_place (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  const char *const bridge_driver[] = { "--network-driver=bridge", NULL };
+  g_autofree char *file = g_build_filename (env->state_dir, "networks", NET_UUID ".xml", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr (GVariant) rejected = NULL;
+  g_autofree char *printed = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  path = define (env, "DefineNetwork",
+                 "<network>\n  <name>outside</name>\n  <uuid>" NET_UUID "</uuid>\n"
+                 "  <forward mode='bridge'/>\n  <bridge name='br-outside'/>\n</network>\n");
+  vb_test_env_stop_daemon (env, FALSE);
+
+  vb_test_env_start_daemon (env, bridge_driver);
+  vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                             g_variant_new ("(s)", "outside"), ERROR_PREFIX "NotFound");
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  printed = g_variant_print (rejected, FALSE);
+  g_assert_nonnull (strstr (printed, "'networks'"));
+  g_assert_nonnull (strstr (printed, file));
+  g_assert_true (g_file_test (file, G_FILE_TEST_EXISTS));
+  vb_test_env_stop_daemon (env, FALSE);
+
+  vb_test_env_start_daemon (env, NULL);
+  g_assert_true (vb_test_wait_property (env, path, IFACE_NETWORK, "Name",
+                                        g_variant_new_string ("outside"), 1000));
+  g_clear_pointer (&rejected, g_variant_unref);
+  rejected = vb_test_get_property (env, MANAGER, IFACE_MANAGER, "RejectedConfigs");
+  g_assert_cmpuint (g_variant_n_children (rejected), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +526,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/persistence/restart-kill9", GINT_TO_POINTER (TRUE), test_restart);
   g_test_add_func ("/persistence/corrupt-config", test_corrupt_config);
   g_test_add_func ("/persistence/interrupted-write", test_interrupted_write_leftover);
+  g_test_add_func ("/persistence/stored-huge-vcpus", test_stored_huge_vcpus);
+  g_test_add_func ("/persistence/leftovers-everywhere", test_leftovers_everywhere);
+  g_test_add_func ("/persistence/newest-definition-wins", test_newest_definition_wins);
+  g_test_add_func ("/persistence/rejected-later-is-signalled", test_rejected_later_is_signalled);
+  g_test_add_func ("/persistence/driver-refusal-left-in-place", test_driver_refusal_left_in_place);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include "dbus-error.h"
 #include "domain-api.h"
 #include "network-api.h"
+#include "resource-api.h"
 #include "save-api.h"
 #include "storage-api.h"
 #include "vb-config.h"
@@ -241,9 +242,41 @@ host_memory_kib (void)
   return pages > 0 && page_size > 0 ? (guint64) pages * (guint64) page_size / 1024 : 0;
 }
 
+/* ---- the state directory ---- */
+
+static void
+update_rejected_configs (gpointer user_data)
+{
+  VbManagerObject *self = user_data;
+  GPtrArray *rejected = vb_resource_api_get_rejected (self->context->host);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sss)"));
+  for (guint i = 0; i < rejected->len; i++)
+    {
+      VbRejectedConfig *config = rejected->pdata[i];
+
+      g_variant_builder_add (&builder, "(sss)", config->kind, config->path, config->reason);
+    }
+  /* The skeleton sends PropertiesChanged once exported. */
+  vb_dbus_manager_set_rejected_configs (VB_DBUS_MANAGER (self), g_variant_builder_end (&builder));
+}
+
+static void
+vb_manager_object_dispose (GObject *object)
+{
+  VbManagerObject *self = VB_MANAGER_OBJECT (object);
+
+  if (self->context)
+    vb_resource_api_watch_rejected (self->context->host, NULL, NULL);
+  self->context = NULL;
+  G_OBJECT_CLASS (vb_manager_object_parent_class)->dispose (object);
+}
+
 static void
 vb_manager_object_class_init (VbManagerObjectClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = vb_manager_object_dispose;
   vb_dispatch_class_init (G_DBUS_INTERFACE_SKELETON_CLASS (klass), NULL);
 }
 
@@ -287,5 +320,9 @@ vb_manager_object_new (VbBusContext *context)
   vb_dbus_manager_set_drivers (iface, (const char *const *) drivers);
   vb_dbus_manager_set_host_memory_ki_b (iface, host_memory_kib ());
   vb_dbus_manager_set_host_cpus (iface, (guint) g_get_num_processors ());
+  /* Most are found at start-up, before this object exists; snapshot metadata
+   * of a domain defined later is read (and may be rejected) later. */
+  update_rejected_configs (self);
+  vb_resource_api_watch_rejected (context->host, update_rejected_configs, self);
   return self;
 }

@@ -216,6 +216,15 @@ memory_to_kib (xmlNode *node, guint64 *kib, GError **error)
   if (!vb_xml_scaled_bytes (node, "KiB", &bytes, error))
     return FALSE;
   *kib = bytes / 1024 + (bytes % 1024 != 0);
+  /* Stored as KiB, the size is read back as bytes at the next start: refuse
+   * now what would not fit then, or the acknowledged definition is lost. */
+  if (*kib > G_MAXUINT64 / 1024)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "the value of <%s> at line %ld is too large: at most %" G_GUINT64_FORMAT " KiB",
+                   node->name, vb_xml_line (node), G_MAXUINT64 / 1024);
+      return FALSE;
+    }
   text = g_strdup_printf ("%" G_GUINT64_FORMAT, *kib);
   xmlSetProp (node, (const xmlChar *) "unit", (const xmlChar *) "KiB");
   vb_xml_set_text (node, text);
@@ -258,14 +267,27 @@ fill_memory (xmlNode *root, VbDomainDef *def, GError **error)
   return TRUE;
 }
 
+/* Reads @text as a vCPU count between 1 and @max; @what names it in the error. */
 static gboolean
-check_vcpu_count (xmlNode *node, const char *what, guint64 value, guint64 max, GError **error)
+parse_vcpu_count (xmlNode *node, const char *what, const char *text, guint64 max, guint64 *value,
+                  GError **error)
 {
-  if (value >= 1 && value <= max)
+  /* The schema checked the digits, not the range: a number past 64 bits
+   * fails to parse and must be refused like any other out of range. */
+  if (!parse_uint (text, G_MAXUINT64, value))
+    {
+      g_autofree char *quoted = vb_xml_quote (text);
+
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "%s at line %ld must be between 1 and %" G_GUINT64_FORMAT ", not %s", what,
+                   vb_xml_line (node), max, quoted);
+      return FALSE;
+    }
+  if (*value >= 1 && *value <= max)
     return TRUE;
   g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                "%s at line %ld must be between 1 and %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT,
-               what, vb_xml_line (node), max, value);
+               what, vb_xml_line (node), max, *value);
   return FALSE;
 }
 
@@ -315,13 +337,12 @@ fill_vcpus (xmlNode *root, VbDomainDef *def, GError **error)
   }
 
   text = vb_xml_text (vcpu);
-  if (!parse_uint (text, G_MAXUINT64, &count) ||
-      !check_vcpu_count (vcpu, "<vcpu>", count, DOMAIN_VCPUS_MAX, error))
+  if (!parse_vcpu_count (vcpu, "<vcpu>", text, DOMAIN_VCPUS_MAX, &count, error))
     return FALSE;
   current = vb_xml_attr (vcpu, "current");
-  if (current != NULL &&
-      (!parse_uint (current, G_MAXUINT64, &current_count) ||
-       !check_vcpu_count (vcpu, "attribute 'current' on <vcpu>", current_count, count, error)))
+  if (current != NULL
+      && !parse_vcpu_count (vcpu, "attribute 'current' on <vcpu>", current, count, &current_count,
+                            error))
     return FALSE;
 
   def->vcpus = (guint) count;

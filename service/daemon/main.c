@@ -364,6 +364,8 @@ start (Daemon *daemon, GError **error)
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s", options->run_dir);
       return FALSE;
     }
+  /* Status files are written there atomically too; none is in flight yet. */
+  vb_config_store_remove_temporaries (options->run_dir);
   daemon->store = vb_config_store_new (options->state_dir, error);
   if (!daemon->store)
     return FALSE;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vb-error.h"
@@ -13,6 +14,7 @@
 
 struct _VbConfigStore {
   char *dir;
+  VbConfigRejects *rejects;
   GThreadPool *writer; /* one thread: writes happen in the order they were asked */
   GMutex lock;
   GCond idle;
@@ -206,16 +208,55 @@ make_dir (const char *path, GError **error)
   return TRUE;
 }
 
+/* Deep enough for every folder the service writes (snapshots/<uuid>/autostart,
+ * qemu/nvram, test-storage/<pool>); a bound, so a loop of bind mounts cannot
+ * hold the start-up forever. */
+#define TEMP_SWEEP_DEPTH 8
+
+static void
+remove_temporaries_below (const char *dir, guint depth)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = g_build_filename (dir, entry, NULL);
+      GStatBuf st;
+
+      /* lstat: a symbolic link is not followed out of the directory. */
+      if (g_lstat (path, &st) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode) && depth < TEMP_SWEEP_DEPTH)
+        remove_temporaries_below (path, depth + 1);
+      else if (S_ISREG (st.st_mode) && g_str_has_suffix (entry, TEMP_SUFFIX))
+        {
+          vb_log_info (NULL, "Removing %s, left by an interrupted write", path);
+          g_unlink (path);
+        }
+    }
+}
+
+void
+vb_config_store_remove_temporaries (const char *dir)
+{
+  remove_temporaries_below (dir, 0);
+}
+
 VbConfigStore *
 vb_config_store_new (const char *dir, GError **error)
 {
   g_autoptr (VbConfigStore) store = g_new0 (VbConfigStore, 1);
 
   store->dir = g_strdup (dir);
+  store->rejects = vb_config_rejects_new ();
   g_mutex_init (&store->lock);
   g_cond_init (&store->idle);
   if (!make_dir (dir, error))
     return NULL;
+  /* Before any write is queued, so no temporary of ours is in flight; every
+   * folder at once, since writes go to autostart/, snapshots/<uuid>/, ... */
+  vb_config_store_remove_temporaries (dir);
   store->writer = g_thread_pool_new (writer_thread, store, 1, FALSE, error);
   if (!store->writer)
     return NULL;
@@ -231,6 +272,7 @@ vb_config_store_free (VbConfigStore *store)
     g_thread_pool_free (store->writer, FALSE, TRUE);
   g_mutex_clear (&store->lock);
   g_cond_clear (&store->idle);
+  g_clear_pointer (&store->rejects, vb_config_rejects_free);
   g_free (store->dir);
   g_free (store);
 }
@@ -239,6 +281,32 @@ const char *
 vb_config_store_get_dir (VbConfigStore *store)
 {
   return store->dir;
+}
+
+static gboolean
+read_config (VbStoredConfig *config, GError **error)
+{
+  GStatBuf st;
+
+  if (!g_file_get_contents (config->path, &config->xml, NULL, error))
+    return FALSE;
+  if (g_stat (config->path, &st) == 0)
+    config->written =
+      (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  return TRUE;
+}
+
+/* The last saved first; the id decides between equal times, so the order
+ * never depends on the directory's. */
+static gint
+newest_first (gconstpointer a, gconstpointer b)
+{
+  const VbStoredConfig *x = *(VbStoredConfig *const *) a;
+  const VbStoredConfig *y = *(VbStoredConfig *const *) b;
+
+  if (x->written != y->written)
+    return x->written > y->written ? -1 : 1;
+  return g_strcmp0 (x->id, y->id);
 }
 
 GPtrArray *
@@ -256,6 +324,7 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       vb_log_warning (NULL, "%s", error->message);
       return configs;
     }
+  vb_config_rejects_scan (store->rejects, kind, dir);
   listing = g_dir_open (dir, 0, &error);
   if (!listing)
     {
@@ -268,29 +337,55 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       g_autoptr (VbStoredConfig) config = NULL;
       g_autofree char *marker = NULL;
 
-      if (g_str_has_suffix (entry, TEMP_SUFFIX))
-        {
-          /* A write that a crash interrupted: the real file is intact. */
-          g_unlink (path);
-          continue;
-        }
+      /* Temporaries of interrupted writes went at vb_config_store_new(); one
+       * seen now may be a write in flight (a kind loaded after start-up). */
       if (!g_str_has_suffix (entry, ".xml"))
         continue;
       config = g_new0 (VbStoredConfig, 1);
       config->id = g_strndup (entry, strlen (entry) - 4);
       config->path = g_steal_pointer (&path);
-      if (!g_file_get_contents (config->path, &config->xml, NULL, &error))
+      marker = g_build_filename (autostart_dir, config->id, NULL);
+      config->autostart = g_file_test (marker, G_FILE_TEST_EXISTS);
+      if (!read_config (config, &error))
         {
-          vb_log_warning (NULL, "Skipping unreadable configuration %s: %s", config->path,
-                          error->message);
+          vb_config_store_reject (store, kind, config, error->message);
           g_clear_error (&error);
           continue;
         }
-      marker = g_build_filename (autostart_dir, config->id, NULL);
-      config->autostart = g_file_test (marker, G_FILE_TEST_EXISTS);
       g_ptr_array_add (configs, g_steal_pointer (&config));
     }
+  g_ptr_array_sort (configs, newest_first);
   return configs;
+}
+
+void
+vb_config_store_reject (VbConfigStore *store, const char *kind, VbStoredConfig *config,
+                        const char *reason)
+{
+  g_autofree char *dir = g_path_get_dirname (config->path);
+  g_autofree char *marker =
+    config->autostart ? g_build_filename (dir, "autostart", config->id, NULL) : NULL;
+
+  vb_config_rejects_keep_aside (store->rejects, kind, config->path, config->id, marker, reason);
+}
+
+void
+vb_config_store_report_unloaded (VbConfigStore *store, const char *kind, VbStoredConfig *config,
+                                 const char *reason)
+{
+  vb_config_rejects_report (store->rejects, kind, config->path, reason);
+}
+
+GPtrArray *
+vb_config_store_get_rejected (VbConfigStore *store)
+{
+  return vb_config_rejects_list (store->rejects);
+}
+
+void
+vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, gpointer user_data)
+{
+  vb_config_rejects_watch (store->rejects, func, user_data);
 }
 
 static void

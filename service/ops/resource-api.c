@@ -230,6 +230,32 @@ vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *w
 
 /* ---- define ---- */
 
+/* The next start reads what goes to disk with the same parser as load_one():
+ * a definition it would refuse must be refused now, before it is
+ * acknowledged, or it would be lost then. */
+static gboolean
+check_round_trip (const VbResourceKind *kind, gconstpointer def, GError **error)
+{
+  g_autoptr (GError) reload_error = NULL;
+  gpointer again = kind->parse (kind->def_xml (def), &reload_error);
+  gboolean same;
+
+  if (!again)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "The %s could not be loaded again as stored: %s", kind->noun,
+                   reload_error->message);
+      return FALSE;
+    }
+  same = g_strcmp0 (kind->def_name (again), kind->def_name (def)) == 0
+         && g_strcmp0 (kind->def_uuid (again), kind->def_uuid (def)) == 0;
+  kind->free_def (again);
+  if (!same)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "The %s would come back under another name or UUID as stored", kind->noun);
+  return same;
+}
+
 static void
 parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -237,7 +263,7 @@ parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   GError *error = NULL;
 
   data->def = data->kind->parse (data->xml, &error);
-  if (!data->def)
+  if (!data->def || !check_round_trip (data->kind, data->def, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -651,9 +677,12 @@ vb_resource_api_adopt (VbDriverHost *host, const VbResourceKind *kind, VbResourc
   track_and_add (host, kind, resource);
 }
 
+/* On failure, *@driver_refused says whether the file itself is fine and only
+ * this run's driver refused it (no driver for its type, a host that lacks
+ * what it needs): that may change by the next start, so the file stays. */
 static gboolean
 load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config,
-          GError **error)
+          gboolean *driver_refused, GError **error)
 {
   VbInventory *inventory = vb_driver_host_get_inventory (host);
   gpointer def = kind->parse (config->xml, error);
@@ -669,16 +698,19 @@ load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config
       kind->free_def (def);
       return FALSE;
     }
+  /* The configurations come newest first: the one already loaded is the
+   * last acknowledged define of the name. */
   if (vb_inventory_lookup_name (inventory, kind->type, kind->def_name (def)))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                   "another %s is already named '%s'", kind->noun, kind->def_name (def));
+                   "another %s, defined later, is named '%s'", kind->noun, kind->def_name (def));
       kind->free_def (def);
       return FALSE;
     }
   driver = kind->select_driver (host, def, error);
   if (!driver)
     {
+      *driver_refused = TRUE;
       kind->free_def (def);
       return FALSE;
     }
@@ -701,12 +733,34 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
   for (guint i = 0; i < configs->len; i++)
     {
       VbStoredConfig *config = configs->pdata[i];
+      VbConfigStore *store = vb_driver_host_get_store (host);
       g_autoptr (GError) error = NULL;
+      gboolean driver_refused = FALSE;
 
-      if (!load_one (host, kind, config, &error))
-        vb_log_warning (NULL, "Skipping %s configuration %s: %s", kind->noun, config->path,
-                        error->message);
+      if (load_one (host, kind, config, &driver_refused, &error))
+        continue;
+      /* Reported either way. A file that cannot load anywhere is kept aside:
+       * left in place, it would come back at a later start and take its name
+       * from whoever defined it since. One only this run's driver refused
+       * stays; should its name be defined again meanwhile, the newest wins
+       * at the next start and this one is kept aside then. */
+      if (driver_refused)
+        vb_config_store_report_unloaded (store, kind->store_kind, config, error->message);
+      else
+        vb_config_store_reject (store, kind->store_kind, config, error->message);
     }
+}
+
+GPtrArray *
+vb_resource_api_get_rejected (VbDriverHost *host)
+{
+  return vb_config_store_get_rejected (vb_driver_host_get_store (host));
+}
+
+void
+vb_resource_api_watch_rejected (VbDriverHost *host, VbRejectedFunc func, gpointer user_data)
+{
+  vb_config_store_watch_rejected (vb_driver_host_get_store (host), func, user_data);
 }
 
 void

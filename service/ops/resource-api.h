@@ -83,8 +83,14 @@ VbResource *vb_resource_api_lookup_uuid (VbDriverHost *host, const VbResourceKin
 /* Adds @resource (transient, found running by its driver) to the inventory. */
 void vb_resource_api_adopt (VbDriverHost *host, const VbResourceKind *kind, VbResource *resource);
 
-/* Loads every stored configuration of @kind; a corrupt one is logged and skipped. */
+/* Loads every stored configuration of @kind; one that does not load (corrupt,
+ * refused by its driver, or a name defined again later) is kept aside and
+ * reported (vb_config_store_reject). */
 void vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind);
+/* The stored files that did not load, kept aside (VbRejectedConfig), oldest first. */
+GPtrArray *vb_resource_api_get_rejected (VbDriverHost *host);
+/* Calls @func (@user_data) after each file kept aside from now on. */
+void vb_resource_api_watch_rejected (VbDriverHost *host, VbRejectedFunc func, gpointer user_data);
 /* Starts every autostart object of @kind that is not active, with @start. */
 void vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *kind,
                                     void (*start) (VbDriverHost *host, VbResource *resource));

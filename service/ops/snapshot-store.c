@@ -162,7 +162,7 @@ load_domain (VbSnapshotRegistry *registry, VbConfigStore *store, const char *uui
 
       if (!def)
         {
-          vb_log_warning (NULL, "Skipping snapshot metadata %s: %s", config->path, error->message);
+          vb_config_store_reject (store, kind, config, error->message);
           continue;
         }
       snapshot = vb_snapshot_new (uuid, def);
