@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vb-test-env.h"
@@ -367,6 +368,84 @@ test_console (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+static int
+open_console (Fixture *f, const char *path)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree int *stolen = NULL;
+
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
+    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+    NULL, &error);
+  g_assert_no_error (error);
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  return stolen[0];
+}
+
+static goffset
+file_size (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0 ? st.st_size : -1;
+}
+
+/* A console client that stops reading must not stop the guest: its serial
+ * output and the serial log go on, and the client loses its session once
+ * it has left too much unread; the next client gets the console. */
+static void
+test_console_stuck_reader (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "stuck", "qemu", NULL);
+  g_autofree char *path = define (f, xml);
+  g_autofree char *log = NULL;
+  const char *flood = "yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab\r";
+  goffset before, after;
+  gsize drained = 0;
+  gint64 end;
+  int fd;
+
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
+  log = vb_test_console_log_of (f->env, path);
+  fd = open_console (f, path);
+  g_assert_cmpint (write (fd, flood, strlen (flood)), ==, (gssize) strlen (flood));
+
+  /* Not a byte read: enough time to fill every buffer on the way many times. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  before = file_size (log);
+  g_usleep (3 * G_USEC_PER_SEC);
+  after = file_size (log);
+  g_test_message ("serial log grew by %" G_GOFFSET_FORMAT " bytes in 3 s of a stuck reader",
+                  after - before);
+  g_assert_cmpint (after - before, >, 256 * 1024);
+
+  /* The stuck client's session is over: what it holds, then the end. */
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      char buffer[65536];
+      ssize_t n = read (fd, buffer, sizeof buffer);
+
+      if (n == 0)
+        break;
+      g_assert_cmpint (n, >, 0);
+      drained += (gsize) n;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  close (fd);
+  g_assert_cmpuint (drained, >, 0);
+
+  /* The next client gets the console, and stops the flood. */
+  fd = open_console (f, path);
+  g_assert_cmpint (write (fd, "\003", 1), ==, 1);
+  close (fd);
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 static void
 test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
 {
@@ -659,6 +738,7 @@ main (int argc, char **argv)
   ADD ("/qemu/boot-and-acpi-shutdown", test_boot_and_acpi_shutdown);
   ADD ("/qemu/destroy-reboot-suspend", test_destroy_reboot_suspend);
   ADD ("/qemu/console", test_console);
+  ADD ("/qemu/console-stuck-reader", test_console_stuck_reader);
   ADD ("/qemu/two-guests-and-service-restart", test_two_guests_and_service_restart);
   ADD ("/qemu/qemu-killed", test_qemu_killed);
   ADD ("/qemu/qemu-died-while-service-away", test_qemu_died_while_service_away);

@@ -8,12 +8,18 @@
 #include "vb-error.h"
 
 #define CHUNK 65536
+/* What a console client may leave unread before it loses its session: the
+ * guest's serial output (and its log) never waits for a client. */
+#define CLIENT_BACKLOG_MAX (1024 * 1024)
 
 typedef struct {
   VbConsoleSession *session;
   GSocket *from;
   GSocket *to;
   GByteArray *pending; /* read from @from, not yet written to @to */
+  /* Towards the client: QEMU is read on whatever the client does, up to
+   * CLIENT_BACKLOG_MAX. Towards QEMU: the client waits for the guest. */
+  gboolean never_wait;
   GSource *read_source;
   GSource *write_source;
 } Direction;
@@ -27,6 +33,7 @@ struct _VbConsoleSession {
 };
 
 static void watch_read (Direction *d);
+static void watch_write (Direction *d);
 
 static void
 direction_clear (Direction *d)
@@ -90,7 +97,8 @@ on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
   if (d->pending->len > 0)
     return G_SOURCE_CONTINUE;
   g_clear_pointer (&d->write_source, g_source_unref);
-  watch_read (d);
+  if (!d->read_source)
+    watch_read (d);
   return G_SOURCE_REMOVE;
 }
 
@@ -118,12 +126,31 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
     }
   if (d->pending->len == 0)
     return G_SOURCE_CONTINUE;
-  /* The reader is slow: stop reading until it has taken what we hold. */
+  if (d->never_wait)
+    {
+      /* A client that stopped reading must not stop the guest's serial
+       * port: past the limit it loses the session, the guest goes on. */
+      if (d->pending->len > CLIENT_BACKLOG_MAX)
+        {
+          vb_console_close (d->session->slot);
+          return G_SOURCE_REMOVE;
+        }
+      if (!d->write_source)
+        watch_write (d);
+      return G_SOURCE_CONTINUE;
+    }
+  /* The guest reads slowly: stop reading the client until it has taken what we hold. */
   g_clear_pointer (&d->read_source, g_source_unref);
+  watch_write (d);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_write (Direction *d)
+{
   d->write_source = g_socket_create_source (d->to, G_IO_OUT, NULL);
   g_source_set_callback (d->write_source, (GSourceFunc) (void (*) (void)) on_writable, d, NULL);
   g_source_attach (d->write_source, NULL);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -135,9 +162,11 @@ watch_read (Direction *d)
 }
 
 static void
-direction_init (Direction *d, VbConsoleSession *session, GSocket *from, GSocket *to)
+direction_init (Direction *d, VbConsoleSession *session, GSocket *from, GSocket *to,
+                gboolean never_wait)
 {
   d->session = session;
+  d->never_wait = never_wait;
   d->from = from;
   d->to = to;
   d->pending = g_byte_array_new ();
@@ -189,8 +218,8 @@ vb_console_open (VbConsoleSession **slot, const char *socket_path, gboolean forc
   session->slot = slot;
   session->client = g_steal_pointer (&ours);
   session->qemu = g_steal_pointer (&qemu);
-  direction_init (&session->to_qemu, session, session->client, session->qemu);
-  direction_init (&session->to_client, session, session->qemu, session->client);
+  direction_init (&session->to_qemu, session, session->client, session->qemu, FALSE);
+  direction_init (&session->to_client, session, session->qemu, session->client, TRUE);
   *slot = session;
   return pair[1];
 }
