@@ -42,6 +42,11 @@ typedef struct {
   /* Driver specific checks when a domain is defined or created; refuse what
    * cannot run with VB_ERROR_NOT_SUPPORTED naming the element. May be NULL. */
   gboolean (*validate) (VbDriverHost *host, const VbDomainDef *def, GError **error);
+  /* After validate, at define and create: @def's XML with what the driver
+   * will run and the XML does not say filled in (libvirt's post-parse: the
+   * canonical machine type, implicit controllers, ...), so that what is
+   * stored is what runs. NULL with @error when it cannot. May be NULL. */
+  char *(*complete) (VbDriverHost *host, const VbDomainDef *def, GError **error);
   void (*op_async) (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
                     GCancellable *cancellable, GAsyncReadyCallback callback,
                     gpointer user_data);

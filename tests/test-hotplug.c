@@ -372,6 +372,47 @@ test_q35 (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* A disk on a PCI bus the XML has no controller for: the bus's root port is
+ * written into the definition at define (as the command line has it), so
+ * after the disk is unplugged a managed save restores, where QEMU used to
+ * refuse it ("Unknown savevm section ... pcie-root-port"). */
+static void
+test_implicit_root_port_save (Fixture *f, gconstpointer data)
+{
+  g_autofree char *vdb = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                                          "      <driver name='qemu' type='raw'/>\n"
+                                          "      <source file='%s'/>\n"
+                                          "      <target dev='vdb' bus='virtio'/>\n"
+                                          "      <address type='pci' domain='0x0000' bus='0x01' "
+                                          "slot='0x00' function='0x0'/>\n"
+                                          "    </disk>\n",
+                                          f->extra);
+  g_autofree char *xml = guest_xml_on (f, "rootport", "q35", TRUE, vdb);
+  g_autofree char *path = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *job = NULL;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest_xml (f, xml);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
+  g_assert_true (g_regex_match_simple ("<type arch='x86_64' machine='pc-q35-[0-9.]+'>hvm</type>",
+                                       config, 0, 0));
+  g_assert_true (g_regex_match_simple ("<emulator>/[^<]+</emulator>", config, 0, 0));
+  g_assert_true (g_regex_match_simple ("<controller type='pci' index='1' model='pcie-root-port'>"
+                                       "\\s*<address type='pci' domain='0x0000' bus='0x00' "
+                                       "slot='0x0a' function='0x0'/>",
+                                       config, 0, 0));
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 120000);
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  g_clear_pointer (&f->console, vb_test_console_free);
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 static void
 test_config (Fixture *f, gconstpointer data)
 {
@@ -917,6 +958,7 @@ main (int argc, char **argv)
   ADD ("/hotplug/disk-live", test_disk_live);
   ADD ("/hotplug/interface-live", test_interface_live);
   ADD ("/hotplug/q35", test_q35);
+  ADD ("/hotplug/implicit-root-port-save", test_implicit_root_port_save);
   ADD ("/hotplug/bridge-interface", test_bridge_interface);
   g_test_add ("/hotplug/network-interface", Fixture, "network", fixture_set_up,
               test_bridge_interface, fixture_tear_down);

@@ -659,6 +659,17 @@ test_define_verdict_while_probing (gconstpointer data)
   good = guest_xml (&f, "known-machine", "qemu", NULL);
   path = define (&f, good);
   g_assert_cmpstr (vb_test_get_string (env, path, IFACE_DOMAIN, "State"), ==, "shutoff");
+  /* Stored as it will run: QEMU's name for "pc", the emulator, the PCI root. */
+  {
+    g_autoptr (GVariant) stored = vb_test_call_ok (env, path, IFACE_DOMAIN, "GetXMLDesc",
+                                                   g_variant_new ("(u)", 2));
+    const char *text;
+
+    g_variant_get (stored, "(&s)", &text);
+    g_assert_true (g_regex_match_simple ("machine='pc-i440fx-[0-9.]+'", text, 0, 0));
+    g_assert_true (g_regex_match_simple ("<emulator>/[^<]+</emulator>", text, 0, 0));
+    g_assert_nonnull (strstr (text, "<controller type='pci' index='0' model='pci-root'/>"));
+  }
   g_assert_true (vb_test_env_daemon_alive (env));
   g_free (f.disk);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "qemu-block-copy.h"
+#include "qemu-complete.h"
 #include "qemu-domain-private.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
@@ -116,6 +117,12 @@ validate (VbDriverHost *host, const VbDomainDef *def, GError **error)
   g_autoptr (VbQemuCommand) command = vb_qemu_build_command (def, vb_qemu_driver.caps, TRUE, error);
 
   return command != NULL;
+}
+
+static char *
+complete (VbDriverHost *host, const VbDomainDef *def, GError **error)
+{
+  return vb_qemu_complete_xml (def, vb_qemu_driver.caps, error);
 }
 
 /* ---- the other operations ---- */
@@ -314,6 +321,7 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .init = init,
   .handles_type = handles_type,
   .validate = validate,
+  .complete = complete,
   .op_async = op_async,
   .op_finish = op_finish,
   .domain_loaded = vb_qemu_process_domain_loaded,

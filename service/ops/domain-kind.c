@@ -53,6 +53,19 @@ select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
   return driver->name;
 }
 
+static gpointer
+complete (VbDriverHost *host, gpointer pointer, GError **error)
+{
+  g_autoptr (VbDomainDef) def = pointer;
+  const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
+  g_autofree char *xml = NULL;
+
+  if (!driver->complete)
+    return g_steal_pointer (&def);
+  xml = driver->complete (host, def, error);
+  return xml ? vb_domain_def_parse (xml, error) : NULL;
+}
+
 static VbResource *
 new_resource (gpointer def, const char *driver, gboolean persistent)
 {
@@ -131,6 +144,7 @@ kind (void)
     .def_uuid = def_uuid,
     .def_xml = def_xml,
     .select_driver = select_driver,
+    .complete = complete,
     .new_resource = new_resource,
     .set_def = set_def,
     .is_active = is_active,

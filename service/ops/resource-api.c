@@ -394,6 +394,21 @@ redefine_locked (GTask *task, VbResource *resource)
   save_definition (task);
 }
 
+/* What the driver fills in goes to disk too: the stored definition is what
+ * runs. */
+static gboolean
+complete_def (DefineData *data, GError **error)
+{
+  if (!data->kind->complete)
+    return TRUE;
+  data->def = data->kind->complete (data->host, data->def, error);
+  if (!data->def)
+    return FALSE;
+  g_free (data->canonical_xml);
+  data->canonical_xml = g_strdup (data->kind->def_xml (data->def));
+  return TRUE;
+}
+
 static void
 define_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -404,7 +419,7 @@ define_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)
       || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
-      || !check_clash (data, &existing, &error))
+      || !complete_def (data, &error) || !check_clash (data, &existing, &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);
@@ -455,7 +470,7 @@ transient_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)
       || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
-      || !check_clash (data, &existing, &error))
+      || !complete_def (data, &error) || !check_clash (data, &existing, &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);

@@ -1,0 +1,19 @@
+/* What a QEMU domain's definition gets filled in at define (libvirt's
+ * post-parse): what the command line will contain and the XML did not say. */
+#pragma once
+
+#include "domain-def.h"
+#include "qemu-caps.h"
+
+G_BEGIN_DECLS
+
+/* @def's XML with the canonical machine type (QEMU's name for an alias such
+ * as "pc"), the arch, the emulator (the probed binary), the PCI root
+ * controller and a controller for every PCI bus a device names (a
+ * pcie-root-port on q35, a pci-bridge on pc, on the root-bus slot the
+ * command line gives it): so the stored and the live definition, the
+ * command line, save images and a migration's destination agree. @caps may
+ * be NULL (the probe failed): the machine is then left as written. */
+char *vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **error);
+
+G_END_DECLS
