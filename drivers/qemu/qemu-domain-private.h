@@ -105,6 +105,8 @@ void vb_qemu_domain_free (QemuDomain *qd);
 
 /* The capabilities of the default binary, probed once (qemu-driver.c); a
  * failed probe is tried again at the next call. */
+/* Starts the probe of QEMU (qemu-driver-state.c); the getter waits for it. */
+void vb_qemu_probe_caps (void);
 void vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data);
 VbQemuCaps *vb_qemu_get_caps_finish (GAsyncResult *result, GError **error);
 

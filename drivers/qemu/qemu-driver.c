@@ -7,101 +7,17 @@
 
 #include <string.h>
 
-#include "qemu-block-copy.h"
 #include "qemu-complete.h"
+#include "qemu-block-copy.h"
 #include "qemu-domain-private.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
-#include "qemu-part.h"
 #include "qemu-process.h"
 #include "qemu-save.h"
 #include "qemu-snapshot.h"
 #include "qemu-stats.h"
 #include "vb-error.h"
 #include "vb-log.h"
-
-QemuDriver vb_qemu_driver;
-
-/* ---- the parts ----
- *
- * Each feature follows the domain's QEMU through one VbQemuPart
- * (qemu-part.h); the process code walks this table. A new feature: its own
- * file exporting a part, and a row here. Events reach the parts in this
- * order, before the process code's own handling; several parts look at the
- * same events (MIGRATION, STOP, RESUME, JOB_STATUS_CHANGE), each only while
- * its own work runs, and the order is the one they always had. */
-const VbQemuPart *const vb_qemu_parts[] = {
-  &vb_qemu_migration_part,
-  &vb_qemu_save_part,
-  &vb_qemu_block_copy_part,
-  &vb_qemu_snapshot_part,
-  &vb_qemu_hotplug_part,
-  NULL,
-};
-
-/* ---- capabilities ---- */
-
-static void
-caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GPtrArray) waiters = g_steal_pointer (&vb_qemu_driver.caps_waiters);
-
-  vb_qemu_driver.caps = vb_qemu_caps_get_finish (result, &vb_qemu_driver.caps_error);
-  if (vb_qemu_driver.caps)
-    vb_log_info (NULL, "QEMU %s at %s: KVM %s%s%s", vb_qemu_driver.caps->version,
-                 vb_qemu_driver.caps->binary, vb_qemu_driver.caps->kvm_usable ? "usable" : "not usable",
-                 vb_qemu_driver.caps->kvm_usable ? "" : ": ",
-                 vb_qemu_driver.caps->kvm_usable ? "" : vb_qemu_driver.caps->kvm_why);
-  else
-    vb_log_warning (NULL, "Cannot probe QEMU: %s", vb_qemu_driver.caps_error->message);
-  for (guint i = 0; waiters && i < waiters->len; i++)
-    {
-      GTask *task = waiters->pdata[i];
-      if (vb_qemu_driver.caps)
-        g_task_return_pointer (task, vb_qemu_caps_ref (vb_qemu_driver.caps),
-                               (GDestroyNotify) vb_qemu_caps_unref);
-      else
-        g_task_return_error (task, g_error_copy (vb_qemu_driver.caps_error));
-      g_object_unref (task);
-    }
-}
-
-static void
-probe_caps (void)
-{
-  const char *base = vb_driver_host_get_setting (vb_qemu_driver.host, "cache-dir");
-  g_autofree char *cache = base ? g_build_filename (base, "qemu-caps", NULL)
-                                : g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
-                                                    "qemu-caps", NULL);
-
-  vb_qemu_driver.caps_waiters = g_ptr_array_new ();
-  g_clear_error (&vb_qemu_driver.caps_error);
-  vb_qemu_caps_get_async (vb_qemu_binary (), cache, NULL, caps_probed, NULL);
-}
-
-/* The capabilities, probed once; a failed probe is tried again next time. */
-void
-vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = g_task_new (NULL, NULL, callback, user_data);
-
-  if (vb_qemu_driver.caps)
-    {
-      g_task_return_pointer (task, vb_qemu_caps_ref (vb_qemu_driver.caps),
-                             (GDestroyNotify) vb_qemu_caps_unref);
-      g_object_unref (task);
-      return;
-    }
-  if (!vb_qemu_driver.caps_waiters)
-    probe_caps ();
-  g_ptr_array_add (vb_qemu_driver.caps_waiters, task);
-}
-
-VbQemuCaps *
-vb_qemu_get_caps_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
 
 static gboolean
 handles_type (const char *type)
@@ -313,7 +229,7 @@ init (VbDriverHost *host)
 {
   vb_qemu_driver.host = host;
   /* Probed now, so the first Start does not wait for it. */
-  probe_caps ();
+  vb_qemu_probe_caps ();
 }
 
 const VbDomainDriver vb_qemu_domain_driver = {

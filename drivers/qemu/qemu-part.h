@@ -1,6 +1,6 @@
 /* How a feature of the QEMU driver (migration, save, block copy, snapshots,
  * hotplug) follows a domain's QEMU: one VbQemuPart per feature, listed in
- * vb_qemu_parts (qemu-driver.c), walked by the process code. A new feature
+ * vb_qemu_parts (qemu-parts.c), walked by the process code. A new feature
  * is its own file exporting a part, plus one row in that table. */
 #pragma once
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "vb-error.h"
-#include "xml-schema.h"
+#include "xml-quote.h"
 
 typedef struct {
   const char *p;
@@ -49,7 +49,7 @@ ends_name (char c)
 }
 
 static gboolean
-refuse (GError **error, const char *name, gsize name_len, long line, const char *what, guint limit)
+refuse_over_limit (GError **error, const char *name, gsize name_len, long line, const char *what, guint limit)
 {
   /* The name as written, cut and escaped: it is the caller's text. */
   g_autofree char *raw = g_strndup (name, MIN (name_len, 256));
@@ -75,7 +75,7 @@ scan_start_tag (Scan *scan, GError **error)
     scan->p++;
   name_len = (gsize) (scan->p - name);
   if (++scan->elements > VB_XML_MAX_ELEMENTS)
-    return refuse (error, name, name_len, line, "too many elements in the document at",
+    return refuse_over_limit (error, name, name_len, line, "too many elements in the document at",
                    VB_XML_MAX_ELEMENTS);
   for (; scan->p < scan->end; scan->p++)
     {
@@ -96,10 +96,10 @@ scan_start_tag (Scan *scan, GError **error)
       else if (c == '=')
         {
           if (++attributes > VB_XML_MAX_ATTRIBUTES)
-            return refuse (error, name, name_len, line, "too many attributes on",
+            return refuse_over_limit (error, name, name_len, line, "too many attributes on",
                            VB_XML_MAX_ATTRIBUTES);
           if (++scan->total_attributes > VB_XML_MAX_TOTAL_ATTRIBUTES)
-            return refuse (error, name, name_len, line, "too many attributes in the document at",
+            return refuse_over_limit (error, name, name_len, line, "too many attributes in the document at",
                            VB_XML_MAX_TOTAL_ATTRIBUTES);
         }
       else if (c == '>')
@@ -108,7 +108,7 @@ scan_start_tag (Scan *scan, GError **error)
 
           scan->p++;
           if (!empty && ++scan->depth > VB_XML_MAX_DEPTH)
-            return refuse (error, name, name_len, line, "elements nested too deeply at",
+            return refuse_over_limit (error, name, name_len, line, "elements nested too deeply at",
                            VB_XML_MAX_DEPTH);
           return TRUE;
         }

@@ -317,45 +317,6 @@ describe_values (const char *values, gsize values_len)
   return g_strdup_printf ("one of %s", joined);
 }
 
-/* Characters that show as nothing, or move or break the text around them:
- * C0, DEL and C1 controls (U+0085 NEL among them), format characters
- * (zero-width spaces and joiners, bidirectional overrides, U+FEFF) and the
- * line and paragraph separators. In a name they make two names look alike
- * or garble a listing; in a message they garble the message. */
-static gboolean
-is_invisible (gunichar c)
-{
-  switch (g_unichar_type (c)) {
-  case G_UNICODE_CONTROL:
-  case G_UNICODE_FORMAT:
-  case G_UNICODE_LINE_SEPARATOR:
-  case G_UNICODE_PARAGRAPH_SEPARATOR: return TRUE;
-  default: return FALSE;
-  }
-}
-
-char *
-vb_xml_quote (const char *value)
-{
-  g_autoptr (GString) out = g_string_new ("'");
-  glong n_chars = 0;
-
-  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p)) {
-    if (++n_chars > 64) {
-      g_string_append (out, "...");
-      break;
-    }
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      g_string_append_printf (out, "\\x%02x", (guint) (guchar) *p);
-    else if (is_invisible (g_utf8_get_char_validated (p, -1)))
-      g_string_append_printf (out, "\\u%04x", (guint) g_utf8_get_char (p));
-    else
-      g_string_append_len (out, p, g_utf8_next_char (p) - p);
-  }
-  g_string_append_c (out, '\'');
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 static const VbXmlRule *
 find_rule (const VbXmlSchema *schema, const char *path)
 {
@@ -937,7 +898,7 @@ vb_xml_name_problem (const char *name, gsize max_len)
 
     if (g_unichar_type (c) == G_UNICODE_CONTROL)
       return g_strdup_printf ("a name must not contain control characters (U+%04X)", (guint) c);
-    if (is_invisible (c))
+    if (vb_xml_is_invisible (c))
       return g_strdup_printf ("a name must not contain invisible format characters (U+%04X)",
                               (guint) c);
   }

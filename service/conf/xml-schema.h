@@ -3,6 +3,8 @@
  * network, pool and volume definitions share (names, UUIDs, MACs, units). */
 #pragma once
 
+#include "xml-quote.h"
+
 #include <glib.h>
 #include <libxml/tree.h>
 
@@ -67,9 +69,6 @@ char *vb_xml_format_mapped (xmlDoc *doc, GArray **source_lines);
  * (checks that run on the canonical form report the caller's lines). */
 void vb_xml_error_map_lines (GError *error, GArray *source_lines);
 
-/* @value in single quotes for an error message: control characters escaped,
- * at most 64 characters, so a hostile document cannot garble the message. */
-char *vb_xml_quote (const char *value);
 
 /* Tree helpers. Strings returned are g_malloc'd. */
 long vb_xml_line (xmlNode *node);

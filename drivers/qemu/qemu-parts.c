@@ -1,0 +1,22 @@
+/* The table of parts: each feature follows the domain's QEMU through one
+ * VbQemuPart (qemu-part.h), and the process code walks this table. A new
+ * feature is its own file exporting a part, and a row here. Events reach the
+ * parts in this order, before the process code's own handling; several parts
+ * look at the same events (MIGRATION, STOP, RESUME, JOB_STATUS_CHANGE), each
+ * only while its own work runs, and the order is the one they always had. */
+#include "qemu-part.h"
+
+#include "qemu-block-copy.h"
+#include "qemu-hotplug.h"
+#include "qemu-migration.h"
+#include "qemu-save.h"
+#include "qemu-snapshot.h"
+
+const VbQemuPart *const vb_qemu_parts[] = {
+  &vb_qemu_migration_part,
+  &vb_qemu_save_part,
+  &vb_qemu_block_copy_part,
+  &vb_qemu_snapshot_part,
+  &vb_qemu_hotplug_part,
+  NULL,
+};
