@@ -369,6 +369,8 @@ read_content (Chaos *chaos, Slot *slot, Content *seen)
   g_autoptr (GVariant) autostart = NULL;
   g_autofree char *memory = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *uuid = NULL;
   const char *xml;
 
   memset (seen, 0, sizeof *seen);
@@ -376,18 +378,21 @@ read_content (Chaos *chaos, Slot *slot, Content *seen)
                         g_variant_new ("(u)", XML_INACTIVE), &error);
   if (!reply)
     {
-      g_autofree char *name = vb_chaos_error_name (error);
+      g_autofree char *error_name = vb_chaos_error_name (error);
       failure (chaos, "%s is listed but GetXMLDesc fails right after the restart: %s (%s)",
-               slot->name, name, error->message);
+               slot->name, error_name, error->message);
       return FALSE;
     }
   g_variant_get (reply, "(&s)", &xml);
   memory = element_text (xml, "memory");
   description = element_text (xml, "description");
-  if (!memory || !description || !strstr (xml, "unit='KiB'"))
+  name = element_text (xml, "name");
+  uuid = element_text (xml, "uuid");
+  if (!memory || !description || !strstr (xml, "unit='KiB'") || g_strcmp0 (name, slot->name) != 0
+      || g_strcmp0 (uuid, slot->uuid) != 0)
     {
-      failure (chaos, "%s: the persistent XML lacks <memory> or <description>:\n%s", slot->name,
-               xml);
+      failure (chaos, "%s: the persistent XML lacks its name, UUID, memory or description:\n%s",
+               slot->name, xml);
       return FALSE;
     }
   seen->present = TRUE;
@@ -472,7 +477,7 @@ list_domains (Chaos *chaos, GVariant *reply)
 static void
 check_unique (Chaos *chaos, GHashTable *domains)
 {
-  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GHashTable) uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GHashTableIter iter;
   gpointer path, value;
@@ -481,26 +486,12 @@ check_unique (Chaos *chaos, GHashTable *domains)
   while (g_hash_table_iter_next (&iter, &path, &value))
     {
       g_auto (GStrv) fields = g_strsplit (value, " ", 2);
-      g_autofree char *uuid = g_strdup (fields[1]);
 
-      if (g_hash_table_contains (names, value)
-          || !g_hash_table_add (uuids, g_steal_pointer (&uuid)))
-        failure (chaos, "duplicate name or UUID after a restart: %s at %s", (char *) value,
-                 (char *) path);
-      g_hash_table_add (names, value);
+      if (!g_hash_table_add (names, g_strdup (fields[0])))
+        failure (chaos, "the name %s is listed twice after a restart", fields[0]);
+      if (!g_hash_table_add (uuids, g_strdup (fields[1])))
+        failure (chaos, "the UUID %s is listed twice after a restart", fields[1]);
     }
-  /* Names: the same name under two paths. */
-  {
-    g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-    g_hash_table_iter_init (&iter, domains);
-    while (g_hash_table_iter_next (&iter, &path, &value))
-      {
-        g_auto (GStrv) fields = g_strsplit (value, " ", 2);
-        if (!g_hash_table_add (seen, g_strdup (fields[0])))
-          failure (chaos, "the name %s is listed twice after a restart", fields[0]);
-      }
-  }
 }
 
 /* Runs right after the restarted service took its name. */
