@@ -1,6 +1,7 @@
 /* A fuzzer of the XML the service reads: real documents (tests/xml,
- * docs/examples) mutated at random and handed to DefineDomain,
- * DefineNetwork, DefineStoragePool and CreateVolume. Every call gets an
+ * docs/examples, and their <disk> and <interface> elements) mutated at
+ * random and handed to DefineDomain, DefineNetwork, DefineStoragePool,
+ * CreateVolume, AttachDevice and CreateSnapshot. Every call gets an
  * answer, a success or one of the service's own errors; the service stays
  * up; and what it accepted is still there, unchanged, after a kill -9. */
 #include "vb-chaos.h"
@@ -32,10 +33,20 @@ typedef struct {
   GPtrArray *samples;
   guint documents, refused, failures, restarts;
   guint known_crashes; /* of BUG_VCPU_OVERFLOW */
-  guint by_root_accepted[4];
+  char *domain;        /* a test domain for AttachDevice and CreateSnapshot */
+  guint by_root_accepted[6];
 } Fuzz;
 
-static const char *const roots[] = { "domain", "network", "pool", "volume" };
+static const char *const roots[] = { "domain", "network", "pool",
+                                     "volume", "device",  "domainsnapshot" };
+
+/* Snapshot documents: no file in the tree has one. */
+static const char *const snapshot_seeds[] = {
+  "<domainsnapshot>\n  <name>s</name>\n  <description>before the upgrade</description>\n"
+  "</domainsnapshot>\n",
+  "<domainsnapshot>\n  <name>s</name>\n  <memory snapshot='internal'/>\n  <disks>\n"
+  "    <disk name='vda' snapshot='internal'/>\n  </disks>\n</domainsnapshot>\n",
+};
 
 static void
 failure (Fuzz *fuzz, const char *what, const char *document)
@@ -57,6 +68,27 @@ is_vcpu_overflow (const char *document)
 {
   return g_regex_match_simple ("<vcpu[^>]*current='[0-9]{20,}'|<vcpu[^>]*>[0-9]{20,}<", document, 0,
                                0);
+}
+
+/* The <disk> and <interface> elements of a domain, for AttachDevice. */
+static void
+add_device_seeds (Fuzz *fuzz, const char *domain)
+{
+  g_autoptr (GRegex) device =
+    g_regex_new ("<(disk|interface)\\b.*?</\\1>", G_REGEX_DOTALL, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+
+  g_regex_match (device, domain, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      Seed *seed = g_new0 (Seed, 1);
+      g_autofree char *text = g_match_info_fetch (match, 0);
+
+      seed->root = g_strdup ("device");
+      seed->text = g_strconcat (text, "\n", NULL);
+      g_ptr_array_add (fuzz->seeds, seed);
+      g_match_info_next (match, NULL);
+    }
 }
 
 static void
@@ -84,6 +116,8 @@ load_seeds_from (Fuzz *fuzz, const char *dir)
               seed->root = g_strdup (roots[r]);
               seed->text = g_strdup (start);
               g_ptr_array_add (fuzz->seeds, seed);
+              if (r == 0)
+                add_device_seeds (fuzz, start);
               break;
             }
         }
@@ -424,6 +458,10 @@ method_of (const char *root)
     return "DefineNetwork";
   if (g_str_equal (root, "pool"))
     return "DefineStoragePool";
+  if (g_str_equal (root, "device"))
+    return "AttachDevice";
+  if (g_str_equal (root, "domainsnapshot"))
+    return "CreateSnapshot";
   return "CreateVolume";
 }
 
@@ -441,11 +479,16 @@ static void
 try_document (Fuzz *fuzz, const Seed *seed, const char *doc)
 {
   gboolean volume = g_str_equal (seed->root, "volume");
+  gboolean device = g_str_equal (seed->root, "device");
+  gboolean snapshot = g_str_equal (seed->root, "domainsnapshot");
+  const char *path = volume ? fuzz->pool : device || snapshot ? fuzz->domain : MANAGER;
+  const char *interface = volume ? IFACE_POOL : device || snapshot ? IFACE_DOMAIN : IFACE_MANAGER;
+  /* CONFIG: the test driver changes the definition of a shut-off domain. */
+  guint flags = device ? 2 : 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply =
-    g_dbus_connection_call_sync (fuzz->env->client, BUS_NAME, volume ? fuzz->pool : MANAGER,
-                                 volume ? IFACE_POOL : IFACE_MANAGER, method_of (seed->root),
-                                 g_variant_new ("(su)", doc, 0), NULL,
+    g_dbus_connection_call_sync (fuzz->env->client, BUS_NAME, path, interface,
+                                 method_of (seed->root), g_variant_new ("(su)", doc, flags), NULL,
                                  G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL, &error);
   VbChaosOutcome outcome = vb_chaos_classify (error);
 
@@ -485,6 +528,37 @@ try_document (Fuzz *fuzz, const Seed *seed, const char *doc)
     }
   for (guint r = 0; r < G_N_ELEMENTS (roots); r++)
     fuzz->by_root_accepted[r] += g_str_equal (roots[r], seed->root);
+  if (device)
+    {
+      /* Out again, so the next one does not clash with it; the fixture
+       * domain's XML is compared across each restart. */
+      g_autoptr (GError) detach_error = NULL;
+      g_autoptr (GVariant) detached =
+        vb_test_call (fuzz->env, fuzz->domain, IFACE_DOMAIN, "DetachDevice",
+                      g_variant_new ("(su)", doc, 2), &detach_error);
+      VbChaosOutcome detach = vb_chaos_classify (detach_error);
+
+      if (detach != VB_CHAOS_OK && detach != VB_CHAOS_REFUSED)
+        failure (fuzz, "DetachDevice of an attached device did not answer as the service", doc);
+      return;
+    }
+  if (snapshot)
+    {
+      char *snapshot_path = NULL;
+
+      g_variant_get (reply, "(o)", &snapshot_path);
+      if (fuzz->samples->len < MAX_SAMPLES && g_rand_int_range (fuzz->rand, 0, 4) == 0)
+        {
+          Sample *sample = g_new0 (Sample, 1);
+          sample->path = snapshot_path;
+          sample->interface = IFACE_SNAPSHOT;
+          sample->inactive_flag = 0;
+          g_ptr_array_add (fuzz->samples, sample);
+        }
+      else
+        g_free (snapshot_path);
+      return;
+    }
   if (volume)
     {
       /* Test pool volumes live as long as the service: no restart check. */
@@ -543,6 +617,7 @@ check_restart (Fuzz *fuzz)
     want[interface == (gpointer) IFACE_DOMAIN    ? 0
          : interface == (gpointer) IFACE_NETWORK ? 1
                                                  : 2]++;
+  want[0]++; /* the fixture's domain */
   want[2]++; /* the fixture's pool */
 
   restart_daemon (fuzz);
@@ -603,6 +678,13 @@ test_fuzz (void)
   fuzz.accepted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   load_seeds_from (&fuzz, xml_dir);
   load_seeds_from (&fuzz, examples);
+  for (guint i = 0; i < G_N_ELEMENTS (snapshot_seeds); i++)
+    {
+      Seed *snapshot = g_new0 (Seed, 1);
+      snapshot->root = g_strdup ("domainsnapshot");
+      snapshot->text = g_strdup (snapshot_seeds[i]);
+      g_ptr_array_add (fuzz.seeds, snapshot);
+    }
   g_assert_cmpuint (fuzz.seeds->len, >=, 10);
 
   vb_test_env_start_daemon (env, NULL);
@@ -612,6 +694,17 @@ test_fuzz (void)
     g_variant_new ("(su)",
                    "<pool type='test'><name>fuzz-pool</name><uuid>" POOL_UUID "</uuid></pool>", 0));
   vb_test_call_void (env, fuzz.pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  {
+    g_autofree char *xml = vb_test_domain_xml ("fuzz-dom", "f0220000-0000-4000-8000-000000000002");
+    Sample *sample = g_new0 (Sample, 1);
+
+    fuzz.domain = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                     g_variant_new ("(su)", xml, 0));
+    sample->path = g_strdup (fuzz.domain);
+    sample->interface = IFACE_DOMAIN;
+    sample->inactive_flag = 2;
+    g_ptr_array_add (fuzz.samples, sample);
+  }
 
   for (guint n = 0; n < MAX_DOCUMENTS && g_get_monotonic_time () < end; n++)
     {
@@ -620,8 +713,10 @@ test_fuzz (void)
       gint64 third = (end - start) / 3;
 
       try_document (&fuzz, s, doc);
-      /* Two restarts on the way; the last one below. */
-      if (checks_done < 2 && g_get_monotonic_time () > start + third * (checks_done + 1))
+      /* Two restarts on the way (a third of the time or of the documents), the last one below. */
+      if (checks_done < 2
+          && (g_get_monotonic_time () > start + third * (checks_done + 1)
+              || n + 1 >= MAX_DOCUMENTS * (checks_done + 1) / 3))
         {
           check_restart (&fuzz);
           checks_done++;
@@ -636,13 +731,15 @@ test_fuzz (void)
   g_print ("chaos-fuzz: %u documents, %u accepted, %u refused, %u failures (%u crashes of a "
            "known bug)\n",
            fuzz.documents, accepted, fuzz.refused, fuzz.failures, fuzz.known_crashes);
-  g_print ("chaos-fuzz: accepted %u domains, %u networks, %u pools, %u volumes; %u restarts, "
-           "%u sampled objects compared\n",
+  g_print ("chaos-fuzz: accepted %u domains, %u networks, %u pools, %u volumes, %u devices, "
+           "%u snapshots; %u restarts, %u sampled objects compared\n",
            fuzz.by_root_accepted[0], fuzz.by_root_accepted[1], fuzz.by_root_accepted[2],
-           fuzz.by_root_accepted[3], fuzz.restarts, fuzz.samples->len);
+           fuzz.by_root_accepted[3], fuzz.by_root_accepted[4], fuzz.by_root_accepted[5],
+           fuzz.restarts, fuzz.samples->len);
   g_assert_cmpuint (fuzz.failures, ==, 0);
 
   g_free (fuzz.pool);
+  g_free (fuzz.domain);
   g_ptr_array_unref (fuzz.seeds);
   g_ptr_array_unref (fuzz.samples);
   g_hash_table_unref (fuzz.accepted);
