@@ -53,11 +53,12 @@ struct _Chaos {
   gboolean stop;
   guint parked;
   guint kills;
+  gsize log_seen;         /* how much of the daemon's log the checks have read */
   guint64 checked;        /* acknowledged writes whose content a check compared */
   guint64 acked;          /* acknowledged writes in all */
   GDBusConnection *probe; /* for probe_thread() */
   guint failures;
-  guint known[2];                       /* failures of the bugs below, counted apart */
+  guint known[3];                       /* failures of the bugs below, counted apart */
   guint outcomes[VB_CHAOS_FOREIGN + 1]; /* calls by VbChaosOutcome */
   Client clients[N_CLIENTS];
 };
@@ -90,11 +91,18 @@ enum {
    * XML: a kill in between leaves the domain defined, with its acknowledged
    * Autostart=true lost, though the Undefine never happened. */
   BUG_UNDEFINE_LOSES_AUTOSTART,
+  /* Now and then a start refuses a stored definition it wrote itself, one
+   * that loads fine on any other start: "Skipping domain configuration …:
+   * invalid value '1647616' in <memory> at line 5: expected an unsigned
+   * decimal integer" (vb_xml_scaled_bytes()), and an acknowledged domain is
+   * missing until the next restart. */
+  BUG_LOAD_REFUSES_NUMBER,
 };
 
 static const char *const bug_names[] = {
   "config store leaves <kind>/autostart/*.vbtmp behind after a crash",
   "a kill during Undefine can leave the domain defined with its Autostart lost",
+  "a start now and then refuses a valid stored domain ('expected an unsigned decimal integer')",
 };
 
 static void
@@ -495,6 +503,35 @@ check_unique (Chaos *chaos, GHashTable *domains)
     }
 }
 
+/* The UUIDs of the domains this start skipped with the message of
+ * BUG_LOAD_REFUSES_NUMBER. */
+static GHashTable *
+refused_numbers (Chaos *chaos)
+{
+  GHashTable *uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *log = NULL;
+  gsize length = 0;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (chaos->env->daemon_log, &log, &length, NULL)
+      || length < chaos->log_seen)
+    return uuids;
+  lines = g_strsplit (log + chaos->log_seen, "\n", -1);
+  chaos->log_seen = length;
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *file = strstr (lines[i], "Skipping domain configuration ");
+      const char *base;
+
+      if (!file || !strstr (lines[i], "expected an unsigned decimal integer"))
+        continue;
+      base = strstr (file, "/domains/");
+      if (base && strlen (base) > strlen ("/domains/") + 36)
+        g_hash_table_add (uuids, g_strndup (base + strlen ("/domains/"), 36));
+    }
+  return uuids;
+}
+
 /* Runs right after the restarted service took its name. */
 static void
 check_after_restart (Chaos *chaos, GVariant *first_answer)
@@ -504,6 +541,7 @@ check_after_restart (Chaos *chaos, GVariant *first_answer)
   g_autofree char *leftovers = vb_chaos_find_files (chaos->env->state_dir, ".vbtmp");
   g_autofree char *domains_dir = g_build_filename (chaos->env->state_dir, "domains", NULL);
   g_autofree char *files = vb_chaos_find_files (domains_dir, ".xml");
+  g_autoptr (GHashTable) refused = refused_numbers (chaos);
   guint n_files = 0;
   guint expected = 0;
 
@@ -551,6 +589,13 @@ check_after_restart (Chaos *chaos, GVariant *first_answer)
                   break;
                 }
           }
+        if (!allowed && !seen.present && g_hash_table_contains (refused, slot->uuid))
+          {
+            g_autofree char *detail =
+              g_strdup_printf ("after kill %u, %s was skipped at load", chaos->kills, slot->name);
+            known_bug (chaos, BUG_LOAD_REFUSES_NUMBER, detail);
+            allowed = TRUE;
+          }
         if (!allowed)
           {
             g_autofree char *got = content_text (&seen);
@@ -571,9 +616,15 @@ check_after_restart (Chaos *chaos, GVariant *first_answer)
         chaos->acked += slot->acked;
         slot->acked = 0;
         slot->undefine_lost = FALSE;
-        /* From now on what the service shows is what there is. */
-        g_array_set_size (slot->candidates, 0);
-        g_array_append_vals (slot->candidates, &seen, 1);
+        /* From now on what the service shows is what there is; but a file
+         * it skipped is still on disk and may load at the next start. */
+        if (g_hash_table_contains (refused, slot->uuid))
+          add_candidate (slot->candidates, &seen);
+        else
+          {
+            g_array_set_size (slot->candidates, 0);
+            g_array_append_vals (slot->candidates, &seen, 1);
+          }
       }
   if (g_hash_table_size (domains) > 0)
     {
@@ -586,7 +637,7 @@ check_after_restart (Chaos *chaos, GVariant *first_answer)
                  (char *) value);
     }
   /* Every definition on disk was loaded: none was skipped as unreadable. */
-  if (n_files != expected)
+  if (n_files != expected + g_hash_table_size (refused))
     failure (chaos, "%u domain files on disk but %u domains listed:\n%s", n_files, expected, files);
 }
 
@@ -712,8 +763,9 @@ test_kill (void)
   g_object_unref (chaos.probe);
   g_assert_true (vb_test_env_daemon_alive (env));
   g_print ("chaos-kill: %u kills, %" G_GUINT64_FORMAT " acknowledged writes checked, %u failures"
-           " (%u and %u sightings of known bugs)\n",
-           chaos.kills, chaos.checked, chaos.failures, chaos.known[0], chaos.known[1]);
+           " (%u, %u and %u sightings of known bugs)\n",
+           chaos.kills, chaos.checked, chaos.failures, chaos.known[0], chaos.known[1],
+           chaos.known[2]);
   g_print ("chaos-kill: %" G_GUINT64_FORMAT " writes acknowledged in all; calls answered %u, "
            "refused %u, undelivered %u, lost in a kill %u\n",
            chaos.acked, chaos.outcomes[VB_CHAOS_OK], chaos.outcomes[VB_CHAOS_REFUSED],
