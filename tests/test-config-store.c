@@ -226,6 +226,29 @@ test_remove (Fixture *f, gconstpointer data)
   remove_config (f, UUID1);
 }
 
+/* An Undefine a kill interrupted between its two steps: the definition is
+ * gone and its autostart marker left. The next load drops the marker, so a
+ * later definition of that UUID does not inherit an Autostart nobody set;
+ * and the interrupted state is never a definition without its marker. */
+static void
+test_interrupted_remove (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml_path = domain_file (f, UUID1 ".xml");
+  g_autofree char *marker = marker_file (f, UUID1);
+  g_autoptr (GPtrArray) configs = NULL;
+  g_autoptr (GPtrArray) again = NULL;
+
+  g_assert_true (save (f, "domains", UUID1, "<domain/>\n", NULL));
+  set_autostart (f, UUID1, TRUE);
+  g_assert_cmpint (g_unlink (xml_path), ==, 0);
+  configs = vb_config_store_load (f->store, "domains");
+  g_assert_null (find (configs, UUID1));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_true (save (f, "domains", UUID1, "<domain/>\n", NULL));
+  again = vb_config_store_load (f->store, "domains");
+  g_assert_false (find (again, UUID1)->autostart);
+}
+
 static void
 test_leftover_temp_removed (Fixture *f, gconstpointer data)
 {
@@ -550,6 +573,7 @@ main (int argc, char **argv)
   ADD ("/config-store/round-trip", test_round_trip);
   ADD ("/config-store/autostart-marker", test_autostart_marker);
   ADD ("/config-store/remove", test_remove);
+  ADD ("/config-store/interrupted-remove", test_interrupted_remove);
   ADD ("/config-store/leftover-temp-removed", test_leftover_temp_removed);
   ADD ("/config-store/write-failure", test_write_failure);
   ADD ("/config-store/flush-waits", test_flush_waits);

@@ -165,7 +165,10 @@ run_write_job (WriteJob *job, GError **error)
     case WRITE_SAVE:
       return vb_write_file_atomic (xml_path, job->xml, strlen (job->xml), 0600, error);
     case WRITE_REMOVE:
-      return remove_file_durably (marker, error) && remove_file_durably (xml_path, error);
+      /* The definition first: a kill in between leaves a marker without a
+       * definition, which the next load drops, never a definition that
+       * lost its Autostart. */
+      return remove_file_durably (xml_path, error) && remove_file_durably (marker, error);
     case WRITE_AUTOSTART:
       if (job->autostart)
         return vb_write_file_atomic (marker, "", 0, 0600, error);
@@ -309,6 +312,28 @@ newest_first (gconstpointer a, gconstpointer b)
   return g_strcmp0 (x->id, y->id);
 }
 
+/* An Undefine that a kill interrupted leaves its autostart marker; it must
+ * not give a later definition of that UUID an Autostart nobody set. */
+static void
+remove_orphan_markers (const char *autostart_dir, const char *dir)
+{
+  g_autoptr (GDir) markers = g_dir_open (autostart_dir, 0, NULL);
+  const char *id;
+
+  while (markers && (id = g_dir_read_name (markers)))
+    {
+      g_autofree char *xml_name = g_strconcat (id, ".xml", NULL);
+      g_autofree char *xml_path = g_build_filename (dir, xml_name, NULL);
+      g_autofree char *marker = g_build_filename (autostart_dir, id, NULL);
+      g_autoptr (GError) error = NULL;
+
+      if (g_str_has_suffix (id, TEMP_SUFFIX) || g_file_test (xml_path, G_FILE_TEST_EXISTS))
+        continue;
+      if (!remove_file_durably (marker, &error))
+        vb_log_warning (NULL, "%s", error->message);
+    }
+}
+
 GPtrArray *
 vb_config_store_load (VbConfigStore *store, const char *kind)
 {
@@ -355,6 +380,7 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
       g_ptr_array_add (configs, g_steal_pointer (&config));
     }
   g_ptr_array_sort (configs, newest_first);
+  remove_orphan_markers (autostart_dir, dir);
   return configs;
 }
 
