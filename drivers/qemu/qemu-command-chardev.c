@@ -24,8 +24,11 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
 
       sock = runtime_path (b, name);
       file = runtime_path (b, log_name);
-      g_string_append_printf (out, "socket,id=%s,path=%s,server=on,wait=off,logfile=%s,logappend=on",
-                              id, sock, file);
+      g_string_append_printf (out, "socket,id=%s", id);
+      vb_qemu_opt (out, "path", sock);
+      g_string_append (out, ",server=on,wait=off");
+      vb_qemu_opt (out, "logfile", file);
+      g_string_append (out, ",logappend=on");
       if (console && !b->command->console_path)
         {
           b->command->console_path = g_steal_pointer (&sock);
@@ -35,24 +38,26 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
   else if (g_str_equal (type, "file"))
     {
       g_autofree char *path = vb_xml_attr (source, "path");
-      g_autofree char *p = esc (path);
-      g_string_append_printf (out, "file,id=%s,path=%s%s", id, p,
-                              attr_is (source, "append", "on") ? ",append=on" : "");
+
+      g_string_append_printf (out, "file,id=%s", id);
+      vb_qemu_opt (out, "path", path);
+      if (attr_is (source, "append", "on"))
+        g_string_append (out, ",append=on");
     }
   else if (g_str_equal (type, "unix"))
     {
       g_autofree char *path = source ? vb_xml_attr (source, "path") : NULL;
       gboolean server = !source || !attr_is (source, "mode", "connect");
-      g_autofree char *p = NULL;
 
       if (!path)
         {
           g_autofree char *name = g_strdup_printf ("%s%u.sock", id_prefix, index);
           path = runtime_path (b, name);
         }
-      p = esc (path);
-      g_string_append_printf (out, "socket,id=%s,path=%s%s", id, p,
-                              server ? ",server=on,wait=off" : "");
+      g_string_append_printf (out, "socket,id=%s", id);
+      vb_qemu_opt (out, "path", path);
+      if (server)
+        g_string_append (out, ",server=on,wait=off");
       if (g_str_equal (id_prefix, "channel") && !b->command->agent_path)
         b->command->agent_path = g_strdup (path);
     }
@@ -73,8 +78,7 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
   if (log && !g_str_equal (type, "pty"))
     {
       g_autofree char *file = vb_xml_attr (log, "file");
-      g_autofree char *f = esc (file);
-      g_string_append_printf (out, ",logfile=%s", f);
+      vb_qemu_opt (out, "logfile", file);
       if (attr_is (log, "append", "on"))
         g_string_append (out, ",logappend=on");
     }
@@ -148,7 +152,7 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
   if (address && vb_xml_attr (address, "port"))
     g_string_append_printf (out, ",nr=%u", attr_uint (address, "port", 1));
   if (name)
-    g_string_append_printf (out, ",name=%s", name);
+    vb_qemu_opt (out, "name", name);
   add2 (b, "-device", out->str);
   return TRUE;
 }

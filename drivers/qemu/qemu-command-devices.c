@@ -29,17 +29,25 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
 
   if (vb_xml_attr (graphics, "passwd") || vb_xml_attr (graphics, "websocket"))
     return refuse (error, graphics, "graphics passwords and websockets are not supported yet");
+  /* -vnc takes the address first, where a '=' would turn it into a key:
+   * an IP address or a host name, nothing else. */
+  if (!vb_qemu_plain_word (listen, ":[]"))
+    return refuse (error, graphics, "listen address '%s' is not an IP address or host name",
+                   listen);
   if (g_str_equal (type, "vnc"))
     {
+      g_autoptr (GString) out = g_string_new (NULL);
+
       if (b->command->vnc_display >= 0)
         return refuse (error, graphics, "only one VNC display is supported");
       b->command->vnc_autoport = autoport;
       b->command->vnc_display = autoport ? 0 : port - 5900;
-      add (b, "-vnc");
+      vb_qemu_opt_value (out, listen);
       if (autoport)
-        addf (b, "%s:0,to=1000", listen);
+        g_string_append (out, ":0,to=1000");
       else
-        addf (b, "%s:%d", listen, port - 5900);
+        g_string_append_printf (out, ":%d", port - 5900);
+      add2 (b, "-vnc", out->str);
     }
   else if (g_str_equal (type, "spice"))
     {
@@ -54,10 +62,11 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
       if (port < 0)
         return refuse (error, graphics, "no free TCP port for SPICE");
       b->command->spice_port = port;
-      g_string_append_printf (out, "port=%d,addr=%s,disable-ticketing=on,seamless-migration=on",
-                              port, listen);
+      g_string_append_printf (out, "port=%d", port);
+      vb_qemu_opt (out, "addr", listen);
+      g_string_append (out, ",disable-ticketing=on,seamless-migration=on");
       if (compression)
-        g_string_append_printf (out, ",image-compression=%s", compression);
+        vb_qemu_opt (out, "image-compression", compression);
       add2 (b, "-spice", out->str);
     }
   else
@@ -262,8 +271,12 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
       g_free (source);
       source = g_strdup ("/dev/urandom");
     }
-  add (b, "-object");
-  addf (b, "rng-random,id=objrng0,filename=%s", source);
+  {
+    g_autoptr (GString) object = g_string_new ("rng-random,id=objrng0");
+
+    vb_qemu_opt (object, "filename", source);
+    add2 (b, "-object", object->str);
+  }
   if (!pci_address (b, node, out, error))
     return FALSE;
   add2 (b, "-device", out->str);

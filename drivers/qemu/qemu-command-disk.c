@@ -180,7 +180,6 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   xmlNode *target = vb_xml_child (disk, "target");
   g_autofree char *dev = vb_xml_attr (target, "dev");
   g_autofree char *bus = vb_xml_attr (target, "bus");
-  g_autofree char *serial = NULL;
   g_autofree char *id_owned = NULL;
   g_autofree char *node_name = NULL;
   gboolean cdrom = g_strcmp0 (device, "cdrom") == 0;
@@ -271,12 +270,11 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     }
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);
-  g_string_append_printf (out, ",id=%s", id);
+  vb_qemu_opt (out, "id", id);
   if (serial_node)
     {
       g_autofree char *text = vb_xml_text (serial_node);
-      serial = esc (text);
-      g_string_append_printf (out, ",serial=%s", serial);
+      vb_qemu_opt (out, "serial", text);
     }
   if (vb_xml_child (disk, "shareable") && !cdrom)
     g_string_append (out, ",share-rw=on");

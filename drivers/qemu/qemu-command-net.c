@@ -75,7 +75,9 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       return refuse (error, iface, "interface type '%s' is not supported", type);
     }
 
-  g_string_append_printf (out, "%s,netdev=%s,id=%s,mac=%s", device, netdev, id, mac);
+  g_string_append_printf (out, "%s,netdev=%s", device, netdev);
+  vb_qemu_opt (out, "id", id);
+  vb_qemu_opt (out, "mac", mac);
   if (teaming && attr_is (teaming, "type", "persistent"))
     {
       if (!g_str_equal (device, "virtio-net-pci"))
@@ -107,7 +109,8 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       /* No option ROM: the destination realizes the device only once the
        * guest has negotiated failover again, so a ROM's RAM block would be
        * unknown there and refuse the stream. */
-      g_string_append_printf (out, ",failover_pair_id=%s,romfile=", partner);
+      vb_qemu_opt (out, "failover_pair_id", partner);
+      g_string_append (out, ",romfile=");
     }
   if (attr_is (vb_xml_child (iface, "link"), "state", "down"))
     g_ptr_array_add (b->command->link_down, g_strdup (id));
@@ -139,10 +142,11 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
       if (!host_has (b->context, sys))
         return refuse (error, source, "the host has no PCI device %s", host);
     }
-  g_string_append_printf (out, "vfio-pci,host=%s,id=%s", host,
-                          alias ? alias : "hostdev");
-  if (!alias)
-    g_string_append_printf (out, "%u", b->hostdevs);
+  g_string_append_printf (out, "vfio-pci,host=%s", host);
+  if (alias)
+    vb_qemu_opt (out, "id", alias);
+  else
+    g_string_append_printf (out, ",id=hostdev%u", b->hostdevs);
   b->hostdevs++;
   if (teaming)
     {
@@ -151,7 +155,7 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
         return refuse (error, teaming, "a hostdev teams as type='transient' with persistent='ALIAS'");
       if (!b->context->virtio_net_failover)
         return refuse (error, teaming, "this QEMU's virtio-net-pci has no 'failover' property");
-      g_string_append_printf (out, ",failover_pair_id=%s", partner);
+      vb_qemu_opt (out, "failover_pair_id", partner);
     }
   if (!pci_address (b, hostdev, out, error))
     return FALSE;

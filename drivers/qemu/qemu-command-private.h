@@ -55,19 +55,44 @@ add2 (Builder *b, const char *option, const char *value)
   add (b, value);
 }
 
-/* QEMU's key=value syntax doubles commas inside values. */
-static inline char *
-esc (const char *value)
+/* QemuOpts and keyval (-device, -chardev, -netdev, -object, -drive,
+ * -machine, -name, -spice, -vnc, -audiodev ...) split an option string on
+ * single commas, so a comma inside a value is written doubled; otherwise a
+ * value such as "x,romfile=/etc/shadow" adds options of its own. Every value
+ * that comes from the XML or the context goes into an option string through
+ * one of these two, never through a bare "%s". */
+static inline void
+vb_qemu_opt_value (GString *out, const char *value)
 {
-  g_autoptr (GString) out = g_string_new (NULL);
-
   for (const char *p = value; p && *p; p++)
     {
       if (*p == ',')
         g_string_append_c (out, ',');
       g_string_append_c (out, *p);
     }
-  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Appends ",@key=@value", @value escaped. */
+static inline void
+vb_qemu_opt (GString *out, const char *key, const char *value)
+{
+  g_string_append_printf (out, ",%s=", key);
+  vb_qemu_opt_value (out, value);
+}
+
+/* For what QEMU does not parse as QemuOpts, where no escape exists (-cpu
+ * splits on every comma and '='), or where the value comes first and a '='
+ * in it would make it a key (-machine's type, -vnc's address): letters,
+ * digits and "._-" plus @extra, nothing else, and not empty. */
+static inline gboolean
+vb_qemu_plain_word (const char *value, const char *extra)
+{
+  if (!value || !*value)
+    return FALSE;
+  for (const char *p = value; *p; p++)
+    if (!g_ascii_isalnum (*p) && !strchr ("._-", *p) && !(extra && strchr (extra, *p)))
+      return FALSE;
+  return TRUE;
 }
 
 static inline gboolean G_GNUC_PRINTF (3, 4)
@@ -148,7 +173,7 @@ boot_index (Builder *b, xmlNode *device, GString *out)
   g_autofree char *order = child_attr (device, "boot", "order");
 
   if (order)
-    g_string_append_printf (out, ",bootindex=%s", order);
+    vb_qemu_opt (out, "bootindex", order);
 }
 
 /* A socket in the domain's runtime directory. */
@@ -187,13 +212,12 @@ static inline void
 usb_address (xmlNode *device, GString *out)
 {
   xmlNode *address = vb_xml_child (device, "address");
+  g_autofree char *port =
+    address && attr_is (address, "type", "usb") ? vb_xml_attr (address, "port") : NULL;
 
   g_string_append (out, ",bus=usb.0");
-  if (address && attr_is (address, "type", "usb") && vb_xml_attr (address, "port"))
-    {
-      g_autofree char *port = vb_xml_attr (address, "port");
-      g_string_append_printf (out, ",port=%s", port);
-    }
+  if (port)
+    vb_qemu_opt (out, "port", port);
 }
 
 /* One device element each, in -device (and backend) arguments; refuse what

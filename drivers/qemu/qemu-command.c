@@ -36,6 +36,8 @@ build_machine (Builder *b, GError **error)
     }
   if (!machine)
     machine = g_strdup ("pc");
+  if (!vb_qemu_plain_word (machine, NULL))
+    return refuse (error, type, "machine type '%s' is not a name QEMU knows", machine);
   if (!machine_known (b, machine))
     return refuse (error, type,
                    "machine type '%s' is not known to this QEMU; use one that "
@@ -45,16 +47,17 @@ build_machine (Builder *b, GError **error)
   b->command->q35 = strstr (machine, "q35") != NULL;
   b->pci_root = b->command->q35 ? "pcie.0" : "pci.0";
 
-  g_string_append_printf (opts, "%s,usb=off,dump-guest-core=off", machine);
+  vb_qemu_opt_value (opts, machine);
+  g_string_append (opts, ",usb=off,dump-guest-core=off");
   if (!vb_xml_child (features, "acpi"))
     g_string_append (opts, ",acpi=off");
   {
     g_autofree char *vmport = child_attr (features, "vmport", "state");
     g_autofree char *smm = child_attr (features, "smm", "state");
     if (vmport)
-      g_string_append_printf (opts, ",vmport=%s", vmport);
+      vb_qemu_opt (opts, "vmport", vmport);
     if (smm)
-      g_string_append_printf (opts, ",smm=%s", smm);
+      vb_qemu_opt (opts, "smm", smm);
   }
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
     if (attr_is (timer, "name", "hpet") && attr_is (timer, "present", "no"))
@@ -96,12 +99,18 @@ build_cpu (Builder *b, GError **error)
       xmlNode *model_node = vb_xml_child (cpu, "model");
       g_autofree char *name = model_node ? vb_xml_text (model_node) : NULL;
 
+      /* -cpu is not QemuOpts: it splits on every comma, so nothing escapes one. */
+      if (name && *name && !vb_qemu_plain_word (name, NULL))
+        return refuse (error, model_node, "CPU model '%s' is not a name QEMU knows", name);
       g_string_append (model, name && *name ? name : (b->context->kvm ? "host" : "qemu64"));
       for (xmlNode *f = vb_xml_child (cpu, "feature"); f; f = vb_xml_next (f, "feature"))
         {
           g_autofree char *fname = vb_xml_attr (f, "name");
           g_autofree char *policy = vb_xml_attr (f, "policy");
           gboolean off = g_strcmp0 (policy, "disable") == 0 || g_strcmp0 (policy, "forbid") == 0;
+
+          if (!vb_qemu_plain_word (fname, NULL))
+            return refuse (error, f, "CPU feature '%s' is not a name QEMU knows", fname);
           g_string_append_printf (model, ",%s=%s", fname, off ? "off" : "on");
         }
     }
@@ -179,12 +188,13 @@ build_firmware (Builder *b, GError **error)
   b->command->nvram_path = g_strdup (nvram);
   b->command->nvram_template = g_strdup (vars_template);
   {
-    g_autofree char *c = esc (code);
-    g_autofree char *n = esc (nvram);
-    add (b, "-drive");
-    addf (b, "if=pflash,format=raw,unit=0,readonly=on,file=%s", c);
-    add (b, "-drive");
-    addf (b, "if=pflash,format=raw,unit=1,file=%s", n);
+    g_autoptr (GString) c = g_string_new ("if=pflash,format=raw,unit=0,readonly=on");
+    g_autoptr (GString) n = g_string_new ("if=pflash,format=raw,unit=1");
+
+    vb_qemu_opt (c, "file", code);
+    vb_qemu_opt (n, "file", nvram);
+    add2 (b, "-drive", c->str);
+    add2 (b, "-drive", n->str);
   }
   if (secure)
     {
@@ -311,6 +321,9 @@ build_controller (Builder *b, xmlNode *node, GError **error)
         {
           /* A UHCI companion of the EHCI controller: same bus, first ports. */
           xmlNode *master = vb_xml_child (node, "master");
+
+          if (strlen (model) != strlen ("ich9-uhci1") || !strchr ("123456", model[9]))
+            return refuse (error, node, "USB controller model '%s' is not supported", model);
           g_string_append_printf (dev, "ich9-usb-uhci%c,masterbus=usb.0,firstport=%u",
                                   model[strlen (model) - 1], attr_uint (master, "startport", 0));
         }
@@ -554,8 +567,11 @@ build (Builder *b, GError **error)
   add (b, c->binary);
   add (b, "-name");
   {
-    g_autofree char *name = esc (b->def->name);
-    addf (b, "guest=%s,debug-threads=on", name);
+    g_autoptr (GString) name = g_string_new ("guest=");
+
+    vb_qemu_opt_value (name, b->def->name);
+    g_string_append (name, ",debug-threads=on");
+    add (b, name->str);
   }
   add (b, "-S");
   add (b, "-no-user-config");
@@ -564,8 +580,13 @@ build (Builder *b, GError **error)
   if (!build_machine (b, error) || !build_cpu (b, error) || !scan_boot_orders (b, error))
     return FALSE;
   c->monitor_path = runtime_path (b, "monitor.sock");
-  add (b, "-chardev");
-  addf (b, "socket,id=charmonitor,path=%s,server=on,wait=off", c->monitor_path);
+  {
+    g_autoptr (GString) monitor = g_string_new ("socket,id=charmonitor");
+
+    vb_qemu_opt (monitor, "path", c->monitor_path);
+    g_string_append (monitor, ",server=on,wait=off");
+    add2 (b, "-chardev", monitor->str);
+  }
   add2 (b, "-mon", "chardev=charmonitor,id=monitor,mode=control");
   if (!build_clock (b, error))
     return FALSE;
