@@ -430,6 +430,17 @@ test_supervision (Fixture *f, gconstpointer data)
   g_free (hosts);
   hosts = file_text (hosts_path);
   g_assert_cmpstr (hosts, ==, "");
+  /* A host name that would add a line of its own to the hosts file. */
+  vb_test_call_expect_error_saying (
+    f->env, path, IFACE_NETWORK, "Update",
+    g_variant_new ("(uuisu)", 3, 4, -1,
+                   "<host mac='52:54:00:12:34:57' ip='10.212.0.51' "
+                   "name='a&#10;52:54:00:00:00:02,10.212.0.60,evil'/>",
+                   0),
+    ERROR_PREFIX "InvalidXML", "attribute 'name' on <host>");
+  g_free (hosts);
+  hosts = file_text (hosts_path);
+  g_assert_cmpstr (hosts, ==, "");
 
   /* A service restart: the network runs on, its dnsmasq adopted. */
   vb_test_env_stop_daemon (f->env, FALSE);
