@@ -684,8 +684,12 @@ read_status (const char *dir, Status *status)
    * have made (one written before names were checked is left alone). */
   problem = vb_network_ifname_problem (status->bridge);
   if (problem)
-    vb_log_warning (NULL, "%s names the bridge '%s', which is not a usable interface name: %s",
-                    path, status->bridge, problem);
+    {
+      g_autofree char *quoted = vb_xml_quote (status->bridge);
+
+      vb_log_warning (NULL, "%s names the bridge %s, which is not a usable interface name: %s",
+                      path, quoted, problem);
+    }
   return problem == NULL;
 }
 

@@ -12,6 +12,7 @@
 #include "net-command.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "xml-schema.h"
 
 #define STOP_GRACE_MS 3000
 #define BACKOFF_MIN_MS 100
@@ -72,10 +73,12 @@ quote_path (const char *path, GError **error)
     {
       if (g_ascii_iscntrl (*p))
         {
+          g_autofree char *quoted = vb_xml_quote (path);
+
           g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                       "Cannot write the path '%s' into dnsmasq's configuration: it has a "
+                       "Cannot write the path %s into dnsmasq's configuration: it has a "
                        "control character",
-                       path);
+                       quoted);
           g_string_free (s, TRUE);
           return NULL;
         }
@@ -111,9 +114,11 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir, GError **err
 
   if (problem)
     {
+      g_autofree char *quoted = vb_xml_quote (config->bridge ? config->bridge : "");
+
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "Cannot write the bridge '%s' into dnsmasq's configuration: %s",
-                   config->bridge ? config->bridge : "", problem);
+                   "Cannot write the bridge %s into dnsmasq's configuration: %s", quoted,
+                   problem);
       return NULL;
     }
   {
@@ -146,9 +151,11 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir, GError **err
         {
           if (!only_chars (ip->ranges->pdata[j], ADDRESS_CHARS ","))
             {
+              g_autofree char *quoted = vb_xml_quote (ip->ranges->pdata[j]);
+
               g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                           "Cannot write the DHCP range '%s' into dnsmasq's configuration",
-                           (char *) ip->ranges->pdata[j]);
+                           "Cannot write the DHCP range %s into dnsmasq's configuration",
+                           quoted);
               return NULL;
             }
           if (ip->family == G_SOCKET_FAMILY_IPV6)
@@ -200,11 +207,14 @@ check_host (const VbNetDhcpHost *host, GError **error)
   if (problem || (host->mac && !only_chars (host->mac, "0123456789abcdefABCDEF:"))
       || (host->ip && !only_chars (host->ip, ADDRESS_CHARS)))
     {
+      g_autofree char *mac = vb_xml_quote (host->mac ? host->mac : "");
+      g_autofree char *ip = vb_xml_quote (host->ip ? host->ip : "");
+      g_autofree char *name = vb_xml_quote (host->name ? host->name : "");
+
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "Cannot write the DHCP host (mac '%s', ip '%s', name '%s') into dnsmasq's "
-                   "hosts file: %s",
-                   host->mac ? host->mac : "", host->ip ? host->ip : "",
-                   host->name ? host->name : "", problem ? problem : "not an address");
+                   "Cannot write the DHCP host (mac %s, ip %s, name %s) into dnsmasq's hosts "
+                   "file: %s",
+                   mac, ip, name, problem ? problem : "not an address");
       return FALSE;
     }
   return TRUE;

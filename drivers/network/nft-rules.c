@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vb-error.h"
+#include "xml-schema.h"
 
 char *
 vb_nft_table_name (const VbNetConfig *config)
@@ -37,9 +38,10 @@ nft_ifname (const char *name, GError **error)
 
   if (problem)
     {
+      g_autofree char *quoted = vb_xml_quote (name ? name : "");
+
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "Cannot write the interface name '%s' into an nft rule: %s", name ? name : "",
-                   problem);
+                   "Cannot write the interface name %s into an nft rule: %s", quoted, problem);
       return NULL;
     }
   return g_strdup_printf ("\"%s\"", name);
