@@ -117,8 +117,7 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir, GError **err
       g_autofree char *quoted = vb_xml_quote (config->bridge ? config->bridge : "");
 
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "Cannot write the bridge %s into dnsmasq's configuration: %s", quoted,
-                   problem);
+                   "Cannot write the bridge %s into dnsmasq's configuration: %s", quoted, problem);
       return NULL;
     }
   {
@@ -154,8 +153,7 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir, GError **err
               g_autofree char *quoted = vb_xml_quote (ip->ranges->pdata[j]);
 
               g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                           "Cannot write the DHCP range %s into dnsmasq's configuration",
-                           quoted);
+                           "Cannot write the DHCP range %s into dnsmasq's configuration", quoted);
               return NULL;
             }
           if (ip->family == G_SOCKET_FAMILY_IPV6)
