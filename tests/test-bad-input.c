@@ -552,6 +552,41 @@ test_huge_memory_round_trips (Fixture *f, gconstpointer data)
     }
 }
 
+/* Network strings that reach a command line, dnsmasq's files or an nft rule
+ * (the issue's injections): refused at define with the element and
+ * attribute named, and nothing is defined. */
+static void
+test_network_names (Fixture *f, gconstpointer data)
+{
+  static const struct {
+    const char *xml;
+    const char *words;
+  } cases[] = {
+    { "<bridge name='u*'/>", "invalid bridge name 'u*' on <bridge>" },
+    { "<bridge name='vb+'/>", "invalid bridge name 'vb+' on <bridge>" },
+    { "<forward dev='eth*'/>", "attribute 'dev' on <forward>" },
+    { "<domain name='lan&#10;address=/#/10.0.0.1'/>", "attribute 'name' on <domain>" },
+    { "<dns><host ip='10.0.0.1'><hostname>a&#10;10.0.0.1 evil</hostname></host></dns>",
+      "in <hostname>" },
+    { "<ip address='10.0.0.1' prefix='24'><dhcp><host mac='52:54:00:00:00:01' "
+      "name='a&#10;52:54:00:00:00:02,10.0.0.6,evil'/></dhcp></ip>",
+      "attribute 'name' on <host>" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *xml =
+        g_strdup_printf ("<network><name>hostile%u</name>%s</network>", i, cases[i].xml);
+      g_autofree char *name = g_strdup_printf ("hostile%u", i);
+
+      vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineNetwork",
+                                        g_variant_new ("(su)", xml, 0),
+                                        ERROR_PREFIX "InvalidXML", cases[i].words);
+      vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupNetworkByName",
+                                 g_variant_new ("(s)", name), ERROR_PREFIX "NotFound");
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -575,5 +610,6 @@ main (int argc, char **argv)
   ADD ("/bad-input/driver-refusal-line", test_driver_refusal_line);
   ADD ("/bad-input/huge-vcpus", test_huge_vcpus);
   ADD ("/bad-input/huge-memory-round-trips", test_huge_memory_round_trips);
+  ADD ("/bad-input/network-names", test_network_names);
   return g_test_run ();
 }

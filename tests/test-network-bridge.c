@@ -5,7 +5,8 @@
  * nothing left behind; dnsmasq restarted when killed and adopted again after
  * a service restart; Stop cleaning up the bridge, dnsmasq and the nft table;
  * a dual-stack network with its IPv6 address, DHCPv6 range and routed rules,
- * and an IPv6-only isolated one with router advertisements only. */
+ * and an IPv6-only isolated one with router advertisements only; a network
+ * whose name holds ' #"\' (dnsmasq's comment and quote characters). */
 #include <dirent.h>
 #include <gio/gunixfdlist.h>
 #include <signal.h>
@@ -379,6 +380,31 @@ test_clash (Fixture *f, gconstpointer data)
   g_assert_false (vb_test_get_property (f->env, overlap, IFACE_NETWORK, "Active") == NULL);
 }
 
+/* ---- a network name with what dnsmasq's configuration reader treats
+ * specially: its run directory (and so dnsmasq's pid, lease and hosts file
+ * paths) holds the name ---- */
+
+#define ODD_NAME "vb #q\"z\\"
+
+static void
+test_name_in_paths (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = network_xml (ODD_NAME, NULL, "10.213.0.1", NULL);
+  g_autofree char *path = define_network (f->env, xml);
+  g_autofree char *cut = g_build_filename (f->env->run_dir, "network", "vb", NULL);
+  int pid;
+
+  /* Unquoted, " #" started a comment: dnsmasq wrote its pid to
+   * <run>/network/vb and the start failed. */
+  network_call (f->env, path, "Start");
+  pid = dnsmasq_pid (f->env, ODD_NAME);
+  g_assert_cmpint (pid, >, 0);
+  g_assert_true (alive (pid));
+  g_assert_false (g_file_test (cut, G_FILE_TEST_EXISTS));
+  network_call (f->env, path, "Stop");
+  g_assert_false (alive (pid));
+}
+
 /* ---- dnsmasq supervision, Update, service restart ---- */
 
 static void
@@ -427,6 +453,17 @@ test_supervision (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (
     f->env, path, IFACE_NETWORK, "Update",
     g_variant_new ("(uuisu)", 2, 4, -1, "<host mac='52:54:00:12:34:56'/>", 0)));
+  g_free (hosts);
+  hosts = file_text (hosts_path);
+  g_assert_cmpstr (hosts, ==, "");
+  /* A host name that would add a line of its own to the hosts file. */
+  vb_test_call_expect_error_saying (
+    f->env, path, IFACE_NETWORK, "Update",
+    g_variant_new ("(uuisu)", 3, 4, -1,
+                   "<host mac='52:54:00:12:34:57' ip='10.212.0.51' "
+                   "name='a&#10;52:54:00:00:00:02,10.212.0.60,evil'/>",
+                   0),
+    ERROR_PREFIX "InvalidXML", "attribute 'name' on <host>");
   g_free (hosts);
   hosts = file_text (hosts_path);
   g_assert_cmpstr (hosts, ==, "");
@@ -609,6 +646,8 @@ main (int argc, char **argv)
   g_test_add ("/network-bridge/default-network", Fixture, NULL, set_up, test_default_network,
               tear_down);
   g_test_add ("/network-bridge/supervision", Fixture, NULL, set_up, test_supervision, tear_down);
+  g_test_add ("/network-bridge/name-in-paths", Fixture, NULL, set_up, test_name_in_paths,
+              tear_down);
   g_test_add ("/network-bridge/nat-and-isolated", Fixture, NULL, set_up, test_nat_and_isolated,
               tear_down);
   return g_test_run ();

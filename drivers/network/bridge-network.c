@@ -138,7 +138,7 @@ teardown_finish (Teardown *teardown)
 {
   NetState *state = teardown->state;
   const char *nft_argv[] = { "nft", "delete", "table", "inet", state->table, NULL };
-  const char *ip_argv[] = { "ip", "link", "del", state->config->bridge, NULL };
+  const char *ip_argv[] = { "ip", "link", "del", "dev", state->config->bridge, NULL };
 
   /* Failures here mean the thing is gone already: what is left is logged. */
   if (state->table)
@@ -408,7 +408,7 @@ start_step (GTask *task)
       }
     case STEP_BRIDGE:
       {
-        const char *argv[] = { "ip", "link", "add", bridge, "type", "bridge", NULL };
+        const char *argv[] = { "ip", "link", "add", "name", bridge, "type", "bridge", NULL };
         data->made_bridge = TRUE;
         vb_net_run_async (argv, NULL, NULL, step_ran, task);
         return;
@@ -430,16 +430,22 @@ start_step (GTask *task)
       return;
     case STEP_UP:
       {
-        const char *argv[] = { "ip", "link", "set", bridge, "up", NULL };
+        const char *argv[] = { "ip", "link", "set", "dev", bridge, "up", NULL };
         vb_net_run_async (argv, NULL, NULL, step_ran, task);
         return;
       }
     case STEP_FIREWALL:
       {
         g_autofree char *table = vb_nft_table_name (state->config);
-        g_autofree char *rules = vb_nft_ruleset (state->config, table);
+        GError *error = NULL;
+        g_autofree char *rules = vb_nft_ruleset (state->config, table, &error);
         const char *argv[] = { "nft", "-f", "-", NULL };
 
+        if (error)
+          {
+            start_fail (task, error);
+            return;
+          }
         if (!rules)
           {
             start_step (task);
@@ -468,6 +474,7 @@ start_step (GTask *task)
         VbConfigStore *store = vb_driver_host_get_store (data->host);
         g_autofree char *conf_path = vb_dnsmasq_conf_path (state->dir);
         g_autofree char *hosts_path = vb_dnsmasq_hosts_path (state->dir);
+        GError *error = NULL;
         g_autofree char *conf = NULL;
         g_autofree char *hosts = NULL;
 
@@ -477,8 +484,13 @@ start_step (GTask *task)
             start_step (task);
             return;
           }
-        conf = vb_dnsmasq_config_text (state->config, state->dir);
-        hosts = vb_dnsmasq_hosts_text (state->config);
+        conf = vb_dnsmasq_config_text (state->config, state->dir, &error);
+        hosts = conf ? vb_dnsmasq_hosts_text (state->config, &error) : NULL;
+        if (!hosts)
+          {
+            start_fail (task, error);
+            return;
+          }
         data->pending_writes = 2;
         vb_config_store_write_file_async (store, conf_path, conf, file_written, task);
         vb_config_store_write_file_async (store, hosts_path, hosts, file_written, task);
@@ -655,6 +667,7 @@ read_status (const char *dir, Status *status)
 {
   g_autofree char *path = status_path (dir);
   g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *problem = NULL;
   JsonObject *o;
 
   if (!json_parser_load_from_file (parser, path, NULL)
@@ -665,7 +678,19 @@ read_status (const char *dir, Status *status)
   status->bridge = g_strdup (json_object_get_string_member_with_default (o, "bridge", NULL));
   status->table = g_strdup (json_object_get_string_member_with_default (o, "table", NULL));
   status->xml = g_strdup (json_object_get_string_member_with_default (o, "xml", NULL));
-  return status->uuid && status->bridge && status->xml;
+  if (!status->uuid || !status->bridge || !status->xml)
+    return FALSE;
+  /* The bridge goes into a /sys path and `ip` argv: only a name we could
+   * have made (one written before names were checked is left alone). */
+  problem = vb_network_ifname_problem (status->bridge);
+  if (problem)
+    {
+      g_autofree char *quoted = vb_xml_quote (status->bridge);
+
+      vb_log_warning (NULL, "%s names the bridge %s, which is not a usable interface name: %s",
+                      path, quoted, problem);
+    }
+  return problem == NULL;
 }
 
 static void
@@ -923,6 +948,7 @@ update_async (VbDriverHost *host, VbNetwork *network, guint command, guint secti
   VbConfigStore *store = vb_driver_host_get_store (host);
   NetState *state = g_hash_table_lookup (all_states (), vb_resource_get_uuid (VB_RESOURCE (network)));
   GError *error = NULL;
+  g_autofree char *hosts = NULL;
 
   data->network = g_object_ref (network);
   data->pending = 1;
@@ -946,6 +972,13 @@ update_async (VbDriverHost *host, VbNetwork *network, guint command, guint secti
   if (!error && (flags & UPDATE_LIVE))
     data->live_def =
       edited (vb_network_get_live_def (network), command, parent_index, xml, &error);
+  /* The hosts file's text first: a refusal must come before anything is saved. */
+  if (!error && data->live_def && state && state->dnsmasq)
+    {
+      g_autoptr (VbNetConfig) config = vb_net_config_new (data->live_def, &error);
+
+      hosts = config ? vb_dnsmasq_hosts_text (config, &error) : NULL;
+    }
   if (error)
     {
       g_task_return_error (task, error);
@@ -958,18 +991,12 @@ update_async (VbDriverHost *host, VbNetwork *network, guint command, guint secti
       vb_config_store_save_async (store, "networks", data->config_def->uuid,
                                   data->config_def->xml, update_written, task);
     }
-  if (data->live_def && state && state->dnsmasq)
+  if (hosts)
     {
-      g_autoptr (VbNetConfig) config = vb_net_config_new (data->live_def, NULL);
       g_autofree char *path = vb_dnsmasq_hosts_path (state->dir);
-      g_autofree char *hosts = NULL;
 
-      if (config)
-        {
-          hosts = vb_dnsmasq_hosts_text (config);
-          data->pending++;
-          vb_config_store_write_file_async (store, path, hosts, update_written, task);
-        }
+      data->pending++;
+      vb_config_store_write_file_async (store, path, hosts, update_written, task);
     }
   update_complete (task);
 }

@@ -12,6 +12,7 @@
 #include "net-command.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "xml-schema.h"
 
 #define STOP_GRACE_MS 3000
 #define BACKOFF_MIN_MS 100
@@ -59,15 +60,78 @@ vb_dnsmasq_pid_path (const char *dir)
   return g_build_filename (dir, "dnsmasq.pid", NULL);
 }
 
-char *
-vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir)
+/* @path as a quoted dnsmasq value: its configuration reader takes a '#'
+ * after a space as a comment and strips whitespace and '"', but not inside
+ * quotes, where '\\' escapes '"' and '\\'. A line break cannot be
+ * written (dnsmasq reads a line at a time). */
+static char *
+quote_path (const char *path, GError **error)
 {
-  g_autofree char *pid = vb_dnsmasq_pid_path (dir);
-  g_autofree char *leases = vb_dnsmasq_leases_path (dir);
-  g_autofree char *hosts = vb_dnsmasq_hosts_path (dir);
-  GString *s = g_string_new ("# Written by virtbus; changes are overwritten.\n");
+  GString *s = g_string_new ("\"");
+
+  for (const char *p = path; *p; p++)
+    {
+      if (g_ascii_iscntrl (*p))
+        {
+          g_autofree char *quoted = vb_xml_quote (path);
+
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                       "Cannot write the path %s into dnsmasq's configuration: it has a "
+                       "control character",
+                       quoted);
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
+/* Whether @value has only characters of @allowed: what a field of a dnsmasq
+ * line may hold without ending the line, splitting the option at a comma,
+ * quoting or starting a comment. */
+static gboolean
+only_chars (const char *value, const char *allowed)
+{
+  return value && strspn (value, allowed) == strlen (value);
+}
+
+#define ADDRESS_CHARS "0123456789abcdefABCDEF.:"
+
+char *
+vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir, GError **error)
+{
+  g_autofree char *pid = NULL;
+  g_autofree char *leases = NULL;
+  g_autofree char *hosts = NULL;
+  g_autofree char *problem = vb_network_ifname_problem (config->bridge);
+  g_autoptr (GString) s = NULL;
   guint lease_max = 0;
   gboolean v6 = FALSE;
+
+  if (problem)
+    {
+      g_autofree char *quoted = vb_xml_quote (config->bridge ? config->bridge : "");
+
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Cannot write the bridge %s into dnsmasq's configuration: %s", quoted, problem);
+      return NULL;
+    }
+  {
+    g_autofree char *pid_path = vb_dnsmasq_pid_path (dir);
+    g_autofree char *leases_path = vb_dnsmasq_leases_path (dir);
+    g_autofree char *hosts_path = vb_dnsmasq_hosts_path (dir);
+
+    pid = quote_path (pid_path, error);
+    leases = pid ? quote_path (leases_path, error) : NULL;
+    hosts = leases ? quote_path (hosts_path, error) : NULL;
+    if (!hosts)
+      return NULL;
+  }
+  s = g_string_new ("# Written by virtbus; changes are overwritten.\n");
 
   g_string_append_printf (s,
                           "strict-order\n"
@@ -84,6 +148,14 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir)
 
       for (guint j = 0; j < ip->ranges->len; j++)
         {
+          if (!only_chars (ip->ranges->pdata[j], ADDRESS_CHARS ","))
+            {
+              g_autofree char *quoted = vb_xml_quote (ip->ranges->pdata[j]);
+
+              g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                           "Cannot write the DHCP range %s into dnsmasq's configuration", quoted);
+              return NULL;
+            }
           if (ip->family == G_SOCKET_FAMILY_IPV6)
             g_string_append_printf (s, "dhcp-range=%s,%u\n", (char *) ip->ranges->pdata[j],
                                     ip->prefix);
@@ -121,13 +193,35 @@ vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir)
    * (for IPv6, router advertisements with a lifetime of 0). */
   if (!config->forward_mode)
     g_string_append (s, v6 ? "dhcp-option=3\nra-param=*,0,0\n" : "dhcp-option=3\n");
-  return g_string_free (s, FALSE);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Refuses a <host> field that would not stay one field of one line. */
+static gboolean
+check_host (const VbNetDhcpHost *host, GError **error)
+{
+  g_autofree char *problem = host->name ? vb_network_hostname_problem (host->name) : NULL;
+
+  if (problem || (host->mac && !only_chars (host->mac, "0123456789abcdefABCDEF:"))
+      || (host->ip && !only_chars (host->ip, ADDRESS_CHARS)))
+    {
+      g_autofree char *mac = vb_xml_quote (host->mac ? host->mac : "");
+      g_autofree char *ip = vb_xml_quote (host->ip ? host->ip : "");
+      g_autofree char *name = vb_xml_quote (host->name ? host->name : "");
+
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Cannot write the DHCP host (mac %s, ip %s, name %s) into dnsmasq's hosts "
+                   "file: %s",
+                   mac, ip, name, problem ? problem : "not an address");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 char *
-vb_dnsmasq_hosts_text (const VbNetConfig *config)
+vb_dnsmasq_hosts_text (const VbNetConfig *config, GError **error)
 {
-  GString *s = g_string_new (NULL);
+  g_autoptr (GString) s = g_string_new (NULL);
 
   for (guint i = 0; i < config->ips->len; i++)
     {
@@ -138,6 +232,8 @@ vb_dnsmasq_hosts_text (const VbNetConfig *config)
           const VbNetDhcpHost *host = ip->hosts->pdata[j];
           g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
 
+          if (!check_host (host, error))
+            return NULL;
           if (host->mac)
             g_ptr_array_add (fields, g_strdup (host->mac));
           if (host->ip)
@@ -155,7 +251,7 @@ vb_dnsmasq_hosts_text (const VbNetConfig *config)
           }
         }
     }
-  return g_string_free (s, FALSE);
+  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 VbDnsmasq *

@@ -15,10 +15,14 @@ char *vb_dnsmasq_hosts_path (const char *dir);
 char *vb_dnsmasq_leases_path (const char *dir);
 char *vb_dnsmasq_pid_path (const char *dir);
 
-/* dnsmasq.conf for @config, whose bridge is set. */
-char *vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir);
-/* The --dhcp-hostsfile: one "mac,ip,name" line per <host>; re-read on SIGHUP. */
-char *vb_dnsmasq_hosts_text (const VbNetConfig *config);
+/* dnsmasq.conf for @config, whose bridge is set; paths are quoted. Refuses
+ * (VB_ERROR_INVALID_ARGUMENT) a bridge or range that is not a plain interface
+ * name or address, whatever let it through. */
+char *vb_dnsmasq_config_text (const VbNetConfig *config, const char *dir, GError **error);
+/* The --dhcp-hostsfile: one "mac,ip,name" line per <host>; re-read on SIGHUP.
+ * Refuses a host whose name is not an RFC 1123 name or whose MAC or address
+ * has other characters than an address has. */
+char *vb_dnsmasq_hosts_text (const VbNetConfig *config, GError **error);
 
 /* @name is for the log. @on_restart (may be NULL) is told when a dead
  * dnsmasq was replaced (its pid changed). */

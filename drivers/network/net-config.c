@@ -76,6 +76,18 @@ ip_prefix (xmlNode *node, GInetAddress *address)
   return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? 64 : 24;
 }
 
+/* @node's address attribute @attr written the one way GLib writes it, so
+ * that only an address's characters reach dnsmasq's files; as given when it
+ * does not parse (the writers then refuse it). */
+static char *
+canonical_address (xmlNode *node, const char *attr)
+{
+  g_autofree char *text = vb_xml_attr (node, attr);
+  g_autoptr (GInetAddress) address = text ? g_inet_address_new_from_string (text) : NULL;
+
+  return address ? g_inet_address_to_string (address) : g_steal_pointer (&text);
+}
+
 static VbNetIp *
 read_ip (xmlNode *node)
 {
@@ -97,8 +109,8 @@ read_ip (xmlNode *node)
   ip->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) dhcp_host_free);
   for (xmlNode *range = vb_xml_child (dhcp, "range"); range; range = vb_xml_next (range, "range"))
     {
-      g_autofree char *start = vb_xml_attr (range, "start");
-      g_autofree char *end = vb_xml_attr (range, "end");
+      g_autofree char *start = canonical_address (range, "start");
+      g_autofree char *end = canonical_address (range, "end");
 
       g_ptr_array_add (ip->ranges, g_strdup_printf ("%s,%s", start, end));
     }
@@ -107,7 +119,7 @@ read_ip (xmlNode *node)
       VbNetDhcpHost *entry = g_new0 (VbNetDhcpHost, 1);
 
       entry->mac = vb_xml_attr (host, "mac");
-      entry->ip = vb_xml_attr (host, "ip");
+      entry->ip = canonical_address (host, "ip");
       entry->name = vb_xml_attr (host, "name");
       g_ptr_array_add (ip->hosts, entry);
     }

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "vb-error.h"
+#include "xml-schema.h"
+
 char *
 vb_nft_table_name (const VbNetConfig *config)
 {
@@ -25,16 +28,38 @@ family_word (const VbNetIp *ip)
   return ip->family == G_SOCKET_FAMILY_IPV6 ? "ip6" : "ip";
 }
 
+/* @name as an nft string literal. nft has no escape for '"' in a quoted
+ * string, and reads a trailing '*' as a wildcard; so a name is written only
+ * when it is a plain interface name, which needs no escaping. */
+static char *
+nft_ifname (const char *name, GError **error)
+{
+  g_autofree char *problem = vb_network_ifname_problem (name);
+
+  if (problem)
+    {
+      g_autofree char *quoted = vb_xml_quote (name ? name : "");
+
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Cannot write the interface name %s into an nft rule: %s", quoted, problem);
+      return NULL;
+    }
+  return g_strdup_printf ("\"%s\"", name);
+}
+
 char *
-vb_nft_ruleset (const VbNetConfig *config, const char *table)
+vb_nft_ruleset (const VbNetConfig *config, const char *table, GError **error)
 {
   const char *mode = config->forward_mode;
   gboolean nat = g_strcmp0 (mode, "nat") == 0;
   gboolean forwards = nat || g_strcmp0 (mode, "route") == 0;
-  const char *br = config->bridge;
+  g_autofree char *br = NULL;
   GString *s;
 
   if (g_strcmp0 (mode, "open") == 0 || g_strcmp0 (mode, "bridge") == 0)
+    return NULL;
+  br = nft_ifname (config->bridge, error);
+  if (!br)
     return NULL;
   s = g_string_new (NULL);
   /* "add" then "delete" then the body: a leftover table of an earlier run is
@@ -43,28 +68,27 @@ vb_nft_ruleset (const VbNetConfig *config, const char *table)
   g_string_append_printf (s, "table inet %s {\n", table);
   g_string_append (s, "  chain forward {\n"
                       "    type filter hook forward priority filter; policy accept;\n");
-  g_string_append_printf (s, "    iifname \"%s\" oifname \"%s\" accept\n", br, br);
+  g_string_append_printf (s, "    iifname %s oifname %s accept\n", br, br);
   for (guint i = 0; forwards && i < config->ips->len; i++)
     {
       const VbNetIp *ip = config->ips->pdata[i];
       const char *fam = family_word (ip);
 
-      g_string_append_printf (s, "    iifname \"%s\" %s saddr %s/%u accept\n", br, fam, ip->subnet,
+      g_string_append_printf (s, "    iifname %s %s saddr %s/%u accept\n", br, fam, ip->subnet,
                               ip->prefix);
       /* IPv6 is never translated, as libvirt: a NAT network routes its IPv6
        * subnet, so replies and new connections from outside are both let in. */
       if (nat && ip->family == G_SOCKET_FAMILY_IPV4)
         g_string_append_printf (s,
-                                "    oifname \"%s\" %s daddr %s/%u ct state established,related "
+                                "    oifname %s %s daddr %s/%u ct state established,related "
                                 "accept\n",
                                 br, fam, ip->subnet, ip->prefix);
       else
-        g_string_append_printf (s, "    oifname \"%s\" %s daddr %s/%u accept\n", br, fam,
-                                ip->subnet, ip->prefix);
+        g_string_append_printf (s, "    oifname %s %s daddr %s/%u accept\n", br, fam, ip->subnet,
+                                ip->prefix);
     }
   /* Anything else into or out of the bridge: isolated, or not ours to pass. */
-  g_string_append_printf (s, "    iifname \"%s\" reject\n    oifname \"%s\" reject\n  }\n", br,
-                          br);
+  g_string_append_printf (s, "    iifname %s reject\n    oifname %s reject\n  }\n", br, br);
   if (nat)
     {
       g_string_append (s, "  chain postrouting {\n"

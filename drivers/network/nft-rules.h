@@ -10,7 +10,9 @@ G_BEGIN_DECLS
  * UUID appended when the name had to change (so two names cannot meet). */
 char *vb_nft_table_name (const VbNetConfig *config);
 /* The nft script (for `nft -f -`) that creates the table for @config on
- * @bridge; NULL when the mode needs no rules (open). */
-char *vb_nft_ruleset (const VbNetConfig *config, const char *table);
+ * @bridge; NULL without @error set when the mode needs no rules (open).
+ * Refuses (VB_ERROR_INVALID_ARGUMENT) a bridge that is not a plain interface
+ * name, whatever let it through: nft cannot quote one. */
+char *vb_nft_ruleset (const VbNetConfig *config, const char *table, GError **error);
 
 G_END_DECLS

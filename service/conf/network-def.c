@@ -10,6 +10,11 @@
 #define NETWORK_NAME_MAX 200
 /* Linux interface names: IFNAMSIZ less the terminating NUL. */
 #define BRIDGE_NAME_MAX 15
+#define IFNAME_CHARS                                                                               \
+  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+/* RFC 1123 (and 1035): a whole name, and one label of it. */
+#define HOSTNAME_MAX 253
+#define LABEL_MAX 63
 
 static const VbXmlRule network_rules[] = {
   /* connections= is a live count libvirt reports; accepted and dropped. */
@@ -40,6 +45,108 @@ static const VbXmlRule network_rules[] = {
 };
 
 static const VbXmlSchema network_schema = { network_rules, G_N_ELEMENTS (network_rules) };
+
+/* ------------------------------------------------------------------------ */
+/* Names */
+
+/* Interface names (the bridge, <forward dev>) reach `ip` argv, nft rules and
+ * dnsmasq's interface=: beyond the kernel's rules (1 to 15 bytes, no '/',
+ * ':' or whitespace, not '.' or '..'), only [A-Za-z0-9_.-], so that no
+ * wildcard of nft or dnsmasq ('*'), of iptables ('+'), no quote and no
+ * line break can get in. */
+char *
+vb_network_ifname_problem (const char *name)
+{
+  if (name == NULL || *name == '\0' || strlen (name) > BRIDGE_NAME_MAX)
+    return g_strdup_printf ("expected 1 to %d characters", BRIDGE_NAME_MAX);
+  if (strspn (name, IFNAME_CHARS) != strlen (name))
+    return g_strdup ("expected only letters, digits, '_', '.' and '-' (no wildcard such as "
+                     "'*' or '+')");
+  if (g_str_equal (name, ".") || g_str_equal (name, ".."))
+    return g_strdup ("'.' and '..' are not interface names");
+  return NULL;
+}
+
+/* Host and domain names reach dnsmasq's hosts file and configuration: RFC
+ * 1123 labels (letters, digits, '-' not first or last, 1 to 63 characters)
+ * joined by single dots, at most 253 characters, nothing else. */
+char *
+vb_network_hostname_problem (const char *name)
+{
+  gsize length = name != NULL ? strlen (name) : 0;
+  gsize label = 0;
+
+  if (length == 0 || length > HOSTNAME_MAX)
+    return g_strdup_printf ("expected 1 to %d characters", HOSTNAME_MAX);
+  for (const char *p = name;; p++) {
+    if (*p == '.' || *p == '\0') {
+      if (label == 0 || label > LABEL_MAX || p[-1] == '-')
+        return g_strdup_printf ("expected labels of 1 to %d letters, digits or '-' (not at "
+                                "either end) joined by '.'",
+                                LABEL_MAX);
+      if (*p == '\0')
+        return NULL;
+      label = 0;
+      continue;
+    }
+    if (!g_ascii_isalnum (*p) && !(*p == '-' && label > 0))
+      return g_strdup ("expected only letters, digits, '-' and '.'");
+    label++;
+  }
+}
+
+static gboolean
+check_ifname_attr (xmlNode *node, const char *attr, char **name_out, GError **error)
+{
+  g_autofree char *name = node != NULL ? vb_xml_attr (node, attr) : NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *quoted = NULL;
+
+  if (name == NULL)
+    return TRUE;
+  problem = vb_network_ifname_problem (name);
+  if (problem != NULL) {
+    quoted = vb_xml_quote (name);
+    if (g_str_equal ((const char *) node->name, "bridge"))
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "invalid bridge name %s on <bridge> at line %ld: %s", quoted,
+                   vb_xml_line (node), problem);
+    else
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "invalid interface name %s for attribute '%s' on <%s> at line %ld: %s", quoted,
+                   attr, node->name, vb_xml_line (node), problem);
+    return FALSE;
+  }
+  if (name_out != NULL)
+    *name_out = g_steal_pointer (&name);
+  return TRUE;
+}
+
+/* A host or domain name in attribute @attr of @node, or (@attr NULL) its text. */
+static gboolean
+check_hostname (xmlNode *node, const char *attr, GError **error)
+{
+  g_autofree char *name = attr != NULL ? vb_xml_attr (node, attr) : vb_xml_text (node);
+  g_autofree char *problem = NULL;
+  g_autofree char *quoted = NULL;
+
+  if (name == NULL && attr != NULL)
+    return TRUE;
+  problem = vb_network_hostname_problem (name);
+  if (problem == NULL)
+    return TRUE;
+  quoted = vb_xml_quote (name != NULL ? name : "");
+  if (attr != NULL)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "invalid value %s for attribute '%s' on <%s> at line %ld: expected a host name "
+                 "(%s)",
+                 quoted, attr, node->name, vb_xml_line (node), problem);
+  else
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "invalid value %s in <%s> at line %ld: expected a host name (%s)", quoted,
+                 node->name, vb_xml_line (node), problem);
+  return FALSE;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Addresses */
@@ -223,6 +330,8 @@ check_dhcp_host (xmlNode *host, const IpSubnet *subnet, GError **error)
   if (xmlHasProp (host, (const xmlChar *) "ip") != NULL &&
       !check_in_subnet (host, "ip", subnet, NULL, error))
     return FALSE;
+  if (!check_hostname (host, "name", error))
+    return FALSE;
   if (mac == NULL)
     return TRUE;
   normal = vb_xml_mac_normalize (mac);
@@ -256,15 +365,81 @@ check_ip (xmlNode *ip, GError **error)
 }
 
 static gboolean
-check_dns_hosts (xmlNode *root, GError **error)
+check_dns (xmlNode *root, GError **error)
 {
   xmlNode *dns = vb_xml_child (root, "dns");
+  xmlNode *domain = vb_xml_child (root, "domain");
 
+  if (domain != NULL && !check_hostname (domain, "name", error))
+    return FALSE;
   for (xmlNode *host = vb_xml_child (dns, "host"); host != NULL;
        host = vb_xml_next (host, "host")) {
     g_autoptr (GInetAddress) address = parse_address (host, "ip", G_SOCKET_FAMILY_INVALID, error);
 
     if (address == NULL)
+      return FALSE;
+    for (xmlNode *name = vb_xml_child (host, "hostname"); name != NULL;
+         name = vb_xml_next (name, "hostname"))
+      if (!check_hostname (name, NULL, error))
+        return FALSE;
+  }
+  for (xmlNode *forwarder = vb_xml_child (dns, "forwarder"); forwarder != NULL;
+       forwarder = vb_xml_next (forwarder, "forwarder")) {
+    g_autoptr (GInetAddress) address = NULL;
+
+    if (xmlHasProp (forwarder, (const xmlChar *) "addr") != NULL) {
+      address = parse_address (forwarder, "addr", G_SOCKET_FAMILY_INVALID, error);
+      if (address == NULL)
+        return FALSE;
+    }
+    if (!check_hostname (forwarder, "domain", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Strings not written anywhere yet that would be dnsmasq option values
+ * (tftp-root=, dhcp-boot=): nothing that ends a line, splits an option at a
+ * comma, quotes or starts a comment. */
+static gboolean
+check_option_text (xmlNode *node, const char *attr, GError **error)
+{
+  g_autofree char *text = node != NULL ? vb_xml_attr (node, attr) : NULL;
+  g_autofree char *quoted = NULL;
+
+  if (text == NULL)
+    return TRUE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || strchr (",\"#\\", *p) != NULL) {
+      quoted = vb_xml_quote (text);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "invalid value %s for attribute '%s' on <%s> at line %ld: control "
+                   "characters, ',', '\"', '#' and '\\' are not taken",
+                   quoted, attr, node->name, vb_xml_line (node));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_unused_strings (xmlNode *root, GError **error)
+{
+  xmlNode *nat = vb_xml_child (vb_xml_child (root, "forward"), "nat");
+
+  for (xmlNode *range = vb_xml_child (nat, "address"); range != NULL;
+       range = vb_xml_next (range, "address")) {
+    g_autoptr (GInetAddress) start = parse_address (range, "start", G_SOCKET_FAMILY_IPV4, error);
+    g_autoptr (GInetAddress) end = start ? parse_address (range, "end", G_SOCKET_FAMILY_IPV4, error)
+                                         : NULL;
+
+    if (end == NULL)
+      return FALSE;
+  }
+  for (xmlNode *ip = vb_xml_child (root, "ip"); ip != NULL; ip = vb_xml_next (ip, "ip")) {
+    xmlNode *bootp = vb_xml_child (vb_xml_child (ip, "dhcp"), "bootp");
+
+    if (!check_option_text (vb_xml_child (ip, "tftp"), "root", error) ||
+        !check_option_text (bootp, "file", error) || !check_option_text (bootp, "server", error))
       return FALSE;
   }
   return TRUE;
@@ -273,21 +448,27 @@ check_dns_hosts (xmlNode *root, GError **error)
 /* ------------------------------------------------------------------------ */
 /* Forwarding and the bridge */
 
+/* The bridge, and the host devices <forward> names: none may be the other. */
 static gboolean
-check_bridge_name (xmlNode *bridge, char **name_out, GError **error)
+check_interfaces (xmlNode *root, char **bridge_out, GError **error)
 {
-  g_autofree char *name = bridge != NULL ? vb_xml_attr (bridge, "name") : NULL;
+  xmlNode *forward = vb_xml_child (root, "forward");
+  g_autofree char *dev = NULL;
 
-  if (name == NULL)
-    return TRUE;
-  if (*name == '\0' || strlen (name) > BRIDGE_NAME_MAX || strpbrk (name, "/: \t\n") != NULL) {
+  if (!check_ifname_attr (vb_xml_child (root, "bridge"), "name", bridge_out, error) ||
+      !check_ifname_attr (forward, "dev", &dev, error))
+    return FALSE;
+  for (xmlNode *iface = vb_xml_child (forward, "interface"); iface != NULL;
+       iface = vb_xml_next (iface, "interface"))
+    if (!check_ifname_attr (iface, "dev", NULL, error))
+      return FALSE;
+  if (dev != NULL && g_strcmp0 (dev, *bridge_out) == 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "invalid bridge name '%s' on <bridge> at line %ld: expected 1 to %d characters "
-                 "without '/', ':' or spaces",
-                 name, vb_xml_line (bridge), BRIDGE_NAME_MAX);
+                 "<forward dev='%s'> at line %ld names the network's own bridge: it must be the "
+                 "host's uplink",
+                 dev, vb_xml_line (forward));
     return FALSE;
   }
-  *name_out = g_steal_pointer (&name);
   return TRUE;
 }
 
@@ -391,9 +572,9 @@ vb_network_def_parse (const char *xml, GError **error)
   if (def->uuid == NULL)
     return NULL;
   def->forward_mode = fill_forward_mode (root);
-  if (!check_bridge_name (vb_xml_child (root, "bridge"), &def->bridge, error) ||
-      !check_bridge_mode (root, def, error) || !check_network_mac (root, error) ||
-      !check_ips (root, error) || !check_dns_hosts (root, error))
+  if (!check_interfaces (root, &def->bridge, error) || !check_bridge_mode (root, def, error) ||
+      !check_network_mac (root, error) || !check_ips (root, error) || !check_dns (root, error) ||
+      !check_unused_strings (root, error))
     return NULL;
 
   def->xml = vb_xml_format (doc);

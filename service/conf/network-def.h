@@ -18,6 +18,11 @@ typedef struct {
 VbNetworkDef *vb_network_def_parse (const char *xml, GError **error);
 /* Sets the bridge name (as a driver does when it allocates one) and updates xml. */
 void vb_network_def_set_bridge (VbNetworkDef *def, const char *bridge);
+/* NULL when @name may be a network's interface name (<bridge name>, <forward
+ * dev>), else what is wrong with it: Linux's rules and only [A-Za-z0-9_.-]. */
+char *vb_network_ifname_problem (const char *name);
+/* NULL when @name is an RFC 1123 host or domain name, else what is wrong. */
+char *vb_network_hostname_problem (const char *name);
 VbNetworkDef *vb_network_def_copy (const VbNetworkDef *def);
 void vb_network_def_free (VbNetworkDef *def);
 
