@@ -212,6 +212,13 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
       finish_on_peer (run);
       return;
     }
+  /* QEMU's migrate also takes exec:, file: and fd: URIs: only a TCP stream
+   * may come from the other side. */
+  if (!vb_migration_peer_check_stream_uri (uri, &run->error))
+    {
+      finish_on_peer (run);
+      return;
+    }
   g_variant_dict_init (&merged, run->params);
   {
     gboolean preempt = FALSE;
@@ -226,32 +233,48 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+prepare_on_peer (Run *run)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (run->domain);
+
+  g_dbus_connection_call (run->peer, "org.virtbus.Virt1", VB_MANAGER_PATH, TARGET_INTERFACE,
+                          "Prepare",
+                          g_variant_new ("(s@a{sv}u)", live->xml, run->params, run->flags),
+                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, PEER_CALL_TIMEOUT_MS,
+                          NULL, prepared, run);
+}
+
+static void
 peer_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
-  const VbDomainDef *live = vb_domain_get_live_def (run->domain);
   GVariantDict params;
 
   run->peer = vb_migration_peer_connect_finish (result, &run->error);
   if (!run->peer)
     {
+      /* The caller sees only that the destination was not reached: the
+       * reason (a socket's, an authentication's, ssh's) stays in the log. */
+      vb_log_warning (name_of (run), "cannot reach %s: %s", run->destination,
+                      run->error->message);
+      g_clear_error (&run->error);
+      run->error = g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                "Cannot reach the destination '%s' (the service's log says why)",
+                                run->destination);
       run_end (run);
       return;
     }
   g_variant_dict_init (&params, run->params);
   if (!g_variant_dict_contains (&params, "destination-host"))
     {
-      g_autofree char *host = vb_migration_peer_default_host (run->destination);
-      g_variant_dict_insert (&params, "destination-host", "s", host);
+      g_autofree char *fallback = vb_migration_peer_default_host (run->destination);
+      g_variant_dict_insert (&params, "destination-host", "s", fallback);
     }
   /* The destination agrees to post-copy preemption only if its QEMU has it too. */
   g_variant_dict_insert (&params, "postcopy-preempt", "b", (run->flags & VB_MIGRATE_POSTCOPY) != 0);
   g_variant_unref (run->params);
   run->params = g_variant_ref_sink (g_variant_dict_end (&params));
-  g_dbus_connection_call (run->peer, "org.virtbus.Virt1", VB_MANAGER_PATH, TARGET_INTERFACE,
-                          "Prepare", g_variant_new ("(s@a{sv}u)", live->xml, run->params, run->flags),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, PEER_CALL_TIMEOUT_MS,
-                          NULL, prepared, run);
+  prepare_on_peer (run);
 }
 
 /* A host device stays on its host: only a failover pair's transient side,
@@ -381,7 +404,9 @@ vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain, const char
   /* A mirror cannot move with the guest: refused before the peer is contacted. */
   vb_resource_api_lock_or_refuse (
     task, VB_RESOURCE (domain), "migrate",
-    check_params (params, flags, &error) && (run->driver = driver_of (host, domain, &error))
+    check_params (params, flags, &error)
+      && vb_migration_peer_check_destination (destination, &error)
+      && (run->driver = driver_of (host, domain, &error))
       && vb_domain_api_require_active (domain, "migrate", &error)
       && vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error),
     &error, migrate_locked);
