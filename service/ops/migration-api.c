@@ -454,6 +454,7 @@ incoming_free (Incoming *in)
 typedef struct {
   VbDriverHost *host;
   guint flags;
+  char *peer; /* the unique name that called Prepare: the only one that may Finish */
   guint peer_watch;
 } Arrival;
 
@@ -461,6 +462,7 @@ static void
 arrival_free (Arrival *arrival)
 {
   g_bus_unwatch_name (arrival->peer_watch);
+  g_free (arrival->peer);
   g_free (arrival);
 }
 
@@ -520,6 +522,7 @@ incoming_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 
     arrival->host = in->host;
     arrival->flags = in->flags;
+    arrival->peer = g_strdup (in->peer);
     arrival->peer_watch =
       g_bus_watch_name_on_connection (in->bus, in->peer, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
                                       peer_vanished, in->domain, NULL);
@@ -595,7 +598,17 @@ vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const 
                                  : NULL;
       const VbDomainDriver *driver;
 
-      if (!resource || !g_object_get_data (G_OBJECT (resource), "vb-incoming"))
+      Arrival *arrival = resource ? g_object_get_data (G_OBJECT (resource), "vb-incoming") : NULL;
+
+      /* The source resumes over a new connection (its first one usually
+       * broke with the stream): a caller other than the one that prepared
+       * may continue only an arrival whose post-copy is broken. */
+      if (!arrival
+          || (g_strcmp0 (arrival->peer, peer) != 0
+              && (vb_domain_get_state (VB_DOMAIN (resource)) != VB_DOMAIN_PAUSED
+                  || g_strcmp0 (vb_domain_get_state_reason (VB_DOMAIN (resource)),
+                                "postcopy-failed")
+                       != 0)))
         {
           if (!error)
             error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
@@ -723,18 +736,22 @@ finish_incoming (VbDriverHost *host, VbDomain *domain, gboolean success, guint f
 }
 
 void
-vb_migration_api_finish_async (VbDriverHost *host, const char *uuid, gboolean success,
-                               guint flags, GAsyncReadyCallback callback, gpointer user_data)
+vb_migration_api_finish_async (VbDriverHost *host, const char *peer, const char *uuid,
+                               gboolean success, guint flags, GAsyncReadyCallback callback,
+                               gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   GError *error = NULL;
   VbResource *resource = vb_resource_api_lookup_uuid (host, vb_domain_api_kind (), uuid, &error);
+  Arrival *arrival = resource ? g_object_get_data (G_OBJECT (resource), "vb-incoming") : NULL;
 
-  if (!resource || !g_object_get_data (G_OBJECT (resource), "vb-incoming"))
+  /* Only the connection that prepared the arrival ends it; to any other the
+   * answer is the same as for a domain that does not arrive at all. */
+  if (!arrival || g_strcmp0 (arrival->peer, peer) != 0)
     {
       if (!error)
         error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                             "Domain %s is not arriving by migration", uuid);
+                             "Domain %s is not arriving by migration from this connection", uuid);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
