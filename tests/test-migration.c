@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <sys/socket.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -464,6 +465,33 @@ test_destination_fails_to_load (void)
   g_assert_true (vb_test_env_daemon_alive (dst));
 }
 
+/* The local address (as /proc/net/tcp writes it, e.g. 0100007F for
+ * 127.0.0.1) of the socket listening on TCP @port, or NULL. */
+static char *
+listening_address (guint port)
+{
+  g_autofree char *table = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *suffix = g_strdup_printf (":%04X", port);
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j]; j++)
+        if (*fields[j])
+          g_ptr_array_add (words, fields[j]);
+      /* sl local_address rem_address st: 0A is LISTEN */
+      if (words->len > 3 && g_str_has_suffix (words->pdata[1], suffix)
+          && g_str_equal (words->pdata[3], "0A"))
+        return g_strndup (words->pdata[1], strlen (words->pdata[1]) - strlen (suffix));
+    }
+  return NULL;
+}
+
 /* MigrationTarget.Finish ends an arrival only for the connection that called
  * Prepare: any other connection (another user's client, a second source) is
  * told the domain does not arrive, and the arrival goes on untouched. */
@@ -485,6 +513,16 @@ test_finish_bound_to_preparer (Fixture *f, gconstpointer data)
   answer = g_variant_get_child_value (reply, 0);
   g_assert_true (g_variant_lookup (answer, "domain", "&o", &domain));
   g_assert_true (g_variant_lookup (answer, "uri", "&s", &uri));
+  /* By default the incoming QEMU listens where it is reached (here the
+   * loopback), not on every address: the stream has no authentication. */
+  g_assert_true (g_str_has_prefix (uri, "tcp:127.0.0.1:"));
+  {
+    g_autofree char *listening = NULL;
+
+    for (int i = 0; i < 100 && !listening; i++, g_usleep (50000))
+      listening = listening_address (atoi (uri + strlen ("tcp:127.0.0.1:")));
+    g_assert_cmpstr (listening, ==, "0100007F");
+  }
   uuid = vb_test_get_string (f->dst, domain, IFACE_DOMAIN, "UUID");
 
   other =

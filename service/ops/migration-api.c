@@ -245,10 +245,49 @@ prepare_on_peer (Run *run)
 }
 
 static void
+set_param_string (Run *run, const char *name, const char *value)
+{
+  GVariantDict params;
+
+  g_variant_dict_init (&params, run->params);
+  g_variant_dict_insert (&params, name, "s", value);
+  g_variant_unref (run->params);
+  run->params = g_variant_ref_sink (g_variant_dict_end (&params));
+}
+
+static void
+destination_host_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  if (!addresses)
+    {
+      const char *host = NULL;
+
+      g_variant_lookup (run->params, "destination-host", "&s", &host);
+      run->error =
+        g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot resolve the destination host '%s': %s",
+                     host, error->message);
+      run_end (run);
+      return;
+    }
+  {
+    g_autofree char *address = g_inet_address_to_string (addresses->data);
+
+    set_param_string (run, "destination-host", address);
+  }
+  g_resolver_free_addresses (addresses);
+  prepare_on_peer (run);
+}
+
+static void
 peer_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
   GVariantDict params;
+  const char *host = NULL;
 
   run->peer = vb_migration_peer_connect_finish (result, &run->error);
   if (!run->peer)
@@ -274,6 +313,17 @@ peer_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   g_variant_dict_insert (&params, "postcopy-preempt", "b", (run->flags & VB_MIGRATE_POSTCOPY) != 0);
   g_variant_unref (run->params);
   run->params = g_variant_ref_sink (g_variant_dict_end (&params));
+  /* Without a listen-address the destination's QEMU listens on the address
+   * the stream is sent to, which it can bind only as an IP address. */
+  g_variant_lookup (run->params, "destination-host", "&s", &host);
+  if (!g_variant_lookup (run->params, "listen-address", "&s", NULL)
+      && !g_hostname_is_ip_address (host))
+    {
+      g_autoptr (GResolver) resolver = g_resolver_get_default ();
+
+      g_resolver_lookup_by_name_async (resolver, host, NULL, destination_host_resolved, run);
+      return;
+    }
   prepare_on_peer (run);
 }
 
