@@ -331,6 +331,29 @@ test_refusals (Fixture *f, gconstpointer data)
     g_assert_cmpstr (phase, ==, "failed");
     state = vb_test_get_property (f->src, running, IFACE_DOMAIN, "State");
     g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "running");
+
+    /* A destination that cannot be reached: the Job says so and no more
+     * (whether the path exists, what the socket or the authentication
+     * said stays in the service's log). */
+    {
+      const char *unreachable[] = { "unix:path=/etc/shadow", "unix:path=/nonexistent/bus" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (unreachable); i++)
+        {
+          g_autofree char *failed_job =
+            vb_test_call_path (f->src, running, IFACE_DOMAIN, "Migrate",
+                               g_variant_new ("(sa{sv}u)", unreachable[i], NULL, LIVE));
+          g_autofree char *end =
+            vb_test_job_wait_phase (f->src, failed_job, "completed|failed|cancelled", 30000);
+          g_autofree char *why = vb_test_job_error (f->src, failed_job);
+          g_autofree char *expected =
+            g_strdup_printf ("Cannot reach the destination '%s' (the service's log says why)",
+                             unreachable[i]);
+
+          g_assert_cmpstr (end, ==, "failed");
+          g_assert_cmpstr (why, ==, expected);
+        }
+    }
     g_variant_unref (vb_test_call_ok (f->src, running, IFACE_DOMAIN, "Destroy",
                                       g_variant_new ("(u)", 0)));
   }
