@@ -246,6 +246,58 @@ test_invalid_transitions (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->env, f->keep, IFACE_DOMAIN, "Resume", NULL));
 }
 
+/* Migrate connects as the service (root) to the destination it is given:
+ * only to a named socket, never through a transport that reads a file for
+ * the peer (nonce-tcp sent a root-only file to a user's listener), runs a
+ * program, or hands ssh an option. Refused before any connection. */
+static void
+test_migrate_destinations (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocket) listener =
+    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *nonce = NULL;
+  g_autofree char *nonce_tcp = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_bind (listener, any, TRUE, NULL));
+  g_assert_true (g_socket_listen (listener, NULL));
+  bound = g_socket_get_local_address (listener, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  nonce = g_strdup_printf ("nonce-tcp:host=127.0.0.1,port=%u,noncefile=/etc/shadow", port);
+  nonce_tcp = g_strdup_printf ("tcp:host=127.0.0.1,port=%u,noncefile=/etc/shadow", port);
+  {
+    const char *refused[] = {
+      nonce,
+      nonce_tcp,
+      "unixexec:path=/bin/sh,argv1=-c,argv2=touch%20/tmp/vb-pwned",
+      "autolaunch:",
+      "unix:abstract=virtbus-dst",
+      "unix:tmpdir=/tmp",
+      "ssh://-oProxyCommand=x",
+      "ssh://-oProxyCommand=touch%20/tmp/vb-pwned@host",
+      "ssh://root@-oProxyCommand=x",
+      "ssh://host;reboot",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_autofree char *message = NULL;
+
+        g_test_message ("Migrate to %s", refused[i]);
+        message = g_strdup_printf ("Destination '%s'", refused[i]);
+        vb_test_call_expect_error_saying (f->env, f->keep, IFACE_DOMAIN, "Migrate",
+                                          g_variant_new ("(sa{sv}u)", refused[i], NULL, 1),
+                                          ERROR_PREFIX "InvalidArgument", message);
+      }
+  }
+  /* Nothing knocked at the listener, even a moment later. */
+  g_usleep (200 * 1000);
+  g_assert_cmpuint (g_socket_condition_check (listener, G_IO_IN), ==, 0);
+}
+
 static void
 test_concurrent_calls (Fixture *f, gconstpointer data)
 {
@@ -603,6 +655,7 @@ main (int argc, char **argv)
   ADD ("/bad-input/unknown-objects", test_unknown_objects);
   ADD ("/bad-input/invalid-transitions", test_invalid_transitions);
   ADD ("/bad-input/serialized-calls", test_concurrent_calls);
+  ADD ("/bad-input/migrate-destinations", test_migrate_destinations);
   ADD ("/bad-input/restore-fifo", test_restore_fifo);
   ADD ("/bad-input/save-to-fifo", test_save_to_fifo);
   ADD ("/bad-input/many-attributes", test_many_attributes);

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <sys/socket.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -330,6 +331,29 @@ test_refusals (Fixture *f, gconstpointer data)
     g_assert_cmpstr (phase, ==, "failed");
     state = vb_test_get_property (f->src, running, IFACE_DOMAIN, "State");
     g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "running");
+
+    /* A destination that cannot be reached: the Job says so and no more
+     * (whether the path exists, what the socket or the authentication
+     * said stays in the service's log). */
+    {
+      const char *unreachable[] = { "unix:path=/etc/shadow", "unix:path=/nonexistent/bus" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (unreachable); i++)
+        {
+          g_autofree char *failed_job =
+            vb_test_call_path (f->src, running, IFACE_DOMAIN, "Migrate",
+                               g_variant_new ("(sa{sv}u)", unreachable[i], NULL, LIVE));
+          g_autofree char *end =
+            vb_test_job_wait_phase (f->src, failed_job, "completed|failed|cancelled", 30000);
+          g_autofree char *why = vb_test_job_error (f->src, failed_job);
+          g_autofree char *expected =
+            g_strdup_printf ("Cannot reach the destination '%s' (the service's log says why)",
+                             unreachable[i]);
+
+          g_assert_cmpstr (end, ==, "failed");
+          g_assert_cmpstr (why, ==, expected);
+        }
+    }
     g_variant_unref (vb_test_call_ok (f->src, running, IFACE_DOMAIN, "Destroy",
                                       g_variant_new ("(u)", 0)));
   }
@@ -462,6 +486,244 @@ test_destination_fails_to_load (void)
   g_variant_unref (vb_test_call_ok (src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
   g_assert_true (vb_test_env_daemon_alive (src));
   g_assert_true (vb_test_env_daemon_alive (dst));
+}
+
+/* The local address (as /proc/net/tcp writes it, e.g. 0100007F for
+ * 127.0.0.1) of the socket listening on TCP @port, or NULL. */
+static char *
+listening_address (guint port)
+{
+  g_autofree char *table = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *suffix = g_strdup_printf (":%04X", port);
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j]; j++)
+        if (*fields[j])
+          g_ptr_array_add (words, fields[j]);
+      /* sl local_address rem_address st: 0A is LISTEN */
+      if (words->len > 3 && g_str_has_suffix (words->pdata[1], suffix)
+          && g_str_equal (words->pdata[3], "0A"))
+        return g_strndup (words->pdata[1], strlen (words->pdata[1]) - strlen (suffix));
+    }
+  return NULL;
+}
+
+/* MigrationTarget.Finish ends an arrival only for the connection that called
+ * Prepare: any other connection (another user's client, a second source) is
+ * told the domain does not arrive, and the arrival goes on untouched. */
+static void
+test_finish_bound_to_preparer (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "mig-bound", NULL);
+  g_autoptr (GDBusConnection) other = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) answer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *remote = NULL;
+  const char *domain = NULL;
+  const char *uri = NULL;
+
+  reply = vb_test_call_ok (f->dst, MANAGER, "org.virtbus.Virt1.MigrationTarget", "Prepare",
+                           g_variant_new ("(sa{sv}u)", xml, NULL, LIVE));
+  answer = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (answer, "domain", "&o", &domain));
+  g_assert_true (g_variant_lookup (answer, "uri", "&s", &uri));
+  /* By default the incoming QEMU listens where it is reached (here the
+   * loopback), not on every address: the stream has no authentication. */
+  g_assert_true (g_str_has_prefix (uri, "tcp:127.0.0.1:"));
+  {
+    g_autofree char *listening = NULL;
+
+    for (int i = 0; i < 100 && !listening; i++, g_usleep (50000))
+      listening = listening_address (atoi (uri + strlen ("tcp:127.0.0.1:")));
+    g_assert_cmpstr (listening, ==, "0100007F");
+  }
+  uuid = vb_test_get_string (f->dst, domain, IFACE_DOMAIN, "UUID");
+
+  other =
+    g_dbus_connection_new_for_address_sync (f->dst->bus_address,
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                              | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (int success = 0; success <= 1; success++)
+    {
+      g_autoptr (GVariant) refused =
+        g_dbus_connection_call_sync (other, "org.virtbus.Virt1", MANAGER,
+                                     "org.virtbus.Virt1.MigrationTarget", "Finish",
+                                     g_variant_new ("(sbu)", uuid, success, LIVE), NULL,
+                                     G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+
+      g_assert_null (refused);
+      remote = g_dbus_error_get_remote_error (error);
+      g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.OperationInvalid");
+      g_clear_pointer (&remote, g_free);
+      g_clear_error (&error);
+    }
+  /* Still waiting for the stream. */
+  {
+    g_autoptr (GVariant) state = vb_test_get_property (f->dst, domain, IFACE_DOMAIN, "State");
+    g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "paused");
+  }
+  /* The preparer may end it: the domain goes away. */
+  g_variant_unref (vb_test_call_ok (f->dst, MANAGER, "org.virtbus.Virt1.MigrationTarget", "Finish",
+                                    g_variant_new ("(sbu)", uuid, FALSE, LIVE)));
+  for (int i = 0; i < 200; i++)
+    {
+      g_autoptr (GVariant) found =
+        vb_test_call (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                      g_variant_new ("(s)", "mig-bound"), &error);
+      if (!found)
+        break;
+      g_clear_error (&error);
+      g_usleep (50000);
+    }
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.NotFound");
+}
+
+/* ---- a fake destination: answers Prepare with a stream URI of its choosing ---- */
+
+static const char fake_target_xml[] =
+  "<node><interface name='org.virtbus.Virt1.MigrationTarget'>"
+  "<method name='Prepare'><arg type='s' direction='in'/><arg type='a{sv}' direction='in'/>"
+  "<arg type='u' direction='in'/><arg type='a{sv}' direction='out'/></method>"
+  "<method name='Finish'><arg type='s' direction='in'/><arg type='b' direction='in'/>"
+  "<arg type='u' direction='in'/></method>"
+  "</interface></node>";
+
+typedef struct {
+  char *address;
+  char *uri;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  gint ready;
+  gint finished; /* Finish calls */
+  gint finish_success;
+} FakeTarget;
+
+static void
+fake_target_call (GDBusConnection *connection, const char *sender, const char *path,
+                  const char *interface, const char *method, GVariant *parameters,
+                  GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  FakeTarget *fake = user_data;
+
+  if (g_str_equal (method, "Prepare"))
+    {
+      GVariantDict answer;
+
+      g_variant_dict_init (&answer, NULL);
+      g_variant_dict_insert (&answer, "uri", "s", fake->uri);
+      g_dbus_method_invocation_return_value (
+        invocation, g_variant_new ("(@a{sv})", g_variant_dict_end (&answer)));
+      return;
+    }
+  {
+    gboolean success;
+
+    g_variant_get (parameters, "(&sbu)", NULL, &success, NULL);
+    g_atomic_int_set (&fake->finish_success, success);
+    g_atomic_int_inc (&fake->finished);
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  }
+}
+
+static gpointer
+fake_target_run (gpointer data)
+{
+  FakeTarget *fake = data;
+  static const GDBusInterfaceVTable vtable = { fake_target_call, NULL, NULL, { 0 } };
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (fake_target_xml, NULL);
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) owned = NULL;
+
+  g_main_context_push_thread_default (fake->context);
+  bus = g_dbus_connection_new_for_address_sync (fake->address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, NULL);
+  g_assert_nonnull (bus);
+  g_assert_cmpuint (g_dbus_connection_register_object (bus, MANAGER, info->interfaces[0], &vtable,
+                                                       fake, NULL, NULL),
+                    >, 0);
+  owned =
+    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "RequestName",
+                                 g_variant_new ("(su)", "org.virtbus.Virt1", 4),
+                                 G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+  g_assert_nonnull (owned);
+  g_atomic_int_set (&fake->ready, 1);
+  g_main_loop_run (fake->loop);
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+/* A destination whose Prepare answers an exec: URI (QMP migrate would run it
+ * as a command) is not migrated to: the source checks the URI first, tells
+ * the destination Finish(false), and the guest runs on. */
+static void
+test_stream_uri_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VbTestEnv) fake_bus = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *marker = g_build_filename (f->src->tmpdir, "exec-ran", NULL);
+  FakeTarget fake = { 0 };
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = boot_on_source (f, "mig-exec", NULL, &uuid);
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *why = NULL;
+  guint64 before;
+
+  fake.address = fake_bus->bus_address;
+  fake.uri = g_strdup_printf ("exec:touch %s", marker);
+  fake.context = g_main_context_new ();
+  fake.loop = g_main_loop_new (fake.context, FALSE);
+  fake.thread = g_thread_new ("fake-target", fake_target_run, &fake);
+  while (!g_atomic_int_get (&fake.ready))
+    g_usleep (10000);
+
+  job = vb_test_call_path (f->src, path, IFACE_DOMAIN, "Migrate",
+                           g_variant_new ("(sa{sv}u)", fake_bus->bus_address, NULL, LIVE));
+  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 60000);
+  g_assert_cmpstr (phase, ==, "failed");
+  why = vb_test_job_error (f->src, job);
+  g_test_message ("job error: %s", why);
+  g_assert_nonnull (strstr (why, "not tcp:HOST:PORT"));
+  /* The destination was told the migration failed, and nothing ran. */
+  for (int i = 0; i < 100 && !g_atomic_int_get (&fake.finished); i++)
+    g_usleep (50000);
+  g_assert_cmpint (g_atomic_int_get (&fake.finished), ==, 1);
+  g_assert_false (g_atomic_int_get (&fake.finish_success));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  /* The guest runs on here and goes on counting. */
+  g_assert_true (vb_test_wait_property (f->src, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  before = vb_test_log_last_counter (log);
+  {
+    g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, before + 3);
+    g_assert_true (vb_test_log_wait (log, next, 20000));
+  }
+  g_variant_unref (
+    vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+
+  g_main_loop_quit (fake.loop);
+  g_thread_join (fake.thread);
+  g_main_loop_unref (fake.loop);
+  g_main_context_unref (fake.context);
+  g_free (fake.uri);
 }
 
 /* ---- a link the test can cut: a TCP relay from 127.0.0.2:PORT to 127.0.0.1:PORT ---- */
@@ -900,6 +1162,8 @@ main (int argc, char **argv)
   ADD ("/migration/postcopy-recovery", test_postcopy_recovery);
   ADD ("/migration/postcopy-broken-destroy", test_postcopy_broken_destroy);
   ADD ("/migration/refusals", test_refusals);
+  ADD ("/migration/finish-bound-to-preparer", test_finish_bound_to_preparer);
+  ADD ("/migration/stream-uri-refused", test_stream_uri_refused);
   ADD ("/migration/failover-unplug", test_failover_unplug);
   g_test_add_func ("/migration/destination-fails-to-load", test_destination_fails_to_load);
   g_test_add_func ("/migration/netns-link", test_netns_link);

@@ -115,21 +115,28 @@ prepare_free (Prepare *p)
 }
 
 static int
-free_port (const char *address, guint min, guint max)
+free_port (GInetAddress *inet, guint min, guint max)
 {
   for (guint port = min; port <= max; port++)
     {
-      g_autoptr (GSocket) socket =
-        g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
-      g_autoptr (GSocketAddress) where = inet ? g_inet_socket_address_new (inet, port) : NULL;
+      g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (inet),
+                                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr (GSocketAddress) where = g_inet_socket_address_new (inet, port);
 
       /* SO_REUSEADDR as QEMU sets it: a port whose last stream lingers in
        * TIME_WAIT is free for QEMU, and a listening one still is not. */
-      if (socket && where && g_socket_bind (socket, where, TRUE, NULL))
+      if (socket && g_socket_bind (socket, where, TRUE, NULL))
         return (int) port;
     }
   return -1;
+}
+
+/* tcp:HOST:PORT, with an IPv6 literal in brackets as QEMU wants it. */
+static char *
+tcp_uri (const char *host, int port)
+{
+  return strchr (host, ':') ? g_strdup_printf ("tcp:[%s]:%d", host, port)
+                            : g_strdup_printf ("tcp:%s:%d", host, port);
 }
 
 /* What Prepare tells the source: where to send, and whether with preempt. */
@@ -147,19 +154,33 @@ return_answer (GTask *task, Prepare *p)
 }
 
 /* Picks the port the incoming QEMU listens on and sets p->uri, the address
- * the source connects to; returns the listen URI, or NULL with @error. */
+ * the source connects to; returns the listen URI, or NULL with @error.
+ * The stream is not authenticated, so QEMU listens only where the source
+ * sends it (destination-host, 127.0.0.1 for a local bus) unless the caller
+ * names another address: on every address (0.0.0.0) only when asked. */
 static char *
 choose_listen_uri (Prepare *p, GError **error)
 {
-  const char *listen = "0.0.0.0";
   const char *host = "127.0.0.1";
+  const char *listen = NULL;
   guint min = param_u32 (p->params, "port-min", DEFAULT_PORT_MIN);
   guint max = param_u32 (p->params, "port-max", DEFAULT_PORT_MAX);
+  g_autoptr (GInetAddress) inet = NULL;
   int port;
 
-  g_variant_lookup (p->params, "listen-address", "&s", &listen);
   g_variant_lookup (p->params, "destination-host", "&s", &host);
-  port = free_port (listen, min, max);
+  if (!g_variant_lookup (p->params, "listen-address", "&s", &listen))
+    listen = host;
+  inet = g_inet_address_new_from_string (listen);
+  if (!inet)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "The migration stream cannot listen on '%s': give listen-address as an IP "
+                   "address of the destination",
+                   listen);
+      return NULL;
+    }
+  port = free_port (inet, min, max);
   if (port < 0)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
@@ -168,8 +189,8 @@ choose_listen_uri (Prepare *p, GError **error)
       return NULL;
     }
   g_free (p->uri);
-  p->uri = g_strdup_printf ("tcp:%s:%d", host, port);
-  return g_strdup_printf ("tcp:%s:%d", listen, port);
+  p->uri = tcp_uri (host, port);
+  return tcp_uri (listen, port);
 }
 
 static void

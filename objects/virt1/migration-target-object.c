@@ -54,7 +54,9 @@ handle_finish (VbDBusMigrationTarget *iface, GDBusMethodInvocation *invocation, 
 {
   VbMigrationTargetObject *self = VB_MIGRATION_TARGET_OBJECT (iface);
 
-  vb_migration_api_finish_async (self->context->host, uuid, success, flags, finished, invocation);
+  vb_migration_api_finish_async (self->context->host,
+                                 g_dbus_method_invocation_get_sender (invocation), uuid, success,
+                                 flags, finished, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

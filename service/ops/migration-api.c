@@ -212,6 +212,13 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
       finish_on_peer (run);
       return;
     }
+  /* QEMU's migrate also takes exec:, file: and fd: URIs: only a TCP stream
+   * may come from the other side. */
+  if (!vb_migration_peer_check_stream_uri (uri, &run->error))
+    {
+      finish_on_peer (run);
+      return;
+    }
   g_variant_dict_init (&merged, run->params);
   {
     gboolean preempt = FALSE;
@@ -226,32 +233,98 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+prepare_on_peer (Run *run)
+{
+  const VbDomainDef *live = vb_domain_get_live_def (run->domain);
+
+  g_dbus_connection_call (run->peer, "org.virtbus.Virt1", VB_MANAGER_PATH, TARGET_INTERFACE,
+                          "Prepare",
+                          g_variant_new ("(s@a{sv}u)", live->xml, run->params, run->flags),
+                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, PEER_CALL_TIMEOUT_MS,
+                          NULL, prepared, run);
+}
+
+static void
+set_param_string (Run *run, const char *name, const char *value)
+{
+  GVariantDict params;
+
+  g_variant_dict_init (&params, run->params);
+  g_variant_dict_insert (&params, name, "s", value);
+  g_variant_unref (run->params);
+  run->params = g_variant_ref_sink (g_variant_dict_end (&params));
+}
+
+static void
+destination_host_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  if (!addresses)
+    {
+      const char *host = NULL;
+
+      g_variant_lookup (run->params, "destination-host", "&s", &host);
+      run->error =
+        g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot resolve the destination host '%s': %s",
+                     host, error->message);
+      run_end (run);
+      return;
+    }
+  {
+    g_autofree char *address = g_inet_address_to_string (addresses->data);
+
+    set_param_string (run, "destination-host", address);
+  }
+  g_resolver_free_addresses (addresses);
+  prepare_on_peer (run);
+}
+
+static void
 peer_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
-  const VbDomainDef *live = vb_domain_get_live_def (run->domain);
   GVariantDict params;
+  const char *host = NULL;
 
   run->peer = vb_migration_peer_connect_finish (result, &run->error);
   if (!run->peer)
     {
+      /* The caller sees only that the destination was not reached: the
+       * reason (a socket's, an authentication's, ssh's) stays in the log. */
+      vb_log_warning (name_of (run), "cannot reach %s: %s", run->destination,
+                      run->error->message);
+      g_clear_error (&run->error);
+      run->error = g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                "Cannot reach the destination '%s' (the service's log says why)",
+                                run->destination);
       run_end (run);
       return;
     }
   g_variant_dict_init (&params, run->params);
   if (!g_variant_dict_contains (&params, "destination-host"))
     {
-      g_autofree char *host = vb_migration_peer_default_host (run->destination);
-      g_variant_dict_insert (&params, "destination-host", "s", host);
+      g_autofree char *fallback = vb_migration_peer_default_host (run->destination);
+      g_variant_dict_insert (&params, "destination-host", "s", fallback);
     }
   /* The destination agrees to post-copy preemption only if its QEMU has it too. */
   g_variant_dict_insert (&params, "postcopy-preempt", "b", (run->flags & VB_MIGRATE_POSTCOPY) != 0);
   g_variant_unref (run->params);
   run->params = g_variant_ref_sink (g_variant_dict_end (&params));
-  g_dbus_connection_call (run->peer, "org.virtbus.Virt1", VB_MANAGER_PATH, TARGET_INTERFACE,
-                          "Prepare", g_variant_new ("(s@a{sv}u)", live->xml, run->params, run->flags),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, PEER_CALL_TIMEOUT_MS,
-                          NULL, prepared, run);
+  /* Without a listen-address the destination's QEMU listens on the address
+   * the stream is sent to, which it can bind only as an IP address. */
+  g_variant_lookup (run->params, "destination-host", "&s", &host);
+  if (!g_variant_lookup (run->params, "listen-address", "&s", NULL)
+      && !g_hostname_is_ip_address (host))
+    {
+      g_autoptr (GResolver) resolver = g_resolver_get_default ();
+
+      g_resolver_lookup_by_name_async (resolver, host, NULL, destination_host_resolved, run);
+      return;
+    }
+  prepare_on_peer (run);
 }
 
 /* A host device stays on its host: only a failover pair's transient side,
@@ -381,7 +454,9 @@ vb_migration_api_migrate_async (VbDriverHost *host, VbDomain *domain, const char
   /* A mirror cannot move with the guest: refused before the peer is contacted. */
   vb_resource_api_lock_or_refuse (
     task, VB_RESOURCE (domain), "migrate",
-    check_params (params, flags, &error) && (run->driver = driver_of (host, domain, &error))
+    check_params (params, flags, &error)
+      && vb_migration_peer_check_destination (destination, &error)
+      && (run->driver = driver_of (host, domain, &error))
       && vb_domain_api_require_active (domain, "migrate", &error)
       && vb_domain_refuse_if_block_copy (domain, "Migration", NULL, &error),
     &error, migrate_locked);
@@ -429,6 +504,7 @@ incoming_free (Incoming *in)
 typedef struct {
   VbDriverHost *host;
   guint flags;
+  char *peer; /* the unique name that called Prepare: the only one that may Finish */
   guint peer_watch;
 } Arrival;
 
@@ -436,6 +512,7 @@ static void
 arrival_free (Arrival *arrival)
 {
   g_bus_unwatch_name (arrival->peer_watch);
+  g_free (arrival->peer);
   g_free (arrival);
 }
 
@@ -495,6 +572,7 @@ incoming_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 
     arrival->host = in->host;
     arrival->flags = in->flags;
+    arrival->peer = g_strdup (in->peer);
     arrival->peer_watch =
       g_bus_watch_name_on_connection (in->bus, in->peer, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
                                       peer_vanished, in->domain, NULL);
@@ -570,7 +648,17 @@ vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const 
                                  : NULL;
       const VbDomainDriver *driver;
 
-      if (!resource || !g_object_get_data (G_OBJECT (resource), "vb-incoming"))
+      Arrival *arrival = resource ? g_object_get_data (G_OBJECT (resource), "vb-incoming") : NULL;
+
+      /* The source resumes over a new connection (its first one usually
+       * broke with the stream): a caller other than the one that prepared
+       * may continue only an arrival whose post-copy is broken. */
+      if (!arrival
+          || (g_strcmp0 (arrival->peer, peer) != 0
+              && (vb_domain_get_state (VB_DOMAIN (resource)) != VB_DOMAIN_PAUSED
+                  || g_strcmp0 (vb_domain_get_state_reason (VB_DOMAIN (resource)),
+                                "postcopy-failed")
+                       != 0)))
         {
           if (!error)
             error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
@@ -698,18 +786,22 @@ finish_incoming (VbDriverHost *host, VbDomain *domain, gboolean success, guint f
 }
 
 void
-vb_migration_api_finish_async (VbDriverHost *host, const char *uuid, gboolean success,
-                               guint flags, GAsyncReadyCallback callback, gpointer user_data)
+vb_migration_api_finish_async (VbDriverHost *host, const char *peer, const char *uuid,
+                               gboolean success, guint flags, GAsyncReadyCallback callback,
+                               gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   GError *error = NULL;
   VbResource *resource = vb_resource_api_lookup_uuid (host, vb_domain_api_kind (), uuid, &error);
+  Arrival *arrival = resource ? g_object_get_data (G_OBJECT (resource), "vb-incoming") : NULL;
 
-  if (!resource || !g_object_get_data (G_OBJECT (resource), "vb-incoming"))
+  /* Only the connection that prepared the arrival ends it; to any other the
+   * answer is the same as for a domain that does not arrive at all. */
+  if (!arrival || g_strcmp0 (arrival->peer, peer) != 0)
     {
       if (!error)
         error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                             "Domain %s is not arriving by migration", uuid);
+                             "Domain %s is not arriving by migration from this connection", uuid);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;

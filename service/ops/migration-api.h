@@ -21,8 +21,11 @@ gboolean vb_migration_api_control (VbDriverHost *host, VbDomain *domain, const c
                                    guint64 value, guint flags, GError **error);
 
 /* Destination (MigrationTarget.Prepare): creates the incoming domain; the
- * answer is an a{sv}. @peer is the caller's unique bus name: if it goes away
- * before Finish, the migration is finished without it. */
+ * answer is an a{sv}. @peer is the caller's unique bus name: only it may
+ * Finish, and if it goes away before Finish, the migration is finished
+ * without it. A POSTCOPY_RESUME Prepare may come from another connection
+ * (the first one broke), but only for a guest whose post-copy broke; it
+ * then binds the arrival to its own caller. */
 void vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus,
                                      const char *peer, const char *xml, GVariant *params,
                                      guint flags, GAsyncReadyCallback callback,
@@ -33,9 +36,10 @@ GVariant *vb_migration_api_prepare_finish (GAsyncResult *result, GError **error)
  * lock is held until a recovery). TRUE when it was such a guest, now ended. */
 gboolean vb_migration_api_abandon_broken_arrival (VbDomain *domain);
 
-/* Destination (MigrationTarget.Finish). */
-void vb_migration_api_finish_async (VbDriverHost *host, const char *uuid, gboolean success,
-                                    guint flags, GAsyncReadyCallback callback,
+/* Destination (MigrationTarget.Finish), from @peer, the caller's unique bus
+ * name: OperationInvalid unless the domain arrives and @peer prepared it. */
+void vb_migration_api_finish_async (VbDriverHost *host, const char *peer, const char *uuid,
+                                    gboolean success, guint flags, GAsyncReadyCallback callback,
                                     gpointer user_data);
 gboolean vb_migration_api_finish_finish (GAsyncResult *result, GError **error);
 

@@ -12,8 +12,20 @@ void vb_migration_peer_connect_async (const char *destination, GCancellable *can
                                       GAsyncReadyCallback callback, gpointer user_data);
 GDBusConnection *vb_migration_peer_connect_finish (GAsyncResult *result, GError **error);
 
+/* Whether the service may connect to @destination as itself (root): a
+ * unix:path=/ABSOLUTE or tcp:host=,port= D-Bus address (no nonce file, no
+ * abstract socket, no other transport), or ssh://[user@]host[:port] with a
+ * plain user name and a host name or IP literal. InvalidArgument otherwise. */
+gboolean vb_migration_peer_check_destination (const char *destination, GError **error);
+
+/* Whether @uri, the stream address a destination answered, is
+ * tcp:HOST:PORT (IPv4, [IPv6] or a host name; port 1-65535) and nothing
+ * QEMU would read as a command, file or descriptor. Failed otherwise. */
+gboolean vb_migration_peer_check_stream_uri (const char *uri, GError **error);
+
 /* The address the destination's hypervisor is reached at when the caller
- * does not say: 127.0.0.1 for a local bus, the ssh host otherwise. */
+ * does not say: the host of a tcp: bus or of ssh://, 127.0.0.1 for a local
+ * bus. Expects a destination that passed the check. */
 char *vb_migration_peer_default_host (const char *destination);
 
 G_END_DECLS
