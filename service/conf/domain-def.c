@@ -733,3 +733,14 @@ vb_domain_def_format_live (const VbDomainDef *def, int id)
   return g_strdup_printf ("%.*s id='%d'%s", (int) (type_end + 1 - def->xml), def->xml, id,
                           type_end + 1);
 }
+
+char *
+vb_domain_def_xml_for_arrival (const char *xml, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, "domain", error);
+
+  if (!doc)
+    return NULL;
+  vb_xml_remove_children (vb_xml_child (xmlDocGetRootElement (doc), "devices"), "emulator");
+  return vb_xml_format (doc);
+}

@@ -24,6 +24,11 @@ typedef struct {
  * absent (a random UUID, MAC addresses of interfaces, currentMemory). Fails with
  * VB_ERROR_INVALID_XML naming the offending element or attribute and its line. */
 VbDomainDef *vb_domain_def_parse (const char *xml, GError **error);
+/* @xml for a guest that arrives from another host (migration): without
+ * <emulator>, a path on the source's host; this host's driver fills in
+ * its own when it defines the guest. NULL with @error when @xml does not
+ * parse. */
+char *vb_domain_def_xml_for_arrival (const char *xml, GError **error);
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 

@@ -619,6 +619,7 @@ vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const 
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   Incoming *in = g_new0 (Incoming, 1);
   GError *error = NULL;
+  g_autofree char *arriving = NULL;
   GVariantDict checked;
 
   in->host = host;
@@ -676,8 +677,16 @@ vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const 
                                      task);
       return;
     }
-  vb_resource_api_new_transient_async (host, vb_domain_api_kind (), xml, NULL, incoming_created,
-                                       task);
+  /* The guest runs on this host's QEMU, whatever binary it had there. */
+  arriving = vb_domain_def_xml_for_arrival (xml, &error);
+  if (!arriving)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  vb_resource_api_new_transient_async (host, vb_domain_api_kind (), arriving, NULL,
+                                       incoming_created, task);
 }
 
 gboolean
