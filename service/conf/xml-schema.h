@@ -105,6 +105,11 @@ char *vb_xml_mac_normalize (const char *text);
 /* A random address in QEMU's 52:54:00 range. */
 char *vb_xml_mac_random (void);
 
+/* Reads @text, the digits of @base (2 to 10) and nothing else, as a number
+ * up to @max. Unlike g_ascii_string_to_unsigned() it never looks at errno,
+ * which another thread can leave set at start-up (see xml-schema.c). */
+gboolean vb_xml_parse_unsigned (const char *text, guint base, guint64 max, guint64 *value);
+
 /* Reads the text of @node as a number scaled by its unit= attribute (b,
  * bytes, KB, k, KiB, MB, M, MiB, ... EiB; @default_unit when absent) and
  * returns it in bytes. */
