@@ -88,6 +88,14 @@ init_libxml (gpointer data)
   return NULL;
 }
 
+void
+vb_xml_init (void)
+{
+  static GOnce init_once = G_ONCE_INIT;
+
+  g_once (&init_once, init_libxml, NULL);
+}
+
 static gboolean
 check_size (gsize len, GError **error)
 {
@@ -163,14 +171,13 @@ read_document (const char *xml, gsize len, GError **error)
 xmlDoc *
 vb_xml_parse (const char *xml, const char *root_name, GError **error)
 {
-  static GOnce init_once = G_ONCE_INIT;
   g_autoptr (xmlDoc) doc = NULL;
   xmlNode *root;
   gsize len;
 
   g_return_val_if_fail (xml != NULL, NULL);
 
-  g_once (&init_once, init_libxml, NULL);
+  vb_xml_init ();
 
   len = strlen (xml);
   if (!check_size (len, error) || !check_utf8 (xml, len, error) || !check_not_blank (xml, error) ||

@@ -45,6 +45,11 @@ typedef struct {
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 
+/* Initialises libxml2 once (xmlInitParser(), which libxml2 2.9 needs before
+ * a second thread uses it); vb_xml_parse() calls it, virtbusd's main() calls
+ * it before it starts any thread. */
+void vb_xml_init (void);
+
 /* Parses @xml without network access, DTD loading or entity expansion and
  * checks that its root element is <@root_name> (any name when NULL; never
  * one in a namespace). Errors (VB_ERROR_INVALID_XML)
