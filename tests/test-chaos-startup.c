@@ -7,13 +7,15 @@
  * lookup reads it with json-glib).
  *
  * VB_CHAOS_STARTS (default 200) and VB_CHAOS_SECONDS (default 40) bound the
- * run; the figures are printed at the end. */
+ * run, VB_CHAOS_SEED replays its kill times; the figures are printed at the
+ * end. */
 #include <signal.h>
 #include <string.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "vb-chaos.h"
 #include "vb-test-calls.h"
 #include "vb-test-daemons.h"
 #include "vb-test-domains.h"
@@ -219,9 +221,9 @@ test_killed_during_startup (void)
   g_autofree char *warm_arg = g_strdup_printf ("--cache-dir=%s", warm_cache);
   const char *warm_args[] = { warm_arg, NULL };
   g_autoptr (GHashTable) stored = NULL;
-  g_autoptr (GRand) rand = g_rand_new ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (vb_chaos_seed ("test-chaos-startup"));
   guint max_starts = env_uint ("VB_CHAOS_STARTS", 200);
-  gint64 deadline = g_get_monotonic_time () + env_uint ("VB_CHAOS_SECONDS", 40) * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + (gint64) vb_chaos_seconds (40) * G_USEC_PER_SEC;
   gint64 load_us;
   Figures figures = { 0 };
 
