@@ -7,8 +7,8 @@
  * lookup reads it with json-glib).
  *
  * VB_CHAOS_STARTS (default 200) and VB_CHAOS_SECONDS (default 40) bound the
- * run, VB_CHAOS_SEED replays its kill times; the figures are printed at the
- * end. */
+ * run, VB_CHAOS_SEED replays its kill times, VB_CHAOS_DEBUG=1 prints each
+ * kill; the figures are printed at the end. */
 #include <signal.h>
 #include <string.h>
 
