@@ -677,9 +677,94 @@ test_domain_source_lines (void)
   g_assert_cmpstr (refusal->message, ==, "<target> at line 1: no");
 }
 
+/* ------------------------------------------------------------------------ */
+/* Start-up: the first number parsed while other threads start */
+
+#define FIRST_PARSE_ARG "--first-number-parse"
+
+static volatile gint hammer_stop;
+
+/* What the service's other threads do while it loads the definitions
+ * (register types, initialise statics): a first-time g_once each, which
+ * takes GLib's one g_once mutex. */
+static gpointer
+hammer_once_mutex (gpointer data)
+{
+  while (!g_atomic_int_get (&hammer_stop))
+    {
+      gsize *location = g_new0 (gsize, 1);
+
+      if (g_once_init_enter (location))
+        g_once_init_leave (location, 1);
+      g_free (location);
+    }
+  return NULL;
+}
+
+/* In a fresh process, as at start-up: the first number this process parses
+ * is the first definition's <memory>. Exits 0 if it was read. */
+static int
+first_number_parse (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = NULL;
+  GThread *threads[2];
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("hammer", hammer_once_mutex, NULL);
+  g_usleep (200);
+  def = vb_domain_def_parse ("<domain type='test'><name>t</name><memory>194560</memory></domain>",
+                             &error);
+  g_atomic_int_set (&hammer_stop, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  if (def == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  return 0;
+}
+
+/* Issue 3b: a stored definition was once refused at start-up with "invalid
+ * value '194560' in <memory> ... expected an unsigned decimal integer".
+ * g_ascii_string_to_unsigned() sets errno to 0, calls g_ascii_strtoull() and
+ * refuses the text if errno is then set. The first g_ascii_strtoull() of a
+ * process makes GLib's C locale under g_once, whose mutex, when another
+ * thread holds it, can leave errno at EAGAIN (GLib 2.74's futex wait does not
+ * restore it). One to four processes in sixty failed here before the fix;
+ * all sixty must read the number. */
+static void
+test_domain_first_number_while_threads_start (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  guint failed = 0;
+
+  g_assert_nonnull (self);
+  for (guint i = 0; i < 60; i++)
+    {
+      const char *argv[] = { self, FIRST_PARSE_ARG, NULL };
+      g_autofree char *err = NULL;
+      g_autoptr (GError) error = NULL;
+      int status = 0;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                                   &err, &status, &error));
+      g_assert_no_error (error);
+      if (!g_spawn_check_wait_status (status, NULL))
+        {
+          failed++;
+          g_test_message ("run %u: %s", i, err);
+        }
+    }
+  g_assert_cmpuint (failed, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 2 && g_str_equal (argv[1], FIRST_PARSE_ARG))
+    return first_number_parse ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/xml-defs/domain/defaults", test_domain_defaults);
@@ -701,6 +786,8 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/domain/source-lines", test_domain_source_lines);
   g_test_add_func ("/xml-defs/domain/bad-sizes", test_domain_bad_sizes);
   g_test_add_func ("/xml-defs/domain/devices-checked", test_domain_devices_checked);
+  g_test_add_func ("/xml-defs/domain/first-number-while-threads-start",
+                   test_domain_first_number_while_threads_start);
 
   return g_test_run ();
 }

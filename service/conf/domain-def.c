@@ -202,7 +202,7 @@ static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_ru
 static gboolean
 parse_uint (const char *text, guint64 max, guint64 *value)
 {
-  return g_ascii_string_to_unsigned (text, 10, 0, max, value, NULL);
+  return vb_xml_parse_unsigned (text, 10, max, value);
 }
 
 /* Reads a sized element into KiB, rounding bytes up as libvirt does, and

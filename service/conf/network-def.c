@@ -242,7 +242,7 @@ read_prefix (xmlNode *ip, IpSubnet *subnet, GError **error)
     return FALSE;
   }
   if (prefix != NULL) {
-    if (!g_ascii_string_to_unsigned (prefix, 10, 1, max, &n, NULL)) {
+    if (!vb_xml_parse_unsigned (prefix, 10, max, &n) || n == 0) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "invalid value '%s' for attribute 'prefix' on <ip> at line %ld: "
                    "expected 1 to %u",

@@ -77,7 +77,7 @@ check_mode (xmlNode *root, GError **error)
   g_autofree char *text = mode != NULL ? vb_xml_text (mode) : NULL;
   guint64 value = 0;
 
-  if (mode == NULL || (g_ascii_string_to_unsigned (text, 8, 0, 07777, &value, NULL)))
+  if (mode == NULL || vb_xml_parse_unsigned (text, 8, 07777, &value))
     return TRUE;
   g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                "invalid value '%s' in <mode> at line %ld: expected octal permissions up to 7777",

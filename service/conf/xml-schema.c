@@ -88,6 +88,14 @@ init_libxml (gpointer data)
   return NULL;
 }
 
+void
+vb_xml_init (void)
+{
+  static GOnce init_once = G_ONCE_INIT;
+
+  g_once (&init_once, init_libxml, NULL);
+}
+
 static gboolean
 check_size (gsize len, GError **error)
 {
@@ -163,14 +171,13 @@ read_document (const char *xml, gsize len, GError **error)
 xmlDoc *
 vb_xml_parse (const char *xml, const char *root_name, GError **error)
 {
-  static GOnce init_once = G_ONCE_INIT;
   g_autoptr (xmlDoc) doc = NULL;
   xmlNode *root;
   gsize len;
 
   g_return_val_if_fail (xml != NULL, NULL);
 
-  g_once (&init_once, init_libxml, NULL);
+  vb_xml_init ();
 
   len = strlen (xml);
   if (!check_size (len, error) || !check_utf8 (xml, len, error) || !check_not_blank (xml, error) ||
@@ -1049,6 +1056,36 @@ static const UnitScale unit_scales[] = {
   { "EiB", KIBI * KIBI * KIBI * KIBI * KIBI * KIBI },
 };
 
+/* g_ascii_string_to_unsigned() sets errno to 0, calls g_ascii_strtoull() and
+ * refuses the text if errno is set afterwards. The first g_ascii_strtoull()
+ * of a process creates GLib's C locale under g_once, whose mutex, when
+ * another thread holds it, can return from its futex wait with errno set to
+ * EAGAIN (GLib 2.74 does not restore errno there): a valid number refused
+ * once, at start-up, while the QEMU probe and GDBus threads start (issue 3b).
+ * Our numbers are a few digits: read them without errno or locale. */
+gboolean
+vb_xml_parse_unsigned (const char *text, guint base, guint64 max, guint64 *value)
+{
+  guint64 n = 0;
+
+  g_return_val_if_fail (base >= 2 && base <= 10, FALSE);
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guint digit;
+
+      if (*p < '0' || *p >= (char) ('0' + base))
+        return FALSE;
+      digit = (guint) (*p - '0');
+      if (digit > max || n > (max - digit) / base)
+        return FALSE;
+      n = n * base + digit;
+    }
+  *value = n;
+  return TRUE;
+}
+
 gboolean
 vb_xml_scaled_bytes (xmlNode *node, const char *default_unit, guint64 *bytes, GError **error)
 {
@@ -1066,8 +1103,7 @@ vb_xml_scaled_bytes (xmlNode *node, const char *default_unit, guint64 *bytes, GE
                  unit != NULL ? unit : default_unit, node->name, vb_xml_line (node));
     return FALSE;
   }
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &value, NULL) ||
-      !all_chars (text, DIGITS)) {
+  if (!vb_xml_parse_unsigned (text, 10, G_MAXUINT64, &value)) {
     g_autofree char *quoted = vb_xml_quote (text);
 
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,

@@ -45,6 +45,11 @@ typedef struct {
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 
+/* Initialises libxml2 once (xmlInitParser(), which libxml2 2.9 needs before
+ * a second thread uses it); vb_xml_parse() calls it, virtbusd's main() calls
+ * it before it starts any thread. */
+void vb_xml_init (void);
+
 /* Parses @xml without network access, DTD loading or entity expansion and
  * checks that its root element is <@root_name> (any name when NULL; never
  * one in a namespace). Errors (VB_ERROR_INVALID_XML)
@@ -104,6 +109,11 @@ char *vb_xml_uuid_normalize (const char *text);
 char *vb_xml_mac_normalize (const char *text);
 /* A random address in QEMU's 52:54:00 range. */
 char *vb_xml_mac_random (void);
+
+/* Reads @text, the digits of @base (2 to 10) and nothing else, as a number
+ * up to @max. Unlike g_ascii_string_to_unsigned() it never looks at errno,
+ * which another thread can leave set at start-up (see xml-schema.c). */
+gboolean vb_xml_parse_unsigned (const char *text, guint base, guint64 max, guint64 *value);
 
 /* Reads the text of @node as a number scaled by its unit= attribute (b,
  * bytes, KB, k, KiB, MB, M, MiB, ... EiB; @default_unit when absent) and

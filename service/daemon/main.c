@@ -25,6 +25,7 @@
 #include "vb-config.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "xml-schema.h"
 
 typedef struct {
   gboolean system;
@@ -405,12 +406,50 @@ start (Daemon *daemon, GError **error)
   return TRUE;
 }
 
+/* Start-up's threads. start() runs on the main thread, before the main loop,
+ * and is the only code that reads the state directory and parses stored
+ * definitions (networks, pools, domains, snapshots, in that order). Beside
+ * it, by the time the definitions load:
+ *
+ * - GDBus's worker thread ("gdbus"), from connect_bus(): reads and writes the
+ *   bus socket. No filter of ours is installed yet, and no object is
+ *   exported until everything is loaded.
+ * - the QEMU driver's capability lookup (qemu-caps.c lookup_in_thread, in
+ *   GTask's pool), started by the driver's init() in register_drivers():
+ *   resolves the binary (PATH, realpath, stat), reads its cache file with
+ *   json-glib and logs. It owns its request; it touches no definition, no
+ *   libxml2, no locale or environment setting. The probe proper (QEMU, QMP,
+ *   the KVM probe) starts from its callback, on the main loop, after start().
+ * - the config store's writer (config-store.c), once something is queued:
+ *   only the files it was given.
+ *
+ * So nothing of the loader's is shared: what they do share is libxml2's and
+ * GLib's process-wide state, which is why main() initialises it before any
+ * thread exists. The one bite it had (issue 3b): the first
+ * g_ascii_strtoull() of a process creates GLib's C locale under g_once; a
+ * contended g_once mutex (the probe thread registering json-glib's types)
+ * could leave errno = EAGAIN, which g_ascii_string_to_unsigned() read as "not
+ * a number", refusing a valid stored <memory>. The definitions' parsers no
+ * longer read errno (vb_xml_parse_unsigned()), and main() makes the locale
+ * first. Later, Define parses in GTask threads too (resource-api.c); the
+ * parsers keep no state of their own outside the parse. */
+static void
+init_before_threads (void)
+{
+  /* libxml2 2.9 wants xmlInitParser() before a second thread uses it. */
+  vb_xml_init ();
+  /* Creates GLib's C locale now, while no other thread can hold its g_once
+   * mutex (see above); the value is unused. */
+  (void) g_ascii_strtoull ("0", NULL, 10);
+}
+
 int
 main (int argc, char **argv)
 {
   Daemon daemon = { 0 };
   g_autoptr (GError) error = NULL;
 
+  init_before_threads ();
   setlocale (LC_ALL, "");
   if (!parse_options (&daemon.options, &argc, &argv, &error))
     {

@@ -744,6 +744,7 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
 {
   g_autoptr (GPtrArray) configs =
     vb_config_store_load (vb_driver_host_get_store (host), kind->store_kind);
+  guint loaded = 0;
 
   for (guint i = 0; i < configs->len; i++)
     {
@@ -753,7 +754,10 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
       gboolean driver_refused = FALSE;
 
       if (load_one (host, kind, config, &driver_refused, &error))
-        continue;
+        {
+          loaded++;
+          continue;
+        }
       /* Reported either way. A file that cannot load anywhere is kept aside:
        * left in place, it would come back at a later start and take its name
        * from whoever defined it since. One only this run's driver refused
@@ -764,6 +768,8 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
       else
         vb_config_store_reject (store, kind->store_kind, config, error->message);
     }
+  /* What a restart test counts; a refusal was logged above. */
+  vb_log_info (NULL, "Loaded %u of %u stored %s", loaded, configs->len, kind->store_kind);
 }
 
 GPtrArray *
