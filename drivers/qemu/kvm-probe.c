@@ -164,35 +164,12 @@ format_seconds (guint ms)
   return g_strdup_printf ("%u.%03u s", ms / 1000, ms % 1000);
 }
 
-/* The last non-empty line QEMU wrote to stderr, or NULL. */
-static char *
-last_stderr_line (GBytes *stderr_bytes)
+/* What QEMU wrote to stderr, line by line, each stripped (NULL: nothing). */
+static GStrv
+stderr_lines (GBytes *stderr_bytes)
 {
   g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  gsize len = 0;
-  const char *data;
-
-  if (!stderr_bytes)
-    return NULL;
-  data = g_bytes_get_data (stderr_bytes, &len);
-  text = g_utf8_make_valid (data ? data : "", (gssize) len);
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = g_strv_length (lines); i > 0; i--)
-    {
-      g_strstrip (lines[i - 1]);
-      if (*lines[i - 1])
-        return g_strdup (lines[i - 1]);
-    }
-  return NULL;
-}
-
-/* The first line of QEMU's stderr that starts with @prefix, or NULL. */
-static char *
-find_stderr_line (GBytes *stderr_bytes, const char *prefix)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
+  GStrv lines;
   gsize len = 0;
   const char *data;
 
@@ -202,7 +179,30 @@ find_stderr_line (GBytes *stderr_bytes, const char *prefix)
   text = g_utf8_make_valid (data ? data : "", (gssize) len);
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i]; i++)
-    if (g_str_has_prefix (g_strstrip (lines[i]), prefix))
+    g_strstrip (lines[i]);
+  return lines;
+}
+
+/* The last non-empty line QEMU wrote to stderr, or NULL. */
+static char *
+last_stderr_line (GBytes *stderr_bytes)
+{
+  g_auto (GStrv) lines = stderr_lines (stderr_bytes);
+
+  for (guint i = lines ? g_strv_length (lines) : 0; i > 0; i--)
+    if (*lines[i - 1])
+      return g_strdup (lines[i - 1]);
+  return NULL;
+}
+
+/* The first line of QEMU's stderr that starts with @prefix, or NULL. */
+static char *
+find_stderr_line (GBytes *stderr_bytes, const char *prefix)
+{
+  g_auto (GStrv) lines = stderr_lines (stderr_bytes);
+
+  for (guint i = 0; lines && lines[i]; i++)
+    if (g_str_has_prefix (lines[i], prefix))
       return g_strdup (lines[i]);
   return NULL;
 }
