@@ -78,7 +78,15 @@ vb_write_file_atomic (const char *path, const void *data, gsize len, int mode, G
   gsize done = 0;
   int fd;
 
-  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  /* A fresh file, never one found there: a leftover or a symbolic link
+   * planted at the predictable name is removed, not written through. */
+  if (g_unlink (tmp) < 0 && errno != ENOENT)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot remove %s: %s", tmp,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", tmp,

@@ -76,7 +76,10 @@ void vb_config_store_flush (VbConfigStore *store);
 
 /* Writes @len bytes to @path so that a reader sees the old or the new content,
  * never a mix, even across a crash: temporary file, fsync, rename, fsync of
- * the directory. Blocking: call it from a worker thread. */
+ * the directory. The temporary file is always created anew (O_EXCL|O_NOFOLLOW),
+ * yet @path's directory must be one only the service can write: nothing makes
+ * a rename safe against another writer there. Blocking: call it from a worker
+ * thread. */
 gboolean vb_write_file_atomic (const char *path, const void *data, gsize len, int mode,
                                GError **error);
 
