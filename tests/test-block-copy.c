@@ -531,7 +531,7 @@ static int
 qemu_pid (Fixture *f)
 {
   g_autofree char *uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = g_build_filename (f->env->run_dir, "qemu", uuid, "status.json", NULL);
+  g_autofree char *status = vb_test_env_status_path (f->env, uuid);
   g_autofree char *text = NULL;
   const char *pid;
 

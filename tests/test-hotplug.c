@@ -877,8 +877,7 @@ test_bridge_interface (Fixture *f, gconstpointer data)
     }
   path = start_guest (f, "hotbridge", TRUE);
   uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
-  status = g_build_filename (f->env->run_dir, "qemu", g_variant_get_string (uuid, NULL),
-                             "status.json", NULL);
+  status = vb_test_env_status_path (f->env, g_variant_get_string (uuid, NULL));
 
   attach (f, path, nic, LIVE);
   ports = vb_test_run ("ip -n %s -o link show master %s", netns, BRIDGE);

@@ -401,7 +401,7 @@ test_destination_qemu_killed (Fixture *f, gconstpointer data)
   g_variant_dict_insert (&params, "bandwidth", "t", (guint64) 8);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE);
   g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
-  status = g_build_filename (f->dst->run_dir, "qemu", uuid, "status.json", NULL);
+  status = vb_test_env_status_path (f->dst, uuid);
   g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
   pid = strstr (text, "\"pid\"");
   g_assert_nonnull (pid);

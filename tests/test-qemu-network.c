@@ -301,7 +301,7 @@ test_bridge (Fixture *f, gconstpointer data)
   /* Destroyed: QEMU's descriptor closed, the tap is gone from the bridge. */
   {
     g_autofree char *uuid = get_string (f->env, path, "UUID");
-    g_autofree char *status = g_build_filename (f->env->run_dir, "qemu", uuid, "status.json", NULL);
+    g_autofree char *status = vb_test_env_status_path (f->env, uuid);
     g_autofree char *text = read_file (status);
     const char *at = strstr (text, "\"pid\"");
 

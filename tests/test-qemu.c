@@ -137,7 +137,7 @@ static int
 qemu_pid (VbTestEnv *env, const char *path)
 {
   g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = g_build_filename (env->run_dir, "qemu", uuid, "status.json", NULL);
+  g_autofree char *status = vb_test_env_status_path (env, uuid);
   g_autofree char *text = read_file (status);
   const char *pid = strstr (text, "\"pid\"");
 

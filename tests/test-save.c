@@ -163,7 +163,7 @@ static void
 assert_qemu_gone (VbTestEnv *env, const char *uuid)
 {
   g_autofree char *dir = g_build_filename (env->run_dir, "qemu", uuid, NULL);
-  g_autofree char *status = g_build_filename (dir, "status.json", NULL);
+  g_autofree char *status = vb_test_env_status_path (env, uuid);
 
   g_assert_false (g_file_test (status, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));

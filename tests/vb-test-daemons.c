@@ -350,17 +350,24 @@ stop_process (GSubprocess **process)
   g_clear_object (process);
 }
 
+char *
+vb_test_env_status_path (VbTestEnv *env, const char *uuid)
+{
+  g_autofree char *name = g_strdup_printf ("%s.json", uuid);
+  return g_build_filename (env->run_dir, "qemu-status", name, NULL);
+}
+
 /* Guests outlive the service by design: a test ends its own by PID. */
 static void
 kill_guests (VbTestEnv *pub)
 {
-  g_autofree char *base = g_build_filename (pub->run_dir, "qemu", NULL);
+  g_autofree char *base = g_build_filename (pub->run_dir, "qemu-status", NULL);
   g_autoptr (GDir) listing = g_dir_open (base, 0, NULL);
   const char *entry;
 
   while (listing && (entry = g_dir_read_name (listing)))
     {
-      g_autofree char *status = g_build_filename (base, entry, "status.json", NULL);
+      g_autofree char *status = g_build_filename (base, entry, NULL);
       g_autofree char *text = NULL;
       const char *pid;
 

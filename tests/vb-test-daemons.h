@@ -27,6 +27,8 @@ typedef struct {
 /* Starts the bus (and polkitd); the daemon is started separately. */
 VbTestEnv *vb_test_env_new (VbTestEnvFlags flags);
 void vb_test_env_free (VbTestEnv *env);
+/* <run-dir>/qemu-status/@uuid.json: the status file of a running guest. */
+char *vb_test_env_status_path (VbTestEnv *env, const char *uuid);
 
 /* Starts virtbusd with @extra_args (NULL-terminated, may be NULL) and waits
  * until it owns org.virtbus.Virt1. */

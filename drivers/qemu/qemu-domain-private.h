@@ -95,8 +95,14 @@ void vb_qemu_send_command (QemuDomain *qd, const char *command);
 
 /* <run-dir>/qemu: where the domains' run directories are. */
 char *vb_qemu_run_dir (void);
-/* <run-dir>/qemu/@uuid: one domain's sockets, log and status file. */
+/* <run-dir>/qemu/@uuid: one domain's sockets and log. In system mode it
+ * belongs to the user QEMU runs as: the service reads and writes nothing
+ * there by a path it trusts. */
 char *vb_qemu_domain_dir (const char *uuid);
+/* <run-dir>/qemu-status: the status files, written by the service only. */
+char *vb_qemu_status_dir (void);
+/* <run-dir>/qemu-status/@uuid.json */
+char *vb_qemu_status_path (const char *uuid);
 /* The QEMU run when a domain names no <emulator>. */
 const char *vb_qemu_binary (void);
 /* New driver data for @domain, not yet attached to it. */

@@ -39,6 +39,20 @@ vb_qemu_domain_dir (const char *uuid)
   return g_build_filename (base, uuid, NULL);
 }
 
+char *
+vb_qemu_status_dir (void)
+{
+  return g_build_filename (vb_driver_host_get_run_dir (vb_qemu_driver.host), "qemu-status", NULL);
+}
+
+char *
+vb_qemu_status_path (const char *uuid)
+{
+  g_autofree char *base = vb_qemu_status_dir ();
+  g_autofree char *name = g_strdup_printf ("%s.json", uuid);
+  return g_build_filename (base, name, NULL);
+}
+
 const char *
 vb_qemu_binary (void)
 {
@@ -82,7 +96,8 @@ vb_qemu_domain_new (VbDomain *domain)
 
   qd->domain = domain;
   qd->dir = vb_qemu_domain_dir (uuid);
-  qd->status_path = g_build_filename (qd->dir, "status.json", NULL);
+  /* Not in qd->dir: QEMU's user can write there (see vb_qemu_status_dir). */
+  qd->status_path = vb_qemu_status_path (uuid);
   qd->log_path = g_build_filename (qd->dir, "qemu.log", NULL);
   qd->pidfd = -1;
   qd->exit_waiters = g_ptr_array_new ();

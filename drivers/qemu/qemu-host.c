@@ -5,6 +5,7 @@
 #include "qemu-host.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,6 +86,21 @@ vb_qemu_host_make_run_dir (const char *dir, const char *user, GError **error)
       return FALSE;
     }
   return !user || chown_for_qemu (dir, user, error);
+}
+
+int
+vb_qemu_host_create_in_run_dir (const char *dir, const char *name)
+{
+  int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd, saved;
+
+  if (dir_fd < 0)
+    return -1;
+  fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
+  saved = errno;
+  close (dir_fd);
+  errno = saved;
+  return fd;
 }
 
 gboolean

@@ -22,6 +22,11 @@ gboolean vb_qemu_host_create_nvram (const VbQemuCommand *command, GError **error
  * to drop to that user (system mode; NULL otherwise). */
 gboolean vb_qemu_host_make_run_dir (const char *dir, const char *user, GError **error);
 
+/* A new file @name in the domain's run directory @dir, open for appending:
+ * never one that is there already nor through a symbolic link, since QEMU's
+ * user can write @dir. The fd, or -1 with errno set. */
+int vb_qemu_host_create_in_run_dir (const char *dir, const char *name);
+
 /* Creates the taps of @command, appending their fds to @fds (the caller
  * closes them), hands QEMU a duplicate of each as fd 3, 4, ... through
  * @launcher and puts those numbers in place of the placeholders in argv. */

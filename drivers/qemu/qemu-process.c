@@ -4,10 +4,14 @@
 #include "qemu-process.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +29,35 @@
 
 /* ---- the end of a QEMU ---- */
 
+/* The contents of @path, a regular file, not through a symbolic link: the
+ * log is in a directory QEMU's user can write, and what is read here goes
+ * back to a client. */
+static gboolean
+read_no_follow (const char *path, char **contents, gsize *length)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  struct stat st;
+  guint8 buffer[4096];
+  ssize_t n;
+  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+  if (fd < 0)
+    return FALSE;
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return FALSE;
+    }
+  while ((n = read (fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0)
+      g_byte_array_append (bytes, buffer, n);
+  close (fd);
+  *length = bytes->len;
+  g_byte_array_append (bytes, (const guint8 *) "", 1);
+  *contents = (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
+  return TRUE;
+}
+
 /* What QEMU itself wrote to its log from @offset on (our header comes before). */
 static char *
 log_tail (const char *path, gsize offset)
@@ -33,7 +66,7 @@ log_tail (const char *path, gsize offset)
   gsize length = 0;
   char *own;
 
-  if (!g_file_get_contents (path, &contents, &length, NULL) || length <= offset)
+  if (!read_no_follow (path, &contents, &length) || length <= offset)
     return g_strdup ("(QEMU wrote nothing)");
   own = g_strstrip (contents + offset);
   if (!*own)
@@ -140,6 +173,12 @@ watch_pid (QemuDomain *qd, GError **error)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "pidfd_open(%d): %s", qd->pid,
                    g_strerror (errno));
+      return FALSE;
+    }
+  /* The PID was checked before the pidfd pinned it: still the same process? */
+  if (qd->status && vb_process_start_time (qd->pid) != qd->status->start_time)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "QEMU (pid %d) ended meanwhile", qd->pid);
       return FALSE;
     }
   qd->pidfd_watch = g_unix_fd_add (qd->pidfd, G_IO_IN, pidfd_ready, qd);
@@ -347,6 +386,7 @@ start_failed (GTask *task, GError *error)
           qd->gone = TRUE; /* its exit is this failure, not a second event */
           kill (qd->pid, SIGKILL);
         }
+      g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
       vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
     }
@@ -493,6 +533,8 @@ monitor_ready (GTask *task)
   status->live_xml = g_strdup (live->xml);
   status->pid = qd->pid;
   status->start_time = vb_process_start_time (qd->pid);
+  /* QEMU answered on its monitor: it has long been exec'd, this is its binary. */
+  status->exe = vb_process_exe (qd->pid);
   status->monitor_path = g_strdup (command->monitor_path);
   status->console_path = g_strdup (command->console_path);
   status->console_log = g_strdup (command->console_log);
@@ -649,11 +691,18 @@ spawn_qemu (GTask *task)
   GPtrArray *argv = data->command->argv;
   const char *user = run_as_user ();
   GError *error = NULL;
+  g_autofree char *status_dir = vb_qemu_status_dir ();
   int log_fd;
 
   if (!vb_qemu_host_make_run_dir (qd->dir, user, &error))
     {
       start_failed (task, error);
+      return;
+    }
+  if (g_mkdir_with_parents (status_dir, 0700) < 0)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s",
+                                       status_dir, g_strerror (errno)));
       return;
     }
   if (user)
@@ -668,7 +717,9 @@ spawn_qemu (GTask *task)
       start_failed (task, error);
       return;
     }
-  log_fd = open (qd->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  /* The directory is QEMU's user's (and so every other QEMU's): a new file,
+   * never one planted there, nor a symbolic link. */
+  log_fd = vb_qemu_host_create_in_run_dir (qd->dir, "qemu.log");
   if (log_fd < 0)
     {
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "Cannot open %s: %s",
@@ -881,29 +932,116 @@ reattach (VbDomain *domain, VbQemuStatus *status)
                                     g_object_ref (domain));
 }
 
-/* Reads the status file in @dir: NULL when there is none, it is broken, or
- * its QEMU is gone (then the directory is cleaned up). */
+/* The uid QEMU runs as: the --qemu-user in system mode, else the service's. */
+static gboolean
+qemu_uid (uid_t *uid)
+{
+  const char *user = run_as_user ();
+  struct passwd *pw = user ? getpwnam (user) : NULL;
+
+  if (user && !pw)
+    return FALSE;
+  *uid = pw ? pw->pw_uid : geteuid ();
+  return TRUE;
+}
+
+/* The binary a status file of an older service (which recorded none) means:
+ * the <emulator> of its live XML or the default, as the command line named it. */
+static char *
+binary_of_live_xml (const char *live_xml)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (live_xml, "domain", NULL);
+  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+  xmlNode *emulator = devices ? vb_xml_child (devices, "emulator") : NULL;
+  g_autofree char *binary = emulator ? vb_xml_text (emulator) : g_strdup (vb_qemu_binary ());
+  g_autofree char *found = binary ? g_find_program_in_path (binary) : NULL;
+  char *real = found ? realpath (found, NULL) : NULL;
+  char *exe = g_strdup (real);
+
+  free (real);
+  return exe;
+}
+
+/* The status file an older service kept in the domain's directory, which
+ * QEMU's user can write. Taken only if it is the service's own (not a link,
+ * one link, owned by the service's user: nothing QEMU's user can make), and
+ * then moved where it belongs. Its binary is not taken from it. */
 static VbQemuStatus *
-read_live_status (const char *dir)
+read_old_status (const char *uuid, const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "status.json", NULL);
-  g_autofree char *json = NULL;
+  g_autofree char *new_path = vb_qemu_status_path (uuid);
   g_autoptr (GError) error = NULL;
-  g_autoptr (VbQemuStatus) status = NULL;
+  g_autoptr (VbQemuStatus) status = vb_qemu_status_read (path, &error);
 
-  if (!g_file_get_contents (path, &json, NULL, NULL))
-    return NULL;
-  status = vb_qemu_status_from_json (json, &error);
   if (!status)
     {
-      vb_log_warning (NULL, "Ignoring %s: %s", path, error->message);
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        vb_log_warning (NULL, "Ignoring %s: %s", path, error->message);
       return NULL;
     }
-  if (vb_process_start_time (status->pid) != status->start_time || status->start_time == 0)
+  g_clear_pointer (&status->exe, g_free);
+  status->exe = binary_of_live_xml (status->live_xml);
+  {
+    g_autofree char *base = vb_qemu_status_dir ();
+    g_autofree char *json = vb_qemu_status_to_json (status);
+
+    if (g_mkdir_with_parents (base, 0700) < 0
+        || !vb_write_file_atomic (new_path, json, strlen (json), 0600, &error))
+      {
+        vb_log_warning (NULL, "Ignoring %s: cannot move it to %s: %s", path, new_path,
+                        error ? error->message : g_strerror (errno));
+        return NULL;
+      }
+  }
+  g_unlink (path);
+  vb_log_message (NULL, "Moved the runtime status of %s to %s", uuid, new_path);
+  return g_steal_pointer (&status);
+}
+
+/* Reads the status file of the domain @uuid, whose run directory is @dir:
+ * NULL when there is none, it is broken, or its QEMU is gone (then the
+ * directory is cleaned up) or the PID is not the QEMU the service started
+ * (then nothing is signalled: the file is dropped with a warning). */
+static VbQemuStatus *
+read_live_status (const char *uuid, const char *dir)
+{
+  g_autofree char *path = vb_qemu_status_path (uuid);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuStatus) status = vb_qemu_status_read (path, &error);
+  g_autofree char *monitor = g_build_filename (dir, "monitor.sock", NULL);
+  uid_t uid;
+
+  if (!status && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    status = read_old_status (uuid, dir);
+  else if (!status)
+    vb_log_warning (NULL, "Ignoring %s: %s", path, error->message);
+  if (!status)
+    return NULL;
+  g_clear_error (&error);
+  if (g_strcmp0 (status->uuid, uuid) != 0 || g_strcmp0 (status->monitor_path, monitor) != 0)
     {
-      vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", status->uuid,
+      vb_log_warning (NULL, "Ignoring %s: it is not about %s and its monitor", path, uuid);
+      g_unlink (path);
+      return NULL;
+    }
+  if (!qemu_uid (&uid))
+    g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "QEMU's user does not exist");
+  else
+    vb_qemu_status_check_process (status, status->exe, uid, &error);
+  if (g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
+    {
+      vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", uuid,
                       status->pid);
+      g_unlink (path);
       vb_remove_flat_dir (dir);
+      return NULL;
+    }
+  if (error)
+    {
+      /* Not the QEMU this service started: never reattached, never signalled. */
+      vb_log_warning (NULL, "Not reattaching %s: %s", uuid, error->message);
+      g_unlink (path);
       return NULL;
     }
   return g_steal_pointer (&status);
@@ -912,9 +1050,10 @@ read_live_status (const char *dir)
 void
 vb_qemu_process_domain_loaded (VbDriverHost *host, VbDomain *domain)
 {
-  g_autofree char *dir = vb_qemu_domain_dir (vb_resource_get_uuid (VB_RESOURCE (domain)));
+  const char *uuid = vb_resource_get_uuid (VB_RESOURCE (domain));
+  g_autofree char *dir = vb_qemu_domain_dir (uuid);
   gboolean had_status = g_file_test (dir, G_FILE_TEST_IS_DIR);
-  VbQemuStatus *status = read_live_status (dir);
+  VbQemuStatus *status = had_status ? read_live_status (uuid, dir) : NULL;
 
   if (status)
     reattach (domain, status);
@@ -941,7 +1080,7 @@ vb_qemu_process_adopt_running (VbDriverHost *host)
       if (!g_file_test (dir, G_FILE_TEST_IS_DIR)
           || vb_inventory_lookup_uuid (inventory, VB_TYPE_DOMAIN, entry))
         continue;
-      status = read_live_status (dir);
+      status = read_live_status (entry, dir);
       if (!status)
         continue;
       def = vb_domain_def_parse (status->live_xml, &error);

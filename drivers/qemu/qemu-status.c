@@ -1,7 +1,11 @@
 #include "qemu-status.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qmp-client.h"
 #include "vb-error.h"
@@ -14,6 +18,7 @@ vb_qemu_status_free (VbQemuStatus *status)
   g_free (status->uuid);
   g_free (status->live_xml);
   g_free (status->monitor_path);
+  g_free (status->exe);
   g_free (status->console_path);
   g_free (status->console_log);
   g_free (status->state);
@@ -38,6 +43,7 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
     }
   STR ("uuid", status->uuid);
   STR ("monitor", status->monitor_path);
+  STR ("exe", status->exe);
   STR ("console", status->console_path);
   STR ("console-log", status->console_log);
   STR ("state", status->state);
@@ -87,6 +93,7 @@ vb_qemu_status_from_json (const char *json, GError **error)
   object = json_node_get_object (json_parser_get_root (parser));
   status->uuid = dup_member (object, "uuid");
   status->monitor_path = dup_member (object, "monitor");
+  status->exe = dup_member (object, "exe");
   status->console_path = dup_member (object, "console");
   status->console_log = dup_member (object, "console-log");
   status->state = dup_member (object, "state");
@@ -137,4 +144,105 @@ vb_process_start_time (int pid)
   if (g_strv_length (fields) < 20 || fields[0][0] == 'Z' || fields[0][0] == 'X')
     return 0;
   return g_ascii_strtoull (fields[19], NULL, 10);
+}
+
+VbQemuStatus *
+vb_qemu_status_read (const char *path, GError **error)
+{
+  g_autofree char *json = NULL;
+  struct stat st;
+  gsize done = 0;
+  int fd;
+
+  /* O_NONBLOCK: a FIFO planted in its place must not hang the start-up. */
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Cannot open %s: %s", path,
+                   g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid () || st.st_nlink != 1
+      || st.st_size > 16 * 1024 * 1024)
+    {
+      close (fd);
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                   "%s is not a regular file of the service's own with one link", path);
+      return NULL;
+    }
+  json = g_malloc (st.st_size + 1);
+  while (done < (gsize) st.st_size)
+    {
+      ssize_t n = read (fd, json + done, st.st_size - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      done += n;
+    }
+  close (fd);
+  json[done] = '\0';
+  return vb_qemu_status_from_json (json, error);
+}
+
+char *
+vb_process_exe (int pid)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/%d/exe", pid);
+  g_autofree char *exe = pid > 0 ? g_file_read_link (link, NULL) : NULL;
+
+  if (exe && g_str_has_suffix (exe, " (deleted)"))
+    exe[strlen (exe) - strlen (" (deleted)")] = '\0';
+  return g_steal_pointer (&exe);
+}
+
+/* The real and effective uid of @pid, from the Uid: line of /proc/PID/status. */
+static gboolean
+process_uids (int pid, uid_t *real, uid_t *effective)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *contents = NULL;
+  const char *line;
+  char *end;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL) || !(line = strstr (contents, "\nUid:")))
+    return FALSE;
+  *real = (uid_t) g_ascii_strtoull (line + strlen ("\nUid:"), &end, 10);
+  *effective = (uid_t) g_ascii_strtoull (end, NULL, 10);
+  return TRUE;
+}
+
+gboolean
+vb_qemu_status_check_process (const VbQemuStatus *status, const char *exe, uid_t uid,
+                              GError **error)
+{
+  g_autofree char *running = NULL;
+  uid_t real, effective;
+
+  if (status->start_time == 0 || vb_process_start_time (status->pid) != status->start_time)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "process %d is gone", status->pid);
+      return FALSE;
+    }
+  running = vb_process_exe (status->pid);
+  if (!exe || g_strcmp0 (running, exe) != 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "process %d runs %s, not %s", status->pid,
+                   running ? running : "(unknown)", exe ? exe : "(unknown)");
+      return FALSE;
+    }
+  if (!process_uids (status->pid, &real, &effective) || real != uid || effective != uid)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "process %d does not run as uid %u",
+                   status->pid, (unsigned) uid);
+      return FALSE;
+    }
+  /* The checks raced with the PID's end and reuse: it must be the same one still. */
+  if (vb_process_start_time (status->pid) != status->start_time)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "process %d is gone", status->pid);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -1,8 +1,11 @@
 /* The runtime status file of a running QEMU domain: what a restarted service
- * needs to find its guest again. Written atomically, removed when QEMU ends. */
+ * needs to find its guest again. Written atomically, removed when QEMU ends.
+ * It lives where only the service can write (<run-dir>/qemu-status/), never
+ * in the domain's directory, which belongs to the user QEMU runs as. */
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 G_BEGIN_DECLS
 
@@ -12,6 +15,7 @@ typedef struct {
   gboolean persistent;   /* whether a persistent definition exists as well */
   int pid;
   guint64 start_time;    /* field 22 of /proc/PID/stat: tells a reused PID apart */
+  char *exe;             /* /proc/PID/exe once QEMU runs: tells another program apart */
   char *monitor_path;
   char *console_path;    /* NULL without serial 0 */
   char *console_log;
@@ -26,6 +30,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbQemuStatus, vb_qemu_status_free)
 
 char *vb_qemu_status_to_json (const VbQemuStatus *status);
 VbQemuStatus *vb_qemu_status_from_json (const char *json, GError **error);
+
+/* Reads the status file at @path as the service wrote it: refuses a symbolic
+ * link, and anything but a regular file with one link owned by the service's
+ * user. A missing file is G_FILE_ERROR_NOENT. */
+VbQemuStatus *vb_qemu_status_read (const char *path, GError **error);
+
+/* Whether the PID of @status is still the QEMU it describes: the recorded
+ * start time, /proc/PID/exe resolving to @exe and real and effective uid
+ * @uid. Nothing else may be signalled or reattached. */
+gboolean vb_qemu_status_check_process (const VbQemuStatus *status, const char *exe, uid_t uid,
+                                       GError **error);
+
+/* The program @pid runs (/proc/PID/exe), without the " (deleted)" of a
+ * binary replaced on disk since; NULL when it cannot be read. */
+char *vb_process_exe (int pid);
 
 /* The start time of @pid in clock ticks since boot, 0 when it does not exist
  * or is a zombie. */
