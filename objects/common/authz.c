@@ -3,6 +3,7 @@
 #include <polkit/polkit.h>
 #include <unistd.h>
 
+#include "authz-subject.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -19,6 +20,7 @@ struct _VbAuthz {
 typedef struct {
   guint32 uid;
   guint32 pid;
+  guint64 start_time; /* of pid, read when the first call arrived; 0 if unread */
 } Credentials;
 
 typedef struct {
@@ -29,6 +31,7 @@ typedef struct {
   gboolean allow_interaction;
   guint32 uid;
   guint32 pid;
+  guint64 start_time;
 } Check;
 
 static void
@@ -140,10 +143,13 @@ ask_polkit (GTask *task)
   g_autoptr (PolkitDetails) details = polkit_details_new ();
   PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
-  if (check->authz->polkit_on_same_bus)
-    subject = polkit_system_bus_name_new (check->sender);
-  else
-    subject = polkit_unix_process_new_for_owner (check->pid, 0, check->uid);
+  subject = vb_authz_subject_new (check->sender, check->authz->polkit_on_same_bus, check->pid,
+                                  check->start_time, check->uid);
+  if (!subject)
+    {
+      refuse (task, "the caller's process could not be identified");
+      return;
+    }
   if (check->details)
     {
       GHashTableIter iter;
@@ -190,6 +196,7 @@ remember_credentials (Check *check)
 
   known->uid = check->uid;
   known->pid = check->pid;
+  known->start_time = check->start_time;
   g_hash_table_replace (check->authz->credentials, g_strdup (check->sender), known);
 }
 
@@ -215,6 +222,11 @@ credentials_ready (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_variant_lookup (credentials, "ProcessID", "u", &check->pid);
+  /* polkitd cannot ask our bus about the caller, so the caller will be
+   * named to it by pid: pin that pid to the caller's process now, while the
+   * caller's call is here (see vb_authz_subject_new()). */
+  if (!check->authz->polkit_on_same_bus && check->pid != 0)
+    check->start_time = vb_authz_caller_start_time (check->pid, check->uid);
   remember_credentials (check);
   decide (task);
 }
@@ -232,6 +244,11 @@ decide (GTask *task)
   if (!check->authz->polkit_on_same_bus && check->pid == 0)
     {
       refuse (task, "the bus did not tell the caller's process");
+      return;
+    }
+  if (!check->authz->polkit_on_same_bus && check->start_time == 0)
+    {
+      refuse (task, "the caller's process could not be identified");
       return;
     }
   if (check->authz->authority)
@@ -275,6 +292,7 @@ vb_authz_check_async (VbAuthz *authz, const char *sender, const char *action_id,
     {
       check->uid = known->uid;
       check->pid = known->pid;
+      check->start_time = known->start_time;
       decide (task);
       return;
     }

@@ -24,7 +24,8 @@ typedef enum {
 
 /* @bus is the connection callers reach the service on. @polkit_on_same_bus says
  * whether polkitd listens on that bus too, so a bus name is a valid subject;
- * otherwise the subject is the caller's process (pid and uid from the bus). */
+ * otherwise the subject is the caller's process: pid and uid from the bus, and
+ * the start time read when its first call arrived (see authz-subject.h). */
 VbAuthz *vb_authz_new (GDBusConnection *bus, VbAuthzMode mode, gboolean polkit_on_same_bus);
 void vb_authz_free (VbAuthz *authz);
 
