@@ -12,6 +12,7 @@
 #include "config-store.h"
 #include "qemu-status.h"
 #include "vb-error.h"
+#include "vb-process.h"
 
 #define UUID "c4a05000-0000-4000-8000-000000000001"
 

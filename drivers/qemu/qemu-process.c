@@ -22,6 +22,7 @@
 #include "vb-files.h"
 #include "xml-schema.h"
 #include "vb-log.h"
+#include "vb-process.h"
 
 #define MONITOR_WAIT_MS 15000
 #define DESTROY_GRACE_MS 3000

@@ -9,6 +9,7 @@
 
 #include "qmp-client.h"
 #include "vb-error.h"
+#include "vb-process.h"
 
 void
 vb_qemu_status_free (VbQemuStatus *status)
@@ -124,28 +125,6 @@ vb_qemu_status_from_json (const char *json, GError **error)
   return g_steal_pointer (&status);
 }
 
-guint64
-vb_process_start_time (int pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree char *contents = NULL;
-  const char *after_name;
-  g_auto (GStrv) fields = NULL;
-
-  if (pid <= 0 || !g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-  /* The command name may hold spaces and parentheses: skip past its last ')'. */
-  after_name = strrchr (contents, ')');
-  if (!after_name)
-    return 0;
-  fields = g_strsplit (after_name + 2, " ", 0);
-  /* after_name starts at field 3 (state); start time is field 22. A zombie
-   * is dead, whoever has not reaped it yet. */
-  if (g_strv_length (fields) < 20 || fields[0][0] == 'Z' || fields[0][0] == 'X')
-    return 0;
-  return g_ascii_strtoull (fields[19], NULL, 10);
-}
-
 VbQemuStatus *
 vb_qemu_status_read (const char *path, GError **error)
 {
@@ -184,17 +163,6 @@ vb_qemu_status_read (const char *path, GError **error)
   close (fd);
   json[done] = '\0';
   return vb_qemu_status_from_json (json, error);
-}
-
-char *
-vb_process_exe (int pid)
-{
-  g_autofree char *link = g_strdup_printf ("/proc/%d/exe", pid);
-  g_autofree char *exe = pid > 0 ? g_file_read_link (link, NULL) : NULL;
-
-  if (exe && g_str_has_suffix (exe, " (deleted)"))
-    exe[strlen (exe) - strlen (" (deleted)")] = '\0';
-  return g_steal_pointer (&exe);
 }
 
 /* The real and effective uid of @pid, from the Uid: line of /proc/PID/status. */

@@ -42,12 +42,4 @@ VbQemuStatus *vb_qemu_status_read (const char *path, GError **error);
 gboolean vb_qemu_status_check_process (const VbQemuStatus *status, const char *exe, uid_t uid,
                                        GError **error);
 
-/* The program @pid runs (/proc/PID/exe), without the " (deleted)" of a
- * binary replaced on disk since; NULL when it cannot be read. */
-char *vb_process_exe (int pid);
-
-/* The start time of @pid in clock ticks since boot, 0 when it does not exist
- * or is a zombie. */
-guint64 vb_process_start_time (int pid);
-
 G_END_DECLS

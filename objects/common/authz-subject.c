@@ -3,30 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-guint64
-vb_authz_process_start_time (guint32 pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%u/stat", pid);
-  g_autofree char *contents = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after_name;
-  char *end;
-  guint64 start_time;
-
-  if (pid == 0 || !g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-  /* The command name (field 2) is in parentheses and may itself hold spaces
-   * and ')': the fields we want follow the last ')'. */
-  after_name = strrchr (contents, ')');
-  if (!after_name || after_name[1] != ' ')
-    return 0;
-  fields = g_strsplit (after_name + 2, " ", 0);
-  /* fields[0] is field 3 (state), so field 22 (starttime) is fields[19]. */
-  if (g_strv_length (fields) < 20)
-    return 0;
-  start_time = g_ascii_strtoull (fields[19], &end, 10);
-  return end != fields[19] && *end == '\0' ? start_time : 0;
-}
+#include "vb-process.h"
 
 static gboolean
 process_has_uid (guint32 pid, guint32 uid)
@@ -47,13 +24,13 @@ process_has_uid (guint32 pid, guint32 uid)
 guint64
 vb_authz_caller_start_time (guint32 pid, guint32 uid)
 {
-  guint64 start_time = vb_authz_process_start_time (pid);
+  guint64 start_time = vb_process_start_time ((int) pid);
 
   /* The pid the bus reported is the caller's only if the process there
    * still runs as the caller's uid; reading the start time again after the
    * uid makes sure both were read from the same process. */
   if (start_time == 0 || !process_has_uid (pid, uid)
-      || vb_authz_process_start_time (pid) != start_time)
+      || vb_process_start_time ((int) pid) != start_time)
     return 0;
   return start_time;
 }

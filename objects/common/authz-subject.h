@@ -11,10 +11,6 @@
 
 G_BEGIN_DECLS
 
-/* The start time of process @pid (field 22 of /proc/<pid>/stat, in clock
- * ticks since boot), as polkit reads it; 0 when it cannot be read. */
-guint64 vb_authz_process_start_time (guint32 pid);
-
 /* The start time of process @pid if it runs with effective uid @uid (the
  * uid its bus reported); 0 when it does not, or when either cannot be read. */
 guint64 vb_authz_caller_start_time (guint32 pid, guint32 uid);

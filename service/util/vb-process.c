@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -36,4 +37,41 @@ vb_die_with_parent (gpointer user_data)
    * forever). Only async-signal-safe calls here. */
   if (parent != 0 && getppid () != parent)
     _exit (127);
+}
+
+guint64
+vb_process_start_time (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after_name;
+  char *end;
+  guint64 start_time;
+
+  if (pid <= 0 || !g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+  /* The command name (field 2) is in parentheses and may itself hold spaces
+   * and ')': the fields we want follow the last ')'. */
+  after_name = strrchr (contents, ')');
+  if (!after_name || after_name[1] != ' ')
+    return 0;
+  fields = g_strsplit (after_name + 2, " ", 0);
+  /* fields[0] is field 3 (state), so field 22 (starttime) is fields[19]. A
+   * zombie is dead, whoever has not reaped it yet. */
+  if (g_strv_length (fields) < 20 || fields[0][0] == 'Z' || fields[0][0] == 'X')
+    return 0;
+  start_time = g_ascii_strtoull (fields[19], &end, 10);
+  return end != fields[19] && *end == '\0' ? start_time : 0;
+}
+
+char *
+vb_process_exe (int pid)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/%d/exe", pid);
+  g_autofree char *exe = pid > 0 ? g_file_read_link (link, NULL) : NULL;
+
+  if (exe && g_str_has_suffix (exe, " (deleted)"))
+    exe[strlen (exe) - strlen (" (deleted)")] = '\0';
+  return g_steal_pointer (&exe);
 }

@@ -9,4 +9,13 @@ G_BEGIN_DECLS
  * helpers that mean nothing without us (probes), never for guests. */
 void vb_die_with_parent (gpointer user_data);
 
+/* The start time of @pid in clock ticks since boot (field 22 of
+ * /proc/PID/stat), 0 when it does not exist or is a zombie. With the pid it
+ * names one process for good: pids are reused, start times are not. */
+guint64 vb_process_start_time (int pid);
+
+/* The program @pid runs (/proc/PID/exe), without the " (deleted)" of a
+ * binary replaced on disk since; NULL when it cannot be read. */
+char *vb_process_exe (int pid);
+
 G_END_DECLS
