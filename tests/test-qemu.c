@@ -270,14 +270,31 @@ test_destroy_reboot_suspend (Fixture *f, gconstpointer data)
   g_assert_false (process_exists (pid));
 }
 
+/* A console session: the descriptor OpenConsole returns. */
+static int
+open_console (Fixture *f, const char *path)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree int *stolen = NULL;
+
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
+    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
+    NULL, &error);
+  g_assert_no_error (error);
+  /* Taken out of the list, so closing it ends the session. */
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  return stolen[0];
+}
+
 static void
 test_console (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml = guest_xml (f, "console1", "qemu",
                                     "    <graphics type='vnc' port='-1' autoport='yes'/>\n");
   g_autofree char *path = define (f, xml);
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) seen = g_string_new (NULL);
   const char *command = "echo console-$((6*7))\r";
@@ -304,16 +321,7 @@ test_console (Fixture *f, gconstpointer data)
       }
     g_assert_true (found);
   }
-  reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
-    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
-    NULL, &error);
-  g_assert_no_error (error);
-  {
-    /* Take the descriptor out of the list, so closing it ends the session. */
-    g_autofree int *stolen = g_unix_fd_list_steal_fds (fds, NULL);
-    fd = stolen[0];
-  }
+  fd = open_console (f, path);
   g_assert_cmpint (fd, >=, 0);
 
   /* A second session is refused while the first is open. */
@@ -366,23 +374,6 @@ test_console (Fixture *f, gconstpointer data)
     }
   }
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
-}
-
-static int
-open_console (Fixture *f, const char *path)
-{
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree int *stolen = NULL;
-
-  reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    f->env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "OpenConsole",
-    g_variant_new ("(u)", 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &fds,
-    NULL, &error);
-  g_assert_no_error (error);
-  stolen = g_unix_fd_list_steal_fds (fds, NULL);
-  return stolen[0];
 }
 
 static goffset
