@@ -2,6 +2,7 @@
  * memory, firmware, boot, clock and controllers, then every device element in
  * the order the XML lists them (their builders are in qemu-command-*.c). */
 #include "qemu-command-private.h"
+#include "qemu-pci-buses.h"
 
 /* ---- machine, CPU, memory ---- */
 
@@ -398,40 +399,17 @@ static const struct {
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
 };
 
-/* The buses devices name, and the slots taken on the root bus. */
-static void
-collect_pci_buses (xmlNode *node, GHashTable *buses, GHashTable *root_slots)
-{
-  for (xmlNode *child = node ? node->children : NULL; child; child = child->next)
-    {
-      if (child->type != XML_ELEMENT_NODE)
-        continue;
-      if (g_str_equal ((const char *) child->name, "address") && attr_is (child, "type", "pci"))
-        {
-          guint bus = attr_uint (child, "bus", 0);
-          g_hash_table_add (buses, GUINT_TO_POINTER (bus));
-          if (bus == 0)
-            g_hash_table_add (root_slots, GUINT_TO_POINTER (attr_uint (child, "slot", 0)));
-        }
-      collect_pci_buses (child, buses, root_slots);
-    }
-}
-
 /* Bridges come first, in index order, so that every device placed on a bus
  * finds it; a bus a device names without its controller is added, as
- * libvirt adds it when it defines the domain. */
+ * libvirt adds it when it defines the domain (qemu-pci-buses.c, which
+ * define's completion uses too). */
 static gboolean
 build_pci_controllers (Builder *b, GError **error)
 {
-  g_autoptr (GHashTable) wanted = g_hash_table_new (NULL, NULL);
-  g_autoptr (GHashTable) root_slots = g_hash_table_new (NULL, NULL);
+  g_autoptr (GArray) implicit = vb_qemu_pci_implicit_buses (b->devices);
   g_autoptr (GPtrArray) ordered = g_ptr_array_new ();
-  guint max_bus = 0;
-  guint slot = 0x0a;
-  GHashTableIter iter;
-  gpointer key;
+  guint next_implicit = 0;
 
-  collect_pci_buses (b->devices, wanted, root_slots);
   for (xmlNode *node = vb_xml_child (b->devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
     if (attr_is (node, "type", "pci"))
@@ -441,31 +419,28 @@ build_pci_controllers (Builder *b, GError **error)
           g_ptr_array_set_size (ordered, index + 1);
         ordered->pdata[index] = node;
       }
-  g_hash_table_iter_init (&iter, wanted);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    max_bus = MAX (max_bus, GPOINTER_TO_UINT (key));
-  for (guint index = 0; index <= MAX (max_bus, ordered->len ? ordered->len - 1 : 0); index++)
+  for (guint index = 0; index < ordered->len || next_implicit < implicit->len; index++)
     {
       xmlNode *node = index < ordered->len ? ordered->pdata[index] : NULL;
+      const VbQemuImplicitBus *bus = next_implicit < implicit->len
+                                       ? &g_array_index (implicit, VbQemuImplicitBus, next_implicit)
+                                       : NULL;
 
       if (node)
         {
           if (!build_controller (b, node, error))
             return FALSE;
         }
-      else if (index > 0 && g_hash_table_contains (wanted, GUINT_TO_POINTER (index)))
+      else if (bus && bus->index == index)
         {
-          /* An explicit slot, so QEMU's own choice cannot take one the XML names. */
-          while (g_hash_table_contains (root_slots, GUINT_TO_POINTER (slot)))
-            slot++;
-          g_hash_table_add (root_slots, GUINT_TO_POINTER (slot));
+          next_implicit++;
           add (b, "-device");
           if (b->command->q35)
             addf (b, "pcie-root-port,port=0x%x,chassis=%u,id=pci.%u,bus=pcie.0,addr=0x%x",
-                  0x10 + index - 1, index, index, slot);
+                  0x10 + index - 1, index, index, bus->slot);
           else
             addf (b, "pci-bridge,chassis_nr=%u,id=pci.%u,bus=pci.0,addr=0x%x", index, index,
-                  slot);
+                  bus->slot);
         }
     }
   return TRUE;

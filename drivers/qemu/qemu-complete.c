@@ -2,66 +2,20 @@
 
 #include <libxml/tree.h>
 
+#include "qemu-pci-buses.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
-/* The first root-bus slot the command line gives a bus controller the XML
- * does not have (build_pci_controllers in qemu-command.c). */
-#define FIRST_BRIDGE_SLOT 0x0a
-
-static guint
-number_attr (xmlNode *node, const char *name, guint fallback)
-{
-  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
-  char *end = NULL;
-  guint64 value;
-
-  if (!text || !*text)
-    return fallback;
-  value = g_ascii_strtoull (text, &end, 0);
-  return *end || value > G_MAXUINT ? fallback : (guint) value;
-}
-
-static gboolean
-is_pci_address (xmlNode *node)
-{
-  g_autofree char *type = NULL;
-
-  if (node->type != XML_ELEMENT_NODE || !xmlStrEqual (node->name, BAD_CAST "address"))
-    return FALSE;
-  type = vb_xml_attr (node, "type");
-  return g_strcmp0 (type, "pci") == 0;
-}
-
-/* The buses the devices' PCI addresses name, and the root-bus slots taken. */
-static void
-collect_buses (xmlNode *node, GHashTable *buses, GHashTable *root_slots)
-{
-  for (xmlNode *child = node ? node->children : NULL; child; child = child->next)
-    {
-      if (child->type != XML_ELEMENT_NODE)
-        continue;
-      if (is_pci_address (child))
-        {
-          guint bus = number_attr (child, "bus", 0);
-
-          g_hash_table_add (buses, GUINT_TO_POINTER (bus));
-          if (bus == 0)
-            g_hash_table_add (root_slots, GUINT_TO_POINTER (number_attr (child, "slot", 0)));
-        }
-      collect_buses (child, buses, root_slots);
-    }
-}
-
 static xmlNode *
-pci_controller (xmlNode *devices, guint index)
+pci_root (xmlNode *devices)
 {
   for (xmlNode *node = vb_xml_child (devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
     {
       g_autofree char *type = vb_xml_attr (node, "type");
+      g_autofree char *index = vb_xml_attr (node, "index");
 
-      if (g_strcmp0 (type, "pci") == 0 && number_attr (node, "index", 0) == index)
+      if (g_strcmp0 (type, "pci") == 0 && (!index || g_ascii_strtoull (index, NULL, 0) == 0))
         return node;
     }
   return NULL;
@@ -89,32 +43,20 @@ add_pci_controller (xmlNode *devices, guint index, const char *model, guint slot
     }
 }
 
-/* Same order and slots as the command line: bus by bus, the first free
- * root slot from FIRST_BRIDGE_SLOT on. */
+/* The controllers the command line adds (qemu-pci-buses.c), on the same
+ * slots, and the root bus. */
 static void
 complete_pci_buses (xmlNode *devices, gboolean q35)
 {
-  g_autoptr (GHashTable) buses = g_hash_table_new (NULL, NULL);
-  g_autoptr (GHashTable) root_slots = g_hash_table_new (NULL, NULL);
-  guint max_bus = 0;
-  guint slot = FIRST_BRIDGE_SLOT;
-  GHashTableIter iter;
-  gpointer key;
+  g_autoptr (GArray) implicit = vb_qemu_pci_implicit_buses (devices);
 
-  collect_buses (devices, buses, root_slots);
-  g_hash_table_iter_init (&iter, buses);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    max_bus = MAX (max_bus, GPOINTER_TO_UINT (key));
-  if (!pci_controller (devices, 0))
+  if (!pci_root (devices))
     add_pci_controller (devices, 0, q35 ? "pcie-root" : "pci-root", 0);
-  for (guint index = 1; index <= max_bus; index++)
+  for (guint i = 0; i < implicit->len; i++)
     {
-      if (!g_hash_table_contains (buses, GUINT_TO_POINTER (index)) || pci_controller (devices, index))
-        continue;
-      while (g_hash_table_contains (root_slots, GUINT_TO_POINTER (slot)))
-        slot++;
-      g_hash_table_add (root_slots, GUINT_TO_POINTER (slot));
-      add_pci_controller (devices, index, q35 ? "pcie-root-port" : "pci-bridge", slot);
+      const VbQemuImplicitBus *bus = &g_array_index (implicit, VbQemuImplicitBus, i);
+
+      add_pci_controller (devices, bus->index, q35 ? "pcie-root-port" : "pci-bridge", bus->slot);
     }
 }
 
