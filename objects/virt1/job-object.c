@@ -19,6 +19,7 @@ sync_properties (VbJobObject *self)
 {
   VbDBusJob *iface = VB_DBUS_JOB (self);
   VbJob *job = self->job;
+  gboolean new_phase = g_strcmp0 (vb_dbus_job_get_phase (iface), vb_job_get_phase (job)) != 0;
 
   vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   vb_dbus_job_set_operation (iface, vb_job_get_operation (job));
@@ -32,6 +33,12 @@ sync_properties (VbJobObject *self)
   vb_dbus_job_set_object (iface, vb_job_get_object_path (job));
   vb_dbus_job_set_cancelable (iface, vb_job_get_cancelable (job));
   vb_dbus_job_set_details (iface, vb_job_get_details (job));
+  /* Changes are sent from an idle, the last value of each property only: a
+   * phase the next one follows within one main-loop turn (QEMU's
+   * "wait-unplug" then "active") would never reach clients. Each phase is
+   * sent as it begins. */
+  if (new_phase)
+    g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
 }
 
 static void
