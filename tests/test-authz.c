@@ -704,6 +704,7 @@ check_declared (GString *problems, const char *policy, const char *what,
                 GDBusAnnotationInfo **annotations)
 {
   const char *action = action_of (annotations);
+  const char *also;
   g_autofree char *declared = NULL;
 
   if (!action)
@@ -716,6 +717,15 @@ check_declared (GString *problems, const char *policy, const char *what,
   if (!strstr (policy, declared))
     g_string_append_printf (problems, "  %s %s.%s names %s, which the policy does not declare\n",
                             what, iface->name, member, action);
+  also = g_dbus_annotation_info_lookup (annotations, ANNOTATION ".Also");
+  if (also)
+    {
+      g_autofree char *also_declared = g_strdup_printf ("<action id=\"%s\">", also);
+      if (!strstr (policy, also_declared))
+        g_string_append_printf (problems,
+                                "  %s %s.%s also needs %s, which the policy does not declare\n",
+                                what, iface->name, member, also);
+    }
 }
 
 static void

@@ -167,6 +167,69 @@ dispatch_method_call (GDBusConnection *connection, const char *sender, const cha
                         NULL, authorized, pending);
 }
 
+static void
+also_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!vb_authz_check_finish (the_authz, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
+                                  GDBusMethodInvocation *invocation, const char *action_id,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (skeleton, cancellable, callback, user_data);
+  const GDBusMethodInfo *method = g_dbus_method_invocation_get_method_info (invocation);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  const char *declared = NULL;
+  GDBusMessageFlags flags =
+    g_dbus_message_get_flags (g_dbus_method_invocation_get_message (invocation));
+  g_autoptr (GHashTable) details = NULL;
+
+  g_task_set_source_tag (task, vb_dispatch_authorize_also_async);
+  if (method)
+    declared = g_dbus_annotation_info_lookup (method->annotations, VB_AUTHORIZATION_ALSO_ANNOTATION);
+  /* Only what the XML declares may be asked for: the reference stays true. */
+  if (!declared || !g_str_equal (declared, action_id))
+    {
+      g_critical ("%s does not declare %s %s", g_dbus_method_invocation_get_method_name (invocation),
+                  VB_AUTHORIZATION_ALSO_ANNOTATION, action_id);
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
+                               "%s is not declared for this member: refused", action_id);
+      return;
+    }
+  if (!the_authz)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
+                               "no authorizer: %s refused", action_id);
+      return;
+    }
+  if (vb_authz_allowed_now (the_authz, sender, action_id))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  details = polkit_details (skeleton, g_dbus_method_invocation_get_object_path (invocation),
+                            g_dbus_method_invocation_get_method_name (invocation));
+  vb_authz_check_async (the_authz, sender, action_id, details,
+                        (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+                        cancellable, also_checked, g_steal_pointer (&task));
+}
+
+gboolean
+vb_dispatch_authorize_also_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_dispatch_authorize_also_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static GDBusInterfaceVTable *
 get_vtable (GDBusInterfaceSkeleton *skeleton)
 {
