@@ -29,7 +29,8 @@ def from_xml(root, annotation=ANNOTATION):
                     continue
                 for note in member.iter("annotation"):
                     if note.get("name") == annotation:
-                        guarded[(short, member.get("name"))] = note.get("value")
+                        for action in note.get("value").split():
+                            guarded.setdefault((short, member.get("name")), set()).add(action)
     return guarded
 
 
@@ -56,20 +57,22 @@ def from_doc(root, also=False):
             if iface is None:
                 continue
             key = (iface, token)
-            if key in listed:
+            if action in listed.get(key, set()) or (key in listed and not also):
                 doubled.append(key)
-            listed[key] = action
+            listed.setdefault(key, set()).add(action)
     return listed, doubled
 
 
 def compare(guarded, listed, doubled, where_doc):
     problems = []
-    for key, action in sorted(guarded.items()):
+    for key, actions in sorted(guarded.items()):
         where = listed.get(key)
+        said = " ".join(sorted(actions))
         if where is None:
-            problems.append(f"{key[0]}.{key[1]} ({action}) is not in {where_doc}")
-        elif where != action:
-            problems.append(f"{key[0]}.{key[1]} is listed under {where} in {where_doc}, the XML says {action}")
+            problems.append(f"{key[0]}.{key[1]} ({said}) is not in {where_doc}")
+        elif where != actions:
+            problems.append(f"{key[0]}.{key[1]} is listed under {' '.join(sorted(where))} in "
+                            f"{where_doc}, the XML says {said}")
     for key in sorted(set(listed) - set(guarded)):
         problems.append(f"{where_doc} lists {key[0]}.{key[1]}, which the XML does not guard so")
     for key in doubled:
@@ -85,11 +88,11 @@ def main():
     also_listed, also_doubled = from_doc(root, also=True)
     policy = (root / "policy" / "org.virtbus.Virt1.policy").read_text()
     actions = set(re.findall(r'<action id="([^"]+)"', policy))
-    documented = set(listed.values()) | set(also_listed.values())
+    documented = set().union(*listed.values(), *also_listed.values())
     problems = compare(guarded, listed, doubled, "docs/authorization.md")
     problems += compare(also_guarded, also_listed, also_doubled, f'"{ALSO_HEADING[3:]}"')
-    for key, action in sorted(also_guarded.items()):
-        if action not in actions:
+    for key, wanted in sorted(also_guarded.items()):
+        for action in sorted(wanted - actions):
             problems.append(f"{key[0]}.{key[1]} also needs {action}, which the policy does not declare")
     for action in sorted(actions - documented - {"org.virtbus.Virt1.read"}):
         if action not in (root / "docs" / "authorization.md").read_text():

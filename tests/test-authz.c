@@ -720,11 +720,16 @@ check_declared (GString *problems, const char *policy, const char *what,
   also = g_dbus_annotation_info_lookup (annotations, ANNOTATION ".Also");
   if (also)
     {
-      g_autofree char *also_declared = g_strdup_printf ("<action id=\"%s\">", also);
-      if (!strstr (policy, also_declared))
-        g_string_append_printf (problems,
-                                "  %s %s.%s also needs %s, which the policy does not declare\n",
-                                what, iface->name, member, also);
+      g_auto (GStrv) actions = g_strsplit (also, " ", -1);
+
+      for (guint i = 0; actions[i]; i++)
+        {
+          g_autofree char *also_declared = g_strdup_printf ("<action id=\"%s\">", actions[i]);
+          if (!strstr (policy, also_declared))
+            g_string_append_printf (problems,
+                                    "  %s %s.%s also needs %s, which the policy does not declare\n",
+                                    what, iface->name, member, actions[i]);
+        }
     }
 }
 

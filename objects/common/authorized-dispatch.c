@@ -167,6 +167,15 @@ dispatch_method_call (GDBusConnection *connection, const char *sender, const cha
                         NULL, authorized, pending);
 }
 
+/* @declared: the annotation's value, actions separated by spaces. */
+static gboolean
+action_declared (const char *declared, const char *action_id)
+{
+  g_auto (GStrv) actions = g_strsplit (declared, " ", -1);
+
+  return g_strv_contains ((const char *const *) actions, action_id);
+}
+
 static void
 also_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -197,7 +206,7 @@ vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
   if (method)
     declared = g_dbus_annotation_info_lookup (method->annotations, VB_AUTHORIZATION_ALSO_ANNOTATION);
   /* Only what the XML declares may be asked for: the reference stays true. */
-  if (!declared || !g_str_equal (declared, action_id))
+  if (!declared || !action_declared (declared, action_id))
     {
       g_critical ("%s does not declare %s %s", g_dbus_method_invocation_get_method_name (invocation),
                   VB_AUTHORIZATION_ALSO_ANNOTATION, action_id);

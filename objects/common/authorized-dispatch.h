@@ -11,8 +11,9 @@
 G_BEGIN_DECLS
 
 #define VB_AUTHORIZATION_ANNOTATION "org.virtbus.Virt1.Authorization"
-/* A second action a member needs only in some cases (its documentation says
- * which); the handler asks for it with vb_dispatch_authorize_also_async(). */
+/* Further actions (separated by spaces) a member needs only in some cases
+ * (its documentation says which); the handler asks for each it needs with
+ * vb_dispatch_authorize_also_async(). */
 #define VB_AUTHORIZATION_ALSO_ANNOTATION "org.virtbus.Virt1.Authorization.Also"
 
 /* Handles a Properties.Set that was authorized; must complete @invocation. */
@@ -28,7 +29,7 @@ void vb_dispatch_set_authz (VbAuthz *authz);
 void vb_dispatch_class_init (GDBusInterfaceSkeletonClass *klass, VbSetPropertyFunc set_property);
 
 /* From a handler: checks that the caller of @invocation may also do @action_id,
- * which must be the member's VB_AUTHORIZATION_ALSO_ANNOTATION (a programming
+ * which must be one its VB_AUTHORIZATION_ALSO_ANNOTATION names (a programming
  * error otherwise). Fails with VB_ERROR_NOT_AUTHORIZED; the handler then
  * returns that error. */
 void vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
