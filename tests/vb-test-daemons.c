@@ -95,8 +95,18 @@ wait_for_name (Env *env, const char *name, GSubprocess *process)
   if (!name_has_owner (env->public.client, name))
     {
       g_autofree char *log = vb_test_env_daemon_log (&env->public);
-      g_error ("%s did not appear on the test bus within %d ms; daemon log:\n%s", name,
-               START_TIMEOUT_MS, log);
+      g_autofree char *how = NULL;
+
+      /* A daemon that died says nothing in its log: its end does. */
+      if (process && !g_subprocess_get_identifier (process))
+        how = g_subprocess_get_if_signaled (process)
+                ? g_strdup_printf ("it was killed by signal %d",
+                                   g_subprocess_get_term_sig (process))
+                : g_strdup_printf ("it exited with status %d",
+                                   g_subprocess_get_exit_status (process));
+      else
+        how = g_strdup_printf ("still running after %d ms", START_TIMEOUT_MS);
+      g_error ("%s did not appear on the test bus (%s); daemon log:\n%s", name, how, log);
     }
 }
 
