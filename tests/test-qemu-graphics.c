@@ -136,19 +136,30 @@ drop_to_user (gpointer data)
 /* `gdbus call` as the unprivileged user on the test bus: TRUE when the call
  * succeeded; its output (or error) in @output. */
 static gboolean
-call_as_user (Fixture *f, const char *path, const char *method, const char *arg1,
-              const char *arg2, char **output)
+call_as_user (Fixture *f, const char *path, const char *method, const char *arg1, const char *arg2,
+              char **output)
 {
   g_autofree char *member = g_strdup_printf ("%s.%s", IFACE_DOMAIN, method);
-  const char *argv[] = { "gdbus", "call", "--address", f->env->bus_address, "--dest", BUS_NAME,
-                         "--object-path", path, "--method", member, arg1, arg2, NULL };
+  const char *argv[] = { "gdbus",
+                         "call",
+                         "--address",
+                         f->env->bus_address,
+                         "--dest",
+                         BUS_NAME,
+                         "--object-path",
+                         path,
+                         "--method",
+                         member,
+                         arg1,
+                         arg2,
+                         NULL };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr (GError) error = NULL;
   int status = 0;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, drop_to_user,
-                               NULL, &out, &err, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, drop_to_user, NULL,
+                               &out, &err, &status, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, !=, 127 << 8);
   *output = g_strconcat (out, err, NULL);
@@ -329,10 +340,10 @@ spice_link (Fixture *f, int fd, const char *password)
   g_assert_cmpuint (GUINT32_FROM_LE (*(guint32 *) reply), ==, SPICE_LINK_OK);
   g_file_set_contents (key_path, (const char *) reply + 4, 162, &error);
   g_assert_no_error (error);
-  ticket = openssl ((const char *const[]){ "pkeyutl", "-encrypt", "-pubin", "-keyform", "DER",
-                                           "-inkey", key_path, "-pkeyopt",
-                                           "rsa_padding_mode:oaep", NULL },
-                    plain, 128);
+  ticket =
+    openssl ((const char *const[]){ "pkeyutl", "-encrypt", "-pubin", "-keyform", "DER", "-inkey",
+                                    key_path, "-pkeyopt", "rsa_padding_mode:oaep", NULL },
+             plain, 128);
   write_all (fd, g_bytes_get_data (ticket, NULL), 128);
   read_exactly (fd, &result, 4);
   return GUINT32_FROM_LE (result);
@@ -519,8 +530,9 @@ static void
 test_spice (Fixture *f, gconstpointer data)
 {
   g_autofree char *why = NULL;
-  g_autofree char *path = start_guest (
-    f, "graphics-spice", "    <graphics type='spice' port='-1' autoport='yes'/>\n", &why);
+  g_autofree char *path =
+    start_guest (f, "graphics-spice", "    <graphics type='spice' port='-1' autoport='yes'/>\n",
+                 &why);
   g_autofree char *secure = NULL;
   g_autofree char *password = NULL;
   int port, fd;

@@ -37,8 +37,8 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
     return refuse (error, graphics, "websockets are not supported yet");
   /* An empty VNC password would let in anyone who sends an empty one. */
   if (passwd && !*passwd)
-    return refuse (error, graphics, "an empty passwd is not supported (leave it out for a "
-                                    "random one)");
+    return refuse (error, graphics,
+                   "an empty passwd is not supported (leave it out for a random one)");
   /* -vnc takes the address first, where a '=' would turn it into a key:
    * an IP address or a host name, nothing else. */
   if (listen && !vb_qemu_plain_word (listen, ":[]"))

@@ -21,8 +21,7 @@
 static char *
 random_password (guint length, GError **error)
 {
-  static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   guint8 bytes[SPICE_PASSWORD_LENGTH];
   char *password;
   gsize got = 0;
@@ -66,7 +65,8 @@ vb_qemu_graphics_prepare (VbDomain *domain, GError **error)
   if (!doc)
     return FALSE;
   devices = vb_xml_child (xmlDocGetRootElement (doc), "devices");
-  for (xmlNode *node = vb_xml_child (devices, "graphics"); node; node = vb_xml_next (node, "graphics"))
+  for (xmlNode *node = vb_xml_child (devices, "graphics"); node;
+       node = vb_xml_next (node, "graphics"))
     {
       g_autofree char *passwd = vb_xml_attr (node, "passwd");
       g_autofree char *type = vb_xml_attr (node, "type");
@@ -74,9 +74,9 @@ vb_qemu_graphics_prepare (VbDomain *domain, GError **error)
 
       if (passwd)
         continue;
-      random = random_password (g_strcmp0 (type, "vnc") == 0 ? VNC_PASSWORD_LENGTH
-                                                             : SPICE_PASSWORD_LENGTH,
-                                error);
+      random =
+        random_password (g_strcmp0 (type, "vnc") == 0 ? VNC_PASSWORD_LENGTH : SPICE_PASSWORD_LENGTH,
+                         error);
       if (!random)
         return FALSE;
       xmlSetProp (node, BAD_CAST "passwd", BAD_CAST random);
@@ -112,7 +112,8 @@ password_set (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   SetPasswords *set = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   /* QEMU's error names no password; ours neither. */
   if (!reply && !set->error)
@@ -152,7 +153,8 @@ vb_qemu_graphics_set_passwords_async (QemuDomain *qd, const char *live_xml,
   devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
   /* One more than the commands, dropped below: the task completes once. */
   set->pending = 1;
-  for (xmlNode *node = vb_xml_child (devices, "graphics"); node; node = vb_xml_next (node, "graphics"))
+  for (xmlNode *node = vb_xml_child (devices, "graphics"); node;
+       node = vb_xml_next (node, "graphics"))
     {
       g_autofree char *passwd = vb_xml_attr (node, "passwd");
       g_autofree char *type = vb_xml_attr (node, "type");
@@ -210,7 +212,8 @@ client_added (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   int *fd = g_task_get_task_data (task);
 
   if (!reply)

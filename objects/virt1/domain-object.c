@@ -217,8 +217,8 @@ graphics_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static gboolean
-handle_open_graphics (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
-                      GUnixFDList *fd_list, guint index, guint flags)
+handle_open_graphics (VbDBusDomain *iface, GDBusMethodInvocation *invocation, GUnixFDList *fd_list,
+                      guint index, guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
 

@@ -392,8 +392,8 @@ graphics_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vb_domain_api_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index,
-                                   guint flags, GAsyncReadyCallback callback, gpointer user_data)
+vb_domain_api_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index, guint flags,
+                                   GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
   const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
