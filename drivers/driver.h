@@ -64,6 +64,13 @@ typedef struct {
   /* A new connection to the domain's serial console; @flags as
    * Domain.OpenConsole. NULL when the driver has no consoles. */
   int (*open_console) (VbDriverHost *host, VbDomain *domain, guint flags, GError **error);
+  /* A socket connected to the display server of the @index-th <graphics>
+   * of the running domain (Domain.OpenGraphics; @flags checked already:
+   * VB_GRAPHICS_SKIPAUTH or 0); completes with the descriptor, the caller's
+   * to close. NULL when the driver has no displays. */
+  void (*open_graphics_async) (VbDriverHost *host, VbDomain *domain, guint index, guint flags,
+                               GAsyncReadyCallback callback, gpointer user_data);
+  int (*open_graphics_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
   /* Statistics as a{sv} (see Domain.GetStats). NULL when the driver has none. */
   void (*get_stats_async) (VbDriverHost *host, VbDomain *domain, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data);

@@ -241,6 +241,74 @@ test_failover_emulated_primary (void)
   }
 }
 
+/* Every display is locked (its password comes over QMP later), a password
+ * from the XML never reaches the command line, and <listen type='none'/>
+ * opens no port. */
+static void
+test_graphics_locked (void)
+{
+  g_autofree char *xml =
+    domain_with ("pc", "    <graphics type='vnc' passwd='Top,Secret'>\n"
+                       "      <listen type='none'/>\n    </graphics>\n"
+                       "    <graphics type='spice' port='5999' passwd='Spice,Secret'/>\n");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = vb_qemu_command_build (def, &context, &error);
+  g_autofree char *line = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (has_arg (command, "-vnc", "none,password=on"));
+  g_assert_true (has_arg (command, "-spice", "port=5999,addr=127.0.0.1,seamless-migration=on"));
+  line = vb_qemu_command_to_string (command);
+  g_assert_null (strstr (line, "disable-ticketing"));
+  g_assert_null (strstr (line, "Secret"));
+  g_assert_cmpint (command->spice_port, ==, 5999);
+
+  /* The default listens on this host only, still locked; SPICE without a port. */
+  {
+    g_autofree char *xml2 =
+      domain_with ("pc", "    <graphics type='vnc' autoport='yes'/>\n"
+                         "    <graphics type='spice'>\n      <listen type='none'/>\n"
+                         "    </graphics>\n");
+    g_autoptr (VbDomainDef) def2 = parse (xml2);
+    g_autoptr (VbQemuCommand) command2 = vb_qemu_command_build (def2, &context, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (has_arg (command2, "-vnc", "127.0.0.1:0,to=1000,password=on"));
+    g_assert_true (has_arg (command2, "-spice", "seamless-migration=on"));
+    g_assert_false (has_arg (command2, "-spice", "port="));
+    g_assert_cmpint (command2->spice_port, ==, -1);
+  }
+  expect_refusal ("pc", "    <graphics type='vnc' passwd=''/>\n", "empty passwd");
+}
+
+/* GetXMLDesc without SECURE, and a snapshot's XML: no graphics password. */
+static void
+test_graphics_secrets_hidden (void)
+{
+  g_autofree char *xml =
+    domain_with ("pc", "    <graphics type='vnc' passwd='s3cret' port='5901'/>\n"
+                       "    <graphics type='spice' passwd='other'/>\n");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  g_autofree char *hidden = vb_domain_xml_without_secrets (def->xml);
+  g_autofree char *snapshot =
+    g_strdup_printf ("<domainsnapshot>\n  <name>s</name>\n%s</domainsnapshot>\n", def->xml);
+  g_autofree char *snapshot_hidden = vb_domain_xml_without_secrets (snapshot);
+  g_autofree char *plain = domain_with ("pc", "");
+  g_autoptr (VbDomainDef) plain_def = parse (plain);
+  g_autofree char *plain_hidden = vb_domain_xml_without_secrets (plain_def->xml);
+
+  g_assert_nonnull (strstr (def->xml, "passwd='s3cret'"));
+  g_assert_null (strstr (hidden, "passwd"));
+  g_assert_nonnull (strstr (hidden, "<graphics type='vnc' port='5901'/>"));
+  g_assert_nonnull (strstr (hidden, "<graphics type='spice'/>"));
+  g_assert_null (strstr (snapshot_hidden, "passwd"));
+  g_assert_nonnull (strstr (snapshot_hidden, "<graphics type='vnc' port='5901'/>"));
+  /* Nothing else changes. */
+  g_assert_cmpstr (plain_hidden, ==, plain_def->xml);
+}
+
 static void
 test_refusals (void)
 {
@@ -435,6 +503,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/virt-install-q35", test_virt_install_q35);
   g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
+  g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);
+  g_test_add_func ("/qemu-command/graphics-secrets-hidden", test_graphics_secrets_hidden);
   g_test_add_func ("/qemu-command/disk-without-type", test_disk_without_type);
   g_test_add_func ("/qemu-command/failover-emulated-primary", test_failover_emulated_primary);
   g_test_add_func ("/qemu-command/qemu-accepts-virt-manager-xml", test_qemu_accepts_virt_manager_xml);

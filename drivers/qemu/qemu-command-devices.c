@@ -4,6 +4,8 @@
 
 /* ---- display, sound, input ---- */
 
+/* Where a display listens: an address, or NULL for <listen type='none'/>
+ * (OpenGraphics is then the only way in). */
 static char *
 graphics_listen (xmlNode *graphics)
 {
@@ -11,6 +13,8 @@ graphics_listen (xmlNode *graphics)
   xmlNode *listen_node = vb_xml_child (graphics, "listen");
   g_autofree char *address = listen_node ? vb_xml_attr (listen_node, "address") : NULL;
 
+  if (listen_node && attr_is (listen_node, "type", "none"))
+    return NULL;
   if (address)
     return g_steal_pointer (&address);
   if (listen)
@@ -24,29 +28,43 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
 {
   g_autofree char *type = vb_xml_attr (graphics, "type");
   g_autofree char *listen = graphics_listen (graphics);
+  g_autofree char *passwd = vb_xml_attr (graphics, "passwd");
+  g_autofree char *websocket = vb_xml_attr (graphics, "websocket");
   int port = (int) attr_uint (graphics, "port", (guint) -1);
   gboolean autoport = attr_is (graphics, "autoport", "yes") || port < 0;
 
-  if (vb_xml_attr (graphics, "passwd") || vb_xml_attr (graphics, "websocket"))
-    return refuse (error, graphics, "graphics passwords and websockets are not supported yet");
+  if (websocket)
+    return refuse (error, graphics, "websockets are not supported yet");
+  /* An empty VNC password would let in anyone who sends an empty one. */
+  if (passwd && !*passwd)
+    return refuse (error, graphics,
+                   "an empty passwd is not supported (leave it out for a random one)");
   /* -vnc takes the address first, where a '=' would turn it into a key:
    * an IP address or a host name, nothing else. */
-  if (!vb_qemu_plain_word (listen, ":[]"))
+  if (listen && !vb_qemu_plain_word (listen, ":[]"))
     return refuse (error, graphics, "listen address '%s' is not an IP address or host name",
                    listen);
+  /* Every display asks for a password, set over QMP before the guest runs
+   * (qemu-graphics.c): never on this command line. */
   if (g_str_equal (type, "vnc"))
     {
       g_autoptr (GString) out = g_string_new (NULL);
 
       if (b->command->vnc_display >= 0)
         return refuse (error, graphics, "only one VNC display is supported");
-      b->command->vnc_autoport = autoport;
-      b->command->vnc_display = autoport ? 0 : port - 5900;
-      vb_qemu_opt_value (out, listen);
-      if (autoport)
-        g_string_append (out, ":0,to=1000");
+      b->command->vnc_autoport = autoport && listen;
+      b->command->vnc_display = autoport || !listen ? 0 : port - 5900;
+      if (!listen)
+        g_string_append (out, "none");
       else
-        g_string_append_printf (out, ":%d", port - 5900);
+        {
+          vb_qemu_opt_value (out, listen);
+          if (autoport)
+            g_string_append (out, ":0,to=1000");
+          else
+            g_string_append_printf (out, ":%d", port - 5900);
+        }
+      g_string_append (out, ",password=on");
       add2 (b, "-vnc", out->str);
     }
   else if (g_str_equal (type, "spice"))
@@ -56,15 +74,21 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
 
       if (!b->context->spice)
         return refuse (error, graphics, "this QEMU has no SPICE support");
-      if (autoport)
-        port = b->context->dry_run || !b->context->free_tcp_port ? 5900
-                                                                 : b->context->free_tcp_port (5900);
-      if (port < 0)
-        return refuse (error, graphics, "no free TCP port for SPICE");
-      b->command->spice_port = port;
-      g_string_append_printf (out, "port=%d", port);
-      vb_qemu_opt (out, "addr", listen);
-      g_string_append (out, ",disable-ticketing=on,seamless-migration=on");
+      if (listen)
+        {
+          if (autoport)
+            port = b->context->dry_run || !b->context->free_tcp_port
+                     ? 5900
+                     : b->context->free_tcp_port (5900);
+          if (port < 0)
+            return refuse (error, graphics, "no free TCP port for SPICE");
+          b->command->spice_port = port;
+          g_string_append_printf (out, "port=%d", port);
+          vb_qemu_opt (out, "addr", listen);
+          g_string_append_c (out, ',');
+        }
+      /* Ticketing stays on (QEMU's default): no disable-ticketing. */
+      g_string_append (out, "seamless-migration=on");
       if (compression)
         vb_qemu_opt (out, "image-compression", compression);
       add2 (b, "-spice", out->str);

@@ -1,7 +1,7 @@
 /* The QEMU driver's VbDomainDriver: what the contract's members map to,
  * the capability probe and its cache, and the domain operations that are one
  * QMP command. Starting, watching and ending QEMU is qemu-process.c;
- * statistics qemu-stats.c; each feature (migration, save, block copy,
+ * statistics qemu-stats.c; displays qemu-graphics.c; each feature (migration, save, block copy,
  * snapshots, hotplug) its own file. */
 #include "qemu-driver.h"
 
@@ -10,6 +10,7 @@
 #include "qemu-complete.h"
 #include "qemu-block-copy.h"
 #include "qemu-domain-private.h"
+#include "qemu-graphics.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
 #include "qemu-process.h"
@@ -244,6 +245,8 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .domain_removed = domain_removed,
   .adopt_running = vb_qemu_process_adopt_running,
   .open_console = open_console,
+  .open_graphics_async = vb_qemu_open_graphics_async,
+  .open_graphics_finish = vb_qemu_open_graphics_finish,
   .get_stats_async = vb_qemu_get_stats_async,
   .get_stats_finish = vb_qemu_get_stats_finish,
   .capabilities_xml = capabilities_xml,

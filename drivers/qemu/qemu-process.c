@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "qemu-graphics.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
 #include "vb-error.h"
@@ -357,6 +358,7 @@ typedef struct {
   VbQemuCommand *command;
   gint64 monitor_deadline;
   GArray *tap_fds;
+  GError *graphics_error; /* set_password failed: the start fails before the guest runs */
 } StartData;
 
 static void
@@ -367,6 +369,7 @@ start_data_free (StartData *data)
   g_clear_pointer (&data->tap_fds, g_array_unref);
   g_clear_pointer (&data->caps, vb_qemu_caps_unref);
   g_clear_pointer (&data->command, vb_qemu_command_free);
+  g_clear_error (&data->graphics_error);
   g_object_unref (data->domain);
   g_free (data);
 }
@@ -446,6 +449,13 @@ continued (GObject *source, GAsyncResult *result, gpointer user_data)
       start_failed (task, error);
       return;
     }
+  /* Answered before cont was (QMP answers in order): a display without its
+   * password locks everyone out, which the start reports. */
+  if (data->graphics_error)
+    {
+      start_failed (task, g_steal_pointer (&data->graphics_error));
+      return;
+    }
   started (task, "booted");
 }
 
@@ -507,6 +517,20 @@ got_vnc (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+passwords_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_qemu_graphics_set_passwords_finish (result, &error))
+    {
+      vb_log_warning (vb_qemu_log_name (data->domain), "%s", error->message);
+      data->graphics_error = error;
+    }
+}
+
+static void
 monitor_ready (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
@@ -516,6 +540,7 @@ monitor_ready (GTask *task)
   const VbDomainDef *live = vb_domain_get_live_def (data->domain);
 
   /* What the XML asks of a running guest that the command line cannot say. */
+  vb_qemu_graphics_set_passwords_async (qd, live->xml, passwords_set, g_object_ref (task));
   for (guint i = 0; i < command->link_down->len; i++)
     {
       g_autoptr (JsonObject) args = json_object_new ();
@@ -588,6 +613,11 @@ status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!qd || qd->gone)
     {
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  if (data->graphics_error)
+    {
+      start_failed (task, g_steal_pointer (&data->graphics_error));
       return;
     }
   if (data->incoming)
@@ -782,6 +812,14 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
                                        data->caps->kvm_why ? data->caps->kvm_why : "no reason"));
       return;
     }
+  /* A password for every display, in the live XML before the command line
+   * is built from it (which turns the displays' locks on). */
+  if (!vb_qemu_graphics_prepare (data->domain, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  def = vb_domain_get_live_def (data->domain);
   data->command = vb_qemu_build_command (def, data->caps, FALSE, &error);
   if (data->command && data->incoming)
     {

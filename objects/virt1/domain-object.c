@@ -11,6 +11,7 @@
 #include "snapshot-object.h"
 #include "save-api.h"
 #include "vb-error.h"
+#include "vb-flags.h"
 
 #include <gio/gunixfdlist.h>
 
@@ -133,17 +134,48 @@ handle_undefine (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint f
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-handle_get_xmldesc (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+/* The graphics passwords (SECURE) let whoever reads them in on the display:
+ * as much as OpenGraphics, so the same action on top of read. */
+#define CONSOLE_ACTION "org.virtbus.Virt1.domain.console"
+
+static void
+reply_xml (VbDomainObject *self, GDBusMethodInvocation *invocation, guint flags)
 {
-  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
   GError *error = NULL;
   g_autofree char *xml = vb_domain_api_get_xml (self->context->host, self->domain, flags, &error);
 
   if (!xml)
     vb_dbus_return_error (invocation, error);
   else
-    vb_dbus_domain_complete_get_xmldesc (iface, invocation, xml);
+    vb_dbus_domain_complete_get_xmldesc (VB_DBUS_DOMAIN (self), invocation, xml);
+}
+
+static void
+secure_xml_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  guint flags;
+
+  if (!vb_dispatch_authorize_also_finish (result, &error))
+    {
+      vb_dbus_return_error (invocation, error);
+      return;
+    }
+  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(u)", &flags);
+  reply_xml (VB_DOMAIN_OBJECT (source), invocation, flags);
+}
+
+static gboolean
+handle_get_xmldesc (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  if (flags & VB_DOMAIN_XML_SECURE)
+    vb_dispatch_authorize_also_async (G_DBUS_INTERFACE_SKELETON (self), invocation, CONSOLE_ACTION,
+                                      NULL, secure_xml_authorized, invocation);
+  else
+    reply_xml (self, invocation, flags);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -163,6 +195,35 @@ handle_open_console (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
     }
   out = g_unix_fd_list_new_from_array (&fd, 1); /* takes fd */
   vb_dbus_domain_complete_open_console (iface, invocation, out, g_variant_new_handle (0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+graphics_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  int fd = vb_domain_api_open_graphics_finish (result, &error);
+  g_autoptr (GUnixFDList) out = NULL;
+
+  if (fd < 0)
+    {
+      vb_dbus_return_error (invocation, error);
+      return;
+    }
+  out = g_unix_fd_list_new_from_array (&fd, 1); /* takes fd */
+  g_dbus_method_invocation_return_value_with_unix_fd_list (invocation, g_variant_new ("(h)", 0),
+                                                           out);
+}
+
+static gboolean
+handle_open_graphics (VbDBusDomain *iface, GDBusMethodInvocation *invocation, GUnixFDList *fd_list,
+                      guint index, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_domain_api_open_graphics_async (self->context->host, self->domain, index, flags,
+                                     graphics_opened, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -497,6 +558,7 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_undefine = handle_undefine;
   iface->handle_get_xmldesc = handle_get_xmldesc;
   iface->handle_open_console = handle_open_console;
+  iface->handle_open_graphics = handle_open_graphics;
   iface->handle_get_stats = handle_get_stats;
   iface->handle_migrate = handle_migrate;
   iface->handle_migrate_start_post_copy = handle_migrate_start_post_copy;

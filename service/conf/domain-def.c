@@ -734,6 +734,35 @@ vb_domain_def_format_live (const VbDomainDef *def, int id)
                           type_end + 1);
 }
 
+static void
+drop_graphics_passwords (xmlNode *node)
+{
+  for (xmlNode *child = node->children; child; child = child->next)
+    {
+      if (child->type != XML_ELEMENT_NODE)
+        continue;
+      if (xmlStrEqual (child->name, BAD_CAST "graphics"))
+        xmlUnsetProp (child, BAD_CAST "passwd");
+      drop_graphics_passwords (child);
+    }
+}
+
+char *
+vb_domain_xml_without_secrets (const char *xml)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+
+  /* Most documents have no password: no parse for them. */
+  if (!strstr (xml, "passwd"))
+    return g_strdup (xml);
+  doc = vb_xml_parse (xml, NULL, NULL);
+  /* Ours and canonical, so it parses; if it ever did not, show nothing. */
+  if (!doc)
+    return g_strdup ("");
+  drop_graphics_passwords (xmlDocGetRootElement (doc));
+  return vb_xml_format (doc);
+}
+
 char *
 vb_domain_def_xml_for_arrival (const char *xml, GError **error)
 {

@@ -35,6 +35,11 @@ void vb_domain_def_free (VbDomainDef *def);
 /* The canonical XML with the live-only attribute id='@id' on <domain>. */
 char *vb_domain_def_format_live (const VbDomainDef *def, int id);
 
+/* @xml, canonical (a <domain>, or a document with <domain> inside such as a
+ * <domainsnapshot>), without the passwd attribute of any <graphics>: what
+ * a reader sees without VB_DOMAIN_XML_SECURE, as in libvirt. */
+char *vb_domain_xml_without_secrets (const char *xml);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
 
 G_END_DECLS

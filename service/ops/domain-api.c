@@ -378,6 +378,57 @@ vb_domain_api_open_console (VbDriverHost *host, VbDomain *domain, guint flags, G
 }
 
 static void
+graphics_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  const VbDomainDriver *driver = g_task_get_task_data (task);
+  GError *error = NULL;
+  int fd = driver->open_graphics_finish (VB_DOMAIN (source), result, &error);
+
+  if (fd < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, fd);
+}
+
+void
+vb_domain_api_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index, guint flags,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
+  const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, vb_domain_api_open_graphics_async);
+  if (!vb_check_flags (flags, VB_GRAPHICS_SKIPAUTH, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!driver->open_graphics_async)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                               "The %s driver has no graphical displays", driver->name);
+      return;
+    }
+  if (!vb_domain_api_require_active (domain, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, (gpointer) driver, NULL);
+  driver->open_graphics_async (host, domain, index, flags, graphics_opened,
+                               g_steal_pointer (&task));
+}
+
+int
+vb_domain_api_open_graphics_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_api_open_graphics_async), -1);
+  return (int) g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
 stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -437,11 +488,19 @@ vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags, GError
 {
   const VbDomainDef *live = vb_domain_get_live_def (domain);
 
+  g_autofree char *xml = NULL;
+
   if (!vb_check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE, error))
     return NULL;
   if (live && vb_domain_is_active (domain) && !(flags & VB_DOMAIN_XML_INACTIVE))
-    return vb_domain_def_format_live (live, vb_domain_get_id (domain));
-  return g_strdup (vb_domain_get_def (domain)->xml);
+    xml = vb_domain_def_format_live (live, vb_domain_get_id (domain));
+  else
+    xml = g_strdup (vb_domain_get_def (domain)->xml);
+  /* The graphics passwords only with SECURE, which the front end authorized
+   * (it also needs the console action). */
+  if (flags & VB_DOMAIN_XML_SECURE)
+    return g_steal_pointer (&xml);
+  return vb_domain_xml_without_secrets (xml);
 }
 
 static gboolean

@@ -32,6 +32,12 @@ gboolean vb_domain_api_finish (GAsyncResult *result, GError **error);
 /* A socket connected to the domain's serial console (Domain.OpenConsole). */
 int vb_domain_api_open_console (VbDriverHost *host, VbDomain *domain, guint flags,
                                 GError **error);
+/* A socket connected to the display server of the domain's @index-th
+ * <graphics> (Domain.OpenGraphics); completes with the descriptor. */
+void vb_domain_api_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index,
+                                        guint flags, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+int vb_domain_api_open_graphics_finish (GAsyncResult *result, GError **error);
 void vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags,
                                     GAsyncReadyCallback callback, gpointer user_data);
 GVariant *vb_domain_api_get_stats_finish (GAsyncResult *result, GError **error);

@@ -11,6 +11,8 @@
 /* Domain.GetXMLDesc flags (libvirt's values) */
 #define VB_DOMAIN_XML_SECURE (1u << 0)
 #define VB_DOMAIN_XML_INACTIVE (1u << 1)
+/* Domain.OpenGraphics flags (libvirt's VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH) */
+#define VB_GRAPHICS_SKIPAUTH (1u << 0)
 
 /* Manager.ListDomains flags (libvirt's virConnectListAllDomainsFlags values) */
 enum {
