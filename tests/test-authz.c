@@ -22,6 +22,10 @@
 #define ANNOTATION "org.virtbus.Virt1.Authorization"
 #define ACTION_READ "org.virtbus.Virt1.read"
 #define NOT_AUTHORIZED "org.virtbus.Virt1.Error.NotAuthorized"
+#define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
+#define IFACE_MIGRATION_TARGET "org.virtbus.Virt1.MigrationTarget"
+#define POOL_DIR "/virtbus-test/authz"
 
 #define USER "vbtest-user"   /* not in the group: polkit's defaults apply */
 #define ADMIN "vbtest-admin" /* in the group: the rule allows everything */
@@ -56,7 +60,7 @@ static const char network_xml[] = "<network>\n  <name>authz-net</name>\n"
                                   "  <ip address='192.168.151.1' netmask='255.255.255.0'/>\n"
                                   "</network>\n";
 static const char pool_xml[] = "<pool type='test'>\n  <name>authz-pool</name>\n"
-                               "  <target>\n    <path>/virtbus-test/authz</path>\n  </target>\n"
+                               "  <target>\n    <path>" POOL_DIR "</path>\n  </target>\n"
                                "</pool>\n";
 static const char volume_xml[] = "<volume>\n  <name>authz.qcow2</name>\n"
                                  "  <capacity unit='GiB'>1</capacity>\n"
@@ -238,6 +242,27 @@ expect_not_authorized (GDBusConnection *bus, const char *path, const char *inter
   if (!g_str_equal (name, NOT_AUTHORIZED))
     g_error ("%s.%s on %s: expected %s, got %s (%s)", interface, method, path, NOT_AUTHORIZED,
              name, error->message);
+  g_test_message ("%s.%s refused: %s", interface, method, error->message);
+}
+
+/* Expects NotAuthorized with a message that names @action and @what. */
+static void
+expect_refused_naming (GDBusConnection *bus, const char *path, const char *interface,
+                       const char *method, GVariant *args, const char *action, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply =
+    call (bus, path, interface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE, &error);
+  g_autofree char *name = NULL;
+
+  if (reply)
+    g_error ("%s.%s naming %s was allowed; expected %s", interface, method, what,
+             NOT_AUTHORIZED);
+  name = error_name (error);
+  if (!g_str_equal (name, NOT_AUTHORIZED) || !strstr (error->message, action)
+      || !strstr (error->message, what))
+    g_error ("%s.%s naming %s: expected %s naming %s and %s, got %s (%s)", interface, method,
+             what, NOT_AUTHORIZED, action, what, name, error->message);
   g_test_message ("%s.%s refused: %s", interface, method, error->message);
 }
 
@@ -464,6 +489,75 @@ child_admin_changes (void)
                               "Set",
                               g_variant_new ("(ssv)", IFACE_NETWORK, "Autostart",
                                              g_variant_new_boolean (TRUE))));
+}
+
+/* A test-driver domain whose <devices> are @devices and whose <os> holds
+ * @os (either may be empty). */
+static char *
+domain_with (const char *name, const char *os, const char *devices)
+{
+  return g_strdup_printf ("<domain type='test'>\n  <name>%s</name>\n"
+                          "  <memory unit='MiB'>64</memory>\n"
+                          "  <os>\n    <type>hvm</type>\n%s  </os>\n"
+                          "  <devices>\n%s  </devices>\n</domain>\n",
+                          name, os, devices);
+}
+
+static char *
+disk_of (const char *file, const char *target)
+{
+  return g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='%s' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          file, target);
+}
+
+/* As vbtest-admin (group virtbus, granted domain.define and the rest by the
+ * group rule, but not domain.host-files): a disk in the pool is fine; host
+ * files outside every pool are refused, whichever member brings them. */
+static void
+child_admin_host_files (void)
+{
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GDBusConnection) bus = connect_as (ADMIN, &objects);
+  g_autofree char *in_pool_disk = disk_of (POOL_DIR "/authz.qcow2", "vda");
+  g_autofree char *shadow_disk = disk_of ("/etc/shadow", "vdb");
+  g_autofree char *sneaky_disk = disk_of (POOL_DIR "/../../etc/shadow", "vdb");
+  g_autofree char *in_pool = domain_with ("authz-in-pool", "", in_pool_disk);
+  g_autofree char *shadow = domain_with ("authz-shadow", "", shadow_disk);
+  g_autofree char *sneaky = domain_with ("authz-sneaky", "", sneaky_disk);
+  g_autofree char *kernel = domain_with ("authz-kernel", "    <kernel>/root/vmlinuz</kernel>\n", "");
+  g_autofree char *serial_log =
+    domain_with ("authz-log", "",
+                 "    <serial type='pty'>\n      <log file='/etc/cron.d/authz'/>\n"
+                 "    </serial>\n");
+  g_autofree char *shadow_cdrom = g_strdup (
+    "<disk type='block' device='cdrom'>\n  <source dev='/etc/shadow'/>\n"
+    "  <target dev='sdc' bus='sata'/>\n</disk>\n");
+  g_autoptr (GVariant) defined = expect_ok (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                            g_variant_new ("(su)", in_pool, 0));
+  const char *path;
+
+  g_variant_get (defined, "(&o)", &path);
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", shadow, 0), ACTION_HOST_FILES, "/etc/shadow");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", sneaky, 0), ACTION_HOST_FILES, "/etc/shadow");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", kernel, 0), ACTION_HOST_FILES, "/root/vmlinuz");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", serial_log, 0), ACTION_HOST_FILES,
+                         "/etc/cron.d/authz");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "CreateDomain",
+                         g_variant_new ("(su)", shadow, 0), ACTION_HOST_FILES, "/etc/shadow");
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
+                         g_variant_new ("(su)", shadow_cdrom, 2), ACTION_HOST_FILES,
+                         "/etc/shadow");
+  /* A migration's arriving guest is defined here: the same check. */
+  expect_refused_naming (bus, MANAGER, IFACE_MIGRATION_TARGET, "Prepare",
+                         g_variant_new ("(s@a{sv}u)", shadow, g_variant_new ("a{sv}", NULL), 0),
+                         ACTION_HOST_FILES, "/etc/shadow");
 }
 
 /* As vbtest-user, asking for interaction: there is no agent to ask, so the
@@ -799,6 +893,34 @@ test_admin_group (Fixture *f, gconstpointer data)
                                         g_variant_new_boolean (TRUE), 2000));
 }
 
+/* What the refused calls would have made does not exist; the same XML
+ * from root (who may do anything) is defined. */
+static void
+test_admin_host_files (Fixture *f, gconstpointer data)
+{
+  g_autofree char *shadow_disk = disk_of ("/etc/shadow", "vdb");
+  g_autofree char *shadow = domain_with ("authz-shadow", "", shadow_disk);
+  g_autofree char *path = NULL;
+  g_autofree char *xml = NULL;
+
+  g_autofree char *in_pool = NULL;
+
+  run_child (f, "/authz/child/admin-host-files");
+  in_pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                               g_variant_new ("(s)", "authz-in-pool"));
+  g_assert_nonnull (in_pool);
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const refused[] = { "authz-shadow", "authz-sneaky", "authz-kernel",
+                                             "authz-log" };
+      vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                 g_variant_new ("(s)", refused[i]), "org.virtbus.Virt1.Error.NotFound");
+    }
+  path = define (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", shadow);
+  xml = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (xml, "/etc/shadow"));
+}
+
 static void
 test_interactive_without_agent (Fixture *f, gconstpointer data)
 {
@@ -873,6 +995,7 @@ main (int argc, char **argv)
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/authz/unprivileged-user", test_unprivileged_user);
   ADD ("/authz/admin-group", test_admin_group);
+  ADD ("/authz/admin-host-files", test_admin_host_files);
   ADD ("/authz/interactive-without-agent", test_interactive_without_agent);
   ADD ("/authz/polkit-unreachable", test_polkit_unreachable);
   ADD ("/authz/own-user-without-polkit", test_own_user_without_polkit);
@@ -882,6 +1005,7 @@ main (int argc, char **argv)
 #define ADD_CHILD(name, func) g_test_add_data_func (name, func, run_as_child)
   ADD_CHILD ("/authz/child/unprivileged-sweep", child_unprivileged_sweep);
   ADD_CHILD ("/authz/child/admin-changes", child_admin_changes);
+  ADD_CHILD ("/authz/child/admin-host-files", child_admin_host_files);
   ADD_CHILD ("/authz/child/interactive", child_interactive);
   ADD_CHILD ("/authz/child/read", child_read);
   ADD_CHILD ("/authz/child/polkit-gone", child_polkit_gone);

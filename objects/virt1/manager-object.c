@@ -5,6 +5,7 @@
 #include "authorized-dispatch.h"
 #include "dbus-error.h"
 #include "domain-api.h"
+#include "domain-xml-check.h"
 #include "network-api.h"
 #include "resource-api.h"
 #include "save-api.h"
@@ -42,11 +43,60 @@ RESOURCE_DONE (domain_created, VbDomain, vb_domain_api_create_finish)
 RESOURCE_DONE (network_made, VbNetwork, vb_network_api_new_finish)
 RESOURCE_DONE (pool_made, VbPool, vb_pool_api_new_finish)
 
+/* A DefineDomain or CreateDomain whose XML is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDriverHost *host;
+  char *xml;
+  guint flags;
+  gboolean create;
+} DomainCall;
+
+static void
+domain_call_free (DomainCall *call)
+{
+  g_free (call->xml);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomainCall, domain_call_free)
+
+static void
+domain_xml_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (DomainCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else if (call->create)
+    vb_domain_api_create_async (call->host, call->xml, call->flags, domain_created,
+                                call->invocation);
+  else
+    vb_domain_api_define_async (call->host, call->xml, call->flags, domain_defined,
+                                call->invocation);
+}
+
+static void
+check_domain_xml (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                  guint flags, gboolean create)
+{
+  DomainCall *call = g_new0 (DomainCall, 1);
+
+  call->invocation = invocation;
+  call->host = host_of (iface);
+  call->xml = g_strdup (xml);
+  call->flags = flags;
+  call->create = create;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, call->host, xml, FALSE,
+                             domain_xml_checked, call);
+}
+
 static gboolean
 handle_define_domain (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
                       guint flags)
 {
-  vb_domain_api_define_async (host_of (iface), xml, flags, domain_defined, invocation);
+  check_domain_xml (iface, invocation, xml, flags, FALSE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -54,7 +104,7 @@ static gboolean
 handle_create_domain (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
                       guint flags)
 {
-  vb_domain_api_create_async (host_of (iface), xml, flags, domain_created, invocation);
+  check_domain_xml (iface, invocation, xml, flags, TRUE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
