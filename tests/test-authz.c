@@ -32,6 +32,7 @@
 #define ADMIN_GROUP "virtbus"
 #define INSTALLED_POLICY "/usr/share/polkit-1/actions/org.virtbus.Virt1.policy"
 #define INSTALLED_RULES "/etc/polkit-1/rules.d/50-virtbus.rules"
+#define INSTALLED_SAVER_RULES "/etc/polkit-1/rules.d/49-virtbus-test-saver.rules"
 #define SETUP_HINT "run tests/setup-test-users.sh as root before the suite"
 
 #define DOMAIN_UUID "3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a01"
@@ -560,6 +561,103 @@ child_admin_host_files (void)
                          ACTION_HOST_FILES, "/etc/shadow");
 }
 
+/* ---- restoring images ---- */
+
+#define SAVER "vbtest-saver" /* a test-only rule grants domain.save, nothing more */
+#define IMAGE_PLAIN "plain.save"   /* no authenticator: made by anyone */
+#define IMAGE_SHADOW "shadow.save" /* the same, naming /etc/shadow as a disk */
+#define IMAGE_FORGED "forged.save" /* claims an authenticator that is wrong */
+#define IMAGE_SIGNED "signed.save" /* with the service's authenticator */
+
+static char *
+image_path (const char *name)
+{
+  return g_build_filename (g_getenv (ENV_HANDOFF_DIR), name, NULL);
+}
+
+/* A whole save image of @xml, as tests/test-save.c writes them; with @key
+ * an authenticator computed with it (flag 4). */
+static void
+write_image (const char *name, const char *xml, GBytes *key)
+{
+  g_autofree char *file = image_path (name);
+  gsize xml_length = strlen (xml);
+  guint32 flags = 1 | (key ? 4 : 0);
+  gsize offset = (40 + xml_length + (key ? 32 : 0) + 4095) / 4096 * 4096;
+  gsize stream = 4096;
+  g_autofree guint8 *data = g_malloc0 (offset + stream);
+  guint32 u32;
+  guint64 u64;
+
+  memcpy (data, "VBSAVIMG", 8);
+  u32 = GUINT32_TO_LE (1);
+  memcpy (data + 8, &u32, 4);
+  u32 = GUINT32_TO_LE (flags);
+  memcpy (data + 12, &u32, 4);
+  u32 = GUINT32_TO_LE ((guint32) xml_length);
+  memcpy (data + 16, &u32, 4);
+  u64 = GUINT64_TO_LE ((guint64) offset);
+  memcpy (data + 24, &u64, 8);
+  u64 = GUINT64_TO_LE ((guint64) stream);
+  memcpy (data + 32, &u64, 8);
+  memcpy (data + 40, xml, xml_length);
+  if (key)
+    {
+      g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (key, NULL),
+                                           g_bytes_get_size (key));
+      gsize length = 32;
+
+      g_hmac_update (hmac, data, 40);
+      g_hmac_update (hmac, (const guchar *) xml, (gssize) xml_length);
+      g_hmac_get_digest (hmac, data + 40 + xml_length, &length);
+    }
+  g_assert_true (g_file_set_contents (file, (const char *) data, (gssize) (offset + stream), NULL));
+}
+
+/* As vbtest-saver (domain.save only): an image it could have made itself
+ * holds its own XML, which needs domain.define as a definition would; only
+ * one the service wrote (authenticated) gets past authorization (and then
+ * fails in the test driver, which cannot restore). */
+static void
+child_saver_restore (void)
+{
+  g_autoptr (GDBusConnection) bus = connect_as (SAVER, NULL);
+  g_autofree char *plain = image_path (IMAGE_PLAIN);
+  g_autofree char *shadow = image_path (IMAGE_SHADOW);
+  g_autofree char *forged = image_path (IMAGE_FORGED);
+  g_autofree char *signed_image = image_path (IMAGE_SIGNED);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *name = NULL;
+
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", plain, 0),
+                         ACTION_DEFINE, "not written by this service");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", shadow, 0),
+                         ACTION_DEFINE, "not written by this service");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", forged, 0),
+                         ACTION_DEFINE, "not written by this service");
+  reply = call (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", signed_image, 0),
+                NULL, G_DBUS_CALL_FLAGS_NONE, &error);
+  g_assert_null (reply);
+  name = error_name (error);
+  if (!g_str_equal (name, "org.virtbus.Virt1.Error.NotSupported"))
+    g_error ("restoring the service's own image: expected NotSupported from the test driver, "
+             "got %s (%s)",
+             name, error->message);
+}
+
+/* As vbtest-admin (domain.define, no host-files): the crafted image's host
+ * path is refused as DefineDomain would refuse it. */
+static void
+child_admin_restore (void)
+{
+  g_autoptr (GDBusConnection) bus = connect_as (ADMIN, NULL);
+  g_autofree char *shadow = image_path (IMAGE_SHADOW);
+
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", shadow, 0),
+                         ACTION_HOST_FILES, "/etc/shadow");
+}
+
 /* As vbtest-user, asking for interaction: there is no agent to ask, so the
  * answer is still no, and it comes at once. */
 static void
@@ -650,8 +748,11 @@ require_setup (void)
   if (getuid () != 0)
     g_error ("test-authz runs polkitd and calls as other users: run it as root (%s)",
              SETUP_HINT);
-  if (!getpwnam (USER) || !getpwnam (ADMIN) || !getgrnam (ADMIN_GROUP))
-    g_error ("users %s, %s or group %s missing: %s", USER, ADMIN, ADMIN_GROUP, SETUP_HINT);
+  if (!getpwnam (USER) || !getpwnam (ADMIN) || !getpwnam (SAVER) || !getgrnam (ADMIN_GROUP))
+    g_error ("users %s, %s, %s or group %s missing: %s", USER, ADMIN, SAVER, ADMIN_GROUP,
+             SETUP_HINT);
+  if (!g_file_test (INSTALLED_SAVER_RULES, G_FILE_TEST_IS_REGULAR))
+    g_error ("%s is missing: %s", INSTALLED_SAVER_RULES, SETUP_HINT);
   if (!user_in_group (ADMIN, ADMIN_GROUP) || user_in_group (USER, ADMIN_GROUP))
     g_error ("%s must be in group %s and %s not: %s", ADMIN, ADMIN_GROUP, USER, SETUP_HINT);
   g_assert_true (g_file_get_contents (policy_path, &source, NULL, NULL));
@@ -922,6 +1023,39 @@ test_admin_host_files (Fixture *f, gconstpointer data)
 }
 
 static void
+test_restore_needs_define (Fixture *f, gconstpointer data)
+{
+  g_autofree char *key_path = g_build_filename (f->env->state_dir, "save-image.key", NULL);
+  g_autofree char *key_data = NULL;
+  g_autoptr (GBytes) key = NULL;
+  g_autoptr (GBytes) wrong = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autofree char *plain = domain_with ("authz-restored", "", "");
+  g_autofree char *shadow_disk = disk_of ("/etc/shadow", "vda");
+  g_autofree char *shadow = domain_with ("authz-restored", "", shadow_disk);
+  gsize length;
+
+  /* The service made its key, private, at its first start. */
+  g_assert_true (g_file_get_contents (key_path, &key_data, &length, NULL));
+  g_assert_cmpuint (length, ==, 32);
+  key = g_bytes_new (key_data, length);
+  write_image (IMAGE_PLAIN, plain, NULL);
+  write_image (IMAGE_SHADOW, shadow, NULL);
+  write_image (IMAGE_FORGED, shadow, wrong);
+  write_image (IMAGE_SIGNED, plain, key);
+  run_child (f, "/authz/child/saver-restore");
+  run_child (f, "/authz/child/admin-restore");
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "authz-restored"),
+                             "org.virtbus.Virt1.Error.NotFound");
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const names[] = { IMAGE_PLAIN, IMAGE_SHADOW, IMAGE_FORGED, IMAGE_SIGNED };
+      g_autofree char *file = image_path (names[i]);
+      g_unlink (file);
+    }
+}
+
+static void
 test_interactive_without_agent (Fixture *f, gconstpointer data)
 {
   g_autoptr (GVariant) before = snapshot (f->env->client);
@@ -996,6 +1130,7 @@ main (int argc, char **argv)
   ADD ("/authz/unprivileged-user", test_unprivileged_user);
   ADD ("/authz/admin-group", test_admin_group);
   ADD ("/authz/admin-host-files", test_admin_host_files);
+  ADD ("/authz/restore-needs-define", test_restore_needs_define);
   ADD ("/authz/interactive-without-agent", test_interactive_without_agent);
   ADD ("/authz/polkit-unreachable", test_polkit_unreachable);
   ADD ("/authz/own-user-without-polkit", test_own_user_without_polkit);
@@ -1006,6 +1141,8 @@ main (int argc, char **argv)
   ADD_CHILD ("/authz/child/unprivileged-sweep", child_unprivileged_sweep);
   ADD_CHILD ("/authz/child/admin-changes", child_admin_changes);
   ADD_CHILD ("/authz/child/admin-host-files", child_admin_host_files);
+  ADD_CHILD ("/authz/child/saver-restore", child_saver_restore);
+  ADD_CHILD ("/authz/child/admin-restore", child_admin_restore);
   ADD_CHILD ("/authz/child/interactive", child_interactive);
   ADD_CHILD ("/authz/child/read", child_read);
   ADD_CHILD ("/authz/child/polkit-gone", child_polkit_gone);

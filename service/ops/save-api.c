@@ -700,10 +700,10 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (error)
     {
+      restore_run_free (run);
       g_task_return_error (task, error);
       return;
     }
-  g_task_set_task_data (task, NULL, NULL);
   g_task_return_pointer (task, run, (GDestroyNotify) restore_run_free);
 }
 
@@ -720,9 +720,11 @@ vb_save_api_restore_open_async (VbDriverHost *host, const char *path, guint flag
   run->host = host;
   run->path = g_strdup (path);
   run->flags = flags;
-  g_task_set_task_data (task, run, (GDestroyNotify) restore_run_free);
+  /* Owned by the open until it completes: then by its result. */
+  g_task_set_task_data (task, run, NULL);
   if (!check_save_flags (flags, &error) || !check_path (path, &error))
     {
+      restore_run_free (run);
       g_task_return_error (task, error);
       return;
     }
