@@ -555,6 +555,10 @@ child_admin_host_files (void)
   expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
                          g_variant_new ("(su)", shadow_cdrom, 2), ACTION_HOST_FILES,
                          "/etc/shadow");
+  /* The service would create the image as root, where cron reads it. */
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "Save",
+                         g_variant_new ("(su)", "/etc/cron.d/authz-save", 0), ACTION_HOST_FILES,
+                         "/etc/cron.d/authz-save");
   /* A migration's arriving guest is defined here: the same check. */
   expect_refused_naming (bus, MANAGER, IFACE_MIGRATION_TARGET, "Prepare",
                          g_variant_new ("(s@a{sv}u)", shadow, g_variant_new ("a{sv}", NULL), 0),
@@ -1010,6 +1014,7 @@ test_admin_host_files (Fixture *f, gconstpointer data)
   in_pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                                g_variant_new ("(s)", "authz-in-pool"));
   g_assert_nonnull (in_pool);
+  g_assert_false (g_file_test ("/etc/cron.d/authz-save", G_FILE_TEST_EXISTS));
   for (guint i = 0; i < 4; i++)
     {
       static const char *const refused[] = { "authz-shadow", "authz-sneaky", "authz-kernel",

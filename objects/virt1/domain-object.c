@@ -274,14 +274,52 @@ handle_managed_save (VbDBusDomain *iface, GDBusMethodInvocation *invocation, gui
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* A Save whose file is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDomainObject *self;
+  char *path;
+  guint flags;
+} SaveCall;
+
+static void
+save_call_free (SaveCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->path);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveCall, save_call_free)
+
+static void
+save_file_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SaveCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_file_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_save_api_save_async (call->self->context->host, call->self->domain, call->path,
+                            call->flags, save_started, call->invocation);
+}
+
+/* The service creates the image as root, where the caller says: outside the
+ * pools (/etc/cron.d) that needs domain.host-files. */
 static gboolean
 handle_save (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *path,
              guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  SaveCall *call = g_new0 (SaveCall, 1);
 
-  vb_save_api_save_async (self->context->host, self->domain, path, flags, save_started,
-                          invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->path = g_strdup (path);
+  call->flags = flags;
+  vb_domain_file_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                              path, save_file_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

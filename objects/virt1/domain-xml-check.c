@@ -9,7 +9,8 @@
 typedef struct {
   GDBusMethodInvocation *invocation;
   VbDriverHost *host;
-  char *xml;
+  char *xml;        /* a definition, or */
+  char *file;       /* one file the call names itself */
   char *first_path; /* outside the pools, once known */
 } Check;
 
@@ -18,6 +19,7 @@ check_free (Check *check)
 {
   g_object_unref (check->invocation);
   g_free (check->xml);
+  g_free (check->file);
   g_free (check->first_path);
   g_free (check);
 }
@@ -44,7 +46,8 @@ paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   Check *check = g_task_get_task_data (task);
   GError *error = NULL;
-  g_auto (GStrv) outside = vb_host_files_outside_pools_finish (result, &error);
+  g_auto (GStrv) outside = check->file ? vb_host_file_outside_pools_finish (result, &error)
+                                       : vb_host_files_outside_pools_finish (result, &error);
 
   if (!outside)
     {
@@ -67,7 +70,10 @@ find_paths (GTask *task)
 {
   Check *check = g_task_get_task_data (task);
 
-  vb_host_files_outside_pools_async (check->host, check->xml, paths_found, g_object_ref (task));
+  if (check->file)
+    vb_host_file_outside_pools_async (check->host, check->file, paths_found, g_object_ref (task));
+  else
+    vb_host_files_outside_pools_async (check->host, check->xml, paths_found, g_object_ref (task));
 }
 
 static void
@@ -108,5 +114,28 @@ gboolean
 vb_domain_xml_check_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_xml_check_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_domain_file_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
+                            VbDriverHost *host, const char *path, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (skeleton, NULL, callback, user_data);
+  Check *check = g_new0 (Check, 1);
+
+  g_task_set_source_tag (task, vb_domain_file_check_async);
+  check->invocation = g_object_ref (invocation);
+  check->host = host;
+  check->file = g_strdup (path);
+  g_task_set_task_data (task, check, (GDestroyNotify) check_free);
+  find_paths (task);
+}
+
+gboolean
+vb_domain_file_check_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_file_check_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

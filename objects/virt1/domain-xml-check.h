@@ -1,5 +1,5 @@
-/* What a domain XML that a caller brings needs beyond its member's own
- * action: org.virtbus.Virt1.domain.host-files when it names host paths
+/* What a domain XML (or a file) that a caller brings needs beyond its
+ * member's own action: org.virtbus.Virt1.domain.host-files when it names host paths
  * outside the storage pools, and for members that are not about defining
  * (MigrationTarget.Prepare, Manager.Restore of an image this service did not
  * write) org.virtbus.Virt1.domain.define first, as DefineDomain would. */
@@ -20,5 +20,14 @@ void vb_domain_xml_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInv
                                 VbDriverHost *host, const char *xml, gboolean define_too,
                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_domain_xml_check_finish (GAsyncResult *result, GError **error);
+
+/* The same for one file @path that the call names itself (Domain.Save's
+ * image, which the service creates as root): host-files when @path is
+ * outside every active storage pool. */
+void vb_domain_file_check_async (GDBusInterfaceSkeleton *skeleton,
+                                 GDBusMethodInvocation *invocation, VbDriverHost *host,
+                                 const char *path, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean vb_domain_file_check_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -145,25 +145,16 @@ check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   g_task_return_pointer (task, g_strv_builder_end (outside), (GDestroyNotify) g_strfreev);
 }
 
-void
-vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
-                                   GAsyncReadyCallback callback, gpointer user_data)
+/* Takes @paths; completes @task (its own) with the GStrv of those outside. */
+static void
+check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
   g_autoptr (GPtrArray) pools = NULL;
   g_autoptr (GStrvBuilder) roots = g_strv_builder_new ();
-  GError *error = NULL;
-  Check *check;
+  Check *check = g_new0 (Check, 1);
 
-  g_task_set_source_tag (task, vb_host_files_outside_pools_async);
-  check = g_new0 (Check, 1);
+  check->paths = paths;
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
-  check->paths = vb_domain_host_paths (xml, &error);
-  if (!check->paths)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   /* Taken here, in the main thread that owns the inventory. */
   pools = vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_POOL);
   for (guint i = 0; i < pools->len; i++)
@@ -183,9 +174,49 @@ vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
   g_task_run_in_thread (task, check_in_thread);
 }
 
+void
+vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  GError *error = NULL;
+  GPtrArray *paths;
+
+  g_task_set_source_tag (task, vb_host_files_outside_pools_async);
+  paths = vb_domain_host_paths (xml, &error);
+  if (!paths)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  check_paths (host, task, paths);
+}
+
 GStrv
 vb_host_files_outside_pools_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_async_result_is_tagged (result, vb_host_files_outside_pools_async), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+vb_host_file_outside_pools_async (VbDriverHost *host, const char *path,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  GPtrArray *paths = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_path_free);
+  VbHostPath *one = g_new0 (VbHostPath, 1);
+
+  g_task_set_source_tag (task, vb_host_file_outside_pools_async);
+  one->path = g_strdup (path);
+  one->role = VB_HOST_PATH_FILE;
+  g_ptr_array_add (paths, one);
+  check_paths (host, task, paths);
+}
+
+GStrv
+vb_host_file_outside_pools_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_host_file_outside_pools_async), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -22,6 +22,12 @@ void vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
                                         GAsyncReadyCallback callback, gpointer user_data);
 GStrv vb_host_files_outside_pools_finish (GAsyncResult *result, GError **error);
 
+/* The same for one file @path a call names itself (Domain.Save's image):
+ * an array of @path alone when it is outside every active pool. */
+void vb_host_file_outside_pools_async (VbDriverHost *host, const char *path,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+GStrv vb_host_file_outside_pools_finish (GAsyncResult *result, GError **error);
+
 /* The pure parts, for the unit test. @path resolved as above; NULL when it
  * counts as outside whatever the pools. */
 char *vb_host_file_resolve (const char *path);
