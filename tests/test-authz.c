@@ -555,6 +555,14 @@ child_admin_host_files (void)
   expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
                          g_variant_new ("(su)", shadow_cdrom, 2), ACTION_HOST_FILES,
                          "/etc/shadow");
+  /* An external snapshot's overlay is created by QEMU where the XML says. */
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "CreateSnapshot",
+                         g_variant_new ("(su)",
+                                        "<domainsnapshot><disks><disk name='vda' "
+                                        "snapshot='external'><source file='/etc/authz.snap'/>"
+                                        "</disk></disks></domainsnapshot>",
+                                        0),
+                         ACTION_HOST_FILES, "/etc/authz.snap");
   /* The service would create the image as root, where cron reads it. */
   expect_refused_naming (bus, path, IFACE_DOMAIN, "Save",
                          g_variant_new ("(su)", "/etc/cron.d/authz-save", 0), ACTION_HOST_FILES,

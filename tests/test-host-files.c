@@ -64,6 +64,17 @@ test_listed (void)
   g_assert_cmpuint (paths->len, ==, 1);
   g_assert_true (listed (paths, "/etc/shadow", VB_HOST_PATH_FILE));
 
+  /* A snapshot's external files. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<domainsnapshot><memory snapshot='external' file='/m'/>"
+                                "<disks><disk name='vda' snapshot='external'>"
+                                "<source file='/o'/></disk></disks></domainsnapshot>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_true (listed (paths, "/m", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/o", VB_HOST_PATH_FILE));
+
   g_clear_pointer (&paths, g_ptr_array_unref);
   paths = vb_domain_host_paths ("<domain", &error);
   g_assert_null (paths);

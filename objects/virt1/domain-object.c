@@ -465,14 +465,51 @@ snapshot_created (GObject *source, GAsyncResult *result, gpointer user_data)
   complete_snapshot_path (user_data, snapshot, error);
 }
 
+/* A CreateSnapshot whose XML is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDomainObject *self;
+  char *xml;
+  guint flags;
+} SnapshotCall;
+
+static void
+snapshot_call_free (SnapshotCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->xml);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SnapshotCall, snapshot_call_free)
+
+static void
+snapshot_xml_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SnapshotCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_snapshot_api_create_async (call->self->context->host, call->self->domain, call->xml,
+                                  call->flags, snapshot_created, call->invocation);
+}
+
+/* External snapshot files are created by QEMU as root where the XML says. */
 static gboolean
 handle_create_snapshot (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
                         guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  SnapshotCall *call = g_new0 (SnapshotCall, 1);
 
-  vb_snapshot_api_create_async (self->context->host, self->domain, xml, flags, snapshot_created,
-                                invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->xml = g_strdup (xml);
+  call->flags = flags;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                             xml, FALSE, snapshot_xml_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

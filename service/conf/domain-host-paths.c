@@ -56,6 +56,8 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
           note (found, vb_xml_attr (node, path_attributes[i]), VB_HOST_PATH_FILE);
         }
     }
+  else if (named (node, "memory") && parent && named (parent, "domainsnapshot"))
+    note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
   else if (named (node, "emulator"))
     note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
   else if (named (node, "backend") && parent && named (parent, "rng"))

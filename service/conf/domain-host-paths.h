@@ -24,7 +24,8 @@ void vb_host_path_free (VbHostPath *path);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
 
 /* Every host path that @xml names, in document order: @xml is a <domain>,
- * or a device element alone (AttachDevice, BlockCopy's destination). Reads
+ * a device element alone (AttachDevice, BlockCopy's destination), or a
+ * <domainsnapshot> (its external files: <disk><source file>, <memory file>). Reads
  * the elements whatever their type= says, so that nothing a parser or a
  * driver accepts is missed: any <source file|dev|dir|path>, <log file>,
  * <rom file>, <os> <kernel|initrd|dtb|loader|nvram> and <nvram template>,
