@@ -2,7 +2,8 @@
 # What tests/test-authz.c needs on the machine, as root, before `meson test`:
 # our polkit actions and the group rule where polkitd reads them, the group
 # "virtbus", a user who is not in it (vbtest-user) and one who is
-# (vbtest-admin). Running it again changes nothing.
+# (vbtest-admin), and vbtest-saver, whom a test-only rule grants
+# org.virtbus.Virt1.domain.save alone. Running it again changes nothing.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +20,8 @@ install -D -m 0644 "$top/policy/org.virtbus.Virt1.policy" \
 mkdir -p /etc/polkit-1/rules.d
 install -m 0644 "$top/policy/50-virtbus-group.rules.example" \
   /etc/polkit-1/rules.d/50-virtbus.rules
+install -m 0644 "$top/tests/polkit/49-virtbus-test-saver.rules" \
+  /etc/polkit-1/rules.d/49-virtbus-test-saver.rules
 
 nologin=$(command -v nologin || echo /usr/sbin/nologin)
 
@@ -33,10 +36,13 @@ add_user() {
 
 add_user vbtest-user
 add_user vbtest-admin
+add_user vbtest-saver
 usermod -a -G virtbus vbtest-admin
-# vbtest-user must not be granted anything by the group rule.
-if id -nG vbtest-user | tr ' ' '\n' | grep -qx virtbus; then
-  gpasswd -d vbtest-user virtbus >/dev/null
-fi
+# vbtest-user and vbtest-saver must not be granted anything by the group rule.
+for user in vbtest-user vbtest-saver; do
+  if id -nG "$user" | tr ' ' '\n' | grep -qx virtbus; then
+    gpasswd -d "$user" virtbus >/dev/null
+  fi
+done
 
-echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus) ready"
+echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus), vbtest-saver ready"

@@ -22,12 +22,17 @@
 #define ANNOTATION "org.virtbus.Virt1.Authorization"
 #define ACTION_READ "org.virtbus.Virt1.read"
 #define NOT_AUTHORIZED "org.virtbus.Virt1.Error.NotAuthorized"
+#define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
+#define IFACE_MIGRATION_TARGET "org.virtbus.Virt1.MigrationTarget"
+#define POOL_DIR "/virtbus-test/authz"
 
 #define USER "vbtest-user"   /* not in the group: polkit's defaults apply */
 #define ADMIN "vbtest-admin" /* in the group: the rule allows everything */
 #define ADMIN_GROUP "virtbus"
 #define INSTALLED_POLICY "/usr/share/polkit-1/actions/org.virtbus.Virt1.policy"
 #define INSTALLED_RULES "/etc/polkit-1/rules.d/50-virtbus.rules"
+#define INSTALLED_SAVER_RULES "/etc/polkit-1/rules.d/49-virtbus-test-saver.rules"
 #define SETUP_HINT "run tests/setup-test-users.sh as root before the suite"
 
 #define DOMAIN_UUID "3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4a01"
@@ -56,7 +61,7 @@ static const char network_xml[] = "<network>\n  <name>authz-net</name>\n"
                                   "  <ip address='192.168.151.1' netmask='255.255.255.0'/>\n"
                                   "</network>\n";
 static const char pool_xml[] = "<pool type='test'>\n  <name>authz-pool</name>\n"
-                               "  <target>\n    <path>/virtbus-test/authz</path>\n  </target>\n"
+                               "  <target>\n    <path>" POOL_DIR "</path>\n  </target>\n"
                                "</pool>\n";
 static const char volume_xml[] = "<volume>\n  <name>authz.qcow2</name>\n"
                                  "  <capacity unit='GiB'>1</capacity>\n"
@@ -238,6 +243,27 @@ expect_not_authorized (GDBusConnection *bus, const char *path, const char *inter
   if (!g_str_equal (name, NOT_AUTHORIZED))
     g_error ("%s.%s on %s: expected %s, got %s (%s)", interface, method, path, NOT_AUTHORIZED,
              name, error->message);
+  g_test_message ("%s.%s refused: %s", interface, method, error->message);
+}
+
+/* Expects NotAuthorized with a message that names @action and @what. */
+static void
+expect_refused_naming (GDBusConnection *bus, const char *path, const char *interface,
+                       const char *method, GVariant *args, const char *action, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply =
+    call (bus, path, interface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE, &error);
+  g_autofree char *name = NULL;
+
+  if (reply)
+    g_error ("%s.%s naming %s was allowed; expected %s", interface, method, what,
+             NOT_AUTHORIZED);
+  name = error_name (error);
+  if (!g_str_equal (name, NOT_AUTHORIZED) || !strstr (error->message, action)
+      || !strstr (error->message, what))
+    g_error ("%s.%s naming %s: expected %s naming %s and %s, got %s (%s)", interface, method,
+             what, NOT_AUTHORIZED, action, what, name, error->message);
   g_test_message ("%s.%s refused: %s", interface, method, error->message);
 }
 
@@ -466,6 +492,184 @@ child_admin_changes (void)
                                              g_variant_new_boolean (TRUE))));
 }
 
+/* A test-driver domain whose <devices> are @devices and whose <os> holds
+ * @os (either may be empty). */
+static char *
+domain_with (const char *name, const char *os, const char *devices)
+{
+  return g_strdup_printf ("<domain type='test'>\n  <name>%s</name>\n"
+                          "  <memory unit='MiB'>64</memory>\n"
+                          "  <os>\n    <type>hvm</type>\n%s  </os>\n"
+                          "  <devices>\n%s  </devices>\n</domain>\n",
+                          name, os, devices);
+}
+
+static char *
+disk_of (const char *file, const char *target)
+{
+  return g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='%s' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          file, target);
+}
+
+/* As vbtest-admin (group virtbus, granted domain.define and the rest by the
+ * group rule, but not domain.host-files): a disk in the pool is fine; host
+ * files outside every pool are refused, whichever member brings them. */
+static void
+child_admin_host_files (void)
+{
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GDBusConnection) bus = connect_as (ADMIN, &objects);
+  g_autofree char *in_pool_disk = disk_of (POOL_DIR "/authz.qcow2", "vda");
+  g_autofree char *shadow_disk = disk_of ("/etc/shadow", "vdb");
+  g_autofree char *sneaky_disk = disk_of (POOL_DIR "/../../etc/shadow", "vdb");
+  g_autofree char *in_pool = domain_with ("authz-in-pool", "", in_pool_disk);
+  g_autofree char *shadow = domain_with ("authz-shadow", "", shadow_disk);
+  g_autofree char *sneaky = domain_with ("authz-sneaky", "", sneaky_disk);
+  g_autofree char *kernel = domain_with ("authz-kernel", "    <kernel>/root/vmlinuz</kernel>\n", "");
+  g_autofree char *serial_log =
+    domain_with ("authz-log", "",
+                 "    <serial type='pty'>\n      <log file='/etc/cron.d/authz'/>\n"
+                 "    </serial>\n");
+  g_autofree char *shadow_cdrom = g_strdup (
+    "<disk type='block' device='cdrom'>\n  <source dev='/etc/shadow'/>\n"
+    "  <target dev='sdc' bus='sata'/>\n</disk>\n");
+  g_autoptr (GVariant) defined = expect_ok (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                            g_variant_new ("(su)", in_pool, 0));
+  const char *path;
+
+  g_variant_get (defined, "(&o)", &path);
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", shadow, 0), ACTION_HOST_FILES, "/etc/shadow");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", sneaky, 0), ACTION_HOST_FILES, "/etc/shadow");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", kernel, 0), ACTION_HOST_FILES, "/root/vmlinuz");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", serial_log, 0), ACTION_HOST_FILES,
+                         "/etc/cron.d/authz");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "CreateDomain",
+                         g_variant_new ("(su)", shadow, 0), ACTION_HOST_FILES, "/etc/shadow");
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
+                         g_variant_new ("(su)", shadow_cdrom, 2), ACTION_HOST_FILES,
+                         "/etc/shadow");
+  /* An external snapshot's overlay is created by QEMU where the XML says. */
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "CreateSnapshot",
+                         g_variant_new ("(su)",
+                                        "<domainsnapshot><disks><disk name='vda' "
+                                        "snapshot='external'><source file='/etc/authz.snap'/>"
+                                        "</disk></disks></domainsnapshot>",
+                                        0),
+                         ACTION_HOST_FILES, "/etc/authz.snap");
+  /* The service would create the image as root, where cron reads it. */
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "Save",
+                         g_variant_new ("(su)", "/etc/cron.d/authz-save", 0), ACTION_HOST_FILES,
+                         "/etc/cron.d/authz-save");
+  /* A migration's arriving guest is defined here: the same check. */
+  expect_refused_naming (bus, MANAGER, IFACE_MIGRATION_TARGET, "Prepare",
+                         g_variant_new ("(s@a{sv}u)", shadow, g_variant_new ("a{sv}", NULL), 0),
+                         ACTION_HOST_FILES, "/etc/shadow");
+}
+
+/* ---- restoring images ---- */
+
+#define SAVER "vbtest-saver" /* a test-only rule grants domain.save, nothing more */
+#define IMAGE_PLAIN "plain.save"   /* no authenticator: made by anyone */
+#define IMAGE_SHADOW "shadow.save" /* the same, naming /etc/shadow as a disk */
+#define IMAGE_FORGED "forged.save" /* claims an authenticator that is wrong */
+#define IMAGE_SIGNED "signed.save" /* with the service's authenticator */
+
+static char *
+image_path (const char *name)
+{
+  return g_build_filename (g_getenv (ENV_HANDOFF_DIR), name, NULL);
+}
+
+/* A whole save image of @xml, as tests/test-save.c writes them; with @key
+ * an authenticator computed with it (flag 4). */
+static void
+write_image (const char *name, const char *xml, GBytes *key)
+{
+  g_autofree char *file = image_path (name);
+  gsize xml_length = strlen (xml);
+  guint32 flags = 1 | (key ? 4 : 0);
+  gsize offset = (40 + xml_length + (key ? 32 : 0) + 4095) / 4096 * 4096;
+  gsize stream = 4096;
+  g_autofree guint8 *data = g_malloc0 (offset + stream);
+  guint32 u32;
+  guint64 u64;
+
+  memcpy (data, "VBSAVIMG", 8);
+  u32 = GUINT32_TO_LE (1);
+  memcpy (data + 8, &u32, 4);
+  u32 = GUINT32_TO_LE (flags);
+  memcpy (data + 12, &u32, 4);
+  u32 = GUINT32_TO_LE ((guint32) xml_length);
+  memcpy (data + 16, &u32, 4);
+  u64 = GUINT64_TO_LE ((guint64) offset);
+  memcpy (data + 24, &u64, 8);
+  u64 = GUINT64_TO_LE ((guint64) stream);
+  memcpy (data + 32, &u64, 8);
+  memcpy (data + 40, xml, xml_length);
+  if (key)
+    {
+      g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (key, NULL),
+                                           g_bytes_get_size (key));
+      gsize length = 32;
+
+      g_hmac_update (hmac, data, 40);
+      g_hmac_update (hmac, (const guchar *) xml, (gssize) xml_length);
+      g_hmac_get_digest (hmac, data + 40 + xml_length, &length);
+    }
+  g_assert_true (g_file_set_contents (file, (const char *) data, (gssize) (offset + stream), NULL));
+}
+
+/* As vbtest-saver (domain.save only): an image it could have made itself
+ * holds its own XML, which needs domain.define as a definition would; only
+ * one the service wrote (authenticated) gets past authorization (and then
+ * fails in the test driver, which cannot restore). */
+static void
+child_saver_restore (void)
+{
+  g_autoptr (GDBusConnection) bus = connect_as (SAVER, NULL);
+  g_autofree char *plain = image_path (IMAGE_PLAIN);
+  g_autofree char *shadow = image_path (IMAGE_SHADOW);
+  g_autofree char *forged = image_path (IMAGE_FORGED);
+  g_autofree char *signed_image = image_path (IMAGE_SIGNED);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *name = NULL;
+
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", plain, 0),
+                         ACTION_DEFINE, "not written by this service");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", shadow, 0),
+                         ACTION_DEFINE, "not written by this service");
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", forged, 0),
+                         ACTION_DEFINE, "not written by this service");
+  reply = call (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", signed_image, 0),
+                NULL, G_DBUS_CALL_FLAGS_NONE, &error);
+  g_assert_null (reply);
+  name = error_name (error);
+  if (!g_str_equal (name, "org.virtbus.Virt1.Error.NotSupported"))
+    g_error ("restoring the service's own image: expected NotSupported from the test driver, "
+             "got %s (%s)",
+             name, error->message);
+}
+
+/* As vbtest-admin (domain.define, no host-files): the crafted image's host
+ * path is refused as DefineDomain would refuse it. */
+static void
+child_admin_restore (void)
+{
+  g_autoptr (GDBusConnection) bus = connect_as (ADMIN, NULL);
+  g_autofree char *shadow = image_path (IMAGE_SHADOW);
+
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", shadow, 0),
+                         ACTION_HOST_FILES, "/etc/shadow");
+}
+
 /* As vbtest-user, asking for interaction: there is no agent to ask, so the
  * answer is still no, and it comes at once. */
 static void
@@ -556,8 +760,11 @@ require_setup (void)
   if (getuid () != 0)
     g_error ("test-authz runs polkitd and calls as other users: run it as root (%s)",
              SETUP_HINT);
-  if (!getpwnam (USER) || !getpwnam (ADMIN) || !getgrnam (ADMIN_GROUP))
-    g_error ("users %s, %s or group %s missing: %s", USER, ADMIN, ADMIN_GROUP, SETUP_HINT);
+  if (!getpwnam (USER) || !getpwnam (ADMIN) || !getpwnam (SAVER) || !getgrnam (ADMIN_GROUP))
+    g_error ("users %s, %s, %s or group %s missing: %s", USER, ADMIN, SAVER, ADMIN_GROUP,
+             SETUP_HINT);
+  if (!g_file_test (INSTALLED_SAVER_RULES, G_FILE_TEST_IS_REGULAR))
+    g_error ("%s is missing: %s", INSTALLED_SAVER_RULES, SETUP_HINT);
   if (!user_in_group (ADMIN, ADMIN_GROUP) || user_in_group (USER, ADMIN_GROUP))
     g_error ("%s must be in group %s and %s not: %s", ADMIN, ADMIN_GROUP, USER, SETUP_HINT);
   g_assert_true (g_file_get_contents (policy_path, &source, NULL, NULL));
@@ -799,6 +1006,68 @@ test_admin_group (Fixture *f, gconstpointer data)
                                         g_variant_new_boolean (TRUE), 2000));
 }
 
+/* What the refused calls would have made does not exist; the same XML
+ * from root (who may do anything) is defined. */
+static void
+test_admin_host_files (Fixture *f, gconstpointer data)
+{
+  g_autofree char *shadow_disk = disk_of ("/etc/shadow", "vdb");
+  g_autofree char *shadow = domain_with ("authz-shadow", "", shadow_disk);
+  g_autofree char *path = NULL;
+  g_autofree char *xml = NULL;
+
+  g_autofree char *in_pool = NULL;
+
+  run_child (f, "/authz/child/admin-host-files");
+  in_pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                               g_variant_new ("(s)", "authz-in-pool"));
+  g_assert_nonnull (in_pool);
+  g_assert_false (g_file_test ("/etc/cron.d/authz-save", G_FILE_TEST_EXISTS));
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const refused[] = { "authz-shadow", "authz-sneaky", "authz-kernel",
+                                             "authz-log" };
+      vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                 g_variant_new ("(s)", refused[i]), "org.virtbus.Virt1.Error.NotFound");
+    }
+  path = define (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", shadow);
+  xml = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (xml, "/etc/shadow"));
+}
+
+static void
+test_restore_needs_define (Fixture *f, gconstpointer data)
+{
+  g_autofree char *key_path = g_build_filename (f->env->state_dir, "save-image.key", NULL);
+  g_autofree char *key_data = NULL;
+  g_autoptr (GBytes) key = NULL;
+  g_autoptr (GBytes) wrong = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autofree char *plain = domain_with ("authz-restored", "", "");
+  g_autofree char *shadow_disk = disk_of ("/etc/shadow", "vda");
+  g_autofree char *shadow = domain_with ("authz-restored", "", shadow_disk);
+  gsize length;
+
+  /* The service made its key, private, at its first start. */
+  g_assert_true (g_file_get_contents (key_path, &key_data, &length, NULL));
+  g_assert_cmpuint (length, ==, 32);
+  key = g_bytes_new (key_data, length);
+  write_image (IMAGE_PLAIN, plain, NULL);
+  write_image (IMAGE_SHADOW, shadow, NULL);
+  write_image (IMAGE_FORGED, shadow, wrong);
+  write_image (IMAGE_SIGNED, plain, key);
+  run_child (f, "/authz/child/saver-restore");
+  run_child (f, "/authz/child/admin-restore");
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "authz-restored"),
+                             "org.virtbus.Virt1.Error.NotFound");
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const names[] = { IMAGE_PLAIN, IMAGE_SHADOW, IMAGE_FORGED, IMAGE_SIGNED };
+      g_autofree char *file = image_path (names[i]);
+      g_unlink (file);
+    }
+}
+
 static void
 test_interactive_without_agent (Fixture *f, gconstpointer data)
 {
@@ -873,6 +1142,8 @@ main (int argc, char **argv)
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/authz/unprivileged-user", test_unprivileged_user);
   ADD ("/authz/admin-group", test_admin_group);
+  ADD ("/authz/admin-host-files", test_admin_host_files);
+  ADD ("/authz/restore-needs-define", test_restore_needs_define);
   ADD ("/authz/interactive-without-agent", test_interactive_without_agent);
   ADD ("/authz/polkit-unreachable", test_polkit_unreachable);
   ADD ("/authz/own-user-without-polkit", test_own_user_without_polkit);
@@ -882,6 +1153,9 @@ main (int argc, char **argv)
 #define ADD_CHILD(name, func) g_test_add_data_func (name, func, run_as_child)
   ADD_CHILD ("/authz/child/unprivileged-sweep", child_unprivileged_sweep);
   ADD_CHILD ("/authz/child/admin-changes", child_admin_changes);
+  ADD_CHILD ("/authz/child/admin-host-files", child_admin_host_files);
+  ADD_CHILD ("/authz/child/saver-restore", child_saver_restore);
+  ADD_CHILD ("/authz/child/admin-restore", child_admin_restore);
   ADD_CHILD ("/authz/child/interactive", child_interactive);
   ADD_CHILD ("/authz/child/read", child_read);
   ADD_CHILD ("/authz/child/polkit-gone", child_polkit_gone);

@@ -358,25 +358,34 @@ test_restore_fifo (Fixture *f, gconstpointer data)
                                     g_variant_new ("(u)", 0)));
 }
 
-/* Save's destination is renamed over: a FIFO or device node there is
- * refused by the call itself, and left as it was. */
+/* Save never replaces what is at its destination: a FIFO or device node
+ * there is refused by the call itself, and so is a regular file, and each
+ * is left as it was. */
 static void
 test_save_to_fifo (Fixture *f, gconstpointer data)
 {
   g_autofree char *fifo = g_build_filename (f->env->tmpdir, "save.fifo", NULL);
+  g_autofree char *file = g_build_filename (f->env->tmpdir, "precious", NULL);
   g_autofree char *message = NULL;
+  g_autofree char *contents = NULL;
 
   g_assert_no_errno (mkfifo (fifo, 0600));
   message = vb_test_call_error_message (f->env, f->keep, IFACE_DOMAIN, "Save",
                                         g_variant_new ("(su)", fifo, 0),
                                         ERROR_PREFIX "InvalidArgument");
   g_assert_nonnull (strstr (message, fifo));
-  g_assert_nonnull (strstr (message, "not a regular file"));
+  g_assert_nonnull (strstr (message, "exists: a save does not replace a file"));
   vb_test_call_expect_error_saying (f->env, f->keep, IFACE_DOMAIN, "Save",
                                     g_variant_new ("(su)", "/dev/null", 0),
-                                    ERROR_PREFIX "InvalidArgument", "not a regular file");
+                                    ERROR_PREFIX "InvalidArgument", "exists");
   g_assert_true (g_file_test (fifo, G_FILE_TEST_EXISTS) &&
                  !g_file_test (fifo, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_set_contents (file, "precious", -1, NULL));
+  vb_test_call_expect_error_saying (f->env, f->keep, IFACE_DOMAIN, "Save",
+                                    g_variant_new ("(su)", file, 0),
+                                    ERROR_PREFIX "InvalidArgument", "exists");
+  g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "precious");
 }
 
 /* 200,000 attributes on one element used to pin a core for minutes (libxml2

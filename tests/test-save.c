@@ -327,6 +327,19 @@ test_save_restore (Fixture *f, gconstpointer data)
   assert_continues (f->env, uuid, before);
   /* The image stays for another restore; this one runs already. */
   g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+  /* Save never replaces a file, not even an image of the same guest: the
+   * call refuses, the file and the guest stay as they were. */
+  {
+    g_autofree char *md5 = vb_test_file_md5 (file);
+    g_autofree char *again = NULL;
+
+    vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Save",
+                                      g_variant_new ("(su)", file, 0),
+                                      ERROR_PREFIX "InvalidArgument", "exists");
+    again = vb_test_file_md5 (file);
+    g_assert_cmpstr (md5, ==, again);
+    assert_state (f->env, path, "running", "restored");
+  }
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "Restore",
                              g_variant_new ("(su)", file, 0), ERROR_PREFIX "OperationInvalid");
 

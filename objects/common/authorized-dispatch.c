@@ -188,11 +188,12 @@ also_checked (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_boolean (task, TRUE);
 }
 
-void
-vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
-                                  GDBusMethodInvocation *invocation, const char *action_id,
-                                  GCancellable *cancellable, GAsyncReadyCallback callback,
-                                  gpointer user_data)
+/* Both _async below; @key and @value (may be NULL) add one polkit detail. */
+static void
+authorize_also (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
+                const char *action_id, const char *key, const char *value,
+                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
+                gpointer source_tag)
 {
   g_autoptr (GTask) task = g_task_new (skeleton, cancellable, callback, user_data);
   const GDBusMethodInfo *method = g_dbus_method_invocation_get_method_info (invocation);
@@ -202,7 +203,7 @@ vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
     g_dbus_message_get_flags (g_dbus_method_invocation_get_message (invocation));
   g_autoptr (GHashTable) details = NULL;
 
-  g_task_set_source_tag (task, vb_dispatch_authorize_also_async);
+  g_task_set_source_tag (task, source_tag);
   if (method)
     declared = g_dbus_annotation_info_lookup (method->annotations, VB_AUTHORIZATION_ALSO_ANNOTATION);
   /* Only what the XML declares may be asked for: the reference stays true. */
@@ -227,9 +228,40 @@ vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
     }
   details = polkit_details (skeleton, g_dbus_method_invocation_get_object_path (invocation),
                             g_dbus_method_invocation_get_method_name (invocation));
+  if (key && value)
+    g_hash_table_insert (details, (gpointer) key, g_strdup (value));
   vb_authz_check_async (the_authz, sender, action_id, details,
                         (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
                         cancellable, also_checked, g_steal_pointer (&task));
+}
+
+void
+vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
+                                  GDBusMethodInvocation *invocation, const char *action_id,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  authorize_also (skeleton, invocation, action_id, NULL, NULL, cancellable, callback, user_data,
+                  vb_dispatch_authorize_also_async);
+}
+
+void
+vb_dispatch_authorize_also_detail_async (GDBusInterfaceSkeleton *skeleton,
+                                         GDBusMethodInvocation *invocation, const char *action_id,
+                                         const char *key, const char *value,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  authorize_also (skeleton, invocation, action_id, key, value, cancellable, callback, user_data,
+                  vb_dispatch_authorize_also_detail_async);
+}
+
+gboolean
+vb_dispatch_authorize_also_detail_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_dispatch_authorize_also_detail_async),
+                        FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean

@@ -37,5 +37,13 @@ void vb_dispatch_authorize_also_async (GDBusInterfaceSkeleton *skeleton,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
                                        gpointer user_data);
 gboolean vb_dispatch_authorize_also_finish (GAsyncResult *result, GError **error);
+/* The same with one more polkit detail @key (a static string) = @value for
+ * rules to look up (e.g. "path" for org.virtbus.Virt1.domain.host-files). */
+void vb_dispatch_authorize_also_detail_async (GDBusInterfaceSkeleton *skeleton,
+                                              GDBusMethodInvocation *invocation,
+                                              const char *action_id, const char *key,
+                                              const char *value, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_dispatch_authorize_also_detail_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

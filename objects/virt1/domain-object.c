@@ -2,6 +2,7 @@
 
 #include "authorized-dispatch.h"
 #include "dbus-error.h"
+#include "domain-xml-check.h"
 #include "property-cache.h"
 #include "block-copy-api.h"
 #include "device-api.h"
@@ -334,14 +335,52 @@ handle_managed_save (VbDBusDomain *iface, GDBusMethodInvocation *invocation, gui
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* A Save whose file is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDomainObject *self;
+  char *path;
+  guint flags;
+} SaveCall;
+
+static void
+save_call_free (SaveCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->path);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveCall, save_call_free)
+
+static void
+save_file_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SaveCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_file_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_save_api_save_async (call->self->context->host, call->self->domain, call->path,
+                            call->flags, save_started, call->invocation);
+}
+
+/* The service creates the image as root, where the caller says: outside the
+ * pools (/etc/cron.d) that needs domain.host-files. */
 static gboolean
 handle_save (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *path,
              guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  SaveCall *call = g_new0 (SaveCall, 1);
 
-  vb_save_api_save_async (self->context->host, self->domain, path, flags, save_started,
-                          invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->path = g_strdup (path);
+  call->flags = flags;
+  vb_domain_file_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                              path, save_file_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -372,14 +411,57 @@ block_copy_started (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_complete_job_path (user_data, job, error);
 }
 
+/* A BlockCopy whose destination is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDomainObject *self;
+  char *disk;
+  char *destination_xml;
+  GVariant *parameters;
+  guint flags;
+} BlockCopyCall;
+
+static void
+block_copy_call_free (BlockCopyCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->disk);
+  g_free (call->destination_xml);
+  g_variant_unref (call->parameters);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BlockCopyCall, block_copy_call_free)
+
+static void
+block_copy_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (BlockCopyCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_block_copy_api_start_async (call->self->context->host, call->self->domain, call->disk,
+                                   call->destination_xml, call->parameters, call->flags,
+                                   block_copy_started, call->invocation);
+}
+
 static gboolean
 handle_block_copy (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *disk,
                    const char *destination_xml, GVariant *parameters, guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  BlockCopyCall *call = g_new0 (BlockCopyCall, 1);
 
-  vb_block_copy_api_start_async (self->context->host, self->domain, disk, destination_xml,
-                                 parameters, flags, block_copy_started, invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->disk = g_strdup (disk);
+  call->destination_xml = g_strdup (destination_xml);
+  call->parameters = g_variant_ref (parameters);
+  call->flags = flags;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                             destination_xml, FALSE, block_copy_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -444,14 +526,51 @@ snapshot_created (GObject *source, GAsyncResult *result, gpointer user_data)
   complete_snapshot_path (user_data, snapshot, error);
 }
 
+/* A CreateSnapshot whose XML is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDomainObject *self;
+  char *xml;
+  guint flags;
+} SnapshotCall;
+
+static void
+snapshot_call_free (SnapshotCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->xml);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SnapshotCall, snapshot_call_free)
+
+static void
+snapshot_xml_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SnapshotCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_snapshot_api_create_async (call->self->context->host, call->self->domain, call->xml,
+                                  call->flags, snapshot_created, call->invocation);
+}
+
+/* External snapshot files are created by QEMU as root where the XML says. */
 static gboolean
 handle_create_snapshot (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
                         guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  SnapshotCall *call = g_new0 (SnapshotCall, 1);
 
-  vb_snapshot_api_create_async (self->context->host, self->domain, xml, flags, snapshot_created,
-                                invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->xml = g_strdup (xml);
+  call->flags = flags;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                             xml, FALSE, snapshot_xml_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -488,14 +607,50 @@ device_done (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_complete_void (user_data, result, vb_device_api_finish);
 }
 
+/* An AttachDevice whose XML is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDomainObject *self;
+  char *xml;
+  guint flags;
+} AttachCall;
+
+static void
+attach_call_free (AttachCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->xml);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AttachCall, attach_call_free)
+
+static void
+attach_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (AttachCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_device_api_attach_async (call->self->context->host, call->self->domain, call->xml,
+                                call->flags, device_done, call->invocation);
+}
+
 static gboolean
 handle_attach_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *xml,
                       guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  AttachCall *call = g_new0 (AttachCall, 1);
 
-  vb_device_api_attach_async (self->context->host, self->domain, xml, flags, device_done,
-                              invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->xml = g_strdup (xml);
+  call->flags = flags;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                             xml, FALSE, attach_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

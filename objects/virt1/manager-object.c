@@ -5,6 +5,7 @@
 #include "authorized-dispatch.h"
 #include "dbus-error.h"
 #include "domain-api.h"
+#include "domain-xml-check.h"
 #include "network-api.h"
 #include "resource-api.h"
 #include "save-api.h"
@@ -42,11 +43,60 @@ RESOURCE_DONE (domain_created, VbDomain, vb_domain_api_create_finish)
 RESOURCE_DONE (network_made, VbNetwork, vb_network_api_new_finish)
 RESOURCE_DONE (pool_made, VbPool, vb_pool_api_new_finish)
 
+/* A DefineDomain or CreateDomain whose XML is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDriverHost *host;
+  char *xml;
+  guint flags;
+  gboolean create;
+} DomainCall;
+
+static void
+domain_call_free (DomainCall *call)
+{
+  g_free (call->xml);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomainCall, domain_call_free)
+
+static void
+domain_xml_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (DomainCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    vb_dbus_return_error (call->invocation, error);
+  else if (call->create)
+    vb_domain_api_create_async (call->host, call->xml, call->flags, domain_created,
+                                call->invocation);
+  else
+    vb_domain_api_define_async (call->host, call->xml, call->flags, domain_defined,
+                                call->invocation);
+}
+
+static void
+check_domain_xml (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                  guint flags, gboolean create)
+{
+  DomainCall *call = g_new0 (DomainCall, 1);
+
+  call->invocation = invocation;
+  call->host = host_of (iface);
+  call->xml = g_strdup (xml);
+  call->flags = flags;
+  call->create = create;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, call->host, xml, FALSE,
+                             domain_xml_checked, call);
+}
+
 static gboolean
 handle_define_domain (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
                       guint flags)
 {
-  vb_domain_api_define_async (host_of (iface), xml, flags, domain_defined, invocation);
+  check_domain_xml (iface, invocation, xml, flags, FALSE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -54,7 +104,7 @@ static gboolean
 handle_create_domain (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
                       guint flags)
 {
-  vb_domain_api_create_async (host_of (iface), xml, flags, domain_created, invocation);
+  check_domain_xml (iface, invocation, xml, flags, TRUE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -201,11 +251,77 @@ restore_started (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_complete_job_path (user_data, job, error);
 }
 
+/* A Restore between opening its image and restoring it. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDBusManager *iface;
+  VbRestoreImage *image;
+} RestoreCall;
+
+static void
+restore_call_free (RestoreCall *call)
+{
+  vb_restore_image_free (call->image);
+  g_object_unref (call->iface);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RestoreCall, restore_call_free)
+
+static void
+restore_image_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (RestoreCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    {
+      g_prefix_error (&error, "the save image was not written by this service, so its domain XML "
+                              "needs what DefineDomain needs: ");
+      vb_dbus_return_error (call->invocation, error);
+      return;
+    }
+  vb_save_api_restore_async (host_of (call->iface), g_steal_pointer (&call->image),
+                             restore_started, call->invocation);
+}
+
+/* An image this service wrote holds a definition that was checked when its
+ * domain was defined; any other holds the caller's XML, which needs what
+ * DefineDomain needs. */
+static void
+restore_image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (RestoreCall) call = user_data;
+  RestoreCall *checking;
+  GError *error = NULL;
+
+  call->image = vb_save_api_restore_open_finish (result, &error);
+  if (!call->image)
+    {
+      vb_dbus_return_error (call->invocation, error);
+      return;
+    }
+  if (vb_restore_image_is_authenticated (call->image))
+    {
+      vb_save_api_restore_async (host_of (call->iface), g_steal_pointer (&call->image),
+                                 restore_started, call->invocation);
+      return;
+    }
+  checking = g_steal_pointer (&call);
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (checking->iface), checking->invocation,
+                             host_of (checking->iface), vb_restore_image_get_xml (checking->image),
+                             TRUE, restore_image_checked, checking);
+}
+
 static gboolean
 handle_restore (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *path,
                 guint flags)
 {
-  vb_save_api_restore_async (host_of (iface), path, flags, restore_started, invocation);
+  RestoreCall *call = g_new0 (RestoreCall, 1);
+
+  call->invocation = invocation;
+  call->iface = g_object_ref (iface);
+  vb_save_api_restore_open_async (host_of (iface), path, flags, restore_image_opened, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -2,6 +2,7 @@
 
 #include "authorized-dispatch.h"
 #include "dbus-error.h"
+#include "domain-xml-check.h"
 #include "migration-api.h"
 
 struct _VbMigrationTargetObject {
@@ -29,16 +30,59 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", answer));
 }
 
+/* A Prepare whose XML is being checked. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbMigrationTargetObject *self;
+  char *xml;
+  GVariant *parameters;
+  guint flags;
+} PrepareCall;
+
+static void
+prepare_call_free (PrepareCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->xml);
+  g_variant_unref (call->parameters);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PrepareCall, prepare_call_free)
+
+static void
+prepare_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PrepareCall) call = user_data;
+  GError *error = NULL;
+
+  if (!vb_domain_xml_check_finish (result, &error))
+    {
+      vb_dbus_return_error (call->invocation, error);
+      return;
+    }
+  vb_migration_api_prepare_async (call->self->context->host,
+                                  g_dbus_method_invocation_get_connection (call->invocation),
+                                  g_dbus_method_invocation_get_sender (call->invocation),
+                                  call->xml, call->parameters, call->flags, prepared,
+                                  call->invocation);
+}
+
+/* The XML defines a domain here: it needs what DefineDomain needs. */
 static gboolean
 handle_prepare (VbDBusMigrationTarget *iface, GDBusMethodInvocation *invocation, const char *xml,
                 GVariant *parameters, guint flags)
 {
   VbMigrationTargetObject *self = VB_MIGRATION_TARGET_OBJECT (iface);
+  PrepareCall *call = g_new0 (PrepareCall, 1);
 
-  vb_migration_api_prepare_async (self->context->host,
-                                  g_dbus_method_invocation_get_connection (invocation),
-                                  g_dbus_method_invocation_get_sender (invocation), xml,
-                                  parameters, flags, prepared, invocation);
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->xml = g_strdup (xml);
+  call->parameters = g_variant_ref (parameters);
+  call->flags = flags;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                             xml, TRUE, prepare_checked, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

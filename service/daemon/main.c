@@ -20,6 +20,7 @@
 #include "storage-api.h"
 #include "storage-driver.h"
 #include "qemu-driver.h"
+#include "save-api.h"
 #include "save-on-stop.h"
 #include "test-driver.h"
 #include "vb-config.h"
@@ -386,6 +387,7 @@ start (Daemon *daemon, GError **error)
    * start-up sends no InterfacesAdded storm and the name appears complete. */
   vb_network_api_load (daemon->host);
   vb_pool_api_load (daemon->host);
+  vb_save_api_load_key (daemon->host);
   vb_domain_api_load (daemon->host);
   vb_snapshot_store_load (daemon->host);
   daemon->context.host = daemon->host;

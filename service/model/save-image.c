@@ -66,11 +66,42 @@ padded (gsize length)
   return (length + VB_SAVE_IMAGE_ALIGN - 1) / VB_SAVE_IMAGE_ALIGN * VB_SAVE_IMAGE_ALIGN;
 }
 
+static gsize
+mac_size (guint32 flags)
+{
+  return flags & VB_SAVE_IMAGE_AUTHENTICATED ? VB_SAVE_IMAGE_MAC_SIZE : 0;
+}
+
+/* The authenticator of @fixed (the fixed part as written) and @xml. */
+static void
+compute_mac (GBytes *key, const guint8 *fixed, const char *xml, gsize xml_length,
+             guint8 mac[VB_SAVE_IMAGE_MAC_SIZE])
+{
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (key, NULL),
+                                       g_bytes_get_size (key));
+  gsize length = VB_SAVE_IMAGE_MAC_SIZE;
+
+  g_hmac_update (hmac, fixed, VB_SAVE_IMAGE_FIXED_SIZE);
+  g_hmac_update (hmac, (const guchar *) xml, (gssize) xml_length);
+  g_hmac_get_digest (hmac, mac, &length);
+}
+
+/* Whatever the contents, as long for each: a forger learns nothing from the time. */
+static gboolean
+same_mac (const guint8 *a, const guint8 *b)
+{
+  guint8 differ = 0;
+
+  for (gsize i = 0; i < VB_SAVE_IMAGE_MAC_SIZE; i++)
+    differ |= a[i] ^ b[i];
+  return differ == 0;
+}
+
 GBytes *
 vb_save_image_header_encode (const char *xml, guint32 flags, guint64 stream_length)
 {
   gsize xml_length = strlen (xml);
-  gsize size = padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length);
+  gsize size = padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length + mac_size (flags));
   guint8 *data = g_malloc0 (size);
 
   memcpy (data, VB_SAVE_IMAGE_MAGIC, 8);
@@ -108,14 +139,17 @@ vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size
   header->data_offset = get_u64 (data + OFF_DATA_OFFSET);
   header->stream_length = get_u64 (data + OFF_STREAM_LENGTH);
   if (xml_length == 0 || xml_length > VB_SAVE_IMAGE_MAX_XML
-      || header->data_offset != padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length))
+      || header->data_offset
+           != padded (VB_SAVE_IMAGE_FIXED_SIZE + xml_length + mac_size (header->flags)))
     return vb_error_refuse (
       error, VB_ERROR_INVALID_ARGUMENT,
       "The save image's header is damaged (XML length %u, data offset %" G_GUINT64_FORMAT ")",
       xml_length, header->data_offset);
-  if (length < VB_SAVE_IMAGE_FIXED_SIZE + (gsize) xml_length)
+  if (length < VB_SAVE_IMAGE_FIXED_SIZE + (gsize) xml_length + mac_size (header->flags))
     return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
                             "The save image is truncated: it ends inside the domain XML");
+  if (header->flags & VB_SAVE_IMAGE_AUTHENTICATED)
+    memcpy (header->mac, data + VB_SAVE_IMAGE_FIXED_SIZE + xml_length, VB_SAVE_IMAGE_MAC_SIZE);
   if (!(header->flags & VB_SAVE_IMAGE_COMPLETE))
     return vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
                             "The save image is not marked complete: the save that wrote it "
@@ -140,6 +174,9 @@ vb_save_image_header_decode (const guint8 *data, gsize length, guint64 file_size
 struct _VbSaveWriter {
   char *path;
   char *temp_path;
+  char *xml;
+  GBytes *key; /* NULL: no authenticator */
+  gboolean replace;
   guint32 flags;
   int file_fd; /* shared with the hypervisor: one file offset */
   guint64 header_size;
@@ -177,16 +214,25 @@ write_all (int fd, const void *data, gsize length, guint64 offset, int *saved)
 }
 
 VbSaveWriter *
-vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **error)
+vb_save_writer_new (const char *path, const char *xml, guint32 flags, GBytes *key,
+                    gboolean replace, GError **error)
 {
   g_autoptr (VbSaveWriter) writer = g_new0 (VbSaveWriter, 1);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
-  g_autoptr (GBytes) header = vb_save_image_header_encode (xml, flags & ~VB_SAVE_IMAGE_COMPLETE, 0);
+  guint32 header_flags =
+    (flags & ~VB_SAVE_IMAGE_COMPLETE) | (key ? VB_SAVE_IMAGE_AUTHENTICATED : 0);
+  g_autoptr (GBytes) header = vb_save_image_header_encode (xml, header_flags, 0);
   struct stat st;
   int saved;
 
+  if (!replace && lstat (path, &st) == 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "%s exists: a save does not replace a file", path);
+      return NULL;
+    }
   /* The image is renamed over @path: as root that would replace a device
    * node or FIFO the caller named, so only a regular file (or nothing) may
    * be there. */
@@ -197,6 +243,10 @@ vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **e
                    path);
       return NULL;
     }
+  writer->xml = g_strdup (xml);
+  writer->key = key ? g_bytes_ref (key) : NULL;
+  writer->replace = replace;
+  flags = header_flags;
   writer->path = g_strdup (path);
   writer->flags = flags;
   writer->file_fd = g_mkstemp_full (template, O_WRONLY | O_CLOEXEC, 0600);
@@ -312,6 +362,53 @@ sync_directory (const char *path, GError **error)
   return TRUE;
 }
 
+/* The authenticator of the fixed part as it is now written (complete, with
+ * @length), and the XML. */
+static gboolean
+write_mac (VbSaveWriter *writer, guint64 length, int *saved)
+{
+  g_autoptr (GBytes) header =
+    vb_save_image_header_encode (writer->xml, writer->flags | VB_SAVE_IMAGE_COMPLETE, length);
+  guint8 mac[VB_SAVE_IMAGE_MAC_SIZE];
+  gsize xml_length = strlen (writer->xml);
+
+  compute_mac (writer->key, g_bytes_get_data (header, NULL), writer->xml, xml_length, mac);
+  return write_all (writer->file_fd, mac, sizeof mac, VB_SAVE_IMAGE_FIXED_SIZE + xml_length, saved);
+}
+
+/* Renames the complete image to its name; unless the writer may replace,
+ * never over anything there, however it got there since the writer began. */
+static gboolean
+take_name (VbSaveWriter *writer, GError **error)
+{
+  int saved;
+
+  if (writer->replace)
+    {
+      if (g_rename (writer->temp_path, writer->path) == 0)
+        return TRUE;
+    }
+  else if (renameat2 (AT_FDCWD, writer->temp_path, AT_FDCWD, writer->path, RENAME_NOREPLACE) == 0)
+    return TRUE;
+  else if (errno == EINVAL || errno == ENOSYS)
+    {
+      /* A file system without RENAME_NOREPLACE: link() never replaces either. */
+      if (link (writer->temp_path, writer->path) == 0)
+        {
+          g_unlink (writer->temp_path);
+          return TRUE;
+        }
+    }
+  saved = errno;
+  if (saved == EEXIST)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                 "%s exists: a save does not replace a file", writer->path);
+  else
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot rename %s to %s: %s",
+                 writer->temp_path, writer->path, g_strerror (saved));
+  return FALSE;
+}
+
 static void
 commit_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -340,17 +437,16 @@ commit_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   put_u64 (stream_length, length);
   if (!write_all (writer->file_fd, stream_length, sizeof stream_length, OFF_STREAM_LENGTH, &saved)
       || !write_all (writer->file_fd, fields, sizeof fields, OFF_FLAGS, &saved)
+      || (writer->key && !write_mac (writer, length, &saved))
       || (fdatasync (writer->file_fd) < 0 && ((saved = errno), TRUE)))
     {
       set_errno_error (&error, saved, "write", writer->temp_path);
       g_task_return_error (task, error);
       return;
     }
-  if (g_rename (writer->temp_path, writer->path) < 0)
+  if (!take_name (writer, &error))
     {
-      saved = errno;
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "Cannot rename %s to %s: %s",
-                               writer->temp_path, writer->path, g_strerror (saved));
+      g_task_return_error (task, error);
       return;
     }
   writer->committed = TRUE;
@@ -390,6 +486,8 @@ vb_save_writer_free (VbSaveWriter *writer)
     g_unlink (writer->temp_path);
   g_free (writer->temp_path);
   g_free (writer->path);
+  g_free (writer->xml);
+  g_clear_pointer (&writer->key, g_bytes_unref);
   g_free (writer);
 }
 
@@ -406,10 +504,24 @@ vb_save_image_free (VbSaveImage *image)
   g_free (image);
 }
 
+typedef struct {
+  char *path;
+  GBytes *key;
+} OpenArgs;
+
+static void
+open_args_free (OpenArgs *args)
+{
+  g_free (args->path);
+  g_clear_pointer (&args->key, g_bytes_unref);
+  g_free (args);
+}
+
 static void
 open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  const char *path = task_data;
+  OpenArgs *args = task_data;
+  const char *path = args->path;
   g_autoptr (VbSaveImage) image = g_new0 (VbSaveImage, 1);
   g_autofree guint8 *head = NULL;
   gsize want, have = 0;
@@ -417,7 +529,8 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   GError *error = NULL;
 
   /* The caller names the file: a FIFO there must not pin this thread. */
-  image->fd = vb_open_regular (AT_FDCWD, path, O_RDONLY, &error);
+  /* O_NOFOLLOW: the image is the caller's file, opened as root. */
+  image->fd = vb_open_regular (AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, &error);
   if (image->fd < 0 || fstat (image->fd, &st) < 0)
     {
       if (!error)
@@ -427,7 +540,8 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
       g_task_return_error (task, error);
       return;
     }
-  want = (gsize) MIN ((guint64) st.st_size, VB_SAVE_IMAGE_FIXED_SIZE + VB_SAVE_IMAGE_MAX_XML);
+  want = (gsize) MIN ((guint64) st.st_size,
+                      VB_SAVE_IMAGE_FIXED_SIZE + VB_SAVE_IMAGE_MAX_XML + VB_SAVE_IMAGE_MAC_SIZE);
   head = g_malloc (MAX (want, 1));
   while (have < want)
     {
@@ -451,6 +565,13 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
       g_task_return_error (task, error);
       return;
     }
+  if (args->key && (image->header.flags & VB_SAVE_IMAGE_AUTHENTICATED))
+    {
+      guint8 mac[VB_SAVE_IMAGE_MAC_SIZE];
+
+      compute_mac (args->key, head, image->header.xml, strlen (image->header.xml), mac);
+      image->authenticated = same_mac (mac, image->header.mac);
+    }
   /* The hypervisor reads it once, front to back: read ahead while it starts. */
   posix_fadvise (image->fd, (off_t) image->header.data_offset, 0, POSIX_FADV_SEQUENTIAL);
   posix_fadvise (image->fd, (off_t) image->header.data_offset, 0, POSIX_FADV_WILLNEED);
@@ -465,12 +586,15 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 }
 
 void
-vb_save_image_open_async (const char *path, GCancellable *cancellable, GAsyncReadyCallback callback,
-                          gpointer user_data)
+vb_save_image_open_async (const char *path, GBytes *key, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  OpenArgs *args = g_new0 (OpenArgs, 1);
 
-  g_task_set_task_data (task, g_strdup (path), g_free);
+  args->path = g_strdup (path);
+  args->key = key ? g_bytes_ref (key) : NULL;
+  g_task_set_task_data (task, args, (GDestroyNotify) open_args_free);
   g_task_run_in_thread (task, open_in_thread);
 }
 

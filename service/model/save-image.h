@@ -17,9 +17,15 @@ G_BEGIN_DECLS
 /* Header flags */
 #define VB_SAVE_IMAGE_COMPLETE (1u << 0)    /* the stream is whole and synced */
 #define VB_SAVE_IMAGE_WAS_RUNNING (1u << 1) /* restore runs the guest (else paused) */
+/* An authenticator follows the XML: HMAC-SHA256, keyed with the service's
+ * save key (save-key.h), of the fixed part as finally written (flags with
+ * COMPLETE, the stream's length) and the XML. Older images have none. */
+#define VB_SAVE_IMAGE_AUTHENTICATED (1u << 2)
+#define VB_SAVE_IMAGE_MAC_SIZE 32
 
 /* Fixed part: magic[8], version u32, flags u32, xml_length u32, reserved u32,
- * data_offset u64, stream_length u64 (little endian), then the XML. */
+ * data_offset u64, stream_length u64 (little endian), then the XML, then
+ * with VB_SAVE_IMAGE_AUTHENTICATED the authenticator, padded to the stream. */
 #define VB_SAVE_IMAGE_FIXED_SIZE 40
 
 typedef struct {
@@ -28,11 +34,13 @@ typedef struct {
   char *xml;
   guint64 data_offset;
   guint64 stream_length;
+  guint8 mac[VB_SAVE_IMAGE_MAC_SIZE]; /* with VB_SAVE_IMAGE_AUTHENTICATED */
 } VbSaveImageHeader;
 
 void vb_save_image_header_clear (VbSaveImageHeader *header);
 
-/* The header for @xml, padded to VB_SAVE_IMAGE_ALIGN. */
+/* The header for @xml, padded to VB_SAVE_IMAGE_ALIGN; with
+ * VB_SAVE_IMAGE_AUTHENTICATED in @flags, room for the authenticator (zero). */
 GBytes *vb_save_image_header_encode (const char *xml, guint32 flags, guint64 stream_length);
 /* Checks @data (the file's first bytes; @file_size the whole file's size):
  * VB_ERROR_INVALID_ARGUMENT saying what is wrong: not a save image, an
@@ -45,8 +53,12 @@ gboolean vb_save_image_header_decode (const guint8 *data, gsize length, guint64 
 typedef struct _VbSaveWriter VbSaveWriter;
 
 /* Creates a temporary file beside @path holding the header (not
- * complete), its offset at the stream's start. */
-VbSaveWriter *vb_save_writer_new (const char *path, const char *xml, guint32 flags, GError **error);
+ * complete), its offset at the stream's start. With @key (may be NULL) the
+ * image gets an authenticator when committed. Unless @replace, a file (or
+ * anything else) at @path is refused (VB_ERROR_INVALID_ARGUMENT), now and
+ * again when the image takes its name. */
+VbSaveWriter *vb_save_writer_new (const char *path, const char *xml, guint32 flags, GBytes *key,
+                                  gboolean replace, GError **error);
 /* The file, for the hypervisor to write the stream into (it keeps a dup;
  * the dup shares the file offset, which is how progress is read). */
 int vb_save_writer_get_fd (VbSaveWriter *writer);
@@ -58,8 +70,9 @@ guint64 vb_save_writer_get_bytes (VbSaveWriter *writer);
 void vb_save_writer_follow_async (VbSaveWriter *writer, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
 void vb_save_writer_follow_finish (VbSaveWriter *writer, GAsyncResult *result);
-/* In a thread: syncs the data, marks the header complete, syncs, renames
- * the file to its final name and syncs the directory. */
+/* In a thread: syncs the data, marks the header complete (and writes the
+ * authenticator), syncs, gives the file its final name (replacing what is
+ * there only when the writer may replace) and syncs the directory. */
 void vb_save_writer_commit_async (VbSaveWriter *writer, GAsyncReadyCallback callback,
                                   gpointer user_data);
 gboolean vb_save_writer_commit_finish (VbSaveWriter *writer, GAsyncResult *result, GError **error);
@@ -71,14 +84,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSaveWriter, vb_save_writer_free)
 
 typedef struct {
   VbSaveImageHeader header;
-  int fd; /* positioned at the stream */
+  int fd;                 /* positioned at the stream */
+  gboolean authenticated; /* its authenticator is valid for the key it was opened with */
 } VbSaveImage;
 
 void vb_save_image_free (VbSaveImage *image);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSaveImage, vb_save_image_free)
 
-/* In a thread: opens @path and checks its header (see decode). */
-void vb_save_image_open_async (const char *path, GCancellable *cancellable,
+/* In a thread: opens @path (a symlink there is refused) and checks its
+ * header (see decode), and its authenticator against @key (may be NULL:
+ * then no image is authenticated). */
+void vb_save_image_open_async (const char *path, GBytes *key, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data);
 VbSaveImage *vb_save_image_open_finish (GAsyncResult *result, GError **error);
 

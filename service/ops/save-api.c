@@ -12,6 +12,7 @@
 #include "domain-kind.h"
 #include "resource-api.h"
 #include "save-image.h"
+#include "save-key.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -64,6 +65,39 @@ vb_save_api_autosave_marker (VbDriverHost *host, VbDomain *domain)
   return g_strconcat (path, AUTOSAVE_SUFFIX, NULL);
 }
 
+/* The service's save key (one host per process): read or made at start-up,
+ * read by the writer and reader threads. NULL when it could not be had:
+ * images are then written without an authenticator. */
+static GBytes *save_key;
+G_LOCK_DEFINE_STATIC (save_key);
+
+static GBytes *
+get_save_key (void)
+{
+  GBytes *key;
+
+  G_LOCK (save_key);
+  key = save_key ? g_bytes_ref (save_key) : NULL;
+  G_UNLOCK (save_key);
+  return key;
+}
+
+void
+vb_save_api_load_key (VbDriverHost *host)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *key = vb_save_key_load (vb_driver_host_get_state_dir (host), &error);
+
+  if (!key)
+    vb_log_warning (NULL, "%s: save images will carry no authenticator, and restoring any "
+                          "needs org.virtbus.Virt1.domain.define",
+                    error->message);
+  G_LOCK (save_key);
+  g_clear_pointer (&save_key, g_bytes_unref);
+  save_key = key;
+  G_UNLOCK (save_key);
+}
+
 static gboolean
 check_save_flags (guint flags, GError **error)
 {
@@ -91,18 +125,17 @@ check_path (const char *path, GError **error)
 }
 
 /* Refused early, so the caller hears it from the call rather than from a
- * failed job: the image would be renamed over a device node or FIFO there
- * (the writer checks again just before it writes). */
+ * failed job: Save never replaces a file, nor anything else, at @path (the
+ * writer checks again, and gives the image its name without replacing). */
 static gboolean
 check_destination (const char *path, GError **error)
 {
   struct stat st;
 
-  if (stat (path, &st) < 0 || S_ISREG (st.st_mode))
+  if (lstat (path, &st) < 0)
     return TRUE;
   g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-               "%s is not a regular file (a FIFO, device, socket or directory cannot be used)",
-               path);
+               "%s exists: a save does not replace a file", path);
   return FALSE;
 }
 
@@ -367,6 +400,7 @@ typedef struct {
   char *xml;
   guint32 flags;
   gboolean make_dir;
+  gboolean managed; /* the image in the state directory, which a new one replaces */
 } WriterArgs;
 
 static void
@@ -395,7 +429,11 @@ make_writer_in_thread (GTask *task, gpointer source, gpointer task_data, GCancel
           return;
         }
     }
-  writer = vb_save_writer_new (args->path, args->xml, args->flags, &error);
+  {
+    g_autoptr (GBytes) key = get_save_key ();
+
+    writer = vb_save_writer_new (args->path, args->xml, args->flags, key, args->managed, &error);
+  }
   if (!writer)
     g_task_return_error (task, error);
   else
@@ -454,6 +492,7 @@ save_locked (GTask *task, VbResource *resource)
   args->path = g_strdup (background->path);
   args->xml = g_strdup (live->xml);
   args->make_dir = background->managed;
+  args->managed = background->managed;
   /* What the restore does unless told otherwise: as it was, or as the flags say. */
   args->flags = (background->flags & VB_DOMAIN_SAVE_RUNNING)  ? VB_SAVE_IMAGE_WAS_RUNNING
                 : (background->flags & VB_DOMAIN_SAVE_PAUSED) ? 0
@@ -517,7 +556,10 @@ vb_save_api_save_finish (GAsyncResult *result, GError **error)
 
 /* ---- restore ---- */
 
-typedef struct {
+typedef struct _VbRestoreImage RestoreRun;
+static void restore_run_free (RestoreRun *run);
+
+struct _VbRestoreImage {
   VbDriverHost *host;
   char *path;
   guint flags;
@@ -526,7 +568,15 @@ typedef struct {
   VbDomain *domain;
   VbJob *job;
   gboolean managed;
-} RestoreRun;
+};
+
+void
+vb_restore_image_free (VbRestoreImage *run)
+{
+  if (!run)
+    return;
+  restore_run_free (run);
+}
 
 static void
 restore_run_free (RestoreRun *run)
@@ -632,10 +682,8 @@ transient_made (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GTask *task = user_data;
+  g_autoptr (GTask) task = user_data;
   RestoreRun *run = g_task_get_task_data (task);
-  VbInventory *inventory = vb_driver_host_get_inventory (run->host);
-  VbResource *by_uuid, *by_name;
   GError *error = NULL;
 
   run->image = vb_save_image_open_finish (result, &error);
@@ -652,10 +700,68 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (error)
     {
+      restore_run_free (run);
       g_task_return_error (task, error);
-      g_object_unref (task);
       return;
     }
+  g_task_return_pointer (task, run, (GDestroyNotify) restore_run_free);
+}
+
+void
+vb_save_api_restore_open_async (VbDriverHost *host, const char *path, guint flags,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  g_autoptr (GBytes) key = get_save_key ();
+  RestoreRun *run = g_new0 (RestoreRun, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, vb_save_api_restore_open_async);
+  run->host = host;
+  run->path = g_strdup (path);
+  run->flags = flags;
+  /* Owned by the open until it completes: then by its result. */
+  g_task_set_task_data (task, run, NULL);
+  if (!check_save_flags (flags, &error) || !check_path (path, &error))
+    {
+      restore_run_free (run);
+      g_task_return_error (task, error);
+      return;
+    }
+  vb_save_image_open_async (path, key, NULL, image_opened, g_steal_pointer (&task));
+}
+
+VbRestoreImage *
+vb_save_api_restore_open_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_save_api_restore_open_async), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+vb_restore_image_get_xml (VbRestoreImage *image)
+{
+  return image->image->header.xml;
+}
+
+gboolean
+vb_restore_image_is_authenticated (VbRestoreImage *image)
+{
+  return image->image->authenticated;
+}
+
+void
+vb_save_api_restore_async (VbDriverHost *host, VbRestoreImage *image,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  RestoreRun *run = image;
+  VbInventory *inventory = vb_driver_host_get_inventory (host);
+  VbResource *by_uuid, *by_name;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, vb_save_api_restore_async);
+  g_task_set_task_data (task, run, (GDestroyNotify) restore_run_free);
   by_uuid = vb_inventory_lookup_uuid (inventory, VB_TYPE_DOMAIN, run->def->uuid);
   by_name = vb_inventory_lookup_name (inventory, VB_TYPE_DOMAIN, run->def->name);
   if (by_name && by_name != by_uuid)
@@ -681,27 +787,6 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   vb_resource_api_new_transient_async (run->host, vb_domain_api_kind (), run->image->header.xml,
                                        NULL, transient_made, task);
-}
-
-void
-vb_save_api_restore_async (VbDriverHost *host, const char *path, guint flags,
-                           GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  RestoreRun *run = g_new0 (RestoreRun, 1);
-  GError *error = NULL;
-
-  run->host = host;
-  run->path = g_strdup (path);
-  run->flags = flags;
-  g_task_set_task_data (task, run, (GDestroyNotify) restore_run_free);
-  if (!check_save_flags (flags, &error) || !check_path (path, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  vb_save_image_open_async (path, NULL, image_opened, task);
 }
 
 VbJob *
@@ -829,7 +914,11 @@ vb_save_api_start_managed_async (VbDriverHost *host, VbDomain *domain, guint fla
       g_object_unref (task);
       return;
     }
-  vb_save_image_open_async (m->path, NULL, managed_image_opened, task);
+  {
+    g_autoptr (GBytes) key = get_save_key ();
+
+    vb_save_image_open_async (m->path, key, NULL, managed_image_opened, task);
+  }
 }
 
 gboolean

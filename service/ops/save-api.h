@@ -15,9 +15,29 @@ void vb_save_api_save_async (VbDriverHost *host, VbDomain *domain, const char *p
                              GAsyncReadyCallback callback, gpointer user_data);
 VbJob *vb_save_api_save_finish (GAsyncResult *result, GError **error);
 
-/* Checks the image at @path, finds or makes its domain, and completes with
- * the restore's Job, whose Object is the domain. */
-void vb_save_api_restore_async (VbDriverHost *host, const char *path, guint flags,
+/* Start-up: reads (or makes) the key that authenticates the save images
+ * this service writes; without it images carry no authenticator. */
+void vb_save_api_load_key (VbDriverHost *host);
+
+/* An image opened for Manager.Restore, checked, not yet restored. */
+typedef struct _VbRestoreImage VbRestoreImage;
+void vb_restore_image_free (VbRestoreImage *image);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbRestoreImage, vb_restore_image_free)
+/* The domain XML the image holds (valid, parsed already). */
+const char *vb_restore_image_get_xml (VbRestoreImage *image);
+/* Whether this service wrote it (its authenticator is valid): only then is
+ * its XML one that was checked when its domain was defined. */
+gboolean vb_restore_image_is_authenticated (VbRestoreImage *image);
+
+/* Opens the image at @path (a symlink there is refused) and checks its
+ * header and XML; nothing is restored yet. */
+void vb_save_api_restore_open_async (VbDriverHost *host, const char *path, guint flags,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+VbRestoreImage *vb_save_api_restore_open_finish (GAsyncResult *result, GError **error);
+/* Finds or makes @image's domain (takes @image) and completes with the
+ * restore's Job, whose Object is the domain. The very file opened is
+ * restored: nothing is read from its path again. */
+void vb_save_api_restore_async (VbDriverHost *host, VbRestoreImage *image,
                                 GAsyncReadyCallback callback, gpointer user_data);
 VbJob *vb_save_api_restore_finish (GAsyncResult *result, GError **error);
 

@@ -1,0 +1,141 @@
+#include "domain-xml-check.h"
+
+#include "authorized-dispatch.h"
+#include "host-files.h"
+
+#define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
+#define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VbDriverHost *host;
+  char *xml;        /* a definition, or */
+  char *file;       /* one file the call names itself */
+  char *first_path; /* outside the pools, once known */
+} Check;
+
+static void
+check_free (Check *check)
+{
+  g_object_unref (check->invocation);
+  g_free (check->xml);
+  g_free (check->file);
+  g_free (check->first_path);
+  g_free (check);
+}
+
+static void
+host_files_granted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Check *check = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_dispatch_authorize_also_detail_finish (result, &error))
+    {
+      g_prefix_error (&error, "%s is outside every active storage pool: ", check->first_path);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Check *check = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_auto (GStrv) outside = check->file ? vb_host_file_outside_pools_finish (result, &error)
+                                       : vb_host_files_outside_pools_finish (result, &error);
+
+  if (!outside)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!outside[0])
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  check->first_path = g_strdup (outside[0]);
+  vb_dispatch_authorize_also_detail_async (g_task_get_source_object (task), check->invocation,
+                                           ACTION_HOST_FILES, "path", check->first_path, NULL,
+                                           host_files_granted, g_object_ref (task));
+}
+
+static void
+find_paths (GTask *task)
+{
+  Check *check = g_task_get_task_data (task);
+
+  if (check->file)
+    vb_host_file_outside_pools_async (check->host, check->file, paths_found, g_object_ref (task));
+  else
+    vb_host_files_outside_pools_async (check->host, check->xml, paths_found, g_object_ref (task));
+}
+
+static void
+define_granted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!vb_dispatch_authorize_also_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  find_paths (task);
+}
+
+void
+vb_domain_xml_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
+                           VbDriverHost *host, const char *xml, gboolean define_too,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (skeleton, NULL, callback, user_data);
+  Check *check = g_new0 (Check, 1);
+
+  g_task_set_source_tag (task, vb_domain_xml_check_async);
+  check->invocation = g_object_ref (invocation);
+  check->host = host;
+  check->xml = g_strdup (xml);
+  g_task_set_task_data (task, check, (GDestroyNotify) check_free);
+  if (define_too)
+    vb_dispatch_authorize_also_async (skeleton, invocation, ACTION_DEFINE, NULL, define_granted,
+                                      g_object_ref (task));
+  else
+    find_paths (task);
+}
+
+gboolean
+vb_domain_xml_check_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_xml_check_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_domain_file_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
+                            VbDriverHost *host, const char *path, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (skeleton, NULL, callback, user_data);
+  Check *check = g_new0 (Check, 1);
+
+  g_task_set_source_tag (task, vb_domain_file_check_async);
+  check->invocation = g_object_ref (invocation);
+  check->host = host;
+  check->file = g_strdup (path);
+  g_task_set_task_data (task, check, (GDestroyNotify) check_free);
+  find_paths (task);
+}
+
+gboolean
+vb_domain_file_check_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_file_check_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,112 @@
+#include "domain-host-paths.h"
+
+#include <string.h>
+
+#include "xml-schema.h"
+
+void
+vb_host_path_free (VbHostPath *path)
+{
+  if (!path)
+    return;
+  g_free (path->path);
+  g_free (path);
+}
+
+static void
+note (GPtrArray *found, char *value, VbHostPathRole role)
+{
+  VbHostPath *path;
+
+  if (!value || !*value)
+    {
+      g_free (value);
+      return;
+    }
+  path = g_new0 (VbHostPath, 1);
+  path->path = value;
+  path->role = role;
+  g_ptr_array_add (found, path);
+}
+
+static gboolean
+named (xmlNode *node, const char *name)
+{
+  return node->type == XML_ELEMENT_NODE && node->ns == NULL
+         && g_str_equal ((const char *) node->name, name);
+}
+
+/* Attributes that name a host path on any element below a device. */
+static const char *const path_attributes[] = { "file", "dev", "dir", "path", NULL };
+
+/* @node and everything below it: a device (or <devices> itself). Walks the
+ * whole subtree rather than the elements of each device type, so a type the
+ * schema learns later is covered the day it lands. */
+static void
+walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
+{
+  if (named (node, "source") || named (node, "log") || named (node, "rom"))
+    {
+      for (guint i = 0; path_attributes[i]; i++)
+        {
+          /* <interface><target dev='vnet0'> and <disk><target dev='vda'>
+           * are names, not paths: only these three elements carry paths. */
+          if (named (node, "log") && !g_str_equal (path_attributes[i], "file"))
+            continue;
+          note (found, vb_xml_attr (node, path_attributes[i]), VB_HOST_PATH_FILE);
+        }
+    }
+  else if (named (node, "memory") && parent && named (parent, "domainsnapshot"))
+    note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
+  else if (named (node, "emulator"))
+    note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
+  else if (named (node, "backend") && parent && named (parent, "rng"))
+    note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
+  for (xmlNode *child = node->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE)
+      walk_device (found, child, node);
+}
+
+static void
+walk_os (GPtrArray *found, xmlNode *os)
+{
+  for (xmlNode *child = os->children; child; child = child->next)
+    {
+      if (named (child, "kernel") || named (child, "initrd") || named (child, "dtb"))
+        note (found, vb_xml_text (child), VB_HOST_PATH_FILE);
+      else if (named (child, "loader"))
+        note (found, vb_xml_text (child), VB_HOST_PATH_FIRMWARE);
+      else if (named (child, "nvram"))
+        {
+          /* QEMU writes the NVRAM file; the template is only copied from. */
+          note (found, vb_xml_attr (child, "template"), VB_HOST_PATH_FIRMWARE);
+          note (found, vb_xml_text (child), VB_HOST_PATH_FILE);
+        }
+    }
+}
+
+GPtrArray *
+vb_domain_host_paths (const char *xml, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, error);
+  g_autoptr (GPtrArray) found = NULL;
+  xmlNode *root;
+
+  if (!doc)
+    return NULL;
+  found = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_path_free);
+  root = xmlDocGetRootElement (doc);
+  if (!named (root, "domain"))
+    {
+      walk_device (found, root, NULL);
+      return g_steal_pointer (&found);
+    }
+  for (xmlNode *child = root->children; child; child = child->next)
+    {
+      if (named (child, "os"))
+        walk_os (found, child);
+      else if (named (child, "devices"))
+        walk_device (found, child, NULL);
+    }
+  return g_steal_pointer (&found);
+}

@@ -1,0 +1,38 @@
+/* Which host paths of a domain definition lie outside every active storage
+ * pool: what org.virtbus.Virt1.domain.host-files guards (see
+ * docs/authorization.md, "Actions some calls also need"). */
+#pragma once
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+/* In a thread: the host paths @xml names (a domain, or a device alone; see
+ * vb_domain_host_paths()) that are not inside the target directory of an
+ * active storage pool, as the XML writes them, in document order; an empty
+ * array when there are none. Paths are compared after resolving symlinks and
+ * "..": the longest existing part of a path is resolved, a dangling symlink
+ * or a ".." below a missing directory counts as outside, and so does a
+ * relative path. A few host paths that give nothing away are never counted:
+ * /dev/urandom, /dev/random and /dev/hwrng as an RNG backend, firmware
+ * below /usr/share/{OVMF,qemu,edk2,seabios}, and a qemu-system-* (or
+ * qemu-kvm) in /usr/bin, /usr/libexec or /usr/local/bin as <emulator>.
+ * InvalidXML when @xml does not parse. */
+void vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+GStrv vb_host_files_outside_pools_finish (GAsyncResult *result, GError **error);
+
+/* The same for one file @path a call names itself (Domain.Save's image):
+ * an array of @path alone when it is outside every active pool. */
+void vb_host_file_outside_pools_async (VbDriverHost *host, const char *path,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+GStrv vb_host_file_outside_pools_finish (GAsyncResult *result, GError **error);
+
+/* The pure parts, for the unit test. @path resolved as above; NULL when it
+ * counts as outside whatever the pools. */
+char *vb_host_file_resolve (const char *path);
+/* Whether @resolved (from vb_host_file_resolve()) lies strictly below one
+ * of @roots (resolved too). */
+gboolean vb_host_file_inside (const char *resolved, const char *const *roots);
+
+G_END_DECLS

@@ -1,0 +1,148 @@
+/* Which host paths of a definition are outside the storage pools: the
+ * paths a domain XML names, and where each resolves, on a real directory
+ * tree with symlinks. */
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain-host-paths.h"
+#include "host-files.h"
+
+static gboolean
+listed (GPtrArray *paths, const char *path, VbHostPathRole role)
+{
+  for (guint i = 0; i < paths->len; i++)
+    {
+      VbHostPath *p = paths->pdata[i];
+      if (g_str_equal (p->path, path) && p->role == role)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_listed (void)
+{
+  static const char xml[] =
+    "<domain type='kvm'><name>x</name><memory>1</memory>"
+    "<os><type>hvm</type><kernel>/k</kernel><initrd>/i</initrd><dtb>/d</dtb>"
+    "<loader type='pflash'>/usr/share/OVMF/c.fd</loader>"
+    "<nvram template='/usr/share/OVMF/v.fd'>/n.fd</nvram></os>"
+    "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    "<disk type='file'><source file='/f'/><target dev='vda'/></disk>"
+    "<disk type='block' device='cdrom'><source dev='/b'/><target dev='sda'/></disk>"
+    "<disk type='volume'><source pool='p' volume='v'/><target dev='vdb'/></disk>"
+    "<interface type='network'><source network='default'/><target dev='vnet0'/></interface>"
+    "<serial type='file'><source path='/s'/><log file='/l'/></serial>"
+    "<channel type='unix'><source mode='bind' path='/u'/></channel>"
+    "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    "<nvram/></devices></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) paths = vb_domain_host_paths (xml, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (listed (paths, "/k", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/i", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/d", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/n.fd", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/usr/share/OVMF/c.fd", VB_HOST_PATH_FIRMWARE));
+  g_assert_true (listed (paths, "/usr/share/OVMF/v.fd", VB_HOST_PATH_FIRMWARE));
+  g_assert_true (listed (paths, "/usr/bin/qemu-system-x86_64", VB_HOST_PATH_EMULATOR));
+  g_assert_true (listed (paths, "/f", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/b", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/s", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/l", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/u", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/urandom", VB_HOST_PATH_ENTROPY));
+  /* Names that are not paths (vda, vnet0, the pool's volume) are not listed. */
+  g_assert_cmpuint (paths->len, ==, 13);
+
+  /* A device alone, as AttachDevice and BlockCopy take it. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<disk type='file'><source file='/etc/shadow'/></disk>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 1);
+  g_assert_true (listed (paths, "/etc/shadow", VB_HOST_PATH_FILE));
+
+  /* A snapshot's external files. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<domainsnapshot><memory snapshot='external' file='/m'/>"
+                                "<disks><disk name='vda' snapshot='external'>"
+                                "<source file='/o'/></disk></disks></domainsnapshot>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_true (listed (paths, "/m", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/o", VB_HOST_PATH_FILE));
+
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<domain", &error);
+  g_assert_null (paths);
+  g_assert_nonnull (error);
+}
+
+static gboolean
+inside (const char *path, const char *const *roots)
+{
+  g_autofree char *resolved = vb_host_file_resolve (path);
+
+  return vb_host_file_inside (resolved, roots);
+}
+
+static void
+test_resolved (void)
+{
+  g_autofree char *top = g_dir_make_tmp ("vb-host-files-XXXXXX", NULL);
+  g_autofree char *real_top = vb_host_file_resolve (top);
+  g_autofree char *pool = g_build_filename (real_top, "pool", NULL);
+  g_autofree char *outside = g_build_filename (real_top, "secret", NULL);
+  g_autofree char *in_pool = g_build_filename (pool, "disk.img", NULL);
+  g_autofree char *escape = g_build_filename (pool, "escape.img", NULL);
+  g_autofree char *dangling = g_build_filename (pool, "dangling.img", NULL);
+  g_autofree char *dotdot = g_strconcat (pool, "/../secret", NULL);
+  g_autofree char *missing_dotdot = g_strconcat (pool, "/missing/../../secret", NULL);
+  g_autofree char *to_be = g_build_filename (pool, "new", "later.img", NULL);
+  const char *roots[] = { pool, NULL };
+
+  g_assert_cmpint (g_mkdir (pool, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (outside, "x", -1, NULL));
+  g_assert_true (g_file_set_contents (in_pool, "x", -1, NULL));
+  g_assert_cmpint (symlink (outside, escape), ==, 0);
+  g_assert_cmpint (symlink ("/nonexistent/x", dangling), ==, 0);
+
+#define INSIDE(path) inside (path, roots)
+  g_assert_true (INSIDE (in_pool));
+  /* Not yet there, below the pool: inside. */
+  g_assert_true (INSIDE (to_be));
+  /* A symlink in the pool that leads out, a "..", one below a missing
+   * directory, a dangling link, the pool itself, a relative path. */
+  g_assert_false (INSIDE (escape));
+  g_assert_false (INSIDE (dotdot));
+  g_assert_false (INSIDE (missing_dotdot));
+  g_assert_false (INSIDE (dangling));
+  g_assert_false (INSIDE (pool));
+  g_assert_false (INSIDE ("pool/disk.img"));
+  g_assert_false (INSIDE ("/etc/shadow"));
+  /* A prefix of the name is not the directory. */
+  {
+    g_autofree char *sibling = g_strconcat (pool, "2/disk.img", NULL);
+    g_assert_false (INSIDE (sibling));
+  }
+#undef INSIDE
+
+  g_unlink (escape);
+  g_unlink (dangling);
+  g_unlink (in_pool);
+  g_unlink (outside);
+  g_rmdir (pool);
+  g_rmdir (top);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/host-files/listed", test_listed);
+  g_test_add_func ("/host-files/resolved", test_resolved);
+  return g_test_run ();
+}
