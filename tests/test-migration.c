@@ -75,9 +75,18 @@ boot_on_source (Fixture *f, const char *name, const char *cmdline_extra, char **
 static char *
 migrate (Fixture *f, const char *path, GVariant *params, guint flags)
 {
+  GVariantDict dict;
+
+  /* Every migration of these tests is TLS unless it says otherwise: pre-copy,
+   * post-copy with postcopy-preempt, recovery, failover all over TLS. */
+  g_variant_dict_init (&dict, params);
+  if (params)
+    g_variant_unref (g_variant_ref_sink (params));
+  if (!g_variant_dict_contains (&dict, "tls"))
+    g_variant_dict_insert (&dict, "tls", "b", TRUE);
   return vb_test_call_path (f->src, path, IFACE_DOMAIN, "Migrate",
                             g_variant_new ("(s@a{sv}u)", f->dst->bus_address,
-                                           params ? params : g_variant_new ("a{sv}", NULL), flags));
+                                           g_variant_dict_end (&dict), flags));
 }
 
 static void
@@ -140,13 +149,22 @@ test_persist_and_undefine (Fixture *f, gconstpointer data)
 {
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot_on_source (f, "mig-move", NULL, &uuid);
-  g_autofree char *job = migrate (f, path, NULL, LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
-  g_autofree char *phase =
-    vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
   g_autofree char *dst_path = NULL;
   g_autoptr (GVariant) persistent = NULL;
 
+  /* The stream in the clear, as asked: the default is not TLS (docs/migration.md). */
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "tls", "b", FALSE);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
+  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
   g_assert_cmpstr (phase, ==, "completed");
+  {
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+    g_assert_nonnull (strstr (said, "in the clear"));
+  }
   dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                                 g_variant_new ("(s)", "mig-move"));
   g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "Persistent",
@@ -221,6 +239,10 @@ test_cancel (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
 }
 
+static guint established_to (guint port);
+
+#define POSTCOPY_PORT 49420
+
 static void
 run_postcopy (Fixture *f, gboolean automatic)
 {
@@ -240,6 +262,11 @@ run_postcopy (Fixture *f, gboolean automatic)
       g_variant_dict_insert (&params, "auto-postcopy", "b", TRUE);
       g_variant_dict_insert (&params, "auto-postcopy-passes", "u", 3);
     }
+  else
+    {
+      g_variant_dict_insert (&params, "port-min", "u", POSTCOPY_PORT);
+      g_variant_dict_insert (&params, "port-max", "u", POSTCOPY_PORT);
+    }
   vb_signal_log_clear (f->src_signals);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY);
   g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
@@ -253,6 +280,15 @@ run_postcopy (Fixture *f, gboolean automatic)
       g_assert_cmpstr (phase, ==, "precopy");
       g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
                                         g_variant_new ("(u)", 0)));
+      /* postcopy-preempt: a second connection to the TLS-only port carries
+       * the pages the guest waits for, so it passed the handshake too. */
+      {
+        guint connections = 0;
+
+        for (int i = 0; i < 200 && connections < 2; i++, g_usleep (20000))
+          connections = established_to (POSTCOPY_PORT);
+        g_assert_cmpuint (connections, ==, 2);
+      }
     }
   vb_test_job_wait_completed (f->src, job, 180000);
   before = vb_test_log_last_counter (log);
@@ -513,6 +549,34 @@ listening_address (guint port)
         return g_strndup (words->pdata[1], strlen (words->pdata[1]) - strlen (suffix));
     }
   return NULL;
+}
+
+/* How many established TCP connections have @port as their local port
+ * (the destination's ends of the stream's channels). */
+static guint
+established_to (guint port)
+{
+  g_autofree char *table = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *suffix = g_strdup_printf (":%04X", port);
+  guint count = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j]; j++)
+        if (*fields[j])
+          g_ptr_array_add (words, fields[j]);
+      /* sl local_address rem_address st: 01 is ESTABLISHED */
+      if (words->len > 3 && g_str_has_suffix (words->pdata[1], suffix)
+          && g_str_equal (words->pdata[3], "01"))
+        count++;
+    }
+  return count;
 }
 
 /* MigrationTarget.Finish ends an arrival only for the connection that called
@@ -901,6 +965,11 @@ test_postcopy_recovery (Fixture *f, gconstpointer data)
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY | POSTCOPY_RESUME);
   vb_test_job_wait_completed (f->src, job, 120000);
   before = vb_test_log_last_counter (log);
+  {
+    /* The new stream had a key of its own. */
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+    g_assert_nonnull (strstr (said, "over TLS"));
+  }
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
   /* Nothing lost: the guest goes on counting on the destination. */
@@ -1083,6 +1152,10 @@ test_tls_junk_first (Fixture *f, gconstpointer data)
   g_assert_true (g_atomic_int_get (&junk.sent));
   vb_test_job_wait_completed (f->src, job, 120000);
   before = vb_test_log_last_counter (log);
+  {
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+    g_assert_nonnull (strstr (said, "over TLS"));
+  }
   /* The garbage reached QEMU, which refused it at the handshake. */
   g_assert_true (qemu_log_says (f->dst, uuid, "TLS handshake failed", 1000));
   assert_arrived (f, "mig-junk", uuid, before);

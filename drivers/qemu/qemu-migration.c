@@ -402,6 +402,8 @@ prepare_recovery (GTask *task)
       vb_qemu_migration_tls_setup_async (qd, TRUE, p->key, recovery_tls_ready, task);
       return;
     }
+  /* The source asked for a plain stream this time. */
+  vb_qemu_migration_tls_teardown (qd);
   recover (task);
 }
 
@@ -968,7 +970,8 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
   m->uri = g_strdup (uri);
   m->params = g_variant_ref (params);
   m->auto_postcopy = param_bool (params, "auto-postcopy", FALSE);
-  m->auto_postcopy_passes = param_u32 (params, "auto-postcopy-passes", DEFAULT_AUTO_POSTCOPY_PASSES);
+  m->auto_postcopy_passes =
+    param_u32 (params, "auto-postcopy-passes", DEFAULT_AUTO_POSTCOPY_PASSES);
   m->downtime_limit_ms = param_u64 (params, "downtime", 0);
   g_task_set_task_data (task, m, (GDestroyNotify) migration_free);
   if (!qd || !qd->qmp || qd->gone)

@@ -109,8 +109,7 @@ vb_stdio_bridge_run (const char *address)
       if ((fds[0].revents & (POLLIN | POLLHUP))
           && !pump (filter, TRUE, STDIN_FILENO, sock, STDOUT_FILENO))
         break;
-      if ((fds[1].revents & (POLLIN | POLLHUP))
-          && !pump (filter, FALSE, sock, sock, STDOUT_FILENO))
+      if ((fds[1].revents & (POLLIN | POLLHUP)) && !pump (filter, FALSE, sock, sock, STDOUT_FILENO))
         break;
     }
   close (sock);
