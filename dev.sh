@@ -13,7 +13,7 @@ packages=(
   dbus-daemon dbus-bin polkitd systemd
   python3-gi python3-dbusmock
   qemu-system-x86 qemu-utils ovmf xz-utils
-  iproute2 util-linux dnsmasq-base nftables
+  iproute2 util-linux dnsmasq-base nftables openssl
 )
 
 need_root() {

@@ -157,6 +157,38 @@ test_default_host (void)
     }
 }
 
+/* A stream key is 64 hex digits, new each time; only such a string passes
+ * the destination's check (it is written to QEMU's key file as is). */
+static void
+test_stream_keys (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *a = vb_migration_peer_new_stream_key (&error);
+  g_autofree char *b = vb_migration_peer_new_stream_key (&error);
+  g_autofree char *short_key = g_strnfill (63, 'a');
+  g_autofree char *long_key = g_strnfill (65, 'a');
+  g_autofree char *newline = g_strconcat (a, "\n", NULL);
+  const char *bad[] = { "", "virtbus:00", "zz", NULL };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (a), ==, 64);
+  g_assert_cmpstr (a, !=, b);
+  g_assert_true (vb_migration_peer_check_stream_key (a, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; bad[i]; i++)
+    {
+      g_assert_false (vb_migration_peer_check_stream_key (bad[i], &error));
+      g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_false (vb_migration_peer_check_stream_key (short_key, NULL));
+  g_assert_false (vb_migration_peer_check_stream_key (long_key, NULL));
+  g_assert_false (vb_migration_peer_check_stream_key (newline, NULL));
+  newline[10] = 'g';
+  newline[64] = '\0';
+  g_assert_false (vb_migration_peer_check_stream_key (newline, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -164,5 +196,6 @@ main (int argc, char **argv)
   g_test_add_func ("/migration-peer/destinations", test_destinations);
   g_test_add_func ("/migration-peer/stream-uris", test_stream_uris);
   g_test_add_func ("/migration-peer/default-host", test_default_host);
+  g_test_add_func ("/migration-peer/stream-keys", test_stream_keys);
   return g_test_run ();
 }

@@ -75,9 +75,18 @@ boot_on_source (Fixture *f, const char *name, const char *cmdline_extra, char **
 static char *
 migrate (Fixture *f, const char *path, GVariant *params, guint flags)
 {
+  GVariantDict dict;
+
+  /* Every migration of these tests is TLS unless it says otherwise: pre-copy,
+   * post-copy with postcopy-preempt, recovery, failover all over TLS. */
+  g_variant_dict_init (&dict, params);
+  if (params)
+    g_variant_unref (g_variant_ref_sink (params));
+  if (!g_variant_dict_contains (&dict, "tls"))
+    g_variant_dict_insert (&dict, "tls", "b", TRUE);
   return vb_test_call_path (f->src, path, IFACE_DOMAIN, "Migrate",
                             g_variant_new ("(s@a{sv}u)", f->dst->bus_address,
-                                           params ? params : g_variant_new ("a{sv}", NULL), flags));
+                                           g_variant_dict_end (&dict), flags));
 }
 
 static void
@@ -140,13 +149,22 @@ test_persist_and_undefine (Fixture *f, gconstpointer data)
 {
   g_autofree char *uuid = NULL;
   g_autofree char *path = boot_on_source (f, "mig-move", NULL, &uuid);
-  g_autofree char *job = migrate (f, path, NULL, LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
-  g_autofree char *phase =
-    vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
   g_autofree char *dst_path = NULL;
   g_autoptr (GVariant) persistent = NULL;
 
+  /* The stream in the clear, as asked: the default is not TLS (docs/migration.md). */
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "tls", "b", FALSE);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
+  phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
   g_assert_cmpstr (phase, ==, "completed");
+  {
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+    g_assert_nonnull (strstr (said, "in the clear"));
+  }
   dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                                 g_variant_new ("(s)", "mig-move"));
   g_assert_true (vb_test_wait_property (f->dst, dst_path, IFACE_DOMAIN, "Persistent",
@@ -221,6 +239,10 @@ test_cancel (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
 }
 
+static guint established_to (guint port);
+
+#define POSTCOPY_PORT 49420
+
 static void
 run_postcopy (Fixture *f, gboolean automatic)
 {
@@ -240,6 +262,11 @@ run_postcopy (Fixture *f, gboolean automatic)
       g_variant_dict_insert (&params, "auto-postcopy", "b", TRUE);
       g_variant_dict_insert (&params, "auto-postcopy-passes", "u", 3);
     }
+  else
+    {
+      g_variant_dict_insert (&params, "port-min", "u", POSTCOPY_PORT);
+      g_variant_dict_insert (&params, "port-max", "u", POSTCOPY_PORT);
+    }
   vb_signal_log_clear (f->src_signals);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY);
   g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
@@ -253,6 +280,15 @@ run_postcopy (Fixture *f, gboolean automatic)
       g_assert_cmpstr (phase, ==, "precopy");
       g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateStartPostCopy",
                                         g_variant_new ("(u)", 0)));
+      /* postcopy-preempt: a second connection to the TLS-only port carries
+       * the pages the guest waits for, so it passed the handshake too. */
+      {
+        guint connections = 0;
+
+        for (int i = 0; i < 200 && connections < 2; i++, g_usleep (20000))
+          connections = established_to (POSTCOPY_PORT);
+        g_assert_cmpuint (connections, ==, 2);
+      }
     }
   vb_test_job_wait_completed (f->src, job, 180000);
   before = vb_test_log_last_counter (log);
@@ -513,6 +549,34 @@ listening_address (guint port)
         return g_strndup (words->pdata[1], strlen (words->pdata[1]) - strlen (suffix));
     }
   return NULL;
+}
+
+/* How many established TCP connections have @port as their local port
+ * (the destination's ends of the stream's channels). */
+static guint
+established_to (guint port)
+{
+  g_autofree char *table = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *suffix = g_strdup_printf (":%04X", port);
+  guint count = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j]; j++)
+        if (*fields[j])
+          g_ptr_array_add (words, fields[j]);
+      /* sl local_address rem_address st: 01 is ESTABLISHED */
+      if (words->len > 3 && g_str_has_suffix (words->pdata[1], suffix)
+          && g_str_equal (words->pdata[3], "01"))
+        count++;
+    }
+  return count;
 }
 
 /* MigrationTarget.Finish ends an arrival only for the connection that called
@@ -901,6 +965,11 @@ test_postcopy_recovery (Fixture *f, gconstpointer data)
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | POSTCOPY | POSTCOPY_RESUME);
   vb_test_job_wait_completed (f->src, job, 120000);
   before = vb_test_log_last_counter (log);
+  {
+    /* The new stream had a key of its own. */
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+    g_assert_nonnull (strstr (said, "over TLS"));
+  }
   g_assert_true (vb_signal_log_wait (f->dst_signals, "('resumed', 'postcopy')", 5000));
   g_assert_true (vb_signal_log_wait (f->src_signals, "('stopped', 'migrated')", 10000));
   /* Nothing lost: the guest goes on counting on the destination. */
@@ -975,6 +1044,239 @@ test_failover_unplug (Fixture *f, gconstpointer data)
 
 static char *
 sh (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+/* ---- TLS: the incoming port takes a stream only from the key's holder ---- */
+
+/* <run-dir>/qemu/@uuid/@name of @env's service. */
+static char *
+domain_file (VbTestEnv *env, const char *uuid, const char *name)
+{
+  return g_build_filename (env->run_dir, "qemu", uuid, name, NULL);
+}
+
+/* Whether QEMU's own log of @uuid on @env says @words, within @timeout_ms. */
+static gboolean
+qemu_log_says (VbTestEnv *env, const char *uuid, const char *words, int timeout_ms)
+{
+  g_autofree char *log = domain_file (env, uuid, "qemu.log");
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  do
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, words))
+        return TRUE;
+      g_usleep (50000);
+    }
+  while (g_get_monotonic_time () < end);
+  return FALSE;
+}
+
+/* Whether the key directory of @uuid is gone from @env within 5 s. */
+static gboolean
+key_file_gone (VbTestEnv *env, const char *uuid)
+{
+  g_autofree char *dir = domain_file (env, uuid, "migration-tls");
+
+  for (int i = 0; i < 100 && g_file_test (dir, G_FILE_TEST_EXISTS); i++)
+    g_usleep (50000);
+  return !g_file_test (dir, G_FILE_TEST_EXISTS);
+}
+
+/* Connects to 127.0.0.1:@port and sends 4 KiB of garbage; FALSE when
+ * nothing listens there. */
+static gboolean
+send_junk (guint16 port)
+{
+  g_autoptr (GSocket) socket =
+    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) where = g_inet_socket_address_new (loopback, port);
+  char junk[4096];
+
+  if (!g_socket_connect (socket, where, NULL, NULL))
+    return FALSE;
+  for (gsize i = 0; i < sizeof junk; i++)
+    junk[i] = (char) g_random_int ();
+  g_socket_send (socket, junk, sizeof junk, NULL, NULL);
+  g_socket_close (socket, NULL);
+  return TRUE;
+}
+
+typedef struct {
+  guint16 port;
+  gint sent;
+} Junk;
+
+/* Sends junk as soon as something listens on the port, i.e. before the
+ * source's QEMU connects (the destination listens before Prepare answers). */
+static gpointer
+junk_when_listening (gpointer data)
+{
+  Junk *junk = data;
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      if (send_junk (junk->port))
+        {
+          g_atomic_int_set (&junk->sent, 1);
+          break;
+        }
+      g_usleep (1000);
+    }
+  return NULL;
+}
+
+/* Garbage on the incoming port (any local user can connect to it) used to
+ * end the waiting QEMU ("Not a migration stream"), and the migration with
+ * it. Over TLS it fails the handshake, and the source's stream still gets in. */
+static void
+test_tls_junk_first (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = boot_on_source (f, "mig-junk", NULL, &uuid);
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
+  Junk junk = { 49400, 0 };
+  GThread *thread = g_thread_new ("junk", junk_when_listening, &junk);
+  GVariantDict params;
+  g_autofree char *job = NULL;
+  guint64 before;
+
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "port-min", "u", (guint32) junk.port);
+  g_variant_dict_insert (&params, "port-max", "u", (guint32) junk.port);
+  job = migrate (f, path, g_variant_dict_end (&params), LIVE);
+  g_thread_join (thread);
+  g_assert_true (g_atomic_int_get (&junk.sent));
+  vb_test_job_wait_completed (f->src, job, 120000);
+  before = vb_test_log_last_counter (log);
+  {
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+    g_assert_nonnull (strstr (said, "over TLS"));
+  }
+  /* The garbage reached QEMU, which refused it at the handshake. */
+  g_assert_true (qemu_log_says (f->dst, uuid, "TLS handshake failed", 1000));
+  assert_arrived (f, "mig-junk", uuid, before);
+  /* The key is gone from both sides once the migration is over. */
+  g_assert_true (key_file_gone (f->dst, uuid));
+  g_assert_true (key_file_gone (f->src, uuid));
+  {
+    g_autofree char *dst_path =
+      vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "mig-junk"));
+    g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                      g_variant_new ("(u)", 0)));
+  }
+}
+
+/* What `openssl s_client` says after a TLS-PSK handshake with @key at @port. */
+static char *
+psk_client (guint port, const char *key)
+{
+  return sh ("echo Q | timeout 20 openssl s_client -connect 127.0.0.1:%u -psk %s "
+             "-psk_identity virtbus 2>&1; true",
+             port, key);
+}
+
+static void
+assert_still_waiting (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) state = NULL;
+  g_autoptr (GVariant) reason = NULL;
+
+  g_usleep (500000);
+  state = vb_test_get_property (env, path, IFACE_DOMAIN, "State");
+  reason = vb_test_get_property (env, path, IFACE_DOMAIN, "StateReason");
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "paused");
+  g_assert_cmpstr (g_variant_get_string (reason, NULL), ==, "migration");
+}
+
+/* Prepare with a key of the test's choosing (as the source service sends
+ * its own): the key file is the QEMU user's, 0600; junk and a client with
+ * another key are refused and the incoming guest waits on; a client with
+ * the key completes the handshake. */
+static void
+test_tls_wrong_key (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "mig-psk", NULL);
+  g_autofree char *key = g_strnfill (64, 'a');
+  g_autofree char *wrong = g_strnfill (64, 'b');
+  GVariantDict params;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) answer = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *key_file = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *said = NULL;
+  const char *domain = NULL;
+  const char *uri = NULL;
+  gboolean tls = FALSE;
+  GStatBuf st;
+  guint port;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+
+  if (!openssl)
+    {
+      g_test_skip ("no openssl to play the client with the wrong key");
+      return;
+    }
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "tls-psk", "s", key);
+  reply = vb_test_call_ok (f->dst, MANAGER, "org.virtbus.Virt1.MigrationTarget", "Prepare",
+                           g_variant_new ("(s@a{sv}u)", xml, g_variant_dict_end (&params), LIVE));
+  answer = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (answer, "domain", "&o", &domain));
+  g_assert_true (g_variant_lookup (answer, "uri", "&s", &uri));
+  g_assert_true (g_variant_lookup (answer, "tls", "b", &tls));
+  g_assert_true (tls);
+  port = (guint) atoi (strrchr (uri, ':') + 1);
+  uuid = vb_test_get_string (f->dst, domain, IFACE_DOMAIN, "UUID");
+
+  key_file = domain_file (f->dst, uuid, "migration-tls/keys.psk");
+  g_assert_cmpint (g_stat (key_file, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (key_file, &contents, NULL, NULL));
+  expected = g_strdup_printf ("virtbus:%s\n", key);
+  g_assert_cmpstr (contents, ==, expected);
+
+  g_assert_true (send_junk ((guint16) port));
+  assert_still_waiting (f->dst, domain);
+
+  said = psk_client (port, wrong);
+  g_test_message ("wrong key: %s", said);
+  g_assert_nonnull (strstr (said, "Cipher is (NONE)"));
+  assert_still_waiting (f->dst, domain);
+  g_assert_true (qemu_log_says (f->dst, uuid, "TLS handshake failed", 1000));
+
+  /* Control: the holder of the key gets through the handshake (this client
+   * then sends nothing, which ends the incoming QEMU, as any bad stream). */
+  g_free (said);
+  said = psk_client (port, key);
+  g_test_message ("right key: %s", said);
+  g_assert_nonnull (strstr (said, "Cipher is TLS"));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GVariant) finished =
+      vb_test_call (f->dst, MANAGER, "org.virtbus.Virt1.MigrationTarget", "Finish",
+                    g_variant_new ("(sbu)", uuid, FALSE, LIVE), &error);
+  }
+  g_assert_true (key_file_gone (f->dst, uuid));
+
+  /* A key that is not 64 hex digits never reaches a file. */
+  {
+    g_autofree char *xml2 = guest_xml (f, "mig-badkey", NULL);
+
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "tls-psk", "s", "00\nqemu:11");
+    vb_test_call_expect_error (f->dst, MANAGER, "org.virtbus.Virt1.MigrationTarget", "Prepare",
+                               g_variant_new ("(s@a{sv}u)", xml2, g_variant_dict_end (&params),
+                                              LIVE),
+                               "org.virtbus.Virt1.Error.InvalidArgument");
+  }
+}
 
 /* Runs a shell command that must succeed; returns its output. */
 static char *
@@ -1165,6 +1467,8 @@ main (int argc, char **argv)
   ADD ("/migration/finish-bound-to-preparer", test_finish_bound_to_preparer);
   ADD ("/migration/stream-uri-refused", test_stream_uri_refused);
   ADD ("/migration/failover-unplug", test_failover_unplug);
+  ADD ("/migration/tls-junk-first", test_tls_junk_first);
+  ADD ("/migration/tls-wrong-key", test_tls_wrong_key);
   g_test_add_func ("/migration/destination-fails-to-load", test_destination_fails_to_load);
   g_test_add_func ("/migration/netns-link", test_netns_link);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);

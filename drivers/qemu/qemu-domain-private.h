@@ -63,6 +63,7 @@ typedef struct {
   GTask *migration;           /* the source's running migrate, completed by events */
   GTask *arrival;             /* the destination's Finish, waiting for the whole stream */
   guint migration_poll;       /* query-migrate timer for the job's figures */
+  char *migration_tls_id;     /* the tls-creds-psk object of the stream, NULL when plain */
   /* save and restore (qemu-save.c) */
   GTask *save;       /* the running save (migrate to the image's pipe), or NULL */
   GTask *restore;    /* the running restore (migrate-incoming from the image), or NULL */

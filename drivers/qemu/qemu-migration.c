@@ -7,6 +7,7 @@
 
 #include "vb-flags.h"
 #include "qemu-domain-private.h"
+#include "qemu-migration-tls.h"
 #include "qemu-process.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -28,6 +29,8 @@ typedef struct {
   gboolean postcopy_started;
   guint final_queries; /* asked again after "completed" until QEMU has the final figures */
   gulong cancel_handler;
+  char *uri;
+  GVariant *params;
 } Migration;
 
 static void
@@ -37,6 +40,8 @@ migration_free (Migration *m)
     g_cancellable_disconnect (vb_job_get_cancellable (m->job), m->cancel_handler);
   g_object_unref (m->job);
   g_object_unref (m->domain);
+  g_free (m->uri);
+  g_variant_unref (m->params);
   g_free (m);
 }
 
@@ -103,6 +108,8 @@ typedef struct {
   guint flags;
   gboolean preempt;
   char *uri;
+  char *listen_uri;
+  const char *key; /* "tls-psk" of params: the stream's TLS key, NULL for a plain stream */
 } Prepare;
 
 static void
@@ -111,6 +118,7 @@ prepare_free (Prepare *p)
   g_object_unref (p->domain);
   g_variant_unref (p->params);
   g_free (p->uri);
+  g_free (p->listen_uri);
   g_free (p);
 }
 
@@ -148,6 +156,7 @@ return_answer (GTask *task, Prepare *p)
   g_variant_dict_init (&answer, NULL);
   g_variant_dict_insert (&answer, "uri", "s", p->uri);
   g_variant_dict_insert (&answer, "postcopy-preempt", "b", p->preempt);
+  g_variant_dict_insert (&answer, "tls", "b", p->key != NULL);
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&answer)),
                          (GDestroyNotify) g_variant_unref);
   g_object_unref (task);
@@ -223,6 +232,35 @@ incoming_listening (GObject *source, GAsyncResult *result, gpointer user_data)
   return_answer (task, p);
 }
 
+static void listen_incoming (GTask *task);
+
+static void
+incoming_tls_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  QemuDomain *qd = vb_qemu_domain_of (VB_DOMAIN (source));
+  GError *error = NULL;
+
+  if (!vb_qemu_migration_tls_setup_finish (VB_DOMAIN (source), result, &error))
+    {
+      if (qd && !qd->gone)
+        {
+          qd->stopping = STOP_FAILED;
+          vb_qemu_terminate (qd);
+        }
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "The incoming QEMU ended");
+      g_object_unref (task);
+      return;
+    }
+  listen_incoming (task);
+}
+
 static void
 incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -248,6 +286,20 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_unref (task);
       return;
     }
+  p->listen_uri = g_steal_pointer (&listen_uri);
+  /* TLS before anything listens: no moment where the port takes a plain stream. */
+  if (p->key)
+    vb_qemu_migration_tls_setup_async (qd, TRUE, p->key, incoming_tls_ready, task);
+  else
+    listen_incoming (task);
+}
+
+static void
+listen_incoming (GTask *task)
+{
+  Prepare *p = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (p->domain);
+
   p->preempt = param_bool (p->params, "postcopy-preempt", FALSE)
                && vb_qemu_driver.caps
                && vb_qemu_caps_has_migration_cap (vb_qemu_driver.caps, "postcopy-preempt");
@@ -262,7 +314,7 @@ incoming_started (GObject *source, GAsyncResult *result, gpointer user_data)
   {
     g_autoptr (JsonObject) args = json_object_new ();
 
-    json_object_set_string_member (args, "uri", listen_uri);
+    json_object_set_string_member (args, "uri", p->listen_uri);
     /* QEMU runs commands in order: the capabilities are set before this. */
     vb_qmp_client_execute_async (qd->qmp, "migrate-incoming", args, -1, NULL,
                                  incoming_listening, task);
@@ -286,13 +338,44 @@ recovering (GObject *source, GAsyncResult *result, gpointer user_data)
   return_answer (task, p);
 }
 
+static void
+recover (GTask *task)
+{
+  Prepare *p = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (p->domain);
+  g_autoptr (JsonObject) args = json_object_new ();
+
+  if (!qd || qd->gone)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "The incoming QEMU ended");
+      g_object_unref (task);
+      return;
+    }
+  json_object_set_string_member (args, "uri", p->listen_uri);
+  vb_qmp_client_execute_async (qd->qmp, "migrate-recover", args, -1, NULL, recovering, task);
+}
+
+static void
+recovery_tls_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!vb_qemu_migration_tls_setup_finish (VB_DOMAIN (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  recover (task);
+}
+
 /* The incoming QEMU of a broken post-copy listens again (migrate-recover). */
 static void
 prepare_recovery (GTask *task)
 {
   Prepare *p = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (p->domain);
-  g_autoptr (JsonObject) args = json_object_new ();
   g_autofree char *listen_uri = NULL;
   GError *error = NULL;
 
@@ -312,8 +395,16 @@ prepare_recovery (GTask *task)
       return;
     }
   p->preempt = param_bool (p->params, "postcopy-preempt", FALSE);
-  json_object_set_string_member (args, "uri", listen_uri);
-  vb_qmp_client_execute_async (qd->qmp, "migrate-recover", args, -1, NULL, recovering, task);
+  p->listen_uri = g_steal_pointer (&listen_uri);
+  /* The new stream has a new key; QEMU reads the new file at its handshake. */
+  if (p->key)
+    {
+      vb_qemu_migration_tls_setup_async (qd, TRUE, p->key, recovery_tls_ready, task);
+      return;
+    }
+  /* The source asked for a plain stream this time. */
+  vb_qemu_migration_tls_teardown (qd);
+  recover (task);
 }
 
 void
@@ -326,7 +417,9 @@ vb_qemu_migrate_prepare_async (VbDriverHost *host, VbDomain *domain, GVariant *p
   p->domain = g_object_ref (domain);
   p->params = g_variant_ref (params);
   p->flags = flags;
+  g_variant_lookup (p->params, "tls-psk", "&s", &p->key);
   g_task_set_task_data (task, p, (GDestroyNotify) prepare_free);
+  g_task_set_source_tag (task, vb_qemu_migrate_prepare_async);
   if (flags & VB_MIGRATE_POSTCOPY_RESUME)
     {
       prepare_recovery (task);
@@ -384,6 +477,9 @@ vb_qemu_migrate_finish_async (VbDriverHost *host, VbDomain *domain, gboolean suc
   QemuDomain *qd = vb_qemu_domain_of (domain);
 
   g_task_set_source_tag (task, vb_qemu_migrate_finish_async);
+  /* Either way the stream is over: its key goes. */
+  if (qd)
+    vb_qemu_migration_tls_teardown (qd);
   if (!success)
     {
       if (qd && !qd->gone)
@@ -447,6 +543,8 @@ perform_done (QemuDomain *qd, GError *error)
 {
   GTask *task = g_steal_pointer (&qd->migration);
 
+  /* Every attempt has its own key; a recovery sets up a new one. */
+  vb_qemu_migration_tls_teardown (qd);
   if (qd->migration_poll)
     {
       g_source_remove (qd->migration_poll);
@@ -789,6 +887,72 @@ migrate_started (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (domain);
 }
 
+/* Sends the stream: the source's QEMU connects to the destination. */
+static void
+send_stream (QemuDomain *qd)
+{
+  Migration *m = migration_of (qd);
+  VbDomain *domain = qd->domain;
+  GVariant *params = m->params;
+  guint64 bandwidth = param_u64 (params, "bandwidth", 0);
+  guint64 downtime = param_u64 (params, "downtime", 0);
+
+  if (m->flags & VB_MIGRATE_POSTCOPY_RESUME)
+    {
+      /* Same QEMU, same capabilities: only the stream is new. */
+      g_autoptr (JsonObject) args = json_object_new ();
+
+      json_object_set_string_member (args, "uri", m->uri);
+      json_object_set_boolean_member (args, "resume", TRUE);
+      vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, migrate_started,
+                                   g_object_ref (domain));
+      return;
+    }
+  set_capabilities (qd, m->flags, param_bool (params, "postcopy-preempt", FALSE));
+  {
+    g_autoptr (JsonObject) args = json_object_new ();
+
+    /* 0 is QEMU's "unlimited" for neither: leave its defaults alone unless asked. */
+    if (bandwidth)
+      json_object_set_int_member (args, "max-bandwidth", (gint64) (bandwidth << 20));
+    if (param_u64 (params, "postcopy-bandwidth", 0))
+      json_object_set_int_member (args, "max-postcopy-bandwidth",
+                                  (gint64) (param_u64 (params, "postcopy-bandwidth", 0) << 20));
+    if (downtime)
+      json_object_set_int_member (args, "downtime-limit", (gint64) downtime);
+    if (m->flags & VB_MIGRATE_PARALLEL)
+      json_object_set_int_member (args, "multifd-channels",
+                                  param_u32 (params, "parallel-connections", 2));
+    if (json_object_get_size (args))
+      vb_qemu_execute_logged (qd, "migrate-set-parameters", json_object_ref (args));
+  }
+  {
+    g_autoptr (JsonObject) args = json_object_new ();
+    json_object_set_string_member (args, "uri", m->uri);
+    vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, migrate_started,
+                                 g_object_ref (domain));
+  }
+}
+
+static void
+source_tls_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbDomain *domain = VB_DOMAIN (source);
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_migration_tls_setup_finish (domain, result, &error))
+    {
+      if (qd)
+        perform_done (qd, error);
+      else
+        g_clear_error (&error);
+      return;
+    }
+  if (qd && !qd->gone && qd->migration)
+    send_stream (qd);
+}
+
 void
 vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char *uri,
                                GVariant *params, guint flags, VbJob *job,
@@ -797,15 +961,18 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
   GTask *task = g_task_new (domain, NULL, callback, user_data);
   QemuDomain *qd = vb_qemu_domain_of (domain);
   Migration *m = g_new0 (Migration, 1);
-  guint64 bandwidth = param_u64 (params, "bandwidth", 0);
-  guint64 downtime = param_u64 (params, "downtime", 0);
+  const char *key = NULL;
 
+  g_task_set_source_tag (task, vb_qemu_migrate_perform_async);
   m->domain = g_object_ref (domain);
   m->job = g_object_ref (job);
   m->flags = flags;
+  m->uri = g_strdup (uri);
+  m->params = g_variant_ref (params);
   m->auto_postcopy = param_bool (params, "auto-postcopy", FALSE);
-  m->auto_postcopy_passes = param_u32 (params, "auto-postcopy-passes", DEFAULT_AUTO_POSTCOPY_PASSES);
-  m->downtime_limit_ms = downtime;
+  m->auto_postcopy_passes =
+    param_u32 (params, "auto-postcopy-passes", DEFAULT_AUTO_POSTCOPY_PASSES);
+  m->downtime_limit_ms = param_u64 (params, "downtime", 0);
   g_task_set_task_data (task, m, (GDestroyNotify) migration_free);
   if (!qd || !qd->qmp || qd->gone)
     {
@@ -818,48 +985,20 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
   qd->migration = task;
   m->cancel_handler = g_cancellable_connect (vb_job_get_cancellable (job), G_CALLBACK (on_cancel),
                                              g_object_ref (domain), g_object_unref);
-
   if (flags & VB_MIGRATE_POSTCOPY_RESUME)
     {
-      /* Same QEMU, same capabilities: only the stream is new. */
-      g_autoptr (JsonObject) args = json_object_new ();
-
       m->postcopy_started = TRUE;
-      json_object_set_string_member (args, "uri", uri);
-      json_object_set_boolean_member (args, "resume", TRUE);
-      vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, migrate_started,
-                                   g_object_ref (domain));
       vb_job_set_phase (job, "postcopy");
       vb_job_set_cancelable (job, FALSE);
-      qd->migration_poll = g_timeout_add (POLL_INTERVAL_MS, poll_progress, qd);
-      return;
     }
-  set_capabilities (qd, flags, param_bool (params, "postcopy-preempt", FALSE));
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-
-    /* 0 is QEMU's "unlimited" for neither: leave its defaults alone unless asked. */
-    if (bandwidth)
-      json_object_set_int_member (args, "max-bandwidth", (gint64) (bandwidth << 20));
-    if (param_u64 (params, "postcopy-bandwidth", 0))
-      json_object_set_int_member (args, "max-postcopy-bandwidth",
-                                  (gint64) (param_u64 (params, "postcopy-bandwidth", 0) << 20));
-    if (downtime)
-      json_object_set_int_member (args, "downtime-limit", (gint64) downtime);
-    if (flags & VB_MIGRATE_PARALLEL)
-      json_object_set_int_member (args, "multifd-channels",
-                                  param_u32 (params, "parallel-connections", 2));
-    if (json_object_get_size (args))
-      vb_qemu_execute_logged (qd, "migrate-set-parameters", json_object_ref (args));
-  }
-  {
-    g_autoptr (JsonObject) args = json_object_new ();
-    json_object_set_string_member (args, "uri", uri);
-    vb_qmp_client_execute_async (qd->qmp, "migrate", args, -1, NULL, migrate_started,
-                                 g_object_ref (domain));
-  }
-  vb_job_set_phase (job, "precopy");
+  else
+    vb_job_set_phase (job, "precopy");
   qd->migration_poll = g_timeout_add (POLL_INTERVAL_MS, poll_progress, qd);
+  /* The key the destination got in Prepare: the stream goes only to its holder. */
+  if (g_variant_lookup (params, "tls-psk", "&s", &key))
+    vb_qemu_migration_tls_setup_async (qd, FALSE, key, source_tls_ready, NULL);
+  else
+    send_stream (qd);
 }
 
 gboolean
@@ -945,6 +1084,7 @@ vb_qemu_migrate_control (VbDriverHost *host, VbDomain *domain, const char *what,
 static void
 migration_part_gone (QemuDomain *qd)
 {
+  vb_qemu_migration_tls_teardown (qd);
   if (qd->arrival)
     arrival_failed (qd, g_steal_pointer (&qd->arrival), NULL);
   if (qd->migration)
@@ -968,6 +1108,7 @@ migration_part_free (QemuDomain *qd)
   if (qd->migration_poll)
     g_source_remove (qd->migration_poll);
   g_free (qd->migration_status);
+  g_free (qd->migration_tls_id);
 }
 
 const VbQemuPart vb_qemu_migration_part = {

@@ -705,6 +705,12 @@ run_as_user (void)
   return user;
 }
 
+const char *
+vb_qemu_process_user (void)
+{
+  return run_as_user ();
+}
+
 static void
 own_session (gpointer user_data)
 {

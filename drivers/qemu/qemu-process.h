@@ -25,6 +25,10 @@ void vb_qemu_process_domain_loaded (VbDriverHost *host, VbDomain *domain);
 /* VbDomainDriver.adopt_running: the transient domains whose QEMU still runs. */
 GPtrArray *vb_qemu_process_adopt_running (VbDriverHost *host);
 
+/* The user QEMU drops to (-runas) in system mode, NULL when it runs as the
+ * service's own user: whoever must be able to read what QEMU opens later. */
+const char *vb_qemu_process_user (void);
+
 /* The end of what QEMU wrote to its log in this run (its last words when
  * it failed), "(QEMU wrote nothing)" when it wrote nothing. */
 char *vb_qemu_log_tail (QemuDomain *qd);

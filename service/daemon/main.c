@@ -105,8 +105,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version", NULL },
     { "stdio-bridge", 0, 0, G_OPTION_ARG_NONE, &options->stdio_bridge,
-      "Join stdin/stdout to the bus (--address, or the system bus) and exit: what a "
-      "migration source runs over ssh",
+      "Join stdin/stdout to the bus (--address, or the system bus), passing only calls "
+      "to virtbus, and exit: what a migration source runs over ssh",
       NULL },
     { NULL }
   };

@@ -1,5 +1,7 @@
 #include "stdio-bridge.h"
 
+#include "bridge-filter.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -41,27 +43,44 @@ connect_unix (const char *address)
   return fd;
 }
 
-/* Copies what @from has to @to; FALSE at the end of @from or on an error. */
 static gboolean
-pump (int from, int to)
+write_all (int to, const guint8 *data, gsize length)
 {
-  char buffer[65536];
+  for (gsize done = 0; done < length;)
+    {
+      ssize_t w = write (to, data + done, length - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return FALSE;
+      done += (gsize) w;
+    }
+  return TRUE;
+}
+
+/* Reads what @from has and passes it through the filter, @from_peer saying
+ * which side it is; FALSE at the end of @from, on an error, or when the
+ * peer broke the protocol. */
+static gboolean
+pump (VbBridgeFilter *filter, gboolean from_peer, int from, int bus, int peer)
+{
+  guint8 buffer[65536];
   ssize_t n = read (from, buffer, sizeof buffer);
+  g_autoptr (GByteArray) to_bus = g_byte_array_new ();
+  g_autoptr (GByteArray) to_peer = g_byte_array_new ();
+  gboolean ok;
 
   if (n < 0 && errno == EINTR)
     return TRUE;
   if (n <= 0)
     return FALSE;
-  for (ssize_t done = 0; done < n;)
-    {
-      ssize_t w = write (to, buffer + done, n - done);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return FALSE;
-      done += w;
-    }
-  return TRUE;
+  ok = from_peer ? vb_bridge_filter_from_peer (filter, buffer, (gsize) n, to_bus, to_peer)
+                 : vb_bridge_filter_from_bus (filter, buffer, (gsize) n, to_peer);
+  if (!ok)
+    g_printerr ("virtbusd --stdio-bridge: unreadable D-Bus traffic from the %s; closing\n",
+                from_peer ? "peer" : "bus");
+  return write_all (bus, to_bus->data, to_bus->len) && write_all (peer, to_peer->data, to_peer->len)
+         && ok;
 }
 
 int
@@ -69,11 +88,14 @@ vb_stdio_bridge_run (const char *address)
 {
   const char *bus = address ? address : g_getenv ("DBUS_SYSTEM_BUS_ADDRESS");
   int sock = connect_unix (bus ? bus : DEFAULT_SYSTEM_BUS);
+  g_autoptr (VbBridgeFilter) filter = NULL;
 
   if (sock < 0)
     return 1;
-  /* A plain copy both ways: the D-Bus authentication runs end to end, so the
-   * bus sees this bridge's credentials, those of the ssh login. */
+  filter = vb_bridge_filter_new ();
+  /* The authentication runs end to end, so the bus sees this bridge's
+   * credentials, those of the ssh login; then each message is checked
+   * (bridge-filter.c): the peer reaches virtbus and nothing else. */
   for (;;)
     {
       struct pollfd fds[2] = { { STDIN_FILENO, POLLIN, 0 }, { sock, POLLIN, 0 } };
@@ -84,9 +106,10 @@ vb_stdio_bridge_run (const char *address)
             continue;
           break;
         }
-      if ((fds[0].revents & (POLLIN | POLLHUP)) && !pump (STDIN_FILENO, sock))
+      if ((fds[0].revents & (POLLIN | POLLHUP))
+          && !pump (filter, TRUE, STDIN_FILENO, sock, STDOUT_FILENO))
         break;
-      if ((fds[1].revents & (POLLIN | POLLHUP)) && !pump (sock, STDOUT_FILENO))
+      if ((fds[1].revents & (POLLIN | POLLHUP)) && !pump (filter, FALSE, sock, sock, STDOUT_FILENO))
         break;
     }
   close (sock);

@@ -1,6 +1,7 @@
 /* virtbusd --stdio-bridge: joins stdin/stdout to a local D-Bus socket, so a
  * migration source can reach this host's service through `ssh host virtbusd
- * --stdio-bridge` (as systemd-stdio-bridge does). */
+ * --stdio-bridge` (as systemd-stdio-bridge does), but only that service:
+ * bridge-filter.c decides what passes. */
 #pragma once
 
 #include <glib.h>

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -252,6 +253,49 @@ vb_migration_peer_check_stream_uri (const char *uri, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+#define STREAM_KEY_BYTES 32
+
+char *
+vb_migration_peer_new_stream_key (GError **error)
+{
+  guint8 key[STREAM_KEY_BYTES];
+  GString *hex = g_string_sized_new (2 * STREAM_KEY_BYTES);
+  gsize done = 0;
+
+  while (done < sizeof key)
+    {
+      ssize_t n = getrandom (key + done, sizeof key - done, 0);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot make a key for the stream: %s",
+                       g_strerror (errno));
+          g_string_free (hex, TRUE);
+          return NULL;
+        }
+      done += (gsize) n;
+    }
+  for (gsize i = 0; i < sizeof key; i++)
+    g_string_append_printf (hex, "%02x", key[i]);
+  explicit_bzero (key, sizeof key);
+  return g_string_free (hex, FALSE);
+}
+
+gboolean
+vb_migration_peer_check_stream_key (const char *key, GError **error)
+{
+  gboolean valid = strlen (key) == 2 * STREAM_KEY_BYTES;
+
+  for (const char *c = key; valid && *c; c++)
+    valid = g_ascii_isxdigit (*c);
+  if (!valid)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                 "The stream key 'tls-psk' is not %d hex digits", 2 * STREAM_KEY_BYTES);
+  return valid;
 }
 
 /* Ends @task with @connection, or with @error explained. */

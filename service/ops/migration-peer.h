@@ -23,6 +23,14 @@ gboolean vb_migration_peer_check_destination (const char *destination, GError **
  * QEMU would read as a command, file or descriptor. Failed otherwise. */
 gboolean vb_migration_peer_check_stream_uri (const char *uri, GError **error);
 
+/* A fresh key for the TLS-PSK of one migration stream: 32 random bytes
+ * from the kernel as 64 lowercase hex digits, or NULL with @error. */
+char *vb_migration_peer_new_stream_key (GError **error);
+
+/* Whether @key is such a key (64 hex digits, nothing else): what a
+ * destination accepts in Prepare's "tls-psk" before it goes to a file. */
+gboolean vb_migration_peer_check_stream_key (const char *key, GError **error);
+
 /* The address the destination's hypervisor is reached at when the caller
  * does not say: the host of a tcp: bus or of ssh://, 127.0.0.1 for a local
  * bus. Expects a destination that passed the check. */
