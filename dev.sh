@@ -42,6 +42,11 @@ build() {
   ninja -C "$build"
 }
 
+# The guest the QEMU tests boot: downloaded, so not part of a plain build.
+build_test_guest() {
+  ninja -C "$build" tests/guest/guest.stamp
+}
+
 run_service() {
   local dev="$top/.dev"
   mkdir -p "$dev/state" "$dev/run"
@@ -111,6 +116,6 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   run) need_root run; install_missing; build; run_service "$@" ;;
-  test) need_root test; install_missing; build; run_tests "$@" ;;
+  test) need_root test; install_missing; build; build_test_guest; run_tests "$@" ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac

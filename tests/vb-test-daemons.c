@@ -110,11 +110,11 @@ wait_for_name (Env *env, const char *name, GSubprocess *process)
     }
 }
 
+/* @template_path: a dbus-daemon configuration with @SOCKET@ for its socket. */
 static void
-start_bus (Env *env)
+start_bus (Env *env, const char *template_path)
 {
   VbTestEnv *pub = &env->public;
-  g_autofree char *template_path = vb_test_source_path ("bus/test-bus.conf.in");
   g_autofree char *template = NULL;
   g_autofree char *socket = g_build_filename (pub->tmpdir, "bus", NULL);
   g_autofree char *config_path = g_build_filename (pub->tmpdir, "bus.conf", NULL);
@@ -188,6 +188,14 @@ on_fatal_signal (int sig)
 VbTestEnv *
 vb_test_env_new (VbTestEnvFlags flags)
 {
+  g_autofree char *template_path = vb_test_source_path ("bus/test-bus.conf.in");
+
+  return vb_test_env_new_on_bus (flags, template_path);
+}
+
+VbTestEnv *
+vb_test_env_new_on_bus (VbTestEnvFlags flags, const char *bus_config_template)
+{
   Env *env = g_new0 (Env, 1);
   VbTestEnv *pub = &env->public;
   g_autoptr (GError) error = NULL;
@@ -199,7 +207,7 @@ vb_test_env_new (VbTestEnvFlags flags)
   pub->state_dir = g_build_filename (pub->tmpdir, "state", NULL);
   pub->run_dir = g_build_filename (pub->tmpdir, "run", NULL);
   pub->daemon_log = g_build_filename (pub->tmpdir, "virtbusd.log", NULL);
-  start_bus (env);
+  start_bus (env, bus_config_template);
   if (flags & VB_TEST_ENV_POLKIT)
     start_polkit (env);
   if (!live_envs)
@@ -214,15 +222,19 @@ vb_test_env_new (VbTestEnvFlags flags)
   return pub;
 }
 
+/* @binary: NULL for the build's ($VB_DAEMON). @system: --system (the bus
+ * comes from $DBUS_SYSTEM_BUS_ADDRESS, the env's) instead of --address. */
 static void
-start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
+start_daemon (VbTestEnv *pub, const char *netns, const char *binary, gboolean system,
+              const char *const *extra_args)
 {
   Env *env = (Env *) pub;
-  const char *binary = g_getenv ("VB_DAEMON");
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   g_autofree char *log = NULL;
 
+  if (!binary)
+    binary = g_getenv ("VB_DAEMON");
   g_assert_nonnull (binary);
   g_assert_null (env->daemon);
   if (netns)
@@ -240,7 +252,10 @@ start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
         g_ptr_array_add (argv, g_strdup (env->daemon_env->pdata[i]));
     }
   g_ptr_array_add (argv, g_strdup (binary));
-  g_ptr_array_add (argv, g_strdup_printf ("--address=%s", pub->bus_address));
+  if (system)
+    g_ptr_array_add (argv, g_strdup ("--system"));
+  else
+    g_ptr_array_add (argv, g_strdup_printf ("--address=%s", pub->bus_address));
   g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", pub->state_dir));
   g_ptr_array_add (argv, g_strdup_printf ("--run-dir=%s", pub->run_dir));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
@@ -282,7 +297,14 @@ vb_test_env_set_daemon_env (VbTestEnv *pub, const char *key, const char *value)
 void
 vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
 {
-  start_daemon (pub, NULL, extra_args);
+  start_daemon (pub, NULL, NULL, FALSE, extra_args);
+}
+
+void
+vb_test_env_start_system_daemon (VbTestEnv *pub, const char *binary, const char *const *extra_args)
+{
+  g_assert_nonnull (binary);
+  start_daemon (pub, NULL, binary, TRUE, extra_args);
 }
 
 void
@@ -290,7 +312,7 @@ vb_test_env_start_daemon_in_netns (VbTestEnv *pub, const char *netns,
                                    const char *const *extra_args)
 {
   g_assert_nonnull (netns);
-  start_daemon (pub, netns, extra_args);
+  start_daemon (pub, netns, NULL, FALSE, extra_args);
 }
 
 void

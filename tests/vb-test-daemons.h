@@ -26,6 +26,10 @@ typedef struct {
 
 /* Starts the bus (and polkitd); the daemon is started separately. */
 VbTestEnv *vb_test_env_new (VbTestEnvFlags flags);
+/* The same with the bus configured by @bus_config_template (a dbus-daemon
+ * configuration file where @SOCKET@ stands for the bus socket's path)
+ * instead of tests/bus/test-bus.conf.in, which lets everyone do everything. */
+VbTestEnv *vb_test_env_new_on_bus (VbTestEnvFlags flags, const char *bus_config_template);
 void vb_test_env_free (VbTestEnv *env);
 /* <run-dir>/qemu-status/@uuid.json: the status file of a running guest. */
 char *vb_test_env_status_path (VbTestEnv *env, const char *uuid);
@@ -38,6 +42,11 @@ void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
  * namespace. */
 void vb_test_env_start_daemon_in_netns (VbTestEnv *env, const char *netns,
                                         const char *const *extra_args);
+/* Starts @binary (an installed virtbusd) in system mode, --system, with the
+ * env's bus as the system bus ($DBUS_SYSTEM_BUS_ADDRESS) and its directories;
+ * waits until it owns org.virtbus.Virt1. */
+void vb_test_env_start_system_daemon (VbTestEnv *env, const char *binary,
+                                      const char *const *extra_args);
 /* Sets a variable in the environment of the daemons started from now on. */
 void vb_test_env_set_daemon_env (VbTestEnv *env, const char *key, const char *value);
 /* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */

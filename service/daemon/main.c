@@ -75,11 +75,15 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "address", 0, 0, G_OPTION_ARG_STRING, &options->address,
       "Serve on the message bus at this D-Bus address", "ADDR" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
-      "Persistent configuration (default /etc/virtbus, or $XDG_CONFIG_HOME/virtbus)", "DIR" },
+      "Definitions, NVRAM, saves (default " VB_SYSTEM_STATE_DIR
+      " with --system, else $XDG_CONFIG_HOME/virtbus)",
+      "DIR" },
     { "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->run_dir,
-      "Runtime state (default /run/virtbus, or $XDG_RUNTIME_DIR/virtbus)", "DIR" },
+      "Runtime state (default " VB_SYSTEM_RUN_DIR " with --system, else $XDG_RUNTIME_DIR/virtbus)",
+      "DIR" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->cache_dir,
-      "Probed host capabilities (default /var/cache/virtbus, or $XDG_CACHE_HOME/virtbus)",
+      "Probed host capabilities (default " VB_SYSTEM_CACHE_DIR
+      " with --system, else $XDG_CACHE_HOME/virtbus)",
       "DIR" },
     { "network-driver", 0, 0, G_OPTION_ARG_STRING, &options->network_driver,
       "The driver of virtual networks: bridge or test (default bridge with --system, else test)",
@@ -139,17 +143,19 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
                    "--unplug-timeout from 1 to 3600");
       return FALSE;
     }
+  /* The system defaults are those tmpfiles.d creates and virtbusd.service
+   * lets the service write (data/meson.build). */
   if (!options->state_dir)
     options->state_dir = options->system
-                           ? g_build_filename (VB_SYSCONFDIR, "virtbus", NULL)
+                           ? g_strdup (VB_SYSTEM_STATE_DIR)
                            : g_build_filename (g_get_user_config_dir (), "virtbus", NULL);
   if (!options->run_dir)
     options->run_dir = options->system
-                         ? g_build_filename (VB_RUNSTATEDIR, "virtbus", NULL)
+                         ? g_strdup (VB_SYSTEM_RUN_DIR)
                          : g_build_filename (g_get_user_runtime_dir (), "virtbus", NULL);
   if (!options->cache_dir)
     options->cache_dir = options->system
-                           ? g_strdup ("/var/cache/virtbus")
+                           ? g_strdup (VB_SYSTEM_CACHE_DIR)
                            : g_build_filename (g_get_user_cache_dir (), "virtbus", NULL);
   return TRUE;
 }
