@@ -69,6 +69,8 @@ typedef struct {
   gboolean q35;
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */
+  gboolean nvram_in_store;  /* nvram_path is in the service's own nvram_dir */
+  int nvram_arg;            /* argv index of the store's -drive value; 0 without */
 } VbQemuCommand;
 
 /* The id QEMU knows a disk's device by: its <alias name> (may be NULL),
@@ -86,6 +88,11 @@ void vb_qemu_command_free (VbQemuCommand *command);
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, JsonNode **protocol,
                                 JsonNode **format, GError **error);
+
+/* Makes QEMU take the UEFI variable store from @fd (the number QEMU has it
+ * as, opened read-write by the service) through -add-fd and /dev/fdset/
+ * instead of opening nvram_path itself. */
+void vb_qemu_command_use_nvram_fd (VbQemuCommand *command, int fd);
 
 /* The command line as one shell-quoted string, for logs. */
 char *vb_qemu_command_to_string (const VbQemuCommand *command);
