@@ -547,6 +547,13 @@ build (Builder *b, GError **error)
   xmlNode *emulator = vb_xml_child (b->devices, "emulator");
 
   c->binary = emulator ? vb_xml_text (emulator) : g_strdup (b->context->qemu_binary);
+  /* The service runs what <emulator> names: only a binary the host's
+   * administrator configured, never a path a caller chose. */
+  if (emulator && b->context->binaries && !g_strv_contains (b->context->binaries, c->binary))
+    return refuse (error, emulator,
+                   "<emulator> %s is not one of the QEMU binaries this service runs "
+                   "(--qemu-binary and --qemu-binaries)",
+                   c->binary);
   add (b, c->binary);
   add (b, "-name");
   {

@@ -21,6 +21,9 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *qemu_binary;  /* the default when the XML names no <emulator> */
+  /* The only binaries an <emulator> may name (the default and the
+   * configured ones, each as configured, found in PATH and resolved); NULL: any */
+  const char *const *binaries;
   const char *domain_dir;   /* runtime directory of this domain: sockets, logs */
   const char *nvram_dir;    /* where UEFI variable stores are kept */
   gboolean kvm;             /* run under KVM (otherwise TCG) */

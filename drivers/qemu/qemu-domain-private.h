@@ -106,6 +106,9 @@ char *vb_qemu_status_dir (void);
 char *vb_qemu_status_path (const char *uuid);
 /* The QEMU run when a domain names no <emulator>. */
 const char *vb_qemu_binary (void);
+/* Every name an <emulator> may have: --qemu-binary and the binaries of
+ * --qemu-binaries, each as configured, found in PATH and resolved. */
+char **vb_qemu_binaries (void);
 /* New driver data for @domain, not yet attached to it. */
 QemuDomain *vb_qemu_domain_new (VbDomain *domain);
 void vb_qemu_domain_free (QemuDomain *qd);
