@@ -215,7 +215,7 @@ vb_test_env_new (VbTestEnvFlags flags)
 }
 
 static void
-start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
+start_daemon (VbTestEnv *pub, const char *netns, gboolean system, const char *const *extra_args)
 {
   Env *env = (Env *) pub;
   const char *binary = g_getenv ("VB_DAEMON");
@@ -240,7 +240,10 @@ start_daemon (VbTestEnv *pub, const char *netns, const char *const *extra_args)
         g_ptr_array_add (argv, g_strdup (env->daemon_env->pdata[i]));
     }
   g_ptr_array_add (argv, g_strdup (binary));
-  g_ptr_array_add (argv, g_strdup_printf ("--address=%s", pub->bus_address));
+  /* --system reaches the test bus too: every daemon gets it as the system
+   * bus's address (spawn()). */
+  g_ptr_array_add (argv, system ? g_strdup ("--system")
+                                : g_strdup_printf ("--address=%s", pub->bus_address));
   g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", pub->state_dir));
   g_ptr_array_add (argv, g_strdup_printf ("--run-dir=%s", pub->run_dir));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
@@ -282,7 +285,13 @@ vb_test_env_set_daemon_env (VbTestEnv *pub, const char *key, const char *value)
 void
 vb_test_env_start_daemon (VbTestEnv *pub, const char *const *extra_args)
 {
-  start_daemon (pub, NULL, extra_args);
+  start_daemon (pub, NULL, FALSE, extra_args);
+}
+
+void
+vb_test_env_start_daemon_system (VbTestEnv *pub, const char *const *extra_args)
+{
+  start_daemon (pub, NULL, TRUE, extra_args);
 }
 
 void
@@ -290,7 +299,7 @@ vb_test_env_start_daemon_in_netns (VbTestEnv *pub, const char *netns,
                                    const char *const *extra_args)
 {
   g_assert_nonnull (netns);
-  start_daemon (pub, netns, extra_args);
+  start_daemon (pub, netns, FALSE, extra_args);
 }
 
 void

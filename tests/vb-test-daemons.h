@@ -33,6 +33,10 @@ char *vb_test_env_status_path (VbTestEnv *env, const char *uuid);
 /* Starts virtbusd with @extra_args (NULL-terminated, may be NULL) and waits
  * until it owns org.virtbus.Virt1. */
 void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
+/* The same in system mode (--system: QEMU runs as --qemu-user, polkit
+ * decides every call), on the test bus as its system bus; needs an env with
+ * VB_TEST_ENV_POLKIT. */
+void vb_test_env_start_daemon_system (VbTestEnv *env, const char *const *extra_args);
 /* The same inside the network namespace @netns (`ip netns exec`), so the guests'
  * taps live there; the bus is a socket in the file system, reachable from any
  * namespace. */

@@ -670,10 +670,11 @@ vb_qemu_command_to_string (const VbQemuCommand *command)
 }
 
 void
-vb_qemu_command_use_nvram_fd (VbQemuCommand *command, int fd)
+vb_qemu_command_use_nvram_fds (VbQemuCommand *command, int rw_fd, int ro_fd)
 {
   g_autoptr (GString) drive = g_string_new ("if=pflash,format=raw,unit=1");
-  g_autofree char *add_fd = g_strdup_printf ("fd=%d,set=%d,opaque=nvram", fd, NVRAM_FDSET);
+  g_autofree char *rw = g_strdup_printf ("fd=%d,set=%d,opaque=nvram-rw", rw_fd, NVRAM_FDSET);
+  g_autofree char *ro = g_strdup_printf ("fd=%d,set=%d,opaque=nvram-ro", ro_fd, NVRAM_FDSET);
   g_autofree char *fdset = g_strdup_printf ("/dev/fdset/%d", NVRAM_FDSET);
   GPtrArray *argv = command->argv;
 
@@ -681,8 +682,10 @@ vb_qemu_command_use_nvram_fd (VbQemuCommand *command, int fd)
   vb_qemu_opt (drive, "file", fdset);
   g_free (argv->pdata[command->nvram_arg]);
   argv->pdata[command->nvram_arg] = g_string_free (g_steal_pointer (&drive), FALSE);
-  /* Before the -drive: QEMU takes the -add-fd options first anyway. */
-  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup (add_fd));
+  /* Before the -drive. */
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup (ro));
   g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup ("-add-fd"));
-  command->nvram_arg += 2;
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup (rw));
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup ("-add-fd"));
+  command->nvram_arg += 4;
 }

@@ -92,10 +92,12 @@ gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, JsonNode **protocol,
                                 JsonNode **format, GError **error);
 
-/* Makes QEMU take the UEFI variable store from @fd (the number QEMU has it
- * as, opened read-write by the service) through -add-fd and /dev/fdset/
- * instead of opening nvram_path itself. */
-void vb_qemu_command_use_nvram_fd (VbQemuCommand *command, int fd);
+/* Makes QEMU take the UEFI variable store from the fds @rw_fd and @ro_fd
+ * (the numbers QEMU has them as, the store opened read-write and read-only
+ * by the service) through -add-fd and /dev/fdset/ instead of opening
+ * nvram_path itself: QEMU dups the one whose access mode matches each of its
+ * opens, and it opens read-only too. */
+void vb_qemu_command_use_nvram_fds (VbQemuCommand *command, int rw_fd, int ro_fd);
 
 /* The command line as one shell-quoted string, for logs. */
 char *vb_qemu_command_to_string (const VbQemuCommand *command);

@@ -111,7 +111,7 @@ vb_qemu_host_prepare_nvram (VbQemuCommand *command, const VbUser *user, GArray *
                             GSubprocessLauncher *launcher, GError **error)
 {
   g_autofree char *dir = NULL;
-  int fd, target;
+  int fd, target[2];
 
   if (!command->nvram_path)
     return TRUE;
@@ -127,13 +127,17 @@ vb_qemu_host_prepare_nvram (VbQemuCommand *command, const VbUser *user, GArray *
     return TRUE; /* QEMU opens it by its path, as its own user */
   /* The store directory is the service's (mode 0700, in the state
    * directory): QEMU gets the store itself, opened here, and nothing else of it. */
-  fd = vb_open_regular (AT_FDCWD, command->nvram_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, error);
-  if (fd < 0)
-    return FALSE;
-  target = 3 + (int) fds->len;
-  g_array_append_val (fds, fd);
-  g_subprocess_launcher_take_fd (launcher, dup (fd), target);
-  vb_qemu_command_use_nvram_fd (command, target);
+  for (int i = 0; i < 2; i++)
+    {
+      fd = vb_open_regular (AT_FDCWD, command->nvram_path,
+                            (i == 0 ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC, error);
+      if (fd < 0)
+        return FALSE;
+      target[i] = 3 + (int) fds->len;
+      g_array_append_val (fds, fd);
+      g_subprocess_launcher_take_fd (launcher, dup (fd), target[i]);
+    }
+  vb_qemu_command_use_nvram_fds (command, target[0], target[1]);
   return TRUE;
 }
 
