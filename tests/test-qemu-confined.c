@@ -211,6 +211,35 @@ test_nvram (Fixture *f, gconstpointer data)
   }
 }
 
+/* A volume the service creates in a dir pool is QEMU's user's: the guest
+ * can use it. */
+static void
+test_volume_owner (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "pool", NULL);
+  g_autofree char *file = g_build_filename (dir, "disk.img", NULL);
+  g_autofree char *pool_xml = g_strdup_printf (
+    "<pool type='dir'>\n  <name>confined</name>\n  <target>\n    <path>%s</path>\n"
+    "  </target>\n</pool>\n",
+    dir);
+  const char *vol_xml = "<volume>\n  <name>disk.img</name>\n"
+                        "  <capacity unit='MiB'>4</capacity>\n"
+                        "  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n";
+  g_autofree char *pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                                             g_variant_new ("(su)", pool_xml, 0));
+  g_autofree char *volume = NULL;
+  struct stat st;
+
+  g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0)));
+  volume =
+    vb_test_call_path (f->env, pool, IFACE_POOL, "CreateVolume", g_variant_new ("(su)", vol_xml, 0));
+  g_assert_cmpint (lstat (file, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, f->user.pw_uid);
+  g_assert_cmpuint (st.st_gid, ==, f->user.pw_gid);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+}
+
 static void
 test_emulator_not_listed (Fixture *f, gconstpointer data)
 {
@@ -231,6 +260,7 @@ main (int argc, char **argv)
   g_test_add ("/qemu-confined/root-only-disk", Fixture, NULL, set_up, test_root_only_disk,
               tear_down);
   g_test_add ("/qemu-confined/nvram", Fixture, NULL, set_up, test_nvram, tear_down);
+  g_test_add ("/qemu-confined/volume-owner", Fixture, NULL, set_up, test_volume_owner, tear_down);
   g_test_add ("/qemu-confined/emulator-not-listed", Fixture, NULL, set_up,
               test_emulator_not_listed, tear_down);
   return g_test_run ();

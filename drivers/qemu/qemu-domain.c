@@ -191,6 +191,25 @@ add_binary (GPtrArray *names, const char *binary)
   free (real);
 }
 
+const char *
+vb_qemu_user_name (void)
+{
+  const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
+
+  if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
+    return NULL;
+  return user;
+}
+
+gboolean
+vb_qemu_lookup_user (VbUser **user, GError **error)
+{
+  const char *name = vb_qemu_user_name ();
+
+  *user = name ? vb_user_lookup (name, error) : NULL;
+  return !name || *user;
+}
+
 char **
 vb_qemu_binaries (void)
 {

@@ -694,22 +694,10 @@ try_monitor (GTask *task)
   vb_qmp_client_new_for_path_async (data->command->monitor_path, NULL, monitor_connected, task);
 }
 
-/* In system mode QEMU runs as an unprivileged user from its first
- * instruction on (its runtime directory is that user's): the user, else NULL. */
-static const char *
-run_as_user (void)
-{
-  const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
-
-  if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
-    return NULL;
-  return user;
-}
-
 const char *
 vb_qemu_process_user (void)
 {
-  return run_as_user ();
+  return vb_qemu_user_name ();
 }
 
 /* In the forked child, before exec: async-signal-safe calls only. */
@@ -734,14 +722,13 @@ spawn_qemu (GTask *task)
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autofree char *line = NULL;
-  const char *user_name = run_as_user ();
   g_autoptr (VbUser) user = NULL;
   GError *error = NULL;
   g_autofree char *status_dir = vb_qemu_status_dir ();
   int log_fd;
 
   /* Looked up here: the child may not call getpwnam(). */
-  if (user_name && !(user = vb_user_lookup (user_name, &error)))
+  if (!vb_qemu_lookup_user (&user, &error))
     {
       start_failed (task, error);
       return;
@@ -991,7 +978,7 @@ reattach (VbDomain *domain, VbQemuStatus *status)
 static gboolean
 qemu_uid (uid_t *uid)
 {
-  const char *user = run_as_user ();
+  const char *user = vb_qemu_user_name ();
   struct passwd *pw = user ? getpwnam (user) : NULL;
 
   if (user && !pw)
