@@ -144,8 +144,9 @@ test_root_only_disk (Fixture *f, gconstpointer data)
   g_autofree char *xml = vb_test_guest_xml ("rootonly", 192, NULL, disk_xml);
   g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                              g_variant_new ("(su)", xml, 0));
-  g_autofree char *message = vb_test_call_error_message (
-    f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), ERROR_PREFIX "Failed");
+  g_autofree char *message =
+    vb_test_call_error_message (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                ERROR_PREFIX "Failed");
 
   g_test_message ("Start with a root-only disk: %s", message);
   g_assert_nonnull (strstr (message, secret));
@@ -161,10 +162,11 @@ static void
 test_nvram (Fixture *f, gconstpointer data)
 {
   g_autofree char *secret = make_file (f, "secret-vars.fd", 0, 0, "VBTEST-ROOT-ONLY");
-  g_autofree char *store = g_build_filename (f->env->state_dir, "qemu", "nvram", "uefi_VARS.fd",
-                                             NULL);
+  g_autofree char *store =
+    g_build_filename (f->env->state_dir, "qemu", "nvram", "uefi_VARS.fd", NULL);
   g_autofree char *elsewhere = g_build_filename (f->env->tmpdir, "stolen_VARS.fd", NULL);
-  const char *os = "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>\n";
+  const char *os =
+    "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>\n";
   struct stat st;
 
   if (!g_file_test ("/usr/share/OVMF/OVMF_CODE_4M.fd", G_FILE_TEST_EXISTS))
@@ -173,8 +175,8 @@ test_nvram (Fixture *f, gconstpointer data)
       return;
     }
   {
-    g_autofree char *nvram = g_strdup_printf ("%s    <nvram template='%s'>%s</nvram>\n", os,
-                                              secret, elsewhere);
+    g_autofree char *nvram =
+      g_strdup_printf ("%s    <nvram template='%s'>%s</nvram>\n", os, secret, elsewhere);
     g_autofree char *xml = vb_test_guest_xml ("stolen", 192, NULL, NULL);
     g_autofree char *uefi = NULL;
     g_autofree char *path = NULL;
@@ -218,10 +220,10 @@ test_volume_owner (Fixture *f, gconstpointer data)
 {
   g_autofree char *dir = g_build_filename (f->env->tmpdir, "pool", NULL);
   g_autofree char *file = g_build_filename (dir, "disk.img", NULL);
-  g_autofree char *pool_xml = g_strdup_printf (
-    "<pool type='dir'>\n  <name>confined</name>\n  <target>\n    <path>%s</path>\n"
-    "  </target>\n</pool>\n",
-    dir);
+  g_autofree char *pool_xml =
+    g_strdup_printf ("<pool type='dir'>\n  <name>confined</name>\n  <target>\n    <path>%s</path>\n"
+                     "  </target>\n</pool>\n",
+                     dir);
   const char *vol_xml = "<volume>\n  <name>disk.img</name>\n"
                         "  <capacity unit='MiB'>4</capacity>\n"
                         "  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n";
@@ -232,8 +234,8 @@ test_volume_owner (Fixture *f, gconstpointer data)
 
   g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0)));
   g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0)));
-  volume =
-    vb_test_call_path (f->env, pool, IFACE_POOL, "CreateVolume", g_variant_new ("(su)", vol_xml, 0));
+  volume = vb_test_call_path (f->env, pool, IFACE_POOL, "CreateVolume",
+                              g_variant_new ("(su)", vol_xml, 0));
   g_assert_cmpint (lstat (file, &st), ==, 0);
   g_assert_cmpuint (st.st_uid, ==, f->user.pw_uid);
   g_assert_cmpuint (st.st_gid, ==, f->user.pw_gid);
@@ -261,7 +263,7 @@ main (int argc, char **argv)
               tear_down);
   g_test_add ("/qemu-confined/nvram", Fixture, NULL, set_up, test_nvram, tear_down);
   g_test_add ("/qemu-confined/volume-owner", Fixture, NULL, set_up, test_volume_owner, tear_down);
-  g_test_add ("/qemu-confined/emulator-not-listed", Fixture, NULL, set_up,
-              test_emulator_not_listed, tear_down);
+  g_test_add ("/qemu-confined/emulator-not-listed", Fixture, NULL, set_up, test_emulator_not_listed,
+              tear_down);
   return g_test_run ();
 }
