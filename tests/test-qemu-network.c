@@ -550,9 +550,8 @@ test_emulator_not_listed (Fixture *f, gconstpointer data)
       g_autofree char *devices = g_strdup_printf ("    <emulator>%s</emulator>\n", binaries[i]);
       g_autofree char *xml = guest_xml ("otheremu", devices);
       g_autoptr (GError) error = NULL;
-      g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER,
-                                                 "DefineDomain", g_variant_new ("(su)", xml, 0),
-                                                 &error);
+      g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                 g_variant_new ("(su)", xml, 0), &error);
       g_autofree char *remote = NULL;
 
       g_assert_null (reply);
@@ -639,8 +638,8 @@ main (int argc, char **argv)
               tear_down);
   g_test_add ("/qemu-network/emulator-not-listed", Fixture, NULL, set_up, test_emulator_not_listed,
               tear_down);
-  g_test_add ("/qemu-network/emulator-missing", Fixture, NULL, set_up_emulators, test_emulator_missing,
-              tear_down);
+  g_test_add ("/qemu-network/emulator-missing", Fixture, NULL, set_up_emulators,
+              test_emulator_missing, tear_down);
   g_test_add ("/qemu-network/emulator-exits", Fixture, NULL, set_up_emulators, test_emulator_exits,
               tear_down);
   g_test_add ("/qemu-network/capabilities", Fixture, NULL, set_up, test_capabilities, tear_down);
