@@ -73,7 +73,7 @@ vb_qemu_img_run (const char *const *argv, char **out, GError **error)
    * and changes only images QEMU's user could open. */
   if (!vb_qemu_lookup_user (&user, error))
     return FALSE;
-  if (!g_spawn_sync ("/", (char **) argv, NULL, G_SPAWN_SEARCH_PATH, user ? drop_privileges : NULL,
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, user ? drop_privileges : NULL,
                      user, &stdout_text, &stderr_text, &status, error))
     return FALSE;
   if (!g_spawn_check_wait_status (status, NULL))
