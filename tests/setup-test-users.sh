@@ -2,8 +2,9 @@
 # What tests/test-authz.c needs on the machine, as root, before `meson test`:
 # our polkit actions and the group rule where polkitd reads them, the group
 # "virtbus", a user who is not in it (vbtest-user) and one who is
-# (vbtest-admin), and vbtest-saver, whom a test-only rule grants
-# org.virtbus.Virt1.domain.save alone. Running it again changes nothing.
+# (vbtest-admin), vbtest-saver, whom a test-only rule grants
+# org.virtbus.Virt1.domain.save alone, and vbtest-qemu, the user QEMU runs as
+# when tests start the service in system mode. Running it again changes nothing.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,8 @@ add_user() {
 add_user vbtest-user
 add_user vbtest-admin
 add_user vbtest-saver
+# The user QEMU runs as when tests start the service in system mode.
+add_user vbtest-qemu
 usermod -a -G virtbus vbtest-admin
 # vbtest-user and vbtest-saver must not be granted anything by the group rule.
 for user in vbtest-user vbtest-saver; do
@@ -45,4 +48,4 @@ for user in vbtest-user vbtest-saver; do
   fi
 done
 
-echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus), vbtest-saver ready"
+echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus), vbtest-saver ready, and vbtest-qemu for QEMU"

@@ -82,6 +82,22 @@ set_up (Fixture *f, gconstpointer data)
   vb_test_env_start_daemon (f->env, NULL);
 }
 
+#define MISSING_EMULATOR "/nonexistent/vbtest/qemu-system-x86_64"
+
+/* The emulators the tests below name are configured: only those may run. */
+static void
+set_up_emulators (Fixture *f, gconstpointer data)
+{
+  g_autofree char *arg = NULL;
+
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  arg = g_strdup_printf ("--qemu-binaries=" MISSING_EMULATOR ":%s/fake-qemu", f->env->tmpdir);
+  {
+    const char *args[] = { arg, NULL };
+    vb_test_env_start_daemon (f->env, args);
+  }
+}
+
 static void
 tear_down (Fixture *f, gconstpointer data)
 {
@@ -481,7 +497,7 @@ test_network (Fixture *f, gconstpointer data)
 static void
 test_emulator_missing (Fixture *f, gconstpointer data)
 {
-  const char *missing = "/nonexistent/vbtest/qemu-system-x86_64";
+  const char *missing = MISSING_EMULATOR;
   g_autofree char *devices = g_strdup_printf ("    <emulator>%s</emulator>\n", missing);
   g_autofree char *xml = guest_xml ("noemu", devices);
   g_autofree char *path = define (f->env, xml);
@@ -519,6 +535,31 @@ test_emulator_exits (Fixture *f, gconstpointer data)
       if (!strstr (error->message, FAKE_QEMU_LINE))
         g_error ("the error does not carry what QEMU said ('%s'): %s", FAKE_QEMU_LINE,
                  error->message);
+    }
+}
+
+/* An <emulator> outside --qemu-binary and --qemu-binaries is refused when
+ * the domain is defined: the service never runs a binary a caller chose. */
+static void
+test_emulator_not_listed (Fixture *f, gconstpointer data)
+{
+  const char *binaries[] = { "/bin/sh", MISSING_EMULATOR, NULL };
+
+  for (guint i = 0; binaries[i]; i++)
+    {
+      g_autofree char *devices = g_strdup_printf ("    <emulator>%s</emulator>\n", binaries[i]);
+      g_autofree char *xml = guest_xml ("otheremu", devices);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = vb_test_call (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                 g_variant_new ("(su)", xml, 0), &error);
+      g_autofree char *remote = NULL;
+
+      g_assert_null (reply);
+      remote = g_dbus_error_get_remote_error (error);
+      g_test_message ("Define with <emulator>%s: %s", binaries[i], error->message);
+      g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.NotSupported");
+      g_assert_nonnull (strstr (error->message, "<emulator>"));
+      g_assert_nonnull (strstr (error->message, binaries[i]));
     }
 }
 
@@ -595,9 +636,11 @@ main (int argc, char **argv)
   g_test_add ("/qemu-network/bridge", Fixture, NULL, set_up_in_netns, test_bridge, tear_down);
   g_test_add ("/qemu-network/network-without-bridge", Fixture, NULL, set_up_in_netns, test_network,
               tear_down);
-  g_test_add ("/qemu-network/emulator-missing", Fixture, NULL, set_up, test_emulator_missing,
+  g_test_add ("/qemu-network/emulator-not-listed", Fixture, NULL, set_up, test_emulator_not_listed,
               tear_down);
-  g_test_add ("/qemu-network/emulator-exits", Fixture, NULL, set_up, test_emulator_exits,
+  g_test_add ("/qemu-network/emulator-missing", Fixture, NULL, set_up_emulators,
+              test_emulator_missing, tear_down);
+  g_test_add ("/qemu-network/emulator-exits", Fixture, NULL, set_up_emulators, test_emulator_exits,
               tear_down);
   g_test_add ("/qemu-network/capabilities", Fixture, NULL, set_up, test_capabilities, tear_down);
   return g_test_run ();

@@ -42,9 +42,10 @@ void vb_test_env_start_daemon (VbTestEnv *env, const char *const *extra_args);
  * namespace. */
 void vb_test_env_start_daemon_in_netns (VbTestEnv *env, const char *netns,
                                         const char *const *extra_args);
-/* Starts @binary (an installed virtbusd) in system mode, --system, with the
+/* Starts @binary (an installed virtbusd; NULL: the build's) in system mode,
+ * --system (QEMU runs as --qemu-user, polkit decides every call), with the
  * env's bus as the system bus ($DBUS_SYSTEM_BUS_ADDRESS) and its directories;
- * waits until it owns org.virtbus.Virt1. */
+ * needs an env with VB_TEST_ENV_POLKIT. Waits until it owns org.virtbus.Virt1. */
 void vb_test_env_start_system_daemon (VbTestEnv *env, const char *binary,
                                       const char *const *extra_args);
 /* Sets a variable in the environment of the daemons started from now on. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "qemu-command.h"
+#include "qemu-domain-private.h"
 #include "qmp-client.h"
 #include "vb-error.h"
 
@@ -52,16 +53,28 @@ vb_qemu_block_inserted (JsonNode *reply, const char *device_id)
   return NULL;
 }
 
+static void
+drop_privileges (gpointer user_data)
+{
+  vb_user_drop_to (user_data);
+}
+
 gboolean
 vb_qemu_img_run (const char *const *argv, char **out, GError **error)
 {
+  g_autoptr (VbUser) user = NULL;
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
   g_autofree char *line = g_strjoinv (" ", (char **) argv);
   int status;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &stdout_text,
-                     &stderr_text, &status, error))
+  /* As QEMU's user, as QEMU itself: qemu-img makes overlays and copies
+   * only where QEMU's user may write, they are that user's, and it reads
+   * and changes only images QEMU's user could open. */
+  if (!vb_qemu_lookup_user (&user, error))
+    return FALSE;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, user ? drop_privileges : NULL,
+                     user, &stdout_text, &stderr_text, &status, error))
     return FALSE;
   if (!g_spawn_check_wait_status (status, NULL))
     {

@@ -4,6 +4,9 @@
 #include "qemu-command-private.h"
 #include "qemu-pci-buses.h"
 
+/* The fd set QEMU finds the UEFI variable store in, when the service opens it. */
+#define NVRAM_FDSET 1
+
 /* ---- machine, CPU, memory ---- */
 
 static gboolean
@@ -188,6 +191,9 @@ build_firmware (Builder *b, GError **error)
   /* The caller makes it from the template when it is missing. */
   b->command->nvram_path = g_strdup (nvram);
   b->command->nvram_template = g_strdup (vars_template);
+  b->command->nvram_in_store = g_str_has_prefix (nvram, b->context->nvram_dir)
+                               && nvram[strlen (b->context->nvram_dir)] == '/'
+                               && !strchr (nvram + strlen (b->context->nvram_dir) + 1, '/');
   {
     g_autoptr (GString) c = g_string_new ("if=pflash,format=raw,unit=0,readonly=on");
     g_autoptr (GString) n = g_string_new ("if=pflash,format=raw,unit=1");
@@ -195,7 +201,9 @@ build_firmware (Builder *b, GError **error)
     vb_qemu_opt (c, "file", code);
     vb_qemu_opt (n, "file", nvram);
     add2 (b, "-drive", c->str);
-    add2 (b, "-drive", n->str);
+    add (b, "-drive");
+    b->command->nvram_arg = (int) b->command->argv->len;
+    add (b, n->str);
   }
   if (secure)
     {
@@ -539,6 +547,13 @@ build (Builder *b, GError **error)
   xmlNode *emulator = vb_xml_child (b->devices, "emulator");
 
   c->binary = emulator ? vb_xml_text (emulator) : g_strdup (b->context->qemu_binary);
+  /* The service runs what <emulator> names: only a binary the host's
+   * administrator configured, never a path a caller chose. */
+  if (emulator && b->context->binaries && !g_strv_contains (b->context->binaries, c->binary))
+    return refuse (error, emulator,
+                   "<emulator> %s is not one of the QEMU binaries this service runs "
+                   "(--qemu-binary and --qemu-binaries)",
+                   c->binary);
   add (b, c->binary);
   add (b, "-name");
   {
@@ -652,4 +667,25 @@ vb_qemu_command_to_string (const VbQemuCommand *command)
       g_string_append (out, quoted);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+void
+vb_qemu_command_use_nvram_fds (VbQemuCommand *command, int rw_fd, int ro_fd)
+{
+  g_autoptr (GString) drive = g_string_new ("if=pflash,format=raw,unit=1");
+  g_autofree char *rw = g_strdup_printf ("fd=%d,set=%d,opaque=nvram-rw", rw_fd, NVRAM_FDSET);
+  g_autofree char *ro = g_strdup_printf ("fd=%d,set=%d,opaque=nvram-ro", ro_fd, NVRAM_FDSET);
+  g_autofree char *fdset = g_strdup_printf ("/dev/fdset/%d", NVRAM_FDSET);
+  GPtrArray *argv = command->argv;
+
+  g_return_if_fail (command->nvram_arg > 0);
+  vb_qemu_opt (drive, "file", fdset);
+  g_free (argv->pdata[command->nvram_arg]);
+  argv->pdata[command->nvram_arg] = g_string_free (g_steal_pointer (&drive), FALSE);
+  /* Before the -drive. */
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup (ro));
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup ("-add-fd"));
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup (rw));
+  g_ptr_array_insert (argv, command->nvram_arg - 1, g_strdup ("-add-fd"));
+  command->nvram_arg += 4;
 }

@@ -21,6 +21,9 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *qemu_binary;  /* the default when the XML names no <emulator> */
+  /* The only binaries an <emulator> may name (the default and the
+   * configured ones, each as configured, found in PATH and resolved); NULL: any */
+  const char *const *binaries;
   const char *domain_dir;   /* runtime directory of this domain: sockets, logs */
   const char *nvram_dir;    /* where UEFI variable stores are kept */
   gboolean kvm;             /* run under KVM (otherwise TCG) */
@@ -69,6 +72,8 @@ typedef struct {
   gboolean q35;
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */
+  gboolean nvram_in_store;  /* nvram_path is in the service's own nvram_dir */
+  int nvram_arg;            /* argv index of the store's -drive value; 0 without */
 } VbQemuCommand;
 
 /* The id QEMU knows a disk's device by: its <alias name> (may be NULL),
@@ -86,6 +91,13 @@ void vb_qemu_command_free (VbQemuCommand *command);
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, JsonNode **protocol,
                                 JsonNode **format, GError **error);
+
+/* Makes QEMU take the UEFI variable store from the fds @rw_fd and @ro_fd
+ * (the numbers QEMU has them as, the store opened read-write and read-only
+ * by the service) through -add-fd and /dev/fdset/ instead of opening
+ * nvram_path itself: QEMU dups the one whose access mode matches each of its
+ * opens, and it opens read-only too. */
+void vb_qemu_command_use_nvram_fds (VbQemuCommand *command, int rw_fd, int ro_fd);
 
 /* The command line as one shell-quoted string, for logs. */
 char *vb_qemu_command_to_string (const VbQemuCommand *command);

@@ -8,6 +8,7 @@
 #include "qemu-console.h"
 #include "qemu-status.h"
 #include "qmp-client.h"
+#include "vb-user.h"
 
 G_BEGIN_DECLS
 
@@ -106,6 +107,16 @@ char *vb_qemu_status_dir (void);
 char *vb_qemu_status_path (const char *uuid);
 /* The QEMU run when a domain names no <emulator>. */
 const char *vb_qemu_binary (void);
+/* The user QEMU and qemu-img run as: --qemu-user in system mode, NULL
+ * outside it (they run as the service's user then). */
+const char *vb_qemu_user_name (void);
+/* The same looked up (NULL outside system mode), for a child to drop to
+ * (vb_user_drop_to()); FALSE with @error when the user does not exist or is
+ * privileged. Thread-safe. */
+gboolean vb_qemu_lookup_user (VbUser **user, GError **error);
+/* Every name an <emulator> may have: --qemu-binary and the binaries of
+ * --qemu-binaries, each as configured, found in PATH and resolved. */
+char **vb_qemu_binaries (void);
 /* New driver data for @domain, not yet attached to it. */
 QemuDomain *vb_qemu_domain_new (VbDomain *domain);
 void vb_qemu_domain_free (QemuDomain *qd);

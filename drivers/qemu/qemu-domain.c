@@ -3,6 +3,8 @@
  * commands, and the command-line context made from the driver's settings. */
 #include "qemu-domain-private.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config-store.h"
@@ -171,6 +173,59 @@ machine_names (VbQemuCaps *caps)
   return (GStrv) g_ptr_array_free (names, FALSE);
 }
 
+static void
+add_binary (GPtrArray *names, const char *binary)
+{
+  g_autofree char *found = NULL;
+  char *real;
+
+  if (!binary || !*binary)
+    return;
+  found = strchr (binary, '/') ? g_strdup (binary) : g_find_program_in_path (binary);
+  real = found ? realpath (found, NULL) : NULL;
+  g_ptr_array_add (names, g_strdup (binary));
+  if (found)
+    g_ptr_array_add (names, g_strdup (found));
+  if (real)
+    g_ptr_array_add (names, g_strdup (real));
+  free (real);
+}
+
+const char *
+vb_qemu_user_name (void)
+{
+  const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
+
+  if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
+    return NULL;
+  return user;
+}
+
+gboolean
+vb_qemu_lookup_user (VbUser **user, GError **error)
+{
+  const char *name = vb_qemu_user_name ();
+
+  *user = name ? vb_user_lookup (name, error) : NULL;
+  return !name || *user;
+}
+
+char **
+vb_qemu_binaries (void)
+{
+  const char *more = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-binaries");
+  g_auto (GStrv) listed = more ? g_strsplit (more, ":", -1) : NULL;
+  GPtrArray *names = g_ptr_array_new ();
+
+  /* As named, and as PATH and the links resolve it: the completed XML
+   * carries the probed binary's real path. */
+  add_binary (names, vb_qemu_binary ());
+  for (guint i = 0; listed && listed[i]; i++)
+    add_binary (names, listed[i]);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
 VbQemuCommand *
 vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run, GError **error)
 {
@@ -178,8 +233,10 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
   g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
                                              "qemu", "nvram", NULL);
   g_auto (GStrv) machines = caps ? machine_names (caps) : NULL;
+  g_auto (GStrv) binaries = vb_qemu_binaries ();
   VbQemuCommandContext context = {
     .qemu_binary = vb_qemu_binary (),
+    .binaries = (const char *const *) binaries,
     .domain_dir = dir,
     .nvram_dir = nvram,
     .kvm = g_strcmp0 (def->type, "kvm") == 0,

@@ -1,17 +1,18 @@
 /* What the QEMU driver does on the host before a QEMU starts (its run
- * directory and the owner of it, the UEFI variable store, the taps handed
- * over as fds), and the host facts the command-line builder asks for: the
+ * directory and the owner of it, the UEFI variable store, the taps and the
+ * store handed over as fds), and the host facts the command-line builder asks for: the
  * builder itself (qemu-command.c) never touches the host. */
 #include "qemu-host.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qemu-tap.h"
 #include "vb-error.h"
+#include "vb-open.h"
 
 gboolean
 vb_qemu_host_path_exists (const char *path)
@@ -35,57 +36,128 @@ vb_qemu_host_free_tcp_port (int from)
   return -1;
 }
 
+/* Whether @st, a file, can be read by @user by its mode bits alone. */
 static gboolean
-copy_nvram_template (const char *template, const char *nvram, GError **error)
+readable_by (const struct stat *st, const VbUser *user)
 {
-  g_autoptr (GFile) from = g_file_new_for_path (template);
-  g_autoptr (GFile) to = g_file_new_for_path (nvram);
-  g_autofree char *dir = g_path_get_dirname (nvram);
+  if (st->st_uid == user->uid)
+    return (st->st_mode & S_IRUSR) != 0;
+  for (int i = 0; i < user->n_groups; i++)
+    if (st->st_gid == user->groups[i])
+      return (st->st_mode & S_IRGRP) != 0;
+  return (st->st_mode & S_IROTH) != 0;
+}
 
-  if (g_file_test (nvram, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_mkdir_with_parents (dir, 0700);
-  return g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, error);
+static gboolean
+set_errno (GError **error, int saved, const char *what, const char *path)
+{
+  g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s %s: %s", what, path, g_strerror (saved));
+  return FALSE;
+}
+
+/* Copies the template @from into @nvram, a new file (never one that is
+ * there, never through a symbolic link), owned by @user when QEMU runs as
+ * one. The template must be a regular file @user could read itself: the
+ * service reads it as root, and a template QEMU's user cannot read would
+ * otherwise give the guest any file of the host. */
+static gboolean
+copy_nvram_template (const char *from, const char *nvram, const VbUser *user, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  int in = vb_open_regular (AT_FDCWD, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, &local);
+  int out;
+  struct stat st;
+  gboolean ok = TRUE;
+  char buffer[65536];
+  ssize_t n;
+
+  if (in < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<nvram> template %s cannot be used: %s", from, local->message);
+      return FALSE;
+    }
+  if (fstat (in, &st) < 0 || (user && !readable_by (&st, user)))
+    {
+      close (in);
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<nvram> template %s is not readable by QEMU's user '%s'", from, user->name);
+      return FALSE;
+    }
+  out = open (nvram, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out < 0)
+    {
+      int saved = errno;
+      close (in);
+      return set_errno (error, saved, "Cannot create the UEFI variable store", nvram);
+    }
+  while (ok && ((n = read (in, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)))
+    if (n > 0 && write (out, buffer, (size_t) n) != n)
+      ok = set_errno (error, errno ? errno : ENOSPC, "Cannot write", nvram);
+  if (ok && n < 0)
+    ok = set_errno (error, errno, "Cannot read", from);
+  if (ok && user && fchown (out, user->uid, user->gid) < 0)
+    ok = set_errno (error, errno, "Cannot give QEMU's user", nvram);
+  close (in);
+  if (close (out) < 0 && ok)
+    ok = set_errno (error, errno, "Cannot write", nvram);
+  if (!ok)
+    unlink (nvram);
+  return ok;
 }
 
 gboolean
-vb_qemu_host_create_nvram (const VbQemuCommand *command, GError **error)
+vb_qemu_host_prepare_nvram (VbQemuCommand *command, const VbUser *user, GArray *fds,
+                            GSubprocessLauncher *launcher, GError **error)
 {
+  g_autofree char *dir = NULL;
+  int fd, target[2];
+
   if (!command->nvram_path)
     return TRUE;
-  return copy_nvram_template (command->nvram_template, command->nvram_path, error);
-}
-
-static gboolean
-chown_for_qemu (const char *path, const char *user, GError **error)
-{
-  struct passwd *pw = getpwnam (user);
-
-  if (!pw)
+  dir = g_path_get_dirname (command->nvram_path);
+  /* Only the service's own store directory is made; elsewhere the
+   * directory is the caller's choice and must exist. */
+  if (command->nvram_in_store && g_mkdir_with_parents (dir, 0700) < 0)
+    return set_errno (error, errno, "Cannot create", dir);
+  if (!g_file_test (command->nvram_path, G_FILE_TEST_EXISTS)
+      && !copy_nvram_template (command->nvram_template, command->nvram_path, user, error))
+    return FALSE;
+  if (!command->nvram_in_store)
+    return TRUE; /* QEMU opens it by its path, as its own user */
+  /* The store directory is the service's (mode 0700, in the state
+   * directory): QEMU gets the store itself, opened here, and nothing else of it. */
+  for (int i = 0; i < 2; i++)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
-                   "The user '%s' that QEMU runs as does not exist (configure qemu_user)", user);
-      return FALSE;
+      fd = vb_open_regular (AT_FDCWD, command->nvram_path,
+                            (i == 0 ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC, error);
+      if (fd < 0)
+        return FALSE;
+      target[i] = 3 + (int) fds->len;
+      g_array_append_val (fds, fd);
+      g_subprocess_launcher_take_fd (launcher, dup (fd), target[i]);
     }
-  if (chown (path, pw->pw_uid, pw->pw_gid) < 0)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot give %s to %s: %s", path, user,
-                   g_strerror (errno));
-      return FALSE;
-    }
+  vb_qemu_command_use_nvram_fds (command, target[0], target[1]);
   return TRUE;
 }
 
 gboolean
-vb_qemu_host_make_run_dir (const char *dir, const char *user, GError **error)
+vb_qemu_host_make_run_dir (const char *dir, const VbUser *user, GError **error)
 {
+  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *top = g_path_get_dirname (parent);
+
   if (g_mkdir_with_parents (dir, 0700) < 0)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", dir,
-                   g_strerror (errno));
-      return FALSE;
-    }
-  return !user || chown_for_qemu (dir, user, error);
+    return set_errno (error, errno, "Cannot create", dir);
+  if (!user)
+    return TRUE;
+  /* QEMU's user must reach its own directory, and only search (not list)
+   * the ones above it: <run-dir> and <run-dir>/qemu are mode 0711. */
+  if (chmod (top, 0711) < 0 || chmod (parent, 0711) < 0)
+    return set_errno (error, errno, "Cannot open the way to", dir);
+  if (chown (dir, user->uid, user->gid) < 0)
+    return set_errno (error, errno, "Cannot give QEMU's user", dir);
+  return TRUE;
 }
 
 int

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "qemu-command.h"
+#include "vb-user.h"
 
 G_BEGIN_DECLS
 
@@ -14,13 +15,18 @@ G_BEGIN_DECLS
 gboolean vb_qemu_host_path_exists (const char *path);
 int vb_qemu_host_free_tcp_port (int from);
 
-/* The UEFI variable store @command names, copied from its template when
- * it does not exist yet (nothing to do without UEFI). */
-gboolean vb_qemu_host_create_nvram (const VbQemuCommand *command, GError **error);
+/* The UEFI variable store @command names (nothing to do without UEFI):
+ * copied from its template when it does not exist yet, as a new file owned
+ * by @user (QEMU's, NULL outside system mode). A store in the service's own
+ * nvram directory is opened here and handed to QEMU as the next fd after
+ * @fds (appended; the caller closes it) through @launcher; any other QEMU
+ * opens by its path as its own user. Call after vb_qemu_host_open_taps(). */
+gboolean vb_qemu_host_prepare_nvram (VbQemuCommand *command, const VbUser *user, GArray *fds,
+                                     GSubprocessLauncher *launcher, GError **error);
 
-/* The domain's run directory @dir (mode 0700), given to @user when QEMU is
- * to drop to that user (system mode; NULL otherwise). */
-gboolean vb_qemu_host_make_run_dir (const char *dir, const char *user, GError **error);
+/* The domain's run directory @dir (mode 0700), given to @user when QEMU
+ * runs as that user (system mode; NULL otherwise). */
+gboolean vb_qemu_host_make_run_dir (const char *dir, const VbUser *user, GError **error);
 
 /* A new file @name in the domain's run directory @dir, open for appending:
  * never one that is there already nor through a symbolic link, since QEMU's

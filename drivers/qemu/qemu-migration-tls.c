@@ -343,7 +343,7 @@ vb_qemu_migration_tls_setup_async (QemuDomain *qd, gboolean server, const char *
   k->domain_dir = g_strdup (qd->dir);
   k->key = g_strdup (key);
   k->server = server;
-  /* QEMU opens the file after it dropped to its user (-runas). */
+  /* QEMU, which runs as its user in system mode, opens the file. */
   k->chown_to_qemu = pw != NULL;
   k->uid = pw ? pw->pw_uid : 0;
   k->gid = pw ? pw->pw_gid : 0;

@@ -24,6 +24,7 @@
 #include "xml-schema.h"
 #include "vb-log.h"
 #include "vb-process.h"
+#include "vb-user.h"
 
 #define MONITOR_WAIT_MS 15000
 #define DESTROY_GRACE_MS 3000
@@ -357,16 +358,16 @@ typedef struct {
   VbQemuCaps *caps;
   VbQemuCommand *command;
   gint64 monitor_deadline;
-  GArray *tap_fds;
+  GArray *passed_fds; /* what QEMU gets as fds (taps, the UEFI store): closed at the end */
   GError *graphics_error; /* set_password failed: the start fails before the guest runs */
 } StartData;
 
 static void
 start_data_free (StartData *data)
 {
-  for (guint i = 0; data->tap_fds && i < data->tap_fds->len; i++)
-    close (g_array_index (data->tap_fds, int, i));
-  g_clear_pointer (&data->tap_fds, g_array_unref);
+  for (guint i = 0; data->passed_fds && i < data->passed_fds->len; i++)
+    close (g_array_index (data->passed_fds, int, i));
+  g_clear_pointer (&data->passed_fds, g_array_unref);
   g_clear_pointer (&data->caps, vb_qemu_caps_unref);
   g_clear_pointer (&data->command, vb_qemu_command_free);
   g_clear_error (&data->graphics_error);
@@ -693,29 +694,25 @@ try_monitor (GTask *task)
   vb_qmp_client_new_for_path_async (data->command->monitor_path, NULL, monitor_connected, task);
 }
 
-/* In system mode QEMU drops to an unprivileged user once it has opened what
- * it needs (its runtime directory is that user's): the user, else NULL. */
-static const char *
-run_as_user (void)
-{
-  const char *user = vb_driver_host_get_setting (vb_qemu_driver.host, "qemu-user");
-
-  if (!vb_driver_host_get_system_mode (vb_qemu_driver.host) || !user || !*user)
-    return NULL;
-  return user;
-}
-
 const char *
 vb_qemu_process_user (void)
 {
-  return run_as_user ();
+  return vb_qemu_user_name ();
 }
 
+/* In the forked child, before exec: async-signal-safe calls only. */
 static void
-own_session (gpointer user_data)
+qemu_child_setup (gpointer user_data)
 {
+  const VbUser *user = user_data;
+
   /* QEMU outlives the service: no signal to the service's group reaches it. */
   setsid ();
+  /* QEMU never holds root, not even while it opens the files the command
+   * line names: what its user cannot open, it cannot open (no -runas, which
+   * would drop only after every file was opened as root). */
+  if (user)
+    vb_user_drop_to (user);
 }
 
 static void
@@ -725,12 +722,17 @@ spawn_qemu (GTask *task)
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autofree char *line = NULL;
-  GPtrArray *argv = data->command->argv;
-  const char *user = run_as_user ();
+  g_autoptr (VbUser) user = NULL;
   GError *error = NULL;
   g_autofree char *status_dir = vb_qemu_status_dir ();
   int log_fd;
 
+  /* Looked up here: the child may not call getpwnam(). */
+  if (!vb_qemu_lookup_user (&user, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
   if (!vb_qemu_host_make_run_dir (qd->dir, user, &error))
     {
       start_failed (task, error);
@@ -742,14 +744,9 @@ spawn_qemu (GTask *task)
                                        status_dir, g_strerror (errno)));
       return;
     }
-  if (user)
-    {
-      /* Before the terminating NULL. */
-      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-runas"));
-      g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup (user));
-    }
-  data->tap_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_open_taps (data->command, data->tap_fds, launcher, &error))
+  data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  if (!vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
+      || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
     {
       start_failed (task, error);
       return;
@@ -772,7 +769,7 @@ spawn_qemu (GTask *task)
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
-  g_subprocess_launcher_set_child_setup (launcher, own_session, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, user, NULL);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);
@@ -834,7 +831,7 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("-incoming"));
       g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("defer"));
     }
-  if (!data->command || !vb_qemu_host_create_nvram (data->command, &error))
+  if (!data->command)
     {
       start_failed (task, error);
       return;
@@ -981,7 +978,7 @@ reattach (VbDomain *domain, VbQemuStatus *status)
 static gboolean
 qemu_uid (uid_t *uid)
 {
-  const char *user = run_as_user ();
+  const char *user = vb_qemu_user_name ();
   struct passwd *pw = user ? getpwnam (user) : NULL;
 
   if (user && !pw)

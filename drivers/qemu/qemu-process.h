@@ -25,7 +25,7 @@ void vb_qemu_process_domain_loaded (VbDriverHost *host, VbDomain *domain);
 /* VbDomainDriver.adopt_running: the transient domains whose QEMU still runs. */
 GPtrArray *vb_qemu_process_adopt_running (VbDriverHost *host);
 
-/* The user QEMU drops to (-runas) in system mode, NULL when it runs as the
+/* The user QEMU runs as in system mode (from its start), NULL when it runs as the
  * service's own user: whoever must be able to read what QEMU opens later. */
 const char *vb_qemu_process_user (void);
 

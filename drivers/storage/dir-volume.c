@@ -12,6 +12,7 @@
 #include "vb-error.h"
 #include "vb-log.h"
 #include "vb-open.h"
+#include "vb-user.h"
 
 #define COPY_CHUNK ((gsize) 1 << 20)
 
@@ -29,6 +30,7 @@ typedef struct {
   VbDirSizes sizes;
   VbVolumeDef *def;   /* create and clone: the new volume's */
   VbVolume *volume;   /* resize, wipe, delete */
+  VbUser *owner;      /* create and clone in system mode: QEMU's user, who gets the file */
 } VolumeOp;
 
 static void
@@ -40,6 +42,7 @@ volume_op_free (VolumeOp *op)
   g_free (op->format);
   g_free (op->source_name);
   g_free (op->source_format);
+  g_clear_pointer (&op->owner, vb_user_free);
   vb_dir_probe_clear (&op->probe);
   g_clear_pointer (&op->def, vb_volume_def_free);
   g_clear_object (&op->volume);
@@ -63,6 +66,20 @@ volume_op_new (GTask *task, VbPool *pool, const char *name)
       return NULL;
     }
   return op;
+}
+
+/* In system mode QEMU runs as --qemu-user and opens its disks as that user
+ * (docs/qemu-driver.md): a new volume is that user's, or no guest could use
+ * it. Looked up here, on the main thread, where the settings are read. */
+static gboolean
+set_owner (VolumeOp *op, VbDriverHost *host, GError **error)
+{
+  const char *user = vb_driver_host_get_setting (host, "qemu-user");
+
+  if (!vb_driver_host_get_system_mode (host) || !user || !*user)
+    return TRUE;
+  op->owner = vb_user_lookup (user, error);
+  return op->owner != NULL;
 }
 
 static int
@@ -247,7 +264,9 @@ create_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
         }
       return;
     }
-  if (op->source_name)
+  if (op->owner && fchown (fd, op->owner->uid, op->owner->gid) < 0)
+    ok = (vb_dir_set_errno (&error, errno, "Cannot give QEMU's user the volume", op->name), FALSE);
+  else if (op->source_name)
     ok = clone_data (op, fd, &error);
   else
     ok = make_image (op, fd, op->allocation, &error);
@@ -270,6 +289,7 @@ vb_dir_create_volume_async (VbDriverHost *host, VbPool *pool, VbVolumeDef *def,
 {
   g_autoptr (GTask) task = g_task_new (pool, cancellable, callback, user_data);
   VolumeOp *op = volume_op_new (task, pool, def->name);
+  GError *error = NULL;
 
   if (!op)
     {
@@ -280,6 +300,11 @@ vb_dir_create_volume_async (VbDriverHost *host, VbPool *pool, VbVolumeDef *def,
   op->format = g_strdup (def->format);
   op->capacity = def->capacity;
   op->allocation = def->allocation;
+  if (!set_owner (op, host, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   g_task_run_in_thread (task, create_thread);
 }
 
@@ -315,7 +340,7 @@ vb_dir_clone_volume_async (VbDriverHost *host, VbPool *pool, VbVolumeDef *def, V
     }
   op->def = def;
   if (!vb_dir_check_name (vb_volume_get_name (source), &error)
-      || !vb_dir_volume_check_idle (pool, source, &error))
+      || !vb_dir_volume_check_idle (pool, source, &error) || !set_owner (op, host, &error))
     {
       g_task_return_error (task, error);
       return;

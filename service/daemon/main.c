@@ -39,6 +39,7 @@ typedef struct {
   gboolean default_network;
   char *qemu_binary;
   char *qemu_user;
+  char *qemu_binaries;
   gboolean verbose;
   gboolean version;
   gboolean stdio_bridge;
@@ -92,6 +93,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "On first start, define and autostart a NAT network named 'default'", NULL },
     { "qemu-binary", 0, 0, G_OPTION_ARG_FILENAME, &options->qemu_binary,
       "QEMU to run when a domain names no <emulator> (default " VB_QEMU_BINARY ")", "PATH" },
+    { "qemu-binaries", 0, 0, G_OPTION_ARG_STRING, &options->qemu_binaries,
+      "Other QEMU binaries a domain's <emulator> may name, separated by ':' (default none)",
+      "PATH:..." },
     { "qemu-user", 0, 0, G_OPTION_ARG_STRING, &options->qemu_user,
       "User QEMU runs as in system mode (default " VB_QEMU_USER ")", "USER" },
     { "lock-timeout", 0, 0, G_OPTION_ARG_INT, &options->lock_timeout_ms,
@@ -192,6 +196,8 @@ register_drivers (Daemon *daemon, GError **error)
   vb_driver_host_set_setting (daemon->host, "cache-dir", daemon->options.cache_dir);
   vb_driver_host_set_setting (daemon->host, "qemu-binary",
                               daemon->options.qemu_binary ?: VB_QEMU_BINARY);
+  if (daemon->options.qemu_binaries)
+    vb_driver_host_set_setting (daemon->host, "qemu-binaries", daemon->options.qemu_binaries);
   vb_driver_host_set_setting (daemon->host, "qemu-user",
                               daemon->options.qemu_user ?: VB_QEMU_USER);
   {
