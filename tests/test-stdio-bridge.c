@@ -239,10 +239,84 @@ test_only_virtbus (void)
   g_main_context_unref (dummy.context);
 }
 
+/* Reads what the bridge sends until "\r\n" or its end ("" when it ended
+ * first); NULL when nothing came for the socket's timeout. */
+static char *
+read_line (int fd)
+{
+  g_autoptr (GString) line = g_string_new (NULL);
+  char c;
+  ssize_t n;
+
+  while ((n = read (fd, &c, 1)) == 1)
+    {
+      g_string_append_c (line, c);
+      if (g_str_has_suffix (line->str, "\r\n"))
+        break;
+    }
+  return n < 0 ? NULL : g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* The bus takes the word before a blank as the auth command, so "BEGIN x"
+ * begins its message phase: a bridge that waited for exactly "BEGIN" would
+ * pass every message after it unchecked. It must end the session instead. */
+static void
+test_begin_smuggled (gconstpointer data)
+{
+  const char *begin = data;
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *address_arg = g_strdup_printf ("--address=%s", env->bus_address);
+  g_autofree char *uid = g_strdup_printf ("%u", (guint) getuid ());
+  g_autoptr (GString) auth = g_string_new_len ("\0AUTH EXTERNAL ", 15);
+  g_autoptr (GSubprocess) bridge = NULL;
+  g_autoptr (GDBusMessage) hello = g_dbus_message_new_method_call (
+    "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ok = NULL;
+  g_autofree char *after = NULL;
+  g_autofree guchar *blob = NULL;
+  struct timeval timeout = { .tv_sec = 10 };
+  gsize blob_size;
+  int pair[2];
+
+  for (const char *c = uid; *c; c++)
+    g_string_append_printf (auth, "%02x", *c);
+  g_string_append (auth, "\r\n");
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), ==, 0);
+  g_assert_cmpint (setsockopt (pair[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout), ==, 0);
+  g_subprocess_launcher_take_stdin_fd (launcher, pair[1]);
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (pair[1]));
+  bridge = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("VB_DAEMON"), "--stdio-bridge",
+                                        address_arg, NULL);
+  g_assert_no_error (error);
+  g_clear_object (&launcher);
+
+  g_assert_cmpint (write (pair[0], auth->str, auth->len), ==, (gssize) auth->len);
+  ok = read_line (pair[0]);
+  g_assert_nonnull (ok);
+  g_assert_true (g_str_has_prefix (ok, "OK "));
+  g_assert_cmpint (write (pair[0], begin, strlen (begin)), ==, (gssize) strlen (begin));
+  g_dbus_message_set_serial (hello, 1);
+  blob = g_dbus_message_to_blob (hello, &blob_size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  /* The bridge may be gone already: then the write fails, which is fine. */
+  (void) !write (pair[0], blob, blob_size);
+  /* No answer to Hello comes back: the bridge ended the session. */
+  after = read_line (pair[0]);
+  g_assert_cmpstr (after, ==, "");
+  g_assert_true (g_subprocess_wait (bridge, NULL, NULL));
+  close (pair[0]);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/stdio-bridge/only-virtbus", test_only_virtbus);
+  g_test_add_data_func ("/stdio-bridge/begin-with-argument", "BEGIN x\r\n", test_begin_smuggled);
+  g_test_add_data_func ("/stdio-bridge/begin-with-tab", "BEGIN\t\r\n", test_begin_smuggled);
+  g_test_add_data_func ("/stdio-bridge/unknown-auth-command", "STARTTLS\r\n",
+                        test_begin_smuggled);
   return g_test_run ();
 }

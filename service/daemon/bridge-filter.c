@@ -81,6 +81,37 @@ line_length (GByteArray *buffer)
   return buffer->len >= MAX_LINE ? -1 : 0;
 }
 
+/* Whether @line (with its "\r\n") is an auth command a client may send,
+ * and whether it is BEGIN, after which messages follow. The bus reads a
+ * command as the word before the first blank, so "BEGIN x" begins too: only
+ * these commands, in printable ASCII with single spaces, are let through,
+ * and BEGIN only alone. Anything else ends the bridge. */
+static gboolean
+auth_line_allowed (const guint8 *line, gsize length, gboolean *begins)
+{
+  static const char *const commands[] = { "AUTH", "CANCEL", "DATA", "ERROR", "NEGOTIATE_UNIX_FD" };
+  gsize word = 0;
+
+  *begins = FALSE;
+  if (length < 2)
+    return FALSE;
+  length -= 2;
+  for (gsize i = 0; i < length; i++)
+    if (line[i] < 0x20 || line[i] > 0x7e)
+      return FALSE;
+  while (word < length && line[word] != ' ')
+    word++;
+  if (word == 5 && length == 5 && memcmp (line, "BEGIN", 5) == 0)
+    {
+      *begins = TRUE;
+      return TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (word == strlen (commands[i]) && memcmp (line, commands[i], word) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* The next complete message in @buffer (its size in @size), NULL with
  * *@size 0 when more bytes are needed; FALSE when it cannot be read. */
 static gboolean
@@ -246,7 +277,8 @@ vb_bridge_filter_from_peer (VbBridgeFilter *filter, const guint8 *data, gsize le
 
           if (line <= 0)
             return line == 0;
-          filter->peer_began = line == 7 && memcmp (in->data, "BEGIN\r\n", 7) == 0;
+          if (!auth_line_allowed (in->data, (gsize) line, &filter->peer_began))
+            return FALSE;
           g_byte_array_append (to_bus, in->data, (guint) line);
           g_byte_array_remove_range (in, 0, (guint) line);
         }
