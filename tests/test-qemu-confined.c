@@ -253,10 +253,27 @@ test_emulator_not_listed (Fixture *f, gconstpointer data)
                                     "<emulator> /bin/sh is not one of the QEMU binaries");
 }
 
+/* An empty --qemu-user would leave QEMU root: the service refuses to start. */
+static void
+test_empty_qemu_user (void)
+{
+  const char *argv[] = { g_getenv ("VB_DAEMON"), "--system", "--qemu-user=", NULL };
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "--qemu-user must name a user"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/qemu-confined/empty-qemu-user", test_empty_qemu_user);
   g_test_add ("/qemu-confined/runs-as-qemu-user", Fixture, NULL, set_up, test_runs_as_qemu_user,
               tear_down);
   g_test_add ("/qemu-confined/root-only-disk", Fixture, NULL, set_up, test_root_only_disk,

@@ -206,6 +206,15 @@ vb_qemu_lookup_user (VbUser **user, GError **error)
 {
   const char *name = vb_qemu_user_name ();
 
+  *user = NULL;
+  /* No user in system mode is a configuration error, never "run as root". */
+  if (!name && vb_driver_host_get_system_mode (vb_qemu_driver.host))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                   "No user to run QEMU as is configured (--qemu-user): QEMU never runs as root "
+                   "in system mode");
+      return FALSE;
+    }
   *user = name ? vb_user_lookup (name, error) : NULL;
   return !name || *user;
 }

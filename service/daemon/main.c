@@ -139,6 +139,13 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     options->system = options->system || getuid () == 0;
   if (!options->system && !options->address)
     options->session = TRUE;
+  /* System mode never runs QEMU as root: an empty user would mean just that. */
+  if (options->system && options->qemu_user && !*options->qemu_user)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--qemu-user must name a user in system mode: QEMU never runs as root there");
+      return FALSE;
+    }
   if (options->lock_timeout_ms <= 0 || options->job_linger_s < 0
       || options->unplug_timeout_s <= 0 || options->unplug_timeout_s > 3600)
     {
