@@ -253,7 +253,7 @@ collect_used (Alloc *a)
 {
   g_hash_table_add (a->used, GUINT_TO_POINTER (key (0, 0)));
   g_hash_table_add (a->used, GUINT_TO_POINTER (key (0, a->q35 ? Q35_ICH9_SLOT : PC_PIIX3_SLOT)));
-  for (xmlNode *node = a->devices->children; node; node = node->next)
+  for (xmlNode *node = a->devices ? a->devices->children : NULL; node; node = node->next)
     {
       xmlNode *address = node->type == XML_ELEMENT_NODE ? vb_xml_child (node, "address") : NULL;
 
