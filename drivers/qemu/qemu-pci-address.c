@@ -186,12 +186,12 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
           g_array_append_val (scsi, controller);
         }
     }
-  if (usb && !vb_xml_child (devices, "controller"))
-    add_controller (devices, "usb", 0, q35 ? "qemu-xhci" : "piix3-uhci");
-  else if (usb)
+  if (usb)
     {
       gboolean any = FALSE;
 
+      /* Any USB controller, also model='none' (the builder refuses the
+       * device then, as libvirt does). */
       for (xmlNode *node = vb_xml_child (devices, "controller"); node;
            node = vb_xml_next (node, "controller"))
         any |= attr_is (node, "type", "usb");
