@@ -261,6 +261,9 @@ test_refusals (void)
                         "      <teaming type='persistent'/>\n    </interface>\n", "failover");
   expect_refusal ("pc", "    <video>\n      <model type='virtio'>\n"
                         "        <acceleration accel3d='yes'/>\n      </model>\n    </video>\n", "3D");
+  /* A USB device on a domain whose USB controller is 'none' (libvirt refuses it too). */
+  expect_refusal ("pc", "    <controller type='usb' index='0' model='none'/>\n"
+                        "    <input type='tablet' bus='usb'/>\n", "needs a USB controller");
   /* What a guest's power-off, reboot or crash does: only what the driver carries out. */
   {
     const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
