@@ -606,11 +606,12 @@ test_complete_pc (void)
     "<controller type='virtio-serial' index='0'>\\s*<address type='pci'",
     "<controller type='scsi' index='0' model='virtio-scsi'>\\s*<address type='pci'",
     "<controller type='sata' index='0'>\\s*<address type='pci'",
-    /* The primary video on slot 2, the controllers from 3 on, then the
-     * devices in the XML's order. */
-    "<model type='vga'/>\\s*" ADDR ("0x00", "0x02"),
-    "<controller type='virtio-serial' index='0'>\\s*" ADDR ("0x00", "0x03"),
-    "<target dev='vda' bus='virtio'/>\\s*" ADDR ("0x00", "0x06"),
+    /* The controllers from slot 2 on, then the devices in the XML's order,
+     * as QEMU placed them when the command line left it the choice. */
+    "<controller type='virtio-serial' index='0'>\\s*" ADDR ("0x00", "0x02"),
+    "<target dev='vda' bus='virtio'/>\\s*" ADDR ("0x00", "0x05"),
+    "<mac address='52:54:00:00:00:01'/>\\s*" ADDR ("0x00", "0x06"),
+    "<model type='vga'/>\\s*" ADDR ("0x00", "0x09"),
     "<memballoon model='virtio'>\\s*<address type='pci'",
     NULL,
   };

@@ -671,10 +671,10 @@ test_define_verdict_while_probing (gconstpointer data)
     g_autofree char *again = NULL;
 
     g_assert_true (g_regex_match_simple ("<target dev='vda' bus='virtio'/>\\s*<address type='pci' "
-                                         "domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>",
+                                         "domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>",
                                          first, 0, 0));
     g_assert_true (g_regex_match_simple ("<model type='virtio'/>\\s*<address type='pci' "
-                                         "domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>",
+                                         "domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>",
                                          first, 0, 0));
     g_assert_true (g_regex_match_simple ("<controller type='ide' index='0'>\\s*<address type='pci' "
                                          "domain='0x0000' bus='0x00' slot='0x01' function='0x1'/>",

@@ -16,7 +16,7 @@ typedef enum {
   NOT_PCI,
   PCIE,         /* a pcie-root-port on q35, the root bus on pc */
   LEGACY,       /* the root bus on either machine */
-  PRIMARY_VIDEO /* the root bus, slot 2 on pc and 1 on q35, as libvirt places it */
+  PRIMARY_VIDEO /* q35: slot 1 of the root bus, as libvirt places it */
 } Placement;
 
 typedef struct {
@@ -405,7 +405,7 @@ place_ich9_usb (Alloc *a, xmlNode *node, const char *model, GError **error)
 
   if (!a->usb_slot)
     {
-      guint from = a->q35 ? 0x1d : 3;
+      guint from = a->q35 ? 0x1d : 2;
 
       if (!root_slot (a, from, &a->usb_slot, error))
         return FALSE;
@@ -447,7 +447,7 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
           return TRUE;
         }
     }
-  if (!root_slot (a, a->q35 ? 2 : 3, &slot, error))
+  if (!root_slot (a, 2, &slot, error))
     return FALSE;
   set_address (node, 0, slot, 0, FALSE);
   return TRUE;
@@ -475,6 +475,12 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
   for (xmlNode *node = devices->children; node; node = node->next)
     {
       Placement p = placement (node, q35, &video_seen);
+
+      /* On pc in the order the command line had them when QEMU chose the
+       * slots (from 2 on, the video where the XML has it), so that a guest
+       * saved or migrating from then finds its devices where they were. */
+      if (p == PRIMARY_VIDEO && !q35)
+        p = LEGACY;
 
       g_ptr_array_add (nodes, node);
       g_array_append_val (kinds, p);
@@ -522,7 +528,7 @@ vb_qemu_plug_address (xmlNode *devices, gboolean q35, guint *bus, guint *slot, G
       return TRUE;
     }
   *bus = 0;
-  if (!root_slot (&a, 3, slot, NULL))
+  if (!root_slot (&a, 2, slot, NULL))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                    "no free slot on PCI bus pci.0 to plug the device into");

@@ -18,10 +18,12 @@ G_BEGIN_DECLS
  * virtio-serial for a channel or virtio console, SCSI and SATA for their
  * disks, the built-in IDE of pc and SATA of q35), an index for every PCI
  * controller without one, and an <address type='pci'> for every PCI device
- * without one: the primary video on slot 2 of pc (1 of q35), the rest from
- * slot 3 of pci.0 on pc; on q35 PCIe devices each on a pcie-root-port (an
- * empty one of the XML, else a new one on the next free root-bus slot),
- * legacy PCI devices on pcie.0. What the XML already says is kept.
+ * without one: the controllers, then the devices in the order of the XML;
+ * on pc each on the next free slot of pci.0 from 2 (the order and slots QEMU
+ * chose when the command line left them to it); on q35 the primary video on
+ * slot 1, PCIe devices each on a pcie-root-port (an empty one of the XML,
+ * else a new one on the next free root-bus slot from 2), legacy PCI devices
+ * on pcie.0. What the XML already says is kept.
  * Idempotent. Refuses (NotSupported) a domain whose root bus is full. */
 gboolean vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error);
 
