@@ -500,6 +500,10 @@ test_config (Fixture *f, gconstpointer data)
   config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (live, "vdc"));
   g_assert_true (has (config, "<target dev='vdc' bus='virtio'/>"));
+  /* With the address a define gives it, as the next start will use. */
+  g_assert_true (g_regex_match_simple ("<target dev='vdc' bus='virtio'/>\\s*<address type='pci' "
+                                       "domain='0x0000' bus='0x00' slot='0x0[0-9a-f]'",
+                                       config, 0, 0));
 
   /* Both at once. */
   attach (f, path, vdd, LIVE | CONFIG);
