@@ -334,14 +334,16 @@ test_interface_live (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
-/* q35: a device goes onto a free pcie-root-port; none free is refused. */
+/* q35: a device goes onto a free pcie-root-port of the live definition;
+ * none free is refused. */
 static void
 test_q35 (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml =
     guest_xml_on (f, "hotq35", "q35", TRUE,
                   "    <controller type='pci' index='0' model='pcie-root'/>\n"
-                  "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+                  "    <controller type='pci' index='1' model='pcie-root-port'/>\n"
+                  "    <controller type='pci' index='2' model='pcie-root-port'/>\n");
   g_autofree char *path = NULL;
   g_autofree char *vdb = NULL;
   g_autofree char *live = NULL;
@@ -353,8 +355,12 @@ test_q35 (Fixture *f, gconstpointer data)
   vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
   attach (f, path, vdb, LIVE);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+  /* vda took the first root port at define, as libvirt's placement does. */
+  g_assert_true (g_regex_match_simple ("<target dev='vda' bus='virtio'/>\\s*<address type='pci' "
                                        "domain='0x0000' bus='0x01' slot='0x00'",
+                                       live, 0, 0));
+  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+                                       "domain='0x0000' bus='0x02' slot='0x00'",
                                        live, 0, 0));
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
   sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
@@ -413,6 +419,66 @@ test_implicit_root_port_save (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* Boot-time devices the XML gives no address: define places them (on root
+ * ports on q35, so they can be unplugged there), the command line names
+ * those places, so after one is unplugged a managed save restores: the
+ * others keep their slots. QEMU used to place them in command-line order,
+ * so the restored guest's devices moved and QEMU refused the saved state
+ * ("Unknown savevm section ..."), and on q35 they sat on the root bus,
+ * which has no hotplug. */
+static void
+test_unplug_then_save (Fixture *f, gconstpointer data)
+{
+  const char *machine = data;
+  g_autofree char *vdb = vb_test_disk_xml (f->extra, "raw", "vdb");
+  g_autofree char *devices =
+    g_strconcat (vdb,
+                 "    <interface type='user'>\n"
+                 "      <mac address='52:54:00:00:00:07'/>\n"
+                 "    </interface>\n",
+                 NULL);
+  g_autofree char *xml = guest_xml_on (f, "unplugsave", machine, TRUE, devices);
+  g_autofree char *path = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *out = NULL;
+  const char *vdb_placed = "<target dev='vdb' bus='virtio'/>\\s*<address type='pci' domain='0x0000' "
+                           "bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
+  const char *nic_placed = "<mac address='52:54:00:00:00:07'/>\\s*<address type='pci' "
+                           "domain='0x0000' bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = start_guest_xml (f, xml);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_true (g_regex_match_simple (vdb_placed, config, 0, 0));
+  g_assert_true (g_regex_match_simple (nic_placed, config, 0, 0));
+  g_assert_true (g_regex_match_simple (vdb_placed, live, 0, 0));
+  g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
+  g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:00:00:07", TRUE));
+
+  detach (f, path, "<disk><target dev='vdb'/></disk>", LIVE);
+  out = guest_run (f, "ls /sys/block");
+  g_assert_false (has (out, "vdb"));
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 120000);
+  call (f, path, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  /* The restored guest goes on with its NIC and without vdb. */
+  open_console (f, path);
+  g_clear_pointer (&out, g_free);
+  out = guest_run (f, "cat /sys/class/net/*/address; ls /sys/block");
+  g_assert_true (has (out, "52:54:00:00:00:07"));
+  g_assert_false (has (out, "vdb"));
+  g_clear_pointer (&live, g_free);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_false (has (live, "vdb"));
+  g_assert_true (g_regex_match_simple (nic_placed, live, 0, 0));
+  call (f, path, "Destroy", g_variant_new ("(u)", 0));
+}
+
 static void
 test_config (Fixture *f, gconstpointer data)
 {
@@ -434,6 +500,10 @@ test_config (Fixture *f, gconstpointer data)
   config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (live, "vdc"));
   g_assert_true (has (config, "<target dev='vdc' bus='virtio'/>"));
+  /* With the address a define gives it, as the next start will use. */
+  g_assert_true (g_regex_match_simple ("<target dev='vdc' bus='virtio'/>\\s*<address type='pci' "
+                                       "domain='0x0000' bus='0x00' slot='0x0[0-9a-f]'",
+                                       config, 0, 0));
 
   /* Both at once. */
   attach (f, path, vdd, LIVE | CONFIG);
@@ -958,6 +1028,10 @@ main (int argc, char **argv)
   ADD ("/hotplug/interface-live", test_interface_live);
   ADD ("/hotplug/q35", test_q35);
   ADD ("/hotplug/implicit-root-port-save", test_implicit_root_port_save);
+  g_test_add ("/hotplug/unplug-then-save/pc", Fixture, "pc", fixture_set_up, test_unplug_then_save,
+              fixture_tear_down);
+  g_test_add ("/hotplug/unplug-then-save/q35", Fixture, "q35", fixture_set_up,
+              test_unplug_then_save, fixture_tear_down);
   ADD ("/hotplug/bridge-interface", test_bridge_interface);
   g_test_add ("/hotplug/network-interface", Fixture, "network", fixture_set_up,
               test_bridge_interface, fixture_tear_down);

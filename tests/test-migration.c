@@ -1314,6 +1314,61 @@ tx_bytes (const char *ifname)
 
 /* The destination in its own network namespace, behind a veth link shaped
  * to 80 Mbit/s: the stream must cross that link, at that rate. */
+/* A guest whose devices changed while it ran: a boot-time NIC unplugged,
+ * another plugged in. The destination builds its command line from the
+ * live XML, where every device has the address define or the plug gave
+ * it, so each device sits where it sat on the source; with QEMU placing the
+ * address-less ones in command-line order, the remaining boot-time NIC took
+ * the unplugged one's slot there, on top of the plugged one. */
+static void
+test_after_hotplug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *disk = vb_test_disk_xml (f->disk, "raw", "vda");
+  g_autofree char *devices = g_strconcat (disk,
+                                          "    <interface type='user'>\n"
+                                          "      <mac address='52:54:00:00:00:0a'/>\n"
+                                          "    </interface>\n"
+                                          "    <interface type='user'>\n"
+                                          "      <mac address='52:54:00:00:00:0b'/>\n"
+                                          "    </interface>\n",
+                                          NULL);
+  g_autofree char *xml = vb_test_guest_xml ("mig-plugged", 160, NULL, devices);
+  g_autofree char *path = vb_test_boot_guest (f->src, xml, TRUE, 60000);
+  g_autofree char *uuid = vb_test_get_string (f->src, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *src_live = NULL;
+  g_autofree char *dst_live = NULL;
+  g_autofree char *dst_path = NULL;
+  g_autoptr (GRegex) plugged =
+    g_regex_new ("<mac address='52:54:00:00:00:0c'/>\\s*(<address type='pci'[^>]*>)", 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree char *address = NULL;
+
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "DetachDevice",
+                     g_variant_new ("(su)", "<interface><mac address='52:54:00:00:00:0a'/></interface>",
+                                    LIVE));
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "AttachDevice",
+                     g_variant_new ("(su)",
+                                    "<interface type='user'><mac address='52:54:00:00:00:0c'/>"
+                                    "</interface>",
+                                    LIVE));
+  src_live = vb_test_get_xml (f->src, path, IFACE_DOMAIN, 0);
+  g_assert_true (g_regex_match (plugged, src_live, 0, &match));
+  address = g_match_info_fetch (match, 1);
+  job = migrate (f, path, NULL, LIVE);
+  vb_test_job_wait_completed (f->src, job, 120000);
+  assert_arrived (f, "mig-plugged", uuid, vb_test_log_last_counter (log));
+  dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                g_variant_new ("(s)", "mig-plugged"));
+  dst_live = vb_test_get_xml (f->dst, dst_path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (dst_live, address));
+  g_assert_null (strstr (dst_live, "52:54:00:00:00:0a"));
+  g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
+                                    g_variant_new ("(u)", 0)));
+}
+
 static void
 test_netns_link (void)
 {
@@ -1469,6 +1524,7 @@ main (int argc, char **argv)
   ADD ("/migration/failover-unplug", test_failover_unplug);
   ADD ("/migration/tls-junk-first", test_tls_junk_first);
   ADD ("/migration/tls-wrong-key", test_tls_wrong_key);
+  ADD ("/migration/after-hotplug", test_after_hotplug);
   g_test_add_func ("/migration/destination-fails-to-load", test_destination_fails_to_load);
   g_test_add_func ("/migration/netns-link", test_netns_link);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "qemu-command.h"
+#include "qemu-complete.h"
+#include "xml-schema.h"
 #include "qemu-host.h"
 #include "vb-error.h"
 
@@ -327,6 +329,9 @@ test_refusals (void)
                         "      <teaming type='persistent'/>\n    </interface>\n", "failover");
   expect_refusal ("pc", "    <video>\n      <model type='virtio'>\n"
                         "        <acceleration accel3d='yes'/>\n      </model>\n    </video>\n", "3D");
+  /* A USB device on a domain whose USB controller is 'none' (libvirt refuses it too). */
+  expect_refusal ("pc", "    <controller type='usb' index='0' model='none'/>\n"
+                        "    <input type='tablet' bus='usb'/>\n", "needs a USB controller");
   /* What a guest's power-off, reboot or crash does: only what the driver carries out. */
   {
     const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
@@ -496,12 +501,226 @@ test_qemu_accepts_pc_guest (void)
   g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
 }
 
+
+static void assert_qemu_accepts (VbQemuCommand *command, const char *dir);
+
+/* Every device of the XML whose -device is a PCI device. */
+static const char *const pci_drivers[] = {
+  "virtio-", "e1000", "rtl8139", "vfio-pci", "qemu-xhci", "nec-usb-xhci", "piix3-usb-uhci",
+  "ich9-", "ich9-ahci", "intel-hda", "AC97", "ES1370", "i6300esb", "VGA", "cirrus-vga",
+  "qxl", "bochs-display", "pcie-root-port", "pci-bridge", NULL,
+};
+
+static gboolean
+is_pci_device (const char *arg)
+{
+  for (guint i = 0; pci_drivers[i]; i++)
+    if (g_str_has_prefix (arg, pci_drivers[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Define fills in an address for every PCI device and the controllers the
+ * command line has; the command line then names exactly those places, and
+ * the XML define returns defines the same again. */
+static void
+check_completion (const char *machine, const char *devices, const char *const *expected)
+{
+  g_autofree char *xml = domain_with (machine, devices);
+  g_autoptr (VbDomainDef) def = parse (xml);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *completed = vb_qemu_complete_xml (def, NULL, &error);
+  g_autoptr (VbDomainDef) completed_def = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+  g_autoptr (VbQemuCommand) command_raw = NULL;
+  g_autoptr (xmlDoc) doc = NULL;
+  VbQemuCommandContext context = dry_context (FALSE);
+  gboolean q35 = g_str_equal (machine, "q35");
+  guint placed = 0, with_addr = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; expected[i]; i++)
+    if (!g_regex_match_simple (expected[i], completed, 0, 0))
+      g_error ("expected /%s/ in:\n%s", expected[i], completed);
+  completed_def = parse (completed);
+  again = vb_qemu_complete_xml (completed_def, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, completed);
+
+  /* Every PCI device of the completed XML has its address; the command line
+   * puts it there. */
+  context.machines = machines;
+  command = vb_qemu_command_build (completed_def, &context, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (command->xml, ==, completed);
+  doc = xmlReadMemory (completed, (int) strlen (completed), NULL, NULL, 0);
+  for (xmlNode *node = xmlDocGetRootElement (doc)->children; node; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST "devices"))
+      for (xmlNode *dev = node->children; dev; dev = dev->next)
+        for (xmlNode *addr = dev->children; addr; addr = addr->next)
+          if (addr->type == XML_ELEMENT_NODE && xmlStrEqual (addr->name, BAD_CAST "address"))
+            {
+              g_autofree char *type = (char *) xmlGetProp (addr, BAD_CAST "type");
+              g_autofree char *bus = (char *) xmlGetProp (addr, BAD_CAST "bus");
+              g_autofree char *slot = (char *) xmlGetProp (addr, BAD_CAST "slot");
+              g_autofree char *function = (char *) xmlGetProp (addr, BAD_CAST "function");
+              g_autofree char *model = (char *) xmlGetProp (dev, BAD_CAST "type");
+              guint bus_n = (guint) g_ascii_strtoull (bus ? bus : "0", NULL, 0);
+              guint slot_n = (guint) g_ascii_strtoull (slot ? slot : "0", NULL, 0);
+              guint function_n = (guint) g_ascii_strtoull (function ? function : "0", NULL, 0);
+              g_autofree char *where = NULL;
+
+              if (g_strcmp0 (type, "pci") != 0)
+                continue;
+              /* Built into the machine: no -device. */
+              if (xmlStrEqual (dev->name, BAD_CAST "controller")
+                  && (g_str_equal (model, "ide") || (q35 && g_str_equal (model, "sata"))))
+                continue;
+              placed++;
+              where = bus_n ? g_strdup_printf ("bus=pci.%u,addr=0x%x", bus_n, slot_n)
+                            : g_strdup_printf ("bus=%s,addr=0x%x", q35 ? "pcie.0" : "pci.0", slot_n);
+              if (function_n)
+                {
+                  g_autofree char *with_function = g_strdup_printf ("%s.0x%x", where, function_n);
+                  g_free (where);
+                  where = g_steal_pointer (&with_function);
+                }
+              if (!has_arg (command, "-device", where))
+                g_error ("no -device at %s for <%s>:\n%s", where, dev->name,
+                         vb_qemu_command_to_string (command));
+            }
+  for (guint i = 0; i + 1 < command->argv->len && command->argv->pdata[i + 1]; i++)
+    if (g_str_equal (command->argv->pdata[i], "-device") && is_pci_device (command->argv->pdata[i + 1]))
+      {
+        if (!strstr (command->argv->pdata[i + 1], ",addr=0x"))
+          g_error ("a PCI device left to QEMU's choice: %s", (char *) command->argv->pdata[i + 1]);
+        with_addr++;
+      }
+  g_assert_cmpuint (placed, ==, with_addr);
+  g_assert_cmpuint (placed, >, 3);
+
+  /* A definition stored before define filled these in runs the same. */
+  command_raw = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *a = vb_qemu_command_to_string (command);
+    g_autofree char *b = vb_qemu_command_to_string (command_raw);
+    g_assert_cmpstr (a, ==, b);
+  }
+
+  /* And QEMU takes every device on the place define chose. */
+  if (g_find_program_in_path ("qemu-system-x86_64"))
+    {
+      g_autofree char *dir = g_dir_make_tmp ("vbcmd-XXXXXX", NULL);
+      g_autofree char *a = g_build_filename (dir, "a.img", NULL);
+      g_autofree char *b = g_build_filename (dir, "b.img", NULL);
+      g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
+      g_autoptr (GString) local = g_string_new (completed);
+      g_autoptr (VbDomainDef) local_def = NULL;
+      g_autoptr (VbQemuCommand) real = NULL;
+
+      g_assert_true (g_file_set_contents (a, "", 0, NULL));
+      g_assert_cmpint (truncate (a, 16 << 20), ==, 0);
+      g_assert_true (g_file_set_contents (b, "", 0, NULL));
+      g_assert_cmpint (truncate (b, 16 << 20), ==, 0);
+      g_string_replace (local, "'/a.img'", a, 1);
+      g_string_replace (local, "'/b.img'", b, 1);
+      g_string_replace (local, "file=/", "file='/", 0);
+      g_string_replace (local, ".img/>", ".img'/>", 0);
+      local_def = parse (local->str);
+      context.domain_dir = dir;
+      context.dry_run = FALSE;
+      context.path_exists = vb_qemu_host_path_exists;
+      context.free_tcp_port = vb_qemu_host_free_tcp_port;
+      real = vb_qemu_command_build (local_def, &context, &error);
+      g_assert_no_error (error);
+      assert_qemu_accepts (real, dir);
+      g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+    }
+}
+
+#define ADDR(bus, slot) "<address type='pci' domain='0x0000' bus='" bus "' slot='" slot "' function='0x0'/>"
+
+static const char completion_devices[] =
+  "    <disk type='file' device='disk'>\n      <source file='/a.img'/>\n"
+  "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
+  "    <disk type='file' device='disk'>\n      <source file='/b.img'/>\n"
+  "      <target dev='sda' bus='scsi'/>\n    </disk>\n"
+  "    <disk type='file' device='cdrom'>\n      <target dev='sdb' bus='sata'/>\n"
+  "      <readonly/>\n    </disk>\n"
+  "    <interface type='user'>\n      <mac address='52:54:00:00:00:01'/>\n    </interface>\n"
+  "    <interface type='user'>\n      <mac address='52:54:00:00:00:02'/>\n"
+  "      <model type='e1000'/>\n    </interface>\n"
+  "    <channel type='unix'>\n      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+  "    </channel>\n"
+  "    <input type='tablet' bus='usb'/>\n"
+  "    <input type='keyboard' bus='virtio'/>\n"
+  "    <video>\n      <model type='vga'/>\n    </video>\n"
+  "    <sound model='ich9'/>\n"
+  "    <watchdog model='i6300esb'/>\n"
+  "    <memballoon model='virtio'/>\n"
+  "    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n";
+
+static void
+test_complete_pc (void)
+{
+  const char *const expected[] = {
+    "<controller type='pci' index='0' model='pci-root'/>",
+    "<controller type='ide' index='0'>\\s*"
+    "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x1'/>",
+    "<controller type='usb' index='0' model='piix3-uhci'>\\s*"
+    "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/>",
+    "<controller type='virtio-serial' index='0'>\\s*<address type='pci'",
+    "<controller type='scsi' index='0' model='virtio-scsi'>\\s*<address type='pci'",
+    "<controller type='sata' index='0'>\\s*<address type='pci'",
+    /* The controllers from slot 2 on, then the devices in the XML's order,
+     * as QEMU placed them when the command line left it the choice. */
+    "<controller type='virtio-serial' index='0'>\\s*" ADDR ("0x00", "0x02"),
+    "<target dev='vda' bus='virtio'/>\\s*" ADDR ("0x00", "0x05"),
+    "<mac address='52:54:00:00:00:01'/>\\s*" ADDR ("0x00", "0x06"),
+    "<model type='vga'/>\\s*" ADDR ("0x00", "0x09"),
+    "<memballoon model='virtio'>\\s*<address type='pci'",
+    NULL,
+  };
+
+  check_completion ("pc", completion_devices, expected);
+}
+
+static void
+test_complete_q35 (void)
+{
+  const char *const expected[] = {
+    "<controller type='pci' index='0' model='pcie-root'/>",
+    "<controller type='sata' index='0'>\\s*"
+    "<address type='pci' domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/>",
+    /* The spare root port, numbered 1, is the first a device takes. */
+    "<controller type='pci' model='pcie-root-port' index='1'>\\s*" ADDR ("0x00", "0x05"),
+    "<controller type='usb' index='0' model='qemu-xhci'>\\s*" ADDR ("0x01", "0x00"),
+    "<controller type='pci' index='2' model='pcie-root-port'>\\s*" ADDR ("0x00", "0x02"),
+    "<model type='vga'/>\\s*" ADDR ("0x00", "0x01"),
+    "<target dev='vda' bus='virtio'/>\\s*" ADDR ("0x0[0-9a-f]", "0x00"),
+    /* Legacy PCI devices sit on the root bus. */
+    "<model type='e1000'/>\\s*<address type='pci' domain='0x0000' bus='0x00'",
+    "<sound model='ich9'>\\s*<address type='pci' domain='0x0000' bus='0x00'",
+    NULL,
+  };
+  g_autofree char *devices = g_strconcat (
+    completion_devices,
+    "    <controller type='pci' model='pcie-root-port'>\n      " ADDR ("0x00", "0x05") "\n"
+    "    </controller>\n", NULL);
+
+  check_completion ("q35", devices, expected);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/qemu-command/virt-install-q35", test_virt_install_q35);
   g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
+  g_test_add_func ("/qemu-command/complete-pc", test_complete_pc);
+  g_test_add_func ("/qemu-command/complete-q35", test_complete_q35);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
   g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);
   g_test_add_func ("/qemu-command/graphics-secrets-hidden", test_graphics_secrets_hidden);

@@ -661,6 +661,33 @@ test_define_verdict_while_probing (gconstpointer data)
     g_assert_true (g_regex_match_simple ("<emulator>/[^<]+</emulator>", text, 0, 0));
     g_assert_nonnull (strstr (text, "<controller type='pci' index='0' model='pci-root'/>"));
   }
+  /* Every PCI device with its address and the controllers the command line
+   * has, the same after a restart of the service; defining that XML gives
+   * it back unchanged. */
+  {
+    g_autofree char *first = vb_test_get_xml (env, path, IFACE_DOMAIN, 2);
+    g_autofree char *second = NULL;
+    g_autofree char *again_path = NULL;
+    g_autofree char *again = NULL;
+
+    g_assert_true (g_regex_match_simple ("<target dev='vda' bus='virtio'/>\\s*<address type='pci' "
+                                         "domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>",
+                                         first, 0, 0));
+    g_assert_true (g_regex_match_simple ("<model type='virtio'/>\\s*<address type='pci' "
+                                         "domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>",
+                                         first, 0, 0));
+    g_assert_true (g_regex_match_simple ("<controller type='ide' index='0'>\\s*<address type='pci' "
+                                         "domain='0x0000' bus='0x00' slot='0x01' function='0x1'/>",
+                                         first, 0, 0));
+    vb_test_env_stop_daemon (env, FALSE);
+    vb_test_env_start_daemon (env, NULL);
+    second = vb_test_get_xml (env, path, IFACE_DOMAIN, 2);
+    g_assert_cmpstr (second, ==, first);
+    again_path = define (&f, first);
+    g_assert_cmpstr (again_path, ==, path);
+    again = vb_test_get_xml (env, path, IFACE_DOMAIN, 2);
+    g_assert_cmpstr (again, ==, first);
+  }
   g_assert_true (vb_test_env_daemon_alive (env));
   g_free (f.disk);
 }

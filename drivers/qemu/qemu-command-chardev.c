@@ -123,7 +123,8 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
       g_autofree char *chardev = build_chardev (b, node, "console", 0, b->serials == 0, error);
       if (!chardev)
         return FALSE;
-      ensure_virtio_serial (b);
+      if (!need_virtio_serial (b, node, error))
+        return FALSE;
       add (b, "-device");
       addf (b, "virtconsole,chardev=%s,id=console0", chardev);
       return TRUE;
@@ -146,7 +147,8 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
   chardev = build_chardev (b, node, "channel", index, FALSE, error);
   if (!chardev)
     return FALSE;
-  ensure_virtio_serial (b);
+  if (!need_virtio_serial (b, node, error))
+    return FALSE;
   g_string_append_printf (out, "virtserialport,bus=virtio-serial%u.0,chardev=%s,id=channel%u",
                           address ? attr_uint (address, "controller", 0) : 0, chardev, index);
   if (address && vb_xml_attr (address, "port"))

@@ -218,7 +218,8 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
     }
   if (g_str_equal (bus, "usb"))
     {
-      ensure_usb (b);
+      if (!need_usb (b, input, error))
+        return FALSE;
       g_string_append_printf (out, "%s,id=input%u",
                               g_str_equal (type, "tablet")  ? "usb-tablet"
                               : g_str_equal (type, "mouse") ? "usb-mouse"
@@ -251,7 +252,8 @@ vb_qemu_build_redirdev (Builder *b, xmlNode *redirdev, GError **error)
     return refuse (error, redirdev, "only USB redirection over spicevmc is supported");
   if (!b->spice)
     return refuse (error, redirdev, "USB redirection needs <graphics type='spice'>");
-  ensure_usb (b);
+  if (!need_usb (b, redirdev, error))
+    return FALSE;
   add (b, "-chardev");
   addf (b, "spicevmc,id=charredir%u,name=usbredir", index);
   g_string_append_printf (out, "usb-redir,chardev=charredir%u,id=redir%u", index, index);

@@ -225,11 +225,9 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
         g_string_append_printf (out, ",bus=ide.%u", unit);
       else if (sata)
         {
+          /* Its controller is in the XML by now (vb_qemu_assign_addresses()). */
           if (!b->sata_controller)
-            {
-              add2 (b, "-device", "ich9-ahci,id=sata0");
-              b->sata_controller = TRUE;
-            }
+            return refuse (error, target, "a SATA disk needs a <controller type='sata'>");
           g_string_append_printf (out, ",bus=sata0.%u", unit);
         }
       else if (b->command->q35)
@@ -246,13 +244,10 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       guint controller = address ? attr_uint (address, "controller", 0) : 0;
       guint unit = address ? attr_uint (address, "unit", 0) : (guint) MAX (index, 0);
 
+      /* libvirt adds the controller a SCSI disk needs; so did define
+       * (vb_qemu_assign_addresses()). */
       if (!g_hash_table_contains (b->scsi_buses, GUINT_TO_POINTER (controller + 1)))
-        {
-          /* libvirt adds the controller a SCSI disk needs; so do we. */
-          add (b, "-device");
-          addf (b, "virtio-scsi-pci,id=scsi%u", controller);
-          g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (controller + 1));
-        }
+        return refuse (error, target, "no SCSI controller with index %u", controller);
       g_string_append_printf (out, "%s,bus=scsi%u.0,channel=0,scsi-id=0,lun=%u",
                               cdrom ? "scsi-cd" : "scsi-hd", controller, unit);
     }
@@ -260,7 +255,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     {
       if (cdrom)
         return refuse (error, target, "USB CD-ROMs are not supported");
-      ensure_usb (b);
+      if (!need_usb (b, disk, error))
+        return FALSE;
       g_string_append (out, "usb-storage");
       usb_address (disk, out);
     }

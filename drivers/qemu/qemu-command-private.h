@@ -190,22 +190,23 @@ host_has (const VbQemuCommandContext *context, const char *path)
   return !context->path_exists || context->path_exists (path);
 }
 
-static inline void
-ensure_usb (Builder *b)
+/* The controller a USB or virtio-serial device sits on is in the XML by now
+ * (vb_qemu_assign_addresses() adds it), with its address: only a USB
+ * controller of model 'none' leaves a USB device without one. */
+static inline gboolean
+need_usb (Builder *b, xmlNode *device, GError **error)
 {
   if (b->usb)
-    return;
-  add2 (b, "-device", b->command->q35 ? "qemu-xhci,id=usb" : "piix3-usb-uhci,id=usb");
-  b->usb = TRUE;
+    return TRUE;
+  return refuse (error, device, "this USB device needs a USB controller (the domain's is 'none')");
 }
 
-static inline void
-ensure_virtio_serial (Builder *b)
+static inline gboolean
+need_virtio_serial (Builder *b, xmlNode *device, GError **error)
 {
   if (b->virtio_serial)
-    return;
-  add2 (b, "-device", "virtio-serial-pci,id=virtio-serial0");
-  b->virtio_serial = TRUE;
+    return TRUE;
+  return refuse (error, device, "this device needs a virtio-serial controller");
 }
 
 static inline void

@@ -2,7 +2,7 @@
  * memory, firmware, boot, clock and controllers, then every device element in
  * the order the XML lists them (their builders are in qemu-command-*.c). */
 #include "qemu-command-private.h"
-#include "qemu-pci-buses.h"
+#include "qemu-pci-address.h"
 
 /* The fd set QEMU finds the UEFI variable store in, when the service opens it. */
 #define NVRAM_FDSET 1
@@ -408,15 +408,12 @@ static const struct {
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus
- * finds it; a bus a device names without its controller is added, as
- * libvirt adds it when it defines the domain (qemu-pci-buses.c, which
- * define's completion uses too). */
+ * finds it. Those a device's address names without a controller are in the
+ * XML by now (vb_qemu_assign_addresses()). */
 static gboolean
 build_pci_controllers (Builder *b, GError **error)
 {
-  g_autoptr (GArray) implicit = vb_qemu_pci_implicit_buses (b->devices);
   g_autoptr (GPtrArray) ordered = g_ptr_array_new ();
-  guint next_implicit = 0;
 
   for (xmlNode *node = vb_xml_child (b->devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
@@ -425,32 +422,13 @@ build_pci_controllers (Builder *b, GError **error)
         guint index = attr_uint (node, "index", 0);
         if (index >= ordered->len)
           g_ptr_array_set_size (ordered, index + 1);
+        if (ordered->pdata[index])
+          return refuse (error, node, "a second PCI controller with index %u", index);
         ordered->pdata[index] = node;
       }
-  for (guint index = 0; index < ordered->len || next_implicit < implicit->len; index++)
-    {
-      xmlNode *node = index < ordered->len ? ordered->pdata[index] : NULL;
-      const VbQemuImplicitBus *bus = next_implicit < implicit->len
-                                       ? &g_array_index (implicit, VbQemuImplicitBus, next_implicit)
-                                       : NULL;
-
-      if (node)
-        {
-          if (!build_controller (b, node, error))
-            return FALSE;
-        }
-      else if (bus && bus->index == index)
-        {
-          next_implicit++;
-          add (b, "-device");
-          if (b->command->q35)
-            addf (b, "pcie-root-port,port=0x%x,chassis=%u,id=pci.%u,bus=pcie.0,addr=0x%x",
-                  0x10 + index - 1, index, index, bus->slot);
-          else
-            addf (b, "pci-bridge,chassis_nr=%u,id=pci.%u,bus=pci.0,addr=0x%x", index, index,
-                  bus->slot);
-        }
-    }
+  for (guint index = 0; index < ordered->len; index++)
+    if (ordered->pdata[index] && !build_controller (b, ordered->pdata[index], error))
+      return FALSE;
   return TRUE;
 }
 
@@ -624,6 +602,19 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   b.def = def;
   b.root = xmlDocGetRootElement (doc);
   b.devices = vb_xml_child (b.root, "devices");
+  if (!b.devices)
+    b.devices = xmlNewChild (b.root, NULL, BAD_CAST "devices", NULL);
+  /* What define fills in, for a definition stored before it did: the
+   * command line names the bus and slot of every PCI device, never leaving
+   * them to QEMU's order, and the live XML says the same. */
+  {
+    xmlNode *type = vb_xml_child (vb_xml_child (b.root, "os"), "type");
+    g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
+
+    if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
+      return NULL;
+    command->xml = vb_xml_format (doc);
+  }
   b.scsi_buses = g_hash_table_new (NULL, NULL);
   ok = build (&b, error);
   g_hash_table_unref (b.scsi_buses);
@@ -649,6 +640,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->agent_path);
   g_free (command->log_path);
   g_free (command->machine);
+  g_free (command->xml);
   g_free (command->nvram_path);
   g_free (command->nvram_template);
   g_free (command);

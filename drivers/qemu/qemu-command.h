@@ -70,6 +70,9 @@ typedef struct {
   int spice_port;           /* -1 without SPICE */
   char *machine;
   gboolean q35;
+  /* The definition as it runs: the XML built from, with every PCI address
+   * and implicit controller filled in (qemu-pci-address.c). */
+  char *xml;
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */
   gboolean nvram_in_store;  /* nvram_path is in the service's own nvram_dir */

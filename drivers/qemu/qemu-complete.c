@@ -1,64 +1,11 @@
 #include "qemu-complete.h"
 
 #include <libxml/tree.h>
+#include <string.h>
 
-#include "qemu-pci-buses.h"
+#include "qemu-pci-address.h"
 #include "vb-error.h"
 #include "xml-schema.h"
-
-static xmlNode *
-pci_root (xmlNode *devices)
-{
-  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
-       node = vb_xml_next (node, "controller"))
-    {
-      g_autofree char *type = vb_xml_attr (node, "type");
-      g_autofree char *index = vb_xml_attr (node, "index");
-
-      if (g_strcmp0 (type, "pci") == 0 && (!index || g_ascii_strtoull (index, NULL, 0) == 0))
-        return node;
-    }
-  return NULL;
-}
-
-static void
-add_pci_controller (xmlNode *devices, guint index, const char *model, guint slot)
-{
-  xmlNode *controller = xmlNewChild (devices, NULL, BAD_CAST "controller", NULL);
-  g_autofree char *index_text = g_strdup_printf ("%u", index);
-
-  xmlNewProp (controller, BAD_CAST "type", BAD_CAST "pci");
-  xmlNewProp (controller, BAD_CAST "index", BAD_CAST index_text);
-  xmlNewProp (controller, BAD_CAST "model", BAD_CAST model);
-  if (index > 0)
-    {
-      xmlNode *address = xmlNewChild (controller, NULL, BAD_CAST "address", NULL);
-      g_autofree char *slot_text = g_strdup_printf ("0x%02x", slot);
-
-      xmlNewProp (address, BAD_CAST "type", BAD_CAST "pci");
-      xmlNewProp (address, BAD_CAST "domain", BAD_CAST "0x0000");
-      xmlNewProp (address, BAD_CAST "bus", BAD_CAST "0x00");
-      xmlNewProp (address, BAD_CAST "slot", BAD_CAST slot_text);
-      xmlNewProp (address, BAD_CAST "function", BAD_CAST "0x0");
-    }
-}
-
-/* The controllers the command line adds (qemu-pci-buses.c), on the same
- * slots, and the root bus. */
-static void
-complete_pci_buses (xmlNode *devices, gboolean q35)
-{
-  g_autoptr (GArray) implicit = vb_qemu_pci_implicit_buses (devices);
-
-  if (!pci_root (devices))
-    add_pci_controller (devices, 0, q35 ? "pcie-root" : "pci-root", 0);
-  for (guint i = 0; i < implicit->len; i++)
-    {
-      const VbQemuImplicitBus *bus = &g_array_index (implicit, VbQemuImplicitBus, i);
-
-      add_pci_controller (devices, bus->index, q35 ? "pcie-root-port" : "pci-bridge", bus->slot);
-    }
-}
 
 /* QEMU's own name for @machine, an alias such as "pc" or "q35" resolved. */
 static const char *
@@ -104,6 +51,7 @@ vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **e
     devices = xmlNewChild (root, NULL, BAD_CAST "devices", NULL);
   if (!vb_xml_child (devices, "emulator") && caps && caps->binary)
     vb_xml_insert_after (devices, NULL, "emulator", caps->binary);
-  complete_pci_buses (devices, strstr (machine, "q35") != NULL);
+  if (!vb_qemu_assign_addresses (devices, strstr (machine, "q35") != NULL, error))
+    return NULL;
   return vb_xml_format (doc);
 }

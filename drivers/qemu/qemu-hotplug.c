@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "qemu-pci-address.h"
 #include "qemu-plug.h"
 #include "qemu-tap.h"
 #include "vb-error.h"
@@ -402,76 +403,23 @@ plug (GTask *task)
     plug_interface (task);
 }
 
-/* A free place: a slot of pci.0 on 'pc' machines, an empty pcie-root-port
- * (XML bus N, QEMU id pci.N) on q35, where devices sit on root ports to be
- * unpluggable. */
+/* A free place in the live definition, from the allocator the command line
+ * uses (qemu-pci-address.c): a slot of pci.0 on 'pc' machines, an empty
+ * pcie-root-port (XML bus N, QEMU id pci.N) on q35, where devices sit on
+ * root ports to be unpluggable. */
 static gboolean
-choose_address (VbQemuPlug *p, JsonNode *reply, GError **error)
+choose_address (VbQemuPlug *p, GError **error)
 {
-  JsonArray *buses = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
-  JsonArray *devices = NULL;
+  g_autoptr (xmlDoc) doc = vb_xml_parse (vb_domain_get_live_def (p->domain)->xml, "domain", error);
   gboolean q35 = is_q35 (p->domain);
-  guint32 used = 0;
 
-  for (guint i = 0; buses && i < json_array_get_length (buses); i++)
-    {
-      JsonObject *bus = json_array_get_object_element (buses, i);
-
-      if (bus && vb_qmp_member_int (bus, "bus", -1) == 0)
-        devices = vb_qmp_member_array (bus, "devices");
-    }
-  for (guint i = 0; devices && i < json_array_get_length (devices); i++)
-    {
-      JsonObject *device = json_array_get_object_element (devices, i);
-      JsonObject *bridge = vb_qmp_member_object (device, "pci_bridge");
-      JsonArray *below = vb_qmp_member_array (bridge, "devices");
-      const char *id = vb_qmp_member_string (device, "qdev_id");
-      gint64 slot = vb_qmp_member_int (device, "slot", -1);
-      guint64 index = 0;
-
-      if (slot >= 0 && slot < 32)
-        used |= 1u << slot;
-      if (q35 && bridge && (!below || json_array_get_length (below) == 0) && id
-          && g_str_has_prefix (id, "pci.")
-          && g_ascii_string_to_unsigned (id + 4, 10, 1, 255, &index, NULL))
-        {
-          p->bus = g_strdup (id);
-          p->bus_index = (guint) index;
-          p->slot = 0;
-          return TRUE;
-        }
-    }
-  if (q35)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                   "no free pcie-root-port to plug the device into: a q35 guest needs one per "
-                   "plugged device (define <controller type='pci' model='pcie-root-port'/> "
-                   "spares)");
-      return FALSE;
-    }
-  for (guint slot = 1; slot < 32; slot++)
-    if (!(used & (1u << slot)))
-      {
-        p->bus = g_strdup ("pci.0");
-        p->slot = slot;
-        return TRUE;
-      }
-  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-               "no free slot on PCI bus pci.0 to plug the device into");
-  return FALSE;
-}
-
-static void
-got_pci (GTask *task, JsonNode *reply, GError *error)
-{
-  VbQemuPlug *p = g_task_get_task_data (task);
-
-  if (error || !choose_address (p, reply, &error))
-    {
-      vb_qemu_plug_fail (task, error);
-      return;
-    }
-  plug (task);
+  if (!doc
+      || !vb_qemu_plug_address (vb_xml_child (xmlDocGetRootElement (doc), "devices"), q35,
+                                &p->bus_index, &p->slot, error))
+    return FALSE;
+  p->bus = p->bus_index ? g_strdup_printf ("pci.%u", p->bus_index)
+                        : g_strdup (q35 ? "pcie.0" : "pci.0");
+  return TRUE;
 }
 
 /* An <address type='pci'> the caller gave is taken as it is. */
@@ -507,10 +455,12 @@ vb_qemu_attach_device_async (VbDriverHost *host, VbDomain *domain, const VbDomai
       vb_qemu_plug_fail (task, error);
       return;
     }
-  if (given_address (p))
-    plug (task);
-  else
-    vb_qemu_plug_qmp (task, "query-pci", NULL, -1, got_pci);
+  if (!given_address (p) && !choose_address (p, &error))
+    {
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  plug (task);
 }
 
 gboolean

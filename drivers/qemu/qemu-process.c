@@ -836,6 +836,14 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       start_failed (task, error);
       return;
     }
+  /* The live XML is what runs: every PCI address and implicit controller
+   * the command line names, also for a definition stored without them. */
+  {
+    VbDomainDef *ran = vb_domain_def_parse (data->command->xml, NULL);
+
+    if (ran)
+      vb_domain_set_live_def (data->domain, ran);
+  }
   qd = vb_qemu_domain_new (data->domain);
   qd->starting = TRUE;
   vb_resource_set_driver_data (VB_RESOURCE (data->domain), qd, free_domain_data);

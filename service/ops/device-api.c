@@ -185,6 +185,18 @@ checked (GObject *source, GAsyncResult *result, gpointer user_data)
       finish (task, error);
       return;
     }
+  /* The stored definition is what runs, as after a define: an added device
+   * gets its address (and what it needs, e.g. a controller) there too. */
+  if (data->config && data->attach && vb_domain_api_kind ()->complete)
+    {
+      data->config_def = vb_domain_api_kind ()->complete (
+        data->host, g_steal_pointer (&data->config_def), &error);
+      if (!data->config_def)
+        {
+          finish (task, error);
+          return;
+        }
+    }
   if (!data->live)
     {
       change_config (task);

@@ -1,0 +1,538 @@
+#include "qemu-pci-address.h"
+
+#include <string.h>
+
+#include "qemu-pci-buses.h"
+#include "vb-error.h"
+#include "xml-schema.h"
+
+#define LAST_SLOT 0x1f
+/* q35's ICH9 functions (LPC, SATA, SMBus) sit on this root-bus slot. */
+#define Q35_ICH9_SLOT 0x1f
+/* i440fx's PIIX3 (ISA bridge, IDE, UHCI) sits on this one. */
+#define PC_PIIX3_SLOT 0x01
+
+typedef enum {
+  NOT_PCI,
+  PCIE,         /* a pcie-root-port on q35, the root bus on pc */
+  LEGACY,       /* the root bus on either machine */
+  PRIMARY_VIDEO /* q35: slot 1 of the root bus, as libvirt places it */
+} Placement;
+
+typedef struct {
+  xmlNode *devices;
+  gboolean q35;
+  GHashTable *used;    /* bus << 8 | slot of every PCI address */
+  GHashTable *indexes; /* the index of every PCI controller */
+  guint usb_slot;      /* the slot the ich9 USB functions share, 0 before one is placed */
+  gboolean piix3_usb;  /* PIIX3's USB function (00:01.2) is taken */
+} Alloc;
+
+static guint
+number_attr (xmlNode *node, const char *name, guint fallback)
+{
+  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
+  char *end = NULL;
+  guint64 value;
+
+  if (!text || !*text)
+    return fallback;
+  value = g_ascii_strtoull (text, &end, 0);
+  return *end || value > G_MAXUINT ? fallback : (guint) value;
+}
+
+static gboolean
+attr_is (xmlNode *node, const char *name, const char *value)
+{
+  g_autofree char *actual = node ? vb_xml_attr (node, name) : NULL;
+
+  return g_strcmp0 (actual, value) == 0;
+}
+
+static gboolean
+is_element (xmlNode *node, const char *name)
+{
+  return node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST name);
+}
+
+static xmlNode *
+find_controller (xmlNode *devices, const char *type, guint index)
+{
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (attr_is (node, "type", type) && number_attr (node, "index", 0) == index)
+      return node;
+  return NULL;
+}
+
+static xmlNode *
+add_controller (xmlNode *devices, const char *type, guint index, const char *model)
+{
+  xmlNode *controller = xmlNewChild (devices, NULL, BAD_CAST "controller", NULL);
+  g_autofree char *index_text = g_strdup_printf ("%u", index);
+
+  xmlNewProp (controller, BAD_CAST "type", BAD_CAST type);
+  xmlNewProp (controller, BAD_CAST "index", BAD_CAST index_text);
+  if (model)
+    xmlNewProp (controller, BAD_CAST "model", BAD_CAST model);
+  return controller;
+}
+
+static void
+set_address (xmlNode *device, guint bus, guint slot, guint function, gboolean multifunction)
+{
+  xmlNode *address = xmlNewChild (device, NULL, BAD_CAST "address", NULL);
+  g_autofree char *bus_text = g_strdup_printf ("0x%02x", bus);
+  g_autofree char *slot_text = g_strdup_printf ("0x%02x", slot);
+  g_autofree char *function_text = g_strdup_printf ("0x%x", function);
+
+  xmlNewProp (address, BAD_CAST "type", BAD_CAST "pci");
+  xmlNewProp (address, BAD_CAST "domain", BAD_CAST "0x0000");
+  xmlNewProp (address, BAD_CAST "bus", BAD_CAST bus_text);
+  xmlNewProp (address, BAD_CAST "slot", BAD_CAST slot_text);
+  xmlNewProp (address, BAD_CAST "function", BAD_CAST function_text);
+  if (multifunction)
+    xmlNewProp (address, BAD_CAST "multifunction", BAD_CAST "on");
+}
+
+/* ---- the controllers the command line has ---- */
+
+static const char *
+disk_bus (xmlNode *disk)
+{
+  xmlNode *target = vb_xml_child (disk, "target");
+  g_autofree char *bus = vb_xml_attr (target, "bus");
+  g_autofree char *dev = vb_xml_attr (target, "dev");
+
+  /* As the disk's builder reads it (qemu-command-disk.c). */
+  if (bus)
+    return g_str_equal (bus, "virtio") ? "virtio"
+           : g_str_equal (bus, "sata") ? "sata"
+           : g_str_equal (bus, "ide")  ? "ide"
+           : g_str_equal (bus, "scsi") ? "scsi"
+           : g_str_equal (bus, "usb")  ? "usb"
+                                       : "other";
+  return g_str_has_prefix (dev, "vd") ? "virtio" : g_str_has_prefix (dev, "hd") ? "ide" : "sata";
+}
+
+static gboolean
+needs_usb (xmlNode *node)
+{
+  if (is_element (node, "disk"))
+    return g_str_equal (disk_bus (node), "usb");
+  if (is_element (node, "redirdev"))
+    return TRUE;
+  if (is_element (node, "input"))
+    {
+      g_autofree char *bus = vb_xml_attr (node, "bus");
+
+      return bus ? g_str_equal (bus, "usb") : attr_is (node, "type", "tablet");
+    }
+  return FALSE;
+}
+
+static gboolean
+needs_virtio_serial (xmlNode *node)
+{
+  xmlNode *target = vb_xml_child (node, "target");
+
+  return (is_element (node, "channel") && attr_is (target, "type", "virtio"))
+         || (is_element (node, "console") && attr_is (target, "type", "virtio"));
+}
+
+static void
+add_pci_buses (xmlNode *devices, gboolean q35)
+{
+  g_autoptr (GArray) implicit = vb_qemu_pci_implicit_buses (devices);
+  xmlNode *root = NULL;
+
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node && !root;
+       node = vb_xml_next (node, "controller"))
+    if (attr_is (node, "type", "pci")
+        && (number_attr (node, "index", 0) == 0 && !attr_is (node, "model", "pcie-root-port")
+            && !attr_is (node, "model", "pci-bridge")))
+      root = node;
+  if (!root)
+    add_controller (devices, "pci", 0, q35 ? "pcie-root" : "pci-root");
+  for (guint i = 0; i < implicit->len; i++)
+    {
+      const VbQemuImplicitBus *bus = &g_array_index (implicit, VbQemuImplicitBus, i);
+      xmlNode *controller =
+        add_controller (devices, "pci", bus->index, q35 ? "pcie-root-port" : "pci-bridge");
+
+      set_address (controller, 0, bus->slot, 0, FALSE);
+    }
+}
+
+/* The others, as the command line adds them when the XML lacks them. */
+static void
+add_implicit_controllers (xmlNode *devices, gboolean q35)
+{
+  gboolean usb = FALSE, virtio_serial = FALSE, sata = FALSE;
+  g_autoptr (GArray) scsi = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (xmlNode *node = devices->children; node; node = node->next)
+    {
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      usb |= needs_usb (node);
+      virtio_serial |= needs_virtio_serial (node);
+      if (is_element (node, "disk") && g_str_equal (disk_bus (node), "sata"))
+        sata = TRUE;
+      if (is_element (node, "disk") && g_str_equal (disk_bus (node), "scsi"))
+        {
+          guint controller = number_attr (vb_xml_child (node, "address"), "controller", 0);
+
+          g_array_append_val (scsi, controller);
+        }
+    }
+  if (usb)
+    {
+      gboolean any = FALSE;
+
+      /* Any USB controller, also model='none' (the builder refuses the
+       * device then, as libvirt does). */
+      for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+           node = vb_xml_next (node, "controller"))
+        any |= attr_is (node, "type", "usb");
+      if (!any)
+        add_controller (devices, "usb", 0, q35 ? "qemu-xhci" : "piix3-uhci");
+    }
+  if (virtio_serial && !find_controller (devices, "virtio-serial", 0))
+    add_controller (devices, "virtio-serial", 0, NULL);
+  for (guint i = 0; i < scsi->len; i++)
+    if (!find_controller (devices, "scsi", g_array_index (scsi, guint, i)))
+      add_controller (devices, "scsi", g_array_index (scsi, guint, i), "virtio-scsi");
+  /* Built into the machine: q35's AHCI at 00:1f.2, pc's IDE at 00:01.1. */
+  if (q35 && !find_controller (devices, "sata", 0))
+    set_address (add_controller (devices, "sata", 0, NULL), 0, Q35_ICH9_SLOT, 2, FALSE);
+  else if (!q35 && sata && !find_controller (devices, "sata", 0))
+    add_controller (devices, "sata", 0, NULL);
+  if (!q35 && !find_controller (devices, "ide", 0))
+    set_address (add_controller (devices, "ide", 0, NULL), 0, PC_PIIX3_SLOT, 1, FALSE);
+}
+
+/* libvirt numbers PCI controllers written without an index itself. */
+static void
+number_pci_controllers (Alloc *a)
+{
+  for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (attr_is (node, "type", "pci"))
+      {
+        g_autofree char *index = vb_xml_attr (node, "index");
+
+        if (index)
+          g_hash_table_add (a->indexes, GUINT_TO_POINTER (number_attr (node, "index", 0)));
+      }
+  for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (attr_is (node, "type", "pci") && !xmlHasProp (node, BAD_CAST "index"))
+      {
+        g_autofree char *text = NULL;
+        guint index = 1;
+
+        while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
+          index++;
+        g_hash_table_add (a->indexes, GUINT_TO_POINTER (index));
+        text = g_strdup_printf ("%u", index);
+        xmlSetProp (node, BAD_CAST "index", BAD_CAST text);
+      }
+}
+
+/* ---- slots ---- */
+
+static guint
+key (guint bus, guint slot)
+{
+  return bus << 8 | slot;
+}
+
+static void
+collect_used (Alloc *a)
+{
+  g_hash_table_add (a->used, GUINT_TO_POINTER (key (0, 0)));
+  g_hash_table_add (a->used, GUINT_TO_POINTER (key (0, a->q35 ? Q35_ICH9_SLOT : PC_PIIX3_SLOT)));
+  for (xmlNode *node = a->devices ? a->devices->children : NULL; node; node = node->next)
+    {
+      xmlNode *address = node->type == XML_ELEMENT_NODE ? vb_xml_child (node, "address") : NULL;
+
+      if (address && attr_is (address, "type", "pci"))
+        g_hash_table_add (a->used, GUINT_TO_POINTER (key (number_attr (address, "bus", 0),
+                                                          number_attr (address, "slot", 0))));
+    }
+}
+
+static gboolean
+root_slot (Alloc *a, guint from, guint *slot, GError **error)
+{
+  for (guint s = from; s <= LAST_SLOT; s++)
+    if (!g_hash_table_contains (a->used, GUINT_TO_POINTER (key (0, s))))
+      {
+        g_hash_table_add (a->used, GUINT_TO_POINTER (key (0, s)));
+        *slot = s;
+        return TRUE;
+      }
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+               "no free slot is left on the PCI root bus for the devices without an <address>");
+  return FALSE;
+}
+
+/* A pcie-root-port no address names as its bus, in index order. */
+static gboolean
+empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
+{
+  guint best = G_MAXUINT;
+
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      guint n = number_attr (node, "index", 0);
+      gboolean taken = FALSE;
+
+      if (!attr_is (node, "type", "pci") || !attr_is (node, "model", "pcie-root-port") || n == 0)
+        continue;
+      for (guint slot = 0; slot <= LAST_SLOT && !taken; slot++)
+        taken = g_hash_table_contains (used, GUINT_TO_POINTER (key (n, slot)));
+      if (!taken && n < best)
+        best = n;
+    }
+  *index = best;
+  return best != G_MAXUINT;
+}
+
+static gboolean
+place_on_root_port (Alloc *a, xmlNode *device, GError **error)
+{
+  guint index;
+
+  if (!empty_root_port (a->devices, a->used, &index))
+    {
+      xmlNode *port;
+      guint slot;
+
+      index = 1;
+      while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
+        index++;
+      if (!root_slot (a, 2, &slot, error))
+        return FALSE;
+      g_hash_table_add (a->indexes, GUINT_TO_POINTER (index));
+      port = add_controller (a->devices, "pci", index, "pcie-root-port");
+      set_address (port, 0, slot, 0, FALSE);
+    }
+  g_hash_table_add (a->used, GUINT_TO_POINTER (key (index, 0)));
+  set_address (device, index, 0, 0, FALSE);
+  return TRUE;
+}
+
+/* ---- which devices are PCI devices ---- */
+
+static Placement
+controller_placement (xmlNode *node, gboolean q35)
+{
+  g_autofree char *type = vb_xml_attr (node, "type");
+  g_autofree char *model = vb_xml_attr (node, "model");
+
+  if (g_str_equal (type, "pci"))
+    return g_strcmp0 (model, "pcie-root-port") == 0 || g_strcmp0 (model, "pci-bridge") == 0
+             ? LEGACY
+             : NOT_PCI;
+  if (g_str_equal (type, "usb"))
+    {
+      if (g_strcmp0 (model, "none") == 0)
+        return NOT_PCI;
+      if (!model)
+        return q35 ? PCIE : LEGACY;
+      return g_str_has_suffix (model, "xhci") ? PCIE : LEGACY;
+    }
+  if (g_str_equal (type, "sata"))
+    return q35 && number_attr (node, "index", 0) == 0 ? NOT_PCI : LEGACY;
+  if (g_str_equal (type, "scsi") || g_str_equal (type, "virtio-serial"))
+    return PCIE;
+  return NOT_PCI; /* ide is built in; the builder refuses the rest */
+}
+
+static Placement
+placement (xmlNode *node, gboolean q35, gboolean *video_seen)
+{
+  if (node->type != XML_ELEMENT_NODE)
+    return NOT_PCI;
+  if (is_element (node, "controller"))
+    return controller_placement (node, q35);
+  if (is_element (node, "disk"))
+    return g_str_equal (disk_bus (node), "virtio") ? PCIE : NOT_PCI;
+  if (is_element (node, "interface"))
+    {
+      xmlNode *model = vb_xml_child (node, "model");
+
+      return !model || attr_is (model, "type", "virtio") || attr_is (model, "type", "e1000e")
+               ? PCIE
+               : LEGACY;
+    }
+  if (is_element (node, "hostdev") || is_element (node, "rng"))
+    return PCIE;
+  if (is_element (node, "input"))
+    return attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;
+  if (is_element (node, "memballoon"))
+    return attr_is (node, "model", "virtio") ? PCIE : NOT_PCI;
+  if (is_element (node, "sound"))
+    return LEGACY;
+  if (is_element (node, "watchdog"))
+    return attr_is (node, "model", "i6300esb") ? LEGACY : NOT_PCI;
+  if (is_element (node, "video"))
+    {
+      xmlNode *model = vb_xml_child (node, "model");
+      gboolean primary;
+
+      if (attr_is (model, "type", "none"))
+        return NOT_PCI;
+      /* As the video builder decides: the first card, or the one marked. */
+      primary = !*video_seen || attr_is (model, "primary", "yes");
+      *video_seen = TRUE;
+      if (primary)
+        return PRIMARY_VIDEO;
+      return attr_is (model, "type", "virtio") ? PCIE : LEGACY;
+    }
+  return NOT_PCI;
+}
+
+/* ICH9's EHCI and its UHCI companions are functions of one slot: EHCI on
+ * 7, UHCI n on n - 1, the first with multifunction on. */
+static gboolean
+place_ich9_usb (Alloc *a, xmlNode *node, const char *model, GError **error)
+{
+  guint function;
+
+  if (!a->usb_slot)
+    {
+      guint from = a->q35 ? 0x1d : 2;
+
+      if (!root_slot (a, from, &a->usb_slot, error))
+        return FALSE;
+    }
+  function = g_str_equal (model, "ich9-ehci1") ? 7 : (guint) (model[strlen (model) - 1] - '1');
+  set_address (node, 0, a->usb_slot, function, function == 0);
+  return TRUE;
+}
+
+static gboolean
+place (Alloc *a, xmlNode *node, Placement where, GError **error)
+{
+  guint slot;
+
+  if (is_element (node, "controller") && attr_is (node, "type", "usb"))
+    {
+      g_autofree char *model = vb_xml_attr (node, "model");
+
+      if (model && g_str_has_prefix (model, "ich9-") && strlen (model) == strlen ("ich9-uhci1"))
+        return place_ich9_usb (a, node, model, error);
+      if (!a->q35 && (!model || g_str_equal (model, "piix3-uhci")) && !a->piix3_usb)
+        {
+          /* PIIX3's own USB function, where libvirt puts it. */
+          a->piix3_usb = TRUE;
+          set_address (node, 0, PC_PIIX3_SLOT, 2, FALSE);
+          return TRUE;
+        }
+    }
+  if (where == PCIE && a->q35)
+    return place_on_root_port (a, node, error);
+  if (where == PRIMARY_VIDEO)
+    {
+      guint wanted = a->q35 ? 1 : 2;
+
+      if (!g_hash_table_contains (a->used, GUINT_TO_POINTER (key (0, wanted))))
+        {
+          g_hash_table_add (a->used, GUINT_TO_POINTER (key (0, wanted)));
+          set_address (node, 0, wanted, 0, FALSE);
+          return TRUE;
+        }
+    }
+  if (!root_slot (a, 2, &slot, error))
+    return FALSE;
+  set_address (node, 0, slot, 0, FALSE);
+  return TRUE;
+}
+
+gboolean
+vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
+{
+  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) indexes = g_hash_table_new (NULL, NULL);
+  Alloc a = { devices, q35, used, indexes, 0, FALSE };
+  g_autoptr (GPtrArray) order = g_ptr_array_new ();
+  g_autoptr (GArray) where = g_array_new (FALSE, FALSE, sizeof (Placement));
+  g_autoptr (GPtrArray) nodes = g_ptr_array_new ();
+  g_autoptr (GArray) kinds = g_array_new (FALSE, FALSE, sizeof (Placement));
+  gboolean video_seen = FALSE;
+
+  add_pci_buses (devices, q35);
+  add_implicit_controllers (devices, q35);
+  number_pci_controllers (&a);
+  collect_used (&a);
+  /* The primary video first (its slot is fixed), then the controllers,
+   * then the devices in the order of the XML: the same XML always gets the
+   * same addresses. */
+  for (xmlNode *node = devices->children; node; node = node->next)
+    {
+      Placement p = placement (node, q35, &video_seen);
+
+      /* On pc in the order the command line had them when QEMU chose the
+       * slots (from 2 on, the video where the XML has it), so that a guest
+       * saved or migrating from then finds its devices where they were. */
+      if (p == PRIMARY_VIDEO && !q35)
+        p = LEGACY;
+
+      g_ptr_array_add (nodes, node);
+      g_array_append_val (kinds, p);
+    }
+  for (int pass = 0; pass < 3; pass++)
+    for (guint i = 0; i < nodes->len; i++)
+      {
+        xmlNode *node = nodes->pdata[i];
+        Placement p = g_array_index (kinds, Placement, i);
+        guint group = p == PRIMARY_VIDEO ? 0 : is_element (node, "controller") ? 1 : 2;
+
+        if (p != NOT_PCI && group == (guint) pass && !vb_xml_child (node, "address"))
+          {
+            g_ptr_array_add (order, node);
+            g_array_append_val (where, p);
+          }
+      }
+  for (guint i = 0; i < order->len; i++)
+    if (!place (&a, order->pdata[i], g_array_index (where, Placement, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+vb_qemu_plug_address (xmlNode *devices, gboolean q35, guint *bus, guint *slot, GError **error)
+{
+  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) indexes = g_hash_table_new (NULL, NULL);
+  Alloc a = { devices, q35, used, indexes, 0, FALSE };
+  guint index;
+
+  collect_used (&a);
+  if (q35)
+    {
+      if (!empty_root_port (devices, used, &index))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                       "no free pcie-root-port to plug the device into: a q35 guest needs one "
+                       "per plugged device (define <controller type='pci' "
+                       "model='pcie-root-port'/> spares)");
+          return FALSE;
+        }
+      *bus = index;
+      *slot = 0;
+      return TRUE;
+    }
+  *bus = 0;
+  if (!root_slot (&a, 2, slot, NULL))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "no free slot on PCI bus pci.0 to plug the device into");
+      return FALSE;
+    }
+  return TRUE;
+}
