@@ -41,6 +41,11 @@ add_user vbtest-saver
 # The user QEMU runs as when tests start the service in system mode.
 add_user vbtest-qemu
 usermod -a -G virtbus vbtest-admin
+# QEMU (guests and the capability and KVM probes) needs /dev/kvm, which
+# belongs to the group kvm where udev's rules give it one.
+if getent group kvm >/dev/null; then
+  usermod -a -G kvm vbtest-qemu
+fi
 # vbtest-user and vbtest-saver must not be granted anything by the group rule.
 for user in vbtest-user vbtest-saver; do
   if id -nG "$user" | tr ' ' '\n' | grep -qx virtbus; then
@@ -48,4 +53,4 @@ for user in vbtest-user vbtest-saver; do
   fi
 done
 
-echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus), vbtest-saver ready, and vbtest-qemu for QEMU"
+echo "setup-test-users.sh: polkit action and rules installed; users vbtest-user, vbtest-admin (group virtbus), vbtest-saver ready, and vbtest-qemu for QEMU (in group kvm when it exists)"

@@ -2,6 +2,8 @@
  * KVM, not a broken payload), hangs and missing binaries become a "no" with
  * a reason, and the KVM answer agrees with what the host has. */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvm-probe.h"
 
@@ -84,7 +86,7 @@ test_payload_exits_under_tcg (void)
   start = g_get_monotonic_time ();
   /* TCG boots SeaBIOS in well under a second here; 20 s leaves room for a
    * loaded CI machine without hiding a payload that never exits. */
-  vb_kvm_probe_payload_async (qemu, "tcg", 20000, NULL, on_payload_done, &answer);
+  vb_kvm_probe_payload_async (qemu, NULL, "tcg", 20000, NULL, on_payload_done, &answer);
   wait_for (&answer);
   g_assert_no_error (answer.error);
   g_assert_cmpstr (answer.why, ==, NULL);
@@ -104,7 +106,7 @@ test_hang_is_killed (void)
     return;
   /* 1 ms is too short for any guest: this is the path of a hung KVM guest. */
   start = g_get_monotonic_time ();
-  vb_kvm_probe_payload_async (qemu, "tcg", 1, NULL, on_payload_done, &answer);
+  vb_kvm_probe_payload_async (qemu, NULL, "tcg", 1, NULL, on_payload_done, &answer);
   wait_for (&answer);
   g_assert_no_error (answer.error);
   g_assert_false (answer.usable);
@@ -117,7 +119,7 @@ test_missing_binary (void)
 {
   g_auto (Answer) answer = { 0 };
 
-  vb_kvm_probe_payload_async ("/nonexistent/qemu-system-x86_64", "tcg", 3000, NULL,
+  vb_kvm_probe_payload_async ("/nonexistent/qemu-system-x86_64", NULL, "tcg", 3000, NULL,
                               on_payload_done, &answer);
   wait_for (&answer);
   g_assert_no_error (answer.error);
@@ -134,7 +136,8 @@ test_bad_accelerator (void)
   if (!qemu)
     return;
   /* QEMU refuses and exits 1: a "no" that quotes QEMU. */
-  vb_kvm_probe_payload_async (qemu, "vb-no-such-accel", 10000, NULL, on_payload_done, &answer);
+  vb_kvm_probe_payload_async (qemu, NULL, "vb-no-such-accel", 10000, NULL, on_payload_done,
+                              &answer);
   wait_for (&answer);
   g_assert_no_error (answer.error);
   g_assert_false (answer.usable);
@@ -151,7 +154,7 @@ test_cancel (void)
 
   if (!qemu)
     return;
-  vb_kvm_probe_payload_async (qemu, "tcg", 20000, cancellable, on_payload_done, &answer);
+  vb_kvm_probe_payload_async (qemu, NULL, "tcg", 20000, cancellable, on_payload_done, &answer);
   g_cancellable_cancel (cancellable);
   wait_for (&answer);
   g_assert_error (answer.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -169,7 +172,7 @@ test_kvm_answer_is_consistent (void)
   if (!qemu)
     return;
   start = g_get_monotonic_time ();
-  vb_kvm_probe_async (qemu, NULL, on_probe_done, &answer);
+  vb_kvm_probe_async (qemu, NULL, NULL, on_probe_done, &answer);
   wait_for (&answer);
   g_assert_no_error (answer.error);
   g_test_message ("KVM usable: %s%s%s (%.2f s)", answer.usable ? "yes" : "no",
@@ -198,6 +201,80 @@ test_kvm_answer_is_consistent (void)
     g_assert_true (answer.usable);
 }
 
+/* The user "nobody" to run the probe as, or NULL after marking the test
+ * skipped (dropping to another user needs root). */
+static VbUser *
+nobody (void)
+{
+  g_autoptr (GError) error = NULL;
+  VbUser *user;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root to run QEMU as another user");
+      return NULL;
+    }
+  user = vb_user_lookup ("nobody", &error);
+  if (!user)
+    g_test_skip_printf ("no usable user nobody: %s", error->message);
+  return user;
+}
+
+/* Dropped to an unprivileged user and under -sandbox, the payload still
+ * runs: what the probe learns as the QEMU user is about KVM, not about the
+ * drop. */
+static void
+test_payload_as_user (void)
+{
+  g_autofree char *qemu = find_qemu ();
+  g_autoptr (VbUser) user = qemu ? nobody () : NULL;
+  g_auto (Answer) answer = { 0 };
+
+  if (!user)
+    return;
+  vb_kvm_probe_payload_async (qemu, user, "tcg", 20000, NULL, on_payload_done, &answer);
+  wait_for (&answer);
+  g_assert_no_error (answer.error);
+  g_assert_cmpstr (answer.why, ==, NULL);
+  g_assert_true (answer.usable);
+}
+
+/* A /dev/kvm that root may open but the user may not: the probe as that
+ * user says KVM is not usable, and why. */
+static void
+test_kvm_as_user_without_access (void)
+{
+  g_autofree char *qemu = find_qemu ();
+  g_autoptr (VbUser) user = qemu ? nobody () : NULL;
+  g_auto (Answer) answer = { 0 };
+  struct stat st;
+
+  if (!user)
+    return;
+  if (stat ("/dev/kvm", &st) < 0)
+    {
+      g_test_skip ("no /dev/kvm");
+      return;
+    }
+  for (int i = 0; i < user->n_groups; i++)
+    if (user->groups[i] == st.st_gid && (st.st_mode & 0060))
+      {
+        g_test_skip ("nobody may open /dev/kvm here (its group)");
+        return;
+      }
+  if (st.st_uid == user->uid || (st.st_mode & 0006))
+    {
+      g_test_skip ("nobody may open /dev/kvm here");
+      return;
+    }
+  vb_kvm_probe_async (qemu, user, NULL, on_probe_done, &answer);
+  wait_for (&answer);
+  g_assert_no_error (answer.error);
+  g_test_message ("KVM as nobody: %s", answer.why);
+  g_assert_false (answer.usable);
+  g_assert_nonnull (strstr (answer.why, "Permission denied"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -209,6 +286,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kvm-probe/bad-accelerator", test_bad_accelerator);
   g_test_add_func ("/kvm-probe/cancel", test_cancel);
   g_test_add_func ("/kvm-probe/kvm-answer-is-consistent", test_kvm_answer_is_consistent);
+  g_test_add_func ("/kvm-probe/payload-as-user", test_payload_as_user);
+  g_test_add_func ("/kvm-probe/kvm-as-user-without-access", test_kvm_as_user_without_access);
 
   return g_test_run ();
 }

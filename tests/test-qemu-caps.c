@@ -1,6 +1,7 @@
 /* QEMU capabilities against the installed QEMU: what the probe finds, that a
  * second ask is answered from the cache, and that a changed binary (a copy
  * whose mtime we move) is probed again. */
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,15 +45,21 @@ on_deadline (gpointer user_data)
 }
 
 static void
-get_caps (const char *binary, const char *cache_dir, CapsAnswer *answer)
+get_caps_as (const char *binary, const char *run_as, const char *cache_dir, CapsAnswer *answer)
 {
   guint deadline = g_timeout_add_seconds (40, on_deadline, NULL);
 
   caps_answer_clear (answer);
-  vb_qemu_caps_get_async (binary, cache_dir, NULL, on_caps, answer);
+  vb_qemu_caps_get_async (binary, run_as, cache_dir, NULL, on_caps, answer);
   while (!answer->done)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (deadline);
+}
+
+static void
+get_caps (const char *binary, const char *cache_dir, CapsAnswer *answer)
+{
+  get_caps_as (binary, NULL, cache_dir, answer);
 }
 
 static char *
@@ -335,6 +342,134 @@ test_not_qemu (void)
   remove_tree (tmp);
 }
 
+/* The QEMU runs of one probe, as the wrapper of test_run_as_user() recorded
+ * them ("UID ARGS..." a line), checked to be all as @uid and sandboxed;
+ * the record is emptied for the next probe. */
+static void
+assert_probe_ran_as (const char *record, guint uid)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *prefix = g_strdup_printf ("%u ", uid);
+  gboolean machine_none = FALSE;
+  gboolean kvm_payload = FALSE;
+
+  g_assert_true (g_file_get_contents (record, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (!*lines[i])
+        continue;
+      g_test_message ("QEMU ran: %s", lines[i]);
+      g_assert_true (g_str_has_prefix (lines[i], prefix));
+      g_assert_nonnull (strstr (lines[i], " -sandbox on,obsolete=deny,elevateprivileges=deny,"
+                                          "spawn=deny,resourcecontrol=deny"));
+      machine_none |= strstr (lines[i], " -machine none ") != NULL;
+      kvm_payload |= strstr (lines[i], " -accel kvm ") != NULL;
+    }
+  g_assert_true (machine_none);
+  /* The KVM guest runs once /dev/kvm exists and speaks our API. */
+  if (g_file_test ("/dev/kvm", G_FILE_TEST_EXISTS))
+    g_assert_true (kvm_payload);
+  /* In place: a new file would not be writable by the next user. */
+  g_assert_no_errno (truncate (record, 0));
+}
+
+/* With a user to run as, both probes run QEMU as that user, and its answer
+ * is cached apart from the service's own user's: either may see a KVM the
+ * other cannot. */
+static void
+test_run_as_user (void)
+{
+  g_autofree char *qemu = find_qemu ();
+  g_autofree char *tmp = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *wrapper = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *cache_dir = NULL;
+  g_autofree char *own_file = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GDir) dir = NULL;
+  g_auto (CapsAnswer) answer = { 0 };
+  struct passwd *nobody;
+  const char *name;
+  guint n_files = 0;
+  guint probes;
+
+  if (!qemu)
+    return;
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root to run QEMU as another user");
+      return;
+    }
+  nobody = getpwnam ("nobody");
+  if (!nobody)
+    {
+      g_test_skip ("no user nobody");
+      return;
+    }
+  tmp = make_tmp_dir ();
+  g_assert_cmpint (g_chmod (tmp, 0755), ==, 0);
+  record = g_build_filename (tmp, "record", NULL);
+  wrapper = g_build_filename (tmp, "qemu-wrapper", NULL);
+  cache_dir = g_build_filename (tmp, "cache", NULL);
+  g_assert_true (g_file_set_contents (record, "", 0, NULL));
+  g_assert_cmpint (g_chmod (record, 0666), ==, 0);
+  script =
+    g_strdup_printf ("#!/bin/sh\necho \"$(id -u) $*\" >>'%s'\nexec '%s' \"$@\"\n", record, qemu);
+  g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
+  g_assert_cmpint (g_chmod (wrapper, 0755), ==, 0);
+
+  probes = vb_qemu_caps_get_probe_count ();
+  get_caps (wrapper, cache_dir, &answer);
+  g_assert_no_error (answer.error);
+  g_assert_false (answer.caps->from_cache);
+  assert_probe_ran_as (record, getuid ());
+  own_file = only_cache_file (cache_dir);
+
+  /* The same binary as another user: probed again, as that user. */
+  get_caps_as (wrapper, "nobody", cache_dir, &answer);
+  g_assert_no_error (answer.error);
+  g_assert_false (answer.caps->from_cache);
+  g_assert_cmpuint (vb_qemu_caps_get_probe_count (), ==, probes + 2);
+  assert_probe_ran_as (record, nobody->pw_uid);
+  g_test_message ("KVM as nobody: %s", answer.caps->kvm_usable ? "usable" : answer.caps->kvm_why);
+
+  /* Two entries now, the first one untouched, the new one naming the user. */
+  dir = g_dir_open (cache_dir, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (cache_dir, name, NULL);
+
+      n_files++;
+      if (g_str_equal (file, own_file))
+        continue;
+      g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+      g_assert_nonnull (strstr (text, "\"run_as\" : \"nobody uid="));
+    }
+  g_assert_cmpuint (n_files, ==, 2);
+  g_assert_nonnull (text);
+
+  /* Each user gets its own entry back, with no QEMU started. */
+  get_caps_as (wrapper, "nobody", cache_dir, &answer);
+  g_assert_no_error (answer.error);
+  g_assert_true (answer.caps->from_cache);
+  get_caps (wrapper, cache_dir, &answer);
+  g_assert_no_error (answer.error);
+  g_assert_true (answer.caps->from_cache);
+  g_assert_cmpuint (vb_qemu_caps_get_probe_count (), ==, probes + 2);
+
+  /* A user that does not exist: no probe, an error naming it. */
+  get_caps_as (wrapper, "vb-no-such-user", cache_dir, &answer);
+  g_assert_error (answer.error, VB_ERROR, VB_ERROR_FAILED);
+  g_assert_nonnull (strstr (answer.error->message, "'vb-no-such-user'"));
+  g_assert_cmpuint (vb_qemu_caps_get_probe_count (), ==, probes + 2);
+
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -344,6 +479,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-caps/changed-binary-is-reprobed", test_changed_binary_is_reprobed);
   g_test_add_func ("/qemu-caps/missing-binary", test_missing_binary);
   g_test_add_func ("/qemu-caps/not-qemu", test_not_qemu);
+  g_test_add_func ("/qemu-caps/run-as-user", test_run_as_user);
 
   return g_test_run ();
 }

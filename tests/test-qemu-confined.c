@@ -22,16 +22,24 @@ typedef struct {
   char *user_buffer;
 } Fixture;
 
+/* The env, with no daemon yet. */
 static void
-set_up (Fixture *f, gconstpointer data)
+set_up_env (Fixture *f, gconstpointer data)
 {
   struct passwd *found = NULL;
-  const char *args[] = { "--qemu-user=" QEMU_USER, "--network-driver=test", NULL };
 
   f->user_buffer = g_malloc (16384);
   if (getpwnam_r (QEMU_USER, &f->user, f->user_buffer, 16384, &found) != 0 || !found)
     g_error ("the user " QEMU_USER " is missing: run tests/setup-test-users.sh as root");
   f->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+}
+
+static void
+set_up (Fixture *f, gconstpointer data)
+{
+  const char *args[] = { "--qemu-user=" QEMU_USER, "--network-driver=test", NULL };
+
+  set_up_env (f, data);
   vb_test_env_start_system_daemon (f->env, NULL, args);
 }
 
@@ -269,6 +277,128 @@ test_empty_qemu_user (void)
   g_assert_nonnull (strstr (err, "--qemu-user must name a user"));
 }
 
+/* The QEMU runs the wrapper of test_probes_as_qemu_user() recorded since
+ * last asked ("UID ARGS..." a line): checks that there was a probe (a
+ * -machine none, and the KVM guest when /dev/kvm is there) and that every
+ * run was as @uid; empties the record. */
+static void
+assert_probe_ran_as (const char *record, uid_t uid)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *prefix = g_strdup_printf ("%u ", (guint) uid);
+  g_auto (GStrv) lines = NULL;
+  gboolean machine_none = FALSE;
+  gboolean kvm_payload = FALSE;
+
+  g_assert_true (g_file_get_contents (record, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (!*lines[i])
+        continue;
+      g_test_message ("QEMU ran: %s", lines[i]);
+      g_assert_true (g_str_has_prefix (lines[i], prefix));
+      machine_none |= strstr (lines[i], " -machine none ") != NULL;
+      kvm_payload |= strstr (lines[i], " isa-debug-exit,") != NULL;
+    }
+  g_assert_true (machine_none);
+  if (g_file_test ("/dev/kvm", G_FILE_TEST_EXISTS))
+    g_assert_true (kvm_payload);
+  /* In place: the file stays QEMU's user's. */
+  g_assert_no_errno (truncate (record, 0));
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The names in the capability cache, sorted. */
+static GStrv
+cache_files (const char *cache_dir)
+{
+  g_autofree char *dir_path = g_build_filename (cache_dir, "qemu-caps", NULL);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+static void
+get_capabilities (VbTestEnv *env)
+{
+  /* Answered once the probe ended. */
+  g_variant_unref (vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "GetCapabilities", NULL));
+}
+
+/* The capability and KVM probes run QEMU as the QEMU user too, and what they
+ * find is cached apart from what a probe as root finds: root may open a
+ * /dev/kvm the QEMU user may not. The --qemu-binary is a wrapper that
+ * records who runs it. */
+static void
+test_probes_as_qemu_user (Fixture *f, gconstpointer data)
+{
+  g_autofree char *qemu = g_find_program_in_path ("qemu-system-x86_64");
+  g_autofree char *record = g_build_filename (f->env->tmpdir, "qemu-runs", NULL);
+  g_autofree char *wrapper = g_build_filename (f->env->tmpdir, "qemu-wrapper", NULL);
+  g_autofree char *cache_dir = g_build_filename (f->env->tmpdir, "cache", NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *binary_arg = g_strdup_printf ("--qemu-binary=%s", wrapper);
+  g_autofree char *cache_arg = g_strdup_printf ("--cache-dir=%s", cache_dir);
+  const char *system_args[] = { "--qemu-user=" QEMU_USER, "--network-driver=test", binary_arg,
+                                cache_arg, NULL };
+  const char *session_args[] = { binary_arg, cache_arg, NULL };
+  g_auto (GStrv) system_files = NULL;
+  g_auto (GStrv) both_files = NULL;
+  g_auto (GStrv) again_files = NULL;
+  g_autofree char *system_file = NULL;
+
+  g_assert_nonnull (qemu);
+  g_assert_true (g_file_set_contents (record, "", 0, NULL));
+  g_assert_no_errno (chown (record, f->user.pw_uid, f->user.pw_gid));
+  g_assert_no_errno (g_chmod (record, 0600));
+  script =
+    g_strdup_printf ("#!/bin/sh\necho \"$(id -u) $*\" >>'%s'\nexec '%s' \"$@\"\n", record, qemu);
+  g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
+  g_assert_no_errno (g_chmod (wrapper, 0755));
+
+  /* System mode, empty cache: probed as the QEMU user. */
+  vb_test_env_start_system_daemon (f->env, NULL, system_args);
+  get_capabilities (f->env);
+  assert_probe_ran_as (record, f->user.pw_uid);
+  system_files = cache_files (cache_dir);
+  g_assert_cmpuint (g_strv_length (system_files), ==, 1);
+  system_file = g_build_filename (cache_dir, "qemu-caps", system_files[0], NULL);
+  vb_test_env_stop_daemon (f->env, FALSE);
+
+  /* Session mode (as root) with that cache: probed again, as root, into an
+   * entry of its own. */
+  vb_test_env_start_daemon (f->env, session_args);
+  get_capabilities (f->env);
+  assert_probe_ran_as (record, 0);
+  both_files = cache_files (cache_dir);
+  g_assert_cmpuint (g_strv_length (both_files), ==, 2);
+  g_assert_true (g_strv_contains ((const char *const *) both_files, system_files[0]));
+  vb_test_env_stop_daemon (f->env, FALSE);
+
+  /* System mode again, its own entry gone, root's there: root's answer is
+   * not taken, the QEMU user probes again. */
+  g_assert_no_errno (g_unlink (system_file));
+  vb_test_env_start_system_daemon (f->env, NULL, system_args);
+  get_capabilities (f->env);
+  assert_probe_ran_as (record, f->user.pw_uid);
+  again_files = cache_files (cache_dir);
+  g_assert_true (
+    g_strv_equal ((const char *const *) again_files, (const char *const *) both_files));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -280,6 +410,8 @@ main (int argc, char **argv)
               tear_down);
   g_test_add ("/qemu-confined/nvram", Fixture, NULL, set_up, test_nvram, tear_down);
   g_test_add ("/qemu-confined/volume-owner", Fixture, NULL, set_up, test_volume_owner, tear_down);
+  g_test_add ("/qemu-confined/probes-as-qemu-user", Fixture, NULL, set_up_env,
+              test_probes_as_qemu_user, tear_down);
   g_test_add ("/qemu-confined/emulator-not-listed", Fixture, NULL, set_up, test_emulator_not_listed,
               tear_down);
   return g_test_run ();

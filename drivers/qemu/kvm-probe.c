@@ -307,9 +307,10 @@ on_payload_cancelled (GCancellable *cancellable, gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Starts QEMU on the payload for @task (whose data is a ProbeRun). */
+/* Starts QEMU on the payload for @task (whose data is a ProbeRun), as
+ * @run_as when not NULL. */
 static void
-run_payload (GTask *task, const char *qemu_binary)
+run_payload (GTask *task, const char *qemu_binary, const VbUser *run_as)
 {
   ProbeRun *run = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
@@ -330,6 +331,8 @@ run_payload (GTask *task, const char *qemu_binary)
     "-no-reboot",
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
     "-drive", drive,
+    /* As guests run: whatever the probe learns holds for them. */
+    "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
     NULL,
   };
 
@@ -344,7 +347,8 @@ run_payload (GTask *task, const char *qemu_binary)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_take_fd (launcher, payload_fd, PAYLOAD_FD);
-  g_subprocess_launcher_set_child_setup (launcher, vb_die_with_parent, NULL, NULL);
+  /* @run_as need live only until the spawn returns: the child has its copy. */
+  g_subprocess_launcher_set_child_setup (launcher, vb_die_with_parent_as, (gpointer) run_as, NULL);
   run->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (!run->process)
     {
@@ -391,6 +395,7 @@ probe_task_new (const char *accel,
 
 void
 vb_kvm_probe_payload_async (const char *qemu_binary,
+                            const VbUser *run_as,
                             const char *accel,
                             guint timeout_ms,
                             GCancellable *cancellable,
@@ -406,7 +411,7 @@ vb_kvm_probe_payload_async (const char *qemu_binary,
                          vb_kvm_probe_payload_async);
   if (g_task_return_error_if_cancelled (task))
     return;
-  run_payload (task, qemu_binary);
+  run_payload (task, qemu_binary, run_as);
 }
 
 static gboolean
@@ -465,6 +470,7 @@ check_kvm_device (void)
 
 void
 vb_kvm_probe_async (const char *qemu_binary,
+                    const VbUser *run_as,
                     GCancellable *cancellable,
                     GAsyncReadyCallback callback,
                     gpointer user_data)
@@ -478,13 +484,16 @@ vb_kvm_probe_async (const char *qemu_binary,
                          vb_kvm_probe_async);
   if (g_task_return_error_if_cancelled (task))
     return;
+  /* Done as the service's user, this says whether the host's KVM exists and
+   * speaks our API; whether @run_as may open it, QEMU says below ("Could not
+   * access KVM kernel module: Permission denied"). */
   why = check_kvm_device ();
   if (why)
     {
       finish_not_usable (task, g_task_get_task_data (task), g_steal_pointer (&why));
       return;
     }
-  run_payload (task, qemu_binary);
+  run_payload (task, qemu_binary, run_as);
 }
 
 gboolean

@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "vb-user.h"
+
 G_BEGIN_DECLS
 
 /* How long the KVM guest may take; SeaBIOS plus the boot sector need well
@@ -16,8 +18,12 @@ G_BEGIN_DECLS
 #define VB_KVM_PROBE_EXIT_STATUS 85
 
 /* Decides whether @qemu_binary (a path or a name looked up in PATH) can run
- * KVM guests here. */
+ * KVM guests here, when run as @run_as (the QEMU user; NULL: the service's
+ * own user), which is what guests run as: root may open a /dev/kvm that
+ * the QEMU user may not. @run_as is used only during the call. QEMU runs
+ * under the same -sandbox as guests and dies with the service. */
 void vb_kvm_probe_async (const char *qemu_binary,
+                         const VbUser *run_as,
                          GCancellable *cancellable,
                          GAsyncReadyCallback callback,
                          gpointer user_data);
@@ -28,10 +34,11 @@ void vb_kvm_probe_async (const char *qemu_binary,
 gboolean vb_kvm_probe_finish (GAsyncResult *result, char **why, GError **error);
 
 /* The probe's guest on its own: boots the payload with -accel @accel ("kvm",
- * "tcg") and completes TRUE when QEMU exits with VB_KVM_PROBE_EXIT_STATUS
+ * "tcg") as @run_as (as above) and completes TRUE when QEMU exits with VB_KVM_PROBE_EXIT_STATUS
  * within @timeout_ms, killing it otherwise. Lets tests prove the payload on
  * TCG; vb_kvm_probe_async() runs it with "kvm" after checking /dev/kvm. */
 void vb_kvm_probe_payload_async (const char *qemu_binary,
+                                 const VbUser *run_as,
                                  const char *accel,
                                  guint timeout_ms,
                                  GCancellable *cancellable,

@@ -17,12 +17,14 @@
 #include "kvm-probe.h"
 #include "qmp-client.h"
 #include "vb-error.h"
-#include "vb-process.h"
 #include "vb-log.h"
+#include "vb-process.h"
+#include "vb-user.h"
 
 /* Bump when the cached JSON changes meaning, or the KVM probe's verdict may
- * differ (its guest changed): older files are then reprobed. */
-#define CACHE_FORMAT 2
+ * differ (its guest or the way QEMU is run changed): older files are then
+ * reprobed. 3: run as the QEMU user, under -sandbox. */
+#define CACHE_FORMAT 3
 /* The monitor's fd number inside QEMU. */
 #define QMP_FD 3
 /* The whole probe; QEMU with -machine none answers in well under a second. */
@@ -191,12 +193,14 @@ vb_qemu_caps_format_xml (VbQemuCaps *caps)
 
 /* ---- the cache file ---- */
 
-/* What the cached entry must match: a changed binary (upgrade, rebuild) or a
- * /dev/kvm that appeared or went away invalidates it. */
+/* What the cached entry must match: a changed binary (upgrade, rebuild), a
+ * different user to run it as, or a /dev/kvm that appeared or went away
+ * invalidates it. */
 typedef struct {
   char *path; /* realpath */
   gint64 size;
   gint64 mtime_ns;
+  char *run_as; /* user_key(), NULL: the service's own user */
   gboolean kvm_device;
 } BinaryKey;
 
@@ -204,6 +208,22 @@ static void
 binary_key_clear (BinaryKey *key)
 {
   g_clear_pointer (&key->path, g_free);
+  g_clear_pointer (&key->run_as, g_free);
+}
+
+/* The user the probe runs as, for the key: its ids along with its name, as
+ * whether it may open /dev/kvm depends on them (a user added to group kvm
+ * since is probed again). */
+static char *
+user_key (const VbUser *user)
+{
+  GString *key = g_string_new (NULL);
+
+  g_string_printf (key, "%s uid=%u gid=%u groups=", user->name, (guint) user->uid,
+                   (guint) user->gid);
+  for (int i = 0; i < user->n_groups; i++)
+    g_string_append_printf (key, "%s%u", i ? "," : "", (guint) user->groups[i]);
+  return g_string_free (key, FALSE);
 }
 
 static JsonNode *
@@ -222,6 +242,11 @@ caps_to_json (VbQemuCaps *caps, const BinaryKey *key)
   json_builder_add_int_value (b, key->size);
   json_builder_set_member_name (b, "mtime_ns");
   json_builder_add_int_value (b, key->mtime_ns);
+  if (key->run_as)
+    {
+      json_builder_set_member_name (b, "run_as");
+      json_builder_add_string_value (b, key->run_as);
+    }
   json_builder_set_member_name (b, "kvm_device");
   json_builder_add_boolean_value (b, key->kvm_device);
   json_builder_end_object (b);
@@ -298,6 +323,7 @@ caps_from_json (const char *text, gsize len, const BinaryKey *key)
       || g_strcmp0 (vb_qmp_member_string (cached_key, "path"), key->path) != 0
       || vb_qmp_member_int (cached_key, "size", -1) != key->size
       || vb_qmp_member_int (cached_key, "mtime_ns", -1) != key->mtime_ns
+      || g_strcmp0 (vb_qmp_member_string (cached_key, "run_as"), key->run_as) != 0
       || vb_qmp_member_bool (cached_key, "kvm_device", !key->kvm_device) != key->kvm_device)
     return NULL;
 
@@ -354,7 +380,9 @@ caps_from_json (const char *text, gsize len, const BinaryKey *key)
 
 typedef struct {
   char *binary_arg;
+  char *run_as_name; /* NULL: the service's own user */
   char *cache_dir;
+  VbUser *run_as; /* looked up from run_as_name before the probe */
   BinaryKey key;
   char *cache_file;
   VbQemuCaps *caps; /* being filled by the probe */
@@ -383,7 +411,9 @@ caps_request_free (CapsRequest *req)
     g_source_destroy (req->cancel_source);
   g_clear_pointer (&req->cancel_source, g_source_unref);
   g_free (req->binary_arg);
+  g_free (req->run_as_name);
   g_free (req->cache_dir);
+  g_clear_pointer (&req->run_as, vb_user_free);
   binary_key_clear (&req->key);
   g_free (req->cache_file);
   g_clear_pointer (&req->caps, vb_qemu_caps_unref);
@@ -405,8 +435,20 @@ lookup_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   g_autofree char *real = NULL;
   g_autofree char *digest = NULL;
   g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
   gsize len = 0;
   struct stat st;
+
+  /* Here, not in the forked child: it may not call getpwnam(). */
+  if (req->run_as_name)
+    {
+      req->run_as = vb_user_lookup (req->run_as_name, &error);
+      if (!req->run_as)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
 
   if (strchr (req->binary_arg, '/'))
     found = g_strdup (req->binary_arg);
@@ -431,6 +473,7 @@ lookup_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   req->key.path = g_steal_pointer (&real);
   req->key.size = (gint64) st.st_size;
   req->key.mtime_ns = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  req->key.run_as = req->run_as ? user_key (req->run_as) : NULL;
   req->key.kvm_device = g_file_test ("/dev/kvm", G_FILE_TEST_EXISTS);
 
   if (!req->cache_dir)
@@ -438,8 +481,16 @@ lookup_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
-  /* One file per binary path; the key inside says whether it is current. */
-  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, req->key.path, -1);
+  /* One file per binary path and user (root's probe and the QEMU user's
+   * may differ on KVM and must not overwrite each other); the key inside
+   * says whether it is current. */
+  {
+    g_autofree char *named = req->run_as
+                               ? g_strdup_printf ("%s\n%s", req->key.path, req->run_as->name)
+                               : g_strdup (req->key.path);
+
+    digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, named, -1);
+  }
   digest[16] = '\0';
   req->cache_file = g_strdup_printf ("%s/qemu-caps-%s.json", req->cache_dir, digest);
   if (g_file_get_contents (req->cache_file, &text, &len, NULL))
@@ -863,11 +914,14 @@ start_probe (GTask *task)
     "-display", "none",
     "-chardev", chardev,
     "-mon", "chardev=vbqmp,mode=control",
+    /* As guests run: a QEMU that cannot run so is no use to us either. */
+    "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
     NULL,
   };
 
   g_atomic_int_inc (&probe_count);
-  vb_log_info ("qemu-caps", "probing %s", req->key.path);
+  vb_log_info ("qemu-caps", "probing %s as %s", req->key.path,
+               req->run_as ? req->run_as->name : "the service's user");
   req->caps = caps_new ();
   req->caps->binary = g_strdup (req->key.path);
 
@@ -882,7 +936,8 @@ start_probe (GTask *task)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_take_fd (launcher, fds[1], QMP_FD);
-  g_subprocess_launcher_set_child_setup (launcher, vb_die_with_parent, NULL, NULL);
+  /* req->run_as outlives the spawn; the child drops to it before exec. */
+  g_subprocess_launcher_set_child_setup (launcher, vb_die_with_parent_as, req->run_as, NULL);
   req->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (!req->process)
     {
@@ -910,7 +965,7 @@ start_probe (GTask *task)
   req->pending = 3;
   g_subprocess_communicate_async (req->process, NULL, NULL, on_qemu_exited, g_object_ref (task));
   vb_qmp_client_new_for_fd_async (fds[0], NULL, on_client_ready, g_object_ref (task));
-  vb_kvm_probe_async (req->key.path, g_task_get_cancellable (task), on_kvm_probed,
+  vb_kvm_probe_async (req->key.path, req->run_as, g_task_get_cancellable (task), on_kvm_probed,
                       g_object_ref (task));
 }
 
@@ -939,6 +994,7 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 
 void
 vb_qemu_caps_get_async (const char *binary,
+                        const char *run_as,
                         const char *cache_dir,
                         GCancellable *cancellable,
                         GAsyncReadyCallback callback,
@@ -954,6 +1010,7 @@ vb_qemu_caps_get_async (const char *binary,
   g_task_set_source_tag (task, vb_qemu_caps_get_async);
   req = g_new0 (CapsRequest, 1);
   req->binary_arg = g_strdup (binary);
+  req->run_as_name = g_strdup (run_as);
   req->cache_dir = g_strdup (cache_dir);
   g_task_set_task_data (task, req, (GDestroyNotify) caps_request_free);
 

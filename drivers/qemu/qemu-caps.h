@@ -3,10 +3,12 @@
  * The probe starts the binary with no machine (-machine none) and asks over
  * QMP for its version, machine types, migration capabilities, whether
  * virtio-net-pci has the failover property, and whether it sees KVM; it also
- * runs the KVM probe (kvm-probe.h). The result is cached as JSON in a cache
- * directory, keyed on the binary's real path, size and mtime (and on whether
- * /dev/kvm exists), so a daemon restart costs nothing and an upgraded QEMU
- * is probed again. */
+ * runs the KVM probe (kvm-probe.h). Both run QEMU as guests run it: as the
+ * QEMU user when there is one, under -sandbox. The result is cached as JSON
+ * in a cache directory, keyed on the binary's real path, size and mtime, on
+ * the user it ran as (that user may lack the /dev/kvm root has) and on
+ * whether /dev/kvm exists, so a daemon restart costs nothing and an upgraded
+ * QEMU is probed again. */
 #pragma once
 
 #include <gio/gio.h>
@@ -46,10 +48,14 @@ VbQemuCaps *vb_qemu_caps_ref (VbQemuCaps *caps);
 void vb_qemu_caps_unref (VbQemuCaps *caps);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbQemuCaps, vb_qemu_caps_unref)
 
-/* The capabilities of @binary (a path, or a name looked up in PATH), from
- * @cache_dir when the cached entry still matches the binary, else probed and
- * written there. @cache_dir is created if needed; NULL means no caching. */
+/* The capabilities of @binary (a path, or a name looked up in PATH) run as
+ * the user @run_as (the QEMU user; NULL: the service's own user), from
+ * @cache_dir when the cached entry still matches the binary and the user,
+ * else probed and written there. @cache_dir is created if needed; NULL means
+ * no caching. Fails as vb_user_lookup() does when @run_as is no usable
+ * user. */
 void vb_qemu_caps_get_async (const char *binary,
+                             const char *run_as,
                              const char *cache_dir,
                              GCancellable *cancellable,
                              GAsyncReadyCallback callback,

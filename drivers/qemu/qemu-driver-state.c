@@ -43,7 +43,8 @@ vb_qemu_probe_caps (void)
 
   vb_qemu_driver.caps_waiters = g_ptr_array_new ();
   g_clear_error (&vb_qemu_driver.caps_error);
-  vb_qemu_caps_get_async (vb_qemu_binary (), cache, NULL, caps_probed, NULL);
+  /* As QEMU's user, as guests run: what it may open (/dev/kvm) is what counts. */
+  vb_qemu_caps_get_async (vb_qemu_binary (), vb_qemu_user_name (), cache, NULL, caps_probed, NULL);
 }
 
 /* The capabilities, probed once; a failed probe is tried again next time. */

@@ -6,6 +6,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "vb-user.h"
+
 /* The pid of the process that last forked, written in the parent just
  * before fork() (pthread_atfork's prepare handler, which glibc runs for the
  * fork() of g_spawn with a child setup), so the child can read it from its
@@ -37,6 +39,18 @@ vb_die_with_parent (gpointer user_data)
    * forever). Only async-signal-safe calls here. */
   if (parent != 0 && getppid () != parent)
     _exit (127);
+}
+
+void
+vb_die_with_parent_as (gpointer user_data)
+{
+  const VbUser *user = user_data;
+
+  /* The drop comes first: a change of effective uid or gid clears the
+   * parent-death signal, so one set before it would be lost. */
+  if (user)
+    vb_user_drop_to (user);
+  vb_die_with_parent (NULL);
 }
 
 guint64

@@ -9,6 +9,11 @@ G_BEGIN_DECLS
  * helpers that mean nothing without us (probes), never for guests. */
 void vb_die_with_parent (gpointer user_data);
 
+/* The same for a helper that runs as the QEMU user: @user_data is a const
+ * VbUser * (vb-user.h) to drop to first (vb_user_drop_to()), NULL to stay
+ * who we are. It must stay valid until the spawn returns. */
+void vb_die_with_parent_as (gpointer user_data);
+
 /* The start time of @pid in clock ticks since boot (field 22 of
  * /proc/PID/stat), 0 when it does not exist or is a zombie. With the pid it
  * names one process for good: pids are reused, start times are not. */
