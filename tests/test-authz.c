@@ -573,6 +573,72 @@ child_admin_host_files (void)
                          ACTION_HOST_FILES, "/etc/shadow");
 }
 
+/* ---- backing chains of qcow2 images ---- */
+
+#define ENV_CHAIN_DIR "VB_TEST_CHAIN_DIR" /* the dir pool of the chain tests */
+#define CHAIN_OUTSIDE "/etc/shadow"       /* what a crafted header names */
+
+static char *
+qcow2_disk_domain (const char *name, const char *file)
+{
+  g_autofree char *disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                                           "      <driver name='qemu' type='qcow2'/>\n"
+                                           "      <source file='%s'/>\n"
+                                           "      <target dev='vda' bus='virtio'/>\n"
+                                           "    </disk>\n",
+                                           file);
+
+  return domain_with (name, "", disk);
+}
+
+static char *
+chain_image (const char *name)
+{
+  return g_build_filename (g_getenv (ENV_CHAIN_DIR), name, NULL);
+}
+
+/* As vbtest-admin (domain.define, no host-files): an image inside a pool
+ * whose header names a backing file outside every pool brings that file
+ * in as a host path; a json: backing name is refused outright. */
+static void
+child_admin_backing_chain (void)
+{
+  g_autoptr (GDBusConnection) bus = connect_as (ADMIN, NULL);
+  g_autofree char *out = chain_image ("out.qcow2");
+  g_autofree char *json = chain_image ("json.qcow2");
+  g_autofree char *clean = chain_image ("clean.qcow2");
+  g_autofree char *out_xml = qcow2_disk_domain ("authz-chain-out", out);
+  g_autofree char *json_xml = qcow2_disk_domain ("authz-chain-json", json);
+  g_autofree char *clean_xml = qcow2_disk_domain ("authz-chain-clean", clean);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) defined = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *out_disk = g_strdup_printf ("<disk type='file'>\n"
+                                               "  <driver name='qemu' type='qcow2'/>\n"
+                                               "  <source file='%s'/>\n"
+                                               "  <target dev='vdb' bus='virtio'/>\n</disk>\n",
+                                               out);
+  const char *path;
+
+  expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                         g_variant_new ("(su)", out_xml, 0), ACTION_HOST_FILES, CHAIN_OUTSIDE);
+  reply = call (bus, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", json_xml, 0),
+                NULL, G_DBUS_CALL_FLAGS_NONE, &error);
+  g_assert_null (reply);
+  name = error_name (error);
+  if (!g_str_equal (name, "org.virtbus.Virt1.Error.InvalidArgument")
+      || !strstr (error->message, "disk 'vda'") || !strstr (error->message, "json:"))
+    g_error ("a json: backing name: expected InvalidArgument naming disk 'vda', got %s (%s)",
+             name, error->message);
+  defined = expect_ok (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                       g_variant_new ("(su)", clean_xml, 0));
+  g_variant_get (defined, "(&o)", &path);
+  /* The same image as a device added to the definition. */
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
+                         g_variant_new ("(su)", out_disk, 2), ACTION_HOST_FILES, CHAIN_OUTSIDE);
+}
+
 /* ---- restoring images ---- */
 
 #define SAVER "vbtest-saver" /* a test-only rule grants domain.save, nothing more */
@@ -1036,6 +1102,83 @@ test_admin_host_files (Fixture *f, gconstpointer data)
 }
 
 static void
+qemu_img (const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* A domain.define-only caller cannot reach a file outside the pools
+ * through a qcow2 header (child); root can, and the chain it accepted is
+ * recorded in the XML; a header rewritten after the definition was
+ * checked (as a guest can rewrite a raw volume) stops Start. */
+static void
+test_admin_backing_chain (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vb-authz-chain-XXXXXX", NULL);
+  g_autofree char *pool_xml = g_strdup_printf ("<pool type='dir'>\n  <name>authz-chain</name>\n"
+                                               "  <target>\n    <path>%s</path>\n  </target>\n"
+                                               "</pool>\n",
+                                               dir);
+  g_autofree char *pool = NULL;
+  g_autofree char *out = g_build_filename (dir, "out.qcow2", NULL);
+  g_autofree char *json = g_build_filename (dir, "json.qcow2", NULL);
+  g_autofree char *clean = g_build_filename (dir, "clean.qcow2", NULL);
+  g_autofree char *out_xml = qcow2_disk_domain ("authz-chain-out", out);
+  g_autofree char *out_path = NULL;
+  g_autofree char *clean_path = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
+  const char *const create_out[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", CHAIN_OUTSIDE,
+                                     "-F", "raw", out, "1M", NULL };
+  const char *const create_json[] = { "qemu-img", "create", "-q", "-f", "qcow2", json, "1M", NULL };
+  const char *const rebase_json[] = {
+    "qemu-img", "rebase", "-u", "-F", "raw", "-b",
+    "json:{\"driver\":\"raw\",\"file\":{\"driver\":\"file\",\"filename\":\"" CHAIN_OUTSIDE
+    "\"}}",
+    json, NULL
+  };
+  const char *const create_clean[] = { "qemu-img", "create", "-q", "-f", "qcow2", clean, "1M", NULL };
+  const char *const rebase_clean[] = { "qemu-img", "rebase", "-u", "-F", "raw", "-b", CHAIN_OUTSIDE,
+                                       clean, NULL };
+
+  pool = define (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool", pool_xml);
+  vb_test_call_void (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  qemu_img (create_out);
+  qemu_img (create_json);
+  qemu_img (rebase_json);
+  qemu_img (create_clean);
+
+  g_setenv (ENV_CHAIN_DIR, dir, TRUE);
+  run_child (f, "/authz/child/admin-backing-chain");
+  vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "authz-chain-out"),
+                             "org.virtbus.Virt1.Error.NotFound");
+
+  /* Root may: the chain is recorded, and Start (the same chain) passes. */
+  out_path = define (f->env, MANAGER, IFACE_MANAGER, "DefineDomain", out_xml);
+  xml = vb_test_get_xml (f->env, out_path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (xml, "<backingStore type='file'>"));
+  g_assert_nonnull (strstr (xml, "<source file='" CHAIN_OUTSIDE "'/>"));
+  vb_test_call_void (f->env, out_path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, out_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+
+  /* The clean image defined by the child now names a file outside. */
+  clean_path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                  g_variant_new ("(s)", "authz-chain-clean"));
+  qemu_img (rebase_clean);
+  vb_test_call_expect_error_saying (f->env, clean_path, IFACE_DOMAIN, "Start",
+                                    g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.OperationInvalid", CHAIN_OUTSIDE);
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
+static void
 test_restore_needs_define (Fixture *f, gconstpointer data)
 {
   g_autofree char *key_path = g_build_filename (f->env->state_dir, "save-image.key", NULL);
@@ -1143,6 +1286,7 @@ main (int argc, char **argv)
   ADD ("/authz/unprivileged-user", test_unprivileged_user);
   ADD ("/authz/admin-group", test_admin_group);
   ADD ("/authz/admin-host-files", test_admin_host_files);
+  ADD ("/authz/admin-backing-chain", test_admin_backing_chain);
   ADD ("/authz/restore-needs-define", test_restore_needs_define);
   ADD ("/authz/interactive-without-agent", test_interactive_without_agent);
   ADD ("/authz/polkit-unreachable", test_polkit_unreachable);
@@ -1154,6 +1298,7 @@ main (int argc, char **argv)
   ADD_CHILD ("/authz/child/unprivileged-sweep", child_unprivileged_sweep);
   ADD_CHILD ("/authz/child/admin-changes", child_admin_changes);
   ADD_CHILD ("/authz/child/admin-host-files", child_admin_host_files);
+  ADD_CHILD ("/authz/child/admin-backing-chain", child_admin_backing_chain);
   ADD_CHILD ("/authz/child/saver-restore", child_saver_restore);
   ADD_CHILD ("/authz/child/admin-restore", child_admin_restore);
   ADD_CHILD ("/authz/child/interactive", child_interactive);

@@ -4,6 +4,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "disk-backing.h"
+#include "domain-def.h"
 #include "snapshot-def.h"
 #include "vb-error.h"
 
@@ -210,6 +212,39 @@ test_domain_disks (void)
   g_assert_null (vb_domain_xml_set_disk_file (domain_xml, "sdz", "/x", "qcow2", NULL));
 }
 
+/* Each overlay records the image below it, so the chain the overlay's
+ * header names is the one the definition has (the start-time check). */
+static void
+test_domain_disk_chain (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *once =
+    vb_domain_xml_set_disk_file (domain_xml, "vdb", "/images/data.s1", "qcow2", &error);
+  g_autofree char *twice =
+    vb_domain_xml_set_disk_file (once, "vdb", "/images/data.s2", "qcow2", &error);
+  g_autoptr (VbDomainDef) def = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  const VbDiskImage *vdb;
+
+  g_assert_no_error (error);
+  def = vb_domain_def_parse (twice, &error);
+  g_assert_no_error (error);
+  images = vb_domain_disk_images (def->xml, &error);
+  g_assert_no_error (error);
+  vdb = images->pdata[1];
+  g_assert_cmpstr (vdb->file, ==, "/images/data.s2");
+  g_assert_cmpuint (g_strv_length (vdb->recorded), ==, 2);
+  g_assert_cmpstr (vdb->recorded[0], ==, "/images/data.s1");
+  g_assert_cmpstr (vdb->recorded[1], ==, "/images/data.img");
+  g_assert_nonnull (strstr (def->xml, "<backingStore type='file'>\n"
+                                      "        <format type='qcow2'/>\n"
+                                      "        <source file='/images/data.s1'/>\n"
+                                      "        <backingStore type='file'>\n"
+                                      "          <format type='raw'/>\n"));
+  /* vda had no chain: none is made up. */
+  g_assert_cmpuint (g_strv_length (((VbDiskImage *) images->pdata[0])->recorded), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,5 +253,6 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshot-def/align", test_align);
   g_test_add_func ("/snapshot-def/stored-round-trip", test_stored_round_trip);
   g_test_add_func ("/snapshot-def/domain-disks", test_domain_disks);
+  g_test_add_func ("/snapshot-def/domain-disk-chain", test_domain_disk_chain);
   return g_test_run ();
 }

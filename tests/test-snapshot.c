@@ -671,6 +671,10 @@ test_running (Fixture *f, gconstpointer data)
     g_autofree char *live = vb_test_get_xml (f->env, domain, IFACE_DOMAIN, 0);
     g_autofree char *persistent = vb_test_get_xml (f->env, domain, IFACE_DOMAIN, 2 /* INACTIVE */);
     g_autofree char *named = g_strdup_printf ("<source file='%s'/>", overlay);
+    g_autofree char *below = g_strdup_printf ("<backingStore type='file'>\n"
+                                              "        <format type='qcow2'/>\n"
+                                              "        <source file='%s'/>",
+                                              f->disk);
     g_autofree char *info = NULL;
     struct stat before, after;
 
@@ -679,6 +683,9 @@ test_running (Fixture *f, gconstpointer data)
     g_assert_false (vb_test_get_bool (f->env, ext, IFACE_SNAPSHOT, "HasMemory"));
     g_assert_nonnull (strstr (live, named));
     g_assert_nonnull (strstr (persistent, named));
+    /* Both record the image below the overlay: the chain Start checks. */
+    g_assert_nonnull (strstr (live, below));
+    g_assert_nonnull (strstr (persistent, below));
     info = vb_test_run ("qemu-img info -U %s", overlay);
     g_assert_nonnull (strstr (info, f->disk)); /* its backing file */
     g_assert_cmpint (stat (overlay, &before), ==, 0);
@@ -733,6 +740,12 @@ test_running (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
   g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "CurrentSnapshot",
                                         g_variant_new_object_path (s2), 5000));
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  /* The overlay's backing file (outside any pool here) is in the recorded
+   * chain: the start-time check of the chain lets it start again. */
+  g_assert_true (vb_test_wait_property (f->env, domain, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 30000));
+  vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   vb_test_call_void (f->env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 

@@ -438,8 +438,11 @@ block_copy_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (BlockCopyCall) call = user_data;
   GError *error = NULL;
+  g_autofree char *checked = vb_domain_xml_check_finish (result, &error);
 
-  if (!vb_domain_xml_check_finish (result, &error))
+  /* The copy is made with "backing": null: the destination's own chain is
+   * checked, not recorded (the start-time check compares it again). */
+  if (!checked)
     vb_dbus_return_error (call->invocation, error);
   else
     vb_block_copy_api_start_async (call->self->context->host, call->self->domain, call->disk,
@@ -549,8 +552,9 @@ snapshot_xml_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (SnapshotCall) call = user_data;
   GError *error = NULL;
+  g_autofree char *checked = vb_domain_xml_check_finish (result, &error);
 
-  if (!vb_domain_xml_check_finish (result, &error))
+  if (!checked)
     vb_dbus_return_error (call->invocation, error);
   else
     vb_snapshot_api_create_async (call->self->context->host, call->self->domain, call->xml,
@@ -630,11 +634,12 @@ attach_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (AttachCall) call = user_data;
   GError *error = NULL;
+  g_autofree char *checked = vb_domain_xml_check_finish (result, &error);
 
-  if (!vb_domain_xml_check_finish (result, &error))
+  if (!checked)
     vb_dbus_return_error (call->invocation, error);
   else
-    vb_device_api_attach_async (call->self->context->host, call->self->domain, call->xml,
+    vb_device_api_attach_async (call->self->context->host, call->self->domain, checked,
                                 call->flags, device_done, call->invocation);
 }
 

@@ -12,6 +12,7 @@ typedef struct {
   char *xml;        /* a definition, or */
   char *file;       /* one file the call names itself */
   char *first_path; /* outside the pools, once known */
+  char *checked_xml; /* @xml with its disks' backing chains recorded */
 } Check;
 
 static void
@@ -21,6 +22,7 @@ check_free (Check *check)
   g_free (check->xml);
   g_free (check->file);
   g_free (check->first_path);
+  g_free (check->checked_xml);
   g_free (check);
 }
 
@@ -46,8 +48,9 @@ paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   Check *check = g_task_get_task_data (task);
   GError *error = NULL;
-  g_auto (GStrv) outside = check->file ? vb_host_file_outside_pools_finish (result, &error)
-                                       : vb_host_files_outside_pools_finish (result, &error);
+  g_auto (GStrv) outside =
+    check->file ? vb_host_file_outside_pools_finish (result, &error)
+                : vb_host_files_outside_pools_finish (result, &check->checked_xml, &error);
 
   if (!outside)
     {
@@ -110,11 +113,16 @@ vb_domain_xml_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocati
     find_paths (task);
 }
 
-gboolean
+char *
 vb_domain_xml_check_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_xml_check_async), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  Check *check;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_xml_check_async), NULL);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  check = g_task_get_task_data (G_TASK (result));
+  return g_steal_pointer (&check->checked_xml);
 }
 
 void

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 void vb_domain_xml_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
                                 VbDriverHost *host, const char *xml, gboolean define_too,
                                 GAsyncReadyCallback callback, gpointer user_data);
-gboolean vb_domain_xml_check_finish (GAsyncResult *result, GError **error);
+char *vb_domain_xml_check_finish (GAsyncResult *result, GError **error);
 
 /* The same for one file @path that the call names itself (Domain.Save's
  * image, which the service creates as root): host-files when @path is

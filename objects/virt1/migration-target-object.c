@@ -55,8 +55,9 @@ prepare_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (PrepareCall) call = user_data;
   GError *error = NULL;
+  g_autofree char *checked = vb_domain_xml_check_finish (result, &error);
 
-  if (!vb_domain_xml_check_finish (result, &error))
+  if (!checked)
     {
       vb_dbus_return_error (call->invocation, error);
       return;
@@ -64,7 +65,7 @@ prepare_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_migration_api_prepare_async (call->self->context->host,
                                   g_dbus_method_invocation_get_connection (call->invocation),
                                   g_dbus_method_invocation_get_sender (call->invocation),
-                                  call->xml, call->parameters, call->flags, prepared,
+                                  checked, call->parameters, call->flags, prepared,
                                   call->invocation);
 }
 

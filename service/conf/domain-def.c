@@ -18,6 +18,29 @@
 #define ADDRESS(device)                                                                            \
   { "domain/devices/" device "/address", ADDRESS_ATTRS, NULL, 0 }
 
+/* libvirt's <backingStore> chain of a disk: the backing files its image's
+ * header named when the definition was accepted (see
+ * docs/authorization.md); an empty <backingStore/> ends a chain. Nested
+ * at most VB_QCOW2_CHAIN_MAX (16) deep, plus the empty one. */
+#define BACKING_LEVEL(path)                                                                        \
+  { path, "type=file index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 },        \
+    { path "/source", "!file", NULL, 0 }
+#define BS "/backingStore"
+#define BS1 "domain/devices/disk" BS
+#define BS4 BS1 BS BS BS
+#define BS8 BS4 BS BS BS BS
+#define BS12 BS8 BS BS BS BS
+#define BS16 BS12 BS BS BS BS
+#define BACKING_STORES                                                                             \
+  BACKING_LEVEL (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),     \
+    BACKING_LEVEL (BS4 BS), BACKING_LEVEL (BS4 BS BS), BACKING_LEVEL (BS4 BS BS BS),             \
+    BACKING_LEVEL (BS8), BACKING_LEVEL (BS8 BS), BACKING_LEVEL (BS8 BS BS),                      \
+    BACKING_LEVEL (BS8 BS BS BS), BACKING_LEVEL (BS12), BACKING_LEVEL (BS12 BS),                 \
+    BACKING_LEVEL (BS12 BS BS), BACKING_LEVEL (BS12 BS BS BS), BACKING_LEVEL (BS16),             \
+  {                                                                                                \
+    BS16 BS, NULL, NULL, 0                                                                         \
+  }
+
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
 /* What virt-install and virt-manager write for x86_64 QEMU/KVM guests and the
@@ -96,6 +119,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
   { "domain/devices/disk/serial", NULL, "*", 0 },
   { "domain/devices/disk/boot", "!order=%u", NULL, 0 },
+  BACKING_STORES,
   ADDRESS ("disk"),
 
   { "domain/devices/controller",

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vb-error.h"
+#include "disk-backing.h"
 #include "xml-schema.h"
 
 #define SNAPSHOT_NAME_MAX 200
@@ -402,9 +403,21 @@ vb_domain_xml_set_disk_file (const char *domain_xml, const char *target, const c
         continue;
       if (!(source = vb_xml_child (node, "source")))
         source = vb_xml_insert_after (node, NULL, "source", NULL);
-      xmlSetProp (source, BAD_CAST "file", BAD_CAST file);
       if (!(driver = vb_xml_child (node, "driver")))
         driver = vb_xml_insert_after (node, NULL, "driver", NULL);
+      {
+        g_autofree char *was = vb_xml_attr (source, "file");
+        g_autofree char *was_format = vb_xml_attr (driver, "type");
+
+        /* The overlay's header names the image it is made on: record it,
+         * so that the start-time check of the chain finds it accepted. */
+        if (!was_format)
+          was_format = g_strdup ("raw");
+        if (was && *was && !g_str_equal (was, file)
+            && (g_str_equal (was_format, "raw") || g_str_equal (was_format, "qcow2")))
+          vb_disk_node_push_backing (node, was, was_format);
+      }
+      xmlSetProp (source, BAD_CAST "file", BAD_CAST file);
       xmlSetProp (driver, BAD_CAST "type", BAD_CAST format);
       return vb_xml_format (doc);
     }

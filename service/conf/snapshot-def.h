@@ -75,7 +75,9 @@ typedef struct {
 void vb_domain_disk_free (VbDomainDisk *disk);
 /* The <disk> devices of @domain_xml, in order; NULL with VB_ERROR_INVALID_XML. */
 GPtrArray *vb_domain_xml_list_disks (const char *domain_xml, GError **error);
-/* @domain_xml with disk @target reading file @file in format @format. */
+/* @domain_xml with disk @target reading file @file in format @format; the
+ * file it read before (an overlay's backing image) becomes the first entry
+ * of its <backingStore> chain. */
 char *vb_domain_xml_set_disk_file (const char *domain_xml, const char *target, const char *file,
                                    const char *format, GError **error);
 

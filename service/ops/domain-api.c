@@ -2,6 +2,7 @@
 
 #include "domain-kind.h"
 #include "drivers-ready.h"
+#include "host-files.h"
 #include "migration-api.h"
 #include "resource-api.h"
 #include "snapshot-api.h"
@@ -233,12 +234,31 @@ managed_started (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
-/* The domain's lock is held: check the state and let the driver act. */
+static void start_checked_domain (GTask *task);
+
+static void
+chains_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  OpData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_host_files_check_chains_finish (result, &error))
+    {
+      vb_resource_api_release_and_fail (data->host, vb_domain_api_kind (),
+                                        VB_RESOURCE (data->domain), task, error);
+      return;
+    }
+  start_checked_domain (task);
+}
+
+/* The domain's lock is held: check the state and, before a start, the
+ * backing chains of its qcow2 disks (a guest can rewrite an image's header
+ * after its definition was checked: docs/authorization.md). */
 static void
 start_locked_domain (GTask *task)
 {
   OpData *data = g_task_get_task_data (task);
-  const VbDomainDriver *driver = vb_domain_api_driver (data->host, data->domain);
   GError *error = NULL;
 
   if (!check_state (data->domain, data->op, &error))
@@ -247,6 +267,19 @@ start_locked_domain (GTask *task)
                                         error);
       return;
     }
+  if (data->op == VB_DOMAIN_OP_START)
+    vb_host_files_check_chains_async (data->host, vb_domain_get_def (data->domain)->xml,
+                                      chains_checked, task);
+  else
+    start_checked_domain (task);
+}
+
+static void
+start_checked_domain (GTask *task)
+{
+  OpData *data = g_task_get_task_data (task);
+  const VbDomainDriver *driver = vb_domain_api_driver (data->host, data->domain);
+
   /* save and restore: the guest continues from its managed save image */
   if (data->op == VB_DOMAIN_OP_START && vb_domain_get_managed_save (data->domain))
     {

@@ -6,8 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "disk-backing.h"
 #include "domain-host-paths.h"
 #include "pool.h"
+#include "qcow2-backing.h"
+#include "vb-error.h"
+#include "volume.h"
 
 /* realpath() of the longest existing part of @path, and the rest of it
  * appended as written: the rest does not exist, so nothing in it can be a
@@ -105,16 +109,91 @@ harmless (const VbHostPath *path, const char *resolved)
 }
 
 typedef struct {
-  GPtrArray *paths; /* of VbHostPath */
-  GStrv roots;      /* the active pools' target directories, as defined */
+  GPtrArray *paths;  /* of VbHostPath */
+  GStrv roots;       /* the active pools' target directories, as defined */
+  char *xml;         /* the definition, when its disks' chains are walked */
+  GPtrArray *disks;  /* of VbDiskImage, file set (a volume's resolved) */
+  gboolean at_start; /* compare the chains with the recorded ones */
 } Check;
+
+typedef struct {
+  GStrv outside;
+  char *xml; /* with the chains recorded */
+} Found;
+
+static void
+found_free (Found *found)
+{
+  g_strfreev (found->outside);
+  g_free (found->xml);
+  g_free (found);
+}
 
 static void
 check_free (Check *check)
 {
   g_clear_pointer (&check->paths, g_ptr_array_unref);
+  g_clear_pointer (&check->disks, g_ptr_array_unref);
   g_strfreev (check->roots);
+  g_free (check->xml);
   g_free (check);
+}
+
+static gboolean
+recorded (const VbDiskImage *disk, const char *resolved)
+{
+  for (guint i = 0; disk->recorded && disk->recorded[i]; i++)
+    {
+      g_autofree char *file = vb_host_file_resolve (disk->recorded[i]);
+
+      if (file && resolved && g_str_equal (file, resolved))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Walks the chain of each qcow2 disk: its backing files outside the pools
+ * join @outside (at define), or, at start, those the definition did not
+ * record fail the check. */
+static gboolean
+walk_chains (Check *check, const char *const *roots, GStrvBuilder *outside, GHashTable *chains,
+             GError **error)
+{
+  for (guint i = 0; check->disks && i < check->disks->len; i++)
+    {
+      const VbDiskImage *disk = check->disks->pdata[i];
+      g_autoptr (GPtrArray) chain = NULL;
+
+      if (g_strcmp0 (disk->format, "qcow2") != 0 || !disk->file)
+        continue;
+      if (!(chain = vb_qcow2_backing_chain (disk->file, disk->format, error)))
+        {
+          g_prefix_error (error, "disk '%s': ", disk->target ? disk->target : "?");
+          return FALSE;
+        }
+      for (guint j = 0; j < chain->len; j++)
+        {
+          const VbBackingFile *file = chain->pdata[j];
+          g_autofree char *resolved = vb_host_file_resolve (file->path);
+
+          if (vb_host_file_inside (resolved, roots))
+            continue;
+          if (!check->at_start)
+            g_strv_builder_add (outside, file->path);
+          else if (!recorded (disk, resolved))
+            {
+              g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                           "disk '%s': its image %s now names the backing file %s, which is "
+                           "outside every active storage pool and not in the disk's recorded "
+                           "<backingStore>; define the domain again to have it checked",
+                           disk->target ? disk->target : "?", disk->file, file->path);
+              return FALSE;
+            }
+        }
+      if (disk->target)
+        g_hash_table_insert (chains, g_strdup (disk->target), g_steal_pointer (&chain));
+    }
+  return TRUE;
 }
 
 static void
@@ -123,7 +202,11 @@ check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   Check *check = task_data;
   g_autoptr (GStrvBuilder) roots = g_strv_builder_new ();
   g_autoptr (GStrvBuilder) outside = g_strv_builder_new ();
+  g_autoptr (GHashTable) chains =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   g_auto (GStrv) resolved_roots = NULL;
+  Found *found;
+  GError *error = NULL;
 
   for (guint i = 0; check->roots[i]; i++)
     {
@@ -142,18 +225,62 @@ check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
           && !vb_host_file_inside (resolved, (const char *const *) resolved_roots))
         g_strv_builder_add (outside, path->path);
     }
-  g_task_return_pointer (task, g_strv_builder_end (outside), (GDestroyNotify) g_strfreev);
+  if (!walk_chains (check, (const char *const *) resolved_roots, outside, chains, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  found = g_new0 (Found, 1);
+  found->outside = g_strv_builder_end (outside);
+  if (check->xml && g_hash_table_size (chains) > 0)
+    found->xml = vb_domain_xml_record_backing (check->xml, chains, NULL);
+  if (!found->xml)
+    found->xml = g_strdup (check->xml);
+  g_task_return_pointer (task, found, (GDestroyNotify) found_free);
 }
 
-/* Takes @paths; completes @task (its own) with the GStrv of those outside. */
+/* The disks of @xml with the file each reads: a volume disk's from its
+ * pool, in the main thread that owns the inventory. */
+static GPtrArray *
+disk_images (VbDriverHost *host, const char *xml)
+{
+  GPtrArray *disks = vb_domain_disk_images (xml, NULL);
+  VbInventory *inventory = vb_driver_host_get_inventory (host);
+
+  for (guint i = 0; disks && i < disks->len; i++)
+    {
+      VbDiskImage *disk = disks->pdata[i];
+      VbResource *pool;
+      VbVolume *volume;
+
+      if (disk->file || !disk->pool || !disk->volume)
+        continue;
+      pool = vb_inventory_lookup_name (inventory, VB_TYPE_POOL, disk->pool);
+      if (!pool || !vb_pool_get_active (VB_POOL (pool))
+          || !(volume = vb_pool_lookup_volume (VB_POOL (pool), disk->volume)))
+        continue; /* the driver refuses it */
+      disk->file = g_strdup (vb_volume_get_path (volume));
+      if (!disk->format)
+        disk->format = g_strdup (vb_volume_get_format (volume));
+    }
+  return disks;
+}
+
+/* Takes @paths; completes @task (its own) with a Found. */
 static void
-check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths)
+check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml, gboolean at_start)
 {
   g_autoptr (GPtrArray) pools = NULL;
   g_autoptr (GStrvBuilder) roots = g_strv_builder_new ();
   Check *check = g_new0 (Check, 1);
 
   check->paths = paths;
+  check->at_start = at_start;
+  if (xml)
+    {
+      check->xml = g_strdup (xml);
+      check->disks = disk_images (host, xml);
+    }
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
   /* Taken here, in the main thread that owns the inventory. */
   pools = vb_inventory_list (vb_driver_host_get_inventory (host), VB_TYPE_POOL);
@@ -166,11 +293,6 @@ check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths)
         g_strv_builder_add (roots, def->target_path);
     }
   check->roots = g_strv_builder_end (roots);
-  if (check->paths->len == 0)
-    {
-      g_task_return_pointer (task, g_new0 (char *, 1), (GDestroyNotify) g_strfreev);
-      return;
-    }
   g_task_run_in_thread (task, check_in_thread);
 }
 
@@ -189,14 +311,23 @@ vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
       g_task_return_error (task, error);
       return;
     }
-  check_paths (host, task, paths);
+  check_paths (host, task, paths, xml, FALSE);
 }
 
 GStrv
-vb_host_files_outside_pools_finish (GAsyncResult *result, GError **error)
+vb_host_files_outside_pools_finish (GAsyncResult *result, char **checked_xml, GError **error)
 {
+  Found *found;
+  GStrv outside;
+
   g_return_val_if_fail (g_async_result_is_tagged (result, vb_host_files_outside_pools_async), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (!(found = g_task_propagate_pointer (G_TASK (result), error)))
+    return NULL;
+  outside = g_steal_pointer (&found->outside);
+  if (checked_xml)
+    *checked_xml = g_steal_pointer (&found->xml);
+  found_free (found);
+  return outside;
 }
 
 void
@@ -211,12 +342,42 @@ vb_host_file_outside_pools_async (VbDriverHost *host, const char *path,
   one->path = g_strdup (path);
   one->role = VB_HOST_PATH_FILE;
   g_ptr_array_add (paths, one);
-  check_paths (host, task, paths);
+  check_paths (host, task, paths, NULL, FALSE);
 }
 
 GStrv
 vb_host_file_outside_pools_finish (GAsyncResult *result, GError **error)
 {
+  Found *found;
+  GStrv outside;
+
   g_return_val_if_fail (g_async_result_is_tagged (result, vb_host_file_outside_pools_async), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (!(found = g_task_propagate_pointer (G_TASK (result), error)))
+    return NULL;
+  outside = g_steal_pointer (&found->outside);
+  found_free (found);
+  return outside;
+}
+
+void
+vb_host_files_check_chains_async (VbDriverHost *host, const char *xml, GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, vb_host_files_check_chains_async);
+  check_paths (host, task, g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_path_free), xml,
+               TRUE);
+}
+
+gboolean
+vb_host_files_check_chains_finish (GAsyncResult *result, GError **error)
+{
+  Found *found;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_host_files_check_chains_async), FALSE);
+  if (!(found = g_task_propagate_pointer (G_TASK (result), error)))
+    return FALSE;
+  found_free (found);
+  return TRUE;
 }

@@ -17,16 +17,32 @@ G_BEGIN_DECLS
  * /dev/urandom, /dev/random and /dev/hwrng as an RNG backend, firmware
  * below /usr/share/{OVMF,qemu,edk2,seabios}, and a qemu-system-* (or
  * qemu-kvm) in /usr/bin, /usr/libexec or /usr/local/bin as <emulator>.
- * InvalidXML when @xml does not parse. */
+ *
+ * The backing chain that the header of each qcow2 disk's image names (a
+ * volume disk's too) is walked (vb_qcow2_backing_chain()) and each backing
+ * file counts as a host path; *@checked_xml is @xml with each walked chain
+ * recorded as the disk's <backingStore>, in place of what the caller wrote.
+ * InvalidXML when @xml does not parse; InvalidArgument naming the disk when
+ * a chain cannot be followed safely (a json: or protocol backing name, no
+ * recorded backing format, a loop, ...). */
 void vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
                                         GAsyncReadyCallback callback, gpointer user_data);
-GStrv vb_host_files_outside_pools_finish (GAsyncResult *result, GError **error);
+GStrv vb_host_files_outside_pools_finish (GAsyncResult *result, char **checked_xml, GError **error);
 
 /* The same for one file @path a call names itself (Domain.Save's image):
  * an array of @path alone when it is outside every active pool. */
 void vb_host_file_outside_pools_async (VbDriverHost *host, const char *path,
                                        GAsyncReadyCallback callback, gpointer user_data);
 GStrv vb_host_file_outside_pools_finish (GAsyncResult *result, GError **error);
+
+/* At Start, in a thread: walks the chains of @xml's qcow2 disks again and
+ * fails with OperationInvalid naming the disk and the file when one now
+ * names a backing file outside every active pool that the disk's recorded
+ * <backingStore> does not list (an image whose header changed since the
+ * definition was checked); InvalidArgument as above. */
+void vb_host_files_check_chains_async (VbDriverHost *host, const char *xml,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_host_files_check_chains_finish (GAsyncResult *result, GError **error);
 
 /* The pure parts, for the unit test. @path resolved as above; NULL when it
  * counts as outside whatever the pools. */

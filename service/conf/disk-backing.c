@@ -1,0 +1,145 @@
+#include "disk-backing.h"
+
+#include "xml-schema.h"
+
+void
+vb_disk_image_free (VbDiskImage *image)
+{
+  if (!image)
+    return;
+  g_free (image->target);
+  g_free (image->file);
+  g_free (image->pool);
+  g_free (image->volume);
+  g_free (image->format);
+  g_strfreev (image->recorded);
+  g_free (image);
+}
+
+static gboolean
+named (xmlNode *node, const char *name)
+{
+  return node && node->type == XML_ELEMENT_NODE && node->ns == NULL
+         && g_str_equal ((const char *) node->name, name);
+}
+
+/* The <disk> nodes of @doc: a <domain>'s, or its root alone. */
+static GPtrArray *
+disk_nodes (xmlDoc *doc)
+{
+  GPtrArray *disks = g_ptr_array_new ();
+  xmlNode *root = xmlDocGetRootElement (doc);
+
+  if (named (root, "disk"))
+    g_ptr_array_add (disks, root);
+  else if (named (root, "domain"))
+    for (xmlNode *node = vb_xml_child (vb_xml_child (root, "devices"), "disk"); node;
+         node = vb_xml_next (node, "disk"))
+      g_ptr_array_add (disks, node);
+  return disks;
+}
+
+static GStrv
+recorded_chain (xmlNode *disk)
+{
+  g_autoptr (GStrvBuilder) files = g_strv_builder_new ();
+
+  for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
+       store = vb_xml_child (store, "backingStore"))
+    {
+      g_autofree char *file = vb_xml_attr (vb_xml_child (store, "source"), "file");
+
+      if (file && *file)
+        g_strv_builder_add (files, file);
+    }
+  return g_strv_builder_end (files);
+}
+
+GPtrArray *
+vb_domain_disk_images (const char *xml, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, error);
+  g_autoptr (GPtrArray) nodes = NULL;
+  GPtrArray *images;
+
+  if (!doc)
+    return NULL;
+  images = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_disk_image_free);
+  nodes = disk_nodes (doc);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      xmlNode *disk = nodes->pdata[i];
+      xmlNode *source = vb_xml_child (disk, "source");
+      VbDiskImage *image;
+
+      if (!source)
+        continue;
+      image = g_new0 (VbDiskImage, 1);
+      image->target = vb_xml_attr (vb_xml_child (disk, "target"), "dev");
+      image->file = vb_xml_attr (source, "file");
+      if (!image->file)
+        image->file = vb_xml_attr (source, "dev");
+      image->pool = vb_xml_attr (source, "pool");
+      image->volume = vb_xml_attr (source, "volume");
+      image->format = vb_xml_attr (vb_xml_child (disk, "driver"), "type");
+      image->recorded = recorded_chain (disk);
+      g_ptr_array_add (images, image);
+    }
+  return images;
+}
+
+static xmlNode *
+new_store (xmlNode *parent, xmlNode *after, const char *file, const char *format)
+{
+  xmlNode *store = vb_xml_insert_after (parent, after, "backingStore", NULL);
+
+  xmlSetProp (store, BAD_CAST "type", BAD_CAST "file");
+  xmlSetProp (vb_xml_insert_after (store, NULL, "format", NULL), BAD_CAST "type", BAD_CAST format);
+  xmlSetProp (vb_xml_insert_after (store, store->last, "source", NULL), BAD_CAST "file",
+              BAD_CAST file);
+  return store;
+}
+
+char *
+vb_domain_xml_record_backing (const char *xml, GHashTable *chains, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, error);
+  g_autoptr (GPtrArray) nodes = NULL;
+
+  if (!doc)
+    return NULL;
+  nodes = disk_nodes (doc);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      xmlNode *disk = nodes->pdata[i];
+      g_autofree char *target = vb_xml_attr (vb_xml_child (disk, "target"), "dev");
+      GPtrArray *chain = target ? g_hash_table_lookup (chains, target) : NULL;
+      xmlNode *parent = disk;
+      xmlNode *after = vb_xml_child (disk, "source");
+
+      if (!chain)
+        continue;
+      vb_xml_remove_children (disk, "backingStore");
+      for (guint j = 0; j < chain->len; j++)
+        {
+          const VbBackingFile *file = chain->pdata[j];
+
+          parent = new_store (parent, after, file->path, file->format);
+          after = parent->last;
+        }
+    }
+  return vb_xml_format (doc);
+}
+
+void
+vb_disk_node_push_backing (xmlNode *disk, const char *file, const char *format)
+{
+  xmlNode *below = vb_xml_child (disk, "backingStore");
+  xmlNode *store;
+
+  if (below)
+    xmlUnlinkNode (below);
+  store = new_store (disk, vb_xml_child (disk, "source"), file, format);
+  if (below)
+    xmlAddChild (store, below);
+}
