@@ -190,7 +190,9 @@ walk_chains (Check *check, const char *const *roots, GStrvBuilder *outside, GHas
               return FALSE;
             }
         }
-      if (disk->target)
+      /* Only a chain to write, or a stale record to clear, changes the XML:
+       * a definition left as the caller wrote it keeps its line numbers. */
+      if (disk->target && (chain->len > 0 || (disk->recorded && disk->recorded[0])))
         g_hash_table_insert (chains, g_strdup (disk->target), g_steal_pointer (&chain));
     }
   return TRUE;
