@@ -295,6 +295,17 @@ check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml,
         g_strv_builder_add (roots, def->target_path);
     }
   check->roots = g_strv_builder_end (roots);
+  /* Nothing to resolve or read (most definitions of the test driver): no
+   * trip to a worker thread. */
+  if (paths->len == 0 && (!check->disks || check->disks->len == 0))
+    {
+      Found *found = g_new0 (Found, 1);
+
+      found->outside = g_new0 (char *, 1);
+      found->xml = g_strdup (xml);
+      g_task_return_pointer (task, found, (GDestroyNotify) found_free);
+      return;
+    }
   g_task_run_in_thread (task, check_in_thread);
 }
 
