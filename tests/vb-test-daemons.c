@@ -233,10 +233,17 @@ start_daemon (VbTestEnv *pub, const char *netns, const char *binary, gboolean sy
   g_autoptr (GError) error = NULL;
   g_autofree char *log = NULL;
 
+  gint64 end = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
+
   if (!binary)
     binary = g_getenv ("VB_DAEMON");
   g_assert_nonnull (binary);
   g_assert_null (env->daemon);
+  /* A daemon the test killed itself may still own the name until the bus
+   * has seen its end: the new one would then find the name taken and exit,
+   * and the test's first call would go to the dead one. */
+  while (name_has_owner (pub->client, BUS_NAME) && g_get_monotonic_time () < end)
+    vb_test_sleep_iterating (10);
   if (netns)
     {
       /* ip execs the daemon after entering the namespace: the PID stays the daemon's. */
