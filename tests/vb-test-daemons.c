@@ -105,7 +105,8 @@ wait_for_name (Env *env, const char *name, GSubprocess *process)
                 : g_strdup_printf ("it exited with status %d",
                                    g_subprocess_get_exit_status (process));
       else
-        how = g_strdup_printf ("still running after %d ms", START_TIMEOUT_MS);
+        how = g_strdup_printf ("it runs but does not own the name (waited up to %d ms)",
+                               START_TIMEOUT_MS);
       g_error ("%s did not appear on the test bus (%s); daemon log:\n%s", name, how, log);
     }
 }
