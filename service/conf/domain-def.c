@@ -18,6 +18,11 @@
 #define ADDRESS(device)                                                                            \
   { "domain/devices/" device "/address", ADDRESS_ATTRS, NULL, 0 }
 
+/* The name of a device: a user's ("ua-…") anywhere; in a live definition
+ * also the one the driver gave it (the id QEMU knows it by), as libvirt's
+ * live XML has on every device. */
+#define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
+
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
 /* What virt-install and virt-manager write for x86_64 QEMU/KVM guests and the
@@ -97,6 +102,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/serial", NULL, "*", 0 },
   { "domain/devices/disk/boot", "!order=%u", NULL, 0 },
   ADDRESS ("disk"),
+  ALIAS ("disk"),
 
   { "domain/devices/controller",
     "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid index=%u model ports=%u vectors=%u", NULL,
@@ -105,6 +111,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/controller/target", "chassisNr=%u chassis=%u port=%x busNr=%u", NULL, 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
   ADDRESS ("controller"),
+  ALIAS ("controller"),
 
   { "domain/devices/interface", "!type=user|network|bridge", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/mac", "!address", NULL, 0 },
@@ -117,17 +124,17 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/link", "!state=up|down", NULL, 0 },
   { "domain/devices/interface/boot", "!order=%u", NULL, 0 },
   { "domain/devices/interface/teaming", "!type=persistent|transient persistent", NULL, 0 },
-  { "domain/devices/interface/alias", "!name", NULL, 0 },
   ADDRESS ("interface"),
+  ALIAS ("interface"),
 
   { "domain/devices/hostdev", "!mode=subsystem !type=pci managed=yes|no", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/hostdev/source", NULL, NULL, 0 },
   { "domain/devices/hostdev/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
   { "domain/devices/hostdev/teaming", "!type=transient persistent", NULL, 0 },
-  { "domain/devices/hostdev/alias", "!name", NULL, 0 },
   { "domain/devices/hostdev/boot", "!order=%u", NULL, 0 },
   ADDRESS ("hostdev"),
+  ALIAS ("hostdev"),
 
   { "domain/devices/serial", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/serial/source", "path mode=bind|connect append=on|off", NULL, 0 },
@@ -135,19 +142,23 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/serial/target/model", "!name=isa-serial|usb-serial|pci-serial", NULL, 0 },
   { "domain/devices/serial/log", "!file append=on|off", NULL, 0 },
   ADDRESS ("serial"),
+  ALIAS ("serial"),
   { "domain/devices/console", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/console/source", "path mode=bind|connect append=on|off", NULL, 0 },
   { "domain/devices/console/target", "type=serial|virtio port=%u", NULL, 0 },
   { "domain/devices/console/log", "!file append=on|off", NULL, 0 },
+  ALIAS ("console"),
 
   { "domain/devices/channel", "!type=unix|spicevmc", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/channel/source", "mode=bind|connect path", NULL, 0 },
   { "domain/devices/channel/target", "!type=virtio name", NULL, 0 },
   ADDRESS ("channel"),
+  ALIAS ("channel"),
 
   { "domain/devices/input", "!type=tablet|mouse|keyboard bus=usb|ps2|virtio", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("input"),
+  ALIAS ("input"),
 
   { "domain/devices/graphics",
     "!type=vnc|spice port=%i tlsPort=%i autoport=yes|no listen websocket=%i passwd keymap", NULL,
@@ -159,6 +170,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/sound", "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("sound"),
+  ALIAS ("sound"),
   { "domain/devices/audio",
     "!id=%u !type=none|alsa|coreaudio|jack|oss|pulseaudio|sdl|spice|file|dbus|pipewire", NULL,
     VB_XML_RULE_REPEAT },
@@ -170,6 +182,7 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no", NULL, 0 },
   ADDRESS ("video"),
+  ALIAS ("video"),
 
   { "domain/devices/memballoon",
     "!model=virtio|virtio-transitional|virtio-non-transitional|none autodeflate=on|off "
@@ -177,22 +190,27 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/memballoon/stats", "!period=%u", NULL, 0 },
   ADDRESS ("memballoon"),
+  ALIAS ("memballoon"),
 
   { "domain/devices/rng", "!model=virtio|virtio-transitional|virtio-non-transitional", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/rng/backend", "!model=random|builtin", "*", 0 },
   ADDRESS ("rng"),
+  ALIAS ("rng"),
 
   { "domain/devices/redirdev", "!bus=usb !type=spicevmc", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("redirdev"),
+  ALIAS ("redirdev"),
 
   { "domain/devices/watchdog",
     "!model=i6300esb|ib700|itco action=reset|shutdown|poweroff|pause|none|dump|inject-nmi", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("watchdog"),
+  ALIAS ("watchdog"),
 
   { "domain/devices/panic", "model=isa|pvpanic|hyperv", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("panic"),
+  ALIAS ("panic"),
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
@@ -497,20 +515,29 @@ check_interface_source (xmlNode *iface, GError **error)
   return require_attr (source, attr, "it names what the interface connects to", error);
 }
 
-/* libvirt reserves aliases not starting with "ua-" for the names it makes up
- * itself; a user alias must not be mistaken for one. */
+/* libvirt reserves aliases not starting with "ua-" for the names it gives
+ * devices itself (the id QEMU knows them by), shown only in a running
+ * domain's XML. A definition keeps the user's; the others it drops, as
+ * libvirt does at define, so that a live XML read back from GetXMLDesc can
+ * be defined: the driver makes them again at the next start. */
 static gboolean
-check_alias (xmlNode *device, GHashTable *aliases, GError **error)
+check_alias (xmlNode *device, gboolean live, GHashTable *aliases, GError **error)
 {
   xmlNode *alias = vb_xml_child (device, "alias");
   g_autofree char *name = alias != NULL ? vb_xml_attr (alias, "name") : NULL;
+  gboolean user = name != NULL && g_str_has_prefix (name, "ua-");
 
   if (alias == NULL)
     return TRUE;
-  if (!g_str_has_prefix (name, "ua-") || name[3] == '\0') {
+  if (!user && !live) {
+    xmlUnlinkNode (alias);
+    xmlFreeNode (alias);
+    return TRUE;
+  }
+  if (*name == '\0' || (user && name[3] == '\0')) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "invalid alias '%s' on <alias> at line %ld: a user alias starts with 'ua-'", name,
-                 vb_xml_line (alias));
+                 "invalid alias '%s' on <alias> at line %ld: a user alias is 'ua-' and a name",
+                 name, vb_xml_line (alias));
     return FALSE;
   }
   if (g_hash_table_contains (aliases, name)) {
@@ -575,15 +602,16 @@ is_network_device (xmlNode *node)
 }
 
 static gboolean
-check_network_devices (xmlNode *root, GError **error)
+check_network_devices (xmlNode *root, gboolean live, GError **error)
 {
   g_autoptr (GHashTable) aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   xmlNode *devices = devices_of (root);
   xmlNode *child;
 
-  /* Aliases first: a transient device may come before its partner. */
+  /* Aliases first (of every device: they are one namespace): a transient
+   * device may come before its partner. */
   for (child = devices != NULL ? devices->children : NULL; child != NULL; child = child->next)
-    if (is_network_device (child) && !check_alias (child, aliases, error))
+    if (child->type == XML_ELEMENT_NODE && !check_alias (child, live, aliases, error))
       return FALSE;
   for (child = devices != NULL ? devices->children : NULL; child != NULL; child = child->next) {
     if (!is_network_device (child))
@@ -649,8 +677,8 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
   return TRUE;
 }
 
-VbDomainDef *
-vb_domain_def_parse (const char *xml, GError **error)
+static VbDomainDef *
+parse (const char *xml, gboolean live, GError **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VbDomainDef) def = NULL;
@@ -671,12 +699,24 @@ vb_domain_def_parse (const char *xml, GError **error)
   def = g_new0 (VbDomainDef, 1);
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
       !fill_vcpus (root, def, error) || !check_disks (root, error) ||
-      !check_network_devices (root, error) || !check_boot_order (root, error) ||
+      !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
   return g_steal_pointer (&def);
+}
+
+VbDomainDef *
+vb_domain_def_parse (const char *xml, GError **error)
+{
+  return parse (xml, FALSE, error);
+}
+
+VbDomainDef *
+vb_domain_def_parse_live (const char *xml, GError **error)
+{
+  return parse (xml, TRUE, error);
 }
 
 VbDomainDef *
