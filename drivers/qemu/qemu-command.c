@@ -625,7 +625,6 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
 
     if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
       return NULL;
-    command->xml = vb_xml_format (doc);
   }
   b.scsi_buses = g_hash_table_new (NULL, NULL);
   ok = build (&b, error);
@@ -633,6 +632,8 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   g_free (b.audiodev);
   if (!ok)
     return NULL;
+  /* With the <alias> of each device the builders wrote (record_alias()). */
+  command->xml = vb_xml_format (doc);
   g_ptr_array_add (command->argv, NULL);
   return g_steal_pointer (&command);
 }
