@@ -194,13 +194,19 @@ test_disk_live (Fixture *f, gconstpointer data)
     g_test_message ("AttachDevice (disk, LIVE) took %" G_GINT64_FORMAT " ms",
                     (g_get_monotonic_time () - t0) / 1000);
   }
-  /* The live XML has it, with the PCI address it got; the definition does not. */
+  /* The live XML has it, with the id QEMU knows it by as its alias and the
+   * PCI address it got; the definition does not. As in libvirt, every
+   * device of the live XML has its alias: the boot-time ones too. */
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*"
+                                       "<alias name='disk-vdb'/>\\s*<address type='pci' "
                                        "domain='0x0000' bus='0x00' slot='0x[0-9a-f]+'",
                                        live, 0, 0));
+  g_assert_true (has (live, "<alias name='disk-vda'/>"));
+  g_assert_true (has (live, "<alias name='pci.0'/>"));
   config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "vdb"));
+  g_assert_false (has (config, "<alias"));
 
   /* The guest sees it, and reads the image's bytes. */
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
@@ -218,13 +224,17 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_clear_pointer (&live, g_free);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (has (live, "<target dev='vdb'"));
+  g_assert_true (has (live, "<alias name='disk-vdb'/>"));
+  g_assert_true (has (live, "<alias name='disk-vda'/>"));
+  g_assert_true (has (live, "<alias name='pci.0'/>"));
   open_console (f, path);
 
   /* Unplug: the call returns once the guest let go of it. */
   {
     gint64 t0 = g_get_monotonic_time ();
 
-    detach (f, path, "<disk type='file' device='disk'><target dev='vdb'/></disk>", LIVE);
+    /* Named by its alias alone, as libvirt allows. */
+    detach (f, path, "<disk type='file' device='disk'><alias name='disk-vdb'/></disk>", LIVE);
     g_test_message ("DetachDevice (disk, LIVE, until DEVICE_DELETED) took %" G_GINT64_FORMAT " ms",
                     (g_get_monotonic_time () - t0) / 1000);
   }
@@ -251,6 +261,16 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_clear_pointer (&live, g_free);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "vda"));
+
+  /* The live XML, aliases and all, defines the domain: like libvirt, the
+   * definition keeps none of the aliases the driver made. */
+  g_assert_true (has (live, "<alias name='disk-vdb'/>"));
+  g_free (vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                             g_variant_new ("(su)", live, 0)));
+  g_clear_pointer (&config, g_free);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
+  g_assert_true (has (config, "<target dev='vdb'"));
+  g_assert_false (has (config, "<alias"));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
