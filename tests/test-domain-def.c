@@ -636,12 +636,12 @@ test_domain_generated_aliases (void)
 
   /* Generated or not, an alias names one device. */
   {
-    g_autoptr (VbDomainDef) twice = vb_domain_def_parse_live (
-      "<domain type='qemu'><name>a</name><memory>1024</memory><devices>"
-      "<disk type='file'><target dev='vda'/><alias name='x0'/></disk>"
-      "<disk type='file'><target dev='vdb'/><alias name='x0'/></disk>"
-      "</devices></domain>",
-      &error);
+    g_autoptr (VbDomainDef) twice =
+      vb_domain_def_parse_live ("<domain type='qemu'><name>a</name><memory>1024</memory><devices>"
+                                "<disk type='file'><target dev='vda'/><alias name='x0'/></disk>"
+                                "<disk type='file'><target dev='vdb'/><alias name='x0'/></disk>"
+                                "</devices></domain>",
+                                &error);
     g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_XML);
     g_assert_null (twice);
   }

@@ -376,12 +376,14 @@ test_q35 (Fixture *f, gconstpointer data)
   attach (f, path, vdb, LIVE);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   /* vda took the first root port at define, as libvirt's placement does. */
-  g_assert_true (g_regex_match_simple ("<target dev='vda' bus='virtio'/>\\s*(?:<alias name='disk-vda'/>\\s*)?<address type='pci' "
-                                       "domain='0x0000' bus='0x01' slot='0x00'",
-                                       live, 0, 0));
-  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*(?:<alias name='disk-vdb'/>\\s*)?<address type='pci' "
-                                       "domain='0x0000' bus='0x02' slot='0x00'",
-                                       live, 0, 0));
+  g_assert_true (g_regex_match_simple (
+    "<target dev='vda' bus='virtio'/>\\s*(?:<alias name='disk-vda'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x01' slot='0x00'",
+    live, 0, 0));
+  g_assert_true (g_regex_match_simple (
+    "<target dev='vdb' bus='virtio'/>\\s*(?:<alias name='disk-vdb'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x02' slot='0x00'",
+    live, 0, 0));
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
   sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
   g_assert_true (has (sum, f->extra_md5));
@@ -463,10 +465,12 @@ test_unplug_then_save (Fixture *f, gconstpointer data)
   g_autofree char *live = NULL;
   g_autofree char *job = NULL;
   g_autofree char *out = NULL;
-  const char *vdb_placed = "<target dev='vdb' bus='virtio'/>\\s*(?:<alias name='disk-vdb'/>\\s*)?<address type='pci' domain='0x0000' "
+  const char *vdb_placed = "<target dev='vdb' bus='virtio'/>\\s*(?:<alias "
+                           "name='disk-vdb'/>\\s*)?<address type='pci' domain='0x0000' "
                            "bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
-  const char *nic_placed = "<mac address='52:54:00:00:00:07'/>\\s*(?:<alias name='net0'/>\\s*)?<address type='pci' "
-                           "domain='0x0000' bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
+  const char *nic_placed =
+    "<mac address='52:54:00:00:00:07'/>\\s*(?:<alias name='net0'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
 
   vb_test_env_start_daemon (f->env, NULL);
   path = start_guest_xml (f, xml);
@@ -521,9 +525,10 @@ test_config (Fixture *f, gconstpointer data)
   g_assert_false (has (live, "vdc"));
   g_assert_true (has (config, "<target dev='vdc' bus='virtio'/>"));
   /* With the address a define gives it, as the next start will use. */
-  g_assert_true (g_regex_match_simple ("<target dev='vdc' bus='virtio'/>\\s*(?:<alias name='disk-vdc'/>\\s*)?<address type='pci' "
-                                       "domain='0x0000' bus='0x00' slot='0x0[0-9a-f]'",
-                                       config, 0, 0));
+  g_assert_true (g_regex_match_simple (
+    "<target dev='vdc' bus='virtio'/>\\s*(?:<alias name='disk-vdc'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x00' slot='0x0[0-9a-f]'",
+    config, 0, 0));
 
   /* Both at once. */
   attach (f, path, vdd, LIVE | CONFIG);
@@ -820,7 +825,8 @@ test_guest_eject (Fixture *f, gconstpointer data)
   attach (f, path, vdb, LIVE);
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*(?:<alias name='disk-vdb'/>\\s*)?<address type='pci' domain='0x0000' "
+  regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*(?:<alias "
+                       "name='disk-vdb'/>\\s*)?<address type='pci' domain='0x0000' "
                        "bus='0x00' slot='0x([0-9a-f]+)'",
                        0, 0, NULL);
   g_assert_true (g_regex_match (regex, live, 0, &match));
