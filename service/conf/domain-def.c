@@ -813,3 +813,50 @@ vb_domain_def_xml_for_arrival (const char *xml, GError **error)
   vb_xml_remove_children (vb_xml_child (xmlDocGetRootElement (doc), "devices"), "emulator");
   return vb_xml_format (doc);
 }
+
+/* The @n-th element named @name among the children of @devices. */
+static xmlNode *
+nth_device (xmlNode *devices, const xmlChar *name, guint n)
+{
+  for (xmlNode *child = devices ? devices->children : NULL; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE && xmlStrEqual (child->name, name) && n-- == 0)
+      return child;
+  return NULL;
+}
+
+VbDomainDef *
+vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (def->xml, "domain", error);
+  g_autoptr (xmlDoc) from = doc ? vb_xml_parse (live_xml, "domain", error) : NULL;
+  xmlNode *devices, *from_devices;
+  g_autofree char *xml = NULL;
+
+  if (!from)
+    return NULL;
+  devices = vb_xml_child (xmlDocGetRootElement (doc), "devices");
+  from_devices = vb_xml_child (xmlDocGetRootElement (from), "devices");
+  /* Both list the same devices in the same order: @def was made from
+   * @live_xml by dropping its aliases and filling in what it lacked. */
+  for (xmlNode *child = devices ? devices->children : NULL; child; child = child->next)
+    {
+      guint n = 0;
+      xmlNode *twin, *alias;
+
+      if (child->type != XML_ELEMENT_NODE || vb_xml_child (child, "alias"))
+        continue;
+      for (xmlNode *before = child->prev; before; before = before->prev)
+        n += before->type == XML_ELEMENT_NODE && xmlStrEqual (before->name, child->name);
+      twin = nth_device (from_devices, child->name, n);
+      alias = twin ? vb_xml_child (twin, "alias") : NULL;
+      if (!alias)
+        continue;
+      /* Where libvirt and the command-line builder put it: before <address>. */
+      if (vb_xml_child (child, "address"))
+        xmlAddPrevSibling (vb_xml_child (child, "address"), xmlDocCopyNode (alias, doc, 1));
+      else
+        xmlAddChild (child, xmlDocCopyNode (alias, doc, 1));
+    }
+  xml = vb_xml_format (doc);
+  return vb_domain_def_parse_live (xml, error);
+}

@@ -34,6 +34,11 @@ VbDomainDef *vb_domain_def_parse_live (const char *xml, GError **error);
  * its own when it defines the guest. NULL with @error when @xml does not
  * parse. */
 char *vb_domain_def_xml_for_arrival (const char *xml, GError **error);
+/* @def (a definition made from the live XML @live_xml) as a live one, with
+ * the <alias> each device has in @live_xml: an arriving guest keeps the
+ * names its devices had on the source. */
+VbDomainDef *vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml,
+                                            GError **error);
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 
