@@ -814,6 +814,19 @@ vb_domain_def_xml_for_arrival (const char *xml, GError **error)
   return vb_xml_format (doc);
 }
 
+/* Whether @a and @b agree on what names a disk (<target dev>) or an
+ * interface (<mac address>), where they have it. */
+static gboolean
+same_key (xmlNode *a, xmlNode *b, const char *child, const char *attr)
+{
+  xmlNode *a_child = vb_xml_child (a, child);
+  xmlNode *b_child = vb_xml_child (b, child);
+  g_autofree char *a_value = a_child ? vb_xml_attr (a_child, attr) : NULL;
+  g_autofree char *b_value = b_child ? vb_xml_attr (b_child, attr) : NULL;
+
+  return g_strcmp0 (a_value, b_value) == 0;
+}
+
 /* The @n-th element named @name among the children of @devices. */
 static xmlNode *
 nth_device (xmlNode *devices, const xmlChar *name, guint n)
@@ -849,7 +862,8 @@ vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml, GEr
         n += before->type == XML_ELEMENT_NODE && xmlStrEqual (before->name, child->name);
       twin = nth_device (from_devices, child->name, n);
       alias = twin ? vb_xml_child (twin, "alias") : NULL;
-      if (!alias)
+      if (!alias || !same_key (child, twin, "target", "dev")
+          || !same_key (child, twin, "mac", "address"))
         continue;
       /* Where libvirt and the command-line builder put it: before <address>. */
       if (vb_xml_child (child, "address"))
