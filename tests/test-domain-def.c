@@ -601,6 +601,52 @@ test_domain_bad_sizes (void)
                       "the value of <currentMemory> at line 2 is too large");
 }
 
+/* libvirt's live XML names every device (<alias name='virtio-disk0'/>); a
+ * definition keeps only user aliases, so the live XML a client read back can
+ * be defined. The live parse (status file, save image) keeps them all. */
+static void
+test_domain_generated_aliases (void)
+{
+  static const char xml[] =
+    "<domain type='qemu'><name>a</name><memory>1024</memory><devices>"
+    "<disk type='file'><source file='/a.img'/><target dev='vda'/><alias name='disk-vda'/></disk>"
+    "<disk type='file'><source file='/b.img'/><target dev='vdb'/><alias name='ua-data'/></disk>"
+    "<controller type='usb' index='0'><alias name='usb'/></controller>"
+    "<interface type='user'><mac address='52:54:00:00:00:01'/><alias name='net0'/></interface>"
+    "<video><model type='vga'/><alias name='video0'/></video>"
+    "</devices></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) live = vb_domain_def_parse_live (xml, &error);
+  g_autoptr (VbDomainDef) stored = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (live->xml, "<alias name='disk-vda'/>"));
+  g_assert_nonnull (strstr (live->xml, "<alias name='usb'/>"));
+  g_assert_nonnull (strstr (live->xml, "<alias name='net0'/>"));
+  g_assert_nonnull (strstr (live->xml, "<alias name='video0'/>"));
+  g_assert_nonnull (strstr (live->xml, "<alias name='ua-data'/>"));
+
+  stored = vb_domain_def_parse (xml, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (stored->xml, "disk-vda"));
+  g_assert_null (strstr (stored->xml, "net0"));
+  g_assert_null (strstr (stored->xml, "video0"));
+  g_assert_null (strstr (stored->xml, "<alias name='usb'/>"));
+  g_assert_nonnull (strstr (stored->xml, "<alias name='ua-data'/>"));
+
+  /* Generated or not, an alias names one device. */
+  {
+    g_autoptr (VbDomainDef) twice =
+      vb_domain_def_parse_live ("<domain type='qemu'><name>a</name><memory>1024</memory><devices>"
+                                "<disk type='file'><target dev='vda'/><alias name='x0'/></disk>"
+                                "<disk type='file'><target dev='vdb'/><alias name='x0'/></disk>"
+                                "</devices></domain>",
+                                &error);
+    g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_XML);
+    g_assert_null (twice);
+  }
+}
+
 static void
 test_domain_devices_checked (void)
 {
@@ -621,9 +667,12 @@ test_domain_devices_checked (void)
                           "    </hostdev>\n",
                           "<teaming> at line 8 names 'ua-nothere'");
   assert_devices_refused ("    <interface type='user'>\n"
-                          "      <alias name='net0'/>\n"
+                          "      <alias name='ua-'/>\n"
                           "    </interface>\n",
-                          "invalid alias 'net0' on <alias> at line 7: a user alias starts with 'ua-'");
+                          "invalid alias 'ua-' on <alias> at line 7");
+  assert_devices_refused ("    <disk type='file'><target dev='vda'/><alias name='ua-a'/></disk>\n"
+                          "    <interface type='user'><alias name='ua-a'/></interface>\n",
+                          "alias 'ua-a' at line 7 is already used by another device");
   assert_devices_refused ("    <interface type='user'>\n"
                           "      <teaming type='transient'/>\n"
                           "    </interface>\n",
@@ -786,6 +835,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/domain/source-lines", test_domain_source_lines);
   g_test_add_func ("/xml-defs/domain/bad-sizes", test_domain_bad_sizes);
   g_test_add_func ("/xml-defs/domain/devices-checked", test_domain_devices_checked);
+  g_test_add_func ("/xml-defs/domain/generated-aliases", test_domain_generated_aliases);
   g_test_add_func ("/xml-defs/domain/first-number-while-threads-start",
                    test_domain_first_number_while_threads_start);
 

@@ -194,13 +194,19 @@ test_disk_live (Fixture *f, gconstpointer data)
     g_test_message ("AttachDevice (disk, LIVE) took %" G_GINT64_FORMAT " ms",
                     (g_get_monotonic_time () - t0) / 1000);
   }
-  /* The live XML has it, with the PCI address it got; the definition does not. */
+  /* The live XML has it, with the id QEMU knows it by as its alias and the
+   * PCI address it got; the definition does not. As in libvirt, every
+   * device of the live XML has its alias: the boot-time ones too. */
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
+  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*"
+                                       "<alias name='disk-vdb'/>\\s*<address type='pci' "
                                        "domain='0x0000' bus='0x00' slot='0x[0-9a-f]+'",
                                        live, 0, 0));
+  g_assert_true (has (live, "<alias name='disk-vda'/>"));
+  g_assert_true (has (live, "<alias name='pci.0'/>"));
   config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_false (has (config, "vdb"));
+  g_assert_false (has (config, "<alias"));
 
   /* The guest sees it, and reads the image's bytes. */
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
@@ -218,13 +224,17 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_clear_pointer (&live, g_free);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_true (has (live, "<target dev='vdb'"));
+  g_assert_true (has (live, "<alias name='disk-vdb'/>"));
+  g_assert_true (has (live, "<alias name='disk-vda'/>"));
+  g_assert_true (has (live, "<alias name='pci.0'/>"));
   open_console (f, path);
 
   /* Unplug: the call returns once the guest let go of it. */
   {
     gint64 t0 = g_get_monotonic_time ();
 
-    detach (f, path, "<disk type='file' device='disk'><target dev='vdb'/></disk>", LIVE);
+    /* Named by its alias alone, as libvirt allows. */
+    detach (f, path, "<disk type='file' device='disk'><alias name='disk-vdb'/></disk>", LIVE);
     g_test_message ("DetachDevice (disk, LIVE, until DEVICE_DELETED) took %" G_GINT64_FORMAT " ms",
                     (g_get_monotonic_time () - t0) / 1000);
   }
@@ -251,6 +261,16 @@ test_disk_live (Fixture *f, gconstpointer data)
   g_clear_pointer (&live, g_free);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_assert_false (has (live, "vda"));
+
+  /* The live XML, aliases and all, defines the domain: like libvirt, the
+   * definition keeps none of the aliases the driver made. */
+  g_assert_true (has (live, "<alias name='disk-vdb'/>"));
+  g_free (vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                             g_variant_new ("(su)", live, 0)));
+  g_clear_pointer (&config, g_free);
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, XML_INACTIVE);
+  g_assert_true (has (config, "<target dev='vdb'"));
+  g_assert_false (has (config, "<alias"));
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
@@ -356,12 +376,14 @@ test_q35 (Fixture *f, gconstpointer data)
   attach (f, path, vdb, LIVE);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   /* vda took the first root port at define, as libvirt's placement does. */
-  g_assert_true (g_regex_match_simple ("<target dev='vda' bus='virtio'/>\\s*<address type='pci' "
-                                       "domain='0x0000' bus='0x01' slot='0x00'",
-                                       live, 0, 0));
-  g_assert_true (g_regex_match_simple ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' "
-                                       "domain='0x0000' bus='0x02' slot='0x00'",
-                                       live, 0, 0));
+  g_assert_true (g_regex_match_simple (
+    "<target dev='vda' bus='virtio'/>\\s*(?:<alias name='disk-vda'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x01' slot='0x00'",
+    live, 0, 0));
+  g_assert_true (g_regex_match_simple (
+    "<target dev='vdb' bus='virtio'/>\\s*(?:<alias name='disk-vdb'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x02' slot='0x00'",
+    live, 0, 0));
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
   sum = guest_run (f, "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum");
   g_assert_true (has (sum, f->extra_md5));
@@ -443,10 +465,12 @@ test_unplug_then_save (Fixture *f, gconstpointer data)
   g_autofree char *live = NULL;
   g_autofree char *job = NULL;
   g_autofree char *out = NULL;
-  const char *vdb_placed = "<target dev='vdb' bus='virtio'/>\\s*<address type='pci' domain='0x0000' "
+  const char *vdb_placed = "<target dev='vdb' bus='virtio'/>\\s*(?:<alias "
+                           "name='disk-vdb'/>\\s*)?<address type='pci' domain='0x0000' "
                            "bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
-  const char *nic_placed = "<mac address='52:54:00:00:00:07'/>\\s*<address type='pci' "
-                           "domain='0x0000' bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
+  const char *nic_placed =
+    "<mac address='52:54:00:00:00:07'/>\\s*(?:<alias name='net0'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x0[0-9a-f]' slot='0x[0-9a-f]+' function='0x0'/>";
 
   vb_test_env_start_daemon (f->env, NULL);
   path = start_guest_xml (f, xml);
@@ -501,9 +525,10 @@ test_config (Fixture *f, gconstpointer data)
   g_assert_false (has (live, "vdc"));
   g_assert_true (has (config, "<target dev='vdc' bus='virtio'/>"));
   /* With the address a define gives it, as the next start will use. */
-  g_assert_true (g_regex_match_simple ("<target dev='vdc' bus='virtio'/>\\s*<address type='pci' "
-                                       "domain='0x0000' bus='0x00' slot='0x0[0-9a-f]'",
-                                       config, 0, 0));
+  g_assert_true (g_regex_match_simple (
+    "<target dev='vdc' bus='virtio'/>\\s*(?:<alias name='disk-vdc'/>\\s*)?<address type='pci' "
+    "domain='0x0000' bus='0x00' slot='0x0[0-9a-f]'",
+    config, 0, 0));
 
   /* Both at once. */
   attach (f, path, vdd, LIVE | CONFIG);
@@ -800,7 +825,8 @@ test_guest_eject (Fixture *f, gconstpointer data)
   attach (f, path, vdb, LIVE);
   g_assert_true (guest_wait (f, "ls /sys/block", "vdb", TRUE));
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*<address type='pci' domain='0x0000' "
+  regex = g_regex_new ("<target dev='vdb' bus='virtio'/>\\s*(?:<alias "
+                       "name='disk-vdb'/>\\s*)?<address type='pci' domain='0x0000' "
                        "bus='0x00' slot='0x([0-9a-f]+)'",
                        0, 0, NULL);
   g_assert_true (g_regex_match (regex, live, 0, &match));

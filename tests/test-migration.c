@@ -1320,6 +1320,22 @@ tx_bytes (const char *ifname)
  * it, so each device sits where it sat on the source; with QEMU placing the
  * address-less ones in command-line order, the remaining boot-time NIC took
  * the unplugged one's slot there, on top of the plugged one. */
+/* @a and @b have the same <devices> but for <emulator>. */
+static gboolean
+has_same_devices (const char *a, const char *b)
+{
+  g_autoptr (GRegex) emulator = g_regex_new ("\\s*<emulator>[^<]*</emulator>", 0, 0, NULL);
+  g_autofree char *a_bare = g_regex_replace_literal (emulator, a, -1, 0, "", 0, NULL);
+  g_autofree char *b_bare = g_regex_replace_literal (emulator, b, -1, 0, "", 0, NULL);
+  const char *a_devices = strstr (a_bare, "<devices>");
+  const char *b_devices = strstr (b_bare, "<devices>");
+
+  if (a_devices && b_devices && g_str_equal (a_devices, b_devices))
+    return TRUE;
+  g_printerr ("source devices:\n%s\ndestination devices:\n%s\n", a_devices, b_devices);
+  return FALSE;
+}
+
 static void
 test_after_hotplug (Fixture *f, gconstpointer data)
 {
@@ -1341,7 +1357,9 @@ test_after_hotplug (Fixture *f, gconstpointer data)
   g_autofree char *dst_live = NULL;
   g_autofree char *dst_path = NULL;
   g_autoptr (GRegex) plugged =
-    g_regex_new ("<mac address='52:54:00:00:00:0c'/>\\s*(<address type='pci'[^>]*>)", 0, 0, NULL);
+    g_regex_new ("<mac address='52:54:00:00:00:0c'/>\\s*<alias name='net-52-54-00-00-00-0c'/>\\s*"
+                 "(<address type='pci'[^>]*>)",
+                 0, 0, NULL);
   g_autoptr (GMatchInfo) match = NULL;
   g_autofree char *address = NULL;
 
@@ -1365,6 +1383,13 @@ test_after_hotplug (Fixture *f, gconstpointer data)
   dst_live = vb_test_get_xml (f->dst, dst_path, IFACE_DOMAIN, 0);
   g_assert_nonnull (strstr (dst_live, address));
   g_assert_null (strstr (dst_live, "52:54:00:00:00:0a"));
+  /* The devices keep their names (aliases, QEMU's ids): the plugged NIC's
+   * is not the one a start would give it (net<N>). The whole live XML is
+   * the source's, but for the emulator path and the domain id. */
+  g_assert_true (g_regex_match_simple ("<mac address='52:54:00:00:00:0c'/>\\s*"
+                                       "<alias name='net-52-54-00-00-00-0c'/>",
+                                       dst_live, 0, 0));
+  g_assert_true (has_same_devices (src_live, dst_live));
   g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
                                     g_variant_new ("(u)", 0)));
 }

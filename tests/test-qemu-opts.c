@@ -61,8 +61,7 @@ static const Case cases[] = {
   { "disk target dev", ESCAPED, "vda", NULL,
     HEAD PC "<devices>" DISK (
       "<source file='/var/lib/virtbus/a.img'/><target dev='@V@' bus='virtio'/>") "</devices>" },
-  /* Disks get an alias only when plugged (QMP JSON, hotplug.md). */
-  { "disk alias", SCHEMA, NULL, NULL,
+  { "disk alias", ESCAPED, "ua-disk0", NULL,
     HEAD PC "<devices>" DISK (VDA "<alias name='@V@'/>") "</devices>" },
   { "disk serial", ESCAPED, "S123", NULL,
     HEAD PC "<devices>" DISK (VDA "<serial>@V@</serial>") "</devices>" },

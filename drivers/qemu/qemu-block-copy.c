@@ -581,7 +581,7 @@ switch_definition (QemuDomain *qd, QemuBlockCopy *bc)
   if (!devices)
     return;
   xml = vb_xml_format (doc);
-  updated = vb_domain_def_parse (xml, &error);
+  updated = vb_domain_def_parse_live (xml, &error);
   if (!updated)
     {
       vb_log_warning (log_name (bc), "cannot record the copy in the live definition: %s",

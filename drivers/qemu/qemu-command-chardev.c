@@ -93,14 +93,19 @@ vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
   guint port = attr_uint (target, "port", b->serials);
   g_autofree char *target_type = target ? vb_xml_attr (target, "type") : NULL;
   g_autofree char *chardev = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
 
   if (target_type && !g_str_equal (target_type, "isa-serial"))
     return refuse (error, target, "serial target type '%s' is not supported", target_type);
   chardev = build_chardev (b, node, "serial", port, port == 0, error);
   if (!chardev)
     return FALSE;
-  add (b, "-device");
-  addf (b, "isa-serial,chardev=%s,id=serial%u,index=%u", chardev, port, port);
+  id = device_id (node, g_strdup_printf ("serial%u", port));
+  g_string_append_printf (out, "isa-serial,chardev=%s", chardev);
+  vb_qemu_opt (out, "id", id);
+  g_string_append_printf (out, ",index=%u", port);
+  add2 (b, "-device", out->str);
   b->serials++;
   return TRUE;
 }
@@ -113,7 +118,8 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
 
   if (!target_type || g_str_equal (target_type, "serial"))
     {
-      /* libvirt's console of a serial port is that port itself. */
+      /* libvirt's console of a serial port is that port itself (its alias
+       * would be the port's: left out, aliases are unique here). */
       if (b->serials > 0)
         return TRUE;
       return vb_qemu_build_serial (b, node, error);
@@ -121,12 +127,17 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
   if (g_str_equal (target_type, "virtio"))
     {
       g_autofree char *chardev = build_chardev (b, node, "console", 0, b->serials == 0, error);
+      g_autofree char *id = NULL;
+      g_autoptr (GString) out = g_string_new (NULL);
+
       if (!chardev)
         return FALSE;
       if (!need_virtio_serial (b, node, error))
         return FALSE;
-      add (b, "-device");
-      addf (b, "virtconsole,chardev=%s,id=console0", chardev);
+      id = device_id (node, g_strdup ("console0"));
+      g_string_append_printf (out, "virtconsole,chardev=%s", chardev);
+      vb_qemu_opt (out, "id", id);
+      add2 (b, "-device", out->str);
       return TRUE;
     }
   return refuse (error, target, "console target type '%s' is not supported", target_type);
@@ -141,6 +152,7 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
   guint index = b->channels++;
   g_autofree char *chardev = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *id = NULL;
 
   if (!attr_is (target, "type", "virtio"))
     return refuse (error, target, "only virtio channels are supported");
@@ -149,8 +161,10 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
     return FALSE;
   if (!need_virtio_serial (b, node, error))
     return FALSE;
-  g_string_append_printf (out, "virtserialport,bus=virtio-serial%u.0,chardev=%s,id=channel%u",
-                          address ? attr_uint (address, "controller", 0) : 0, chardev, index);
+  id = device_id (node, g_strdup_printf ("channel%u", index));
+  g_string_append_printf (out, "virtserialport,bus=virtio-serial%u.0,chardev=%s",
+                          address ? attr_uint (address, "controller", 0) : 0, chardev);
+  vb_qemu_opt (out, "id", id);
   if (address && vb_xml_attr (address, "port"))
     g_string_append_printf (out, ",nr=%u", attr_uint (address, "port", 1));
   if (name)

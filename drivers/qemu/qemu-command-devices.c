@@ -143,7 +143,13 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
     g_string_append (out, "bochs-display");
   else
     return refuse (error, model, "video model '%s' is not supported", type);
-  g_string_append_printf (out, ",id=video%u", b->videos++);
+  {
+    g_autofree char *id = g_strdup_printf ("video%u", b->videos++);
+
+    g_string_append_printf (out, ",id=%s", id);
+    if (!fixed_id (video, id, error))
+      return FALSE;
+  }
   if (!pci_address (b, video, out, error))
     return FALSE;
   add2 (b, "-device", out->str);
@@ -188,6 +194,12 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
     g_string_append_printf (out, "ES1370,id=sound%u,audiodev=%s", index, b->audiodev);
   else
     return refuse (error, sound, "sound model '%s' is not supported", model);
+  {
+    g_autofree char *id = g_strdup_printf ("sound%u", index);
+
+    if (!fixed_id (sound, id, error))
+      return FALSE;
+  }
   if (!pci_address (b, sound, out, error))
     return FALSE;
   add2 (b, "-device", out->str);
@@ -238,6 +250,12 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
     {
       return refuse (error, input, "input bus '%s' is not supported", bus);
     }
+  {
+    g_autofree char *id = g_strdup_printf ("input%u", index);
+
+    if (!fixed_id (input, id, error))
+      return FALSE;
+  }
   add2 (b, "-device", out->str);
   return TRUE;
 }
@@ -257,6 +275,12 @@ vb_qemu_build_redirdev (Builder *b, xmlNode *redirdev, GError **error)
   add (b, "-chardev");
   addf (b, "spicevmc,id=charredir%u,name=usbredir", index);
   g_string_append_printf (out, "usb-redir,chardev=charredir%u,id=redir%u", index, index);
+  {
+    g_autofree char *id = g_strdup_printf ("redir%u", index);
+
+    if (!fixed_id (redirdev, id, error))
+      return FALSE;
+  }
   usb_address (redirdev, out);
   add2 (b, "-device", out->str);
   return TRUE;
@@ -277,6 +301,8 @@ vb_qemu_build_memballoon (Builder *b, xmlNode *node, GError **error)
     }
   if (g_strcmp0 (model, "virtio") != 0)
     return refuse (error, node, "balloon model '%s' is not supported", model);
+  if (!fixed_id (node, "balloon0", error))
+    return FALSE;
   if (!pci_address (b, node, out, error))
     return FALSE;
   add2 (b, "-device", out->str);
@@ -303,6 +329,8 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
     vb_qemu_opt (object, "filename", source);
     add2 (b, "-object", object->str);
   }
+  if (!fixed_id (node, "rng0", error))
+    return FALSE;
   if (!pci_address (b, node, out, error))
     return FALSE;
   add2 (b, "-device", out->str);
@@ -324,6 +352,8 @@ vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error)
     return refuse (error, node, "watchdog model '%s' is not supported", model);
   if (out->len)
     {
+      if (!fixed_id (node, "watchdog0", error))
+        return FALSE;
       if (!pci_address (b, node, out, error))
         return FALSE;
       add2 (b, "-device", out->str);

@@ -15,6 +15,8 @@ disk_id (Builder *b, xmlNode *disk, const char *target, char **owned)
   g_autofree char *alias = child_attr (disk, "alias", "name");
 
   *owned = vb_qemu_disk_id (alias, target);
+  if (!alias)
+    record_alias (disk, *owned);
   return *owned;
 }
 

@@ -8,10 +8,9 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   g_autofree char *type = vb_xml_attr (iface, "type");
   g_autofree char *model = child_attr (iface, "model", "type");
   g_autofree char *mac = child_attr (iface, "mac", "address");
-  g_autofree char *alias = child_attr (iface, "alias", "name");
   xmlNode *teaming = vb_xml_child (iface, "teaming");
   g_autofree char *netdev = g_strdup_printf ("hostnet%u", b->nets);
-  g_autofree char *id = alias ? g_strdup (alias) : g_strdup_printf ("net%u", b->nets);
+  g_autofree char *id = device_id (iface, g_strdup_printf ("net%u", b->nets));
   g_autoptr (GString) out = g_string_new (NULL);
   const char *device;
 
@@ -127,7 +126,7 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   xmlNode *source = vb_xml_child (hostdev, "source");
   xmlNode *address = vb_xml_child (source, "address");
   xmlNode *teaming = vb_xml_child (hostdev, "teaming");
-  g_autofree char *alias = child_attr (hostdev, "alias", "name");
+  g_autofree char *id = NULL;
   g_autofree char *host = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
 
@@ -143,10 +142,8 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
         return refuse (error, source, "the host has no PCI device %s", host);
     }
   g_string_append_printf (out, "vfio-pci,host=%s", host);
-  if (alias)
-    vb_qemu_opt (out, "id", alias);
-  else
-    g_string_append_printf (out, ",id=hostdev%u", b->hostdevs);
+  id = device_id (hostdev, g_strdup_printf ("hostdev%u", b->hostdevs));
+  vb_qemu_opt (out, "id", id);
   b->hostdevs++;
   if (teaming)
     {

@@ -221,6 +221,57 @@ usb_address (xmlNode *device, GString *out)
     vb_qemu_opt (out, "port", port);
 }
 
+/* Writes @id, the id QEMU knows the device @node by, into the live XML as
+ * its <alias name>, where libvirt shows it too. The builder writes into its
+ * own copy of the definition (command->xml), as it does addresses. */
+static inline void
+record_alias (xmlNode *node, const char *id)
+{
+  xmlNode *alias = vb_xml_child (node, "alias");
+  xmlNode *address = vb_xml_child (node, "address");
+
+  if (!alias)
+    {
+      alias = xmlNewDocNode (node->doc, NULL, BAD_CAST "alias", NULL);
+      if (address)
+        xmlAddPrevSibling (address, alias);
+      else
+        xmlAddChild (node, alias);
+    }
+  xmlSetProp (alias, BAD_CAST "name", BAD_CAST id);
+}
+
+/* The id of a device no other argument names: its <alias name> when it has
+ * one (a user's "ua-…", or one a live XML carries from an earlier start),
+ * else @fallback, which is then recorded as its alias. Takes @fallback. */
+static inline char *
+device_id (xmlNode *node, char *fallback)
+{
+  char *alias = child_attr (node, "alias", "name");
+
+  if (!alias)
+    {
+      record_alias (node, fallback);
+      return fallback;
+    }
+  g_free (fallback);
+  return alias;
+}
+
+/* A device others name by its id (a controller's bus, a sound card's codec
+ * bus) keeps the id the builder derives; a user alias cannot rename it. */
+static inline gboolean
+fixed_id (xmlNode *node, const char *id, GError **error)
+{
+  g_autofree char *alias = child_attr (node, "alias", "name");
+
+  if (alias && g_str_has_prefix (alias, "ua-") && !g_str_equal (alias, id))
+    return refuse (error, vb_xml_child (node, "alias"),
+                   "a user alias on this device is not supported: QEMU knows it as '%s'", id);
+  record_alias (node, id);
+  return TRUE;
+}
+
 /* One device element each, in -device (and backend) arguments; refuse what
  * they cannot run. Disks: qemu-command-disk.c; interfaces and host devices:
  * qemu-command-net.c; serial ports, consoles, channels:

@@ -293,6 +293,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autofree char *model = vb_xml_attr (node, "model");
   guint index = attr_uint (node, "index", 0);
   g_autoptr (GString) dev = g_string_new (NULL);
+  g_autofree char *id = NULL;
 
   if (g_str_equal (type, "pci"))
     {
@@ -300,7 +301,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
         {
           if (g_strcmp0 (model, "pcie-root") == 0 && !b->command->q35)
             return refuse (error, node, "pcie-root needs a q35 machine");
-          return TRUE;
+          return fixed_id (node, b->pci_root, error);
         }
       if (g_str_equal (model, "pcie-root-port"))
         {
@@ -308,9 +309,13 @@ build_controller (Builder *b, xmlNode *node, GError **error)
           g_string_append_printf (dev, "pcie-root-port,port=0x%x,chassis=%u,id=pci.%u",
                                   attr_uint (target, "port", 0x10 + index - 1),
                                   attr_uint (target, "chassis", index), index);
+          id = g_strdup_printf ("pci.%u", index);
         }
       else if (g_str_equal (model, "pci-bridge"))
-        g_string_append_printf (dev, "pci-bridge,chassis_nr=%u,id=pci.%u", index, index);
+        {
+          g_string_append_printf (dev, "pci-bridge,chassis_nr=%u,id=pci.%u", index, index);
+          id = g_strdup_printf ("pci.%u", index);
+        }
       else
         return refuse (error, node, "PCI controller model '%s' is not supported", model);
     }
@@ -343,6 +348,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
           if (b->usb)
             return refuse (error, node, "only one USB controller (index 0) is supported");
           g_string_append_printf (dev, "%s,id=usb", qemu_model);
+          id = g_strdup ("usb");
           if (g_str_has_suffix (qemu_model, "xhci"))
             {
               guint ports = attr_uint (node, "ports", 0);
@@ -356,15 +362,16 @@ build_controller (Builder *b, xmlNode *node, GError **error)
     {
       /* q35 has its AHCI controller built in, as bus "ide". */
       if (b->command->q35 && index == 0)
-        return TRUE;
+        return fixed_id (node, "ide", error);
       g_string_append_printf (dev, "ich9-ahci,id=sata%u", index);
+      id = g_strdup_printf ("sata%u", index);
       b->sata_controller = TRUE;
     }
   else if (g_str_equal (type, "ide"))
     {
       if (b->command->q35)
         return refuse (error, node, "q35 machines have no IDE controller: use bus='sata'");
-      return TRUE; /* built into pc machines */
+      return fixed_id (node, "ide", error); /* built into pc machines */
     }
   else if (g_str_equal (type, "scsi"))
     {
@@ -372,17 +379,22 @@ build_controller (Builder *b, xmlNode *node, GError **error)
         return refuse (error, node, "SCSI controller model '%s' is not supported (use virtio-scsi)",
                        model);
       g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
+      id = g_strdup_printf ("scsi%u", index);
       g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
     }
   else if (g_str_equal (type, "virtio-serial"))
     {
       g_string_append_printf (dev, "virtio-serial-pci,id=virtio-serial%u", index);
+      id = g_strdup_printf ("virtio-serial%u", index);
       b->virtio_serial = TRUE;
     }
   else
     {
       return refuse (error, node, "controller type '%s' is not supported", type);
     }
+  /* A UHCI companion has no id of its own: it is part of bus usb. */
+  if (id && !fixed_id (node, id, error))
+    return FALSE;
   if (!pci_address (b, node, dev, error))
     return FALSE;
   add2 (b, "-device", dev->str);
@@ -613,7 +625,6 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
 
     if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
       return NULL;
-    command->xml = vb_xml_format (doc);
   }
   b.scsi_buses = g_hash_table_new (NULL, NULL);
   ok = build (&b, error);
@@ -621,6 +632,8 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   g_free (b.audiodev);
   if (!ok)
     return NULL;
+  /* With the <alias> of each device the builders wrote (record_alias()). */
+  command->xml = vb_xml_format (doc);
   g_ptr_array_add (command->argv, NULL);
   return g_steal_pointer (&command);
 }

@@ -71,7 +71,8 @@ typedef struct {
   char *machine;
   gboolean q35;
   /* The definition as it runs: the XML built from, with every PCI address
-   * and implicit controller filled in (qemu-pci-address.c). */
+   * and implicit controller filled in (qemu-pci-address.c), and on each
+   * device with an id on the command line that id as <alias name>. */
   char *xml;
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */

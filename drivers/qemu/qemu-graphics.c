@@ -85,7 +85,7 @@ vb_qemu_graphics_prepare (VbDomain *domain, GError **error)
   if (!changed)
     return TRUE;
   xml = vb_xml_format (doc);
-  updated = vb_domain_def_parse (xml, error);
+  updated = vb_domain_def_parse_live (xml, error);
   if (!updated)
     return FALSE;
   vb_domain_set_live_def (domain, updated);

@@ -63,6 +63,7 @@ attach_succeeded (GTask *task)
   g_autofree char *slot = g_strdup_printf ("0x%02x", p->slot);
   g_autofree char *function = g_strdup_printf ("0x%x", p->function);
   g_autoptr (VbDomainDevice) placed = g_new0 (VbDomainDevice, 1);
+  g_autofree char *placed_alias = NULL;
   VbDomainDef *def;
 
   if (!qd)
@@ -70,7 +71,11 @@ attach_succeeded (GTask *task)
       vb_qemu_plug_fail (task, error);
       return;
     }
-  /* The live XML tells where the device went, as libvirt's does. */
+  /* The live XML tells the id QEMU knows the device by (as the command
+   * line's devices have it) and where it went, as libvirt's does. */
+  if (!vb_xml_child (root, "alias"))
+    xmlSetProp (xmlNewChild (root, NULL, BAD_CAST "alias", NULL), BAD_CAST "name", BAD_CAST p->id);
+  placed_alias = vb_qemu_plug_child_attr (root, "alias", "name");
   vb_xml_remove_children (root, "address");
   address = xmlNewChild (root, NULL, (const xmlChar *) "address", NULL);
   xmlSetProp (address, (const xmlChar *) "type", (const xmlChar *) "pci");
@@ -82,7 +87,7 @@ attach_succeeded (GTask *task)
   placed->xml = vb_xml_format (p->doc);
   placed->target = g_strdup (p->device->target);
   placed->mac = g_strdup (p->device->mac);
-  placed->alias = g_strdup (p->device->alias);
+  placed->alias = g_steal_pointer (&placed_alias);
   if (p->tap)
     remember_tap (qd, p->tap);
   def = vb_domain_def_add_device (vb_domain_get_live_def (p->domain), placed, &error);

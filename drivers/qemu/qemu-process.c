@@ -492,7 +492,7 @@ set_graphics_port (VbDomain *domain, const char *type, int port)
   if (!devices)
     return;
   xml = vb_xml_format (doc);
-  updated = vb_domain_def_parse (xml, NULL);
+  updated = vb_domain_def_parse_live (xml, NULL);
   if (updated)
     vb_domain_set_live_def (domain, updated);
 }
@@ -839,7 +839,7 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The live XML is what runs: every PCI address and implicit controller
    * the command line names, also for a definition stored without them. */
   {
-    VbDomainDef *ran = vb_domain_def_parse (data->command->xml, NULL);
+    VbDomainDef *ran = vb_domain_def_parse_live (data->command->xml, NULL);
 
     if (ran)
       vb_domain_set_live_def (data->domain, ran);
@@ -955,7 +955,7 @@ static void
 reattach (VbDomain *domain, VbQemuStatus *status)
 {
   g_autoptr (GError) error = NULL;
-  VbDomainDef *live = vb_domain_def_parse (status->live_xml, &error);
+  VbDomainDef *live = vb_domain_def_parse_live (status->live_xml, &error);
   QemuDomain *qd;
 
   if (!live)

@@ -468,7 +468,7 @@ live_def_follows (SnapOp *op)
           xml = next;
         }
     }
-  if (!(updated = vb_domain_def_parse (xml, &error)))
+  if (!(updated = vb_domain_def_parse_live (xml, &error)))
     {
       vb_log_warning (vb_qemu_log_name (op->domain), "live XML not updated: %s", error->message);
       return;

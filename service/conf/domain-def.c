@@ -41,6 +41,11 @@
     BS16 BS, NULL, NULL, 0                                                                         \
   }
 
+/* The name of a device: a user's ("ua-…") anywhere; in a live definition
+ * also the one the driver gave it (the id QEMU knows it by), as libvirt's
+ * live XML has on every device. */
+#define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
+
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
 /* What virt-install and virt-manager write for x86_64 QEMU/KVM guests and the
@@ -121,6 +126,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/boot", "!order=%u", NULL, 0 },
   BACKING_STORES,
   ADDRESS ("disk"),
+  ALIAS ("disk"),
 
   { "domain/devices/controller",
     "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid index=%u model ports=%u vectors=%u", NULL,
@@ -129,6 +135,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/controller/target", "chassisNr=%u chassis=%u port=%x busNr=%u", NULL, 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
   ADDRESS ("controller"),
+  ALIAS ("controller"),
 
   { "domain/devices/interface", "!type=user|network|bridge", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/mac", "!address", NULL, 0 },
@@ -141,17 +148,17 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/link", "!state=up|down", NULL, 0 },
   { "domain/devices/interface/boot", "!order=%u", NULL, 0 },
   { "domain/devices/interface/teaming", "!type=persistent|transient persistent", NULL, 0 },
-  { "domain/devices/interface/alias", "!name", NULL, 0 },
   ADDRESS ("interface"),
+  ALIAS ("interface"),
 
   { "domain/devices/hostdev", "!mode=subsystem !type=pci managed=yes|no", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/hostdev/source", NULL, NULL, 0 },
   { "domain/devices/hostdev/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
   { "domain/devices/hostdev/teaming", "!type=transient persistent", NULL, 0 },
-  { "domain/devices/hostdev/alias", "!name", NULL, 0 },
   { "domain/devices/hostdev/boot", "!order=%u", NULL, 0 },
   ADDRESS ("hostdev"),
+  ALIAS ("hostdev"),
 
   { "domain/devices/serial", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/serial/source", "path mode=bind|connect append=on|off", NULL, 0 },
@@ -159,19 +166,23 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/serial/target/model", "!name=isa-serial|usb-serial|pci-serial", NULL, 0 },
   { "domain/devices/serial/log", "!file append=on|off", NULL, 0 },
   ADDRESS ("serial"),
+  ALIAS ("serial"),
   { "domain/devices/console", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/console/source", "path mode=bind|connect append=on|off", NULL, 0 },
   { "domain/devices/console/target", "type=serial|virtio port=%u", NULL, 0 },
   { "domain/devices/console/log", "!file append=on|off", NULL, 0 },
+  ALIAS ("console"),
 
   { "domain/devices/channel", "!type=unix|spicevmc", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/channel/source", "mode=bind|connect path", NULL, 0 },
   { "domain/devices/channel/target", "!type=virtio name", NULL, 0 },
   ADDRESS ("channel"),
+  ALIAS ("channel"),
 
   { "domain/devices/input", "!type=tablet|mouse|keyboard bus=usb|ps2|virtio", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("input"),
+  ALIAS ("input"),
 
   { "domain/devices/graphics",
     "!type=vnc|spice port=%i tlsPort=%i autoport=yes|no listen websocket=%i passwd keymap", NULL,
@@ -183,6 +194,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/sound", "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("sound"),
+  ALIAS ("sound"),
   { "domain/devices/audio",
     "!id=%u !type=none|alsa|coreaudio|jack|oss|pulseaudio|sdl|spice|file|dbus|pipewire", NULL,
     VB_XML_RULE_REPEAT },
@@ -194,6 +206,7 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no", NULL, 0 },
   ADDRESS ("video"),
+  ALIAS ("video"),
 
   { "domain/devices/memballoon",
     "!model=virtio|virtio-transitional|virtio-non-transitional|none autodeflate=on|off "
@@ -201,22 +214,27 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/memballoon/stats", "!period=%u", NULL, 0 },
   ADDRESS ("memballoon"),
+  ALIAS ("memballoon"),
 
   { "domain/devices/rng", "!model=virtio|virtio-transitional|virtio-non-transitional", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/rng/backend", "!model=random|builtin", "*", 0 },
   ADDRESS ("rng"),
+  ALIAS ("rng"),
 
   { "domain/devices/redirdev", "!bus=usb !type=spicevmc", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("redirdev"),
+  ALIAS ("redirdev"),
 
   { "domain/devices/watchdog",
     "!model=i6300esb|ib700|itco action=reset|shutdown|poweroff|pause|none|dump|inject-nmi", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("watchdog"),
+  ALIAS ("watchdog"),
 
   { "domain/devices/panic", "model=isa|pvpanic|hyperv", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("panic"),
+  ALIAS ("panic"),
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
@@ -521,20 +539,29 @@ check_interface_source (xmlNode *iface, GError **error)
   return require_attr (source, attr, "it names what the interface connects to", error);
 }
 
-/* libvirt reserves aliases not starting with "ua-" for the names it makes up
- * itself; a user alias must not be mistaken for one. */
+/* libvirt reserves aliases not starting with "ua-" for the names it gives
+ * devices itself (the id QEMU knows them by), shown only in a running
+ * domain's XML. A definition keeps the user's; the others it drops, as
+ * libvirt does at define, so that a live XML read back from GetXMLDesc can
+ * be defined: the driver makes them again at the next start. */
 static gboolean
-check_alias (xmlNode *device, GHashTable *aliases, GError **error)
+check_alias (xmlNode *device, gboolean live, GHashTable *aliases, GError **error)
 {
   xmlNode *alias = vb_xml_child (device, "alias");
   g_autofree char *name = alias != NULL ? vb_xml_attr (alias, "name") : NULL;
+  gboolean user = name != NULL && g_str_has_prefix (name, "ua-");
 
   if (alias == NULL)
     return TRUE;
-  if (!g_str_has_prefix (name, "ua-") || name[3] == '\0') {
+  if (!user && !live) {
+    xmlUnlinkNode (alias);
+    xmlFreeNode (alias);
+    return TRUE;
+  }
+  if (*name == '\0' || (user && name[3] == '\0')) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "invalid alias '%s' on <alias> at line %ld: a user alias starts with 'ua-'", name,
-                 vb_xml_line (alias));
+                 "invalid alias '%s' on <alias> at line %ld: a user alias is 'ua-' and a name",
+                 name, vb_xml_line (alias));
     return FALSE;
   }
   if (g_hash_table_contains (aliases, name)) {
@@ -599,15 +626,16 @@ is_network_device (xmlNode *node)
 }
 
 static gboolean
-check_network_devices (xmlNode *root, GError **error)
+check_network_devices (xmlNode *root, gboolean live, GError **error)
 {
   g_autoptr (GHashTable) aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   xmlNode *devices = devices_of (root);
   xmlNode *child;
 
-  /* Aliases first: a transient device may come before its partner. */
+  /* Aliases first (of every device: they are one namespace): a transient
+   * device may come before its partner. */
   for (child = devices != NULL ? devices->children : NULL; child != NULL; child = child->next)
-    if (is_network_device (child) && !check_alias (child, aliases, error))
+    if (child->type == XML_ELEMENT_NODE && !check_alias (child, live, aliases, error))
       return FALSE;
   for (child = devices != NULL ? devices->children : NULL; child != NULL; child = child->next) {
     if (!is_network_device (child))
@@ -673,8 +701,8 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
   return TRUE;
 }
 
-VbDomainDef *
-vb_domain_def_parse (const char *xml, GError **error)
+static VbDomainDef *
+parse (const char *xml, gboolean live, GError **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VbDomainDef) def = NULL;
@@ -695,12 +723,24 @@ vb_domain_def_parse (const char *xml, GError **error)
   def = g_new0 (VbDomainDef, 1);
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
       !fill_vcpus (root, def, error) || !check_disks (root, error) ||
-      !check_network_devices (root, error) || !check_boot_order (root, error) ||
+      !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
   return g_steal_pointer (&def);
+}
+
+VbDomainDef *
+vb_domain_def_parse (const char *xml, GError **error)
+{
+  return parse (xml, FALSE, error);
+}
+
+VbDomainDef *
+vb_domain_def_parse_live (const char *xml, GError **error)
+{
+  return parse (xml, TRUE, error);
 }
 
 VbDomainDef *
@@ -796,4 +836,65 @@ vb_domain_def_xml_for_arrival (const char *xml, GError **error)
     return NULL;
   vb_xml_remove_children (vb_xml_child (xmlDocGetRootElement (doc), "devices"), "emulator");
   return vb_xml_format (doc);
+}
+
+/* Whether @a and @b agree on what names a disk (<target dev>) or an
+ * interface (<mac address>), where they have it. */
+static gboolean
+same_key (xmlNode *a, xmlNode *b, const char *child, const char *attr)
+{
+  xmlNode *a_child = vb_xml_child (a, child);
+  xmlNode *b_child = vb_xml_child (b, child);
+  g_autofree char *a_value = a_child ? vb_xml_attr (a_child, attr) : NULL;
+  g_autofree char *b_value = b_child ? vb_xml_attr (b_child, attr) : NULL;
+
+  return g_strcmp0 (a_value, b_value) == 0;
+}
+
+/* The @n-th element named @name among the children of @devices. */
+static xmlNode *
+nth_device (xmlNode *devices, const xmlChar *name, guint n)
+{
+  for (xmlNode *child = devices ? devices->children : NULL; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE && xmlStrEqual (child->name, name) && n-- == 0)
+      return child;
+  return NULL;
+}
+
+VbDomainDef *
+vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (def->xml, "domain", error);
+  g_autoptr (xmlDoc) from = doc ? vb_xml_parse (live_xml, "domain", error) : NULL;
+  xmlNode *devices, *from_devices;
+  g_autofree char *xml = NULL;
+
+  if (!from)
+    return NULL;
+  devices = vb_xml_child (xmlDocGetRootElement (doc), "devices");
+  from_devices = vb_xml_child (xmlDocGetRootElement (from), "devices");
+  /* Both list the same devices in the same order: @def was made from
+   * @live_xml by dropping its aliases and filling in what it lacked. */
+  for (xmlNode *child = devices ? devices->children : NULL; child; child = child->next)
+    {
+      guint n = 0;
+      xmlNode *twin, *alias;
+
+      if (child->type != XML_ELEMENT_NODE || vb_xml_child (child, "alias"))
+        continue;
+      for (xmlNode *before = child->prev; before; before = before->prev)
+        n += before->type == XML_ELEMENT_NODE && xmlStrEqual (before->name, child->name);
+      twin = nth_device (from_devices, child->name, n);
+      alias = twin ? vb_xml_child (twin, "alias") : NULL;
+      if (!alias || !same_key (child, twin, "target", "dev")
+          || !same_key (child, twin, "mac", "address"))
+        continue;
+      /* Where libvirt and the command-line builder put it: before <address>. */
+      if (vb_xml_child (child, "address"))
+        xmlAddPrevSibling (vb_xml_child (child, "address"), xmlDocCopyNode (alias, doc, 1));
+      else
+        xmlAddChild (child, xmlDocCopyNode (alias, doc, 1));
+    }
+  xml = vb_xml_format (doc);
+  return vb_domain_def_parse_live (xml, error);
 }

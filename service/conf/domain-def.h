@@ -22,13 +22,23 @@ typedef struct {
 
 /* Parses, validates and canonicalises @xml. Fills in what libvirt fills in when
  * absent (a random UUID, MAC addresses of interfaces, currentMemory). Fails with
- * VB_ERROR_INVALID_XML naming the offending element or attribute and its line. */
+ * VB_ERROR_INVALID_XML naming the offending element or attribute and its line.
+ * A definition to store or start from: the aliases a driver gave devices
+ * (all but "ua-…") are dropped, as libvirt does at define. */
 VbDomainDef *vb_domain_def_parse (const char *xml, GError **error);
+/* The same for the definition of a running domain (its live XML: status
+ * file, save image, migration): keeps every device's <alias>. */
+VbDomainDef *vb_domain_def_parse_live (const char *xml, GError **error);
 /* @xml for a guest that arrives from another host (migration): without
  * <emulator>, a path on the source's host; this host's driver fills in
  * its own when it defines the guest. NULL with @error when @xml does not
  * parse. */
 char *vb_domain_def_xml_for_arrival (const char *xml, GError **error);
+/* @def (a definition made from the live XML @live_xml) as a live one, with
+ * the <alias> each device has in @live_xml: an arriving guest keeps the
+ * names its devices had on the source. */
+VbDomainDef *vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml,
+                                            GError **error);
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 

@@ -132,10 +132,12 @@ vb_domain_device_parse_match (const char *xml, GError **error)
   if (doc == NULL || (root = device_root (doc, error)) == NULL)
     return NULL;
   device = device_from_node (root);
-  if (device->kind == VB_DEVICE_DISK && (device->target == NULL || *device->target == '\0'))
+  if (device->kind == VB_DEVICE_DISK && (device->target == NULL || *device->target == '\0')
+      && device->alias == NULL)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                   "<disk> at line %ld names no <target dev=…>: a disk is detached by its target",
+                   "<disk> at line %ld names neither <target dev=…> nor <alias name=…>: a disk is "
+                   "detached by one of them",
                    vb_xml_line (root));
       return NULL;
     }
@@ -161,8 +163,10 @@ vb_domain_device_parse_match (const char *xml, GError **error)
 char *
 vb_domain_device_describe (const VbDomainDevice *device)
 {
-  if (device->kind == VB_DEVICE_DISK)
+  if (device->kind == VB_DEVICE_DISK && device->target != NULL)
     return g_strdup_printf ("disk '%s'", device->target);
+  if (device->kind == VB_DEVICE_DISK)
+    return g_strdup_printf ("disk with alias '%s'", device->alias);
   if (device->mac != NULL)
     return g_strdup_printf ("interface %s", device->mac);
   return g_strdup_printf ("interface with alias '%s'", device->alias);
@@ -180,8 +184,11 @@ node_matches (xmlNode *node, const VbDomainDevice *match)
   device = device_from_node (node);
   if (device->kind != match->kind)
     return FALSE;
+  if (match->kind == VB_DEVICE_DISK && match->target != NULL)
+    return g_strcmp0 (device->target, match->target) == 0
+           && (match->alias == NULL || g_strcmp0 (device->alias, match->alias) == 0);
   if (match->kind == VB_DEVICE_DISK)
-    return g_strcmp0 (device->target, match->target) == 0;
+    return g_strcmp0 (device->alias, match->alias) == 0;
   return (match->mac == NULL || g_strcmp0 (device->mac, match->mac) == 0)
          && (match->alias == NULL || g_strcmp0 (device->alias, match->alias) == 0);
 }
@@ -258,7 +265,9 @@ vb_domain_def_add_device (const VbDomainDef *def, const VbDomainDevice *device, 
   else
     xmlAddChild (devices, copy);
   xml = vb_xml_format (doc);
-  return vb_domain_def_parse (xml, error);
+  /* @def is canonical for what it is (a definition has no generated alias,
+   * nor has a parsed device): keep the aliases a live definition has. */
+  return vb_domain_def_parse_live (xml, error);
 }
 
 VbDomainDef *
@@ -283,5 +292,7 @@ vb_domain_def_remove_device (const VbDomainDef *def, const VbDomainDevice *match
   xmlUnlinkNode (node);
   xmlFreeNode (node);
   xml = vb_xml_format (doc);
-  return vb_domain_def_parse (xml, error);
+  /* @def is canonical for what it is (a definition has no generated alias,
+   * nor has a parsed device): keep the aliases a live definition has. */
+  return vb_domain_def_parse_live (xml, error);
 }

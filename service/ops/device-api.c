@@ -67,6 +67,15 @@ check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
       g_task_return_error (task, error);
       return;
     }
+  /* A disk named by its alias: its target, for the block-copy check. */
+  if (!data->attach && data->device->kind == VB_DEVICE_DISK && !data->device->target)
+    {
+      const VbDomainDef *def = data->live ? data->live_def : data->config_def;
+      g_autoptr (VbDomainDevice) found = def ? vb_domain_def_find_device (def, data->device) : NULL;
+
+      if (found)
+        data->device->target = g_strdup (found->target);
+    }
   if (data->live)
     {
       g_autoptr (VbDomainDef) changed = NULL;

@@ -525,6 +525,7 @@ typedef struct {
   VbDomain *domain;
   GDBusConnection *bus;
   char *peer;
+  char *live_xml; /* the source's live XML, with its devices' aliases */
 } Incoming;
 
 static void
@@ -534,6 +535,7 @@ incoming_free (Incoming *in)
   g_clear_object (&in->bus);
   g_variant_unref (in->params);
   g_free (in->peer);
+  g_free (in->live_xml);
   g_free (in);
 }
 
@@ -643,7 +645,14 @@ incoming_created (GObject *source, GAsyncResult *result, gpointer user_data)
       vb_resource_api_release_and_fail (in->host, vb_domain_api_kind (), resource, task, error);
       return;
     }
-  vb_domain_set_live_def (in->domain, vb_domain_def_copy (vb_domain_get_def (in->domain)));
+  {
+    /* The devices keep the names (ids in QEMU) they had on the source. */
+    const VbDomainDef *def = vb_domain_get_def (in->domain);
+    VbDomainDef *live = in->live_xml ? vb_domain_def_with_aliases_of (def, in->live_xml, NULL)
+                                     : NULL;
+
+    vb_domain_set_live_def (in->domain, live ? live : vb_domain_def_copy (def));
+  }
   driver->migrate_prepare_async (in->host, in->domain, in->params, in->flags, incoming_prepared,
                                  task);
 }
@@ -744,6 +753,7 @@ vb_migration_api_prepare_async (VbDriverHost *host, GDBusConnection *bus, const 
       g_object_unref (task);
       return;
     }
+  in->live_xml = g_strdup (arriving);
   vb_resource_api_new_transient_async (host, vb_domain_api_kind (), arriving, NULL,
                                        incoming_created, task);
 }

@@ -689,7 +689,7 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   run->image = vb_save_image_open_finish (result, &error);
   if (run->image)
     {
-      run->def = vb_domain_def_parse (run->image->header.xml, &error);
+      run->def = vb_domain_def_parse_live (run->image->header.xml, &error);
       if (!run->def)
         {
           /* The file is the caller's argument: a bad XML in it is a bad argument. */
@@ -877,7 +877,7 @@ managed_image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 
   m->image = vb_save_image_open_finish (result, &error);
   if (m->image)
-    def = vb_domain_def_parse (m->image->header.xml, &error);
+    def = vb_domain_def_parse_live (m->image->header.xml, &error);
   if (def && g_strcmp0 (def->uuid, vb_resource_get_uuid (VB_RESOURCE (m->domain))) != 0)
     g_set_error (&error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                  "the image holds another domain (UUID %s)", def->uuid);
