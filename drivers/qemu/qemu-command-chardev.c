@@ -41,13 +41,13 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
 
       g_string_append_printf (out, "file,id=%s", id);
       vb_qemu_opt (out, "path", path);
-      if (attr_is (source, "append", "on"))
+      if (vb_xml_attr_is (source, "append", "on"))
         g_string_append (out, ",append=on");
     }
   else if (g_str_equal (type, "unix"))
     {
       g_autofree char *path = source ? vb_xml_attr (source, "path") : NULL;
-      gboolean server = !source || !attr_is (source, "mode", "connect");
+      gboolean server = !source || !vb_xml_attr_is (source, "mode", "connect");
 
       if (!path)
         {
@@ -79,7 +79,7 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
     {
       g_autofree char *file = vb_xml_attr (log, "file");
       vb_qemu_opt (out, "logfile", file);
-      if (attr_is (log, "append", "on"))
+      if (vb_xml_attr_is (log, "append", "on"))
         g_string_append (out, ",logappend=on");
     }
   add2 (b, "-chardev", out->str);
@@ -90,7 +90,7 @@ gboolean
 vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
 {
   xmlNode *target = vb_xml_child (node, "target");
-  guint port = attr_uint (target, "port", b->serials);
+  guint port = vb_xml_attr_uint (target, "port", b->serials);
   g_autofree char *target_type = target ? vb_xml_attr (target, "type") : NULL;
   g_autofree char *chardev = NULL;
   g_autofree char *id = NULL;
@@ -154,7 +154,7 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
   g_autoptr (GString) out = g_string_new (NULL);
   g_autofree char *id = NULL;
 
-  if (!attr_is (target, "type", "virtio"))
+  if (!vb_xml_attr_is (target, "type", "virtio"))
     return refuse (error, target, "only virtio channels are supported");
   chardev = build_chardev (b, node, "channel", index, FALSE, error);
   if (!chardev)
@@ -163,10 +163,10 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
     return FALSE;
   id = device_id (node, g_strdup_printf ("channel%u", index));
   g_string_append_printf (out, "virtserialport,bus=virtio-serial%u.0,chardev=%s",
-                          address ? attr_uint (address, "controller", 0) : 0, chardev);
+                          address ? vb_xml_attr_uint (address, "controller", 0) : 0, chardev);
   vb_qemu_opt (out, "id", id);
   if (address && vb_xml_attr (address, "port"))
-    g_string_append_printf (out, ",nr=%u", attr_uint (address, "port", 1));
+    g_string_append_printf (out, ",nr=%u", vb_xml_attr_uint (address, "port", 1));
   if (name)
     vb_qemu_opt (out, "name", name);
   add2 (b, "-device", out->str);

@@ -13,7 +13,7 @@ graphics_listen (xmlNode *graphics)
   xmlNode *listen_node = vb_xml_child (graphics, "listen");
   g_autofree char *address = listen_node ? vb_xml_attr (listen_node, "address") : NULL;
 
-  if (listen_node && attr_is (listen_node, "type", "none"))
+  if (listen_node && vb_xml_attr_is (listen_node, "type", "none"))
     return NULL;
   if (address)
     return g_steal_pointer (&address);
@@ -30,8 +30,8 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
   g_autofree char *listen = graphics_listen (graphics);
   g_autofree char *passwd = vb_xml_attr (graphics, "passwd");
   g_autofree char *websocket = vb_xml_attr (graphics, "websocket");
-  int port = (int) attr_uint (graphics, "port", (guint) -1);
-  gboolean autoport = attr_is (graphics, "autoport", "yes") || port < 0;
+  int port = (int) vb_xml_attr_uint (graphics, "port", (guint) -1);
+  gboolean autoport = vb_xml_attr_is (graphics, "autoport", "yes") || port < 0;
 
   if (websocket)
     return refuse (error, graphics, "websockets are not supported yet");
@@ -105,18 +105,18 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
 {
   xmlNode *model = vb_xml_child (video, "model");
   g_autofree char *type = model ? vb_xml_attr (model, "type") : g_strdup ("vga");
-  gboolean primary = b->videos == 0 || attr_is (model, "primary", "yes");
+  gboolean primary = b->videos == 0 || vb_xml_attr_is (model, "primary", "yes");
   g_autoptr (GString) out = g_string_new (NULL);
-  guint vram = attr_uint (model, "vram", 0);
+  guint vram = vb_xml_attr_uint (model, "vram", 0);
 
-  if (attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes"))
+  if (vb_xml_attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes"))
     return refuse (error, model, "3D acceleration is not supported");
   if (g_str_equal (type, "none"))
     return TRUE;
   if (g_str_equal (type, "qxl"))
     {
-      guint ram = attr_uint (model, "ram", 0);
-      guint vgamem = attr_uint (model, "vgamem", 0);
+      guint ram = vb_xml_attr_uint (model, "ram", 0);
+      guint vgamem = vb_xml_attr_uint (model, "vgamem", 0);
       g_string_append (out, primary ? "qxl-vga" : "qxl");
       if (ram)
         g_string_append_printf (out, ",ram_size=%" G_GUINT64_FORMAT, (guint64) ram * 1024);
@@ -128,8 +128,8 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   else if (g_str_equal (type, "virtio"))
     {
       g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
-      if (attr_uint (model, "heads", 0) > 1)
-        g_string_append_printf (out, ",max_outputs=%u", attr_uint (model, "heads", 1));
+      if (vb_xml_attr_uint (model, "heads", 0) > 1)
+        g_string_append_printf (out, ",max_outputs=%u", vb_xml_attr_uint (model, "heads", 1));
     }
   else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus"))
     {
@@ -160,7 +160,7 @@ gboolean
 vb_qemu_build_audio (Builder *b, xmlNode *audio, GError **error)
 {
   g_autofree char *type = vb_xml_attr (audio, "type");
-  guint id = attr_uint (audio, "id", 1);
+  guint id = vb_xml_attr_uint (audio, "id", 1);
 
   if (!g_str_equal (type, "none") && !g_str_equal (type, "spice"))
     return refuse (error, audio, "audio backend '%s' is not supported (none or spice)", type);
@@ -266,7 +266,7 @@ vb_qemu_build_redirdev (Builder *b, xmlNode *redirdev, GError **error)
   guint index = b->redirs++;
   g_autoptr (GString) out = g_string_new (NULL);
 
-  if (!attr_is (redirdev, "bus", "usb") || !attr_is (redirdev, "type", "spicevmc"))
+  if (!vb_xml_attr_is (redirdev, "bus", "usb") || !vb_xml_attr_is (redirdev, "type", "spicevmc"))
     return refuse (error, redirdev, "only USB redirection over spicevmc is supported");
   if (!b->spice)
     return refuse (error, redirdev, "USB redirection needs <graphics type='spice'>");
@@ -316,7 +316,7 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
   g_autofree char *source = backend ? vb_xml_text (backend) : NULL;
   g_autoptr (GString) out = g_string_new ("virtio-rng-pci,rng=objrng0,id=rng0");
 
-  if (!attr_is (node, "model", "virtio") || !attr_is (backend, "model", "random"))
+  if (!vb_xml_attr_is (node, "model", "virtio") || !vb_xml_attr_is (backend, "model", "random"))
     return refuse (error, node, "only a virtio RNG with a 'random' backend is supported");
   if (!source || !*source)
     {

@@ -77,7 +77,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   g_string_append_printf (out, "%s,netdev=%s", device, netdev);
   vb_qemu_opt (out, "id", id);
   vb_qemu_opt (out, "mac", mac);
-  if (teaming && attr_is (teaming, "type", "persistent"))
+  if (teaming && vb_xml_attr_is (teaming, "type", "persistent"))
     {
       if (!g_str_equal (device, "virtio-net-pci"))
         return refuse (error, teaming, "failover needs a virtio NIC");
@@ -101,7 +101,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
         return refuse (error, teaming,
                        "this QEMU's virtio-net-pci has no 'failover' property");
       /* QEMU unplugs it by PCIe hotplug: it must sit on a root port. */
-      if (!b->command->q35 || attr_uint (vb_xml_child (iface, "address"), "bus", 0) == 0)
+      if (!b->command->q35 || vb_xml_attr_uint (vb_xml_child (iface, "address"), "bus", 0) == 0)
         return refuse (error, teaming,
                        "the transient member of a failover pair must sit on a pcie-root-port of a "
                        "q35 machine (an <address type='pci'> with bus > 0)");
@@ -111,7 +111,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       vb_qemu_opt (out, "failover_pair_id", partner);
       g_string_append (out, ",romfile=");
     }
-  if (attr_is (vb_xml_child (iface, "link"), "state", "down"))
+  if (vb_xml_attr_is (vb_xml_child (iface, "link"), "state", "down"))
     g_ptr_array_add (b->command->link_down, g_strdup (id));
   if (!pci_address (b, iface, out, error))
     return FALSE;
@@ -130,11 +130,11 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   g_autofree char *host = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
 
-  if (!attr_is (hostdev, "mode", "subsystem") || !attr_is (hostdev, "type", "pci") || !address)
+  if (!vb_xml_attr_is (hostdev, "mode", "subsystem") || !vb_xml_attr_is (hostdev, "type", "pci") || !address)
     return refuse (error, hostdev, "only PCI host devices (mode='subsystem' type='pci') are supported");
-  host = g_strdup_printf ("%04x:%02x:%02x.%x", attr_uint (address, "domain", 0),
-                          attr_uint (address, "bus", 0), attr_uint (address, "slot", 0),
-                          attr_uint (address, "function", 0));
+  host = g_strdup_printf ("%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),
+                          vb_xml_attr_uint (address, "bus", 0), vb_xml_attr_uint (address, "slot", 0),
+                          vb_xml_attr_uint (address, "function", 0));
   if (!b->context->dry_run)
     {
       g_autofree char *sys = g_strdup_printf ("/sys/bus/pci/devices/%s", host);
@@ -148,7 +148,7 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (teaming)
     {
       g_autofree char *partner = vb_xml_attr (teaming, "persistent");
-      if (!attr_is (teaming, "type", "transient") || !partner)
+      if (!vb_xml_attr_is (teaming, "type", "transient") || !partner)
         return refuse (error, teaming, "a hostdev teams as type='transient' with persistent='ALIAS'");
       if (!b->context->virtio_net_failover)
         return refuse (error, teaming, "this QEMU's virtio-net-pci has no 'failover' property");

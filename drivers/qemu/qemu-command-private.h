@@ -109,28 +109,7 @@ refuse (GError **error, xmlNode *node, const char *format, ...)
   return FALSE;
 }
 
-static inline gboolean
-attr_is (xmlNode *node, const char *name, const char *value)
-{
-  g_autofree char *actual = node ? vb_xml_attr (node, name) : NULL;
-  return g_strcmp0 (actual, value) == 0;
-}
 
-static inline guint
-attr_uint (xmlNode *node, const char *name, guint fallback)
-{
-  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
-  char *end = NULL;
-  guint64 value;
-
-  if (!text || !*text)
-    return fallback;
-  /* libvirt writes PCI numbers in hex with a 0x prefix, the rest in decimal. */
-  value = g_ascii_strtoull (text, &end, 0);
-  if (*end || value > G_MAXUINT)
-    return fallback;
-  return (guint) value;
-}
 
 static inline char *
 child_attr (xmlNode *node, const char *child, const char *name)
@@ -148,13 +127,13 @@ pci_address (Builder *b, xmlNode *device, GString *out, GError **error)
 
   if (!address)
     return TRUE;
-  if (!attr_is (address, "type", "pci"))
+  if (!vb_xml_attr_is (address, "type", "pci"))
     return TRUE; /* drive, usb, virtio-serial addresses are handled by their devices */
-  if (attr_uint (address, "domain", 0) != 0)
+  if (vb_xml_attr_uint (address, "domain", 0) != 0)
     return refuse (error, address, "only PCI domain 0 exists");
-  bus = attr_uint (address, "bus", 0);
-  slot = attr_uint (address, "slot", 0);
-  function = attr_uint (address, "function", 0);
+  bus = vb_xml_attr_uint (address, "bus", 0);
+  slot = vb_xml_attr_uint (address, "slot", 0);
+  function = vb_xml_attr_uint (address, "function", 0);
   if (bus == 0)
     g_string_append_printf (out, ",bus=%s", b->pci_root);
   else
@@ -162,7 +141,7 @@ pci_address (Builder *b, xmlNode *device, GString *out, GError **error)
   g_string_append_printf (out, ",addr=0x%x", slot);
   if (function)
     g_string_append_printf (out, ".0x%x", function);
-  if (attr_is (address, "multifunction", "on"))
+  if (vb_xml_attr_is (address, "multifunction", "on"))
     g_string_append (out, ",multifunction=on");
   return TRUE;
 }
@@ -214,7 +193,7 @@ usb_address (xmlNode *device, GString *out)
 {
   xmlNode *address = vb_xml_child (device, "address");
   g_autofree char *port =
-    address && attr_is (address, "type", "usb") ? vb_xml_attr (address, "port") : NULL;
+    address && vb_xml_attr_is (address, "type", "usb") ? vb_xml_attr (address, "port") : NULL;
 
   g_string_append (out, ",bus=usb.0");
   if (port)

@@ -64,7 +64,7 @@ build_machine (Builder *b, GError **error)
       vb_qemu_opt (opts, "smm", smm);
   }
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
-    if (attr_is (timer, "name", "hpet") && attr_is (timer, "present", "no"))
+    if (vb_xml_attr_is (timer, "name", "hpet") && vb_xml_attr_is (timer, "present", "no"))
       g_string_append (opts, ",hpet=off");
   add2 (b, "-machine", opts->str);
   add2 (b, "-accel", b->context->kvm ? "kvm" : "tcg");
@@ -96,7 +96,7 @@ build_cpu (Builder *b, GError **error)
   xmlNode *topology = vb_xml_child (cpu, "topology");
   g_autofree char *mode = cpu ? vb_xml_attr (cpu, "mode") : NULL;
   g_autoptr (GString) model = g_string_new (NULL);
-  guint current = attr_uint (vcpu, "current", b->def->vcpus);
+  guint current = vb_xml_attr_uint (vcpu, "current", b->def->vcpus);
 
   if (!cpu || !mode || g_str_equal (mode, "custom"))
     {
@@ -125,7 +125,7 @@ build_cpu (Builder *b, GError **error)
                        "mode 'host-passthrough' needs KVM, and this domain runs under TCG "
                        "(type='qemu', or KVM is not usable here)");
       g_string_append (model, "host");
-      if (attr_is (cpu, "migratable", "off"))
+      if (vb_xml_attr_is (cpu, "migratable", "off"))
         g_string_append (model, ",migratable=off");
     }
   else if (g_str_equal (mode, "host-model"))
@@ -142,8 +142,8 @@ build_cpu (Builder *b, GError **error)
   add (b, "-smp");
   if (topology)
     addf (b, "%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u", current, b->def->vcpus,
-          attr_uint (topology, "sockets", 1), attr_uint (topology, "dies", 1),
-          attr_uint (topology, "cores", 1), attr_uint (topology, "threads", 1));
+          vb_xml_attr_uint (topology, "sockets", 1), vb_xml_attr_uint (topology, "dies", 1),
+          vb_xml_attr_uint (topology, "cores", 1), vb_xml_attr_uint (topology, "threads", 1));
   else
     addf (b, "%u,maxcpus=%u,sockets=%u,cores=1,threads=1", current, b->def->vcpus,
           b->def->vcpus);
@@ -165,11 +165,11 @@ build_firmware (Builder *b, GError **error)
   g_autofree char *code = loader ? vb_xml_text (loader) : NULL;
   g_autofree char *vars_template = nvram_node ? vb_xml_attr (nvram_node, "template") : NULL;
   g_autofree char *nvram = nvram_node ? vb_xml_text (nvram_node) : NULL;
-  gboolean secure = loader && attr_is (loader, "secure", "yes");
+  gboolean secure = loader && vb_xml_attr_is (loader, "secure", "yes");
 
   if (!loader && g_strcmp0 (firmware, "efi") != 0)
     return TRUE; /* SeaBIOS, QEMU's default */
-  if (loader && !attr_is (loader, "type", "pflash") && vb_xml_attr (loader, "type"))
+  if (loader && !vb_xml_attr_is (loader, "type", "pflash") && vb_xml_attr (loader, "type"))
     return refuse (error, loader, "only type='pflash' firmware is supported");
   if (!code || !*code)
     {
@@ -234,7 +234,7 @@ build_boot (Builder *b, GError **error)
     }
   if (order->len && !b->per_device_boot)
     g_string_append_printf (boot, ",order=%s", order->str);
-  if (attr_is (vb_xml_child (os, "bootmenu"), "enable", "yes"))
+  if (vb_xml_attr_is (vb_xml_child (os, "bootmenu"), "enable", "yes"))
     g_string_append (boot, ",menu=on");
   add2 (b, "-boot", boot->str);
 
@@ -278,7 +278,7 @@ build_clock (Builder *b, GError **error)
     return refuse (error, clock, "clock offset '%s' is not supported (use utc or localtime)",
                    offset);
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
-    if (attr_is (timer, "name", "rtc") && attr_is (timer, "tickpolicy", "catchup"))
+    if (vb_xml_attr_is (timer, "name", "rtc") && vb_xml_attr_is (timer, "tickpolicy", "catchup"))
       g_string_append (rtc, ",driftfix=slew");
   add2 (b, "-rtc", rtc->str);
   return TRUE;
@@ -291,7 +291,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
 {
   g_autofree char *type = vb_xml_attr (node, "type");
   g_autofree char *model = vb_xml_attr (node, "model");
-  guint index = attr_uint (node, "index", 0);
+  guint index = vb_xml_attr_uint (node, "index", 0);
   g_autoptr (GString) dev = g_string_new (NULL);
   g_autofree char *id = NULL;
 
@@ -307,8 +307,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
         {
           xmlNode *target = vb_xml_child (node, "target");
           g_string_append_printf (dev, "pcie-root-port,port=0x%x,chassis=%u,id=pci.%u",
-                                  attr_uint (target, "port", 0x10 + index - 1),
-                                  attr_uint (target, "chassis", index), index);
+                                  vb_xml_attr_uint (target, "port", 0x10 + index - 1),
+                                  vb_xml_attr_uint (target, "chassis", index), index);
           id = g_strdup_printf ("pci.%u", index);
         }
       else if (g_str_equal (model, "pci-bridge"))
@@ -339,7 +339,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
           if (strlen (model) != strlen ("ich9-uhci1") || !strchr ("123456", model[9]))
             return refuse (error, node, "USB controller model '%s' is not supported", model);
           g_string_append_printf (dev, "ich9-usb-uhci%c,masterbus=usb.0,firstport=%u",
-                                  model[strlen (model) - 1], attr_uint (master, "startport", 0));
+                                  model[strlen (model) - 1], vb_xml_attr_uint (master, "startport", 0));
         }
       else if (!*qemu_model)
         return refuse (error, node, "USB controller model '%s' is not supported", model);
@@ -351,7 +351,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
           id = g_strdup ("usb");
           if (g_str_has_suffix (qemu_model, "xhci"))
             {
-              guint ports = attr_uint (node, "ports", 0);
+              guint ports = vb_xml_attr_uint (node, "ports", 0);
               if (ports)
                 g_string_append_printf (dev, ",p2=%u,p3=%u", ports, ports);
             }
@@ -429,9 +429,9 @@ build_pci_controllers (Builder *b, GError **error)
 
   for (xmlNode *node = vb_xml_child (b->devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
-    if (attr_is (node, "type", "pci"))
+    if (vb_xml_attr_is (node, "type", "pci"))
       {
-        guint index = attr_uint (node, "index", 0);
+        guint index = vb_xml_attr_uint (node, "index", 0);
         if (index >= ordered->len)
           g_ptr_array_set_size (ordered, index + 1);
         if (ordered->pdata[index])
@@ -453,10 +453,10 @@ build_devices (Builder *b, GError **error)
   if (!build_pci_controllers (b, error))
     return FALSE;
   for (node = vb_xml_child (b->devices, "controller"); node; node = vb_xml_next (node, "controller"))
-    if (!attr_is (node, "type", "pci") && !build_controller (b, node, error))
+    if (!vb_xml_attr_is (node, "type", "pci") && !build_controller (b, node, error))
       return FALSE;
   for (node = vb_xml_child (b->devices, "graphics"); node; node = vb_xml_next (node, "graphics"))
-    if (attr_is (node, "type", "spice"))
+    if (vb_xml_attr_is (node, "type", "spice"))
       b->spice = TRUE;
   for (node = vb_xml_child (b->devices, "audio"); node; node = vb_xml_next (node, "audio"))
     if (!vb_qemu_build_audio (b, node, error))

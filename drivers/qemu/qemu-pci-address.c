@@ -28,26 +28,7 @@ typedef struct {
   gboolean piix3_usb;  /* PIIX3's USB function (00:01.2) is taken */
 } Alloc;
 
-static guint
-number_attr (xmlNode *node, const char *name, guint fallback)
-{
-  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
-  char *end = NULL;
-  guint64 value;
 
-  if (!text || !*text)
-    return fallback;
-  value = g_ascii_strtoull (text, &end, 0);
-  return *end || value > G_MAXUINT ? fallback : (guint) value;
-}
-
-static gboolean
-attr_is (xmlNode *node, const char *name, const char *value)
-{
-  g_autofree char *actual = node ? vb_xml_attr (node, name) : NULL;
-
-  return g_strcmp0 (actual, value) == 0;
-}
 
 static gboolean
 is_element (xmlNode *node, const char *name)
@@ -60,7 +41,7 @@ find_controller (xmlNode *devices, const char *type, guint index)
 {
   for (xmlNode *node = vb_xml_child (devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
-    if (attr_is (node, "type", type) && number_attr (node, "index", 0) == index)
+    if (vb_xml_attr_is (node, "type", type) && vb_xml_attr_uint (node, "index", 0) == index)
       return node;
   return NULL;
 }
@@ -126,7 +107,7 @@ needs_usb (xmlNode *node)
     {
       g_autofree char *bus = vb_xml_attr (node, "bus");
 
-      return bus ? g_str_equal (bus, "usb") : attr_is (node, "type", "tablet");
+      return bus ? g_str_equal (bus, "usb") : vb_xml_attr_is (node, "type", "tablet");
     }
   return FALSE;
 }
@@ -136,8 +117,8 @@ needs_virtio_serial (xmlNode *node)
 {
   xmlNode *target = vb_xml_child (node, "target");
 
-  return (is_element (node, "channel") && attr_is (target, "type", "virtio"))
-         || (is_element (node, "console") && attr_is (target, "type", "virtio"));
+  return (is_element (node, "channel") && vb_xml_attr_is (target, "type", "virtio"))
+         || (is_element (node, "console") && vb_xml_attr_is (target, "type", "virtio"));
 }
 
 static void
@@ -148,9 +129,9 @@ add_pci_buses (xmlNode *devices, gboolean q35)
 
   for (xmlNode *node = vb_xml_child (devices, "controller"); node && !root;
        node = vb_xml_next (node, "controller"))
-    if (attr_is (node, "type", "pci")
-        && (number_attr (node, "index", 0) == 0 && !attr_is (node, "model", "pcie-root-port")
-            && !attr_is (node, "model", "pci-bridge")))
+    if (vb_xml_attr_is (node, "type", "pci")
+        && (vb_xml_attr_uint (node, "index", 0) == 0 && !vb_xml_attr_is (node, "model", "pcie-root-port")
+            && !vb_xml_attr_is (node, "model", "pci-bridge")))
       root = node;
   if (!root)
     add_controller (devices, "pci", 0, q35 ? "pcie-root" : "pci-root");
@@ -181,7 +162,7 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
         sata = TRUE;
       if (is_element (node, "disk") && g_str_equal (disk_bus (node), "scsi"))
         {
-          guint controller = number_attr (vb_xml_child (node, "address"), "controller", 0);
+          guint controller = vb_xml_attr_uint (vb_xml_child (node, "address"), "controller", 0);
 
           g_array_append_val (scsi, controller);
         }
@@ -194,7 +175,7 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
        * device then, as libvirt does). */
       for (xmlNode *node = vb_xml_child (devices, "controller"); node;
            node = vb_xml_next (node, "controller"))
-        any |= attr_is (node, "type", "usb");
+        any |= vb_xml_attr_is (node, "type", "usb");
       if (!any)
         add_controller (devices, "usb", 0, q35 ? "qemu-xhci" : "piix3-uhci");
     }
@@ -218,16 +199,16 @@ number_pci_controllers (Alloc *a)
 {
   for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
-    if (attr_is (node, "type", "pci"))
+    if (vb_xml_attr_is (node, "type", "pci"))
       {
         g_autofree char *index = vb_xml_attr (node, "index");
 
         if (index)
-          g_hash_table_add (a->indexes, GUINT_TO_POINTER (number_attr (node, "index", 0)));
+          g_hash_table_add (a->indexes, GUINT_TO_POINTER (vb_xml_attr_uint (node, "index", 0)));
       }
   for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
-    if (attr_is (node, "type", "pci") && !xmlHasProp (node, BAD_CAST "index"))
+    if (vb_xml_attr_is (node, "type", "pci") && !xmlHasProp (node, BAD_CAST "index"))
       {
         g_autofree char *text = NULL;
         guint index = 1;
@@ -257,9 +238,9 @@ collect_used (Alloc *a)
     {
       xmlNode *address = node->type == XML_ELEMENT_NODE ? vb_xml_child (node, "address") : NULL;
 
-      if (address && attr_is (address, "type", "pci"))
-        g_hash_table_add (a->used, GUINT_TO_POINTER (key (number_attr (address, "bus", 0),
-                                                          number_attr (address, "slot", 0))));
+      if (address && vb_xml_attr_is (address, "type", "pci"))
+        g_hash_table_add (a->used, GUINT_TO_POINTER (key (vb_xml_attr_uint (address, "bus", 0),
+                                                          vb_xml_attr_uint (address, "slot", 0))));
     }
 }
 
@@ -287,10 +268,10 @@ empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
   for (xmlNode *node = vb_xml_child (devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
     {
-      guint n = number_attr (node, "index", 0);
+      guint n = vb_xml_attr_uint (node, "index", 0);
       gboolean taken = FALSE;
 
-      if (!attr_is (node, "type", "pci") || !attr_is (node, "model", "pcie-root-port") || n == 0)
+      if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", "pcie-root-port") || n == 0)
         continue;
       for (guint slot = 0; slot <= LAST_SLOT && !taken; slot++)
         taken = g_hash_table_contains (used, GUINT_TO_POINTER (key (n, slot)));
@@ -346,7 +327,7 @@ controller_placement (xmlNode *node, gboolean q35)
       return g_str_has_suffix (model, "xhci") ? PCIE : LEGACY;
     }
   if (g_str_equal (type, "sata"))
-    return q35 && number_attr (node, "index", 0) == 0 ? NOT_PCI : LEGACY;
+    return q35 && vb_xml_attr_uint (node, "index", 0) == 0 ? NOT_PCI : LEGACY;
   if (g_str_equal (type, "scsi") || g_str_equal (type, "virtio-serial"))
     return PCIE;
   return NOT_PCI; /* ide is built in; the builder refuses the rest */
@@ -365,33 +346,33 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     {
       xmlNode *model = vb_xml_child (node, "model");
 
-      return !model || attr_is (model, "type", "virtio") || attr_is (model, "type", "e1000e")
+      return !model || vb_xml_attr_is (model, "type", "virtio") || vb_xml_attr_is (model, "type", "e1000e")
                ? PCIE
                : LEGACY;
     }
   if (is_element (node, "hostdev") || is_element (node, "rng"))
     return PCIE;
   if (is_element (node, "input"))
-    return attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;
+    return vb_xml_attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;
   if (is_element (node, "memballoon"))
-    return attr_is (node, "model", "virtio") ? PCIE : NOT_PCI;
+    return vb_xml_attr_is (node, "model", "virtio") ? PCIE : NOT_PCI;
   if (is_element (node, "sound"))
     return LEGACY;
   if (is_element (node, "watchdog"))
-    return attr_is (node, "model", "i6300esb") ? LEGACY : NOT_PCI;
+    return vb_xml_attr_is (node, "model", "i6300esb") ? LEGACY : NOT_PCI;
   if (is_element (node, "video"))
     {
       xmlNode *model = vb_xml_child (node, "model");
       gboolean primary;
 
-      if (attr_is (model, "type", "none"))
+      if (vb_xml_attr_is (model, "type", "none"))
         return NOT_PCI;
       /* As the video builder decides: the first card, or the one marked. */
-      primary = !*video_seen || attr_is (model, "primary", "yes");
+      primary = !*video_seen || vb_xml_attr_is (model, "primary", "yes");
       *video_seen = TRUE;
       if (primary)
         return PRIMARY_VIDEO;
-      return attr_is (model, "type", "virtio") ? PCIE : LEGACY;
+      return vb_xml_attr_is (model, "type", "virtio") ? PCIE : LEGACY;
     }
   return NOT_PCI;
 }
@@ -420,7 +401,7 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
 {
   guint slot;
 
-  if (is_element (node, "controller") && attr_is (node, "type", "usb"))
+  if (is_element (node, "controller") && vb_xml_attr_is (node, "type", "usb"))
     {
       g_autofree char *model = vb_xml_attr (node, "model");
 

@@ -5,27 +5,7 @@
 /* The first root-bus slot a bus controller the XML lacks gets. */
 #define FIRST_BRIDGE_SLOT 0x0a
 
-static guint
-number_attr (xmlNode *node, const char *name, guint fallback)
-{
-  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
-  char *end = NULL;
-  guint64 value;
 
-  if (!text || !*text)
-    return fallback;
-  /* libvirt writes PCI numbers in hex with a 0x prefix. */
-  value = g_ascii_strtoull (text, &end, 0);
-  return *end || value > G_MAXUINT ? fallback : (guint) value;
-}
-
-static gboolean
-attr_equals (xmlNode *node, const char *name, const char *value)
-{
-  g_autofree char *actual = vb_xml_attr (node, name);
-
-  return g_strcmp0 (actual, value) == 0;
-}
 
 /* The buses the devices' PCI addresses name, and the root-bus slots taken. */
 static void
@@ -35,13 +15,13 @@ collect_buses (xmlNode *node, GHashTable *buses, GHashTable *root_slots)
     {
       if (child->type != XML_ELEMENT_NODE)
         continue;
-      if (xmlStrEqual (child->name, BAD_CAST "address") && attr_equals (child, "type", "pci"))
+      if (xmlStrEqual (child->name, BAD_CAST "address") && vb_xml_attr_is (child, "type", "pci"))
         {
-          guint bus = number_attr (child, "bus", 0);
+          guint bus = vb_xml_attr_uint (child, "bus", 0);
 
           g_hash_table_add (buses, GUINT_TO_POINTER (bus));
           if (bus == 0)
-            g_hash_table_add (root_slots, GUINT_TO_POINTER (number_attr (child, "slot", 0)));
+            g_hash_table_add (root_slots, GUINT_TO_POINTER (vb_xml_attr_uint (child, "slot", 0)));
         }
       collect_buses (child, buses, root_slots);
     }
@@ -52,7 +32,7 @@ has_controller (xmlNode *devices, guint index)
 {
   for (xmlNode *node = vb_xml_child (devices, "controller"); node;
        node = vb_xml_next (node, "controller"))
-    if (attr_equals (node, "type", "pci") && number_attr (node, "index", 0) == index)
+    if (vb_xml_attr_is (node, "type", "pci") && vb_xml_attr_uint (node, "index", 0) == index)
       return TRUE;
   return FALSE;
 }

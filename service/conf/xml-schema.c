@@ -839,6 +839,27 @@ vb_xml_attr (xmlNode *node, const char *name)
   return copy;
 }
 
+gboolean
+vb_xml_attr_is (xmlNode *node, const char *name, const char *value)
+{
+  g_autofree char *actual = node ? vb_xml_attr (node, name) : NULL;
+
+  return g_strcmp0 (actual, value) == 0;
+}
+
+guint
+vb_xml_attr_uint (xmlNode *node, const char *name, guint fallback)
+{
+  g_autofree char *text = node ? vb_xml_attr (node, name) : NULL;
+  char *end = NULL;
+  guint64 value;
+
+  if (!text || !*text)
+    return fallback;
+  value = g_ascii_strtoull (text, &end, 0);
+  return *end || value > G_MAXUINT ? fallback : (guint) value;
+}
+
 void
 vb_xml_set_text (xmlNode *node, const char *text)
 {

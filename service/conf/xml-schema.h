@@ -81,6 +81,12 @@ xmlNode *vb_xml_child (xmlNode *parent, const char *name);
 xmlNode *vb_xml_next (xmlNode *node, const char *name);
 char *vb_xml_text (xmlNode *node);
 char *vb_xml_attr (xmlNode *node, const char *name);
+/* Whether @node (may be NULL) has @name="@value". */
+gboolean vb_xml_attr_is (xmlNode *node, const char *name, const char *value);
+/* @node's (may be NULL) @name as an unsigned number, decimal or 0x-prefixed
+ * hex (libvirt writes PCI numbers so); @fallback when absent, empty, not a
+ * number or above G_MAXUINT. */
+guint vb_xml_attr_uint (xmlNode *node, const char *name, guint fallback);
 void vb_xml_set_text (xmlNode *node, const char *text);
 /* Creates <@name>@text</@name> (text may be NULL) right after @sibling, or as
  * the first child of @parent when @sibling is NULL. */
