@@ -31,7 +31,8 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   g_autofree char *cache = driver ? vb_xml_attr (driver, "cache") : NULL;
   g_autofree char *discard = driver ? vb_xml_attr (driver, "discard") : NULL;
   g_autofree char *io = driver ? vb_xml_attr (driver, "io") : NULL;
-  gboolean readonly = vb_xml_child (disk, "readonly") != NULL || vb_xml_attr_is (disk, "device", "cdrom");
+  gboolean readonly =
+    vb_xml_child (disk, "readonly") != NULL || vb_xml_attr_is (disk, "device", "cdrom");
   g_autofree char *path = NULL;
   g_autoptr (JsonBuilder) proto = json_builder_new ();
   g_autoptr (JsonBuilder) fmt = json_builder_new ();
@@ -213,9 +214,10 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     }
   else if (g_str_equal (bus, "sata") || g_str_equal (bus, "ide"))
     {
-      guint unit = address && vb_xml_attr_is (address, "type", "drive")
-                     ? vb_xml_attr_uint (address, "unit", 0) + 2 * vb_xml_attr_uint (address, "bus", 0)
-                     : (guint) MAX (index, 0);
+      guint unit =
+        address && vb_xml_attr_is (address, "type", "drive")
+          ? vb_xml_attr_uint (address, "unit", 0) + 2 * vb_xml_attr_uint (address, "bus", 0)
+          : (guint) MAX (index, 0);
       gboolean sata = g_str_equal (bus, "sata");
 
       if (!cdrom && vb_xml_child (disk, "readonly"))

@@ -130,11 +130,13 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   g_autofree char *host = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
 
-  if (!vb_xml_attr_is (hostdev, "mode", "subsystem") || !vb_xml_attr_is (hostdev, "type", "pci") || !address)
+  if (!vb_xml_attr_is (hostdev, "mode", "subsystem") || !vb_xml_attr_is (hostdev, "type", "pci")
+      || !address)
     return refuse (error, hostdev, "only PCI host devices (mode='subsystem' type='pci') are supported");
-  host = g_strdup_printf ("%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),
-                          vb_xml_attr_uint (address, "bus", 0), vb_xml_attr_uint (address, "slot", 0),
-                          vb_xml_attr_uint (address, "function", 0));
+  host =
+    g_strdup_printf ("%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),
+                     vb_xml_attr_uint (address, "bus", 0), vb_xml_attr_uint (address, "slot", 0),
+                     vb_xml_attr_uint (address, "function", 0));
   if (!b->context->dry_run)
     {
       g_autofree char *sys = g_strdup_printf ("/sys/bus/pci/devices/%s", host);

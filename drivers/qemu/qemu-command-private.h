@@ -109,8 +109,6 @@ refuse (GError **error, xmlNode *node, const char *format, ...)
   return FALSE;
 }
 
-
-
 static inline char *
 child_attr (xmlNode *node, const char *child, const char *name)
 {

@@ -339,7 +339,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
           if (strlen (model) != strlen ("ich9-uhci1") || !strchr ("123456", model[9]))
             return refuse (error, node, "USB controller model '%s' is not supported", model);
           g_string_append_printf (dev, "ich9-usb-uhci%c,masterbus=usb.0,firstport=%u",
-                                  model[strlen (model) - 1], vb_xml_attr_uint (master, "startport", 0));
+                                  model[strlen (model) - 1],
+                                  vb_xml_attr_uint (master, "startport", 0));
         }
       else if (!*qemu_model)
         return refuse (error, node, "USB controller model '%s' is not supported", model);

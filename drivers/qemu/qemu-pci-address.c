@@ -28,8 +28,6 @@ typedef struct {
   gboolean piix3_usb;  /* PIIX3's USB function (00:01.2) is taken */
 } Alloc;
 
-
-
 static gboolean
 is_element (xmlNode *node, const char *name)
 {
@@ -130,7 +128,8 @@ add_pci_buses (xmlNode *devices, gboolean q35)
   for (xmlNode *node = vb_xml_child (devices, "controller"); node && !root;
        node = vb_xml_next (node, "controller"))
     if (vb_xml_attr_is (node, "type", "pci")
-        && (vb_xml_attr_uint (node, "index", 0) == 0 && !vb_xml_attr_is (node, "model", "pcie-root-port")
+        && (vb_xml_attr_uint (node, "index", 0) == 0
+            && !vb_xml_attr_is (node, "model", "pcie-root-port")
             && !vb_xml_attr_is (node, "model", "pci-bridge")))
       root = node;
   if (!root)
@@ -271,7 +270,8 @@ empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
       guint n = vb_xml_attr_uint (node, "index", 0);
       gboolean taken = FALSE;
 
-      if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", "pcie-root-port") || n == 0)
+      if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", "pcie-root-port")
+          || n == 0)
         continue;
       for (guint slot = 0; slot <= LAST_SLOT && !taken; slot++)
         taken = g_hash_table_contains (used, GUINT_TO_POINTER (key (n, slot)));
@@ -346,7 +346,8 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     {
       xmlNode *model = vb_xml_child (node, "model");
 
-      return !model || vb_xml_attr_is (model, "type", "virtio") || vb_xml_attr_is (model, "type", "e1000e")
+      return !model || vb_xml_attr_is (model, "type", "virtio")
+                 || vb_xml_attr_is (model, "type", "e1000e")
                ? PCIE
                : LEGACY;
     }

@@ -5,8 +5,6 @@
 /* The first root-bus slot a bus controller the XML lacks gets. */
 #define FIRST_BRIDGE_SLOT 0x0a
 
-
-
 /* The buses the devices' PCI addresses name, and the root-bus slots taken. */
 static void
 collect_buses (xmlNode *node, GHashTable *buses, GHashTable *root_slots)
