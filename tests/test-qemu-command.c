@@ -11,6 +11,7 @@
 #include "qemu-complete.h"
 #include "xml-schema.h"
 #include "qemu-host.h"
+#include "qemu-pci-buses.h"
 #include "vb-error.h"
 
 static const char *const machines[] = { "pc", "q35", "pc-i440fx-7.2", "pc-q35-7.2", NULL };
@@ -804,10 +805,29 @@ test_complete_q35 (void)
   check_completion ("q35", devices, expected);
 }
 
+/* A passed-through device's <source><address> is the host's: it names no
+ * bus of the guest, which must get no controller for it. */
+static void
+test_host_address_is_no_guest_bus (void)
+{
+  static const char devices[] =
+    "<devices>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source>"
+    "<address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></hostdev>"
+    "</devices>";
+  g_autoptr (xmlDoc) doc = xmlReadMemory (devices, sizeof devices - 1, NULL, NULL, XML_PARSE_NONET);
+  g_autoptr (GArray) buses = vb_qemu_pci_implicit_buses (xmlDocGetRootElement (doc));
+
+  g_assert_cmpuint (buses->len, ==, 1);
+  g_assert_cmpuint (g_array_index (buses, VbQemuImplicitBus, 0).index, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/qemu-command/host-address-is-no-guest-bus", test_host_address_is_no_guest_bus);
   g_test_add_func ("/qemu-command/virt-install-q35", test_virt_install_q35);
   g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
   g_test_add_func ("/qemu-command/complete-pc", test_complete_pc);

@@ -21,7 +21,10 @@ collect_buses (xmlNode *node, GHashTable *buses, GHashTable *root_slots)
           if (bus == 0)
             g_hash_table_add (root_slots, GUINT_TO_POINTER (vb_xml_attr_uint (child, "slot", 0)));
         }
-      collect_buses (child, buses, root_slots);
+      /* An address under <source> is the host's (a passed-through device's), not
+       * a bus of the guest. */
+      if (!xmlStrEqual (child->name, BAD_CAST "source"))
+        collect_buses (child, buses, root_slots);
     }
 }
 
