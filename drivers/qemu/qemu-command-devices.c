@@ -147,13 +147,8 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
     g_autofree char *id = g_strdup_printf ("video%u", b->videos++);
 
     g_string_append_printf (out, ",id=%s", id);
-    if (!fixed_id (video, id, error))
-      return FALSE;
+    return add_fixed_pci_device (b, video, id, out, error);
   }
-  if (!pci_address (b, video, out, error))
-    return FALSE;
-  add2 (b, "-device", out->str);
-  return TRUE;
 }
 
 gboolean
@@ -197,12 +192,9 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
   {
     g_autofree char *id = g_strdup_printf ("sound%u", index);
 
-    if (!fixed_id (sound, id, error))
+    if (!add_fixed_pci_device (b, sound, id, out, error))
       return FALSE;
   }
-  if (!pci_address (b, sound, out, error))
-    return FALSE;
-  add2 (b, "-device", out->str);
   if (g_str_has_prefix (out->str, "ich9") || g_str_has_prefix (out->str, "intel-hda"))
     {
       add (b, "-device");
@@ -301,12 +293,7 @@ vb_qemu_build_memballoon (Builder *b, xmlNode *node, GError **error)
     }
   if (g_strcmp0 (model, "virtio") != 0)
     return refuse (error, node, "balloon model '%s' is not supported", model);
-  if (!fixed_id (node, "balloon0", error))
-    return FALSE;
-  if (!pci_address (b, node, out, error))
-    return FALSE;
-  add2 (b, "-device", out->str);
-  return TRUE;
+  return add_fixed_pci_device (b, node, "balloon0", out, error);
 }
 
 gboolean
@@ -329,12 +316,7 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
     vb_qemu_opt (object, "filename", source);
     add2 (b, "-object", object->str);
   }
-  if (!fixed_id (node, "rng0", error))
-    return FALSE;
-  if (!pci_address (b, node, out, error))
-    return FALSE;
-  add2 (b, "-device", out->str);
-  return TRUE;
+  return add_fixed_pci_device (b, node, "rng0", out, error);
 }
 
 gboolean
@@ -350,14 +332,8 @@ vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error)
     g_string_append (out, "ib700,id=watchdog0");
   else if (g_strcmp0 (model, "itco") != 0)
     return refuse (error, node, "watchdog model '%s' is not supported", model);
-  if (out->len)
-    {
-      if (!fixed_id (node, "watchdog0", error))
-        return FALSE;
-      if (!pci_address (b, node, out, error))
-        return FALSE;
-      add2 (b, "-device", out->str);
-    }
+  if (out->len && !add_fixed_pci_device (b, node, "watchdog0", out, error))
+    return FALSE;
   if (action)
     {
       const char *qemu_action = g_str_equal (action, "reset") ? "reset"

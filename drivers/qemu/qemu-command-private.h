@@ -249,6 +249,19 @@ fixed_id (xmlNode *node, const char *id, GError **error)
   return TRUE;
 }
 
+/* The end of every PCI device with a fixed id (NULL: none of its own):
+ * its alias, its place on the bus, then "-device @out". */
+static inline gboolean
+add_fixed_pci_device (Builder *b, xmlNode *node, const char *id, GString *out, GError **error)
+{
+  if (id && !fixed_id (node, id, error))
+    return FALSE;
+  if (!pci_address (b, node, out, error))
+    return FALSE;
+  add2 (b, "-device", out->str);
+  return TRUE;
+}
+
 /* One device element each, in -device (and backend) arguments; refuse what
  * they cannot run. Disks: qemu-command-disk.c; interfaces and host devices:
  * qemu-command-net.c; serial ports, consoles, channels:

@@ -394,12 +394,7 @@ build_controller (Builder *b, xmlNode *node, GError **error)
       return refuse (error, node, "controller type '%s' is not supported", type);
     }
   /* A UHCI companion has no id of its own: it is part of bus usb. */
-  if (id && !fixed_id (node, id, error))
-    return FALSE;
-  if (!pci_address (b, node, dev, error))
-    return FALSE;
-  add2 (b, "-device", dev->str);
-  return TRUE;
+  return add_fixed_pci_device (b, node, id, dev, error);
 }
 
 /* ---- devices, in the order the XML lists them ---- */
