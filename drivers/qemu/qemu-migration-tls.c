@@ -200,6 +200,16 @@ setup_free (Setup *s)
   g_free (s);
 }
 
+/* Deletes QEMU's object @id; a failure is only logged (it goes with QEMU). */
+static void
+delete_object (QemuDomain *qd, const char *id)
+{
+  JsonObject *args = json_object_new ();
+
+  json_object_set_string_member (args, "id", id);
+  vb_qemu_execute_logged (qd, "object-del", args);
+}
+
 /* Fails the setup: nothing of it stays set (the old object, if any, is kept). */
 static void
 setup_failed (GTask *task, GError *error)
@@ -208,12 +218,7 @@ setup_failed (GTask *task, GError *error)
   Setup *s = g_task_get_task_data (task);
 
   if (qd && !qd->gone && qd->qmp)
-    {
-      JsonObject *args = json_object_new ();
-
-      json_object_set_string_member (args, "id", s->id);
-      vb_qemu_execute_logged (qd, "object-del", args);
-    }
+    delete_object (qd, s->id);
   if (qd)
     remove_key_file (qd);
   g_prefix_error (&error, "Cannot set up TLS for the migration stream: ");
@@ -237,12 +242,7 @@ creds_set (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (s->old_id)
-    {
-      JsonObject *args = json_object_new ();
-
-      json_object_set_string_member (args, "id", s->old_id);
-      vb_qemu_execute_logged (qd, "object-del", args);
-    }
+    delete_object (qd, s->old_id);
   g_free (qd->migration_tls_id);
   qd->migration_tls_id = g_strdup (s->id);
   g_task_return_boolean (task, TRUE);
@@ -370,12 +370,10 @@ vb_qemu_migration_tls_teardown (QemuDomain *qd)
   if (!qd->gone && qd->qmp)
     {
       JsonObject *reset = json_object_new ();
-      JsonObject *del = json_object_new ();
 
       json_object_set_string_member (reset, "tls-creds", "");
       vb_qemu_execute_logged (qd, "migrate-set-parameters", reset);
-      json_object_set_string_member (del, "id", id);
-      vb_qemu_execute_logged (qd, "object-del", del);
+      delete_object (qd, id);
     }
   remove_key_file (qd);
 }
