@@ -935,26 +935,11 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   vb_test_env_free (f->env);
 }
 
-static void
-dump_logs (Fixture *f)
-{
-  g_autofree char *daemon = vb_test_env_daemon_log (f->env);
-  g_autofree char *polkit_path = g_build_filename (f->env->tmpdir, "polkitd.log", NULL);
-  g_autofree char *polkit = NULL;
 
-  g_file_get_contents (polkit_path, &polkit, NULL, NULL);
-  g_printerr ("virtbusd log:\n%s\npolkitd log:\n%s\n", daemon, polkit ? polkit : "(none)");
-}
-
-/* Runs the subprocess test @child_path (which drops to its user) to its end. */
 static void
 run_child (Fixture *f, const char *child_path)
 {
-  g_test_trap_subprocess (child_path, CHILD_TIMEOUT_US, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed ())
-    dump_logs (f);
-  g_test_trap_assert_passed ();
-  g_assert_true (vb_test_env_daemon_alive (f->env));
+  vb_test_env_run_child (f->env, child_path, CHILD_TIMEOUT_US);
 }
 
 static void
@@ -1251,18 +1236,6 @@ test_own_user_without_polkit (Fixture *f, gconstpointer data)
   caps = vb_test_call_ok (f->env, MANAGER, IFACE_MANAGER, "GetCapabilities", NULL);
 }
 
-static void
-run_as_child (gconstpointer data)
-{
-  void (*child) (void) = data;
-
-  if (!g_test_subprocess ())
-    {
-      g_test_skip ("runs only as a subprocess of the tests above");
-      return;
-    }
-  child ();
-}
 
 int
 main (int argc, char **argv)
@@ -1294,7 +1267,7 @@ main (int argc, char **argv)
 #undef ADD
 
   /* What run_child() starts; on their own they have nothing to talk to. */
-#define ADD_CHILD(name, func) g_test_add_data_func (name, func, run_as_child)
+#define ADD_CHILD(name, func) g_test_add_data_func (name, func, vb_test_run_as_child)
   ADD_CHILD ("/authz/child/unprivileged-sweep", child_unprivileged_sweep);
   ADD_CHILD ("/authz/child/admin-changes", child_admin_changes);
   ADD_CHILD ("/authz/child/admin-host-files", child_admin_host_files);

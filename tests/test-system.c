@@ -777,18 +777,7 @@ child_admin (void)
 static void
 run_child (const char *child_path)
 {
-  g_test_trap_subprocess (child_path, CHILD_TIMEOUT_US, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed ())
-    {
-      g_autofree char *log = vb_test_env_daemon_log (world.env);
-      g_autofree char *polkit_path = g_build_filename (world.env->tmpdir, "polkitd.log", NULL);
-      g_autofree char *polkit = NULL;
-
-      g_file_get_contents (polkit_path, &polkit, NULL, NULL);
-      g_printerr ("virtbusd log:\n%s\npolkitd log:\n%s\n", log, polkit ? polkit : "(none)");
-    }
-  g_test_trap_assert_passed ();
-  g_assert_true (vb_test_env_daemon_alive (world.env));
+  vb_test_env_run_child (world.env, child_path, CHILD_TIMEOUT_US);
 }
 
 static void
@@ -818,18 +807,6 @@ test_admin_group (void)
                                         g_variant_new_string ("running"), 5000));
 }
 
-static void
-run_as_child (gconstpointer data)
-{
-  void (*child) (void) = data;
-
-  if (!g_test_subprocess ())
-    {
-      g_test_skip ("runs only as a subprocess of the tests above");
-      return;
-    }
-  child ();
-}
 
 int
 main (int argc, char **argv)
@@ -862,8 +839,8 @@ main (int argc, char **argv)
   g_test_add_func ("/system/admin-group", test_admin_group);
   /* Last: it boots a guest. */
   g_test_add_func ("/system/root-boots-guest", test_root_boots_guest);
-  g_test_add_data_func ("/system/child/nobody", child_nobody, run_as_child);
-  g_test_add_data_func ("/system/child/admin", child_admin, run_as_child);
+  g_test_add_data_func ("/system/child/nobody", child_nobody, vb_test_run_as_child);
+  g_test_add_data_func ("/system/child/admin", child_admin, vb_test_run_as_child);
 
   status = g_test_run ();
   if (world.env)

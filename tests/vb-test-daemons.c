@@ -349,6 +349,36 @@ vb_test_env_daemon_alive (VbTestEnv *pub)
 }
 
 void
+vb_test_env_run_child (VbTestEnv *pub, const char *child_path, guint64 timeout_us)
+{
+  g_test_trap_subprocess (child_path, timeout_us, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    {
+      g_autofree char *daemon = vb_test_env_daemon_log (pub);
+      g_autofree char *polkit_path = g_build_filename (pub->tmpdir, "polkitd.log", NULL);
+      g_autofree char *polkit = NULL;
+
+      g_file_get_contents (polkit_path, &polkit, NULL, NULL);
+      g_printerr ("virtbusd log:\n%s\npolkitd log:\n%s\n", daemon, polkit ? polkit : "(none)");
+    }
+  g_test_trap_assert_passed ();
+  g_assert_true (vb_test_env_daemon_alive (pub));
+}
+
+void
+vb_test_run_as_child (gconstpointer data)
+{
+  void (*child) (void) = data;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("runs only as a subprocess of the tests above");
+      return;
+    }
+  child ();
+}
+
+void
 vb_test_env_stop_polkit (VbTestEnv *pub)
 {
   Env *env = (Env *) pub;

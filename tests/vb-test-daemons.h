@@ -53,6 +53,14 @@ void vb_test_env_set_daemon_env (VbTestEnv *env, const char *key, const char *va
 /* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */
 void vb_test_env_stop_daemon (VbTestEnv *env, gboolean kill9);
 gboolean vb_test_env_daemon_alive (VbTestEnv *env);
+/* Runs the subprocess test @child_path (a child that calls the service as
+ * another user) to its end within @timeout_us, printing the daemon's and
+ * polkitd's logs when it failed; asserts that it passed and that the daemon
+ * outlived it. */
+void vb_test_env_run_child (VbTestEnv *env, const char *child_path, guint64 timeout_us);
+/* For g_test_add_data_func(): runs @data, a void (*)(void), only as the
+ * subprocess vb_test_env_run_child() starts; skipped on its own. */
+void vb_test_run_as_child (gconstpointer data);
 /* Kills polkitd and waits until its name is gone from the bus. */
 void vb_test_env_stop_polkit (VbTestEnv *env);
 /* The last lines virtbusd logged. */
