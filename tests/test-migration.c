@@ -524,11 +524,13 @@ test_destination_fails_to_load (void)
   g_assert_true (vb_test_env_daemon_alive (dst));
 }
 
-/* The local address (as /proc/net/tcp writes it, e.g. 0100007F for
- * 127.0.0.1) of the socket listening on TCP @port, or NULL. */
-static char *
-listening_address (guint port)
+/* The local addresses (as /proc/net/tcp writes them, e.g. 0100007F for
+ * 127.0.0.1) of the TCP sockets on local @port in @state ("0A" LISTEN, "01"
+ * ESTABLISHED). */
+static GPtrArray *
+tcp_sockets (guint port, const char *state)
 {
+  GPtrArray *addresses = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *table = NULL;
   g_auto (GStrv) lines = NULL;
   g_autofree char *suffix = g_strdup_printf (":%04X", port);
@@ -543,12 +545,22 @@ listening_address (guint port)
       for (guint j = 0; fields[j]; j++)
         if (*fields[j])
           g_ptr_array_add (words, fields[j]);
-      /* sl local_address rem_address st: 0A is LISTEN */
+      /* sl local_address rem_address st */
       if (words->len > 3 && g_str_has_suffix (words->pdata[1], suffix)
-          && g_str_equal (words->pdata[3], "0A"))
-        return g_strndup (words->pdata[1], strlen (words->pdata[1]) - strlen (suffix));
+          && g_str_equal (words->pdata[3], state))
+        g_ptr_array_add (addresses, g_strndup (words->pdata[1],
+                                               strlen (words->pdata[1]) - strlen (suffix)));
     }
-  return NULL;
+  return addresses;
+}
+
+/* The local address of the socket listening on TCP @port, or NULL. */
+static char *
+listening_address (guint port)
+{
+  g_autoptr (GPtrArray) listening = tcp_sockets (port, "0A");
+
+  return listening->len ? g_strdup (listening->pdata[0]) : NULL;
 }
 
 /* How many established TCP connections have @port as their local port
@@ -556,27 +568,9 @@ listening_address (guint port)
 static guint
 established_to (guint port)
 {
-  g_autofree char *table = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autofree char *suffix = g_strdup_printf (":%04X", port);
-  guint count = 0;
+  g_autoptr (GPtrArray) established = tcp_sockets (port, "01");
 
-  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
-  lines = g_strsplit (table, "\n", -1);
-  for (guint i = 1; lines[i]; i++)
-    {
-      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
-      g_autoptr (GPtrArray) words = g_ptr_array_new ();
-
-      for (guint j = 0; fields[j]; j++)
-        if (*fields[j])
-          g_ptr_array_add (words, fields[j]);
-      /* sl local_address rem_address st: 01 is ESTABLISHED */
-      if (words->len > 3 && g_str_has_suffix (words->pdata[1], suffix)
-          && g_str_equal (words->pdata[3], "01"))
-        count++;
-    }
-  return count;
+  return established->len;
 }
 
 /* MigrationTarget.Finish ends an arrival only for the connection that called
