@@ -59,13 +59,16 @@ GPtrArray *
 vb_domain_disk_images (const char *xml, GError **error)
 {
   g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, error);
-  g_autoptr (GPtrArray) nodes = NULL;
-  GPtrArray *images;
 
-  if (!doc)
-    return NULL;
-  images = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_disk_image_free);
-  nodes = disk_nodes (doc);
+  return doc ? vb_domain_disk_images_of_doc (doc) : NULL;
+}
+
+GPtrArray *
+vb_domain_disk_images_of_doc (xmlDoc *doc)
+{
+  g_autoptr (GPtrArray) nodes = disk_nodes (doc);
+  GPtrArray *images = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_disk_image_free);
+
   for (guint i = 0; i < nodes->len; i++)
     {
       xmlNode *disk = nodes->pdata[i];

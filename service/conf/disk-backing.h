@@ -28,6 +28,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDiskImage, vb_disk_image_free)
  * <disk> alone; any other document has none. A GPtrArray of VbDiskImage;
  * NULL with VB_ERROR_INVALID_XML when @xml does not parse. */
 GPtrArray *vb_domain_disk_images (const char *xml, GError **error);
+/* The same of a document already parsed. */
+GPtrArray *vb_domain_disk_images_of_doc (xmlDoc *doc);
 
 /* @xml (as above) with the <backingStore> of each disk whose target is a
  * key of @chains (a GPtrArray of VbBackingFile, nearest first) replaced by

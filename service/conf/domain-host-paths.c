@@ -89,12 +89,16 @@ GPtrArray *
 vb_domain_host_paths (const char *xml, GError **error)
 {
   g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, error);
-  g_autoptr (GPtrArray) found = NULL;
+
+  return doc ? vb_domain_host_paths_of_doc (doc) : NULL;
+}
+
+GPtrArray *
+vb_domain_host_paths_of_doc (xmlDoc *doc)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_path_free);
   xmlNode *root;
 
-  if (!doc)
-    return NULL;
-  found = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_path_free);
   root = xmlDocGetRootElement (doc);
   if (!named (root, "domain"))
     {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/tree.h>
 
 G_BEGIN_DECLS
 
@@ -33,5 +34,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
  * left out. A GPtrArray of VbHostPath; NULL with VB_ERROR_INVALID_XML when
  * @xml does not parse. */
 GPtrArray *vb_domain_host_paths (const char *xml, GError **error);
+/* The same of a document already parsed. */
+GPtrArray *vb_domain_host_paths_of_doc (xmlDoc *doc);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "pool.h"
 #include "qcow2-backing.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 #include "volume.h"
 
 /* realpath() of the longest existing part of @path, and the rest of it
@@ -241,12 +242,12 @@ check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   g_task_return_pointer (task, found, (GDestroyNotify) found_free);
 }
 
-/* The disks of @xml with the file each reads: a volume disk's from its
+/* The disks of @doc with the file each reads: a volume disk's from its
  * pool, in the main thread that owns the inventory. */
 static GPtrArray *
-disk_images (VbDriverHost *host, const char *xml)
+disk_images (VbDriverHost *host, xmlDoc *doc)
 {
-  GPtrArray *disks = vb_domain_disk_images (xml, NULL);
+  GPtrArray *disks = doc ? vb_domain_disk_images_of_doc (doc) : NULL;
   VbInventory *inventory = vb_driver_host_get_inventory (host);
 
   for (guint i = 0; disks && i < disks->len; i++)
@@ -268,9 +269,11 @@ disk_images (VbDriverHost *host, const char *xml)
   return disks;
 }
 
-/* Takes @paths; completes @task (its own) with a Found. */
+/* Takes @paths; completes @task (its own) with a Found. @doc is @xml
+ * parsed (both NULL for a single file). */
 static void
-check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml, gboolean at_start)
+check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml, xmlDoc *doc,
+             gboolean at_start)
 {
   g_autoptr (GPtrArray) pools = NULL;
   g_autoptr (GStrvBuilder) roots = g_strv_builder_new ();
@@ -281,7 +284,7 @@ check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml,
   if (xml)
     {
       check->xml = g_strdup (xml);
-      check->disks = disk_images (host, xml);
+      check->disks = disk_images (host, doc);
     }
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
   /* Taken here, in the main thread that owns the inventory. */
@@ -315,16 +318,17 @@ vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
   GError *error = NULL;
-  GPtrArray *paths;
+  g_autoptr (xmlDoc) doc = NULL;
 
   g_task_set_source_tag (task, vb_host_files_outside_pools_async);
-  paths = vb_domain_host_paths (xml, &error);
-  if (!paths)
+  /* One parse serves the paths and the disks. */
+  doc = vb_xml_parse (xml, NULL, &error);
+  if (!doc)
     {
       g_task_return_error (task, error);
       return;
     }
-  check_paths (host, task, paths, xml, FALSE);
+  check_paths (host, task, vb_domain_host_paths_of_doc (doc), xml, doc, FALSE);
 }
 
 GStrv
@@ -355,7 +359,7 @@ vb_host_file_outside_pools_async (VbDriverHost *host, const char *path,
   one->path = g_strdup (path);
   one->role = VB_HOST_PATH_FILE;
   g_ptr_array_add (paths, one);
-  check_paths (host, task, paths, NULL, FALSE);
+  check_paths (host, task, paths, NULL, NULL, FALSE);
 }
 
 GStrv
@@ -378,9 +382,13 @@ vb_host_files_check_chains_async (VbDriverHost *host, const char *xml, GAsyncRea
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
 
+  /* A definition that does not parse has no disk to check: its start fails
+   * in the driver. */
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, NULL);
+
   g_task_set_source_tag (task, vb_host_files_check_chains_async);
   check_paths (host, task, g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_path_free), xml,
-               TRUE);
+               doc, TRUE);
 }
 
 gboolean
