@@ -9,121 +9,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-calls.h"
 #include "bench-util.h"
 #include "vb-test-env.h"
-
 
 static int n_calls = 4000;
 static int n_domains = 10000;
 
-typedef struct {
-  const char *address;
-  const char *path;
-  const char *interface;
-  const char *method;
-  GVariant *args;
-  int calls;
-  double *latencies; /* seconds, one per call */
-} Worker;
-
-static GDBusConnection *
-connect_to (const char *address)
-{
-  g_autoptr (GError) error = NULL;
-  GDBusConnection *connection = g_dbus_connection_new_for_address_sync (
-    address,
-    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-    NULL, NULL, &error);
-
-  if (!connection)
-    g_error ("connect: %s", error->message);
-  return connection;
-}
-
-static gpointer
-run_worker (gpointer data)
-{
-  Worker *worker = data;
-  g_autoptr (GDBusConnection) connection = connect_to (worker->address);
-
-  for (int i = 0; i < worker->calls; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      gint64 start = g_get_monotonic_time ();
-      g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-        connection, "org.virtbus.Virt1", worker->path, worker->interface, worker->method,
-        worker->args ? g_variant_ref (worker->args) : NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 30000,
-        NULL, &error);
-
-      if (!reply)
-        g_error ("%s.%s: %s", worker->interface, worker->method, error->message);
-      worker->latencies[i] = (g_get_monotonic_time () - start) / 1e6;
-    }
-  return NULL;
-}
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-typedef struct {
-  double calls_per_s;
-  double median;
-  double p99;
-} Figures;
-
-/* Runs @clients threads, each with its own connection, making the same call. */
-static Figures
+/* One row: @method of @interface at @path of virtbusd. */
+static BenchFigures
 measure (const char *address, const char *path, const char *interface, const char *method,
          GVariant *args, int clients)
 {
-  g_autoptr (GVariant) held = args ? g_variant_ref_sink (args) : NULL;
-  int per_client = n_calls / clients;
-  Worker *workers = g_new0 (Worker, clients);
-  GThread **threads = g_new0 (GThread *, clients);
-  double *all = g_new0 (double, per_client * clients);
-  gint64 start, elapsed;
-  Figures figures;
+  BenchCall call = { address, "org.virtbus.Virt1", path, interface, method, args };
 
-  for (int c = 0; c < clients; c++)
-    {
-      workers[c] = (Worker) { address, path, interface, method, held, per_client,
-                              all + c * per_client };
-    }
-  /* Warm up: connections, polkit decisions, caches. */
-  {
-    Worker warm = workers[0];
-    double scratch[50];
-    warm.calls = 50;
-    warm.latencies = scratch;
-    run_worker (&warm);
-  }
-  start = g_get_monotonic_time ();
-  for (int c = 0; c < clients; c++)
-    threads[c] = g_thread_new ("client", run_worker, &workers[c]);
-  for (int c = 0; c < clients; c++)
-    g_thread_join (threads[c]);
-  elapsed = g_get_monotonic_time () - start;
-
-  qsort (all, per_client * clients, sizeof (double), compare_doubles);
-  figures.calls_per_s = per_client * clients / (elapsed / 1e6);
-  figures.median = all[per_client * clients / 2];
-  figures.p99 = all[(int) (per_client * clients * 0.99)];
-  g_free (all);
-  g_free (threads);
-  g_free (workers);
-  return figures;
-}
-
-static void
-print_row (const char *name, int clients, Figures f, Figures floor)
-{
-  g_print ("%-22s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx\n", name, clients, f.calls_per_s,
-           f.median * 1e6, f.p99 * 1e6, f.median / floor.median,
-           floor.calls_per_s / f.calls_per_s);
+  return bench_measure_call (&call, n_calls, clients);
 }
 
 static void
@@ -132,30 +32,31 @@ latency_section (VbTestEnv *env, const char *domain_path)
   const int client_counts[] = { 1, 4 };
 
   g_print ("\n== read latency (test driver, %d calls per row, 10 domains defined) ==\n", n_calls);
-  g_print ("%-22s %2s  %9s  %8s  %8s   %6s  %6s\n", "call", "cl", "calls/s", "med(us)",
-           "p99(us)", "med/x", "thr/x");
+  bench_print_call_header ();
   for (guint i = 0; i < G_N_ELEMENTS (client_counts); i++)
     {
       int clients = client_counts[i];
-      Figures ping = measure (env->bus_address, MANAGER, "org.freedesktop.DBus.Peer", "Ping",
-                              NULL, clients);
-      print_row ("Peer.Ping (floor)", clients, ping, ping);
-      print_row ("Properties.Get State", clients,
-                 measure (env->bus_address, domain_path, "org.freedesktop.DBus.Properties", "Get",
-                          g_variant_new ("(ss)", IFACE_DOMAIN, "State"), clients),
-                 ping);
-      print_row ("Domain.GetXMLDesc", clients,
-                 measure (env->bus_address, domain_path, IFACE_DOMAIN, "GetXMLDesc",
-                          g_variant_new ("(u)", 0), clients),
-                 ping);
-      print_row ("Manager.ListDomains", clients,
-                 measure (env->bus_address, MANAGER, IFACE_MANAGER, "ListDomains",
-                          g_variant_new ("(u)", 0), clients),
-                 ping);
-      print_row ("GetManagedObjects", clients,
-                 measure (env->bus_address, MANAGER, "org.freedesktop.DBus.ObjectManager",
-                          "GetManagedObjects", NULL, clients),
-                 ping);
+      BenchFigures ping =
+        measure (env->bus_address, MANAGER, "org.freedesktop.DBus.Peer", "Ping", NULL, clients);
+      bench_print_call_row ("Peer.Ping (floor)", clients, ping, ping);
+      bench_print_call_row ("Properties.Get State", clients,
+                            measure (env->bus_address, domain_path,
+                                     "org.freedesktop.DBus.Properties", "Get",
+                                     g_variant_new ("(ss)", IFACE_DOMAIN, "State"), clients),
+                            ping);
+      bench_print_call_row ("Domain.GetXMLDesc", clients,
+                            measure (env->bus_address, domain_path, IFACE_DOMAIN, "GetXMLDesc",
+                                     g_variant_new ("(u)", 0), clients),
+                            ping);
+      bench_print_call_row ("Manager.ListDomains", clients,
+                            measure (env->bus_address, MANAGER, IFACE_MANAGER, "ListDomains",
+                                     g_variant_new ("(u)", 0), clients),
+                            ping);
+      bench_print_call_row ("GetManagedObjects", clients,
+                            measure (env->bus_address, MANAGER,
+                                     "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                     NULL, clients),
+                            ping);
     }
 }
 
@@ -220,8 +121,9 @@ time_get_managed_objects (VbTestEnv *env, guint *n_objects)
   for (int i = 0; i < 5; i++)
     {
       gint64 start = g_get_monotonic_time ();
-      g_autoptr (GVariant) reply = vb_test_call_ok (
-        env, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL);
+      g_autoptr (GVariant) reply =
+        vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                         NULL);
       double elapsed = (g_get_monotonic_time () - start) / 1e6;
 
       *n_objects = g_variant_n_children (g_variant_get_child_value (reply, 0));
@@ -282,8 +184,8 @@ main (int argc, char **argv)
       if (i == 0)
         {
           g_variant_get (reply, "(o)", &domain_path);
-          g_variant_unref (vb_test_call_ok (env, domain_path, IFACE_DOMAIN, "Start",
-                                            g_variant_new ("(u)", 0)));
+          g_variant_unref (
+            vb_test_call_ok (env, domain_path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
         }
     }
   g_print ("virtbusd %s on a private dbus-daemon; %u CPUs\n", g_getenv ("VB_DAEMON"),

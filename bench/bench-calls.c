@@ -1,0 +1,108 @@
+/* Call latency and throughput: see bench-calls.h. */
+#include "bench-calls.h"
+
+#include <stdlib.h>
+
+typedef struct {
+  const BenchCall *call;
+  int calls;
+  double *latencies; /* seconds, one per call */
+} Worker;
+
+static GDBusConnection *
+connect_to (const char *address)
+{
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *connection =
+    g_dbus_connection_new_for_address_sync (address,
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                              | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+
+  if (!connection)
+    g_error ("connect: %s", error->message);
+  return connection;
+}
+
+static gpointer
+run_worker (gpointer data)
+{
+  Worker *worker = data;
+  const BenchCall *call = worker->call;
+  g_autoptr (GDBusConnection) connection = connect_to (call->address);
+
+  for (int i = 0; i < worker->calls; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr (GVariant) reply =
+        g_dbus_connection_call_sync (connection, call->bus_name, call->path, call->interface,
+                                     call->method, call->args ? g_variant_ref (call->args) : NULL,
+                                     NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+
+      if (!reply)
+        g_error ("%s.%s: %s", call->interface, call->method, error->message);
+      worker->latencies[i] = (g_get_monotonic_time () - start) / 1e6;
+    }
+  return NULL;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+BenchFigures
+bench_measure_call (const BenchCall *call, int calls, int clients)
+{
+  BenchCall held = *call;
+  int per_client = calls / clients;
+  int total = per_client * clients;
+  Worker *workers = g_new0 (Worker, clients);
+  GThread **threads = g_new0 (GThread *, clients);
+  double *all = g_new0 (double, total);
+  gint64 start, elapsed;
+  BenchFigures figures;
+
+  if (held.args)
+    held.args = g_variant_ref_sink (held.args);
+  for (int c = 0; c < clients; c++)
+    workers[c] = (Worker){ &held, per_client, all + c * per_client };
+  {
+    double scratch[50];
+    Worker warm = { &held, 50, scratch };
+    run_worker (&warm);
+  }
+  start = g_get_monotonic_time ();
+  for (int c = 0; c < clients; c++)
+    threads[c] = g_thread_new ("client", run_worker, &workers[c]);
+  for (int c = 0; c < clients; c++)
+    g_thread_join (threads[c]);
+  elapsed = g_get_monotonic_time () - start;
+
+  qsort (all, total, sizeof (double), compare_doubles);
+  figures.calls_per_s = total / (elapsed / 1e6);
+  figures.median = all[total / 2];
+  figures.p99 = all[(int) (total * 0.99)];
+  g_clear_pointer (&held.args, g_variant_unref);
+  g_free (all);
+  g_free (threads);
+  g_free (workers);
+  return figures;
+}
+
+void
+bench_print_call_header (void)
+{
+  g_print ("%-28s %2s  %9s  %8s  %8s   %6s  %6s\n", "call", "cl", "calls/s", "med(us)", "p99(us)",
+           "med/x", "thr/x");
+}
+
+void
+bench_print_call_row (const char *name, int clients, BenchFigures f, BenchFigures floor)
+{
+  g_print ("%-28s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx\n", name, clients, f.calls_per_s,
+           f.median * 1e6, f.p99 * 1e6, f.median / floor.median, floor.calls_per_s / f.calls_per_s);
+}
