@@ -421,6 +421,16 @@ test_domain_lifecycle (void)
   g_assert_cmpint (state, ==, 5); /* SHUTOFF / DESTROYED */
   g_assert_cmpint (reason, ==, 2);
 
+  /* MigrateToURI3: qemu+ssh://host/system or a virtbus address; no storage copy. */
+  expect_error (env, path, DOMAIN, "MigrateToURI3",
+                g_variant_new ("(s@a{sv}u)", "xen://elsewhere/", g_variant_new ("a{sv}", NULL), 1),
+                "invalid argument: migration URI 'xen://elsewhere/': ...");
+  expect_error (
+    env, path, DOMAIN, "MigrateToURI3",
+    g_variant_new ("(s@a{sv}u)", "qemu+ssh://elsewhere/system", g_variant_new ("a{sv}", NULL),
+                   1 | 2 | 64),
+    "Operation not supported: virtbus does not copy non-shared disks during a migration");
+
   /* Members virtbus does not have yet. */
   expect_error (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0),
                 "this function is not supported by the connection driver: virDomainReset");

@@ -8,6 +8,7 @@
 #include "libvirt-numbers.h"
 #include "libvirt-paths.h"
 #include "libvirt-xml-check.h"
+#include "migration-api.h"
 #include "save-api.h"
 #include "snapshot-api.h"
 #include "vb-error.h"
@@ -15,10 +16,12 @@
 #define ACTION_CONSOLE "org.virtbus.Virt1.domain.console"
 
 /* libvirt's flags that virtbus has no use for and accepts without effect. */
-#define LV_UNDEFINE_NVRAM (1u << 2) /* virtbus keeps no NVRAM apart from the definition */
-#define LV_XML_UPDATE_CPU (1u << 2) /* the CPU is written as defined */
-#define LV_XML_MIGRATABLE (1u << 3) /* the XML is always migratable */
-#define LV_STATS_STATE (1u << 0)    /* VIR_DOMAIN_STATS_STATE */
+#define LV_UNDEFINE_NVRAM (1u << 2)    /* virtbus keeps no NVRAM apart from the definition */
+#define LV_XML_UPDATE_CPU (1u << 2)    /* the CPU is written as defined */
+#define LV_XML_MIGRATABLE (1u << 3)    /* the XML is always migratable */
+#define LV_STATS_STATE (1u << 0)       /* VIR_DOMAIN_STATS_STATE */
+#define LV_MIGRATE_PEER2PEER (1u << 1) /* virtbus's migrations always are */
+#define LV_MIGRATE_NON_SHARED_DISK (1u << 6)
 
 gboolean
 vb_lv_domain_belongs (const VbLvConnect *connect, VbDomain *domain)
@@ -496,6 +499,118 @@ handle_detach_device (VbLvCall *call)
                               flags_arg (call, 1), device_done, call);
 }
 
+/* ---- migration ---- */
+
+/* virtbus's destination for libvirt's URI: qemu+ssh://[user@]host[:port]/system
+ * becomes ssh://[user@]host[:port] (virtbusd --stdio-bridge over ssh); a
+ * virtbus address (unix:path=..., tcp:...) is taken as it is. NULL for any
+ * other URI. */
+static char *
+destination_of (const char *uri)
+{
+  const char *rest;
+  const char *slash;
+
+  if (g_str_has_prefix (uri, "unix:") || g_str_has_prefix (uri, "tcp:"))
+    return g_strdup (uri);
+  if (!g_str_has_prefix (uri, "qemu+ssh://"))
+    return NULL;
+  rest = uri + strlen ("qemu+ssh://");
+  slash = strchr (rest, '/');
+  if (!slash || slash == rest || (strcmp (slash, "/system") != 0 && strcmp (slash, "/") != 0))
+    return NULL;
+  return g_strdup_printf ("ssh://%.*s", (int) (slash - rest), rest);
+}
+
+static void
+migration_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  VbJob *job = vb_migration_api_migrate_finish (result, &error);
+
+  if (!job)
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return_after_job (call, job);
+}
+
+static void
+handle_migrate_to_uri3 (VbLvCall *call)
+{
+  const char *uri;
+  g_autoptr (GVariant) params = NULL;
+  guint flags;
+  g_autofree char *destination = NULL;
+
+  g_variant_get (call->parameters, "(&s@a{sv}u)", &uri, &params, &flags);
+  destination = destination_of (uri);
+  if (!destination)
+    {
+      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                          "migration URI '%s': virtbus migrates to "
+                                          "qemu+ssh://[user@]host[:port]/system or a virtbus "
+                                          "D-Bus address",
+                                          uri));
+      return;
+    }
+  if (flags & LV_MIGRATE_NON_SHARED_DISK)
+    {
+      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                          "virtbus does not copy non-shared disks during a "
+                                          "migration"));
+      return;
+    }
+  /* libvirt's call returns when the migration is done: wait for the Job. */
+  vb_migration_api_migrate_async (call->connect->host, domain_of (call), destination, params,
+                                  flags & ~LV_MIGRATE_PEER2PEER, migration_started, call);
+}
+
+static void
+control_migration (VbLvCall *call, const char *what, guint64 value, guint flags)
+{
+  GError *error = NULL;
+
+  if (!vb_migration_api_control (call->connect->host, domain_of (call), what, value, flags, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+handle_migrate_start_post_copy (VbLvCall *call)
+{
+  control_migration (call, "start-postcopy", 0, flags_arg (call, 0));
+}
+
+static void
+handle_migrate_set_max_speed (VbLvCall *call)
+{
+  guint64 bandwidth;
+  guint flags;
+
+  g_variant_get (call->parameters, "(tu)", &bandwidth, &flags);
+  /* MiB/s, as libvirt counts it; QEMU counts bytes. */
+  if (bandwidth > G_MAXUINT64 >> 20)
+    {
+      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                          "bandwidth %" G_GUINT64_FORMAT " MiB/s is too large",
+                                          bandwidth));
+      return;
+    }
+  control_migration (call, "max-speed", bandwidth << 20, flags);
+}
+
+static void
+handle_migrate_set_max_downtime (VbLvCall *call)
+{
+  guint64 downtime;
+  guint flags;
+
+  g_variant_get (call->parameters, "(tu)", &downtime, &flags);
+  control_migration (call, "max-downtime", downtime, flags);
+}
+
 /* ---- snapshots ---- */
 
 static void
@@ -623,6 +738,10 @@ static const VbLvMethod methods[] = {
   { "ListDomainSnapshots", handle_list_domain_snapshots },
   { "ManagedSave", handle_managed_save },
   { "ManagedSaveRemove", handle_managed_save_remove },
+  { "MigrateSetMaxDowntime", handle_migrate_set_max_downtime },
+  { "MigrateSetMaxSpeed", handle_migrate_set_max_speed },
+  { "MigrateStartPostCopy", handle_migrate_start_post_copy },
+  { "MigrateToURI3", handle_migrate_to_uri3 },
   { "Reboot", handle_reboot },
   { "Resume", handle_resume },
   { "Shutdown", handle_shutdown },
