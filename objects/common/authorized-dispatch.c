@@ -310,7 +310,8 @@ vb_dispatch_check_caller_async (GDBusMethodInvocation *invocation, const char *a
       return;
     }
   vb_authz_check_async (the_authz, g_dbus_method_invocation_get_sender (invocation), action_id,
-                        details, (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+                        details,
+                        (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
                         cancellable, caller_checked, g_steal_pointer (&task));
 }
 
