@@ -110,7 +110,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "job-linger", 0, 0, G_OPTION_ARG_INT, &options->job_linger_s,
       "How long a finished Job stays visible (seconds, default 300)", "S" },
     { "unplug-timeout", 0, 0, G_OPTION_ARG_INT, &options->unplug_timeout_s,
-      "How long DetachDevice waits for the guest to release a device (seconds, default 20)", "S" },
+      "How long DetachDevice waits for the guest to release a device (seconds, default 20)",
+      "S" },
     { "save-on-stop", 0, 0, G_OPTION_ARG_NONE, &options->save_on_stop,
       "On SIGTERM/SIGINT, managed-save every running persistent guest before exiting, and "
       "restore them at the next start",
