@@ -30,6 +30,7 @@ declare -A allowed=(
   [objects/meson.build]="-"
   [objects/common/meson.build]="util_dep polkit_dep"
   [objects/virt1/meson.build]="ops_dep objects_common_dep"
+  [objects/libvirt/meson.build]="ops_dep objects_common_dep"
   [service/daemon/meson.build]="*"
 )
 

@@ -271,6 +271,57 @@ vb_dispatch_authorize_also_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+gboolean
+vb_dispatch_caller_allowed_now (GDBusMethodInvocation *invocation, const char *action_id)
+{
+  return the_authz
+         && vb_authz_allowed_now (the_authz, g_dbus_method_invocation_get_sender (invocation),
+                                  action_id);
+}
+
+static void
+caller_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!vb_authz_check_finish (the_authz, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_dispatch_check_caller_async (GDBusMethodInvocation *invocation, const char *action_id,
+                                GHashTable *details, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  GDBusMessageFlags flags =
+    g_dbus_message_get_flags (g_dbus_method_invocation_get_message (invocation));
+
+  g_task_set_source_tag (task, vb_dispatch_check_caller_async);
+  if (!the_authz || !action_id)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_AUTHORIZED,
+                               "%s.%s declares no authorization: refused",
+                               g_dbus_method_invocation_get_interface_name (invocation),
+                               g_dbus_method_invocation_get_method_name (invocation));
+      return;
+    }
+  vb_authz_check_async (the_authz, g_dbus_method_invocation_get_sender (invocation), action_id,
+                        details,
+                        (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+                        cancellable, caller_checked, g_steal_pointer (&task));
+}
+
+gboolean
+vb_dispatch_check_caller_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_dispatch_check_caller_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static GDBusInterfaceVTable *
 get_vtable (GDBusInterfaceSkeleton *skeleton)
 {

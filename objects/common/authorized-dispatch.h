@@ -46,4 +46,16 @@ void vb_dispatch_authorize_also_detail_async (GDBusInterfaceSkeleton *skeleton,
                                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_dispatch_authorize_also_detail_finish (GAsyncResult *result, GError **error);
 
+/* For a front end that registers its objects itself (objects/libvirt) and
+ * reads each member's action from its own interface info: whether the caller
+ * of @invocation may do @action_id on what is known already (a remembered
+ * read, the service's own user), without asking polkit. FALSE means "ask". */
+gboolean vb_dispatch_caller_allowed_now (GDBusMethodInvocation *invocation, const char *action_id);
+/* The same check as the skeletons' dispatch makes, asking polkit: @details
+ * (may be NULL) for rules. Fails with VB_ERROR_NOT_AUTHORIZED. */
+void vb_dispatch_check_caller_async (GDBusMethodInvocation *invocation, const char *action_id,
+                                     GHashTable *details, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_dispatch_check_caller_finish (GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -14,3 +14,10 @@ vb_dbus_return_error (GDBusMethodInvocation *invocation, GError *error)
     }
   g_dbus_method_invocation_take_error (invocation, error);
 }
+
+void
+vb_dbus_return_named_error (GDBusMethodInvocation *invocation, const char *name,
+                            const char *message)
+{
+  g_dbus_method_invocation_return_dbus_error (invocation, name, message);
+}

@@ -12,4 +12,10 @@ G_BEGIN_DECLS
  * its message, instead of GDBus's org.gtk.GDBus.UnmappedGError.Quark... */
 void vb_dbus_return_error (GDBusMethodInvocation *invocation, GError *error);
 
+/* Answers @invocation with the D-Bus error @name and @message: for a front
+ * end that serves another project's API with its own error names
+ * (objects/libvirt: org.libvirt.Error with libvirt's message texts). */
+void vb_dbus_return_named_error (GDBusMethodInvocation *invocation, const char *name,
+                                 const char *message);
+
 G_END_DECLS

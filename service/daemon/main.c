@@ -7,7 +7,10 @@
 
 #include "authorized-dispatch.h"
 #include "authz.h"
+#include "autostart.h"
 #include "domain-api.h"
+#include "drivers-ready.h"
+#include "libvirt-front.h"
 #include "manager-object.h"
 #include "migration-target-object.h"
 #include "missing-objects.h"
@@ -47,6 +50,8 @@ typedef struct {
   int job_linger_s;
   int unplug_timeout_s;
   gboolean save_on_stop;
+  gboolean libvirt_dbus;
+  gboolean no_libvirt_dbus;
 } Options;
 
 typedef struct {
@@ -61,6 +66,7 @@ typedef struct {
   VbObjectExporter *exporter;
   VbManagerObject *manager;
   VbMigrationTargetObject *migration_target;
+  VbLibvirtFront *libvirt_front;
   int exit_code;
   gboolean stopping; /* --save-on-stop: saving the guests before the exit */
 } Daemon;
@@ -110,6 +116,12 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       "On SIGTERM/SIGINT, managed-save every running persistent guest before exiting, and "
       "restore them at the next start",
       NULL },
+    { "libvirt-dbus", 0, 0, G_OPTION_ARG_NONE, &options->libvirt_dbus,
+      "Also serve libvirt-dbus's API (bus name org.libvirt) when nothing else owns it (the "
+      "default with --system)",
+      NULL },
+    { "no-libvirt-dbus", 0, 0, G_OPTION_ARG_NONE, &options->no_libvirt_dbus,
+      "Do not serve libvirt-dbus's API", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version", NULL },
     { "stdio-bridge", 0, 0, G_OPTION_ARG_NONE, &options->stdio_bridge,
@@ -139,6 +151,13 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     options->system = options->system || getuid () == 0;
   if (!options->system && !options->address)
     options->session = TRUE;
+  if (options->libvirt_dbus && options->no_libvirt_dbus)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--libvirt-dbus and --no-libvirt-dbus exclude each other");
+      return FALSE;
+    }
+  options->libvirt_dbus = !options->no_libvirt_dbus && (options->libvirt_dbus || options->system);
   /* System mode never runs QEMU as root: an empty user would mean just that. */
   if (options->system && options->qemu_user && !*options->qemu_user)
     {
@@ -306,6 +325,27 @@ define_default_network (Daemon *daemon)
                                daemon);
 }
 
+/* org.libvirt appears only now: clients of libvirt-dbus give the name a
+ * second to appear and expect the autostarted objects running by then. */
+static void
+drivers_ready_for_libvirt (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_domain_drivers_ready_finish (result);
+  vb_libvirt_front_own_name (daemon->libvirt_front);
+}
+
+static void
+autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  vb_autostart_all_finish (result);
+  if (daemon->libvirt_front)
+    vb_domain_drivers_ready_async (daemon->host, drivers_ready_for_libvirt, daemon);
+}
+
 static void
 name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
 {
@@ -313,10 +353,8 @@ name_acquired (GDBusConnection *connection, const char *name, gpointer user_data
 
   vb_log_message (NULL, "Serving %s (state %s, run %s)", name, daemon->options.state_dir,
                   daemon->options.run_dir);
-  vb_network_api_autostart (daemon->host);
+  vb_autostart_all_async (daemon->host, autostart_done, daemon);
   define_default_network (daemon);
-  vb_pool_api_autostart (daemon->host);
-  vb_domain_api_autostart (daemon->host);
   /* --save-on-stop of the last run: the guests continue where they were. */
   vb_save_on_stop_restore (daemon->host);
 }
@@ -422,6 +460,12 @@ start (Daemon *daemon, GError **error)
   g_dbus_object_manager_server_set_connection (daemon->context.object_manager, daemon->bus);
   if (!vb_missing_objects_register (daemon->bus, daemon->context.object_manager, error))
     return FALSE;
+  if (options->libvirt_dbus)
+    {
+      daemon->libvirt_front = vb_libvirt_front_new (daemon->bus, daemon->host, error);
+      if (!daemon->libvirt_front)
+        return FALSE;
+    }
   g_bus_own_name_on_connection (daemon->bus, VB_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
                                 name_acquired, name_lost, daemon, NULL);
   return TRUE;

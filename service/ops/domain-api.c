@@ -685,28 +685,3 @@ vb_domain_api_load (VbDriverHost *host)
         }
     }
 }
-
-static void
-autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *name = user_data;
-
-  if (!vb_domain_api_op_finish (result, &error))
-    vb_log_warning (name, "autostart failed: %s", error->message);
-  else
-    vb_log_info (name, "autostarted");
-}
-
-static void
-start_one (VbDriverHost *host, VbResource *resource)
-{
-  vb_domain_api_op_async (host, VB_DOMAIN (resource), VB_DOMAIN_OP_START, 0, autostarted,
-                          g_strdup (vb_resource_get_log_name (resource)));
-}
-
-void
-vb_domain_api_autostart (VbDriverHost *host)
-{
-  vb_resource_api_autostart_all (host, vb_domain_api_kind (), start_one);
-}

@@ -55,8 +55,7 @@ void vb_domain_api_capabilities_async (VbDriverHost *host, guint cpus, guint64 m
                                        GAsyncReadyCallback callback, gpointer user_data);
 char *vb_domain_api_capabilities_finish (GAsyncResult *result, GError **error);
 
-/* Start-up: loads persistent domains, then starts the autostart ones. */
+/* Start-up: loads persistent domains (autostart.c then starts the autostart ones). */
 void vb_domain_api_load (VbDriverHost *host);
-void vb_domain_api_autostart (VbDriverHost *host);
 
 G_END_DECLS

@@ -441,26 +441,3 @@ vb_network_api_update_async (VbDriverHost *host, VbNetwork *network, guint comma
     }
   g_object_unref (task);
 }
-
-static void
-autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *name = user_data;
-
-  if (!vb_network_api_finish (result, &error))
-    vb_log_warning (name, "autostart failed: %s", error->message);
-}
-
-static void
-start_one (VbDriverHost *host, VbResource *resource)
-{
-  vb_network_api_op_async (host, VB_NETWORK (resource), VB_NETWORK_OP_START, 0, autostarted,
-                           g_strdup (vb_resource_get_log_name (resource)));
-}
-
-void
-vb_network_api_autostart (VbDriverHost *host)
-{
-  vb_resource_api_autostart_all (host, kind (), start_one);
-}

@@ -40,6 +40,5 @@ void vb_network_api_update_async (VbDriverHost *host, VbNetwork *network, guint 
                                   GAsyncReadyCallback callback, gpointer user_data);
 
 void vb_network_api_load (VbDriverHost *host);
-void vb_network_api_autostart (VbDriverHost *host);
 
 G_END_DECLS

@@ -784,21 +784,6 @@ vb_resource_api_watch_rejected (VbDriverHost *host, VbRejectedFunc func, gpointe
   vb_config_store_watch_rejected (vb_driver_host_get_store (host), func, user_data);
 }
 
-void
-vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *kind,
-                               void (*start) (VbDriverHost *host, VbResource *resource))
-{
-  g_autoptr (GPtrArray) all = vb_inventory_list (vb_driver_host_get_inventory (host), kind->type);
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      VbResource *resource = all->pdata[i];
-
-      if (vb_resource_get_autostart (resource) && !kind->is_active (resource))
-        start (host, resource);
-    }
-}
-
 GPtrArray *
 vb_list_resources (VbDriverHost *host, GType type, guint flags,
                    gboolean (*active_of) (VbResource *), GError **error)

@@ -94,10 +94,6 @@ void vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind);
 GPtrArray *vb_resource_api_get_rejected (VbDriverHost *host);
 /* Calls @func (@user_data) after each file kept aside from now on. */
 void vb_resource_api_watch_rejected (VbDriverHost *host, VbRejectedFunc func, gpointer user_data);
-/* Starts every autostart object of @kind that is not active, with @start. */
-void vb_resource_api_autostart_all (VbDriverHost *host, const VbResourceKind *kind,
-                                    void (*start) (VbDriverHost *host, VbResource *resource));
-
 /* Keeps the objects of @type whose active/persistent/autostart state matches
  * the VB_LIST_* @flags (networks and storage pools). */
 GPtrArray *vb_list_resources (VbDriverHost *host, GType type, guint flags,

@@ -507,29 +507,6 @@ vb_pool_api_load (VbDriverHost *host)
   vb_resource_api_load_all (host, kind ());
 }
 
-static void
-autostarted (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *name = user_data;
-
-  if (!vb_pool_api_finish (result, &error))
-    vb_log_warning (name, "autostart failed: %s", error->message);
-}
-
-static void
-start_one (VbDriverHost *host, VbResource *resource)
-{
-  vb_pool_api_op_async (host, VB_POOL (resource), VB_POOL_OP_START, 0, autostarted,
-                        g_strdup (vb_resource_get_log_name (resource)));
-}
-
-void
-vb_pool_api_autostart (VbDriverHost *host)
-{
-  vb_resource_api_autostart_all (host, kind (), start_one);
-}
-
 /* ---- build, delete, clone, resize, wipe, transfer (drivers may lack them) ---- */
 
 static gboolean

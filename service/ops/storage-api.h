@@ -60,6 +60,5 @@ void vb_volume_api_transfer_async (VbDriverHost *host, VbPool *pool, VbVolume *v
 VbJob *vb_volume_api_transfer_finish (GAsyncResult *result, GError **error);
 
 void vb_pool_api_load (VbDriverHost *host);
-void vb_pool_api_autostart (VbDriverHost *host);
 
 G_END_DECLS

@@ -1,0 +1,363 @@
+#include "libvirt-connect.h"
+
+#include <libxml/parser.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain-api.h"
+#include "libvirt-domain.h"
+#include "libvirt-error.h"
+#include "libvirt-numbers.h"
+#include "libvirt-xml-check.h"
+#include "snapshot-api.h"
+#include "vb-error.h"
+
+#define CONNECT_INTERFACE "org.libvirt.Connect"
+
+/* virConnectListAllDomainsFlags beyond what Manager.ListDomains filters
+ * (the bits below 256, AUTOSTART and NO_AUTOSTART have the same values). */
+#define LV_LIST_MANAGEDSAVE (1u << 8)
+#define LV_LIST_NO_MANAGEDSAVE (1u << 9)
+#define LV_LIST_HAS_SNAPSHOT (1u << 12)
+#define LV_LIST_NO_SNAPSHOT (1u << 13)
+#define LV_LIST_HAS_CHECKPOINT (1u << 14)
+#define LV_LIST_NO_CHECKPOINT (1u << 15)
+#define LV_LIST_OURS                                                                         \
+  (LV_LIST_MANAGEDSAVE | LV_LIST_NO_MANAGEDSAVE | LV_LIST_HAS_SNAPSHOT | LV_LIST_NO_SNAPSHOT \
+   | LV_LIST_HAS_CHECKPOINT | LV_LIST_NO_CHECKPOINT)
+
+void
+vb_lv_connect_domain_event (const VbLvConnect *connect, VbDomain *domain, const char *event,
+                            const char *detail)
+{
+  g_autofree char *path = NULL;
+  int event_number, detail_number;
+
+  if (!vb_lv_event_numbers (event, detail, &event_number, &detail_number))
+    return;
+  path = vb_lv_domain_object_path (connect, domain);
+  g_dbus_connection_emit_signal (connect->bus, NULL, connect->path, CONNECT_INTERFACE,
+                                 "DomainEvent",
+                                 g_variant_new ("(oii)", path, event_number, detail_number), NULL);
+}
+
+static guint64
+host_memory_kib (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES);
+  long page_size = sysconf (_SC_PAGESIZE);
+
+  return pages > 0 && page_size > 0 ? (guint64) pages * (guint64) page_size / 1024 : 0;
+}
+
+/* ---- properties ---- */
+
+static GVariant *
+get_encrypted (const VbLvConnect *connect, gpointer object)
+{
+  /* virConnectIsEncrypted of a local connection. */
+  return g_variant_new_boolean (FALSE);
+}
+
+static GVariant *
+get_hostname (const VbLvConnect *connect, gpointer object)
+{
+  return g_variant_new_string (g_get_host_name ());
+}
+
+static GVariant *
+get_lib_version (const VbLvConnect *connect, gpointer object)
+{
+  return g_variant_new_uint64 (VB_LV_LIB_VERSION);
+}
+
+static GVariant *
+get_secure (const VbLvConnect *connect, gpointer object)
+{
+  /* virConnectIsSecure: a local socket nobody can snoop on is secure; the
+   * real libvirt-dbus answers false for its test:///default connection. */
+  return g_variant_new_boolean (strcmp (connect->driver, "test") != 0);
+}
+
+static GVariant *
+get_version (const VbLvConnect *connect, gpointer object)
+{
+  /* virConnectGetVersion: the test driver's is 2 in libvirt; the QEMU
+   * binary's version is not known to the front end (0, as libvirt answers
+   * when it cannot tell). */
+  return g_variant_new_uint64 (strcmp (connect->driver, "test") == 0 ? 2 : 0);
+}
+
+/* ---- domains ---- */
+
+static guint
+flags_arg (VbLvCall *call, guint index)
+{
+  guint flags;
+
+  g_variant_get_child (call->parameters, index, "u", &flags);
+  return flags;
+}
+
+static const char *
+string_arg (VbLvCall *call, guint index)
+{
+  const char *value;
+
+  g_variant_get_child (call->parameters, index, "&s", &value);
+  return value;
+}
+
+/* Whether @domain passes the filters virtbus's list does not have. */
+static gboolean
+passes_our_filters (VbLvCall *call, VbDomain *domain, guint flags)
+{
+  gboolean saved = vb_domain_get_managed_save (domain);
+
+  if ((flags & (LV_LIST_MANAGEDSAVE | LV_LIST_NO_MANAGEDSAVE))
+      && !(flags & (saved ? LV_LIST_MANAGEDSAVE : LV_LIST_NO_MANAGEDSAVE)))
+    return FALSE;
+  if (flags & (LV_LIST_HAS_SNAPSHOT | LV_LIST_NO_SNAPSHOT))
+    {
+      guint count = vb_snapshot_registry_count (vb_driver_host_get_snapshots (call->connect->host),
+                                                vb_resource_get_uuid (VB_RESOURCE (domain)));
+
+      if (!(flags & (count ? LV_LIST_HAS_SNAPSHOT : LV_LIST_NO_SNAPSHOT)))
+        return FALSE;
+    }
+  /* virtbus has no checkpoints. */
+  if ((flags & (LV_LIST_HAS_CHECKPOINT | LV_LIST_NO_CHECKPOINT))
+      && !(flags & LV_LIST_NO_CHECKPOINT))
+    return FALSE;
+  return TRUE;
+}
+
+static void
+handle_list_domains (VbLvCall *call)
+{
+  guint flags = flags_arg (call, 0);
+  GError *error = NULL;
+  g_autoptr (GPtrArray) domains =
+    vb_domain_api_list (call->connect->host, flags & ~LV_LIST_OURS, &error);
+  GVariantBuilder builder;
+
+  if (!domains)
+    {
+      vb_lv_call_fail (call, error);
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < domains->len; i++)
+    {
+      VbDomain *domain = domains->pdata[i];
+      g_autofree char *path = NULL;
+
+      if (!vb_lv_domain_belongs (call->connect, domain)
+          || !passes_our_filters (call, domain, flags))
+        continue;
+      path = vb_lv_domain_object_path (call->connect, domain);
+      g_variant_builder_add (&builder, "o", path);
+    }
+  vb_lv_call_return (call, g_variant_new ("(ao)", &builder));
+}
+
+static void
+handle_domain_lookup_by_name (VbLvCall *call)
+{
+  const char *name = string_arg (call, 0);
+  VbDomain *domain = vb_domain_api_lookup_by_name (call->connect->host, name, NULL);
+
+  if (!domain || !vb_lv_domain_belongs (call->connect, domain))
+    vb_lv_call_fail (call,
+                     vb_lv_error_new ("Domain not found: no domain with matching name '%s'", name));
+  else
+    vb_lv_call_return_domain (call, g_object_ref (domain), NULL);
+}
+
+static void
+handle_domain_lookup_by_uuid (VbLvCall *call)
+{
+  GError *error = NULL;
+  VbDomain *domain = vb_lv_domain_lookup_uuid (call->connect, string_arg (call, 0), &error);
+
+  vb_lv_call_return_domain (call, domain, error);
+}
+
+static void
+handle_domain_lookup_by_id (VbLvCall *call)
+{
+  int id;
+  g_autoptr (GPtrArray) domains = NULL;
+
+  g_variant_get (call->parameters, "(i)", &id);
+  domains = vb_domain_api_list (call->connect->host, 0, NULL);
+  for (guint i = 0; id >= 0 && i < domains->len; i++)
+    {
+      VbDomain *domain = domains->pdata[i];
+
+      if (vb_domain_is_active (domain) && vb_domain_get_id (domain) == id
+          && vb_lv_domain_belongs (call->connect, domain))
+        {
+          vb_lv_call_return_domain (call, g_object_ref (domain), NULL);
+          return;
+        }
+    }
+  vb_lv_call_fail (call, vb_lv_error_new ("Domain not found: no domain with matching id %d", id));
+}
+
+/* The <domain type=...> of @xml; NULL when it does not parse (the define
+ * then says why). */
+static char *
+domain_type (const char *xml)
+{
+  xmlDocPtr doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL,
+                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlNodePtr root = doc ? xmlDocGetRootElement (doc) : NULL;
+  xmlChar *type = root ? xmlGetProp (root, (const xmlChar *) "type") : NULL;
+  char *result = type ? g_strdup ((const char *) type) : NULL;
+
+  xmlFree (type);
+  if (doc)
+    xmlFreeDoc (doc);
+  return result;
+}
+
+/* A domain of another driver belongs to another Connect: refused before it
+ * is defined. */
+static gboolean
+check_driver (VbLvCall *call, const char *xml, GError **error)
+{
+  g_autofree char *type = domain_type (xml);
+  const VbDomainDriver *driver =
+    type ? vb_driver_host_find_domain_driver (call->connect->host, type) : NULL;
+
+  if (!driver || strcmp (driver->name, call->connect->driver) == 0)
+    return TRUE;
+  g_propagate_error (error, vb_lv_error_new ("unsupported configuration: domain type '%s' is not "
+                                             "served by %s",
+                                             type, call->connect->path));
+  return FALSE;
+}
+
+static void
+domain_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  VbDomain *domain = vb_domain_api_define_finish (result, &error);
+
+  vb_lv_call_return_domain (call, domain, error);
+}
+
+static void
+define_checked (VbLvCall *call)
+{
+  vb_domain_api_define_async (call->connect->host, call->xml, 0, domain_defined, call);
+}
+
+static void
+handle_domain_define_xml (VbLvCall *call)
+{
+  GError *error = NULL;
+
+  if (!check_driver (call, string_arg (call, 0), &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_xml_check (call, string_arg (call, 0), define_checked);
+}
+
+static void
+domain_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  VbDomain *domain = vb_domain_api_create_finish (result, &error);
+
+  vb_lv_call_return_domain (call, domain, error);
+}
+
+static void
+create_checked (VbLvCall *call)
+{
+  vb_domain_api_create_async (call->connect->host, call->xml, flags_arg (call, 1), domain_created,
+                              call);
+}
+
+static void
+handle_domain_create_xml (VbLvCall *call)
+{
+  GError *error = NULL;
+
+  if (!check_driver (call, string_arg (call, 0), &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_xml_check (call, string_arg (call, 0), create_checked);
+}
+
+/* ---- the host ---- */
+
+static void
+capabilities_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  g_autofree char *xml = vb_domain_api_capabilities_finish (result, &error);
+
+  if (!xml)
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, g_variant_new ("(s)", xml));
+}
+
+static void
+handle_get_capabilities (VbLvCall *call)
+{
+  vb_domain_api_capabilities_async (call->connect->host, (guint) g_get_num_processors (),
+                                    host_memory_kib (), capabilities_ready, call);
+}
+
+static void
+handle_node_get_memory_stats (VbLvCall *call)
+{
+  int cell;
+  guint flags;
+  GVariantBuilder builder;
+
+  g_variant_get (call->parameters, "(iu)", &cell, &flags);
+  /* VIR_NODE_MEMORY_STATS_ALL_CELLS only: virtbus knows no NUMA cells. */
+  if (cell != -1 || flags != 0)
+    {
+      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                          "cell %d and flags 0x%x: only cell -1 and flags 0", cell,
+                                          flags));
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
+  g_variant_builder_add (&builder, "{st}", "total", host_memory_kib ());
+  vb_lv_call_return (call, g_variant_new ("(a{st})", &builder));
+}
+
+static const VbLvMethod methods[] = {
+  { "DomainCreateXML", handle_domain_create_xml },
+  { "DomainDefineXML", handle_domain_define_xml },
+  { "DomainLookupByID", handle_domain_lookup_by_id },
+  { "DomainLookupByName", handle_domain_lookup_by_name },
+  { "DomainLookupByUUID", handle_domain_lookup_by_uuid },
+  { "GetCapabilities", handle_get_capabilities },
+  { "ListDomains", handle_list_domains },
+  { "NodeGetMemoryStats", handle_node_get_memory_stats },
+  { NULL },
+};
+
+static const VbLvProperty properties[] = {
+  { "Encrypted", get_encrypted }, { "Hostname", get_hostname }, { "LibVersion", get_lib_version },
+  { "Secure", get_secure },       { "Version", get_version },   { NULL },
+};
+
+const VbLvInterface vb_lv_connect_interface = {
+  .name = CONNECT_INTERFACE,
+  .not_found = "Domain not found",
+  .methods = methods,
+  .properties = properties,
+  .resolve = NULL,
+};

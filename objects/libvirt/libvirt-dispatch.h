@@ -1,0 +1,91 @@
+/* The dispatch of the org.libvirt front end. Its objects are registered from
+ * the interface XML (introspection/org.libvirt.*.xml) with no property
+ * handlers, so GDBus hands it org.freedesktop.DBus.Properties too, which it
+ * serves as libvirt-dbus does: GetAll's values are variants holding variants
+ * (<<true>>), Get's are wrapped once. Every method call and property write is
+ * authorized first through objects/common, with the polkit action the
+ * member's org.virtbus.Virt1.Authorization annotation names; a member without
+ * a handler answers libvirt's "this function is not supported by the
+ * connection driver: vir...". */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "driver.h"
+
+G_BEGIN_DECLS
+
+/* One Connect object and what its objects belong to: the domains of one
+ * domain driver. */
+typedef struct {
+  GDBusConnection *bus;
+  VbDriverHost *host;
+  const char *path;   /* "/org/libvirt/QEMU" */
+  const char *driver; /* its domain driver: "qemu" */
+} VbLvConnect;
+
+/* A method call or property write in progress; handlers end it with exactly
+ * one of vb_lv_call_return / _fail / _unsupported, which free it. */
+typedef struct {
+  const VbLvConnect *connect;
+  GDBusMethodInvocation *invocation;
+  GVariant *parameters;
+  gpointer object;       /* the resolved model object (a reference), NULL for Connect */
+  const char *not_found; /* libvirt's prefix for a NotFound of this interface */
+  char *xml;             /* a caller's XML once checked (vb_lv_xml_check) */
+} VbLvCall;
+
+typedef void (*VbLvMethodFunc) (VbLvCall *call);
+typedef struct {
+  const char *name;
+  VbLvMethodFunc func;
+} VbLvMethod;
+
+/* A property's value (floating or full reference) for @object. */
+typedef GVariant *(*VbLvGetFunc) (const VbLvConnect *connect, gpointer object);
+typedef void (*VbLvSetFunc) (VbLvCall *call, GVariant *value);
+typedef struct {
+  const char *name;
+  VbLvGetFunc get;
+  VbLvSetFunc set; /* NULL for read-only properties */
+} VbLvProperty;
+
+typedef struct {
+  const char *name;               /* "org.libvirt.Domain" */
+  const char *not_found;          /* "Domain not found" */
+  const VbLvMethod *methods;      /* ends with { NULL } */
+  const VbLvProperty *properties; /* ends with { NULL } */
+  /* The model object at @path (a reference); NULL with @error (a VB_LV_ERROR
+   * with libvirt's text). NULL for the Connect interface. */
+  gpointer (*resolve) (const VbLvConnect *connect, const char *path, GError **error);
+} VbLvInterface;
+
+/* What a registration's user_data is. */
+typedef struct {
+  const VbLvConnect *connect;
+  const VbLvInterface *iface;
+} VbLvBinding;
+
+/* The vtable for every org.libvirt object: user_data is a VbLvBinding. */
+const GDBusInterfaceVTable *vb_lv_dispatch_vtable (void);
+
+/* Ends @call with @value (a tuple, floating or not; NULL for no value). */
+void vb_lv_call_return (VbLvCall *call, GVariant *value);
+/* Ends @call with @error (taken) as org.libvirt.Error. */
+void vb_lv_call_fail (VbLvCall *call, GError *error);
+/* Ends @call with libvirt's "not supported" for its member. */
+void vb_lv_call_unsupported (VbLvCall *call);
+
+/* For handlers that need a further action in some cases (the member's
+ * org.virtbus.Virt1.Authorization.Also annotation names it): calls @next
+ * with @call when the caller may do @action_id, else fails @call. */
+void vb_lv_call_authorize_also (VbLvCall *call, const char *action_id, VbLvMethodFunc next);
+/* The same with one more polkit detail @key (static) = @value for rules. */
+void vb_lv_call_authorize_also_detail (VbLvCall *call, const char *action_id, const char *key,
+                                       const char *value, VbLvMethodFunc next);
+
+/* Wraps each value of the a{sv} @dict (floating or not) in one more variant,
+ * as libvirt-dbus sends typed parameters. */
+GVariant *vb_lv_double_wrap (GVariant *dict);
+
+G_END_DECLS

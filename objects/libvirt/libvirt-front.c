@@ -1,0 +1,266 @@
+#include "libvirt-front.h"
+
+#include <string.h>
+
+#include "domain-api.h"
+#include "libvirt-connect.h"
+#include "libvirt-domain.h"
+#include "libvirt-interfaces.h"
+#include "libvirt-paths.h"
+#include "libvirt-snapshot.h"
+#include "vb-log.h"
+
+#define N_CONNECTS 2
+
+/* A subtree of one Connect: its domains or its snapshots. */
+typedef struct {
+  VbLvBinding binding;
+  VbLibvirtFront *front;
+  gboolean snapshots;
+} Subtree;
+
+struct _VbLibvirtFront {
+  GDBusConnection *bus;
+  VbDriverHost *host;
+  VbLvConnect connects[N_CONNECTS];
+  VbLvBinding connect_bindings[N_CONNECTS];
+  Subtree domain_subtrees[N_CONNECTS];
+  Subtree snapshot_subtrees[N_CONNECTS];
+  GArray *registrations; /* object ids, then subtree ids */
+  guint n_objects;
+  guint owner_id;
+};
+
+static const struct {
+  const char *path;
+  const char *driver;
+} connect_table[N_CONNECTS] = {
+  { VB_LV_QEMU_PATH, "qemu" },
+  { VB_LV_TEST_PATH, "test" },
+};
+
+/* ---- subtrees: nodes come from the inventory, nothing is registered per object ---- */
+
+static char **
+subtree_enumerate (GDBusConnection *connection, const char *sender, const char *object_path,
+                   gpointer user_data)
+{
+  Subtree *subtree = user_data;
+  const VbLvConnect *connect = subtree->binding.connect;
+  g_autoptr (GPtrArray) domains = vb_domain_api_list (connect->host, 0, NULL);
+  GPtrArray *nodes = g_ptr_array_new ();
+  gsize prefix = strlen (object_path) + 1;
+
+  for (guint i = 0; domains && i < domains->len; i++)
+    {
+      VbDomain *domain = domains->pdata[i];
+      const char *uuid = vb_resource_get_uuid (VB_RESOURCE (domain));
+
+      if (!vb_lv_domain_belongs (connect, domain))
+        continue;
+      if (!subtree->snapshots)
+        {
+          g_autofree char *path = vb_lv_domain_path (connect->path, uuid);
+
+          g_ptr_array_add (nodes, g_strdup (path + prefix));
+        }
+      else
+        {
+          g_autoptr (GPtrArray) snapshots =
+            vb_snapshot_registry_list (vb_driver_host_get_snapshots (connect->host), uuid);
+
+          for (guint j = 0; j < snapshots->len; j++)
+            {
+              g_autofree char *path =
+                vb_lv_snapshot_path (connect->path, uuid,
+                                     vb_snapshot_get_name (snapshots->pdata[j]));
+
+              g_ptr_array_add (nodes, g_strdup (path + prefix));
+            }
+        }
+    }
+  g_ptr_array_add (nodes, NULL);
+  return (char **) g_ptr_array_free (nodes, FALSE);
+}
+
+static GDBusInterfaceInfo **
+subtree_introspect (GDBusConnection *connection, const char *sender, const char *object_path,
+                    const char *node, gpointer user_data)
+{
+  Subtree *subtree = user_data;
+  GDBusInterfaceInfo **infos;
+
+  if (!node)
+    return NULL; /* the subtree's root is only a folder */
+  infos = g_new0 (GDBusInterfaceInfo *, 2);
+  infos[0] = g_dbus_interface_info_ref (vb_lv_interface_info (subtree->binding.iface->name));
+  return infos;
+}
+
+static const GDBusInterfaceVTable *
+subtree_dispatch (GDBusConnection *connection, const char *sender, const char *object_path,
+                  const char *interface_name, const char *node, gpointer *out_user_data,
+                  gpointer user_data)
+{
+  Subtree *subtree = user_data;
+
+  if (!node || strcmp (interface_name, subtree->binding.iface->name) != 0)
+    return NULL;
+  *out_user_data = &subtree->binding;
+  return vb_lv_dispatch_vtable ();
+}
+
+static const GDBusSubtreeVTable subtree_vtable = {
+  subtree_enumerate,
+  subtree_introspect,
+  subtree_dispatch,
+  { 0 },
+};
+
+static gboolean
+register_subtree (VbLibvirtFront *self, Subtree *subtree, const char *node, GError **error)
+{
+  g_autofree char *path = g_strconcat (subtree->binding.connect->path, "/", node, NULL);
+  /* Calls reach a node without an enumeration first: the object is found
+   * from its path (resolve), so a call costs no listing. */
+  guint id =
+    g_dbus_connection_register_subtree (self->bus, path, &subtree_vtable,
+                                        G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                        subtree, NULL, error);
+
+  if (!id)
+    return FALSE;
+  g_array_append_val (self->registrations, id);
+  return TRUE;
+}
+
+/* ---- events ---- */
+
+static void
+domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpointer user_data)
+{
+  VbLibvirtFront *self = user_data;
+
+  for (guint i = 0; i < N_CONNECTS; i++)
+    if (vb_lv_domain_belongs (&self->connects[i], domain))
+      vb_lv_connect_domain_event (&self->connects[i], domain, event, detail);
+}
+
+static void
+follow_domain (VbLibvirtFront *self, VbResource *resource)
+{
+  if (VB_IS_DOMAIN (resource))
+    g_signal_connect (resource, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+}
+
+static void
+resource_added (VbInventory *inventory, VbResource *resource, gpointer user_data)
+{
+  follow_domain (user_data, resource);
+}
+
+static void
+resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_data)
+{
+  g_signal_handlers_disconnect_by_func (resource, domain_lifecycle, user_data);
+}
+
+/* ---- the front ---- */
+
+VbLibvirtFront *
+vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
+{
+  g_autoptr (VbLibvirtFront) self = g_new0 (VbLibvirtFront, 1);
+  VbInventory *inventory = vb_driver_host_get_inventory (host);
+  g_autoptr (GPtrArray) domains = vb_inventory_list (inventory, VB_TYPE_DOMAIN);
+
+  self->bus = g_object_ref (bus);
+  self->host = host;
+  self->registrations = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < N_CONNECTS; i++)
+    {
+      VbLvConnect *connect = &self->connects[i];
+      guint id;
+
+      connect->bus = bus;
+      connect->host = host;
+      connect->path = connect_table[i].path;
+      connect->driver = connect_table[i].driver;
+      self->connect_bindings[i] = (VbLvBinding){ connect, &vb_lv_connect_interface };
+      id = g_dbus_connection_register_object (bus, connect->path,
+                                              vb_lv_interface_info (vb_lv_connect_interface.name),
+                                              vb_lv_dispatch_vtable (), &self->connect_bindings[i],
+                                              NULL, error);
+      if (!id)
+        return NULL;
+      g_array_append_val (self->registrations, id);
+      self->n_objects++;
+    }
+  for (guint i = 0; i < N_CONNECTS; i++)
+    {
+      self->domain_subtrees[i] =
+        (Subtree){ { &self->connects[i], &vb_lv_domain_interface }, self, FALSE };
+      self->snapshot_subtrees[i] =
+        (Subtree){ { &self->connects[i], &vb_lv_snapshot_interface }, self, TRUE };
+      if (!register_subtree (self, &self->domain_subtrees[i], VB_LV_DOMAIN_NODE, error)
+          || !register_subtree (self, &self->snapshot_subtrees[i], VB_LV_SNAPSHOT_NODE, error))
+        return NULL;
+    }
+  for (guint i = 0; i < domains->len; i++)
+    follow_domain (self, domains->pdata[i]);
+  g_signal_connect (inventory, "added", G_CALLBACK (resource_added), self);
+  g_signal_connect (inventory, "removed", G_CALLBACK (resource_removed), self);
+  return g_steal_pointer (&self);
+}
+
+static void
+name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  vb_log_message (NULL, "Serving %s (libvirt-dbus's API)", name);
+}
+
+static void
+name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  /* Not fatal: org.virtbus.Virt1 goes on; another libvirt-dbus has the name. */
+  vb_log_message (NULL, "Not serving %s: another process owns it", name);
+}
+
+void
+vb_libvirt_front_own_name (VbLibvirtFront *self)
+{
+  if (self->owner_id)
+    return;
+  self->owner_id =
+    g_bus_own_name_on_connection (self->bus, VB_LV_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                  name_acquired, name_lost, self, NULL);
+}
+
+void
+vb_libvirt_front_free (VbLibvirtFront *self)
+{
+  if (!self)
+    return;
+  if (self->owner_id)
+    g_bus_unown_name (self->owner_id);
+  g_signal_handlers_disconnect_by_data (vb_driver_host_get_inventory (self->host), self);
+  {
+    g_autoptr (GPtrArray) domains =
+      vb_inventory_list (vb_driver_host_get_inventory (self->host), VB_TYPE_DOMAIN);
+
+    for (guint i = 0; i < domains->len; i++)
+      g_signal_handlers_disconnect_by_func (domains->pdata[i], domain_lifecycle, self);
+  }
+  for (guint i = 0; self->registrations && i < self->registrations->len; i++)
+    {
+      guint id = g_array_index (self->registrations, guint, i);
+
+      if (i < self->n_objects)
+        g_dbus_connection_unregister_object (self->bus, id);
+      else
+        g_dbus_connection_unregister_subtree (self->bus, id);
+    }
+  g_clear_pointer (&self->registrations, g_array_unref);
+  g_clear_object (&self->bus);
+  g_free (self);
+}

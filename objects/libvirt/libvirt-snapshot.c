@@ -1,0 +1,179 @@
+#include "libvirt-snapshot.h"
+
+#include "libvirt-domain.h"
+#include "libvirt-error.h"
+#include "libvirt-paths.h"
+#include "snapshot-api.h"
+#include "vb-error.h"
+
+/* virDomainSnapshotListAllChildren's flags that virtbus answers. */
+#define LV_LIST_DESCENDANTS (1u << 0)
+#define LV_LIST_TOPOLOGICAL (1u << 10) /* parents before children: always so */
+
+static VbSnapshot *
+snapshot_of (VbLvCall *call)
+{
+  return call->object;
+}
+
+static guint
+flags_arg (VbLvCall *call)
+{
+  guint flags;
+
+  g_variant_get_child (call->parameters, 0, "u", &flags);
+  return flags;
+}
+
+static char *
+path_of (VbLvCall *call, VbSnapshot *snapshot)
+{
+  return vb_lv_snapshot_path (call->connect->path, vb_snapshot_get_domain_uuid (snapshot),
+                              vb_snapshot_get_name (snapshot));
+}
+
+static void
+handle_get_xml_desc (VbLvCall *call)
+{
+  GError *error = NULL;
+  g_autofree char *xml = vb_snapshot_api_get_xml (snapshot_of (call), flags_arg (call), &error);
+
+  if (!xml)
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, g_variant_new ("(s)", xml));
+}
+
+static void
+handle_get_parent (VbLvCall *call)
+{
+  VbSnapshot *snapshot = snapshot_of (call);
+  const char *parent = vb_snapshot_get_parent (snapshot);
+  g_autofree char *path = NULL;
+
+  if (!parent)
+    {
+      vb_lv_call_fail (call, vb_lv_error_new ("Domain snapshot not found: snapshot '%s' does not "
+                                              "have a parent",
+                                              vb_snapshot_get_name (snapshot)));
+      return;
+    }
+  path = vb_lv_snapshot_path (call->connect->path, vb_snapshot_get_domain_uuid (snapshot), parent);
+  vb_lv_call_return (call, g_variant_new ("(o)", path));
+}
+
+static void
+handle_is_current (VbLvCall *call)
+{
+  vb_lv_call_return (call, g_variant_new ("(b)", vb_snapshot_get_current (snapshot_of (call))));
+}
+
+/* @snapshot's children, and with @descendants theirs, parents first. */
+static void
+add_children (VbLvCall *call, VbSnapshot *snapshot, gboolean descendants, GVariantBuilder *builder)
+{
+  g_autoptr (GPtrArray) children =
+    vb_snapshot_registry_children (vb_driver_host_get_snapshots (call->connect->host), snapshot);
+
+  for (guint i = 0; i < children->len; i++)
+    {
+      g_autofree char *path = path_of (call, children->pdata[i]);
+
+      g_variant_builder_add (builder, "o", path);
+    }
+  if (descendants)
+    for (guint i = 0; i < children->len; i++)
+      add_children (call, children->pdata[i], TRUE, builder);
+}
+
+static void
+handle_list_children (VbLvCall *call)
+{
+  guint flags = flags_arg (call);
+  GVariantBuilder builder;
+
+  if (flags & ~(LV_LIST_DESCENDANTS | LV_LIST_TOPOLOGICAL))
+    {
+      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                          "unsupported flags (0x%x) in function "
+                                          "virDomainSnapshotListAllChildren",
+                                          flags & ~(LV_LIST_DESCENDANTS | LV_LIST_TOPOLOGICAL)));
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  add_children (call, snapshot_of (call), (flags & LV_LIST_DESCENDANTS) != 0, &builder);
+  vb_lv_call_return (call, g_variant_new ("(ao)", &builder));
+}
+
+static void
+done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+
+  if (!vb_snapshot_api_finish (result, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+handle_delete (VbLvCall *call)
+{
+  vb_snapshot_api_delete_async (call->connect->host, snapshot_of (call), flags_arg (call), done,
+                                call);
+}
+
+static void
+handle_revert (VbLvCall *call)
+{
+  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call), flags_arg (call), done,
+                                call);
+}
+
+static gpointer
+resolve (const VbLvConnect *connect, const char *path, GError **error)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (VbDomain) domain = NULL;
+  VbSnapshot *snapshot;
+
+  if (!vb_lv_snapshot_from_path (connect->path, path, &uuid, &name))
+    {
+      g_propagate_error (error,
+                         vb_lv_error_new ("Domain snapshot not found: no snapshot at %s", path));
+      return NULL;
+    }
+  domain = vb_lv_domain_lookup_uuid (connect, uuid, error);
+  if (!domain)
+    return NULL;
+  snapshot = vb_snapshot_api_lookup (connect->host, domain, name, NULL);
+  if (!snapshot)
+    {
+      g_propagate_error (
+        error,
+        vb_lv_error_new ("Domain snapshot not found: no domain snapshot with matching name '%s'",
+                         name));
+      return NULL;
+    }
+  return snapshot; /* the lookup's reference */
+}
+
+static const VbLvMethod methods[] = {
+  { "Delete", handle_delete },
+  { "GetParent", handle_get_parent },
+  { "GetXMLDesc", handle_get_xml_desc },
+  { "IsCurrent", handle_is_current },
+  { "ListChildren", handle_list_children },
+  { "Revert", handle_revert },
+  { NULL },
+};
+
+const VbLvInterface vb_lv_snapshot_interface = {
+  .name = "org.libvirt.DomainSnapshot",
+  .not_found = "Domain snapshot not found",
+  .methods = methods,
+  .properties = NULL,
+  .resolve = resolve,
+};
