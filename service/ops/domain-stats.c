@@ -203,9 +203,8 @@ parse_flags (guint flags, guint *groups, GError **error)
                    "Statistics groups 0x%x are not supported", requested & ~VB_STATS_ALL_GROUPS);
       return FALSE;
     }
-  *groups = requested & VB_STATS_ALL_GROUPS;
-  if (*groups == 0)
-    *groups = VB_STATS_ALL_GROUPS;
+  /* As libvirt: none asked means all; groups it does not know ask for nothing. */
+  *groups = requested == 0 ? VB_STATS_ALL_GROUPS : requested & VB_STATS_ALL_GROUPS;
   return TRUE;
 }
 
@@ -270,7 +269,7 @@ vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags
       call->pending++;
       g_task_run_in_thread (worker, read_images);
     }
-  if (active && call->driver->get_stats_async)
+  if (active && groups && call->driver->get_stats_async)
     {
       call->pending++;
       call->driver->get_stats_async (host, domain, groups, NULL, counters_done,
