@@ -51,44 +51,43 @@ make_images (Fixture *f)
 static char *
 domain_xml (Fixture *f)
 {
-  return g_strdup_printf (
-    "<domain type='test'>\n"
-    "  <name>stats1</name>\n"
-    "  <uuid>" UUID "</uuid>\n"
-    "  <memory unit='MiB'>256</memory>\n"
-    "  <currentMemory unit='MiB'>192</currentMemory>\n"
-    "  <vcpu>2</vcpu>\n"
-    "  <os><type arch='x86_64'>hvm</type></os>\n"
-    "  <devices>\n"
-    "    <disk type='file' device='disk'>\n"
-    "      <driver name='qemu' type='raw'/>\n"
-    "      <source file='%s'/>\n"
-    "      <target dev='vda' bus='virtio'/>\n"
-    "    </disk>\n"
-    "    <disk type='file' device='disk'>\n"
-    "      <driver name='qemu' type='qcow2'/>\n"
-    "      <source file='%s'/>\n"
-    "      <target dev='vdb' bus='virtio'/>\n"
-    "    </disk>\n"
-    "    <disk type='file' device='cdrom'>\n"
-    "      <target dev='sda' bus='sata'/>\n"
-    "      <readonly/>\n"
-    "    </disk>\n"
-    "    <interface type='network'>\n"
-    "      <mac address='" NIC_MAC "'/>\n"
-    "      <source network='statsnet'/>\n"
-    "    </interface>\n"
-    "    <interface type='network'>\n"
-    "      <mac address='" HOST_MAC "'/>\n"
-    "      <source network='statsnet'/>\n"
-    "      <target dev='mytap0'/>\n"
-    "    </interface>\n"
-    "    <interface type='user'>\n"
-    "      <mac address='" USER_MAC "'/>\n"
-    "    </interface>\n"
-    "  </devices>\n"
-    "</domain>\n",
-    f->raw, f->qcow2);
+  return g_strdup_printf ("<domain type='test'>\n"
+                          "  <name>stats1</name>\n"
+                          "  <uuid>" UUID "</uuid>\n"
+                          "  <memory unit='MiB'>256</memory>\n"
+                          "  <currentMemory unit='MiB'>192</currentMemory>\n"
+                          "  <vcpu>2</vcpu>\n"
+                          "  <os><type arch='x86_64'>hvm</type></os>\n"
+                          "  <devices>\n"
+                          "    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='raw'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n"
+                          "    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='qcow2'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='vdb' bus='virtio'/>\n"
+                          "    </disk>\n"
+                          "    <disk type='file' device='cdrom'>\n"
+                          "      <target dev='sda' bus='sata'/>\n"
+                          "      <readonly/>\n"
+                          "    </disk>\n"
+                          "    <interface type='network'>\n"
+                          "      <mac address='" NIC_MAC "'/>\n"
+                          "      <source network='statsnet'/>\n"
+                          "    </interface>\n"
+                          "    <interface type='network'>\n"
+                          "      <mac address='" HOST_MAC "'/>\n"
+                          "      <source network='statsnet'/>\n"
+                          "      <target dev='mytap0'/>\n"
+                          "    </interface>\n"
+                          "    <interface type='user'>\n"
+                          "      <mac address='" USER_MAC "'/>\n"
+                          "    </interface>\n"
+                          "  </devices>\n"
+                          "</domain>\n",
+                          f->raw, f->qcow2);
 }
 
 static const char network_xml[] = "<network>\n"
@@ -365,8 +364,8 @@ test_running (Fixture *f, gconstpointer data)
 static GVariant *
 addresses (Fixture *f, guint source)
 {
-  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN,
-                                                "InterfaceAddresses", g_variant_new ("(uu)", source, 0));
+  g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "InterfaceAddresses",
+                                                g_variant_new ("(uu)", source, 0));
 
   return g_variant_get_child_value (reply, 0);
 }
@@ -392,9 +391,10 @@ test_addresses (Fixture *f, gconstpointer data)
   leases = addresses (f, 0);
   {
     g_autofree char *text = g_variant_print (leases, FALSE);
-    g_autofree char *expected = g_strdup_printf ("[('%s', '" NIC_MAC "', [(0, '192.168.150.20', 24)]), "
-                                      "('mytap0', '" HOST_MAC "', [(0, '192.168.150.5', 24)])]",
-                                      tap);
+    g_autofree char *expected =
+      g_strdup_printf ("[('%s', '" NIC_MAC "', [(0, '192.168.150.20', 24)]), "
+                       "('mytap0', '" HOST_MAC "', [(0, '192.168.150.5', 24)])]",
+                       tap);
 
     g_assert_cmpstr (text, ==, expected);
   }

@@ -332,12 +332,14 @@ test_nat_and_isolated (Fixture *f, gconstpointer data)
     g_autoptr (GVariant) by_arp = interface_addresses (f->env, domain, 2);
     g_autofree char *lease_text = g_variant_print (by_lease, FALSE);
     g_autofree char *arp_text = g_variant_print (by_arp, FALSE);
-    g_autofree char *expected_lease = g_strdup_printf (
-      "[('vb%.8s-0', '" NAT_MAC "', [(0, '%s', 24)]), ('vb%.8s-1', '" ISO_MAC "', [(0, '%s', 24)])]",
-      uuid, nat_ip, uuid, iso_ip);
-    g_autofree char *expected_arp = g_strdup_printf (
-      "[('vb%.8s-0', '" NAT_MAC "', [(0, '%s', 0)]), ('vb%.8s-1', '" ISO_MAC "', [(0, '%s', 0)])]",
-      uuid, nat_ip, uuid, iso_ip);
+    g_autofree char *expected_lease =
+      g_strdup_printf ("[('vb%.8s-0', '" NAT_MAC "', [(0, '%s', 24)]), ('vb%.8s-1', '" ISO_MAC
+                       "', [(0, '%s', 24)])]",
+                       uuid, nat_ip, uuid, iso_ip);
+    g_autofree char *expected_arp =
+      g_strdup_printf ("[('vb%.8s-0', '" NAT_MAC "', [(0, '%s', 0)]), ('vb%.8s-1', '" ISO_MAC
+                       "', [(0, '%s', 0)])]",
+                       uuid, nat_ip, uuid, iso_ip);
 
     g_assert_cmpstr (lease_text, ==, expected_lease);
     g_assert_cmpstr (arp_text, ==, expected_arp);

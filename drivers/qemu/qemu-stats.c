@@ -55,7 +55,8 @@ read_proc_stat (int pid, int tid, ProcTimes *times)
     return FALSE;
   times->user_ns = g_ascii_strtoull (fields[11], NULL, 10) * tick_ns;
   times->system_ns = g_ascii_strtoull (fields[12], NULL, 10) * tick_ns;
-  times->rss_kib = g_ascii_strtoull (fields[21], NULL, 10) * (guint64) sysconf (_SC_PAGESIZE) / 1024;
+  times->rss_kib =
+    g_ascii_strtoull (fields[21], NULL, 10) * (guint64) sysconf (_SC_PAGESIZE) / 1024;
   return TRUE;
 }
 
@@ -147,9 +148,9 @@ got_balloon (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Without a balloon device the guest has all its memory: the generic
    * layer's value stands. */
   if (reply && JSON_NODE_HOLDS_OBJECT (reply))
-    g_variant_dict_insert (
-      &stats->dict, "balloon.current", "t",
-      (guint64) vb_qmp_member_int (json_node_get_object (reply), "actual", 0) / 1024);
+    g_variant_dict_insert (&stats->dict, "balloon.current", "t",
+                           (guint64) vb_qmp_member_int (json_node_get_object (reply), "actual", 0)
+                             / 1024);
   stats_part_done (task);
 }
 
@@ -188,10 +189,10 @@ got_blockstats (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (JsonNode) reply = reply_of (source, result);
   JsonArray *blocks = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
   static const char *const keys[][2] = {
-    { "rd_operations", "rd.reqs" },         { "rd_bytes", "rd.bytes" },
-    { "rd_total_time_ns", "rd.times" },     { "wr_operations", "wr.reqs" },
-    { "wr_bytes", "wr.bytes" },             { "wr_total_time_ns", "wr.times" },
-    { "flush_operations", "fl.reqs" },      { "flush_total_time_ns", "fl.times" },
+    { "rd_operations", "rd.reqs" },     { "rd_bytes", "rd.bytes" },
+    { "rd_total_time_ns", "rd.times" }, { "wr_operations", "wr.reqs" },
+    { "wr_bytes", "wr.bytes" },         { "wr_total_time_ns", "wr.times" },
+    { "flush_operations", "fl.reqs" },  { "flush_total_time_ns", "fl.times" },
   };
 
   for (guint i = 0; blocks && i < json_array_get_length (blocks); i++)
@@ -204,7 +205,8 @@ got_blockstats (GObject *source, GAsyncResult *result, gpointer user_data)
         continue;
       for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
         insert_indexed (&stats->dict, "block", index, keys[k][1],
-                        g_variant_new_uint64 ((guint64) vb_qmp_member_int (counters, keys[k][0], 0)));
+                        g_variant_new_uint64 (
+                          (guint64) vb_qmp_member_int (counters, keys[k][0], 0)));
     }
   stats_part_done (task);
 }

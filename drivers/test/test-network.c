@@ -45,9 +45,9 @@ op_finish (VbNetwork *network, GAsyncResult *result, GError **error)
  * holds a lease, as if it had asked dnsmasq ---- */
 
 typedef struct {
-  xmlNode *dhcp;   /* the <dhcp> of the network's IPv4 <ip>, NULL when none */
-  guint prefix;    /* of that <ip> */
-  guint32 next;    /* the next free address of the range, host order */
+  xmlNode *dhcp; /* the <dhcp> of the network's IPv4 <ip>, NULL when none */
+  guint prefix;  /* of that <ip> */
+  guint32 next;  /* the next free address of the range, host order */
   guint32 end;
 } SimulatedDhcp;
 

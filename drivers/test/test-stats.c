@@ -72,15 +72,13 @@ vb_test_interface_device (VbDriverHost *host, VbDomain *domain, const char *mac)
       VbStatNic *nic = nics->pdata[i];
 
       if (g_strcmp0 (nic->mac, mac) == 0)
-        return nic->target ? g_strdup (nic->target)
-                           : g_strdup_printf ("vb%.8s-%u", live->uuid, i);
+        return nic->target ? g_strdup (nic->target) : g_strdup_printf ("vb%.8s-%u", live->uuid, i);
     }
   return NULL;
 }
 
 static void
-insert_indexed (GVariantDict *dict, const char *group, guint index, const char *what,
-                guint64 value)
+insert_indexed (GVariantDict *dict, const char *group, guint index, const char *what, guint64 value)
 {
   g_autofree char *key = g_strdup_printf ("%s.%u.%s", group, index, what);
 

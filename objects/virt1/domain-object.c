@@ -265,13 +265,12 @@ addresses_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!addresses)
     vb_dbus_return_error (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(@a(ssa(isu)))", addresses));
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a(ssa(isu)))", addresses));
 }
 
 static gboolean
-handle_interface_addresses (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
-                            guint source, guint flags)
+handle_interface_addresses (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint source,
+                            guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
 

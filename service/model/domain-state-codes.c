@@ -24,18 +24,34 @@ vb_domain_state_code (VbDomainState state)
 /* Each list is libvirt's enum for that state in its order, so the index is
  * the number (docs/lifecycle-events.md lists the same). */
 static const char *const running_reasons[] = {
-  "unknown", "booted", "migrated", "restored", "from-snapshot", "unpaused", "migration-canceled",
-  "save-canceled", "wakeup", "crashed", "postcopy", "postcopy-failed", NULL,
+  "unknown",
+  "booted",
+  "migrated",
+  "restored",
+  "from-snapshot",
+  "unpaused",
+  "migration-canceled",
+  "save-canceled",
+  "wakeup",
+  "crashed",
+  "postcopy",
+  "postcopy-failed",
+  NULL,
 };
 static const char *const paused_reasons[] = {
-  "unknown",       "user",     "migration",     "save",     "dump",
-  "ioerror",       "watchdog", "from-snapshot", "shutting-down", "snapshot",
-  "crashed",       "starting-up", "postcopy",   "postcopy-failed", "api-error", NULL,
+  "unknown",       "user",
+  "migration",     "save",
+  "dump",          "ioerror",
+  "watchdog",      "from-snapshot",
+  "shutting-down", "snapshot",
+  "crashed",       "starting-up",
+  "postcopy",      "postcopy-failed",
+  "api-error",     NULL,
 };
 static const char *const shutdown_reasons[] = { "unknown", "user", NULL };
 static const char *const shutoff_reasons[] = {
-  "unknown", "shutdown", "destroyed", "crashed", "migrated",
-  "saved",   "failed",   "from-snapshot", "daemon", NULL,
+  "unknown", "shutdown", "destroyed",     "crashed", "migrated",
+  "saved",   "failed",   "from-snapshot", "daemon",  NULL,
 };
 static const char *const crashed_reasons[] = { "unknown", "panicked", NULL };
 static const char *const pmsuspended_reasons[] = { "unknown", NULL };

@@ -50,8 +50,8 @@ stats_call_free (StatsCall *call)
 static char *
 volume_path (VbDriverHost *host, const char *pool_name, const char *volume_name, char **format)
 {
-  VbResource *pool = vb_inventory_lookup_name (vb_driver_host_get_inventory (host), VB_TYPE_POOL,
-                                               pool_name);
+  VbResource *pool =
+    vb_inventory_lookup_name (vb_driver_host_get_inventory (host), VB_TYPE_POOL, pool_name);
   VbVolume *volume = pool && vb_pool_get_active (VB_POOL (pool))
                        ? vb_pool_lookup_volume (VB_POOL (pool), volume_name)
                        : NULL;

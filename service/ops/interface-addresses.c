@@ -65,8 +65,10 @@ build_reply (AddressCall *call)
       for (guint k = 0; k < list->len; k++)
         g_variant_builder_add_value (&addresses, list->pdata[k]);
       g_variant_builder_add (&reply, "(ssa(isu))",
-                             nic->target ? nic->target : device ? device : "", nic->mac,
-                             &addresses);
+                             nic->target ? nic->target
+                             : device    ? device
+                                         : "",
+                             nic->mac, &addresses);
     }
   return g_variant_ref_sink (g_variant_builder_end (&reply));
 }
@@ -290,7 +292,7 @@ vb_domain_api_interface_addresses_async (VbDriverHost *host, VbDomain *domain, g
 GVariant *
 vb_domain_api_interface_addresses_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (
-    g_async_result_is_tagged (result, vb_domain_api_interface_addresses_async), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_domain_api_interface_addresses_async),
+                        NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
