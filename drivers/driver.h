@@ -8,6 +8,7 @@
 
 #include "config-store.h"
 #include "domain-device.h"
+#include "domain-stat-devices.h"
 #include "inventory.h"
 #include "snapshot-def.h"
 #include "snapshot.h"
@@ -71,9 +72,17 @@ typedef struct {
   void (*open_graphics_async) (VbDriverHost *host, VbDomain *domain, guint index, guint flags,
                                GAsyncReadyCallback callback, gpointer user_data);
   int (*open_graphics_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
-  /* Statistics as a{sv} (see Domain.GetStats). NULL when the driver has none. */
-  void (*get_stats_async) (VbDriverHost *host, VbDomain *domain, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data);
+  /* The counters of the active @domain for @groups (VB_STATS_* bits, never
+   * 0) as a{sv}, keys and types as Domain.GetStats: cpu.*, balloon.* but
+   * .maximum, vcpu.N.*, net.*, and block.N.* counters where N is the index in
+   * vb_domain_stat_disks() of the live definition (and .capacity when the
+   * hypervisor knows it). The generic layer adds state.*, balloon.maximum,
+   * vcpu.current/.maximum, block.count, block.N.name/.path and the sizes of
+   * the image files; what the driver gives wins. NULL when the driver has
+   * no counters. */
+  void (*get_stats_async) (VbDriverHost *host, VbDomain *domain, guint groups,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
   GVariant *(*get_stats_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
   /* The <guest> elements of the capabilities XML, indented by two spaces. May be NULL. */
   char *(*capabilities_xml) (VbDriverHost *host);
@@ -183,6 +192,12 @@ typedef struct {
   void (*detach_device_async) (VbDriverHost *host, VbDomain *domain, const VbDomainDevice *device,
                                GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*detach_device_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+
+  /* Interface addresses (interface-addresses.c). May be NULL. */
+  /* The host device (a tap) of the active @domain's interface with @mac
+   * (lower case), NULL when it has none: the name InterfaceAddresses gives
+   * the interface when the definition names no <target dev>. */
+  char *(*interface_device) (VbDriverHost *host, VbDomain *domain, const char *mac);
 
 } VbDomainDriver;
 

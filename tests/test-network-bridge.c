@@ -205,6 +205,15 @@ lease_for (GVariant *list, const char *mac, char **ip)
   "[ -n \"$router\" ] && ip route add default via $router dev $interface\\n"                  \
   "echo vb-router-$interface-${router:-none}\\nexit 0\\n' > /tmp/dhcp.sh; chmod +x /tmp/dhcp.sh"
 
+static GVariant *
+interface_addresses (VbTestEnv *env, const char *domain, guint source)
+{
+  g_autoptr (GVariant) reply = vb_test_call_ok (env, domain, IFACE_DOMAIN, "InterfaceAddresses",
+                                                g_variant_new ("(uu)", source, 0));
+
+  return g_variant_get_child_value (reply, 0);
+}
+
 static void
 test_nat_and_isolated (Fixture *f, gconstpointer data)
 {
@@ -314,6 +323,27 @@ test_nat_and_isolated (Fixture *f, gconstpointer data)
                                 20000),
                    !=, 0);
   g_clear_pointer (&console, vb_test_console_free);
+
+  /* Domain.InterfaceAddresses: from the leases, and from the neighbour
+   * table the pings filled; each interface named by its tap. */
+  {
+    g_autofree char *uuid = vb_test_get_string (f->env, domain, IFACE_DOMAIN, "UUID");
+    g_autoptr (GVariant) by_lease = interface_addresses (f->env, domain, 0);
+    g_autoptr (GVariant) by_arp = interface_addresses (f->env, domain, 2);
+    g_autofree char *lease_text = g_variant_print (by_lease, FALSE);
+    g_autofree char *arp_text = g_variant_print (by_arp, FALSE);
+    g_autofree char *expected_lease =
+      g_strdup_printf ("[('vb%.8s-0', '" NAT_MAC "', [(0, '%s', 24)]), ('vb%.8s-1', '" ISO_MAC
+                       "', [(0, '%s', 24)])]",
+                       uuid, nat_ip, uuid, iso_ip);
+    g_autofree char *expected_arp =
+      g_strdup_printf ("[('vb%.8s-0', '" NAT_MAC "', [(0, '%s', 0)]), ('vb%.8s-1', '" ISO_MAC
+                       "', [(0, '%s', 0)])]",
+                       uuid, nat_ip, uuid, iso_ip);
+
+    g_assert_cmpstr (lease_text, ==, expected_lease);
+    g_assert_cmpstr (arp_text, ==, expected_arp);
+  }
 
   /* Stop while the guest runs: refused, naming it (docs/networks.md). */
   g_assert_null (vb_test_call (f->env, nat, IFACE_NETWORK, "Stop", g_variant_new ("(u)", 0),

@@ -159,6 +159,35 @@ process_exists (int pid)
   return after[2] != 'Z' && after[2] != 'X';
 }
 
+static GVariant *
+stats_of (Fixture *f, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (f->env, path, IFACE_DOMAIN, "GetStats", g_variant_new ("(u)", 0));
+
+  return g_variant_get_child_value (reply, 0);
+}
+
+static guint64
+stat_u64 (GVariant *stats, const char *key)
+{
+  guint64 value = 0;
+
+  if (!g_variant_lookup (stats, key, "t", &value))
+    g_error ("GetStats has no '%s' of type t", key);
+  return value;
+}
+
+static gint32
+stat_i32 (GVariant *stats, const char *key)
+{
+  gint32 value = 0;
+
+  if (!g_variant_lookup (stats, key, "i", &value))
+    g_error ("GetStats has no '%s' of type i", key);
+  return value;
+}
+
 static void
 test_boot_and_acpi_shutdown (Fixture *f, gconstpointer data)
 {
@@ -202,6 +231,33 @@ test_boot_and_acpi_shutdown (Fixture *f, gconstpointer data)
     g_assert_true (g_variant_lookup (stats, "block.0.name", "&s", &block_name));
     g_assert_cmpstr (block_name, ==, "vda");
   }
+  /* They move: the guest's reads reach the disk's counters, QEMU's CPU time grows. */
+  {
+    g_autoptr (GVariant) before = stats_of (f, path);
+    g_autoptr (GVariant) after = NULL;
+    g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
+    struct stat st;
+
+    g_assert_cmpint (stat_i32 (before, "state.state"), ==, 1);
+    g_assert_cmpint (stat_i32 (before, "vcpu.0.state"), ==, 1);
+    g_assert_cmpuint (stat_u64 (before, "vcpu.0.time"), >, 0);
+    g_assert_cmpuint (stat_u64 (before, "cpu.user") + stat_u64 (before, "cpu.system"), ==,
+                      stat_u64 (before, "cpu.time"));
+    g_assert_cmpuint (stat_u64 (before, "balloon.rss"), >, 0);
+    g_assert_cmpint (stat (f->disk, &st), ==, 0);
+    g_assert_cmpuint (stat_u64 (before, "block.0.capacity"), ==, (guint64) st.st_size);
+    g_assert_cmpuint (stat_u64 (before, "block.0.physical"), ==, (guint64) st.st_size);
+    g_assert_cmpint (vb_test_console_run (console,
+                                          "echo 3 > /proc/sys/vm/drop_caches; "
+                                          "dd if=/dev/vda of=/dev/null bs=4096 count=64",
+                                          30000),
+                     ==, 0);
+    after = stats_of (f, path);
+    g_assert_cmpuint (stat_u64 (after, "block.0.rd.bytes"), >=,
+                      stat_u64 (before, "block.0.rd.bytes") + 64 * 4096);
+    g_assert_cmpuint (stat_u64 (after, "block.0.rd.reqs"), >, stat_u64 (before, "block.0.rd.reqs"));
+    g_assert_cmpuint (stat_u64 (after, "cpu.time"), >, stat_u64 (before, "cpu.time"));
+  }
 
   vb_signal_log_clear (f->signals);
   call (f, path, "Shutdown", g_variant_new ("(u)", 0));
@@ -222,6 +278,15 @@ test_boot_and_acpi_shutdown (Fixture *f, gconstpointer data)
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "StateReason",
                                         g_variant_new_string ("shutdown"), 2000));
   g_assert_false (process_exists (pid));
+  /* Shut off: libvirt's state and reason (5, shutdown 1), the disk still counted. */
+  {
+    g_autoptr (GVariant) stats = stats_of (f, path);
+
+    g_assert_cmpint (stat_i32 (stats, "state.state"), ==, 5);
+    g_assert_cmpint (stat_i32 (stats, "state.reason"), ==, 1);
+    g_assert_false (g_variant_lookup (stats, "cpu.time", "t", NULL));
+    g_assert_cmpuint (stat_u64 (stats, "block.0.capacity"), >, 0);
+  }
 }
 
 static void

@@ -285,4 +285,5 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .attach_device_finish = vb_qemu_attach_device_finish,
   .detach_device_async = vb_qemu_detach_device_async,
   .detach_device_finish = vb_qemu_detach_device_finish,
+  .interface_device = vb_qemu_interface_device,
 };

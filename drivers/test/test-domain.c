@@ -16,6 +16,7 @@ static void
 set_stopped (VbDomain *domain, const char *reason)
 {
   vb_domain_set_state (domain, VB_DOMAIN_SHUTOFF, reason, -1);
+  vb_test_clock_note (domain);
   vb_domain_set_live_def (domain, NULL);
   vb_domain_emit_lifecycle (domain, "stopped", reason);
 }
@@ -75,6 +76,7 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
       vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
       break;
     }
+  vb_test_clock_note (domain);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -123,6 +125,7 @@ snapshot_revert_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef
       vb_domain_set_state (domain, run ? VB_DOMAIN_RUNNING : VB_DOMAIN_PAUSED, "from-snapshot",
                            vb_domain_get_id (domain));
       vb_domain_emit_lifecycle (domain, run ? "resumed" : "suspended", "from-snapshot");
+      vb_test_clock_note (domain);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -152,4 +155,7 @@ const VbDomainDriver vb_test_domain_driver = {
   .attach_device_finish = vb_test_device_finish,
   .detach_device_async = vb_test_detach_device_async,
   .detach_device_finish = vb_test_device_finish,
+  .get_stats_async = vb_test_get_stats_async,
+  .get_stats_finish = vb_test_get_stats_finish,
+  .interface_device = vb_test_interface_device,
 };

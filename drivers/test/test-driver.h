@@ -20,4 +20,15 @@ void vb_test_detach_device_async (VbDriverHost *host, VbDomain *domain,
                                   gpointer user_data);
 gboolean vb_test_device_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 
+/* Simulated counters (test-stats.c). The driver calls vb_test_clock_note
+ * after every change of a domain's state: the counters grow while it runs. */
+void vb_test_clock_note (VbDomain *domain);
+void vb_test_get_stats_async (VbDriverHost *host, VbDomain *domain, guint groups,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+GVariant *vb_test_get_stats_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+/* "vb" + the UUID's first 8 digits + "-" + the interface's index, as the
+ * QEMU driver names its taps, or the definition's <target dev>. */
+char *vb_test_interface_device (VbDriverHost *host, VbDomain *domain, const char *mac);
+
 G_END_DECLS

@@ -7,6 +7,8 @@
 #include "block-copy-api.h"
 #include "device-api.h"
 #include "domain-api.h"
+#include "domain-stats.h"
+#include "interface-addresses.h"
 #include "migration-api.h"
 #include "snapshot-api.h"
 #include "snapshot-object.h"
@@ -248,6 +250,32 @@ handle_get_stats (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint 
 
   vb_domain_api_get_stats_async (self->context->host, self->domain, flags, stats_ready,
                                  invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- interface addresses ---- */
+
+static void
+addresses_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) addresses = vb_domain_api_interface_addresses_finish (result, &error);
+
+  if (!addresses)
+    vb_dbus_return_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a(ssa(isu)))", addresses));
+}
+
+static gboolean
+handle_interface_addresses (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint source,
+                            guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_domain_api_interface_addresses_async (self->context->host, self->domain, source, flags,
+                                           addresses_ready, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -741,6 +769,8 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_attach_device = handle_attach_device;
   iface->handle_detach_device = handle_detach_device;
 
+  /* interface addresses */
+  iface->handle_interface_addresses = handle_interface_addresses;
 }
 
 VbDomainObject *

@@ -461,61 +461,6 @@ vb_domain_api_open_graphics_finish (GAsyncResult *result, GError **error)
   return (int) g_task_propagate_int (G_TASK (result), error);
 }
 
-static void
-stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  VbDomain *domain = VB_DOMAIN (source);
-  const VbDomainDriver *driver = g_task_get_task_data (task);
-  GError *error = NULL;
-  GVariant *stats = driver->get_stats_finish (domain, result, &error);
-
-  if (stats)
-    g_task_return_pointer (task, stats, (GDestroyNotify) g_variant_unref);
-  else
-    g_task_return_error (task, error);
-  g_object_unref (task);
-}
-
-void
-vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags,
-                               GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
-  GError *error = NULL;
-
-  if (!vb_check_flags (flags, 0, &error) || !vb_domain_api_require_active (domain, NULL, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (!driver->get_stats_async)
-    {
-      /* A driver without counters still tells what every domain has. */
-      GVariantDict dict;
-      const VbDomainDef *def = vb_domain_get_live_def (domain);
-
-      g_variant_dict_init (&dict, NULL);
-      g_variant_dict_insert (&dict, "vcpu.count", "u", def ? def->vcpus : 0);
-      g_variant_dict_insert (&dict, "balloon.current", "t", def ? def->current_memory_kib : 0);
-      g_variant_dict_insert (&dict, "balloon.maximum", "t", def ? def->memory_kib : 0);
-      g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
-                             (GDestroyNotify) g_variant_unref);
-      g_object_unref (task);
-      return;
-    }
-  g_task_set_task_data (task, (gpointer) driver, NULL);
-  driver->get_stats_async (host, domain, NULL, stats_done, task);
-}
-
-GVariant *
-vb_domain_api_get_stats_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 char *
 vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags, GError **error)
 {

@@ -38,9 +38,6 @@ void vb_domain_api_open_graphics_async (VbDriverHost *host, VbDomain *domain, gu
                                         guint flags, GAsyncReadyCallback callback,
                                         gpointer user_data);
 int vb_domain_api_open_graphics_finish (GAsyncResult *result, GError **error);
-void vb_domain_api_get_stats_async (VbDriverHost *host, VbDomain *domain, guint flags,
-                                    GAsyncReadyCallback callback, gpointer user_data);
-GVariant *vb_domain_api_get_stats_finish (GAsyncResult *result, GError **error);
 
 char *vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags,
                              GError **error);

@@ -130,3 +130,30 @@ enum {
   (VB_MIGRATE_LIVE | VB_MIGRATE_PERSIST_DEST | VB_MIGRATE_UNDEFINE_SOURCE | VB_MIGRATE_PAUSED \
    | VB_MIGRATE_AUTO_CONVERGE | VB_MIGRATE_POSTCOPY | VB_MIGRATE_PARALLEL                  \
    | VB_MIGRATE_POSTCOPY_RESUME)
+
+/* Domain.GetStats: the groups are libvirt's virDomainStatsTypes; 0 asks for
+ * all. The high bits are the flags of virConnectGetAllDomainStats that
+ * apply to one domain. */
+enum {
+  VB_STATS_STATE = 1 << 0,
+  VB_STATS_CPU_TOTAL = 1 << 1,
+  VB_STATS_BALLOON = 1 << 2,
+  VB_STATS_VCPU = 1 << 3,
+  VB_STATS_INTERFACE = 1 << 4,
+  VB_STATS_BLOCK = 1 << 5,
+  VB_STATS_PERF = 1 << 6,
+  VB_STATS_IOTHREAD = 1 << 7,
+  VB_STATS_MEMORY = 1 << 8,
+  VB_STATS_DIRTYRATE = 1 << 9,
+  VB_STATS_ALL_GROUPS = (1 << 10) - 1,
+};
+#define VB_STATS_NOWAIT (1u << 29)  /* never waits on a job: accepted, as none is waited for */
+#define VB_STATS_BACKING (1u << 30) /* the backing chain's images: not supported */
+#define VB_STATS_ENFORCE (1u << 31) /* refuse groups the service does not know */
+
+/* Domain.InterfaceAddresses sources (libvirt's virDomainInterfaceAddressesSource) */
+enum {
+  VB_ADDRESSES_SOURCE_LEASE = 0,
+  VB_ADDRESSES_SOURCE_AGENT = 1,
+  VB_ADDRESSES_SOURCE_ARP = 2,
+};
