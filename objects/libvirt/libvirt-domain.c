@@ -4,6 +4,7 @@
 
 #include "device-api.h"
 #include "domain-api.h"
+#include "domain-stats.h"
 #include "libvirt-error.h"
 #include "libvirt-numbers.h"
 #include "libvirt-paths.h"
@@ -19,7 +20,6 @@
 #define LV_UNDEFINE_NVRAM (1u << 2)    /* virtbus keeps no NVRAM apart from the definition */
 #define LV_XML_UPDATE_CPU (1u << 2)    /* the CPU is written as defined */
 #define LV_XML_MIGRATABLE (1u << 3)    /* the XML is always migratable */
-#define LV_STATS_STATE (1u << 0)       /* VIR_DOMAIN_STATS_STATE */
 #define LV_MIGRATE_PEER2PEER (1u << 1) /* virtbus's migrations always are */
 #define LV_MIGRATE_NON_SHARED_DISK (1u << 6)
 
@@ -338,65 +338,6 @@ handle_has_managed_save_image (VbLvCall *call)
   vb_lv_call_return (call, g_variant_new ("(b)", vb_domain_get_managed_save (domain_of (call))));
 }
 
-/* The keys of each group of virDomainStatsTypes, by prefix. */
-static gboolean
-key_wanted (const char *key, guint groups)
-{
-  static const struct {
-    const char *prefix;
-    guint group;
-  } prefixes[] = {
-    { "state.", 1 << 0 },     { "cpu.", 1 << 1 },      { "balloon.", 1 << 2 },
-    { "vcpu.", 1 << 3 },      { "net.", 1 << 4 },      { "block.", 1 << 5 },
-    { "perf.", 1 << 6 },      { "iothread.", 1 << 7 }, { "memory.", 1 << 8 },
-    { "dirtyrate.", 1 << 9 },
-  };
-
-  if (groups == 0)
-    return TRUE; /* libvirt: every group the driver has */
-  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
-    if (g_str_has_prefix (key, prefixes[i].prefix))
-      return (groups & prefixes[i].group) != 0;
-  return FALSE;
-}
-
-/* The typed parameters of GetStats: the state group from the domain, the
- * rest from the driver's counters (@counters may be NULL: shut off). */
-static void
-return_stats (VbLvCall *call, GVariant *counters)
-{
-  VbDomain *domain = domain_of (call);
-  VbDomainState state = vb_domain_get_state (domain);
-  guint groups;
-  GVariantDict dict;
-
-  g_variant_get_child (call->parameters, 0, "u", &groups);
-  g_variant_dict_init (&dict, NULL);
-  if (groups == 0 || (groups & LV_STATS_STATE))
-    {
-      g_variant_dict_insert (&dict, "state.state", "i", vb_lv_state_number (state));
-      g_variant_dict_insert (&dict, "state.reason", "i",
-                             vb_lv_state_reason_number (state,
-                                                        vb_domain_get_state_reason (domain)));
-    }
-  if (counters)
-    {
-      GVariantIter iter;
-      const char *key;
-      GVariant *value;
-
-      g_variant_iter_init (&iter, counters);
-      while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-        {
-          if (key_wanted (key, groups) && !g_variant_dict_contains (&dict, key))
-            g_variant_dict_insert_value (&dict, key, value);
-          g_variant_unref (value);
-        }
-    }
-  vb_lv_call_return (call,
-                     g_variant_new ("(@a{sv})", vb_lv_double_wrap (g_variant_dict_end (&dict))));
-}
-
 static void
 stats_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -407,21 +348,23 @@ stats_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!stats)
     vb_lv_call_fail (call, error);
   else
-    return_stats (call, stats);
+    vb_lv_call_return (call, g_variant_new ("(@a{sv})", vb_lv_double_wrap (stats)));
 }
+
+/* Domain.GetStats takes libvirt's groups and, in its top bits, the flags of
+ * virConnectGetAllDomainStats that concern one domain (ENFORCE, NOWAIT,
+ * BACKING); the list filters below them are for listing, which one domain
+ * passes or not. */
+#define LV_STATS_DOMAIN_FLAGS 0xE0000000u
 
 static void
 handle_get_stats (VbLvCall *call)
 {
-  /* A shut-off domain has its state only, as with libvirt; virtbus's
-   * counters are for active domains. The flags (ACTIVE, ENFORCE_STATS, ...)
-   * are libvirt's list filters, which one domain passes or not. */
-  if (!vb_domain_is_active (domain_of (call)))
-    {
-      return_stats (call, NULL);
-      return;
-    }
-  vb_domain_api_get_stats_async (call->connect->host, domain_of (call), 0, stats_ready, call);
+  guint groups, flags;
+
+  g_variant_get (call->parameters, "(uu)", &groups, &flags);
+  vb_domain_api_get_stats_async (call->connect->host, domain_of (call),
+                                 groups | (flags & LV_STATS_DOMAIN_FLAGS), stats_ready, call);
 }
 
 /* ---- save ---- */
