@@ -139,6 +139,8 @@ snapshot_delete_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef
 const VbDomainDriver vb_test_domain_driver = {
   .name = "test",
   .handles_type = handles_type,
+  .validate = vb_test_validate,
+  .complete = vb_test_complete,
   .op_async = op_async,
   .op_finish = op_finish,
   .capabilities_xml = capabilities_xml,
@@ -152,4 +154,6 @@ const VbDomainDriver vb_test_domain_driver = {
   .attach_device_finish = vb_test_device_finish,
   .detach_device_async = vb_test_detach_device_async,
   .detach_device_finish = vb_test_device_finish,
+  .domain_capabilities_async = vb_test_domain_capabilities_async,
+  .domain_capabilities_finish = vb_test_domain_capabilities_finish,
 };

@@ -20,4 +20,12 @@ void vb_test_detach_device_async (VbDriverHost *host, VbDomain *domain,
                                   gpointer user_data);
 gboolean vb_test_device_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 
+/* Machine types, completion and domain capabilities (test-caps.c). */
+gboolean vb_test_validate (VbDriverHost *host, const VbDomainDef *def, GError **error);
+char *vb_test_complete (VbDriverHost *host, const VbDomainDef *def, GError **error);
+void vb_test_domain_capabilities_async (VbDriverHost *host, const char *emulator, const char *arch,
+                                        const char *machine, const char *virttype,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+char *vb_test_domain_capabilities_finish (GAsyncResult *result, GError **error);
+
 G_END_DECLS
