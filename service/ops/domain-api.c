@@ -706,10 +706,9 @@ vb_domain_api_domain_capabilities_async (VbDriverHost *host, const char *emulato
   GError *error = NULL;
 
   g_task_set_source_tag (task, vb_domain_api_domain_capabilities_async);
-  if (flags != 0)
+  if (!vb_check_flags (flags, 0, &error))
     {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                               "Unsupported flags 0x%x", flags);
+      g_task_return_error (task, error);
       return;
     }
   driver = domain_capabilities_driver (host, virttype, &error);

@@ -5,6 +5,7 @@
 
 #include "host-node.h"
 #include "host-nodedev.h"
+#include "resource-api.h"
 #include "vb-error.h"
 
 typedef struct {
@@ -22,33 +23,31 @@ host_query_free (HostQuery *query)
   g_free (query);
 }
 
-/* A task of @tag whose @reader runs in a worker thread on its query. */
+/* A task of @tag whose @reader runs in a worker thread on its query, once
+ * @flags are found to be within @allowed. */
 static void
 run_query (VbDriverHost *host, gpointer tag, const char *name, int cell, guint flags,
-           GTaskThreadFunc reader, GAsyncReadyCallback callback, gpointer user_data)
+           guint allowed, GTaskThreadFunc reader, GAsyncReadyCallback callback,
+           gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  HostQuery *query = g_new0 (HostQuery, 1);
+  HostQuery *query;
   const char *root = vb_driver_host_get_setting (host, "host-root");
+  GError *error = NULL;
 
   g_task_set_source_tag (task, tag);
+  if (!vb_check_flags (flags, allowed, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  query = g_new0 (HostQuery, 1);
   query->root = g_strdup (root ? root : "/");
   query->name = g_strdup (name);
   query->cell = cell;
   query->flags = flags;
   g_task_set_task_data (task, query, (GDestroyNotify) host_query_free);
   g_task_run_in_thread (task, reader);
-}
-
-/* Answers the task with InvalidArgument when @flags has a bit set. */
-static gboolean
-refuse_flags (GTask *task, guint flags)
-{
-  if (flags == 0)
-    return FALSE;
-  g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "Unsupported flags 0x%x",
-                           flags);
-  return TRUE;
 }
 
 /* ---- node info and memory ---- */
@@ -85,7 +84,7 @@ read_node_info (GTask *task, gpointer source, gpointer data, GCancellable *cance
 void
 vb_host_api_node_info_async (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_node_info_async, NULL, 0, 0, read_node_info, callback, user_data);
+  run_query (host, vb_host_api_node_info_async, NULL, 0, 0, 0, read_node_info, callback, user_data);
 }
 
 GVariant *
@@ -102,8 +101,6 @@ read_memory_stats (GTask *task, gpointer source, gpointer data, GCancellable *ca
   GError *error = NULL;
   GVariant *stats;
 
-  if (refuse_flags (task, query->flags))
-    return;
   stats = vb_host_memory_stats_read (query->root, query->cell, &error);
   if (stats)
     g_task_return_pointer (task, stats, (GDestroyNotify) g_variant_unref);
@@ -115,7 +112,7 @@ void
 vb_host_api_memory_stats_async (VbDriverHost *host, int cell, guint flags,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_memory_stats_async, NULL, cell, flags, read_memory_stats, callback,
+  run_query (host, vb_host_api_memory_stats_async, NULL, cell, flags, 0, read_memory_stats, callback,
              user_data);
 }
 
@@ -146,7 +143,8 @@ void
 vb_host_api_list_interfaces_async (VbDriverHost *host, guint flags, GAsyncReadyCallback callback,
                                    gpointer user_data)
 {
-  run_query (host, vb_host_api_list_interfaces_async, NULL, 0, flags, list_interfaces, callback,
+  run_query (host, vb_host_api_list_interfaces_async, NULL, 0, flags,
+             VB_HOST_NETIF_ACTIVE | VB_HOST_NETIF_INACTIVE, list_interfaces, callback,
              user_data);
 }
 
@@ -165,8 +163,6 @@ read_interface (GTask *task, gpointer source, gpointer data, GCancellable *cance
   GError *error = NULL;
   VbHostNetif *netif;
 
-  if (refuse_flags (task, query->flags & ~VB_HOST_NETIF_INACTIVE))
-    return;
   netif = vb_host_netif_read (query->root, query->name, &error);
   if (!netif)
     {
@@ -183,7 +179,8 @@ void
 vb_host_api_interface_async (VbDriverHost *host, const char *name, guint flags,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_interface_async, name, 0, flags, read_interface, callback,
+  run_query (host, vb_host_api_interface_async, name, 0, flags, VB_HOST_NETIF_INACTIVE,
+             read_interface, callback,
              user_data);
 }
 
@@ -204,8 +201,6 @@ list_node_devices (GTask *task, gpointer source, gpointer data, GCancellable *ca
   GError *error = NULL;
   GStrv names;
 
-  if (refuse_flags (task, query->flags))
-    return;
   names = vb_host_nodedev_list (query->root, query->name, &error);
   if (names)
     g_task_return_pointer (task, names, (GDestroyNotify) g_strfreev);
@@ -217,7 +212,8 @@ void
 vb_host_api_list_node_devices_async (VbDriverHost *host, const char *capability, guint flags,
                                      GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_list_node_devices_async, capability, 0, flags, list_node_devices,
+  run_query (host, vb_host_api_list_node_devices_async, capability, 0, flags, 0,
+             list_node_devices,
              callback, user_data);
 }
 
@@ -236,8 +232,6 @@ node_device_xml (GTask *task, gpointer source, gpointer data, GCancellable *canc
   GError *error = NULL;
   char *xml;
 
-  if (refuse_flags (task, query->flags))
-    return;
   xml = vb_host_nodedev_xml (query->root, query->name, &error);
   if (xml)
     g_task_return_pointer (task, xml, g_free);
@@ -249,7 +243,7 @@ void
 vb_host_api_node_device_xml_async (VbDriverHost *host, const char *name, guint flags,
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_node_device_xml_async, name, 0, flags, node_device_xml, callback,
+  run_query (host, vb_host_api_node_device_xml_async, name, 0, flags, 0, node_device_xml, callback,
              user_data);
 }
 
