@@ -107,7 +107,8 @@ test_node_info (Fixture *f, gconstpointer data)
 static void
 test_memory_stats (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GVariant) reply = manager_call (f, "GetNodeMemoryStats", g_variant_new ("(iu)", -1, 0));
+  g_autoptr (GVariant) reply =
+    manager_call (f, "GetNodeMemoryStats", g_variant_new ("(iu)", -1, 0));
   g_autoptr (GVariant) stats = g_variant_get_child_value (reply, 0);
   guint64 total, free, buffers, cached;
 
@@ -121,7 +122,8 @@ test_memory_stats (Fixture *f, gconstpointer data)
 
   if (g_file_test ("/sys/devices/system/node/node0/meminfo", G_FILE_TEST_EXISTS))
     {
-      g_autoptr (GVariant) node = manager_call (f, "GetNodeMemoryStats", g_variant_new ("(iu)", 0, 0));
+      g_autoptr (GVariant) node =
+        manager_call (f, "GetNodeMemoryStats", g_variant_new ("(iu)", 0, 0));
       g_autoptr (GVariant) node_stats = g_variant_get_child_value (node, 0);
 
       g_assert_true (g_variant_lookup (node_stats, "total", "t", &total));
@@ -166,8 +168,9 @@ test_host_interfaces (Fixture *f, gconstpointer data)
   g_autoptr (GVariant) lo = NULL;
   g_autoptr (GVariant) lo_info = NULL;
   g_autofree char *xml = NULL;
-  const char *const hostile[] = { "", ".", "..", "../net/lo", "lo/", "lo/../lo", "/lo",
-                                  "vb-no-such-if", "lo\n", NULL };
+  const char *const hostile[] = { "",     ".",        "..",  "../net/lo",
+                                  "lo/",  "lo/../lo", "/lo", "vb-no-such-if",
+                                  "lo\n", NULL };
   gboolean up;
   const char *mac;
 
@@ -193,7 +196,8 @@ test_host_interfaces (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (xml, "<interface type='ethernet' name='lo'>\n"));
   g_assert_nonnull (strstr (xml, "<mac address='00:00:00:00:00:00'/>"));
   /* The address comes from the kernel (netlink), not from sysfs. */
-  g_assert_nonnull (strstr (xml, "<protocol family='ipv4'>\n    <ip address='127.0.0.1' prefix='8'/>"));
+  g_assert_nonnull (
+    strstr (xml, "<protocol family='ipv4'>\n    <ip address='127.0.0.1' prefix='8'/>"));
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "GetHostInterfaceXML",
                              g_variant_new ("(su)", "lo", 2), ERROR_PREFIX "InvalidArgument");
 
@@ -217,8 +221,9 @@ test_node_devices (Fixture *f, gconstpointer data)
   g_autoptr (GPtrArray) pci_expected = listing ("/sys/bus/pci/devices");
   g_autoptr (GPtrArray) net_expected = listing ("/sys/class/net");
   g_autofree char *computer = NULL;
-  const char *const hostile[] = { "", "..", "../computer", "computer/", "pci_../../..",
-                                  "net_lo", "/sys/devices", NULL };
+  const char *const hostile[] = {
+    "", "..", "../computer", "computer/", "pci_../../..", "net_lo", "/sys/devices", NULL
+  };
 
   g_assert_cmpuint (g_strv_length (system), ==, 1);
   g_assert_cmpstr (system[0], ==, "computer");
@@ -237,26 +242,28 @@ test_node_devices (Fixture *f, gconstpointer data)
   for (guint i = 0; i < pci_expected->len; i++)
     {
       const char *sysname = pci_expected->pdata[i];
-      g_autofree char *name = g_strdup_printf ("pci_%.4s_%.2s_%.2s_%c", sysname, sysname + 5,
-                                               sysname + 8, sysname[11]);
-      g_autofree char *xml = manager_string (f, "GetNodeDeviceXML", g_variant_new ("(su)", name, 0));
-      g_autofree char *slot = g_strdup_printf ("<slot>%u</slot>",
-                                               (guint) g_ascii_strtoull (sysname + 8, NULL, 16));
+      g_autofree char *name =
+        g_strdup_printf ("pci_%.4s_%.2s_%.2s_%c", sysname, sysname + 5, sysname + 8, sysname[11]);
+      g_autofree char *xml =
+        manager_string (f, "GetNodeDeviceXML", g_variant_new ("(su)", name, 0));
+      g_autofree char *slot =
+        g_strdup_printf ("<slot>%u</slot>", (guint) g_ascii_strtoull (sysname + 8, NULL, 16));
 
       g_assert_nonnull (strstr (xml, "<capability type='pci'>"));
       g_assert_nonnull (strstr (xml, slot));
       g_assert_nonnull (strstr (xml, "<parent>"));
     }
   {
-    g_autofree char *xml = manager_string (f, "GetNodeDeviceXML",
-                                           g_variant_new ("(su)", "net_lo_00_00_00_00_00_00", 0));
+    g_autofree char *xml =
+      manager_string (f, "GetNodeDeviceXML", g_variant_new ("(su)", "net_lo_00_00_00_00_00_00", 0));
 
     g_assert_nonnull (strstr (xml, "<interface>lo</interface>"));
     g_assert_nonnull (strstr (xml, "<parent>computer</parent>"));
   }
 
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "ListNodeDevices",
-                             g_variant_new ("(su)", "scsi_host", 0), ERROR_PREFIX "InvalidArgument");
+                             g_variant_new ("(su)", "scsi_host", 0),
+                             ERROR_PREFIX "InvalidArgument");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "ListNodeDevices",
                              g_variant_new ("(su)", "", 1), ERROR_PREFIX "InvalidArgument");
   vb_test_call_expect_error (f->env, MANAGER, IFACE_MANAGER, "GetNodeDeviceXML",
@@ -280,10 +287,9 @@ static void
 domcaps_refused (Fixture *f, const char *emulator, const char *arch, const char *machine,
                  const char *virttype, guint flags, const char *error_name, const char *words)
 {
-  vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "GetDomainCapabilities",
-                                    g_variant_new ("(ssssu)", emulator, arch, machine, virttype,
-                                                   flags),
-                                    error_name, words);
+  vb_test_call_expect_error_saying (
+    f->env, MANAGER, IFACE_MANAGER, "GetDomainCapabilities",
+    g_variant_new ("(ssssu)", emulator, arch, machine, virttype, flags), error_name, words);
 }
 
 /* The <value>s of the <enum name=@name> that follows @after in @xml. */
@@ -313,7 +319,8 @@ enum_values (const char *xml, const char *after, const char *name)
 static GStrv
 loader_values (const char *xml)
 {
-  g_autoptr (GRegex) block = g_regex_new ("<loader supported='yes'>(.*?)</loader>", G_REGEX_DOTALL, 0, NULL);
+  g_autoptr (GRegex) block =
+    g_regex_new ("<loader supported='yes'>(.*?)</loader>", G_REGEX_DOTALL, 0, NULL);
   g_autoptr (GRegex) value = g_regex_new ("<value>(/[^<]*)</value>", 0, 0, NULL);
   g_autoptr (GMatchInfo) in_block = NULL;
   g_autoptr (GMatchInfo) each = NULL;
@@ -401,11 +408,13 @@ test_qemu_domain_capabilities (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (disk, "", 0, NULL));
   for (guint i = 0; buses[i]; i++)
     {
-      const char *prefix = g_str_equal (buses[i], "virtio") ? "vd" : g_str_equal (buses[i], "ide") ? "hd" : "sd";
-      g_autofree char *device = g_strdup_printf (
-        "    <disk type='file' device='disk'>\n      <source file='%s'/>\n"
-        "      <target dev='%sa' bus='%s'/>\n    </disk>\n",
-        disk, prefix, buses[i]);
+      const char *prefix = g_str_equal (buses[i], "virtio") ? "vd"
+                           : g_str_equal (buses[i], "ide")  ? "hd"
+                                                            : "sd";
+      g_autofree char *device =
+        g_strdup_printf ("    <disk type='file' device='disk'>\n      <source file='%s'/>\n"
+                         "      <target dev='%sa' bus='%s'/>\n    </disk>\n",
+                         disk, prefix, buses[i]);
       g_autofree char *xml = qemu_domain ("bus", "pc", "", "", device);
 
       g_test_message ("bus %s", buses[i]);
@@ -414,8 +423,8 @@ test_qemu_domain_capabilities (Fixture *f, gconstpointer data)
   videos = enum_values (pc, "<video supported='yes'>", "modelType");
   for (guint i = 0; videos[i]; i++)
     {
-      g_autofree char *device = g_strdup_printf ("    <video>\n      <model type='%s'/>\n    </video>\n",
-                                                 videos[i]);
+      g_autofree char *device =
+        g_strdup_printf ("    <video>\n      <model type='%s'/>\n    </video>\n", videos[i]);
       g_autofree char *xml = qemu_domain ("video", "pc", "", "", device);
 
       define_ok (f, xml);
@@ -439,8 +448,9 @@ test_qemu_domain_capabilities (Fixture *f, gconstpointer data)
       define_ok (f, xml);
     }
   {
-    g_autofree char *xml = qemu_domain ("cpu", "pc", "",
-                                        "  <cpu mode='custom'>\n    <model>qemu64</model>\n  </cpu>\n", "");
+    g_autofree char *xml =
+      qemu_domain ("cpu", "pc", "", "  <cpu mode='custom'>\n    <model>qemu64</model>\n  </cpu>\n",
+                   "");
 
     define_ok (f, xml);
   }
@@ -449,7 +459,8 @@ test_qemu_domain_capabilities (Fixture *f, gconstpointer data)
                    "machine type 'vb-no-such-machine'");
   domcaps_refused (f, "", "x86_64", "none", "", 0, ERROR_PREFIX "InvalidArgument", "machine type");
   domcaps_refused (f, "", "aarch64", "", "", 0, ERROR_PREFIX "InvalidArgument", "arch 'aarch64'");
-  domcaps_refused (f, "/bin/sh", "", "", "", 0, ERROR_PREFIX "InvalidArgument", "emulator '/bin/sh'");
+  domcaps_refused (f, "/bin/sh", "", "", "", 0, ERROR_PREFIX "InvalidArgument",
+                   "emulator '/bin/sh'");
   domcaps_refused (f, "", "", "", "xen", 0, ERROR_PREFIX "InvalidArgument", "virttype 'xen'");
   domcaps_refused (f, "", "", "", "", 1, ERROR_PREFIX "InvalidArgument", "flags");
 }
@@ -500,8 +511,8 @@ test_effective_os_type (Fixture *f, gconstpointer data)
   path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                             g_variant_new ("(su)", qemu, 0));
   xml = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  g_assert_true (g_regex_match_simple ("<type machine='pc-i440fx-[0-9.]+' arch='x86_64'>hvm</type>",
-                                       xml, 0, 0));
+  g_assert_true (
+    g_regex_match_simple ("<type machine='pc-i440fx-[0-9.]+' arch='x86_64'>hvm</type>", xml, 0, 0));
 
   vb_test_call_expect_error_saying (
     f->env, MANAGER, IFACE_MANAGER, "DefineDomain",

@@ -60,8 +60,10 @@ make_host (void)
   put (root, "sys/devices/system/cpu/online", "0-7\n");
   for (guint cpu = 0; cpu < 9; cpu++)
     {
-      g_autofree char *package = g_strdup_printf ("sys/devices/system/cpu/cpu%u/topology/physical_package_id", cpu);
-      g_autofree char *core = g_strdup_printf ("sys/devices/system/cpu/cpu%u/topology/core_id", cpu);
+      g_autofree char *package =
+        g_strdup_printf ("sys/devices/system/cpu/cpu%u/topology/physical_package_id", cpu);
+      g_autofree char *core =
+        g_strdup_printf ("sys/devices/system/cpu/cpu%u/topology/core_id", cpu);
       g_autofree char *package_id = g_strdup_printf ("%u\n", cpu / 4);
       g_autofree char *core_id = g_strdup_printf ("%u\n", (cpu % 4) / 2);
 
@@ -193,8 +195,9 @@ test_interfaces (void)
   g_autoptr (VbHostNetif) bridge = NULL;
   g_autofree char *nic_xml = NULL;
   g_autofree char *bridge_xml = NULL;
-  const char *const hostile[] = { "", ".", "..", "../../../proc", "br0/", "br0/../br0",
-                                  "/sys/class/net/br0", "brif", NULL };
+  const char *const hostile[] = {
+    "", ".", "..", "../../../proc", "br0/", "br0/../br0", "/sys/class/net/br0", "brif", NULL
+  };
   VbHostAddress v4 = { (char *) "ipv4", (char *) "192.168.1.5", 24 };
   VbHostAddress v6 = { (char *) "ipv6", (char *) "fe80::1", 64 };
 
@@ -266,8 +269,10 @@ test_node_devices (void)
   g_autofree char *hub = NULL;
   g_autofree char *net = NULL;
   g_autofree char *computer = NULL;
-  const char *const hostile[] = { "", "..", "pci_0000_00_19_0/..", "../computer", "usb_1-2",
-                                  "pci_0000_00_1f_0", "0000:00:19.0", NULL };
+  const char *const hostile[] = {
+    "",  "..", "pci_0000_00_19_0/..", "../computer", "usb_1-2", "pci_0000_00_1f_0", "0000:00:19.0",
+    NULL
+  };
 
   g_assert_no_error (error);
   /* The interface 1-2:1.0 is not a device; the link out of the tree is not followed. */

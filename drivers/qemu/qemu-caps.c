@@ -374,8 +374,8 @@ caps_from_json (const char *text, gsize len, const BinaryKey *key)
   machines = vb_qmp_member_array (root, "machines");
   migration = vb_qmp_member_array (root, "migration_caps");
   cpu_models = vb_qmp_member_array (root, "cpu_models");
-  if (!vb_qmp_member_string (root, "arch") || !vb_qmp_member_string (root, "version")
-      || !machines || !migration || !cpu_models)
+  if (!vb_qmp_member_string (root, "arch") || !vb_qmp_member_string (root, "version") || !machines
+      || !migration || !cpu_models)
     return NULL;
 
   caps = caps_new ();

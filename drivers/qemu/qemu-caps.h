@@ -24,9 +24,9 @@ typedef struct {
 } VbQemuMachine;
 
 typedef struct {
-  char *name;       /* "Skylake-Client", "qemu64" */
-  char *alias_of;   /* the versioned model it names ("qemu64-v1"), or NULL */
-  gboolean usable;  /* QEMU's TCG can run it (no unavailable-features) */
+  char *name;      /* "Skylake-Client", "qemu64" */
+  char *alias_of;  /* the versioned model it names ("qemu64-v1"), or NULL */
+  gboolean usable; /* QEMU's TCG can run it (no unavailable-features) */
   gboolean deprecated;
 } VbQemuCpuModel;
 

@@ -13,8 +13,7 @@
 /* Where QEMU's firmware descriptors and OVMF live on Debian. */
 #define FIRMWARE_DATADIR "/usr/share"
 
-static void
-add_escaped (GString *xml, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void add_escaped (GString *xml, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 add_escaped (GString *xml, const char *format, ...)
@@ -107,7 +106,9 @@ add_cpu (GString *xml, const VbQemuCaps *caps, gboolean kvm)
 
       /* The probe ran under TCG: what KVM on this host lacks is unknown. */
       add_escaped (xml, "      <model usable='%s' deprecated='%s'>%s</model>\n",
-                   kvm ? "unknown" : model->usable ? "yes" : "no",
+                   kvm             ? "unknown"
+                   : model->usable ? "yes"
+                                   : "no",
                    model->deprecated ? "yes" : "no", model->name);
     }
   g_string_append (xml, "    </mode>\n  </cpu>\n");
@@ -207,7 +208,8 @@ format_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   g_autoptr (GPtrArray) firmware =
     vb_qemu_firmware_find (FIRMWARE_DATADIR, query->caps->arch, query->found->name);
 
-  g_task_return_pointer (task, vb_qemu_domcaps_format (query->caps, query->found, query->kvm, firmware),
+  g_task_return_pointer (task,
+                         vb_qemu_domcaps_format (query->caps, query->found, query->kvm, firmware),
                          g_free);
 }
 
@@ -300,7 +302,7 @@ vb_qemu_domain_capabilities_async (VbDriverHost *host, const char *emulator, con
 char *
 vb_qemu_domain_capabilities_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_qemu_domain_capabilities_async,
-                        NULL);
+  g_return_val_if_fail (
+    g_task_get_source_tag (G_TASK (result)) == vb_qemu_domain_capabilities_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -123,7 +123,8 @@ read_descriptor (GPtrArray *found, const char *file, const char *arch, const cha
   code = member_string (member_object (mapping, "executable"), "filename");
   if (!array_has_string (member_array (root, "interface-types"), "uefi")
       || g_strcmp0 (member_string (mapping, "device"), "flash") != 0 || !code
-      || !g_path_is_absolute (code) || !targets_match (member_array (root, "targets"), arch, machine))
+      || !g_path_is_absolute (code)
+      || !targets_match (member_array (root, "targets"), arch, machine))
     return;
   add (found, code, array_has_string (member_array (root, "features"), "secure-boot"));
 }
@@ -172,7 +173,8 @@ vb_qemu_firmware_find (const char *datadir, const char *arch, const char *machin
   for (guint i = 0; i < builds->len; i++)
     {
       const char *name = builds->pdata[i];
-      gboolean secure = strstr (name, ".secboot.") || strstr (name, ".ms.") || strstr (name, ".snakeoil.");
+      gboolean secure =
+        strstr (name, ".secboot.") || strstr (name, ".ms.") || strstr (name, ".snakeoil.");
       g_autofree char *file = NULL;
 
       if (!g_str_has_prefix (name, "OVMF_CODE") || (secure && !q35))

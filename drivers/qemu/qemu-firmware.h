@@ -9,8 +9,8 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *path;       /* the code image, an existing file */
-  gboolean secure;  /* built with Secure Boot (needs SMM, so a q35 machine) */
+  char *path;      /* the code image, an existing file */
+  gboolean secure; /* built with Secure Boot (needs SMM, so a q35 machine) */
 } VbQemuFirmware;
 
 void vb_qemu_firmware_free (VbQemuFirmware *firmware);

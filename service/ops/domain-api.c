@@ -696,9 +696,8 @@ domain_capabilities_driver (VbDriverHost *host, const char *virttype, GError **e
 }
 
 void
-vb_domain_api_domain_capabilities_async (VbDriverHost *host, const char *emulator,
-                                         const char *arch, const char *machine,
-                                         const char *virttype, guint flags,
+vb_domain_api_domain_capabilities_async (VbDriverHost *host, const char *emulator, const char *arch,
+                                         const char *machine, const char *virttype, guint flags,
                                          GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);

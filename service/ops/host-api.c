@@ -26,9 +26,8 @@ host_query_free (HostQuery *query)
 /* A task of @tag whose @reader runs in a worker thread on its query, once
  * @flags are found to be within @allowed. */
 static void
-run_query (VbDriverHost *host, gpointer tag, const char *name, int cell, guint flags,
-           guint allowed, GTaskThreadFunc reader, GAsyncReadyCallback callback,
-           gpointer user_data)
+run_query (VbDriverHost *host, gpointer tag, const char *name, int cell, guint flags, guint allowed,
+           GTaskThreadFunc reader, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
   HostQuery *query;
@@ -90,7 +89,8 @@ vb_host_api_node_info_async (VbDriverHost *host, GAsyncReadyCallback callback, g
 GVariant *
 vb_host_api_node_info_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_host_api_node_info_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_host_api_node_info_async,
+                        NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -112,8 +112,8 @@ void
 vb_host_api_memory_stats_async (VbDriverHost *host, int cell, guint flags,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_memory_stats_async, NULL, cell, flags, 0, read_memory_stats, callback,
-             user_data);
+  run_query (host, vb_host_api_memory_stats_async, NULL, cell, flags, 0, read_memory_stats,
+             callback, user_data);
 }
 
 GVariant *
@@ -144,15 +144,14 @@ vb_host_api_list_interfaces_async (VbDriverHost *host, guint flags, GAsyncReadyC
                                    gpointer user_data)
 {
   run_query (host, vb_host_api_list_interfaces_async, NULL, 0, flags,
-             VB_HOST_NETIF_ACTIVE | VB_HOST_NETIF_INACTIVE, list_interfaces, callback,
-             user_data);
+             VB_HOST_NETIF_ACTIVE | VB_HOST_NETIF_INACTIVE, list_interfaces, callback, user_data);
 }
 
 GStrv
 vb_host_api_list_interfaces_finish (GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_host_api_list_interfaces_async,
-                        NULL);
+  g_return_val_if_fail (
+    g_task_get_source_tag (G_TASK (result)) == vb_host_api_list_interfaces_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -180,8 +179,7 @@ vb_host_api_interface_async (VbDriverHost *host, const char *name, guint flags,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   run_query (host, vb_host_api_interface_async, name, 0, flags, VB_HOST_NETIF_INACTIVE,
-             read_interface, callback,
-             user_data);
+             read_interface, callback, user_data);
 }
 
 VbHostNetif *
@@ -212,8 +210,7 @@ void
 vb_host_api_list_node_devices_async (VbDriverHost *host, const char *capability, guint flags,
                                      GAsyncReadyCallback callback, gpointer user_data)
 {
-  run_query (host, vb_host_api_list_node_devices_async, capability, 0, flags, 0,
-             list_node_devices,
+  run_query (host, vb_host_api_list_node_devices_async, capability, 0, flags, 0, list_node_devices,
              callback, user_data);
 }
 

@@ -33,9 +33,8 @@ void vb_host_api_interface_async (VbDriverHost *host, const char *name, guint fl
 VbHostNetif *vb_host_api_interface_finish (GAsyncResult *result, GError **error);
 
 /* Manager.ListNodeDevices: libvirt's names; @capability "" for all; @flags 0. */
-void vb_host_api_list_node_devices_async (VbDriverHost *host, const char *capability,
-                                          guint flags, GAsyncReadyCallback callback,
-                                          gpointer user_data);
+void vb_host_api_list_node_devices_async (VbDriverHost *host, const char *capability, guint flags,
+                                          GAsyncReadyCallback callback, gpointer user_data);
 GStrv vb_host_api_list_node_devices_finish (GAsyncResult *result, GError **error);
 
 /* Manager.GetNodeDeviceXML; @flags 0. */

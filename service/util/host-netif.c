@@ -112,7 +112,8 @@ vb_host_netif_list (const char *root, guint flags, GError **error)
       g_autofree char *dir = g_build_filename (net, names[i], NULL);
       gboolean up = is_up (dir);
 
-      if (all || (up && (flags & VB_HOST_NETIF_ACTIVE)) || (!up && (flags & VB_HOST_NETIF_INACTIVE)))
+      if (all || (up && (flags & VB_HOST_NETIF_ACTIVE))
+          || (!up && (flags & VB_HOST_NETIF_INACTIVE)))
         g_ptr_array_add (selected, g_strdup (names[i]));
     }
   g_ptr_array_add (selected, NULL);
@@ -164,7 +165,8 @@ vb_host_netif_read (const char *root, const char *name, GError **error)
     netif->speed = -1;
   netif->mtu = (guint) CLAMP (read_number (dir, "mtu", 10, 0), 0, G_MAXUINT);
   ports = g_build_filename (dir, "brif", NULL);
-  netif->bridged = g_str_equal (netif->type, "bridge") ? sorted_entries (ports) : g_new0 (char *, 1);
+  netif->bridged =
+    g_str_equal (netif->type, "bridge") ? sorted_entries (ports) : g_new0 (char *, 1);
   netif->addresses = g_ptr_array_new_with_free_func ((GDestroyNotify) address_free);
   return g_steal_pointer (&netif);
 }
@@ -223,8 +225,7 @@ vb_host_netif_add_addresses (VbHostNetif *netif)
   freeifaddrs (all);
 }
 
-static void
-append_escaped (GString *xml, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void append_escaped (GString *xml, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 append_escaped (GString *xml, const char *format, ...)

@@ -26,8 +26,8 @@ typedef struct {
   char *link_state; /* the kernel's operstate: "up", "down", "unknown", ... */
   int speed;        /* Mbit/s, -1 when unknown */
   guint mtu;
-  GStrv bridged;         /* a bridge's ports, sorted; empty otherwise */
-  GPtrArray *addresses;  /* VbHostAddress; filled by vb_host_netif_add_addresses() */
+  GStrv bridged;        /* a bridge's ports, sorted; empty otherwise */
+  GPtrArray *addresses; /* VbHostAddress; filled by vb_host_netif_add_addresses() */
 } VbHostNetif;
 
 void vb_host_netif_free (VbHostNetif *netif);

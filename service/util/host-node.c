@@ -177,8 +177,8 @@ vb_host_node_info_read (const char *root, GError **error)
 
   if (!meminfo || !meminfo_value (meminfo, "", "MemTotal", &info->memory_kib))
     {
-      vb_error_refuse (error, VB_ERROR_FAILED, "cannot read the host's memory size (%s/proc/meminfo)",
-                            root);
+      vb_error_refuse (error, VB_ERROR_FAILED,
+                       "cannot read the host's memory size (%s/proc/meminfo)", root);
       return NULL;
     }
   info->model = g_strdup (uname (&uts) == 0 ? uts.machine : "unknown");
@@ -220,7 +220,7 @@ vb_host_memory_stats_read (const char *root, int cell, GError **error)
   if (cell < -1)
     {
       vb_error_refuse (error, VB_ERROR_INVALID_ARGUMENT,
-                            "cell %d: expected -1 (the whole host) or a NUMA node number", cell);
+                       "cell %d: expected -1 (the whole host) or a NUMA node number", cell);
       return NULL;
     }
   /* The path is built from a number only. */

@@ -10,12 +10,12 @@
 #include "vb-error.h"
 
 typedef struct {
-  char *name;       /* libvirt's: pci_0000_00_1f_2 */
+  char *name; /* libvirt's: pci_0000_00_1f_2 */
   const char *capability;
-  char *dir;        /* the device's resolved sysfs directory, under the root */
-  char *path;       /* the same as the host names it (the root taken off) */
-  char *parent;     /* libvirt's name of the nearest listed ancestor */
-  char *sysname;    /* the kernel's name: 0000:00:1f.2, 1-1, eth0 */
+  char *dir;     /* the device's resolved sysfs directory, under the root */
+  char *path;    /* the same as the host names it (the root taken off) */
+  char *parent;  /* libvirt's name of the nearest listed ancestor */
+  char *sysname; /* the kernel's name: 0000:00:1f.2, 1-1, eth0 */
 } NodeDevice;
 
 static void
@@ -181,7 +181,8 @@ list_devices (const char *root, const char *capability)
       for (guint i = 0; i < names->len; i++)
         if (is_pci_address (names->pdata[i]))
           {
-            g_autofree char *link = g_build_filename (root, "sys/bus/pci/devices", names->pdata[i], NULL);
+            g_autofree char *link =
+              g_build_filename (root, "sys/bus/pci/devices", names->pdata[i], NULL);
             g_autofree char *name = device_name ("pci_", names->pdata[i]);
 
             add_device (devices, root, link, "pci", name, names->pdata[i]);
@@ -194,7 +195,8 @@ list_devices (const char *root, const char *capability)
       for (guint i = 0; i < names->len; i++)
         if (is_usb_device (names->pdata[i]))
           {
-            g_autofree char *link = g_build_filename (root, "sys/bus/usb/devices", names->pdata[i], NULL);
+            g_autofree char *link =
+              g_build_filename (root, "sys/bus/usb/devices", names->pdata[i], NULL);
             g_autofree char *name = device_name ("usb_", names->pdata[i]);
 
             add_device (devices, root, link, "usb_device", name, names->pdata[i]);
@@ -208,7 +210,8 @@ list_devices (const char *root, const char *capability)
         {
           g_autofree char *link = g_build_filename (root, "sys/class/net", names->pdata[i], NULL);
           g_autofree char *mac = read_attr (link, "address");
-          g_autofree char *sysname = g_strdup_printf ("%s_%s", (char *) names->pdata[i], mac ? mac : "");
+          g_autofree char *sysname =
+            g_strdup_printf ("%s_%s", (char *) names->pdata[i], mac ? mac : "");
           g_autofree char *name = device_name ("net_", sysname);
 
           add_device (devices, root, link, "net", name, names->pdata[i]);
@@ -301,8 +304,7 @@ hex4 (const char *id)
   return id;
 }
 
-static void
-append_escaped (GString *xml, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void append_escaped (GString *xml, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 append_escaped (GString *xml, const char *format, ...)
