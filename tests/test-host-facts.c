@@ -250,6 +250,7 @@ test_node_devices (Fixture *f, gconstpointer data)
         g_strdup_printf ("<slot>%u</slot>", (guint) g_ascii_strtoull (sysname + 8, NULL, 16));
 
       g_assert_nonnull (strstr (xml, "<capability type='pci'>"));
+      g_assert_true (g_regex_match_simple ("<path>/sys/devices/[^<]+</path>", xml, 0, 0));
       g_assert_nonnull (strstr (xml, slot));
       g_assert_nonnull (strstr (xml, "<parent>"));
     }

@@ -102,12 +102,13 @@ parent_name (const char *dir, const char *top)
   return g_strdup ("computer");
 }
 
-/* Adds the device whose sysfs link is @link, if it resolves inside @root. */
+/* Adds the device whose sysfs link is @link, if it resolves inside
+ * @real_root (the root, resolved). */
 static void
-add_device (GPtrArray *devices, const char *root, const char *link, const char *capability,
+add_device (GPtrArray *devices, const char *real_root, const char *link, const char *capability,
             const char *name, const char *sysname)
 {
-  g_autofree char *top = g_build_filename (root, "sys", "devices", NULL);
+  g_autofree char *top = g_build_filename (real_root, "sys", "devices", NULL);
   char *real = realpath (link, NULL);
   NodeDevice *device;
 
@@ -120,7 +121,8 @@ add_device (GPtrArray *devices, const char *root, const char *link, const char *
   device->name = g_strdup (name);
   device->capability = capability;
   device->dir = g_strdup (real);
-  device->path = g_strdup (real + strlen (root));
+  /* As the host names it: the fake root of a test taken off. */
+  device->path = g_strdup (g_str_equal (real_root, "/") ? real : real + strlen (real_root));
   device->parent = parent_name (real, top);
   device->sysname = g_strdup (sysname);
   free (real);
@@ -163,6 +165,10 @@ list_devices (const char *root, const char *capability)
 {
   GPtrArray *devices = g_ptr_array_new_with_free_func ((GDestroyNotify) node_device_free);
   gboolean all = !*capability;
+  char *resolved = realpath (root, NULL);
+  g_autofree char *real_root = g_strdup (resolved ? resolved : root);
+
+  free (resolved);
 
   if (all || g_str_equal (capability, "system"))
     {
@@ -185,7 +191,7 @@ list_devices (const char *root, const char *capability)
               g_build_filename (root, "sys/bus/pci/devices", names->pdata[i], NULL);
             g_autofree char *name = device_name ("pci_", names->pdata[i]);
 
-            add_device (devices, root, link, "pci", name, names->pdata[i]);
+            add_device (devices, real_root, link, "pci", name, names->pdata[i]);
           }
     }
   if (all || g_str_equal (capability, "usb_device"))
@@ -199,7 +205,7 @@ list_devices (const char *root, const char *capability)
               g_build_filename (root, "sys/bus/usb/devices", names->pdata[i], NULL);
             g_autofree char *name = device_name ("usb_", names->pdata[i]);
 
-            add_device (devices, root, link, "usb_device", name, names->pdata[i]);
+            add_device (devices, real_root, link, "usb_device", name, names->pdata[i]);
           }
     }
   if (all || g_str_equal (capability, "net"))
@@ -214,7 +220,7 @@ list_devices (const char *root, const char *capability)
             g_strdup_printf ("%s_%s", (char *) names->pdata[i], mac ? mac : "");
           g_autofree char *name = device_name ("net_", sysname);
 
-          add_device (devices, root, link, "net", name, names->pdata[i]);
+          add_device (devices, real_root, link, "net", name, names->pdata[i]);
         }
     }
   g_ptr_array_sort (devices, compare_devices);
