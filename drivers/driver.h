@@ -199,6 +199,16 @@ typedef struct {
    * the interface when the definition names no <target dev>. */
   char *(*interface_device) (VbDriverHost *host, VbDomain *domain, const char *mac);
 
+  /* Manager.GetDomainCapabilities (domain-api.c checked the flags): libvirt's
+   * domainCapabilities document for @emulator, @arch, @machine (a name or
+   * an alias; the document names the canonical one) and @virttype, each ""
+   * for the driver's default. Only what the driver's validate accepts is
+   * offered. An emulator, arch, machine or type the driver does not have
+   * fails with VB_ERROR_INVALID_ARGUMENT. NULL: the driver has none. */
+  void (*domain_capabilities_async) (VbDriverHost *host, const char *emulator, const char *arch,
+                                     const char *machine, const char *virttype,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+  char *(*domain_capabilities_finish) (GAsyncResult *result, GError **error);
 } VbDomainDriver;
 
 typedef enum {

@@ -169,6 +169,23 @@ test_probe_and_cache (void)
   g_assert_cmpint (q35->cpu_max, >, 1);
   g_assert_nonnull (vb_qemu_caps_get_default_machine (first.caps));
 
+  /* CPU models for <cpu mode='custom'>: qemu64 runs under TCG; the host
+   * modes' own names are not models. */
+  {
+    gboolean qemu64_usable = FALSE;
+
+    for (guint i = 0; i < first.caps->cpu_models->len; i++)
+      {
+        const VbQemuCpuModel *model = first.caps->cpu_models->pdata[i];
+
+        g_assert_cmpstr (model->name, !=, "host");
+        g_assert_cmpstr (model->name, !=, "max");
+        if (g_str_equal (model->name, "qemu64"))
+          qemu64_usable = model->usable;
+      }
+    g_assert_true (qemu64_usable);
+  }
+
   g_assert_true (vb_qemu_caps_has_migration_cap (first.caps, "postcopy-ram"));
   g_assert_false (vb_qemu_caps_has_migration_cap (first.caps, "vb-no-such-cap"));
   /* QEMU 7.2 has these; older binaries under VB_QEMU_BINARY may not. */
@@ -209,6 +226,17 @@ test_probe_and_cache (void)
   g_assert_cmpstr (second.caps->version, ==, first.caps->version);
   g_assert_cmpstr (second.caps->binary, ==, first.caps->binary);
   g_assert_cmpuint (second.caps->machines->len, ==, first.caps->machines->len);
+  g_assert_cmpuint (second.caps->cpu_models->len, ==, first.caps->cpu_models->len);
+  for (guint i = 0; i < first.caps->cpu_models->len; i++)
+    {
+      const VbQemuCpuModel *a = first.caps->cpu_models->pdata[i];
+      const VbQemuCpuModel *b = second.caps->cpu_models->pdata[i];
+
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpstr (a->alias_of, ==, b->alias_of);
+      g_assert_cmpint (a->usable, ==, b->usable);
+      g_assert_cmpint (a->deprecated, ==, b->deprecated);
+    }
   g_assert_true (g_strv_equal ((const char *const *) second.caps->migration_caps,
                                (const char *const *) first.caps->migration_caps));
   g_assert_cmpint (second.caps->virtio_net_failover, ==, first.caps->virtio_net_failover);

@@ -23,8 +23,8 @@
 
 /* Bump when the cached JSON changes meaning, or the KVM probe's verdict may
  * differ (its guest or the way QEMU is run changed): older files are then
- * reprobed. 3: run as the QEMU user, under -sandbox. */
-#define CACHE_FORMAT 3
+ * reprobed. 3: run as the QEMU user, under -sandbox. 4: CPU models. */
+#define CACHE_FORMAT 4
 /* The monitor's fd number inside QEMU. */
 #define QMP_FD 3
 /* The whole probe; QEMU with -machine none answers in well under a second. */
@@ -44,6 +44,26 @@ machine_free (VbQemuMachine *machine)
   g_free (machine);
 }
 
+static void
+cpu_model_free (VbQemuCpuModel *model)
+{
+  g_free (model->name);
+  g_free (model->alias_of);
+  g_free (model);
+}
+
+static VbQemuCpuModel *
+cpu_model_new (const char *name, const char *alias_of, gboolean usable, gboolean deprecated)
+{
+  VbQemuCpuModel *model = g_new0 (VbQemuCpuModel, 1);
+
+  model->name = g_strdup (name);
+  model->alias_of = g_strdup (alias_of);
+  model->usable = usable;
+  model->deprecated = deprecated;
+  return model;
+}
+
 static VbQemuCaps *
 caps_new (void)
 {
@@ -51,6 +71,7 @@ caps_new (void)
 
   g_atomic_ref_count_init (&caps->ref_count);
   caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);
+  caps->cpu_models = g_ptr_array_new_with_free_func ((GDestroyNotify) cpu_model_free);
   caps->migration_caps = g_new0 (char *, 1);
   return caps;
 }
@@ -76,6 +97,7 @@ vb_qemu_caps_unref (VbQemuCaps *caps)
   g_free (caps->version);
   g_free (caps->package);
   g_ptr_array_unref (caps->machines);
+  g_ptr_array_unref (caps->cpu_models);
   g_strfreev (caps->migration_caps);
   g_free (caps->kvm_why);
   g_free (caps);
@@ -280,6 +302,27 @@ caps_to_json (VbQemuCaps *caps, const BinaryKey *key)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "cpu_models");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < caps->cpu_models->len; i++)
+    {
+      const VbQemuCpuModel *model = g_ptr_array_index (caps->cpu_models, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, model->name);
+      if (model->alias_of)
+        {
+          json_builder_set_member_name (b, "alias_of");
+          json_builder_add_string_value (b, model->alias_of);
+        }
+      json_builder_set_member_name (b, "usable");
+      json_builder_add_boolean_value (b, model->usable);
+      json_builder_set_member_name (b, "deprecated");
+      json_builder_add_boolean_value (b, model->deprecated);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_set_member_name (b, "migration_caps");
   json_builder_begin_array (b);
   for (guint i = 0; caps->migration_caps[i]; i++)
@@ -312,6 +355,7 @@ caps_from_json (const char *text, gsize len, const BinaryKey *key)
   JsonObject *cached_key;
   JsonArray *machines;
   JsonArray *migration;
+  JsonArray *cpu_models;
 
   if (!json_parser_load_from_data (parser, text, (gssize) len, NULL))
     return NULL;
@@ -329,8 +373,9 @@ caps_from_json (const char *text, gsize len, const BinaryKey *key)
 
   machines = vb_qmp_member_array (root, "machines");
   migration = vb_qmp_member_array (root, "migration_caps");
-  if (!vb_qmp_member_string (root, "arch") || !vb_qmp_member_string (root, "version")
-      || !machines || !migration)
+  cpu_models = vb_qmp_member_array (root, "cpu_models");
+  if (!vb_qmp_member_string (root, "arch") || !vb_qmp_member_string (root, "version") || !machines
+      || !migration || !cpu_models)
     return NULL;
 
   caps = caps_new ();
@@ -355,6 +400,19 @@ caps_from_json (const char *text, gsize len, const BinaryKey *key)
       machine->cpu_max = vb_qmp_member_int (m, "cpu_max", 1);
       machine->deprecated = vb_qmp_member_bool (m, "deprecated", FALSE);
       g_ptr_array_add (caps->machines, machine);
+    }
+  for (guint i = 0; i < json_array_get_length (cpu_models); i++)
+    {
+      JsonNode *node = json_array_get_element (cpu_models, i);
+      JsonObject *m = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (!vb_qmp_member_string (m, "name"))
+        return NULL;
+      g_ptr_array_add (caps->cpu_models,
+                       cpu_model_new (vb_qmp_member_string (m, "name"),
+                                      vb_qmp_member_string (m, "alias_of"),
+                                      vb_qmp_member_bool (m, "usable", FALSE),
+                                      vb_qmp_member_bool (m, "deprecated", FALSE)));
     }
   names = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < json_array_get_length (migration); i++)
@@ -708,6 +766,7 @@ typedef enum {
   QUERY_MIGRATE_CAPS,
   QUERY_NET_PROPERTIES,
   QUERY_KVM,
+  QUERY_CPU_DEFINITIONS,
   N_QUERIES,
 } Query;
 
@@ -750,6 +809,28 @@ store_machines (VbQemuCaps *caps, JsonArray *list)
       machine->cpu_max = vb_qmp_member_int (m, "cpu-max", 1);
       machine->deprecated = vb_qmp_member_bool (m, "deprecated", FALSE);
       g_ptr_array_add (caps->machines, machine);
+    }
+}
+
+static void
+store_cpu_models (VbQemuCaps *caps, JsonArray *list)
+{
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *m = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonArray *missing = vb_qmp_member_array (m, "unavailable-features");
+      const char *name = vb_qmp_member_string (m, "name");
+
+      /* "host" and "max" are what the host-passthrough and host-model modes
+       * run; "base" is no CPU a guest could be given. */
+      if (!name || g_str_equal (name, "host") || g_str_equal (name, "max")
+          || g_str_equal (name, "base"))
+        continue;
+      g_ptr_array_add (caps->cpu_models,
+                       cpu_model_new (name, vb_qmp_member_string (m, "alias-of"),
+                                      missing && json_array_get_length (missing) == 0,
+                                      vb_qmp_member_bool (m, "deprecated", FALSE)));
     }
 }
 
@@ -837,6 +918,11 @@ on_query_done (GObject *source, GAsyncResult *result, gpointer user_data)
       caps->kvm_present = ret && JSON_NODE_HOLDS_OBJECT (ret)
                           && vb_qmp_member_bool (json_node_get_object (ret), "present", FALSE);
       break;
+    case QUERY_CPU_DEFINITIONS:
+      /* Not every target has it; without, only the host modes are offered. */
+      if (ret && JSON_NODE_HOLDS_ARRAY (ret))
+        store_cpu_models (caps, json_node_get_array (ret));
+      break;
     case N_QUERIES:
       g_assert_not_reached ();
     }
@@ -860,6 +946,7 @@ on_client_ready (GObject *source, GAsyncResult *result, gpointer user_data)
     [QUERY_MIGRATE_CAPS] = "query-migrate-capabilities",
     [QUERY_NET_PROPERTIES] = "device-list-properties",
     [QUERY_KVM] = "query-kvm",
+    [QUERY_CPU_DEFINITIONS] = "query-cpu-definitions",
   };
 
   req->client = vb_qmp_client_new_finish (result, &error);

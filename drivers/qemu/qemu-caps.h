@@ -1,7 +1,7 @@
 /* What a QEMU binary can do, probed once and cached.
  *
  * The probe starts the binary with no machine (-machine none) and asks over
- * QMP for its version, machine types, migration capabilities, whether
+ * QMP for its version, machine types, CPU models, migration capabilities, whether
  * virtio-net-pci has the failover property, and whether it sees KVM; it also
  * runs the KVM probe (kvm-probe.h). Both run QEMU as guests run it: as the
  * QEMU user when there is one, under -sandbox. The result is cached as JSON
@@ -23,6 +23,13 @@ typedef struct {
   gboolean deprecated;
 } VbQemuMachine;
 
+typedef struct {
+  char *name;      /* "Skylake-Client", "qemu64" */
+  char *alias_of;  /* the versioned model it names ("qemu64-v1"), or NULL */
+  gboolean usable; /* QEMU's TCG can run it (no unavailable-features) */
+  gboolean deprecated;
+} VbQemuCpuModel;
+
 /* Refcounted; read-only once returned. */
 typedef struct {
   char *binary;  /* real path of the binary probed */
@@ -30,6 +37,7 @@ typedef struct {
   char *version; /* "7.2.22" */
   char *package; /* distribution's package string, may be "" */
   GPtrArray *machines;  /* VbQemuMachine*, in QEMU's order */
+  GPtrArray *cpu_models; /* VbQemuCpuModel*, from query-cpu-definitions (TCG's view) */
   GStrv migration_caps; /* names from query-migrate-capabilities */
   gboolean virtio_net_failover;
   gboolean kvm_present; /* query-kvm "present": QEMU sees the module */

@@ -39,8 +39,9 @@ vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **e
   if (!type)
     type = vb_xml_insert_after (os, NULL, "type", "hvm");
   arch = vb_xml_attr (type, "arch");
+  /* The probed binary's; validate refused any other it cannot run. */
   if (!arch)
-    xmlSetProp (type, BAD_CAST "arch", BAD_CAST "x86_64");
+    xmlSetProp (type, BAD_CAST "arch", BAD_CAST (caps && caps->arch ? caps->arch : "x86_64"));
   machine = vb_xml_attr (type, "machine");
   xmlSetProp (type, BAD_CAST "machine", BAD_CAST canonical_machine (caps, machine ? machine : "pc"));
   g_free (machine);

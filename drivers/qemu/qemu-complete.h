@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* @def's XML with the canonical machine type (QEMU's name for an alias such
- * as "pc"), the arch, the emulator (the probed binary), the PCI root
+ * as "pc"), the arch (the binary's when missing), the emulator (the probed binary), the PCI root
  * controller and a controller for every PCI bus a device names (a
  * pcie-root-port on q35, a pci-bridge on pc, on the root-bus slot the
  * command line gives it): so the stored and the live definition, the

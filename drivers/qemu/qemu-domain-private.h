@@ -125,6 +125,8 @@ void vb_qemu_domain_free (QemuDomain *qd);
  * failed probe is tried again at the next call. */
 /* Starts the probe of QEMU (qemu-driver-state.c); the getter waits for it. */
 void vb_qemu_probe_caps (void);
+/* Where the capabilities of every binary are cached (qemu-caps.c). */
+char *vb_qemu_caps_cache_dir (void);
 void vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data);
 VbQemuCaps *vb_qemu_get_caps_finish (GAsyncResult *result, GError **error);
 

@@ -33,13 +33,20 @@ caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
+char *
+vb_qemu_caps_cache_dir (void)
+{
+  const char *base = vb_driver_host_get_setting (vb_qemu_driver.host, "cache-dir");
+
+  return base ? g_build_filename (base, "qemu-caps", NULL)
+              : g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host), "qemu-caps",
+                                  NULL);
+}
+
 void
 vb_qemu_probe_caps (void)
 {
-  const char *base = vb_driver_host_get_setting (vb_qemu_driver.host, "cache-dir");
-  g_autofree char *cache = base ? g_build_filename (base, "qemu-caps", NULL)
-                                : g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
-                                                    "qemu-caps", NULL);
+  g_autofree char *cache = vb_qemu_caps_cache_dir ();
 
   vb_qemu_driver.caps_waiters = g_ptr_array_new ();
   g_clear_error (&vb_qemu_driver.caps_error);

@@ -10,6 +10,7 @@
 #include "qemu-complete.h"
 #include "qemu-block-copy.h"
 #include "qemu-domain-private.h"
+#include "qemu-domcaps.h"
 #include "qemu-graphics.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
@@ -286,4 +287,8 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .detach_device_async = vb_qemu_detach_device_async,
   .detach_device_finish = vb_qemu_detach_device_finish,
   .interface_device = vb_qemu_interface_device,
+
+  /* domain capabilities */
+  .domain_capabilities_async = vb_qemu_domain_capabilities_async,
+  .domain_capabilities_finish = vb_qemu_domain_capabilities_finish,
 };

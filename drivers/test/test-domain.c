@@ -142,6 +142,8 @@ snapshot_delete_async (VbDriverHost *host, VbDomain *domain, const VbSnapshotDef
 const VbDomainDriver vb_test_domain_driver = {
   .name = "test",
   .handles_type = handles_type,
+  .validate = vb_test_validate,
+  .complete = vb_test_complete,
   .op_async = op_async,
   .op_finish = op_finish,
   .capabilities_xml = capabilities_xml,
@@ -158,4 +160,6 @@ const VbDomainDriver vb_test_domain_driver = {
   .get_stats_async = vb_test_get_stats_async,
   .get_stats_finish = vb_test_get_stats_finish,
   .interface_device = vb_test_interface_device,
+  .domain_capabilities_async = vb_test_domain_capabilities_async,
+  .domain_capabilities_finish = vb_test_domain_capabilities_finish,
 };

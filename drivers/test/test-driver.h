@@ -30,5 +30,12 @@ GVariant *vb_test_get_stats_finish (VbDomain *domain, GAsyncResult *result, GErr
 /* "vb" + the UUID's first 8 digits + "-" + the interface's index, as the
  * QEMU driver names its taps, or the definition's <target dev>. */
 char *vb_test_interface_device (VbDriverHost *host, VbDomain *domain, const char *mac);
+/* Machine types, completion and domain capabilities (test-caps.c). */
+gboolean vb_test_validate (VbDriverHost *host, const VbDomainDef *def, GError **error);
+char *vb_test_complete (VbDriverHost *host, const VbDomainDef *def, GError **error);
+void vb_test_domain_capabilities_async (VbDriverHost *host, const char *emulator, const char *arch,
+                                        const char *machine, const char *virttype,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+char *vb_test_domain_capabilities_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

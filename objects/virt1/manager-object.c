@@ -6,6 +6,7 @@
 #include "dbus-error.h"
 #include "domain-api.h"
 #include "domain-xml-check.h"
+#include "host-api.h"
 #include "network-api.h"
 #include "resource-api.h"
 #include "save-api.h"
@@ -362,6 +363,165 @@ host_memory_kib (void)
   return pages > 0 && page_size > 0 ? (guint64) pages * (guint64) page_size / 1024 : 0;
 }
 
+/* ---- host facts and domain capabilities ---- */
+
+/* Answers @invocation with the one value of its reply, or the error. */
+static void
+return_one (GDBusMethodInvocation *invocation, GVariant *value, GError *error)
+{
+  if (!value)
+    vb_dbus_return_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&value, 1));
+}
+
+static void
+domain_capabilities_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autofree char *xml = vb_domain_api_domain_capabilities_finish (result, &error);
+
+  return_one (user_data, xml ? g_variant_new_string (xml) : NULL, error);
+}
+
+static gboolean
+handle_get_domain_capabilities (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                                const char *emulator, const char *arch, const char *machine,
+                                const char *virttype, guint flags)
+{
+  vb_domain_api_domain_capabilities_async (host_of (iface), emulator, arch, machine, virttype,
+                                           flags, domain_capabilities_ready, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+node_info_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autoptr (GVariant) info = vb_host_api_node_info_finish (result, &error);
+
+  return_one (user_data, info, error);
+}
+
+static gboolean
+handle_get_node_info (VbDBusManager *iface, GDBusMethodInvocation *invocation)
+{
+  vb_host_api_node_info_async (host_of (iface), node_info_ready, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+memory_stats_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autoptr (GVariant) stats = vb_host_api_memory_stats_finish (result, &error);
+
+  return_one (user_data, stats, error);
+}
+
+static gboolean
+handle_get_node_memory_stats (VbDBusManager *iface, GDBusMethodInvocation *invocation, int cell,
+                              guint flags)
+{
+  vb_host_api_memory_stats_async (host_of (iface), cell, flags, memory_stats_ready, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+names_ready (GDBusMethodInvocation *invocation, GStrv names, GError *error)
+{
+  return_one (invocation, names ? g_variant_new_strv ((const char *const *) names, -1) : NULL,
+              error);
+  g_strfreev (names);
+}
+
+static void
+host_interfaces_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  GStrv names = vb_host_api_list_interfaces_finish (result, &error);
+
+  names_ready (user_data, names, error);
+}
+
+static gboolean
+handle_list_host_interfaces (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  vb_host_api_list_interfaces_async (host_of (iface), flags, host_interfaces_listed, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+host_interface_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autoptr (VbHostNetif) netif = vb_host_api_interface_finish (result, &error);
+
+  return_one (user_data, netif ? vb_host_netif_to_variant (netif) : NULL, error);
+}
+
+static gboolean
+handle_get_host_interface (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                           const char *name)
+{
+  vb_host_api_interface_async (host_of (iface), name, 0, host_interface_read, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+host_interface_xml_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autoptr (VbHostNetif) netif = vb_host_api_interface_finish (result, &error);
+  g_autofree char *xml = netif ? vb_host_netif_format_xml (netif) : NULL;
+
+  return_one (user_data, xml ? g_variant_new_string (xml) : NULL, error);
+}
+
+static gboolean
+handle_get_host_interface_xml (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                               const char *name, guint flags)
+{
+  vb_host_api_interface_async (host_of (iface), name, flags, host_interface_xml_read, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+node_devices_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  GStrv names = vb_host_api_list_node_devices_finish (result, &error);
+
+  names_ready (user_data, names, error);
+}
+
+static gboolean
+handle_list_node_devices (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                          const char *capability, guint flags)
+{
+  vb_host_api_list_node_devices_async (host_of (iface), capability, flags, node_devices_listed,
+                                       invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+node_device_xml_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autofree char *xml = vb_host_api_node_device_xml_finish (result, &error);
+
+  return_one (user_data, xml ? g_variant_new_string (xml) : NULL, error);
+}
+
+static gboolean
+handle_get_node_device_xml (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                            const char *name, guint flags)
+{
+  vb_host_api_node_device_xml_async (host_of (iface), name, flags, node_device_xml_read,
+                                     invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- the state directory ---- */
 
 static void
@@ -425,6 +585,14 @@ manager_iface_init (VbDBusManagerIface *iface)
   iface->handle_list_storage_pools = handle_list_storage_pools;
   iface->handle_get_capabilities = handle_get_capabilities;
   iface->handle_restore = handle_restore;
+  iface->handle_get_domain_capabilities = handle_get_domain_capabilities;
+  iface->handle_get_node_info = handle_get_node_info;
+  iface->handle_get_node_memory_stats = handle_get_node_memory_stats;
+  iface->handle_list_host_interfaces = handle_list_host_interfaces;
+  iface->handle_get_host_interface = handle_get_host_interface;
+  iface->handle_get_host_interface_xml = handle_get_host_interface_xml;
+  iface->handle_list_node_devices = handle_list_node_devices;
+  iface->handle_get_node_device_xml = handle_get_node_device_xml;
 }
 
 VbManagerObject *

@@ -596,6 +596,84 @@ vb_domain_api_capabilities_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+domain_capabilities_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  const VbDomainDriver *driver = g_task_get_task_data (task);
+  GError *error = NULL;
+  char *xml = driver->domain_capabilities_finish (result, &error);
+
+  if (xml)
+    g_task_return_pointer (task, xml, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The driver that answers for @virttype; "" picks the QEMU driver, as a
+ * libvirt client of qemu:///system expects, else the first that answers. */
+static const VbDomainDriver *
+domain_capabilities_driver (VbDriverHost *host, const char *virttype, GError **error)
+{
+  g_autoptr (GPtrArray) drivers = NULL;
+  const VbDomainDriver *driver;
+
+  if (*virttype)
+    {
+      driver = vb_driver_host_find_domain_driver (host, virttype);
+      if (!driver)
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                     "No driver of this service runs virttype '%s'", virttype);
+      else if (!driver->domain_capabilities_async)
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "The %s driver has no domain capabilities", driver->name);
+      return driver && driver->domain_capabilities_async ? driver : NULL;
+    }
+  driver = vb_driver_host_get_domain_driver (host, "qemu");
+  if (driver && driver->domain_capabilities_async)
+    return driver;
+  drivers = vb_driver_host_list_domain_drivers (host);
+  for (guint i = 0; i < drivers->len; i++)
+    if (((const VbDomainDriver *) drivers->pdata[i])->domain_capabilities_async)
+      return drivers->pdata[i];
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "No driver has domain capabilities");
+  return NULL;
+}
+
+void
+vb_domain_api_domain_capabilities_async (VbDriverHost *host, const char *emulator, const char *arch,
+                                         const char *machine, const char *virttype, guint flags,
+                                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  const VbDomainDriver *driver;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, vb_domain_api_domain_capabilities_async);
+  if (!vb_check_flags (flags, 0, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  driver = domain_capabilities_driver (host, virttype, &error);
+  if (!driver)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, (gpointer) driver, NULL);
+  driver->domain_capabilities_async (host, emulator, arch, machine, virttype,
+                                     domain_capabilities_done, g_steal_pointer (&task));
+}
+
+char *
+vb_domain_api_domain_capabilities_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (
+    g_task_get_source_tag (G_TASK (result)) == vb_domain_api_domain_capabilities_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 vb_domain_api_load (VbDriverHost *host)
 {

@@ -52,6 +52,14 @@ void vb_domain_api_capabilities_async (VbDriverHost *host, guint cpus, guint64 m
                                        GAsyncReadyCallback callback, gpointer user_data);
 char *vb_domain_api_capabilities_finish (GAsyncResult *result, GError **error);
 
+/* Manager.GetDomainCapabilities: the domainCapabilities XML of the driver
+ * that runs @virttype ("": the QEMU driver when there is one). @flags must be 0. */
+void vb_domain_api_domain_capabilities_async (VbDriverHost *host, const char *emulator,
+                                              const char *arch, const char *machine,
+                                              const char *virttype, guint flags,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+char *vb_domain_api_domain_capabilities_finish (GAsyncResult *result, GError **error);
+
 /* Start-up: loads persistent domains (autostart.c then starts the autostart ones). */
 void vb_domain_api_load (VbDriverHost *host);
 
