@@ -89,6 +89,42 @@ name_has_owner (VbTestEnv *env, const char *name)
 
 /* ---- tests ---- */
 
+/* The harness itself, on a page of its own (no Cockpit): an error alert
+ * shown for a moment and then removed, and a console error, are both
+ * recorded, so the no-error assertions of the tests below can fail. */
+static void
+test_harness_records_errors (void)
+{
+  g_autoptr (VbBrowser) browser = vb_browser_new ();
+  g_autoptr (GPtrArray) alerts = NULL;
+  g_autoptr (GPtrArray) errors = NULL;
+  gboolean logged = FALSE;
+
+  vb_browser_navigate (browser, "data:text/html,<body><p id='ready'>page</p></body>");
+  vb_browser_wait_text (browser, "#ready", "page");
+  g_assert_cmpuint (vb_browser_console_errors (browser)->len, ==, 0);
+  vb_browser_eval_bool (browser, "(() => {"
+                                 "  const a = document.createElement('div');"
+                                 "  a.className = 'pf-c-alert pf-m-danger';"
+                                 "  a.innerHTML = '<p class=\"pf-c-alert__title\">Boom</p>"
+                                 "    <div class=\"pf-c-alert__description\">it broke</div>';"
+                                 "  document.body.appendChild(a);"
+                                 "  setTimeout(() => a.remove(), 10);"
+                                 "  const info = document.createElement('div');"
+                                 "  info.className = 'pf-c-alert pf-m-info';"
+                                 "  document.body.appendChild(info);"
+                                 "  console.error('harness check', 42);"
+                                 "  return true; })()");
+  vb_browser_wait_gone (browser, ".pf-m-danger");
+  alerts = vb_browser_error_alerts (browser);
+  g_assert_cmpuint (alerts->len, ==, 1);
+  g_assert_cmpstr (alerts->pdata[0], ==, "Boom: it broke");
+  errors = vb_browser_console_errors (browser);
+  for (guint i = 0; i < errors->len; i++)
+    logged = logged || strstr (errors->pdata[i], "harness check 42");
+  g_assert_true (logged);
+}
+
 /* Nothing owns org.libvirt: Cockpit Machines says the service is not active,
  * offers to troubleshoot, and shows no VM list. This proves the harness end
  * to end (the bridge on the test's bus, the page's probe, the DOM read). */
@@ -228,6 +264,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/browser/harness/records-errors", test_harness_records_errors);
   g_test_add_func ("/browser/machines/libvirt-inactive", test_libvirt_inactive);
   g_test_add_func ("/browser/machines/vm-list", test_vm_list);
   return g_test_run ();
