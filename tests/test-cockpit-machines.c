@@ -102,7 +102,9 @@ test_harness_records_errors (void)
 
   vb_browser_navigate (browser, "data:text/html,<body><p id='ready'>page</p></body>");
   vb_browser_wait_text (browser, "#ready", "page");
-  g_assert_cmpuint (vb_browser_console_errors (browser)->len, ==, 0);
+  errors = vb_browser_console_errors (browser);
+  g_assert_cmpuint (errors->len, ==, 0);
+  g_clear_pointer (&errors, g_ptr_array_unref);
   vb_browser_eval_bool (browser, "(() => {"
                                  "  const a = document.createElement('div');"
                                  "  a.className = 'pf-c-alert pf-m-danger';"

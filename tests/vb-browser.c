@@ -243,16 +243,23 @@ vb_browser_navigate (VbBrowser *browser, const char *url)
 {
   g_autofree char *quoted = vb_json_quote (url);
   g_autofree char *params = g_strdup_printf ("{\"url\":%s}", quoted);
-  g_autoptr (JsonObject) result = call (browser, "Page.navigate", params);
-  const char *failed = json_object_get_string_member_with_default (result, "errorText", NULL);
-  g_autofree char *loaded = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  const char *failed;
   g_autofree char *what = NULL;
 
+  /* The document being left carries a mark, so the wait below cannot be
+   * satisfied by it (the browser may write the URL differently than given). */
+  vb_browser_eval_bool (browser, "window.__vbLeaving = true");
+  result = call (browser, "Page.navigate", params);
+  failed = json_object_get_string_member_with_default (result, "errorText", NULL);
   if (failed && *failed)
     vb_browser_fail (browser, "opening %s failed: %s", url, failed);
-  loaded = g_strdup_printf ("document.readyState === 'complete' && location.href === %s", quoted);
+  /* Without a loader the navigation stayed in the document (a new #fragment). */
+  if (!json_object_has_member (result, "loaderId"))
+    return;
   what = g_strdup_printf ("%s to load", url);
-  vb_browser_wait_js (browser, loaded, VB_BROWSER_TIMEOUT_MS, what);
+  vb_browser_wait_js (browser, "!window.__vbLeaving && document.readyState === 'complete'",
+                      VB_BROWSER_TIMEOUT_MS, what);
 }
 
 /* ---- the page's scripts ---- */
