@@ -127,6 +127,33 @@ test_harness_records_errors (void)
   g_assert_true (logged);
 }
 
+/* Typing replaces a field's text with input events, as a person's would; a
+ * click lands on the button only once nothing covers it. */
+static void
+test_harness_clicks_and_types (void)
+{
+  g_autoptr (VbBrowser) browser = vb_browser_new ();
+  g_autofree char *typed = NULL;
+
+  vb_browser_navigate (browser,
+                       "data:text/html,<body>"
+                       "<input id='name' value='old' oninput='this.dataset.typed = this.value'>"
+                       "<button id='go' onclick=\"document.getElementById('out').textContent ="
+                       " 'hello ' + document.getElementById('name').value\">Go</button>"
+                       "<p id='out'></p>"
+                       "<div id='cover' style='position: fixed; inset: 0; background: white'></div>"
+                       "</body>");
+  vb_browser_type (browser, "#name", "world");
+  typed = vb_browser_eval_string (browser, "document.getElementById('name').dataset.typed");
+  g_assert_cmpstr (typed, ==, "world");
+  /* Covered: the click waits until the cover goes. */
+  vb_browser_eval_bool (browser,
+                        "setTimeout(() => document.getElementById('cover').remove(), 500), true");
+  vb_browser_click (browser, "#go");
+  vb_browser_wait_text (browser, "#out", "hello world");
+  vb_browser_assert_no_errors (browser, NULL);
+}
+
 /* Nothing owns org.libvirt: Cockpit Machines says the service is not active,
  * offers to troubleshoot, and shows no VM list. This proves the harness end
  * to end (the bridge on the test's bus, the page's probe, the DOM read). */
@@ -267,6 +294,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/browser/harness/records-errors", test_harness_records_errors);
+  g_test_add_func ("/browser/harness/clicks-and-types", test_harness_clicks_and_types);
   g_test_add_func ("/browser/machines/libvirt-inactive", test_libvirt_inactive);
   g_test_add_func ("/browser/machines/vm-list", test_vm_list);
   return g_test_run ();
