@@ -16,6 +16,14 @@ packages=(
   iproute2 util-linux dnsmasq-base nftables openssl
 )
 
+# The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit
+# Machines as Debian ships it, the OS list's introspection data, and the browser
+# that drives it. Without recommends: virtinst would offer Cockpit features that
+# need a real libvirt connection, which the suite does not test.
+browser_packages=(
+  cockpit-ws cockpit-bridge cockpit-machines gir1.2-libosinfo-1.0 chromium
+)
+
 need_root() {
   if [ "$(id -u)" != 0 ]; then
     echo "dev.sh: $1 needs root (it installs packages and runs polkitd): sudo $0 $1" >&2
@@ -23,15 +31,22 @@ need_root() {
   fi
 }
 
+# install_missing [--no-install-recommends] PACKAGE...
 install_missing() {
+  local options=()
   local missing=()
-  for p in "${packages[@]}"; do
+  local p
+  if [ "${1:-}" = --no-install-recommends ]; then
+    options+=("$1")
+    shift
+  fi
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "dev.sh: installing ${missing[*]}"
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${options[@]}" "${missing[@]}"
   fi
 }
 
@@ -115,7 +130,11 @@ run_tests() {
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  run) need_root run; install_missing; build; run_service "$@" ;;
-  test) need_root test; install_missing; build; build_test_guest; run_tests "$@" ;;
+  run) need_root run; install_missing "${packages[@]}"; build; run_service "$@" ;;
+  test)
+    need_root test
+    install_missing "${packages[@]}"
+    install_missing --no-install-recommends "${browser_packages[@]}"
+    build; build_test_guest; run_tests "$@" ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
