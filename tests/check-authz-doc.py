@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Checks that docs/authorization.md's table of actions says what the
-introspection XML says: every method and writable property is listed in the
+introspection XML says (org.virtbus.Virt1's and the org.libvirt front end's,
+whose members are written libvirt.<Interface>.<Member>): every method and
+writable property is listed in the
 row of the action its org.virtbus.Virt1.Authorization annotation names, and
 nowhere else; every member with an org.virtbus.Virt1.Authorization.Also
 annotation is in the row of that action in the section "Actions some calls
@@ -21,9 +23,15 @@ ALSO_HEADING = "## Actions some calls also need"
 def from_xml(root, annotation=ANNOTATION):
     """{(interface short name, member): action} for methods and writable properties."""
     guarded = {}
-    for path in sorted((root / "introspection").glob("org.virtbus.Virt1.*.xml")):
+    paths = sorted((root / "introspection").glob("org.virtbus.Virt1.*.xml"))
+    # The org.libvirt front end's members are written libvirt.<Interface>.<Member>.
+    paths += sorted((root / "introspection").glob("org.libvirt.*.xml"))
+    for path in paths:
         for iface in ET.parse(path).getroot().iter("interface"):
-            short = iface.get("name").rsplit(".", 1)[1]
+            name = iface.get("name")
+            short = name.rsplit(".", 1)[1]
+            if name.startswith("org.libvirt."):
+                short = "libvirt." + short
             for member in list(iface.iter("method")) + list(iface.iter("property")):
                 if member.tag == "property" and "write" not in member.get("access", ""):
                     continue
@@ -51,7 +59,7 @@ def from_doc(root, also=False):
         action = cells[0].strip("`")
         iface = None
         members = cells[1] if also else cells[2]
-        for token in re.findall(r"`([A-Za-z.]+)(?:\(\))?`", members):
+        for token in re.findall(r"`([A-Za-z][A-Za-z0-9.]*)(?:\(\))?`", members):
             if "." in token:
                 iface, token = token.rsplit(".", 1)
             if iface is None:
