@@ -504,7 +504,9 @@ test_boundary (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (GDBusNodeInfo) node = NULL;
 
-      if (!g_str_has_suffix (entry, ".xml"))
+      /* org.virtbus.Virt1's interfaces; the org.libvirt front end's are
+       * not attacked here yet (test-libvirt-dbus.c calls them). */
+      if (!g_str_has_prefix (entry, "org.virtbus.Virt1.") || !g_str_has_suffix (entry, ".xml"))
         continue;
       g_assert_true (g_file_get_contents (path, &xml, NULL, &error));
       node = g_dbus_node_info_new_for_xml (xml, &error);
