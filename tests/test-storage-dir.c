@@ -212,6 +212,19 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (available, >, 0);
   g_assert_cmpuint (available, <=, capacity);
   g_assert_cmpuint (vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Allocation"), <=, capacity);
+  /* The XML carries them too, as libvirt's does (Cockpit's pool parser
+   * reads them there); the persistent configuration holds none. */
+  {
+    g_autofree char *xml = vb_test_get_xml (f->env, f->pool, IFACE_POOL, 0);
+    g_autofree char *inactive = vb_test_get_xml (f->env, f->pool, IFACE_POOL, 1);
+    g_autofree char *expected =
+      g_strdup_printf ("<capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>", capacity);
+
+    g_assert_nonnull (strstr (xml, expected));
+    g_assert_nonnull (strstr (xml, "<allocation unit='bytes'>"));
+    g_assert_nonnull (strstr (xml, "<available unit='bytes'>"));
+    g_assert_nonnull (strstr (inactive, "<capacity unit='bytes'>0</capacity>"));
+  }
 
   /* Build and Delete want an inactive pool. */
   vb_test_call_expect_error (f->env, f->pool, IFACE_POOL, "Delete", g_variant_new ("(u)", 0),
@@ -220,6 +233,11 @@ test_pool_lifecycle (Fixture *f, gconstpointer data)
                              ERROR_PREFIX "InvalidArgument");
   vb_test_call_void (f->env, f->pool, IFACE_POOL, "Stop", g_variant_new ("(u)", 0));
   g_assert_cmpuint (vb_test_get_u64 (f->env, f->pool, IFACE_POOL, "Capacity"), ==, 0);
+  {
+    g_autofree char *xml = vb_test_get_xml (f->env, f->pool, IFACE_POOL, 0);
+
+    g_assert_nonnull (strstr (xml, "<available unit='bytes'>0</available>"));
+  }
 
   /* A directory with files in it is not deleted. */
   {

@@ -674,6 +674,38 @@ test_pool_fields (void)
   g_assert_cmpstr (copy->type, ==, dir->type);
 }
 
+/* GetXMLDesc's form: the live sizes where libvirt writes them, in bytes,
+ * and the result parses back into the same definition. */
+static void
+test_pool_format_sizes (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbPoolDef) dir =
+    vb_pool_def_parse ("<pool type='dir'><name>images</name>"
+                       "<uuid>0f2c7a9e-1d3b-4c5e-8f60-718293a4b5c6</uuid>"
+                       "<target><path>/srv/images</path></target></pool>",
+                       &error);
+  g_autofree char *xml = NULL;
+  g_autoptr (VbPoolDef) again = NULL;
+
+  g_assert_no_error (error);
+  xml = vb_pool_def_format_sizes (dir, G_GUINT64_CONSTANT (18446744073709551615), 7, 0);
+  g_assert_cmpstr (xml, ==,
+                   "<pool type='dir'>\n"
+                   "  <name>images</name>\n"
+                   "  <uuid>0f2c7a9e-1d3b-4c5e-8f60-718293a4b5c6</uuid>\n"
+                   "  <capacity unit='bytes'>18446744073709551615</capacity>\n"
+                   "  <allocation unit='bytes'>7</allocation>\n"
+                   "  <available unit='bytes'>0</available>\n"
+                   "  <target>\n"
+                   "    <path>/srv/images</path>\n"
+                   "  </target>\n"
+                   "</pool>\n");
+  again = vb_pool_def_parse (xml, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->xml, ==, dir->xml);
+}
+
 static void
 test_pool_refusals (void)
 {
@@ -897,6 +929,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/network/hostile-names", test_network_hostile_names);
   g_test_add_func ("/xml-defs/network/names-accepted", test_network_names_accepted);
   g_test_add_func ("/xml-defs/pool/fields", test_pool_fields);
+  g_test_add_func ("/xml-defs/pool/format-sizes", test_pool_format_sizes);
   g_test_add_func ("/xml-defs/pool/refusals", test_pool_refusals);
   g_test_add_func ("/xml-defs/volume/defaults", test_volume_defaults);
   g_test_add_func ("/xml-defs/volume/format", test_volume_format);

@@ -7,6 +7,7 @@
 #include "domain-api.h"
 #include "libvirt-domain.h"
 #include "libvirt-error.h"
+#include "libvirt-net-storage.h"
 #include "libvirt-numbers.h"
 #include "libvirt-xml-check.h"
 #include "snapshot-api.h"
@@ -338,6 +339,20 @@ handle_node_get_memory_stats (VbLvCall *call)
 }
 
 static const VbLvMethod methods[] = {
+  /* Networks and storage (libvirt-connect-network.c, libvirt-connect-storage.c). */
+  { "ListNetworks", vb_lv_connect_list_networks },
+  { "ListStoragePools", vb_lv_connect_list_storage_pools },
+  { "NetworkCreateXML", vb_lv_connect_network_create_xml },
+  { "NetworkDefineXML", vb_lv_connect_network_define_xml },
+  { "NetworkLookupByName", vb_lv_connect_network_lookup_by_name },
+  { "NetworkLookupByUUID", vb_lv_connect_network_lookup_by_uuid },
+  { "StoragePoolCreateXML", vb_lv_connect_storage_pool_create_xml },
+  { "StoragePoolDefineXML", vb_lv_connect_storage_pool_define_xml },
+  { "StoragePoolLookupByName", vb_lv_connect_storage_pool_lookup_by_name },
+  { "StoragePoolLookupByUUID", vb_lv_connect_storage_pool_lookup_by_uuid },
+  { "StorageVolLookupByKey", vb_lv_connect_storage_vol_lookup_by_key },
+  { "StorageVolLookupByPath", vb_lv_connect_storage_vol_lookup_by_path },
+  /* Domains and the host. */
   { "DomainCreateXML", handle_domain_create_xml },
   { "DomainDefineXML", handle_domain_define_xml },
   { "DomainLookupByID", handle_domain_lookup_by_id },

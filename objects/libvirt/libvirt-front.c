@@ -6,6 +6,7 @@
 #include "libvirt-connect.h"
 #include "libvirt-domain.h"
 #include "libvirt-interfaces.h"
+#include "libvirt-net-storage.h"
 #include "libvirt-paths.h"
 #include "libvirt-snapshot.h"
 #include "vb-log.h"
@@ -29,6 +30,7 @@ struct _VbLibvirtFront {
   GArray *registrations; /* object ids, then subtree ids */
   guint n_objects;
   guint owner_id;
+  VbLvNetStorage *net_storage; /* networks, pools, volumes and their signals */
 };
 
 static const struct {
@@ -206,6 +208,10 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
           || !register_subtree (self, &self->snapshot_subtrees[i], VB_LV_SNAPSHOT_NODE, error))
         return NULL;
     }
+  self->net_storage =
+    vb_lv_net_storage_new (bus, host, self->connects, N_CONNECTS, self->registrations, error);
+  if (!self->net_storage)
+    return NULL;
   for (guint i = 0; i < domains->len; i++)
     follow_domain (self, domains->pdata[i]);
   g_signal_connect (inventory, "added", G_CALLBACK (resource_added), self);
@@ -243,6 +249,7 @@ vb_libvirt_front_free (VbLibvirtFront *self)
     return;
   if (self->owner_id)
     g_bus_unown_name (self->owner_id);
+  g_clear_pointer (&self->net_storage, vb_lv_net_storage_free);
   g_signal_handlers_disconnect_by_data (vb_driver_host_get_inventory (self->host), self);
   {
     g_autoptr (GPtrArray) domains =

@@ -133,6 +133,34 @@ vb_pool_def_copy (const VbPoolDef *def)
   return copy;
 }
 
+char *
+vb_pool_def_format_sizes (const VbPoolDef *def, guint64 capacity, guint64 allocation,
+                          guint64 available)
+{
+  const guint64 values[] = { capacity, allocation, available };
+  static const char *const names[] = { "capacity", "allocation", "available" };
+  g_autoptr (xmlDoc) doc = NULL;
+  xmlNode *root;
+  xmlNode *after;
+
+  g_return_val_if_fail (def != NULL, NULL);
+
+  /* The stored XML parsed before: it parses again. */
+  doc = vb_xml_parse (def->xml, "pool", NULL);
+  g_return_val_if_fail (doc != NULL, g_strdup (def->xml));
+  root = xmlDocGetRootElement (doc);
+  after = vb_xml_child (root, "uuid");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      char text[24]; /* a guint64 in decimal */
+
+      g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, values[i]);
+      after = vb_xml_insert_after (root, after, names[i], text);
+      xmlSetProp (after, (const xmlChar *) "unit", (const xmlChar *) "bytes");
+    }
+  return vb_xml_format (doc);
+}
+
 void
 vb_pool_def_free (VbPoolDef *def)
 {

@@ -348,9 +348,16 @@ vb_pool_api_set_autostart_async (VbDriverHost *host, VbPool *pool, gboolean auto
 char *
 vb_pool_api_get_xml (VbPool *pool, guint flags, GError **error)
 {
+  guint64 capacity = 0, allocation = 0, available = 0;
+
   if (!vb_check_flags (flags, VB_POOL_XML_INACTIVE, error))
     return NULL;
-  return g_strdup (vb_pool_get_def (pool)->xml);
+  /* The sizes the driver measured at the last start, refresh or volume
+   * change (never on the main loop here); the persistent configuration
+   * (INACTIVE), like an inactive pool, holds none: zeroes, as libvirt writes. */
+  if (!(flags & VB_POOL_XML_INACTIVE))
+    vb_pool_get_sizes (pool, &capacity, &allocation, &available);
+  return vb_pool_def_format_sizes (vb_pool_get_def (pool), capacity, allocation, available);
 }
 
 GPtrArray *
