@@ -300,6 +300,66 @@ test_lookups_and_lists (void)
   }
 }
 
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The names in ListDomains(0) of the test connection, sorted, joined by ",". */
+static char *
+listed_names (VbTestEnv *env)
+{
+  g_autoptr (GVariant) reply =
+    lv_ok (env, TEST_PATH, CONNECT, "ListDomains", g_variant_new ("(u)", 0));
+  g_autoptr (GVariantIter) iter = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *path;
+
+  g_variant_get (reply, "(ao)", &iter);
+  while (g_variant_iter_next (iter, "&o", &path))
+    {
+      g_autoptr (GVariant) name = lv_ok (env, path, "org.freedesktop.DBus.Properties", "Get",
+                                         g_variant_new ("(ss)", DOMAIN, "Name"));
+      g_autoptr (GVariant) boxed = g_variant_get_child_value (name, 0);
+      g_autoptr (GVariant) value = g_variant_get_variant (boxed);
+
+      g_ptr_array_add (names, g_variant_dup_string (value, NULL));
+    }
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (",", (char **) names->pdata);
+}
+
+/* ListDomains(0) is answered from the last list while no domain came or
+ * went: each change must show in the next answer. */
+static void
+test_list_follows_changes (void)
+{
+  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autofree char *one = define (env, "lv-list-one", UUID);
+  g_autofree char *first = listed_names (env);
+  g_autofree char *two = define (env, "lv-list-two", UUID2);
+  g_autofree char *second = listed_names (env);
+  g_autofree char *xml = vb_test_domain_xml ("lv-list-three", NULL);
+  g_autofree char *three =
+    lv_path (env, TEST_PATH, CONNECT, "DomainCreateXML", g_variant_new ("(su)", xml, 0));
+  g_autofree char *third = listed_names (env);
+  g_autofree char *fourth = NULL;
+  g_autofree char *fifth = NULL;
+
+  g_assert_cmpstr (first, ==, "lv-list-one");
+  g_assert_cmpstr (second, ==, "lv-list-one,lv-list-two");
+  g_assert_cmpstr (third, ==, "lv-list-one,lv-list-three,lv-list-two");
+  call_void (env, one, DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  fourth = listed_names (env);
+  g_assert_cmpstr (fourth, ==, "lv-list-three,lv-list-two");
+  /* A transient domain is gone once it stops. */
+  call_void (env, three, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  fifth = listed_names (env);
+  g_assert_cmpstr (fifth, ==, "lv-list-two");
+}
+
 /* ---- domains ---- */
 
 static void
@@ -815,6 +875,7 @@ main (int argc, char **argv)
                    test_every_member_declares_an_action);
   g_test_add_func ("/libvirt/connect", test_connect);
   g_test_add_func ("/libvirt/lookups-and-lists", test_lookups_and_lists);
+  g_test_add_func ("/libvirt/list-follows-changes", test_list_follows_changes);
   g_test_add_func ("/libvirt/domain-properties", test_domain_properties);
   g_test_add_func ("/libvirt/domain-lifecycle", test_domain_lifecycle);
   g_test_add_func ("/libvirt/devices", test_devices);

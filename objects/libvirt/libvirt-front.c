@@ -188,6 +188,7 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
       connect->host = host;
       connect->path = connect_table[i].path;
       connect->driver = connect_table[i].driver;
+      connect->all_domains = g_new0 (VbLvListCache, 1);
       self->connect_bindings[i] = (VbLvBinding){ connect, &vb_lv_connect_interface };
       id = g_dbus_connection_register_object (bus, connect->path,
                                               vb_lv_interface_info (vb_lv_connect_interface.name),
@@ -268,6 +269,12 @@ vb_libvirt_front_free (VbLibvirtFront *self)
         g_dbus_connection_unregister_subtree (self->bus, id);
     }
   g_clear_pointer (&self->registrations, g_array_unref);
+  for (guint i = 0; i < N_CONNECTS; i++)
+    if (self->connects[i].all_domains)
+      {
+        g_clear_pointer (&self->connects[i].all_domains->reply, g_variant_unref);
+        g_free (self->connects[i].all_domains);
+      }
   g_clear_object (&self->bus);
   g_free (self);
 }

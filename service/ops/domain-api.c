@@ -528,6 +528,12 @@ vb_domain_api_list (VbDriverHost *host, guint flags, GError **error)
   return domains;
 }
 
+guint64
+vb_domain_api_list_generation (VbDriverHost *host)
+{
+  return vb_inventory_generation (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);
+}
+
 VbDomain *
 vb_domain_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error)
 {
