@@ -230,6 +230,9 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
           || !register_subtree (self, &self->nodedev_subtrees[i], VB_LV_NODEDEV_NODE, error))
         return NULL;
     }
+  /* Their first listings, for the first introspection. */
+  g_strfreev (vb_lv_netif_nodes (&self->connects[0]));
+  g_strfreev (vb_lv_nodedev_nodes (&self->connects[0]));
   for (guint i = 0; i < domains->len; i++)
     follow_domain (self, domains->pdata[i]);
   g_signal_connect (inventory, "added", G_CALLBACK (resource_added), self);
