@@ -735,6 +735,23 @@ child_unprivileged (void)
   expect_error_on (bus, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 1), "access denied: ...");
   /* Even an unsupported member is authorized first. */
   expect_error_on (bus, path, DOMAIN, "Reset", g_variant_new ("(u)", 0), "access denied: ...");
+  /* The host's interfaces and devices: read by everyone, changed by nobody. */
+  {
+    g_autoptr (GVariant) lo = lv_call (bus, QEMU_PATH, CONNECT, "InterfaceLookupByName",
+                                       g_variant_new ("(s)", "lo"), &error);
+    const char *lo_path;
+    g_autoptr (GVariant) xml = NULL;
+
+    g_assert_no_error (error);
+    g_variant_get (lo, "(&o)", &lo_path);
+    xml = lv_call (bus, lo_path, "org.libvirt.Interface", "GetXMLDesc", g_variant_new ("(u)", 0),
+                   &error);
+    g_assert_no_error (error);
+    expect_error_on (bus, lo_path, "org.libvirt.Interface", "Destroy", g_variant_new ("(u)", 0),
+                     "access denied: ...");
+    expect_error_on (bus, QEMU_PATH "/nodedev/computer", "org.libvirt.NodeDevice", "Reset", NULL,
+                     "access denied: ...");
+  }
 }
 
 static void
