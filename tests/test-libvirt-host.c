@@ -273,6 +273,9 @@ test_host_connect (void)
                 g_variant_new ("(ssssu)", "", "", "", "no-such-virttype", 0),
                 "invalid argument: ...");
 
+  /* libvirt's name of a list function is virConnectListAll*. */
+  expect_unsupported (env, QEMU_PATH, CONNECT, "ListSecrets", g_variant_new ("(u)", 0),
+                      "virConnectListAllSecrets");
   expect_unsupported (env, QEMU_PATH, CONNECT, "NodeDeviceLookupSCSIHostByWWN",
                       g_variant_new ("(ssu)", "5001a4a0ab000001", "5001a4a0ab000002", 0),
                       "virNodeDeviceLookupSCSIHostByWWN");
