@@ -350,9 +350,10 @@ find_netif (GPtrArray *netifs, const char *name)
 static GStrv
 introspected_nodes (VbTestEnv *env, const char *path)
 {
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-    env->client, LV_NAME, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
-    G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL);
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (env->client, LV_NAME, path, "org.freedesktop.DBus.Introspectable",
+                                 "Introspect", NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE,
+                                 30000, NULL, NULL);
   const char *xml;
   g_autoptr (GDBusNodeInfo) node = NULL;
   GPtrArray *names = g_ptr_array_new ();
@@ -402,8 +403,8 @@ test_interfaces (void)
 
       g_test_message ("%s (%s) at %s", netif->name, netif->mac, expected);
       g_assert_true (g_strv_contains ((const char *const *) all, expected));
-      g_assert_true (g_strv_contains ((const char *const *) (netif->up ? active : inactive),
-                                      expected));
+      g_assert_true (
+        g_strv_contains ((const char *const *) (netif->up ? active : inactive), expected));
       each = get_all (env, expected, INTERFACE);
       each_name = all_string (each, "Name");
       g_assert_cmpstr (each_name, ==, netif->name);
@@ -427,8 +428,8 @@ test_interfaces (void)
     {
       g_autofree char *upper = g_ascii_strup (lo->mac, -1);
 
-      by_mac = lv_path (env, QEMU_PATH, CONNECT, "InterfaceLookupByMAC",
-                        g_variant_new ("(s)", upper));
+      by_mac =
+        lv_path (env, QEMU_PATH, CONNECT, "InterfaceLookupByMAC", g_variant_new ("(s)", upper));
       g_assert_cmpstr (by_mac, ==, lo_path);
     }
 
@@ -448,8 +449,8 @@ test_interfaces (void)
   expect_unsupported (env, lo_path, INTERFACE, "Undefine", NULL, "virInterfaceUndefine");
 
   /* Names and MACs the host does not have, hostile ones too: libvirt's texts. */
-  for (const char *const *bad = (const char *const[]){ "vb-no-such-if", "", "../net/lo", "lo/",
-                                                       "/lo", "lo\n", ".", NULL };
+  for (const char *const *bad =
+         (const char *const[]){ "vb-no-such-if", "", "../net/lo", "lo/", "/lo", "lo\n", ".", NULL };
        *bad; bad++)
     {
       g_autofree char *text = g_strdup_printf ("Interface not found: couldn't find interface "
@@ -467,8 +468,8 @@ test_interfaces (void)
                 "Interface not found: couldn't find interface with MAC address ''");
 
   /* Paths that lead nowhere, or outside /sys/class/net: nothing is there. */
-  expect_error (env, QEMU_PATH "/interface/nope", INTERFACE, "GetXMLDesc",
-                g_variant_new ("(u)", 0), "Interface not found: couldn't find interface named 'nope'");
+  expect_error (env, QEMU_PATH "/interface/nope", INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 0),
+                "Interface not found: couldn't find interface named 'nope'");
   expect_error (env, QEMU_PATH "/interface/_2e_2e_2fnet_2flo", PROPERTIES, "GetAll",
                 g_variant_new ("(s)", INTERFACE),
                 "Interface not found: couldn't find interface named '../net/lo'");
@@ -483,8 +484,8 @@ test_interfaces (void)
 
   /* The Test connection serves the same host, under its own path. */
   {
-    g_autofree char *test_lo = lv_path (env, TEST_PATH, CONNECT, "InterfaceLookupByName",
-                                        g_variant_new ("(s)", "lo"));
+    g_autofree char *test_lo =
+      lv_path (env, TEST_PATH, CONNECT, "InterfaceLookupByName", g_variant_new ("(s)", "lo"));
 
     g_assert_true (g_str_has_prefix (test_lo, TEST_PATH "/interface/"));
     g_assert_cmpstr (test_lo + strlen (TEST_PATH), ==, lo_path + strlen (QEMU_PATH));
@@ -492,8 +493,8 @@ test_interfaces (void)
 
   /* Introspection lists the nodes of the latest listing. */
   nodes = introspected_nodes (env, QEMU_PATH "/interface");
-  g_assert_true (g_strv_contains ((const char *const *) nodes,
-                                  lo_path + strlen (QEMU_PATH "/interface/")));
+  g_assert_true (
+    g_strv_contains ((const char *const *) nodes, lo_path + strlen (QEMU_PATH "/interface/")));
 }
 
 /* ---- org.libvirt.NodeDevice ---- */
@@ -599,8 +600,8 @@ test_node_devices (void)
                 "invalid argument: ...");
 
   /* The machine. */
-  computer = lv_path (env, QEMU_PATH, CONNECT, "NodeDeviceLookupByName",
-                      g_variant_new ("(s)", "computer"));
+  computer =
+    lv_path (env, QEMU_PATH, CONNECT, "NodeDeviceLookupByName", g_variant_new ("(s)", "computer"));
   g_assert_cmpstr (computer, ==, QEMU_PATH "/nodedev/computer");
   props = get_all (env, computer, NODEDEV);
   name = all_string (props, "Name");
@@ -624,9 +625,10 @@ test_node_devices (void)
   {
     g_autofree char *escaped = escape (net[0]);
     g_autofree char *expected = g_strdup_printf (QEMU_PATH "/nodedev/%s", escaped);
-    g_autofree char *path = lv_path (env, QEMU_PATH, CONNECT, "NodeDeviceLookupByName",
-                                     g_variant_new ("(s)", net[0]));
-    g_autofree char *net_xml = manager_string (env, "GetNodeDeviceXML", g_variant_new ("(su)", net[0], 0));
+    g_autofree char *path =
+      lv_path (env, QEMU_PATH, CONNECT, "NodeDeviceLookupByName", g_variant_new ("(s)", net[0]));
+    g_autofree char *net_xml =
+      manager_string (env, "GetNodeDeviceXML", g_variant_new ("(su)", net[0], 0));
     g_autofree char *xml_parent = xml_element (net_xml, "parent");
     g_autoptr (GVariant) net_props = NULL;
     g_autofree char *net_parent = NULL;
@@ -657,8 +659,8 @@ test_node_devices (void)
   expect_unsupported (env, computer, NODEDEV, "Reset", NULL, "virNodeDeviceReset");
 
   /* Names the host does not have, hostile ones too: libvirt's text. */
-  for (const char *const *bad = (const char *const[]){ "nope", "", "../computer", "computer/",
-                                                       "/sys", ".", NULL };
+  for (const char *const *bad =
+         (const char *const[]){ "nope", "", "../computer", "computer/", "/sys", ".", NULL };
        *bad; bad++)
     {
       g_autofree char *text =
@@ -720,8 +722,8 @@ test_interface_addresses (void)
   g_autoptr (VbTestEnv) env = start_env ();
   g_autofree char *net = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineNetwork",
                                             g_variant_new ("(su)", network_xml, 0));
-  g_autofree char *path = lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML",
-                                   g_variant_new ("(s)", addr_domain_xml));
+  g_autofree char *path =
+    lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", addr_domain_xml));
   g_autoptr (GVariant) leases = NULL;
   g_autoptr (GVariant) arp = NULL;
   g_autofree char *printed = NULL;

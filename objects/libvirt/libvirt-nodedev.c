@@ -160,8 +160,7 @@ resolve_async (const VbLvConnect *connect, const char *path, GAsyncReadyCallback
       return;
     }
   g_task_set_task_data (task, name, g_free);
-  vb_host_api_node_device_xml_async (connect->host, name, 0, resolve_read,
-                                     g_steal_pointer (&task));
+  vb_host_api_node_device_xml_async (connect->host, name, 0, resolve_read, g_steal_pointer (&task));
 }
 
 static gpointer
