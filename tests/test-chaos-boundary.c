@@ -67,12 +67,9 @@ call (Boundary *b, const char *path, const char *interface, const char *method, 
 
   g_assert_cmpint (g_unix_fd_list_append (fds, fd, NULL), ==, 0);
   close (fd);
-  return g_dbus_connection_call_with_unix_fd_list_sync (b->env->client,
-                                                        b->libvirt ? LV_NAME : BUS_NAME, path,
-                                                        interface,
-                                                        method, args, NULL,
-                                                        G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                                                        CALL_TIMEOUT_MS, fds, NULL, NULL, error);
+  return g_dbus_connection_call_with_unix_fd_list_sync (
+    b->env->client, b->libvirt ? LV_NAME : BUS_NAME, path, interface, method, args, NULL,
+    G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, fds, NULL, NULL, error);
 }
 
 /* A call whose failure only matters to the fixture: TRUE when it worked. */
@@ -311,8 +308,8 @@ values_for (Boundary *b, const char *type)
     {
       guint32 us[] = { 0, 1, G_MAXUINT32 };
       ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, NULL, 0, sizeof (guint32)));
-      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, us, G_N_ELEMENTS (us),
-                                      sizeof (guint32)));
+      ADD (
+        g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, us, G_N_ELEMENTS (us), sizeof (guint32)));
     }
   else if (g_str_equal (type, "ab"))
     {
@@ -613,7 +610,8 @@ test_boundary (void)
       g_autoptr (GDBusNodeInfo) node = NULL;
 
       /* org.virtbus.Virt1's interfaces and the org.libvirt front end's. */
-      if ((!g_str_has_prefix (entry, "org.virtbus.Virt1.") && !g_str_has_prefix (entry, "org.libvirt."))
+      if ((!g_str_has_prefix (entry, "org.virtbus.Virt1.")
+           && !g_str_has_prefix (entry, "org.libvirt."))
           || !g_str_has_suffix (entry, ".xml"))
         continue;
       b.libvirt = g_str_has_prefix (entry, "org.libvirt.");

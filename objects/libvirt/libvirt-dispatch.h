@@ -62,8 +62,8 @@ typedef struct {
   /* Instead of resolve, for objects the host has (interfaces, node devices),
    * found by reading it off the main loop: the call's @object is what
    * resolve_finish returns, freed with object_free. */
-  void (*resolve_async) (const VbLvConnect *connect, const char *path,
-                         GAsyncReadyCallback callback, gpointer user_data);
+  void (*resolve_async) (const VbLvConnect *connect, const char *path, GAsyncReadyCallback callback,
+                         gpointer user_data);
   gpointer (*resolve_finish) (GAsyncResult *result, GError **error);
   GDestroyNotify object_free;
 } VbLvInterface;

@@ -220,9 +220,8 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
   /* The host's interfaces and node devices, under each Connect. */
   for (guint i = 0; i < N_CONNECTS; i++)
     {
-      self->interface_subtrees[i] = (Subtree){
-        { &self->connects[i], &vb_lv_netif_interface }, self, FALSE, vb_lv_netif_nodes
-      };
+      self->interface_subtrees[i] =
+        (Subtree){ { &self->connects[i], &vb_lv_netif_interface }, self, FALSE, vb_lv_netif_nodes };
       self->nodedev_subtrees[i] = (Subtree){
         { &self->connects[i], &vb_lv_nodedev_interface }, self, FALSE, vb_lv_nodedev_nodes
       };
