@@ -795,6 +795,23 @@ child_unprivileged (void)
   expect_error_on (bus, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 1), "access denied: ...");
   /* Even an unsupported member is authorized first. */
   expect_error_on (bus, path, DOMAIN, "Reset", g_variant_new ("(u)", 0), "access denied: ...");
+  /* The host's interfaces and devices: read by everyone, changed by nobody. */
+  {
+    g_autoptr (GVariant) lo = lv_call (bus, QEMU_PATH, CONNECT, "InterfaceLookupByName",
+                                       g_variant_new ("(s)", "lo"), &error);
+    const char *lo_path;
+    g_autoptr (GVariant) xml = NULL;
+
+    g_assert_no_error (error);
+    g_variant_get (lo, "(&o)", &lo_path);
+    xml = lv_call (bus, lo_path, "org.libvirt.Interface", "GetXMLDesc", g_variant_new ("(u)", 0),
+                   &error);
+    g_assert_no_error (error);
+    expect_error_on (bus, lo_path, "org.libvirt.Interface", "Destroy", g_variant_new ("(u)", 0),
+                     "access denied: ...");
+    expect_error_on (bus, QEMU_PATH "/nodedev/computer", "org.libvirt.NodeDevice", "Reset", NULL,
+                     "access denied: ...");
+  }
 }
 
 static void
@@ -823,20 +840,26 @@ test_every_member_declares_an_action (void)
 {
   g_autofree char *policy_path = vb_test_source_path ("../policy/org.virtbus.Virt1.policy");
   g_autofree char *policy = NULL;
-  static const char *const files[] = { "org.libvirt.Connect.xml", "org.libvirt.Domain.xml",
-                                       "org.libvirt.DomainSnapshot.xml" };
-  guint checked = 0;
+  g_autofree char *dir_path = vb_test_source_path ("../introspection");
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *file;
+  guint checked = 0, files = 0;
 
   g_assert_true (g_file_get_contents (policy_path, &policy, NULL, NULL));
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+  g_assert_nonnull (dir);
+  /* Every file of the front end, those added later too. */
+  while ((file = g_dir_read_name (dir)))
     {
-      g_autofree char *relative = g_build_filename ("..", "introspection", files[i], NULL);
+      g_autofree char *relative = g_build_filename ("..", "introspection", file, NULL);
       g_autofree char *path = vb_test_source_path (relative);
       g_autofree char *xml = NULL;
       g_autoptr (GError) error = NULL;
       g_autoptr (GDBusNodeInfo) node = NULL;
       GDBusInterfaceInfo *iface;
 
+      if (!g_str_has_prefix (file, "org.libvirt.") || !g_str_has_suffix (file, ".xml"))
+        continue;
+      files++;
       g_assert_true (g_file_get_contents (path, &xml, NULL, NULL));
       node = g_dbus_node_info_new_for_xml (xml, &error);
       g_assert_no_error (error);
@@ -856,6 +879,7 @@ test_every_member_declares_an_action (void)
           g_assert_nonnull (
             g_dbus_annotation_info_lookup ((*p)->annotations, "org.virtbus.Virt1.Authorization"));
     }
+  g_assert_cmpuint (files, >=, 5);
   g_assert_cmpuint (checked, >, 150);
 }
 
