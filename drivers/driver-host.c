@@ -17,7 +17,8 @@ const char *
 vb_domain_op_to_string (VbDomainOp op)
 {
   static const char *const names[] = { "start", "shutdown", "destroy",
-                                       "reboot", "suspend", "resume" };
+                                       "reboot", "suspend", "resume",
+                                       "reset", "inject an NMI into" };
   return names[op];
 }
 

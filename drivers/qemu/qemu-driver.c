@@ -84,6 +84,12 @@ simple_reply (GObject *source, GAsyncResult *result, gpointer user_data)
           vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
         }
       break;
+    case VB_DOMAIN_OP_RESET:
+      /* A guest that crashed and was kept (on_crash preserve) now runs its
+       * firmware again, stopped: libvirt calls that paused / crashed. */
+      if (qd && vb_domain_get_state (domain) == VB_DOMAIN_CRASHED)
+        vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "crashed");
+      break;
     default:
       break;
     }
@@ -134,6 +140,15 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
     case VB_DOMAIN_OP_RESUME:
       qd->own_resume = TRUE;
       vb_qmp_client_execute_async (qd->qmp, "cont", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_RESET:
+      /* A hard reset ends a Reboot() waiting for the guest's power-off, as
+       * in libvirt. */
+      qd->fake_reboot = FALSE;
+      vb_qmp_client_execute_async (qd->qmp, "system_reset", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_INJECT_NMI:
+      vb_qmp_client_execute_async (qd->qmp, "inject-nmi", NULL, -1, NULL, simple_reply, task);
       return;
     case VB_DOMAIN_OP_START:
       break;

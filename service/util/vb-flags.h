@@ -130,3 +130,12 @@ enum {
   (VB_MIGRATE_LIVE | VB_MIGRATE_PERSIST_DEST | VB_MIGRATE_UNDEFINE_SOURCE | VB_MIGRATE_PAUSED \
    | VB_MIGRATE_AUTO_CONVERGE | VB_MIGRATE_POSTCOPY | VB_MIGRATE_PARALLEL                  \
    | VB_MIGRATE_POSTCOPY_RESUME)
+
+/* Domain actions. Domain.SetMemory and SetVcpus flags (libvirt's
+ * virDomainMemoryModFlags, virDomainVcpuFlags): CURRENT, LIVE and CONFIG as
+ * for devices, and: */
+#define VB_DOMAIN_MEM_MAXIMUM (1u << 2)
+#define VB_DOMAIN_VCPU_MAXIMUM (1u << 2)
+#define VB_DOMAIN_VCPU_GUEST (1u << 3)
+/* Domain.UpdateDevice flag (libvirt's VIR_DOMAIN_DEVICE_MODIFY_FORCE). */
+#define VB_DEVICE_MODIFY_FORCE (1u << 2)
