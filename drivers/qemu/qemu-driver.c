@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "qemu-actions.h"
 #include "qemu-complete.h"
 #include "qemu-block-copy.h"
 #include "qemu-domain-private.h"
@@ -300,4 +301,14 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .attach_device_finish = vb_qemu_attach_device_finish,
   .detach_device_async = vb_qemu_detach_device_async,
   .detach_device_finish = vb_qemu_detach_device_finish,
+
+  /* domain actions */
+  .send_key_async = vb_qemu_send_key_async,
+  .send_key_finish = vb_qemu_send_key_finish,
+  .set_memory_async = vb_qemu_set_memory_async,
+  .set_memory_finish = vb_qemu_set_memory_finish,
+  .set_vcpus_async = vb_qemu_set_vcpus_async,
+  .set_vcpus_finish = vb_qemu_set_vcpus_finish,
+  .change_media_async = vb_qemu_change_media_async,
+  .change_media_finish = vb_qemu_change_media_finish,
 };

@@ -298,3 +298,27 @@ vb_domain_def_change_media (const VbDomainDef *def, const VbDomainDevice *device
     }
   return edit (def, live, set_media, &m, error);
 }
+
+static gboolean
+remove_media (xmlNode *root, gconstpointer data, GError **error)
+{
+  xmlNode *drive = find_drive (root, data);
+
+  if (!drive)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No disk with target '%s'",
+                   (const char *) data);
+      return FALSE;
+    }
+  vb_xml_remove_children (drive, "source");
+  vb_xml_remove_children (drive, "backingStore");
+  return TRUE;
+}
+
+VbDomainDef *
+vb_domain_def_without_media (const VbDomainDef *def, const char *target, gboolean live,
+                             GError **error)
+{
+  return edit (def, live, remove_media, target, error);
+}
+

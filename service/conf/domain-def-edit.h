@@ -34,4 +34,9 @@ VbDomainDef *vb_domain_def_with_vcpus (const VbDomainDef *def, guint max, guint 
 VbDomainDef *vb_domain_def_change_media (const VbDomainDef *def, const VbDomainDevice *device,
                                          const char *what, gboolean live, GError **error);
 
+/* @def with the drive @target emptied (no <source>): what a running guest
+ * has when a media change failed after the old medium was taken out. */
+VbDomainDef *vb_domain_def_without_media (const VbDomainDef *def, const char *target,
+                                          gboolean live, GError **error);
+
 G_END_DECLS
