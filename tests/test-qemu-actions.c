@@ -299,11 +299,43 @@ test_actions (Fixture *f, gconstpointer data)
   }
 }
 
+/* A renamed domain continues from the managed save image it had under its
+ * old name, running under the new one. */
+static void
+test_rename_managed_save (Fixture *f, gconstpointer data)
+{
+  g_autofree char *job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave",
+                                            g_variant_new ("(u)", 0));
+  g_autofree char *live = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *alive = NULL;
+
+  vb_test_job_wait_completed (f->env, job, 120000);
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "HasManagedSave",
+                                        g_variant_new_boolean (TRUE), 10000));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Rename",
+                     g_variant_new ("(su)", "actions-renamed", 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "StateReason",
+                                        g_variant_new_string ("restored"), 60000));
+  name = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "Name");
+  g_assert_cmpstr (name, ==, "actions-renamed");
+  live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, "<name>actions-renamed</name>"));
+  /* The guest goes on where it was. */
+  g_clear_pointer (&f->console, vb_test_console_free);
+  f->console = vb_test_console_open (f->env, f->path);
+  alive = run (f, "echo still-$((40+2))");
+  g_assert_nonnull (strstr (alive, "still-42"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/qemu-actions/all", Fixture, NULL, fixture_set_up, test_actions,
               fixture_tear_down);
+  g_test_add ("/qemu-actions/rename-managed-save", Fixture, NULL, fixture_set_up,
+              test_rename_managed_save, fixture_tear_down);
   return g_test_run ();
 }
