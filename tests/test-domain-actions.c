@@ -177,8 +177,7 @@ test_send_key (Fixture *f, gconstpointer data)
     seventeen[i] = 30 + i;
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "SendKey", send_key_args (0, seventeen, 16));
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "SendKey",
-                                    send_key_args (0, seventeen, 17), INVALID_ARGUMENT,
-                                    "not 17");
+                                    send_key_args (0, seventeen, 17), INVALID_ARGUMENT, "not 17");
   vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "SendKey",
                              g_variant_new ("(uu@auu)", 0, 0, keys (ctrl_alt_del, 3), 1),
                              INVALID_ARGUMENT);
@@ -199,7 +198,8 @@ test_rename (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "CreateSnapshot",
                      g_variant_new ("(su)", "<domainsnapshot><name>s1</name></domainsnapshot>", 0));
   vb_test_call_void (f->env, path, "org.freedesktop.DBus.Properties", "Set",
-                     g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart", g_variant_new_boolean (TRUE)));
+                     g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                    g_variant_new_boolean (TRUE)));
 
   /* libvirt's refusals */
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Rename",
@@ -224,8 +224,10 @@ test_rename (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Rename", g_variant_new ("(su)", "new-name", 0));
   g_assert_true (vb_signal_log_wait (f->signals, "('defined', 'renamed')", 2000));
   events = vb_signal_log_lifecycle (f->signals, path);
-  g_assert_true (g_str_has_suffix (events, "('destroyed') ('undefined', 'renamed') ('defined', 'renamed')")
-                 || g_str_has_suffix (events, "('stopped', 'destroyed') ('undefined', 'renamed') ('defined', 'renamed')"));
+  g_assert_true (
+    g_str_has_suffix (events, "('destroyed') ('undefined', 'renamed') ('defined', 'renamed')")
+    || g_str_has_suffix (
+      events, "('stopped', 'destroyed') ('undefined', 'renamed') ('defined', 'renamed')"));
   g_assert_cmpint (vb_signal_log_find (f->signals, "'Name': <'new-name'>"), >=, 0);
   /* PropertiesChanged comes before the events. */
   g_assert_cmpint (vb_signal_log_find (f->signals, "'Name': <'new-name'>"), <,
@@ -262,8 +264,7 @@ test_rename (Fixture *f, gconstpointer data)
   /* A transient domain cannot be renamed. */
   {
     g_autofree char *transient_xml = vb_test_domain_xml ("transient1", NULL);
-    g_autofree char *transient = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER,
-                                                    "CreateDomain",
+    g_autofree char *transient = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "CreateDomain",
                                                     g_variant_new ("(su)", transient_xml, 0));
 
     vb_test_call_expect_error_saying (f->env, transient, IFACE_DOMAIN, "Rename",
@@ -274,14 +275,14 @@ test_rename (Fixture *f, gconstpointer data)
 
 /* ---- SetMemory, SetVcpus ---- */
 
-#define MEMORY_XML                                                                                 \
-  "<domain type='test'>\n"                                                                         \
-  "  <name>%s</name>\n"                                                                            \
-  "  <uuid>%s</uuid>\n"                                                                            \
-  "  <memory unit='MiB'>128</memory>\n"                                                            \
-  "  <currentMemory unit='MiB'>96</currentMemory>\n"                                               \
-  "  <vcpu current='1'>4</vcpu>\n"                                                                 \
-  "  <os><type arch='x86_64'>hvm</type></os>\n"                                                    \
+#define MEMORY_XML                                   \
+  "<domain type='test'>\n"                           \
+  "  <name>%s</name>\n"                              \
+  "  <uuid>%s</uuid>\n"                              \
+  "  <memory unit='MiB'>128</memory>\n"              \
+  "  <currentMemory unit='MiB'>96</currentMemory>\n" \
+  "  <vcpu current='1'>4</vcpu>\n"                   \
+  "  <os><type arch='x86_64'>hvm</type></os>\n"      \
   "</domain>\n"
 
 static void
@@ -305,8 +306,8 @@ test_set_memory (Fixture *f, gconstpointer data)
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "SetMemory",
                                     g_variant_new ("(tu)", 262144, 2), INVALID_ARGUMENT,
                                     "higher than the maximum");
-  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "SetMemory",
-                             g_variant_new ("(tu)", 0, 2), INVALID_ARGUMENT);
+  vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "SetMemory", g_variant_new ("(tu)", 0, 2),
+                             INVALID_ARGUMENT);
   vb_test_call_expect_error (f->env, path, IFACE_DOMAIN, "SetMemory",
                              g_variant_new ("(tu)", 1024, 8), INVALID_ARGUMENT);
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "SetMemory",
@@ -316,8 +317,7 @@ test_set_memory (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetMemory",
                      g_variant_new ("(tu)", 262144, 2 | 4));
   g_assert_cmpuint (vb_test_get_u64 (f->env, path, IFACE_DOMAIN, "MemoryKiB"), ==, 262144);
-  vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetMemory",
-                     g_variant_new ("(tu)", 32768, 2 | 4));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetMemory", g_variant_new ("(tu)", 32768, 2 | 4));
   g_assert_cmpuint (vb_test_get_u64 (f->env, path, IFACE_DOMAIN, "MemoryKiB"), ==, 32768);
   g_assert_cmpuint (vb_test_get_u64 (f->env, path, IFACE_DOMAIN, "CurrentMemoryKiB"), ==, 32768);
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetMemory",
@@ -333,8 +333,7 @@ test_set_memory (Fixture *f, gconstpointer data)
   g_free (inactive);
   inactive = xml_of (f, path, 2);
   g_assert_nonnull (strstr (inactive, "<currentMemory unit='KiB'>32768</currentMemory>"));
-  vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetMemory",
-                     g_variant_new ("(tu)", 81920, 1 | 2));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetMemory", g_variant_new ("(tu)", 81920, 1 | 2));
   g_free (inactive);
   inactive = xml_of (f, path, 2);
   g_assert_nonnull (strstr (inactive, "<currentMemory unit='KiB'>81920</currentMemory>"));
@@ -379,8 +378,8 @@ test_set_vcpus (Fixture *f, gconstpointer data)
   /* running: more vCPUs live; fewer refused */
   start (f, path);
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "SetVcpus", g_variant_new ("(uu)", 3, 1));
-  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "Vcpus",
-                                        g_variant_new_uint32 (3), 2000));
+  g_assert_true (
+    vb_test_wait_property (f->env, path, IFACE_DOMAIN, "Vcpus", g_variant_new_uint32 (3), 2000));
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "SetVcpus",
                                     g_variant_new ("(uu)", 2, 1), NOT_SUPPORTED,
                                     "Removing vCPUs from a running guest");
@@ -393,24 +392,24 @@ test_set_vcpus (Fixture *f, gconstpointer data)
 
 /* ---- UpdateDevice ---- */
 
-#define CDROM_XML                                                                                  \
-  "<domain type='test'>\n"                                                                         \
-  "  <name>cd1</name>\n"                                                                           \
-  "  <uuid>" UUID1 "</uuid>\n"                                                                     \
-  "  <memory unit='MiB'>128</memory>\n"                                                            \
-  "  <os><type arch='x86_64'>hvm</type></os>\n"                                                    \
-  "  <devices>\n"                                                                                  \
-  "    <disk type='file' device='disk'>\n"                                                         \
-  "      <source file='%s'/>\n"                                                                    \
-  "      <target dev='vda' bus='virtio'/>\n"                                                       \
-  "    </disk>\n"                                                                                  \
-  "    <disk type='file' device='cdrom'>\n"                                                        \
-  "      <driver name='qemu' type='raw'/>\n"                                                       \
-  "      <source file='%s'/>\n"                                                                    \
-  "      <target dev='hdc' bus='ide'/>\n"                                                          \
-  "      <readonly/>\n"                                                                            \
-  "    </disk>\n"                                                                                  \
-  "  </devices>\n"                                                                                 \
+#define CDROM_XML                               \
+  "<domain type='test'>\n"                      \
+  "  <name>cd1</name>\n"                        \
+  "  <uuid>" UUID1 "</uuid>\n"                  \
+  "  <memory unit='MiB'>128</memory>\n"         \
+  "  <os><type arch='x86_64'>hvm</type></os>\n" \
+  "  <devices>\n"                               \
+  "    <disk type='file' device='disk'>\n"      \
+  "      <source file='%s'/>\n"                 \
+  "      <target dev='vda' bus='virtio'/>\n"    \
+  "    </disk>\n"                               \
+  "    <disk type='file' device='cdrom'>\n"     \
+  "      <driver name='qemu' type='raw'/>\n"    \
+  "      <source file='%s'/>\n"                 \
+  "      <target dev='hdc' bus='ide'/>\n"       \
+  "      <readonly/>\n"                         \
+  "    </disk>\n"                               \
+  "  </devices>\n"                              \
   "</domain>\n"
 
 static char *
@@ -501,8 +500,7 @@ test_update_device (Fixture *f, gconstpointer data)
   {
     g_autofree char *back = cdrom (one, NULL);
 
-    vb_test_call_void (f->env, path, IFACE_DOMAIN, "UpdateDevice",
-                       g_variant_new ("(su)", back, 0));
+    vb_test_call_void (f->env, path, IFACE_DOMAIN, "UpdateDevice", g_variant_new ("(su)", back, 0));
   }
   live = xml_of (f, path, 0);
   g_assert_nonnull (strstr (live, one_source));

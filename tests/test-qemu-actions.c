@@ -39,8 +39,8 @@ guest_xml (Fixture *f)
   g_autofree char *xml = vb_test_guest_xml ("actions1", GUEST_MIB, "vb.counter=0", devices);
   g_autoptr (GString) text = g_string_new (xml);
 
-  g_assert_cmpuint (g_string_replace (text, "<vcpu>1</vcpu>", "<vcpu current='1'>2</vcpu>", 1),
-                    ==, 1);
+  g_assert_cmpuint (g_string_replace (text, "<vcpu>1</vcpu>", "<vcpu current='1'>2</vcpu>", 1), ==,
+                    1);
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
@@ -116,10 +116,54 @@ qemu_has_open (Fixture *f, const char *file)
 static GVariant *
 send_key_args (guint codeset, guint holdtime, const guint32 *codes, gsize n)
 {
-  return g_variant_new ("(uu@auu)", codeset, holdtime,
-                        g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, codes, n,
-                                                   sizeof (guint32)),
-                        0);
+  return g_variant_new (
+    "(uu@auu)", codeset, holdtime,
+    g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, codes, n, sizeof (guint32)), 0);
+}
+
+/* The time in µs between the press and the release of @code in what od
+ * printed of the event device (24 bytes a line: seconds, µs, type, code,
+ * value), -1 when either is missing. */
+static gint64
+held_us (const char *od, guint code)
+{
+  g_auto (GStrv) lines = g_strsplit (od, "\n", -1);
+  gint64 pressed = -1, released = -1;
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      guint8 b[24];
+      guint n = 0;
+      gint64 t;
+
+      for (char *p = lines[i]; n < 24 && *p;)
+        {
+          char *end;
+          guint64 v = g_ascii_strtoull (p, &end, 16);
+
+          if (end == p)
+            {
+              p++;
+              continue;
+            }
+          b[n++] = (guint8) v;
+          p = end;
+        }
+      if (n != 24 || b[16] != 1 || b[17] != 0 || b[18] != (code & 0xff) || b[19] != (code >> 8))
+        continue;
+      {
+        guint32 sec, usec;
+
+        memcpy (&sec, b, sizeof sec);
+        memcpy (&usec, b + 8, sizeof usec);
+        t = (gint64) GUINT32_FROM_LE (sec) * G_USEC_PER_SEC + GUINT32_FROM_LE (usec);
+      }
+      if (b[20] == 1)
+        pressed = t;
+      else if (b[20] == 0)
+        released = t;
+    }
+  return pressed >= 0 && released >= 0 ? released - pressed : -1;
 }
 
 /* Keys reach the guest's keyboard: its evdev device reports them. */
@@ -146,8 +190,7 @@ check_keys (Fixture *f)
   run (f, command);
   g_usleep (500 * 1000);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "SendKey", send_key_args (0, 0, key_a, 1));
-  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "SendKey",
-                     send_key_args (8, 50, vk_delete, 1));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "SendKey", send_key_args (8, 50, vk_delete, 1));
   g_usleep (1500 * 1000);
   seen = run (f, "od -An -tx1 -v -w24 /tmp/keys");
   g_test_message ("the guest's keyboard reported:\n%s", seen);
@@ -157,6 +200,8 @@ check_keys (Fixture *f)
   g_assert_nonnull (strstr (seen, "01 00 1e 00 00 00 00 00"));
   g_assert_nonnull (strstr (seen, "01 00 6f 00 01 00 00 00"));
   g_assert_nonnull (strstr (seen, "01 00 6f 00 00 00 00 00"));
+  /* Delete was held the 50 ms asked (QEMU's default is about 10 ms). */
+  g_assert_cmpint (held_us (seen, 0x6f), >=, 45000);
 }
 
 static guint
@@ -238,8 +283,9 @@ test_actions (Fixture *f, gconstpointer data)
 
   /* UpdateDevice LIVE: eject, then insert another image. */
   {
-    g_autofree char *eject = g_strdup ("<disk type='file' device='cdrom'><driver name='qemu' "
-                                       "type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>");
+    g_autofree char *eject =
+      g_strdup ("<disk type='file' device='cdrom'><driver name='qemu' "
+                "type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>");
     g_autofree char *insert = g_strdup_printf (
       "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='%s'/>"
       "<target dev='hdc' bus='ide'/><readonly/></disk>",
@@ -262,10 +308,10 @@ test_actions (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (live, two_source));
     /* A missing image is refused before the tray opens; the medium stays. */
     {
-      g_autofree char *missing = g_strdup_printf (
-        "<disk type='file' device='cdrom'><source file='%s/none.iso'/>"
-        "<target dev='hdc' bus='ide'/></disk>",
-        f->env->tmpdir);
+      g_autofree char *missing =
+        g_strdup_printf ("<disk type='file' device='cdrom'><source file='%s/none.iso'/>"
+                         "<target dev='hdc' bus='ide'/></disk>",
+                         f->env->tmpdir);
 
       vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "UpdateDevice",
                                         g_variant_new ("(su)", missing, 1),
@@ -304,8 +350,8 @@ test_actions (Fixture *f, gconstpointer data)
 static void
 test_rename_managed_save (Fixture *f, gconstpointer data)
 {
-  g_autofree char *job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave",
-                                            g_variant_new ("(u)", 0));
+  g_autofree char *job =
+    vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
   g_autofree char *live = NULL;
   g_autofree char *name = NULL;
   g_autofree char *alive = NULL;
@@ -333,8 +379,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/qemu-actions/all", Fixture, NULL, fixture_set_up, test_actions,
-              fixture_tear_down);
+  g_test_add ("/qemu-actions/all", Fixture, NULL, fixture_set_up, test_actions, fixture_tear_down);
   g_test_add ("/qemu-actions/rename-managed-save", Fixture, NULL, fixture_set_up,
               test_rename_managed_save, fixture_tear_down);
   return g_test_run ();

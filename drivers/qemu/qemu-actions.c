@@ -27,7 +27,8 @@ keys_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply)
     g_task_return_error (task, error);
@@ -95,7 +96,8 @@ ballooned (GObject *source, GAsyncResult *result, gpointer user_data)
   VbDomain *domain = g_task_get_source_object (task);
   const VbDomainDef *changed = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   QemuDomain *qd = reply ? running (domain, &error) : NULL;
 
   if (!qd)

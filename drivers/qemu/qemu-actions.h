@@ -7,9 +7,8 @@
 
 G_BEGIN_DECLS
 
-void vb_qemu_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums,
-                             guint n_keys, guint holdtime_ms, GAsyncReadyCallback callback,
-                             gpointer user_data);
+void vb_qemu_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums, guint n_keys,
+                             guint holdtime_ms, GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_qemu_send_key_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 void vb_qemu_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
                                GAsyncReadyCallback callback, gpointer user_data);

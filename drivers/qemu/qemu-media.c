@@ -41,7 +41,7 @@ typedef struct {
   char *node;         /* the new medium's format node, "<node>-storage" under it */
   JsonNode *protocol; /* the new medium's blockdev-add objects, NULL to eject */
   JsonNode *format;
-  gboolean removed;   /* the old medium is out: a failure leaves the drive empty */
+  gboolean removed; /* the old medium is out: a failure leaves the drive empty */
   gboolean storage_added;
 } MediaChange;
 
@@ -86,8 +86,8 @@ fail (GTask *task, GError *error)
   if (qd && m->removed)
     {
       g_autoptr (GError) own = NULL;
-      VbDomainDef *empty = vb_domain_def_without_media (vb_domain_get_live_def (m->domain),
-                                                        m->target, TRUE, &own);
+      VbDomainDef *empty =
+        vb_domain_def_without_media (vb_domain_get_live_def (m->domain), m->target, TRUE, &own);
 
       if (empty)
         vb_qemu_plug_set_live_def (qd, empty);
@@ -106,7 +106,8 @@ step_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   MediaChange *m = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
 
   if (!reply)
     {
@@ -118,14 +119,14 @@ step_done (GObject *source, GAsyncResult *result, gpointer user_data)
     case STEP_CHECK_TRAY:
       {
         JsonObject *block = vb_qemu_block_entry (reply, m->device_id);
-        const char *node = vb_qmp_member_string (vb_qmp_member_object (block, "inserted"),
-                                                 "node-name");
+        const char *node =
+          vb_qmp_member_string (vb_qmp_member_object (block, "inserted"), "node-name");
 
         if (!block)
           {
-            fail (task, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                     "QEMU shows no drive '%s' for disk '%s'", m->device_id,
-                                     m->target));
+            fail (task,
+                  g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU shows no drive '%s' for disk '%s'",
+                               m->device_id, m->target));
             return;
           }
         if (!vb_qmp_member_bool (block, "tray_open", FALSE))
@@ -155,7 +156,8 @@ step_done (GObject *source, GAsyncResult *result, gpointer user_data)
           {
             g_autofree char *storage = g_strdup_printf ("%s-storage", m->old_node);
 
-            vb_qemu_execute_logged (qd, "blockdev-del", vb_qemu_plug_args ("node-name", m->old_node));
+            vb_qemu_execute_logged (qd, "blockdev-del",
+                                    vb_qemu_plug_args ("node-name", m->old_node));
             vb_qemu_execute_logged (qd, "blockdev-del", vb_qemu_plug_args ("node-name", storage));
           }
         break;

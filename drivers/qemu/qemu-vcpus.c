@@ -13,7 +13,7 @@
 
 typedef struct {
   VbDomainDef *changed;
-  guint present; /* vCPUs the guest has now */
+  guint present;         /* vCPUs the guest has now */
   GPtrArray *free_slots; /* JsonObject, in the order they are filled */
   guint next;
 } VcpuPlug;
@@ -65,10 +65,10 @@ record (GTask *task, QemuDomain *qd)
 {
   VcpuPlug *v = g_task_get_task_data (task);
   GError *error = NULL;
-  VbDomainDef *def = v->present == v->changed->current_vcpus
-                       ? vb_domain_def_copy (v->changed)
-                       : vb_domain_def_with_vcpus (vb_domain_get_live_def (qd->domain), 0,
-                                                   v->present, TRUE, &error);
+  VbDomainDef *def =
+    v->present == v->changed->current_vcpus
+      ? vb_domain_def_copy (v->changed)
+      : vb_domain_def_with_vcpus (vb_domain_get_live_def (qd->domain), 0, v->present, TRUE, &error);
 
   if (!def)
     {
@@ -89,7 +89,8 @@ plugged (GObject *source, GAsyncResult *result, gpointer user_data)
   VcpuPlug *v = g_task_get_task_data (task);
   VbDomain *domain = g_task_get_source_object (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   QemuDomain *qd = running (domain, error ? NULL : &error);
 
   if (reply && qd)
@@ -158,7 +159,8 @@ slots_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   VcpuPlug *v = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  g_autoptr (JsonNode) reply =
+    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
   JsonArray *slots = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
   guint taken = 0;
 

@@ -5,7 +5,7 @@
 
 void
 vb_test_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums, guint n_keys,
-                guint holdtime_ms, GAsyncReadyCallback callback, gpointer user_data)
+                        guint holdtime_ms, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
 
@@ -34,7 +34,7 @@ apply_live (VbDomain *domain, const VbDomainDef *changed, gpointer tag,
 
 void
 vb_test_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
-                  GAsyncReadyCallback callback, gpointer user_data)
+                          GAsyncReadyCallback callback, gpointer user_data)
 {
   apply_live (domain, changed, vb_test_set_memory_async, callback, user_data);
 }
@@ -48,7 +48,7 @@ vb_test_set_memory_finish (VbDomain *domain, GAsyncResult *result, GError **erro
 
 void
 vb_test_set_vcpus_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
-                 GAsyncReadyCallback callback, gpointer user_data)
+                         GAsyncReadyCallback callback, gpointer user_data)
 {
   apply_live (domain, changed, vb_test_set_vcpus_async, callback, user_data);
 }
@@ -62,8 +62,8 @@ vb_test_set_vcpus_finish (VbDomain *domain, GAsyncResult *result, GError **error
 
 void
 vb_test_change_media_async (VbDriverHost *host, VbDomain *domain, const char *target,
-                    const VbDomainDef *changed, gboolean force, GAsyncReadyCallback callback,
-                    gpointer user_data)
+                            const VbDomainDef *changed, gboolean force,
+                            GAsyncReadyCallback callback, gpointer user_data)
 {
   apply_live (domain, changed, vb_test_change_media_async, callback, user_data);
 }

@@ -21,9 +21,8 @@ void vb_test_detach_device_async (VbDriverHost *host, VbDomain *domain,
 gboolean vb_test_device_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 
 /* Simulated domain actions (test-actions.c). */
-void vb_test_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums,
-                             guint n_keys, guint holdtime_ms, GAsyncReadyCallback callback,
-                             gpointer user_data);
+void vb_test_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums, guint n_keys,
+                             guint holdtime_ms, GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_test_send_key_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 void vb_test_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
                                GAsyncReadyCallback callback, gpointer user_data);

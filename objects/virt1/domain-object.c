@@ -705,8 +705,8 @@ handle_send_key (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint c
   gsize n = 0;
   const guint32 *codes = g_variant_get_fixed_array (keycodes, &n, sizeof (guint32));
 
-  vb_send_key_api_send_async (self->context->host, self->domain, codeset, holdtime, codes, n,
-                              flags, key_sent, invocation);
+  vb_send_key_api_send_async (self->context->host, self->domain, codeset, holdtime, codes, n, flags,
+                              key_sent, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -734,8 +734,7 @@ resources_set (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static gboolean
-handle_set_memory (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint64 kib,
-                   guint flags)
+handle_set_memory (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint64 kib, guint flags)
 {
   VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
 
@@ -770,8 +769,8 @@ update_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!checked)
     vb_dbus_return_error (call->invocation, error);
   else
-    vb_media_api_update_async (call->self->context->host, call->self->domain, checked,
-                               call->flags, media_updated, call->invocation);
+    vb_media_api_update_async (call->self->context->host, call->self->domain, checked, call->flags,
+                               media_updated, call->invocation);
 }
 
 /* The new medium is a host file QEMU opens as root: checked as an attached
@@ -871,7 +870,6 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_set_memory = handle_set_memory;
   iface->handle_set_vcpus = handle_set_vcpus;
   iface->handle_update_device = handle_update_device;
-
 }
 
 VbDomainObject *

@@ -181,8 +181,7 @@ only_media_differs (xmlNode *wanted, xmlNode *drive, GError **error)
   if (attr)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "Only the medium of a drive can change: attribute '%s' of <disk> differs",
-                   attr);
+                   "Only the medium of a drive can change: attribute '%s' of <disk> differs", attr);
       return FALSE;
     }
   for (xmlNode *child = wanted->children; child; child = child->next)
@@ -246,8 +245,7 @@ set_media (xmlNode *root, gconstpointer data, GError **error)
   if (g_strcmp0 (device, "cdrom") != 0 && g_strcmp0 (device, "floppy") != 0)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "Disk '%s' is no CD-ROM or floppy: only their medium can be changed",
-                   m->target);
+                   "Disk '%s' is no CD-ROM or floppy: only their medium can be changed", m->target);
       return FALSE;
     }
   if (!only_media_differs (m->wanted, drive, error))
@@ -321,4 +319,3 @@ vb_domain_def_without_media (const VbDomainDef *def, const char *target, gboolea
 {
   return edit (def, live, remove_media, target, error);
 }
-

@@ -36,7 +36,7 @@ VbDomainDef *vb_domain_def_change_media (const VbDomainDef *def, const VbDomainD
 
 /* @def with the drive @target emptied (no <source>): what a running guest
  * has when a media change failed after the old medium was taken out. */
-VbDomainDef *vb_domain_def_without_media (const VbDomainDef *def, const char *target,
-                                          gboolean live, GError **error);
+VbDomainDef *vb_domain_def_without_media (const VbDomainDef *def, const char *target, gboolean live,
+                                          GError **error);
 
 G_END_DECLS

@@ -16,9 +16,9 @@ struct _VbDefChange {
   GDestroyNotify free_args;
   gboolean live;
   gboolean config;
-  VbDomainDef *live_def;   /* copies as the lock was taken */
+  VbDomainDef *live_def; /* copies as the lock was taken */
   VbDomainDef *config_def;
-  VbDomainDef *new_live;   /* made in the worker thread */
+  VbDomainDef *new_live; /* made in the worker thread */
   VbDomainDef *new_config;
 };
 
@@ -215,8 +215,8 @@ locked (GTask *task, VbResource *resource)
   GError *error = NULL;
   g_autoptr (GTask) edit = NULL;
 
-  if (!vb_domain_api_affected (change->domain, change->flags, change->klass->action,
-                               &change->live, &change->config, &error))
+  if (!vb_domain_api_affected (change->domain, change->flags, change->klass->action, &change->live,
+                               &change->config, &error))
     {
       finish (task, error);
       return;
@@ -243,9 +243,9 @@ locked (GTask *task, VbResource *resource)
 }
 
 void
-vb_def_change_run (const VbDefChangeClass *klass, VbDriverHost *host, VbDomain *domain,
-                   guint flags, gpointer args, GDestroyNotify free_args,
-                   GAsyncReadyCallback callback, gpointer user_data)
+vb_def_change_run (const VbDefChangeClass *klass, VbDriverHost *host, VbDomain *domain, guint flags,
+                   gpointer args, GDestroyNotify free_args, GAsyncReadyCallback callback,
+                   gpointer user_data)
 {
   GTask *task = g_task_new (domain, NULL, callback, user_data);
   VbDefChange *change = g_new0 (VbDefChange, 1);

@@ -19,12 +19,11 @@ typedef struct {
    * the definitions). May be NULL. */
   gboolean (*check) (VbDefChange *change, GError **error);
   /* In a worker thread: @def changed; @live says which definition it is. */
-  VbDomainDef *(*edit) (VbDefChange *change, const VbDomainDef *def, gboolean live,
-                        GError **error);
+  VbDomainDef *(*edit) (VbDefChange *change, const VbDomainDef *def, gboolean live, GError **error);
   /* The driver's part for LIVE; NULL members mean the driver cannot. */
   gboolean (*driver_can) (const VbDomainDriver *driver);
-  void (*live_async) (VbDefChange *change, const VbDomainDef *changed,
-                      GAsyncReadyCallback callback, gpointer user_data);
+  void (*live_async) (VbDefChange *change, const VbDomainDef *changed, GAsyncReadyCallback callback,
+                      gpointer user_data);
   gboolean (*live_finish) (VbDefChange *change, GAsyncResult *result, GError **error);
   /* After success, what the log says happened. */
   char *(*describe) (VbDefChange *change);

@@ -18,7 +18,7 @@ gboolean vb_domain_api_require_active (VbDomain *domain, const char *action, GEr
  * for @domain now (CURRENT: the live one when active, else the persistent
  * one): OperationInvalid for LIVE on a domain that is not active and for
  * CONFIG on a transient one, naming @action ("change the memory of"). */
-gboolean vb_domain_api_affected (VbDomain *domain, guint flags, const char *action,
-                                 gboolean *live, gboolean *config, GError **error);
+gboolean vb_domain_api_affected (VbDomain *domain, guint flags, const char *action, gboolean *live,
+                                 gboolean *config, GError **error);
 
 G_END_DECLS

@@ -44,8 +44,8 @@ media_check (VbDefChange *change, GError **error)
 static VbDomainDef *
 media_edit (VbDefChange *change, const VbDomainDef *def, gboolean live, GError **error)
 {
-  return vb_domain_def_change_media (def, media_of (change)->device,
-                                     live ? "live" : "persistent", live, error);
+  return vb_domain_def_change_media (def, media_of (change)->device, live ? "live" : "persistent",
+                                     live, error);
 }
 
 static gboolean

@@ -46,8 +46,8 @@ static gboolean
 check_renamable (Rename *r, GError **error)
 {
   VbResource *resource = VB_RESOURCE (r->domain);
-  VbResource *holder = vb_inventory_lookup_name (vb_driver_host_get_inventory (r->host),
-                                                 VB_TYPE_DOMAIN, r->new_name);
+  VbResource *holder =
+    vb_inventory_lookup_name (vb_driver_host_get_inventory (r->host), VB_TYPE_DOMAIN, r->new_name);
 
   if (!vb_resource_get_persistent (resource))
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
@@ -116,9 +116,9 @@ parsed (GObject *source, GAsyncResult *result, gpointer user_data)
   r->old_name = g_strdup (vb_resource_get_name (resource));
   vb_domain_set_def (r->domain, g_steal_pointer (&r->new_def));
   vb_inventory_rename (vb_driver_host_get_inventory (r->host), resource, r->old_name);
-  vb_config_store_save_async (vb_driver_host_get_store (r->host),
-                              vb_domain_api_kind ()->store_kind, vb_resource_get_uuid (resource),
-                              vb_domain_get_def (r->domain)->xml, saved, task);
+  vb_config_store_save_async (vb_driver_host_get_store (r->host), vb_domain_api_kind ()->store_kind,
+                              vb_resource_get_uuid (resource), vb_domain_get_def (r->domain)->xml,
+                              saved, task);
 }
 
 static void
@@ -153,8 +153,8 @@ locked (GTask *task, VbResource *resource)
 }
 
 void
-vb_rename_api_rename_async (VbDriverHost *host, VbDomain *domain, const char *new_name,
-                            guint flags, GAsyncReadyCallback callback, gpointer user_data)
+vb_rename_api_rename_async (VbDriverHost *host, VbDomain *domain, const char *new_name, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (domain, NULL, callback, user_data);
   Rename *r = g_new0 (Rename, 1);

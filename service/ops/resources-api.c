@@ -152,17 +152,17 @@ vcpus_check (VbDefChange *change, GError **error)
   if ((live && count > live->vcpus) || (config && count > config->vcpus))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "Requested vCPUs are more than the domain's maximum: %" G_GUINT64_FORMAT
-                   " > %u",
+                   "Requested vCPUs are more than the domain's maximum: %" G_GUINT64_FORMAT " > %u",
                    count, live && count > live->vcpus ? live->vcpus : config->vcpus);
       return FALSE;
     }
   if (live && count < live->current_vcpus)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "Removing vCPUs from a running guest is not supported (it has %u, %" G_GUINT64_FORMAT
-                   " asked): use CONFIG without LIVE and restart it",
-                   live->current_vcpus, count);
+      g_set_error (
+        error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+        "Removing vCPUs from a running guest is not supported (it has %u, %" G_GUINT64_FORMAT
+        " asked): use CONFIG without LIVE and restart it",
+        live->current_vcpus, count);
       return FALSE;
     }
   return TRUE;

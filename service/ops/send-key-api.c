@@ -84,9 +84,9 @@ translate (SendKey *k, guint codeset, const guint *keycodes, gsize n_keycodes, G
 }
 
 void
-vb_send_key_api_send_async (VbDriverHost *host, VbDomain *domain, guint codeset,
-                            guint holdtime_ms, const guint *keycodes, gsize n_keycodes,
-                            guint flags, GAsyncReadyCallback callback, gpointer user_data)
+vb_send_key_api_send_async (VbDriverHost *host, VbDomain *domain, guint codeset, guint holdtime_ms,
+                            const guint *keycodes, gsize n_keycodes, guint flags,
+                            GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (domain, NULL, callback, user_data);
   SendKey *k = g_new0 (SendKey, 1);
@@ -97,10 +97,10 @@ vb_send_key_api_send_async (VbDriverHost *host, VbDomain *domain, guint codeset,
   k->domain = g_object_ref (domain);
   k->holdtime_ms = holdtime_ms;
   g_task_set_task_data (task, k, (GDestroyNotify) send_key_free);
-  vb_resource_api_lock_or_refuse (
-    task, VB_RESOURCE (domain), "send key",
-    vb_check_flags (flags, 0, &error) && translate (k, codeset, keycodes, n_keycodes, &error),
-    &error, locked);
+  vb_resource_api_lock_or_refuse (task, VB_RESOURCE (domain), "send key",
+                                  vb_check_flags (flags, 0, &error)
+                                    && translate (k, codeset, keycodes, n_keycodes, &error),
+                                  &error, locked);
 }
 
 gboolean
