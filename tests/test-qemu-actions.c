@@ -255,6 +255,13 @@ test_actions (Fixture *f, gconstpointer data)
       g_usleep (200 * 1000);
     }
   g_assert_cmpuint (total_after + 32 * 1024, <, total_before);
+  /* QEMU told how far the balloon got: BalloonChange, at last the target. */
+  {
+    g_autofree char *reached =
+      g_strdup_printf ("Domain.BalloonChange %s (%u,)", f->path, 128 * 1024);
+
+    g_assert_true (vb_signal_log_wait (f->signals, reached, 10000));
+  }
   live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
   g_assert_nonnull (strstr (live, "<currentMemory unit='KiB'>131072</currentMemory>"));
 
@@ -292,10 +299,20 @@ test_actions (Fixture *f, gconstpointer data)
       f->two);
     g_autofree char *one_source = g_strdup_printf ("<source file='%s'/>", f->one);
     g_autofree char *two_source = g_strdup_printf ("<source file='%s'/>", f->two);
+    g_autofree char *tray_opened =
+      g_strdup_printf ("Domain.TrayChange %s ('disk-hdc', 0)", f->path);
+    g_autofree char *tray_closed =
+      g_strdup_printf ("Domain.TrayChange %s ('disk-hdc', 1)", f->path);
 
     g_assert_true (qemu_has_open (f, f->one));
+    vb_signal_log_clear (f->signals);
     vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "UpdateDevice",
                        g_variant_new ("(su)", eject, 1));
+    /* The tray opened for the eject and closed on the empty drive. */
+    g_assert_true (vb_signal_log_wait (f->signals, tray_closed, 5000));
+    g_assert_cmpint (vb_signal_log_find (f->signals, tray_opened), >=, 0);
+    g_assert_cmpint (vb_signal_log_find (f->signals, tray_opened), <,
+                     vb_signal_log_find (f->signals, tray_closed));
     g_assert_false (qemu_has_open (f, f->one));
     g_free (live);
     live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
@@ -318,6 +335,24 @@ test_actions (Fixture *f, gconstpointer data)
                                         ERROR_PREFIX "NotSupported", "does not exist");
       g_assert_true (qemu_has_open (f, f->two));
     }
+  }
+
+  /* DeviceRemoved: a disk plugged in and out again, its alias in the signal. */
+  {
+    g_autofree char *extra = g_build_filename (f->env->tmpdir, "extra.img", NULL);
+    g_autofree char *disk = NULL;
+    g_autofree char *removed = g_strdup_printf ("Domain.DeviceRemoved %s ('disk-vdb',)", f->path);
+
+    vb_test_sparse_file (extra, 1 << 20);
+    disk = vb_test_disk_xml (extra, "raw", "vdb");
+    vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "AttachDevice",
+                       g_variant_new ("(su)", disk, 1));
+    g_free (live);
+    live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
+    g_assert_nonnull (strstr (live, "<alias name='disk-vdb'/>"));
+    vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
+                       g_variant_new ("(su)", "<disk><target dev='vdb'/></disk>", 1));
+    g_assert_true (vb_signal_log_wait (f->signals, removed, 5000));
   }
 
   /* Reset: the guest boots again in the same QEMU, State stays, no event. */

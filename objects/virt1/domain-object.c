@@ -75,6 +75,25 @@ domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpoin
   vb_dbus_domain_emit_lifecycle_event (VB_DBUS_DOMAIN (self), event, detail);
 }
 
+/* domain actions: the guest's device events, as libvirt's */
+static void
+device_removed (VbDomain *domain, const char *alias, gpointer user_data)
+{
+  vb_dbus_domain_emit_device_removed (VB_DBUS_DOMAIN (user_data), alias);
+}
+
+static void
+tray_change (VbDomain *domain, const char *alias, int reason, gpointer user_data)
+{
+  vb_dbus_domain_emit_tray_change (VB_DBUS_DOMAIN (user_data), alias, reason);
+}
+
+static void
+balloon_change (VbDomain *domain, guint64 kib, gpointer user_data)
+{
+  vb_dbus_domain_emit_balloon_change (VB_DBUS_DOMAIN (user_data), kib);
+}
+
 static void
 op_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -882,6 +901,9 @@ vb_domain_object_new (VbBusContext *context, VbDomain *domain)
   sync_properties (self);
   g_signal_connect (domain, "changed", G_CALLBACK (domain_changed), self);
   g_signal_connect (domain, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+  g_signal_connect (domain, "device-removed", G_CALLBACK (device_removed), self);
+  g_signal_connect (domain, "tray-change", G_CALLBACK (tray_change), self);
+  g_signal_connect (domain, "balloon-change", G_CALLBACK (balloon_change), self);
   follow_snapshots (self);
   return self;
 }
