@@ -204,6 +204,21 @@ check_keys (Fixture *f)
   g_assert_cmpint (held_us (seen, 0x6f), >=, 45000);
 }
 
+/* The CD-ROM's <disk> element of @xml without its <source>. */
+static char *
+cdrom_without_source (const char *xml)
+{
+  g_autoptr (GRegex) drive =
+    g_regex_new ("<disk type='file' device='cdrom'>[\\s\\S]*?</disk>", 0, 0, NULL);
+  g_autoptr (GRegex) source = g_regex_new ("<source [^>]*/>", 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree char *element = NULL;
+
+  g_assert_true (g_regex_match (drive, xml, 0, &match));
+  element = g_match_info_fetch (match, 0);
+  return g_regex_replace_literal (source, element, -1, 0, "", 0, NULL);
+}
+
 static guint
 count_lines (const char *text, const char *needle)
 {
@@ -288,11 +303,11 @@ test_actions (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (live, "<vcpu>2</vcpu>"));
   }
 
-  /* UpdateDevice LIVE: eject, then insert another image. */
+  /* UpdateDevice: eject as Cockpit does it (the drive's element of the live
+   * XML, alias and address included, without its <source>; LIVE|CONFIG),
+   * then insert another image (LIVE). */
   {
-    g_autofree char *eject =
-      g_strdup ("<disk type='file' device='cdrom'><driver name='qemu' "
-                "type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>");
+    g_autofree char *eject = cdrom_without_source (live);
     g_autofree char *insert = g_strdup_printf (
       "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='%s'/>"
       "<target dev='hdc' bus='ide'/><readonly/></disk>",
@@ -306,8 +321,14 @@ test_actions (Fixture *f, gconstpointer data)
 
     g_assert_true (qemu_has_open (f, f->one));
     vb_signal_log_clear (f->signals);
+    g_assert_nonnull (strstr (eject, "<alias name='disk-hdc'/>"));
     vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "UpdateDevice",
-                       g_variant_new ("(su)", eject, 1));
+                       g_variant_new ("(su)", eject, 1 | 2));
+    {
+      g_autofree char *inactive = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 2);
+
+      g_assert_null (strstr (inactive, one_source));
+    }
     /* The tray opened for the eject and closed on the empty drive. */
     g_assert_true (vb_signal_log_wait (f->signals, tray_closed, 5000));
     g_assert_cmpint (vb_signal_log_find (f->signals, tray_opened), >=, 0);
