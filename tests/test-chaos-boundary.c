@@ -340,6 +340,20 @@ values_for (Boundary *b, const char *type)
       ADD (g_variant_new_strv (NULL, 0));
       ADD (g_variant_new_strv (strv, -1));
     }
+  else if (g_str_equal (type, "au"))
+    {
+      /* Domain.SendKey's keys: none, the most allowed and one more, codes
+       * no key has, and a long array. */
+      static const guint32 odd[] = { 0, 0xffff, 0x10000, G_MAXUINT32 };
+      g_autofree guint32 *many = g_new0 (guint32, 100000);
+
+      for (guint n = 0; n <= 17; n += 16)
+        ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, many, n, sizeof (guint32)));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, many, 17, sizeof (guint32)));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, odd, G_N_ELEMENTS (odd),
+                                      sizeof (guint32)));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, many, 100000, sizeof (guint32)));
+    }
   else
     {
       g_ptr_array_unref (values);

@@ -174,6 +174,8 @@ check_state (VbDomain *domain, VbDomainOp op, GError **error)
     case VB_DOMAIN_OP_SHUTDOWN:
     case VB_DOMAIN_OP_REBOOT:
     case VB_DOMAIN_OP_DESTROY:
+    case VB_DOMAIN_OP_RESET:
+    case VB_DOMAIN_OP_INJECT_NMI:
       if (!vb_domain_is_active (domain))
         problem = "is not running";
       break;
