@@ -74,6 +74,8 @@ typedef struct {
   char *url;
   GArray *complete; /* ms, one per timed load */
   GArray *first_row;
+  double service_cpu_ms; /* over the timed loads */
+  double polkit_cpu_ms;
   /* The reference only. */
   GSubprocess *libvirt_dbus;
   char *libvirt_dbus_log;
@@ -130,14 +132,47 @@ wait_complete (Target *t)
                      t->domains);
 }
 
+/* User and system CPU time of @pid so far, in ms; 0 when it is gone. */
+static double
+cpu_ms (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after;
+
+  if (pid <= 1 || !g_file_get_contents (path, &stat, NULL, NULL) || !(after = strrchr (stat, ')')))
+    return 0;
+  /* After ") ": state is field 3, utime 14, stime 15. */
+  fields = g_strsplit (after + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) * 1000.0
+         / sysconf (_SC_CLK_TCK);
+}
+
+/* The processes that answer Cockpit's calls: virtbusd, or libvirt-dbus and
+ * the libvirtd behind it. */
+static double
+service_cpu_ms (Target *t)
+{
+  if (t->libvirt_dbus)
+    return cpu_ms (atoi (g_subprocess_get_identifier (t->libvirt_dbus))) + cpu_ms (t->libvirtd);
+  return cpu_ms (t->env->daemon_pid);
+}
+
 static void
 load_once (Target *t)
 {
   double complete, first_row;
+  double cpu_before = service_cpu_ms (t);
+  double polkit_before = cpu_ms (t->env->polkit_pid);
 
   vb_browser_navigate (t->browser, "about:blank");
   vb_browser_navigate (t->browser, t->url);
   wait_complete (t);
+  t->service_cpu_ms += service_cpu_ms (t) - cpu_before;
+  t->polkit_cpu_ms += cpu_ms (t->env->polkit_pid) - polkit_before;
   complete = page_number (t->browser, "String(window.__vbBench.complete)");
   first_row = page_number (t->browser, "String(window.__vbBench.firstRow)");
   g_array_append_val (t->complete, complete);
@@ -438,9 +473,29 @@ print_row (Target *t, double floor)
 
   for (guint i = 1; i < t->complete->len; i++)
     min = MIN (min, complete[i]);
-  g_print ("%-44s %7d %9.0f %9.0f %7.0f %7.0f %7.2f\n", t->label, t->domains,
+  g_print ("%-40s %7d %8.0f %8.0f %6.0f %6.0f %7.2f %8.1f %7.0f %7.0f\n", t->label, t->domains,
            bench_median ((double *) t->first_row->data, t->first_row->len), median, min,
-           bench_max_of (complete, t->complete->len), median / floor);
+           bench_max_of (complete, t->complete->len), median / floor,
+           t->domains > 1 ? (median - floor) / (t->domains - 1) : 0.0,
+           t->service_cpu_ms / t->complete->len, t->polkit_cpu_ms / t->complete->len);
+}
+
+/* The installed version of the Debian package @name, for the record. */
+static char *
+package_version (const char *name)
+{
+  const char *argv[] = { "dpkg-query", "-W", "-f", "${Version}", name, NULL };
+  char *out = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL) || !out || !*out)
+    {
+      g_free (out);
+      return g_strdup ("?");
+    }
+  return out;
 }
 
 /* Console errors and error alerts beyond the package's own noise. */
@@ -484,7 +539,7 @@ main (int argc, char **argv)
   Target targets[3] = {
     { .label = "virtbusd --system --libvirt-dbus", .domains = 1 },
     { .label = "virtbusd --system --libvirt-dbus" },
-    { .label = "libvirt-dbus 1.4.1 -> qemu:///session" },
+    { .label = "libvirt-dbus --session, qemu:///session" },
   };
   int n_targets = 2;
 
@@ -519,12 +574,22 @@ main (int argc, char **argv)
     for (int i = 0; i < n_targets; i++)
       load_once (&targets[i]);
 
-  g_print ("\nCockpit Machines 288 (cockpit-ws 287, headless Chromium %s), %u CPUs: from\n"
-           "navigation to the VM list complete (every row present, its state \"Shut off\"),\n"
-           "in ms; median of %d fresh loads per target (after one untimed load), in turn.\n",
-           "from Debian", g_get_num_processors (), n_loads);
-  g_print ("%-44s %7s %9s %9s %7s %7s %7s\n", "service behind org.libvirt", "domains", "1st row",
-           "complete", "min", "max", "x floor");
+  {
+    g_autofree char *machines = package_version ("cockpit-machines");
+    g_autofree char *ws = package_version ("cockpit-ws");
+    g_autofree char *chromium = package_version ("chromium");
+
+    g_print ("\nCockpit Machines %s (cockpit-ws %s, headless Chromium %s), %u CPUs.\n"
+             "ms from navigation until the VM list is complete (every row present, its state\n"
+             "\"Shut off\"), timed in the page; median, min and max of %d fresh loads per\n"
+             "target (after one untimed load), taken in turn. 1st row: median until the first\n"
+             "row shows. +/domain: (median - floor) / (domains - 1). svc CPU: ms of CPU the\n"
+             "service used per load (virtbusd; libvirt-dbus + libvirtd), and the bus's polkitd,\n"
+             "which virtbusd --system asks about every call (libvirt-dbus --session does not).\n",
+             machines, ws, chromium, g_get_num_processors (), n_loads);
+  }
+  g_print ("%-40s %7s %8s %8s %6s %6s %7s %8s %7s %7s\n", "service behind org.libvirt", "domains",
+           "1st row", "complete", "min", "max", "x floor", "+/domain", "svc CPU", "polkitd");
   {
     double floor = bench_median ((double *) targets[0].complete->data, targets[0].complete->len);
 
@@ -535,12 +600,16 @@ main (int argc, char **argv)
     {
       double ours = bench_median ((double *) targets[1].complete->data, targets[1].complete->len);
       double theirs = bench_median ((double *) targets[2].complete->data, targets[2].complete->len);
+      g_autofree char *lv_dbus = package_version ("libvirt-dbus");
+      g_autofree char *lv_daemon = package_version ("libvirt-daemon");
 
       g_print ("virtbusd / libvirt-dbus at %d domains: %.2f\n", n_domains, ours / theirs);
-      g_print ("reference: Debian's libvirt-dbus 1.4.1 --session as %s, its /org/libvirt/QEMU\n"
-               "on qemu:///session (libvirtd --session of that user, autospawned): Cockpit reads\n"
-               "only /org/libvirt/QEMU, which never reaches libvirt's test driver.\n",
-               REFERENCE_USER);
+
+      g_print ("reference: Debian's libvirt-dbus %s --session as %s, its /org/libvirt/QEMU\n"
+               "on qemu:///session (libvirtd %s --session of that user, autospawned by\n"
+               "libvirt's client), owning org.libvirt on the target's bus. Not libvirt's test\n"
+               "driver: Cockpit reads only /org/libvirt/QEMU, which never leads there.\n",
+               lv_dbus, REFERENCE_USER, lv_daemon);
     }
   g_print ("errors the pages showed (console errors beyond the package's own, error alerts):\n");
   for (int i = 0; i < n_targets; i++)
