@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench-util.h"
@@ -462,6 +463,16 @@ stop_target (Target *t)
   g_clear_pointer (&t->first_row, g_array_unref);
 }
 
+/* An interrupt ends the run as SIGTERM does: the handler of the browser
+ * harness kills the browsers' and cockpit-ws's process groups first, then the
+ * benchmark's kills libvirt-dbus and libvirtd and removes the run's
+ * directory, which no browser writes into any more. */
+static void
+interrupted (int sig)
+{
+  raise (SIGTERM);
+}
+
 /* ---- the figures ---- */
 
 static void
@@ -542,6 +553,7 @@ main (int argc, char **argv)
     { .label = "libvirt-dbus --session, qemu:///session" },
   };
   int n_targets = 2;
+  g_autofree char *top = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -554,8 +566,17 @@ main (int argc, char **argv)
     g_error ("%s is missing: %s", POLKIT_ACTIONS, SETUP_HINT);
   targets[1].domains = targets[2].domains = n_domains;
 
+  /* Every directory of the run (the buses', the services', the browsers'
+   * profiles) below one, removed on any end; reachable by REFERENCE_USER. */
+  top = g_strdup_printf ("%s/vbbench-cockpit-XXXXXX",
+                         g_getenv ("TMPDIR") ? g_getenv ("TMPDIR") : "/tmp");
+  if (!mkdtemp (top) || chmod (top, 0755) < 0)
+    g_error ("cannot make %s: %s", top, g_strerror (errno));
+  g_setenv ("TMPDIR", top, TRUE);
+  g_assert_cmpstr (g_get_tmp_dir (), ==, top);
+
   start_virtbusd (&targets[0]);
-  bench_install_signal_handlers (NULL);
+  bench_install_signal_handlers (top);
   start_virtbusd (&targets[1]);
   if (!getpwnam (REFERENCE_USER))
     g_print ("user %s is missing (%s): the libvirt-dbus reference is left out\n", REFERENCE_USER,
@@ -570,6 +591,8 @@ main (int argc, char **argv)
 
   for (int i = 0; i < n_targets; i++)
     open_page (&targets[i]);
+  signal (SIGINT, interrupted);
+  signal (SIGHUP, interrupted);
   for (int round = 0; round < n_loads; round++)
     for (int i = 0; i < n_targets; i++)
       load_once (&targets[i]);
@@ -617,5 +640,11 @@ main (int argc, char **argv)
 
   for (int i = n_targets - 1; i >= 0; i--)
     stop_target (&targets[i]);
+  {
+    const char *rm[] = { "rm", "-rf", top, NULL };
+
+    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                  NULL);
+  }
   return 0;
 }
