@@ -31,7 +31,7 @@
  * Before the timed loads each browser loads the page once (not counted), so
  * the timed loads find Cockpit's files in the HTTP cache, as a returning user
  * does; each timed load is a new document (about:blank in between, so the
- * previous page's channels are closed). The loads go round the targets in
+ * previous page has closed its channels before the next one opens). The loads go round the targets in
  * turn, so noise from the rest of the machine falls on all of them alike.
  *
  * libvirt-dbus and libvirtd are installed with apt-get when missing; when that
@@ -340,9 +340,8 @@ ensure_libvirt (void)
 
   if (libvirt_installed ())
     return TRUE;
-  if (!getpwnam (REFERENCE_USER))
-    return FALSE;
-  g_print ("libvirt-dbus or libvirtd is missing: apt-get install libvirt-dbus libvirt-daemon\n");
+  g_print ("libvirt-dbus or libvirtd is missing: apt-get install libvirt-dbus libvirt-daemon "
+           "libvirt-daemon-driver-qemu\n");
   g_setenv ("DEBIAN_FRONTEND", "noninteractive", TRUE);
   g_spawn_sync (NULL, (char **) update, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status,
                 NULL);
@@ -353,26 +352,33 @@ ensure_libvirt (void)
   return libvirt_installed ();
 }
 
-/* libvirt-dbus as the unprivileged user: credentials first, then the death
- * signal (a change of credentials clears it), so it ends with us. */
+/* Who libvirt-dbus runs as, read before the fork. */
+typedef struct {
+  uid_t uid;
+  gid_t gid;
+} Credentials;
+
+/* libvirt-dbus as the unprivileged user: only system calls between fork and
+ * exec (our GDBus threads may hold locks NSS needs), no supplementary groups;
+ * credentials first, then the death signal (a change of credentials clears
+ * it), so it ends with us. */
 static void
 become_reference_user (gpointer user_data)
 {
-  struct passwd *pw = user_data;
+  const Credentials *who = user_data;
 
-  if (initgroups (pw->pw_name, pw->pw_gid) < 0 || setgid (pw->pw_gid) < 0
-      || setuid (pw->pw_uid) < 0)
+  if (setgroups (1, &who->gid) < 0 || setgid (who->gid) < 0 || setuid (who->uid) < 0)
     _exit (126);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static char *
-user_dir (Target *t, const char *name, struct passwd *pw)
+user_dir (Target *t, const char *name, const Credentials *who)
 {
   char *dir = g_build_filename (t->env->tmpdir, name, NULL);
 
-  if (g_mkdir_with_parents (dir, 0700) < 0 || chown (dir, pw->pw_uid, pw->pw_gid) < 0)
-    g_error ("cannot make %s for %s: %s", dir, pw->pw_name, g_strerror (errno));
+  if (g_mkdir_with_parents (dir, 0700) < 0 || chown (dir, who->uid, who->gid) < 0)
+    g_error ("cannot make %s for %s: %s", dir, REFERENCE_USER, g_strerror (errno));
   return dir;
 }
 
@@ -388,19 +394,21 @@ start_libvirt_dbus (Target *t)
   g_autofree char *cache = NULL;
   g_autofree char *pidfile = NULL;
   g_autofree char *pid_text = NULL;
+  static Credentials who;
   gint64 end;
 
   if (!pw)
     g_error ("user %s is missing: %s", REFERENCE_USER, SETUP_HINT);
+  who = (Credentials){ pw->pw_uid, pw->pw_gid };
   t->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
-  home = user_dir (t, "lv-home", pw);
-  config = user_dir (t, "lv-home/config", pw);
-  cache = user_dir (t, "lv-home/cache", pw);
-  t->runtime_dir = user_dir (t, "lv-run", pw);
+  home = user_dir (t, "lv-home", &who);
+  config = user_dir (t, "lv-home/config", &who);
+  cache = user_dir (t, "lv-home/cache", &who);
+  t->runtime_dir = user_dir (t, "lv-run", &who);
   t->libvirt_dbus_log = g_build_filename (t->env->tmpdir, "libvirt-dbus.log", NULL);
 
   g_subprocess_launcher_set_stdout_file_path (launcher, t->libvirt_dbus_log);
-  g_subprocess_launcher_set_child_setup (launcher, become_reference_user, pw, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, become_reference_user, &who, NULL);
   /* Its "session" bus is the target's bus, which Cockpit's bridge takes as
    * the system bus; libvirtd --session finds its sockets, configuration and
    * QEMU capability cache under these, none of the machine's. */
