@@ -519,6 +519,55 @@ test_update_device (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (live, disk));
 }
 
+/* A qcow2 medium's backing chain, recorded by the host-files check as the
+ * disk's <backingStore>, is kept in the definition: the next start checks
+ * the image's chain against it (docs/authorization.md). */
+static void
+test_update_device_backing_chain (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "media", NULL);
+  g_autofree char *disk = g_build_filename (dir, "disk.img", NULL);
+  g_autofree char *base = g_build_filename (dir, "base.raw", NULL);
+  g_autofree char *overlay = g_build_filename (dir, "overlay.qcow2", NULL);
+  g_autofree char *empty_qcow2 = g_build_filename (dir, "empty.qcow2", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *inactive = NULL;
+  g_autofree char *medium = NULL;
+  const char *const create_overlay[] = { "qemu-img", "create", "-q",  "-f",    "qcow2", "-b",
+                                         base,       "-F",     "raw", overlay, "1M",    NULL };
+  const char *const create_empty[] = { "qemu-img", "create",    "-q", "-f",
+                                       "qcow2",    empty_qcow2, "1M", NULL };
+  int status = -1;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  vb_test_sparse_file (disk, 1 << 20);
+  vb_test_sparse_file (base, 1 << 20);
+  g_assert_true (g_spawn_sync (NULL, (char **) create_overlay, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                               NULL, NULL, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_spawn_sync (NULL, (char **) create_empty, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  xml = g_strdup_printf ("<domain type='test'><name>cd2</name><uuid>" UUID2 "</uuid>"
+                         "<memory unit='MiB'>128</memory><os><type arch='x86_64'>hvm</type></os>"
+                         "<devices><disk type='file' device='disk'><source file='%s'/>"
+                         "<target dev='vda' bus='virtio'/></disk>"
+                         "<disk type='file' device='cdrom'><driver name='qemu' type='qcow2'/>"
+                         "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>"
+                         "</devices></domain>",
+                         disk, empty_qcow2);
+  path = define (f, xml);
+  medium = g_strdup_printf ("<disk type='file' device='cdrom'><driver name='qemu' type='qcow2'/>"
+                            "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>",
+                            overlay);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "UpdateDevice", g_variant_new ("(su)", medium, 0));
+  inactive = xml_of (f, path, 2);
+  g_assert_nonnull (strstr (inactive, overlay));
+  g_assert_nonnull (strstr (inactive, "<backingStore"));
+  g_assert_nonnull (strstr (inactive, base));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -535,5 +584,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/domain-actions/update-device", Fixture, NULL, fixture_set_up, test_update_device,
               fixture_tear_down);
+  g_test_add ("/domain-actions/update-device-backing-chain", Fixture, NULL, fixture_set_up,
+              test_update_device_backing_chain, fixture_tear_down);
   return g_test_run ();
 }

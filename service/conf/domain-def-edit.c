@@ -232,6 +232,7 @@ set_media (xmlNode *root, gconstpointer data, GError **error)
   const MediaEdit *m = data;
   xmlNode *drive = find_drive (root, m->target);
   xmlNode *source = vb_xml_child (m->wanted, "source");
+  xmlNode *backing = vb_xml_child (m->wanted, "backingStore");
   g_autofree char *device = drive ? vb_xml_attr (drive, "device") : NULL;
   g_autofree char *type = vb_xml_attr (m->wanted, "type");
   xmlNode *after;
@@ -264,6 +265,10 @@ set_media (xmlNode *root, gconstpointer data, GError **error)
     xmlAddPrevSibling (drive->children, source);
   else
     xmlAddChild (drive, source);
+  /* The new medium's chain as the host-files check recorded it (it replaced
+   * any the caller wrote): the next start checks the image against it. */
+  if (backing)
+    xmlAddNextSibling (source, xmlDocCopyNode (backing, drive->doc, 1));
   return TRUE;
 }
 
