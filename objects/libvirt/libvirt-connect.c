@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include "domain-api.h"
+#include "host-api.h"
 #include "libvirt-domain.h"
 #include "libvirt-error.h"
 #include "libvirt-net-storage.h"
+#include "libvirt-netif.h"
+#include "libvirt-nodedev.h"
 #include "libvirt-numbers.h"
 #include "libvirt-xml-check.h"
 #include "snapshot-api.h"
@@ -318,24 +321,56 @@ handle_get_capabilities (VbLvCall *call)
 }
 
 static void
+domain_capabilities_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  g_autofree char *xml = vb_domain_api_domain_capabilities_finish (result, &error);
+
+  if (!xml)
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, g_variant_new ("(s)", xml));
+}
+
+static void
+handle_get_domain_capabilities (VbLvCall *call)
+{
+  const char *emulator, *arch, *machine, *virttype;
+  guint flags;
+
+  /* "" is libvirt-dbus's NULL, as it is the operation layer's. */
+  g_variant_get (call->parameters, "(&s&s&s&su)", &emulator, &arch, &machine, &virttype, &flags);
+  /* No virttype: this connection's driver answers, as libvirt's would (the
+   * operation layer's default is the QEMU driver, with kvm when it can). */
+  if (!*virttype && strcmp (call->connect->driver, "qemu") != 0)
+    virttype = call->connect->driver;
+  vb_domain_api_domain_capabilities_async (call->connect->host, emulator, arch, machine, virttype,
+                                           flags, domain_capabilities_ready, call);
+}
+
+static void
+memory_stats_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) stats = vb_host_api_memory_stats_finish (result, &error);
+
+  if (!stats)
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, g_variant_new_tuple (&stats, 1));
+}
+
+static void
 handle_node_get_memory_stats (VbLvCall *call)
 {
   int cell;
   guint flags;
-  GVariantBuilder builder;
 
+  /* libvirt's keys (total, free, buffers, cached) in KiB; cell -1 is the host. */
   g_variant_get (call->parameters, "(iu)", &cell, &flags);
-  /* VIR_NODE_MEMORY_STATS_ALL_CELLS only: virtbus knows no NUMA cells. */
-  if (cell != -1 || flags != 0)
-    {
-      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                                          "cell %d and flags 0x%x: only cell -1 and flags 0", cell,
-                                          flags));
-      return;
-    }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
-  g_variant_builder_add (&builder, "{st}", "total", host_memory_kib ());
-  vb_lv_call_return (call, g_variant_new ("(a{st})", &builder));
+  vb_host_api_memory_stats_async (call->connect->host, cell, flags, memory_stats_ready, call);
 }
 
 static const VbLvMethod methods[] = {
@@ -361,6 +396,13 @@ static const VbLvMethod methods[] = {
   { "GetCapabilities", handle_get_capabilities },
   { "ListDomains", handle_list_domains },
   { "NodeGetMemoryStats", handle_node_get_memory_stats },
+  /* The host: domain capabilities, interfaces, node devices. */
+  { "GetDomainCapabilities", handle_get_domain_capabilities },
+  { "InterfaceLookupByMAC", vb_lv_connect_interface_lookup_by_mac },
+  { "InterfaceLookupByName", vb_lv_connect_interface_lookup_by_name },
+  { "ListInterfaces", vb_lv_connect_list_interfaces },
+  { "ListNodeDevices", vb_lv_connect_list_node_devices },
+  { "NodeDeviceLookupByName", vb_lv_connect_node_device_lookup_by_name },
   { NULL },
 };
 

@@ -16,7 +16,8 @@ call_free (VbLvCall *call)
 {
   g_clear_object (&call->invocation);
   g_clear_pointer (&call->parameters, g_variant_unref);
-  g_clear_object (&call->object);
+  if (call->object)
+    (call->object_free ? call->object_free : g_object_unref) (call->object);
   g_free (call->xml);
   g_free (call);
 }
@@ -75,12 +76,13 @@ polkit_details (VbLvCall *call)
 {
   GHashTable *details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  if (call->object && VB_IS_RESOURCE (call->object))
+  /* Host objects (object_free set) are no GObject: only their path tells them. */
+  if (call->object && !call->object_free && VB_IS_RESOURCE (call->object))
     {
       g_hash_table_insert (details, "name", g_strdup (vb_resource_get_name (call->object)));
       g_hash_table_insert (details, "uuid", g_strdup (vb_resource_get_uuid (call->object)));
     }
-  else if (call->object && VB_IS_SNAPSHOT (call->object))
+  else if (call->object && !call->object_free && VB_IS_SNAPSHOT (call->object))
     g_hash_table_insert (details, "name", g_strdup (vb_snapshot_get_name (call->object)));
   g_hash_table_insert (details, "object_path",
                        g_strdup (g_dbus_method_invocation_get_object_path (call->invocation)));
@@ -265,31 +267,15 @@ run_set (VbLvCall *call)
   handle_properties (call, ((Pending *) call)->iface);
 }
 
+/* The call once its object is resolved: authorized, then run. */
 static void
-method_call (GDBusConnection *connection, const char *sender, const char *object_path,
-             const char *interface_name, const char *method_name, GVariant *parameters,
-             GDBusMethodInvocation *invocation, gpointer user_data)
+dispatch (Pending *pending)
 {
-  const VbLvBinding *binding = user_data;
-  const VbLvInterface *iface = binding->iface;
-  Pending *pending = g_new0 (Pending, 1);
   VbLvCall *call = &pending->call;
-  GError *error = NULL;
-
-  pending->iface = iface;
-  call->connect = binding->connect;
-  call->invocation = invocation; /* the reference GDBus handed us */
-  call->parameters = g_variant_ref (parameters);
-  call->not_found = iface->not_found;
-  if (iface->resolve)
-    {
-      call->object = iface->resolve (binding->connect, object_path, &error);
-      if (!call->object)
-        {
-          vb_lv_call_fail (call, error);
-          return;
-        }
-    }
+  const VbLvInterface *iface = pending->iface;
+  GDBusMethodInvocation *invocation = call->invocation;
+  const char *interface_name = g_dbus_method_invocation_get_interface_name (invocation);
+  const char *method_name = g_dbus_method_invocation_get_method_name (invocation);
 
   if (strcmp (interface_name, PROPERTIES_INTERFACE) == 0)
     {
@@ -316,6 +302,56 @@ method_call (GDBusConnection *connection, const char *sender, const char *object
 
       authorize (call, action, method ? method->func : vb_lv_call_unsupported);
     }
+}
+
+static void
+resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *pending = user_data;
+  VbLvCall *call = &pending->call;
+  GError *error = NULL;
+
+  call->object = pending->iface->resolve_finish (result, &error);
+  if (!call->object)
+    {
+      vb_lv_call_fail (call, error);
+      return;
+    }
+  call->object_free = pending->iface->object_free;
+  dispatch (pending);
+}
+
+static void
+method_call (GDBusConnection *connection, const char *sender, const char *object_path,
+             const char *interface_name, const char *method_name, GVariant *parameters,
+             GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  const VbLvBinding *binding = user_data;
+  const VbLvInterface *iface = binding->iface;
+  Pending *pending = g_new0 (Pending, 1);
+  VbLvCall *call = &pending->call;
+  GError *error = NULL;
+
+  pending->iface = iface;
+  call->connect = binding->connect;
+  call->invocation = invocation; /* the reference GDBus handed us */
+  call->parameters = g_variant_ref (parameters);
+  call->not_found = iface->not_found;
+  if (iface->resolve_async)
+    {
+      iface->resolve_async (binding->connect, object_path, resolved, pending);
+      return;
+    }
+  if (iface->resolve)
+    {
+      call->object = iface->resolve (binding->connect, object_path, &error);
+      if (!call->object)
+        {
+          vb_lv_call_fail (call, error);
+          return;
+        }
+    }
+  dispatch (pending);
 }
 
 const GDBusInterfaceVTable *

@@ -31,6 +31,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   GVariant *parameters;
   gpointer object;       /* the resolved model object (a reference), NULL for Connect */
+  GDestroyNotify object_free; /* frees @object; NULL: it is a GObject */
   const char *not_found; /* libvirt's prefix for a NotFound of this interface */
   char *xml;             /* a caller's XML once checked (vb_lv_xml_check) */
 } VbLvCall;
@@ -58,6 +59,13 @@ typedef struct {
   /* The model object at @path (a reference); NULL with @error (a VB_LV_ERROR
    * with libvirt's text). NULL for the Connect interface. */
   gpointer (*resolve) (const VbLvConnect *connect, const char *path, GError **error);
+  /* Instead of resolve, for objects the host has (interfaces, node devices),
+   * found by reading it off the main loop: the call's @object is what
+   * resolve_finish returns, freed with object_free. */
+  void (*resolve_async) (const VbLvConnect *connect, const char *path,
+                         GAsyncReadyCallback callback, gpointer user_data);
+  gpointer (*resolve_finish) (GAsyncResult *result, GError **error);
+  GDestroyNotify object_free;
 } VbLvInterface;
 
 /* What a registration's user_data is. */

@@ -5,6 +5,7 @@
 #include "device-api.h"
 #include "domain-api.h"
 #include "domain-stats.h"
+#include "interface-addresses.h"
 #include "libvirt-error.h"
 #include "libvirt-numbers.h"
 #include "libvirt-paths.h"
@@ -367,6 +368,30 @@ handle_get_stats (VbLvCall *call)
                                  groups | (flags & LV_STATS_DOMAIN_FLAGS), stats_ready, call);
 }
 
+static void
+addresses_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) addresses = vb_domain_api_interface_addresses_finish (result, &error);
+
+  if (!addresses)
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, g_variant_new_tuple (&addresses, 1));
+}
+
+/* libvirt's sources (0 lease, 1 agent, 2 arp) are virtbus's numbers. */
+static void
+handle_interface_addresses (VbLvCall *call)
+{
+  guint source, flags;
+
+  g_variant_get (call->parameters, "(uu)", &source, &flags);
+  vb_domain_api_interface_addresses_async (call->connect->host, domain_of (call), source, flags,
+                                           addresses_ready, call);
+}
+
 /* ---- save ---- */
 
 static void
@@ -678,6 +703,7 @@ static const VbLvMethod methods[] = {
   { "GetVcpus", handle_get_vcpus },
   { "GetXMLDesc", handle_get_xml_desc },
   { "HasManagedSaveImage", handle_has_managed_save_image },
+  { "InterfaceAddresses", handle_interface_addresses },
   { "ListDomainSnapshots", handle_list_domain_snapshots },
   { "ManagedSave", handle_managed_save },
   { "ManagedSaveRemove", handle_managed_save_remove },

@@ -7,6 +7,8 @@
 #include "libvirt-domain.h"
 #include "libvirt-interfaces.h"
 #include "libvirt-net-storage.h"
+#include "libvirt-netif.h"
+#include "libvirt-nodedev.h"
 #include "libvirt-paths.h"
 #include "libvirt-snapshot.h"
 #include "vb-log.h"
@@ -18,6 +20,8 @@ typedef struct {
   VbLvBinding binding;
   VbLibvirtFront *front;
   gboolean snapshots;
+  /* The host's objects (interfaces, node devices): their nodes, else domains'. */
+  char **(*host_nodes) (const VbLvConnect *connect);
 } Subtree;
 
 struct _VbLibvirtFront {
@@ -27,6 +31,8 @@ struct _VbLibvirtFront {
   VbLvBinding connect_bindings[N_CONNECTS];
   Subtree domain_subtrees[N_CONNECTS];
   Subtree snapshot_subtrees[N_CONNECTS];
+  Subtree interface_subtrees[N_CONNECTS];
+  Subtree nodedev_subtrees[N_CONNECTS];
   GArray *registrations; /* object ids, then subtree ids */
   guint n_objects;
   guint owner_id;
@@ -49,9 +55,14 @@ subtree_enumerate (GDBusConnection *connection, const char *sender, const char *
 {
   Subtree *subtree = user_data;
   const VbLvConnect *connect = subtree->binding.connect;
-  g_autoptr (GPtrArray) domains = vb_domain_api_list (connect->host, 0, NULL);
-  GPtrArray *nodes = g_ptr_array_new ();
+  g_autoptr (GPtrArray) domains = NULL;
+  GPtrArray *nodes;
   gsize prefix = strlen (object_path) + 1;
+
+  if (subtree->host_nodes)
+    return subtree->host_nodes (connect);
+  domains = vb_domain_api_list (connect->host, 0, NULL);
+  nodes = g_ptr_array_new ();
 
   for (guint i = 0; domains && i < domains->len; i++)
     {
@@ -212,6 +223,19 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
     vb_lv_net_storage_new (bus, host, self->connects, N_CONNECTS, self->registrations, error);
   if (!self->net_storage)
     return NULL;
+  /* The host's interfaces and node devices, under each Connect. */
+  for (guint i = 0; i < N_CONNECTS; i++)
+    {
+      self->interface_subtrees[i] = (Subtree){
+        { &self->connects[i], &vb_lv_netif_interface }, self, FALSE, vb_lv_netif_nodes
+      };
+      self->nodedev_subtrees[i] = (Subtree){
+        { &self->connects[i], &vb_lv_nodedev_interface }, self, FALSE, vb_lv_nodedev_nodes
+      };
+      if (!register_subtree (self, &self->interface_subtrees[i], VB_LV_INTERFACE_NODE, error)
+          || !register_subtree (self, &self->nodedev_subtrees[i], VB_LV_NODEDEV_NODE, error))
+        return NULL;
+    }
   for (guint i = 0; i < domains->len; i++)
     follow_domain (self, domains->pdata[i]);
   g_signal_connect (inventory, "added", G_CALLBACK (resource_added), self);

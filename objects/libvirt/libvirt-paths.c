@@ -141,3 +141,28 @@ vb_lv_snapshot_from_path (const char *connect_path, const char *path, char **dom
   *name = g_steal_pointer (&decoded);
   return TRUE;
 }
+
+char *
+vb_lv_child_path (const char *connect_path, const char *node, const char *key)
+{
+  g_autofree char *encoded = vb_lv_encode_str (key);
+
+  return g_strdup_printf ("%s/%s/%s", connect_path, node, encoded);
+}
+
+char *
+vb_lv_child_from_path (const char *connect_path, const char *node, const char *path)
+{
+  const char *rest = below (connect_path, node, path);
+  g_autofree char *decoded = rest ? vb_lv_decode_str (rest) : NULL;
+
+  if (!decoded || !*decoded || !g_utf8_validate (decoded, -1, NULL))
+    return NULL;
+  return g_steal_pointer (&decoded);
+}
+
+const char *
+vb_lv_interface_key (const char *name, const char *mac, gboolean mac_unique)
+{
+  return mac_unique && strchr (mac, ':') ? mac : name;
+}

@@ -190,6 +190,47 @@ vb_host_api_interface_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+read_interfaces (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  HostQuery *query = data;
+  GError *error = NULL;
+  g_auto (GStrv) names = vb_host_netif_list (query->root, 0, &error);
+  GPtrArray *netifs;
+
+  if (!names)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  netifs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_host_netif_free);
+  /* One that went away since the listing is left out. */
+  for (guint i = 0; names[i]; i++)
+    {
+      VbHostNetif *netif = vb_host_netif_read (query->root, names[i], NULL);
+
+      if (netif)
+        g_ptr_array_add (netifs, netif);
+    }
+  g_task_return_pointer (task, netifs, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+vb_host_api_interfaces_async (VbDriverHost *host, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  run_query (host, vb_host_api_interfaces_async, NULL, 0, 0, 0, read_interfaces, callback,
+             user_data);
+}
+
+GPtrArray *
+vb_host_api_interfaces_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_host_api_interfaces_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- node devices ---- */
 
 static void

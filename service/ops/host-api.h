@@ -32,6 +32,14 @@ void vb_host_api_interface_async (VbDriverHost *host, const char *name, guint fl
                                   GAsyncReadyCallback callback, gpointer user_data);
 VbHostNetif *vb_host_api_interface_finish (GAsyncResult *result, GError **error);
 
+/* Every interface of the host, sorted by name, as vb_host_api_interface_async
+ * reads one but without its addresses (a GPtrArray of VbHostNetif): for a
+ * front end that names interfaces by their MAC (org.libvirt's paths) and so
+ * needs all of them to tell a unique MAC from a shared one. */
+void vb_host_api_interfaces_async (VbDriverHost *host, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+GPtrArray *vb_host_api_interfaces_finish (GAsyncResult *result, GError **error);
+
 /* Manager.ListNodeDevices: libvirt's names; @capability "" for all; @flags 0. */
 void vb_host_api_list_node_devices_async (VbDriverHost *host, const char *capability, guint flags,
                                           GAsyncReadyCallback callback, gpointer user_data);
