@@ -1,0 +1,173 @@
+/* Cockpit Machines on virtbus, one VM at a time: the project's test guest
+ * booted under QEMU in system mode, driven from its row in the VM list and
+ * from its details page as a user would (Run, Shut down, Force shut down,
+ * Pause, Resume, Delete with its storage), the page following every state
+ * without a reload; what the details page shows; snapshots. Asserts on the
+ * page's DOM and on the service; no error anywhere. See docs/browser-tests.md. */
+#include "vb-cockpit-world.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define BOOT_TIMEOUT_MS 120000
+#define GUEST_MIB 160
+
+/* A running dir pool in the test's tmpdir holding a raw volume of @mib; its
+ * path (the file) is returned, the pool's object path in @pool. */
+static char *
+pool_with_volume (VbCockpitWorld *world, const char *pool_name, const char *volume, guint mib,
+                  char **pool)
+{
+  g_autofree char *dir = vb_cockpit_world_shared_dir (world, pool_name);
+  g_autofree char *pool_xml =
+    g_strdup_printf ("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>",
+                     pool_name, dir);
+  g_autofree char *volume_xml =
+    g_strdup_printf ("<volume><name>%s</name><capacity unit='MiB'>%u</capacity>"
+                     "<target><format type='raw'/></target></volume>",
+                     volume, mib);
+  g_autofree char *volume_path = NULL;
+
+  *pool = vb_test_call_path (world->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                             g_variant_new ("(su)", pool_xml, 0));
+  vb_test_call_void (world->env, *pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  volume_path = vb_test_call_path (world->env, *pool, IFACE_POOL, "CreateVolume",
+                                   g_variant_new ("(su)", volume_xml, 0));
+  return vb_test_get_string (world->env, volume_path, IFACE_VOLUME, "Path");
+}
+
+/* Waits until the guest of @domain (booted from now on) says it is ready:
+ * its console log is new for each boot, so the old one goes first. */
+static void
+forget_console (VbCockpitWorld *world, const char *domain)
+{
+  g_autofree char *log = vb_test_console_log_of (world->env, domain);
+
+  g_unlink (log);
+}
+
+static void
+wait_guest_ready (VbCockpitWorld *world, const char *domain)
+{
+  g_autofree char *log = vb_test_console_log_of (world->env, domain);
+
+  if (!vb_test_log_wait (log, "VIRTBUS-GUEST-READY", BOOT_TIMEOUT_MS))
+    vb_browser_fail (world->browser, "the guest of %s did not get ready", domain);
+}
+
+static char *
+domain_state (VbCockpitWorld *world, const char *domain)
+{
+  return vb_test_get_string (world->env, domain, IFACE_DOMAIN, "State");
+}
+
+/* The page's state and the service's agree. */
+static void
+assert_state (VbCockpitWorld *world, const char *name, const char *domain, const char *shown,
+              const char *state)
+{
+  g_autofree char *actual = NULL;
+
+  vb_cockpit_wait_vm_state (world->browser, name, shown);
+  actual = domain_state (world, domain);
+  if (g_strcmp0 (actual, state) != 0)
+    vb_browser_fail (world->browser, "the page shows %s '%s' while the service says '%s'", name,
+                     shown, actual);
+}
+
+static guint
+count_volumes (VbCockpitWorld *world, const char *pool)
+{
+  g_autoptr (GVariant) volumes =
+    vb_test_call_ok (world->env, pool, IFACE_POOL, "ListVolumes", NULL);
+  g_autoptr (GVariant) list = g_variant_get_child_value (volumes, 0);
+
+  return g_variant_n_children (list);
+}
+
+static void
+wait_no_volumes (VbCockpitWorld *world, const char *pool)
+{
+  gint64 end = g_get_monotonic_time () + VB_BROWSER_TIMEOUT_MS * 1000;
+
+  while (count_volumes (world, pool) > 0)
+    {
+      if (g_get_monotonic_time () > end)
+        vb_browser_fail (world->browser, "the pool still has volumes");
+      g_usleep (100000);
+    }
+}
+
+/* Every action of the VM's row and details page, on a running guest with a
+ * disk in a pool: the list shows it Running; Pause, Resume, Force shut down,
+ * Run, Shut down (ACPI: the guest powers itself off) each change what the
+ * page shows, without a reload; Delete with its storage removes the domain
+ * and its volume. */
+static void
+test_lifecycle (void)
+{
+  VbCockpitWorld world = { 0 };
+  g_autofree char *pool = NULL;
+  g_autofree char *disk_file = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *shot = NULL;
+  const char *name = "cockpit-life";
+
+  vb_cockpit_world_start (&world);
+  vb_cockpit_world_start_daemon (&world, NULL, NULL);
+  disk_file = pool_with_volume (&world, "life-pool", "life-disk.img", 16, &pool);
+  disk = vb_test_disk_xml (disk_file, "raw", "vda");
+  xml = vb_test_guest_xml (name, GUEST_MIB, NULL, disk);
+  domain = vb_test_boot_guest (world.env, xml, TRUE, BOOT_TIMEOUT_MS);
+
+  vb_cockpit_open_machines (world.cockpit, world.browser);
+  assert_state (&world, name, domain, "Running", "running");
+
+  vb_cockpit_vm_menu (world.browser, name, "pause");
+  assert_state (&world, name, domain, "Paused", "paused");
+  vb_cockpit_vm_menu (world.browser, name, "resume");
+  assert_state (&world, name, domain, "Running", "running");
+
+  /* The same buttons on the details page. */
+  vb_cockpit_open_vm (world.browser, name);
+  vb_cockpit_vm_menu (world.browser, name, "forceOff");
+  assert_state (&world, name, domain, "Shut off", "shutoff");
+
+  forget_console (&world, domain);
+  vb_browser_click (world.browser, "#vm-cockpit-life-system-run");
+  assert_state (&world, name, domain, "Running", "running");
+  wait_guest_ready (&world, domain);
+  vb_browser_click (world.browser, "#vm-cockpit-life-system-shutdown-button");
+  assert_state (&world, name, domain, "Shut off", "shutoff");
+
+  vb_cockpit_vm_menu (world.browser, name, "delete");
+  vb_browser_wait_text (world.browser, "#vm-cockpit-life-delete-modal-dialog", disk_file);
+  if (!vb_browser_eval_bool (world.browser,
+                             "document.querySelector('#vm-cockpit-life-delete-modal-dialog "
+                             "input[type=checkbox]').checked"))
+    vb_browser_fail (world.browser, "the disk is not marked for deletion");
+  shot = vb_browser_screenshot (world.browser, "delete-dialog");
+  vb_browser_click (world.browser, "#vm-cockpit-life-delete-modal-dialog button.pf-m-danger");
+  vb_browser_wait_gone (world.browser, "#vm-cockpit-life-delete-modal-dialog");
+  /* Back on the list, without the VM. */
+  vb_browser_wait_visible (world.browser, "#virtual-machines-listing");
+  vb_browser_wait_gone (world.browser, "tbody tr[data-row-id=vm-cockpit-life-system]");
+  vb_test_call_expect_error (world.env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", name), ERROR_PREFIX "NotFound");
+  /* Its storage goes after the domain: through the pool (StorageVol.Delete),
+   * not only the file. */
+  wait_no_volumes (&world, pool);
+  g_assert_false (g_file_test (disk_file, G_FILE_TEST_EXISTS));
+  vb_cockpit_assert_no_errors (world.browser, NULL);
+  vb_cockpit_world_stop (&world);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/browser/vm/lifecycle", test_lifecycle);
+  return g_test_run ();
+}
