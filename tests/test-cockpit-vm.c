@@ -164,10 +164,100 @@ test_lifecycle (void)
   vb_cockpit_world_stop (&world);
 }
 
+/* udhcpc's script: the guest's busybox has none. */
+#define UDHCPC_SCRIPT                                                                          \
+  "printf '#!/bin/sh\\n[ \"$1\" = bound ] || exit 0\\nip addr add $ip/$mask dev $interface\\n" \
+  "echo vb-leased-$ip\\nexit 0\\n' > /tmp/dhcp.sh; chmod +x /tmp/dhcp.sh"
+#define DETAILS_MAC "52:54:00:c0:c7:01"
+#define DETAILS_SUBNET "10.207.0."
+
+/* The details page of a running guest with a disk in a pool and a NIC on a
+ * virtbus NAT network (a real bridge and dnsmasq, in a network namespace of
+ * the test's, where virtbusd runs): memory, vCPUs, the disk with its
+ * source, bus and capacity, the NIC with its MAC, network and the IPv4
+ * address the guest leased (Domain.InterfaceAddresses). */
+static void
+test_details (void)
+{
+  VbCockpitWorld world = { 0 };
+  g_autofree char *netns = vb_test_netns_add ("vbcpt-", NULL);
+  const char *net_xml = "<network><name>cockpit-nat</name><forward mode='nat'/>"
+                        "<ip address='" DETAILS_SUBNET "1' prefix='24'><dhcp>"
+                        "<range start='" DETAILS_SUBNET "100' end='" DETAILS_SUBNET "150'/>"
+                        "</dhcp></ip></network>";
+  const char *nic = "    <interface type='network'>\n"
+                    "      <mac address='" DETAILS_MAC "'/>\n"
+                    "      <source network='cockpit-nat'/>\n"
+                    "      <model type='virtio'/>\n"
+                    "    </interface>\n";
+  const char *name = "cockpit-details";
+  g_autofree char *network = NULL;
+  g_autofree char *pool = NULL;
+  g_autofree char *disk_file = NULL;
+  g_autofree char *devices = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *leased = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr (VbTestConsole) console = NULL;
+
+  vb_cockpit_world_start (&world);
+  vb_cockpit_world_start_daemon (&world, netns, NULL);
+  network = vb_test_call_path (world.env, MANAGER, IFACE_MANAGER, "DefineNetwork",
+                               g_variant_new ("(su)", net_xml, 0));
+  vb_test_call_void (world.env, network, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0));
+  disk_file = pool_with_volume (&world, "details-pool", "details-disk.img", 512, &pool);
+  {
+    g_autofree char *disk = vb_test_disk_xml (disk_file, "raw", "vda");
+    devices = g_strconcat (disk, nic, NULL);
+  }
+  xml = vb_test_guest_xml (name, GUEST_MIB, NULL, devices);
+  domain = vb_test_boot_guest (world.env, xml, TRUE, BOOT_TIMEOUT_MS);
+  console = vb_test_console_open (world.env, domain);
+  g_assert_cmpint (vb_test_console_run (console, UDHCPC_SCRIPT, 10000), ==, 0);
+  g_assert_cmpint (
+    vb_test_console_run (console, "ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 -s /tmp/dhcp.sh",
+                         60000),
+    ==, 0);
+  {
+    g_autofree char *out = vb_test_console_expect (console, 0, "vb-leased-" DETAILS_SUBNET, 1000);
+    const char *at = strstr (out, "vb-leased-");
+
+    leased = g_strndup (at + strlen ("vb-leased-"), strcspn (at + strlen ("vb-leased-"), "\r\n"));
+  }
+
+  vb_cockpit_open_machines (world.cockpit, world.browser);
+  vb_cockpit_wait_vm_state (world.browser, name, "Running");
+  vb_cockpit_open_vm (world.browser, name);
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-memory-count", "160.0 MiB");
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-vcpus-count", "1");
+  /* The disk. */
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-disks-vda-device", "disk");
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-disks-vda-bus", "virtio");
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-disks-vda-source-file", disk_file);
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-disks-vda-capacity", "0.5 GiB");
+  /* The NIC, with the address the guest leased. */
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-network-1-mac", DETAILS_MAC);
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-network-1-source", "cockpit-nat");
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-network-1-ipv4-address", leased);
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-network-1-ipv4-address", "/24");
+  shown = vb_browser_text (world.browser, "#vm-cockpit-details-network-1-ipv4-address");
+  g_test_message ("leased %s, shown '%s'", leased, shown);
+  shot = vb_browser_screenshot (world.browser, "details");
+  vb_cockpit_assert_no_errors (world.browser, NULL);
+
+  g_clear_pointer (&console, vb_test_console_free);
+  vb_test_call_void (world.env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_cockpit_world_stop (&world);
+  vb_test_netns_del (netns);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/browser/vm/lifecycle", test_lifecycle);
+  g_test_add_func ("/browser/vm/details", test_details);
   return g_test_run ();
 }

@@ -426,7 +426,8 @@ vb_browser_wait_text (VbBrowser *browser, const char *selector, const char *text
   g_autofree char *quoted = selector_js (selector);
   g_autofree char *quoted_text = vb_json_quote (text);
   g_autofree char *js =
-    g_strdup_printf ("[...document.querySelectorAll(%s)].some(e => e.textContent.includes(%s))",
+    g_strdup_printf ("[...document.querySelectorAll(%s)]"
+                     ".some(e => e.textContent.replace(/\\s+/g, ' ').includes(%s))",
                      quoted, quoted_text);
   g_autofree char *what = g_strdup_printf ("%s to contain \"%s\"", selector, text);
 
