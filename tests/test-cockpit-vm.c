@@ -7,6 +7,7 @@
 #include "vb-cockpit-world.h"
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BOOT_TIMEOUT_MS 120000
@@ -253,11 +254,165 @@ test_details (void)
   vb_test_netns_del (netns);
 }
 
+/* The row index Cockpit gave the snapshot @snapshot of @name, or -1. */
+static int
+snapshot_row (VbBrowser *browser, const char *name, const char *snapshot)
+{
+  g_autofree char *js = g_strdup_printf (
+    "String([...document.querySelectorAll('[id^=\"vm-%s-snapshot-\"][id$=\"-name\"]')]"
+    ".filter(e => e.textContent.trim() === '%s')"
+    ".map(e => e.id.match(/-snapshot-(\\d+)-name$/)[1])[0] ?? -1)",
+    name, snapshot);
+  g_autofree char *row = vb_browser_eval_string (browser, js);
+
+  return atoi (row);
+}
+
+static void
+create_snapshot (VbCockpitWorld *world, const char *name, const char *snapshot,
+                 const char *description)
+{
+  g_autofree char *add = g_strdup_printf ("#vm-%s-add-snapshot-button", name);
+  g_autofree char *js = g_strdup_printf ("(() => { const e = document.querySelector("
+                                         "'[id^=\"vm-%s-snapshot-\"][id$=\"-name\"]');"
+                                         " return [...document.querySelectorAll("
+                                         "'[id^=\"vm-%s-snapshot-\"][id$=\"-name\"]')]"
+                                         ".some(e => e.textContent.trim() === '%s'); })()",
+                                         name, name, snapshot);
+
+  vb_browser_click (world->browser, add);
+  vb_browser_type (world->browser, "#snapshot-create-dialog-name", snapshot);
+  vb_browser_type (world->browser, "#snapshot-create-dialog-description", description);
+  vb_browser_click (world->browser, ".pf-c-modal-box__footer button.pf-m-primary");
+  vb_browser_wait_gone (world->browser, ".pf-c-modal-box");
+  vb_browser_wait_js (world->browser, js, VB_BROWSER_TIMEOUT_MS, "the new snapshot's row");
+}
+
+static char *
+current_snapshot (VbCockpitWorld *world, const char *domain)
+{
+  g_autoptr (GVariant) value =
+    vb_test_get_property (world->env, domain, IFACE_DOMAIN, "CurrentSnapshot");
+  const char *path = g_variant_get_string (value, NULL);
+
+  if (g_str_equal (path, "/"))
+    return NULL;
+  return vb_test_get_string (world->env, path, IFACE_SNAPSHOT, "Name");
+}
+
+/* Snapshots of a shut-off VM with a qcow2 disk, from its details page:
+ * create two (each listed with its name, description and state, the newest
+ * current), revert to the first (the current mark moves, on the page and in
+ * the service), delete the second (gone from both). */
+static void
+test_snapshots (void)
+{
+  VbCockpitWorld world = { 0 };
+  const char *name = "cockpit-snap";
+  g_autofree char *pool = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *disk_file = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *current = NULL;
+  g_autofree char *selector = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr (GVariant) list = NULL;
+  int first, second;
+
+  vb_cockpit_world_start (&world);
+  vb_cockpit_world_start_daemon (&world, NULL, NULL);
+  dir = vb_cockpit_world_shared_dir (&world, "snap-pool");
+  {
+    g_autofree char *pool_xml = g_strdup_printf (
+      "<pool type='dir'><name>snap-pool</name><target><path>%s</path></target></pool>", dir);
+    const char *volume_xml = "<volume><name>snap.qcow2</name><capacity unit='MiB'>64</capacity>"
+                             "<target><format type='qcow2'/></target></volume>";
+    g_autofree char *volume = NULL;
+
+    pool = vb_test_call_path (world.env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                              g_variant_new ("(su)", pool_xml, 0));
+    vb_test_call_void (world.env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+    volume = vb_test_call_path (world.env, pool, IFACE_POOL, "CreateVolume",
+                                g_variant_new ("(su)", volume_xml, 0));
+    disk_file = vb_test_get_string (world.env, volume, IFACE_VOLUME, "Path");
+  }
+  disk = vb_test_disk_xml (disk_file, "qcow2", "vda");
+  xml = vb_test_guest_xml (name, GUEST_MIB, NULL, disk);
+  domain = vb_test_call_path (world.env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                              g_variant_new ("(su)", xml, 0));
+
+  vb_cockpit_open_machines (world.cockpit, world.browser);
+  vb_cockpit_open_vm (world.browser, name);
+  vb_browser_wait_text (world.browser, "#vm-cockpit-snap-snapshots", "No snapshots");
+
+  create_snapshot (&world, name, "before", "the first one");
+  create_snapshot (&world, name, "after", "the second one");
+  first = snapshot_row (world.browser, name, "before");
+  second = snapshot_row (world.browser, name, "after");
+  {
+    g_autofree char *description =
+      g_strdup_printf ("#vm-cockpit-snap-snapshot-%d-description", first);
+    g_autofree char *type = g_strdup_printf ("#vm-cockpit-snap-snapshot-%d-type", first);
+    g_autofree char *mark = g_strdup_printf ("#vm-cockpit-snap-snapshot-%d-current", second);
+    g_autofree char *parent = g_strdup_printf ("#vm-cockpit-snap-snapshot-%d-parent", second);
+
+    vb_browser_wait_text (world.browser, description, "the first one");
+    vb_browser_wait_text (world.browser, type, "shut off");
+    vb_browser_wait_visible (world.browser, mark);
+    vb_browser_wait_text (world.browser, parent, "before");
+  }
+  current = current_snapshot (&world, domain);
+  g_assert_cmpstr (current, ==, "after");
+  g_clear_pointer (&current, g_free);
+
+  /* Revert to the first. */
+  selector = g_strdup_printf ("#vm-cockpit-snap-snapshot-%d-revert", first);
+  vb_browser_click (world.browser, selector);
+  vb_browser_wait_text (world.browser, ".pf-c-modal-box__title", "Revert to snapshot before");
+  vb_browser_click (world.browser, ".pf-c-modal-box__footer button.pf-m-primary");
+  vb_browser_wait_gone (world.browser, ".pf-c-modal-box");
+  g_free (selector);
+  selector = g_strdup_printf ("#vm-cockpit-snap-snapshot-%d-current",
+                              snapshot_row (world.browser, name, "before"));
+  vb_browser_wait_visible (world.browser, selector);
+  current = current_snapshot (&world, domain);
+  g_assert_cmpstr (current, ==, "before");
+
+  /* Delete the second. */
+  g_free (selector);
+  selector = g_strdup_printf ("#delete-vm-cockpit-snap-snapshot-%d",
+                              snapshot_row (world.browser, name, "after"));
+  vb_browser_click (world.browser, selector);
+  vb_browser_wait_text (world.browser, ".pf-c-modal-box__body",
+                        "after will be deleted from cockpit-snap");
+  vb_browser_click (world.browser, ".pf-c-modal-box__footer button.pf-m-danger");
+  vb_browser_wait_gone (world.browser, ".pf-c-modal-box");
+  vb_browser_wait_js (
+    world.browser,
+    "![...document.querySelectorAll('[id^=\"vm-cockpit-snap-snapshot-\"][id$=\"-name\"]')]"
+    ".some(e => e.textContent.trim() === 'after')",
+    VB_BROWSER_TIMEOUT_MS, "the deleted snapshot's row to go");
+  g_assert_cmpint (snapshot_row (world.browser, name, "before"), >=, 0);
+  list =
+    vb_test_call_ok (world.env, domain, IFACE_DOMAIN, "ListSnapshots", g_variant_new ("(u)", 0));
+  {
+    g_autoptr (GVariant) paths = g_variant_get_child_value (list, 0);
+
+    g_assert_cmpuint (g_variant_n_children (paths), ==, 1);
+  }
+  shot = vb_browser_screenshot (world.browser, "snapshots");
+  vb_cockpit_assert_no_errors (world.browser, NULL);
+  vb_cockpit_world_stop (&world);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/browser/vm/lifecycle", test_lifecycle);
   g_test_add_func ("/browser/vm/details", test_details);
+  g_test_add_func ("/browser/vm/snapshots", test_snapshots);
   return g_test_run ();
 }
