@@ -61,6 +61,10 @@ void vb_browser_click (VbBrowser *browser, const char *selector);
  * with @text as typed. */
 void vb_browser_type (VbBrowser *browser, const char *selector, const char *text);
 
+/* Waits until the <select> is shown, enabled and offers @value, then
+ * chooses it. */
+void vb_browser_select (VbBrowser *browser, const char *selector, const char *value);
+
 /* Saves a PNG of the page as <test path>-@name.png in the artifacts
  * directory; returns its path. */
 char *vb_browser_screenshot (VbBrowser *browser, const char *name);
