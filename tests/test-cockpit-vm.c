@@ -407,6 +407,108 @@ test_snapshots (void)
   vb_cockpit_world_stop (&world);
 }
 
+/* The security types the VNC server at 127.0.0.1:@port offers a client that
+ * has no password, as RFB 3.8 lists them (1 None, 2 VNC authentication). */
+static GBytes *
+vnc_security_types (int port)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  GInputStream *in;
+  char version[12];
+  guint8 count = 0;
+  guint8 types[32];
+  gsize got = 0;
+
+  g_socket_client_set_timeout (client, 10);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  g_input_stream_read_all (in, version, sizeof version, &got, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (version, got, "RFB 003.008\n", 12);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             "RFB 003.008\n", 12, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_input_stream_read_all (in, &count, 1, &got, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count, >, 0);
+  g_assert_cmpuint (count, <=, sizeof types);
+  g_input_stream_read_all (in, types, count, &got, NULL, &error);
+  g_assert_no_error (error);
+  return g_bytes_new (types, count);
+}
+
+/* The VNC console of the details page connects to a running guest through
+ * cockpit-bridge's stream channel, with the password Cockpit reads from
+ * GetXMLDesc(SECURE) (the server offers no way in without it), and shows
+ * the guest's screen: noVNC's canvas gets the guest's framebuffer, not a
+ * blank. */
+static void
+test_console (void)
+{
+  VbCockpitWorld world = { 0 };
+  const char *name = "cockpit-vnc";
+  g_autofree char *xml = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr (GBytes) types = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autoptr (GRegex) port_regex = g_regex_new ("<graphics type='vnc' port='([0-9]+)'", 0, 0, NULL);
+  int port;
+
+  vb_cockpit_world_start (&world);
+  vb_cockpit_world_start_daemon (&world, NULL, NULL);
+  xml = vb_test_guest_xml (name, GUEST_MIB, NULL,
+                           "    <graphics type='vnc' port='-1' autoport='yes'/>\n"
+                           "    <video><model type='vga'/></video>\n");
+  domain = vb_test_boot_guest (world.env, xml, TRUE, BOOT_TIMEOUT_MS);
+
+  /* #9's protection: no password without SECURE, none-auth not offered. */
+  plain = vb_test_get_xml (world.env, domain, IFACE_DOMAIN, 0);
+  g_assert_null (strstr (plain, "passwd="));
+  g_assert_true (g_regex_match (port_regex, plain, 0, &match));
+  {
+    g_autofree char *text = g_match_info_fetch (match, 1);
+    port = atoi (text);
+  }
+  g_assert_cmpint (port, >, 0);
+  types = vnc_security_types (port);
+  g_assert_null (memchr (g_bytes_get_data (types, NULL), 1, g_bytes_get_size (types)));
+  g_assert_nonnull (memchr (g_bytes_get_data (types, NULL), 2, g_bytes_get_size (types)));
+
+  vb_cockpit_open_machines (world.cockpit, world.browser);
+  vb_cockpit_open_vm (world.browser, name);
+  /* noVNC's canvas, sized to the guest's screen once the server has talked. */
+  vb_browser_wait_js (world.browser,
+                      "(() => { const c = document.querySelector('#vnc-display-container-minimized "
+                      "canvas'); return !!c && c.width > 100 && c.height > 100; })()",
+                      VB_BROWSER_TIMEOUT_MS, "the VNC canvas with the guest's screen size");
+  /* What the guest shows: SeaBIOS's lines at the top of its VGA text screen
+   * (QEMU's own "This VM has no graphic display device." is centred, and
+   * would leave the top rows dark). */
+  vb_browser_wait_js (
+    world.browser,
+    "(() => { const c = document.querySelector('#vnc-display-container-minimized "
+    "canvas');"
+    "  const d = c.getContext('2d').getImageData(0, 0, c.width, 16).data;"
+    "  let lit = 0;"
+    "  for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 96) lit++;"
+    "  return lit > 50; })()",
+    VB_BROWSER_TIMEOUT_MS, "the guest's screen on the VNC canvas");
+  if (vb_browser_eval_bool (world.browser,
+                            "document.querySelector('.pf-c-console__vnc')?.textContent"
+                            ".includes('Disconnected') ?? true"))
+    vb_browser_fail (world.browser, "the VNC console is not connected");
+  shot = vb_browser_screenshot (world.browser, "vnc");
+  vb_cockpit_assert_no_errors (world.browser, NULL);
+  vb_test_call_void (world.env, domain, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_cockpit_world_stop (&world);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -414,5 +516,6 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/vm/lifecycle", test_lifecycle);
   g_test_add_func ("/browser/vm/details", test_details);
   g_test_add_func ("/browser/vm/snapshots", test_snapshots);
+  g_test_add_func ("/browser/vm/console", test_console);
   return g_test_run ();
 }
