@@ -16,8 +16,8 @@ struct _VbDriverHost {
 const char *
 vb_domain_op_to_string (VbDomainOp op)
 {
-  static const char *const names[] = { "start", "shutdown", "destroy",
-                                       "reboot", "suspend", "resume" };
+  static const char *const names[] = { "start",   "shutdown", "destroy", "reboot",
+                                       "suspend", "resume",   "reset",   "inject an NMI into" };
   return names[op];
 }
 

@@ -25,6 +25,10 @@ typedef enum {
   VB_DOMAIN_OP_REBOOT,
   VB_DOMAIN_OP_SUSPEND,
   VB_DOMAIN_OP_RESUME,
+  /* Domain actions: the running guest is reset (QMP system_reset) or
+   * gets a non-maskable interrupt; neither changes State. */
+  VB_DOMAIN_OP_RESET,
+  VB_DOMAIN_OP_INJECT_NMI,
 } VbDomainOp;
 
 const char *vb_domain_op_to_string (VbDomainOp op);
@@ -209,6 +213,37 @@ typedef struct {
                                      const char *machine, const char *virttype,
                                      GAsyncReadyCallback callback, gpointer user_data);
   char *(*domain_capabilities_finish) (GAsyncResult *result, GError **error);
+  /* Domain actions. NULL: the driver cannot (the generic layer answers
+   * NotSupported). The generic layer holds the domain's lock and has
+   * checked the flags, the values and that the domain is active. */
+  /* Domain.SendKey: presses @n_keys keys (QEMU key numbers, translated
+   * already) in order and releases them together after @holdtime_ms (0: the
+   * driver's default). */
+  void (*send_key_async) (VbDriverHost *host, VbDomain *domain, const guint *qnums, guint n_keys,
+                          guint holdtime_ms, GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*send_key_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* The live changes below get @changed: the live definition as it is to
+   * be afterwards (parsed and checked); on success the driver makes a copy
+   * of it the domain's live definition, on failure the old one stays. */
+  /* Domain.SetMemory LIVE: the balloon's target becomes
+   * @changed->current_memory_kib. Fails with OperationInvalid when the guest
+   * has no balloon. */
+  void (*set_memory_async) (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
+                            GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*set_memory_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.SetVcpus LIVE: the running guest gets @changed->current_vcpus
+   * vCPUs (more than now: removing is refused before). */
+  void (*set_vcpus_async) (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
+                           GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*set_vcpus_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.UpdateDevice LIVE: the drive with target @target gets the medium
+   * it has in @changed (only that differs), or is emptied when it has no
+   * <source> there; @force opens a tray the guest keeps locked. */
+  void (*change_media_async) (VbDriverHost *host, VbDomain *domain, const char *target,
+                              const VbDomainDef *changed, gboolean force,
+                              GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*change_media_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+
 } VbDomainDriver;
 
 typedef enum {

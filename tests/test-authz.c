@@ -556,6 +556,9 @@ child_admin_host_files (void)
   expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
                          g_variant_new ("(su)", shadow_cdrom, 2), ACTION_HOST_FILES,
                          "/etc/shadow");
+  /* A CD-ROM's new medium (Domain.UpdateDevice) is opened by QEMU as an attached disk is. */
+  expect_refused_naming (bus, path, IFACE_DOMAIN, "UpdateDevice",
+                         g_variant_new ("(su)", shadow_cdrom, 2), ACTION_HOST_FILES, "/etc/shadow");
   /* An external snapshot's overlay is created by QEMU where the XML says. */
   expect_refused_naming (bus, path, IFACE_DOMAIN, "CreateSnapshot",
                          g_variant_new ("(su)",

@@ -3,7 +3,9 @@
  * strings, control characters, object paths that lead nowhere, 0, 1 and the
  * largest integers, odd a{sv}), on a live object of its interface and on a
  * path where none lives. Every answer is a success or one of the service's
- * own errors, within seconds, and the service stays up. */
+ * own errors, within seconds, and the service stays up. The org.libvirt
+ * front end's interfaces too (served with --libvirt-dbus), whose only error
+ * is org.libvirt.Error. */
 #include <fcntl.h>
 #include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
@@ -20,6 +22,11 @@
 #define MISSING_UUID "b0b0da00_0000_4000_8000_0000000000ff"
 #define SNAPSHOT_XML "<domainsnapshot><name>bsnap</name></domainsnapshot>"
 #define VOLUME_XML "<volume><name>bvol</name><capacity>1048576</capacity></volume>"
+#define LV_NAME "org.libvirt"
+#define LV_ERROR "org.libvirt.Error"
+#define LV_TEST "/org/libvirt/Test"
+#define LV_QEMU "/org/libvirt/QEMU"
+#define LV_DOM_NODE "_b0b0da00_0000_4000_8000_000000000001"
 #define DIR_VOLUME_XML                                        \
   "<volume><name>dvol.img</name><capacity>1048576</capacity>" \
   "<target><format type='raw'/></target></volume>"
@@ -30,7 +37,10 @@ typedef struct {
   char *pool_dir;
   char *domain, *network, *pool, *volume, *snapshot, *dir_pool, *dir_volume, *job;
   guint calls, methods, failures;
+  gboolean libvirt; /* calling org.libvirt, not org.virtbus.Virt1 */
 } Boundary;
+
+static const char *const daemon_args[] = { "--libvirt-dbus", NULL };
 
 static void failure (Boundary *b, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -57,10 +67,9 @@ call (Boundary *b, const char *path, const char *interface, const char *method, 
 
   g_assert_cmpint (g_unix_fd_list_append (fds, fd, NULL), ==, 0);
   close (fd);
-  return g_dbus_connection_call_with_unix_fd_list_sync (b->env->client, BUS_NAME, path, interface,
-                                                        method, args, NULL,
-                                                        G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                                                        CALL_TIMEOUT_MS, fds, NULL, NULL, error);
+  return g_dbus_connection_call_with_unix_fd_list_sync (
+    b->env->client, b->libvirt ? LV_NAME : BUS_NAME, path, interface, method, args, NULL,
+    G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, fds, NULL, NULL, error);
 }
 
 /* A call whose failure only matters to the fixture: TRUE when it worked. */
@@ -101,8 +110,21 @@ define (Boundary *b, const char *method, const char *xml)
 
 /* Brings every live object back to what the calls expect: defined, active,
  * with its volume, snapshot and job. Cheap when nothing changed. */
+static void ensure_virt1_fixtures (Boundary *b);
+
 static void
 ensure_fixtures (Boundary *b)
+{
+  gboolean libvirt = b->libvirt;
+
+  /* The fixtures are made through org.virtbus.Virt1. */
+  b->libvirt = FALSE;
+  ensure_virt1_fixtures (b);
+  b->libvirt = libvirt;
+}
+
+static void
+ensure_virt1_fixtures (Boundary *b)
 {
   g_autofree char *persistent = get_string (b, b->domain, IFACE_DOMAIN, "Persistent");
   g_autofree char *state = NULL;
@@ -276,11 +298,61 @@ values_for (Boundary *b, const char *type)
         }
       ADD (g_variant_builder_end (&builder));
     }
+  else if (g_str_equal (type, "x"))
+    {
+      gint64 xs[] = { 0, 1, -1, G_MININT64, G_MAXINT64 };
+      for (guint i = 0; i < G_N_ELEMENTS (xs); i++)
+        ADD (g_variant_new_int64 (xs[i]));
+    }
+  else if (g_str_equal (type, "au"))
+    {
+      guint32 us[] = { 0, 1, G_MAXUINT32 };
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, NULL, 0, sizeof (guint32)));
+      ADD (
+        g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, us, G_N_ELEMENTS (us), sizeof (guint32)));
+    }
+  else if (g_str_equal (type, "ab"))
+    {
+      gboolean bs[] = { TRUE, FALSE, TRUE };
+      GVariantBuilder builder;
+
+      ADD (g_variant_new_array (G_VARIANT_TYPE_BOOLEAN, NULL, 0));
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("ab"));
+      for (guint i = 0; i < G_N_ELEMENTS (bs); i++)
+        g_variant_builder_add (&builder, "b", bs[i]);
+      ADD (g_variant_builder_end (&builder));
+    }
+  else if (g_str_equal (type, "ah"))
+    {
+      /* Index 0 is the call's /dev/null; the others point nowhere. */
+      gint32 hs[] = { 0, 1, -1 };
+      GVariantBuilder builder;
+
+      ADD (g_variant_new_array (G_VARIANT_TYPE_HANDLE, NULL, 0));
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("ah"));
+      for (guint i = 0; i < G_N_ELEMENTS (hs); i++)
+        g_variant_builder_add (&builder, "h", hs[i]);
+      ADD (g_variant_builder_end (&builder));
+    }
   else if (g_str_equal (type, "as"))
     {
       const char *strv[] = { "", "\x01", NULL };
       ADD (g_variant_new_strv (NULL, 0));
       ADD (g_variant_new_strv (strv, -1));
+    }
+  else if (g_str_equal (type, "au"))
+    {
+      /* Domain.SendKey's keys: none, the most allowed and one more, codes
+       * no key has, and a long array. */
+      static const guint32 odd[] = { 0, 0xffff, 0x10000, G_MAXUINT32 };
+      g_autofree guint32 *many = g_new0 (guint32, 100000);
+
+      for (guint n = 0; n <= 17; n += 16)
+        ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, many, n, sizeof (guint32)));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, many, 17, sizeof (guint32)));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, odd, G_N_ELEMENTS (odd),
+                                      sizeof (guint32)));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, many, 100000, sizeof (guint32)));
     }
   else
     {
@@ -294,10 +366,20 @@ values_for (Boundary *b, const char *type)
 typedef enum { PATH_LIVE, PATH_MISSING, PATH_MISSING_UNEXPORTED } PathKind;
 
 static gboolean
-answer_allowed (const GError *error, PathKind kind)
+answer_allowed (Boundary *b, const GError *error, PathKind kind)
 {
   g_autofree char *name = NULL;
 
+  /* org.libvirt answers with its one error name, never Virt1's. */
+  if (b->libvirt && error)
+    {
+      name = vb_chaos_error_name (error);
+      if (g_str_equal (name, LV_ERROR))
+        return TRUE;
+      if (vb_chaos_classify (error) == VB_CHAOS_REFUSED)
+        return FALSE;
+      g_clear_pointer (&name, g_free);
+    }
   switch (vb_chaos_classify (error))
     {
     case VB_CHAOS_OK:
@@ -317,6 +399,29 @@ answer_allowed (const GError *error, PathKind kind)
     }
 }
 
+/* org.libvirt is owned once the autostarted objects run. */
+static void
+wait_for_libvirt (Boundary *b)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+        b->env->client, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+        "NameHasOwner", g_variant_new ("(s)", LV_NAME), G_VARIANT_TYPE ("(b)"),
+        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+      gboolean has = FALSE;
+
+      if (reply)
+        g_variant_get (reply, "(b)", &has);
+      if (has)
+        return;
+      g_usleep (10000);
+    }
+  g_error ("%s did not appear", LV_NAME);
+}
+
 static void
 restart_if_dead (Boundary *b, const char *what)
 {
@@ -327,7 +432,8 @@ restart_if_dead (Boundary *b, const char *what)
     failure (b, "virtbusd died after %s; its log ends:\n%s", what, log);
   }
   vb_test_env_stop_daemon (b->env, TRUE);
-  vb_test_env_start_daemon (b->env, NULL);
+  vb_test_env_start_daemon (b->env, daemon_args);
+  wait_for_libvirt (b);
   g_clear_pointer (&b->job, g_free);
   ensure_fixtures (b);
 }
@@ -349,7 +455,7 @@ check_call (Boundary *b, const char *path, PathKind kind, const char *interface,
       g_autofree char *name = vb_chaos_error_name (error);
       g_printerr ("call %s.%s %s: %s\n", interface, method->name, path, error ? name : "ok");
     }
-  if (!answer_allowed (error, kind))
+  if (!answer_allowed (b, error, kind))
     {
       g_autofree char *name = vb_chaos_error_name (error);
       g_autofree char *shown = g_variant_print (args, FALSE);
@@ -456,7 +562,7 @@ check_properties (Boundary *b, GDBusInterfaceInfo *info, const char *live)
           set = call (b, live, "org.freedesktop.DBus.Properties", "Set",
                       g_variant_new ("(ssv)", info->name, property->name, value), &set_error);
           b->calls++;
-          if (!answer_allowed (set_error, PATH_LIVE))
+          if (!answer_allowed (b, set_error, PATH_LIVE))
             failure (b, "setting %s.%s on %s to its own value: %s", info->name, property->name,
                      live, set_error->message);
         }
@@ -475,6 +581,9 @@ test_boundary (void)
   g_autofree char *missing_pool = g_strdup ("/org/virtbus/Virt1/pool/" MISSING_UUID);
   g_autofree char *missing_volume = NULL;
   g_autofree char *missing_snapshot = NULL;
+  g_autofree char *lv_interface = NULL;
+  g_autofree char *lv_volume = NULL;
+  g_autofree char *lv_snapshot = g_strdup (LV_TEST "/domainsnapshot/" LV_DOM_NODE "_bsnap");
   Boundary b = { 0 };
   const char *entry;
   guint interfaces = 0;
@@ -493,9 +602,31 @@ test_boundary (void)
   missing_volume = g_strdup_printf ("%s/volume/missing", b.pool);
   missing_snapshot = g_strdup_printf ("%s/snapshot/missing", b.domain);
 
-  vb_test_env_start_daemon (env, NULL);
+  vb_test_env_start_daemon (env, daemon_args);
+  wait_for_libvirt (&b);
   ensure_fixtures (&b);
   g_assert_nonnull (b.job);
+  /* The host's loopback interface, at whatever path libvirt-dbus's scheme gives it. */
+  {
+    g_autoptr (GVariant) reply = NULL;
+
+    b.libvirt = TRUE;
+    g_assert_true (call_quiet (&b, LV_QEMU, "org.libvirt.Connect", "InterfaceLookupByName",
+                               g_variant_new ("(s)", "lo"), &reply));
+    g_variant_get (reply, "(o)", &lv_interface);
+    b.libvirt = FALSE;
+  }
+  /* The dir pool's volume: its path is its escaped key, the file's path. */
+  {
+    g_autoptr (GVariant) reply = NULL;
+    g_autofree char *file = g_build_filename (b.pool_dir, "dvol.img", NULL);
+
+    b.libvirt = TRUE;
+    g_assert_true (call_quiet (&b, LV_QEMU, "org.libvirt.Connect", "StorageVolLookupByPath",
+                               g_variant_new ("(s)", file), &reply));
+    g_variant_get (reply, "(o)", &lv_volume);
+    b.libvirt = FALSE;
+  }
 
   while ((entry = g_dir_read_name (listing)))
     {
@@ -504,10 +635,12 @@ test_boundary (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (GDBusNodeInfo) node = NULL;
 
-      /* org.virtbus.Virt1's interfaces; the org.libvirt front end's are
-       * not attacked here yet (test-libvirt-dbus.c calls them). */
-      if (!g_str_has_prefix (entry, "org.virtbus.Virt1.") || !g_str_has_suffix (entry, ".xml"))
+      /* org.virtbus.Virt1's interfaces and the org.libvirt front end's. */
+      if ((!g_str_has_prefix (entry, "org.virtbus.Virt1.")
+           && !g_str_has_prefix (entry, "org.libvirt."))
+          || !g_str_has_suffix (entry, ".xml"))
         continue;
+      b.libvirt = g_str_has_prefix (entry, "org.libvirt.");
       g_assert_true (g_file_get_contents (path, &xml, NULL, &error));
       node = g_dbus_node_info_new_for_xml (xml, &error);
       g_assert_no_error (error);
@@ -541,6 +674,54 @@ test_boundary (void)
             live = b.snapshot, missing[0] = missing_snapshot;
           else if (g_str_equal (info->name, IFACE_JOB))
             live = b.job, missing[0] = "/org/virtbus/Virt1/job/999999";
+          else if (g_str_equal (info->name, "org.libvirt.Connect"))
+            {
+              live = LV_TEST;
+              missing[0] = "/org/libvirt/Nothing";
+              kinds[0] = PATH_MISSING_UNEXPORTED;
+            }
+          else if (g_str_equal (info->name, "org.libvirt.Domain"))
+            {
+              live = LV_TEST "/domain/" LV_DOM_NODE;
+              missing[0] = LV_TEST "/domain/_" MISSING_UUID;
+              missing[1] = LV_TEST "/domain/nonsense";
+            }
+          else if (g_str_equal (info->name, "org.libvirt.DomainSnapshot"))
+            {
+              live = lv_snapshot;
+              missing[0] = LV_TEST "/domainsnapshot/" LV_DOM_NODE "_missing";
+              missing[1] = LV_TEST "/domainsnapshot/_00";
+            }
+          else if (g_str_equal (info->name, "org.libvirt.Interface"))
+            {
+              live = lv_interface;
+              missing[0] = LV_QEMU "/interface/nope";
+              missing[1] = LV_QEMU "/interface/_2e_2e_2fnet_2flo";
+            }
+          else if (g_str_equal (info->name, "org.libvirt.Network"))
+            {
+              live = LV_QEMU "/network/_b0b0da00_0000_4000_8000_000000000002";
+              missing[0] = LV_QEMU "/network/_" MISSING_UUID;
+              missing[1] = LV_QEMU "/network/nonsense";
+            }
+          else if (g_str_equal (info->name, "org.libvirt.StoragePool"))
+            {
+              live = LV_QEMU "/storagepool/_b0b0da00_0000_4000_8000_000000000004";
+              missing[0] = LV_QEMU "/storagepool/_" MISSING_UUID;
+              missing[1] = LV_QEMU "/storagepool/nonsense";
+            }
+          else if (g_str_equal (info->name, "org.libvirt.StorageVol"))
+            {
+              live = lv_volume;
+              missing[0] = LV_QEMU "/storagevol/_2fnowhere";
+              missing[1] = LV_QEMU "/storagevol/_2e_2e_2fetc_2fshadow";
+            }
+          else if (g_str_equal (info->name, "org.libvirt.NodeDevice"))
+            {
+              live = LV_QEMU "/nodedev/computer";
+              missing[0] = LV_QEMU "/nodedev/nope";
+              missing[1] = LV_QEMU "/nodedev/_2e_2e_2fcomputer";
+            }
           else
             {
               failure (&b, "no live object for the interface %s", info->name);
@@ -565,7 +746,7 @@ test_boundary (void)
               }
         }
     }
-  g_assert_cmpuint (interfaces, >=, 7);
+  g_assert_cmpuint (interfaces, >=, 12);
   g_assert_true (vb_test_env_daemon_alive (env));
   g_print ("chaos-boundary: %u calls on %u methods, %u failures\n", b.calls, b.methods, b.failures);
   g_assert_cmpuint (b.failures, ==, 0);

@@ -300,6 +300,66 @@ test_lookups_and_lists (void)
   }
 }
 
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The names in ListDomains(0) of the test connection, sorted, joined by ",". */
+static char *
+listed_names (VbTestEnv *env)
+{
+  g_autoptr (GVariant) reply =
+    lv_ok (env, TEST_PATH, CONNECT, "ListDomains", g_variant_new ("(u)", 0));
+  g_autoptr (GVariantIter) iter = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *path;
+
+  g_variant_get (reply, "(ao)", &iter);
+  while (g_variant_iter_next (iter, "&o", &path))
+    {
+      g_autoptr (GVariant) name = lv_ok (env, path, "org.freedesktop.DBus.Properties", "Get",
+                                         g_variant_new ("(ss)", DOMAIN, "Name"));
+      g_autoptr (GVariant) boxed = g_variant_get_child_value (name, 0);
+      g_autoptr (GVariant) value = g_variant_get_variant (boxed);
+
+      g_ptr_array_add (names, g_variant_dup_string (value, NULL));
+    }
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (",", (char **) names->pdata);
+}
+
+/* ListDomains(0) is answered from the last list while no domain came or
+ * went: each change must show in the next answer. */
+static void
+test_list_follows_changes (void)
+{
+  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autofree char *one = define (env, "lv-list-one", UUID);
+  g_autofree char *first = listed_names (env);
+  g_autofree char *two = define (env, "lv-list-two", UUID2);
+  g_autofree char *second = listed_names (env);
+  g_autofree char *xml = vb_test_domain_xml ("lv-list-three", NULL);
+  g_autofree char *three =
+    lv_path (env, TEST_PATH, CONNECT, "DomainCreateXML", g_variant_new ("(su)", xml, 0));
+  g_autofree char *third = listed_names (env);
+  g_autofree char *fourth = NULL;
+  g_autofree char *fifth = NULL;
+
+  g_assert_cmpstr (first, ==, "lv-list-one");
+  g_assert_cmpstr (second, ==, "lv-list-one,lv-list-two");
+  g_assert_cmpstr (third, ==, "lv-list-one,lv-list-three,lv-list-two");
+  call_void (env, one, DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  fourth = listed_names (env);
+  g_assert_cmpstr (fourth, ==, "lv-list-three,lv-list-two");
+  /* A transient domain is gone once it stops. */
+  call_void (env, three, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  fifth = listed_names (env);
+  g_assert_cmpstr (fifth, ==, "lv-list-two");
+}
+
 /* ---- domains ---- */
 
 static void
@@ -762,6 +822,23 @@ child_unprivileged (void)
   expect_error_on (bus, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 1), "access denied: ...");
   /* Even an unsupported member is authorized first. */
   expect_error_on (bus, path, DOMAIN, "Reset", g_variant_new ("(u)", 0), "access denied: ...");
+  /* The host's interfaces and devices: read by everyone, changed by nobody. */
+  {
+    g_autoptr (GVariant) lo = lv_call (bus, QEMU_PATH, CONNECT, "InterfaceLookupByName",
+                                       g_variant_new ("(s)", "lo"), &error);
+    const char *lo_path;
+    g_autoptr (GVariant) xml = NULL;
+
+    g_assert_no_error (error);
+    g_variant_get (lo, "(&o)", &lo_path);
+    xml = lv_call (bus, lo_path, "org.libvirt.Interface", "GetXMLDesc", g_variant_new ("(u)", 0),
+                   &error);
+    g_assert_no_error (error);
+    expect_error_on (bus, lo_path, "org.libvirt.Interface", "Destroy", g_variant_new ("(u)", 0),
+                     "access denied: ...");
+    expect_error_on (bus, QEMU_PATH "/nodedev/computer", "org.libvirt.NodeDevice", "Reset", NULL,
+                     "access denied: ...");
+  }
 }
 
 static void
@@ -790,20 +867,26 @@ test_every_member_declares_an_action (void)
 {
   g_autofree char *policy_path = vb_test_source_path ("../policy/org.virtbus.Virt1.policy");
   g_autofree char *policy = NULL;
-  static const char *const files[] = { "org.libvirt.Connect.xml", "org.libvirt.Domain.xml",
-                                       "org.libvirt.DomainSnapshot.xml" };
-  guint checked = 0;
+  g_autofree char *dir_path = vb_test_source_path ("../introspection");
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *file;
+  guint checked = 0, files = 0;
 
   g_assert_true (g_file_get_contents (policy_path, &policy, NULL, NULL));
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+  g_assert_nonnull (dir);
+  /* Every file of the front end, those added later too. */
+  while ((file = g_dir_read_name (dir)))
     {
-      g_autofree char *relative = g_build_filename ("..", "introspection", files[i], NULL);
+      g_autofree char *relative = g_build_filename ("..", "introspection", file, NULL);
       g_autofree char *path = vb_test_source_path (relative);
       g_autofree char *xml = NULL;
       g_autoptr (GError) error = NULL;
       g_autoptr (GDBusNodeInfo) node = NULL;
       GDBusInterfaceInfo *iface;
 
+      if (!g_str_has_prefix (file, "org.libvirt.") || !g_str_has_suffix (file, ".xml"))
+        continue;
+      files++;
       g_assert_true (g_file_get_contents (path, &xml, NULL, NULL));
       node = g_dbus_node_info_new_for_xml (xml, &error);
       g_assert_no_error (error);
@@ -823,6 +906,7 @@ test_every_member_declares_an_action (void)
           g_assert_nonnull (
             g_dbus_annotation_info_lookup ((*p)->annotations, "org.virtbus.Virt1.Authorization"));
     }
+  g_assert_cmpuint (files, >=, 5);
   g_assert_cmpuint (checked, >, 150);
 }
 
@@ -842,6 +926,7 @@ main (int argc, char **argv)
                    test_every_member_declares_an_action);
   g_test_add_func ("/libvirt/connect", test_connect);
   g_test_add_func ("/libvirt/lookups-and-lists", test_lookups_and_lists);
+  g_test_add_func ("/libvirt/list-follows-changes", test_list_follows_changes);
   g_test_add_func ("/libvirt/domain-properties", test_domain_properties);
   g_test_add_func ("/libvirt/domain-lifecycle", test_domain_lifecycle);
   g_test_add_func ("/libvirt/devices", test_devices);

@@ -39,7 +39,7 @@ is_device (const char *qdev, const char *id)
 }
 
 JsonObject *
-vb_qemu_block_inserted (JsonNode *reply, const char *device_id)
+vb_qemu_block_entry (JsonNode *reply, const char *device_id)
 {
   JsonArray *blocks = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
 
@@ -48,9 +48,15 @@ vb_qemu_block_inserted (JsonNode *reply, const char *device_id)
       JsonObject *block = json_array_get_object_element (blocks, i);
 
       if (block && is_device (vb_qmp_member_string (block, "qdev"), device_id))
-        return vb_qmp_member_object (block, "inserted");
+        return block;
     }
   return NULL;
+}
+
+JsonObject *
+vb_qemu_block_inserted (JsonNode *reply, const char *device_id)
+{
+  return vb_qmp_member_object (vb_qemu_block_entry (reply, device_id), "inserted");
 }
 
 static void

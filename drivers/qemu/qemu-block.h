@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 /* The id the disk @target's device has in QEMU: its alias, else "disk-<target>"
  * (as qemu-command.c names it). */
 char *vb_qemu_disk_device_id (VbDomain *domain, const char *target);
+/* The query-block entry of the device @device_id in @reply (its tray_open,
+ * removable, ...), NULL when there is none. */
+JsonObject *vb_qemu_block_entry (JsonNode *reply, const char *device_id);
 /* The "inserted" member (node-name, image, ...) of the query-block entry of
  * the device @device_id in @reply; NULL when QEMU shows no medium for it. */
 JsonObject *vb_qemu_block_inserted (JsonNode *reply, const char *device_id);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "qemu-actions.h"
 #include "qemu-complete.h"
 #include "qemu-block-copy.h"
 #include "qemu-domain-private.h"
@@ -85,6 +86,12 @@ simple_reply (GObject *source, GAsyncResult *result, gpointer user_data)
           vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
         }
       break;
+    case VB_DOMAIN_OP_RESET:
+      /* A guest that crashed and was kept (on_crash preserve) now runs its
+       * firmware again, stopped: libvirt calls that paused / crashed. */
+      if (qd && vb_domain_get_state (domain) == VB_DOMAIN_CRASHED)
+        vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "crashed");
+      break;
     default:
       break;
     }
@@ -135,6 +142,15 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
     case VB_DOMAIN_OP_RESUME:
       qd->own_resume = TRUE;
       vb_qmp_client_execute_async (qd->qmp, "cont", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_RESET:
+      /* A hard reset ends a Reboot() waiting for the guest's power-off, as
+       * in libvirt. */
+      qd->fake_reboot = FALSE;
+      vb_qmp_client_execute_async (qd->qmp, "system_reset", NULL, -1, NULL, simple_reply, task);
+      return;
+    case VB_DOMAIN_OP_INJECT_NMI:
+      vb_qmp_client_execute_async (qd->qmp, "inject-nmi", NULL, -1, NULL, simple_reply, task);
       return;
     case VB_DOMAIN_OP_START:
       break;
@@ -291,4 +307,14 @@ const VbDomainDriver vb_qemu_domain_driver = {
   /* domain capabilities */
   .domain_capabilities_async = vb_qemu_domain_capabilities_async,
   .domain_capabilities_finish = vb_qemu_domain_capabilities_finish,
+
+  /* domain actions */
+  .send_key_async = vb_qemu_send_key_async,
+  .send_key_finish = vb_qemu_send_key_finish,
+  .set_memory_async = vb_qemu_set_memory_async,
+  .set_memory_finish = vb_qemu_set_memory_finish,
+  .set_vcpus_async = vb_qemu_set_vcpus_async,
+  .set_vcpus_finish = vb_qemu_set_vcpus_finish,
+  .change_media_async = vb_qemu_change_media_async,
+  .change_media_finish = vb_qemu_change_media_finish,
 };

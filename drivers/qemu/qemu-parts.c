@@ -7,12 +7,15 @@
 #include "qemu-part.h"
 
 #include "qemu-block-copy.h"
+#include "qemu-guest-events.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
 #include "qemu-save.h"
 #include "qemu-snapshot.h"
 
 const VbQemuPart *const vb_qemu_parts[] = {
+  /* domain actions: sees every event first and takes none */
+  &vb_qemu_guest_events_part,
   &vb_qemu_migration_part,
   &vb_qemu_save_part,
   &vb_qemu_block_copy_part,

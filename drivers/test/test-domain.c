@@ -75,6 +75,11 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
       vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "unpaused", vb_domain_get_id (domain));
       vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
       break;
+    case VB_DOMAIN_OP_RESET:
+    case VB_DOMAIN_OP_INJECT_NMI:
+      /* A simulated guest has no CPUs to reset or interrupt: as in libvirt,
+       * neither changes the state nor has a lifecycle event. */
+      break;
     }
   vb_test_clock_note (domain);
   g_task_return_boolean (task, TRUE);
@@ -162,4 +167,13 @@ const VbDomainDriver vb_test_domain_driver = {
   .interface_device = vb_test_interface_device,
   .domain_capabilities_async = vb_test_domain_capabilities_async,
   .domain_capabilities_finish = vb_test_domain_capabilities_finish,
+  /* domain actions */
+  .send_key_async = vb_test_send_key_async,
+  .send_key_finish = vb_test_send_key_finish,
+  .set_memory_async = vb_test_set_memory_async,
+  .set_memory_finish = vb_test_set_memory_finish,
+  .set_vcpus_async = vb_test_set_vcpus_async,
+  .set_vcpus_finish = vb_test_set_vcpus_finish,
+  .change_media_async = vb_test_change_media_async,
+  .change_media_finish = vb_test_change_media_finish,
 };

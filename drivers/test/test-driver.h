@@ -37,5 +37,19 @@ void vb_test_domain_capabilities_async (VbDriverHost *host, const char *emulator
                                         const char *machine, const char *virttype,
                                         GAsyncReadyCallback callback, gpointer user_data);
 char *vb_test_domain_capabilities_finish (GAsyncResult *result, GError **error);
+/* Simulated domain actions (test-actions.c). */
+void vb_test_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums, guint n_keys,
+                             guint holdtime_ms, GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_test_send_key_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+void vb_test_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_test_set_memory_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+void vb_test_set_vcpus_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
+                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_test_set_vcpus_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+void vb_test_change_media_async (VbDriverHost *host, VbDomain *domain, const char *target,
+                                 const VbDomainDef *changed, gboolean force,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_test_change_media_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -15,13 +15,21 @@
 
 G_BEGIN_DECLS
 
+/* A Connect's last answer to a list call whose flags depend only on which
+ * objects exist, and the list generation it was made at. */
+typedef struct {
+  guint64 generation;
+  GVariant *reply; /* NULL until the first call */
+} VbLvListCache;
+
 /* One Connect object and what its objects belong to: the domains of one
  * domain driver. */
 typedef struct {
   GDBusConnection *bus;
   VbDriverHost *host;
-  const char *path;   /* "/org/libvirt/QEMU" */
-  const char *driver; /* its domain driver: "qemu" */
+  const char *path;           /* "/org/libvirt/QEMU" */
+  const char *driver;         /* its domain driver: "qemu" */
+  VbLvListCache *all_domains; /* ListDomains(0) */
 } VbLvConnect;
 
 /* A method call or property write in progress; handlers end it with exactly
@@ -62,8 +70,8 @@ typedef struct {
   /* Instead of resolve, for objects the host has (interfaces, node devices),
    * found by reading it off the main loop: the call's @object is what
    * resolve_finish returns, freed with object_free. */
-  void (*resolve_async) (const VbLvConnect *connect, const char *path,
-                         GAsyncReadyCallback callback, gpointer user_data);
+  void (*resolve_async) (const VbLvConnect *connect, const char *path, GAsyncReadyCallback callback,
+                         gpointer user_data);
   gpointer (*resolve_finish) (GAsyncResult *result, GError **error);
   GDestroyNotify object_free;
 } VbLvInterface;
@@ -77,7 +85,8 @@ typedef struct {
 /* The vtable for every org.libvirt object: user_data is a VbLvBinding. */
 const GDBusInterfaceVTable *vb_lv_dispatch_vtable (void);
 
-/* Ends @call with @value (a tuple, floating or not; NULL for no value). */
+/* Ends @call with @value (a tuple; consumed when floating, else the caller
+ * keeps its reference; NULL for no value). */
 void vb_lv_call_return (VbLvCall *call, GVariant *value);
 /* Ends @call with @error (taken) as org.libvirt.Error. */
 void vb_lv_call_fail (VbLvCall *call, GError *error);

@@ -67,8 +67,9 @@ vb_lv_api_name (const char *interface, const char *member)
 {
   if (strcmp (interface, "org.libvirt.Connect") == 0)
     {
-      if (strcmp (member, "ListDomains") == 0)
-        return g_strdup ("virConnectListAllDomains");
+      /* ListDomains, ListNetworks, ...: virConnectListAllDomains, ... */
+      if (g_str_has_prefix (member, "List"))
+        return g_strconcat ("virConnectListAll", member + strlen ("List"), NULL);
       for (guint i = 0; i < G_N_ELEMENTS (object_prefixes); i++)
         if (g_str_has_prefix (member, object_prefixes[i]))
           return g_strconcat ("vir", member, NULL);

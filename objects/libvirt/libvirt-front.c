@@ -199,6 +199,7 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
       connect->host = host;
       connect->path = connect_table[i].path;
       connect->driver = connect_table[i].driver;
+      connect->all_domains = g_new0 (VbLvListCache, 1);
       self->connect_bindings[i] = (VbLvBinding){ connect, &vb_lv_connect_interface };
       id = g_dbus_connection_register_object (bus, connect->path,
                                               vb_lv_interface_info (vb_lv_connect_interface.name),
@@ -226,9 +227,8 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
   /* The host's interfaces and node devices, under each Connect. */
   for (guint i = 0; i < N_CONNECTS; i++)
     {
-      self->interface_subtrees[i] = (Subtree){
-        { &self->connects[i], &vb_lv_netif_interface }, self, FALSE, vb_lv_netif_nodes
-      };
+      self->interface_subtrees[i] =
+        (Subtree){ { &self->connects[i], &vb_lv_netif_interface }, self, FALSE, vb_lv_netif_nodes };
       self->nodedev_subtrees[i] = (Subtree){
         { &self->connects[i], &vb_lv_nodedev_interface }, self, FALSE, vb_lv_nodedev_nodes
       };
@@ -236,6 +236,9 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
           || !register_subtree (self, &self->nodedev_subtrees[i], VB_LV_NODEDEV_NODE, error))
         return NULL;
     }
+  /* Their first listings, for the first introspection. */
+  g_strfreev (vb_lv_netif_nodes (&self->connects[0]));
+  g_strfreev (vb_lv_nodedev_nodes (&self->connects[0]));
   for (guint i = 0; i < domains->len; i++)
     follow_domain (self, domains->pdata[i]);
   g_signal_connect (inventory, "added", G_CALLBACK (resource_added), self);
@@ -292,6 +295,12 @@ vb_libvirt_front_free (VbLibvirtFront *self)
         g_dbus_connection_unregister_subtree (self->bus, id);
     }
   g_clear_pointer (&self->registrations, g_array_unref);
+  for (guint i = 0; i < N_CONNECTS; i++)
+    if (self->connects[i].all_domains)
+      {
+        g_clear_pointer (&self->connects[i].all_domains->reply, g_variant_unref);
+        g_free (self->connects[i].all_domains);
+      }
   g_clear_object (&self->bus);
   g_free (self);
 }

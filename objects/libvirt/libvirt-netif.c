@@ -255,7 +255,7 @@ by_mac_listed (VbLvCall *call, GPtrArray *netifs)
   if (matches == 0)
     vb_lv_call_fail (call, vb_lv_error_new (NOT_FOUND ": couldn't find interface with MAC "
                                                       "address '%s'",
-                                           mac));
+                                            mac));
   else if (matches > 1)
     /* libvirt's VIR_ERR_MULTIPLE_INTERFACES. */
     vb_lv_call_fail (call, vb_lv_error_new ("multiple matching interfaces found: the MAC address "

@@ -160,8 +160,7 @@ resolve_async (const VbLvConnect *connect, const char *path, GAsyncReadyCallback
       return;
     }
   g_task_set_task_data (task, name, g_free);
-  vb_host_api_node_device_xml_async (connect->host, name, 0, resolve_read,
-                                     g_steal_pointer (&task));
+  vb_host_api_node_device_xml_async (connect->host, name, 0, resolve_read, g_steal_pointer (&task));
 }
 
 static gpointer
@@ -178,6 +177,7 @@ typedef struct {
   VbLvCall *call;
   GPtrArray *capabilities; /* of the operation layer, still to list */
   GHashTable *names;       /* found so far */
+  gboolean all;            /* every device: what introspection shows next */
 } Listing;
 
 static void list_next (Listing *listing);
@@ -231,6 +231,8 @@ list_next (Listing *listing)
     }
   names = (const char **) g_hash_table_get_keys_as_array (listing->names, &n);
   qsort (names, n, sizeof (char *), compare_names);
+  if (listing->all)
+    remember_nodes (names);
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
   for (guint i = 0; i < n; i++)
     {
@@ -264,7 +266,10 @@ vb_lv_connect_list_node_devices (VbLvCall *call)
   if ((flags & (LV_INACTIVE | LV_ACTIVE)) == LV_INACTIVE)
     ;
   else if (!(flags & LV_CAPS_ALL))
-    g_ptr_array_add (listing->capabilities, (gpointer) "");
+    {
+      g_ptr_array_add (listing->capabilities, (gpointer) "");
+      listing->all = TRUE;
+    }
   else
     for (guint i = 0; i < G_N_ELEMENTS (known_caps); i++)
       if (flags & known_caps[i].bit)

@@ -9,7 +9,11 @@
 #include "domain-api.h"
 #include "domain-stats.h"
 #include "interface-addresses.h"
+#include "media-api.h"
 #include "migration-api.h"
+#include "rename-api.h"
+#include "resources-api.h"
+#include "send-key-api.h"
 #include "snapshot-api.h"
 #include "snapshot-object.h"
 #include "save-api.h"
@@ -46,8 +50,11 @@ sync_properties (VbDomainObject *self)
   vb_dbus_domain_set_state_reason (iface, vb_domain_get_state_reason (self->domain));
   vb_dbus_domain_set_persistent (iface, vb_resource_get_persistent (resource));
   vb_dbus_domain_set_autostart (iface, vb_resource_get_autostart (resource));
-  vb_dbus_domain_set_vcpus (iface, def->vcpus);
+  vb_dbus_domain_set_vcpus (iface, def->current_vcpus);
   vb_dbus_domain_set_memory_ki_b (iface, def->memory_kib);
+  /* domain actions: what SetVcpus and SetMemory change besides the above */
+  vb_dbus_domain_set_max_vcpus (iface, def->vcpus);
+  vb_dbus_domain_set_current_memory_ki_b (iface, def->current_memory_kib);
   vb_dbus_domain_set_driver (iface, vb_resource_get_driver (resource));
   vb_dbus_domain_set_block_copy_job (iface, vb_block_copy_api_job_path (self->domain));
   /* save and restore */
@@ -68,6 +75,25 @@ domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpoin
   /* Clients see the new State before the event that announces it. */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
   vb_dbus_domain_emit_lifecycle_event (VB_DBUS_DOMAIN (self), event, detail);
+}
+
+/* domain actions: the guest's device events, as libvirt's */
+static void
+device_removed (VbDomain *domain, const char *alias, gpointer user_data)
+{
+  vb_dbus_domain_emit_device_removed (VB_DBUS_DOMAIN (user_data), alias);
+}
+
+static void
+tray_change (VbDomain *domain, const char *alias, int reason, gpointer user_data)
+{
+  vb_dbus_domain_emit_tray_change (VB_DBUS_DOMAIN (user_data), alias, reason);
+}
+
+static void
+balloon_change (VbDomain *domain, guint64 kib, gpointer user_data)
+{
+  vb_dbus_domain_emit_balloon_change (VB_DBUS_DOMAIN (user_data), kib);
 }
 
 static void
@@ -698,6 +724,120 @@ handle_detach_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation, co
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- domain actions ---- */
+
+static gboolean
+handle_reset (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_RESET, flags);
+}
+
+static gboolean
+handle_inject_nmi (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_INJECT_NMI, flags);
+}
+
+static void
+key_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_send_key_api_send_finish);
+}
+
+static gboolean
+handle_send_key (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint codeset,
+                 guint holdtime, GVariant *keycodes, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  gsize n = 0;
+  const guint32 *codes = g_variant_get_fixed_array (keycodes, &n, sizeof (guint32));
+
+  vb_send_key_api_send_async (self->context->host, self->domain, codeset, holdtime, codes, n, flags,
+                              key_sent, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+renamed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_rename_api_rename_finish);
+}
+
+static gboolean
+handle_rename (VbDBusDomain *iface, GDBusMethodInvocation *invocation, const char *new_name,
+               guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_rename_api_rename_async (self->context->host, self->domain, new_name, flags, renamed,
+                              invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+resources_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_resources_api_finish);
+}
+
+static gboolean
+handle_set_memory (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint64 kib, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_resources_api_set_memory_async (self->context->host, self->domain, kib, flags, resources_set,
+                                     invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_vcpus (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint count, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_resources_api_set_vcpus_async (self->context->host, self->domain, count, flags, resources_set,
+                                    invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+media_updated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_media_api_update_finish);
+}
+
+static void
+update_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (AttachCall) call = user_data;
+  GError *error = NULL;
+  g_autofree char *checked = vb_domain_xml_check_finish (result, &error);
+
+  if (!checked)
+    vb_dbus_return_error (call->invocation, error);
+  else
+    vb_media_api_update_async (call->self->context->host, call->self->domain, checked, call->flags,
+                               media_updated, call->invocation);
+}
+
+/* The new medium is a host file QEMU opens as root: checked as an attached
+ * disk is (domain.host-files outside the pools). */
+static gboolean
+handle_update_device (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                      const char *device_xml, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  AttachCall *call = g_new0 (AttachCall, 1);
+
+  call->invocation = invocation;
+  call->self = g_object_ref (self);
+  call->xml = g_strdup (device_xml);
+  call->flags = flags;
+  vb_domain_xml_check_async (G_DBUS_INTERFACE_SKELETON (iface), invocation, self->context->host,
+                             device_xml, FALSE, update_checked, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 set_property (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
               const char *property, GVariant *value)
@@ -771,6 +911,14 @@ domain_iface_init (VbDBusDomainIface *iface)
 
   /* interface addresses */
   iface->handle_interface_addresses = handle_interface_addresses;
+  /* domain actions */
+  iface->handle_reset = handle_reset;
+  iface->handle_inject_nmi = handle_inject_nmi;
+  iface->handle_send_key = handle_send_key;
+  iface->handle_rename = handle_rename;
+  iface->handle_set_memory = handle_set_memory;
+  iface->handle_set_vcpus = handle_set_vcpus;
+  iface->handle_update_device = handle_update_device;
 }
 
 VbDomainObject *
@@ -783,6 +931,9 @@ vb_domain_object_new (VbBusContext *context, VbDomain *domain)
   sync_properties (self);
   g_signal_connect (domain, "changed", G_CALLBACK (domain_changed), self);
   g_signal_connect (domain, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+  g_signal_connect (domain, "device-removed", G_CALLBACK (device_removed), self);
+  g_signal_connect (domain, "tray-change", G_CALLBACK (tray_change), self);
+  g_signal_connect (domain, "balloon-change", G_CALLBACK (balloon_change), self);
   follow_snapshots (self);
   return self;
 }

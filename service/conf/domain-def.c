@@ -375,6 +375,7 @@ fill_vcpus (xmlNode *root, VbDomainDef *def, GError **error)
   if (vcpu == NULL) {
     vb_xml_insert_after (root, vb_xml_child (root, "currentMemory"), "vcpu", "1");
     def->vcpus = 1;
+    def->current_vcpus = 1;
     return check_topology (root, def->vcpus, error);
   }
 
@@ -388,6 +389,7 @@ fill_vcpus (xmlNode *root, VbDomainDef *def, GError **error)
     return FALSE;
 
   def->vcpus = (guint) count;
+  def->current_vcpus = current != NULL ? (guint) current_count : def->vcpus;
   return check_topology (root, def->vcpus, error);
 }
 
@@ -759,6 +761,7 @@ vb_domain_def_copy (const VbDomainDef *def)
   copy->memory_kib = def->memory_kib;
   copy->current_memory_kib = def->current_memory_kib;
   copy->vcpus = def->vcpus;
+  copy->current_vcpus = def->current_vcpus;
   copy->source_lines = def->source_lines ? g_array_ref (def->source_lines) : NULL;
   return copy;
 }

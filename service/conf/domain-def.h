@@ -18,6 +18,7 @@ typedef struct {
   /* For each line of xml, the line of the caller's document it came from
    * (long), so a driver's refusal of xml can name the caller's line. */
   GArray *source_lines;
+  guint current_vcpus; /* <vcpu current=…>, defaults to vcpus */
 } VbDomainDef;
 
 /* Parses, validates and canonicalises @xml. Fills in what libvirt fills in when

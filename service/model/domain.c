@@ -14,7 +14,14 @@ struct _VbDomain {
 
 G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_TYPE_RESOURCE)
 
-enum { SIGNAL_LIFECYCLE, N_SIGNALS };
+enum {
+  SIGNAL_LIFECYCLE,
+  /* domain actions: what the guest's devices do */
+  SIGNAL_DEVICE_REMOVED,
+  SIGNAL_TRAY_CHANGE,
+  SIGNAL_BALLOON_CHANGE,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 const char *
@@ -58,6 +65,15 @@ vb_domain_class_init (VbDomainClass *klass)
   signals[SIGNAL_LIFECYCLE] = g_signal_new ("lifecycle", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                             G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_DEVICE_REMOVED] =
+    g_signal_new ("device-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_TRAY_CHANGE] =
+    g_signal_new ("tray-change", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+  signals[SIGNAL_BALLOON_CHANGE] =
+    g_signal_new ("balloon-change", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
 }
 
 static void
@@ -147,6 +163,24 @@ void
 vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail)
 {
   g_signal_emit (self, signals[SIGNAL_LIFECYCLE], 0, event, detail);
+}
+
+void
+vb_domain_emit_device_removed (VbDomain *self, const char *alias)
+{
+  g_signal_emit (self, signals[SIGNAL_DEVICE_REMOVED], 0, alias);
+}
+
+void
+vb_domain_emit_tray_change (VbDomain *self, const char *alias, int reason)
+{
+  g_signal_emit (self, signals[SIGNAL_TRAY_CHANGE], 0, alias, reason);
+}
+
+void
+vb_domain_emit_balloon_change (VbDomain *self, guint64 kib)
+{
+  g_signal_emit (self, signals[SIGNAL_BALLOON_CHANGE], 0, kib);
 }
 
 const char *

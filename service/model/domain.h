@@ -43,6 +43,13 @@ gboolean vb_domain_is_active (VbDomain *self);
 void vb_domain_set_state (VbDomain *self, VbDomainState state, const char *reason, int id);
 /* Emits "lifecycle" with libvirt's event and detail in kebab-case. */
 void vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail);
+/* What the guest's devices did, as libvirt's events of the same names:
+ * "device-removed" (the device @alias is gone from the guest),
+ * "tray-change" (@reason 0 the tray of @alias opened, 1 it closed),
+ * "balloon-change" (the guest's memory is now @kib). */
+void vb_domain_emit_device_removed (VbDomain *self, const char *alias);
+void vb_domain_emit_tray_change (VbDomain *self, const char *alias, int reason);
+void vb_domain_emit_balloon_change (VbDomain *self, guint64 kib);
 
 /* The target (e.g. "vda") of the disk a block copy mirrors, NULL when none.
  * While a mirror exists the guest could not be started again with it, so

@@ -3,6 +3,7 @@
 typedef struct {
   GHashTable *by_uuid; /* uuid → VbResource (owned) */
   GHashTable *by_name; /* name → VbResource (borrowed) */
+  guint64 generation;  /* one more at every add, remove and rename */
 } Index;
 
 struct _VbInventory {
@@ -101,6 +102,7 @@ vb_inventory_add (VbInventory *self, VbResource *resource)
   g_hash_table_insert (index->by_uuid, g_strdup (vb_resource_get_uuid (resource)),
                        g_object_ref (resource));
   g_hash_table_insert (index->by_name, g_strdup (vb_resource_get_name (resource)), resource);
+  index->generation++;
   g_signal_emit (self, signals[SIGNAL_ADDED], 0, resource);
 }
 
@@ -113,6 +115,7 @@ vb_inventory_remove (VbInventory *self, VbResource *resource)
   if (!g_hash_table_remove (index->by_uuid, vb_resource_get_uuid (resource)))
     return;
   g_hash_table_remove (index->by_name, vb_resource_get_name (resource));
+  index->generation++;
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, held);
 }
 
@@ -125,6 +128,7 @@ vb_inventory_rename (VbInventory *self, VbResource *resource, const char *old_na
     return;
   g_hash_table_remove (index->by_name, old_name);
   g_hash_table_insert (index->by_name, g_strdup (vb_resource_get_name (resource)), resource);
+  index->generation++; /* lists are sorted by name */
 }
 
 VbResource *
@@ -165,6 +169,12 @@ guint
 vb_inventory_count (VbInventory *self, GType type)
 {
   return g_hash_table_size (index_for (self, type)->by_uuid);
+}
+
+guint64
+vb_inventory_generation (VbInventory *self, GType type)
+{
+  return index_for (self, type)->generation;
 }
 
 typedef struct {

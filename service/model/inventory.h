@@ -26,6 +26,9 @@ VbResource *vb_inventory_lookup_name (VbInventory *self, GType type, const char 
 /* Sorted by name; the array holds references. */
 GPtrArray *vb_inventory_list (VbInventory *self, GType type);
 guint vb_inventory_count (VbInventory *self, GType type);
+/* Changes whenever an object of @type is added, removed or renamed: a list
+ * made at one value is still whole and in order while it stays the same. */
+guint64 vb_inventory_generation (VbInventory *self, GType type);
 
 /* Jobs get their id here; a finished job is dropped after the linger time. */
 void vb_inventory_add_job (VbInventory *self, VbJob *job);

@@ -174,6 +174,8 @@ check_state (VbDomain *domain, VbDomainOp op, GError **error)
     case VB_DOMAIN_OP_SHUTDOWN:
     case VB_DOMAIN_OP_REBOOT:
     case VB_DOMAIN_OP_DESTROY:
+    case VB_DOMAIN_OP_RESET:
+    case VB_DOMAIN_OP_INJECT_NMI:
       if (!vb_domain_is_active (domain))
         problem = "is not running";
       break;
@@ -526,6 +528,12 @@ vb_domain_api_list (VbDriverHost *host, guint flags, GError **error)
     if (!matches (domains->pdata[i - 1], flags))
       g_ptr_array_remove_index (domains, i - 1);
   return domains;
+}
+
+guint64
+vb_domain_api_list_generation (VbDriverHost *host)
+{
+  return vb_inventory_generation (vb_driver_host_get_inventory (host), VB_TYPE_DOMAIN);
 }
 
 VbDomain *

@@ -43,6 +43,9 @@ char *vb_domain_api_get_xml (VbDriverHost *host, VbDomain *domain, guint flags,
                              GError **error);
 /* Sorted by name; holds references. */
 GPtrArray *vb_domain_api_list (VbDriverHost *host, guint flags, GError **error);
+/* The same while this stays the same (domains added, removed or renamed
+ * change it), for flags that depend on nothing else (0). */
+guint64 vb_domain_api_list_generation (VbDriverHost *host);
 VbDomain *vb_domain_api_lookup_by_name (VbDriverHost *host, const char *name, GError **error);
 VbDomain *vb_domain_api_lookup_by_uuid (VbDriverHost *host, const char *uuid, GError **error);
 

@@ -181,3 +181,34 @@ vb_domain_api_require_active (VbDomain *domain, const char *action, GError **err
     g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running", name);
   return FALSE;
 }
+
+gboolean
+vb_domain_api_affected (VbDomain *domain, guint flags, const char *action, gboolean *live,
+                        gboolean *config, GError **error)
+{
+  const char *name = vb_resource_get_name (VB_RESOURCE (domain));
+  gboolean active = vb_domain_is_active (domain) && vb_domain_get_live_def (domain);
+
+  *live = (flags & VB_DEVICE_AFFECT_LIVE) != 0;
+  *config = (flags & VB_DEVICE_AFFECT_CONFIG) != 0;
+  if (!*live && !*config)
+    {
+      *live = active;
+      *config = !active;
+    }
+  if (*live && !active)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Cannot %s domain '%s' live (flag LIVE): it is not running", action, name);
+      return FALSE;
+    }
+  if (*config && !vb_resource_get_persistent (VB_RESOURCE (domain)))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Cannot %s domain '%s' in its persistent definition (flag CONFIG): it is "
+                   "transient",
+                   action, name);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -14,4 +14,11 @@ const VbDomainDriver *vb_domain_api_driver (VbDriverHost *host, VbDomain *domain
  * domain 'x': it is not running", or "Domain 'x' is not running" (@action NULL). */
 gboolean vb_domain_api_require_active (VbDomain *domain, const char *action, GError **error);
 
+/* Which definitions libvirt's CURRENT (0) / LIVE (1) / CONFIG (2) flags mean
+ * for @domain now (CURRENT: the live one when active, else the persistent
+ * one): OperationInvalid for LIVE on a domain that is not active and for
+ * CONFIG on a transient one, naming @action ("change the memory of"). */
+gboolean vb_domain_api_affected (VbDomain *domain, guint flags, const char *action, gboolean *live,
+                                 gboolean *config, GError **error);
+
 G_END_DECLS

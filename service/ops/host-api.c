@@ -216,8 +216,7 @@ read_interfaces (GTask *task, gpointer source, gpointer data, GCancellable *canc
 }
 
 void
-vb_host_api_interfaces_async (VbDriverHost *host, GAsyncReadyCallback callback,
-                              gpointer user_data)
+vb_host_api_interfaces_async (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data)
 {
   run_query (host, vb_host_api_interfaces_async, NULL, 0, 0, 0, read_interfaces, callback,
              user_data);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "object-paths.h"
+#include "domain-def-edit.h"
 #include "domain-kind.h"
 #include "resource-api.h"
 #include "save-image.h"
@@ -881,6 +882,15 @@ managed_image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   if (def && g_strcmp0 (def->uuid, vb_resource_get_uuid (VB_RESOURCE (m->domain))) != 0)
     g_set_error (&error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                  "the image holds another domain (UUID %s)", def->uuid);
+  /* Renamed since it was saved (Domain.Rename): the guest runs under its name now. */
+  if (!error && g_strcmp0 (def->name, vb_resource_get_name (VB_RESOURCE (m->domain))) != 0)
+    {
+      VbDomainDef *renamed =
+        vb_domain_def_with_name (def, vb_resource_get_name (VB_RESOURCE (m->domain)), TRUE, &error);
+
+      g_clear_pointer (&def, vb_domain_def_free);
+      def = renamed;
+    }
   if (error)
     {
       g_task_return_error (task, start_failure (m, error));

@@ -157,3 +157,11 @@ enum {
   VB_ADDRESSES_SOURCE_AGENT = 1,
   VB_ADDRESSES_SOURCE_ARP = 2,
 };
+/* Domain actions. Domain.SetMemory and SetVcpus flags (libvirt's
+ * virDomainMemoryModFlags, virDomainVcpuFlags): CURRENT, LIVE and CONFIG as
+ * for devices, and: */
+#define VB_DOMAIN_MEM_MAXIMUM (1u << 2)
+#define VB_DOMAIN_VCPU_MAXIMUM (1u << 2)
+#define VB_DOMAIN_VCPU_GUEST (1u << 3)
+/* Domain.UpdateDevice flag (libvirt's VIR_DOMAIN_DEVICE_MODIFY_FORCE). */
+#define VB_DEVICE_MODIFY_FORCE (1u << 2)
