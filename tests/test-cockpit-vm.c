@@ -509,6 +509,67 @@ test_console (void)
   vb_cockpit_world_stop (&world);
 }
 
+/* More of the VM's menu, on the domain actions org.libvirt maps: Force
+ * reboot (Reset: the guest boots again, its console says so), Send
+ * non-maskable interrupt (the guest's kernel reports it), and, shut off,
+ * Rename (the list shows the new name; the service has it, same object). */
+static void
+test_more_actions (void)
+{
+  VbCockpitWorld world = { 0 };
+  const char *name = "cockpit-acts";
+  g_autofree char *xml = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *renamed = NULL;
+
+  vb_cockpit_world_start (&world);
+  vb_cockpit_world_start_daemon (&world, NULL, NULL);
+  xml = vb_test_guest_xml (name, GUEST_MIB, NULL, NULL);
+  domain = vb_test_boot_guest (world.env, xml, TRUE, BOOT_TIMEOUT_MS);
+  log = vb_test_console_log_of (world.env, domain);
+
+  vb_cockpit_open_machines (world.cockpit, world.browser);
+  assert_state (&world, name, domain, "Running", "running");
+  vb_cockpit_vm_menu (world.browser, name, "sendNMI");
+  if (!vb_test_log_wait (log, "NMI received", BOOT_TIMEOUT_MS))
+    vb_browser_fail (world.browser, "the guest did not report the NMI");
+
+  /* Reset: the console log stays, and the guest boots a second time. */
+  vb_cockpit_vm_menu (world.browser, name, "forceReboot");
+  {
+    gint64 end = g_get_monotonic_time () + (gint64) BOOT_TIMEOUT_MS * 1000;
+    guint ready = 0;
+
+    while (ready < 2)
+      {
+        g_autofree char *text = NULL;
+
+        if (g_get_monotonic_time () > end)
+          vb_browser_fail (world.browser, "the guest did not boot again after Force reboot");
+        g_file_get_contents (log, &text, NULL, NULL);
+        ready = 0;
+        for (const char *at = text; at && (at = strstr (at, "VIRTBUS-GUEST-READY")); at++)
+          ready++;
+        g_usleep (100000);
+      }
+  }
+  assert_state (&world, name, domain, "Running", "running");
+
+  vb_cockpit_vm_menu (world.browser, name, "forceOff");
+  assert_state (&world, name, domain, "Shut off", "shutoff");
+  vb_cockpit_vm_menu (world.browser, name, "rename");
+  vb_browser_type (world.browser, "#rename-dialog-new-name", "cockpit-renamed");
+  vb_browser_click (world.browser, "#rename-dialog-confirm");
+  vb_browser_wait_gone (world.browser, "#rename-dialog-confirm");
+  vb_browser_wait_text (world.browser, "#vm-cockpit-renamed-system-name", "cockpit-renamed");
+  vb_browser_wait_gone (world.browser, "tbody tr[data-row-id=vm-cockpit-acts-system]");
+  renamed = vb_test_get_string (world.env, domain, IFACE_DOMAIN, "Name");
+  g_assert_cmpstr (renamed, ==, "cockpit-renamed");
+  vb_cockpit_assert_no_errors (world.browser, NULL);
+  vb_cockpit_world_stop (&world);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -517,5 +578,6 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/vm/details", test_details);
   g_test_add_func ("/browser/vm/snapshots", test_snapshots);
   g_test_add_func ("/browser/vm/console", test_console);
+  g_test_add_func ("/browser/vm/more-actions", test_more_actions);
   return g_test_run ();
 }

@@ -492,8 +492,8 @@ test_domain_lifecycle (void)
     "Operation not supported: virtbus does not copy non-shared disks during a migration");
 
   /* Members virtbus does not have yet. */
-  expect_error (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0),
-                "this function is not supported by the connection driver: virDomainReset");
+  expect_error (env, path, DOMAIN, "PMWakeup", g_variant_new ("(u)", 0),
+                "this function is not supported by the connection driver: virDomainPMWakeup");
   /* The test driver does not save. */
   expect_error (env, path, DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
                 "Operation not supported: ...");
@@ -700,6 +700,93 @@ test_revert_event (void)
   g_assert_cmpuint (events->len, ==, 1);
   want = g_strdup_printf ("('%s', 0, 3)", path);
   g_assert_cmpstr (events->pdata[0], ==, want);
+}
+
+/* ---- domain actions ---- */
+
+static char *
+lv_xml (VbTestEnv *env, const char *path, guint flags)
+{
+  g_autoptr (GVariant) reply = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", flags));
+  char *xml;
+
+  g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+/* Reset, InjectNMI, SendKey, SetMemory, SetVcpus on a running test-driver
+ * domain, Rename and UpdateDevice (a CD-ROM ejected from the definition) on
+ * a shut-off one: org.virtbus.Virt1's members under libvirt-dbus's names
+ * and signatures (they answered "not supported" before). */
+static void
+test_domain_actions (void)
+{
+  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autofree char *dir = g_build_filename (env->tmpdir, "media", NULL);
+  g_autofree char *iso = g_build_filename (dir, "one.iso", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *found = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *inactive = NULL;
+  g_autofree char *renamed = NULL;
+  const guint32 keys[] = { 29, 56, 111 }; /* Ctrl+Alt+Delete, as Cockpit sends them */
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  vb_test_sparse_file (iso, 1 << 20);
+  xml = g_strdup_printf ("<domain type='test'><name>lv-actions</name><uuid>" UUID "</uuid>"
+                         "<memory unit='MiB'>128</memory><vcpu current='1'>2</vcpu>"
+                         "<os><type arch='x86_64'>hvm</type></os><devices>"
+                         "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+                         "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>"
+                         "</devices></domain>",
+                         iso);
+  path = lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml));
+
+  /* A shut-off domain has no keyboard. */
+  expect_error (env, path, DOMAIN, "SendKey",
+                g_variant_new ("(uu@auu)", 0, 0,
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys, 3,
+                                                          sizeof (guint32)),
+                               0),
+                "Requested operation is not valid: Cannot send keys to domain 'lv-actions': it "
+                "is not running");
+  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  call_void (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0));
+  call_void (env, path, DOMAIN, "InjectNMI", g_variant_new ("(u)", 0));
+  call_void (env, path, DOMAIN, "SendKey",
+             g_variant_new ("(uu@auu)", 0, 0,
+                            g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys, 3,
+                                                       sizeof (guint32)),
+                            0));
+  /* LIVE (1): the running guest's balloon, and a vCPU plugged in. */
+  call_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 65536, 1));
+  call_void (env, path, DOMAIN, "SetVcpus", g_variant_new ("(uu)", 2, 1));
+  live = lv_xml (env, path, 0);
+  g_assert_nonnull (strstr (live, ">65536</currentMemory>"));
+  g_assert_true (g_regex_match_simple ("<vcpu[^>]*>2</vcpu>", live, 0, 0));
+  g_assert_null (strstr (live, "current='1'"));
+  expect_error (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0),
+                "Requested operation is not valid: Cannot rename domain 'lv-actions': it is "
+                "active (state running); only a shut-off domain can be renamed");
+  call_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+
+  /* The medium out of the definition (CONFIG 2), as Cockpit ejects. */
+  call_void (env, path, DOMAIN, "UpdateDevice",
+             g_variant_new ("(su)",
+                            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+                            "<target dev='hdc' bus='ide'/><readonly/></disk>",
+                            2));
+  inactive = lv_xml (env, path, 2);
+  g_assert_null (strstr (inactive, iso));
+
+  /* Renamed: the path stays (it follows the UUID). */
+  call_void (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0));
+  found = lv_path (env, TEST_PATH, CONNECT, "DomainLookupByName",
+                   g_variant_new ("(s)", "lv-renamed"));
+  g_assert_cmpstr (found, ==, path);
+  renamed = lv_xml (env, path, 0);
+  g_assert_nonnull (strstr (renamed, "<name>lv-renamed</name>"));
 }
 
 /* ---- start-up: the name only once the autostarted domains run ---- */
@@ -933,6 +1020,7 @@ main (int argc, char **argv)
   g_test_add_func ("/libvirt/snapshots", test_snapshots);
   g_test_add_func ("/libvirt/domain-events", test_domain_events);
   g_test_add_func ("/libvirt/revert-event", test_revert_event);
+  g_test_add_func ("/libvirt/domain-actions", test_domain_actions);
   g_test_add_func ("/libvirt/name-after-autostart", test_name_after_autostart);
   g_test_add_func ("/libvirt/unprivileged-refused", test_unprivileged_refused);
   g_test_add_data_func ("/libvirt/child/unprivileged", child_unprivileged, vb_test_run_as_child);
