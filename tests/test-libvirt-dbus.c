@@ -492,8 +492,8 @@ test_domain_lifecycle (void)
     "Operation not supported: virtbus does not copy non-shared disks during a migration");
 
   /* Members virtbus does not have yet. */
-  expect_error (env, path, DOMAIN, "PMWakeup", g_variant_new ("(u)", 0),
-                "this function is not supported by the connection driver: virDomainPMWakeup");
+  expect_error (env, path, DOMAIN, "GetTime", g_variant_new ("(u)", 0),
+                "this function is not supported by the connection driver: virDomainGetTime");
   /* The test driver does not save. */
   expect_error (env, path, DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
                 "Operation not supported: ...");
@@ -675,6 +675,117 @@ test_domain_events (void)
     }
 }
 
+/* ---- the domain actions ---- */
+
+static void
+record_member (GDBusConnection *connection, const char *sender, const char *path, const char *iface,
+               const char *member, GVariant *args, gpointer user_data)
+{
+  g_autofree char *printed = g_variant_print (args, FALSE);
+
+  g_ptr_array_add (user_data, g_strdup_printf ("%s %s", member, printed));
+}
+
+#define ACTIONS_XML                                                              \
+  "<domain type='test'><name>lv-actions</name><uuid>" UUID "</uuid>"             \
+  "<memory unit='MiB'>256</memory><currentMemory unit='MiB'>256</currentMemory>" \
+  "<vcpu current='1'>2</vcpu><os><type arch='x86_64'>hvm</type></os><devices>"   \
+  "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"            \
+  "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>"           \
+  "</devices></domain>"
+
+static char *
+xml_of (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) reply = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0));
+  char *xml = NULL;
+
+  g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+/* Each action maps to its org.virtbus.Virt1 member, refusals answer with
+ * libvirt's one error name, and the guest's events are the Domain signals. */
+static void
+test_domain_actions (void)
+{
+  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (GPtrArray) signals = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *one = g_build_filename (env->tmpdir, "one.iso", NULL);
+  g_autofree char *two = g_build_filename (env->tmpdir, "two.iso", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *eject = g_strdup ("<disk type='file' device='cdrom'><driver name='qemu' "
+                                     "type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>");
+  g_autofree char *insert = g_strdup_printf (
+    "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='%s'/>"
+    "<target dev='hdc' bus='ide'/><readonly/></disk>",
+    two);
+  /* Cockpit's "Send key" Ctrl+Alt+Delete: linux key codes 29, 56, 111. */
+  const guint32 keys[] = { 29, 56, 111 };
+  const guint32 too_many[17] = { 0 };
+  g_autoptr (GVariant) all = NULL;
+  g_autoptr (GVariant) name = NULL;
+  g_autofree char *live = NULL;
+  guint id;
+
+  vb_test_sparse_file (one, 1 << 20);
+  vb_test_sparse_file (two, 1 << 20);
+  xml = g_strdup_printf (ACTIONS_XML, one);
+  path = lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml));
+
+  /* Shut off: the live actions are refused, Rename and the CONFIG ones work. */
+  expect_error (
+    env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0),
+    "Requested operation is not valid: Cannot reset domain 'lv-actions': it is not running...");
+  call_void (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0));
+  all = get_all (env, path, DOMAIN);
+  name = unwrap_twice (all, "Name");
+  g_assert_cmpstr (g_variant_get_string (name, NULL), ==, "lv-renamed");
+  call_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 196608, 2));
+  call_void (env, path, DOMAIN, "SetVcpus", g_variant_new ("(uu)", 2, 2));
+  live = xml_of (env, path);
+  g_assert_nonnull (strstr (live, "<currentMemory unit='KiB'>196608</currentMemory>"));
+  g_assert_nonnull (strstr (live, ">2</vcpu>"));
+  g_assert_null (strstr (live, "current='1'"));
+
+  id = g_dbus_connection_signal_subscribe (env->client, LV_NAME, DOMAIN, NULL, path, NULL,
+                                           G_DBUS_SIGNAL_FLAGS_NONE, record_member, signals, NULL);
+  g_dbus_connection_flush_sync (env->client, NULL, NULL);
+  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  call_void (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0));
+  call_void (env, path, DOMAIN, "InjectNMI", g_variant_new ("(u)", 0));
+  call_void (env, path, DOMAIN, "SendKey",
+             g_variant_new ("(uu@auu)", 0, 0,
+                            g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys,
+                                                       G_N_ELEMENTS (keys), sizeof (guint32)),
+                            0));
+  expect_error (env, path, DOMAIN, "SendKey",
+                g_variant_new ("(uu@auu)", 0, 0,
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, too_many,
+                                                          G_N_ELEMENTS (too_many),
+                                                          sizeof (guint32)),
+                               0),
+                "invalid argument: SendKey takes 1 to 16 keys, not 17");
+  expect_error (
+    env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-again", 0),
+    "Requested operation is not valid: Cannot rename domain 'lv-renamed': it is active...");
+  call_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 131072, 1));
+  call_void (env, path, DOMAIN, "UpdateDevice", g_variant_new ("(su)", eject, 1));
+  call_void (env, path, DOMAIN, "UpdateDevice", g_variant_new ("(su)", insert, 1));
+  g_free (live);
+  live = xml_of (env, path);
+  g_assert_nonnull (strstr (live, two));
+  wait_events (signals, 5);
+  g_dbus_connection_signal_unsubscribe (env->client, id);
+  g_assert_cmpuint (signals->len, ==, 5);
+  g_assert_cmpstr (signals->pdata[0], ==, "BalloonChange (131072,)");
+  g_assert_cmpstr (signals->pdata[1], ==, "TrayChange ('hdc', 0)");
+  g_assert_cmpstr (signals->pdata[2], ==, "TrayChange ('hdc', 1)");
+  g_assert_cmpstr (signals->pdata[3], ==, "TrayChange ('hdc', 0)");
+  g_assert_cmpstr (signals->pdata[4], ==, "TrayChange ('hdc', 1)");
+}
+
 /* A revert is told as DEFINED / FROM_SNAPSHOT (0, 3), as libvirt does, also
  * for a shut-off domain whose state does not change: Cockpit re-reads the
  * domain's snapshots only on an event. */
@@ -700,93 +811,6 @@ test_revert_event (void)
   g_assert_cmpuint (events->len, ==, 1);
   want = g_strdup_printf ("('%s', 0, 3)", path);
   g_assert_cmpstr (events->pdata[0], ==, want);
-}
-
-/* ---- domain actions ---- */
-
-static char *
-lv_xml (VbTestEnv *env, const char *path, guint flags)
-{
-  g_autoptr (GVariant) reply = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", flags));
-  char *xml;
-
-  g_variant_get (reply, "(s)", &xml);
-  return xml;
-}
-
-/* Reset, InjectNMI, SendKey, SetMemory, SetVcpus on a running test-driver
- * domain, Rename and UpdateDevice (a CD-ROM ejected from the definition) on
- * a shut-off one: org.virtbus.Virt1's members under libvirt-dbus's names
- * and signatures (they answered "not supported" before). */
-static void
-test_domain_actions (void)
-{
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
-  g_autofree char *dir = g_build_filename (env->tmpdir, "media", NULL);
-  g_autofree char *iso = g_build_filename (dir, "one.iso", NULL);
-  g_autofree char *xml = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *found = NULL;
-  g_autofree char *live = NULL;
-  g_autofree char *inactive = NULL;
-  g_autofree char *renamed = NULL;
-  const guint32 keys[] = { 29, 56, 111 }; /* Ctrl+Alt+Delete, as Cockpit sends them */
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  vb_test_sparse_file (iso, 1 << 20);
-  xml = g_strdup_printf ("<domain type='test'><name>lv-actions</name><uuid>" UUID "</uuid>"
-                         "<memory unit='MiB'>128</memory><vcpu current='1'>2</vcpu>"
-                         "<os><type arch='x86_64'>hvm</type></os><devices>"
-                         "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
-                         "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>"
-                         "</devices></domain>",
-                         iso);
-  path = lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml));
-
-  /* A shut-off domain has no keyboard. */
-  expect_error (env, path, DOMAIN, "SendKey",
-                g_variant_new ("(uu@auu)", 0, 0,
-                               g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys, 3,
-                                                          sizeof (guint32)),
-                               0),
-                "Requested operation is not valid: Cannot send keys to domain 'lv-actions': it "
-                "is not running");
-  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "InjectNMI", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "SendKey",
-             g_variant_new ("(uu@auu)", 0, 0,
-                            g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys, 3,
-                                                       sizeof (guint32)),
-                            0));
-  /* LIVE (1): the running guest's balloon, and a vCPU plugged in. */
-  call_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 65536, 1));
-  call_void (env, path, DOMAIN, "SetVcpus", g_variant_new ("(uu)", 2, 1));
-  live = lv_xml (env, path, 0);
-  g_assert_nonnull (strstr (live, ">65536</currentMemory>"));
-  g_assert_true (g_regex_match_simple ("<vcpu[^>]*>2</vcpu>", live, 0, 0));
-  g_assert_null (strstr (live, "current='1'"));
-  expect_error (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0),
-                "Requested operation is not valid: Cannot rename domain 'lv-actions': it is "
-                "active (state running); only a shut-off domain can be renamed");
-  call_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
-
-  /* The medium out of the definition (CONFIG 2), as Cockpit ejects. */
-  call_void (env, path, DOMAIN, "UpdateDevice",
-             g_variant_new ("(su)",
-                            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
-                            "<target dev='hdc' bus='ide'/><readonly/></disk>",
-                            2));
-  inactive = lv_xml (env, path, 2);
-  g_assert_null (strstr (inactive, iso));
-
-  /* Renamed: the path stays (it follows the UUID). */
-  call_void (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0));
-  found = lv_path (env, TEST_PATH, CONNECT, "DomainLookupByName",
-                   g_variant_new ("(s)", "lv-renamed"));
-  g_assert_cmpstr (found, ==, path);
-  renamed = lv_xml (env, path, 0);
-  g_assert_nonnull (strstr (renamed, "<name>lv-renamed</name>"));
 }
 
 /* ---- start-up: the name only once the autostarted domains run ---- */
@@ -1014,13 +1038,13 @@ main (int argc, char **argv)
   g_test_add_func ("/libvirt/connect", test_connect);
   g_test_add_func ("/libvirt/lookups-and-lists", test_lookups_and_lists);
   g_test_add_func ("/libvirt/list-follows-changes", test_list_follows_changes);
+  g_test_add_func ("/libvirt/domain-actions", test_domain_actions);
   g_test_add_func ("/libvirt/domain-properties", test_domain_properties);
   g_test_add_func ("/libvirt/domain-lifecycle", test_domain_lifecycle);
   g_test_add_func ("/libvirt/devices", test_devices);
   g_test_add_func ("/libvirt/snapshots", test_snapshots);
   g_test_add_func ("/libvirt/domain-events", test_domain_events);
   g_test_add_func ("/libvirt/revert-event", test_revert_event);
-  g_test_add_func ("/libvirt/domain-actions", test_domain_actions);
   g_test_add_func ("/libvirt/name-after-autostart", test_name_after_autostart);
   g_test_add_func ("/libvirt/unprivileged-refused", test_unprivileged_refused);
   g_test_add_data_func ("/libvirt/child/unprivileged", child_unprivileged, vb_test_run_as_child);

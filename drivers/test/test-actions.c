@@ -1,6 +1,9 @@
 /* Simulated domain actions: the keyboard takes any key, the balloon and the
  * vCPUs follow at once, a drive's medium changes at once; each live change
- * makes the new live definition the domain's, as a guest that complied. */
+ * makes the new live definition the domain's, as a guest that complied, and
+ * the guest's events follow as QEMU's would: the balloon's new size, the
+ * tray opening and closing (named by the drive's target: simulated drives
+ * have no QEMU id). */
 #include "test-driver.h"
 
 void
@@ -37,6 +40,7 @@ vb_test_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDe
                           GAsyncReadyCallback callback, gpointer user_data)
 {
   apply_live (domain, changed, vb_test_set_memory_async, callback, user_data);
+  vb_domain_emit_balloon_change (domain, changed->current_memory_kib);
 }
 
 gboolean
@@ -66,6 +70,8 @@ vb_test_change_media_async (VbDriverHost *host, VbDomain *domain, const char *ta
                             GAsyncReadyCallback callback, gpointer user_data)
 {
   apply_live (domain, changed, vb_test_change_media_async, callback, user_data);
+  vb_domain_emit_tray_change (domain, target, 0);
+  vb_domain_emit_tray_change (domain, target, 1);
 }
 
 gboolean

@@ -471,6 +471,120 @@ handle_detach_device (VbLvCall *call)
                               flags_arg (call, 1), device_done, call);
 }
 
+/* ---- domain actions ---- */
+
+static void
+handle_reset (VbLvCall *call)
+{
+  run_op (call, VB_DOMAIN_OP_RESET, flags_arg (call, 0));
+}
+
+static void
+handle_inject_nmi (VbLvCall *call)
+{
+  run_op (call, VB_DOMAIN_OP_INJECT_NMI, flags_arg (call, 0));
+}
+
+static void
+key_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+
+  if (!vb_send_key_api_send_finish (result, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+handle_send_key (VbLvCall *call)
+{
+  guint codeset, holdtime, flags;
+  g_autoptr (GVariant) keys = NULL;
+  gsize n_keys = 0;
+  const guint32 *codes;
+
+  g_variant_get (call->parameters, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
+  codes = g_variant_get_fixed_array (keys, &n_keys, sizeof (guint32));
+  vb_send_key_api_send_async (call->connect->host, domain_of (call), codeset, holdtime, codes,
+                              n_keys, flags, key_sent, call);
+}
+
+static void
+renamed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+
+  if (!vb_rename_api_rename_finish (result, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+handle_rename (VbLvCall *call)
+{
+  vb_rename_api_rename_async (call->connect->host, domain_of (call), string_arg (call, 0),
+                              flags_arg (call, 1), renamed, call);
+}
+
+static void
+resources_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+
+  if (!vb_resources_api_finish (result, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+handle_set_memory (VbLvCall *call)
+{
+  guint64 kib;
+  guint flags;
+
+  g_variant_get (call->parameters, "(tu)", &kib, &flags);
+  vb_resources_api_set_memory_async (call->connect->host, domain_of (call), kib, flags,
+                                     resources_set, call);
+}
+
+static void
+handle_set_vcpus (VbLvCall *call)
+{
+  vb_resources_api_set_vcpus_async (call->connect->host, domain_of (call), flags_arg (call, 0),
+                                    flags_arg (call, 1), resources_set, call);
+}
+
+static void
+media_updated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+
+  if (!vb_media_api_update_finish (result, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+update_checked (VbLvCall *call)
+{
+  vb_media_api_update_async (call->connect->host, domain_of (call), call->xml, flags_arg (call, 1),
+                             media_updated, call);
+}
+
+static void
+handle_update_device (VbLvCall *call)
+{
+  vb_lv_xml_check (call, string_arg (call, 0), update_checked);
+}
+
 /* ---- migration ---- */
 
 /* virtbus's destination for libvirt's URI: qemu+ssh://[user@]host[:port]/system
@@ -680,111 +794,6 @@ static void
 handle_snapshot_create_xml (VbLvCall *call)
 {
   vb_lv_xml_check (call, string_arg (call, 0), snapshot_checked);
-}
-
-/* ---- domain actions: Reset, InjectNMI, SendKey, Rename, SetMemory,
- * SetVcpus, UpdateDevice, each the org.virtbus.Virt1 member of the same
- * name with the same arguments and flags (libvirt's numbering) ---- */
-
-static void
-handle_reset (VbLvCall *call)
-{
-  run_op (call, VB_DOMAIN_OP_RESET, flags_arg (call, 0));
-}
-
-static void
-handle_inject_nmi (VbLvCall *call)
-{
-  run_op (call, VB_DOMAIN_OP_INJECT_NMI, flags_arg (call, 0));
-}
-
-/* One completion for the members below, each with its own _finish. */
-typedef gboolean (*ActionFinish) (GAsyncResult *result, GError **error);
-
-static void
-action_done (VbLvCall *call, GAsyncResult *result, ActionFinish finish)
-{
-  GError *error = NULL;
-
-  if (!finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
-key_sent (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  action_done (user_data, result, vb_send_key_api_send_finish);
-}
-
-static void
-handle_send_key (VbLvCall *call)
-{
-  guint codeset, holdtime, flags;
-  g_autoptr (GVariant) keys = NULL;
-  gsize n_keys = 0;
-  const guint32 *codes;
-
-  g_variant_get (call->parameters, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
-  codes = g_variant_get_fixed_array (keys, &n_keys, sizeof (guint32));
-  vb_send_key_api_send_async (call->connect->host, domain_of (call), codeset, holdtime, codes,
-                              n_keys, flags, key_sent, call);
-}
-
-static void
-renamed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  action_done (user_data, result, vb_rename_api_rename_finish);
-}
-
-static void
-handle_rename (VbLvCall *call)
-{
-  vb_rename_api_rename_async (call->connect->host, domain_of (call), string_arg (call, 0),
-                              flags_arg (call, 1), renamed, call);
-}
-
-static void
-resources_set (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  action_done (user_data, result, vb_resources_api_finish);
-}
-
-static void
-handle_set_memory (VbLvCall *call)
-{
-  guint64 kib;
-
-  g_variant_get_child (call->parameters, 0, "t", &kib);
-  vb_resources_api_set_memory_async (call->connect->host, domain_of (call), kib,
-                                     flags_arg (call, 1), resources_set, call);
-}
-
-static void
-handle_set_vcpus (VbLvCall *call)
-{
-  vb_resources_api_set_vcpus_async (call->connect->host, domain_of (call), flags_arg (call, 0),
-                                    flags_arg (call, 1), resources_set, call);
-}
-
-static void
-media_updated (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  action_done (user_data, result, vb_media_api_update_finish);
-}
-
-static void
-update_checked (VbLvCall *call)
-{
-  vb_media_api_update_async (call->connect->host, domain_of (call), call->xml, flags_arg (call, 1),
-                             media_updated, call);
-}
-
-static void
-handle_update_device (VbLvCall *call)
-{
-  vb_lv_xml_check (call, string_arg (call, 0), update_checked);
 }
 
 /* ---- the interface ---- */

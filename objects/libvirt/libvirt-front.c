@@ -159,11 +159,51 @@ domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpoin
       vb_lv_connect_domain_event (&self->connects[i], domain, event, detail);
 }
 
+/* Emits the org.libvirt.Domain signal @name with @args (floating) on @domain's
+ * object under each Connect it belongs to. */
+static void
+emit_domain_signal (VbLibvirtFront *self, VbDomain *domain, const char *name, GVariant *args)
+{
+  g_autoptr (GVariant) held = g_variant_ref_sink (args);
+
+  for (guint i = 0; i < N_CONNECTS; i++)
+    if (vb_lv_domain_belongs (&self->connects[i], domain))
+      {
+        g_autofree char *path = vb_lv_domain_object_path (&self->connects[i], domain);
+
+        g_dbus_connection_emit_signal (self->bus, NULL, path, "org.libvirt.Domain", name, held,
+                                       NULL);
+      }
+}
+
+static void
+domain_device_removed (VbDomain *domain, const char *alias, gpointer user_data)
+{
+  emit_domain_signal (user_data, domain, "DeviceRemoved", g_variant_new ("(s)", alias));
+}
+
+/* libvirt's virDomainEventTrayChangeReason: 0 OPEN, 1 CLOSE, as the model's. */
+static void
+domain_tray_change (VbDomain *domain, const char *alias, int reason, gpointer user_data)
+{
+  emit_domain_signal (user_data, domain, "TrayChange", g_variant_new ("(si)", alias, reason));
+}
+
+static void
+domain_balloon_change (VbDomain *domain, guint64 kib, gpointer user_data)
+{
+  emit_domain_signal (user_data, domain, "BalloonChange", g_variant_new ("(t)", kib));
+}
+
 static void
 follow_domain (VbLibvirtFront *self, VbResource *resource)
 {
-  if (VB_IS_DOMAIN (resource))
-    g_signal_connect (resource, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+  if (!VB_IS_DOMAIN (resource))
+    return;
+  g_signal_connect (resource, "lifecycle", G_CALLBACK (domain_lifecycle), self);
+  g_signal_connect (resource, "device-removed", G_CALLBACK (domain_device_removed), self);
+  g_signal_connect (resource, "tray-change", G_CALLBACK (domain_tray_change), self);
+  g_signal_connect (resource, "balloon-change", G_CALLBACK (domain_balloon_change), self);
 }
 
 static void
@@ -175,7 +215,7 @@ resource_added (VbInventory *inventory, VbResource *resource, gpointer user_data
 static void
 resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_data)
 {
-  g_signal_handlers_disconnect_by_func (resource, domain_lifecycle, user_data);
+  g_signal_handlers_disconnect_by_data (resource, user_data);
 }
 
 /* ---- the front ---- */
@@ -283,7 +323,7 @@ vb_libvirt_front_free (VbLibvirtFront *self)
       vb_inventory_list (vb_driver_host_get_inventory (self->host), VB_TYPE_DOMAIN);
 
     for (guint i = 0; i < domains->len; i++)
-      g_signal_handlers_disconnect_by_func (domains->pdata[i], domain_lifecycle, self);
+      g_signal_handlers_disconnect_by_data (domains->pdata[i], self);
   }
   for (guint i = 0; self->registrations && i < self->registrations->len; i++)
     {
