@@ -153,8 +153,8 @@ reverted (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 handle_revert (VbLvCall *call)
 {
-  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call), flags_arg (call),
-                                reverted, call);
+  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call), flags_arg (call), reverted,
+                                call);
 }
 
 static gpointer
