@@ -10,82 +10,15 @@
  * test installs (cockpit-ws, cockpit-bridge, cockpit-machines, chromium) and
  * tests/setup-test-users.sh (polkitd reads virtbus's actions only from
  * /usr/share/polkit-1/actions). */
-#include "vb-test-env.h"
+#include "vb-cockpit-world.h"
 
 #include <string.h>
-#include <unistd.h>
-
-#include "vb-browser.h"
-#include "vb-cockpit.h"
 
 #define LIBVIRT_BUS_NAME "org.libvirt"
-#define POLKIT_ACTIONS "/usr/share/polkit-1/actions/org.virtbus.Virt1.policy"
-#define SETUP_HINT "run tests/setup-test-users.sh as root before the suite"
-#define NAME_TIMEOUT_MS 15000
 
 /* Cockpit Machines logs this when org.libvirt does not answer its probe
  * (Properties.Get of Connect.LibVersion on /org/libvirt/QEMU). */
 #define NO_LIBVIRT_LOGGED "Failed to get libvirt version from the dbus API"
-
-typedef struct {
-  VbTestEnv *env;
-  VbCockpit *cockpit;
-  VbBrowser *browser;
-} World;
-
-static void
-print_logs (gpointer user_data)
-{
-  World *world = user_data;
-  g_autofree char *cockpit = vb_cockpit_log (world->cockpit);
-  g_autofree char *daemon = vb_test_env_daemon_log (world->env);
-
-  g_printerr ("cockpit-ws and bridge log:\n%s\nvirtbusd log:\n%s\n", cockpit, daemon);
-}
-
-static void
-require_setup (void)
-{
-  if (getuid () != 0)
-    g_error ("the browser tests run polkitd and Cockpit's bridge as root: run them as root");
-  if (!g_file_test (POLKIT_ACTIONS, G_FILE_TEST_IS_REGULAR))
-    g_error ("%s is missing: %s", POLKIT_ACTIONS, SETUP_HINT);
-}
-
-/* The bus with polkitd, cockpit-ws on it, and a browser; no virtbusd yet. */
-static void
-world_start (World *world)
-{
-  require_setup ();
-  world->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
-  world->cockpit = vb_cockpit_start (world->env->bus_address, world->env->tmpdir);
-  world->browser = vb_browser_new ();
-  vb_browser_set_failure_hook (world->browser, print_logs, world);
-}
-
-static void
-world_stop (World *world)
-{
-  g_clear_pointer (&world->browser, vb_browser_free);
-  g_clear_pointer (&world->cockpit, vb_cockpit_free);
-  g_clear_pointer (&world->env, vb_test_env_free);
-}
-
-static gboolean
-name_has_owner (VbTestEnv *env, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply =
-    g_dbus_connection_call_sync (env->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus", "NameHasOwner",
-                                 g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                 G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  gboolean owned = FALSE;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
 
 /* ---- tests ---- */
 
@@ -160,12 +93,12 @@ test_harness_clicks_and_types (void)
 static void
 test_libvirt_inactive (void)
 {
-  World world = { 0 };
+  VbCockpitWorld world = { 0 };
   const char *const allowed[] = { NO_LIBVIRT_LOGGED, NULL };
   g_autofree char *shot = NULL;
 
-  world_start (&world);
-  g_assert_false (name_has_owner (world.env, LIBVIRT_BUS_NAME));
+  vb_cockpit_world_start (&world);
+  g_assert_false (vb_cockpit_world_name_has_owner (&world, LIBVIRT_BUS_NAME));
   vb_cockpit_open_machines (world.cockpit, world.browser);
 
   vb_browser_wait_text (world.browser, ".pf-c-empty-state, .pf-v5-c-empty-state",
@@ -185,7 +118,7 @@ test_libvirt_inactive (void)
   }
   shot = vb_browser_screenshot (world.browser, "slate");
   vb_cockpit_assert_no_errors (world.browser, allowed);
-  world_stop (&world);
+  vb_cockpit_world_stop (&world);
 }
 
 /* Whether this virtbusd has the org.libvirt front end yet. */
@@ -222,30 +155,17 @@ shut_off_domain_xml (const char *name)
                           name);
 }
 
-static void
-wait_for_name (VbTestEnv *env, const char *name)
-{
-  gint64 end = g_get_monotonic_time () + NAME_TIMEOUT_MS * 1000;
-
-  while (!name_has_owner (env, name))
-    {
-      if (g_get_monotonic_time () > end)
-        {
-          g_autofree char *log = vb_test_env_daemon_log (env);
-          g_error ("%s did not appear within %d ms; virtbusd log:\n%s", name, NAME_TIMEOUT_MS, log);
-        }
-      g_usleep (20000);
-    }
-}
-
 /* virtbusd serves org.libvirt: the VM list shows each QEMU domain with its
- * state, and nothing went wrong on the way. */
+ * state (two defined only, one running guest), and nothing went wrong on
+ * the way. */
 static void
 test_vm_list (void)
 {
-  static const char *const names[] = { "cockpit-one", "cockpit-two" };
-  const char *const daemon_args[] = { "--libvirt-dbus", NULL };
-  World world = { 0 };
+  static const char *const names[] = { "cockpit-one", "cockpit-two", "cockpit-run" };
+  static const char *const states[] = { "Shut off", "Shut off", "Running" };
+  VbCockpitWorld world = { 0 };
+  g_autofree char *guest_xml = NULL;
+  g_autofree char *guest = NULL;
   g_autofree char *shot = NULL;
   g_autofree char *rows = NULL;
 
@@ -255,15 +175,17 @@ test_vm_list (void)
                    "this test runs as soon as it has");
       return;
     }
-  world_start (&world);
-  vb_test_env_start_system_daemon (world.env, NULL, daemon_args);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  vb_cockpit_world_start (&world);
+  vb_cockpit_world_start_daemon (&world, NULL, NULL);
+  for (guint i = 0; i < 2; i++)
     {
       g_autofree char *xml = shut_off_domain_xml (names[i]);
       g_autofree char *path = vb_test_call_path (world.env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                                  g_variant_new ("(su)", xml, 0));
     }
-  wait_for_name (world.env, LIBVIRT_BUS_NAME);
+  /* And the project's test guest, running. */
+  guest_xml = vb_test_guest_xml (names[2], 128, NULL, NULL);
+  guest = vb_test_boot_guest (world.env, guest_xml, TRUE, 120000);
 
   vb_cockpit_open_machines (world.cockpit, world.browser);
   vb_browser_wait_visible (world.browser, "#virtual-machines-listing");
@@ -274,19 +196,19 @@ test_vm_list (void)
       g_autofree char *shown = NULL;
 
       vb_browser_wait_text (world.browser, name_id, names[i]);
-      vb_browser_wait_text (world.browser, state_id, "Shut off");
+      vb_browser_wait_text (world.browser, state_id, states[i]);
       shown = vb_browser_text (world.browser, name_id);
       g_assert_cmpstr (shown, ==, names[i]);
     }
-  /* Exactly these two: nothing lost, nothing invented. */
+  /* Exactly these three: nothing lost, nothing invented. */
   rows = vb_browser_eval_string (
     world.browser,
     "String(document.querySelectorAll('#virtual-machines-listing tbody tr[data-row-id]').length)");
-  if (g_strcmp0 (rows, "2") != 0)
-    vb_browser_fail (world.browser, "the VM list has %s rows, expected 2", rows);
+  if (g_strcmp0 (rows, "3") != 0)
+    vb_browser_fail (world.browser, "the VM list has %s rows, expected 3", rows);
   shot = vb_browser_screenshot (world.browser, "list");
   vb_cockpit_assert_no_errors (world.browser, NULL);
-  world_stop (&world);
+  vb_cockpit_world_stop (&world);
 }
 
 int

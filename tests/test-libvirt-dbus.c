@@ -786,6 +786,33 @@ test_domain_actions (void)
   g_assert_cmpstr (signals->pdata[4], ==, "TrayChange ('hdc', 1)");
 }
 
+/* A revert is told as DEFINED / FROM_SNAPSHOT (0, 3), as libvirt does, also
+ * for a shut-off domain whose state does not change: Cockpit re-reads the
+ * domain's snapshots only on an event. */
+static void
+test_revert_event (void)
+{
+  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *path = define (env, "lv-revert", UUID);
+  g_autofree char *first = snapshot (env, path, "first");
+  g_autofree char *second = snapshot (env, path, "second");
+  g_autofree char *want = NULL;
+  guint id =
+    g_dbus_connection_signal_subscribe (env->client, LV_NAME, CONNECT, "DomainEvent", TEST_PATH,
+                                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, record_event, events, NULL);
+
+  g_dbus_connection_flush_sync (env->client, NULL, NULL);
+  g_variant_unref (lv_ok (env, TEST_PATH, PROPERTIES, "GetAll", g_variant_new ("(s)", CONNECT)));
+  call_void (env, first, SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  wait_events (events, 1);
+  g_dbus_connection_signal_unsubscribe (env->client, id);
+  g_assert_true (is_current (env, first));
+  g_assert_cmpuint (events->len, ==, 1);
+  want = g_strdup_printf ("('%s', 0, 3)", path);
+  g_assert_cmpstr (events->pdata[0], ==, want);
+}
+
 /* ---- start-up: the name only once the autostarted domains run ---- */
 
 static void
@@ -1017,6 +1044,7 @@ main (int argc, char **argv)
   g_test_add_func ("/libvirt/devices", test_devices);
   g_test_add_func ("/libvirt/snapshots", test_snapshots);
   g_test_add_func ("/libvirt/domain-events", test_domain_events);
+  g_test_add_func ("/libvirt/revert-event", test_revert_event);
   g_test_add_func ("/libvirt/name-after-autostart", test_name_after_autostart);
   g_test_add_func ("/libvirt/unprivileged-refused", test_unprivileged_refused);
   g_test_add_data_func ("/libvirt/child/unprivileged", child_unprivileged, vb_test_run_as_child);

@@ -432,6 +432,11 @@ test_vnc (Fixture *f, gconstpointer data)
   password = passwd_in (secure_xml);
   g_assert_null (passwd_in (plain_xml));
   g_assert_nonnull (password);
+  /* Where it listens, the default too, as libvirt's live XML says it
+   * (Cockpit's VNC console connects to the listen attribute's address). */
+  g_assert_true (g_regex_match_simple ("<graphics type='vnc' port='[0-9]+' [^>]*listen='127.0.0.1'",
+                                       plain_xml, 0, 0));
+  g_assert_nonnull (strstr (plain_xml, "<listen type='address' address='127.0.0.1'/>"));
   g_assert_cmpuint (strlen (password), ==, 8);
   fd = connect_tcp (port);
   g_assert_false (rfb_vnc_auth (fd, "wrong!!!"));

@@ -426,7 +426,8 @@ vb_browser_wait_text (VbBrowser *browser, const char *selector, const char *text
   g_autofree char *quoted = selector_js (selector);
   g_autofree char *quoted_text = vb_json_quote (text);
   g_autofree char *js =
-    g_strdup_printf ("[...document.querySelectorAll(%s)].some(e => e.textContent.includes(%s))",
+    g_strdup_printf ("[...document.querySelectorAll(%s)]"
+                     ".some(e => e.textContent.replace(/\\s+/g, ' ').includes(%s))",
                      quoted, quoted_text);
   g_autofree char *what = g_strdup_printf ("%s to contain \"%s\"", selector, text);
 
@@ -518,6 +519,31 @@ vb_browser_type (VbBrowser *browser, const char *selector, const char *text)
     json_object_unref (call (browser, "Input.insertText", params));
   else
     vb_browser_eval_bool (browser, "document.execCommand('delete')");
+}
+
+void
+vb_browser_select (VbBrowser *browser, const char *selector, const char *value)
+{
+  g_autofree char *quoted = selector_js (selector);
+  g_autofree char *quoted_value = vb_json_quote (value);
+  g_autofree char *ready =
+    g_strdup_printf ("(() => { const e = document.querySelector(%s);"
+                     "  return !!e && e.getClientRects().length > 0 && !e.disabled"
+                     "    && [...e.options].some(o => o.value === %s); })()",
+                     quoted, quoted_value);
+  /* The element's own value setter, then the change event a choice with
+   * the mouse or keys fires (React listens to it). */
+  g_autofree char *choose = g_strdup_printf (
+    "(() => { const e = document.querySelector(%s);"
+    "  Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(e, %s);"
+    "  e.dispatchEvent(new Event('change', { bubbles: true }));"
+    "  return e.value === %s; })()",
+    quoted, quoted_value, quoted_value);
+  g_autofree char *what = g_strdup_printf ("%s to offer \"%s\"", selector, value);
+
+  vb_browser_wait_js (browser, ready, VB_BROWSER_TIMEOUT_MS, what);
+  if (!vb_browser_eval_bool (browser, choose))
+    vb_browser_fail (browser, "%s did not take \"%s\"", selector, value);
 }
 
 /* ---- what the page showed ---- */

@@ -49,7 +49,8 @@ void vb_browser_wait_js (VbBrowser *browser, const char *js, guint timeout_ms, c
 void vb_browser_wait_visible (VbBrowser *browser, const char *selector);
 /* Waits until no shown element matches @selector. */
 void vb_browser_wait_gone (VbBrowser *browser, const char *selector);
-/* Waits until an element matching @selector contains @text. */
+/* Waits until an element matching @selector contains @text, read as a
+ * person reads it: any run of white space (a no-break space too) is one space. */
 void vb_browser_wait_text (VbBrowser *browser, const char *selector, const char *text);
 /* The text of the first element matching @selector (NULL if none). */
 char *vb_browser_text (VbBrowser *browser, const char *selector);
@@ -59,6 +60,10 @@ void vb_browser_click (VbBrowser *browser, const char *selector);
 /* Waits until the field is shown and enabled, then replaces its content
  * with @text as typed. */
 void vb_browser_type (VbBrowser *browser, const char *selector, const char *text);
+
+/* Waits until the <select> is shown, enabled and offers @value, then
+ * chooses it. */
+void vb_browser_select (VbBrowser *browser, const char *selector, const char *value);
 
 /* Saves a PNG of the page as <test path>-@name.png in the artifacts
  * directory; returns its path. */

@@ -323,6 +323,14 @@ vb_test_env_start_daemon_in_netns (VbTestEnv *pub, const char *netns,
 }
 
 void
+vb_test_env_start_system_daemon_in_netns (VbTestEnv *pub, const char *netns,
+                                          const char *const *extra_args)
+{
+  g_assert_nonnull (netns);
+  start_daemon (pub, netns, NULL, TRUE, extra_args);
+}
+
+void
 vb_test_env_stop_daemon (VbTestEnv *pub, gboolean kill9)
 {
   Env *env = (Env *) pub;

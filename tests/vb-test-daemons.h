@@ -48,6 +48,10 @@ void vb_test_env_start_daemon_in_netns (VbTestEnv *env, const char *netns,
  * needs an env with VB_TEST_ENV_POLKIT. Waits until it owns org.virtbus.Virt1. */
 void vb_test_env_start_system_daemon (VbTestEnv *env, const char *binary,
                                       const char *const *extra_args);
+/* The same inside the network namespace @netns, so that the bridges of its
+ * networks and its guests' taps live there. */
+void vb_test_env_start_system_daemon_in_netns (VbTestEnv *env, const char *netns,
+                                               const char *const *extra_args);
 /* Sets a variable in the environment of the daemons started from now on. */
 void vb_test_env_set_daemon_env (VbTestEnv *env, const char *key, const char *value);
 /* Stops virtbusd with SIGTERM, or SIGKILL when @kill9; waits for it to exit. */

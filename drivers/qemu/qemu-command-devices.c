@@ -4,10 +4,8 @@
 
 /* ---- display, sound, input ---- */
 
-/* Where a display listens: an address, or NULL for <listen type='none'/>
- * (OpenGraphics is then the only way in). */
-static char *
-graphics_listen (xmlNode *graphics)
+char *
+vb_qemu_graphics_listen (xmlNode *graphics)
 {
   g_autofree char *listen = vb_xml_attr (graphics, "listen");
   xmlNode *listen_node = vb_xml_child (graphics, "listen");
@@ -27,7 +25,7 @@ gboolean
 vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
 {
   g_autofree char *type = vb_xml_attr (graphics, "type");
-  g_autofree char *listen = graphics_listen (graphics);
+  g_autofree char *listen = vb_qemu_graphics_listen (graphics);
   g_autofree char *passwd = vb_xml_attr (graphics, "passwd");
   g_autofree char *websocket = vb_xml_attr (graphics, "websocket");
   int port = (int) vb_xml_attr_uint (graphics, "port", (guint) -1);

@@ -84,6 +84,10 @@ typedef struct {
  * else "disk-<target>". Every part that looks a disk up uses this. */
 char *vb_qemu_disk_id (const char *alias, const char *target);
 
+/* Where the display @graphics listens: its address, or NULL for
+ * <listen type='none'/> (OpenGraphics is then the only way in). */
+char *vb_qemu_graphics_listen (xmlNode *graphics);
+
 VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *context,
                                       GError **error);
 void vb_qemu_command_free (VbQemuCommand *command);

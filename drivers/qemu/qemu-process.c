@@ -468,8 +468,28 @@ setup_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 static void status_recorded (GObject *source, GAsyncResult *result, gpointer user_data);
 
-/* The live XML says which port a display got, as libvirt's does, so a
- * viewer can read it from GetXMLDesc. */
+/* The live XML says which port a display got and where it listens, as
+ * libvirt's does (listen='ADDRESS' and <listen type='address'>, the
+ * default address too), so a viewer can read both from GetXMLDesc: Cockpit
+ * Machines connects its VNC console to the listen attribute's address. */
+static void
+set_graphics_listen (xmlNode *graphics)
+{
+  g_autofree char *address = vb_qemu_graphics_listen (graphics);
+  xmlNode *listen_node = vb_xml_child (graphics, "listen");
+
+  if (!address)
+    return;
+  if (!xmlHasProp (graphics, BAD_CAST "listen"))
+    xmlSetProp (graphics, BAD_CAST "listen", BAD_CAST address);
+  if (!listen_node)
+    {
+      listen_node = xmlNewChild (graphics, NULL, BAD_CAST "listen", NULL);
+      xmlSetProp (listen_node, BAD_CAST "type", BAD_CAST "address");
+      xmlSetProp (listen_node, BAD_CAST "address", BAD_CAST address);
+    }
+}
+
 static void
 set_graphics_port (VbDomain *domain, const char *type, int port)
 {
@@ -486,6 +506,7 @@ set_graphics_port (VbDomain *domain, const char *type, int port)
       if (g_strcmp0 (kind, type) == 0)
         {
           xmlSetProp (node, BAD_CAST "port", BAD_CAST text);
+          set_graphics_listen (node);
           break;
         }
     }

@@ -1,5 +1,6 @@
 #include "libvirt-snapshot.h"
 
+#include "libvirt-connect.h"
 #include "libvirt-domain.h"
 #include "libvirt-error.h"
 #include "libvirt-paths.h"
@@ -124,10 +125,35 @@ handle_delete (VbLvCall *call)
                                 call);
 }
 
+/* libvirt reports every revert of a snapshot that holds its domain's
+ * definition (all of them here) as DEFINED / FROM_SNAPSHOT once it is done;
+ * clients re-read the domain and its snapshots on it (Cockpit Machines has
+ * no other way to see that the current snapshot changed after reverting a
+ * shut-off VM). virtbus's own events tell only the state changes. */
+static void
+reverted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  const VbLvConnect *connect = call->connect;
+  g_autofree char *uuid = g_strdup (vb_snapshot_get_domain_uuid (snapshot_of (call)));
+  g_autoptr (VbDomain) domain = NULL;
+  GError *error = NULL;
+
+  if (!vb_snapshot_api_finish (result, &error))
+    {
+      vb_lv_call_fail (call, error);
+      return;
+    }
+  vb_lv_call_return (call, NULL);
+  domain = vb_lv_domain_lookup_uuid (connect, uuid, NULL);
+  if (domain)
+    vb_lv_connect_domain_event (connect, domain, "defined", "from-snapshot");
+}
+
 static void
 handle_revert (VbLvCall *call)
 {
-  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call), flags_arg (call), done,
+  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call), flags_arg (call), reverted,
                                 call);
 }
 
