@@ -4,6 +4,7 @@
 
 #include "device-api.h"
 #include "domain-api.h"
+#include "domain-state-codes.h"
 #include "domain-stats.h"
 #include "interface-addresses.h"
 #include "libvirt-error.h"
@@ -323,8 +324,8 @@ handle_get_state (VbLvCall *call)
       return;
     }
   vb_lv_call_return (
-    call, g_variant_new ("((ii))", vb_lv_state_number (state),
-                         vb_lv_state_reason_number (state, vb_domain_get_state_reason (domain))));
+    call, g_variant_new ("((ii))", vb_domain_state_code (state),
+                         vb_domain_reason_code (state, vb_domain_get_state_reason (domain))));
 }
 
 static void

@@ -2,40 +2,6 @@
 
 #include <string.h>
 
-/* Each NULL-terminated, in the order of libvirt's enum. */
-static const char *const running_reasons[] = {
-  "unknown",
-  "booted",
-  "migrated",
-  "restored",
-  "from-snapshot",
-  "unpaused",
-  "migration-canceled",
-  "save-canceled",
-  "wakeup",
-  "crashed",
-  "postcopy",
-  "postcopy-failed",
-  NULL,
-};
-static const char *const paused_reasons[] = {
-  "unknown",       "user",
-  "migration",     "save",
-  "dump",          "ioerror",
-  "watchdog",      "from-snapshot",
-  "shutting-down", "snapshot",
-  "crashed",       "starting-up",
-  "postcopy",      "postcopy-failed",
-  "api-error",     NULL,
-};
-static const char *const shutdown_reasons[] = { "unknown", "user", NULL };
-static const char *const shutoff_reasons[] = {
-  "unknown", "shutdown", "destroyed",     "crashed", "migrated",
-  "saved",   "failed",   "from-snapshot", "daemon",  NULL,
-};
-static const char *const crashed_reasons[] = { "unknown", "panicked", NULL };
-static const char *const pmsuspended_reasons[] = { "unknown", NULL };
-
 static int
 index_of (const char *const *names, const char *name)
 {
@@ -43,58 +9,6 @@ index_of (const char *const *names, const char *name)
     if (strcmp (names[i], name) == 0)
       return i;
   return -1;
-}
-
-int
-vb_lv_state_number (VbDomainState state)
-{
-  switch (state)
-    {
-    case VB_DOMAIN_RUNNING:
-      return 1;
-    case VB_DOMAIN_PAUSED:
-      return 3;
-    case VB_DOMAIN_SHUTDOWN:
-      return 4;
-    case VB_DOMAIN_SHUTOFF:
-      return 5;
-    case VB_DOMAIN_CRASHED:
-      return 6;
-    case VB_DOMAIN_PMSUSPENDED:
-      return 7;
-    }
-  return 0; /* VIR_DOMAIN_NOSTATE */
-}
-
-int
-vb_lv_state_reason_number (VbDomainState state, const char *reason)
-{
-  const char *const *names = NULL;
-  int number;
-
-  switch (state)
-    {
-    case VB_DOMAIN_RUNNING:
-      names = running_reasons;
-      break;
-    case VB_DOMAIN_PAUSED:
-      names = paused_reasons;
-      break;
-    case VB_DOMAIN_SHUTDOWN:
-      names = shutdown_reasons;
-      break;
-    case VB_DOMAIN_SHUTOFF:
-      names = shutoff_reasons;
-      break;
-    case VB_DOMAIN_CRASHED:
-      names = crashed_reasons;
-      break;
-    case VB_DOMAIN_PMSUSPENDED:
-      names = pmsuspended_reasons;
-      break;
-    }
-  number = names ? index_of (names, reason) : -1;
-  return number < 0 ? 0 : number;
 }
 
 typedef struct {
