@@ -29,6 +29,25 @@ vb_lv_call_return (VbLvCall *call, GVariant *value)
   call_free (call);
 }
 
+VbLvCall *
+vb_lv_call_expect (VbLvCall *call, VbLvFinishFunc finish)
+{
+  call->finish = finish;
+  return call;
+}
+
+void
+vb_lv_void_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbLvCall *call = user_data;
+  GError *error = NULL;
+
+  if (!call->finish (result, &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
 void
 vb_lv_call_fail (VbLvCall *call, GError *error)
 {

@@ -38,10 +38,11 @@ typedef struct {
   const VbLvConnect *connect;
   GDBusMethodInvocation *invocation;
   GVariant *parameters;
-  gpointer object;       /* the resolved model object (a reference), NULL for Connect */
+  gpointer object;            /* the resolved model object (a reference), NULL for Connect */
   GDestroyNotify object_free; /* frees @object; NULL: it is a GObject */
-  const char *not_found; /* libvirt's prefix for a NotFound of this interface */
-  char *xml;             /* a caller's XML once checked (vb_lv_xml_check) */
+  const char *not_found;      /* libvirt's prefix for a NotFound of this interface */
+  char *xml;                  /* a caller's XML once checked (vb_lv_xml_check) */
+  gboolean (*finish) (GAsyncResult *result, GError **error); /* vb_lv_call_expect */
 } VbLvCall;
 
 typedef void (*VbLvMethodFunc) (VbLvCall *call);
@@ -84,6 +85,14 @@ typedef struct {
 
 /* The vtable for every org.libvirt object: user_data is a VbLvBinding. */
 const GDBusInterfaceVTable *vb_lv_dispatch_vtable (void);
+
+/* An operation's finish function that says only whether it worked. */
+typedef gboolean (*VbLvFinishFunc) (GAsyncResult *result, GError **error);
+/* For operations whose only result is success: pass vb_lv_void_done as the
+ * callback and vb_lv_call_expect (@call, their finish function) as its user
+ * data; @call then ends with no value or with the operation's error. */
+VbLvCall *vb_lv_call_expect (VbLvCall *call, VbLvFinishFunc finish);
+void vb_lv_void_done (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* Ends @call with @value (a tuple; consumed when floating, else the caller
  * keeps its reference; NULL for no value). */

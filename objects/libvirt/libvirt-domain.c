@@ -190,42 +190,20 @@ get_uuid (const VbLvConnect *connect, gpointer object)
 }
 
 static void
-autostart_set (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_domain_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 set_autostart (VbLvCall *call, GVariant *value)
 {
   vb_domain_api_set_autostart_async (call->connect->host, domain_of (call),
-                                     g_variant_get_boolean (value), autostart_set, call);
+                                     g_variant_get_boolean (value), vb_lv_void_done,
+                                     vb_lv_call_expect (call, vb_domain_api_finish));
 }
 
 /* ---- lifecycle ---- */
 
 static void
-op_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_domain_api_op_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 run_op (VbLvCall *call, VbDomainOp op, guint flags)
 {
-  vb_domain_api_op_async (call->connect->host, domain_of (call), op, flags, op_done, call);
+  vb_domain_api_op_async (call->connect->host, domain_of (call), op, flags, vb_lv_void_done,
+                          vb_lv_call_expect (call, vb_domain_api_op_finish));
 }
 
 static void
@@ -265,23 +243,12 @@ handle_resume (VbLvCall *call)
 }
 
 static void
-undefined (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_domain_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 handle_undefine (VbLvCall *call)
 {
   /* Cockpit deletes with MANAGED_SAVE | SNAPSHOTS_METADATA | NVRAM. */
   vb_domain_api_undefine_async (call->connect->host, domain_of (call),
-                                flags_arg (call, 0) & ~LV_UNDEFINE_NVRAM, undefined, call);
+                                flags_arg (call, 0) & ~LV_UNDEFINE_NVRAM, vb_lv_void_done,
+                                vb_lv_call_expect (call, vb_domain_api_finish));
 }
 
 /* ---- reading ---- */
@@ -420,43 +387,20 @@ handle_managed_save (VbLvCall *call)
 }
 
 static void
-save_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_save_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 handle_managed_save_remove (VbLvCall *call)
 {
   vb_save_api_managed_save_remove_async (call->connect->host, domain_of (call), flags_arg (call, 0),
-                                         save_done, call);
+                                         vb_lv_void_done,
+                                         vb_lv_call_expect (call, vb_save_api_finish));
 }
 
 /* ---- devices ---- */
 
 static void
-device_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_device_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 attach_checked (VbLvCall *call)
 {
   vb_device_api_attach_async (call->connect->host, domain_of (call), call->xml, flags_arg (call, 1),
-                              device_done, call);
+                              vb_lv_void_done, vb_lv_call_expect (call, vb_device_api_finish));
 }
 
 static void
@@ -469,7 +413,8 @@ static void
 handle_detach_device (VbLvCall *call)
 {
   vb_device_api_detach_async (call->connect->host, domain_of (call), string_arg (call, 0),
-                              flags_arg (call, 1), device_done, call);
+                              flags_arg (call, 1), vb_lv_void_done,
+                              vb_lv_call_expect (call, vb_device_api_finish));
 }
 
 /* ---- domain actions ---- */
@@ -487,18 +432,6 @@ handle_inject_nmi (VbLvCall *call)
 }
 
 static void
-key_sent (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_send_key_api_send_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 handle_send_key (VbLvCall *call)
 {
   guint codeset, holdtime, flags;
@@ -509,38 +442,16 @@ handle_send_key (VbLvCall *call)
   g_variant_get (call->parameters, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
   codes = g_variant_get_fixed_array (keys, &n_keys, sizeof (guint32));
   vb_send_key_api_send_async (call->connect->host, domain_of (call), codeset, holdtime, codes,
-                              n_keys, flags, key_sent, call);
-}
-
-static void
-renamed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_rename_api_rename_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
+                              n_keys, flags, vb_lv_void_done,
+                              vb_lv_call_expect (call, vb_send_key_api_send_finish));
 }
 
 static void
 handle_rename (VbLvCall *call)
 {
   vb_rename_api_rename_async (call->connect->host, domain_of (call), string_arg (call, 0),
-                              flags_arg (call, 1), renamed, call);
-}
-
-static void
-resources_set (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_resources_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
+                              flags_arg (call, 1), vb_lv_void_done,
+                              vb_lv_call_expect (call, vb_rename_api_rename_finish));
 }
 
 static void
@@ -551,33 +462,23 @@ handle_set_memory (VbLvCall *call)
 
   g_variant_get (call->parameters, "(tu)", &kib, &flags);
   vb_resources_api_set_memory_async (call->connect->host, domain_of (call), kib, flags,
-                                     resources_set, call);
+                                     vb_lv_void_done,
+                                     vb_lv_call_expect (call, vb_resources_api_finish));
 }
 
 static void
 handle_set_vcpus (VbLvCall *call)
 {
   vb_resources_api_set_vcpus_async (call->connect->host, domain_of (call), flags_arg (call, 0),
-                                    flags_arg (call, 1), resources_set, call);
-}
-
-static void
-media_updated (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_media_api_update_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
+                                    flags_arg (call, 1), vb_lv_void_done,
+                                    vb_lv_call_expect (call, vb_resources_api_finish));
 }
 
 static void
 update_checked (VbLvCall *call)
 {
   vb_media_api_update_async (call->connect->host, domain_of (call), call->xml, flags_arg (call, 1),
-                             media_updated, call);
+                             vb_lv_void_done, vb_lv_call_expect (call, vb_media_api_update_finish));
 }
 
 static void

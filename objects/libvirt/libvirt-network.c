@@ -61,22 +61,11 @@ get_uuid (const VbLvConnect *connect, gpointer object)
 }
 
 static void
-done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_network_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 set_autostart (VbLvCall *call, GVariant *value)
 {
   vb_network_api_set_autostart_async (call->connect->host, network_of (call),
-                                      g_variant_get_boolean (value), done, call);
+                                      g_variant_get_boolean (value), vb_lv_void_done,
+                                      vb_lv_call_expect (call, vb_network_api_finish));
 }
 
 /* ---- methods ---- */
@@ -84,21 +73,22 @@ set_autostart (VbLvCall *call, GVariant *value)
 static void
 handle_create (VbLvCall *call)
 {
-  vb_network_api_op_async (call->connect->host, network_of (call), VB_NETWORK_OP_START, 0, done,
-                           call);
+  vb_network_api_op_async (call->connect->host, network_of (call), VB_NETWORK_OP_START, 0,
+                           vb_lv_void_done, vb_lv_call_expect (call, vb_network_api_finish));
 }
 
 static void
 handle_destroy (VbLvCall *call)
 {
-  vb_network_api_op_async (call->connect->host, network_of (call), VB_NETWORK_OP_STOP, 0, done,
-                           call);
+  vb_network_api_op_async (call->connect->host, network_of (call), VB_NETWORK_OP_STOP, 0,
+                           vb_lv_void_done, vb_lv_call_expect (call, vb_network_api_finish));
 }
 
 static void
 handle_undefine (VbLvCall *call)
 {
-  vb_network_api_undefine_async (call->connect->host, network_of (call), 0, done, call);
+  vb_network_api_undefine_async (call->connect->host, network_of (call), 0, vb_lv_void_done,
+                                 vb_lv_call_expect (call, vb_network_api_finish));
 }
 
 static void
@@ -125,7 +115,8 @@ handle_update (VbLvCall *call)
 
   g_variant_get (call->parameters, "(uui&su)", &command, &section, &parent_index, &xml, &flags);
   vb_network_api_update_async (call->connect->host, network_of (call), command, section,
-                               parent_index, xml, flags, done, call);
+                               parent_index, xml, flags, vb_lv_void_done,
+                               vb_lv_call_expect (call, vb_network_api_finish));
 }
 
 /* The a{sv} @lease's string @key, "" when absent (libvirt-dbus sends "" for NULL). */

@@ -107,22 +107,10 @@ handle_list_children (VbLvCall *call)
 }
 
 static void
-done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_snapshot_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 handle_delete (VbLvCall *call)
 {
-  vb_snapshot_api_delete_async (call->connect->host, snapshot_of (call), flags_arg (call), done,
-                                call);
+  vb_snapshot_api_delete_async (call->connect->host, snapshot_of (call), flags_arg (call),
+                                vb_lv_void_done, vb_lv_call_expect (call, vb_snapshot_api_finish));
 }
 
 /* libvirt reports every revert of a snapshot that holds its domain's

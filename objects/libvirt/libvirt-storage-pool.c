@@ -95,22 +95,11 @@ get_uuid (const VbLvConnect *connect, gpointer object)
 }
 
 static void
-done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_pool_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 set_autostart (VbLvCall *call, GVariant *value)
 {
   vb_pool_api_set_autostart_async (call->connect->host, pool_of (call),
-                                   g_variant_get_boolean (value), done, call);
+                                   g_variant_get_boolean (value), vb_lv_void_done,
+                                   vb_lv_call_expect (call, vb_pool_api_finish));
 }
 
 /* ---- lifecycle ---- */
@@ -119,19 +108,21 @@ static void
 handle_create (VbLvCall *call)
 {
   vb_pool_api_op_async (call->connect->host, pool_of (call), VB_POOL_OP_START, flags_arg (call, 0),
-                        done, call);
+                        vb_lv_void_done, vb_lv_call_expect (call, vb_pool_api_finish));
 }
 
 static void
 handle_destroy (VbLvCall *call)
 {
-  vb_pool_api_op_async (call->connect->host, pool_of (call), VB_POOL_OP_STOP, 0, done, call);
+  vb_pool_api_op_async (call->connect->host, pool_of (call), VB_POOL_OP_STOP, 0, vb_lv_void_done,
+                        vb_lv_call_expect (call, vb_pool_api_finish));
 }
 
 static void
 handle_undefine (VbLvCall *call)
 {
-  vb_pool_api_undefine_async (call->connect->host, pool_of (call), 0, done, call);
+  vb_pool_api_undefine_async (call->connect->host, pool_of (call), 0, vb_lv_void_done,
+                              vb_lv_call_expect (call, vb_pool_api_finish));
 }
 
 static void

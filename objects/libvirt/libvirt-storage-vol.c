@@ -97,25 +97,13 @@ get_path (const VbLvConnect *connect, gpointer object)
 /* ---- methods ---- */
 
 static void
-done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  VbLvCall *call = user_data;
-  GError *error = NULL;
-
-  if (!vb_volume_api_finish (result, &error))
-    vb_lv_call_fail (call, error);
-  else
-    vb_lv_call_return (call, NULL);
-}
-
-static void
 handle_delete (VbLvCall *call)
 {
   g_autoptr (VbPool) pool = pool_of (call);
 
   if (pool)
     vb_volume_api_delete_async (call->connect->host, pool, volume_of (call), flags_arg (call, 0),
-                                done, call);
+                                vb_lv_void_done, vb_lv_call_expect (call, vb_volume_api_finish));
 }
 
 static void
@@ -149,8 +137,8 @@ handle_resize (VbLvCall *call)
   g_variant_get (call->parameters, "(tu)", &capacity, &flags);
   pool = pool_of (call);
   if (pool)
-    vb_volume_api_resize_async (call->connect->host, pool, volume_of (call), capacity, flags, done,
-                                call);
+    vb_volume_api_resize_async (call->connect->host, pool, volume_of (call), capacity, flags,
+                                vb_lv_void_done, vb_lv_call_expect (call, vb_volume_api_finish));
 }
 
 static void
@@ -171,7 +159,8 @@ handle_wipe (VbLvCall *call)
     return;
   pool = pool_of (call);
   if (pool)
-    vb_volume_api_wipe_async (call->connect->host, pool, volume_of (call), 0, done, call);
+    vb_volume_api_wipe_async (call->connect->host, pool, volume_of (call), 0, vb_lv_void_done,
+                              vb_lv_call_expect (call, vb_volume_api_finish));
 }
 
 static const VbLvMethod methods[] = {
