@@ -1,7 +1,9 @@
 /* The org.libvirt front end of virtbusd beside the real libvirt-dbus (Debian's
- * package, on libvirt's in-process test driver), both on private
- * dbus-daemons, measured the same way in the same run: each read as a ratio
- * to Peer.Ping on the same bus, with 1 domain and with 1,001.
+ * package, on libvirt's in-process test driver) and beside a bare GDBus
+ * service that gives virtbusd's own answers from memory (bench-bare.c: the
+ * floor for any GDBus service), each on a private dbus-daemon, measured the
+ * same way in the same run: each read as a ratio to Peer.Ping on the same
+ * bus, with 1 domain and with 1,001.
  *
  *   meson compile -C build bench-libvirt && VB_DAEMON=build/service/daemon/virtbusd \
  *     VB_TEST_SRCDIR=tests build/bench/bench-libvirt [--calls N] [--domains N]
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-bare.h"
 #include "bench-calls.h"
 #include "bench-util.h"
 #include "vb-test-env.h"
@@ -31,7 +34,8 @@ typedef struct {
   const char *address;
   GDBusConnection *client;
   char *domain_path;
-  gboolean virt1; /* also serves org.virtbus.Virt1: its list is shown beside */
+  gboolean virt1;  /* also serves org.virtbus.Virt1: its list is shown beside */
+  BenchBare *bare; /* the bare GDBus service, which defines nothing */
 } Target;
 
 static void
@@ -116,6 +120,11 @@ define_many (Target *t, int count)
   Pipeline p = { 0 };
   int sent = 0;
 
+  if (t->bare)
+    {
+      bench_bare_set_domains (t->bare, count + 1);
+      return;
+    }
   while (p.done < count)
     {
       while (sent < count && p.outstanding < 64)
@@ -213,7 +222,9 @@ main (int argc, char **argv)
   g_autoptr (VbTestEnv) theirs = NULL;
   g_autoptr (GSubprocess) libvirt_dbus = NULL;
   const char *daemon_args[] = { "--libvirt-dbus", NULL };
-  Target targets[2];
+  Target targets[3];
+  g_autoptr (VbTestEnv) bare_env = NULL;
+  BenchBare *bare = NULL;
   int n_targets = 0;
   const int client_counts[] = { 1, 4 };
 
@@ -240,7 +251,8 @@ main (int argc, char **argv)
     g_print ("%s is not installed: only virtbusd is measured\n", LIBVIRT_DBUS);
 
   /* One domain each: the test driver of libvirt starts with "test";
-   * virtbusd's gets one defined the same way. */
+   * virtbusd's gets one defined the same way. (The bare service comes after
+   * this, with virtbusd's domain.) */
   for (int i = 0; i < n_targets; i++)
     {
       g_autoptr (GVariant) list =
@@ -252,6 +264,28 @@ main (int argc, char **argv)
       else
         targets[i].domain_path = define_domain (&targets[i], "test");
     }
+
+  /* The floor: a bare GDBus service giving virtbusd's own answers. */
+  {
+    g_autoptr (GVariant) all =
+      call (&targets[0], targets[0].domain_path, "org.freedesktop.DBus.Properties", "GetAll",
+            g_variant_new ("(s)", IFACE_LV_DOMAIN));
+    g_autoptr (GVariant) xml = call (&targets[0], targets[0].domain_path, IFACE_LV_DOMAIN,
+                                     "GetXMLDesc", g_variant_new ("(u)", 0));
+    const char *text = NULL;
+
+    g_variant_get (xml, "(&s)", &text);
+
+    bare_env = vb_test_env_new (VB_TEST_ENV_NONE);
+    bare = bench_bare_start (bare_env->bus_address, targets[0].domain_path,
+                             g_variant_get_child_value (all, 0), text);
+    targets[n_targets++] = (Target){ "bare GDBus service (virtbusd's replies)",
+                                     bare_env->bus_address,
+                                     bare_env->client,
+                                     g_strdup (targets[0].domain_path),
+                                     FALSE,
+                                     bare };
+  }
 
   g_print ("%u CPUs; %d calls per row (ListDomains at scale: a tenth)\n", g_get_num_processors (),
            n_calls);
@@ -277,6 +311,7 @@ main (int argc, char **argv)
       g_subprocess_send_signal (libvirt_dbus, SIGTERM);
       g_subprocess_wait (libvirt_dbus, NULL, NULL);
     }
+  bench_bare_stop (bare);
   for (int i = 0; i < n_targets; i++)
     g_free (targets[i].domain_path);
   return 0;
