@@ -66,6 +66,15 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!image)
     {
+      /* A missing file is no missing domain: libvirt's system error has
+       * no prefix. */
+      if (g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
+        {
+          GError *plain = vb_lv_error_new ("%s", error->message);
+
+          g_error_free (error);
+          error = plain;
+        }
       vb_lv_call_fail (call, error);
       return;
     }
