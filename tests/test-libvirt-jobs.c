@@ -378,11 +378,12 @@ child_unprivileged (void)
   expect_allowed (bus, LV_TEST, LV_CONNECT, "GetAllDomainStats", g_variant_new ("(uu)", 0, 0));
   expect_allowed (bus, LV_TEST, LV_CONNECT, "NodeGetFreeMemory", NULL);
   expect_allowed (bus, LV_TEST, LV_CONNECT, "NodeGetCPUMap", g_variant_new ("(u)", 0));
-  /* job.manage, domain.block, domain.save, domain.console: not granted. */
+  /* job.manage (as Job.Cancel, Pivot, SetBandwidth), domain.block, domain.save,
+   * domain.console: not granted. */
   lv_expect_error_on (bus, path, DOMAIN, "AbortJob", NULL,
                       "access denied: Not authorized to org.virtbus.Virt1.job.manage...");
   lv_expect_error_on (bus, path, DOMAIN, "BlockJobAbort", g_variant_new ("(su)", "vda", 0),
-                      "access denied: Not authorized to org.virtbus.Virt1.domain.block...");
+                      "access denied: Not authorized to org.virtbus.Virt1.job.manage...");
   lv_expect_error_on (bus, path, DOMAIN, "BlockJobSetSpeed", g_variant_new ("(stu)", "vda", 1, 0),
                       "access denied: Not authorized to org.virtbus.Virt1.domain.block...");
   lv_expect_error_on (bus, path, DOMAIN, "BlockCopy",
