@@ -385,7 +385,7 @@ child_unprivileged (void)
   lv_expect_error_on (bus, path, DOMAIN, "BlockJobAbort", g_variant_new ("(su)", "vda", 0),
                       "access denied: Not authorized to org.virtbus.Virt1.job.manage...");
   lv_expect_error_on (bus, path, DOMAIN, "BlockJobSetSpeed", g_variant_new ("(stu)", "vda", 1, 0),
-                      "access denied: Not authorized to org.virtbus.Virt1.domain.block...");
+                      "access denied: Not authorized to org.virtbus.Virt1.job.manage...");
   lv_expect_error_on (bus, path, DOMAIN, "BlockCopy",
                       g_variant_new ("(ss@a{sv}u)", "vda", "<disk type='file'/>",
                                      g_variant_new ("a{sv}", NULL), 0),
