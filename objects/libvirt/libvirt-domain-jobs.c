@@ -162,7 +162,7 @@ vb_lv_domain_get_job_info (VbLvCall *call)
 static void
 add_detail (GVariantDict *stats, VbJob *job, const char *detail, const char *key)
 {
-  g_autoptr (GVariant) details = vb_job_get_details (job);
+  GVariant *details = vb_job_get_details (job); /* the job's */
   guint64 value;
 
   if (g_variant_lookup (details, detail, "t", &value))
@@ -187,7 +187,7 @@ job_stats (VbJob *job)
     }
   else
     {
-      g_autoptr (GVariant) details = vb_job_get_details (job);
+      GVariant *details = vb_job_get_details (job); /* the job's */
       const char *message;
 
       g_variant_dict_insert (&stats, "success", "b", job_type (job) == LV_JOB_COMPLETED);
@@ -315,7 +315,7 @@ vb_lv_domain_get_block_job_info (VbLvCall *call)
   guint flags;
   GError *error = NULL;
   g_autoptr (VbJob) job = NULL;
-  g_autoptr (GVariant) details = NULL;
+  GVariant *details; /* the job's */
   guint64 bandwidth = 0;
 
   g_variant_get (call->parameters, "(&su)", &disk, &flags);
