@@ -294,8 +294,8 @@ test_pivot (Fixture *f, gconstpointer data)
   g_assert_cmpstr (vb_test_file_md5 (f->disk), ==, f->disk_md5);
 
   {
-    g_autoptr (GVariant) reply =
-      vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0));
+    g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc",
+                                                  g_variant_new ("(u)", 0));
     g_autofree char *expected = g_strdup_printf ("<source file='%s'/>", copy);
     g_variant_get (reply, "(s)", &live);
     g_assert_nonnull (strstr (live, expected));
@@ -347,8 +347,8 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_cmpstr (marker, ==, "VBCOPY-AFTER-CANCEL");
   g_assert_false (file_contains (copy, "VBCOPY-AFTER-CANCEL"));
   {
-    g_autoptr (GVariant) reply =
-      vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0));
+    g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc",
+                                                  g_variant_new ("(u)", 0));
     g_autofree char *expected = g_strdup_printf ("<source file='%s'/>", f->disk);
     g_variant_get (reply, "(s)", &live);
     g_assert_nonnull (strstr (live, expected));
@@ -694,8 +694,8 @@ test_target_full (Fixture *f, gconstpointer data)
       g_error ("the job's Completed message does not say why");
     }
   {
-    g_autoptr (GVariant) shown =
-      vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "BlockCopyJob");
+    g_autoptr (GVariant) shown = vb_test_get_property (f->env, f->path, IFACE_DOMAIN,
+                                                       "BlockCopyJob");
     g_assert_cmpstr (g_variant_get_string (shown, NULL), ==, "/");
   }
   /* The guest runs on from its own disk, and nothing refuses a migration. */
