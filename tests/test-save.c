@@ -678,8 +678,8 @@ static void
 got_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GError **error = user_data;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
-                                                              error);
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, error);
 
   if (reply)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "the save was not aborted");
@@ -748,7 +748,7 @@ test_libvirt (Fixture *f, gconstpointer data)
   g_clear_pointer (&reply, g_variant_unref);
   reply = lv_ok (f->env, lv_path, LV_DOMAIN, "GetState", g_variant_new ("(u)", 0));
   g_variant_get (reply, "((ii))", &state, &reason);
-  g_assert_cmpint (state, ==, 5); /* shut off, */
+  g_assert_cmpint (state, ==, 5);  /* shut off, */
   g_assert_cmpint (reason, ==, 5); /* VIR_DOMAIN_SHUTOFF_SAVED */
   g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "success", &value), ==, 3); /* COMPLETED */
   g_assert_true (g_variant_get_boolean (value));
