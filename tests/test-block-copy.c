@@ -138,6 +138,8 @@ guest_write (Fixture *f, const char *text)
   g_assert_cmpstr (answer, ==, expected);
 }
 
+static const char *const libvirt_args[] = { "--libvirt-dbus", NULL };
+
 /* An 8 MiB disk full of a known pattern, so a copy that misses a part shows. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
@@ -149,7 +151,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
     *(guint32 *) (pattern + i) = g_rand_int (rand);
   g_rand_free (rand);
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
+  /* @data: the org.libvirt front end too. */
+  vb_test_env_start_daemon (f->env, data ? libvirt_args : NULL);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
   g_assert_true (g_file_set_contents (f->disk, (const char *) pattern, DISK_SIZE, NULL));
   f->disk_md5 = vb_test_file_md5 (f->disk);
@@ -784,6 +787,143 @@ test_guards_of_other_operations (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- the same through org.libvirt (libvirt-dbus's BlockCopy and block job members) ---- */
+
+#define LV_DOMAIN "org.libvirt.Domain"
+
+static GVariant *
+lv_call (Fixture *f, const char *path, const char *method, GVariant *args, GError **error)
+{
+  return g_dbus_connection_call_sync (f->env->client, "org.libvirt", path, LV_DOMAIN, method, args,
+                                      NULL, G_DBUS_CALL_FLAGS_NONE, 120000, NULL, error);
+}
+
+static GVariant *
+lv_ok (Fixture *f, const char *path, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = lv_call (f, path, method, args, &error);
+
+  if (error)
+    {
+      g_autofree char *log = vb_test_env_daemon_log (f->env);
+
+      g_error ("%s: %s\nvirtbusd log:\n%s", method, error->message, log);
+    }
+  return reply;
+}
+
+/* GetBlockJobInfo(vda): (type, bandwidth, cur, end). */
+static void
+lv_block_job_info (Fixture *f, const char *path, guint flags, int *type, guint64 *bandwidth,
+                   guint64 *cur, guint64 *end)
+{
+  g_autoptr (GVariant) reply =
+    lv_ok (f, path, "GetBlockJobInfo", g_variant_new ("(su)", "vda", flags));
+
+  g_variant_get (reply, "((ittt))", type, bandwidth, cur, end);
+}
+
+static void
+test_libvirt (Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = g_build_filename (f->env->tmpdir, "lv-copy.img", NULL);
+  g_autofree char *dest = disk_xml (copy, "raw");
+  g_autofree char *uuid = NULL;
+  g_autofree char *lv_path = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  int type;
+  guint64 bandwidth, cur, end;
+
+  boot_transient (f, "bc-libvirt");
+  /* The name comes once the drivers are ready: long before a guest boots. */
+  {
+    g_autoptr (GVariant) owner =
+      g_dbus_connection_call_sync (f->env->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", "GetNameOwner",
+                                   g_variant_new ("(s)", "org.libvirt"), NULL,
+                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+    g_assert_no_error (error);
+  }
+  uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  g_strdelimit (uuid, "-", '_');
+  lv_path = g_strdup_printf ("/org/libvirt/QEMU/domain/_%s", uuid);
+
+  /* libvirt's call returns once the copy runs, with its Job virtbus's. */
+  reply = lv_ok (f, lv_path, "BlockCopy", copy_args ("vda", dest, NULL, 0));
+  job = copy_job_of (f);
+  g_assert_cmpstr (job, !=, "/");
+  phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
+  g_assert_cmpstr (phase, ==, "ready");
+  lv_block_job_info (f, lv_path, 0, &type, &bandwidth, &cur, &end);
+  g_assert_cmpint (type, ==, 2); /* VIR_DOMAIN_BLOCK_JOB_TYPE_COPY */
+  g_assert_cmpuint (end, >=, DISK_SIZE);
+  g_assert_cmpuint (cur, ==, end); /* ready: libvirt's sign that a pivot may come */
+
+  /* MiB/s, or bytes/s with BANDWIDTH_BYTES, both ways. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = lv_ok (f, lv_path, "BlockJobSetSpeed", g_variant_new ("(stu)", "vda", 3, 0));
+  lv_block_job_info (f, lv_path, 0, &type, &bandwidth, &cur, &end);
+  g_assert_cmpuint (bandwidth, ==, 3);
+  lv_block_job_info (f, lv_path, 1, &type, &bandwidth, &cur, &end);
+  g_assert_cmpuint (bandwidth, ==, 3 << 20);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = lv_ok (f, lv_path, "BlockJobSetSpeed", g_variant_new ("(stu)", "vda", 0, 1));
+  lv_block_job_info (f, lv_path, 1, &type, &bandwidth, &cur, &end);
+  g_assert_cmpuint (bandwidth, ==, 0);
+  /* A block copy is no domain job. */
+  {
+    g_autoptr (GVariant) info = lv_ok (f, lv_path, "GetJobInfo", NULL);
+    int job_type;
+
+    g_variant_get (info, "((ittttttttttt))", &job_type, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL);
+    g_assert_cmpint (job_type, ==, 0);
+  }
+
+  /* PIVOT 2: the call returns once the guest uses the copy. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = lv_ok (f, lv_path, "BlockJobAbort", g_variant_new ("(su)", "vda", 2));
+  g_free (phase);
+  phase = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
+  g_assert_cmpstr (phase, ==, "completed");
+  lv_block_job_info (f, lv_path, 0, &type, &bandwidth, &cur, &end);
+  g_assert_cmpint (type, ==, 0);
+  {
+    g_autoptr (GVariant) xml = lv_ok (f, lv_path, "GetXMLDesc", g_variant_new ("(u)", 0));
+    const char *live;
+    g_autofree char *expected = g_strdup_printf ("<source file='%s'/>", copy);
+
+    g_variant_get (xml, "(&s)", &live);
+    g_assert_nonnull (strstr (live, expected));
+  }
+  g_assert_null (lv_call (f, lv_path, "BlockJobAbort", g_variant_new ("(su)", "vda", 0), &error));
+  g_assert_nonnull (strstr (error->message, "disk vda does not have an active block job"));
+  g_clear_error (&error);
+
+  /* Without PIVOT the copy is cancelled: the guest keeps its disk. */
+  {
+    g_autofree char *second = g_build_filename (f->env->tmpdir, "lv-copy2.img", NULL);
+    g_autofree char *dest2 = disk_xml (second, "raw");
+    g_autofree char *job2 = NULL;
+    g_autofree char *phase2 = NULL;
+
+    g_clear_pointer (&reply, g_variant_unref);
+    reply = lv_ok (f, lv_path, "BlockCopy", copy_args ("vda", dest2, NULL, 0));
+    job2 = copy_job_of (f);
+    g_free (vb_test_job_wait_phase (f->env, job2, "ready|failed", READY_TIMEOUT_MS));
+    g_clear_pointer (&reply, g_variant_unref);
+    reply = lv_ok (f, lv_path, "BlockJobAbort", g_variant_new ("(su)", copy, 0));
+    phase2 = vb_test_get_string (f->env, job2, IFACE_JOB, "Phase");
+    g_assert_cmpstr (phase2, ==, "cancelled");
+  }
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -798,6 +938,8 @@ main (int argc, char **argv)
   ADD ("service-restart", test_service_restart);
   ADD ("target-full", test_target_full);
   ADD ("guards-of-other-operations", test_guards_of_other_operations);
+  g_test_add ("/block-copy/libvirt", Fixture, "libvirt", fixture_set_up, test_libvirt,
+              fixture_tear_down);
 #undef ADD
   return g_test_run ();
 }

@@ -213,8 +213,8 @@ test_connect (void)
   g_assert_nonnull (strstr (xml, "<capabilities>"));
 
   /* Members virtbus does not have: libvirt's text naming libvirt's function. */
-  expect_error (env, QEMU_PATH, CONNECT, "NodeGetCPUMap", g_variant_new ("(u)", 0),
-                "this function is not supported by the connection driver: virNodeGetCPUMap");
+  expect_error (env, QEMU_PATH, CONNECT, "NodeGetCPUStats", g_variant_new ("(iu)", -1, 0),
+                "this function is not supported by the connection driver: virNodeGetCPUStats");
   expect_error (env, QEMU_PATH, CONNECT, "GetSysinfo", g_variant_new ("(u)", 0),
                 "this function is not supported by the connection driver: virConnectGetSysinfo");
 }

@@ -25,9 +25,12 @@ typedef struct {
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  static const char *const libvirt_args[] = { "--libvirt-dbus", NULL };
+
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  if (!data)
-    vb_test_env_start_daemon (f->env, NULL);
+  /* @data: "libvirt" for the org.libvirt front end too, else no daemon. */
+  if (!data || g_str_equal (data, "libvirt"))
+    vb_test_env_start_daemon (f->env, data ? libvirt_args : NULL);
   f->disk = g_build_filename (f->env->tmpdir, "disk.img", NULL);
   vb_test_sparse_file (f->disk, 8 << 20);
 }
@@ -617,6 +620,159 @@ test_save_on_stop (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* ---- through org.libvirt: Save, DomainRestore and the domain's job ---- */
+
+#define LV_DOMAIN "org.libvirt.Domain"
+
+static GVariant *
+lv_call (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args,
+         GError **error)
+{
+  return g_dbus_connection_call_sync (env->client, "org.libvirt", path, iface, method, args, NULL,
+                                      G_DBUS_CALL_FLAGS_NONE, 180000, NULL, error);
+}
+
+static GVariant *
+lv_ok (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = lv_call (env, path, iface, method, args, &error);
+
+  if (error)
+    {
+      g_autofree char *log = vb_test_env_daemon_log (env);
+
+      g_error ("%s: %s\nvirtbusd log:\n%s", method, error->message, log);
+    }
+  return reply;
+}
+
+static int
+lv_job_type (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) info = lv_ok (env, path, LV_DOMAIN, "GetJobInfo", NULL);
+  int type;
+
+  g_variant_get_child (info, 0, "(ittttttttttt)", &type, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL);
+  return type;
+}
+
+/* GetJobStats(@flags): the type, and the typed parameter @key (unwrapped twice). */
+static int
+lv_job_stat (VbTestEnv *env, const char *path, guint flags, const char *key, GVariant **value)
+{
+  g_autoptr (GVariant) reply =
+    lv_ok (env, path, LV_DOMAIN, "GetJobStats", g_variant_new ("(u)", flags));
+  g_autoptr (GVariant) stats = NULL;
+  g_autoptr (GVariant) outer = NULL;
+  int type;
+
+  g_variant_get (reply, "((i@a{sv}))", &type, &stats);
+  outer = g_variant_lookup_value (stats, key, G_VARIANT_TYPE_VARIANT);
+  *value = outer ? g_variant_get_variant (outer) : NULL;
+  return type;
+}
+
+static void
+got_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, error);
+
+  if (reply)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "the save was not aborted");
+}
+
+static void
+test_libvirt (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "lv-save-guest", "vb.mem_mib=64");
+  g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, 120000);
+  g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
+  g_autofree char *aborted = g_build_filename (f->env->tmpdir, "aborted.save", NULL);
+  g_autofree char *file = g_build_filename (f->env->tmpdir, "lv.save", NULL);
+  g_autofree char *lv_path = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
+  GError *save_error = NULL;
+  gboolean seen = FALSE;
+  int state, reason;
+
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 60000));
+  lv_path = g_strdup_printf ("/org/libvirt/QEMU/domain/_%s", uuid);
+  g_strdelimit (lv_path + strlen ("/org/libvirt/QEMU/domain/_"), "-", '_');
+  g_assert_cmpint (lv_job_type (f->env, lv_path), ==, 0);
+
+  /* A save in progress is the domain's job; AbortJob cancels it and the
+   * Save call fails. */
+  g_dbus_connection_call (f->env->client, "org.libvirt", lv_path, LV_DOMAIN, "Save",
+                          g_variant_new ("(ssu)", aborted, "", 0), NULL, G_DBUS_CALL_FLAGS_NONE,
+                          180000, NULL, got_reply, &save_error);
+  while (!save_error && !seen)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (lv_job_type (f->env, lv_path) == 2) /* VIR_DOMAIN_JOB_UNBOUNDED */
+        {
+          guint control, details;
+          guint64 since;
+
+          seen = TRUE;
+          reply = lv_ok (f->env, lv_path, LV_DOMAIN, "GetControlInfo", g_variant_new ("(u)", 0));
+          g_variant_get (reply, "((uut))", &control, &details, &since);
+          g_assert_cmpuint (control, ==, 1); /* VIR_DOMAIN_CONTROL_JOB */
+          g_assert_cmpint (lv_job_stat (f->env, lv_path, 0, "operation", &value), ==, 2);
+          g_assert_cmpint (g_variant_get_int32 (value), ==, 2); /* OPERATION_SAVE */
+          g_clear_pointer (&value, g_variant_unref);
+          g_clear_pointer (&reply, g_variant_unref);
+          reply = lv_ok (f->env, lv_path, LV_DOMAIN, "AbortJob", NULL);
+        }
+    }
+  g_assert_true (seen);
+  while (!save_error)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_dbus_error_is_remote_error (save_error));
+  g_assert_nonnull (strstr (save_error->message, "operation failed: "));
+  g_clear_error (&save_error);
+  assert_state (f->env, path, "running", NULL);
+  g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "success", &value), ==, 5); /* CANCELLED */
+  g_assert_false (g_variant_get_boolean (value));
+  g_clear_pointer (&value, g_variant_unref);
+
+  /* Save returns when the image is written: the guest is off. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = lv_ok (f->env, lv_path, LV_DOMAIN, "Save", g_variant_new ("(ssu)", file, "", 0));
+  g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = lv_ok (f->env, lv_path, LV_DOMAIN, "GetState", g_variant_new ("(u)", 0));
+  g_variant_get (reply, "((ii))", &state, &reason);
+  g_assert_cmpint (state, ==, 5);  /* shut off, */
+  g_assert_cmpint (reason, ==, 5); /* VIR_DOMAIN_SHUTOFF_SAVED */
+  g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "success", &value), ==, 3); /* COMPLETED */
+  g_assert_true (g_variant_get_boolean (value));
+  g_clear_pointer (&value, g_variant_unref);
+
+  /* DomainRestore returns when the guest runs again, where it was. */
+  {
+    guint64 before = vb_test_log_last_counter (log);
+
+    g_clear_pointer (&reply, g_variant_unref);
+    reply = lv_ok (f->env, "/org/libvirt/QEMU", "org.libvirt.Connect", "DomainRestore",
+                   g_variant_new ("(ssu)", file, "", 0));
+    g_clear_pointer (&reply, g_variant_unref);
+    reply = lv_ok (f->env, lv_path, LV_DOMAIN, "GetState", g_variant_new ("(u)", 0));
+    g_variant_get (reply, "((ii))", &state, &reason);
+    g_assert_cmpint (state, ==, 1);
+    g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "operation", &value), ==, 3);
+    g_assert_cmpint (g_variant_get_int32 (value), ==, 3); /* OPERATION_RESTORE */
+    g_clear_pointer (&value, g_variant_unref);
+    assert_continues (f->env, uuid, before);
+  }
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -630,5 +786,6 @@ main (int argc, char **argv)
   ADD ("/save/bad-images", test_bad_images, NULL);
   ADD ("/save/cancel", test_cancel, NULL);
   ADD ("/save/save-on-stop", test_save_on_stop, "no daemon");
+  ADD ("/save/libvirt", test_libvirt, "libvirt");
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 
 #include "domain-api.h"
 #include "host-api.h"
+#include "libvirt-domain-more.h"
 #include "libvirt-domain.h"
 #include "libvirt-error.h"
 #include "libvirt-net-storage.h"
@@ -408,8 +409,12 @@ static const VbLvMethod methods[] = {
   { "DomainLookupByID", handle_domain_lookup_by_id },
   { "DomainLookupByName", handle_domain_lookup_by_name },
   { "DomainLookupByUUID", handle_domain_lookup_by_uuid },
+  { "DomainRestore", vb_lv_connect_domain_restore },
+  { "GetAllDomainStats", vb_lv_connect_get_all_domain_stats },
   { "GetCapabilities", handle_get_capabilities },
   { "ListDomains", handle_list_domains },
+  { "NodeGetCPUMap", vb_lv_connect_node_get_cpu_map },
+  { "NodeGetFreeMemory", vb_lv_connect_node_get_free_memory },
   { "NodeGetMemoryStats", handle_node_get_memory_stats },
   /* The host: domain capabilities, interfaces, node devices. */
   { "GetDomainCapabilities", handle_get_domain_capabilities },

@@ -1,5 +1,6 @@
 #include "libvirt-dispatch.h"
 
+#include <gio/gunixfdlist.h>
 #include <string.h>
 
 #include "authorized-dispatch.h"
@@ -55,6 +56,16 @@ vb_lv_call_fail (VbLvCall *call, GError *error)
 
   vb_dbus_return_named_error (g_steal_pointer (&call->invocation), VB_LV_ERROR_NAME, message);
   g_error_free (error);
+  call_free (call);
+}
+
+void
+vb_lv_call_return_fd (VbLvCall *call, int fd)
+{
+  g_autoptr (GUnixFDList) fds = g_unix_fd_list_new_from_array (&fd, 1);
+
+  g_dbus_method_invocation_return_value_with_unix_fd_list (g_steal_pointer (&call->invocation),
+                                                           g_variant_new ("(h)", 0), fds);
   call_free (call);
 }
 

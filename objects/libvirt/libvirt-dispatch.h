@@ -99,6 +99,8 @@ void vb_lv_void_done (GObject *source, GAsyncResult *result, gpointer user_data)
 void vb_lv_call_return (VbLvCall *call, GVariant *value);
 /* Ends @call with @error (taken) as org.libvirt.Error. */
 void vb_lv_call_fail (VbLvCall *call, GError *error);
+/* Ends @call with the descriptor @fd (taken) as its one value (h). */
+void vb_lv_call_return_fd (VbLvCall *call, int fd);
 /* Ends @call with libvirt's "not supported" for its member. */
 void vb_lv_call_unsupported (VbLvCall *call);
 

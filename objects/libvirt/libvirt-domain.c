@@ -7,6 +7,7 @@
 #include "domain-state-codes.h"
 #include "domain-stats.h"
 #include "interface-addresses.h"
+#include "libvirt-domain-more.h"
 #include "libvirt-error.h"
 #include "libvirt-numbers.h"
 #include "libvirt-paths.h"
@@ -714,10 +715,18 @@ resolve (const VbLvConnect *connect, const char *path, GError **error)
 }
 
 static const VbLvMethod methods[] = {
+  { "AbortJob", vb_lv_domain_abort_job },
   { "AttachDevice", handle_attach_device },
+  { "BlockCopy", vb_lv_domain_block_copy },
+  { "BlockJobAbort", vb_lv_domain_block_job_abort },
+  { "BlockJobSetSpeed", vb_lv_domain_block_job_set_speed },
   { "Create", handle_create },
   { "Destroy", handle_destroy },
   { "DetachDevice", handle_detach_device },
+  { "GetBlockJobInfo", vb_lv_domain_get_block_job_info },
+  { "GetControlInfo", vb_lv_domain_get_control_info },
+  { "GetJobInfo", vb_lv_domain_get_job_info },
+  { "GetJobStats", vb_lv_domain_get_job_stats },
   { "GetState", handle_get_state },
   { "GetStats", handle_get_stats },
   { "GetVcpus", handle_get_vcpus },
@@ -728,14 +737,17 @@ static const VbLvMethod methods[] = {
   { "ListDomainSnapshots", handle_list_domain_snapshots },
   { "ManagedSave", handle_managed_save },
   { "ManagedSaveRemove", handle_managed_save_remove },
+  { "MemoryStats", vb_lv_domain_memory_stats },
   { "MigrateSetMaxDowntime", handle_migrate_set_max_downtime },
   { "MigrateSetMaxSpeed", handle_migrate_set_max_speed },
   { "MigrateStartPostCopy", handle_migrate_start_post_copy },
   { "MigrateToURI3", handle_migrate_to_uri3 },
+  { "OpenGraphicsFD", vb_lv_domain_open_graphics_fd },
   { "Reboot", handle_reboot },
   { "Rename", handle_rename },
   { "Reset", handle_reset },
   { "Resume", handle_resume },
+  { "Save", vb_lv_domain_save },
   { "SendKey", handle_send_key },
   { "SetMemory", handle_set_memory },
   { "SetVcpus", handle_set_vcpus },

@@ -230,3 +230,27 @@ vb_inventory_set_job_linger (VbInventory *self, guint seconds)
 {
   self->job_linger_seconds = seconds;
 }
+
+static gint
+job_id_order (gconstpointer a, gconstpointer b)
+{
+  guint ia = vb_job_get_id (*(VbJob *const *) a), ib = vb_job_get_id (*(VbJob *const *) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+GPtrArray *
+vb_inventory_list_jobs_of (VbInventory *self, const char *object_path)
+{
+  GPtrArray *jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (vb_job_get_object_path (value), object_path) == 0)
+      g_ptr_array_add (jobs, g_object_ref (value));
+  /* Ids grow: the newest job is the last. */
+  g_ptr_array_sort (jobs, job_id_order);
+  return jobs;
+}

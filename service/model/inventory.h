@@ -34,5 +34,8 @@ guint64 vb_inventory_generation (VbInventory *self, GType type);
 void vb_inventory_add_job (VbInventory *self, VbJob *job);
 VbJob *vb_inventory_lookup_job (VbInventory *self, guint id);
 void vb_inventory_set_job_linger (VbInventory *self, guint seconds);
+/* The jobs of the object at @object_path (running, and finished ones still
+ * lingering), oldest first; the array holds references. */
+GPtrArray *vb_inventory_list_jobs_of (VbInventory *self, const char *object_path);
 
 G_END_DECLS
