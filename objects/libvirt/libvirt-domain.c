@@ -1,4 +1,5 @@
 #include "libvirt-domain.h"
+#include "libvirt-resource.h"
 
 #include <string.h>
 
@@ -135,12 +136,6 @@ get_active (const VbLvConnect *connect, gpointer object)
 }
 
 static GVariant *
-get_autostart (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_boolean (vb_resource_get_autostart (object));
-}
-
-static GVariant *
 get_id (const VbLvConnect *connect, gpointer object)
 {
   /* libvirt's virDomainGetID: (unsigned) -1 for an inactive domain. */
@@ -148,22 +143,10 @@ get_id (const VbLvConnect *connect, gpointer object)
 }
 
 static GVariant *
-get_name (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_string (vb_resource_get_name (object));
-}
-
-static GVariant *
 get_os_type (const VbLvConnect *connect, gpointer object)
 {
   /* Every virtbus guest is fully virtualized. */
   return g_variant_new_string ("hvm");
-}
-
-static GVariant *
-get_persistent (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_boolean (vb_resource_get_persistent (object));
 }
 
 static GVariant *
@@ -182,12 +165,6 @@ get_updated (const VbLvConnect *connect, gpointer object)
   /* virDomainIsUpdated: virtbus does not track whether the running guest
    * differs from its definition. */
   return g_variant_new_boolean (FALSE);
-}
-
-static GVariant *
-get_uuid (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_string (vb_resource_get_uuid (object));
 }
 
 static void
@@ -763,14 +740,14 @@ static const VbLvMethod methods[] = {
 
 static const VbLvProperty properties[] = {
   { "Active", get_active },
-  { "Autostart", get_autostart, set_autostart },
+  { "Autostart", vb_lv_resource_get_autostart, set_autostart },
   { "Id", get_id },
-  { "Name", get_name },
+  { "Name", vb_lv_resource_get_name },
   { "OSType", get_os_type },
-  { "Persistent", get_persistent },
+  { "Persistent", vb_lv_resource_get_persistent },
   { "SchedulerType", get_scheduler_type },
   { "Updated", get_updated },
-  { "UUID", get_uuid },
+  { "UUID", vb_lv_resource_get_uuid },
   { NULL },
 };
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "libvirt-error.h"
+#include "libvirt-resource.h"
 #include "libvirt-net-storage.h"
 #include "network-api.h"
 #include "vb-error.h"
@@ -34,30 +35,6 @@ static GVariant *
 get_active (const VbLvConnect *connect, gpointer object)
 {
   return g_variant_new_boolean (vb_network_get_active (object));
-}
-
-static GVariant *
-get_autostart (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_boolean (vb_resource_get_autostart (object));
-}
-
-static GVariant *
-get_name (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_string (vb_resource_get_name (object));
-}
-
-static GVariant *
-get_persistent (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_boolean (vb_resource_get_persistent (object));
-}
-
-static GVariant *
-get_uuid (const VbLvConnect *connect, gpointer object)
-{
-  return g_variant_new_string (vb_resource_get_uuid (object));
 }
 
 static void
@@ -199,9 +176,12 @@ static const VbLvMethod methods[] = {
 };
 
 static const VbLvProperty properties[] = {
-  { "Active", get_active }, { "Autostart", get_autostart, set_autostart },
-  { "Name", get_name },     { "Persistent", get_persistent },
-  { "UUID", get_uuid },     { NULL },
+  { "Active", get_active },
+  { "Autostart", vb_lv_resource_get_autostart, set_autostart },
+  { "Name", vb_lv_resource_get_name },
+  { "Persistent", vb_lv_resource_get_persistent },
+  { "UUID", vb_lv_resource_get_uuid },
+  { NULL },
 };
 
 const VbLvInterface vb_lv_network_interface = {
