@@ -605,9 +605,9 @@ test_root_boots_guest (void)
     g_error ("QEMU (pid %d) is not in group %s, which /dev/kvm needs", pid, KVM_GROUP);
 }
 
-/* Root, whom polkit allows everything (in system mode there is no own-user
- * shortcut: the service asks polkit about root too), defines and starts a
- * domain of the test driver for the others to look at. */
+/* Root, whom polkitd allows everything (so the service does not ask it about
+ * root: /system/root-without-polkitd), defines and starts a domain of the
+ * test driver for the others to look at. */
 static void
 test_root_defines (void)
 {
@@ -808,6 +808,22 @@ test_admin_group (void)
 }
 
 
+/* polkitd authorizes root whatever its rules say, so the service does not ask
+ * it about root: with polkitd gone, root still changes things. (Callers that
+ * are not root get "polkit could not be asked": test-authz.) */
+static void
+test_root_without_polkitd (void)
+{
+  g_autofree char *xml = vb_test_domain_xml ("system-root-alone", NULL);
+  g_autofree char *path = NULL;
+
+  start_service_once ();
+  vb_test_env_stop_polkit (world.env);
+  path = vb_test_call_path (world.env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
+  vb_test_call_void (world.env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -837,6 +853,8 @@ main (int argc, char **argv)
   g_test_add_func ("/system/root-defines", test_root_defines);
   g_test_add_func ("/system/nobody-reads-only", test_nobody_reads_only);
   g_test_add_func ("/system/admin-group", test_admin_group);
+  /* After the callers that need polkitd: it stops polkitd. */
+  g_test_add_func ("/system/root-without-polkitd", test_root_without_polkitd);
   /* Last: it boots a guest. */
   g_test_add_func ("/system/root-boots-guest", test_root_boots_guest);
   g_test_add_data_func ("/system/child/nobody", child_nobody, vb_test_run_as_child);

@@ -36,8 +36,9 @@ void vb_authz_check_async (VbAuthz *authz, const char *sender, const char *actio
                            GCancellable *cancellable, GAsyncReadyCallback callback,
                            gpointer user_data);
 /* Whether @sender may do @action_id on what is already known, without asking
- * anyone: a remembered read decision, or the service's own user on a per-user
- * bus. FALSE means "ask", not "refused". */
+ * anyone: a remembered read decision, the service's own user on a per-user
+ * bus, or root (whom polkitd authorizes for everything). FALSE means "ask",
+ * not "refused". */
 gboolean vb_authz_allowed_now (VbAuthz *authz, const char *sender, const char *action_id);
 gboolean vb_authz_check_finish (VbAuthz *authz, GAsyncResult *result, GError **error);
 
