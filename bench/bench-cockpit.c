@@ -616,7 +616,8 @@ main (int argc, char **argv)
              "target (after one untimed load), taken in turn. 1st row: median until the first\n"
              "row shows. +/domain: (median - floor) / (domains - 1). svc CPU: ms of CPU the\n"
              "service used per load (virtbusd; libvirt-dbus + libvirtd), and the bus's polkitd,\n"
-             "which virtbusd --system asks about every call (libvirt-dbus --session does not).\n",
+             "which virtbusd --system asks about callers other than root (Cockpit's bridge\n"
+             "runs as root here; libvirt-dbus --session asks nothing).\n",
              machines, ws, chromium, g_get_num_processors (), n_loads);
   }
   g_print ("%-40s %7s %8s %8s %6s %6s %7s %8s %7s %7s\n", "service behind org.libvirt", "domains",
