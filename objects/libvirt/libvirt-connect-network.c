@@ -7,15 +7,6 @@
 /* virConnectListAllNetworksFlags: the same values as Manager.ListNetworks'. */
 #define LV_LIST_NETWORKS_ALL 0x3fu
 
-static const char *
-string_arg (VbLvCall *call, guint index)
-{
-  const char *value;
-
-  g_variant_get_child (call->parameters, index, "&s", &value);
-  return value;
-}
-
 void
 vb_lv_connect_list_networks (VbLvCall *call)
 {
@@ -51,7 +42,7 @@ vb_lv_connect_list_networks (VbLvCall *call)
 void
 vb_lv_connect_network_lookup_by_name (VbLvCall *call)
 {
-  const char *name = string_arg (call, 0);
+  const char *name = vb_lv_call_string_arg (call, 0);
   VbNetwork *network = vb_network_api_lookup_by_name (call->connect->host, name, NULL);
 
   if (!network)
@@ -64,7 +55,7 @@ vb_lv_connect_network_lookup_by_name (VbLvCall *call)
 void
 vb_lv_connect_network_lookup_by_uuid (VbLvCall *call)
 {
-  const char *uuid = string_arg (call, 0);
+  const char *uuid = vb_lv_call_string_arg (call, 0);
   VbNetwork *network = vb_network_api_lookup_by_uuid (call->connect->host, uuid, NULL);
 
   if (!network)
@@ -88,11 +79,13 @@ network_made (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 vb_lv_connect_network_define_xml (VbLvCall *call)
 {
-  vb_network_api_define_async (call->connect->host, string_arg (call, 0), 0, network_made, call);
+  vb_network_api_define_async (call->connect->host, vb_lv_call_string_arg (call, 0), 0,
+                               network_made, call);
 }
 
 void
 vb_lv_connect_network_create_xml (VbLvCall *call)
 {
-  vb_network_api_create_async (call->connect->host, string_arg (call, 0), 0, network_made, call);
+  vb_network_api_create_async (call->connect->host, vb_lv_call_string_arg (call, 0), 0,
+                               network_made, call);
 }

@@ -13,24 +13,6 @@
 #define LV_LIST_POOLS_DIR (1u << 6)
 #define LV_LIST_POOLS_ALL_TYPES 0xfffc0u /* DIR (64) to ISCSI_DIRECT (1 << 19) */
 
-static const char *
-string_arg (VbLvCall *call, guint index)
-{
-  const char *value;
-
-  g_variant_get_child (call->parameters, index, "&s", &value);
-  return value;
-}
-
-static guint
-flags_arg (VbLvCall *call, guint index)
-{
-  guint flags;
-
-  g_variant_get_child (call->parameters, index, "u", &flags);
-  return flags;
-}
-
 /* Whether @pool passes the type bits of @flags (none: every pool). virtbus's
  * "dir" pools are libvirt's; its "test" pools are of no libvirt type. */
 static gboolean
@@ -46,7 +28,7 @@ passes_types (VbPool *pool, guint flags)
 void
 vb_lv_connect_list_storage_pools (VbLvCall *call)
 {
-  guint flags = flags_arg (call, 0);
+  guint flags = vb_lv_call_uint_arg (call, 0);
   guint unknown = flags & ~(LV_LIST_POOLS_STATES | LV_LIST_POOLS_ALL_TYPES);
   GError *error = NULL;
   g_autoptr (GPtrArray) pools = NULL;
@@ -81,7 +63,7 @@ vb_lv_connect_list_storage_pools (VbLvCall *call)
 void
 vb_lv_connect_storage_pool_lookup_by_name (VbLvCall *call)
 {
-  const char *name = string_arg (call, 0);
+  const char *name = vb_lv_call_string_arg (call, 0);
   VbPool *pool = vb_pool_api_lookup_by_name (call->connect->host, name, NULL);
 
   if (!pool)
@@ -95,7 +77,7 @@ vb_lv_connect_storage_pool_lookup_by_name (VbLvCall *call)
 void
 vb_lv_connect_storage_pool_lookup_by_uuid (VbLvCall *call)
 {
-  const char *uuid = string_arg (call, 0);
+  const char *uuid = vb_lv_call_string_arg (call, 0);
   VbPool *pool = vb_pool_api_lookup_by_uuid (call->connect->host, uuid, NULL);
 
   if (!pool)
@@ -119,21 +101,21 @@ pool_made (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 vb_lv_connect_storage_pool_define_xml (VbLvCall *call)
 {
-  vb_pool_api_define_async (call->connect->host, string_arg (call, 0), flags_arg (call, 1),
-                            pool_made, call);
+  vb_pool_api_define_async (call->connect->host, vb_lv_call_string_arg (call, 0),
+                            vb_lv_call_uint_arg (call, 1), pool_made, call);
 }
 
 void
 vb_lv_connect_storage_pool_create_xml (VbLvCall *call)
 {
-  vb_pool_api_create_async (call->connect->host, string_arg (call, 0), flags_arg (call, 1),
-                            pool_made, call);
+  vb_pool_api_create_async (call->connect->host, vb_lv_call_string_arg (call, 0),
+                            vb_lv_call_uint_arg (call, 1), pool_made, call);
 }
 
 static void
 lookup_volume (VbLvCall *call, gboolean by_path)
 {
-  const char *wanted = string_arg (call, 0);
+  const char *wanted = vb_lv_call_string_arg (call, 0);
   VbVolume *volume = vb_lv_volume_find (call->connect->host, wanted, by_path, NULL);
 
   /* libvirt's texts: Cockpit matches "no storage vol with matching" and

@@ -95,24 +95,6 @@ get_version (const VbLvConnect *connect, gpointer object)
 
 /* ---- domains ---- */
 
-static guint
-flags_arg (VbLvCall *call, guint index)
-{
-  guint flags;
-
-  g_variant_get_child (call->parameters, index, "u", &flags);
-  return flags;
-}
-
-static const char *
-string_arg (VbLvCall *call, guint index)
-{
-  const char *value;
-
-  g_variant_get_child (call->parameters, index, "&s", &value);
-  return value;
-}
-
 /* Whether @domain passes the filters virtbus's list does not have. */
 static gboolean
 passes_our_filters (VbLvCall *call, VbDomain *domain, guint flags)
@@ -140,7 +122,7 @@ passes_our_filters (VbLvCall *call, VbDomain *domain, guint flags)
 static void
 handle_list_domains (VbLvCall *call)
 {
-  guint flags = flags_arg (call, 0);
+  guint flags = vb_lv_call_uint_arg (call, 0);
   VbLvListCache *cache = call->connect->all_domains;
   guint64 generation = vb_domain_api_list_generation (call->connect->host);
   GError *error = NULL;
@@ -184,7 +166,7 @@ handle_list_domains (VbLvCall *call)
 static void
 handle_domain_lookup_by_name (VbLvCall *call)
 {
-  const char *name = string_arg (call, 0);
+  const char *name = vb_lv_call_string_arg (call, 0);
   VbDomain *domain = vb_domain_api_lookup_by_name (call->connect->host, name, NULL);
 
   if (!domain || !vb_lv_domain_belongs (call->connect, domain))
@@ -198,7 +180,8 @@ static void
 handle_domain_lookup_by_uuid (VbLvCall *call)
 {
   GError *error = NULL;
-  VbDomain *domain = vb_lv_domain_lookup_uuid (call->connect, string_arg (call, 0), &error);
+  VbDomain *domain =
+    vb_lv_domain_lookup_uuid (call->connect, vb_lv_call_string_arg (call, 0), &error);
 
   vb_lv_call_return_domain (call, domain, error);
 }
@@ -280,10 +263,10 @@ handle_domain_define_xml (VbLvCall *call)
 {
   GError *error = NULL;
 
-  if (!check_driver (call, string_arg (call, 0), &error))
+  if (!check_driver (call, vb_lv_call_string_arg (call, 0), &error))
     vb_lv_call_fail (call, error);
   else
-    vb_lv_xml_check (call, string_arg (call, 0), define_checked);
+    vb_lv_xml_check (call, vb_lv_call_string_arg (call, 0), define_checked);
 }
 
 static void
@@ -299,8 +282,8 @@ domain_created (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 create_checked (VbLvCall *call)
 {
-  vb_domain_api_create_async (call->connect->host, call->xml, flags_arg (call, 1), domain_created,
-                              call);
+  vb_domain_api_create_async (call->connect->host, call->xml, vb_lv_call_uint_arg (call, 1),
+                              domain_created, call);
 }
 
 static void
@@ -308,10 +291,10 @@ handle_domain_create_xml (VbLvCall *call)
 {
   GError *error = NULL;
 
-  if (!check_driver (call, string_arg (call, 0), &error))
+  if (!check_driver (call, vb_lv_call_string_arg (call, 0), &error))
     vb_lv_call_fail (call, error);
   else
-    vb_lv_xml_check (call, string_arg (call, 0), create_checked);
+    vb_lv_xml_check (call, vb_lv_call_string_arg (call, 0), create_checked);
 }
 
 /* ---- the host ---- */

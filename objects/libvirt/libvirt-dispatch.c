@@ -30,6 +30,24 @@ vb_lv_call_return (VbLvCall *call, GVariant *value)
   call_free (call);
 }
 
+guint
+vb_lv_call_uint_arg (VbLvCall *call, guint index)
+{
+  guint value;
+
+  g_variant_get_child (call->parameters, index, "u", &value);
+  return value;
+}
+
+const char *
+vb_lv_call_string_arg (VbLvCall *call, guint index)
+{
+  const char *value;
+
+  g_variant_get_child (call->parameters, index, "&s", &value);
+  return value;
+}
+
 VbLvCall *
 vb_lv_call_expect (VbLvCall *call, VbLvFinishFunc finish)
 {

@@ -86,6 +86,11 @@ typedef struct {
 /* The vtable for every org.libvirt object: user_data is a VbLvBinding. */
 const GDBusInterfaceVTable *vb_lv_dispatch_vtable (void);
 
+/* @call's argument at @index: a "u", or an "s" (valid while @call lives).
+ * GDBus checked the signature against the interface XML before. */
+guint vb_lv_call_uint_arg (VbLvCall *call, guint index);
+const char *vb_lv_call_string_arg (VbLvCall *call, guint index);
+
 /* An operation's finish function that says only whether it worked. */
 typedef gboolean (*VbLvFinishFunc) (GAsyncResult *result, GError **error);
 /* For operations whose only result is success: pass vb_lv_void_done as the

@@ -109,24 +109,6 @@ domain_of (VbLvCall *call)
   return call->object;
 }
 
-static guint
-flags_arg (VbLvCall *call, guint index)
-{
-  guint flags;
-
-  g_variant_get_child (call->parameters, index, "u", &flags);
-  return flags;
-}
-
-static const char *
-string_arg (VbLvCall *call, guint index)
-{
-  const char *value;
-
-  g_variant_get_child (call->parameters, index, "&s", &value);
-  return value;
-}
-
 /* ---- properties ---- */
 
 static GVariant *
@@ -187,25 +169,25 @@ run_op (VbLvCall *call, VbDomainOp op, guint flags)
 static void
 handle_create (VbLvCall *call)
 {
-  run_op (call, VB_DOMAIN_OP_START, flags_arg (call, 0));
+  run_op (call, VB_DOMAIN_OP_START, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
 handle_shutdown (VbLvCall *call)
 {
-  run_op (call, VB_DOMAIN_OP_SHUTDOWN, flags_arg (call, 0));
+  run_op (call, VB_DOMAIN_OP_SHUTDOWN, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
 handle_reboot (VbLvCall *call)
 {
-  run_op (call, VB_DOMAIN_OP_REBOOT, flags_arg (call, 0));
+  run_op (call, VB_DOMAIN_OP_REBOOT, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
 handle_destroy (VbLvCall *call)
 {
-  run_op (call, VB_DOMAIN_OP_DESTROY, flags_arg (call, 0));
+  run_op (call, VB_DOMAIN_OP_DESTROY, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
@@ -225,7 +207,7 @@ handle_undefine (VbLvCall *call)
 {
   /* Cockpit deletes with MANAGED_SAVE | SNAPSHOTS_METADATA | NVRAM. */
   vb_domain_api_undefine_async (call->connect->host, domain_of (call),
-                                flags_arg (call, 0) & ~LV_UNDEFINE_NVRAM, vb_lv_void_done,
+                                vb_lv_call_uint_arg (call, 0) & ~LV_UNDEFINE_NVRAM, vb_lv_void_done,
                                 vb_lv_call_expect (call, vb_domain_api_finish));
 }
 
@@ -235,7 +217,7 @@ static void
 return_xml (VbLvCall *call)
 {
   GError *error = NULL;
-  guint flags = flags_arg (call, 0) & ~(LV_XML_UPDATE_CPU | LV_XML_MIGRATABLE);
+  guint flags = vb_lv_call_uint_arg (call, 0) & ~(LV_XML_UPDATE_CPU | LV_XML_MIGRATABLE);
   g_autofree char *xml =
     vb_domain_api_get_xml (call->connect->host, domain_of (call), flags, &error);
 
@@ -249,7 +231,7 @@ static void
 handle_get_xml_desc (VbLvCall *call)
 {
   /* The graphics passwords (SECURE) need the console action too. */
-  if (flags_arg (call, 0) & VB_DOMAIN_XML_SECURE)
+  if (vb_lv_call_uint_arg (call, 0) & VB_DOMAIN_XML_SECURE)
     vb_lv_call_authorize_also (call, ACTION_CONSOLE, return_xml);
   else
     return_xml (call);
@@ -261,11 +243,11 @@ handle_get_state (VbLvCall *call)
   VbDomain *domain = domain_of (call);
   VbDomainState state = vb_domain_get_state (domain);
 
-  if (flags_arg (call, 0) != 0)
+  if (vb_lv_call_uint_arg (call, 0) != 0)
     {
       vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
                                           "unsupported flags (0x%x) in function virDomainGetState",
-                                          flags_arg (call, 0)));
+                                          vb_lv_call_uint_arg (call, 0)));
       return;
     }
   vb_lv_call_return (
@@ -360,15 +342,15 @@ managed_save_started (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 handle_managed_save (VbLvCall *call)
 {
-  vb_save_api_save_async (call->connect->host, domain_of (call), NULL, flags_arg (call, 0),
-                          managed_save_started, call);
+  vb_save_api_save_async (call->connect->host, domain_of (call), NULL,
+                          vb_lv_call_uint_arg (call, 0), managed_save_started, call);
 }
 
 static void
 handle_managed_save_remove (VbLvCall *call)
 {
-  vb_save_api_managed_save_remove_async (call->connect->host, domain_of (call), flags_arg (call, 0),
-                                         vb_lv_void_done,
+  vb_save_api_managed_save_remove_async (call->connect->host, domain_of (call),
+                                         vb_lv_call_uint_arg (call, 0), vb_lv_void_done,
                                          vb_lv_call_expect (call, vb_save_api_finish));
 }
 
@@ -377,22 +359,23 @@ handle_managed_save_remove (VbLvCall *call)
 static void
 attach_checked (VbLvCall *call)
 {
-  vb_device_api_attach_async (call->connect->host, domain_of (call), call->xml, flags_arg (call, 1),
-                              vb_lv_void_done, vb_lv_call_expect (call, vb_device_api_finish));
+  vb_device_api_attach_async (call->connect->host, domain_of (call), call->xml,
+                              vb_lv_call_uint_arg (call, 1), vb_lv_void_done,
+                              vb_lv_call_expect (call, vb_device_api_finish));
 }
 
 static void
 handle_attach_device (VbLvCall *call)
 {
-  vb_lv_xml_check (call, string_arg (call, 0), attach_checked);
+  vb_lv_xml_check (call, vb_lv_call_string_arg (call, 0), attach_checked);
 }
 
 static void
 handle_detach_device (VbLvCall *call)
 {
-  vb_device_api_detach_async (call->connect->host, domain_of (call), string_arg (call, 0),
-                              flags_arg (call, 1), vb_lv_void_done,
-                              vb_lv_call_expect (call, vb_device_api_finish));
+  vb_device_api_detach_async (call->connect->host, domain_of (call),
+                              vb_lv_call_string_arg (call, 0), vb_lv_call_uint_arg (call, 1),
+                              vb_lv_void_done, vb_lv_call_expect (call, vb_device_api_finish));
 }
 
 /* ---- domain actions ---- */
@@ -400,13 +383,13 @@ handle_detach_device (VbLvCall *call)
 static void
 handle_reset (VbLvCall *call)
 {
-  run_op (call, VB_DOMAIN_OP_RESET, flags_arg (call, 0));
+  run_op (call, VB_DOMAIN_OP_RESET, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
 handle_inject_nmi (VbLvCall *call)
 {
-  run_op (call, VB_DOMAIN_OP_INJECT_NMI, flags_arg (call, 0));
+  run_op (call, VB_DOMAIN_OP_INJECT_NMI, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
@@ -427,8 +410,9 @@ handle_send_key (VbLvCall *call)
 static void
 handle_rename (VbLvCall *call)
 {
-  vb_rename_api_rename_async (call->connect->host, domain_of (call), string_arg (call, 0),
-                              flags_arg (call, 1), vb_lv_void_done,
+  vb_rename_api_rename_async (call->connect->host, domain_of (call),
+                              vb_lv_call_string_arg (call, 0), vb_lv_call_uint_arg (call, 1),
+                              vb_lv_void_done,
                               vb_lv_call_expect (call, vb_rename_api_rename_finish));
 }
 
@@ -447,22 +431,24 @@ handle_set_memory (VbLvCall *call)
 static void
 handle_set_vcpus (VbLvCall *call)
 {
-  vb_resources_api_set_vcpus_async (call->connect->host, domain_of (call), flags_arg (call, 0),
-                                    flags_arg (call, 1), vb_lv_void_done,
+  vb_resources_api_set_vcpus_async (call->connect->host, domain_of (call),
+                                    vb_lv_call_uint_arg (call, 0), vb_lv_call_uint_arg (call, 1),
+                                    vb_lv_void_done,
                                     vb_lv_call_expect (call, vb_resources_api_finish));
 }
 
 static void
 update_checked (VbLvCall *call)
 {
-  vb_media_api_update_async (call->connect->host, domain_of (call), call->xml, flags_arg (call, 1),
-                             vb_lv_void_done, vb_lv_call_expect (call, vb_media_api_update_finish));
+  vb_media_api_update_async (call->connect->host, domain_of (call), call->xml,
+                             vb_lv_call_uint_arg (call, 1), vb_lv_void_done,
+                             vb_lv_call_expect (call, vb_media_api_update_finish));
 }
 
 static void
 handle_update_device (VbLvCall *call)
 {
-  vb_lv_xml_check (call, string_arg (call, 0), update_checked);
+  vb_lv_xml_check (call, vb_lv_call_string_arg (call, 0), update_checked);
 }
 
 /* ---- migration ---- */
@@ -546,7 +532,7 @@ control_migration (VbLvCall *call, const char *what, guint64 value, guint flags)
 static void
 handle_migrate_start_post_copy (VbLvCall *call)
 {
-  control_migration (call, "start-postcopy", 0, flags_arg (call, 0));
+  control_migration (call, "start-postcopy", 0, vb_lv_call_uint_arg (call, 0));
 }
 
 static void
@@ -593,8 +579,8 @@ static void
 handle_list_domain_snapshots (VbLvCall *call)
 {
   GError *error = NULL;
-  g_autoptr (GPtrArray) snapshots =
-    vb_snapshot_api_list (call->connect->host, domain_of (call), flags_arg (call, 0), &error);
+  g_autoptr (GPtrArray) snapshots = vb_snapshot_api_list (call->connect->host, domain_of (call),
+                                                          vb_lv_call_uint_arg (call, 0), &error);
   GVariantBuilder builder;
 
   if (!snapshots)
@@ -618,10 +604,10 @@ handle_list_domain_snapshots (VbLvCall *call)
 static void
 handle_snapshot_lookup_by_name (VbLvCall *call)
 {
-  const char *name = string_arg (call, 0);
+  const char *name = vb_lv_call_string_arg (call, 0);
   g_autoptr (VbSnapshot) snapshot = NULL;
 
-  if (flags_arg (call, 1) == 0)
+  if (vb_lv_call_uint_arg (call, 1) == 0)
     snapshot = vb_snapshot_api_lookup (call->connect->host, domain_of (call), name, NULL);
   if (!snapshot)
     {
@@ -667,13 +653,13 @@ static void
 snapshot_checked (VbLvCall *call)
 {
   vb_snapshot_api_create_async (call->connect->host, domain_of (call), call->xml,
-                                flags_arg (call, 1), snapshot_created, call);
+                                vb_lv_call_uint_arg (call, 1), snapshot_created, call);
 }
 
 static void
 handle_snapshot_create_xml (VbLvCall *call)
 {
-  vb_lv_xml_check (call, string_arg (call, 0), snapshot_checked);
+  vb_lv_xml_check (call, vb_lv_call_string_arg (call, 0), snapshot_checked);
 }
 
 /* ---- the interface ---- */

@@ -17,15 +17,6 @@ snapshot_of (VbLvCall *call)
   return call->object;
 }
 
-static guint
-flags_arg (VbLvCall *call)
-{
-  guint flags;
-
-  g_variant_get_child (call->parameters, 0, "u", &flags);
-  return flags;
-}
-
 static char *
 path_of (VbLvCall *call, VbSnapshot *snapshot)
 {
@@ -37,7 +28,8 @@ static void
 handle_get_xml_desc (VbLvCall *call)
 {
   GError *error = NULL;
-  g_autofree char *xml = vb_snapshot_api_get_xml (snapshot_of (call), flags_arg (call), &error);
+  g_autofree char *xml =
+    vb_snapshot_api_get_xml (snapshot_of (call), vb_lv_call_uint_arg (call, 0), &error);
 
   if (!xml)
     vb_lv_call_fail (call, error);
@@ -90,7 +82,7 @@ add_children (VbLvCall *call, VbSnapshot *snapshot, gboolean descendants, GVaria
 static void
 handle_list_children (VbLvCall *call)
 {
-  guint flags = flags_arg (call);
+  guint flags = vb_lv_call_uint_arg (call, 0);
   GVariantBuilder builder;
 
   if (flags & ~(LV_LIST_DESCENDANTS | LV_LIST_TOPOLOGICAL))
@@ -109,8 +101,9 @@ handle_list_children (VbLvCall *call)
 static void
 handle_delete (VbLvCall *call)
 {
-  vb_snapshot_api_delete_async (call->connect->host, snapshot_of (call), flags_arg (call),
-                                vb_lv_void_done, vb_lv_call_expect (call, vb_snapshot_api_finish));
+  vb_snapshot_api_delete_async (call->connect->host, snapshot_of (call),
+                                vb_lv_call_uint_arg (call, 0), vb_lv_void_done,
+                                vb_lv_call_expect (call, vb_snapshot_api_finish));
 }
 
 /* libvirt reports every revert of a snapshot that holds its domain's
@@ -141,8 +134,8 @@ reverted (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 handle_revert (VbLvCall *call)
 {
-  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call), flags_arg (call), reverted,
-                                call);
+  vb_snapshot_api_revert_async (call->connect->host, snapshot_of (call),
+                                vb_lv_call_uint_arg (call, 0), reverted, call);
 }
 
 static gpointer

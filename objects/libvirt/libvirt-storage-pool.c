@@ -17,24 +17,6 @@ pool_of (VbLvCall *call)
   return call->object;
 }
 
-static guint
-flags_arg (VbLvCall *call, guint index)
-{
-  guint flags;
-
-  g_variant_get_child (call->parameters, index, "u", &flags);
-  return flags;
-}
-
-static const char *
-string_arg (VbLvCall *call, guint index)
-{
-  const char *value;
-
-  g_variant_get_child (call->parameters, index, "&s", &value);
-  return value;
-}
-
 static gpointer
 resolve (const VbLvConnect *connect, const char *path, GError **error)
 {
@@ -84,8 +66,9 @@ set_autostart (VbLvCall *call, GVariant *value)
 static void
 handle_create (VbLvCall *call)
 {
-  vb_pool_api_op_async (call->connect->host, pool_of (call), VB_POOL_OP_START, flags_arg (call, 0),
-                        vb_lv_void_done, vb_lv_call_expect (call, vb_pool_api_finish));
+  vb_pool_api_op_async (call->connect->host, pool_of (call), VB_POOL_OP_START,
+                        vb_lv_call_uint_arg (call, 0), vb_lv_void_done,
+                        vb_lv_call_expect (call, vb_pool_api_finish));
 }
 
 static void
@@ -129,7 +112,7 @@ static void
 handle_refresh (VbLvCall *call)
 {
   vb_pool_api_op_async (call->connect->host, pool_of (call), VB_POOL_OP_REFRESH,
-                        flags_arg (call, 0), refreshed, call);
+                        vb_lv_call_uint_arg (call, 0), refreshed, call);
 }
 
 typedef struct {
@@ -167,8 +150,8 @@ handle_build (VbLvCall *call)
 
   on_disk->call = call;
   on_disk->event = VB_LV_EVENT_CREATED;
-  vb_pool_api_build_async (call->connect->host, pool_of (call), flags_arg (call, 0), on_disk_done,
-                           on_disk);
+  vb_pool_api_build_async (call->connect->host, pool_of (call), vb_lv_call_uint_arg (call, 0),
+                           on_disk_done, on_disk);
 }
 
 static void
@@ -178,8 +161,8 @@ handle_delete (VbLvCall *call)
 
   on_disk->call = call;
   on_disk->event = VB_LV_EVENT_DELETED;
-  vb_pool_api_delete_async (call->connect->host, pool_of (call), flags_arg (call, 0), on_disk_done,
-                            on_disk);
+  vb_pool_api_delete_async (call->connect->host, pool_of (call), vb_lv_call_uint_arg (call, 0),
+                            on_disk_done, on_disk);
 }
 
 /* ---- reading ---- */
@@ -199,7 +182,8 @@ static void
 handle_get_xml_desc (VbLvCall *call)
 {
   GError *error = NULL;
-  g_autofree char *xml = vb_pool_api_get_xml (pool_of (call), flags_arg (call, 0), &error);
+  g_autofree char *xml =
+    vb_pool_api_get_xml (pool_of (call), vb_lv_call_uint_arg (call, 0), &error);
 
   if (!xml)
     vb_lv_call_fail (call, error);
@@ -210,7 +194,7 @@ handle_get_xml_desc (VbLvCall *call)
 static void
 handle_list_storage_volumes (VbLvCall *call)
 {
-  guint flags = flags_arg (call, 0);
+  guint flags = vb_lv_call_uint_arg (call, 0);
   g_autoptr (GPtrArray) volumes = NULL;
   GVariantBuilder builder;
 
@@ -238,7 +222,7 @@ handle_list_storage_volumes (VbLvCall *call)
 static void
 handle_storage_vol_lookup_by_name (VbLvCall *call)
 {
-  const char *name = string_arg (call, 0);
+  const char *name = vb_lv_call_string_arg (call, 0);
   VbVolume *volume;
 
   if (!check_active (call))
@@ -267,14 +251,14 @@ volume_created (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 handle_storage_vol_create_xml (VbLvCall *call)
 {
-  vb_volume_api_create_async (call->connect->host, pool_of (call), string_arg (call, 0),
-                              flags_arg (call, 1), volume_created, call);
+  vb_volume_api_create_async (call->connect->host, pool_of (call), vb_lv_call_string_arg (call, 0),
+                              vb_lv_call_uint_arg (call, 1), volume_created, call);
 }
 
 static void
 handle_storage_vol_create_xml_from (VbLvCall *call)
 {
-  const char *key = string_arg (call, 1);
+  const char *key = vb_lv_call_string_arg (call, 1);
   g_autoptr (VbPool) source_pool = NULL;
   g_autoptr (VbVolume) source = vb_lv_volume_find (call->connect->host, key, FALSE, &source_pool);
 
@@ -293,8 +277,8 @@ handle_storage_vol_create_xml_from (VbLvCall *call)
                                               key));
       return;
     }
-  vb_volume_api_clone_async (call->connect->host, pool_of (call), string_arg (call, 0), source,
-                             flags_arg (call, 2), volume_created, call);
+  vb_volume_api_clone_async (call->connect->host, pool_of (call), vb_lv_call_string_arg (call, 0),
+                             source, vb_lv_call_uint_arg (call, 2), volume_created, call);
 }
 
 static const VbLvMethod methods[] = {

@@ -19,15 +19,6 @@ volume_of (VbLvCall *call)
   return call->object;
 }
 
-static guint
-flags_arg (VbLvCall *call, guint index)
-{
-  guint flags;
-
-  g_variant_get_child (call->parameters, index, "u", &flags);
-  return flags;
-}
-
 static gpointer
 resolve (const VbLvConnect *connect, const char *path, GError **error)
 {
@@ -102,14 +93,15 @@ handle_delete (VbLvCall *call)
   g_autoptr (VbPool) pool = pool_of (call);
 
   if (pool)
-    vb_volume_api_delete_async (call->connect->host, pool, volume_of (call), flags_arg (call, 0),
-                                vb_lv_void_done, vb_lv_call_expect (call, vb_volume_api_finish));
+    vb_volume_api_delete_async (call->connect->host, pool, volume_of (call),
+                                vb_lv_call_uint_arg (call, 0), vb_lv_void_done,
+                                vb_lv_call_expect (call, vb_volume_api_finish));
 }
 
 static void
 handle_get_info (VbLvCall *call)
 {
-  if (!check_no_flags (call, flags_arg (call, 0), "virStorageVolGetInfoFlags"))
+  if (!check_no_flags (call, vb_lv_call_uint_arg (call, 0), "virStorageVolGetInfoFlags"))
     return;
   vb_lv_call_return (call, g_variant_new ("((itt))", LV_VOL_FILE,
                                           vb_volume_get_capacity (volume_of (call)),
@@ -121,7 +113,7 @@ handle_get_xml_desc (VbLvCall *call)
 {
   g_autofree char *xml = NULL;
 
-  if (!check_no_flags (call, flags_arg (call, 0), "virStorageVolGetXMLDesc"))
+  if (!check_no_flags (call, vb_lv_call_uint_arg (call, 0), "virStorageVolGetXMLDesc"))
     return;
   xml = vb_volume_format_xml (volume_of (call));
   vb_lv_call_return (call, g_variant_new ("(s)", xml));
