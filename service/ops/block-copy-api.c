@@ -290,7 +290,7 @@ vb_block_copy_api_start_async (VbDriverHost *host, VbDomain *domain, const char 
   copy->params = g_variant_ref_sink (params);
   copy->flags = flags;
   g_task_set_task_data (task, copy, (GDestroyNotify) copy_free);
-  copy->driver = vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
+  copy->driver = vb_domain_api_driver (host, domain);
   if (!vb_check_flags (flags, VB_BLOCK_COPY_ALL, &error) || !check_params (params, &error)
       || !parse_destination (destination_xml, &copy->path, &copy->format, &error))
     goto fail;

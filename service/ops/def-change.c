@@ -47,6 +47,12 @@ vb_def_change_domain (VbDefChange *change)
   return change->domain;
 }
 
+const VbDomainDriver *
+vb_def_change_driver (VbDefChange *change)
+{
+  return vb_domain_api_driver (change->host, change->domain);
+}
+
 gpointer
 vb_def_change_args (VbDefChange *change)
 {
@@ -211,7 +217,7 @@ static void
 locked (GTask *task, VbResource *resource)
 {
   VbDefChange *change = g_task_get_task_data (task);
-  const VbDomainDriver *driver = vb_domain_api_driver (change->host, change->domain);
+  const VbDomainDriver *driver = vb_def_change_driver (change);
   GError *error = NULL;
   g_autoptr (GTask) edit = NULL;
 

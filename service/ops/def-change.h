@@ -39,6 +39,8 @@ gboolean vb_def_change_finish (GAsyncResult *result, GError **error);
 /* For the class's functions. */
 VbDriverHost *vb_def_change_host (VbDefChange *change);
 VbDomain *vb_def_change_domain (VbDefChange *change);
+/* The domain's driver. */
+const VbDomainDriver *vb_def_change_driver (VbDefChange *change);
 gpointer vb_def_change_args (VbDefChange *change);
 guint vb_def_change_flags (VbDefChange *change);
 gboolean vb_def_change_live (VbDefChange *change);

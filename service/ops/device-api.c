@@ -32,8 +32,7 @@ device_data_free (DeviceData *data)
 static const VbDomainDriver *
 driver_of (DeviceData *data)
 {
-  return vb_driver_host_get_domain_driver (data->host,
-                                           vb_resource_get_driver (VB_RESOURCE (data->domain)));
+  return vb_domain_api_driver (data->host, data->domain);
 }
 
 /* Ends the call: releases the lock and answers. */

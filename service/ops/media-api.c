@@ -54,20 +54,11 @@ media_driver_can (const VbDomainDriver *driver)
   return driver->change_media_async != NULL;
 }
 
-static const VbDomainDriver *
-driver_of (VbDefChange *change)
-{
-  VbDomain *domain = vb_def_change_domain (change);
-
-  return vb_driver_host_get_domain_driver (vb_def_change_host (change),
-                                           vb_resource_get_driver (VB_RESOURCE (domain)));
-}
-
 static void
 media_live_async (VbDefChange *change, const VbDomainDef *changed, GAsyncReadyCallback callback,
                   gpointer user_data)
 {
-  driver_of (change)->change_media_async (
+  vb_def_change_driver (change)->change_media_async (
     vb_def_change_host (change), vb_def_change_domain (change), media_of (change)->device->target,
     changed, (vb_def_change_flags (change) & VB_DEVICE_MODIFY_FORCE) != 0, callback, user_data);
 }
@@ -75,7 +66,8 @@ media_live_async (VbDefChange *change, const VbDomainDef *changed, GAsyncReadyCa
 static gboolean
 media_live_finish (VbDefChange *change, GAsyncResult *result, GError **error)
 {
-  return driver_of (change)->change_media_finish (vb_def_change_domain (change), result, error);
+  return vb_def_change_driver (change)->change_media_finish (vb_def_change_domain (change), result,
+                                                             error);
 }
 
 static char *

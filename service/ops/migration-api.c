@@ -51,8 +51,7 @@ check_params (GVariant *params, guint flags, GError **error)
 static const VbDomainDriver *
 driver_of (VbDriverHost *host, VbDomain *domain, GError **error)
 {
-  const VbDomainDriver *driver =
-    vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
+  const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
 
   if (!driver || !driver->migrate_perform_async)
     {

@@ -83,21 +83,16 @@ static void
 memory_live_async (VbDefChange *change, const VbDomainDef *changed, GAsyncReadyCallback callback,
                    gpointer user_data)
 {
-  VbDomain *domain = vb_def_change_domain (change);
-  VbDriverHost *host = vb_def_change_host (change);
-
-  vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)))
-    ->set_memory_async (host, domain, changed, callback, user_data);
+  vb_def_change_driver (change)->set_memory_async (vb_def_change_host (change),
+                                                   vb_def_change_domain (change), changed, callback,
+                                                   user_data);
 }
 
 static gboolean
 memory_live_finish (VbDefChange *change, GAsyncResult *result, GError **error)
 {
-  VbDomain *domain = vb_def_change_domain (change);
-  VbDriverHost *host = vb_def_change_host (change);
-
-  return vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)))
-    ->set_memory_finish (domain, result, error);
+  return vb_def_change_driver (change)->set_memory_finish (vb_def_change_domain (change), result,
+                                                           error);
 }
 
 static char *
@@ -187,21 +182,16 @@ static void
 vcpus_live_async (VbDefChange *change, const VbDomainDef *changed, GAsyncReadyCallback callback,
                   gpointer user_data)
 {
-  VbDomain *domain = vb_def_change_domain (change);
-  VbDriverHost *host = vb_def_change_host (change);
-
-  vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)))
-    ->set_vcpus_async (host, domain, changed, callback, user_data);
+  vb_def_change_driver (change)->set_vcpus_async (vb_def_change_host (change),
+                                                  vb_def_change_domain (change), changed, callback,
+                                                  user_data);
 }
 
 static gboolean
 vcpus_live_finish (VbDefChange *change, GAsyncResult *result, GError **error)
 {
-  VbDomain *domain = vb_def_change_domain (change);
-  VbDriverHost *host = vb_def_change_host (change);
-
-  return vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)))
-    ->set_vcpus_finish (domain, result, error);
+  return vb_def_change_driver (change)->set_vcpus_finish (vb_def_change_domain (change), result,
+                                                          error);
 }
 
 static char *

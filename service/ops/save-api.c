@@ -29,8 +29,7 @@ name_of (VbDomain *domain)
 static const VbDomainDriver *
 save_driver (VbDriverHost *host, VbDomain *domain, GError **error)
 {
-  const VbDomainDriver *driver =
-    vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
+  const VbDomainDriver *driver = vb_domain_api_driver (host, domain);
 
   if (!driver || !driver->save_async || !driver->restore_async)
     {

@@ -48,8 +48,7 @@ op_task_new (VbDriverHost *host, VbDomain *domain, guint flags, gpointer source_
   op->domain = domain ? g_object_ref (domain) : NULL;
   op->flags = flags;
   if (domain)
-    op->driver =
-      vb_driver_host_get_domain_driver (host, vb_resource_get_driver (VB_RESOURCE (domain)));
+    op->driver = vb_domain_api_driver (host, domain);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   return task;
 }
