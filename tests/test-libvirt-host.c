@@ -4,13 +4,11 @@
  * with libvirt-dbus's paths, libvirt's flags and error texts, each compared
  * with the kernel and with org.virtbus.Virt1's Manager; and
  * Domain.InterfaceAddresses. */
-#include "vb-test-env.h"
+#include "vb-test-libvirt.h"
 
 #include <net/if.h>
 #include <string.h>
 
-#define LV_NAME "org.libvirt"
-#define LV_ERROR "org.libvirt.Error"
 #define CONNECT "org.libvirt.Connect"
 #define DOMAIN "org.libvirt.Domain"
 #define INTERFACE "org.libvirt.Interface"
@@ -22,83 +20,13 @@
 #define UUID "6b2d3f4e-1c5a-4d7b-9e0f-2a3b4c5d6e01"
 #define NIC_MAC "52:54:00:6b:00:01"
 
-static const char *const libvirt_args[] = { "--libvirt-dbus", NULL };
-
 /* ---- calling org.libvirt ---- */
 
-static GVariant *
-lv_call (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args,
-         GError **error)
-{
-  return g_dbus_connection_call_sync (env->client, LV_NAME, path, iface, method, args, NULL,
-                                      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
-}
-
-static GVariant *
-lv_ok (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GError) error = NULL;
-  GVariant *reply = lv_call (env, path, iface, method, args, &error);
-
-  if (!reply)
-    g_error ("%s.%s on %s: %s", iface, method, path, error->message);
-  return reply;
-}
-
-static char *
-lv_path (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = lv_ok (env, path, iface, method, args);
-  char *result;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-static char *
-lv_string (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = lv_ok (env, path, iface, method, args);
-  char *result;
-
-  g_variant_get (reply, "(s)", &result);
-  return result;
-}
-
+/* What a Connect's list member (ListInterfaces, ...) answers with @flags. */
 static GStrv
-lv_paths (VbTestEnv *env, const char *path, const char *method, guint flags)
+listed_paths (VbTestEnv *env, const char *path, const char *method, guint flags)
 {
-  g_autoptr (GVariant) reply = lv_ok (env, path, CONNECT, method, g_variant_new ("(u)", flags));
-  GStrv paths;
-
-  g_variant_get (reply, "(^ao)", &paths);
-  return paths;
-}
-
-/* Asserts org.libvirt.Error with @message, or one starting with it when
- * @message ends with "...". */
-static void
-expect_error (VbTestEnv *env, const char *path, const char *iface, const char *method,
-              GVariant *args, const char *message)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = lv_call (env, path, iface, method, args, &error);
-  g_autofree char *name = NULL;
-  gsize len = strlen (message);
-
-  if (reply)
-    g_error ("%s.%s on %s succeeded; expected '%s'", iface, method, path, message);
-  name = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (name, ==, LV_ERROR);
-  g_dbus_error_strip_remote_error (error);
-  if (g_str_has_suffix (message, "..."))
-    {
-      if (strncmp (error->message, message, len - 3) != 0)
-        g_error ("%s.%s: '%s' does not start with '%.*s'", iface, method, error->message,
-                 (int) len - 3, message);
-    }
-  else
-    g_assert_cmpstr (error->message, ==, message);
+  return lv_paths (env, path, CONNECT, method, g_variant_new ("(u)", flags));
 }
 
 static void
@@ -108,7 +36,7 @@ expect_unsupported (VbTestEnv *env, const char *path, const char *iface, const c
   g_autofree char *message =
     g_strdup_printf ("this function is not supported by the connection driver: %s", function);
 
-  expect_error (env, path, iface, method, args, message);
+  lv_expect_error (env, path, iface, method, args, message);
 }
 
 static GVariant *
@@ -151,39 +79,6 @@ get_once (VbTestEnv *env, const char *path, const char *iface, const char *prope
   return value;
 }
 
-static void
-wait_for_name (VbTestEnv *env, const char *name)
-{
-  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_autoptr (GVariant) reply =
-        g_dbus_connection_call_sync (env->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus", "NameHasOwner",
-                                     g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-      gboolean has = FALSE;
-
-      if (reply)
-        g_variant_get (reply, "(b)", &has);
-      if (has)
-        return;
-      g_usleep (10000);
-    }
-  g_error ("%s did not appear", name);
-}
-
-static VbTestEnv *
-start_env (void)
-{
-  VbTestEnv *env = vb_test_env_new (VB_TEST_ENV_NONE);
-
-  vb_test_env_start_daemon (env, libvirt_args);
-  wait_for_name (env, LV_NAME);
-  return env;
-}
-
 /* libvirt-dbus's escape: A-Z a-z 0-9 stay, any other byte is _ and 2 hex digits. */
 static char *
 escape (const char *text)
@@ -218,7 +113,7 @@ meminfo (const char *key)
 static void
 test_host_connect (void)
 {
-  g_autoptr (VbTestEnv) env = start_env ();
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) stats = NULL;
   g_autofree char *xml = NULL;
@@ -241,10 +136,10 @@ test_host_connect (void)
   g_assert_cmpuint (total, ==, meminfo ("MemTotal"));
   g_assert_cmpuint (free_kib, <=, total);
   g_assert_cmpuint (cached, <=, total);
-  expect_error (env, QEMU_PATH, CONNECT, "NodeGetMemoryStats", g_variant_new ("(iu)", -1, 1),
-                "invalid argument: ...");
-  expect_error (env, QEMU_PATH, CONNECT, "NodeGetMemoryStats", g_variant_new ("(iu)", -7, 0),
-                "invalid argument: ...");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "NodeGetMemoryStats", g_variant_new ("(iu)", -1, 1),
+                   "invalid argument: ...");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "NodeGetMemoryStats", g_variant_new ("(iu)", -7, 0),
+                   "invalid argument: ...");
 
   /* What Cockpit asks for every VM: ('', the <os><type>'s arch and machine, '', 0). */
   path = lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", domain_xml));
@@ -267,11 +162,11 @@ test_host_connect (void)
 
     g_assert_nonnull (strstr (caps, expected));
   }
-  expect_error (env, TEST_PATH, CONNECT, "GetDomainCapabilities",
-                g_variant_new ("(ssssu)", "", arch, machine, "", 1), "invalid argument: ...");
-  expect_error (env, TEST_PATH, CONNECT, "GetDomainCapabilities",
-                g_variant_new ("(ssssu)", "", "", "", "no-such-virttype", 0),
-                "invalid argument: ...");
+  lv_expect_error (env, TEST_PATH, CONNECT, "GetDomainCapabilities",
+                   g_variant_new ("(ssssu)", "", arch, machine, "", 1), "invalid argument: ...");
+  lv_expect_error (env, TEST_PATH, CONNECT, "GetDomainCapabilities",
+                   g_variant_new ("(ssssu)", "", "", "", "no-such-virttype", 0),
+                   "invalid argument: ...");
 
   /* libvirt's name of a list function is virConnectListAll*. */
   expect_unsupported (env, QEMU_PATH, CONNECT, "ListSecrets", g_variant_new ("(u)", 0),
@@ -371,13 +266,13 @@ introspected_nodes (VbTestEnv *env, const char *path)
 static void
 test_interfaces (void)
 {
-  g_autoptr (VbTestEnv) env = start_env ();
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autoptr (GPtrArray) netifs = sys_netifs ();
   const SysNetif *lo = find_netif (netifs, "lo");
-  g_auto (GStrv) all = lv_paths (env, QEMU_PATH, "ListInterfaces", 0);
-  g_auto (GStrv) both = lv_paths (env, QEMU_PATH, "ListInterfaces", 3);
-  g_auto (GStrv) active = lv_paths (env, QEMU_PATH, "ListInterfaces", 2);
-  g_auto (GStrv) inactive = lv_paths (env, QEMU_PATH, "ListInterfaces", 1);
+  g_auto (GStrv) all = listed_paths (env, QEMU_PATH, "ListInterfaces", 0);
+  g_auto (GStrv) both = listed_paths (env, QEMU_PATH, "ListInterfaces", 3);
+  g_auto (GStrv) active = listed_paths (env, QEMU_PATH, "ListInterfaces", 2);
+  g_auto (GStrv) inactive = listed_paths (env, QEMU_PATH, "ListInterfaces", 1);
   g_autofree char *lo_path = expected_interface_path (netifs, lo);
   g_autofree char *by_name = NULL;
   g_autofree char *by_mac = NULL;
@@ -409,8 +304,8 @@ test_interfaces (void)
       each_name = all_string (each, "Name");
       g_assert_cmpstr (each_name, ==, netif->name);
     }
-  expect_error (env, QEMU_PATH, CONNECT, "ListInterfaces", g_variant_new ("(u)", 4),
-                "invalid argument: ...");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "ListInterfaces", g_variant_new ("(u)", 4),
+                   "invalid argument: ...");
 
   /* lo: its path by name and by MAC; GetAll double-wrapped, Get once. */
   by_name = lv_path (env, QEMU_PATH, CONNECT, "InterfaceLookupByName", g_variant_new ("(s)", "lo"));
@@ -438,8 +333,8 @@ test_interfaces (void)
   g_clear_pointer (&xml, g_free);
   xml = lv_string (env, lo_path, INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 1));
   g_assert_nonnull (strstr (xml, "name='lo'"));
-  expect_error (env, lo_path, INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 2),
-                "invalid argument: ...");
+  lv_expect_error (env, lo_path, INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 2),
+                   "invalid argument: ...");
 
   /* Read-only: libvirt's "not supported". */
   expect_unsupported (env, lo_path, INTERFACE, "Create", g_variant_new ("(u)", 0),
@@ -457,30 +352,33 @@ test_interfaces (void)
                                                "named '%s'",
                                                *bad);
 
-      expect_error (env, QEMU_PATH, CONNECT, "InterfaceLookupByName", g_variant_new ("(s)", *bad),
-                    text);
+      lv_expect_error (env, QEMU_PATH, CONNECT, "InterfaceLookupByName",
+                       g_variant_new ("(s)", *bad), text);
     }
-  expect_error (env, QEMU_PATH, CONNECT, "InterfaceLookupByMAC",
-                g_variant_new ("(s)", "52:54:00:ff:ff:fe"),
-                "Interface not found: couldn't find interface with MAC address "
-                "'52:54:00:ff:ff:fe'");
-  expect_error (env, QEMU_PATH, CONNECT, "InterfaceLookupByMAC", g_variant_new ("(s)", ""),
-                "Interface not found: couldn't find interface with MAC address ''");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "InterfaceLookupByMAC",
+                   g_variant_new ("(s)", "52:54:00:ff:ff:fe"),
+                   "Interface not found: couldn't find interface with MAC address "
+                   "'52:54:00:ff:ff:fe'");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "InterfaceLookupByMAC", g_variant_new ("(s)", ""),
+                   "Interface not found: couldn't find interface with MAC address ''");
 
   /* Paths that lead nowhere, or outside /sys/class/net: nothing is there. */
-  expect_error (env, QEMU_PATH "/interface/nope", INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 0),
-                "Interface not found: couldn't find interface named 'nope'");
-  expect_error (env, QEMU_PATH "/interface/_2e_2e_2fnet_2flo", PROPERTIES, "GetAll",
-                g_variant_new ("(s)", INTERFACE),
-                "Interface not found: couldn't find interface named '../net/lo'");
-  expect_error (env, QEMU_PATH "/interface/52_3a54_3a00_3aff_3aff_3afe", INTERFACE, "GetXMLDesc",
-                g_variant_new ("(u)", 0),
-                "Interface not found: couldn't find interface with MAC address "
-                "'52:54:00:ff:ff:fe'");
-  expect_error (env, QEMU_PATH "/interface/lo_", INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 0),
-                "Interface not found: no interface at " QEMU_PATH "/interface/lo_");
-  expect_error (env, QEMU_PATH "/interface/_ff", INTERFACE, "GetXMLDesc", g_variant_new ("(u)", 0),
-                "Interface not found: no interface at " QEMU_PATH "/interface/_ff");
+  lv_expect_error (env, QEMU_PATH "/interface/nope", INTERFACE, "GetXMLDesc",
+                   g_variant_new ("(u)", 0),
+                   "Interface not found: couldn't find interface named 'nope'");
+  lv_expect_error (env, QEMU_PATH "/interface/_2e_2e_2fnet_2flo", PROPERTIES, "GetAll",
+                   g_variant_new ("(s)", INTERFACE),
+                   "Interface not found: couldn't find interface named '../net/lo'");
+  lv_expect_error (env, QEMU_PATH "/interface/52_3a54_3a00_3aff_3aff_3afe", INTERFACE, "GetXMLDesc",
+                   g_variant_new ("(u)", 0),
+                   "Interface not found: couldn't find interface with MAC address "
+                   "'52:54:00:ff:ff:fe'");
+  lv_expect_error (env, QEMU_PATH "/interface/lo_", INTERFACE, "GetXMLDesc",
+                   g_variant_new ("(u)", 0),
+                   "Interface not found: no interface at " QEMU_PATH "/interface/lo_");
+  lv_expect_error (env, QEMU_PATH "/interface/_ff", INTERFACE, "GetXMLDesc",
+                   g_variant_new ("(u)", 0),
+                   "Interface not found: no interface at " QEMU_PATH "/interface/_ff");
 
   /* The Test connection serves the same host, under its own path. */
   {
@@ -553,7 +451,7 @@ assert_same_paths (GStrv got, GStrv expected)
 static void
 check_lists (VbTestEnv *env, guint flags, const char *const *capabilities)
 {
-  g_auto (GStrv) got = lv_paths (env, QEMU_PATH, "ListNodeDevices", flags);
+  g_auto (GStrv) got = listed_paths (env, QEMU_PATH, "ListNodeDevices", flags);
   g_auto (GStrv) expected = expected_nodedev_paths (env, capabilities);
 
   g_test_message ("ListNodeDevices(0x%x): %u devices", flags, g_strv_length (got));
@@ -574,7 +472,7 @@ xml_element (const char *xml, const char *element)
 static void
 test_node_devices (void)
 {
-  g_autoptr (VbTestEnv) env = start_env ();
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_auto (GStrv) net = manager_node_devices (env, "net");
   g_autofree char *computer = NULL;
   g_autoptr (GVariant) props = NULL;
@@ -596,8 +494,8 @@ test_node_devices (void)
   check_lists (env, 2 | 16, (const char *const[]){ "pci", "net", NULL });
   check_lists (env, 1u << 8, (const char *const[]){ NULL });
   check_lists (env, 1u << 30, (const char *const[]){ NULL });
-  expect_error (env, QEMU_PATH, CONNECT, "ListNodeDevices", g_variant_new ("(u)", 1u << 25),
-                "invalid argument: ...");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "ListNodeDevices", g_variant_new ("(u)", 1u << 25),
+                   "invalid argument: ...");
 
   /* The machine. */
   computer =
@@ -617,8 +515,8 @@ test_node_devices (void)
   xml = lv_string (env, computer, NODEDEV, "GetXMLDesc", g_variant_new ("(u)", 0));
   manager_xml = manager_string (env, "GetNodeDeviceXML", g_variant_new ("(su)", "computer", 0));
   g_assert_cmpstr (xml, ==, manager_xml);
-  expect_error (env, computer, NODEDEV, "GetXMLDesc", g_variant_new ("(u)", 1),
-                "invalid argument: ...");
+  lv_expect_error (env, computer, NODEDEV, "GetXMLDesc", g_variant_new ("(u)", 1),
+                   "invalid argument: ...");
 
   /* A network interface's device: its parent is its XML's; its capability net. */
   g_assert_nonnull (net[0]);
@@ -666,16 +564,16 @@ test_node_devices (void)
       g_autofree char *text =
         g_strdup_printf ("Node device not found: no node device with matching name '%s'", *bad);
 
-      expect_error (env, QEMU_PATH, CONNECT, "NodeDeviceLookupByName", g_variant_new ("(s)", *bad),
-                    text);
+      lv_expect_error (env, QEMU_PATH, CONNECT, "NodeDeviceLookupByName",
+                       g_variant_new ("(s)", *bad), text);
     }
-  expect_error (env, QEMU_PATH "/nodedev/nope", NODEDEV, "ListCaps", NULL,
-                "Node device not found: no node device with matching name 'nope'");
-  expect_error (env, QEMU_PATH "/nodedev/_2e_2e_2fcomputer", PROPERTIES, "Get",
-                g_variant_new ("(ss)", NODEDEV, "Name"),
-                "Node device not found: no node device with matching name '../computer'");
-  expect_error (env, QEMU_PATH "/nodedev/_00", NODEDEV, "GetXMLDesc", g_variant_new ("(u)", 0),
-                "Node device not found: no node device at " QEMU_PATH "/nodedev/_00");
+  lv_expect_error (env, QEMU_PATH "/nodedev/nope", NODEDEV, "ListCaps", NULL,
+                   "Node device not found: no node device with matching name 'nope'");
+  lv_expect_error (env, QEMU_PATH "/nodedev/_2e_2e_2fcomputer", PROPERTIES, "Get",
+                   g_variant_new ("(ss)", NODEDEV, "Name"),
+                   "Node device not found: no node device with matching name '../computer'");
+  lv_expect_error (env, QEMU_PATH "/nodedev/_00", NODEDEV, "GetXMLDesc", g_variant_new ("(u)", 0),
+                   "Node device not found: no node device at " QEMU_PATH "/nodedev/_00");
 
   nodes = introspected_nodes (env, QEMU_PATH "/nodedev");
   g_assert_true (g_strv_contains ((const char *const *) nodes, "computer"));
@@ -719,7 +617,7 @@ addresses (VbTestEnv *env, const char *path, guint source)
 static void
 test_interface_addresses (void)
 {
-  g_autoptr (VbTestEnv) env = start_env ();
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *net = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineNetwork",
                                             g_variant_new ("(su)", network_xml, 0));
   g_autofree char *path =
@@ -730,8 +628,8 @@ test_interface_addresses (void)
 
   g_variant_unref (vb_test_call_ok (env, net, IFACE_NETWORK, "Start", g_variant_new ("(u)", 0)));
   /* Shut off: libvirt's "domain is not running" kind. */
-  expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 0, 0),
-                "Requested operation is not valid: ...");
+  lv_expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 0, 0),
+                   "Requested operation is not valid: ...");
   g_variant_unref (lv_ok (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0)));
 
   /* Source 0 (lease): the simulated DHCP server's address for the NIC. */
@@ -745,12 +643,12 @@ test_interface_addresses (void)
   arp = addresses (env, path, 2);
   g_assert_cmpuint (g_variant_n_children (arp), ==, 0);
   /* Source 1 (agent): none configured. */
-  expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 1, 0),
-                "Operation not supported: ...");
-  expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 3, 0),
-                "invalid argument: ...");
-  expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 0, 1),
-                "invalid argument: ...");
+  lv_expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 1, 0),
+                   "Operation not supported: ...");
+  lv_expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 3, 0),
+                   "invalid argument: ...");
+  lv_expect_error (env, path, DOMAIN, "InterfaceAddresses", g_variant_new ("(uu)", 0, 1),
+                   "invalid argument: ...");
 }
 
 int
