@@ -4,8 +4,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* Past these the tables start over: a bound, not a policy. */
-#define MAX_REPLIES 100000
+/* Past these the tables start over: a bound on memory, not a policy (a
+ * domain's XML is a few KiB; 10,000 of them would not all be kept). */
+#define MAX_REPLY_BYTES (16 * 1024 * 1024)
 #define MAX_ALLOWED 4096
 
 struct _VbReplyCache {
@@ -16,6 +17,7 @@ struct _VbReplyCache {
 
   GMutex lock; /* guards everything below: the worker thread reads, the main loop writes */
   guint64 held_generation; /* what every stored reply was read at */
+  gsize held_bytes;        /* their calls' and replies' sizes */
   GHashTable *replies;     /* GBytes (the call) → Entry */
   GHashTable
     *allowed; /* "action\nsender" → itself: who may be sent replies stored with an action */
@@ -164,10 +166,29 @@ filter (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer
   return NULL;
 }
 
+/* The last reference goes with the filter's or the owner's, whichever is
+ * later: GDBus may still be running the filter after it was removed. */
+static void
+cache_clear (gpointer data)
+{
+  VbReplyCache *cache = data;
+
+  g_hash_table_unref (cache->replies);
+  g_hash_table_unref (cache->allowed);
+  g_hash_table_unref (cache->in_flight);
+  g_mutex_clear (&cache->lock);
+}
+
+static void
+cache_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, cache_clear);
+}
+
 VbReplyCache *
 vb_reply_cache_new (GDBusConnection *bus, VbReplyGenerationFunc generation)
 {
-  VbReplyCache *cache = g_new0 (VbReplyCache, 1);
+  VbReplyCache *cache = g_atomic_rc_box_new0 (VbReplyCache);
 
   cache->bus = g_object_ref (bus);
   cache->generation = generation;
@@ -176,7 +197,8 @@ vb_reply_cache_new (GDBusConnection *bus, VbReplyGenerationFunc generation)
     g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, entry_free);
   cache->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   cache->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  cache->filter_id = g_dbus_connection_add_filter (bus, filter, cache, NULL);
+  cache->filter_id =
+    g_dbus_connection_add_filter (bus, filter, g_atomic_rc_box_acquire (cache), cache_release);
   return cache;
 }
 
@@ -185,14 +207,9 @@ vb_reply_cache_free (VbReplyCache *cache)
 {
   if (!cache)
     return;
-  /* Once removed, the filter is not running and will not run again. */
   g_dbus_connection_remove_filter (cache->bus, cache->filter_id);
-  g_object_unref (cache->bus);
-  g_hash_table_unref (cache->replies);
-  g_hash_table_unref (cache->allowed);
-  g_hash_table_unref (cache->in_flight);
-  g_mutex_clear (&cache->lock);
-  g_free (cache);
+  g_clear_object (&cache->bus);
+  cache_release (cache);
 }
 
 void
@@ -203,6 +220,7 @@ vb_reply_cache_store (VbReplyCache *cache, guint64 generation, GDBusMethodInvoca
   const char *sender = g_dbus_message_get_sender (message);
   GBytes *key;
   Entry *entry;
+  gsize size;
 
   if (!sender || generation != cache->generation ())
     return; /* no bus, or the answer may already be stale */
@@ -215,13 +233,18 @@ vb_reply_cache_store (VbReplyCache *cache, guint64 generation, GDBusMethodInvoca
   g_variant_get_data (entry->reply);
   entry->action_id = g_strdup (action_id);
 
+  size = g_bytes_get_size (key) + g_variant_get_size (entry->reply);
   g_mutex_lock (&cache->lock);
-  if (cache->held_generation != generation || g_hash_table_size (cache->replies) >= MAX_REPLIES)
+  if (cache->held_generation != generation || cache->held_bytes + size > MAX_REPLY_BYTES)
     {
       g_hash_table_remove_all (cache->replies);
       cache->held_generation = generation;
+      cache->held_bytes = 0;
     }
+  /* A call stored twice (two callers at once) counts twice until the next
+   * start-over: a bound needs no more precision. */
   g_hash_table_replace (cache->replies, key, entry);
+  cache->held_bytes += size;
   if (action_id)
     {
       if (g_hash_table_size (cache->allowed) >= MAX_ALLOWED)
