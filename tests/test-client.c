@@ -547,7 +547,10 @@ test_wait_job (Fixture *f, gconstpointer data)
   g_assert_false (progress.went_back);
   g_assert_cmpuint (progress.bytes, ==, size);
   g_assert_true (g_str_has_suffix (progress.phases->str, " completed"));
-  g_assert_cmpstr (vb_test_get_string (f->env, job, IFACE_JOB, "Phase"), ==, "completed");
+  {
+    g_autofree char *phase = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
+    g_assert_cmpstr (phase, ==, "completed");
+  }
 
   /* Download into a pipe, waited for asynchronously. */
   {
