@@ -1,8 +1,9 @@
 /* libvirtbus as `meson install` leaves it, used the way a program outside
- * the tree uses it: this build installed into a temporary DESTDIR, a C
- * program compiled with `pkg-config --cflags --libs virtbus-1` (warnings as
- * errors) against the installed headers and library, and Python loading the
- * installed typelib; both talk to a virtbusd on the test's bus. */
+ * the tree uses it: this build installed into a temporary DESTDIR, the C
+ * example docs/examples/list-domains.c compiled with `pkg-config --cflags
+ * --libs virtbus-1` (warnings as errors) against the installed headers and
+ * library, and Python loading the installed typelib; both talk to a
+ * virtbusd on the test's bus. */
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -10,31 +11,6 @@
 #include "vb-test-env.h"
 
 #define PYTHON "/usr/bin/python3"
-
-static const char program[] =
-  "#include <virtbus/virtbus.h>\n"
-  "\n"
-  "int\n"
-  "main (int argc, char **argv)\n"
-  "{\n"
-  "  g_autoptr (GError) error = NULL;\n"
-  "  g_autoptr (VirtbusClient) client = NULL;\n"
-  "  g_autoptr (VirtbusDomain) domain = NULL;\n"
-  "\n"
-  "  if (argc != 3)\n"
-  "    return 2;\n"
-  "  client = virtbus_client_new_for_address_sync (argv[1], NULL, &error);\n"
-  "  if (client)\n"
-  "    domain = virtbus_client_lookup_domain (client, argv[2], &error);\n"
-  "  if (!domain)\n"
-  "    {\n"
-  "      g_autofree char *message = virtbus_error_get_message (error);\n"
-  "      g_printerr (\"error: %s\\n\", message);\n"
-  "      return 1;\n"
-  "    }\n"
-  "  g_print (\"%s %s\\n\", virtbus_domain_get_name (domain), virtbus_domain_get_state (domain));\n"
-  "  return 0;\n"
-  "}\n";
 
 static const char python_program[] =
   "import sys\n"
@@ -81,6 +57,8 @@ test_installed (void)
 {
   g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
   g_autofree char *xml = vb_test_domain_xml ("web1", NULL);
+  g_autofree char *db1_xml = vb_test_domain_xml ("db1", NULL);
+  g_autofree char *web1 = NULL;
   g_autofree char *destdir = g_build_filename (env->tmpdir, "destdir", NULL);
   g_autofree char *destdir_arg = g_strdup_printf ("--destdir=%s", destdir);
   g_autofree char *prefix = g_strconcat (destdir, setting ("VB_INSTALL_PREFIX"), NULL);
@@ -91,15 +69,17 @@ test_installed (void)
   g_autofree char *pc_text = NULL;
   g_autofree char *gir = NULL;
   g_autofree char *gir_text = NULL;
-  g_autofree char *source = g_build_filename (env->tmpdir, "lookup.c", NULL);
-  g_autofree char *binary = g_build_filename (env->tmpdir, "lookup", NULL);
+  g_autofree char *source = vb_test_source_path ("../docs/examples/list-domains.c");
+  g_autofree char *binary = g_build_filename (env->tmpdir, "list-domains", NULL);
   g_auto (GStrv) envp = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
   vb_test_env_start_daemon (env, NULL);
+  web1 =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
   g_free (vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                             g_variant_new ("(su)", xml, 0)));
+                             g_variant_new ("(su)", db1_xml, 0)));
   {
     /* --no-rebuild: meson test has built it. */
     const char *argv[] = {
@@ -124,9 +104,8 @@ test_installed (void)
     g_assert_true (g_file_set_contents (copy, moved, -1, NULL));
   }
 
-  /* A program outside the tree: the umbrella header brings every installed
-   * header, which compile without a warning. */
-  g_assert_true (g_file_set_contents (source, program, -1, NULL));
+  /* The example, outside the tree: the umbrella header brings every
+   * installed header, which compile without a warning. */
   envp = g_environ_setenv (g_get_environ (), "PKG_CONFIG_PATH", pc_dir, TRUE);
   {
     const char *argv[] = { "pkg-config", "--cflags", "--libs", "virtbus-1", NULL };
@@ -137,22 +116,36 @@ test_installed (void)
 
     g_assert_nonnull (strstr (flags, destdir));
     g_assert_true (g_shell_parse_argv (g_strstrip (flags), NULL, &flag_argv, NULL));
-    g_strv_builder_add_many (cc, "cc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", binary,
-                             source, NULL);
+    g_strv_builder_add_many (cc, "cc", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                             "-Werror", "-o", binary, source, NULL);
     g_strv_builder_addv (cc, (const char **) flag_argv);
     cc_argv = g_strv_builder_end (cc);
     g_free (run ((const char *const *) cc_argv, NULL, 0, NULL));
   }
   envp = g_environ_setenv (envp, "LD_LIBRARY_PATH", libdir, TRUE);
+  envp = g_environ_setenv (envp, "VB_ADDRESS", env->bus_address, TRUE);
   {
-    const char *argv[] = { binary, env->bus_address, "web1", NULL };
+    const char *argv[] = { binary, NULL };
     out = run (argv, (const char *const *) envp, 0, NULL);
-    g_assert_cmpstr (out, ==, "web1 shutoff\n");
+    g_assert_cmpstr (out, ==,
+                     "NAME                 STATE      VCPUS     MEMORY\n"
+                     "db1                  shutoff        2    128 MiB\n"
+                     "web1                 shutoff        2    128 MiB\n");
   }
   {
-    const char *argv[] = { binary, env->bus_address, "nope", NULL };
+    const char *argv[] = { binary, "web1", NULL };
+    g_autofree char *state = NULL;
+
+    g_free (out);
+    out = run (argv, (const char *const *) envp, 0, NULL);
+    g_assert_cmpstr (out, ==, "web1: running\n");
+    state = vb_test_get_string (env, web1, IFACE_DOMAIN, "State");
+    g_assert_cmpstr (state, ==, "running");
+  }
+  {
+    const char *argv[] = { binary, "nope", NULL };
     g_free (run (argv, (const char *const *) envp, 1, &err));
-    g_assert_cmpstr (err, ==, "error: No domain is named 'nope'\n");
+    g_assert_cmpstr (err, ==, "list-domains: No domain is named 'nope'\n");
   }
 
   /* Python with the installed typelib (and not the build's). */
