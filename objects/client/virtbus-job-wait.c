@@ -15,7 +15,9 @@ typedef struct {
   GDestroyNotify progress_data_free;
   GSource *cancel_source;
   gboolean cancel_asked;
+  gboolean cancel_pending; /* Cancel() sent, its reply not in yet */
   gboolean done;
+  GError *outcome; /* the end, kept until the reply to Cancel() came */
 } Wait;
 
 static void
@@ -29,14 +31,26 @@ wait_free (Wait *wait)
     }
   if (wait->progress_data_free)
     wait->progress_data_free (wait->progress_data);
+  g_clear_error (&wait->outcome);
   g_free (wait);
 }
 
+static void
+task_return (GTask *task, GError *error)
+{
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 /* Ends the wait once: the signals stop and the task returns @error or
- * success. Takes over a reference to @task: the one the wait holds from
- * proxy_ready() on (the signal handlers borrow it), or a call's own. The
- * proxy's signal emissions hold a reference to it, so dropping the last
- * reference to the task (and the proxy with it) in a handler is safe. */
+ * success; after the reply to a Cancel() on its way, so that no call is left
+ * for a main context that may not run again (virtbus_client_wait_job()'s).
+ * Takes over a reference to @task: the one the wait holds from proxy_ready()
+ * on (the signal handlers borrow it), or a call's own. The proxy's signal
+ * emissions hold a reference to it, so dropping the last reference to the
+ * task (and the proxy with it) in a handler is safe. */
 static void
 wait_end (GTask *task, GError *error)
 {
@@ -54,12 +68,11 @@ wait_end (GTask *task, GError *error)
   if (wait->cancel_source)
     g_source_destroy (wait->cancel_source);
   if (error)
-    {
-      g_dbus_error_strip_remote_error (error);
-      g_task_return_error (task, error);
-    }
+    g_dbus_error_strip_remote_error (error);
+  if (wait->cancel_pending)
+    wait->outcome = error;
   else
-    g_task_return_boolean (task, TRUE);
+    task_return (task, error);
 }
 
 /* The error of a job that did not complete: it ended as @phase, saying
@@ -146,11 +159,14 @@ cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
   Wait *wait = g_task_get_task_data (task);
   GError *error = NULL;
 
-  /* A job that ended meanwhile refuses; its end reports the outcome. */
+  wait->cancel_pending = FALSE;
+  /* A job that ended meanwhile refuses; its end is the outcome. */
   if (virtbus_job_call_cancel_finish (VIRTBUS_JOB (source), result, &error) || wait->done
       || is_final (virtbus_job_get_phase (wait->job)))
     {
       g_clear_error (&error);
+      if (wait->done)
+        task_return (task, g_steal_pointer (&wait->outcome));
       return;
     }
   g_dbus_error_strip_remote_error (error);
@@ -167,6 +183,7 @@ cancelled (GCancellable *cancellable, gpointer user_data)
   if (!wait->done && !wait->cancel_asked)
     {
       wait->cancel_asked = TRUE;
+      wait->cancel_pending = TRUE;
       virtbus_job_call_cancel (wait->job, NULL, cancel_done, g_object_ref (task));
     }
   return G_SOURCE_REMOVE;
@@ -317,6 +334,12 @@ virtbus_client_wait_job (VirtbusClient *client, const char *job_path,
   while (!result)
     g_main_context_iteration (context, TRUE);
   ok = virtbus_client_wait_job_finish (client, result, error);
+  /* The task, and with it the Job's proxy, goes now; GDBus frees the
+   * proxy's signal subscriptions in this context, which nothing will run
+   * after us. */
+  g_clear_object (&result);
+  while (g_main_context_iteration (context, FALSE))
+    ;
   g_main_context_pop_thread_default (context);
   return ok;
 }
