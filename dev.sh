@@ -14,6 +14,9 @@ packages=(
   python3-gi python3-dbusmock
   qemu-system-x86 qemu-utils ovmf xz-utils
   iproute2 util-linux dnsmasq-base nftables openssl
+  # libvirtbus's GObject Introspection data (objects/client): the scanner,
+  # the GIR files of GLib it includes, their typelibs.
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
 )
 
 # The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit
