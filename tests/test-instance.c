@@ -1,7 +1,8 @@
-/* One virtbusd per state directory: a second service started on the
- * definitions of a running one is refused with the first one's pid, on the
- * same bus or another, in session and system mode; the lock ends with its
- * holder, even a killed one. */
+/* One virtbusd per state directory, and what it says when it exits: a second
+ * service started on the definitions of a running one is refused with the
+ * first one's pid, on the same bus or another, in session and system mode;
+ * the lock ends with its holder, even a killed one; and the exit names what
+ * keeps running (nothing, for the test driver's guests, which end with it). */
 #include <signal.h>
 #include <string.h>
 
@@ -257,6 +258,22 @@ test_after_kill (void)
   g_assert_true (found);
 }
 
+/* The test driver's guests end with the service: SIGTERM says nothing keeps
+ * running, and names none of them. */
+static void
+test_exit_summary_test_driver (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *log = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  define_demo (env);
+  vb_test_env_stop_daemon (env, FALSE);
+  log = vb_test_env_daemon_log (env);
+  g_assert_nonnull (strstr (log, "Exiting: no guest or network keeps running"));
+  g_assert_null (strstr (log, "keeps running ("));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -265,5 +282,6 @@ main (int argc, char **argv)
   g_test_add_func ("/instance/other-bus", test_other_bus);
   g_test_add_func ("/instance/system-mode", test_system_mode);
   g_test_add_func ("/instance/after-kill", test_after_kill);
+  g_test_add_func ("/instance/exit-summary-test-driver", test_exit_summary_test_driver);
   return g_test_run ();
 }

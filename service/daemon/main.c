@@ -10,6 +10,7 @@
 #include "autostart.h"
 #include "domain-api.h"
 #include "drivers-ready.h"
+#include "exit-summary.h"
 #include "instance-lock.h"
 #include "libvirt-front.h"
 #include "manager-object.h"
@@ -547,6 +548,8 @@ main (int argc, char **argv)
     }
   g_main_loop_run (daemon.loop);
 
+  /* Guests and networks outlive the service: say which, for whoever stopped it. */
+  vb_exit_summary_log (daemon.host);
   /* Queued configuration writes reach the disk before we go. */
   if (daemon.store)
     vb_config_store_flush (daemon.store);
