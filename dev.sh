@@ -14,6 +14,8 @@ packages=(
   python3-gi python3-dbusmock
   qemu-system-x86 qemu-utils ovmf xz-utils
   iproute2 util-linux dnsmasq-base nftables openssl
+  # the API reference's HTML and manual pages (rst2html5, rst2man: docs/meson.build)
+  python3-docutils
 )
 
 # The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit
