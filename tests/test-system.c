@@ -219,6 +219,14 @@ test_install (void)
   g_autofree char *tmpfiles = installed_in ("VB_INSTALL_TMPFILES_DIR", "virtbus.conf");
   g_autofree char *man8 = installed_in ("VB_INSTALL_MANDIR", "man8/virtbusd.8");
   g_autofree char *man7 = installed_in ("VB_INSTALL_MANDIR", "man7/virtbus.7");
+  /* The API reference: a manual page and an HTML page per interface, and
+   * the interface files with their documentation as annotations. */
+  g_autofree char *man5 = installed_in ("VB_INSTALL_MANDIR", "man5/org.virtbus.Virt1.Domain.5");
+  g_autofree char *api_index = installed_in ("VB_INSTALL_DATADIR", "doc/virtbus/api/index.html");
+  g_autofree char *api_page =
+    installed_in ("VB_INSTALL_DATADIR", "doc/virtbus/api/org.virtbus.Virt1.Domain.html");
+  g_autofree char *interface_file =
+    installed_in ("VB_INSTALL_DATADIR", "dbus-1/interfaces/org.virtbus.Virt1.Domain.xml");
   g_autofree char *source_policy = vb_test_source_path ("../data/org.virtbus.Virt1.conf");
   g_autofree char *source_actions = vb_test_source_path ("../policy/org.virtbus.Virt1.policy");
   g_autofree char *activation_text = NULL;
@@ -227,11 +235,16 @@ test_install (void)
 
   install_once ();
   g_assert_true (g_file_test (daemon, G_FILE_TEST_IS_EXECUTABLE));
-  for (const char *const *file =
-         (const char *const[]){ unit, sysusers, tmpfiles, man8, man7, NULL };
+  for (const char *const *file = (const char *const[]){ unit, sysusers, tmpfiles, man8, man7, man5,
+                                                        api_index, api_page, interface_file, NULL };
        *file; file++)
     if (!g_file_test (*file, G_FILE_TEST_IS_REGULAR))
       g_error ("meson install did not write %s", *file);
+  {
+    g_autofree char *text = read_file (interface_file);
+    g_assert_nonnull (strstr (text, "<annotation name=\"org.gtk.GDBus.DocString\" "
+                                    "value=\"Boots a defined domain."));
+  }
   {
     g_autofree char *a = read_file (bus_policy);
     g_autofree char *b = read_file (source_policy);

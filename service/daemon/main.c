@@ -8,6 +8,7 @@
 #include "authorized-dispatch.h"
 #include "authz.h"
 #include "autostart.h"
+#include "documented-introspection.h"
 #include "domain-api.h"
 #include "drivers-ready.h"
 #include "exit-summary.h"
@@ -467,6 +468,7 @@ start (Daemon *daemon, GError **error)
   g_dbus_object_manager_server_set_connection (daemon->context.object_manager, daemon->bus);
   if (!vb_missing_objects_register (daemon->bus, daemon->context.object_manager, error))
     return FALSE;
+  vb_documented_introspection_install (daemon->bus);
   if (options->libvirt_dbus)
     {
       daemon->libvirt_front = vb_libvirt_front_new (daemon->bus, daemon->host, error);
