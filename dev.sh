@@ -14,6 +14,8 @@ packages=(
   python3-gi python3-dbusmock
   qemu-system-x86 qemu-utils ovmf xz-utils
   iproute2 util-linux dnsmasq-base nftables openssl
+  # virtbusctl's terminal tests (tests/test-ctl-terminal.c, test-ctl-console.c)
+  tmux
 )
 
 # The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit
