@@ -2,6 +2,7 @@
 #include "vb-test-tmux.h"
 
 #include <gio/gio.h>
+#include <unistd.h>
 
 #include "vb-test-ctl.h"
 
@@ -68,10 +69,16 @@ vb_tmux_new (const char *dir)
   {
     /* tmux gives the pane the PATH of the client that made the session. */
     g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "PATH", path, TRUE);
+    /* The shell hangs up when the test is gone, even killed: the session
+     * ends, and with it the tmux server. */
+    g_autofree char *shell =
+      g_strdup_printf ("(while kill -0 %d 2>/dev/null; do sleep 1; done; kill -HUP $$) & "
+                       "exec bash --norc --noprofile -i",
+                       (int) getpid ());
     const char *args[] = {
-      "new-session", "-d",   "-s",     "vbtest",      "-x",         "160", "-y",
-      "50",          "-e",   "PS1=$ ", "-e",          "TERM=xterm", "-e",  "LC_ALL=C.UTF-8",
-      "--",          "bash", "--norc", "--noprofile", "-i",         NULL
+      "new-session", "-d",      "-s",     "vbtest", "-x",         "160", "-y",
+      "50",          "-e",      "PS1=$ ", "-e",     "TERM=xterm", "-e",  "LC_ALL=C.UTF-8",
+      "--",          "/bin/sh", "-c",     shell,    NULL
     };
 
     out = tmux_run_env (tmux, args, envp);
