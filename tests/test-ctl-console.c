@@ -2,7 +2,8 @@
  * real terminal (a tmux pane): connect, type a command into the guest's
  * shell and see its answer, leave with Ctrl-] and find the terminal as it
  * was; a second session refused while one has the console, and --force
- * taking it over (the first then says so and exits with 1). */
+ * taking it over (the first then says so and exits with 1), and the
+ * console closing when the domain stops. */
 #include <string.h>
 
 #include "vb-test-ctl.h"
@@ -100,6 +101,13 @@ test_console (Fixture *f, gconstpointer data)
   g_free (vb_tmux_wait (f->tmux,
                         "^error: another session took the console of domain 'ctlguest' over\n"
                         "console-exit=1$",
+                        TIMEOUT_MS));
+
+  /* The domain stops under the console: it closes, and that is no error. */
+  connect (f);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_free (vb_tmux_wait (f->tmux,
+                        "^Domain 'ctlguest' stopped; its console closed\\.\nconsole-exit=0$",
                         TIMEOUT_MS));
 }
 
