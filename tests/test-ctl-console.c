@@ -106,9 +106,8 @@ test_console (Fixture *f, gconstpointer data)
   /* The domain stops under the console: it closes, and that is no error. */
   connect (f);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
-  g_free (vb_tmux_wait (f->tmux,
-                        "^Domain 'ctlguest' stopped; its console closed\\.\nconsole-exit=0$",
-                        TIMEOUT_MS));
+  g_free (vb_tmux_wait (
+    f->tmux, "^Domain 'ctlguest' stopped; its console closed\\.\nconsole-exit=0$", TIMEOUT_MS));
 }
 
 int
