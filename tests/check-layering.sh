@@ -34,6 +34,8 @@ declare -A allowed=(
   [service/daemon/meson.build]="*"
   # libvirtbus, the client library: D-Bus only, nothing of the service.
   [objects/client/meson.build]="gio_dep gio_unix_dep"
+  # virtbusctl: the client library (and json-glib for --json), nothing else.
+  [objects/ctl/meson.build]="libvirtbus_client_dep json_glib_dep"
 )
 
 offenders=0

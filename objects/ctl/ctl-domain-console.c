@@ -1,0 +1,219 @@
+/* console, as virsh console: the guest's serial console (Domain.OpenConsole's
+ * socket) on this terminal in raw mode until Ctrl-] (or the end of standard
+ * input when it is no terminal). One session at a time: the service refuses
+ * a second with Busy, which --force overrides by taking the console over. */
+#include <errno.h>
+#include <gio/gunixfdlist.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl-command.h"
+#include "ctl-error.h"
+#include "ctl-terminal.h"
+
+#define ESCAPE 0x1d /* Ctrl-] */
+#define CONSOLE_FORCE (1u << 0)
+/* How long the domain's state may take to say why the console closed. */
+#define STATE_WAIT_MS 1000
+
+typedef struct {
+  GMainLoop *loop;
+  int console;
+  gboolean closed; /* by the service, not by us */
+  GError *error;
+} Session;
+
+static gboolean
+write_all (int fd, const char *data, gsize size, GError **error)
+{
+  while (size > 0)
+    {
+      ssize_t n = write (fd, data, size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED, "console: %s", g_strerror (errno));
+          return FALSE;
+        }
+      data += n;
+      size -= n;
+    }
+  return TRUE;
+}
+
+static gboolean
+keyboard_readable (int fd, GIOCondition condition, gpointer user_data)
+{
+  Session *session = user_data;
+  char buffer[4096];
+  ssize_t n = read (STDIN_FILENO, buffer, sizeof buffer);
+  const char *escape;
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0)
+    {
+      g_main_loop_quit (session->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  escape = memchr (buffer, ESCAPE, n);
+  if (!write_all (session->console, buffer, escape ? (gsize) (escape - buffer) : (gsize) n,
+                  &session->error)
+      || escape)
+    {
+      g_main_loop_quit (session->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+console_readable (int fd, GIOCondition condition, gpointer user_data)
+{
+  Session *session = user_data;
+  char buffer[4096];
+  ssize_t n = read (session->console, buffer, sizeof buffer);
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0 || !write_all (STDOUT_FILENO, buffer, n, &session->error))
+    {
+      session->closed = n <= 0;
+      g_main_loop_quit (session->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+signalled (gpointer user_data)
+{
+  Session *session = user_data;
+
+  g_main_loop_quit (session->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Copies both ways until the escape, the end of input or of the console.
+ * The sources stay until the loop ends, and are removed then. */
+static void
+relay (Session *session)
+{
+  guint sources[] = {
+    g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, keyboard_readable, session),
+    g_unix_fd_add (session->console, G_IO_IN | G_IO_HUP | G_IO_ERR, console_readable, session),
+    g_unix_signal_add (SIGINT, signalled, session),
+    g_unix_signal_add (SIGTERM, signalled, session),
+    g_unix_signal_add (SIGHUP, signalled, session),
+  };
+
+  session->loop = g_main_loop_new (NULL, FALSE);
+  g_main_loop_run (session->loop);
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    g_clear_handle_id (&sources[i], g_source_remove);
+  g_main_loop_unref (session->loop);
+}
+
+static gboolean
+domain_active (VirtbusDomain *domain)
+{
+  return g_strcmp0 (virtbus_domain_get_state (domain), "shutoff") != 0;
+}
+
+/* The console closed under us: the guest stopped (its state follows), or
+ * another session took the console with --force. */
+static gboolean
+explain_close (CtlContext *ctx, VirtbusDomain *domain, const char *name, GError **error)
+{
+  gint64 end = g_get_monotonic_time () + STATE_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (domain_active (domain) && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  if (domain_active (domain))
+    {
+      g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED,
+                   "another session took the console of domain '%s' over", name);
+      return FALSE;
+    }
+  if (!ctx->quiet)
+    g_printerr ("Domain '%s' stopped; its console closed.\n", name);
+  return TRUE;
+}
+
+static int
+open_console (VirtbusDomain *domain, const char *name, guint flags, GError **error)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) handle = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree int *stolen = NULL;
+
+  if (!virtbus_domain_call_open_console_sync (domain, flags, NULL, &handle, &fds, NULL, &local))
+    {
+      if (g_error_matches (local, VIRTBUS_ERROR, VIRTBUS_ERROR_BUSY))
+        g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED,
+                     "the console of domain '%s' is in use by another session; --force takes "
+                     "it over",
+                     name);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return -1;
+    }
+  /* Out of the list: the session lasts as long as this descriptor. */
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  return stolen[g_variant_get_handle (handle)];
+}
+
+static gboolean
+run_console (CtlContext *ctx, CtlArgs *args, GError **error)
+{
+  g_autoptr (VirtbusDomain) domain = ctl_context_domain (ctx, ctl_args_get (args, 0), error);
+  Session session = { NULL };
+  CtlTerminal terminal = { FALSE };
+  g_autofree char *name = NULL;
+
+  if (!domain)
+    return FALSE;
+  name = g_strdup (virtbus_domain_get_name (domain));
+  session.console =
+    open_console (domain, name, ctl_args_flag (args, "force") ? CONSOLE_FORCE : 0, error);
+  if (session.console < 0)
+    return FALSE;
+  if (!ctx->quiet)
+    g_printerr ("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n", name);
+  ctl_terminal_make_raw (&terminal);
+  relay (&session);
+  ctl_terminal_restore (&terminal);
+  close (session.console);
+  if (session.error)
+    {
+      g_propagate_error (error, session.error);
+      return FALSE;
+    }
+  if (!ctx->quiet)
+    g_printerr ("\n");
+  if (session.closed)
+    return explain_close (ctx, domain, name, error);
+  return TRUE;
+}
+
+const CtlCommand ctl_domain_console_commands[] = {
+  { "console", "Connect this terminal to a domain's serial console",
+    (const CtlArg[]){ { "DOMAIN", CTL_ARG_DOMAIN }, { NULL } },
+    (const CtlOption[]){ { "force", NULL, "take the console over from the session that has it" },
+                         { NULL } },
+    run_console,
+    "Ctrl-] leaves. One session at a time: while another has the console, console\n"
+    "fails unless --force takes it over (the other session then ends). When the\n"
+    "domain stops the console closes; when another session takes it over, this one\n"
+    "exits with code 1." },
+  { NULL },
+};
