@@ -398,6 +398,96 @@ test_domain_lifecycle (void)
   }
 }
 
+/* The migration speed a domain keeps (MigrateSetMaxSpeed, MigrateGetMaxSpeed),
+ * through both front ends, set while no migration runs, as libvirt allows:
+ * libvirt's "no limit" is its largest speed, 8796093022207 MiB/s. */
+#define QEMU_XML                                                      \
+  "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>" \
+  "<os><type arch='x86_64'>hvm</type></os></domain>"
+#define NO_LIMIT G_GUINT64_CONSTANT (8796093022207)
+
+static guint64
+lv_max_speed (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    lv_ok (env, path, DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0));
+  guint64 bandwidth;
+
+  g_variant_get (reply, "(t)", &bandwidth);
+  return bandwidth;
+}
+
+static guint64
+virt1_max_speed (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, path, IFACE_DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0));
+  guint64 bandwidth;
+
+  g_variant_get (reply, "(t)", &bandwidth);
+  return bandwidth;
+}
+
+static void
+test_migrate_max_speed (void)
+{
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
+  g_autofree char *one_xml = g_strdup_printf (QEMU_XML, "lv-speed-one");
+  g_autofree char *two_xml = g_strdup_printf (QEMU_XML, "lv-speed-two");
+  g_autofree char *one =
+    lv_path (env, QEMU_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", one_xml));
+  g_autofree char *two =
+    lv_path (env, QEMU_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", two_xml));
+  g_autofree char *one_uuid = NULL;
+  g_autofree char *one_virt1 = NULL;
+  g_autofree char *test_domain = define (env, "lv-speed-test", UUID);
+
+  {
+    g_autoptr (GVariant) all = lv_get_all (env, one, DOMAIN);
+    g_autoptr (GVariant) uuid = property (all, "UUID");
+
+    one_uuid = g_variant_dup_string (uuid, NULL);
+    one_virt1 = vb_test_domain_path (one_uuid);
+  }
+  /* Until set: no limit. */
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  g_assert_cmpuint (virt1_max_speed (env, one_virt1), ==, 0);
+
+  /* Set on a shut-off domain, read back from both front ends; the other
+   * domain keeps its own. */
+  lv_void (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", (guint64) 100, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, 100);
+  g_assert_cmpuint (virt1_max_speed (env, one_virt1), ==, 100);
+  g_assert_cmpuint (lv_max_speed (env, two), ==, NO_LIMIT);
+  vb_test_call_void (env, one_virt1, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 7, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, 7);
+  /* 0 is no limit again; libvirt's largest speed is accepted as it is. */
+  vb_test_call_void (env, one_virt1, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 0, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  lv_void (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", NO_LIMIT, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  g_assert_cmpuint (virt1_max_speed (env, one_virt1), ==, NO_LIMIT);
+
+  /* Past it the bytes would not fit QEMU's 64 bits. */
+  lv_expect_error (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", NO_LIMIT + 1, 0),
+                   "invalid argument: ...");
+  vb_test_call_expect_error (env, one_virt1, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                             g_variant_new ("(tu)", G_MAXUINT64, 0),
+                             ERROR_PREFIX "InvalidArgument");
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  lv_expect_error (env, one, DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 1),
+                   "invalid argument: ...");
+  lv_expect_error (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", (guint64) 1, 1),
+                   "invalid argument: ...");
+  /* The test driver does not migrate. */
+  lv_expect_error (env, test_domain, DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0),
+                   "Operation not supported: ...");
+  lv_expect_error (env, test_domain, DOMAIN, "MigrateSetMaxSpeed",
+                   g_variant_new ("(tu)", (guint64) 1, 0), "Operation not supported: ...");
+}
+
 static void
 test_devices (void)
 {
@@ -894,6 +984,7 @@ main (int argc, char **argv)
   g_test_add_func ("/libvirt/domain-actions", test_domain_actions);
   g_test_add_func ("/libvirt/domain-properties", test_domain_properties);
   g_test_add_func ("/libvirt/domain-lifecycle", test_domain_lifecycle);
+  g_test_add_func ("/libvirt/migrate-max-speed", test_migrate_max_speed);
   g_test_add_func ("/libvirt/devices", test_devices);
   g_test_add_func ("/libvirt/snapshots", test_snapshots);
   g_test_add_func ("/libvirt/domain-events", test_domain_events);

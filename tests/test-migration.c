@@ -239,6 +239,64 @@ test_cancel (Fixture *f, gconstpointer data)
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
 }
 
+static guint64
+max_speed (Fixture *f, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0));
+  guint64 bandwidth;
+
+  g_variant_get (reply, "(t)", &bandwidth);
+  return bandwidth;
+}
+
+/* Waits until the job's rate is at most (@at_most) or above @limit. */
+static guint64
+wait_rate (Fixture *f, const char *job, gboolean at_most, guint64 limit)
+{
+  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  guint64 rate = vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate");
+
+  while ((at_most ? rate > limit : rate <= limit) && g_get_monotonic_time () < end)
+    {
+      g_usleep (200000);
+      rate = vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate");
+    }
+  return rate;
+}
+
+/* MigrateSetMaxSpeed before a migration (as `virsh migrate-setspeed`): the
+ * migration, given no bandwidth, streams at that speed; set again while it
+ * runs, the rate follows and the domain keeps the new speed. */
+static void
+test_kept_speed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  /* Dirtying faster than the link: pre-copy goes on until cancelled. */
+  g_autofree char *path = boot_on_source (f, "mig-speed", "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+
+  g_assert_cmpuint (max_speed (f, path), ==, 0);
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 1, 0));
+  g_assert_cmpuint (max_speed (f, path), ==, 1);
+  job = migrate (f, path, NULL, LIVE);
+  g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
+  g_usleep (1500000);
+  g_assert_cmpuint (wait_rate (f, job, TRUE, 2 << 20), <=, 2 << 20);
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 8, 0));
+  g_assert_cmpuint (wait_rate (f, job, FALSE, 3 << 20), >, 3 << 20);
+  g_assert_cmpuint (max_speed (f, path), ==, 8);
+  g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
+  phase = vb_test_job_wait_phase (f->src, job, "cancelled|failed|completed", 30000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+  /* Kept after the migration. */
+  g_assert_cmpuint (max_speed (f, path), ==, 8);
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 static guint established_to (guint port);
 
 #define POSTCOPY_PORT 49420
@@ -1557,6 +1615,7 @@ main (int argc, char **argv)
   ADD ("/migration/precopy", test_precopy);
   ADD ("/migration/persist-and-undefine", test_persist_and_undefine);
   ADD ("/migration/cancel", test_cancel);
+  ADD ("/migration/kept-speed", test_kept_speed);
   ADD ("/migration/postcopy-manual", test_postcopy_manual);
   ADD ("/migration/postcopy-automatic", test_postcopy_automatic);
   ADD ("/migration/postcopy-recovery", test_postcopy_recovery);

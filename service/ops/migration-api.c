@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "job-api.h"
 #include "migration-peer.h"
 #include "object-paths.h"
 #include "domain-kind.h"
@@ -240,6 +241,11 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
     g_variant_lookup (answer, "postcopy-preempt", "b", &preempt);
     g_variant_dict_insert (&merged, "postcopy-preempt", "b", preempt);
   }
+  /* Without a bandwidth of its own the stream has the domain's speed
+   * (MigrateSetMaxSpeed, no limit by default), as libvirt gives it. */
+  if (!g_variant_dict_contains (&merged, "bandwidth"))
+    g_variant_dict_insert (&merged, "bandwidth", "t",
+                           vb_domain_get_migration_max_speed (run->domain));
   g_variant_unref (run->params);
   run->params = g_variant_ref_sink (g_variant_dict_end (&merged));
   vb_log_message (name_of (run), "sending to %s%s", uri, tls ? " over TLS" : " in the clear");
@@ -513,6 +519,56 @@ vb_migration_api_control (VbDriverHost *host, VbDomain *domain, const char *what
   if (!vb_check_flags (flags, 0, error) || !(driver = driver_of (host, domain, error)))
     return FALSE;
   return driver->migrate_control (host, domain, what, value, error);
+}
+
+/* ---- the domain's speed limit ---- */
+
+gboolean
+vb_migration_api_set_max_speed (VbDriverHost *host, VbDomain *domain, guint64 mib_per_s,
+                                guint flags, GError **error)
+{
+  const VbDomainDriver *driver;
+  g_autoptr (VbJob) job = NULL;
+  GError *refused = NULL;
+
+  if (!vb_check_flags (flags, 0, error) || !(driver = driver_of (host, domain, error)))
+    return FALSE;
+  if (mib_per_s > VB_MIGRATE_MAX_SPEED_MIB)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Bandwidth %" G_GUINT64_FORMAT " MiB/s is too large (at most %" G_GUINT64_FORMAT
+                   ")",
+                   mib_per_s, VB_MIGRATE_MAX_SPEED_MIB);
+      return FALSE;
+    }
+  /* A migration whose stream runs takes it now. One still talking to its
+   * peer has no stream yet: the driver says so, and the stream starts with
+   * the kept speed. QEMU counts bytes; no limit is the largest speed. */
+  job = vb_job_api_domain_job (host, domain);
+  if (job && g_str_equal (vb_job_get_operation (job), "migrate")
+      && !driver->migrate_control (host, domain, "max-speed",
+                                   (mib_per_s ? mib_per_s : VB_MIGRATE_MAX_SPEED_MIB) << 20,
+                                   &refused))
+    {
+      if (!g_error_matches (refused, VB_ERROR, VB_ERROR_OPERATION_INVALID))
+        {
+          g_propagate_error (error, refused);
+          return FALSE;
+        }
+      g_clear_error (&refused);
+    }
+  vb_domain_set_migration_max_speed (domain, mib_per_s);
+  return TRUE;
+}
+
+gboolean
+vb_migration_api_get_max_speed (VbDriverHost *host, VbDomain *domain, guint flags,
+                                guint64 *mib_per_s, GError **error)
+{
+  if (!vb_check_flags (flags, 0, error) || !driver_of (host, domain, error))
+    return FALSE;
+  *mib_per_s = vb_domain_get_migration_max_speed (domain);
+  return TRUE;
 }
 
 /* ---- the destination ---- */
