@@ -12,6 +12,9 @@
 
 #define TARGET_INTERFACE "org.virtbus.Virt1.MigrationTarget"
 #define PEER_CALL_TIMEOUT_MS 120000
+/* How long the source's guest may take to end after a migration before its
+ * definition goes anyway (UNDEFINE_SOURCE). */
+#define SOURCE_STOP_TIMEOUT_S 30
 /* The stream is TLS only when the caller passes "tls": true: it cost more
  * than 10% of the migration's time in bench-migration (docs/migration.md). */
 #define TLS_BY_DEFAULT FALSE
@@ -77,6 +80,8 @@ typedef struct {
   GDBusConnection *peer;
   gboolean success;
   GError *error;
+  gulong stop_handler; /* UNDEFINE_SOURCE: waiting for the guest here to stop */
+  guint stop_timeout;
 } Run;
 
 static void
@@ -134,6 +139,45 @@ source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+undefine_source (Run *run)
+{
+  vb_config_store_remove_async (vb_driver_host_get_store (run->host), "domains",
+                                vb_resource_get_uuid (VB_RESOURCE (run->domain)), source_undefined,
+                                run);
+}
+
+static void
+stop_waiting (Run *run)
+{
+  g_clear_signal_handler (&run->stop_handler, run->domain);
+  g_clear_handle_id (&run->stop_timeout, g_source_remove);
+}
+
+static void
+source_changed (VbResource *resource, gpointer user_data)
+{
+  Run *run = user_data;
+
+  if (vb_domain_is_active (run->domain))
+    return;
+  stop_waiting (run);
+  undefine_source (run);
+}
+
+static gboolean
+source_stop_timed_out (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->stop_timeout = 0;
+  stop_waiting (run);
+  vb_log_warning (name_of (run), "QEMU has not ended %u s after the migration: undefining anyway",
+                  SOURCE_STOP_TIMEOUT_S);
+  undefine_source (run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 finished_on_peer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
@@ -155,9 +199,18 @@ finished_on_peer (GObject *source, GAsyncResult *result, gpointer user_data)
   if (run->success && (run->flags & VB_MIGRATE_UNDEFINE_SOURCE)
       && vb_resource_get_persistent (VB_RESOURCE (run->domain)))
     {
-      vb_config_store_remove_async (vb_driver_host_get_store (run->host), "domains",
-                                    vb_resource_get_uuid (VB_RESOURCE (run->domain)),
-                                    source_undefined, run);
+      /* As libvirt: the guest here stops first ('stopped', 'migrated'), then
+       * the definition goes ('undefined', 'removed'). A client that reads
+       * the domain on either event finds it shut off or gone, never still
+       * paused for the migration and gone a moment later. */
+      if (!vb_domain_is_active (run->domain))
+        {
+          undefine_source (run);
+          return;
+        }
+      run->stop_handler =
+        g_signal_connect (run->domain, "changed", G_CALLBACK (source_changed), run);
+      run->stop_timeout = g_timeout_add_seconds (SOURCE_STOP_TIMEOUT_S, source_stop_timed_out, run);
       return;
     }
   run_end (run);
