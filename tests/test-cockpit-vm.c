@@ -174,7 +174,7 @@ test_lifecycle (void)
 
 /* The details page of a running guest with a disk in a pool and a NIC on a
  * virtbus NAT network (a real bridge and dnsmasq, in a network namespace of
- * the test's, where virtbusd runs): memory, vCPUs, the disk with its
+ * the test's, where virtbusd runs): memory, vCPUs, CPU type, the disk with its
  * source, bus and capacity, the NIC with its MAC, network and the IPv4
  * address the guest leased (Domain.InterfaceAddresses). */
 static void
@@ -233,6 +233,8 @@ test_details (void)
   vb_cockpit_open_vm (world.browser, name);
   vb_browser_wait_text (world.browser, "#vm-cockpit-details-memory-count", "160.0 MiB");
   vb_browser_wait_text (world.browser, "#vm-cockpit-details-vcpus-count", "1");
+  /* The definition had no <cpu>: the CPU QEMU gives a TCG guest, as libvirt writes it. */
+  vb_browser_wait_text (world.browser, "#vm-cockpit-details-cpu-model", "custom (qemu64)");
   /* The disk. */
   vb_browser_wait_text (world.browser, "#vm-cockpit-details-disks-vda-device", "disk");
   vb_browser_wait_text (world.browser, "#vm-cockpit-details-disks-vda-bus", "virtio");

@@ -86,6 +86,27 @@ test_node_info (Fixture *f, gconstpointer data)
   g_assert_true (g_variant_lookup (info, "cores", "u", &cores));
   g_assert_true (g_variant_lookup (info, "threads", "u", &threads));
   g_assert_true (g_variant_lookup (info, "cpu-model", "&s", &cpu_model));
+  /* libvirt's CPU map: a place per CPU number, true for each online one. */
+  {
+    g_autoptr (GVariant) map = g_variant_lookup_value (info, "cpu-map", G_VARIANT_TYPE ("ab"));
+    g_autofree char *kernel = vb_test_kernel_cpus ();
+    g_autoptr (GString) got = g_string_new (NULL);
+    guint online = 0;
+
+    g_assert_nonnull (map);
+    for (gsize i = 0; i < g_variant_n_children (map); i++)
+      {
+        gboolean on;
+
+        g_variant_get_child (map, i, "b", &on);
+        g_string_append_c (got, on ? '1' : '0');
+        online += on;
+      }
+    g_strdelimit (kernel, "-", '0');
+    g_assert_cmpstr (got->str, ==, kernel);
+    g_assert_true (g_variant_lookup (info, "cpus", "u", &cpus));
+    g_assert_cmpuint (online, ==, cpus);
+  }
   g_assert_nonnull (g_variant_lookup_value (info, "mhz", G_VARIANT_TYPE_UINT32));
 
   g_assert_cmpint (uname (&uts), ==, 0);

@@ -138,6 +138,7 @@ test_node_info (void)
   g_assert_no_error (error);
   g_assert_cmpuint (info->memory_kib, ==, 16308756);
   g_assert_cmpuint (info->cpus, ==, 8);
+  g_assert_cmpuint (info->cpu_map->len, ==, 8);
   g_assert_cmpuint (info->nodes, ==, 2);
   /* libvirt's counts: sockets per node, cores per socket, threads per core. */
   g_assert_cmpuint (info->sockets, ==, 1);
@@ -145,6 +146,82 @@ test_node_info (void)
   g_assert_cmpuint (info->threads, ==, 2);
   g_assert_cmpuint (info->mhz, ==, 2999);
   g_assert_cmpstr (info->cpu_model, ==, "Vendor Fast CPU @ 3.00GHz");
+  remove_tree (root);
+}
+
+/* The kernel's CPU lists: ranges and single numbers, gaps kept. */
+static void
+test_cpu_list (void)
+{
+  static const struct {
+    const char *text;
+    const char *numbers;
+  } cases[] = {
+    { "0-3,8-11\n", "0 1 2 3 8 9 10 11" },
+    { "0", "0" },
+    { "0,2,4-5", "0 2 4 5" },
+    { " 1-2 , 7 ", "1 2 7" },
+    { "", "" },
+    { "\n", "" },
+    { "x,3", "3" }, /* a malformed range names none */
+    { "2-,3", "3" },
+    { "1-3x,9", "9" },
+    { "5-4", "" }, /* backwards */
+    { "-1,6", "6" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GArray) cpus = vb_host_cpu_list_parse (cases[i].text);
+      g_autoptr (GString) got = g_string_new (NULL);
+
+      for (guint k = 0; k < cpus->len; k++)
+        g_string_append_printf (got, "%s%u", k ? " " : "", g_array_index (cpus, guint, k));
+      g_assert_cmpstr (got->str, ==, cases[i].numbers);
+    }
+}
+
+/* "0-3,8-11" online of 16 present: the map has 16 places, the offline ones
+ * between the online ones false (libvirt's virNodeGetCPUMap). */
+static void
+test_cpu_map_with_gaps (void)
+{
+  g_autofree char *root = make_host ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbHostNodeInfo) info = NULL;
+
+  put (root, "sys/devices/system/cpu/online", "0-3,8-11\n");
+  put (root, "sys/devices/system/cpu/present", "0-15\n");
+  info = vb_host_node_info_read (root, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->cpus, ==, 8);
+  g_assert_cmpuint (info->cpu_map->len, ==, 16);
+  for (guint cpu = 0; cpu < 16; cpu++)
+    g_assert_cmpint (g_array_index (info->cpu_map, gboolean, cpu), ==,
+                     cpu < 4 || (cpu >= 8 && cpu < 12));
+  g_clear_pointer (&info, vb_host_node_info_free);
+
+  /* Without cpu/present: cpu/possible; without either, up to the last online. */
+  remove_tree (root);
+  g_free (root);
+  root = make_host ();
+  put (root, "sys/devices/system/cpu/online", "1,3\n");
+  put (root, "sys/devices/system/cpu/possible", "0-5\n");
+  info = vb_host_node_info_read (root, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->cpu_map->len, ==, 6);
+  g_clear_pointer (&info, vb_host_node_info_free);
+  remove_tree (root);
+  g_free (root);
+  root = make_host ();
+  put (root, "sys/devices/system/cpu/online", "1,3\n");
+  info = vb_host_node_info_read (root, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->cpu_map->len, ==, 4);
+  g_assert_false (g_array_index (info->cpu_map, gboolean, 0));
+  g_assert_true (g_array_index (info->cpu_map, gboolean, 1));
+  g_assert_false (g_array_index (info->cpu_map, gboolean, 2));
+  g_assert_true (g_array_index (info->cpu_map, gboolean, 3));
   remove_tree (root);
 }
 
@@ -404,6 +481,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/host-readers/node-info", test_node_info);
+  g_test_add_func ("/host-readers/cpu-list", test_cpu_list);
+  g_test_add_func ("/host-readers/cpu-map-with-gaps", test_cpu_map_with_gaps);
   g_test_add_func ("/host-readers/memory-stats", test_memory_stats);
   g_test_add_func ("/host-readers/interfaces", test_interfaces);
   g_test_add_func ("/host-readers/node-devices", test_node_devices);

@@ -5,16 +5,10 @@
  * double-wrapped; libvirt's numbers, paths, flags and error texts), the
  * DomainEvent signal, authorization, and the name appearing only once the
  * autostarted domains run. */
-#include "vb-test-env.h"
+#include "vb-test-libvirt.h"
 
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <string.h>
-#include <unistd.h>
 
-#define LV_NAME "org.libvirt"
-#define LV_ERROR "org.libvirt.Error"
 #define CONNECT "org.libvirt.Connect"
 #define DOMAIN "org.libvirt.Domain"
 #define SNAPSHOT "org.libvirt.DomainSnapshot"
@@ -26,107 +20,7 @@
 #define UUID_PATH TEST_PATH "/domain/_5a3c1e2d_0b4f_4c6a_8e9d_1f2a3b4c5d01"
 #define UUID2 "5a3c1e2d-0b4f-4c6a-8e9d-1f2a3b4c5d02"
 
-#define USER "vbtest-user" /* not in the group virtbus: polkit's defaults apply */
-#define ENV_HANDOFF "VB_LIBVIRT_HANDOFF_DIR"
-#define SETUP_HINT "run tests/setup-test-users.sh as root before the suite"
-
-static const char *const libvirt_args[] = { "--libvirt-dbus", NULL };
-
-/* ---- calling org.libvirt ---- */
-
-static GVariant *
-lv_call (GDBusConnection *bus, const char *path, const char *iface, const char *method,
-         GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (bus, LV_NAME, path, iface, method, args, NULL,
-                                      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
-}
-
-static GVariant *
-lv_ok (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GError) error = NULL;
-  GVariant *reply = lv_call (env->client, path, iface, method, args, &error);
-
-  if (!reply)
-    g_error ("%s.%s on %s: %s", iface, method, path, error->message);
-  return reply;
-}
-
-static char *
-lv_path (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = lv_ok (env, path, iface, method, args);
-  char *result;
-
-  g_variant_get (reply, "(o)", &result);
-  return result;
-}
-
-/* Asserts the error is org.libvirt.Error and its message is @message, or
- * starts with it when @message ends with "…" ("..."). */
-static void
-expect_error_on (GDBusConnection *bus, const char *path, const char *iface, const char *method,
-                 GVariant *args, const char *message)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = lv_call (bus, path, iface, method, args, &error);
-  g_autofree char *name = NULL;
-  gsize len = strlen (message);
-
-  g_assert_null (reply);
-  name = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (name, ==, LV_ERROR);
-  g_dbus_error_strip_remote_error (error);
-  if (g_str_has_suffix (message, "..."))
-    {
-      if (strncmp (error->message, message, len - 3) != 0)
-        g_error ("%s.%s: '%s' does not start with '%.*s'", iface, method, error->message,
-                 (int) len - 3, message);
-    }
-  else
-    g_assert_cmpstr (error->message, ==, message);
-}
-
-static void
-expect_error (VbTestEnv *env, const char *path, const char *iface, const char *method,
-              GVariant *args, const char *message)
-{
-  expect_error_on (env->client, path, iface, method, args, message);
-}
-
-static void
-wait_for_name (VbTestEnv *env, const char *name, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_autoptr (GVariant) reply =
-        g_dbus_connection_call_sync (env->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus", "NameHasOwner",
-                                     g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-      gboolean has = FALSE;
-
-      if (reply)
-        g_variant_get (reply, "(b)", &has);
-      if (has)
-        return;
-      g_usleep (10000);
-    }
-  g_error ("%s did not appear within %u ms", name, timeout_ms);
-}
-
-static VbTestEnv *
-start_env (VbTestEnvFlags flags)
-{
-  VbTestEnv *env = vb_test_env_new (flags);
-
-  vb_test_env_start_daemon (env, libvirt_args);
-  wait_for_name (env, LV_NAME, 30000);
-  return env;
-}
+/* ---- calling org.libvirt (the rest is tests/vb-test-libvirt.h's) ---- */
 
 static char *
 define (VbTestEnv *env, const char *name, const char *uuid)
@@ -137,12 +31,6 @@ define (VbTestEnv *env, const char *name, const char *uuid)
 }
 
 static void
-call_void (VbTestEnv *env, const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GVariant) reply = lv_ok (env, path, iface, method, args);
-}
-
-static void
 get_state (VbTestEnv *env, const char *path, int *state, int *reason)
 {
   g_autoptr (GVariant) reply = lv_ok (env, path, DOMAIN, "GetState", g_variant_new ("(u)", 0));
@@ -150,16 +38,18 @@ get_state (VbTestEnv *env, const char *path, int *state, int *reason)
   g_variant_get (reply, "((ii))", state, reason);
 }
 
+/* @key of lv_get_all's answer (which asserted the double wrapping); it must be there. */
 static GVariant *
-get_all (VbTestEnv *env, const char *path, const char *iface)
+property (GVariant *all, const char *key)
 {
-  g_autoptr (GVariant) reply =
-    lv_ok (env, path, PROPERTIES, "GetAll", g_variant_new ("(s)", iface));
+  GVariant *value = g_variant_lookup_value (all, key, NULL);
 
-  return g_variant_get_child_value (reply, 0);
+  if (!value)
+    g_error ("GetAll has no %s", key);
+  return value;
 }
 
-/* The value of @key in a double-wrapped a{sv}: asserts the wrapping. */
+/* The value of @key in a double-wrapped a{sv} of typed parameters: asserts the wrapping. */
 static GVariant *
 unwrap_twice (GVariant *dict, const char *key)
 {
@@ -175,7 +65,7 @@ unwrap_twice (GVariant *dict, const char *key)
 static void
 test_connect (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autoptr (GVariant) version = NULL;
   g_autoptr (GVariant) inner = NULL;
   g_autoptr (GVariant) all = NULL;
@@ -193,13 +83,13 @@ test_connect (void)
   g_assert_cmpstr (g_variant_get_type_string (inner), ==, "t");
   g_assert_cmpuint (g_variant_get_uint64 (inner), >=, 6008000);
 
-  all = get_all (env, TEST_PATH, CONNECT);
-  lib = unwrap_twice (all, "LibVersion");
+  all = lv_get_all (env, TEST_PATH, CONNECT);
+  lib = property (all, "LibVersion");
   g_assert_cmpuint (g_variant_get_uint64 (lib), ==, g_variant_get_uint64 (inner));
   for (const char *const *key =
          (const char *const[]){ "Encrypted", "Hostname", "Secure", "Version", NULL };
        *key; key++)
-    g_variant_unref (unwrap_twice (all, *key));
+    g_variant_unref (property (all, *key));
 
   stats = lv_ok (env, QEMU_PATH, CONNECT, "NodeGetMemoryStats", g_variant_new ("(iu)", -1, 0));
   {
@@ -213,16 +103,16 @@ test_connect (void)
   g_assert_nonnull (strstr (xml, "<capabilities>"));
 
   /* Members virtbus does not have: libvirt's text naming libvirt's function. */
-  expect_error (env, QEMU_PATH, CONNECT, "NodeGetCPUStats", g_variant_new ("(iu)", -1, 0),
-                "this function is not supported by the connection driver: virNodeGetCPUStats");
-  expect_error (env, QEMU_PATH, CONNECT, "GetSysinfo", g_variant_new ("(u)", 0),
-                "this function is not supported by the connection driver: virConnectGetSysinfo");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "NodeGetCPUStats", g_variant_new ("(iu)", -1, 0),
+                   "this function is not supported by the connection driver: virNodeGetCPUStats");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "GetSysinfo", g_variant_new ("(u)", 0),
+                   "this function is not supported by the connection driver: virConnectGetSysinfo");
 }
 
 static void
 test_lookups_and_lists (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *path = define (env, "lv-one", UUID);
   g_autofree char *by_name = NULL;
   g_autofree char *by_uuid = NULL;
@@ -239,24 +129,24 @@ test_lookups_and_lists (void)
   by_uuid = lv_path (env, TEST_PATH, CONNECT, "DomainLookupByUUID", g_variant_new ("(s)", UUID));
   g_assert_cmpstr (by_name, ==, path);
   g_assert_cmpstr (by_uuid, ==, path);
-  expect_error (env, TEST_PATH, CONNECT, "DomainLookupByName", g_variant_new ("(s)", "nope"),
-                "Domain not found: no domain with matching name 'nope'");
-  expect_error (env, TEST_PATH, CONNECT, "DomainLookupByUUID", g_variant_new ("(s)", UUID2),
-                "Domain not found: no domain with matching uuid '" UUID2 "'");
+  lv_expect_error (env, TEST_PATH, CONNECT, "DomainLookupByName", g_variant_new ("(s)", "nope"),
+                   "Domain not found: no domain with matching name 'nope'");
+  lv_expect_error (env, TEST_PATH, CONNECT, "DomainLookupByUUID", g_variant_new ("(s)", UUID2),
+                   "Domain not found: no domain with matching uuid '" UUID2 "'");
   /* A test-driver domain is not one of the QEMU connection's. */
-  expect_error (env, QEMU_PATH, CONNECT, "DomainLookupByName", g_variant_new ("(s)", "lv-one"),
-                "Domain not found: no domain with matching name 'lv-one'");
-  expect_error (env, QEMU_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml2),
-                "unsupported configuration: ...");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "DomainLookupByName", g_variant_new ("(s)", "lv-one"),
+                   "Domain not found: no domain with matching name 'lv-one'");
+  lv_expect_error (env, QEMU_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml2),
+                   "unsupported configuration: ...");
 
   transient = lv_path (env, TEST_PATH, CONNECT, "DomainCreateXML", g_variant_new ("(su)", xml2, 0));
-  all = get_all (env, transient, DOMAIN);
-  id = unwrap_twice (all, "Id");
+  all = lv_get_all (env, transient, DOMAIN);
+  id = property (all, "Id");
   by_id = lv_path (env, TEST_PATH, CONNECT, "DomainLookupByID",
                    g_variant_new ("(i)", (int) g_variant_get_uint32 (id)));
   g_assert_cmpstr (by_id, ==, transient);
-  expect_error (env, TEST_PATH, CONNECT, "DomainLookupByID", g_variant_new ("(i)", 999),
-                "Domain not found: no domain with matching id 999");
+  lv_expect_error (env, TEST_PATH, CONNECT, "DomainLookupByID", g_variant_new ("(i)", 999),
+                   "Domain not found: no domain with matching id 999");
 
   /* libvirt's filters: ACTIVE 1, INACTIVE 2, PERSISTENT 4, TRANSIENT 8,
    * HAS_SNAPSHOT 4096, NO_SNAPSHOT 8192, NO_MANAGEDSAVE 512. */
@@ -336,7 +226,7 @@ listed_names (VbTestEnv *env)
 static void
 test_list_follows_changes (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *one = define (env, "lv-list-one", UUID);
   g_autofree char *first = listed_names (env);
   g_autofree char *two = define (env, "lv-list-two", UUID2);
@@ -351,11 +241,11 @@ test_list_follows_changes (void)
   g_assert_cmpstr (first, ==, "lv-list-one");
   g_assert_cmpstr (second, ==, "lv-list-one,lv-list-two");
   g_assert_cmpstr (third, ==, "lv-list-one,lv-list-three,lv-list-two");
-  call_void (env, one, DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  lv_void (env, one, DOMAIN, "Undefine", g_variant_new ("(u)", 0));
   fourth = listed_names (env);
   g_assert_cmpstr (fourth, ==, "lv-list-three,lv-list-two");
   /* A transient domain is gone once it stops. */
-  call_void (env, three, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  lv_void (env, three, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   fifth = listed_names (env);
   g_assert_cmpstr (fifth, ==, "lv-list-two");
 }
@@ -365,18 +255,18 @@ test_list_follows_changes (void)
 static void
 test_domain_properties (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *path = define (env, "lv-props", UUID);
-  g_autoptr (GVariant) all = get_all (env, path, DOMAIN);
-  g_autoptr (GVariant) name = unwrap_twice (all, "Name");
-  g_autoptr (GVariant) uuid = unwrap_twice (all, "UUID");
-  g_autoptr (GVariant) id = unwrap_twice (all, "Id");
-  g_autoptr (GVariant) active = unwrap_twice (all, "Active");
-  g_autoptr (GVariant) persistent = unwrap_twice (all, "Persistent");
-  g_autoptr (GVariant) autostart = unwrap_twice (all, "Autostart");
-  g_autoptr (GVariant) sched = unwrap_twice (all, "SchedulerType");
-  g_autoptr (GVariant) os = unwrap_twice (all, "OSType");
-  g_autoptr (GVariant) updated = unwrap_twice (all, "Updated");
+  g_autoptr (GVariant) all = lv_get_all (env, path, DOMAIN);
+  g_autoptr (GVariant) name = property (all, "Name");
+  g_autoptr (GVariant) uuid = property (all, "UUID");
+  g_autoptr (GVariant) id = property (all, "Id");
+  g_autoptr (GVariant) active = property (all, "Active");
+  g_autoptr (GVariant) persistent = property (all, "Persistent");
+  g_autoptr (GVariant) autostart = property (all, "Autostart");
+  g_autoptr (GVariant) sched = property (all, "SchedulerType");
+  g_autoptr (GVariant) os = property (all, "OSType");
+  g_autoptr (GVariant) updated = property (all, "Updated");
   g_autoptr (GVariant) got = NULL;
   g_autoptr (GVariant) value = NULL;
 
@@ -392,8 +282,8 @@ test_domain_properties (void)
   g_assert_false (g_variant_get_boolean (updated));
 
   /* Set Autostart, then Get: wrapped once. */
-  call_void (env, path, PROPERTIES, "Set",
-             g_variant_new ("(ssv)", DOMAIN, "Autostart", g_variant_new_boolean (TRUE)));
+  lv_void (env, path, PROPERTIES, "Set",
+           g_variant_new ("(ssv)", DOMAIN, "Autostart", g_variant_new_boolean (TRUE)));
   got = lv_ok (env, path, PROPERTIES, "Get", g_variant_new ("(ss)", DOMAIN, "Autostart"));
   g_variant_get (got, "(v)", &value);
   g_assert_true (g_variant_get_boolean (value));
@@ -404,7 +294,7 @@ test_domain_properties (void)
 static void
 test_domain_lifecycle (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *path = define (env, "lv-life", UUID);
   g_autoptr (GVariant) stats = NULL;
   g_autoptr (GVariant) dict = NULL;
@@ -427,7 +317,7 @@ test_domain_lifecycle (void)
   g_clear_pointer (&stats, g_variant_unref);
   g_clear_pointer (&dict, g_variant_unref);
 
-  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 1);
   g_assert_cmpint (reason, ==, 1);
@@ -447,16 +337,16 @@ test_domain_lifecycle (void)
   dict = g_variant_get_child_value (stats, 0);
   g_assert_false (g_variant_lookup (dict, "balloon.maximum", "v", NULL));
 
-  call_void (env, path, DOMAIN, "Suspend", NULL);
+  lv_void (env, path, DOMAIN, "Suspend", NULL);
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 3); /* PAUSED / USER */
   g_assert_cmpint (reason, ==, 1);
-  expect_error (env, path, DOMAIN, "Suspend", NULL, "Requested operation is not valid: ...");
-  call_void (env, path, DOMAIN, "Resume", NULL);
+  lv_expect_error (env, path, DOMAIN, "Suspend", NULL, "Requested operation is not valid: ...");
+  lv_void (env, path, DOMAIN, "Resume", NULL);
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 1); /* RUNNING / UNPAUSED */
   g_assert_cmpint (reason, ==, 5);
-  call_void (env, path, DOMAIN, "Reboot", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Reboot", g_variant_new ("(u)", 0));
 
   xml = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0));
   g_variant_get (xml, "(&s)", &text);
@@ -469,34 +359,35 @@ test_domain_lifecycle (void)
     g_assert_cmpuint (n, >=, 1);
   }
 
-  call_void (env, path, DOMAIN, "Shutdown", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Shutdown", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (env, vb_test_domain_path (UUID), "org.virtbus.Virt1.Domain",
                                         "State", g_variant_new_string ("shutoff"), 5000));
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 5); /* SHUTOFF / SHUTDOWN */
   g_assert_cmpint (reason, ==, 1);
-  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 5); /* SHUTOFF / DESTROYED */
   g_assert_cmpint (reason, ==, 2);
 
   /* MigrateToURI3: qemu+ssh://host/system or a virtbus address; no storage copy. */
-  expect_error (env, path, DOMAIN, "MigrateToURI3",
-                g_variant_new ("(s@a{sv}u)", "xen://elsewhere/", g_variant_new ("a{sv}", NULL), 1),
-                "invalid argument: migration URI 'xen://elsewhere/': ...");
-  expect_error (
+  lv_expect_error (env, path, DOMAIN, "MigrateToURI3",
+                   g_variant_new ("(s@a{sv}u)", "xen://elsewhere/", g_variant_new ("a{sv}", NULL),
+                                  1),
+                   "invalid argument: migration URI 'xen://elsewhere/': ...");
+  lv_expect_error (
     env, path, DOMAIN, "MigrateToURI3",
     g_variant_new ("(s@a{sv}u)", "qemu+ssh://elsewhere/system", g_variant_new ("a{sv}", NULL),
                    1 | 2 | 64),
     "Operation not supported: virtbus does not copy non-shared disks during a migration");
 
   /* Members virtbus does not have yet. */
-  expect_error (env, path, DOMAIN, "GetTime", g_variant_new ("(u)", 0),
-                "this function is not supported by the connection driver: virDomainGetTime");
+  lv_expect_error (env, path, DOMAIN, "GetTime", g_variant_new ("(u)", 0),
+                   "this function is not supported by the connection driver: virDomainGetTime");
   /* The test driver does not save. */
-  expect_error (env, path, DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
-                "Operation not supported: ...");
+  lv_expect_error (env, path, DOMAIN, "ManagedSave", g_variant_new ("(u)", 0),
+                   "Operation not supported: ...");
   {
     g_autoptr (GVariant) has =
       lv_ok (env, path, DOMAIN, "HasManagedSaveImage", g_variant_new ("(u)", 0));
@@ -507,10 +398,100 @@ test_domain_lifecycle (void)
   }
 }
 
+/* The migration speed a domain keeps (MigrateSetMaxSpeed, MigrateGetMaxSpeed),
+ * through both front ends, set while no migration runs, as libvirt allows:
+ * libvirt's "no limit" is its largest speed, 8796093022207 MiB/s. */
+#define QEMU_XML                                                      \
+  "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>" \
+  "<os><type arch='x86_64'>hvm</type></os></domain>"
+#define NO_LIMIT G_GUINT64_CONSTANT (8796093022207)
+
+static guint64
+lv_max_speed (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    lv_ok (env, path, DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0));
+  guint64 bandwidth;
+
+  g_variant_get (reply, "(t)", &bandwidth);
+  return bandwidth;
+}
+
+static guint64
+virt1_max_speed (VbTestEnv *env, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (env, path, IFACE_DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0));
+  guint64 bandwidth;
+
+  g_variant_get (reply, "(t)", &bandwidth);
+  return bandwidth;
+}
+
+static void
+test_migrate_max_speed (void)
+{
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
+  g_autofree char *one_xml = g_strdup_printf (QEMU_XML, "lv-speed-one");
+  g_autofree char *two_xml = g_strdup_printf (QEMU_XML, "lv-speed-two");
+  g_autofree char *one =
+    lv_path (env, QEMU_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", one_xml));
+  g_autofree char *two =
+    lv_path (env, QEMU_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", two_xml));
+  g_autofree char *one_uuid = NULL;
+  g_autofree char *one_virt1 = NULL;
+  g_autofree char *test_domain = define (env, "lv-speed-test", UUID);
+
+  {
+    g_autoptr (GVariant) all = lv_get_all (env, one, DOMAIN);
+    g_autoptr (GVariant) uuid = property (all, "UUID");
+
+    one_uuid = g_variant_dup_string (uuid, NULL);
+    one_virt1 = vb_test_domain_path (one_uuid);
+  }
+  /* Until set: no limit. */
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  g_assert_cmpuint (virt1_max_speed (env, one_virt1), ==, 0);
+
+  /* Set on a shut-off domain, read back from both front ends; the other
+   * domain keeps its own. */
+  lv_void (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", (guint64) 100, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, 100);
+  g_assert_cmpuint (virt1_max_speed (env, one_virt1), ==, 100);
+  g_assert_cmpuint (lv_max_speed (env, two), ==, NO_LIMIT);
+  vb_test_call_void (env, one_virt1, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 7, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, 7);
+  /* 0 is no limit again; libvirt's largest speed is accepted as it is. */
+  vb_test_call_void (env, one_virt1, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 0, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  lv_void (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", NO_LIMIT, 0));
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  g_assert_cmpuint (virt1_max_speed (env, one_virt1), ==, NO_LIMIT);
+
+  /* Past it the bytes would not fit QEMU's 64 bits. */
+  lv_expect_error (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", NO_LIMIT + 1, 0),
+                   "invalid argument: ...");
+  vb_test_call_expect_error (env, one_virt1, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                             g_variant_new ("(tu)", G_MAXUINT64, 0),
+                             ERROR_PREFIX "InvalidArgument");
+  g_assert_cmpuint (lv_max_speed (env, one), ==, NO_LIMIT);
+  lv_expect_error (env, one, DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 1),
+                   "invalid argument: ...");
+  lv_expect_error (env, one, DOMAIN, "MigrateSetMaxSpeed", g_variant_new ("(tu)", (guint64) 1, 1),
+                   "invalid argument: ...");
+  /* The test driver does not migrate. */
+  lv_expect_error (env, test_domain, DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0),
+                   "Operation not supported: ...");
+  lv_expect_error (env, test_domain, DOMAIN, "MigrateSetMaxSpeed",
+                   g_variant_new ("(tu)", (guint64) 1, 0), "Operation not supported: ...");
+}
+
 static void
 test_devices (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *path = define (env, "lv-dev", UUID);
   g_autofree char *image = g_build_filename (env->tmpdir, "disk.img", NULL);
   g_autofree char *disk = g_strdup_printf ("<disk type='file' device='disk'><source file='%s'/>"
@@ -521,11 +502,11 @@ test_devices (void)
 
   g_assert_true (g_file_set_contents (image, "", 0, NULL));
   /* AFFECT_CONFIG (2), as libvirt numbers it. */
-  call_void (env, path, DOMAIN, "AttachDevice", g_variant_new ("(su)", disk, 2));
+  lv_void (env, path, DOMAIN, "AttachDevice", g_variant_new ("(su)", disk, 2));
   xml = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 2));
   g_variant_get (xml, "(&s)", &text);
   g_assert_nonnull (strstr (text, "vdb"));
-  call_void (env, path, DOMAIN, "DetachDevice", g_variant_new ("(su)", disk, 2));
+  lv_void (env, path, DOMAIN, "DetachDevice", g_variant_new ("(su)", disk, 2));
   g_clear_pointer (&xml, g_variant_unref);
   xml = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 2));
   g_variant_get (xml, "(&s)", &text);
@@ -555,7 +536,7 @@ is_current (VbTestEnv *env, const char *path)
 static void
 test_snapshots (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *path = define (env, "lv-snap", UUID);
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
@@ -567,7 +548,7 @@ test_snapshots (void)
   const char *text;
   int state, reason;
 
-  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
   /* The name escaped byte by byte: '-' is _2d, ' ' _20, 'ü' (c3 bc) _c3_bc. */
   first = snapshot (env, path, "before-up grade ü");
   g_assert_cmpstr (first, ==,
@@ -577,8 +558,8 @@ test_snapshots (void)
   found = lv_path (env, path, DOMAIN, "SnapshotLookupByName",
                    g_variant_new ("(su)", "before-up grade ü", 0));
   g_assert_cmpstr (found, ==, first);
-  expect_error (env, path, DOMAIN, "SnapshotLookupByName", g_variant_new ("(su)", "nope", 0),
-                "Domain snapshot not found: no domain snapshot with matching name 'nope'");
+  lv_expect_error (env, path, DOMAIN, "SnapshotLookupByName", g_variant_new ("(su)", "nope", 0),
+                   "Domain snapshot not found: no domain snapshot with matching name 'nope'");
   list = lv_ok (env, path, DOMAIN, "ListDomainSnapshots", g_variant_new ("(u)", 0));
   {
     g_autoptr (GVariant) paths = g_variant_get_child_value (list, 0);
@@ -591,8 +572,9 @@ test_snapshots (void)
   g_assert_false (is_current (env, first));
   parent = lv_path (env, second, SNAPSHOT, "GetParent", g_variant_new ("(u)", 0));
   g_assert_cmpstr (parent, ==, first);
-  expect_error (env, first, SNAPSHOT, "GetParent", g_variant_new ("(u)", 0),
-                "Domain snapshot not found: snapshot 'before-up grade ü' does not have a parent");
+  lv_expect_error (
+    env, first, SNAPSHOT, "GetParent", g_variant_new ("(u)", 0),
+    "Domain snapshot not found: snapshot 'before-up grade ü' does not have a parent");
   {
     g_autoptr (GVariant) children =
       lv_ok (env, first, SNAPSHOT, "ListChildren", g_variant_new ("(u)", 0));
@@ -604,22 +586,22 @@ test_snapshots (void)
   g_variant_get (xml, "(&s)", &text);
   g_assert_nonnull (strstr (text, "<name>before-up grade ü</name>"));
 
-  call_void (env, path, DOMAIN, "Suspend", NULL);
-  call_void (env, first, SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Suspend", NULL);
+  lv_void (env, first, SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 1); /* RUNNING / FROM_SNAPSHOT */
   g_assert_cmpint (reason, ==, 4);
   g_assert_true (is_current (env, first));
 
-  call_void (env, second, SNAPSHOT, "Delete", g_variant_new ("(u)", 0));
-  expect_error (env, second, SNAPSHOT, "IsCurrent", g_variant_new ("(u)", 0),
-                "Domain snapshot not found: no domain snapshot with matching name 'second'");
+  lv_void (env, second, SNAPSHOT, "Delete", g_variant_new ("(u)", 0));
+  lv_expect_error (env, second, SNAPSHOT, "IsCurrent", g_variant_new ("(u)", 0),
+                   "Domain snapshot not found: no domain snapshot with matching name 'second'");
 
   /* Cockpit deletes with MANAGED_SAVE | SNAPSHOTS_METADATA | NVRAM (7). */
-  call_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "Undefine", g_variant_new ("(u)", 7));
-  expect_error (env, path, DOMAIN, "GetState", g_variant_new ("(u)", 0),
-                "Domain not found: no domain with matching uuid '" UUID "'");
+  lv_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Undefine", g_variant_new ("(u)", 7));
+  lv_expect_error (env, path, DOMAIN, "GetState", g_variant_new ("(u)", 0),
+                   "Domain not found: no domain with matching uuid '" UUID "'");
 }
 
 /* ---- events ---- */
@@ -643,7 +625,7 @@ wait_events (GPtrArray *events, guint count)
 static void
 test_domain_events (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
   guint id =
     g_dbus_connection_signal_subscribe (env->client, LV_NAME, CONNECT, "DomainEvent", TEST_PATH,
@@ -659,11 +641,11 @@ test_domain_events (void)
   g_dbus_connection_flush_sync (env->client, NULL, NULL);
   g_variant_unref (lv_ok (env, TEST_PATH, PROPERTIES, "GetAll", g_variant_new ("(s)", CONNECT)));
   path = define (env, "lv-events", UUID);
-  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "Suspend", NULL);
-  call_void (env, path, DOMAIN, "Resume", NULL);
-  call_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Suspend", NULL);
+  lv_void (env, path, DOMAIN, "Resume", NULL);
+  lv_void (env, path, DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Undefine", g_variant_new ("(u)", 0));
   wait_events (events, G_N_ELEMENTS (expected));
   g_dbus_connection_signal_unsubscribe (env->client, id);
   g_assert_cmpuint (events->len, ==, G_N_ELEMENTS (expected));
@@ -709,7 +691,7 @@ xml_of (VbTestEnv *env, const char *path)
 static void
 test_domain_actions (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autoptr (GPtrArray) signals = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *one = g_build_filename (env->tmpdir, "one.iso", NULL);
   g_autofree char *two = g_build_filename (env->tmpdir, "two.iso", NULL);
@@ -735,15 +717,15 @@ test_domain_actions (void)
   path = lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml));
 
   /* Shut off: the live actions are refused, Rename and the CONFIG ones work. */
-  expect_error (
+  lv_expect_error (
     env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0),
     "Requested operation is not valid: Cannot reset domain 'lv-actions': it is not running...");
-  call_void (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0));
-  all = get_all (env, path, DOMAIN);
-  name = unwrap_twice (all, "Name");
+  lv_void (env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-renamed", 0));
+  all = lv_get_all (env, path, DOMAIN);
+  name = property (all, "Name");
   g_assert_cmpstr (g_variant_get_string (name, NULL), ==, "lv-renamed");
-  call_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 196608, 2));
-  call_void (env, path, DOMAIN, "SetVcpus", g_variant_new ("(uu)", 2, 2));
+  lv_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 196608, 2));
+  lv_void (env, path, DOMAIN, "SetVcpus", g_variant_new ("(uu)", 2, 2));
   live = xml_of (env, path);
   g_assert_nonnull (strstr (live, "<currentMemory unit='KiB'>196608</currentMemory>"));
   g_assert_nonnull (strstr (live, ">2</vcpu>"));
@@ -752,27 +734,27 @@ test_domain_actions (void)
   id = g_dbus_connection_signal_subscribe (env->client, LV_NAME, DOMAIN, NULL, path, NULL,
                                            G_DBUS_SIGNAL_FLAGS_NONE, record_member, signals, NULL);
   g_dbus_connection_flush_sync (env->client, NULL, NULL);
-  call_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "InjectNMI", g_variant_new ("(u)", 0));
-  call_void (env, path, DOMAIN, "SendKey",
-             g_variant_new ("(uu@auu)", 0, 0,
-                            g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys,
-                                                       G_N_ELEMENTS (keys), sizeof (guint32)),
-                            0));
-  expect_error (env, path, DOMAIN, "SendKey",
-                g_variant_new ("(uu@auu)", 0, 0,
-                               g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, too_many,
-                                                          G_N_ELEMENTS (too_many),
-                                                          sizeof (guint32)),
-                               0),
-                "invalid argument: SendKey takes 1 to 16 keys, not 17");
-  expect_error (
+  lv_void (env, path, DOMAIN, "Create", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "Reset", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "InjectNMI", g_variant_new ("(u)", 0));
+  lv_void (env, path, DOMAIN, "SendKey",
+           g_variant_new ("(uu@auu)", 0, 0,
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keys,
+                                                     G_N_ELEMENTS (keys), sizeof (guint32)),
+                          0));
+  lv_expect_error (env, path, DOMAIN, "SendKey",
+                   g_variant_new ("(uu@auu)", 0, 0,
+                                  g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, too_many,
+                                                             G_N_ELEMENTS (too_many),
+                                                             sizeof (guint32)),
+                                  0),
+                   "invalid argument: SendKey takes 1 to 16 keys, not 17");
+  lv_expect_error (
     env, path, DOMAIN, "Rename", g_variant_new ("(su)", "lv-again", 0),
     "Requested operation is not valid: Cannot rename domain 'lv-renamed': it is active...");
-  call_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 131072, 1));
-  call_void (env, path, DOMAIN, "UpdateDevice", g_variant_new ("(su)", eject, 1));
-  call_void (env, path, DOMAIN, "UpdateDevice", g_variant_new ("(su)", insert, 1));
+  lv_void (env, path, DOMAIN, "SetMemory", g_variant_new ("(tu)", (guint64) 131072, 1));
+  lv_void (env, path, DOMAIN, "UpdateDevice", g_variant_new ("(su)", eject, 1));
+  lv_void (env, path, DOMAIN, "UpdateDevice", g_variant_new ("(su)", insert, 1));
   g_free (live);
   live = xml_of (env, path);
   g_assert_nonnull (strstr (live, two));
@@ -792,7 +774,7 @@ test_domain_actions (void)
 static void
 test_revert_event (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *path = define (env, "lv-revert", UUID);
   g_autofree char *first = snapshot (env, path, "first");
@@ -804,7 +786,7 @@ test_revert_event (void)
 
   g_dbus_connection_flush_sync (env->client, NULL, NULL);
   g_variant_unref (lv_ok (env, TEST_PATH, PROPERTIES, "GetAll", g_variant_new ("(s)", CONNECT)));
-  call_void (env, first, SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
+  lv_void (env, first, SNAPSHOT, "Revert", g_variant_new ("(u)", 0));
   wait_events (events, 1);
   g_dbus_connection_signal_unsubscribe (env->client, id);
   g_assert_true (is_current (env, first));
@@ -836,14 +818,14 @@ index_of (GPtrArray *lines, const char *prefix)
 static void
 test_name_after_autostart (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
   g_autofree char *path = define (env, "lv-auto", UUID);
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   guint owner_id, started_id;
   int started, appeared, state, reason;
 
-  call_void (env, path, PROPERTIES, "Set",
-             g_variant_new ("(ssv)", DOMAIN, "Autostart", g_variant_new_boolean (TRUE)));
+  lv_void (env, path, PROPERTIES, "Set",
+           g_variant_new ("(ssv)", DOMAIN, "Autostart", g_variant_new_boolean (TRUE)));
   vb_test_env_stop_daemon (env, FALSE);
   /* What a client sees, in the order the bus delivers it: the autostarted
    * domain's start comes before org.libvirt appears (one D-Bus sender's
@@ -858,8 +840,8 @@ test_name_after_autostart (void)
                                         "LifecycleEvent", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                         record_start_up, lines, NULL);
   g_dbus_connection_flush_sync (env->client, NULL, NULL);
-  vb_test_env_start_daemon (env, libvirt_args);
-  wait_for_name (env, LV_NAME, 30000);
+  vb_test_env_start_daemon (env, (const char *const[]){ "--libvirt-dbus", NULL });
+  lv_wait_for_name (env);
   {
     gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
@@ -884,88 +866,57 @@ test_name_after_autostart (void)
 
 /* ---- authorization ---- */
 
-static GDBusConnection *
-connect_as (const char *user, char **domain_path)
-{
-  g_autofree char *file = g_build_filename (g_getenv (ENV_HANDOFF), "world.ini", NULL);
-  g_autoptr (GKeyFile) world = g_key_file_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *address = NULL;
-  struct passwd *pw = getpwnam (user);
-  GDBusConnection *bus;
-
-  g_key_file_load_from_file (world, file, G_KEY_FILE_NONE, &error);
-  g_assert_no_error (error);
-  address = g_key_file_get_string (world, "bus", "address", NULL);
-  *domain_path = g_key_file_get_string (world, "bus", "domain", NULL);
-  if (!pw)
-    g_error ("user %s is missing: %s", user, SETUP_HINT);
-  if (initgroups (pw->pw_name, pw->pw_gid) < 0 || setgid (pw->pw_gid) < 0
-      || setuid (pw->pw_uid) < 0)
-    g_error ("cannot become %s: %s", user, g_strerror (errno));
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
-}
-
 static void
 child_unprivileged (void)
 {
-  g_autofree char *path = NULL;
-  g_autoptr (GDBusConnection) bus = connect_as (USER, &path);
+  g_autoptr (GDBusConnection) bus = lv_connect_as_user ();
+  g_autofree char *path = lv_handoff_get ("domain");
   g_autoptr (GVariant) state = NULL;
   g_autoptr (GError) error = NULL;
 
   /* Reads are open to everyone (org.virtbus.Virt1.read)... */
-  state = lv_call (bus, path, DOMAIN, "GetState", g_variant_new ("(u)", 0), &error);
+  state = lv_call_on (bus, path, DOMAIN, "GetState", g_variant_new ("(u)", 0), &error);
   g_assert_no_error (error);
   /* ...changes are not: libvirt's "access denied" as org.libvirt.Error. */
-  expect_error_on (bus, path, DOMAIN, "Create", g_variant_new ("(u)", 0), "access denied: ...");
-  expect_error_on (bus, path, PROPERTIES, "Set",
-                   g_variant_new ("(ssv)", DOMAIN, "Autostart", g_variant_new_boolean (TRUE)),
-                   "access denied: ...");
-  expect_error_on (bus, TEST_PATH, CONNECT, "DomainDefineXML",
-                   g_variant_new ("(s)", "<domain type='test'/>"), "access denied: ...");
+  lv_expect_error_on (bus, path, DOMAIN, "Create", g_variant_new ("(u)", 0), "access denied: ...");
+  lv_expect_error_on (bus, path, PROPERTIES, "Set",
+                      g_variant_new ("(ssv)", DOMAIN, "Autostart", g_variant_new_boolean (TRUE)),
+                      "access denied: ...");
+  lv_expect_error_on (bus, TEST_PATH, CONNECT, "DomainDefineXML",
+                      g_variant_new ("(s)", "<domain type='test'/>"), "access denied: ...");
   /* SECURE XML needs the console action too. */
-  expect_error_on (bus, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 1), "access denied: ...");
+  lv_expect_error_on (bus, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 1),
+                      "access denied: ...");
   /* Even an unsupported member is authorized first. */
-  expect_error_on (bus, path, DOMAIN, "Reset", g_variant_new ("(u)", 0), "access denied: ...");
+  lv_expect_error_on (bus, path, DOMAIN, "Reset", g_variant_new ("(u)", 0), "access denied: ...");
   /* The host's interfaces and devices: read by everyone, changed by nobody. */
   {
-    g_autoptr (GVariant) lo = lv_call (bus, QEMU_PATH, CONNECT, "InterfaceLookupByName",
-                                       g_variant_new ("(s)", "lo"), &error);
+    g_autoptr (GVariant) lo = lv_call_on (bus, QEMU_PATH, CONNECT, "InterfaceLookupByName",
+                                          g_variant_new ("(s)", "lo"), &error);
     const char *lo_path;
     g_autoptr (GVariant) xml = NULL;
 
     g_assert_no_error (error);
     g_variant_get (lo, "(&o)", &lo_path);
-    xml = lv_call (bus, lo_path, "org.libvirt.Interface", "GetXMLDesc", g_variant_new ("(u)", 0),
-                   &error);
+    xml = lv_call_on (bus, lo_path, "org.libvirt.Interface", "GetXMLDesc", g_variant_new ("(u)", 0),
+                      &error);
     g_assert_no_error (error);
-    expect_error_on (bus, lo_path, "org.libvirt.Interface", "Destroy", g_variant_new ("(u)", 0),
-                     "access denied: ...");
-    expect_error_on (bus, QEMU_PATH "/nodedev/computer", "org.libvirt.NodeDevice", "Reset", NULL,
-                     "access denied: ...");
+    lv_expect_error_on (bus, lo_path, "org.libvirt.Interface", "Destroy", g_variant_new ("(u)", 0),
+                        "access denied: ...");
+    lv_expect_error_on (bus, QEMU_PATH "/nodedev/computer", "org.libvirt.NodeDevice", "Reset", NULL,
+                        "access denied: ...");
   }
 }
 
 static void
 test_unprivileged_refused (void)
 {
-  g_autoptr (VbTestEnv) env = start_env (VB_TEST_ENV_POLKIT);
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_POLKIT);
   g_autofree char *path = define (env, "lv-authz", UUID);
-  g_autoptr (GKeyFile) world = g_key_file_new ();
-  g_autofree char *file = g_build_filename (g_getenv (ENV_HANDOFF), "world.ini", NULL);
-  g_autoptr (GError) error = NULL;
   int state, reason;
 
-  g_key_file_set_string (world, "bus", "address", env->bus_address);
-  g_key_file_set_string (world, "bus", "domain", path);
-  g_key_file_save_to_file (world, file, &error);
-  g_assert_no_error (error);
+  lv_handoff_set ("address", env->bus_address);
+  lv_handoff_set ("domain", path);
   vb_test_env_run_child (env, "/libvirt/child/unprivileged", 30 * G_USEC_PER_SEC);
   get_state (env, path, &state, &reason);
   g_assert_cmpint (state, ==, 5); /* nothing was started */
@@ -1024,15 +975,7 @@ test_every_member_declares_an_action (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!g_test_subprocess ())
-    {
-      g_autoptr (GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("vbtest-libvirt-XXXXXX", &error);
-
-      g_assert_no_error (error);
-      g_setenv (ENV_HANDOFF, dir, TRUE);
-    }
+  lv_test_init (&argc, &argv);
   g_test_add_func ("/libvirt/every-member-declares-an-action",
                    test_every_member_declares_an_action);
   g_test_add_func ("/libvirt/connect", test_connect);
@@ -1041,6 +984,7 @@ main (int argc, char **argv)
   g_test_add_func ("/libvirt/domain-actions", test_domain_actions);
   g_test_add_func ("/libvirt/domain-properties", test_domain_properties);
   g_test_add_func ("/libvirt/domain-lifecycle", test_domain_lifecycle);
+  g_test_add_func ("/libvirt/migrate-max-speed", test_migrate_max_speed);
   g_test_add_func ("/libvirt/devices", test_devices);
   g_test_add_func ("/libvirt/snapshots", test_snapshots);
   g_test_add_func ("/libvirt/domain-events", test_domain_events);

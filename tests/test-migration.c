@@ -158,6 +158,7 @@ test_persist_and_undefine (Fixture *f, gconstpointer data)
   /* The stream in the clear, as asked: the default is not TLS (docs/migration.md). */
   g_variant_dict_init (&params, NULL);
   g_variant_dict_insert (&params, "tls", "b", FALSE);
+  vb_signal_log_clear (f->src_signals);
   job = migrate (f, path, g_variant_dict_end (&params), LIVE | PERSIST_DEST | UNDEFINE_SOURCE);
   phase = vb_test_job_wait_phase (f->src, job, "completed|failed|cancelled", 120000);
   g_assert_cmpstr (phase, ==, "completed");
@@ -171,6 +172,13 @@ test_persist_and_undefine (Fixture *f, gconstpointer data)
                                         g_variant_new_boolean (TRUE), 10000));
   /* Gone from the source: no longer defined there, and not running. */
   g_assert_true (vb_signal_log_wait (f->src_signals, "InterfacesRemoved", 10000));
+  /* As libvirt: the guest stops here before its definition goes. */
+  {
+    g_autofree char *events = vb_signal_log_lifecycle (f->src_signals, path);
+
+    g_assert_cmpstr (events, ==,
+                     "('suspended', 'migrated') ('stopped', 'migrated') ('undefined', 'removed')");
+  }
   vb_test_call_expect_error (f->src, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                              g_variant_new ("(s)", "mig-move"), "org.virtbus.Virt1.Error.NotFound");
   g_variant_unref (vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy",
@@ -237,6 +245,150 @@ test_cancel (Fixture *f, gconstpointer data)
     g_assert_null (found);
   }
   g_variant_unref (vb_test_call_ok (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+}
+
+static guint64
+max_speed (Fixture *f, const char *path)
+{
+  g_autoptr (GVariant) reply =
+    vb_test_call_ok (f->src, path, IFACE_DOMAIN, "MigrateGetMaxSpeed", g_variant_new ("(u)", 0));
+  guint64 bandwidth;
+
+  g_variant_get (reply, "(t)", &bandwidth);
+  return bandwidth;
+}
+
+/* Waits until the job's rate is at most (@at_most) or above @limit. */
+static guint64
+wait_rate (Fixture *f, const char *job, gboolean at_most, guint64 limit)
+{
+  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  guint64 rate = vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate");
+
+  while ((at_most ? rate > limit : rate <= limit) && g_get_monotonic_time () < end)
+    {
+      g_usleep (200000);
+      rate = vb_test_get_u64 (f->src, job, IFACE_JOB, "Rate");
+    }
+  return rate;
+}
+
+/* MigrateSetMaxSpeed before a migration (as `virsh migrate-setspeed`): the
+ * migration, given no bandwidth, streams at that speed; set again while it
+ * runs, the rate follows and the domain keeps the new speed. */
+static void
+test_kept_speed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uuid = NULL;
+  /* Dirtying faster than the link: pre-copy goes on until cancelled. */
+  g_autofree char *path = boot_on_source (f, "mig-speed", "vb.dirty_mib_s=40 vb.mem_mib=48", &uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+
+  g_assert_cmpuint (max_speed (f, path), ==, 0);
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 1, 0));
+  g_assert_cmpuint (max_speed (f, path), ==, 1);
+  job = migrate (f, path, NULL, LIVE);
+  g_free (vb_test_job_wait_phase (f->src, job, "precopy", 20000));
+  g_usleep (1500000);
+  g_assert_cmpuint (wait_rate (f, job, TRUE, 2 << 20), <=, 2 << 20);
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "MigrateSetMaxSpeed",
+                     g_variant_new ("(tu)", (guint64) 8, 0));
+  g_assert_cmpuint (wait_rate (f, job, FALSE, 3 << 20), >, 3 << 20);
+  g_assert_cmpuint (max_speed (f, path), ==, 8);
+  g_variant_unref (vb_test_call_ok (f->src, job, IFACE_JOB, "Cancel", NULL));
+  phase = vb_test_job_wait_phase (f->src, job, "cancelled|failed|completed", 30000);
+  g_assert_cmpstr (phase, ==, "cancelled");
+  /* Kept after the migration. */
+  g_assert_cmpuint (max_speed (f, path), ==, 8);
+  vb_test_call_void (f->src, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+record_domain_event (GDBusConnection *connection, const char *sender, const char *path,
+                     const char *iface, const char *member, GVariant *args, gpointer user_data)
+{
+  g_ptr_array_add (user_data, g_variant_print (args, FALSE));
+}
+
+/* What a client of org.libvirt (Cockpit) sees of the source's domain while
+ * it migrates away with Cockpit's flags: STOPPED / MIGRATED, then UNDEFINED
+ * / REMOVED, and no SUSPENDED / MIGRATED: told the VM is paused, Cockpit
+ * asks for its addresses, which fail on the vanished domain a moment later
+ * ("Failed to fetch the IP addresses"). org.virtbus.Virt1 still says it. */
+static void
+test_libvirt_events (void)
+{
+  static const char *const libvirt_args[] = { "--libvirt-dbus", NULL };
+  g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) src = vb_test_env_new (VB_TEST_ENV_NONE);
+  Fixture f = { src, dst, NULL, NULL, g_build_filename (src->tmpdir, "disk.img", NULL) };
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *lv_path = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *lifecycle = NULL;
+  guint id;
+
+  vb_test_sparse_file (f.disk, 8 << 20);
+  vb_test_env_start_daemon (dst, NULL);
+  vb_test_env_start_daemon (src, libvirt_args);
+  f.src_signals = vb_signal_log_new (src);
+  path = boot_on_source (&f, "mig-lv", NULL, &uuid);
+  lv_path = g_strdup_printf ("/org/libvirt/QEMU/domain/_%s", uuid);
+  g_strdelimit (lv_path + strlen ("/org/libvirt/QEMU/domain/_"), "-", '_');
+  id = g_dbus_connection_signal_subscribe (src->client, "org.libvirt", "org.libvirt.Connect",
+                                           "DomainEvent", "/org/libvirt/QEMU", NULL,
+                                           G_DBUS_SIGNAL_FLAGS_NONE, record_domain_event, events,
+                                           NULL);
+  g_dbus_connection_flush_sync (src->client, NULL, NULL);
+  vb_signal_log_clear (f.src_signals);
+  /* PEER2PEER | LIVE | PERSIST_DEST | UNDEFINE_SOURCE; returns when done. */
+  reply = g_dbus_connection_call_sync (src->client, "org.libvirt", lv_path, "org.libvirt.Domain",
+                                       "MigrateToURI3",
+                                       g_variant_new ("(s@a{sv}u)", dst->bus_address,
+                                                      g_variant_new ("a{sv}", NULL),
+                                                      2 | LIVE | PERSIST_DEST | UNDEFINE_SOURCE),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, 120000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vb_signal_log_wait (f.src_signals, "('undefined', 'removed')", 10000));
+  /* The org.libvirt signal of the last event comes right after the Virt1 one. */
+  {
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    while (events->len < 2 && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+    g_usleep (200000);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+  }
+  g_dbus_connection_signal_unsubscribe (src->client, id);
+  g_ptr_array_add (events, NULL);
+  seen = g_strjoinv (" ", (char **) events->pdata);
+  {
+    /* (STOPPED 5, MIGRATED 3), (UNDEFINED 1, REMOVED 0). */
+    g_autofree char *want = g_strdup_printf ("('%s', 5, 3) ('%s', 1, 0)", lv_path, lv_path);
+
+    g_assert_cmpstr (seen, ==, want);
+  }
+  lifecycle = vb_signal_log_lifecycle (f.src_signals, path);
+  g_assert_cmpstr (lifecycle, ==,
+                   "('suspended', 'migrated') ('stopped', 'migrated') ('undefined', 'removed')");
+  {
+    g_autofree char *dst_path =
+      vb_test_call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                         g_variant_new ("(s)", "mig-lv"));
+
+    g_assert_true (vb_test_wait_property (dst, dst_path, IFACE_DOMAIN, "State",
+                                          g_variant_new_string ("running"), 10000));
+    vb_test_call_void (dst, dst_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  }
+  vb_signal_log_free (f.src_signals);
+  g_free (f.disk);
 }
 
 static guint established_to (guint port);
@@ -1557,6 +1709,7 @@ main (int argc, char **argv)
   ADD ("/migration/precopy", test_precopy);
   ADD ("/migration/persist-and-undefine", test_persist_and_undefine);
   ADD ("/migration/cancel", test_cancel);
+  ADD ("/migration/kept-speed", test_kept_speed);
   ADD ("/migration/postcopy-manual", test_postcopy_manual);
   ADD ("/migration/postcopy-automatic", test_postcopy_automatic);
   ADD ("/migration/postcopy-recovery", test_postcopy_recovery);
@@ -1572,5 +1725,6 @@ main (int argc, char **argv)
   g_test_add_func ("/migration/netns-link", test_netns_link);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);
   g_test_add_func ("/migration/ssh-bridge", test_ssh_bridge);
+  g_test_add_func ("/migration/libvirt-events", test_libvirt_events);
   return g_test_run ();
 }

@@ -779,6 +779,84 @@ test_complete_pc (void)
   check_completion ("pc", completion_devices, expected);
 }
 
+/* The value of @option (the first one) on the command line. */
+static const char *
+arg_of (VbQemuCommand *command, const char *option)
+{
+  for (guint i = 0; i + 1 < command->argv->len && command->argv->pdata[i + 1]; i++)
+    if (g_str_equal (command->argv->pdata[i], option))
+      return command->argv->pdata[i + 1];
+  return NULL;
+}
+
+/* Define writes out the CPU the command line gives, as libvirt writes its
+ * default (Cockpit shows "CPU type" from <cpu mode=>); the -cpu stays what
+ * the definition without it gave. */
+static void
+check_cpu_completion (const char *type, const char *cpu, const char *expected)
+{
+  g_autofree char *xml =
+    g_strdup_printf ("<domain type='%s'>\n  <name>cpu</name>\n"
+                     "  <memory unit='MiB'>128</memory>\n  <vcpu>2</vcpu>\n"
+                     "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n"
+                     "  </os>\n%s  <devices>\n  </devices>\n</domain>\n",
+                     type, cpu);
+  g_autoptr (VbDomainDef) def = parse (xml);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *completed = vb_qemu_complete_xml (def, NULL, &error);
+  g_autoptr (VbDomainDef) completed_def = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr (VbQemuCommand) before = NULL;
+  g_autoptr (VbQemuCommand) after = NULL;
+  VbQemuCommandContext context = dry_context (g_str_equal (type, "kvm"));
+
+  g_assert_no_error (error);
+  if (!g_regex_match_simple (expected, completed, 0, 0))
+    g_error ("expected /%s/ in:\n%s", expected, completed);
+  completed_def = parse (completed);
+  again = vb_qemu_complete_xml (completed_def, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, completed);
+  context.machines = machines;
+  before = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  after = vb_qemu_command_build (completed_def, &context, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (arg_of (after, "-cpu"), ==, arg_of (before, "-cpu"));
+  g_assert_cmpstr (arg_of (after, "-smp"), ==, arg_of (before, "-smp"));
+  /* A definition stored before define wrote the CPU: the live XML has it. */
+  if (!g_regex_match_simple (expected, before->xml, 0, 0))
+    g_error ("expected /%s/ in the live XML:\n%s", expected, before->xml);
+}
+
+static void
+test_complete_cpu (void)
+{
+  /* None: QEMU's qemu64 under TCG, after <os> (or <features>). */
+  check_cpu_completion ("qemu", "",
+                        "</os>\\s*<cpu mode='custom' match='exact' check='none'>\\s*"
+                        "<model fallback='forbid'>qemu64</model>\\s*</cpu>");
+  check_cpu_completion ("qemu", "  <features>\n    <acpi/>\n  </features>\n",
+                        "</features>\\s*<cpu mode='custom'");
+  /* None under KVM: the host's CPU. */
+  check_cpu_completion ("kvm", "", "<cpu mode='host-passthrough' check='none' migratable='on'/>");
+  /* A <cpu> without a mode is custom; under TCG its model qemu64, its
+   * topology and features kept. */
+  check_cpu_completion (
+    "qemu",
+    "  <cpu>\n    <topology sockets='1' cores='2' threads='1'/>\n"
+    "    <feature policy='disable' name='svm'/>\n  </cpu>\n",
+    "<cpu mode='custom'>\\s*<model fallback='forbid'>qemu64</model>\\s*"
+    "<topology sockets='1' cores='2' threads='1'/>\\s*<feature policy='disable' name='svm'/>");
+  check_cpu_completion ("kvm",
+                        "  <cpu>\n    <topology sockets='1' cores='2' threads='1'/>\n  </cpu>\n",
+                        "<cpu mode='custom'>\\s*<topology");
+  /* What the definition says stays. */
+  check_cpu_completion ("qemu", "  <cpu mode='custom'>\n    <model>Nehalem</model>\n  </cpu>\n",
+                        "<cpu mode='custom'>\\s*<model>Nehalem</model>\\s*</cpu>");
+  check_cpu_completion ("qemu", "  <cpu mode='host-model'/>\n", "<cpu mode='host-model'/>");
+}
+
 static void
 test_complete_q35 (void)
 {
@@ -832,6 +910,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/pc-kernel-boot", test_pc_kernel_boot);
   g_test_add_func ("/qemu-command/complete-pc", test_complete_pc);
   g_test_add_func ("/qemu-command/complete-q35", test_complete_q35);
+  g_test_add_func ("/qemu-command/complete-cpu", test_complete_cpu);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
   g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);
   g_test_add_func ("/qemu-command/graphics-secrets-hidden", test_graphics_secrets_hidden);

@@ -699,6 +699,8 @@ test_libvirt (Fixture *f, gconstpointer data)
   g_autoptr (GVariant) value = NULL;
   GError *save_error = NULL;
   gboolean seen = FALSE;
+  gint64 save_began;
+  guint64 save_ms, elapsed;
   int state, reason;
 
   g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 60000));
@@ -726,6 +728,11 @@ test_libvirt (Fixture *f, gconstpointer data)
           g_assert_cmpint (lv_job_stat (f->env, lv_path, 0, "operation", &value), ==, 2);
           g_assert_cmpint (g_variant_get_int32 (value), ==, 2); /* OPERATION_SAVE */
           g_clear_pointer (&value, g_variant_unref);
+          /* The ms since the job started, in the stats as in the control info. */
+          g_assert_cmpint (lv_job_stat (f->env, lv_path, 0, "time_elapsed", &value), ==, 2);
+          g_assert_nonnull (value);
+          g_assert_cmpuint (g_variant_get_uint64 (value), >=, since);
+          g_clear_pointer (&value, g_variant_unref);
           g_clear_pointer (&reply, g_variant_unref);
           reply = lv_ok (f->env, lv_path, LV_DOMAIN, "AbortJob", NULL);
         }
@@ -743,7 +750,9 @@ test_libvirt (Fixture *f, gconstpointer data)
 
   /* Save returns when the image is written: the guest is off. */
   g_clear_pointer (&reply, g_variant_unref);
+  save_began = g_get_monotonic_time ();
   reply = lv_ok (f->env, lv_path, LV_DOMAIN, "Save", g_variant_new ("(ssu)", file, "", 0));
+  save_ms = (guint64) (g_get_monotonic_time () - save_began) / 1000;
   g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
   g_clear_pointer (&reply, g_variant_unref);
   reply = lv_ok (f->env, lv_path, LV_DOMAIN, "GetState", g_variant_new ("(u)", 0));
@@ -752,6 +761,18 @@ test_libvirt (Fixture *f, gconstpointer data)
   g_assert_cmpint (reason, ==, 5); /* VIR_DOMAIN_SHUTOFF_SAVED */
   g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "success", &value), ==, 3); /* COMPLETED */
   g_assert_true (g_variant_get_boolean (value));
+  g_clear_pointer (&value, g_variant_unref);
+  /* The finished job's whole duration, as libvirt's completed stats: within
+   * the time the Save call took, and standing still once it has ended. */
+  g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "time_elapsed", &value), ==, 3);
+  g_assert_nonnull (value);
+  elapsed = g_variant_get_uint64 (value);
+  g_assert_cmpuint (elapsed, >, 0);
+  g_assert_cmpuint (elapsed, <=, save_ms);
+  g_clear_pointer (&value, g_variant_unref);
+  g_usleep (50 * 1000);
+  g_assert_cmpint (lv_job_stat (f->env, lv_path, 1, "time_elapsed", &value), ==, 3);
+  g_assert_cmpuint (g_variant_get_uint64 (value), ==, elapsed);
   g_clear_pointer (&value, g_variant_unref);
 
   /* The test driver's Connect does not restore a QEMU guest. */

@@ -2,6 +2,7 @@
  * outside the service: see vb-test-host.h. */
 #include "vb-test-host.h"
 
+#include <string.h>
 #include <unistd.h>
 
 void
@@ -50,4 +51,38 @@ vb_test_shell_succeeds (const char *command)
 
   g_assert_true (g_spawn_command_line_sync (line, NULL, NULL, &status, NULL));
   return g_spawn_check_wait_status (status, NULL);
+}
+
+char *
+vb_test_kernel_cpus (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/sys/devices/system/cpu", 0, NULL);
+  g_autoptr (GString) cpus = g_string_new (NULL);
+  const char *name;
+  guint highest = 0;
+  gboolean any = FALSE;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_prefix (name, "cpu") && g_ascii_isdigit (name[3])
+        && strspn (name + 3, "0123456789") == strlen (name + 3))
+      {
+        highest = MAX (highest, (guint) g_ascii_strtoull (name + 3, NULL, 10));
+        any = TRUE;
+      }
+  g_assert_true (any);
+  for (guint cpu = 0; cpu <= highest; cpu++)
+    {
+      g_autofree char *dir_path = g_strdup_printf ("/sys/devices/system/cpu/cpu%u", cpu);
+      g_autofree char *online_path = g_strdup_printf ("%s/online", dir_path);
+      g_autofree char *online = NULL;
+
+      if (!g_file_test (dir_path, G_FILE_TEST_IS_DIR))
+        g_string_append_c (cpus, '-');
+      else if (g_file_get_contents (online_path, &online, NULL, NULL))
+        g_string_append_c (cpus, g_strstrip (online)[0] == '1' ? '1' : '0');
+      else
+        g_string_append_c (cpus, '1');
+    }
+  return g_string_free (g_steal_pointer (&cpus), FALSE);
 }

@@ -15,5 +15,11 @@ char *vb_test_file_md5 (const char *file);
 char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Whether `sh -c @command` succeeds. */
 gboolean vb_test_shell_succeeds (const char *command);
+/* This machine's CPUs as the kernel shows them, without parsing its CPU
+ * lists: "1" for each /sys/devices/system/cpu/cpuN that is online (no
+ * "online" file, as cpu0 often has, is online), "0" for one that is
+ * offline, "-" for a number without a cpuN (not present), from 0 to the
+ * highest N: "11110000" for CPUs 0-3 of 8 online. */
+char *vb_test_kernel_cpus (void);
 
 G_END_DECLS

@@ -1,7 +1,6 @@
 /* Calling the org.libvirt front end as a client of libvirt-dbus does, for
- * tests/test-libvirt-network.c and tests/test-libvirt-storage.c: calls,
- * org.libvirt.Error texts, GetAll's double wrapping, and a child process
- * calling as another user. */
+ * tests/test-libvirt-*.c: calls, org.libvirt.Error texts, GetAll's double
+ * wrapping, and a child process calling as another user. */
 #pragma once
 
 #include <glib/gstdio.h>

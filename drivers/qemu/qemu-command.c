@@ -2,6 +2,7 @@
  * memory, firmware, boot, clock and controllers, then every device element in
  * the order the XML lists them (their builders are in qemu-command-*.c). */
 #include "qemu-command-private.h"
+#include "qemu-complete.h"
 #include "qemu-pci-address.h"
 
 /* The fd set QEMU finds the UEFI variable store in, when the service opens it. */
@@ -614,13 +615,14 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
     b.devices = xmlNewChild (b.root, NULL, BAD_CAST "devices", NULL);
   /* What define fills in, for a definition stored before it did: the
    * command line names the bus and slot of every PCI device, never leaving
-   * them to QEMU's order, and the live XML says the same. */
+   * them to QEMU's order, and the live XML says the same, and its CPU. */
   {
     xmlNode *type = vb_xml_child (vb_xml_child (b.root, "os"), "type");
     g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
 
     if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
       return NULL;
+    vb_qemu_complete_cpu (b.root, context->kvm);
   }
   b.scsi_buses = g_hash_table_new (NULL, NULL);
   ok = build (&b, error);

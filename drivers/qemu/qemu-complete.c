@@ -21,6 +21,43 @@ canonical_machine (const VbQemuCaps *caps, const char *machine)
   return machine;
 }
 
+/* Written out as libvirt writes its default CPU (qemuDomainDefSetDefaultCPU):
+ * clients read <cpu mode=> (Cockpit shows "CPU type" from it). Without
+ * <cpu> a TCG guest gets QEMU's qemu64, a KVM guest the host's CPU (-cpu
+ * host, which is host-passthrough); a <cpu> without a mode is custom, and a
+ * custom one without a model is qemu64 under TCG. */
+void
+vb_qemu_complete_cpu (xmlNode *root, gboolean kvm)
+{
+  xmlNode *cpu = vb_xml_child (root, "cpu");
+  g_autofree char *mode = NULL;
+
+  if (!cpu)
+    {
+      xmlNode *after = vb_xml_child (root, "features");
+
+      cpu = vb_xml_insert_after (root, after ? after : vb_xml_child (root, "os"), "cpu", NULL);
+      xmlSetProp (cpu, BAD_CAST "mode", BAD_CAST (kvm ? "host-passthrough" : "custom"));
+      if (!kvm)
+        xmlSetProp (cpu, BAD_CAST "match", BAD_CAST "exact");
+      xmlSetProp (cpu, BAD_CAST "check", BAD_CAST "none");
+      if (kvm)
+        xmlSetProp (cpu, BAD_CAST "migratable", BAD_CAST "on");
+    }
+  mode = vb_xml_attr (cpu, "mode");
+  if (!mode)
+    {
+      xmlSetProp (cpu, BAD_CAST "mode", BAD_CAST "custom");
+      mode = g_strdup ("custom");
+    }
+  if (g_str_equal (mode, "custom") && !kvm && !vb_xml_child (cpu, "model"))
+    {
+      xmlNode *model = vb_xml_insert_after (cpu, NULL, "model", "qemu64");
+
+      xmlSetProp (model, BAD_CAST "fallback", BAD_CAST "forbid");
+    }
+}
+
 char *
 vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **error)
 {
@@ -46,6 +83,8 @@ vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **e
   xmlSetProp (type, BAD_CAST "machine", BAD_CAST canonical_machine (caps, machine ? machine : "pc"));
   g_free (machine);
   machine = vb_xml_attr (type, "machine");
+
+  vb_qemu_complete_cpu (root, g_strcmp0 (def->type, "kvm") == 0);
 
   devices = vb_xml_child (root, "devices");
   if (!devices)

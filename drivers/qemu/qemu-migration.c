@@ -912,9 +912,12 @@ send_stream (QemuDomain *qd)
   {
     g_autoptr (JsonObject) args = json_object_new ();
 
-    /* 0 is QEMU's "unlimited" for neither: leave its defaults alone unless asked. */
-    if (bandwidth)
-      json_object_set_int_member (args, "max-bandwidth", (gint64) (bandwidth << 20));
+    /* Always set: QEMU's own default is a limit (128 MiB/s in 7.2). 0 is
+     * no limit, given as the largest speed, as libvirt gives its default. */
+    json_object_set_int_member (
+      args, "max-bandwidth",
+      (gint64) ((bandwidth ? MIN (bandwidth, VB_MIGRATE_MAX_SPEED_MIB) : VB_MIGRATE_MAX_SPEED_MIB)
+                << 20));
     if (param_u64 (params, "postcopy-bandwidth", 0))
       json_object_set_int_member (args, "max-postcopy-bandwidth",
                                   (gint64) (param_u64 (params, "postcopy-bandwidth", 0) << 20));

@@ -1,6 +1,6 @@
 /* org.libvirt.Connect's DomainRestore (Manager.Restore), GetAllDomainStats
  * (Domain.GetStats of each of this Connect's domains), NodeGetFreeMemory
- * (the host's memory statistics) and NodeGetCPUMap (GetNodeInfo's CPUs). */
+ * (the host's memory statistics) and NodeGetCPUMap (GetNodeInfo's cpu-map). */
 #include "libvirt-domain-more.h"
 
 #include "domain-api.h"
@@ -235,21 +235,20 @@ node_info_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   VbLvCall *call = user_data;
   GError *error = NULL;
   g_autoptr (GVariant) info = vb_host_api_node_info_finish (result, &error);
-  GVariantBuilder map;
-  guint cpus;
+  g_autoptr (GVariant) map = NULL;
 
   if (!info)
     {
       vb_lv_call_fail (call, error);
       return;
     }
-  if (!g_variant_lookup (info, "cpus", "u", &cpus))
-    cpus = 0;
-  /* GetNodeInfo counts the online CPUs: each of them is in the map. */
-  g_variant_builder_init (&map, G_VARIANT_TYPE ("ab"));
-  for (guint i = 0; i < cpus; i++)
-    g_variant_builder_add (&map, "b", TRUE);
-  vb_lv_call_return (call, g_variant_new ("(ab)", &map));
+  /* One entry per CPU number the host has, TRUE for the online ones: the
+   * offline ones between them keep their places. */
+  map = g_variant_lookup_value (info, "cpu-map", G_VARIANT_TYPE ("ab"));
+  if (!map)
+    vb_lv_call_fail (call, vb_lv_error_new ("internal error: the host's CPU map is unknown"));
+  else
+    vb_lv_call_return (call, g_variant_new ("(@ab)", map));
 }
 
 void

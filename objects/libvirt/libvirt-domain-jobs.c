@@ -102,15 +102,6 @@ moves_memory (VbJob *job)
 }
 
 static guint64
-elapsed_ms (VbJob *job)
-{
-  gint64 now = g_get_real_time ();
-
-  return now > vb_job_get_start_time (job) ? (guint64) (now - vb_job_get_start_time (job)) / 1000
-                                           : 0;
-}
-
-static guint64
 remaining_ms (VbJob *job)
 {
   gint64 end = vb_job_get_expected_end_time (job), now = g_get_real_time ();
@@ -150,13 +141,13 @@ vb_lv_domain_get_job_info (VbLvCall *call)
     }
   /* type, time elapsed and remaining (ms), then data, memory and file
    * figures, each total, processed, remaining (bytes). */
-  vb_lv_call_return (call,
-                     g_variant_new ("((ittttttttttt))", job_type (job), job ? elapsed_ms (job) : 0,
-                                    job ? remaining_ms (job) : 0, total, processed, remaining,
-                                    job && moves_memory (job) ? total : 0,
-                                    job && moves_memory (job) ? processed : 0,
-                                    job && moves_memory (job) ? remaining : 0, (guint64) 0,
-                                    (guint64) 0, (guint64) 0));
+  vb_lv_call_return (call, g_variant_new ("((ittttttttttt))", job_type (job),
+                                          job ? vb_job_get_elapsed_ms (job) : 0,
+                                          job ? remaining_ms (job) : 0, total, processed, remaining,
+                                          job && moves_memory (job) ? total : 0,
+                                          job && moves_memory (job) ? processed : 0,
+                                          job && moves_memory (job) ? remaining : 0, (guint64) 0,
+                                          (guint64) 0, (guint64) 0));
 }
 
 static void
@@ -179,9 +170,10 @@ job_stats (VbJob *job)
 
   g_variant_dict_init (&stats, NULL);
   g_variant_dict_insert (&stats, "operation", "i", job_operation (job));
+  /* Since the start; a finished job's whole duration, as libvirt's completed stats. */
+  g_variant_dict_insert (&stats, "time_elapsed", "t", vb_job_get_elapsed_ms (job));
   if (!vb_job_is_finished (job))
     {
-      g_variant_dict_insert (&stats, "time_elapsed", "t", elapsed_ms (job));
       if (remaining_ms (job))
         g_variant_dict_insert (&stats, "time_remaining", "t", remaining_ms (job));
     }
@@ -246,7 +238,8 @@ vb_lv_domain_get_control_info (VbLvCall *call)
   /* JOB while a job runs, with the time since it started (ms). */
   job = vb_job_api_domain_job (call->connect->host, domain_of (call));
   if (job)
-    vb_lv_call_return (call, g_variant_new ("((uut))", LV_CONTROL_JOB, 0, elapsed_ms (job)));
+    vb_lv_call_return (call,
+                       g_variant_new ("((uut))", LV_CONTROL_JOB, 0, vb_job_get_elapsed_ms (job)));
   else
     vb_lv_call_return (call, g_variant_new ("((uut))", LV_CONTROL_OK, 0, (guint64) 0));
 }

@@ -540,17 +540,32 @@ handle_migrate_set_max_speed (VbLvCall *call)
 {
   guint64 bandwidth;
   guint flags;
+  GError *error = NULL;
 
   g_variant_get (call->parameters, "(tu)", &bandwidth, &flags);
-  /* MiB/s, as libvirt counts it; QEMU counts bytes. */
-  if (bandwidth > G_MAXUINT64 >> 20)
+  /* MiB/s, as libvirt counts it; its largest, QEMU_DOMAIN_MIG_BANDWIDTH_MAX, is virtbus's. */
+  if (!vb_migration_api_set_max_speed (call->connect->host, domain_of (call), bandwidth, flags,
+                                       &error))
+    vb_lv_call_fail (call, error);
+  else
+    vb_lv_call_return (call, NULL);
+}
+
+static void
+handle_migrate_get_max_speed (VbLvCall *call)
+{
+  guint flags = vb_lv_call_uint_arg (call, 0);
+  GError *error = NULL;
+  guint64 bandwidth;
+
+  if (!vb_migration_api_get_max_speed (call->connect->host, domain_of (call), flags, &bandwidth,
+                                       &error))
     {
-      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                                          "bandwidth %" G_GUINT64_FORMAT " MiB/s is too large",
-                                          bandwidth));
+      vb_lv_call_fail (call, error);
       return;
     }
-  control_migration (call, "max-speed", bandwidth << 20, flags);
+  /* No limit is libvirt's largest speed, what it answers until one is set. */
+  vb_lv_call_return (call, g_variant_new ("(t)", bandwidth ? bandwidth : VB_MIGRATE_MAX_SPEED_MIB));
 }
 
 static void
@@ -701,6 +716,7 @@ static const VbLvMethod methods[] = {
   { "ManagedSave", handle_managed_save },
   { "ManagedSaveRemove", handle_managed_save_remove },
   { "MemoryStats", vb_lv_domain_memory_stats },
+  { "MigrateGetMaxSpeed", handle_migrate_get_max_speed },
   { "MigrateSetMaxDowntime", handle_migrate_set_max_downtime },
   { "MigrateSetMaxSpeed", handle_migrate_set_max_speed },
   { "MigrateStartPostCopy", handle_migrate_start_post_copy },

@@ -156,6 +156,14 @@ domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpoin
 {
   VbLibvirtFront *self = user_data;
 
+  /* The source's pause at the end of a pre-copy migration (libvirt sends
+   * SUSPENDED / MIGRATED for it) lasts only until the destination runs the
+   * guest, a few ms on one host. Cockpit, told the VM is paused, asks for
+   * its addresses (InterfaceAddresses), which by then fail for a stopped
+   * or vanished domain: "Failed to fetch the IP addresses". STOPPED /
+   * MIGRATED follows as in libvirt; a failed migration's RESUMED too. */
+  if (g_str_equal (event, "suspended") && g_str_equal (detail, "migrated"))
+    return;
   for (guint i = 0; i < N_CONNECTS; i++)
     if (vb_lv_domain_belongs (&self->connects[i], domain))
       vb_lv_connect_domain_event (&self->connects[i], domain, event, detail);

@@ -350,15 +350,15 @@ static gboolean
 handle_migrate_set_max_speed (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
                               guint64 bandwidth, guint flags)
 {
-  /* MiB/s, as virsh migrate-setspeed; QEMU counts bytes. */
-  if (bandwidth > G_MAXUINT64 >> 20)
-    {
-      g_dbus_method_invocation_return_error (invocation, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                                             "Bandwidth %" G_GUINT64_FORMAT " MiB/s is too large",
-                                             bandwidth);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  return control_migration (iface, invocation, "max-speed", bandwidth << 20, flags);
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+
+  /* MiB/s, as virsh migrate-setspeed. */
+  if (!vb_migration_api_set_max_speed (self->context->host, self->domain, bandwidth, flags, &error))
+    vb_dbus_return_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -366,6 +366,21 @@ handle_migrate_set_max_downtime (VbDBusDomain *iface, GDBusMethodInvocation *inv
                                  guint64 downtime, guint flags)
 {
   return control_migration (iface, invocation, "max-downtime", downtime, flags);
+}
+
+static gboolean
+handle_migrate_get_max_speed (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  GError *error = NULL;
+  guint64 bandwidth;
+
+  if (!vb_migration_api_get_max_speed (self->context->host, self->domain, flags, &bandwidth,
+                                       &error))
+    vb_dbus_return_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", bandwidth));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 /* ---- save and restore ---- */
@@ -892,6 +907,7 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_migrate_start_post_copy = handle_migrate_start_post_copy;
   iface->handle_migrate_set_max_speed = handle_migrate_set_max_speed;
   iface->handle_migrate_set_max_downtime = handle_migrate_set_max_downtime;
+  iface->handle_migrate_get_max_speed = handle_migrate_get_max_speed;
   /* save and restore */
   iface->handle_managed_save = handle_managed_save;
   iface->handle_managed_save_remove = handle_managed_save_remove;

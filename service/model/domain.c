@@ -11,6 +11,7 @@ struct _VbDomain {
   int id;
   char *block_copy;
   gboolean managed_save;
+  guint64 migration_max_speed;
 };
 
 G_DEFINE_FINAL_TYPE (VbDomain, vb_domain, VB_TYPE_RESOURCE)
@@ -230,4 +231,17 @@ vb_domain_set_managed_save (VbDomain *self, gboolean managed_save)
     return;
   self->managed_save = managed_save;
   vb_resource_changed (VB_RESOURCE (self));
+}
+
+guint64
+vb_domain_get_migration_max_speed (VbDomain *self)
+{
+  return self->migration_max_speed;
+}
+
+void
+vb_domain_set_migration_max_speed (VbDomain *self, guint64 mib_per_s)
+{
+  /* No property shows it: nothing to announce. */
+  self->migration_max_speed = mib_per_s;
 }

@@ -67,4 +67,10 @@ gboolean vb_domain_refuse_if_block_copy (VbDomain *self, const char *operation,
 gboolean vb_domain_get_managed_save (VbDomain *self);
 void vb_domain_set_managed_save (VbDomain *self, gboolean managed_save);
 
+/* The migration speed limit set for the domain (MigrateSetMaxSpeed), MiB/s,
+ * 0 for none: kept in memory while the service runs, as libvirt keeps it;
+ * migration-api.c applies it to a migration that gives no bandwidth. */
+guint64 vb_domain_get_migration_max_speed (VbDomain *self);
+void vb_domain_set_migration_max_speed (VbDomain *self, guint64 mib_per_s);
+
 G_END_DECLS

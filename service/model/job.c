@@ -14,6 +14,8 @@ struct _VbJob {
   guint64 bytes_processed;
   guint64 rate;
   gint64 start_time;
+  gint64 started;     /* monotonic, for the elapsed time */
+  gint64 finished_at; /* monotonic, 0 while it runs */
   gboolean cancelable;
   gboolean finished;
   GVariant *details;
@@ -60,6 +62,7 @@ vb_job_init (VbJob *self)
 {
   self->phase = g_strdup ("setup");
   self->start_time = g_get_real_time ();
+  self->started = g_get_monotonic_time ();
   self->details = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
   self->cancellable = g_cancellable_new ();
 }
@@ -115,6 +118,14 @@ vb_job_get_progress (VbJob *self)
   if (self->bytes_total == 0)
     return -1.0;
   return MIN (1.0, (double) self->bytes_processed / (double) self->bytes_total);
+}
+
+guint64
+vb_job_get_elapsed_ms (VbJob *self)
+{
+  gint64 until = self->finished_at ? self->finished_at : g_get_monotonic_time ();
+
+  return until > self->started ? (guint64) (until - self->started) / 1000 : 0;
 }
 
 gint64
@@ -231,6 +242,7 @@ vb_job_complete (VbJob *self, gboolean success, const char *final_phase, const c
   if (self->finished)
     return;
   self->finished = TRUE;
+  self->finished_at = g_get_monotonic_time ();
   g_free (self->phase);
   self->phase = g_strdup (final_phase);
   if (!success && message && *message)

@@ -26,6 +26,9 @@ gboolean vb_job_get_cancelable (VbJob *self);
 /* a{sv}, never NULL. */
 GVariant *vb_job_get_details (VbJob *self);
 gboolean vb_job_is_finished (VbJob *self);
+/* Milliseconds since the job started, or from its start to its end once it
+ * has finished (libvirt's time_elapsed); a monotonic clock. */
+guint64 vb_job_get_elapsed_ms (VbJob *self);
 
 void vb_job_set_phase (VbJob *self, const char *phase);
 void vb_job_set_cancelable (VbJob *self, gboolean cancelable);

@@ -51,6 +51,17 @@ run_query (VbDriverHost *host, gpointer tag, const char *name, int cell, guint f
 
 /* ---- node info and memory ---- */
 
+static GVariant *
+cpu_map_variant (GArray *map)
+{
+  GVariantBuilder bits;
+
+  g_variant_builder_init (&bits, G_VARIANT_TYPE ("ab"));
+  for (guint i = 0; i < map->len; i++)
+    g_variant_builder_add (&bits, "b", g_array_index (map, gboolean, i));
+  return g_variant_builder_end (&bits);
+}
+
 static void
 read_node_info (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -76,6 +87,7 @@ read_node_info (GTask *task, gpointer source, gpointer data, GCancellable *cance
   /* /proc/cpuinfo is text; anything but UTF-8 is no name. */
   g_variant_builder_add (&builder, "{sv}", "cpu-model",
                          g_variant_new_take_string (g_utf8_make_valid (info->cpu_model, -1)));
+  g_variant_builder_add (&builder, "{sv}", "cpu-map", cpu_map_variant (info->cpu_map));
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
                          (GDestroyNotify) g_variant_unref);
 }

@@ -10,7 +10,8 @@
 G_BEGIN_DECLS
 
 /* Manager.GetNodeInfo: a{sv} with libvirt's virNodeInfo (model, memory,
- * cpus, mhz, nodes, sockets, cores, threads) and cpu-model. */
+ * cpus, mhz, nodes, sockets, cores, threads), cpu-model and cpu-map (ab:
+ * libvirt's virNodeGetCPUMap, one entry per CPU number, TRUE when online). */
 void vb_host_api_node_info_async (VbDriverHost *host, GAsyncReadyCallback callback,
                                   gpointer user_data);
 GVariant *vb_host_api_node_info_finish (GAsyncResult *result, GError **error);

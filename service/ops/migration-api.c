@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "job-api.h"
 #include "migration-peer.h"
 #include "object-paths.h"
 #include "domain-kind.h"
@@ -11,6 +12,9 @@
 
 #define TARGET_INTERFACE "org.virtbus.Virt1.MigrationTarget"
 #define PEER_CALL_TIMEOUT_MS 120000
+/* How long the source's guest may take to end after a migration before its
+ * definition goes anyway (UNDEFINE_SOURCE). */
+#define SOURCE_STOP_TIMEOUT_S 30
 /* The stream is TLS only when the caller passes "tls": true: it cost more
  * than 10% of the migration's time in bench-migration (docs/migration.md). */
 #define TLS_BY_DEFAULT FALSE
@@ -76,6 +80,8 @@ typedef struct {
   GDBusConnection *peer;
   gboolean success;
   GError *error;
+  gulong stop_handler; /* UNDEFINE_SOURCE: waiting for the guest here to stop */
+  guint stop_timeout;
 } Run;
 
 static void
@@ -133,6 +139,45 @@ source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+undefine_source (Run *run)
+{
+  vb_config_store_remove_async (vb_driver_host_get_store (run->host), "domains",
+                                vb_resource_get_uuid (VB_RESOURCE (run->domain)), source_undefined,
+                                run);
+}
+
+static void
+stop_waiting (Run *run)
+{
+  g_clear_signal_handler (&run->stop_handler, run->domain);
+  g_clear_handle_id (&run->stop_timeout, g_source_remove);
+}
+
+static void
+source_changed (VbResource *resource, gpointer user_data)
+{
+  Run *run = user_data;
+
+  if (vb_domain_is_active (run->domain))
+    return;
+  stop_waiting (run);
+  undefine_source (run);
+}
+
+static gboolean
+source_stop_timed_out (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->stop_timeout = 0;
+  stop_waiting (run);
+  vb_log_warning (name_of (run), "QEMU has not ended %u s after the migration: undefining anyway",
+                  SOURCE_STOP_TIMEOUT_S);
+  undefine_source (run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 finished_on_peer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
@@ -154,9 +199,18 @@ finished_on_peer (GObject *source, GAsyncResult *result, gpointer user_data)
   if (run->success && (run->flags & VB_MIGRATE_UNDEFINE_SOURCE)
       && vb_resource_get_persistent (VB_RESOURCE (run->domain)))
     {
-      vb_config_store_remove_async (vb_driver_host_get_store (run->host), "domains",
-                                    vb_resource_get_uuid (VB_RESOURCE (run->domain)),
-                                    source_undefined, run);
+      /* As libvirt: the guest here stops first ('stopped', 'migrated'), then
+       * the definition goes ('undefined', 'removed'). A client that reads
+       * the domain on either event finds it shut off or gone, never still
+       * paused for the migration and gone a moment later. */
+      if (!vb_domain_is_active (run->domain))
+        {
+          undefine_source (run);
+          return;
+        }
+      run->stop_handler =
+        g_signal_connect (run->domain, "changed", G_CALLBACK (source_changed), run);
+      run->stop_timeout = g_timeout_add_seconds (SOURCE_STOP_TIMEOUT_S, source_stop_timed_out, run);
       return;
     }
   run_end (run);
@@ -240,6 +294,11 @@ prepared (GObject *source, GAsyncResult *result, gpointer user_data)
     g_variant_lookup (answer, "postcopy-preempt", "b", &preempt);
     g_variant_dict_insert (&merged, "postcopy-preempt", "b", preempt);
   }
+  /* Without a bandwidth of its own the stream has the domain's speed
+   * (MigrateSetMaxSpeed, no limit by default), as libvirt gives it. */
+  if (!g_variant_dict_contains (&merged, "bandwidth"))
+    g_variant_dict_insert (&merged, "bandwidth", "t",
+                           vb_domain_get_migration_max_speed (run->domain));
   g_variant_unref (run->params);
   run->params = g_variant_ref_sink (g_variant_dict_end (&merged));
   vb_log_message (name_of (run), "sending to %s%s", uri, tls ? " over TLS" : " in the clear");
@@ -513,6 +572,56 @@ vb_migration_api_control (VbDriverHost *host, VbDomain *domain, const char *what
   if (!vb_check_flags (flags, 0, error) || !(driver = driver_of (host, domain, error)))
     return FALSE;
   return driver->migrate_control (host, domain, what, value, error);
+}
+
+/* ---- the domain's speed limit ---- */
+
+gboolean
+vb_migration_api_set_max_speed (VbDriverHost *host, VbDomain *domain, guint64 mib_per_s,
+                                guint flags, GError **error)
+{
+  const VbDomainDriver *driver;
+  g_autoptr (VbJob) job = NULL;
+  GError *refused = NULL;
+
+  if (!vb_check_flags (flags, 0, error) || !(driver = driver_of (host, domain, error)))
+    return FALSE;
+  if (mib_per_s > VB_MIGRATE_MAX_SPEED_MIB)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "Bandwidth %" G_GUINT64_FORMAT " MiB/s is too large (at most %" G_GUINT64_FORMAT
+                   ")",
+                   mib_per_s, VB_MIGRATE_MAX_SPEED_MIB);
+      return FALSE;
+    }
+  /* A migration whose stream runs takes it now. One still talking to its
+   * peer has no stream yet: the driver says so, and the stream starts with
+   * the kept speed. QEMU counts bytes; no limit is the largest speed. */
+  job = vb_job_api_domain_job (host, domain);
+  if (job && g_str_equal (vb_job_get_operation (job), "migrate")
+      && !driver->migrate_control (host, domain, "max-speed",
+                                   (mib_per_s ? mib_per_s : VB_MIGRATE_MAX_SPEED_MIB) << 20,
+                                   &refused))
+    {
+      if (!g_error_matches (refused, VB_ERROR, VB_ERROR_OPERATION_INVALID))
+        {
+          g_propagate_error (error, refused);
+          return FALSE;
+        }
+      g_clear_error (&refused);
+    }
+  vb_domain_set_migration_max_speed (domain, mib_per_s);
+  return TRUE;
+}
+
+gboolean
+vb_migration_api_get_max_speed (VbDriverHost *host, VbDomain *domain, guint flags,
+                                guint64 *mib_per_s, GError **error)
+{
+  if (!vb_check_flags (flags, 0, error) || !driver_of (host, domain, error))
+    return FALSE;
+  *mib_per_s = vb_domain_get_migration_max_speed (domain);
+  return TRUE;
 }
 
 /* ---- the destination ---- */

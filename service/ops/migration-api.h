@@ -20,6 +20,17 @@ VbJob *vb_migration_api_migrate_finish (GAsyncResult *result, GError **error);
 gboolean vb_migration_api_control (VbDriverHost *host, VbDomain *domain, const char *what,
                                    guint64 value, guint flags, GError **error);
 
+/* The domain's migration speed limit in MiB/s, 0 for none
+ * (MigrateSetMaxSpeed, MigrateGetMaxSpeed): kept in memory while the
+ * service runs, as libvirt keeps it; set at any time, applied at once to a
+ * running migration and to each later one that gives no "bandwidth".
+ * NotSupported for a driver that cannot migrate, InvalidArgument above
+ * VB_MIGRATE_MAX_SPEED_MIB; @flags 0. */
+gboolean vb_migration_api_set_max_speed (VbDriverHost *host, VbDomain *domain, guint64 mib_per_s,
+                                         guint flags, GError **error);
+gboolean vb_migration_api_get_max_speed (VbDriverHost *host, VbDomain *domain, guint flags,
+                                         guint64 *mib_per_s, GError **error);
+
 /* Destination (MigrationTarget.Prepare): creates the incoming domain; the
  * answer is an a{sv}. @peer is the caller's unique bus name: only it may
  * Finish, and if it goes away before Finish, the migration is finished

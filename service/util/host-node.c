@@ -17,6 +17,7 @@ vb_host_node_info_free (VbHostNodeInfo *info)
     return;
   g_free (info->model);
   g_free (info->cpu_model);
+  g_clear_pointer (&info->cpu_map, g_array_unref);
   g_free (info);
 }
 
@@ -61,23 +62,33 @@ meminfo_value (const char *text, const char *prefix, const char *key, guint64 *k
   return FALSE;
 }
 
-/* Parses a kernel CPU list ("0-3,8,10-11") into the numbers it names. */
-static GArray *
-parse_cpu_list (const char *text)
+GArray *
+vb_host_cpu_list_parse (const char *text)
 {
   GArray *cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_auto (GStrv) ranges = g_strsplit (text, ",", -1);
+  g_auto (GStrv) ranges = g_strsplit (text ? text : "", ",", -1);
 
   for (guint i = 0; ranges[i]; i++)
     {
       g_autofree char *range = g_strstrip (g_strdup (ranges[i]));
       char *end = NULL;
+      char *last_end = NULL;
       guint64 first, last;
 
-      if (!*range)
+      if (!g_ascii_isdigit (*range))
         continue;
       first = g_ascii_strtoull (range, &end, 10);
-      last = *end == '-' ? g_ascii_strtoull (end + 1, NULL, 10) : first;
+      if (*end == '-')
+        {
+          if (!g_ascii_isdigit (end[1]))
+            continue;
+          last = g_ascii_strtoull (end + 1, &last_end, 10);
+          end = last_end;
+        }
+      else
+        last = first;
+      if (*end)
+        continue;
       /* A bound against a nonsense list; no machine has a million CPUs. */
       for (guint64 cpu = first; cpu <= last && cpu < 1048576; cpu++)
         {
@@ -86,6 +97,30 @@ parse_cpu_list (const char *text)
         }
     }
   return cpus;
+}
+
+/* libvirt's CPU map: one entry per CPU number up to the highest the host
+ * has (cpu/present; cpu/possible or the online ones when the kernel does
+ * not say), the online ones TRUE. Offline CPUs may sit between online ones
+ * ("0-3,8-11"), so the map is not the first N numbers. */
+static GArray *
+cpu_map_of (const char *root, GArray *online)
+{
+  g_autofree char *present_text = read_text (root, "sys/devices/system/cpu/present");
+  g_autofree char *possible_text =
+    present_text ? NULL : read_text (root, "sys/devices/system/cpu/possible");
+  g_autoptr (GArray) present = vb_host_cpu_list_parse (present_text ? present_text : possible_text);
+  GArray *map = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  guint size = 0;
+
+  for (guint i = 0; i < present->len; i++)
+    size = MAX (size, g_array_index (present, guint, i) + 1);
+  for (guint i = 0; i < online->len; i++)
+    size = MAX (size, g_array_index (online, guint, i) + 1);
+  g_array_set_size (map, size);
+  for (guint i = 0; i < online->len; i++)
+    g_array_index (map, gboolean, g_array_index (online, guint, i)) = TRUE;
+  return map;
 }
 
 static gint64
@@ -183,7 +218,7 @@ vb_host_node_info_read (const char *root, GError **error)
     }
   info->model = g_strdup (uname (&uts) == 0 ? uts.machine : "unknown");
   info->cpu_model = g_strdup ("");
-  online = parse_cpu_list (online_text ? online_text : "");
+  online = vb_host_cpu_list_parse (online_text);
   if (online->len == 0)
     {
       /* No sysfs (a container without it): the CPUs the process sees. */
@@ -191,6 +226,7 @@ vb_host_node_info_read (const char *root, GError **error)
         g_array_append_val (online, cpu);
     }
   info->cpus = online->len;
+  info->cpu_map = cpu_map_of (root, online);
   info->nodes = count_nodes (root);
   read_cpuinfo (root, info);
   read_topology (root, info, online);

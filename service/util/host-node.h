@@ -18,10 +18,18 @@ typedef struct {
   guint sockets; /* per node */
   guint cores;   /* per socket */
   guint threads; /* per core */
+  /* gboolean per CPU number from 0 to the highest the host has (present),
+   * TRUE for the online ones: libvirt's virNodeGetCPUMap. */
+  GArray *cpu_map;
 } VbHostNodeInfo;
 
 void vb_host_node_info_free (VbHostNodeInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostNodeInfo, vb_host_node_info_free)
+
+/* The CPU numbers of a kernel CPU list ("0-3,8-11": 0 1 2 3 8 9 10 11), as
+ * sysfs writes them in cpu/online and cpu/present; a malformed range names
+ * none. */
+GArray *vb_host_cpu_list_parse (const char *text);
 
 /* The host's CPUs and memory as Manager.GetNodeInfo reports them. */
 VbHostNodeInfo *vb_host_node_info_read (const char *root, GError **error);

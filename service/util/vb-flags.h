@@ -131,6 +131,10 @@ enum {
    | VB_MIGRATE_AUTO_CONVERGE | VB_MIGRATE_POSTCOPY | VB_MIGRATE_PARALLEL                  \
    | VB_MIGRATE_POSTCOPY_RESUME)
 
+/* The largest migration speed in MiB/s (libvirt's QEMU_DOMAIN_MIG_BANDWIDTH_MAX:
+ * its bytes still fit QEMU's signed 64 bits); what "no limit" is given to QEMU as. */
+#define VB_MIGRATE_MAX_SPEED_MIB ((guint64) G_MAXINT64 >> 20)
+
 /* Domain.GetStats: the groups are libvirt's virDomainStatsTypes; 0 asks for
  * all. The high bits are the flags of virConnectGetAllDomainStats that
  * apply to one domain. */
