@@ -2,10 +2,18 @@
 # The two commands of the README:
 #   sudo ./dev.sh run    install what is missing, build, run virtbusd on a private bus
 #   sudo ./dev.sh test   install what is missing, build, run the whole test suite
+#
+# `run` puts virtbusd (and so its guests, bridges, firewall tables and
+# dnsmasq) into a network namespace of this checkout's, with the bridge
+# network driver; `run --host-network` runs it in the host's network
+# instead. For the test suite (tests/test-dev-run.c), `run` reads:
+#   VB_DEV_DIR    where the bus socket, state and run directories go (default .dev)
+#   VB_DEV_NETNS  the network namespace's name (default vbdev-<hash of the checkout's path>)
+#   VB_DEV_BUILT  a build directory already built: install and build nothing, run its virtbusd
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")" && pwd)
-build="$top/build"
+build="${VB_DEV_BUILT:-$top/build}"
 
 packages=(
   meson ninja-build pkg-config gcc libc6-dev
@@ -14,6 +22,9 @@ packages=(
   python3-gi python3-dbusmock
   qemu-system-x86 qemu-utils ovmf xz-utils
   iproute2 util-linux dnsmasq-base nftables openssl
+  # libvirtbus's GObject Introspection data (objects/client): the scanner,
+  # the GIR files of GLib it includes, their typelibs.
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
 )
 
 # The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit
@@ -62,10 +73,92 @@ build_test_guest() {
   ninja -C "$build" tests/guest/guest.stamp
 }
 
+# The namespace `run` puts the service in: one per checkout, so two checkouts'
+# services do not share bridges. It stays after the service exits, with the
+# guests and networks that outlive it, for the next run to take over.
+dev_netns() {
+  echo "${VB_DEV_NETNS:-vbdev-$(printf '%s' "$top" | sha256sum | cut -c1-8)}"
+}
+
+# The networks of the run directory whose bridge still exists where the last
+# run made it (the namespace NETNS, or the host's network for ""), one
+# "NAME (bridge BRIDGE)" a line.
+networks_left() {
+  local netns=$1 status bridge
+  for status in "$dev/run/network"/*/status.json; do
+    [ -f "$status" ] || continue
+    bridge=$(sed -n 's/^ *"bridge" *: *"\([^"]*\)".*/\1/p' "$status" | head -n 1)
+    [ -n "$bridge" ] || continue
+    if [ -n "$netns" ]; then
+      ip -n "$netns" link show "$bridge" >/dev/null 2>&1 || continue
+    else
+      [ -e "/sys/class/net/$bridge" ] || continue
+    fi
+    echo "$(basename "$(dirname "$status")") (bridge $bridge)"
+  done
+  return 0
+}
+
+# The QEMU PIDs of the run directory's status files that still run, one a line.
+guests_left() {
+  local status pid
+  for status in "$dev/run/qemu-status"/*.json; do
+    [ -f "$status" ] || continue
+    pid=$(sed -n 's/^ *"pid" *: *\([0-9]*\).*/\1/p' "$status" | head -n 1)
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  done
+  return 0
+}
+
+# Refuses to switch between the namespace and the host's network while the
+# last run's networks still run where it made them: a service in the other
+# place would not find their bridges (and could take a host bridge of the
+# same name, e.g. libvirt's virbr0, for its own).
+check_network_mode() {
+  local mode=$1 last netns left
+  last=$(cat "$dev/network-mode" 2>/dev/null || true)
+  [ -n "$last" ] && [ "$last" != "$mode" ] || return 0
+  netns=""
+  [ "$last" = host ] || netns=${last#netns }
+  [ -z "$netns" ] || [ -e "/run/netns/$netns" ] || return 0
+  left=$(networks_left "$netns")
+  [ -n "$left" ] || return 0
+  local where="the host's network" again="sudo $0 run --host-network"
+  [ -z "$netns" ] || { where="the network namespace $netns"; again="sudo $0 run"; }
+  echo "dev.sh: the last run left these networks running in $where:" >&2
+  echo "$left" | sed 's/^/  /' >&2
+  echo "dev.sh: stop them first ($again, then Network.Stop), or the new service would not find them" >&2
+  exit 1
+}
+
 run_service() {
-  local dev="$top/.dev"
+  local dev="${VB_DEV_DIR:-$top/.dev}"
+  local host_network=false args=() arg
+  for arg in "$@"; do
+    if [ "$arg" = --host-network ]; then host_network=true; else args+=("$arg"); fi
+  done
   mkdir -p "$dev/state" "$dev/run"
   chmod 755 "$dev"
+  # Another run of this checkout serves on the same socket and state: say so
+  # before the socket is taken from it (virtbusd would refuse the state too).
+  local lock="$dev/state/virtbusd.lock"
+  if [ -f "$lock" ] && ! flock -n "$lock" true; then
+    echo "dev.sh: another virtbusd (pid $(cat "$lock")) runs on $dev/state: stop it first" >&2
+    exit 1
+  fi
+  local netns="" mode=host enter=() where="the host's network"
+  if ! $host_network; then
+    netns=$(dev_netns)
+    mode="netns $netns"
+    enter=(ip netns exec "$netns")
+    where="the network namespace $netns"
+  fi
+  check_network_mode "$mode"
+  if [ -n "$netns" ] && [ ! -e "/run/netns/$netns" ]; then
+    ip netns add "$netns"
+    ip -n "$netns" link set lo up
+  fi
+  echo "$mode" > "$dev/network-mode"
   local socket="$dev/bus"
   sed "s|@SOCKET@|$socket|" "$top/tests/bus/test-bus.conf.in" > "$dev/bus.conf"
   rm -f "$socket"
@@ -75,7 +168,9 @@ run_service() {
   for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
   trap 'kill $bus_pid 2>/dev/null || true' EXIT
   cat <<EOT
-virtbusd is starting on a private bus, with its state in $dev/state.
+virtbusd is starting on a private bus, with its state in $dev/state,
+in $where (bridge networks: their bridges, firewall tables and
+dnsmasq, and the guests' taps live there).
 Talk to it from another terminal:
 
   busctl --address=$address tree org.virtbus.Virt1
@@ -83,20 +178,35 @@ Talk to it from another terminal:
   gdbus introspect --address $address --dest org.virtbus.Virt1 --object-path /org/virtbus/Virt1
   gdbus call --address $address --dest org.virtbus.Virt1 --object-path /org/virtbus/Virt1 \\
     --method org.virtbus.Virt1.Manager.DefineDomain "\$(cat docs/examples/test-domain.xml)" 0
-
-Press Ctrl-C to stop.
 EOT
-  DBUS_SYSTEM_BUS_ADDRESS="$address" "$build/service/daemon/virtbusd" --address="$address" \
-    --state-dir="$dev/state" --run-dir="$dev/run" "$@"
+  [ -z "$netns" ] || echo "
+Look inside the namespace with: ip -n $netns link; ip netns exec $netns nft list ruleset"
+  echo "
+Press Ctrl-C to stop."
+  local status=0
+  # The bridge driver, which the service would not choose on a private bus;
+  # an explicit --network-driver among the arguments comes later and wins.
+  DBUS_SYSTEM_BUS_ADDRESS="$address" "${enter[@]}" "$build/service/daemon/virtbusd" \
+    --address="$address" --state-dir="$dev/state" --run-dir="$dev/run" \
+    --network-driver=bridge "${args[@]}" || status=$?
+  # virtbusd's last lines said what keeps running; where it is, and how to end it.
+  if [ -n "$netns" ] && { [ -n "$(networks_left "$netns")" ] || [ -n "$(guests_left)" ]; }; then
+    cat <<EOT
+dev.sh: what virtbusd said keeps running stays in the network namespace $netns;
+the next \`sudo $0 run\` takes it over. To end all of it instead:
+  ip netns pids $netns | xargs -r kill; ip netns del $netns
+EOT
+  fi
+  return $status
 }
 
 # Guests outlive the service by design; a test that died may leave some.
 # Each test's run directory names their PIDs.
 kill_leftover_guests() {
   local status pid
-  for status in /tmp/vbtest-*/run/qemu/*/status.json; do
+  for status in /tmp/vbtest-*/run/qemu-status/*.json; do
     [ -f "$status" ] || continue
-    pid=$(sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p' "$status" | head -n 1)
+    pid=$(sed -n 's/^ *"pid" *: *\([0-9]*\).*/\1/p' "$status" | head -n 1)
     [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
   done
 }
@@ -130,11 +240,17 @@ run_tests() {
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  run) need_root run; install_missing "${packages[@]}"; build; run_service "$@" ;;
+  run)
+    need_root run
+    if [ -z "${VB_DEV_BUILT:-}" ]; then
+      install_missing "${packages[@]}"
+      build
+    fi
+    run_service "$@" ;;
   test)
     need_root test
     install_missing "${packages[@]}"
     install_missing --no-install-recommends "${browser_packages[@]}"
     build; build_test_guest; run_tests "$@" ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  *) echo "usage: $0 run [--host-network] [VIRTBUSD OPTION...] | test [MESON TEST ARGUMENT...]" >&2; exit 2 ;;
 esac

@@ -40,6 +40,10 @@ const char *vb_domain_op_to_string (VbDomainOp op);
  * already taken the domain's lock and checked that @op fits the state. */
 typedef struct {
   const char *name;
+  /* Whether its guests go on running when the service exits (a hypervisor
+   * process of their own, taken over by domain_loaded and adopt_running at
+   * the next start), as the service's exit summary reports. */
+  gboolean outlives_service;
   /* Called once when the driver is registered (e.g. to probe the host). May be NULL. */
   void (*init) (VbDriverHost *host);
   /* Whether the driver runs <domain type=@type>. */
@@ -253,6 +257,10 @@ typedef enum {
 
 typedef struct {
   const char *name;
+  /* Whether its active networks (bridges, firewall rules, dnsmasq) stay when
+   * the service exits, taken over by network_loaded and adopt_running at the
+   * next start. */
+  gboolean outlives_service;
   gboolean (*validate) (VbDriverHost *host, const VbNetworkDef *def, GError **error);
   void (*op_async) (VbDriverHost *host, VbNetwork *network, VbNetworkOp op, guint flags,
                     GCancellable *cancellable, GAsyncReadyCallback callback,

@@ -1,7 +1,12 @@
 /* libvirtbus as a program uses it: a VirtbusClient on the test's bus, its
  * objects looked up by name and UUID, calls through the typed proxies, the
  * service's errors as VIRTBUS_ERROR codes with readable messages. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "virtbus.h"
 #include "vb-test-env.h"
@@ -10,6 +15,7 @@
 #define UUID2 "6a3c3b5e-7d0c-4a9f-9f5d-0d3e2c1b4a02"
 #define NET_UUID "0b9e7a8c-1111-4a2b-9c3d-5e6f7a8b9c0d"
 #define WAIT_MS 5000
+#define MiB (G_GUINT64_CONSTANT (1) << 20)
 
 typedef struct {
   VbTestEnv *env;
@@ -82,6 +88,23 @@ domain_known (Fixture *f, gconstpointer name)
   g_autoptr (VirtbusDomain) domain = virtbus_client_lookup_domain (f->client, name, NULL);
 
   return domain != NULL;
+}
+
+static gboolean
+pool_known (Fixture *f, gconstpointer name)
+{
+  g_autoptr (VirtbusStoragePool) pool = virtbus_client_lookup_pool (f->client, name, NULL);
+
+  return pool != NULL;
+}
+
+static gboolean
+volume_known (Fixture *f, gconstpointer name)
+{
+  g_autoptr (VirtbusStorageVolume) volume =
+    virtbus_client_lookup_volume (f->client, "images", name, NULL);
+
+  return volume != NULL;
 }
 
 static gboolean
@@ -352,6 +375,306 @@ test_start_stop (Fixture *f, gconstpointer data)
   }
 }
 
+/* Jobs: a dir pool in the test's directory, whose Upload and Download are
+ * real Jobs on the test driver's service. */
+
+static VirtbusStorageVolume *
+make_volume (Fixture *f, const char *name, guint64 bytes)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "images", NULL);
+  g_autofree char *pool_xml =
+    g_strdup_printf ("<pool type='dir'>\n  <name>images</name>\n"
+                     "  <target>\n    <path>%s</path>\n  </target>\n</pool>\n",
+                     dir);
+  g_autofree char *vol_xml =
+    g_strdup_printf ("<volume>\n  <name>%s</name>\n"
+                     "  <capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>\n"
+                     "  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n",
+                     name, bytes);
+  VirtbusManager *manager = virtbus_client_get_manager (f->client);
+  g_autoptr (VirtbusStoragePool) pool = NULL;
+  g_autofree char *pool_path = NULL;
+  g_autofree char *vol_path = NULL;
+  g_autoptr (GError) error = NULL;
+  VirtbusStorageVolume *volume;
+
+  if (!virtbus_client_lookup_pool (f->client, "images", NULL))
+    {
+      g_assert_true (virtbus_manager_call_define_storage_pool_sync (manager, pool_xml, 0,
+                                                                    &pool_path, NULL, &error));
+      g_assert_no_error (error);
+      vb_test_call_void (f->env, pool_path, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
+      vb_test_call_void (f->env, pool_path, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+      g_assert_true (wait_for (f, pool_known, "images"));
+    }
+  pool = virtbus_client_lookup_pool (f->client, "images", &error);
+  g_assert_no_error (error);
+  g_assert_true (
+    virtbus_storage_pool_call_create_volume_sync (pool, vol_xml, 0, &vol_path, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (f, volume_known, name));
+  volume = virtbus_client_lookup_volume (f->client, "images", name, &error);
+  g_assert_no_error (error);
+  return volume;
+}
+
+/* Calls Upload or Download of @volume with @fd (closed here); returns the Job. */
+static char *
+transfer (VirtbusStorageVolume *volume, gboolean upload, int fd, guint64 length)
+{
+  g_autoptr (GUnixFDList) fds = g_unix_fd_list_new_from_array (&fd, 1);
+  g_autoptr (GError) error = NULL;
+  char *job = NULL;
+
+  if (upload)
+    virtbus_storage_volume_call_upload_sync (volume, g_variant_new_handle (0), 0, length, 0, fds,
+                                             &job, NULL, NULL, &error);
+  else
+    virtbus_storage_volume_call_download_sync (volume, g_variant_new_handle (0), 0, length, 0, fds,
+                                               &job, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_is_object_path (job));
+  return job;
+}
+
+/* What a progress callback saw. */
+typedef struct {
+  guint calls;
+  guint64 bytes;        /* BytesProcessed at the last call */
+  gboolean went_back;   /* BytesProcessed ever decreased */
+  gboolean partial;     /* a call saw some bytes processed, not all */
+  GString *phases;      /* each new Phase, space-separated */
+  GCancellable *cancel; /* cancelled once BytesProcessed reaches cancel_at */
+  guint64 cancel_at;
+  gboolean freed;
+} Progress;
+
+static void
+on_progress (VirtbusJob *job, gpointer user_data)
+{
+  Progress *p = user_data;
+  guint64 bytes = virtbus_job_get_bytes_processed (job);
+  const char *phase = virtbus_job_get_phase (job);
+
+  p->calls++;
+  if (bytes < p->bytes)
+    p->went_back = TRUE;
+  if (bytes > 0 && bytes < virtbus_job_get_bytes_total (job))
+    p->partial = TRUE;
+  p->bytes = bytes;
+  if (!g_str_has_suffix (p->phases->str, phase))
+    g_string_append_printf (p->phases, " %s", phase);
+  if (p->cancel && bytes >= p->cancel_at)
+    g_cancellable_cancel (p->cancel);
+}
+
+static void
+progress_freed (gpointer user_data)
+{
+  ((Progress *) user_data)->freed = TRUE;
+}
+
+typedef struct {
+  int fd;
+  gsize size;
+  gsize done;
+  gulong pause_us; /* after each 64 KiB written */
+} Pump;
+
+/* Writes @size bytes of a pattern into the fd and closes it. */
+static gpointer
+write_all (gpointer data)
+{
+  Pump *pump = data;
+  guint8 buffer[65536];
+
+  for (gsize i = 0; i < sizeof buffer; i++)
+    buffer[i] = (guint8) (i * 7);
+  while (pump->done < pump->size)
+    {
+      ssize_t n = write (pump->fd, buffer, MIN (sizeof buffer, pump->size - pump->done));
+      if (n <= 0)
+        break;
+      pump->done += (gsize) n;
+      g_usleep (pump->pause_us);
+    }
+  close (pump->fd);
+  return NULL;
+}
+
+/* Reads the fd to its end. */
+static gpointer
+read_all (gpointer data)
+{
+  Pump *pump = data;
+  guint8 buffer[65536];
+  ssize_t n;
+
+  while ((n = read (pump->fd, buffer, sizeof buffer)) > 0)
+    pump->done += (gsize) n;
+  close (pump->fd);
+  return NULL;
+}
+
+static void
+test_wait_job (Fixture *f, gconstpointer data)
+{
+  const gsize size = 16 * MiB;
+  g_autoptr (VirtbusStorageVolume) volume = NULL;
+  g_autofree char *job = NULL;
+  g_autoptr (GError) error = NULL;
+  Progress progress = { .phases = g_string_new ("") };
+  /* About a second and a half: the Job reports several times on the way. */
+  Pump pump = { .size = size, .pause_us = 6000 };
+  GThread *thread;
+  int p[2];
+
+  f->client = connect_client (f);
+  volume = make_volume (f, "data.img", size);
+
+  /* Upload through a pipe, waited for with the blocking call. */
+  g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
+  job = transfer (volume, TRUE, p[0], size);
+  pump.fd = p[1];
+  thread = g_thread_new ("writer", write_all, &pump);
+  g_assert_true (virtbus_client_wait_job (f->client, job, on_progress, &progress, NULL, &error));
+  g_assert_no_error (error);
+  g_thread_join (thread);
+  /* The first call shows the job as it was, the last as it ended. */
+  g_test_message ("%u progress calls, phases:%s", progress.calls, progress.phases->str);
+  g_assert_cmpuint (progress.calls, >=, 3);
+  g_assert_true (progress.partial);
+  g_assert_false (progress.went_back);
+  g_assert_cmpuint (progress.bytes, ==, size);
+  g_assert_true (g_str_has_suffix (progress.phases->str, " completed"));
+  {
+    g_autofree char *phase = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
+    g_assert_cmpstr (phase, ==, "completed");
+  }
+
+  /* Download into a pipe, waited for asynchronously. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autofree char *download = NULL;
+    Pump reader = { 0 };
+
+    g_string_truncate (progress.phases, 0);
+    progress.calls = 0;
+    progress.bytes = 0;
+    g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
+    download = transfer (volume, FALSE, p[1], 0);
+    reader.fd = p[0];
+    thread = g_thread_new ("reader", read_all, &reader);
+    virtbus_client_wait_job_async (f->client, download, on_progress, &progress, progress_freed,
+                                   NULL, store_result, &result);
+    while (!result)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (virtbus_client_wait_job_finish (f->client, result, &error));
+    g_assert_no_error (error);
+    g_thread_join (thread);
+    g_assert_cmpuint (reader.done, ==, size);
+    g_assert_cmpuint (progress.bytes, ==, size);
+    g_assert_true (g_str_has_suffix (progress.phases->str, " completed"));
+    g_clear_object (&result);
+    /* The wait is over: it lets go of the progress data. */
+    g_assert_true (progress.freed);
+
+    /* A finished Job is still there for a while: waiting for it ends at once. */
+    g_assert_true (virtbus_client_wait_job (f->client, download, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_string_free (progress.phases, TRUE);
+}
+
+/* A Job that fails: the wait fails with its reason, as a sentence. */
+static void
+test_wait_job_failed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VirtbusStorageVolume) volume = NULL;
+  g_autofree char *file = g_build_filename (f->env->tmpdir, "images", "pipe.img", NULL);
+  g_autofree char *job = NULL;
+  g_autoptr (GError) error = NULL;
+  int p[2];
+
+  f->client = connect_client (f);
+  volume = make_volume (f, "pipe.img", MiB);
+  /* A FIFO in place of the volume's file: the upload fails once it runs. */
+  g_assert_no_errno (unlink (file));
+  g_assert_no_errno (mkfifo (file, 0600));
+  g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
+  job = transfer (volume, TRUE, p[0], 0);
+  g_assert_false (virtbus_client_wait_job (f->client, job, NULL, NULL, NULL, &error));
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "pipe.img"));
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  close (p[1]);
+
+  /* No Job at all. */
+  g_clear_error (&error);
+  g_assert_false (
+    virtbus_client_wait_job (f->client, "/org/virtbus/Virt1/job/999", NULL, NULL, NULL, &error));
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "No job at /org/virtbus/Virt1/job/999");
+}
+
+/* Cancelling the wait cancels the Job: an upload from a client that sends
+ * 1 MiB and then nothing would otherwise never end. */
+static void
+test_wait_job_cancel (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VirtbusStorageVolume) volume = NULL;
+  g_autofree char *job = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  Progress progress = { .phases = g_string_new (""), .cancel = cancel, .cancel_at = MiB };
+  Pump pump = { .size = MiB };
+  int p[2];
+
+  f->client = connect_client (f);
+  volume = make_volume (f, "slow.img", 64 * MiB);
+  g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
+  job = transfer (volume, TRUE, p[0], 64 * MiB);
+  pump.fd = dup (p[1]);
+  write_all (&pump);
+  g_assert_false (virtbus_client_wait_job (f->client, job, on_progress, &progress, cancel, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (error->message, ==, "The upload job was cancelled");
+  g_assert_true (g_str_has_suffix (progress.phases->str, " cancelled"));
+  {
+    g_autofree char *phase = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
+    g_assert_cmpstr (phase, ==, "cancelled");
+  }
+  close (p[1]);
+
+  /* A Job that has ended cannot be cancelled, and need not be: the wait
+   * reports how it ended. */
+  g_clear_error (&error);
+  g_assert_false (virtbus_client_wait_job (f->client, job, NULL, NULL, cancel, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_string_free (progress.phases, TRUE);
+}
+
+/* The test driver has no consoles: the error says so, without GDBus's prefix. */
+static void
+test_console_unsupported (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = define_domain (f, "web1", UUID1);
+  g_autoptr (VirtbusDomain) domain = NULL;
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (GError) error = NULL;
+
+  f->client = connect_client (f);
+  domain = virtbus_client_lookup_domain (f->client, "web1", &error);
+  g_assert_no_error (error);
+  g_assert_true (virtbus_domain_call_start_sync (domain, 0, NULL, &error));
+  stream =
+    virtbus_client_open_console (f->client, domain, VIRTBUS_CONSOLE_FLAGS_NONE, NULL, &error);
+  g_assert_null (stream);
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_NOT_SUPPORTED);
+  g_assert_cmpstr (error->message, ==, "The test driver has no serial consoles");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -363,5 +686,9 @@ main (int argc, char **argv)
   ADD ("/client/lookup-domain", test_lookup_domain);
   ADD ("/client/lookup-network-pool-volume", test_lookup_network_pool_volume);
   ADD ("/client/start-stop", test_start_stop);
+  ADD ("/client/wait-job", test_wait_job);
+  ADD ("/client/wait-job-failed", test_wait_job_failed);
+  ADD ("/client/wait-job-cancel", test_wait_job_cancel);
+  ADD ("/client/console-unsupported", test_console_unsupported);
   return g_test_run ();
 }

@@ -364,6 +364,37 @@ test_no_address (Fixture *f, gconstpointer data)
     }
 }
 
+/* The examples on libvirtbus say where it comes from when Python cannot
+ * find it (a build tree without GI_TYPELIB_PATH). */
+static void
+test_no_library (Fixture *f, gconstpointer data)
+{
+  const char *const examples[][2] = {
+    { "define-and-start.py", "define-and-start.py: libvirtbus is not found" },
+    { "run-test-guest.py", "run-test-guest.py: libvirtbus is not found" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (examples); i++)
+    {
+      const char *argv[] = { PYTHON, examples[i][0], NULL };
+      g_autoptr (GSubprocessLauncher) launcher =
+        example_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                          TRUE);
+      g_autoptr (GSubprocess) process = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *err = NULL;
+
+      g_subprocess_launcher_unsetenv (launcher, "GI_TYPELIB_PATH");
+      process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+      g_assert_true (g_str_has_prefix (err, examples[i][1]));
+      g_assert_nonnull (strstr (err, "GI_TYPELIB_PATH"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,6 +403,7 @@ main (int argc, char **argv)
   ADD ("/doc-examples/busctl-tour", test_busctl_tour);
   ADD ("/doc-examples/gdbus-tour", test_gdbus_tour);
   ADD ("/doc-examples/define-and-start", test_define_and_start);
+  ADD ("/doc-examples/no-library", test_no_library);
   ADD ("/doc-examples/define-bad-xml", test_define_bad_xml);
   ADD ("/doc-examples/watch-events", test_watch_events);
   ADD ("/doc-examples/watch-events-timeout", test_watch_events_timeout);

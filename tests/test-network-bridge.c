@@ -500,6 +500,13 @@ test_supervision (Fixture *f, gconstpointer data)
 
   /* A service restart: the network runs on, its dnsmasq adopted. */
   vb_test_env_stop_daemon (f->env, FALSE);
+  {
+    g_autofree char *log = vb_test_env_daemon_log (f->env);
+    g_autofree char *line = g_strdup_printf ("network/vbsup: keeps running (bridge %s)\n", bridge);
+
+    g_assert_nonnull (strstr (log, "Exiting: 0 domains and 1 network keep running"));
+    g_assert_nonnull (strstr (log, line));
+  }
   g_assert_true (alive (again));
   g_assert_true (link_exists (f->netns, bridge));
   vb_test_env_start_daemon_in_netns (f->env, f->netns, daemon_args);

@@ -1,8 +1,9 @@
 /* The displays of real guests are locked: a VNC or SPICE client on the TCP
  * port needs the password, which only a caller allowed the console action
  * reads (GetXMLDesc with SECURE), and which changes at every start; the
- * same callers get a connection without any port through OpenGraphics.
- * A real polkitd decides, and the unprivileged test user is refused.
+ * same callers get a connection without any port through OpenGraphics (and
+ * org.libvirt's OpenGraphicsFD). A real polkitd decides, and the
+ * unprivileged test user is refused.
  *
  * VNC's challenge is answered with DES and SPICE's ticket is RSA-OAEP
  * encrypted: both through the openssl command (DES as triple DES with one
@@ -18,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vb-test-env.h"
+#include "vb-test-libvirt.h"
 
 #define USER "vbtest-user" /* not in the group virtbus: polkit's defaults apply */
 #define SETUP_HINT "run tests/setup-test-users.sh as root before the suite"
@@ -41,10 +42,12 @@ typedef struct {
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  const char *args[] = { "--libvirt-dbus", NULL };
+
   if (getuid () != 0 || !getpwnam (USER))
     g_error ("calls as %s need root and that user: %s", USER, SETUP_HINT);
   f->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
-  vb_test_env_start_daemon (f->env, NULL);
+  vb_test_env_start_daemon (f->env, args);
 }
 
 static void
@@ -118,6 +121,28 @@ open_graphics (Fixture *f, const char *path, guint index, guint flags, char **er
       *error_name = g_dbus_error_get_remote_error (error);
       return -1;
     }
+  g_assert_cmpint (g_unix_fd_list_get_length (fds), ==, 1);
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  return stolen[0];
+}
+
+/* org.libvirt's OpenGraphicsFD(@index, @flags) on the domain at @path (the
+ * org.virtbus.Virt1 one): the descriptor. */
+static int
+open_graphics_fd (Fixture *f, const char *path, guint index, guint flags)
+{
+  g_autofree char *lv_domain = g_strconcat (LV_QEMU "/domain/_", strrchr (path, '/') + 1, NULL);
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree int *stolen = NULL;
+
+  lv_wait_for_name (f->env);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, LV_NAME, lv_domain, "org.libvirt.Domain", "OpenGraphicsFD",
+    g_variant_new ("(uu)", index, flags), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000,
+    NULL, &fds, NULL, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (g_unix_fd_list_get_length (fds), ==, 1);
   stolen = g_unix_fd_list_steal_fds (fds, NULL);
   return stolen[0];
@@ -459,6 +484,18 @@ test_vnc (Fixture *f, gconstpointer data)
   close (fd);
   g_assert_cmpint (open_graphics (f, path, 1, 0, &error_name), ==, -1);
   g_assert_cmpstr (error_name, ==, ERROR_PREFIX "InvalidArgument");
+  /* The same through libvirt-dbus's OpenGraphicsFD (SKIPAUTH is 1 there too). */
+  fd = open_graphics_fd (f, path, 0, 0);
+  g_clear_pointer (&types, g_byte_array_unref);
+  types = rfb_security_types (fd);
+  g_assert_true (offers (types, RFB_VNC_AUTH));
+  g_assert_false (offers (types, RFB_NONE));
+  close (fd);
+  fd = open_graphics_fd (f, path, 0, 1);
+  g_clear_pointer (&types, g_byte_array_unref);
+  types = rfb_security_types (fd);
+  g_assert_true (offers (types, RFB_NONE));
+  close (fd);
 
   /* The unprivileged user: no display, no password; the plain XML still. */
   g_assert_false (call_as_user (f, path, "OpenGraphics", "0", "1", &output));

@@ -559,6 +559,20 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
     g_autofree char *next = g_strdup_printf ("VB-COUNTER %" G_GUINT64_FORMAT, counter + 3);
     g_assert_true (wait_console (f->env, path1, next, 1, 10000));
   }
+  /* SIGTERM: the guests run on again, and the service's last words name them. */
+  vb_test_env_stop_daemon (f->env, FALSE);
+  {
+    g_autofree char *log = vb_test_env_daemon_log (f->env);
+
+    g_assert_nonnull (strstr (log, "Exiting: 2 domains and 0 networks keep running"));
+    g_assert_nonnull (strstr (log, "domain/pair1: keeps running (qemu, running)\n"));
+    g_assert_nonnull (strstr (log, "domain/pair2: keeps running (qemu, paused, transient)\n"));
+  }
+  g_assert_true (process_exists (pid1));
+  g_assert_true (process_exists (pid2));
+  vb_test_env_start_daemon (f->env, NULL);
+  g_assert_true (wait_state (f->env, path1, "running", 5000));
+  g_assert_true (wait_state (f->env, path2, "paused", 5000));
   /* Operations still work on both. */
   call (f, path2, "Resume", NULL);
   g_assert_true (wait_state (f->env, path2, "running", 5000));

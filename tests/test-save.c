@@ -754,6 +754,21 @@ test_libvirt (Fixture *f, gconstpointer data)
   g_assert_true (g_variant_get_boolean (value));
   g_clear_pointer (&value, g_variant_unref);
 
+  /* The test driver's Connect does not restore a QEMU guest. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GVariant) refused =
+      lv_call (f->env, "/org/libvirt/Test", "org.libvirt.Connect", "DomainRestore",
+               g_variant_new ("(ssu)", file, "", 0), &error);
+
+    g_assert_null (refused);
+    g_dbus_error_strip_remote_error (error);
+    g_assert_cmpstr (error->message, ==,
+                     "invalid argument: the image holds a domain that /org/libvirt/Test does "
+                     "not run");
+    g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+  }
+
   /* DomainRestore returns when the guest runs again, where it was. */
   {
     guint64 before = vb_test_log_last_counter (log);

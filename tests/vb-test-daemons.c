@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vb-test-internal.h"
+#include "vb-test-netns.h"
 #include "vb-test-names.h"
 
 #define POLKITD "/usr/lib/polkit-1/polkitd"

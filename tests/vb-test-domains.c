@@ -21,11 +21,13 @@ vb_test_guest_xml_on (const char *name, guint memory_mib, const char *machine, g
   g_autofree char *kernel = NULL;
 
   g_assert_nonnull (guest);
-  /* Not built by a plain ninja: it is downloaded (tests/meson.build). */
+  /* Not built by a plain ninja: it is downloaded (tests/meson.build); the
+   * test build-guest builds it in a run of the whole suite. */
   kernel = g_build_filename (guest, "vmlinux", NULL);
   if (!g_file_test (kernel, G_FILE_TEST_IS_REGULAR))
     g_error ("The test guest is not built (%s is missing): run "
-             "`ninja -C build tests/guest/guest.stamp` first (it downloads Debian packages)",
+             "`ninja -C build tests/guest/guest.stamp` or `meson test -C build build-guest` "
+             "first (it downloads Debian packages)",
              kernel);
   return g_strdup_printf (
     "<domain type='qemu'>\n"

@@ -10,8 +10,4 @@ G_BEGIN_DECLS
  * signals that arrive meanwhile are handled. */
 void vb_test_sleep_iterating (guint ms);
 
-/* Kills what runs in the namespaces the test made and removes them, with
- * plain system calls only: the abort handler of vb-test-daemons.c calls it. */
-void vb_test_netns_remove_all_now (void);
-
 G_END_DECLS

@@ -14,5 +14,9 @@ char *vb_test_netns_add (const char *prefix, const char *suffix);
 void vb_test_netns_del (const char *name);
 /* Whether nothing runs inside any more (waits up to @timeout_ms). */
 gboolean vb_test_netns_wait_empty (const char *name, guint timeout_ms);
+/* Kills what runs in the namespaces the test made and removes them, with
+ * plain system calls only: for abort handlers (vb-test-daemons.c's, a
+ * test's own). */
+void vb_test_netns_remove_all_now (void);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Defines a domain from an XML file and starts it, with PyGObject's Gio.
+"""Defines a domain from an XML file and starts it, with libvirtbus, the
+client library, through GObject Introspection.
 
     VB_ADDRESS=unix:path=/path/to/bus /usr/bin/python3 define-and-start.py [test-domain.xml]
 
@@ -10,49 +11,54 @@ Prints the new object's path and its State after Start, e.g.
 
 and on failure the D-Bus error name and message, with exit status 1.
 VB_ADDRESS is the bus virtbusd serves on; `sudo ./dev.sh run` prints it.
+From a build tree, point GI_TYPELIB_PATH and LD_LIBRARY_PATH at
+build/objects/client (docs/client-library.md); an install needs neither.
 """
 
 import os
 import sys
 
-from gi.repository import Gio, GLib
+import gi
 
-BUS_NAME = "org.virtbus.Virt1"
-MANAGER_PATH = "/org/virtbus/Virt1"
-MANAGER = "org.virtbus.Virt1.Manager"
-DOMAIN = "org.virtbus.Virt1.Domain"
-
-
-def connect(address):
-    """A client connection to the message bus at @address."""
-    return Gio.DBusConnection.new_for_address_sync(
-        address,
-        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-        None,
-        None,
-    )
+try:
+    gi.require_version("Virtbus", "1.0")
+except ValueError:
+    print("define-and-start.py: libvirtbus is not found: set GI_TYPELIB_PATH and "
+          "LD_LIBRARY_PATH to build/objects/client, or install virtbus", file=sys.stderr)
+    sys.exit(2)
+from gi.repository import Gio, GLib, Virtbus  # noqa: E402
 
 
-def call(bus, path, interface, method, args, reply_type):
-    return bus.call_sync(BUS_NAME, path, interface, method, args,
-                         GLib.VariantType(reply_type) if reply_type else None,
-                         Gio.DBusCallFlags.NONE, -1, None)
+def run_until(client, predicate, seconds=10):
+    """Runs the main loop, where the client takes in the service's signals
+    (new objects, changed properties), until predicate() holds."""
+    if predicate():
+        return True
+    loop = GLib.MainLoop()
+    manager = client.get_object_manager()
 
+    def check(*_):
+        if predicate():
+            loop.quit()
 
-def get_property(bus, path, name):
-    reply = call(bus, path, "org.freedesktop.DBus.Properties", "Get",
-                 GLib.Variant("(ss)", (DOMAIN, name)), "(v)")
-    return reply.unpack()[0]
+    handlers = [manager.connect("object-added", check),
+                manager.connect("interface-proxy-properties-changed", check)]
+    timer = GLib.timeout_add_seconds(seconds, loop.quit)
+    loop.run()
+    for handler in handlers:
+        manager.disconnect(handler)
+    if predicate():
+        GLib.source_remove(timer)
+        return True
+    return False
 
 
 def describe(error):
     """A D-Bus error as "NAME: message", e.g. org.virtbus.Virt1.Error.InvalidXML: ..."""
     name = Gio.DBusError.get_remote_error(error)
-    if not name:
-        return error.message
-    # GDBus puts the name in front of the message too: "GDBus.Error:NAME: message".
-    return f"{name}: {error.message.removeprefix(f'GDBus.Error:{name}: ')}"
+    # Virtbus.error_get_message: the text without GDBus's "GDBus.Error:NAME: ".
+    message = Virtbus.error_get_message(error)
+    return f"{name}: {message}" if name else message
 
 
 def main():
@@ -71,15 +77,21 @@ def main():
         return 1
 
     try:
-        bus = connect(address)
-        (path,) = call(bus, MANAGER_PATH, MANAGER, "DefineDomain",
-                       GLib.Variant("(su)", (xml, 0)), "(o)").unpack()
+        client = Virtbus.Client.new_for_address_sync(address, None)
+        path = client.get_manager().call_define_domain_sync(xml, 0, None)
         print(f"defined {path}")
-        call(bus, path, DOMAIN, "Start", GLib.Variant("(u)", (0,)), None)
-        state = get_property(bus, path, "State")
-        reason = get_property(bus, path, "StateReason")
-        domain_id = get_property(bus, path, "Id")
-        print(f"started: State={state} StateReason={reason} Id={domain_id}")
+        # The client adds the object when the service's InterfacesAdded comes.
+        if not run_until(client, lambda: client.get_object(path)):
+            print("define-and-start.py: the new domain did not appear", file=sys.stderr)
+            return 1
+        domain = client.get_object(path).get_domain()
+        domain.call_start_sync(0, None)
+        # Its properties follow the service's PropertiesChanged.
+        if not run_until(client, lambda: domain.props.state != "shutoff"):
+            print("define-and-start.py: the domain did not start", file=sys.stderr)
+            return 1
+        print(f"started: State={domain.props.state} StateReason={domain.props.state_reason} "
+              f"Id={domain.props.id}")
     except GLib.Error as e:
         print(f"error: {describe(e)}", file=sys.stderr)
         return 1

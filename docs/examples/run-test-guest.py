@@ -1,22 +1,28 @@
 #!/usr/bin/python3
 """Boots the project's test guest under QEMU through virtbus, reads its serial
-console through Domain.OpenConsole until the guest says it is ready, then
-shuts it down with the ACPI power button and waits until it is off.
+console until the guest says it is ready, then shuts it down with the ACPI
+power button and waits until it is off. With libvirtbus, the client library,
+through GObject Introspection.
 
     VB_ADDRESS=unix:path=... ./run-test-guest.py GUEST_DIR DISK_IMAGE
 
 GUEST_DIR holds vmlinux and initramfs.img (build them with
 `ninja -C build tests/guest/guest.stamp`; they land in build/tests/guest).
+From a build tree, point GI_TYPELIB_PATH and LD_LIBRARY_PATH at
+build/objects/client (docs/client-library.md).
 """
 import os
-import socket
 import sys
-import time
 
-from gi.repository import Gio, GLib
+import gi
 
-BUS = "org.virtbus.Virt1"
-DOMAIN = "org.virtbus.Virt1.Domain"
+try:
+    gi.require_version("Virtbus", "1.0")
+except ValueError:
+    print("run-test-guest.py: libvirtbus is not found: set GI_TYPELIB_PATH and "
+          "LD_LIBRARY_PATH to build/objects/client, or install virtbus", file=sys.stderr)
+    sys.exit(2)
+from gi.repository import GLib, Virtbus  # noqa: E402
 
 XML = """<domain type='qemu'>
   <name>example-guest</name>
@@ -44,15 +50,28 @@ XML = """<domain type='qemu'>
 """
 
 
-def call(bus, path, iface, method, args=None, fd_list=None):
-    return bus.call_with_unix_fd_list_sync(BUS, path, iface, method, args, None,
-                                           Gio.DBusCallFlags.NONE, 60000, fd_list, None)
+def run_until(client, predicate, seconds):
+    """Runs the main loop, where the client takes in the service's signals,
+    until predicate() holds; False after @seconds."""
+    if predicate():
+        return True
+    loop = GLib.MainLoop()
+    manager = client.get_object_manager()
 
+    def check(*_):
+        if predicate():
+            loop.quit()
 
-def get(bus, path, prop):
-    reply, _ = call(bus, path, "org.freedesktop.DBus.Properties", "Get",
-                    GLib.Variant("(ss)", (DOMAIN, prop)))
-    return reply.unpack()[0]
+    handlers = [manager.connect("object-added", check),
+                manager.connect("interface-proxy-properties-changed", check)]
+    timer = GLib.timeout_add_seconds(seconds, loop.quit)
+    loop.run()
+    for handler in handlers:
+        manager.disconnect(handler)
+    if predicate():
+        GLib.source_remove(timer)
+        return True
+    return False
 
 
 def main():
@@ -60,39 +79,37 @@ def main():
     if not address or len(sys.argv) != 3:
         print("usage: VB_ADDRESS=... run-test-guest.py GUEST_DIR DISK_IMAGE", file=sys.stderr)
         return 2
-    bus = Gio.DBusConnection.new_for_address_sync(
-        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    client = Virtbus.Client.new_for_address_sync(address, None)
     xml = XML.format(guest=sys.argv[1], disk=sys.argv[2])
-    reply, _ = call(bus, "/org/virtbus/Virt1", "org.virtbus.Virt1.Manager", "DefineDomain",
-                    GLib.Variant("(su)", (xml, 0)))
-    path = reply.unpack()[0]
-    call(bus, path, DOMAIN, "Start", GLib.Variant("(u)", (0,)))
-    print("state:", get(bus, path, "State"))
+    path = client.get_manager().call_define_domain_sync(xml, 0, None)
+    if not run_until(client, lambda: client.get_object(path), 10):
+        print("the domain did not appear", file=sys.stderr)
+        return 1
+    domain = client.lookup_domain("example-guest")
+    domain.call_start_sync(0, None)
+    run_until(client, lambda: domain.props.state == "running", 30)
+    print("state:", domain.props.state)
 
-    # The console is a socket: whatever the guest prints can be read from it.
-    reply, fds = call(bus, path, DOMAIN, "OpenConsole", GLib.Variant("(u)", (0,)))
-    console = socket.socket(fileno=fds.steal_fds()[reply.unpack()[0]])
-    console.settimeout(90)
+    # The console is a stream (a Gio.SocketConnection): whatever the guest
+    # prints can be read from it.
+    console = client.open_console(domain, Virtbus.ConsoleFlags.NONE, None)
+    console.get_socket().set_timeout(90)
     seen = b""
     while b"VIRTBUS-GUEST-READY" not in seen:
-        chunk = console.recv(4096)
+        chunk = console.get_input_stream().read_bytes(4096, None).get_data()
         if not chunk:
             print("the console closed", file=sys.stderr)
             return 1
         seen += chunk
     print("console: VIRTBUS-GUEST-READY")
-    console.close()
+    console.close(None)
 
-    call(bus, path, DOMAIN, "Shutdown", GLib.Variant("(u)", (0,)))
-    deadline = time.monotonic() + 60
-    while get(bus, path, "State") != "shutoff":
-        if time.monotonic() > deadline:
-            print("the guest did not power off", file=sys.stderr)
-            return 1
-        time.sleep(0.1)
-    print("state:", get(bus, path, "State"), get(bus, path, "StateReason"))
-    call(bus, path, DOMAIN, "Undefine", GLib.Variant("(u)", (0,)))
+    domain.call_shutdown_sync(0, None)
+    if not run_until(client, lambda: domain.props.state == "shutoff", 60):
+        print("the guest did not power off", file=sys.stderr)
+        return 1
+    print("state:", domain.props.state, domain.props.state_reason)
+    domain.call_undefine_sync(0, None)
     return 0
 
 
@@ -100,5 +117,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except GLib.Error as error:
-        print("error:", error.message, file=sys.stderr)
+        print("error:", Virtbus.error_get_message(error), file=sys.stderr)
         sys.exit(1)

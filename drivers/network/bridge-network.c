@@ -1009,6 +1009,7 @@ update_finish (VbNetwork *network, GAsyncResult *result, GError **error)
 
 const VbNetworkDriver vb_bridge_network_driver = {
   .name = "bridge",
+  .outlives_service = TRUE,
   .validate = validate,
   .op_async = op_async,
   .op_finish = op_finish,

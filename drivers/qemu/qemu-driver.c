@@ -252,6 +252,7 @@ init (VbDriverHost *host)
 
 const VbDomainDriver vb_qemu_domain_driver = {
   .name = "qemu",
+  .outlives_service = TRUE,
   .init = init,
   .handles_type = handles_type,
   .validate = validate,

@@ -7,3 +7,5 @@
 #include "virtbus-error.h"
 #include "virtbus-client.h"
 #include "virtbus-lookup.h"
+#include "virtbus-job-wait.h"
+#include "virtbus-console.h"

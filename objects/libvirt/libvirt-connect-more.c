@@ -80,6 +80,16 @@ image_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   call->object = image;
   call->object_free = (GDestroyNotify) vb_restore_image_free;
+  /* Each Connect is one of libvirt's drivers: neither restores the other's
+   * guests (libvirt's test driver cannot read a QEMU image, nor QEMU's a test
+   * one). */
+  if (g_strcmp0 (vb_restore_image_get_driver (image), call->connect->driver) != 0)
+    {
+      vb_lv_call_fail (call, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                          "the image holds a domain that %s does not run",
+                                          call->connect->path));
+      return;
+    }
   /* An image this service wrote holds a definition checked when its domain
    * was defined; any other holds a caller's XML, which needs what
    * DomainDefineXML needs, as for Manager.Restore. */

@@ -374,8 +374,8 @@ handle_node_get_memory_stats (VbLvCall *call)
 
 static const VbLvMethod methods[] = {
   /* Networks and storage (libvirt-connect-network.c, libvirt-connect-storage.c). */
-  { "ListNetworks", vb_lv_connect_list_networks },
-  { "ListStoragePools", vb_lv_connect_list_storage_pools },
+  { "ListNetworks", vb_lv_connect_list_networks, TRUE },
+  { "ListStoragePools", vb_lv_connect_list_storage_pools, TRUE },
   { "NetworkCreateXML", vb_lv_connect_network_create_xml },
   { "NetworkDefineXML", vb_lv_connect_network_define_xml },
   { "NetworkLookupByName", vb_lv_connect_network_lookup_by_name },
@@ -390,12 +390,12 @@ static const VbLvMethod methods[] = {
   { "DomainCreateXML", handle_domain_create_xml },
   { "DomainDefineXML", handle_domain_define_xml },
   { "DomainLookupByID", handle_domain_lookup_by_id },
-  { "DomainLookupByName", handle_domain_lookup_by_name },
-  { "DomainLookupByUUID", handle_domain_lookup_by_uuid },
+  { "DomainLookupByName", handle_domain_lookup_by_name, TRUE },
+  { "DomainLookupByUUID", handle_domain_lookup_by_uuid, TRUE },
   { "DomainRestore", vb_lv_connect_domain_restore },
   { "GetAllDomainStats", vb_lv_connect_get_all_domain_stats },
   { "GetCapabilities", handle_get_capabilities },
-  { "ListDomains", handle_list_domains },
+  { "ListDomains", handle_list_domains, TRUE },
   { "NodeGetCPUMap", vb_lv_connect_node_get_cpu_map },
   { "NodeGetFreeMemory", vb_lv_connect_node_get_free_memory },
   { "NodeGetMemoryStats", handle_node_get_memory_stats },

@@ -6,6 +6,7 @@
 #include "authorized-dispatch.h"
 #include "dbus-error.h"
 #include "libvirt-error.h"
+#include "model-generation.h"
 #include "resource.h"
 #include "snapshot.h"
 #include "vb-error.h"
@@ -26,7 +27,16 @@ call_free (VbLvCall *call)
 void
 vb_lv_call_return (VbLvCall *call, GVariant *value)
 {
-  g_dbus_method_invocation_return_value (g_steal_pointer (&call->invocation), value);
+  g_autoptr (GVariant) held = value ? g_variant_ref_sink (value) : NULL;
+
+  /* An answer for a caller allowed for good (or to an open read) can be sent
+   * to the same call again without the main loop. */
+  if (call->cacheable && held
+      && (!call->cache_action
+          || vb_dispatch_caller_allowed_now (call->invocation, call->cache_action)))
+    vb_reply_cache_store (call->connect->replies, call->generation, call->invocation, held,
+                          call->cache_action);
+  g_dbus_method_invocation_return_value (g_steal_pointer (&call->invocation), held);
   call_free (call);
 }
 
@@ -207,6 +217,8 @@ vb_lv_call_authorize_also_detail (VbLvCall *call, const char *action_id, const c
            : NULL;
   g_auto (GStrv) actions = declared ? g_strsplit (declared, " ", -1) : NULL;
 
+  /* Who may see the answer depends on more than the member's action. */
+  call->cacheable = FALSE;
   /* Only what the XML declares may be asked for: the reference stays true. */
   if (!actions || !g_strv_contains ((const char *const *) actions, action_id))
     {
@@ -333,6 +345,7 @@ dispatch (Pending *pending)
       /* Reads of properties are open, as org.virtbus.Virt1's are. */
       if (strcmp (method_name, "Set") != 0)
         {
+          call->cacheable = iface->cacheable_properties;
           handle_properties (call, iface);
           return;
         }
@@ -348,6 +361,8 @@ dispatch (Pending *pending)
         g_dbus_annotation_info_lookup (info->annotations, VB_AUTHORIZATION_ANNOTATION);
       const VbLvMethod *method = find_method (iface, method_name);
 
+      call->cacheable = method && method->cacheable;
+      call->cache_action = action;
       authorize (call, action, method ? method->func : vb_lv_call_unsupported);
     }
 }
@@ -385,6 +400,7 @@ method_call (GDBusConnection *connection, const char *sender, const char *object
   call->invocation = invocation; /* the reference GDBus handed us */
   call->parameters = g_variant_ref (parameters);
   call->not_found = iface->not_found;
+  call->generation = vb_model_generation ();
   if (iface->resolve_async)
     {
       iface->resolve_async (binding->connect, object_path, resolved, pending);

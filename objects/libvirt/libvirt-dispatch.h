@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "driver.h"
+#include "reply-cache.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,7 @@ typedef struct {
   const char *path;           /* "/org/libvirt/QEMU" */
   const char *driver;         /* its domain driver: "qemu" */
   VbLvListCache *all_domains; /* ListDomains(0) */
+  VbReplyCache *replies;      /* the front end's, shared by its Connects */
 } VbLvConnect;
 
 /* A method call or property write in progress; handlers end it with exactly
@@ -43,12 +45,18 @@ typedef struct {
   const char *not_found;      /* libvirt's prefix for a NotFound of this interface */
   char *xml;                  /* a caller's XML once checked (vb_lv_xml_check) */
   gboolean (*finish) (GAsyncResult *result, GError **error); /* vb_lv_call_expect */
+  guint64 generation;                                        /* the model's when the call arrived */
+  gboolean cacheable;       /* its answer may be sent again (VbReplyCache) */
+  const char *cache_action; /* the action it was authorized with; NULL: open */
 } VbLvCall;
 
 typedef void (*VbLvMethodFunc) (VbLvCall *call);
 typedef struct {
   const char *name;
   VbLvMethodFunc func;
+  /* A read whose answer depends only on the model and its arguments: sent
+   * again from GDBus's worker thread until the model changes. */
+  gboolean cacheable;
 } VbLvMethod;
 
 /* A property's value (floating or full reference) for @object. */
@@ -65,6 +73,9 @@ typedef struct {
   const char *not_found;          /* "Domain not found" */
   const VbLvMethod *methods;      /* ends with { NULL } */
   const VbLvProperty *properties; /* ends with { NULL } */
+  /* Its properties' values change only with the model: Get and GetAll
+   * answers are sent again from the worker thread (VbReplyCache). */
+  gboolean cacheable_properties;
   /* The model object at @path (a reference); NULL with @error (a VB_LV_ERROR
    * with libvirt's text). NULL for the Connect interface. */
   gpointer (*resolve) (const VbLvConnect *connect, const char *path, GError **error);

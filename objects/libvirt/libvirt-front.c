@@ -11,6 +11,7 @@
 #include "libvirt-nodedev.h"
 #include "libvirt-paths.h"
 #include "libvirt-snapshot.h"
+#include "model-generation.h"
 #include "vb-log.h"
 
 #define N_CONNECTS 2
@@ -37,6 +38,7 @@ struct _VbLibvirtFront {
   guint n_objects;
   guint owner_id;
   VbLvNetStorage *net_storage; /* networks, pools, volumes and their signals */
+  VbReplyCache *replies;       /* repeated reads, answered off the main loop */
 };
 
 static const struct {
@@ -230,12 +232,14 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
   self->bus = g_object_ref (bus);
   self->host = host;
   self->registrations = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->replies = vb_reply_cache_new (bus, vb_model_generation);
   for (guint i = 0; i < N_CONNECTS; i++)
     {
       VbLvConnect *connect = &self->connects[i];
       guint id;
 
       connect->bus = bus;
+      connect->replies = self->replies;
       connect->host = host;
       connect->path = connect_table[i].path;
       connect->driver = connect_table[i].driver;
@@ -316,6 +320,7 @@ vb_libvirt_front_free (VbLibvirtFront *self)
     return;
   if (self->owner_id)
     g_bus_unown_name (self->owner_id);
+  g_clear_pointer (&self->replies, vb_reply_cache_free);
   g_clear_pointer (&self->net_storage, vb_lv_net_storage_free);
   g_signal_handlers_disconnect_by_data (vb_driver_host_get_inventory (self->host), self);
   {

@@ -189,5 +189,6 @@ const VbLvInterface vb_lv_network_interface = {
   .not_found = "Network not found",
   .methods = methods,
   .properties = properties,
+  .cacheable_properties = TRUE,
   .resolve = resolve,
 };

@@ -311,5 +311,6 @@ const VbLvInterface vb_lv_storage_pool_interface = {
   .not_found = "Storage pool not found",
   .methods = methods,
   .properties = properties,
+  .cacheable_properties = TRUE,
   .resolve = resolve,
 };

@@ -176,5 +176,6 @@ const VbLvInterface vb_lv_storage_vol_interface = {
   .not_found = "Storage volume not found",
   .methods = methods,
   .properties = properties,
+  .cacheable_properties = TRUE,
   .resolve = resolve,
 };

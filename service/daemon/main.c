@@ -10,6 +10,8 @@
 #include "autostart.h"
 #include "domain-api.h"
 #include "drivers-ready.h"
+#include "exit-summary.h"
+#include "instance-lock.h"
 #include "libvirt-front.h"
 #include "manager-object.h"
 #include "migration-target-object.h"
@@ -68,6 +70,7 @@ typedef struct {
   VbMigrationTargetObject *migration_target;
   VbLibvirtFront *libvirt_front;
   int exit_code;
+  int instance_lock; /* held until the process ends: see instance-lock.h */
   gboolean stopping; /* --save-on-stop: saving the guests before the exit */
 } Daemon;
 
@@ -413,6 +416,10 @@ start (Daemon *daemon, GError **error)
 {
   Options *options = &daemon->options;
 
+  /* First: a second instance touches nothing, not even the run directory. */
+  daemon->instance_lock = vb_instance_lock_take (options->state_dir, error);
+  if (daemon->instance_lock < 0)
+    return FALSE;
   daemon->bus = connect_bus (options, error);
   if (!daemon->bus)
     return FALSE;
@@ -541,6 +548,8 @@ main (int argc, char **argv)
     }
   g_main_loop_run (daemon.loop);
 
+  /* Guests and networks outlive the service: say which, for whoever stopped it. */
+  vb_exit_summary_log (daemon.host);
   /* Queued configuration writes reach the disk before we go. */
   if (daemon.store)
     vb_config_store_flush (daemon.store);

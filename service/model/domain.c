@@ -1,4 +1,5 @@
 #include "domain.h"
+#include "model-generation.h"
 #include "vb-error.h"
 
 struct _VbDomain {
@@ -159,27 +160,34 @@ vb_domain_set_state (VbDomain *self, VbDomainState state, const char *reason, in
   vb_resource_changed (VB_RESOURCE (self));
 }
 
+/* The events advance the model's generation too: a client that reads after
+ * one must not be answered from before it, even when the driver updates the
+ * model only after emitting it (a device's removal, say). */
 void
 vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *detail)
 {
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_LIFECYCLE], 0, event, detail);
 }
 
 void
 vb_domain_emit_device_removed (VbDomain *self, const char *alias)
 {
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_DEVICE_REMOVED], 0, alias);
 }
 
 void
 vb_domain_emit_tray_change (VbDomain *self, const char *alias, int reason)
 {
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_TRAY_CHANGE], 0, alias, reason);
 }
 
 void
 vb_domain_emit_balloon_change (VbDomain *self, guint64 kib)
 {
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_BALLOON_CHANGE], 0, kib);
 }
 

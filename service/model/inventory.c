@@ -1,5 +1,7 @@
 #include "inventory.h"
 
+#include "model-generation.h"
+
 typedef struct {
   GHashTable *by_uuid; /* uuid → VbResource (owned) */
   GHashTable *by_name; /* name → VbResource (borrowed) */
@@ -103,6 +105,7 @@ vb_inventory_add (VbInventory *self, VbResource *resource)
                        g_object_ref (resource));
   g_hash_table_insert (index->by_name, g_strdup (vb_resource_get_name (resource)), resource);
   index->generation++;
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_ADDED], 0, resource);
 }
 
@@ -116,6 +119,7 @@ vb_inventory_remove (VbInventory *self, VbResource *resource)
     return;
   g_hash_table_remove (index->by_name, vb_resource_get_name (resource));
   index->generation++;
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, held);
 }
 
@@ -129,6 +133,7 @@ vb_inventory_rename (VbInventory *self, VbResource *resource, const char *old_na
   g_hash_table_remove (index->by_name, old_name);
   g_hash_table_insert (index->by_name, g_strdup (vb_resource_get_name (resource)), resource);
   index->generation++; /* lists are sorted by name */
+  vb_model_generation_advance ();
 }
 
 VbResource *

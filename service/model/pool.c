@@ -1,5 +1,7 @@
 #include "pool.h"
 
+#include "model-generation.h"
+
 struct _VbPool {
   VbResource parent;
   VbPoolDef *def;
@@ -30,12 +32,12 @@ vb_pool_class_init (VbPoolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_pool_finalize;
   VB_RESOURCE_CLASS (klass)->kind = "pool";
-  signals[SIGNAL_VOLUME_ADDED] = g_signal_new ("volume-added", G_TYPE_FROM_CLASS (klass),
-                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                               G_TYPE_NONE, 1, VB_TYPE_VOLUME);
-  signals[SIGNAL_VOLUME_REMOVED] = g_signal_new ("volume-removed", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                 G_TYPE_NONE, 1, VB_TYPE_VOLUME);
+  signals[SIGNAL_VOLUME_ADDED] =
+    g_signal_new ("volume-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, VB_TYPE_VOLUME);
+  signals[SIGNAL_VOLUME_REMOVED] =
+    g_signal_new ("volume-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VB_TYPE_VOLUME);
 }
 
 static void
@@ -107,6 +109,7 @@ vb_pool_add_volume (VbPool *self, VbVolume *volume)
 {
   g_hash_table_replace (self->volumes, (gpointer) vb_volume_get_name (volume),
                         g_object_ref (volume));
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_VOLUME_ADDED], 0, volume);
 }
 
@@ -116,7 +119,10 @@ vb_pool_remove_volume (VbPool *self, VbVolume *volume)
   g_autoptr (VbVolume) held = g_object_ref (volume);
 
   if (g_hash_table_remove (self->volumes, vb_volume_get_name (volume)))
-    g_signal_emit (self, signals[SIGNAL_VOLUME_REMOVED], 0, held);
+    {
+      vb_model_generation_advance ();
+      g_signal_emit (self, signals[SIGNAL_VOLUME_REMOVED], 0, held);
+    }
 }
 
 void

@@ -1,5 +1,7 @@
 #include "resource.h"
 
+#include "model-generation.h"
+
 typedef struct {
   char *name;
   char *uuid;
@@ -166,5 +168,6 @@ vb_resource_get_lock (VbResource *self)
 void
 vb_resource_changed (VbResource *self)
 {
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }

@@ -1,5 +1,7 @@
 #include "snapshot.h"
 
+#include "model-generation.h"
+
 struct _VbSnapshot {
   GObject parent;
   char *domain_uuid;
@@ -77,6 +79,7 @@ vb_snapshot_set_parent (VbSnapshot *self, const char *parent)
     return;
   g_free (self->def->parent);
   self->def->parent = g_strdup (parent);
+  vb_model_generation_advance ();
   g_signal_emit (self, snapshot_signals[SNAPSHOT_CHANGED], 0);
 }
 
@@ -92,6 +95,7 @@ set_current (VbSnapshot *self, gboolean current)
   if (self->def->current == current)
     return;
   self->def->current = current;
+  vb_model_generation_advance ();
   g_signal_emit (self, snapshot_signals[SNAPSHOT_CHANGED], 0);
 }
 
@@ -178,6 +182,7 @@ vb_snapshot_registry_add (VbSnapshotRegistry *self, VbSnapshot *snapshot)
   snapshot->alive = TRUE;
   g_ptr_array_add (list, g_object_ref (snapshot));
   g_ptr_array_sort (list, older_first);
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[ADDED], 0, snapshot);
 }
 
@@ -192,10 +197,12 @@ vb_snapshot_registry_remove (VbSnapshotRegistry *self, VbSnapshot *snapshot)
   snapshot->alive = FALSE;
   if (list->len == 0)
     g_hash_table_remove (self->domains, snapshot->domain_uuid);
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[REMOVED], 0, snapshot);
   if (snapshot->def->current)
     {
       snapshot->def->current = FALSE;
+      vb_model_generation_advance ();
       g_signal_emit (self, signals[CURRENT_CHANGED], 0, snapshot->domain_uuid);
     }
 }
@@ -292,5 +299,6 @@ vb_snapshot_registry_set_current (VbSnapshotRegistry *self, const char *domain_u
     set_current (old, FALSE);
   if (snapshot)
     set_current (snapshot, TRUE);
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[CURRENT_CHANGED], 0, domain_uuid);
 }

@@ -1,5 +1,7 @@
 #include "volume.h"
 
+#include "model-generation.h"
+
 struct _VbVolume {
   GObject parent;
   VbVolumeDef *def;
@@ -95,6 +97,7 @@ vb_volume_set_sizes (VbVolume *self, guint64 capacity, guint64 allocation)
 {
   self->def->capacity = capacity;
   self->def->allocation = allocation;
+  vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 

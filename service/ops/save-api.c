@@ -744,6 +744,14 @@ vb_restore_image_get_xml (VbRestoreImage *image)
   return image->image->header.xml;
 }
 
+const char *
+vb_restore_image_get_driver (VbRestoreImage *image)
+{
+  const VbDomainDriver *driver = vb_driver_host_find_domain_driver (image->host, image->def->type);
+
+  return driver ? driver->name : NULL;
+}
+
 gboolean
 vb_restore_image_is_authenticated (VbRestoreImage *image)
 {

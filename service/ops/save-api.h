@@ -28,6 +28,9 @@ const char *vb_restore_image_get_xml (VbRestoreImage *image);
 /* Whether this service wrote it (its authenticator is valid): only then is
  * its XML one that was checked when its domain was defined. */
 gboolean vb_restore_image_is_authenticated (VbRestoreImage *image);
+/* The name of the domain driver that would run it ("qemu", "test"); NULL
+ * when none of this service's drivers runs its <domain type>. */
+const char *vb_restore_image_get_driver (VbRestoreImage *image);
 
 /* Opens the image at @path (a symlink there is refused) and checks its
  * header and XML; nothing is restored yet. */

@@ -1,0 +1,45 @@
+/* Answers to repeated reads, sent from GDBus's worker thread.
+ *
+ * GUIs and scripts ask the same reads again and again (a GetAll per object,
+ * the list of domains, a domain's XML), and the answers change only when
+ * the model does. GDBus reads every message on its worker thread and hands a
+ * method call to the main loop, whose answer goes back to the worker thread
+ * to be written: two thread switches that cost more than the bus itself for
+ * a small reply. The cache keeps the reply a front end sent for a call, and a
+ * filter on the worker thread sends the same reply to the same call (same
+ * object, member and arguments) for as long as the generation the front end
+ * read it at is current, without the main loop.
+ *
+ * Authorization stays the front end's: a reply stored with an action is sent
+ * only to callers that were allowed that action for good (the front end
+ * stores it only then), each after its own first call went the whole way. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VbReplyCache VbReplyCache;
+
+/* The current generation: any change of what cached replies say must advance
+ * it before the change can be seen by a call (vb_model_generation). */
+typedef guint64 (*VbReplyGenerationFunc) (void);
+
+VbReplyCache *vb_reply_cache_new (GDBusConnection *bus, VbReplyGenerationFunc generation);
+void vb_reply_cache_free (VbReplyCache *cache);
+
+/* Remembers @reply (what @invocation is answered with; not floating, not
+ * consumed) as the answer to the same call while the generation is still
+ * @generation, read before the answer was computed. @action_id: NULL when any
+ * caller may read it; else the action @invocation's caller was allowed for as
+ * long as its connection lasts, and only callers allowed it so are sent it. */
+void vb_reply_cache_store (VbReplyCache *cache, guint64 generation,
+                           GDBusMethodInvocation *invocation, GVariant *reply,
+                           const char *action_id);
+
+/* How many calls the worker thread answered: for tests and benchmarks. */
+guint64 vb_reply_cache_hits (VbReplyCache *cache);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbReplyCache, vb_reply_cache_free)
+
+G_END_DECLS
