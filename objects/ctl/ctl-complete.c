@@ -49,12 +49,19 @@ offer_options (const CtlCommand *command, const char *prefix)
   offer_all (common_options, prefix);
 }
 
-/* The names of the objects with @interface_name, from the service. */
+static int
+by_text (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char **) a, *(const char **) b);
+}
+
+/* The names of the objects with @interface_name, from the service, sorted. */
 static void
 offer_names (CtlContext *ctx, const char *interface_name, const char *prefix)
 {
   VirtbusClient *client = ctl_context_client (ctx, NULL);
   g_autolist (GDBusObject) objects = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
 
   if (!client)
     return;
@@ -67,8 +74,11 @@ offer_names (CtlContext *ctx, const char *interface_name, const char *prefix)
       if (iface)
         name = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (iface), "Name");
       if (name && g_variant_is_of_type (name, G_VARIANT_TYPE_STRING))
-        offer (g_variant_get_string (name, NULL), prefix);
+        g_ptr_array_add (names, g_variant_dup_string (name, NULL));
     }
+  g_ptr_array_sort (names, by_text);
+  for (guint i = 0; i < names->len; i++)
+    offer (names->pdata[i], prefix);
 }
 
 static void

@@ -129,7 +129,7 @@ print_table (CtlTable *table)
 {
   g_autofree guint *widths = g_new0 (guint, table->n_columns);
   g_autoptr (GString) line = g_string_new (NULL);
-  guint total = 0;
+  guint total = 0; /* the width of a line: the dashes under the headings */
 
   for (guint c = 0; c < table->n_columns; c++)
     {
@@ -139,7 +139,7 @@ print_table (CtlTable *table)
       for (guint r = 0; r < table->rows->len; r++)
         widths[c] =
           MAX (widths[c], (guint) g_utf8_strlen (cell_text (table->rows->pdata[r], c), -1));
-      total += widths[c] + 3;
+      total += (total ? 3 : 1) + widths[c];
     }
   /* virsh's layout: a space before the first column, three between. */
   for (guint r = 0; r <= table->rows->len + 1; r++)
