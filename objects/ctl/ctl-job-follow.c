@@ -32,6 +32,7 @@ typedef struct {
   gboolean terminal;
   gboolean drawn; /* a bar is on the terminal's last line */
   char *last_phase;
+  char *last_line; /* the last plain line, not printed twice */
   gint64 last_plain;
   CtlFollowHook hook;
   gpointer hook_data;
@@ -47,6 +48,7 @@ wait_clear (Wait *wait)
   g_clear_object (&wait->job);
   g_free (wait->own_title);
   g_free (wait->last_phase);
+  g_free (wait->last_line);
   g_clear_error (&wait->hook_error);
   g_clear_object (&wait->result);
 }
@@ -180,11 +182,15 @@ draw (Wait *wait, gboolean final)
     {
       g_autofree char *line = ctl_progress_sentence (&progress);
 
+      if (g_strcmp0 (line, wait->last_line) == 0)
+        return;
       fprintf (stderr, "%s\n", line);
       fflush (stderr);
       wait->last_plain = g_get_monotonic_time ();
       g_free (wait->last_phase);
       wait->last_phase = g_strdup (progress.phase);
+      g_free (wait->last_line);
+      wait->last_line = g_steal_pointer (&line);
     }
 }
 
