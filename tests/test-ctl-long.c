@@ -161,7 +161,8 @@ test_networks (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (lease, "prefix"), ==, 24);
   g_assert_cmpint (json_object_get_int_member (lease, "type"), ==, 0);
   g_assert_cmpstr (json_object_get_string_member (lease, "hostname"), ==, "leaser");
-  g_assert_cmpint (json_object_get_int_member (lease, "expirytime"), >, g_get_real_time () / G_USEC_PER_SEC);
+  g_assert_cmpint (json_object_get_int_member (lease, "expirytime"), >,
+                   g_get_real_time () / G_USEC_PER_SEC);
   other_mac = CTL (f, "--json", "net-dhcp-leases", "net1", "--mac", "52:54:00:00:00:99");
   g_assert_cmpstr (g_strstrip (other_mac), ==, "[]");
 
@@ -213,11 +214,12 @@ test_pools (Fixture *f, gconstpointer data)
   pool = find_named (pools, "name", "images");
   g_assert_true (json_object_get_boolean_member (pool, "active"));
   g_assert_cmpint (json_object_get_int_member (pool, "capacity"), >, 0);
-  g_assert_cmpint (json_object_get_int_member (find_named (pools, "name", "other"), "capacity"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (find_named (pools, "name", "other"), "capacity"), ==,
+                   0);
   {
-    g_autofree char *other_path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER,
-                                                     "LookupStoragePoolByName",
-                                                     g_variant_new ("(s)", "other"));
+    g_autofree char *other_path =
+      vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "LookupStoragePoolByName",
+                         g_variant_new ("(s)", "other"));
     g_autofree char *xml = vb_test_get_xml (f->env, other_path, IFACE_POOL, 1);
     g_autofree char *target = g_strdup_printf ("<path>%s</path>", other_dir);
 
@@ -349,8 +351,8 @@ test_transfer (Fixture *f, gconstpointer data)
                         "--offset", "1M");
   g_assert_cmpint (from_stdin->status, ==, 0);
   g_assert_cmpstr (from_stdin->out, ==, "Volume v.raw uploaded from standard input\n");
-  to_stdout = CTL_RUN (f, NULL, "vol-download", "--pool", "images", "v.raw", "-", "--offset",
-                       "1M", "--length", "17");
+  to_stdout = CTL_RUN (f, NULL, "vol-download", "--pool", "images", "v.raw", "-", "--offset", "1M",
+                       "--length", "17");
   g_assert_cmpint (to_stdout->status, ==, 0);
   g_assert_cmpstr (to_stdout->out, ==, "hello from a pipe");
   g_assert_nonnull (strstr (to_stdout->err, "Download: 100%, 17 B of 17 B"));
@@ -379,7 +381,9 @@ test_transfer (Fixture *f, gconstpointer data)
   jobs = CTL (f, "--json", "job-list", "--all");
   job_list = parse_json (jobs);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (job_list)), ==, 6);
-  g_assert_cmpstr (json_object_get_string_member (find_named (job_list, "job", "/org/virtbus/Virt1/job/2"), "operation"), ==, "download");
+  g_assert_cmpstr (json_object_get_string_member (
+                     find_named (job_list, "job", "/org/virtbus/Virt1/job/2"), "operation"),
+                   ==, "download");
 
   /* A finished job: watching it ends at once, cancelling it is refused. */
   {
@@ -413,9 +417,10 @@ test_transfer (Fixture *f, gconstpointer data)
 static gboolean
 job_exists (Fixture *f, const char *path)
 {
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-    f->env->client, BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
-    g_variant_new ("(ss)", IFACE_JOB, "Phase"), NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (f->env->client, BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                 "Get", g_variant_new ("(ss)", IFACE_JOB, "Phase"), NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
 
   return reply != NULL;
 }
@@ -437,9 +442,9 @@ test_upload_interrupted (Fixture *f, gconstpointer data)
   out = CTL (f, "vol-create-as", "images", "v.raw", "4M");
   g_clear_pointer (&out, g_free);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
-  process = g_subprocess_launcher_spawn (launcher, &error, vb_ctl_path (), "--address",
-                                         f->env->bus_address, "vol-upload", "--pool", "images",
-                                         "v.raw", "-", NULL);
+  process =
+    g_subprocess_launcher_spawn (launcher, &error, vb_ctl_path (), "--address", f->env->bus_address,
+                                 "vol-upload", "--pool", "images", "v.raw", "-", NULL);
   g_assert_no_error (error);
   /* Its stdin stays open and empty: the upload waits until the Job exists. */
   end = g_get_monotonic_time () + WAIT_MS * 1000;
@@ -479,7 +484,8 @@ test_snapshots (Fixture *f, gconstpointer data)
   created = CTL (f, "--json", "snapshot-create-as", "snappy", "s2");
   made = parse_json (created);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (made), "name"), ==, "s2");
-  g_assert_true (g_str_has_prefix (json_object_get_string_member (json_node_get_object (made), "path"), "/org/virtbus/Virt1/"));
+  g_assert_true (g_str_has_prefix (
+    json_object_get_string_member (json_node_get_object (made), "path"), "/org/virtbus/Virt1/"));
 
   list = CTL (f, "snapshot-list", "snappy");
   g_assert_true (g_str_has_prefix (list, " Name   Creation Time"));
@@ -554,8 +560,8 @@ event_reader_start (Fixture *f, EventReader *reader, const char *const *args)
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  reader->process = g_subprocess_newv ((const char *const *) argv->pdata,
-                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  reader->process =
+    g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   reader->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (reader->process));
 }
@@ -580,7 +586,8 @@ first_event (Fixture *f, EventReader *reader, const char *name)
       g_autofree char *out = CTL (f, "start", name);
       g_autofree char *out2 = CTL (f, "destroy", name);
       g_autoptr (GError) error = NULL;
-      GInputStream *in = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (reader->lines));
+      GInputStream *in =
+        g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (reader->lines));
 
       /* Anything there yet? A pipe of a subprocess is pollable. */
       if (!g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (in))
@@ -676,7 +683,8 @@ test_events (Fixture *f, gconstpointer data)
 static void
 test_completion (Fixture *f, gconstpointer data)
 {
-  g_autofree char *net = write_file (f, "n.xml", "<network>\n  <name>alpha-net</name>\n</network>\n", -1);
+  g_autofree char *net =
+    write_file (f, "n.xml", "<network>\n  <name>alpha-net</name>\n</network>\n", -1);
   g_autofree char *out = CTL (f, "net-define", net);
   g_autofree char *nets = NULL, *pools = NULL, *option = NULL, *commands = NULL, *opts = NULL;
 

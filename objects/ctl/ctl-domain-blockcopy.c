@@ -50,8 +50,8 @@ destination_xml (const char *path, const char *format)
   g_autofree char *type = format ? g_markup_escape_text (format, -1) : NULL;
 
   if (type)
-    return g_strdup_printf ("<disk type='file'><source file='%s'/><driver type='%s'/></disk>",
-                            file, type);
+    return g_strdup_printf ("<disk type='file'><source file='%s'/><driver type='%s'/></disk>", file,
+                            type);
   return g_strdup_printf ("<disk type='file'><source file='%s'/></disk>", file);
 }
 
@@ -152,20 +152,19 @@ run_blockcopy (CtlContext *ctx, CtlArgs *args, GError **error)
 
 const CtlCommand ctl_domain_blockcopy_commands[] = {
   { "blockcopy", "Copy a running domain's disk to a file, then maybe switch to it",
-    (const CtlArg[]){ { "DOMAIN", CTL_ARG_DOMAIN },
-                      { "DISK", CTL_ARG_WORD },
-                      { "DEST", CTL_ARG_FILE },
-                      { NULL } },
-    (const CtlOption[]){ { "format", "FORMAT", "raw (the default) or qcow2" },
-                         { "wait", NULL, "follow the copy until both sides are in sync" },
-                         { "pivot", NULL, "then switch the guest to the copy (implies --wait)" },
-                         { "finish", NULL, "then end the copy, keeping the original (implies --wait)" },
-                         { "shallow", NULL, "only the top image" },
-                         { "reuse-external", NULL, "DEST exists: use it as it is" },
-                         { "bandwidth", "MIB", "at most MIB MiB/s" },
-                         { "granularity", "BYTES", "the dirty bitmap's granularity" },
-                         { "buf-size", "SIZE", "the copy's buffer" },
-                         { NULL } },
+    (const CtlArg[]){
+      { "DOMAIN", CTL_ARG_DOMAIN }, { "DISK", CTL_ARG_WORD }, { "DEST", CTL_ARG_FILE }, { NULL } },
+    (const CtlOption[]){
+      { "format", "FORMAT", "raw (the default) or qcow2" },
+      { "wait", NULL, "follow the copy until both sides are in sync" },
+      { "pivot", NULL, "then switch the guest to the copy (implies --wait)" },
+      { "finish", NULL, "then end the copy, keeping the original (implies --wait)" },
+      { "shallow", NULL, "only the top image" },
+      { "reuse-external", NULL, "DEST exists: use it as it is" },
+      { "bandwidth", "MIB", "at most MIB MiB/s" },
+      { "granularity", "BYTES", "the dirty bitmap's granularity" },
+      { "buf-size", "SIZE", "the copy's buffer" },
+      { NULL } },
     run_blockcopy,
     "DISK is the disk's target (vda) or its source file. Without --wait the copy\n"
     "starts and the command returns; 'virtbusctl job-watch' follows it. With --wait\n"

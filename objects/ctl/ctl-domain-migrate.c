@@ -66,8 +66,7 @@ parameters (CtlArgs *args, GVariantDict *dict, guint *flags, GError **error)
     {
       guint64 value = G_MAXUINT64;
 
-      if (!ctl_option_number (args, number_options[i].option, number_options[i].max, &value,
-                              error))
+      if (!ctl_option_number (args, number_options[i].option, number_options[i].max, &value, error))
         return FALSE;
       if (value == G_MAXUINT64)
         continue;

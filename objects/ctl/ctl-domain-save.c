@@ -49,7 +49,8 @@ save_with (CtlContext *ctx, CtlArgs *args, SaveCall call, const char *file, GErr
   if (!domain)
     return FALSE;
   name = g_strdup (virtbus_domain_get_name (domain));
-  if (!call (domain, file, flags, &job, error) || !ctl_job_follow_run (follow, job, NULL, NULL, NULL, error))
+  if (!call (domain, file, flags, &job, error)
+      || !ctl_job_follow_run (follow, job, NULL, NULL, NULL, error))
     return FALSE;
   if (file)
     ctl_say (ctx, "Domain '%s' saved to %s", name, file);
@@ -101,19 +102,19 @@ run_restore (CtlContext *ctx, CtlArgs *args, GError **error)
                                           NULL, error)
       || !ctl_job_follow_run (follow, job, NULL, NULL, NULL, error))
     return FALSE;
-  object = ctl_context_wait_object (
-    ctx, virtbus_job_get_object (ctl_job_follow_get_job (follow)), error);
+  object =
+    ctl_context_wait_object (ctx, virtbus_job_get_object (ctl_job_follow_get_job (follow)), error);
   if (!object || !(domain = virtbus_object_peek_domain (object)))
     return FALSE;
   ctl_say (ctx, "Domain '%s' restored from %s", virtbus_domain_get_name (domain), file);
   return TRUE;
 }
 
-#define STATE_OPTIONS                                                 \
-  { "running", NULL, "the guest runs when it comes back" },           \
+#define STATE_OPTIONS                                                \
+  { "running", NULL, "the guest runs when it comes back" },          \
     { "paused", NULL, "the guest stays paused when it comes back" }, \
-  {                                                                   \
-    NULL                                                              \
+  {                                                                  \
+    NULL                                                             \
   }
 
 const CtlCommand ctl_domain_save_commands[] = {

@@ -141,7 +141,8 @@ run_event (CtlContext *ctx, CtlArgs *args, GError **error)
     return FALSE;
   if (ctl_args_value (args, "domain"))
     {
-      domain = virtbus_client_lookup_domain (listener.client, ctl_args_value (args, "domain"), error);
+      domain =
+        virtbus_client_lookup_domain (listener.client, ctl_args_value (args, "domain"), error);
       if (!domain)
         return FALSE;
       listener.only = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (domain)));
@@ -154,9 +155,10 @@ run_event (CtlContext *ctx, CtlArgs *args, GError **error)
   for (GList *l = objects; l; l = l->next)
     remember (&listener, l->data);
   added = g_signal_connect (manager, "object-added", G_CALLBACK (object_added), &listener);
-  subscription = g_dbus_connection_signal_subscribe (
-    virtbus_client_get_connection (listener.client), VIRTBUS_BUS_NAME, DOMAIN_INTERFACE,
-    "LifecycleEvent", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_event, &listener, NULL);
+  subscription =
+    g_dbus_connection_signal_subscribe (virtbus_client_get_connection (listener.client),
+                                        VIRTBUS_BUS_NAME, DOMAIN_INTERFACE, "LifecycleEvent", NULL,
+                                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_event, &listener, NULL);
   sigint = g_unix_signal_add (SIGINT, on_signal, &listener);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &listener);
   if (timeout)

@@ -9,7 +9,7 @@
 #include "ctl-output.h"
 #include "ctl-progress.h"
 
-#define REDRAW_MS 1000         /* the time left ticks even when nothing changes */
+#define REDRAW_MS 1000            /* the time left ticks even when nothing changes */
 #define PLAIN_INTERVAL_US 5000000 /* a plain line at most this often, phases aside */
 #define DEFAULT_WIDTH 80
 
@@ -67,9 +67,8 @@ ctl_job_title (const char *operation)
   static const struct {
     const char *operation, *title;
   } titles[] = {
-    { "migrate", "Migration" }, { "managed-save", "Managed save" },
-    { "save", "Save" },         { "restore", "Restore" },
-    { "block-copy", "Block copy" }, { "upload", "Upload" },
+    { "migrate", "Migration" }, { "managed-save", "Managed save" }, { "save", "Save" },
+    { "restore", "Restore" },   { "block-copy", "Block copy" },     { "upload", "Upload" },
     { "download", "Download" },
   };
 

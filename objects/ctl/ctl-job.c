@@ -87,11 +87,13 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
       const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (job));
       double progress = virtbus_job_get_progress (job);
       g_autofree char *name = object_name (client, virtbus_job_get_object (job));
-      g_autofree char *percent = progress >= 0 ? g_strdup_printf ("%d%%", (int) (progress * 100)) : NULL;
+      g_autofree char *percent =
+        progress >= 0 ? g_strdup_printf ("%d%%", (int) (progress * 100)) : NULL;
 
-      if (!ctl_args_flag (args, "all") && (g_strcmp0 (virtbus_job_get_phase (job), "completed") == 0
-                                           || g_strcmp0 (virtbus_job_get_phase (job), "failed") == 0
-                                           || g_strcmp0 (virtbus_job_get_phase (job), "cancelled") == 0))
+      if (!ctl_args_flag (args, "all")
+          && (g_strcmp0 (virtbus_job_get_phase (job), "completed") == 0
+              || g_strcmp0 (virtbus_job_get_phase (job), "failed") == 0
+              || g_strcmp0 (virtbus_job_get_phase (job), "cancelled") == 0))
         continue;
       ctl_table_add_row (table);
       ctl_table_add_int (table, (gint64) job_number (path), NULL);
@@ -177,8 +179,7 @@ const CtlCommand ctl_job_commands[] = {
     "A Job is named by its number. --json gives each job's id, job (its object\n"
     "path), operation, object_name, object, phase, progress (0 to 1, -1 unknown),\n"
     "bytes_processed, bytes_total, rate and cancelable." },
-  { "job-watch", "Follow a running job with a progress bar until it ends", job_arg, NULL,
-    run_watch,
+  { "job-watch", "Follow a running job with a progress bar until it ends", job_arg, NULL, run_watch,
     "Exits 0 when the job completed, 1 when it failed or was cancelled. Ctrl-C\n"
     "cancels the job." },
   { "job-cancel", "Ask a running job to stop", job_arg, NULL, run_cancel },

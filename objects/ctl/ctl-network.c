@@ -30,14 +30,10 @@ all_networks (VirtbusClient *client)
 }
 
 static const CtlColumn list_columns[] = {
-  { "Name", "name" },
-  { NULL, "uuid" },
-  { "State", "state" },
-  { NULL, "active" },
-  { "Autostart", "autostart" },
-  { "Persistent", "persistent" },
-  { "Bridge", "bridge" },
-  { NULL },
+  { "Name", "name" },           { NULL, "uuid" },
+  { "State", "state" },         { NULL, "active" },
+  { "Autostart", "autostart" }, { "Persistent", "persistent" },
+  { "Bridge", "bridge" },       { NULL },
 };
 
 static gboolean
@@ -85,8 +81,8 @@ run_define (CtlContext *ctx, CtlArgs *args, GError **error)
 
   if (!xml || !(client = ctl_context_client (ctx, error)))
     return FALSE;
-  if (!virtbus_manager_call_define_network_sync (virtbus_client_get_manager (client), xml, 0,
-                                                 &path, NULL, error))
+  if (!virtbus_manager_call_define_network_sync (virtbus_client_get_manager (client), xml, 0, &path,
+                                                 NULL, error))
     return FALSE;
   object = ctl_context_wait_object (ctx, path, error);
   if (!object || !(network = virtbus_object_peek_network (object)))
@@ -183,8 +179,7 @@ add_lease (CtlTable *table, GVariant *lease)
   ctl_table_add_int (table, (gint64) expiry, expiry_text);
   add_lease_string (table, lease, "mac");
   add_lease_string (table, lease, "iaid");
-  ctl_table_add (table, json_node_init_int (json_node_alloc (), type),
-                 type == 1 ? "ipv6" : "ipv4");
+  ctl_table_add (table, json_node_init_int (json_node_alloc (), type), type == 1 ? "ipv6" : "ipv4");
   ctl_table_add (table, ipaddr ? json_node_init_string (json_node_alloc (), ipaddr) : NULL,
                  address);
   ctl_table_add_int (table, prefix, NULL);

@@ -47,16 +47,11 @@ add_bytes (CtlTable *table, guint64 bytes)
 }
 
 static const CtlColumn pool_columns[] = {
-  { "Name", "name" },
-  { NULL, "uuid" },
-  { "State", "state" },
-  { NULL, "active" },
-  { "Autostart", "autostart" },
-  { "Persistent", "persistent" },
-  { "Capacity", "capacity" },
-  { "Allocation", "allocation" },
-  { "Available", "available" },
-  { NULL },
+  { "Name", "name" },           { NULL, "uuid" },
+  { "State", "state" },         { NULL, "active" },
+  { "Autostart", "autostart" }, { "Persistent", "persistent" },
+  { "Capacity", "capacity" },   { "Allocation", "allocation" },
+  { "Available", "available" }, { NULL },
 };
 
 static gboolean
@@ -318,14 +313,11 @@ const CtlCommand ctl_pool_commands[] = {
   { "vol-list", "List the volumes of a storage pool", pool_arg, NULL, run_vol_list,
     "--json gives each volume's name, path, format, capacity and allocation (bytes)." },
   { "vol-create-as", "Create a volume in a storage pool",
-    (const CtlArg[]){ { "POOL", CTL_ARG_POOL },
-                      { "NAME", CTL_ARG_WORD },
-                      { "SIZE", CTL_ARG_WORD },
-                      { NULL } },
+    (const CtlArg[]){
+      { "POOL", CTL_ARG_POOL }, { "NAME", CTL_ARG_WORD }, { "SIZE", CTL_ARG_WORD }, { NULL } },
     (const CtlOption[]){ { "format", "FORMAT", "raw (the default) or qcow2" },
                          { "allocation", "SIZE", "bytes to preallocate (raw)" },
                          { NULL } },
-    run_vol_create_as,
-    "SIZE is a number of bytes, or with a unit: 10M, 2G, 1GiB, 500MB." },
+    run_vol_create_as, "SIZE is a number of bytes, or with a unit: 10M, 2G, 1GiB, 500MB." },
   { NULL },
 };

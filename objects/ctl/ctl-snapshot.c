@@ -232,8 +232,8 @@ static const CtlArg domain_snapshot_args[] = {
 
 const CtlCommand ctl_snapshot_commands[] = {
   { "snapshot-create-as", "Take a snapshot of a domain",
-    (const CtlArg[]){ { "DOMAIN", CTL_ARG_DOMAIN }, { "NAME", CTL_ARG_WORD, CTL_ARG_OPTIONAL },
-                      { NULL } },
+    (const CtlArg[]){
+      { "DOMAIN", CTL_ARG_DOMAIN }, { "NAME", CTL_ARG_WORD, CTL_ARG_OPTIONAL }, { NULL } },
     (const CtlOption[]){ { "description", "TEXT", "what the snapshot is for" },
                          { "disk-only", NULL, "an external snapshot: an overlay per disk" },
                          { "halt", NULL, "destroy the domain afterwards" },

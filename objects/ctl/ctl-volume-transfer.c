@@ -54,8 +54,7 @@ range (CtlArgs *args, guint64 *offset, guint64 *length, GError **error)
 static gboolean
 open_failed (const char *file, int errsv, GError **error)
 {
-  g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s", file,
-               g_strerror (errsv));
+  g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s", file, g_strerror (errsv));
   return FALSE;
 }
 
