@@ -25,6 +25,8 @@ packages=(
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
+  # virtbusctl's terminal tests (tests/test-ctl-terminal.c, test-ctl-console.c)
+  tmux
 )
 
 # The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit

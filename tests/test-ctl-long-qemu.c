@@ -9,7 +9,7 @@
 
 #include "vb-test-ctl.h"
 #include "vb-test-env.h"
-#include "vb-test-tmux.h"
+#include "vb-test-pane.h"
 
 #define BOOT_TIMEOUT_MS 60000
 
@@ -254,27 +254,27 @@ test_terminal_migrate (Fixture *f, gconstpointer data)
 {
   g_autofree char *command = NULL, *first = NULL, *second = NULL, *screen = NULL;
   g_autofree char *st = NULL;
-  g_autoptr (VbTmux) tmux = NULL;
+  g_autoptr (VbPane) tmux = NULL;
   g_autoptr (VbCtlRun) dst_list = NULL;
 
   boot (f);
   command = g_strdup_printf ("%s --address %s migrate g %s --bandwidth 1", vb_ctl_path (),
                              f->env->bus_address, f->dst->bus_address);
-  tmux = vb_tmux_new (f->env->tmpdir, command, 150);
-  g_assert_true (vb_tmux_wait_text (tmux, "precopy", 60000));
+  tmux = vb_pane_new (f->env->tmpdir, command, 150);
+  g_assert_true (vb_pane_wait_text (tmux, "precopy", 60000));
   g_usleep (1000 * 1000);
-  first = vb_tmux_line_with (tmux, "Migration [");
+  first = vb_pane_line_with (tmux, "Migration [");
   g_usleep (2000 * 1000);
-  second = vb_tmux_line_with (tmux, "Migration [");
+  second = vb_pane_line_with (tmux, "Migration [");
   g_test_message ("%s\n%s", first, second);
   g_assert_nonnull (first);
   g_assert_cmpstr (first, !=, second);
   g_assert_cmpint (percent_of (second), >=, percent_of (first));
   g_assert_nonnull (strstr (second, "MiB of "));
   g_assert_nonnull (strstr (second, "/s"));
-  vb_tmux_send_keys (tmux, "C-c");
-  g_assert_true (vb_tmux_wait_text (tmux, "[exit 1]", 60000));
-  screen = vb_tmux_capture (tmux);
+  vb_pane_send_keys (tmux, "C-c");
+  g_assert_true (vb_pane_wait_text (tmux, "[exit 1]", 60000));
+  screen = vb_pane_capture (tmux);
   g_assert_nonnull (strstr (screen, "Cancelling the job..."));
   g_assert_nonnull (strstr (screen, "error: The migrate job was cancelled"));
   /* Redrawn in place: the bar as it was at Ctrl-C, and as it ended. */

@@ -11,7 +11,7 @@
 
 #include "vb-test-ctl.h"
 #include "vb-test-env.h"
-#include "vb-test-tmux.h"
+#include "vb-test-pane.h"
 
 #define MAC1 "52:54:00:7c:10:01"
 #define WAIT_MS 10000
@@ -732,17 +732,17 @@ test_terminal_upload (Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL, *command = NULL;
   g_autofree char *first = NULL, *second = NULL, *screen = NULL;
-  g_autoptr (VbTmux) tmux = NULL;
+  g_autoptr (VbPane) tmux = NULL;
 
   define_pool (f);
   out = CTL (f, "vol-create-as", "images", "v.raw", "16M");
   command = slow_upload_command (f, 12);
-  tmux = vb_tmux_new (f->env->tmpdir, command, 120);
-  g_assert_true (vb_tmux_wait_text (tmux, "Upload [", WAIT_MS));
+  tmux = vb_pane_new (f->env->tmpdir, command, 120);
+  g_assert_true (vb_pane_wait_text (tmux, "Upload [", WAIT_MS));
   g_usleep (1000 * 1000);
-  first = vb_tmux_line_with (tmux, "Upload [");
+  first = vb_pane_line_with (tmux, "Upload [");
   g_usleep (1500 * 1000);
-  second = vb_tmux_line_with (tmux, "Upload [");
+  second = vb_pane_line_with (tmux, "Upload [");
   /* One line, redrawn: the figures moved on it. */
   g_test_message ("%s\n%s", first, second);
   g_assert_cmpstr (first, !=, second);
@@ -750,8 +750,8 @@ test_terminal_upload (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (second, "of 12.0 MiB"));
   g_assert_nonnull (strstr (second, "/s"));
   g_assert_nonnull (strstr (second, "left  uploading"));
-  g_assert_true (vb_tmux_wait_text (tmux, "[exit 0]", 20000));
-  screen = vb_tmux_capture (tmux);
+  g_assert_true (vb_pane_wait_text (tmux, "[exit 0]", 20000));
+  screen = vb_pane_capture (tmux);
   g_assert_nonnull (strstr (screen, "100%  12.0 MiB of 12.0 MiB"));
   g_assert_nonnull (strstr (screen, "completed\nVolume v.raw uploaded from standard input\n"));
   /* Redrawn in place: the bar is on one line of the screen, not one a change. */
@@ -762,16 +762,16 @@ static void
 test_terminal_interrupt (Fixture *f, gconstpointer data)
 {
   g_autofree char *out = NULL, *command = NULL, *screen = NULL, *phase = NULL;
-  g_autoptr (VbTmux) tmux = NULL;
+  g_autoptr (VbPane) tmux = NULL;
 
   define_pool (f);
   out = CTL (f, "vol-create-as", "images", "v.raw", "64M");
   command = slow_upload_command (f, 60);
-  tmux = vb_tmux_new (f->env->tmpdir, command, 120);
-  g_assert_true (vb_tmux_wait_text (tmux, "MiB of 60.0 MiB", WAIT_MS));
-  vb_tmux_send_keys (tmux, "C-c");
-  g_assert_true (vb_tmux_wait_text (tmux, "[exit 1]", WAIT_MS));
-  screen = vb_tmux_capture (tmux);
+  tmux = vb_pane_new (f->env->tmpdir, command, 120);
+  g_assert_true (vb_pane_wait_text (tmux, "MiB of 60.0 MiB", WAIT_MS));
+  vb_pane_send_keys (tmux, "C-c");
+  g_assert_true (vb_pane_wait_text (tmux, "[exit 1]", WAIT_MS));
+  screen = vb_pane_capture (tmux);
   g_assert_nonnull (strstr (screen, "Cancelling the job..."));
   g_assert_nonnull (strstr (screen, "cancelled\nerror: The upload job was cancelled\n"));
   phase = vb_test_get_string (f->env, "/org/virtbus/Virt1/job/1", IFACE_JOB, "Phase");

@@ -268,6 +268,14 @@ test_list (Fixture *f, gconstpointer data)
                                        all, 0, 0));
   names = CTL (f, "list", "--inactive", "--name");
   g_assert_cmpstr (names, ==, "web2\n");
+  /* --name is for people: --json keeps its objects. */
+  {
+    g_autofree char *text = CTL (f, "list", "--inactive", "--name", "--json");
+    g_autoptr (JsonNode) inactive = parse_json (text);
+
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (inactive)), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (element (inactive, 0), "uuid"), ==, UUID2);
+  }
 
   /* --json, after the command or before it: every field, sorted by name. */
   json_text = CTL (f, "list", "--all", "--json");

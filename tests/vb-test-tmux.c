@@ -1,112 +1,151 @@
-/* tmux as the terminal of a test: see vb-test-tmux.h. */
+/* A bash in a tmux pane: see vb-test-tmux.h. */
 #include "vb-test-tmux.h"
 
 #include <gio/gio.h>
-#include <string.h>
+#include <unistd.h>
 
-struct _VbTmux {
-  char *socket;
-};
+#include "vb-test-ctl.h"
 
+#define PANE "vbtest:0.0"
+
+gboolean
+vb_tmux_available (void)
+{
+  g_autofree char *tmux = g_find_program_in_path ("tmux");
+
+  if (!tmux)
+    g_test_skip ("tmux is not installed (./dev.sh installs it)");
+  return tmux != NULL;
+}
+
+/* tmux @args on the test's server, with @envp (NULL: the test's
+ * environment); its output. */
 static char *
-tmux (VbTmux *self, const char *const *args)
+tmux_run_env (VbTmux *tmux, const char *const *args, char **envp)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
 
   g_ptr_array_add (argv, "tmux");
   g_ptr_array_add (argv, "-S");
-  g_ptr_array_add (argv, self->socket);
+  g_ptr_array_add (argv, tmux->socket);
+  g_ptr_array_add (argv, "-f");
+  g_ptr_array_add (argv, "/dev/null");
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  process =
-    g_subprocess_newv ((const char *const *) argv->pdata,
-                       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_spawn_sync (tmux->dir, (char **) argv->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                &status, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
+  if (!g_spawn_check_wait_status (status, NULL))
     g_error ("tmux %s failed: %s", args[0], err);
-  return out;
+  return g_steal_pointer (&out);
+}
+
+static char *
+tmux_run (VbTmux *tmux, const char *const *args)
+{
+  return tmux_run_env (tmux, args, NULL);
 }
 
 VbTmux *
-vb_tmux_new (const char *tmpdir, const char *command, guint width)
+vb_tmux_new (const char *dir)
 {
-  VbTmux *self = g_new0 (VbTmux, 1);
-  g_autofree char *width_text = g_strdup_printf ("%u", width);
-  /* The status shows when it ends; the pane stays to be read. A trap (not
-   * an ignore, which the command would inherit) keeps the shell alive
-   * through a Ctrl-C sent to the command. */
-  g_autofree char *wrapped =
-    g_strdup_printf ("trap : INT; %s; echo \"[exit $?]\"; sleep 600", command);
+  VbTmux *tmux = g_new0 (VbTmux, 1);
+  g_autofree char *bin = g_path_get_dirname (vb_ctl_path ());
+  g_autofree char *path = g_strconcat (bin, ":", g_getenv ("PATH"), NULL);
+  g_autofree char *completion = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *root = g_strdup (g_getenv ("VB_SOURCE_ROOT"));
+  const char *source_root = root ? root : ".";
   g_autofree char *out = NULL;
 
-  if (!g_find_program_in_path ("tmux"))
-    g_error ("tmux is missing: install the package tmux (dev.sh does)");
-  self->socket = g_build_filename (tmpdir, "tmux.sock", NULL);
-  out = tmux (self, (const char *[]){ "new-session", "-d", "-s", "vbtest", "-x", width_text, "-y",
-                                      "30", "sh", "-c", wrapped, NULL });
-  return self;
+  tmux->dir = g_strdup (dir);
+  tmux->socket = g_build_filename (dir, "tmux.socket", NULL);
+  completion = g_build_filename (source_root, "objects", "ctl", "virtbusctl.bash", NULL);
+  {
+    /* tmux gives the pane the PATH of the client that made the session. */
+    g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "PATH", path, TRUE);
+    /* The shell hangs up when the test is gone, even killed: the session
+     * ends, and with it the tmux server. */
+    g_autofree char *shell =
+      g_strdup_printf ("(while kill -0 %d 2>/dev/null; do sleep 1; done; kill -HUP $$) & "
+                       "exec bash --norc --noprofile -i",
+                       (int) getpid ());
+    const char *args[] = {
+      "new-session", "-d",      "-s",     "vbtest", "-x",         "160", "-y",
+      "50",          "-e",      "PS1=$ ", "-e",     "TERM=xterm", "-e",  "LC_ALL=C.UTF-8",
+      "--",          "/bin/sh", "-c",     shell,    NULL
+    };
+
+    out = tmux_run_env (tmux, args, envp);
+  }
+  /* The shell a person of virtbusctl has: its completion, loaded as
+   * bash-completion would load the installed file. */
+  source = g_strdup_printf ("source '%s'; clear", completion);
+  vb_tmux_type (tmux, source);
+  vb_tmux_keys (tmux, "Enter");
+  g_free (vb_tmux_wait (tmux, "^\\$ $", 10000));
+  return tmux;
 }
 
 void
-vb_tmux_free (VbTmux *self)
+vb_tmux_free (VbTmux *tmux)
 {
-  g_autofree char *out = NULL;
+  const char *args[] = { "kill-server", NULL };
 
-  if (!self)
+  if (!tmux)
     return;
-  out = tmux (self, (const char *[]){ "kill-server", NULL });
-  g_free (self->socket);
-  g_free (self);
+  g_free (tmux_run (tmux, args));
+  g_free (tmux->socket);
+  g_free (tmux->dir);
+  g_free (tmux);
+}
+
+void
+vb_tmux_type (VbTmux *tmux, const char *text)
+{
+  const char *args[] = { "send-keys", "-t", PANE, "-l", "--", text, NULL };
+
+  g_free (tmux_run (tmux, args));
+}
+
+void
+vb_tmux_keys (VbTmux *tmux, const char *key)
+{
+  const char *args[] = { "send-keys", "-t", PANE, key, NULL };
+
+  g_free (tmux_run (tmux, args));
 }
 
 char *
-vb_tmux_capture (VbTmux *self)
+vb_tmux_screen (VbTmux *tmux)
 {
-  /* -J: a line the terminal wrapped comes back whole. */
-  return tmux (self, (const char *[]){ "capture-pane", "-p", "-J", "-t", "vbtest", NULL });
+  const char *args[] = { "capture-pane", "-p", "-J", "-S", "-500", "-t", PANE, NULL };
+
+  return tmux_run (tmux, args);
 }
 
-gboolean
-vb_tmux_wait_text (VbTmux *self, const char *needle, guint timeout_ms)
+char *
+vb_tmux_wait (VbTmux *tmux, const char *pattern, guint timeout_ms)
 {
+  g_autoptr (GRegex) regex = g_regex_new (pattern, G_REGEX_MULTILINE, 0, NULL);
   gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  while (g_get_monotonic_time () < end)
+  g_assert_nonnull (regex);
+  for (;;)
     {
-      g_autofree char *screen = vb_tmux_capture (self);
+      g_autofree char *screen = vb_tmux_screen (tmux);
+      g_autoptr (GMatchInfo) match = NULL;
 
-      if (strstr (screen, needle))
-        return TRUE;
-      g_usleep (50 * 1000);
+      if (g_regex_match (regex, screen, 0, &match))
+        return g_match_info_fetch (match, g_regex_get_capture_count (regex) > 0 ? 1 : 0);
+      if (g_get_monotonic_time () > end)
+        g_error ("the terminal did not show /%s/ within %u ms; it shows:\n%s", pattern, timeout_ms,
+                 screen);
+      g_usleep (100 * 1000);
     }
-  return FALSE;
-}
-
-char *
-vb_tmux_line_with (VbTmux *self, const char *needle)
-{
-  g_autofree char *screen = vb_tmux_capture (self);
-  g_auto (GStrv) lines = g_strsplit (screen, "\n", -1);
-  char *found = NULL;
-
-  for (guint i = 0; lines[i]; i++)
-    if (strstr (lines[i], needle))
-      {
-        g_free (found);
-        found = g_strchomp (g_strdup (lines[i]));
-      }
-  return found;
-}
-
-void
-vb_tmux_send_keys (VbTmux *self, const char *keys)
-{
-  g_autofree char *out = tmux (self, (const char *[]){ "send-keys", "-t", "vbtest", keys, NULL });
 }

@@ -1,26 +1,34 @@
-/* A program in a real terminal: tmux on a private socket, a command in a
- * detached session of a fixed size, its screen read with capture-pane and
- * keys typed with send-keys. The command's exit status shows on the screen
- * as "[exit N]" when it ends. */
+/* A terminal a test types into and reads, as a person at it would: a bash
+ * in a tmux pane of a private tmux server (its socket in the test's
+ * directory), with the build's virtbusctl and its completion. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-typedef struct _VbTmux VbTmux;
+typedef struct {
+  char *socket;
+  char *dir;
+} VbTmux;
 
-/* Runs the shell command @command in a new @width x 30 terminal. */
-VbTmux *vb_tmux_new (const char *tmpdir, const char *command, guint width);
+/* FALSE (and the test skipped) when tmux is not installed. */
+gboolean vb_tmux_available (void);
+/* A 160x50 pane running bash (no rc files, prompt "$ ") in @dir, with the
+ * directory of $VB_CTL first in $PATH and virtbusctl's completion loaded. */
+VbTmux *vb_tmux_new (const char *dir);
+/* Kills the tmux server and what runs in it. */
 void vb_tmux_free (VbTmux *tmux);
-/* The screen as text, one line per row. */
-char *vb_tmux_capture (VbTmux *tmux);
-/* Waits until @needle is on the screen; FALSE after @timeout_ms. */
-gboolean vb_tmux_wait_text (VbTmux *tmux, const char *needle, guint timeout_ms);
-/* The last line of the screen holding @needle, NULL when none. */
-char *vb_tmux_line_with (VbTmux *tmux, const char *needle);
-/* tmux send-keys: "C-c", "Enter", or text. */
-void vb_tmux_send_keys (VbTmux *tmux, const char *keys);
+/* Types @text as it is (no Enter). */
+void vb_tmux_type (VbTmux *tmux, const char *text);
+/* Presses keys by tmux's names: "Enter", "Tab", "C-]". */
+void vb_tmux_keys (VbTmux *tmux, const char *key);
+/* The screen and the lines above it, wrapped lines joined. */
+char *vb_tmux_screen (VbTmux *tmux);
+/* Waits until the screen matches @pattern (a GRegex, multi-line); returns
+ * the match (capture group 1 if any); fails the test, showing the screen,
+ * when @timeout_ms pass. */
+char *vb_tmux_wait (VbTmux *tmux, const char *pattern, guint timeout_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbTmux, vb_tmux_free)
 

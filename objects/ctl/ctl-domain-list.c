@@ -78,6 +78,8 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
 {
   gboolean all = ctl_args_flag (args, "all");
   gboolean inactive = ctl_args_flag (args, "inactive");
+  /* Scripts that want names have --json's objects. */
+  gboolean names_only = ctl_args_flag (args, "name") && !ctx->json;
   VirtbusClient *client = ctl_context_client (ctx, error);
   g_autoptr (GPtrArray) domains = NULL;
   g_autoptr (CtlTable) table = ctl_table_new (list_columns);
@@ -91,10 +93,9 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
 
       if (!all && is_active (domain) == inactive)
         continue;
-      if (ctl_args_flag (args, "name"))
+      if (names_only)
         {
-          if (!ctx->json)
-            puts (virtbus_domain_get_name (domain));
+          puts (virtbus_domain_get_name (domain));
           continue;
         }
       ctl_table_add_row (table);
@@ -110,7 +111,7 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
       ctl_table_add_bool (table, virtbus_domain_get_persistent (domain));
       ctl_table_add_string (table, virtbus_domain_get_driver (domain));
     }
-  if (!ctl_args_flag (args, "name") || ctx->json)
+  if (!names_only)
     ctl_table_print (table, ctx->json);
   return TRUE;
 }

@@ -1,0 +1,142 @@
+/* virtbusctl where a person uses it: in bash in a real terminal (a tmux
+ * pane), on the test driver. Completion of a domain name with Tab, and
+ * `edit` with an $EDITOR that breaks the XML, sees the service's error and
+ * the question, answers it, and fixes the XML. The console on a real guest
+ * is test-ctl-console.c's. */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "vb-test-ctl.h"
+#include "vb-test-env.h"
+#include "vb-test-tmux.h"
+
+#define TIMEOUT_MS 20000
+
+typedef struct {
+  VbTestEnv *env;
+  VbTmux *tmux;
+  char *web;
+  char *db;
+} Fixture;
+
+static void
+set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree char *web = vb_test_domain_xml ("webserver1", NULL);
+  g_autofree char *db = vb_test_domain_xml ("db1", NULL);
+
+  if (!vb_tmux_available ())
+    return;
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->env, NULL);
+  f->web = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                              g_variant_new ("(su)", web, 0));
+  f->db = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                             g_variant_new ("(su)", db, 0));
+  f->tmux = vb_tmux_new (f->env->tmpdir);
+}
+
+static void
+tear_down (Fixture *f, gconstpointer data)
+{
+  if (!f->env)
+    return;
+  g_clear_pointer (&f->tmux, vb_tmux_free);
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  g_free (f->web);
+  g_free (f->db);
+  vb_test_env_free (f->env);
+}
+
+/* What a person types before the command: the test's bus. */
+static char *
+command_line (Fixture *f, const char *rest)
+{
+  return g_strdup_printf ("virtbusctl --address %s %s", f->env->bus_address, rest);
+}
+
+static void
+test_completion (Fixture *f, gconstpointer data)
+{
+  g_autofree char *partial = NULL;
+  g_autofree char *state = NULL;
+
+  if (!f->env)
+    return;
+  /* A command, an option, then a live domain name: each Tab completes. */
+  vb_tmux_type (f->tmux, "virtbusctl --address ");
+  vb_tmux_type (f->tmux, f->env->bus_address);
+  vb_tmux_type (f->tmux, " li");
+  vb_tmux_keys (f->tmux, "Tab");
+  g_free (vb_tmux_wait (f->tmux, " list $", TIMEOUT_MS));
+  vb_tmux_type (f->tmux, "--a");
+  vb_tmux_keys (f->tmux, "Tab");
+  g_free (vb_tmux_wait (f->tmux, " list --all $", TIMEOUT_MS));
+  vb_tmux_keys (f->tmux, "C-u");
+
+  partial = command_line (f, "start web");
+  vb_tmux_type (f->tmux, partial);
+  vb_tmux_keys (f->tmux, "Tab");
+  g_free (vb_tmux_wait (f->tmux, " start webserver1 $", TIMEOUT_MS));
+  vb_tmux_keys (f->tmux, "Enter");
+  g_free (vb_tmux_wait (f->tmux, "^Domain 'webserver1' started$", TIMEOUT_MS));
+  state = vb_test_get_string (f->env, f->web, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (state, ==, "running");
+}
+
+static char *
+editor (Fixture *f, const char *name, const char *body)
+{
+  g_autofree char *text = g_strdup_printf ("#!/bin/sh\nset -e\n%s\n", body);
+  char *path = g_build_filename (f->env->tmpdir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, 0755), ==, 0);
+  return path;
+}
+
+static void
+test_edit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *count = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *fixing = NULL;
+  g_autofree char *edit = NULL;
+  g_autofree char *line = NULL;
+
+  if (!f->env)
+    return;
+  /* First run: a typo in the XML. Second run: the typo fixed and the memory
+   * doubled, as the person at the editor would after reading the error. */
+  count = g_build_filename (f->env->tmpdir, "edits", NULL);
+  body = g_strdup_printf (
+    "echo x >> '%s'\n"
+    "if [ $(wc -l < '%s') = 1 ]; then sed -i 's|</vcpu>|</vcpus>|' \"$1\"; exit 0; fi\n"
+    "sed -i 's|</vcpus>|</vcpu>|; s|>131072</memory>|>262144</memory>|' \"$1\"",
+    count, count);
+  fixing = editor (f, "fixing-editor", body);
+  edit = command_line (f, "edit db1");
+  line = g_strdup_printf ("EDITOR=%s %s; echo edit-exit=$?", fixing, edit);
+  vb_tmux_type (f->tmux, line);
+  vb_tmux_keys (f->tmux, "Enter");
+  g_free (vb_tmux_wait (f->tmux, "^error: .*vcpu", TIMEOUT_MS));
+  g_free (vb_tmux_wait (f->tmux, "^Failed\\. Try again\\? \\[y,n,f,\\?\\]: $", TIMEOUT_MS));
+  /* Nothing is defined while the question waits. */
+  g_assert_cmpuint (vb_test_get_u64 (f->env, f->db, IFACE_DOMAIN, "MemoryKiB"), ==, 131072);
+  vb_tmux_type (f->tmux, "y");
+  vb_tmux_keys (f->tmux, "Enter");
+  g_free (
+    vb_tmux_wait (f->tmux, "^Domain 'db1' XML configuration edited\\.\nedit-exit=0$", TIMEOUT_MS));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, f->db, IFACE_DOMAIN, "MemoryKiB"), ==, 262144);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/ctl-terminal/completion", Fixture, NULL, set_up, test_completion, tear_down);
+  g_test_add ("/ctl-terminal/edit", Fixture, NULL, set_up, test_edit, tear_down);
+  return g_test_run ();
+}
