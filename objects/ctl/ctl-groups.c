@@ -12,6 +12,16 @@ extern const CtlCommand ctl_domain_resources_commands[];
 extern const CtlCommand ctl_domain_stats_commands[];
 extern const CtlCommand ctl_domain_display_commands[];
 extern const CtlCommand ctl_domain_console_commands[];
+/* Long operations, snapshots, networks, storage, jobs, events. */
+extern const CtlCommand ctl_domain_migrate_commands[];
+extern const CtlCommand ctl_domain_save_commands[];
+extern const CtlCommand ctl_domain_blockcopy_commands[];
+extern const CtlCommand ctl_snapshot_commands[];
+extern const CtlCommand ctl_network_commands[];
+extern const CtlCommand ctl_pool_commands[];
+extern const CtlCommand ctl_volume_transfer_commands[];
+extern const CtlCommand ctl_job_commands[];
+extern const CtlCommand ctl_event_commands[];
 extern const CtlCommand ctl_host_commands[];
 extern const CtlCommand ctl_help_commands[];
 extern const CtlCommand ctl_complete_commands[];
@@ -26,6 +36,15 @@ const CtlGroup ctl_groups[] = {
   { "Domain monitoring and access", ctl_domain_stats_commands },
   { "Domain monitoring and access", ctl_domain_display_commands },
   { "Domain monitoring and access", ctl_domain_console_commands },
+  { "Long operations (a progress bar; Ctrl-C cancels)", ctl_domain_migrate_commands },
+  { "Long operations (a progress bar; Ctrl-C cancels)", ctl_domain_save_commands },
+  { "Long operations (a progress bar; Ctrl-C cancels)", ctl_domain_blockcopy_commands },
+  { "Snapshots", ctl_snapshot_commands },
+  { "Networks", ctl_network_commands },
+  { "Storage pools and volumes", ctl_pool_commands },
+  { "Storage pools and volumes", ctl_volume_transfer_commands },
+  { "Jobs and events", ctl_job_commands },
+  { "Jobs and events", ctl_event_commands },
   { "Host", ctl_host_commands },
   { "Help", ctl_help_commands },
   { "Help", ctl_complete_commands },
