@@ -152,15 +152,17 @@ measure (Target *t, const char *path, const char *interface, const char *method,
   return bench_measure_call (&c, calls, clients);
 }
 
-/* What GDBus alone spends on a reply: writing it into a message's bytes (the
- * service's side) and reading it back (the client's), in this process, as a
- * BenchFigures row. Shows how much of a long list's time no service avoids. */
+/* What GDBus alone spends on a reply (@reply, or none: Ping's): writing it
+ * into a message's bytes (the service's side) and reading it back (the
+ * client's), in this process, as rows. Shows how much of a call's time no
+ * GDBus service avoids. */
 static void
-gdbus_cost_rows (Target *t, int clients, BenchFigures ping)
+gdbus_cost_rows (const char *what, GVariant *reply, int clients, BenchFigures ping)
 {
-  g_autoptr (GVariant) reply =
-    call (t, TEST_CONNECT, IFACE_LV_CONNECT, "ListDomains", g_variant_new ("(u)", 0));
+  g_autoptr (GVariant) held = reply ? g_variant_ref_sink (reply) : NULL;
   g_autoptr (GDBusMessage) message = g_dbus_message_new ();
+  g_autofree char *writes = g_strdup_printf ("  (GDBus writes %s)", what);
+  g_autofree char *reads = g_strdup_printf ("  (GDBus reads %s)", what);
   const int rounds = 200;
   gsize size = 0;
   g_autofree guchar *blob = NULL;
@@ -169,7 +171,8 @@ gdbus_cost_rows (Target *t, int clients, BenchFigures ping)
 
   g_dbus_message_set_message_type (message, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
   g_dbus_message_set_reply_serial (message, 1);
-  g_dbus_message_set_body (message, reply);
+  if (held)
+    g_dbus_message_set_body (message, held);
   start = g_get_monotonic_time ();
   for (int i = 0; i < rounds; i++)
     {
@@ -188,8 +191,8 @@ gdbus_cost_rows (Target *t, int clients, BenchFigures ping)
     }
   read.median = read.p99 = (g_get_monotonic_time () - start) / 1e6 / rounds;
   read.calls_per_s = 1 / read.median;
-  bench_print_call_row ("  (GDBus writes the list)", clients, write, ping);
-  bench_print_call_row ("  (GDBus reads the list)", clients, read, ping);
+  bench_print_call_row (writes, clients, write, ping);
+  bench_print_call_row (reads, clients, read, ping);
 }
 
 static void
@@ -219,7 +222,17 @@ rows (Target *t, int n_defined, int clients)
                                  g_variant_new ("(u)", 0), list_calls, clients),
                         ping);
   if (t->virt1 && n_defined > 100 && clients == 1)
-    gdbus_cost_rows (t, clients, ping);
+    gdbus_cost_rows (
+      "the list", call (t, TEST_CONNECT, IFACE_LV_CONNECT, "ListDomains", g_variant_new ("(u)", 0)),
+      clients, ping);
+  if (t->virt1 && n_defined <= 100 && clients == 1)
+    {
+      gdbus_cost_rows ("Ping's reply", NULL, clients, ping);
+      gdbus_cost_rows ("GetAll's",
+                       call (t, t->domain_path, "org.freedesktop.DBus.Properties", "GetAll",
+                             g_variant_new ("(s)", IFACE_LV_DOMAIN)),
+                       clients, ping);
+    }
   if (t->virt1)
     {
       BenchCall c = { t->address,           "org.virtbus.Virt1",
