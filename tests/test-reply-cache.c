@@ -5,6 +5,7 @@
  * moved; never to a caller that was not allowed the action it was stored
  * under; and never ahead of that caller's earlier call still on the main
  * loop. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "reply-cache.h"
@@ -19,6 +20,7 @@ static const char introspection[] =
   "    <arg name='value' type='s' direction='out'/></method>"
   "  <method name='ReadGuarded'><arg name='value' type='s' direction='out'/></method>"
   "  <method name='Change'><arg name='value' type='s' direction='in'/></method>"
+  "  <method name='Big'><arg name='value' type='ay' direction='out'/></method>"
   "</interface></node>";
 
 typedef struct {
@@ -28,13 +30,21 @@ typedef struct {
   gboolean change_in_between; /* the next Read sees a change while it answers */
 } Service;
 
-static guint64 generation;
+static _Atomic guint64 generation;
 
 static guint64
 current_generation (void)
 {
   return generation;
 }
+
+/* The test changes the generation on its main thread only, between calls. */
+static void
+hold_nothing (void)
+{
+}
+
+static const VbReplyGeneration test_generation = { current_generation, hold_nothing, hold_nothing };
 
 static void
 method_call (GDBusConnection *connection, const char *sender, const char *path,
@@ -55,6 +65,17 @@ method_call (GDBusConnection *connection, const char *sender, const char *path,
       service->value = g_strdup (value);
       generation++;
       g_dbus_method_invocation_return_value (invocation, NULL);
+      return;
+    }
+  if (strcmp (method, "Big") == 0)
+    {
+      /* A reply that takes the connection a while to write out. */
+      gsize size = 48 * 1024 * 1024;
+      g_autofree guchar *bytes = g_malloc0 (size);
+
+      g_dbus_method_invocation_return_value (
+        invocation,
+        g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, size, 1)));
       return;
     }
   if (strcmp (method, "Read") == 0)
@@ -155,7 +176,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->service_bus = connect_to (f->env);
   f->name = g_dbus_connection_get_unique_name (f->service_bus);
   f->service.value = g_strdup ("first");
-  f->service.cache = vb_reply_cache_new (f->service_bus, current_generation);
+  f->service.cache = vb_reply_cache_new (f->service_bus, &test_generation);
   f->registration = g_dbus_connection_register_object (f->service_bus, PATH, node->interfaces[0],
                                                        &vtable, &f->service, NULL, &error);
   g_assert_no_error (error);
@@ -276,6 +297,57 @@ test_in_order (Fixture *f, gconstpointer data)
   g_free (read.answer);
 }
 
+static void
+test_no_reply_write (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GDBusConnection) client = connect_to (f->env);
+  g_autofree char *warm = read_key (f, client, "a");
+  Call read = { client, f->name, "Read", g_variant_new ("(s)", "a") };
+
+  g_assert_cmpstr (warm, ==, "first/a");
+  /* With no callback GDBus sends the change expecting no reply: nobody can
+   * tell when it was done, so the read after it must wait its turn. */
+  g_dbus_connection_call (client, f->name, PATH, IFACE, "Change", g_variant_new ("(s)", "second"),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+  start_call (&read);
+  g_usleep (300 * 1000); /* both are in before the main loop runs */
+  while (!read.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (read.answer, ==, "second/a");
+  g_free (read.answer);
+}
+
+static void
+test_answer_behind_big_reply (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GDBusConnection) client = connect_to (f->env);
+  g_autoptr (GDBusConnection) other = connect_to (f->env);
+  g_autofree char *warm = read_key (f, client, "a");
+  Call big = { other, f->name, "Big", NULL };
+  Call cached = { client, f->name, "Read", g_variant_new ("(s)", "a") };
+  Call change = { client, f->name, "Change", g_variant_new ("(s)", "second") };
+  Call after = { client, f->name, "Read", g_variant_new ("(s)", "a") };
+  guint answered = f->service.main_loop;
+
+  g_assert_cmpstr (warm, ==, "first/a");
+  /* A big reply queued first: the cache's answer to @cached leaves late,
+   * after @change has come in; it must not count as @change's answer. */
+  start_call (&big);
+  while (f->service.main_loop == answered)
+    g_main_context_iteration (NULL, TRUE);
+  start_call (&cached);
+  start_call (&change);
+  g_usleep (1500 * 1000);
+  start_call (&after);
+  g_usleep (300 * 1000);
+  while (!cached.done || !change.done || !after.done || !big.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (cached.answer, ==, "first/a");
+  g_assert_cmpstr (after.answer, ==, "second/a");
+  g_free (cached.answer);
+  g_free (after.answer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +360,9 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/reply-cache/in-order", Fixture, NULL, fixture_set_up, test_in_order,
               fixture_tear_down);
+  g_test_add ("/reply-cache/no-reply-write", Fixture, NULL, fixture_set_up, test_no_reply_write,
+              fixture_tear_down);
+  g_test_add ("/reply-cache/answer-behind-big-reply", Fixture, NULL, fixture_set_up,
+              test_answer_behind_big_reply, fixture_tear_down);
   return g_test_run ();
 }

@@ -4,30 +4,35 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* Past these the tables start over: a bound on memory, not a policy (a
+/* Past this the replies start over: a bound on memory, not a policy (a
  * domain's XML is a few KiB; 10,000 of them would not all be kept). */
 #define MAX_REPLY_BYTES (16 * 1024 * 1024)
-#define MAX_ALLOWED 4096
 
 struct _VbReplyCache {
   GDBusConnection *bus;
   guint filter_id;
-  VbReplyGenerationFunc generation;
+  guint owner_changes; /* NameOwnerChanged: callers that left */
+  VbReplyGeneration generation;
   _Atomic guint64 hits;
 
   GMutex lock; /* guards everything below: the worker thread reads, the main loop writes */
   guint64 held_generation; /* what every stored reply was read at */
   gsize held_bytes;        /* their calls' and replies' sizes */
   GHashTable *replies;     /* GBytes (the call) → Entry */
-  GHashTable
-    *allowed; /* "action\nsender" → itself: who may be sent replies stored with an action */
-  GHashTable *in_flight; /* sender → count of its calls not answered yet */
+  GHashTable *callers;     /* unique name → Caller */
 };
 
 typedef struct {
   GVariant *reply;
   char *action_id; /* NULL: any caller */
 } Entry;
+
+/* What the cache knows of one connection to the bus. */
+typedef struct {
+  GHashTable *waiting; /* serials of its calls the main loop has not answered yet */
+  GHashTable *allowed; /* actions it was allowed for good (owned strings) */
+  gboolean unanswered; /* it sent a call that expects no reply: its order is unknowable */
+} Caller;
 
 static void
 entry_free (gpointer data)
@@ -37,6 +42,32 @@ entry_free (gpointer data)
   g_variant_unref (entry->reply);
   g_free (entry->action_id);
   g_free (entry);
+}
+
+static void
+caller_free (gpointer data)
+{
+  Caller *caller = data;
+
+  g_hash_table_unref (caller->waiting);
+  g_hash_table_unref (caller->allowed);
+  g_free (caller);
+}
+
+/* With the lock held. */
+static Caller *
+caller_of (VbReplyCache *cache, const char *name)
+{
+  Caller *caller = g_hash_table_lookup (cache->callers, name);
+
+  if (!caller)
+    {
+      caller = g_new0 (Caller, 1);
+      caller->waiting = g_hash_table_new (g_direct_hash, g_direct_equal);
+      caller->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (cache->callers, g_strdup (name), caller);
+    }
+  return caller;
 }
 
 static void
@@ -70,64 +101,46 @@ call_key (GDBusMessage *message)
   return g_byte_array_free_to_bytes (key);
 }
 
-static char *
-allowed_key (const char *action_id, const char *sender)
-{
-  return g_strconcat (action_id, "\n", sender, NULL);
-}
-
 /* With the lock held: the reply for @message, or NULL to let it go on. */
 static GVariant *
-lookup_locked (VbReplyCache *cache, GDBusMessage *message, const char *sender)
+lookup_locked (VbReplyCache *cache, GDBusMessage *message, Caller *caller)
 {
   g_autoptr (GBytes) key = NULL;
   Entry *entry;
 
   /* A caller's calls are answered in order: while one of them is still on
    * the main loop (a change, say), the next waits its turn there too. */
-  if (g_hash_table_contains (cache->in_flight, sender))
+  if (caller && (caller->unanswered || g_hash_table_size (caller->waiting) > 0))
     return NULL;
-  if (g_hash_table_size (cache->replies) == 0 || cache->generation () != cache->held_generation)
+  if (g_hash_table_size (cache->replies) == 0
+      || cache->generation.current () != cache->held_generation)
     return NULL;
   key = call_key (message);
   entry = key ? g_hash_table_lookup (cache->replies, key) : NULL;
   if (!entry)
     return NULL;
-  if (entry->action_id)
-    {
-      g_autofree char *who = allowed_key (entry->action_id, sender);
-
-      if (!g_hash_table_contains (cache->allowed, who))
-        return NULL;
-    }
+  if (entry->action_id && (!caller || !g_hash_table_contains (caller->allowed, entry->action_id)))
+    return NULL;
   return g_variant_ref (entry->reply);
 }
 
-static void
-count_in_flight_locked (VbReplyCache *cache, const char *sender, int delta)
-{
-  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (cache->in_flight, sender));
-
-  if (delta < 0 && count == 0)
-    return; /* a reply of ours, or to a call GDBus answered before we saw it */
-  count += delta;
-  if (count == 0)
-    g_hash_table_remove (cache->in_flight, sender);
-  else
-    g_hash_table_insert (cache->in_flight, g_strdup (sender), GUINT_TO_POINTER (count));
-}
-
+/* An answer leaving: the call it answers is no longer waiting. The cache's
+ * own answers are to calls that never were. */
 static void
 note_outgoing (VbReplyCache *cache, GDBusMessage *message)
 {
   GDBusMessageType type = g_dbus_message_get_message_type (message);
   const char *destination = g_dbus_message_get_destination (message);
+  Caller *caller;
 
   if ((type != G_DBUS_MESSAGE_TYPE_METHOD_RETURN && type != G_DBUS_MESSAGE_TYPE_ERROR)
       || !destination)
     return;
   g_mutex_lock (&cache->lock);
-  count_in_flight_locked (cache, destination, -1);
+  caller = g_hash_table_lookup (cache->callers, destination);
+  if (caller)
+    g_hash_table_remove (caller->waiting,
+                         GUINT_TO_POINTER (g_dbus_message_get_reply_serial (message)));
   g_mutex_unlock (&cache->lock);
 }
 
@@ -139,43 +152,71 @@ filter (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer
   const char *sender = g_dbus_message_get_sender (message);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GDBusMessage) answer = NULL;
+  Caller *caller;
 
   if (!incoming)
     {
       note_outgoing (cache, message);
       return message;
     }
-  if (g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL || !sender
-      || (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED))
+  if (g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL || !sender)
     return message;
 
+  /* The generation is held from the check until the answer is queued, so
+   * that a change (and the signal that announces it, queued after) cannot
+   * come between: a client never sees an answer older than an event. */
+  cache->generation.hold ();
   g_mutex_lock (&cache->lock);
-  reply = lookup_locked (cache, message, sender);
-  if (!reply)
-    count_in_flight_locked (cache, sender, +1);
+  caller = g_hash_table_lookup (cache->callers, sender);
+  if (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
+    caller_of (cache, sender)->unanswered = TRUE;
+  else if (!(reply = lookup_locked (cache, message, caller)))
+    g_hash_table_add (caller_of (cache, sender)->waiting,
+                      GUINT_TO_POINTER (g_dbus_message_get_serial (message)));
   g_mutex_unlock (&cache->lock);
+  if (reply)
+    {
+      answer = g_dbus_message_new_method_reply (message);
+      g_dbus_message_set_body (answer, reply);
+      /* Fails only when the connection is closing, and then nobody waits. */
+      g_dbus_connection_send_message (bus, answer, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+      atomic_fetch_add (&cache->hits, 1);
+    }
+  cache->generation.release ();
   if (!reply)
     return message;
-
-  answer = g_dbus_message_new_method_reply (message);
-  g_dbus_message_set_body (answer, reply);
-  /* Fails only when the connection is closing, and then nobody waits. */
-  g_dbus_connection_send_message (bus, answer, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
-  atomic_fetch_add (&cache->hits, 1);
   g_object_unref (message);
   return NULL;
 }
 
-/* The last reference goes with the filter's or the owner's, whichever is
- * later: GDBus may still be running the filter after it was removed. */
+/* A caller that left: what the cache knew of it goes (unique names are never
+ * used again). */
+static void
+name_owner_changed (GDBusConnection *bus, const char *sender, const char *path,
+                    const char *interface, const char *signal, GVariant *parameters,
+                    gpointer user_data)
+{
+  VbReplyCache *cache = user_data;
+  const char *name, *old_owner, *new_owner;
+
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (*new_owner || name[0] != ':')
+    return;
+  g_mutex_lock (&cache->lock);
+  g_hash_table_remove (cache->callers, name);
+  g_mutex_unlock (&cache->lock);
+}
+
+/* The last reference goes with the filter's, the subscription's or the
+ * owner's, whichever is later: GDBus may still be running the filter after
+ * it was removed. */
 static void
 cache_clear (gpointer data)
 {
   VbReplyCache *cache = data;
 
   g_hash_table_unref (cache->replies);
-  g_hash_table_unref (cache->allowed);
-  g_hash_table_unref (cache->in_flight);
+  g_hash_table_unref (cache->callers);
   g_mutex_clear (&cache->lock);
 }
 
@@ -186,17 +227,21 @@ cache_release (gpointer data)
 }
 
 VbReplyCache *
-vb_reply_cache_new (GDBusConnection *bus, VbReplyGenerationFunc generation)
+vb_reply_cache_new (GDBusConnection *bus, const VbReplyGeneration *generation)
 {
   VbReplyCache *cache = g_atomic_rc_box_new0 (VbReplyCache);
 
   cache->bus = g_object_ref (bus);
-  cache->generation = generation;
+  cache->generation = *generation;
   g_mutex_init (&cache->lock);
   cache->replies =
     g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, entry_free);
-  cache->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  cache->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  cache->callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, caller_free);
+  cache->owner_changes =
+    g_dbus_connection_signal_subscribe (bus, "org.freedesktop.DBus", "org.freedesktop.DBus",
+                                        "NameOwnerChanged", "/org/freedesktop/DBus", NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, name_owner_changed,
+                                        g_atomic_rc_box_acquire (cache), cache_release);
   cache->filter_id =
     g_dbus_connection_add_filter (bus, filter, g_atomic_rc_box_acquire (cache), cache_release);
   return cache;
@@ -208,6 +253,7 @@ vb_reply_cache_free (VbReplyCache *cache)
   if (!cache)
     return;
   g_dbus_connection_remove_filter (cache->bus, cache->filter_id);
+  g_dbus_connection_signal_unsubscribe (cache->bus, cache->owner_changes);
   g_clear_object (&cache->bus);
   cache_release (cache);
 }
@@ -222,7 +268,7 @@ vb_reply_cache_store (VbReplyCache *cache, guint64 generation, GDBusMethodInvoca
   Entry *entry;
   gsize size;
 
-  if (!sender || generation != cache->generation ())
+  if (!sender || generation != cache->generation.current ())
     return; /* no bus, or the answer may already be stale */
   key = call_key (message);
   if (!key)
@@ -246,11 +292,7 @@ vb_reply_cache_store (VbReplyCache *cache, guint64 generation, GDBusMethodInvoca
   g_hash_table_replace (cache->replies, key, entry);
   cache->held_bytes += size;
   if (action_id)
-    {
-      if (g_hash_table_size (cache->allowed) >= MAX_ALLOWED)
-        g_hash_table_remove_all (cache->allowed);
-      g_hash_table_add (cache->allowed, allowed_key (action_id, sender));
-    }
+    g_hash_table_add (caller_of (cache, sender)->allowed, g_strdup (action_id));
   g_mutex_unlock (&cache->lock);
 }
 

@@ -12,7 +12,11 @@
  *
  * Authorization stays the front end's: a reply stored with an action is sent
  * only to callers that were allowed that action for good (the front end
- * stores it only then), each after its own first call went the whole way. */
+ * stores it only then), each after its own first call went the whole way.
+ * Order stays the bus's: while a caller has a call on the main loop (or ever
+ * sent one that expects no reply, whose end nobody can see), its calls all go
+ * there; and an answer is never queued after the signal of a change it
+ * predates. */
 #pragma once
 
 #include <gio/gio.h>
@@ -21,11 +25,18 @@ G_BEGIN_DECLS
 
 typedef struct _VbReplyCache VbReplyCache;
 
-/* The current generation: any change of what cached replies say must advance
- * it before the change can be seen by a call (vb_model_generation). */
-typedef guint64 (*VbReplyGenerationFunc) (void);
+/* The generation replies are kept for: any change of what they say must
+ * advance current() before the change can be seen by a call. hold() keeps it
+ * from advancing until release() (a read lock, taken on the worker thread
+ * around the check and the queueing of an answer); the model's are
+ * vb_model_generation, _hold and _release. */
+typedef struct {
+  guint64 (*current) (void);
+  void (*hold) (void);
+  void (*release) (void);
+} VbReplyGeneration;
 
-VbReplyCache *vb_reply_cache_new (GDBusConnection *bus, VbReplyGenerationFunc generation);
+VbReplyCache *vb_reply_cache_new (GDBusConnection *bus, const VbReplyGeneration *generation);
 void vb_reply_cache_free (VbReplyCache *cache);
 
 /* Remembers @reply (what @invocation is answered with; not floating, not

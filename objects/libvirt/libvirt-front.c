@@ -230,6 +230,12 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
 
 /* ---- the front ---- */
 
+static const VbReplyGeneration model_generation = {
+  vb_model_generation,
+  vb_model_generation_hold,
+  vb_model_generation_release,
+};
+
 VbLibvirtFront *
 vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
 {
@@ -240,7 +246,7 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
   self->bus = g_object_ref (bus);
   self->host = host;
   self->registrations = g_array_new (FALSE, FALSE, sizeof (guint));
-  self->replies = vb_reply_cache_new (bus, vb_model_generation);
+  self->replies = vb_reply_cache_new (bus, &model_generation);
   for (guint i = 0; i < N_CONNECTS; i++)
     {
       VbLvConnect *connect = &self->connects[i];
