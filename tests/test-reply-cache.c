@@ -141,7 +141,7 @@ static void
 start_call (Call *call)
 {
   g_dbus_connection_call (call->bus, call->name, PATH, IFACE, call->method, call->args, NULL,
-                          G_DBUS_CALL_FLAGS_NONE, 10000, NULL, call_done, call);
+                          G_DBUS_CALL_FLAGS_NONE, 60000, NULL, call_done, call);
 }
 
 /* A call from @bus, run to its end on this thread's main loop (which also
