@@ -837,26 +837,24 @@ hotplugged_at (const VbDomainDef *def, guint i)
 static void
 test_domain_vcpus_canonical (void)
 {
-  g_autofree char *xml =
-    vcpus_domain ("<vcpu placement='static' current='3'>4</vcpu>",
-                  "<vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/>\n"
-                  "<vcpu id='2' enabled='no'/>\n"
-                  "<vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/>\n"
-                  "<vcpu id='0' enabled='yes' order='1'/>\n");
+  g_autofree char *xml = vcpus_domain ("<vcpu placement='static' current='3'>4</vcpu>",
+                                       "<vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/>\n"
+                                       "<vcpu id='2' enabled='no'/>\n"
+                                       "<vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/>\n"
+                                       "<vcpu id='0' enabled='yes' order='1'/>\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
   g_autoptr (VbDomainDef) again = NULL;
   g_autoptr (VbDomainDef) copy = NULL;
 
   g_assert_no_error (error);
-  assert_contains (def->xml,
-                   "  <vcpu placement='static' current='3'>4</vcpu>\n"
-                   "  <vcpus>\n"
-                   "    <vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n"
-                   "    <vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/>\n"
-                   "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n"
-                   "    <vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/>\n"
-                   "  </vcpus>\n");
+  assert_contains (def->xml, "  <vcpu placement='static' current='3'>4</vcpu>\n"
+                             "  <vcpus>\n"
+                             "    <vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n"
+                             "    <vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/>\n"
+                             "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n"
+                             "    <vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/>\n"
+                             "  </vcpus>\n");
   g_assert_nonnull (def->vcpu_states);
   g_assert_cmpuint (def->vcpu_states->len, ==, 4);
   g_assert_cmpuint (def->current_vcpus, ==, 3);
@@ -913,16 +911,17 @@ test_domain_vcpus_refused (void)
 {
   static const char both[] = "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='yes'/>";
 
-  assert_vcpus_refused ("<vcpu>2</vcpu>", "<vcpu id='0' enabled='yes'/><vcpu id='2' enabled='yes'/>",
-                        "id '2' on <vcpu> at line 4 in <vcpus> is out of range");
   assert_vcpus_refused ("<vcpu>2</vcpu>",
-                        "<vcpu id='0' enabled='yes'/><vcpu id='99999999999999999999' enabled='no'/>",
-                        "in <vcpus> is out of range");
-  assert_vcpus_refused ("<vcpu>2</vcpu>", "<vcpu id='0' enabled='yes'/><vcpu id='0' enabled='yes'/>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='2' enabled='yes'/>",
+                        "id '2' on <vcpu> at line 4 in <vcpus> is out of range");
+  assert_vcpus_refused (
+    "<vcpu>2</vcpu>", "<vcpu id='0' enabled='yes'/><vcpu id='99999999999999999999' enabled='no'/>",
+    "in <vcpus> is out of range");
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='0' enabled='yes'/>",
                         "<vcpu id='0'> at line 4 is listed twice in <vcpus>");
   assert_vcpus_refused ("<vcpu>3</vcpu>", both, "<vcpus> at line 3 lists no <vcpu id='2'>");
-  assert_vcpus_refused ("<vcpu>2</vcpu>",
-                        "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/>",
+  assert_vcpus_refused ("<vcpu>2</vcpu>", "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/>",
                         "<vcpus> at line 3 enables 1 vCPUs but <vcpu> has 2");
   assert_vcpus_refused ("<vcpu current='1'>2</vcpu>", both,
                         "<vcpus> at line 3 enables 2 vCPUs but <vcpu> has 1");
@@ -938,11 +937,12 @@ test_domain_vcpus_refused (void)
                         "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no' hotpluggable='no'/>",
                         "<vcpu id='1'> at line 4 in <vcpus> is disabled, so it must be "
                         "hotpluggable='yes'");
-  assert_vcpus_refused ("<vcpu>3</vcpu>",
-                        "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='yes' hotpluggable='yes'/>"
-                        "<vcpu id='2' enabled='yes'/>",
-                        "<vcpu id='2'> in <vcpus> at line 3 is not hotpluggable but comes after "
-                        "a hotpluggable one");
+  assert_vcpus_refused (
+    "<vcpu>3</vcpu>",
+    "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='yes' hotpluggable='yes'/>"
+    "<vcpu id='2' enabled='yes'/>",
+    "<vcpu id='2'> in <vcpus> at line 3 is not hotpluggable but comes after "
+    "a hotpluggable one");
   assert_vcpus_refused ("<vcpu current='2'>3</vcpu>",
                         "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/>"
                         "<vcpu id='2' enabled='yes' hotpluggable='no'/>",
@@ -965,10 +965,11 @@ test_domain_vcpus_refused (void)
                         "<vcpu id='1' enabled='yes' hotpluggable='yes' order='1'/>",
                         "order='1' of hotpluggable <vcpu id='1'> in <vcpus> at line 3 comes "
                         "before a vCPU the machine boots with");
-  assert_vcpus_refused ("<vcpu>2</vcpu>",
-                        "<vcpu id='0' enabled='yes' order='2'/><vcpu id='1' enabled='yes' order='1'/>",
-                        "order='1' of <vcpu id='1'> in <vcpus> at line 3: the vCPUs the machine "
-                        "boots with come in the order of their ids");
+  assert_vcpus_refused (
+    "<vcpu>2</vcpu>",
+    "<vcpu id='0' enabled='yes' order='2'/><vcpu id='1' enabled='yes' order='1'/>",
+    "order='1' of <vcpu id='1'> in <vcpus> at line 3: the vCPUs the machine "
+    "boots with come in the order of their ids");
   /* The schema: what libvirt's element has, and nothing else. */
   assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0'/>",
                         "missing attribute 'enabled' on <vcpu> at line 4");
@@ -976,8 +977,7 @@ test_domain_vcpus_refused (void)
                         "invalid value 'on' for attribute 'enabled' on <vcpu> at line 4");
   assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='yes' cpuset='1'/>",
                         "unsupported attribute 'cpuset' on <vcpu> at line 4");
-  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='yes'/><group/>",
-                        "<group>");
+  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='yes'/><group/>", "<group>");
 }
 
 /* SetVcpus' edits keep <vcpus> true: a live plug adds hotpluggable vCPUs

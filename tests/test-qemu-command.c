@@ -995,8 +995,7 @@ test_qemu_has_hotplugged_vcpus (void)
     qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)), "qmp_capabilities"));
   slots = qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)),
                     "query-hotpluggable-cpus");
-  cpus = qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                   "query-cpus-fast");
+  cpus = qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)), "query-cpus-fast");
   g_subprocess_force_exit (qemu);
   g_subprocess_wait (qemu, NULL, NULL);
   g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
@@ -1024,8 +1023,8 @@ test_qemu_has_hotplugged_vcpus (void)
         {
           g_autofree char *path = g_strdup_printf ("/machine/peripheral/vcpu%u", id);
 
-          g_assert_cmpstr (json_object_get_string_member_with_default (found, "qom-path", NULL),
-                           ==, path);
+          g_assert_cmpstr (json_object_get_string_member_with_default (found, "qom-path", NULL), ==,
+                           path);
         }
       else if (id == 0)
         g_assert_true (json_object_has_member (found, "qom-path"));

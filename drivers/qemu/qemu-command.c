@@ -155,7 +155,8 @@ build_cpu (Builder *b, GError **error)
   type = vb_qemu_vcpu_type (model->str);
   for (guint i = 0; i < plugged->len; i++)
     {
-      g_autofree char *device = vb_qemu_vcpu_device (b->def, g_array_index (plugged, guint, i), type);
+      g_autofree char *device =
+        vb_qemu_vcpu_device (b->def, g_array_index (plugged, guint, i), type);
 
       add2 (b, "-device", device);
     }
