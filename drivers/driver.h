@@ -236,7 +236,9 @@ typedef struct {
                             GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*set_memory_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
   /* Domain.SetVcpus LIVE: the running guest gets @changed->current_vcpus
-   * vCPUs (more than now: removing is refused before). */
+   * vCPUs (more than now: removing is refused before); the new ones are
+   * those @changed's <vcpus> (vcpu_states) enables as hotpluggable and the
+   * live definition does not, in their order. */
   void (*set_vcpus_async) (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
                            GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*set_vcpus_finish) (VbDomain *domain, GAsyncResult *result, GError **error);

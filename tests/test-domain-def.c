@@ -8,6 +8,8 @@
 #include <glib.h>
 
 #include "domain-def.h"
+#include "domain-def-edit.h"
+#include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 #include "xml-def-asserts.h"
@@ -809,6 +811,255 @@ test_domain_first_number_while_threads_start (void)
   g_assert_cmpuint (failed, ==, 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* <vcpus>: the state of each vCPU */
+
+/* A domain of @vcpu (the whole <vcpu> element) and @vcpus (<vcpus>' content). */
+static char *
+vcpus_domain (const char *vcpu, const char *vcpus)
+{
+  return g_strdup_printf ("<domain type='kvm'><name>t</name><memory>1024</memory>\n"
+                          "%s\n<vcpus>\n%s</vcpus>\n</domain>\n",
+                          vcpu, vcpus);
+}
+
+static guint
+hotplugged_at (const VbDomainDef *def, guint i)
+{
+  g_autoptr (GArray) ids = vb_domain_def_hotplugged_vcpus (def);
+
+  g_assert_cmpuint (i, <, ids->len);
+  return g_array_index (ids, guint, i);
+}
+
+/* libvirt's example: ids in any order, hotpluggable= from its default; out
+ * in id order with every attribute, parsed again the same. */
+static void
+test_domain_vcpus_canonical (void)
+{
+  g_autofree char *xml = vcpus_domain ("<vcpu placement='static' current='3'>4</vcpu>",
+                                       "<vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/>\n"
+                                       "<vcpu id='2' enabled='no'/>\n"
+                                       "<vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/>\n"
+                                       "<vcpu id='0' enabled='yes' order='1'/>\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &error);
+  g_autoptr (VbDomainDef) again = NULL;
+  g_autoptr (VbDomainDef) copy = NULL;
+
+  g_assert_no_error (error);
+  assert_contains (def->xml, "  <vcpu placement='static' current='3'>4</vcpu>\n"
+                             "  <vcpus>\n"
+                             "    <vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n"
+                             "    <vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/>\n"
+                             "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n"
+                             "    <vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/>\n"
+                             "  </vcpus>\n");
+  g_assert_nonnull (def->vcpu_states);
+  g_assert_cmpuint (def->vcpu_states->len, ==, 4);
+  g_assert_cmpuint (def->current_vcpus, ==, 3);
+  g_assert_cmpuint (vb_domain_def_boot_vcpus (def), ==, 1);
+  /* The order they came in: 3 (order 2) before 1 (order 3). */
+  g_assert_cmpuint (hotplugged_at (def, 0), ==, 3);
+  g_assert_cmpuint (hotplugged_at (def, 1), ==, 1);
+  again = vb_domain_def_parse (def->xml, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->xml, ==, def->xml);
+  copy = vb_domain_def_copy (def);
+  g_assert_cmpuint (copy->vcpu_states->len, ==, 4);
+  g_assert_true (g_array_index (copy->vcpu_states, VbVcpuState, 3).hotpluggable);
+  g_assert_cmpuint (g_array_index (copy->vcpu_states, VbVcpuState, 3).order, ==, 2);
+
+  /* Without order=: hotpluggable ones come in id order; without <vcpus>
+   * all current ones are the machine's own. */
+  {
+    g_autofree char *unordered =
+      vcpus_domain ("<vcpu current='3'>3</vcpu>",
+                    "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='yes'/>"
+                    "<vcpu id='2' enabled='yes' hotpluggable='yes'/>\n");
+    g_autoptr (VbDomainDef) plain = vb_domain_def_parse (unordered, &error);
+    g_autoptr (VbDomainDef) none =
+      vb_domain_def_parse ("<domain type='kvm'><name>t</name><memory>1024</memory>"
+                           "<vcpu current='2'>4</vcpu></domain>",
+                           &error);
+    g_autoptr (GArray) ids = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (vb_domain_def_boot_vcpus (plain), ==, 2);
+    g_assert_cmpuint (hotplugged_at (plain, 0), ==, 2);
+    g_assert_null (none->vcpu_states);
+    g_assert_cmpuint (vb_domain_def_boot_vcpus (none), ==, 2);
+    ids = vb_domain_def_hotplugged_vcpus (none);
+    g_assert_cmpuint (ids->len, ==, 0);
+    g_assert_cmpuint (none->topology.sockets, ==, 4);
+    g_assert_cmpuint (none->topology.cores, ==, 1);
+  }
+}
+
+static void
+assert_vcpus_refused (const char *vcpu, const char *vcpus, const char *fragment)
+{
+  g_autofree char *xml = vcpus_domain (vcpu, vcpus);
+
+  assert_invalid_xml (KIND_DOMAIN, xml, fragment);
+}
+
+/* Inconsistent ones are refused naming the element and the rule, as
+ * libvirt's QEMU driver refuses them; nothing is dropped. */
+static void
+test_domain_vcpus_refused (void)
+{
+  static const char both[] = "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='yes'/>";
+
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='2' enabled='yes'/>",
+                        "id '2' on <vcpu> at line 4 in <vcpus> is out of range");
+  assert_vcpus_refused (
+    "<vcpu>2</vcpu>", "<vcpu id='0' enabled='yes'/><vcpu id='99999999999999999999' enabled='no'/>",
+    "in <vcpus> is out of range");
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='0' enabled='yes'/>",
+                        "<vcpu id='0'> at line 4 is listed twice in <vcpus>");
+  assert_vcpus_refused ("<vcpu>3</vcpu>", both, "<vcpus> at line 3 lists no <vcpu id='2'>");
+  assert_vcpus_refused ("<vcpu>2</vcpu>", "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/>",
+                        "<vcpus> at line 3 enables 1 vCPUs but <vcpu> has 2");
+  assert_vcpus_refused ("<vcpu current='1'>2</vcpu>", both,
+                        "<vcpus> at line 3 enables 2 vCPUs but <vcpu> has 1");
+  assert_vcpus_refused ("<vcpu current='1'>2</vcpu>",
+                        "<vcpu id='0' enabled='no'/><vcpu id='1' enabled='yes'/>",
+                        "<vcpu id='0'> in <vcpus> at line 3 must be enabled='yes' and "
+                        "hotpluggable='no'");
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes' hotpluggable='yes'/>"
+                        "<vcpu id='1' enabled='yes'/>",
+                        "<vcpu id='0'> in <vcpus> at line 3 must be enabled='yes'");
+  assert_vcpus_refused ("<vcpu current='1'>2</vcpu>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no' hotpluggable='no'/>",
+                        "<vcpu id='1'> at line 4 in <vcpus> is disabled, so it must be "
+                        "hotpluggable='yes'");
+  assert_vcpus_refused (
+    "<vcpu>3</vcpu>",
+    "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='yes' hotpluggable='yes'/>"
+    "<vcpu id='2' enabled='yes'/>",
+    "<vcpu id='2'> in <vcpus> at line 3 is not hotpluggable but comes after "
+    "a hotpluggable one");
+  assert_vcpus_refused ("<vcpu current='2'>3</vcpu>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/>"
+                        "<vcpu id='2' enabled='yes' hotpluggable='no'/>",
+                        "<vcpu id='2'> in <vcpus> at line 3 is not hotpluggable");
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes' order='1'/><vcpu id='1' enabled='yes'/>",
+                        "<vcpus> at line 3 gives order= to some enabled vCPUs and not to others "
+                        "(<vcpu id='1'>)");
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes' order='1'/>"
+                        "<vcpu id='1' enabled='yes' hotpluggable='yes' order='1'/>",
+                        "order='1' of <vcpu id='1'> in <vcpus> at line 3 is another vCPU's too");
+  assert_vcpus_refused ("<vcpu current='1'>2</vcpu>",
+                        "<vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no' order='2'/>",
+                        "<vcpu id='1'> at line 4 in <vcpus> is disabled and has order='2'");
+  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='yes' order='0'/>",
+                        "order '0' on <vcpu id='0'> at line 4 in <vcpus> must be between 1 and");
+  assert_vcpus_refused ("<vcpu>2</vcpu>",
+                        "<vcpu id='0' enabled='yes' order='2'/>"
+                        "<vcpu id='1' enabled='yes' hotpluggable='yes' order='1'/>",
+                        "order='1' of hotpluggable <vcpu id='1'> in <vcpus> at line 3 comes "
+                        "before a vCPU the machine boots with");
+  assert_vcpus_refused (
+    "<vcpu>2</vcpu>",
+    "<vcpu id='0' enabled='yes' order='2'/><vcpu id='1' enabled='yes' order='1'/>",
+    "order='1' of <vcpu id='1'> in <vcpus> at line 3: the vCPUs the machine "
+    "boots with come in the order of their ids");
+  /* The schema: what libvirt's element has, and nothing else. */
+  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0'/>",
+                        "missing attribute 'enabled' on <vcpu> at line 4");
+  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='on'/>",
+                        "invalid value 'on' for attribute 'enabled' on <vcpu> at line 4");
+  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='yes' cpuset='1'/>",
+                        "unsupported attribute 'cpuset' on <vcpu> at line 4");
+  assert_vcpus_refused ("<vcpu>1</vcpu>", "<vcpu id='0' enabled='yes'/><group/>", "<group>");
+}
+
+/* SetVcpus' edits keep <vcpus> true: a live plug adds hotpluggable vCPUs
+ * in order (creating <vcpus>), a stored definition changes as libvirt
+ * changes it, and a half-done plug records what came. */
+static void
+test_domain_vcpus_edits (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) plain =
+    vb_domain_def_parse ("<domain type='kvm'><name>t</name><memory>1024</memory>"
+                         "<vcpu current='1'>4</vcpu></domain>",
+                         &error);
+  g_autoptr (VbDomainDef) live = NULL;
+  g_autoptr (VbDomainDef) live2 = NULL;
+  g_autoptr (VbDomainDef) config = NULL;
+  g_autoptr (VbDomainDef) half = NULL;
+  g_autoptr (VbDomainDef) fewer = NULL;
+  g_autoptr (VbDomainDef) smaller = NULL;
+
+  g_assert_no_error (error);
+  /* Stored, without <vcpus>: none is made. */
+  config = vb_domain_def_with_vcpus (plain, 0, 3, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_null (config->vcpu_states);
+  g_assert_null (strstr (config->xml, "<vcpus>"));
+
+  live = vb_domain_def_with_vcpus (plain, 0, 2, TRUE, &error);
+  g_assert_no_error (error);
+  assert_contains (live->xml, "  <vcpu current='2'>4</vcpu>\n"
+                              "  <vcpus>\n"
+                              "    <vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n"
+                              "    <vcpu id='1' enabled='yes' hotpluggable='yes' order='2'/>\n"
+                              "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n"
+                              "    <vcpu id='3' enabled='no' hotpluggable='yes'/>\n"
+                              "  </vcpus>\n");
+  live2 = vb_domain_def_with_vcpus (live, 0, 4, TRUE, &error);
+  g_assert_no_error (error);
+  assert_contains (live2->xml, "    <vcpu id='2' enabled='yes' hotpluggable='yes' order='3'/>\n"
+                               "    <vcpu id='3' enabled='yes' hotpluggable='yes' order='4'/>\n");
+  g_assert_cmpuint (live2->current_vcpus, ==, 4);
+
+  /* A plug of vCPUs 3 then 2 that stopped after the first. */
+  {
+    const guint ids[] = { 3 };
+
+    half = vb_domain_def_with_plugged_vcpus (live, ids, G_N_ELEMENTS (ids), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (half->current_vcpus, ==, 3);
+    assert_contains (half->xml, "  <vcpu current='3'>4</vcpu>\n");
+    assert_contains (half->xml, "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n"
+                                "    <vcpu id='3' enabled='yes' hotpluggable='yes' order='3'/>\n");
+  }
+
+  /* Stored: the orders go (libvirt drops them), a vCPU removed is the last
+   * enabled one, one added after a hotpluggable one is hotpluggable. */
+  fewer = vb_domain_def_with_vcpus (half, 0, 2, FALSE, &error);
+  g_assert_no_error (error);
+  assert_contains (fewer->xml, "    <vcpu id='0' enabled='yes' hotpluggable='no'/>\n"
+                               "    <vcpu id='1' enabled='yes' hotpluggable='yes'/>\n"
+                               "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n"
+                               "    <vcpu id='3' enabled='no' hotpluggable='yes'/>\n");
+  g_clear_pointer (&config, vb_domain_def_free);
+  config = vb_domain_def_with_vcpus (fewer, 0, 3, FALSE, &error);
+  g_assert_no_error (error);
+  assert_contains (config->xml, "    <vcpu id='2' enabled='yes' hotpluggable='yes'/>\n");
+  /* MAXIMUM: the list follows the count. */
+  smaller = vb_domain_def_with_vcpus (config, 2, 0, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (smaller->vcpu_states->len, ==, 2);
+  assert_contains (smaller->xml, "  <vcpu>2</vcpu>\n"
+                                 "  <vcpus>\n"
+                                 "    <vcpu id='0' enabled='yes' hotpluggable='no'/>\n"
+                                 "    <vcpu id='1' enabled='yes' hotpluggable='yes'/>\n"
+                                 "  </vcpus>\n");
+  g_clear_pointer (&config, vb_domain_def_free);
+  config = vb_domain_def_with_vcpus (smaller, 3, 0, FALSE, &error);
+  g_assert_no_error (error);
+  assert_contains (config->xml, "  <vcpu current='2'>3</vcpu>\n");
+  assert_contains (config->xml, "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -836,6 +1087,9 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-defs/domain/bad-sizes", test_domain_bad_sizes);
   g_test_add_func ("/xml-defs/domain/devices-checked", test_domain_devices_checked);
   g_test_add_func ("/xml-defs/domain/generated-aliases", test_domain_generated_aliases);
+  g_test_add_func ("/xml-defs/domain/vcpus-canonical", test_domain_vcpus_canonical);
+  g_test_add_func ("/xml-defs/domain/vcpus-refused", test_domain_vcpus_refused);
+  g_test_add_func ("/xml-defs/domain/vcpus-edits", test_domain_vcpus_edits);
   g_test_add_func ("/xml-defs/domain/first-number-while-threads-start",
                    test_domain_first_number_while_threads_start);
 

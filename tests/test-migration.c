@@ -1700,6 +1700,38 @@ test_ssh_bridge (void)
   g_free (f.disk);
 }
 
+/* A guest that got its second vCPU while it ran arrives with it: the
+ * destination starts QEMU from the live XML, whose <vcpus> makes that vCPU
+ * a device in the slot it has on the source, so the stream loads and the
+ * guest runs on with both vCPUs online. */
+static void
+test_after_vcpu_plug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *plain = guest_xml (f, "mig-vcpu", NULL);
+  g_autofree char *xml = vb_test_guest_xml_with_spare_vcpu (plain);
+  g_autofree char *path = vb_test_boot_guest (f->src, xml, TRUE, 60000);
+  g_autofree char *uuid = vb_test_get_string (f->src, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->src, uuid);
+  g_autofree char *job = NULL;
+  g_autofree char *dst_path = NULL;
+  g_autofree char *dst_live = NULL;
+  g_autofree char *online = NULL;
+
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
+  vb_test_guest_plug_vcpu (f->src, path);
+  job = migrate (f, path, NULL, LIVE);
+  vb_test_job_wait_completed (f->src, job, 120000);
+  assert_arrived (f, "mig-vcpu", uuid, vb_test_log_last_counter (log));
+  dst_path = vb_test_call_path (f->dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                g_variant_new ("(s)", "mig-vcpu"));
+  dst_live = vb_test_get_xml (f->dst, dst_path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (dst_live, "<vcpu id='1' enabled='yes' hotpluggable='yes' order='2'/>"));
+  online = vb_test_guest_cpus_online (f->dst, dst_path);
+  g_assert_cmpstr (online, ==, "0-1");
+  g_variant_unref (
+    vb_test_call_ok (f->dst, dst_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1721,6 +1753,7 @@ main (int argc, char **argv)
   ADD ("/migration/tls-junk-first", test_tls_junk_first);
   ADD ("/migration/tls-wrong-key", test_tls_wrong_key);
   ADD ("/migration/after-hotplug", test_after_hotplug);
+  ADD ("/migration/after-vcpu-plug", test_after_vcpu_plug);
   g_test_add_func ("/migration/destination-fails-to-load", test_destination_fails_to_load);
   g_test_add_func ("/migration/netns-link", test_netns_link);
   ADD ("/migration/destination-qemu-killed", test_destination_qemu_killed);

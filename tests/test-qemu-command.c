@@ -2,6 +2,8 @@
  * virt-manager write is turned into arguments a real QEMU accepts, and what
  * we cannot run is refused naming the element. */
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 #include "xml-schema.h"
 #include "qemu-host.h"
 #include "qemu-pci-buses.h"
+#include "qemu-vcpu-slots.h"
 #include "vb-error.h"
 
 static const char *const machines[] = { "pc", "q35", "pc-i440fx-7.2", "pc-q35-7.2", NULL };
@@ -901,6 +904,227 @@ test_host_address_is_no_guest_bus (void)
   g_assert_cmpuint (g_array_index (buses, VbQemuImplicitBus, 0).index, ==, 2);
 }
 
+/* ---- hotplugged vCPUs ---- */
+
+/* A TCG guest of 8 vCPUs (2 sockets of 2 dies of 1 core of 2 threads): vCPU
+ * 0 from boot, then 5 and 2 plugged in, in that order. */
+static const char vcpus_guest[] =
+  "<domain type='qemu'>\n  <name>cmd</name>\n  <memory unit='MiB'>128</memory>\n"
+  "  <vcpu current='3'>8</vcpu>\n"
+  "  <vcpus>\n"
+  "    <vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n"
+  "    <vcpu id='1' enabled='no' hotpluggable='yes'/>\n"
+  "    <vcpu id='2' enabled='yes' hotpluggable='yes' order='3'/>\n"
+  "    <vcpu id='3' enabled='no' hotpluggable='yes'/>\n"
+  "    <vcpu id='4' enabled='no' hotpluggable='yes'/>\n"
+  "    <vcpu id='5' enabled='yes' hotpluggable='yes' order='2'/>\n"
+  "    <vcpu id='6' enabled='no' hotpluggable='yes'/>\n"
+  "    <vcpu id='7' enabled='no' hotpluggable='yes'/>\n"
+  "  </vcpus>\n"
+  "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n"
+  "  <features>\n    <acpi/>\n  </features>\n"
+  "  <cpu mode='host-model'>\n    <topology sockets='2' dies='2' cores='1' threads='2'/>\n"
+  "  </cpu>\n"
+  "  <devices>\n  </devices>\n</domain>\n";
+
+/* The index in argv of "-device" @value, -1 without it. */
+static int
+device_index (VbQemuCommand *command, const char *value)
+{
+  for (guint i = 0; i + 1 < command->argv->len && command->argv->pdata[i + 1]; i++)
+    if (g_str_equal (command->argv->pdata[i], "-device")
+        && g_str_equal (command->argv->pdata[i + 1], value))
+      return (int) i;
+  return -1;
+}
+
+static guint
+count_arg (VbQemuCommand *command, const char *option, const char *prefix)
+{
+  guint n = 0;
+
+  for (guint i = 0; i + 1 < command->argv->len && command->argv->pdata[i + 1]; i++)
+    n += g_str_equal (command->argv->pdata[i], option)
+         && g_str_has_prefix (command->argv->pdata[i + 1], prefix);
+  return n;
+}
+
+static VbQemuCommand *
+build_xml (const char *xml, gboolean kvm)
+{
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (kvm);
+  g_autoptr (GError) error = NULL;
+  VbQemuCommand *command;
+
+  context.machines = machines;
+  command = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  return command;
+}
+
+/* -smp has the vCPUs the machine boots with; each hotplugged one is a
+ * -device of the -cpu model's type in its slot, in the order they came. */
+static void
+test_hotplugged_vcpus (void)
+{
+  g_autoptr (VbQemuCommand) command = build_xml (vcpus_guest, FALSE);
+  g_autoptr (VbQemuCommand) kvm = build_xml (vcpus_guest, TRUE);
+  g_autoptr (GString) custom = g_string_new (vcpus_guest);
+  g_autoptr (GString) plain = g_string_new (vcpus_guest);
+  g_autoptr (VbQemuCommand) custom_command = NULL;
+  g_autoptr (VbQemuCommand) plain_command = NULL;
+  const char *five = "max-x86_64-cpu,id=vcpu5,socket-id=1,die-id=0,core-id=0,thread-id=1";
+  const char *two = "max-x86_64-cpu,id=vcpu2,socket-id=0,die-id=1,core-id=0,thread-id=0";
+
+  g_assert_true (has_arg (command, "-smp", "1,maxcpus=8,sockets=2,dies=2,cores=1,threads=2"));
+  g_assert_cmpint (device_index (command, five), >=, 0);
+  g_assert_cmpint (device_index (command, two), >, device_index (command, five));
+  g_assert_cmpuint (count_arg (command, "-device", "max-x86_64-cpu"), ==, 2);
+  /* Under KVM host-model is -cpu host. */
+  g_assert_true (has_arg (kvm, "-device", "host-x86_64-cpu,id=vcpu5,"));
+  /* A named model with features: its type is the model's. */
+  g_string_replace (custom, "<cpu mode='host-model'>",
+                    "<cpu mode='custom'>\n    <model>Nehalem</model>\n"
+                    "    <feature policy='disable' name='sse4.2'/>",
+                    1);
+  custom_command = build_xml (custom->str, FALSE);
+  g_assert_true (has_arg (custom_command, "-cpu", "Nehalem,sse4.2=off"));
+  g_assert_true (has_arg (custom_command, "-device", "Nehalem-x86_64-cpu,id=vcpu2,"));
+  /* Without <vcpus> -smp boots them all, as before. */
+  g_string_replace (plain, "  <vcpus>", "  <!--", 1);
+  g_string_replace (plain, "  </vcpus>", "  -->", 1);
+  plain_command = build_xml (plain->str, FALSE);
+  g_assert_true (has_arg (plain_command, "-smp", "3,maxcpus=8,"));
+  g_assert_cmpuint (count_arg (plain_command, "-device", "max-x86_64-cpu"), ==, 0);
+}
+
+/* One QMP command on a monitor connection; its "return". */
+static JsonNode *
+qmp_call (GDataInputStream *in, GOutputStream *out, const char *command)
+{
+  g_autofree char *line = g_strdup_printf ("{\"execute\": \"%s\"}\n", command);
+
+  g_assert_true (g_output_stream_write_all (out, line, strlen (line), NULL, NULL, NULL));
+  for (;;)
+    {
+      g_autofree char *reply = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+
+      g_assert_nonnull (reply);
+      g_assert_true (json_parser_load_from_data (parser, reply, -1, NULL));
+      object = json_node_get_object (json_parser_get_root (parser));
+      if (json_object_has_member (object, "error"))
+        g_error ("QEMU refused %s: %s", command, reply);
+      if (json_object_has_member (object, "return"))
+        return json_node_copy (json_object_get_member (object, "return"));
+    }
+}
+
+/* What the command line says is what a real QEMU has: the slot of each vCPU
+ * id (vb_qemu_vcpu_slot) is the one query-hotpluggable-cpus lists for it,
+ * with the cpu-index of the id, and the hotplugged ones are there under
+ * their ids, of the type QEMU lists. */
+static void
+test_qemu_has_hotplugged_vcpus (void)
+{
+  g_autoptr (VbDomainDef) def = parse (vcpus_guest);
+  g_autofree char *dir = g_dir_make_tmp ("vbcmd-XXXXXX", NULL);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autoptr (VbQemuCommand) command = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) qemu = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (JsonNode) slots = NULL;
+  g_autoptr (JsonNode) cpus = NULL;
+  g_autofree char *greeting = NULL;
+  JsonArray *list;
+  guint taken = 0;
+
+  if (!g_find_program_in_path ("qemu-system-x86_64"))
+    {
+      g_test_skip ("no QEMU");
+      return;
+    }
+  context.machines = machines;
+  context.domain_dir = dir;
+  context.dry_run = FALSE;
+  context.path_exists = vb_qemu_host_path_exists;
+  context.free_tcp_port = vb_qemu_host_free_tcp_port;
+  command = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  qemu = g_subprocess_newv ((const char *const *) command->argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 250 && !g_file_test (command->monitor_path, G_FILE_TEST_EXISTS); i++)
+    g_usleep (20000);
+  address = g_unix_socket_address_new (command->monitor_path);
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  greeting = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  json_node_unref (
+    qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)), "qmp_capabilities"));
+  slots = qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                    "query-hotpluggable-cpus");
+  cpus = qmp_call (in, g_io_stream_get_output_stream (G_IO_STREAM (connection)), "query-cpus-fast");
+  g_subprocess_force_exit (qemu);
+  g_subprocess_wait (qemu, NULL, NULL);
+  g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+
+  list = json_node_get_array (slots);
+  g_assert_cmpuint (json_array_get_length (list), ==, 8);
+  for (guint id = 0; id < 8; id++)
+    {
+      VbQemuVcpuSlot slot = vb_qemu_vcpu_slot (def, id);
+      JsonObject *found = NULL;
+
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonObject *entry = json_array_get_object_element (list, i);
+
+          if (vb_qemu_vcpu_slot_is (json_object_get_object_member (entry, "props"), &slot))
+            {
+              g_assert_null (found);
+              found = entry;
+            }
+        }
+      g_assert_nonnull (found);
+      g_assert_cmpstr (json_object_get_string_member (found, "type"), ==, "max-x86_64-cpu");
+      if (id == 2 || id == 5)
+        {
+          g_autofree char *path = g_strdup_printf ("/machine/peripheral/vcpu%u", id);
+
+          g_assert_cmpstr (json_object_get_string_member_with_default (found, "qom-path", NULL), ==,
+                           path);
+        }
+      else if (id == 0)
+        g_assert_true (json_object_has_member (found, "qom-path"));
+      else
+        g_assert_false (json_object_has_member (found, "qom-path"));
+      taken += json_object_has_member (found, "qom-path");
+    }
+  g_assert_cmpuint (taken, ==, 3);
+  /* QEMU's cpu-index of each is its id. */
+  list = json_node_get_array (cpus);
+  g_assert_cmpuint (json_array_get_length (list), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject *cpu = json_array_get_object_element (list, i);
+      guint index = (guint) json_object_get_int_member (cpu, "cpu-index");
+      VbQemuVcpuSlot slot = vb_qemu_vcpu_slot (def, index);
+
+      g_assert_true (index == 0 || index == 2 || index == 5);
+      g_assert_true (vb_qemu_vcpu_slot_is (json_object_get_object_member (cpu, "props"), &slot));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -912,6 +1136,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/complete-q35", test_complete_q35);
   g_test_add_func ("/qemu-command/complete-cpu", test_complete_cpu);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
+  g_test_add_func ("/qemu-command/hotplugged-vcpus", test_hotplugged_vcpus);
+  g_test_add_func ("/qemu-command/qemu-has-hotplugged-vcpus", test_qemu_has_hotplugged_vcpus);
   g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);
   g_test_add_func ("/qemu-command/graphics-secrets-hidden", test_graphics_secrets_hidden);
   g_test_add_func ("/qemu-command/disk-without-type", test_disk_without_type);

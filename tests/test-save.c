@@ -809,6 +809,62 @@ test_libvirt (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* ---- a vCPU plugged in before the save ---- */
+
+/* The live XML's <vcpus> says vCPU 1 came by hotplug, after vCPU 0. */
+#define PLUGGED_VCPU "<vcpu id='1' enabled='yes' hotpluggable='yes' order='2'/>"
+
+/* A guest that got its second vCPU while it ran comes back from a managed
+ * save and from Save and Restore, and runs on with both online: the QEMU
+ * that loads the state has that vCPU where the saved one had it (a device
+ * of its own, not one of -smp's), or the state would not fit. */
+static void
+test_plugged_vcpu (Fixture *f, gconstpointer data)
+{
+  g_autofree char *plain = guest_xml (f, "vcpu-guest", NULL);
+  g_autofree char *xml = vb_test_guest_xml_with_spare_vcpu (plain);
+  g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, 120000);
+  g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *log = vb_test_console_log (f->env, uuid);
+  g_autofree char *file = g_build_filename (f->env->tmpdir, "vcpu.save", NULL);
+  g_autofree char *job = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *online = NULL;
+  guint64 before;
+
+  g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 30000));
+  vb_test_guest_plug_vcpu (f->env, path);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, PLUGGED_VCPU));
+
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  before = save_completes (f->env, job, log);
+  assert_state (f->env, path, "shutoff", "saved");
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  assert_state (f->env, path, "running", "restored");
+  assert_continues (f->env, uuid, before);
+  online = vb_test_guest_cpus_online (f->env, path);
+  g_assert_cmpstr (online, ==, "0-1");
+  g_free (live);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, PLUGGED_VCPU));
+
+  g_free (job);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
+  before = save_completes (f->env, job, log);
+  assert_state (f->env, path, "shutoff", "saved");
+  g_free (job);
+  job =
+    vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", file, 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  assert_state (f->env, path, "running", "restored");
+  assert_continues (f->env, uuid, before);
+  g_free (online);
+  online = vb_test_guest_cpus_online (f->env, path);
+  g_assert_cmpstr (online, ==, "0-1");
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -818,6 +874,7 @@ main (int argc, char **argv)
   ADD ("/save/managed", test_managed_save, NULL);
   ADD ("/save/managed-remove", test_managed_save_remove, NULL);
   ADD ("/save/save-restore", test_save_restore, NULL);
+  ADD ("/save/plugged-vcpu", test_plugged_vcpu, NULL);
   ADD ("/save/disk-full", test_disk_full, NULL);
   ADD ("/save/bad-images", test_bad_images, NULL);
   ADD ("/save/cancel", test_cancel, NULL);

@@ -2,6 +2,8 @@
  * vb-test-domains.h. */
 #include "vb-test-domains.h"
 
+#include <string.h>
+
 #include "vb-test-calls.h"
 #include "vb-test-console.h"
 #include "vb-test-names.h"
@@ -93,4 +95,72 @@ vb_test_domain_xml (const char *name, const char *uuid)
                           "  </os>\n"
                           "</domain>\n",
                           name, uuid_element);
+}
+
+char *
+vb_test_guest_xml_with_spare_vcpu (const char *xml)
+{
+  g_autoptr (GString) text = g_string_new (xml);
+
+  g_assert_cmpuint (g_string_replace (text, "<vcpu>1</vcpu>", "<vcpu current='1'>2</vcpu>", 1), ==,
+                    1);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* What @command printed on @console, without the counter lines the test
+ * guest prints on the same console meanwhile. */
+static char *
+console_answer (VbTestConsole *console, const char *command)
+{
+  g_autofree char *out = vb_test_console_output (console, command, 30000);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr (GString) answer = g_string_new (NULL);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] && !strstr (lines[i], "VB-COUNTER"))
+        g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
+    }
+  return g_string_free (g_steal_pointer (&answer), FALSE);
+}
+
+/* Runs @command on @path's console until it prints @want (60 s at most). */
+static void
+console_until (VbTestEnv *env, const char *path, const char *command, const char *want)
+{
+  g_autoptr (VbTestConsole) console = vb_test_console_open (env, path);
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *out = console_answer (console, command);
+
+      if (g_str_equal (out, want))
+        return;
+      if (g_get_monotonic_time () > end)
+        g_error ("%s in the guest prints '%s', not '%s'", command, out, want);
+      g_usleep (200 * 1000);
+    }
+}
+
+void
+vb_test_guest_plug_vcpu (VbTestEnv *env, const char *path)
+{
+  vb_test_call_void (env, path, IFACE_DOMAIN, "SetVcpus", g_variant_new ("(uu)", 2, 1));
+  /* The ACPI hotplug reaches the guest's kernel; onlining is left to the
+   * guest (udev on a distribution, this shell here). */
+  console_until (env, path, "cat /sys/devices/system/cpu/present", "0-1");
+  console_until (env, path,
+                 "echo 1 > /sys/devices/system/cpu/cpu1/online; "
+                 "cat /sys/devices/system/cpu/online",
+                 "0-1");
+}
+
+char *
+vb_test_guest_cpus_online (VbTestEnv *env, const char *path)
+{
+  g_autoptr (VbTestConsole) console = vb_test_console_open (env, path);
+
+  return console_answer (console, "cat /sys/devices/system/cpu/online");
 }

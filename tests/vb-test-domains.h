@@ -24,6 +24,17 @@ char *vb_test_disk_xml (const char *path, const char *format, const char *target
  * test otherwise); returns the domain's path. */
 char *vb_test_boot_guest (VbTestEnv *env, const char *xml, gboolean persistent, guint timeout_ms);
 
+/* @xml, a test guest's (one vCPU), with a second vCPU it boots without:
+ * <vcpu current='1'>2</vcpu>. */
+char *vb_test_guest_xml_with_spare_vcpu (const char *xml);
+/* Plugs the spare vCPU into the running test guest at @path (SetVcpus
+ * LIVE) and has the guest bring it online; fails the test unless the guest
+ * then runs on both. */
+void vb_test_guest_plug_vcpu (VbTestEnv *env, const char *path);
+/* The vCPUs the running test guest at @path has online, as its
+ * /sys/devices/system/cpu/online says ("0-1"). */
+char *vb_test_guest_cpus_online (VbTestEnv *env, const char *path);
+
 /* A test domain XML with @name (and @uuid, may be NULL). */
 char *vb_test_domain_xml (const char *name, const char *uuid);
 

@@ -2,8 +2,10 @@
  * memory, firmware, boot, clock and controllers, then every device element in
  * the order the XML lists them (their builders are in qemu-command-*.c). */
 #include "qemu-command-private.h"
+#include "domain-vcpus.h"
 #include "qemu-complete.h"
 #include "qemu-pci-address.h"
+#include "qemu-vcpu-slots.h"
 
 /* The fd set QEMU finds the UEFI variable store in, when the service opens it. */
 #define NVRAM_FDSET 1
@@ -93,11 +95,13 @@ static gboolean
 build_cpu (Builder *b, GError **error)
 {
   xmlNode *cpu = vb_xml_child (b->root, "cpu");
-  xmlNode *vcpu = vb_xml_child (b->root, "vcpu");
   xmlNode *topology = vb_xml_child (cpu, "topology");
   g_autofree char *mode = cpu ? vb_xml_attr (cpu, "mode") : NULL;
   g_autoptr (GString) model = g_string_new (NULL);
-  guint current = vb_xml_attr_uint (vcpu, "current", b->def->vcpus);
+  /* The hotpluggable vCPUs of <vcpus> are devices of their own, below. */
+  guint boot = vb_domain_def_boot_vcpus (b->def);
+  g_autoptr (GArray) plugged = vb_domain_def_hotplugged_vcpus (b->def);
+  g_autofree char *type = NULL;
 
   if (!cpu || !mode || g_str_equal (mode, "custom"))
     {
@@ -142,12 +146,21 @@ build_cpu (Builder *b, GError **error)
 
   add (b, "-smp");
   if (topology)
-    addf (b, "%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u", current, b->def->vcpus,
+    addf (b, "%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u", boot, b->def->vcpus,
           vb_xml_attr_uint (topology, "sockets", 1), vb_xml_attr_uint (topology, "dies", 1),
           vb_xml_attr_uint (topology, "cores", 1), vb_xml_attr_uint (topology, "threads", 1));
   else
-    addf (b, "%u,maxcpus=%u,sockets=%u,cores=1,threads=1", current, b->def->vcpus,
-          b->def->vcpus);
+    addf (b, "%u,maxcpus=%u,sockets=%u,cores=1,threads=1", boot, b->def->vcpus, b->def->vcpus);
+  /* In the order they came, in the slots and with the ids their hotplug
+   * gave them (qemu-vcpus.c): a saved or migrating guest's state fits. */
+  type = vb_qemu_vcpu_type (model->str);
+  for (guint i = 0; i < plugged->len; i++)
+    {
+      g_autofree char *device =
+        vb_qemu_vcpu_device (b->def, g_array_index (plugged, guint, i), type);
+
+      add2 (b, "-device", device);
+    }
 
   add (b, "-m");
   addf (b, "size=%" G_GUINT64_FORMAT "k", b->def->memory_kib);

@@ -1,20 +1,26 @@
 /* Domain.SetVcpus LIVE: vCPU hotplug. QEMU lists the places a vCPU can go
  * (query-hotpluggable-cpus: the -smp maxcpus slots, those with a
  * "qom-path" taken); each new vCPU is a device_add of the slot's CPU type
- * with its socket/die/core/thread ids, as libvirt does. The guest sees it as
- * an ACPI CPU hotplug and brings it online by its own rules. */
+ * with its socket/die/core/thread ids, as libvirt does. Which vCPUs come is
+ * the new live definition's <vcpus> (the first disabled ids), and vCPU k
+ * goes into slot k (qemu-vcpu-slots.c) as device vcpu<k>: where the
+ * command line of a restore or an arriving migration puts it again. The
+ * guest sees an ACPI CPU hotplug and brings it online by its own rules. */
 #include "qemu-actions.h"
 
 #include "domain-def-edit.h"
+#include "domain-vcpus.h"
 #include "qemu-domain-private.h"
 #include "qemu-plug.h"
+#include "qemu-vcpu-slots.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
 typedef struct {
   VbDomainDef *changed;
-  guint present;         /* vCPUs the guest has now */
-  GPtrArray *free_slots; /* JsonObject, in the order they are filled */
+  GArray *wanted;  /* the ids of the vCPUs to plug, in order */
+  GArray *plugged; /* those in the guest now */
+  JsonNode *slots; /* query-hotpluggable-cpus */
   guint next;
 } VcpuPlug;
 
@@ -22,7 +28,9 @@ static void
 vcpu_plug_free (VcpuPlug *v)
 {
   vb_domain_def_free (v->changed);
-  g_clear_pointer (&v->free_slots, g_ptr_array_unref);
+  g_clear_pointer (&v->wanted, g_array_unref);
+  g_clear_pointer (&v->plugged, g_array_unref);
+  g_clear_pointer (&v->slots, json_node_unref);
   g_free (v);
 }
 
@@ -40,22 +48,42 @@ running (VbDomain *domain, GError **error)
 
 static const char *const topology_ids[] = { "socket-id", "die-id", "core-id", "thread-id" };
 
-/* Slots in topology order, so vCPUs are added where -smp would put them. */
-static int
-slot_order (gconstpointer a, gconstpointer b)
+/* Whether vCPU @id is in the guest by the live definition @def. */
+static gboolean
+enabled_in (const VbDomainDef *def, guint id)
 {
-  JsonObject *x = vb_qmp_member_object (*(JsonObject *const *) a, "props");
-  JsonObject *y = vb_qmp_member_object (*(JsonObject *const *) b, "props");
+  if (!def->vcpu_states)
+    return id < def->current_vcpus;
+  return id < def->vcpu_states->len && g_array_index (def->vcpu_states, VbVcpuState, id).enabled;
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (topology_ids); i++)
+/* The vCPUs @changed has and the guest lacks, in the order they are to come. */
+static GArray *
+wanted_vcpus (const VbDomainDef *live, const VbDomainDef *changed)
+{
+  GArray *ids = vb_domain_def_hotplugged_vcpus (changed);
+
+  for (guint i = ids->len; i-- > 0;)
+    if (enabled_in (live, g_array_index (ids, guint, i)))
+      g_array_remove_index (ids, i);
+  return ids;
+}
+
+/* QEMU's entry for the slot of vCPU @id, NULL when it offers none. */
+static JsonObject *
+slot_of (VcpuPlug *v, guint id)
+{
+  JsonArray *slots = JSON_NODE_HOLDS_ARRAY (v->slots) ? json_node_get_array (v->slots) : NULL;
+  VbQemuVcpuSlot slot = vb_qemu_vcpu_slot (v->changed, id);
+
+  for (guint i = 0; slots && i < json_array_get_length (slots); i++)
     {
-      gint64 p = vb_qmp_member_int (x, topology_ids[i], 0);
-      gint64 q = vb_qmp_member_int (y, topology_ids[i], 0);
+      JsonObject *entry = json_array_get_object_element (slots, i);
 
-      if (p != q)
-        return p < q ? -1 : 1;
+      if (entry && vb_qemu_vcpu_slot_is (vb_qmp_member_object (entry, "props"), &slot))
+        return entry;
     }
-  return 0;
+  return NULL;
 }
 
 /* The live definition with the vCPUs the guest has now; the status file
@@ -66,9 +94,11 @@ record (GTask *task, QemuDomain *qd)
   VcpuPlug *v = g_task_get_task_data (task);
   GError *error = NULL;
   VbDomainDef *def =
-    v->present == v->changed->current_vcpus
+    v->plugged->len == v->wanted->len
       ? vb_domain_def_copy (v->changed)
-      : vb_domain_def_with_vcpus (vb_domain_get_live_def (qd->domain), 0, v->present, TRUE, &error);
+      : vb_domain_def_with_plugged_vcpus (vb_domain_get_live_def (qd->domain),
+                                          (const guint *) (gpointer) v->plugged->data,
+                                          v->plugged->len, &error);
 
   if (!def)
     {
@@ -95,7 +125,7 @@ plugged (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (reply && qd)
     {
-      v->present++;
+      g_array_append_val (v->plugged, g_array_index (v->wanted, guint, v->next - 1));
       plug_next (task);
       return;
     }
@@ -116,6 +146,7 @@ plug_next (GTask *task)
   g_autoptr (JsonObject) args = NULL;
   JsonObject *slot, *props;
   g_autofree char *id = NULL;
+  guint vcpu;
 
   if (!qd)
     {
@@ -123,28 +154,35 @@ plug_next (GTask *task)
       g_object_unref (task);
       return;
     }
-  if (v->present >= v->changed->current_vcpus)
+  if (v->next >= v->wanted->len)
     {
       record (task, qd);
-      vb_log_info (vb_qemu_log_name (domain), "%u vCPUs present", v->present);
+      vb_log_info (vb_qemu_log_name (domain), "%u vCPUs present", v->changed->current_vcpus);
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
     }
-  if (v->next >= v->free_slots->len)
+  vcpu = g_array_index (v->wanted, guint, v->next++);
+  slot = slot_of (v, vcpu);
+  if (!slot || !vb_qmp_member_string (slot, "type"))
     {
       record (task, qd);
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
-                               "QEMU has no free vCPU slot left for vCPU %u", v->present + 1);
+                               "QEMU has no slot for vCPU %u in its CPU topology", vcpu);
       g_object_unref (task);
       return;
     }
-  slot = v->free_slots->pdata[v->next++];
+  if (vb_qmp_member_string (slot, "qom-path"))
+    {
+      /* There already: QEMU's view is the truth, the live XML follows it. */
+      g_array_append_val (v->plugged, vcpu);
+      plug_next (task);
+      return;
+    }
   props = vb_qmp_member_object (slot, "props");
   args = json_object_new ();
   json_object_set_string_member (args, "driver", vb_qmp_member_string (slot, "type"));
-  /* Ids the command line never uses: -smp's vCPUs have none. */
-  id = g_strdup_printf ("vcpu%u", v->present);
+  id = vb_qemu_vcpu_device_id (vcpu);
   json_object_set_string_member (args, "id", id);
   for (guint i = 0; i < G_N_ELEMENTS (topology_ids); i++)
     if (props && json_object_has_member (props, topology_ids[i]))
@@ -159,32 +197,14 @@ slots_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   VcpuPlug *v = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (JsonNode) reply =
-    vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  JsonArray *slots = reply && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
-  guint taken = 0;
 
-  if (!reply)
+  v->slots = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+  if (!v->slots)
     {
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
-  v->free_slots = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  for (guint i = 0; slots && i < json_array_get_length (slots); i++)
-    {
-      JsonObject *slot = json_array_get_object_element (slots, i);
-
-      if (!slot || !vb_qmp_member_string (slot, "type"))
-        continue;
-      if (vb_qmp_member_string (slot, "qom-path"))
-        taken++;
-      else
-        g_ptr_array_add (v->free_slots, json_object_ref (slot));
-    }
-  g_ptr_array_sort (v->free_slots, slot_order);
-  /* QEMU's count is the truth; the live XML follows it. */
-  v->present = taken;
   plug_next (task);
 }
 
@@ -199,6 +219,7 @@ vb_qemu_set_vcpus_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef
 
   g_task_set_source_tag (task, vb_qemu_set_vcpus_async);
   v->changed = vb_domain_def_copy (changed);
+  v->plugged = g_array_new (FALSE, FALSE, sizeof (guint));
   g_task_set_task_data (task, v, (GDestroyNotify) vcpu_plug_free);
   if (!qd)
     {
@@ -206,6 +227,7 @@ vb_qemu_set_vcpus_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef
       g_object_unref (task);
       return;
     }
+  v->wanted = wanted_vcpus (vb_domain_get_live_def (domain), changed);
   vb_qmp_client_execute_async (qd->qmp, "query-hotpluggable-cpus", NULL, -1, NULL, slots_listed,
                                task);
 }

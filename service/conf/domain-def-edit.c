@@ -2,6 +2,7 @@
  * in place and parsed again, so every edit passes the checks of a define. */
 #include "domain-def-edit.h"
 
+#include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -87,6 +88,7 @@ vb_domain_def_with_memory (const VbDomainDef *def, guint64 max_kib, guint64 curr
 typedef struct {
   guint max;
   guint current;
+  GArray *states; /* the <vcpus> to write, NULL for none */
 } VcpuEdit;
 
 static gboolean
@@ -102,6 +104,7 @@ set_vcpus (xmlNode *root, gconstpointer data, GError **error)
     xmlUnsetProp (vcpu, BAD_CAST "current");
   else
     xmlSetProp (vcpu, BAD_CAST "current", BAD_CAST current);
+  vb_domain_vcpus_write (root, v->states);
   return TRUE;
 }
 
@@ -109,9 +112,23 @@ VbDomainDef *
 vb_domain_def_with_vcpus (const VbDomainDef *def, guint max, guint current, gboolean live,
                           GError **error)
 {
-  VcpuEdit v = { max ? max : def->vcpus, current ? current : def->current_vcpus };
+  VcpuEdit v = { max ? max : def->vcpus, current ? current : def->current_vcpus, NULL };
+  g_autoptr (GArray) states = vb_domain_vcpus_change (def, max, current, live);
 
+  v.states = states;
   return edit (def, live, set_vcpus, &v, error);
+}
+
+VbDomainDef *
+vb_domain_def_with_plugged_vcpus (const VbDomainDef *def, const guint *ids, guint n_ids,
+                                  GError **error)
+{
+  g_autoptr (GArray) states = vb_domain_vcpus_plug (def, ids, n_ids);
+  VcpuEdit v = { def->vcpus, 0, states };
+
+  for (guint id = 0; id < states->len; id++)
+    v.current += g_array_index (states, VbVcpuState, id).enabled;
+  return edit (def, TRUE, set_vcpus, &v, error);
 }
 
 /* ---- media ---- */

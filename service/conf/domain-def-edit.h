@@ -19,9 +19,14 @@ VbDomainDef *vb_domain_def_with_memory (const VbDomainDef *def, guint64 max_kib,
 /* @def with the <vcpu> count @max (0 keeps it) and @current vCPUs (0 keeps
  * the current count, lowered to the maximum when larger); current= is
  * written only when it differs from the count. A <topology> that no longer
- * matches is refused (InvalidXML) as a define refuses it. */
+ * matches is refused (InvalidXML) as a define refuses it. <vcpus> follows
+ * (vb_domain_vcpus_change): @live, the vCPUs added are hotplugged ones. */
 VbDomainDef *vb_domain_def_with_vcpus (const VbDomainDef *def, guint max, guint current,
                                        gboolean live, GError **error);
+/* The live definition @def with the vCPUs @ids hotplugged, in that order:
+ * what a running guest has when a plug stopped half way. */
+VbDomainDef *vb_domain_def_with_plugged_vcpus (const VbDomainDef *def, const guint *ids,
+                                               guint n_ids, GError **error);
 
 /* UpdateDevice's media change: @def with the medium of the CD-ROM or floppy
  * that @device (a <disk> parsed by vb_domain_device_parse) names by its

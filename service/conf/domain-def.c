@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -60,6 +61,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/memory", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/currentMemory", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/vcpu", "placement=static|auto current=%u cpuset", "%u", 0 },
+  { "domain/vcpus", NULL, NULL, 0 },
+  { "domain/vcpus/vcpu", "!id=%u !enabled=yes|no hotpluggable=yes|no order=%u", NULL,
+    VB_XML_RULE_REPEAT },
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -334,12 +338,16 @@ parse_vcpu_count (xmlNode *node, const char *what, const char *text, guint64 max
 }
 
 static gboolean
-check_topology (xmlNode *root, guint vcpus, GError **error)
+fill_topology (xmlNode *root, VbDomainDef *def, GError **error)
 {
   static const char *const parts[] = { "sockets", "dies", "cores", "threads" };
+  guint *fields[] = { &def->topology.sockets, &def->topology.dies, &def->topology.cores,
+                      &def->topology.threads };
   xmlNode *topology = vb_xml_child (vb_xml_child (root, "cpu"), "topology");
   guint64 product = 1;
 
+  /* Without one, QEMU's -smp is one socket for each vCPU. */
+  def->topology = (VbVcpuTopology) { def->vcpus, 1, 1, 1 };
   if (topology == NULL)
     return TRUE;
   for (gsize i = 0; i < G_N_ELEMENTS (parts); i++) {
@@ -352,14 +360,15 @@ check_topology (xmlNode *root, guint vcpus, GError **error)
                    parts[i], vb_xml_line (topology), DOMAIN_VCPUS_MAX);
       return FALSE;
     }
+    *fields[i] = (guint) n;
     product *= n;
   }
-  if (product == vcpus)
+  if (product == def->vcpus)
     return TRUE;
   g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                "the CPU <topology> at line %ld gives %" G_GUINT64_FORMAT
                " vCPUs but <vcpu> is %u",
-               vb_xml_line (topology), product, vcpus);
+               vb_xml_line (topology), product, def->vcpus);
   return FALSE;
 }
 
@@ -376,21 +385,20 @@ fill_vcpus (xmlNode *root, VbDomainDef *def, GError **error)
     vb_xml_insert_after (root, vb_xml_child (root, "currentMemory"), "vcpu", "1");
     def->vcpus = 1;
     def->current_vcpus = 1;
-    return check_topology (root, def->vcpus, error);
+  } else {
+    text = vb_xml_text (vcpu);
+    if (!parse_vcpu_count (vcpu, "<vcpu>", text, DOMAIN_VCPUS_MAX, &count, error))
+      return FALSE;
+    current = vb_xml_attr (vcpu, "current");
+    if (current != NULL &&
+        !parse_vcpu_count (vcpu, "attribute 'current' on <vcpu>", current, count, &current_count,
+                           error))
+      return FALSE;
+    def->vcpus = (guint) count;
+    def->current_vcpus = current != NULL ? (guint) current_count : def->vcpus;
   }
-
-  text = vb_xml_text (vcpu);
-  if (!parse_vcpu_count (vcpu, "<vcpu>", text, DOMAIN_VCPUS_MAX, &count, error))
-    return FALSE;
-  current = vb_xml_attr (vcpu, "current");
-  if (current != NULL
-      && !parse_vcpu_count (vcpu, "attribute 'current' on <vcpu>", current, count, &current_count,
-                            error))
-    return FALSE;
-
-  def->vcpus = (guint) count;
-  def->current_vcpus = current != NULL ? (guint) current_count : def->vcpus;
-  return check_topology (root, def->vcpus, error);
+  return fill_topology (root, def, error) &&
+         vb_domain_vcpus_read (root, def->vcpus, def->current_vcpus, &def->vcpu_states, error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -762,6 +770,13 @@ vb_domain_def_copy (const VbDomainDef *def)
   copy->current_memory_kib = def->current_memory_kib;
   copy->vcpus = def->vcpus;
   copy->current_vcpus = def->current_vcpus;
+  copy->topology = def->topology;
+  if (def->vcpu_states)
+    {
+      copy->vcpu_states = g_array_sized_new (FALSE, FALSE, sizeof (VbVcpuState),
+                                             def->vcpu_states->len);
+      g_array_append_vals (copy->vcpu_states, def->vcpu_states->data, def->vcpu_states->len);
+    }
   copy->source_lines = def->source_lines ? g_array_ref (def->source_lines) : NULL;
   return copy;
 }
@@ -777,6 +792,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_free (def->type);
   g_free (def->title);
   g_clear_pointer (&def->source_lines, g_array_unref);
+  g_clear_pointer (&def->vcpu_states, g_array_unref);
   g_free (def);
 }
 

@@ -6,6 +6,24 @@
 
 G_BEGIN_DECLS
 
+/* One vCPU of <vcpus> (libvirt's element): whether the guest has it,
+ * whether it is a device that can come and go (QEMU: -device or device_add)
+ * rather than one of the vCPUs the machine boots with, and the place in
+ * which it came (0: none given). */
+typedef struct {
+  gboolean enabled;
+  gboolean hotpluggable;
+  guint order;
+} VbVcpuState;
+
+/* <cpu><topology>; without one, every vCPU is a socket of its own. */
+typedef struct {
+  guint sockets;
+  guint dies;
+  guint cores;
+  guint threads;
+} VbVcpuTopology;
+
 typedef struct {
   char *xml;                  /* canonical XML: what GetXMLDesc returns, what is stored */
   char *name;
@@ -19,6 +37,10 @@ typedef struct {
    * (long), so a driver's refusal of xml can name the caller's line. */
   GArray *source_lines;
   guint current_vcpus; /* <vcpu current=…>, defaults to vcpus */
+  /* <vcpus>: a VbVcpuState for each vCPU id, 0 to vcpus - 1; NULL when the
+   * definition has none (the first current_vcpus are there at boot). */
+  GArray *vcpu_states;
+  VbVcpuTopology topology;
 } VbDomainDef;
 
 /* Parses, validates and canonicalises @xml. Fills in what libvirt fills in when
