@@ -391,6 +391,23 @@ test_define (Fixture *f, gconstpointer data)
   quiet = CTL (f, "--quiet", "define", file);
   g_assert_cmpstr (quiet, ==, "");
 
+  /* Without a <uuid> the XML is a new domain, as define's help says: its
+   * name must be free, and db1 keeps its definition. */
+  {
+    g_autoptr (GString) no_uuid = g_string_new (xml);
+    g_autofree char *no_uuid_file = NULL;
+
+    g_string_replace (no_uuid, "  <uuid>5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a43</uuid>\n", "", 1);
+    g_string_replace (no_uuid, "<memory unit='MiB'>128", "<memory unit='MiB'>64", 1);
+    no_uuid_file = write_file (f, "db1-no-uuid.xml", no_uuid->str);
+    message = CTL_FAILS (f, 1, "define", no_uuid_file);
+    g_assert_cmpstr (message, ==,
+                     "error: A domain named 'db1' already exists with UUID "
+                     "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a43\n");
+    g_assert_cmpuint (vb_test_get_u64 (f->env, path, IFACE_DOMAIN, "MemoryKiB"), ==, 131072);
+    g_clear_pointer (&message, g_free);
+  }
+
   /* Bad XML: the service's words, exit 1; a file that is not there. */
   bad = write_file (f, "bad.xml", "<domain type='test'>\n  <name>x</name>\n<domain>\n");
   message = CTL_FAILS (f, 1, "define", bad);

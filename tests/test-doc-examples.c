@@ -126,6 +126,21 @@ assert_lines (const char *text, const char *const *patterns)
     }
 }
 
+/* Fails unless @text is exactly as many lines as @patterns: what the README
+ * shows as a tour's output is all it prints (gdbus-tour.sh once printed
+ * gdbus's "()" after every call that returns nothing). */
+static void
+assert_line_count (const char *text, const char *const *patterns)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  guint count = g_strv_length (lines);
+
+  if (count > 0 && lines[count - 1][0] == '\0')
+    count--;
+  if (count != g_strv_length ((char **) patterns))
+    g_error ("Expected %u lines, got %u:\n%s", g_strv_length ((char **) patterns), count, text);
+}
+
 static void
 assert_domain_gone (Fixture *f)
 {
@@ -189,6 +204,7 @@ test_tour (Fixture *f, const char *script, const char *tool)
                             undefined,
                             NULL };
     assert_lines (run.out, lines);
+    assert_line_count (run.out, lines);
   }
   assert_tour_events (f);
   assert_domain_gone (f);

@@ -15,7 +15,8 @@ if [ -z "${VB_ADDRESS:-}" ]; then
 fi
 
 # gdbus prints a reply as a GVariant tuple: (objectpath '/org/virtbus/Virt1/domain/…',)
-# for a path, (<'running'>,) for a property.
+# for a path, (<'running'>,) for a property, and () for a call that returns
+# nothing, which the tour does not print.
 unquote() { sed -e "s/^(objectpath '\(.*\)',)$/\1/" -e "s/^(<'\(.*\)'>,)$/\1/"; }
 
 # Prints "after STEP: STATE REASON".
@@ -34,21 +35,21 @@ echo "defined $path"
 show_state DefineDomain
 
 gdbus call --address "$VB_ADDRESS" --dest org.virtbus.Virt1 --object-path "$path" \
-  --method org.virtbus.Virt1.Domain.Start 0
+  --method org.virtbus.Virt1.Domain.Start 0 >/dev/null
 show_state Start
 
 gdbus call --address "$VB_ADDRESS" --dest org.virtbus.Virt1 --object-path "$path" \
-  --method org.virtbus.Virt1.Domain.Suspend
+  --method org.virtbus.Virt1.Domain.Suspend >/dev/null
 show_state Suspend
 
 gdbus call --address "$VB_ADDRESS" --dest org.virtbus.Virt1 --object-path "$path" \
-  --method org.virtbus.Virt1.Domain.Resume
+  --method org.virtbus.Virt1.Domain.Resume >/dev/null
 show_state Resume
 
 gdbus call --address "$VB_ADDRESS" --dest org.virtbus.Virt1 --object-path "$path" \
-  --method org.virtbus.Virt1.Domain.Destroy 0
+  --method org.virtbus.Virt1.Domain.Destroy 0 >/dev/null
 show_state Destroy
 
 gdbus call --address "$VB_ADDRESS" --dest org.virtbus.Virt1 --object-path "$path" \
-  --method org.virtbus.Virt1.Domain.Undefine 0
+  --method org.virtbus.Virt1.Domain.Undefine 0 >/dev/null
 echo "undefined $path"

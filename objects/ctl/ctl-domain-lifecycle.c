@@ -174,9 +174,10 @@ static const CtlArg domain_arg[] = { { "DOMAIN", CTL_ARG_DOMAIN }, { NULL } };
 const CtlCommand ctl_domain_lifecycle_commands[] = {
   { "define", "Define (or redefine) a domain from an XML file",
     (const CtlArg[]){ { "FILE", CTL_ARG_FILE }, { NULL } }, NULL, run_define,
-    "FILE is libvirt's domain XML; - reads it from standard input. A domain with the\n"
-    "UUID (or, without one, the name) of the XML gets the new definition.\n"
-    "--json prints its name, uuid and object path." },
+    "FILE is libvirt's domain XML; - reads it from standard input. The domain with\n"
+    "the XML's <uuid> gets the new definition; XML without a <uuid> defines a new\n"
+    "domain, so its name must be free (dumpxml --inactive gives the XML with its\n"
+    "UUID). --json prints its name, uuid and object path." },
   { "undefine", "Remove a domain's persistent definition", domain_arg,
     (const CtlOption[]){ { "managed-save", NULL, "remove its managed save image too" },
                          { "snapshots-metadata", NULL, "remove its snapshots' metadata too" },

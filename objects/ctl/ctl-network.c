@@ -235,7 +235,8 @@ const CtlCommand ctl_network_commands[] = {
   { "net-dhcp-leases", "List the addresses a network's DHCP server gave out", network_arg,
     (const CtlOption[]){ { "mac", "MAC", "only the lease of this MAC address" }, { NULL } },
     run_dhcp_leases,
-    "--json gives each lease's expirytime (seconds since the epoch), mac (iaid for\n"
-    "IPv6), type (0 IPv4, 1 IPv6), ipaddr, prefix, hostname, clientid and iface." },
+    "--json gives each lease's expirytime (seconds since the epoch), mac, iaid\n"
+    "(IPv6), type (0 IPv4, 1 IPv6), ipaddr, prefix, hostname, clientid and iface\n"
+    "(null where the lease has none)." },
   { NULL },
 };
