@@ -204,17 +204,6 @@ EOT
   return $status
 }
 
-# Guests outlive the service by design; a test that died may leave some.
-# Each test's run directory names their PIDs.
-kill_leftover_guests() {
-  local status pid
-  for status in /tmp/vbtest-*/run/qemu-status/*.json; do
-    [ -f "$status" ] || continue
-    pid=$(sed -n 's/^ *"pid" *: *\([0-9]*\).*/\1/p' "$status" | head -n 1)
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  done
-}
-
 # One plain line for whoever reads only the end of the output.
 summarize() {
   /usr/bin/python3 - "$build/meson-logs/testlog.json" <<'PY'
@@ -236,7 +225,9 @@ run_tests() {
   local status=0
   "$top/tests/setup-test-users.sh"
   meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
-  kill_leftover_guests
+  # Guests outlive the service by design; a test that died may leave some.
+  # Only root's own test directories count: see the script.
+  "$top/tests/kill-leftover-guests.sh"
   summarize || true
   return $status
 }
