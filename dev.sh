@@ -6,7 +6,9 @@
 # `run` puts virtbusd (and so its guests, bridges, firewall tables and
 # dnsmasq) into a network namespace of this checkout's, with the bridge
 # network driver; `run --host-network` runs it in the host's network
-# instead. For the test suite (tests/test-dev-run.c), `run` reads:
+# instead. Its bus is tests/bus/dev-bus.conf.in's: every local user may
+# call, only root may own a name. For the test suite (tests/test-dev-run.c),
+# `run` reads:
 #   VB_DEV_DIR    where the bus socket, state and run directories go (default .dev)
 #   VB_DEV_NETNS  the network namespace's name (default vbdev-<hash of the checkout's path>)
 #   VB_DEV_BUILT  a build directory already built: install and build nothing, run its virtbusd
@@ -135,21 +137,77 @@ check_network_mode() {
   exit 1
 }
 
+# The length of a path in bytes, as the kernel counts it.
+byte_length() {
+  local LC_ALL=C
+  echo "${#1}"
+}
+
+# A path as the value of a D-Bus address: every byte but [-0-9A-Za-z_/.]
+# percent-escaped. The address then holds nothing special to the shell or to
+# XML either, whatever the checkout's path holds.
+dbus_escape() {
+  local LC_ALL=C
+  local path=$1 escaped="" c i
+  for ((i = 0; i < ${#path}; i++)); do
+    c=${path:i:1}
+    case $c in
+      [-0-9A-Za-z_/.]) escaped+=$c ;;
+      *) printf -v c '%%%02X' "'$c"; escaped+=$c ;;
+    esac
+  done
+  echo "$escaped"
+}
+
+# Socket paths must fit: the bus's in dbus-daemon's limit (99 bytes, below
+# the kernel's 107), or it would not start; QEMU's monitor sockets
+# (RUN/qemu/<uuid>/monitor.sock) in the kernel's, or guests would not.
+check_socket_paths() {
+  local dev=$1 monitor
+  if (($(byte_length "$dev/bus") > 99)); then
+    echo "dev.sh: the bus socket $dev/bus would have a path of $(byte_length "$dev/bus") bytes;" \
+      "dbus-daemon takes at most 99: use a checkout with a shorter path" >&2
+    exit 1
+  fi
+  monitor="$dev/run/qemu/00000000-0000-0000-0000-000000000000/monitor.sock"
+  if (($(byte_length "$monitor") > 107)); then
+    echo "dev.sh: warning: QEMU's monitor sockets in $dev/run would have paths of" \
+      "$(byte_length "$monitor") bytes, more than a Unix socket takes (107): QEMU guests" \
+      "will not start; test-driver domains and networks will" >&2
+  fi
+}
+
+# Refuses a second run of the same checkout (one dev.sh run per $dev, for as
+# long as it runs), before anything of the first one's is touched: its bus
+# socket, which a new run replaces, and its network mode. The lock is an
+# flock on $dev/dev.lock held by this shell on descriptor $dev_lock (which
+# dbus-daemon and virtbusd do not inherit), so two runs started at once
+# cannot both pass. A virtbusd left running by a dev.sh that was killed
+# holds the state directory's lock: that refuses too.
+lock_dev_dir() {
+  local dev=$1 lock="$1/state/virtbusd.lock"
+  exec {dev_lock}>>"$dev/dev.lock"
+  if flock -n "$dev_lock" && ! { [ -f "$lock" ] && ! flock -n "$lock" true; }; then
+    return 0
+  fi
+  if [ -f "$lock" ] && ! flock -n "$lock" true; then
+    echo "dev.sh: another virtbusd (pid $(cat "$lock")) runs on $dev/state: stop it first" >&2
+  else
+    echo "dev.sh: another \`dev.sh run\` is starting or stopping on $dev: wait for it" >&2
+  fi
+  exit 1
+}
+
 run_service() {
   local dev="${VB_DEV_DIR:-$top/.dev}"
   local host_network=false args=() arg
   for arg in "$@"; do
     if [ "$arg" = --host-network ]; then host_network=true; else args+=("$arg"); fi
   done
+  check_socket_paths "$dev"
   mkdir -p "$dev/state" "$dev/run"
   chmod 755 "$dev"
-  # Another run of this checkout serves on the same socket and state: say so
-  # before the socket is taken from it (virtbusd would refuse the state too).
-  local lock="$dev/state/virtbusd.lock"
-  if [ -f "$lock" ] && ! flock -n "$lock" true; then
-    echo "dev.sh: another virtbusd (pid $(cat "$lock")) runs on $dev/state: stop it first" >&2
-    exit 1
-  fi
+  lock_dev_dir "$dev"
   local netns="" mode=host enter=() where="the host's network"
   if ! $host_network; then
     netns=$(dev_netns)
@@ -163,14 +221,25 @@ run_service() {
     ip -n "$netns" link set lo up
   fi
   echo "$mode" > "$dev/network-mode"
-  local socket="$dev/bus"
-  sed "s|@SOCKET@|$socket|" "$top/tests/bus/test-bus.conf.in" > "$dev/bus.conf"
+  # The bus: only root may own a name on it, so nobody else can stand in
+  # for polkitd there (tests/bus/dev-bus.conf.in says why).
+  local socket="$dev/bus" config address
+  address="unix:path=$(dbus_escape "$socket")"
+  config=$(<"$top/tests/bus/dev-bus.conf.in")
+  printf '%s\n' "${config//@ADDRESS@/"$address"}" >"$dev/bus.conf"
   rm -f "$socket"
-  dbus-daemon --config-file="$dev/bus.conf" --nofork --nopidfile &
+  dbus-daemon --config-file="$dev/bus.conf" --nofork --nopidfile {dev_lock}>&- &
   bus_pid=$!
-  local address="unix:path=$socket"
-  for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
   trap 'kill $bus_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 200); do
+    [ -S "$socket" ] && break
+    kill -0 "$bus_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ ! -S "$socket" ]; then
+    echo "dev.sh: dbus-daemon did not start on $socket (its message is above)" >&2
+    exit 1
+  fi
   cat <<EOT
 virtbusd is starting on a private bus, with its state in $dev/state,
 in $where (bridge networks: their bridges, firewall tables and
@@ -192,7 +261,7 @@ Press Ctrl-C to stop."
   # an explicit --network-driver among the arguments comes later and wins.
   DBUS_SYSTEM_BUS_ADDRESS="$address" "${enter[@]}" "$build/service/daemon/virtbusd" \
     --address="$address" --state-dir="$dev/state" --run-dir="$dev/run" \
-    --network-driver=bridge "${args[@]}" || status=$?
+    --network-driver=bridge "${args[@]}" {dev_lock}>&- || status=$?
   # virtbusd's last lines said what keeps running; where it is, and how to end it.
   if [ -n "$netns" ] && { [ -n "$(networks_left "$netns")" ] || [ -n "$(guests_left)" ]; }; then
     cat <<EOT
@@ -202,17 +271,6 @@ the next \`sudo $0 run\` takes it over. To end all of it instead:
 EOT
   fi
   return $status
-}
-
-# Guests outlive the service by design; a test that died may leave some.
-# Each test's run directory names their PIDs.
-kill_leftover_guests() {
-  local status pid
-  for status in /tmp/vbtest-*/run/qemu-status/*.json; do
-    [ -f "$status" ] || continue
-    pid=$(sed -n 's/^ *"pid" *: *\([0-9]*\).*/\1/p' "$status" | head -n 1)
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  done
 }
 
 # One plain line for whoever reads only the end of the output.
@@ -236,7 +294,9 @@ run_tests() {
   local status=0
   "$top/tests/setup-test-users.sh"
   meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
-  kill_leftover_guests
+  # Guests outlive the service by design; a test that died may leave some.
+  # Only root's own test directories count: see the script.
+  "$top/tests/kill-leftover-guests.sh"
   summarize || true
   return $status
 }

@@ -793,6 +793,16 @@ child_polkit_gone (void)
   /* ...and so is a read this connection never had allowed. */
   expect_not_authorized (bus, MANAGER, IFACE_MANAGER, "GetCapabilities", NULL,
                          G_DBUS_CALL_FLAGS_NONE);
+  /* Nor can the caller take polkit's free name and answer for it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GVariant) owned = g_dbus_connection_call_sync (
+      bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "RequestName",
+      g_variant_new ("(su)", "org.freedesktop.PolicyKit1", 4), G_VARIANT_TYPE ("(u)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+    g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
+  }
   expect_not_authorized (bus, domain, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0),
                          G_DBUS_CALL_FLAGS_NONE);
   g_assert_cmpint (g_get_monotonic_time () - start, <, QUICK_US);

@@ -1,21 +1,32 @@
 /* `sudo ./dev.sh run` as a user runs it: the service in a network namespace
- * with the bridge network driver, its bus socket reachable from the host, a
- * second run of the same checkout refused, Ctrl-C telling what keeps
- * running and where, the next run taking it over, and --host-network
- * refused while the namespace still holds the last run's networks. The
- * checkout's own .dev and build are left alone: VB_DEV_DIR points into a
- * temporary directory, VB_DEV_NETNS at a namespace of the test's, and
- * VB_DEV_BUILT at this build (nothing is installed or built). Needs root. */
+ * with the bridge network driver, its bus socket reachable from the host
+ * (by every local user, none of whom may own a name there, so nobody can
+ * answer for polkit), a second run of the same checkout refused, Ctrl-C
+ * telling what keeps running and where, the next run taking it over, and
+ * --host-network refused while the namespace still holds the last run's
+ * networks. A checkout whose path holds spaces and other characters works;
+ * one too long for the bus socket is refused at once; a run that finds
+ * another one starting leaves its socket alone. The checkout's own .dev and
+ * build are left alone: VB_DEV_DIR points into a temporary directory,
+ * VB_DEV_NETNS at a namespace of the test's, and VB_DEV_BUILT at this build
+ * (nothing is installed or built). Needs root and tests/setup-test-users.sh
+ * (vbtest-user). */
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "vb-test-env.h"
 
 #define START_TIMEOUT_MS 30000
+#define USER "vbtest-user" /* any user but root */
+#define SETUP_HINT "run tests/setup-test-users.sh as root"
 #define BRIDGE "vbdevt0"
 #define NETWORK_XML                                                   \
   "<network>\n  <name>devrun</name>\n  <bridge name='" BRIDGE "'/>\n" \
@@ -52,8 +63,15 @@ set_up (Fixture *f, gconstpointer data)
 
   f->tmpdir = g_dir_make_tmp ("vbdevrun-XXXXXX", &error);
   g_assert_no_error (error);
-  f->dev_dir = g_build_filename (f->tmpdir, "dev", NULL);
-  f->address = g_strdup_printf ("unix:path=%s/bus", f->dev_dir);
+  /* As a checkout is: other users reach .dev/bus inside. */
+  g_assert_cmpint (chmod (f->tmpdir, 0755), ==, 0);
+  f->dev_dir = g_build_filename (f->tmpdir, data ? (const char *) data : "dev", NULL);
+  {
+    g_autofree char *socket = g_build_filename (f->dev_dir, "bus", NULL);
+    g_autofree char *escaped = g_dbus_address_escape_value (socket);
+
+    f->address = g_strdup_printf ("unix:path=%s", escaped);
+  }
   /* dev.sh makes the namespace when it is missing; made here, it is also
    * removed (with what runs inside) when the test aborts. */
   f->netns = vb_test_netns_add ("vbdevt-", NULL);
@@ -295,6 +313,75 @@ bridge_on_host (void)
   return g_file_test ("/sys/class/net/" BRIDGE, G_FILE_TEST_EXISTS);
 }
 
+/* ---- another user on its bus ---- */
+
+static void
+become_user (gpointer user_data)
+{
+  const struct passwd *pw = user_data;
+
+  if (setgroups (0, NULL) < 0 || setgid (pw->pw_gid) < 0 || setuid (pw->pw_uid) < 0)
+    _exit (125);
+}
+
+/* `gdbus call` on the dev bus as USER, calling METHOD (INTERFACE.NAME) of
+ * @dest at @path with the arguments @args. Returns what it printed; *@ok
+ * tells whether the call succeeded. */
+static char *
+gdbus_call_as_user (Fixture *f, const char *dest, const char *path, const char *method,
+                    const char *const *args, gboolean *ok)
+{
+  struct passwd *pw = getpwnam (USER);
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  char *output = NULL;
+
+  const char *command[] = { "gdbus", "call",          "--address", f->address, "--dest",
+                            dest,    "--object-path", path,        "--method", method };
+
+  if (!pw)
+    g_error ("user %s is missing: %s", USER, SETUP_HINT);
+  g_subprocess_launcher_set_child_setup (launcher, become_user, pw, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (command); i++)
+    g_ptr_array_add (argv, (gpointer) command[i]);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &output, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), !=, 125);
+  *ok = g_subprocess_get_successful (process);
+  g_test_message ("gdbus %s as " USER ": %s", method, output);
+  return output;
+}
+
+/* Every local user reaches the bus, and may call the service (which, with
+ * no polkitd to ask, refuses them), but may not own a name: as
+ * org.freedesktop.PolicyKit1 anyone could authorize anything. */
+static void
+assert_users_cannot_stand_in_for_polkit (Fixture *f)
+{
+  const char *request[] = { "org.freedesktop.PolicyKit1", "4", NULL };
+  const char *list[] = { "0", NULL };
+  g_autofree char *owned = NULL;
+  g_autofree char *listed = NULL;
+  gboolean ok = TRUE;
+
+  owned = gdbus_call_as_user (f, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus.RequestName", request, &ok);
+  g_assert_false (ok);
+  g_assert_nonnull (strstr (owned, "org.freedesktop.DBus.Error.AccessDenied"));
+  listed = gdbus_call_as_user (f, "org.virtbus.Virt1", "/org/virtbus/Virt1",
+                               "org.virtbus.Virt1.Manager.ListDomains", list, &ok);
+  g_assert_false (ok);
+  g_assert_nonnull (strstr (listed, "org.virtbus.Virt1.Error.NotAuthorized"));
+}
+
 /* ---- the story ---- */
 
 static void
@@ -315,6 +402,7 @@ test_namespace_story (Fixture *f, gconstpointer data)
     g_autoptr (GVariant) bridge = NULL;
 
     assert_in_netns (f, service_pid (f));
+    assert_users_cannot_stand_in_for_polkit (f);
     g_variant_get (reply, "(o)", &path);
     g_variant_unref (
       call (bus, path, "org.virtbus.Virt1.Network", "Start", g_variant_new ("(u)", 0)));
@@ -336,6 +424,13 @@ test_namespace_story (Fixture *f, gconstpointer data)
     output = dev_run_interrupt (run);
     g_test_message ("first run said:\n%s", output);
     g_assert_nonnull (strstr (output, "Exiting: 0 domains and 1 network keep running"));
+    {
+      g_autofree char *takeover =
+        g_strdup_printf ("the next virtbusd on the run directory %s/run takes them over",
+                         f->dev_dir);
+
+      g_assert_nonnull (strstr (output, takeover));
+    }
     g_assert_nonnull (strstr (output, "network/devrun: keeps running (bridge " BRIDGE ")"));
     g_assert_nonnull (strstr (output, "stays in the network namespace"));
     g_assert_nonnull (strstr (output, f->netns));
@@ -377,6 +472,63 @@ test_namespace_story (Fixture *f, gconstpointer data)
   }
 }
 
+/* A checkout whose path holds what sed, XML and D-Bus addresses treat
+ * specially: the bus starts, on it only root owns names, and the address
+ * dev.sh prints (percent-escaped) is the one that reaches it. */
+#define ODD_DEV_DIR "a dev+dir@&'\"<x>%,;=\xc3\xa9"
+
+static void
+test_odd_path (Fixture *f, gconstpointer data)
+{
+  g_autoptr (DevRun) run = dev_run_spawn (f, NULL);
+  g_autoptr (GDBusConnection) bus = connect_when_served (f, run);
+  g_autofree char *printed = g_strdup_printf ("busctl --address=%s tree", f->address);
+  g_autofree char *output = NULL;
+
+  g_variant_unref (call (bus, "/org/virtbus/Virt1", "org.virtbus.Virt1.Manager", "ListDomains",
+                         g_variant_new ("(u)", 0)));
+  assert_users_cannot_stand_in_for_polkit (f);
+  output = dev_run_interrupt (run);
+  g_test_message ("the run said:\n%s", output);
+  g_assert_nonnull (strstr (output, printed));
+}
+
+/* A bus socket path longer than dbus-daemon takes (99 bytes): refused at
+ * once, saying why, before anything is made. */
+#define LONG_DEV_DIR                                                           \
+  "dev-0123456789012345678901234567890123456789012345678901234567890123456789" \
+  "0123456789"
+
+static void
+test_long_path (Fixture *f, gconstpointer data)
+{
+  assert_refused (f, NULL, "dbus-daemon takes at most 99: use a checkout with a shorter path");
+  g_assert_false (g_file_test (f->dev_dir, G_FILE_TEST_EXISTS));
+}
+
+/* Two runs started at once: the one that finds the other holding the
+ * checkout's lock (here the test holds it, as a run does before its
+ * virtbusd locks the state) leaves at once, without replacing the other
+ * one's bus socket. */
+static void
+test_other_run_starting (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lock_path = g_build_filename (f->dev_dir, "dev.lock", NULL);
+  g_autofree char *socket = g_build_filename (f->dev_dir, "bus", NULL);
+  g_autofree char *words =
+    g_strdup_printf ("another `dev.sh run` is starting or stopping on %s", f->dev_dir);
+  int lock;
+
+  g_assert_cmpint (g_mkdir_with_parents (f->dev_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (socket, "the other run's", -1, NULL));
+  lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  g_assert_cmpint (lock, >=, 0);
+  g_assert_cmpint (flock (lock, LOCK_EX | LOCK_NB), ==, 0);
+  assert_refused (f, NULL, words);
+  g_assert_true (g_file_test (socket, G_FILE_TEST_IS_REGULAR));
+  close (lock);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,5 +539,9 @@ main (int argc, char **argv)
       return 77;
     }
   g_test_add ("/dev-run/namespace-story", Fixture, NULL, set_up, test_namespace_story, tear_down);
+  g_test_add ("/dev-run/odd-path", Fixture, ODD_DEV_DIR, set_up, test_odd_path, tear_down);
+  g_test_add ("/dev-run/long-path", Fixture, LONG_DEV_DIR, set_up, test_long_path, tear_down);
+  g_test_add ("/dev-run/other-run-starting", Fixture, NULL, set_up, test_other_run_starting,
+              tear_down);
   return g_test_run ();
 }

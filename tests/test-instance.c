@@ -1,8 +1,9 @@
-/* One virtbusd per state directory, and what it says when it exits: a second
- * service started on the definitions of a running one is refused with the
- * first one's pid, on the same bus or another, in session and system mode;
- * the lock ends with its holder, even a killed one; and the exit names what
- * keeps running (nothing, for the test driver's guests, which end with it). */
+/* One virtbusd per state directory and per run directory, and what it says
+ * when it exits: a second service started on the definitions of a running
+ * one, or on its run directory, is refused with the first one's pid, on the
+ * same bus or another, in session and system mode; the lock ends with its
+ * holder, even a killed one; and the exit names what keeps running
+ * (nothing, for the test driver's guests, which end with it). */
 #include <signal.h>
 #include <string.h>
 
@@ -88,38 +89,47 @@ run_second (Second *second, const char *const *args, const char *env_key, const 
   g_test_message ("second virtbusd: status %d, said:\n%s", second->status, second->output);
 }
 
-/* What a refused second instance must have said and done. */
+/* What a refused second instance must have said about @first's @what
+ * ("state" or "run") directory @dir. */
 static void
-assert_refused (Second *second, VbTestEnv *first)
+assert_refused_on (Second *second, VbTestEnv *first, const char *what, const char *dir)
 {
-  g_autofree char *words = g_strdup_printf ("Another virtbusd (pid %d) uses the state directory %s",
-                                            (int) first->daemon_pid, first->state_dir);
+  g_autofree char *words = g_strdup_printf ("Another virtbusd (pid %d) uses the %s directory %s",
+                                            (int) first->daemon_pid, what, dir);
 
   g_assert_cmpint (second->status, >, 0);
   g_assert_nonnull (strstr (second->output, words));
 }
 
-static char *
-lock_file_text (VbTestEnv *env)
+static void
+assert_refused (Second *second, VbTestEnv *first)
 {
-  g_autofree char *path = g_build_filename (env->state_dir, "virtbusd.lock", NULL);
+  assert_refused_on (second, first, "state", first->state_dir);
+}
+
+static char *
+lock_file_text (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "virtbusd.lock", NULL);
   char *text = NULL;
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   return text;
 }
 
-/* The first one serves on as before, its lock file untouched. */
+/* The first one serves on as before, its lock files untouched. */
 static void
 assert_first_unharmed (VbTestEnv *first)
 {
   g_autofree char *pid = g_strdup_printf ("%d\n", (int) first->daemon_pid);
-  g_autofree char *text = lock_file_text (first);
+  g_autofree char *text = lock_file_text (first->state_dir);
+  g_autofree char *run_text = lock_file_text (first->run_dir);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) paths = NULL;
 
   g_assert_true (vb_test_env_daemon_alive (first));
   g_assert_cmpstr (text, ==, pid);
+  g_assert_cmpstr (run_text, ==, pid);
   reply = vb_test_call_ok (first, MANAGER, IFACE_MANAGER, "ListDomains", g_variant_new ("(u)", 0));
   paths = g_variant_get_child_value (reply, 0);
   g_assert_cmpuint (g_variant_n_children (paths), ==, 1);
@@ -189,6 +199,38 @@ test_other_bus (void)
   assert_first_unharmed (env);
 }
 
+/* Definitions of its own but the run directory of the first: refused too,
+ * before it cleans up the run directory or reads the guests' status files
+ * there, which would have it take over (and signal) the first one's guests. */
+static void
+test_same_run_dir (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (VbTestEnv) other = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *address = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *leftover = NULL;
+  g_auto (Second) second = { 0 };
+
+  vb_test_env_start_daemon (env, NULL);
+  define_demo (env);
+  address = g_strdup_printf ("--address=%s", other->bus_address);
+  state = g_strdup_printf ("--state-dir=%s", other->state_dir);
+  run = g_strdup_printf ("--run-dir=%s", env->run_dir);
+  leftover = g_build_filename (env->run_dir, "planted.vbtmp", NULL);
+  g_assert_true (g_file_set_contents (leftover, "", 0, NULL));
+  {
+    const char *args[] = { address, state, run, NULL };
+    run_second (&second, args, NULL, NULL);
+  }
+  assert_refused_on (&second, env, "run", env->run_dir);
+  g_assert_nonnull (strstr (second.output, "another --run-dir"));
+  g_assert_null (strstr (second.output, "Serving"));
+  g_assert_true (g_file_test (leftover, G_FILE_TEST_EXISTS));
+  assert_first_unharmed (env);
+}
+
 /* In system mode too (the state directory given, as the system suite's). */
 static void
 test_system_mode (void)
@@ -211,29 +253,32 @@ test_system_mode (void)
   assert_first_unharmed (env);
 }
 
-/* The lock ends with its holder, even one killed with SIGKILL: the file it
- * leaves does not keep the next one out. The descriptor is close-on-exec,
- * so that the guests the service spawns do not hold it after the service. */
+/* The locks end with their holder, even one killed with SIGKILL: the files
+ * it leaves do not keep the next one out. Both descriptors are
+ * close-on-exec, so that the guests the service spawns do not hold them
+ * after the service. */
 static void
 test_after_kill (void)
 {
   g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
   g_autofree char *text = NULL;
   g_autofree char *pid = NULL;
-  g_autofree char *lock_path = NULL;
+  g_autofree char *state_lock = NULL;
+  g_autofree char *run_lock = NULL;
   g_autofree char *fd_dir = NULL;
   g_autoptr (GDir) fds = NULL;
-  gboolean found = FALSE;
+  guint found = 0;
   const char *entry;
 
   vb_test_env_start_daemon (env, NULL);
   vb_test_env_stop_daemon (env, TRUE);
   vb_test_env_start_daemon (env, NULL);
   pid = g_strdup_printf ("%d\n", (int) env->daemon_pid);
-  text = lock_file_text (env);
+  text = lock_file_text (env->state_dir);
   g_assert_cmpstr (text, ==, pid);
 
-  lock_path = g_build_filename (env->state_dir, "virtbusd.lock", NULL);
+  state_lock = g_build_filename (env->state_dir, "virtbusd.lock", NULL);
+  run_lock = g_build_filename (env->run_dir, "virtbusd.lock", NULL);
   fd_dir = g_strdup_printf ("/proc/%d/fd", (int) env->daemon_pid);
   fds = g_dir_open (fd_dir, 0, NULL);
   g_assert_nonnull (fds);
@@ -245,9 +290,9 @@ test_after_kill (void)
       g_autofree char *info = NULL;
       const char *flags;
 
-      if (g_strcmp0 (target, lock_path) != 0)
+      if (g_strcmp0 (target, state_lock) != 0 && g_strcmp0 (target, run_lock) != 0)
         continue;
-      found = TRUE;
+      found++;
       info_path = g_strdup_printf ("/proc/%d/fdinfo/%s", (int) env->daemon_pid, entry);
       g_assert_true (g_file_get_contents (info_path, &info, NULL, NULL));
       flags = strstr (info, "flags:");
@@ -255,7 +300,7 @@ test_after_kill (void)
       /* Octal; O_CLOEXEC is 02000000. */
       g_assert_true (g_ascii_strtoull (flags + strlen ("flags:"), NULL, 8) & 02000000);
     }
-  g_assert_true (found);
+  g_assert_cmpuint (found, ==, 2);
 }
 
 /* The test driver's guests end with the service: SIGTERM says nothing keeps
@@ -280,6 +325,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/instance/same-bus", test_same_bus);
   g_test_add_func ("/instance/other-bus", test_other_bus);
+  g_test_add_func ("/instance/same-run-dir", test_same_run_dir);
   g_test_add_func ("/instance/system-mode", test_system_mode);
   g_test_add_func ("/instance/after-kill", test_after_kill);
   g_test_add_func ("/instance/exit-summary-test-driver", test_exit_summary_test_driver);

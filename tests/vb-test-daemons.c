@@ -112,7 +112,8 @@ wait_for_name (Env *env, const char *name, GSubprocess *process)
     }
 }
 
-/* @template_path: a dbus-daemon configuration with @SOCKET@ for its socket. */
+/* @template_path: a dbus-daemon configuration with @SOCKET@ for its socket
+ * and @USER@ for the uid of the test (it is the bus's user too). */
 static void
 start_bus (Env *env, const char *template_path)
 {
@@ -121,6 +122,7 @@ start_bus (Env *env, const char *template_path)
   g_autofree char *socket = g_build_filename (pub->tmpdir, "bus", NULL);
   g_autofree char *config_path = g_build_filename (pub->tmpdir, "bus.conf", NULL);
   g_autoptr (GString) config = NULL;
+  g_autofree char *uid = g_strdup_printf ("%u", (unsigned) getuid ());
   g_autofree char *config_arg = NULL;
   g_autoptr (GError) error = NULL;
   gint64 end = g_get_monotonic_time () + START_TIMEOUT_MS * 1000;
@@ -128,6 +130,7 @@ start_bus (Env *env, const char *template_path)
   g_assert_true (g_file_get_contents (template_path, &template, NULL, &error));
   config = g_string_new (template);
   g_string_replace (config, "@SOCKET@", socket, 0);
+  g_string_replace (config, "@USER@", uid, 0);
   g_assert_true (g_file_set_contents (config_path, config->str, -1, &error));
   config_arg = g_strdup_printf ("--config-file=%s", config_path);
   {

@@ -38,9 +38,9 @@ vb_exit_summary_log (VbDriverHost *host)
     }
   vb_log_message (NULL,
                   "Exiting: %u domain%s and %u network%s keep running (they outlive the "
-                  "service; the next virtbusd on the state directory %s takes them over)",
+                  "service; the next virtbusd on the run directory %s takes them over)",
                   staying_domains->len, staying_domains->len == 1 ? "" : "s", staying_networks->len,
-                  staying_networks->len == 1 ? "" : "s", vb_driver_host_get_state_dir (host));
+                  staying_networks->len == 1 ? "" : "s", vb_driver_host_get_run_dir (host));
   for (guint i = 0; i < staying_domains->len; i++)
     {
       VbDomain *domain = staying_domains->pdata[i];

@@ -1,5 +1,5 @@
-/* The lock that keeps a second virtbusd off a state directory in use: see
- * instance-lock.h. */
+/* The locks that keep a second virtbusd off a state or run directory in use:
+ * see instance-lock.h. */
 #include "instance-lock.h"
 
 #include <errno.h>
@@ -33,16 +33,18 @@ holder_pid (int fd)
 }
 
 int
-vb_instance_lock_take (const char *state_dir, GError **error)
+vb_instance_lock_take (const char *dir, VbInstanceDir which, GError **error)
 {
-  g_autofree char *path = g_build_filename (state_dir, LOCK_FILE, NULL);
+  g_autofree char *path = g_build_filename (dir, LOCK_FILE, NULL);
+  const char *name = which == VB_INSTANCE_RUN_DIR ? "run directory" : "state directory";
+  const char *option = which == VB_INSTANCE_RUN_DIR ? "--run-dir" : "--state-dir";
   g_autofree char *pid = NULL;
   int fd;
 
-  if (g_mkdir_with_parents (state_dir, 0700) < 0)
+  if (g_mkdir_with_parents (dir, 0700) < 0)
     {
       int saved = errno;
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", state_dir,
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", dir,
                    g_strerror (saved));
       return -1;
     }
@@ -63,9 +65,9 @@ vb_instance_lock_take (const char *state_dir, GError **error)
       close (fd);
       if (saved == EWOULDBLOCK)
         g_set_error (error, VB_ERROR, VB_ERROR_BUSY,
-                     "Another virtbusd%s uses the state directory %s: stop it first, or give "
-                     "this one another --state-dir",
-                     who, state_dir);
+                     "Another virtbusd%s uses the %s %s: stop it first, or give this one "
+                     "another %s",
+                     who, name, dir, option);
       else
         g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot lock %s: %s", path,
                      g_strerror (saved));

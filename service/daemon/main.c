@@ -3,6 +3,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "authorized-dispatch.h"
@@ -71,7 +72,8 @@ typedef struct {
   VbMigrationTargetObject *migration_target;
   VbLibvirtFront *libvirt_front;
   int exit_code;
-  int instance_lock; /* held until the process ends: see instance-lock.h */
+  int instance_lock; /* the state directory's, held until the process ends: see instance-lock.h */
+  int run_lock;      /* the run directory's, likewise (-1 when it is the state directory) */
   gboolean stopping; /* --save-on-stop: saving the guests before the exit */
 } Daemon;
 
@@ -413,14 +415,33 @@ bus_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *
 }
 
 static gboolean
+same_directory (const char *a, const char *b)
+{
+  struct stat sa, sb;
+
+  return stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
+
+static gboolean
 start (Daemon *daemon, GError **error)
 {
   Options *options = &daemon->options;
 
-  /* First: a second instance touches nothing, not even the run directory. */
-  daemon->instance_lock = vb_instance_lock_take (options->state_dir, error);
+  /* First: a second instance touches nothing, not even the run directory.
+   * The run directory is locked as well: its status files are what a start
+   * cleans up and takes over, so two services sharing one would claim and
+   * signal each other's guests. */
+  daemon->instance_lock = vb_instance_lock_take (options->state_dir, VB_INSTANCE_STATE_DIR, error);
   if (daemon->instance_lock < 0)
     return FALSE;
+  daemon->run_lock = -1;
+  if (!same_directory (options->state_dir, options->run_dir))
+    {
+      daemon->run_lock = vb_instance_lock_take (options->run_dir, VB_INSTANCE_RUN_DIR, error);
+      if (daemon->run_lock < 0)
+        return FALSE;
+    }
   daemon->bus = connect_bus (options, error);
   if (!daemon->bus)
     return FALSE;
