@@ -382,6 +382,40 @@ user_dir (Target *t, const char *name, const Credentials *who)
   return dir;
 }
 
+/* The test suite's bus lets only its own user own names; the reference's
+ * libvirt-dbus runs as REFERENCE_USER and owns org.libvirt there. A copy of
+ * tests/bus/test-bus.conf.in with that one name allowed to that user. */
+static const char *
+reference_bus_config (void)
+{
+  static char *path;
+  g_autofree char *source = vb_test_source_path ("bus/test-bus.conf.in");
+  g_autofree char *text = NULL;
+  g_autoptr (GString) config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (path)
+    return path;
+  if (!g_file_get_contents (source, &text, NULL, &error))
+    g_error ("%s", error->message);
+  config = g_string_new (text);
+  g_string_replace (config, "</busconfig>",
+                    "  <policy user=\"" REFERENCE_USER "\">\n"
+                    "    <allow own=\"org.libvirt\"/>\n"
+                    "  </policy>\n</busconfig>",
+                    1);
+  {
+    g_autofree char *dir = g_dir_make_tmp ("vbbench-XXXXXX", &error);
+
+    if (!dir)
+      g_error ("%s", error->message);
+    path = g_build_filename (dir, "bus.conf.in", NULL);
+  }
+  if (!g_file_set_contents (path, config->str, -1, &error))
+    g_error ("%s", error->message);
+  return path;
+}
+
 static void
 start_libvirt_dbus (Target *t)
 {
@@ -400,7 +434,7 @@ start_libvirt_dbus (Target *t)
   if (!pw)
     g_error ("user %s is missing: %s", REFERENCE_USER, SETUP_HINT);
   who = (Credentials){ pw->pw_uid, pw->pw_gid };
-  t->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+  t->env = vb_test_env_new_on_bus (VB_TEST_ENV_POLKIT, reference_bus_config ());
   home = user_dir (t, "lv-home", &who);
   config = user_dir (t, "lv-home/config", &who);
   cache = user_dir (t, "lv-home/cache", &who);
