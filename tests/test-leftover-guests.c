@@ -227,11 +227,11 @@ assert_alive (GSubprocess *process, const char *what)
     g_error ("the script killed %s", what);
 }
 
+/* @pid: @process's, read before the script ran (once GLib has reaped the
+ * process it has no identifier). */
 static void
-assert_killed (GSubprocess *process)
+assert_killed (GSubprocess *process, pid_t pid)
 {
-  pid_t pid = (pid_t) atoi (g_subprocess_get_identifier (process));
-
   g_assert_true (ended_within (process, 5000));
   /* Its pid may be another process's from now on. */
   for (int i = 0; i < MAX_PROCESSES; i++)
@@ -258,6 +258,7 @@ test_only_real_leftovers (Fixture *f, gconstpointer data)
   g_autofree char *elsewhere = NULL;
   g_autofree char *writable_status = NULL;
   GSubprocess *sleep_user, *qemu_user, *sleep_root, *qemu_writable, *qemu_elsewhere, *qemu_stale;
+  GPid stale_pid;
 
   if (!pw)
     g_error ("user %s is missing: %s", USER, SETUP_HINT);
@@ -311,12 +312,13 @@ test_only_real_leftovers (Fixture *f, gconstpointer data)
 
   /* The same QEMU with its own start time is the leftover it looks for:
    * killed, and nothing else. */
-  write_status (stale, UUID_B, pid_of (qemu_stale), start_time (pid_of (qemu_stale)), 0, 0);
+  stale_pid = pid_of (qemu_stale);
+  write_status (stale, UUID_B, stale_pid, start_time (stale_pid), 0, 0);
   {
     const char *dirs[] = { users, writable, not_qemu, foreign, stale, NULL };
     kill_leftovers (dirs);
   }
-  assert_killed (qemu_stale);
+  assert_killed (qemu_stale, stale_pid);
   assert_alive (sleep_user, "the process a user's status file named");
   assert_alive (qemu_user, "the QEMU a user's status file named");
   assert_alive (qemu_writable, "the QEMU of a status file in a folder others may write");
