@@ -84,6 +84,90 @@ test_completion (Fixture *f, gconstpointer data)
   g_assert_cmpstr (state, ==, "running");
 }
 
+/* A name is anything but '/': Tab puts `a b`, `x;cmd` and `x$(cmd)` on the
+ * line as one word each, quoted the way the person began (backslashes,
+ * '...', "..."), so that Enter runs virtbusctl on that domain and nothing
+ * else; and the words after a quoted name are counted right. */
+static void
+test_completion_quoting (Fixture *f, gconstpointer data)
+{
+  static const char *const names[] = { "a b", "x;cmd", "x$(cmd)" };
+  char *paths[G_N_ELEMENTS (names)] = { NULL };
+  g_autofree char *saved = NULL;
+  g_autofree char *screen = NULL;
+
+  if (!f->env)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *xml = vb_test_domain_xml (names[i], NULL);
+
+      paths[i] = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", xml, 0));
+    }
+
+  /* Unquoted: the blank escaped. */
+  {
+    g_autofree char *line = command_line (f, "start a");
+
+    vb_tmux_type (f->tmux, line);
+    vb_tmux_keys (f->tmux, "Tab");
+    g_free (vb_tmux_wait (f->tmux, " start a\\\\ b $", TIMEOUT_MS));
+    vb_tmux_keys (f->tmux, "Enter");
+    g_free (vb_tmux_wait (f->tmux, "^Domain 'a b' started$", TIMEOUT_MS));
+  }
+  /* An escaped ';' typed, the rest completed escaped too. */
+  {
+    g_autofree char *line = command_line (f, "start x\\;");
+
+    vb_tmux_type (f->tmux, line);
+    vb_tmux_keys (f->tmux, "Tab");
+    g_free (vb_tmux_wait (f->tmux, " start x\\\\;cmd $", TIMEOUT_MS));
+    vb_tmux_keys (f->tmux, "Enter");
+    g_free (vb_tmux_wait (f->tmux, "^Domain 'x;cmd' started$", TIMEOUT_MS));
+  }
+  /* Inside '...': the name as it is, the quote closed. */
+  {
+    g_autofree char *line = command_line (f, "start 'x$");
+
+    vb_tmux_type (f->tmux, line);
+    vb_tmux_keys (f->tmux, "Tab");
+    g_free (vb_tmux_wait (f->tmux, " start 'x\\$\\(cmd\\)' $", TIMEOUT_MS));
+    vb_tmux_keys (f->tmux, "Enter");
+    g_free (vb_tmux_wait (f->tmux, "^Domain 'x\\$\\(cmd\\)' started$", TIMEOUT_MS));
+  }
+  /* Inside "...": '$' escaped. */
+  {
+    g_autofree char *line = command_line (f, "dominfo \"x$");
+
+    vb_tmux_type (f->tmux, line);
+    vb_tmux_keys (f->tmux, "Tab");
+    g_free (vb_tmux_wait (f->tmux, " dominfo \"x\\\\\\$\\(cmd\\)\" $", TIMEOUT_MS));
+    vb_tmux_keys (f->tmux, "C-u");
+  }
+  /* After a quoted name with a blank, the next argument is save's FILE. */
+  saved = g_build_filename (f->env->tmpdir, "saved-state-file", NULL);
+  g_assert_true (g_file_set_contents (saved, "", 0, NULL));
+  {
+    g_autofree char *line = command_line (f, "save 'a b' saved-st");
+
+    vb_tmux_type (f->tmux, line);
+    vb_tmux_keys (f->tmux, "Tab");
+    g_free (vb_tmux_wait (f->tmux, " save 'a b' saved-state-file $", TIMEOUT_MS));
+    vb_tmux_keys (f->tmux, "C-u");
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *state = vb_test_get_string (f->env, paths[i], IFACE_DOMAIN, "State");
+
+      g_assert_cmpstr (state, ==, "running");
+      g_free (paths[i]);
+    }
+  /* Nothing ran but virtbusctl. */
+  screen = vb_tmux_screen (f->tmux);
+  g_assert_null (strstr (screen, "command not found"));
+}
+
 static char *
 editor (Fixture *f, const char *name, const char *body)
 {
@@ -137,6 +221,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/ctl-terminal/completion", Fixture, NULL, set_up, test_completion, tear_down);
+  g_test_add ("/ctl-terminal/completion-quoting", Fixture, NULL, set_up, test_completion_quoting,
+              tear_down);
   g_test_add ("/ctl-terminal/edit", Fixture, NULL, set_up, test_edit, tear_down);
   return g_test_run ();
 }

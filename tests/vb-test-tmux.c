@@ -2,6 +2,7 @@
 #include "vb-test-tmux.h"
 
 #include <gio/gio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vb-test-ctl.h"
@@ -108,7 +109,12 @@ vb_tmux_free (VbTmux *tmux)
 void
 vb_tmux_type (VbTmux *tmux, const char *text)
 {
-  const char *args[] = { "send-keys", "-t", PANE, "-l", "--", text, NULL };
+  /* tmux reads an argument that ends in ';' as the end of its command, and
+   * one that ends in \; as text ending in ';' (the backslash dropped). */
+  g_autofree char *escaped = g_str_has_suffix (text, ";")
+                               ? g_strdup_printf ("%.*s\\;", (int) strlen (text) - 1, text)
+                               : g_strdup (text);
+  const char *args[] = { "send-keys", "-t", PANE, "-l", "--", escaped, NULL };
 
   g_free (tmux_run (tmux, args));
 }
