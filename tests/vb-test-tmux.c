@@ -2,6 +2,7 @@
 #include "vb-test-tmux.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,6 +126,22 @@ vb_tmux_keys (VbTmux *tmux, const char *key)
   const char *args[] = { "send-keys", "-t", PANE, key, NULL };
 
   g_free (tmux_run (tmux, args));
+}
+
+void
+vb_tmux_paste (VbTmux *tmux, const char *text, gsize size)
+{
+  g_autofree char *file = g_build_filename (tmux->dir, "tmux-paste", NULL);
+  const char *load[] = { "load-buffer", "-b", "vbtest", file, NULL };
+  /* -r: the bytes as they are (no LF turned into CR); -d: the buffer goes. */
+  const char *paste[] = { "paste-buffer", "-r", "-d", "-b", "vbtest", "-t", PANE, NULL };
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (file, text, (gssize) size, &error);
+  g_assert_no_error (error);
+  g_free (tmux_run (tmux, load));
+  g_free (tmux_run (tmux, paste));
+  g_unlink (file);
 }
 
 char *

@@ -18,11 +18,16 @@
 #define CONSOLE_FORCE (1u << 0)
 /* How long the domain's state may take to say why the console closed. */
 #define STATE_WAIT_MS 1000
+/* Keys the guest has not taken yet, at most: a guest that stopped reading
+ * loses what comes after, as on a serial line, and Ctrl-] still works. */
+#define PENDING_MAX (64 * 1024)
 
 typedef struct {
   GMainLoop *loop;
-  int console;
-  gboolean closed; /* by the service, not by us */
+  int console;         /* non-blocking: a guest that stops reading never stops us */
+  GByteArray *pending; /* typed, not yet written to the console */
+  guint writable;      /* the console's watch while keys are pending */
+  gboolean closed;     /* by the service, not by us */
   GError *error;
 } Session;
 
@@ -46,6 +51,47 @@ write_all (int fd, const char *data, gsize size, GError **error)
   return TRUE;
 }
 
+static gboolean console_writable (int fd, GIOCondition condition, gpointer user_data);
+
+/* Writes what the console takes now of the pending keys, and watches it for
+ * the rest. FALSE with the session's error when it broke. */
+static gboolean
+flush_pending (Session *session)
+{
+  while (session->pending->len > 0)
+    {
+      ssize_t n = write (session->console, session->pending->data, session->pending->len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (n < 0)
+        {
+          g_set_error (&session->error, CTL_ERROR, CTL_ERROR_FAILED, "console: %s",
+                       g_strerror (errno));
+          return FALSE;
+        }
+      g_byte_array_remove_range (session->pending, 0, (guint) n);
+    }
+  if (session->pending->len > 0 && !session->writable)
+    session->writable = g_unix_fd_add (session->console, G_IO_OUT, console_writable, session);
+  else if (session->pending->len == 0)
+    g_clear_handle_id (&session->writable, g_source_remove);
+  return TRUE;
+}
+
+static gboolean
+console_writable (int fd, GIOCondition condition, gpointer user_data)
+{
+  Session *session = user_data;
+
+  /* flush_pending() removes this source once nothing is pending. */
+  if (!flush_pending (session))
+    g_main_loop_quit (session->loop);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 keyboard_readable (int fd, GIOCondition condition, gpointer user_data)
 {
@@ -53,6 +99,7 @@ keyboard_readable (int fd, GIOCondition condition, gpointer user_data)
   char buffer[4096];
   ssize_t n = read (STDIN_FILENO, buffer, sizeof buffer);
   const char *escape;
+  gsize keys, room;
 
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return G_SOURCE_CONTINUE;
@@ -62,13 +109,11 @@ keyboard_readable (int fd, GIOCondition condition, gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
   escape = memchr (buffer, ESCAPE, n);
-  if (!write_all (session->console, buffer, escape ? (gsize) (escape - buffer) : (gsize) n,
-                  &session->error)
-      || escape)
-    {
-      g_main_loop_quit (session->loop);
-      return G_SOURCE_CONTINUE;
-    }
+  keys = escape ? (gsize) (escape - buffer) : (gsize) n;
+  room = PENDING_MAX - MIN (session->pending->len, PENDING_MAX);
+  g_byte_array_append (session->pending, (const guint8 *) buffer, (guint) MIN (keys, room));
+  if (!flush_pending (session) || escape)
+    g_main_loop_quit (session->loop);
   return G_SOURCE_CONTINUE;
 }
 
@@ -99,24 +144,31 @@ signalled (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Copies both ways until the escape, the end of input or of the console.
- * The sources stay until the loop ends, and are removed then. */
+/* SIGINT, SIGTERM and SIGHUP end the session, which restores the terminal.
+ * Caught from before raw mode on: one that came in between would leave the
+ * terminal raw. */
+static void
+catch_signals (Session *session, guint sources[3])
+{
+  sources[0] = g_unix_signal_add (SIGINT, signalled, session);
+  sources[1] = g_unix_signal_add (SIGTERM, signalled, session);
+  sources[2] = g_unix_signal_add (SIGHUP, signalled, session);
+}
+
+/* Copies both ways until the escape, the end of input or of the console,
+ * or a signal. The sources stay until the loop ends, and are removed then. */
 static void
 relay (Session *session)
 {
   guint sources[] = {
     g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, keyboard_readable, session),
     g_unix_fd_add (session->console, G_IO_IN | G_IO_HUP | G_IO_ERR, console_readable, session),
-    g_unix_signal_add (SIGINT, signalled, session),
-    g_unix_signal_add (SIGTERM, signalled, session),
-    g_unix_signal_add (SIGHUP, signalled, session),
   };
 
-  session->loop = g_main_loop_new (NULL, FALSE);
   g_main_loop_run (session->loop);
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     g_clear_handle_id (&sources[i], g_source_remove);
-  g_main_loop_unref (session->loop);
+  g_clear_handle_id (&session->writable, g_source_remove);
 }
 
 static gboolean
@@ -179,6 +231,7 @@ run_console (CtlContext *ctx, CtlArgs *args, GError **error)
   Session session = { NULL };
   CtlTerminal terminal = { FALSE };
   g_autofree char *name = NULL;
+  guint signals[3];
 
   if (!domain)
     return FALSE;
@@ -187,11 +240,23 @@ run_console (CtlContext *ctx, CtlArgs *args, GError **error)
     open_console (domain, name, ctl_args_flag (args, "force") ? CONSOLE_FORCE : 0, error);
   if (session.console < 0)
     return FALSE;
+  if (!g_unix_set_fd_nonblocking (session.console, TRUE, error))
+    {
+      close (session.console);
+      return FALSE;
+    }
   if (!ctx->quiet)
     g_printerr ("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n", name);
+  session.loop = g_main_loop_new (NULL, FALSE);
+  session.pending = g_byte_array_new ();
+  catch_signals (&session, signals);
   ctl_terminal_make_raw (&terminal);
   relay (&session);
   ctl_terminal_restore (&terminal);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_source_remove (signals[i]);
+  g_main_loop_unref (session.loop);
+  g_byte_array_unref (session.pending);
   close (session.console);
   if (session.error)
     {
