@@ -216,6 +216,99 @@ test_edit (Fixture *f, gconstpointer data)
   g_assert_cmpuint (vb_test_get_u64 (f->env, f->db, IFACE_DOMAIN, "MemoryKiB"), ==, 262144);
 }
 
+/* Runs `edit db1` in the pane with @editor; returns once the editor has
+ * the temporary file, whose path it wrote to @marker. */
+static char *
+edit_until_editing (Fixture *f, const char *editor, const char *marker)
+{
+  g_autofree char *edit = command_line (f, "edit db1");
+  g_autofree char *line = g_strdup_printf ("EDITOR=%s %s; echo edit-exit=$?", editor, edit);
+  g_autofree char *path = NULL;
+  gint64 end = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  vb_tmux_type (f->tmux, "clear");
+  vb_tmux_keys (f->tmux, "Enter");
+  vb_tmux_type (f->tmux, line);
+  vb_tmux_keys (f->tmux, "Enter");
+  while (!g_file_get_contents (marker, &path, NULL, NULL) || !g_str_has_suffix (path, "\n"))
+    {
+      g_clear_pointer (&path, g_free);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (50 * 1000);
+    }
+  g_unlink (marker);
+  g_strchomp (path);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  return g_steal_pointer (&path);
+}
+
+/* The temporary file of edit holds the passwords: it goes whatever happens
+ * while the editor runs. Ctrl-C belongs to the editor, as in virsh: one that
+ * ignores it (as vi does) goes on and its changes are defined; one that it
+ * ends fails the edit. SIGTERM to virtbusctl ends the edit once the editor
+ * left, defining nothing. */
+static void
+test_edit_interrupted (Fixture *f, gconstpointer data)
+{
+  g_autofree char *marker = NULL;
+  g_autofree char *go = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *patient = NULL;
+  g_autofree char *mortal = NULL;
+  g_autofree char *terminating = NULL;
+  g_autofree char *file = NULL;
+
+  if (!f->env)
+    return;
+  marker = g_build_filename (f->env->tmpdir, "editing", NULL);
+  go = g_build_filename (f->env->tmpdir, "go", NULL);
+
+  /* Ctrl-C while an editor that ignores it waits. */
+  body = g_strdup_printf ("trap '' INT\n"
+                          "echo \"$1\" > '%s'\n"
+                          "while [ ! -e '%s' ]; do sleep 0.1; done\n"
+                          "sed -i 's|>131072</memory>|>262144</memory>|' \"$1\"",
+                          marker, go);
+  patient = editor (f, "patient-editor", body);
+  file = edit_until_editing (f, patient, marker);
+  /* The terminal echoes it as ^C. */
+  vb_tmux_keys (f->tmux, "C-c");
+  g_usleep (200 * 1000);
+  g_assert_true (g_file_set_contents (go, "", 0, NULL));
+  g_free (vb_tmux_wait (f->tmux, "^(\\^C)?Domain 'db1' XML configuration edited\\.\nedit-exit=0$",
+                        TIMEOUT_MS));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, f->db, IFACE_DOMAIN, "MemoryKiB"), ==, 262144);
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+
+  /* Ctrl-C ends the editor: the edit fails, the file goes. */
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&file, g_free);
+  body = g_strdup_printf ("echo \"$1\" > '%s'\nsleep 60", marker);
+  mortal = editor (f, "mortal-editor", body);
+  file = edit_until_editing (f, mortal, marker);
+  vb_tmux_keys (f->tmux, "C-c");
+  g_free (vb_tmux_wait (f->tmux, "^(\\^C)?error: the editor failed: .*\nedit-exit=1$", TIMEOUT_MS));
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+
+  /* SIGTERM to virtbusctl (the editor's parent) while the editor runs: the
+   * editor's changes are not defined, the file goes. */
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&file, g_free);
+  body = g_strdup_printf ("echo \"$1\" > '%s'\n"
+                          "kill -TERM $PPID\n"
+                          "sleep 0.5\n"
+                          "sed -i 's|>262144</memory>|>524288</memory>|' \"$1\"",
+                          marker);
+  terminating = editor (f, "terminating-editor", body);
+  file = edit_until_editing (f, terminating, marker);
+  g_free (vb_tmux_wait (f->tmux,
+                        "^error: interrupted \\(Terminated\\): the changes to domain 'db1' were "
+                        "not defined\nedit-exit=1$",
+                        TIMEOUT_MS));
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (vb_test_get_u64 (f->env, f->db, IFACE_DOMAIN, "MemoryKiB"), ==, 262144);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -224,5 +317,7 @@ main (int argc, char **argv)
   g_test_add ("/ctl-terminal/completion-quoting", Fixture, NULL, set_up, test_completion_quoting,
               tear_down);
   g_test_add ("/ctl-terminal/edit", Fixture, NULL, set_up, test_edit, tear_down);
+  g_test_add ("/ctl-terminal/edit-interrupted", Fixture, NULL, set_up, test_edit_interrupted,
+              tear_down);
   return g_test_run ();
 }
