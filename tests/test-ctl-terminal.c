@@ -309,6 +309,53 @@ test_edit_interrupted (Fixture *f, gconstpointer data)
   g_assert_cmpuint (vb_test_get_u64 (f->env, f->db, IFACE_DOMAIN, "MemoryKiB"), ==, 262144);
 }
 
+/* Text of the service or of a definition may hold what a terminal acts on
+ * (escape sequences, carriage returns, C1 controls) or shows as something
+ * else (bidi overrides): on a terminal virtbusctl shows it escaped, in its
+ * tables, lines and error messages; through a pipe the bytes stay. */
+static void
+test_escapes (Fixture *f, gconstpointer data)
+{
+  static const char xml[] =
+    "<domain type='test'>\n  <name>esc</name>\n  <memory unit='MiB'>128</memory>\n"
+    "  <vcpu>1</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <source file='/images/ok&#13;fake&#x9b;2J&#x202e;gpj.img'/>\n"
+    "      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n</domain>\n";
+  static const char raw_path[] = "/images/ok\rfake\302\233"
+                                 "2J\342\200\256gpj.img";
+  const char *const stats[] = { "domstats", "esc", NULL };
+  g_autoptr (VbCtlRun) piped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *line = NULL;
+
+  if (!f->env)
+    return;
+  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
+
+  /* A table's cell: the disk's path. */
+  line = command_line (f, "domstats esc");
+  vb_tmux_type (f->tmux, line);
+  vb_tmux_keys (f->tmux, "Enter");
+  g_free (vb_tmux_wait (f->tmux,
+                        "^  block\\.0\\.path=/images/ok\\\\x0dfake\\\\u009b2J\\\\u202egpj\\.img$",
+                        TIMEOUT_MS));
+
+  /* An error message: the name as typed, ESC and all. */
+  g_free (line);
+  line = command_line (f, "dominfo $'\\e[2J\\e[31mnope'; echo dominfo-exit=$?");
+  vb_tmux_type (f->tmux, line);
+  vb_tmux_keys (f->tmux, "Enter");
+  g_free (vb_tmux_wait (f->tmux, "^error: .*\\\\x1b\\[2J\\\\x1b\\[31mnope.*\ndominfo-exit=3$",
+                        TIMEOUT_MS));
+
+  /* No terminal: what the service said, byte for byte. */
+  piped = vb_ctl_run (f->env, NULL, stats);
+  g_assert_cmpint (piped->status, ==, 0);
+  g_assert_nonnull (strstr (piped->out, raw_path));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -316,6 +363,7 @@ main (int argc, char **argv)
   g_test_add ("/ctl-terminal/completion", Fixture, NULL, set_up, test_completion, tear_down);
   g_test_add ("/ctl-terminal/completion-quoting", Fixture, NULL, set_up, test_completion_quoting,
               tear_down);
+  g_test_add ("/ctl-terminal/escapes", Fixture, NULL, set_up, test_escapes, tear_down);
   g_test_add ("/ctl-terminal/edit", Fixture, NULL, set_up, test_edit, tear_down);
   g_test_add ("/ctl-terminal/edit-interrupted", Fixture, NULL, set_up, test_edit_interrupted,
               tear_down);

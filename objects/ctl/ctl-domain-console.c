@@ -12,6 +12,7 @@
 
 #include "ctl-command.h"
 #include "ctl-error.h"
+#include "ctl-output.h"
 #include "ctl-terminal.h"
 
 #define ESCAPE 0x1d /* Ctrl-] */
@@ -183,6 +184,7 @@ static gboolean
 explain_close (CtlContext *ctx, VirtbusDomain *domain, const char *name, GError **error)
 {
   gint64 end = g_get_monotonic_time () + STATE_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  g_autofree char *shown = ctl_terminal_text (stderr, name, FALSE);
 
   while (domain_active (domain) && g_get_monotonic_time () < end)
     {
@@ -196,7 +198,7 @@ explain_close (CtlContext *ctx, VirtbusDomain *domain, const char *name, GError 
       return FALSE;
     }
   if (!ctx->quiet)
-    g_printerr ("Domain '%s' stopped; its console closed.\n", name);
+    g_printerr ("Domain '%s' stopped; its console closed.\n", shown);
   return TRUE;
 }
 
@@ -246,7 +248,11 @@ run_console (CtlContext *ctx, CtlArgs *args, GError **error)
       return FALSE;
     }
   if (!ctx->quiet)
-    g_printerr ("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n", name);
+    {
+      g_autofree char *shown = ctl_terminal_text (stderr, name, FALSE);
+
+      g_printerr ("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n", shown);
+    }
   session.loop = g_main_loop_new (NULL, FALSE);
   session.pending = g_byte_array_new ();
   catch_signals (&session, signals);
