@@ -775,6 +775,41 @@ test_wait_job_cancel_refused (FakeFixture *f, gconstpointer data)
   g_assert_null (seen.proxy);
 }
 
+/* An OpenConsole reply without the descriptor it names: an error, not a
+ * crash or a NULL without one. */
+static void
+test_console_bad_reply (FakeFixture *f, gconstpointer data)
+{
+  static const VbFakeConsoleReply replies[] = { VB_FAKE_CONSOLE_NO_FDS, VB_FAKE_CONSOLE_BAD_INDEX };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VirtbusDomain) domain =
+    virtbus_client_lookup_domain (f->client, VB_FAKE_DOMAIN_NAME, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      g_autoptr (GIOStream) stream = NULL;
+      g_autoptr (GAsyncResult) result = NULL;
+
+      vb_fake_service_set_console_reply (f->fake, replies[i]);
+      stream =
+        virtbus_client_open_console (f->client, domain, VIRTBUS_CONSOLE_FLAGS_NONE, NULL, &error);
+      g_assert_null (stream);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+
+      virtbus_client_open_console_async (f->client, domain, VIRTBUS_CONSOLE_FLAGS_NONE, NULL,
+                                         store_result, &result);
+      while (!result)
+        g_main_context_iteration (NULL, TRUE);
+      stream = virtbus_client_open_console_finish (f->client, result, &error);
+      g_assert_null (stream);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -792,5 +827,6 @@ main (int argc, char **argv)
   ADD ("/client/console-unsupported", test_console_unsupported);
 #define ADD_FAKE(path, func) g_test_add (path, FakeFixture, NULL, fake_set_up, func, fake_tear_down)
   ADD_FAKE ("/client/wait-job-cancel-refused", test_wait_job_cancel_refused);
+  ADD_FAKE ("/client/console-bad-reply", test_console_bad_reply);
   return g_test_run ();
 }

@@ -3,7 +3,6 @@
  * input when it is no terminal). One session at a time: the service refuses
  * a second with Busy, which --force overrides by taking the console over. */
 #include <errno.h>
-#include <gio/gunixfdlist.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include "ctl-terminal.h"
 
 #define ESCAPE 0x1d /* Ctrl-] */
-#define CONSOLE_FORCE (1u << 0)
 /* How long the domain's state may take to say why the console closed. */
 #define STATE_WAIT_MS 1000
 /* Keys the guest has not taken yet, at most: a guest that stopped reading
@@ -202,34 +200,37 @@ explain_close (CtlContext *ctx, VirtbusDomain *domain, const char *name, GError 
   return TRUE;
 }
 
-static int
-open_console (VirtbusDomain *domain, const char *name, guint flags, GError **error)
+/* The console as libvirtbus opens it (checking the reply's descriptor);
+ * the session lasts as long as the stream. */
+static GIOStream *
+open_console (CtlContext *ctx, VirtbusDomain *domain, const char *name, gboolean force,
+              GError **error)
 {
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (GVariant) handle = NULL;
+  VirtbusClient *client = ctl_context_client (ctx, error);
   g_autoptr (GError) local = NULL;
-  g_autofree int *stolen = NULL;
+  GIOStream *stream;
 
-  if (!virtbus_domain_call_open_console_sync (domain, flags, NULL, &handle, &fds, NULL, &local))
-    {
-      if (g_error_matches (local, VIRTBUS_ERROR, VIRTBUS_ERROR_BUSY))
-        g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED,
-                     "the console of domain '%s' is in use by another session; --force takes "
-                     "it over",
-                     name);
-      else
-        g_propagate_error (error, g_steal_pointer (&local));
-      return -1;
-    }
-  /* Out of the list: the session lasts as long as this descriptor. */
-  stolen = g_unix_fd_list_steal_fds (fds, NULL);
-  return stolen[g_variant_get_handle (handle)];
+  if (!client)
+    return NULL;
+  stream = virtbus_client_open_console (
+    client, domain, force ? VIRTBUS_CONSOLE_FLAGS_FORCE : VIRTBUS_CONSOLE_FLAGS_NONE, NULL, &local);
+  if (stream)
+    return stream;
+  if (g_error_matches (local, VIRTBUS_ERROR, VIRTBUS_ERROR_BUSY))
+    g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED,
+                 "the console of domain '%s' is in use by another session; --force takes "
+                 "it over",
+                 name);
+  else
+    g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
 }
 
 static gboolean
 run_console (CtlContext *ctx, CtlArgs *args, GError **error)
 {
   g_autoptr (VirtbusDomain) domain = ctl_context_domain (ctx, ctl_args_get (args, 0), error);
+  g_autoptr (GIOStream) stream = NULL;
   Session session = { NULL };
   CtlTerminal terminal = { FALSE };
   g_autofree char *name = NULL;
@@ -238,15 +239,12 @@ run_console (CtlContext *ctx, CtlArgs *args, GError **error)
   if (!domain)
     return FALSE;
   name = g_strdup (virtbus_domain_get_name (domain));
-  session.console =
-    open_console (domain, name, ctl_args_flag (args, "force") ? CONSOLE_FORCE : 0, error);
-  if (session.console < 0)
+  stream = open_console (ctx, domain, name, ctl_args_flag (args, "force"), error);
+  if (!stream)
     return FALSE;
+  session.console = g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
   if (!g_unix_set_fd_nonblocking (session.console, TRUE, error))
-    {
-      close (session.console);
-      return FALSE;
-    }
+    return FALSE;
   if (!ctx->quiet)
     {
       g_autofree char *shown = ctl_terminal_text (stderr, name, FALSE);
@@ -263,7 +261,7 @@ run_console (CtlContext *ctx, CtlArgs *args, GError **error)
     g_source_remove (signals[i]);
   g_main_loop_unref (session.loop);
   g_byte_array_unref (session.pending);
-  close (session.console);
+  g_clear_object (&stream);
   if (session.error)
     {
       g_propagate_error (error, session.error);
