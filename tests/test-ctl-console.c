@@ -3,7 +3,8 @@
  * shell and see its answer, leave with Ctrl-] and find the terminal as it
  * was; a second session refused while one has the console, and --force
  * taking it over (the first then says so and exits with 1), and the
- * console closing when the domain stops. */
+ * console closing when the domain stops. A paused guest, which takes no
+ * input: a big paste, Ctrl-] and SIGTERM still end the session. */
 #include <gio/gunixoutputstream.h>
 #include <glib-unix.h>
 #include <signal.h>
