@@ -2,7 +2,6 @@
  * by default) on a temporary file, defined when the editor leaves it
  * changed; when the service refuses it, its message and the choice to edit
  * again, start over, or give up. */
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
