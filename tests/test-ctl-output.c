@@ -24,7 +24,7 @@ test_escape (void)
     { "a\bb\tc\nd", "a\\x08b\\x09c\\x0ad" },
     { "del\177", "del\\x7f" },
     /* C1 as UTF-8 (U+009B is CSI, U+0085 NEL). */
-    { "\302\233" "31m", "\\u009b31m" },
+    { "\302\23331m", "\\u009b31m" }, /* octal escapes stop at 3 digits */
     { "x\302\205y", "x\\u0085y" },
     /* Bidi controls, zero-width characters, BOM, line separator. */
     { "invoice\342\200\256fdp.exe", "invoice\\u202efdp.exe" },

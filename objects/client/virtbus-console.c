@@ -22,8 +22,8 @@ stream_from_reply (GVariant *handle, GUnixFDList *fds, GError **error)
   if (index < 0 || index >= count)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The reply to OpenConsole names descriptor %d of the %d it carries",
-                   (int) index, count);
+                   "The reply to OpenConsole names descriptor %d of the %d it carries", (int) index,
+                   count);
       return NULL;
     }
   fd = g_unix_fd_list_get (fds, index, error);
