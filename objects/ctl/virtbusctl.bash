@@ -30,13 +30,13 @@ _virtbusctl_split() {
         elif [[ $quote == '"' ]]; then
             if [[ $c == '"' ]]; then
                 quote=""
-            elif [[ $c == '\' && ${line:i+1:1} == [\$\`\"\\] ]]; then
+            elif [[ $c == "\\" && ${line:i+1:1} == [\$\`\"\\] ]]; then
                 ((i++))
                 raw+=${line:i:1} word+=${line:i:1}
             else
                 word+=$c
             fi
-        elif [[ $c == '\' ]]; then
+        elif [[ $c == "\\" ]]; then
             ((i++))
             raw+=${line:i:1} word+=${line:i:1}
         elif [[ $c == "'" || $c == '"' ]]; then
