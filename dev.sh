@@ -29,8 +29,9 @@ packages=(
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   # the API reference's HTML and manual pages (rst2html5, rst2man: docs/meson.build)
   python3-docutils
-  # virtbusctl's terminal tests (tests/test-ctl-terminal.c, test-ctl-console.c)
-  tmux
+  # virtbusctl's terminal tests (tests/test-ctl-terminal.c, test-ctl-console.c);
+  # strace: the console's signal handlers come before raw mode (test-ctl-console.c)
+  tmux strace
 )
 
 # The browser suite's (tests/test-cockpit-*.c, docs/browser-tests.md): Cockpit

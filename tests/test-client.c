@@ -10,6 +10,7 @@
 
 #include "virtbus.h"
 #include "vb-test-env.h"
+#include "vb-test-fake-service.h"
 
 #define UUID1 "6a3c3b5e-7d0c-4a9f-9f5d-0d3e2c1b4a01"
 #define UUID2 "6a3c3b5e-7d0c-4a9f-9f5d-0d3e2c1b4a02"
@@ -675,6 +676,140 @@ test_console_unsupported (Fixture *f, gconstpointer data)
   g_assert_cmpstr (error->message, ==, "The test driver has no serial consoles");
 }
 
+/* ---- against a fake service: the replies virtbusd never gives ---- */
+
+typedef struct {
+  VbTestEnv *env;
+  VbFakeService *fake;
+  VirtbusClient *client;
+} FakeFixture;
+
+static void
+fake_set_up (FakeFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  f->fake = vb_fake_service_new (f->env->bus_address);
+  f->client = virtbus_client_new_for_address_sync (f->env->bus_address, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fake_tear_down (FakeFixture *f, gconstpointer data)
+{
+  g_clear_object (&f->client);
+  vb_fake_service_free (f->fake);
+  vb_test_env_free (f->env);
+}
+
+/* What a wait's progress callback saw of the Job's proxy, and whether the
+ * wait let go of its data. */
+typedef struct {
+  gpointer proxy; /* a weak pointer: NULL once the proxy is gone */
+  gboolean freed;
+} Seen;
+
+static void
+seen_progress (VirtbusJob *job, gpointer user_data)
+{
+  Seen *seen = user_data;
+
+  if (!seen->proxy)
+    {
+      seen->proxy = job;
+      g_object_add_weak_pointer (G_OBJECT (job), &seen->proxy);
+    }
+}
+
+static void
+seen_freed (gpointer user_data)
+{
+  ((Seen *) user_data)->freed = TRUE;
+}
+
+static void
+assert_refused (GError *error)
+{
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_OPERATION_INVALID);
+  g_assert_cmpstr (error->message, ==,
+                   "The fake job goes on: The fake job cannot be cancelled in phase running");
+}
+
+/* A Job that refuses Cancel(): the wait ends with the refusal, and leaves
+ * nothing behind (its task, the Job's proxy and its subscriptions, the
+ * progress data). */
+static void
+test_wait_job_cancel_refused (FakeFixture *f, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  Seen seen = { NULL };
+
+  g_cancellable_cancel (cancel);
+
+  /* Asynchronously. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+
+    virtbus_client_wait_job_async (f->client, VB_FAKE_JOB_PATH, seen_progress, &seen, seen_freed,
+                                   cancel, store_result, &result);
+    while (!result)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (virtbus_client_wait_job_finish (f->client, result, &error));
+    assert_refused (error);
+  }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (vb_fake_service_cancel_calls (f->fake), ==, 1);
+  g_assert_true (seen.freed);
+  g_assert_null (seen.proxy);
+
+  /* Blocking: the proxy and its subscriptions go before the call returns. */
+  g_clear_error (&error);
+  memset (&seen, 0, sizeof seen);
+  g_assert_false (
+    virtbus_client_wait_job (f->client, VB_FAKE_JOB_PATH, seen_progress, &seen, cancel, &error));
+  assert_refused (error);
+  g_assert_cmpuint (vb_fake_service_cancel_calls (f->fake), ==, 2);
+  g_assert_null (seen.proxy);
+}
+
+/* An OpenConsole reply without the descriptor it names: an error, not a
+ * crash or a NULL without one. */
+static void
+test_console_bad_reply (FakeFixture *f, gconstpointer data)
+{
+  static const VbFakeConsoleReply replies[] = { VB_FAKE_CONSOLE_NO_FDS, VB_FAKE_CONSOLE_BAD_INDEX };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VirtbusDomain) domain =
+    virtbus_client_lookup_domain (f->client, VB_FAKE_DOMAIN_NAME, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      g_autoptr (GIOStream) stream = NULL;
+      g_autoptr (GAsyncResult) result = NULL;
+
+      vb_fake_service_set_console_reply (f->fake, replies[i]);
+      stream =
+        virtbus_client_open_console (f->client, domain, VIRTBUS_CONSOLE_FLAGS_NONE, NULL, &error);
+      g_assert_null (stream);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+
+      virtbus_client_open_console_async (f->client, domain, VIRTBUS_CONSOLE_FLAGS_NONE, NULL,
+                                         store_result, &result);
+      while (!result)
+        g_main_context_iteration (NULL, TRUE);
+      stream = virtbus_client_open_console_finish (f->client, result, &error);
+      g_assert_null (stream);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -690,5 +825,8 @@ main (int argc, char **argv)
   ADD ("/client/wait-job-failed", test_wait_job_failed);
   ADD ("/client/wait-job-cancel", test_wait_job_cancel);
   ADD ("/client/console-unsupported", test_console_unsupported);
+#define ADD_FAKE(path, func) g_test_add (path, FakeFixture, NULL, fake_set_up, func, fake_tear_down)
+  ADD_FAKE ("/client/wait-job-cancel-refused", test_wait_job_cancel_refused);
+  ADD_FAKE ("/client/console-bad-reply", test_console_bad_reply);
   return g_test_run ();
 }

@@ -8,6 +8,8 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vb-test-ctl.h"
 #include "vb-test-env.h"
@@ -414,6 +416,76 @@ test_transfer (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "error: "));
 }
 
+/* The files of @dir whose names start with @prefix. */
+static guint
+count_files (const char *dir, const char *prefix)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  g_assert_nonnull (listing);
+  while ((name = g_dir_read_name (listing)))
+    if (g_str_has_prefix (name, prefix))
+      count++;
+  return count;
+}
+
+/* vol-download replaces FILE only with a whole copy: when the service
+ * refuses, or the Job fails, the file is as it was and no temporary file
+ * stays. A finished copy keeps the file's mode, and goes through a symbolic
+ * link as writing to it would. */
+static void
+test_download_keeps_file (Fixture *f, gconstpointer data)
+{
+  static const char old[] = "the file as it was\n";
+  g_autofree char *bytes = make_data ();
+  g_autofree char *source = write_file (f, "source.bin", bytes, DATA_SIZE);
+  g_autofree char *kept = write_file (f, "kept.bin", old, -1);
+  g_autofree char *link = g_build_filename (f->env->tmpdir, "link.bin", NULL);
+  g_autofree char *vol_path = g_build_filename (f->pool_dir, "v.raw", NULL);
+  g_autofree char *out = NULL, *err = NULL, *contents = NULL;
+  g_autoptr (VbCtlRun) upload = NULL, download = NULL;
+  struct stat st;
+
+  define_pool (f);
+  out = CTL (f, "vol-create-as", "images", "v.raw", "4M");
+  upload = CTL_RUN (f, NULL, "vol-upload", "--pool", "images", "v.raw", source);
+  g_assert_cmpint (upload->status, ==, 0);
+  g_assert_no_errno (g_chmod (kept, 0640));
+
+  /* Refused: the range is beyond the volume's end. */
+  err = CTL_FAILS (f, 1, "vol-download", "--pool", "images", "v.raw", kept, "--offset", "5M");
+  g_assert_nonnull (strstr (err, "do not fit"));
+  g_assert_true (g_file_get_contents (kept, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, old);
+  g_assert_cmpuint (count_files (f->env->tmpdir, ".kept.bin."), ==, 0);
+
+  /* Done: the copy in its place, with the file's mode; through a link, the
+   * link stays. */
+  g_assert_no_errno (symlink ("kept.bin", link));
+  download = CTL_RUN (f, NULL, "vol-download", "--pool", "images", "v.raw", link, "--length", "3M");
+  g_assert_cmpint (download->status, ==, 0);
+  g_assert_cmpuint (count_files (f->env->tmpdir, ".kept.bin."), ==, 0);
+  assert_file_is (kept, bytes, DATA_SIZE);
+  g_assert_no_errno (lstat (link, &st));
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_no_errno (stat (kept, &st));
+  g_assert_cmpint (st.st_mode & 07777, ==, 0640);
+
+  /* The Job fails (a FIFO in place of the volume's file): the file stays. */
+  g_assert_true (g_file_set_contents (kept, old, -1, NULL));
+  g_assert_no_errno (unlink (vol_path));
+  g_assert_no_errno (mkfifo (vol_path, 0600));
+  g_free (err);
+  err = CTL_FAILS (f, 1, "vol-download", "--pool", "images", "v.raw", kept);
+  g_assert_nonnull (strstr (err, "not a regular file"));
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (kept, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, old);
+  g_assert_cmpuint (count_files (f->env->tmpdir, ".kept.bin."), ==, 0);
+}
+
 static gboolean
 job_exists (Fixture *f, const char *path)
 {
@@ -786,6 +858,7 @@ main (int argc, char **argv)
   ADD ("/ctl-long/networks", test_networks);
   ADD ("/ctl-long/pools", test_pools);
   ADD ("/ctl-long/transfer", test_transfer);
+  ADD ("/ctl-long/download-keeps-file", test_download_keeps_file);
   ADD ("/ctl-long/upload-interrupted", test_upload_interrupted);
   ADD ("/ctl-long/snapshots", test_snapshots);
   ADD ("/ctl-long/events", test_events);

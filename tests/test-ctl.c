@@ -12,6 +12,7 @@
 
 #include "vb-test-ctl.h"
 #include "vb-test-env.h"
+#include "vb-test-fake-service.h"
 
 #define UUID1 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a41"
 #define UUID2 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a42"
@@ -739,6 +740,35 @@ test_console_unsupported (Fixture *f, gconstpointer data)
   g_assert_cmpstr (message, ==, "error: No domain is named 'nope'\n");
 }
 
+/* A service whose OpenConsole reply lacks the descriptor it names (a fake
+ * one: virtbusd never answers so): an error, not a crash. */
+static void
+test_console_bad_reply (void)
+{
+  static const struct {
+    VbFakeConsoleReply reply;
+    const char *err;
+  } cases[] = {
+    { VB_FAKE_CONSOLE_NO_FDS,
+      "error: The reply to OpenConsole names descriptor 0 of the 0 it carries\n" },
+    { VB_FAKE_CONSOLE_BAD_INDEX,
+      "error: The reply to OpenConsole names descriptor 3 of the 1 it carries\n" },
+  };
+  const char *const args[] = { "console", VB_FAKE_DOMAIN_NAME, NULL };
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (VbFakeService) fake = vb_fake_service_new (env->bus_address);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (VbCtlRun) run = NULL;
+
+      vb_fake_service_set_console_reply (fake, cases[i].reply);
+      run = vb_ctl_run (env, "", args);
+      g_assert_cmpint (run->status, ==, 1);
+      g_assert_cmpstr (run->err, ==, cases[i].err);
+    }
+}
+
 /* ---- resources and devices ---- */
 
 static guint
@@ -973,6 +1003,7 @@ main (int argc, char **argv)
   ADD ("/ctl/domstats-domifaddr", test_domstats_domifaddr);
   ADD ("/ctl/vncdisplay", test_vncdisplay);
   ADD ("/ctl/console-unsupported", test_console_unsupported);
+  g_test_add_func ("/ctl/console-bad-reply", test_console_bad_reply);
   ADD ("/ctl/setmem-setvcpus", test_setmem_setvcpus);
   ADD ("/ctl/devices", test_devices);
   ADD ("/ctl/capabilities", test_capabilities);

@@ -2,6 +2,8 @@
 #include "vb-test-tmux.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vb-test-ctl.h"
@@ -108,7 +110,12 @@ vb_tmux_free (VbTmux *tmux)
 void
 vb_tmux_type (VbTmux *tmux, const char *text)
 {
-  const char *args[] = { "send-keys", "-t", PANE, "-l", "--", text, NULL };
+  /* tmux reads an argument that ends in ';' as the end of its command, and
+   * one that ends in \; as text ending in ';' (the backslash dropped). */
+  g_autofree char *escaped = g_str_has_suffix (text, ";")
+                               ? g_strdup_printf ("%.*s\\;", (int) strlen (text) - 1, text)
+                               : g_strdup (text);
+  const char *args[] = { "send-keys", "-t", PANE, "-l", "--", escaped, NULL };
 
   g_free (tmux_run (tmux, args));
 }
@@ -119,6 +126,22 @@ vb_tmux_keys (VbTmux *tmux, const char *key)
   const char *args[] = { "send-keys", "-t", PANE, key, NULL };
 
   g_free (tmux_run (tmux, args));
+}
+
+void
+vb_tmux_paste (VbTmux *tmux, const char *text, gsize size)
+{
+  g_autofree char *file = g_build_filename (tmux->dir, "tmux-paste", NULL);
+  const char *load[] = { "load-buffer", "-b", "vbtest", file, NULL };
+  /* -r: the bytes as they are (no LF turned into CR); -d: the buffer goes. */
+  const char *paste[] = { "paste-buffer", "-r", "-d", "-b", "vbtest", "-t", PANE, NULL };
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (file, text, (gssize) size, &error);
+  g_assert_no_error (error);
+  g_free (tmux_run (tmux, load));
+  g_free (tmux_run (tmux, paste));
+  g_unlink (file);
 }
 
 char *

@@ -23,6 +23,9 @@ void vb_tmux_free (VbTmux *tmux);
 void vb_tmux_type (VbTmux *tmux, const char *text);
 /* Presses keys by tmux's names: "Enter", "Tab", "C-]". */
 void vb_tmux_keys (VbTmux *tmux, const char *key);
+/* Pastes @size bytes of @text into the pane at once, as a terminal's paste
+ * does (tmux buffers what the program does not read yet). */
+void vb_tmux_paste (VbTmux *tmux, const char *text, gsize size);
 /* The screen and the lines above it, wrapped lines joined. */
 char *vb_tmux_screen (VbTmux *tmux);
 /* Waits until the screen matches @pattern (a GRegex, multi-line); returns

@@ -13,9 +13,20 @@ static GIOStream *
 stream_from_reply (GVariant *handle, GUnixFDList *fds, GError **error)
 {
   g_autoptr (GSocket) socket = NULL;
+  gint32 index = g_variant_get_handle (handle);
+  int count = fds ? g_unix_fd_list_get_length (fds) : 0;
   int fd;
 
-  fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), error);
+  /* The reply is the bus's to deliver, not ours to trust: the descriptor it
+   * names must be there. */
+  if (index < 0 || index >= count)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The reply to OpenConsole names descriptor %d of the %d it carries", (int) index,
+                   count);
+      return NULL;
+    }
+  fd = g_unix_fd_list_get (fds, index, error);
   if (fd < 0)
     return NULL;
   socket = g_socket_new_from_fd (fd, error);
@@ -119,7 +130,8 @@ virtbus_client_open_console_finish (VirtbusClient *client, GAsyncResult *result,
  *   @error set: %VIRTBUS_ERROR_BUSY when another session has it (without
  *   #VIRTBUS_CONSOLE_FLAGS_FORCE), %VIRTBUS_ERROR_OPERATION_INVALID when the
  *   domain does not run or has no serial console, %VIRTBUS_ERROR_NOT_SUPPORTED
- *   for drivers without consoles, %VIRTBUS_ERROR_NOT_AUTHORIZED.
+ *   for drivers without consoles, %VIRTBUS_ERROR_NOT_AUTHORIZED;
+ *   %G_IO_ERROR_INVALID_DATA when the reply lacks the descriptor it names.
  */
 GIOStream *
 virtbus_client_open_console (VirtbusClient *client, VirtbusDomain *domain,

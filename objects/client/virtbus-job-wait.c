@@ -47,10 +47,12 @@ task_return (GTask *task, GError *error)
 /* Ends the wait once: the signals stop and the task returns @error or
  * success; after the reply to a Cancel() on its way, so that no call is left
  * for a main context that may not run again (virtbus_client_wait_job()'s).
- * Takes over a reference to @task: the one the wait holds from proxy_ready()
- * on (the signal handlers borrow it), or a call's own. The proxy's signal
- * emissions hold a reference to it, so dropping the last reference to the
- * task (and the proxy with it) in a handler is safe. */
+ * Drops the wait's own reference to @task: the one it holds from
+ * proxy_ready() on (the signal handlers and the cancel source borrow it), or
+ * before that the proxy call's. Whoever else holds one (the Cancel() call)
+ * drops its own. The proxy's signal emissions hold a reference to it, so
+ * dropping the last reference to the task (and the proxy with it) in a
+ * handler is safe. */
 static void
 wait_end (GTask *task, GError *error)
 {
@@ -171,7 +173,8 @@ cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_dbus_error_strip_remote_error (error);
   g_prefix_error (&error, "The %s job goes on: ", virtbus_job_get_operation (wait->job));
-  wait_end (g_object_ref (task), error);
+  /* The end drops the wait's own reference; this call's goes with @task. */
+  wait_end (task, error);
 }
 
 static gboolean

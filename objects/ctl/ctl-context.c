@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ctl-error.h"
+#include "ctl-output.h"
 
 #define OBJECT_WAIT_MS 10000
 
@@ -78,12 +79,16 @@ ctl_context_wait_object (CtlContext *ctx, const char *path, GError **error)
 void
 ctl_say (CtlContext *ctx, const char *format, ...)
 {
+  g_autofree char *line = NULL;
+  g_autofree char *shown = NULL;
   va_list ap;
 
   if (ctx->quiet || ctx->json)
     return;
   va_start (ap, format);
-  vprintf (format, ap);
+  line = g_strdup_vprintf (format, ap);
   va_end (ap);
-  putchar ('\n');
+  /* The names and files in it come from the service or the command line. */
+  shown = ctl_terminal_text (stdout, line, TRUE);
+  puts (shown);
 }

@@ -26,7 +26,7 @@ VirtbusDomain *ctl_context_domain (CtlContext *ctx, const char *name_or_uuid, GE
 VirtbusObject *ctl_context_wait_object (CtlContext *ctx, const char *path, GError **error);
 
 /* A message for a person on stdout (a line; the newline is added), unless
- * --quiet or --json. */
+ * --quiet or --json; escaped on a terminal (ctl_terminal_text()). */
 void ctl_say (CtlContext *ctx, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

@@ -62,10 +62,14 @@ run_vncdisplay (CtlContext *ctx, CtlArgs *args, GError **error)
     }
   else if (everywhere)
     printf (":%d\n", vnc->port - VNC_BASE_PORT);
-  else if (strchr (vnc->listen, ':'))
-    printf ("[%s]:%d\n", vnc->listen, vnc->port - VNC_BASE_PORT);
   else
-    printf ("%s:%d\n", vnc->listen, vnc->port - VNC_BASE_PORT);
+    {
+      /* The address is the definition's text. */
+      g_autofree char *listen = ctl_terminal_text (stdout, vnc->listen, FALSE);
+
+      printf (strchr (vnc->listen, ':') ? "[%s]:%d\n" : "%s:%d\n", listen,
+              vnc->port - VNC_BASE_PORT);
+    }
   return TRUE;
 }
 

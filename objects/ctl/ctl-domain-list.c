@@ -95,7 +95,10 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
         continue;
       if (names_only)
         {
-          puts (virtbus_domain_get_name (domain));
+          g_autofree char *name =
+            ctl_terminal_text (stdout, virtbus_domain_get_name (domain), FALSE);
+
+          puts (name);
           continue;
         }
       ctl_table_add_row (table);

@@ -72,14 +72,23 @@ add_stats (CtlContext *ctx, JsonArray *all, VirtbusDomain *domain, GVariant *sta
     }
   g_ptr_array_sort (keys, natural_compare);
   if (!ctx->json)
-    printf ("Domain: '%s'\n", virtbus_domain_get_name (domain));
+    {
+      g_autofree char *name = ctl_terminal_text (stdout, virtbus_domain_get_name (domain), FALSE);
+
+      printf ("Domain: '%s'\n", name);
+    }
   for (guint i = 0; i < keys->len; i++)
     {
       g_autoptr (GVariant) one = g_variant_lookup_value (stats, keys->pdata[i], NULL);
       g_autofree char *text = value_text (one);
 
       if (!ctx->json)
-        printf ("  %s=%s\n", (char *) keys->pdata[i], text);
+        {
+          g_autofree char *line = g_strdup_printf ("  %s=%s", (char *) keys->pdata[i], text);
+          g_autofree char *shown = ctl_terminal_text (stdout, line, FALSE);
+
+          puts (shown);
+        }
       json_object_set_member (values, keys->pdata[i], json_gvariant_serialize (one));
     }
   json_object_set_string_member (entry, "name", virtbus_domain_get_name (domain));

@@ -1,5 +1,8 @@
 #include "ctl-error.h"
 
+#include <stdio.h>
+
+#include "ctl-output.h"
 #include "virtbus.h"
 
 GQuark
@@ -41,6 +44,8 @@ void
 ctl_error_print (const GError *error)
 {
   g_autofree char *message = virtbus_error_get_message (error);
+  /* Its text may come from the service, a guest or a file name. */
+  g_autofree char *shown = ctl_terminal_text (stderr, message, TRUE);
 
-  g_printerr ("error: %s\n", message);
+  g_printerr ("error: %s\n", shown);
 }

@@ -29,7 +29,7 @@ GQuark ctl_error_quark (void);
 
 /* The exit code for @error. */
 CtlExit ctl_error_exit_code (const GError *error);
-/* Prints "error: MESSAGE" on stderr. */
+/* Prints "error: MESSAGE" on stderr (escaped on a terminal). */
 void ctl_error_print (const GError *error);
 
 G_END_DECLS

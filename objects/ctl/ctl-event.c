@@ -9,6 +9,7 @@
 
 #include "ctl-command.h"
 #include "ctl-number.h"
+#include "ctl-output.h"
 
 #define DOMAIN_INTERFACE "org.virtbus.Virt1.Domain"
 
@@ -101,8 +102,12 @@ on_event (GDBusConnection *connection, const char *sender, const char *path,
       g_autofree char *stamp =
         g_strdup_printf ("%s.%03d: ", seconds, (int) (now % G_USEC_PER_SEC / 1000));
 
-      printf ("%sevent 'lifecycle' for domain '%s': %s %s\n", listener->timestamp ? stamp : "",
-              name, event, detail);
+      g_autofree char *line =
+        g_strdup_printf ("%sevent 'lifecycle' for domain '%s': %s %s",
+                         listener->timestamp ? stamp : "", name, event, detail);
+      g_autofree char *shown = ctl_terminal_text (stdout, line, FALSE);
+
+      puts (shown);
     }
   /* Someone reads us through a pipe: each event when it comes. */
   fflush (stdout);

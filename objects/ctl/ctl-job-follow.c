@@ -160,10 +160,19 @@ draw (Wait *wait, gboolean final)
 {
   CtlProgress progress;
   gboolean phase_changed;
+  g_autofree char *title = NULL;
+  g_autofree char *phase = NULL;
 
   if (!wait->job || !wait->follow || wait->follow->ctx->quiet || wait->follow->ctx->json)
     return;
   read_figures (wait->job, wait->title, &progress);
+  /* The operation and the phase are the service's words. */
+  if (wait->terminal)
+    {
+      progress.title = title = ctl_escape_controls (progress.title, FALSE);
+      if (progress.phase)
+        progress.phase = phase = ctl_escape_controls (progress.phase, FALSE);
+    }
   if (final)
     progress.remaining = -1;
   if (wait->terminal)

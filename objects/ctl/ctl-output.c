@@ -1,6 +1,7 @@
 #include "ctl-output.h"
 
-#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 typedef struct {
   JsonNode *value;
@@ -10,7 +11,8 @@ typedef struct {
 struct _CtlTable {
   const CtlColumn *columns;
   guint n_columns;
-  GPtrArray *rows; /* GPtrArray of Cell * */
+  GPtrArray *rows;   /* GPtrArray of Cell * */
+  gboolean terminal; /* stdout is one: the texts escaped */
 };
 
 static void
@@ -28,6 +30,7 @@ ctl_table_new (const CtlColumn *columns)
   CtlTable *table = g_new0 (CtlTable, 1);
 
   table->columns = columns;
+  table->terminal = isatty (STDOUT_FILENO);
   while (columns[table->n_columns].key)
     table->n_columns++;
   table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
@@ -63,7 +66,8 @@ ctl_table_add (CtlTable *table, JsonNode *value, const char *text)
   row = table->rows->pdata[table->rows->len - 1];
   g_return_if_fail (row->len < table->n_columns);
   cell->value = value ? value : json_node_new (JSON_NODE_NULL);
-  cell->text = g_strdup (text ? text : "-");
+  cell->text =
+    table->terminal ? ctl_escape_controls (text ? text : "-", FALSE) : g_strdup (text ? text : "-");
   g_ptr_array_add (row, cell);
 }
 
@@ -247,4 +251,63 @@ ctl_format_kib (guint64 kib)
   /* Not printf's %f: the same text in every locale. */
   return g_strdup_printf ("%s %s", g_ascii_formatd (number, sizeof number, "%.1f", value),
                           units[unit]);
+}
+
+/* What a terminal would act on, or show as something else, rather than
+ * print: C0 and C1 controls (escape sequences, carriage return, backspace),
+ * DEL, format characters (bidi overrides and isolates, zero-width ones) and
+ * the Unicode line and paragraph separators. */
+static gboolean
+is_hidden (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_FORMAT:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+char *
+ctl_escape_controls (const char *text, gboolean keep_newlines)
+{
+  const char *end = text + strlen (text);
+  GString *out = g_string_sized_new (end - text);
+
+  for (const char *p = text; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+      const char *next;
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* Not UTF-8: the byte, which a terminal might read as C1. */
+          g_string_append_printf (out, "\\x%02x", (guint) (guchar) *p);
+          p++;
+          continue;
+        }
+      next = g_utf8_next_char (p);
+      if (c == '\n' && keep_newlines)
+        g_string_append_c (out, '\n');
+      else if (c < 0x80 && is_hidden (c))
+        g_string_append_printf (out, "\\x%02x", (guint) c);
+      else if (is_hidden (c))
+        g_string_append_printf (out, c > 0xffff ? "\\U%08x" : "\\u%04x", (guint) c);
+      else
+        g_string_append_len (out, p, next - p);
+      p = next;
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+ctl_terminal_text (FILE *stream, const char *text, gboolean keep_newlines)
+{
+  if (!isatty (fileno (stream)))
+    return g_strdup (text);
+  return ctl_escape_controls (text, keep_newlines);
 }
