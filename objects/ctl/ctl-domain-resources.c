@@ -1,55 +1,27 @@
 /* setmem and setvcpus: a domain's memory (the balloon live, <currentMemory>
  * in the definition) and its vCPUs, with virsh's --live, --config, --current. */
-#include <errno.h>
 #include <string.h>
 
 #include "ctl-affect.h"
 #include "ctl-command.h"
 #include "ctl-error.h"
+#include "ctl-number.h"
 
 /* Domain.SetVcpus: the <vcpu> count rather than how many are present. */
 #define VCPU_MAXIMUM (1u << 2)
-
-static const struct {
-  const char *suffix;
-  guint64 bytes;
-} units[] = {
-  { "", 1024 },
-  { "b", 1 },
-  { "bytes", 1 },
-  { "k", 1024 },
-  { "kib", 1024 },
-  { "kb", 1000 },
-  { "m", 1024 * 1024 },
-  { "mib", 1024 * 1024 },
-  { "mb", 1000 * 1000 },
-  { "g", G_GUINT64_CONSTANT (1) << 30 },
-  { "gib", G_GUINT64_CONSTANT (1) << 30 },
-  { "gb", G_GUINT64_CONSTANT (1000000000) },
-  { "t", G_GUINT64_CONSTANT (1) << 40 },
-  { "tib", G_GUINT64_CONSTANT (1) << 40 },
-  { "tb", G_GUINT64_CONSTANT (1000000000000) },
-};
 
 /* A size as virsh reads one: a number of KiB, or with a unit ("512M",
  * "1GiB", "1000000KB"); rounded up to whole KiB. */
 static gboolean
 parse_kib (const char *text, guint64 *kib, GError **error)
 {
-  char *end = NULL;
-  guint64 number;
+  guint64 bytes;
 
-  errno = 0;
-  number = g_ascii_isdigit (*text) ? g_ascii_strtoull (text, &end, 10) : 0;
-  if (end && errno == 0)
-    for (guint i = 0; i < G_N_ELEMENTS (units); i++)
-      if (g_ascii_strcasecmp (end, units[i].suffix) == 0)
-        {
-          if (number > G_MAXUINT64 / units[i].bytes)
-            break;
-          *kib = (number * units[i].bytes + 1023) / 1024;
-          return TRUE;
-        }
+  if (ctl_parse_size (text, 1024, &bytes))
+    {
+      *kib = bytes / 1024 + (bytes % 1024 != 0);
+      return TRUE;
+    }
   g_set_error (error, CTL_ERROR, CTL_ERROR_USAGE,
                "'%s' is no size: a number of KiB, or with a unit such as 512M or 2GiB", text);
   return FALSE;

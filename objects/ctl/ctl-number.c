@@ -8,7 +8,6 @@ static const struct {
   const char *suffix;
   guint64 bytes;
 } units[] = {
-  { "", 1 },
   { "b", 1 },
   { "bytes", 1 },
   { "k", 1024 },
@@ -36,8 +35,23 @@ ctl_parse_number (const char *what, const char *text, guint64 max, guint64 *valu
   return FALSE;
 }
 
+/* @number with @suffix ("" means @bare bytes each), or FALSE. */
+static gboolean
+scale (guint64 number, const char *suffix, guint64 bare, guint64 *bytes)
+{
+  guint64 unit = *suffix ? 0 : bare;
+
+  for (guint i = 0; !unit && i < G_N_ELEMENTS (units); i++)
+    if (g_ascii_strcasecmp (suffix, units[i].suffix) == 0)
+      unit = units[i].bytes;
+  if (!unit || number > G_MAXUINT64 / unit)
+    return FALSE;
+  *bytes = number * unit;
+  return TRUE;
+}
+
 gboolean
-ctl_parse_bytes (const char *what, const char *text, guint64 *bytes, GError **error)
+ctl_parse_size (const char *text, guint64 bare, guint64 *bytes)
 {
   char *end = NULL;
   guint64 number = 0;
@@ -45,15 +59,14 @@ ctl_parse_bytes (const char *what, const char *text, guint64 *bytes, GError **er
   errno = 0;
   if (g_ascii_isdigit (*text))
     number = g_ascii_strtoull (text, &end, 10);
-  if (end && errno == 0)
-    for (guint i = 0; i < G_N_ELEMENTS (units); i++)
-      if (g_ascii_strcasecmp (end, units[i].suffix) == 0)
-        {
-          if (number > G_MAXUINT64 / units[i].bytes)
-            break;
-          *bytes = number * units[i].bytes;
-          return TRUE;
-        }
+  return end && errno == 0 && scale (number, end, bare, bytes);
+}
+
+gboolean
+ctl_parse_bytes (const char *what, const char *text, guint64 *bytes, GError **error)
+{
+  if (ctl_parse_size (text, 1, bytes))
+    return TRUE;
   g_set_error (error, CTL_ERROR, CTL_ERROR_USAGE,
                "%s '%s' is no size: a number of bytes, or with a unit such as 10M or 2GiB", what,
                text);
