@@ -7,6 +7,25 @@
 
 #define OBJECT_WAIT_MS 10000
 
+GPtrArray *
+ctl_client_list (VirtbusClient *client, gpointer (*get) (VirtbusObject *object),
+                 GCompareFunc compare)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autolist (GDBusObject) objects =
+    g_dbus_object_manager_get_objects (virtbus_client_get_object_manager (client));
+
+  for (GList *l = objects; l; l = l->next)
+    {
+      gpointer iface = get (VIRTBUS_OBJECT (l->data));
+
+      if (iface)
+        g_ptr_array_add (found, iface);
+    }
+  g_ptr_array_sort (found, compare);
+  return found;
+}
+
 void
 ctl_context_clear (CtlContext *ctx)
 {

@@ -24,6 +24,10 @@ VirtbusDomain *ctl_context_domain (CtlContext *ctx, const char *name_or_uuid, GE
 /* The object at @path, waiting for the signal that announces it when a call
  * has just made it (CTL_ERROR_FAILED when it does not come). */
 VirtbusObject *ctl_context_wait_object (CtlContext *ctx, const char *path, GError **error);
+/* Every interface @get finds on the objects @client holds (a full reference
+ * each, e.g. virtbus_object_get_network), sorted by @compare. */
+GPtrArray *ctl_client_list (VirtbusClient *client, gpointer (*get) (VirtbusObject *object),
+                            GCompareFunc compare);
 
 /* A message for a person on stdout (a line; the newline is added), unless
  * --quiet or --json; escaped on a terminal (ctl_terminal_text()). */

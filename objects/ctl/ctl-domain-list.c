@@ -20,25 +20,6 @@ by_name (gconstpointer a, gconstpointer b)
   return g_strcmp0 (virtbus_domain_get_name (x), virtbus_domain_get_name (y));
 }
 
-/* Every domain the client holds, sorted by name as ListDomains sorts. */
-static GPtrArray *
-all_domains (VirtbusClient *client)
-{
-  GPtrArray *domains = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autolist (GDBusObject) objects =
-    g_dbus_object_manager_get_objects (virtbus_client_get_object_manager (client));
-
-  for (GList *l = objects; l; l = l->next)
-    {
-      VirtbusDomain *domain = virtbus_object_get_domain (VIRTBUS_OBJECT (l->data));
-
-      if (domain)
-        g_ptr_array_add (domains, domain);
-    }
-  g_ptr_array_sort (domains, by_name);
-  return domains;
-}
-
 static const CtlColumn list_columns[] = {
   { "Id", "id" },
   { "Name", "name" },
@@ -86,7 +67,8 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
 
   if (!client)
     return FALSE;
-  domains = all_domains (client);
+  /* Sorted by name, as ListDomains sorts. */
+  domains = ctl_client_list (client, (gpointer) virtbus_object_get_domain, by_name);
   for (guint i = 0; i < domains->len; i++)
     {
       VirtbusDomain *domain = domains->pdata[i];

@@ -11,24 +11,6 @@ by_name (gconstpointer a, gconstpointer b)
                     virtbus_network_get_name (*(VirtbusNetwork **) b));
 }
 
-static GPtrArray *
-all_networks (VirtbusClient *client)
-{
-  GPtrArray *networks = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autolist (GDBusObject) objects =
-    g_dbus_object_manager_get_objects (virtbus_client_get_object_manager (client));
-
-  for (GList *l = objects; l; l = l->next)
-    {
-      VirtbusNetwork *network = virtbus_object_get_network (VIRTBUS_OBJECT (l->data));
-
-      if (network)
-        g_ptr_array_add (networks, network);
-    }
-  g_ptr_array_sort (networks, by_name);
-  return networks;
-}
-
 static const CtlColumn list_columns[] = {
   { "Name", "name" },           { NULL, "uuid" },
   { "State", "state" },         { NULL, "active" },
@@ -47,7 +29,7 @@ run_list (CtlContext *ctx, CtlArgs *args, GError **error)
 
   if (!client)
     return FALSE;
-  networks = all_networks (client);
+  networks = ctl_client_list (client, (gpointer) virtbus_object_get_network, by_name);
   for (guint i = 0; i < networks->len; i++)
     {
       VirtbusNetwork *network = networks->pdata[i];

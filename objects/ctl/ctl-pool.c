@@ -20,24 +20,6 @@ volume_by_name (gconstpointer a, gconstpointer b)
                     virtbus_storage_volume_get_name (*(VirtbusStorageVolume **) b));
 }
 
-static GPtrArray *
-all_of (VirtbusClient *client, gpointer (*get) (VirtbusObject *object), GCompareFunc compare)
-{
-  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autolist (GDBusObject) objects =
-    g_dbus_object_manager_get_objects (virtbus_client_get_object_manager (client));
-
-  for (GList *l = objects; l; l = l->next)
-    {
-      gpointer iface = get (VIRTBUS_OBJECT (l->data));
-
-      if (iface)
-        g_ptr_array_add (found, iface);
-    }
-  g_ptr_array_sort (found, compare);
-  return found;
-}
-
 static void
 add_bytes (CtlTable *table, guint64 bytes)
 {
@@ -65,7 +47,7 @@ run_pool_list (CtlContext *ctx, CtlArgs *args, GError **error)
 
   if (!client)
     return FALSE;
-  pools = all_of (client, (gpointer) virtbus_object_get_storage_pool, pool_by_name);
+  pools = ctl_client_list (client, (gpointer) virtbus_object_get_storage_pool, pool_by_name);
   for (guint i = 0; i < pools->len; i++)
     {
       VirtbusStoragePool *pool = pools->pdata[i];
@@ -214,7 +196,7 @@ run_vol_list (CtlContext *ctx, CtlArgs *args, GError **error)
   if (!pool)
     return FALSE;
   pool_path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (pool));
-  volumes = all_of (client, (gpointer) virtbus_object_get_storage_volume, volume_by_name);
+  volumes = ctl_client_list (client, (gpointer) virtbus_object_get_storage_volume, volume_by_name);
   for (guint i = 0; i < volumes->len; i++)
     {
       VirtbusStorageVolume *volume = volumes->pdata[i];
