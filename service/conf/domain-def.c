@@ -917,3 +917,9 @@ vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml, GEr
   xml = vb_xml_format (doc);
   return vb_domain_def_parse_live (xml, error);
 }
+
+const VbXmlSchema *
+vb_domain_def_schema (void)
+{
+  return &domain_schema;
+}

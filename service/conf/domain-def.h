@@ -2,6 +2,7 @@
  * subset virtbus supports and kept in canonical form. */
 #pragma once
 
+#include "xml-schema.h"
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -74,5 +75,8 @@ char *vb_domain_def_format_live (const VbDomainDef *def, int id);
 char *vb_domain_xml_without_secrets (const char *xml);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
+
+/* The table of elements and attributes the domain XML may have (docs/xml-subset.md). */
+const VbXmlSchema *vb_domain_def_schema (void);
 
 G_END_DECLS

@@ -609,3 +609,9 @@ vb_network_def_free (VbNetworkDef *def)
   g_free (def->forward_mode);
   g_free (def);
 }
+
+const VbXmlSchema *
+vb_network_def_schema (void)
+{
+  return &network_schema;
+}

@@ -2,6 +2,7 @@
  * kept in canonical form. */
 #pragma once
 
+#include "xml-schema.h"
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -27,5 +28,8 @@ VbNetworkDef *vb_network_def_copy (const VbNetworkDef *def);
 void vb_network_def_free (VbNetworkDef *def);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbNetworkDef, vb_network_def_free)
+
+/* The table of elements and attributes the network XML may have (docs/xml-subset.md). */
+const VbXmlSchema *vb_network_def_schema (void);
 
 G_END_DECLS

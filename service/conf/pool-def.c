@@ -173,3 +173,9 @@ vb_pool_def_free (VbPoolDef *def)
   g_free (def->target_path);
   g_free (def);
 }
+
+const VbXmlSchema *
+vb_pool_def_schema (void)
+{
+  return &pool_schema;
+}

@@ -2,6 +2,7 @@
  * canonical form. */
 #pragma once
 
+#include "xml-schema.h"
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -25,5 +26,8 @@ char *vb_pool_def_format_sizes (const VbPoolDef *def, guint64 capacity, guint64 
 void vb_pool_def_free (VbPoolDef *def);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbPoolDef, vb_pool_def_free)
+
+/* The table of elements and attributes the pool XML may have (docs/xml-subset.md). */
+const VbXmlSchema *vb_pool_def_schema (void);
 
 G_END_DECLS

@@ -235,3 +235,9 @@ vb_volume_def_format (const VbVolumeDef *def, const char *key, const char *path)
 
   return vb_xml_format (doc);
 }
+
+const VbXmlSchema *
+vb_volume_def_schema (void)
+{
+  return &volume_schema;
+}

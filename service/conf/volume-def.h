@@ -1,6 +1,7 @@
 /* A storage volume configuration: libvirt-format volume XML. */
 #pragma once
 
+#include "xml-schema.h"
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -23,5 +24,8 @@ void vb_volume_def_free (VbVolumeDef *def);
 char *vb_volume_def_format (const VbVolumeDef *def, const char *key, const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbVolumeDef, vb_volume_def_free)
+
+/* The table of elements and attributes the volume XML may have (docs/xml-subset.md). */
+const VbXmlSchema *vb_volume_def_schema (void);
 
 G_END_DECLS
