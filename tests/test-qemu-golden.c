@@ -18,6 +18,7 @@
 #include "qemu-command.h"
 #include "qemu-complete.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 
 #define SCRATCH "/tmp/vb-golden"
 
@@ -139,6 +140,9 @@ check_one (const char *name)
     {
       context = golden_context (SCRATCH, g_strcmp0 (def->type, "kvm") == 0, TRUE);
       command = vb_qemu_command_build (def, &context, &error);
+      /* As the service reports them: lines of the caller's document. */
+      if (!command)
+        vb_xml_error_map_lines (error, def->source_lines);
     }
   if (def && command)
     stored = vb_qemu_complete_xml (def, NULL, &error);

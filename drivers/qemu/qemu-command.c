@@ -4,6 +4,7 @@
 #include "qemu-command-private.h"
 #include "domain-vcpus.h"
 #include "qemu-complete.h"
+#include "qemu-machine-names.h"
 #include "qemu-pci-address.h"
 #include "qemu-vcpu-slots.h"
 
@@ -46,10 +47,20 @@ build_machine (Builder *b, GError **error)
   if (!vb_qemu_plain_word (machine, NULL))
     return refuse (error, type, "machine type '%s' is not a name QEMU knows", machine);
   if (!machine_known (b, machine))
-    return refuse (error, type,
-                   "machine type '%s' is not known to this QEMU; use one that "
-                   "'qemu-system-x86_64 -machine help' lists, e.g. pc or q35",
-                   machine);
+    {
+      g_autofree char *closest = vb_qemu_closest_machine (machine, b->context->machines);
+
+      if (closest)
+        return refuse (error, type,
+                       "machine type '%s' is not known to this QEMU; the closest one it has is "
+                       "'%s' (a guest's machine type is part of what it sees: change it only "
+                       "knowing that)",
+                       machine, closest);
+      return refuse (error, type,
+                     "machine type '%s' is not known to this QEMU; use one that "
+                     "'qemu-system-x86_64 -machine help' lists, e.g. pc or q35",
+                     machine);
+    }
   b->command->machine = g_strdup (machine);
   b->command->q35 = strstr (machine, "q35") != NULL;
   b->pci_root = b->command->q35 ? "pcie.0" : "pci.0";
