@@ -283,4 +283,10 @@ gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
 
+/* <features> (qemu-command-features.c): properties of -cpu, options of
+ * -machine and -accel, and the arguments of their own. */
+gboolean vb_qemu_features_cpu_flags (Builder *b, GString *model, GError **error);
+gboolean vb_qemu_features_machine (Builder *b, GString *machine, GString *accel, GError **error);
+gboolean vb_qemu_build_features (Builder *b, GError **error);
+
 G_END_DECLS

@@ -80,8 +80,14 @@ build_machine (Builder *b, GError **error)
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
     if (vb_xml_attr_is (timer, "name", "hpet") && vb_xml_attr_is (timer, "present", "no"))
       g_string_append (opts, ",hpet=off");
-  add2 (b, "-machine", opts->str);
-  add2 (b, "-accel", b->context->kvm ? "kvm" : "tcg");
+  {
+    g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
+
+    if (!vb_qemu_features_machine (b, opts, accel, error))
+      return FALSE;
+    add2 (b, "-machine", opts->str);
+    add2 (b, "-accel", accel->str);
+  }
 
   if (pm)
     {
@@ -153,6 +159,8 @@ build_cpu (Builder *b, GError **error)
     {
       return refuse (error, cpu, "CPU mode '%s' is not supported", mode);
     }
+  if (!vb_qemu_features_cpu_flags (b, model, error))
+    return FALSE;
   add2 (b, "-cpu", model->str);
 
   add (b, "-smp");
@@ -596,7 +604,8 @@ build (Builder *b, GError **error)
   add (b, "-no-shutdown");
   if (!build_actions (b, error))
     return FALSE;
-  if (!build_firmware (b, error) || !build_boot (b, error) || !build_devices (b, error))
+  if (!build_firmware (b, error) || !build_boot (b, error) || !build_devices (b, error)
+      || !vb_qemu_build_features (b, error))
     return FALSE;
   add2 (b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
   add2 (b, "-msg", "timestamp=on");

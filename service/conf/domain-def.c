@@ -47,6 +47,9 @@
  * live XML has on every device. */
 #define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
 
+/* A Hyper-V enlightenment of <features><hyperv>: on or off. */
+#define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
+
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
 /* What virt-install and virt-manager write for x86_64 QEMU/KVM guests and the
@@ -80,10 +83,35 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/features", NULL, NULL, 0 },
   { "domain/features/acpi", NULL, NULL, 0 },
-  { "domain/features/apic", NULL, NULL, 0 },
+  { "domain/features/apic", "eoi=on|off", NULL, 0 },
   { "domain/features/pae", NULL, NULL, 0 },
   { "domain/features/vmport", "!state=on|off", NULL, 0 },
   { "domain/features/smm", "state=on|off", NULL, 0 },
+  { "domain/features/smm/tseg", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/features/hyperv", "mode=custom|passthrough", NULL, 0 },
+  HYPERV_FLAG ("relaxed"), HYPERV_FLAG ("vapic"), HYPERV_FLAG ("vpindex"), HYPERV_FLAG ("runtime"),
+  HYPERV_FLAG ("synic"), HYPERV_FLAG ("reset"), HYPERV_FLAG ("frequencies"),
+  HYPERV_FLAG ("reenlightenment"), HYPERV_FLAG ("ipi"), HYPERV_FLAG ("evmcs"), HYPERV_FLAG ("avic"),
+  HYPERV_FLAG ("emsr_bitmap"), HYPERV_FLAG ("xmm_input"), HYPERV_FLAG ("stimer"),
+  HYPERV_FLAG ("stimer/direct"), HYPERV_FLAG ("tlbflush"), HYPERV_FLAG ("tlbflush/direct"),
+  HYPERV_FLAG ("tlbflush/extended"),
+  { "domain/features/hyperv/spinlocks", "!state=on|off retries=%u", NULL, 0 },
+  { "domain/features/hyperv/vendor_id", "!state=on|off value", NULL, 0 },
+  { "domain/features/kvm", NULL, NULL, 0 },
+  { "domain/features/kvm/hidden", "!state=on|off", NULL, 0 },
+  { "domain/features/kvm/hint-dedicated", "!state=on|off", NULL, 0 },
+  { "domain/features/kvm/poll-control", "!state=on|off", NULL, 0 },
+  { "domain/features/kvm/pv-ipi", "!state=on|off", NULL, 0 },
+  { "domain/features/kvm/dirty-ring", "!state=on|off size=%u", NULL, 0 },
+  { "domain/features/pvspinlock", "state=on|off", NULL, 0 },
+  { "domain/features/pmu", "state=on|off", NULL, 0 },
+  { "domain/features/vmcoreinfo", "state=on|off", NULL, 0 },
+  { "domain/features/ioapic", "!driver=kvm|qemu", NULL, 0 },
+  { "domain/features/ps2", "!state=on|off", NULL, 0 },
+  { "domain/features/msrs", "!unknown=ignore|fault", NULL, 0 },
+  { "domain/features/tcg", NULL, NULL, 0 },
+  { "domain/features/tcg/tb-cache", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/features/async-teardown", "enabled=yes|no", NULL, 0 },
 
   { "domain/cpu",
     "mode=custom|host-model|host-passthrough|maximum match=minimum|exact|strict "
