@@ -91,6 +91,7 @@ golden_context (const char *dir, gboolean kvm, gboolean dry_run)
     .spice = TRUE,
     .virtio_net_failover = TRUE,
     .dry_run = dry_run,
+    .now_unix = 1700000000, /* 2023-11-14T22:13:20Z: clocks with an offset */
   };
   return context;
 }

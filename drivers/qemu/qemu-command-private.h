@@ -289,4 +289,12 @@ gboolean vb_qemu_features_cpu_flags (Builder *b, GString *model, GError **error)
 gboolean vb_qemu_features_machine (Builder *b, GString *machine, GString *accel, GError **error);
 gboolean vb_qemu_build_features (Builder *b, GError **error);
 
+/* The platform (qemu-command-platform.c): -rtc and the timers of -machine
+ * and -cpu, SMBIOS and fw_cfg, <genid>, <os><bios> and <acpi>, <seclabel>. */
+gboolean vb_qemu_build_clock (Builder *b, GError **error);
+gboolean vb_qemu_clock_machine_and_cpu (Builder *b, GString *machine, GString *cpu,
+                                        GError **error);
+gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
+gboolean vb_qemu_build_platform (Builder *b, GError **error);
+
 G_END_DECLS

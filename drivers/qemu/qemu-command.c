@@ -28,7 +28,6 @@ build_machine (Builder *b, GError **error)
   xmlNode *type = vb_xml_child (os, "type");
   xmlNode *features = vb_xml_child (b->root, "features");
   xmlNode *pm = vb_xml_child (b->root, "pm");
-  xmlNode *clock = vb_xml_child (b->root, "clock");
   g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
   g_autofree char *arch = type ? vb_xml_attr (type, "arch") : NULL;
   g_autoptr (GString) opts = g_string_new (NULL);
@@ -77,9 +76,8 @@ build_machine (Builder *b, GError **error)
     if (smm)
       vb_qemu_opt (opts, "smm", smm);
   }
-  for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
-    if (vb_xml_attr_is (timer, "name", "hpet") && vb_xml_attr_is (timer, "present", "no"))
-      g_string_append (opts, ",hpet=off");
+  if (!vb_qemu_clock_machine_and_cpu (b, opts, NULL, error))
+    return FALSE;
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
@@ -159,7 +157,8 @@ build_cpu (Builder *b, GError **error)
     {
       return refuse (error, cpu, "CPU mode '%s' is not supported", mode);
     }
-  if (!vb_qemu_features_cpu_flags (b, model, error))
+  if (!vb_qemu_features_cpu_flags (b, model, error)
+      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error))
     return FALSE;
   add2 (b, "-cpu", model->str);
 
@@ -269,6 +268,16 @@ build_boot (Builder *b, GError **error)
     g_string_append_printf (boot, ",order=%s", order->str);
   if (vb_xml_attr_is (vb_xml_child (os, "bootmenu"), "enable", "yes"))
     g_string_append (boot, ",menu=on");
+  {
+    xmlNode *bios = vb_xml_child (os, "bios");
+    g_autofree char *timeout = bios ? vb_xml_attr (bios, "rebootTimeout") : NULL;
+    gint64 ms = timeout ? g_ascii_strtoll (timeout, NULL, 10) : 0;
+
+    if (timeout && (ms < -1 || ms > 65535))
+      return refuse (error, bios, "rebootTimeout is -1 (never) to 65535 ms");
+    if (timeout)
+      g_string_append_printf (boot, ",reboot-timeout=%" G_GINT64_FORMAT, ms);
+  }
   add2 (b, "-boot", boot->str);
 
   if (kernel)
@@ -293,27 +302,6 @@ build_boot (Builder *b, GError **error)
           add2 (b, "-append", text);
         }
     }
-  return TRUE;
-}
-
-static gboolean
-build_clock (Builder *b, GError **error)
-{
-  xmlNode *clock = vb_xml_child (b->root, "clock");
-  g_autofree char *offset = clock ? vb_xml_attr (clock, "offset") : NULL;
-  g_autoptr (GString) rtc = g_string_new (NULL);
-
-  if (!offset || g_str_equal (offset, "utc"))
-    g_string_append (rtc, "base=utc");
-  else if (g_str_equal (offset, "localtime"))
-    g_string_append (rtc, "base=localtime");
-  else
-    return refuse (error, clock, "clock offset '%s' is not supported (use utc or localtime)",
-                   offset);
-  for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
-    if (vb_xml_attr_is (timer, "name", "rtc") && vb_xml_attr_is (timer, "tickpolicy", "catchup"))
-      g_string_append (rtc, ",driftfix=slew");
-  add2 (b, "-rtc", rtc->str);
   return TRUE;
 }
 
@@ -597,7 +585,7 @@ build (Builder *b, GError **error)
     add2 (b, "-chardev", monitor->str);
   }
   add2 (b, "-mon", "chardev=charmonitor,id=monitor,mode=control");
-  if (!build_clock (b, error))
+  if (!vb_qemu_build_clock (b, error))
     return FALSE;
   /* The guest's power-off stops QEMU instead of ending it, so the service
    * sees the SHUTDOWN event, can reset for a reboot, and ends QEMU itself. */
@@ -605,7 +593,8 @@ build (Builder *b, GError **error)
   if (!build_actions (b, error))
     return FALSE;
   if (!build_firmware (b, error) || !build_boot (b, error) || !build_devices (b, error)
-      || !vb_qemu_build_features (b, error))
+      || !vb_qemu_build_features (b, error) || !vb_qemu_build_sysinfo (b, error)
+      || !vb_qemu_build_platform (b, error))
     return FALSE;
   add2 (b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
   add2 (b, "-msg", "timestamp=on");

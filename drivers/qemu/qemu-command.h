@@ -44,6 +44,9 @@ typedef struct {
    * exists, the port is @from. */
   gboolean (*path_exists) (const char *path);
   int (*free_tcp_port) (int from);
+  /* The time offset='variable' clocks count from, in seconds since 1970;
+   * 0: now. */
+  gint64 now_unix;
 } VbQemuCommandContext;
 
 typedef struct {

@@ -80,6 +80,24 @@ static const VbXmlRule domain_rules[] = {
   { "domain/os/cmdline", NULL, "*", 0 },
   { "domain/os/boot", "!dev=hd|cdrom|network|fd", NULL, VB_XML_RULE_REPEAT },
   { "domain/os/bootmenu", "!enable=yes|no timeout=%u", NULL, 0 },
+  { "domain/os/bios", "useserial=yes|no rebootTimeout=%i", NULL, 0 },
+  { "domain/os/smbios", "!mode=emulate|host|sysinfo", NULL, 0 },
+  { "domain/os/acpi", NULL, NULL, 0 },
+  { "domain/os/acpi/table", "!type=slic|msdm|rawset", "*", VB_XML_RULE_REPEAT },
+
+  { "domain/sysinfo", "!type=smbios|fwcfg", NULL, VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/bios", NULL, NULL, 0 },
+  { "domain/sysinfo/bios/entry", "!name", "*", VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/system", NULL, NULL, 0 },
+  { "domain/sysinfo/system/entry", "!name", "*", VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/baseBoard", NULL, NULL, VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/baseBoard/entry", "!name", "*", VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/chassis", NULL, NULL, 0 },
+  { "domain/sysinfo/chassis/entry", "!name", "*", VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/oemStrings", NULL, NULL, 0 },
+  { "domain/sysinfo/oemStrings/entry", NULL, "*", VB_XML_RULE_REPEAT },
+  { "domain/sysinfo/entry", "!name file", "*", VB_XML_RULE_REPEAT },
+  { "domain/genid", NULL, "*", 0 },
 
   { "domain/features", NULL, NULL, 0 },
   { "domain/features/acpi", NULL, NULL, 0 },
@@ -122,11 +140,14 @@ static const VbXmlRule domain_rules[] = {
     VB_XML_RULE_REPEAT },
   { "domain/cpu/topology", "sockets=%u dies=%u cores=%u threads=%u", NULL, 0 },
 
-  { "domain/clock", "offset=utc|localtime", NULL, 0 },
+  { "domain/clock",
+    "offset=utc|localtime|variable|timezone adjustment basis=utc|localtime timezone", NULL, 0 },
   { "domain/clock/timer",
     "!name=platform|pit|rtc|hpet|tsc|kvmclock|hypervclock present=yes|no "
-    "tickpolicy=delay|catchup|merge|discard",
+    "tickpolicy=delay|catchup|merge|discard track=boot|guest|wall|realtime frequency=%u "
+    "mode=auto|native|emulate|paravirt|smpsafe",
     NULL, VB_XML_RULE_REPEAT },
+  { "domain/clock/timer/catchup", "threshold=%u slew=%u limit=%u", NULL, 0 },
 
   { "domain/on_poweroff", NULL, LIFECYCLE_ACTIONS, 0 },
   { "domain/on_reboot", NULL, LIFECYCLE_ACTIONS, 0 },
