@@ -400,10 +400,34 @@ test_graphics_secrets_hidden (void)
   g_assert_cmpstr (plain_hidden, ==, plain_def->xml);
 }
 
+/* A versioned machine this QEMU lacks is defined (the dry run) and refused at
+ * Start, naming the closest one it has. */
+static void
+test_machine_lacking (void)
+{
+  g_autofree char *xml = domain_with ("pc-q35-9.9", "");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  VbQemuCommandContext context = dry_context (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) defined = NULL;
+  g_autoptr (VbQemuCommand) started = NULL;
+
+  context.machines = machines;
+  defined = vb_qemu_command_build (def, &context, &error);
+  g_assert_no_error (error);
+  context.dry_run = FALSE;
+  started = vb_qemu_command_build (def, &context, &error);
+  g_assert_null (started);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "'pc-q35-9.9' is not known to this QEMU; the closest "
+                                            "one it has is 'pc-q35-7.2'"));
+}
+
 static void
 test_refusals (void)
 {
-  expect_refusal ("pc-q35-9.9", "", "pc-q35-9.9");
+  expect_refusal ("bogus-machine", "", "'bogus-machine' is not known");
+  test_machine_lacking ();
   expect_refusal ("pc", "    <disk type='file' device='floppy'>\n      <source file='/x'/>\n"
                         "      <target dev='fda' bus='fdc'/>\n    </disk>\n", "<disk>");
   expect_refusal ("q35", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
