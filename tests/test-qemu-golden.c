@@ -8,7 +8,9 @@
  * VB_GOLDEN_UPDATE=1 writes the outputs instead of comparing them (review the
  * diff before committing). In the XML, @DIR@ stands for a scratch directory
  * of the run: the test of the qemu suite (/qemu-golden/qemu-accepts) creates
- * every file named @DIR@/... there and has a real QEMU start (paused) on each
+ * every file named @DIR@/... there (an image for .img, .raw, .iso and
+ * .qcow2, a copy of OVMF's variable template for _VARS.fd, else a directory)
+ * and has a real QEMU start (paused) on each
  * command line, unless the input says <!-- golden: no-qemu-run: why -->. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -214,6 +216,15 @@ create_named_files (const char *xml, const char *scratch)
           g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                        NULL, NULL, &status, NULL));
           g_assert_cmpint (status, ==, 0);
+        }
+      else if (g_str_has_suffix (path, "_VARS.fd"))
+        {
+          g_autofree char *vars = NULL;
+          gsize size = 0;
+
+          /* A UEFI variable store, as the service makes it from its template. */
+          g_assert_true (g_file_get_contents ("/usr/share/OVMF/OVMF_VARS_4M.fd", &vars, &size, NULL));
+          g_assert_true (g_file_set_contents (path, vars, size, NULL));
         }
       else if (g_str_has_suffix (path, ".img") || g_str_has_suffix (path, ".iso")
                || g_str_has_suffix (path, ".raw"))

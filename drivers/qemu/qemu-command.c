@@ -191,6 +191,36 @@ build_cpu (Builder *b, GError **error)
   return TRUE;
 }
 
+/* The store of a UEFI guest's variables: its path (from <nvram>, its
+ * <source file>, or the service's own store) and format. */
+static gboolean
+firmware_nvram (Builder *b, xmlNode *nvram_node, char **nvram, char **format, GError **error)
+{
+  xmlNode *source = vb_xml_child (nvram_node, "source");
+  g_autofree char *template_format = nvram_node ? vb_xml_attr (nvram_node, "templateFormat") : NULL;
+
+  *format = nvram_node ? vb_xml_attr (nvram_node, "format") : NULL;
+  if (!*format)
+    *format = g_strdup ("raw");
+  if (nvram_node && vb_xml_attr_is (nvram_node, "type", "network"))
+    return refuse (error, nvram_node, "a variable store on a network disk is not supported; "
+                                      "use a file");
+  /* Stores are made by copying the template as it is, never converted. */
+  if (g_str_equal (*format, "qcow2") && g_strcmp0 (template_format, "qcow2") != 0)
+    return refuse (error, nvram_node, "a qcow2 variable store is made from a qcow2 template "
+                                      "(templateFormat='qcow2'): virtbus copies templates, it "
+                                      "does not convert them");
+  *nvram = source ? vb_xml_attr (source, "file") : nvram_node ? vb_xml_text (nvram_node) : NULL;
+  if (!*nvram || !**nvram)
+    {
+      g_autofree char *file = g_strdup_printf ("%s_VARS.fd", b->def->name);
+
+      g_free (*nvram);
+      *nvram = g_build_filename (b->context->nvram_dir, file, NULL);
+    }
+  return TRUE;
+}
+
 static gboolean
 build_firmware (Builder *b, GError **error)
 {
@@ -199,14 +229,27 @@ build_firmware (Builder *b, GError **error)
   xmlNode *nvram_node = vb_xml_child (os, "nvram");
   g_autofree char *firmware = os ? vb_xml_attr (os, "firmware") : NULL;
   g_autofree char *code = loader ? vb_xml_text (loader) : NULL;
+  g_autofree char *code_format = loader ? vb_xml_attr (loader, "format") : NULL;
   g_autofree char *vars_template = nvram_node ? vb_xml_attr (nvram_node, "template") : NULL;
-  g_autofree char *nvram = nvram_node ? vb_xml_text (nvram_node) : NULL;
+  g_autofree char *nvram = NULL;
+  g_autofree char *nvram_format = NULL;
   gboolean secure = loader && vb_xml_attr_is (loader, "secure", "yes");
+  gboolean stateless = loader && vb_xml_attr_is (loader, "stateless", "yes");
 
-  if (!loader && g_strcmp0 (firmware, "efi") != 0)
-    return TRUE; /* SeaBIOS, QEMU's default */
-  if (loader && !vb_xml_attr_is (loader, "type", "pflash") && vb_xml_attr (loader, "type"))
-    return refuse (error, loader, "only type='pflash' firmware is supported");
+  /* SeaBIOS, QEMU's default, or another ROM image. */
+  if (g_strcmp0 (firmware, "bios") == 0 || vb_xml_attr_is (loader, "type", "rom")
+      || (!loader && g_strcmp0 (firmware, "efi") != 0))
+    {
+      if (nvram_node)
+        return refuse (error, nvram_node, "a BIOS keeps no variable store; <nvram> is UEFI's");
+      if (code && *code)
+        {
+          if (!b->context->dry_run && !host_has (b->context, code))
+            return refuse (error, loader, "the firmware %s does not exist", code);
+          add2 (b, "-bios", code);
+        }
+      return TRUE;
+    }
   if (!code || !*code)
     {
       g_free (code);
@@ -215,32 +258,39 @@ build_firmware (Builder *b, GError **error)
   if (!vars_template)
     vars_template = g_strdup (secure ? "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"
                                      : "/usr/share/OVMF/OVMF_VARS_4M.fd");
-  if (!nvram || !*nvram)
-    {
-      g_autofree char *file = g_strdup_printf ("%s_VARS.fd", b->def->name);
-      g_free (nvram);
-      nvram = g_build_filename (b->context->nvram_dir, file, NULL);
-    }
+  if (stateless && nvram_node)
+    return refuse (error, nvram_node, "a stateless firmware keeps no variable store");
+  if (!stateless && !firmware_nvram (b, nvram_node, &nvram, &nvram_format, error))
+    return FALSE;
   if (!b->context->dry_run && !host_has (b->context, code))
     return refuse (error, loader ? loader : os,
                    "the UEFI firmware %s is missing (Debian package ovmf)", code);
-  /* The caller makes it from the template when it is missing. */
-  b->command->nvram_path = g_strdup (nvram);
-  b->command->nvram_template = g_strdup (vars_template);
-  b->command->nvram_in_store = g_str_has_prefix (nvram, b->context->nvram_dir)
-                               && nvram[strlen (b->context->nvram_dir)] == '/'
-                               && !strchr (nvram + strlen (b->context->nvram_dir) + 1, '/');
   {
-    g_autoptr (GString) c = g_string_new ("if=pflash,format=raw,unit=0,readonly=on");
-    g_autoptr (GString) n = g_string_new ("if=pflash,format=raw,unit=1");
+    g_autoptr (GString) c = g_string_new ("if=pflash");
 
+    vb_qemu_opt (c, "format", code_format ? code_format : "raw");
+    g_string_append (c, ",unit=0,readonly=on");
     vb_qemu_opt (c, "file", code);
-    vb_qemu_opt (n, "file", nvram);
     add2 (b, "-drive", c->str);
-    add (b, "-drive");
-    b->command->nvram_arg = (int) b->command->argv->len;
-    add (b, n->str);
   }
+  if (!stateless)
+    {
+      g_autoptr (GString) n = g_string_new ("if=pflash");
+
+      /* The caller makes it from the template when it is missing. */
+      b->command->nvram_path = g_strdup (nvram);
+      b->command->nvram_template = g_strdup (vars_template);
+      b->command->nvram_format = g_strdup (nvram_format);
+      b->command->nvram_in_store = g_str_has_prefix (nvram, b->context->nvram_dir)
+                                   && nvram[strlen (b->context->nvram_dir)] == '/'
+                                   && !strchr (nvram + strlen (b->context->nvram_dir) + 1, '/');
+      vb_qemu_opt (n, "format", nvram_format);
+      g_string_append (n, ",unit=1");
+      vb_qemu_opt (n, "file", nvram);
+      add (b, "-drive");
+      b->command->nvram_arg = (int) b->command->argv->len;
+      add (b, n->str);
+    }
   if (secure)
     {
       add2 (b, "-global", "driver=cfi.pflash01,property=secure,value=on");
@@ -680,6 +730,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->xml);
   g_free (command->nvram_path);
   g_free (command->nvram_template);
+  g_free (command->nvram_format);
   g_free (command);
 }
 
@@ -701,13 +752,15 @@ vb_qemu_command_to_string (const VbQemuCommand *command)
 void
 vb_qemu_command_use_nvram_fds (VbQemuCommand *command, int rw_fd, int ro_fd)
 {
-  g_autoptr (GString) drive = g_string_new ("if=pflash,format=raw,unit=1");
+  g_autoptr (GString) drive = g_string_new ("if=pflash");
   g_autofree char *rw = g_strdup_printf ("fd=%d,set=%d,opaque=nvram-rw", rw_fd, NVRAM_FDSET);
   g_autofree char *ro = g_strdup_printf ("fd=%d,set=%d,opaque=nvram-ro", ro_fd, NVRAM_FDSET);
   g_autofree char *fdset = g_strdup_printf ("/dev/fdset/%d", NVRAM_FDSET);
   GPtrArray *argv = command->argv;
 
   g_return_if_fail (command->nvram_arg > 0);
+  vb_qemu_opt (drive, "format", command->nvram_format ? command->nvram_format : "raw");
+  g_string_append (drive, ",unit=1");
   vb_qemu_opt (drive, "file", fdset);
   g_free (argv->pdata[command->nvram_arg]);
   argv->pdata[command->nvram_arg] = g_string_free (g_steal_pointer (&drive), FALSE);

@@ -79,6 +79,7 @@ typedef struct {
   char *xml;
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */
+  char *nvram_format;       /* raw or qcow2 */
   gboolean nvram_in_store;  /* nvram_path is in the service's own nvram_dir */
   int nvram_arg;            /* argv index of the store's -drive value; 0 without */
 } VbQemuCommand;
