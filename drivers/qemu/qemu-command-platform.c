@@ -94,6 +94,17 @@ vb_qemu_build_clock (Builder *b, GError **error)
     g_string_append (rtc, "base=utc");
   else if (g_str_equal (offset, "localtime"))
     g_string_append (rtc, "base=localtime");
+  else if (g_str_equal (offset, "absolute"))
+    {
+      /* The guest's clock starts at the given moment at every start. */
+      g_autoptr (GDateTime) start
+        = g_date_time_new_from_unix_utc ((gint64) vb_xml_attr_uint (clock, "start", 0));
+      g_autofree char *base = start ? g_date_time_format (start, "%Y-%m-%dT%H:%M:%S") : NULL;
+
+      if (!base)
+        return refuse (error, clock, "start is not a time QEMU can take");
+      g_string_append_printf (rtc, "base=%s", base);
+    }
   else if (g_str_equal (offset, "variable"))
     {
       g_autofree char *base = variable_base (b, clock, error);
@@ -104,7 +115,7 @@ vb_qemu_build_clock (Builder *b, GError **error)
     }
   else
     return refuse (error, clock,
-                   "clock offset '%s' is not supported (use utc, localtime or variable)", offset);
+                   "clock offset '%s' is not supported (use utc, localtime, variable or absolute)", offset);
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
     {
       g_autofree char *name = vb_xml_attr (timer, "name");

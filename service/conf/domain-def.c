@@ -144,7 +144,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cpu/topology", "sockets=%u dies=%u cores=%u threads=%u", NULL, 0 },
 
   { "domain/clock",
-    "offset=utc|localtime|variable|timezone adjustment basis=utc|localtime timezone", NULL, 0 },
+    "offset=utc|localtime|variable|timezone|absolute adjustment basis=utc|localtime timezone "
+    "start=%u",
+    NULL, 0 },
   { "domain/clock/timer",
     "!name=platform|pit|rtc|hpet|tsc|kvmclock|hypervclock present=yes|no "
     "tickpolicy=delay|catchup|merge|discard track=boot|guest|wall|realtime frequency=%u "
