@@ -89,6 +89,29 @@ inside (const char *path, const char *const *roots)
   return vb_host_file_inside (resolved, roots);
 }
 
+/* What the platform and firmware elements name: the store's <source file>,
+ * ACPI tables, fw_cfg files, the ERST store. */
+static void
+test_listed_platform (void)
+{
+  static const char xml[] =
+    "<domain type='kvm'><name>x</name><memory>1</memory>"
+    "<sysinfo type='fwcfg'><entry name='opt/a' file='/fw'/><entry name='opt/b'>v</entry></sysinfo>"
+    "<os><type>hvm</type><acpi><table type='slic'>/slic</table></acpi>"
+    "<nvram type='file'><source file='/vars.fd'/></nvram></os>"
+    "<devices><pstore backend='acpi-erst'><path>/erst</path><size>8</size></pstore></devices>"
+    "</domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) paths = vb_domain_host_paths (xml, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (listed (paths, "/fw", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/slic", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/vars.fd", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/erst", VB_HOST_PATH_FILE));
+  g_assert_cmpuint (paths->len, ==, 4);
+}
+
 static void
 test_resolved (void)
 {
@@ -143,6 +166,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/host-files/listed", test_listed);
+  g_test_add_func ("/host-files/listed-platform", test_listed_platform);
   g_test_add_func ("/host-files/resolved", test_resolved);
   return g_test_run ();
 }

@@ -396,3 +396,30 @@ vb_qemu_build_platform (Builder *b, GError **error)
     }
   return TRUE;
 }
+
+/* ---- <pstore>: ACPI's error record store ---- */
+
+gboolean
+vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error)
+{
+  xmlNode *path_node = vb_xml_child (node, "path");
+  xmlNode *size_node = vb_xml_child (node, "size");
+  g_autofree char *path = path_node ? vb_xml_text (path_node) : NULL;
+  g_autoptr (GString) object = g_string_new ("memory-backend-file,id=pstore0");
+  g_autoptr (GString) device = g_string_new ("acpi-erst,memdev=pstore0,id=pstore0");
+  guint64 bytes = 0;
+
+  if (!vb_xml_attr_is (node, "backend", "acpi-erst"))
+    return refuse (error, node, "the only pstore backend QEMU has is acpi-erst");
+  if (!path || !*path || !size_node)
+    return refuse (error, node, "an ERST store needs a <path> and a <size>");
+  if (!vb_xml_scaled_bytes (size_node, "KiB", &bytes, error))
+    return FALSE;
+  /* QEMU's records are 4 KiB at least, and the store holds whole ones. */
+  if (bytes < 4096 || bytes % 4096)
+    return refuse (error, size_node, "the size must be a whole number of 4 KiB records");
+  vb_qemu_opt (object, "mem-path", path);
+  g_string_append_printf (object, ",size=%" G_GUINT64_FORMAT ",share=on", bytes);
+  add2 (b, "-object", object->str);
+  return add_fixed_pci_device (b, node, "pstore0", device, error);
+}

@@ -296,5 +296,6 @@ gboolean vb_qemu_clock_machine_and_cpu (Builder *b, GString *machine, GString *c
                                         GError **error);
 gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
+gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
 
 G_END_DECLS

@@ -293,6 +293,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/panic", "model=isa|pvpanic|hyperv", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("panic"),
   ALIAS ("panic"),
+
+  { "domain/devices/pstore", "!backend=acpi-erst", NULL, 0 },
+  { "domain/devices/pstore/path", NULL, "*", 0 },
+  { "domain/devices/pstore/size", "unit=" VB_XML_UNITS, "%u", 0 },
+  ADDRESS ("pstore"),
+  ALIAS ("pstore"),
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };

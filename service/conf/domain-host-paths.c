@@ -62,6 +62,8 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
   else if (named (node, "backend") && parent && named (parent, "rng"))
     note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
+  else if (named (node, "path") && parent && named (parent, "pstore"))
+    note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   for (xmlNode *child = node->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
       walk_device (found, child, node);
@@ -81,6 +83,16 @@ walk_os (GPtrArray *found, xmlNode *os)
           /* QEMU writes the NVRAM file; the template is only copied from. */
           note (found, vb_xml_attr (child, "template"), VB_HOST_PATH_FIRMWARE);
           note (found, vb_xml_text (child), VB_HOST_PATH_FILE);
+          for (xmlNode *source = child->children; source; source = source->next)
+            if (named (source, "source"))
+              note (found, vb_xml_attr (source, "file"), VB_HOST_PATH_FILE);
+        }
+      else if (named (child, "acpi"))
+        {
+          /* Extra ACPI tables QEMU reads. */
+          for (xmlNode *table = child->children; table; table = table->next)
+            if (named (table, "table"))
+              note (found, vb_xml_text (table), VB_HOST_PATH_FILE);
         }
     }
 }
@@ -111,6 +123,13 @@ vb_domain_host_paths_of_doc (xmlDoc *doc)
         walk_os (found, child);
       else if (named (child, "devices"))
         walk_device (found, child, NULL);
+      else if (named (child, "sysinfo"))
+        {
+          /* fw_cfg entries QEMU reads from a file. */
+          for (xmlNode *entry = child->children; entry; entry = entry->next)
+            if (named (entry, "entry"))
+              note (found, vb_xml_attr (entry, "file"), VB_HOST_PATH_FILE);
+        }
     }
   return g_steal_pointer (&found);
 }

@@ -29,7 +29,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
  * <domainsnapshot> (its external files: <disk><source file>, <memory file>). Reads
  * the elements whatever their type= says, so that nothing a parser or a
  * driver accepts is missed: any <source file|dev|dir|path>, <log file>,
- * <rom file>, <os> <kernel|initrd|dtb|loader|nvram> and <nvram template>,
+ * <rom file>, <os> <kernel|initrd|dtb|loader|nvram>, <nvram template> and
+ * <source file>, ACPI <table>s, <sysinfo> <entry file>, <pstore><path>,
  * <emulator>, an RNG <backend>. Empty values (the driver's default) are
  * left out. A GPtrArray of VbHostPath; NULL with VB_ERROR_INVALID_XML when
  * @xml does not parse. */
