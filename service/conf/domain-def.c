@@ -86,7 +86,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/os/bios", "useserial=yes|no rebootTimeout=%i", NULL, 0 },
   { "domain/os/smbios", "!mode=emulate|host|sysinfo", NULL, 0 },
   { "domain/os/acpi", NULL, NULL, 0 },
-  { "domain/os/acpi/table", "!type=slic|msdm|rawset", "*", VB_XML_RULE_REPEAT },
+  { "domain/os/acpi/table", "!type=slic|msdm|raw|rawset", "*", VB_XML_RULE_REPEAT },
 
   { "domain/sysinfo", "!type=smbios|fwcfg", NULL, VB_XML_RULE_REPEAT },
   { "domain/sysinfo/bios", NULL, NULL, 0 },
