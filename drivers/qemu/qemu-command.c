@@ -370,6 +370,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autoptr (GString) dev = g_string_new (NULL);
   g_autofree char *id = NULL;
 
+  if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
+    return FALSE;
   if (g_str_equal (type, "pci"))
     {
       if (!model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root"))
@@ -455,6 +457,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
         return refuse (error, node, "SCSI controller model '%s' is not supported (use virtio-scsi)",
                        model);
       g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
+      if (!vb_qemu_iothread_option (b, node, TRUE, dev, error))
+        return FALSE;
       id = g_strdup_printf ("scsi%u", index);
       g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
     }
@@ -629,7 +633,8 @@ build (Builder *b, GError **error)
   add (b, "-no-user-config");
   add (b, "-nodefaults");
   add2 (b, "-uuid", b->def->uuid);
-  if (!build_machine (b, error) || !build_cpu (b, error) || !scan_boot_orders (b, error))
+  if (!build_machine (b, error) || !build_cpu (b, error) || !vb_qemu_build_iothreads (b, error)
+      || !scan_boot_orders (b, error))
     return FALSE;
   c->monitor_path = runtime_path (b, "monitor.sock");
   {
