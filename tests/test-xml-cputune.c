@@ -159,6 +159,32 @@ expect_thread (GHashTable *threads, const char *name, const char *cpus_policy, c
   g_assert_cmpstr (g_hash_table_lookup (threads, name), ==, want);
 }
 
+/* How often QEMU @pid's "IO iothread1" gave up its CPU to wait. */
+static guint64
+iothread_switches (int pid)
+{
+  g_autofree char *task_dir = g_strdup_printf ("/proc/%d/task", pid);
+  g_autoptr (GDir) dir = g_dir_open (task_dir, 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)))
+    {
+      g_autofree char *comm_path = g_build_filename (task_dir, tid, "comm", NULL);
+      g_autofree char *status_path = g_build_filename (task_dir, tid, "status", NULL);
+      g_autofree char *comm = read_trimmed (comm_path);
+      g_autofree char *status = NULL;
+      g_autofree char *count = NULL;
+
+      if (!g_str_equal (comm, "IO iothread1"))
+        continue;
+      status = read_trimmed (status_path);
+      count = field (status, "voluntary_ctxt_switches");
+      return g_ascii_strtoull (count, NULL, 10);
+    }
+  g_assert_not_reached ();
+}
+
 static char *
 cgroup_dir (const char *uuid)
 {
@@ -228,9 +254,14 @@ test_pinned (Fixture *f, gconstpointer data)
 
   /* The guest reads its disk, served by the iothread. */
   f->console = vb_test_console_open (f->env, path);
-  out = vb_test_console_output (f->console, "dd if=/dev/vda bs=4096 count=256 2>/dev/null | md5sum",
-                                60000);
-  g_assert_nonnull (strstr (out, f->disk_md5));
+  {
+    guint64 switches = iothread_switches (qemu_pid (f, path));
+
+    out = vb_test_console_output (
+      f->console, "dd if=/dev/vda bs=4096 count=256 iflag=direct 2>/dev/null | md5sum", 60000);
+    g_assert_nonnull (strstr (out, f->disk_md5));
+    g_assert_cmpuint (iothread_switches (qemu_pid (f, path)) - switches, >=, 200);
+  }
 
   /* A disk plugged in on the iothread; one naming an iothread the guest
    * lacks is refused by name. */
@@ -239,6 +270,7 @@ test_pinned (Fixture *f, gconstpointer data)
     g_autoptr (GString) bad = g_string_new (plain);
     g_autoptr (GString) good = g_string_new (plain);
     g_autofree char *sum = NULL;
+    guint64 switches;
 
     g_string_replace (good, "type='raw'/>", "type='raw' iothread='1'/>", 1);
     g_string_replace (bad, "type='raw'/>", "type='raw' iothread='9'/>", 1);
@@ -254,9 +286,15 @@ test_pinned (Fixture *f, gconstpointer data)
           break;
         g_usleep (500000);
       }
-    sum = vb_test_console_output (f->console,
-                                  "dd if=/dev/vdb bs=4096 count=256 2>/dev/null | md5sum", 60000);
+    /* Each read reaches QEMU (O_DIRECT) and wakes the iothread serving
+     * vdb: it is iothread 1 when its switches grow by one a request. */
+    switches = iothread_switches (qemu_pid (f, path));
+    sum = vb_test_console_output (
+      f->console, "dd if=/dev/vdb bs=4096 count=256 iflag=direct 2>/dev/null | md5sum", 60000);
     g_assert_nonnull (strstr (sum, f->extra_md5));
+    g_test_message ("IO iothread1 switched %" G_GUINT64_FORMAT " times while vdb was read",
+                    iothread_switches (qemu_pid (f, path)) - switches);
+    g_assert_cmpuint (iothread_switches (qemu_pid (f, path)) - switches, >=, 200);
     vdb = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
     g_assert_nonnull (strstr (vdb, "iothread='1'/>\n      <source file='"));
   }
