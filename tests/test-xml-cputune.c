@@ -306,37 +306,53 @@ test_pinned (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (group, G_FILE_TEST_EXISTS));
 }
 
-/* A pin to a CPU the host does not have is refused at Start, by name; the
- * definition (which may move to a host that has it) is accepted. */
+/* Defines @vcpu_and_tuning's guest (accepted: another host may run it) and
+ * expects Start to refuse it with NotSupported saying @words. */
 static void
-test_host_lacks_cpu (Fixture *f, gconstpointer data)
+expect_start_refused (Fixture *f, const char *name, const char *vcpu_and_tuning, const char *words)
 {
-  g_autofree char *xml = guest_xml (f, "lacking",
-                                    "  <vcpu placement='static'>2</vcpu>\n"
-                                    "  <iothreads>1</iothreads>\n"
-                                    "  <cputune>\n"
-                                    "    <vcpupin vcpu='1' cpuset='0,1000'/>\n"
-                                    "  </cputune>\n");
-  g_autofree char *path = NULL;
+  g_autofree char *xml = guest_xml (f, name, vcpu_and_tuning);
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
+  g_autofree char *state = NULL;
 
-  vb_test_env_start_daemon (f->env, NULL);
-  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                            g_variant_new ("(su)", xml, 0));
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                    ERROR_PREFIX "NotSupported",
-                                    "this host has no CPU 1000 online (its CPUs: ");
-  {
-    g_autofree char *message =
-      vb_test_call_error_message (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                  ERROR_PREFIX "NotSupported");
+                                    ERROR_PREFIX "NotSupported", words);
+  state = vb_test_get_string (f->env, path, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (state, ==, "shutoff");
+}
 
-    g_assert_true (g_str_has_prefix (message, "<vcpupin> at line "));
-  }
-  {
-    g_autofree char *state = vb_test_get_string (f->env, path, IFACE_DOMAIN, "State");
-
-    g_assert_cmpstr (state, ==, "shutoff");
-  }
+/* What the host cannot do is refused at Start, by name: a CPU it lacks, a
+ * priority outside its range, a realtime thread in a cpu cgroup (this
+ * host's cgroup v1 gives a new cgroup no realtime budget). */
+static void
+test_refused_at_start (Fixture *f, gconstpointer data)
+{
+  vb_test_env_start_daemon (f->env, NULL);
+  expect_start_refused (f, "lacking",
+                        "  <vcpu placement='static'>2</vcpu>\n"
+                        "  <iothreads>1</iothreads>\n"
+                        "  <cputune>\n"
+                        "    <vcpupin vcpu='1' cpuset='0,1000'/>\n"
+                        "  </cputune>\n",
+                        "<vcpupin> at line 9: this host has no CPU 1000 online (its CPUs: ");
+  expect_start_refused (f, "priority",
+                        "  <vcpu placement='static'>2</vcpu>\n"
+                        "  <iothreads>1</iothreads>\n"
+                        "  <cputune>\n"
+                        "    <vcpusched vcpus='1' scheduler='fifo' priority='0'/>\n"
+                        "  </cputune>\n",
+                        "<vcpusched> at line 9: priority 0 is outside this host's range for "
+                        "scheduler 'fifo' (1 to 99)");
+  expect_start_refused (f, "realtime",
+                        "  <vcpu placement='static'>2</vcpu>\n"
+                        "  <iothreads>1</iothreads>\n"
+                        "  <cputune>\n"
+                        "    <shares>1024</shares>\n"
+                        "    <vcpusched vcpus='1' scheduler='rr' priority='1'/>\n"
+                        "  </cputune>\n",
+                        "<vcpusched> at line 10: a realtime scheduler cannot be combined with "
+                        "<shares> at line 9 here");
 }
 
 /* A vCPU plugged into the running guest is pinned as <vcpupin> says, not
@@ -372,7 +388,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-cputune/pinned", Fixture, NULL, set_up, test_pinned, tear_down);
-  g_test_add ("/xml-cputune/host-lacks-cpu", Fixture, NULL, set_up, test_host_lacks_cpu, tear_down);
+  g_test_add ("/xml-cputune/refused-at-start", Fixture, NULL, set_up, test_refused_at_start,
+              tear_down);
   g_test_add ("/xml-cputune/vcpu-hotplug", Fixture, NULL, set_up, test_vcpu_hotplug, tear_down);
   return g_test_run ();
 }

@@ -134,6 +134,13 @@ read_mask (xmlNode *node, const GArray *online, ThreadPlan *plan, GError **error
         return refuse (error, where, "this host has no CPU %u online (its CPUs: %s)",
                        g_array_index (cpus, guint, i), have);
       }
+  if (g_array_index (cpus, guint, cpus->len - 1) >= CPU_SETSIZE)
+    {
+      g_autofree char *where = what (node);
+
+      return refuse (error, where, "CPU %u is beyond the %d a thread can be pinned to here",
+                     g_array_index (cpus, guint, cpus->len - 1), CPU_SETSIZE);
+    }
   g_free (plan->mask);
   g_free (plan->mask_what);
   plan->mask = g_new0 (cpu_set_t, 1);
@@ -143,23 +150,33 @@ read_mask (xmlNode *node, const GArray *online, ThreadPlan *plan, GError **error
   return TRUE;
 }
 
-static void
-read_sched (xmlNode *node, ThreadPlan *plan)
+static gboolean
+read_sched (xmlNode *node, ThreadPlan *plan, GError **error)
 {
   g_autofree char *scheduler = vb_xml_attr (node, "scheduler");
+  g_autofree char *priority = vb_xml_attr (node, "priority");
 
   plan->policy = g_str_equal (scheduler, "fifo")    ? SCHED_FIFO
                  : g_str_equal (scheduler, "rr")    ? SCHED_RR
                  : g_str_equal (scheduler, "batch") ? SCHED_BATCH
                  : g_str_equal (scheduler, "idle")  ? SCHED_IDLE
                                                     : SCHED_OTHER;
-  plan->priority = (int) vb_xml_attr_uint (node, "priority", 0);
+  plan->priority = priority ? (int) g_ascii_strtoll (priority, NULL, 10) : 0;
   g_free (plan->sched_what);
   plan->sched_what = what (node);
+  /* Define left the range to the host's kernel. */
+  if (priority
+      && (plan->priority < sched_get_priority_min (plan->policy)
+          || plan->priority > sched_get_priority_max (plan->policy)))
+    return refuse (error, plan->sched_what,
+                   "priority %s is outside this host's range for scheduler '%s' (%d to %d)",
+                   priority, scheduler, sched_get_priority_min (plan->policy),
+                   sched_get_priority_max (plan->policy));
+  return TRUE;
 }
 
 static gboolean
-read_sched_set (xmlNode *node, const char *attr, VbQemuTuning *tuning)
+read_sched_set (xmlNode *node, const char *attr, VbQemuTuning *tuning, GError **error)
 {
   g_autofree char *text = vb_xml_attr (node, attr);
   g_autoptr (GArray) set = vb_cpuset_parse (text, NULL);
@@ -170,11 +187,12 @@ read_sched_set (xmlNode *node, const char *attr, VbQemuTuning *tuning)
     {
       guint id = g_array_index (set, guint, i);
 
-      if (vcpus && id < tuning->n_vcpus)
-        read_sched (node, &tuning->vcpus[id]);
+      if (vcpus && id < tuning->n_vcpus && !read_sched (node, &tuning->vcpus[id], error))
+        return FALSE;
       for (guint j = 0; !vcpus && j < tuning->iothread_ids->len; j++)
-        if (g_array_index (tuning->iothread_ids, guint, j) == id)
-          read_sched (node, &tuning->iothreads[j]);
+        if (g_array_index (tuning->iothread_ids, guint, j) == id
+            && !read_sched (node, &tuning->iothreads[j], error))
+          return FALSE;
     }
   return TRUE;
 }
@@ -303,11 +321,14 @@ static gboolean
 check_realtime (VbQemuTuning *tuning, GError **error)
 {
   ThreadPlan *all[] = { &tuning->emulator };
+  g_autofree char *parent = NULL;
   g_autofree char *rt = NULL;
 
   if (!tuning->cgroup_dir)
     return TRUE;
-  rt = g_build_filename (tuning->cgroup_dir, "..", "cpu.rt_runtime_us", NULL);
+  /* The domain's cgroup may not exist yet: its parent's files say. */
+  parent = g_path_get_dirname (tuning->cgroup_dir);
+  rt = g_build_filename (parent, "cpu.rt_runtime_us", NULL);
   if (!g_file_test (rt, G_FILE_TEST_EXISTS))
     return TRUE;
   for (guint i = 0; i < tuning->n_vcpus + tuning->iothread_ids->len + 1; i++)
@@ -400,11 +421,17 @@ vb_qemu_tuning_new (const char *uuid, const char *xml, GError **error)
               return NULL;
         }
       else if (g_str_equal (name, "vcpusched"))
-        read_sched_set (node, "vcpus", tuning);
+        {
+          if (!read_sched_set (node, "vcpus", tuning, error))
+            return NULL;
+        }
       else if (g_str_equal (name, "iothreadsched"))
-        read_sched_set (node, "iothreads", tuning);
-      else if (g_str_equal (name, "emulatorsched"))
-        read_sched (node, &tuning->emulator);
+        {
+          if (!read_sched_set (node, "iothreads", tuning, error))
+            return NULL;
+        }
+      else if (g_str_equal (name, "emulatorsched") && !read_sched (node, &tuning->emulator, error))
+        return NULL;
     }
   if (cputune && (!read_cgroup (cputune, tuning, error) || !check_realtime (tuning, error)))
     return NULL;

@@ -222,19 +222,17 @@ check_cfs (xmlNode *cputune, GError **error)
   return TRUE;
 }
 
-/* fifo and rr run at a priority (1 to 99); the others have none. */
+/* fifo and rr run at a priority; the others have none. */
 static gboolean
 check_sched (xmlNode *node, GError **error)
 {
   g_autofree char *scheduler = vb_xml_attr (node, "scheduler");
   g_autofree char *priority = vb_xml_attr (node, "priority");
   gboolean realtime = g_str_equal (scheduler, "fifo") || g_str_equal (scheduler, "rr");
-  gint64 value = priority ? g_ascii_strtoll (priority, NULL, 10) : 0;
 
+  /* The range is the host's (sched_get_priority_min/max), checked at the start. */
   if (realtime && !priority)
-    return invalid (error, node, "scheduler '%s' needs a priority (1 to 99)", scheduler);
-  if (realtime && (value < 1 || value > 99))
-    return invalid (error, node, "priority %s is not between 1 and 99", priority);
+    return invalid (error, node, "scheduler '%s' needs a priority", scheduler);
   if (!realtime && priority)
     return invalid (error, node, "scheduler '%s' has no priority: only fifo and rr have one",
                     scheduler);

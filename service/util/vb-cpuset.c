@@ -47,8 +47,8 @@ fail (char **problem, const char *format, ...)
 GArray *
 vb_cpuset_parse (const char *text, char **problem)
 {
-  gboolean in[VB_CPUSET_MAX] = { FALSE };
-  gboolean out[VB_CPUSET_MAX] = { FALSE };
+  g_autofree gboolean *in = g_new0 (gboolean, VB_CPUSET_MAX);
+  g_autofree gboolean *out = g_new0 (gboolean, VB_CPUSET_MAX);
   const char *p = text;
   GArray *cpus;
 

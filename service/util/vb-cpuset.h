@@ -7,8 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* The highest CPU number a set may name, plus one: what a cpu_set_t holds. */
-#define VB_CPUSET_MAX 1024
+/* The highest CPU number a set may name, plus one: libvirt's limit. */
+#define VB_CPUSET_MAX 16384
 
 /* Parses @text into a new array of the CPU numbers it names (guint, sorted,
  * each once). NULL when @text is not in the syntax, names a CPU at or above
