@@ -298,6 +298,9 @@ gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
 gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
 
+/* The -cpu properties of <cpu>'s vendor, <cache>, <maxphysaddr> and
+ * check= (qemu-command-cpu.c), appended to @model. */
+gboolean vb_qemu_cpu_options (Builder *b, xmlNode *cpu, GString *model, GError **error);
 /* -object iothread for each iothread of the domain, -object main-loop for
  * <defaultiothread> (qemu-command-cputune.c). */
 gboolean vb_qemu_build_iothreads (Builder *b, GError **error);

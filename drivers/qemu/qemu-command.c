@@ -157,12 +157,20 @@ build_cpu (Builder *b, GError **error)
       /* The closest QEMU itself offers: the host's CPU under KVM, all TCG can do otherwise. */
       g_string_append (model, b->context->kvm ? "host" : "max");
     }
+  else if (g_str_equal (mode, "maximum"))
+    {
+      /* Everything the accelerator can give: QEMU's "max" model. */
+      g_string_append (model, "max");
+      if (vb_xml_attr_is (cpu, "migratable", "off"))
+        g_string_append (model, ",migratable=off");
+    }
   else
     {
       return refuse (error, cpu, "CPU mode '%s' is not supported", mode);
     }
   if (!vb_qemu_features_cpu_flags (b, model, error)
-      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error))
+      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error)
+      || !vb_qemu_cpu_options (b, cpu, model, error))
     return FALSE;
   add2 (b, "-cpu", model->str);
 

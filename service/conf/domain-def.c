@@ -96,6 +96,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cputune/iothreadsched", "!iothreads !scheduler=" SCHEDULERS " priority=%i", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/cputune/emulatorsched", "!scheduler=" SCHEDULERS " priority=%i", NULL, 0 },
+  { "domain/cpu/vendor", NULL, "*", 0 },
+  { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
+  { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -167,7 +170,7 @@ static const VbXmlRule domain_rules[] = {
     "mode=custom|host-model|host-passthrough|maximum match=minimum|exact|strict "
     "check=none|partial|full migratable=on|off",
     NULL, 0 },
-  { "domain/cpu/model", "fallback=allow|forbid", "*", 0 },
+  { "domain/cpu/model", "fallback=allow|forbid vendor_id", "*", 0 },
   { "domain/cpu/feature", "policy=force|require|optional|disable|forbid !name", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/cpu/topology", "sockets=%u dies=%u cores=%u threads=%u", NULL, 0 },
