@@ -1,6 +1,6 @@
 /* What <cpu> says beyond its model, mode and features, as -cpu properties:
  * the vendor (<vendor>, <model vendor_id>), the caches (<cache>), the
- * physical address bits (<maxphysaddr>) and check='partial'/'full'. */
+ * physical address bits (<maxphysaddr>) and check='full'. */
 #include "qemu-command-private.h"
 
 /* libvirt's vendor names and the CPUID vendor string QEMU shows for each. */
@@ -123,9 +123,11 @@ vb_qemu_cpu_options (Builder *b, xmlNode *cpu, GString *model, GError **error)
   if (!add_vendor (cpu, custom, model, error) || !add_cache (cpu, host, model, error)
       || !add_phys_bits (cpu, host, model, error))
     return FALSE;
-  /* Both ask that the guest get this CPU or not start: QEMU's enforce
-   * refuses to start without every feature asked for. */
-  if (vb_xml_attr_is (cpu, "check", "partial") || vb_xml_attr_is (cpu, "check", "full"))
+  /* 'full': the guest gets exactly this CPU or does not start, which is
+   * QEMU's enforce. 'partial' (what virt-install writes) is libvirt's
+   * comparison with the host's CPU before the start; QEMU makes its own
+   * (a feature it cannot give is a warning in the domain's log). */
+  if (vb_xml_attr_is (cpu, "check", "full"))
     g_string_append (model, ",enforce");
   return TRUE;
 }
