@@ -204,10 +204,18 @@ text_of (xmlNode *cputune, const char *name)
   return node ? vb_xml_text (node) : NULL;
 }
 
-/* The cpu controller's directory of this process's cgroup (cgroup v1), or
- * NULL with why not in *@why. */
-static char *
-own_cpu_cgroup (char **why)
+typedef enum {
+  CGROUP_FOUND,
+  CGROUP_UNREADABLE,
+  CGROUP_V2_ONLY,
+  CGROUP_NO_CPU,
+  CGROUP_NOT_IN_ONE,
+} CgroupLookup;
+
+/* The cpu controller's directory of this process's cgroup (cgroup v1) in
+ * *@dir, or why there is none. */
+static CgroupLookup
+own_cpu_cgroup (char **dir)
 {
   g_autofree char *mounts = NULL;
   g_autofree char *groups = NULL;
@@ -218,10 +226,7 @@ own_cpu_cgroup (char **why)
 
   if (!g_file_get_contents ("/proc/self/mounts", &mounts, NULL, NULL)
       || !g_file_get_contents ("/proc/self/cgroup", &groups, NULL, NULL))
-    {
-      *why = g_strdup ("/proc/self/mounts or /proc/self/cgroup cannot be read");
-      return NULL;
-    }
+    return CGROUP_UNREADABLE;
   mount_lines = g_strsplit (mounts, "\n", -1);
   for (char **line = mount_lines; *line && !mount; line++)
     {
@@ -238,12 +243,7 @@ own_cpu_cgroup (char **why)
         mount = g_strdup (fields[1]);
     }
   if (!mount)
-    {
-      *why = g_strdup (v2 ? "this host has cgroup v2 only, whose cpu controller virtbus does not "
-                            "drive (it needs the cgroup v1 'cpu' controller)"
-                          : "this host has no cgroup 'cpu' controller mounted");
-      return NULL;
-    }
+    return v2 ? CGROUP_V2_ONLY : CGROUP_NO_CPU;
   group_lines = g_strsplit (groups, "\n", -1);
   for (char **line = group_lines; *line; line++)
     {
@@ -254,10 +254,12 @@ own_cpu_cgroup (char **why)
         continue;
       controllers = g_strsplit (fields[1], ",", -1);
       if (g_strv_contains ((const char *const *) controllers, "cpu"))
-        return g_build_filename (mount, fields[2], NULL);
+        {
+          *dir = g_build_filename (mount, fields[2], NULL);
+          return CGROUP_FOUND;
+        }
     }
-  *why = g_strdup ("the service is in no cgroup of the 'cpu' controller");
-  return NULL;
+  return CGROUP_NOT_IN_ONE;
 }
 
 /* <cputune>'s cgroup values: which thread's cgroup holds each. */
@@ -272,7 +274,6 @@ read_cgroup (xmlNode *cputune, VbQemuTuning *tuning, GError **error)
   g_autofree char *quota = text_of (cputune, "quota");
   g_autofree char *io_period = text_of (cputune, "iothread_period");
   g_autofree char *io_quota = text_of (cputune, "iothread_quota");
-  g_autofree char *why = NULL;
   g_autofree char *root = NULL;
   g_autofree char *name = NULL;
 
@@ -281,9 +282,24 @@ read_cgroup (xmlNode *cputune, VbQemuTuning *tuning, GError **error)
   if (!first)
     return TRUE;
   tuning->cgroup_what = what (first);
-  root = own_cpu_cgroup (&why);
-  if (!root)
-    return refuse (error, tuning->cgroup_what, "%s", why);
+  switch (own_cpu_cgroup (&root))
+    {
+    case CGROUP_FOUND:
+      break;
+    case CGROUP_UNREADABLE:
+      return refuse (error, tuning->cgroup_what,
+                     "/proc/self/mounts or /proc/self/cgroup cannot be read");
+    case CGROUP_V2_ONLY:
+      return refuse (error, tuning->cgroup_what,
+                     "this host has cgroup v2 only, whose cpu controller virtbus does not drive "
+                     "(it needs the cgroup v1 'cpu' controller)");
+    case CGROUP_NO_CPU:
+      return refuse (error, tuning->cgroup_what,
+                     "this host has no cgroup 'cpu' controller mounted");
+    case CGROUP_NOT_IN_ONE:
+      return refuse (error, tuning->cgroup_what,
+                     "the service is in no cgroup of the 'cpu' controller");
+    }
   name = g_strdup_printf ("virtbus-%s", tuning->uuid);
   tuning->cgroup_dir = g_build_filename (root, name, NULL);
   tuning->shares = text_of (cputune, "shares");
@@ -715,13 +731,16 @@ vb_qemu_tuning_apply_finish (GAsyncResult *result, GError **error)
 void
 vb_qemu_tuning_remove_cgroup (const char *uuid)
 {
-  g_autofree char *why = NULL;
-  g_autofree char *root = own_cpu_cgroup (&why);
+  g_autofree char *root = NULL;
   g_autofree char *name = g_strdup_printf ("virtbus-%s", uuid);
-  g_autofree char *path = root ? g_build_filename (root, name, NULL) : NULL;
-  g_autoptr (GDir) dir = path ? g_dir_open (path, 0, NULL) : NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GDir) dir = NULL;
   const char *entry;
 
+  if (own_cpu_cgroup (&root) != CGROUP_FOUND)
+    return;
+  path = g_build_filename (root, name, NULL);
+  dir = g_dir_open (path, 0, NULL);
   if (!dir)
     return;
   /* Only the children it made: a cgroup directory's files cannot be removed. */

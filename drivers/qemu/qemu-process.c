@@ -397,6 +397,9 @@ start_failed (GTask *task, GError *error)
         }
       g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
+      /* Best effort: a QEMU just killed may still be in it; the next start
+       * uses it again. */
+      vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
       vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
     }
   vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
