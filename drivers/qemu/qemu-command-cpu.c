@@ -23,10 +23,12 @@ add_vendor (xmlNode *cpu, gboolean custom, GString *model, GError **error)
 
   if (vendor_id)
     {
-      /* -cpu splits on commas: a plain word of CPUID's twelve characters. */
-      if (strlen (vendor_id) != 12 || !vb_qemu_plain_word (vendor_id, NULL))
+      /* -cpu splits on commas and '=': CPUID's twelve characters, plain
+       * ones (a space is one: libvirt's own example is 'Libvirt QEMU'). */
+      if (strlen (vendor_id) != 12 || !vb_qemu_plain_word (vendor_id, " "))
         return refuse (error, model_node,
-                       "vendor_id '%s' is not twelve letters, digits, '.', '_' or '-'", vendor_id);
+                       "vendor_id '%s' is not twelve letters, digits, spaces, '.', '_' or '-'",
+                       vendor_id);
       g_string_append_printf (model, ",vendor=%s", vendor_id);
       return TRUE;
     }
@@ -69,7 +71,8 @@ add_cache (xmlNode *cpu, gboolean host, GString *model, GError **error)
     {
       if (!host)
         return refuse (error, cache,
-                       "mode='passthrough' needs a CPU of mode='host-passthrough' or 'maximum'");
+                       "mode='passthrough' needs a CPU of mode='host-passthrough', 'host-model' or "
+                       "'maximum'");
       g_string_append (model, ",host-cache-info=on,l3-cache=off");
       return TRUE;
     }
@@ -102,7 +105,8 @@ add_phys_bits (xmlNode *cpu, gboolean host, GString *model, GError **error)
     }
   if (!host)
     return refuse (error, node,
-                   "mode='passthrough' needs a CPU of mode='host-passthrough' or 'maximum'");
+                   "mode='passthrough' needs a CPU of mode='host-passthrough', 'host-model' or "
+                   "'maximum'");
   if (bits)
     return refuse (error, node, "mode='passthrough' takes limit= (and no bits=)");
   g_string_append (model, ",host-phys-bits=on");
@@ -116,7 +120,11 @@ vb_qemu_cpu_options (Builder *b, xmlNode *cpu, GString *model, GError **error)
 {
   g_autofree char *mode = cpu ? vb_xml_attr (cpu, "mode") : NULL;
   gboolean custom = !mode || g_str_equal (mode, "custom");
-  gboolean host = mode && (g_str_equal (mode, "host-passthrough") || g_str_equal (mode, "maximum"));
+  /* The modes whose CPU is the host's or all the accelerator has
+   * (host-model is -cpu host under KVM, max under TCG). */
+  gboolean host = mode
+                  && (g_str_equal (mode, "host-passthrough") || g_str_equal (mode, "host-model")
+                      || g_str_equal (mode, "maximum"));
 
   if (!cpu)
     return TRUE;
