@@ -209,7 +209,7 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       if (cdrom)
         return refuse (error, target, "a CD-ROM cannot sit on bus 'virtio'; use sata or scsi");
       g_string_append (out, "virtio-blk-pci");
-      if (!pci_address (b, disk, out, error))
+      if (!pci_address (b, disk, out, error) || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
         return FALSE;
     }
   else if (g_str_equal (bus, "sata") || g_str_equal (bus, "ide"))
@@ -268,6 +268,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     {
       return refuse (error, target, "disk bus '%s' is not supported", bus);
     }
+  if (!g_str_equal (bus, "virtio") && !vb_qemu_iothread_option (b, disk, FALSE, out, error))
+    return FALSE;
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);
   vb_qemu_opt (out, "id", id);

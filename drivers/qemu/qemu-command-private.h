@@ -298,4 +298,15 @@ gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
 gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
 
+/* The -cpu properties of <cpu>'s vendor, <cache>, <maxphysaddr> and
+ * check= (qemu-command-cpu.c), appended to @model. */
+gboolean vb_qemu_cpu_options (Builder *b, xmlNode *cpu, GString *model, GError **error);
+/* -object iothread for each iothread of the domain, -object main-loop for
+ * <defaultiothread> (qemu-command-cputune.c). */
+gboolean vb_qemu_build_iothreads (Builder *b, GError **error);
+/* ",iothread=iothreadN" for @device's <driver iothread='N'>, which define
+ * checked exists; refused when the device cannot have one (@can FALSE). */
+gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GString *out,
+                                  GError **error);
+
 G_END_DECLS

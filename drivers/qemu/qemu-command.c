@@ -157,12 +157,20 @@ build_cpu (Builder *b, GError **error)
       /* The closest QEMU itself offers: the host's CPU under KVM, all TCG can do otherwise. */
       g_string_append (model, b->context->kvm ? "host" : "max");
     }
+  else if (g_str_equal (mode, "maximum"))
+    {
+      /* Everything the accelerator can give: QEMU's "max" model. */
+      g_string_append (model, "max");
+      if (vb_xml_attr_is (cpu, "migratable", "off"))
+        g_string_append (model, ",migratable=off");
+    }
   else
     {
       return refuse (error, cpu, "CPU mode '%s' is not supported", mode);
     }
   if (!vb_qemu_features_cpu_flags (b, model, error)
-      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error))
+      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error)
+      || !vb_qemu_cpu_options (b, cpu, model, error))
     return FALSE;
   add2 (b, "-cpu", model->str);
 
@@ -370,6 +378,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autoptr (GString) dev = g_string_new (NULL);
   g_autofree char *id = NULL;
 
+  if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
+    return FALSE;
   if (g_str_equal (type, "pci"))
     {
       if (!model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root"))
@@ -455,6 +465,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
         return refuse (error, node, "SCSI controller model '%s' is not supported (use virtio-scsi)",
                        model);
       g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
+      if (!vb_qemu_iothread_option (b, node, TRUE, dev, error))
+        return FALSE;
       id = g_strdup_printf ("scsi%u", index);
       g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
     }
@@ -629,7 +641,8 @@ build (Builder *b, GError **error)
   add (b, "-no-user-config");
   add (b, "-nodefaults");
   add2 (b, "-uuid", b->def->uuid);
-  if (!build_machine (b, error) || !build_cpu (b, error) || !scan_boot_orders (b, error))
+  if (!build_machine (b, error) || !build_cpu (b, error) || !vb_qemu_build_iothreads (b, error)
+      || !scan_boot_orders (b, error))
     return FALSE;
   c->monitor_path = runtime_path (b, "monitor.sock");
   {

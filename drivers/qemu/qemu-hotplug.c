@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domain-cputune.h"
 #include "qemu-pci-address.h"
 #include "qemu-plug.h"
 #include "qemu-tap.h"
@@ -163,6 +164,8 @@ add_device (GTask *task)
   g_autofree char *addr = p->function ? g_strdup_printf ("0x%x.0x%x", p->slot, p->function)
                                       : g_strdup_printf ("0x%x", p->slot);
   g_autofree char *boot = vb_qemu_plug_child_attr (root, "boot", "order");
+  /* check_pluggable() found it in the running guest. */
+  g_autofree char *iothread = vb_qemu_plug_child_attr (root, "driver", "iothread");
 
   json_object_set_string_member (args, "id", p->id);
   json_object_set_string_member (args, "bus", p->bus);
@@ -180,6 +183,12 @@ add_device (GTask *task)
         }
       if (vb_xml_child (root, "shareable"))
         json_object_set_boolean_member (args, "share-rw", TRUE);
+      if (iothread)
+        {
+          g_autofree char *object = g_strdup_printf (
+            "iothread%u", vb_xml_attr_uint (vb_xml_child (root, "driver"), "iothread", 0));
+          json_object_set_string_member (args, "iothread", object);
+        }
     }
   else
     {
@@ -341,6 +350,32 @@ plug_interface (GTask *task)
   close (fd);
 }
 
+/* A disk's <driver iothread='N'> names an iothread the running guest has:
+ * define checked the element alone (domain-device.c), not against it. */
+static gboolean
+check_iothread (VbQemuPlug *p, xmlNode *disk, GError **error)
+{
+  xmlNode *driver = vb_xml_child (disk, "driver");
+  g_autofree char *id = driver ? vb_xml_attr (driver, "iothread") : NULL;
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (GArray) ids = NULL;
+
+  if (!id)
+    return TRUE;
+  doc = vb_xml_parse (vb_domain_get_live_def (p->domain)->xml, "domain", error);
+  if (!doc)
+    return FALSE;
+  ids = vb_domain_iothread_ids (xmlDocGetRootElement (doc));
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index (ids, guint, i) == vb_xml_attr_uint (driver, "iothread", 0))
+      return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+               "<driver> at line %ld: iothread %s does not exist in the running guest (it has "
+               "%u iothreads)",
+               vb_xml_line (driver), id, ids->len);
+  return FALSE;
+}
+
 static gboolean
 check_pluggable (VbQemuPlug *p, GError **error)
 {
@@ -374,7 +409,7 @@ check_pluggable (VbQemuPlug *p, GError **error)
                        "a disk plugged into a running guest needs a <source>");
           return FALSE;
         }
-      return TRUE;
+      return check_iothread (p, root, error);
     }
   {
     g_autofree char *model = vb_qemu_plug_child_attr (root, "model", "type");

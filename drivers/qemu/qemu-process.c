@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "qemu-cputune.h"
 #include "qemu-graphics.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
@@ -115,6 +116,7 @@ process_gone (QemuDomain *qd)
     if ((*part)->gone)
       (*part)->gone (qd);
   g_unlink (qd->status_path);
+  vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (domain)));
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
     g_autofree char *base = vb_qemu_run_dir ();
@@ -360,6 +362,7 @@ typedef struct {
   gint64 monitor_deadline;
   GArray *passed_fds; /* what QEMU gets as fds (taps, the UEFI store): closed at the end */
   GError *graphics_error; /* set_password failed: the start fails before the guest runs */
+  VbQemuTuning *tuning;   /* <vcpu cpuset> and <cputune> on the host; NULL: none */
 } StartData;
 
 static void
@@ -371,6 +374,7 @@ start_data_free (StartData *data)
   g_clear_pointer (&data->caps, vb_qemu_caps_unref);
   g_clear_pointer (&data->command, vb_qemu_command_free);
   g_clear_error (&data->graphics_error);
+  g_clear_pointer (&data->tuning, vb_qemu_tuning_free);
   g_object_unref (data->domain);
   g_free (data);
 }
@@ -393,6 +397,9 @@ start_failed (GTask *task, GError *error)
         }
       g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
+      /* Best effort: a QEMU just killed may still be in it; the next start
+       * uses it again. */
+      vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
       vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
     }
   vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
@@ -670,6 +677,27 @@ retry_monitor (gpointer user_data)
 }
 
 static void
+tuned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_tuning_apply_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  monitor_ready (task);
+}
+
+static void
 monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -681,7 +709,11 @@ monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (qmp && qd && !qd->gone)
     {
       attach_monitor (qd, qmp);
-      monitor_ready (task);
+      /* While the guest is still paused (-S): its vCPUs never run unpinned. */
+      if (data->tuning)
+        vb_qemu_tuning_apply_async (g_steal_pointer (&data->tuning), qmp, qd->pid, tuned, task);
+      else
+        monitor_ready (task);
       return;
     }
   g_clear_object (&qmp);
@@ -721,12 +753,20 @@ vb_qemu_process_user (void)
   return vb_qemu_user_name ();
 }
 
+typedef struct {
+  const VbUser *user;
+  const VbQemuTuning *tuning;
+} ChildSetup;
+
 /* In the forked child, before exec: async-signal-safe calls only. */
 static void
 qemu_child_setup (gpointer user_data)
 {
-  const VbUser *user = user_data;
+  const ChildSetup *setup = user_data;
+  const VbUser *user = setup->user;
 
+  /* Before QEMU makes a thread: each inherits these CPUs. */
+  vb_qemu_tuning_child_setup (setup->tuning);
   /* QEMU outlives the service: no signal to the service's group reaches it. */
   setsid ();
   /* QEMU never holds root, not even while it opens the files the command
@@ -746,6 +786,7 @@ spawn_qemu (GTask *task)
   g_autoptr (VbUser) user = NULL;
   GError *error = NULL;
   g_autofree char *status_dir = vb_qemu_status_dir ();
+  ChildSetup setup = { 0 };
   int log_fd;
 
   /* Looked up here: the child may not call getpwnam(). */
@@ -790,7 +831,9 @@ spawn_qemu (GTask *task)
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
-  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, user, NULL);
+  setup.user = user;
+  setup.tuning = data->tuning;
+  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, &setup, NULL);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);
@@ -853,6 +896,13 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_insert (argv, (gint) argv->len - 1, g_strdup ("defer"));
     }
   if (!data->command)
+    {
+      start_failed (task, error);
+      return;
+    }
+  /* What the host must do to QEMU's threads, checked before it runs. */
+  data->tuning = vb_qemu_tuning_new (def->uuid, data->command->xml, &error);
+  if (error)
     {
       start_failed (task, error);
       return;

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain-cputune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -52,6 +53,9 @@
 
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
+/* The thread scheduling policies of <cputune>'s *sched elements. */
+#define SCHEDULERS "other|batch|idle|fifo|rr"
+
 /* What virt-install and virt-manager write for x86_64 QEMU/KVM guests and the
  * test driver; docs/xml-subset.md lists the same in prose. */
 static const VbXmlRule domain_rules[] = {
@@ -67,6 +71,34 @@ static const VbXmlRule domain_rules[] = {
   { "domain/vcpus", NULL, NULL, 0 },
   { "domain/vcpus/vcpu", "!id=%u !enabled=yes|no hotpluggable=yes|no order=%u", NULL,
     VB_XML_RULE_REPEAT },
+  /* CPU tuning and iothreads: checked across elements in domain-cputune.c. */
+  { "domain/iothreads", NULL, "%u", 0 },
+  { "domain/iothreadids", NULL, NULL, 0 },
+  { "domain/iothreadids/iothread", "!id=%u thread_pool_min=%u thread_pool_max=%u", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/iothreadids/iothread/poll", "max=%u grow=%u shrink=%u", NULL, 0 },
+  { "domain/defaultiothread", "thread_pool_min=%u thread_pool_max=%u", NULL, 0 },
+  { "domain/cputune", NULL, NULL, 0 },
+  { "domain/cputune/shares", NULL, "%u", 0 },
+  { "domain/cputune/period", NULL, "%u", 0 },
+  { "domain/cputune/quota", NULL, "%i", 0 },
+  { "domain/cputune/global_period", NULL, "%u", 0 },
+  { "domain/cputune/global_quota", NULL, "%i", 0 },
+  { "domain/cputune/emulator_period", NULL, "%u", 0 },
+  { "domain/cputune/emulator_quota", NULL, "%i", 0 },
+  { "domain/cputune/iothread_period", NULL, "%u", 0 },
+  { "domain/cputune/iothread_quota", NULL, "%i", 0 },
+  { "domain/cputune/vcpupin", "!vcpu=%u !cpuset", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/emulatorpin", "!cpuset", NULL, 0 },
+  { "domain/cputune/iothreadpin", "!iothread=%u !cpuset", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/vcpusched", "!vcpus !scheduler=" SCHEDULERS " priority=%i", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cputune/iothreadsched", "!iothreads !scheduler=" SCHEDULERS " priority=%i", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cputune/emulatorsched", "!scheduler=" SCHEDULERS " priority=%i", NULL, 0 },
+  { "domain/cpu/vendor", NULL, "*", 0 },
+  { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
+  { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -138,7 +170,7 @@ static const VbXmlRule domain_rules[] = {
     "mode=custom|host-model|host-passthrough|maximum match=minimum|exact|strict "
     "check=none|partial|full migratable=on|off",
     NULL, 0 },
-  { "domain/cpu/model", "fallback=allow|forbid", "*", 0 },
+  { "domain/cpu/model", "fallback=allow|forbid vendor_id", "*", 0 },
   { "domain/cpu/feature", "policy=force|require|optional|disable|forbid !name", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/cpu/topology", "sockets=%u dies=%u cores=%u threads=%u", NULL, 0 },
@@ -172,7 +204,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
-    "discard=unmap|ignore",
+    "discard=unmap|ignore iothread=%u",
     NULL, 0 },
   { "domain/devices/disk/source",
     "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional", NULL, 0 },
@@ -192,6 +224,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/controller/model", "!name", NULL, 0 },
   { "domain/devices/controller/target", "chassisNr=%u chassis=%u port=%x busNr=%u", NULL, 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
+  { "domain/devices/controller/driver", "iothread=%u", NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
@@ -772,7 +805,7 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
 }
 
 static VbDomainDef *
-parse (const char *xml, gboolean live, GError **error)
+parse (const char *xml, gboolean live, gboolean fragment, GError **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VbDomainDef) def = NULL;
@@ -792,7 +825,8 @@ parse (const char *xml, gboolean live, GError **error)
 
   def = g_new0 (VbDomainDef, 1);
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
-      !fill_vcpus (root, def, error) || !check_disks (root, error) ||
+      !fill_vcpus (root, def, error) ||
+      !vb_domain_cputune_check (root, def->vcpus, fragment, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
@@ -804,13 +838,19 @@ parse (const char *xml, gboolean live, GError **error)
 VbDomainDef *
 vb_domain_def_parse (const char *xml, GError **error)
 {
-  return parse (xml, FALSE, error);
+  return parse (xml, FALSE, FALSE, error);
+}
+
+VbDomainDef *
+vb_domain_def_parse_fragment (const char *xml, GError **error)
+{
+  return parse (xml, FALSE, TRUE, error);
 }
 
 VbDomainDef *
 vb_domain_def_parse_live (const char *xml, GError **error)
 {
-  return parse (xml, TRUE, error);
+  return parse (xml, TRUE, FALSE, error);
 }
 
 VbDomainDef *

@@ -111,7 +111,7 @@ vb_domain_device_parse (const char *xml, GError **error)
   wrapped = g_strdup_printf ("<domain type='test'><name>device</name><memory>1</memory>"
                              "<devices>%s</devices></domain>",
                              element);
-  def = vb_domain_def_parse (wrapped, error);
+  def = vb_domain_def_parse_fragment (wrapped, error);
   if (def == NULL)
     return NULL;
   checked = vb_xml_parse (def->xml, "domain", error);
