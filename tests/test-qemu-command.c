@@ -448,7 +448,7 @@ test_refusals (void)
   /* What a guest's power-off, reboot or crash does: only what the driver carries out. */
   {
     const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
-                      "  <on_poweroff>restart</on_poweroff>\n</domain>\n";
+                      "  <on_poweroff>rename-restart</on_poweroff>\n</domain>\n";
     g_autoptr (VbDomainDef) def = parse (xml);
     VbQemuCommandContext context = dry_context (FALSE);
     g_autoptr (GError) error = NULL;

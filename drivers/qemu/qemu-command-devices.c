@@ -1,5 +1,6 @@
 /* The command line of the other devices: <graphics>, <video>, <audio>,
- * <sound>, <input>, <redirdev>, <memballoon>, <rng>, <watchdog>, <panic>. */
+ * <sound>, <input>, <redirdev>, <memballoon>, <rng> (<watchdog> and <panic>
+ * are in qemu-command-lifecycle.c). */
 #include "qemu-command-private.h"
 
 /* ---- display, sound, input ---- */
@@ -315,47 +316,4 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
     add2 (b, "-object", object->str);
   }
   return add_fixed_pci_device (b, node, "rng0", out, error);
-}
-
-gboolean
-vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error)
-{
-  g_autofree char *model = vb_xml_attr (node, "model");
-  g_autofree char *action = vb_xml_attr (node, "action");
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  if (g_strcmp0 (model, "i6300esb") == 0)
-    g_string_append (out, "i6300esb,id=watchdog0");
-  else if (g_strcmp0 (model, "ib700") == 0)
-    g_string_append (out, "ib700,id=watchdog0");
-  else if (g_strcmp0 (model, "itco") != 0)
-    return refuse (error, node, "watchdog model '%s' is not supported", model);
-  if (out->len && !add_fixed_pci_device (b, node, "watchdog0", out, error))
-    return FALSE;
-  if (action)
-    {
-      const char *qemu_action = g_str_equal (action, "reset") ? "reset"
-                                : g_str_equal (action, "shutdown") ? "shutdown"
-                                : g_str_equal (action, "poweroff") ? "poweroff"
-                                : g_str_equal (action, "pause") ? "pause"
-                                : g_str_equal (action, "none") ? "none"
-                                : g_str_equal (action, "inject-nmi") ? "inject-nmi"
-                                                                    : NULL;
-      if (!qemu_action)
-        return refuse (error, node, "watchdog action '%s' is not supported", action);
-      add (b, "-action");
-      addf (b, "watchdog=%s", qemu_action);
-    }
-  return TRUE;
-}
-
-gboolean
-vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error)
-{
-  g_autofree char *model = vb_xml_attr (node, "model");
-
-  if (model && !g_str_equal (model, "isa"))
-    return refuse (error, node, "panic model '%s' is not supported (isa)", model);
-  add2 (b, "-device", "pvpanic");
-  return TRUE;
 }

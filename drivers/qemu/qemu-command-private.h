@@ -265,7 +265,8 @@ add_fixed_pci_device (Builder *b, xmlNode *node, const char *id, GString *out, G
 /* One device element each, in -device (and backend) arguments; refuse what
  * they cannot run. Disks: qemu-command-disk.c; interfaces and host devices:
  * qemu-command-net.c; serial ports, consoles, channels:
- * qemu-command-chardev.c; the others: qemu-command-devices.c. */
+ * qemu-command-chardev.c; watchdog and panic: qemu-command-lifecycle.c; the
+ * others: qemu-command-devices.c. */
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
@@ -282,6 +283,9 @@ gboolean vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
+/* <on_poweroff>, <on_reboot>, <on_crash>, <on_lockfailure> (qemu-command-lifecycle.c,
+ * with <watchdog> and <panic>). */
+gboolean vb_qemu_build_lifecycle_actions (Builder *b, GError **error);
 
 /* <features> (qemu-command-features.c): properties of -cpu, options of
  * -machine and -accel, and the arguments of their own. */

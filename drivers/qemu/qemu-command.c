@@ -585,35 +585,6 @@ scan_boot_orders (Builder *b, GError **error)
   return TRUE;
 }
 
-/* What the guest's power-off, reboot and crash do. The driver carries out
- * destroy, restart and preserve; the rest is refused rather than ignored. */
-static gboolean
-build_actions (Builder *b, GError **error)
-{
-  static const struct {
-    const char *element;
-    const char *const allowed[3];
-  } actions[] = {
-    { "on_poweroff", { "destroy", NULL } },
-    { "on_reboot", { "restart", "destroy", NULL } },
-    { "on_crash", { "destroy", "preserve", NULL } },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
-    {
-      xmlNode *node = vb_xml_child (b->root, actions[i].element);
-      g_autofree char *value = node ? vb_xml_text (node) : NULL;
-
-      if (value && !g_strv_contains (actions[i].allowed, value))
-        return refuse (error, node, "'%s' is not supported here (only %s%s%s)", value,
-                       actions[i].allowed[0], actions[i].allowed[1] ? " or " : "",
-                       actions[i].allowed[1] ? actions[i].allowed[1] : "");
-      if (g_strcmp0 (value, "destroy") == 0 && g_str_equal (actions[i].element, "on_reboot"))
-        add2 (b, "-action", "reboot=shutdown");
-    }
-  return TRUE;
-}
-
 static gboolean
 build (Builder *b, GError **error)
 {
@@ -658,7 +629,7 @@ build (Builder *b, GError **error)
   /* The guest's power-off stops QEMU instead of ending it, so the service
    * sees the SHUTDOWN event, can reset for a reboot, and ends QEMU itself. */
   add (b, "-no-shutdown");
-  if (!build_actions (b, error))
+  if (!vb_qemu_build_lifecycle_actions (b, error))
     return FALSE;
   if (!build_firmware (b, error) || !build_boot (b, error) || !build_devices (b, error)
       || !vb_qemu_build_features (b, error) || !vb_qemu_build_sysinfo (b, error)

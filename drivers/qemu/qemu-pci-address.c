@@ -361,6 +361,8 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     return LEGACY;
   if (is_element (node, "watchdog"))
     return vb_xml_attr_is (node, "model", "i6300esb") ? LEGACY : NOT_PCI;
+  if (is_element (node, "panic"))
+    return vb_xml_attr_is (node, "model", "pvpanic") ? LEGACY : NOT_PCI;
   if (is_element (node, "video"))
     {
       xmlNode *model = vb_xml_child (node, "model");

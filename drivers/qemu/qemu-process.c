@@ -20,6 +20,7 @@
 #include "qemu-graphics.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
+#include "qemu-lifecycle.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -209,23 +210,6 @@ vb_qemu_terminate (QemuDomain *qd)
     qd->kill_timeout = g_timeout_add (DESTROY_GRACE_MS, force_kill, qd);
 }
 
-static char *
-on_crash_action (QemuDomain *qd)
-{
-  const VbDomainDef *def = vb_domain_get_live_def (qd->domain);
-  g_autofree char *xml = NULL;
-  const char *start, *end;
-
-  if (!def)
-    return g_strdup ("destroy");
-  start = strstr (def->xml, "<on_crash>");
-  if (!start)
-    return g_strdup ("destroy");
-  start += strlen ("<on_crash>");
-  end = strstr (start, "</on_crash>");
-  return end ? g_strndup (start, end - start) : g_strdup ("destroy");
-}
-
 static void
 on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timestamp,
           gpointer user_data)
@@ -241,6 +225,11 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
 
   if (g_str_equal (name, "SHUTDOWN"))
     {
+      gboolean guest = vb_qmp_member_bool (data, "guest", TRUE);
+      const char *why = vb_qmp_member_string (data, "reason");
+
+      if (!why)
+        why = "";
       /* Once QEMU is being ended, a SHUTDOWN is ours (the quit after a guest's
        * power-off, the SIGTERM of Destroy), not the guest's: it was told. */
       if (qd->stopping != STOP_NONE)
@@ -259,9 +248,15 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
       /* Who ended it: the guest itself (its power-off, or ours via ACPI) or the host. */
       vb_domain_emit_lifecycle (domain, "shutdown", "finished");
-      vb_domain_emit_lifecycle (domain, "shutdown",
-                                vb_qmp_member_bool (data, "guest", TRUE) ? "guest" : "host");
-      /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
+      vb_domain_emit_lifecycle (domain, "shutdown", guest ? "guest" : "host");
+      /* -no-shutdown left QEMU stopped: <on_poweroff> restart runs the guest
+       * again (a reboot that powers off, on_reboot destroy, never does);
+       * otherwise end QEMU, the exit completes the shutdown. */
+      if (guest && !g_str_equal (why, "guest-reset") && vb_qemu_lifecycle_powered_off (qd))
+        {
+          qd->stopping = STOP_NONE;
+          return;
+        }
       vb_qemu_quit (qd);
     }
   else if (g_str_equal (name, "BLOCK_IO_ERROR"))
@@ -280,9 +275,10 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       const char *reason = qd->pause_reason;
 
       qd->pause_reason = NULL;
-      /* -no-shutdown pauses QEMU at a power-off: during a reboot that is no pause. */
-      if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE
-          || state == VB_DOMAIN_SHUTDOWN)
+      /* -no-shutdown pauses QEMU at a power-off: during a reboot that is no
+       * pause; a panic stops the guest too: it is crashed, not paused. */
+      if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE || state == VB_DOMAIN_SHUTDOWN
+          || state == VB_DOMAIN_CRASHED)
         return;
       vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
       vb_domain_emit_lifecycle (domain, "suspended", reason ? reason : "paused");
@@ -299,20 +295,10 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
         }
       if (state == VB_DOMAIN_RUNNING)
         return;
-      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+      /* After a restart by on_poweroff or on_crash: booted or crashed. */
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, qd->resume_reason ? qd->resume_reason : "unpaused");
+      qd->resume_reason = NULL;
       vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
-    }
-  else if (g_str_equal (name, "GUEST_PANICKED"))
-    {
-      g_autofree char *action = on_crash_action (qd);
-
-      vb_qemu_set_state (qd, VB_DOMAIN_CRASHED, "panicked");
-      vb_domain_emit_lifecycle (domain, "crashed", "panicked");
-      if (!g_str_equal (action, "preserve"))
-        {
-          qd->stopping = STOP_CRASH;
-          vb_qemu_terminate (qd);
-        }
     }
   else if (g_str_equal (name, "GUEST_CRASHLOADED"))
     {

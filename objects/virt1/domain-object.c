@@ -97,6 +97,12 @@ balloon_change (VbDomain *domain, guint64 kib, gpointer user_data)
 }
 
 static void
+watchdog (VbDomain *domain, const char *action, gpointer user_data)
+{
+  vb_dbus_domain_emit_watchdog (VB_DBUS_DOMAIN (user_data), action);
+}
+
+static void
 op_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   vb_complete_void (user_data, result, vb_domain_api_op_finish);
@@ -950,6 +956,7 @@ vb_domain_object_new (VbBusContext *context, VbDomain *domain)
   g_signal_connect (domain, "device-removed", G_CALLBACK (device_removed), self);
   g_signal_connect (domain, "tray-change", G_CALLBACK (tray_change), self);
   g_signal_connect (domain, "balloon-change", G_CALLBACK (balloon_change), self);
+  g_signal_connect (domain, "watchdog", G_CALLBACK (watchdog), self);
   follow_snapshots (self);
   return self;
 }

@@ -189,6 +189,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/on_poweroff", NULL, LIFECYCLE_ACTIONS, 0 },
   { "domain/on_reboot", NULL, LIFECYCLE_ACTIONS, 0 },
   { "domain/on_crash", NULL, LIFECYCLE_ACTIONS "|coredump-destroy|coredump-restart", 0 },
+  { "domain/on_lockfailure", NULL, "poweroff|restart|pause|ignore", 0 },
   { "domain/pm", NULL, NULL, 0 },
   { "domain/pm/suspend-to-mem", "enabled=yes|no", NULL, 0 },
   { "domain/pm/suspend-to-disk", "enabled=yes|no", NULL, 0 },
