@@ -30,6 +30,7 @@ typedef struct {
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
   gboolean per_device_boot; /* some device has <boot order=…> */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
+  guint dimms;              /* <memory model='dimm'> devices so far */
 } Builder;
 
 static inline void
@@ -282,5 +283,11 @@ gboolean vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
+
+/* Memory (qemu-command-memory.c): -m, backends, -numa, -overcommit (in
+ * place of a bare -m), the machine's memory options, and the DIMMs. */
+gboolean vb_qemu_build_memory (Builder *b, GError **error);
+void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
+gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
 
 G_END_DECLS
