@@ -414,7 +414,10 @@ vb_qemu_build_memory (Builder *b, GError **error)
   if (b->def->current_memory_kib < b->def->memory_kib)
     b->command->balloon_target_kib = b->def->current_memory_kib;
   if (vb_xml_child (backing_of (b->root), "locked"))
-    add2 (b, "-overcommit", "mem-lock=on");
+    {
+      add2 (b, "-overcommit", "mem-lock=on");
+      b->command->mem_lock = TRUE;
+    }
   if (needs_machine_backend (b->root))
     {
       g_autoptr (JsonObject) props =

@@ -68,6 +68,7 @@ typedef struct {
   GPtrArray *taps;          /* VbQemuTap */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
+  gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */
   gboolean vnc_autoport;
   int spice_port;           /* -1 without SPICE */
