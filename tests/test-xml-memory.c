@@ -193,6 +193,60 @@ test_host_checks (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+static guint64
+guest_mem_total_kib (VbTestConsole *console)
+{
+  g_autofree char *line = run (console, "grep MemTotal /proc/meminfo");
+
+  g_assert_nonnull (strstr (line, "MemTotal:"));
+  return g_ascii_strtoull (strstr (line, "MemTotal:") + strlen ("MemTotal:"), NULL, 10);
+}
+
+/* A DIMM plugged into the running guest with AttachDevice: the guest's
+ * kernel onlines it (memhp_default_state=online) and its memory grows by
+ * 128 MiB; the live XML shows the DIMM with its slot, <memory> counts it;
+ * the persistent definition has it too (LIVE|CONFIG); unplugging it live
+ * is refused by name. */
+static void
+test_dimm_hotplug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml =
+    guest_xml ("dimm1", 192, 1, "<maxMemory slots='2' unit='MiB'>1024</maxMemory>",
+               "    <numa>\n      <cell id='0' cpus='0' memory='192' unit='MiB'/>\n    </numa>\n",
+               "memhp_default_state=online", NULL);
+  const char *dimm = "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node>"
+                     "</target></memory>";
+  g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
+  guint64 before = guest_mem_total_kib (console);
+  guint64 after = before;
+  g_autofree char *live = NULL;
+  g_autofree char *config = NULL;
+  gint64 end;
+
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "AttachDevice",
+                     g_variant_new ("(su)", dimm, 1u | 2u));
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (after < before + 120 * 1024 && g_get_monotonic_time () < end)
+    {
+      g_usleep (500 * 1000);
+      after = guest_mem_total_kib (console);
+    }
+  g_assert_cmpuint (after, >=, before + 120 * 1024);
+  g_assert_cmpuint (after, <=, before + 128 * 1024);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, "<memory unit='KiB'>327680</memory>"));
+  g_assert_nonnull (strstr (live, "<alias name='dimm0'/>"));
+  g_assert_nonnull (strstr (live, "<address type='dimm' slot='0'/>"));
+  config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 2);
+  g_assert_nonnull (strstr (config, "<size unit='KiB'>131072</size>"));
+  g_assert_nonnull (strstr (config, "<memory unit='KiB'>327680</memory>"));
+  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "DetachDevice",
+                                    g_variant_new ("(su)", dimm, 1u), NOT_SUPPORTED,
+                                    "cannot be unplugged from a running guest");
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,6 +254,8 @@ main (int argc, char **argv)
   g_test_add ("/xml-memory/numa-memfd", Fixture, NULL, fixture_set_up, test_numa_memfd,
               fixture_tear_down);
   g_test_add ("/xml-memory/host-checks", Fixture, NULL, fixture_set_up, test_host_checks,
+              fixture_tear_down);
+  g_test_add ("/xml-memory/dimm-hotplug", Fixture, NULL, fixture_set_up, test_dimm_hotplug,
               fixture_tear_down);
   return g_test_run ();
 }
