@@ -420,8 +420,8 @@ test_domain_unknown_attribute (void)
                           "    </disk>\n",
                           "unsupported attribute 'bar' on <disk> at line 6");
   assert_invalid_xml (KIND_DOMAIN,
-                      "<domain type='kvm'><name>t</name><memory dumpCore='on'>1</memory></domain>",
-                      "unsupported attribute 'dumpCore' on <memory> at line 1");
+                      "<domain type='kvm'><name>t</name><memory dumpCore='yes'>1</memory></domain>",
+                      "invalid value 'yes' for attribute 'dumpCore' on <memory> at line 1");
 }
 
 static void

@@ -138,7 +138,8 @@ use_huge_pages (xmlNode *node, guint64 page_kib, gboolean memfd, guint64 size_ki
   g_autofree char *sysfs =
     g_strdup_printf ("/sys/kernel/mm/hugepages/hugepages-%" G_GUINT64_FORMAT "kB", page_kib);
 
-  if (size_kib % page_kib)
+  /* A hugetlbfs file grows to whole pages (QEMU rounds up); a memfd does not. */
+  if (memfd && size_kib % page_kib)
     return refuse (error, node,
                    "%" G_GUINT64_FORMAT " KiB of memory is not a whole number of %" G_GUINT64_FORMAT
                    " KiB huge pages",
@@ -173,7 +174,8 @@ use_huge_pages (xmlNode *node, guint64 page_kib, gboolean memfd, guint64 size_ki
  * access/discard say for one backend. */
 static gboolean
 set_backend_type (xmlNode *root, xmlNode *node, guint64 page_kib, guint64 size_kib,
-                  const VbQemuCommandContext *context, JsonObject *props, GError **error)
+                  gboolean discard_data, const VbQemuCommandContext *context, JsonObject *props,
+                  GError **error)
 {
   xmlNode *backing = backing_of (root);
   xmlNode *source = vb_xml_child (backing, "source");
@@ -185,7 +187,9 @@ set_backend_type (xmlNode *root, xmlNode *node, guint64 page_kib, guint64 size_k
     qom = "memory-backend-file";
   else if (memfd)
     qom = "memory-backend-memfd";
-  else if (g_strcmp0 (type, "file") == 0)
+  /* Only file memory can be discarded (discard-data): as libvirt does,
+   * <discard/> without a source type makes the memory a file's. */
+  else if (g_strcmp0 (type, "file") == 0 || (!type && discard_data))
     qom = "memory-backend-file";
   else
     qom = "memory-backend-ram";
@@ -200,13 +204,22 @@ set_backend_type (xmlNode *root, xmlNode *node, guint64 page_kib, guint64 size_k
   return TRUE;
 }
 
+/* Whether the backend's memory is discarded when QEMU ends: <discard/>,
+ * unless the cell or device says discard='no' (or yes without it). */
 static gboolean
-set_access_and_discard (xmlNode *root, xmlNode *node, const char *access, const char *discard,
+wants_discard (xmlNode *root, const char *discard)
+{
+  if (discard)
+    return g_str_equal (discard, "yes");
+  return vb_xml_child (backing_of (root), "discard") != NULL;
+}
+
+static gboolean
+set_access_and_discard (xmlNode *root, xmlNode *node, const char *access, gboolean discard_data,
                         JsonObject *props, GError **error)
 {
   xmlNode *backing = backing_of (root);
   g_autofree char *mode = child_attr (backing, "access", "mode");
-  gboolean discard_data = vb_xml_child (backing, "discard") != NULL;
 
   if (access)
     {
@@ -215,8 +228,6 @@ set_access_and_discard (xmlNode *root, xmlNode *node, const char *access, const 
     }
   if (mode)
     json_object_set_boolean_member (props, "share", g_str_equal (mode, "shared"));
-  if (discard)
-    discard_data = g_str_equal (discard, "yes");
   if (!discard_data)
     return TRUE;
   if (!g_str_equal (json_object_get_string_member (props, "qom-type"), "memory-backend-file"))
@@ -258,8 +269,9 @@ backend_props (xmlNode *root, xmlNode *node, const char *id, guint64 size_kib, i
 
   json_object_set_string_member (props, "qom-type", "memory-backend-ram");
   json_object_set_string_member (props, "id", id);
-  if (!set_backend_type (root, node, page_kib, size_kib, context, props, error)
-      || !set_access_and_discard (root, node, access, discard, props, error))
+  if (!set_backend_type (root, node, page_kib, size_kib, wants_discard (root, discard), context,
+                         props, error)
+      || !set_access_and_discard (root, node, access, wants_discard (root, discard), props, error))
     return NULL;
   set_allocation (root, page_kib, props);
   json_object_set_int_member (props, "size", (gint64) size_kib * 1024);
@@ -293,6 +305,12 @@ needs_machine_backend (xmlNode *root)
          || vb_xml_child (backing, "access") || vb_xml_child (backing, "allocation")
          || vb_xml_child (backing, "discard") || nodeset || placement
          || vb_xml_child (root, "numatune");
+}
+
+gboolean
+vb_qemu_memory_dump_core (Builder *b)
+{
+  return vb_xml_attr_is (vb_xml_child (b->root, "memory"), "dumpCore", "on");
 }
 
 void

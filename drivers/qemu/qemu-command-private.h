@@ -288,6 +288,8 @@ gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
  * place of a bare -m), the machine's memory options, and the DIMMs. */
 gboolean vb_qemu_build_memory (Builder *b, GError **error);
 void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
+/* <memory dumpCore='on'>: the guest's memory in QEMU's core dumps (default off). */
+gboolean vb_qemu_memory_dump_core (Builder *b);
 gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
 
 G_END_DECLS

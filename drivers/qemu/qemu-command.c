@@ -55,7 +55,8 @@ build_machine (Builder *b, GError **error)
   b->pci_root = b->command->q35 ? "pcie.0" : "pci.0";
 
   vb_qemu_opt_value (opts, machine);
-  g_string_append (opts, ",usb=off,dump-guest-core=off");
+  g_string_append_printf (opts, ",usb=off,dump-guest-core=%s",
+                          vb_qemu_memory_dump_core (b) ? "on" : "off");
   if (!vb_xml_child (features, "acpi"))
     g_string_append (opts, ",acpi=off");
   {

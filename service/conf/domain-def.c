@@ -59,7 +59,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/title", NULL, "*", 0 },
   { "domain/description", NULL, "*", 0 },
   { "domain/metadata", NULL, "*", VB_XML_RULE_VERBATIM },
-  { "domain/memory", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memory", "unit=" VB_XML_UNITS " dumpCore=on|off", "%u", 0 },
   { "domain/currentMemory", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/vcpu", "placement=static|auto current=%u cpuset", "%u", 0 },
   { "domain/vcpus", NULL, NULL, 0 },
