@@ -380,8 +380,8 @@ test_domain_unknown_element (void)
                           "unsupported element <tpm> at line 6 (domain/devices/tpm)");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
-                      "  <memoryBacking/>\n</domain>",
-                      "unsupported element <memoryBacking> at line 4 (domain/memoryBacking)");
+                      "  <memtune/>\n</domain>",
+                      "unsupported element <memtune> at line 4 (domain/memtune)");
   /* Hypervisor pass-through via namespaces stays out. */
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
@@ -420,8 +420,8 @@ test_domain_unknown_attribute (void)
                           "    </disk>\n",
                           "unsupported attribute 'bar' on <disk> at line 6");
   assert_invalid_xml (KIND_DOMAIN,
-                      "<domain type='kvm'><name>t</name><memory dumpCore='on'>1</memory></domain>",
-                      "unsupported attribute 'dumpCore' on <memory> at line 1");
+                      "<domain type='kvm'><name>t</name><memory dumpCore='yes'>1</memory></domain>",
+                      "invalid value 'yes' for attribute 'dumpCore' on <memory> at line 1");
 }
 
 static void

@@ -30,6 +30,7 @@ typedef struct {
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
   gboolean per_device_boot; /* some device has <boot order=…> */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
+  guint dimms;              /* <memory model='dimm'> devices so far */
 } Builder;
 
 static inline void
@@ -312,5 +313,13 @@ gboolean vb_qemu_build_iothreads (Builder *b, GError **error);
  * checked exists; refused when the device cannot have one (@can FALSE). */
 gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GString *out,
                                   GError **error);
+
+/* Memory (qemu-command-memory.c): -m, backends, -numa, -overcommit (in
+ * place of a bare -m), the machine's memory options, and the DIMMs. */
+gboolean vb_qemu_build_memory (Builder *b, GError **error);
+void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
+/* <memory dumpCore='on'>: the guest's memory in QEMU's core dumps (default off). */
+gboolean vb_qemu_memory_dump_core (Builder *b);
+gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
 
 G_END_DECLS

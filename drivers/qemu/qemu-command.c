@@ -69,7 +69,8 @@ build_machine (Builder *b, GError **error)
   b->pci_root = b->command->q35 ? "pcie.0" : "pci.0";
 
   vb_qemu_opt_value (opts, machine);
-  g_string_append (opts, ",usb=off,dump-guest-core=off");
+  g_string_append_printf (opts, ",usb=off,dump-guest-core=%s",
+                          vb_qemu_memory_dump_core (b) ? "on" : "off");
   if (!vb_xml_child (features, "acpi"))
     g_string_append (opts, ",acpi=off");
   {
@@ -82,6 +83,7 @@ build_machine (Builder *b, GError **error)
   }
   if (!vb_qemu_clock_machine_and_cpu (b, opts, NULL, error))
     return FALSE;
+  vb_qemu_memory_machine_opts (b, opts);
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
@@ -192,11 +194,7 @@ build_cpu (Builder *b, GError **error)
       add2 (b, "-device", device);
     }
 
-  add (b, "-m");
-  addf (b, "size=%" G_GUINT64_FORMAT "k", b->def->memory_kib);
-  if (b->def->current_memory_kib < b->def->memory_kib)
-    b->command->balloon_target_kib = b->def->current_memory_kib;
-  return TRUE;
+  return vb_qemu_build_memory (b, error);
 }
 
 /* The store of a UEFI guest's variables: its path (from <nvram>, its
@@ -501,6 +499,7 @@ static const struct {
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
   { "pstore", vb_qemu_build_pstore },
+  { "memory", vb_qemu_build_memory_device },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus

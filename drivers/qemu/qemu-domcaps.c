@@ -164,7 +164,13 @@ vb_qemu_domcaps_format (const VbQemuCaps *caps, const VbQemuMachine *machine, gb
                           MIN (MAX (machine->cpu_max, 1), 4096));
   add_os (xml, firmware, q35);
   add_cpu (xml, caps, kvm);
-  g_string_append (xml, "  <memoryBacking supported='no'/>\n");
+  g_string_append (xml, "  <memoryBacking supported='yes'>\n"
+                        "    <enum name='sourceType'>\n"
+                        "      <value>file</value>\n"
+                        "      <value>anonymous</value>\n"
+                        "      <value>memfd</value>\n"
+                        "    </enum>\n"
+                        "  </memoryBacking>\n");
   add_devices (xml, q35);
   g_string_append (xml, "  <features>\n"
                         "    <gic supported='no'/>\n"

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -742,6 +743,7 @@ vb_qemu_process_user (void)
 typedef struct {
   const VbUser *user;
   const VbQemuTuning *tuning;
+  gboolean mem_lock;
 } ChildSetup;
 
 /* In the forked child, before exec: async-signal-safe calls only. */
@@ -755,6 +757,14 @@ qemu_child_setup (gpointer user_data)
   vb_qemu_tuning_child_setup (setup->tuning);
   /* QEMU outlives the service: no signal to the service's group reaches it. */
   setsid ();
+  /* <locked/>: QEMU's mlockall() of the guest's memory, which its own user
+   * could not do within the default limit; raised while still root. */
+  if (setup->mem_lock)
+    {
+      struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+
+      setrlimit (RLIMIT_MEMLOCK, &unlimited);
+    }
   /* QEMU never holds root, not even while it opens the files the command
    * line names: what its user cannot open, it cannot open (no -runas, which
    * would drop only after every file was opened as root). */
@@ -772,7 +782,7 @@ spawn_qemu (GTask *task)
   g_autoptr (VbUser) user = NULL;
   GError *error = NULL;
   g_autofree char *status_dir = vb_qemu_status_dir ();
-  ChildSetup setup = { 0 };
+  ChildSetup *setup;
   int log_fd;
 
   /* Looked up here: the child may not call getpwnam(). */
@@ -817,9 +827,11 @@ spawn_qemu (GTask *task)
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
-  setup.user = user;
-  setup.tuning = data->tuning;
-  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, &setup, NULL);
+  setup = g_new0 (ChildSetup, 1);
+  setup->user = user;
+  setup->tuning = data->tuning;
+  setup->mem_lock = data->command->mem_lock;
+  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, setup, g_free);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);
