@@ -30,6 +30,8 @@ typedef struct {
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
   gboolean per_device_boot; /* some device has <boot order=…> */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
+  gboolean tpm;             /* a <tpm> was built (only one may be) */
+  guint filesystems;        /* <filesystem> elements built so far */
 } Builder;
 
 static inline void
@@ -282,5 +284,7 @@ gboolean vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
 
 G_END_DECLS

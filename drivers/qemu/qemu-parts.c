@@ -8,6 +8,7 @@
 
 #include "qemu-block-copy.h"
 #include "qemu-guest-events.h"
+#include "qemu-helper-process.h"
 #include "qemu-hotplug.h"
 #include "qemu-migration.h"
 #include "qemu-save.h"
@@ -21,5 +22,6 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_block_copy_part,
   &vb_qemu_snapshot_part,
   &vb_qemu_hotplug_part,
+  &vb_qemu_helpers_part,
   NULL,
 };

@@ -239,6 +239,28 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/panic", "model=isa|pvpanic|hyperv", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("panic"),
   ALIAS ("panic"),
+
+  /* Shared directories and the TPM (drivers/qemu/qemu-command-fs.c, -tpm.c). */
+  { "domain/devices/filesystem",
+    "type=mount accessmode=passthrough|mapped|squash multidevs=default|remap|forbid|warn "
+    "fmode=%o dmode=%o",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/filesystem/driver", "type=path|virtiofs wrpolicy=immediate queue=%u", NULL, 0 },
+  { "domain/devices/filesystem/binary", "path xattr=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/cache", "!mode=none|always", NULL, 0 },
+  { "domain/devices/filesystem/binary/sandbox", "!mode=namespace|chroot", NULL, 0 },
+  { "domain/devices/filesystem/binary/lock", "posix=on|off flock=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/thread_pool", "!size=%u", NULL, 0 },
+  { "domain/devices/filesystem/source", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/target", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/readonly", NULL, NULL, 0 },
+  ADDRESS ("filesystem"),
+  ALIAS ("filesystem"),
+  { "domain/devices/tpm", "model=tpm-tis|tpm-crb", NULL, 0 },
+  { "domain/devices/tpm/backend", "!type=emulator|passthrough version=1.2|2.0 persistent_state=yes",
+    NULL, 0 },
+  { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
+  ALIAS ("tpm"),
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };

@@ -62,6 +62,8 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
   else if (named (node, "backend") && parent && named (parent, "rng"))
     note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
+  else if (named (node, "device") && parent && named (parent, "backend"))
+    note (found, vb_xml_attr (node, "path"), VB_HOST_PATH_FILE); /* a TPM passed through */
   for (xmlNode *child = node->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
       walk_device (found, child, node);

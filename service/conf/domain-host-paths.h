@@ -30,7 +30,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
  * the elements whatever their type= says, so that nothing a parser or a
  * driver accepts is missed: any <source file|dev|dir|path>, <log file>,
  * <rom file>, <os> <kernel|initrd|dtb|loader|nvram> and <nvram template>,
- * <emulator>, an RNG <backend>. Empty values (the driver's default) are
+ * <emulator>, an RNG <backend>, a TPM's <backend><device path>. Empty values (the driver's default) are
  * left out. A GPtrArray of VbHostPath; NULL with VB_ERROR_INVALID_XML when
  * @xml does not parse. */
 GPtrArray *vb_domain_host_paths (const char *xml, GError **error);
