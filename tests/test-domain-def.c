@@ -380,8 +380,8 @@ test_domain_unknown_element (void)
                           "unsupported element <tpm> at line 6 (domain/devices/tpm)");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
-                      "  <memoryBacking/>\n</domain>",
-                      "unsupported element <memoryBacking> at line 4 (domain/memoryBacking)");
+                      "  <memtune/>\n</domain>",
+                      "unsupported element <memtune> at line 4 (domain/memtune)");
   /* Hypervisor pass-through via namespaces stays out. */
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"

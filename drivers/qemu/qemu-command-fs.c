@@ -22,12 +22,30 @@ fuse_opt_value (const char *value)
   return g_string_free (out, FALSE);
 }
 
+/* Whether all of the guest's memory is in a shared backend with an fd
+ * virtiofsd can map (vhost-user): memfd or a file (huge pages are files),
+ * shared as a whole or in every NUMA cell. */
 static gboolean
 shared_memory (Builder *b)
 {
   xmlNode *backing = vb_xml_child (b->root, "memoryBacking");
+  xmlNode *numa = vb_xml_child (vb_xml_child (b->root, "cpu"), "numa");
+  g_autofree char *source = child_attr (backing, "source", "type");
+  g_autofree char *mode = child_attr (backing, "access", "mode");
+  gboolean cells = FALSE;
 
-  return vb_xml_attr_is (vb_xml_child (backing, "access"), "mode", "shared");
+  if (g_strcmp0 (source, "memfd") != 0 && g_strcmp0 (source, "file") != 0
+      && !vb_xml_child (backing, "hugepages"))
+    return FALSE;
+  for (xmlNode *cell = vb_xml_child (numa, "cell"); cell; cell = vb_xml_next (cell, "cell"))
+    {
+      g_autofree char *access = vb_xml_attr (cell, "memAccess");
+
+      cells = TRUE;
+      if (g_strcmp0 (access ? access : mode, "shared") != 0)
+        return FALSE;
+    }
+  return cells || g_strcmp0 (mode, "shared") == 0;
 }
 
 /* virtiofsd for @node: its socket in the run directory, the share as its
@@ -115,7 +133,8 @@ build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, co
   if (!shared_memory (b))
     return refuse (error, driver,
                    "virtiofs needs the guest's memory shared with virtiofsd: "
-                   "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>");
+                   "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking> "
+                   "(or a file, huge pages, or memAccess='shared' on every NUMA cell)");
   if (!add_virtiofsd (b, node, files, source, socket_path, error))
     return FALSE;
   vb_qemu_opt (chardev, "id", chardev_id);

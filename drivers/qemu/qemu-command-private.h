@@ -32,6 +32,7 @@ typedef struct {
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
   gboolean tpm;             /* a <tpm> was built (only one may be) */
   guint filesystems;        /* <filesystem> elements built so far */
+  guint dimms;              /* <memory model='dimm'> devices so far */
 } Builder;
 
 static inline void
@@ -286,5 +287,11 @@ gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
+
+/* Memory (qemu-command-memory.c): -m, backends, -numa, -overcommit (in
+ * place of a bare -m), the machine's memory options, and the DIMMs. */
+gboolean vb_qemu_build_memory (Builder *b, GError **error);
+void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
+gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
 
 G_END_DECLS

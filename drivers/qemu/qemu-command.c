@@ -69,6 +69,7 @@ build_machine (Builder *b, GError **error)
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
     if (vb_xml_attr_is (timer, "name", "hpet") && vb_xml_attr_is (timer, "present", "no"))
       g_string_append (opts, ",hpet=off");
+  vb_qemu_memory_machine_opts (b, opts);
   add2 (b, "-machine", opts->str);
   add2 (b, "-accel", b->context->kvm ? "kvm" : "tcg");
 
@@ -162,11 +163,7 @@ build_cpu (Builder *b, GError **error)
       add2 (b, "-device", device);
     }
 
-  add (b, "-m");
-  addf (b, "size=%" G_GUINT64_FORMAT "k", b->def->memory_kib);
-  if (b->def->current_memory_kib < b->def->memory_kib)
-    b->command->balloon_target_kib = b->def->current_memory_kib;
-  return TRUE;
+  return vb_qemu_build_memory (b, error);
 }
 
 static gboolean
@@ -428,6 +425,7 @@ static const struct {
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
   { "tpm", vb_qemu_build_tpm },             { "filesystem", vb_qemu_build_filesystem },
+  { "memory", vb_qemu_build_memory_device },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus

@@ -45,6 +45,9 @@ typedef struct {
    * exists, the port is @from. */
   gboolean (*path_exists) (const char *path);
   int (*free_tcp_port) (int from);
+  /* The directory of a hugetlbfs mount for pages of @page_kib KiB, NULL
+   * when the host has none. NULL: "/dev/hugepages" (golden tests). */
+  char *(*hugetlbfs_dir) (guint64 page_kib);
 } VbQemuCommandContext;
 
 /* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
@@ -77,6 +80,7 @@ typedef struct {
   GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
+  gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */
   gboolean vnc_autoport;
   int spice_port;           /* -1 without SPICE */
@@ -95,6 +99,15 @@ typedef struct {
 /* The id QEMU knows a disk's device by: its <alias name> (may be NULL),
  * else "disk-<target>". Every part that looks a disk up uses this. */
 char *vb_qemu_disk_id (const char *alias, const char *target);
+
+/* A <memory model='dimm'> device of the domain @root: the properties of
+ * its memory backend object (for -object or QMP object-add; its id is
+ * "mem" + @device_id), NULL with @error when the host cannot give it; its
+ * -device / device_add value; and the DIMM slot it takes among @devices. */
+JsonObject *vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
+                                  const VbQemuCommandContext *context, GError **error);
+char *vb_qemu_dimm_device (xmlNode *dimm, const char *device_id, guint slot);
+guint vb_qemu_dimm_slot (xmlNode *devices, xmlNode *dimm);
 
 /* Where the display @graphics listens: its address, or NULL for
  * <listen type='none'/> (OpenGraphics is then the only way in). */

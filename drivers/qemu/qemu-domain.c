@@ -260,6 +260,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .dry_run = dry_run,
     .path_exists = vb_qemu_host_path_exists,
     .free_tcp_port = vb_qemu_host_free_tcp_port,
+    .hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir,
   };
 
   return vb_qemu_command_build (def, &context, error);
@@ -274,6 +275,7 @@ vb_qemu_context_resolvers (VbQemuCommandContext *context)
   context->volume_path = volume_path;
   context->path_exists = vb_qemu_host_path_exists;
   context->free_tcp_port = vb_qemu_host_free_tcp_port;
+  context->hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir;
 }
 
 /* ---- status file ---- */

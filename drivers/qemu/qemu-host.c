@@ -36,6 +36,49 @@ vb_qemu_host_free_tcp_port (int from)
   return -1;
 }
 
+/* The "pagesize=2M" of a hugetlbfs mount's options in KiB, 0 when absent. */
+static guint64
+mount_page_kib (const char *options)
+{
+  g_auto (GStrv) list = g_strsplit (options, ",", -1);
+
+  for (guint i = 0; list[i]; i++)
+    if (g_str_has_prefix (list[i], "pagesize="))
+      {
+        char *end = NULL;
+        guint64 n = g_ascii_strtoull (list[i] + strlen ("pagesize="), &end, 10);
+
+        if (g_str_equal (end, "K"))
+          return n;
+        if (g_str_equal (end, "M"))
+          return n * 1024;
+        if (g_str_equal (end, "G"))
+          return n * 1024 * 1024;
+      }
+  return 0;
+}
+
+char *
+vb_qemu_host_hugetlbfs_dir (guint64 page_kib)
+{
+  g_autofree char *mounts = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/mounts", &mounts, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (mounts, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit (lines[i], " ", -1);
+
+      /* device, directory, type, options: the kernel always shows pagesize=. */
+      if (g_strv_length (fields) >= 4 && g_str_equal (fields[2], "hugetlbfs")
+          && mount_page_kib (fields[3]) == page_kib && !strchr (fields[1], '\\'))
+        return g_strdup (fields[1]);
+    }
+  return NULL;
+}
+
 /* Whether @st, a file, can be read by @user by its mode bits alone. */
 static gboolean
 readable_by (const struct stat *st, const VbUser *user)

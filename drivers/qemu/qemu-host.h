@@ -14,6 +14,10 @@ G_BEGIN_DECLS
  * that can be bound on the loopback address, -1 when none of 1000 can. */
 gboolean vb_qemu_host_path_exists (const char *path);
 int vb_qemu_host_free_tcp_port (int from);
+/* .hugetlbfs_dir: where a hugetlbfs for pages of @page_kib KiB is mounted
+ * (the first in /proc/mounts; one whose path the kernel escaped is not
+ * used), NULL when none is. */
+char *vb_qemu_host_hugetlbfs_dir (guint64 page_kib);
 
 /* The UEFI variable store @command names (nothing to do without UEFI):
  * copied from its template when it does not exist yet, as a new file owned

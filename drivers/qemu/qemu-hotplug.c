@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "qemu-hotplug-memory.h"
 #include "qemu-pci-address.h"
 #include "qemu-plug.h"
 #include "qemu-tap.h"
@@ -346,6 +347,9 @@ check_pluggable (VbQemuPlug *p, GError **error)
 {
   xmlNode *root = xmlDocGetRootElement (p->doc);
 
+  /* A DIMM goes in a DIMM slot (qemu-hotplug-memory.c), not on a PCI bus. */
+  if (p->device->kind == VB_DEVICE_MEMORY)
+    return TRUE;
   if (p->device->kind == VB_DEVICE_DISK)
     {
       g_autofree char *device = vb_xml_attr (root, "device");
@@ -404,6 +408,8 @@ plug (GTask *task)
 
   if (p->device->kind == VB_DEVICE_DISK)
     plug_disk (task);
+  else if (p->device->kind == VB_DEVICE_MEMORY)
+    vb_qemu_plug_memory (task);
   else
     plug_interface (task);
 }
@@ -460,7 +466,7 @@ vb_qemu_attach_device_async (VbDriverHost *host, VbDomain *domain, const VbDomai
       vb_qemu_plug_fail (task, error);
       return;
     }
-  if (!given_address (p) && !choose_address (p, &error))
+  if (p->device->kind != VB_DEVICE_MEMORY && !given_address (p) && !choose_address (p, &error))
     {
       vb_qemu_plug_fail (task, error);
       return;

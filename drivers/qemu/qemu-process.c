@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -726,14 +727,28 @@ vb_qemu_process_user (void)
   return vb_qemu_user_name ();
 }
 
+typedef struct {
+  const VbUser *user;
+  gboolean mem_lock;
+} ChildSetup;
+
 /* In the forked child, before exec: async-signal-safe calls only. */
 static void
 qemu_child_setup (gpointer user_data)
 {
-  const VbUser *user = user_data;
+  const ChildSetup *setup = user_data;
+  const VbUser *user = setup->user;
 
   /* QEMU outlives the service: no signal to the service's group reaches it. */
   setsid ();
+  /* <locked/>: QEMU's mlockall() of the guest's memory, which its own user
+   * could not do within the default limit; raised while still root. */
+  if (setup->mem_lock)
+    {
+      struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+
+      setrlimit (RLIMIT_MEMLOCK, &unlimited);
+    }
   /* QEMU never holds root, not even while it opens the files the command
    * line names: what its user cannot open, it cannot open (no -runas, which
    * would drop only after every file was opened as root). */
@@ -802,6 +817,7 @@ spawn_qemu (GTask *task)
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autofree char *line = NULL;
   const VbUser *user = data->user;
+  ChildSetup *setup;
   GError *error = NULL;
   int log_fd;
 
@@ -830,7 +846,10 @@ spawn_qemu (GTask *task)
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
-  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, (gpointer) user, NULL);
+  setup = g_new0 (ChildSetup, 1);
+  setup->user = user;
+  setup->mem_lock = data->command->mem_lock;
+  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, setup, g_free);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);

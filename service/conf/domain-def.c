@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain-numa.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -64,6 +65,39 @@ static const VbXmlRule domain_rules[] = {
   { "domain/vcpus", NULL, NULL, 0 },
   { "domain/vcpus/vcpu", "!id=%u !enabled=yes|no hotpluggable=yes|no order=%u", NULL,
     VB_XML_RULE_REPEAT },
+
+  /* Memory and NUMA (domain-numa.c checks them across elements). */
+  { "domain/maxMemory", "!slots=%u unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memoryBacking", NULL, NULL, 0 },
+  { "domain/memoryBacking/hugepages", NULL, NULL, 0 },
+  { "domain/memoryBacking/hugepages/page", "!size=%u unit=" VB_XML_UNITS " nodeset", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/memoryBacking/nosharepages", NULL, NULL, 0 },
+  { "domain/memoryBacking/locked", NULL, NULL, 0 },
+  { "domain/memoryBacking/source", "!type=file|anonymous|memfd", NULL, 0 },
+  { "domain/memoryBacking/access", "!mode=shared|private", NULL, 0 },
+  { "domain/memoryBacking/allocation", "mode=immediate|ondemand threads=%u", NULL, 0 },
+  { "domain/memoryBacking/discard", NULL, NULL, 0 },
+  { "domain/cpu/numa", NULL, NULL, 0 },
+  { "domain/cpu/numa/cell",
+    "id=%u cpus !memory=%u unit=" VB_XML_UNITS " memAccess=shared|private discard=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cpu/numa/cell/distances", NULL, NULL, 0 },
+  { "domain/cpu/numa/cell/distances/sibling", "!id=%u !value=%u", NULL, VB_XML_RULE_REPEAT },
+  { "domain/numatune", NULL, NULL, 0 },
+  { "domain/numatune/memory",
+    "mode=strict|interleave|preferred|restrictive nodeset placement=static|auto", NULL, 0 },
+  { "domain/numatune/memnode", "!cellid=%u mode=strict|interleave|preferred|restrictive !nodeset",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/memory", "!model=dimm access=shared|private discard=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/memory/source", NULL, NULL, 0 },
+  { "domain/devices/memory/source/pagesize", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target", NULL, NULL, 0 },
+  { "domain/devices/memory/target/size", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target/node", NULL, "%u", 0 },
+  { "domain/devices/memory/address", "!type=dimm slot=%u base=%x", NULL, 0 },
+  ALIAS ("memory"),
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -754,7 +788,8 @@ parse (const char *xml, gboolean live, GError **error)
 
   def = g_new0 (VbDomainDef, 1);
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
-      !fill_vcpus (root, def, error) || !check_disks (root, error) ||
+      !fill_vcpus (root, def, error) ||
+      !vb_domain_numa_check (root, def->memory_kib, def->vcpus, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
