@@ -76,6 +76,9 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
   spec = g_new0 (VbQemuHelperSpec, 1);
   spec->id = g_strdup (id);
   spec->what = g_strdup ("virtiofsd");
+  /* QEMU 7.2's virtiofsd needs root for its sandbox and pid file. */
+  spec->needs_root = TRUE;
+  spec->element = g_strdup ("filesystem");
   spec->socket_path = g_strdup (socket_path);
   spec->argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (spec->argv, g_strdup (VIRTIOFSD_BINARY));

@@ -26,6 +26,7 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
     }
   spec->id = g_strdup (TPM_ID);
   spec->what = g_strdup ("swtpm");
+  spec->element = g_strdup ("tpm");
   spec->socket_path = g_strdup (socket_path);
   uuid_dir = g_build_filename (b->context->swtpm_dir, b->def->uuid, NULL);
   spec->state_dir = g_build_filename (uuid_dir, tpm2 ? "tpm2" : "tpm1.2", NULL);

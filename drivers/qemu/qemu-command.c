@@ -681,6 +681,7 @@ vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
   g_clear_pointer (&spec->argv, g_ptr_array_unref);
   g_free (spec->socket_path);
   g_free (spec->state_dir);
+  g_free (spec->element);
   g_free (spec);
 }
 

@@ -58,6 +58,8 @@ typedef struct {
   GPtrArray *argv;   /* NULL-terminated */
   char *socket_path; /* the helper listens here: ready once it exists */
   char *state_dir;   /* made before the start, QEMU's user's (NULL: none) */
+  gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
+  char *element;     /* the element it serves, for that refusal: "filesystem" */
 } VbQemuHelperSpec;
 
 typedef struct {

@@ -341,6 +341,15 @@ start_next (GTask *task)
       return;
     }
   spec = data->command->helpers->pdata[data->next++];
+  /* In system mode nothing of a guest's runs as root. */
+  if (spec->needs_root && data->user)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                       "<%s> %s: %s runs only as root, and in system mode a "
+                                       "guest's helpers run as QEMU's user '%s'",
+                                       spec->element, spec->id, spec->what, data->user->name));
+      return;
+    }
   if (!spawn_helper (data, spec, &error))
     {
       start_failed (task, error);
