@@ -301,6 +301,49 @@ test_tpm_service_restart (Fixture *f, gconstpointer data)
   assert_helpers (f->env, SWTPM, 0, 10000);
 }
 
+/* <backend type='external'>: a swtpm the test runs itself; the guest gets
+ * its TPM through QEMU, the service starts no swtpm of its own. */
+static void
+test_tpm_external (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "ext-tpm", NULL);
+  g_autofree char *socket_path = g_build_filename (dir, "swtpm.sock", NULL);
+  g_autofree char *ctrl = g_strdup_printf ("type=unixio,path=%s", socket_path);
+  g_autofree char *state = g_strdup_printf ("dir=%s", dir);
+  const char *argv[] = { SWTPM, "socket", "--ctrl", ctrl, "--tpmstate", state, "--tpm2",
+                         "--terminate", NULL };
+  g_autofree char *devices = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *version = NULL;
+  g_autoptr (GSubprocess) swtpm = NULL;
+  g_autoptr (GError) error = NULL;
+  VbTestConsole *console;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  swtpm = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 200 && !g_file_test (socket_path, G_FILE_TEST_EXISTS); i++)
+    g_usleep (20000);
+  devices = g_strdup_printf ("    <tpm model='tpm-crb'>\n"
+                             "      <backend type='external'>\n"
+                             "        <source type='unix' mode='connect' path='%s'/>\n"
+                             "      </backend>\n"
+                             "    </tpm>\n",
+                             socket_path);
+  xml = tpm_guest_xml ("tpm4", devices);
+  path = vb_test_boot_guest (f->env, xml, FALSE, BOOT_TIMEOUT_MS);
+  console = vb_test_console_open (f->env, path);
+  version = vb_test_console_output (console, "cat /sys/class/tpm/tpm0/tpm_version_major", 60000);
+  g_assert_cmpstr (g_strstrip (version), ==, "2");
+  /* The test's swtpm is the only one. */
+  assert_helpers (f->env, SWTPM, 0, 0);
+  vb_test_console_free (console);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  /* --terminate: it ends with QEMU's connection. */
+  g_assert_true (g_subprocess_wait (swtpm, NULL, NULL));
+}
+
 /* ---- shared directories over 9p ---- */
 
 static void
@@ -420,6 +463,8 @@ main (int argc, char **argv)
               test_tpm_failed_start, fixture_tear_down);
   g_test_add ("/xml-helpers/tpm/service-restart", Fixture, NULL, fixture_set_up,
               test_tpm_service_restart, fixture_tear_down);
+  g_test_add ("/xml-helpers/tpm/external", Fixture, NULL, fixture_set_up, test_tpm_external,
+              fixture_tear_down);
   g_test_add ("/xml-helpers/9p", Fixture, NULL, fixture_set_up, test_9p, fixture_tear_down);
   g_test_add ("/xml-helpers/virtiofs", Fixture, NULL, fixture_set_up, test_virtiofs,
               fixture_tear_down);

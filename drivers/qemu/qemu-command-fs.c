@@ -148,6 +148,7 @@ build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, co
   if (queue)
     vb_qemu_opt (dev, "queue-size", queue);
   vb_qemu_opt (dev, "tag", tag);
+  boot_index (b, node, dev);
   return add_fixed_pci_device (b, node, NULL, dev, error);
 }
 
@@ -175,6 +176,9 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
     return refuse (error, driver, "a queue size is for virtiofs, not 9p");
   if (vb_xml_child (node, "binary"))
     return refuse (error, vb_xml_child (node, "binary"), "<binary> is for virtiofs, not 9p");
+  if (vb_xml_child (node, "boot"))
+    return refuse (error, vb_xml_child (node, "boot"),
+                   "a guest boots from virtiofs, not from 9p (virtio-9p-pci has no bootindex)");
   vb_qemu_opt (fsdev, "id", fsdev_id);
   vb_qemu_opt (fsdev, "path", source);
   vb_qemu_opt (fsdev, "security_model", model);

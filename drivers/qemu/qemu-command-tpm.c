@@ -1,6 +1,7 @@
 /* The command line of a <tpm>: an emulated TPM (swtpm, a helper process
  * the service starts before QEMU, with its state in the service's state
- * directory) or the host's own (passthrough of /dev/tpmN). */
+ * directory), one somebody else runs (external: its socket), or the
+ * host's own (passthrough of /dev/tpmN). */
 #include "qemu-command-private.h"
 
 #define SWTPM_BINARY "/usr/bin/swtpm"
@@ -84,6 +85,18 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
         vb_qemu_opt (chardev, "path", socket_path);
         add2 (b, "-chardev", chardev->str);
       }
+      g_string_append (tpmdev, "emulator,id=tpm-" TPM_ID ",chardev=chrtpm");
+    }
+  else if (g_str_equal (type, "external"))
+    {
+      /* A swtpm someone else runs: QEMU connects to its control socket. */
+      g_autofree char *path = child_attr (backend, "source", "path");
+      g_autoptr (GString) chardev = g_string_new ("socket,id=chrtpm");
+
+      if (!b->context->dry_run && !host_has (b->context, path))
+        return refuse (error, backend, "the external TPM's socket %s does not exist", path);
+      vb_qemu_opt (chardev, "path", path);
+      add2 (b, "-chardev", chardev->str);
       g_string_append (tpmdev, "emulator,id=tpm-" TPM_ID ",chardev=chrtpm");
     }
   else

@@ -533,7 +533,7 @@ vb_qemu_helpers_adopt (QemuDomain *qd, const VbQemuStatus *status, uid_t uid)
         continue;
       helper = g_new0 (QemuHelper, 1);
       helper->id = g_strdup (record->id);
-      helper->what = g_strdup (record->exe ? strrchr (record->exe, '/') + 1 : "helper");
+      helper->what = record->exe ? g_path_get_basename (record->exe) : g_strdup ("helper");
       helper->log_path = g_strdup_printf ("%s/%s.log", qd->dir, record->id);
       helper->pid = record->pid;
       helper->start_time = record->start_time;

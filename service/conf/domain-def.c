@@ -288,12 +288,14 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/filesystem/source", "!dir", NULL, 0 },
   { "domain/devices/filesystem/target", "!dir", NULL, 0 },
   { "domain/devices/filesystem/readonly", NULL, NULL, 0 },
+  { "domain/devices/filesystem/boot", "!order=%u", NULL, 0 },
   ADDRESS ("filesystem"),
   ALIAS ("filesystem"),
   { "domain/devices/tpm", "model=tpm-tis|tpm-crb", NULL, 0 },
-  { "domain/devices/tpm/backend", "!type=emulator|passthrough version=1.2|2.0 persistent_state=yes",
-    NULL, 0 },
+  { "domain/devices/tpm/backend",
+    "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes", NULL, 0 },
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix mode=connect !path", NULL, 0 },
   ALIAS ("tpm"),
 };
 
