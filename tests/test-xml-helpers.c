@@ -5,7 +5,9 @@
  * host directories shared over 9p that the guest mounts and reads. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,16 +18,19 @@
 #define SWTPM "/usr/bin/swtpm"
 #define VIRTIOFSD "/usr/lib/qemu/virtiofsd"
 #define SOME G_MAXUINT /* for assert_helpers(): at least one */
+#define QEMU_USER "vbtest-qemu" /* tests/setup-test-users.sh makes it */
 
 typedef struct {
   VbTestEnv *env;
 } Fixture;
 
+/* @data: non-NULL for system mode with polkit (the test starts the daemon). */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
+  f->env = vb_test_env_new (data ? VB_TEST_ENV_POLKIT : VB_TEST_ENV_NONE);
+  if (!data)
+    vb_test_env_start_daemon (f->env, NULL);
 }
 
 static void
@@ -344,6 +349,82 @@ test_tpm_external (Fixture *f, gconstpointer data)
   g_assert_true (g_subprocess_wait (swtpm, NULL, NULL));
 }
 
+/* In system mode (the service root, QEMU as QEMU_USER): swtpm runs as
+ * QEMU's user too, with no_new_privs, its state directory is that user's
+ * while the directories above it stay closed to it, and the guest has its
+ * TPM. virtiofsd, which runs only as root, is refused by name. */
+static void
+test_confined (Fixture *f, gconstpointer data)
+{
+  const char *args[] = { "--qemu-user=" QEMU_USER, "--network-driver=test", NULL };
+  struct passwd *user = getpwnam (QEMU_USER);
+  g_autofree char *xml = tpm_guest_xml ("tpm5", tpm_devices);
+  g_autofree char *path = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *proc = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *uid_line = NULL;
+  g_autofree char *share = g_build_filename (f->env->tmpdir, "share", NULL);
+  g_autofree char *fs_devices = NULL;
+  g_autofree char *fs_xml = NULL;
+  g_autofree char *fs_path = NULL;
+  struct stat st;
+  VbTestConsole *console;
+
+  if (!user)
+    g_error ("the user " QEMU_USER " is missing: run tests/setup-test-users.sh as root");
+  vb_test_env_start_system_daemon (f->env, NULL, args);
+  path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  proc = g_strdup_printf ("/proc/%d/status", only_helper (f->env, SWTPM));
+  g_assert_true (g_file_get_contents (proc, &status, NULL, NULL));
+  uid_line = g_strdup_printf ("\nUid:\t%u\t%u\t%u\t%u\n", user->pw_uid, user->pw_uid, user->pw_uid,
+                              user->pw_uid);
+  g_assert_nonnull (strstr (status, uid_line));
+  g_assert_nonnull (strstr (status, "\nNoNewPrivs:\t1\n"));
+  state = g_build_filename (f->env->state_dir, "qemu", "swtpm", uuid, "tpm2", NULL);
+  g_assert_cmpint (lstat (state, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, user->pw_uid);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0700);
+  {
+    g_autofree char *above = g_path_get_dirname (state);
+
+    g_assert_cmpint (lstat (above, &st), ==, 0);
+    g_assert_cmpuint (st.st_uid, ==, 0);
+    g_assert_cmpuint (st.st_mode & 0077, ==, 0);
+  }
+  console = vb_test_console_open (f->env, path);
+  version = vb_test_console_output (console, "cat /sys/class/tpm/tpm0/tpm_version_major", 60000);
+  g_assert_cmpstr (g_strstrip (version), ==, "2");
+  vb_test_console_free (console);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  assert_helpers (f->env, SWTPM, 0, 10000);
+
+  g_assert_cmpint (g_mkdir_with_parents (share, 0755), ==, 0);
+  fs_devices = g_strdup_printf ("    <filesystem type='mount'>\n"
+                                "      <driver type='virtiofs'/>\n"
+                                "      <source dir='%s'/>\n"
+                                "      <target dir='share'/>\n"
+                                "    </filesystem>\n",
+                                share);
+  fs_xml = vb_test_guest_xml ("vfs2", GUEST_MIB, "vb.counter=0", fs_devices);
+  {
+    g_autoptr (GString) text = g_string_new (fs_xml);
+
+    g_string_replace (text, "<vcpu>",
+                      "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n"
+                      "  <vcpu>",
+                      1);
+    fs_path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                 g_variant_new ("(su)", text->str, 0));
+  }
+  vb_test_call_expect_error_saying (f->env, fs_path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    ERROR_PREFIX "NotSupported", "virtiofsd runs only as root");
+  assert_helpers (f->env, VIRTIOFSD, 0, 0);
+}
+
 /* ---- shared directories over 9p ---- */
 
 static void
@@ -465,6 +546,8 @@ main (int argc, char **argv)
               test_tpm_service_restart, fixture_tear_down);
   g_test_add ("/xml-helpers/tpm/external", Fixture, NULL, fixture_set_up, test_tpm_external,
               fixture_tear_down);
+  g_test_add ("/xml-helpers/confined", Fixture, GINT_TO_POINTER (1), fixture_set_up,
+              test_confined, fixture_tear_down);
   g_test_add ("/xml-helpers/9p", Fixture, NULL, fixture_set_up, test_9p, fixture_tear_down);
   g_test_add ("/xml-helpers/virtiofs", Fixture, NULL, fixture_set_up, test_virtiofs,
               fixture_tear_down);
