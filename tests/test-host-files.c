@@ -36,6 +36,8 @@ test_listed (void)
     "<serial type='file'><source path='/s'/><log file='/l'/></serial>"
     "<channel type='unix'><source mode='bind' path='/u'/></channel>"
     "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    "<filesystem><source dir='/shared'/><target dir='tag'/></filesystem>"
+    "<tpm><backend type='passthrough'><device path='/dev/tpm9'/></backend></tpm>"
     "<nvram/></devices></domain>";
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) paths = vb_domain_host_paths (xml, &error);
@@ -54,8 +56,11 @@ test_listed (void)
   g_assert_true (listed (paths, "/l", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/u", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/dev/urandom", VB_HOST_PATH_ENTROPY));
-  /* Names that are not paths (vda, vnet0, the pool's volume) are not listed. */
-  g_assert_cmpuint (paths->len, ==, 13);
+  g_assert_true (listed (paths, "/shared", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/tpm9", VB_HOST_PATH_FILE));
+  /* Names that are not paths (vda, vnet0, the pool's volume, the mount
+   * tag) are not listed. */
+  g_assert_cmpuint (paths->len, ==, 15);
 
   /* A device alone, as AttachDevice and BlockCopy take it. */
   g_clear_pointer (&paths, g_ptr_array_unref);

@@ -30,6 +30,8 @@ typedef struct {
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
   gboolean per_device_boot; /* some device has <boot order=…> */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
+  gboolean tpm;             /* a <tpm> was built (only one may be) */
+  guint filesystems;        /* <filesystem> elements built so far */
   guint dimms;              /* <memory model='dimm'> devices so far */
 } Builder;
 
@@ -313,6 +315,8 @@ gboolean vb_qemu_build_iothreads (Builder *b, GError **error);
  * checked exists; refused when the device cannot have one (@can FALSE). */
 gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GString *out,
                                   GError **error);
+gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
 
 /* Memory (qemu-command-memory.c): -m, backends, -numa, -overcommit (in
  * place of a bare -m), the machine's memory options, and the DIMMs. */

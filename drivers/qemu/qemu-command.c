@@ -499,6 +499,7 @@ static const struct {
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
   { "pstore", vb_qemu_build_pstore },
+  { "tpm", vb_qemu_build_tpm },             { "filesystem", vb_qemu_build_filesystem },
   { "memory", vb_qemu_build_memory_device },
 };
 
@@ -663,6 +664,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->argv = g_ptr_array_new_with_free_func (g_free);
   command->taps = g_ptr_array_new_with_free_func ((GDestroyNotify) tap_free);
   command->link_down = g_ptr_array_new_with_free_func (g_free);
+  command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
   command->vnc_display = -1;
   command->spice_port = -1;
   command->log_path = g_build_filename (context->domain_dir, "qemu.log", NULL);
@@ -704,6 +706,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->argv, g_ptr_array_unref);
   g_clear_pointer (&command->taps, g_ptr_array_unref);
   g_clear_pointer (&command->link_down, g_ptr_array_unref);
+  g_clear_pointer (&command->helpers, g_ptr_array_unref);
   g_free (command->binary);
   g_free (command->monitor_path);
   g_free (command->console_path);
@@ -716,6 +719,20 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->nvram_template);
   g_free (command->nvram_format);
   g_free (command);
+}
+
+void
+vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
+{
+  if (!spec)
+    return;
+  g_free (spec->id);
+  g_free (spec->what);
+  g_clear_pointer (&spec->argv, g_ptr_array_unref);
+  g_free (spec->socket_path);
+  g_free (spec->state_dir);
+  g_free (spec->element);
+  g_free (spec);
 }
 
 char *

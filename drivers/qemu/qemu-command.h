@@ -26,6 +26,7 @@ typedef struct {
   const char *const *binaries;
   const char *domain_dir;   /* runtime directory of this domain: sockets, logs */
   const char *nvram_dir;    /* where UEFI variable stores are kept */
+  const char *swtpm_dir;    /* where the emulated TPMs keep their state, one directory per UUID */
   gboolean kvm;             /* run under KVM (otherwise TCG) */
   const char *const *machines; /* machine types (names and aliases) the binary has; NULL: any */
   gboolean spice;           /* the binary has SPICE */
@@ -52,6 +53,18 @@ typedef struct {
   char *(*hugetlbfs_dir) (guint64 page_kib);
 } VbQemuCommandContext;
 
+/* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
+ * service before QEMU (qemu-helper-process.c) as QEMU's user. */
+typedef struct {
+  char *id;          /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
+  char *what;        /* the program, for messages: "swtpm" */
+  GPtrArray *argv;   /* NULL-terminated */
+  char *socket_path; /* the helper listens here: ready once it exists */
+  char *state_dir;   /* made before the start, QEMU's user's (NULL: none) */
+  gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
+  char *element;     /* the element it serves, for that refusal: "filesystem" */
+} VbQemuHelperSpec;
+
 typedef struct {
   char *ifname; /* the tap device QEMU gets as an fd */
   char *bridge;
@@ -69,6 +82,7 @@ typedef struct {
   char *agent_path;         /* guest agent channel socket, NULL without one */
   char *log_path;           /* QEMU's own stderr */
   GPtrArray *taps;          /* VbQemuTap */
+  GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
@@ -108,6 +122,7 @@ char *vb_qemu_graphics_listen (xmlNode *graphics);
 VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *context,
                                       GError **error);
 void vb_qemu_command_free (VbQemuCommand *command);
+void vb_qemu_helper_spec_free (VbQemuHelperSpec *spec);
 /* The two blockdev-add objects of a <disk> with a <source>: the protocol
  * node "@node_name-storage" and the format node @node_name on it. What
  * -blockdev gets at start and blockdev-add when a disk is plugged in.

@@ -79,6 +79,9 @@ typedef struct {
 
   /* hotplug (qemu-hotplug.c) */
   GPtrArray *unplugs; /* device_del sent, DEVICE_DELETED awaited (also after a timeout) */
+
+  /* helper processes beside QEMU: swtpm, virtiofsd (qemu-helper-process.c) */
+  GPtrArray *helpers;
 } QemuDomain;
 
 /* "domain/NAME", for logs. */

@@ -241,6 +241,8 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
   g_autofree char *dir = vb_qemu_domain_dir (def->uuid);
   g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
                                              "qemu", "nvram", NULL);
+  g_autofree char *swtpm = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
+                                             "qemu", "swtpm", NULL);
   g_auto (GStrv) machines = caps ? machine_names (caps) : NULL;
   g_auto (GStrv) binaries = vb_qemu_binaries ();
   VbQemuCommandContext context = {
@@ -248,6 +250,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .binaries = (const char *const *) binaries,
     .domain_dir = dir,
     .nvram_dir = nvram,
+    .swtpm_dir = swtpm,
     .kvm = g_strcmp0 (def->type, "kvm") == 0,
     .machines = (const char *const *) machines,
     .spice = TRUE,

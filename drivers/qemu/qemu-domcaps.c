@@ -137,10 +137,13 @@ add_devices (GString *xml, gboolean q35)
   g_string_append (xml, "    </hostdev>\n    <rng supported='yes'>\n");
   ENUM (xml, "      ", "model", "virtio");
   ENUM (xml, "      ", "backendModel", "random");
-  g_string_append (xml, "    </rng>\n"
-                        "    <filesystem supported='no'/>\n"
-                        "    <tpm supported='no'/>\n"
-                        "    <redirdev supported='yes'>\n");
+  g_string_append (xml, "    </rng>\n    <filesystem supported='yes'>\n");
+  ENUM (xml, "      ", "driverType", "path", "virtiofs");
+  g_string_append (xml, "    </filesystem>\n    <tpm supported='yes'>\n");
+  ENUM (xml, "      ", "model", "tpm-tis", "tpm-crb");
+  ENUM (xml, "      ", "backendModel", "passthrough", "emulator");
+  ENUM (xml, "      ", "backendVersion", "1.2", "2.0");
+  g_string_append (xml, "    </tpm>\n    <redirdev supported='yes'>\n");
   ENUM (xml, "      ", "bus", "usb");
   g_string_append (xml, "    </redirdev>\n  </devices>\n");
 }

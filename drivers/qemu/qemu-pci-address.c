@@ -351,7 +351,8 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                ? PCIE
                : LEGACY;
     }
-  if (is_element (node, "hostdev") || is_element (node, "rng") || is_element (node, "pstore"))
+  if (is_element (node, "hostdev") || is_element (node, "rng") || is_element (node, "pstore")
+      || is_element (node, "filesystem"))
     return PCIE;
   if (is_element (node, "input"))
     return vb_xml_attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;

@@ -19,6 +19,7 @@
 #include "config-store.h"
 #include "qemu-cputune.h"
 #include "qemu-graphics.h"
+#include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
 #include "qemu-lifecycle.h"
@@ -350,6 +351,7 @@ typedef struct {
   GArray *passed_fds; /* what QEMU gets as fds (taps, the UEFI store): closed at the end */
   GError *graphics_error; /* set_password failed: the start fails before the guest runs */
   VbQemuTuning *tuning;   /* <vcpu cpuset> and <cputune> on the host; NULL: none */
+  VbUser *user;           /* QEMU's and its helpers' (NULL outside system mode) */
 } StartData;
 
 static void
@@ -362,6 +364,7 @@ start_data_free (StartData *data)
   g_clear_pointer (&data->command, vb_qemu_command_free);
   g_clear_error (&data->graphics_error);
   g_clear_pointer (&data->tuning, vb_qemu_tuning_free);
+  g_clear_pointer (&data->user, vb_user_free);
   g_object_unref (data->domain);
   g_free (data);
 }
@@ -382,6 +385,7 @@ start_failed (GTask *task, GError *error)
           qd->gone = TRUE; /* its exit is this failure, not a second event */
           kill (qd->pid, SIGKILL);
         }
+      vb_qemu_helpers_stop (qd);
       g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
       /* Best effort: a QEMU just killed may still be in it; the next start
@@ -587,6 +591,7 @@ monitor_ready (GTask *task)
     g_ptr_array_add (taps, NULL);
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
+  vb_qemu_helpers_record (qd, status);
   if (command->spice_port >= 0)
     {
       set_graphics_port (data->domain, "spice", command->spice_port);
@@ -772,26 +777,46 @@ qemu_child_setup (gpointer user_data)
     vb_user_drop_to (user);
 }
 
+static void spawn_qemu (GTask *task);
+
 static void
-spawn_qemu (GTask *task)
+helpers_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  GTask *task = user_data;
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-  g_autofree char *line = NULL;
-  g_autoptr (VbUser) user = NULL;
   GError *error = NULL;
-  g_autofree char *status_dir = vb_qemu_status_dir ();
-  ChildSetup *setup;
-  int log_fd;
 
-  /* Looked up here: the child may not call getpwnam(). */
-  if (!vb_qemu_lookup_user (&user, &error))
+  if (!vb_qemu_helpers_start_finish (result, &error))
     {
       start_failed (task, error);
       return;
     }
-  if (!vb_qemu_host_make_run_dir (qd->dir, user, &error))
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  spawn_qemu (task);
+}
+
+/* The run directory, then the helpers QEMU connects to (swtpm, virtiofsd),
+ * then QEMU. */
+static void
+prepare_qemu (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+  g_autofree char *status_dir = vb_qemu_status_dir ();
+
+  /* Looked up here: the child may not call getpwnam(). */
+  if (!vb_qemu_lookup_user (&data->user, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!vb_qemu_host_make_run_dir (qd->dir, data->user, &error))
     {
       start_failed (task, error);
       return;
@@ -802,6 +827,21 @@ spawn_qemu (GTask *task)
                                        status_dir, g_strerror (errno)));
       return;
     }
+  vb_qemu_helpers_start_async (qd, data->command, data->user, helpers_started, task);
+}
+
+static void
+spawn_qemu (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autofree char *line = NULL;
+  const VbUser *user = data->user;
+  ChildSetup *setup;
+  GError *error = NULL;
+  int log_fd;
+
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
   if (!vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
@@ -920,7 +960,7 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_remove_flat_dir (qd->dir);
   vb_domain_set_state (data->domain, VB_DOMAIN_PAUSED, "starting-up",
                        vb_driver_host_next_domain_id (vb_qemu_driver.host));
-  spawn_qemu (task);
+  prepare_qemu (task);
 }
 
 void
@@ -1019,6 +1059,8 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
 }
 
+static gboolean qemu_uid (uid_t *uid);
+
 /* Takes @status. The domain gets its live state back and a watch on QEMU. */
 static void
 reattach (VbDomain *domain, VbQemuStatus *status)
@@ -1041,6 +1083,13 @@ reattach (VbDomain *domain, VbQemuStatus *status)
   vb_driver_host_note_domain_id (vb_qemu_driver.host, status->id);
   vb_domain_set_state (domain, state_from_string (status->state),
                        status->reason ? status->reason : "unknown", status->id);
+  {
+    uid_t uid;
+
+    /* Before the watch: a QEMU that ended meanwhile ends its helpers too. */
+    if (qemu_uid (&uid))
+      vb_qemu_helpers_adopt (qd, status, uid);
+  }
   if (!watch_pid (qd, &error))
     {
       vb_log_warning (vb_qemu_log_name (domain), "%s", error->message);
@@ -1129,6 +1178,7 @@ read_live_status (const char *uuid, const char *dir)
   g_autoptr (GError) error = NULL;
   g_autoptr (VbQemuStatus) status = vb_qemu_status_read (path, &error);
   g_autofree char *monitor = g_build_filename (dir, "monitor.sock", NULL);
+  gboolean uid_known;
   uid_t uid;
 
   if (!status && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -1144,10 +1194,14 @@ read_live_status (const char *uuid, const char *dir)
       g_unlink (path);
       return NULL;
     }
-  if (!qemu_uid (&uid))
+  uid_known = qemu_uid (&uid);
+  if (!uid_known)
     g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "QEMU's user does not exist");
   else
     vb_qemu_status_check_process (status, status->exe, uid, &error);
+  /* Its helpers (swtpm, virtiofsd) are ended with a QEMU that is gone or not ours. */
+  if (error && uid_known)
+    vb_qemu_helpers_end_recorded (status, uid);
   if (g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
     {
       vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", uuid,

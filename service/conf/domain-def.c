@@ -367,6 +367,29 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/pstore/size", "unit=" VB_XML_UNITS, "%u", 0 },
   ADDRESS ("pstore"),
   ALIAS ("pstore"),
+  /* Shared directories and the TPM (drivers/qemu/qemu-command-fs.c, -tpm.c). */
+  { "domain/devices/filesystem",
+    "type=mount accessmode=passthrough|mapped|squash multidevs=default|remap|forbid|warn "
+    "fmode=%o dmode=%o",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/filesystem/driver", "type=path|virtiofs wrpolicy=immediate queue=%u", NULL, 0 },
+  { "domain/devices/filesystem/binary", "path xattr=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/cache", "!mode=none|always", NULL, 0 },
+  { "domain/devices/filesystem/binary/sandbox", "!mode=namespace|chroot", NULL, 0 },
+  { "domain/devices/filesystem/binary/lock", "posix=on|off flock=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/thread_pool", "!size=%u", NULL, 0 },
+  { "domain/devices/filesystem/source", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/target", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/readonly", NULL, NULL, 0 },
+  { "domain/devices/filesystem/boot", "!order=%u", NULL, 0 },
+  ADDRESS ("filesystem"),
+  ALIAS ("filesystem"),
+  { "domain/devices/tpm", "model=tpm-tis|tpm-crb", NULL, 0 },
+  { "domain/devices/tpm/backend",
+    "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes", NULL, 0 },
+  { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix mode=connect !path", NULL, 0 },
+  ALIAS ("tpm"),
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };

@@ -64,6 +64,8 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
   else if (named (node, "path") && parent && named (parent, "pstore"))
     note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
+  else if (named (node, "device") && parent && named (parent, "backend"))
+    note (found, vb_xml_attr (node, "path"), VB_HOST_PATH_FILE); /* a TPM passed through */
   for (xmlNode *child = node->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
       walk_device (found, child, node);

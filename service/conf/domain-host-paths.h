@@ -31,9 +31,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
  * driver accepts is missed: any <source file|dev|dir|path>, <log file>,
  * <rom file>, <os> <kernel|initrd|dtb|loader|nvram>, <nvram template> and
  * <source file>, ACPI <table>s, <sysinfo> <entry file>, <pstore><path>,
- * <emulator>, an RNG <backend>. Empty values (the driver's default) are
- * left out. A GPtrArray of VbHostPath; NULL with VB_ERROR_INVALID_XML when
- * @xml does not parse. */
+ * <emulator>, an RNG <backend>, a TPM's <backend><device path>. Empty
+ * values (the driver's default) are left out. A GPtrArray of VbHostPath;
+ * NULL with VB_ERROR_INVALID_XML when @xml does not parse. */
 GPtrArray *vb_domain_host_paths (const char *xml, GError **error);
 /* The same of a document already parsed. */
 GPtrArray *vb_domain_host_paths_of_doc (xmlDoc *doc);
