@@ -63,6 +63,10 @@ static const char network_xml[] = "<network>\n  <name>authz-net</name>\n"
 static const char pool_xml[] = "<pool type='test'>\n  <name>authz-pool</name>\n"
                                "  <target>\n    <path>" POOL_DIR "</path>\n  </target>\n"
                                "</pool>\n";
+static const char secret_xml[] = "<secret ephemeral='no' private='yes'>\n"
+                                 "  <uuid>3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4c01</uuid>\n"
+                                 "  <usage type='iscsi'>\n    <target>authz-target</target>\n"
+                                 "  </usage>\n</secret>\n";
 static const char volume_xml[] = "<volume>\n  <name>authz.qcow2</name>\n"
                                  "  <capacity unit='GiB'>1</capacity>\n"
                                  "  <target>\n    <format type='qcow2'/>\n  </target>\n"
@@ -902,7 +906,8 @@ find_objects (VbTestEnv *env)
   return found;
 }
 
-/* A domain with a snapshot, a network, and an active pool with a volume: as root, who needs no polkit. */
+/* A domain with a snapshot, a network, an active pool with a volume and a
+ * secret: as root, who needs no polkit. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -924,6 +929,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   pool = define (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool", pool_xml);
   g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0)));
   volume = define (f->env, pool, IFACE_POOL, "CreateVolume", volume_xml);
+  g_free (define (f->env, MANAGER, IFACE_MANAGER, "DefineSecret", secret_xml));
   /* The test driver keeps snapshot metadata: one Snapshot object to call. */
   g_free (define (f->env, f->domain_path, IFACE_DOMAIN, "CreateSnapshot",
                   "<domainsnapshot><name>authz-snap</name></domainsnapshot>"));
