@@ -112,7 +112,7 @@ test_nbd (void)
                           port);
   xml = vb_test_guest_xml ("netdisk-nbd", 128, NULL, disk);
   path = boot (env, xml, &console);
-  out = vb_test_console_output (console, "dd if=/dev/vda bs=64 count=1 2>/dev/null; echo",
+  out = vb_test_console_output (console, "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
                                 RUN_TIMEOUT_MS);
   g_assert_nonnull (strstr (out, PATTERN));
   /* What runs is what was asked: the live XML keeps the network source. */
