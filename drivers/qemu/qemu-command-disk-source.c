@@ -151,15 +151,6 @@ need_name (Source *s, const char *what, GError **error)
   return refuse (error, s->source, "a '%s' disk needs name= (%s)", s->protocol, what);
 }
 
-/* Refuses <auth> on a protocol QEMU has no credentials for. */
-static gboolean
-no_auth (Source *s, const char *why, GError **error)
-{
-  if (!s->auth)
-    return TRUE;
-  return refuse (error, s->auth, "%s", why);
-}
-
 static JsonObject *
 inet_server (Host *host, const char *default_port, gboolean typed)
 {
@@ -219,9 +210,10 @@ auth_user (Source *s, const char *member, GError **error)
 static gboolean
 source_nbd (Source *s, GError **error)
 {
-  if (!one_host (s, TRUE, error)
-      || !no_auth (s, "NBD has no authentication (only TLS, which is not supported)", error))
+  if (!one_host (s, TRUE, error))
     return FALSE;
+  if (s->auth)
+    return refuse (error, s->auth, "NBD has no authentication (only TLS, which is not supported)");
   json_object_set_string_member (s->proto, "driver", "nbd");
   json_object_set_object_member (s->proto, "server",
                                  inet_server (&g_array_index (s->hosts, Host, 0), "10809", TRUE));
@@ -399,9 +391,10 @@ source_gluster (Source *s, GError **error)
   g_autofree char *volume = NULL;
   JsonArray *servers;
 
-  if (!need_name (s, "volume/path", error)
-      || !no_auth (s, "gluster disks have no authentication", error))
+  if (!need_name (s, "volume/path", error))
     return FALSE;
+  if (s->auth)
+    return refuse (error, s->auth, "gluster disks have no authentication");
   slash = strchr (s->name, '/');
   if (!slash || slash == s->name || !slash[1])
     return refuse (error, s->source, "a gluster disk's name= is volume/path");
@@ -430,9 +423,10 @@ source_nfs (Source *s, GError **error)
   Host *host;
   JsonObject *server;
 
-  if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error)
-      || !no_auth (s, "NFS disks have no authentication in QEMU", error))
+  if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
     return FALSE;
+  if (s->auth)
+    return refuse (error, s->auth, "NFS disks have no authentication in QEMU");
   host = &g_array_index (s->hosts, Host, 0);
   if (host->port)
     return refuse (error, host->node, "QEMU's nfs driver finds the port itself: no port=");
