@@ -68,6 +68,26 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
   return TRUE;
 }
 
+/* Adds the QEMU secret object @id holding @text, a value of the XML itself
+ * (HTTP cookies), which still stays off the command line. */
+static gboolean
+add_text_secret (xmlNode *node, const char *id, const char *text, GPtrArray *secrets,
+                 GError **error)
+{
+  VbQemuSecret *secret;
+
+  if (!secrets)
+    return refuse (error, node,
+                   "a disk that needs a secret cannot be plugged into a running domain; "
+                   "define it and start the domain");
+  secret = g_new0 (VbQemuSecret, 1);
+  secret->id = g_strdup (id);
+  secret->value = g_bytes_new (text, strlen (text));
+  secret->fd_arg = g_strdup_printf ("@SECRETFD%u@", secrets->len);
+  g_ptr_array_add (secrets, secret);
+  return TRUE;
+}
+
 /* ---- network sources ---- */
 
 typedef struct {
@@ -256,6 +276,44 @@ source_iscsi (Source *s, GError **error)
 }
 
 /* http, https, ftp, ftps: QEMU's curl driver, read-only. */
+/* RFC 6265: a cookie's name is a token, its value cookie-octets; nothing
+ * that could end the Cookie header or start another. */
+static gboolean
+cookie_chars (const char *text, const char *forbidden)
+{
+  for (const char *p = text; *p; p++)
+    if (*p <= 0x20 || *p >= 0x7f || strchr (forbidden, *p))
+      return FALSE;
+  return TRUE;
+}
+
+/* <cookies>: QEMU's cookie-secret, "name=value; name=value". */
+static gboolean
+curl_cookies (Source *s, xmlNode *cookies, GError **error)
+{
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autofree char *id = g_strdup_printf ("%s-cookie-secret", s->node_name);
+
+  for (xmlNode *cookie = vb_xml_child (cookies, "cookie"); cookie;
+       cookie = vb_xml_next (cookie, "cookie"))
+    {
+      g_autofree char *name = vb_xml_attr (cookie, "name");
+      g_autofree char *value = vb_xml_text (cookie);
+
+      if (!*name || !cookie_chars (name, "()<>@,;:\\\"/[]?={}"))
+        return refuse (error, cookie, "a cookie's name is a token (RFC 6265)");
+      if (!cookie_chars (value, "\",;\\"))
+        return refuse (error, cookie, "a cookie's value is made of RFC 6265 cookie-octets");
+      g_string_append_printf (line, "%s%s=%s", line->len ? "; " : "", name, value);
+    }
+  if (!line->len)
+    return refuse (error, cookies, "<cookies> without a <cookie>");
+  if (!add_text_secret (cookies, id, line->str, s->secrets, error))
+    return FALSE;
+  json_object_set_string_member (s->proto, "cookie-secret", id);
+  return TRUE;
+}
+
 static gboolean
 source_curl (Source *s, GError **error)
 {
@@ -294,6 +352,9 @@ source_curl (Source *s, GError **error)
     json_object_set_int_member (s->proto, "timeout", vb_xml_attr_uint (timeout, "seconds", 0));
   if (ssl)
     json_object_set_boolean_member (s->proto, "sslverify", vb_xml_attr_is (ssl, "verify", "yes"));
+  if (vb_xml_child (s->source, "cookies")
+      && !curl_cookies (s, vb_xml_child (s->source, "cookies"), error))
+    return FALSE;
   if (s->auth
       && (!auth_user (s, "username", error)
           || !auth_secret (s, "password-secret", NULL, error)))
@@ -417,11 +478,30 @@ source_gluster (Source *s, GError **error)
   return TRUE;
 }
 
+/* <identity user group> of an NFS disk: the ids QEMU's nfs driver presents,
+ * libvirt's "+N" (or a bare number); names would be the host's users, which
+ * mean nothing to the server. */
+static gboolean
+nfs_id (Source *s, xmlNode *identity, const char *attr, GError **error)
+{
+  g_autofree char *text = vb_xml_attr (identity, attr);
+  guint64 id = 0;
+
+  if (!text)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text[0] == '+' ? text + 1 : text, 10, 0, G_MAXINT32, &id,
+                                   NULL))
+    return refuse (error, identity, "an NFS %s is a number (+N), not a name", attr);
+  json_object_set_int_member (s->proto, attr, (gint64) id);
+  return TRUE;
+}
+
 static gboolean
 source_nfs (Source *s, GError **error)
 {
   Host *host;
   JsonObject *server;
+  xmlNode *identity = vb_xml_child (s->source, "identity");
 
   if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
     return FALSE;
@@ -436,7 +516,7 @@ source_nfs (Source *s, GError **error)
   json_object_set_string_member (s->proto, "driver", "nfs");
   json_object_set_object_member (s->proto, "server", server);
   json_object_set_string_member (s->proto, "path", s->name);
-  return TRUE;
+  return !identity || (nfs_id (s, identity, "user", error) && nfs_id (s, identity, "group", error));
 }
 
 static const struct {
@@ -485,9 +565,11 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
         /* The http tuning on any other protocol would be dropped. */
         if (protocols[i].build != source_curl
             && (vb_xml_child (source, "readahead") || vb_xml_child (source, "timeout")
-                || vb_xml_child (source, "ssl")))
-          return refuse (error, source, "<readahead>, <timeout> and <ssl> are for http(s) and "
-                                        "ftp(s) disks");
+                || vb_xml_child (source, "ssl") || vb_xml_child (source, "cookies")))
+          return refuse (error, source, "<readahead>, <timeout>, <ssl> and <cookies> are for "
+                                        "http(s) and ftp(s) disks");
+        if (protocols[i].build != source_nfs && vb_xml_child (source, "identity"))
+          return refuse (error, source, "<identity> is for nfs disks");
         if (protocols[i].build != source_rbd
             && (vb_xml_child (source, "snapshot") || vb_xml_child (source, "config")))
           return refuse (error, source, "<snapshot> and <config> are for rbd disks");

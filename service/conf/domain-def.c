@@ -53,8 +53,8 @@
 /* <disk type='network'> and the secrets of disks (docs/xml-subset.md,
  * "Network disks and secrets"): the hosts of a network source, its
  * credentials (a secret's UUID or usage, never its value), LUKS encryption
- * (on <disk> or, as libvirt 5+ writes it, on <source>), and the
- * http/https/ftp/ftps tuning. The QEMU driver refuses
+ * (on <disk> or, as libvirt 5+ writes it, on <source>), the
+ * http/https/ftp/ftps tuning and cookies, and NFS's user and group. The QEMU driver refuses
  * sheepdog, vxhs and tftp by name: QEMU 7.2 has no such block driver. */
 #define NETDISK_PROTOCOLS                                                                          \
   "nbd|iscsi|rbd|gluster|http|https|ftp|ftps|ssh|nfs|sheepdog|vxhs|tftp"
@@ -77,7 +77,10 @@
     { "domain/devices/disk/source/initiator/iqn", "!name", NULL, 0 },                              \
     { "domain/devices/disk/source/readahead", "!size=%u", NULL, 0 },                               \
     { "domain/devices/disk/source/timeout", "!seconds=%u", NULL, 0 },                              \
-    { "domain/devices/disk/source/ssl", "!verify=yes|no", NULL, 0 }
+    { "domain/devices/disk/source/ssl", "!verify=yes|no", NULL, 0 },                               \
+    { "domain/devices/disk/source/cookies", NULL, NULL, 0 },                                       \
+    { "domain/devices/disk/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT },             \
+    { "domain/devices/disk/source/identity", "user group", NULL, 0 }
 
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
@@ -905,15 +908,26 @@ vb_domain_def_format_live (const VbDomainDef *def, int id)
                           type_end + 1);
 }
 
+/* Graphics passwords and, as libvirt, a network disk's HTTP <cookies> (a
+ * session's credentials). */
 static void
 drop_graphics_passwords (xmlNode *node)
 {
-  for (xmlNode *child = node->children; child; child = child->next)
+  xmlNode *next;
+
+  for (xmlNode *child = node->children; child; child = next)
     {
+      next = child->next;
       if (child->type != XML_ELEMENT_NODE)
         continue;
       if (xmlStrEqual (child->name, BAD_CAST "graphics"))
         xmlUnsetProp (child, BAD_CAST "passwd");
+      if (xmlStrEqual (child->name, BAD_CAST "cookies"))
+        {
+          xmlUnlinkNode (child);
+          xmlFreeNode (child);
+          continue;
+        }
       drop_graphics_passwords (child);
     }
 }
@@ -924,7 +938,7 @@ vb_domain_xml_without_secrets (const char *xml)
   g_autoptr (xmlDoc) doc = NULL;
 
   /* Most documents have no password: no parse for them. */
-  if (!strstr (xml, "passwd"))
+  if (!strstr (xml, "passwd") && !strstr (xml, "<cookies>"))
     return g_strdup (xml);
   doc = vb_xml_parse (xml, NULL, NULL);
   /* Ours and canonical, so it parses; if it ever did not, show nothing. */
