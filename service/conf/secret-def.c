@@ -1,5 +1,7 @@
 #include "secret-def.h"
 
+#include <string.h>
+
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -83,6 +85,43 @@ vb_secret_def_parse (const char *xml, GError **error)
   def->private = vb_xml_attr_is (root, "private", "yes");
   def->xml = vb_xml_format (doc);
   return g_steal_pointer (&def);
+}
+
+static char *
+first_secret (xmlNode *node)
+{
+  for (xmlNode *child = node->children; child; child = child->next)
+    {
+      char *found;
+
+      if (child->type != XML_ELEMENT_NODE)
+        continue;
+      if (xmlStrEqual (child->name, BAD_CAST "secret") && node->type == XML_ELEMENT_NODE
+          && (xmlStrEqual (node->name, BAD_CAST "auth")
+              || xmlStrEqual (node->name, BAD_CAST "encryption")))
+        {
+          g_autofree char *uuid = vb_xml_attr (child, "uuid");
+          g_autofree char *usage = vb_xml_attr (child, "usage");
+
+          return uuid ? g_strdup_printf ("uuid=%s", uuid)
+                      : g_strdup_printf ("usage=%s", usage ? usage : "");
+        }
+      if ((found = first_secret (child)))
+        return found;
+    }
+  return NULL;
+}
+
+char *
+vb_secret_named_in (const char *xml)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+
+  /* Most documents name none: no parse for them. */
+  if (!xml || !strstr (xml, "secret"))
+    return NULL;
+  doc = vb_xml_parse (xml, NULL, NULL);
+  return doc ? first_secret (xmlDocGetRootElement (doc)) : NULL;
 }
 
 void

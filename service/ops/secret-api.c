@@ -177,6 +177,12 @@ vb_secret_api_list (VbDriverHost *host, guint flags, GError **error)
 }
 
 char *
+vb_secret_api_named_in (const char *xml)
+{
+  return vb_secret_named_in (xml);
+}
+
+char *
 vb_secret_api_path (VbSecret *secret)
 {
   return vb_object_path_for ("secret", vb_secret_get_def (secret)->uuid);
