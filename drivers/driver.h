@@ -10,6 +10,7 @@
 #include "domain-device.h"
 #include "domain-stat-devices.h"
 #include "inventory.h"
+#include "secret-store.h"
 #include "snapshot-def.h"
 #include "snapshot.h"
 #include "vb-flags.h"
@@ -363,6 +364,8 @@ void vb_driver_host_free (VbDriverHost *host);
 
 VbInventory *vb_driver_host_get_inventory (VbDriverHost *host);
 VbConfigStore *vb_driver_host_get_store (VbDriverHost *host);
+/* The secrets disks name (Manager.DefineSecret); loaded at start-up. */
+VbSecretStore *vb_driver_host_get_secrets (VbDriverHost *host);
 /* Every snapshot the service holds (empty until snapshot-store.c loads it). */
 VbSnapshotRegistry *vb_driver_host_get_snapshots (VbDriverHost *host);
 const char *vb_driver_host_get_state_dir (VbDriverHost *host);

@@ -69,6 +69,21 @@ test_listed (void)
   g_assert_cmpuint (paths->len, ==, 1);
   g_assert_true (listed (paths, "/etc/shadow", VB_HOST_PATH_FILE));
 
+  /* A network disk's unix socket and Ceph configuration; its name and
+   * host name are not paths. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<devices><disk type='network'>"
+                                "<source protocol='nbd' name='/export'>"
+                                "<host transport='unix' socket='/run/nbd.sock'/></source></disk>"
+                                "<disk type='network'><source protocol='rbd' name='p/i'>"
+                                "<host name='mon'/><config file='/etc/ceph/c.conf'/></source>"
+                                "</disk></devices>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_true (listed (paths, "/run/nbd.sock", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/etc/ceph/c.conf", VB_HOST_PATH_FILE));
+
   /* A snapshot's external files. */
   g_clear_pointer (&paths, g_ptr_array_unref);
   paths = vb_domain_host_paths ("<domainsnapshot><memory snapshot='external' file='/m'/>"

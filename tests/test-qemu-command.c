@@ -400,6 +400,29 @@ test_graphics_secrets_hidden (void)
   g_assert_cmpstr (plain_hidden, ==, plain_def->xml);
 }
 
+/* GetXMLDesc without SECURE: no HTTP cookies of a network disk, as libvirt. */
+static void
+test_cookies_hidden (void)
+{
+  g_autofree char *xml =
+    domain_with ("pc", "    <disk type='network' device='cdrom'>\n"
+                       "      <source protocol='https' name='a.iso'>\n"
+                       "        <host name='example.org'/>\n"
+                       "        <cookies>\n"
+                       "          <cookie name='session'>c00kieVal</cookie>\n"
+                       "        </cookies>\n"
+                       "      </source>\n"
+                       "      <target dev='sda' bus='sata'/>\n"
+                       "    </disk>\n");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  g_autofree char *hidden = vb_domain_xml_without_secrets (def->xml);
+
+  g_assert_nonnull (strstr (def->xml, "c00kieVal"));
+  g_assert_null (strstr (hidden, "c00kieVal"));
+  g_assert_null (strstr (hidden, "<cookies>"));
+  g_assert_nonnull (strstr (hidden, "<source protocol='https' name='a.iso'>"));
+}
+
 /* A versioned machine this QEMU lacks is defined (the dry run) and refused at
  * Start, naming the closest one it has. */
 static void
@@ -1164,6 +1187,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/qemu-has-hotplugged-vcpus", test_qemu_has_hotplugged_vcpus);
   g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);
   g_test_add_func ("/qemu-command/graphics-secrets-hidden", test_graphics_secrets_hidden);
+  g_test_add_func ("/qemu-command/cookies-hidden", test_cookies_hidden);
   g_test_add_func ("/qemu-command/disk-without-type", test_disk_without_type);
   g_test_add_func ("/qemu-command/failover-emulated-primary", test_failover_emulated_primary);
   g_test_add_func ("/qemu-command/live-aliases-are-ids", test_live_aliases_are_ids);

@@ -3,6 +3,8 @@
  * disk gets, built the same way. */
 #include "qemu-command-private.h"
 
+#include "qemu-command-disk-source.h"
+
 char *
 vb_qemu_disk_id (const char *alias, const char *target)
 {
@@ -22,7 +24,8 @@ disk_id (Builder *b, xmlNode *disk, const char *target, char **owned)
 
 gboolean
 vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommandContext *context,
-                       JsonNode **protocol, JsonNode **format_node, GError **error)
+                       GPtrArray *secrets, JsonNode **protocol, JsonNode **format_node,
+                       GError **error)
 {
   g_autofree char *type = vb_xml_attr (disk, "type");
   xmlNode *source = vb_xml_child (disk, "source");
@@ -38,6 +41,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   g_autoptr (JsonBuilder) fmt = json_builder_new ();
   gboolean direct = g_strcmp0 (cache, "none") == 0 || g_strcmp0 (cache, "directsync") == 0;
   gboolean no_flush = g_strcmp0 (cache, "unsafe") == 0;
+  gboolean network = FALSE;
 
   /* libvirt reads a disk without type= as a file disk. */
   if (!type)
@@ -66,8 +70,12 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       g_free (type);
       type = g_strdup ("file");
     }
+  else if (g_str_equal (type, "network"))
+    network = TRUE; /* qemu-command-disk-source.c */
   else
     return refuse (error, disk, "disk type '%s' is not supported", type);
+  if (network && io)
+    return refuse (error, driver, "io= is for file and block disks");
   if (!format)
     format = g_strdup ("raw");
   if (!g_str_equal (format, "raw") && !g_str_equal (format, "qcow2"))
@@ -76,14 +84,17 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "cache mode '%s' is not supported", cache);
   if (g_strcmp0 (io, "native") == 0 && !direct)
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
-  if (!context->dry_run && !host_has (context, path))
+  if (!network && !context->dry_run && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
 
   json_builder_begin_object (proto);
-  json_builder_set_member_name (proto, "driver");
-  json_builder_add_string_value (proto, g_str_equal (type, "block") ? "host_device" : "file");
-  json_builder_set_member_name (proto, "filename");
-  json_builder_add_string_value (proto, path);
+  if (!network)
+    {
+      json_builder_set_member_name (proto, "driver");
+      json_builder_add_string_value (proto, g_str_equal (type, "block") ? "host_device" : "file");
+      json_builder_set_member_name (proto, "filename");
+      json_builder_add_string_value (proto, path);
+    }
   json_builder_set_member_name (proto, "node-name");
   {
     g_autofree char *storage = g_strdup_printf ("%s-storage", node_name);
@@ -135,6 +146,16 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
 
   *protocol = json_builder_get_root (proto);
   *format_node = json_builder_get_root (fmt);
+  if ((network
+       && !vb_qemu_disk_network_source (disk, node_name, context, secrets,
+                                        json_node_get_object (*protocol), error))
+      || !vb_qemu_disk_encryption (disk, node_name, format, context, secrets,
+                                   json_node_get_object (*format_node), error))
+    {
+      g_clear_pointer (protocol, json_node_unref);
+      g_clear_pointer (format_node, json_node_unref);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -145,9 +166,20 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   g_autoptr (JsonNode) proto_node = NULL;
   g_autoptr (JsonNode) fmt_node = NULL;
   g_autoptr (JsonGenerator) generator = json_generator_new ();
+  guint known = b->command->secrets->len;
 
-  if (!vb_qemu_disk_blockdev (disk, node_name, b->context, &proto_node, &fmt_node, error))
+  if (!vb_qemu_disk_blockdev (disk, node_name, b->context, b->command->secrets, &proto_node,
+                              &fmt_node, error))
     return FALSE;
+  /* Before the nodes that name them; QEMU reads each from the descriptor
+   * the service passes it (qemu-host.c). */
+  for (guint i = known; i < b->command->secrets->len; i++)
+    {
+      VbQemuSecret *secret = b->command->secrets->pdata[i];
+
+      addf (b, "-object");
+      addf (b, "secret,id=%s,format=raw,file=/proc/self/fd/%s", secret->id, secret->fd_arg);
+    }
   json_generator_set_root (generator, proto_node);
   add (b, "-blockdev");
   g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));

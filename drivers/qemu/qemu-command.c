@@ -665,6 +665,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->taps = g_ptr_array_new_with_free_func ((GDestroyNotify) tap_free);
   command->link_down = g_ptr_array_new_with_free_func (g_free);
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
+  command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
   command->vnc_display = -1;
   command->spice_port = -1;
   command->log_path = g_build_filename (context->domain_dir, "qemu.log", NULL);
@@ -707,6 +708,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->taps, g_ptr_array_unref);
   g_clear_pointer (&command->link_down, g_ptr_array_unref);
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
+  g_clear_pointer (&command->secrets, g_ptr_array_unref);
   g_free (command->binary);
   g_free (command->monitor_path);
   g_free (command->console_path);

@@ -39,6 +39,12 @@ typedef struct {
   char *(*volume_path) (const char *pool, const char *volume, char **format, gpointer data,
                         GError **error);
   gpointer volume_data;
+  /* The value of the secret a disk names, by @uuid or else by its usage
+   * (@usage_type "volume", "iscsi", "ceph" or "tls", and @usage); may be
+   * NULL (then a disk that needs a secret is refused). Not called in dry runs. */
+  GBytes *(*secret_value) (const char *uuid, const char *usage_type, const char *usage,
+                           gpointer data, GError **error);
+  gpointer secret_data;
   gboolean dry_run;         /* only check: no files, sockets or ports are looked at */
   /* The host's answers when not a dry run (qemu-host.c): whether @path
    * exists, the first free TCP port from @from (-1: none). NULL: the file
@@ -73,6 +79,17 @@ typedef struct {
   char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number */
 } VbQemuTap;
 
+/* A QEMU secret object (-object secret) a disk needs: QEMU reads its value
+ * from a descriptor the service passes it (file=/proc/self/fd/N), so the
+ * value is never on the command line, in a log or in a file. */
+typedef struct {
+  char *id;      /* the object's id, which the disk's node names */
+  GBytes *value; /* NULL in a dry run */
+  char *fd_arg;  /* the placeholder in argv ("@SECRETFD0@") replaced by the number */
+} VbQemuSecret;
+
+void vb_qemu_secret_free (VbQemuSecret *secret);
+
 typedef struct {
   GPtrArray *argv;          /* NULL-terminated once built */
   char *binary;
@@ -84,6 +101,7 @@ typedef struct {
   GPtrArray *taps;          /* VbQemuTap */
   GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
+  GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */
@@ -127,10 +145,11 @@ void vb_qemu_helper_spec_free (VbQemuHelperSpec *spec);
  * node "@node_name-storage" and the format node @node_name on it. What
  * -blockdev gets at start and blockdev-add when a disk is plugged in.
  * Refuses (NotSupported) what the driver cannot open, and a missing image
- * unless @context->dry_run. */
+ * unless @context->dry_run. The secrets the nodes name are added to
+ * @secrets (VbQemuSecret); with @secrets NULL a disk needing one is refused. */
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
-                                const VbQemuCommandContext *context, JsonNode **protocol,
-                                JsonNode **format, GError **error);
+                                const VbQemuCommandContext *context, GPtrArray *secrets,
+                                JsonNode **protocol, JsonNode **format, GError **error);
 
 /* Makes QEMU take the UEFI variable store from the fds @rw_fd and @ro_fd
  * (the numbers QEMU has them as, the store opened read-write and read-only

@@ -12,6 +12,7 @@
 #include "qemu-part.h"
 #include "vb-config.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 #include "vb-log.h"
 
 /* ---- per-domain data ---- */
@@ -157,6 +158,38 @@ volume_path (const char *pool, const char *volume, char **format, gpointer data,
   return g_strdup (vb_volume_get_path (vol));
 }
 
+/* The value of the secret a disk names: the store's, never logged. */
+static GBytes *
+secret_value (const char *uuid, const char *usage_type, const char *usage, gpointer data,
+              GError **error)
+{
+  VbSecretStore *secrets = vb_driver_host_get_secrets (vb_qemu_driver.host);
+  VbSecret *secret = uuid ? vb_secret_store_lookup_uuid (secrets, uuid)
+                          : vb_secret_store_lookup_usage (secrets, usage_type, usage);
+  g_autofree char *normal = uuid ? vb_xml_uuid_normalize (uuid) : NULL;
+
+  if (!secret && normal)
+    secret = vb_secret_store_lookup_uuid (secrets, normal);
+  if (!secret && uuid)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No secret with UUID %s", uuid);
+      return NULL;
+    }
+  if (!secret)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No secret with usage %s '%s'",
+                   usage_type, usage);
+      return NULL;
+    }
+  if (!vb_secret_get_value (secret))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Secret %s has no value yet (Secret.SetValue)", vb_secret_get_def (secret)->uuid);
+      return NULL;
+    }
+  return g_bytes_ref (vb_secret_get_value (secret));
+}
+
 static GStrv
 machine_names (VbQemuCaps *caps)
 {
@@ -257,6 +290,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .virtio_net_failover = caps ? caps->virtio_net_failover : TRUE,
     .network_bridge = network_bridge,
     .volume_path = volume_path,
+    .secret_value = secret_value,
     .dry_run = dry_run,
     .path_exists = vb_qemu_host_path_exists,
     .free_tcp_port = vb_qemu_host_free_tcp_port,

@@ -2,11 +2,15 @@
  * directory and the owner of it, the UEFI variable store, the taps and the
  * store handed over as fds), and the host facts the command-line builder asks for: the
  * builder itself (qemu-command.c) never touches the host. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, F_ADD_SEALS */
+#endif
 #include "qemu-host.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -247,6 +251,78 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
     {
       /* The launcher owns a duplicate; ours are closed when the start ends. */
       g_subprocess_launcher_take_fd (launcher, dup (g_array_index (fds, int, i)), 3 + (int) i);
+    }
+  return TRUE;
+}
+
+/* A sealed memfd holding @value: QEMU reopens it by /proc/self/fd/N (a
+ * secret object's file=), and nothing can change it after. */
+static int
+secret_memfd (GBytes *value, GError **error)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (value, &len);
+  int fd = memfd_create ("vb-secret", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  gsize done = 0;
+
+  if (fd < 0)
+    return set_errno (error, errno, "Cannot create", "a memfd for a secret"), -1;
+  while (done < len)
+    {
+      ssize_t n = write (fd, data + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          set_errno (error, n < 0 ? errno : ENOSPC, "Cannot write", "a secret's memfd");
+          close (fd);
+          return -1;
+        }
+      done += (gsize) n;
+    }
+  if (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+    {
+      set_errno (error, errno, "Cannot seal", "a secret's memfd");
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+gboolean
+vb_qemu_host_pass_secrets (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
+                           GError **error)
+{
+  GPtrArray *argv = command->argv;
+
+  for (guint i = 0; i < command->secrets->len; i++)
+    {
+      VbQemuSecret *secret = command->secrets->pdata[i];
+      g_autofree char *number = NULL;
+      int fd, target;
+
+      if (!secret->value)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "No value for %s", secret->id);
+          return FALSE;
+        }
+      fd = secret_memfd (secret->value, error);
+      if (fd < 0)
+        return FALSE;
+      target = 3 + (int) fds->len;
+      g_array_append_val (fds, fd);
+      g_subprocess_launcher_take_fd (launcher, dup (fd), target);
+      number = g_strdup_printf ("%d", target);
+      for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
+        if (strstr (argv->pdata[a], secret->fd_arg))
+          {
+            GString *arg = g_string_new (argv->pdata[a]);
+
+            g_string_replace (arg, secret->fd_arg, number, 1);
+            g_free (argv->pdata[a]);
+            argv->pdata[a] = g_string_free (arg, FALSE);
+          }
     }
   return TRUE;
 }

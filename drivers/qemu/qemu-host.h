@@ -43,4 +43,12 @@ int vb_qemu_host_create_in_run_dir (const char *dir, const char *name);
 gboolean vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
                                  GError **error);
 
+/* Hands QEMU the value of each secret of @command (the disks' passwords and
+ * LUKS passphrases) in a sealed memfd of its own, appended to @fds, and
+ * puts its number where the command line has its placeholder: the value is
+ * never on the command line, in the run directory or on a disk. Call after
+ * vb_qemu_host_open_taps(). */
+gboolean vb_qemu_host_pass_secrets (VbQemuCommand *command, GArray *fds,
+                                    GSubprocessLauncher *launcher, GError **error);
+
 G_END_DECLS

@@ -243,7 +243,7 @@ plug_disk (GTask *task)
   GError *error = NULL;
 
   vb_qemu_context_resolvers (&context);
-  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, &protocol, &format,
+  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, NULL, &protocol, &format,
                               &error))
     {
       vb_qemu_plug_fail (task, error);

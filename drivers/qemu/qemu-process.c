@@ -844,6 +844,7 @@ spawn_qemu (GTask *task)
 
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
   if (!vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
+      || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
     {
       start_failed (task, error);

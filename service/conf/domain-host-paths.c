@@ -56,6 +56,12 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
           note (found, vb_xml_attr (node, path_attributes[i]), VB_HOST_PATH_FILE);
         }
     }
+  /* A network disk's unix socket (<host socket>), which QEMU connects to,
+   * and the Ceph configuration QEMU reads (<config file>). */
+  else if (named (node, "host") && parent && named (parent, "source"))
+    note (found, vb_xml_attr (node, "socket"), VB_HOST_PATH_FILE);
+  else if (named (node, "config") && parent && named (parent, "source"))
+    note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
   else if (named (node, "memory") && parent && named (parent, "domainsnapshot"))
     note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
   else if (named (node, "emulator"))
