@@ -64,6 +64,7 @@ typedef struct {
   char *log_path;           /* QEMU's own stderr */
   GPtrArray *taps;          /* VbQemuTap */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
+  GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   int vnc_display;          /* -1 without VNC */
   gboolean vnc_autoport;
@@ -99,6 +100,13 @@ void vb_qemu_command_free (VbQemuCommand *command);
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, JsonNode **protocol,
                                 JsonNode **format, GError **error);
+
+/* Adds to @props the properties of @disk's -device (or device_add) of QEMU
+ * model @model that its XML sets beyond bus, drive and id (blockio,
+ * geometry, serial, error policies, ...: qemu-command-disk-props.c), typed
+ * as QMP takes them; refuses (NotSupported) what @model does not have. */
+gboolean vb_qemu_disk_device_props (xmlNode *disk, const char *model, JsonObject *props,
+                                    GError **error);
 
 /* Makes QEMU take the UEFI variable store from the fds @rw_fd and @ro_fd
  * (the numbers QEMU has them as, the store opened read-write and read-only

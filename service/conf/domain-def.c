@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -46,6 +47,9 @@
  * also the one the driver gave it (the id QEMU knows it by), as libvirt's
  * live XML has on every device. */
 #define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
+
+/* One limit of a disk's <iotune> (disk-iotune.c reads them). */
+#define IOTUNE(name) { "domain/devices/disk/iotune/" name, NULL, "%u", 0 }
 
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
@@ -113,21 +117,40 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices", NULL, NULL, 0 },
   { "domain/devices/emulator", NULL, "*", 0 },
 
-  { "domain/devices/disk", "type=file|block|volume device=disk|cdrom|floppy", NULL,
+  { "domain/devices/disk", "type=file|block|volume device=disk|cdrom|floppy|lun", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
-    "discard=unmap|ignore",
+    "discard=unmap|ignore detect_zeroes=off|on|unmap copy_on_read=on|off "
+    "error_policy=stop|report|ignore|enospace rerror_policy=stop|report|ignore queues=%u "
+    "queue_size=%u",
     NULL, 0 },
   { "domain/devices/disk/source",
     "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional", NULL, 0 },
-  { "domain/devices/disk/target", "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed", NULL,
-    0 },
+  { "domain/devices/disk/target",
+    "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed removable=on|off rotation_rate=%u",
+    NULL, 0 },
   { "domain/devices/disk/readonly", NULL, NULL, 0 },
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
   { "domain/devices/disk/serial", NULL, "*", 0 },
+  { "domain/devices/disk/wwn", NULL, "*", 0 },
+  { "domain/devices/disk/vendor", NULL, "*", 0 },
+  { "domain/devices/disk/product", NULL, "*", 0 },
   { "domain/devices/disk/boot", "!order=%u", NULL, 0 },
+  { "domain/devices/disk/blockio",
+    "logical_block_size=%u physical_block_size=%u discard_granularity=%u", NULL, 0 },
+  { "domain/devices/disk/geometry", "!cyls=%u !heads=%u !secs=%u trans=auto|none|lba", NULL, 0 },
+  { "domain/devices/disk/iotune", NULL, NULL, 0 },
+  IOTUNE ("total_bytes_sec"), IOTUNE ("read_bytes_sec"), IOTUNE ("write_bytes_sec"),
+  IOTUNE ("total_iops_sec"), IOTUNE ("read_iops_sec"), IOTUNE ("write_iops_sec"),
+  IOTUNE ("total_bytes_sec_max"), IOTUNE ("read_bytes_sec_max"), IOTUNE ("write_bytes_sec_max"),
+  IOTUNE ("total_iops_sec_max"), IOTUNE ("read_iops_sec_max"), IOTUNE ("write_iops_sec_max"),
+  IOTUNE ("size_iops_sec"), IOTUNE ("total_bytes_sec_max_length"),
+  IOTUNE ("read_bytes_sec_max_length"), IOTUNE ("write_bytes_sec_max_length"),
+  IOTUNE ("total_iops_sec_max_length"), IOTUNE ("read_iops_sec_max_length"),
+  IOTUNE ("write_iops_sec_max_length"),
+  { "domain/devices/disk/iotune/group_name", NULL, "*", 0 },
   BACKING_STORES,
   ADDRESS ("disk"),
   ALIAS ("disk"),
@@ -138,6 +161,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/controller/model", "!name", NULL, 0 },
   { "domain/devices/controller/target", "chassisNr=%u chassis=%u port=%x busNr=%u", NULL, 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
+  { "domain/devices/controller/driver", "queues=%u cmd_per_lun=%u max_sectors=%u", NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
@@ -517,6 +541,13 @@ check_disks (xmlNode *root, GError **error)
     }
     if (!check_disk_source (disk, error))
       return FALSE;
+    {
+      VbDiskIoTune tune;
+
+      if (!vb_disk_iotune_read (disk, &tune, error))
+        return FALSE;
+      vb_disk_iotune_clear (&tune);
+    }
     dev = vb_xml_attr (target, "dev");
     if (g_hash_table_contains (targets, dev)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
