@@ -280,7 +280,11 @@ disk_iotune (Builder *b, xmlNode *disk, const char *id, gboolean has_source, GEr
                      "I/O limits need a disk with a <source> (QEMU limits the medium)");
     }
   if (vb_disk_iotune_limits (&tune))
-    g_ptr_array_add (b->command->throttles, vb_qemu_iotune_args (id, &tune));
+    {
+      g_autofree char *device = vb_qemu_iotune_device (disk, id);
+
+      g_ptr_array_add (b->command->throttles, vb_qemu_iotune_args (device, &tune));
+    }
   vb_disk_iotune_clear (&tune);
   return TRUE;
 }

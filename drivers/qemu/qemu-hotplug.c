@@ -405,7 +405,11 @@ check_pluggable (VbQemuPlug *p, GError **error)
             || !vb_disk_iotune_read (root, &tune, error))
           return FALSE;
         if (vb_disk_iotune_limits (&tune))
-          p->throttle = vb_qemu_iotune_args (p->id, &tune);
+          {
+            g_autofree char *device = vb_qemu_iotune_device (root, p->id);
+
+            p->throttle = vb_qemu_iotune_args (device, &tune);
+          }
         vb_disk_iotune_clear (&tune);
       }
       return TRUE;

@@ -11,6 +11,18 @@
 #include "vb-error.h"
 #include "xml-schema.h"
 
+char *
+vb_qemu_iotune_device (xmlNode *disk, const char *id)
+{
+  xmlNode *target = vb_xml_child (disk, "target");
+  g_autofree char *bus = vb_xml_attr (target, "bus");
+  g_autofree char *dev = vb_xml_attr (target, "dev");
+
+  if (g_strcmp0 (bus, "virtio") == 0 || (!bus && g_str_has_prefix (dev, "vd")))
+    return g_strdup_printf ("/machine/peripheral/%s/virtio-backend", id);
+  return g_strdup (id);
+}
+
 JsonObject *
 vb_qemu_iotune_args (const char *device_id, const VbDiskIoTune *tune)
 {
@@ -96,7 +108,13 @@ vb_qemu_set_block_iotune_async (VbDriverHost *host, VbDomain *domain, const char
     }
   g_task_set_task_data (task, vb_domain_def_copy (changed), (GDestroyNotify) vb_domain_def_free);
   id = vb_qemu_disk_device_id (domain, target);
-  args = vb_qemu_iotune_args (id, &tune);
+  {
+    g_autoptr (xmlDoc) doc = vb_xml_parse (changed->xml, "domain", NULL);
+    xmlNode *disk = doc ? vb_disk_iotune_find_disk (xmlDocGetRootElement (doc), target) : NULL;
+    g_autofree char *device = disk ? vb_qemu_iotune_device (disk, id) : g_strdup (id);
+
+    args = vb_qemu_iotune_args (device, &tune);
+  }
   vb_disk_iotune_clear (&tune);
   vb_qmp_client_execute_async (qd->qmp, "block_set_io_throttle", args, -1, NULL, throttled,
                                g_steal_pointer (&task));

@@ -5,12 +5,17 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <libxml/tree.h>
 
 #include "disk-iotune.h"
 #include "driver.h"
 
 G_BEGIN_DECLS
 
+/* What block_set_io_throttle names the device of @disk (QEMU id @id) by:
+ * the id, or for virtio-blk the QOM path of the virtio device inside the
+ * PCI one, which holds the block backend. */
+char *vb_qemu_iotune_device (xmlNode *disk, const char *id);
 /* The arguments of block_set_io_throttle giving the device @device_id the
  * limits @tune (all 0: none). */
 JsonObject *vb_qemu_iotune_args (const char *device_id, const VbDiskIoTune *tune);
