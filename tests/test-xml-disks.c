@@ -1,7 +1,8 @@
 /* The disk elements of issue #16 as the project's test guest sees them
- * under QEMU: <blockio> block sizes and <serial> in its sysfs, and
- * <iotune> limits at start and changed live through SetBlockIoTune, read
- * back from QEMU with GetBlockIoTune and felt by the guest's reads. */
+ * under QEMU: a floppy it reads, <blockio> block sizes and <serial> in its
+ * sysfs (also of a disk plugged in), and <iotune> limits at start, after a
+ * hotplug and changed live through SetBlockIoTune, read back from QEMU with
+ * GetBlockIoTune and felt by the guest's reads. */
 #include <string.h>
 
 #include "vb-test-env.h"
@@ -22,7 +23,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autofree char *boot = NULL;
   g_autofree char *extra = NULL;
+  g_autofree char *floppy = NULL;
   g_autofree char *disk = NULL;
+  g_autofree char *image = g_malloc0 (1474560);
   g_autofree char *devices = NULL;
   g_autofree char *xml = NULL;
 
@@ -31,21 +34,31 @@ fixture_set_up (Fixture *f, gconstpointer data)
   extra = g_build_filename (f->env->tmpdir, "extra.img", NULL);
   vb_test_sparse_file (boot, 8 << 20);
   vb_test_sparse_file (extra, 32 << 20);
+  /* A 1.44 MB floppy whose first sector the guest reads back. */
+  floppy = g_build_filename (f->env->tmpdir, "floppy.img", NULL);
+  memcpy (image, "VBFLOPPY", 8);
+  g_assert_true (g_file_set_contents (floppy, image, 1474560, NULL));
   disk = vb_test_disk_xml (boot, "raw", "vda");
-  devices = g_strdup_printf ("%s"
-                             "    <disk type='file' device='disk'>\n"
-                             "      <driver name='qemu' type='raw' cache='none'/>\n"
-                             "      <source file='%s'/>\n"
-                             "      <target dev='vdb' bus='virtio'/>\n"
-                             "      <iotune>\n"
-                             "        <total_bytes_sec>50000000</total_bytes_sec>\n"
-                             "        <total_iops_sec>5000</total_iops_sec>\n"
-                             "        <group_name>vbgroup</group_name>\n"
-                             "      </iotune>\n"
-                             "      <blockio logical_block_size='4096' physical_block_size='4096'/>\n"
-                             "      <serial>VB-SERIAL-42</serial>\n"
-                             "    </disk>\n",
-                             disk, extra);
+  devices =
+    g_strdup_printf ("%s"
+                     "    <disk type='file' device='floppy'>\n"
+                     "      <driver name='qemu' type='raw' cache='writethrough'/>\n"
+                     "      <source file='%s'/>\n"
+                     "      <target dev='fda' bus='fdc'/>\n"
+                     "    </disk>\n"
+                     "    <disk type='file' device='disk'>\n"
+                     "      <driver name='qemu' type='raw' cache='none'/>\n"
+                     "      <source file='%s'/>\n"
+                     "      <target dev='vdb' bus='virtio'/>\n"
+                     "      <iotune>\n"
+                     "        <total_bytes_sec>50000000</total_bytes_sec>\n"
+                     "        <total_iops_sec>5000</total_iops_sec>\n"
+                     "        <group_name>vbgroup</group_name>\n"
+                     "      </iotune>\n"
+                     "      <blockio logical_block_size='4096' physical_block_size='4096'/>\n"
+                     "      <serial>VB-SERIAL-42</serial>\n"
+                     "    </disk>\n",
+                     disk, floppy, extra);
   xml = vb_test_guest_xml ("disks1", 192, "vb.counter=0", devices);
   vb_test_env_start_daemon (f->env, NULL);
   f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
@@ -113,6 +126,56 @@ test_guest_sees_disk (Fixture *f, gconstpointer data)
   g_assert_cmpstr (logical, ==, "4096");
   g_assert_cmpstr (physical, ==, "4096");
   g_assert_cmpstr (serial, ==, "VB-SERIAL-42");
+}
+
+static void
+test_floppy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *first = run (f, "head -c 8 /dev/fd0; echo");
+
+  g_assert_cmpstr (first, ==, "VBFLOPPY");
+}
+
+/* A virtio disk plugged in gets the device properties and limits of its
+ * XML, as one on the command line does. */
+static void
+test_hotplug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *image = g_build_filename (f->env->tmpdir, "plugged.img", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *logical = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) params = NULL;
+
+  vb_test_sparse_file (image, 16 << 20);
+  xml = g_strdup_printf ("<disk type='file' device='disk'>\n"
+                         "  <driver name='qemu' type='raw'/>\n"
+                         "  <source file='%s'/>\n"
+                         "  <target dev='vdc' bus='virtio'/>\n"
+                         "  <iotune>\n"
+                         "    <read_iops_sec>300</read_iops_sec>\n"
+                         "    <read_iops_sec_max>600</read_iops_sec_max>\n"
+                         "    <read_iops_sec_max_length>4</read_iops_sec_max_length>\n"
+                         "  </iotune>\n"
+                         "  <blockio logical_block_size='4096' physical_block_size='4096'/>\n"
+                         "  <serial>PLUGGED-7</serial>\n"
+                         "</disk>\n",
+                         image);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "AttachDevice",
+                     g_variant_new ("(su)", xml, LIVE));
+  serial = run (f, "i=0; while [ ! -e /sys/block/vdc ] && [ $i -lt 100 ]; do sleep 0.2; "
+                   "i=$((i+1)); done; cat /sys/block/vdc/serial");
+  logical = run (f, "cat /sys/block/vdc/queue/logical_block_size");
+  g_assert_cmpstr (serial, ==, "PLUGGED-7");
+  g_assert_cmpstr (logical, ==, "4096");
+  reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetBlockIoTune",
+                           g_variant_new ("(su)", "vdc", LIVE));
+  g_variant_get (reply, "(@a{sv})", &params);
+  g_assert_cmpuint (limit (params, "read_iops_sec"), ==, 300);
+  g_assert_cmpuint (limit (params, "read_iops_sec_max"), ==, 600);
+  g_assert_cmpuint (limit (params, "read_iops_sec_max_length"), ==, 4);
+  g_assert_cmpuint (limit (params, "total_bytes_sec"), ==, 0);
 }
 
 static void
@@ -187,6 +250,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-disks/guest-sees-disk", Fixture, NULL, fixture_set_up, test_guest_sees_disk,
               fixture_tear_down);
+  g_test_add ("/xml-disks/floppy", Fixture, NULL, fixture_set_up, test_floppy, fixture_tear_down);
+  g_test_add ("/xml-disks/hotplug", Fixture, NULL, fixture_set_up, test_hotplug, fixture_tear_down);
   g_test_add ("/xml-disks/iotune-live", Fixture, NULL, fixture_set_up, test_iotune_live,
               fixture_tear_down);
   return g_test_run ();
