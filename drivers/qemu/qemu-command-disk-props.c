@@ -42,8 +42,10 @@ static const struct {
 static guint
 model_has (const char *model)
 {
+  /* The (non-)transitional virtio-blk models are virtio-blk-pci's twins. */
   for (guint i = 0; i < G_N_ELEMENTS (models); i++)
-    if (g_str_equal (models[i].model, model))
+    if (g_str_equal (models[i].model, model)
+        || (g_str_has_prefix (model, "virtio-blk-pci-") && i == 0))
       return models[i].has;
   return 0;
 }

@@ -4,6 +4,14 @@
 #include "qemu-command-private.h"
 #include "qemu-iotune.h"
 
+const char *
+vb_qemu_virtio_blk_model (xmlNode *disk)
+{
+  return vb_xml_attr_is (disk, "model", "virtio-transitional")       ? "virtio-blk-pci-transitional"
+         : vb_xml_attr_is (disk, "model", "virtio-non-transitional") ? "virtio-blk-pci-non-transitional"
+                                                                     : "virtio-blk-pci";
+}
+
 char *
 vb_qemu_disk_id (const char *alias, const char *target)
 {
@@ -19,6 +27,31 @@ disk_id (Builder *b, xmlNode *disk, const char *target, char **owned)
   if (!alias)
     record_alias (disk, *owned);
   return *owned;
+}
+
+/* The PCI address of an NVMe disk's controller ("0000:01:00.0"). QEMU
+ * drives it through VFIO: at start it must be bound to vfio-pci already,
+ * as for a <hostdev> (the service rebinds no host device, managed='yes' or
+ * not). */
+static char *
+nvme_controller (xmlNode *source, const VbQemuCommandContext *context, GError **error)
+{
+  xmlNode *address = vb_xml_child (source, "address");
+  g_autofree char *pci = g_strdup_printf (
+    "%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),
+    vb_xml_attr_uint (address, "bus", 0), vb_xml_attr_uint (address, "slot", 0),
+    vb_xml_attr_uint (address, "function", 0));
+  g_autofree char *bound = g_strdup_printf ("/sys/bus/pci/drivers/vfio-pci/%s", pci);
+
+  if (!context->dry_run && !host_has (context, bound))
+    {
+      refuse (error, source,
+              "the NVMe controller %s is not bound to vfio-pci (virtbus does not rebind host "
+              "devices; bind it first)",
+              pci);
+      return NULL;
+    }
+  return g_steal_pointer (&pci);
 }
 
 gboolean
@@ -68,6 +101,11 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       g_free (type);
       type = g_strdup ("file");
     }
+  else if (g_str_equal (type, "nvme"))
+    {
+      if (!(path = nvme_controller (source, context, error)))
+        return FALSE;
+    }
   else
     return refuse (error, disk, "disk type '%s' is not supported", type);
   if (!format)
@@ -80,14 +118,28 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "copy_on_read='on' is not supported");
   if (g_strcmp0 (io, "native") == 0 && !direct)
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
-  if (!context->dry_run && !host_has (context, path))
+  if (!context->dry_run && !g_str_equal (type, "nvme") && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
 
   json_builder_begin_object (proto);
   json_builder_set_member_name (proto, "driver");
-  json_builder_add_string_value (proto, g_str_equal (type, "block") ? "host_device" : "file");
-  json_builder_set_member_name (proto, "filename");
-  json_builder_add_string_value (proto, path);
+  if (g_str_equal (type, "nvme"))
+    {
+      /* QEMU's own NVMe driver, on the controller through VFIO. */
+      if (io)
+        return refuse (error, driver, "io= is for image files and host block devices");
+      json_builder_add_string_value (proto, "nvme");
+      json_builder_set_member_name (proto, "device");
+      json_builder_add_string_value (proto, path);
+      json_builder_set_member_name (proto, "namespace");
+      json_builder_add_int_value (proto, vb_xml_attr_uint (source, "namespace", 1));
+    }
+  else
+    {
+      json_builder_add_string_value (proto, g_str_equal (type, "block") ? "host_device" : "file");
+      json_builder_set_member_name (proto, "filename");
+      json_builder_add_string_value (proto, path);
+    }
   json_builder_set_member_name (proto, "node-name");
   {
     g_autofree char *storage = g_strdup_printf ("%s-storage", node_name);
@@ -314,6 +366,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
                                                    : "sata");
   if (g_str_equal (bus, "fdc") && g_strcmp0 (device, "floppy") != 0)
     return refuse (error, target, "bus 'fdc' is for floppy disks (device='floppy')");
+  if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
+    return refuse (error, disk, "model= is for disks on bus 'virtio'");
   if (lun && (!g_str_equal (bus, "scsi") || !vb_xml_attr_is (disk, "type", "block")))
     return refuse (error, disk, "device='lun' is a host SCSI device: type='block' on bus 'scsi'");
   id = disk_id (b, disk, dev, &id_owned);
@@ -330,7 +384,7 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     {
       if (cdrom)
         return refuse (error, target, "a CD-ROM cannot sit on bus 'virtio'; use sata or scsi");
-      g_string_append (out, "virtio-blk-pci");
+      g_string_append (out, vb_qemu_virtio_blk_model (disk));
       if (!pci_address (b, disk, out, error))
         return FALSE;
     }

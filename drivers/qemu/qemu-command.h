@@ -101,6 +101,10 @@ gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, JsonNode **protocol,
                                 JsonNode **format, GError **error);
 
+/* The QEMU model of a virtio <disk>: virtio-blk-pci, or its transitional
+ * or non-transitional variant its model= asks for. */
+const char *vb_qemu_virtio_blk_model (xmlNode *disk);
+
 /* Adds to @props the properties of @disk's -device (or device_add) of QEMU
  * model @model that its XML sets beyond bus, drive and id (blockio,
  * geometry, serial, error policies, ...: qemu-command-disk-props.c), typed

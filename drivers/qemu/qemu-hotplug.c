@@ -193,10 +193,10 @@ add_device (GTask *task)
     {
       GError *error = NULL;
 
-      json_object_set_string_member (args, "driver", "virtio-blk-pci");
+      json_object_set_string_member (args, "driver", vb_qemu_virtio_blk_model (root));
       json_object_set_string_member (args, "drive", p->node);
       /* As the command line has them (checked by check_pluggable()). */
-      if (!vb_qemu_disk_device_props (root, "virtio-blk-pci", args, &error))
+      if (!vb_qemu_disk_device_props (root, vb_qemu_virtio_blk_model (root), args, &error))
         {
           json_object_unref (args);
           roll_back (p);
@@ -401,7 +401,7 @@ check_pluggable (VbQemuPlug *p, GError **error)
         g_autoptr (JsonObject) props = json_object_new ();
         VbDiskIoTune tune;
 
-        if (!vb_qemu_disk_device_props (root, "virtio-blk-pci", props, error)
+        if (!vb_qemu_disk_device_props (root, vb_qemu_virtio_blk_model (root), props, error)
             || !vb_disk_iotune_read (root, &tune, error))
           return FALSE;
         if (vb_disk_iotune_limits (&tune))

@@ -117,8 +117,10 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices", NULL, NULL, 0 },
   { "domain/devices/emulator", NULL, "*", 0 },
 
-  { "domain/devices/disk", "type=file|block|volume device=disk|cdrom|floppy|lun", NULL,
-    VB_XML_RULE_REPEAT },
+  { "domain/devices/disk",
+    "type=file|block|volume|nvme device=disk|cdrom|floppy|lun "
+    "model=virtio|virtio-transitional|virtio-non-transitional",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
@@ -127,7 +129,10 @@ static const VbXmlRule domain_rules[] = {
     "queue_size=%u",
     NULL, 0 },
   { "domain/devices/disk/source",
-    "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional", NULL, 0 },
+    "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional "
+    "type=pci managed=yes|no namespace=%u",
+    NULL, 0 },
+  { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
   { "domain/devices/disk/target",
     "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed removable=on|off rotation_rate=%u",
     NULL, 0 },
@@ -519,6 +524,17 @@ check_disk_source (xmlNode *disk, GError **error)
     return require_attr (source, "file", "a file disk reads the image named by it", error);
   if (g_str_equal (type, "block"))
     return require_attr (source, "dev", "a block disk reads the device named by it", error);
+  if (g_str_equal (type, "nvme"))
+    {
+      if (vb_xml_child (source, "address"))
+        return require_attr (source, "namespace", "an NVMe disk is a namespace of a controller",
+                             error);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "missing element <address> in <source> at line %ld: an NVMe disk names the "
+                   "host's PCI controller",
+                   vb_xml_line (source));
+      return FALSE;
+    }
   return require_attr (source, "pool", "a volume disk names its pool and volume", error) &&
          require_attr (source, "volume", "a volume disk names its pool and volume", error);
 }
