@@ -106,6 +106,18 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       if (!(path = nvme_controller (source, context, error)))
         return FALSE;
     }
+  else if (g_str_equal (type, "dir"))
+    {
+      /* QEMU's vvfat: a FAT file system made of the directory, read-only
+       * (its writable mode is experimental; libvirt does not use it). */
+      path = vb_xml_attr (source, "dir");
+      if (!readonly)
+        return refuse (error, disk, "a directory disk is read-only: add <readonly/>");
+      if (format && !g_str_equal (format, "fat"))
+        return refuse (error, driver, "a directory disk has format 'fat', not '%s'", format);
+      g_free (format);
+      format = g_strdup ("raw");
+    }
   else
     return refuse (error, disk, "disk type '%s' is not supported", type);
   if (!format)
@@ -123,11 +135,21 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
 
   json_builder_begin_object (proto);
   json_builder_set_member_name (proto, "driver");
-  if (g_str_equal (type, "nvme"))
+  if (io && (g_str_equal (type, "dir") || g_str_equal (type, "nvme")))
+    return refuse (error, driver, "io= is for image files and host block devices");
+  if (g_str_equal (type, "dir"))
+    {
+      json_builder_add_string_value (proto, "vvfat");
+      json_builder_set_member_name (proto, "dir");
+      json_builder_add_string_value (proto, path);
+      json_builder_set_member_name (proto, "floppy");
+      json_builder_add_boolean_value (proto, vb_xml_attr_is (disk, "device", "floppy"));
+      json_builder_set_member_name (proto, "rw");
+      json_builder_add_boolean_value (proto, FALSE);
+    }
+  else if (g_str_equal (type, "nvme"))
     {
       /* QEMU's own NVMe driver, on the controller through VFIO. */
-      if (io)
-        return refuse (error, driver, "io= is for image files and host block devices");
       json_builder_add_string_value (proto, "nvme");
       json_builder_set_member_name (proto, "device");
       json_builder_add_string_value (proto, path);

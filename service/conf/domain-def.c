@@ -118,18 +118,18 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/emulator", NULL, "*", 0 },
 
   { "domain/devices/disk",
-    "type=file|block|volume|nvme device=disk|cdrom|floppy|lun "
+    "type=file|block|volume|nvme|dir device=disk|cdrom|floppy|lun "
     "model=virtio|virtio-transitional|virtio-non-transitional",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
-    "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx "
+    "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
     "discard=unmap|ignore detect_zeroes=off|on|unmap copy_on_read=on|off "
     "error_policy=stop|report|ignore|enospace rerror_policy=stop|report|ignore queues=%u "
     "queue_size=%u",
     NULL, 0 },
   { "domain/devices/disk/source",
-    "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional "
+    "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
     "type=pci managed=yes|no namespace=%u",
     NULL, 0 },
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
@@ -524,6 +524,9 @@ check_disk_source (xmlNode *disk, GError **error)
     return require_attr (source, "file", "a file disk reads the image named by it", error);
   if (g_str_equal (type, "block"))
     return require_attr (source, "dev", "a block disk reads the device named by it", error);
+  if (g_str_equal (type, "dir"))
+    return require_attr (source, "dir", "a directory disk shows the directory named by it",
+                         error);
   if (g_str_equal (type, "nvme"))
     {
       if (vb_xml_child (source, "address"))
