@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "config-store.h"
+#include "disk-iotune.h"
 #include "domain-device.h"
 #include "domain-stat-devices.h"
 #include "inventory.h"
@@ -250,6 +251,18 @@ typedef struct {
                               const VbDomainDef *changed, gboolean force,
                               GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*change_media_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.SetBlockIoTune LIVE: the disk @target gets the limits (<iotune>)
+   * it has in @changed (checked already). */
+  void (*set_block_iotune_async) (VbDriverHost *host, VbDomain *domain, const char *target,
+                                  const VbDomainDef *changed, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+  gboolean (*set_block_iotune_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.GetBlockIoTune LIVE: the limits the hypervisor applies to the
+   * disk @target. NULL: those of the live definition are answered. */
+  void (*get_block_iotune_async) (VbDriverHost *host, VbDomain *domain, const char *target,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*get_block_iotune_finish) (VbDomain *domain, GAsyncResult *result,
+                                       VbDiskIoTune *tune, GError **error);
 
 } VbDomainDriver;
 

@@ -431,11 +431,11 @@ test_domain_unknown_attribute (void)
 static void
 test_domain_bad_values (void)
 {
-  assert_devices_refused ("    <disk type='nvme' device='disk'>\n"
+  assert_devices_refused ("    <disk type='vhostuser' device='disk'>\n"
                           "      <target dev='vda'/>\n"
                           "    </disk>\n",
-                          "invalid value 'nvme' for attribute 'type' on <disk> at line 6: "
-                          "expected one of file, block, volume, network");
+                          "invalid value 'vhostuser' for attribute 'type' on <disk> at line 6: "
+                          "expected one of file, block, volume, network, nvme, dir");
   assert_devices_refused ("    <disk type='file'>\n"
                           "      <target dev='vda' bus='nvme'/>\n"
                           "    </disk>\n",

@@ -452,7 +452,8 @@ test_refusals (void)
   expect_refusal ("bogus-machine", "", "'bogus-machine' is not known");
   test_machine_lacking ();
   expect_refusal ("pc", "    <disk type='file' device='floppy'>\n      <source file='/x'/>\n"
-                        "      <target dev='fda' bus='fdc'/>\n    </disk>\n", "<disk>");
+                        "      <target dev='fda' bus='sata'/>\n    </disk>\n",
+                  "a floppy disk sits on bus 'fdc'");
   expect_refusal ("q35", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
                          "      <target dev='hda' bus='ide'/>\n    </disk>\n", "sata");
   expect_refusal ("pc", "    <interface type='user'>\n      <model type='pcnet'/>\n"
@@ -629,7 +630,7 @@ test_qemu_accepts_pc_guest (void)
   g_assert_cmpint (command->vnc_display, ==, 0);
   g_assert_true (command->vnc_autoport);
   g_assert_cmpuint (command->link_down->len, ==, 1);
-  g_assert_true (has_arg (command, "-device", "ide-hd,bus=ide.0,unit=0,drive=drive0,id=disk-hda,serial=DISK-1"));
+  g_assert_true (has_arg (command, "-device", "ide-hd,bus=ide.0,unit=0,drive=drive0,id=disk-hda,write-cache=on,serial=DISK-1"));
   g_assert_true (has_arg (command, "-device", "ide-cd,bus=ide.1,unit=0,id=disk-hdc"));
   g_assert_true (has_arg (command, "-device", "scsi-hd,bus=scsi0.0"));
   g_assert_true (has_arg (command, "-device", "ide-hd,bus=sata0.1"));

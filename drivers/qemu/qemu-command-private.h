@@ -25,15 +25,21 @@ typedef struct {
   gboolean virtio_serial;   /* virtio-serial0 exists */
   gboolean spice;           /* graphics type='spice' present */
   char *audiodev;           /* id of the first -audiodev, NULL when none */
-  GHashTable *scsi_buses;   /* controller index → present */
+  GHashTable *scsi_buses;   /* controller index + 1 → SCSI_BY_LUN or SCSI_BY_TARGET */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
   gboolean per_device_boot; /* some device has <boot order=…> */
+  gboolean fdc;             /* a floppy controller exists (built into pc machines) */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
   gboolean tpm;             /* a <tpm> was built (only one may be) */
   guint filesystems;        /* <filesystem> elements built so far */
   guint dimms;              /* <memory model='dimm'> devices so far */
 } Builder;
+
+/* How a SCSI controller's disks are told apart: by LUN on target 0
+ * (virtio-scsi, megasas) or by target with LUN 0 only (the others). */
+#define SCSI_BY_LUN 1
+#define SCSI_BY_TARGET 2
 
 static inline void
 add (Builder *b, const char *arg)
@@ -264,6 +270,14 @@ add_fixed_pci_device (Builder *b, xmlNode *node, const char *id, GString *out, G
   add2 (b, "-device", out->str);
   return TRUE;
 }
+
+/* The -device of a <controller type='scsi'> with id scsi@index, into @dev
+ * (qemu-command-disk.c); records how its disks are addressed. */
+gboolean vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev,
+                                  GError **error);
+
+/* Appends @props (vb_qemu_disk_device_props()) as ",key=value" options. */
+void vb_qemu_props_to_opts (JsonObject *props, GString *out);
 
 /* One device element each, in -device (and backend) arguments; refuse what
  * they cannot run. Disks: qemu-command-disk.c; interfaces and host devices:

@@ -459,14 +459,25 @@ build_controller (Builder *b, xmlNode *node, GError **error)
     }
   else if (g_str_equal (type, "scsi"))
     {
-      if (model && !g_str_equal (model, "virtio-scsi"))
-        return refuse (error, node, "SCSI controller model '%s' is not supported (use virtio-scsi)",
-                       model);
-      g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
-      if (!vb_qemu_iothread_option (b, node, TRUE, dev, error))
+      /* An iothread is virtio-scsi's only. */
+      if (!vb_qemu_scsi_controller (b, node, index, dev, error)
+          || !vb_qemu_iothread_option (b, node, !model || g_str_equal (model, "virtio-scsi"), dev,
+                                       error))
         return FALSE;
       id = g_strdup_printf ("scsi%u", index);
-      g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
+    }
+  else if (g_str_equal (type, "fdc"))
+    {
+      /* Built into pc machines; q35 has none: an ISA one, not on PCI. */
+      if (index != 0 || b->fdc)
+        return refuse (error, node, "only one floppy controller (index 0) is supported");
+      b->fdc = TRUE;
+      if (!b->command->q35)
+        return fixed_id (node, "fdc0", error);
+      if (!fixed_id (node, "fdc0", error))
+        return FALSE;
+      add2 (b, "-device", "isa-fdc,id=fdc0");
+      return TRUE;
     }
   else if (g_str_equal (type, "virtio-serial"))
     {
@@ -666,6 +677,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->link_down = g_ptr_array_new_with_free_func (g_free);
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
+  command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   command->vnc_display = -1;
   command->spice_port = -1;
   command->log_path = g_build_filename (context->domain_dir, "qemu.log", NULL);
@@ -709,6 +721,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->link_down, g_ptr_array_unref);
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
+  g_clear_pointer (&command->throttles, g_ptr_array_unref);
   g_free (command->binary);
   g_free (command->monitor_path);
   g_free (command->console_path);

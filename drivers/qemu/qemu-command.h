@@ -102,6 +102,7 @@ typedef struct {
   GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
   GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
+  GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */
@@ -150,6 +151,17 @@ void vb_qemu_helper_spec_free (VbQemuHelperSpec *spec);
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, GPtrArray *secrets,
                                 JsonNode **protocol, JsonNode **format, GError **error);
+
+/* The QEMU model of a virtio <disk>: virtio-blk-pci, or its transitional
+ * or non-transitional variant its model= asks for. */
+const char *vb_qemu_virtio_blk_model (xmlNode *disk);
+
+/* Adds to @props the properties of @disk's -device (or device_add) of QEMU
+ * model @model that its XML sets beyond bus, drive and id (blockio,
+ * geometry, serial, error policies, ...: qemu-command-disk-props.c), typed
+ * as QMP takes them; refuses (NotSupported) what @model does not have. */
+gboolean vb_qemu_disk_device_props (xmlNode *disk, const char *model, JsonObject *props,
+                                    GError **error);
 
 /* Makes QEMU take the UEFI variable store from the fds @rw_fd and @ro_fd
  * (the numbers QEMU has them as, the store opened read-write and read-only

@@ -5,6 +5,7 @@
 
 #include "domain-cputune.h"
 #include "qemu-hotplug-memory.h"
+#include "qemu-iotune.h"
 #include "qemu-pci-address.h"
 #include "qemu-plug.h"
 #include "qemu-tap.h"
@@ -128,6 +129,21 @@ roll_back (VbQemuPlug *p)
   p->node_added = p->storage_added = p->netdev_added = FALSE;
 }
 
+/* The device is in the guest: a failure here cannot take it back at once
+ * (the guest acknowledges an unplug), so it is reported as it is. */
+static void
+throttle_set (GTask *task, JsonNode *reply, GError *error)
+{
+  if (error)
+    {
+      g_prefix_error (&error, "the disk was plugged in, but QEMU refused its I/O limits "
+                              "(unplug it or set them with SetBlockIoTune): ");
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  attach_succeeded (task);
+}
+
 static void
 device_added (GTask *task, JsonNode *reply, GError *error)
 {
@@ -138,6 +154,12 @@ device_added (GTask *task, JsonNode *reply, GError *error)
       roll_back (p);
       g_prefix_error (&error, "QEMU refused to plug in the device: ");
       vb_qemu_plug_fail (task, error);
+      return;
+    }
+  if (p->device->kind == VB_DEVICE_DISK && p->throttle)
+    {
+      vb_qemu_plug_qmp (task, "block_set_io_throttle", g_steal_pointer (&p->throttle), -1,
+                        throttle_set);
       return;
     }
   if (p->device->kind == VB_DEVICE_INTERFACE)
@@ -173,17 +195,18 @@ add_device (GTask *task)
   json_object_set_string_member (args, "addr", addr);
   if (p->device->kind == VB_DEVICE_DISK)
     {
-      xmlNode *serial = vb_xml_child (root, "serial");
+      GError *error = NULL;
 
-      json_object_set_string_member (args, "driver", "virtio-blk-pci");
+      json_object_set_string_member (args, "driver", vb_qemu_virtio_blk_model (root));
       json_object_set_string_member (args, "drive", p->node);
-      if (serial)
+      /* As the command line has them (checked by check_pluggable()). */
+      if (!vb_qemu_disk_device_props (root, vb_qemu_virtio_blk_model (root), args, &error))
         {
-          g_autofree char *text = vb_xml_text (serial);
-          json_object_set_string_member (args, "serial", text);
+          json_object_unref (args);
+          roll_back (p);
+          vb_qemu_plug_fail (task, error);
+          return;
         }
-      if (vb_xml_child (root, "shareable"))
-        json_object_set_boolean_member (args, "share-rw", TRUE);
       if (iothread)
         {
           g_autofree char *object = g_strdup_printf (
@@ -413,6 +436,21 @@ check_pluggable (VbQemuPlug *p, GError **error)
                        "a disk plugged into a running guest needs a <source>");
           return FALSE;
         }
+      {
+        g_autoptr (JsonObject) props = json_object_new ();
+        VbDiskIoTune tune;
+
+        if (!vb_qemu_disk_device_props (root, vb_qemu_virtio_blk_model (root), props, error)
+            || !vb_disk_iotune_read (root, &tune, error))
+          return FALSE;
+        if (vb_disk_iotune_limits (&tune))
+          {
+            g_autofree char *device = vb_qemu_iotune_device (root, p->id);
+
+            p->throttle = vb_qemu_iotune_args (device, &tune);
+          }
+        vb_disk_iotune_clear (&tune);
+      }
       return check_iothread (p, root, error);
     }
   {

@@ -129,7 +129,10 @@ step_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                m->device_id, m->target));
             return;
           }
-        if (!vb_qmp_member_bool (block, "tray_open", FALSE))
+        /* A floppy drive has no tray (no "tray_open"): its medium comes
+         * out at once, and opening or closing its tray does nothing. */
+        if (json_object_has_member (block, "tray_open")
+            && !vb_qmp_member_bool (block, "tray_open", FALSE))
           {
             if (++m->tries < TRAY_WAIT_TRIES)
               {

@@ -91,7 +91,10 @@ disk_bus (xmlNode *disk)
            : g_str_equal (bus, "scsi") ? "scsi"
            : g_str_equal (bus, "usb")  ? "usb"
                                        : "other";
-  return g_str_has_prefix (dev, "vd") ? "virtio" : g_str_has_prefix (dev, "hd") ? "ide" : "sata";
+  return g_str_has_prefix (dev, "vd")   ? "virtio"
+         : g_str_has_prefix (dev, "hd") ? "ide"
+         : g_str_has_prefix (dev, "fd") ? "fdc"
+                                        : "sata";
 }
 
 static gboolean

@@ -14,6 +14,7 @@ plug_clear (VbQemuPlug *p)
   g_free (p->netdev);
   g_free (p->tap);
   g_free (p->fd_name);
+  g_clear_pointer (&p->throttle, json_object_unref);
   g_free (p->bus);
 }
 

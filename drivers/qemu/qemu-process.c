@@ -349,7 +349,9 @@ typedef struct {
   VbQemuCommand *command;
   gint64 monitor_deadline;
   GArray *passed_fds; /* what QEMU gets as fds (taps, the UEFI store): closed at the end */
-  GError *graphics_error; /* set_password failed: the start fails before the guest runs */
+  /* set_password or block_set_io_throttle failed: the start fails before
+   * the guest runs */
+  GError *graphics_error;
   VbQemuTuning *tuning;   /* <vcpu cpuset> and <cputune> on the host; NULL: none */
   VbUser *user;           /* QEMU's and its helpers' (NULL outside system mode) */
 } StartData;
@@ -551,6 +553,26 @@ passwords_set (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+throttle_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr (JsonNode) reply
+    = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+
+  if (!reply)
+    {
+      g_prefix_error (&error, "QEMU refused a disk's I/O limits: ");
+      vb_log_warning (vb_qemu_log_name (data->domain), "%s", error->message);
+      if (!data->graphics_error)
+        data->graphics_error = error;
+      else
+        g_error_free (error);
+    }
+}
+
+static void
 monitor_ready (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
@@ -568,6 +590,11 @@ monitor_ready (GTask *task)
       json_object_set_boolean_member (args, "up", FALSE);
       vb_qmp_client_execute_async (qd->qmp, "set_link", args, -1, NULL, setup_done, NULL);
     }
+  /* Answered before cont is (QMP answers in order): limits QEMU refuses
+   * fail the start as a wrong password does. */
+  for (guint i = 0; i < command->throttles->len; i++)
+    vb_qmp_client_execute_async (qd->qmp, "block_set_io_throttle", command->throttles->pdata[i],
+                                 -1, NULL, throttle_set, g_object_ref (task));
   if (command->balloon_target_kib)
     {
       g_autoptr (JsonObject) args = json_object_new ();

@@ -4,6 +4,7 @@
 
 #include "domain-cputune.h"
 #include "domain-numa.h"
+#include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -83,6 +84,9 @@
     { "domain/devices/disk/source/cookies", NULL, NULL, 0 },                                       \
     { "domain/devices/disk/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT },             \
     { "domain/devices/disk/source/identity", "user group", NULL, 0 }
+
+/* One limit of a disk's <iotune> (disk-iotune.c reads them). */
+#define IOTUNE(name) { "domain/devices/disk/iotune/" name, NULL, "%u", 0 }
 
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
@@ -266,24 +270,46 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices", NULL, NULL, 0 },
   { "domain/devices/emulator", NULL, "*", 0 },
 
-  { "domain/devices/disk", "type=file|block|volume|network device=disk|cdrom|floppy", NULL,
-    VB_XML_RULE_REPEAT },
+  { "domain/devices/disk",
+    "type=file|block|volume|network|nvme|dir device=disk|cdrom|floppy|lun "
+    "model=virtio|virtio-transitional|virtio-non-transitional",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
-    "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx "
+    "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
-    "discard=unmap|ignore iothread=%u",
+    "discard=unmap|ignore detect_zeroes=off|on|unmap copy_on_read=on|off "
+    "error_policy=stop|report|ignore|enospace rerror_policy=stop|report|ignore queues=%u "
+    "queue_size=%u iothread=%u",
     NULL, 0 },
   { "domain/devices/disk/source",
-    "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional "
-    "protocol=" NETDISK_PROTOCOLS " name query tls=yes|no",
+    "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
+    "type=pci managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no",
     NULL, 0 },
   NETDISK_RULES,
-  { "domain/devices/disk/target", "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed", NULL,
-    0 },
+  { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
+  { "domain/devices/disk/target",
+    "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed removable=on|off rotation_rate=%u",
+    NULL, 0 },
   { "domain/devices/disk/readonly", NULL, NULL, 0 },
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
   { "domain/devices/disk/serial", NULL, "*", 0 },
+  { "domain/devices/disk/wwn", NULL, "*", 0 },
+  { "domain/devices/disk/vendor", NULL, "*", 0 },
+  { "domain/devices/disk/product", NULL, "*", 0 },
   { "domain/devices/disk/boot", "!order=%u", NULL, 0 },
+  { "domain/devices/disk/blockio",
+    "logical_block_size=%u physical_block_size=%u discard_granularity=%u", NULL, 0 },
+  { "domain/devices/disk/geometry", "!cyls=%u !heads=%u !secs=%u trans=auto|none|lba", NULL, 0 },
+  { "domain/devices/disk/iotune", NULL, NULL, 0 },
+  IOTUNE ("total_bytes_sec"), IOTUNE ("read_bytes_sec"), IOTUNE ("write_bytes_sec"),
+  IOTUNE ("total_iops_sec"), IOTUNE ("read_iops_sec"), IOTUNE ("write_iops_sec"),
+  IOTUNE ("total_bytes_sec_max"), IOTUNE ("read_bytes_sec_max"), IOTUNE ("write_bytes_sec_max"),
+  IOTUNE ("total_iops_sec_max"), IOTUNE ("read_iops_sec_max"), IOTUNE ("write_iops_sec_max"),
+  IOTUNE ("size_iops_sec"), IOTUNE ("total_bytes_sec_max_length"),
+  IOTUNE ("read_bytes_sec_max_length"), IOTUNE ("write_bytes_sec_max_length"),
+  IOTUNE ("total_iops_sec_max_length"), IOTUNE ("read_iops_sec_max_length"),
+  IOTUNE ("write_iops_sec_max_length"),
+  { "domain/devices/disk/iotune/group_name", NULL, "*", 0 },
   BACKING_STORES,
   ADDRESS ("disk"),
   ALIAS ("disk"),
@@ -294,7 +320,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/controller/model", "!name", NULL, 0 },
   { "domain/devices/controller/target", "chassisNr=%u chassis=%u port=%x busNr=%u", NULL, 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
-  { "domain/devices/controller/driver", "iothread=%u", NULL, 0 },
+  { "domain/devices/controller/driver", "iothread=%u queues=%u cmd_per_lun=%u max_sectors=%u",
+    NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
@@ -683,6 +710,20 @@ check_disk_source (xmlNode *disk, GError **error)
     return require_attr (source, "dev", "a block disk reads the device named by it", error);
   if (g_str_equal (type, "network"))
     return require_attr (source, "protocol", "a network disk names its protocol", error);
+  if (g_str_equal (type, "dir"))
+    return require_attr (source, "dir", "a directory disk shows the directory named by it",
+                         error);
+  if (g_str_equal (type, "nvme"))
+    {
+      if (vb_xml_child (source, "address"))
+        return require_attr (source, "namespace", "an NVMe disk is a namespace of a controller",
+                             error);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "missing element <address> in <source> at line %ld: an NVMe disk names the "
+                   "host's PCI controller",
+                   vb_xml_line (source));
+      return FALSE;
+    }
   return require_attr (source, "pool", "a volume disk names its pool and volume", error) &&
          require_attr (source, "volume", "a volume disk names its pool and volume", error);
 }
@@ -705,6 +746,13 @@ check_disks (xmlNode *root, GError **error)
     }
     if (!check_disk_source (disk, error))
       return FALSE;
+    {
+      VbDiskIoTune tune;
+
+      if (!vb_disk_iotune_read (disk, &tune, error))
+        return FALSE;
+      vb_disk_iotune_clear (&tune);
+    }
     dev = vb_xml_attr (target, "dev");
     if (g_hash_table_contains (targets, dev)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
