@@ -28,6 +28,7 @@ typedef struct {
   GHashTable *scsi_buses;   /* controller index → present */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
+  guint hubs, smartcards, shmems, rngs, pcspk; /* qemu-command-usb.c, -platform.c, -devices.c */
   gboolean per_device_boot; /* some device has <boot order=…> */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
 } Builder;
@@ -282,5 +283,35 @@ gboolean vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
+/* USB hubs, redirection filters, smartcards: qemu-command-usb.c; vsock,
+ * IOMMU, shared memory: qemu-command-platform.c. */
+gboolean vb_qemu_build_hub (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_redirfilter (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_smartcard (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_vsock (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_ccid_controller (Builder *b, xmlNode *node, GError **error);
+/* -machine's kernel-irqchip for <features><ioapic> (qemu-command-platform.c). */
+gboolean vb_qemu_machine_ioapic (Builder *b, GString *opts, GError **error);
+
+/* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
+ * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds
+ * the <source> elements, @spice_name the spicevmc channel's name (NULL: no
+ * spicevmc). FALSE with @error (qemu-command-usb.c). */
+gboolean vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *type,
+                                 xmlNode *source_parent, const char *spice_name, GError **error);
+/* The -machine option for a <sound model='pcspk'> ("" without one) and the
+ * NIC's model and options (qemu-command-devices.c, qemu-command-nic.c). */
+void vb_qemu_machine_pcspk (Builder *b, GString *opts);
+const char *vb_qemu_nic_device (xmlNode *iface, GError **error);
+gboolean vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gboolean tap,
+                              GString *out, GError **error);
+/* The -netdev of an interface of type user or any not on a tap of the
+ * service (udp, mcast, client, server, vhostuser, vdpa); the options a tap's
+ * -netdev gets from <driver> and <tune> (qemu-command-netdev.c). */
+gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *netdev,
+                               GError **error);
+gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
 
 G_END_DECLS

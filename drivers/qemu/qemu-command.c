@@ -69,6 +69,9 @@ build_machine (Builder *b, GError **error)
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
     if (vb_xml_attr_is (timer, "name", "hpet") && vb_xml_attr_is (timer, "present", "no"))
       g_string_append (opts, ",hpet=off");
+  vb_qemu_machine_pcspk (b, opts);
+  if (!vb_qemu_machine_ioapic (b, opts, error))
+    return FALSE;
   add2 (b, "-machine", opts->str);
   add2 (b, "-accel", b->context->kvm ? "kvm" : "tcg");
 
@@ -342,6 +345,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                    : g_str_equal (model, "qemu-xhci") ? "qemu-xhci"
                    : g_str_equal (model, "nec-xhci") ? "nec-usb-xhci"
                    : g_str_equal (model, "piix3-uhci") ? "piix3-usb-uhci"
+                   : g_str_equal (model, "piix4-uhci") ? "piix4-usb-uhci"
+                   : g_str_equal (model, "ehci") ? "usb-ehci"
                    : g_str_equal (model, "ich9-ehci1") ? "ich9-usb-ehci1"
                    : g_str_has_prefix (model, "ich9-uhci") ? NULL
                    : "";
@@ -370,6 +375,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
               if (ports)
                 g_string_append_printf (dev, ",p2=%u,p3=%u", ports, ports);
             }
+          else if (xmlHasProp (node, BAD_CAST "ports"))
+            return refuse (error, node, "ports= is for xHCI controllers only");
           b->usb = TRUE;
         }
     }
@@ -396,6 +403,10 @@ build_controller (Builder *b, xmlNode *node, GError **error)
       g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
       id = g_strdup_printf ("scsi%u", index);
       g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
+    }
+  else if (g_str_equal (type, "ccid"))
+    {
+      return vb_qemu_build_ccid_controller (b, node, error);
     }
   else if (g_str_equal (type, "virtio-serial"))
     {
@@ -427,6 +438,9 @@ static const struct {
   { "video", vb_qemu_build_video },         { "memballoon", vb_qemu_build_memballoon },
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
+  { "hub", vb_qemu_build_hub },             { "redirfilter", vb_qemu_build_redirfilter },
+  { "smartcard", vb_qemu_build_smartcard }, { "vsock", vb_qemu_build_vsock },
+  { "iommu", vb_qemu_build_iommu },         { "shmem", vb_qemu_build_shmem },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus
