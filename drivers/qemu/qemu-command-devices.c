@@ -339,6 +339,8 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
                                  "in 8.2)");
   if (vb_xml_child (sound, "codec") && !hda)
     return refuse (error, vb_xml_child (sound, "codec"), "only ich6 and ich9 have codecs");
+  if (xmlHasProp (sound, BAD_CAST "multichannel") && !g_str_equal (model, "usb"))
+    return refuse (error, sound, "multichannel is the usb sound device's");
   audiodev = sound_audiodev (b, sound, error);
   if (!audiodev)
     return FALSE;
@@ -369,6 +371,9 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
         return FALSE;
       g_string_append_printf (out, "%s,id=%s,audiodev=%s", usb ? "usb-audio" : "sb16", id,
                               audiodev);
+      /* Surround (5.1) instead of stereo. */
+      if (vb_xml_attr_is (sound, "multichannel", "yes"))
+        g_string_append (out, ",multi=on");
       if (usb)
         usb_address (sound, out);
       add2 (b, "-device", out->str);
@@ -411,6 +416,8 @@ build_evdev (Builder *b, xmlNode *input, guint index, GError **error)
 
   if (!evdev_path (b, source ? source : input, dev, error))
     return FALSE;
+  if (xmlHasProp (source, BAD_CAST "evdev"))
+    return refuse (error, source, "an evdev input names its device in dev=");
   if (vb_xml_child (input, "address"))
     return refuse (error, vb_xml_child (input, "address"), "an evdev input has no address");
   if (!fixed_id (input, id, error))
@@ -473,6 +480,10 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
 
       if (!evdev_path (b, source ? source : input, evdev, error))
         return FALSE;
+      for (xmlAttr *attr = source->properties; attr; attr = attr->next)
+        if (!g_str_equal ((const char *) attr->name, "evdev"))
+          return refuse (error, source, "attribute '%s' is for type='evdev' inputs",
+                         (const char *) attr->name);
       g_string_append_printf (out, "virtio-input-host-pci,id=input%u", index);
       vb_qemu_opt (out, "evdev", evdev);
       if (!pci_address (b, input, out, error))
@@ -563,6 +574,10 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
 
   if (!backend)
     return refuse (error, node, "an RNG needs a <backend>");
+  if (!g_str_equal (backend_model, "egd")
+      && (xmlHasProp (backend, BAD_CAST "type") || vb_xml_child (backend, "source")
+          || vb_xml_child (backend, "protocol")))
+    return refuse (error, backend, "type, <source> and <protocol> are for model='egd'");
   if (g_str_equal (backend_model, "random"))
     {
       g_autofree char *source = vb_xml_text (backend);

@@ -16,7 +16,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
 
   b->nets++;
   device = vb_qemu_nic_device (iface, error);
-  if (!device)
+  if (!device || !vb_qemu_interface_source_fits (iface, type, error))
     return FALSE;
 
   tap_backed = g_str_equal (type, "bridge") || g_str_equal (type, "network")

@@ -116,6 +116,42 @@ vdpa_netdev (Builder *b, xmlNode *iface, GString *out, GError **error)
   return TRUE;
 }
 
+/* The attributes of <source> each interface type reads; any other would be
+ * accepted and not acted on: refused. */
+gboolean
+vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error)
+{
+  static const struct {
+    const char *type;
+    const char *const attrs[4];
+  } fits[] = {
+    { "network", { "network", NULL } },
+    { "bridge", { "bridge", NULL } },
+    { "udp", { "address", "port", NULL } },
+    { "mcast", { "address", "port", NULL } },
+    { "client", { "address", "port", NULL } },
+    { "server", { "address", "port", NULL } },
+    { "vhostuser", { "type", "path", "mode", NULL } },
+    { "vdpa", { "dev", NULL } },
+    { "direct", { "dev", "mode", NULL } },
+  };
+  xmlNode *source = vb_xml_child (iface, "source");
+  const char *const *attrs = NULL;
+
+  if (!source)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (fits); i++)
+    if (g_str_equal (type, fits[i].type))
+      attrs = fits[i].attrs;
+  for (xmlAttr *attr = source->properties; attr; attr = attr->next)
+    if (!attrs || !g_strv_contains (attrs, (const char *) attr->name))
+      return refuse (error, source, "attribute '%s' does not apply to an interface of type '%s'",
+                     (const char *) attr->name, type);
+  if (vb_xml_child (source, "local") && !g_str_equal (type, "udp"))
+    return refuse (error, vb_xml_child (source, "local"), "<local> is for type='udp' only");
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *netdev,
                       GError **error)
@@ -123,6 +159,9 @@ vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *
   g_autoptr (GString) out = g_string_new (NULL);
   gboolean ok;
 
+  if ((g_str_equal (type, "vhostuser") || g_str_equal (type, "vdpa"))
+      && !g_str_has_prefix (vb_qemu_nic_device (iface, NULL), "virtio-net"))
+    return refuse (error, iface, "a %s interface needs a virtio NIC model", type);
   if (g_str_equal (type, "user"))
     {
       g_string_append_printf (out, "user,id=%s", netdev);
@@ -168,6 +207,19 @@ vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **e
 {
   xmlNode *driver = vb_xml_child (iface, "driver");
   xmlNode *sndbuf = vb_xml_child (vb_xml_child (iface, "tune"), "sndbuf");
+  xmlNode *target = vb_xml_child (iface, "target");
+  g_autofree char *dev = target ? vb_xml_attr (target, "dev") : NULL;
+
+  /* managed='no': a tap the host's administrator made, used as it is. */
+  if (vb_xml_attr_is (target, "managed", "no"))
+    {
+      g_autofree char *sys = dev ? g_strdup_printf ("/sys/class/net/%s", dev) : NULL;
+
+      if (!vb_xml_attr_is (iface, "type", "ethernet") || !dev)
+        return refuse (error, target, "managed='no' is for type='ethernet' with a <target dev>");
+      if (!b->context->dry_run && !host_has (b->context, sys))
+        return refuse (error, target, "the host has no tap device %s (managed='no')", dev);
+    }
 
   if (vb_xml_child (iface, "ip"))
     return refuse (error, vb_xml_child (iface, "ip"), "<ip> applies to type='user' only");

@@ -109,10 +109,13 @@ intel_iommu (Builder *b, xmlNode *node, GError **error)
     { "caching_mode", "caching-mode" },
     { "eim", "eim" },
     { "iotlb", "device-iotlb" },
+    { "dma_translation", "dma-translation" },
   };
 
   if (!b->command->q35)
     return refuse (error, node, "the intel IOMMU needs a q35 machine");
+  if (vb_xml_child (driver, "granule"))
+    return refuse (error, vb_xml_child (driver, "granule"), "a granule is the virtio IOMMU's");
   if (vb_xml_attr_is (driver, "intremap", "on") && !vb_xml_attr_is (ioapic, "driver", "qemu"))
     return refuse (error, driver,
                    "interrupt remapping needs <features><ioapic driver='qemu'/></features>");
@@ -153,9 +156,14 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
     {
       g_autoptr (GString) out = g_string_new ("virtio-iommu-pci,id=iommu0");
 
-      if (vb_xml_child (node, "driver"))
-        return refuse (error, vb_xml_child (node, "driver"),
-                       "these options are the intel IOMMU's");
+      xmlNode *driver = vb_xml_child (node, "driver");
+
+      /* QEMU 7.2's virtio-iommu has a fixed page size and translates always. */
+      if (vb_xml_child (driver, "granule"))
+        return refuse (error, vb_xml_child (driver, "granule"),
+                       "the virtio IOMMU's granule is not in QEMU 7.2");
+      if (driver)
+        return refuse (error, driver, "these options are the intel IOMMU's");
       if (!fixed_id (node, "iommu0", error) || !pci_address (b, node, out, error))
         return FALSE;
       insert_first_device (b, out->str);
@@ -164,7 +172,11 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
   if (g_str_equal (model, "smmuv3"))
     return refuse (error, node, "smmuv3 is an Arm IOMMU; this host runs x86_64 guests");
   /* QEMU 7.2's amd-iommu puts its own PCI function on a slot it chooses
-   * when it is created, which may be one a device of the definition has. */
+   * when it is created (before the devices whose DMA it translates), which
+   * may be one a device of the definition has; it has no address option. */
+  if (g_str_equal (model, "amd"))
+    return refuse (error, node, "IOMMU model 'amd' is not supported with QEMU 7.2: its PCI "
+                                "function takes a slot of its own choosing, not an <address>");
   return refuse (error, node, "IOMMU model '%s' is not supported (intel or virtio)", model);
 }
 

@@ -313,5 +313,6 @@ gboolean vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gb
 gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *netdev,
                                GError **error);
 gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
+gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
 
 G_END_DECLS

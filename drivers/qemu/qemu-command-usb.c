@@ -77,6 +77,8 @@ vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *t
     }
   else if (g_str_equal (type, "spicevmc") && spice_name)
     {
+      if (vb_xml_child (source_parent, "source"))
+        return refuse (error, node, "a spicevmc back end has no <source>");
       if (!b->spice)
         return refuse (error, node, "a spicevmc back end needs <graphics type='spice'>");
       g_string_append_printf (out, "spicevmc,id=%s,name=%s", id, spice_name);
@@ -294,8 +296,10 @@ vb_qemu_build_smartcard (Builder *b, xmlNode *card, GError **error)
     return refuse (error, address, "a smartcard's address is type='ccid'");
   if (vb_xml_attr_uint (address, "slot", 0) != 0)
     return refuse (error, address, "a ccid controller has one slot, 0");
-  if (!g_str_equal (mode, "passthrough") && xmlHasProp (card, BAD_CAST "type"))
-    return refuse (error, card, "type= is for mode='passthrough' only");
+  if (!g_str_equal (mode, "passthrough")
+      && (xmlHasProp (card, BAD_CAST "type") || vb_xml_child (card, "source")
+          || vb_xml_child (card, "protocol")))
+    return refuse (error, card, "type, <source> and <protocol> are for mode='passthrough'");
   /* Without a <controller type='ccid'>, the card brings its reader. */
   if (!has_ccid_controller (b, controller))
     {

@@ -230,7 +230,8 @@ static const VbXmlRule domain_rules[] = {
     VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/image", "!compression=auto_glz|auto_lz|quic|glz|lz|off", NULL, 0 },
 
-  { "domain/devices/sound", "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk|virtio", NULL,
+  { "domain/devices/sound",
+    "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk|virtio multichannel=yes|no streams=%u", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/sound/codec", "!type=duplex|micro|output", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/sound/audio", "!id=%u", NULL, 0 },
@@ -269,8 +270,8 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("rng"),
   ALIAS ("rng"),
 
-  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/redirdev/source", "mode=connect host service", NULL, 0 },
+  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/redirdev/source", "mode=connect|bind host service path", NULL, 0 },
   { "domain/devices/redirdev/protocol", "!type=raw", NULL, 0 },
   { "domain/devices/redirdev/boot", "!order=%u", NULL, 0 },
   { "domain/devices/redirfilter", NULL, NULL, 0 },
@@ -293,7 +294,10 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("vsock"),
   { "domain/devices/iommu", "!model=intel|smmuv3|virtio|amd", NULL, 0 },
   { "domain/devices/iommu/driver",
-    "intremap=on|off caching_mode=on|off eim=on|off iotlb=on|off aw_bits=%u", NULL, 0 },
+    "intremap=on|off caching_mode=on|off eim=on|off iotlb=on|off aw_bits=%u "
+    "dma_translation=on|off",
+    NULL, 0 },
+  { "domain/devices/iommu/driver/granule", "mode=4k|8k|16k|64k|host size=%u unit", NULL, 0 },
   ADDRESS ("iommu"),
   ALIAS ("iommu"),
   { "domain/devices/shmem", "!name role=master|peer", NULL, VB_XML_RULE_REPEAT },
