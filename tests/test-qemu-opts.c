@@ -174,8 +174,7 @@ static const Case cases[] = {
   { "RNG egd host", ESCAPED, "localhost", NULL,
     HEAD PC "<devices><rng model='virtio'><backend model='egd' type='tcp'>"
             "<source mode='connect' host='@V@' service='708'/></backend></rng></devices>" },
-  { "shmem name", REFUSED, "shmem0", NULL,
-    HEAD PC "<devices><shmem name='@V@'/></devices>" },
+  { "shmem name", REFUSED, "shmem0", NULL, HEAD PC "<devices><shmem name='@V@'/></devices>" },
   { "shmem server path", ESCAPED, "/tmp/shmem.sock", "/tmp/" HOSTILE,
     HEAD PC "<devices><shmem name='s'><model type='ivshmem-doorbell'/><server path='@V@'/>"
             "</shmem></devices>" },

@@ -146,16 +146,16 @@ static void
 test_udp_nic (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSocket) sock
-    = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GSocket) sock =
+    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) here = g_inet_socket_address_new (loopback, UDP_HOST_PORT);
-  g_autofree char *devices = g_strdup_printf (
-    "    <interface type='udp'>\n      <mac address='" GUEST_MAC "'/>\n"
-    "      <source address='127.0.0.1' port='%d'>\n"
-    "        <local address='127.0.0.1' port='%d'/>\n      </source>\n"
-    "      <model type='virtio'/>\n      <mtu size='1400'/>\n    </interface>\n",
-    UDP_HOST_PORT, UDP_GUEST_PORT);
+  g_autofree char *devices =
+    g_strdup_printf ("    <interface type='udp'>\n      <mac address='" GUEST_MAC "'/>\n"
+                     "      <source address='127.0.0.1' port='%d'>\n"
+                     "        <local address='127.0.0.1' port='%d'/>\n      </source>\n"
+                     "      <model type='virtio'/>\n      <mtu size='1400'/>\n    </interface>\n",
+                     UDP_HOST_PORT, UDP_GUEST_PORT);
   g_autofree char *mtu = NULL;
   guint8 frame[2048];
   const guint8 mac[6] = { 0x52, 0x54, 0x00, 0x07, 0x00, 0x01 };
@@ -208,14 +208,14 @@ test_ethernet_tap (Fixture *f, gconstpointer data)
   g_test_message ("%s", link);
   g_assert_nonnull (strstr (link, "mtu 1400"));
   g_assert_null (strstr (link, "master"));
-  before = vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-eth0/statistics/rx_packets",
-                        f->netns);
+  before =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-eth0/statistics/rx_packets", f->netns);
   g_free (vb_test_console_output (f->console,
                                   "ip link set eth0 up; ip addr add 10.77.1.2/24 dev eth0; "
                                   "ping -c 2 -W 1 10.77.1.1; true",
                                   30000));
-  after = vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-eth0/statistics/rx_packets",
-                       f->netns);
+  after =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-eth0/statistics/rx_packets", f->netns);
   g_test_message ("tap rx packets: %s -> %s", before, after);
   g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
 }
@@ -278,7 +278,6 @@ main (int argc, char **argv)
   g_test_add ("/xml-devices/udp-nic", Fixture, NULL, set_up, test_udp_nic, tear_down);
   g_test_add ("/xml-devices/ethernet-tap", Fixture, NULL, set_up_in_netns, test_ethernet_tap,
               tear_down);
-  g_test_add ("/xml-devices/start-refusals", Fixture, NULL, set_up, test_start_refusals,
-              tear_down);
+  g_test_add ("/xml-devices/start-refusals", Fixture, NULL, set_up, test_start_refusals, tear_down);
   return g_test_run ();
 }

@@ -189,8 +189,7 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
       if (heads > 1)
         g_string_append_printf (out, ",max_outputs=%u", heads);
     }
-  else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus")
-           || g_str_equal (type, "vmvga"))
+  else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus") || g_str_equal (type, "vmvga"))
     {
       guint vgamem = vb_xml_attr_uint (model, "vgamem", 0);
 
@@ -335,8 +334,9 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
   if (g_str_equal (model, "ich7"))
     return refuse (error, sound, "sound model 'ich7' is not in QEMU 7.2: use ich6 or ich9");
   if (g_str_equal (model, "virtio"))
-    return refuse (error, sound, "sound model 'virtio' is not in QEMU 7.2 (virtio-sound came "
-                                 "in 8.2)");
+    return refuse (error, sound,
+                   "sound model 'virtio' is not in QEMU 7.2 (virtio-sound came "
+                   "in 8.2)");
   if (vb_xml_child (sound, "codec") && !hda)
     return refuse (error, vb_xml_child (sound, "codec"), "only ich6 and ich9 have codecs");
   if (xmlHasProp (sound, BAD_CAST "multichannel") && !g_str_equal (model, "usb"))
@@ -354,8 +354,8 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
       return TRUE;
     }
   if (hda)
-    g_string_append_printf (out, "%s,id=%s", g_str_equal (model, "ich9") ? "ich9-intel-hda" : "intel-hda",
-                            id);
+    g_string_append_printf (out, "%s,id=%s",
+                            g_str_equal (model, "ich9") ? "ich9-intel-hda" : "intel-hda", id);
   else if (g_str_equal (model, "ac97") || g_str_equal (model, "es1370"))
     g_string_append_printf (out, "%s,id=%s,audiodev=%s",
                             g_str_equal (model, "ac97") ? "AC97" : "ES1370", id, audiodev);
@@ -392,9 +392,8 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
 static gboolean
 evdev_path (Builder *b, xmlNode *source, const char *path, GError **error)
 {
-  const char *name = path && g_str_has_prefix (path, "/dev/input/")
-                       ? path + strlen ("/dev/input/")
-                       : NULL;
+  const char *name =
+    path && g_str_has_prefix (path, "/dev/input/") ? path + strlen ("/dev/input/") : NULL;
 
   if (!name || !vb_qemu_plain_word (name, "/") || strstr (name, ".."))
     return refuse (error, source, "'%s' is not an input device of /dev/input", path ? path : "");
@@ -446,7 +445,7 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
   if (g_str_equal (type, "evdev"))
     return build_evdev (b, input, index, error);
   if (!bus)
-    bus = g_strdup (g_str_equal (type, "tablet") ? "usb"
+    bus = g_strdup (g_str_equal (type, "tablet")        ? "usb"
                     : g_str_equal (type, "passthrough") ? "virtio"
                                                         : "ps2");
   if (model && !g_str_equal (bus, "virtio"))
@@ -614,7 +613,8 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
 
     g_string_append_printf (out, "%s,rng=objrng%u,id=%s", device, index, id);
   }
-  if (rate && (vb_xml_attr_uint (rate, "bytes", 0) == 0 || vb_xml_attr_uint (rate, "period", 1) == 0))
+  if (rate
+      && (vb_xml_attr_uint (rate, "bytes", 0) == 0 || vb_xml_attr_uint (rate, "period", 1) == 0))
     return refuse (error, rate, "bytes and period must be greater than 0");
   if (rate)
     /* As libvirt: a period of a second unless one is given. */

@@ -19,8 +19,8 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   if (!device || !vb_qemu_interface_source_fits (iface, type, error))
     return FALSE;
 
-  tap_backed = g_str_equal (type, "bridge") || g_str_equal (type, "network")
-               || g_str_equal (type, "ethernet");
+  tap_backed =
+    g_str_equal (type, "bridge") || g_str_equal (type, "network") || g_str_equal (type, "ethernet");
   if (tap_backed)
     {
       VbQemuTap *tap = g_new0 (VbQemuTap, 1);
@@ -57,8 +57,8 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
         {
           g_free (tap->bridge);
           g_free (tap);
-          return refuse (error, vb_xml_child (iface, "target"),
-                         "'%s' is not an interface name", target);
+          return refuse (error, vb_xml_child (iface, "target"), "'%s' is not an interface name",
+                         target);
         }
       /* 15 characters at most; the UUID's first 8 hex digits keep guests apart. */
       tap->ifname = target && !g_str_has_prefix (target, "vnet")

@@ -65,8 +65,7 @@ socket_netdev (Builder *b, xmlNode *iface, const char *type, GString *out, GErro
       guint local_port = vb_xml_attr_uint (local, "port", 0);
 
       if (!local || local_port > 65535 || !inet_host (local, local_address, error))
-        return local ? FALSE
-                     : refuse (error, source, "a udp interface needs <local address port>");
+        return local ? FALSE : refuse (error, source, "a udp interface needs <local address port>");
       g_string_append_printf (out, ",localaddr=%s:%u", local_address, local_port);
     }
   return TRUE;
@@ -102,9 +101,8 @@ vdpa_netdev (Builder *b, xmlNode *iface, GString *out, GError **error)
   xmlNode *source = vb_xml_child (iface, "source");
   g_autofree char *dev = source ? vb_xml_attr (source, "dev") : NULL;
 
-  const char *number = dev && g_str_has_prefix (dev, "/dev/vhost-vdpa-")
-                         ? dev + strlen ("/dev/vhost-vdpa-")
-                         : NULL;
+  const char *number =
+    dev && g_str_has_prefix (dev, "/dev/vhost-vdpa-") ? dev + strlen ("/dev/vhost-vdpa-") : NULL;
 
   if (!number || !*number || strspn (number, "0123456789") != strlen (number))
     return refuse (error, source ? source : iface,
@@ -227,8 +225,9 @@ vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **e
     {
       /* The kernel's virtio-net back end: checked when the guest starts. */
       if (!b->context->dry_run && !host_has (b->context, "/dev/vhost-net"))
-        return refuse (error, driver, "driver name='vhost' needs /dev/vhost-net, which this "
-                                      "host lacks (modprobe vhost_net)");
+        return refuse (error, driver,
+                       "driver name='vhost' needs /dev/vhost-net, which this "
+                       "host lacks (modprobe vhost_net)");
       g_string_append (out, ",vhost=on");
     }
   else if (vb_xml_attr_is (driver, "name", "qemu"))

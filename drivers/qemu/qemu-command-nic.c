@@ -38,12 +38,12 @@ vb_qemu_nic_device (xmlNode *iface, GError **error)
 static const struct {
   const char *element, *attr, *property;
 } offloads[] = {
-  { "host", "csum", "csum" },        { "host", "gso", "gso" },
-  { "host", "tso4", "host_tso4" },   { "host", "tso6", "host_tso6" },
-  { "host", "ecn", "host_ecn" },     { "host", "ufo", "host_ufo" },
+  { "host", "csum", "csum" },           { "host", "gso", "gso" },
+  { "host", "tso4", "host_tso4" },      { "host", "tso6", "host_tso6" },
+  { "host", "ecn", "host_ecn" },        { "host", "ufo", "host_ufo" },
   { "host", "mrg_rxbuf", "mrg_rxbuf" }, { "guest", "csum", "guest_csum" },
-  { "guest", "tso4", "guest_tso4" }, { "guest", "tso6", "guest_tso6" },
-  { "guest", "ecn", "guest_ecn" },   { "guest", "ufo", "guest_ufo" },
+  { "guest", "tso4", "guest_tso4" },    { "guest", "tso6", "guest_tso6" },
+  { "guest", "ecn", "guest_ecn" },      { "guest", "ufo", "guest_ufo" },
 };
 
 /* QEMU takes a power of two between 256 and 1024 (VIRTQUEUE_MAX_SIZE). */
@@ -56,8 +56,7 @@ queue_size (xmlNode *driver, const char *attr, guint max, GString *out, GError *
   if (!text)
     return TRUE;
   if (size < 256 || size > max || (size & (size - 1)))
-    return refuse (error, driver, "%s='%s' must be a power of two from 256 to %u", attr, text,
-                   max);
+    return refuse (error, driver, "%s='%s' must be a power of two from 256 to %u", attr, text, max);
   g_string_append_printf (out, ",%s=%u", attr, size);
   return TRUE;
 }
@@ -68,8 +67,8 @@ virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, GString *out, GError
   g_autofree char *txmode = vb_xml_attr (driver, "txmode");
   g_autofree char *ioeventfd = vb_xml_attr (driver, "ioeventfd");
   g_autofree char *event_idx = vb_xml_attr (driver, "event_idx");
-  gboolean vhost_user = vb_xml_attr_is (iface, "type", "vhostuser")
-                        || vb_xml_attr_is (iface, "type", "vdpa");
+  gboolean vhost_user =
+    vb_xml_attr_is (iface, "type", "vhostuser") || vb_xml_attr_is (iface, "type", "vdpa");
 
   if (!driver)
     return TRUE;

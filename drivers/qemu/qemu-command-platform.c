@@ -105,11 +105,8 @@ intel_iommu (Builder *b, xmlNode *node, GError **error)
   static const struct {
     const char *attr, *property;
   } options[] = {
-    { "intremap", "intremap" },
-    { "caching_mode", "caching-mode" },
-    { "eim", "eim" },
-    { "iotlb", "device-iotlb" },
-    { "dma_translation", "dma-translation" },
+    { "intremap", "intremap" },  { "caching_mode", "caching-mode" },       { "eim", "eim" },
+    { "iotlb", "device-iotlb" }, { "dma_translation", "dma-translation" },
   };
 
   if (!b->command->q35)
@@ -120,8 +117,9 @@ intel_iommu (Builder *b, xmlNode *node, GError **error)
     return refuse (error, driver,
                    "interrupt remapping needs <features><ioapic driver='qemu'/></features>");
   if (vb_xml_attr_is (driver, "eim", "on") && !b->context->kvm)
-    return refuse (error, driver, "eim='on' needs KVM (a split irqchip); this domain runs under "
-                                  "TCG");
+    return refuse (error, driver,
+                   "eim='on' needs KVM (a split irqchip); this domain runs under "
+                   "TCG");
   for (guint i = 0; i < G_N_ELEMENTS (options); i++)
     {
       g_autofree char *value = driver ? vb_xml_attr (driver, options[i].attr) : NULL;
@@ -175,8 +173,9 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
    * when it is created (before the devices whose DMA it translates), which
    * may be one a device of the definition has; it has no address option. */
   if (g_str_equal (model, "amd"))
-    return refuse (error, node, "IOMMU model 'amd' is not supported with QEMU 7.2: its PCI "
-                                "function takes a slot of its own choosing, not an <address>");
+    return refuse (error, node,
+                   "IOMMU model 'amd' is not supported with QEMU 7.2: its PCI "
+                   "function takes a slot of its own choosing, not an <address>");
   return refuse (error, node, "IOMMU model '%s' is not supported (intel or virtio)", model);
 }
 
@@ -200,8 +199,7 @@ vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error)
 
   /* The name is a file of /dev/shm (or a socket's name): a plain word. */
   if (!vb_qemu_plain_word (name, NULL) || name[0] == '.')
-    return refuse (error, node, "shmem name '%s' is not letters, digits, '.', '_' and '-'",
-                   name);
+    return refuse (error, node, "shmem name '%s' is not letters, digits, '.', '_' and '-'", name);
   if (!model)
     model = g_strdup ("ivshmem-plain");
   if (g_str_equal (model, "ivshmem"))

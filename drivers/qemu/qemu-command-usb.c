@@ -28,7 +28,7 @@ source_of_mode (xmlNode *parent, const char *mode)
 {
   for (xmlNode *s = vb_xml_child (parent, "source"); s; s = vb_xml_next (s, "source"))
     if (g_strcmp0 (mode, "connect") == 0 ? !vb_xml_attr_is (s, "mode", "bind")
-                                          : vb_xml_attr_is (s, "mode", mode))
+                                         : vb_xml_attr_is (s, "mode", mode))
       return s;
   return NULL;
 }

@@ -362,7 +362,8 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     return PCIE;
   if (is_element (node, "input"))
     return vb_xml_attr_is (node, "bus", "virtio")
-               || (vb_xml_attr_is (node, "type", "passthrough") && !xmlHasProp (node, BAD_CAST "bus"))
+               || (vb_xml_attr_is (node, "type", "passthrough")
+                   && !xmlHasProp (node, BAD_CAST "bus"))
              ? PCIE
              : NOT_PCI;
   if (is_element (node, "memballoon"))
