@@ -88,6 +88,14 @@ vhostuser_netdev (Builder *b, xmlNode *iface, const char *netdev, GString *out, 
    * guest runs, as libvirt has it. */
   if (vb_xml_attr_is (source, "mode", "server"))
     g_string_append (chardev, ",server=on");
+  /* A client connects again after the back end restarts. */
+  if (vb_xml_attr_is (vb_xml_child (source, "reconnect"), "enabled", "yes"))
+    {
+      if (vb_xml_attr_is (source, "mode", "server"))
+        return refuse (error, vb_xml_child (source, "reconnect"), "reconnect is for mode='client'");
+      g_string_append_printf (chardev, ",reconnect=%u",
+                              vb_xml_attr_uint (vb_xml_child (source, "reconnect"), "timeout", 1));
+    }
   add2 (b, "-chardev", chardev->str);
   g_string_append_printf (out, ",chardev=char%s", netdev);
   if (queues > 1)
@@ -147,6 +155,8 @@ vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error)
                      (const char *) attr->name, type);
   if (vb_xml_child (source, "local") && !g_str_equal (type, "udp"))
     return refuse (error, vb_xml_child (source, "local"), "<local> is for type='udp' only");
+  if (vb_xml_child (source, "reconnect") && !g_str_equal (type, "vhostuser"))
+    return refuse (error, vb_xml_child (source, "reconnect"), "<reconnect> is for vhostuser");
   return TRUE;
 }
 

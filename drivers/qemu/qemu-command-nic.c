@@ -87,6 +87,12 @@ virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, GString *out, GError
     vb_qemu_opt (out, "ioeventfd", ioeventfd);
   if (event_idx)
     vb_qemu_opt (out, "event_idx", event_idx);
+  /* Receive-side scaling, in QEMU's own code without the eBPF program. */
+  if (xmlHasProp (driver, BAD_CAST "rss"))
+    g_string_append_printf (out, ",rss=%s", vb_xml_attr_is (driver, "rss", "on") ? "on" : "off");
+  if (xmlHasProp (driver, BAD_CAST "rss_hash_report"))
+    g_string_append_printf (out, ",hash=%s",
+                            vb_xml_attr_is (driver, "rss_hash_report", "on") ? "on" : "off");
   if (!queue_size (driver, "rx_queue_size", 1024, out, error))
     return FALSE;
   /* QEMU quietly keeps 256 for any other backend: refused, not dropped. */

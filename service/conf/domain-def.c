@@ -151,6 +151,7 @@ static const VbXmlRule domain_rules[] = {
     "address port=%u",
     NULL, 0 },
   { "domain/devices/interface/source/local", "!address !port=%u", NULL, 0 },
+  { "domain/devices/interface/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
   { "domain/devices/interface/ip", "!address family=ipv4|ipv6 prefix=%u", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/interface/model",
@@ -159,7 +160,7 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/interface/driver",
     "name=vhost|qemu queues=%u txmode=iothread|timer ioeventfd=on|off event_idx=on|off "
-    "rx_queue_size=%u tx_queue_size=%u",
+    "rx_queue_size=%u tx_queue_size=%u rss=on|off rss_hash_report=on|off",
     NULL, 0 },
   { "domain/devices/interface/driver/host",
     "csum=on|off gso=on|off tso4=on|off tso6=on|off ecn=on|off ufo=on|off mrg_rxbuf=on|off", NULL,
