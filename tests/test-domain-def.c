@@ -440,8 +440,8 @@ test_domain_bad_values (void)
                           "      <target dev='vda' bus='nvme'/>\n"
                           "    </disk>\n",
                           "invalid value 'nvme' for attribute 'bus' on <target> at line 7");
-  assert_devices_refused ("    <interface type='direct'/>\n",
-                          "invalid value 'direct' for attribute 'type' on <interface> at line 6");
+  assert_devices_refused ("    <interface type='vds'/>\n",
+                          "invalid value 'vds' for attribute 'type' on <interface> at line 6");
   assert_devices_refused ("    <controller type='usb' index='first'/>\n",
                           "invalid value 'first' for attribute 'index' on <controller> at line 6: "
                           "expected an unsigned decimal integer");

@@ -95,6 +95,22 @@ test_listed (void)
   g_assert_true (listed (paths, "/m", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/o", VB_HOST_PATH_FILE));
 
+  /* The devices' own: an input's evdev, an ivshmem server, an NSS database. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<domain><devices>"
+                                "<input type='passthrough'><source evdev='/dev/input/e'/></input>"
+                                "<input type='evdev'><source dev='/dev/input/k'/></input>"
+                                "<shmem name='s'><server path='/sock'/></shmem>"
+                                "<smartcard mode='host-certificates'><database>/db</database>"
+                                "</smartcard></devices></domain>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 4);
+  g_assert_true (listed (paths, "/dev/input/e", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/input/k", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/sock", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/db", VB_HOST_PATH_FILE));
+
   g_clear_pointer (&paths, g_ptr_array_unref);
   paths = vb_domain_host_paths ("<domain", &error);
   g_assert_null (paths);

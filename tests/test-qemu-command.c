@@ -456,8 +456,8 @@ test_refusals (void)
                   "a floppy disk sits on bus 'fdc'");
   expect_refusal ("q35", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
                          "      <target dev='hda' bus='ide'/>\n    </disk>\n", "sata");
-  expect_refusal ("pc", "    <interface type='user'>\n      <model type='pcnet'/>\n"
-                        "    </interface>\n", "pcnet");
+  expect_refusal ("pc", "    <interface type='user'>\n      <model type='igb'/>\n"
+                        "    </interface>\n", "'igb' is not in QEMU 7.2");
   expect_refusal ("pc", "    <graphics type='spice' autoport='yes'/>\n", "SPICE");
   expect_refusal ("pc", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
                         "      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n",
@@ -645,7 +645,8 @@ static void assert_qemu_accepts (VbQemuCommand *command, const char *dir);
 static const char *const pci_drivers[] = {
   "virtio-", "e1000", "rtl8139", "vfio-pci", "qemu-xhci", "nec-usb-xhci", "piix3-usb-uhci",
   "ich9-", "ich9-ahci", "intel-hda", "AC97", "ES1370", "i6300esb", "VGA", "cirrus-vga",
-  "qxl", "bochs-display", "pcie-root-port", "pci-bridge", NULL,
+  "qxl", "bochs-display", "pcie-root-port", "pci-bridge", "vmxnet3", "ne2k_pci", "pcnet",
+  "vmware-svga", "piix4-usb-uhci", "usb-ehci", "ivshmem-", "vhost-vsock-pci", NULL,
 };
 
 static gboolean

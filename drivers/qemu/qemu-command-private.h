@@ -28,6 +28,7 @@ typedef struct {
   GHashTable *scsi_buses;   /* controller index + 1 → SCSI_BY_LUN or SCSI_BY_TARGET */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
   guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
+  guint hubs, smartcards, shmems, rngs, pcspk; /* qemu-command-usb.c, -platform.c, -devices.c */
   gboolean per_device_boot; /* some device has <boot order=…> */
   gboolean fdc;             /* a floppy controller exists (built into pc machines) */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
@@ -339,5 +340,34 @@ void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
 /* <memory dumpCore='on'>: the guest's memory in QEMU's core dumps (default off). */
 gboolean vb_qemu_memory_dump_core (Builder *b);
 gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
+/* USB hubs, redirection filters, smartcards: qemu-command-usb.c; vsock,
+ * IOMMU, shared memory: qemu-command-platform-devices.c. */
+gboolean vb_qemu_build_hub (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_redirfilter (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_smartcard (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_vsock (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_ccid_controller (Builder *b, xmlNode *node, GError **error);
+
+/* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
+ * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds
+ * the <source> elements, @spice_name the spicevmc channel's name (NULL: no
+ * spicevmc). FALSE with @error (qemu-command-usb.c). */
+gboolean vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *type,
+                                 xmlNode *source_parent, const char *spice_name, GError **error);
+/* The -machine option for a <sound model='pcspk'> ("" without one) and the
+ * NIC's model and options (qemu-command-devices.c, qemu-command-nic.c). */
+void vb_qemu_machine_pcspk (Builder *b, GString *opts);
+const char *vb_qemu_nic_device (xmlNode *iface, GError **error);
+gboolean vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gboolean tap,
+                              GString *out, GError **error);
+/* The -netdev of an interface of type user or any not on a tap of the
+ * service (udp, mcast, client, server, vhostuser, vdpa); the options a tap's
+ * -netdev gets from <driver> and <tune> (qemu-command-netdev.c). */
+gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *netdev,
+                               GError **error);
+gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
+gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
 
 G_END_DECLS

@@ -84,6 +84,7 @@ build_machine (Builder *b, GError **error)
   if (!vb_qemu_clock_machine_and_cpu (b, opts, NULL, error))
     return FALSE;
   vb_qemu_memory_machine_opts (b, opts);
+  vb_qemu_machine_pcspk (b, opts);
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
@@ -411,6 +412,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                    : g_str_equal (model, "qemu-xhci") ? "qemu-xhci"
                    : g_str_equal (model, "nec-xhci") ? "nec-usb-xhci"
                    : g_str_equal (model, "piix3-uhci") ? "piix3-usb-uhci"
+                   : g_str_equal (model, "piix4-uhci") ? "piix4-usb-uhci"
+                   : g_str_equal (model, "ehci") ? "usb-ehci"
                    : g_str_equal (model, "ich9-ehci1") ? "ich9-usb-ehci1"
                    : g_str_has_prefix (model, "ich9-uhci") ? NULL
                    : "";
@@ -439,6 +442,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
               if (ports)
                 g_string_append_printf (dev, ",p2=%u,p3=%u", ports, ports);
             }
+          else if (xmlHasProp (node, BAD_CAST "ports"))
+            return refuse (error, node, "ports= is for xHCI controllers only");
           b->usb = TRUE;
         }
     }
@@ -479,6 +484,10 @@ build_controller (Builder *b, xmlNode *node, GError **error)
       add2 (b, "-device", "isa-fdc,id=fdc0");
       return TRUE;
     }
+  else if (g_str_equal (type, "ccid"))
+    {
+      return vb_qemu_build_ccid_controller (b, node, error);
+    }
   else if (g_str_equal (type, "virtio-serial"))
     {
       g_string_append_printf (dev, "virtio-serial-pci,id=virtio-serial%u", index);
@@ -512,6 +521,9 @@ static const struct {
   { "pstore", vb_qemu_build_pstore },
   { "tpm", vb_qemu_build_tpm },             { "filesystem", vb_qemu_build_filesystem },
   { "memory", vb_qemu_build_memory_device },
+  { "hub", vb_qemu_build_hub },             { "redirfilter", vb_qemu_build_redirfilter },
+  { "smartcard", vb_qemu_build_smartcard }, { "vsock", vb_qemu_build_vsock },
+  { "iommu", vb_qemu_build_iommu },         { "shmem", vb_qemu_build_shmem },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus

@@ -127,7 +127,8 @@ add_devices (GString *xml, gboolean q35)
   g_string_append (xml, "    </disk>\n    <graphics supported='yes'>\n");
   ENUM (xml, "      ", "type", "vnc", "spice");
   g_string_append (xml, "    </graphics>\n    <video supported='yes'>\n");
-  ENUM (xml, "      ", "modelType", "vga", "cirrus", "qxl", "virtio", "bochs", "none");
+  ENUM (xml, "      ", "modelType", "vga", "cirrus", "vmvga", "qxl", "virtio", "bochs", "ramfb",
+        "none");
   g_string_append (xml, "    </video>\n    <hostdev supported='yes'>\n");
   ENUM (xml, "      ", "mode", "subsystem");
   add_enum (xml, "      ", "startupPolicy", (const char *const[]){ NULL });
@@ -135,8 +136,8 @@ add_devices (GString *xml, gboolean q35)
   add_enum (xml, "      ", "capsType", (const char *const[]){ NULL });
   ENUM (xml, "      ", "pciBackend", "vfio");
   g_string_append (xml, "    </hostdev>\n    <rng supported='yes'>\n");
-  ENUM (xml, "      ", "model", "virtio");
-  ENUM (xml, "      ", "backendModel", "random");
+  ENUM (xml, "      ", "model", "virtio", "virtio-transitional", "virtio-non-transitional");
+  ENUM (xml, "      ", "backendModel", "random", "builtin", "egd");
   g_string_append (xml, "    </rng>\n    <filesystem supported='yes'>\n");
   ENUM (xml, "      ", "driverType", "path", "virtiofs");
   g_string_append (xml, "    </filesystem>\n    <tpm supported='yes'>\n");

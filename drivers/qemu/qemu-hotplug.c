@@ -470,6 +470,31 @@ check_pluggable (VbQemuPlug *p, GError **error)
                      "an interface with <teaming> cannot be plugged into a running guest");
         return FALSE;
       }
+    /* What the start-time builder makes of these (qemu-command-nic.c,
+     * -netdev.c) the plug does not: refused, never dropped. */
+    {
+      static const char *const unplugged[] = { "driver",   "mtu",       "rom", "tune",
+                                               "coalesce", "bandwidth", "ip",  NULL };
+      g_autofree char *type = vb_xml_attr (root, "type");
+
+      if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")
+          && !g_str_equal (type, "network"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "an interface of type '%s' cannot be plugged into a running guest: use "
+                       "user, bridge or network",
+                       type);
+          return FALSE;
+        }
+      for (guint i = 0; unplugged[i]; i++)
+        if (vb_xml_child (root, unplugged[i]))
+          {
+            g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "an interface with <%s> cannot be plugged into a running guest",
+                         unplugged[i]);
+            return FALSE;
+          }
+    }
   }
   return TRUE;
 }
