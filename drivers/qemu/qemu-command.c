@@ -178,6 +178,9 @@ build_cpu (Builder *b, GError **error)
   add2 (b, "-cpu", model->str);
 
   add (b, "-smp");
+  if (topology && vb_xml_attr_uint (topology, "clusters", 1) != 1)
+    return refuse (error, topology, "QEMU 7.2's x86 machines have no CPU clusters: "
+                                    "clusters must be 1");
   if (topology)
     addf (b, "%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u", boot, b->def->vcpus,
           vb_xml_attr_uint (topology, "sockets", 1), vb_xml_attr_uint (topology, "dies", 1),

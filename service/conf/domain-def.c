@@ -243,7 +243,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cpu/model", "fallback=allow|forbid vendor_id", "*", 0 },
   { "domain/cpu/feature", "policy=force|require|optional|disable|forbid !name", NULL,
     VB_XML_RULE_REPEAT },
-  { "domain/cpu/topology", "sockets=%u dies=%u cores=%u threads=%u", NULL, 0 },
+  { "domain/cpu/topology", "sockets=%u dies=%u clusters=%u cores=%u threads=%u", NULL, 0 },
 
   { "domain/clock",
     "offset=utc|localtime|variable|timezone|absolute adjustment basis=utc|localtime timezone "
@@ -638,6 +638,7 @@ fill_topology (xmlNode *root, VbDomainDef *def, GError **error)
                       &def->topology.threads };
   xmlNode *topology = vb_xml_child (vb_xml_child (root, "cpu"), "topology");
   guint64 product = 1;
+  guint64 clusters = 1;
 
   /* Without one, QEMU's -smp is one socket for each vCPU. */
   def->topology = (VbVcpuTopology) { def->vcpus, 1, 1, 1 };
@@ -655,6 +656,19 @@ fill_topology (xmlNode *root, VbDomainDef *def, GError **error)
     }
     *fields[i] = (guint) n;
     product *= n;
+  }
+  /* Clusters sit between dies and cores (the driver refuses more than one
+   * where QEMU's machine has none). */
+  {
+    g_autofree char *text = vb_xml_attr (topology, "clusters");
+
+    if (text && (!parse_uint (text, DOMAIN_VCPUS_MAX, &clusters) || clusters == 0)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "attribute 'clusters' on <topology> at line %ld must be between 1 and %d",
+                   vb_xml_line (topology), DOMAIN_VCPUS_MAX);
+      return FALSE;
+    }
+    product *= clusters;
   }
   if (product == def->vcpus)
     return TRUE;
