@@ -185,31 +185,49 @@ iothread_switches (int pid)
   g_assert_not_reached ();
 }
 
+static void
+expect_cgroup_file (const char *group, const char *name, const char *value)
+{
+  g_autofree char *path = g_build_filename (group, name, NULL);
+  g_autofree char *text = read_trimmed (path);
+
+  g_assert_cmpstr (text, ==, value);
+}
+
 static char *
 cgroup_dir (const char *uuid)
 {
   return g_strdup_printf ("/sys/fs/cgroup/cpu/virtbus-%s", uuid);
 }
 
-/* Two vCPUs pinned one to each CPU, the emulator on CPU 1, iothread 1 (the
- * disk's) on CPU 0; vCPU 1 under SCHED_BATCH; shares, and a quota on each
- * vCPU of two CPUs' worth (so the TCG guest is not slowed). */
+/* Two vCPUs pinned one to each CPU, the emulator on CPU 1, iothread 1 on
+ * CPU 0, vCPU 1 under SCHED_BATCH; shares, and quotas of two CPUs' worth
+ * (so the TCG guest is not slowed). */
+#define PINNED                                         \
+  "  <vcpu placement='static' cpuset='0-1'>2</vcpu>\n" \
+  "  <iothreads>1</iothreads>\n"                       \
+  "  <cputune>\n"                                      \
+  "    <shares>2048</shares>\n"                        \
+  "    <period>100000</period>\n"                      \
+  "    <quota>200000</quota>\n"                        \
+  "    <global_period>100000</global_period>\n"        \
+  "    <global_quota>400000</global_quota>\n"          \
+  "    <emulator_period>100000</emulator_period>\n"    \
+  "    <emulator_quota>300000</emulator_quota>\n"      \
+  "    <iothread_quota>250000</iothread_quota>\n"      \
+  "    <vcpupin vcpu='0' cpuset='0'/>\n"               \
+  "    <vcpupin vcpu='1' cpuset='1'/>\n"               \
+  "    <emulatorpin cpuset='1'/>\n"                    \
+  "    <iothreadpin iothread='1' cpuset='0'/>\n"       \
+  "    <vcpusched vcpus='1' scheduler='batch'/>\n"     \
+  "  </cputune>\n"
+
+/* Each thread where PINNED says, in its cgroup with its values; the disks,
+ * vda and one plugged in, served by the iothread. */
 static void
 test_pinned (Fixture *f, gconstpointer data)
 {
-  g_autofree char *xml = guest_xml (f, "pinned",
-                                    "  <vcpu placement='static' cpuset='0-1'>2</vcpu>\n"
-                                    "  <iothreads>1</iothreads>\n"
-                                    "  <cputune>\n"
-                                    "    <shares>2048</shares>\n"
-                                    "    <period>100000</period>\n"
-                                    "    <quota>200000</quota>\n"
-                                    "    <vcpupin vcpu='0' cpuset='0'/>\n"
-                                    "    <vcpupin vcpu='1' cpuset='1'/>\n"
-                                    "    <emulatorpin cpuset='1'/>\n"
-                                    "    <iothreadpin iothread='1' cpuset='0'/>\n"
-                                    "    <vcpusched vcpus='1' scheduler='batch'/>\n"
-                                    "  </cputune>\n");
+  g_autofree char *xml = guest_xml (f, "pinned", PINNED);
   g_autofree char *path = NULL;
   g_autofree char *uuid = NULL;
   g_autofree char *group = NULL;
@@ -242,15 +260,12 @@ test_pinned (Fixture *f, gconstpointer data)
         if (!g_str_has_prefix (name, "worker") || !g_str_equal (value, iothread))
           g_assert_cmpstr (value, ==, emulator);
       }
-  {
-    g_autofree char *shares_path = g_build_filename (group, "cpu.shares", NULL);
-    g_autofree char *quota_path = g_build_filename (group, "vcpu0", "cpu.cfs_quota_us", NULL);
-    g_autofree char *shares = read_trimmed (shares_path);
-    g_autofree char *quota = read_trimmed (quota_path);
-
-    g_assert_cmpstr (shares, ==, "2048");
-    g_assert_cmpstr (quota, ==, "200000");
-  }
+  expect_cgroup_file (group, "cpu.shares", "2048");
+  expect_cgroup_file (group, "cpu.cfs_quota_us", "400000");
+  expect_cgroup_file (group, "vcpu0/cpu.cfs_quota_us", "200000");
+  expect_cgroup_file (group, "vcpu1/cpu.cfs_period_us", "100000");
+  expect_cgroup_file (group, "emulator/cpu.cfs_quota_us", "300000");
+  expect_cgroup_file (group, "iothread1/cpu.cfs_quota_us", "250000");
 
   /* The guest reads its disk, served by the iothread. */
   f->console = vb_test_console_open (f->env, path);
@@ -304,6 +319,41 @@ test_pinned (Fixture *f, gconstpointer data)
   for (int i = 0; i < 100 && g_file_test (group, G_FILE_TEST_EXISTS); i++)
     g_usleep (100000);
   g_assert_false (g_file_test (group, G_FILE_TEST_EXISTS));
+}
+
+/* A guest restored from a managed save is placed again: the QEMU that
+ * reads the image is a new one. */
+static void
+test_restored (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml (f, "restored", PINNED);
+  g_autofree char *path = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *job = NULL;
+  g_autoptr (GHashTable) threads = NULL;
+  g_autofree char *group = NULL;
+  int pid;
+
+  vb_test_env_start_daemon (f->env, NULL);
+  path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  pid = qemu_pid (f, path);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 120000));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  {
+    g_autofree char *reason = vb_test_get_string (f->env, path, IFACE_DOMAIN, "StateReason");
+
+    g_assert_cmpstr (reason, ==, "restored");
+  }
+  g_assert_cmpint (qemu_pid (f, path), !=, pid);
+  threads = threads_of (qemu_pid (f, path));
+  expect_thread (threads, "CPU 0/TCG", "0|0", uuid, "vcpu0");
+  expect_thread (threads, "CPU 1/TCG", "1|3", uuid, "vcpu1");
+  expect_thread (threads, "IO iothread1", "0|0", uuid, "iothread1");
+  group = cgroup_dir (uuid);
+  expect_cgroup_file (group, "cpu.shares", "2048");
 }
 
 /* Defines @vcpu_and_tuning's guest (accepted: another host may run it) and
@@ -390,6 +440,7 @@ main (int argc, char **argv)
   g_test_add ("/xml-cputune/pinned", Fixture, NULL, set_up, test_pinned, tear_down);
   g_test_add ("/xml-cputune/refused-at-start", Fixture, NULL, set_up, test_refused_at_start,
               tear_down);
+  g_test_add ("/xml-cputune/restored", Fixture, NULL, set_up, test_restored, tear_down);
   g_test_add ("/xml-cputune/vcpu-hotplug", Fixture, NULL, set_up, test_vcpu_hotplug, tear_down);
   return g_test_run ();
 }

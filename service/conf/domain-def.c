@@ -136,6 +136,10 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cpu/vendor", NULL, "*", 0 },
   { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
   { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
+  /* libvirt's per-queue iothreads: refused by the QEMU driver (QEMU 9.0). */
+  { "domain/devices/disk/driver/iothreads", NULL, NULL, 0 },
+  { "domain/devices/disk/driver/iothreads/iothread", "!id=%u", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/disk/driver/iothreads/iothread/queue", "!id=%u", NULL, VB_XML_RULE_REPEAT },
 
   /* Memory and NUMA (domain-numa.c checks them across elements). */
   { "domain/maxMemory", "!slots=%u unit=" VB_XML_UNITS, "%u", 0 },
