@@ -142,8 +142,8 @@ test_pci_devices (Fixture *f, gconstpointer data)
 
     while (!seen && g_get_monotonic_time () < end)
       {
-        g_autoptr (GVariant) reply = vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetStats",
-                                                      g_variant_new ("(u)", 0));
+        g_autoptr (GVariant) reply =
+          vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetStats", g_variant_new ("(u)", 0));
         g_autoptr (GVariant) stats = g_variant_get_child_value (reply, 0);
 
         seen = g_variant_lookup (stats, "balloon.unused", "t", &unused)

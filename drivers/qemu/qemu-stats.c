@@ -190,7 +190,8 @@ got_guest_stats (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Stats *stats = g_task_get_task_data (task);
   g_autoptr (JsonNode) reply = reply_of (source, result);
-  JsonObject *object = reply && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  JsonObject *object =
+    reply && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
   JsonNode *figures = object ? json_object_get_member (object, "stats") : NULL;
 
   /* -1: a figure the guest did not report; last-update 0: none yet. */
