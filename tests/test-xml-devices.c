@@ -133,6 +133,31 @@ test_pci_devices (Fixture *f, gconstpointer data)
     g_assert_cmpint (g_stat ("/dev/shm/vbtest-devices-shmem", &st), ==, 0);
     g_assert_cmpint (st.st_size, ==, 1 << 20);
   }
+  /* <stats period='5'>: the guest's balloon driver reports its figures,
+   * which GetStats gives under libvirt's names. */
+  {
+    gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+    guint64 unused = 0, available = 0;
+    gboolean seen = FALSE;
+
+    while (!seen && g_get_monotonic_time () < end)
+      {
+        g_autoptr (GVariant) reply =
+          vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetStats", g_variant_new ("(u)", 0));
+        g_autoptr (GVariant) stats = g_variant_get_child_value (reply, 0);
+
+        seen = g_variant_lookup (stats, "balloon.unused", "t", &unused)
+               && g_variant_lookup (stats, "balloon.available", "t", &available);
+        if (!seen)
+          g_usleep (G_USEC_PER_SEC);
+      }
+    g_test_message ("balloon.unused %" G_GUINT64_FORMAT " KiB of %" G_GUINT64_FORMAT, unused,
+                    available);
+    g_assert_true (seen);
+    g_assert_cmpuint (available, >, 0);
+    g_assert_cmpuint (available, <=, GUEST_MIB * 1024);
+    g_assert_cmpuint (unused, <, available);
+  }
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   g_unlink ("/dev/shm/vbtest-devices-shmem");
 }

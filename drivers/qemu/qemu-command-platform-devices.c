@@ -190,7 +190,8 @@ vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error)
       g_autoptr (GString) object = g_string_new (NULL);
       g_autofree char *file = g_strdup_printf ("/dev/shm/%s", name);
 
-      if (size_node && !vb_xml_scaled_bytes (size_node, "MiB", &size, error))
+      /* As libvirt reads it: bytes without a unit. */
+      if (size_node && !vb_xml_scaled_bytes (size_node, "b", &size, error))
         return FALSE;
       if (size < 4096 || (size & (size - 1)))
         return refuse (error, size_node ? size_node : node,

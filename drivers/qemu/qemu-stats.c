@@ -9,6 +9,7 @@
 
 #include "qemu-domain-private.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 
 /* Below Cockpit's 5 s: a busy monitor leaves a counter out rather than
  * failing the whole call. */
@@ -151,6 +152,64 @@ got_balloon (GObject *source, GAsyncResult *result, gpointer user_data)
     g_variant_dict_insert (&stats->dict, "balloon.current", "t",
                            (guint64) vb_qmp_member_int (json_node_get_object (reply), "actual", 0)
                              / 1024);
+  stats_part_done (task);
+}
+
+/* Whether the guest's balloon driver reports its memory figures: the
+ * definition's <memballoon><stats period> (guest-stats-polling-interval on
+ * the command line, qemu-command-devices.c) is above 0. */
+static gboolean
+balloon_polls (const char *xml)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, "domain", NULL);
+  xmlNode *devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+  xmlNode *balloon = vb_xml_child (devices, "memballoon");
+
+  return vb_xml_attr_uint (vb_xml_child (balloon, "stats"), "period", 0) > 0;
+}
+
+/* The guest's figures as libvirt names them; QEMU's are bytes where
+ * libvirt's are KiB (divided by @unit). */
+static const struct {
+  const char *qemu, *key;
+  guint64 unit;
+} guest_stats[] = {
+  { "stat-swap-in", "balloon.swap_in", 1024 },
+  { "stat-swap-out", "balloon.swap_out", 1024 },
+  { "stat-major-faults", "balloon.major_fault", 1 },
+  { "stat-minor-faults", "balloon.minor_fault", 1 },
+  { "stat-free-memory", "balloon.unused", 1024 },
+  { "stat-total-memory", "balloon.available", 1024 },
+  { "stat-available-memory", "balloon.usable", 1024 },
+  { "stat-disk-caches", "balloon.disk_caches", 1024 },
+};
+
+static void
+got_guest_stats (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Stats *stats = g_task_get_task_data (task);
+  g_autoptr (JsonNode) reply = reply_of (source, result);
+  JsonObject *object =
+    reply && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  JsonNode *figures = object ? json_object_get_member (object, "stats") : NULL;
+
+  /* -1: a figure the guest did not report; last-update 0: none yet. */
+  if (figures && JSON_NODE_HOLDS_OBJECT (figures)
+      && vb_qmp_member_int (object, "last-update", 0) > 0)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (guest_stats); i++)
+        {
+          gint64 value =
+            vb_qmp_member_int (json_node_get_object (figures), guest_stats[i].qemu, -1);
+
+          if (value >= 0)
+            g_variant_dict_insert (&stats->dict, guest_stats[i].key, "t",
+                                   (guint64) value / guest_stats[i].unit);
+        }
+      g_variant_dict_insert (&stats->dict, "balloon.last-update", "t",
+                             (guint64) vb_qmp_member_int (object, "last-update", 0));
+    }
   stats_part_done (task);
 }
 
@@ -314,6 +373,17 @@ vb_qemu_get_stats_async (VbDriverHost *host, VbDomain *domain, guint groups,
     query (qd, task, "query-cpus-fast", got_cpus);
   if (groups & VB_STATS_BALLOON)
     query (qd, task, "query-balloon", got_balloon);
+  if ((groups & VB_STATS_BALLOON) && balloon_polls (live->xml))
+    {
+      JsonObject *args = json_object_new ();
+
+      json_object_set_string_member (args, "path", "/machine/peripheral/balloon0");
+      json_object_set_string_member (args, "property", "guest-stats");
+      stats->pending++;
+      vb_qmp_client_execute_full_async (qd->qmp, "qom-get", args, -1, STATS_QMP_TIMEOUT_MS, NULL,
+                                        got_guest_stats, g_object_ref (task));
+      json_object_unref (args);
+    }
   if (groups & VB_STATS_BLOCK)
     {
       query (qd, task, "query-blockstats", got_blockstats);
