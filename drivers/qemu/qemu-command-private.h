@@ -27,7 +27,7 @@ typedef struct {
   char *audiodev;           /* id of the first -audiodev, NULL when none */
   GHashTable *scsi_buses;   /* controller index → present */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
-  guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
+  guint disks, nets, serials, parallels, channels, inputs, sounds, redirs, hostdevs, videos;
   gboolean per_device_boot; /* some device has <boot order=…> */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
 } Builder;
@@ -272,6 +272,7 @@ gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_audio (Builder *b, xmlNode *node, GError **error);

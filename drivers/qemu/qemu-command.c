@@ -488,7 +488,7 @@ static const struct {
   { "video", vb_qemu_build_video },         { "memballoon", vb_qemu_build_memballoon },
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
-  { "pstore", vb_qemu_build_pstore },
+  { "pstore", vb_qemu_build_pstore },       { "parallel", vb_qemu_build_parallel },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus

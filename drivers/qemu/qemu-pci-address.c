@@ -94,12 +94,23 @@ disk_bus (xmlNode *disk)
   return g_str_has_prefix (dev, "vd") ? "virtio" : g_str_has_prefix (dev, "hd") ? "ide" : "sata";
 }
 
+/* A <serial>'s device, by its <target type> or <target><model name>. */
+static gboolean
+serial_is (xmlNode *node, const char *model)
+{
+  xmlNode *target = vb_xml_child (node, "target");
+
+  return is_element (node, "serial")
+         && (vb_xml_attr_is (target, "type", model)
+             || vb_xml_attr_is (vb_xml_child (target, "model"), "name", model));
+}
+
 static gboolean
 needs_usb (xmlNode *node)
 {
   if (is_element (node, "disk"))
     return g_str_equal (disk_bus (node), "usb");
-  if (is_element (node, "redirdev"))
+  if (is_element (node, "redirdev") || serial_is (node, "usb-serial"))
     return TRUE;
   if (is_element (node, "input"))
     {
@@ -357,7 +368,7 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     return vb_xml_attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;
   if (is_element (node, "memballoon"))
     return vb_xml_attr_is (node, "model", "virtio") ? PCIE : NOT_PCI;
-  if (is_element (node, "sound"))
+  if (is_element (node, "sound") || serial_is (node, "pci-serial"))
     return LEGACY;
   if (is_element (node, "watchdog"))
     return vb_xml_attr_is (node, "model", "i6300esb") ? LEGACY : NOT_PCI;

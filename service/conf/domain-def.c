@@ -47,6 +47,23 @@
  * live XML has on every device. */
 #define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
 
+/* A character device's backend: libvirt's source types (the QEMU driver
+ * refuses vc, stdio and nmdm by name), <source> (udp has two, bind and
+ * connect), <protocol> of tcp, <reconnect> of a connecting socket, the
+ * agent's <clipboard> and <mouse> of qemu-vdagent, and <log>. */
+#define CHARDEV(device)                                                                            \
+  { "domain/devices/" device,                                                                      \
+    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm",     \
+    NULL, VB_XML_RULE_REPEAT },                                                                    \
+    { "domain/devices/" device "/source",                                                          \
+      "path mode=bind|connect append=on|off host service tls=yes|no channel", NULL,                \
+      VB_XML_RULE_REPEAT },                                                                        \
+    { "domain/devices/" device "/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },      \
+    { "domain/devices/" device "/source/clipboard", "!copypaste=yes|no", NULL, 0 },               \
+    { "domain/devices/" device "/source/mouse", "!mode=client|server", NULL, 0 },                 \
+    { "domain/devices/" device "/protocol", "!type=raw|telnet|telnets|tls", NULL, 0 },            \
+    { "domain/devices/" device "/log", "!file append=on|off", NULL, 0 }
+
 /* A Hyper-V enlightenment of <features><hyperv>: on or off. */
 #define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
 
@@ -218,24 +235,23 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("hostdev"),
   ALIAS ("hostdev"),
 
-  { "domain/devices/serial", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/serial/source", "path mode=bind|connect append=on|off", NULL, 0 },
+  CHARDEV ("serial"),
   { "domain/devices/serial/target", "type=isa-serial|usb-serial|pci-serial port=%u", NULL, 0 },
   { "domain/devices/serial/target/model", "!name=isa-serial|usb-serial|pci-serial", NULL, 0 },
-  { "domain/devices/serial/log", "!file append=on|off", NULL, 0 },
   ADDRESS ("serial"),
   ALIAS ("serial"),
-  { "domain/devices/console", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/console/source", "path mode=bind|connect append=on|off", NULL, 0 },
-  { "domain/devices/console/target", "type=serial|virtio port=%u", NULL, 0 },
-  { "domain/devices/console/log", "!file append=on|off", NULL, 0 },
+  CHARDEV ("console"),
+  { "domain/devices/console/target", "type=serial|virtio|xen|uml|sclp|sclplm port=%u", NULL, 0 },
   ALIAS ("console"),
-
-  { "domain/devices/channel", "!type=unix|spicevmc", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/channel/source", "mode=bind|connect path", NULL, 0 },
-  { "domain/devices/channel/target", "!type=virtio name", NULL, 0 },
+  CHARDEV ("channel"),
+  { "domain/devices/channel/target", "!type=virtio|guestfwd|xen name address port=%u",
+    NULL, 0 },
   ADDRESS ("channel"),
   ALIAS ("channel"),
+  CHARDEV ("parallel"),
+  { "domain/devices/parallel/target", "port=%u", NULL, 0 },
+  ADDRESS ("parallel"),
+  ALIAS ("parallel"),
 
   { "domain/devices/input", "!type=tablet|mouse|keyboard bus=usb|ps2|virtio", NULL,
     VB_XML_RULE_REPEAT },
