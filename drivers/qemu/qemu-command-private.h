@@ -24,6 +24,7 @@ typedef struct {
   gboolean usb;             /* a USB controller exists, with id "usb" */
   gboolean virtio_serial;   /* virtio-serial0 exists */
   gboolean spice;           /* graphics type='spice' present */
+  gboolean vnc_socket;      /* a VNC server on a Unix socket */
   char *audiodev;           /* id of the first -audiodev, NULL when none */
   GHashTable *scsi_buses;   /* controller index → present */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */

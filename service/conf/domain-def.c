@@ -64,6 +64,17 @@
     { "domain/devices/" device "/protocol", "!type=raw|telnet|telnets|tls", NULL, 0 },            \
     { "domain/devices/" device "/log", "!file append=on|off", NULL, 0 }
 
+/* One direction of an <audio> backend: the union of the backends'
+ * attributes (the QEMU driver refuses those a backend lacks). */
+#define AUDIO_DIRECTION(dir)                                                                       \
+  { "domain/devices/audio/" dir,                                                                   \
+    "mixingEngine=yes|no fixedSettings=yes|no voices=%u bufferLength=%u bufferCount=%u dev "      \
+    "tryPoll=yes|no name streamName latency=%u serverName clientName connectPorts "               \
+    "exactName=yes|no",                                                                            \
+    NULL, 0 },                                                                                     \
+    { "domain/devices/audio/" dir "/settings",                                                     \
+      "frequency=%u channels=%u format=u8|s8|u16|s16|u32|s32|f32", NULL, 0 }
+
 /* A Hyper-V enlightenment of <features><hyperv>: on or off. */
 #define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
 
@@ -259,19 +270,37 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("input"),
 
   { "domain/devices/graphics",
-    "!type=vnc|spice port=%i tlsPort=%i autoport=yes|no listen websocket=%i passwd keymap", NULL,
-    VB_XML_RULE_REPEAT },
-  { "domain/devices/graphics/listen", "!type=address|network|none address network", NULL,
-    VB_XML_RULE_REPEAT },
+    "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
+    "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
+    "powerControl=yes|no defaultMode=any|secure|insecure",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/image", "!compression=auto_glz|auto_lz|quic|glz|lz|off", NULL, 0 },
+  { "domain/devices/graphics/jpeg", "!compression=auto|never|always", NULL, 0 },
+  { "domain/devices/graphics/zlib", "!compression=auto|never|always", NULL, 0 },
+  { "domain/devices/graphics/playback", "!compression=on|off", NULL, 0 },
+  { "domain/devices/graphics/streaming", "!mode=filter|all|off", NULL, 0 },
+  { "domain/devices/graphics/clipboard", "!copypaste=yes|no", NULL, 0 },
+  { "domain/devices/graphics/mouse", "!mode=server|client", NULL, 0 },
+  { "domain/devices/graphics/filetransfer", "!enable=yes|no", NULL, 0 },
+  { "domain/devices/graphics/gl", "!enable=yes|no rendernode", NULL, 0 },
+  { "domain/devices/graphics/channel",
+    "!name=main|display|inputs|cursor|playback|record|smartcard|usbredir|webdav "
+    "!mode=secure|insecure|any",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/graphics/audio", "!id=%u", NULL, 0 },
 
   { "domain/devices/sound", "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk", NULL,
     VB_XML_RULE_REPEAT },
   ADDRESS ("sound"),
   ALIAS ("sound"),
   { "domain/devices/audio",
-    "!id=%u !type=none|alsa|coreaudio|jack|oss|pulseaudio|sdl|spice|file|dbus|pipewire", NULL,
-    VB_XML_RULE_REPEAT },
+    "!id=%u !type=none|alsa|coreaudio|jack|oss|pulseaudio|sdl|spice|file|dbus|pipewire "
+    "timerPeriod=%u serverName tryMMap=yes|no exclusive=yes|no dspPolicy=%i driver path",
+    NULL, VB_XML_RULE_REPEAT },
+  AUDIO_DIRECTION ("input"),
+  AUDIO_DIRECTION ("output"),
 
   { "domain/devices/video", NULL, NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/video/model",
