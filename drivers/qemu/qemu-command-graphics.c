@@ -270,8 +270,8 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
 }
 
 /* Options of one direction (in. or out.) of an -audiodev. */
-static void
-audio_direction (xmlNode *node, const char *prefix, GString *out)
+static gboolean
+audio_direction (xmlNode *node, const char *prefix, GString *out, GError **error)
 {
   static const struct {
     const char *attr, *option;
@@ -294,7 +294,12 @@ audio_direction (xmlNode *node, const char *prefix, GString *out)
   xmlNode *settings = vb_xml_child (node, "settings");
 
   if (!node)
-    return;
+    return TRUE;
+  /* QEMU takes the stream's settings only from its mixing engine, fixed. */
+  if (settings
+      && (vb_xml_attr_is (node, "mixingEngine", "no") || vb_xml_attr_is (node, "fixedSettings", "no")))
+    return refuse (error, settings,
+                   "<settings> need mixingEngine and fixedSettings on (QEMU's defaults)");
   if (xmlHasProp (node, BAD_CAST "mixingEngine"))
     g_string_append_printf (out, ",%s.mixing-engine=%s", prefix,
                             vb_xml_attr_is (node, "mixingEngine", "yes") ? "on" : "off");
@@ -332,6 +337,7 @@ audio_direction (xmlNode *node, const char *prefix, GString *out)
       if (format)
         vb_qemu_opt (out, g_strcmp0 (prefix, "in") == 0 ? "in.format" : "out.format", format);
     }
+  return TRUE;
 }
 
 /* Which attributes of <audio>, <input> and <output> each backend has (the
@@ -436,8 +442,9 @@ vb_qemu_build_audio (Builder *b, xmlNode *audio, GError **error)
       if (path)
         vb_qemu_opt (out, "path", path);
     }
-  audio_direction (vb_xml_child (audio, "input"), "in", out);
-  audio_direction (vb_xml_child (audio, "output"), "out", out);
+  if (!audio_direction (vb_xml_child (audio, "input"), "in", out, error)
+      || !audio_direction (vb_xml_child (audio, "output"), "out", out, error))
+    return FALSE;
   add2 (b, "-audiodev", out->str);
   if (!b->audiodev)
     b->audiodev = g_strdup_printf ("audio%u", id);
