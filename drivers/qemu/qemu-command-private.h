@@ -274,6 +274,8 @@ gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
+/* <controller type='pci'>: qemu-command-pci.c. */
+gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_audio (Builder *b, xmlNode *node, GError **error);

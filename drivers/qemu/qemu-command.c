@@ -371,30 +371,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autofree char *id = NULL;
 
   if (g_str_equal (type, "pci"))
-    {
-      if (!model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root"))
-        {
-          if (g_strcmp0 (model, "pcie-root") == 0 && !b->command->q35)
-            return refuse (error, node, "pcie-root needs a q35 machine");
-          return fixed_id (node, b->pci_root, error);
-        }
-      if (g_str_equal (model, "pcie-root-port"))
-        {
-          xmlNode *target = vb_xml_child (node, "target");
-          g_string_append_printf (dev, "pcie-root-port,port=0x%x,chassis=%u,id=pci.%u",
-                                  vb_xml_attr_uint (target, "port", 0x10 + index - 1),
-                                  vb_xml_attr_uint (target, "chassis", index), index);
-          id = g_strdup_printf ("pci.%u", index);
-        }
-      else if (g_str_equal (model, "pci-bridge"))
-        {
-          g_string_append_printf (dev, "pci-bridge,chassis_nr=%u,id=pci.%u", index, index);
-          id = g_strdup_printf ("pci.%u", index);
-        }
-      else
-        return refuse (error, node, "PCI controller model '%s' is not supported", model);
-    }
-  else if (g_str_equal (type, "usb"))
+    return vb_qemu_build_pci_controller (b, node, error);
+  if (g_str_equal (type, "usb"))
     {
       const char *qemu_model;
       if (g_strcmp0 (model, "none") == 0)

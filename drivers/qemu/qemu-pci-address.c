@@ -16,7 +16,8 @@ typedef enum {
   NOT_PCI,
   PCIE,         /* a pcie-root-port on q35, the root bus on pc */
   LEGACY,       /* the root bus on either machine */
-  PRIMARY_VIDEO /* q35: slot 1 of the root bus, as libvirt places it */
+  PRIMARY_VIDEO, /* q35: slot 1 of the root bus, as libvirt places it */
+  DOWNSTREAM     /* a PCIe switch's downstream port: on its upstream port */
 } Placement;
 
 typedef struct {
@@ -139,9 +140,9 @@ add_pci_buses (xmlNode *devices, gboolean q35)
   for (xmlNode *node = vb_xml_child (devices, "controller"); node && !root;
        node = vb_xml_next (node, "controller"))
     if (vb_xml_attr_is (node, "type", "pci")
-        && (vb_xml_attr_uint (node, "index", 0) == 0
-            && !vb_xml_attr_is (node, "model", "pcie-root-port")
-            && !vb_xml_attr_is (node, "model", "pci-bridge")))
+        && vb_xml_attr_uint (node, "index", 0) == 0
+        && (!xmlHasProp (node, BAD_CAST "model") || vb_xml_attr_is (node, "model", "pci-root")
+            || vb_xml_attr_is (node, "model", "pcie-root")))
       root = node;
   if (!root)
     add_controller (devices, "pci", 0, q35 ? "pcie-root" : "pci-root");
@@ -269,9 +270,33 @@ root_slot (Alloc *a, guint from, guint *slot, GError **error)
   return FALSE;
 }
 
+/* A free slot on a PCI bridge (1 to 31: a bridge's slot 0 is left alone,
+ * as libvirt does), for a conventional device the root bus has no room for. */
+static gboolean
+bridge_slot (Alloc *a, const char *model, guint first, guint *bus, guint *slot)
+{
+  for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      guint n = vb_xml_attr_uint (node, "index", 0);
+
+      if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", model) || n == 0)
+        continue;
+      for (guint s = first; s <= LAST_SLOT; s++)
+        if (!g_hash_table_contains (a->used, GUINT_TO_POINTER (key (n, s))))
+          {
+            g_hash_table_add (a->used, GUINT_TO_POINTER (key (n, s)));
+            *bus = n;
+            *slot = s;
+            return TRUE;
+          }
+    }
+  return FALSE;
+}
+
 /* A pcie-root-port no address names as its bus, in index order. */
 static gboolean
-empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
+empty_root_port (xmlNode *devices, GHashTable *used, guint below, guint *index)
 {
   guint best = G_MAXUINT;
 
@@ -282,7 +307,7 @@ empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
       gboolean taken = FALSE;
 
       if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", "pcie-root-port")
-          || n == 0)
+          || n == 0 || n >= below)
         continue;
       for (guint slot = 0; slot <= LAST_SLOT && !taken; slot++)
         taken = g_hash_table_contains (used, GUINT_TO_POINTER (key (n, slot)));
@@ -297,11 +322,23 @@ static gboolean
 place_on_root_port (Alloc *a, xmlNode *device, GError **error)
 {
   guint index;
+  /* A controller is plugged into a bus of a lower index (QEMU creates the
+   * buses in index order): an existing port, never one made for it. */
+  guint below = is_element (device, "controller") ? vb_xml_attr_uint (device, "index", 0) : G_MAXUINT;
 
-  if (!empty_root_port (a->devices, a->used, &index))
+  if (!empty_root_port (a->devices, a->used, below, &index))
     {
       xmlNode *port;
       guint slot;
+
+      if (below != G_MAXUINT)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "a PCI controller of index %u without an <address> needs an empty "
+                       "pcie-root-port of a lower index",
+                       below);
+          return FALSE;
+        }
 
       index = 1;
       while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
@@ -326,9 +363,17 @@ controller_placement (xmlNode *node, gboolean q35)
   g_autofree char *model = vb_xml_attr (node, "model");
 
   if (g_str_equal (type, "pci"))
-    return g_strcmp0 (model, "pcie-root-port") == 0 || g_strcmp0 (model, "pci-bridge") == 0
-             ? LEGACY
-             : NOT_PCI;
+    {
+      /* Under a root port: what only PCI Express buses take. */
+      if (g_strcmp0 (model, "pcie-to-pci-bridge") == 0
+          || g_strcmp0 (model, "pcie-switch-upstream-port") == 0)
+        return PCIE;
+      if (g_strcmp0 (model, "pcie-switch-downstream-port") == 0)
+        return DOWNSTREAM;
+      return !model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root")
+               ? NOT_PCI
+               : LEGACY;
+    }
   if (g_str_equal (type, "usb"))
     {
       if (g_strcmp0 (model, "none") == 0)
@@ -429,6 +474,21 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
     }
   if (where == PCIE && a->q35)
     return place_on_root_port (a, node, error);
+  if (where == DOWNSTREAM)
+    {
+      guint bus;
+
+      if (!bridge_slot (a, "pcie-switch-upstream-port", 0, &bus, &slot)
+          || bus >= vb_xml_attr_uint (node, "index", 0))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "a pcie-switch-downstream-port without an <address> needs a "
+                       "pcie-switch-upstream-port with a free slot");
+          return FALSE;
+        }
+      set_address (node, bus, slot, 0, FALSE);
+      return TRUE;
+    }
   if (where == PRIMARY_VIDEO)
     {
       guint wanted = a->q35 ? 1 : 2;
@@ -440,8 +500,20 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
           return TRUE;
         }
     }
-  if (!root_slot (a, 2, &slot, error))
-    return FALSE;
+  if (!root_slot (a, 2, &slot, NULL))
+    {
+      guint bus;
+
+      /* A device (not a controller: those go on the root bus) on a bridge. */
+      if (!is_element (node, "controller")
+          && (bridge_slot (a, "pci-bridge", 1, &bus, &slot)
+              || bridge_slot (a, "pcie-to-pci-bridge", 0, &bus, &slot)))
+        {
+          set_address (node, bus, slot, 0, FALSE);
+          return TRUE;
+        }
+      return root_slot (a, 2, &slot, error);
+    }
   set_address (node, 0, slot, 0, FALSE);
   return TRUE;
 }
@@ -508,7 +580,7 @@ vb_qemu_plug_address (xmlNode *devices, gboolean q35, guint *bus, guint *slot, G
   collect_used (&a);
   if (q35)
     {
-      if (!empty_root_port (devices, used, &index))
+      if (!empty_root_port (devices, used, G_MAXUINT, &index))
         {
           g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                        "no free pcie-root-port to plug the device into: a q35 guest needs one "
