@@ -274,7 +274,9 @@ gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
-/* <controller type='pci'>: qemu-command-pci.c. */
+/* <controller type='pci'>: qemu-command-pci.c. <launchSecurity> (the
+ * machine's confidential-guest-support): qemu-command-hostdev.c. */
+gboolean vb_qemu_build_launch_security (Builder *b, GString *machine, GError **error);
 gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);

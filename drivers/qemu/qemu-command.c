@@ -85,7 +85,8 @@ build_machine (Builder *b, GError **error)
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
-    if (!vb_qemu_features_machine (b, opts, accel, error))
+    if (!vb_qemu_features_machine (b, opts, accel, error)
+        || !vb_qemu_build_launch_security (b, opts, error))
       return FALSE;
     add2 (b, "-machine", opts->str);
     add2 (b, "-accel", accel->str);

@@ -111,7 +111,8 @@ needs_usb (xmlNode *node)
 {
   if (is_element (node, "disk"))
     return g_str_equal (disk_bus (node), "usb");
-  if (is_element (node, "redirdev") || serial_is (node, "usb-serial"))
+  if (is_element (node, "redirdev") || serial_is (node, "usb-serial")
+      || (is_element (node, "hostdev") && vb_xml_attr_is (node, "type", "usb")))
     return TRUE;
   if (is_element (node, "input"))
     {
@@ -324,7 +325,9 @@ place_on_root_port (Alloc *a, xmlNode *device, GError **error)
   guint index;
   /* A controller is plugged into a bus of a lower index (QEMU creates the
    * buses in index order): an existing port, never one made for it. */
-  guint below = is_element (device, "controller") ? vb_xml_attr_uint (device, "index", 0) : G_MAXUINT;
+  guint below = is_element (device, "controller") && vb_xml_attr_is (device, "type", "pci")
+                  ? vb_xml_attr_uint (device, "index", 0)
+                  : G_MAXUINT;
 
   if (!empty_root_port (a->devices, a->used, below, &index))
     {
@@ -407,7 +410,9 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                ? PCIE
                : LEGACY;
     }
-  if (is_element (node, "hostdev") || is_element (node, "rng") || is_element (node, "pstore"))
+  if (is_element (node, "hostdev"))
+    return vb_xml_attr_is (node, "type", "usb") ? NOT_PCI : PCIE;
+  if (is_element (node, "rng") || is_element (node, "pstore"))
     return PCIE;
   if (is_element (node, "input"))
     return vb_xml_attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;
@@ -504,8 +509,8 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
     {
       guint bus;
 
-      /* A device (not a controller: those go on the root bus) on a bridge. */
-      if (!is_element (node, "controller")
+      /* A device (not a bus controller: those go on the root bus) on a bridge. */
+      if (!(is_element (node, "controller") && vb_xml_attr_is (node, "type", "pci"))
           && (bridge_slot (a, "pci-bridge", 1, &bus, &slot)
               || bridge_slot (a, "pcie-to-pci-bridge", 0, &bus, &slot)))
         {
