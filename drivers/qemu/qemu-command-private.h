@@ -277,6 +277,9 @@ gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
 /* <controller type='pci'>: qemu-command-pci.c. <launchSecurity> (the
  * machine's confidential-guest-support): qemu-command-hostdev.c. */
 gboolean vb_qemu_build_launch_security (Builder *b, GString *machine, GError **error);
+/* A virtio device's <driver iommu ats packed page_per_vq> as its -device
+ * properties (qemu-command-virtio.c): for every virtio device's builder. */
+gboolean vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error);
 gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);

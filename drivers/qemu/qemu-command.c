@@ -371,6 +371,10 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autoptr (GString) dev = g_string_new (NULL);
   g_autofree char *id = NULL;
 
+  if (vb_xml_child (node, "driver") && !g_str_equal (type, "scsi")
+      && !g_str_equal (type, "virtio-serial"))
+    return refuse (error, vb_xml_child (node, "driver"),
+                   "a <driver> is for virtio controllers (virtio-scsi, virtio-serial)");
   if (g_str_equal (type, "pci"))
     return vb_qemu_build_pci_controller (b, node, error);
   if (g_str_equal (type, "usb"))
@@ -435,12 +439,16 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                        model);
       g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
       id = g_strdup_printf ("scsi%u", index);
+      if (!vb_qemu_virtio_options (node, dev, error))
+        return FALSE;
       g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
     }
   else if (g_str_equal (type, "virtio-serial"))
     {
       g_string_append_printf (dev, "virtio-serial-pci,id=virtio-serial%u", index);
       id = g_strdup_printf ("virtio-serial%u", index);
+      if (!vb_qemu_virtio_options (node, dev, error))
+        return FALSE;
       b->virtio_serial = TRUE;
     }
   else

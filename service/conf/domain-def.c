@@ -75,6 +75,10 @@
     { "domain/devices/audio/" dir "/settings",                                                     \
       "frequency=%u channels=%u format=u8|s8|u16|s16|u32|s32|f32", NULL, 0 }
 
+/* The options of every virtio device's <driver> (the QEMU driver's
+ * vb_qemu_virtio_options()); a device's own <driver> attributes add to them. */
+#define VIRTIO_DRIVER_ATTRS "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off"
+
 /* A Hyper-V enlightenment of <features><hyperv>: on or off. */
 #define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
 
@@ -228,6 +232,7 @@ static const VbXmlRule domain_rules[] = {
     "chassisNr=%u chassis=%u port=%x busNr=%u hotplug=on|off memReserve=%u", NULL, 0 },
   { "domain/devices/controller/target/node", NULL, "%u", 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
+  { "domain/devices/controller/driver", VIRTIO_DRIVER_ATTRS, NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
