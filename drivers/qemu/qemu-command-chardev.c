@@ -84,6 +84,46 @@ chardev_udp (xmlNode *node, GString *out, GError **error)
   return TRUE;
 }
 
+/* Which <source> attributes and children each type has (the schema takes
+ * their union): another type's is refused, never dropped. A pty's path is
+ * what a live XML shows (libvirt's /dev/pts/N), not a setting. */
+static gboolean
+source_fits (xmlNode *node, const char *type, GError **error)
+{
+  static const struct {
+    const char *name, *types;
+  } fits[] = {
+    { "path", "pty file pipe dev unix" },
+    { "mode", "unix tcp udp" },
+    { "append", "file" },
+    { "host", "tcp udp" },
+    { "service", "tcp udp" },
+    { "tls", "tcp" },
+    { "channel", "spiceport" },
+    { "reconnect", "unix tcp" },
+    { "clipboard", "qemu-vdagent" },
+    { "mouse", "qemu-vdagent" },
+  };
+  guint sources = 0;
+
+  for (xmlNode *source = vb_xml_child (node, "source"); source;
+       source = vb_xml_next (source, "source"), sources++)
+    for (guint i = 0; i < G_N_ELEMENTS (fits); i++)
+      if (xmlHasProp (source, BAD_CAST fits[i].name) || vb_xml_child (source, fits[i].name))
+        {
+          g_auto (GStrv) types = g_strsplit (fits[i].types, " ", -1);
+
+          if (!g_strv_contains ((const char *const *) types, type))
+            return refuse (error, source, "'%s' is not one of a %s character device's source",
+                           fits[i].name, type);
+        }
+  if (sources > (g_str_equal (type, "udp") ? 2u : 1u))
+    return refuse (error, node, "too many <source> elements for a %s character device", type);
+  if (vb_xml_child (node, "protocol") && !g_str_equal (type, "tcp"))
+    return refuse (error, vb_xml_child (node, "protocol"), "a <protocol> is for tcp");
+  return TRUE;
+}
+
 /* The chardev for a serial, console, channel or parallel port: returns its id. */
 static char *
 build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gboolean console,
@@ -96,6 +136,8 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
   g_autofree char *id = g_strdup_printf ("char%s%u", id_prefix, index);
   g_autoptr (GString) out = g_string_new (NULL);
 
+  if (!source_fits (node, type, error))
+    return NULL;
   if (g_str_equal (type, "pty"))
     {
       /* Our "pty" is a socket in the run directory that OpenConsole()

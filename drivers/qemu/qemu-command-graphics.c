@@ -229,6 +229,31 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
   return TRUE;
 }
 
+/* What only one of VNC and SPICE has (the schema takes the union): the
+ * other's is refused, never dropped. */
+static gboolean
+graphics_fits (xmlNode *graphics, const char *type, GError **error)
+{
+  static const char *const vnc_only[] = { "websocket", "sharePolicy", "powerControl", "keymap" };
+  static const char *const spice_only[] = { "tlsPort", "defaultMode" };
+  static const char *const spice_children[] = { "image",     "jpeg",  "zlib",         "playback",
+                                                "streaming", "mouse", "filetransfer", "gl",
+                                                "channel",   "clipboard" };
+  gboolean vnc = g_str_equal (type, "vnc");
+
+  for (guint i = 0; i < G_N_ELEMENTS (vnc_only); i++)
+    if (!vnc && xmlHasProp (graphics, BAD_CAST vnc_only[i]))
+      return refuse (error, graphics, "%s is for VNC", vnc_only[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (spice_only); i++)
+    if (vnc && xmlHasProp (graphics, BAD_CAST spice_only[i]))
+      return refuse (error, graphics, "%s is for SPICE", spice_only[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (spice_children); i++)
+    if (vnc && vb_xml_child (graphics, spice_children[i]))
+      return refuse (error, vb_xml_child (graphics, spice_children[i]), "<%s> is for SPICE",
+                     spice_children[i]);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
 {
@@ -253,6 +278,8 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
                    "clients, which the service does not run (use vnc or spice)");
   if (!g_str_equal (type, "vnc") && !g_str_equal (type, "spice"))
     return refuse (error, graphics, "graphics type '%s' is not supported (vnc or spice)", type);
+  if (!graphics_fits (graphics, type, error))
+    return FALSE;
   /* An empty VNC password would let in anyone who sends an empty one. */
   if (passwd && !*passwd)
     return refuse (error, graphics,
