@@ -408,6 +408,8 @@ audio_attrs_fit (xmlNode *audio, const char *type, GError **error)
        || xmlHasProp (audio, BAD_CAST "dspPolicy"))
       && !g_str_equal (type, "oss"))
     return refuse (error, audio, "tryMMap, exclusive and dspPolicy are for the oss backend");
+  if (xmlHasProp (audio, BAD_CAST "driver") && !g_str_equal (type, "sdl"))
+    return refuse (error, audio, "driver is for the sdl backend");
   if (xmlHasProp (audio, BAD_CAST "path") && !g_str_equal (type, "file"))
     return refuse (error, audio, "path is for the file backend");
   return TRUE;

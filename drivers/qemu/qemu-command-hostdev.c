@@ -142,6 +142,47 @@ build_scsi_host (Builder *b, xmlNode *hostdev, GString *out, GError **error)
   return TRUE;
 }
 
+/* What only some types have (the schema takes the union): another type's
+ * is refused, never dropped. */
+static gboolean
+hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
+{
+  static const struct {
+    const char *name, *types;
+    gboolean source; /* an attribute or child of <source>, else of <hostdev> */
+  } fits[] = {
+    { "model", "mdev scsi_host", FALSE },   { "display", "mdev", FALSE },
+    { "ramfb", "mdev", FALSE },
+    { "protocol", "scsi_host", TRUE },      { "wwpn", "scsi_host", TRUE },
+    { "startupPolicy", "usb", TRUE },       { "vendor", "usb", TRUE },
+    { "product", "usb", TRUE },
+  };
+  xmlNode *source = vb_xml_child (hostdev, "source");
+  xmlNode *address = vb_xml_child (source, "address");
+
+  for (guint i = 0; i < G_N_ELEMENTS (fits); i++)
+    {
+      xmlNode *on = fits[i].source ? source : hostdev;
+      g_auto (GStrv) types = g_strsplit (fits[i].types, " ", -1);
+
+      if (on && (xmlHasProp (on, BAD_CAST fits[i].name) || vb_xml_child (on, fits[i].name))
+          && !g_strv_contains ((const char *const *) types, type))
+        return refuse (error, on, "'%s' is not one of a %s host device", fits[i].name, type);
+    }
+  /* The <source><address> of each: PCI's domain/bus/slot/function, USB's
+   * bus/device, an mdev's uuid. */
+  if (address
+      && ((xmlHasProp (address, BAD_CAST "uuid") && !g_str_equal (type, "mdev"))
+          || (xmlHasProp (address, BAD_CAST "device") && !g_str_equal (type, "usb"))
+          || ((xmlHasProp (address, BAD_CAST "slot") || xmlHasProp (address, BAD_CAST "function")
+               || xmlHasProp (address, BAD_CAST "domain"))
+              && !g_str_equal (type, "pci"))
+          || ((xmlHasProp (address, BAD_CAST "target") || xmlHasProp (address, BAD_CAST "unit")))
+          || (g_str_equal (type, "scsi_host"))))
+    return refuse (error, address, "this <source><address> is not one of a %s host device", type);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
 {
@@ -159,6 +200,12 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (driver && !g_str_equal (driver, "vfio"))
     return refuse (error, vb_xml_child (hostdev, "driver"),
                    "host device driver '%s' is not supported (vfio)", driver);
+  if (g_str_equal (type, "scsi"))
+    return refuse (error, hostdev,
+                   "host device type 'scsi' is not supported (a host's SCSI device through "
+                   "its /dev/sg node is not)");
+  if (!hostdev_fits (hostdev, type, error))
+    return FALSE;
   if (g_str_equal (type, "pci"))
     {
       if (!build_pci (b, hostdev, out, error))
