@@ -23,6 +23,8 @@ packages=(
   dbus-daemon dbus-bin polkitd systemd
   python3-gi python3-dbusmock
   qemu-system-x86 qemu-utils ovmf xz-utils
+  # the emulated TPM's helper process (drivers/qemu/qemu-command-tpm.c)
+  swtpm swtpm-tools
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

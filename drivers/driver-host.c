@@ -4,6 +4,7 @@ struct _VbDriverHost {
   VbInventory *inventory;
   VbConfigStore *store;
   VbSnapshotRegistry *snapshots;
+  VbSecretStore *secrets;
   char *run_dir;
   gboolean system_mode;
   GPtrArray *domain_drivers;  /* const VbDomainDriver * */
@@ -30,6 +31,7 @@ vb_driver_host_new (VbInventory *inventory, VbConfigStore *store, const char *ru
   host->inventory = g_object_ref (inventory);
   host->store = store;
   host->snapshots = vb_snapshot_registry_new ();
+  host->secrets = vb_secret_store_new (store);
   host->run_dir = g_strdup (run_dir);
   host->system_mode = system_mode;
   host->domain_drivers = g_ptr_array_new ();
@@ -49,6 +51,7 @@ vb_driver_host_free (VbDriverHost *host)
   g_hash_table_unref (host->settings);
   g_object_unref (host->inventory);
   g_object_unref (host->snapshots);
+  g_object_unref (host->secrets);
   g_free (host->run_dir);
   g_free (host);
 }
@@ -57,6 +60,12 @@ VbSnapshotRegistry *
 vb_driver_host_get_snapshots (VbDriverHost *host)
 {
   return host->snapshots;
+}
+
+VbSecretStore *
+vb_driver_host_get_secrets (VbDriverHost *host)
+{
+  return host->secrets;
 }
 
 VbInventory *

@@ -7,9 +7,11 @@
 #include <gio/gio.h>
 
 #include "config-store.h"
+#include "disk-iotune.h"
 #include "domain-device.h"
 #include "domain-stat-devices.h"
 #include "inventory.h"
+#include "secret-store.h"
 #include "snapshot-def.h"
 #include "snapshot.h"
 #include "vb-flags.h"
@@ -249,6 +251,18 @@ typedef struct {
                               const VbDomainDef *changed, gboolean force,
                               GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*change_media_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.SetBlockIoTune LIVE: the disk @target gets the limits (<iotune>)
+   * it has in @changed (checked already). */
+  void (*set_block_iotune_async) (VbDriverHost *host, VbDomain *domain, const char *target,
+                                  const VbDomainDef *changed, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+  gboolean (*set_block_iotune_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.GetBlockIoTune LIVE: the limits the hypervisor applies to the
+   * disk @target. NULL: those of the live definition are answered. */
+  void (*get_block_iotune_async) (VbDriverHost *host, VbDomain *domain, const char *target,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*get_block_iotune_finish) (VbDomain *domain, GAsyncResult *result,
+                                       VbDiskIoTune *tune, GError **error);
 
 } VbDomainDriver;
 
@@ -363,6 +377,8 @@ void vb_driver_host_free (VbDriverHost *host);
 
 VbInventory *vb_driver_host_get_inventory (VbDriverHost *host);
 VbConfigStore *vb_driver_host_get_store (VbDriverHost *host);
+/* The secrets disks name (Manager.DefineSecret); loaded at start-up. */
+VbSecretStore *vb_driver_host_get_secrets (VbDriverHost *host);
 /* Every snapshot the service holds (empty until snapshot-store.c loads it). */
 VbSnapshotRegistry *vb_driver_host_get_snapshots (VbDriverHost *host);
 const char *vb_driver_host_get_state_dir (VbDriverHost *host);

@@ -23,6 +23,7 @@
 #define ACTION_READ "org.virtbus.Virt1.read"
 #define NOT_AUTHORIZED "org.virtbus.Virt1.Error.NotAuthorized"
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 #define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
 #define IFACE_MIGRATION_TARGET "org.virtbus.Virt1.MigrationTarget"
 #define POOL_DIR "/virtbus-test/authz"
@@ -63,6 +64,10 @@ static const char network_xml[] = "<network>\n  <name>authz-net</name>\n"
 static const char pool_xml[] = "<pool type='test'>\n  <name>authz-pool</name>\n"
                                "  <target>\n    <path>" POOL_DIR "</path>\n  </target>\n"
                                "</pool>\n";
+static const char secret_xml[] = "<secret ephemeral='no' private='yes'>\n"
+                                 "  <uuid>3f1e2d4c-5b6a-4789-8a9b-0c1d2e3f4c01</uuid>\n"
+                                 "  <usage type='iscsi'>\n    <target>authz-target</target>\n"
+                                 "  </usage>\n</secret>\n";
 static const char volume_xml[] = "<volume>\n  <name>authz.qcow2</name>\n"
                                  "  <capacity unit='GiB'>1</capacity>\n"
                                  "  <target>\n    <format type='qcow2'/>\n  </target>\n"
@@ -575,6 +580,32 @@ child_admin_host_files (void)
   expect_refused_naming (bus, MANAGER, IFACE_MIGRATION_TARGET, "Prepare",
                          g_variant_new ("(s@a{sv}u)", shadow, g_variant_new ("a{sv}", NULL), 0),
                          ACTION_HOST_FILES, "/etc/shadow");
+  /* A disk naming a secret needs secret.manage too, asked with the secret
+   * as the detail "secret": the test rule denies one usage. */
+  {
+    const char *secret_disk = "    <disk type='network' device='disk'>\n"
+                              "      <source protocol='iscsi' name='iqn.2000-01.org.x:t/0'>\n"
+                              "        <host name='192.0.2.1'/>\n"
+                              "        <auth username='u'>\n"
+                              "          <secret type='iscsi' usage='%s'/>\n"
+                              "        </auth>\n"
+                              "      </source>\n"
+                              "      <target dev='vdc' bus='virtio'/>\n"
+                              "    </disk>\n";
+    g_autofree char *denied_disk = g_strdup_printf (secret_disk, "vbtest-denied");
+    g_autofree char *allowed_disk = g_strdup_printf (secret_disk, "authz-target");
+    g_autofree char *denied = domain_with ("authz-secret-denied", "", denied_disk);
+    g_autofree char *allowed = domain_with ("authz-secret-allowed", "", allowed_disk);
+
+    expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                           g_variant_new ("(su)", denied, 0), ACTION_SECRETS,
+                           "usage=vbtest-denied");
+    expect_refused_naming (bus, path, IFACE_DOMAIN, "AttachDevice",
+                           g_variant_new ("(su)", denied_disk, 2), ACTION_SECRETS,
+                           "usage=vbtest-denied");
+    g_variant_unref (expect_ok (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                g_variant_new ("(su)", allowed, 0)));
+  }
 }
 
 /* ---- backing chains of qcow2 images ---- */
@@ -902,7 +933,8 @@ find_objects (VbTestEnv *env)
   return found;
 }
 
-/* A domain with a snapshot, a network, and an active pool with a volume: as root, who needs no polkit. */
+/* A domain with a snapshot, a network, an active pool with a volume and a
+ * secret: as root, who needs no polkit. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -924,6 +956,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   pool = define (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool", pool_xml);
   g_variant_unref (vb_test_call_ok (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0)));
   volume = define (f->env, pool, IFACE_POOL, "CreateVolume", volume_xml);
+  g_free (define (f->env, MANAGER, IFACE_MANAGER, "DefineSecret", secret_xml));
   /* The test driver keeps snapshot metadata: one Snapshot object to call. */
   g_free (define (f->env, f->domain_path, IFACE_DOMAIN, "CreateSnapshot",
                   "<domainsnapshot><name>authz-snap</name></domainsnapshot>"));

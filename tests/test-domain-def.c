@@ -376,12 +376,16 @@ test_domain_unknown_element (void)
                           "    </disk>\n"
                           "    <foo/>\n",
                           "unsupported element <foo> at line 9 (domain/devices/foo)");
-  assert_devices_refused ("    <tpm model='tpm-crb'/>\n",
-                          "unsupported element <tpm> at line 6 (domain/devices/tpm)");
+  assert_devices_refused ("    <tpm model='tpm-crb'>\n"
+                          "      <backend type='emulator'>\n"
+                          "        <profile name='default-v1'/>\n"
+                          "      </backend>\n"
+                          "    </tpm>\n",
+                          "unsupported element <profile> at line 8 (domain/devices/tpm/backend/profile)");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
-                      "  <memoryBacking/>\n</domain>",
-                      "unsupported element <memoryBacking> at line 4 (domain/memoryBacking)");
+                      "  <memtune/>\n</domain>",
+                      "unsupported element <memtune> at line 4 (domain/memtune)");
   /* Hypervisor pass-through via namespaces stays out. */
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
@@ -420,24 +424,24 @@ test_domain_unknown_attribute (void)
                           "    </disk>\n",
                           "unsupported attribute 'bar' on <disk> at line 6");
   assert_invalid_xml (KIND_DOMAIN,
-                      "<domain type='kvm'><name>t</name><memory dumpCore='on'>1</memory></domain>",
-                      "unsupported attribute 'dumpCore' on <memory> at line 1");
+                      "<domain type='kvm'><name>t</name><memory dumpCore='yes'>1</memory></domain>",
+                      "invalid value 'yes' for attribute 'dumpCore' on <memory> at line 1");
 }
 
 static void
 test_domain_bad_values (void)
 {
-  assert_devices_refused ("    <disk type='network' device='disk'>\n"
+  assert_devices_refused ("    <disk type='vhostuser' device='disk'>\n"
                           "      <target dev='vda'/>\n"
                           "    </disk>\n",
-                          "invalid value 'network' for attribute 'type' on <disk> at line 6: "
-                          "expected one of file, block, volume");
+                          "invalid value 'vhostuser' for attribute 'type' on <disk> at line 6: "
+                          "expected one of file, block, volume, network, nvme, dir");
   assert_devices_refused ("    <disk type='file'>\n"
                           "      <target dev='vda' bus='nvme'/>\n"
                           "    </disk>\n",
                           "invalid value 'nvme' for attribute 'bus' on <target> at line 7");
-  assert_devices_refused ("    <interface type='direct'/>\n",
-                          "invalid value 'direct' for attribute 'type' on <interface> at line 6");
+  assert_devices_refused ("    <interface type='vds'/>\n",
+                          "invalid value 'vds' for attribute 'type' on <interface> at line 6");
   assert_devices_refused ("    <controller type='usb' index='first'/>\n",
                           "invalid value 'first' for attribute 'index' on <controller> at line 6: "
                           "expected an unsigned decimal integer");

@@ -36,6 +36,8 @@ test_listed (void)
     "<serial type='file'><source path='/s'/><log file='/l'/></serial>"
     "<channel type='unix'><source mode='bind' path='/u'/></channel>"
     "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    "<filesystem><source dir='/shared'/><target dir='tag'/></filesystem>"
+    "<tpm><backend type='passthrough'><device path='/dev/tpm9'/></backend></tpm>"
     "<nvram/></devices></domain>";
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) paths = vb_domain_host_paths (xml, &error);
@@ -54,8 +56,11 @@ test_listed (void)
   g_assert_true (listed (paths, "/l", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/u", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/dev/urandom", VB_HOST_PATH_ENTROPY));
-  /* Names that are not paths (vda, vnet0, the pool's volume) are not listed. */
-  g_assert_cmpuint (paths->len, ==, 13);
+  g_assert_true (listed (paths, "/shared", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/tpm9", VB_HOST_PATH_FILE));
+  /* Names that are not paths (vda, vnet0, the pool's volume, the mount
+   * tag) are not listed. */
+  g_assert_cmpuint (paths->len, ==, 15);
 
   /* A device alone, as AttachDevice and BlockCopy take it. */
   g_clear_pointer (&paths, g_ptr_array_unref);
@@ -63,6 +68,21 @@ test_listed (void)
   g_assert_no_error (error);
   g_assert_cmpuint (paths->len, ==, 1);
   g_assert_true (listed (paths, "/etc/shadow", VB_HOST_PATH_FILE));
+
+  /* A network disk's unix socket and Ceph configuration; its name and
+   * host name are not paths. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<devices><disk type='network'>"
+                                "<source protocol='nbd' name='/export'>"
+                                "<host transport='unix' socket='/run/nbd.sock'/></source></disk>"
+                                "<disk type='network'><source protocol='rbd' name='p/i'>"
+                                "<host name='mon'/><config file='/etc/ceph/c.conf'/></source>"
+                                "</disk></devices>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_true (listed (paths, "/run/nbd.sock", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/etc/ceph/c.conf", VB_HOST_PATH_FILE));
 
   /* A snapshot's external files. */
   g_clear_pointer (&paths, g_ptr_array_unref);
@@ -74,6 +94,22 @@ test_listed (void)
   g_assert_cmpuint (paths->len, ==, 2);
   g_assert_true (listed (paths, "/m", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/o", VB_HOST_PATH_FILE));
+
+  /* The devices' own: an input's evdev, an ivshmem server, an NSS database. */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<domain><devices>"
+                                "<input type='passthrough'><source evdev='/dev/input/e'/></input>"
+                                "<input type='evdev'><source dev='/dev/input/k'/></input>"
+                                "<shmem name='s'><server path='/sock'/></shmem>"
+                                "<smartcard mode='host-certificates'><database>/db</database>"
+                                "</smartcard></devices></domain>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 4);
+  g_assert_true (listed (paths, "/dev/input/e", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/input/k", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/sock", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/db", VB_HOST_PATH_FILE));
 
   g_clear_pointer (&paths, g_ptr_array_unref);
   paths = vb_domain_host_paths ("<domain", &error);

@@ -46,7 +46,7 @@ load_expected (void)
         g_hash_table_insert (expected, node->interfaces[i]->name,
                              g_dbus_interface_info_ref (node->interfaces[i]));
     }
-  g_assert_cmpuint (g_hash_table_size (expected), ==, 16);
+  g_assert_cmpuint (g_hash_table_size (expected), ==, 17);
   return expected;
 }
 
@@ -267,6 +267,9 @@ test_virt1_objects (Fixture *f, gconstpointer data)
   g_autofree char *pool = create (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
                                   "<pool type='test'><name>docs</name>"
                                   "<target><path>/virtbus-test/docs</path></target></pool>");
+  g_autofree char *secret = create (f->env, MANAGER, IFACE_MANAGER, "DefineSecret",
+                                    "<secret><usage type='ceph'><name>docs</name></usage>"
+                                    "</secret>");
   g_autofree char *volume = NULL;
   g_autoptr (GDBusNodeInfo) root = NULL;
 
@@ -289,6 +292,8 @@ test_virt1_objects (Fixture *f, gconstpointer data)
     assert_path_documented (f, BUS_NAME, pool, (const char *const[]){ IFACE_POOL, NULL }));
   g_dbus_node_info_unref (
     assert_path_documented (f, BUS_NAME, volume, (const char *const[]){ IFACE_VOLUME, NULL }));
+  g_dbus_node_info_unref (assert_path_documented (
+    f, BUS_NAME, secret, (const char *const[]){ "org.virtbus.Virt1.Secret", NULL }));
 }
 
 /* The org.libvirt front end's objects, registered from the annotated files. */

@@ -908,6 +908,31 @@ child_unprivileged (void)
   }
 }
 
+/* A definition naming a secret goes through the secret check (root: no
+ * polkit) and on to the define, whose XML keeps the reference. */
+static void
+test_define_naming_secret (void)
+{
+  g_autoptr (VbTestEnv) env = lv_start_env (VB_TEST_ENV_NONE);
+  const char *xml = "<domain type='test'>\n  <name>lv-secret</name>\n"
+                    "  <memory unit='MiB'>64</memory>\n  <os>\n    <type>hvm</type>\n  </os>\n"
+                    "  <devices>\n    <disk type='network' device='disk'>\n"
+                    "      <source protocol='iscsi' name='iqn.2000-01.org.x:t/0'>\n"
+                    "        <host name='192.0.2.1'/>\n"
+                    "        <auth username='u'>\n"
+                    "          <secret type='iscsi' usage='lv-target'/>\n"
+                    "        </auth>\n      </source>\n"
+                    "      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n"
+                    "</domain>\n";
+  g_autofree char *path =
+    lv_path (env, TEST_PATH, CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml));
+  g_autoptr (GVariant) reply = lv_ok (env, path, DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0));
+  const char *defined = NULL;
+
+  g_variant_get (reply, "(&s)", &defined);
+  g_assert_nonnull (strstr (defined, "usage='lv-target'"));
+}
+
 static void
 test_unprivileged_refused (void)
 {
@@ -979,6 +1004,7 @@ main (int argc, char **argv)
   g_test_add_func ("/libvirt/every-member-declares-an-action",
                    test_every_member_declares_an_action);
   g_test_add_func ("/libvirt/connect", test_connect);
+  g_test_add_func ("/libvirt/define-naming-secret", test_define_naming_secret);
   g_test_add_func ("/libvirt/lookups-and-lists", test_lookups_and_lists);
   g_test_add_func ("/libvirt/list-follows-changes", test_list_follows_changes);
   g_test_add_func ("/libvirt/domain-actions", test_domain_actions);

@@ -400,6 +400,29 @@ test_graphics_secrets_hidden (void)
   g_assert_cmpstr (plain_hidden, ==, plain_def->xml);
 }
 
+/* GetXMLDesc without SECURE: no HTTP cookies of a network disk, as libvirt. */
+static void
+test_cookies_hidden (void)
+{
+  g_autofree char *xml =
+    domain_with ("pc", "    <disk type='network' device='cdrom'>\n"
+                       "      <source protocol='https' name='a.iso'>\n"
+                       "        <host name='example.org'/>\n"
+                       "        <cookies>\n"
+                       "          <cookie name='session'>c00kieVal</cookie>\n"
+                       "        </cookies>\n"
+                       "      </source>\n"
+                       "      <target dev='sda' bus='sata'/>\n"
+                       "    </disk>\n");
+  g_autoptr (VbDomainDef) def = parse (xml);
+  g_autofree char *hidden = vb_domain_xml_without_secrets (def->xml);
+
+  g_assert_nonnull (strstr (def->xml, "c00kieVal"));
+  g_assert_null (strstr (hidden, "c00kieVal"));
+  g_assert_null (strstr (hidden, "<cookies>"));
+  g_assert_nonnull (strstr (hidden, "<source protocol='https' name='a.iso'>"));
+}
+
 /* A versioned machine this QEMU lacks is defined (the dry run) and refused at
  * Start, naming the closest one it has. */
 static void
@@ -429,11 +452,12 @@ test_refusals (void)
   expect_refusal ("bogus-machine", "", "'bogus-machine' is not known");
   test_machine_lacking ();
   expect_refusal ("pc", "    <disk type='file' device='floppy'>\n      <source file='/x'/>\n"
-                        "      <target dev='fda' bus='fdc'/>\n    </disk>\n", "<disk>");
+                        "      <target dev='fda' bus='sata'/>\n    </disk>\n",
+                  "a floppy disk sits on bus 'fdc'");
   expect_refusal ("q35", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
                          "      <target dev='hda' bus='ide'/>\n    </disk>\n", "sata");
-  expect_refusal ("pc", "    <interface type='user'>\n      <model type='pcnet'/>\n"
-                        "    </interface>\n", "pcnet");
+  expect_refusal ("pc", "    <interface type='user'>\n      <model type='igb'/>\n"
+                        "    </interface>\n", "'igb' is not in QEMU 7.2");
   expect_refusal ("pc", "    <graphics type='spice' autoport='yes'/>\n", "SPICE");
   expect_refusal ("pc", "    <disk type='file' device='disk'>\n      <source file='/x'/>\n"
                         "      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n",
@@ -448,7 +472,7 @@ test_refusals (void)
   /* What a guest's power-off, reboot or crash does: only what the driver carries out. */
   {
     const char *xml = "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
-                      "  <on_poweroff>restart</on_poweroff>\n</domain>\n";
+                      "  <on_poweroff>rename-restart</on_poweroff>\n</domain>\n";
     g_autoptr (VbDomainDef) def = parse (xml);
     VbQemuCommandContext context = dry_context (FALSE);
     g_autoptr (GError) error = NULL;
@@ -606,7 +630,7 @@ test_qemu_accepts_pc_guest (void)
   g_assert_cmpint (command->vnc_display, ==, 0);
   g_assert_true (command->vnc_autoport);
   g_assert_cmpuint (command->link_down->len, ==, 1);
-  g_assert_true (has_arg (command, "-device", "ide-hd,bus=ide.0,unit=0,drive=drive0,id=disk-hda,serial=DISK-1"));
+  g_assert_true (has_arg (command, "-device", "ide-hd,bus=ide.0,unit=0,drive=drive0,id=disk-hda,write-cache=on,serial=DISK-1"));
   g_assert_true (has_arg (command, "-device", "ide-cd,bus=ide.1,unit=0,id=disk-hdc"));
   g_assert_true (has_arg (command, "-device", "scsi-hd,bus=scsi0.0"));
   g_assert_true (has_arg (command, "-device", "ide-hd,bus=sata0.1"));
@@ -621,7 +645,8 @@ static void assert_qemu_accepts (VbQemuCommand *command, const char *dir);
 static const char *const pci_drivers[] = {
   "virtio-", "e1000", "rtl8139", "vfio-pci", "qemu-xhci", "nec-usb-xhci", "piix3-usb-uhci",
   "ich9-", "ich9-ahci", "intel-hda", "AC97", "ES1370", "i6300esb", "VGA", "cirrus-vga",
-  "qxl", "bochs-display", "pcie-root-port", "pci-bridge", NULL,
+  "qxl", "bochs-display", "pcie-root-port", "pci-bridge", "vmxnet3", "ne2k_pci", "pcnet",
+  "vmware-svga", "piix4-usb-uhci", "usb-ehci", "ivshmem-", "vhost-vsock-pci", NULL,
 };
 
 static gboolean
@@ -1164,6 +1189,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/qemu-has-hotplugged-vcpus", test_qemu_has_hotplugged_vcpus);
   g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);
   g_test_add_func ("/qemu-command/graphics-secrets-hidden", test_graphics_secrets_hidden);
+  g_test_add_func ("/qemu-command/cookies-hidden", test_cookies_hidden);
   g_test_add_func ("/qemu-command/disk-without-type", test_disk_without_type);
   g_test_add_func ("/qemu-command/failover-emulated-primary", test_failover_emulated_primary);
   g_test_add_func ("/qemu-command/live-aliases-are-ids", test_live_aliases_are_ids);

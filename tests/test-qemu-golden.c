@@ -88,6 +88,7 @@ golden_context (const char *dir, gboolean kvm, gboolean dry_run)
     .qemu_binary = "qemu-system-x86_64",
     .domain_dir = dir,
     .nvram_dir = dir,
+    .swtpm_dir = dir,
     .kvm = kvm,
     .machines = machines,
     .spice = TRUE,
@@ -106,6 +107,16 @@ argv_lines (VbQemuCommand *command, const char *scratch)
   for (guint i = 1; i < command->argv->len && command->argv->pdata[i]; i++)
     {
       g_string_append (out, command->argv->pdata[i]);
+      g_string_append_c (out, '\n');
+    }
+  /* The helper processes the service starts before QEMU, after it. */
+  for (guint h = 0; h < command->helpers->len; h++)
+    {
+      VbQemuHelperSpec *spec = command->helpers->pdata[h];
+
+      g_string_append_printf (out, "# helper %s:", spec->id);
+      for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
+        g_string_append_printf (out, " %s", (const char *) spec->argv->pdata[i]);
       g_string_append_c (out, '\n');
     }
   g_string_replace (out, scratch, "@DIR@", 0);
@@ -244,6 +255,60 @@ create_named_files (const char *xml, const char *scratch)
     }
 }
 
+/* The helpers of @command (swtpm, virtiofsd), each listening on its socket
+ * when this returns, their state directories in @scratch. */
+static GPtrArray *
+start_helpers (const char *name, VbQemuCommand *command, const char *scratch)
+{
+  GPtrArray *running = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint h = 0; h < command->helpers->len; h++)
+    {
+      VbQemuHelperSpec *spec = command->helpers->pdata[h];
+      g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *state = g_build_filename (scratch, "state", spec->id, NULL);
+      g_autoptr (GError) error = NULL;
+      GSubprocess *helper;
+      gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+      g_assert_cmpint (g_mkdir_with_parents (state, 0700), ==, 0);
+      for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
+        {
+          g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
+
+          g_string_replace (arg, "@STATEDIR@", state, 0);
+          g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
+        }
+      g_ptr_array_add (argv, NULL);
+      helper = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (running, helper);
+      while (g_get_monotonic_time () < end && g_subprocess_get_identifier (helper)
+             && !g_file_test (spec->socket_path, G_FILE_TEST_EXISTS))
+        g_usleep (20000);
+      if (!g_file_test (spec->socket_path, G_FILE_TEST_EXISTS))
+        g_error ("the helper %s of %s does not listen on %s", spec->id, name, spec->socket_path);
+    }
+  return running;
+}
+
+/* The files of /dev/shm a golden's <shmem name='vb-golden-…'> made
+ * (ivshmem-plain keeps its memory in a file that outlives QEMU). */
+static void
+remove_golden_shm (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/dev/shm", 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    if (g_str_has_prefix (name, "vb-golden-"))
+      {
+        g_autofree char *path = g_build_filename ("/dev/shm", name, NULL);
+
+        g_unlink (path);
+      }
+}
+
 static void
 assert_qemu_starts (const char *name, VbQemuCommand *command)
 {
@@ -317,10 +382,20 @@ test_qemu_accepts (void)
       g_free (command->argv->pdata[0]);
       command->argv->pdata[0] = g_strdup (qemu);
       g_test_message ("starting QEMU for %s", name);
-      assert_qemu_starts (name, command);
+      {
+        g_autoptr (GPtrArray) helpers = start_helpers (name, command, scratch);
+
+        assert_qemu_starts (name, command);
+        for (guint h = 0; h < helpers->len; h++)
+          {
+            g_subprocess_force_exit (helpers->pdata[h]);
+            g_subprocess_wait (helpers->pdata[h], NULL, NULL);
+          }
+      }
       ran++;
       rm = g_strdup_printf ("rm -rf %s", scratch);
       g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+      remove_golden_shm ();
     }
   g_assert_cmpuint (ran, >, 0);
 }

@@ -123,6 +123,61 @@ static const Case cases[] = {
     HEAD PC "<devices><controller type='usb' index='0' model='ich9-ehci1'/>"
             "<controller type='usb' index='0' model='@V@'/></devices>",
     "ich9-usb-uhci1" },
+  { "vhostuser socket path", ESCAPED, "/tmp/vu.sock", "/tmp/" HOSTILE,
+    HEAD PC "<devices><interface type='vhostuser'>" MAC1 "<source type='unix' path='@V@' "
+            "mode='client'/><model type='virtio'/></interface></devices>" },
+  { "mcast address", REFUSED, "230.0.0.1", NULL,
+    HEAD PC "<devices><interface type='mcast'>" MAC1 "<source address='@V@' port='5558'/>"
+            "</interface></devices>" },
+  { "udp local address", REFUSED, "127.0.0.1", NULL,
+    HEAD PC "<devices><interface type='udp'>" MAC1 "<source address='127.0.0.1' port='5558'>"
+            "<local address='@V@' port='5559'/></source></interface></devices>" },
+  { "ethernet target dev", REFUSED, NULL, NULL,
+    HEAD PC "<devices><interface type='ethernet'>" MAC1 "<target dev='@V@'/></interface>"
+            "</devices>" },
+  { "user network address", REFUSED, "10.0.2.0", NULL,
+    HEAD PC "<devices><interface type='user'>" MAC1 "<ip address='@V@' prefix='24'/>"
+            "</interface></devices>" },
+  { "vdpa device", REFUSED, "/dev/vhost-vdpa-0", "/dev/vhost-vdpa-" HOSTILE,
+    HEAD PC "<devices><interface type='vdpa'>" MAC1 "<source dev='@V@'/></interface>"
+            "</devices>" },
+  { "input passthrough evdev", REFUSED, "/dev/input/event3", "/dev/input/" HOSTILE,
+    HEAD PC "<devices><input type='passthrough' bus='virtio'><source evdev='@V@'/></input>"
+            "</devices>" },
+  { "input evdev dev", REFUSED, "/dev/input/event3", "/dev/input/" HOSTILE,
+    HEAD PC "<devices><input type='evdev'><source dev='@V@'/></input></devices>" },
+  { "smartcard certificate", ESCAPED, "cert1", NULL,
+    HEAD PC "<devices><smartcard mode='host-certificates'><certificate>@V@</certificate>"
+            "<certificate>b</certificate><certificate>c</certificate></smartcard></devices>" },
+  { "smartcard database", ESCAPED, "/etc/pki/nssdb", "/tmp/" HOSTILE,
+    HEAD PC "<devices><smartcard mode='host-certificates'><certificate>a</certificate>"
+            "<certificate>b</certificate><certificate>c</certificate>"
+            "<database>@V@</database></smartcard></devices>" },
+  { "smartcard unix path", ESCAPED, "/tmp/card.sock", "/tmp/" HOSTILE,
+    HEAD PC "<devices><smartcard mode='passthrough' type='unix'>"
+            "<source mode='bind' path='@V@'/></smartcard></devices>" },
+  { "redirdev tcp host", ESCAPED, "localhost", NULL,
+    HEAD PC "<devices><redirdev bus='usb' type='tcp'><source mode='connect' host='@V@' "
+            "service='4000'/></redirdev></devices>" },
+  { "redirdev tcp service", REFUSED, "4000", NULL,
+    HEAD PC "<devices><redirdev bus='usb' type='tcp'><source mode='connect' host='localhost' "
+            "service='@V@'/></redirdev></devices>" },
+  { "redirfilter vendor", REFUSED, "0x1234", NULL,
+    HEAD PC "<devices><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>"
+            "<redirfilter><usbdev vendor='@V@' allow='yes'/></redirfilter></devices>" },
+  { "redirfilter version", REFUSED, "2.00", NULL,
+    HEAD PC "<devices><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>"
+            "<redirfilter><usbdev version='@V@' allow='yes'/></redirfilter></devices>",
+    "0x0200" },
+  { "hub USB port", ESCAPED, "1", NULL,
+    HEAD PC "<devices><hub type='usb'><address type='usb' bus='0' port='@V@'/></hub></devices>" },
+  { "RNG egd host", ESCAPED, "localhost", NULL,
+    HEAD PC "<devices><rng model='virtio'><backend model='egd' type='tcp'>"
+            "<source mode='connect' host='@V@' service='708'/></backend></rng></devices>" },
+  { "shmem name", REFUSED, "shmem0", NULL, HEAD PC "<devices><shmem name='@V@'/></devices>" },
+  { "shmem server path", ESCAPED, "/tmp/shmem.sock", "/tmp/" HOSTILE,
+    HEAD PC "<devices><shmem name='s'><model type='ivshmem-doorbell'/><server path='@V@'/>"
+            "</shmem></devices>" },
   { "VNC listen", REFUSED, "127.0.0.1", NULL,
     HEAD PC "<devices><graphics type='vnc' listen='@V@'/></devices>" },
   { "VNC listen element", REFUSED, "127.0.0.1", NULL,
@@ -133,7 +188,7 @@ static const Case cases[] = {
   { "SPICE image compression", SCHEMA, "off", NULL,
     HEAD PC "<devices><graphics type='spice'><image compression='@V@'/></graphics></devices>" },
   { "sound model", SCHEMA, "ich9", NULL, HEAD PC "<devices><sound model='@V@'/></devices>" },
-  { "RNG backend", ESCAPED, "/dev/urandom", "/dev/" HOSTILE,
+  { "RNG backend", REFUSED, "/dev/urandom", "/dev/" HOSTILE,
     HEAD PC "<devices><rng model='virtio'><backend model='random'>@V@</backend></rng></devices>" },
   { "watchdog action", SCHEMA, "reset", NULL,
     HEAD PC "<devices><watchdog model='i6300esb' action='@V@'/></devices>" },

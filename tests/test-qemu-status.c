@@ -185,6 +185,41 @@ test_other_process_refused (Fixture *f, gconstpointer data)
   g_assert_true (g_subprocess_wait (sleeper, NULL, NULL));
 }
 
+/* The helper processes beside QEMU (swtpm, virtiofsd) go through the file
+ * with what a restarted service checks before it takes them back or ends
+ * them; an entry without an id is dropped. */
+static void
+test_helpers_round_trip (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VbQemuStatus) status = sample_status (4242, 777, "/usr/bin/qemu-system-x86_64");
+  g_autoptr (VbQemuStatus) read = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr (GString) edited = NULL;
+  VbQemuHelperRecord *helper = g_new0 (VbQemuHelperRecord, 1);
+  const VbQemuHelperRecord *back;
+
+  helper->id = g_strdup ("tpm0");
+  helper->pid = 4243;
+  helper->start_time = 778;
+  helper->exe = g_strdup ("/usr/bin/swtpm");
+  status->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_record_free);
+  g_ptr_array_add (status->helpers, helper);
+  json = vb_qemu_status_to_json (status);
+  edited = g_string_new (json);
+  /* A second entry, without an id, as a damaged file could hold. */
+  g_assert_cmpuint (g_string_replace (edited, "\"helpers\" : [", "\"helpers\" : [{\"pid\" : 1}, ", 1), ==,
+                    1);
+  read = vb_qemu_status_from_json (edited->str, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (read->helpers->len, ==, 1);
+  back = read->helpers->pdata[0];
+  g_assert_cmpstr (back->id, ==, "tpm0");
+  g_assert_cmpint (back->pid, ==, 4243);
+  g_assert_cmpuint (back->start_time, ==, 778);
+  g_assert_cmpstr (back->exe, ==, "/usr/bin/swtpm");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,6 +228,7 @@ main (int argc, char **argv)
   ADD ("/qemu-status/planted-temporary-link", test_planted_temporary_link);
   ADD ("/qemu-status/read-refuses-link", test_read_refuses_link);
   ADD ("/qemu-status/other-process-refused", test_other_process_refused);
+  ADD ("/qemu-status/helpers-round-trip", test_helpers_round_trip);
 #undef ADD
   return g_test_run ();
 }

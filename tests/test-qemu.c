@@ -777,7 +777,7 @@ test_unsupported_and_kvm (Fixture *f, gconstpointer data)
   g_autofree char *bad = guest_xml (f, "floppy", "qemu",
                                     "    <disk type='file' device='floppy'>\n"
                                     "      <source file='/dev/null'/>\n"
-                                    "      <target dev='fda' bus='fdc'/>\n"
+                                    "      <target dev='fda' bus='usb'/>\n"
                                     "    </disk>\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;

@@ -2,6 +2,17 @@
  * node) and the -device of its bus; and the blockdev-add objects a plugged
  * disk gets, built the same way. */
 #include "qemu-command-private.h"
+#include "qemu-iotune.h"
+
+const char *
+vb_qemu_virtio_blk_model (xmlNode *disk)
+{
+  return vb_xml_attr_is (disk, "model", "virtio-transitional")       ? "virtio-blk-pci-transitional"
+         : vb_xml_attr_is (disk, "model", "virtio-non-transitional") ? "virtio-blk-pci-non-transitional"
+                                                                     : "virtio-blk-pci";
+}
+
+#include "qemu-command-disk-source.h"
 
 char *
 vb_qemu_disk_id (const char *alias, const char *target)
@@ -20,9 +31,35 @@ disk_id (Builder *b, xmlNode *disk, const char *target, char **owned)
   return *owned;
 }
 
+/* The PCI address of an NVMe disk's controller ("0000:01:00.0"). QEMU
+ * drives it through VFIO: at start it must be bound to vfio-pci already,
+ * as for a <hostdev> (the service rebinds no host device, managed='yes' or
+ * not). */
+static char *
+nvme_controller (xmlNode *source, const VbQemuCommandContext *context, GError **error)
+{
+  xmlNode *address = vb_xml_child (source, "address");
+  g_autofree char *pci = g_strdup_printf (
+    "%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),
+    vb_xml_attr_uint (address, "bus", 0), vb_xml_attr_uint (address, "slot", 0),
+    vb_xml_attr_uint (address, "function", 0));
+  g_autofree char *bound = g_strdup_printf ("/sys/bus/pci/drivers/vfio-pci/%s", pci);
+
+  if (!context->dry_run && !host_has (context, bound))
+    {
+      refuse (error, source,
+              "the NVMe controller %s is not bound to vfio-pci (virtbus does not rebind host "
+              "devices; bind it first)",
+              pci);
+      return NULL;
+    }
+  return g_steal_pointer (&pci);
+}
+
 gboolean
 vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommandContext *context,
-                       JsonNode **protocol, JsonNode **format_node, GError **error)
+                       GPtrArray *secrets, JsonNode **protocol, JsonNode **format_node,
+                       GError **error)
 {
   g_autofree char *type = vb_xml_attr (disk, "type");
   xmlNode *source = vb_xml_child (disk, "source");
@@ -31,6 +68,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   g_autofree char *cache = driver ? vb_xml_attr (driver, "cache") : NULL;
   g_autofree char *discard = driver ? vb_xml_attr (driver, "discard") : NULL;
   g_autofree char *io = driver ? vb_xml_attr (driver, "io") : NULL;
+  g_autofree char *zeroes = driver ? vb_xml_attr (driver, "detect_zeroes") : NULL;
   gboolean readonly =
     vb_xml_child (disk, "readonly") != NULL || vb_xml_attr_is (disk, "device", "cdrom");
   g_autofree char *path = NULL;
@@ -38,6 +76,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   g_autoptr (JsonBuilder) fmt = json_builder_new ();
   gboolean direct = g_strcmp0 (cache, "none") == 0 || g_strcmp0 (cache, "directsync") == 0;
   gboolean no_flush = g_strcmp0 (cache, "unsafe") == 0;
+  gboolean network = FALSE;
 
   /* libvirt reads a disk without type= as a file disk. */
   if (!type)
@@ -66,24 +105,73 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       g_free (type);
       type = g_strdup ("file");
     }
+  else if (g_str_equal (type, "network"))
+    network = TRUE; /* qemu-command-disk-source.c */
+  else if (g_str_equal (type, "nvme"))
+    {
+      if (!(path = nvme_controller (source, context, error)))
+        return FALSE;
+    }
+  else if (g_str_equal (type, "dir"))
+    {
+      /* QEMU's vvfat: a FAT file system made of the directory, read-only
+       * (its writable mode is experimental; libvirt does not use it). */
+      path = vb_xml_attr (source, "dir");
+      if (!readonly)
+        return refuse (error, disk, "a directory disk is read-only: add <readonly/>");
+      if (format && !g_str_equal (format, "fat"))
+        return refuse (error, driver, "a directory disk has format 'fat', not '%s'", format);
+      g_free (format);
+      format = g_strdup ("raw");
+    }
   else
     return refuse (error, disk, "disk type '%s' is not supported", type);
+  if (network && io)
+    return refuse (error, driver, "io= is for file and block disks");
   if (!format)
     format = g_strdup ("raw");
   if (!g_str_equal (format, "raw") && !g_str_equal (format, "qcow2"))
     return refuse (error, driver, "disk format '%s' is not supported (raw or qcow2)", format);
-  if (cache && !direct && !no_flush && !g_str_equal (cache, "writeback") && !g_str_equal (cache, "default"))
-    return refuse (error, driver, "cache mode '%s' is not supported", cache);
+  /* writethrough and directsync differ from writeback and none in the
+   * device's write-cache (qemu-command-disk-props.c), not in the nodes. */
+  if (vb_xml_attr_is (driver, "copy_on_read", "on"))
+    return refuse (error, driver, "copy_on_read='on' is not supported");
   if (g_strcmp0 (io, "native") == 0 && !direct)
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
-  if (!context->dry_run && !host_has (context, path))
+  if (!network && !context->dry_run && !g_str_equal (type, "nvme") && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
+  if (io && (g_str_equal (type, "dir") || g_str_equal (type, "nvme")))
+    return refuse (error, driver, "io= is for image files and host block devices");
 
   json_builder_begin_object (proto);
-  json_builder_set_member_name (proto, "driver");
-  json_builder_add_string_value (proto, g_str_equal (type, "block") ? "host_device" : "file");
-  json_builder_set_member_name (proto, "filename");
-  json_builder_add_string_value (proto, path);
+  if (g_str_equal (type, "dir"))
+    {
+      json_builder_set_member_name (proto, "driver");
+      json_builder_add_string_value (proto, "vvfat");
+      json_builder_set_member_name (proto, "dir");
+      json_builder_add_string_value (proto, path);
+      json_builder_set_member_name (proto, "floppy");
+      json_builder_add_boolean_value (proto, vb_xml_attr_is (disk, "device", "floppy"));
+      json_builder_set_member_name (proto, "rw");
+      json_builder_add_boolean_value (proto, FALSE);
+    }
+  else if (g_str_equal (type, "nvme"))
+    {
+      /* QEMU's own NVMe driver, on the controller through VFIO. */
+      json_builder_set_member_name (proto, "driver");
+      json_builder_add_string_value (proto, "nvme");
+      json_builder_set_member_name (proto, "device");
+      json_builder_add_string_value (proto, path);
+      json_builder_set_member_name (proto, "namespace");
+      json_builder_add_int_value (proto, vb_xml_attr_uint (source, "namespace", 1));
+    }
+  else if (!network)
+    {
+      json_builder_set_member_name (proto, "driver");
+      json_builder_add_string_value (proto, g_str_equal (type, "block") ? "host_device" : "file");
+      json_builder_set_member_name (proto, "filename");
+      json_builder_add_string_value (proto, path);
+    }
   json_builder_set_member_name (proto, "node-name");
   {
     g_autofree char *storage = g_strdup_printf ("%s-storage", node_name);
@@ -124,6 +212,13 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       json_builder_set_member_name (fmt, "discard");
       json_builder_add_string_value (fmt, discard);
     }
+  if (zeroes)
+    {
+      /* As libvirt: zeroes become holes only where discards do. */
+      json_builder_set_member_name (fmt, "detect-zeroes");
+      json_builder_add_string_value (
+        fmt, g_str_equal (zeroes, "unmap") && g_strcmp0 (discard, "unmap") != 0 ? "on" : zeroes);
+    }
   json_builder_set_member_name (fmt, "cache");
   json_builder_begin_object (fmt);
   json_builder_set_member_name (fmt, "direct");
@@ -135,6 +230,16 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
 
   *protocol = json_builder_get_root (proto);
   *format_node = json_builder_get_root (fmt);
+  if ((network
+       && !vb_qemu_disk_network_source (disk, node_name, context, secrets,
+                                        json_node_get_object (*protocol), error))
+      || !vb_qemu_disk_encryption (disk, node_name, format, context, secrets,
+                                   json_node_get_object (*format_node), error))
+    {
+      g_clear_pointer (protocol, json_node_unref);
+      g_clear_pointer (format_node, json_node_unref);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -145,9 +250,20 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   g_autoptr (JsonNode) proto_node = NULL;
   g_autoptr (JsonNode) fmt_node = NULL;
   g_autoptr (JsonGenerator) generator = json_generator_new ();
+  guint known = b->command->secrets->len;
 
-  if (!vb_qemu_disk_blockdev (disk, node_name, b->context, &proto_node, &fmt_node, error))
+  if (!vb_qemu_disk_blockdev (disk, node_name, b->context, b->command->secrets, &proto_node,
+                              &fmt_node, error))
     return FALSE;
+  /* Before the nodes that name them; QEMU reads each from the descriptor
+   * the service passes it (qemu-host.c). */
+  for (guint i = known; i < b->command->secrets->len; i++)
+    {
+      VbQemuSecret *secret = b->command->secrets->pdata[i];
+
+      addf (b, "-object");
+      addf (b, "secret,id=%s,format=raw,file=/proc/self/fd/%s", secret->id, secret->fd_arg);
+    }
   json_generator_set_root (generator, proto_node);
   add (b, "-blockdev");
   g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
@@ -176,6 +292,108 @@ target_index (const char *dev)
   return index - 1;
 }
 
+/* The unit a floppy, IDE or SATA disk's <address type='drive'> gives,
+ * else the place its name asks for. */
+static guint
+drive_unit (xmlNode *disk, int index)
+{
+  xmlNode *address = vb_xml_child (disk, "address");
+
+  if (address && vb_xml_attr_is (address, "type", "drive"))
+    return vb_xml_attr_uint (address, "unit", 0) + 2 * vb_xml_attr_uint (address, "bus", 0);
+  return (guint) MAX (index, 0);
+}
+
+/* pc machines have a floppy controller built in; q35 gets one. */
+static gboolean
+floppy (Builder *b, xmlNode *disk, const char *bus, int index, GString *out, GError **error)
+{
+  xmlNode *target = vb_xml_child (disk, "target");
+  guint unit = drive_unit (disk, index);
+  guint order = vb_xml_attr_uint (vb_xml_child (disk, "boot"), "order", 0);
+
+  if (!g_str_equal (bus, "fdc"))
+    return refuse (error, target, "a floppy disk sits on bus 'fdc', not '%s'", bus);
+  if (unit > 1)
+    return refuse (error, target, "a floppy controller has 2 drives (fda and fdb)");
+  if (b->command->q35 && !b->fdc)
+    add2 (b, "-device", "isa-fdc,id=fdc0");
+  b->fdc = TRUE;
+  /* The floppy device has no bootindex: its controller has one per drive. */
+  if (order)
+    {
+      add (b, "-global");
+      addf (b, "isa-fdc.bootindex%c=%u", unit ? 'B' : 'A', order);
+    }
+  g_string_append_printf (out, "floppy,unit=%u", unit);
+  return TRUE;
+}
+
+/* A USB CD-ROM is a SCSI CD-ROM behind a USB mass-storage bridge. */
+static gboolean
+usb_cdrom (Builder *b, xmlNode *disk, const char *id, GString *out, GError **error)
+{
+  g_autoptr (GString) bridge = g_string_new ("usb-bot");
+  g_autofree char *bridge_id = g_strdup_printf ("%s-bot", id);
+
+  if (!need_usb (b, disk, error))
+    return FALSE;
+  vb_qemu_opt (bridge, "id", bridge_id);
+  usb_address (disk, bridge);
+  add2 (b, "-device", bridge->str);
+  g_string_append (out, "scsi-cd");
+  vb_qemu_opt (out, "bus", bridge_id);
+  g_string_append (out, ".0,scsi-id=0,lun=0");
+  return TRUE;
+}
+
+static gboolean
+scsi_place (Builder *b, xmlNode *disk, int index, GString *out, GError **error)
+{
+  xmlNode *target = vb_xml_child (disk, "target");
+  xmlNode *address = vb_xml_child (disk, "address");
+  guint controller = address ? vb_xml_attr_uint (address, "controller", 0) : 0;
+  guint unit = address ? vb_xml_attr_uint (address, "unit", 0) : (guint) MAX (index, 0);
+  guint scsi_target = address ? vb_xml_attr_uint (address, "target", 0) : 0;
+  guint kind = GPOINTER_TO_UINT (
+    g_hash_table_lookup (b->scsi_buses, GUINT_TO_POINTER (controller + 1)));
+
+  /* libvirt adds the controller a SCSI disk needs; so did define
+   * (vb_qemu_assign_addresses()). */
+  if (!kind)
+    return refuse (error, target, "no SCSI controller with index %u", controller);
+  if (kind == SCSI_BY_LUN)
+    g_string_append_printf (out, ",bus=scsi%u.0,channel=0,scsi-id=%u,lun=%u", controller,
+                            scsi_target, unit);
+  else
+    g_string_append_printf (out, ",bus=scsi%u.0,scsi-id=%u,lun=0", controller, unit);
+  return TRUE;
+}
+
+/* QEMU limits a medium's backend: set once QEMU runs (qemu-process.c). */
+static gboolean
+disk_iotune (Builder *b, xmlNode *disk, const char *id, gboolean has_source, GError **error)
+{
+  VbDiskIoTune tune;
+
+  if (!vb_disk_iotune_read (disk, &tune, error))
+    return FALSE;
+  if (vb_disk_iotune_limits (&tune) && !has_source)
+    {
+      vb_disk_iotune_clear (&tune);
+      return refuse (error, vb_xml_child (disk, "iotune"),
+                     "I/O limits need a disk with a <source> (QEMU limits the medium)");
+    }
+  if (vb_disk_iotune_limits (&tune))
+    {
+      g_autofree char *device = vb_qemu_iotune_device (disk, id);
+
+      g_ptr_array_add (b->command->throttles, vb_qemu_iotune_args (device, &tune));
+    }
+  vb_disk_iotune_clear (&tune);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
 {
@@ -185,39 +403,47 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   g_autofree char *bus = vb_xml_attr (target, "bus");
   g_autofree char *id_owned = NULL;
   g_autofree char *node_name = NULL;
+  g_autofree char *model = NULL;
   gboolean cdrom = g_strcmp0 (device, "cdrom") == 0;
+  gboolean lun = g_strcmp0 (device, "lun") == 0;
   gboolean has_source = vb_xml_child (disk, "source") != NULL;
-  xmlNode *serial_node = vb_xml_child (disk, "serial");
-  xmlNode *address = vb_xml_child (disk, "address");
+  g_autoptr (JsonObject) props = json_object_new ();
   g_autoptr (GString) out = g_string_new (NULL);
   int index = target_index (dev);
   const char *id;
 
-  if (g_strcmp0 (device, "floppy") == 0)
-    return refuse (error, disk, "floppy disks are not supported");
   if (!bus)
     bus = g_strdup (g_str_has_prefix (dev, "vd") ? "virtio"
                     : g_str_has_prefix (dev, "hd") ? "ide"
+                    : g_str_has_prefix (dev, "fd") ? "fdc"
                                                    : "sata");
+  if (g_str_equal (bus, "fdc") && g_strcmp0 (device, "floppy") != 0)
+    return refuse (error, target, "bus 'fdc' is for floppy disks (device='floppy')");
+  if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
+    return refuse (error, disk, "model= is for disks on bus 'virtio'");
+  if (lun && (!g_str_equal (bus, "scsi") || !vb_xml_attr_is (disk, "type", "block")))
+    return refuse (error, disk, "device='lun' is a host SCSI device: type='block' on bus 'scsi'");
   id = disk_id (b, disk, dev, &id_owned);
   node_name = g_strdup_printf ("drive%u", b->disks++);
   if (has_source && !disk_blockdev (b, disk, node_name, error))
     return FALSE;
 
-  if (g_str_equal (bus, "virtio"))
+  if (g_strcmp0 (device, "floppy") == 0)
+    {
+      if (!floppy (b, disk, bus, index, out, error))
+        return FALSE;
+    }
+  else if (g_str_equal (bus, "virtio"))
     {
       if (cdrom)
         return refuse (error, target, "a CD-ROM cannot sit on bus 'virtio'; use sata or scsi");
-      g_string_append (out, "virtio-blk-pci");
-      if (!pci_address (b, disk, out, error))
+      g_string_append (out, vb_qemu_virtio_blk_model (disk));
+      if (!pci_address (b, disk, out, error) || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
         return FALSE;
     }
   else if (g_str_equal (bus, "sata") || g_str_equal (bus, "ide"))
     {
-      guint unit =
-        address && vb_xml_attr_is (address, "type", "drive")
-          ? vb_xml_attr_uint (address, "unit", 0) + 2 * vb_xml_attr_uint (address, "bus", 0)
-          : (guint) MAX (index, 0);
+      guint unit = drive_unit (disk, index);
       gboolean sata = g_str_equal (bus, "sata");
 
       if (!cdrom && vb_xml_child (disk, "readonly"))
@@ -245,40 +471,95 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     }
   else if (g_str_equal (bus, "scsi"))
     {
-      guint controller = address ? vb_xml_attr_uint (address, "controller", 0) : 0;
-      guint unit = address ? vb_xml_attr_uint (address, "unit", 0) : (guint) MAX (index, 0);
-
-      /* libvirt adds the controller a SCSI disk needs; so did define
-       * (vb_qemu_assign_addresses()). */
-      if (!g_hash_table_contains (b->scsi_buses, GUINT_TO_POINTER (controller + 1)))
-        return refuse (error, target, "no SCSI controller with index %u", controller);
-      g_string_append_printf (out, "%s,bus=scsi%u.0,channel=0,scsi-id=0,lun=%u",
-                              cdrom ? "scsi-cd" : "scsi-hd", controller, unit);
+      g_string_append (out, cdrom ? "scsi-cd" : lun ? "scsi-block" : "scsi-hd");
+      if (!scsi_place (b, disk, index, out, error))
+        return FALSE;
     }
   else if (g_str_equal (bus, "usb"))
     {
-      if (cdrom)
-        return refuse (error, target, "USB CD-ROMs are not supported");
-      if (!need_usb (b, disk, error))
+      if (cdrom && !usb_cdrom (b, disk, id, out, error))
         return FALSE;
-      g_string_append (out, "usb-storage");
-      usb_address (disk, out);
+      if (!cdrom)
+        {
+          if (!need_usb (b, disk, error))
+            return FALSE;
+          g_string_append (out, "usb-storage");
+          usb_address (disk, out);
+        }
     }
   else
     {
       return refuse (error, target, "disk bus '%s' is not supported", bus);
     }
+  if (!g_str_equal (bus, "virtio") && !vb_qemu_iothread_option (b, disk, FALSE, out, error))
+    return FALSE;
+  model = g_strndup (out->str, strcspn (out->str, ","));
+  if (!vb_qemu_disk_device_props (disk, model, props, error))
+    return FALSE;
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);
   vb_qemu_opt (out, "id", id);
-  if (serial_node)
-    {
-      g_autofree char *text = vb_xml_text (serial_node);
-      vb_qemu_opt (out, "serial", text);
-    }
-  if (vb_xml_child (disk, "shareable") && !cdrom)
-    g_string_append (out, ",share-rw=on");
-  boot_index (b, disk, out);
+  vb_qemu_props_to_opts (props, out);
+  if (!g_str_equal (model, "floppy"))
+    boot_index (b, disk, out);
   add2 (b, "-device", out->str);
+  return disk_iotune (b, disk, id, has_source, error);
+}
+
+/* libvirt's SCSI controller models and the QEMU devices they are. */
+static const struct {
+  const char *model;
+  const char *device; /* NULL: this QEMU has none */
+  guint kind;
+} scsi_models[] = {
+  { "virtio-scsi", "virtio-scsi-pci", SCSI_BY_LUN },
+  { "virtio-transitional", "virtio-scsi-pci-transitional", SCSI_BY_LUN },
+  { "virtio-non-transitional", "virtio-scsi-pci-non-transitional", SCSI_BY_LUN },
+  { "lsilogic", "lsi53c895a", SCSI_BY_TARGET },
+  { "lsisas1068", "mptsas1068", SCSI_BY_TARGET },
+  { "lsisas1078", "megasas", SCSI_BY_LUN },
+  { "vmpvscsi", "pvscsi", SCSI_BY_TARGET },
+  { "am53c974", "am53c974", SCSI_BY_TARGET },
+  { "dc390", "dc390", SCSI_BY_TARGET },
+  { "ibmvscsi", NULL, 0 },
+  { "ncr53c90", NULL, 0 },
+};
+
+gboolean
+vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev, GError **error)
+{
+  g_autofree char *model = vb_xml_attr (node, "model");
+  xmlNode *driver = vb_xml_child (node, "driver");
+  static const char *const driver_attrs[][2] = {
+    { "queues", "num_queues" }, { "cmd_per_lun", "cmd_per_lun" }, { "max_sectors", "max_sectors" }
+  };
+  guint i;
+
+  /* The model define fills in (qemu-pci-address.c) when none is given. */
+  for (i = 0; i < G_N_ELEMENTS (scsi_models); i++)
+    if (g_str_equal (scsi_models[i].model, model ? model : "virtio-scsi"))
+      break;
+  if (i == G_N_ELEMENTS (scsi_models))
+    return refuse (error, node, "SCSI controller model '%s' is not supported", model);
+  if (!scsi_models[i].device)
+    return refuse (error, node,
+                   "SCSI controller model '%s' is not one an x86_64 QEMU 7.2 has", model);
+  g_string_append_printf (dev, "%s,id=scsi%u", scsi_models[i].device, index);
+  /* Tunables of virtio-scsi only. */
+  for (guint a = 0; driver && a < G_N_ELEMENTS (driver_attrs); a++)
+    {
+      g_autofree char *value = vb_xml_attr (driver, driver_attrs[a][0]);
+
+      if (!value)
+        continue;
+      if (scsi_models[i].kind != SCSI_BY_LUN || g_str_equal (scsi_models[i].device, "megasas"))
+        return refuse (error, driver, "%s= is for virtio-scsi controllers", driver_attrs[a][0]);
+      if (vb_xml_attr_uint (driver, driver_attrs[a][0], 0) == 0)
+        return refuse (error, driver, "%s= must be at least 1", driver_attrs[a][0]);
+      g_string_append_printf (dev, ",%s=%u", driver_attrs[a][1],
+                              vb_xml_attr_uint (driver, driver_attrs[a][0], 0));
+    }
+  g_hash_table_insert (b->scsi_buses, GUINT_TO_POINTER (index + 1),
+                       GUINT_TO_POINTER (scsi_models[i].kind));
   return TRUE;
 }

@@ -6,38 +6,30 @@ gboolean
 vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
 {
   g_autofree char *type = vb_xml_attr (iface, "type");
-  g_autofree char *model = child_attr (iface, "model", "type");
   g_autofree char *mac = child_attr (iface, "mac", "address");
   xmlNode *teaming = vb_xml_child (iface, "teaming");
   g_autofree char *netdev = g_strdup_printf ("hostnet%u", b->nets);
   g_autofree char *id = device_id (iface, g_strdup_printf ("net%u", b->nets));
   g_autoptr (GString) out = g_string_new (NULL);
   const char *device;
+  gboolean tap_backed;
 
   b->nets++;
-  if (!model)
-    model = g_strdup ("virtio");
-  device = g_str_equal (model, "virtio") ? "virtio-net-pci"
-           : g_str_equal (model, "e1000") ? "e1000"
-           : g_str_equal (model, "e1000e") ? "e1000e"
-           : g_str_equal (model, "rtl8139") ? "rtl8139"
-                                            : NULL;
-  if (!device)
-    return refuse (error, vb_xml_child (iface, "model"), "NIC model '%s' is not supported", model);
+  device = vb_qemu_nic_device (iface, error);
+  if (!device || !vb_qemu_interface_source_fits (iface, type, error))
+    return FALSE;
 
-  if (g_str_equal (type, "user"))
-    {
-      add (b, "-netdev");
-      addf (b, "user,id=%s", netdev);
-    }
-  else if (g_str_equal (type, "bridge") || g_str_equal (type, "network"))
+  tap_backed =
+    g_str_equal (type, "bridge") || g_str_equal (type, "network") || g_str_equal (type, "ethernet");
+  if (tap_backed)
     {
       VbQemuTap *tap = g_new0 (VbQemuTap, 1);
       g_autofree char *target = child_attr (iface, "target", "dev");
+      g_autoptr (GString) opts = g_string_new (NULL);
 
       if (g_str_equal (type, "bridge"))
         tap->bridge = child_attr (iface, "source", "bridge");
-      else
+      else if (g_str_equal (type, "network"))
         {
           g_autofree char *network = child_attr (iface, "source", "network");
 
@@ -58,6 +50,16 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
               return FALSE;
             }
         }
+      /* ethernet: a tap on no bridge (type='ethernet' leaves the host side
+       * to the host's administrator); the kernel refuses a name that is not
+       * an interface name, and so does the check here. */
+      if (target && !vb_qemu_plain_word (target, NULL))
+        {
+          g_free (tap->bridge);
+          g_free (tap);
+          return refuse (error, vb_xml_child (iface, "target"), "'%s' is not an interface name",
+                         target);
+        }
       /* 15 characters at most; the UUID's first 8 hex digits keep guests apart. */
       tap->ifname = target && !g_str_has_prefix (target, "vnet")
                       ? g_strdup (target)
@@ -65,21 +67,21 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       tap->mac = g_strdup (mac);
       tap->fd = -1;
       tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
-      add (b, "-netdev");
-      addf (b, "tap,id=%s,fd=%s", netdev, tap->fd_arg);
       g_ptr_array_add (b->command->taps, tap);
+      if (!vb_qemu_netdev_tap_options (b, iface, opts, error))
+        return FALSE;
+      add (b, "-netdev");
+      addf (b, "tap,id=%s,fd=%s%s", netdev, tap->fd_arg, opts->str);
     }
-  else
-    {
-      return refuse (error, iface, "interface type '%s' is not supported", type);
-    }
+  else if (!vb_qemu_build_netdev (b, iface, type, netdev, error))
+    return FALSE;
 
   g_string_append_printf (out, "%s,netdev=%s", device, netdev);
   vb_qemu_opt (out, "id", id);
   vb_qemu_opt (out, "mac", mac);
   if (teaming && vb_xml_attr_is (teaming, "type", "persistent"))
     {
-      if (!g_str_equal (device, "virtio-net-pci"))
+      if (!g_str_has_prefix (device, "virtio-net-pci"))
         return refuse (error, teaming, "failover needs a virtio NIC");
       if (!b->context->virtio_net_failover)
         return refuse (error, teaming,
@@ -93,10 +95,10 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
        * tests do this), so the unplug during migration works without a VF. */
       g_autofree char *partner = vb_xml_attr (teaming, "persistent");
 
-      if (g_str_equal (device, "virtio-net-pci"))
+      if (g_str_has_prefix (device, "virtio-net-pci") || g_str_equal (device, "usb-net"))
         return refuse (error, teaming,
                        "the transient member of a failover pair is a <hostdev> or an emulated "
-                       "NIC, not virtio");
+                       "PCI NIC, not virtio or USB");
       if (!b->context->virtio_net_failover)
         return refuse (error, teaming,
                        "this QEMU's virtio-net-pci has no 'failover' property");
@@ -113,7 +115,15 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
     }
   if (vb_xml_attr_is (vb_xml_child (iface, "link"), "state", "down"))
     g_ptr_array_add (b->command->link_down, g_strdup (id));
-  if (!pci_address (b, iface, out, error))
+  if (!vb_qemu_nic_options (b, iface, device, tap_backed, out, error))
+    return FALSE;
+  if (g_str_equal (device, "usb-net"))
+    {
+      if (!need_usb (b, iface, error))
+        return FALSE;
+      usb_address (iface, out);
+    }
+  else if (!pci_address (b, iface, out, error))
     return FALSE;
   boot_index (b, iface, out);
   add2 (b, "-device", out->str);

@@ -97,10 +97,16 @@ vb_qemu_build_clock (Builder *b, GError **error)
   else if (g_str_equal (offset, "absolute"))
     {
       /* The guest's clock starts at the given moment at every start. */
-      g_autoptr (GDateTime) start
-        = g_date_time_new_from_unix_utc ((gint64) vb_xml_attr_uint (clock, "start", 0));
-      g_autofree char *base = start ? g_date_time_format (start, "%Y-%m-%dT%H:%M:%S") : NULL;
+      g_autofree char *text = vb_xml_attr (clock, "start");
+      guint64 seconds = 0;
+      g_autoptr (GDateTime) start = NULL;
+      g_autofree char *base = NULL;
 
+      /* Up to 9999-12-31T23:59:59, the last moment QEMU's date format has. */
+      if (!text || !vb_xml_parse_unsigned (text, 10, G_GUINT64_CONSTANT (253402300799), &seconds))
+        return refuse (error, clock, "start must be seconds since 1970, up to 253402300799");
+      start = g_date_time_new_from_unix_utc ((gint64) seconds);
+      base = start ? g_date_time_format (start, "%Y-%m-%dT%H:%M:%S") : NULL;
       if (!base)
         return refuse (error, clock, "start is not a time QEMU can take");
       g_string_append_printf (rtc, "base=%s", base);
@@ -369,14 +375,11 @@ vb_qemu_build_platform (Builder *b, GError **error)
 
       if (!b->context->dry_run && !host_has (b->context, path))
         return refuse (error, table, "the ACPI table %s does not exist", path);
+      /* raw and rawset: the file holds whole tables with their headers. */
       if (g_str_equal (type, "slic") || g_str_equal (type, "msdm"))
-        g_string_append_printf (opts, "sig=%s", g_str_equal (type, "slic") ? "SLIC" : "MSDM");
-      else
-        g_string_append (opts, "sig=");
-      vb_qemu_opt (opts, "file", path);
-      /* rawset: the file holds whole tables with their headers. */
-      if (g_str_equal (type, "rawset"))
-        g_string_erase (opts, 0, strlen ("sig=,"));
+        g_string_append_printf (opts, "sig=%s,", g_str_equal (type, "slic") ? "SLIC" : "MSDM");
+      g_string_append (opts, "file=");
+      vb_qemu_opt_value (opts, path);
       add2 (b, "-acpitable", opts->str);
     }
   for (xmlNode *label = vb_xml_child (b->root, "seclabel"); label;

@@ -26,12 +26,22 @@ typedef struct {
   gboolean spice;           /* graphics type='spice' present */
   gboolean vnc_socket;      /* a VNC server on a Unix socket */
   char *audiodev;           /* id of the first -audiodev, NULL when none */
-  GHashTable *scsi_buses;   /* controller index → present */
+  GHashTable *scsi_buses;   /* controller index + 1 → SCSI_BY_LUN or SCSI_BY_TARGET */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
   guint disks, nets, serials, parallels, channels, inputs, sounds, redirs, hostdevs, videos;
+  guint hubs, smartcards, shmems, rngs, pcspk; /* qemu-command-usb.c, -platform.c, -devices.c */
   gboolean per_device_boot; /* some device has <boot order=…> */
+  gboolean fdc;             /* a floppy controller exists (built into pc machines) */
   GHashTable *aliases;      /* teaming: alias → netdev id of the persistent side */
+  gboolean tpm;             /* a <tpm> was built (only one may be) */
+  guint filesystems;        /* <filesystem> elements built so far */
+  guint dimms;              /* <memory model='dimm'> devices so far */
 } Builder;
+
+/* How a SCSI controller's disks are told apart: by LUN on target 0
+ * (virtio-scsi, megasas) or by target with LUN 0 only (the others). */
+#define SCSI_BY_LUN 1
+#define SCSI_BY_TARGET 2
 
 static inline void
 add (Builder *b, const char *arg)
@@ -263,10 +273,19 @@ add_fixed_pci_device (Builder *b, xmlNode *node, const char *id, GString *out, G
   return TRUE;
 }
 
+/* The -device of a <controller type='scsi'> with id scsi@index, into @dev
+ * (qemu-command-disk.c); records how its disks are addressed. */
+gboolean vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev,
+                                  GError **error);
+
+/* Appends @props (vb_qemu_disk_device_props()) as ",key=value" options. */
+void vb_qemu_props_to_opts (JsonObject *props, GString *out);
+
 /* One device element each, in -device (and backend) arguments; refuse what
  * they cannot run. Disks: qemu-command-disk.c; interfaces and host devices:
  * qemu-command-net.c; serial ports, consoles, channels:
- * qemu-command-chardev.c; the others: qemu-command-devices.c. */
+ * qemu-command-chardev.c; watchdog and panic: qemu-command-lifecycle.c; the
+ * others: qemu-command-devices.c. */
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
@@ -280,6 +299,8 @@ gboolean vb_qemu_build_launch_security (Builder *b, GString *machine, GError **e
 /* A virtio device's <driver iommu ats packed page_per_vq> as its -device
  * properties (qemu-command-virtio.c): for every virtio device's builder. */
 gboolean vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error);
+/* Refuses them on a device that is not virtio. */
+gboolean vb_qemu_virtio_options_none (xmlNode *device, GError **error);
 gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
@@ -291,6 +312,9 @@ gboolean vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_redirdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_watchdog (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_panic (Builder *b, xmlNode *node, GError **error);
+/* <on_poweroff>, <on_reboot>, <on_crash>, <on_lockfailure> (qemu-command-lifecycle.c,
+ * with <watchdog> and <panic>). */
+gboolean vb_qemu_build_lifecycle_actions (Builder *b, GError **error);
 
 /* <features> (qemu-command-features.c): properties of -cpu, options of
  * -machine and -accel, and the arguments of their own. */
@@ -306,5 +330,55 @@ gboolean vb_qemu_clock_machine_and_cpu (Builder *b, GString *machine, GString *c
 gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
 gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
+
+/* The -cpu properties of <cpu>'s vendor, <cache>, <maxphysaddr> and
+ * check= (qemu-command-cpu.c), appended to @model. */
+gboolean vb_qemu_cpu_options (Builder *b, xmlNode *cpu, GString *model, GError **error);
+/* -object iothread for each iothread of the domain, -object main-loop for
+ * <defaultiothread> (qemu-command-cputune.c). */
+gboolean vb_qemu_build_iothreads (Builder *b, GError **error);
+/* ",iothread=iothreadN" for @device's <driver iothread='N'>, which define
+ * checked exists; refused when the device cannot have one (@can FALSE). */
+gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GString *out,
+                                  GError **error);
+gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
+
+/* Memory (qemu-command-memory.c): -m, backends, -numa, -overcommit (in
+ * place of a bare -m), the machine's memory options, and the DIMMs. */
+gboolean vb_qemu_build_memory (Builder *b, GError **error);
+void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
+/* <memory dumpCore='on'>: the guest's memory in QEMU's core dumps (default off). */
+gboolean vb_qemu_memory_dump_core (Builder *b);
+gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
+/* USB hubs, redirection filters, smartcards: qemu-command-usb.c; vsock,
+ * IOMMU, shared memory: qemu-command-platform-devices.c. */
+gboolean vb_qemu_build_hub (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_redirfilter (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_smartcard (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_vsock (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_ccid_controller (Builder *b, xmlNode *node, GError **error);
+
+/* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
+ * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds
+ * the <source> elements, @spice_name the spicevmc channel's name (NULL: no
+ * spicevmc). FALSE with @error (qemu-command-usb.c). */
+gboolean vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *type,
+                                 xmlNode *source_parent, const char *spice_name, GError **error);
+/* The -machine option for a <sound model='pcspk'> ("" without one) and the
+ * NIC's model and options (qemu-command-devices.c, qemu-command-nic.c). */
+void vb_qemu_machine_pcspk (Builder *b, GString *opts);
+const char *vb_qemu_nic_device (xmlNode *iface, GError **error);
+gboolean vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gboolean tap,
+                              GString *out, GError **error);
+/* The -netdev of an interface of type user or any not on a tap of the
+ * service (udp, mcast, client, server, vhostuser, vdpa); the options a tap's
+ * -netdev gets from <driver> and <tune> (qemu-command-netdev.c). */
+gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *netdev,
+                               GError **error);
+gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
+gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
 
 G_END_DECLS

@@ -33,3 +33,15 @@ vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error)
     }
   return TRUE;
 }
+
+gboolean
+vb_qemu_virtio_options_none (xmlNode *device, GError **error)
+{
+  static const char *const attrs[] = { "iommu", "ats", "packed", "page_per_vq" };
+  xmlNode *driver = vb_xml_child (device, "driver");
+
+  for (guint i = 0; driver && i < G_N_ELEMENTS (attrs); i++)
+    if (xmlHasProp (driver, BAD_CAST attrs[i]))
+      return refuse (error, driver, "%s is for virtio devices", attrs[i]);
+  return TRUE;
+}

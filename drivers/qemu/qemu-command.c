@@ -69,7 +69,8 @@ build_machine (Builder *b, GError **error)
   b->pci_root = b->command->q35 ? "pcie.0" : "pci.0";
 
   vb_qemu_opt_value (opts, machine);
-  g_string_append (opts, ",usb=off,dump-guest-core=off");
+  g_string_append_printf (opts, ",usb=off,dump-guest-core=%s",
+                          vb_qemu_memory_dump_core (b) ? "on" : "off");
   if (!vb_xml_child (features, "acpi"))
     g_string_append (opts, ",acpi=off");
   {
@@ -82,6 +83,8 @@ build_machine (Builder *b, GError **error)
   }
   if (!vb_qemu_clock_machine_and_cpu (b, opts, NULL, error))
     return FALSE;
+  vb_qemu_memory_machine_opts (b, opts);
+  vb_qemu_machine_pcspk (b, opts);
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
@@ -158,12 +161,20 @@ build_cpu (Builder *b, GError **error)
       /* The closest QEMU itself offers: the host's CPU under KVM, all TCG can do otherwise. */
       g_string_append (model, b->context->kvm ? "host" : "max");
     }
+  else if (g_str_equal (mode, "maximum"))
+    {
+      /* Everything the accelerator can give: QEMU's "max" model. */
+      g_string_append (model, "max");
+      if (vb_xml_attr_is (cpu, "migratable", "off"))
+        g_string_append (model, ",migratable=off");
+    }
   else
     {
       return refuse (error, cpu, "CPU mode '%s' is not supported", mode);
     }
   if (!vb_qemu_features_cpu_flags (b, model, error)
-      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error))
+      || !vb_qemu_clock_machine_and_cpu (b, NULL, model, error)
+      || !vb_qemu_cpu_options (b, cpu, model, error))
     return FALSE;
   add2 (b, "-cpu", model->str);
 
@@ -185,11 +196,7 @@ build_cpu (Builder *b, GError **error)
       add2 (b, "-device", device);
     }
 
-  add (b, "-m");
-  addf (b, "size=%" G_GUINT64_FORMAT "k", b->def->memory_kib);
-  if (b->def->current_memory_kib < b->def->memory_kib)
-    b->command->balloon_target_kib = b->def->current_memory_kib;
-  return TRUE;
+  return vb_qemu_build_memory (b, error);
 }
 
 /* The store of a UEFI guest's variables: its path (from <nvram>, its
@@ -375,6 +382,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
       && !g_str_equal (type, "virtio-serial"))
     return refuse (error, vb_xml_child (node, "driver"),
                    "a <driver> is for virtio controllers (virtio-scsi, virtio-serial)");
+  if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
+    return FALSE;
   if (g_str_equal (type, "pci"))
     return vb_qemu_build_pci_controller (b, node, error);
   if (g_str_equal (type, "usb"))
@@ -386,6 +395,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                    : g_str_equal (model, "qemu-xhci") ? "qemu-xhci"
                    : g_str_equal (model, "nec-xhci") ? "nec-usb-xhci"
                    : g_str_equal (model, "piix3-uhci") ? "piix3-usb-uhci"
+                   : g_str_equal (model, "piix4-uhci") ? "piix4-usb-uhci"
+                   : g_str_equal (model, "ehci") ? "usb-ehci"
                    : g_str_equal (model, "ich9-ehci1") ? "ich9-usb-ehci1"
                    : g_str_has_prefix (model, "ich9-uhci") ? NULL
                    : "";
@@ -414,6 +425,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
               if (ports)
                 g_string_append_printf (dev, ",p2=%u,p3=%u", ports, ports);
             }
+          else if (xmlHasProp (node, BAD_CAST "ports"))
+            return refuse (error, node, "ports= is for xHCI controllers only");
           b->usb = TRUE;
         }
     }
@@ -434,14 +447,34 @@ build_controller (Builder *b, xmlNode *node, GError **error)
     }
   else if (g_str_equal (type, "scsi"))
     {
-      if (model && !g_str_equal (model, "virtio-scsi"))
-        return refuse (error, node, "SCSI controller model '%s' is not supported (use virtio-scsi)",
-                       model);
-      g_string_append_printf (dev, "virtio-scsi-pci,id=scsi%u", index);
-      id = g_strdup_printf ("scsi%u", index);
-      if (!vb_qemu_virtio_options (node, dev, error))
+      /* An iothread is virtio-scsi's only. */
+      if (!vb_qemu_scsi_controller (b, node, index, dev, error)
+          || !vb_qemu_iothread_option (b, node, !model || g_str_equal (model, "virtio-scsi"), dev,
+                                       error))
         return FALSE;
-      g_hash_table_add (b->scsi_buses, GUINT_TO_POINTER (index + 1));
+      id = g_strdup_printf ("scsi%u", index);
+      /* virtio-scsi's virtio options; the emulated HBAs have none. */
+      if ((!model || g_str_has_prefix (model, "virtio-scsi"))
+            ? !vb_qemu_virtio_options (node, dev, error)
+            : !vb_qemu_virtio_options_none (node, error))
+        return FALSE;
+    }
+  else if (g_str_equal (type, "fdc"))
+    {
+      /* Built into pc machines; q35 has none: an ISA one, not on PCI. */
+      if (index != 0 || b->fdc)
+        return refuse (error, node, "only one floppy controller (index 0) is supported");
+      b->fdc = TRUE;
+      if (!b->command->q35)
+        return fixed_id (node, "fdc0", error);
+      if (!fixed_id (node, "fdc0", error))
+        return FALSE;
+      add2 (b, "-device", "isa-fdc,id=fdc0");
+      return TRUE;
+    }
+  else if (g_str_equal (type, "ccid"))
+    {
+      return vb_qemu_build_ccid_controller (b, node, error);
     }
   else if (g_str_equal (type, "virtio-serial"))
     {
@@ -476,6 +509,11 @@ static const struct {
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
   { "pstore", vb_qemu_build_pstore },       { "parallel", vb_qemu_build_parallel },
+  { "tpm", vb_qemu_build_tpm },             { "filesystem", vb_qemu_build_filesystem },
+  { "memory", vb_qemu_build_memory_device },
+  { "hub", vb_qemu_build_hub },             { "redirfilter", vb_qemu_build_redirfilter },
+  { "smartcard", vb_qemu_build_smartcard }, { "vsock", vb_qemu_build_vsock },
+  { "iommu", vb_qemu_build_iommu },         { "shmem", vb_qemu_build_shmem },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus
@@ -560,35 +598,6 @@ scan_boot_orders (Builder *b, GError **error)
   return TRUE;
 }
 
-/* What the guest's power-off, reboot and crash do. The driver carries out
- * destroy, restart and preserve; the rest is refused rather than ignored. */
-static gboolean
-build_actions (Builder *b, GError **error)
-{
-  static const struct {
-    const char *element;
-    const char *const allowed[3];
-  } actions[] = {
-    { "on_poweroff", { "destroy", NULL } },
-    { "on_reboot", { "restart", "destroy", NULL } },
-    { "on_crash", { "destroy", "preserve", NULL } },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
-    {
-      xmlNode *node = vb_xml_child (b->root, actions[i].element);
-      g_autofree char *value = node ? vb_xml_text (node) : NULL;
-
-      if (value && !g_strv_contains (actions[i].allowed, value))
-        return refuse (error, node, "'%s' is not supported here (only %s%s%s)", value,
-                       actions[i].allowed[0], actions[i].allowed[1] ? " or " : "",
-                       actions[i].allowed[1] ? actions[i].allowed[1] : "");
-      if (g_strcmp0 (value, "destroy") == 0 && g_str_equal (actions[i].element, "on_reboot"))
-        add2 (b, "-action", "reboot=shutdown");
-    }
-  return TRUE;
-}
-
 static gboolean
 build (Builder *b, GError **error)
 {
@@ -616,7 +625,8 @@ build (Builder *b, GError **error)
   add (b, "-no-user-config");
   add (b, "-nodefaults");
   add2 (b, "-uuid", b->def->uuid);
-  if (!build_machine (b, error) || !build_cpu (b, error) || !scan_boot_orders (b, error))
+  if (!build_machine (b, error) || !build_cpu (b, error) || !vb_qemu_build_iothreads (b, error)
+      || !scan_boot_orders (b, error))
     return FALSE;
   c->monitor_path = runtime_path (b, "monitor.sock");
   {
@@ -632,7 +642,7 @@ build (Builder *b, GError **error)
   /* The guest's power-off stops QEMU instead of ending it, so the service
    * sees the SHUTDOWN event, can reset for a reboot, and ends QEMU itself. */
   add (b, "-no-shutdown");
-  if (!build_actions (b, error))
+  if (!vb_qemu_build_lifecycle_actions (b, error))
     return FALSE;
   if (!build_firmware (b, error) || !build_boot (b, error) || !build_devices (b, error)
       || !vb_qemu_build_features (b, error) || !vb_qemu_build_sysinfo (b, error)
@@ -667,6 +677,9 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->argv = g_ptr_array_new_with_free_func (g_free);
   command->taps = g_ptr_array_new_with_free_func ((GDestroyNotify) tap_free);
   command->link_down = g_ptr_array_new_with_free_func (g_free);
+  command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
+  command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
+  command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   command->vnc_display = -1;
   command->spice_port = -1;
   command->log_path = g_build_filename (context->domain_dir, "qemu.log", NULL);
@@ -708,6 +721,9 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->argv, g_ptr_array_unref);
   g_clear_pointer (&command->taps, g_ptr_array_unref);
   g_clear_pointer (&command->link_down, g_ptr_array_unref);
+  g_clear_pointer (&command->helpers, g_ptr_array_unref);
+  g_clear_pointer (&command->secrets, g_ptr_array_unref);
+  g_clear_pointer (&command->throttles, g_ptr_array_unref);
   g_free (command->binary);
   g_free (command->monitor_path);
   g_free (command->console_path);
@@ -720,6 +736,20 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->nvram_template);
   g_free (command->nvram_format);
   g_free (command);
+}
+
+void
+vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
+{
+  if (!spec)
+    return;
+  g_free (spec->id);
+  g_free (spec->what);
+  g_clear_pointer (&spec->argv, g_ptr_array_unref);
+  g_free (spec->socket_path);
+  g_free (spec->state_dir);
+  g_free (spec->element);
+  g_free (spec);
 }
 
 char *

@@ -26,6 +26,7 @@ typedef struct {
   const char *const *binaries;
   const char *domain_dir;   /* runtime directory of this domain: sockets, logs */
   const char *nvram_dir;    /* where UEFI variable stores are kept */
+  const char *swtpm_dir;    /* where the emulated TPMs keep their state, one directory per UUID */
   gboolean kvm;             /* run under KVM (otherwise TCG) */
   const char *const *machines; /* machine types (names and aliases) the binary has; NULL: any */
   gboolean spice;           /* the binary has SPICE */
@@ -38,6 +39,12 @@ typedef struct {
   char *(*volume_path) (const char *pool, const char *volume, char **format, gpointer data,
                         GError **error);
   gpointer volume_data;
+  /* The value of the secret a disk names, by @uuid or else by its usage
+   * (@usage_type "volume", "iscsi", "ceph" or "tls", and @usage); may be
+   * NULL (then a disk that needs a secret is refused). Not called in dry runs. */
+  GBytes *(*secret_value) (const char *uuid, const char *usage_type, const char *usage,
+                           gpointer data, GError **error);
+  gpointer secret_data;
   gboolean dry_run;         /* only check: no files, sockets or ports are looked at */
   /* The host's answers when not a dry run (qemu-host.c): whether @path
    * exists, the first free TCP port from @from (-1: none). NULL: the file
@@ -47,7 +54,22 @@ typedef struct {
   /* The time offset='variable' clocks count from, in seconds since 1970;
    * 0: now. */
   gint64 now_unix;
+  /* The directory of a hugetlbfs mount for pages of @page_kib KiB, NULL
+   * when the host has none. NULL: "/dev/hugepages" (golden tests). */
+  char *(*hugetlbfs_dir) (guint64 page_kib);
 } VbQemuCommandContext;
+
+/* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
+ * service before QEMU (qemu-helper-process.c) as QEMU's user. */
+typedef struct {
+  char *id;          /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
+  char *what;        /* the program, for messages: "swtpm" */
+  GPtrArray *argv;   /* NULL-terminated */
+  char *socket_path; /* the helper listens here: ready once it exists */
+  char *state_dir;   /* made before the start, QEMU's user's (NULL: none) */
+  gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
+  char *element;     /* the element it serves, for that refusal: "filesystem" */
+} VbQemuHelperSpec;
 
 typedef struct {
   char *ifname; /* the tap device QEMU gets as an fd */
@@ -55,7 +77,19 @@ typedef struct {
   char *mac;
   int fd;       /* filled in by the caller before the start; -1 before */
   char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number */
+  guint mtu;    /* <mtu size>, set on the tap before QEMU starts; 0: the kernel's */
 } VbQemuTap;
+
+/* A QEMU secret object (-object secret) a disk needs: QEMU reads its value
+ * from a descriptor the service passes it (file=/proc/self/fd/N), so the
+ * value is never on the command line, in a log or in a file. */
+typedef struct {
+  char *id;      /* the object's id, which the disk's node names */
+  GBytes *value; /* NULL in a dry run */
+  char *fd_arg;  /* the placeholder in argv ("@SECRETFD0@") replaced by the number */
+} VbQemuSecret;
+
+void vb_qemu_secret_free (VbQemuSecret *secret);
 
 typedef struct {
   GPtrArray *argv;          /* NULL-terminated once built */
@@ -66,8 +100,12 @@ typedef struct {
   char *agent_path;         /* guest agent channel socket, NULL without one */
   char *log_path;           /* QEMU's own stderr */
   GPtrArray *taps;          /* VbQemuTap */
+  GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
+  GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
+  GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
+  gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */
   gboolean vnc_autoport;
   int spice_port;           /* -1 without SPICE */
@@ -88,6 +126,15 @@ typedef struct {
  * else "disk-<target>". Every part that looks a disk up uses this. */
 char *vb_qemu_disk_id (const char *alias, const char *target);
 
+/* A <memory model='dimm'> device of the domain @root: the properties of
+ * its memory backend object (for -object or QMP object-add; its id is
+ * "mem" + @device_id), NULL with @error when the host cannot give it; its
+ * -device / device_add value; and the DIMM slot it takes among @devices. */
+JsonObject *vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
+                                  const VbQemuCommandContext *context, GError **error);
+char *vb_qemu_dimm_device (xmlNode *dimm, const char *device_id, guint slot);
+guint vb_qemu_dimm_slot (xmlNode *devices, xmlNode *dimm);
+
 /* Where the display @graphics listens: its address, or NULL for
  * <listen type='none'/> (OpenGraphics is then the only way in). */
 char *vb_qemu_graphics_listen (xmlNode *graphics);
@@ -95,14 +142,27 @@ char *vb_qemu_graphics_listen (xmlNode *graphics);
 VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *context,
                                       GError **error);
 void vb_qemu_command_free (VbQemuCommand *command);
+void vb_qemu_helper_spec_free (VbQemuHelperSpec *spec);
 /* The two blockdev-add objects of a <disk> with a <source>: the protocol
  * node "@node_name-storage" and the format node @node_name on it. What
  * -blockdev gets at start and blockdev-add when a disk is plugged in.
  * Refuses (NotSupported) what the driver cannot open, and a missing image
- * unless @context->dry_run. */
+ * unless @context->dry_run. The secrets the nodes name are added to
+ * @secrets (VbQemuSecret); with @secrets NULL a disk needing one is refused. */
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
-                                const VbQemuCommandContext *context, JsonNode **protocol,
-                                JsonNode **format, GError **error);
+                                const VbQemuCommandContext *context, GPtrArray *secrets,
+                                JsonNode **protocol, JsonNode **format, GError **error);
+
+/* The QEMU model of a virtio <disk>: virtio-blk-pci, or its transitional
+ * or non-transitional variant its model= asks for. */
+const char *vb_qemu_virtio_blk_model (xmlNode *disk);
+
+/* Adds to @props the properties of @disk's -device (or device_add) of QEMU
+ * model @model that its XML sets beyond bus, drive and id (blockio,
+ * geometry, serial, error policies, ...: qemu-command-disk-props.c), typed
+ * as QMP takes them; refuses (NotSupported) what @model does not have. */
+gboolean vb_qemu_disk_device_props (xmlNode *disk, const char *model, JsonObject *props,
+                                    GError **error);
 
 /* Makes QEMU take the UEFI variable store from the fds @rw_fd and @ro_fd
  * (the numbers QEMU has them as, the store opened read-write and read-only

@@ -53,6 +53,7 @@ typedef struct {
   const char *pause_reason;    /* why the next STOP happens: "ioerror", "watchdog" */
   gboolean own_stop;   /* a STOP event we caused */
   gboolean own_resume; /* a RESUME event we caused */
+  const char *resume_reason; /* the running reason of the next RESUME (a restart), or NULL */
   StopKind stopping;
   GPtrArray *exit_waiters; /* GTask completing when the process is gone */
   gboolean gone;
@@ -78,6 +79,9 @@ typedef struct {
 
   /* hotplug (qemu-hotplug.c) */
   GPtrArray *unplugs; /* device_del sent, DEVICE_DELETED awaited (also after a timeout) */
+
+  /* helper processes beside QEMU: swtpm, virtiofsd (qemu-helper-process.c) */
+  GPtrArray *helpers;
 } QemuDomain;
 
 /* "domain/NAME", for logs. */

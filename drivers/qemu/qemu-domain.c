@@ -12,6 +12,7 @@
 #include "qemu-part.h"
 #include "vb-config.h"
 #include "vb-error.h"
+#include "xml-schema.h"
 #include "vb-log.h"
 
 /* ---- per-domain data ---- */
@@ -157,6 +158,38 @@ volume_path (const char *pool, const char *volume, char **format, gpointer data,
   return g_strdup (vb_volume_get_path (vol));
 }
 
+/* The value of the secret a disk names: the store's, never logged. */
+static GBytes *
+secret_value (const char *uuid, const char *usage_type, const char *usage, gpointer data,
+              GError **error)
+{
+  VbSecretStore *secrets = vb_driver_host_get_secrets (vb_qemu_driver.host);
+  VbSecret *secret = uuid ? vb_secret_store_lookup_uuid (secrets, uuid)
+                          : vb_secret_store_lookup_usage (secrets, usage_type, usage);
+  g_autofree char *normal = uuid ? vb_xml_uuid_normalize (uuid) : NULL;
+
+  if (!secret && normal)
+    secret = vb_secret_store_lookup_uuid (secrets, normal);
+  if (!secret && uuid)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No secret with UUID %s", uuid);
+      return NULL;
+    }
+  if (!secret)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No secret with usage %s '%s'",
+                   usage_type, usage);
+      return NULL;
+    }
+  if (!vb_secret_get_value (secret))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Secret %s has no value yet (Secret.SetValue)", vb_secret_get_def (secret)->uuid);
+      return NULL;
+    }
+  return g_bytes_ref (vb_secret_get_value (secret));
+}
+
 static GStrv
 machine_names (VbQemuCaps *caps)
 {
@@ -241,6 +274,8 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
   g_autofree char *dir = vb_qemu_domain_dir (def->uuid);
   g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
                                              "qemu", "nvram", NULL);
+  g_autofree char *swtpm = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
+                                             "qemu", "swtpm", NULL);
   g_auto (GStrv) machines = caps ? machine_names (caps) : NULL;
   g_auto (GStrv) binaries = vb_qemu_binaries ();
   VbQemuCommandContext context = {
@@ -248,15 +283,18 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .binaries = (const char *const *) binaries,
     .domain_dir = dir,
     .nvram_dir = nvram,
+    .swtpm_dir = swtpm,
     .kvm = g_strcmp0 (def->type, "kvm") == 0,
     .machines = (const char *const *) machines,
     .spice = TRUE,
     .virtio_net_failover = caps ? caps->virtio_net_failover : TRUE,
     .network_bridge = network_bridge,
     .volume_path = volume_path,
+    .secret_value = secret_value,
     .dry_run = dry_run,
     .path_exists = vb_qemu_host_path_exists,
     .free_tcp_port = vb_qemu_host_free_tcp_port,
+    .hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir,
   };
 
   return vb_qemu_command_build (def, &context, error);
@@ -271,6 +309,7 @@ vb_qemu_context_resolvers (VbQemuCommandContext *context)
   context->volume_path = volume_path;
   context->path_exists = vb_qemu_host_path_exists;
   context->free_tcp_port = vb_qemu_host_free_tcp_port;
+  context->hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir;
 }
 
 /* ---- status file ---- */

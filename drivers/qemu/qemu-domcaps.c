@@ -127,7 +127,8 @@ add_devices (GString *xml, gboolean q35)
   g_string_append (xml, "    </disk>\n    <graphics supported='yes'>\n");
   ENUM (xml, "      ", "type", "vnc", "spice");
   g_string_append (xml, "    </graphics>\n    <video supported='yes'>\n");
-  ENUM (xml, "      ", "modelType", "vga", "cirrus", "qxl", "virtio", "bochs", "none");
+  ENUM (xml, "      ", "modelType", "vga", "cirrus", "vmvga", "qxl", "virtio", "bochs", "ramfb",
+        "none");
   g_string_append (xml, "    </video>\n    <hostdev supported='yes'>\n");
   ENUM (xml, "      ", "mode", "subsystem");
   add_enum (xml, "      ", "startupPolicy", (const char *const[]){ NULL });
@@ -135,12 +136,15 @@ add_devices (GString *xml, gboolean q35)
   add_enum (xml, "      ", "capsType", (const char *const[]){ NULL });
   ENUM (xml, "      ", "pciBackend", "vfio");
   g_string_append (xml, "    </hostdev>\n    <rng supported='yes'>\n");
-  ENUM (xml, "      ", "model", "virtio");
-  ENUM (xml, "      ", "backendModel", "random");
-  g_string_append (xml, "    </rng>\n"
-                        "    <filesystem supported='no'/>\n"
-                        "    <tpm supported='no'/>\n"
-                        "    <redirdev supported='yes'>\n");
+  ENUM (xml, "      ", "model", "virtio", "virtio-transitional", "virtio-non-transitional");
+  ENUM (xml, "      ", "backendModel", "random", "builtin", "egd");
+  g_string_append (xml, "    </rng>\n    <filesystem supported='yes'>\n");
+  ENUM (xml, "      ", "driverType", "path", "virtiofs");
+  g_string_append (xml, "    </filesystem>\n    <tpm supported='yes'>\n");
+  ENUM (xml, "      ", "model", "tpm-tis", "tpm-crb");
+  ENUM (xml, "      ", "backendModel", "passthrough", "emulator");
+  ENUM (xml, "      ", "backendVersion", "1.2", "2.0");
+  g_string_append (xml, "    </tpm>\n    <redirdev supported='yes'>\n");
   ENUM (xml, "      ", "bus", "usb");
   g_string_append (xml, "    </redirdev>\n  </devices>\n");
 }
@@ -164,7 +168,13 @@ vb_qemu_domcaps_format (const VbQemuCaps *caps, const VbQemuMachine *machine, gb
                           MIN (MAX (machine->cpu_max, 1), 4096));
   add_os (xml, firmware, q35);
   add_cpu (xml, caps, kvm);
-  g_string_append (xml, "  <memoryBacking supported='no'/>\n");
+  g_string_append (xml, "  <memoryBacking supported='yes'>\n"
+                        "    <enum name='sourceType'>\n"
+                        "      <value>file</value>\n"
+                        "      <value>anonymous</value>\n"
+                        "      <value>memfd</value>\n"
+                        "    </enum>\n"
+                        "  </memoryBacking>\n");
   add_devices (xml, q35);
   g_string_append (xml, "  <features>\n"
                         "    <gic supported='no'/>\n"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "qemu-actions.h"
+#include "qemu-iotune.h"
 #include "qemu-complete.h"
 #include "qemu-block-copy.h"
 #include "qemu-domain-private.h"
@@ -318,4 +319,8 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .set_vcpus_finish = vb_qemu_set_vcpus_finish,
   .change_media_async = vb_qemu_change_media_async,
   .change_media_finish = vb_qemu_change_media_finish,
+  .set_block_iotune_async = vb_qemu_set_block_iotune_async,
+  .set_block_iotune_finish = vb_qemu_set_block_iotune_finish,
+  .get_block_iotune_async = vb_qemu_get_block_iotune_async,
+  .get_block_iotune_finish = vb_qemu_get_block_iotune_finish,
 };

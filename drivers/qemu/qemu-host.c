@@ -2,11 +2,15 @@
  * directory and the owner of it, the UEFI variable store, the taps and the
  * store handed over as fds), and the host facts the command-line builder asks for: the
  * builder itself (qemu-command.c) never touches the host. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, F_ADD_SEALS */
+#endif
 #include "qemu-host.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +38,49 @@ vb_qemu_host_free_tcp_port (int from)
         return port;
     }
   return -1;
+}
+
+/* The "pagesize=2M" of a hugetlbfs mount's options in KiB, 0 when absent. */
+static guint64
+mount_page_kib (const char *options)
+{
+  g_auto (GStrv) list = g_strsplit (options, ",", -1);
+
+  for (guint i = 0; list[i]; i++)
+    if (g_str_has_prefix (list[i], "pagesize="))
+      {
+        char *end = NULL;
+        guint64 n = g_ascii_strtoull (list[i] + strlen ("pagesize="), &end, 10);
+
+        if (g_str_equal (end, "K"))
+          return n;
+        if (g_str_equal (end, "M"))
+          return n * 1024;
+        if (g_str_equal (end, "G"))
+          return n * 1024 * 1024;
+      }
+  return 0;
+}
+
+char *
+vb_qemu_host_hugetlbfs_dir (guint64 page_kib)
+{
+  g_autofree char *mounts = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/mounts", &mounts, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (mounts, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit (lines[i], " ", -1);
+
+      /* device, directory, type, options: the kernel always shows pagesize=. */
+      if (g_strv_length (fields) >= 4 && g_str_equal (fields[2], "hugetlbfs")
+          && mount_page_kib (fields[3]) == page_kib && !strchr (fields[1], '\\'))
+        return g_strdup (fields[1]);
+    }
+  return NULL;
 }
 
 /* Whether @st, a file, can be read by @user by its mode bits alone. */
@@ -190,6 +237,8 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
       if (fd < 0)
         return FALSE;
       g_array_append_val (fds, fd);
+      if (tap->mtu && !vb_tap_set_mtu (tap->ifname, tap->mtu, error))
+        return FALSE;
       for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
         if (strstr (argv->pdata[a], tap->fd_arg))
           {
@@ -204,6 +253,78 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
     {
       /* The launcher owns a duplicate; ours are closed when the start ends. */
       g_subprocess_launcher_take_fd (launcher, dup (g_array_index (fds, int, i)), 3 + (int) i);
+    }
+  return TRUE;
+}
+
+/* A sealed memfd holding @value: QEMU reopens it by /proc/self/fd/N (a
+ * secret object's file=), and nothing can change it after. */
+static int
+secret_memfd (GBytes *value, GError **error)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (value, &len);
+  int fd = memfd_create ("vb-secret", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  gsize done = 0;
+
+  if (fd < 0)
+    return set_errno (error, errno, "Cannot create", "a memfd for a secret"), -1;
+  while (done < len)
+    {
+      ssize_t n = write (fd, data + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          set_errno (error, n < 0 ? errno : ENOSPC, "Cannot write", "a secret's memfd");
+          close (fd);
+          return -1;
+        }
+      done += (gsize) n;
+    }
+  if (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+    {
+      set_errno (error, errno, "Cannot seal", "a secret's memfd");
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+gboolean
+vb_qemu_host_pass_secrets (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
+                           GError **error)
+{
+  GPtrArray *argv = command->argv;
+
+  for (guint i = 0; i < command->secrets->len; i++)
+    {
+      VbQemuSecret *secret = command->secrets->pdata[i];
+      g_autofree char *number = NULL;
+      int fd, target;
+
+      if (!secret->value)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "No value for %s", secret->id);
+          return FALSE;
+        }
+      fd = secret_memfd (secret->value, error);
+      if (fd < 0)
+        return FALSE;
+      target = 3 + (int) fds->len;
+      g_array_append_val (fds, fd);
+      g_subprocess_launcher_take_fd (launcher, dup (fd), target);
+      number = g_strdup_printf ("%d", target);
+      for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
+        if (strstr (argv->pdata[a], secret->fd_arg))
+          {
+            GString *arg = g_string_new (argv->pdata[a]);
+
+            g_string_replace (arg, secret->fd_arg, number, 1);
+            g_free (argv->pdata[a]);
+            argv->pdata[a] = g_string_free (arg, FALSE);
+          }
     }
   return TRUE;
 }

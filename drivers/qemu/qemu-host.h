@@ -14,6 +14,10 @@ G_BEGIN_DECLS
  * that can be bound on the loopback address, -1 when none of 1000 can. */
 gboolean vb_qemu_host_path_exists (const char *path);
 int vb_qemu_host_free_tcp_port (int from);
+/* .hugetlbfs_dir: where a hugetlbfs for pages of @page_kib KiB is mounted
+ * (the first in /proc/mounts; one whose path the kernel escaped is not
+ * used), NULL when none is. */
+char *vb_qemu_host_hugetlbfs_dir (guint64 page_kib);
 
 /* The UEFI variable store @command names (nothing to do without UEFI):
  * copied from its template when it does not exist yet, as a new file owned
@@ -38,5 +42,13 @@ int vb_qemu_host_create_in_run_dir (const char *dir, const char *name);
  * @launcher and puts those numbers in place of the placeholders in argv. */
 gboolean vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
                                  GError **error);
+
+/* Hands QEMU the value of each secret of @command (the disks' passwords and
+ * LUKS passphrases) in a sealed memfd of its own, appended to @fds, and
+ * puts its number where the command line has its placeholder: the value is
+ * never on the command line, in the run directory or on a disk. Call after
+ * vb_qemu_host_open_taps(). */
+gboolean vb_qemu_host_pass_secrets (VbQemuCommand *command, GArray *fds,
+                                    GSubprocessLauncher *launcher, GError **error);
 
 G_END_DECLS

@@ -3,6 +3,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domain-cputune.h"
+#include "qemu-hotplug-memory.h"
+#include "qemu-iotune.h"
 #include "qemu-pci-address.h"
 #include "qemu-plug.h"
 #include "qemu-tap.h"
@@ -126,6 +129,21 @@ roll_back (VbQemuPlug *p)
   p->node_added = p->storage_added = p->netdev_added = FALSE;
 }
 
+/* The device is in the guest: a failure here cannot take it back at once
+ * (the guest acknowledges an unplug), so it is reported as it is. */
+static void
+throttle_set (GTask *task, JsonNode *reply, GError *error)
+{
+  if (error)
+    {
+      g_prefix_error (&error, "the disk was plugged in, but QEMU refused its I/O limits "
+                              "(unplug it or set them with SetBlockIoTune): ");
+      vb_qemu_plug_fail (task, error);
+      return;
+    }
+  attach_succeeded (task);
+}
+
 static void
 device_added (GTask *task, JsonNode *reply, GError *error)
 {
@@ -136,6 +154,12 @@ device_added (GTask *task, JsonNode *reply, GError *error)
       roll_back (p);
       g_prefix_error (&error, "QEMU refused to plug in the device: ");
       vb_qemu_plug_fail (task, error);
+      return;
+    }
+  if (p->device->kind == VB_DEVICE_DISK && p->throttle)
+    {
+      vb_qemu_plug_qmp (task, "block_set_io_throttle", g_steal_pointer (&p->throttle), -1,
+                        throttle_set);
       return;
     }
   if (p->device->kind == VB_DEVICE_INTERFACE)
@@ -163,23 +187,32 @@ add_device (GTask *task)
   g_autofree char *addr = p->function ? g_strdup_printf ("0x%x.0x%x", p->slot, p->function)
                                       : g_strdup_printf ("0x%x", p->slot);
   g_autofree char *boot = vb_qemu_plug_child_attr (root, "boot", "order");
+  /* check_pluggable() found it in the running guest. */
+  g_autofree char *iothread = vb_qemu_plug_child_attr (root, "driver", "iothread");
 
   json_object_set_string_member (args, "id", p->id);
   json_object_set_string_member (args, "bus", p->bus);
   json_object_set_string_member (args, "addr", addr);
   if (p->device->kind == VB_DEVICE_DISK)
     {
-      xmlNode *serial = vb_xml_child (root, "serial");
+      GError *error = NULL;
 
-      json_object_set_string_member (args, "driver", "virtio-blk-pci");
+      json_object_set_string_member (args, "driver", vb_qemu_virtio_blk_model (root));
       json_object_set_string_member (args, "drive", p->node);
-      if (serial)
+      /* As the command line has them (checked by check_pluggable()). */
+      if (!vb_qemu_disk_device_props (root, vb_qemu_virtio_blk_model (root), args, &error))
         {
-          g_autofree char *text = vb_xml_text (serial);
-          json_object_set_string_member (args, "serial", text);
+          json_object_unref (args);
+          roll_back (p);
+          vb_qemu_plug_fail (task, error);
+          return;
         }
-      if (vb_xml_child (root, "shareable"))
-        json_object_set_boolean_member (args, "share-rw", TRUE);
+      if (iothread)
+        {
+          g_autofree char *object = g_strdup_printf (
+            "iothread%u", vb_xml_attr_uint (vb_xml_child (root, "driver"), "iothread", 0));
+          json_object_set_string_member (args, "iothread", object);
+        }
     }
   else
     {
@@ -233,7 +266,7 @@ plug_disk (GTask *task)
   GError *error = NULL;
 
   vb_qemu_context_resolvers (&context);
-  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, &protocol, &format,
+  if (!vb_qemu_disk_blockdev (xmlDocGetRootElement (p->doc), p->node, &context, NULL, &protocol, &format,
                               &error))
     {
       vb_qemu_plug_fail (task, error);
@@ -341,11 +374,40 @@ plug_interface (GTask *task)
   close (fd);
 }
 
+/* A disk's <driver iothread='N'> names an iothread the running guest has:
+ * define checked the element alone (domain-device.c), not against it. */
+static gboolean
+check_iothread (VbQemuPlug *p, xmlNode *disk, GError **error)
+{
+  xmlNode *driver = vb_xml_child (disk, "driver");
+  g_autofree char *id = driver ? vb_xml_attr (driver, "iothread") : NULL;
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (GArray) ids = NULL;
+
+  if (!id)
+    return TRUE;
+  doc = vb_xml_parse (vb_domain_get_live_def (p->domain)->xml, "domain", error);
+  if (!doc)
+    return FALSE;
+  ids = vb_domain_iothread_ids (xmlDocGetRootElement (doc));
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index (ids, guint, i) == vb_xml_attr_uint (driver, "iothread", 0))
+      return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+               "<driver> at line %ld: iothread %s does not exist in the running guest (it has "
+               "%u iothreads)",
+               vb_xml_line (driver), id, ids->len);
+  return FALSE;
+}
+
 static gboolean
 check_pluggable (VbQemuPlug *p, GError **error)
 {
   xmlNode *root = xmlDocGetRootElement (p->doc);
 
+  /* A DIMM goes in a DIMM slot (qemu-hotplug-memory.c), not on a PCI bus. */
+  if (p->device->kind == VB_DEVICE_MEMORY)
+    return TRUE;
   if (p->device->kind == VB_DEVICE_DISK)
     {
       g_autofree char *device = vb_xml_attr (root, "device");
@@ -374,7 +436,22 @@ check_pluggable (VbQemuPlug *p, GError **error)
                        "a disk plugged into a running guest needs a <source>");
           return FALSE;
         }
-      return TRUE;
+      {
+        g_autoptr (JsonObject) props = json_object_new ();
+        VbDiskIoTune tune;
+
+        if (!vb_qemu_disk_device_props (root, vb_qemu_virtio_blk_model (root), props, error)
+            || !vb_disk_iotune_read (root, &tune, error))
+          return FALSE;
+        if (vb_disk_iotune_limits (&tune))
+          {
+            g_autofree char *device = vb_qemu_iotune_device (root, p->id);
+
+            p->throttle = vb_qemu_iotune_args (device, &tune);
+          }
+        vb_disk_iotune_clear (&tune);
+      }
+      return check_iothread (p, root, error);
     }
   {
     g_autofree char *model = vb_qemu_plug_child_attr (root, "model", "type");
@@ -393,6 +470,31 @@ check_pluggable (VbQemuPlug *p, GError **error)
                      "an interface with <teaming> cannot be plugged into a running guest");
         return FALSE;
       }
+    /* What the start-time builder makes of these (qemu-command-nic.c,
+     * -netdev.c) the plug does not: refused, never dropped. */
+    {
+      static const char *const unplugged[] = { "driver",   "mtu",       "rom", "tune",
+                                               "coalesce", "bandwidth", "ip",  NULL };
+      g_autofree char *type = vb_xml_attr (root, "type");
+
+      if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")
+          && !g_str_equal (type, "network"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "an interface of type '%s' cannot be plugged into a running guest: use "
+                       "user, bridge or network",
+                       type);
+          return FALSE;
+        }
+      for (guint i = 0; unplugged[i]; i++)
+        if (vb_xml_child (root, unplugged[i]))
+          {
+            g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "an interface with <%s> cannot be plugged into a running guest",
+                         unplugged[i]);
+            return FALSE;
+          }
+    }
   }
   return TRUE;
 }
@@ -404,6 +506,8 @@ plug (GTask *task)
 
   if (p->device->kind == VB_DEVICE_DISK)
     plug_disk (task);
+  else if (p->device->kind == VB_DEVICE_MEMORY)
+    vb_qemu_plug_memory (task);
   else
     plug_interface (task);
 }
@@ -460,7 +564,7 @@ vb_qemu_attach_device_async (VbDriverHost *host, VbDomain *domain, const VbDomai
       vb_qemu_plug_fail (task, error);
       return;
     }
-  if (!given_address (p) && !choose_address (p, &error))
+  if (p->device->kind != VB_DEVICE_MEMORY && !given_address (p) && !choose_address (p, &error))
     {
       vb_qemu_plug_fail (task, error);
       return;

@@ -129,7 +129,10 @@ step_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                m->device_id, m->target));
             return;
           }
-        if (!vb_qmp_member_bool (block, "tray_open", FALSE))
+        /* A floppy drive has no tray (no "tray_open"): its medium comes
+         * out at once, and opening or closing its tray does nothing. */
+        if (json_object_has_member (block, "tray_open")
+            && !vb_qmp_member_bool (block, "tray_open", FALSE))
           {
             if (++m->tries < TRAY_WAIT_TRIES)
               {
@@ -263,7 +266,7 @@ prepare_medium (MediaChange *m, GError **error)
       /* Names no start gives (those are drive<N>), unique in this QEMU. */
       m->node = g_strdup_printf ("media%u-%" G_GINT64_FORMAT, ++counter, g_get_monotonic_time ());
       vb_qemu_context_resolvers (&context);
-      return vb_qemu_disk_blockdev (disk, m->node, &context, &m->protocol, &m->format, error);
+      return vb_qemu_disk_blockdev (disk, m->node, &context, NULL, &m->protocol, &m->format, error);
     }
   g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No disk with target '%s'", m->target);
   return FALSE;

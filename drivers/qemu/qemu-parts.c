@@ -8,7 +8,9 @@
 
 #include "qemu-block-copy.h"
 #include "qemu-guest-events.h"
+#include "qemu-helper-process.h"
 #include "qemu-hotplug.h"
+#include "qemu-lifecycle.h"
 #include "qemu-migration.h"
 #include "qemu-save.h"
 #include "qemu-snapshot.h"
@@ -21,5 +23,8 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_block_copy_part,
   &vb_qemu_snapshot_part,
   &vb_qemu_hotplug_part,
+  /* on_crash and the watchdog: takes GUEST_PANICKED */
+  &vb_qemu_lifecycle_part,
+  &vb_qemu_helpers_part,
   NULL,
 };

@@ -92,7 +92,10 @@ disk_bus (xmlNode *disk)
            : g_str_equal (bus, "scsi") ? "scsi"
            : g_str_equal (bus, "usb")  ? "usb"
                                        : "other";
-  return g_str_has_prefix (dev, "vd") ? "virtio" : g_str_has_prefix (dev, "hd") ? "ide" : "sata";
+  return g_str_has_prefix (dev, "vd")   ? "virtio"
+         : g_str_has_prefix (dev, "hd") ? "ide"
+         : g_str_has_prefix (dev, "fd") ? "fdc"
+                                        : "sata";
 }
 
 /* A <serial>'s device, by its <target type> or <target><model name>. */
@@ -111,9 +114,14 @@ needs_usb (xmlNode *node)
 {
   if (is_element (node, "disk"))
     return g_str_equal (disk_bus (node), "usb");
-  if (is_element (node, "redirdev") || serial_is (node, "usb-serial")
+  if (is_element (node, "redirdev") || is_element (node, "hub") || is_element (node, "smartcard")
+      || serial_is (node, "usb-serial")
       || (is_element (node, "hostdev") && vb_xml_attr_is (node, "type", "usb")))
     return TRUE;
+  if (is_element (node, "sound"))
+    return vb_xml_attr_is (node, "model", "usb");
+  if (is_element (node, "interface"))
+    return vb_xml_attr_is (vb_xml_child (node, "model"), "type", "usb-net");
   if (is_element (node, "input"))
     {
       g_autofree char *bus = vb_xml_attr (node, "bus");
@@ -405,29 +413,50 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     {
       xmlNode *model = vb_xml_child (node, "model");
 
+      if (vb_xml_attr_is (model, "type", "usb-net"))
+        return NOT_PCI;
       return !model || vb_xml_attr_is (model, "type", "virtio")
+                 || vb_xml_attr_is (model, "type", "virtio-non-transitional")
                  || vb_xml_attr_is (model, "type", "e1000e")
                ? PCIE
                : LEGACY;
     }
   if (is_element (node, "hostdev"))
     return vb_xml_attr_is (node, "type", "usb") ? NOT_PCI : PCIE;
-  if (is_element (node, "rng") || is_element (node, "pstore"))
+  if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "filesystem")
+      || is_element (node, "vsock"))
     return PCIE;
   if (is_element (node, "input"))
-    return vb_xml_attr_is (node, "bus", "virtio") ? PCIE : NOT_PCI;
+    return vb_xml_attr_is (node, "bus", "virtio")
+               || (vb_xml_attr_is (node, "type", "passthrough")
+                   && !xmlHasProp (node, BAD_CAST "bus"))
+             ? PCIE
+             : NOT_PCI;
   if (is_element (node, "memballoon"))
-    return vb_xml_attr_is (node, "model", "virtio") ? PCIE : NOT_PCI;
-  if (is_element (node, "sound") || serial_is (node, "pci-serial"))
+    {
+      g_autofree char *model = vb_xml_attr (node, "model");
+
+      return model && g_str_has_prefix (model, "virtio") ? PCIE : NOT_PCI;
+    }
+  if (is_element (node, "sound"))
+    return vb_xml_attr_is (node, "model", "sb16") || vb_xml_attr_is (node, "model", "pcspk")
+               || vb_xml_attr_is (node, "model", "usb")
+             ? NOT_PCI
+             : LEGACY;
+  if (is_element (node, "shmem") || serial_is (node, "pci-serial"))
     return LEGACY;
+  if (is_element (node, "iommu"))
+    return vb_xml_attr_is (node, "model", "virtio") ? LEGACY : NOT_PCI;
   if (is_element (node, "watchdog"))
     return vb_xml_attr_is (node, "model", "i6300esb") ? LEGACY : NOT_PCI;
+  if (is_element (node, "panic"))
+    return vb_xml_attr_is (node, "model", "pvpanic") ? LEGACY : NOT_PCI;
   if (is_element (node, "video"))
     {
       xmlNode *model = vb_xml_child (node, "model");
       gboolean primary;
 
-      if (vb_xml_attr_is (model, "type", "none"))
+      if (vb_xml_attr_is (model, "type", "none") || vb_xml_attr_is (model, "type", "ramfb"))
         return NOT_PCI;
       /* As the video builder decides: the first card, or the one marked. */
       primary = !*video_seen || vb_xml_attr_is (model, "primary", "yes");

@@ -14,6 +14,7 @@ plug_clear (VbQemuPlug *p)
   g_free (p->netdev);
   g_free (p->tap);
   g_free (p->fd_name);
+  g_clear_pointer (&p->throttle, json_object_unref);
   g_free (p->bus);
 }
 
@@ -150,7 +151,10 @@ vb_qemu_plug_new (VbDomain *domain, const VbDomainDevice *device)
     g_strdelimit (mac_hex, ":", '-');
   /* The ids the command line gives (disk-<target>), or ones derived from
    * what names the device, so they never clash with start-time ones. */
-  if (device->kind == VB_DEVICE_DISK)
+  /* A DIMM's id is chosen when it is plugged (qemu-hotplug-memory.c). */
+  if (device->kind == VB_DEVICE_MEMORY)
+    p->id = g_strdup (device->alias);
+  else if (device->kind == VB_DEVICE_DISK)
     {
       p->id = vb_qemu_disk_id (device->alias, device->target);
       p->node = g_strdup_printf ("drive-%s", device->target);

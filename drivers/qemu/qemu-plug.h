@@ -24,6 +24,7 @@ typedef struct {
   guint slot;
   guint function;
   gboolean node_added, storage_added, netdev_added;
+  JsonObject *throttle;   /* disk: block_set_io_throttle's arguments of its <iotune>, or NULL */
 } VbQemuPlug;
 
 /* The id of a plugged interface's device: its <alias name> (may be NULL),

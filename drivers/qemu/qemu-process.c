@@ -11,14 +11,18 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "config-store.h"
+#include "qemu-cputune.h"
 #include "qemu-graphics.h"
+#include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
+#include "qemu-lifecycle.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -115,6 +119,7 @@ process_gone (QemuDomain *qd)
     if ((*part)->gone)
       (*part)->gone (qd);
   g_unlink (qd->status_path);
+  vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (domain)));
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
     g_autofree char *base = vb_qemu_run_dir ();
@@ -207,23 +212,6 @@ vb_qemu_terminate (QemuDomain *qd)
     qd->kill_timeout = g_timeout_add (DESTROY_GRACE_MS, force_kill, qd);
 }
 
-static char *
-on_crash_action (QemuDomain *qd)
-{
-  const VbDomainDef *def = vb_domain_get_live_def (qd->domain);
-  g_autofree char *xml = NULL;
-  const char *start, *end;
-
-  if (!def)
-    return g_strdup ("destroy");
-  start = strstr (def->xml, "<on_crash>");
-  if (!start)
-    return g_strdup ("destroy");
-  start += strlen ("<on_crash>");
-  end = strstr (start, "</on_crash>");
-  return end ? g_strndup (start, end - start) : g_strdup ("destroy");
-}
-
 static void
 on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timestamp,
           gpointer user_data)
@@ -239,6 +227,11 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
 
   if (g_str_equal (name, "SHUTDOWN"))
     {
+      gboolean guest = vb_qmp_member_bool (data, "guest", TRUE);
+      const char *why = vb_qmp_member_string (data, "reason");
+
+      if (!why)
+        why = "";
       /* Once QEMU is being ended, a SHUTDOWN is ours (the quit after a guest's
        * power-off, the SIGTERM of Destroy), not the guest's: it was told. */
       if (qd->stopping != STOP_NONE)
@@ -257,9 +250,15 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
       /* Who ended it: the guest itself (its power-off, or ours via ACPI) or the host. */
       vb_domain_emit_lifecycle (domain, "shutdown", "finished");
-      vb_domain_emit_lifecycle (domain, "shutdown",
-                                vb_qmp_member_bool (data, "guest", TRUE) ? "guest" : "host");
-      /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
+      vb_domain_emit_lifecycle (domain, "shutdown", guest ? "guest" : "host");
+      /* -no-shutdown left QEMU stopped: <on_poweroff> restart runs the guest
+       * again (a reboot that powers off, on_reboot destroy, never does);
+       * otherwise end QEMU, the exit completes the shutdown. */
+      if (guest && !g_str_equal (why, "guest-reset") && vb_qemu_lifecycle_powered_off (qd))
+        {
+          qd->stopping = STOP_NONE;
+          return;
+        }
       vb_qemu_quit (qd);
     }
   else if (g_str_equal (name, "BLOCK_IO_ERROR"))
@@ -278,9 +277,10 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       const char *reason = qd->pause_reason;
 
       qd->pause_reason = NULL;
-      /* -no-shutdown pauses QEMU at a power-off: during a reboot that is no pause. */
-      if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE
-          || state == VB_DOMAIN_SHUTDOWN)
+      /* -no-shutdown pauses QEMU at a power-off: during a reboot that is no
+       * pause; a panic stops the guest too: it is crashed, not paused. */
+      if (qd->own_stop || qd->rebooting || qd->stopping != STOP_NONE || state == VB_DOMAIN_SHUTDOWN
+          || state == VB_DOMAIN_CRASHED)
         return;
       vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, reason ? reason : "unknown");
       vb_domain_emit_lifecycle (domain, "suspended", reason ? reason : "paused");
@@ -297,20 +297,10 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
         }
       if (state == VB_DOMAIN_RUNNING)
         return;
-      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, "unpaused");
+      /* After a restart by on_poweroff or on_crash: booted or crashed. */
+      vb_qemu_set_state (qd, VB_DOMAIN_RUNNING, qd->resume_reason ? qd->resume_reason : "unpaused");
+      qd->resume_reason = NULL;
       vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
-    }
-  else if (g_str_equal (name, "GUEST_PANICKED"))
-    {
-      g_autofree char *action = on_crash_action (qd);
-
-      vb_qemu_set_state (qd, VB_DOMAIN_CRASHED, "panicked");
-      vb_domain_emit_lifecycle (domain, "crashed", "panicked");
-      if (!g_str_equal (action, "preserve"))
-        {
-          qd->stopping = STOP_CRASH;
-          vb_qemu_terminate (qd);
-        }
     }
   else if (g_str_equal (name, "GUEST_CRASHLOADED"))
     {
@@ -359,7 +349,11 @@ typedef struct {
   VbQemuCommand *command;
   gint64 monitor_deadline;
   GArray *passed_fds; /* what QEMU gets as fds (taps, the UEFI store): closed at the end */
-  GError *graphics_error; /* set_password failed: the start fails before the guest runs */
+  /* set_password or block_set_io_throttle failed: the start fails before
+   * the guest runs */
+  GError *graphics_error;
+  VbQemuTuning *tuning;   /* <vcpu cpuset> and <cputune> on the host; NULL: none */
+  VbUser *user;           /* QEMU's and its helpers' (NULL outside system mode) */
 } StartData;
 
 static void
@@ -371,6 +365,8 @@ start_data_free (StartData *data)
   g_clear_pointer (&data->caps, vb_qemu_caps_unref);
   g_clear_pointer (&data->command, vb_qemu_command_free);
   g_clear_error (&data->graphics_error);
+  g_clear_pointer (&data->tuning, vb_qemu_tuning_free);
+  g_clear_pointer (&data->user, vb_user_free);
   g_object_unref (data->domain);
   g_free (data);
 }
@@ -391,8 +387,12 @@ start_failed (GTask *task, GError *error)
           qd->gone = TRUE; /* its exit is this failure, not a second event */
           kill (qd->pid, SIGKILL);
         }
+      vb_qemu_helpers_stop (qd);
       g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
+      /* Best effort: a QEMU just killed may still be in it; the next start
+       * uses it again. */
+      vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
       vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
     }
   vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
@@ -553,6 +553,26 @@ passwords_set (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+throttle_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr (JsonNode) reply
+    = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
+
+  if (!reply)
+    {
+      g_prefix_error (&error, "QEMU refused a disk's I/O limits: ");
+      vb_log_warning (vb_qemu_log_name (data->domain), "%s", error->message);
+      if (!data->graphics_error)
+        data->graphics_error = error;
+      else
+        g_error_free (error);
+    }
+}
+
+static void
 monitor_ready (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
@@ -570,6 +590,11 @@ monitor_ready (GTask *task)
       json_object_set_boolean_member (args, "up", FALSE);
       vb_qmp_client_execute_async (qd->qmp, "set_link", args, -1, NULL, setup_done, NULL);
     }
+  /* Answered before cont is (QMP answers in order): limits QEMU refuses
+   * fail the start as a wrong password does. */
+  for (guint i = 0; i < command->throttles->len; i++)
+    vb_qmp_client_execute_async (qd->qmp, "block_set_io_throttle", command->throttles->pdata[i],
+                                 -1, NULL, throttle_set, g_object_ref (task));
   if (command->balloon_target_kib)
     {
       g_autoptr (JsonObject) args = json_object_new ();
@@ -593,6 +618,7 @@ monitor_ready (GTask *task)
     g_ptr_array_add (taps, NULL);
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
+  vb_qemu_helpers_record (qd, status);
   if (command->spice_port >= 0)
     {
       set_graphics_port (data->domain, "spice", command->spice_port);
@@ -670,6 +696,27 @@ retry_monitor (gpointer user_data)
 }
 
 static void
+tuned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_tuning_apply_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
+      return;
+    }
+  monitor_ready (task);
+}
+
+static void
 monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -681,7 +728,11 @@ monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (qmp && qd && !qd->gone)
     {
       attach_monitor (qd, qmp);
-      monitor_ready (task);
+      /* While the guest is still paused (-S): its vCPUs never run unpinned. */
+      if (data->tuning)
+        vb_qemu_tuning_apply_async (g_steal_pointer (&data->tuning), qmp, qd->pid, tuned, task);
+      else
+        monitor_ready (task);
       return;
     }
   g_clear_object (&qmp);
@@ -721,14 +772,31 @@ vb_qemu_process_user (void)
   return vb_qemu_user_name ();
 }
 
+typedef struct {
+  const VbUser *user;
+  const VbQemuTuning *tuning;
+  gboolean mem_lock;
+} ChildSetup;
+
 /* In the forked child, before exec: async-signal-safe calls only. */
 static void
 qemu_child_setup (gpointer user_data)
 {
-  const VbUser *user = user_data;
+  const ChildSetup *setup = user_data;
+  const VbUser *user = setup->user;
 
+  /* Before QEMU makes a thread: each inherits these CPUs. */
+  vb_qemu_tuning_child_setup (setup->tuning);
   /* QEMU outlives the service: no signal to the service's group reaches it. */
   setsid ();
+  /* <locked/>: QEMU's mlockall() of the guest's memory, which its own user
+   * could not do within the default limit; raised while still root. */
+  if (setup->mem_lock)
+    {
+      struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+
+      setrlimit (RLIMIT_MEMLOCK, &unlimited);
+    }
   /* QEMU never holds root, not even while it opens the files the command
    * line names: what its user cannot open, it cannot open (no -runas, which
    * would drop only after every file was opened as root). */
@@ -736,25 +804,46 @@ qemu_child_setup (gpointer user_data)
     vb_user_drop_to (user);
 }
 
+static void spawn_qemu (GTask *task);
+
 static void
-spawn_qemu (GTask *task)
+helpers_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  GTask *task = user_data;
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-  g_autofree char *line = NULL;
-  g_autoptr (VbUser) user = NULL;
   GError *error = NULL;
-  g_autofree char *status_dir = vb_qemu_status_dir ();
-  int log_fd;
 
-  /* Looked up here: the child may not call getpwnam(). */
-  if (!vb_qemu_lookup_user (&user, &error))
+  if (!vb_qemu_helpers_start_finish (result, &error))
     {
       start_failed (task, error);
       return;
     }
-  if (!vb_qemu_host_make_run_dir (qd->dir, user, &error))
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  spawn_qemu (task);
+}
+
+/* The run directory, then the helpers QEMU connects to (swtpm, virtiofsd),
+ * then QEMU. */
+static void
+prepare_qemu (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+  g_autofree char *status_dir = vb_qemu_status_dir ();
+
+  /* Looked up here: the child may not call getpwnam(). */
+  if (!vb_qemu_lookup_user (&data->user, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!vb_qemu_host_make_run_dir (qd->dir, data->user, &error))
     {
       start_failed (task, error);
       return;
@@ -765,8 +854,24 @@ spawn_qemu (GTask *task)
                                        status_dir, g_strerror (errno)));
       return;
     }
+  vb_qemu_helpers_start_async (qd, data->command, data->user, helpers_started, task);
+}
+
+static void
+spawn_qemu (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autofree char *line = NULL;
+  const VbUser *user = data->user;
+  ChildSetup *setup;
+  GError *error = NULL;
+  int log_fd;
+
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
   if (!vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
+      || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
     {
       start_failed (task, error);
@@ -790,7 +895,11 @@ spawn_qemu (GTask *task)
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
-  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, user, NULL);
+  setup = g_new0 (ChildSetup, 1);
+  setup->user = user;
+  setup->tuning = data->tuning;
+  setup->mem_lock = data->command->mem_lock;
+  g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, setup, g_free);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);
@@ -857,6 +966,13 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       start_failed (task, error);
       return;
     }
+  /* What the host must do to QEMU's threads, checked before it runs. */
+  data->tuning = vb_qemu_tuning_new (def->uuid, data->command->xml, &error);
+  if (error)
+    {
+      start_failed (task, error);
+      return;
+    }
   /* The live XML is what runs: every PCI address and implicit controller
    * the command line names, also for a definition stored without them. */
   {
@@ -872,7 +988,7 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_remove_flat_dir (qd->dir);
   vb_domain_set_state (data->domain, VB_DOMAIN_PAUSED, "starting-up",
                        vb_driver_host_next_domain_id (vb_qemu_driver.host));
-  spawn_qemu (task);
+  prepare_qemu (task);
 }
 
 void
@@ -971,6 +1087,8 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
   vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
 }
 
+static gboolean qemu_uid (uid_t *uid);
+
 /* Takes @status. The domain gets its live state back and a watch on QEMU. */
 static void
 reattach (VbDomain *domain, VbQemuStatus *status)
@@ -993,6 +1111,13 @@ reattach (VbDomain *domain, VbQemuStatus *status)
   vb_driver_host_note_domain_id (vb_qemu_driver.host, status->id);
   vb_domain_set_state (domain, state_from_string (status->state),
                        status->reason ? status->reason : "unknown", status->id);
+  {
+    uid_t uid;
+
+    /* Before the watch: a QEMU that ended meanwhile ends its helpers too. */
+    if (qemu_uid (&uid))
+      vb_qemu_helpers_adopt (qd, status, uid);
+  }
   if (!watch_pid (qd, &error))
     {
       vb_log_warning (vb_qemu_log_name (domain), "%s", error->message);
@@ -1081,6 +1206,7 @@ read_live_status (const char *uuid, const char *dir)
   g_autoptr (GError) error = NULL;
   g_autoptr (VbQemuStatus) status = vb_qemu_status_read (path, &error);
   g_autofree char *monitor = g_build_filename (dir, "monitor.sock", NULL);
+  gboolean uid_known;
   uid_t uid;
 
   if (!status && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -1096,10 +1222,14 @@ read_live_status (const char *uuid, const char *dir)
       g_unlink (path);
       return NULL;
     }
-  if (!qemu_uid (&uid))
+  uid_known = qemu_uid (&uid);
+  if (!uid_known)
     g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "QEMU's user does not exist");
   else
     vb_qemu_status_check_process (status, status->exe, uid, &error);
+  /* Its helpers (swtpm, virtiofsd) are ended with a QEMU that is gone or not ours. */
+  if (error && uid_known)
+    vb_qemu_helpers_end_recorded (status, uid);
   if (g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
     {
       vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", uuid,

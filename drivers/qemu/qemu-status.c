@@ -12,6 +12,16 @@
 #include "vb-process.h"
 
 void
+vb_qemu_helper_record_free (VbQemuHelperRecord *record)
+{
+  if (!record)
+    return;
+  g_free (record->id);
+  g_free (record->exe);
+  g_free (record);
+}
+
+void
 vb_qemu_status_free (VbQemuStatus *status)
 {
   if (!status)
@@ -25,6 +35,7 @@ vb_qemu_status_free (VbQemuStatus *status)
   g_free (status->state);
   g_free (status->reason);
   g_strfreev (status->taps);
+  g_clear_pointer (&status->helpers, g_ptr_array_unref);
   g_free (status);
 }
 
@@ -55,6 +66,27 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
   json_builder_begin_array (b);
   for (guint i = 0; status->taps && status->taps[i]; i++)
     json_builder_add_string_value (b, status->taps[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "helpers");
+  json_builder_begin_array (b);
+  for (guint i = 0; status->helpers && i < status->helpers->len; i++)
+    {
+      const VbQemuHelperRecord *helper = status->helpers->pdata[i];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, helper->id);
+      json_builder_set_member_name (b, "pid");
+      json_builder_add_int_value (b, helper->pid);
+      json_builder_set_member_name (b, "start-time");
+      json_builder_add_int_value (b, (gint64) helper->start_time);
+      if (helper->exe)
+        {
+          json_builder_set_member_name (b, "exe");
+          json_builder_add_string_value (b, helper->exe);
+        }
+      json_builder_end_object (b);
+    }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "persistent");
   json_builder_add_boolean_value (b, status->persistent);
@@ -112,6 +144,26 @@ vb_qemu_status_from_json (const char *json, GError **error)
       }
     g_ptr_array_add (names, NULL);
     status->taps = (GStrv) g_ptr_array_free (names, FALSE);
+  }
+  status->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_record_free);
+  {
+    JsonArray *helpers = vb_qmp_member_array (object, "helpers");
+
+    for (guint i = 0; helpers && i < json_array_get_length (helpers); i++)
+      {
+        JsonNode *item = json_array_get_element (helpers, i);
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+        VbQemuHelperRecord *helper;
+
+        if (!o || !vb_qmp_member_string (o, "id"))
+          continue;
+        helper = g_new0 (VbQemuHelperRecord, 1);
+        helper->id = dup_member (o, "id");
+        helper->exe = dup_member (o, "exe");
+        helper->pid = (int) json_object_get_int_member_with_default (o, "pid", 0);
+        helper->start_time = (guint64) json_object_get_int_member_with_default (o, "start-time", 0);
+        g_ptr_array_add (status->helpers, helper);
+      }
   }
   status->persistent = json_object_get_boolean_member_with_default (object, "persistent", FALSE);
   status->pid = (int) json_object_get_int_member_with_default (object, "pid", 0);
@@ -182,35 +234,41 @@ process_uids (int pid, uid_t *real, uid_t *effective)
 }
 
 gboolean
-vb_qemu_status_check_process (const VbQemuStatus *status, const char *exe, uid_t uid,
-                              GError **error)
+vb_qemu_check_process (int pid, guint64 start_time, const char *exe, uid_t uid, GError **error)
 {
   g_autofree char *running = NULL;
   uid_t real, effective;
 
-  if (status->start_time == 0 || vb_process_start_time (status->pid) != status->start_time)
+  if (pid <= 0 || start_time == 0 || vb_process_start_time (pid) != start_time)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "process %d is gone", status->pid);
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "process %d is gone", pid);
       return FALSE;
     }
-  running = vb_process_exe (status->pid);
+  running = vb_process_exe (pid);
   if (!exe || g_strcmp0 (running, exe) != 0)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "process %d runs %s, not %s", status->pid,
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "process %d runs %s, not %s", pid,
                    running ? running : "(unknown)", exe ? exe : "(unknown)");
       return FALSE;
     }
-  if (!process_uids (status->pid, &real, &effective) || real != uid || effective != uid)
+  if (!process_uids (pid, &real, &effective) || real != uid || effective != uid)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "process %d does not run as uid %u",
-                   status->pid, (unsigned) uid);
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "process %d does not run as uid %u", pid,
+                   (unsigned) uid);
       return FALSE;
     }
   /* The checks raced with the PID's end and reuse: it must be the same one still. */
-  if (vb_process_start_time (status->pid) != status->start_time)
+  if (vb_process_start_time (pid) != start_time)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "process %d is gone", status->pid);
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "process %d is gone", pid);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+vb_qemu_status_check_process (const VbQemuStatus *status, const char *exe, uid_t uid,
+                              GError **error)
+{
+  return vb_qemu_check_process (status->pid, status->start_time, exe, uid, error);
 }

@@ -9,6 +9,16 @@
 
 G_BEGIN_DECLS
 
+/* A helper process started beside QEMU (swtpm, virtiofsd: qemu-helper-process.c). */
+typedef struct {
+  char *id;           /* "tpm0", "fs0" */
+  int pid;
+  guint64 start_time; /* as for QEMU: tells a reused PID apart */
+  char *exe;          /* /proc/PID/exe once it ran */
+} VbQemuHelperRecord;
+
+void vb_qemu_helper_record_free (VbQemuHelperRecord *record);
+
 typedef struct {
   char *uuid;
   char *live_xml;        /* the definition the guest runs */
@@ -20,6 +30,7 @@ typedef struct {
   char *console_path;    /* NULL without serial 0 */
   char *console_log;
   GStrv taps;            /* host tap devices, for network counters */
+  GPtrArray *helpers;    /* VbQemuHelperRecord, never NULL once read or built */
   int id;
   char *state;           /* "running", "paused", ... as last seen */
   char *reason;
@@ -41,5 +52,8 @@ VbQemuStatus *vb_qemu_status_read (const char *path, GError **error);
  * @uid. Nothing else may be signalled or reattached. */
 gboolean vb_qemu_status_check_process (const VbQemuStatus *status, const char *exe, uid_t uid,
                                        GError **error);
+/* The same for any process: @pid started at @start_time, runs @exe as @uid. */
+gboolean vb_qemu_check_process (int pid, guint64 start_time, const char *exe, uid_t uid,
+                                GError **error);
 
 G_END_DECLS

@@ -47,10 +47,12 @@ configure (int sock, const char *ifname, const char *bridge, const char *guest_m
         return fail (error, "set the MAC address", ifname, errno);
     }
 
+  /* type='ethernet': a tap on no bridge. */
   memset (&ifr, 0, sizeof ifr);
-  g_strlcpy (ifr.ifr_name, bridge, IFNAMSIZ);
+  if (bridge)
+    g_strlcpy (ifr.ifr_name, bridge, IFNAMSIZ);
   ifr.ifr_ifindex = (int) if_nametoindex (ifname);
-  if (ifr.ifr_ifindex == 0 || ioctl (sock, SIOCBRADDIF, &ifr) < 0)
+  if (bridge && (ifr.ifr_ifindex == 0 || ioctl (sock, SIOCBRADDIF, &ifr) < 0))
     {
       int saved = errno;
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot attach %s to bridge '%s': %s",
@@ -108,4 +110,21 @@ vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GE
     }
   close (sock);
   return fd;
+}
+
+gboolean
+vb_tap_set_mtu (const char *ifname, guint mtu, GError **error)
+{
+  struct ifreq ifr;
+  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gboolean ok;
+
+  if (sock < 0)
+    return fail (error, "open a socket", ifname, errno);
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
+  ifr.ifr_mtu = (int) mtu;
+  ok = ioctl (sock, SIOCSIFMTU, &ifr) == 0 || fail (error, "set the MTU of", ifname, errno);
+  close (sock);
+  return ok;
 }

@@ -8,8 +8,11 @@ G_BEGIN_DECLS
 
 /* Creates tap @ifname, sets its MAC (the guest's, with the first byte made
  * 0xfe so the bridge never takes the guest's address), attaches it to
- * @bridge and brings it up. Returns the tap's fd, or -1 with @error. */
+ * @bridge (to none when NULL: <interface type='ethernet'>) and brings it up. Returns the tap's fd, or -1 with @error. */
 int vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error);
+/* Sets the MTU of tap @ifname (the guest's <mtu size>, so the host side
+ * carries the frames the guest was told it may send). */
+gboolean vb_tap_set_mtu (const char *ifname, guint mtu, GError **error);
 /* There is no delete: the tap is not persistent, so it goes away with the
  * last descriptor, when QEMU ends. */
 

@@ -407,6 +407,18 @@ vb_qemu_detach_device_async (VbDriverHost *host, VbDomain *domain, const VbDomai
     }
   p = vb_qemu_plug_new (domain, device);
   g_task_set_task_data (task, p, (GDestroyNotify) vb_qemu_plug_unref);
+  /* A DIMM leaves only when the guest gives its memory up, which a Linux
+   * guest does only for memory it keeps movable: not promised, so not offered. */
+  if (device->kind == VB_DEVICE_MEMORY)
+    {
+      g_autofree char *described = vb_domain_device_describe (device);
+
+      vb_qemu_plug_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                            "the %s cannot be unplugged from a running guest: "
+                                            "detach it from the persistent definition (CONFIG)",
+                                            described));
+      return;
+    }
   if (!vb_qemu_plug_running (p, &error))
     {
       vb_qemu_plug_fail (task, error);

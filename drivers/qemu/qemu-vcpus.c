@@ -10,6 +10,7 @@
 
 #include "domain-def-edit.h"
 #include "domain-vcpus.h"
+#include "qemu-cputune.h"
 #include "qemu-domain-private.h"
 #include "qemu-plug.h"
 #include "qemu-vcpu-slots.h"
@@ -113,6 +114,46 @@ record (GTask *task, QemuDomain *qd)
 static void plug_next (GTask *task);
 
 static void
+retuned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (vb_qemu_tuning_apply_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    {
+      g_prefix_error (&error, "The vCPUs are plugged in, but not placed as <cputune> says: ");
+      g_task_return_error (task, error);
+    }
+  g_object_unref (task);
+}
+
+/* A new vCPU's thread was made by QEMU's main thread, with its CPUs and
+ * cgroup: it gets its own, as at the start (qemu-cputune.c). */
+static void
+tune_again (GTask *task, QemuDomain *qd)
+{
+  GError *error = NULL;
+  const VbDomainDef *live = vb_domain_get_live_def (qd->domain);
+  VbQemuTuning *tuning = vb_qemu_tuning_new (live->uuid, live->xml, &error);
+
+  if (error)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (!tuning)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  vb_qemu_tuning_apply_async (tuning, qd->qmp, qd->pid, retuned, task);
+}
+
+static void
 plugged (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -158,8 +199,7 @@ plug_next (GTask *task)
     {
       record (task, qd);
       vb_log_info (vb_qemu_log_name (domain), "%u vCPUs present", v->changed->current_vcpus);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      tune_again (task, qd);
       return;
     }
   vcpu = g_array_index (v->wanted, guint, v->next++);

@@ -80,3 +80,20 @@ vb_test_change_media_finish (VbDomain *domain, GAsyncResult *result, GError **er
   g_return_val_if_fail (g_async_result_is_tagged (result, vb_test_change_media_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* The simulated guest's disks take their limits at once; GetBlockIoTune
+ * then reads them from the live definition. */
+void
+vb_test_set_block_iotune_async (VbDriverHost *host, VbDomain *domain, const char *target,
+                                const VbDomainDef *changed, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  apply_live (domain, changed, vb_test_set_block_iotune_async, callback, user_data);
+}
+
+gboolean
+vb_test_set_block_iotune_finish (VbDomain *domain, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_test_set_block_iotune_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -44,6 +44,11 @@ gboolean vb_test_send_key_finish (VbDomain *domain, GAsyncResult *result, GError
 void vb_test_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
                                GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_test_set_memory_finish (VbDomain *domain, GAsyncResult *result, GError **error);
+void vb_test_set_block_iotune_async (VbDriverHost *host, VbDomain *domain, const char *target,
+                                     const VbDomainDef *changed, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean vb_test_set_block_iotune_finish (VbDomain *domain, GAsyncResult *result,
+                                          GError **error);
 void vb_test_set_vcpus_async (VbDriverHost *host, VbDomain *domain, const VbDomainDef *changed,
                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_test_set_vcpus_finish (VbDomain *domain, GAsyncResult *result, GError **error);

@@ -36,7 +36,7 @@ typedef struct {
 
 /* A method call or property write in progress; handlers end it with exactly
  * one of vb_lv_call_return / _fail / _unsupported, which free it. */
-typedef struct {
+typedef struct _VbLvCall {
   const VbLvConnect *connect;
   GDBusMethodInvocation *invocation;
   GVariant *parameters;
@@ -44,6 +44,7 @@ typedef struct {
   GDestroyNotify object_free; /* frees @object; NULL: it is a GObject */
   const char *not_found;      /* libvirt's prefix for a NotFound of this interface */
   char *xml;                  /* a caller's XML once checked (vb_lv_xml_check) */
+  void (*checked_next) (struct _VbLvCall *call); /* vb_lv_xml_check: where it goes on */
   gboolean (*finish) (GAsyncResult *result, GError **error); /* vb_lv_call_expect */
   guint64 generation;                                        /* the model's when the call arrived */
   gboolean cacheable;       /* its answer may be sent again (VbReplyCache) */

@@ -151,6 +151,9 @@ register_subtree (VbLibvirtFront *self, Subtree *subtree, const char *node, GErr
 
 /* ---- events ---- */
 
+static void emit_domain_signal (VbLibvirtFront *self, VbDomain *domain, const char *name,
+                                GVariant *args);
+
 static void
 domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpointer user_data)
 {
@@ -167,6 +170,13 @@ domain_lifecycle (VbDomain *domain, const char *event, const char *detail, gpoin
   for (guint i = 0; i < N_CONNECTS; i++)
     if (vb_lv_domain_belongs (&self->connects[i], domain))
       vb_lv_connect_domain_event (&self->connects[i], domain, event, detail);
+  /* libvirt sends its power management events beside the lifecycle ones;
+   * their reason is always 0 (unknown). */
+  if (g_str_equal (event, "pmsuspended"))
+    emit_domain_signal (self, domain, g_str_equal (detail, "disk") ? "PMSuspendDisk" : "PMSuspend",
+                        g_variant_new ("(i)", 0));
+  else if (g_str_equal (event, "started") && g_str_equal (detail, "wakeup"))
+    emit_domain_signal (self, domain, "PMWakeup", g_variant_new ("(i)", 0));
 }
 
 /* Emits the org.libvirt.Domain signal @name with @args (floating) on @domain's
@@ -205,6 +215,20 @@ domain_balloon_change (VbDomain *domain, guint64 kib, gpointer user_data)
   emit_domain_signal (user_data, domain, "BalloonChange", g_variant_new ("(t)", kib));
 }
 
+/* libvirt's virDomainEventWatchdogAction, by QEMU's WATCHDOG action. */
+static void
+domain_watchdog (VbDomain *domain, const char *action, gpointer user_data)
+{
+  static const char *const actions[] = { "none",     "pause", "reset",      "poweroff",
+                                         "shutdown", "debug", "inject-nmi", NULL };
+  int code = 0;
+
+  for (int i = 0; actions[i]; i++)
+    if (g_str_equal (action, actions[i]))
+      code = i;
+  emit_domain_signal (user_data, domain, "Watchdog", g_variant_new ("(i)", code));
+}
+
 static void
 follow_domain (VbLibvirtFront *self, VbResource *resource)
 {
@@ -214,6 +238,7 @@ follow_domain (VbLibvirtFront *self, VbResource *resource)
   g_signal_connect (resource, "device-removed", G_CALLBACK (domain_device_removed), self);
   g_signal_connect (resource, "tray-change", G_CALLBACK (domain_tray_change), self);
   g_signal_connect (resource, "balloon-change", G_CALLBACK (domain_balloon_change), self);
+  g_signal_connect (resource, "watchdog", G_CALLBACK (domain_watchdog), self);
 }
 
 static void

@@ -1,13 +1,29 @@
 #include "libvirt-xml-check.h"
 
 #include "host-files.h"
+#include "secret-api.h"
 
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 
 typedef struct {
   VbLvCall *call;
   VbLvMethodFunc next;
 } Checking;
+
+/* As objects/virt1/domain-xml-check.c: a secret the XML names needs
+ * secret.manage; after host-files, as there. */
+static void
+check_secrets (VbLvCall *call)
+{
+  g_autofree char *named = vb_secret_api_named_in (call->xml);
+  VbLvMethodFunc next = call->checked_next;
+
+  if (!named)
+    next (call);
+  else
+    vb_lv_call_authorize_also_detail (call, ACTION_SECRETS, "secret", named, next);
+}
 
 static void
 paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -19,12 +35,14 @@ paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
   g_auto (GStrv) outside = vb_host_files_outside_pools_finish (result, &call->xml, &error);
 
   g_free (checking);
+  call->checked_next = next;
   if (!outside)
     vb_lv_call_fail (call, error);
   else if (!outside[0])
-    next (call);
+    check_secrets (call);
   else
-    vb_lv_call_authorize_also_detail (call, ACTION_HOST_FILES, "path", outside[0], next);
+    vb_lv_call_authorize_also_detail (call, ACTION_HOST_FILES, "path", outside[0],
+                                      check_secrets);
 }
 
 void

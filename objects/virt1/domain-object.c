@@ -12,6 +12,7 @@
 #include "media-api.h"
 #include "migration-api.h"
 #include "rename-api.h"
+#include "iotune-api.h"
 #include "resources-api.h"
 #include "send-key-api.h"
 #include "snapshot-api.h"
@@ -94,6 +95,12 @@ static void
 balloon_change (VbDomain *domain, guint64 kib, gpointer user_data)
 {
   vb_dbus_domain_emit_balloon_change (VB_DBUS_DOMAIN (user_data), kib);
+}
+
+static void
+watchdog (VbDomain *domain, const char *action, gpointer user_data)
+{
+  vb_dbus_domain_emit_watchdog (VB_DBUS_DOMAIN (user_data), action);
 }
 
 static void
@@ -805,6 +812,49 @@ handle_set_memory (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+iotune_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  vb_complete_void (user_data, result, vb_iotune_api_set_finish);
+}
+
+static gboolean
+handle_set_block_io_tune (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                          const char *disk, GVariant *params, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_iotune_api_set_async (self->context->host, self->domain, disk, params, flags, iotune_set,
+                           invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+iotune_got (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  GError *error = NULL;
+  g_autoptr (GVariant) params = vb_iotune_api_get_finish (result, &error);
+
+  if (!params)
+    {
+      vb_dbus_return_error (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", params));
+}
+
+static gboolean
+handle_get_block_io_tune (VbDBusDomain *iface, GDBusMethodInvocation *invocation,
+                          const char *disk, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+
+  vb_iotune_api_get_async (self->context->host, self->domain, disk, flags, iotune_got,
+                           invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_set_vcpus (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint count, guint flags)
 {
@@ -933,6 +983,8 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_send_key = handle_send_key;
   iface->handle_rename = handle_rename;
   iface->handle_set_memory = handle_set_memory;
+  iface->handle_set_block_io_tune = handle_set_block_io_tune;
+  iface->handle_get_block_io_tune = handle_get_block_io_tune;
   iface->handle_set_vcpus = handle_set_vcpus;
   iface->handle_update_device = handle_update_device;
 }
@@ -950,6 +1002,7 @@ vb_domain_object_new (VbBusContext *context, VbDomain *domain)
   g_signal_connect (domain, "device-removed", G_CALLBACK (device_removed), self);
   g_signal_connect (domain, "tray-change", G_CALLBACK (tray_change), self);
   g_signal_connect (domain, "balloon-change", G_CALLBACK (balloon_change), self);
+  g_signal_connect (domain, "watchdog", G_CALLBACK (watchdog), self);
   follow_snapshots (self);
   return self;
 }

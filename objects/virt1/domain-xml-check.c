@@ -2,9 +2,11 @@
 
 #include "authorized-dispatch.h"
 #include "host-files.h"
+#include "secret-api.h"
 
 #define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 
 typedef struct {
   GDBusMethodInvocation *invocation;
@@ -13,6 +15,7 @@ typedef struct {
   char *file;       /* one file the call names itself */
   char *first_path; /* outside the pools, once known */
   char *checked_xml; /* @xml with its disks' backing chains recorded */
+  char *secret;      /* the first secret @xml names, once known */
 } Check;
 
 static void
@@ -23,7 +26,46 @@ check_free (Check *check)
   g_free (check->file);
   g_free (check->first_path);
   g_free (check->checked_xml);
+  g_free (check->secret);
   g_free (check);
+}
+
+static void
+secrets_granted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Check *check = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_dispatch_authorize_also_detail_finish (result, &error))
+    {
+      g_prefix_error (&error, "the XML names the secret %s, whose value QEMU would use: ",
+                      check->secret);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* A domain that names a secret has QEMU use its value, and send it to the
+ * server its disk names: only for those who may manage secrets
+ * (docs/authorization.md). */
+static void
+check_secrets (GTask *task)
+{
+  Check *check = g_task_get_task_data (task);
+
+  if (check->xml)
+    check->secret =
+      vb_secret_api_named_in (check->checked_xml ? check->checked_xml : check->xml);
+  if (!check->secret)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  vb_dispatch_authorize_also_detail_async (g_task_get_source_object (task), check->invocation,
+                                           ACTION_SECRETS, "secret", check->secret, NULL,
+                                           secrets_granted, g_object_ref (task));
 }
 
 static void
@@ -39,7 +81,7 @@ host_files_granted (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_boolean (task, TRUE);
+  check_secrets (task);
 }
 
 static void
@@ -59,7 +101,7 @@ paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!outside[0])
     {
-      g_task_return_boolean (task, TRUE);
+      check_secrets (task);
       return;
     }
   check->first_path = g_strdup (outside[0]);

@@ -10,6 +10,7 @@
 #include "network-api.h"
 #include "resource-api.h"
 #include "save-api.h"
+#include "secret-api.h"
 #include "storage-api.h"
 #include "vb-config.h"
 
@@ -189,6 +190,78 @@ handle_list_networks (VbDBusManager *iface, GDBusMethodInvocation *invocation, g
   g_autoptr (GPtrArray) networks = vb_network_api_list (host_of (iface), flags, &error);
 
   vb_complete_resource_paths (invocation, networks, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- secrets ---- */
+
+static char *
+secret_path (gpointer secret)
+{
+  return vb_secret_api_path (secret);
+}
+
+static void
+complete_secret (GDBusMethodInvocation *invocation, VbSecret *secret, GError *error)
+{
+  g_autofree char *path = NULL;
+
+  if (!secret)
+    {
+      vb_dbus_return_error (invocation, error);
+      return;
+    }
+  path = vb_secret_api_path (secret);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static void
+secret_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = NULL;
+  g_autoptr (VbSecret) secret = vb_secret_api_define_finish (result, &error);
+
+  complete_secret (user_data, secret, error);
+}
+
+static gboolean
+handle_define_secret (VbDBusManager *iface, GDBusMethodInvocation *invocation, const char *xml,
+                      guint flags)
+{
+  vb_secret_api_define_async (host_of (iface), xml, flags, secret_defined, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_secrets (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  GError *error = NULL;
+  g_autoptr (GPtrArray) secrets = vb_secret_api_list (host_of (iface), flags, &error);
+
+  vb_complete_paths (invocation, secrets, secret_path, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_secret_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                              const char *uuid)
+{
+  GError *error = NULL;
+  VbSecret *secret = vb_secret_api_lookup_by_uuid (host_of (iface), uuid, &error);
+
+  complete_secret (invocation, secret, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_lookup_secret_by_usage (VbDBusManager *iface, GDBusMethodInvocation *invocation,
+                               const char *usage_type, const char *usage_id)
+{
+  GError *error = NULL;
+  VbSecret *secret =
+    vb_secret_api_lookup_by_usage (host_of (iface), usage_type, usage_id, &error);
+
+  complete_secret (invocation, secret, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -578,6 +651,10 @@ manager_iface_init (VbDBusManagerIface *iface)
   iface->handle_lookup_network_by_name = handle_lookup_network_by_name;
   iface->handle_lookup_network_by_uuid = handle_lookup_network_by_uuid;
   iface->handle_list_networks = handle_list_networks;
+  iface->handle_define_secret = handle_define_secret;
+  iface->handle_list_secrets = handle_list_secrets;
+  iface->handle_lookup_secret_by_uuid = handle_lookup_secret_by_uuid;
+  iface->handle_lookup_secret_by_usage = handle_lookup_secret_by_usage;
   iface->handle_define_storage_pool = handle_define_storage_pool;
   iface->handle_create_storage_pool = handle_create_storage_pool;
   iface->handle_lookup_storage_pool_by_name = handle_lookup_storage_pool_by_name;

@@ -6,6 +6,8 @@
 #include "network-object.h"
 #include "object-paths.h"
 #include "pool-object.h"
+#include "secret-api.h"
+#include "secret-object.h"
 #include "snapshot-object.h"
 #include "vanished-calls.h"
 #include "volume-object.h"
@@ -140,6 +142,24 @@ job_removed (VbInventory *inventory, VbJob *job, gpointer user_data)
   unexport (user_data, path);
 }
 
+static void
+secret_added (VbSecretStore *store, VbSecret *secret, gpointer user_data)
+{
+  g_autofree char *path = vb_secret_api_path (secret);
+  g_autoptr (VbSecretObject) object =
+    vb_secret_object_new (((VbObjectExporter *) user_data)->context, secret);
+
+  export_interface (user_data, path, G_DBUS_INTERFACE_SKELETON (object));
+}
+
+static void
+secret_removed (VbSecretStore *store, VbSecret *secret, gpointer user_data)
+{
+  g_autofree char *path = vb_secret_api_path (secret);
+
+  unexport (user_data, path);
+}
+
 VbObjectExporter *
 vb_object_exporter_new (VbBusContext *context)
 {
@@ -174,6 +194,15 @@ vb_object_exporter_new (VbBusContext *context)
     g_signal_connect (snapshots, "added", G_CALLBACK (snapshot_added), self);
     g_signal_connect (snapshots, "removed", G_CALLBACK (snapshot_removed), self);
   }
+  {
+    VbSecretStore *secrets = vb_driver_host_get_secrets (context->host);
+    g_autoptr (GPtrArray) all = vb_secret_store_list (secrets);
+
+    for (guint i = 0; i < all->len; i++)
+      secret_added (secrets, all->pdata[i], self);
+    g_signal_connect (secrets, "added", G_CALLBACK (secret_added), self);
+    g_signal_connect (secrets, "removed", G_CALLBACK (secret_removed), self);
+  }
   return self;
 }
 
@@ -184,6 +213,7 @@ vb_object_exporter_free (VbObjectExporter *self)
     return;
   g_signal_handlers_disconnect_by_data (self->inventory, self);
   g_signal_handlers_disconnect_by_data (vb_driver_host_get_snapshots (self->context->host), self);
+  g_signal_handlers_disconnect_by_data (vb_driver_host_get_secrets (self->context->host), self);
   g_object_unref (self->inventory);
   g_free (self);
 }

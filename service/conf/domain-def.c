@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "domain-cputune.h"
+#include "domain-numa.h"
+#include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -82,7 +85,45 @@
 /* A Hyper-V enlightenment of <features><hyperv>: on or off. */
 #define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
 
+/* <disk type='network'> and the secrets of disks (docs/xml-subset.md,
+ * "Network disks and secrets"): the hosts of a network source, its
+ * credentials (a secret's UUID or usage, never its value), LUKS encryption
+ * (on <disk> or, as libvirt 5+ writes it, on <source>), the
+ * http/https/ftp/ftps tuning and cookies, and NFS's user and group. The QEMU driver refuses
+ * sheepdog, vxhs and tftp by name: QEMU 7.2 has no such block driver. */
+#define NETDISK_PROTOCOLS                                                                          \
+  "nbd|iscsi|rbd|gluster|http|https|ftp|ftps|ssh|nfs|sheepdog|vxhs|tftp"
+#define NETDISK_SECRET(path)                                                                       \
+  { path, "!type=passphrase|iscsi|ceph|volume|tls uuid usage", NULL, 0 }
+#define NETDISK_AUTH(path)                                                                         \
+  { path, "username", NULL, 0 }, NETDISK_SECRET (path "/secret")
+#define NETDISK_ENCRYPTION(path)                                                                   \
+  { path, "!format=luks|qcow|luks2|default engine=qemu|librbd", NULL, 0 },                         \
+    NETDISK_SECRET (path "/secret")
+#define NETDISK_RULES                                                                              \
+  { "domain/devices/disk/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,        \
+    VB_XML_RULE_REPEAT },                                                                          \
+    NETDISK_AUTH ("domain/devices/disk/source/auth"), NETDISK_AUTH ("domain/devices/disk/auth"),   \
+    NETDISK_ENCRYPTION ("domain/devices/disk/source/encryption"),                                  \
+    NETDISK_ENCRYPTION ("domain/devices/disk/encryption"),                                         \
+    { "domain/devices/disk/source/snapshot", "!name", NULL, 0 },                                   \
+    { "domain/devices/disk/source/config", "!file", NULL, 0 },                                     \
+    { "domain/devices/disk/source/initiator", NULL, NULL, 0 },                                     \
+    { "domain/devices/disk/source/initiator/iqn", "!name", NULL, 0 },                              \
+    { "domain/devices/disk/source/readahead", "!size=%u", NULL, 0 },                               \
+    { "domain/devices/disk/source/timeout", "!seconds=%u", NULL, 0 },                              \
+    { "domain/devices/disk/source/ssl", "!verify=yes|no", NULL, 0 },                               \
+    { "domain/devices/disk/source/cookies", NULL, NULL, 0 },                                       \
+    { "domain/devices/disk/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT },             \
+    { "domain/devices/disk/source/identity", "user group", NULL, 0 }
+
+/* One limit of a disk's <iotune> (disk-iotune.c reads them). */
+#define IOTUNE(name) { "domain/devices/disk/iotune/" name, NULL, "%u", 0 }
+
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
+
+/* The thread scheduling policies of <cputune>'s *sched elements. */
+#define SCHEDULERS "other|batch|idle|fifo|rr"
 
 /* What virt-install and virt-manager write for x86_64 QEMU/KVM guests and the
  * test driver; docs/xml-subset.md lists the same in prose. */
@@ -93,12 +134,73 @@ static const VbXmlRule domain_rules[] = {
   { "domain/title", NULL, "*", 0 },
   { "domain/description", NULL, "*", 0 },
   { "domain/metadata", NULL, "*", VB_XML_RULE_VERBATIM },
-  { "domain/memory", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memory", "unit=" VB_XML_UNITS " dumpCore=on|off", "%u", 0 },
   { "domain/currentMemory", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/vcpu", "placement=static|auto current=%u cpuset", "%u", 0 },
   { "domain/vcpus", NULL, NULL, 0 },
   { "domain/vcpus/vcpu", "!id=%u !enabled=yes|no hotpluggable=yes|no order=%u", NULL,
     VB_XML_RULE_REPEAT },
+  /* CPU tuning and iothreads: checked across elements in domain-cputune.c. */
+  { "domain/iothreads", NULL, "%u", 0 },
+  { "domain/iothreadids", NULL, NULL, 0 },
+  { "domain/iothreadids/iothread", "!id=%u thread_pool_min=%u thread_pool_max=%u", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/iothreadids/iothread/poll", "max=%u grow=%u shrink=%u", NULL, 0 },
+  { "domain/defaultiothread", "thread_pool_min=%u thread_pool_max=%u", NULL, 0 },
+  { "domain/cputune", NULL, NULL, 0 },
+  { "domain/cputune/shares", NULL, "%u", 0 },
+  { "domain/cputune/period", NULL, "%u", 0 },
+  { "domain/cputune/quota", NULL, "%i", 0 },
+  { "domain/cputune/global_period", NULL, "%u", 0 },
+  { "domain/cputune/global_quota", NULL, "%i", 0 },
+  { "domain/cputune/emulator_period", NULL, "%u", 0 },
+  { "domain/cputune/emulator_quota", NULL, "%i", 0 },
+  { "domain/cputune/iothread_period", NULL, "%u", 0 },
+  { "domain/cputune/iothread_quota", NULL, "%i", 0 },
+  { "domain/cputune/vcpupin", "!vcpu=%u !cpuset", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/emulatorpin", "!cpuset", NULL, 0 },
+  { "domain/cputune/iothreadpin", "!iothread=%u !cpuset", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/vcpusched", "!vcpus !scheduler=" SCHEDULERS " priority=%i", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cputune/iothreadsched", "!iothreads !scheduler=" SCHEDULERS " priority=%i", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cputune/emulatorsched", "!scheduler=" SCHEDULERS " priority=%i", NULL, 0 },
+  { "domain/cpu/vendor", NULL, "*", 0 },
+  { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
+  { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
+
+  /* Memory and NUMA (domain-numa.c checks them across elements). */
+  { "domain/maxMemory", "!slots=%u unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memoryBacking", NULL, NULL, 0 },
+  { "domain/memoryBacking/hugepages", NULL, NULL, 0 },
+  { "domain/memoryBacking/hugepages/page", "!size=%u unit=" VB_XML_UNITS " nodeset", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/memoryBacking/nosharepages", NULL, NULL, 0 },
+  { "domain/memoryBacking/locked", NULL, NULL, 0 },
+  { "domain/memoryBacking/source", "!type=file|anonymous|memfd", NULL, 0 },
+  { "domain/memoryBacking/access", "!mode=shared|private", NULL, 0 },
+  { "domain/memoryBacking/allocation", "mode=immediate|ondemand threads=%u", NULL, 0 },
+  { "domain/memoryBacking/discard", NULL, NULL, 0 },
+  { "domain/cpu/numa", NULL, NULL, 0 },
+  { "domain/cpu/numa/cell",
+    "id=%u cpus !memory=%u unit=" VB_XML_UNITS " memAccess=shared|private discard=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cpu/numa/cell/distances", NULL, NULL, 0 },
+  { "domain/cpu/numa/cell/distances/sibling", "!id=%u !value=%u", NULL, VB_XML_RULE_REPEAT },
+  { "domain/numatune", NULL, NULL, 0 },
+  { "domain/numatune/memory",
+    "mode=strict|interleave|preferred|restrictive nodeset placement=static|auto", NULL, 0 },
+  { "domain/numatune/memnode", "!cellid=%u mode=strict|interleave|preferred|restrictive !nodeset",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/memory", "!model=dimm access=shared|private discard=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/memory/source", NULL, NULL, 0 },
+  { "domain/devices/memory/source/pagesize", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target", NULL, NULL, 0 },
+  { "domain/devices/memory/target/size", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target/node", NULL, "%u", 0 },
+  { "domain/devices/memory/address", "!type=dimm slot=%u base=%x", NULL, 0 },
+  ALIAS ("memory"),
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -118,7 +220,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/os/bios", "useserial=yes|no rebootTimeout=%i", NULL, 0 },
   { "domain/os/smbios", "!mode=emulate|host|sysinfo", NULL, 0 },
   { "domain/os/acpi", NULL, NULL, 0 },
-  { "domain/os/acpi/table", "!type=slic|msdm|rawset", "*", VB_XML_RULE_REPEAT },
+  { "domain/os/acpi/table", "!type=slic|msdm|raw|rawset", "*", VB_XML_RULE_REPEAT },
 
   { "domain/sysinfo", "!type=smbios|fwcfg", NULL, VB_XML_RULE_REPEAT },
   { "domain/sysinfo/bios", NULL, NULL, 0 },
@@ -176,7 +278,7 @@ static const VbXmlRule domain_rules[] = {
     "mode=custom|host-model|host-passthrough|maximum match=minimum|exact|strict "
     "check=none|partial|full migratable=on|off",
     NULL, 0 },
-  { "domain/cpu/model", "fallback=allow|forbid", "*", 0 },
+  { "domain/cpu/model", "fallback=allow|forbid vendor_id", "*", 0 },
   { "domain/cpu/feature", "policy=force|require|optional|disable|forbid !name", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/cpu/topology", "sockets=%u dies=%u cores=%u threads=%u", NULL, 0 },
@@ -195,6 +297,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/on_poweroff", NULL, LIFECYCLE_ACTIONS, 0 },
   { "domain/on_reboot", NULL, LIFECYCLE_ACTIONS, 0 },
   { "domain/on_crash", NULL, LIFECYCLE_ACTIONS "|coredump-destroy|coredump-restart", 0 },
+  { "domain/on_lockfailure", NULL, "poweroff|restart|pause|ignore", 0 },
   { "domain/pm", NULL, NULL, 0 },
   { "domain/pm/suspend-to-mem", "enabled=yes|no", NULL, 0 },
   { "domain/pm/suspend-to-disk", "enabled=yes|no", NULL, 0 },
@@ -205,21 +308,46 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices", NULL, NULL, 0 },
   { "domain/devices/emulator", NULL, "*", 0 },
 
-  { "domain/devices/disk", "type=file|block|volume device=disk|cdrom|floppy", NULL,
-    VB_XML_RULE_REPEAT },
+  { "domain/devices/disk",
+    "type=file|block|volume|network|nvme|dir device=disk|cdrom|floppy|lun "
+    "model=virtio|virtio-transitional|virtio-non-transitional",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
-    "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx "
+    "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
-    "discard=unmap|ignore",
+    "discard=unmap|ignore detect_zeroes=off|on|unmap copy_on_read=on|off "
+    "error_policy=stop|report|ignore|enospace rerror_policy=stop|report|ignore queues=%u "
+    "queue_size=%u iothread=%u",
     NULL, 0 },
   { "domain/devices/disk/source",
-    "file dev pool volume mode=host|direct startupPolicy=mandatory|requisite|optional", NULL, 0 },
-  { "domain/devices/disk/target", "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed", NULL,
-    0 },
+    "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
+    "type=pci managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no",
+    NULL, 0 },
+  NETDISK_RULES,
+  { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
+  { "domain/devices/disk/target",
+    "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed removable=on|off rotation_rate=%u",
+    NULL, 0 },
   { "domain/devices/disk/readonly", NULL, NULL, 0 },
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
   { "domain/devices/disk/serial", NULL, "*", 0 },
+  { "domain/devices/disk/wwn", NULL, "*", 0 },
+  { "domain/devices/disk/vendor", NULL, "*", 0 },
+  { "domain/devices/disk/product", NULL, "*", 0 },
   { "domain/devices/disk/boot", "!order=%u", NULL, 0 },
+  { "domain/devices/disk/blockio",
+    "logical_block_size=%u physical_block_size=%u discard_granularity=%u", NULL, 0 },
+  { "domain/devices/disk/geometry", "!cyls=%u !heads=%u !secs=%u trans=auto|none|lba", NULL, 0 },
+  { "domain/devices/disk/iotune", NULL, NULL, 0 },
+  IOTUNE ("total_bytes_sec"), IOTUNE ("read_bytes_sec"), IOTUNE ("write_bytes_sec"),
+  IOTUNE ("total_iops_sec"), IOTUNE ("read_iops_sec"), IOTUNE ("write_iops_sec"),
+  IOTUNE ("total_bytes_sec_max"), IOTUNE ("read_bytes_sec_max"), IOTUNE ("write_bytes_sec_max"),
+  IOTUNE ("total_iops_sec_max"), IOTUNE ("read_iops_sec_max"), IOTUNE ("write_iops_sec_max"),
+  IOTUNE ("size_iops_sec"), IOTUNE ("total_bytes_sec_max_length"),
+  IOTUNE ("read_bytes_sec_max_length"), IOTUNE ("write_bytes_sec_max_length"),
+  IOTUNE ("total_iops_sec_max_length"), IOTUNE ("read_iops_sec_max_length"),
+  IOTUNE ("write_iops_sec_max_length"),
+  { "domain/devices/disk/iotune/group_name", NULL, "*", 0 },
   BACKING_STORES,
   ADDRESS ("disk"),
   ALIAS ("disk"),
@@ -232,18 +360,48 @@ static const VbXmlRule domain_rules[] = {
     "chassisNr=%u chassis=%u port=%x busNr=%u hotplug=on|off memReserve=%u", NULL, 0 },
   { "domain/devices/controller/target/node", NULL, "%u", 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
-  { "domain/devices/controller/driver", VIRTIO_DRIVER_ATTRS, NULL, 0 },
+  { "domain/devices/controller/driver",
+    "iothread=%u queues=%u cmd_per_lun=%u max_sectors=%u " VIRTIO_DRIVER_ATTRS, NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
-  { "domain/devices/interface", "!type=user|network|bridge", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/interface",
+    "!type=user|network|bridge|ethernet|direct|vhostuser|udp|mcast|client|server|vdpa", NULL,
+    VB_XML_RULE_REPEAT },
   { "domain/devices/interface/mac", "!address", NULL, 0 },
-  { "domain/devices/interface/source", "network bridge", NULL, 0 },
+  { "domain/devices/interface/source",
+    "network bridge dev mode=vepa|bridge|private|passthrough|client|server type=unix path "
+    "address port=%u",
+    NULL, 0 },
+  { "domain/devices/interface/source/local", "!address !port=%u", NULL, 0 },
+  { "domain/devices/interface/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  { "domain/devices/interface/ip", "!address family=ipv4|ipv6 prefix=%u", NULL,
+    VB_XML_RULE_REPEAT },
   { "domain/devices/interface/model",
     "!type=virtio|virtio-transitional|virtio-non-transitional|e1000|e1000e|igb|rtl8139|"
-    "ne2k_pci|pcnet|vmxnet3",
+    "ne2k_pci|pcnet|vmxnet3|usb-net",
     NULL, 0 },
-  { "domain/devices/interface/target", "!dev", NULL, 0 },
+  { "domain/devices/interface/driver",
+    "name=vhost|qemu queues=%u txmode=iothread|timer ioeventfd=on|off event_idx=on|off "
+    "rx_queue_size=%u tx_queue_size=%u rss=on|off rss_hash_report=on|off",
+    NULL, 0 },
+  { "domain/devices/interface/driver/host",
+    "csum=on|off gso=on|off tso4=on|off tso6=on|off ecn=on|off ufo=on|off mrg_rxbuf=on|off", NULL,
+    0 },
+  { "domain/devices/interface/driver/guest",
+    "csum=on|off tso4=on|off tso6=on|off ecn=on|off ufo=on|off", NULL, 0 },
+  { "domain/devices/interface/mtu", "!size=%u", NULL, 0 },
+  { "domain/devices/interface/rom", "bar=on|off file enabled=yes|no", NULL, 0 },
+  { "domain/devices/interface/tune", NULL, NULL, 0 },
+  { "domain/devices/interface/tune/sndbuf", NULL, "%u", 0 },
+  { "domain/devices/interface/coalesce", NULL, NULL, 0 },
+  { "domain/devices/interface/coalesce/rx", NULL, NULL, 0 },
+  { "domain/devices/interface/coalesce/rx/frames", "!max=%u", NULL, 0 },
+  { "domain/devices/interface/bandwidth", NULL, NULL, 0 },
+  { "domain/devices/interface/bandwidth/inbound", "!average=%u peak=%u burst=%u floor=%u", NULL,
+    0 },
+  { "domain/devices/interface/bandwidth/outbound", "!average=%u peak=%u burst=%u", NULL, 0 },
+  { "domain/devices/interface/target", "!dev managed=yes|no", NULL, 0 },
   { "domain/devices/interface/link", "!state=up|down", NULL, 0 },
   { "domain/devices/interface/boot", "!order=%u", NULL, 0 },
   { "domain/devices/interface/teaming", "!type=persistent|transient persistent", NULL, 0 },
@@ -285,8 +443,14 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("parallel"),
   ALIAS ("parallel"),
 
-  { "domain/devices/input", "!type=tablet|mouse|keyboard bus=usb|ps2|virtio", NULL,
-    VB_XML_RULE_REPEAT },
+  { "domain/devices/input",
+    "!type=tablet|mouse|keyboard|passthrough|evdev bus=usb|ps2|virtio "
+    "model=virtio|virtio-transitional|virtio-non-transitional",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/input/source",
+    "evdev dev grab=all grabToggle=ctrl-ctrl|alt-alt|shift-shift|meta-meta|scrolllock|"
+    "ctrl-scrolllock repeat=on|off",
+    NULL, 0 },
   ADDRESS ("input"),
   ALIAS ("input"),
 
@@ -312,8 +476,11 @@ static const VbXmlRule domain_rules[] = {
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/audio", "!id=%u", NULL, 0 },
 
-  { "domain/devices/sound", "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk", NULL,
+  { "domain/devices/sound",
+    "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk|virtio multichannel=yes|no streams=%u", NULL,
     VB_XML_RULE_REPEAT },
+  { "domain/devices/sound/codec", "!type=duplex|micro|output", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/sound/audio", "!id=%u", NULL, 0 },
   ADDRESS ("sound"),
   ALIAS ("sound"),
   { "domain/devices/audio",
@@ -326,9 +493,11 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/video", NULL, NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/video/model",
     "!type=vga|cirrus|vmvga|qxl|virtio|bochs|ramfb|none vram=%u heads=%u primary=yes|no ram=%u "
-    "vgamem=%u",
+    "vgamem=%u vram64=%u",
     NULL, 0 },
-  { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no", NULL, 0 },
+  { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no rendernode", NULL,
+    0 },
+  { "domain/devices/video/model/resolution", "!x=%u !y=%u", NULL, 0 },
   ADDRESS ("video"),
   ALIAS ("video"),
 
@@ -342,11 +511,51 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/rng", "!model=virtio|virtio-transitional|virtio-non-transitional", NULL,
     VB_XML_RULE_REPEAT },
-  { "domain/devices/rng/backend", "!model=random|builtin", "*", 0 },
+  { "domain/devices/rng/rate", "!bytes=%u period=%u", NULL, 0 },
+  { "domain/devices/rng/backend", "!model=random|builtin|egd type=tcp|udp|unix", "*", 0 },
+  { "domain/devices/rng/backend/source", "mode=connect|bind host service path", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/rng/backend/protocol", "!type=raw", NULL, 0 },
   ADDRESS ("rng"),
   ALIAS ("rng"),
 
-  { "domain/devices/redirdev", "!bus=usb !type=spicevmc", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/redirdev/source", "mode=connect|bind host service path", NULL, 0 },
+  { "domain/devices/redirdev/protocol", "!type=raw", NULL, 0 },
+  { "domain/devices/redirdev/boot", "!order=%u", NULL, 0 },
+  { "domain/devices/redirfilter", NULL, NULL, 0 },
+  { "domain/devices/redirfilter/usbdev", "class vendor product version !allow=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/hub", "!type=usb", NULL, VB_XML_RULE_REPEAT },
+  ADDRESS ("hub"),
+  ALIAS ("hub"),
+  { "domain/devices/smartcard", "!mode=host|host-certificates|passthrough type=tcp|spicevmc|unix",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/smartcard/certificate", NULL, "*", VB_XML_RULE_REPEAT },
+  { "domain/devices/smartcard/database", NULL, "*", 0 },
+  { "domain/devices/smartcard/source", "mode=connect|bind host service path", NULL, 0 },
+  { "domain/devices/smartcard/protocol", "!type=raw", NULL, 0 },
+  ADDRESS ("smartcard"),
+  ALIAS ("smartcard"),
+  { "domain/devices/vsock", "model=virtio|virtio-transitional|virtio-non-transitional", NULL, 0 },
+  { "domain/devices/vsock/cid", "auto=yes|no address=%u", NULL, 0 },
+  ADDRESS ("vsock"),
+  ALIAS ("vsock"),
+  { "domain/devices/iommu", "!model=intel|smmuv3|virtio|amd", NULL, 0 },
+  { "domain/devices/iommu/driver",
+    "intremap=on|off caching_mode=on|off eim=on|off iotlb=on|off aw_bits=%u "
+    "dma_translation=on|off",
+    NULL, 0 },
+  { "domain/devices/iommu/driver/granule", "mode=4k|8k|16k|64k|host size=%u unit", NULL, 0 },
+  ADDRESS ("iommu"),
+  ALIAS ("iommu"),
+  { "domain/devices/shmem", "!name role=master|peer", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/shmem/model", "!type=ivshmem-plain|ivshmem-doorbell|ivshmem", NULL, 0 },
+  { "domain/devices/shmem/size", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/shmem/server", "path", NULL, 0 },
+  { "domain/devices/shmem/msi", "vectors=%u ioeventfd=on|off enabled=yes|no", NULL, 0 },
+  ADDRESS ("shmem"),
+  ALIAS ("shmem"),
   ADDRESS ("redirdev"),
   ALIAS ("redirdev"),
 
@@ -365,6 +574,29 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/pstore/size", "unit=" VB_XML_UNITS, "%u", 0 },
   ADDRESS ("pstore"),
   ALIAS ("pstore"),
+  /* Shared directories and the TPM (drivers/qemu/qemu-command-fs.c, -tpm.c). */
+  { "domain/devices/filesystem",
+    "type=mount accessmode=passthrough|mapped|squash multidevs=default|remap|forbid|warn "
+    "fmode=%o dmode=%o",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/filesystem/driver", "type=path|virtiofs wrpolicy=immediate queue=%u", NULL, 0 },
+  { "domain/devices/filesystem/binary", "path xattr=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/cache", "!mode=none|always", NULL, 0 },
+  { "domain/devices/filesystem/binary/sandbox", "!mode=namespace|chroot", NULL, 0 },
+  { "domain/devices/filesystem/binary/lock", "posix=on|off flock=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/thread_pool", "!size=%u", NULL, 0 },
+  { "domain/devices/filesystem/source", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/target", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/readonly", NULL, NULL, 0 },
+  { "domain/devices/filesystem/boot", "!order=%u", NULL, 0 },
+  ADDRESS ("filesystem"),
+  ALIAS ("filesystem"),
+  { "domain/devices/tpm", "model=tpm-tis|tpm-crb", NULL, 0 },
+  { "domain/devices/tpm/backend",
+    "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes", NULL, 0 },
+  { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix mode=connect !path", NULL, 0 },
+  ALIAS ("tpm"),
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
@@ -621,6 +853,22 @@ check_disk_source (xmlNode *disk, GError **error)
     return require_attr (source, "file", "a file disk reads the image named by it", error);
   if (g_str_equal (type, "block"))
     return require_attr (source, "dev", "a block disk reads the device named by it", error);
+  if (g_str_equal (type, "network"))
+    return require_attr (source, "protocol", "a network disk names its protocol", error);
+  if (g_str_equal (type, "dir"))
+    return require_attr (source, "dir", "a directory disk shows the directory named by it",
+                         error);
+  if (g_str_equal (type, "nvme"))
+    {
+      if (vb_xml_child (source, "address"))
+        return require_attr (source, "namespace", "an NVMe disk is a namespace of a controller",
+                             error);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "missing element <address> in <source> at line %ld: an NVMe disk names the "
+                   "host's PCI controller",
+                   vb_xml_line (source));
+      return FALSE;
+    }
   return require_attr (source, "pool", "a volume disk names its pool and volume", error) &&
          require_attr (source, "volume", "a volume disk names its pool and volume", error);
 }
@@ -643,6 +891,13 @@ check_disks (xmlNode *root, GError **error)
     }
     if (!check_disk_source (disk, error))
       return FALSE;
+    {
+      VbDiskIoTune tune;
+
+      if (!vb_disk_iotune_read (disk, &tune, error))
+        return FALSE;
+      vb_disk_iotune_clear (&tune);
+    }
     dev = vb_xml_attr (target, "dev");
     if (g_hash_table_contains (targets, dev)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
@@ -838,7 +1093,7 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
 }
 
 static VbDomainDef *
-parse (const char *xml, gboolean live, GError **error)
+parse (const char *xml, gboolean live, gboolean fragment, GError **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VbDomainDef) def = NULL;
@@ -858,7 +1113,9 @@ parse (const char *xml, gboolean live, GError **error)
 
   def = g_new0 (VbDomainDef, 1);
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
-      !fill_vcpus (root, def, error) || !check_disks (root, error) ||
+      !fill_vcpus (root, def, error) ||
+      !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
+      !vb_domain_numa_check (root, def->memory_kib, def->vcpus, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
@@ -870,13 +1127,19 @@ parse (const char *xml, gboolean live, GError **error)
 VbDomainDef *
 vb_domain_def_parse (const char *xml, GError **error)
 {
-  return parse (xml, FALSE, error);
+  return parse (xml, FALSE, FALSE, error);
+}
+
+VbDomainDef *
+vb_domain_def_parse_fragment (const char *xml, GError **error)
+{
+  return parse (xml, FALSE, TRUE, error);
 }
 
 VbDomainDef *
 vb_domain_def_parse_live (const char *xml, GError **error)
 {
-  return parse (xml, TRUE, error);
+  return parse (xml, TRUE, FALSE, error);
 }
 
 VbDomainDef *
@@ -943,15 +1206,26 @@ vb_domain_def_format_live (const VbDomainDef *def, int id)
                           type_end + 1);
 }
 
+/* Graphics passwords and, as libvirt, a network disk's HTTP <cookies> (a
+ * session's credentials). */
 static void
 drop_graphics_passwords (xmlNode *node)
 {
-  for (xmlNode *child = node->children; child; child = child->next)
+  xmlNode *next;
+
+  for (xmlNode *child = node->children; child; child = next)
     {
+      next = child->next;
       if (child->type != XML_ELEMENT_NODE)
         continue;
       if (xmlStrEqual (child->name, BAD_CAST "graphics"))
         xmlUnsetProp (child, BAD_CAST "passwd");
+      if (xmlStrEqual (child->name, BAD_CAST "cookies"))
+        {
+          xmlUnlinkNode (child);
+          xmlFreeNode (child);
+          continue;
+        }
       drop_graphics_passwords (child);
     }
 }
@@ -962,7 +1236,7 @@ vb_domain_xml_without_secrets (const char *xml)
   g_autoptr (xmlDoc) doc = NULL;
 
   /* Most documents have no password: no parse for them. */
-  if (!strstr (xml, "passwd"))
+  if (!strstr (xml, "passwd") && !strstr (xml, "<cookies>"))
     return g_strdup (xml);
   doc = vb_xml_parse (xml, NULL, NULL);
   /* Ours and canonical, so it parses; if it ever did not, show nothing. */

@@ -50,6 +50,10 @@ typedef struct {
  * A definition to store or start from: the aliases a driver gave devices
  * (all but "ua-…") are dropped, as libvirt does at define. */
 VbDomainDef *vb_domain_def_parse (const char *xml, GError **error);
+/* The same for a device element wrapped in a minimal domain to be checked
+ * alone (domain-device.c): what the device names of the domain it goes
+ * into (an iothread) is checked when it is in one. */
+VbDomainDef *vb_domain_def_parse_fragment (const char *xml, GError **error);
 /* The same for the definition of a running domain (its live XML: status
  * file, save image, migration): keeps every device's <alias>. */
 VbDomainDef *vb_domain_def_parse_live (const char *xml, GError **error);

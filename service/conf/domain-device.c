@@ -1,5 +1,6 @@
 #include "domain-device.h"
 
+#include "domain-numa.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -33,18 +34,48 @@ child_attr (xmlNode *node, const char *child, const char *name)
   return found != NULL ? vb_xml_attr (found, name) : NULL;
 }
 
-/* Reads kind, target, MAC and alias of a <disk> or <interface> element. */
+/* A memory device's size in KiB as written (any unit), 0 when absent or unreadable. */
+static guint64
+memory_size_kib (xmlNode *node)
+{
+  xmlNode *size = vb_xml_child (vb_xml_child (node, "target"), "size");
+  guint64 bytes = 0;
+
+  if (!size || !vb_xml_scaled_bytes (size, "KiB", &bytes, NULL))
+    return 0;
+  return bytes / 1024 + (bytes % 1024 != 0);
+}
+
+static guint
+memory_node (xmlNode *node)
+{
+  xmlNode *target_node = vb_xml_child (vb_xml_child (node, "target"), "node");
+  g_autofree char *text = target_node ? vb_xml_text (target_node) : NULL;
+  guint64 n = 0;
+
+  if (text)
+    vb_xml_parse_unsigned (text, 10, G_MAXUINT, &n);
+  return (guint) n;
+}
+
+/* Reads kind, target, MAC, size and alias of a <disk>, <interface> or <memory> element. */
 static VbDomainDevice *
 device_from_node (xmlNode *node)
 {
   g_autoptr (VbDomainDevice) device = g_new0 (VbDomainDevice, 1);
   g_autofree char *mac = NULL;
 
-  device->kind =
-    xmlStrEqual (node->name, (const xmlChar *) "disk") ? VB_DEVICE_DISK : VB_DEVICE_INTERFACE;
+  device->kind = xmlStrEqual (node->name, (const xmlChar *) "disk")     ? VB_DEVICE_DISK
+                 : xmlStrEqual (node->name, (const xmlChar *) "memory") ? VB_DEVICE_MEMORY
+                                                                        : VB_DEVICE_INTERFACE;
   device->xml = format_node (node);
   device->alias = child_attr (node, "alias", "name");
-  if (device->kind == VB_DEVICE_DISK)
+  if (device->kind == VB_DEVICE_MEMORY)
+    {
+      device->memory_kib = memory_size_kib (node);
+      device->memory_node = memory_node (node);
+    }
+  else if (device->kind == VB_DEVICE_DISK)
     {
       device->target = child_attr (node, "target", "dev");
     }
@@ -61,7 +92,8 @@ is_device_element (xmlNode *node)
 {
   return node->type == XML_ELEMENT_NODE && node->ns == NULL
          && (xmlStrEqual (node->name, (const xmlChar *) "disk")
-             || xmlStrEqual (node->name, (const xmlChar *) "interface"));
+             || xmlStrEqual (node->name, (const xmlChar *) "interface")
+             || xmlStrEqual (node->name, (const xmlChar *) "memory"));
 }
 
 /* The root element, refused unless it is a <disk> or an <interface>. */
@@ -73,8 +105,8 @@ device_root (xmlDoc *doc, GError **error)
   if (is_device_element (root))
     return root;
   g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-               "<%s> at line %ld cannot be attached or detached: only one <disk> or one "
-               "<interface> element can",
+               "<%s> at line %ld cannot be attached or detached: only one <disk>, one "
+               "<interface> or one <memory> element can",
                root->name, vb_xml_line (root));
   return NULL;
 }
@@ -89,6 +121,24 @@ first_device (xmlDoc *doc)
     if (child->type == XML_ELEMENT_NODE)
       return child;
   return NULL;
+}
+
+/* A memory device is judged in a domain that can take it: with hotplug
+ * slots and as many 1 MiB NUMA cells as its <node> needs. */
+static char *
+memory_wrapper (xmlNode *root, const char *element)
+{
+  guint64 kib = MIN (memory_size_kib (root), G_MAXUINT64 / 4);
+  guint cells = MIN (memory_node (root), VB_DOMAIN_NUMA_NODES_MAX - 1) + 1;
+  g_autoptr (GString) numa = g_string_new (NULL);
+
+  for (guint i = 0; i < cells; i++)
+    g_string_append_printf (numa, "<cell id='%u' memory='1024' unit='KiB'/>", i);
+  return g_strdup_printf ("<domain type='test'><name>device</name>"
+                          "<maxMemory slots='1' unit='KiB'>%" G_GUINT64_FORMAT "</maxMemory>"
+                          "<memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>"
+                          "<cpu><numa>%s</numa></cpu><devices>%s</devices></domain>",
+                          cells * 1024 + kib, cells * 1024 + kib, numa->str, element);
 }
 
 VbDomainDevice *
@@ -108,10 +158,12 @@ vb_domain_device_parse (const char *xml, GError **error)
    * on the element's first line, so line numbers in errors stay close to
    * the caller's. */
   element = format_node (root);
-  wrapped = g_strdup_printf ("<domain type='test'><name>device</name><memory>1</memory>"
-                             "<devices>%s</devices></domain>",
-                             element);
-  def = vb_domain_def_parse (wrapped, error);
+  wrapped = xmlStrEqual (root->name, (const xmlChar *) "memory")
+              ? memory_wrapper (root, element)
+              : g_strdup_printf ("<domain type='test'><name>device</name><memory>1</memory>"
+                                 "<devices>%s</devices></domain>",
+                                 element);
+  def = vb_domain_def_parse_fragment (wrapped, error);
   if (def == NULL)
     return NULL;
   checked = vb_xml_parse (def->xml, "domain", error);
@@ -141,6 +193,14 @@ vb_domain_device_parse_match (const char *xml, GError **error)
                    vb_xml_line (root));
       return NULL;
     }
+  if (device->kind == VB_DEVICE_MEMORY && device->memory_kib == 0 && device->alias == NULL)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "<memory> at line %ld names neither <target><size> nor <alias name=…>: a "
+                   "memory device is detached by one of them",
+                   vb_xml_line (root));
+      return NULL;
+    }
   given_mac = child_attr (root, "mac", "address");
   if (device->kind == VB_DEVICE_INTERFACE && given_mac != NULL && device->mac == NULL)
     {
@@ -163,6 +223,11 @@ vb_domain_device_parse_match (const char *xml, GError **error)
 char *
 vb_domain_device_describe (const VbDomainDevice *device)
 {
+  if (device->kind == VB_DEVICE_MEMORY && device->alias != NULL)
+    return g_strdup_printf ("memory device '%s'", device->alias);
+  if (device->kind == VB_DEVICE_MEMORY)
+    return g_strdup_printf ("memory device of %" G_GUINT64_FORMAT " KiB on node %u",
+                            device->memory_kib, device->memory_node);
   if (device->kind == VB_DEVICE_DISK && device->target != NULL)
     return g_strdup_printf ("disk '%s'", device->target);
   if (device->kind == VB_DEVICE_DISK)
@@ -184,6 +249,11 @@ node_matches (xmlNode *node, const VbDomainDevice *match)
   device = device_from_node (node);
   if (device->kind != match->kind)
     return FALSE;
+  if (match->kind == VB_DEVICE_MEMORY)
+    return (match->alias == NULL || g_strcmp0 (device->alias, match->alias) == 0)
+           && (match->memory_kib == 0
+               || (device->memory_kib == match->memory_kib
+                   && device->memory_node == match->memory_node));
   if (match->kind == VB_DEVICE_DISK && match->target != NULL)
     return g_strcmp0 (device->target, match->target) == 0
            && (match->alias == NULL || g_strcmp0 (device->alias, match->alias) == 0);
@@ -218,7 +288,9 @@ static gboolean
 check_clash (xmlDoc *doc, const VbDomainDevice *device, GError **error)
 {
   VbDomainDevice by_key = { .kind = device->kind, .target = device->target, .mac = device->mac };
-  VbDomainDevice by_alias = { .kind = VB_DEVICE_INTERFACE, .alias = device->alias };
+  VbDomainDevice by_alias = { .kind = device->kind == VB_DEVICE_MEMORY ? VB_DEVICE_MEMORY
+                                                                      : VB_DEVICE_INTERFACE,
+                              .alias = device->alias };
 
   if ((device->kind == VB_DEVICE_DISK || device->mac != NULL) && find_node (doc, &by_key))
     {
@@ -236,6 +308,27 @@ check_clash (xmlDoc *doc, const VbDomainDevice *device, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* <memory> counts the memory devices, and so does the balloon's
+ * <currentMemory> (both in KiB in a canonical definition). */
+static void
+grow_memory (xmlNode *root, gint64 kib)
+{
+  static const char *const names[] = { "memory", "currentMemory" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      xmlNode *node = vb_xml_child (root, names[i]);
+      g_autofree char *text = node ? vb_xml_text (node) : NULL;
+      g_autofree char *written = NULL;
+      guint64 value = 0;
+
+      if (!text || !vb_xml_parse_unsigned (text, 10, G_MAXUINT64, &value))
+        continue;
+      written = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) ((gint64) value + kib));
+      vb_xml_set_text (node, written);
+    }
 }
 
 VbDomainDef *
@@ -264,6 +357,8 @@ vb_domain_def_add_device (const VbDomainDef *def, const VbDomainDevice *device, 
     xmlAddNextSibling (last_of_kind, copy);
   else
     xmlAddChild (devices, copy);
+  if (device->kind == VB_DEVICE_MEMORY)
+    grow_memory (root, (gint64) vb_domain_memory_device_kib (copy));
   xml = vb_xml_format (doc);
   /* @def is canonical for what it is (a definition has no generated alias,
    * nor has a parsed device): keep the aliases a live definition has. */
@@ -289,6 +384,8 @@ vb_domain_def_remove_device (const VbDomainDef *def, const VbDomainDevice *match
                    "the %s definition of domain '%s' has no %s", what, def->name, described);
       return NULL;
     }
+  if (match->kind == VB_DEVICE_MEMORY)
+    grow_memory (xmlDocGetRootElement (doc), -(gint64) vb_domain_memory_device_kib (node));
   xmlUnlinkNode (node);
   xmlFreeNode (node);
   xml = vb_xml_format (doc);

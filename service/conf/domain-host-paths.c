@@ -37,7 +37,7 @@ named (xmlNode *node, const char *name)
 }
 
 /* Attributes that name a host path on any element below a device. */
-static const char *const path_attributes[] = { "file", "dev", "dir", "path", NULL };
+static const char *const path_attributes[] = { "file", "dev", "dir", "path", "evdev", NULL };
 
 /* @node and everything below it: a device (or <devices> itself). Walks the
  * whole subtree rather than the elements of each device type, so a type the
@@ -45,7 +45,8 @@ static const char *const path_attributes[] = { "file", "dev", "dir", "path", NUL
 static void
 walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
 {
-  if (named (node, "source") || named (node, "log") || named (node, "rom"))
+  if (named (node, "source") || named (node, "log") || named (node, "rom")
+      || named (node, "server"))
     {
       for (guint i = 0; path_attributes[i]; i++)
         {
@@ -56,14 +57,24 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
           note (found, vb_xml_attr (node, path_attributes[i]), VB_HOST_PATH_FILE);
         }
     }
+  /* A network disk's unix socket (<host socket>), which QEMU connects to,
+   * and the Ceph configuration QEMU reads (<config file>). */
+  else if (named (node, "host") && parent && named (parent, "source"))
+    note (found, vb_xml_attr (node, "socket"), VB_HOST_PATH_FILE);
+  else if (named (node, "config") && parent && named (parent, "source"))
+    note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
   else if (named (node, "memory") && parent && named (parent, "domainsnapshot"))
     note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
+  else if (named (node, "database") && parent && named (parent, "smartcard"))
+    note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   else if (named (node, "emulator"))
     note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
   else if (named (node, "backend") && parent && named (parent, "rng"))
     note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
   else if (named (node, "path") && parent && named (parent, "pstore"))
     note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
+  else if (named (node, "device") && parent && named (parent, "backend"))
+    note (found, vb_xml_attr (node, "path"), VB_HOST_PATH_FILE); /* a TPM passed through */
   for (xmlNode *child = node->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
       walk_device (found, child, node);

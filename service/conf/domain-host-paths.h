@@ -28,12 +28,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
  * a device element alone (AttachDevice, BlockCopy's destination), or a
  * <domainsnapshot> (its external files: <disk><source file>, <memory file>). Reads
  * the elements whatever their type= says, so that nothing a parser or a
- * driver accepts is missed: any <source file|dev|dir|path>, <log file>,
- * <rom file>, <os> <kernel|initrd|dtb|loader|nvram>, <nvram template> and
- * <source file>, ACPI <table>s, <sysinfo> <entry file>, <pstore><path>,
- * <emulator>, an RNG <backend>. Empty values (the driver's default) are
- * left out. A GPtrArray of VbHostPath; NULL with VB_ERROR_INVALID_XML when
- * @xml does not parse. */
+ * driver accepts is missed: any <source file|dev|dir|path|evdev>, <log file>,
+ * <rom file>, <server path> (ivshmem), <os> <kernel|initrd|dtb|loader|nvram>,
+ * <nvram template> and <source file>, ACPI <table>s, <sysinfo> <entry
+ * file>, <pstore><path>, <emulator>, an RNG <backend>, a TPM's <backend>
+ * <device path>, a smartcard's <database>. Empty values (the driver's
+ * default) are left out. A GPtrArray of VbHostPath; NULL with
+ * VB_ERROR_INVALID_XML when @xml does not parse. */
 GPtrArray *vb_domain_host_paths (const char *xml, GError **error);
 /* The same of a document already parsed. */
 GPtrArray *vb_domain_host_paths_of_doc (xmlDoc *doc);

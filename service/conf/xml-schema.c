@@ -1112,6 +1112,14 @@ vb_xml_scaled_bytes (xmlNode *node, const char *default_unit, guint64 *bytes, GE
 {
   g_autofree char *unit = vb_xml_attr (node, "unit");
   g_autofree char *text = vb_xml_text (node);
+
+  return vb_xml_scaled_value (node, text, unit, default_unit, bytes, error);
+}
+
+gboolean
+vb_xml_scaled_value (xmlNode *node, const char *text, const char *unit, const char *default_unit,
+                     guint64 *bytes, GError **error)
+{
   const UnitScale *scale = NULL;
   guint64 value = 0;
 

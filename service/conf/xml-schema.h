@@ -126,5 +126,9 @@ gboolean vb_xml_parse_unsigned (const char *text, guint base, guint64 max, guint
  * returns it in bytes. */
 gboolean vb_xml_scaled_bytes (xmlNode *node, const char *default_unit, guint64 *bytes,
                               GError **error);
+/* The same for a number @text with unit @unit (NULL: @default_unit) that
+ * @node carries elsewhere, e.g. in attributes (<cell memory= unit=>). */
+gboolean vb_xml_scaled_value (xmlNode *node, const char *text, const char *unit,
+                              const char *default_unit, guint64 *bytes, GError **error);
 
 G_END_DECLS

@@ -471,6 +471,7 @@ start (Daemon *daemon, GError **error)
 
   /* Everything is loaded and exported before the connection is set, so
    * start-up sends no InterfacesAdded storm and the name appears complete. */
+  vb_secret_store_load (vb_driver_host_get_secrets (daemon->host));
   vb_network_api_load (daemon->host);
   vb_pool_api_load (daemon->host);
   vb_save_api_load_key (daemon->host);

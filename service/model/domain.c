@@ -22,6 +22,7 @@ enum {
   SIGNAL_DEVICE_REMOVED,
   SIGNAL_TRAY_CHANGE,
   SIGNAL_BALLOON_CHANGE,
+  SIGNAL_WATCHDOG,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -76,6 +77,8 @@ vb_domain_class_init (VbDomainClass *klass)
   signals[SIGNAL_BALLOON_CHANGE] =
     g_signal_new ("balloon-change", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[SIGNAL_WATCHDOG] = g_signal_new ("watchdog", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -190,6 +193,13 @@ vb_domain_emit_balloon_change (VbDomain *self, guint64 kib)
 {
   vb_model_generation_advance ();
   g_signal_emit (self, signals[SIGNAL_BALLOON_CHANGE], 0, kib);
+}
+
+void
+vb_domain_emit_watchdog (VbDomain *self, const char *action)
+{
+  vb_model_generation_advance ();
+  g_signal_emit (self, signals[SIGNAL_WATCHDOG], 0, action);
 }
 
 const char *

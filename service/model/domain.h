@@ -46,10 +46,13 @@ void vb_domain_emit_lifecycle (VbDomain *self, const char *event, const char *de
 /* What the guest's devices did, as libvirt's events of the same names:
  * "device-removed" (the device @alias is gone from the guest),
  * "tray-change" (@reason 0 the tray of @alias opened, 1 it closed),
- * "balloon-change" (the guest's memory is now @kib). */
+ * "balloon-change" (the guest's memory is now @kib),
+ * "watchdog" (the guest's watchdog fired and QEMU did @action: reset,
+ * shutdown, poweroff, pause, debug, none or inject-nmi). */
 void vb_domain_emit_device_removed (VbDomain *self, const char *alias);
 void vb_domain_emit_tray_change (VbDomain *self, const char *alias, int reason);
 void vb_domain_emit_balloon_change (VbDomain *self, guint64 kib);
+void vb_domain_emit_watchdog (VbDomain *self, const char *action);
 
 /* The target (e.g. "vda") of the disk a block copy mirrors, NULL when none.
  * While a mirror exists the guest could not be started again with it, so

@@ -1,0 +1,624 @@
+/* The storage of <disk type='network'> (a -blockdev of QEMU's nbd, iscsi,
+ * curl, ssh, rbd, gluster or nfs driver), the LUKS layer of an encrypted
+ * disk, and the secrets both name: what qemu-command-disk.c asks for where
+ * it makes a disk's nodes. Every string of the XML goes into JSON members
+ * (or a URL, escaped), never into an option string. */
+#include "qemu-command-disk-source.h"
+
+#include "qemu-command-private.h"
+
+#include <stdlib.h>
+
+void
+vb_qemu_secret_free (VbQemuSecret *secret)
+{
+  if (!secret)
+    return;
+  g_free (secret->id);
+  g_clear_pointer (&secret->value, g_bytes_unref);
+  g_free (secret->fd_arg);
+  g_free (secret);
+}
+
+/* libvirt's <secret type=> of a disk and the usage type of the secret it
+ * names by usage= (docs/api.md, "Secrets"). */
+static const char *
+usage_type_of (const char *type)
+{
+  if (g_str_equal (type, "passphrase"))
+    return "volume";
+  return type; /* iscsi, ceph, volume, tls */
+}
+
+/* Adds the QEMU secret object @id holding the value of the secret that
+ * @node (a <secret type uuid|usage>) names to @secrets. */
+static gboolean
+add_secret (xmlNode *node, const char *id, const char *want_type,
+            const VbQemuCommandContext *context, GPtrArray *secrets, GError **error)
+{
+  g_autofree char *type = vb_xml_attr (node, "type");
+  g_autofree char *uuid = vb_xml_attr (node, "uuid");
+  g_autofree char *usage = vb_xml_attr (node, "usage");
+  VbQemuSecret *secret;
+  g_autoptr (GBytes) value = NULL;
+
+  if (!uuid == !usage)
+    return refuse (error, node, "a secret is named by exactly one of uuid= and usage=");
+  if (want_type && !g_str_equal (type, want_type))
+    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_type,
+                   type);
+  if (!secrets)
+    return refuse (error, node,
+                   "a disk that needs a secret cannot be plugged into a running domain; "
+                   "define it and start the domain");
+  if (!context->dry_run)
+    {
+      if (!context->secret_value)
+        return refuse (error, node, "no secret store here to read the secret from");
+      value = context->secret_value (uuid, usage_type_of (type), usage, context->secret_data,
+                                     error);
+      if (!value)
+        return FALSE;
+    }
+  secret = g_new0 (VbQemuSecret, 1);
+  secret->id = g_strdup (id);
+  secret->value = g_steal_pointer (&value);
+  secret->fd_arg = g_strdup_printf ("@SECRETFD%u@", secrets->len);
+  g_ptr_array_add (secrets, secret);
+  return TRUE;
+}
+
+/* Adds the QEMU secret object @id holding @text, a value of the XML itself
+ * (HTTP cookies), which still stays off the command line. */
+static gboolean
+add_text_secret (xmlNode *node, const char *id, const char *text, GPtrArray *secrets,
+                 GError **error)
+{
+  VbQemuSecret *secret;
+
+  if (!secrets)
+    return refuse (error, node,
+                   "a disk that needs a secret cannot be plugged into a running domain; "
+                   "define it and start the domain");
+  secret = g_new0 (VbQemuSecret, 1);
+  secret->id = g_strdup (id);
+  secret->value = g_bytes_new (text, strlen (text));
+  secret->fd_arg = g_strdup_printf ("@SECRETFD%u@", secrets->len);
+  g_ptr_array_add (secrets, secret);
+  return TRUE;
+}
+
+/* ---- network sources ---- */
+
+typedef struct {
+  xmlNode *node;
+  char *name;
+  char *port;
+  char *transport;
+  char *socket;
+} Host;
+
+static void
+host_clear (Host *host)
+{
+  g_free (host->name);
+  g_free (host->port);
+  g_free (host->transport);
+  g_free (host->socket);
+}
+
+typedef struct {
+  xmlNode *disk;
+  xmlNode *source;
+  const char *protocol;
+  const char *name; /* source name=, may be NULL */
+  GArray *hosts;    /* Host */
+  xmlNode *auth;    /* <auth> on <source> or on <disk>, NULL without */
+  const char *node_name;
+  const VbQemuCommandContext *context;
+  GPtrArray *secrets;
+  JsonObject *proto;
+} Source;
+
+static gboolean
+read_hosts (Source *s, GError **error)
+{
+  for (xmlNode *node = vb_xml_child (s->source, "host"); node; node = vb_xml_next (node, "host"))
+    {
+      Host host = { node, vb_xml_attr (node, "name"), vb_xml_attr (node, "port"),
+                    vb_xml_attr (node, "transport"), vb_xml_attr (node, "socket") };
+
+      g_array_append_val (s->hosts, host);
+      if (g_strcmp0 (host.transport, "unix") == 0)
+        {
+          if (!host.socket || !g_path_is_absolute (host.socket))
+            return refuse (error, node, "transport='unix' needs socket= with an absolute path");
+          if (host.name || host.port)
+            return refuse (error, node, "transport='unix' takes socket=, not name= or port=");
+          continue;
+        }
+      if (host.socket)
+        return refuse (error, node, "socket= is for transport='unix'");
+      /* A host name or an address, and nothing a URL or a portal could read
+       * as more (user@, a path, a second port). */
+      if (!vb_qemu_plain_word (host.name, ":"))
+        return refuse (error, node, "a host is a name or an IP address (letters, digits, '.-:')");
+    }
+  return TRUE;
+}
+
+static gboolean
+one_host (Source *s, gboolean unix_ok, GError **error)
+{
+  Host *host;
+
+  if (s->hosts->len != 1)
+    return refuse (error, s->source, "a '%s' disk names exactly one <host>", s->protocol);
+  host = &g_array_index (s->hosts, Host, 0);
+  if (g_strcmp0 (host->transport, "rdma") == 0
+      && !g_str_equal (s->protocol, "iscsi"))
+    return refuse (error, host->node, "transport='rdma' is for iscsi disks");
+  if (!unix_ok && g_strcmp0 (host->transport, "unix") == 0)
+    return refuse (error, host->node, "a '%s' disk cannot use transport='unix'", s->protocol);
+  return TRUE;
+}
+
+static gboolean
+need_name (Source *s, const char *what, GError **error)
+{
+  if (s->name && *s->name)
+    return TRUE;
+  return refuse (error, s->source, "a '%s' disk needs name= (%s)", s->protocol, what);
+}
+
+static JsonObject *
+inet_server (Host *host, const char *default_port, gboolean typed)
+{
+  JsonObject *server = json_object_new ();
+
+  if (g_strcmp0 (host->transport, "unix") == 0)
+    {
+      json_object_set_string_member (server, "type", "unix");
+      json_object_set_string_member (server, "path", host->socket);
+      return server;
+    }
+  if (typed)
+    json_object_set_string_member (server, "type", "inet");
+  json_object_set_string_member (server, "host", host->name);
+  if (host->port || default_port)
+    json_object_set_string_member (server, "port", host->port ? host->port : default_port);
+  return server;
+}
+
+/* "host:port", an IPv6 address in brackets. */
+static char *
+host_port (Host *host, const char *default_port)
+{
+  const char *port = host->port ? host->port : default_port;
+  gboolean v6 = strchr (host->name, ':') != NULL;
+
+  return port ? g_strdup_printf (v6 ? "[%s]:%s" : "%s:%s", host->name, port)
+              : g_strdup_printf (v6 ? "[%s]" : "%s", host->name);
+}
+
+/* The secret of <auth> under @member (password-secret, key-secret). */
+static gboolean
+auth_secret (Source *s, const char *member, const char *want_type, GError **error)
+{
+  xmlNode *secret = vb_xml_child (s->auth, "secret");
+  g_autofree char *id = g_strdup_printf ("%s-auth-secret", s->node_name);
+
+  if (!secret)
+    return refuse (error, s->auth, "<auth> needs a <secret> naming the password");
+  if (!add_secret (secret, id, want_type, s->context, s->secrets, error))
+    return FALSE;
+  json_object_set_string_member (s->proto, member, id);
+  return TRUE;
+}
+
+static gboolean
+auth_user (Source *s, const char *member, GError **error)
+{
+  g_autofree char *user = vb_xml_attr (s->auth, "username");
+
+  if (!user || !*user)
+    return refuse (error, s->auth, "<auth> needs username=");
+  json_object_set_string_member (s->proto, member, user);
+  return TRUE;
+}
+
+static gboolean
+source_nbd (Source *s, GError **error)
+{
+  if (!one_host (s, TRUE, error))
+    return FALSE;
+  if (s->auth)
+    return refuse (error, s->auth, "NBD has no authentication (only TLS, which is not supported)");
+  json_object_set_string_member (s->proto, "driver", "nbd");
+  json_object_set_object_member (s->proto, "server",
+                                 inet_server (&g_array_index (s->hosts, Host, 0), "10809", TRUE));
+  if (s->name)
+    json_object_set_string_member (s->proto, "export", s->name);
+  return TRUE;
+}
+
+static gboolean
+source_iscsi (Source *s, GError **error)
+{
+  Host *host;
+  const char *slash;
+  g_autofree char *target = NULL;
+  g_autofree char *portal = NULL;
+  g_autofree char *iqn = child_attr (vb_xml_child (s->source, "initiator"), "iqn", "name");
+  guint64 lun = 0;
+
+  if (!one_host (s, FALSE, error) || !need_name (s, "the target IQN and '/' LUN", error))
+    return FALSE;
+  host = &g_array_index (s->hosts, Host, 0);
+  /* libvirt's name is "target/lun", the LUN 0 when absent. */
+  slash = strrchr (s->name, '/');
+  if (slash && !g_ascii_string_to_unsigned (slash + 1, 10, 0, 16383, &lun, NULL))
+    return refuse (error, s->source, "the LUN after the last '/' of name= is a number up to 16383");
+  target = slash ? g_strndup (s->name, slash - s->name) : g_strdup (s->name);
+  portal = host_port (host, "3260");
+  json_object_set_string_member (s->proto, "driver", "iscsi");
+  json_object_set_string_member (s->proto, "transport",
+                                 g_strcmp0 (host->transport, "rdma") == 0 ? "iser" : "tcp");
+  json_object_set_string_member (s->proto, "portal", portal);
+  json_object_set_string_member (s->proto, "target", target);
+  json_object_set_int_member (s->proto, "lun", (gint64) lun);
+  if (iqn)
+    json_object_set_string_member (s->proto, "initiator-name", iqn);
+  if (s->auth
+      && (!auth_user (s, "user", error) || !auth_secret (s, "password-secret", "iscsi", error)))
+    return FALSE;
+  return TRUE;
+}
+
+/* http, https, ftp, ftps: QEMU's curl driver, read-only. */
+/* RFC 6265: a cookie's name is a token, its value cookie-octets; nothing
+ * that could end the Cookie header or start another. */
+static gboolean
+cookie_chars (const char *text, const char *forbidden)
+{
+  for (const char *p = text; *p; p++)
+    if (*p <= 0x20 || *p >= 0x7f || strchr (forbidden, *p))
+      return FALSE;
+  return TRUE;
+}
+
+/* <cookies>: QEMU's cookie-secret, "name=value; name=value". */
+static gboolean
+curl_cookies (Source *s, xmlNode *cookies, GError **error)
+{
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autofree char *id = g_strdup_printf ("%s-cookie-secret", s->node_name);
+
+  for (xmlNode *cookie = vb_xml_child (cookies, "cookie"); cookie;
+       cookie = vb_xml_next (cookie, "cookie"))
+    {
+      g_autofree char *name = vb_xml_attr (cookie, "name");
+      g_autofree char *value = vb_xml_text (cookie);
+
+      if (!*name || !cookie_chars (name, "()<>@,;:\\\"/[]?={}"))
+        return refuse (error, cookie, "a cookie's name is a token (RFC 6265)");
+      if (!cookie_chars (value, "\",;\\"))
+        return refuse (error, cookie, "a cookie's value is made of RFC 6265 cookie-octets");
+      g_string_append_printf (line, "%s%s=%s", line->len ? "; " : "", name, value);
+    }
+  if (!line->len)
+    return refuse (error, cookies, "<cookies> without a <cookie>");
+  if (!add_text_secret (cookies, id, line->str, s->secrets, error))
+    return FALSE;
+  json_object_set_string_member (s->proto, "cookie-secret", id);
+  return TRUE;
+}
+
+static gboolean
+source_curl (Source *s, GError **error)
+{
+  Host *host;
+  gboolean tls = g_str_has_suffix (s->protocol, "s");
+  xmlNode *readahead = vb_xml_child (s->source, "readahead");
+  xmlNode *timeout = vb_xml_child (s->source, "timeout");
+  xmlNode *ssl = vb_xml_child (s->source, "ssl");
+  g_autofree char *query = vb_xml_attr (s->source, "query");
+  g_autofree char *address = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GString) url = NULL;
+
+  if (!one_host (s, FALSE, error) || !need_name (s, "the path on the server", error))
+    return FALSE;
+  if (!vb_xml_child (s->disk, "readonly") && !vb_xml_attr_is (s->disk, "device", "cdrom"))
+    return refuse (error, s->disk, "QEMU reads '%s' disks only: add <readonly/>", s->protocol);
+  if (ssl && !tls)
+    return refuse (error, ssl, "<ssl> is for https and ftps disks");
+  host = &g_array_index (s->hosts, Host, 0);
+  address = host_port (host, NULL);
+  /* Escaped: a name holding '?', '#' or "/../" stays one path. */
+  path = g_uri_escape_string (s->name[0] == '/' ? s->name + 1 : s->name, "/", FALSE);
+  url = g_string_new (NULL);
+  g_string_append_printf (url, "%s://%s/%s", s->protocol, address, path);
+  if (query)
+    {
+      g_autofree char *escaped = g_uri_escape_string (query, "=&;", FALSE);
+      g_string_append_printf (url, "?%s", escaped);
+    }
+  json_object_set_string_member (s->proto, "driver", s->protocol);
+  json_object_set_string_member (s->proto, "url", url->str);
+  if (readahead)
+    json_object_set_int_member (s->proto, "readahead", vb_xml_attr_uint (readahead, "size", 0));
+  if (timeout)
+    json_object_set_int_member (s->proto, "timeout", vb_xml_attr_uint (timeout, "seconds", 0));
+  if (ssl)
+    json_object_set_boolean_member (s->proto, "sslverify", vb_xml_attr_is (ssl, "verify", "yes"));
+  if (vb_xml_child (s->source, "cookies")
+      && !curl_cookies (s, vb_xml_child (s->source, "cookies"), error))
+    return FALSE;
+  if (s->auth
+      && (!auth_user (s, "username", error)
+          || !auth_secret (s, "password-secret", NULL, error)))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+source_ssh (Source *s, GError **error)
+{
+  if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
+    return FALSE;
+  if (s->auth && vb_xml_child (s->auth, "secret"))
+    return refuse (error, vb_xml_child (s->auth, "secret"),
+                   "QEMU's ssh driver logs in with the SSH agent of QEMU's user, not a password");
+  json_object_set_string_member (s->proto, "driver", "ssh");
+  json_object_set_object_member (s->proto, "server",
+                                 inet_server (&g_array_index (s->hosts, Host, 0), "22", FALSE));
+  json_object_set_string_member (s->proto, "path", s->name);
+  if (s->auth && !auth_user (s, "user", error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+source_rbd (Source *s, GError **error)
+{
+  g_auto (GStrv) parts = NULL;
+  g_autofree char *snapshot = child_attr (s->source, "snapshot", "name");
+  g_autofree char *conf = child_attr (s->source, "config", "file");
+  guint n;
+
+  if (!need_name (s, "pool/image or pool/namespace/image", error))
+    return FALSE;
+  parts = g_strsplit (s->name, "/", -1);
+  n = g_strv_length (parts);
+  if (n < 2 || n > 3)
+    return refuse (error, s->source, "an rbd disk's name= is pool/image or pool/namespace/image");
+  for (guint i = 0; i < n; i++)
+    if (!*parts[i])
+      return refuse (error, s->source, "an rbd disk's name= has an empty part");
+  json_object_set_string_member (s->proto, "driver", "rbd");
+  json_object_set_string_member (s->proto, "pool", parts[0]);
+  if (n == 3)
+    json_object_set_string_member (s->proto, "namespace", parts[1]);
+  json_object_set_string_member (s->proto, "image", parts[n - 1]);
+  if (snapshot)
+    json_object_set_string_member (s->proto, "snapshot", snapshot);
+  if (conf)
+    json_object_set_string_member (s->proto, "conf", conf);
+  if (s->hosts->len)
+    {
+      JsonArray *servers = json_array_new ();
+
+      for (guint i = 0; i < s->hosts->len; i++)
+        {
+          Host *host = &g_array_index (s->hosts, Host, i);
+
+          if (host->transport && !g_str_equal (host->transport, "tcp"))
+            {
+              json_array_unref (servers);
+              return refuse (error, host->node, "Ceph monitors are reached over tcp");
+            }
+          json_array_add_object_element (servers, inet_server (host, "6789", FALSE));
+        }
+      json_object_set_array_member (s->proto, "server", servers);
+    }
+  if (s->auth)
+    {
+      JsonArray *required = json_array_new ();
+
+      if (!auth_user (s, "user", error) || !auth_secret (s, "key-secret", "ceph", error))
+        {
+          json_array_unref (required);
+          return FALSE;
+        }
+      /* As libvirt: cephx with the key, never a silent fall back to none. */
+      json_array_add_string_element (required, "cephx");
+      json_object_set_array_member (s->proto, "auth-client-required", required);
+    }
+  else
+    {
+      JsonArray *required = json_array_new ();
+
+      json_array_add_string_element (required, "none");
+      json_object_set_array_member (s->proto, "auth-client-required", required);
+    }
+  return TRUE;
+}
+
+static gboolean
+source_gluster (Source *s, GError **error)
+{
+  const char *slash;
+  g_autofree char *volume = NULL;
+  JsonArray *servers;
+
+  if (!need_name (s, "volume/path", error))
+    return FALSE;
+  if (s->auth)
+    return refuse (error, s->auth, "gluster disks have no authentication");
+  slash = strchr (s->name, '/');
+  if (!slash || slash == s->name || !slash[1])
+    return refuse (error, s->source, "a gluster disk's name= is volume/path");
+  if (s->hosts->len == 0)
+    return refuse (error, s->source, "a gluster disk names at least one <host>");
+  volume = g_strndup (s->name, slash - s->name);
+  json_object_set_string_member (s->proto, "driver", "gluster");
+  json_object_set_string_member (s->proto, "volume", volume);
+  json_object_set_string_member (s->proto, "path", slash + 1);
+  servers = json_array_new ();
+  json_object_set_array_member (s->proto, "server", servers);
+  for (guint i = 0; i < s->hosts->len; i++)
+    {
+      Host *host = &g_array_index (s->hosts, Host, i);
+
+      if (g_strcmp0 (host->transport, "rdma") == 0)
+        return refuse (error, host->node, "QEMU 7.2 reaches gluster over tcp or unix only");
+      json_array_add_object_element (servers, inet_server (host, "24007", TRUE));
+    }
+  return TRUE;
+}
+
+/* <identity user group> of an NFS disk: the ids QEMU's nfs driver presents,
+ * libvirt's "+N" (or a bare number); names would be the host's users, which
+ * mean nothing to the server. */
+static gboolean
+nfs_id (Source *s, xmlNode *identity, const char *attr, GError **error)
+{
+  g_autofree char *text = vb_xml_attr (identity, attr);
+  guint64 id = 0;
+
+  if (!text)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text[0] == '+' ? text + 1 : text, 10, 0, G_MAXINT32, &id,
+                                   NULL))
+    return refuse (error, identity, "an NFS %s is a number (+N), not a name", attr);
+  json_object_set_int_member (s->proto, attr, (gint64) id);
+  return TRUE;
+}
+
+static gboolean
+source_nfs (Source *s, GError **error)
+{
+  Host *host;
+  JsonObject *server;
+  xmlNode *identity = vb_xml_child (s->source, "identity");
+
+  if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
+    return FALSE;
+  if (s->auth)
+    return refuse (error, s->auth, "NFS disks have no authentication in QEMU");
+  host = &g_array_index (s->hosts, Host, 0);
+  if (host->port)
+    return refuse (error, host->node, "QEMU's nfs driver finds the port itself: no port=");
+  server = json_object_new ();
+  json_object_set_string_member (server, "type", "inet");
+  json_object_set_string_member (server, "host", host->name);
+  json_object_set_string_member (s->proto, "driver", "nfs");
+  json_object_set_object_member (s->proto, "server", server);
+  json_object_set_string_member (s->proto, "path", s->name);
+  return !identity || (nfs_id (s, identity, "user", error) && nfs_id (s, identity, "group", error));
+}
+
+static const struct {
+  const char *protocol;
+  gboolean (*build) (Source *s, GError **error);
+} protocols[] = {
+  { "nbd", source_nbd },    { "iscsi", source_iscsi }, { "http", source_curl },
+  { "https", source_curl }, { "ftp", source_curl },    { "ftps", source_curl },
+  { "ssh", source_ssh },    { "rbd", source_rbd },     { "gluster", source_gluster },
+  { "nfs", source_nfs },
+};
+
+/* The one of @a and @b that is present; refuses both. */
+static gboolean
+one_place (xmlNode *a, xmlNode *b, xmlNode **found, GError **error)
+{
+  if (a && b)
+    return refuse (error, b, "given twice: on <disk> and on <source>");
+  *found = a ? a : b;
+  return TRUE;
+}
+
+gboolean
+vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
+                             const VbQemuCommandContext *context, GPtrArray *secrets,
+                             JsonObject *proto, GError **error)
+{
+  xmlNode *source = vb_xml_child (disk, "source");
+  g_autofree char *protocol = vb_xml_attr (source, "protocol");
+  g_autofree char *name = vb_xml_attr (source, "name");
+  g_autofree char *query = vb_xml_attr (source, "query");
+  g_autoptr (GArray) hosts = g_array_new (FALSE, TRUE, sizeof (Host));
+  Source s = { disk, source, protocol, name, hosts, NULL, node_name, context, secrets, proto };
+
+  g_array_set_clear_func (hosts, (GDestroyNotify) host_clear);
+  if (vb_xml_attr_is (source, "tls", "yes"))
+    return refuse (error, source, "TLS for network disks is not supported");
+  if (!one_place (vb_xml_child (disk, "auth"), vb_xml_child (source, "auth"), &s.auth, error)
+      || !read_hosts (&s, error))
+    return FALSE;
+  if (query && !g_str_has_prefix (protocol, "http"))
+    return refuse (error, source, "query= is for http and https disks");
+  for (guint i = 0; i < G_N_ELEMENTS (protocols); i++)
+    if (g_str_equal (protocols[i].protocol, protocol))
+      {
+        /* The http tuning on any other protocol would be dropped. */
+        if (protocols[i].build != source_curl
+            && (vb_xml_child (source, "readahead") || vb_xml_child (source, "timeout")
+                || vb_xml_child (source, "ssl") || vb_xml_child (source, "cookies")))
+          return refuse (error, source, "<readahead>, <timeout>, <ssl> and <cookies> are for "
+                                        "http(s) and ftp(s) disks");
+        if (protocols[i].build != source_nfs && vb_xml_child (source, "identity"))
+          return refuse (error, source, "<identity> is for nfs disks");
+        if (protocols[i].build != source_rbd
+            && (vb_xml_child (source, "snapshot") || vb_xml_child (source, "config")))
+          return refuse (error, source, "<snapshot> and <config> are for rbd disks");
+        if (protocols[i].build != source_iscsi && vb_xml_child (source, "initiator"))
+          return refuse (error, source, "<initiator> is for iscsi disks");
+        return protocols[i].build (&s, error);
+      }
+  return refuse (error, source, "QEMU 7.2 has no '%s' block driver", protocol);
+}
+
+gboolean
+vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *format,
+                         const VbQemuCommandContext *context, GPtrArray *secrets,
+                         JsonObject *fmt, GError **error)
+{
+  xmlNode *encryption = NULL;
+  xmlNode *secret;
+  g_autofree char *kind = NULL;
+  g_autofree char *id = NULL;
+
+  if (!one_place (vb_xml_child (disk, "encryption"),
+                  vb_xml_child (vb_xml_child (disk, "source"), "encryption"), &encryption, error))
+    return FALSE;
+  if (!encryption)
+    return TRUE;
+  kind = vb_xml_attr (encryption, "format");
+  if (!g_str_equal (kind, "luks"))
+    return refuse (error, encryption, "encryption format '%s' is not supported (luks)", kind);
+  if (vb_xml_attr_is (encryption, "engine", "librbd"))
+    return refuse (error, encryption, "engine='librbd' is not supported: QEMU decrypts");
+  secret = vb_xml_child (encryption, "secret");
+  if (!secret)
+    return refuse (error, encryption, "LUKS encryption needs <secret type='passphrase'>");
+  id = g_strdup_printf ("%s-luks-secret", node_name);
+  if (!add_secret (secret, id, "passphrase", context, secrets, error))
+    return FALSE;
+  if (g_str_equal (format, "raw"))
+    {
+      /* The image is a LUKS container: QEMU's luks driver is its format. */
+      json_object_set_string_member (fmt, "driver", "luks");
+      json_object_set_string_member (fmt, "key-secret", id);
+    }
+  else
+    {
+      JsonObject *encrypt = json_object_new ();
+
+      json_object_set_string_member (encrypt, "format", "luks");
+      json_object_set_string_member (encrypt, "key-secret", id);
+      json_object_set_object_member (fmt, "encrypt", encrypt);
+    }
+  return TRUE;
+}

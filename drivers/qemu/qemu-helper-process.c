@@ -1,0 +1,583 @@
+/* Helper processes beside a domain's QEMU (swtpm, virtiofsd): spawned
+ * before QEMU as QEMU's user, supervised, ended with QEMU, recorded in the
+ * status file and taken back after a restart of the service. Every signal
+ * goes through a pidfd, so it never reaches a process that took a helper's
+ * PID after it ended. */
+#include "qemu-helper-process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "qemu-host.h"
+#include "vb-error.h"
+#include "vb-log.h"
+#include "vb-open.h"
+#include "vb-process.h"
+
+#define READY_WAIT_MS 10000
+#define STOP_GRACE_MS 3000
+#define LOG_TAIL_BYTES 1500
+/* Where a helper finds its state directory, which the service opened: the
+ * directory is in the service's own state directory, closed to QEMU's user. */
+#define STATE_FD 3
+#define STATE_PLACEHOLDER "@STATEDIR@"
+
+typedef struct {
+  char *id;
+  char *what;
+  char *log_path;
+  GSubprocess *process; /* when it is our child (not after a restart) */
+  int pid;
+  guint64 start_time;
+  char *exe;
+  int pidfd; /* -1 when it could not be pinned (then it is never signalled) */
+  gboolean ended;
+} QemuHelper;
+
+static void
+helper_free (QemuHelper *helper)
+{
+  g_free (helper->id);
+  g_free (helper->what);
+  g_free (helper->log_path);
+  g_clear_object (&helper->process);
+  g_free (helper->exe);
+  if (helper->pidfd >= 0)
+    close (helper->pidfd);
+  g_free (helper);
+}
+
+static int
+pidfd_open (int pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+static void
+pidfd_signal (int pidfd, int sig)
+{
+  if (pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static GPtrArray *
+helpers_of (QemuDomain *qd)
+{
+  if (!qd->helpers)
+    qd->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) helper_free);
+  return qd->helpers;
+}
+
+/* The end of @path (a log in QEMU's user's directory: not through a link). */
+static char *
+log_tail (const char *path)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  char buffer[4096];
+  ssize_t n;
+  int fd = vb_open_regular (AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, NULL);
+
+  if (fd < 0)
+    return g_strdup ("(no log)");
+  while ((n = read (fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0)
+      g_string_append_len (text, buffer, n);
+  close (fd);
+  g_strstrip (text->str);
+  if (!*text->str)
+    return g_strdup ("(it wrote nothing)");
+  if (strlen (text->str) > LOG_TAIL_BYTES)
+    return g_strdup (text->str + strlen (text->str) - LOG_TAIL_BYTES);
+  return g_strdup (text->str);
+}
+
+/* ---- ending ---- */
+
+typedef struct {
+  int pidfd;
+} Grace;
+
+static gboolean
+grace_over (gpointer user_data)
+{
+  Grace *grace = user_data;
+
+  pidfd_signal (grace->pidfd, SIGKILL);
+  close (grace->pidfd);
+  g_free (grace);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM now, SIGKILL later unless it is gone: the timer keeps its own pidfd. */
+static void
+end_helper (QemuHelper *helper, const char *domain_name)
+{
+  Grace *grace;
+
+  if (helper->ended || helper->pidfd < 0)
+    return;
+  helper->ended = TRUE;
+  vb_log_debug (domain_name, "ending %s %s (pid %d)", helper->what, helper->id, helper->pid);
+  pidfd_signal (helper->pidfd, SIGTERM);
+  grace = g_new0 (Grace, 1);
+  grace->pidfd = dup (helper->pidfd);
+  if (grace->pidfd < 0)
+    {
+      g_free (grace);
+      return;
+    }
+  g_timeout_add (STOP_GRACE_MS, grace_over, grace);
+}
+
+void
+vb_qemu_helpers_stop (QemuDomain *qd)
+{
+  for (guint i = 0; qd->helpers && i < qd->helpers->len; i++)
+    end_helper (qd->helpers->pdata[i], vb_qemu_log_name (qd->domain));
+}
+
+/* ---- following our own children ---- */
+
+typedef struct {
+  VbDomain *domain;
+  char *id;
+  int pid;
+} ExitWatch;
+
+static QemuHelper *
+find_helper (QemuDomain *qd, const char *id, int pid)
+{
+  for (guint i = 0; qd && qd->helpers && i < qd->helpers->len; i++)
+    {
+      QemuHelper *helper = qd->helpers->pdata[i];
+      if (g_str_equal (helper->id, id) && helper->pid == pid)
+        return helper;
+    }
+  return NULL;
+}
+
+/* Reaps the helper; one that ends while its QEMU runs is worth a warning:
+ * the guest's device stops working (QEMU itself goes on). */
+static void
+helper_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ExitWatch *watch = user_data;
+  QemuDomain *qd = vb_qemu_domain_of (watch->domain);
+  QemuHelper *helper = find_helper (qd, watch->id, watch->pid);
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  if (helper && !helper->ended)
+    {
+      g_autofree char *tail = log_tail (helper->log_path);
+
+      helper->ended = TRUE;
+      if (!qd->starting)
+        vb_log_warning (vb_qemu_log_name (watch->domain), "%s %s (pid %d) ended while QEMU runs: %s",
+                        helper->what, helper->id, helper->pid, tail);
+    }
+  g_object_unref (watch->domain);
+  g_free (watch->id);
+  g_free (watch);
+}
+
+/* ---- starting ---- */
+
+typedef struct {
+  VbDomain *domain;
+  QemuDomain *qd; /* checked against the domain's at every step */
+  VbQemuCommand *command;
+  VbUser *user;
+  guint next;           /* the spec to start next */
+  QemuHelper *waiting;  /* started, its socket awaited */
+  const char *socket_path;
+  gint64 deadline;
+} StartData;
+
+static void
+start_data_free (StartData *data)
+{
+  g_object_unref (data->domain);
+  g_clear_pointer (&data->user, vb_user_free);
+  g_free (data);
+}
+
+static VbUser *
+user_copy (const VbUser *user)
+{
+  VbUser *copy;
+
+  if (!user)
+    return NULL;
+  copy = g_new0 (VbUser, 1);
+  copy->name = g_strdup (user->name);
+  copy->uid = user->uid;
+  copy->gid = user->gid;
+  copy->n_groups = user->n_groups;
+  copy->groups = g_memdup2 (user->groups, sizeof (gid_t) * (gsize) MAX (user->n_groups, 0));
+  return copy;
+}
+
+/* In the forked child, before exec: async-signal-safe calls only. As QEMU:
+ * a session of its own (it outlives the service with QEMU), then QEMU's user. */
+static void
+helper_child_setup (gpointer user_data)
+{
+  const VbUser *user = user_data;
+
+  setsid ();
+  if (user)
+    vb_user_drop_to (user);
+}
+
+static void start_next (GTask *task);
+
+static void
+start_failed (GTask *task, GError *error)
+{
+  StartData *data = g_task_get_task_data (task);
+
+  if (vb_qemu_domain_of (data->domain) == data->qd)
+    vb_qemu_helpers_stop (data->qd);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* The helper's state directory: made when missing (mode 0700, QEMU's
+ * user's), never through a link, and opened for the helper. */
+static int
+open_state_dir (const char *dir, const VbUser *user, GError **error)
+{
+  struct stat st;
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", dir, g_strerror (errno));
+      return -1;
+    }
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot open %s: %s", dir, g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  if (user && (st.st_uid != user->uid || (st.st_mode & 07777) != 0700)
+      && (fchown (fd, user->uid, user->gid) < 0 || fchmod (fd, 0700) < 0))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot give QEMU's user %s: %s", dir,
+                   g_strerror (errno));
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static gboolean spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error);
+
+static gboolean
+socket_ready (const char *path)
+{
+  struct stat st;
+
+  return lstat (path, &st) == 0 && S_ISSOCK (st.st_mode);
+}
+
+static gboolean
+check_ready (gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuHelper *helper = data->waiting;
+
+  if (vb_qemu_domain_of (data->domain) != data->qd)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return G_SOURCE_REMOVE;
+    }
+  if (socket_ready (data->socket_path))
+    {
+      /* It has long been exec'd: this is its program. */
+      helper->exe = vb_process_exe (helper->pid);
+      vb_log_debug (vb_qemu_log_name (data->domain), "%s %s (pid %d) is ready", helper->what,
+                    helper->id, helper->pid);
+      data->waiting = NULL;
+      start_next (task);
+      return G_SOURCE_REMOVE;
+    }
+  if (helper->ended || vb_process_start_time (helper->pid) != helper->start_time
+      || g_get_monotonic_time () > data->deadline)
+    {
+      g_autofree char *tail = log_tail (helper->log_path);
+      gboolean alive = !helper->ended && vb_process_start_time (helper->pid) == helper->start_time;
+
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "%s for <%s> %s; its log ends with: %s",
+                                       helper->what, helper->id,
+                                       alive ? "did not listen within 10 s" : "ended at its start",
+                                       tail));
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_next (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  VbQemuHelperSpec *spec;
+
+  if (data->next >= data->command->helpers->len)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  spec = data->command->helpers->pdata[data->next++];
+  /* In system mode nothing of a guest's runs as root. */
+  if (spec->needs_root && data->user)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                       "<%s> %s: %s runs only as root, and in system mode a "
+                                       "guest's helpers run as QEMU's user '%s'",
+                                       spec->element, spec->id, spec->what, data->user->name));
+      return;
+    }
+  if (!spawn_helper (data, spec, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  data->socket_path = spec->socket_path;
+  data->deadline = g_get_monotonic_time () + (gint64) READY_WAIT_MS * 1000;
+  g_timeout_add (20, check_ready, task);
+}
+
+static gboolean
+spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *log_name = g_strdup_printf ("%s.log", spec->id);
+  g_autofree char *state_arg = g_strdup_printf ("/proc/self/fd/%d", STATE_FD);
+  g_autofree char *line = NULL;
+  g_autoptr (GError) local = NULL;
+  QemuHelper *helper;
+  ExitWatch *watch;
+  int log_fd;
+
+  for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
+    {
+      g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
+
+      g_string_replace (arg, STATE_PLACEHOLDER, state_arg, 0);
+      g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
+    }
+  g_ptr_array_add (argv, NULL);
+  if (spec->state_dir)
+    {
+      int fd = open_state_dir (spec->state_dir, data->user, error);
+
+      if (fd < 0)
+        return FALSE;
+      g_subprocess_launcher_take_fd (launcher, fd, STATE_FD);
+    }
+  /* A socket of an earlier run is in the way (and would look ready). */
+  unlink (spec->socket_path);
+  log_fd = vb_qemu_host_create_in_run_dir (data->qd->dir, log_name);
+  if (log_fd < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s in %s: %s", log_name,
+                   data->qd->dir, g_strerror (errno));
+      return FALSE;
+    }
+  line = g_strjoinv (" ", (char **) argv->pdata);
+  {
+    g_autofree char *header = g_strdup_printf ("starting: %s\n", line);
+    if (write (log_fd, header, strlen (header)) < 0)
+      vb_log_warning (vb_qemu_log_name (data->domain), "cannot write %s", log_name);
+  }
+  g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
+  g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
+  g_subprocess_launcher_set_child_setup (launcher, helper_child_setup, data->user, NULL);
+  vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
+
+  helper = g_new0 (QemuHelper, 1);
+  helper->id = g_strdup (spec->id);
+  helper->what = g_strdup (spec->what);
+  helper->log_path = g_build_filename (data->qd->dir, log_name, NULL);
+  helper->pidfd = -1;
+  helper->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &local);
+  if (!helper->process)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot run %s for <%s>: %s", spec->what,
+                   spec->id, local->message);
+      helper_free (helper);
+      return FALSE;
+    }
+  {
+    /* NULL when it already ended and GLib reaped it. */
+    const char *id = g_subprocess_get_identifier (helper->process);
+
+    helper->pid = id ? atoi (id) : 0;
+  }
+  if (helper->pid > 0)
+    {
+      helper->start_time = vb_process_start_time (helper->pid);
+      helper->pidfd = pidfd_open (helper->pid);
+      /* The PID was reaped and taken again before the pidfd pinned it. */
+      if (helper->pidfd >= 0 && vb_process_start_time (helper->pid) != helper->start_time)
+        {
+          close (helper->pidfd);
+          helper->pidfd = -1;
+        }
+    }
+  if (helper->start_time == 0)
+    helper->ended = TRUE;
+  g_ptr_array_add (helpers_of (data->qd), helper);
+  watch = g_new0 (ExitWatch, 1);
+  watch->domain = g_object_ref (data->domain);
+  watch->id = g_strdup (helper->id);
+  watch->pid = helper->pid;
+  g_subprocess_wait_async (helper->process, NULL, helper_exited, watch);
+  data->waiting = helper;
+  return TRUE;
+}
+
+void
+vb_qemu_helpers_start_async (QemuDomain *qd, VbQemuCommand *command, const VbUser *user,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (qd->domain, NULL, callback, user_data);
+  StartData *data = g_new0 (StartData, 1);
+
+  g_task_set_source_tag (task, vb_qemu_helpers_start_async);
+  data->domain = g_object_ref (qd->domain);
+  data->qd = qd;
+  data->command = command;
+  data->user = user_copy (user);
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+  start_next (task);
+}
+
+gboolean
+vb_qemu_helpers_start_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, vb_qemu_helpers_start_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- the status file, and after a restart ---- */
+
+void
+vb_qemu_helpers_record (QemuDomain *qd, VbQemuStatus *status)
+{
+  g_clear_pointer (&status->helpers, g_ptr_array_unref);
+  status->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_record_free);
+  for (guint i = 0; qd->helpers && i < qd->helpers->len; i++)
+    {
+      QemuHelper *helper = qd->helpers->pdata[i];
+      VbQemuHelperRecord *record;
+
+      if (helper->ended)
+        continue;
+      record = g_new0 (VbQemuHelperRecord, 1);
+      record->id = g_strdup (helper->id);
+      record->pid = helper->pid;
+      record->start_time = helper->start_time;
+      record->exe = g_strdup (helper->exe);
+      g_ptr_array_add (status->helpers, record);
+    }
+}
+
+/* A pidfd on the recorded helper when it is still that process, else -1. */
+static int
+pin_recorded (const VbQemuHelperRecord *record, uid_t uid, const char *log_name)
+{
+  g_autoptr (GError) error = NULL;
+  int pidfd;
+
+  if (!vb_qemu_check_process (record->pid, record->start_time, record->exe, uid, &error))
+    {
+      if (!g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
+        vb_log_warning (log_name, "not taking back helper %s: %s", record->id, error->message);
+      return -1;
+    }
+  pidfd = pidfd_open (record->pid);
+  /* Checked before the pidfd pinned it: still the same process? */
+  if (pidfd >= 0 && vb_process_start_time (record->pid) != record->start_time)
+    {
+      close (pidfd);
+      return -1;
+    }
+  return pidfd;
+}
+
+void
+vb_qemu_helpers_adopt (QemuDomain *qd, const VbQemuStatus *status, uid_t uid)
+{
+  for (guint i = 0; status->helpers && i < status->helpers->len; i++)
+    {
+      const VbQemuHelperRecord *record = status->helpers->pdata[i];
+      int pidfd = pin_recorded (record, uid, vb_qemu_log_name (qd->domain));
+      QemuHelper *helper;
+
+      if (pidfd < 0)
+        continue;
+      helper = g_new0 (QemuHelper, 1);
+      helper->id = g_strdup (record->id);
+      helper->what = record->exe ? g_path_get_basename (record->exe) : g_strdup ("helper");
+      helper->log_path = g_strdup_printf ("%s/%s.log", qd->dir, record->id);
+      helper->pid = record->pid;
+      helper->start_time = record->start_time;
+      helper->exe = g_strdup (record->exe);
+      helper->pidfd = pidfd;
+      g_ptr_array_add (helpers_of (qd), helper);
+    }
+}
+
+void
+vb_qemu_helpers_end_recorded (const VbQemuStatus *status, uid_t uid)
+{
+  for (guint i = 0; status->helpers && i < status->helpers->len; i++)
+    {
+      const VbQemuHelperRecord *record = status->helpers->pdata[i];
+      int pidfd = pin_recorded (record, uid, NULL);
+
+      if (pidfd < 0)
+        continue;
+      vb_log_message (NULL, "ending helper %s (pid %d) of %s, whose QEMU is gone", record->id,
+                      record->pid, status->uuid);
+      pidfd_signal (pidfd, SIGKILL);
+      close (pidfd);
+    }
+}
+
+/* ---- the part ---- */
+
+static void
+gone (QemuDomain *qd)
+{
+  vb_qemu_helpers_stop (qd);
+}
+
+/* The driver data goes (QEMU ended, or the service stops and leaves its
+ * guests running): memory only, nothing is signalled here. */
+static void
+free_helpers (QemuDomain *qd)
+{
+  g_clear_pointer (&qd->helpers, g_ptr_array_unref);
+}
+
+const VbQemuPart vb_qemu_helpers_part = {
+  .name = "helper processes",
+  .gone = gone,
+  .free = free_helpers,
+};

@@ -1,0 +1,283 @@
+/* The emulated devices of the domain XML as the project's test guest sees
+ * them (their PCI vendor and device ids in its /sys, the MTU its virtio NIC
+ * was told, frames it sends through a udp socket NIC and an ethernet tap),
+ * and the start-time refusals of what needs host hardware this machine may
+ * lack (/dev/vhost-vsock, an evdev device, /dev/vhost-net). */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "vb-test-env.h"
+
+#define BOOT_TIMEOUT_MS 120000
+#define GUEST_MIB 160
+#define GUEST_MAC "52:54:00:07:00:01"
+/* The host ends of the udp NIC (loopback). */
+#define UDP_HOST_PORT 47951
+#define UDP_GUEST_PORT 47952
+
+typedef struct {
+  VbTestEnv *env;
+  char *netns;
+  char *path;
+  VbTestConsole *console;
+} Fixture;
+
+static void
+set_up (Fixture *f, gconstpointer data)
+{
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->env, NULL);
+}
+
+/* The service, QEMU and the taps it makes in a namespace of the test's. */
+static void
+set_up_in_netns (Fixture *f, gconstpointer data)
+{
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  f->netns = vb_test_netns_add ("vbtest-dev", NULL);
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, NULL);
+}
+
+static void
+tear_down (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->console, vb_test_console_free);
+  if (f->path)
+    vb_test_call (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0), NULL);
+  g_assert_true (vb_test_env_daemon_alive (f->env));
+  vb_test_env_free (f->env);
+  if (f->netns)
+    {
+      vb_test_netns_wait_empty (f->netns, 10000);
+      vb_test_netns_del (f->netns);
+    }
+  g_free (f->netns);
+  g_free (f->path);
+}
+
+static void
+boot (Fixture *f, const char *name, const char *machine, const char *devices)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, machine, TRUE, NULL, devices);
+
+  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  f->console = vb_test_console_open (f->env, f->path);
+}
+
+/* "vendor:device" of every PCI function the guest has, one per line. */
+static char *
+guest_pci_ids (Fixture *f)
+{
+  return vb_test_console_output (
+    f->console,
+    "for d in /sys/bus/pci/devices/*; do echo \"id=$(cat $d/vendor):$(cat $d/device)\"; done",
+    60000);
+}
+
+static void
+assert_has_id (const char *ids, const char *what, const char *id)
+{
+  g_autofree char *line = g_strdup_printf ("id=%s", id);
+
+  if (!strstr (ids, line))
+    g_error ("the guest has no %s (PCI %s); it has:\n%s", what, id, ids);
+}
+
+/* ---- the PCI devices the guest sees ---- */
+
+static void
+test_pci_devices (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ids = NULL;
+
+  boot (f, "devices-pci", "pc",
+        "    <controller type='usb' index='0' model='ehci'/>\n"
+        "    <interface type='user'>\n      <mac address='52:54:00:07:00:11'/>\n"
+        "      <model type='vmxnet3'/>\n    </interface>\n"
+        "    <interface type='user'>\n      <mac address='52:54:00:07:00:12'/>\n"
+        "      <model type='e1000e'/>\n    </interface>\n"
+        "    <interface type='user'>\n      <mac address='52:54:00:07:00:13'/>\n"
+        "      <model type='pcnet'/>\n    </interface>\n"
+        "    <interface type='user'>\n      <mac address='52:54:00:07:00:14'/>\n"
+        "      <model type='ne2k_pci'/>\n    </interface>\n"
+        "    <sound model='es1370'/>\n"
+        "    <sound model='ich9'>\n      <codec type='output'/>\n    </sound>\n"
+        "    <video>\n      <model type='vmvga' vram='16384'/>\n    </video>\n"
+        "    <shmem name='vbtest-devices-shmem'>\n      <size unit='M'>1</size>\n"
+        "    </shmem>\n"
+        "    <rng model='virtio-non-transitional'>\n      <backend model='builtin'/>\n"
+        "    </rng>\n"
+        "    <rng model='virtio'>\n      <rate bytes='1024'/>\n"
+        "      <backend model='random'>/dev/urandom</backend>\n    </rng>\n"
+        "    <memballoon model='virtio' autodeflate='on'>\n      <stats period='5'/>\n"
+        "    </memballoon>\n");
+  ids = guest_pci_ids (f);
+  g_test_message ("the guest's PCI functions:\n%s", ids);
+  assert_has_id (ids, "vmxnet3 NIC", "0x15ad:0x07b0");
+  assert_has_id (ids, "e1000e NIC", "0x8086:0x10d3");
+  assert_has_id (ids, "pcnet NIC", "0x1022:0x2000");
+  assert_has_id (ids, "ne2k_pci NIC", "0x10ec:0x8029");
+  assert_has_id (ids, "ES1370 sound card", "0x1274:0x5000");
+  assert_has_id (ids, "ICH9 HD audio", "0x8086:0x293e");
+  assert_has_id (ids, "VMware SVGA", "0x15ad:0x0405");
+  assert_has_id (ids, "ivshmem", "0x1af4:0x1110");
+  assert_has_id (ids, "virtio-rng (non-transitional)", "0x1af4:0x1044");
+  assert_has_id (ids, "virtio-rng (transitional)", "0x1af4:0x1005");
+  assert_has_id (ids, "virtio-balloon", "0x1af4:0x1002");
+  assert_has_id (ids, "EHCI controller", "0x8086:0x24cd");
+  /* The plain shared memory is the named file of /dev/shm, as big as asked. */
+  {
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat ("/dev/shm/vbtest-devices-shmem", &st), ==, 0);
+    g_assert_cmpint (st.st_size, ==, 1 << 20);
+  }
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_unlink ("/dev/shm/vbtest-devices-shmem");
+}
+
+/* ---- a socket NIC ---- */
+
+/* The guest's virtio NIC on a udp socket: it is told the MTU of <mtu>, and
+ * the ARP requests its ping sends arrive at the host's end, each frame one
+ * datagram from the guest's MAC. */
+static void
+test_udp_nic (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) sock =
+    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) here = g_inet_socket_address_new (loopback, UDP_HOST_PORT);
+  g_autofree char *devices =
+    g_strdup_printf ("    <interface type='udp'>\n      <mac address='" GUEST_MAC "'/>\n"
+                     "      <source address='127.0.0.1' port='%d'>\n"
+                     "        <local address='127.0.0.1' port='%d'/>\n      </source>\n"
+                     "      <model type='virtio'/>\n      <mtu size='1400'/>\n    </interface>\n",
+                     UDP_HOST_PORT, UDP_GUEST_PORT);
+  g_autofree char *mtu = NULL;
+  guint8 frame[2048];
+  const guint8 mac[6] = { 0x52, 0x54, 0x00, 0x07, 0x00, 0x01 };
+  gboolean seen = FALSE;
+  gint64 end;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, here, TRUE, &error));
+  g_assert_no_error (error);
+  boot (f, "devices-udp", "pc", devices);
+  mtu = vb_test_console_output (f->console, "cat /sys/class/net/eth0/mtu", 30000);
+  g_assert_nonnull (strstr (mtu, "1400"));
+  g_free (vb_test_console_output (f->console,
+                                  "ip link set eth0 up; ip addr add 10.77.0.2/24 dev eth0; "
+                                  "ping -c 2 -W 1 10.77.0.1; true",
+                                  30000));
+  g_socket_set_blocking (sock, FALSE);
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!seen && g_get_monotonic_time () < end)
+    {
+      gssize n = g_socket_receive (sock, (char *) frame, sizeof frame, NULL, NULL);
+
+      if (n < 0)
+        {
+          g_usleep (50000);
+          continue;
+        }
+      /* An Ethernet frame: destination, then source MAC. */
+      seen = n >= 14 && memcmp (frame + 6, mac, 6) == 0;
+    }
+  g_assert_true (seen);
+}
+
+/* ---- an ethernet tap ---- */
+
+/* type='ethernet': a tap of the name <target dev> asks, on no bridge, with
+ * the MTU of <mtu>; what the guest sends comes out of it. */
+static void
+test_ethernet_tap (Fixture *f, gconstpointer data)
+{
+  g_autofree char *link = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  boot (f, "devices-eth", "pc",
+        "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+        "      <target dev='vbtest-eth0'/>\n      <model type='virtio'/>\n"
+        "      <mtu size='1400'/>\n    </interface>\n");
+  link = vb_test_run ("ip -n %s -o link show vbtest-eth0", f->netns);
+  g_test_message ("%s", link);
+  g_assert_nonnull (strstr (link, "mtu 1400"));
+  g_assert_null (strstr (link, "master"));
+  before =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-eth0/statistics/rx_packets", f->netns);
+  g_free (vb_test_console_output (f->console,
+                                  "ip link set eth0 up; ip addr add 10.77.1.2/24 dev eth0; "
+                                  "ping -c 2 -W 1 10.77.1.1; true",
+                                  30000));
+  after =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-eth0/statistics/rx_packets", f->netns);
+  g_test_message ("tap rx packets: %s -> %s", before, after);
+  g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
+}
+
+/* ---- refused at start ---- */
+
+static void
+expect_start_refused (Fixture *f, const char *name, const char *devices, const char *words)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, "pc", TRUE, NULL, devices);
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
+
+  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.NotSupported", words);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+}
+
+/* Defined (the definition is fine), refused by name at Start on a host
+ * without the hardware or module. */
+static void
+test_start_refusals (Fixture *f, gconstpointer data)
+{
+  guint checked = 0;
+
+  if (!g_file_test ("/dev/vhost-vsock", G_FILE_TEST_EXISTS))
+    {
+      expect_start_refused (f, "devices-vsock",
+                            "    <vsock model='virtio'>\n      <cid auto='yes'/>\n    </vsock>\n",
+                            "/dev/vhost-vsock");
+      checked++;
+    }
+  if (!g_file_test ("/dev/input/event-vbtest", G_FILE_TEST_EXISTS))
+    {
+      expect_start_refused (f, "devices-evdev",
+                            "    <input type='passthrough' bus='virtio'>\n"
+                            "      <source evdev='/dev/input/event-vbtest'/>\n    </input>\n",
+                            "the host has no input device /dev/input/event-vbtest");
+      checked++;
+    }
+  if (!g_file_test ("/dev/vhost-net", G_FILE_TEST_EXISTS))
+    {
+      expect_start_refused (f, "devices-vhost",
+                            "    <interface type='ethernet'>\n"
+                            "      <mac address='" GUEST_MAC "'/>\n"
+                            "      <model type='virtio'/>\n      <driver name='vhost'/>\n"
+                            "    </interface>\n",
+                            "/dev/vhost-net");
+      checked++;
+    }
+  if (!checked)
+    g_test_skip ("this host has every device the refusals are about");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/xml-devices/pci-devices", Fixture, NULL, set_up, test_pci_devices, tear_down);
+  g_test_add ("/xml-devices/udp-nic", Fixture, NULL, set_up, test_udp_nic, tear_down);
+  g_test_add ("/xml-devices/ethernet-tap", Fixture, NULL, set_up_in_netns, test_ethernet_tap,
+              tear_down);
+  g_test_add ("/xml-devices/start-refusals", Fixture, NULL, set_up, test_start_refusals, tear_down);
+  return g_test_run ();
+}
