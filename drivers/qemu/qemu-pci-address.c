@@ -231,7 +231,11 @@ number_pci_controllers (Alloc *a)
     if (vb_xml_attr_is (node, "type", "pci") && !xmlHasProp (node, BAD_CAST "index"))
       {
         g_autofree char *text = NULL;
-        guint index = 1;
+        /* The root bus is index 0, as libvirt numbers it. */
+        guint index = vb_xml_attr_is (node, "model", "pci-root")
+                          || vb_xml_attr_is (node, "model", "pcie-root")
+                        ? 0
+                        : 1;
 
         while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
           index++;
@@ -239,6 +243,41 @@ number_pci_controllers (Alloc *a)
         text = g_strdup_printf ("%u", index);
         xmlSetProp (node, BAD_CAST "index", BAD_CAST text);
       }
+}
+
+/* An expander bus without <target busNr> gets the one below the lowest
+ * other expander's (the first 254), as libvirt numbers them down from 255:
+ * the guest's buses behind the root's count up from 0. */
+static void
+number_expander_buses (xmlNode *devices)
+{
+  guint lowest = 255;
+
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      xmlNode *target = vb_xml_child (node, "target");
+
+      if (vb_xml_attr_is (node, "type", "pci") && target && xmlHasProp (target, BAD_CAST "busNr"))
+        lowest = MIN (lowest, vb_xml_attr_uint (target, "busNr", 255));
+    }
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      xmlNode *target = vb_xml_child (node, "target");
+      g_autofree char *text = NULL;
+
+      if (!vb_xml_attr_is (node, "type", "pci")
+          || !(vb_xml_attr_is (node, "model", "pci-expander-bus")
+               || vb_xml_attr_is (node, "model", "pcie-expander-bus"))
+          || (target && xmlHasProp (target, BAD_CAST "busNr")) || lowest <= 1)
+        continue;
+      if (!target)
+        target = xmlNewChild (node, NULL, BAD_CAST "target", NULL);
+      lowest--;
+      text = g_strdup_printf ("%u", lowest);
+      xmlSetProp (target, BAD_CAST "busNr", BAD_CAST text);
+    }
 }
 
 /* ---- slots ---- */
@@ -279,8 +318,9 @@ root_slot (Alloc *a, guint from, guint *slot, GError **error)
   return FALSE;
 }
 
-/* A free slot on a PCI bridge (1 to 31: a bridge's slot 0 is left alone,
- * as libvirt does), for a conventional device the root bus has no room for. */
+/* A free slot on a PCI bridge or expander bus (from @first: a pci-bridge's
+ * slot 0 is left alone, as libvirt does), for a conventional device the root
+ * bus has no room for. */
 static gboolean
 bridge_slot (Alloc *a, const char *model, guint first, guint *bus, guint *slot)
 {
@@ -541,7 +581,8 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
       /* A device (not a bus controller: those go on the root bus) on a bridge. */
       if (!(is_element (node, "controller") && vb_xml_attr_is (node, "type", "pci"))
           && (bridge_slot (a, "pci-bridge", 1, &bus, &slot)
-              || bridge_slot (a, "pcie-to-pci-bridge", 0, &bus, &slot)))
+              || bridge_slot (a, "pcie-to-pci-bridge", 0, &bus, &slot)
+              || bridge_slot (a, "pci-expander-bus", 0, &bus, &slot)))
         {
           set_address (node, bus, slot, 0, FALSE);
           return TRUE;
@@ -564,9 +605,14 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
   g_autoptr (GArray) kinds = g_array_new (FALSE, FALSE, sizeof (Placement));
   gboolean video_seen = FALSE;
 
+  /* Controllers written without an index are numbered before the buses
+   * the devices' addresses name are looked for (one of them may be it);
+   * then again, to know the indexes of those made for the others. */
+  number_pci_controllers (&a);
   add_pci_buses (devices, q35);
   add_implicit_controllers (devices, q35);
   number_pci_controllers (&a);
+  number_expander_buses (devices);
   collect_used (&a);
   /* The primary video first (its slot is fixed), then the controllers,
    * then the devices in the order of the XML: the same XML always gets the
