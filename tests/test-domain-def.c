@@ -445,8 +445,8 @@ test_domain_bad_values (void)
   assert_devices_refused ("    <controller type='usb' index='first'/>\n",
                           "invalid value 'first' for attribute 'index' on <controller> at line 6: "
                           "expected an unsigned decimal integer");
-  assert_devices_refused ("    <graphics type='rdp'/>\n",
-                          "invalid value 'rdp' for attribute 'type' on <graphics>");
+  assert_devices_refused ("    <graphics type='vmware'/>\n",
+                          "invalid value 'vmware' for attribute 'type' on <graphics>");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='xen'><name>t</name><memory>1</memory></domain>",
                       "invalid value 'xen' for attribute 'type' on <domain> at line 1: "

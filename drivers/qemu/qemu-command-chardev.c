@@ -1,18 +1,143 @@
-/* The command line of <serial>, <console> and <channel>: a -chardev
- * backend and the device it feeds. */
+/* The command line of <serial>, <console>, <channel> and <parallel>: a
+ * -chardev backend and the device it feeds. Every path, host and name in
+ * them is the caller's: each goes into the option string through
+ * vb_qemu_opt(). */
 #include "qemu-command-private.h"
 
-/* The chardev for a serial, console or channel: returns its id. */
+/* Seconds between reconnection attempts of a connecting socket, from
+ * <source><reconnect enabled timeout>. */
+static gboolean
+reconnect (xmlNode *source, gboolean server, GString *out, GError **error)
+{
+  xmlNode *node = vb_xml_child (source, "reconnect");
+
+  if (!node || vb_xml_attr_is (node, "enabled", "no"))
+    return TRUE;
+  if (server)
+    return refuse (error, node, "<reconnect> is for a socket of mode 'connect'");
+  if (!xmlHasProp (node, BAD_CAST "timeout"))
+    return refuse (error, node, "<reconnect enabled='yes'> needs a timeout (seconds)");
+  g_string_append_printf (out, ",reconnect=%u", vb_xml_attr_uint (node, "timeout", 0));
+  return TRUE;
+}
+
+/* The <source> of @node whose mode is @mode (udp has one of each); the
+ * first one when @mode is NULL. */
+static xmlNode *
+source_of_mode (xmlNode *node, const char *mode)
+{
+  for (xmlNode *s = vb_xml_child (node, "source"); s; s = vb_xml_next (s, "source"))
+    {
+      g_autofree char *m = vb_xml_attr (s, "mode");
+
+      if (!mode || g_strcmp0 (m, mode) == 0 || (!m && g_str_equal (mode, "connect")))
+        return s;
+    }
+  return NULL;
+}
+
+static gboolean
+chardev_tcp (xmlNode *node, xmlNode *source, GString *out, GError **error)
+{
+  g_autofree char *host = source ? vb_xml_attr (source, "host") : NULL;
+  g_autofree char *service = source ? vb_xml_attr (source, "service") : NULL;
+  g_autofree char *protocol = child_attr (node, "protocol", "type");
+  gboolean server = vb_xml_attr_is (source, "mode", "bind");
+
+  if (!service)
+    return refuse (error, node, "a tcp character device needs <source service='PORT'>");
+  if (vb_xml_attr_is (source, "tls", "yes") || g_strcmp0 (protocol, "tls") == 0
+      || g_strcmp0 (protocol, "telnets") == 0)
+    return refuse (error, source ? source : node,
+                   "TLS on a tcp character device is not supported (the service configures no "
+                   "certificates for character devices)");
+  vb_qemu_opt (out, "host", host ? host : "localhost");
+  vb_qemu_opt (out, "port", service);
+  if (g_strcmp0 (protocol, "telnet") == 0)
+    g_string_append (out, ",telnet=on");
+  if (server)
+    g_string_append (out, ",server=on,wait=off");
+  return reconnect (source, server, out, error);
+}
+
+static gboolean
+chardev_udp (xmlNode *node, GString *out, GError **error)
+{
+  xmlNode *connect = source_of_mode (node, "connect");
+  xmlNode *bind = source_of_mode (node, "bind");
+  g_autofree char *host = connect ? vb_xml_attr (connect, "host") : NULL;
+  g_autofree char *service = connect ? vb_xml_attr (connect, "service") : NULL;
+
+  if (!service)
+    return refuse (error, node, "a udp character device needs <source mode='connect' service>");
+  vb_qemu_opt (out, "host", host ? host : "localhost");
+  vb_qemu_opt (out, "port", service);
+  if (bind)
+    {
+      g_autofree char *local = vb_xml_attr (bind, "host");
+      g_autofree char *local_port = vb_xml_attr (bind, "service");
+
+      if (local)
+        vb_qemu_opt (out, "localaddr", local);
+      vb_qemu_opt (out, "localport", local_port ? local_port : "0");
+    }
+  return TRUE;
+}
+
+/* Which <source> attributes and children each type has (the schema takes
+ * their union): another type's is refused, never dropped. A pty's path is
+ * what a live XML shows (libvirt's /dev/pts/N), not a setting. */
+static gboolean
+source_fits (xmlNode *node, const char *type, GError **error)
+{
+  static const struct {
+    const char *name, *types;
+  } fits[] = {
+    { "path", "pty file pipe dev unix" },
+    { "mode", "unix tcp udp" },
+    { "append", "file" },
+    { "host", "tcp udp" },
+    { "service", "tcp udp" },
+    { "tls", "tcp" },
+    { "channel", "spiceport" },
+    { "reconnect", "unix tcp" },
+    { "clipboard", "qemu-vdagent" },
+    { "mouse", "qemu-vdagent" },
+  };
+  guint sources = 0;
+
+  for (xmlNode *source = vb_xml_child (node, "source"); source;
+       source = vb_xml_next (source, "source"), sources++)
+    for (guint i = 0; i < G_N_ELEMENTS (fits); i++)
+      if (xmlHasProp (source, BAD_CAST fits[i].name) || vb_xml_child (source, fits[i].name))
+        {
+          g_auto (GStrv) types = g_strsplit (fits[i].types, " ", -1);
+
+          if (!g_strv_contains ((const char *const *) types, type))
+            return refuse (error, source, "'%s' is not one of a %s character device's source",
+                           fits[i].name, type);
+        }
+  if (sources > (g_str_equal (type, "udp") ? 2u : 1u))
+    return refuse (error, node, "too many <source> elements for a %s character device", type);
+  if (vb_xml_child (node, "protocol") && !g_str_equal (type, "tcp"))
+    return refuse (error, vb_xml_child (node, "protocol"), "a <protocol> is for tcp");
+  return TRUE;
+}
+
+/* The chardev for a serial, console, channel or parallel port: returns its id. */
 static char *
 build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gboolean console,
                GError **error)
 {
   g_autofree char *type = vb_xml_attr (node, "type");
-  xmlNode *source = vb_xml_child (node, "source");
+  xmlNode *source = source_of_mode (node, NULL);
   xmlNode *log = vb_xml_child (node, "log");
+  g_autofree char *path = source ? vb_xml_attr (source, "path") : NULL;
   g_autofree char *id = g_strdup_printf ("char%s%u", id_prefix, index);
   g_autoptr (GString) out = g_string_new (NULL);
 
+  if (!source_fits (node, type, error))
+    return NULL;
   if (g_str_equal (type, "pty"))
     {
       /* Our "pty" is a socket in the run directory that OpenConsole()
@@ -35,18 +160,30 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
           b->command->console_log = g_steal_pointer (&file);
         }
     }
-  else if (g_str_equal (type, "file"))
+  else if (g_str_equal (type, "file") || g_str_equal (type, "pipe") || g_str_equal (type, "dev"))
     {
-      g_autofree char *path = vb_xml_attr (source, "path");
+      /* A host tty is QEMU's "serial" backend, a parallel port's "parallel". */
+      const char *backend = g_str_equal (type, "dev")
+                              ? (g_str_equal (id_prefix, "parallel") ? "parallel" : "serial")
+                              : type;
 
-      g_string_append_printf (out, "file,id=%s", id);
+      if (!path)
+        {
+          refuse (error, node, "a character device of type '%s' needs <source path>", type);
+          return NULL;
+        }
+      if (g_str_equal (type, "dev") && !b->context->dry_run && !host_has (b->context, path))
+        {
+          refuse (error, source, "the host device %s does not exist", path);
+          return NULL;
+        }
+      g_string_append_printf (out, "%s,id=%s", backend, id);
       vb_qemu_opt (out, "path", path);
-      if (vb_xml_attr_is (source, "append", "on"))
+      if (g_str_equal (type, "file") && vb_xml_attr_is (source, "append", "on"))
         g_string_append (out, ",append=on");
     }
   else if (g_str_equal (type, "unix"))
     {
-      g_autofree char *path = source ? vb_xml_attr (source, "path") : NULL;
       gboolean server = !source || !vb_xml_attr_is (source, "mode", "connect");
 
       if (!path)
@@ -58,21 +195,74 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
       vb_qemu_opt (out, "path", path);
       if (server)
         g_string_append (out, ",server=on,wait=off");
-      if (g_str_equal (id_prefix, "channel") && !b->command->agent_path)
+      if (!reconnect (source, server, out, error))
+        return NULL;
+      /* The service talks to the guest agent over the first channel it serves. */
+      if (server && g_str_equal (id_prefix, "channel") && !b->command->agent_path)
         b->command->agent_path = g_strdup (path);
     }
-  else if (g_str_equal (type, "spicevmc"))
+  else if (g_str_equal (type, "tcp"))
     {
+      g_string_append_printf (out, "socket,id=%s", id);
+      if (!chardev_tcp (node, source, out, error))
+        return NULL;
+    }
+  else if (g_str_equal (type, "udp"))
+    {
+      g_string_append_printf (out, "udp,id=%s", id);
+      if (!chardev_udp (node, out, error))
+        return NULL;
+    }
+  else if (g_str_equal (type, "null"))
+    g_string_append_printf (out, "null,id=%s", id);
+  else if (g_str_equal (type, "spicevmc") || g_str_equal (type, "spiceport"))
+    {
+      g_autofree char *channel = source ? vb_xml_attr (source, "channel") : NULL;
+
       if (!b->spice)
         {
-          refuse (error, node, "a spicevmc channel needs <graphics type='spice'>");
+          refuse (error, node, "a %s character device needs <graphics type='spice'>", type);
           return NULL;
         }
-      g_string_append_printf (out, "spicevmc,id=%s,name=vdagent", id);
+      if (g_str_equal (type, "spiceport") && !channel)
+        {
+          refuse (error, node, "a spiceport character device needs <source channel>");
+          return NULL;
+        }
+      g_string_append_printf (out, "%s,id=%s", type, id);
+      /* spicevmc's channel is SPICE's agent (its other kinds are redirdev's). */
+      vb_qemu_opt (out, "name", g_str_equal (type, "spicevmc") ? "vdagent" : channel);
+    }
+  else if (g_str_equal (type, "qemu-vdagent"))
+    {
+      xmlNode *clipboard = vb_xml_child (source, "clipboard");
+      xmlNode *mouse = vb_xml_child (source, "mouse");
+
+      g_string_append_printf (out, "qemu-vdagent,id=%s,name=vdagent", id);
+      if (clipboard)
+        g_string_append_printf (out, ",clipboard=%s",
+                                vb_xml_attr_is (clipboard, "copypaste", "yes") ? "on" : "off");
+      if (mouse)
+        g_string_append_printf (out, ",mouse=%s",
+                                vb_xml_attr_is (mouse, "mode", "client") ? "on" : "off");
+    }
+  else if (g_str_equal (type, "vc"))
+    {
+      refuse (error, node,
+              "character device type 'vc' is a window of QEMU's local display, and the service "
+              "runs QEMU without one (use pty)");
+      return NULL;
+    }
+  else if (g_str_equal (type, "stdio"))
+    {
+      refuse (error, node,
+              "character device type 'stdio': QEMU's standard output is the service's log of "
+              "the domain (use pty or file)");
+      return NULL;
     }
   else
     {
-      refuse (error, node, "character device type '%s' is not supported", type);
+      refuse (error, node, "character device type '%s' is not supported (FreeBSD's nmdm)", type);
       return NULL;
     }
   if (log && !g_str_equal (type, "pty"))
@@ -86,25 +276,61 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
   return g_steal_pointer (&id);
 }
 
+/* The device model of a serial port: <target type> is its bus, <target><model
+ * name> the device; libvirt pairs them one to one. */
+static const char *
+serial_model (xmlNode *node, GError **error)
+{
+  xmlNode *target = vb_xml_child (node, "target");
+  g_autofree char *target_type = target ? vb_xml_attr (target, "type") : NULL;
+  g_autofree char *model = child_attr (target, "model", "name");
+
+  if (target_type && g_str_equal (target_type, "serial"))
+    g_clear_pointer (&target_type, g_free); /* a <console>'s own target type */
+  if (model && target_type && !g_str_equal (model, target_type))
+    {
+      refuse (error, target, "serial target type '%s' takes model '%s', not '%s'", target_type,
+              target_type, model);
+      return NULL;
+    }
+  if (!model)
+    model = g_steal_pointer (&target_type);
+  if (!model || g_str_equal (model, "isa-serial"))
+    return "isa-serial";
+  if (g_str_equal (model, "usb-serial"))
+    return "usb-serial";
+  if (g_str_equal (model, "pci-serial"))
+    return "pci-serial";
+  refuse (error, target, "serial target '%s' is not supported", model);
+  return NULL;
+}
+
 gboolean
 vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
 {
   xmlNode *target = vb_xml_child (node, "target");
   guint port = vb_xml_attr_uint (target, "port", b->serials);
-  g_autofree char *target_type = target ? vb_xml_attr (target, "type") : NULL;
+  const char *model = serial_model (node, error);
   g_autofree char *chardev = NULL;
   g_autofree char *id = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
 
-  if (target_type && !g_str_equal (target_type, "isa-serial"))
-    return refuse (error, target, "serial target type '%s' is not supported", target_type);
+  if (!model)
+    return FALSE;
+  if (g_str_equal (model, "usb-serial") && !need_usb (b, node, error))
+    return FALSE;
   chardev = build_chardev (b, node, "serial", port, port == 0, error);
   if (!chardev)
     return FALSE;
   id = device_id (node, g_strdup_printf ("serial%u", port));
-  g_string_append_printf (out, "isa-serial,chardev=%s", chardev);
+  g_string_append_printf (out, "%s,chardev=%s", model, chardev);
   vb_qemu_opt (out, "id", id);
-  g_string_append_printf (out, ",index=%u", port);
+  if (g_str_equal (model, "isa-serial"))
+    g_string_append_printf (out, ",index=%u", port);
+  else if (g_str_equal (model, "usb-serial"))
+    usb_address (node, out);
+  else if (!pci_address (b, node, out, error))
+    return FALSE;
   add2 (b, "-device", out->str);
   b->serials++;
   return TRUE;
@@ -140,7 +366,8 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
       add2 (b, "-device", out->str);
       return TRUE;
     }
-  return refuse (error, target, "console target type '%s' is not supported", target_type);
+  return refuse (error, target, "console target type '%s' is not supported (serial or virtio)",
+                 target_type);
 }
 
 gboolean
@@ -149,13 +376,19 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
   xmlNode *target = vb_xml_child (node, "target");
   xmlNode *address = vb_xml_child (node, "address");
   g_autofree char *name = target ? vb_xml_attr (target, "name") : NULL;
+  g_autofree char *target_type = target ? vb_xml_attr (target, "type") : NULL;
   guint index = b->channels++;
   g_autofree char *chardev = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
   g_autofree char *id = NULL;
 
-  if (!vb_xml_attr_is (target, "type", "virtio"))
-    return refuse (error, target, "only virtio channels are supported");
+  if (g_strcmp0 (target_type, "guestfwd") == 0)
+    return refuse (error, target,
+                   "a guestfwd channel is not supported: its forwarding would need the "
+                   "domain's user-mode NIC, which it does not name");
+  if (g_strcmp0 (target_type, "virtio") != 0)
+    return refuse (error, target, "channel target type '%s' is not supported (virtio)",
+                   target_type ? target_type : "");
   chardev = build_chardev (b, node, "channel", index, FALSE, error);
   if (!chardev)
     return FALSE;
@@ -169,6 +402,29 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
     g_string_append_printf (out, ",nr=%u", vb_xml_attr_uint (address, "port", 1));
   if (name)
     vb_qemu_opt (out, "name", name);
+  else if (vb_xml_attr_is (node, "type", "spicevmc")
+           || vb_xml_attr_is (node, "type", "qemu-vdagent"))
+    vb_qemu_opt (out, "name", "com.redhat.spice.0"); /* the agent's port, as libvirt names it */
   add2 (b, "-device", out->str);
+  return TRUE;
+}
+
+gboolean
+vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error)
+{
+  xmlNode *target = vb_xml_child (node, "target");
+  guint port = vb_xml_attr_uint (target, "port", b->parallels);
+  g_autofree char *chardev = build_chardev (b, node, "parallel", port, FALSE, error);
+  g_autofree char *id = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (!chardev)
+    return FALSE;
+  id = device_id (node, g_strdup_printf ("parallel%u", port));
+  g_string_append_printf (out, "isa-parallel,chardev=%s", chardev);
+  vb_qemu_opt (out, "id", id);
+  g_string_append_printf (out, ",index=%u", port);
+  add2 (b, "-device", out->str);
+  b->parallels++;
   return TRUE;
 }

@@ -1,103 +1,9 @@
-/* The command line of the other devices: <graphics>, <video>, <audio>,
- * <sound>, <input>, <redirdev>, <memballoon>, <rng> (<watchdog> and <panic>
- * are in qemu-command-lifecycle.c). */
+/* The command line of the other devices: <video>, <sound>, <input>,
+ * <redirdev>, <memballoon>, <rng> (<graphics> and <audio>:
+ * qemu-command-graphics.c; <watchdog> and <panic>: qemu-command-lifecycle.c). */
 #include "qemu-command-private.h"
 
 /* ---- display, sound, input ---- */
-
-char *
-vb_qemu_graphics_listen (xmlNode *graphics)
-{
-  g_autofree char *listen = vb_xml_attr (graphics, "listen");
-  xmlNode *listen_node = vb_xml_child (graphics, "listen");
-  g_autofree char *address = listen_node ? vb_xml_attr (listen_node, "address") : NULL;
-
-  if (listen_node && vb_xml_attr_is (listen_node, "type", "none"))
-    return NULL;
-  if (address)
-    return g_steal_pointer (&address);
-  if (listen)
-    return g_steal_pointer (&listen);
-  /* Like libvirt's default: reachable from this host only. */
-  return g_strdup ("127.0.0.1");
-}
-
-gboolean
-vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
-{
-  g_autofree char *type = vb_xml_attr (graphics, "type");
-  g_autofree char *listen = vb_qemu_graphics_listen (graphics);
-  g_autofree char *passwd = vb_xml_attr (graphics, "passwd");
-  g_autofree char *websocket = vb_xml_attr (graphics, "websocket");
-  int port = (int) vb_xml_attr_uint (graphics, "port", (guint) -1);
-  gboolean autoport = vb_xml_attr_is (graphics, "autoport", "yes") || port < 0;
-
-  if (websocket)
-    return refuse (error, graphics, "websockets are not supported yet");
-  /* An empty VNC password would let in anyone who sends an empty one. */
-  if (passwd && !*passwd)
-    return refuse (error, graphics,
-                   "an empty passwd is not supported (leave it out for a random one)");
-  /* -vnc takes the address first, where a '=' would turn it into a key:
-   * an IP address or a host name, nothing else. */
-  if (listen && !vb_qemu_plain_word (listen, ":[]"))
-    return refuse (error, graphics, "listen address '%s' is not an IP address or host name",
-                   listen);
-  /* Every display asks for a password, set over QMP before the guest runs
-   * (qemu-graphics.c): never on this command line. */
-  if (g_str_equal (type, "vnc"))
-    {
-      g_autoptr (GString) out = g_string_new (NULL);
-
-      if (b->command->vnc_display >= 0)
-        return refuse (error, graphics, "only one VNC display is supported");
-      b->command->vnc_autoport = autoport && listen;
-      b->command->vnc_display = autoport || !listen ? 0 : port - 5900;
-      if (!listen)
-        g_string_append (out, "none");
-      else
-        {
-          vb_qemu_opt_value (out, listen);
-          if (autoport)
-            g_string_append (out, ":0,to=1000");
-          else
-            g_string_append_printf (out, ":%d", port - 5900);
-        }
-      g_string_append (out, ",password=on");
-      add2 (b, "-vnc", out->str);
-    }
-  else if (g_str_equal (type, "spice"))
-    {
-      g_autofree char *compression = child_attr (graphics, "image", "compression");
-      g_autoptr (GString) out = g_string_new (NULL);
-
-      if (!b->context->spice)
-        return refuse (error, graphics, "this QEMU has no SPICE support");
-      if (listen)
-        {
-          if (autoport)
-            port = b->context->dry_run || !b->context->free_tcp_port
-                     ? 5900
-                     : b->context->free_tcp_port (5900);
-          if (port < 0)
-            return refuse (error, graphics, "no free TCP port for SPICE");
-          b->command->spice_port = port;
-          g_string_append_printf (out, "port=%d", port);
-          vb_qemu_opt (out, "addr", listen);
-          g_string_append_c (out, ',');
-        }
-      /* Ticketing stays on (QEMU's default): no disable-ticketing. */
-      g_string_append (out, "seamless-migration=on");
-      if (compression)
-        vb_qemu_opt (out, "image-compression", compression);
-      add2 (b, "-spice", out->str);
-    }
-  else
-    {
-      return refuse (error, graphics, "graphics type '%s' is not supported", type);
-    }
-  return TRUE;
-}
 
 /* Attributes of <model> that only some video models have: refused on the
  * others rather than dropped. */
@@ -233,23 +139,6 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
     g_string_append_printf (out, ",id=%s", id);
     return add_fixed_pci_device (b, video, id, out, error);
   }
-}
-
-gboolean
-vb_qemu_build_audio (Builder *b, xmlNode *audio, GError **error)
-{
-  g_autofree char *type = vb_xml_attr (audio, "type");
-  guint id = vb_xml_attr_uint (audio, "id", 1);
-
-  if (!g_str_equal (type, "none") && !g_str_equal (type, "spice"))
-    return refuse (error, audio, "audio backend '%s' is not supported (none or spice)", type);
-  if (g_str_equal (type, "spice") && !b->spice)
-    return refuse (error, audio, "a spice audio backend needs <graphics type='spice'>");
-  add (b, "-audiodev");
-  addf (b, "%s,id=audio%u", type, id);
-  if (!b->audiodev)
-    b->audiodev = g_strdup_printf ("audio%u", id);
-  return TRUE;
 }
 
 /* The audiodev a sound device plays to: its <audio id> when it has one (an

@@ -1,5 +1,5 @@
 /* The command line of <interface> (-netdev, -device, taps for bridges and
- * networks, failover pairs) and <hostdev> (vfio-pci). */
+ * networks, failover pairs); <hostdev>: qemu-command-hostdev.c. */
 #include "qemu-command-private.h"
 
 gboolean
@@ -126,49 +126,6 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   else if (!pci_address (b, iface, out, error))
     return FALSE;
   boot_index (b, iface, out);
-  add2 (b, "-device", out->str);
-  return TRUE;
-}
-
-gboolean
-vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
-{
-  xmlNode *source = vb_xml_child (hostdev, "source");
-  xmlNode *address = vb_xml_child (source, "address");
-  xmlNode *teaming = vb_xml_child (hostdev, "teaming");
-  g_autofree char *id = NULL;
-  g_autofree char *host = NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  if (!vb_xml_attr_is (hostdev, "mode", "subsystem") || !vb_xml_attr_is (hostdev, "type", "pci")
-      || !address)
-    return refuse (error, hostdev, "only PCI host devices (mode='subsystem' type='pci') are supported");
-  host =
-    g_strdup_printf ("%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),
-                     vb_xml_attr_uint (address, "bus", 0), vb_xml_attr_uint (address, "slot", 0),
-                     vb_xml_attr_uint (address, "function", 0));
-  if (!b->context->dry_run)
-    {
-      g_autofree char *sys = g_strdup_printf ("/sys/bus/pci/devices/%s", host);
-      if (!host_has (b->context, sys))
-        return refuse (error, source, "the host has no PCI device %s", host);
-    }
-  g_string_append_printf (out, "vfio-pci,host=%s", host);
-  id = device_id (hostdev, g_strdup_printf ("hostdev%u", b->hostdevs));
-  vb_qemu_opt (out, "id", id);
-  b->hostdevs++;
-  if (teaming)
-    {
-      g_autofree char *partner = vb_xml_attr (teaming, "persistent");
-      if (!vb_xml_attr_is (teaming, "type", "transient") || !partner)
-        return refuse (error, teaming, "a hostdev teams as type='transient' with persistent='ALIAS'");
-      if (!b->context->virtio_net_failover)
-        return refuse (error, teaming, "this QEMU's virtio-net-pci has no 'failover' property");
-      vb_qemu_opt (out, "failover_pair_id", partner);
-    }
-  if (!pci_address (b, hostdev, out, error))
-    return FALSE;
-  boot_index (b, hostdev, out);
   add2 (b, "-device", out->str);
   return TRUE;
 }

@@ -24,10 +24,11 @@ typedef struct {
   gboolean usb;             /* a USB controller exists, with id "usb" */
   gboolean virtio_serial;   /* virtio-serial0 exists */
   gboolean spice;           /* graphics type='spice' present */
+  gboolean vnc_socket;      /* a VNC server on a Unix socket */
   char *audiodev;           /* id of the first -audiodev, NULL when none */
   GHashTable *scsi_buses;   /* controller index + 1 → SCSI_BY_LUN or SCSI_BY_TARGET */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
-  guint disks, nets, serials, channels, inputs, sounds, redirs, hostdevs, videos;
+  guint disks, nets, serials, parallels, channels, inputs, sounds, redirs, hostdevs, videos;
   guint hubs, smartcards, shmems, rngs, pcspk; /* qemu-command-usb.c, -platform.c, -devices.c */
   gboolean per_device_boot; /* some device has <boot order=…> */
   gboolean fdc;             /* a floppy controller exists (built into pc machines) */
@@ -291,6 +292,16 @@ gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
+/* <controller type='pci'>: qemu-command-pci.c. <launchSecurity> (the
+ * machine's confidential-guest-support): qemu-command-hostdev.c. */
+gboolean vb_qemu_build_launch_security (Builder *b, GString *machine, GError **error);
+/* A virtio device's <driver iommu ats packed page_per_vq> as its -device
+ * properties (qemu-command-virtio.c): for every virtio device's builder. */
+gboolean vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error);
+/* Refuses them on a device that is not virtio. */
+gboolean vb_qemu_virtio_options_none (xmlNode *device, GError **error);
+gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_audio (Builder *b, xmlNode *node, GError **error);

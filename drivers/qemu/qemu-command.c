@@ -88,7 +88,8 @@ build_machine (Builder *b, GError **error)
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
-    if (!vb_qemu_features_machine (b, opts, accel, error))
+    if (!vb_qemu_features_machine (b, opts, accel, error)
+        || !vb_qemu_build_launch_security (b, opts, error))
       return FALSE;
     add2 (b, "-machine", opts->str);
     add2 (b, "-accel", accel->str);
@@ -380,33 +381,15 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autoptr (GString) dev = g_string_new (NULL);
   g_autofree char *id = NULL;
 
+  if (vb_xml_child (node, "driver") && !g_str_equal (type, "scsi")
+      && !g_str_equal (type, "virtio-serial"))
+    return refuse (error, vb_xml_child (node, "driver"),
+                   "a <driver> is for virtio controllers (virtio-scsi, virtio-serial)");
   if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
     return FALSE;
   if (g_str_equal (type, "pci"))
-    {
-      if (!model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root"))
-        {
-          if (g_strcmp0 (model, "pcie-root") == 0 && !b->command->q35)
-            return refuse (error, node, "pcie-root needs a q35 machine");
-          return fixed_id (node, b->pci_root, error);
-        }
-      if (g_str_equal (model, "pcie-root-port"))
-        {
-          xmlNode *target = vb_xml_child (node, "target");
-          g_string_append_printf (dev, "pcie-root-port,port=0x%x,chassis=%u,id=pci.%u",
-                                  vb_xml_attr_uint (target, "port", 0x10 + index - 1),
-                                  vb_xml_attr_uint (target, "chassis", index), index);
-          id = g_strdup_printf ("pci.%u", index);
-        }
-      else if (g_str_equal (model, "pci-bridge"))
-        {
-          g_string_append_printf (dev, "pci-bridge,chassis_nr=%u,id=pci.%u", index, index);
-          id = g_strdup_printf ("pci.%u", index);
-        }
-      else
-        return refuse (error, node, "PCI controller model '%s' is not supported", model);
-    }
-  else if (g_str_equal (type, "usb"))
+    return vb_qemu_build_pci_controller (b, node, error);
+  if (g_str_equal (type, "usb"))
     {
       const char *qemu_model;
       if (g_strcmp0 (model, "none") == 0)
@@ -473,6 +456,11 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                                        error))
         return FALSE;
       id = g_strdup_printf ("scsi%u", index);
+      /* virtio-scsi's virtio options; the emulated HBAs have none. */
+      if ((!model || g_str_has_prefix (model, "virtio-scsi"))
+            ? !vb_qemu_virtio_options (node, dev, error)
+            : !vb_qemu_virtio_options_none (node, error))
+        return FALSE;
     }
   else if (g_str_equal (type, "fdc"))
     {
@@ -495,6 +483,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
     {
       g_string_append_printf (dev, "virtio-serial-pci,id=virtio-serial%u", index);
       id = g_strdup_printf ("virtio-serial%u", index);
+      if (!vb_qemu_virtio_options (node, dev, error))
+        return FALSE;
       b->virtio_serial = TRUE;
     }
   else
@@ -521,7 +511,7 @@ static const struct {
   { "video", vb_qemu_build_video },         { "memballoon", vb_qemu_build_memballoon },
   { "rng", vb_qemu_build_rng },             { "redirdev", vb_qemu_build_redirdev },
   { "watchdog", vb_qemu_build_watchdog },   { "panic", vb_qemu_build_panic },
-  { "pstore", vb_qemu_build_pstore },
+  { "pstore", vb_qemu_build_pstore },       { "parallel", vb_qemu_build_parallel },
   { "tpm", vb_qemu_build_tpm },             { "filesystem", vb_qemu_build_filesystem },
   { "memory", vb_qemu_build_memory_device },
   { "hub", vb_qemu_build_hub },             { "redirfilter", vb_qemu_build_redirfilter },

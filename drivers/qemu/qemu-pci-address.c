@@ -16,7 +16,8 @@ typedef enum {
   NOT_PCI,
   PCIE,         /* a pcie-root-port on q35, the root bus on pc */
   LEGACY,       /* the root bus on either machine */
-  PRIMARY_VIDEO /* q35: slot 1 of the root bus, as libvirt places it */
+  PRIMARY_VIDEO, /* q35: slot 1 of the root bus, as libvirt places it */
+  DOWNSTREAM     /* a PCIe switch's downstream port: on its upstream port */
 } Placement;
 
 typedef struct {
@@ -97,12 +98,25 @@ disk_bus (xmlNode *disk)
                                         : "sata";
 }
 
+/* A <serial>'s device, by its <target type> or <target><model name>. */
+static gboolean
+serial_is (xmlNode *node, const char *model)
+{
+  xmlNode *target = vb_xml_child (node, "target");
+
+  return is_element (node, "serial")
+         && (vb_xml_attr_is (target, "type", model)
+             || vb_xml_attr_is (vb_xml_child (target, "model"), "name", model));
+}
+
 static gboolean
 needs_usb (xmlNode *node)
 {
   if (is_element (node, "disk"))
     return g_str_equal (disk_bus (node), "usb");
-  if (is_element (node, "redirdev") || is_element (node, "hub") || is_element (node, "smartcard"))
+  if (is_element (node, "redirdev") || is_element (node, "hub") || is_element (node, "smartcard")
+      || serial_is (node, "usb-serial")
+      || (is_element (node, "hostdev") && vb_xml_attr_is (node, "type", "usb")))
     return TRUE;
   if (is_element (node, "sound"))
     return vb_xml_attr_is (node, "model", "usb");
@@ -135,9 +149,9 @@ add_pci_buses (xmlNode *devices, gboolean q35)
   for (xmlNode *node = vb_xml_child (devices, "controller"); node && !root;
        node = vb_xml_next (node, "controller"))
     if (vb_xml_attr_is (node, "type", "pci")
-        && (vb_xml_attr_uint (node, "index", 0) == 0
-            && !vb_xml_attr_is (node, "model", "pcie-root-port")
-            && !vb_xml_attr_is (node, "model", "pci-bridge")))
+        && vb_xml_attr_uint (node, "index", 0) == 0
+        && (!xmlHasProp (node, BAD_CAST "model") || vb_xml_attr_is (node, "model", "pci-root")
+            || vb_xml_attr_is (node, "model", "pcie-root")))
       root = node;
   if (!root)
     add_controller (devices, "pci", 0, q35 ? "pcie-root" : "pci-root");
@@ -217,7 +231,11 @@ number_pci_controllers (Alloc *a)
     if (vb_xml_attr_is (node, "type", "pci") && !xmlHasProp (node, BAD_CAST "index"))
       {
         g_autofree char *text = NULL;
-        guint index = 1;
+        /* The root bus is index 0, as libvirt numbers it. */
+        guint index = vb_xml_attr_is (node, "model", "pci-root")
+                          || vb_xml_attr_is (node, "model", "pcie-root")
+                        ? 0
+                        : 1;
 
         while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
           index++;
@@ -225,6 +243,41 @@ number_pci_controllers (Alloc *a)
         text = g_strdup_printf ("%u", index);
         xmlSetProp (node, BAD_CAST "index", BAD_CAST text);
       }
+}
+
+/* An expander bus without <target busNr> gets the one below the lowest
+ * other expander's (the first 254), as libvirt numbers them down from 255:
+ * the guest's buses behind the root's count up from 0. */
+static void
+number_expander_buses (xmlNode *devices)
+{
+  guint lowest = 255;
+
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      xmlNode *target = vb_xml_child (node, "target");
+
+      if (vb_xml_attr_is (node, "type", "pci") && target && xmlHasProp (target, BAD_CAST "busNr"))
+        lowest = MIN (lowest, vb_xml_attr_uint (target, "busNr", 255));
+    }
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      xmlNode *target = vb_xml_child (node, "target");
+      g_autofree char *text = NULL;
+
+      if (!vb_xml_attr_is (node, "type", "pci")
+          || !(vb_xml_attr_is (node, "model", "pci-expander-bus")
+               || vb_xml_attr_is (node, "model", "pcie-expander-bus"))
+          || (target && xmlHasProp (target, BAD_CAST "busNr")) || lowest <= 1)
+        continue;
+      if (!target)
+        target = xmlNewChild (node, NULL, BAD_CAST "target", NULL);
+      lowest--;
+      text = g_strdup_printf ("%u", lowest);
+      xmlSetProp (target, BAD_CAST "busNr", BAD_CAST text);
+    }
 }
 
 /* ---- slots ---- */
@@ -265,9 +318,34 @@ root_slot (Alloc *a, guint from, guint *slot, GError **error)
   return FALSE;
 }
 
+/* A free slot on a PCI bridge or expander bus (from @first: a pci-bridge's
+ * slot 0 is left alone, as libvirt does), for a conventional device the root
+ * bus has no room for. */
+static gboolean
+bridge_slot (Alloc *a, const char *model, guint first, guint *bus, guint *slot)
+{
+  for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    {
+      guint n = vb_xml_attr_uint (node, "index", 0);
+
+      if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", model) || n == 0)
+        continue;
+      for (guint s = first; s <= LAST_SLOT; s++)
+        if (!g_hash_table_contains (a->used, GUINT_TO_POINTER (key (n, s))))
+          {
+            g_hash_table_add (a->used, GUINT_TO_POINTER (key (n, s)));
+            *bus = n;
+            *slot = s;
+            return TRUE;
+          }
+    }
+  return FALSE;
+}
+
 /* A pcie-root-port no address names as its bus, in index order. */
 static gboolean
-empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
+empty_root_port (xmlNode *devices, GHashTable *used, guint below, guint *index)
 {
   guint best = G_MAXUINT;
 
@@ -278,7 +356,7 @@ empty_root_port (xmlNode *devices, GHashTable *used, guint *index)
       gboolean taken = FALSE;
 
       if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", "pcie-root-port")
-          || n == 0)
+          || n == 0 || n >= below)
         continue;
       for (guint slot = 0; slot <= LAST_SLOT && !taken; slot++)
         taken = g_hash_table_contains (used, GUINT_TO_POINTER (key (n, slot)));
@@ -293,11 +371,25 @@ static gboolean
 place_on_root_port (Alloc *a, xmlNode *device, GError **error)
 {
   guint index;
+  /* A controller is plugged into a bus of a lower index (QEMU creates the
+   * buses in index order): an existing port, never one made for it. */
+  guint below = is_element (device, "controller") && vb_xml_attr_is (device, "type", "pci")
+                  ? vb_xml_attr_uint (device, "index", 0)
+                  : G_MAXUINT;
 
-  if (!empty_root_port (a->devices, a->used, &index))
+  if (!empty_root_port (a->devices, a->used, below, &index))
     {
       xmlNode *port;
       guint slot;
+
+      if (below != G_MAXUINT)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "a PCI controller of index %u without an <address> needs an empty "
+                       "pcie-root-port of a lower index",
+                       below);
+          return FALSE;
+        }
 
       index = 1;
       while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
@@ -322,9 +414,17 @@ controller_placement (xmlNode *node, gboolean q35)
   g_autofree char *model = vb_xml_attr (node, "model");
 
   if (g_str_equal (type, "pci"))
-    return g_strcmp0 (model, "pcie-root-port") == 0 || g_strcmp0 (model, "pci-bridge") == 0
-             ? LEGACY
-             : NOT_PCI;
+    {
+      /* Under a root port: what only PCI Express buses take. */
+      if (g_strcmp0 (model, "pcie-to-pci-bridge") == 0
+          || g_strcmp0 (model, "pcie-switch-upstream-port") == 0)
+        return PCIE;
+      if (g_strcmp0 (model, "pcie-switch-downstream-port") == 0)
+        return DOWNSTREAM;
+      return !model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root")
+               ? NOT_PCI
+               : LEGACY;
+    }
   if (g_str_equal (type, "usb"))
     {
       if (g_strcmp0 (model, "none") == 0)
@@ -361,8 +461,10 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                ? PCIE
                : LEGACY;
     }
-  if (is_element (node, "hostdev") || is_element (node, "rng") || is_element (node, "pstore")
-      || is_element (node, "filesystem") || is_element (node, "vsock"))
+  if (is_element (node, "hostdev"))
+    return vb_xml_attr_is (node, "type", "usb") ? NOT_PCI : PCIE;
+  if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "filesystem")
+      || is_element (node, "vsock"))
     return PCIE;
   if (is_element (node, "input"))
     return vb_xml_attr_is (node, "bus", "virtio")
@@ -381,7 +483,7 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                || vb_xml_attr_is (node, "model", "usb")
              ? NOT_PCI
              : LEGACY;
-  if (is_element (node, "shmem"))
+  if (is_element (node, "shmem") || serial_is (node, "pci-serial"))
     return LEGACY;
   if (is_element (node, "iommu"))
     return vb_xml_attr_is (node, "model", "virtio") ? LEGACY : NOT_PCI;
@@ -446,6 +548,21 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
     }
   if (where == PCIE && a->q35)
     return place_on_root_port (a, node, error);
+  if (where == DOWNSTREAM)
+    {
+      guint bus;
+
+      if (!bridge_slot (a, "pcie-switch-upstream-port", 0, &bus, &slot)
+          || bus >= vb_xml_attr_uint (node, "index", 0))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "a pcie-switch-downstream-port without an <address> needs a "
+                       "pcie-switch-upstream-port with a free slot");
+          return FALSE;
+        }
+      set_address (node, bus, slot, 0, FALSE);
+      return TRUE;
+    }
   if (where == PRIMARY_VIDEO)
     {
       guint wanted = a->q35 ? 1 : 2;
@@ -457,8 +574,21 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
           return TRUE;
         }
     }
-  if (!root_slot (a, 2, &slot, error))
-    return FALSE;
+  if (!root_slot (a, 2, &slot, NULL))
+    {
+      guint bus;
+
+      /* A device (not a bus controller: those go on the root bus) on a bridge. */
+      if (!(is_element (node, "controller") && vb_xml_attr_is (node, "type", "pci"))
+          && (bridge_slot (a, "pci-bridge", 1, &bus, &slot)
+              || bridge_slot (a, "pcie-to-pci-bridge", 0, &bus, &slot)
+              || bridge_slot (a, "pci-expander-bus", 0, &bus, &slot)))
+        {
+          set_address (node, bus, slot, 0, FALSE);
+          return TRUE;
+        }
+      return root_slot (a, 2, &slot, error);
+    }
   set_address (node, 0, slot, 0, FALSE);
   return TRUE;
 }
@@ -475,9 +605,14 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
   g_autoptr (GArray) kinds = g_array_new (FALSE, FALSE, sizeof (Placement));
   gboolean video_seen = FALSE;
 
+  /* Controllers written without an index are numbered before the buses
+   * the devices' addresses name are looked for (one of them may be it);
+   * then again, to know the indexes of those made for the others. */
+  number_pci_controllers (&a);
   add_pci_buses (devices, q35);
   add_implicit_controllers (devices, q35);
   number_pci_controllers (&a);
+  number_expander_buses (devices);
   collect_used (&a);
   /* The primary video first (its slot is fixed), then the controllers,
    * then the devices in the order of the XML: the same XML always gets the
@@ -525,7 +660,7 @@ vb_qemu_plug_address (xmlNode *devices, gboolean q35, guint *bus, guint *slot, G
   collect_used (&a);
   if (q35)
     {
-      if (!empty_root_port (devices, used, &index))
+      if (!empty_root_port (devices, used, G_MAXUINT, &index))
         {
           g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                        "no free pcie-root-port to plug the device into: a q35 guest needs one "

@@ -50,6 +50,38 @@
  * live XML has on every device. */
 #define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
 
+/* A character device's backend: libvirt's source types (the QEMU driver
+ * refuses vc, stdio and nmdm by name), <source> (udp has two, bind and
+ * connect), <protocol> of tcp, <reconnect> of a connecting socket, the
+ * agent's <clipboard> and <mouse> of qemu-vdagent, and <log>. */
+#define CHARDEV(device)                                                                            \
+  { "domain/devices/" device,                                                                      \
+    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm",     \
+    NULL, VB_XML_RULE_REPEAT },                                                                    \
+    { "domain/devices/" device "/source",                                                          \
+      "path mode=bind|connect append=on|off host service tls=yes|no channel", NULL,                \
+      VB_XML_RULE_REPEAT },                                                                        \
+    { "domain/devices/" device "/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },      \
+    { "domain/devices/" device "/source/clipboard", "!copypaste=yes|no", NULL, 0 },               \
+    { "domain/devices/" device "/source/mouse", "!mode=client|server", NULL, 0 },                 \
+    { "domain/devices/" device "/protocol", "!type=raw|telnet|telnets|tls", NULL, 0 },            \
+    { "domain/devices/" device "/log", "!file append=on|off", NULL, 0 }
+
+/* One direction of an <audio> backend: the union of the backends'
+ * attributes (the QEMU driver refuses those a backend lacks). */
+#define AUDIO_DIRECTION(dir)                                                                       \
+  { "domain/devices/audio/" dir,                                                                   \
+    "mixingEngine=yes|no fixedSettings=yes|no voices=%u bufferLength=%u bufferCount=%u dev "      \
+    "tryPoll=yes|no name streamName latency=%u serverName clientName connectPorts "               \
+    "exactName=yes|no",                                                                            \
+    NULL, 0 },                                                                                     \
+    { "domain/devices/audio/" dir "/settings",                                                     \
+      "frequency=%u channels=%u format=u8|s8|u16|s16|u32|s32|f32", NULL, 0 }
+
+/* The options of every virtio device's <driver> (the QEMU driver's
+ * vb_qemu_virtio_options()); a device's own <driver> attributes add to them. */
+#define VIRTIO_DRIVER_ATTRS "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off"
+
 /* A Hyper-V enlightenment of <features><hyperv>: on or off. */
 #define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
 
@@ -207,6 +239,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/sysinfo/oemStrings/entry", NULL, "*", VB_XML_RULE_REPEAT },
   { "domain/sysinfo/entry", "!name file", "*", VB_XML_RULE_REPEAT },
   { "domain/genid", NULL, "*", 0 },
+  { "domain/launchSecurity", "!type=sev|sev-snp|s390-pv kernelHashes=yes|no", NULL, 0 },
+  { "domain/launchSecurity/cbitpos", NULL, "%u", 0 },
+  { "domain/launchSecurity/reducedPhysBits", NULL, "%u", 0 },
+  { "domain/launchSecurity/policy", NULL, "*", 0 },
+  { "domain/launchSecurity/dhCert", NULL, "*", 0 },
+  { "domain/launchSecurity/session", NULL, "*", 0 },
 
   { "domain/features", NULL, NULL, 0 },
   { "domain/features/acpi", NULL, NULL, 0 },
@@ -322,10 +360,12 @@ static const VbXmlRule domain_rules[] = {
     "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid index=%u model ports=%u vectors=%u", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/controller/model", "!name", NULL, 0 },
-  { "domain/devices/controller/target", "chassisNr=%u chassis=%u port=%x busNr=%u", NULL, 0 },
+  { "domain/devices/controller/target",
+    "chassisNr=%u chassis=%u port=%x busNr=%u hotplug=on|off memReserve=%u", NULL, 0 },
+  { "domain/devices/controller/target/node", NULL, "%u", 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
-  { "domain/devices/controller/driver", "iothread=%u queues=%u cmd_per_lun=%u max_sectors=%u",
-    NULL, 0 },
+  { "domain/devices/controller/driver",
+    "iothread=%u queues=%u cmd_per_lun=%u max_sectors=%u " VIRTIO_DRIVER_ATTRS, NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
@@ -372,33 +412,40 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("interface"),
   ALIAS ("interface"),
 
-  { "domain/devices/hostdev", "!mode=subsystem !type=pci managed=yes|no", NULL,
-    VB_XML_RULE_REPEAT },
-  { "domain/devices/hostdev/source", NULL, NULL, 0 },
-  { "domain/devices/hostdev/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
+  { "domain/devices/hostdev",
+    "!mode=subsystem|capabilities !type=pci|usb|scsi|scsi_host|mdev|storage|misc|net "
+    "managed=yes|no model display=on|off ramfb=on|off",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/hostdev/driver", "!name=vfio|kvm|xen", NULL, 0 },
+  { "domain/devices/hostdev/source", "protocol=vhost wwpn startupPolicy=mandatory", NULL, 0 },
+  { "domain/devices/hostdev/source/address",
+    "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
+  { "domain/devices/hostdev/source/adapter", "!name", NULL, 0 },
+  { "domain/devices/hostdev/source/vendor", "!id=%x", NULL, 0 },
+  { "domain/devices/hostdev/source/product", "!id=%x", NULL, 0 },
+  { "domain/devices/hostdev/rom", "bar=on|off file enabled=yes|no", NULL, 0 },
   { "domain/devices/hostdev/teaming", "!type=transient persistent", NULL, 0 },
   { "domain/devices/hostdev/boot", "!order=%u", NULL, 0 },
   ADDRESS ("hostdev"),
   ALIAS ("hostdev"),
 
-  { "domain/devices/serial", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/serial/source", "path mode=bind|connect append=on|off", NULL, 0 },
+  CHARDEV ("serial"),
   { "domain/devices/serial/target", "type=isa-serial|usb-serial|pci-serial port=%u", NULL, 0 },
   { "domain/devices/serial/target/model", "!name=isa-serial|usb-serial|pci-serial", NULL, 0 },
-  { "domain/devices/serial/log", "!file append=on|off", NULL, 0 },
   ADDRESS ("serial"),
   ALIAS ("serial"),
-  { "domain/devices/console", "!type=pty|file|unix", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/console/source", "path mode=bind|connect append=on|off", NULL, 0 },
-  { "domain/devices/console/target", "type=serial|virtio port=%u", NULL, 0 },
-  { "domain/devices/console/log", "!file append=on|off", NULL, 0 },
+  CHARDEV ("console"),
+  { "domain/devices/console/target", "type=serial|virtio|xen|uml|sclp|sclplm port=%u", NULL, 0 },
   ALIAS ("console"),
-
-  { "domain/devices/channel", "!type=unix|spicevmc", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/channel/source", "mode=bind|connect path", NULL, 0 },
-  { "domain/devices/channel/target", "!type=virtio name", NULL, 0 },
+  CHARDEV ("channel"),
+  { "domain/devices/channel/target", "!type=virtio|guestfwd|xen name address port=%u",
+    NULL, 0 },
   ADDRESS ("channel"),
   ALIAS ("channel"),
+  CHARDEV ("parallel"),
+  { "domain/devices/parallel/target", "port=%u", NULL, 0 },
+  ADDRESS ("parallel"),
+  ALIAS ("parallel"),
 
   { "domain/devices/input",
     "!type=tablet|mouse|keyboard|passthrough|evdev bus=usb|ps2|virtio "
@@ -412,11 +459,26 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("input"),
 
   { "domain/devices/graphics",
-    "!type=vnc|spice port=%i tlsPort=%i autoport=yes|no listen websocket=%i passwd keymap", NULL,
-    VB_XML_RULE_REPEAT },
-  { "domain/devices/graphics/listen", "!type=address|network|none address network", NULL,
-    VB_XML_RULE_REPEAT },
+    "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
+    "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
+    "powerControl=yes|no defaultMode=any|secure|insecure",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/image", "!compression=auto_glz|auto_lz|quic|glz|lz|off", NULL, 0 },
+  { "domain/devices/graphics/jpeg", "!compression=auto|never|always", NULL, 0 },
+  { "domain/devices/graphics/zlib", "!compression=auto|never|always", NULL, 0 },
+  { "domain/devices/graphics/playback", "!compression=on|off", NULL, 0 },
+  { "domain/devices/graphics/streaming", "!mode=filter|all|off", NULL, 0 },
+  { "domain/devices/graphics/clipboard", "!copypaste=yes|no", NULL, 0 },
+  { "domain/devices/graphics/mouse", "!mode=server|client", NULL, 0 },
+  { "domain/devices/graphics/filetransfer", "!enable=yes|no", NULL, 0 },
+  { "domain/devices/graphics/gl", "!enable=yes|no rendernode", NULL, 0 },
+  { "domain/devices/graphics/channel",
+    "!name=main|display|inputs|cursor|playback|record|smartcard|usbredir|webdav "
+    "!mode=secure|insecure|any",
+    NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/graphics/audio", "!id=%u", NULL, 0 },
 
   { "domain/devices/sound",
     "!model=ich6|ich7|ich9|ac97|es1370|sb16|usb|pcspk|virtio multichannel=yes|no streams=%u", NULL,
@@ -426,8 +488,11 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("sound"),
   ALIAS ("sound"),
   { "domain/devices/audio",
-    "!id=%u !type=none|alsa|coreaudio|jack|oss|pulseaudio|sdl|spice|file|dbus|pipewire", NULL,
-    VB_XML_RULE_REPEAT },
+    "!id=%u !type=none|alsa|coreaudio|jack|oss|pulseaudio|sdl|spice|file|dbus|pipewire "
+    "timerPeriod=%u serverName tryMMap=yes|no exclusive=yes|no dspPolicy=%i driver path",
+    NULL, VB_XML_RULE_REPEAT },
+  AUDIO_DIRECTION ("input"),
+  AUDIO_DIRECTION ("output"),
 
   { "domain/devices/video", NULL, NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/video/model",

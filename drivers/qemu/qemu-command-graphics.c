@@ -1,0 +1,481 @@
+/* The command line of <graphics> (-vnc, -spice, -display) and <audio>
+ * (-audiodev). The service runs QEMU without a desktop session: displays
+ * are servers clients connect to, never a local window. */
+#include "qemu-command-private.h"
+
+/* The first port libvirt gives a VNC websocket. */
+#define WEBSOCKET_FIRST_PORT 5700
+
+char *
+vb_qemu_graphics_listen (xmlNode *graphics)
+{
+  g_autofree char *listen = vb_xml_attr (graphics, "listen");
+  xmlNode *listen_node = vb_xml_child (graphics, "listen");
+  g_autofree char *address = listen_node ? vb_xml_attr (listen_node, "address") : NULL;
+
+  if (listen_node
+      && (vb_xml_attr_is (listen_node, "type", "none")
+          || vb_xml_attr_is (listen_node, "type", "socket")))
+    return NULL;
+  if (address)
+    return g_steal_pointer (&address);
+  if (listen)
+    return g_steal_pointer (&listen);
+  /* Like libvirt's default: reachable from this host only. */
+  return g_strdup ("127.0.0.1");
+}
+
+/* ",audiodev=audioN" for a display's <audio id>: an <audio> of that id must exist. */
+static gboolean
+graphics_audio (Builder *b, xmlNode *graphics, GString *out, GError **error)
+{
+  xmlNode *link = vb_xml_child (graphics, "audio");
+  guint id;
+
+  if (!link)
+    return TRUE;
+  id = vb_xml_attr_uint (link, "id", 0);
+  for (xmlNode *audio = vb_xml_child (b->devices, "audio"); audio;
+       audio = vb_xml_next (audio, "audio"))
+    if (vb_xml_attr_uint (audio, "id", 1) == id)
+      {
+        g_string_append_printf (out, ",audiodev=audio%u", id);
+        return TRUE;
+      }
+  return refuse (error, link, "no <audio> has id %u", id);
+}
+
+/* The VNC server's Unix socket of <listen type='socket'>: the one named, or
+ * one in the domain's run directory. */
+static gboolean
+vnc_socket (Builder *b, xmlNode *listen_node, GString *out, GError **error)
+{
+  g_autofree char *path = vb_xml_attr (listen_node, "socket");
+
+  if (!path)
+    path = runtime_path (b, "vnc.sock");
+  /* The socket is -vnc's first value, where a '=' would make it a key. */
+  if (strchr (path, '='))
+    return refuse (error, listen_node, "a VNC socket path cannot contain '='");
+  g_string_append (out, "unix:");
+  vb_qemu_opt_value (out, path);
+  return TRUE;
+}
+
+static gboolean
+build_vnc (Builder *b, xmlNode *graphics, const char *listen, int port, gboolean autoport,
+           GError **error)
+{
+  xmlNode *listen_node = vb_xml_child (graphics, "listen");
+  g_autofree char *websocket = vb_xml_attr (graphics, "websocket");
+  g_autofree char *share = vb_xml_attr (graphics, "sharePolicy");
+  g_autofree char *keymap = vb_xml_attr (graphics, "keymap");
+  g_autoptr (GString) out = g_string_new (NULL);
+  gboolean socket = vb_xml_attr_is (listen_node, "type", "socket");
+
+  if (b->command->vnc_display >= 0 || b->vnc_socket)
+    return refuse (error, graphics, "only one VNC display is supported");
+  if (socket)
+    {
+      if (!vnc_socket (b, listen_node, out, error))
+        return FALSE;
+      b->vnc_socket = TRUE;
+    }
+  else
+    {
+      b->command->vnc_autoport = autoport && listen;
+      b->command->vnc_display = autoport || !listen ? 0 : port - 5900;
+    }
+  if (socket)
+    ;
+  else if (!listen)
+    g_string_append (out, "none");
+  else
+    {
+      vb_qemu_opt_value (out, listen);
+      if (autoport)
+        g_string_append (out, ":0,to=1000");
+      else
+        g_string_append_printf (out, ":%d", port - 5900);
+    }
+  g_string_append (out, ",password=on");
+  if (websocket)
+    {
+      gint64 ws = g_ascii_strtoll (websocket, NULL, 10);
+
+      if (!listen || strchr (listen, ':'))
+        return refuse (error, graphics,
+                       "a VNC websocket needs a listen address of IPv4 or a host name");
+      /* -1: a free port of the service's choice, written into the live XML. */
+      if (ws == -1)
+        ws = b->context->dry_run || !b->context->free_tcp_port
+               ? WEBSOCKET_FIRST_PORT
+               : b->context->free_tcp_port (WEBSOCKET_FIRST_PORT);
+      if (ws <= 0 || ws > 65535)
+        return refuse (error, graphics, "websocket port %s is not a TCP port (or -1 for any)",
+                       websocket);
+      {
+        g_autofree char *address = g_strdup_printf ("%s:%" G_GINT64_FORMAT, listen, ws);
+        g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, ws);
+
+        vb_qemu_opt (out, "websocket", address);
+        xmlSetProp (graphics, BAD_CAST "websocket", BAD_CAST text);
+      }
+    }
+  if (share)
+    vb_qemu_opt (out, "share", share);
+  if (vb_xml_attr_is (graphics, "powerControl", "yes"))
+    g_string_append (out, ",power-control=on");
+  if (!graphics_audio (b, graphics, out, error))
+    return FALSE;
+  add2 (b, "-vnc", out->str);
+  if (keymap)
+    {
+      if (!vb_qemu_plain_word (keymap, NULL))
+        return refuse (error, graphics, "keymap '%s' is not a keymap QEMU knows", keymap);
+      add2 (b, "-k", keymap);
+    }
+  return TRUE;
+}
+
+/* A child of <graphics type='spice'> as an option of -spice. */
+static gboolean
+spice_children (xmlNode *graphics, GString *out, GError **error)
+{
+  static const struct {
+    const char *element, *attr, *option;
+  } settings[] = {
+    { "image", "compression", "image-compression" },
+    { "jpeg", "compression", "jpeg-wan-compression" },
+    { "zlib", "compression", "zlib-glz-wan-compression" },
+    { "playback", "compression", "playback-compression" },
+    { "streaming", "mode", "streaming-video" },
+  };
+  g_autofree char *default_mode = vb_xml_attr (graphics, "defaultMode");
+  xmlNode *gl = vb_xml_child (graphics, "gl");
+
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      g_autofree char *value = child_attr (graphics, settings[i].element, settings[i].attr);
+
+      if (value)
+        vb_qemu_opt (out, settings[i].option, value);
+    }
+  if (vb_xml_attr_is (vb_xml_child (graphics, "clipboard"), "copypaste", "no"))
+    g_string_append (out, ",disable-copy-paste=on");
+  if (vb_xml_child (graphics, "mouse"))
+    g_string_append_printf (
+      out, ",agent-mouse=%s",
+      vb_xml_attr_is (vb_xml_child (graphics, "mouse"), "mode", "client") ? "on" : "off");
+  if (vb_xml_attr_is (vb_xml_child (graphics, "filetransfer"), "enable", "no"))
+    g_string_append (out, ",disable-agent-file-xfer=on");
+  if (vb_xml_attr_is (gl, "enable", "yes"))
+    return refuse (error, gl,
+                   "SPICE with OpenGL renders on a host GPU (a /dev/dri render node), which this "
+                   "service does not use");
+  /* Without TLS (the service configures no SPICE certificates) every
+   * channel is plain: 'secure' cannot be had, 'insecure' and 'any' are it. */
+  if (g_strcmp0 (default_mode, "secure") == 0)
+    return refuse (error, graphics,
+                   "defaultMode 'secure' needs SPICE TLS, which the service does not configure");
+  for (xmlNode *channel = vb_xml_child (graphics, "channel"); channel;
+       channel = vb_xml_next (channel, "channel"))
+    {
+      g_autofree char *name = vb_xml_attr (channel, "name");
+
+      if (vb_xml_attr_is (channel, "mode", "secure"))
+        return refuse (error, channel,
+                       "a secure SPICE channel needs SPICE TLS, which the service does not "
+                       "configure");
+      if (vb_xml_attr_is (channel, "mode", "insecure"))
+        vb_qemu_opt (out, "plaintext-channel", name);
+    }
+  return TRUE;
+}
+
+static gboolean
+build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboolean autoport,
+             GError **error)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  xmlNode *listen_node = vb_xml_child (graphics, "listen");
+
+  if (!b->context->spice)
+    return refuse (error, graphics, "this QEMU has no SPICE support");
+  if (vb_xml_attr_is (listen_node, "type", "socket"))
+    return refuse (error, listen_node, "a SPICE server on a Unix socket is not supported");
+  if (xmlHasProp (graphics, BAD_CAST "tlsPort") && !vb_xml_attr_is (graphics, "tlsPort", "-1"))
+    return refuse (error, graphics,
+                   "tlsPort: SPICE TLS is not supported (the service configures no SPICE "
+                   "certificates)");
+  if (listen)
+    {
+      if (autoport)
+        port = b->context->dry_run || !b->context->free_tcp_port
+                 ? 5900
+                 : b->context->free_tcp_port (5900);
+      if (port < 0)
+        return refuse (error, graphics, "no free TCP port for SPICE");
+      b->command->spice_port = port;
+      g_string_append_printf (out, "port=%d", port);
+      vb_qemu_opt (out, "addr", listen);
+      g_string_append_c (out, ',');
+    }
+  /* Ticketing stays on (QEMU's default): no disable-ticketing. */
+  g_string_append (out, "seamless-migration=on");
+  if (!spice_children (graphics, out, error) || !graphics_audio (b, graphics, out, error))
+    return FALSE;
+  add2 (b, "-spice", out->str);
+  return TRUE;
+}
+
+/* What only one of VNC and SPICE has (the schema takes the union): the
+ * other's is refused, never dropped. */
+static gboolean
+graphics_fits (xmlNode *graphics, const char *type, GError **error)
+{
+  static const char *const vnc_only[] = { "websocket", "sharePolicy", "powerControl", "keymap" };
+  static const char *const spice_only[] = { "tlsPort", "defaultMode" };
+  static const char *const spice_children[] = { "image",     "jpeg",  "zlib",         "playback",
+                                                "streaming", "mouse", "filetransfer", "gl",
+                                                "channel",   "clipboard" };
+  gboolean vnc = g_str_equal (type, "vnc");
+
+  for (guint i = 0; i < G_N_ELEMENTS (vnc_only); i++)
+    if (!vnc && xmlHasProp (graphics, BAD_CAST vnc_only[i]))
+      return refuse (error, graphics, "%s is for VNC", vnc_only[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (spice_only); i++)
+    if (vnc && xmlHasProp (graphics, BAD_CAST spice_only[i]))
+      return refuse (error, graphics, "%s is for SPICE", spice_only[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (spice_children); i++)
+    if (vnc && vb_xml_child (graphics, spice_children[i]))
+      return refuse (error, vb_xml_child (graphics, spice_children[i]), "<%s> is for SPICE",
+                     spice_children[i]);
+  return TRUE;
+}
+
+gboolean
+vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
+{
+  g_autofree char *type = vb_xml_attr (graphics, "type");
+  g_autofree char *listen = vb_qemu_graphics_listen (graphics);
+  g_autofree char *passwd = vb_xml_attr (graphics, "passwd");
+  int port = (int) vb_xml_attr_uint (graphics, "port", (guint) -1);
+  gboolean autoport = vb_xml_attr_is (graphics, "autoport", "yes") || port < 0;
+
+  if (g_str_equal (type, "sdl") || g_str_equal (type, "desktop"))
+    return refuse (error, graphics,
+                   "graphics type '%s' is a window on a local desktop, and the service runs "
+                   "guests without a desktop session (use vnc or spice)",
+                   type);
+  if (g_str_equal (type, "egl-headless"))
+    return refuse (error, graphics,
+                   "graphics type 'egl-headless' renders on a host GPU (a /dev/dri render node), "
+                   "which this service does not use");
+  if (g_str_equal (type, "dbus"))
+    return refuse (error, graphics,
+                   "graphics type 'dbus': QEMU's D-Bus display needs a D-Bus bus of its own "
+                   "clients, which the service does not run (use vnc or spice)");
+  if (!g_str_equal (type, "vnc") && !g_str_equal (type, "spice"))
+    return refuse (error, graphics, "graphics type '%s' is not supported (vnc or spice)", type);
+  if (!graphics_fits (graphics, type, error))
+    return FALSE;
+  /* An empty VNC password would let in anyone who sends an empty one. */
+  if (passwd && !*passwd)
+    return refuse (error, graphics,
+                   "an empty passwd is not supported (leave it out for a random one)");
+  /* -vnc takes the address first, where a '=' would turn it into a key:
+   * an IP address or a host name, nothing else. */
+  if (listen && !vb_qemu_plain_word (listen, ":[]"))
+    return refuse (error, graphics, "listen address '%s' is not an IP address or host name",
+                   listen);
+  /* Every display asks for a password, set over QMP before the guest runs
+   * (qemu-graphics.c): never on this command line. */
+  if (g_str_equal (type, "vnc"))
+    return build_vnc (b, graphics, listen, port, autoport, error);
+  return build_spice (b, graphics, listen, port, autoport, error);
+}
+
+/* Options of one direction (in. or out.) of an -audiodev. */
+static gboolean
+audio_direction (xmlNode *node, const char *prefix, GString *out, GError **error)
+{
+  static const struct {
+    const char *attr, *option;
+  } numbers[] = {
+    { "voices", "voices" },
+    { "bufferLength", "buffer-length" },
+    { "latency", "latency" },
+    { "bufferCount", "buffer-count" },
+  };
+  static const struct {
+    const char *attr, *option;
+  } strings[] = {
+    { "dev", "dev" },
+    { "name", "name" },
+    { "streamName", "stream-name" },
+    { "serverName", "server-name" },
+    { "clientName", "client-name" },
+    { "connectPorts", "connect-ports" },
+  };
+  xmlNode *settings = vb_xml_child (node, "settings");
+
+  if (!node)
+    return TRUE;
+  /* QEMU takes the stream's settings only from its mixing engine, fixed. */
+  if (settings
+      && (vb_xml_attr_is (node, "mixingEngine", "no") || vb_xml_attr_is (node, "fixedSettings", "no")))
+    return refuse (error, settings,
+                   "<settings> need mixingEngine and fixedSettings on (QEMU's defaults)");
+  if (xmlHasProp (node, BAD_CAST "mixingEngine"))
+    g_string_append_printf (out, ",%s.mixing-engine=%s", prefix,
+                            vb_xml_attr_is (node, "mixingEngine", "yes") ? "on" : "off");
+  if (xmlHasProp (node, BAD_CAST "fixedSettings"))
+    g_string_append_printf (out, ",%s.fixed-settings=%s", prefix,
+                            vb_xml_attr_is (node, "fixedSettings", "yes") ? "on" : "off");
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (xmlHasProp (node, BAD_CAST numbers[i].attr))
+      g_string_append_printf (out, ",%s.%s=%u", prefix, numbers[i].option,
+                              vb_xml_attr_uint (node, numbers[i].attr, 0));
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    {
+      g_autofree char *value = vb_xml_attr (node, strings[i].attr);
+      g_autofree char *key = g_strdup_printf ("%s.%s", prefix, strings[i].option);
+
+      if (value)
+        vb_qemu_opt (out, key, value);
+    }
+  if (xmlHasProp (node, BAD_CAST "exactName"))
+    g_string_append_printf (out, ",%s.exact-name=%s", prefix,
+                            vb_xml_attr_is (node, "exactName", "yes") ? "on" : "off");
+  if (xmlHasProp (node, BAD_CAST "tryPoll"))
+    g_string_append_printf (out, ",%s.try-poll=%s", prefix,
+                            vb_xml_attr_is (node, "tryPoll", "yes") ? "on" : "off");
+  if (settings)
+    {
+      g_autofree char *format = vb_xml_attr (settings, "format");
+
+      if (xmlHasProp (settings, BAD_CAST "frequency"))
+        g_string_append_printf (out, ",%s.frequency=%u", prefix,
+                                vb_xml_attr_uint (settings, "frequency", 0));
+      if (xmlHasProp (settings, BAD_CAST "channels"))
+        g_string_append_printf (out, ",%s.channels=%u", prefix,
+                                vb_xml_attr_uint (settings, "channels", 0));
+      if (format)
+        vb_qemu_opt (out, g_strcmp0 (prefix, "in") == 0 ? "in.format" : "out.format", format);
+    }
+  return TRUE;
+}
+
+/* Which attributes of <audio>, <input> and <output> each backend has (the
+ * schema takes the union; the rest are refused here, not dropped). */
+static gboolean
+audio_attrs_fit (xmlNode *audio, const char *type, GError **error)
+{
+  static const struct {
+    const char *attr, *types;
+  } fits[] = {
+    { "dev", "alsa oss" },
+    { "tryPoll", "alsa oss" },
+    { "name", "pulseaudio" },
+    { "streamName", "pulseaudio" },
+    { "latency", "pulseaudio" },
+    { "serverName", "pulseaudio jack" },
+    { "clientName", "jack" },
+    { "connectPorts", "jack" },
+    { "exactName", "jack" },
+    { "bufferCount", "oss sdl" },
+  };
+  const char *children[] = { "input", "output" };
+
+  for (guint c = 0; c < G_N_ELEMENTS (children); c++)
+    {
+      xmlNode *node = vb_xml_child (audio, children[c]);
+
+      for (guint i = 0; node && i < G_N_ELEMENTS (fits); i++)
+        if (xmlHasProp (node, BAD_CAST fits[i].attr))
+          {
+            g_auto (GStrv) types = g_strsplit (fits[i].types, " ", -1);
+
+            if (!g_strv_contains ((const char *const *) types, type))
+              return refuse (error, node, "attribute '%s' is not one of audio backend '%s'",
+                             fits[i].attr, type);
+          }
+    }
+  if (xmlHasProp (audio, BAD_CAST "serverName") && !g_str_equal (type, "pulseaudio"))
+    return refuse (error, audio, "serverName is for the pulseaudio backend");
+  if ((xmlHasProp (audio, BAD_CAST "tryMMap") || xmlHasProp (audio, BAD_CAST "exclusive")
+       || xmlHasProp (audio, BAD_CAST "dspPolicy"))
+      && !g_str_equal (type, "oss"))
+    return refuse (error, audio, "tryMMap, exclusive and dspPolicy are for the oss backend");
+  if (xmlHasProp (audio, BAD_CAST "driver") && !g_str_equal (type, "sdl"))
+    return refuse (error, audio, "driver is for the sdl backend");
+  if (xmlHasProp (audio, BAD_CAST "path") && !g_str_equal (type, "file"))
+    return refuse (error, audio, "path is for the file backend");
+  return TRUE;
+}
+
+gboolean
+vb_qemu_build_audio (Builder *b, xmlNode *audio, GError **error)
+{
+  g_autofree char *type = vb_xml_attr (audio, "type");
+  guint id = vb_xml_attr_uint (audio, "id", 1);
+  g_autoptr (GString) out = g_string_new (NULL);
+  const char *backend;
+
+  if (g_str_equal (type, "coreaudio"))
+    return refuse (error, audio, "audio backend 'coreaudio' is macOS's");
+  if (g_str_equal (type, "pipewire"))
+    return refuse (error, audio, "audio backend 'pipewire' needs QEMU 8.1; this one is older");
+  if (g_str_equal (type, "dbus"))
+    return refuse (error, audio,
+                   "audio backend 'dbus' plays to QEMU's D-Bus display, which the service does "
+                   "not run");
+  if (g_str_equal (type, "sdl") && xmlHasProp (audio, BAD_CAST "driver"))
+    return refuse (error, audio,
+                   "an SDL audio driver is chosen by SDL_AUDIODRIVER in QEMU's environment, "
+                   "which the service does not set");
+  if (g_str_equal (type, "spice") && !b->spice)
+    return refuse (error, audio, "a spice audio backend needs <graphics type='spice'>");
+  if (!audio_attrs_fit (audio, type, error))
+    return FALSE;
+  /* QEMU's names: pulseaudio is "pa", file is "wav". */
+  backend = g_str_equal (type, "pulseaudio") ? "pa" : g_str_equal (type, "file") ? "wav" : type;
+  g_string_append_printf (out, "%s,id=audio%u", backend, id);
+  if (xmlHasProp (audio, BAD_CAST "timerPeriod"))
+    g_string_append_printf (out, ",timer-period=%u", vb_xml_attr_uint (audio, "timerPeriod", 0));
+  if (g_str_equal (type, "pulseaudio"))
+    {
+      g_autofree char *server = vb_xml_attr (audio, "serverName");
+
+      if (server)
+        vb_qemu_opt (out, "server", server);
+    }
+  if (g_str_equal (type, "oss"))
+    {
+      g_autofree char *policy = vb_xml_attr (audio, "dspPolicy");
+
+      if (xmlHasProp (audio, BAD_CAST "tryMMap"))
+        g_string_append_printf (out, ",try-mmap=%s",
+                                vb_xml_attr_is (audio, "tryMMap", "yes") ? "on" : "off");
+      if (xmlHasProp (audio, BAD_CAST "exclusive"))
+        g_string_append_printf (out, ",exclusive=%s",
+                                vb_xml_attr_is (audio, "exclusive", "yes") ? "on" : "off");
+      if (policy)
+        vb_qemu_opt (out, "dsp-policy", policy);
+    }
+  if (g_str_equal (type, "file"))
+    {
+      g_autofree char *path = vb_xml_attr (audio, "path");
+
+      if (path)
+        vb_qemu_opt (out, "path", path);
+    }
+  if (!audio_direction (vb_xml_child (audio, "input"), "in", out, error)
+      || !audio_direction (vb_xml_child (audio, "output"), "out", out, error))
+    return FALSE;
+  add2 (b, "-audiodev", out->str);
+  if (!b->audiodev)
+    b->audiodev = g_strdup_printf ("audio%u", id);
+  return TRUE;
+}

@@ -1,0 +1,47 @@
+/* The options every virtio device takes from its <driver>: iommu, ats,
+ * packed, page_per_vq. One helper, for each virtio device's builder to call
+ * on its own -device string. */
+#include "qemu-command-private.h"
+
+gboolean
+vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error)
+{
+  static const struct {
+    const char *attr, *property;
+  } options[] = {
+    { "iommu", "iommu_platform" },
+    { "ats", "ats" },
+    { "packed", "packed" },
+    { "page_per_vq", "page-per-vq" },
+  };
+  xmlNode *driver = vb_xml_child (device, "driver");
+
+  for (guint i = 0; driver && i < G_N_ELEMENTS (options); i++)
+    {
+      g_autofree char *value = vb_xml_attr (driver, options[i].attr);
+
+      if (!value)
+        continue;
+      /* The schema allows on|off only; anything else never reaches QEMU. */
+      if (!g_str_equal (value, "on") && !g_str_equal (value, "off"))
+        return refuse (error, driver, "%s is on or off", options[i].attr);
+      g_string_append_printf (out, ",%s=%s", options[i].property, value);
+      /* QEMU has IOMMU support only on a modern (virtio 1.0) device, not on
+       * the transitional one a conventional PCI slot gets by default. */
+      if (i == 0 && g_str_equal (value, "on"))
+        g_string_append (out, ",disable-legacy=on");
+    }
+  return TRUE;
+}
+
+gboolean
+vb_qemu_virtio_options_none (xmlNode *device, GError **error)
+{
+  static const char *const attrs[] = { "iommu", "ats", "packed", "page_per_vq" };
+  xmlNode *driver = vb_xml_child (device, "driver");
+
+  for (guint i = 0; driver && i < G_N_ELEMENTS (attrs); i++)
+    if (xmlHasProp (driver, BAD_CAST attrs[i]))
+      return refuse (error, driver, "%s is for virtio devices", attrs[i]);
+  return TRUE;
+}
