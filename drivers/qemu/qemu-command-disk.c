@@ -438,7 +438,9 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       if (cdrom)
         return refuse (error, target, "a CD-ROM cannot sit on bus 'virtio'; use sata or scsi");
       g_string_append (out, vb_qemu_virtio_blk_model (disk));
-      if (!pci_address (b, disk, out, error) || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
+      if (!vb_qemu_virtio_modern_only (b, disk, vb_xml_child (disk, "driver"), error)
+          || !pci_address (b, disk, out, error)
+          || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
         return FALSE;
     }
   else if (g_str_equal (bus, "sata") || g_str_equal (bus, "ide"))
@@ -559,6 +561,19 @@ vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev, G
       g_string_append_printf (dev, ",%s=%u", driver_attrs[a][1],
                               vb_xml_attr_uint (driver, driver_attrs[a][0], 0));
     }
+  if (driver && g_str_has_prefix (scsi_models[i].device, "virtio-"))
+    {
+      g_autoptr (JsonObject) props = json_object_new ();
+
+      if (!vb_qemu_virtio_modern_only (b, node, driver, error))
+        return FALSE;
+      vb_qemu_virtio_options (driver, props);
+      vb_qemu_props_to_opts (props, dev);
+    }
+  else if (driver && (vb_xml_attr (driver, "iommu") || vb_xml_attr (driver, "ats")
+                      || vb_xml_attr (driver, "packed") || vb_xml_attr (driver, "page_per_vq")
+                      || vb_xml_attr (driver, "ioeventfd")))
+    return refuse (error, driver, "virtio options are for virtio-scsi controllers");
   g_hash_table_insert (b->scsi_buses, GUINT_TO_POINTER (index + 1),
                        GUINT_TO_POINTER (scsi_models[i].kind));
   return TRUE;
