@@ -27,9 +27,8 @@ static const struct {
   const char *model;
   guint has;
 } models[] = {
-  { "virtio-blk-pci",
-    HAS_GEOMETRY | HAS_SERIAL | HAS_ERROR | HAS_WRITE_CACHE | HAS_QUEUES | HAS_BLOCKIO
-      | HAS_VIRTIO },
+  { "virtio-blk-pci", HAS_GEOMETRY | HAS_SERIAL | HAS_ERROR | HAS_WRITE_CACHE | HAS_QUEUES
+                        | HAS_BLOCKIO | HAS_VIRTIO },
   { "scsi-hd", HAS_GEOMETRY | HAS_SERIAL | HAS_WWN | HAS_VENDOR | HAS_REMOVABLE | HAS_ROTATION
                  | HAS_ERROR | HAS_WRITE_CACHE | HAS_BLOCKIO },
   { "scsi-cd", HAS_SERIAL | HAS_WWN | HAS_VENDOR | HAS_ERROR | HAS_BLOCKIO },
