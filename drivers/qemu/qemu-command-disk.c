@@ -2,17 +2,18 @@
  * node) and the -device of its bus; and the blockdev-add objects a plugged
  * disk gets, built the same way. */
 #include "qemu-command-private.h"
+#include "qemu-command-disk-source.h"
 #include "qemu-iotune.h"
 
 const char *
 vb_qemu_virtio_blk_model (xmlNode *disk)
 {
-  return vb_xml_attr_is (disk, "model", "virtio-transitional")       ? "virtio-blk-pci-transitional"
-         : vb_xml_attr_is (disk, "model", "virtio-non-transitional") ? "virtio-blk-pci-non-transitional"
-                                                                     : "virtio-blk-pci";
+  if (vb_xml_attr_is (disk, "model", "virtio-transitional"))
+    return "virtio-blk-pci-transitional";
+  if (vb_xml_attr_is (disk, "model", "virtio-non-transitional"))
+    return "virtio-blk-pci-non-transitional";
+  return "virtio-blk-pci";
 }
-
-#include "qemu-command-disk-source.h"
 
 char *
 vb_qemu_disk_id (const char *alias, const char *target)
@@ -126,7 +127,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     }
   else
     return refuse (error, disk, "disk type '%s' is not supported", type);
-  if (network && io)
+  if (io && (network || g_str_equal (type, "dir") || g_str_equal (type, "nvme")))
     return refuse (error, driver, "io= is for file and block disks");
   if (!format)
     format = g_strdup ("raw");
@@ -140,8 +141,6 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
   if (!network && !context->dry_run && !g_str_equal (type, "nvme") && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
-  if (io && (g_str_equal (type, "dir") || g_str_equal (type, "nvme")))
-    return refuse (error, driver, "io= is for image files and host block devices");
 
   json_builder_begin_object (proto);
   if (g_str_equal (type, "dir"))
