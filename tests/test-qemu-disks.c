@@ -16,13 +16,13 @@ host_has (const char *path)
 static VbQemuCommand *
 build (gboolean dry_run, GError **error)
 {
-  static const char xml[]
-    = "<domain type='qemu'>\n  <name>n</name>\n  <memory>65536</memory>\n  <devices>\n"
-      "    <disk type='nvme' device='disk'>\n"
-      "      <source type='pci' managed='yes' namespace='1'>\n"
-      "        <address domain='0x0000' bus='0x05' slot='0x00' function='0x0'/>\n"
-      "      </source>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n"
-      "  </devices>\n</domain>\n";
+  static const char xml[] =
+    "<domain type='qemu'>\n  <name>n</name>\n  <memory>65536</memory>\n  <devices>\n"
+    "    <disk type='nvme' device='disk'>\n"
+    "      <source type='pci' managed='yes' namespace='1'>\n"
+    "        <address domain='0x0000' bus='0x05' slot='0x00' function='0x0'/>\n"
+    "      </source>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n"
+    "  </devices>\n</domain>\n";
   g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, error);
   VbQemuCommandContext context = {
     .qemu_binary = "qemu-system-x86_64",

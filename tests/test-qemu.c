@@ -784,7 +784,8 @@ test_unsupported_and_kvm (Fixture *f, gconstpointer data)
 
   vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                     g_variant_new ("(su)", bad, 0),
-                                    "org.virtbus.Virt1.Error.NotSupported", "<disk>");
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "a floppy disk sits on bus 'fdc'");
 
   /* type='kvm' where KVM does not work: refused at Start with the reason, at once. */
   {

@@ -265,6 +265,28 @@ test_iotune_live (Fixture *f, gconstpointer data)
   g_assert_cmpuint (read_seconds (f, 4, 16), <=, 2);
 }
 
+/* A restored guest's QEMU is a new one: it gets the limits of the live XML
+ * before it runs, as a booted one does. */
+static void
+test_iotune_restored (Fixture *f, gconstpointer data)
+{
+  g_autofree char *job = NULL;
+  g_autoptr (GVariant) params = NULL;
+  g_autofree char *group = NULL;
+
+  g_clear_pointer (&f->console, vb_test_console_free);
+  job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 120000);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 10000));
+  params = get_iotune (f, LIVE);
+  g_assert_cmpuint (limit (params, "total_bytes_sec"), ==, 50000000);
+  g_assert_cmpuint (limit (params, "total_iops_sec"), ==, 5000);
+  g_assert_true (g_variant_lookup (params, "group_name", "s", &group));
+  g_assert_cmpstr (group, ==, "vbgroup");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -273,6 +295,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/xml-disks/floppy", Fixture, NULL, fixture_set_up, test_floppy, fixture_tear_down);
   g_test_add ("/xml-disks/hotplug", Fixture, NULL, fixture_set_up, test_hotplug, fixture_tear_down);
+  g_test_add ("/xml-disks/iotune-restored", Fixture, NULL, fixture_set_up, test_iotune_restored,
+              fixture_tear_down);
   g_test_add ("/xml-disks/iotune-live", Fixture, NULL, fixture_set_up, test_iotune_live,
               fixture_tear_down);
   return g_test_run ();

@@ -20,14 +20,15 @@ enum {
   HAS_WRITE_CACHE = 1 << 8,
   HAS_QUEUES = 1 << 9,
   HAS_BLOCKIO = 1 << 10,
+  HAS_VIRTIO = 1 << 11, /* libvirt's virtio options */
 };
 
 static const struct {
   const char *model;
   guint has;
 } models[] = {
-  { "virtio-blk-pci",
-    HAS_GEOMETRY | HAS_SERIAL | HAS_ERROR | HAS_WRITE_CACHE | HAS_QUEUES | HAS_BLOCKIO },
+  { "virtio-blk-pci", HAS_GEOMETRY | HAS_SERIAL | HAS_ERROR | HAS_WRITE_CACHE | HAS_QUEUES
+                        | HAS_BLOCKIO | HAS_VIRTIO },
   { "scsi-hd", HAS_GEOMETRY | HAS_SERIAL | HAS_WWN | HAS_VENDOR | HAS_REMOVABLE | HAS_ROTATION
                  | HAS_ERROR | HAS_WRITE_CACHE | HAS_BLOCKIO },
   { "scsi-cd", HAS_SERIAL | HAS_WWN | HAS_VENDOR | HAS_ERROR | HAS_BLOCKIO },
@@ -38,6 +39,41 @@ static const struct {
   { "usb-storage", HAS_SERIAL | HAS_REMOVABLE | HAS_ERROR | HAS_WRITE_CACHE | HAS_BLOCKIO },
   { "floppy", HAS_WRITE_CACHE | HAS_BLOCKIO },
 };
+
+/* libvirt's name of a virtio option and QEMU's property. */
+static const char *const virtio_options[][2] = {
+  { "iommu", "iommu_platform" }, { "ats", "ats" },
+  { "packed", "packed" },        { "page_per_vq", "page-per-vq" },
+  { "ioeventfd", "ioeventfd" },  { "event_idx", "event_idx" },
+};
+
+void
+vb_qemu_virtio_props (xmlNode *driver, JsonObject *props)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (virtio_options); i++)
+    {
+      g_autofree char *value = vb_xml_attr (driver, virtio_options[i][0]);
+
+      if (value)
+        json_object_set_boolean_member (props, virtio_options[i][1], g_str_equal (value, "on"));
+    }
+}
+
+gboolean
+vb_qemu_virtio_modern_only (Builder *b, xmlNode *device, xmlNode *driver, GError **error)
+{
+  xmlNode *address = vb_xml_child (device, "address");
+  gboolean on_root_port = b->command->q35 && vb_xml_attr_is (address, "type", "pci")
+                          && vb_xml_attr_uint (address, "bus", 0) != 0;
+
+  if (!vb_xml_attr_is (driver, "iommu", "on")
+      || vb_xml_attr_is (device, "model", "virtio-non-transitional")
+      || (on_root_port && !vb_xml_attr_is (device, "model", "virtio-transitional")))
+    return TRUE;
+  return refuse (error, driver,
+                 "iommu='on' needs a virtio device without legacy mode: model "
+                 "'virtio-non-transitional', or a PCIe root port of a q35 machine");
+}
 
 static guint
 model_has (const char *model)
@@ -196,6 +232,18 @@ driver_props (xmlNode *disk, guint has, const char *model, gboolean cdrom, JsonO
   g_autofree char *queues = driver ? vb_xml_attr (driver, "queues") : NULL;
   g_autofree char *queue_size = driver ? vb_xml_attr (driver, "queue_size") : NULL;
 
+  if (!(has & HAS_VIRTIO))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (virtio_options); i++)
+        if (vb_xml_attr (driver, virtio_options[i][0]))
+          {
+            g_autofree char *what = g_strdup_printf ("%s=", virtio_options[i][0]);
+
+            return lacks (error, driver, what, model);
+          }
+    }
+  else if (driver)
+    vb_qemu_virtio_props (driver, props);
   if ((queues || queue_size) && !(has & HAS_QUEUES))
     return lacks (error, driver, queues ? "queues=" : "queue_size=", model);
   if (queues)

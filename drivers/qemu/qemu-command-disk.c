@@ -2,17 +2,18 @@
  * node) and the -device of its bus; and the blockdev-add objects a plugged
  * disk gets, built the same way. */
 #include "qemu-command-private.h"
+#include "qemu-command-disk-source.h"
 #include "qemu-iotune.h"
 
 const char *
 vb_qemu_virtio_blk_model (xmlNode *disk)
 {
-  return vb_xml_attr_is (disk, "model", "virtio-transitional")       ? "virtio-blk-pci-transitional"
-         : vb_xml_attr_is (disk, "model", "virtio-non-transitional") ? "virtio-blk-pci-non-transitional"
-                                                                     : "virtio-blk-pci";
+  if (vb_xml_attr_is (disk, "model", "virtio-transitional"))
+    return "virtio-blk-pci-transitional";
+  if (vb_xml_attr_is (disk, "model", "virtio-non-transitional"))
+    return "virtio-blk-pci-non-transitional";
+  return "virtio-blk-pci";
 }
-
-#include "qemu-command-disk-source.h"
 
 char *
 vb_qemu_disk_id (const char *alias, const char *target)
@@ -126,7 +127,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     }
   else
     return refuse (error, disk, "disk type '%s' is not supported", type);
-  if (network && io)
+  if (io && (network || g_str_equal (type, "dir") || g_str_equal (type, "nvme")))
     return refuse (error, driver, "io= is for file and block disks");
   if (!format)
     format = g_strdup ("raw");
@@ -140,8 +141,6 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
   if (!network && !context->dry_run && !g_str_equal (type, "nvme") && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
-  if (io && (g_str_equal (type, "dir") || g_str_equal (type, "nvme")))
-    return refuse (error, driver, "io= is for image files and host block devices");
 
   json_builder_begin_object (proto);
   if (g_str_equal (type, "dir"))
@@ -438,7 +437,9 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       if (cdrom)
         return refuse (error, target, "a CD-ROM cannot sit on bus 'virtio'; use sata or scsi");
       g_string_append (out, vb_qemu_virtio_blk_model (disk));
-      if (!pci_address (b, disk, out, error) || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
+      if (!vb_qemu_virtio_modern_only (b, disk, vb_xml_child (disk, "driver"), error)
+          || !pci_address (b, disk, out, error)
+          || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
         return FALSE;
     }
   else if (g_str_equal (bus, "sata") || g_str_equal (bus, "ide"))
@@ -559,6 +560,19 @@ vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev, G
       g_string_append_printf (dev, ",%s=%u", driver_attrs[a][1],
                               vb_xml_attr_uint (driver, driver_attrs[a][0], 0));
     }
+  if (driver && g_str_has_prefix (scsi_models[i].device, "virtio-"))
+    {
+      g_autoptr (JsonObject) props = json_object_new ();
+
+      if (!vb_qemu_virtio_modern_only (b, node, driver, error))
+        return FALSE;
+      vb_qemu_virtio_props (driver, props);
+      vb_qemu_props_to_opts (props, dev);
+    }
+  else if (driver && (vb_xml_attr (driver, "iommu") || vb_xml_attr (driver, "ats")
+                      || vb_xml_attr (driver, "packed") || vb_xml_attr (driver, "page_per_vq")
+                      || vb_xml_attr (driver, "ioeventfd")))
+    return refuse (error, driver, "virtio options are for virtio-scsi controllers");
   g_hash_table_insert (b->scsi_buses, GUINT_TO_POINTER (index + 1),
                        GUINT_TO_POINTER (scsi_models[i].kind));
   return TRUE;

@@ -278,6 +278,14 @@ add_fixed_pci_device (Builder *b, xmlNode *node, const char *id, GString *out, G
 gboolean vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev,
                                   GError **error);
 
+/* libvirt's virtio options of @driver (iommu, ats, packed, page_per_vq,
+ * ioeventfd, event_idx) as properties; and whether @device (a disk or a
+ * controller) may have iommu='on', which QEMU allows only on a virtio device
+ * without legacy mode (qemu-command-disk-props.c). */
+void vb_qemu_virtio_props (xmlNode *driver, JsonObject *props);
+gboolean vb_qemu_virtio_modern_only (Builder *b, xmlNode *device, xmlNode *driver,
+                                     GError **error);
+
 /* Appends @props (vb_qemu_disk_device_props()) as ",key=value" options. */
 void vb_qemu_props_to_opts (JsonObject *props, GString *out);
 

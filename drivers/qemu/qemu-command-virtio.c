@@ -1,5 +1,6 @@
 /* The options every virtio device takes from its <driver>: iommu, ats,
- * packed, page_per_vq. One helper, for each virtio device's builder to call
+ * packed, page_per_vq, ioeventfd (as -device options; disks and virtio-scsi
+ * take them as JSON properties: vb_qemu_virtio_props()). One helper, for each virtio device's builder to call
  * on its own -device string. */
 #include "qemu-command-private.h"
 
@@ -13,6 +14,7 @@ vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error)
     { "ats", "ats" },
     { "packed", "packed" },
     { "page_per_vq", "page-per-vq" },
+    { "ioeventfd", "ioeventfd" },
   };
   xmlNode *driver = vb_xml_child (device, "driver");
 
@@ -37,7 +39,7 @@ vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error)
 gboolean
 vb_qemu_virtio_options_none (xmlNode *device, GError **error)
 {
-  static const char *const attrs[] = { "iommu", "ats", "packed", "page_per_vq" };
+  static const char *const attrs[] = { "iommu", "ats", "packed", "page_per_vq", "ioeventfd" };
   xmlNode *driver = vb_xml_child (device, "driver");
 
   for (guint i = 0; driver && i < G_N_ELEMENTS (attrs); i++)

@@ -455,12 +455,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
           || !vb_qemu_iothread_option (b, node, !model || g_str_equal (model, "virtio-scsi"), dev,
                                        error))
         return FALSE;
+      /* Its virtio options (virtio-scsi's only) are vb_qemu_scsi_controller()'s. */
       id = g_strdup_printf ("scsi%u", index);
-      /* virtio-scsi's virtio options; the emulated HBAs have none. */
-      if ((!model || g_str_has_prefix (model, "virtio-scsi"))
-            ? !vb_qemu_virtio_options (node, dev, error)
-            : !vb_qemu_virtio_options_none (node, error))
-        return FALSE;
     }
   else if (g_str_equal (type, "fdc"))
     {

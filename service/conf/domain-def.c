@@ -80,8 +80,6 @@
 
 /* The options of every virtio device's <driver> (the QEMU driver's
  * vb_qemu_virtio_options()); a device's own <driver> attributes add to them. */
-#define VIRTIO_DRIVER_ATTRS "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off"
-
 /* A Hyper-V enlightenment of <features><hyperv>: on or off. */
 #define HYPERV_FLAG(name) { "domain/features/hyperv/" name, "!state=on|off", NULL, 0 }
 
@@ -116,6 +114,9 @@
     { "domain/devices/disk/source/cookies", NULL, NULL, 0 },                                       \
     { "domain/devices/disk/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT },             \
     { "domain/devices/disk/source/identity", "user group", NULL, 0 }
+
+/* libvirt's options of a virtio device's <driver> (disks, SCSI controllers). */
+#define VIRTIO_OPTIONS "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off ioeventfd=on|off"
 
 /* One limit of a disk's <iotune> (disk-iotune.c reads them). */
 #define IOTUNE(name) { "domain/devices/disk/iotune/" name, NULL, "%u", 0 }
@@ -321,7 +322,7 @@ static const VbXmlRule domain_rules[] = {
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
     "discard=unmap|ignore detect_zeroes=off|on|unmap copy_on_read=on|off "
     "error_policy=stop|report|ignore|enospace rerror_policy=stop|report|ignore queues=%u "
-    "queue_size=%u iothread=%u",
+    "queue_size=%u iothread=%u " VIRTIO_OPTIONS " event_idx=on|off",
     NULL, 0 },
   { "domain/devices/disk/source",
     "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
@@ -365,7 +366,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/controller/target/node", NULL, "%u", 0 },
   { "domain/devices/controller/master", "!startport=%u", NULL, 0 },
   { "domain/devices/controller/driver",
-    "iothread=%u queues=%u cmd_per_lun=%u max_sectors=%u " VIRTIO_DRIVER_ATTRS, NULL, 0 },
+    "iothread=%u queues=%u cmd_per_lun=%u max_sectors=%u " VIRTIO_OPTIONS, NULL, 0 },
   ADDRESS ("controller"),
   ALIAS ("controller"),
 
