@@ -97,15 +97,30 @@ qemu_holds (int pid, const char *prefix)
   return FALSE;
 }
 
-/* Two guest NUMA cells (the second without vCPUs, 21 away) on memfd memory
- * shared with the host: the guest's kernel sees both nodes, their sizes and
- * the distance; QEMU holds the memfd. */
+/* A "VmLck:"-like field of /proc/@pid/status, in KiB. */
+static guint64
+qemu_status_kib (int pid, const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, field);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (field), NULL, 10);
+}
+
+/* Two guest NUMA cells (the second without vCPUs, 21 away) on locked memfd
+ * memory shared with the host: the guest's kernel sees both nodes, their
+ * sizes and the distance; QEMU holds the memfd and has its memory locked. */
 static void
 test_numa_memfd (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml =
     guest_xml ("numa1", 256, 2,
-               "<memoryBacking>\n    <source type='memfd'/>\n    <access mode='shared'/>\n"
+               "<memoryBacking>\n    <nosharepages/>\n    <locked/>\n    <source type='memfd'/>\n"
+               "    <access mode='shared'/>\n"
                "  </memoryBacking>",
                "    <numa>\n"
                "      <cell id='0' cpus='0-1' memory='160' unit='MiB'/>\n"
@@ -132,6 +147,8 @@ test_numa_memfd (Fixture *f, gconstpointer data)
   g_assert_cmpuint (node1_kib, >, 80 * 1024);
   g_assert_cmpuint (node1_kib, <=, 96 * 1024);
   g_assert_true (qemu_holds (qemu_pid (f->env, path), "/memfd:"));
+  /* <locked/>: QEMU locked the guest's 256 MiB (and more) in host memory. */
+  g_assert_cmpuint (qemu_status_kib (qemu_pid (f->env, path), "VmLck:"), >=, 256 * 1024);
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 

@@ -90,10 +90,12 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
   JsonArray *nodes;
   const char *policy;
 
-  if (g_strcmp0 (placement, "auto") == 0 || !nodeset)
+  if (g_strcmp0 (placement, "auto") == 0)
     return refuse (error, tune,
                    "placement='auto' (host nodes chosen by numad) is not supported: "
                    "name the host nodes with nodeset");
+  if (!nodeset)
+    return refuse (error, tune, "a nodeset naming the host NUMA nodes is needed");
   if (!mode || g_str_equal (mode, "strict"))
     policy = "bind";
   else if (g_str_equal (mode, "interleave"))
