@@ -241,13 +241,18 @@ set_access_and_discard (xmlNode *root, xmlNode *node, const char *access, gboole
   return TRUE;
 }
 
-static void
-set_allocation (xmlNode *root, guint64 page_kib, JsonObject *props)
+static gboolean
+set_allocation (xmlNode *root, guint64 page_kib, JsonObject *props, GError **error)
 {
   xmlNode *allocation = vb_xml_child (backing_of (root), "allocation");
   g_autofree char *mode = allocation ? vb_xml_attr (allocation, "mode") : NULL;
   guint threads = vb_xml_attr_uint (allocation, "threads", 0);
 
+  /* Threads fill memory that is taken at start, nothing else. */
+  if (threads && g_strcmp0 (mode, "immediate") != 0
+      && (g_strcmp0 (mode, "ondemand") == 0 || !vb_xml_child (backing_of (root), "hugepages")))
+    return refuse (error, allocation,
+                   "threads= applies to memory taken at start: mode='immediate' or huge pages");
   /* Huge pages are taken at start unless the XML says on demand, as libvirt
    * does: a guest that runs out of them later would be killed. */
   if (g_strcmp0 (mode, "immediate") == 0 || (page_kib && g_strcmp0 (mode, "ondemand") != 0))
@@ -256,6 +261,7 @@ set_allocation (xmlNode *root, guint64 page_kib, JsonObject *props)
       if (threads)
         json_object_set_int_member (props, "prealloc-threads", threads);
     }
+  return TRUE;
 }
 
 /* The properties of one memory backend object (-object JSON, or QMP
@@ -275,7 +281,8 @@ backend_props (xmlNode *root, xmlNode *node, const char *id, guint64 size_kib, i
                          props, error)
       || !set_access_and_discard (root, node, access, wants_discard (root, discard), props, error))
     return NULL;
-  set_allocation (root, page_kib, props);
+  if (!set_allocation (root, page_kib, props, error))
+    return NULL;
   json_object_set_int_member (props, "size", (gint64) size_kib * 1024);
   if (tune && !bind_to_host_nodes (tune, context, props, error))
     return NULL;
