@@ -234,11 +234,12 @@ test_dimm_hotplug (Fixture *f, gconstpointer data)
   const char *dimm = "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node>"
                      "</target></memory>";
   g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
+  VbTestConsole *console = vb_test_console_open (f->env, path);
   guint64 before = guest_mem_total_kib (console);
   guint64 after = before;
   g_autofree char *live = NULL;
   g_autofree char *config = NULL;
+  g_autofree char *job = NULL;
   gint64 end;
 
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "AttachDevice",
@@ -261,7 +262,24 @@ test_dimm_hotplug (Fixture *f, gconstpointer data)
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "DetachDevice",
                                     g_variant_new ("(su)", dimm, 1u), NOT_SUPPORTED,
                                     "cannot be unplugged from a running guest");
+
+  /* Saved and restored, the guest keeps its DIMM: the restored QEMU is
+   * built from the live XML, with the DIMM in its slot. */
+  g_clear_pointer (&console, vb_test_console_free);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 30000));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 30000));
+  console = vb_test_console_open (f->env, path);
+  g_assert_cmpuint (guest_mem_total_kib (console), ==, after);
+  g_free (live);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, "<address type='dimm' slot='0'/>"));
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_console_free (console);
 }
 
 int
