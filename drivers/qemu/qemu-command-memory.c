@@ -77,6 +77,10 @@ numatune_of_cell (xmlNode *root, int cell)
   return vb_xml_child (numatune, "memory");
 }
 
+static gboolean set_host_nodes (xmlNode *node_elem, const char *nodeset, const char *policy,
+                                const VbQemuCommandContext *context, JsonObject *props,
+                                GError **error);
+
 /* host-nodes= and policy= of a backend from <numatune>; the nodes are
  * checked against the host at start (sysfs), not at define. */
 static gboolean
@@ -86,8 +90,6 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
   g_autofree char *mode = vb_xml_attr (tune, "mode");
   g_autofree char *nodeset = vb_xml_attr (tune, "nodeset");
   g_autofree char *placement = vb_xml_attr (tune, "placement");
-  g_autoptr (GArray) set = NULL;
-  JsonArray *nodes;
   const char *policy;
 
   if (g_strcmp0 (placement, "auto") == 0)
@@ -107,11 +109,23 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
                    "mode '%s' (a cgroup cpuset limit) is not supported: use strict, interleave "
                    "or preferred",
                    mode);
-  set = vb_domain_numa_parse_set (tune, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
+  return set_host_nodes (tune, nodeset, policy, context, props, error);
+}
+
+/* host-nodes=@nodeset (of @node) and policy=@policy; each node must exist
+ * on the host when QEMU starts. */
+static gboolean
+set_host_nodes (xmlNode *node_elem, const char *nodeset, const char *policy,
+                const VbQemuCommandContext *context, JsonObject *props, GError **error)
+{
+  g_autoptr (GArray) set = NULL;
+  JsonArray *nodes;
+
+  set = vb_domain_numa_parse_set (node_elem, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
   if (!set)
     return FALSE;
   if (g_str_equal (policy, "preferred") && set->len != 1)
-    return refuse (error, tune, "mode 'preferred' takes exactly one host node");
+    return refuse (error, node_elem, "mode 'preferred' takes exactly one host node");
   nodes = json_array_new ();
   for (guint i = 0; i < set->len; i++)
     {
@@ -121,8 +135,8 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
       if (!context->dry_run && context->path_exists && !context->path_exists (sysfs))
         {
           json_array_unref (nodes);
-          return refuse (error, tune, "host NUMA node %u does not exist on this host (no %s)", node,
-                         sysfs);
+          return refuse (error, node_elem, "host NUMA node %u does not exist on this host (no %s)",
+                         node, sysfs);
         }
       json_array_add_int_element (nodes, node);
     }
@@ -482,8 +496,19 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
   page_kib = page ? g_ascii_strtoull (page, NULL, 10) : page_kib_of_cell (root, node);
   if (page_kib == BASE_PAGE_KIB)
     page_kib = 0;
-  return backend_props (root, dimm, id, vb_domain_memory_device_kib (dimm), (int) node, page_kib,
-                        access, discard, context, error);
+  {
+    g_autoptr (JsonObject) props =
+      backend_props (root, dimm, id, vb_domain_memory_device_kib (dimm), (int) node, page_kib,
+                     access, discard, context, error);
+    xmlNode *nodemask = vb_xml_child (vb_xml_child (dimm, "source"), "nodemask");
+    g_autofree char *mask = nodemask ? vb_xml_text (nodemask) : NULL;
+
+    /* <source><nodemask> binds the DIMM's memory to host nodes, in place
+     * of what <numatune> says for its guest node. */
+    if (props && mask && !set_host_nodes (nodemask, mask, "bind", context, props, error))
+      return NULL;
+    return g_steal_pointer (&props);
+  }
 }
 
 char *
