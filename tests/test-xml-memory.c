@@ -47,6 +47,15 @@ guest_xml (const char *name, guint mib, guint vcpus, const char *memory_xml, con
 }
 
 static char *
+replace_once (const char *text, const char *from, const char *to)
+{
+  g_autoptr (GString) out = g_string_new (text);
+
+  g_assert_cmpuint (g_string_replace (out, from, to, 1), ==, 1);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
 run (VbTestConsole *console, const char *command)
 {
   g_autofree char *out = vb_test_console_output (console, command, 60000);
@@ -124,13 +133,17 @@ test_numa_memfd (Fixture *f, gconstpointer data)
                "  </memoryBacking>",
                "    <numa>\n"
                "      <cell id='0' cpus='0-1' memory='160' unit='MiB'/>\n"
-               "      <cell id='1' memory='96' unit='MiB'>\n"
+               "      <cell id='1' memory='98200' unit='KiB'>\n"
                "        <distances><sibling id='0' value='21'/></distances>\n"
                "      </cell>\n"
                "    </numa>\n",
                NULL, NULL);
-  g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  /* 160 MiB and 98200 KiB: the second cell is not a whole number of MiB. */
+  g_autofree char *unaligned =
+    replace_once (xml, "<memory unit='MiB'>256</memory>", "<memory unit='KiB'>262040</memory>");
+  g_autofree char *path = vb_test_boot_guest (f->env, unaligned, TRUE, BOOT_TIMEOUT_MS);
   g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
+  g_autofree char *live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_autofree char *nodes =
     run (console, "ls -d /sys/devices/system/node/node* | xargs -n1 basename");
   g_autofree char *distance = run (console, "cat /sys/devices/system/node/node1/distance");
@@ -138,6 +151,9 @@ test_numa_memfd (Fixture *f, gconstpointer data)
   g_autofree char *cpus = run (console, "cat /sys/devices/system/node/node0/cpulist");
   guint64 node1_kib = 0;
 
+  /* QEMU runs it rounded up to whole MiB, and the live XML says so. */
+  g_assert_nonnull (strstr (live, "memory='98304' unit='KiB'"));
+  g_assert_nonnull (strstr (live, "<memory unit='KiB'>262144</memory>"));
   g_assert_cmpstr (nodes, ==, "node0\nnode1");
   g_assert_cmpstr (distance, ==, "21 10");
   g_assert_cmpstr (cpus, ==, "0-1");

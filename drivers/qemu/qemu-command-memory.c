@@ -14,6 +14,10 @@
 #define BASE_PAGE_KIB 4
 /* What an empty <hugepages/> means: x86's usual huge page. */
 #define DEFAULT_HUGE_PAGE_KIB 2048
+/* What backed boot memory is rounded up to (libvirt's x86 alignment). */
+#define MEMORY_ALIGN_KIB 1024
+/* What QEMU requires of a pc-dimm's size on x86_64 (its backends' alignment). */
+#define DIMM_ALIGN_KIB 2048
 
 static xmlNode *
 backing_of (xmlNode *root)
@@ -434,12 +438,62 @@ build_cells (Builder *b, GError **error)
   return TRUE;
 }
 
+static guint64
+align_up (guint64 kib, guint64 to)
+{
+  return (kib + to - 1) / to * to;
+}
+
+static void
+set_kib (xmlNode *node, const char *attr, guint64 kib)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, kib);
+
+  if (attr)
+    xmlSetProp (node, BAD_CAST attr, BAD_CAST text);
+  else
+    vb_xml_set_text (node, text);
+}
+
+/* The boot memory (-m size): <memory> without the DIMMs. QEMU makes guest
+ * RAM a whole number of pages (it rounds -m up) and a backend must be
+ * exactly the RAM it stands for: as libvirt does, backed memory (each NUMA
+ * cell, or the machine's backend) is rounded up to whole MiB, in the
+ * builder's copy too, so the live XML says what runs. */
+static guint64
+boot_memory_kib (Builder *b)
+{
+  xmlNode *numa = vb_xml_child (vb_xml_child (b->root, "cpu"), "numa");
+  guint64 boot = b->def->memory_kib - vb_domain_memory_devices_kib (b->root);
+  guint64 aligned = 0;
+
+  if (vb_domain_numa_cells (b->root) > 0)
+    for (xmlNode *cell = vb_xml_child (numa, "cell"); cell; cell = vb_xml_next (cell, "cell"))
+      {
+        guint64 kib = align_up (vb_domain_numa_cell_kib (cell), MEMORY_ALIGN_KIB);
+
+        set_kib (cell, "memory", kib);
+        aligned += kib;
+      }
+  else if (needs_machine_backend (b->root))
+    aligned = align_up (boot, MEMORY_ALIGN_KIB);
+  else
+    return boot;
+  if (aligned != boot)
+    {
+      set_kib (vb_xml_child (b->root, "memory"), NULL, b->def->memory_kib - boot + aligned);
+      if (b->def->current_memory_kib == b->def->memory_kib)
+        set_kib (vb_xml_child (b->root, "currentMemory"), NULL,
+                 b->def->memory_kib - boot + aligned);
+    }
+  return aligned;
+}
+
 gboolean
 vb_qemu_build_memory (Builder *b, GError **error)
 {
   xmlNode *max = vb_xml_child (b->root, "maxMemory");
-  /* -m is the boot memory: <memory> counts the DIMMs too. */
-  guint64 boot_kib = b->def->memory_kib - vb_domain_memory_devices_kib (b->root);
+  guint64 boot_kib = boot_memory_kib (b);
   g_autoptr (GString) m = g_string_new (NULL);
 
   g_string_printf (m, "size=%" G_GUINT64_FORMAT "k", boot_kib);
@@ -496,6 +550,14 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
   page_kib = page ? g_ascii_strtoull (page, NULL, 10) : page_kib_of_cell (root, node);
   if (page_kib == BASE_PAGE_KIB)
     page_kib = 0;
+  if (vb_domain_memory_device_kib (dimm) % MAX (DIMM_ALIGN_KIB, page_kib))
+    {
+      refuse (error, dimm,
+              "a DIMM's size must be a whole number of %" G_GUINT64_FORMAT
+              " KiB (QEMU's alignment for it)",
+              (guint64) MAX (DIMM_ALIGN_KIB, page_kib));
+      return NULL;
+    }
   {
     g_autoptr (JsonObject) props =
       backend_props (root, dimm, id, vb_domain_memory_device_kib (dimm), (int) node, page_kib,
