@@ -47,6 +47,15 @@ guest_xml (const char *name, guint mib, guint vcpus, const char *memory_xml, con
 }
 
 static char *
+replace_once (const char *text, const char *from, const char *to)
+{
+  g_autoptr (GString) out = g_string_new (text);
+
+  g_assert_cmpuint (g_string_replace (out, from, to, 1), ==, 1);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
 run (VbTestConsole *console, const char *command)
 {
   g_autofree char *out = vb_test_console_output (console, command, 60000);
@@ -97,25 +106,44 @@ qemu_holds (int pid, const char *prefix)
   return FALSE;
 }
 
-/* Two guest NUMA cells (the second without vCPUs, 21 away) on memfd memory
- * shared with the host: the guest's kernel sees both nodes, their sizes and
- * the distance; QEMU holds the memfd. */
+/* A "VmLck:"-like field of /proc/@pid/status, in KiB. */
+static guint64
+qemu_status_kib (int pid, const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, field);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (field), NULL, 10);
+}
+
+/* Two guest NUMA cells (the second without vCPUs, 21 away) on locked memfd
+ * memory shared with the host: the guest's kernel sees both nodes, their
+ * sizes and the distance; QEMU holds the memfd and has its memory locked. */
 static void
 test_numa_memfd (Fixture *f, gconstpointer data)
 {
   g_autofree char *xml =
     guest_xml ("numa1", 256, 2,
-               "<memoryBacking>\n    <source type='memfd'/>\n    <access mode='shared'/>\n"
+               "<memoryBacking>\n    <nosharepages/>\n    <locked/>\n    <source type='memfd'/>\n"
+               "    <access mode='shared'/>\n"
                "  </memoryBacking>",
                "    <numa>\n"
                "      <cell id='0' cpus='0-1' memory='160' unit='MiB'/>\n"
-               "      <cell id='1' memory='96' unit='MiB'>\n"
+               "      <cell id='1' memory='98200' unit='KiB'>\n"
                "        <distances><sibling id='0' value='21'/></distances>\n"
                "      </cell>\n"
                "    </numa>\n",
                NULL, NULL);
-  g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  /* 160 MiB and 98200 KiB: the second cell is not a whole number of MiB. */
+  g_autofree char *unaligned =
+    replace_once (xml, "<memory unit='MiB'>256</memory>", "<memory unit='KiB'>262040</memory>");
+  g_autofree char *path = vb_test_boot_guest (f->env, unaligned, TRUE, BOOT_TIMEOUT_MS);
   g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
+  g_autofree char *live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_autofree char *nodes =
     run (console, "ls -d /sys/devices/system/node/node* | xargs -n1 basename");
   g_autofree char *distance = run (console, "cat /sys/devices/system/node/node1/distance");
@@ -123,6 +151,9 @@ test_numa_memfd (Fixture *f, gconstpointer data)
   g_autofree char *cpus = run (console, "cat /sys/devices/system/node/node0/cpulist");
   guint64 node1_kib = 0;
 
+  /* QEMU runs it rounded up to whole MiB, and the live XML says so. */
+  g_assert_nonnull (strstr (live, "memory='98304' unit='KiB'"));
+  g_assert_nonnull (strstr (live, "<memory unit='KiB'>262144</memory>"));
   g_assert_cmpstr (nodes, ==, "node0\nnode1");
   g_assert_cmpstr (distance, ==, "21 10");
   g_assert_cmpstr (cpus, ==, "0-1");
@@ -132,6 +163,8 @@ test_numa_memfd (Fixture *f, gconstpointer data)
   g_assert_cmpuint (node1_kib, >, 80 * 1024);
   g_assert_cmpuint (node1_kib, <=, 96 * 1024);
   g_assert_true (qemu_holds (qemu_pid (f->env, path), "/memfd:"));
+  /* <locked/>: QEMU locked the guest's 256 MiB (and more) in host memory. */
+  g_assert_cmpuint (qemu_status_kib (qemu_pid (f->env, path), "VmLck:"), >=, 256 * 1024);
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
@@ -217,11 +250,12 @@ test_dimm_hotplug (Fixture *f, gconstpointer data)
   const char *dimm = "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node>"
                      "</target></memory>";
   g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
+  VbTestConsole *console = vb_test_console_open (f->env, path);
   guint64 before = guest_mem_total_kib (console);
   guint64 after = before;
   g_autofree char *live = NULL;
   g_autofree char *config = NULL;
+  g_autofree char *job = NULL;
   gint64 end;
 
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "AttachDevice",
@@ -244,7 +278,24 @@ test_dimm_hotplug (Fixture *f, gconstpointer data)
   vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "DetachDevice",
                                     g_variant_new ("(su)", dimm, 1u), NOT_SUPPORTED,
                                     "cannot be unplugged from a running guest");
+
+  /* Saved and restored, the guest keeps its DIMM: the restored QEMU is
+   * built from the live XML, with the DIMM in its slot. */
+  g_clear_pointer (&console, vb_test_console_free);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("shutoff"), 30000));
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 30000));
+  console = vb_test_console_open (f->env, path);
+  g_assert_cmpuint (guest_mem_total_kib (console), ==, after);
+  g_free (live);
+  live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, "<address type='dimm' slot='0'/>"));
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  vb_test_console_free (console);
 }
 
 int

@@ -14,6 +14,10 @@
 #define BASE_PAGE_KIB 4
 /* What an empty <hugepages/> means: x86's usual huge page. */
 #define DEFAULT_HUGE_PAGE_KIB 2048
+/* What backed boot memory is rounded up to (libvirt's x86 alignment). */
+#define MEMORY_ALIGN_KIB 1024
+/* What QEMU requires of a pc-dimm's size on x86_64 (its backends' alignment). */
+#define DIMM_ALIGN_KIB 2048
 
 static xmlNode *
 backing_of (xmlNode *root)
@@ -77,6 +81,10 @@ numatune_of_cell (xmlNode *root, int cell)
   return vb_xml_child (numatune, "memory");
 }
 
+static gboolean set_host_nodes (xmlNode *node_elem, const char *nodeset, const char *policy,
+                                const VbQemuCommandContext *context, JsonObject *props,
+                                GError **error);
+
 /* host-nodes= and policy= of a backend from <numatune>; the nodes are
  * checked against the host at start (sysfs), not at define. */
 static gboolean
@@ -86,14 +94,14 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
   g_autofree char *mode = vb_xml_attr (tune, "mode");
   g_autofree char *nodeset = vb_xml_attr (tune, "nodeset");
   g_autofree char *placement = vb_xml_attr (tune, "placement");
-  g_autoptr (GArray) set = NULL;
-  JsonArray *nodes;
   const char *policy;
 
-  if (g_strcmp0 (placement, "auto") == 0 || !nodeset)
+  if (g_strcmp0 (placement, "auto") == 0)
     return refuse (error, tune,
                    "placement='auto' (host nodes chosen by numad) is not supported: "
                    "name the host nodes with nodeset");
+  if (!nodeset)
+    return refuse (error, tune, "a nodeset naming the host NUMA nodes is needed");
   if (!mode || g_str_equal (mode, "strict"))
     policy = "bind";
   else if (g_str_equal (mode, "interleave"))
@@ -105,11 +113,23 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
                    "mode '%s' (a cgroup cpuset limit) is not supported: use strict, interleave "
                    "or preferred",
                    mode);
-  set = vb_domain_numa_parse_set (tune, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
+  return set_host_nodes (tune, nodeset, policy, context, props, error);
+}
+
+/* host-nodes=@nodeset (of @node) and policy=@policy; each node must exist
+ * on the host when QEMU starts. */
+static gboolean
+set_host_nodes (xmlNode *node_elem, const char *nodeset, const char *policy,
+                const VbQemuCommandContext *context, JsonObject *props, GError **error)
+{
+  g_autoptr (GArray) set = NULL;
+  JsonArray *nodes;
+
+  set = vb_domain_numa_parse_set (node_elem, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
   if (!set)
     return FALSE;
   if (g_str_equal (policy, "preferred") && set->len != 1)
-    return refuse (error, tune, "mode 'preferred' takes exactly one host node");
+    return refuse (error, node_elem, "mode 'preferred' takes exactly one host node");
   nodes = json_array_new ();
   for (guint i = 0; i < set->len; i++)
     {
@@ -119,8 +139,8 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
       if (!context->dry_run && context->path_exists && !context->path_exists (sysfs))
         {
           json_array_unref (nodes);
-          return refuse (error, tune, "host NUMA node %u does not exist on this host (no %s)", node,
-                         sysfs);
+          return refuse (error, node_elem, "host NUMA node %u does not exist on this host (no %s)",
+                         node, sysfs);
         }
       json_array_add_int_element (nodes, node);
     }
@@ -239,13 +259,18 @@ set_access_and_discard (xmlNode *root, xmlNode *node, const char *access, gboole
   return TRUE;
 }
 
-static void
-set_allocation (xmlNode *root, guint64 page_kib, JsonObject *props)
+static gboolean
+set_allocation (xmlNode *root, guint64 page_kib, JsonObject *props, GError **error)
 {
   xmlNode *allocation = vb_xml_child (backing_of (root), "allocation");
   g_autofree char *mode = allocation ? vb_xml_attr (allocation, "mode") : NULL;
   guint threads = vb_xml_attr_uint (allocation, "threads", 0);
 
+  /* Threads fill memory that is taken at start, nothing else. */
+  if (threads && g_strcmp0 (mode, "immediate") != 0
+      && (g_strcmp0 (mode, "ondemand") == 0 || !vb_xml_child (backing_of (root), "hugepages")))
+    return refuse (error, allocation,
+                   "threads= applies to memory taken at start: mode='immediate' or huge pages");
   /* Huge pages are taken at start unless the XML says on demand, as libvirt
    * does: a guest that runs out of them later would be killed. */
   if (g_strcmp0 (mode, "immediate") == 0 || (page_kib && g_strcmp0 (mode, "ondemand") != 0))
@@ -254,6 +279,7 @@ set_allocation (xmlNode *root, guint64 page_kib, JsonObject *props)
       if (threads)
         json_object_set_int_member (props, "prealloc-threads", threads);
     }
+  return TRUE;
 }
 
 /* The properties of one memory backend object (-object JSON, or QMP
@@ -273,7 +299,8 @@ backend_props (xmlNode *root, xmlNode *node, const char *id, guint64 size_kib, i
                          props, error)
       || !set_access_and_discard (root, node, access, wants_discard (root, discard), props, error))
     return NULL;
-  set_allocation (root, page_kib, props);
+  if (!set_allocation (root, page_kib, props, error))
+    return NULL;
   json_object_set_int_member (props, "size", (gint64) size_kib * 1024);
   if (tune && !bind_to_host_nodes (tune, context, props, error))
     return NULL;
@@ -411,12 +438,62 @@ build_cells (Builder *b, GError **error)
   return TRUE;
 }
 
+static guint64
+align_up (guint64 kib, guint64 to)
+{
+  return (kib + to - 1) / to * to;
+}
+
+static void
+set_kib (xmlNode *node, const char *attr, guint64 kib)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, kib);
+
+  if (attr)
+    xmlSetProp (node, BAD_CAST attr, BAD_CAST text);
+  else
+    vb_xml_set_text (node, text);
+}
+
+/* The boot memory (-m size): <memory> without the DIMMs. QEMU makes guest
+ * RAM a whole number of pages (it rounds -m up) and a backend must be
+ * exactly the RAM it stands for: as libvirt does, backed memory (each NUMA
+ * cell, or the machine's backend) is rounded up to whole MiB, in the
+ * builder's copy too, so the live XML says what runs. */
+static guint64
+boot_memory_kib (Builder *b)
+{
+  xmlNode *numa = vb_xml_child (vb_xml_child (b->root, "cpu"), "numa");
+  guint64 boot = b->def->memory_kib - vb_domain_memory_devices_kib (b->root);
+  guint64 aligned = 0;
+
+  if (vb_domain_numa_cells (b->root) > 0)
+    for (xmlNode *cell = vb_xml_child (numa, "cell"); cell; cell = vb_xml_next (cell, "cell"))
+      {
+        guint64 kib = align_up (vb_domain_numa_cell_kib (cell), MEMORY_ALIGN_KIB);
+
+        set_kib (cell, "memory", kib);
+        aligned += kib;
+      }
+  else if (needs_machine_backend (b->root))
+    aligned = align_up (boot, MEMORY_ALIGN_KIB);
+  else
+    return boot;
+  if (aligned != boot)
+    {
+      set_kib (vb_xml_child (b->root, "memory"), NULL, b->def->memory_kib - boot + aligned);
+      if (b->def->current_memory_kib == b->def->memory_kib)
+        set_kib (vb_xml_child (b->root, "currentMemory"), NULL,
+                 b->def->memory_kib - boot + aligned);
+    }
+  return aligned;
+}
+
 gboolean
 vb_qemu_build_memory (Builder *b, GError **error)
 {
   xmlNode *max = vb_xml_child (b->root, "maxMemory");
-  /* -m is the boot memory: <memory> counts the DIMMs too. */
-  guint64 boot_kib = b->def->memory_kib - vb_domain_memory_devices_kib (b->root);
+  guint64 boot_kib = boot_memory_kib (b);
   g_autoptr (GString) m = g_string_new (NULL);
 
   g_string_printf (m, "size=%" G_GUINT64_FORMAT "k", boot_kib);
@@ -473,8 +550,27 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
   page_kib = page ? g_ascii_strtoull (page, NULL, 10) : page_kib_of_cell (root, node);
   if (page_kib == BASE_PAGE_KIB)
     page_kib = 0;
-  return backend_props (root, dimm, id, vb_domain_memory_device_kib (dimm), (int) node, page_kib,
-                        access, discard, context, error);
+  if (vb_domain_memory_device_kib (dimm) % MAX (DIMM_ALIGN_KIB, page_kib))
+    {
+      refuse (error, dimm,
+              "a DIMM's size must be a whole number of %" G_GUINT64_FORMAT
+              " KiB (QEMU's alignment for it)",
+              (guint64) MAX (DIMM_ALIGN_KIB, page_kib));
+      return NULL;
+    }
+  {
+    g_autoptr (JsonObject) props =
+      backend_props (root, dimm, id, vb_domain_memory_device_kib (dimm), (int) node, page_kib,
+                     access, discard, context, error);
+    xmlNode *nodemask = vb_xml_child (vb_xml_child (dimm, "source"), "nodemask");
+    g_autofree char *mask = nodemask ? vb_xml_text (nodemask) : NULL;
+
+    /* <source><nodemask> binds the DIMM's memory to host nodes, in place
+     * of what <numatune> says for its guest node. */
+    if (props && mask && !set_host_nodes (nodemask, mask, "bind", context, props, error))
+      return NULL;
+    return g_steal_pointer (&props);
+  }
 }
 
 char *

@@ -201,6 +201,7 @@ static const VbXmlRule domain_rules[] = {
     VB_XML_RULE_REPEAT },
   { "domain/devices/memory/source", NULL, NULL, 0 },
   { "domain/devices/memory/source/pagesize", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/source/nodemask", NULL, "*", 0 },
   { "domain/devices/memory/target", NULL, NULL, 0 },
   { "domain/devices/memory/target/size", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/devices/memory/target/node", NULL, "%u", 0 },
