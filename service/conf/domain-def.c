@@ -1112,6 +1112,23 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
   return TRUE;
 }
 
+/* The NUMA layout, and <memory> as the cells make it (libvirt's rule); a
+ * balloon target above the new total means "all", as in fill_memory(). */
+static gboolean
+check_numa_memory (xmlNode *root, VbDomainDef *def, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!vb_domain_numa_check (root, &def->memory_kib, def->vcpus, error))
+    return FALSE;
+  if (def->current_memory_kib <= def->memory_kib)
+    return TRUE;
+  def->current_memory_kib = def->memory_kib;
+  text = g_strdup_printf ("%" G_GUINT64_FORMAT, def->current_memory_kib);
+  vb_xml_set_text (vb_xml_child (root, "currentMemory"), text);
+  return TRUE;
+}
+
 static VbDomainDef *
 parse (const char *xml, gboolean live, gboolean fragment, GError **error)
 {
@@ -1135,7 +1152,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
       !fill_vcpus (root, def, error) ||
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
-      !vb_domain_numa_check (root, def->memory_kib, def->vcpus, error) || !check_disks (root, error) ||
+      !check_numa_memory (root, def, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;

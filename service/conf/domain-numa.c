@@ -369,7 +369,7 @@ check_numatune (xmlNode *root, guint cells, GError **error)
 /* ---- <maxMemory> and <memory> devices ---- */
 
 static gboolean
-check_memory_devices (xmlNode *root, guint cells, guint64 memory_kib, guint64 cells_kib,
+check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 cells_kib,
                       GError **error)
 {
   xmlNode *max = vb_xml_child (root, "maxMemory");
@@ -383,11 +383,6 @@ check_memory_devices (xmlNode *root, guint cells, guint64 memory_kib, guint64 ce
       slots = uint_attr (max, "slots");
       if (slots == 0 || slots > MEMORY_SLOTS_MAX)
         return invalid (error, max, "slots is between 1 and %d", MEMORY_SLOTS_MAX);
-      if (max_kib < memory_kib)
-        return invalid (error, max,
-                        "the most memory (%" G_GUINT64_FORMAT
-                        " KiB) is less than <memory> (%" G_GUINT64_FORMAT " KiB)",
-                        max_kib, memory_kib);
       /* libvirt's rule on x86: hotplugged memory goes to a guest NUMA node. */
       if (cells == 0)
         return invalid (error, max,
@@ -423,14 +418,22 @@ check_memory_devices (xmlNode *root, guint cells, guint64 memory_kib, guint64 ce
   if (count > slots)
     return invalid (error, max, "%u memory devices but only %" G_GUINT64_FORMAT " slots", count,
                     slots);
-  if (cells > 0 && cells_kib + devices_kib != memory_kib)
-    return invalid (error, vb_xml_child (root, "memory"),
-                    "the guest NUMA cells (%" G_GUINT64_FORMAT
-                    " KiB) and memory devices (%" G_GUINT64_FORMAT
-                    " KiB) add up to %" G_GUINT64_FORMAT " KiB, but <memory> is %" G_GUINT64_FORMAT
-                    " KiB: they must be equal",
-                    cells_kib, devices_kib, cells_kib + devices_kib, memory_kib);
-  if (cells == 0 && devices_kib >= memory_kib)
+  /* As libvirt: with guest NUMA cells, <memory> is what they and the
+   * memory devices add up to, whatever it said. */
+  if (cells > 0 && cells_kib + devices_kib != *memory_kib)
+    {
+      g_autofree char *text = NULL;
+
+      *memory_kib = cells_kib + devices_kib;
+      text = g_strdup_printf ("%" G_GUINT64_FORMAT, *memory_kib);
+      vb_xml_set_text (vb_xml_child (root, "memory"), text);
+    }
+  if (max && max_kib < *memory_kib)
+    return invalid (error, max,
+                    "the most memory (%" G_GUINT64_FORMAT
+                    " KiB) is less than <memory> (%" G_GUINT64_FORMAT " KiB)",
+                    max_kib, *memory_kib);
+  if (cells == 0 && devices_kib >= *memory_kib)
     return invalid (
       error, vb_xml_child (root, "memory"),
       "<memory> counts the memory devices too: it must be more than their %" G_GUINT64_FORMAT
@@ -440,7 +443,7 @@ check_memory_devices (xmlNode *root, guint cells, guint64 memory_kib, guint64 ce
 }
 
 gboolean
-vb_domain_numa_check (xmlNode *root, guint64 memory_kib, guint vcpus, GError **error)
+vb_domain_numa_check (xmlNode *root, guint64 *memory_kib, guint vcpus, GError **error)
 {
   guint cells = vb_domain_numa_cells (root);
   guint64 cells_kib = 0;

@@ -21,10 +21,12 @@ GArray *vb_domain_numa_parse_set (xmlNode *node, const char *what, const char *t
                                   GError **error);
 
 /* Checks the memory layout of the domain @root whose <memory> is
- * @memory_kib and <vcpu> @vcpus, and rewrites every size it holds in KiB
+ * *@memory_kib and <vcpu> @vcpus, and rewrites every size it holds in KiB
  * (the cells' memory=, page sizes, <maxMemory>, the memory devices'
- * <size>) and every cell's id (when absent: its place). */
-gboolean vb_domain_numa_check (xmlNode *root, guint64 memory_kib, guint vcpus, GError **error);
+ * <size>) and every cell's id (when absent: its place). With guest NUMA
+ * cells, <memory> (and *@memory_kib) becomes what the cells and the memory
+ * devices add up to, as libvirt makes it. */
+gboolean vb_domain_numa_check (xmlNode *root, guint64 *memory_kib, guint vcpus, GError **error);
 
 /* Read from a definition so checked: the <cell>s of <cpu><numa> (may be
  * none), a cell's memory in KiB, a memory device's <target><size> in KiB. */
