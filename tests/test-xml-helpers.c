@@ -275,6 +275,47 @@ test_tpm_failed_start (Fixture *f, gconstpointer data)
   assert_helpers (f->env, SWTPM, 0, 10000);
 }
 
+/* A live migration to another service: the destination starts its own
+ * swtpm (on its own state directory), QEMU's stream brings the TPM's
+ * state, the source's swtpm ends with the source's QEMU. */
+static void
+test_tpm_migrate (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = tpm_guest_xml ("tpm6", tpm_devices);
+  g_autofree char *path = vb_test_boot_guest (f->env, xml, FALSE, BOOT_TIMEOUT_MS);
+  g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *expected = extended_pcr16 ();
+  g_autofree char *pcr = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *dst_path = NULL;
+  g_autofree char *dst_state = NULL;
+  VbTestConsole *console = vb_test_console_open (f->env, path);
+
+  vb_test_env_start_daemon (dst, NULL);
+  extend_pcr16 (console);
+  vb_test_console_free (console);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Migrate",
+                           g_variant_new ("(s@a{sv}u)", dst->bus_address,
+                                          g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0),
+                                          1u /* LIVE */));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  assert_helpers (f->env, SWTPM, 0, 10000);
+  assert_helpers (dst, SWTPM, 1, 1000);
+  dst_state = g_build_filename (dst->state_dir, "qemu", "swtpm", uuid, "tpm2", "tpm2-00.permall",
+                                NULL);
+  g_assert_true (g_file_test (dst_state, G_FILE_TEST_IS_REGULAR));
+  dst_path = vb_test_domain_path (uuid);
+  assert_state (dst, dst_path, "running");
+  console = vb_test_console_open (dst, dst_path);
+  pcr = read_pcr16 (console);
+  g_assert_cmpstr (pcr, ==, expected);
+  vb_test_console_free (console);
+  vb_test_call_void (dst, dst_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  assert_helpers (dst, SWTPM, 0, 10000);
+  g_assert_true (vb_test_env_daemon_alive (dst));
+}
+
 /* After a restart of the service (killed), the guest's swtpm is found
  * again in the status file, still the same process, and a Destroy ends it. */
 static void
@@ -544,6 +585,8 @@ main (int argc, char **argv)
               test_tpm_failed_start, fixture_tear_down);
   g_test_add ("/xml-helpers/tpm/service-restart", Fixture, NULL, fixture_set_up,
               test_tpm_service_restart, fixture_tear_down);
+  g_test_add ("/xml-helpers/tpm/migrate", Fixture, NULL, fixture_set_up, test_tpm_migrate,
+              fixture_tear_down);
   g_test_add ("/xml-helpers/tpm/external", Fixture, NULL, fixture_set_up, test_tpm_external,
               fixture_tear_down);
   g_test_add ("/xml-helpers/confined", Fixture, GINT_TO_POINTER (1), fixture_set_up,
