@@ -376,12 +376,13 @@ test_domain_unknown_element (void)
                           "    </disk>\n"
                           "    <foo/>\n",
                           "unsupported element <foo> at line 9 (domain/devices/foo)");
-  assert_devices_refused ("    <tpm model='tpm-crb'>\n"
-                          "      <backend type='emulator'>\n"
-                          "        <profile name='default-v1'/>\n"
-                          "      </backend>\n"
-                          "    </tpm>\n",
-                          "unsupported element <profile> at line 8 (domain/devices/tpm/backend/profile)");
+  assert_devices_refused (
+    "    <tpm model='tpm-crb'>\n"
+    "      <backend type='emulator'>\n"
+    "        <profile name='default-v1'/>\n"
+    "      </backend>\n"
+    "    </tpm>\n",
+    "unsupported element <profile> at line 8 (domain/devices/tpm/backend/profile)");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
                       "  <memtune/>\n</domain>",

@@ -281,7 +281,8 @@ start_helpers (const char *name, VbQemuCommand *command, const char *scratch)
           g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
         }
       g_ptr_array_add (argv, NULL);
-      helper = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
+      helper =
+        g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
       g_assert_no_error (error);
       g_ptr_array_add (running, helper);
       while (g_get_monotonic_time () < end && g_subprocess_get_identifier (helper)

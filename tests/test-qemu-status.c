@@ -208,8 +208,8 @@ test_helpers_round_trip (Fixture *f, gconstpointer data)
   json = vb_qemu_status_to_json (status);
   edited = g_string_new (json);
   /* A second entry, without an id, as a damaged file could hold. */
-  g_assert_cmpuint (g_string_replace (edited, "\"helpers\" : [", "\"helpers\" : [{\"pid\" : 1}, ", 1), ==,
-                    1);
+  g_assert_cmpuint (
+    g_string_replace (edited, "\"helpers\" : [", "\"helpers\" : [{\"pid\" : 1}, ", 1), ==, 1);
   read = vb_qemu_status_from_json (edited->str, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (read->helpers->len, ==, 1);

@@ -17,7 +17,7 @@
 #define GUEST_MIB 160
 #define SWTPM "/usr/bin/swtpm"
 #define VIRTIOFSD "/usr/lib/qemu/virtiofsd"
-#define SOME G_MAXUINT /* for assert_helpers(): at least one */
+#define SOME G_MAXUINT          /* for assert_helpers(): at least one */
 #define QEMU_USER "vbtest-qemu" /* tests/setup-test-users.sh makes it */
 
 typedef struct {
@@ -159,11 +159,15 @@ tpm_command (VbTestConsole *console, const guint8 *bytes, gsize length)
 static void
 extend_pcr16 (VbTestConsole *console)
 {
-  guint8 command[65] = { 0x80, 0x02, 0x00, 0x00, 0x00, 65,   0x00, 0x00, 0x01, 0x82,
-                         0x00, 0x00, 0x00, 0x10, /* PCR 16 */
-                         0x00, 0x00, 0x00, 0x09, 0x40, 0x00, 0x00, 0x09, /* TPM_RS_PW */
-                         0x00, 0x00, 0x00, 0x00, 0x00,
-                         0x00, 0x00, 0x00, 0x01, 0x00, 0x0b /* SHA-256 */ };
+  /* clang-format off */
+  guint8 command[65] = {
+    0x80, 0x02, 0x00, 0x00, 0x00, 65, 0x00, 0x00, 0x01, 0x82, /* TPM_ST_SESSIONS, size, CC */
+    0x00, 0x00, 0x00, 0x10,                                   /* PCR 16 */
+    0x00, 0x00, 0x00, 0x09,                                   /* the session's size */
+    0x40, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,     /* TPM_RS_PW, no nonce, no HMAC */
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x0b,                       /* one digest: SHA-256 */
+  };
+  /* clang-format on */
   g_autofree char *answer = NULL;
 
   memset (command + 33, 0xab, 32);
@@ -177,9 +181,8 @@ extend_pcr16 (VbTestConsole *console)
 static char *
 read_pcr16 (VbTestConsole *console)
 {
-  static const guint8 command[20] = { 0x80, 0x01, 0x00, 0x00, 0x00, 20,   0x00,
-                                      0x00, 0x01, 0x7e, 0x00, 0x00, 0x00, 0x01,
-                                      0x00, 0x0b, 0x03, 0x00, 0x00, 0x01 };
+  static const guint8 command[20] = { 0x80, 0x01, 0x00, 0x00, 0x00, 20,   0x00, 0x00, 0x01, 0x7e,
+                                      0x00, 0x00, 0x00, 0x01, 0x00, 0x0b, 0x03, 0x00, 0x00, 0x01 };
   g_autofree char *answer = tpm_command (console, command, sizeof command);
 
   if (!g_str_has_prefix (answer, "80010000003e00000000"))
@@ -207,8 +210,8 @@ test_tpm_save_restore (Fixture *f, gconstpointer data)
   g_autofree char *path = vb_test_boot_guest (f->env, xml, FALSE, BOOT_TIMEOUT_MS);
   g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
   g_autofree char *image = g_build_filename (f->env->tmpdir, "tpm.save", NULL);
-  g_autofree char *state = g_build_filename (f->env->state_dir, "qemu", "swtpm", uuid, "tpm2",
-                                             "tpm2-00.permall", NULL);
+  g_autofree char *state =
+    g_build_filename (f->env->state_dir, "qemu", "swtpm", uuid, "tpm2", "tpm2-00.permall", NULL);
   g_autofree char *expected = extended_pcr16 ();
   g_autofree char *job = NULL;
   g_autofree char *version = NULL;
@@ -235,7 +238,8 @@ test_tpm_save_restore (Fixture *f, gconstpointer data)
   /* Restored: a new swtpm, and the TPM's volatile state (PCR 16 was
    * extended, a fresh TPM has zeros) came back through QEMU's stream. */
   g_free (job);
-  job = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", image, 0));
+  job =
+    vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", image, 0));
   vb_test_job_wait_completed (f->env, job, 180000);
   assert_state (f->env, path, "running");
   assert_helpers (f->env, SWTPM, 1, 1000);
@@ -265,14 +269,55 @@ test_tpm_failed_start (Fixture *f, gconstpointer data)
   g_autofree char *xml = vb_test_guest_xml ("tpm2", GUEST_MIB, "vb.counter=0", devices);
   g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                              g_variant_new ("(su)", xml, 0));
-  g_autofree char *message = vb_test_call_error_message (f->env, path, IFACE_DOMAIN, "Start",
-                                                         g_variant_new ("(u)", 0),
-                                                         ERROR_PREFIX "Failed");
+  g_autofree char *message =
+    vb_test_call_error_message (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                ERROR_PREFIX "Failed");
 
   g_test_message ("the start failed with: %s", message);
   g_assert_nonnull (strstr (message, "serial.log"));
   assert_state (f->env, path, "shutoff");
   assert_helpers (f->env, SWTPM, 0, 10000);
+}
+
+/* A live migration to another service: the destination starts its own
+ * swtpm (on its own state directory), QEMU's stream brings the TPM's
+ * state, the source's swtpm ends with the source's QEMU. */
+static void
+test_tpm_migrate (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VbTestEnv) dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = tpm_guest_xml ("tpm6", tpm_devices);
+  g_autofree char *path = vb_test_boot_guest (f->env, xml, FALSE, BOOT_TIMEOUT_MS);
+  g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
+  g_autofree char *expected = extended_pcr16 ();
+  g_autofree char *pcr = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *dst_path = NULL;
+  g_autofree char *dst_state = NULL;
+  VbTestConsole *console = vb_test_console_open (f->env, path);
+
+  vb_test_env_start_daemon (dst, NULL);
+  extend_pcr16 (console);
+  vb_test_console_free (console);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Migrate",
+                           g_variant_new ("(s@a{sv}u)", dst->bus_address,
+                                          g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0),
+                                          1u /* LIVE */));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  assert_helpers (f->env, SWTPM, 0, 10000);
+  assert_helpers (dst, SWTPM, 1, 1000);
+  dst_state =
+    g_build_filename (dst->state_dir, "qemu", "swtpm", uuid, "tpm2", "tpm2-00.permall", NULL);
+  g_assert_true (g_file_test (dst_state, G_FILE_TEST_IS_REGULAR));
+  dst_path = vb_test_domain_path (uuid);
+  assert_state (dst, dst_path, "running");
+  console = vb_test_console_open (dst, dst_path);
+  pcr = read_pcr16 (console);
+  g_assert_cmpstr (pcr, ==, expected);
+  vb_test_console_free (console);
+  vb_test_call_void (dst, dst_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  assert_helpers (dst, SWTPM, 0, 10000);
+  g_assert_true (vb_test_env_daemon_alive (dst));
 }
 
 /* After a restart of the service (killed), the guest's swtpm is found
@@ -315,8 +360,8 @@ test_tpm_external (Fixture *f, gconstpointer data)
   g_autofree char *socket_path = g_build_filename (dir, "swtpm.sock", NULL);
   g_autofree char *ctrl = g_strdup_printf ("type=unixio,path=%s", socket_path);
   g_autofree char *state = g_strdup_printf ("dir=%s", dir);
-  const char *argv[] = { SWTPM, "socket", "--ctrl", ctrl, "--tpmstate", state, "--tpm2",
-                         "--terminate", NULL };
+  const char *argv[] = { SWTPM, "socket", "--ctrl",      ctrl, "--tpmstate",
+                         state, "--tpm2", "--terminate", NULL };
   g_autofree char *devices = NULL;
   g_autofree char *xml = NULL;
   g_autofree char *path = NULL;
@@ -413,15 +458,17 @@ test_confined (Fixture *f, gconstpointer data)
   {
     g_autoptr (GString) text = g_string_new (fs_xml);
 
-    g_string_replace (text, "<vcpu>",
-                      "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n"
-                      "  <vcpu>",
-                      1);
+    g_string_replace (
+      text, "<vcpu>",
+      "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n"
+      "  <vcpu>",
+      1);
     fs_path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                  g_variant_new ("(su)", text->str, 0));
   }
-  vb_test_call_expect_error_saying (f->env, fs_path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                    ERROR_PREFIX "NotSupported", "virtiofsd runs only as root");
+  vb_test_call_expect_error_saying (f->env, fs_path, IFACE_DOMAIN, "Start",
+                                    g_variant_new ("(u)", 0), ERROR_PREFIX "NotSupported",
+                                    "virtiofsd runs only as root");
   assert_helpers (f->env, VIRTIOFSD, 0, 0);
 }
 
@@ -495,13 +542,14 @@ test_virtiofs (Fixture *f, gconstpointer data)
   g_autofree char *share = g_build_filename (f->env->tmpdir, "vshare", NULL);
   g_autofree char *hello = g_build_filename (share, "hello.txt", NULL);
   g_autofree char *from_guest = g_build_filename (share, "from-guest.txt", NULL);
-  g_autofree char *devices = g_strdup_printf ("    <filesystem type='mount' accessmode='passthrough'>\n"
-                                              "      <driver type='virtiofs' queue='1024'/>\n"
-                                              "      <binary path='" VIRTIOFSD "'/>\n"
-                                              "      <source dir='%s'/>\n"
-                                              "      <target dir='hostshare'/>\n"
-                                              "    </filesystem>\n",
-                                              share);
+  g_autofree char *devices =
+    g_strdup_printf ("    <filesystem type='mount' accessmode='passthrough'>\n"
+                     "      <driver type='virtiofs' queue='1024'/>\n"
+                     "      <binary path='" VIRTIOFSD "'/>\n"
+                     "      <source dir='%s'/>\n"
+                     "      <target dir='hostshare'/>\n"
+                     "    </filesystem>\n",
+                     share);
   g_autofree char *plain = vb_test_guest_xml ("virtiofs", GUEST_MIB, "vb.counter=0", devices);
   g_autoptr (GString) xml = g_string_new (plain);
   g_autofree char *path = NULL;
@@ -538,16 +586,18 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (!g_file_test (SWTPM, G_FILE_TEST_IS_EXECUTABLE))
     g_test_message ("%s is missing (Debian package swtpm): the TPM tests fail", SWTPM);
-  g_test_add ("/xml-helpers/tpm/save-restore", Fixture, NULL, fixture_set_up,
-              test_tpm_save_restore, fixture_tear_down);
-  g_test_add ("/xml-helpers/tpm/failed-start", Fixture, NULL, fixture_set_up,
-              test_tpm_failed_start, fixture_tear_down);
+  g_test_add ("/xml-helpers/tpm/save-restore", Fixture, NULL, fixture_set_up, test_tpm_save_restore,
+              fixture_tear_down);
+  g_test_add ("/xml-helpers/tpm/failed-start", Fixture, NULL, fixture_set_up, test_tpm_failed_start,
+              fixture_tear_down);
   g_test_add ("/xml-helpers/tpm/service-restart", Fixture, NULL, fixture_set_up,
               test_tpm_service_restart, fixture_tear_down);
+  g_test_add ("/xml-helpers/tpm/migrate", Fixture, NULL, fixture_set_up, test_tpm_migrate,
+              fixture_tear_down);
   g_test_add ("/xml-helpers/tpm/external", Fixture, NULL, fixture_set_up, test_tpm_external,
               fixture_tear_down);
-  g_test_add ("/xml-helpers/confined", Fixture, GINT_TO_POINTER (1), fixture_set_up,
-              test_confined, fixture_tear_down);
+  g_test_add ("/xml-helpers/confined", Fixture, GINT_TO_POINTER (1), fixture_set_up, test_confined,
+              fixture_tear_down);
   g_test_add ("/xml-helpers/9p", Fixture, NULL, fixture_set_up, test_9p, fixture_tear_down);
   g_test_add ("/xml-helpers/virtiofs", Fixture, NULL, fixture_set_up, test_virtiofs,
               fixture_tear_down);

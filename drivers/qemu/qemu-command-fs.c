@@ -97,7 +97,8 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
   if (posix)
     {
       g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv, g_strdup (g_str_equal (posix, "on") ? "posix_lock" : "no_posix_lock"));
+      g_ptr_array_add (spec->argv,
+                       g_strdup (g_str_equal (posix, "on") ? "posix_lock" : "no_posix_lock"));
     }
   if (flock)
     {

@@ -22,8 +22,10 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   if (strchr (socket_path, ','))
     {
       vb_qemu_helper_spec_free (spec);
-      return refuse (error, node, "swtpm cannot take its socket %s: the service's run directory "
-                     "has a comma in its path", socket_path);
+      return refuse (error, node,
+                     "swtpm cannot take its socket %s: the service's run directory "
+                     "has a comma in its path",
+                     socket_path);
     }
   spec->id = g_strdup (TPM_ID);
   spec->what = g_strdup ("swtpm");
@@ -71,7 +73,8 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
       gboolean tpm2 = g_strcmp0 (version, "1.2") != 0;
 
       if (!tpm2 && g_str_equal (qemu_model, "tpm-crb"))
-        return refuse (error, node, "model 'tpm-crb' is a TPM 2.0 interface: version '1.2' "
+        return refuse (error, node,
+                       "model 'tpm-crb' is a TPM 2.0 interface: version '1.2' "
                        "needs model 'tpm-tis'");
       if (!b->context->dry_run && !host_has (b->context, SWTPM_BINARY))
         return refuse (error, backend,

@@ -62,13 +62,13 @@ typedef struct {
 /* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
  * service before QEMU (qemu-helper-process.c) as QEMU's user. */
 typedef struct {
-  char *id;          /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
-  char *what;        /* the program, for messages: "swtpm" */
-  GPtrArray *argv;   /* NULL-terminated */
-  char *socket_path; /* the helper listens here: ready once it exists */
-  char *state_dir;   /* made before the start, QEMU's user's (NULL: none) */
+  char *id;            /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
+  char *what;          /* the program, for messages: "swtpm" */
+  GPtrArray *argv;     /* NULL-terminated */
+  char *socket_path;   /* the helper listens here: ready once it exists */
+  char *state_dir;     /* made before the start, QEMU's user's (NULL: none) */
   gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
-  char *element;     /* the element it serves, for that refusal: "filesystem" */
+  char *element;       /* the element it serves, for that refusal: "filesystem" */
 } VbQemuHelperSpec;
 
 typedef struct {

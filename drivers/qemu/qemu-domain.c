@@ -274,8 +274,8 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
   g_autofree char *dir = vb_qemu_domain_dir (def->uuid);
   g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
                                              "qemu", "nvram", NULL);
-  g_autofree char *swtpm = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
-                                             "qemu", "swtpm", NULL);
+  g_autofree char *swtpm =
+    g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host), "qemu", "swtpm", NULL);
   g_auto (GStrv) machines = caps ? machine_names (caps) : NULL;
   g_auto (GStrv) binaries = vb_qemu_binaries ();
   VbQemuCommandContext context = {

@@ -178,8 +178,9 @@ helper_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 
       helper->ended = TRUE;
       if (!qd->starting)
-        vb_log_warning (vb_qemu_log_name (watch->domain), "%s %s (pid %d) ended while QEMU runs: %s",
-                        helper->what, helper->id, helper->pid, tail);
+        vb_log_warning (vb_qemu_log_name (watch->domain),
+                        "%s %s (pid %d) ended while QEMU runs: %s", helper->what, helper->id,
+                        helper->pid, tail);
     }
   g_object_unref (watch->domain);
   g_free (watch->id);
@@ -193,8 +194,8 @@ typedef struct {
   QemuDomain *qd; /* checked against the domain's at every step */
   VbQemuCommand *command;
   VbUser *user;
-  guint next;           /* the spec to start next */
-  QemuHelper *waiting;  /* started, its socket awaited */
+  guint next;          /* the spec to start next */
+  QemuHelper *waiting; /* started, its socket awaited */
   const char *socket_path;
   gint64 deadline;
 } StartData;
@@ -258,7 +259,8 @@ open_state_dir (const char *dir, const VbUser *user, GError **error)
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", dir, g_strerror (errno));
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", dir,
+                   g_strerror (errno));
       return -1;
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -318,10 +320,10 @@ check_ready (gpointer user_data)
       g_autofree char *tail = log_tail (helper->log_path);
       gboolean alive = !helper->ended && vb_process_start_time (helper->pid) == helper->start_time;
 
-      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "%s for <%s> %s; its log ends with: %s",
-                                       helper->what, helper->id,
-                                       alive ? "did not listen within 10 s" : "ended at its start",
-                                       tail));
+      start_failed (
+        task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "%s for <%s> %s; its log ends with: %s",
+                           helper->what, helper->id,
+                           alive ? "did not listen within 10 s" : "ended at its start", tail));
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -414,7 +416,8 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
   helper->what = g_strdup (spec->what);
   helper->log_path = g_build_filename (data->qd->dir, log_name, NULL);
   helper->pidfd = -1;
-  helper->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &local);
+  helper->process =
+    g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &local);
   if (!helper->process)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot run %s for <%s>: %s", spec->what,
