@@ -19,6 +19,7 @@
 #define NET_UUID "b0b0da00-0000-4000-8000-000000000002"
 #define POOL_UUID "b0b0da00-0000-4000-8000-000000000003"
 #define DIR_POOL_UUID "b0b0da00-0000-4000-8000-000000000004"
+#define SECRET_UUID "b0b0da00-0000-4000-8000-000000000005"
 #define MISSING_UUID "b0b0da00_0000_4000_8000_0000000000ff"
 #define SNAPSHOT_XML "<domainsnapshot><name>bsnap</name></domainsnapshot>"
 #define VOLUME_XML "<volume><name>bvol</name><capacity>1048576</capacity></volume>"
@@ -35,7 +36,7 @@ typedef struct {
   VbTestEnv *env;
   GRand *rand;
   char *pool_dir;
-  char *domain, *network, *pool, *volume, *snapshot, *dir_pool, *dir_volume, *job;
+  char *domain, *network, *pool, *volume, *snapshot, *dir_pool, *dir_volume, *job, *secret;
   guint calls, methods, failures;
   gboolean libvirt; /* calling org.libvirt, not org.virtbus.Virt1 */
 } Boundary;
@@ -144,6 +145,11 @@ ensure_virt1_fixtures (Boundary *b)
                    g_variant_new ("(s)", "bsnap"), NULL))
     call_quiet (b, b->domain, IFACE_DOMAIN, "CreateSnapshot",
                 g_variant_new ("(su)", SNAPSHOT_XML, 0), NULL);
+
+  /* Defining it again keeps its value: cheap, and back after an Undefine. */
+  define (b, "DefineSecret",
+          "<secret ephemeral='no' private='yes'><uuid>" SECRET_UUID "</uuid>"
+          "<usage type='volume'><volume>/var/lib/boundary.img</volume></usage></secret>");
 
   g_clear_pointer (&persistent, g_free);
   persistent = get_string (b, b->network, IFACE_NETWORK, "Persistent");
@@ -265,6 +271,16 @@ values_for (Boundary *b, const char *type)
       ADD (g_variant_new_handle (1));
       ADD (g_variant_new_handle (-1));
       ADD (g_variant_new_handle (G_MAXINT32));
+    }
+  else if (g_str_equal (type, "ay"))
+    {
+      /* A secret's value: empty, a NUL inside, bytes that are not UTF-8, 1 MiB. */
+      g_autofree guint8 *big = g_malloc0 (1024 * 1024);
+
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "a\0b", 3, 1));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "\xff\xfe\x80", 3, 1));
+      ADD (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, big, 1024 * 1024, 1));
     }
   else if (g_str_equal (type, "a{sv}"))
     {
@@ -599,6 +615,7 @@ test_boundary (void)
   b.volume = g_strdup_printf ("%s/volume/bvol", b.pool);
   b.dir_volume = g_strdup_printf ("%s/volume/dvol_2eimg", b.dir_pool);
   b.snapshot = g_strdup_printf ("%s/snapshot/bsnap", b.domain);
+  b.secret = g_strdup ("/org/virtbus/Virt1/secret/b0b0da00_0000_4000_8000_000000000005");
   missing_volume = g_strdup_printf ("%s/volume/missing", b.pool);
   missing_snapshot = g_strdup_printf ("%s/snapshot/missing", b.domain);
 
@@ -672,6 +689,12 @@ test_boundary (void)
             }
           else if (g_str_equal (info->name, IFACE_SNAPSHOT))
             live = b.snapshot, missing[0] = missing_snapshot;
+          else if (g_str_equal (info->name, "org.virtbus.Virt1.Secret"))
+            {
+              live = b.secret;
+              missing[0] = "/org/virtbus/Virt1/secret/nothing";
+              kinds[0] = PATH_MISSING_UNEXPORTED;
+            }
           else if (g_str_equal (info->name, IFACE_JOB))
             live = b.job, missing[0] = "/org/virtbus/Virt1/job/999999";
           else if (g_str_equal (info->name, "org.libvirt.Connect"))
@@ -761,6 +784,7 @@ test_boundary (void)
   g_free (b.dir_volume);
   g_free (b.snapshot);
   g_free (b.job);
+  g_free (b.secret);
 }
 
 int
