@@ -301,7 +301,8 @@ test_watchdog_dump (Fixture *f, gconstpointer data)
 
 /* <pm><suspend-to-mem enabled='yes'/>: the guest sees S3 in its ACPI tables
  * and suspends to RAM; its RTC alarm wakes it. Clients see pmsuspended /
- * memory, then started / wakeup. enabled='no' takes S3 away. */
+ * memory, then started / wakeup; the second time PMWakeup() wakes it.
+ * enabled='no' takes S3 away. */
 static void
 test_pm_suspend_to_mem (Fixture *f, gconstpointer data)
 {
@@ -326,6 +327,23 @@ test_pm_suspend_to_mem (Fixture *f, gconstpointer data)
   g_clear_pointer (&states, g_free);
   states = vb_test_console_output (f->console, "echo awake", 60000);
   g_assert_nonnull (strstr (states, "awake"));
+  /* Only a suspended guest wakes up; then PMWakeup() is what wakes it. */
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "PMWakeup",
+                                    g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.OperationInvalid",
+                                    "is not suspended by its power management");
+  vb_signal_log_clear (f->signals);
+  guest_does (f, "echo mem > /sys/power/state");
+  wait_event (f, "('pmsuspended', 'memory')");
+  g_usleep (G_USEC_PER_SEC);
+  g_clear_pointer (&now, g_free);
+  now = state (f);
+  g_assert_cmpstr (now, ==, "pmsuspended/unknown");
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "PMWakeup", g_variant_new ("(u)", 0));
+  wait_event (f, "('started', 'wakeup')");
+  g_clear_pointer (&now, g_free);
+  now = state (f);
+  g_assert_cmpstr (now, ==, "running/wakeup");
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
