@@ -25,8 +25,11 @@ typedef struct {
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  /* Also org.libvirt, whose Watchdog and PM signals the tests look for. */
+  static const char *const args[] = { "--libvirt-dbus", NULL };
+
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
+  vb_test_env_start_daemon (f->env, args);
   f->signals = vb_signal_log_new (f->env);
 }
 
@@ -291,6 +294,10 @@ test_watchdog_dump (Fixture *f, gconstpointer data)
   wait_event (f, "('resumed', 'unpaused')");
   events = vb_signal_log_lifecycle (f->signals, f->path);
   g_assert_true (g_str_has_prefix (events, "('suspended', 'watchdog') ('resumed', 'unpaused')"));
+  /* libvirt-dbus's Watchdog(i): 1 is VIR_DOMAIN_EVENT_WATCHDOG_PAUSE. */
+  wait_event (f, "org.libvirt.Domain.Watchdog");
+  g_assert_cmpint (vb_signal_log_find (f->signals, "org.libvirt.Domain.Watchdog"), ==,
+                   vb_signal_log_find (f->signals, " (1,)"));
   files = dumps (f);
   g_assert_cmpuint (files->len, >=, 1);
   assert_core_file (files->pdata[0]);
@@ -319,6 +326,9 @@ test_pm_suspend_to_mem (Fixture *f, gconstpointer data)
   wait_event (f, "('started', 'wakeup')");
   events = vb_signal_log_lifecycle (f->signals, f->path);
   g_assert_cmpstr (events, ==, "('pmsuspended', 'memory') ('started', 'wakeup')");
+  /* And libvirt-dbus's own PM signals beside them. */
+  g_assert_cmpint (vb_signal_log_find (f->signals, "org.libvirt.Domain.PMSuspend "), >=, 0);
+  g_assert_cmpint (vb_signal_log_find (f->signals, "org.libvirt.Domain.PMWakeup "), >=, 0);
   now = state (f);
   g_assert_cmpstr (now, ==, "running/wakeup");
   /* Back, and its shell answers again, once its serial port is back too
