@@ -18,7 +18,8 @@ const char *
 vb_domain_op_to_string (VbDomainOp op)
 {
   static const char *const names[] = { "start",   "shutdown", "destroy", "reboot",
-                                       "suspend", "resume",   "reset",   "inject an NMI into" };
+                                       "suspend", "resume",   "reset",   "inject an NMI into",
+                                       "wake up" };
   return names[op];
 }
 

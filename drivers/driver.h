@@ -31,6 +31,9 @@ typedef enum {
    * gets a non-maskable interrupt; neither changes State. */
   VB_DOMAIN_OP_RESET,
   VB_DOMAIN_OP_INJECT_NMI,
+  /* A guest suspended by its power management (pmsuspended) wakes up
+   * (QMP system_wakeup); the driver reports the wakeup. */
+  VB_DOMAIN_OP_PM_WAKEUP,
 } VbDomainOp;
 
 const char *vb_domain_op_to_string (VbDomainOp op);

@@ -13,7 +13,7 @@
 #define READY "VIRTBUS-GUEST-READY"
 #define BOOT_TIMEOUT_MS 120000
 #define EVENT_TIMEOUT_MS 60000
-#define GUEST_MIB 96
+#define GUEST_MIB 160
 
 typedef struct {
   VbTestEnv *env;
@@ -25,8 +25,11 @@ typedef struct {
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  /* Also org.libvirt, whose Watchdog and PM signals the tests look for. */
+  static const char *const args[] = { "--libvirt-dbus", NULL };
+
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
+  vb_test_env_start_daemon (f->env, args);
   f->signals = vb_signal_log_new (f->env);
 }
 
@@ -43,7 +46,8 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 /* Boots the test guest on @machine with @actions (the <on_*> elements)
  * and @devices, and opens its console. */
 static void
-boot (Fixture *f, const char *machine, const char *actions, const char *devices)
+boot_kernel (Fixture *f, const char *machine, const char *actions, const char *devices,
+             gboolean bzimage)
 {
   g_autofree char *xml =
     vb_test_guest_xml_on ("life", GUEST_MIB, machine, TRUE, "vb.counter=0", devices);
@@ -51,9 +55,19 @@ boot (Fixture *f, const char *machine, const char *actions, const char *devices)
   g_autofree char *before_devices = g_strdup_printf ("%s  <devices>\n", actions);
 
   g_assert_cmpuint (g_string_replace (text, "  <devices>\n", before_devices, 1), ==, 1);
+  /* The plain ELF kernel boots through PVH, from which the guest does not
+   * come back after S3; the bzImage's usual entry does. */
+  if (bzimage)
+    g_assert_cmpuint (g_string_replace (text, "/vmlinux</kernel>", "/vmlinuz</kernel>", 1), ==, 1);
   f->path = vb_test_boot_guest (f->env, text->str, TRUE, BOOT_TIMEOUT_MS);
   f->console = vb_test_console_open (f->env, f->path);
   vb_signal_log_clear (f->signals);
+}
+
+static void
+boot (Fixture *f, const char *machine, const char *actions, const char *devices)
+{
+  boot_kernel (f, machine, actions, devices, FALSE);
 }
 
 static char *
@@ -280,11 +294,78 @@ test_watchdog_dump (Fixture *f, gconstpointer data)
   wait_event (f, "('resumed', 'unpaused')");
   events = vb_signal_log_lifecycle (f->signals, f->path);
   g_assert_true (g_str_has_prefix (events, "('suspended', 'watchdog') ('resumed', 'unpaused')"));
+  /* libvirt-dbus's Watchdog(i): 1 is VIR_DOMAIN_EVENT_WATCHDOG_PAUSE. */
+  wait_event (f, "org.libvirt.Domain.Watchdog");
+  g_assert_cmpint (vb_signal_log_find (f->signals, "org.libvirt.Domain.Watchdog"), ==,
+                   vb_signal_log_find (f->signals, " (1,)"));
   files = dumps (f);
   g_assert_cmpuint (files->len, >=, 1);
   assert_core_file (files->pdata[0]);
   now = state (f);
   g_assert_true (g_str_has_prefix (now, "running/") || g_str_has_prefix (now, "paused/watchdog"));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* <pm><suspend-to-mem enabled='yes'/>: the guest sees S3 in its ACPI tables
+ * and suspends to RAM; its RTC alarm wakes it. Clients see pmsuspended /
+ * memory, then started / wakeup; the second time PMWakeup() wakes it.
+ * enabled='no' takes S3 away. */
+static void
+test_pm_suspend_to_mem (Fixture *f, gconstpointer data)
+{
+  g_autofree char *states = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *now = NULL;
+
+  boot_kernel (f, "pc", "  <pm>\n    <suspend-to-mem enabled='yes'/>\n  </pm>\n", NULL, TRUE);
+  /* "deep" is S3; s2idle, the kernel's own, is there without it too. */
+  states = vb_test_console_output (f->console, "cat /sys/power/mem_sleep", 60000);
+  g_assert_nonnull (strstr (states, "deep"));
+  guest_does (f, "echo +4 > /sys/class/rtc/rtc0/wakealarm && echo mem > /sys/power/state");
+  wait_event (f, "('pmsuspended', 'memory')");
+  wait_event (f, "('started', 'wakeup')");
+  events = vb_signal_log_lifecycle (f->signals, f->path);
+  g_assert_cmpstr (events, ==, "('pmsuspended', 'memory') ('started', 'wakeup')");
+  /* And libvirt-dbus's own PM signals beside them. */
+  g_assert_cmpint (vb_signal_log_find (f->signals, "org.libvirt.Domain.PMSuspend "), >=, 0);
+  g_assert_cmpint (vb_signal_log_find (f->signals, "org.libvirt.Domain.PMWakeup "), >=, 0);
+  now = state (f);
+  g_assert_cmpstr (now, ==, "running/wakeup");
+  /* Back, and its shell answers again, once its serial port is back too
+   * (what is typed while the UART resumes is lost). */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_clear_pointer (&states, g_free);
+  states = vb_test_console_output (f->console, "echo awake", 60000);
+  g_assert_nonnull (strstr (states, "awake"));
+  /* Only a suspended guest wakes up; then PMWakeup() is what wakes it. */
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "PMWakeup",
+                                    g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.OperationInvalid",
+                                    "is not suspended by its power management");
+  vb_signal_log_clear (f->signals);
+  guest_does (f, "echo mem > /sys/power/state");
+  wait_event (f, "('pmsuspended', 'memory')");
+  g_usleep (G_USEC_PER_SEC);
+  g_clear_pointer (&now, g_free);
+  now = state (f);
+  g_assert_cmpstr (now, ==, "pmsuspended/unknown");
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "PMWakeup", g_variant_new ("(u)", 0));
+  wait_event (f, "('started', 'wakeup')");
+  g_clear_pointer (&now, g_free);
+  now = state (f);
+  g_assert_cmpstr (now, ==, "running/wakeup");
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+static void
+test_pm_no_suspend_to_mem (Fixture *f, gconstpointer data)
+{
+  g_autofree char *states = NULL;
+
+  boot (f, "pc", "  <pm>\n    <suspend-to-mem enabled='no'/>\n  </pm>\n", NULL);
+  states = vb_test_console_output (f->console, "cat /sys/power/mem_sleep", 60000);
+  g_assert_nonnull (strstr (states, "s2idle"));
+  g_assert_null (strstr (states, "deep"));
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
@@ -300,5 +381,7 @@ main (int argc, char **argv)
   ADD ("poweroff-restart", test_poweroff_restart);
   ADD ("reboot-destroy", test_reboot_destroy);
   ADD ("watchdog-dump", test_watchdog_dump);
+  ADD ("pm-suspend-to-mem", test_pm_suspend_to_mem);
+  ADD ("pm-no-suspend-to-mem", test_pm_no_suspend_to_mem);
   return g_test_run ();
 }

@@ -153,6 +153,10 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
     case VB_DOMAIN_OP_INJECT_NMI:
       vb_qmp_client_execute_async (qd->qmp, "inject-nmi", NULL, -1, NULL, simple_reply, task);
       return;
+    case VB_DOMAIN_OP_PM_WAKEUP:
+      /* QEMU's WAKEUP event reports it (started / wakeup). */
+      vb_qmp_client_execute_async (qd->qmp, "system_wakeup", NULL, -1, NULL, simple_reply, task);
+      return;
     case VB_DOMAIN_OP_START:
       break;
     }

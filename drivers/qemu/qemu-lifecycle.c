@@ -76,12 +76,22 @@ destroy_crashed (QemuDomain *qd)
   vb_qemu_terminate (qd);
 }
 
-gboolean
-vb_qemu_lifecycle_powered_off (QemuDomain *qd)
+/* The guest powered off (a SHUTDOWN from the guest): with <on_poweroff>
+ * restart it runs again in the same QEMU, told as libvirt tells it (the
+ * shutdown events, then ('resumed', 'unpaused')); otherwise the process
+ * code ends QEMU. A reboot turned into a power-off (on_reboot destroy,
+ * reason guest-reset) is never restarted. */
+static gboolean
+powered_off (QemuDomain *qd, JsonObject *data)
 {
-  if (live_action (qd, "on_poweroff") != VB_QEMU_ACTION_RESTART)
+  if (qd->stopping != STOP_NONE || qd->fake_reboot || !vb_qmp_member_bool (data, "guest", TRUE)
+      || g_strcmp0 (vb_qmp_member_string (data, "reason"), "guest-reset") == 0
+      || live_action (qd, "on_poweroff") != VB_QEMU_ACTION_RESTART)
     return FALSE;
   vb_log_message (vb_qemu_log_name (qd->domain), "the guest powered off: on_poweroff restart");
+  vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
+  vb_domain_emit_lifecycle (qd->domain, "shutdown", "finished");
+  vb_domain_emit_lifecycle (qd->domain, "shutdown", "guest");
   restart (qd, "booted");
   return TRUE;
 }
@@ -271,6 +281,8 @@ watchdog_dumps (QemuDomain *qd)
 static gboolean
 event (QemuDomain *qd, const char *name, JsonObject *data)
 {
+  if (g_str_equal (name, "SHUTDOWN"))
+    return powered_off (qd, data);
   if (g_str_equal (name, "GUEST_PANICKED"))
     {
       /* Once QEMU is being ended, the guest's state no longer matters. */

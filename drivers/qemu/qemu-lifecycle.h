@@ -22,12 +22,8 @@ typedef enum {
  * except restart for on_reboot. */
 VbQemuLifecycleAction vb_qemu_lifecycle_action (xmlNode *root, const char *element);
 
-/* The guest powered off (QMP SHUTDOWN from the guest, state and events
- * already told): TRUE when <on_poweroff> restart runs it again in the same
- * QEMU, FALSE when QEMU is to be ended. */
-gboolean vb_qemu_lifecycle_powered_off (QemuDomain *qd);
-
-/* GUEST_PANICKED (on_crash) and WATCHDOG (the Watchdog signal, the dump). */
+/* SHUTDOWN from the guest with <on_poweroff> restart, GUEST_PANICKED
+ * (on_crash) and WATCHDOG (the Watchdog signal, the dump). */
 extern const VbQemuPart vb_qemu_lifecycle_part;
 
 G_END_DECLS

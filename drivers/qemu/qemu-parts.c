@@ -23,7 +23,8 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_block_copy_part,
   &vb_qemu_snapshot_part,
   &vb_qemu_hotplug_part,
-  /* on_crash and the watchdog: takes GUEST_PANICKED */
+  /* on_poweroff restart, on_crash, the watchdog: takes GUEST_PANICKED and a
+   * SHUTDOWN it restarts from */
   &vb_qemu_lifecycle_part,
   &vb_qemu_helpers_part,
   NULL,

@@ -22,7 +22,6 @@
 #include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
-#include "qemu-lifecycle.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -227,11 +226,6 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
 
   if (g_str_equal (name, "SHUTDOWN"))
     {
-      gboolean guest = vb_qmp_member_bool (data, "guest", TRUE);
-      const char *why = vb_qmp_member_string (data, "reason");
-
-      if (!why)
-        why = "";
       /* Once QEMU is being ended, a SHUTDOWN is ours (the quit after a guest's
        * power-off, the SIGTERM of Destroy), not the guest's: it was told. */
       if (qd->stopping != STOP_NONE)
@@ -250,15 +244,9 @@ on_event (VbQmpClient *client, const char *name, JsonObject *data, gint64 timest
       vb_qemu_set_state (qd, VB_DOMAIN_SHUTDOWN, qd->shutdown_requested ? "user" : "unknown");
       /* Who ended it: the guest itself (its power-off, or ours via ACPI) or the host. */
       vb_domain_emit_lifecycle (domain, "shutdown", "finished");
-      vb_domain_emit_lifecycle (domain, "shutdown", guest ? "guest" : "host");
-      /* -no-shutdown left QEMU stopped: <on_poweroff> restart runs the guest
-       * again (a reboot that powers off, on_reboot destroy, never does);
-       * otherwise end QEMU, the exit completes the shutdown. */
-      if (guest && !g_str_equal (why, "guest-reset") && vb_qemu_lifecycle_powered_off (qd))
-        {
-          qd->stopping = STOP_NONE;
-          return;
-        }
+      vb_domain_emit_lifecycle (domain, "shutdown",
+                                vb_qmp_member_bool (data, "guest", TRUE) ? "guest" : "host");
+      /* -no-shutdown left QEMU stopped: end it, the exit completes the shutdown. */
       vb_qemu_quit (qd);
     }
   else if (g_str_equal (name, "BLOCK_IO_ERROR"))

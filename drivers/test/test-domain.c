@@ -75,6 +75,7 @@ op_async (VbDriverHost *host, VbDomain *domain, VbDomainOp op, guint flags,
       vb_domain_set_state (domain, VB_DOMAIN_RUNNING, "unpaused", vb_domain_get_id (domain));
       vb_domain_emit_lifecycle (domain, "resumed", "unpaused");
       break;
+    case VB_DOMAIN_OP_PM_WAKEUP: /* its guests never suspend: refused before */
     case VB_DOMAIN_OP_RESET:
     case VB_DOMAIN_OP_INJECT_NMI:
       /* A simulated guest has no CPUs to reset or interrupt: as in libvirt,

@@ -394,6 +394,12 @@ handle_inject_nmi (VbLvCall *call)
 }
 
 static void
+handle_pm_wakeup (VbLvCall *call)
+{
+  run_op (call, VB_DOMAIN_OP_PM_WAKEUP, vb_lv_call_uint_arg (call, 0));
+}
+
+static void
 handle_send_key (VbLvCall *call)
 {
   guint codeset, holdtime, flags;
@@ -748,6 +754,7 @@ static const VbLvMethod methods[] = {
   { "GetXMLDesc", handle_get_xml_desc, TRUE },
   { "HasManagedSaveImage", handle_has_managed_save_image },
   { "InjectNMI", handle_inject_nmi },
+  { "PMWakeup", handle_pm_wakeup },
   { "InterfaceAddresses", handle_interface_addresses },
   { "ListDomainSnapshots", handle_list_domain_snapshots },
   { "ManagedSave", handle_managed_save },

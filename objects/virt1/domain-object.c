@@ -760,6 +760,12 @@ handle_inject_nmi (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint
   return run_op (iface, invocation, VB_DOMAIN_OP_INJECT_NMI, flags);
 }
 
+static gboolean
+handle_pmwakeup (VbDBusDomain *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  return run_op (iface, invocation, VB_DOMAIN_OP_PM_WAKEUP, flags);
+}
+
 static void
 key_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -980,6 +986,7 @@ domain_iface_init (VbDBusDomainIface *iface)
   /* domain actions */
   iface->handle_reset = handle_reset;
   iface->handle_inject_nmi = handle_inject_nmi;
+  iface->handle_pmwakeup = handle_pmwakeup;
   iface->handle_send_key = handle_send_key;
   iface->handle_rename = handle_rename;
   iface->handle_set_memory = handle_set_memory;

@@ -189,6 +189,10 @@ check_state (VbDomain *domain, VbDomainOp op, GError **error)
       if (state != VB_DOMAIN_PAUSED)
         problem = "is not paused";
       break;
+    case VB_DOMAIN_OP_PM_WAKEUP:
+      if (state != VB_DOMAIN_PMSUSPENDED)
+        problem = "is not suspended by its power management";
+      break;
     }
   if (!problem)
     return TRUE;
