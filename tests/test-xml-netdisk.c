@@ -69,8 +69,10 @@ run_ok (const char *const *argv)
 static void
 create_luks (const char *object, const char *image)
 {
-  const char *argv[] = { "qemu-img", "create", "-q", "-f", "luks", "--object", object,
-                         "-o", "key-secret=sec0,iter-time=10", image, "4M", NULL };
+  const char *argv[] = { "qemu-img", "create", "-q",
+                         "-f",       "luks",   "--object",
+                         object,     "-o",     "key-secret=sec0,iter-time=10",
+                         image,      "4M",     NULL };
   g_autofree char *err = NULL;
   int status = -1;
 
@@ -118,10 +120,10 @@ test_nbd (void)
   memcpy (content, PATTERN, strlen (PATTERN));
   g_assert_true (g_file_set_contents (image, content, 1 << 20, &error));
   port_text = g_strdup_printf ("%d", port);
-  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                          &error, "qemu-nbd", "--persistent", "--shared=2", "--format=raw",
-                          "--bind=127.0.0.1", "--port", port_text, "--export-name=vbexport",
-                          image, NULL);
+  nbd =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                      "qemu-nbd", "--persistent", "--shared=2", "--format=raw", "--bind=127.0.0.1",
+                      "--port", port_text, "--export-name=vbexport", image, NULL);
   g_assert_no_error (error);
   for (int i = 0; i < 100 && !port_open (port); i++)
     g_usleep (50000);
@@ -137,7 +139,8 @@ test_nbd (void)
                           port);
   xml = vb_test_guest_xml ("netdisk-nbd", 128, NULL, disk);
   path = boot (env, xml, &console);
-  out = vb_test_console_output (console, "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
+  out = vb_test_console_output (console,
+                                "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
                                 RUN_TIMEOUT_MS);
   g_assert_nonnull (strstr (out, PATTERN));
   /* What runs is what was asked: the live XML keeps the network source. */
@@ -208,8 +211,9 @@ test_luks (void)
   create_luks (object, image);
   image_opts = g_strdup_printf ("driver=luks,key-secret=sec0,file.filename=%s", image);
   {
-    const char *write[] = { "qemu-io", "--object", object, "--image-opts", image_opts,
-                            "-c", "write -P 0x5a 0 4096", NULL };
+    const char *write[] = {
+      "qemu-io", "--object", object, "--image-opts", image_opts, "-c", "write -P 0x5a 0 4096", NULL
+    };
     run_ok (write);
   }
 
@@ -232,17 +236,17 @@ test_luks (void)
                           "    </disk>\n",
                           image, image);
   xml = vb_test_guest_xml ("netdisk-luks", 128, NULL, disk);
-  path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                            g_variant_new ("(su)", xml, 0));
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
   /* Without a value the start is refused, naming the secret. */
   vb_test_call_expect_error (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
                              "org.virtbus.Virt1.Error.OperationInvalid");
-  g_variant_unref (vb_test_call_ok (
-    env, secret, IFACE_SECRET, "SetValue",
-    g_variant_new ("(@ayu)",
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
-                                              strlen (PASSPHRASE), 1),
-                   0)));
+  g_variant_unref (
+    vb_test_call_ok (env, secret, IFACE_SECRET, "SetValue",
+                     g_variant_new ("(@ayu)",
+                                    g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
+                                                               strlen (PASSPHRASE), 1),
+                                    0)));
   /* Defined again by boot(), which starts it and waits for the guest. */
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0)));
   g_free (path);
@@ -330,8 +334,9 @@ test_luks_confined (void)
   {
     g_autofree char *image_opts =
       g_strdup_printf ("driver=luks,key-secret=sec0,file.filename=%s", image);
-    const char *write[] = { "qemu-io", "--object", object, "--image-opts", image_opts,
-                            "-c", "write -P 0xa7 0 4096", NULL };
+    const char *write[] = {
+      "qemu-io", "--object", object, "--image-opts", image_opts, "-c", "write -P 0xa7 0 4096", NULL
+    };
 
     create_luks (object, image);
     run_ok (write);
@@ -341,12 +346,12 @@ test_luks_confined (void)
                          "  <uuid>6f1d2c3b-4a59-4867-9a8b-7c6d5e4f3a21</uuid>\n</secret>\n");
   secret = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineSecret",
                               g_variant_new ("(su)", secret_xml, 0));
-  g_variant_unref (vb_test_call_ok (
-    env, secret, IFACE_SECRET, "SetValue",
-    g_variant_new ("(@ayu)",
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
-                                              strlen (PASSPHRASE), 1),
-                   0)));
+  g_variant_unref (
+    vb_test_call_ok (env, secret, IFACE_SECRET, "SetValue",
+                     g_variant_new ("(@ayu)",
+                                    g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
+                                                               strlen (PASSPHRASE), 1),
+                                    0)));
   disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
                           "      <driver name='qemu' type='raw'/>\n"
                           "      <source file='%s'/>\n"
@@ -366,8 +371,8 @@ test_luks_confined (void)
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
   /* Ephemeral: never written to the state directory. */
   {
-    g_autofree char *stored = g_build_filename (
-      env->state_dir, "secrets", "6f1d2c3b-4a59-4867-9a8b-7c6d5e4f3a21.xml", NULL);
+    g_autofree char *stored = g_build_filename (env->state_dir, "secrets",
+                                                "6f1d2c3b-4a59-4867-9a8b-7c6d5e4f3a21.xml", NULL);
 
     g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
   }
