@@ -152,6 +152,46 @@ test_nbd (void)
     g_variant_get (reply, "(&s)", &live);
     g_assert_nonnull (strstr (live, "protocol='nbd'"));
   }
+  /* Plugged into the running guest: the same nodes, by blockdev-add. */
+  {
+    g_autofree char *vdb = g_strdup (disk);
+    g_autofree char *lsblk = NULL;
+
+    memcpy (strstr (vdb, "dev='vda'"), "dev='vdb'", strlen ("dev='vdb'"));
+    g_variant_unref (
+      vb_test_call_ok (env, path, IFACE_DOMAIN, "AttachDevice", g_variant_new ("(su)", vdb, 1)));
+    for (int i = 0; i < 50; i++)
+      {
+        g_free (lsblk);
+        lsblk = vb_test_console_output (console, "ls /sys/block", RUN_TIMEOUT_MS);
+        if (strstr (lsblk, "vdb"))
+          break;
+        g_usleep (200000);
+      }
+    g_assert_nonnull (strstr (lsblk, "vdb"));
+    g_free (out);
+    out = vb_test_console_output (console,
+                                  "dd if=/dev/vdb bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
+                                  RUN_TIMEOUT_MS);
+    g_assert_nonnull (strstr (out, PATTERN));
+  }
+  /* One that needs a secret is refused live, by name (its secret objects
+   * would have to be added first). */
+  {
+    g_autofree char *luks = g_strdup_printf ("<disk type='file' device='disk'>\n"
+                                             "  <source file='%s'/>\n"
+                                             "  <encryption format='luks'>\n"
+                                             "    <secret type='passphrase' usage='x'/>\n"
+                                             "  </encryption>\n"
+                                             "  <target dev='vdc' bus='virtio'/>\n"
+                                             "</disk>\n",
+                                             image);
+    g_autofree char *message = vb_test_call_error_message (env, path, IFACE_DOMAIN, "AttachDevice",
+                                                           g_variant_new ("(su)", luks, 1),
+                                                           "org.virtbus.Virt1.Error.NotSupported");
+
+    g_assert_nonnull (strstr (message, "needs a secret cannot be plugged"));
+  }
   vb_test_console_free (console);
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
   g_subprocess_force_exit (nbd);
