@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -62,6 +63,32 @@ run_ok (const char *const *argv)
     g_error ("%s failed: %s", argv[0], err);
 }
 
+/* qemu-img create -f luks times its key derivation with the thread's CPU
+ * clock, and fails ("Unable to get accurate CPU usage") when one round took
+ * less than a tick of it: a few more tries. */
+static void
+create_luks (const char *object, const char *image)
+{
+  const char *argv[] = { "qemu-img", "create", "-q",
+                         "-f",       "luks",   "--object",
+                         object,     "-o",     "key-secret=sec0,iter-time=10",
+                         image,      "4M",     NULL };
+  g_autofree char *err = NULL;
+  int status = -1;
+
+  for (int attempt = 0; attempt < 5; attempt++)
+    {
+      g_clear_pointer (&err, g_free);
+      g_unlink (image);
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   NULL, &err, &status, NULL));
+      if (g_spawn_check_wait_status (status, NULL))
+        return;
+      g_test_message ("qemu-img create: %s", err);
+    }
+  g_error ("qemu-img create -f luks failed: %s", err);
+}
+
 /* The guest's shell in @console, booted from @xml. */
 static char *
 boot (VbTestEnv *env, const char *xml, VbTestConsole **console)
@@ -93,10 +120,10 @@ test_nbd (void)
   memcpy (content, PATTERN, strlen (PATTERN));
   g_assert_true (g_file_set_contents (image, content, 1 << 20, &error));
   port_text = g_strdup_printf ("%d", port);
-  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                          &error, "qemu-nbd", "--persistent", "--shared=2", "--format=raw",
-                          "--bind=127.0.0.1", "--port", port_text, "--export-name=vbexport",
-                          image, NULL);
+  nbd =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                      "qemu-nbd", "--persistent", "--shared=2", "--format=raw", "--bind=127.0.0.1",
+                      "--port", port_text, "--export-name=vbexport", image, NULL);
   g_assert_no_error (error);
   for (int i = 0; i < 100 && !port_open (port); i++)
     g_usleep (50000);
@@ -112,7 +139,8 @@ test_nbd (void)
                           port);
   xml = vb_test_guest_xml ("netdisk-nbd", 128, NULL, disk);
   path = boot (env, xml, &console);
-  out = vb_test_console_output (console, "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
+  out = vb_test_console_output (console,
+                                "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
                                 RUN_TIMEOUT_MS);
   g_assert_nonnull (strstr (out, PATTERN));
   /* What runs is what was asked: the live XML keeps the network source. */
@@ -123,6 +151,46 @@ test_nbd (void)
 
     g_variant_get (reply, "(&s)", &live);
     g_assert_nonnull (strstr (live, "protocol='nbd'"));
+  }
+  /* Plugged into the running guest: the same nodes, by blockdev-add. */
+  {
+    g_autofree char *vdb = g_strdup (disk);
+    g_autofree char *lsblk = NULL;
+
+    memcpy (strstr (vdb, "dev='vda'"), "dev='vdb'", strlen ("dev='vdb'"));
+    g_variant_unref (
+      vb_test_call_ok (env, path, IFACE_DOMAIN, "AttachDevice", g_variant_new ("(su)", vdb, 1)));
+    for (int i = 0; i < 50; i++)
+      {
+        g_free (lsblk);
+        lsblk = vb_test_console_output (console, "ls /sys/block", RUN_TIMEOUT_MS);
+        if (strstr (lsblk, "vdb"))
+          break;
+        g_usleep (200000);
+      }
+    g_assert_nonnull (strstr (lsblk, "vdb"));
+    g_free (out);
+    out = vb_test_console_output (console,
+                                  "dd if=/dev/vdb bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
+                                  RUN_TIMEOUT_MS);
+    g_assert_nonnull (strstr (out, PATTERN));
+  }
+  /* One that needs a secret is refused live, by name (its secret objects
+   * would have to be added first). */
+  {
+    g_autofree char *luks = g_strdup_printf ("<disk type='file' device='disk'>\n"
+                                             "  <source file='%s'/>\n"
+                                             "  <encryption format='luks'>\n"
+                                             "    <secret type='passphrase' usage='x'/>\n"
+                                             "  </encryption>\n"
+                                             "  <target dev='vdc' bus='virtio'/>\n"
+                                             "</disk>\n",
+                                             image);
+    g_autofree char *message = vb_test_call_error_message (env, path, IFACE_DOMAIN, "AttachDevice",
+                                                           g_variant_new ("(su)", luks, 1),
+                                                           "org.virtbus.Virt1.Error.NotSupported");
+
+    g_assert_nonnull (strstr (message, "needs a secret cannot be plugged"));
   }
   vb_test_console_free (console);
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
@@ -180,15 +248,12 @@ test_luks (void)
 
   vb_test_env_start_daemon (env, NULL);
   image = g_build_filename (env->tmpdir, "luks.img", NULL);
-  {
-    const char *create[] = { "qemu-img", "create", "-q", "-f", "luks", "--object", object,
-                             "-o", "key-secret=sec0,iter-time=10", image, "4M", NULL };
-    run_ok (create);
-  }
+  create_luks (object, image);
   image_opts = g_strdup_printf ("driver=luks,key-secret=sec0,file.filename=%s", image);
   {
-    const char *write[] = { "qemu-io", "--object", object, "--image-opts", image_opts,
-                            "-c", "write -P 0x5a 0 4096", NULL };
+    const char *write[] = {
+      "qemu-io", "--object", object, "--image-opts", image_opts, "-c", "write -P 0x5a 0 4096", NULL
+    };
     run_ok (write);
   }
 
@@ -211,17 +276,17 @@ test_luks (void)
                           "    </disk>\n",
                           image, image);
   xml = vb_test_guest_xml ("netdisk-luks", 128, NULL, disk);
-  path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                            g_variant_new ("(su)", xml, 0));
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
   /* Without a value the start is refused, naming the secret. */
   vb_test_call_expect_error (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
                              "org.virtbus.Virt1.Error.OperationInvalid");
-  g_variant_unref (vb_test_call_ok (
-    env, secret, IFACE_SECRET, "SetValue",
-    g_variant_new ("(@ayu)",
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
-                                              strlen (PASSPHRASE), 1),
-                   0)));
+  g_variant_unref (
+    vb_test_call_ok (env, secret, IFACE_SECRET, "SetValue",
+                     g_variant_new ("(@ayu)",
+                                    g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
+                                                               strlen (PASSPHRASE), 1),
+                                    0)));
   /* Defined again by boot(), which starts it and waits for the guest. */
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0)));
   g_free (path);
@@ -283,11 +348,85 @@ test_luks (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* The same passphrase reaches a QEMU that runs as its own user, confined
+ * (system mode): it reopens its memfd by /proc/self/fd as that user, under
+ * seccomp. Needs the user vbtest-qemu (tests/setup-test-users.sh). */
+static void
+test_luks_confined (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+  const char *args[] = { "--qemu-user=vbtest-qemu", "--network-driver=test", NULL };
+  struct passwd *user = getpwnam ("vbtest-qemu");
+  g_autofree char *image = NULL;
+  g_autofree char *object = g_strdup ("secret,id=sec0,data=" PASSPHRASE);
+  g_autofree char *secret_xml = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  VbTestConsole *console = NULL;
+
+  if (!user)
+    g_error ("the user vbtest-qemu is missing: run tests/setup-test-users.sh as root");
+  vb_test_env_start_system_daemon (env, NULL, args);
+  image = g_build_filename (env->tmpdir, "confined-luks.img", NULL);
+  {
+    g_autofree char *image_opts =
+      g_strdup_printf ("driver=luks,key-secret=sec0,file.filename=%s", image);
+    const char *write[] = {
+      "qemu-io", "--object", object, "--image-opts", image_opts, "-c", "write -P 0xa7 0 4096", NULL
+    };
+
+    create_luks (object, image);
+    run_ok (write);
+  }
+  g_assert_cmpint (chown (image, user->pw_uid, user->pw_gid), ==, 0);
+  secret_xml = g_strdup ("<secret ephemeral='yes' private='yes'>\n"
+                         "  <uuid>6f1d2c3b-4a59-4867-9a8b-7c6d5e4f3a21</uuid>\n</secret>\n");
+  secret = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineSecret",
+                              g_variant_new ("(su)", secret_xml, 0));
+  g_variant_unref (
+    vb_test_call_ok (env, secret, IFACE_SECRET, "SetValue",
+                     g_variant_new ("(@ayu)",
+                                    g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, PASSPHRASE,
+                                                               strlen (PASSPHRASE), 1),
+                                    0)));
+  disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='raw'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <encryption format='luks'>\n"
+                          "        <secret type='passphrase'"
+                          " uuid='6f1d2c3b-4a59-4867-9a8b-7c6d5e4f3a21'/>\n"
+                          "      </encryption>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          image);
+  xml = vb_test_guest_xml ("netdisk-luks-confined", 128, NULL, disk);
+  path = boot (env, xml, &console);
+  out = vb_test_console_output (console, "dd if=/dev/vda bs=8 count=1 2>/dev/null | od -An -tx1",
+                                RUN_TIMEOUT_MS);
+  g_assert_nonnull (strstr (out, "a7 a7 a7 a7 a7 a7 a7 a7"));
+  vb_test_console_free (console);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  /* Ephemeral: never written to the state directory. */
+  {
+    g_autofree char *stored = g_build_filename (env->state_dir, "secrets",
+                                                "6f1d2c3b-4a59-4867-9a8b-7c6d5e4f3a21.xml", NULL);
+
+    g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
+  }
+  assert_tree_lacks (env->state_dir, PASSPHRASE);
+  assert_tree_lacks (env->run_dir, PASSPHRASE);
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/xml-netdisk/nbd", test_nbd);
   g_test_add_func ("/xml-netdisk/luks", test_luks);
+  g_test_add_func ("/xml-netdisk/luks-confined", test_luks_confined);
   return g_test_run ();
 }

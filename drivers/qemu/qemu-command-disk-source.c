@@ -45,8 +45,7 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
   if (!uuid == !usage)
     return refuse (error, node, "a secret is named by exactly one of uuid= and usage=");
   if (want_type && !g_str_equal (type, want_type))
-    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_type,
-                   type);
+    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_type, type);
   if (!secrets)
     return refuse (error, node,
                    "a disk that needs a secret cannot be plugged into a running domain; "
@@ -55,8 +54,8 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
     {
       if (!context->secret_value)
         return refuse (error, node, "no secret store here to read the secret from");
-      value = context->secret_value (uuid, usage_type_of (type), usage, context->secret_data,
-                                     error);
+      value =
+        context->secret_value (uuid, usage_type_of (type), usage, context->secret_data, error);
       if (!value)
         return FALSE;
     }
@@ -155,8 +154,7 @@ one_host (Source *s, gboolean unix_ok, GError **error)
   if (s->hosts->len != 1)
     return refuse (error, s->source, "a '%s' disk names exactly one <host>", s->protocol);
   host = &g_array_index (s->hosts, Host, 0);
-  if (g_strcmp0 (host->transport, "rdma") == 0
-      && !g_str_equal (s->protocol, "iscsi"))
+  if (g_strcmp0 (host->transport, "rdma") == 0 && !g_str_equal (s->protocol, "iscsi"))
     return refuse (error, host->node, "transport='rdma' is for iscsi disks");
   if (!unix_ok && g_strcmp0 (host->transport, "unix") == 0)
     return refuse (error, host->node, "a '%s' disk cannot use transport='unix'", s->protocol);
@@ -356,8 +354,7 @@ source_curl (Source *s, GError **error)
       && !curl_cookies (s, vb_xml_child (s->source, "cookies"), error))
     return FALSE;
   if (s->auth
-      && (!auth_user (s, "username", error)
-          || !auth_secret (s, "password-secret", NULL, error)))
+      && (!auth_user (s, "username", error) || !auth_secret (s, "password-secret", NULL, error)))
     return FALSE;
   return TRUE;
 }
@@ -489,8 +486,7 @@ nfs_id (Source *s, xmlNode *identity, const char *attr, GError **error)
 
   if (!text)
     return TRUE;
-  if (!g_ascii_string_to_unsigned (text[0] == '+' ? text + 1 : text, 10, 0, G_MAXINT32, &id,
-                                   NULL))
+  if (!g_ascii_string_to_unsigned (text[0] == '+' ? text + 1 : text, 10, 0, G_MAXINT32, &id, NULL))
     return refuse (error, identity, "an NFS %s is a number (+N), not a name", attr);
   json_object_set_int_member (s->proto, attr, (gint64) id);
   return TRUE;
@@ -566,8 +562,9 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
         if (protocols[i].build != source_curl
             && (vb_xml_child (source, "readahead") || vb_xml_child (source, "timeout")
                 || vb_xml_child (source, "ssl") || vb_xml_child (source, "cookies")))
-          return refuse (error, source, "<readahead>, <timeout>, <ssl> and <cookies> are for "
-                                        "http(s) and ftp(s) disks");
+          return refuse (error, source,
+                         "<readahead>, <timeout>, <ssl> and <cookies> are for "
+                         "http(s) and ftp(s) disks");
         if (protocols[i].build != source_nfs && vb_xml_child (source, "identity"))
           return refuse (error, source, "<identity> is for nfs disks");
         if (protocols[i].build != source_rbd
@@ -582,8 +579,8 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
 
 gboolean
 vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *format,
-                         const VbQemuCommandContext *context, GPtrArray *secrets,
-                         JsonObject *fmt, GError **error)
+                         const VbQemuCommandContext *context, GPtrArray *secrets, JsonObject *fmt,
+                         GError **error)
 {
   xmlNode *encryption = NULL;
   xmlNode *secret;

@@ -177,14 +177,15 @@ secret_value (const char *uuid, const char *usage_type, const char *usage, gpoin
     }
   if (!secret)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No secret with usage %s '%s'",
-                   usage_type, usage);
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No secret with usage %s '%s'", usage_type,
+                   usage);
       return NULL;
     }
   if (!vb_secret_get_value (secret))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                   "Secret %s has no value yet (Secret.SetValue)", vb_secret_get_def (secret)->uuid);
+                   "Secret %s has no value yet (Secret.SetValue)",
+                   vb_secret_get_def (secret)->uuid);
       return NULL;
     }
   return g_bytes_ref (vb_secret_get_value (secret));

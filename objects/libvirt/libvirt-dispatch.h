@@ -44,7 +44,7 @@ typedef struct _VbLvCall {
   GDestroyNotify object_free; /* frees @object; NULL: it is a GObject */
   const char *not_found;      /* libvirt's prefix for a NotFound of this interface */
   char *xml;                  /* a caller's XML once checked (vb_lv_xml_check) */
-  void (*checked_next) (struct _VbLvCall *call); /* vb_lv_xml_check: where it goes on */
+  void (*checked_next) (struct _VbLvCall *call);             /* vb_lv_xml_check: where it goes on */
   gboolean (*finish) (GAsyncResult *result, GError **error); /* vb_lv_call_expect */
   guint64 generation;                                        /* the model's when the call arrived */
   gboolean cacheable;       /* its answer may be sent again (VbReplyCache) */

@@ -41,8 +41,7 @@ paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (!outside[0])
     check_secrets (call);
   else
-    vb_lv_call_authorize_also_detail (call, ACTION_HOST_FILES, "path", outside[0],
-                                      check_secrets);
+    vb_lv_call_authorize_also_detail (call, ACTION_HOST_FILES, "path", outside[0], check_secrets);
 }
 
 void

@@ -39,8 +39,8 @@ secrets_granted (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!vb_dispatch_authorize_also_detail_finish (result, &error))
     {
-      g_prefix_error (&error, "the XML names the secret %s, whose value QEMU would use: ",
-                      check->secret);
+      g_prefix_error (&error,
+                      "the XML names the secret %s, whose value QEMU would use: ", check->secret);
       g_task_return_error (task, error);
       return;
     }
@@ -56,8 +56,7 @@ check_secrets (GTask *task)
   Check *check = g_task_get_task_data (task);
 
   if (check->xml)
-    check->secret =
-      vb_secret_api_named_in (check->checked_xml ? check->checked_xml : check->xml);
+    check->secret = vb_secret_api_named_in (check->checked_xml ? check->checked_xml : check->xml);
   if (!check->secret)
     {
       g_task_return_boolean (task, TRUE);

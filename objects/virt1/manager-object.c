@@ -258,8 +258,7 @@ handle_lookup_secret_by_usage (VbDBusManager *iface, GDBusMethodInvocation *invo
                                const char *usage_type, const char *usage_id)
 {
   GError *error = NULL;
-  VbSecret *secret =
-    vb_secret_api_lookup_by_usage (host_of (iface), usage_type, usage_id, &error);
+  VbSecret *secret = vb_secret_api_lookup_by_usage (host_of (iface), usage_type, usage_id, &error);
 
   complete_secret (invocation, secret, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -66,8 +66,7 @@ handle_set_value (VbDBusSecret *iface, GDBusMethodInvocation *invocation, GVaria
   g_autoptr (GBytes) bytes = g_bytes_new_static (data, len);
 
   /* The store copies the value before this returns. */
-  vb_secret_api_set_value_async (self->context->host, self->secret, bytes, flags, done,
-                                 invocation);
+  vb_secret_api_set_value_async (self->context->host, self->secret, bytes, flags, done, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -8,10 +8,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *xml;        /* canonical XML */
-  char *uuid;       /* lower case, 36 characters */
-  char *usage_type; /* "volume", "iscsi", "ceph", "tls" or "vtpm"; NULL without <usage> */
-  char *usage_id;   /* <volume>, <target> or <name> of the usage; NULL without */
+  char *xml;          /* canonical XML */
+  char *uuid;         /* lower case, 36 characters */
+  char *usage_type;   /* "volume", "iscsi", "ceph", "tls" or "vtpm"; NULL without <usage> */
+  char *usage_id;     /* <volume>, <target> or <name> of the usage; NULL without */
   gboolean ephemeral; /* kept in memory only, never on disk */
   gboolean private;   /* its value is never read back (GetValue refuses it) */
 } VbSecretDef;

@@ -35,9 +35,9 @@ static void
 vb_secret_class_init (VbSecretClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vb_secret_finalize;
-  secret_signals[SECRET_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                 G_TYPE_NONE, 0);
+  secret_signals[SECRET_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -106,8 +106,8 @@ vb_secret_store_class_init (VbSecretStoreClass *klass)
   G_OBJECT_CLASS (klass)->finalize = vb_secret_store_finalize;
   signals[ADDED] = g_signal_new ("added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_SECRET);
-  signals[REMOVED] = g_signal_new ("removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                   NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_SECRET);
+  signals[REMOVED] = g_signal_new ("removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                   NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_SECRET);
 }
 
 static void
@@ -223,8 +223,8 @@ load_one (VbStoredConfig *config, GError **error)
     return NULL;
   if (!g_str_equal (secret->def->uuid, config->id) || secret->def->ephemeral)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                   "the file of secret %s holds secret %s%s", config->id, secret->def->uuid,
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "the file of secret %s holds secret %s%s",
+                   config->id, secret->def->uuid,
                    secret->def->ephemeral ? ", an ephemeral one" : "");
       return NULL;
     }
@@ -242,12 +242,11 @@ vb_secret_store_load (VbSecretStore *self)
       g_autoptr (GError) error = NULL;
       g_autoptr (VbSecret) secret = load_one (config, &error);
 
-      if (secret && vb_secret_store_lookup_usage (self, secret->def->usage_type,
-                                                  secret->def->usage_id)
+      if (secret
+          && vb_secret_store_lookup_usage (self, secret->def->usage_type, secret->def->usage_id)
           && secret->def->usage_type)
-        g_set_error (&error, VB_ERROR, VB_ERROR_INVALID_XML,
-                     "another secret has usage %s '%s'", secret->def->usage_type,
-                     secret->def->usage_id);
+        g_set_error (&error, VB_ERROR, VB_ERROR_INVALID_XML, "another secret has usage %s '%s'",
+                     secret->def->usage_type, secret->def->usage_id);
       if (error)
         {
           vb_config_store_reject (self->store, KIND, config, error->message);
@@ -313,17 +312,17 @@ vb_secret_store_define_async (VbSecretStore *self, const char *xml, GAsyncReadyC
       return;
     }
   same = vb_secret_store_lookup_uuid (self, def->uuid);
-  other = def->usage_type ? vb_secret_store_lookup_usage (self, def->usage_type, def->usage_id)
-                          : NULL;
+  other =
+    def->usage_type ? vb_secret_store_lookup_usage (self, def->usage_type, def->usage_id) : NULL;
   if (other && other != same)
-    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                         "Secret %s already has usage %s '%s'", other->def->uuid,
-                         def->usage_type, def->usage_id);
+    error =
+      g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "Secret %s already has usage %s '%s'",
+                   other->def->uuid, def->usage_type, def->usage_id);
   else if (same && same->def->ephemeral != def->ephemeral)
-    error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                         "Secret %s is %s: it cannot become %s", def->uuid,
-                         same->def->ephemeral ? "ephemeral" : "persistent",
-                         def->ephemeral ? "ephemeral" : "persistent");
+    error =
+      g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID, "Secret %s is %s: it cannot become %s",
+                   def->uuid, same->def->ephemeral ? "ephemeral" : "persistent",
+                   def->ephemeral ? "ephemeral" : "persistent");
   else if (same && same->def->private && !def->private)
     error = g_error_new (VB_ERROR, VB_ERROR_OPERATION_INVALID,
                          "Secret %s is private: it cannot become readable", def->uuid);
@@ -400,8 +399,8 @@ removed (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vb_secret_store_undefine_async (VbSecretStore *self, VbSecret *secret,
-                                GAsyncReadyCallback callback, gpointer user_data)
+vb_secret_store_undefine_async (VbSecretStore *self, VbSecret *secret, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
   g_autoptr (VbSecret) gone = g_object_ref (secret);

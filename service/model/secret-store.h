@@ -40,8 +40,7 @@ GPtrArray *vb_secret_store_list (VbSecretStore *self);
  * ephemeral secret persistent or the reverse. Completes once it is on disk. */
 void vb_secret_store_define_async (VbSecretStore *self, const char *xml,
                                    GAsyncReadyCallback callback, gpointer user_data);
-VbSecret *vb_secret_store_define_finish (VbSecretStore *self, GAsyncResult *result,
-                                         GError **error);
+VbSecret *vb_secret_store_define_finish (VbSecretStore *self, GAsyncResult *result, GError **error);
 void vb_secret_store_set_value_async (VbSecretStore *self, VbSecret *secret, GBytes *value,
                                       GAsyncReadyCallback callback, gpointer user_data);
 void vb_secret_store_undefine_async (VbSecretStore *self, VbSecret *secret,

@@ -85,8 +85,8 @@ vb_secret_api_set_value_async (VbDriverHost *host, VbSecret *secret, GBytes *val
 }
 
 void
-vb_secret_api_undefine_async (VbDriverHost *host, VbSecret *secret,
-                              GAsyncReadyCallback callback, gpointer user_data)
+vb_secret_api_undefine_async (VbDriverHost *host, VbSecret *secret, GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
 

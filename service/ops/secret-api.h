@@ -13,8 +13,7 @@ void vb_secret_api_define_async (VbDriverHost *host, const char *xml, guint flag
 VbSecret *vb_secret_api_define_finish (GAsyncResult *result, GError **error);
 
 void vb_secret_api_set_value_async (VbDriverHost *host, VbSecret *secret, GBytes *value,
-                                    guint flags, GAsyncReadyCallback callback,
-                                    gpointer user_data);
+                                    guint flags, GAsyncReadyCallback callback, gpointer user_data);
 void vb_secret_api_undefine_async (VbDriverHost *host, VbSecret *secret,
                                    GAsyncReadyCallback callback, gpointer user_data);
 /* Finishes set_value and undefine. */
