@@ -1,5 +1,6 @@
 #include "bus-context.h"
 
+#include "authorized-dispatch.h"
 #include "dbus-error.h"
 #include "object-paths.h"
 
@@ -73,6 +74,23 @@ static char *
 resource_path (gpointer resource)
 {
   return vb_resource_object_path (resource);
+}
+
+void
+vb_complete_read (VbBusContext *context, guint64 generation, GDBusMethodInvocation *invocation,
+                  GVariant *reply)
+{
+  g_autoptr (GVariant) held = g_variant_ref_sink (reply);
+  const GDBusMethodInfo *method = g_dbus_method_invocation_get_method_info (invocation);
+  const char *action =
+    method ? g_dbus_annotation_info_lookup (method->annotations, VB_AUTHORIZATION_ANNOTATION)
+           : NULL;
+
+  /* The dispatch checked @action already; only a decision that lasts as
+   * long as the caller's connection lets its later calls skip the check. */
+  if (context->replies && action && vb_dispatch_caller_allowed_now (invocation, action))
+    vb_reply_cache_store (context->replies, generation, invocation, held, action);
+  g_dbus_method_invocation_return_value (invocation, held);
 }
 
 void

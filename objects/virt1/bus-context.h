@@ -4,12 +4,14 @@
 #include <gio/gio.h>
 
 #include "driver.h"
+#include "reply-cache.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
   GDBusObjectManagerServer *object_manager;
   VbDriverHost *host;
+  VbReplyCache *replies; /* virt1-replies.h; NULL until the objects are exported */
 } VbBusContext;
 
 /* Completes @invocation with no value, or with the error @finish reports. */
@@ -29,6 +31,14 @@ void vb_complete_paths (GDBusMethodInvocation *invocation, GPtrArray *items, VbP
 /* Completes @invocation with the paths of @resources (domains, networks or pools). */
 void vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
                                  GError *error);
+/* Completes @invocation with @reply (a read member's answer, computed from
+ * the model as it was at @generation, vb_model_generation() read before),
+ * and keeps it to answer the same call again from the worker thread to
+ * callers allowed the member's action for good (never on the strength of
+ * another caller's decision). Only for members whose answer depends on the
+ * call and the model alone, and needs no second action. */
+void vb_complete_read (VbBusContext *context, guint64 generation,
+                       GDBusMethodInvocation *invocation, GVariant *reply);
 /* The path a resource is exported at. */
 char *vb_resource_object_path (VbResource *resource);
 
