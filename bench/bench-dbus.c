@@ -1,14 +1,18 @@
-/* D-Bus read latency of virtbusd against Peer.Ping (the floor), and the
- * 10,000-domain scale run: restart time, RSS, GetManagedObjects.
+/* D-Bus read latency of virtbusd against Peer.Ping (the floor), with 1 and
+ * 16 clients, and the 10,000-domain scale run: restart time, RSS,
+ * GetManagedObjects against a bare GDBus service (bench-bare.c) answering
+ * the very same reply on the same bus (its floor).
  *
  *   meson compile -C build bench-dbus && VB_DAEMON=build/service/daemon/virtbusd \
  *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N]
  *
  * Everything is measured in the same run, so ratios compare like with like. */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-bare.h"
 #include "bench-calls.h"
 #include "bench-util.h"
 #include "vb-test-env.h"
@@ -29,7 +33,7 @@ measure (const char *address, const char *path, const char *interface, const cha
 static void
 latency_section (VbTestEnv *env, const char *domain_path)
 {
-  const int client_counts[] = { 1, 4 };
+  const int client_counts[] = { 1, 16 };
 
   g_print ("\n== read latency (test driver, %d calls per row, 10 domains defined) ==\n", n_calls);
   bench_print_call_header ();
@@ -44,6 +48,11 @@ latency_section (VbTestEnv *env, const char *domain_path)
                                      "org.freedesktop.DBus.Properties", "Get",
                                      g_variant_new ("(ss)", IFACE_DOMAIN, "State"), clients),
                             ping);
+      bench_print_call_row ("Properties.GetAll Domain", clients,
+                            measure (env->bus_address, domain_path,
+                                     "org.freedesktop.DBus.Properties", "GetAll",
+                                     g_variant_new ("(s)", IFACE_DOMAIN), clients),
+                            ping);
       bench_print_call_row ("Domain.GetXMLDesc", clients,
                             measure (env->bus_address, domain_path, IFACE_DOMAIN, "GetXMLDesc",
                                      g_variant_new ("(u)", 0), clients),
@@ -51,6 +60,10 @@ latency_section (VbTestEnv *env, const char *domain_path)
       bench_print_call_row ("Manager.ListDomains", clients,
                             measure (env->bus_address, MANAGER, IFACE_MANAGER, "ListDomains",
                                      g_variant_new ("(u)", 0), clients),
+                            ping);
+      bench_print_call_row ("Manager.ListDomainSummaries", clients,
+                            measure (env->bus_address, MANAGER, IFACE_MANAGER,
+                                     "ListDomainSummaries", g_variant_new ("(u)", 0), clients),
                             ping);
       bench_print_call_row ("GetManagedObjects", clients,
                             measure (env->bus_address, MANAGER,
@@ -112,32 +125,50 @@ define_many (VbTestEnv *env, int count)
            count / ((g_get_monotonic_time () - start) / 1e6));
 }
 
-/* virtbusd runs behind "sh -c exec": the pid is the daemon's after the exec. */
-static double
-time_get_managed_objects (VbTestEnv *env, guint *n_objects)
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
 {
-  double best = 1e9;
+  double x = *(const double *) a, y = *(const double *) b;
 
-  for (int i = 0; i < 5; i++)
+  return x < y ? -1 : x > y;
+}
+
+/* GetManagedObjects of @bus_name at @path, 7 times: the median and the best
+ * in seconds; *reply (if not NULL) gets the last answer. */
+static void
+time_get_managed_objects (VbTestEnv *env, const char *bus_name, const char *path, double *median,
+                          double *best, GVariant **reply)
+{
+  double times[7];
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
     {
+      g_autoptr (GError) error = NULL;
       gint64 start = g_get_monotonic_time ();
-      g_autoptr (GVariant) reply =
-        vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-                         NULL);
-      double elapsed = (g_get_monotonic_time () - start) / 1e6;
+      g_autoptr (GVariant) answer = g_dbus_connection_call_sync (
+        env->client, bus_name, path, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+        NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 120000, NULL, &error);
 
-      *n_objects = g_variant_n_children (g_variant_get_child_value (reply, 0));
-      best = MIN (best, elapsed);
+      times[i] = (g_get_monotonic_time () - start) / 1e6;
+      if (!answer)
+        g_error ("GetManagedObjects of %s: %s", bus_name, error->message);
+      if (reply && i + 1 == G_N_ELEMENTS (times))
+        *reply = g_steal_pointer (&answer);
     }
-  return best;
+  qsort (times, G_N_ELEMENTS (times), sizeof times[0], compare_doubles);
+  *median = times[G_N_ELEMENTS (times) / 2];
+  *best = times[0];
 }
 
 static void
 scale_section (VbTestEnv *env)
 {
   gint64 start;
-  double restart, gmo;
-  guint objects = 0;
+  double restart, gmo, gmo_best, bare, bare_best;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) objects_dict = NULL;
+  guint objects;
+  BenchBare *floor;
   long rss;
 
   g_print ("\n== scale: %d test domains ==\n", n_domains);
@@ -146,11 +177,22 @@ scale_section (VbTestEnv *env)
   start = g_get_monotonic_time ();
   vb_test_env_start_daemon (env, NULL);
   restart = (g_get_monotonic_time () - start) / 1e6;
-  gmo = time_get_managed_objects (env, &objects);
+  time_get_managed_objects (env, "org.virtbus.Virt1", MANAGER, &gmo, &gmo_best, &reply);
+  objects_dict = g_variant_get_child_value (reply, 0);
+  objects = (guint) g_variant_n_children (objects_dict);
   rss = bench_rss_kib (env->daemon_pid);
+  /* The floor: the same bytes from a bare GDBus service on the same bus. */
+  floor = bench_bare_start (env->bus_address, "/org/libvirt/Test/domain/_0",
+                            g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0), "<domain/>");
+  bench_bare_set_managed_objects (floor, g_variant_ref (reply));
+  time_get_managed_objects (env, "org.libvirt", "/org/libvirt/Test", &bare, &bare_best, NULL);
+  bench_bare_stop (floor);
   g_print ("restart until the name is owned: %6.3f s   (goal < 1 s)\n", restart);
-  g_print ("GetManagedObjects, %u objects:   %6.1f ms  (goal < 250 ms; best of 5)\n", objects,
-           gmo * 1e3);
+  g_print ("GetManagedObjects, %u objects, %.1f MB: median %6.1f ms, best %6.1f ms (of 7)\n",
+           objects, g_variant_get_size (reply) / 1e6, gmo * 1e3, gmo_best * 1e3);
+  g_print ("  bare GDBus service, same reply: median %6.1f ms, best %6.1f ms: %.2fx (goal <= "
+           "1.10x), best %.2fx\n",
+           bare * 1e3, bare_best * 1e3, gmo / bare, gmo_best / bare_best);
   g_print ("RSS of virtbusd:                 %6.1f MiB (goal < 100 MiB)\n", rss / 1024.0);
   if (objects < (guint) n_domains)
     g_error ("only %u of %d domains came back", objects, n_domains);
