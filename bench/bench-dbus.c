@@ -4,7 +4,7 @@
  * the very same reply on the same bus (its floor).
  *
  *   meson compile -C build bench-dbus && VB_DAEMON=build/service/daemon/virtbusd \
- *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N]
+ *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N] [--scale-only]
  *
  * Everything is measured in the same run, so ratios compare like with like. */
 #include <signal.h>
@@ -19,6 +19,7 @@
 
 static int n_calls = 4000;
 static int n_domains = 10000;
+static gboolean scale_only;
 
 #define ROUNDS 5
 
@@ -75,8 +76,9 @@ paired_row (const char *name, const char *address, const char *path, const char 
       thr_ratio[r] = floor.calls_per_s / f.calls_per_s;
     }
   g_print ("%-28s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx\n", name, clients,
-           median_of (rate, ROUNDS), median_of (median, ROUNDS) * 1e6, median_of (p99, ROUNDS) * 1e6,
-           median_of (med_ratio, ROUNDS), median_of (thr_ratio, ROUNDS));
+           median_of (rate, ROUNDS), median_of (median, ROUNDS) * 1e6,
+           median_of (p99, ROUNDS) * 1e6, median_of (med_ratio, ROUNDS),
+           median_of (thr_ratio, ROUNDS));
 }
 
 static void
@@ -112,14 +114,16 @@ latency_section (VbTestEnv *env, const char *domain_path)
 
           /* Why a large reply cannot reach Ping: GDBus's own work on it. */
           bench_print_gdbus_cost_rows ("Ping's reply", NULL, clients, ping);
-          bench_print_gdbus_cost_rows (
-            "GetAll's", vb_test_call_ok (env, domain_path, "org.freedesktop.DBus.Properties",
-                                         "GetAll", g_variant_new ("(s)", IFACE_DOMAIN)),
-            clients, ping);
-          bench_print_gdbus_cost_rows (
-            "Summaries'", vb_test_call_ok (env, MANAGER, IFACE_MANAGER, "ListDomainSummaries",
-                                           g_variant_new ("(u)", 0)),
-            clients, ping);
+          bench_print_gdbus_cost_rows ("GetAll's",
+                                       vb_test_call_ok (env, domain_path,
+                                                        "org.freedesktop.DBus.Properties", "GetAll",
+                                                        g_variant_new ("(s)", IFACE_DOMAIN)),
+                                       clients, ping);
+          bench_print_gdbus_cost_rows ("Summaries'",
+                                       vb_test_call_ok (env, MANAGER, IFACE_MANAGER,
+                                                        "ListDomainSummaries",
+                                                        g_variant_new ("(u)", 0)),
+                                       clients, ping);
         }
     }
 }
@@ -247,6 +251,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "calls", 0, 0, G_OPTION_ARG_INT, &n_calls, "Calls per latency row", "N" },
     { "domains", 0, 0, G_OPTION_ARG_INT, &n_domains, "Domains in the scale run", "N" },
+    { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- virtbusd D-Bus benchmark");
@@ -275,7 +280,8 @@ main (int argc, char **argv)
     }
   g_print ("virtbusd %s on a private dbus-daemon; %u CPUs\n", g_getenv ("VB_DAEMON"),
            g_get_num_processors ());
-  latency_section (env, domain_path);
+  if (!scale_only)
+    latency_section (env, domain_path);
   scale_section (env);
   return 0;
 }

@@ -186,9 +186,9 @@ rows (Target *t, int n_defined, int clients)
     {
       bench_print_gdbus_cost_rows ("Ping's reply", NULL, clients, ping);
       bench_print_gdbus_cost_rows ("GetAll's",
-                       call (t, t->domain_path, "org.freedesktop.DBus.Properties", "GetAll",
-                             g_variant_new ("(s)", IFACE_LV_DOMAIN)),
-                       clients, ping);
+                                   call (t, t->domain_path, "org.freedesktop.DBus.Properties",
+                                         "GetAll", g_variant_new ("(s)", IFACE_LV_DOMAIN)),
+                                   clients, ping);
     }
   if (t->virt1)
     {

@@ -1,7 +1,7 @@
 /* The org.virtbus.Virt1 front end sends repeated reads again from GDBus's
  * worker thread (objects/virt1/virt1-replies.h): Properties.Get and GetAll,
- * Domain.GetXMLDesc without SECURE, Manager.ListDomains and
- * ListDomainSummaries. Each read here is asked twice before a change, so
+ * Domain.GetXMLDesc without SECURE, Manager.ListDomains,
+ * ListDomainSummaries and the lookups. Each read here is asked twice before a change, so
  * that the second answer is the remembered one, and after it: the answer
  * after must show the change. A caller who is refused a member is refused it
  * also after another caller's answers were remembered. */
@@ -82,8 +82,8 @@ summaries (VbTestEnv *env, guint flags)
   g_assert_cmpstr (g_variant_get_type_string (reply), ==, "(a(ossutb))");
   list = g_variant_get_child_value (reply, 0);
   g_variant_iter_init (&iter, list);
-  while (g_variant_iter_next (&iter, "(&o&s&sutb)", &path, &name, &state, &vcpus, &memory,
-                              &autostart))
+  while (
+    g_variant_iter_next (&iter, "(&o&s&sutb)", &path, &name, &state, &vcpus, &memory, &autostart))
     {
       g_autofree char *real_name = vb_test_get_string (env, path, IFACE_DOMAIN, "Name");
       g_autofree char *real_state = vb_test_get_string (env, path, IFACE_DOMAIN, "State");
@@ -192,7 +192,7 @@ test_domain_reads_follow_changes (void)
     g_autoptr (GVariant) after = from_get_all (env, path, "Autostart");
 
     g_assert_true (g_variant_get_boolean (after));
-    g_variant_unref (summaries (env, 0)); /* checks Autostart against the property */
+    g_variant_unref (summaries (env, 0));               /* checks Autostart against the property */
     g_assert_cmpuint (count_listed (env, 1024), ==, 1); /* AUTOSTART */
   }
 
@@ -218,7 +218,18 @@ test_domain_reads_follow_changes (void)
   other = define (env, "v1-repeat-2", OTHER_UUID);
   g_assert_cmpuint (count_listed (env, 0), ==, 2);
   g_variant_unref (summaries (env, 0));
+  {
+    g_autoptr (GVariant) found = twice (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                        g_variant_new ("(s)", "v1-repeat-2"));
+    const char *found_path;
+
+    g_variant_get (found, "(&o)", &found_path);
+    g_assert_cmpstr (found_path, ==, other);
+  }
   vb_test_call_void (env, other, IFACE_DOMAIN, "Rename", g_variant_new ("(su)", "a-first", 0));
+  vb_test_call_expect_error (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                             g_variant_new ("(s)", "v1-repeat-2"),
+                             "org.virtbus.Virt1.Error.NotFound");
   {
     g_autoptr (GVariant) reply = summaries (env, 0); /* checks the order too */
     g_autoptr (GVariant) list = g_variant_get_child_value (reply, 0);
@@ -261,9 +272,10 @@ child_refused_after_cached (void)
   g_assert_cmpstr (printed, ==, root_list);
   for (int i = 0; i < 2; i++)
     {
-      g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-        bus, "org.virtbus.Virt1", path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 1),
-        NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+      g_autoptr (GVariant) reply =
+        g_dbus_connection_call_sync (bus, "org.virtbus.Virt1", path, IFACE_DOMAIN, "GetXMLDesc",
+                                     g_variant_new ("(u)", 1), NULL, G_DBUS_CALL_FLAGS_NONE, 30000,
+                                     NULL, &error);
       g_autofree char *name = NULL;
 
       /* Allowed read, but root's SECURE answers were never kept: this caller

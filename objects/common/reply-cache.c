@@ -160,9 +160,9 @@ note_outgoing (VbReplyCache *cache, GDBusMessage *message)
   g_mutex_lock (&cache->lock);
   caller = g_hash_table_lookup (cache->callers, destination);
   if (caller)
-    g_hash_table_steal_extended (
-      caller->waiting, GUINT_TO_POINTER (g_dbus_message_get_reply_serial (message)), NULL,
-      &waiting);
+    g_hash_table_steal_extended (caller->waiting,
+                                 GUINT_TO_POINTER (g_dbus_message_get_reply_serial (message)), NULL,
+                                 &waiting);
   g_mutex_unlock (&cache->lock);
   if (!waiting)
     return message;

@@ -254,7 +254,6 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
 
 /* ---- the front ---- */
 
-
 VbLibvirtFront *
 vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, VbReplyCache *replies,
                       GError **error)

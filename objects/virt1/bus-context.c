@@ -94,6 +94,42 @@ vb_complete_read (VbBusContext *context, guint64 generation, GDBusMethodInvocati
 }
 
 void
+vb_complete_read_path (VbBusContext *context, guint64 generation, GDBusMethodInvocation *invocation,
+                       VbResource *resource, GError *error)
+{
+  g_autofree char *path = NULL;
+
+  if (!resource)
+    {
+      vb_dbus_return_error (invocation, error);
+      return;
+    }
+  path = vb_resource_object_path (resource);
+  vb_complete_read (context, generation, invocation, g_variant_new ("(o)", path));
+}
+
+void
+vb_complete_read_paths (VbBusContext *context, guint64 generation,
+                        GDBusMethodInvocation *invocation, GPtrArray *resources, GError *error)
+{
+  GVariantBuilder builder;
+
+  if (!resources)
+    {
+      vb_dbus_return_error (invocation, error);
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < resources->len; i++)
+    {
+      g_autofree char *path = vb_resource_object_path (resources->pdata[i]);
+
+      g_variant_builder_add (&builder, "o", path);
+    }
+  vb_complete_read (context, generation, invocation, g_variant_new ("(ao)", &builder));
+}
+
+void
 vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources, GError *error)
 {
   vb_complete_paths (invocation, resources, resource_path, error);

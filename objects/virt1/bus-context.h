@@ -37,8 +37,15 @@ void vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *r
  * callers allowed the member's action for good (never on the strength of
  * another caller's decision). Only for members whose answer depends on the
  * call and the model alone, and needs no second action. */
-void vb_complete_read (VbBusContext *context, guint64 generation,
-                       GDBusMethodInvocation *invocation, GVariant *reply);
+void vb_complete_read (VbBusContext *context, guint64 generation, GDBusMethodInvocation *invocation,
+                       GVariant *reply);
+/* vb_complete_resource_path() and _paths() for read members: the answer is
+ * kept as vb_complete_read() keeps it (errors are not). */
+void vb_complete_read_path (VbBusContext *context, guint64 generation,
+                            GDBusMethodInvocation *invocation, VbResource *resource, GError *error);
+void vb_complete_read_paths (VbBusContext *context, guint64 generation,
+                             GDBusMethodInvocation *invocation, GPtrArray *resources,
+                             GError *error);
 /* The path a resource is exported at. */
 char *vb_resource_object_path (VbResource *resource);
 

@@ -116,10 +116,12 @@ static gboolean
 handle_lookup_domain_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                               const char *name)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbDomain *domain = vb_domain_api_lookup_by_name (host_of (iface), name, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) domain, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) domain, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -127,35 +129,24 @@ static gboolean
 handle_lookup_domain_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                               const char *uuid)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbDomain *domain = vb_domain_api_lookup_by_uuid (host_of (iface), uuid, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) domain, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) domain, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_domains (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
-  VbManagerObject *self = VB_MANAGER_OBJECT (iface);
   guint64 generation = vb_model_generation ();
   GError *error = NULL;
   g_autoptr (GPtrArray) domains = vb_domain_api_list (host_of (iface), flags, &error);
-  GVariantBuilder builder;
 
-  if (!domains)
-    {
-      vb_dbus_return_error (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < domains->len; i++)
-    {
-      g_autofree char *path = vb_resource_object_path (domains->pdata[i]);
-
-      g_variant_builder_add (&builder, "o", path);
-    }
-  vb_complete_read (self->context, generation, invocation, g_variant_new ("(ao)", &builder));
+  vb_complete_read_paths (VB_MANAGER_OBJECT (iface)->context, generation, invocation, domains,
+                          error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -175,8 +166,7 @@ add_summary (GVariantBuilder *builder, VbDomain *domain)
 }
 
 static gboolean
-handle_list_domain_summaries (VbDBusManager *iface, GDBusMethodInvocation *invocation,
-                              guint flags)
+handle_list_domain_summaries (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
   VbManagerObject *self = VB_MANAGER_OBJECT (iface);
   guint64 generation = vb_model_generation ();
@@ -192,8 +182,7 @@ handle_list_domain_summaries (VbDBusManager *iface, GDBusMethodInvocation *invoc
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ossutb)"));
   for (guint i = 0; i < domains->len; i++)
     add_summary (&builder, domains->pdata[i]);
-  vb_complete_read (self->context, generation, invocation,
-                    g_variant_new ("(a(ossutb))", &builder));
+  vb_complete_read (self->context, generation, invocation, g_variant_new ("(a(ossutb))", &builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -219,10 +208,12 @@ static gboolean
 handle_lookup_network_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                const char *name)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbNetwork *network = vb_network_api_lookup_by_name (host_of (iface), name, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) network, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) network, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -230,20 +221,24 @@ static gboolean
 handle_lookup_network_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                const char *uuid)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbNetwork *network = vb_network_api_lookup_by_uuid (host_of (iface), uuid, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) network, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) network, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_networks (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   g_autoptr (GPtrArray) networks = vb_network_api_list (host_of (iface), flags, &error);
 
-  vb_complete_resource_paths (invocation, networks, error);
+  vb_complete_read_paths (VB_MANAGER_OBJECT (iface)->context, generation, invocation, networks,
+                          error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -341,10 +336,12 @@ static gboolean
 handle_lookup_storage_pool_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                     const char *name)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbPool *pool = vb_pool_api_lookup_by_name (host_of (iface), name, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) pool, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) pool, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -352,20 +349,23 @@ static gboolean
 handle_lookup_storage_pool_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                     const char *uuid)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbPool *pool = vb_pool_api_lookup_by_uuid (host_of (iface), uuid, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) pool, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) pool, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_storage_pools (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   g_autoptr (GPtrArray) pools = vb_pool_api_list (host_of (iface), flags, &error);
 
-  vb_complete_resource_paths (invocation, pools, error);
+  vb_complete_read_paths (VB_MANAGER_OBJECT (iface)->context, generation, invocation, pools, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -122,8 +122,8 @@ vb_vanished_calls_rewrite (GDBusObjectManagerServer *object_manager, GDBusMessag
   /* Outgoing messages are locked: the answer is a copy. */
   if (vanished && (rewritten = g_dbus_message_copy (reply, NULL)))
     {
-      g_autofree char *text = g_strdup_printf (
-        "No object at %s (it was removed, or never existed)", g_dbus_message_get_path (call));
+      g_autofree char *text = g_strdup_printf ("No object at %s (it was removed, or never existed)",
+                                               g_dbus_message_get_path (call));
 
       g_dbus_message_set_error_name (rewritten, NOT_FOUND);
       g_dbus_message_set_body (rewritten, g_variant_new ("(s)", text));

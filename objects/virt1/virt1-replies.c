@@ -20,9 +20,8 @@ static const VbReplyGeneration model_generation = {
  * Not Job (progress is no model change), Secret or Snapshot (not measured
  * reads; left to the main loop). */
 static const char *const open_interfaces[] = {
-  "org.virtbus.Virt1.Domain",      "org.virtbus.Virt1.Manager",
-  "org.virtbus.Virt1.Network",     "org.virtbus.Virt1.StoragePool",
-  "org.virtbus.Virt1.StorageVolume", NULL,
+  "org.virtbus.Virt1.Domain",      "org.virtbus.Virt1.Manager",       "org.virtbus.Virt1.Network",
+  "org.virtbus.Virt1.StoragePool", "org.virtbus.Virt1.StorageVolume", NULL,
 };
 
 /* Reading properties is open (docs/authorization.md), so their answers are

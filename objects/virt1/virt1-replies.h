@@ -16,7 +16,6 @@ G_BEGIN_DECLS
 
 /* Call once the objects of @object_manager are exported; lasts as long as
  * the daemon. */
-VbReplyCache *vb_virt1_replies_new (GDBusConnection *bus,
-                                    GDBusObjectManagerServer *object_manager);
+VbReplyCache *vb_virt1_replies_new (GDBusConnection *bus, GDBusObjectManagerServer *object_manager);
 
 G_END_DECLS

@@ -496,7 +496,8 @@ start (Daemon *daemon, GError **error)
   vb_documented_introspection_install (daemon->bus);
   if (options->libvirt_dbus)
     {
-      daemon->libvirt_front = vb_libvirt_front_new (daemon->bus, daemon->host, daemon->context.replies, error);
+      daemon->libvirt_front =
+        vb_libvirt_front_new (daemon->bus, daemon->host, daemon->context.replies, error);
       if (!daemon->libvirt_front)
         return FALSE;
     }
