@@ -20,6 +20,7 @@
 static int n_calls = 4000;
 static int n_domains = 10000;
 static gboolean scale_only;
+static char *only_rows; /* a part of the names of the rows to run; NULL: all */
 
 #define ROUNDS 5
 
@@ -61,6 +62,9 @@ paired_row (const char *name, const char *address, const char *path, const char 
   BenchCall call = { address, "org.virtbus.Virt1", path, interface, method, NULL };
   g_autoptr (GVariant) held = args ? g_variant_ref_sink (args) : NULL;
   double rate[ROUNDS], median[ROUNDS], p99[ROUNDS], med_ratio[ROUNDS], thr_ratio[ROUNDS];
+
+  if (only_rows && !strstr (name, only_rows))
+    return;
 
   for (int r = 0; r < ROUNDS; r++)
     {
@@ -255,6 +259,8 @@ main (int argc, char **argv)
     { "calls", 0, 0, G_OPTION_ARG_INT, &n_calls, "Calls per latency row", "N" },
     { "domains", 0, 0, G_OPTION_ARG_INT, &n_domains, "Domains in the scale run", "N" },
     { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &only_rows, "Only the latency rows whose name has TEXT",
+      "TEXT" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- virtbusd D-Bus benchmark");
