@@ -214,6 +214,36 @@ time_get_managed_objects (VbTestEnv *env, const char *bus_name, const char *path
   *best = times[0];
 }
 
+/* The first view a GUI can have of every domain: ListDomainSummaries, the
+ * first call after a restart (nothing remembered) and the median of 7. */
+static void
+time_summaries (VbTestEnv *env, double gmo)
+{
+  double times[8];
+  gsize size = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr (GVariant) answer =
+        vb_test_call (env, MANAGER, IFACE_MANAGER, "ListDomainSummaries", g_variant_new ("(u)", 0),
+                      &error);
+
+      times[i] = (g_get_monotonic_time () - start) / 1e6;
+      if (!answer)
+        {
+          g_print ("ListDomainSummaries: %s\n", error->message);
+          return;
+        }
+      size = g_variant_get_size (answer);
+    }
+  qsort (times + 1, G_N_ELEMENTS (times) - 1, sizeof times[0], compare_doubles);
+  g_print ("ListDomainSummaries, %.1f MB: first %6.1f ms, then median %6.1f ms (%.2fx "
+           "GetManagedObjects' median)\n",
+           size / 1e6, times[0] * 1e3, times[4] * 1e3, times[4] / gmo);
+}
+
 static void
 scale_section (VbTestEnv *env)
 {
@@ -247,6 +277,7 @@ scale_section (VbTestEnv *env)
   g_print ("  bare GDBus service, same reply: median %6.1f ms, best %6.1f ms: %.2fx (goal <= "
            "1.10x), best %.2fx\n",
            bare * 1e3, bare_best * 1e3, gmo / bare, gmo_best / bare_best);
+  time_summaries (env, gmo);
   g_print ("RSS of virtbusd:                 %6.1f MiB (goal < 100 MiB)\n", rss / 1024.0);
   if (objects < (guint) n_domains)
     g_error ("only %u of %d domains came back", objects, n_domains);
