@@ -9,7 +9,8 @@ struct _BenchBare {
   GVariant *properties; /* a{sv}, values variants of variants */
   char *xml;
   GMutex lock;
-  GVariant *list; /* (ao), under @lock */
+  GVariant *list;    /* (ao), under @lock */
+  GVariant *managed; /* GetManagedObjects' reply, under @lock; NULL: none */
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -22,6 +23,10 @@ static const char interfaces_xml[] = "<node>"
                                      "<interface name='org.libvirt.Connect'>"
                                      "<method name='ListDomains'><arg type='u' "
                                      "direction='in'/><arg type='ao' direction='out'/></method>"
+                                     "</interface>"
+                                     "<interface name='org.freedesktop.DBus.ObjectManager'>"
+                                     "<method name='GetManagedObjects'><arg "
+                                     "type='a{oa{sa{sv}}}' direction='out'/></method>"
                                      "</interface>"
                                      "</node>";
 
@@ -40,6 +45,18 @@ method_call (GDBusConnection *connection, const char *sender, const char *path,
       list = g_variant_ref (bare->list);
       g_mutex_unlock (&bare->lock);
       g_dbus_method_invocation_return_value (invocation, list);
+    }
+  else if (g_str_equal (method, "GetManagedObjects"))
+    {
+      g_autoptr (GVariant) managed = NULL;
+
+      g_mutex_lock (&bare->lock);
+      managed = bare->managed ? g_variant_ref (bare->managed) : NULL;
+      g_mutex_unlock (&bare->lock);
+      if (managed)
+        g_dbus_method_invocation_return_value (invocation, managed);
+      else
+        g_dbus_method_invocation_return_dbus_error (invocation, "org.libvirt.Error", method);
     }
   else if (g_str_equal (method, "GetXMLDesc"))
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", bare->xml));
@@ -127,6 +144,8 @@ serve (gpointer data)
   domain = domain_interface (bare, node);
   if (!g_dbus_connection_register_object (bus, CONNECT_PATH, node->interfaces[0], &vtable, bare,
                                           NULL, &error)
+      || !g_dbus_connection_register_object (bus, CONNECT_PATH, node->interfaces[1], &vtable, bare,
+                                             NULL, &error)
       || !g_dbus_connection_register_object (bus, bare->domain_path, domain, &vtable, bare, NULL,
                                              &error))
     g_error ("bare service: %s", error->message);
@@ -183,6 +202,19 @@ bench_bare_set_domains (BenchBare *bare, guint count)
 }
 
 void
+bench_bare_set_managed_objects (BenchBare *bare, GVariant *reply)
+{
+  GVariant *held = g_variant_ref_sink (reply);
+
+  /* Serialized now, as a front end's prebuilt reply would be. */
+  g_variant_get_data (held);
+  g_mutex_lock (&bare->lock);
+  g_clear_pointer (&bare->managed, g_variant_unref);
+  bare->managed = held;
+  g_mutex_unlock (&bare->lock);
+}
+
+void
 bench_bare_stop (BenchBare *bare)
 {
   g_main_loop_quit (bare->loop);
@@ -190,6 +222,7 @@ bench_bare_stop (BenchBare *bare)
   g_main_loop_unref (bare->loop);
   g_main_context_unref (bare->context);
   g_clear_pointer (&bare->list, g_variant_unref);
+  g_clear_pointer (&bare->managed, g_variant_unref);
   g_variant_unref (bare->properties);
   g_mutex_clear (&bare->lock);
   g_mutex_clear (&bare->ready_lock);

@@ -19,6 +19,9 @@ BenchBare *bench_bare_start (const char *address, const char *domain_path,
                              GVariant *domain_properties, const char *domain_xml);
 /* ListDomains answers @count paths from now on (built once). */
 void bench_bare_set_domains (BenchBare *bare, guint count);
+/* ObjectManager.GetManagedObjects at /org/libvirt/Test answers @reply (its
+ * whole "(a{oa{sa{sv}}})", e.g. what virtbusd answered) from now on. */
+void bench_bare_set_managed_objects (BenchBare *bare, GVariant *reply);
 void bench_bare_stop (BenchBare *bare);
 
 G_END_DECLS

@@ -106,3 +106,46 @@ bench_print_call_row (const char *name, int clients, BenchFigures f, BenchFigure
   g_print ("%-28s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx\n", name, clients, f.calls_per_s,
            f.median * 1e6, f.p99 * 1e6, f.median / floor.median, floor.calls_per_s / f.calls_per_s);
 }
+
+/* What GDBus alone spends on a reply (@reply, or none: Ping's): writing it
+ * into a message's bytes (the service's side) and reading it back (the
+ * client's), in this process, as rows. Shows how much of a call's time no
+ * GDBus service avoids. */
+void
+bench_print_gdbus_cost_rows (const char *what, GVariant *reply, int clients, BenchFigures ping)
+{
+  g_autoptr (GVariant) held = reply ? g_variant_ref_sink (reply) : NULL;
+  g_autoptr (GDBusMessage) message = g_dbus_message_new ();
+  g_autofree char *writes = g_strdup_printf ("  (GDBus writes %s)", what);
+  g_autofree char *reads = g_strdup_printf ("  (GDBus reads %s)", what);
+  const int rounds = 200;
+  gsize size = 0;
+  g_autofree guchar *blob = NULL;
+  BenchFigures write = { 0 }, read = { 0 };
+  gint64 start;
+
+  g_dbus_message_set_message_type (message, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
+  g_dbus_message_set_reply_serial (message, 1);
+  if (held)
+    g_dbus_message_set_body (message, held);
+  start = g_get_monotonic_time ();
+  for (int i = 0; i < rounds; i++)
+    {
+      g_free (blob);
+      blob = g_dbus_message_to_blob (message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
+    }
+  write.median = write.p99 = (g_get_monotonic_time () - start) / 1e6 / rounds;
+  write.calls_per_s = 1 / write.median;
+  start = g_get_monotonic_time ();
+  for (int i = 0; i < rounds; i++)
+    {
+      g_autoptr (GDBusMessage) parsed =
+        g_dbus_message_new_from_blob (blob, size, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
+
+      g_assert (parsed);
+    }
+  read.median = read.p99 = (g_get_monotonic_time () - start) / 1e6 / rounds;
+  read.calls_per_s = 1 / read.median;
+  bench_print_call_row (writes, clients, write, ping);
+  bench_print_call_row (reads, clients, read, ping);
+}

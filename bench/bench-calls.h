@@ -33,4 +33,10 @@ BenchFigures bench_measure_call (const BenchCall *call, int calls, int clients);
 void bench_print_call_header (void);
 void bench_print_call_row (const char *name, int clients, BenchFigures figures, BenchFigures floor);
 
+/* What GDBus alone spends writing @reply (a method return's body; NULL:
+ * none, as Ping's) into a message and reading it back, in this process, as
+ * two rows beside @ping: the part of a call's time no GDBus service avoids. */
+void bench_print_gdbus_cost_rows (const char *what, GVariant *reply, int clients,
+                                  BenchFigures ping);
+
 G_END_DECLS

@@ -1,20 +1,28 @@
-/* D-Bus read latency of virtbusd against Peer.Ping (the floor), and the
- * 10,000-domain scale run: restart time, RSS, GetManagedObjects.
+/* D-Bus read latency of virtbusd against Peer.Ping (the floor), with 1 and
+ * 16 clients, and the 10,000-domain scale run: restart time, RSS,
+ * GetManagedObjects against a bare GDBus service (bench-bare.c) answering
+ * the very same reply on the same bus (its floor).
  *
  *   meson compile -C build bench-dbus && VB_DAEMON=build/service/daemon/virtbusd \
- *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N]
+ *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N] [--scale-only]
  *
  * Everything is measured in the same run, so ratios compare like with like. */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-bare.h"
 #include "bench-calls.h"
 #include "bench-util.h"
 #include "vb-test-env.h"
 
 static int n_calls = 4000;
 static int n_domains = 10000;
+static gboolean scale_only;
+static char *only_rows; /* a part of the names of the rows to run; NULL: all */
+
+#define ROUNDS 5
 
 /* One row: @method of @interface at @path of virtbusd. */
 static BenchFigures
@@ -26,37 +34,104 @@ measure (const char *address, const char *path, const char *interface, const cha
   return bench_measure_call (&call, n_calls, clients);
 }
 
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+median_of (double *values, int n)
+{
+  qsort (values, n, sizeof values[0], compare_doubles);
+  return values[n / 2];
+}
+
+/* One row measured in turns with Ping (ROUNDS rounds of n_calls / ROUNDS
+ * calls each), so that both see the same load on a shared machine: the
+ * row's figures are the medians of its rounds, and its ratios the medians
+ * of each round's ratios to the Ping just before it. */
+static void
+paired_row (const char *name, const char *address, const char *path, const char *interface,
+            const char *method, GVariant *args, int clients)
+{
+  BenchCall ping = { address, "org.virtbus.Virt1", MANAGER, "org.freedesktop.DBus.Peer", "Ping",
+                     NULL };
+  BenchCall call = { address, "org.virtbus.Virt1", path, interface, method, NULL };
+  g_autoptr (GVariant) held = args ? g_variant_ref_sink (args) : NULL;
+  double rate[ROUNDS], median[ROUNDS], p99[ROUNDS], med_ratio[ROUNDS], thr_ratio[ROUNDS];
+
+  if (only_rows && !strstr (name, only_rows))
+    return;
+
+  for (int r = 0; r < ROUNDS; r++)
+    {
+      BenchFigures floor = bench_measure_call (&ping, n_calls / ROUNDS, clients);
+      BenchFigures f;
+
+      call.args = held; /* not floating: bench_measure_call takes its own reference */
+      f = bench_measure_call (&call, n_calls / ROUNDS, clients);
+      rate[r] = f.calls_per_s;
+      median[r] = f.median;
+      p99[r] = f.p99;
+      med_ratio[r] = f.median / floor.median;
+      thr_ratio[r] = floor.calls_per_s / f.calls_per_s;
+    }
+  g_print ("%-28s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx\n", name, clients,
+           median_of (rate, ROUNDS), median_of (median, ROUNDS) * 1e6,
+           median_of (p99, ROUNDS) * 1e6, median_of (med_ratio, ROUNDS),
+           median_of (thr_ratio, ROUNDS));
+}
+
 static void
 latency_section (VbTestEnv *env, const char *domain_path)
 {
-  const int client_counts[] = { 1, 4 };
+  const int client_counts[] = { 1, 16 };
+  const char *a = env->bus_address;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) summaries = vb_test_call (env, MANAGER, IFACE_MANAGER, "ListDomainSummaries",
+                                                 g_variant_new ("(u)", 0), &error);
+  /* So that an older virtbusd can be measured beside this one. */
+  gboolean has_summaries = summaries != NULL;
 
   g_print ("\n== read latency (test driver, %d calls per row, 10 domains defined) ==\n", n_calls);
+  g_print ("each row in %d turns with Ping; ratios: medians of the turns' ratios\n", ROUNDS);
   bench_print_call_header ();
   for (guint i = 0; i < G_N_ELEMENTS (client_counts); i++)
     {
       int clients = client_counts[i];
-      BenchFigures ping =
-        measure (env->bus_address, MANAGER, "org.freedesktop.DBus.Peer", "Ping", NULL, clients);
-      bench_print_call_row ("Peer.Ping (floor)", clients, ping, ping);
-      bench_print_call_row ("Properties.Get State", clients,
-                            measure (env->bus_address, domain_path,
-                                     "org.freedesktop.DBus.Properties", "Get",
-                                     g_variant_new ("(ss)", IFACE_DOMAIN, "State"), clients),
-                            ping);
-      bench_print_call_row ("Domain.GetXMLDesc", clients,
-                            measure (env->bus_address, domain_path, IFACE_DOMAIN, "GetXMLDesc",
-                                     g_variant_new ("(u)", 0), clients),
-                            ping);
-      bench_print_call_row ("Manager.ListDomains", clients,
-                            measure (env->bus_address, MANAGER, IFACE_MANAGER, "ListDomains",
-                                     g_variant_new ("(u)", 0), clients),
-                            ping);
-      bench_print_call_row ("GetManagedObjects", clients,
-                            measure (env->bus_address, MANAGER,
-                                     "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-                                     NULL, clients),
-                            ping);
+
+      paired_row ("Peer.Ping (against itself)", a, MANAGER, "org.freedesktop.DBus.Peer", "Ping",
+                  NULL, clients);
+      paired_row ("Properties.Get State", a, domain_path, "org.freedesktop.DBus.Properties", "Get",
+                  g_variant_new ("(ss)", IFACE_DOMAIN, "State"), clients);
+      paired_row ("Properties.GetAll Domain", a, domain_path, "org.freedesktop.DBus.Properties",
+                  "GetAll", g_variant_new ("(s)", IFACE_DOMAIN), clients);
+      paired_row ("Domain.GetXMLDesc", a, domain_path, IFACE_DOMAIN, "GetXMLDesc",
+                  g_variant_new ("(u)", 0), clients);
+      paired_row ("Manager.ListDomains", a, MANAGER, IFACE_MANAGER, "ListDomains",
+                  g_variant_new ("(u)", 0), clients);
+      if (has_summaries)
+        paired_row ("Manager.ListDomainSummaries", a, MANAGER, IFACE_MANAGER, "ListDomainSummaries",
+                    g_variant_new ("(u)", 0), clients);
+      paired_row ("GetManagedObjects", a, MANAGER, "org.freedesktop.DBus.ObjectManager",
+                  "GetManagedObjects", NULL, clients);
+      if (clients == 1)
+        {
+          BenchFigures ping = measure (a, MANAGER, "org.freedesktop.DBus.Peer", "Ping", NULL, 1);
+
+          /* Why a large reply cannot reach Ping: GDBus's own work on it. */
+          bench_print_gdbus_cost_rows ("Ping's reply", NULL, clients, ping);
+          bench_print_gdbus_cost_rows ("GetAll's",
+                                       vb_test_call_ok (env, domain_path,
+                                                        "org.freedesktop.DBus.Properties", "GetAll",
+                                                        g_variant_new ("(s)", IFACE_DOMAIN)),
+                                       clients, ping);
+          if (has_summaries)
+            bench_print_gdbus_cost_rows ("Summaries'", g_variant_ref (summaries), clients, ping);
+        }
     }
 }
 
@@ -112,32 +187,72 @@ define_many (VbTestEnv *env, int count)
            count / ((g_get_monotonic_time () - start) / 1e6));
 }
 
-/* virtbusd runs behind "sh -c exec": the pid is the daemon's after the exec. */
-static double
-time_get_managed_objects (VbTestEnv *env, guint *n_objects)
+/* GetManagedObjects of @bus_name at @path, 7 times: the median and the best
+ * in seconds; *reply (if not NULL) gets the last answer. */
+static void
+time_get_managed_objects (VbTestEnv *env, const char *bus_name, const char *path, double *median,
+                          double *best, GVariant **reply)
 {
-  double best = 1e9;
+  double times[7];
 
-  for (int i = 0; i < 5; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
     {
+      g_autoptr (GError) error = NULL;
       gint64 start = g_get_monotonic_time ();
-      g_autoptr (GVariant) reply =
-        vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-                         NULL);
-      double elapsed = (g_get_monotonic_time () - start) / 1e6;
+      g_autoptr (GVariant) answer = g_dbus_connection_call_sync (
+        env->client, bus_name, path, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+        NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 120000, NULL, &error);
 
-      *n_objects = g_variant_n_children (g_variant_get_child_value (reply, 0));
-      best = MIN (best, elapsed);
+      times[i] = (g_get_monotonic_time () - start) / 1e6;
+      if (!answer)
+        g_error ("GetManagedObjects of %s: %s", bus_name, error->message);
+      if (reply && i + 1 == G_N_ELEMENTS (times))
+        *reply = g_steal_pointer (&answer);
     }
-  return best;
+  qsort (times, G_N_ELEMENTS (times), sizeof times[0], compare_doubles);
+  *median = times[G_N_ELEMENTS (times) / 2];
+  *best = times[0];
+}
+
+/* The first view a GUI can have of every domain: ListDomainSummaries, the
+ * first call after a restart (nothing remembered) and the median of 7. */
+static void
+time_summaries (VbTestEnv *env, double gmo)
+{
+  double times[8];
+  gsize size = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr (GVariant) answer =
+        vb_test_call (env, MANAGER, IFACE_MANAGER, "ListDomainSummaries", g_variant_new ("(u)", 0),
+                      &error);
+
+      times[i] = (g_get_monotonic_time () - start) / 1e6;
+      if (!answer)
+        {
+          g_print ("ListDomainSummaries: %s\n", error->message);
+          return;
+        }
+      size = g_variant_get_size (answer);
+    }
+  qsort (times + 1, G_N_ELEMENTS (times) - 1, sizeof times[0], compare_doubles);
+  g_print ("ListDomainSummaries, %.1f MB: first %6.1f ms, then median %6.1f ms (%.2fx "
+           "GetManagedObjects' median)\n",
+           size / 1e6, times[0] * 1e3, times[4] * 1e3, times[4] / gmo);
 }
 
 static void
 scale_section (VbTestEnv *env)
 {
   gint64 start;
-  double restart, gmo;
-  guint objects = 0;
+  double restart, gmo, gmo_best, bare, bare_best;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) objects_dict = NULL;
+  guint objects;
+  BenchBare *floor;
   long rss;
 
   g_print ("\n== scale: %d test domains ==\n", n_domains);
@@ -146,11 +261,23 @@ scale_section (VbTestEnv *env)
   start = g_get_monotonic_time ();
   vb_test_env_start_daemon (env, NULL);
   restart = (g_get_monotonic_time () - start) / 1e6;
-  gmo = time_get_managed_objects (env, &objects);
+  time_get_managed_objects (env, "org.virtbus.Virt1", MANAGER, &gmo, &gmo_best, &reply);
+  objects_dict = g_variant_get_child_value (reply, 0);
+  objects = (guint) g_variant_n_children (objects_dict);
   rss = bench_rss_kib (env->daemon_pid);
+  /* The floor: the same bytes from a bare GDBus service on the same bus. */
+  floor = bench_bare_start (env->bus_address, "/org/libvirt/Test/domain/_0",
+                            g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0), "<domain/>");
+  bench_bare_set_managed_objects (floor, g_variant_ref (reply));
+  time_get_managed_objects (env, "org.libvirt", "/org/libvirt/Test", &bare, &bare_best, NULL);
+  bench_bare_stop (floor);
   g_print ("restart until the name is owned: %6.3f s   (goal < 1 s)\n", restart);
-  g_print ("GetManagedObjects, %u objects:   %6.1f ms  (goal < 250 ms; best of 5)\n", objects,
-           gmo * 1e3);
+  g_print ("GetManagedObjects, %u objects, %.1f MB: median %6.1f ms, best %6.1f ms (of 7)\n",
+           objects, g_variant_get_size (reply) / 1e6, gmo * 1e3, gmo_best * 1e3);
+  g_print ("  bare GDBus service, same reply: median %6.1f ms, best %6.1f ms: %.2fx (goal <= "
+           "1.10x), best %.2fx\n",
+           bare * 1e3, bare_best * 1e3, gmo / bare, gmo_best / bare_best);
+  time_summaries (env, gmo);
   g_print ("RSS of virtbusd:                 %6.1f MiB (goal < 100 MiB)\n", rss / 1024.0);
   if (objects < (guint) n_domains)
     g_error ("only %u of %d domains came back", objects, n_domains);
@@ -162,6 +289,9 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "calls", 0, 0, G_OPTION_ARG_INT, &n_calls, "Calls per latency row", "N" },
     { "domains", 0, 0, G_OPTION_ARG_INT, &n_domains, "Domains in the scale run", "N" },
+    { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &only_rows, "Only the latency rows whose name has TEXT",
+      "TEXT" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- virtbusd D-Bus benchmark");
@@ -190,7 +320,8 @@ main (int argc, char **argv)
     }
   g_print ("virtbusd %s on a private dbus-daemon; %u CPUs\n", g_getenv ("VB_DAEMON"),
            g_get_num_processors ());
-  latency_section (env, domain_path);
+  if (!scale_only)
+    latency_section (env, domain_path);
   scale_section (env);
   return 0;
 }

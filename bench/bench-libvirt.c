@@ -152,49 +152,6 @@ measure (Target *t, const char *path, const char *interface, const char *method,
   return bench_measure_call (&c, calls, clients);
 }
 
-/* What GDBus alone spends on a reply (@reply, or none: Ping's): writing it
- * into a message's bytes (the service's side) and reading it back (the
- * client's), in this process, as rows. Shows how much of a call's time no
- * GDBus service avoids. */
-static void
-gdbus_cost_rows (const char *what, GVariant *reply, int clients, BenchFigures ping)
-{
-  g_autoptr (GVariant) held = reply ? g_variant_ref_sink (reply) : NULL;
-  g_autoptr (GDBusMessage) message = g_dbus_message_new ();
-  g_autofree char *writes = g_strdup_printf ("  (GDBus writes %s)", what);
-  g_autofree char *reads = g_strdup_printf ("  (GDBus reads %s)", what);
-  const int rounds = 200;
-  gsize size = 0;
-  g_autofree guchar *blob = NULL;
-  BenchFigures write = { 0 }, read = { 0 };
-  gint64 start;
-
-  g_dbus_message_set_message_type (message, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
-  g_dbus_message_set_reply_serial (message, 1);
-  if (held)
-    g_dbus_message_set_body (message, held);
-  start = g_get_monotonic_time ();
-  for (int i = 0; i < rounds; i++)
-    {
-      g_free (blob);
-      blob = g_dbus_message_to_blob (message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
-    }
-  write.median = write.p99 = (g_get_monotonic_time () - start) / 1e6 / rounds;
-  write.calls_per_s = 1 / write.median;
-  start = g_get_monotonic_time ();
-  for (int i = 0; i < rounds; i++)
-    {
-      g_autoptr (GDBusMessage) parsed =
-        g_dbus_message_new_from_blob (blob, size, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
-
-      g_assert (parsed);
-    }
-  read.median = read.p99 = (g_get_monotonic_time () - start) / 1e6 / rounds;
-  read.calls_per_s = 1 / read.median;
-  bench_print_call_row (writes, clients, write, ping);
-  bench_print_call_row (reads, clients, read, ping);
-}
-
 static void
 rows (Target *t, int n_defined, int clients)
 {
@@ -222,16 +179,16 @@ rows (Target *t, int n_defined, int clients)
                                  g_variant_new ("(u)", 0), list_calls, clients),
                         ping);
   if (t->virt1 && n_defined > 100 && clients == 1)
-    gdbus_cost_rows (
+    bench_print_gdbus_cost_rows (
       "the list", call (t, TEST_CONNECT, IFACE_LV_CONNECT, "ListDomains", g_variant_new ("(u)", 0)),
       clients, ping);
   if (t->virt1 && n_defined <= 100 && clients == 1)
     {
-      gdbus_cost_rows ("Ping's reply", NULL, clients, ping);
-      gdbus_cost_rows ("GetAll's",
-                       call (t, t->domain_path, "org.freedesktop.DBus.Properties", "GetAll",
-                             g_variant_new ("(s)", IFACE_LV_DOMAIN)),
-                       clients, ping);
+      bench_print_gdbus_cost_rows ("Ping's reply", NULL, clients, ping);
+      bench_print_gdbus_cost_rows ("GetAll's",
+                                   call (t, t->domain_path, "org.freedesktop.DBus.Properties",
+                                         "GetAll", g_variant_new ("(s)", IFACE_LV_DOMAIN)),
+                                   clients, ping);
     }
   if (t->virt1)
     {

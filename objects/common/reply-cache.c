@@ -13,6 +13,8 @@ struct _VbReplyCache {
   guint filter_id;
   guint owner_changes; /* NameOwnerChanged: callers that left */
   VbReplyGeneration generation;
+  const VbReplyHooks *hooks; /* may be NULL */
+  gpointer hooks_data;
   _Atomic guint64 hits;
 
   GMutex lock; /* guards everything below: the worker thread reads, the main loop writes */
@@ -29,10 +31,25 @@ typedef struct {
 
 /* What the cache knows of one connection to the bus. */
 typedef struct {
-  GHashTable *waiting; /* serials of its calls the main loop has not answered yet */
+  GHashTable *waiting; /* serial → Waiting: its calls the main loop has not answered yet */
   GHashTable *allowed; /* actions it was allowed for good (owned strings) */
   gboolean unanswered; /* it sent a call that expects no reply: its order is unknowable */
 } Caller;
+
+/* A call on its way through the main loop. */
+typedef struct {
+  GDBusMessage *call;
+  guint64 generation; /* when it came: its answer is no older */
+} Waiting;
+
+static void
+waiting_free (gpointer data)
+{
+  Waiting *waiting = data;
+
+  g_object_unref (waiting->call);
+  g_free (waiting);
+}
 
 static void
 entry_free (gpointer data)
@@ -63,7 +80,7 @@ caller_of (VbReplyCache *cache, const char *name)
   if (!caller)
     {
       caller = g_new0 (Caller, 1);
-      caller->waiting = g_hash_table_new (g_direct_hash, g_direct_equal);
+      caller->waiting = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, waiting_free);
       caller->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_hash_table_insert (cache->callers, g_strdup (name), caller);
     }
@@ -124,24 +141,44 @@ lookup_locked (VbReplyCache *cache, GDBusMessage *message, Caller *caller)
   return g_variant_ref (entry->reply);
 }
 
+static void store_call (VbReplyCache *cache, guint64 generation, GDBusMessage *call,
+                        GVariant *reply, const char *action_id);
+
 /* An answer leaving: the call it answers is no longer waiting. The cache's
- * own answers are to calls that never were. */
-static void
+ * own answers are to calls that never were. Returns what to send. */
+static GDBusMessage *
 note_outgoing (VbReplyCache *cache, GDBusMessage *message)
 {
   GDBusMessageType type = g_dbus_message_get_message_type (message);
   const char *destination = g_dbus_message_get_destination (message);
+  gpointer waiting = NULL;
   Caller *caller;
 
   if ((type != G_DBUS_MESSAGE_TYPE_METHOD_RETURN && type != G_DBUS_MESSAGE_TYPE_ERROR)
       || !destination)
-    return;
+    return message;
   g_mutex_lock (&cache->lock);
   caller = g_hash_table_lookup (cache->callers, destination);
   if (caller)
-    g_hash_table_remove (caller->waiting,
-                         GUINT_TO_POINTER (g_dbus_message_get_reply_serial (message)));
+    g_hash_table_steal_extended (caller->waiting,
+                                 GUINT_TO_POINTER (g_dbus_message_get_reply_serial (message)), NULL,
+                                 &waiting);
   g_mutex_unlock (&cache->lock);
+  if (!waiting)
+    return message;
+  if (cache->hooks)
+    {
+      Waiting *call = waiting;
+
+      if (type == G_DBUS_MESSAGE_TYPE_METHOD_RETURN && cache->hooks->open_read
+          && g_dbus_message_get_body (message) && !g_dbus_message_get_unix_fd_list (message)
+          && cache->hooks->open_read (call->call, cache->hooks_data))
+        store_call (cache, call->generation, call->call, g_dbus_message_get_body (message), NULL);
+      if (cache->hooks->on_reply)
+        message = cache->hooks->on_reply (call->call, message, cache->hooks_data);
+    }
+  waiting_free (waiting);
+  return message;
 }
 
 /* On GDBus's worker thread, for every message in and out. */
@@ -155,10 +192,7 @@ filter (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer
   Caller *caller;
 
   if (!incoming)
-    {
-      note_outgoing (cache, message);
-      return message;
-    }
+    return note_outgoing (cache, message);
   if (g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL || !sender)
     return message;
 
@@ -171,8 +205,14 @@ filter (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer
   if (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
     caller_of (cache, sender)->unanswered = TRUE;
   else if (!(reply = lookup_locked (cache, message, caller)))
-    g_hash_table_add (caller_of (cache, sender)->waiting,
-                      GUINT_TO_POINTER (g_dbus_message_get_serial (message)));
+    {
+      Waiting *waiting = g_new (Waiting, 1);
+
+      waiting->call = g_object_ref (message);
+      waiting->generation = cache->generation.current ();
+      g_hash_table_replace (caller_of (cache, sender)->waiting,
+                            GUINT_TO_POINTER (g_dbus_message_get_serial (message)), waiting);
+    }
   g_mutex_unlock (&cache->lock);
   if (reply)
     {
@@ -229,10 +269,19 @@ cache_release (gpointer data)
 VbReplyCache *
 vb_reply_cache_new (GDBusConnection *bus, const VbReplyGeneration *generation)
 {
+  return vb_reply_cache_new_with_hooks (bus, generation, NULL, NULL);
+}
+
+VbReplyCache *
+vb_reply_cache_new_with_hooks (GDBusConnection *bus, const VbReplyGeneration *generation,
+                               const VbReplyHooks *hooks, gpointer user_data)
+{
   VbReplyCache *cache = g_atomic_rc_box_new0 (VbReplyCache);
 
   cache->bus = g_object_ref (bus);
   cache->generation = *generation;
+  cache->hooks = hooks;
+  cache->hooks_data = user_data;
   g_mutex_init (&cache->lock);
   cache->replies =
     g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, entry_free);
@@ -262,7 +311,15 @@ void
 vb_reply_cache_store (VbReplyCache *cache, guint64 generation, GDBusMethodInvocation *invocation,
                       GVariant *reply, const char *action_id)
 {
-  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
+  store_call (cache, generation, g_dbus_method_invocation_get_message (invocation), reply,
+              action_id);
+}
+
+/* From the main loop (a handler) or the worker thread (open reads). */
+static void
+store_call (VbReplyCache *cache, guint64 generation, GDBusMessage *message, GVariant *reply,
+            const char *action_id)
+{
   const char *sender = g_dbus_message_get_sender (message);
   GBytes *key;
   Entry *entry;

@@ -36,7 +36,25 @@ typedef struct {
   void (*release) (void);
 } VbReplyGeneration;
 
+/* What a front end may add to the cache's own work, on GDBus's worker
+ * thread, for the answers the main loop sends (not for the cache's own):
+ * open_read, whether the answer to @call may be kept for every caller (an
+ * open read whose answer follows the generation, such as Properties.Get,
+ * which GDBus answers with no handler of ours to store it); on_reply, the
+ * message to send instead of @reply (which it then unrefs), or @reply. The
+ * cache keeps each call until its answer anyway, so a front end that must
+ * see a call with its answer need not keep its own record of every call. */
+typedef struct {
+  gboolean (*open_read) (GDBusMessage *call, gpointer user_data);
+  GDBusMessage *(*on_reply) (GDBusMessage *call, GDBusMessage *reply, gpointer user_data);
+} VbReplyHooks;
+
 VbReplyCache *vb_reply_cache_new (GDBusConnection *bus, const VbReplyGeneration *generation);
+/* The same with @hooks (may be NULL; kept) called with @user_data, which
+ * must last as long as the bus connection. */
+VbReplyCache *vb_reply_cache_new_with_hooks (GDBusConnection *bus,
+                                             const VbReplyGeneration *generation,
+                                             const VbReplyHooks *hooks, gpointer user_data);
 void vb_reply_cache_free (VbReplyCache *cache);
 
 /* Remembers @reply (what @invocation is answered with; not floating, not

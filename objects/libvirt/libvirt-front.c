@@ -11,7 +11,6 @@
 #include "libvirt-nodedev.h"
 #include "libvirt-paths.h"
 #include "libvirt-snapshot.h"
-#include "model-generation.h"
 #include "vb-log.h"
 
 #define N_CONNECTS 2
@@ -255,14 +254,9 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
 
 /* ---- the front ---- */
 
-static const VbReplyGeneration model_generation = {
-  vb_model_generation,
-  vb_model_generation_hold,
-  vb_model_generation_release,
-};
-
 VbLibvirtFront *
-vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
+vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, VbReplyCache *replies,
+                      GError **error)
 {
   g_autoptr (VbLibvirtFront) self = g_new0 (VbLibvirtFront, 1);
   VbInventory *inventory = vb_driver_host_get_inventory (host);
@@ -271,7 +265,7 @@ vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error)
   self->bus = g_object_ref (bus);
   self->host = host;
   self->registrations = g_array_new (FALSE, FALSE, sizeof (guint));
-  self->replies = vb_reply_cache_new (bus, &model_generation);
+  self->replies = replies;
   for (guint i = 0; i < N_CONNECTS; i++)
     {
       VbLvConnect *connect = &self->connects[i];
@@ -359,7 +353,6 @@ vb_libvirt_front_free (VbLibvirtFront *self)
     return;
   if (self->owner_id)
     g_bus_unown_name (self->owner_id);
-  g_clear_pointer (&self->replies, vb_reply_cache_free);
   g_clear_pointer (&self->net_storage, vb_lv_net_storage_free);
   g_signal_handlers_disconnect_by_data (vb_driver_host_get_inventory (self->host), self);
   {

@@ -7,14 +7,18 @@
 #include <gio/gio.h>
 
 #include "driver.h"
+#include "reply-cache.h"
 
 G_BEGIN_DECLS
 
 typedef struct _VbLibvirtFront VbLibvirtFront;
 
 /* Registers /org/libvirt/QEMU and /org/libvirt/Test with their domains and
- * snapshots on @bus; the name is owned later (vb_libvirt_front_own_name). */
-VbLibvirtFront *vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host, GError **error);
+ * snapshots on @bus; the name is owned later (vb_libvirt_front_own_name).
+ * Repeated reads are answered from @replies (the daemon's, on @bus, shared
+ * with the Virt1 front end; not owned). */
+VbLibvirtFront *vb_libvirt_front_new (GDBusConnection *bus, VbDriverHost *host,
+                                      VbReplyCache *replies, GError **error);
 /* Owns org.libvirt on the bus unless another process does (a real
  * libvirt-dbus): then the objects stay reachable only by unique name and a
  * message says so. Call once the objects are as clients expect them

@@ -4,12 +4,14 @@
 #include <gio/gio.h>
 
 #include "driver.h"
+#include "reply-cache.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
   GDBusObjectManagerServer *object_manager;
   VbDriverHost *host;
+  VbReplyCache *replies; /* virt1-replies.h; NULL until the objects are exported */
 } VbBusContext;
 
 /* Completes @invocation with no value, or with the error @finish reports. */
@@ -29,6 +31,21 @@ void vb_complete_paths (GDBusMethodInvocation *invocation, GPtrArray *items, VbP
 /* Completes @invocation with the paths of @resources (domains, networks or pools). */
 void vb_complete_resource_paths (GDBusMethodInvocation *invocation, GPtrArray *resources,
                                  GError *error);
+/* Completes @invocation with @reply (a read member's answer, computed from
+ * the model as it was at @generation, vb_model_generation() read before),
+ * and keeps it to answer the same call again from the worker thread to
+ * callers allowed the member's action for good (never on the strength of
+ * another caller's decision). Only for members whose answer depends on the
+ * call and the model alone, and needs no second action. */
+void vb_complete_read (VbBusContext *context, guint64 generation, GDBusMethodInvocation *invocation,
+                       GVariant *reply);
+/* vb_complete_resource_path() and _paths() for read members: the answer is
+ * kept as vb_complete_read() keeps it (errors are not). */
+void vb_complete_read_path (VbBusContext *context, guint64 generation,
+                            GDBusMethodInvocation *invocation, VbResource *resource, GError *error);
+void vb_complete_read_paths (VbBusContext *context, guint64 generation,
+                             GDBusMethodInvocation *invocation, GPtrArray *resources,
+                             GError *error);
 /* The path a resource is exported at. */
 char *vb_resource_object_path (VbResource *resource);
 

@@ -4,8 +4,8 @@
  * info, and GDBus answers Introspect from what is registered. So the
  * documentation comes from the interface files themselves, as
  * introspection/annotate-docs.py wrote them (each doc comment as DocString
- * annotations), built into the service. A connection filter, as in
- * vanished-calls.c, remembers the Introspect calls to our paths and adds to
+ * annotations), built into the service. A connection filter remembers the
+ * Introspect calls to our paths and adds to
  * each reply the annotations of the interfaces it describes; the rest of
  * the reply stays GDBus's. Replacing the registered info instead is not
  * possible: the generated dispatch reads codegen's own extended info back

@@ -7,6 +7,7 @@
 #include "domain-api.h"
 #include "domain-xml-check.h"
 #include "host-api.h"
+#include "model-generation.h"
 #include "network-api.h"
 #include "resource-api.h"
 #include "save-api.h"
@@ -115,10 +116,12 @@ static gboolean
 handle_lookup_domain_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                               const char *name)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbDomain *domain = vb_domain_api_lookup_by_name (host_of (iface), name, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) domain, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) domain, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -126,20 +129,60 @@ static gboolean
 handle_lookup_domain_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                               const char *uuid)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbDomain *domain = vb_domain_api_lookup_by_uuid (host_of (iface), uuid, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) domain, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) domain, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_domains (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   g_autoptr (GPtrArray) domains = vb_domain_api_list (host_of (iface), flags, &error);
 
-  vb_complete_resource_paths (invocation, domains, error);
+  vb_complete_read_paths (VB_MANAGER_OBJECT (iface)->context, generation, invocation, domains,
+                          error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* The same values as the domain's properties (domain-object.c). */
+static void
+add_summary (GVariantBuilder *builder, VbDomain *domain)
+{
+  VbResource *resource = VB_RESOURCE (domain);
+  const VbDomainDef *def = vb_domain_get_live_def (domain);
+  g_autofree char *path = vb_resource_object_path (resource);
+
+  if (!def)
+    def = vb_domain_get_def (domain);
+  g_variant_builder_add (builder, "(ossutb)", path, vb_resource_get_name (resource),
+                         vb_domain_state_to_string (vb_domain_get_state (domain)),
+                         def->current_vcpus, def->memory_kib, vb_resource_get_autostart (resource));
+}
+
+static gboolean
+handle_list_domain_summaries (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
+{
+  VbManagerObject *self = VB_MANAGER_OBJECT (iface);
+  guint64 generation = vb_model_generation ();
+  GError *error = NULL;
+  g_autoptr (GPtrArray) domains = vb_domain_api_list (host_of (iface), flags, &error);
+  GVariantBuilder builder;
+
+  if (!domains)
+    {
+      vb_dbus_return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ossutb)"));
+  for (guint i = 0; i < domains->len; i++)
+    add_summary (&builder, domains->pdata[i]);
+  vb_complete_read (self->context, generation, invocation, g_variant_new ("(a(ossutb))", &builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -165,10 +208,12 @@ static gboolean
 handle_lookup_network_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                const char *name)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbNetwork *network = vb_network_api_lookup_by_name (host_of (iface), name, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) network, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) network, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -176,20 +221,24 @@ static gboolean
 handle_lookup_network_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                const char *uuid)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbNetwork *network = vb_network_api_lookup_by_uuid (host_of (iface), uuid, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) network, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) network, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_networks (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   g_autoptr (GPtrArray) networks = vb_network_api_list (host_of (iface), flags, &error);
 
-  vb_complete_resource_paths (invocation, networks, error);
+  vb_complete_read_paths (VB_MANAGER_OBJECT (iface)->context, generation, invocation, networks,
+                          error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -286,10 +335,12 @@ static gboolean
 handle_lookup_storage_pool_by_name (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                     const char *name)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbPool *pool = vb_pool_api_lookup_by_name (host_of (iface), name, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) pool, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) pool, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -297,20 +348,23 @@ static gboolean
 handle_lookup_storage_pool_by_uuid (VbDBusManager *iface, GDBusMethodInvocation *invocation,
                                     const char *uuid)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   VbPool *pool = vb_pool_api_lookup_by_uuid (host_of (iface), uuid, &error);
 
-  vb_complete_resource_path (invocation, (VbResource *) pool, error);
+  vb_complete_read_path (VB_MANAGER_OBJECT (iface)->context, generation, invocation,
+                         (VbResource *) pool, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_storage_pools (VbDBusManager *iface, GDBusMethodInvocation *invocation, guint flags)
 {
+  guint64 generation = vb_model_generation ();
   GError *error = NULL;
   g_autoptr (GPtrArray) pools = vb_pool_api_list (host_of (iface), flags, &error);
 
-  vb_complete_resource_paths (invocation, pools, error);
+  vb_complete_read_paths (VB_MANAGER_OBJECT (iface)->context, generation, invocation, pools, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -610,6 +664,9 @@ update_rejected_configs (gpointer user_data)
 
       g_variant_builder_add (&builder, "(sss)", config->kind, config->path, config->reason);
     }
+  /* A change the reply cache must see, like the model's (virt1-replies.c
+   * answers Properties reads of the Manager again while it stays). */
+  vb_model_generation_advance ();
   /* The skeleton sends PropertiesChanged once exported. */
   vb_dbus_manager_set_rejected_configs (VB_DBUS_MANAGER (self), g_variant_builder_end (&builder));
 }
@@ -645,6 +702,7 @@ manager_iface_init (VbDBusManagerIface *iface)
   iface->handle_lookup_domain_by_name = handle_lookup_domain_by_name;
   iface->handle_lookup_domain_by_uuid = handle_lookup_domain_by_uuid;
   iface->handle_list_domains = handle_list_domains;
+  iface->handle_list_domain_summaries = handle_list_domain_summaries;
   iface->handle_define_network = handle_define_network;
   iface->handle_create_network = handle_create_network;
   iface->handle_lookup_network_by_name = handle_lookup_network_by_name;

@@ -201,7 +201,7 @@ vb_missing_objects_register (GDBusConnection *connection,
     }
   follow_domains (connection, object_manager);
   /* The subtrees answer for paths GDBus finds empty; calls it had already
-   * routed to an object that then went need the filter. */
-  vb_vanished_calls_install (connection, object_manager);
+   * routed to an object that then went are vanished-calls.c's (through the
+   * reply cache, virt1-replies.c). */
   return TRUE;
 }

@@ -7,10 +7,13 @@
 
 G_BEGIN_DECLS
 
-/* Watches the calls and replies on @connection for the objects of
- * @object_manager, for as long as the connection lives. */
-void vb_vanished_calls_install (GDBusConnection *connection,
-                                GDBusObjectManagerServer *object_manager);
+/* Starts following the objects of @object_manager. */
+void vb_vanished_calls_install (GDBusObjectManagerServer *object_manager);
+/* On GDBus's worker thread, for the answer @reply the main loop sends to
+ * @call (the reply cache's on_reply hook, virt1-replies.c): @reply, or the
+ * NotFound error that replaces it (then @reply is unreffed). */
+GDBusMessage *vb_vanished_calls_rewrite (GDBusObjectManagerServer *object_manager,
+                                         GDBusMessage *call, GDBusMessage *reply);
 
 /* The exporter tells of each object it exports and unexports (after the
  * export, before the unexport). */

@@ -33,6 +33,7 @@
 #include "vb-config.h"
 #include "vb-error.h"
 #include "vb-log.h"
+#include "virt1-replies.h"
 #include "xml-schema.h"
 
 typedef struct {
@@ -480,6 +481,8 @@ start (Daemon *daemon, GError **error)
   daemon->context.host = daemon->host;
   daemon->context.object_manager = g_dbus_object_manager_server_new (VB_MANAGER_PATH);
   daemon->exporter = vb_object_exporter_new (&daemon->context);
+  /* One filter for both front ends: a caller's calls stay in order across them. */
+  daemon->context.replies = vb_virt1_replies_new (daemon->bus, daemon->context.object_manager);
   daemon->manager = vb_manager_object_new (&daemon->context);
   daemon->migration_target = vb_migration_target_object_new (&daemon->context);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->manager),
@@ -493,7 +496,8 @@ start (Daemon *daemon, GError **error)
   vb_documented_introspection_install (daemon->bus);
   if (options->libvirt_dbus)
     {
-      daemon->libvirt_front = vb_libvirt_front_new (daemon->bus, daemon->host, error);
+      daemon->libvirt_front =
+        vb_libvirt_front_new (daemon->bus, daemon->host, daemon->context.replies, error);
       if (!daemon->libvirt_front)
         return FALSE;
     }
