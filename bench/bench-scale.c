@@ -3,7 +3,8 @@
  *   1. mixed load: 100 clients, each on its own connection, define, read,
  *      start, resize, stop and undefine their own test domains in a loop
  *      while a watcher follows everything through the ObjectManager; one
- *      more client pings all the while. Three rounds (60 s each by default):
+ *      more client pings all the while. A warm-up round 0 (20 s), then three
+ *      rounds (60 s each by default):
  *      per round the calls/s, p50/p99 of the clients' calls and of the
  *      Pings under that load, and virtbusd's RSS (it must stay flat).
  *   2. mass changes: 1,000 domains started, then destroyed, all at once from
@@ -11,7 +12,7 @@
  *      beside 1,000 Pings sent the same way, and the PropertiesChanged it got.
  *
  *   meson compile -C build bench-scale && VB_DAEMON=build/service/daemon/virtbusd \
- *     VB_TEST_SRCDIR=tests build/bench/bench-scale [--round-s N] [--rounds N]
+ *     VB_TEST_SRCDIR=tests build/bench/bench-scale [--round-s N] [--rounds N] [--warmup-s N]
  *
  * Benchmarks print figures; correctness is tests/test-many-clients.c and
  * tests/test-mass-changes.c. */
@@ -27,6 +28,7 @@
 #define IN_FLIGHT 100
 
 static int round_s = 60;
+static int warmup_s = 20;
 static int rounds = 3;
 
 static GDBusConnection *
@@ -210,7 +212,9 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
       clients[c].connection = connect_to (env);
       clients[c].name = g_strdup_printf ("load%03d", c);
     }
-  for (int r = 1; r <= rounds; r++)
+  /* Round 0 warms up (the heap and GDBus's buffers reach their working
+   * size); rounds 1.. are the figures, and RSS must not grow between them. */
+  for (int r = warmup_s > 0 ? 0 : 1; r <= rounds; r++)
     {
       gboolean stop = FALSE;
       guint running = LOAD_CLIENTS;
@@ -219,6 +223,7 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
       GThread *thread;
       gint64 t0 = g_get_monotonic_time ();
       double seconds;
+      char label[16];
 
       for (int c = 0; c < LOAD_CLIENTS; c++)
         {
@@ -229,14 +234,15 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
           load_next (&clients[c]);
         }
       thread = g_thread_new ("ping", ping_loop, &pinger);
-      g_timeout_add_seconds (round_s, set_flag, &stop);
+      g_timeout_add_seconds (r == 0 ? warmup_s : round_s, set_flag, &stop);
       while (running)
         g_main_context_iteration (NULL, TRUE);
       seconds = (g_get_monotonic_time () - t0) / 1e6;
       g_atomic_int_set (&pinger.stop, 1);
       g_thread_join (thread);
       vb_watcher_sync (watcher);
-      g_print ("%-6d %9u %9.0f %9.0f %11.0f %11.0f %8.0f %8u %10ld\n", r, latencies->len,
+      g_snprintf (label, sizeof label, r ? "%d" : "warm", r);
+      g_print ("%-6s %9u %9.0f %9.0f %11.0f %11.0f %8.0f %8u %10ld\n", label, latencies->len,
                latencies->len / seconds, percentile (latencies, 0.5) * 1e6,
                percentile (latencies, 0.99) * 1e6, percentile (pinger.latencies, 0.5) * 1e6,
                percentile (pinger.latencies, 0.99) * 1e6, pinger.latencies->len,
@@ -390,6 +396,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "round-s", 0, 0, G_OPTION_ARG_INT, &round_s, "Seconds per load round (60)", "N" },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Load rounds (3)", "N" },
+    { "warmup-s", 0, 0, G_OPTION_ARG_INT, &warmup_s, "Seconds of round 0, the warm-up (20)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) options = g_option_context_new ("- 100 clients and mass changes");
