@@ -29,6 +29,7 @@
 
 static int round_s = 60;
 static int warmup_s = 20;
+static gboolean skip_mass;
 static int rounds = 3;
 
 static GDBusConnection *
@@ -396,6 +397,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "round-s", 0, 0, G_OPTION_ARG_INT, &round_s, "Seconds per load round (60)", "N" },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Load rounds (3)", "N" },
+    { "no-mass", 0, 0, G_OPTION_ARG_NONE, &skip_mass, "Only the load, not the mass changes", NULL },
     { "warmup-s", 0, 0, G_OPTION_ARG_INT, &warmup_s, "Seconds of round 0, the warm-up (20)", "N" },
     { NULL },
   };
@@ -415,6 +417,7 @@ main (int argc, char **argv)
   watcher = vb_watcher_new (env);
   g_print ("virtbusd RSS at start: %ld KiB\n", bench_rss_kib (env->daemon_pid));
   load_section (env, watcher);
-  mass_section (env, watcher);
+  if (!skip_mass)
+    mass_section (env, watcher);
   return 0;
 }
