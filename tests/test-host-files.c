@@ -148,6 +148,40 @@ test_listed_platform (void)
   g_assert_cmpuint (paths->len, ==, 4);
 }
 
+/* What the review found the walker missed: sockets, audio files and
+ * devices, shared memory, the defaults a driver opens when the XML names
+ * none, a tap the service does not make, realtime scheduling. */
+static void
+test_listed_defaults (void)
+{
+  static const char xml[] =
+    "<domain type='kvm'><name>x</name><memory>1</memory>"
+    "<cputune><vcpusched vcpus='0' scheduler='fifo' priority='1'/></cputune>"
+    "<devices>"
+    "<graphics type='vnc'><listen type='socket' socket='/vnc.sock'/></graphics>"
+    "<audio id='1' type='file' path='/audio.wav'/>"
+    "<audio id='2' type='oss'><output dev='/dev/dsp1'/></audio>"
+    "<shmem name='other'><model type='ivshmem-plain'/></shmem>"
+    "<tpm model='tpm-tis'><backend type='passthrough'/></tpm>"
+    "<smartcard mode='host-certificates'><certificate>a</certificate></smartcard>"
+    "<smartcard mode='host'/>"
+    "<interface type='ethernet'><target dev='adminvpn0' managed='no'/></interface>"
+    "</devices></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) paths = vb_domain_host_paths (xml, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (listed (paths, "/vnc.sock", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/audio.wav", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/dsp1", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/shm/other", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/tpm0", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/etc/pki/nssdb", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/bus/usb", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/net/tun", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/proc/sys/kernel/sched_rt_runtime_us", VB_HOST_PATH_FILE));
+}
+
 static void
 test_resolved (void)
 {
@@ -203,6 +237,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/host-files/listed", test_listed);
   g_test_add_func ("/host-files/listed-platform", test_listed_platform);
+  g_test_add_func ("/host-files/listed-defaults", test_listed_defaults);
   g_test_add_func ("/host-files/resolved", test_resolved);
   return g_test_run ();
 }

@@ -373,6 +373,10 @@ vb_qemu_build_platform (Builder *b, GError **error)
       g_autofree char *path = vb_xml_text (table);
       g_autoptr (GString) opts = g_string_new (NULL);
 
+      /* QEMU splits -acpitable's file= on ':' into several files: one
+       * path, as checked and authorized, must stay one. */
+      if (!path || !*path || strchr (path, ':'))
+        return refuse (error, table, "an ACPI table's path must be one file, without ':'");
       if (!b->context->dry_run && !host_has (b->context, path))
         return refuse (error, table, "the ACPI table %s does not exist", path);
       /* raw and rawset: the file holds whole tables with their headers. */

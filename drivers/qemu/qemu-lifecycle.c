@@ -120,10 +120,29 @@ dump_free (Dump *dump)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Dump, dump_free)
 
+/* The dumps of the domain with @uuid in @dir: only its newest is kept, so a
+ * guest that crashes again and again cannot fill the service's disk. */
+static void
+remove_older_dumps (const char *dir, const char *uuid)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  g_autofree char *prefix = g_strdup_printf ("%s-", uuid);
+  const char *entry;
+
+  while (listing && (entry = g_dir_read_name (listing)))
+    if (g_str_has_prefix (entry, prefix) && g_str_has_suffix (entry, ".core"))
+      {
+        g_autofree char *old = g_build_filename (dir, entry, NULL);
+
+        if (unlink (old) < 0)
+          vb_log_warning (uuid, "cannot remove the older dump %s: %s", old, g_strerror (errno));
+      }
+}
+
 /* <state-dir>/qemu-dump/<uuid>-<time>.core, libvirt's automatic dump file
  * (its auto_dump_path) with the UUID for the name: written by the service,
  * which opens it and hands QEMU the descriptor, so QEMU's user needs no
- * right to the directory. */
+ * right to the directory. The domain's older dump goes. */
 static int
 open_dump_file (VbDomain *domain, char **path, GError **error)
 {
@@ -141,6 +160,7 @@ open_dump_file (VbDomain *domain, char **path, GError **error)
                    g_strerror (errno));
       return -1;
     }
+  remove_older_dumps (dir, vb_resource_get_uuid (VB_RESOURCE (domain)));
   *path = g_build_filename (dir, name, NULL);
   fd = open (*path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)

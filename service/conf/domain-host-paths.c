@@ -75,6 +75,38 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   else if (named (node, "device") && parent && named (parent, "backend"))
     note (found, vb_xml_attr (node, "path"), VB_HOST_PATH_FILE); /* a TPM passed through */
+  /* A VNC server's unix socket: QEMU replaces what is at that path. */
+  else if (named (node, "listen"))
+    note (found, vb_xml_attr (node, "socket"), VB_HOST_PATH_FILE);
+  /* The file an audio back end writes, the sound devices it opens. */
+  else if (named (node, "audio"))
+    note (found, vb_xml_attr (node, "path"), VB_HOST_PATH_FILE);
+  else if ((named (node, "input") || named (node, "output")) && parent && named (parent, "audio"))
+    note (found, vb_xml_attr (node, "dev"), VB_HOST_PATH_FILE);
+  /* ivshmem-plain's memory: a file of /dev/shm another guest may share
+   * (with a <server>, the server hands out the memory). */
+  else if (named (node, "shmem") && !vb_xml_child (node, "server"))
+    {
+      g_autofree char *name = vb_xml_attr (node, "name");
+
+      if (name && *name)
+        note (found, g_strdup_printf ("/dev/shm/%s", name), VB_HOST_PATH_FILE);
+    }
+  /* What the driver opens when the XML names nothing: a passed-through
+   * TPM's /dev/tpm0, a smartcard's host certificates (the host's NSS
+   * database) or its readers. */
+  else if (named (node, "backend") && parent && named (parent, "tpm")
+           && vb_xml_attr_is (node, "type", "passthrough") && !vb_xml_child (node, "device"))
+    note (found, g_strdup ("/dev/tpm0"), VB_HOST_PATH_FILE);
+  else if (named (node, "smartcard") && vb_xml_attr_is (node, "mode", "host-certificates")
+           && !vb_xml_child (node, "database"))
+    note (found, g_strdup ("/etc/pki/nssdb"), VB_HOST_PATH_FILE);
+  else if (named (node, "smartcard") && vb_xml_attr_is (node, "mode", "host"))
+    note (found, g_strdup ("/dev/bus/usb"), VB_HOST_PATH_FILE);
+  /* A tap the service does not make (managed='no') is a host device the
+   * service attaches the guest to. */
+  else if (named (node, "interface") && vb_xml_attr_is (vb_xml_child (node, "target"), "managed", "no"))
+    note (found, g_strdup ("/dev/net/tun"), VB_HOST_PATH_FILE);
   for (xmlNode *child = node->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE)
       walk_device (found, child, node);
@@ -134,6 +166,19 @@ vb_domain_host_paths_of_doc (xmlDoc *doc)
         walk_os (found, child);
       else if (named (child, "devices"))
         walk_device (found, child, NULL);
+      else if (named (child, "cputune"))
+        {
+          /* A realtime scheduler for the guest's threads can take the
+           * host's CPUs from everything else: it asks what host files ask,
+           * through the host's own realtime budget. */
+          for (xmlNode *sched = child->children; sched; sched = sched->next)
+            if (sched->type == XML_ELEMENT_NODE && g_str_has_suffix ((const char *) sched->name, "sched")
+                && (vb_xml_attr_is (sched, "scheduler", "fifo") || vb_xml_attr_is (sched, "scheduler", "rr")))
+              {
+                note (found, g_strdup ("/proc/sys/kernel/sched_rt_runtime_us"), VB_HOST_PATH_FILE);
+                break;
+              }
+        }
       else if (named (child, "sysinfo"))
         {
           /* fw_cfg entries QEMU reads from a file. */
