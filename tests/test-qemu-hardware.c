@@ -22,8 +22,7 @@ every_path (const char *path)
 static VbQemuCommand *
 build (const char *name, gboolean dry_run, GError **error)
 {
-  g_autofree char *path =
-    g_strdup_printf ("%s/qemuxml/%s.xml", g_getenv ("VB_TEST_SRCDIR"), name);
+  g_autofree char *path = g_strdup_printf ("%s/qemuxml/%s.xml", g_getenv ("VB_TEST_SRCDIR"), name);
   g_autofree char *raw = NULL;
   g_autoptr (GString) xml = NULL;
   g_autoptr (VbDomainDef) def = NULL;
@@ -66,8 +65,7 @@ test_start_refusals (void)
 {
   expect_start_refusal ("hw-seclabel-selinux",
                         "virtbus confines QEMU as its own user; it does not apply selinux labels");
-  expect_start_refusal ("hw-seclabel-apparmor-static",
-                        "it does not apply apparmor labels");
+  expect_start_refusal ("hw-seclabel-apparmor-static", "it does not apply apparmor labels");
   expect_start_refusal ("hw-launch-security-snp",
                         "launchSecurity type 'sev-snp' needs QEMU 9.1 (sev-snp-guest)");
   expect_start_refusal ("hw-launch-security-sev-shim", "<shim> needs a QEMU with -shim");

@@ -412,17 +412,18 @@ seclabel_fits (Builder *b, xmlNode *label, gboolean device, GError **error)
     {
       if (!b->context->dry_run)
         return refuse (error, label,
-                       "virtbus confines QEMU as its own user; it does not apply %s labels",
-                       model);
+                       "virtbus confines QEMU as its own user; it does not apply %s labels", model);
       return TRUE;
     }
   if (!device && g_strcmp0 (type, "static") == 0)
-    return refuse (error, label, "a static label would choose the user QEMU runs as; virtbus "
-                                 "runs every guest as its QEMU user");
+    return refuse (error, label,
+                   "a static label would choose the user QEMU runs as; virtbus "
+                   "runs every guest as its QEMU user");
   /* A DAC label of an image would choose the file's owner. */
   if (device && (vb_xml_child (label, "label") || vb_xml_attr_is (label, "relabel", "yes")))
-    return refuse (error, label, "virtbus does not relabel images: only relabel='no' is "
-                                 "supported on a disk's DAC seclabel");
+    return refuse (error, label,
+                   "virtbus does not relabel images: only relabel='no' is "
+                   "supported on a disk's DAC seclabel");
   return TRUE;
 }
 
