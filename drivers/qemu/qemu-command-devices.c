@@ -70,6 +70,15 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
 
   if (!video_acceleration (model, error) || !video_attrs_fit (model, type, error))
     return FALSE;
+  /* vhost-user-gpu renders in a helper program libvirt starts and hands a
+   * socket to; this service runs no such helper on any host, so the domain
+   * could never start: refused here rather than at Start. */
+  if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
+    return refuse (error, vb_xml_child (video, "driver"),
+                   "vhost-user video (vhost-user-gpu) needs a helper program this service does "
+                   "not run");
+  if (!g_str_equal (type, "virtio") && !vb_qemu_virtio_options_none (video, error))
+    return FALSE;
   if (g_str_equal (type, "none"))
     return TRUE;
   if (g_str_equal (type, "qxl"))
@@ -95,6 +104,8 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
       g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
       if (heads > 1)
         g_string_append_printf (out, ",max_outputs=%u", heads);
+      if (!vb_qemu_virtio_options (video, out, error))
+        return FALSE;
     }
   else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus") || g_str_equal (type, "vmvga"))
     {

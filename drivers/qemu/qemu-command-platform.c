@@ -343,6 +343,7 @@ vb_qemu_build_platform (Builder *b, GError **error)
   xmlNode *genid = vb_xml_child (b->root, "genid");
   xmlNode *bios = vb_xml_child (os, "bios");
   xmlNode *acpi = vb_xml_child (os, "acpi");
+  xmlNode *shim = vb_xml_child (os, "shim");
 
   if (genid)
     {
@@ -386,21 +387,57 @@ vb_qemu_build_platform (Builder *b, GError **error)
       vb_qemu_opt_value (opts, path);
       add2 (b, "-acpitable", opts->str);
     }
+  if (shim)
+    {
+      g_autofree char *path = vb_xml_text (shim);
+
+      /* Built as a newer QEMU takes it; this one (7.2) has no -shim. */
+      if (!b->context->dry_run)
+        return refuse (error, shim, "<shim> needs a QEMU with -shim (10.1); this one is older");
+      add2 (b, "-shim", path);
+    }
+  return vb_qemu_seclabels (b, error);
+}
+
+/* ---- <seclabel> of the domain and of disk sources ---- */
+
+/* QEMU runs as the service's QEMU user (docs/qemu-driver.md): what libvirt
+ * calls a dynamic DAC label, or none at all, and the service never relabels
+ * an image. A MAC label (SELinux, AppArmor) is refused at define: no virtbus
+ * host applies one, so no host could run the definition as it asks. */
+static gboolean
+seclabel_fits (Builder *b, xmlNode *label, gboolean device, GError **error)
+{
+  g_autofree char *model = vb_xml_attr (label, "model");
+  g_autofree char *type = vb_xml_attr (label, "type");
+
+  if (model && !g_str_equal (model, "dac") && !g_str_equal (model, "none"))
+    return refuse (error, label,
+                   "virtbus confines QEMU as its own user; it does not apply %s labels", model);
+  if (!device && g_strcmp0 (type, "static") == 0)
+    return refuse (error, label,
+                   "a static label would choose the user QEMU runs as; virtbus "
+                   "runs every guest as its QEMU user");
+  /* A DAC label of an image would choose the file's owner. */
+  if (device && (vb_xml_child (label, "label") || vb_xml_attr_is (label, "relabel", "yes")))
+    return refuse (error, label,
+                   "virtbus does not relabel images: only relabel='no' is "
+                   "supported on a disk's DAC seclabel");
+  return TRUE;
+}
+
+gboolean
+vb_qemu_seclabels (Builder *b, GError **error)
+{
   for (xmlNode *label = vb_xml_child (b->root, "seclabel"); label;
        label = vb_xml_next (label, "seclabel"))
-    {
-      g_autofree char *model = vb_xml_attr (label, "model");
-      g_autofree char *type = vb_xml_attr (label, "type");
-
-      /* QEMU runs as the service's QEMU user (docs/qemu-driver.md): what
-       * libvirt calls a dynamic DAC label, or none at all. */
-      if (model && !g_str_equal (model, "dac") && !g_str_equal (model, "none"))
-        return refuse (error, label,
-                       "virtbus confines QEMU as its own user, not with %s labels", model);
-      if (g_strcmp0 (type, "static") == 0)
-        return refuse (error, label, "a static label would choose the user QEMU runs as; virtbus "
-                                     "runs every guest as its QEMU user");
-    }
+    if (!seclabel_fits (b, label, FALSE, error))
+      return FALSE;
+  for (xmlNode *disk = vb_xml_child (b->devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
+    for (xmlNode *label = vb_xml_child (vb_xml_child (disk, "source"), "seclabel"); label;
+         label = vb_xml_next (label, "seclabel"))
+      if (!seclabel_fits (b, label, TRUE, error))
+        return FALSE;
   return TRUE;
 }
 

@@ -152,6 +152,13 @@ pci_address (Builder *b, xmlNode *device, GString *out, GError **error)
     g_string_append_printf (out, ".0x%x", function);
   if (vb_xml_attr_is (address, "multifunction", "on"))
     g_string_append (out, ",multifunction=on");
+  {
+    /* Checked by vb_qemu_acpi_index_check(). */
+    g_autofree char *acpi_index = child_attr (device, "acpi", "index");
+
+    if (acpi_index)
+      vb_qemu_opt (out, "acpi-index", acpi_index);
+  }
   return TRUE;
 }
 
@@ -273,6 +280,10 @@ add_fixed_pci_device (Builder *b, xmlNode *node, const char *id, GString *out, G
   return TRUE;
 }
 
+/* Every device's <acpi index>: in range, unique, on PCI, with ACPI
+ * (qemu-command-acpi-index.c); pci_address() writes it. */
+gboolean vb_qemu_acpi_index_check (Builder *b, GError **error);
+
 /* The -device of a <controller type='scsi'> with id scsi@index, into @dev
  * (qemu-command-disk.c); records how its disks are addressed. */
 gboolean vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GString *dev,
@@ -338,6 +349,9 @@ gboolean vb_qemu_clock_machine_and_cpu (Builder *b, GString *machine, GString *c
 gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
 gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
+/* The domain's and its disks' <seclabel>s: what is not DAC is refused at
+ * Start (qemu-command-platform.c). */
+gboolean vb_qemu_seclabels (Builder *b, GError **error);
 
 /* The -cpu properties of <cpu>'s vendor, <cache>, <maxphysaddr> and
  * check= (qemu-command-cpu.c), appended to @model. */

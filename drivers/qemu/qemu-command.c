@@ -546,7 +546,7 @@ build_devices (Builder *b, GError **error)
   xmlNode *node;
 
   /* First what others refer to: buses, controllers, SPICE, audio back ends. */
-  if (!build_pci_controllers (b, error))
+  if (!vb_qemu_acpi_index_check (b, error) || !build_pci_controllers (b, error))
     return FALSE;
   for (node = vb_xml_child (b->devices, "controller"); node; node = vb_xml_next (node, "controller"))
     if (!vb_xml_attr_is (node, "type", "pci") && !build_controller (b, node, error))
