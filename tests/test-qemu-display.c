@@ -3,11 +3,13 @@
  * driver gives its builder, and refuses by name what it lacks: a render
  * node, a desktop session, a QEMU new enough for pipewire. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "domain-def.h"
 #include "qemu-command.h"
 #include "qemu-host-display.h"
+#include "qemu-host.h"
 #include "vb-error.h"
 
 static const char *const machines[] = { "pc", "pc-i440fx-7.2", NULL };
@@ -37,6 +39,7 @@ start_context (gboolean dry_run)
     .virtio_net_failover = TRUE,
     .dry_run = dry_run,
     .desktop_session = vb_qemu_host_desktop_session,
+    .path_exists = vb_qemu_host_path_exists,
     .qemu_version = 70222,
   };
   return context;
@@ -218,6 +221,54 @@ test_sdl_audio_driver (void)
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
 }
 
+/* SPICE TLS: at a start, refused without --spice-x509-dir or with a
+ * certificate missing there; with them, QEMU's x509-dir is that directory. */
+static void
+test_spice_tls (void)
+{
+  static const char *const spice =
+    "<graphics type='spice' port='5903' tlsPort='-1' autoport='no' listen='127.0.0.1'>"
+    "<channel name='main' mode='secure'/></graphics>";
+  static const char *const files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem" };
+  VbQemuCommandContext start = start_context (FALSE);
+  g_autofree char *dir = g_dir_make_tmp ("vb-spice-XXXXXX", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+
+  command = build (spice, &start, &error);
+  g_assert_null (command);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "--spice-x509-dir, which is not set"));
+  g_clear_error (&error);
+  start.spice_x509_dir = dir;
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+
+      command = build (spice, &start, &error);
+      g_assert_null (command);
+      g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+      g_assert_nonnull (strstr (error->message, files[i]));
+      g_clear_error (&error);
+      g_assert_true (g_file_set_contents (path, "pem", -1, NULL));
+    }
+  command = build (spice, &start, &error);
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("port=5903,addr=127.0.0.1,tls-port=5904,x509-dir=%s,"
+                              "seamless-migration=on,tls-channel=main",
+                              dir);
+  g_assert_true (has_pair (command, "-spice", expected));
+  g_assert_nonnull (strstr (command->xml, "tlsPort='5904'"));
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -227,5 +278,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-display/desktop-session", test_desktop_session);
   g_test_add_func ("/qemu-display/pipewire", test_pipewire);
   g_test_add_func ("/qemu-display/sdl-audio-driver", test_sdl_audio_driver);
+  g_test_add_func ("/qemu-display/spice-tls", test_spice_tls);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* Displays and audio that depend on the host, as a client of the service
  * sees them: defined, then refused by name at Start on this host (no render
- * node, no desktop session, QEMU 7.2 without pipewire); an SDL audio driver
+ * node, no desktop session, QEMU 7.2 without pipewire, no SPICE TLS
+ * certificates); an SDL audio driver
  * reaches QEMU's environment while the guest has its sound card. */
 #include <gio/gio.h>
 #include <string.h>
@@ -64,8 +65,12 @@ test_start_refusals (Fixture *f, gconstpointer data)
                             "/dev/dri/renderD*");
     }
   /* The daemon runs without DISPLAY and WAYLAND_DISPLAY (main() unsets them). */
-  expect_start_refused (f, "display-sdl", "    <graphics type='sdl'/>\n",
-                        "no desktop session");
+  expect_start_refused (f, "display-sdl", "    <graphics type='sdl'/>\n", "no desktop session");
+  /* The daemon runs without --spice-x509-dir. */
+  expect_start_refused (f, "display-spice-tls",
+                        "    <graphics type='spice' autoport='yes' tlsPort='-1' "
+                        "listen='127.0.0.1'/>\n",
+                        "--spice-x509-dir, which is not set");
   expect_start_refused (f, "display-pipewire", "    <audio id='1' type='pipewire'/>\n",
                         "needs QEMU 8.1; this one is 7.2");
 }
@@ -117,8 +122,8 @@ test_sdl_audio_driver (Fixture *f, gconstpointer data)
   env = qemu_environ ("display-sdl-audio");
   g_assert_nonnull (env);
   g_assert_nonnull (strstr (env, "\nSDL_AUDIODRIVER=dummy\n"));
-  out = vb_test_console_output (f->console,
-                                "cat /sys/bus/pci/devices/*/device | grep -c 0x293e", 60000);
+  out = vb_test_console_output (f->console, "cat /sys/bus/pci/devices/*/device | grep -c 0x293e",
+                                60000);
   g_assert_nonnull (strstr (out, "1"));
 }
 
@@ -129,8 +134,7 @@ main (int argc, char **argv)
   g_unsetenv ("WAYLAND_DISPLAY");
   g_unsetenv ("SDL_AUDIODRIVER");
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-display/start-refusals", Fixture, NULL, set_up, test_start_refusals,
-              tear_down);
+  g_test_add ("/xml-display/start-refusals", Fixture, NULL, set_up, test_start_refusals, tear_down);
   g_test_add ("/xml-display/sdl-audio-driver", Fixture, NULL, set_up, test_sdl_audio_driver,
               tear_down);
   return g_test_run ();

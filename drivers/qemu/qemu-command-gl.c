@@ -75,3 +75,48 @@ vb_qemu_setenv (Builder *b, xmlNode *node, const char *name, const char *value, 
   g_ptr_array_add (b->command->env, g_strconcat (prefix, value, NULL));
   return TRUE;
 }
+
+gboolean
+vb_qemu_spice_tls (Builder *b, xmlNode *graphics, const char *listen, int port, GString *out,
+                   GError **error)
+{
+  static const char *const files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem" };
+  const char *dir = b->context->spice_x509_dir;
+  int tls_port;
+
+  if (!xmlHasProp (graphics, BAD_CAST "tlsPort"))
+    return TRUE;
+  tls_port = (int) vb_xml_attr_uint (graphics, "tlsPort", (guint) -1);
+  if (!listen)
+    return refuse (error, graphics, "a tlsPort needs a listen address");
+  if (!b->context->dry_run)
+    {
+      if (!dir)
+        return refuse (error, graphics,
+                       "tlsPort: SPICE TLS needs the certificates of the service's "
+                       "--spice-x509-dir, which is not set");
+      for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+        {
+          g_autofree char *path = g_build_filename (dir, files[i], NULL);
+
+          if (!host_has (b->context, path))
+            return refuse (error, graphics, "tlsPort: SPICE TLS needs %s, which is missing", path);
+        }
+    }
+  if (tls_port <= 0 || tls_port > 65535)
+    tls_port = b->context->dry_run || !b->context->free_tcp_port
+                 ? MAX (port, 5900) + 1
+                 : b->context->free_tcp_port (MAX (port, 5900) + 1);
+  if (tls_port < 0)
+    return refuse (error, graphics, "no free TCP port for SPICE TLS");
+  g_string_append_printf (out, "tls-port=%d", tls_port);
+  if (dir)
+    vb_qemu_opt (out, "x509-dir", dir);
+  g_string_append_c (out, ',');
+  {
+    g_autofree char *text = g_strdup_printf ("%d", tls_port);
+
+    xmlSetProp (graphics, BAD_CAST "tlsPort", BAD_CAST text);
+  }
+  return TRUE;
+}

@@ -168,20 +168,20 @@ spice_children (xmlNode *graphics, GString *out, GError **error)
       vb_xml_attr_is (vb_xml_child (graphics, "mouse"), "mode", "client") ? "on" : "off");
   if (vb_xml_attr_is (vb_xml_child (graphics, "filetransfer"), "enable", "no"))
     g_string_append (out, ",disable-agent-file-xfer=on");
-  /* Without TLS (the service configures no SPICE certificates) every
-   * channel is plain: 'secure' cannot be had, 'insecure' and 'any' are it. */
+  /* Without a tlsPort every channel is plain: 'secure' cannot be had. */
+  if (g_strcmp0 (default_mode, "secure") == 0 && !xmlHasProp (graphics, BAD_CAST "tlsPort"))
+    return refuse (error, graphics, "defaultMode 'secure' needs SPICE TLS (a tlsPort)");
   if (g_strcmp0 (default_mode, "secure") == 0)
-    return refuse (error, graphics,
-                   "defaultMode 'secure' needs SPICE TLS, which the service does not configure");
+    g_string_append (out, ",tls-channel=default");
   for (xmlNode *channel = vb_xml_child (graphics, "channel"); channel;
        channel = vb_xml_next (channel, "channel"))
     {
       g_autofree char *name = vb_xml_attr (channel, "name");
 
+      if (vb_xml_attr_is (channel, "mode", "secure") && !xmlHasProp (graphics, BAD_CAST "tlsPort"))
+        return refuse (error, channel, "a secure SPICE channel needs SPICE TLS (a tlsPort)");
       if (vb_xml_attr_is (channel, "mode", "secure"))
-        return refuse (error, channel,
-                       "a secure SPICE channel needs SPICE TLS, which the service does not "
-                       "configure");
+        vb_qemu_opt (out, "tls-channel", name);
       if (vb_xml_attr_is (channel, "mode", "insecure"))
         vb_qemu_opt (out, "plaintext-channel", name);
     }
@@ -199,10 +199,6 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
     return refuse (error, graphics, "this QEMU has no SPICE support");
   if (vb_xml_attr_is (listen_node, "type", "socket"))
     return refuse (error, listen_node, "a SPICE server on a Unix socket is not supported");
-  if (xmlHasProp (graphics, BAD_CAST "tlsPort") && !vb_xml_attr_is (graphics, "tlsPort", "-1"))
-    return refuse (error, graphics,
-                   "tlsPort: SPICE TLS is not supported (the service configures no SPICE "
-                   "certificates)");
   if (listen)
     {
       if (autoport)
@@ -216,6 +212,8 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
       vb_qemu_opt (out, "addr", listen);
       g_string_append_c (out, ',');
     }
+  if (!vb_qemu_spice_tls (b, graphics, listen, port, out, error))
+    return FALSE;
   /* Ticketing stays on (QEMU's default): no disable-ticketing. */
   g_string_append (out, "seamless-migration=on");
   if (!spice_children (graphics, out, error) || !graphics_audio (b, graphics, out, error))

@@ -323,6 +323,11 @@ gboolean vb_qemu_build_audio (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_has_gl_display (Builder *b);
 gboolean vb_qemu_gl_rendernode (Builder *b, xmlNode *graphics, GString *out, GError **error);
 gboolean vb_qemu_desktop_session (Builder *b, xmlNode *graphics, GError **error);
+/* "tls-port=N,x509-dir=DIR," of a SPICE @graphics with a tlsPort ("" without
+ * one), its port (-1: a free one after @port) written into the live XML; at
+ * Start refused without --spice-x509-dir or its certificates. */
+gboolean vb_qemu_spice_tls (Builder *b, xmlNode *graphics, const char *listen, int port,
+                            GString *out, GError **error);
 gboolean vb_qemu_setenv (Builder *b, xmlNode *node, const char *name, const char *value,
                          GError **error);
 gboolean vb_qemu_build_sound (Builder *b, xmlNode *node, GError **error);

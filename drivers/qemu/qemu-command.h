@@ -65,6 +65,7 @@ typedef struct {
   char *(*render_node) (const char *wanted, GError **error);
   char **(*desktop_session) (GError **error);
   guint qemu_version; /* 70200 for QEMU 7.2.0; 0: unknown, taken as new */
+  const char *spice_x509_dir; /* --spice-x509-dir: SPICE TLS's certificates; NULL: none */
 } VbQemuCommandContext;
 
 /* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the

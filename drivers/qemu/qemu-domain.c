@@ -312,6 +312,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .render_node = vb_qemu_host_render_node,
     .desktop_session = vb_qemu_host_desktop_session,
     .qemu_version = caps ? qemu_version (caps->version) : 0,
+    .spice_x509_dir = vb_driver_host_get_setting (vb_qemu_driver.host, "spice-x509-dir"),
   };
 
   return vb_qemu_command_build (def, &context, error);
