@@ -98,10 +98,16 @@ qemu_environ (const char *name)
           cmdline[i] = ' ';
       if (!strstr (cmdline, needle) || !g_file_get_contents (environ_path, &env, &length, NULL))
         continue;
-      for (gsize i = 0; i + 1 < length; i++)
+      /* Each "NAME=value" between newlines, the first and the last too. */
+      for (gsize i = 0; i < length; i++)
         if (!env[i])
           env[i] = '\n';
-      return env;
+      {
+        char *lines = g_strconcat ("\n", env, NULL);
+
+        g_free (env);
+        return lines;
+      }
     }
   return NULL;
 }
