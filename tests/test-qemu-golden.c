@@ -110,6 +110,9 @@ argv_lines (VbQemuCommand *command, const char *scratch)
       g_string_append (out, command->argv->pdata[i]);
       g_string_append_c (out, '\n');
     }
+  /* QEMU's environment (qemu-process.c sets it), after it. */
+  for (guint e = 0; e < command->env->len; e++)
+    g_string_append_printf (out, "# env %s\n", (const char *) command->env->pdata[e]);
   /* The helper processes the service starts before QEMU, after it. */
   for (guint h = 0; h < command->helpers->len; h++)
     {
@@ -322,6 +325,12 @@ assert_qemu_starts (const char *name, VbQemuCommand *command)
   gint64 end;
 
   g_subprocess_launcher_set_stdout_file_path (launcher, command->log_path);
+  for (guint e = 0; e < command->env->len; e++)
+    {
+      g_auto (GStrv) pair = g_strsplit (command->env->pdata[e], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
   qemu = g_subprocess_launcher_spawnv (launcher, (const char *const *) command->argv->pdata,
                                        &error);
   g_assert_no_error (error);

@@ -37,23 +37,26 @@ video_attrs_fit (xmlNode *model, const char *type, GError **error)
 }
 
 static gboolean
-video_acceleration (xmlNode *model, GError **error)
+video_acceleration (Builder *b, xmlNode *model, const char *type, GError **error)
 {
   xmlNode *accel = vb_xml_child (model, "acceleration");
 
   if (!accel)
     return TRUE;
-  /* virtio-vga-gl renders on a host GPU (a /dev/dri render node) for a
-   * display with GL (SPICE gl or egl-headless): none of which a system
-   * service without a GPU runs. */
-  if (vb_xml_attr_is (accel, "accel3d", "yes"))
+  /* virtio-vga-gl renders through the display's OpenGL, which checks the
+   * host's render node at Start; QEMU fails it without one. */
+  if (vb_xml_attr_is (accel, "accel3d", "yes") && !g_str_equal (type, "virtio"))
+    return refuse (error, accel, "accel3d is for virtio video only");
+  if (vb_xml_attr_is (accel, "accel3d", "yes") && !vb_qemu_has_gl_display (b))
     return refuse (error, accel,
-                   "3D acceleration (virtio-vga-gl) is not supported: it needs a host GPU render "
-                   "node and a GL display, which this service does not run");
+                   "accel3d needs a display with OpenGL: <graphics type='egl-headless'/>, or "
+                   "spice or sdl with <gl enable='yes'/>");
   if (vb_xml_attr_is (accel, "accel2d", "yes"))
     return refuse (error, accel, "accel2d is VirtualBox's: QEMU has no such setting");
+  /* QEMU's virtio-vga-gl has none: the display's <gl rendernode> is it. */
   if (xmlHasProp (accel, BAD_CAST "rendernode"))
-    return refuse (error, accel, "a rendernode is for accel3d='yes' only");
+    return refuse (error, accel,
+                   "a video rendernode is for a vhost-user GPU; set the display's <gl rendernode>");
   return TRUE;
 }
 
@@ -67,8 +70,9 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   guint vram = vb_xml_attr_uint (model, "vram", 0);
   guint heads = vb_xml_attr_uint (model, "heads", 1);
   xmlNode *resolution = vb_xml_child (model, "resolution");
+  gboolean gl = vb_xml_attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes");
 
-  if (!video_acceleration (model, error) || !video_attrs_fit (model, type, error))
+  if (!video_acceleration (b, model, type, error) || !video_attrs_fit (model, type, error))
     return FALSE;
   /* vhost-user-gpu renders in a helper program libvirt starts and hands a
    * socket to; this service runs no such helper on any host, so the domain
@@ -101,7 +105,10 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
     }
   else if (g_str_equal (type, "virtio"))
     {
-      g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
+      if (gl)
+        g_string_append (out, primary ? "virtio-vga-gl" : "virtio-gpu-gl-pci");
+      else
+        g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
       if (heads > 1)
         g_string_append_printf (out, ",max_outputs=%u", heads);
       if (!vb_qemu_virtio_options (video, out, error))

@@ -152,7 +152,6 @@ spice_children (xmlNode *graphics, GString *out, GError **error)
     { "streaming", "mode", "streaming-video" },
   };
   g_autofree char *default_mode = vb_xml_attr (graphics, "defaultMode");
-  xmlNode *gl = vb_xml_child (graphics, "gl");
 
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     {
@@ -169,24 +168,20 @@ spice_children (xmlNode *graphics, GString *out, GError **error)
       vb_xml_attr_is (vb_xml_child (graphics, "mouse"), "mode", "client") ? "on" : "off");
   if (vb_xml_attr_is (vb_xml_child (graphics, "filetransfer"), "enable", "no"))
     g_string_append (out, ",disable-agent-file-xfer=on");
-  if (vb_xml_attr_is (gl, "enable", "yes"))
-    return refuse (error, gl,
-                   "SPICE with OpenGL renders on a host GPU (a /dev/dri render node), which this "
-                   "service does not use");
-  /* Without TLS (the service configures no SPICE certificates) every
-   * channel is plain: 'secure' cannot be had, 'insecure' and 'any' are it. */
+  /* Without a tlsPort every channel is plain: 'secure' cannot be had. */
+  if (g_strcmp0 (default_mode, "secure") == 0 && !xmlHasProp (graphics, BAD_CAST "tlsPort"))
+    return refuse (error, graphics, "defaultMode 'secure' needs SPICE TLS (a tlsPort)");
   if (g_strcmp0 (default_mode, "secure") == 0)
-    return refuse (error, graphics,
-                   "defaultMode 'secure' needs SPICE TLS, which the service does not configure");
+    g_string_append (out, ",tls-channel=default");
   for (xmlNode *channel = vb_xml_child (graphics, "channel"); channel;
        channel = vb_xml_next (channel, "channel"))
     {
       g_autofree char *name = vb_xml_attr (channel, "name");
 
+      if (vb_xml_attr_is (channel, "mode", "secure") && !xmlHasProp (graphics, BAD_CAST "tlsPort"))
+        return refuse (error, channel, "a secure SPICE channel needs SPICE TLS (a tlsPort)");
       if (vb_xml_attr_is (channel, "mode", "secure"))
-        return refuse (error, channel,
-                       "a secure SPICE channel needs SPICE TLS, which the service does not "
-                       "configure");
+        vb_qemu_opt (out, "tls-channel", name);
       if (vb_xml_attr_is (channel, "mode", "insecure"))
         vb_qemu_opt (out, "plaintext-channel", name);
     }
@@ -204,10 +199,6 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
     return refuse (error, graphics, "this QEMU has no SPICE support");
   if (vb_xml_attr_is (listen_node, "type", "socket"))
     return refuse (error, listen_node, "a SPICE server on a Unix socket is not supported");
-  if (xmlHasProp (graphics, BAD_CAST "tlsPort") && !vb_xml_attr_is (graphics, "tlsPort", "-1"))
-    return refuse (error, graphics,
-                   "tlsPort: SPICE TLS is not supported (the service configures no SPICE "
-                   "certificates)");
   if (listen)
     {
       if (autoport)
@@ -221,11 +212,70 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
       vb_qemu_opt (out, "addr", listen);
       g_string_append_c (out, ',');
     }
+  if (!vb_qemu_spice_tls (b, graphics, listen, port, out, error))
+    return FALSE;
   /* Ticketing stays on (QEMU's default): no disable-ticketing. */
   g_string_append (out, "seamless-migration=on");
   if (!spice_children (graphics, out, error) || !graphics_audio (b, graphics, out, error))
     return FALSE;
+  /* OpenGL on a host render node, which QEMU shares with local clients
+   * only: refused with a TCP port. */
+  if (xmlHasProp (vb_xml_child (graphics, "gl"), BAD_CAST "rendernode")
+      && !vb_xml_attr_is (vb_xml_child (graphics, "gl"), "enable", "yes"))
+    return refuse (error, vb_xml_child (graphics, "gl"), "a rendernode is for <gl enable='yes'>");
+  if (vb_xml_attr_is (vb_xml_child (graphics, "gl"), "enable", "yes"))
+    {
+      if (listen)
+        return refuse (error, vb_xml_child (graphics, "gl"),
+                       "SPICE with OpenGL is local only: QEMU refuses it with a TCP port (use "
+                       "<listen type='none'/>)");
+      g_string_append (out, ",gl=on");
+      if (!vb_qemu_gl_rendernode (b, graphics, out, error))
+        return FALSE;
+    }
   add2 (b, "-spice", out->str);
+  return TRUE;
+}
+
+/* A display of QEMU's own (-display): an SDL window on the service's
+ * desktop session, or egl-headless, OpenGL on a render node for the
+ * remote displays to show. QEMU has one. */
+static gboolean
+build_local_display (Builder *b, xmlNode *graphics, const char *type, GError **error)
+{
+  g_autoptr (GString) out = g_string_new (type);
+  xmlNode *gl = vb_xml_child (graphics, "gl");
+
+  if (b->local_display)
+    return refuse (error, graphics,
+                   "QEMU has one local display: sdl and egl-headless exclude "
+                   "each other");
+  b->local_display = TRUE;
+  for (xmlNode *child = graphics->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE && !xmlStrEqual (child->name, BAD_CAST "gl"))
+      return refuse (error, child, "<%s> is not for a %s display", (const char *) child->name,
+                     type);
+  for (xmlAttr *attr = graphics->properties; attr; attr = attr->next)
+    if (!xmlStrEqual (attr->name, BAD_CAST "type"))
+      return refuse (error, graphics, "attribute '%s' is not for a %s display",
+                     (const char *) attr->name, type);
+  if (g_str_equal (type, "egl-headless"))
+    {
+      if (vb_xml_attr_is (gl, "enable", "no"))
+        return refuse (error, gl, "egl-headless is OpenGL: it cannot have it off");
+      if (!vb_qemu_gl_rendernode (b, graphics, out, error))
+        return FALSE;
+    }
+  else
+    {
+      if (!vb_qemu_desktop_session (b, graphics, error))
+        return FALSE;
+      if (vb_xml_attr_is (gl, "enable", "yes"))
+        g_string_append (out, ",gl=on");
+      if (gl && xmlHasProp (gl, BAD_CAST "rendernode"))
+        return refuse (error, gl, "an SDL window renders where its desktop does: no rendernode");
+    }
+  add2 (b, "-display", out->str);
   return TRUE;
 }
 
@@ -263,15 +313,12 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
   int port = (int) vb_xml_attr_uint (graphics, "port", (guint) -1);
   gboolean autoport = vb_xml_attr_is (graphics, "autoport", "yes") || port < 0;
 
-  if (g_str_equal (type, "sdl") || g_str_equal (type, "desktop"))
+  if (g_str_equal (type, "desktop"))
     return refuse (error, graphics,
-                   "graphics type '%s' is a window on a local desktop, and the service runs "
-                   "guests without a desktop session (use vnc or spice)",
-                   type);
-  if (g_str_equal (type, "egl-headless"))
-    return refuse (error, graphics,
-                   "graphics type 'egl-headless' renders on a host GPU (a /dev/dri render node), "
-                   "which this service does not use");
+                   "graphics type 'desktop' is VirtualBox's (for a window on the host's desktop, "
+                   "use sdl)");
+  if (g_str_equal (type, "sdl") || g_str_equal (type, "egl-headless"))
+    return build_local_display (b, graphics, type, error);
   if (g_str_equal (type, "dbus"))
     return refuse (error, graphics,
                    "graphics type 'dbus': QEMU's D-Bus display needs a D-Bus bus of its own "
@@ -425,16 +472,22 @@ vb_qemu_build_audio (Builder *b, xmlNode *audio, GError **error)
 
   if (g_str_equal (type, "coreaudio"))
     return refuse (error, audio, "audio backend 'coreaudio' is macOS's");
-  if (g_str_equal (type, "pipewire"))
-    return refuse (error, audio, "audio backend 'pipewire' needs QEMU 8.1; this one is older");
+  if (g_str_equal (type, "pipewire") && !b->context->dry_run && b->context->qemu_version
+      && b->context->qemu_version < 80100)
+    return refuse (error, audio, "audio backend 'pipewire' needs QEMU 8.1; this one is %u.%u",
+                   b->context->qemu_version / 10000, b->context->qemu_version / 100 % 100);
   if (g_str_equal (type, "dbus"))
     return refuse (error, audio,
                    "audio backend 'dbus' plays to QEMU's D-Bus display, which the service does "
                    "not run");
+  /* SDL takes its audio driver from QEMU's environment, not its command line. */
   if (g_str_equal (type, "sdl") && xmlHasProp (audio, BAD_CAST "driver"))
-    return refuse (error, audio,
-                   "an SDL audio driver is chosen by SDL_AUDIODRIVER in QEMU's environment, "
-                   "which the service does not set");
+    {
+      g_autofree char *driver = vb_xml_attr (audio, "driver");
+
+      if (!vb_qemu_setenv (b, audio, "SDL_AUDIODRIVER", driver, error))
+        return FALSE;
+    }
   if (g_str_equal (type, "spice") && !b->spice)
     return refuse (error, audio, "a spice audio backend needs <graphics type='spice'>");
   if (!audio_attrs_fit (audio, type, error))

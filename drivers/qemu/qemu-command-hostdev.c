@@ -70,10 +70,14 @@ build_mdev (Builder *b, xmlNode *hostdev, GString *out, GError **error)
                    model ? model : "");
   if (!uuid || !g_uuid_string_is_valid (uuid))
     return refuse (error, hostdev, "a mediated device needs <source><address uuid>");
-  if (vb_xml_attr_is (hostdev, "display", "on") || vb_xml_attr_is (hostdev, "ramfb", "on"))
+  if (vb_xml_attr_is (hostdev, "ramfb", "on"))
     return refuse (error, hostdev,
-                   "a mediated device's display (display='on', ramfb) is shown through "
-                   "OpenGL, which this service does not use");
+                   "ramfb='on' needs QEMU's vfio-pci-nohotplug, which the service does not build");
+  /* QEMU shows it through OpenGL: the display's render node is checked at Start. */
+  if (vb_xml_attr_is (hostdev, "display", "on") && !vb_qemu_has_gl_display (b))
+    return refuse (error, hostdev,
+                   "display='on' needs a display with OpenGL: <graphics type='egl-headless'/>, "
+                   "or spice with <gl enable='yes'/>");
   sys = g_strdup_printf ("/sys/bus/mdev/devices/%s", uuid);
   if (!b->context->dry_run && !host_has (b->context, sys))
     return refuse (error, hostdev, "the host has no mediated device %s", uuid);
@@ -81,6 +85,8 @@ build_mdev (Builder *b, xmlNode *hostdev, GString *out, GError **error)
   vb_qemu_opt (out, "sysfsdev", sys);
   if (vb_xml_attr_is (hostdev, "display", "off"))
     g_string_append (out, ",display=off");
+  if (vb_xml_attr_is (hostdev, "display", "on"))
+    g_string_append (out, ",display=on");
   return rom_options (hostdev, out, error);
 }
 

@@ -25,6 +25,7 @@ typedef struct {
   gboolean virtio_serial;   /* virtio-serial0 exists */
   gboolean spice;           /* graphics type='spice' present */
   gboolean vnc_socket;      /* a VNC server on a Unix socket */
+  gboolean local_display;   /* a -display (sdl, egl-headless) was built */
   char *audiodev;           /* id of the first -audiodev, NULL when none */
   GHashTable *scsi_buses;   /* controller index + 1 → SCSI_BY_LUN or SCSI_BY_TARGET */
   gboolean sata_controller; /* an explicit AHCI controller (pc machines) */
@@ -324,6 +325,22 @@ gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_audio (Builder *b, xmlNode *node, GError **error);
+/* The host's part of displays (qemu-command-gl.c): whether the domain has
+ * a display with OpenGL (egl-headless, or <gl enable='yes'>); ",rendernode=…"
+ * for @graphics (at Start the node the host has, recorded in its <gl>);
+ * at Start the desktop session an sdl display opens its window in, put in
+ * QEMU's environment; @name=@value (a plain word) in QEMU's environment,
+ * refused when another value was set. Each refuses by name what the host lacks. */
+gboolean vb_qemu_has_gl_display (Builder *b);
+gboolean vb_qemu_gl_rendernode (Builder *b, xmlNode *graphics, GString *out, GError **error);
+gboolean vb_qemu_desktop_session (Builder *b, xmlNode *graphics, GError **error);
+/* "tls-port=N,x509-dir=DIR," of a SPICE @graphics with a tlsPort ("" without
+ * one), its port (-1: a free one after @port) written into the live XML; at
+ * Start refused without --spice-x509-dir or its certificates. */
+gboolean vb_qemu_spice_tls (Builder *b, xmlNode *graphics, const char *listen, int port,
+                            GString *out, GError **error);
+gboolean vb_qemu_setenv (Builder *b, xmlNode *node, const char *name, const char *value,
+                         GError **error);
 gboolean vb_qemu_build_sound (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_video (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_memballoon (Builder *b, xmlNode *node, GError **error);

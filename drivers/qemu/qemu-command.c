@@ -578,8 +578,10 @@ build_devices (Builder *b, GError **error)
       if (!known)
         return refuse (error, node, "this device is not supported by the QEMU driver");
     }
-  /* No local window ever: VNC and SPICE servers are separate from -display. */
-  add2 (b, "-display", "none");
+  /* VNC and SPICE servers are separate from -display: none unless the
+   * domain asked for one (sdl, egl-headless: qemu-command-graphics.c). */
+  if (!b->local_display)
+    add2 (b, "-display", "none");
   return TRUE;
 }
 
@@ -679,6 +681,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
   command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  command->env = g_ptr_array_new_with_free_func (g_free);
   command->vnc_display = -1;
   command->spice_port = -1;
   command->log_path = g_build_filename (context->domain_dir, "qemu.log", NULL);
@@ -723,6 +726,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
   g_clear_pointer (&command->throttles, g_ptr_array_unref);
+  g_clear_pointer (&command->env, g_ptr_array_unref);
   g_free (command->binary);
   g_free (command->monitor_path);
   g_free (command->console_path);

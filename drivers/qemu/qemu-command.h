@@ -57,6 +57,15 @@ typedef struct {
   /* The directory of a hugetlbfs mount for pages of @page_kib KiB, NULL
    * when the host has none. NULL: "/dev/hugepages" (golden tests). */
   char *(*hugetlbfs_dir) (guint64 page_kib);
+  /* Displays, asked at Start only (qemu-host-display.c; NULL: the host has
+   * it): the render node QEMU renders OpenGL on, @wanted (may be NULL: any)
+   * if QEMU's user can open it, NULL with NotSupported saying why; the
+   * service's desktop session as "NAME=value" for QEMU's environment, NULL
+   * with NotSupported when it has none. */
+  char *(*render_node) (const char *wanted, GError **error);
+  char **(*desktop_session) (GError **error);
+  guint qemu_version; /* 70200 for QEMU 7.2.0; 0: unknown, taken as new */
+  const char *spice_x509_dir; /* --spice-x509-dir: SPICE TLS's certificates; NULL: none */
 } VbQemuCommandContext;
 
 /* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
@@ -103,6 +112,7 @@ typedef struct {
   GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
   GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
+  GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */

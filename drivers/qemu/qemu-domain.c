@@ -9,6 +9,7 @@
 
 #include "config-store.h"
 #include "qemu-host.h"
+#include "qemu-host-display.h"
 #include "qemu-part.h"
 #include "vb-config.h"
 #include "vb-error.h"
@@ -269,6 +270,19 @@ vb_qemu_binaries (void)
   return (char **) g_ptr_array_free (names, FALSE);
 }
 
+/* "7.2.22" as 70222, for comparisons; 0 when unknown. */
+static guint
+qemu_version (const char *text)
+{
+  g_auto (GStrv) parts = text ? g_strsplit (text, ".", 3) : NULL;
+
+  if (!parts || !parts[0] || !parts[1])
+    return 0;
+  return (guint) g_ascii_strtoull (parts[0], NULL, 10) * 10000
+         + (guint) g_ascii_strtoull (parts[1], NULL, 10) * 100
+         + (parts[2] ? MIN ((guint) g_ascii_strtoull (parts[2], NULL, 10), 99) : 0);
+}
+
 VbQemuCommand *
 vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run, GError **error)
 {
@@ -296,6 +310,10 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .path_exists = vb_qemu_host_path_exists,
     .free_tcp_port = vb_qemu_host_free_tcp_port,
     .hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir,
+    .render_node = vb_qemu_host_render_node,
+    .desktop_session = vb_qemu_host_desktop_session,
+    .qemu_version = caps ? qemu_version (caps->version) : 0,
+    .spice_x509_dir = vb_driver_host_get_setting (vb_qemu_driver.host, "spice-x509-dir"),
   };
 
   return vb_qemu_command_build (def, &context, error);

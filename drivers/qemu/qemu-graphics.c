@@ -18,6 +18,14 @@
 #define VNC_PASSWORD_LENGTH 8
 #define SPICE_PASSWORD_LENGTH 16
 
+/* VNC and SPICE are servers clients connect to, with a password; sdl and
+ * egl-headless are QEMU's own displays, with neither. */
+static gboolean
+graphics_is_server (const char *type)
+{
+  return g_strcmp0 (type, "vnc") == 0 || g_strcmp0 (type, "spice") == 0;
+}
+
 static char *
 random_password (guint length, GError **error)
 {
@@ -72,7 +80,8 @@ vb_qemu_graphics_prepare (VbDomain *domain, GError **error)
       g_autofree char *type = vb_xml_attr (node, "type");
       g_autofree char *random = NULL;
 
-      if (passwd)
+      /* Only servers ask for one: sdl and egl-headless are QEMU's own. */
+      if (passwd || !graphics_is_server (type))
         continue;
       random =
         random_password (g_strcmp0 (type, "vnc") == 0 ? VNC_PASSWORD_LENGTH : SPICE_PASSWORD_LENGTH,
@@ -160,6 +169,8 @@ vb_qemu_graphics_set_passwords_async (QemuDomain *qd, const char *live_xml,
       g_autofree char *type = vb_xml_attr (node, "type");
       g_autoptr (JsonObject) args = json_object_new ();
 
+      if (!graphics_is_server (type))
+        continue;
       /* vb_qemu_graphics_prepare() gave each one. */
       if (!passwd || !qd->qmp)
         {
@@ -269,6 +280,14 @@ vb_qemu_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index, 
       return;
     }
   type = vb_xml_attr (node, "type");
+  if (!graphics_is_server (type))
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                               "Graphics device %u of domain '%s' is QEMU's own %s display, "
+                               "which no client connects to",
+                               index, vb_resource_get_name (VB_RESOURCE (domain)), type);
+      return;
+    }
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     {
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "socketpair: %s",

@@ -888,6 +888,13 @@ spawn_qemu (GTask *task)
   setup->tuning = data->tuning;
   setup->mem_lock = data->command->mem_lock;
   g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, setup, g_free);
+  /* What the command asks for (SDL's audio driver, a desktop session). */
+  for (guint i = 0; i < data->command->env->len; i++)
+    {
+      g_auto (GStrv) pair = g_strsplit (data->command->env->pdata[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);

@@ -498,7 +498,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/graphics/clipboard", "!copypaste=yes|no", NULL, 0 },
   { "domain/devices/graphics/mouse", "!mode=server|client", NULL, 0 },
   { "domain/devices/graphics/filetransfer", "!enable=yes|no", NULL, 0 },
-  { "domain/devices/graphics/gl", "!enable=yes|no rendernode", NULL, 0 },
+  { "domain/devices/graphics/gl", "enable=yes|no rendernode", NULL, 0 },
   { "domain/devices/graphics/channel",
     "!name=main|display|inputs|cursor|playback|record|smartcard|usbredir|webdav "
     "!mode=secure|insecure|any",

@@ -48,6 +48,7 @@ typedef struct {
   char *qemu_binary;
   char *qemu_user;
   char *qemu_binaries;
+  char *spice_x509_dir;
   gboolean verbose;
   gboolean version;
   gboolean stdio_bridge;
@@ -109,6 +110,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "qemu-binaries", 0, 0, G_OPTION_ARG_STRING, &options->qemu_binaries,
       "Other QEMU binaries a domain's <emulator> may name, separated by ':' (default none)",
       "PATH:..." },
+    { "spice-x509-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->spice_x509_dir,
+      "SPICE TLS certificates (ca-cert.pem, server-cert.pem, server-key.pem) (default none: no "
+      "SPICE TLS)",
+      "DIR" },
     { "qemu-user", 0, 0, G_OPTION_ARG_STRING, &options->qemu_user,
       "User QEMU runs as in system mode (default " VB_QEMU_USER ")", "USER" },
     { "lock-timeout", 0, 0, G_OPTION_ARG_INT, &options->lock_timeout_ms,
@@ -117,8 +122,7 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "job-linger", 0, 0, G_OPTION_ARG_INT, &options->job_linger_s,
       "How long a finished Job stays visible (seconds, default 300)", "S" },
     { "unplug-timeout", 0, 0, G_OPTION_ARG_INT, &options->unplug_timeout_s,
-      "How long DetachDevice waits for the guest to release a device (seconds, default 20)",
-      "S" },
+      "How long DetachDevice waits for the guest to release a device (seconds, default 20)", "S" },
     { "save-on-stop", 0, 0, G_OPTION_ARG_NONE, &options->save_on_stop,
       "On SIGTERM/SIGINT, managed-save every running persistent guest before exiting, and "
       "restore them at the next start",
@@ -231,6 +235,8 @@ register_drivers (Daemon *daemon, GError **error)
                               daemon->options.qemu_binary ?: VB_QEMU_BINARY);
   if (daemon->options.qemu_binaries)
     vb_driver_host_set_setting (daemon->host, "qemu-binaries", daemon->options.qemu_binaries);
+  if (daemon->options.spice_x509_dir)
+    vb_driver_host_set_setting (daemon->host, "spice-x509-dir", daemon->options.spice_x509_dir);
   vb_driver_host_set_setting (daemon->host, "qemu-user",
                               daemon->options.qemu_user ?: VB_QEMU_USER);
   {
