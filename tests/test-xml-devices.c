@@ -197,6 +197,53 @@ test_ethernet_tap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
 }
 
+/* A tap the host's administrator made: a managed <target dev> naming it is
+ * refused (it would take over the tap and its traffic), managed='no' uses
+ * it as it is (its MAC stays the administrator's). */
+static void
+test_existing_tap (Fixture *f, gconstpointer data)
+{
+  const char *admin_mac = "02:00:00:00:0a:01";
+  g_autofree char *managed = vb_test_guest_xml_on (
+    "devices-adm-managed", GUEST_MIB, "pc", TRUE, NULL,
+    "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+    "      <target dev='vbtest-adm0'/>\n      <model type='virtio'/>\n    </interface>\n");
+  g_autofree char *path = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  g_free (vb_test_run ("ip -n %s tuntap add dev vbtest-adm0 mode tap vnet_hdr", f->netns));
+  g_free (vb_test_run ("ip -n %s link set vbtest-adm0 address %s up", f->netns, admin_mac));
+
+  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", managed, 0));
+  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.OperationInvalid",
+                                    "already has an interface 'vbtest-adm0'");
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
+  g_assert_nonnull (strstr (link, admin_mac));
+
+  boot (f, "devices-adm", "pc",
+        "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+        "      <target dev='vbtest-adm0' managed='no'/>\n      <model type='virtio'/>\n"
+        "    </interface>\n");
+  g_free (link);
+  link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
+  g_test_message ("%s", link);
+  g_assert_nonnull (strstr (link, admin_mac));
+  before =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-adm0/statistics/rx_packets", f->netns);
+  g_free (vb_test_console_output (f->console,
+                                  "ip link set eth0 up; ip addr add 10.77.2.2/24 dev eth0; "
+                                  "ping -c 2 -W 1 10.77.2.1; true",
+                                  30000));
+  after =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-adm0/statistics/rx_packets", f->netns);
+  g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
+}
+
 /* ---- refused at start ---- */
 
 static void
@@ -253,6 +300,8 @@ main (int argc, char **argv)
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-devices/ethernet-tap", Fixture, "vbtest-dev", vb_guest_fixture_set_up_in_netns,
               test_ethernet_tap, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-devices/existing-tap", Fixture, "vbtest-adm", vb_guest_fixture_set_up_in_netns,
+              test_existing_tap, vb_guest_fixture_tear_down);
   g_test_add ("/xml-devices/start-refusals", Fixture, NULL, vb_guest_fixture_set_up,
               test_start_refusals, vb_guest_fixture_tear_down);
   return g_test_run ();
