@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
@@ -16,63 +17,14 @@
 #define UDP_HOST_PORT 47951
 #define UDP_GUEST_PORT 47952
 
-typedef struct {
-  VbTestEnv *env;
-  char *netns;
-  char *path;
-  VbTestConsole *console;
-} Fixture;
-
-static void
-set_up (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
-}
-
-/* The service, QEMU and the taps it makes in a namespace of the test's. */
-static void
-set_up_in_netns (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  f->netns = vb_test_netns_add ("vbtest-dev", NULL);
-  vb_test_env_start_daemon_in_netns (f->env, f->netns, NULL);
-}
-
-static void
-tear_down (Fixture *f, gconstpointer data)
-{
-  g_clear_pointer (&f->console, vb_test_console_free);
-  if (f->path)
-    vb_test_call (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0), NULL);
-  g_assert_true (vb_test_env_daemon_alive (f->env));
-  vb_test_env_free (f->env);
-  if (f->netns)
-    {
-      vb_test_netns_wait_empty (f->netns, 10000);
-      vb_test_netns_del (f->netns);
-    }
-  g_free (f->netns);
-  g_free (f->path);
-}
+typedef VbGuestFixture Fixture;
 
 static void
 boot (Fixture *f, const char *name, const char *machine, const char *devices)
 {
   g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, machine, TRUE, NULL, devices);
 
-  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  f->console = vb_test_console_open (f->env, f->path);
-}
-
-/* "vendor:device" of every PCI function the guest has, one per line. */
-static char *
-guest_pci_ids (Fixture *f)
-{
-  return vb_test_console_output (
-    f->console,
-    "for d in /sys/bus/pci/devices/*; do echo \"id=$(cat $d/vendor):$(cat $d/device)\"; done",
-    60000);
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
 }
 
 static void
@@ -112,7 +64,7 @@ test_pci_devices (Fixture *f, gconstpointer data)
         "      <backend model='random'>/dev/urandom</backend>\n    </rng>\n"
         "    <memballoon model='virtio' autodeflate='on'>\n      <stats period='5'/>\n"
         "    </memballoon>\n");
-  ids = guest_pci_ids (f);
+  ids = vb_test_guest_pci_ids (f->console);
   g_test_message ("the guest's PCI functions:\n%s", ids);
   assert_has_id (ids, "vmxnet3 NIC", "0x15ad:0x07b0");
   assert_has_id (ids, "e1000e NIC", "0x8086:0x10d3");
@@ -245,18 +197,61 @@ test_ethernet_tap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
 }
 
+/* A tap the host's administrator made: a managed <target dev> naming it is
+ * refused (it would take over the tap and its traffic), managed='no' uses
+ * it as it is (its MAC stays the administrator's). */
+static void
+test_existing_tap (Fixture *f, gconstpointer data)
+{
+  const char *admin_mac = "02:00:00:00:0a:01";
+  g_autofree char *managed = vb_test_guest_xml_on (
+    "devices-adm-managed", GUEST_MIB, "pc", TRUE, NULL,
+    "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+    "      <target dev='vbtest-adm0'/>\n      <model type='virtio'/>\n    </interface>\n");
+  g_autofree char *path = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  g_free (vb_test_run ("ip -n %s tuntap add dev vbtest-adm0 mode tap vnet_hdr", f->netns));
+  g_free (vb_test_run ("ip -n %s link set vbtest-adm0 address %s up", f->netns, admin_mac));
+
+  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", managed, 0));
+  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.OperationInvalid",
+                                    "already has an interface 'vbtest-adm0'");
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
+  g_assert_nonnull (strstr (link, admin_mac));
+
+  boot (f, "devices-adm", "pc",
+        "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+        "      <target dev='vbtest-adm0' managed='no'/>\n      <model type='virtio'/>\n"
+        "    </interface>\n");
+  g_free (link);
+  link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
+  g_test_message ("%s", link);
+  g_assert_nonnull (strstr (link, admin_mac));
+  before =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-adm0/statistics/rx_packets", f->netns);
+  g_free (vb_test_console_output (f->console,
+                                  "ip link set eth0 up; ip addr add 10.77.2.2/24 dev eth0; "
+                                  "ping -c 2 -W 1 10.77.2.1; true",
+                                  30000));
+  after =
+    vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-adm0/statistics/rx_packets", f->netns);
+  g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
+}
+
 /* ---- refused at start ---- */
 
 static void
 expect_start_refused (Fixture *f, const char *name, const char *devices, const char *words)
 {
   g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, "pc", TRUE, NULL, devices);
-  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                             g_variant_new ("(su)", xml, 0));
 
-  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                    "org.virtbus.Virt1.Error.NotSupported", words);
-  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_expect_start_refused (f->env, xml, words);
 }
 
 /* Defined (the definition is fine), refused by name at Start on a host
@@ -299,10 +294,15 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-devices/pci-devices", Fixture, NULL, set_up, test_pci_devices, tear_down);
-  g_test_add ("/xml-devices/udp-nic", Fixture, NULL, set_up, test_udp_nic, tear_down);
-  g_test_add ("/xml-devices/ethernet-tap", Fixture, NULL, set_up_in_netns, test_ethernet_tap,
-              tear_down);
-  g_test_add ("/xml-devices/start-refusals", Fixture, NULL, set_up, test_start_refusals, tear_down);
+  g_test_add ("/xml-devices/pci-devices", Fixture, NULL, vb_guest_fixture_set_up, test_pci_devices,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-devices/udp-nic", Fixture, NULL, vb_guest_fixture_set_up, test_udp_nic,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-devices/ethernet-tap", Fixture, "vbtest-dev", vb_guest_fixture_set_up_in_netns,
+              test_ethernet_tap, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-devices/existing-tap", Fixture, "vbtest-adm", vb_guest_fixture_set_up_in_netns,
+              test_existing_tap, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-devices/start-refusals", Fixture, NULL, vb_guest_fixture_set_up,
+              test_start_refusals, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -7,44 +7,19 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
 
-typedef struct {
-  VbTestEnv *env;
-  char *path;
-  VbTestConsole *console;
-} Fixture;
-
-static void
-set_up (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
-}
-
-static void
-tear_down (Fixture *f, gconstpointer data)
-{
-  g_clear_pointer (&f->console, vb_test_console_free);
-  if (f->path)
-    vb_test_call (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0), NULL);
-  g_assert_true (vb_test_env_daemon_alive (f->env));
-  vb_test_env_free (f->env);
-  g_free (f->path);
-}
+typedef VbGuestFixture Fixture;
 
 static void
 expect_start_refused (Fixture *f, const char *name, const char *devices, const char *words)
 {
   g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, "pc", TRUE, NULL, devices);
-  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                             g_variant_new ("(su)", xml, 0));
 
-  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                    "org.virtbus.Virt1.Error.NotSupported", words);
-  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_expect_start_refused (f->env, xml, words);
 }
 
 static void
@@ -123,8 +98,7 @@ test_sdl_audio_driver (Fixture *f, gconstpointer data)
   g_autofree char *env = NULL;
   g_autofree char *out = NULL;
 
-  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  f->console = vb_test_console_open (f->env, f->path);
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
   env = qemu_environ ("display-sdl-audio");
   g_assert_nonnull (env);
   g_assert_nonnull (strstr (env, "\nSDL_AUDIODRIVER=dummy\n"));
@@ -140,8 +114,9 @@ main (int argc, char **argv)
   g_unsetenv ("WAYLAND_DISPLAY");
   g_unsetenv ("SDL_AUDIODRIVER");
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-display/start-refusals", Fixture, NULL, set_up, test_start_refusals, tear_down);
-  g_test_add ("/xml-display/sdl-audio-driver", Fixture, NULL, set_up, test_sdl_audio_driver,
-              tear_down);
+  g_test_add ("/xml-display/start-refusals", Fixture, NULL, vb_guest_fixture_set_up,
+              test_start_refusals, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-display/sdl-audio-driver", Fixture, NULL, vb_guest_fixture_set_up,
+              test_sdl_audio_driver, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -5,33 +5,12 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
 
-typedef struct {
-  VbTestEnv *env;
-  char *path;
-  VbTestConsole *console;
-} Fixture;
-
-static void
-set_up (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
-}
-
-static void
-tear_down (Fixture *f, gconstpointer data)
-{
-  g_clear_pointer (&f->console, vb_test_console_free);
-  if (f->path)
-    vb_test_call (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0), NULL);
-  g_assert_true (vb_test_env_daemon_alive (f->env));
-  vb_test_env_free (f->env);
-  g_free (f->path);
-}
+typedef VbGuestFixture Fixture;
 
 static void
 test_acpi_index (Fixture *f, gconstpointer data)
@@ -45,8 +24,7 @@ test_acpi_index (Fixture *f, gconstpointer data)
     "      <acpi index='77'/>\n    </rng>\n");
   g_autofree char *out = NULL;
 
-  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  f->console = vb_test_console_open (f->env, f->path);
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
   out = vb_test_console_output (
     f->console,
     "for d in /sys/bus/pci/devices/*; do [ -e $d/acpi_index ] && "
@@ -64,8 +42,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-hardware/acpi-index/pc", Fixture, "pc", set_up, test_acpi_index, tear_down);
-  g_test_add ("/xml-hardware/acpi-index/q35", Fixture, "q35", set_up, test_acpi_index,
-              tear_down);
+  g_test_add ("/xml-hardware/acpi-index/pc", Fixture, "pc", vb_guest_fixture_set_up,
+              test_acpi_index, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-hardware/acpi-index/q35", Fixture, "q35", vb_guest_fixture_set_up,
+              test_acpi_index, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
@@ -13,37 +14,14 @@
 #define SERIAL_PORT_TEXT "47961"
 #define READ_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
-typedef struct {
-  VbTestEnv *env;
-  char *path;
-  VbTestConsole *console;
-} Fixture;
-
-static void
-set_up (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
-}
-
-static void
-tear_down (Fixture *f, gconstpointer data)
-{
-  g_clear_pointer (&f->console, vb_test_console_free);
-  if (f->path)
-    vb_test_call (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0), NULL);
-  g_assert_true (vb_test_env_daemon_alive (f->env));
-  vb_test_env_free (f->env);
-  g_free (f->path);
-}
+typedef VbGuestFixture Fixture;
 
 static void
 boot (Fixture *f, const char *name, const char *devices)
 {
   g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, "pc", TRUE, NULL, devices);
 
-  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  f->console = vb_test_console_open (f->env, f->path);
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
 }
 
 /* <serial type='tcp'> bound on the host: what the guest writes to the port
@@ -66,9 +44,8 @@ test_serial_tcp (Fixture *f, gconstpointer data)
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", SERIAL_PORT, NULL, &error);
   g_assert_no_error (error);
   g_socket_set_timeout (g_socket_connection_get_socket (connection), 5);
-  written = vb_test_console_output (
-    f->console, "echo vb-longtail-serial > /dev/ttyS1 && echo sent",
-    60000);
+  written =
+    vb_test_console_output (f->console, "echo vb-longtail-serial > /dev/ttyS1 && echo sent", 60000);
   g_assert_nonnull (strstr (written, "sent"));
   in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   deadline = g_get_monotonic_time () + READ_TIMEOUT_US;
@@ -98,12 +75,11 @@ test_pci_bridge (Fixture *f, gconstpointer data)
         "      <model type='e1000'/>\n"
         "      <address type='pci' domain='0x0000' bus='0x01' slot='0x03' function='0x0'/>\n"
         "    </interface>\n");
-  out = vb_test_console_output (
-    f->console,
-    "echo \"nic=$(cat /sys/bus/pci/devices/0000:01:03.0/vendor):"
-    "$(cat /sys/bus/pci/devices/0000:01:03.0/device)\"; "
-    "echo \"bridge=$(cat /sys/bus/pci/devices/0000:01:03.0/../class)\"",
-    60000);
+  out = vb_test_console_output (f->console,
+                                "echo \"nic=$(cat /sys/bus/pci/devices/0000:01:03.0/vendor):"
+                                "$(cat /sys/bus/pci/devices/0000:01:03.0/device)\"; "
+                                "echo \"bridge=$(cat /sys/bus/pci/devices/0000:01:03.0/../class)\"",
+                                60000);
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "nic=0x8086:0x100e"));
   /* Its parent in sysfs is a PCI-to-PCI bridge (class 0x0604xx). */
@@ -114,12 +90,8 @@ static void
 expect_start_refused (Fixture *f, const char *name, const char *devices, const char *words)
 {
   g_autofree char *xml = vb_test_guest_xml_on (name, GUEST_MIB, "pc", TRUE, NULL, devices);
-  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                             g_variant_new ("(su)", xml, 0));
 
-  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                    "org.virtbus.Virt1.Error.NotSupported", words);
-  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_expect_start_refused (f->env, xml, words);
 }
 
 /* Host devices are defined (the definition is fine) and refused by name at
@@ -177,9 +149,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-longtail/serial-tcp", Fixture, NULL, set_up, test_serial_tcp, tear_down);
-  g_test_add ("/xml-longtail/pci-bridge", Fixture, NULL, set_up, test_pci_bridge, tear_down);
-  g_test_add ("/xml-longtail/hostdev-start-refusals", Fixture, NULL, set_up,
-              test_hostdev_start_refusals, tear_down);
+  g_test_add ("/xml-longtail/serial-tcp", Fixture, NULL, vb_guest_fixture_set_up, test_serial_tcp,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-longtail/pci-bridge", Fixture, NULL, vb_guest_fixture_set_up, test_pci_bridge,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-longtail/hostdev-start-refusals", Fixture, NULL, vb_guest_fixture_set_up,
+              test_hostdev_start_refusals, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

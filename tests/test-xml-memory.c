@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 
 #define BOOT_TIMEOUT_MS 180000
 #define NOT_SUPPORTED "org.virtbus.Virt1.Error.NotSupported"
@@ -173,13 +174,7 @@ test_numa_memfd (Fixture *f, gconstpointer data)
 static void
 expect_start_refused (Fixture *f, const char *xml, const char *words)
 {
-  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                                             g_variant_new ("(su)", xml, 0));
-
-  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
-                                    NOT_SUPPORTED, words);
-  g_assert_cmpstr (vb_test_get_string (f->env, path, IFACE_DOMAIN, "State"), ==, "shutoff");
-  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  vb_test_expect_start_refused (f->env, xml, words);
 }
 
 static gboolean

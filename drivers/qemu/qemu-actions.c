@@ -7,19 +7,6 @@
 #include "vb-error.h"
 #include "xml-schema.h"
 
-/* The domain's QEMU while it runs, else NULL with OperationInvalid. */
-static QemuDomain *
-running (VbDomain *domain, GError **error)
-{
-  QemuDomain *qd = vb_qemu_domain_of (domain);
-
-  if (qd && !qd->gone && qd->qmp && !vb_qmp_client_is_closed (qd->qmp) && qd->status)
-    return qd;
-  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running",
-               vb_resource_get_name (VB_RESOURCE (domain)));
-  return NULL;
-}
-
 /* ---- keys ---- */
 
 static void
@@ -44,7 +31,7 @@ vb_qemu_send_key_async (VbDriverHost *host, VbDomain *domain, const guint *qnums
   g_autoptr (JsonObject) args = json_object_new ();
   JsonArray *keys = json_array_new ();
   GError *error = NULL;
-  QemuDomain *qd = running (domain, &error);
+  QemuDomain *qd = vb_qemu_domain_running (domain, &error);
 
   g_task_set_source_tag (task, vb_qemu_send_key_async);
   if (!qd)
@@ -98,7 +85,7 @@ ballooned (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr (JsonNode) reply =
     vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuDomain *qd = reply ? running (domain, &error) : NULL;
+  QemuDomain *qd = reply ? vb_qemu_domain_running (domain, &error) : NULL;
 
   if (!qd)
     {
@@ -118,7 +105,7 @@ vb_qemu_set_memory_async (VbDriverHost *host, VbDomain *domain, const VbDomainDe
   g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
   g_autoptr (JsonObject) args = json_object_new ();
   GError *error = NULL;
-  QemuDomain *qd = running (domain, &error);
+  QemuDomain *qd = vb_qemu_domain_running (domain, &error);
 
   g_task_set_source_tag (task, vb_qemu_set_memory_async);
   if (!qd)

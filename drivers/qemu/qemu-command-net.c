@@ -65,6 +65,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
                       ? g_strdup (target)
                       : g_strdup_printf ("vb%.8s-%u", b->def->uuid, b->nets - 1);
       tap->mac = g_strdup (mac);
+      tap->existing = vb_xml_attr_is (vb_xml_child (iface, "target"), "managed", "no");
       tap->fd = -1;
       tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
       g_ptr_array_add (b->command->taps, tap);

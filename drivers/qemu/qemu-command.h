@@ -87,6 +87,7 @@ typedef struct {
   int fd;       /* filled in by the caller before the start; -1 before */
   char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number */
   guint mtu;    /* <mtu size>, set on the tap before QEMU starts; 0: the kernel's */
+  gboolean existing; /* managed='no': the administrator's persistent tap, used as it is */
 } VbQemuTap;
 
 /* A QEMU secret object (-object secret) a disk needs: QEMU reads its value

@@ -88,6 +88,9 @@ typedef struct {
 const char *vb_qemu_log_name (VbDomain *domain);
 /* The driver data of a domain that has (or is getting) a QEMU, else NULL. */
 QemuDomain *vb_qemu_domain_of (VbDomain *domain);
+/* The driver data of a domain whose QEMU is up with its monitor open, else
+ * NULL and OperationInvalid "Domain 'NAME' is not running". */
+QemuDomain *vb_qemu_domain_running (VbDomain *domain, GError **error);
 /* Sets state and reason and records them in the status file. */
 void vb_qemu_set_state (QemuDomain *qd, VbDomainState state, const char *reason);
 /* Writes the status file (ordered, off the main loop). */

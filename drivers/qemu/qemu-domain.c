@@ -30,6 +30,18 @@ vb_qemu_domain_of (VbDomain *domain)
   return vb_resource_get_driver_data (VB_RESOURCE (domain));
 }
 
+QemuDomain *
+vb_qemu_domain_running (VbDomain *domain, GError **error)
+{
+  QemuDomain *qd = vb_qemu_domain_of (domain);
+
+  if (qd && !qd->gone && qd->qmp && !vb_qmp_client_is_closed (qd->qmp) && qd->status)
+    return qd;
+  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running",
+               vb_resource_get_name (VB_RESOURCE (domain)));
+  return NULL;
+}
+
 char *
 vb_qemu_run_dir (void)
 {

@@ -231,13 +231,14 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
   for (guint i = 0; i < command->taps->len; i++)
     {
       VbQemuTap *tap = command->taps->pdata[i];
-      int fd = vb_tap_create (tap->ifname, tap->bridge, tap->mac, error);
+      int fd = tap->existing ? vb_tap_open_existing (tap->ifname, error)
+                             : vb_tap_create (tap->ifname, tap->bridge, tap->mac, error);
       int target = 3 + (int) i;
 
       if (fd < 0)
         return FALSE;
       g_array_append_val (fds, fd);
-      if (tap->mtu && !vb_tap_set_mtu (tap->ifname, tap->mtu, error))
+      if (tap->mtu && !tap->existing && !vb_tap_set_mtu (tap->ifname, tap->mtu, error))
         return FALSE;
       for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
         if (strstr (argv->pdata[a], tap->fd_arg))

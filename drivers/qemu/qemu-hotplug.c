@@ -361,7 +361,10 @@ plug_interface (GTask *task)
     p->tap = g_strdup_printf ("vb%.8sh%c%c%c%c", vb_resource_get_uuid (VB_RESOURCE (p->domain)),
                               p->device->mac[12], p->device->mac[13], p->device->mac[15],
                               p->device->mac[16]);
-  fd = vb_tap_create (p->tap, bridge, p->device->mac, &error);
+  if (vb_xml_attr_is (vb_xml_child (root, "target"), "managed", "no"))
+    fd = vb_tap_open_existing (p->tap, &error);
+  else
+    fd = vb_tap_create (p->tap, bridge, p->device->mac, &error);
   if (fd < 0)
     {
       vb_qemu_plug_fail (task, error);

@@ -54,18 +54,6 @@ vb_qemu_iotune_from_inserted (JsonObject *inserted, VbDiskIoTune *tune)
   tune->group_name = group && vb_disk_iotune_limits (tune) ? g_strdup (group) : NULL;
 }
 
-/* The domain's QEMU while it runs, else NULL with OperationInvalid. */
-static QemuDomain *
-running (VbDomain *domain, GError **error)
-{
-  QemuDomain *qd = vb_qemu_domain_of (domain);
-
-  if (qd && !qd->gone && qd->qmp && !vb_qmp_client_is_closed (qd->qmp) && qd->status)
-    return qd;
-  g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID, "Domain '%s' is not running",
-               vb_resource_get_name (VB_RESOURCE (domain)));
-  return NULL;
-}
 
 static void
 throttled (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -76,7 +64,7 @@ throttled (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr (JsonNode) reply =
     vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
-  QemuDomain *qd = reply ? running (domain, &error) : NULL;
+  QemuDomain *qd = reply ? vb_qemu_domain_running (domain, &error) : NULL;
 
   if (!qd)
     {
@@ -98,7 +86,7 @@ vb_qemu_set_block_iotune_async (VbDriverHost *host, VbDomain *domain, const char
   g_autofree char *id = NULL;
   VbDiskIoTune tune = { 0 };
   GError *error = NULL;
-  QemuDomain *qd = running (domain, &error);
+  QemuDomain *qd = vb_qemu_domain_running (domain, &error);
 
   g_task_set_source_tag (task, vb_qemu_set_block_iotune_async);
   if (!qd || !vb_domain_def_iotune (changed, target, &tune, &error))
@@ -164,7 +152,7 @@ vb_qemu_get_block_iotune_async (VbDriverHost *host, VbDomain *domain, const char
 {
   g_autoptr (GTask) task = g_task_new (domain, NULL, callback, user_data);
   GError *error = NULL;
-  QemuDomain *qd = running (domain, &error);
+  QemuDomain *qd = vb_qemu_domain_running (domain, &error);
 
   g_task_set_source_tag (task, vb_qemu_get_block_iotune_async);
   if (!qd)

@@ -71,11 +71,13 @@ configure (int sock, const char *ifname, const char *bridge, const char *guest_m
   return TRUE;
 }
 
-int
-vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error)
+/* Opens tap @ifname, attaching to it when it exists (TUNSETIFF does both);
+ * *@persistent tells whether it is a persistent tap, one its owner made. */
+static int
+open_tap (const char *ifname, gboolean *persistent, GError **error)
 {
   struct ifreq ifr;
-  int fd, sock;
+  int fd;
 
   if (strlen (ifname) >= IFNAMSIZ)
     {
@@ -98,6 +100,44 @@ vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GE
       close (fd);
       return -1;
     }
+  memset (&ifr, 0, sizeof ifr);
+  if (ioctl (fd, TUNGETIFF, &ifr) < 0)
+    {
+      fail (error, "read the flags of the tap device", ifname, errno);
+      close (fd);
+      return -1;
+    }
+  *persistent = (ifr.ifr_flags & IFF_PERSIST) != 0;
+  return fd;
+}
+
+int
+vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error)
+{
+  gboolean persistent = FALSE;
+  int fd, sock;
+
+  /* TUNSETIFF attaches to a tap that exists: a name the caller chose must
+   * not take over a tap (or its traffic) the host already has. The check
+   * after opening closes the race with a tap made in between. */
+  if (if_nametoindex (ifname) != 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "The host already has an interface '%s': name another <target dev>, or use "
+                   "managed='no' on type='ethernet' for a tap the host's administrator made",
+                   ifname);
+      return -1;
+    }
+  fd = open_tap (ifname, &persistent, error);
+  if (fd < 0)
+    return -1;
+  if (persistent)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "The host already has a persistent tap '%s' (managed='no' uses it)", ifname);
+      close (fd);
+      return -1;
+    }
   sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (sock < 0 || !configure (sock, ifname, bridge, guest_mac, error))
     {
@@ -109,6 +149,31 @@ vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GE
       return -1;
     }
   close (sock);
+  return fd;
+}
+
+int
+vb_tap_open_existing (const char *ifname, GError **error)
+{
+  gboolean persistent = FALSE;
+  int fd;
+
+  if (if_nametoindex (ifname) == 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "The host has no tap device '%s' (managed='no')", ifname);
+      return -1;
+    }
+  fd = open_tap (ifname, &persistent, error);
+  if (fd >= 0 && !persistent)
+    {
+      /* It went away and TUNSETIFF made a new one: not the administrator's. */
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "'%s' is not a persistent tap the host's administrator made (managed='no')",
+                   ifname);
+      close (fd);
+      return -1;
+    }
   return fd;
 }
 
