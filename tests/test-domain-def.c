@@ -1065,6 +1065,57 @@ test_domain_vcpus_edits (void)
   assert_contains (config->xml, "    <vcpu id='2' enabled='no' hotpluggable='yes'/>\n");
 }
 
+/* Rules between devices: each refused by name, and the valid neighbour of
+ * each accepted, so the rule is no wider than it says. */
+static char *
+devices_domain (const char *devices)
+{
+  return g_strdup_printf ("<domain type='test'><name>rules</name><memory>65536</memory>"
+                          "<devices>%s</devices></domain>",
+                          devices);
+}
+
+static void
+test_domain_device_rules (void)
+{
+  static const struct {
+    const char *devices;
+    const char *refusal; /* NULL: accepted */
+  } cases[] = {
+    { "<hub type='usb'><address type='usb' bus='0' port='1'/></hub>"
+      "<input type='mouse' bus='usb'><address type='usb' bus='0' port='1'/></input>",
+      "<address> at line 1: USB port 1 of bus 0 is already taken by another device" },
+    { "<hub type='usb'><address type='usb' bus='0' port='1'/></hub>"
+      "<input type='mouse' bus='usb'><address type='usb' bus='0' port='1.1'/></input>",
+      NULL },
+    { "<video><model type='qxl'/></video><video><model type='none'/></video>",
+      "a video of model 'none' (no video device) must be the only <video>" },
+    { "<video><model type='none'/></video>", NULL },
+    { "<disk type='file' device='disk'><source file='/d.img'/>"
+      "<target dev='hdaxxxxxxxxxx' bus='virtio'/></disk>",
+      "disk target 'hdaxxxxxxxxxx' names no disk: more than 7 letters after 'hd'" },
+    { "<disk type='file' device='disk'><source file='/d.img'/>"
+      "<target dev='vdzz' bus='virtio'/></disk>",
+      NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *xml = devices_domain (cases[i].devices);
+
+      if (cases[i].refusal)
+        assert_invalid_xml (KIND_DOMAIN, xml, cases[i].refusal);
+      else
+        {
+          g_autoptr (GError) error = NULL;
+          VbDomainDef *def = vb_domain_def_parse (xml, &error);
+
+          g_assert_no_error (error);
+          vb_domain_def_free (def);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1073,6 +1124,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/xml-defs/domain/defaults", test_domain_defaults);
+  g_test_add_func ("/xml-defs/domain/device-rules", test_domain_device_rules);
   g_test_add_func ("/xml-defs/domain/random-uuids-differ", test_domain_random_uuids_differ);
   g_test_add_func ("/xml-defs/domain/units", test_domain_units);
   g_test_add_func ("/xml-defs/domain/current-memory-clamped", test_domain_current_memory_clamped);

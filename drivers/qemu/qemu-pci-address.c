@@ -604,6 +604,10 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
   g_autoptr (GPtrArray) nodes = g_ptr_array_new ();
   g_autoptr (GArray) kinds = g_array_new (FALSE, FALSE, sizeof (Placement));
   gboolean video_seen = FALSE;
+  xmlNode *os_type =
+    vb_xml_child (vb_xml_child (xmlDocGetRootElement (devices->doc), "os"), "type");
+  g_autofree char *machine = os_type ? vb_xml_attr (os_type, "machine") : NULL;
+  gboolean isapc = machine && g_str_has_prefix (machine, "isapc");
 
   /* Controllers written without an index are numbered before the buses
    * the devices' addresses name are looked for (one of them may be it);
@@ -620,13 +624,34 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
   for (xmlNode *node = devices->children; node; node = node->next)
     {
       Placement p = placement (node, q35, &video_seen);
+      xmlNode *address = p != NOT_PCI ? vb_xml_child (node, "address") : NULL;
 
       /* On pc in the order the command line had them when QEMU chose the
        * slots (from 2 on, the video where the XML has it), so that a guest
        * saved or migrating from then finds its devices where they were. */
       if (p == PRIMARY_VIDEO && !q35)
         p = LEGACY;
+      /* A PCI device takes a PCI address: another type would name a place
+       * the device cannot be, and QEMU would choose one of its own. */
+      if (address && !vb_xml_attr_is (address, "type", "pci"))
+        {
+          g_autofree char *type = vb_xml_attr (address, "type");
 
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "<address> at line %ld: <%s> is a PCI device: it takes <address "
+                       "type='pci'>, not type='%s'",
+                       vb_xml_line (address), (const char *) node->name, type);
+          return FALSE;
+        }
+
+      /* isapc has no PCI bus at all. */
+      if (p != NOT_PCI && isapc)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "<%s> at line %ld: this is a PCI device, and machine 'isapc' has no PCI bus",
+                       (const char *) node->name, vb_xml_line (node));
+          return FALSE;
+        }
       g_ptr_array_add (nodes, node);
       g_array_append_val (kinds, p);
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain-cputune.h"
+#include "domain-device-rules.h"
 #include "domain-numa.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
@@ -1177,7 +1178,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
-      !fill_interface_macs (root, error))
+      !vb_domain_device_rules_check (root, error) || !fill_interface_macs (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
