@@ -7,20 +7,6 @@
 #include "vb-error.h"
 #include "xml-schema.h"
 
-static gboolean G_GNUC_PRINTF (3, 4)
-  invalid (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *why = NULL;
-  va_list args;
-
-  va_start (args, format);
-  why = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s", node->name,
-               vb_xml_line (node), why);
-  return FALSE;
-}
-
 static guint
 uint_attr (xmlNode *node, const char *name)
 {
@@ -74,11 +60,13 @@ check_pool (xmlNode *node, GError **error)
 
   if ((min && !vb_xml_parse_unsigned (min, 10, G_MAXINT, &lo))
       || (max && !vb_xml_parse_unsigned (max, 10, G_MAXINT, &hi)))
-    return invalid (error, node, "thread_pool_min and thread_pool_max are at most %d", G_MAXINT);
+    return vb_xml_invalid (error, node, "thread_pool_min and thread_pool_max are at most %d",
+                           G_MAXINT);
   if (max && hi == 0)
-    return invalid (error, node, "thread_pool_max must be at least 1");
+    return vb_xml_invalid (error, node, "thread_pool_max must be at least 1");
   if (lo > hi)
-    return invalid (error, node, "thread_pool_min (%s) is above thread_pool_max (%s)", min, max);
+    return vb_xml_invalid (error, node, "thread_pool_min (%s) is above thread_pool_max (%s)", min,
+                           max);
   return TRUE;
 }
 
@@ -92,17 +80,17 @@ check_iothreads (xmlNode *root, GError **error)
   guint64 count = 0;
 
   if (text && !vb_xml_parse_unsigned (text, 10, G_MAXINT, &count))
-    return invalid (error, count_node, "at most %d iothreads", G_MAXINT);
+    return vb_xml_invalid (error, count_node, "at most %d iothreads", G_MAXINT);
   for (xmlNode *node = vb_xml_child (list, "iothread"); node; node = vb_xml_next (node, "iothread"))
     {
       g_autofree char *id_text = vb_xml_attr (node, "id");
       guint64 id = 0;
 
       if (!vb_xml_parse_unsigned (id_text, 10, G_MAXINT, &id) || id == 0)
-        return invalid (error, node, "an iothread id is between 1 and %d, not %s", G_MAXINT,
-                        id_text);
+        return vb_xml_invalid (error, node, "an iothread id is between 1 and %d, not %s", G_MAXINT,
+                               id_text);
       if (has_id (seen, (guint) id))
-        return invalid (error, node, "iothread id %s is listed twice", id_text);
+        return vb_xml_invalid (error, node, "iothread id %s is listed twice", id_text);
       {
         guint value = (guint) id;
         g_array_append_val (seen, value);
@@ -159,10 +147,10 @@ check_iothread_refs (xmlNode *root, const GArray *ids, GError **error)
         {
           g_autofree char *have = ids_text (ids);
 
-          return invalid (error, driver,
-                          "iothread %s does not exist: the domain's iothreads (<iothreads>, "
-                          "<iothreadids>) are %s",
-                          id, have);
+          return vb_xml_invalid (error, driver,
+                                 "iothread %s does not exist: the domain's iothreads (<iothreads>, "
+                                 "<iothreadids>) are %s",
+                                 id, have);
         }
     }
   return TRUE;
@@ -176,7 +164,7 @@ cpuset_of (xmlNode *node, const char *attr, GError **error)
   GArray *cpus = vb_cpuset_parse (text, &problem);
 
   if (!cpus)
-    invalid (error, node, "invalid %s '%s': %s", attr, text, problem);
+    vb_xml_invalid (error, node, "invalid %s '%s': %s", attr, text, problem);
   return cpus;
 }
 
@@ -205,18 +193,19 @@ check_cfs (xmlNode *cputune, GError **error)
           text = vb_xml_text (node);
           value = g_ascii_strtoll (text, NULL, 10);
           if (value < VB_CPUTUNE_PERIOD_MIN || value > VB_CPUTUNE_PERIOD_MAX)
-            return invalid (error, node, "a period is between %d and %d microseconds, not %s",
-                            VB_CPUTUNE_PERIOD_MIN, VB_CPUTUNE_PERIOD_MAX, text);
+            return vb_xml_invalid (error, node,
+                                   "a period is between %d and %d microseconds, not %s",
+                                   VB_CPUTUNE_PERIOD_MIN, VB_CPUTUNE_PERIOD_MAX, text);
         }
       else if (g_str_has_suffix ((const char *) node->name, "quota"))
         {
           text = vb_xml_text (node);
           value = g_ascii_strtoll (text, NULL, 10);
           if (value >= 0 && (value < VB_CPUTUNE_QUOTA_MIN || value > VB_CPUTUNE_QUOTA_MAX))
-            return invalid (error, node,
-                            "a quota is between %d and %" G_GINT64_FORMAT
-                            " microseconds, or negative for no limit, not %s",
-                            VB_CPUTUNE_QUOTA_MIN, VB_CPUTUNE_QUOTA_MAX, text);
+            return vb_xml_invalid (error, node,
+                                   "a quota is between %d and %" G_GINT64_FORMAT
+                                   " microseconds, or negative for no limit, not %s",
+                                   VB_CPUTUNE_QUOTA_MIN, VB_CPUTUNE_QUOTA_MAX, text);
         }
     }
   return TRUE;
@@ -232,10 +221,10 @@ check_sched (xmlNode *node, GError **error)
 
   /* The range is the host's (sched_get_priority_min/max), checked at the start. */
   if (realtime && !priority)
-    return invalid (error, node, "scheduler '%s' needs a priority", scheduler);
+    return vb_xml_invalid (error, node, "scheduler '%s' needs a priority", scheduler);
   if (!realtime && priority)
-    return invalid (error, node, "scheduler '%s' has no priority: only fifo and rr have one",
-                    scheduler);
+    return vb_xml_invalid (error, node, "scheduler '%s' has no priority: only fifo and rr have one",
+                           scheduler);
   return TRUE;
 }
 
@@ -253,11 +242,11 @@ check_sched_set (xmlNode *node, const char *attr, guint limit, const GArray *ids
       guint id = g_array_index (set, guint, i);
 
       if (ids ? !has_id (ids, id) : id >= limit)
-        return invalid (error, node, "%s names %s %u, which the domain does not have", attr,
-                        ids ? "iothread" : "vCPU", id);
+        return vb_xml_invalid (error, node, "%s names %s %u, which the domain does not have", attr,
+                               ids ? "iothread" : "vCPU", id);
       if (taken[id])
-        return invalid (error, node, "%s %u already has a scheduler", ids ? "iothread" : "vCPU",
-                        id);
+        return vb_xml_invalid (error, node, "%s %u already has a scheduler",
+                               ids ? "iothread" : "vCPU", id);
       taken[id] = TRUE;
     }
   return TRUE;
@@ -284,9 +273,10 @@ check_cputune (xmlNode *cputune, guint vcpus, const GArray *ids, GError **error)
           guint vcpu = uint_attr (node, "vcpu");
 
           if (vcpu >= vcpus)
-            return invalid (error, node, "vCPU %u does not exist: the domain has %u", vcpu, vcpus);
+            return vb_xml_invalid (error, node, "vCPU %u does not exist: the domain has %u", vcpu,
+                                   vcpus);
           if (pinned[vcpu])
-            return invalid (error, node, "vCPU %u is pinned twice", vcpu);
+            return vb_xml_invalid (error, node, "vCPU %u is pinned twice", vcpu);
           pinned[vcpu] = TRUE;
         }
       else if (g_str_equal (name, "iothreadpin"))
@@ -294,9 +284,9 @@ check_cputune (xmlNode *cputune, guint vcpus, const GArray *ids, GError **error)
           guint id = uint_attr (node, "iothread");
 
           if (!has_id (ids, id))
-            return invalid (error, node, "iothread %u does not exist", id);
+            return vb_xml_invalid (error, node, "iothread %u does not exist", id);
           if (has_id (io_pinned, id))
-            return invalid (error, node, "iothread %u is pinned twice", id);
+            return vb_xml_invalid (error, node, "iothread %u is pinned twice", id);
           g_array_append_val (io_pinned, id);
         }
       else if (g_str_equal (name, "vcpusched"))

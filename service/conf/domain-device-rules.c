@@ -11,23 +11,6 @@
  * letters are well past any bus. */
 #define DISK_TARGET_LETTERS_MAX 7
 
-static gboolean
-invalid (GError **error, xmlNode *node, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-invalid (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *why = NULL;
-  va_list args;
-
-  va_start (args, format);
-  why = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s",
-               (const char *) node->name, vb_xml_line (node), why);
-  return FALSE;
-}
-
 /* Each USB port holds one device: the hub or device a <address type='usb'
  * bus port> names. */
 static gboolean
@@ -50,9 +33,9 @@ check_usb_ports (xmlNode *devices, GError **error)
       bus = vb_xml_attr (address, "bus");
       key = g_strdup_printf ("%s:%s", bus ? bus : "0", port);
       if (!g_hash_table_add (ports, key))
-        return invalid (error, address,
-                        "USB port %s of bus %s is already taken by another device", port,
-                        bus ? bus : "0");
+        return vb_xml_invalid (error, address,
+                               "USB port %s of bus %s is already taken by another device", port,
+                               bus ? bus : "0");
     }
   return TRUE;
 }
@@ -65,15 +48,16 @@ check_video_none (xmlNode *devices, GError **error)
   guint videos = 0;
   xmlNode *none = NULL;
 
-  for (xmlNode *video = vb_xml_child (devices, "video"); video; video = vb_xml_next (video, "video"))
+  for (xmlNode *video = vb_xml_child (devices, "video"); video;
+       video = vb_xml_next (video, "video"))
     {
       videos++;
       if (vb_xml_attr_is (vb_xml_child (video, "model"), "type", "none"))
         none = video;
     }
   if (none && videos > 1)
-    return invalid (error, none,
-                    "a video of model 'none' (no video device) must be the only <video>");
+    return vb_xml_invalid (error, none,
+                           "a video of model 'none' (no video device) must be the only <video>");
   return TRUE;
 }
 
@@ -98,9 +82,9 @@ check_disk_targets (xmlNode *devices, GError **error)
             while (g_ascii_islower (letters[count]))
               count++;
             if (count > DISK_TARGET_LETTERS_MAX)
-              return invalid (error, target,
-                              "disk target '%s' names no disk: more than %d letters after '%s'",
-                              dev, DISK_TARGET_LETTERS_MAX, prefixes[i]);
+              return vb_xml_invalid (
+                error, target, "disk target '%s' names no disk: more than %d letters after '%s'",
+                dev, DISK_TARGET_LETTERS_MAX, prefixes[i]);
             break;
           }
     }

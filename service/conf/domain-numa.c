@@ -8,20 +8,6 @@
 /* At most this many DIMM slots: what QEMU's ACPI memory hotplug has. */
 #define MEMORY_SLOTS_MAX 256
 
-static gboolean G_GNUC_PRINTF (3, 4)
-  invalid (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *why = NULL;
-  va_list args;
-
-  va_start (args, format);
-  why = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s", node->name,
-               vb_xml_line (node), why);
-  return FALSE;
-}
-
 static gint
 compare_uint (gconstpointer a, gconstpointer b)
 {
@@ -70,9 +56,9 @@ vb_domain_numa_parse_set (xmlNode *node, const char *what, const char *text, gui
         {
           g_autofree char *quoted = vb_xml_quote (text);
 
-          invalid (error, node,
-                   "%s %s is not a list of numbers and ranges below %u (such as '0-3,^2,5')", what,
-                   quoted, limit);
+          vb_xml_invalid (error, node,
+                          "%s %s is not a list of numbers and ranges below %u (such as '0-3,^2,5')",
+                          what, quoted, limit);
           return NULL;
         }
       for (guint n = first; n <= last; n++)
@@ -85,7 +71,7 @@ vb_domain_numa_parse_set (xmlNode *node, const char *what, const char *text, gui
     {
       g_autofree char *quoted = vb_xml_quote (text);
 
-      invalid (error, node, "%s %s names nothing", what, quoted);
+      vb_xml_invalid (error, node, "%s %s names nothing", what, quoted);
       return NULL;
     }
   g_array_sort (set, compare_uint);
@@ -114,7 +100,7 @@ element_to_kib (xmlNode *node, guint64 *kib, GError **error)
   if (!parse_kib (node, text, unit, kib, error))
     return FALSE;
   if (*kib == 0)
-    return invalid (error, node, "the size must be greater than 0");
+    return vb_xml_invalid (error, node, "the size must be greater than 0");
   written = g_strdup_printf ("%" G_GUINT64_FORMAT, *kib);
   vb_xml_set_text (node, written);
   xmlSetProp (node, BAD_CAST "unit", BAD_CAST "KiB");
@@ -189,10 +175,10 @@ check_cell_cpus (xmlNode *cell, guint vcpus, gboolean *taken, GError **error)
       guint cpu = g_array_index (set, guint, i);
 
       if (cpu >= vcpus)
-        return invalid (error, cell, "cpus names vCPU %u, but the domain has %u (<vcpu>)", cpu,
-                        vcpus);
+        return vb_xml_invalid (error, cell, "cpus names vCPU %u, but the domain has %u (<vcpu>)",
+                               cpu, vcpus);
       if (taken[cpu])
-        return invalid (error, cell, "vCPU %u is already in another cell", cpu);
+        return vb_xml_invalid (error, cell, "vCPU %u is already in another cell", cpu);
       taken[cpu] = TRUE;
     }
   return TRUE;
@@ -210,17 +196,18 @@ check_distances (xmlNode *cell, guint id, guint cells, GError **error)
       guint64 value = uint_attr (s, "value");
 
       if (sibling >= cells)
-        return invalid (error, s, "cell %" G_GUINT64_FORMAT " does not exist (<numa> has %u)",
-                        sibling, cells);
+        return vb_xml_invalid (error, s,
+                               "cell %" G_GUINT64_FORMAT " does not exist (<numa> has %u)", sibling,
+                               cells);
       if (seen[sibling])
-        return invalid (error, s, "a second distance to cell %" G_GUINT64_FORMAT, sibling);
+        return vb_xml_invalid (error, s, "a second distance to cell %" G_GUINT64_FORMAT, sibling);
       seen[sibling] = TRUE;
       if (value < 10 || value > 255)
-        return invalid (error, s, "a distance is between 10 and 255");
+        return vb_xml_invalid (error, s, "a distance is between 10 and 255");
       if (sibling == id && value != 10)
-        return invalid (error, s, "the distance of a cell to itself is 10");
+        return vb_xml_invalid (error, s, "the distance of a cell to itself is 10");
       if (sibling != id && value == 10)
-        return invalid (error, s, "the distance between two cells is more than 10");
+        return vb_xml_invalid (error, s, "the distance between two cells is more than 10");
     }
   return TRUE;
 }
@@ -246,19 +233,19 @@ check_cells (xmlNode *root, guint vcpus, guint64 *sum, GError **error)
       guint64 kib = 0;
 
       if (id_text && !vb_xml_parse_unsigned (id_text, 10, G_MAXUINT, &id))
-        return invalid (error, cell, "id is not a number");
+        return vb_xml_invalid (error, cell, "id is not a number");
       if (id >= cells)
-        return invalid (error, cell,
-                        "cell ids are 0 to %u, one for each <cell>; %" G_GUINT64_FORMAT
-                        " is not one",
-                        cells - 1, id);
+        return vb_xml_invalid (error, cell,
+                               "cell ids are 0 to %u, one for each <cell>; %" G_GUINT64_FORMAT
+                               " is not one",
+                               cells - 1, id);
       if (ids[id])
-        return invalid (error, cell, "a second cell with id %" G_GUINT64_FORMAT, id);
+        return vb_xml_invalid (error, cell, "a second cell with id %" G_GUINT64_FORMAT, id);
       ids[id] = TRUE;
       if (!parse_kib (cell, memory, unit, &kib, error))
         return FALSE;
       if (kib == 0)
-        return invalid (error, cell, "a cell's memory must be greater than 0");
+        return vb_xml_invalid (error, cell, "a cell's memory must be greater than 0");
       *sum += kib;
       written = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
       xmlSetProp (cell, BAD_CAST "id", BAD_CAST written);
@@ -296,14 +283,14 @@ check_pages (xmlNode *root, guint cells, GError **error)
       if (!parse_kib (page, size, unit, &kib, error))
         return FALSE;
       if (kib < 4 || (kib & (kib - 1)) != 0)
-        return invalid (error, page, "a page size is a power of two of at least 4 KiB");
+        return vb_xml_invalid (error, page, "a page size is a power of two of at least 4 KiB");
       written = g_strdup_printf ("%" G_GUINT64_FORMAT, kib);
       xmlSetProp (page, BAD_CAST "size", BAD_CAST written);
       xmlSetProp (page, BAD_CAST "unit", BAD_CAST "KiB");
       if (!nodeset)
         {
           if (default_seen)
-            return invalid (error, page, "only one <page> without nodeset");
+            return vb_xml_invalid (error, page, "only one <page> without nodeset");
           default_seen = TRUE;
           continue;
         }
@@ -315,10 +302,10 @@ check_pages (xmlNode *root, guint cells, GError **error)
           guint node = g_array_index (set, guint, i);
 
           if (node >= nodes)
-            return invalid (error, page, "nodeset names guest NUMA cell %u, which does not exist",
-                            node);
+            return vb_xml_invalid (error, page,
+                                   "nodeset names guest NUMA cell %u, which does not exist", node);
           if (covered[node])
-            return invalid (error, page, "cell %u already has a page size", node);
+            return vb_xml_invalid (error, page, "cell %u already has a page size", node);
           covered[node] = TRUE;
         }
     }
@@ -341,7 +328,8 @@ check_numatune (xmlNode *root, guint cells, GError **error)
       g_autoptr (GArray) set = NULL;
 
       if (nodeset && g_strcmp0 (placement, "auto") == 0)
-        return invalid (error, memory, "placement='auto' chooses the nodes: no nodeset with it");
+        return vb_xml_invalid (error, memory,
+                               "placement='auto' chooses the nodes: no nodeset with it");
       if (nodeset
           && !(set = vb_domain_numa_parse_set (memory, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX,
                                                error)))
@@ -354,10 +342,11 @@ check_numatune (xmlNode *root, guint cells, GError **error)
       g_autoptr (GArray) set = NULL;
 
       if (cellid >= cells)
-        return invalid (error, m, "cellid %" G_GUINT64_FORMAT " names no <cell> of <cpu><numa>",
-                        cellid);
+        return vb_xml_invalid (error, m,
+                               "cellid %" G_GUINT64_FORMAT " names no <cell> of <cpu><numa>",
+                               cellid);
       if (seen[cellid])
-        return invalid (error, m, "a second <memnode> for cell %" G_GUINT64_FORMAT, cellid);
+        return vb_xml_invalid (error, m, "a second <memnode> for cell %" G_GUINT64_FORMAT, cellid);
       seen[cellid] = TRUE;
       set = vb_domain_numa_parse_set (m, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
       if (!set)
@@ -382,11 +371,11 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
         return FALSE;
       slots = uint_attr (max, "slots");
       if (slots == 0 || slots > MEMORY_SLOTS_MAX)
-        return invalid (error, max, "slots is between 1 and %d", MEMORY_SLOTS_MAX);
+        return vb_xml_invalid (error, max, "slots is between 1 and %d", MEMORY_SLOTS_MAX);
       /* libvirt's rule on x86: hotplugged memory goes to a guest NUMA node. */
       if (cells == 0)
-        return invalid (error, max,
-                        "memory hotplug needs at least one guest NUMA cell (<cpu><numa><cell>)");
+        return vb_xml_invalid (
+          error, max, "memory hotplug needs at least one guest NUMA cell (<cpu><numa><cell>)");
     }
   for (xmlNode *m = vb_xml_child (vb_xml_child (root, "devices"), "memory"); m;
        m = vb_xml_next (m, "memory"), count++)
@@ -398,9 +387,9 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
       guint64 kib = 0, page_kib = 0;
 
       if (!max)
-        return invalid (error, m, "a memory device needs <maxMemory slots=…> in the domain");
+        return vb_xml_invalid (error, m, "a memory device needs <maxMemory slots=…> in the domain");
       if (!size)
-        return invalid (error, m, "missing element <size> in <target>");
+        return vb_xml_invalid (error, m, "missing element <size> in <target>");
       if (!element_to_kib (size, &kib, error))
         return FALSE;
       if (pagesize && !element_to_kib (pagesize, &page_kib, error))
@@ -411,13 +400,14 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
           guint64 n = 0;
 
           if (!vb_xml_parse_unsigned (text, 10, G_MAXUINT, &n) || n >= cells)
-            return invalid (error, node, "the memory device's node %s is no guest NUMA cell", text);
+            return vb_xml_invalid (error, node, "the memory device's node %s is no guest NUMA cell",
+                                   text);
         }
       devices_kib += kib;
     }
   if (count > slots)
-    return invalid (error, max, "%u memory devices but only %" G_GUINT64_FORMAT " slots", count,
-                    slots);
+    return vb_xml_invalid (error, max, "%u memory devices but only %" G_GUINT64_FORMAT " slots",
+                           count, slots);
   /* As libvirt: with guest NUMA cells, <memory> is what they and the
    * memory devices add up to, whatever it said. */
   if (cells > 0 && cells_kib + devices_kib != *memory_kib)
@@ -429,12 +419,12 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
       vb_xml_set_text (vb_xml_child (root, "memory"), text);
     }
   if (max && max_kib < *memory_kib)
-    return invalid (error, max,
-                    "the most memory (%" G_GUINT64_FORMAT
-                    " KiB) is less than <memory> (%" G_GUINT64_FORMAT " KiB)",
-                    max_kib, *memory_kib);
+    return vb_xml_invalid (error, max,
+                           "the most memory (%" G_GUINT64_FORMAT
+                           " KiB) is less than <memory> (%" G_GUINT64_FORMAT " KiB)",
+                           max_kib, *memory_kib);
   if (cells == 0 && devices_kib >= *memory_kib)
-    return invalid (
+    return vb_xml_invalid (
       error, vb_xml_child (root, "memory"),
       "<memory> counts the memory devices too: it must be more than their %" G_GUINT64_FORMAT
       " KiB",
@@ -449,8 +439,8 @@ vb_domain_numa_check (xmlNode *root, guint64 *memory_kib, guint vcpus, GError **
   guint64 cells_kib = 0;
 
   if (cells > VB_DOMAIN_NUMA_NODES_MAX)
-    return invalid (error, vb_xml_child (vb_xml_child (root, "cpu"), "numa"), "at most %d cells",
-                    VB_DOMAIN_NUMA_NODES_MAX);
+    return vb_xml_invalid (error, vb_xml_child (vb_xml_child (root, "cpu"), "numa"),
+                           "at most %d cells", VB_DOMAIN_NUMA_NODES_MAX);
   return check_cells (root, vcpus, &cells_kib, error) && check_pages (root, cells, error)
          && check_numatune (root, cells, error)
          && check_memory_devices (root, cells, memory_kib, cells_kib, error);

@@ -792,6 +792,20 @@ vb_xml_line (xmlNode *node)
   return node != NULL ? xmlGetLineNo (node) : 0;
 }
 
+gboolean
+vb_xml_invalid (GError **error, xmlNode *node, const char *format, ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, format);
+  why = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s", node->name,
+               vb_xml_line (node), why);
+  return FALSE;
+}
+
 static gboolean
 is_element_named (xmlNode *node, const char *name)
 {

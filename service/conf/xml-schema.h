@@ -77,6 +77,10 @@ void vb_xml_error_map_lines (GError *error, GArray *source_lines);
 
 /* Tree helpers. Strings returned are g_malloc'd. */
 long vb_xml_line (xmlNode *node);
+/* Sets @error to InvalidXML "<NODE> at line N: why" and returns FALSE: for
+ * the checks across elements that refuse a definition. */
+gboolean vb_xml_invalid (GError **error, xmlNode *node, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 xmlNode *vb_xml_child (xmlNode *parent, const char *name);
 xmlNode *vb_xml_next (xmlNode *node, const char *name);
 char *vb_xml_text (xmlNode *node);
