@@ -4,7 +4,10 @@
  * (vhost-user-fs-pci on its socket). */
 #include "qemu-command-private.h"
 
+/* QEMU 7.2's own (C) virtiofsd, and where Debian 13's virtiofsd package
+ * puts the Rust one that replaced it. */
 #define VIRTIOFSD_BINARY "/usr/lib/qemu/virtiofsd"
+#define VIRTIOFSD_RUST_BINARY "/usr/libexec/virtiofsd"
 
 /* A value inside one of virtiofsd's -o options: FUSE's option parser
  * splits on commas and takes a backslash as an escape. */
@@ -48,6 +51,70 @@ shared_memory (Builder *b)
   return cells || g_strcmp0 (mode, "shared") == 0;
 }
 
+/* The options of QEMU 7.2's own virtiofsd (C, FUSE-style -o options). */
+static gboolean
+qemu_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv)
+{
+  g_autofree char *xattr = binary ? vb_xml_attr (binary, "xattr") : NULL;
+  g_autofree char *cache = child_attr (binary, "cache", "mode");
+  g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
+  g_autofree char *posix = child_attr (binary, "lock", "posix");
+  g_autofree char *flock = child_attr (binary, "lock", "flock");
+  g_autofree char *threads = child_attr (binary, "thread_pool", "size");
+  g_autofree char *escaped = fuse_opt_value (source);
+
+  g_ptr_array_add (argv, g_strdup ("-o"));
+  g_ptr_array_add (argv, g_strdup_printf ("source=%s", escaped));
+  g_ptr_array_add (argv, g_strdup ("-o"));
+  g_ptr_array_add (argv, g_strdup_printf ("sandbox=%s", sandbox ? sandbox : "namespace"));
+  g_ptr_array_add (argv, g_strdup ("-o"));
+  g_ptr_array_add (argv, g_strdup (g_strcmp0 (xattr, "on") == 0 ? "xattr" : "no_xattr"));
+  if (cache)
+    {
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup_printf ("cache=%s", cache));
+    }
+  if (posix)
+    {
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup (g_str_equal (posix, "on") ? "posix_lock" : "no_posix_lock"));
+    }
+  if (flock)
+    {
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup (g_str_equal (flock, "on") ? "flock" : "no_flock"));
+    }
+  if (threads)
+    g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
+  return TRUE;
+}
+
+/* The options of the Rust virtiofsd (one option per setting; its cache
+ * mode 'never' is libvirt's 'none'). It has no remote POSIX or flock locks. */
+static gboolean
+rust_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv, GError **error)
+{
+  g_autofree char *cache = child_attr (binary, "cache", "mode");
+  g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
+  g_autofree char *threads = child_attr (binary, "thread_pool", "size");
+
+  if (vb_xml_child (binary, "lock"))
+    return refuse (error, vb_xml_child (binary, "lock"),
+                   "virtiofsd %s (the Rust one) has no POSIX or flock lock options",
+                   VIRTIOFSD_RUST_BINARY);
+  g_ptr_array_add (argv, g_strdup ("--shared-dir"));
+  g_ptr_array_add (argv, g_strdup (source));
+  g_ptr_array_add (argv, g_strdup_printf ("--sandbox=%s", sandbox ? sandbox : "namespace"));
+  if (vb_xml_attr_is (binary, "xattr", "on"))
+    g_ptr_array_add (argv, g_strdup ("--xattr"));
+  if (cache)
+    g_ptr_array_add (argv, g_strdup_printf ("--cache=%s",
+                                            g_str_equal (cache, "none") ? "never" : cache));
+  if (threads)
+    g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
+  return TRUE;
+}
+
 /* virtiofsd for @node: its socket in the run directory, the share as its
  * source; the <binary> children become its options. */
 static gboolean
@@ -56,57 +123,37 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
 {
   xmlNode *binary = vb_xml_child (node, "binary");
   g_autofree char *path = binary ? vb_xml_attr (binary, "path") : NULL;
-  g_autofree char *xattr = binary ? vb_xml_attr (binary, "xattr") : NULL;
-  g_autofree char *cache = child_attr (binary, "cache", "mode");
-  g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
-  g_autofree char *posix = child_attr (binary, "lock", "posix");
-  g_autofree char *flock = child_attr (binary, "lock", "flock");
-  g_autofree char *threads = child_attr (binary, "thread_pool", "size");
-  g_autofree char *escaped = fuse_opt_value (source);
+  const char *program = path ? path : VIRTIOFSD_BINARY;
+  gboolean rust = g_str_equal (program, VIRTIOFSD_RUST_BINARY);
   VbQemuHelperSpec *spec;
 
-  /* The service runs this program as the guest's helper: only the host's
-   * own, never a path a caller chose (as for <emulator>). */
-  if (path && !g_str_equal (path, VIRTIOFSD_BINARY))
-    return refuse (error, binary, "<binary path> %s is not the virtiofsd this service runs (%s)",
-                   path, VIRTIOFSD_BINARY);
-  if (!b->context->dry_run && !host_has (b->context, VIRTIOFSD_BINARY))
-    return refuse (error, node, "virtiofsd %s is missing (Debian package qemu-system-common)",
-                   VIRTIOFSD_BINARY);
+  /* The service runs this program as the guest's helper: only one of the
+   * two virtiofsd it knows, never a path a caller chose (as for <emulator>). */
+  if (!g_str_equal (program, VIRTIOFSD_BINARY) && !rust)
+    return refuse (error, binary,
+                   "<binary path> %s is not a virtiofsd this service runs (%s, or the Rust "
+                   "one at %s)",
+                   path, VIRTIOFSD_BINARY, VIRTIOFSD_RUST_BINARY);
+  if (!b->context->dry_run && !host_has (b->context, program))
+    return refuse (error, node, "virtiofsd %s is missing (Debian package %s)", program,
+                   rust ? "virtiofsd" : "qemu-system-common");
   spec = g_new0 (VbQemuHelperSpec, 1);
   spec->id = g_strdup (id);
   spec->what = g_strdup ("virtiofsd");
-  /* QEMU 7.2's virtiofsd needs root for its sandbox and pid file. */
+  /* Either virtiofsd needs root for its namespace sandbox (run unprivileged,
+   * it must be started inside a user namespace already). */
   spec->needs_root = TRUE;
   spec->element = g_strdup ("filesystem");
   spec->socket_path = g_strdup (socket_path);
   spec->argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (spec->argv, g_strdup (VIRTIOFSD_BINARY));
+  g_ptr_array_add (spec->argv, g_strdup (program));
   g_ptr_array_add (spec->argv, g_strdup_printf ("--socket-path=%s", socket_path));
-  g_ptr_array_add (spec->argv, g_strdup ("-o"));
-  g_ptr_array_add (spec->argv, g_strdup_printf ("source=%s", escaped));
-  g_ptr_array_add (spec->argv, g_strdup ("-o"));
-  g_ptr_array_add (spec->argv, g_strdup_printf ("sandbox=%s", sandbox ? sandbox : "namespace"));
-  g_ptr_array_add (spec->argv, g_strdup ("-o"));
-  g_ptr_array_add (spec->argv, g_strdup (g_strcmp0 (xattr, "on") == 0 ? "xattr" : "no_xattr"));
-  if (cache)
+  if (rust ? !rust_virtiofsd_options (binary, source, spec->argv, error)
+           : !qemu_virtiofsd_options (binary, source, spec->argv))
     {
-      g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv, g_strdup_printf ("cache=%s", cache));
+      vb_qemu_helper_spec_free (spec);
+      return FALSE;
     }
-  if (posix)
-    {
-      g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv,
-                       g_strdup (g_str_equal (posix, "on") ? "posix_lock" : "no_posix_lock"));
-    }
-  if (flock)
-    {
-      g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv, g_strdup (g_str_equal (flock, "on") ? "flock" : "no_flock"));
-    }
-  if (threads)
-    g_ptr_array_add (spec->argv, g_strdup_printf ("--thread-pool-size=%s", threads));
   g_ptr_array_add (spec->argv, NULL);
   g_ptr_array_add (b->command->helpers, spec);
   return TRUE;
@@ -126,6 +173,10 @@ build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, co
   g_autoptr (GString) chardev = g_string_new ("socket");
   g_autoptr (GString) dev = g_string_new ("vhost-user-fs-pci");
 
+  /* vhost-user-fs-pci is a virtio 1.0 device only: it is its own
+   * non-transitional model. */
+  if (vb_xml_attr_is (node, "model", "virtio-transitional"))
+    return refuse (error, node, "vhost-user-fs has no transitional model");
   if (accessmode && !g_str_equal (accessmode, "passthrough"))
     return refuse (error, node, "virtiofs supports only accessmode 'passthrough', not '%s'",
                    accessmode);
@@ -165,7 +216,11 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
   g_autofree char *wrpolicy = driver ? vb_xml_attr (driver, "wrpolicy") : NULL;
   g_autofree char *fsdev_id = g_strdup_printf ("fsdev-%s", id);
   g_autoptr (GString) fsdev = g_string_new ("local");
-  g_autoptr (GString) dev = g_string_new ("virtio-9p-pci");
+  g_autoptr (GString) dev = g_string_new (vb_xml_attr_is (node, "model", "virtio-transitional")
+                                             ? "virtio-9p-pci-transitional"
+                                           : vb_xml_attr_is (node, "model", "virtio-non-transitional")
+                                             ? "virtio-9p-pci-non-transitional"
+                                             : "virtio-9p-pci");
   /* libvirt's names for QEMU's security models. */
   const char *model = !accessmode || g_str_equal (accessmode, "passthrough") ? "passthrough"
                       : g_str_equal (accessmode, "mapped")                   ? "mapped"

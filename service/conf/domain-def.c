@@ -606,7 +606,7 @@ static const VbXmlRule domain_rules[] = {
   /* Shared directories and the TPM (drivers/qemu/qemu-command-fs.c, -tpm.c). */
   { "domain/devices/filesystem",
     "type=mount accessmode=passthrough|mapped|squash multidevs=default|remap|forbid|warn "
-    "fmode=%o dmode=%o",
+    "fmode=%o dmode=%o model=virtio|virtio-transitional|virtio-non-transitional",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/filesystem/driver", "type=path|virtiofs wrpolicy=immediate queue=%u", NULL, 0 },
   { "domain/devices/filesystem/binary", "path xattr=on|off", NULL, 0 },
