@@ -108,8 +108,8 @@ rust_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv, GE
   if (vb_xml_attr_is (binary, "xattr", "on"))
     g_ptr_array_add (argv, g_strdup ("--xattr"));
   if (cache)
-    g_ptr_array_add (argv, g_strdup_printf ("--cache=%s",
-                                            g_str_equal (cache, "none") ? "never" : cache));
+    g_ptr_array_add (argv,
+                     g_strdup_printf ("--cache=%s", g_str_equal (cache, "none") ? "never" : cache));
   if (threads)
     g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
   return TRUE;
@@ -216,11 +216,10 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
   g_autofree char *wrpolicy = driver ? vb_xml_attr (driver, "wrpolicy") : NULL;
   g_autofree char *fsdev_id = g_strdup_printf ("fsdev-%s", id);
   g_autoptr (GString) fsdev = g_string_new ("local");
-  g_autoptr (GString) dev = g_string_new (vb_xml_attr_is (node, "model", "virtio-transitional")
-                                             ? "virtio-9p-pci-transitional"
-                                           : vb_xml_attr_is (node, "model", "virtio-non-transitional")
-                                             ? "virtio-9p-pci-non-transitional"
-                                             : "virtio-9p-pci");
+  g_autoptr (GString) dev = g_string_new (
+    vb_xml_attr_is (node, "model", "virtio-transitional")       ? "virtio-9p-pci-transitional"
+    : vb_xml_attr_is (node, "model", "virtio-non-transitional") ? "virtio-9p-pci-non-transitional"
+                                                                : "virtio-9p-pci");
   /* libvirt's names for QEMU's security models. */
   const char *model = !accessmode || g_str_equal (accessmode, "passthrough") ? "passthrough"
                       : g_str_equal (accessmode, "mapped")                   ? "mapped"
