@@ -12,6 +12,17 @@
 
 static const char *const machines[] = { "pc", "q35", NULL };
 static const char *missing_path;
+static const char *secret_seen;
+
+/* The store: one secret, whose value is "passphrase of UUID". */
+static GBytes *
+secret_value (const char *uuid, const char *usage_type, const char *usage, gpointer data,
+              GError **error)
+{
+  secret_seen = usage_type;
+  return g_bytes_new_take (g_strdup_printf ("passphrase of %s", uuid),
+                           strlen ("passphrase of ") + strlen (uuid));
+}
 
 /* Every host path exists but @missing_path. */
 static gboolean
@@ -31,9 +42,11 @@ build (const char *name, gboolean dry_run, const char *missing, GError **error)
     .qemu_binary = "qemu-system-x86_64",
     .domain_dir = "/run/virtbus/qemu/test",
     .nvram_dir = "/var/lib/virtbus/nvram",
+    .swtpm_dir = "/var/lib/virtbus/qemu/swtpm",
     .machines = machines,
     .dry_run = dry_run,
     .path_exists = path_exists,
+    .secret_value = secret_value,
   };
 
   missing_path = missing;
@@ -132,11 +145,53 @@ test_sev_attestation (void)
   g_assert_true (on_argv);
 }
 
+/* <encryption secret>: the secret's value for swtpm's --key and
+ * --migration-key, on pipes (the argv has only placeholders); <source
+ * type='dir'>: the state directory. */
+static void
+test_tpm_encryption (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) started = build ("plat-tpm-encrypted", FALSE, NULL, &error);
+  VbQemuHelperSpec *spec;
+  const char *want = "passphrase of 32ee7e76-2178-47a1-ab7b-269e6e348015";
+  gsize len = 0;
+  const char *key;
+  guint placeholders = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (started->helpers->len, ==, 1);
+  spec = started->helpers->pdata[0];
+  g_assert_cmpstr (secret_seen, ==, "vtpm");
+  g_assert_nonnull (spec->key);
+  key = g_bytes_get_data (spec->key, &len);
+  g_assert_cmpmem (key, len, want, strlen (want));
+  g_assert_cmpstr (spec->state_dir, ==, "/var/lib/virtbus/images/tpm,state");
+  for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
+    {
+      g_assert_null (strstr (spec->argv->pdata[i], "passphrase"));
+      if (g_str_equal (spec->argv->pdata[i], "pwdfd=@KEYFD@,mode=aes-256-cbc"))
+        placeholders++;
+    }
+  g_assert_cmpuint (placeholders, ==, 2);
+
+  /* Without it, the service's own state directory, one per UUID. */
+  g_clear_pointer (&started, vb_qemu_command_free);
+  started = build ("tpm-emulator-tis", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  spec = started->helpers->pdata[0];
+  g_assert_null (spec->key);
+  g_assert_cmpstr (spec->state_dir, ==,
+                   "/var/lib/virtbus/qemu/swtpm/c7a5fdbd-edaf-9455-926a-d65c16db1809/tpm2");
+  g_assert_false (argv_has (spec->argv, "--key"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/qemu-platform/rust-virtiofsd", test_rust_virtiofsd);
   g_test_add_func ("/qemu-platform/sev-attestation", test_sev_attestation);
+  g_test_add_func ("/qemu-platform/tpm-encryption", test_tpm_encryption);
   return g_test_run ();
 }

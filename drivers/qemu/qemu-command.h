@@ -78,6 +78,11 @@ typedef struct {
   char *state_dir;     /* made before the start, QEMU's user's (NULL: none) */
   gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
   char *element;       /* the element it serves, for that refusal: "filesystem" */
+  /* A passphrase the helper reads from descriptors, never from its argv:
+   * each "@KEYFD@" in argv becomes the number of a pipe holding it, one
+   * pipe for each (swtpm's --key and --migration-key). NULL: none; in a
+   * dry run an empty one. */
+  GBytes *key;
 } VbQemuHelperSpec;
 
 typedef struct {

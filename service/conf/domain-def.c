@@ -624,7 +624,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/tpm/backend",
     "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes", NULL, 0 },
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
-  { "domain/devices/tpm/backend/source", "!type=unix mode=connect !path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
+  { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
   ALIAS ("tpm"),
 };
 
