@@ -145,6 +145,38 @@ test_sev_attestation (void)
   g_assert_true (on_argv);
 }
 
+/* A virtiofs <idmap>: the Rust virtiofsd (the default then) with its ID
+ * maps, run unprivileged; Start refuses it without that virtiofsd or
+ * without newuidmap/newgidmap. */
+static void
+test_virtiofs_idmap (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) started = NULL;
+  VbQemuHelperSpec *spec;
+
+  expect_start_refusal ("plat-fs-virtiofs-idmap", "/usr/libexec/virtiofsd",
+                        "virtiofsd /usr/libexec/virtiofsd is missing (Debian package virtiofsd)");
+  expect_start_refusal ("plat-fs-virtiofs-idmap", "/usr/bin/newgidmap",
+                        "ID mapping needs newuidmap and newgidmap (Debian package uidmap)");
+  started = build ("plat-fs-virtiofs-idmap", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  spec = started->helpers->pdata[0];
+  g_assert_cmpstr (spec->argv->pdata[0], ==, "/usr/libexec/virtiofsd");
+  g_assert_false (spec->needs_root);
+  g_assert_true (spec->needs_unprivileged);
+  g_assert_true (argv_has (spec->argv, "--uid-map=:0:100000:65535:"));
+  g_assert_true (argv_has (spec->argv, "--uid-map=:65535:1000:1:"));
+  g_assert_true (argv_has (spec->argv, "--gid-map=:0:100000:65535:"));
+  /* Without one, virtiofsd runs as root as before. */
+  g_clear_pointer (&started, vb_qemu_command_free);
+  started = build ("plat-fs-virtiofsd-rust", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  spec = started->helpers->pdata[0];
+  g_assert_true (spec->needs_root);
+  g_assert_false (spec->needs_unprivileged);
+}
+
 /* <encryption secret>: the secret's value for swtpm's --key and
  * --migration-key, on pipes (the argv has only placeholders); <source
  * type='dir'>: the state directory. */
@@ -193,5 +225,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-platform/rust-virtiofsd", test_rust_virtiofsd);
   g_test_add_func ("/qemu-platform/sev-attestation", test_sev_attestation);
   g_test_add_func ("/qemu-platform/tpm-encryption", test_tpm_encryption);
+  g_test_add_func ("/qemu-platform/virtiofs-idmap", test_virtiofs_idmap);
   return g_test_run ();
 }

@@ -115,6 +115,34 @@ rust_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv, GE
   return TRUE;
 }
 
+/* <idmap>: the Rust virtiofsd's --uid-map=:GUEST:HOST:COUNT: and
+ * --gid-map (as libvirt writes them), which it applies by making a user
+ * namespace with newuidmap/newgidmap: only when it runs unprivileged. */
+static gboolean
+virtiofsd_id_maps (Builder *b, xmlNode *idmap, GPtrArray *argv, GError **error)
+{
+  if (!b->context->dry_run
+      && (!host_has (b->context, "/usr/bin/newuidmap")
+          || !host_has (b->context, "/usr/bin/newgidmap")))
+    return refuse (error, idmap,
+                   "ID mapping needs newuidmap and newgidmap (Debian package uidmap), which "
+                   "this host lacks");
+  if (!vb_xml_child (idmap, "uid") && !vb_xml_child (idmap, "gid"))
+    return refuse (error, idmap, "an <idmap> maps at least one <uid> or <gid> range");
+  for (xmlNode *id = idmap->children; id; id = id->next)
+    {
+      if (id->type != XML_ELEMENT_NODE)
+        continue;
+      if (vb_xml_attr_uint (id, "count", 0) == 0)
+        return refuse (error, id, "an ID range has a count of at least 1");
+      g_ptr_array_add (argv, g_strdup_printf ("--%s-map=:%u:%u:%u:", (const char *) id->name,
+                                              vb_xml_attr_uint (id, "start", 0),
+                                              vb_xml_attr_uint (id, "target", 0),
+                                              vb_xml_attr_uint (id, "count", 0)));
+    }
+  return TRUE;
+}
+
 /* virtiofsd for @node: its socket in the run directory, the share as its
  * source; the <binary> children become its options. */
 static gboolean
@@ -123,7 +151,9 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
 {
   xmlNode *binary = vb_xml_child (node, "binary");
   g_autofree char *path = binary ? vb_xml_attr (binary, "path") : NULL;
-  const char *program = path ? path : VIRTIOFSD_BINARY;
+  xmlNode *idmap = vb_xml_child (node, "idmap");
+  /* Only the Rust virtiofsd maps IDs: with an <idmap>, it is the default. */
+  const char *program = path ? path : idmap ? VIRTIOFSD_RUST_BINARY : VIRTIOFSD_BINARY;
   gboolean rust = g_str_equal (program, VIRTIOFSD_RUST_BINARY);
   VbQemuHelperSpec *spec;
 
@@ -134,6 +164,10 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
                    "<binary path> %s is not a virtiofsd this service runs (%s, or the Rust "
                    "one at %s)",
                    path, VIRTIOFSD_BINARY, VIRTIOFSD_RUST_BINARY);
+  if (idmap && !rust)
+    return refuse (error, idmap,
+                   "ID mapping needs the Rust virtiofsd (%s): QEMU 7.2's (%s) cannot map IDs",
+                   VIRTIOFSD_RUST_BINARY, VIRTIOFSD_BINARY);
   if (!b->context->dry_run && !host_has (b->context, program))
     return refuse (error, node, "virtiofsd %s is missing (Debian package %s)", program,
                    rust ? "virtiofsd" : "qemu-system-common");
@@ -141,15 +175,18 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
   spec->id = g_strdup (id);
   spec->what = g_strdup ("virtiofsd");
   /* Either virtiofsd needs root for its namespace sandbox (run unprivileged,
-   * it must be started inside a user namespace already). */
-  spec->needs_root = TRUE;
+   * it must be started inside a user namespace already), unless it makes
+   * that namespace itself to map IDs, which it does only unprivileged. */
+  spec->needs_root = !idmap;
+  spec->needs_unprivileged = idmap != NULL;
   spec->element = g_strdup ("filesystem");
   spec->socket_path = g_strdup (socket_path);
   spec->argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (spec->argv, g_strdup (program));
   g_ptr_array_add (spec->argv, g_strdup_printf ("--socket-path=%s", socket_path));
-  if (rust ? !rust_virtiofsd_options (binary, source, spec->argv, error)
-           : !qemu_virtiofsd_options (binary, source, spec->argv))
+  if (!(rust ? rust_virtiofsd_options (binary, source, spec->argv, error)
+             : qemu_virtiofsd_options (binary, source, spec->argv))
+      || (idmap && !virtiofsd_id_maps (b, idmap, spec->argv, error)))
     {
       vb_qemu_helper_spec_free (spec);
       return FALSE;
@@ -231,6 +268,9 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
     return refuse (error, driver, "a queue size is for virtiofs, not 9p");
   if (vb_xml_child (node, "binary"))
     return refuse (error, vb_xml_child (node, "binary"), "<binary> is for virtiofs, not 9p");
+  if (vb_xml_child (node, "idmap"))
+    return refuse (error, vb_xml_child (node, "idmap"),
+                   "ID mapping is virtiofsd's (<driver type='virtiofs'>); 9p has none");
   if (vb_xml_child (node, "boot"))
     return refuse (error, vb_xml_child (node, "boot"),
                    "a guest boots from virtiofs, not from 9p (virtio-9p-pci has no bootindex)");

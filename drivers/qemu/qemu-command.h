@@ -77,6 +77,7 @@ typedef struct {
   char *socket_path;   /* the helper listens here: ready once it exists */
   char *state_dir;     /* made before the start, QEMU's user's (NULL: none) */
   gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
+  gboolean needs_unprivileged; /* cannot run as root: refused when helpers would */
   char *element;       /* the element it serves, for that refusal: "filesystem" */
   /* A passphrase the helper reads from descriptors, never from its argv:
    * each "@KEYFD@" in argv becomes the number of a pipe holding it, one

@@ -397,6 +397,16 @@ start_next (GTask *task)
                                        spec->element, spec->id, spec->what, data->user->name));
       return;
     }
+  /* Nor, the other way round, as root: the service's own helpers in
+   * session mode when the service is root. */
+  if (spec->needs_unprivileged && !data->user && geteuid () == 0)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                       "<%s> %s: %s maps IDs only when it runs unprivileged, and "
+                                       "this service runs a guest's helpers as root",
+                                       spec->element, spec->id, spec->what));
+      return;
+    }
   if (!spawn_helper (data, spec, &error))
     {
       start_failed (task, error);
