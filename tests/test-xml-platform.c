@@ -192,11 +192,57 @@ test_tpm_encrypted (Fixture *f, gconstpointer data)
   g_assert_cmpstr (g_strstrip (version), ==, "2");
 }
 
+/* The Rust virtiofsd, asked for by path or by an <idmap>: define takes
+ * it, and a start on this host (Debian 12, without it) is refused by name
+ * and starts nothing. */
+static void
+test_rust_virtiofsd_missing (Fixture *f, gconstpointer data)
+{
+  const char *binary = data;
+  g_autofree char *share = g_build_filename (f->env->tmpdir, "rshare", NULL);
+  g_autofree char *devices =
+    g_strdup_printf ("    <filesystem type='mount' accessmode='passthrough'>\n"
+                     "      <driver type='virtiofs'/>\n%s"
+                     "      <source dir='%s'/>\n      <target dir='rshare'/>\n    </filesystem>\n",
+                     binary, share);
+  g_autofree char *plain = vb_test_guest_xml ("plat-rust-virtiofsd", GUEST_MIB, NULL, devices);
+  g_autoptr (GString) xml = g_string_new (plain);
+  g_autofree char *message = NULL;
+  g_autofree char *state = NULL;
+
+  if (g_file_test ("/usr/libexec/virtiofsd", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this host has the Rust virtiofsd");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (share, 0755), ==, 0);
+  g_assert_cmpuint (g_string_replace (xml, "<vcpu>",
+                                      "<memoryBacking><source type='memfd'/>"
+                                      "<access mode='shared'/></memoryBacking>\n  <vcpu>",
+                                      1),
+                    ==, 1);
+  f->path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                               g_variant_new ("(su)", xml->str, 0));
+  message =
+    vb_test_call_error_message (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                "org.virtbus.Virt1.Error.NotSupported");
+  g_assert_nonnull (
+    strstr (message, "virtiofsd /usr/libexec/virtiofsd is missing (Debian package virtiofsd)"));
+  state = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (state, ==, "shutoff");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-platform/9p-models", Fixture, NULL, set_up, test_9p_models, tear_down);
+  g_test_add ("/xml-platform/rust-virtiofsd-missing/binary", Fixture,
+              "      <binary path='/usr/libexec/virtiofsd'/>\n", set_up,
+              test_rust_virtiofsd_missing, tear_down);
+  g_test_add ("/xml-platform/rust-virtiofsd-missing/idmap", Fixture,
+              "      <idmap><uid start='0' target='100000' count='65536'/></idmap>\n", set_up,
+              test_rust_virtiofsd_missing, tear_down);
   g_test_add ("/xml-platform/tpm-encrypted", Fixture, NULL, set_up, test_tpm_encrypted, tear_down);
   return g_test_run ();
 }
