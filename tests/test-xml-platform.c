@@ -4,10 +4,15 @@
  * guest mounts and reads both. An emulated TPM whose state swtpm encrypts
  * with a secret's value (<encryption secret>), kept in the directory the
  * XML names (<source type='dir'>): the guest has its TPM, the value is on
- * no command line, and with another value swtpm cannot read the state. */
+ * no command line, and with another value swtpm cannot read the state; in
+ * system mode such a directory is QEMU's user's when the service made it,
+ * and an existing one of somebody else's is refused, not chowned. The Rust
+ * virtiofsd, missing here, refused at Start by name. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vb-test-env.h"
 
@@ -16,6 +21,7 @@
 #define IFACE_SECRET "org.virtbus.Virt1.Secret"
 #define TPM_SECRET_UUID "5a0c2f7e-3b1d-4c8e-9f60-1d2e3f4a5b6c"
 #define PASSPHRASE "correct horse battery"
+#define QEMU_USER "vbtest-qemu" /* tests/setup-test-users.sh makes it */
 
 typedef struct {
   VbTestEnv *env;
@@ -28,6 +34,18 @@ set_up (Fixture *f, gconstpointer data)
 {
   f->env = vb_test_env_new (VB_TEST_ENV_NONE);
   vb_test_env_start_daemon (f->env, NULL);
+}
+
+/* System mode: helpers run as QEMU's user. */
+static void
+set_up_system (Fixture *f, gconstpointer data)
+{
+  const char *args[] = { "--qemu-user=" QEMU_USER, "--network-driver=test", NULL };
+
+  if (!getpwnam (QEMU_USER))
+    g_error ("the user " QEMU_USER " is missing: run tests/setup-test-users.sh as root");
+  f->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+  vb_test_env_start_system_daemon (f->env, NULL, args);
 }
 
 static void
@@ -232,6 +250,60 @@ test_rust_virtiofsd_missing (Fixture *f, gconstpointer data)
   g_assert_cmpstr (state, ==, "shutoff");
 }
 
+/* The TPM's state in a directory the XML names, in system mode: one the
+ * service makes is QEMU's user's (mode 0700); an existing one that is not
+ * QEMU's user's is refused at Start and left as it was, never chowned. */
+static void
+test_tpm_named_dir (Fixture *f, gconstpointer data)
+{
+  struct passwd *user = getpwnam (QEMU_USER);
+  g_autofree char *made = g_build_filename (f->env->tmpdir, "tpm-made", "state", NULL);
+  g_autofree char *theirs = g_build_filename (f->env->tmpdir, "tpm-theirs", NULL);
+  g_autofree char *made_file = g_build_filename (made, "tpm2-00.permall", NULL);
+  const char *dirs[] = { made, theirs };
+  g_autofree char *message = NULL;
+  g_autofree char *version = NULL;
+  char *paths[2] = { NULL, NULL };
+  struct stat st;
+
+  g_assert_cmpint (g_mkdir_with_parents (theirs, 0755), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *devices = g_strdup_printf ("    <tpm model='tpm-tis'>\n"
+                                                  "      <backend type='emulator'>\n"
+                                                  "        <source type='dir' path='%s'/>\n"
+                                                  "      </backend>\n"
+                                                  "    </tpm>\n",
+                                                  dirs[i]);
+      g_autofree char *name = g_strdup_printf ("plat-tpm-dir%u", i);
+      g_autofree char *guest = vb_test_guest_xml (name, GUEST_MIB, "vb.counter=0", devices);
+      g_autoptr (GString) xml = g_string_new (guest);
+
+      g_assert_cmpuint (g_string_replace (xml, "/vmlinux</kernel>", "/vmlinuz</kernel>", 1), ==, 1);
+      paths[i] = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", xml->str, 0));
+    }
+  message =
+    vb_test_call_error_message (f->env, paths[1], IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                "org.virtbus.Virt1.Error.NotSupported");
+  g_assert_nonnull (strstr (message, "is not QEMU's user's (" QEMU_USER ")"));
+  g_assert_cmpint (lstat (theirs, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0755);
+
+  f->path = paths[0];
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  f->console = vb_test_console_open (f->env, f->path);
+  g_free (vb_test_console_expect (f->console, 0, "VIRTBUS-GUEST-READY", BOOT_TIMEOUT_MS));
+  version = vb_test_console_output (f->console, "cat /sys/class/tpm/tpm0/tpm_version_major", 60000);
+  g_assert_cmpstr (g_strstrip (version), ==, "2");
+  g_assert_cmpint (lstat (made, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, user->pw_uid);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0700);
+  g_assert_true (g_file_test (made_file, G_FILE_TEST_IS_REGULAR));
+  g_free (paths[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -243,6 +315,8 @@ main (int argc, char **argv)
   g_test_add ("/xml-platform/rust-virtiofsd-missing/idmap", Fixture,
               "      <idmap><uid start='0' target='100000' count='65536'/></idmap>\n", set_up,
               test_rust_virtiofsd_missing, tear_down);
+  g_test_add ("/xml-platform/tpm-named-dir", Fixture, NULL, set_up_system, test_tpm_named_dir,
+              tear_down);
   g_test_add ("/xml-platform/tpm-encrypted", Fixture, NULL, set_up, test_tpm_encrypted, tear_down);
   return g_test_run ();
 }

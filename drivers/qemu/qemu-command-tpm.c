@@ -61,6 +61,7 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   /* <source type='dir' path>: the state in a directory the definition
    * names (a host path: domain.host-files), made QEMU's user's as the
    * service's own are. */
+  spec->state_dir_named = state_path != NULL;
   spec->state_dir = state_path ? g_strdup (state_path)
                                : g_build_filename (uuid_dir, tpm2 ? "tpm2" : "tpm1.2", NULL);
   spec->argv = g_ptr_array_new_with_free_func (g_free);

@@ -256,12 +256,15 @@ start_failed (GTask *task, GError *error)
 }
 
 /* The helper's state directory: made when missing (mode 0700, QEMU's
- * user's), never through a link, and opened for the helper. */
+ * user's), never through a link, and opened for the helper. One the
+ * definition @named that exists already is used as it is: the service
+ * never gives QEMU's user a host directory it did not make. */
 static int
-open_state_dir (const char *dir, const VbUser *user, GError **error)
+open_state_dir (const char *dir, gboolean named, const VbUser *user, GError **error)
 {
   struct stat st;
   int fd;
+  gboolean existed = g_file_test (dir, G_FILE_TEST_IS_DIR);
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
@@ -275,6 +278,15 @@ open_state_dir (const char *dir, const VbUser *user, GError **error)
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot open %s: %s", dir, g_strerror (errno));
       if (fd >= 0)
         close (fd);
+      return -1;
+    }
+  if (user && named && existed && st.st_uid != user->uid)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "%s is not QEMU's user's (%s): the service gives it only a directory it "
+                   "makes itself",
+                   dir, user->name);
+      close (fd);
       return -1;
     }
   if (user && (st.st_uid != user->uid || (st.st_mode & 07777) != 0700)
@@ -452,7 +464,7 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
   g_ptr_array_add (argv, NULL);
   if (spec->state_dir)
     {
-      int fd = open_state_dir (spec->state_dir, data->user, error);
+      int fd = open_state_dir (spec->state_dir, spec->state_dir_named, data->user, error);
 
       if (fd < 0)
         return FALSE;
