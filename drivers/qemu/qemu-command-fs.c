@@ -4,7 +4,10 @@
  * (vhost-user-fs-pci on its socket). */
 #include "qemu-command-private.h"
 
+/* QEMU 7.2's own (C) virtiofsd, and where Debian 13's virtiofsd package
+ * puts the Rust one that replaced it. */
 #define VIRTIOFSD_BINARY "/usr/lib/qemu/virtiofsd"
+#define VIRTIOFSD_RUST_BINARY "/usr/libexec/virtiofsd"
 
 /* A value inside one of virtiofsd's -o options: FUSE's option parser
  * splits on commas and takes a backslash as an escape. */
@@ -48,6 +51,98 @@ shared_memory (Builder *b)
   return cells || g_strcmp0 (mode, "shared") == 0;
 }
 
+/* The options of QEMU 7.2's own virtiofsd (C, FUSE-style -o options). */
+static gboolean
+qemu_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv)
+{
+  g_autofree char *xattr = binary ? vb_xml_attr (binary, "xattr") : NULL;
+  g_autofree char *cache = child_attr (binary, "cache", "mode");
+  g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
+  g_autofree char *posix = child_attr (binary, "lock", "posix");
+  g_autofree char *flock = child_attr (binary, "lock", "flock");
+  g_autofree char *threads = child_attr (binary, "thread_pool", "size");
+  g_autofree char *escaped = fuse_opt_value (source);
+
+  g_ptr_array_add (argv, g_strdup ("-o"));
+  g_ptr_array_add (argv, g_strdup_printf ("source=%s", escaped));
+  g_ptr_array_add (argv, g_strdup ("-o"));
+  g_ptr_array_add (argv, g_strdup_printf ("sandbox=%s", sandbox ? sandbox : "namespace"));
+  g_ptr_array_add (argv, g_strdup ("-o"));
+  g_ptr_array_add (argv, g_strdup (g_strcmp0 (xattr, "on") == 0 ? "xattr" : "no_xattr"));
+  if (cache)
+    {
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup_printf ("cache=%s", cache));
+    }
+  if (posix)
+    {
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup (g_str_equal (posix, "on") ? "posix_lock" : "no_posix_lock"));
+    }
+  if (flock)
+    {
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup (g_str_equal (flock, "on") ? "flock" : "no_flock"));
+    }
+  if (threads)
+    g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
+  return TRUE;
+}
+
+/* The options of the Rust virtiofsd (one option per setting; its cache
+ * mode 'never' is libvirt's 'none'). It has no remote POSIX or flock locks. */
+static gboolean
+rust_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv, GError **error)
+{
+  g_autofree char *cache = child_attr (binary, "cache", "mode");
+  g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
+  g_autofree char *threads = child_attr (binary, "thread_pool", "size");
+
+  if (vb_xml_child (binary, "lock"))
+    return refuse (error, vb_xml_child (binary, "lock"),
+                   "virtiofsd %s (the Rust one) has no POSIX or flock lock options",
+                   VIRTIOFSD_RUST_BINARY);
+  g_ptr_array_add (argv, g_strdup ("--shared-dir"));
+  g_ptr_array_add (argv, g_strdup (source));
+  g_ptr_array_add (argv, g_strdup_printf ("--sandbox=%s", sandbox ? sandbox : "namespace"));
+  if (vb_xml_attr_is (binary, "xattr", "on"))
+    g_ptr_array_add (argv, g_strdup ("--xattr"));
+  if (cache)
+    g_ptr_array_add (argv,
+                     g_strdup_printf ("--cache=%s", g_str_equal (cache, "none") ? "never" : cache));
+  if (threads)
+    g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
+  return TRUE;
+}
+
+/* <idmap>: the Rust virtiofsd's --uid-map=:GUEST:HOST:COUNT: and
+ * --gid-map (as libvirt writes them), which it applies by making a user
+ * namespace with newuidmap/newgidmap: only when it runs unprivileged. */
+static gboolean
+virtiofsd_id_maps (Builder *b, xmlNode *idmap, GPtrArray *argv, GError **error)
+{
+  if (!b->context->dry_run
+      && (!host_has (b->context, "/usr/bin/newuidmap")
+          || !host_has (b->context, "/usr/bin/newgidmap")))
+    return refuse (error, idmap,
+                   "ID mapping needs newuidmap and newgidmap (Debian package uidmap), which "
+                   "this host lacks");
+  if (!vb_xml_child (idmap, "uid") && !vb_xml_child (idmap, "gid"))
+    return refuse (error, idmap, "an <idmap> maps at least one <uid> or <gid> range");
+  for (xmlNode *id = idmap->children; id; id = id->next)
+    {
+      if (id->type != XML_ELEMENT_NODE)
+        continue;
+      if (vb_xml_attr_uint (id, "count", 0) == 0)
+        return refuse (error, id, "an ID range has a count of at least 1");
+      g_ptr_array_add (argv, g_strdup_printf ("--%s-map=:%u:%u:%u:", (const char *) id->name,
+                                              vb_xml_attr_uint (id, "start", 0),
+                                              vb_xml_attr_uint (id, "target", 0),
+                                              vb_xml_attr_uint (id, "count", 0)));
+    }
+  return TRUE;
+}
+
 /* virtiofsd for @node: its socket in the run directory, the share as its
  * source; the <binary> children become its options. */
 static gboolean
@@ -56,57 +151,46 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
 {
   xmlNode *binary = vb_xml_child (node, "binary");
   g_autofree char *path = binary ? vb_xml_attr (binary, "path") : NULL;
-  g_autofree char *xattr = binary ? vb_xml_attr (binary, "xattr") : NULL;
-  g_autofree char *cache = child_attr (binary, "cache", "mode");
-  g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
-  g_autofree char *posix = child_attr (binary, "lock", "posix");
-  g_autofree char *flock = child_attr (binary, "lock", "flock");
-  g_autofree char *threads = child_attr (binary, "thread_pool", "size");
-  g_autofree char *escaped = fuse_opt_value (source);
+  xmlNode *idmap = vb_xml_child (node, "idmap");
+  /* Only the Rust virtiofsd maps IDs: with an <idmap>, it is the default. */
+  const char *program = path ? path : idmap ? VIRTIOFSD_RUST_BINARY : VIRTIOFSD_BINARY;
+  gboolean rust = g_str_equal (program, VIRTIOFSD_RUST_BINARY);
   VbQemuHelperSpec *spec;
 
-  /* The service runs this program as the guest's helper: only the host's
-   * own, never a path a caller chose (as for <emulator>). */
-  if (path && !g_str_equal (path, VIRTIOFSD_BINARY))
-    return refuse (error, binary, "<binary path> %s is not the virtiofsd this service runs (%s)",
-                   path, VIRTIOFSD_BINARY);
-  if (!b->context->dry_run && !host_has (b->context, VIRTIOFSD_BINARY))
-    return refuse (error, node, "virtiofsd %s is missing (Debian package qemu-system-common)",
-                   VIRTIOFSD_BINARY);
+  /* The service runs this program as the guest's helper: only one of the
+   * two virtiofsd it knows, never a path a caller chose (as for <emulator>). */
+  if (!g_str_equal (program, VIRTIOFSD_BINARY) && !rust)
+    return refuse (error, binary,
+                   "<binary path> %s is not a virtiofsd this service runs (%s, or the Rust "
+                   "one at %s)",
+                   path, VIRTIOFSD_BINARY, VIRTIOFSD_RUST_BINARY);
+  if (idmap && !rust)
+    return refuse (error, idmap,
+                   "ID mapping needs the Rust virtiofsd (%s): QEMU 7.2's (%s) cannot map IDs",
+                   VIRTIOFSD_RUST_BINARY, VIRTIOFSD_BINARY);
+  if (!b->context->dry_run && !host_has (b->context, program))
+    return refuse (error, node, "virtiofsd %s is missing (Debian package %s)", program,
+                   rust ? "virtiofsd" : "qemu-system-common");
   spec = g_new0 (VbQemuHelperSpec, 1);
   spec->id = g_strdup (id);
   spec->what = g_strdup ("virtiofsd");
-  /* QEMU 7.2's virtiofsd needs root for its sandbox and pid file. */
-  spec->needs_root = TRUE;
+  /* Either virtiofsd needs root for its namespace sandbox (run unprivileged,
+   * it must be started inside a user namespace already), unless it makes
+   * that namespace itself to map IDs, which it does only unprivileged. */
+  spec->needs_root = !idmap;
+  spec->needs_unprivileged = idmap != NULL;
   spec->element = g_strdup ("filesystem");
   spec->socket_path = g_strdup (socket_path);
   spec->argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (spec->argv, g_strdup (VIRTIOFSD_BINARY));
+  g_ptr_array_add (spec->argv, g_strdup (program));
   g_ptr_array_add (spec->argv, g_strdup_printf ("--socket-path=%s", socket_path));
-  g_ptr_array_add (spec->argv, g_strdup ("-o"));
-  g_ptr_array_add (spec->argv, g_strdup_printf ("source=%s", escaped));
-  g_ptr_array_add (spec->argv, g_strdup ("-o"));
-  g_ptr_array_add (spec->argv, g_strdup_printf ("sandbox=%s", sandbox ? sandbox : "namespace"));
-  g_ptr_array_add (spec->argv, g_strdup ("-o"));
-  g_ptr_array_add (spec->argv, g_strdup (g_strcmp0 (xattr, "on") == 0 ? "xattr" : "no_xattr"));
-  if (cache)
+  if (!(rust ? rust_virtiofsd_options (binary, source, spec->argv, error)
+             : qemu_virtiofsd_options (binary, source, spec->argv))
+      || (idmap && !virtiofsd_id_maps (b, idmap, spec->argv, error)))
     {
-      g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv, g_strdup_printf ("cache=%s", cache));
+      vb_qemu_helper_spec_free (spec);
+      return FALSE;
     }
-  if (posix)
-    {
-      g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv,
-                       g_strdup (g_str_equal (posix, "on") ? "posix_lock" : "no_posix_lock"));
-    }
-  if (flock)
-    {
-      g_ptr_array_add (spec->argv, g_strdup ("-o"));
-      g_ptr_array_add (spec->argv, g_strdup (g_str_equal (flock, "on") ? "flock" : "no_flock"));
-    }
-  if (threads)
-    g_ptr_array_add (spec->argv, g_strdup_printf ("--thread-pool-size=%s", threads));
   g_ptr_array_add (spec->argv, NULL);
   g_ptr_array_add (b->command->helpers, spec);
   return TRUE;
@@ -126,6 +210,10 @@ build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, co
   g_autoptr (GString) chardev = g_string_new ("socket");
   g_autoptr (GString) dev = g_string_new ("vhost-user-fs-pci");
 
+  /* vhost-user-fs-pci is a virtio 1.0 device only: it is its own
+   * non-transitional model. */
+  if (vb_xml_attr_is (node, "model", "virtio-transitional"))
+    return refuse (error, node, "vhost-user-fs has no transitional model");
   if (accessmode && !g_str_equal (accessmode, "passthrough"))
     return refuse (error, node, "virtiofs supports only accessmode 'passthrough', not '%s'",
                    accessmode);
@@ -165,7 +253,10 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
   g_autofree char *wrpolicy = driver ? vb_xml_attr (driver, "wrpolicy") : NULL;
   g_autofree char *fsdev_id = g_strdup_printf ("fsdev-%s", id);
   g_autoptr (GString) fsdev = g_string_new ("local");
-  g_autoptr (GString) dev = g_string_new ("virtio-9p-pci");
+  g_autoptr (GString) dev = g_string_new (
+    vb_xml_attr_is (node, "model", "virtio-transitional")       ? "virtio-9p-pci-transitional"
+    : vb_xml_attr_is (node, "model", "virtio-non-transitional") ? "virtio-9p-pci-non-transitional"
+                                                                : "virtio-9p-pci");
   /* libvirt's names for QEMU's security models. */
   const char *model = !accessmode || g_str_equal (accessmode, "passthrough") ? "passthrough"
                       : g_str_equal (accessmode, "mapped")                   ? "mapped"
@@ -177,6 +268,9 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
     return refuse (error, driver, "a queue size is for virtiofs, not 9p");
   if (vb_xml_child (node, "binary"))
     return refuse (error, vb_xml_child (node, "binary"), "<binary> is for virtiofs, not 9p");
+  if (vb_xml_child (node, "idmap"))
+    return refuse (error, vb_xml_child (node, "idmap"),
+                   "ID mapping is virtiofsd's (<driver type='virtiofs'>); 9p has none");
   if (vb_xml_child (node, "boot"))
     return refuse (error, vb_xml_child (node, "boot"),
                    "a guest boots from virtiofs, not from 9p (virtio-9p-pci has no bootindex)");

@@ -311,6 +311,43 @@ sev_snp_options (xmlNode *node, GString *out, GError **error)
   return TRUE;
 }
 
+/* The guest owner's attestation session: <dhCert> (the owner's Diffie-Hellman
+ * certificate) and <session> (the launch blob), base64 that QEMU's sev-guest
+ * reads from files. Each goes to QEMU as a sealed memfd it reopens by
+ * /proc/self/fd/N (as secret objects do), so neither is written to disk nor
+ * seen on the command line. */
+static gboolean
+sev_attestation (Builder *b, xmlNode *node, GString *out, GError **error)
+{
+  static const struct {
+    const char *element, *option, *id;
+  } parts[] = {
+    { "dhCert", "dh-cert-file", "lsec0-dh-cert" },
+    { "session", "session-file", "lsec0-session" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      xmlNode *child = vb_xml_child (node, parts[i].element);
+      g_autofree char *text = child ? vb_xml_text (child) : NULL;
+      VbQemuSecret *secret;
+
+      if (!child)
+        continue;
+      if (!text || !*text
+          || strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+               != strlen (text))
+        return refuse (error, child, "<%s> is base64", parts[i].element);
+      secret = g_new0 (VbQemuSecret, 1);
+      secret->id = g_strdup (parts[i].id);
+      secret->value = g_bytes_new (text, strlen (text));
+      secret->fd_arg = g_strdup_printf ("@SECRETFD%u@", b->command->secrets->len);
+      g_string_append_printf (out, ",%s=/proc/self/fd/%s", parts[i].option, secret->fd_arg);
+      g_ptr_array_add (b->command->secrets, secret);
+    }
+  return TRUE;
+}
+
 /* <launchSecurity>: an AMD SEV guest (memory encrypted by the host's
  * secure processor), which needs KVM and the host's /dev/sev. */
 gboolean
@@ -364,12 +401,8 @@ vb_qemu_build_launch_security (Builder *b, GString *machine, GError **error)
         return refuse (error, child, "'%s' is not a number", text);
       g_string_append_printf (out, ",%s=%" G_GUINT64_FORMAT, children[i].option, value);
     }
-  /* The owner's attestation: QEMU reads them from files the service would
-   * have to write for it, which it does not. */
-  if (vb_xml_child (node, "dhCert") || vb_xml_child (node, "session"))
-    return refuse (error, node,
-                   "SEV attestation (<dhCert>, <session>) is not supported: start the guest "
-                   "without and attest it from inside");
+  if (!sev_attestation (b, node, out, error))
+    return FALSE;
   if (snp && !sev_snp_options (node, out, error))
     return FALSE;
   if (xmlHasProp (node, BAD_CAST "kernelHashes"))

@@ -12,11 +12,37 @@
  * the data channel there), its state in the directory the service opens
  * for it (@STATEDIR@, see qemu-helper-process.c); --terminate: it ends
  * when QEMU closes the connection, whoever ends QEMU. */
+/* <encryption secret>: the value of that secret (usage 'vtpm') is the
+ * passphrase swtpm derives the key of the TPM's state from, and of the
+ * state it sends along a migration; it reaches swtpm through pipes only. */
+static gboolean
+swtpm_key (Builder *b, xmlNode *backend, VbQemuHelperSpec *spec, GError **error)
+{
+  xmlNode *encryption = vb_xml_child (backend, "encryption");
+  g_autofree char *uuid = encryption ? vb_xml_attr (encryption, "secret") : NULL;
+
+  if (!encryption)
+    return TRUE;
+  if (b->context->dry_run)
+    spec->key = g_bytes_new (NULL, 0);
+  else if (!b->context->secret_value)
+    return refuse (error, encryption, "no secret store here to read the secret from");
+  else if (!(spec->key =
+               b->context->secret_value (uuid, "vtpm", NULL, b->context->secret_data, error)))
+    return FALSE;
+  g_ptr_array_add (spec->argv, g_strdup ("--key"));
+  g_ptr_array_add (spec->argv, g_strdup ("pwdfd=@KEYFD@,mode=aes-256-cbc"));
+  g_ptr_array_add (spec->argv, g_strdup ("--migration-key"));
+  g_ptr_array_add (spec->argv, g_strdup ("pwdfd=@KEYFD@,mode=aes-256-cbc"));
+  return TRUE;
+}
+
 static gboolean
 add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GError **error)
 {
   VbQemuHelperSpec *spec = g_new0 (VbQemuHelperSpec, 1);
   g_autofree char *uuid_dir = NULL;
+  g_autofree char *state_path = child_attr (node, "source", "path");
 
   /* swtpm splits its options on commas and has no escape for them. */
   if (strchr (socket_path, ','))
@@ -32,7 +58,12 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   spec->element = g_strdup ("tpm");
   spec->socket_path = g_strdup (socket_path);
   uuid_dir = g_build_filename (b->context->swtpm_dir, b->def->uuid, NULL);
-  spec->state_dir = g_build_filename (uuid_dir, tpm2 ? "tpm2" : "tpm1.2", NULL);
+  /* <source type='dir' path>: the state in a directory the definition
+   * names (a host path: domain.host-files), made QEMU's user's as the
+   * service's own are. */
+  spec->state_dir_named = state_path != NULL;
+  spec->state_dir = state_path ? g_strdup (state_path)
+                               : g_build_filename (uuid_dir, tpm2 ? "tpm2" : "tpm1.2", NULL);
   spec->argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (spec->argv, g_strdup (SWTPM_BINARY));
   g_ptr_array_add (spec->argv, g_strdup ("socket"));
@@ -45,6 +76,11 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   g_ptr_array_add (spec->argv, g_strdup ("--terminate"));
   g_ptr_array_add (spec->argv, g_strdup ("--log"));
   g_ptr_array_add (spec->argv, g_strdup ("level=1"));
+  if (!swtpm_key (b, node, spec, error))
+    {
+      vb_qemu_helper_spec_free (spec);
+      return FALSE;
+    }
   g_ptr_array_add (spec->argv, NULL);
   g_ptr_array_add (b->command->helpers, spec);
   return TRUE;
@@ -72,6 +108,15 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
       g_autofree char *socket_path = runtime_path (b, TPM_ID ".sock");
       gboolean tpm2 = g_strcmp0 (version, "1.2") != 0;
 
+      g_autofree char *source_type = child_attr (backend, "source", "type");
+      g_autofree char *source_path = child_attr (backend, "source", "path");
+
+      if (vb_xml_child (backend, "source")
+          && (!g_str_equal (source_type, "dir") || !source_path || source_path[0] != '/'
+              || xmlHasProp (vb_xml_child (backend, "source"), BAD_CAST "mode")))
+        return refuse (error, vb_xml_child (backend, "source"),
+                       "an emulated TPM keeps its state in <source type='dir' path> with an "
+                       "absolute path");
       if (!tpm2 && g_str_equal (qemu_model, "tpm-crb"))
         return refuse (error, node,
                        "model 'tpm-crb' is a TPM 2.0 interface: version '1.2' "
@@ -96,6 +141,11 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
       g_autofree char *path = child_attr (backend, "source", "path");
       g_autoptr (GString) chardev = g_string_new ("socket,id=chrtpm");
 
+      if (!vb_xml_attr_is (vb_xml_child (backend, "source"), "type", "unix"))
+        return refuse (error, backend, "an external TPM is reached by <source type='unix'>");
+      if (vb_xml_child (backend, "encryption"))
+        return refuse (error, vb_xml_child (backend, "encryption"),
+                       "<encryption> is for the TPM emulator this service runs");
       if (!b->context->dry_run && !host_has (b->context, path))
         return refuse (error, backend, "the external TPM's socket %s does not exist", path);
       vb_qemu_opt (chardev, "path", path);
@@ -106,6 +156,10 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
     {
       g_autofree char *path = child_attr (backend, "device", "path");
 
+      if (vb_xml_child (backend, "encryption") || vb_xml_child (backend, "source"))
+        return refuse (error, backend,
+                       "<encryption> and <source> are for an emulated or external TPM, not the "
+                       "host's passed through");
       if (!path)
         path = g_strdup ("/dev/tpm0");
       if (!b->context->dry_run && !host_has (b->context, path))

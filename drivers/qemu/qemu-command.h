@@ -76,8 +76,15 @@ typedef struct {
   GPtrArray *argv;     /* NULL-terminated */
   char *socket_path;   /* the helper listens here: ready once it exists */
   char *state_dir;     /* made before the start, QEMU's user's (NULL: none) */
+  gboolean state_dir_named; /* the definition named it: an existing one is never chowned */
   gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
+  gboolean needs_unprivileged; /* cannot run as root: refused when helpers would */
   char *element;       /* the element it serves, for that refusal: "filesystem" */
+  /* A passphrase the helper reads from descriptors, never from its argv:
+   * each "@KEYFD@" in argv becomes the number of a pipe holding it, one
+   * pipe for each (swtpm's --key and --migration-key). NULL: none; in a
+   * dry run an empty one. */
+  GBytes *key;
 } VbQemuHelperSpec;
 
 typedef struct {

@@ -6,6 +6,7 @@
 #include "qemu-helper-process.h"
 
 #include <errno.h>
+#include <glib-unix.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -27,6 +28,11 @@
  * directory is in the service's own state directory, closed to QEMU's user. */
 #define STATE_FD 3
 #define STATE_PLACEHOLDER "@STATEDIR@"
+/* Where a helper reads a passphrase (VbQemuHelperSpec.key): a pipe for each
+ * "@KEYFD@", from this descriptor on. */
+#define KEY_FD 4
+#define KEY_PLACEHOLDER "@KEYFD@"
+#define KEY_MAX_BYTES 4096
 
 typedef struct {
   char *id;
@@ -250,12 +256,15 @@ start_failed (GTask *task, GError *error)
 }
 
 /* The helper's state directory: made when missing (mode 0700, QEMU's
- * user's), never through a link, and opened for the helper. */
+ * user's), never through a link, and opened for the helper. One the
+ * definition @named that exists already is used as it is: the service
+ * never gives QEMU's user a host directory it did not make. */
 static int
-open_state_dir (const char *dir, const VbUser *user, GError **error)
+open_state_dir (const char *dir, gboolean named, const VbUser *user, GError **error)
 {
   struct stat st;
   int fd;
+  gboolean existed = g_file_test (dir, G_FILE_TEST_IS_DIR);
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
@@ -271,6 +280,15 @@ open_state_dir (const char *dir, const VbUser *user, GError **error)
         close (fd);
       return -1;
     }
+  if (user && named && existed && st.st_uid != user->uid)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "%s is not QEMU's user's (%s): the service gives it only a directory it "
+                   "makes itself",
+                   dir, user->name);
+      close (fd);
+      return -1;
+    }
   if (user && (st.st_uid != user->uid || (st.st_mode & 07777) != 0700)
       && (fchown (fd, user->uid, user->gid) < 0 || fchmod (fd, 0700) < 0))
     {
@@ -283,6 +301,45 @@ open_state_dir (const char *dir, const VbUser *user, GError **error)
 }
 
 static gboolean spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error);
+
+/* A pipe holding @key, read end returned: the key fits the pipe's buffer,
+ * so the write end is closed before the helper runs and it reads to EOF. */
+static int
+key_pipe (GBytes *key, GError **error)
+{
+  gsize len = 0;
+  const char *value = g_bytes_get_data (key, &len);
+  int fds[2];
+  gsize done = 0;
+
+  if (len == 0 || len > KEY_MAX_BYTES)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "A helper's passphrase has 1 to %d bytes, not %" G_GSIZE_FORMAT, KEY_MAX_BYTES,
+                   len);
+      return -1;
+    }
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
+    return -1;
+  while (done < len)
+    {
+      ssize_t n = write (fds[1], value + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot write a helper's passphrase: %s",
+                       g_strerror (n < 0 ? errno : ENOSPC));
+          close (fds[0]);
+          close (fds[1]);
+          return -1;
+        }
+      done += (gsize) n;
+    }
+  close (fds[1]);
+  return fds[0];
+}
 
 static gboolean
 socket_ready (const char *path)
@@ -352,6 +409,16 @@ start_next (GTask *task)
                                        spec->element, spec->id, spec->what, data->user->name));
       return;
     }
+  /* Nor, the other way round, as root: the service's own helpers in
+   * session mode when the service is root. */
+  if (spec->needs_unprivileged && !data->user && geteuid () == 0)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                       "<%s> %s: %s maps IDs only when it runs unprivileged, and "
+                                       "this service runs a guest's helpers as root",
+                                       spec->element, spec->id, spec->what));
+      return;
+    }
   if (!spawn_helper (data, spec, &error))
     {
       start_failed (task, error);
@@ -375,17 +442,29 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
   ExitWatch *watch;
   int log_fd;
 
+  int next_key_fd = KEY_FD;
+
   for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
     {
       g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
 
       g_string_replace (arg, STATE_PLACEHOLDER, state_arg, 0);
+      while (spec->key && strstr (arg->str, KEY_PLACEHOLDER))
+        {
+          g_autofree char *number = g_strdup_printf ("%d", next_key_fd);
+          int fd = key_pipe (spec->key, error);
+
+          if (fd < 0)
+            return FALSE;
+          g_subprocess_launcher_take_fd (launcher, fd, next_key_fd++);
+          g_string_replace (arg, KEY_PLACEHOLDER, number, 1);
+        }
       g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
     }
   g_ptr_array_add (argv, NULL);
   if (spec->state_dir)
     {
-      int fd = open_state_dir (spec->state_dir, data->user, error);
+      int fd = open_state_dir (spec->state_dir, spec->state_dir_named, data->user, error);
 
       if (fd < 0)
         return FALSE;

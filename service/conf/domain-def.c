@@ -607,7 +607,7 @@ static const VbXmlRule domain_rules[] = {
   /* Shared directories and the TPM (drivers/qemu/qemu-command-fs.c, -tpm.c). */
   { "domain/devices/filesystem",
     "type=mount accessmode=passthrough|mapped|squash multidevs=default|remap|forbid|warn "
-    "fmode=%o dmode=%o",
+    "fmode=%o dmode=%o model=virtio|virtio-transitional|virtio-non-transitional",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/filesystem/driver", "type=path|virtiofs wrpolicy=immediate queue=%u", NULL, 0 },
   { "domain/devices/filesystem/binary", "path xattr=on|off", NULL, 0 },
@@ -619,13 +619,19 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/filesystem/target", "!dir", NULL, 0 },
   { "domain/devices/filesystem/readonly", NULL, NULL, 0 },
   { "domain/devices/filesystem/boot", "!order=%u", NULL, 0 },
+  { "domain/devices/filesystem/idmap", NULL, NULL, 0 },
+  { "domain/devices/filesystem/idmap/uid", "!start=%u !target=%u !count=%u", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/filesystem/idmap/gid", "!start=%u !target=%u !count=%u", NULL,
+    VB_XML_RULE_REPEAT },
   ADDRESS ("filesystem"),
   ALIAS ("filesystem"),
   { "domain/devices/tpm", "model=tpm-tis|tpm-crb", NULL, 0 },
   { "domain/devices/tpm/backend",
     "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes", NULL, 0 },
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
-  { "domain/devices/tpm/backend/source", "!type=unix mode=connect !path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
+  { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
   ALIAS ("tpm"),
 };
 
