@@ -241,16 +241,16 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
 
   if (g_str_equal (model, "ich7"))
     return refuse (error, sound, "sound model 'ich7' is not in QEMU 7.2: use ich6 or ich9");
-  if (g_str_equal (model, "virtio"))
-    return refuse (error, sound,
-                   "sound model 'virtio' is not in QEMU 7.2 (virtio-sound came "
-                   "in 8.2)");
   if (vb_xml_child (sound, "codec") && !hda)
     return refuse (error, vb_xml_child (sound, "codec"), "only ich6 and ich9 have codecs");
   if (xmlHasProp (sound, BAD_CAST "multichannel") && !g_str_equal (model, "usb"))
     return refuse (error, sound, "multichannel is the usb sound device's");
   audiodev = sound_audiodev (b, sound, error);
   if (!audiodev)
+    return FALSE;
+  if (g_str_equal (model, "virtio"))
+    return vb_qemu_build_virtio_sound (b, sound, id, audiodev, error);
+  if (!vb_qemu_virtio_options_none (sound, error))
     return FALSE;
   if (g_str_equal (model, "pcspk"))
     {

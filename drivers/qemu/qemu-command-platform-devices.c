@@ -136,12 +136,12 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
 
       xmlNode *driver = vb_xml_child (node, "driver");
 
-      /* QEMU 7.2's virtio-iommu has a fixed page size and translates always. */
-      if (vb_xml_child (driver, "granule"))
-        return refuse (error, vb_xml_child (driver, "granule"),
-                       "the virtio IOMMU's granule is not in QEMU 7.2");
-      if (driver)
+      /* Of <driver>, only the granule (QEMU 9.0) is the virtio IOMMU's. */
+      if (driver && driver->properties)
         return refuse (error, driver, "these options are the intel IOMMU's");
+      if (vb_xml_child (driver, "granule")
+          && !vb_qemu_virtio_iommu_granule (b, vb_xml_child (driver, "granule"), out, error))
+        return FALSE;
       if (!fixed_id (node, "iommu0", error) || !pci_address (b, node, out, error))
         return FALSE;
       insert_first_device (b, out->str);

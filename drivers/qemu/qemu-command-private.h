@@ -420,4 +420,15 @@ gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, con
 gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
 gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
 
+/* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
+ * on @node when this QEMU is older than @version (80200: 8.2); the
+ * virtio-sound-pci device of <sound model='virtio'>; ",granule=…" of the
+ * virtio IOMMU. */
+gboolean vb_qemu_need_qemu (Builder *b, xmlNode *node, guint version, const char *what,
+                            GError **error);
+gboolean vb_qemu_build_virtio_sound (Builder *b, xmlNode *sound, const char *id,
+                                     const char *audiodev, GError **error);
+gboolean vb_qemu_virtio_iommu_granule (Builder *b, xmlNode *granule, GString *out,
+                                       GError **error);
+
 G_END_DECLS

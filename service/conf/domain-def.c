@@ -510,6 +510,7 @@ static const VbXmlRule domain_rules[] = {
     VB_XML_RULE_REPEAT },
   { "domain/devices/sound/codec", "!type=duplex|micro|output", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/sound/audio", "!id=%u", NULL, 0 },
+  { "domain/devices/sound/driver", VIRTIO_OPTIONS, NULL, 0 },
   ADDRESS ("sound"),
   ALIAS ("sound"),
   { "domain/devices/audio",
