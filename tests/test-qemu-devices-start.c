@@ -6,6 +6,7 @@
 
 #include "domain-def.h"
 #include "qemu-command.h"
+#include "qemu-host-display.h"
 #include "qemu-host.h"
 #include "vb-error.h"
 
@@ -123,6 +124,42 @@ test_virtio_sound (void)
                80200);
 }
 
+static char *
+host_render_node (const char *wanted, GError **error)
+{
+  return vb_qemu_host_render_node_for (wanted, NULL, error);
+}
+
+/* A virgl video without an OpenGL display: define gives it egl-headless
+ * (in the definition it runs); a start on this host, which has no render
+ * node, refuses that display by name. */
+static void
+test_virgl_implicit_display (void)
+{
+  static const char *const video =
+    "<video><model type='virtio'><acceleration accel3d='yes'/></model></video>";
+  VbQemuCommandContext define = context_for (TRUE);
+  VbQemuCommandContext start = context_for (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = build ("pc", video, &define, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (has_pair (command, "-display", "egl-headless"));
+  g_assert_true (has_pair (command, "-device", "virtio-vga-gl,id=video0,bus=pci.0,addr=0x2"));
+  g_assert_nonnull (strstr (command->xml, "<graphics type='egl-headless'/>"));
+  g_clear_pointer (&command, vb_qemu_command_free);
+  if (g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this host has /dev/dri");
+      return;
+    }
+  start.render_node = host_render_node;
+  command = build ("pc", video, &start, &error);
+  g_assert_null (command);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_true (g_str_has_prefix (error->message, "<graphics>"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -130,5 +167,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-devices-start/iommu-granule", test_iommu_granule);
   g_test_add_func ("/qemu-devices-start/iommu-granule-bad", test_iommu_granule_bad);
   g_test_add_func ("/qemu-devices-start/virtio-sound", test_virtio_sound);
+  g_test_add_func ("/qemu-devices-start/virgl-implicit-display", test_virgl_implicit_display);
   return g_test_run ();
 }

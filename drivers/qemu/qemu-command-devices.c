@@ -44,13 +44,10 @@ video_acceleration (Builder *b, xmlNode *model, const char *type, GError **error
   if (!accel)
     return TRUE;
   /* virtio-vga-gl renders through the display's OpenGL, which checks the
-   * host's render node at Start; QEMU fails it without one. */
+   * host's render node at Start: a domain without such a display gets an
+   * egl-headless one (qemu-complete-display.c). */
   if (vb_xml_attr_is (accel, "accel3d", "yes") && !g_str_equal (type, "virtio"))
     return refuse (error, accel, "accel3d is for virtio video only");
-  if (vb_xml_attr_is (accel, "accel3d", "yes") && !vb_qemu_has_gl_display (b))
-    return refuse (error, accel,
-                   "accel3d needs a display with OpenGL: <graphics type='egl-headless'/>, or "
-                   "spice or sdl with <gl enable='yes'/>");
   if (vb_xml_attr_is (accel, "accel2d", "yes"))
     return refuse (error, accel, "accel2d is VirtualBox's: QEMU has no such setting");
   /* QEMU's virtio-vga-gl has none: the display's <gl rendernode> is it. */

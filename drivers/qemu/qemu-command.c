@@ -699,6 +699,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
     xmlNode *type = vb_xml_child (vb_xml_child (b.root, "os"), "type");
     g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
 
+    vb_qemu_complete_gl_display (b.devices);
     if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
       return NULL;
     vb_qemu_complete_cpu (b.root, context->kvm);
