@@ -160,6 +160,29 @@ test_virgl_implicit_display (void)
   g_assert_true (g_str_has_prefix (error->message, "<graphics>"));
 }
 
+/* A user alias on the root bus: kept in the live XML as libvirt keeps it;
+ * QEMU's bus keeps its own name, which the devices on it say. */
+static void
+test_root_user_alias (void)
+{
+  VbQemuCommandContext start = context_for (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command =
+    build ("q35",
+           "<controller type='pci' index='0' model='pcie-root'><alias name='ua-Root'/>"
+           "</controller><watchdog model='i6300esb'/>",
+           &start, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (command->xml, "<alias name='ua-Root'/>"));
+  g_assert_true (has_pair (command, "-device", "i6300esb,id=watchdog0,bus=pcie.0,addr=0x2"));
+  g_clear_pointer (&command, vb_qemu_command_free);
+  /* Any other name is still the driver's, re-made as QEMU's. */
+  command = build ("pc", "<controller type='pci' index='0' model='pci-root'/>", &start, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (command->xml, "<alias name='pci.0'/>"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -168,5 +191,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-devices-start/iommu-granule-bad", test_iommu_granule_bad);
   g_test_add_func ("/qemu-devices-start/virtio-sound", test_virtio_sound);
   g_test_add_func ("/qemu-devices-start/virgl-implicit-display", test_virgl_implicit_display);
+  g_test_add_func ("/qemu-devices-start/root-user-alias", test_root_user_alias);
   return g_test_run ();
 }
