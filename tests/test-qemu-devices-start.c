@@ -2,11 +2,14 @@
  * (issue #16): define builds their command line in a dry run; a start (not
  * a dry run) refuses by name what this host or this QEMU lacks. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "domain-def.h"
 #include "qemu-command.h"
 #include "qemu-host-display.h"
+#include "qemu-host-vf.h"
 #include "qemu-host.h"
 #include "vb-error.h"
 
@@ -183,6 +186,143 @@ test_root_user_alias (void)
   g_assert_nonnull (strstr (command->xml, "<alias name='pci.0'/>"));
 }
 
+static const char *const vf_interface =
+  "<interface type='hostdev'><mac address='00:11:22:33:44:AA'/>"
+  "<source><address type='pci' domain='0x0000' bus='0x03' slot='0x07' function='0x1'/>"
+  "</source><vlan><tag id='42'/></vlan></interface>";
+
+/* Built at define as vfio-pci with the VF's MAC and VLAN kept for Start;
+ * a start on this host, which has no such device, refuses it by name. */
+static void
+test_vf_interface (void)
+{
+  VbQemuCommandContext define = context_for (TRUE);
+  VbQemuCommandContext start = context_for (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = build ("pc", vf_interface, &define, &error);
+  const VbQemuVf *vf;
+
+  g_assert_no_error (error);
+  g_assert_true (
+    has_pair (command, "-device", "vfio-pci,host=0000:03:07.1,id=hostdev0,bus=pci.0,addr=0x2"));
+  g_assert_cmpuint (command->vfs->len, ==, 1);
+  vf = command->vfs->pdata[0];
+  g_assert_cmpstr (vf->pci, ==, "0000:03:07.1");
+  g_assert_cmpstr (vf->mac, ==, "00:11:22:33:44:aa");
+  g_assert_cmpint (vf->vlan, ==, 42);
+  g_clear_pointer (&command, vb_qemu_command_free);
+  if (g_file_test ("/sys/bus/pci/devices/0000:03:07.1", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this host has a PCI device 0000:03:07.1");
+      return;
+    }
+  command = build ("pc", vf_interface, &start, &error);
+  g_assert_null (command);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_true (g_str_has_prefix (error->message, "<source>"));
+  g_assert_nonnull (strstr (error->message, "the host has no PCI device 0000:03:07.1"));
+}
+
+/* The PF and the VF's index as sysfs links them, and the ip command line
+ * that sets the MAC through the PF: one argument per value. */
+static void
+test_vf_lookup (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("vb-sysfs-XXXXXX", NULL);
+  g_autofree char *devices = g_build_filename (root, "bus/pci/devices", NULL);
+  g_autofree char *pf = g_build_filename (devices, "0000:03:00.0", NULL);
+  g_autofree char *pf_net = g_build_filename (pf, "net/enp3s0f0", NULL);
+  g_autofree char *vf0 = g_build_filename (devices, "0000:03:07.0", NULL);
+  g_autofree char *vf1 = g_build_filename (devices, "0000:03:07.1", NULL);
+  char *links[4] = { NULL };
+  g_autofree char *name = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) argv = NULL;
+  VbQemuVf vf = { .pci = (char *) "0000:03:07.1", .mac = (char *) "00:11:22:33:44:aa", .vlan = 0 };
+  guint index = 99;
+
+  g_assert_cmpint (g_mkdir_with_parents (pf_net, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (vf0, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (vf1, 0700), ==, 0);
+  links[0] = g_build_filename (pf, "virtfn0", NULL);
+  links[1] = g_build_filename (pf, "virtfn1", NULL);
+  links[2] = g_build_filename (vf0, "physfn", NULL);
+  links[3] = g_build_filename (vf1, "physfn", NULL);
+  g_assert_cmpint (symlink ("../0000:03:07.0", links[0]), ==, 0);
+  g_assert_cmpint (symlink ("../0000:03:07.1", links[1]), ==, 0);
+  g_assert_cmpint (symlink ("../0000:03:00.0", links[2]), ==, 0);
+  g_assert_cmpint (symlink ("../0000:03:00.0", links[3]), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    g_free (links[i]);
+
+  g_assert_true (vb_qemu_vf_lookup (root, "0000:03:07.1", &name, &index, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "enp3s0f0");
+  g_assert_cmpuint (index, ==, 1);
+  argv = vb_qemu_vf_ip_argv (name, index, &vf);
+  {
+    g_autofree char *line = g_strjoinv (" ", argv);
+
+    g_assert_cmpstr (line, ==, "ip link set dev enp3s0f0 vf 1 mac 00:11:22:33:44:aa vlan 0");
+  }
+  /* The PF itself is no VF. */
+  g_clear_pointer (&name, g_free);
+  g_assert_false (vb_qemu_vf_lookup (root, "0000:03:00.0", &name, &index, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  /* A PF name that is not an interface name never reaches ip. */
+  {
+    g_autofree char *bad = g_build_filename (pf, "net/x y", NULL);
+
+    g_assert_cmpint (g_rename (pf_net, bad), ==, 0);
+    g_assert_false (vb_qemu_vf_lookup (root, "0000:03:07.1", &name, &index, &error));
+    g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  }
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf %s", root);
+
+    g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
+  }
+}
+
+static void
+test_vf_interface_refusals (void)
+{
+  static const struct {
+    const char *devices, *message;
+  } cases[] = {
+    { "<interface type='hostdev'><mac address='00:11:22:33:44:55'/></interface>",
+      "needs <source><address type='pci'>" },
+    { "<interface type='hostdev'><mac address='00:11:22:33:44:55'/><source>"
+      "<address type='pci' domain='0' bus='3' slot='7' function='1'/></source>"
+      "<vlan trunk='yes'><tag id='1'/><tag id='2'/></vlan></interface>",
+      "a VF carries one VLAN tag" },
+    { "<interface type='hostdev'><mac address='00:11:22:33:44:55'/><source>"
+      "<address type='pci' domain='0' bus='3' slot='7' function='1'/></source>"
+      "<vlan><tag id='4095'/></vlan></interface>",
+      "a VLAN tag is from 1 to 4094" },
+    { "<interface type='hostdev'><mac address='00:11:22:33:44:55'/><source>"
+      "<address type='pci' domain='0' bus='3' slot='7' function='1'/></source>"
+      "<driver name='vhost'/></interface>",
+      "driver 'vfio', not 'vhost'" },
+    { "<interface type='user'><source><address type='pci' domain='0' bus='3' slot='7' "
+      "function='1'/></source></interface>",
+      "names a VF" },
+  };
+  VbQemuCommandContext define = context_for (TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VbQemuCommand) command = build ("pc", cases[i].devices, &define, &error);
+
+      g_assert_null (command);
+      g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+      if (!strstr (error->message, cases[i].message))
+        g_error ("%s", error->message);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -192,5 +332,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-devices-start/virtio-sound", test_virtio_sound);
   g_test_add_func ("/qemu-devices-start/virgl-implicit-display", test_virgl_implicit_display);
   g_test_add_func ("/qemu-devices-start/root-user-alias", test_root_user_alias);
+  g_test_add_func ("/qemu-devices-start/vf-interface", test_vf_interface);
+  g_test_add_func ("/qemu-devices-start/vf-lookup", test_vf_lookup);
+  g_test_add_func ("/qemu-devices-start/vf-interface-refusals", test_vf_interface_refusals);
   return g_test_run ();
 }

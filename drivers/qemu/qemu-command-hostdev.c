@@ -30,6 +30,12 @@ rom_options (xmlNode *hostdev, GString *out, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_qemu_hostdev_rom_options (xmlNode *device, GString *out, GError **error)
+{
+  return rom_options (device, out, error);
+}
+
 static gboolean
 build_pci (Builder *b, xmlNode *hostdev, GString *out, GError **error)
 {

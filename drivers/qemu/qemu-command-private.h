@@ -309,6 +309,10 @@ void vb_qemu_props_to_opts (JsonObject *props, GString *out);
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
+/* <interface type='hostdev'>, an SR-IOV VF (qemu-command-net-hostdev.c);
+ * the <rom> options of a device passed through (qemu-command-hostdev.c). */
+gboolean vb_qemu_build_interface_hostdev (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_hostdev_rom_options (xmlNode *device, GString *out, GError **error);
 gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
