@@ -211,8 +211,15 @@ usb_address (xmlNode *device, GString *out)
   xmlNode *address = vb_xml_child (device, "address");
   g_autofree char *port =
     address && vb_xml_attr_is (address, "type", "usb") ? vb_xml_attr (address, "port") : NULL;
+  guint bus = address && vb_xml_attr_is (address, "type", "usb")
+                ? vb_xml_attr_uint (address, "bus", 0)
+                : 0;
 
-  g_string_append (out, ",bus=usb.0");
+  /* Bus N is the controller of index N's (vb_qemu_usb_buses_exist()). */
+  if (bus)
+    g_string_append_printf (out, ",bus=usb%u.0", bus);
+  else
+    g_string_append (out, ",bus=usb.0");
   if (port)
     vb_qemu_opt (out, "port", port);
 }
@@ -309,6 +316,15 @@ void vb_qemu_props_to_opts (JsonObject *props, GString *out);
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
+/* <controller type='usb'> (qemu-command-usb-controllers.c): N of an
+ * ich9-uhciN companion (0: not one); the id of bus @index's controller;
+ * its -device into @dev and *@id (NULL for a companion); whether every
+ * <address type='usb' bus='N'> names a controller. */
+guint vb_qemu_usb_companion (xmlNode *controller);
+char *vb_qemu_usb_bus_id (guint index);
+gboolean vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id,
+                                 GError **error);
+gboolean vb_qemu_usb_buses_exist (Builder *b, GError **error);
 /* <interface type='hostdev'>, an SR-IOV VF (qemu-command-net-hostdev.c);
  * the <rom> options of a device passed through (qemu-command-hostdev.c). */
 gboolean vb_qemu_build_interface_hostdev (Builder *b, xmlNode *node, GError **error);
