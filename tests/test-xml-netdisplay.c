@@ -1,9 +1,9 @@
 /* Network and display devices of issue #16's third wave as the test guest
  * and this host see them: several USB controllers (two ICH9 EHCI sets with
- * their UHCI companions) in the guest's PCI functions, and the Start
- * refusals of what this host or its QEMU 7.2 lacks: an SR-IOV VF, a render
- * node for the egl-headless display a virgl video gets, virtio-sound (QEMU
- * 8.2) and the virtio IOMMU's granule (QEMU 9.0). */
+ * their UHCI companions) and the amd IOMMU in the guest's PCI functions,
+ * and the Start refusals of what this host or its QEMU 7.2 lacks: an
+ * SR-IOV VF, a render node for the egl-headless display a virgl video
+ * gets, virtio-sound (QEMU 8.2) and the virtio IOMMU's granule (QEMU 9.0). */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -104,6 +104,25 @@ test_usb_ich9_sets (Fixture *f, gconstpointer data)
   }
 }
 
+/* The amd IOMMU's PCI function is where the definition says (the slot
+ * QEMU gives it), as the guest sees it. */
+static void
+test_amd_iommu (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (
+    "netdisplay-amd-iommu", GUEST_MIB, "q35", TRUE, NULL,
+    "    <iommu model='amd'>\n      <driver iotlb='on'/>\n"
+    "      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>\n"
+    "    </iommu>\n");
+  g_autofree char *vendor = NULL;
+
+  f->path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  f->console = vb_test_console_open (f->env, f->path);
+  vendor =
+    vb_test_console_output (f->console, "cat /sys/bus/pci/devices/0000:00:01.0/vendor", 60000);
+  g_assert_nonnull (strstr (vendor, "0x1022"));
+}
+
 static void
 expect_start_refused (Fixture *f, const char *name, const char *machine, const char *devices,
                       const char *words)
@@ -166,6 +185,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-netdisplay/usb-ich9-sets", Fixture, NULL, set_up, test_usb_ich9_sets,
               tear_down);
+  g_test_add ("/xml-netdisplay/amd-iommu", Fixture, NULL, set_up, test_amd_iommu, tear_down);
   g_test_add ("/xml-netdisplay/start-refusals", Fixture, NULL, set_up, test_start_refusals,
               tear_down);
   g_test_add ("/xml-netdisplay/virgl-stored-display", Fixture, NULL, set_up,
