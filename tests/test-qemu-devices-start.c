@@ -33,21 +33,28 @@ context_for (gboolean dry_run)
 }
 
 static VbQemuCommand *
-build (const char *machine, const char *devices, const VbQemuCommandContext *context,
-       GError **error)
+build_with (const char *machine, const char *top, const char *devices,
+            const VbQemuCommandContext *context, GError **error)
 {
   g_autofree char *xml =
     g_strdup_printf ("<domain type='qemu'><name>d</name>"
                      "<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
-                     "<memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+                     "<memory unit='MiB'>128</memory>%s<vcpu>1</vcpu>"
                      "<os><type arch='x86_64' machine='%s'>hvm</type></os>"
                      "<devices>%s<memballoon model='none'/></devices></domain>",
-                     machine, devices);
+                     top, machine, devices);
   g_autoptr (GError) parse_error = NULL;
   g_autoptr (VbDomainDef) def = vb_domain_def_parse (xml, &parse_error);
 
   g_assert_no_error (parse_error);
   return vb_qemu_command_build (def, context, error);
+}
+
+static VbQemuCommand *
+build (const char *machine, const char *devices, const VbQemuCommandContext *context,
+       GError **error)
+{
+  return build_with (machine, "", devices, context, error);
 }
 
 static gboolean
@@ -184,6 +191,66 @@ test_root_user_alias (void)
   command = build ("pc", "<controller type='pci' index='0' model='pci-root'/>", &start, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (command->xml, "<alias name='pci.0'/>"));
+}
+
+/* vhost-user video: built at define with vhost-user-gpu as a helper;
+ * refused at a start under TCG on QEMU 7.2; under KVM the helper runs the
+ * host's program on the socket QEMU's chardev names. */
+static void
+test_vhost_user_video (void)
+{
+  static const char *const video =
+    "<video><driver name='vhostuser'/><model type='virtio' heads='1'/></video>";
+  VbQemuCommandContext define = context_for (TRUE);
+  VbQemuCommandContext start = context_for (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+  g_autofree char *argv = NULL;
+  VbQemuHelperSpec *spec;
+
+  command = build_with ("pc",
+                        "<memoryBacking><source type='memfd'/><access mode='shared'/>"
+                        "</memoryBacking>",
+                        video, &define, &error);
+  g_assert_no_error (error);
+  g_assert_true (has_pair (command, "-chardev",
+                           "socket,id=chr-vu-video0,path=/run/virtbus/qemu/test/video0-gpu.sock"));
+  g_assert_true (has_pair (command, "-device",
+                           "vhost-user-vga,id=video0,chardev=chr-vu-video0,bus=pci.0,addr=0x2"));
+  g_clear_pointer (&command, vb_qemu_command_free);
+  command = build_with ("pc",
+                        "<memoryBacking><source type='memfd'/><access mode='shared'/>"
+                        "</memoryBacking>",
+                        video, &start, &error);
+  g_assert_null (command);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  if (!strstr (error->message, "vhost-user video needs KVM with QEMU 7.2"))
+    g_error ("%s", error->message);
+  g_clear_error (&error);
+  if (!g_file_test ("/usr/lib/qemu/vhost-user-gpu", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("no /usr/lib/qemu/vhost-user-gpu (qemu-system-gui)");
+      return;
+    }
+  start.kvm = TRUE;
+  command = build_with ("pc",
+                        "<memoryBacking><source type='memfd'/><access mode='shared'/>"
+                        "</memoryBacking>",
+                        video, &start, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (command->helpers->len, ==, 1);
+  spec = command->helpers->pdata[0];
+  argv = g_strjoinv (" ", (char **) spec->argv->pdata);
+  g_assert_cmpstr (argv, ==,
+                   "/usr/lib/qemu/vhost-user-gpu "
+                   "--socket-path=/run/virtbus/qemu/test/video0-gpu.sock");
+  g_assert_cmpstr (spec->socket_path, ==, "/run/virtbus/qemu/test/video0-gpu.sock");
+  g_assert_false (spec->needs_root);
+  g_clear_pointer (&command, vb_qemu_command_free);
+  /* Without shared memory the helper could not reach the guest's. */
+  command = build_with ("pc", "", video, &define, &error);
+  g_assert_null (command);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
 }
 
 static const char *const vf_interface =
@@ -332,6 +399,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-devices-start/virtio-sound", test_virtio_sound);
   g_test_add_func ("/qemu-devices-start/virgl-implicit-display", test_virgl_implicit_display);
   g_test_add_func ("/qemu-devices-start/root-user-alias", test_root_user_alias);
+  g_test_add_func ("/qemu-devices-start/vhost-user-video", test_vhost_user_video);
   g_test_add_func ("/qemu-devices-start/vf-interface", test_vf_interface);
   g_test_add_func ("/qemu-devices-start/vf-lookup", test_vf_lookup);
   g_test_add_func ("/qemu-devices-start/vf-interface-refusals", test_vf_interface_refusals);

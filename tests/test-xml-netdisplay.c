@@ -155,6 +155,26 @@ test_start_refusals (Fixture *f, gconstpointer data)
                           "      <vlan>\n        <tag id='42'/>\n      </vlan>\n"
                           "    </interface>\n",
                           "the host has no PCI device 0000:03:07.1");
+  /* vhost-user video: the guest's memory shared, refused under TCG. */
+  {
+    g_autofree char *xml =
+      vb_test_guest_xml_on ("netdisplay-vhost-user-gpu", GUEST_MIB, "pc", TRUE, NULL,
+                            "    <video>\n      <driver name='vhostuser'/>\n"
+                            "      <model type='virtio' heads='1'/>\n    </video>\n");
+    g_autoptr (GString) shared = g_string_new (xml);
+    g_autofree char *path = NULL;
+
+    g_string_replace (shared, "  <vcpu>",
+                      "  <memoryBacking>\n    <source type='memfd'/>\n"
+                      "    <access mode='shared'/>\n  </memoryBacking>\n  <vcpu>",
+                      1);
+    path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                              g_variant_new ("(su)", shared->str, 0));
+    vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                      "org.virtbus.Virt1.Error.NotSupported",
+                                      "vhost-user video needs KVM with QEMU 7.2");
+    vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  }
   if (!g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
     expect_start_refused (f, "netdisplay-virgl", "pc",
                           "    <video>\n      <model type='virtio'>\n"

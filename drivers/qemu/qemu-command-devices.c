@@ -69,15 +69,11 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   xmlNode *resolution = vb_xml_child (model, "resolution");
   gboolean gl = vb_xml_attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes");
 
+  /* vhost-user-gpu renders in a helper program the service starts. */
+  if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
+    return vb_qemu_build_vhost_user_video (b, video, error);
   if (!video_acceleration (b, model, type, error) || !video_attrs_fit (model, type, error))
     return FALSE;
-  /* vhost-user-gpu renders in a helper program libvirt starts and hands a
-   * socket to; this service runs no such helper on any host, so the domain
-   * could never start: refused here rather than at Start. */
-  if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
-    return refuse (error, vb_xml_child (video, "driver"),
-                   "vhost-user video (vhost-user-gpu) needs a helper program this service does "
-                   "not run");
   if (!g_str_equal (type, "virtio") && !vb_qemu_virtio_options_none (video, error))
     return FALSE;
   if (g_str_equal (type, "none"))

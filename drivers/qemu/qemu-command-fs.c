@@ -48,6 +48,12 @@ shared_memory (Builder *b)
   return cells || g_strcmp0 (mode, "shared") == 0;
 }
 
+gboolean
+vb_qemu_shared_memory (Builder *b)
+{
+  return shared_memory (b);
+}
+
 /* virtiofsd for @node: its socket in the run directory, the share as its
  * source; the <binary> children become its options. */
 static gboolean

@@ -316,6 +316,11 @@ void vb_qemu_props_to_opts (JsonObject *props, GString *out);
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
+/* Whether the guest's memory is shared with an fd a vhost-user helper can
+ * map (qemu-command-fs.c); <video><driver name='vhostuser'>, run by
+ * vhost-user-gpu beside QEMU (qemu-command-vhost-user-gpu.c). */
+gboolean vb_qemu_shared_memory (Builder *b);
+gboolean vb_qemu_build_vhost_user_video (Builder *b, xmlNode *video, GError **error);
 /* <controller type='usb'> (qemu-command-usb-controllers.c): N of an
  * ich9-uhciN companion (0: not one); the id of bus @index's controller;
  * its -device into @dev and *@id (NULL for a companion); whether every
