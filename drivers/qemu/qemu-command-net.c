@@ -107,6 +107,12 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
        * tests do this), so the unplug during migration works without a VF. */
       g_autofree char *partner = vb_xml_attr (teaming, "persistent");
 
+      /* libvirt's network of VFs (forward mode='hostdev') hands out a VF
+       * at start; a virtbus network is a bridge and has none. */
+      if (g_str_equal (type, "network") && g_str_has_prefix (device, "virtio-net-pci"))
+        return refuse (error, teaming,
+                       "the transient member of a failover pair is a VF; a virtbus network has "
+                       "no pool of VFs (forward mode='hostdev'): use <interface type='hostdev'>");
       if (g_str_has_prefix (device, "virtio-net-pci") || g_str_equal (device, "usb-net"))
         return refuse (error, teaming,
                        "the transient member of a failover pair is a <hostdev> or an emulated "
