@@ -372,6 +372,10 @@ test_vf_interface_refusals (void)
       "<address type='pci' domain='0' bus='3' slot='7' function='1'/></source>"
       "<driver name='vhost'/></interface>",
       "driver 'vfio', not 'vhost'" },
+    { "<interface type='hostdev'><mac address='00:11:22:33:44:55'/><source>"
+      "<address type='pci' domain='0' bus='3' slot='7' function='1'/></source>"
+      "<driver name='vfio'><host csum='off'/></driver></interface>",
+      "a VF's <driver> has only name='vfio'" },
     { "<interface type='user'><source><address type='pci' domain='0' bus='3' slot='7' "
       "function='1'/></source></interface>",
       "names a VF" },

@@ -9,8 +9,8 @@
 
 /* What the other interface types have and a VF has not: refused by name,
  * never dropped. */
-static const char *const allowed[] = { "mac",   "source",  "vlan", "driver", "address",
-                                       "alias", "teaming", "boot", "rom",    "acpi" };
+static const char *const allowed[] = { "mac",     "source", "vlan", "driver", "address", "alias",
+                                       "teaming", "boot",   "rom",  "acpi",   NULL };
 
 void
 vb_qemu_vf_free (VbQemuVf *vf)
@@ -41,6 +41,22 @@ vlan_tag (xmlNode *iface, int *vlan, GError **error)
   if (id < 1 || id > 4094)
     return refuse (error, tag, "a VLAN tag is from 1 to 4094");
   *vlan = (int) id;
+  return TRUE;
+}
+
+/* <driver name='vfio'/> or none: the NIC options of the other types
+ * (queues, <host>, <guest>, ...) are not a VF's. */
+static gboolean
+driver_is_vfio_only (xmlNode *driver)
+{
+  if (!driver)
+    return TRUE;
+  for (xmlAttr *attr = driver->properties; attr; attr = attr->next)
+    if (!xmlStrEqual (attr->name, BAD_CAST "name"))
+      return FALSE;
+  for (xmlNode *child = driver->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE)
+      return FALSE;
   return TRUE;
 }
 
@@ -78,8 +94,7 @@ vb_qemu_build_interface_hostdev (Builder *b, xmlNode *iface, GError **error)
   if (driver && !g_str_equal (driver, "vfio"))
     return refuse (error, vb_xml_child (iface, "driver"),
                    "a VF is passed through with driver 'vfio', not '%s'", driver);
-  if (vb_xml_child (iface, "driver") && vb_xml_child (iface, "driver")->properties
-      && (vb_xml_child (iface, "driver")->properties->next || !driver))
+  if (!driver_is_vfio_only (vb_xml_child (iface, "driver")))
     return refuse (error, vb_xml_child (iface, "driver"), "a VF's <driver> has only name='vfio'");
   if (!address || (source && (source->properties || vb_xml_next (address, "address"))))
     return refuse (error, source ? source : iface,
