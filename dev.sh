@@ -22,7 +22,7 @@ packages=(
   libglib2.0-dev libglib2.0-bin libxml2-dev libpolkit-gobject-1-dev libjson-glib-dev
   dbus-daemon dbus-bin polkitd systemd
   python3-gi python3-dbusmock
-  qemu-system-x86 qemu-utils ovmf xz-utils
+  qemu-system-x86 qemu-system-gui qemu-utils ovmf xz-utils
   # the emulated TPM's helper process (drivers/qemu/qemu-command-tpm.c)
   swtpm swtpm-tools
   iproute2 util-linux dnsmasq-base nftables openssl

@@ -464,9 +464,6 @@ test_refusals (void)
                   "read-only");
   expect_refusal ("pc", "    <interface type='user'>\n      <model type='virtio'/>\n"
                         "      <teaming type='persistent'/>\n    </interface>\n", "failover");
-  expect_refusal ("pc", "    <video>\n      <model type='virtio'>\n"
-                        "        <acceleration accel3d='yes'/>\n      </model>\n    </video>\n",
-                  "accel3d needs a display with OpenGL");
   /* A USB device on a domain whose USB controller is 'none' (libvirt refuses it too). */
   expect_refusal ("pc", "    <controller type='usb' index='0' model='none'/>\n"
                         "    <input type='tablet' bus='usb'/>\n", "needs a USB controller");

@@ -44,13 +44,10 @@ video_acceleration (Builder *b, xmlNode *model, const char *type, GError **error
   if (!accel)
     return TRUE;
   /* virtio-vga-gl renders through the display's OpenGL, which checks the
-   * host's render node at Start; QEMU fails it without one. */
+   * host's render node at Start: a domain without such a display gets an
+   * egl-headless one (qemu-complete-display.c). */
   if (vb_xml_attr_is (accel, "accel3d", "yes") && !g_str_equal (type, "virtio"))
     return refuse (error, accel, "accel3d is for virtio video only");
-  if (vb_xml_attr_is (accel, "accel3d", "yes") && !vb_qemu_has_gl_display (b))
-    return refuse (error, accel,
-                   "accel3d needs a display with OpenGL: <graphics type='egl-headless'/>, or "
-                   "spice or sdl with <gl enable='yes'/>");
   if (vb_xml_attr_is (accel, "accel2d", "yes"))
     return refuse (error, accel, "accel2d is VirtualBox's: QEMU has no such setting");
   /* QEMU's virtio-vga-gl has none: the display's <gl rendernode> is it. */
@@ -72,15 +69,11 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   xmlNode *resolution = vb_xml_child (model, "resolution");
   gboolean gl = vb_xml_attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes");
 
+  /* vhost-user-gpu renders in a helper program the service starts. */
+  if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
+    return vb_qemu_build_vhost_user_video (b, video, error);
   if (!video_acceleration (b, model, type, error) || !video_attrs_fit (model, type, error))
     return FALSE;
-  /* vhost-user-gpu renders in a helper program libvirt starts and hands a
-   * socket to; this service runs no such helper on any host, so the domain
-   * could never start: refused here rather than at Start. */
-  if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
-    return refuse (error, vb_xml_child (video, "driver"),
-                   "vhost-user video (vhost-user-gpu) needs a helper program this service does "
-                   "not run");
   if (!g_str_equal (type, "virtio") && !vb_qemu_virtio_options_none (video, error))
     return FALSE;
   if (g_str_equal (type, "none"))
@@ -241,16 +234,16 @@ vb_qemu_build_sound (Builder *b, xmlNode *sound, GError **error)
 
   if (g_str_equal (model, "ich7"))
     return refuse (error, sound, "sound model 'ich7' is not in QEMU 7.2: use ich6 or ich9");
-  if (g_str_equal (model, "virtio"))
-    return refuse (error, sound,
-                   "sound model 'virtio' is not in QEMU 7.2 (virtio-sound came "
-                   "in 8.2)");
   if (vb_xml_child (sound, "codec") && !hda)
     return refuse (error, vb_xml_child (sound, "codec"), "only ich6 and ich9 have codecs");
   if (xmlHasProp (sound, BAD_CAST "multichannel") && !g_str_equal (model, "usb"))
     return refuse (error, sound, "multichannel is the usb sound device's");
   audiodev = sound_audiodev (b, sound, error);
   if (!audiodev)
+    return FALSE;
+  if (g_str_equal (model, "virtio"))
+    return vb_qemu_build_virtio_sound (b, sound, id, audiodev, error);
+  if (!vb_qemu_virtio_options_none (sound, error))
     return FALSE;
   if (g_str_equal (model, "pcspk"))
     {

@@ -143,6 +143,12 @@ virtiofsd_id_maps (Builder *b, xmlNode *idmap, GPtrArray *argv, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_qemu_shared_memory (Builder *b)
+{
+  return shared_memory (b);
+}
+
 /* virtiofsd for @node: its socket in the run directory, the share as its
  * source; the <binary> children become its options. */
 static gboolean

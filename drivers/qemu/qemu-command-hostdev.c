@@ -30,6 +30,12 @@ rom_options (xmlNode *hostdev, GString *out, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_qemu_hostdev_rom_options (xmlNode *device, GString *out, GError **error)
+{
+  return rom_options (device, out, error);
+}
+
 static gboolean
 build_pci (Builder *b, xmlNode *hostdev, GString *out, GError **error)
 {
@@ -73,11 +79,13 @@ build_mdev (Builder *b, xmlNode *hostdev, GString *out, GError **error)
   if (vb_xml_attr_is (hostdev, "ramfb", "on"))
     return refuse (error, hostdev,
                    "ramfb='on' needs QEMU's vfio-pci-nohotplug, which the service does not build");
-  /* QEMU shows it through OpenGL: the display's render node is checked at Start. */
+  /* QEMU shows it through OpenGL on the domain's display: a domain with
+   * VNC or SPICE without OpenGL gets an egl-headless one beside it
+   * (qemu-complete-display.c), whose render node is checked at Start. */
   if (vb_xml_attr_is (hostdev, "display", "on") && !vb_qemu_has_gl_display (b))
     return refuse (error, hostdev,
-                   "display='on' needs a display with OpenGL: <graphics type='egl-headless'/>, "
-                   "or spice with <gl enable='yes'/>");
+                   "display='on' shows the device's display on the domain's: it needs a "
+                   "<graphics> (vnc, spice or egl-headless)");
   sys = g_strdup_printf ("/sys/bus/mdev/devices/%s", uuid);
   if (!b->context->dry_run && !host_has (b->context, sys))
     return refuse (error, hostdev, "the host has no mediated device %s", uuid);

@@ -9,11 +9,23 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   g_autofree char *mac = child_attr (iface, "mac", "address");
   xmlNode *teaming = vb_xml_child (iface, "teaming");
   g_autofree char *netdev = g_strdup_printf ("hostnet%u", b->nets);
-  g_autofree char *id = device_id (iface, g_strdup_printf ("net%u", b->nets));
+  g_autofree char *id = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
   const char *device;
   gboolean tap_backed;
 
+  if (g_str_equal (type, "hostdev"))
+    return vb_qemu_build_interface_hostdev (b, iface, error);
+  /* What only a VF has: never dropped from another type. */
+  if (vb_xml_child (iface, "vlan"))
+    return refuse (error, vb_xml_child (iface, "vlan"),
+                   "a <vlan> is set on a VF (type='hostdev'); this type has none");
+  if (vb_xml_child (vb_xml_child (iface, "source"), "address"))
+    return refuse (error, vb_xml_child (vb_xml_child (iface, "source"), "address"),
+                   "a <source><address> names a VF (type='hostdev')");
+  if (xmlHasProp (iface, BAD_CAST "managed"))
+    return refuse (error, iface, "managed= is for type='hostdev'");
+  id = device_id (iface, g_strdup_printf ("net%u", b->nets));
   b->nets++;
   device = vb_qemu_nic_device (iface, error);
   if (!device || !vb_qemu_interface_source_fits (iface, type, error))
@@ -96,6 +108,12 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
        * tests do this), so the unplug during migration works without a VF. */
       g_autofree char *partner = vb_xml_attr (teaming, "persistent");
 
+      /* libvirt's network of VFs (forward mode='hostdev') hands out a VF
+       * at start; a virtbus network is a bridge and has none. */
+      if (g_str_equal (type, "network") && g_str_has_prefix (device, "virtio-net-pci"))
+        return refuse (error, teaming,
+                       "the transient member of a failover pair is a VF; a virtbus network has "
+                       "no pool of VFs (forward mode='hostdev'): use <interface type='hostdev'>");
       if (g_str_has_prefix (device, "virtio-net-pci") || g_str_equal (device, "usb-net"))
         return refuse (error, teaming,
                        "the transient member of a failover pair is a <hostdev> or an emulated "

@@ -110,6 +110,7 @@ vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error)
   const PciModel *m = NULL;
   g_autoptr (GString) dev = g_string_new (NULL);
   g_autofree char *id = g_strdup_printf ("pci.%u", index);
+  g_autofree char *alias = child_attr (node, "alias", "name");
 
   if (!model || g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root"))
     {
@@ -119,6 +120,11 @@ vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error)
         return refuse (error, node, "a q35 machine's root bus is pcie-root, not pci-root");
       if (index != 0)
         return refuse (error, node, "the PCI root bus has index 0");
+      /* QEMU names its root bus itself (pci.0, pcie.0), and the devices
+       * on it say that name; a user alias is the definition's own name
+       * for it, kept in the XML as libvirt keeps it. */
+      if (alias && g_str_has_prefix (alias, "ua-"))
+        return TRUE;
       return fixed_id (node, b->pci_root, error);
     }
   for (guint i = 0; i < G_N_ELEMENTS (pci_models); i++)

@@ -123,6 +123,78 @@ intel_iommu (Builder *b, xmlNode *node, GError **error)
   return TRUE;
 }
 
+/* The slot QEMU 7.2's amd-iommu gives its PCI function: it has no address
+ * option, and takes the first free slot of the root bus when it is
+ * created, which is after the bridges and before every other device
+ * (insert_first_device()). So it is the first slot neither the machine's
+ * own functions (the host bridge, q35's 0x1f) nor a bridge has. */
+static guint
+amd_iommu_slot (Builder *b)
+{
+  for (guint slot = 1; slot < 0x1f; slot++)
+    {
+      gboolean taken = FALSE;
+
+      for (xmlNode *c = vb_xml_child (b->devices, "controller"); c && !taken;
+           c = vb_xml_next (c, "controller"))
+        {
+          xmlNode *address = vb_xml_child (c, "address");
+
+          taken = vb_xml_attr_is (c, "type", "pci") && address
+                  && vb_xml_attr_uint (address, "bus", 0) == 0
+                  && vb_xml_attr_uint (address, "slot", 0) == slot;
+        }
+      if (!taken)
+        return slot;
+    }
+  return 0x1f;
+}
+
+static gboolean
+amd_iommu (Builder *b, xmlNode *node, GError **error)
+{
+  xmlNode *driver = vb_xml_child (node, "driver");
+  xmlNode *address = vb_xml_child (node, "address");
+  xmlNode *ioapic = vb_xml_child (vb_xml_child (b->root, "features"), "ioapic");
+  g_autoptr (GString) out = g_string_new ("amd-iommu,id=iommu0");
+  guint slot = amd_iommu_slot (b);
+
+  if (!b->command->q35)
+    return refuse (error, node, "the amd IOMMU needs a q35 machine");
+  for (const char *const *attr = (const char *const[]){ "caching_mode", "eim", "aw_bits",
+                                                        "dma_translation", NULL };
+       *attr; attr++)
+    if (driver && xmlHasProp (driver, BAD_CAST * attr))
+      return refuse (error, driver, "%s is the intel IOMMU's", *attr);
+  if (vb_xml_child (driver, "granule"))
+    return refuse (error, vb_xml_child (driver, "granule"), "a granule is the virtio IOMMU's");
+  if (vb_xml_attr_is (driver, "intremap", "on") && !vb_xml_attr_is (ioapic, "driver", "qemu"))
+    return refuse (error, driver,
+                   "interrupt remapping needs <features><ioapic driver='qemu'/></features>");
+  /* Its <address> says where the guest finds it; QEMU takes no address,
+   * so the definition must name the slot QEMU picks. */
+  if (!address || !vb_xml_attr_is (address, "type", "pci")
+      || vb_xml_attr_uint (address, "bus", 0) != 0 || vb_xml_attr_uint (address, "slot", 0) != slot
+      || vb_xml_attr_uint (address, "function", 0) != 0)
+    return refuse (error, address ? address : node,
+                   "the amd IOMMU's PCI function is where QEMU puts it, the first free slot of "
+                   "the root bus: <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' "
+                   "function='0x0'/>",
+                   slot);
+  if (driver && xmlHasProp (driver, BAD_CAST "intremap"))
+    {
+      g_autofree char *value = vb_xml_attr (driver, "intremap");
+
+      vb_qemu_opt (out, "intremap", value);
+    }
+  if (vb_xml_attr_is (driver, "iotlb", "on"))
+    g_string_append (out, ",device-iotlb=on");
+  if (!fixed_id (node, "iommu0", error))
+    return FALSE;
+  insert_first_device (b, out->str);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
 {
@@ -136,12 +208,12 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
 
       xmlNode *driver = vb_xml_child (node, "driver");
 
-      /* QEMU 7.2's virtio-iommu has a fixed page size and translates always. */
-      if (vb_xml_child (driver, "granule"))
-        return refuse (error, vb_xml_child (driver, "granule"),
-                       "the virtio IOMMU's granule is not in QEMU 7.2");
-      if (driver)
+      /* Of <driver>, only the granule (QEMU 9.0) is the virtio IOMMU's. */
+      if (driver && driver->properties)
         return refuse (error, driver, "these options are the intel IOMMU's");
+      if (vb_xml_child (driver, "granule")
+          && !vb_qemu_virtio_iommu_granule (b, vb_xml_child (driver, "granule"), out, error))
+        return FALSE;
       if (!fixed_id (node, "iommu0", error) || !pci_address (b, node, out, error))
         return FALSE;
       insert_first_device (b, out->str);
@@ -149,13 +221,8 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
     }
   if (g_str_equal (model, "smmuv3"))
     return refuse (error, node, "smmuv3 is an Arm IOMMU; this host runs x86_64 guests");
-  /* QEMU 7.2's amd-iommu puts its own PCI function on a slot it chooses
-   * when it is created (before the devices whose DMA it translates), which
-   * may be one a device of the definition has; it has no address option. */
   if (g_str_equal (model, "amd"))
-    return refuse (error, node,
-                   "IOMMU model 'amd' is not supported with QEMU 7.2: its PCI "
-                   "function takes a slot of its own choosing, not an <address>");
+    return amd_iommu (b, node, error);
   return refuse (error, node, "IOMMU model '%s' is not supported (intel or virtio)", model);
 }
 

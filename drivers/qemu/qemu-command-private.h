@@ -211,8 +211,15 @@ usb_address (xmlNode *device, GString *out)
   xmlNode *address = vb_xml_child (device, "address");
   g_autofree char *port =
     address && vb_xml_attr_is (address, "type", "usb") ? vb_xml_attr (address, "port") : NULL;
+  guint bus = address && vb_xml_attr_is (address, "type", "usb")
+                ? vb_xml_attr_uint (address, "bus", 0)
+                : 0;
 
-  g_string_append (out, ",bus=usb.0");
+  /* Bus N is the controller of index N's (vb_qemu_usb_buses_exist()). */
+  if (bus)
+    g_string_append_printf (out, ",bus=usb%u.0", bus);
+  else
+    g_string_append (out, ",bus=usb.0");
   if (port)
     vb_qemu_opt (out, "port", port);
 }
@@ -309,6 +316,24 @@ void vb_qemu_props_to_opts (JsonObject *props, GString *out);
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
+/* Whether the guest's memory is shared with an fd a vhost-user helper can
+ * map (qemu-command-fs.c); <video><driver name='vhostuser'>, run by
+ * vhost-user-gpu beside QEMU (qemu-command-vhost-user-gpu.c). */
+gboolean vb_qemu_shared_memory (Builder *b);
+gboolean vb_qemu_build_vhost_user_video (Builder *b, xmlNode *video, GError **error);
+/* <controller type='usb'> (qemu-command-usb-controllers.c): N of an
+ * ich9-uhciN companion (0: not one); the id of bus @index's controller;
+ * its -device into @dev and *@id (NULL for a companion); whether every
+ * <address type='usb' bus='N'> names a controller. */
+guint vb_qemu_usb_companion (xmlNode *controller);
+char *vb_qemu_usb_bus_id (guint index);
+gboolean vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id,
+                                 GError **error);
+gboolean vb_qemu_usb_buses_exist (Builder *b, GError **error);
+/* <interface type='hostdev'>, an SR-IOV VF (qemu-command-net-hostdev.c);
+ * the <rom> options of a device passed through (qemu-command-hostdev.c). */
+gboolean vb_qemu_build_interface_hostdev (Builder *b, xmlNode *node, GError **error);
+gboolean vb_qemu_hostdev_rom_options (xmlNode *device, GString *out, GError **error);
 gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
@@ -419,5 +444,16 @@ gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, con
                                GError **error);
 gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
 gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
+
+/* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
+ * on @node when this QEMU is older than @version (80200: 8.2); the
+ * virtio-sound-pci device of <sound model='virtio'>; ",granule=…" of the
+ * virtio IOMMU. */
+gboolean vb_qemu_need_qemu (Builder *b, xmlNode *node, guint version, const char *what,
+                            GError **error);
+gboolean vb_qemu_build_virtio_sound (Builder *b, xmlNode *sound, const char *id,
+                                     const char *audiodev, GError **error);
+gboolean vb_qemu_virtio_iommu_granule (Builder *b, xmlNode *granule, GString *out,
+                                       GError **error);
 
 G_END_DECLS

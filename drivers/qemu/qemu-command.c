@@ -391,47 +391,10 @@ build_controller (Builder *b, xmlNode *node, GError **error)
     return vb_qemu_build_pci_controller (b, node, error);
   if (g_str_equal (type, "usb"))
     {
-      const char *qemu_model;
       if (g_strcmp0 (model, "none") == 0)
         return TRUE;
-      qemu_model = !model ? (b->command->q35 ? "qemu-xhci" : "piix3-usb-uhci")
-                   : g_str_equal (model, "qemu-xhci") ? "qemu-xhci"
-                   : g_str_equal (model, "nec-xhci") ? "nec-usb-xhci"
-                   : g_str_equal (model, "piix3-uhci") ? "piix3-usb-uhci"
-                   : g_str_equal (model, "piix4-uhci") ? "piix4-usb-uhci"
-                   : g_str_equal (model, "ehci") ? "usb-ehci"
-                   : g_str_equal (model, "ich9-ehci1") ? "ich9-usb-ehci1"
-                   : g_str_has_prefix (model, "ich9-uhci") ? NULL
-                   : "";
-      if (!qemu_model)
-        {
-          /* A UHCI companion of the EHCI controller: same bus, first ports. */
-          xmlNode *master = vb_xml_child (node, "master");
-
-          if (strlen (model) != strlen ("ich9-uhci1") || !strchr ("123456", model[9]))
-            return refuse (error, node, "USB controller model '%s' is not supported", model);
-          g_string_append_printf (dev, "ich9-usb-uhci%c,masterbus=usb.0,firstport=%u",
-                                  model[strlen (model) - 1],
-                                  vb_xml_attr_uint (master, "startport", 0));
-        }
-      else if (!*qemu_model)
-        return refuse (error, node, "USB controller model '%s' is not supported", model);
-      else
-        {
-          if (b->usb)
-            return refuse (error, node, "only one USB controller (index 0) is supported");
-          g_string_append_printf (dev, "%s,id=usb", qemu_model);
-          id = g_strdup ("usb");
-          if (g_str_has_suffix (qemu_model, "xhci"))
-            {
-              guint ports = vb_xml_attr_uint (node, "ports", 0);
-              if (ports)
-                g_string_append_printf (dev, ",p2=%u,p3=%u", ports, ports);
-            }
-          else if (xmlHasProp (node, BAD_CAST "ports"))
-            return refuse (error, node, "ports= is for xHCI controllers only");
-          b->usb = TRUE;
-        }
+      if (!vb_qemu_usb_controller (b, node, dev, &id, error))
+        return FALSE;
     }
   else if (g_str_equal (type, "sata"))
     {
@@ -548,9 +511,16 @@ build_devices (Builder *b, GError **error)
   /* First what others refer to: buses, controllers, SPICE, audio back ends. */
   if (!vb_qemu_acpi_index_check (b, error) || !build_pci_controllers (b, error))
     return FALSE;
+  /* UHCI companions after the EHCI buses they serve. */
   for (node = vb_xml_child (b->devices, "controller"); node; node = vb_xml_next (node, "controller"))
-    if (!vb_xml_attr_is (node, "type", "pci") && !build_controller (b, node, error))
+    if (!vb_xml_attr_is (node, "type", "pci") && !vb_qemu_usb_companion (node)
+        && !build_controller (b, node, error))
       return FALSE;
+  for (node = vb_xml_child (b->devices, "controller"); node; node = vb_xml_next (node, "controller"))
+    if (vb_qemu_usb_companion (node) && !build_controller (b, node, error))
+      return FALSE;
+  if (!vb_qemu_usb_buses_exist (b, error))
+    return FALSE;
   for (node = vb_xml_child (b->devices, "graphics"); node; node = vb_xml_next (node, "graphics"))
     if (vb_xml_attr_is (node, "type", "spice"))
       b->spice = TRUE;
@@ -678,6 +648,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->argv = g_ptr_array_new_with_free_func (g_free);
   command->taps = g_ptr_array_new_with_free_func ((GDestroyNotify) tap_free);
   command->link_down = g_ptr_array_new_with_free_func (g_free);
+  command->vfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_vf_free);
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
   command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
@@ -699,6 +670,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
     xmlNode *type = vb_xml_child (vb_xml_child (b.root, "os"), "type");
     g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
 
+    vb_qemu_complete_gl_display (b.devices);
     if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
       return NULL;
     vb_qemu_complete_cpu (b.root, context->kvm);
@@ -723,6 +695,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->argv, g_ptr_array_unref);
   g_clear_pointer (&command->taps, g_ptr_array_unref);
   g_clear_pointer (&command->link_down, g_ptr_array_unref);
+  g_clear_pointer (&command->vfs, g_ptr_array_unref);
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
   g_clear_pointer (&command->throttles, g_ptr_array_unref);

@@ -97,6 +97,15 @@ typedef struct {
   gboolean existing; /* managed='no': the administrator's persistent tap, used as it is */
 } VbQemuTap;
 
+/* An SR-IOV virtual function an <interface type='hostdev'> passes through:
+ * at Start, before QEMU, its MAC address (and VLAN) are set through its
+ * physical function, which the guest cannot override (qemu-host-vf.c). */
+typedef struct {
+  char *pci;  /* the VF's PCI address, "0000:03:07.1" */
+  char *mac;  /* 52:54:00:..., checked to be six hex pairs */
+  int vlan;   /* 802.1Q tag, 1-4094; 0: none */
+} VbQemuVf;
+
 /* A QEMU secret object (-object secret) a disk needs: QEMU reads its value
  * from a descriptor the service passes it (file=/proc/self/fd/N), so the
  * value is never on the command line, in a log or in a file. */
@@ -119,6 +128,7 @@ typedef struct {
   GPtrArray *taps;          /* VbQemuTap */
   GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
+  GPtrArray *vfs;           /* VbQemuVf, set up before QEMU starts */
   GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
   GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
@@ -161,6 +171,7 @@ VbQemuCommand *vb_qemu_command_build (const VbDomainDef *def, const VbQemuComman
                                       GError **error);
 void vb_qemu_command_free (VbQemuCommand *command);
 void vb_qemu_helper_spec_free (VbQemuHelperSpec *spec);
+void vb_qemu_vf_free (VbQemuVf *vf);
 /* The two blockdev-add objects of a <disk> with a <source>: the protocol
  * node "@node_name-storage" and the format node @node_name on it. What
  * -blockdev gets at start and blockdev-add when a disk is plugged in.

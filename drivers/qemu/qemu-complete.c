@@ -91,6 +91,7 @@ vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **e
     devices = xmlNewChild (root, NULL, BAD_CAST "devices", NULL);
   if (!vb_xml_child (devices, "emulator") && caps && caps->binary)
     vb_xml_insert_after (devices, NULL, "emulator", caps->binary);
+  vb_qemu_complete_gl_display (devices);
   if (!vb_qemu_assign_addresses (devices, strstr (machine, "q35") != NULL, error))
     return NULL;
   return vb_xml_format (doc);

@@ -24,4 +24,9 @@ char *vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GErr
  * the XML says none; the -cpu built from it is the same as before. */
 void vb_qemu_complete_cpu (xmlNode *root, gboolean kvm);
 
+/* Adds <graphics type='egl-headless'/> to @devices when a device renders
+ * through OpenGL (a virtio video with accel3d='yes', a mediated device with
+ * display='on') and no display has OpenGL (qemu-complete-display.c). */
+void vb_qemu_complete_gl_display (xmlNode *devices);
+
 G_END_DECLS

@@ -477,7 +477,8 @@ check_pluggable (VbQemuPlug *p, GError **error)
      * -netdev.c) the plug does not: refused, never dropped. */
     {
       static const char *const unplugged[] = { "driver",   "mtu",       "rom", "tune",
-                                               "coalesce", "bandwidth", "ip",  NULL };
+                                               "coalesce", "bandwidth", "ip",  "vlan",
+                                               NULL };
       g_autofree char *type = vb_xml_attr (root, "type");
 
       if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")

@@ -25,7 +25,7 @@ typedef struct {
   gboolean q35;
   GHashTable *used;    /* bus << 8 | slot of every PCI address */
   GHashTable *indexes; /* the index of every PCI controller */
-  guint usb_slot;      /* the slot the ich9 USB functions share, 0 before one is placed */
+  GHashTable *usb_slots; /* USB index → the slot its ich9 USB functions share */
   gboolean piix3_usb;  /* PIIX3's USB function (00:01.2) is taken */
 } Alloc;
 
@@ -513,17 +513,21 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
 static gboolean
 place_ich9_usb (Alloc *a, xmlNode *node, const char *model, GError **error)
 {
+  gpointer index = GUINT_TO_POINTER (vb_xml_attr_uint (node, "index", 0));
+  guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (a->usb_slots, index));
   guint function;
 
-  if (!a->usb_slot)
+  /* One slot for each index's EHCI and its companions. */
+  if (!slot)
     {
-      guint from = a->q35 ? 0x1d : 2;
+      guint from = a->q35 && !g_hash_table_size (a->usb_slots) ? 0x1d : 2;
 
-      if (!root_slot (a, from, &a->usb_slot, error))
+      if (!root_slot (a, from, &slot, error))
         return FALSE;
+      g_hash_table_insert (a->usb_slots, index, GUINT_TO_POINTER (slot));
     }
   function = g_str_equal (model, "ich9-ehci1") ? 7 : (guint) (model[strlen (model) - 1] - '1');
-  set_address (node, 0, a->usb_slot, function, function == 0);
+  set_address (node, 0, slot, function, function == 0);
   return TRUE;
 }
 
@@ -598,7 +602,8 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
 {
   g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
   g_autoptr (GHashTable) indexes = g_hash_table_new (NULL, NULL);
-  Alloc a = { devices, q35, used, indexes, 0, FALSE };
+  g_autoptr (GHashTable) usb_slots = g_hash_table_new (NULL, NULL);
+  Alloc a = { devices, q35, used, indexes, usb_slots, FALSE };
   g_autoptr (GPtrArray) order = g_ptr_array_new ();
   g_autoptr (GArray) where = g_array_new (FALSE, FALSE, sizeof (Placement));
   g_autoptr (GPtrArray) nodes = g_ptr_array_new ();
@@ -679,7 +684,8 @@ vb_qemu_plug_address (xmlNode *devices, gboolean q35, guint *bus, guint *slot, G
 {
   g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
   g_autoptr (GHashTable) indexes = g_hash_table_new (NULL, NULL);
-  Alloc a = { devices, q35, used, indexes, 0, FALSE };
+  g_autoptr (GHashTable) usb_slots = g_hash_table_new (NULL, NULL);
+  Alloc a = { devices, q35, used, indexes, usb_slots, FALSE };
   guint index;
 
   collect_used (&a);

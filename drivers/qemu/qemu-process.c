@@ -22,6 +22,7 @@
 #include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
+#include "qemu-host-vf.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -858,7 +859,8 @@ spawn_qemu (GTask *task)
   int log_fd;
 
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
+  if (!vb_qemu_host_setup_vfs (data->command, &error)
+      || !vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
     {

@@ -396,8 +396,9 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("controller"),
 
   { "domain/devices/interface",
-    "!type=user|network|bridge|ethernet|direct|vhostuser|udp|mcast|client|server|vdpa", NULL,
-    VB_XML_RULE_REPEAT },
+    "!type=user|network|bridge|ethernet|direct|vhostuser|udp|mcast|client|server|vdpa|hostdev "
+    "managed=yes|no",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/mac", "!address", NULL, 0 },
   { "domain/devices/interface/source",
     "network bridge dev mode=vepa|bridge|private|passthrough|client|server type=unix path "
@@ -412,7 +413,7 @@ static const VbXmlRule domain_rules[] = {
     "ne2k_pci|pcnet|vmxnet3|usb-net",
     NULL, 0 },
   { "domain/devices/interface/driver",
-    "name=vhost|qemu queues=%u txmode=iothread|timer ioeventfd=on|off event_idx=on|off "
+    "name=vhost|qemu|vfio queues=%u txmode=iothread|timer ioeventfd=on|off event_idx=on|off "
     "rx_queue_size=%u tx_queue_size=%u rss=on|off rss_hash_report=on|off",
     NULL, 0 },
   { "domain/devices/interface/driver/host",
@@ -435,6 +436,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/link", "!state=up|down", NULL, 0 },
   { "domain/devices/interface/boot", "!order=%u", NULL, 0 },
   { "domain/devices/interface/teaming", "!type=persistent|transient persistent", NULL, 0 },
+  /* type='hostdev': an SR-IOV VF by its PCI address, its VLAN set through the PF. */
+  { "domain/devices/interface/source/address", "!type=pci !domain=%x !bus=%x !slot=%x !function=%x",
+    NULL, 0 },
+  { "domain/devices/interface/vlan", "trunk=yes|no", NULL, 0 },
+  { "domain/devices/interface/vlan/tag", "!id=%u nativeMode=tagged|untagged", NULL,
+    VB_XML_RULE_REPEAT },
   ADDRESS ("interface"),
   ALIAS ("interface"),
 
@@ -511,6 +518,7 @@ static const VbXmlRule domain_rules[] = {
     VB_XML_RULE_REPEAT },
   { "domain/devices/sound/codec", "!type=duplex|micro|output", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/sound/audio", "!id=%u", NULL, 0 },
+  { "domain/devices/sound/driver", VIRTIO_OPTIONS, NULL, 0 },
   ADDRESS ("sound"),
   ALIAS ("sound"),
   { "domain/devices/audio",
