@@ -30,10 +30,21 @@ usage_type_of (const char *type)
   return type; /* iscsi, ceph, volume, tls */
 }
 
-/* Adds the QEMU secret object @id holding the value of the secret that
- * @node (a <secret type uuid|usage>) names to @secrets. */
+/* Whether @word is one of the '|'-separated @words. */
 static gboolean
-add_secret (xmlNode *node, const char *id, const char *want_type,
+word_in (const char *word, const char *words)
+{
+  g_auto (GStrv) each = g_strsplit (words, "|", -1);
+
+  return word && g_strv_contains ((const char *const *) each, word);
+}
+
+/* Adds the QEMU secret object @id holding the value of the secret that
+ * @node (a <secret type uuid|usage>) names to @secrets; @want_types, the
+ * types it may have ("iscsi|ceph"); @sent_as_is, whether the disk sends the
+ * value itself to its server (secret_value refuses a private secret then). */
+static gboolean
+add_secret (xmlNode *node, const char *id, const char *want_types, gboolean sent_as_is,
             const VbQemuCommandContext *context, GPtrArray *secrets, GError **error)
 {
   g_autofree char *type = vb_xml_attr (node, "type");
@@ -44,8 +55,8 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
 
   if (!uuid == !usage)
     return refuse (error, node, "a secret is named by exactly one of uuid= and usage=");
-  if (want_type && !g_str_equal (type, want_type))
-    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_type, type);
+  if (!word_in (type, want_types))
+    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_types, type);
   if (!secrets)
     return refuse (error, node,
                    "a disk that needs a secret cannot be plugged into a running domain; "
@@ -55,7 +66,8 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
       if (!context->secret_value)
         return refuse (error, node, "no secret store here to read the secret from");
       value =
-        context->secret_value (uuid, usage_type_of (type), usage, context->secret_data, error);
+        context->secret_value (uuid, usage_type_of (type), usage, sent_as_is,
+                               context->secret_data, error);
       if (!value)
         return FALSE;
     }
@@ -201,14 +213,15 @@ host_port (Host *host, const char *default_port)
 
 /* The secret of <auth> under @member (password-secret, key-secret). */
 static gboolean
-auth_secret (Source *s, const char *member, const char *want_type, GError **error)
+auth_secret (Source *s, const char *member, const char *want_types, gboolean sent_as_is,
+             GError **error)
 {
   xmlNode *secret = vb_xml_child (s->auth, "secret");
   g_autofree char *id = g_strdup_printf ("%s-auth-secret", s->node_name);
 
   if (!secret)
     return refuse (error, s->auth, "<auth> needs a <secret> naming the password");
-  if (!add_secret (secret, id, want_type, s->context, s->secrets, error))
+  if (!add_secret (secret, id, want_types, sent_as_is, s->context, s->secrets, error))
     return FALSE;
   json_object_set_string_member (s->proto, member, id);
   return TRUE;
@@ -268,7 +281,7 @@ source_iscsi (Source *s, GError **error)
   if (iqn)
     json_object_set_string_member (s->proto, "initiator-name", iqn);
   if (s->auth
-      && (!auth_user (s, "user", error) || !auth_secret (s, "password-secret", "iscsi", error)))
+      && (!auth_user (s, "user", error) || !auth_secret (s, "password-secret", "iscsi", FALSE, error)))
     return FALSE;
   return TRUE;
 }
@@ -354,7 +367,8 @@ source_curl (Source *s, GError **error)
       && !curl_cookies (s, vb_xml_child (s->source, "cookies"), error))
     return FALSE;
   if (s->auth
-      && (!auth_user (s, "username", error) || !auth_secret (s, "password-secret", NULL, error)))
+      && (!auth_user (s, "username", error)
+          || !auth_secret (s, "password-secret", "iscsi|ceph", TRUE, error)))
     return FALSE;
   return TRUE;
 }
@@ -423,7 +437,7 @@ source_rbd (Source *s, GError **error)
     {
       JsonArray *required = json_array_new ();
 
-      if (!auth_user (s, "user", error) || !auth_secret (s, "key-secret", "ceph", error))
+      if (!auth_user (s, "user", error) || !auth_secret (s, "key-secret", "ceph", FALSE, error))
         {
           json_array_unref (required);
           return FALSE;
@@ -601,7 +615,7 @@ vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *forma
   if (!secret)
     return refuse (error, encryption, "LUKS encryption needs <secret type='passphrase'>");
   id = g_strdup_printf ("%s-luks-secret", node_name);
-  if (!add_secret (secret, id, "passphrase", context, secrets, error))
+  if (!add_secret (secret, id, "passphrase", FALSE, context, secrets, error))
     return FALSE;
   if (g_str_equal (format, "raw"))
     {

@@ -40,10 +40,13 @@ typedef struct {
                         GError **error);
   gpointer volume_data;
   /* The value of the secret a disk names, by @uuid or else by its usage
-   * (@usage_type "volume", "iscsi", "ceph" or "tls", and @usage); may be
-   * NULL (then a disk that needs a secret is refused). Not called in dry runs. */
+   * (@usage_type "volume", "iscsi", "ceph" or "tls", and @usage): refuses a
+   * secret of another usage type, and a private one when @sent_as_is (the
+   * disk sends the value itself to the server it names, as http and ftp
+   * do). May be NULL (then a disk that needs a secret is refused). Not
+   * called in dry runs. */
   GBytes *(*secret_value) (const char *uuid, const char *usage_type, const char *usage,
-                           gpointer data, GError **error);
+                           gboolean sent_as_is, gpointer data, GError **error);
   gpointer secret_data;
   gboolean dry_run;         /* only check: no files, sockets or ports are looked at */
   /* The host's answers when not a dry run (qemu-host.c): whether @path

@@ -1,0 +1,248 @@
+/* Which secret a network disk's <auth> may use. An http disk's password
+ * goes to the server as is (HTTP basic authentication): a private secret is
+ * refused there at Start, and so is a secret of another usage named by UUID
+ * (a LUKS passphrase as an iSCSI password); a readable 'iscsi' secret
+ * reaches a server on loopback, which serves the disk only with it. */
+#include <gio/gio.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vb-test-env.h"
+
+#define IFACE_SECRET "org.virtbus.Virt1.Secret"
+#define USER "webuser"
+#define PASSWORD "http basic password 93"
+#define IMAGE_SIZE 65536
+
+typedef struct {
+  int listen_fd;
+  int port;
+  char *expected; /* "Authorization: Basic ..." */
+  gint authorized; /* requests that carried @expected */
+  gint refused;    /* requests without it */
+  GThread *thread;
+} Server;
+
+static void
+reply (int fd, const char *head, const char *body, gsize len)
+{
+  g_assert_cmpint (write (fd, head, strlen (head)), ==, (gssize) strlen (head));
+  if (len && write (fd, body, len) != (gssize) len)
+    g_test_message ("short write of the body");
+}
+
+/* One request per connection (Connection: close): HEAD and GET with an
+ * optional "Range: bytes=A-B", answered only with the right credentials. */
+static void
+serve_one (Server *server, int fd, const char *image)
+{
+  g_autoptr (GString) request = g_string_new (NULL);
+  char buf[4096];
+  gssize got;
+  gboolean head;
+  guint64 from = 0, to = IMAGE_SIZE - 1;
+  const char *range;
+  g_autofree char *text = NULL;
+
+  while (!strstr (request->str, "\r\n\r\n") && (got = read (fd, buf, sizeof buf)) > 0)
+    g_string_append_len (request, buf, got);
+  head = g_str_has_prefix (request->str, "HEAD ");
+  if (!strstr (request->str, server->expected))
+    {
+      g_atomic_int_inc (&server->refused);
+      reply (fd,
+             "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"vb\"\r\n"
+             "Content-Length: 0\r\nConnection: close\r\n\r\n",
+             NULL, 0);
+      return;
+    }
+  g_atomic_int_inc (&server->authorized);
+  range = strstr (request->str, "Range: bytes=");
+  if (range && sscanf (range, "Range: bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, &from, &to)
+                 >= 1)
+    {
+      to = MIN (to, (guint64) IMAGE_SIZE - 1);
+      text = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Length: %" G_GUINT64_FORMAT
+                              "\r\nContent-Range: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                              "/%d\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
+                              to - from + 1, from, to, IMAGE_SIZE);
+      reply (fd, text, head ? NULL : image + from, head ? 0 : to - from + 1);
+      return;
+    }
+  text = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n"
+                          "Connection: close\r\n\r\n",
+                          IMAGE_SIZE);
+  reply (fd, text, image, head ? 0 : IMAGE_SIZE);
+}
+
+static gpointer
+serve (gpointer data)
+{
+  Server *server = data;
+  g_autofree char *image = g_malloc (IMAGE_SIZE);
+  int fd;
+
+  memset (image, 0x3c, IMAGE_SIZE);
+  while ((fd = accept (server->listen_fd, NULL, NULL)) >= 0)
+    {
+      serve_one (server, fd, image);
+      close (fd);
+    }
+  return NULL;
+}
+
+static Server *
+server_start (void)
+{
+  Server *server = g_new0 (Server, 1);
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  g_autofree char *pair = g_base64_encode ((const guchar *) USER ":" PASSWORD,
+                                           strlen (USER ":" PASSWORD));
+
+  server->expected = g_strdup_printf ("Authorization: Basic %s", pair);
+  server->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (server->listen_fd, >=, 0);
+  g_assert_cmpint (bind (server->listen_fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (listen (server->listen_fd, 16), ==, 0);
+  g_assert_cmpint (getsockname (server->listen_fd, (struct sockaddr *) &addr, &len), ==, 0);
+  server->port = ntohs (addr.sin_port);
+  server->thread = g_thread_new ("http", serve, server);
+  return server;
+}
+
+static void
+server_stop (Server *server)
+{
+  /* shutdown() wakes the accept() of the thread. */
+  shutdown (server->listen_fd, SHUT_RDWR);
+  g_thread_join (server->thread);
+  close (server->listen_fd);
+  g_free (server->expected);
+  g_free (server);
+}
+
+static char *
+define_secret (VbTestEnv *env, const char *private, const char *usage_xml, const char *value)
+{
+  g_autofree char *xml = g_strdup_printf ("<secret ephemeral='yes' private='%s'>\n%s</secret>\n",
+                                          private, usage_xml);
+  char *path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineSecret",
+                                  g_variant_new ("(su)", xml, 0));
+
+  g_variant_unref (vb_test_call_ok (
+    env, path, IFACE_SECRET, "SetValue",
+    g_variant_new ("(@ayu)",
+                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, value, strlen (value), 1), 0)));
+  return path;
+}
+
+/* A domain whose disk is @disk, defined (not started). */
+static char *
+define_domain (VbTestEnv *env, const char *name, const char *disk)
+{
+  g_autofree char *xml = vb_test_guest_xml (name, 128, NULL, disk);
+
+  return vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
+}
+
+static char *
+http_disk (int port, const char *secret)
+{
+  return g_strdup_printf ("    <disk type='network' device='disk'>\n"
+                          "      <driver name='qemu' type='raw'/>\n"
+                          "      <source protocol='http' name='disk.img'>\n"
+                          "        <host name='127.0.0.1' port='%d'/>\n"
+                          "        <auth username='" USER "'>\n"
+                          "          <secret %s/>\n"
+                          "        </auth>\n"
+                          "      </source>\n"
+                          "      <target dev='vdb' bus='virtio'/>\n"
+                          "      <readonly/>\n"
+                          "    </disk>\n",
+                          port, secret);
+}
+
+static void
+test_http_auth_secrets (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  Server *server = server_start ();
+  g_autofree char *private_secret = NULL;
+  g_autofree char *public_secret = NULL;
+  g_autofree char *luks_secret = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *message = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  private_secret =
+    define_secret (env, "yes", "  <usage type='iscsi'><target>web-private</target></usage>\n",
+                   PASSWORD);
+  public_secret =
+    define_secret (env, "no", "  <usage type='iscsi'><target>web-public</target></usage>\n",
+                   PASSWORD);
+  luks_secret = define_secret (env, "no",
+                               "  <uuid>5c0e7a2d-93b1-4f6e-8d2a-1b3c4d5e6f70</uuid>\n"
+                               "  <usage type='volume'><volume>/nowhere.img</volume></usage>\n",
+                               PASSWORD);
+
+  /* A private secret: never sent as an http password. */
+  disk = http_disk (server->port, "type='iscsi' usage='web-private'");
+  path = define_domain (env, "netdisk-http-private", disk);
+  message = vb_test_call_error_message (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                        "org.virtbus.Virt1.Error.OperationInvalid");
+  g_assert_nonnull (strstr (message, "is private"));
+  g_assert_cmpint (g_atomic_int_get (&server->authorized), ==, 0);
+  g_clear_pointer (&disk, g_free);
+  g_clear_pointer (&path, g_free);
+  g_clear_pointer (&message, g_free);
+
+  /* A LUKS passphrase named by UUID as the password. */
+  disk = http_disk (server->port, "type='iscsi' uuid='5c0e7a2d-93b1-4f6e-8d2a-1b3c4d5e6f70'");
+  path = define_domain (env, "netdisk-http-luks", disk);
+  message = vb_test_call_error_message (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                        "org.virtbus.Virt1.Error.OperationInvalid");
+  g_assert_nonnull (strstr (message, "is a 'volume' secret"));
+  g_assert_cmpint (g_atomic_int_get (&server->authorized), ==, 0);
+  g_clear_pointer (&disk, g_free);
+  g_clear_pointer (&path, g_free);
+
+  /* Only an iscsi or ceph secret is a password, already at define. */
+  disk = http_disk (server->port, "type='passphrase' usage='/nowhere.img'");
+  {
+    g_autofree char *xml = vb_test_guest_xml ("netdisk-http-passphrase", 128, NULL, disk);
+
+    vb_test_call_expect_error_saying (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                      g_variant_new ("(su)", xml, 0),
+                                      "org.virtbus.Virt1.Error.NotSupported", "iscsi|ceph");
+  }
+  g_clear_pointer (&disk, g_free);
+
+  /* A readable password secret reaches the server, which serves the disk
+   * only with it: QEMU opens the disk and the domain runs. */
+  disk = http_disk (server->port, "type='iscsi' usage='web-public'");
+  path = define_domain (env, "netdisk-http-public", disk);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_assert_cmpint (g_atomic_int_get (&server->authorized), >, 0);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  {
+    g_autofree char *log = vb_test_env_daemon_log (env);
+
+    g_assert_null (strstr (log, PASSWORD));
+  }
+  g_assert_true (vb_test_env_daemon_alive (env));
+  server_stop (server);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/netdisk-http-auth/secrets", test_http_auth_secrets);
+  return g_test_run ();
+}
