@@ -591,11 +591,48 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
   return refuse (error, source, "QEMU 7.2 has no '%s' block driver", protocol);
 }
 
+/* <encryption engine='librbd'>: librbd decrypts the image (format luks,
+ * luks2, or luks-any of QEMU 8.0 and later) under the rbd protocol node;
+ * QEMU's format node reads the plaintext. What this QEMU cannot do is
+ * refused before the secret is read. */
+static gboolean
+librbd_check (xmlNode *disk, xmlNode *encryption, const char *kind,
+              const VbQemuCommandContext *context, JsonObject *proto, GError **error)
+{
+  if (!proto || !vb_xml_attr_is (vb_xml_child (disk, "source"), "protocol", "rbd"))
+    return refuse (error, encryption, "engine='librbd' is for rbd disks");
+  if (!g_str_equal (kind, "luks") && !g_str_equal (kind, "luks2")
+      && !g_str_equal (kind, "luks-any"))
+    return refuse (error, encryption, "librbd decrypts format luks, luks2 or luks-any, not '%s'",
+                   kind);
+  /* QEMU 8.0 added luks-any (the image's own LUKS version) to the rbd
+   * driver: this host's QEMU is asked at Start. */
+  if (g_str_equal (kind, "luks-any") && !context->dry_run && context->qemu_version
+      && context->qemu_version < 80000)
+    return refuse (error, encryption,
+                   "format='luks-any' needs QEMU 8.0 or later; this host has QEMU %u.%u: "
+                   "name the image's LUKS version (luks or luks2)",
+                   context->qemu_version / 10000, context->qemu_version / 100 % 100);
+  return TRUE;
+}
+
+static void
+librbd_encrypt (const char *kind, const char *id, JsonObject *proto)
+{
+  JsonObject *encrypt = json_object_new ();
+
+  json_object_set_string_member (encrypt, "format", kind);
+  json_object_set_string_member (encrypt, "key-secret", id);
+  json_object_set_object_member (proto, "encrypt", encrypt);
+}
+
 gboolean
 vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *format,
-                         const VbQemuCommandContext *context, GPtrArray *secrets, JsonObject *fmt,
-                         GError **error)
+                         const VbQemuCommandContext *context, GPtrArray *secrets, JsonObject *proto,
+                         JsonObject *fmt, GError **error)
 {
+  gboolean librbd;
+
   xmlNode *encryption = NULL;
   xmlNode *secret;
   g_autofree char *kind = NULL;
@@ -607,16 +644,25 @@ vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *forma
   if (!encryption)
     return TRUE;
   kind = vb_xml_attr (encryption, "format");
-  if (!g_str_equal (kind, "luks"))
-    return refuse (error, encryption, "encryption format '%s' is not supported (luks)", kind);
-  if (vb_xml_attr_is (encryption, "engine", "librbd"))
-    return refuse (error, encryption, "engine='librbd' is not supported: QEMU decrypts");
+  librbd = vb_xml_attr_is (encryption, "engine", "librbd");
+  if (!librbd && !g_str_equal (kind, "luks"))
+    return refuse (error, encryption,
+                   "encryption format '%s' is not supported (luks; luks2 and luks-any with "
+                   "engine='librbd' on rbd disks)",
+                   kind);
+  if (librbd && !librbd_check (disk, encryption, kind, context, proto, error))
+    return FALSE;
   secret = vb_xml_child (encryption, "secret");
   if (!secret)
     return refuse (error, encryption, "LUKS encryption needs <secret type='passphrase'>");
   id = g_strdup_printf ("%s-luks-secret", node_name);
   if (!add_secret (secret, id, "passphrase", FALSE, context, secrets, error))
     return FALSE;
+  if (librbd)
+    {
+      librbd_encrypt (kind, id, proto);
+      return TRUE;
+    }
   if (g_str_equal (format, "raw"))
     {
       /* The image is a LUKS container: QEMU's luks driver is its format. */

@@ -20,9 +20,11 @@ gboolean vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
 
 /* For <encryption format='luks'> (on <disk> or its <source>): makes @fmt,
  * the format node @node_name of format @format (raw or qcow2), decrypt with
- * the secret it names. Nothing without <encryption>. */
+ * the secret it names; with engine='librbd' (format luks, luks2, luks-any),
+ * @proto, the rbd protocol node (NULL for a disk that is not network),
+ * decrypts instead. Nothing without <encryption>. */
 gboolean vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *format,
                                   const VbQemuCommandContext *context, GPtrArray *secrets,
-                                  JsonObject *fmt, GError **error);
+                                  JsonObject *proto, JsonObject *fmt, GError **error);
 
 G_END_DECLS

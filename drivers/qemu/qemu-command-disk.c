@@ -233,6 +233,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
        && !vb_qemu_disk_network_source (disk, node_name, context, secrets,
                                         json_node_get_object (*protocol), error))
       || !vb_qemu_disk_encryption (disk, node_name, format, context, secrets,
+                                   network ? json_node_get_object (*protocol) : NULL,
                                    json_node_get_object (*format_node), error))
     {
       g_clear_pointer (protocol, json_node_unref);
@@ -272,6 +273,26 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   return TRUE;
 }
 
+
+/* device='lun' passes the guest's SCSI commands through (scsi-block): to a
+ * host SCSI device (type='block'), or to an iSCSI LUN, whose QEMU driver
+ * takes them too; raw, since a format would have no SCSI commands. */
+static gboolean
+lun_source (xmlNode *disk, const char *bus, GError **error)
+{
+  g_autofree char *format = vb_xml_attr (vb_xml_child (disk, "driver"), "type");
+  gboolean iscsi = vb_xml_attr_is (disk, "type", "network")
+                   && vb_xml_attr_is (vb_xml_child (disk, "source"), "protocol", "iscsi");
+
+  if (!g_str_equal (bus, "scsi") || (!vb_xml_attr_is (disk, "type", "block") && !iscsi))
+    return refuse (error, disk,
+                   "device='lun' passes SCSI commands through: type='block' or an iscsi "
+                   "network disk, on bus 'scsi'");
+  if (iscsi && format && !g_str_equal (format, "raw"))
+    return refuse (error, vb_xml_child (disk, "driver"),
+                   "device='lun' reads the LUN itself: <driver type='raw'>");
+  return TRUE;
+}
 
 /* "hda" → 0, "hdb" → 1, "sdc" → 2, "vdaa" → 26: the place on its bus the
  * name asks for (two-letter prefixes: hd, sd, vd). */
@@ -420,8 +441,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     return refuse (error, target, "bus 'fdc' is for floppy disks (device='floppy')");
   if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
     return refuse (error, disk, "model= is for disks on bus 'virtio'");
-  if (lun && (!g_str_equal (bus, "scsi") || !vb_xml_attr_is (disk, "type", "block")))
-    return refuse (error, disk, "device='lun' is a host SCSI device: type='block' on bus 'scsi'");
+  if (lun && !lun_source (disk, bus, error))
+    return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
   node_name = g_strdup_printf ("drive%u", b->disks++);
   if (has_source && !disk_blockdev (b, disk, node_name, error))

@@ -96,7 +96,7 @@
 #define NETDISK_AUTH(path)                                                                         \
   { path, "username", NULL, 0 }, NETDISK_SECRET (path "/secret")
 #define NETDISK_ENCRYPTION(path)                                                                   \
-  { path, "!format=luks|qcow|luks2|default engine=qemu|librbd", NULL, 0 },                         \
+  { path, "!format=luks|qcow|luks2|luks-any|default engine=qemu|librbd", NULL, 0 },                         \
     NETDISK_SECRET (path "/secret")
 #define NETDISK_RULES                                                                              \
   { "domain/devices/disk/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,        \

@@ -1,8 +1,9 @@
-/* Which secret a network disk's <auth> may use. An http disk's password
- * goes to the server as is (HTTP basic authentication): a private secret is
- * refused there at Start, and so is a secret of another usage named by UUID
- * (a LUKS passphrase as an iSCSI password); a readable 'iscsi' secret
- * reaches a server on loopback, which serves the disk only with it. */
+/* What Start checks of network disks. An http disk's password goes to the
+ * server as is (HTTP basic authentication): a private secret is refused
+ * there at Start, and so is a secret of another usage named by UUID (a LUKS
+ * passphrase as an iSCSI password); a readable 'iscsi' secret reaches a
+ * server on loopback, which serves the disk only with it. What this host's
+ * QEMU cannot open is refused by name. */
 #include <gio/gio.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -239,10 +240,37 @@ test_http_auth_secrets (void)
   server_stop (server);
 }
 
+/* librbd's luks-any is QEMU 8.0's: accepted at define, refused by name at
+ * Start on this host's QEMU 7.2, before the secret is read. */
+static void
+test_rbd_luks_any (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  const char *disk = "    <disk type='network' device='disk'>\n"
+                     "      <driver name='qemu' type='raw'/>\n"
+                     "      <source protocol='rbd' name='pool/image'>\n"
+                     "        <host name='127.0.0.1'/>\n"
+                     "        <encryption format='luks-any' engine='librbd'>\n"
+                     "          <secret type='passphrase' usage='/nowhere.img'/>\n"
+                     "        </encryption>\n"
+                     "      </source>\n"
+                     "      <target dev='vdb' bus='virtio'/>\n"
+                     "    </disk>\n";
+  g_autofree char *path = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  path = define_domain (env, "netdisk-rbd-luks-any", disk);
+  vb_test_call_expect_error_saying (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "format='luks-any' needs QEMU 8.0");
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/netdisk-http-auth/secrets", test_http_auth_secrets);
+  g_test_add_func ("/netdisk-start/http-auth-secrets", test_http_auth_secrets);
+  g_test_add_func ("/netdisk-start/rbd-luks-any", test_rbd_luks_any);
   return g_test_run ();
 }
