@@ -5,7 +5,10 @@
  * server on loopback, which serves the disk only with it. What this host's
  * QEMU cannot open is refused by name. */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <netinet/in.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -266,11 +269,68 @@ test_rbd_luks_any (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* A qcow2 UEFI variable store made from Debian's raw OVMF template: the
+ * service converts it at Start (qemu-img, as QEMU's user when QEMU runs as
+ * one), and QEMU, told format=qcow2, runs on it. Confined: system mode with
+ * the user vbtest-qemu (tests/setup-test-users.sh). */
+static void
+test_nvram_qcow2 (gconstpointer data)
+{
+  gboolean confined = GPOINTER_TO_INT (data);
+  g_autoptr (VbTestEnv) env = vb_test_env_new (confined ? VB_TEST_ENV_POLKIT : VB_TEST_ENV_NONE);
+  const char *args[] = { "--qemu-user=vbtest-qemu", "--network-driver=test", NULL };
+  const char *os = "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd"
+                   "</loader>\n    <nvram format='qcow2'/>\n";
+  g_autofree char *store = NULL;
+  g_autofree char *xml = vb_test_guest_xml ("uefiq", 192, NULL, NULL);
+  g_autofree char *uefi = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *head = NULL;
+  gsize len = 0;
+  char *at = strstr (xml, "  </os>");
+  struct passwd *user = getpwnam ("vbtest-qemu");
+  struct stat st;
+
+  if (!g_file_test ("/usr/share/OVMF/OVMF_VARS_4M.fd", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no OVMF (Debian package ovmf)");
+      return;
+    }
+  if (confined && !user)
+    g_error ("the user vbtest-qemu is missing: run tests/setup-test-users.sh as root");
+  if (confined)
+    vb_test_env_start_system_daemon (env, NULL, args);
+  else
+    vb_test_env_start_daemon (env, NULL);
+  store = g_build_filename (env->state_dir, "qemu", "nvram", "uefiq_VARS.fd", NULL);
+  uefi = g_strdup_printf ("%.*s%s%s", (int) (at - xml), xml, os, at);
+  path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", uefi, 0));
+  /* Start returns once QEMU runs: it opened the store as qcow2. */
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_assert_true (g_file_get_contents (store, &head, &len, NULL));
+  g_assert_cmpuint (len, >=, 4);
+  g_assert_cmpmem (head, 4, "QFI\xfb", 4);
+  g_assert_cmpint (lstat (store, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  if (confined)
+    g_assert_cmpuint (st.st_uid, ==, user->pw_uid);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  /* Made once: the next start keeps the guest's variables. */
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/netdisk-start/http-auth-secrets", test_http_auth_secrets);
   g_test_add_func ("/netdisk-start/rbd-luks-any", test_rbd_luks_any);
+  g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw", GINT_TO_POINTER (FALSE),
+                        test_nvram_qcow2);
+  g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw-confined", GINT_TO_POINTER (TRUE),
+                        test_nvram_qcow2);
   return g_test_run ();
 }

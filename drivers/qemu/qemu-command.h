@@ -131,6 +131,9 @@ typedef struct {
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */
   char *nvram_format;       /* raw or qcow2 */
+  /* The template's format (raw or qcow2): another than nvram_format's is
+   * converted (qemu-nvram-make.c). */
+  char *nvram_template_format;
   gboolean nvram_in_store;  /* nvram_path is in the service's own nvram_dir */
   int nvram_arg;            /* argv index of the store's -drive value; 0 without */
 } VbQemuCommand;
