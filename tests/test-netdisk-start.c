@@ -322,12 +322,101 @@ test_nvram_qcow2 (gconstpointer data)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+static gboolean
+port_open (int port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
+                              .sin_port = htons (port) };
+  gboolean open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+
+  close (fd);
+  return open;
+}
+
+/* A UEFI variable store on NBD: a qcow2 store (made from OVMF's template)
+ * that qemu-nbd serves on loopback is QEMU's pflash1. With the server gone
+ * QEMU cannot open it, so Start fails: the store is really the network's. */
+static void
+test_nvram_nbd (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (GSubprocess) nbd = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *vars = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *os = NULL;
+  g_autofree char *xml = vb_test_guest_xml ("uefinbd", 192, NULL, NULL);
+  g_autofree char *uefi = NULL;
+  g_autofree char *path = NULL;
+  char *at = strstr (xml, "  </os>");
+  int port;
+
+  if (!g_file_test ("/usr/share/OVMF/OVMF_VARS_4M.fd", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no OVMF (Debian package ovmf)");
+      return;
+    }
+  vb_test_env_start_daemon (env, NULL);
+  vars = g_build_filename (env->tmpdir, "vars.qcow2", NULL);
+  {
+    const char *argv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
+                           "/usr/share/OVMF/OVMF_VARS_4M.fd", vars, NULL };
+    int status = -1;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                                 NULL, &status, NULL));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    /* A port nobody listens on now. */
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET,
+                                .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    socklen_t len = sizeof addr;
+
+    g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+    g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+    port = ntohs (addr.sin_port);
+    close (fd);
+  }
+  os = g_strdup_printf ("    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd"
+                        "</loader>\n"
+                        "    <nvram type='network' format='qcow2'>\n"
+                        "      <source protocol='nbd' name='vars'>\n"
+                        "        <host name='127.0.0.1' port='%d'/>\n"
+                        "      </source>\n"
+                        "    </nvram>\n",
+                        port);
+  uefi = g_strdup_printf ("%.*s%s%s", (int) (at - xml), xml, os, at);
+  path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", uefi, 0));
+  /* No server yet: QEMU cannot open its store. */
+  vb_test_call_expect_error (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                             "org.virtbus.Virt1.Error.Failed");
+  port_text = g_strdup_printf ("%d", port);
+  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          &error, "qemu-nbd", "--persistent", "--format=raw", "--bind=127.0.0.1",
+                          "--port", port_text, "--export-name=vars", vars, NULL);
+  g_assert_no_error (error);
+  for (int i = 0; i < 100 && !port_open (port); i++)
+    g_usleep (50000);
+  g_assert_true (port_open (port));
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_subprocess_force_exit (nbd);
+  g_subprocess_wait (nbd, NULL, NULL);
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/netdisk-start/http-auth-secrets", test_http_auth_secrets);
   g_test_add_func ("/netdisk-start/rbd-luks-any", test_rbd_luks_any);
+  g_test_add_func ("/netdisk-start/nvram-nbd", test_nvram_nbd);
   g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw", GINT_TO_POINTER (FALSE),
                         test_nvram_qcow2);
   g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw-confined", GINT_TO_POINTER (TRUE),

@@ -85,6 +85,7 @@ build_machine (Builder *b, GError **error)
     return FALSE;
   vb_qemu_memory_machine_opts (b, opts);
   vb_qemu_machine_pcspk (b, opts);
+  vb_qemu_nvram_machine_opts (b, opts);
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
@@ -221,8 +222,10 @@ firmware_nvram (Builder *b, xmlNode *nvram_node, gboolean own_template, char **n
   if (!*template_format)
     *template_format = g_strdup (own_template ? *format : "raw");
   if (nvram_node && vb_xml_attr_is (nvram_node, "type", "network"))
-    return refuse (error, nvram_node, "a variable store on a network disk is not supported; "
-                                      "use a file");
+    return TRUE; /* no path: qemu-command-nvram.c */
+  if (source && xmlHasProp (source, (const xmlChar *) "protocol"))
+    return refuse (error, vb_xml_child (nvram_node, "source"),
+                   "protocol= is for <nvram type='network'>");
   *nvram = source ? vb_xml_attr (source, "file") : nvram_node ? vb_xml_text (nvram_node) : NULL;
   if (!*nvram || !**nvram)
     {
@@ -290,7 +293,12 @@ build_firmware (Builder *b, GError **error)
     vb_qemu_opt (c, "file", code);
     add2 (b, "-drive", c->str);
   }
-  if (!stateless)
+  if (!stateless && vb_qemu_nvram_is_network (b))
+    {
+      if (!vb_qemu_build_network_nvram (b, nvram_node, nvram_format, error))
+        return FALSE;
+    }
+  else if (!stateless)
     {
       g_autoptr (GString) n = g_string_new ("if=pflash");
 
