@@ -410,6 +410,107 @@ test_nvram_nbd (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* qemu-nbd serving @image (its bytes, --format=raw) as @export on a free
+ * loopback port, set in *port. */
+static GSubprocess *
+serve_nbd (const char *image, const char *export, int *port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  g_autofree char *port_text = NULL;
+  g_autofree char *name = g_strdup_printf ("--export-name=%s", export);
+  GError *error = NULL;
+  GSubprocess *nbd;
+
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+  *port = ntohs (addr.sin_port);
+  close (fd);
+  port_text = g_strdup_printf ("%d", *port);
+  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          &error, "qemu-nbd", "--persistent", "--shared=4", "--format=raw",
+                          "--bind=127.0.0.1", "--port", port_text, name, image, NULL);
+  g_assert_no_error (error);
+  for (int i = 0; i < 100 && !port_open (*port); i++)
+    g_usleep (50000);
+  g_assert_true (port_open (*port));
+  return nbd;
+}
+
+static void
+run_ok (const char *const *argv)
+{
+  int status = -1;
+  g_autofree char *err = NULL;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                               &err, &status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s", argv[0], err);
+}
+
+/* A network disk on a network backing store: a qcow2 overlay on NBD whose
+ * header names a backing file that does not exist, over a raw base on a
+ * second NBD server. The guest reads the base's bytes through the
+ * overlay: QEMU opened the <backingStore> the XML names, not the header's. */
+static void
+test_backing_nbd (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (GSubprocess) top_server = NULL;
+  g_autoptr (GSubprocess) base_server = NULL;
+  g_autofree char *base = g_build_filename (env->tmpdir, "base.img", NULL);
+  g_autofree char *top = g_build_filename (env->tmpdir, "top.qcow2", NULL);
+  g_autofree char *content = g_malloc0 (1 << 20);
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  VbTestConsole *console = NULL;
+  int top_port, base_port;
+
+  memcpy (content, "VIRTBUS-BACKING-NBD-51c2", 24);
+  g_assert_true (g_file_set_contents (base, content, 1 << 20, NULL));
+  {
+    const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw", "-b",
+                           "/nonexistent/header-backing.img", top, "1M", NULL };
+    run_ok (argv);
+  }
+  vb_test_env_start_daemon (env, NULL);
+  top_server = serve_nbd (top, "top", &top_port);
+  base_server = serve_nbd (base, "base", &base_port);
+  disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
+                          "      <driver name='qemu' type='qcow2'/>\n"
+                          "      <source protocol='nbd' name='top'>\n"
+                          "        <host name='127.0.0.1' port='%d'/>\n"
+                          "      </source>\n"
+                          "      <backingStore type='network'>\n"
+                          "        <format type='raw'/>\n"
+                          "        <source protocol='nbd' name='base'>\n"
+                          "          <host name='127.0.0.1' port='%d'/>\n"
+                          "        </source>\n"
+                          "        <backingStore/>\n"
+                          "      </backingStore>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          top_port, base_port);
+  xml = vb_test_guest_xml ("netdisk-backing", 128, NULL, disk);
+  path = vb_test_boot_guest (env, xml, TRUE, 90000);
+  console = vb_test_console_open (env, path);
+  out = vb_test_console_output (console,
+                                "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
+                                30000);
+  g_assert_nonnull (strstr (out, "VIRTBUS-BACKING-NBD-51c2"));
+  vb_test_console_free (console);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_subprocess_force_exit (top_server);
+  g_subprocess_force_exit (base_server);
+  g_subprocess_wait (top_server, NULL, NULL);
+  g_subprocess_wait (base_server, NULL, NULL);
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -417,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/netdisk-start/http-auth-secrets", test_http_auth_secrets);
   g_test_add_func ("/netdisk-start/rbd-luks-any", test_rbd_luks_any);
   g_test_add_func ("/netdisk-start/nvram-nbd", test_nvram_nbd);
+  g_test_add_func ("/netdisk-start/backing-nbd", test_backing_nbd);
   g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw", GINT_TO_POINTER (FALSE),
                         test_nvram_qcow2);
   g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw-confined", GINT_TO_POINTER (TRUE),

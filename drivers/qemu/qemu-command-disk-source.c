@@ -340,7 +340,9 @@ source_curl (Source *s, GError **error)
 
   if (!one_host (s, FALSE, error) || !need_name (s, "the path on the server", error))
     return FALSE;
-  if (!vb_xml_child (s->disk, "readonly") && !vb_xml_attr_is (s->disk, "device", "cdrom"))
+  /* A backing store is only read. */
+  if (!vb_xml_child (s->disk, "readonly") && !vb_xml_attr_is (s->disk, "device", "cdrom")
+      && !xmlStrEqual (s->disk->name, BAD_CAST "backingStore"))
     return refuse (error, s->disk, "QEMU reads '%s' disks only: add <readonly/>", s->protocol);
   if (ssl && !tls)
     return refuse (error, ssl, "<ssl> is for https and ftps disks");
@@ -373,10 +375,46 @@ source_curl (Source *s, GError **error)
   return TRUE;
 }
 
+/* libvirt 9's <identity keyfile|agentsock> and <knownHosts> of an ssh disk
+ * are nbdkit's: QEMU 7.2's ssh driver logs in with the agent of its own
+ * environment and checks hosts against its user's known_hosts only. What
+ * it would ignore is refused; <identity username> is its user. */
+static gboolean
+ssh_identity (Source *s, GError **error)
+{
+  xmlNode *identity = vb_xml_child (s->source, "identity");
+  xmlNode *known = vb_xml_child (s->source, "knownHosts");
+  g_autofree char *user = NULL;
+
+  if (known)
+    return refuse (error, known,
+                   "QEMU's ssh driver checks the server's key against the known_hosts of "
+                   "QEMU's user only: <knownHosts> is not supported");
+  if (!identity)
+    return TRUE;
+  if (xmlHasProp (identity, (const xmlChar *) "keyfile"))
+    return refuse (error, identity, "QEMU's ssh driver reads no key file: keyfile= is not "
+                                    "supported (QEMU logs in with its user's SSH agent)");
+  if (xmlHasProp (identity, (const xmlChar *) "agentsock"))
+    return refuse (error, identity, "QEMU's ssh driver uses the SSH agent of its own "
+                                    "environment: agentsock= is not supported");
+  if (xmlHasProp (identity, (const xmlChar *) "user")
+      || xmlHasProp (identity, (const xmlChar *) "group"))
+    return refuse (error, identity, "user= and group= of <identity> are for nfs disks");
+  user = vb_xml_attr (identity, "username");
+  if (user && s->auth)
+    return refuse (error, identity, "the user is named once: <identity username> or <auth>");
+  if (user && *user)
+    json_object_set_string_member (s->proto, "user", user);
+  return TRUE;
+}
+
 static gboolean
 source_ssh (Source *s, GError **error)
 {
   if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
+    return FALSE;
+  if (!ssh_identity (s, error))
     return FALSE;
   if (s->auth && vb_xml_child (s->auth, "secret"))
     return refuse (error, vb_xml_child (s->auth, "secret"),
@@ -517,6 +555,12 @@ source_nfs (Source *s, GError **error)
     return FALSE;
   if (s->auth)
     return refuse (error, s->auth, "NFS disks have no authentication in QEMU");
+  if (identity
+      && (xmlHasProp (identity, (const xmlChar *) "username")
+          || xmlHasProp (identity, (const xmlChar *) "keyfile")
+          || xmlHasProp (identity, (const xmlChar *) "agentsock")))
+    return refuse (error, identity,
+                   "username=, keyfile= and agentsock= of <identity> are for ssh disks");
   host = &g_array_index (s->hosts, Host, 0);
   if (host->port)
     return refuse (error, host->node, "QEMU's nfs driver finds the port itself: no port=");
@@ -579,8 +623,11 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
           return refuse (error, source,
                          "<readahead>, <timeout>, <ssl> and <cookies> are for "
                          "http(s) and ftp(s) disks");
-        if (protocols[i].build != source_nfs && vb_xml_child (source, "identity"))
-          return refuse (error, source, "<identity> is for nfs disks");
+        if (protocols[i].build != source_nfs && protocols[i].build != source_ssh
+            && vb_xml_child (source, "identity"))
+          return refuse (error, source, "<identity> is for nfs and ssh disks");
+        if (protocols[i].build != source_ssh && vb_xml_child (source, "knownHosts"))
+          return refuse (error, source, "<knownHosts> is for ssh disks");
         if (protocols[i].build != source_rbd
             && (vb_xml_child (source, "snapshot") || vb_xml_child (source, "config")))
           return refuse (error, source, "<snapshot> and <config> are for rbd disks");

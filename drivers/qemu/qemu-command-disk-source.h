@@ -27,4 +27,15 @@ gboolean vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const ch
                                   const VbQemuCommandContext *context, GPtrArray *secrets,
                                   JsonObject *proto, JsonObject *fmt, GError **error);
 
+/* A network disk's <backingStore type='network'> (NULL without one), and
+ * its two nodes ("@node_name-backing-storage", "@node_name-backing"), which
+ * @top, the disk's format node, gets as "backing". Nothing without one;
+ * refused on a disk that is not network, and with @secrets NULL (a plug
+ * into a running domain). qemu-command-disk-backing.c. */
+xmlNode *vb_qemu_disk_network_backing_of (xmlNode *disk);
+gboolean vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
+                                       const VbQemuCommandContext *context, GPtrArray *secrets,
+                                       JsonObject *top, JsonNode **protocol,
+                                       JsonNode **format_node, GError **error);
+
 G_END_DECLS

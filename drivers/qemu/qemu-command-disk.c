@@ -229,6 +229,15 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
 
   *protocol = json_builder_get_root (proto);
   *format_node = json_builder_get_root (fmt);
+  /* Only the command line builds a network backing store's nodes. */
+  if (!secrets && vb_qemu_disk_network_backing_of (disk))
+    {
+      g_clear_pointer (protocol, json_node_unref);
+      g_clear_pointer (format_node, json_node_unref);
+      return refuse (error, vb_qemu_disk_network_backing_of (disk),
+                     "a disk with a network backing store cannot be plugged into a running "
+                     "domain; define it and start the domain");
+    }
   if ((network
        && !vb_qemu_disk_network_source (disk, node_name, context, secrets,
                                         json_node_get_object (*protocol), error))
@@ -243,17 +252,23 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   return TRUE;
 }
 
-/* The -blockdev pair (protocol, then format) for a disk with a source. */
+/* The -blockdev pair (protocol, then format) for a disk with a source,
+ * after the pair of its network backing store if it has one. */
 static gboolean
 disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
 {
   g_autoptr (JsonNode) proto_node = NULL;
   g_autoptr (JsonNode) fmt_node = NULL;
+  g_autoptr (JsonNode) backing_proto = NULL;
+  g_autoptr (JsonNode) backing_fmt = NULL;
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   guint known = b->command->secrets->len;
 
   if (!vb_qemu_disk_blockdev (disk, node_name, b->context, b->command->secrets, &proto_node,
-                              &fmt_node, error))
+                              &fmt_node, error)
+      || !vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
+                                        json_node_get_object (fmt_node), &backing_proto,
+                                        &backing_fmt, error))
     return FALSE;
   /* Before the nodes that name them; QEMU reads each from the descriptor
    * the service passes it (qemu-host.c). */
@@ -263,6 +278,12 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
 
       addf (b, "-object");
       addf (b, "secret,id=%s,format=raw,file=/proc/self/fd/%s", secret->id, secret->fd_arg);
+    }
+  for (JsonNode **node = (JsonNode *[]){ backing_proto, backing_fmt, NULL }; *node; node++)
+    {
+      json_generator_set_root (generator, *node);
+      add (b, "-blockdev");
+      g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
     }
   json_generator_set_root (generator, proto_node);
   add (b, "-blockdev");

@@ -29,6 +29,17 @@
 #define BACKING_LEVEL(path)                                                                        \
   { path, "type=file index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 },        \
     { path "/source", "!file", NULL, 0 }
+/* The first level may be an image on the network under a network disk
+ * (libvirt's <backingStore type='network'>), its <source> as a disk's:
+ * the QEMU driver opens it as the disk's backing node. */
+#define BACKING_LEVEL1(path)                                                                       \
+  { path, "type=file|network index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 }, \
+    { path "/source", "file protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },                       \
+    { path "/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,                    \
+      VB_XML_RULE_REPEAT },                                                                        \
+    { path "/source/identity", "user group", NULL, 0 },                                            \
+    { path "/source/cookies", NULL, NULL, 0 },                                                     \
+    { path "/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT }
 #define BS "/backingStore"
 #define BS1 "domain/devices/disk" BS
 #define BS4 BS1 BS BS BS
@@ -36,7 +47,7 @@
 #define BS12 BS8 BS BS BS BS
 #define BS16 BS12 BS BS BS BS
 #define BACKING_STORES                                                                             \
-  BACKING_LEVEL (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),     \
+  BACKING_LEVEL1 (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),     \
     BACKING_LEVEL (BS4 BS), BACKING_LEVEL (BS4 BS BS), BACKING_LEVEL (BS4 BS BS BS),             \
     BACKING_LEVEL (BS8), BACKING_LEVEL (BS8 BS), BACKING_LEVEL (BS8 BS BS),                      \
     BACKING_LEVEL (BS8 BS BS BS), BACKING_LEVEL (BS12), BACKING_LEVEL (BS12 BS),                 \
@@ -113,7 +124,8 @@
     { "domain/devices/disk/source/ssl", "!verify=yes|no", NULL, 0 },                               \
     { "domain/devices/disk/source/cookies", NULL, NULL, 0 },                                       \
     { "domain/devices/disk/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT },             \
-    { "domain/devices/disk/source/identity", "user group", NULL, 0 }
+    { "domain/devices/disk/source/identity", "user group username agentsock keyfile", NULL, 0 },   \
+    { "domain/devices/disk/source/knownHosts", "!path", NULL, 0 }
 
 /* libvirt's options of a virtio device's <driver> (disks, SCSI controllers). */
 #define VIRTIO_OPTIONS "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off ioeventfd=on|off"
@@ -919,6 +931,29 @@ check_disk_source (xmlNode *disk, GError **error)
          require_attr (source, "volume", "a volume disk names its pool and volume", error);
 }
 
+/* The first <backingStore> (the only one that may be a network image): a
+ * file one names its file, a network one its protocol and no file. */
+static gboolean
+check_backing_source (xmlNode *disk, GError **error)
+{
+  xmlNode *store = vb_xml_child (disk, "backingStore");
+  xmlNode *source = vb_xml_child (store, "source");
+
+  if (!source)
+    return TRUE;
+  if (!vb_xml_attr_is (store, "type", "network"))
+    return require_attr (source, "file", "a file backing store is the image named by it", error);
+  if (xmlHasProp (source, BAD_CAST "file"))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "file= on the <source> of a network <backingStore> at line %ld: it names "
+                   "its protocol, name and hosts",
+                   vb_xml_line (source));
+      return FALSE;
+    }
+  return require_attr (source, "protocol", "a network backing store names its protocol", error);
+}
+
 static gboolean
 check_disks (xmlNode *root, GError **error)
 {
@@ -935,7 +970,7 @@ check_disks (xmlNode *root, GError **error)
                    "missing element <target> in <disk> at line %ld", vb_xml_line (disk));
       return FALSE;
     }
-    if (!check_disk_source (disk, error))
+    if (!check_disk_source (disk, error) || !check_backing_source (disk, error))
       return FALSE;
     {
       VbDiskIoTune tune;
