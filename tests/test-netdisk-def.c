@@ -46,14 +46,13 @@ static void
 test_backing_sources (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *good =
-    disk_domain ("      <backingStore type='network'>\n"
-                 "        <format type='raw'/>\n"
-                 "        <source protocol='nbd' name='base'>\n"
-                 "          <host name='example.org' port='10809'/>\n"
-                 "        </source>\n"
-                 "        <backingStore/>\n"
-                 "      </backingStore>\n");
+  g_autofree char *good = disk_domain ("      <backingStore type='network'>\n"
+                                       "        <format type='raw'/>\n"
+                                       "        <source protocol='nbd' name='base'>\n"
+                                       "          <host name='example.org' port='10809'/>\n"
+                                       "        </source>\n"
+                                       "        <backingStore/>\n"
+                                       "      </backingStore>\n");
   g_autoptr (VbDomainDef) def = vb_domain_def_parse (good, &error);
 
   g_assert_no_error (error);

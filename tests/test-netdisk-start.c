@@ -24,7 +24,7 @@
 typedef struct {
   int listen_fd;
   int port;
-  char *expected; /* "Authorization: Basic ..." */
+  char *expected;  /* "Authorization: Basic ..." */
   gint authorized; /* requests that carried @expected */
   gint refused;    /* requests without it */
   GThread *thread;
@@ -65,8 +65,8 @@ serve_one (Server *server, int fd, const char *image)
     }
   g_atomic_int_inc (&server->authorized);
   range = strstr (request->str, "Range: bytes=");
-  if (range && sscanf (range, "Range: bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, &from, &to)
-                 >= 1)
+  if (range
+      && sscanf (range, "Range: bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, &from, &to) >= 1)
     {
       to = MIN (to, (guint64) IMAGE_SIZE - 1);
       text = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Length: %" G_GUINT64_FORMAT
@@ -104,8 +104,8 @@ server_start (void)
   Server *server = g_new0 (Server, 1);
   struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   socklen_t len = sizeof addr;
-  g_autofree char *pair = g_base64_encode ((const guchar *) USER ":" PASSWORD,
-                                           strlen (USER ":" PASSWORD));
+  g_autofree char *pair =
+    g_base64_encode ((const guchar *) USER ":" PASSWORD, strlen (USER ":" PASSWORD));
 
   server->expected = g_strdup_printf ("Authorization: Basic %s", pair);
   server->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -132,10 +132,10 @@ server_stop (Server *server)
 static char *
 define_secret (VbTestEnv *env, const char *private, const char *usage_xml, const char *value)
 {
-  g_autofree char *xml = g_strdup_printf ("<secret ephemeral='yes' private='%s'>\n%s</secret>\n",
-                                          private, usage_xml);
-  char *path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineSecret",
-                                  g_variant_new ("(su)", xml, 0));
+  g_autofree char *xml =
+    g_strdup_printf ("<secret ephemeral='yes' private='%s'>\n%s</secret>\n", private, usage_xml);
+  char *path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineSecret", g_variant_new ("(su)", xml, 0));
 
   g_variant_unref (vb_test_call_ok (
     env, path, IFACE_SECRET, "SetValue",
@@ -361,8 +361,9 @@ test_nvram_nbd (void)
   vb_test_env_start_daemon (env, NULL);
   vars = g_build_filename (env->tmpdir, "vars.qcow2", NULL);
   {
-    const char *argv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
-                           "/usr/share/OVMF/OVMF_VARS_4M.fd", vars, NULL };
+    const char *argv[] = { "qemu-img", "convert", "-q",    "-f",
+                           "raw",      "-O",      "qcow2", "/usr/share/OVMF/OVMF_VARS_4M.fd",
+                           vars,       NULL };
     int status = -1;
 
     g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
@@ -372,8 +373,7 @@ test_nvram_nbd (void)
   {
     /* A port nobody listens on now. */
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET,
-                                .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
     socklen_t len = sizeof addr;
 
     g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
@@ -473,8 +473,9 @@ test_backing_nbd (void)
   memcpy (content, "VIRTBUS-BACKING-NBD-51c2", 24);
   g_assert_true (g_file_set_contents (base, content, 1 << 20, NULL));
   {
-    const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw", "-b",
-                           "/nonexistent/header-backing.img", top, "1M", NULL };
+    const char *argv[] = { "qemu-img", "create", "-q",  "-f", "qcow2",
+                           "-u",       "-F",     "raw", "-b", "/nonexistent/header-backing.img",
+                           top,        "1M",     NULL };
     run_ok (argv);
   }
   vb_test_env_start_daemon (env, NULL);

@@ -65,9 +65,8 @@ add_secret (xmlNode *node, const char *id, const char *want_types, gboolean sent
     {
       if (!context->secret_value)
         return refuse (error, node, "no secret store here to read the secret from");
-      value =
-        context->secret_value (uuid, usage_type_of (type), usage, sent_as_is,
-                               context->secret_data, error);
+      value = context->secret_value (uuid, usage_type_of (type), usage, sent_as_is,
+                                     context->secret_data, error);
       if (!value)
         return FALSE;
     }
@@ -281,7 +280,8 @@ source_iscsi (Source *s, GError **error)
   if (iqn)
     json_object_set_string_member (s->proto, "initiator-name", iqn);
   if (s->auth
-      && (!auth_user (s, "user", error) || !auth_secret (s, "password-secret", "iscsi", FALSE, error)))
+      && (!auth_user (s, "user", error)
+          || !auth_secret (s, "password-secret", "iscsi", FALSE, error)))
     return FALSE;
   return TRUE;
 }
@@ -393,11 +393,13 @@ ssh_identity (Source *s, GError **error)
   if (!identity)
     return TRUE;
   if (xmlHasProp (identity, (const xmlChar *) "keyfile"))
-    return refuse (error, identity, "QEMU's ssh driver reads no key file: keyfile= is not "
-                                    "supported (QEMU logs in with its user's SSH agent)");
+    return refuse (error, identity,
+                   "QEMU's ssh driver reads no key file: keyfile= is not "
+                   "supported (QEMU logs in with its user's SSH agent)");
   if (xmlHasProp (identity, (const xmlChar *) "agentsock"))
-    return refuse (error, identity, "QEMU's ssh driver uses the SSH agent of its own "
-                                    "environment: agentsock= is not supported");
+    return refuse (error, identity,
+                   "QEMU's ssh driver uses the SSH agent of its own "
+                   "environment: agentsock= is not supported");
   if (xmlHasProp (identity, (const xmlChar *) "user")
       || xmlHasProp (identity, (const xmlChar *) "group"))
     return refuse (error, identity, "user= and group= of <identity> are for nfs disks");

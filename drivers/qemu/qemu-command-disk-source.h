@@ -35,7 +35,7 @@ gboolean vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const ch
 xmlNode *vb_qemu_disk_network_backing_of (xmlNode *disk);
 gboolean vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
                                        const VbQemuCommandContext *context, GPtrArray *secrets,
-                                       JsonObject *top, JsonNode **protocol,
-                                       JsonNode **format_node, GError **error);
+                                       JsonObject *top, JsonNode **protocol, JsonNode **format_node,
+                                       GError **error);
 
 G_END_DECLS

@@ -208,8 +208,8 @@ build_cpu (Builder *b, GError **error)
  * template's. A store made from a template of another format is converted
  * at Start (qemu-nvram-make.c). */
 static gboolean
-firmware_nvram (Builder *b, xmlNode *nvram_node, gboolean own_template, char **nvram,
-                char **format, char **template_format, GError **error)
+firmware_nvram (Builder *b, xmlNode *nvram_node, gboolean own_template, char **nvram, char **format,
+                char **template_format, GError **error)
 {
   xmlNode *source = vb_xml_child (nvram_node, "source");
 

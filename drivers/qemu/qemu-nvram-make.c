@@ -57,8 +57,8 @@ converted (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vb_qemu_nvram_make_async (VbQemuCommand *command, const VbUser *user,
-                          GAsyncReadyCallback callback, gpointer user_data)
+vb_qemu_nvram_make_async (VbQemuCommand *command, const VbUser *user, GAsyncReadyCallback callback,
+                          gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -102,16 +102,16 @@ vb_qemu_nvram_make_async (VbQemuCommand *command, const VbUser *user,
   make = g_new0 (Make, 1);
   make->path = g_strdup (command->nvram_path);
   g_task_set_task_data (task, make, (GDestroyNotify) make_free);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_take_fd (launcher, in, 3);
   g_subprocess_launcher_take_fd (launcher, out, 4);
   if (user)
     g_subprocess_launcher_set_child_setup (launcher, drop_privileges, (gpointer) user, NULL);
-  process = g_subprocess_launcher_spawn (launcher, &error, "qemu-img", "convert", "-q", "-f",
-                                         command->nvram_template_format, "-O",
-                                         command->nvram_format, "/proc/self/fd/3",
-                                         "/proc/self/fd/4", NULL);
+  process =
+    g_subprocess_launcher_spawn (launcher, &error, "qemu-img", "convert", "-q", "-f",
+                                 command->nvram_template_format, "-O", command->nvram_format,
+                                 "/proc/self/fd/3", "/proc/self/fd/4", NULL);
   if (!process)
     {
       g_task_return_error (task, error);

@@ -47,7 +47,7 @@
 #define BS12 BS8 BS BS BS BS
 #define BS16 BS12 BS BS BS BS
 #define BACKING_STORES                                                                             \
-  BACKING_LEVEL1 (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),     \
+  BACKING_LEVEL1 (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),    \
     BACKING_LEVEL (BS4 BS), BACKING_LEVEL (BS4 BS BS), BACKING_LEVEL (BS4 BS BS BS),             \
     BACKING_LEVEL (BS8), BACKING_LEVEL (BS8 BS), BACKING_LEVEL (BS8 BS BS),                      \
     BACKING_LEVEL (BS8 BS BS BS), BACKING_LEVEL (BS12), BACKING_LEVEL (BS12 BS),                 \
@@ -107,7 +107,7 @@
 #define NETDISK_AUTH(path)                                                                         \
   { path, "username", NULL, 0 }, NETDISK_SECRET (path "/secret")
 #define NETDISK_ENCRYPTION(path)                                                                   \
-  { path, "!format=luks|qcow|luks2|luks-any|default engine=qemu|librbd", NULL, 0 },                         \
+  { path, "!format=luks|qcow|luks2|luks-any|default engine=qemu|librbd", NULL, 0 },                \
     NETDISK_SECRET (path "/secret")
 #define NETDISK_RULES                                                                              \
   { "domain/devices/disk/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,        \
