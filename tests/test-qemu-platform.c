@@ -16,8 +16,8 @@ static const char *secret_seen;
 
 /* The store: one secret, whose value is "passphrase of UUID". */
 static GBytes *
-secret_value (const char *uuid, const char *usage_type, const char *usage, gpointer data,
-              GError **error)
+secret_value (const char *uuid, const char *usage_type, const char *usage, gboolean sent_as_is,
+              gpointer data, GError **error)
 {
   secret_seen = usage_type;
   return g_bytes_new_take (g_strdup_printf ("passphrase of %s", uuid),

@@ -30,10 +30,21 @@ usage_type_of (const char *type)
   return type; /* iscsi, ceph, volume, tls */
 }
 
-/* Adds the QEMU secret object @id holding the value of the secret that
- * @node (a <secret type uuid|usage>) names to @secrets. */
+/* Whether @word is one of the '|'-separated @words. */
 static gboolean
-add_secret (xmlNode *node, const char *id, const char *want_type,
+word_in (const char *word, const char *words)
+{
+  g_auto (GStrv) each = g_strsplit (words, "|", -1);
+
+  return word && g_strv_contains ((const char *const *) each, word);
+}
+
+/* Adds the QEMU secret object @id holding the value of the secret that
+ * @node (a <secret type uuid|usage>) names to @secrets; @want_types, the
+ * types it may have ("iscsi|ceph"); @sent_as_is, whether the disk sends the
+ * value itself to its server (secret_value refuses a private secret then). */
+static gboolean
+add_secret (xmlNode *node, const char *id, const char *want_types, gboolean sent_as_is,
             const VbQemuCommandContext *context, GPtrArray *secrets, GError **error)
 {
   g_autofree char *type = vb_xml_attr (node, "type");
@@ -44,8 +55,8 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
 
   if (!uuid == !usage)
     return refuse (error, node, "a secret is named by exactly one of uuid= and usage=");
-  if (want_type && !g_str_equal (type, want_type))
-    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_type, type);
+  if (!word_in (type, want_types))
+    return refuse (error, node, "the secret here is of type '%s', not '%s'", want_types, type);
   if (!secrets)
     return refuse (error, node,
                    "a disk that needs a secret cannot be plugged into a running domain; "
@@ -54,8 +65,8 @@ add_secret (xmlNode *node, const char *id, const char *want_type,
     {
       if (!context->secret_value)
         return refuse (error, node, "no secret store here to read the secret from");
-      value =
-        context->secret_value (uuid, usage_type_of (type), usage, context->secret_data, error);
+      value = context->secret_value (uuid, usage_type_of (type), usage, sent_as_is,
+                                     context->secret_data, error);
       if (!value)
         return FALSE;
     }
@@ -201,14 +212,15 @@ host_port (Host *host, const char *default_port)
 
 /* The secret of <auth> under @member (password-secret, key-secret). */
 static gboolean
-auth_secret (Source *s, const char *member, const char *want_type, GError **error)
+auth_secret (Source *s, const char *member, const char *want_types, gboolean sent_as_is,
+             GError **error)
 {
   xmlNode *secret = vb_xml_child (s->auth, "secret");
   g_autofree char *id = g_strdup_printf ("%s-auth-secret", s->node_name);
 
   if (!secret)
     return refuse (error, s->auth, "<auth> needs a <secret> naming the password");
-  if (!add_secret (secret, id, want_type, s->context, s->secrets, error))
+  if (!add_secret (secret, id, want_types, sent_as_is, s->context, s->secrets, error))
     return FALSE;
   json_object_set_string_member (s->proto, member, id);
   return TRUE;
@@ -268,7 +280,8 @@ source_iscsi (Source *s, GError **error)
   if (iqn)
     json_object_set_string_member (s->proto, "initiator-name", iqn);
   if (s->auth
-      && (!auth_user (s, "user", error) || !auth_secret (s, "password-secret", "iscsi", error)))
+      && (!auth_user (s, "user", error)
+          || !auth_secret (s, "password-secret", "iscsi", FALSE, error)))
     return FALSE;
   return TRUE;
 }
@@ -327,7 +340,9 @@ source_curl (Source *s, GError **error)
 
   if (!one_host (s, FALSE, error) || !need_name (s, "the path on the server", error))
     return FALSE;
-  if (!vb_xml_child (s->disk, "readonly") && !vb_xml_attr_is (s->disk, "device", "cdrom"))
+  /* A backing store is only read. */
+  if (!vb_xml_child (s->disk, "readonly") && !vb_xml_attr_is (s->disk, "device", "cdrom")
+      && !xmlStrEqual (s->disk->name, BAD_CAST "backingStore"))
     return refuse (error, s->disk, "QEMU reads '%s' disks only: add <readonly/>", s->protocol);
   if (ssl && !tls)
     return refuse (error, ssl, "<ssl> is for https and ftps disks");
@@ -354,8 +369,45 @@ source_curl (Source *s, GError **error)
       && !curl_cookies (s, vb_xml_child (s->source, "cookies"), error))
     return FALSE;
   if (s->auth
-      && (!auth_user (s, "username", error) || !auth_secret (s, "password-secret", NULL, error)))
+      && (!auth_user (s, "username", error)
+          || !auth_secret (s, "password-secret", "iscsi|ceph", TRUE, error)))
     return FALSE;
+  return TRUE;
+}
+
+/* libvirt 9's <identity keyfile|agentsock> and <knownHosts> of an ssh disk
+ * are nbdkit's: QEMU 7.2's ssh driver logs in with the agent of its own
+ * environment and checks hosts against its user's known_hosts only. What
+ * it would ignore is refused; <identity username> is its user. */
+static gboolean
+ssh_identity (Source *s, GError **error)
+{
+  xmlNode *identity = vb_xml_child (s->source, "identity");
+  xmlNode *known = vb_xml_child (s->source, "knownHosts");
+  g_autofree char *user = NULL;
+
+  if (known)
+    return refuse (error, known,
+                   "QEMU's ssh driver checks the server's key against the known_hosts of "
+                   "QEMU's user only: <knownHosts> is not supported");
+  if (!identity)
+    return TRUE;
+  if (xmlHasProp (identity, (const xmlChar *) "keyfile"))
+    return refuse (error, identity,
+                   "QEMU's ssh driver reads no key file: keyfile= is not "
+                   "supported (QEMU logs in with its user's SSH agent)");
+  if (xmlHasProp (identity, (const xmlChar *) "agentsock"))
+    return refuse (error, identity,
+                   "QEMU's ssh driver uses the SSH agent of its own "
+                   "environment: agentsock= is not supported");
+  if (xmlHasProp (identity, (const xmlChar *) "user")
+      || xmlHasProp (identity, (const xmlChar *) "group"))
+    return refuse (error, identity, "user= and group= of <identity> are for nfs disks");
+  user = vb_xml_attr (identity, "username");
+  if (user && s->auth)
+    return refuse (error, identity, "the user is named once: <identity username> or <auth>");
+  if (user && *user)
+    json_object_set_string_member (s->proto, "user", user);
   return TRUE;
 }
 
@@ -363,6 +415,8 @@ static gboolean
 source_ssh (Source *s, GError **error)
 {
   if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
+    return FALSE;
+  if (!ssh_identity (s, error))
     return FALSE;
   if (s->auth && vb_xml_child (s->auth, "secret"))
     return refuse (error, vb_xml_child (s->auth, "secret"),
@@ -423,7 +477,7 @@ source_rbd (Source *s, GError **error)
     {
       JsonArray *required = json_array_new ();
 
-      if (!auth_user (s, "user", error) || !auth_secret (s, "key-secret", "ceph", error))
+      if (!auth_user (s, "user", error) || !auth_secret (s, "key-secret", "ceph", FALSE, error))
         {
           json_array_unref (required);
           return FALSE;
@@ -503,6 +557,12 @@ source_nfs (Source *s, GError **error)
     return FALSE;
   if (s->auth)
     return refuse (error, s->auth, "NFS disks have no authentication in QEMU");
+  if (identity
+      && (xmlHasProp (identity, (const xmlChar *) "username")
+          || xmlHasProp (identity, (const xmlChar *) "keyfile")
+          || xmlHasProp (identity, (const xmlChar *) "agentsock")))
+    return refuse (error, identity,
+                   "username=, keyfile= and agentsock= of <identity> are for ssh disks");
   host = &g_array_index (s->hosts, Host, 0);
   if (host->port)
     return refuse (error, host->node, "QEMU's nfs driver finds the port itself: no port=");
@@ -565,8 +625,11 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
           return refuse (error, source,
                          "<readahead>, <timeout>, <ssl> and <cookies> are for "
                          "http(s) and ftp(s) disks");
-        if (protocols[i].build != source_nfs && vb_xml_child (source, "identity"))
-          return refuse (error, source, "<identity> is for nfs disks");
+        if (protocols[i].build != source_nfs && protocols[i].build != source_ssh
+            && vb_xml_child (source, "identity"))
+          return refuse (error, source, "<identity> is for nfs and ssh disks");
+        if (protocols[i].build != source_ssh && vb_xml_child (source, "knownHosts"))
+          return refuse (error, source, "<knownHosts> is for ssh disks");
         if (protocols[i].build != source_rbd
             && (vb_xml_child (source, "snapshot") || vb_xml_child (source, "config")))
           return refuse (error, source, "<snapshot> and <config> are for rbd disks");
@@ -577,11 +640,48 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
   return refuse (error, source, "QEMU 7.2 has no '%s' block driver", protocol);
 }
 
+/* <encryption engine='librbd'>: librbd decrypts the image (format luks,
+ * luks2, or luks-any of QEMU 8.0 and later) under the rbd protocol node;
+ * QEMU's format node reads the plaintext. What this QEMU cannot do is
+ * refused before the secret is read. */
+static gboolean
+librbd_check (xmlNode *disk, xmlNode *encryption, const char *kind,
+              const VbQemuCommandContext *context, JsonObject *proto, GError **error)
+{
+  if (!proto || !vb_xml_attr_is (vb_xml_child (disk, "source"), "protocol", "rbd"))
+    return refuse (error, encryption, "engine='librbd' is for rbd disks");
+  if (!g_str_equal (kind, "luks") && !g_str_equal (kind, "luks2")
+      && !g_str_equal (kind, "luks-any"))
+    return refuse (error, encryption, "librbd decrypts format luks, luks2 or luks-any, not '%s'",
+                   kind);
+  /* QEMU 8.0 added luks-any (the image's own LUKS version) to the rbd
+   * driver: this host's QEMU is asked at Start. */
+  if (g_str_equal (kind, "luks-any") && !context->dry_run && context->qemu_version
+      && context->qemu_version < 80000)
+    return refuse (error, encryption,
+                   "format='luks-any' needs QEMU 8.0 or later; this host has QEMU %u.%u: "
+                   "name the image's LUKS version (luks or luks2)",
+                   context->qemu_version / 10000, context->qemu_version / 100 % 100);
+  return TRUE;
+}
+
+static void
+librbd_encrypt (const char *kind, const char *id, JsonObject *proto)
+{
+  JsonObject *encrypt = json_object_new ();
+
+  json_object_set_string_member (encrypt, "format", kind);
+  json_object_set_string_member (encrypt, "key-secret", id);
+  json_object_set_object_member (proto, "encrypt", encrypt);
+}
+
 gboolean
 vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *format,
-                         const VbQemuCommandContext *context, GPtrArray *secrets, JsonObject *fmt,
-                         GError **error)
+                         const VbQemuCommandContext *context, GPtrArray *secrets, JsonObject *proto,
+                         JsonObject *fmt, GError **error)
 {
+  gboolean librbd;
+
   xmlNode *encryption = NULL;
   xmlNode *secret;
   g_autofree char *kind = NULL;
@@ -593,16 +693,25 @@ vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *forma
   if (!encryption)
     return TRUE;
   kind = vb_xml_attr (encryption, "format");
-  if (!g_str_equal (kind, "luks"))
-    return refuse (error, encryption, "encryption format '%s' is not supported (luks)", kind);
-  if (vb_xml_attr_is (encryption, "engine", "librbd"))
-    return refuse (error, encryption, "engine='librbd' is not supported: QEMU decrypts");
+  librbd = vb_xml_attr_is (encryption, "engine", "librbd");
+  if (!librbd && !g_str_equal (kind, "luks"))
+    return refuse (error, encryption,
+                   "encryption format '%s' is not supported (luks; luks2 and luks-any with "
+                   "engine='librbd' on rbd disks)",
+                   kind);
+  if (librbd && !librbd_check (disk, encryption, kind, context, proto, error))
+    return FALSE;
   secret = vb_xml_child (encryption, "secret");
   if (!secret)
     return refuse (error, encryption, "LUKS encryption needs <secret type='passphrase'>");
   id = g_strdup_printf ("%s-luks-secret", node_name);
-  if (!add_secret (secret, id, "passphrase", context, secrets, error))
+  if (!add_secret (secret, id, "passphrase", FALSE, context, secrets, error))
     return FALSE;
+  if (librbd)
+    {
+      librbd_encrypt (kind, id, proto);
+      return TRUE;
+    }
   if (g_str_equal (format, "raw"))
     {
       /* The image is a LUKS container: QEMU's luks driver is its format. */

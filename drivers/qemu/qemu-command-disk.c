@@ -229,10 +229,20 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
 
   *protocol = json_builder_get_root (proto);
   *format_node = json_builder_get_root (fmt);
+  /* Only the command line builds a network backing store's nodes. */
+  if (!secrets && vb_qemu_disk_network_backing_of (disk))
+    {
+      g_clear_pointer (protocol, json_node_unref);
+      g_clear_pointer (format_node, json_node_unref);
+      return refuse (error, vb_qemu_disk_network_backing_of (disk),
+                     "a disk with a network backing store cannot be plugged into a running "
+                     "domain; define it and start the domain");
+    }
   if ((network
        && !vb_qemu_disk_network_source (disk, node_name, context, secrets,
                                         json_node_get_object (*protocol), error))
       || !vb_qemu_disk_encryption (disk, node_name, format, context, secrets,
+                                   network ? json_node_get_object (*protocol) : NULL,
                                    json_node_get_object (*format_node), error))
     {
       g_clear_pointer (protocol, json_node_unref);
@@ -242,17 +252,23 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   return TRUE;
 }
 
-/* The -blockdev pair (protocol, then format) for a disk with a source. */
+/* The -blockdev pair (protocol, then format) for a disk with a source,
+ * after the pair of its network backing store if it has one. */
 static gboolean
 disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
 {
   g_autoptr (JsonNode) proto_node = NULL;
   g_autoptr (JsonNode) fmt_node = NULL;
+  g_autoptr (JsonNode) backing_proto = NULL;
+  g_autoptr (JsonNode) backing_fmt = NULL;
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   guint known = b->command->secrets->len;
 
   if (!vb_qemu_disk_blockdev (disk, node_name, b->context, b->command->secrets, &proto_node,
-                              &fmt_node, error))
+                              &fmt_node, error)
+      || !vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
+                                        json_node_get_object (fmt_node), &backing_proto,
+                                        &backing_fmt, error))
     return FALSE;
   /* Before the nodes that name them; QEMU reads each from the descriptor
    * the service passes it (qemu-host.c). */
@@ -263,6 +279,12 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
       addf (b, "-object");
       addf (b, "secret,id=%s,format=raw,file=/proc/self/fd/%s", secret->id, secret->fd_arg);
     }
+  for (JsonNode **node = (JsonNode *[]){ backing_proto, backing_fmt, NULL }; *node; node++)
+    {
+      json_generator_set_root (generator, *node);
+      add (b, "-blockdev");
+      g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+    }
   json_generator_set_root (generator, proto_node);
   add (b, "-blockdev");
   g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
@@ -272,6 +294,26 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   return TRUE;
 }
 
+
+/* device='lun' passes the guest's SCSI commands through (scsi-block): to a
+ * host SCSI device (type='block'), or to an iSCSI LUN, whose QEMU driver
+ * takes them too; raw, since a format would have no SCSI commands. */
+static gboolean
+lun_source (xmlNode *disk, const char *bus, GError **error)
+{
+  g_autofree char *format = vb_xml_attr (vb_xml_child (disk, "driver"), "type");
+  gboolean iscsi = vb_xml_attr_is (disk, "type", "network")
+                   && vb_xml_attr_is (vb_xml_child (disk, "source"), "protocol", "iscsi");
+
+  if (!g_str_equal (bus, "scsi") || (!vb_xml_attr_is (disk, "type", "block") && !iscsi))
+    return refuse (error, disk,
+                   "device='lun' passes SCSI commands through: type='block' or an iscsi "
+                   "network disk, on bus 'scsi'");
+  if (iscsi && format && !g_str_equal (format, "raw"))
+    return refuse (error, vb_xml_child (disk, "driver"),
+                   "device='lun' reads the LUN itself: <driver type='raw'>");
+  return TRUE;
+}
 
 /* "hda" → 0, "hdb" → 1, "sdc" → 2, "vdaa" → 26: the place on its bus the
  * name asks for (two-letter prefixes: hd, sd, vd). */
@@ -420,8 +462,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     return refuse (error, target, "bus 'fdc' is for floppy disks (device='floppy')");
   if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
     return refuse (error, disk, "model= is for disks on bus 'virtio'");
-  if (lun && (!g_str_equal (bus, "scsi") || !vb_xml_attr_is (disk, "type", "block")))
-    return refuse (error, disk, "device='lun' is a host SCSI device: type='block' on bus 'scsi'");
+  if (lun && !lun_source (disk, bus, error))
+    return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
   node_name = g_strdup_printf ("drive%u", b->disks++);
   if (has_source && !disk_blockdev (b, disk, node_name, error))

@@ -408,6 +408,13 @@ gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GSt
 gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
 
+/* A UEFI variable store on a network disk (qemu-command-nvram.c): whether
+ * <nvram type='network'>, the machine's pflash1 for it, and its -blockdevs. */
+gboolean vb_qemu_nvram_is_network (Builder *b);
+void vb_qemu_nvram_machine_opts (Builder *b, GString *opts);
+gboolean vb_qemu_build_network_nvram (Builder *b, xmlNode *nvram, const char *format,
+                                      GError **error);
+
 /* Memory (qemu-command-memory.c): -m, backends, -numa, -overcommit (in
  * place of a bare -m), the machine's memory options, and the DIMMs. */
 gboolean vb_qemu_build_memory (Builder *b, GError **error);

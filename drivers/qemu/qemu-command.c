@@ -85,6 +85,7 @@ build_machine (Builder *b, GError **error)
     return FALSE;
   vb_qemu_memory_machine_opts (b, opts);
   vb_qemu_machine_pcspk (b, opts);
+  vb_qemu_nvram_machine_opts (b, opts);
   {
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
@@ -203,24 +204,28 @@ build_cpu (Builder *b, GError **error)
 }
 
 /* The store of a UEFI guest's variables: its path (from <nvram>, its
- * <source file>, or the service's own store) and format. */
+ * <source file>, or the service's own store), its format and its
+ * template's. A store made from a template of another format is converted
+ * at Start (qemu-nvram-make.c). */
 static gboolean
-firmware_nvram (Builder *b, xmlNode *nvram_node, char **nvram, char **format, GError **error)
+firmware_nvram (Builder *b, xmlNode *nvram_node, gboolean own_template, char **nvram, char **format,
+                char **template_format, GError **error)
 {
   xmlNode *source = vb_xml_child (nvram_node, "source");
-  g_autofree char *template_format = nvram_node ? vb_xml_attr (nvram_node, "templateFormat") : NULL;
 
   *format = nvram_node ? vb_xml_attr (nvram_node, "format") : NULL;
   if (!*format)
     *format = g_strdup ("raw");
+  *template_format = nvram_node ? vb_xml_attr (nvram_node, "templateFormat") : NULL;
+  /* Debian's OVMF templates are raw; a template the XML names is taken to
+   * be of the store's format unless templateFormat says otherwise. */
+  if (!*template_format)
+    *template_format = g_strdup (own_template ? *format : "raw");
   if (nvram_node && vb_xml_attr_is (nvram_node, "type", "network"))
-    return refuse (error, nvram_node, "a variable store on a network disk is not supported; "
-                                      "use a file");
-  /* Stores are made by copying the template as it is, never converted. */
-  if (g_str_equal (*format, "qcow2") && g_strcmp0 (template_format, "qcow2") != 0)
-    return refuse (error, nvram_node, "a qcow2 variable store is made from a qcow2 template "
-                                      "(templateFormat='qcow2'): virtbus copies templates, it "
-                                      "does not convert them");
+    return TRUE; /* no path: qemu-command-nvram.c */
+  if (source && xmlHasProp (source, (const xmlChar *) "protocol"))
+    return refuse (error, vb_xml_child (nvram_node, "source"),
+                   "protocol= is for <nvram type='network'>");
   *nvram = source ? vb_xml_attr (source, "file") : nvram_node ? vb_xml_text (nvram_node) : NULL;
   if (!*nvram || !**nvram)
     {
@@ -244,6 +249,8 @@ build_firmware (Builder *b, GError **error)
   g_autofree char *vars_template = nvram_node ? vb_xml_attr (nvram_node, "template") : NULL;
   g_autofree char *nvram = NULL;
   g_autofree char *nvram_format = NULL;
+  g_autofree char *template_format = NULL;
+  gboolean own_template = vars_template != NULL;
   gboolean secure = loader && vb_xml_attr_is (loader, "secure", "yes");
   gboolean stateless = loader && vb_xml_attr_is (loader, "stateless", "yes");
 
@@ -271,7 +278,9 @@ build_firmware (Builder *b, GError **error)
                                      : "/usr/share/OVMF/OVMF_VARS_4M.fd");
   if (stateless && nvram_node)
     return refuse (error, nvram_node, "a stateless firmware keeps no variable store");
-  if (!stateless && !firmware_nvram (b, nvram_node, &nvram, &nvram_format, error))
+  if (!stateless
+      && !firmware_nvram (b, nvram_node, own_template, &nvram, &nvram_format, &template_format,
+                          error))
     return FALSE;
   if (!b->context->dry_run && !host_has (b->context, code))
     return refuse (error, loader ? loader : os,
@@ -284,7 +293,12 @@ build_firmware (Builder *b, GError **error)
     vb_qemu_opt (c, "file", code);
     add2 (b, "-drive", c->str);
   }
-  if (!stateless)
+  if (!stateless && vb_qemu_nvram_is_network (b))
+    {
+      if (!vb_qemu_build_network_nvram (b, nvram_node, nvram_format, error))
+        return FALSE;
+    }
+  else if (!stateless)
     {
       g_autoptr (GString) n = g_string_new ("if=pflash");
 
@@ -292,6 +306,7 @@ build_firmware (Builder *b, GError **error)
       b->command->nvram_path = g_strdup (nvram);
       b->command->nvram_template = g_strdup (vars_template);
       b->command->nvram_format = g_strdup (nvram_format);
+      b->command->nvram_template_format = g_strdup (template_format);
       b->command->nvram_in_store = g_str_has_prefix (nvram, b->context->nvram_dir)
                                    && nvram[strlen (b->context->nvram_dir)] == '/'
                                    && !strchr (nvram + strlen (b->context->nvram_dir) + 1, '/');
@@ -710,6 +725,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->xml);
   g_free (command->nvram_path);
   g_free (command->nvram_template);
+  g_free (command->nvram_template_format);
   g_free (command->nvram_format);
   g_free (command);
 }

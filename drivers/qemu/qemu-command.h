@@ -40,10 +40,13 @@ typedef struct {
                         GError **error);
   gpointer volume_data;
   /* The value of the secret a disk names, by @uuid or else by its usage
-   * (@usage_type "volume", "iscsi", "ceph" or "tls", and @usage); may be
-   * NULL (then a disk that needs a secret is refused). Not called in dry runs. */
+   * (@usage_type "volume", "iscsi", "ceph" or "tls", and @usage): refuses a
+   * secret of another usage type, and a private one when @sent_as_is (the
+   * disk sends the value itself to the server it names, as http and ftp
+   * do). May be NULL (then a disk that needs a secret is refused). Not
+   * called in dry runs. */
   GBytes *(*secret_value) (const char *uuid, const char *usage_type, const char *usage,
-                           gpointer data, GError **error);
+                           gboolean sent_as_is, gpointer data, GError **error);
   gpointer secret_data;
   gboolean dry_run;         /* only check: no files, sockets or ports are looked at */
   /* The host's answers when not a dry run (qemu-host.c): whether @path
@@ -146,6 +149,9 @@ typedef struct {
   char *nvram_path;         /* the UEFI variable store, NULL without UEFI; */
   char *nvram_template;     /* made from this before the start when missing */
   char *nvram_format;       /* raw or qcow2 */
+  /* The template's format (raw or qcow2): another than nvram_format's is
+   * converted (qemu-nvram-make.c). */
+  char *nvram_template_format;
   gboolean nvram_in_store;  /* nvram_path is in the service's own nvram_dir */
   int nvram_arg;            /* argv index of the store's -drive value; 0 without */
 } VbQemuCommand;

@@ -173,9 +173,11 @@ volume_path (const char *pool, const char *volume, char **format, gpointer data,
 
 /* The value of the secret a disk names: the store's, never logged. */
 static GBytes *
-secret_value (const char *uuid, const char *usage_type, const char *usage, gpointer data,
-              GError **error)
+secret_value (const char *uuid, const char *usage_type, const char *usage, gboolean sent_as_is,
+              gpointer data, GError **error)
 {
+  const VbSecretDef *def;
+
   VbSecretStore *secrets = vb_driver_host_get_secrets (vb_qemu_driver.host);
   VbSecret *secret = uuid ? vb_secret_store_lookup_uuid (secrets, uuid)
                           : vb_secret_store_lookup_usage (secrets, usage_type, usage);
@@ -194,11 +196,31 @@ secret_value (const char *uuid, const char *usage_type, const char *usage, gpoin
                    usage);
       return NULL;
     }
+  def = vb_secret_get_def (secret);
+  /* By UUID too: an <auth> naming a LUKS passphrase or a TLS key would
+   * otherwise send it to the server as a password. (A secret without a
+   * <usage> declares none: any disk may name it by UUID.) */
+  if (def->usage_type && !g_str_equal (def->usage_type, usage_type))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Secret %s is a '%s' secret, not the '%s' secret the disk needs", def->uuid,
+                   def->usage_type, usage_type);
+      return NULL;
+    }
+  /* A private secret is one no client may read: a disk that hands the value
+   * itself to a server of the XML's choosing would be a way to read it. */
+  if (sent_as_is && def->private)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Secret %s is private: an http, https, ftp or ftps disk would send its value "
+                   "as is to the server it names",
+                   def->uuid);
+      return NULL;
+    }
   if (!vb_secret_get_value (secret))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                   "Secret %s has no value yet (Secret.SetValue)",
-                   vb_secret_get_def (secret)->uuid);
+                   "Secret %s has no value yet (Secret.SetValue)", def->uuid);
       return NULL;
     }
   return g_bytes_ref (vb_secret_get_value (secret));

@@ -102,6 +102,50 @@ set_errno (GError **error, int saved, const char *what, const char *path)
   return FALSE;
 }
 
+int
+vb_qemu_host_open_nvram_template (const char *from, const VbUser *user, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  int in = vb_open_regular (AT_FDCWD, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, &local);
+  struct stat st;
+
+  if (in < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<nvram> template %s cannot be used: %s", from, local->message);
+      return -1;
+    }
+  if (fstat (in, &st) < 0 || (user && !readable_by (&st, user)))
+    {
+      close (in);
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<nvram> template %s is not readable by QEMU's user '%s'", from,
+                   user ? user->name : "root");
+      return -1;
+    }
+  return in;
+}
+
+int
+vb_qemu_host_create_nvram (const char *nvram, const VbUser *user, GError **error)
+{
+  int out = open (nvram, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  if (out < 0)
+    {
+      set_errno (error, errno, "Cannot create the UEFI variable store", nvram);
+      return -1;
+    }
+  if (user && fchown (out, user->uid, user->gid) < 0)
+    {
+      set_errno (error, errno, "Cannot give QEMU's user", nvram);
+      close (out);
+      unlink (nvram);
+      return -1;
+    }
+  return out;
+}
+
 /* Copies the template @from into @nvram, a new file (never one that is
  * there, never through a symbolic link), owned by @user when QEMU runs as
  * one. The template must be a regular file @user could read itself: the
@@ -110,41 +154,25 @@ set_errno (GError **error, int saved, const char *what, const char *path)
 static gboolean
 copy_nvram_template (const char *from, const char *nvram, const VbUser *user, GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  int in = vb_open_regular (AT_FDCWD, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, &local);
+  int in = vb_qemu_host_open_nvram_template (from, user, error);
   int out;
-  struct stat st;
   gboolean ok = TRUE;
   char buffer[65536];
   ssize_t n;
 
   if (in < 0)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "<nvram> template %s cannot be used: %s", from, local->message);
-      return FALSE;
-    }
-  if (fstat (in, &st) < 0 || (user && !readable_by (&st, user)))
-    {
-      close (in);
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "<nvram> template %s is not readable by QEMU's user '%s'", from, user->name);
-      return FALSE;
-    }
-  out = open (nvram, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    return FALSE;
+  out = vb_qemu_host_create_nvram (nvram, user, error);
   if (out < 0)
     {
-      int saved = errno;
       close (in);
-      return set_errno (error, saved, "Cannot create the UEFI variable store", nvram);
+      return FALSE;
     }
   while (ok && ((n = read (in, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)))
     if (n > 0 && write (out, buffer, (size_t) n) != n)
       ok = set_errno (error, errno ? errno : ENOSPC, "Cannot write", nvram);
   if (ok && n < 0)
     ok = set_errno (error, errno, "Cannot read", from);
-  if (ok && user && fchown (out, user->uid, user->gid) < 0)
-    ok = set_errno (error, errno, "Cannot give QEMU's user", nvram);
   close (in);
   if (close (out) < 0 && ok)
     ok = set_errno (error, errno, "Cannot write", nvram);

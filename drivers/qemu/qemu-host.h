@@ -19,6 +19,15 @@ int vb_qemu_host_free_tcp_port (int from);
  * used), NULL when none is. */
 char *vb_qemu_host_hugetlbfs_dir (guint64 page_kib);
 
+/* The UEFI variable store template @from, open for reading: a regular file
+ * (not through a symbolic link) that @user (QEMU's, NULL outside system
+ * mode) could read itself; -1 with NotSupported naming it otherwise. */
+int vb_qemu_host_open_nvram_template (const char *from, const VbUser *user, GError **error);
+/* A new UEFI variable store @nvram (never one that is there, never through
+ * a symbolic link), open for reading and writing, mode 0600, owned by
+ * @user when QEMU runs as one; -1 with @error otherwise. */
+int vb_qemu_host_create_nvram (const char *nvram, const VbUser *user, GError **error);
+
 /* The UEFI variable store @command names (nothing to do without UEFI):
  * copied from its template when it does not exist yet, as a new file owned
  * by @user (QEMU's, NULL outside system mode). A store in the service's own

@@ -23,6 +23,7 @@
 #include "qemu-part.h"
 #include "qemu-host.h"
 #include "qemu-host-vf.h"
+#include "qemu-nvram-make.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -816,8 +817,30 @@ helpers_started (GObject *source, GAsyncResult *result, gpointer user_data)
   spawn_qemu (task);
 }
 
-/* The run directory, then the helpers QEMU connects to (swtpm, virtiofsd),
- * then QEMU. */
+static void
+nvram_made (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_nvram_make_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  vb_qemu_helpers_start_async (qd, data->command, data->user, helpers_started, task);
+}
+
+/* The run directory, then a UEFI variable store converted from its
+ * template, then the helpers QEMU connects to (swtpm, virtiofsd), then
+ * QEMU. */
 static void
 prepare_qemu (GTask *task)
 {
@@ -843,7 +866,7 @@ prepare_qemu (GTask *task)
                                        status_dir, g_strerror (errno)));
       return;
     }
-  vb_qemu_helpers_start_async (qd, data->command, data->user, helpers_started, task);
+  vb_qemu_nvram_make_async (data->command, data->user, nvram_made, task);
 }
 
 static void

@@ -30,6 +30,17 @@
 #define BACKING_LEVEL(path)                                                                        \
   { path, "type=file index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 },        \
     { path "/source", "!file", NULL, 0 }
+/* The first level may be an image on the network under a network disk
+ * (libvirt's <backingStore type='network'>), its <source> as a disk's:
+ * the QEMU driver opens it as the disk's backing node. */
+#define BACKING_LEVEL1(path)                                                                       \
+  { path, "type=file|network index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 }, \
+    { path "/source", "file protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },                       \
+    { path "/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,                    \
+      VB_XML_RULE_REPEAT },                                                                        \
+    { path "/source/identity", "user group", NULL, 0 },                                            \
+    { path "/source/cookies", NULL, NULL, 0 },                                                     \
+    { path "/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT }
 #define BS "/backingStore"
 #define BS1 "domain/devices/disk" BS
 #define BS4 BS1 BS BS BS
@@ -37,7 +48,7 @@
 #define BS12 BS8 BS BS BS BS
 #define BS16 BS12 BS BS BS BS
 #define BACKING_STORES                                                                             \
-  BACKING_LEVEL (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),     \
+  BACKING_LEVEL1 (BS1), BACKING_LEVEL (BS1 BS), BACKING_LEVEL (BS1 BS BS), BACKING_LEVEL (BS4),    \
     BACKING_LEVEL (BS4 BS), BACKING_LEVEL (BS4 BS BS), BACKING_LEVEL (BS4 BS BS BS),             \
     BACKING_LEVEL (BS8), BACKING_LEVEL (BS8 BS), BACKING_LEVEL (BS8 BS BS),                      \
     BACKING_LEVEL (BS8 BS BS BS), BACKING_LEVEL (BS12), BACKING_LEVEL (BS12 BS),                 \
@@ -97,7 +108,7 @@
 #define NETDISK_AUTH(path)                                                                         \
   { path, "username", NULL, 0 }, NETDISK_SECRET (path "/secret")
 #define NETDISK_ENCRYPTION(path)                                                                   \
-  { path, "!format=luks|qcow|luks2|default engine=qemu|librbd", NULL, 0 },                         \
+  { path, "!format=luks|qcow|luks2|luks-any|default engine=qemu|librbd", NULL, 0 },                \
     NETDISK_SECRET (path "/secret")
 #define NETDISK_RULES                                                                              \
   { "domain/devices/disk/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,        \
@@ -114,7 +125,8 @@
     { "domain/devices/disk/source/ssl", "!verify=yes|no", NULL, 0 },                               \
     { "domain/devices/disk/source/cookies", NULL, NULL, 0 },                                       \
     { "domain/devices/disk/source/cookies/cookie", "!name", "*", VB_XML_RULE_REPEAT },             \
-    { "domain/devices/disk/source/identity", "user group", NULL, 0 }
+    { "domain/devices/disk/source/identity", "user group username agentsock keyfile", NULL, 0 },   \
+    { "domain/devices/disk/source/knownHosts", "!path", NULL, 0 }
 
 /* libvirt's options of a virtio device's <driver> (disks, SCSI controllers). */
 #define VIRTIO_OPTIONS "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off ioeventfd=on|off"
@@ -218,7 +230,10 @@ static const VbXmlRule domain_rules[] = {
     "readonly=yes|no type=rom|pflash secure=yes|no format=raw|qcow2 stateless=yes|no", "*", 0 },
   { "domain/os/nvram", "template format=raw|qcow2 templateFormat=raw|qcow2 type=file|network",
     "*", 0 },
-  { "domain/os/nvram/source", "file", NULL, 0 },
+  { "domain/os/nvram/source", "file protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },
+  { "domain/os/nvram/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,
+    VB_XML_RULE_REPEAT },
+  NETDISK_AUTH ("domain/os/nvram/source/auth"),
   { "domain/os/kernel", NULL, "*", 0 },
   { "domain/os/initrd", NULL, "*", 0 },
   { "domain/os/cmdline", NULL, "*", 0 },
@@ -931,6 +946,29 @@ check_disk_source (xmlNode *disk, GError **error)
          require_attr (source, "volume", "a volume disk names its pool and volume", error);
 }
 
+/* The first <backingStore> (the only one that may be a network image): a
+ * file one names its file, a network one its protocol and no file. */
+static gboolean
+check_backing_source (xmlNode *disk, GError **error)
+{
+  xmlNode *store = vb_xml_child (disk, "backingStore");
+  xmlNode *source = vb_xml_child (store, "source");
+
+  if (!source)
+    return TRUE;
+  if (!vb_xml_attr_is (store, "type", "network"))
+    return require_attr (source, "file", "a file backing store is the image named by it", error);
+  if (xmlHasProp (source, BAD_CAST "file"))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "file= on the <source> of a network <backingStore> at line %ld: it names "
+                   "its protocol, name and hosts",
+                   vb_xml_line (source));
+      return FALSE;
+    }
+  return require_attr (source, "protocol", "a network backing store names its protocol", error);
+}
+
 static gboolean
 check_disks (xmlNode *root, GError **error)
 {
@@ -947,7 +985,7 @@ check_disks (xmlNode *root, GError **error)
                    "missing element <target> in <disk> at line %ld", vb_xml_line (disk));
       return FALSE;
     }
-    if (!check_disk_source (disk, error))
+    if (!check_disk_source (disk, error) || !check_backing_source (disk, error))
       return FALSE;
     {
       VbDiskIoTune tune;
