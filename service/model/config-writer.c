@@ -124,7 +124,7 @@ fail (VbWrite *change, const char *format, const char *path, int errsv)
  * that the blocks of every file of the commit are allocated before the first
  * fsync commits the journal: the later fsyncs then find nothing to commit. */
 static gboolean
-write_temp (VbWrite *change, Step *step)
+write_temp (VbWrite *change, Step *step, gboolean start_writeback)
 {
   const char *p = step->data;
   gsize len = strlen (step->data), done = 0;
@@ -160,7 +160,8 @@ write_temp (VbWrite *change, Step *step)
       done += n;
     }
   /* Only a head start: the fsync below is what makes it durable. */
-  (void) sync_file_range (step->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  if (start_writeback)
+    (void) sync_file_range (step->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   return TRUE;
 }
 
@@ -251,17 +252,23 @@ apply_steps (GPtrArray *batch, guint index)
 static void
 commit (GPtrArray *batch)
 {
+  /* Alone, a file gains nothing from a head start. */
+  gboolean start_writeback = batch->len > 1;
+
   for (guint i = 0; i < batch->len; i++)
     {
       VbWrite *change = batch->pdata[i];
 
-      if (change->make_dir && g_mkdir_with_parents (change->make_dir, 0700) < 0)
+      /* One stat when it exists, as it nearly always does. */
+      if (change->make_dir && !g_file_test (change->make_dir, G_FILE_TEST_IS_DIR)
+          && g_mkdir_with_parents (change->make_dir, 0700) < 0)
         {
           fail (change, "Cannot create directory %s: %s", change->make_dir, errno);
           continue;
         }
       for (guint s = 0; s < change->n_steps; s++)
-        if (change->steps[s].kind == STEP_REPLACE && !write_temp (change, &change->steps[s]))
+        if (change->steps[s].kind == STEP_REPLACE
+            && !write_temp (change, &change->steps[s], start_writeback))
           break;
     }
   for (guint i = 0; i < batch->len; i++)
