@@ -100,7 +100,10 @@ domain_interface (BenchBare *bare, GDBusNodeInfo *node)
   g_variant_iter_init (&iter, bare->properties);
   while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
     {
-      g_autoptr (GVariant) inner = g_variant_get_variant (value);
+      /* A value may come boxed once more (what Get answers) or not (GetAll's). */
+      g_autoptr (GVariant) inner = g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT)
+                                     ? g_variant_get_variant (value)
+                                     : g_variant_ref (value);
 
       g_string_append_printf (xml, "<property name='%s' type='%s' access='read'/>", name,
                               g_variant_get_type_string (inner));

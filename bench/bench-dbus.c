@@ -1,5 +1,7 @@
 /* D-Bus read latency of virtbusd against Peer.Ping (the floor), with 1 and
- * 16 clients, and the 10,000-domain scale run: restart time, RSS,
+ * 16 clients; GetAll and GetManagedObjects against a bare GDBus service
+ * (bench-bare.c) answering the same bytes, with 1 and 16 clients; and the
+ * 10,000-domain scale run: restart time, RSS,
  * GetManagedObjects against a bare GDBus service (bench-bare.c) answering
  * the very same reply on the same bus (its floor).
  *
@@ -49,18 +51,13 @@ median_of (double *values, int n)
   return values[n / 2];
 }
 
-/* One row measured in turns with Ping (ROUNDS rounds of n_calls / ROUNDS
- * calls each), so that both see the same load on a shared machine: the
- * row's figures are the medians of its rounds, and its ratios the medians
- * of each round's ratios to the Ping just before it. */
+/* One row measured in turns with a reference call (ROUNDS rounds of
+ * n_calls / ROUNDS calls each), so that both see the same load on a shared
+ * machine: the row's figures are the medians of its rounds, and its ratios
+ * the medians of each round's ratios to the reference just before it. */
 static void
-paired_row (const char *name, const char *address, const char *path, const char *interface,
-            const char *method, GVariant *args, int clients)
+row_against (const char *name, const BenchCall *reference, const BenchCall *measured, int clients)
 {
-  BenchCall ping = { address, "org.virtbus.Virt1", MANAGER, "org.freedesktop.DBus.Peer", "Ping",
-                     NULL };
-  BenchCall call = { address, "org.virtbus.Virt1", path, interface, method, NULL };
-  g_autoptr (GVariant) held = args ? g_variant_ref_sink (args) : NULL;
   double rate[ROUNDS], median[ROUNDS], p99[ROUNDS], med_ratio[ROUNDS], thr_ratio[ROUNDS];
 
   if (only_rows && !strstr (name, only_rows))
@@ -68,11 +65,9 @@ paired_row (const char *name, const char *address, const char *path, const char 
 
   for (int r = 0; r < ROUNDS; r++)
     {
-      BenchFigures floor = bench_measure_call (&ping, n_calls / ROUNDS, clients);
-      BenchFigures f;
+      BenchFigures floor = bench_measure_call (reference, n_calls / ROUNDS, clients);
+      BenchFigures f = bench_measure_call (measured, n_calls / ROUNDS, clients);
 
-      call.args = held; /* not floating: bench_measure_call takes its own reference */
-      f = bench_measure_call (&call, n_calls / ROUNDS, clients);
       rate[r] = f.calls_per_s;
       median[r] = f.median;
       p99[r] = f.p99;
@@ -83,6 +78,71 @@ paired_row (const char *name, const char *address, const char *path, const char 
            median_of (rate, ROUNDS), median_of (median, ROUNDS) * 1e6,
            median_of (p99, ROUNDS) * 1e6, median_of (med_ratio, ROUNDS),
            median_of (thr_ratio, ROUNDS));
+}
+
+/* One row measured in turns with Ping. */
+static void
+paired_row (const char *name, const char *address, const char *path, const char *interface,
+            const char *method, GVariant *args, int clients)
+{
+  BenchCall ping = { address, "org.virtbus.Virt1", MANAGER, "org.freedesktop.DBus.Peer", "Ping",
+                     NULL };
+  g_autoptr (GVariant) held = args ? g_variant_ref_sink (args) : NULL;
+  /* not floating: bench_measure_call takes its own reference */
+  BenchCall call = { address, "org.virtbus.Virt1", path, interface, method, held };
+
+  row_against (name, &ping, &call, clients);
+}
+
+/* The same bytes from a bare GDBus service (bench-bare.c) on the same bus:
+ * what GDBus itself costs for a reply of that size, on both sides. Rows of
+ * virtbusd measured in turns with the bare service's same read; the ratios
+ * are virtbus/bare. */
+static void
+bare_section (VbTestEnv *env, const char *domain_path)
+{
+  const int client_counts[] = { 1, 16 };
+  const char *a = env->bus_address;
+  const char *bare_domain = "/org/libvirt/Test/domain/_0";
+  g_autoptr (GVariant) all = vb_test_call_ok (env, domain_path, "org.freedesktop.DBus.Properties",
+                                              "GetAll", g_variant_new ("(s)", IFACE_DOMAIN));
+  g_autoptr (GVariant) objects =
+    vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL);
+  g_autoptr (GVariant) properties = g_variant_get_child_value (all, 0);
+  g_autoptr (GVariant) object_dict = g_variant_get_child_value (objects, 0);
+  g_autoptr (GVariant) virt1_all = g_variant_ref_sink (g_variant_new ("(s)", IFACE_DOMAIN));
+  g_autoptr (GVariant) bare_all = g_variant_ref_sink (g_variant_new ("(s)", "org.libvirt.Domain"));
+  BenchCall virtbus_get_all = { a,           "org.virtbus.Virt1",
+                                domain_path, "org.freedesktop.DBus.Properties",
+                                "GetAll",    virt1_all };
+  BenchCall bare_get_all = { a,           "org.libvirt",
+                             bare_domain, "org.freedesktop.DBus.Properties",
+                             "GetAll",    bare_all };
+  BenchCall virtbus_objects = {
+    a, "org.virtbus.Virt1", MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL
+  };
+  BenchCall bare_objects = { a,
+                             "org.libvirt",
+                             "/org/libvirt/Test",
+                             "org.freedesktop.DBus.ObjectManager",
+                             "GetManagedObjects",
+                             NULL };
+  BenchBare *bare = bench_bare_start (a, bare_domain, g_variant_ref (properties), "<domain/>");
+
+  bench_bare_set_managed_objects (bare, g_variant_ref (objects));
+  g_print ("\n== against a bare GDBus service answering the same bytes (bench-bare.c), in turns; "
+           "ratios: virtbus/bare ==\n");
+  g_print ("GetAll: %zu bytes; GetManagedObjects: %zu bytes, %zu objects\n",
+           g_variant_get_size (all), g_variant_get_size (objects),
+           g_variant_n_children (object_dict));
+  bench_print_call_header ();
+  for (guint i = 0; i < G_N_ELEMENTS (client_counts); i++)
+    {
+      row_against ("GetAll Domain, virtbus/bare", &bare_get_all, &virtbus_get_all,
+                   client_counts[i]);
+      row_against ("GetManagedObjects, v/bare", &bare_objects, &virtbus_objects, client_counts[i]);
+    }
+  bench_bare_stop (bare);
 }
 
 static void
@@ -321,7 +381,10 @@ main (int argc, char **argv)
   g_print ("virtbusd %s on a private dbus-daemon; %u CPUs\n", g_getenv ("VB_DAEMON"),
            g_get_num_processors ());
   if (!scale_only)
-    latency_section (env, domain_path);
+    {
+      latency_section (env, domain_path);
+      bare_section (env, domain_path);
+    }
   scale_section (env);
   return 0;
 }

@@ -364,6 +364,79 @@ test_flush_waits (Fixture *f, gconstpointer data)
     g_main_context_iteration (NULL, TRUE);
 }
 
+typedef struct {
+  VbConfigStore *store;
+  guint ok;
+  guint failed;
+  char *first_error;
+} Tally;
+
+static void
+tally_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Tally *tally = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (vb_config_store_finish (tally->store, result, &error))
+    tally->ok++;
+  else if (tally->failed++ == 0)
+    tally->first_error = g_strdup (error->message);
+}
+
+/* The writes queued while the writer is busy are committed together (one
+ * fsync of each directory for all of them), in order: a second change of
+ * one file waits for the next commit, and a write that fails fails alone. */
+static void
+test_group_commit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *blocker = g_build_filename (f->state_dir, "pools", NULL);
+  g_autofree char *content = NULL;
+  g_autofree char *path = domain_file (f, UUID1 ".xml");
+  g_autofree char *marker = marker_file (f, UUID1);
+  Tally tally = { .store = f->store };
+  guint commits_before, writes_before, commits, writes;
+
+  g_assert_true (g_file_set_contents (blocker, "not a directory", -1, NULL));
+  vb_config_store_get_commits (f->store, &commits_before, &writes_before);
+  vb_config_store_hold_writes (f->store, TRUE);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%08x-0000-4000-8000-000000000000", i);
+
+      vb_config_store_save_async (f->store, "domains", id, "<domain/>\n", tally_done, &tally);
+    }
+  vb_config_store_save_async (f->store, "pools", UUID2, "<pool/>\n", tally_done, &tally);
+  vb_config_store_save_async (f->store, "domains", UUID1, "<domain>first</domain>\n", tally_done,
+                              &tally);
+  vb_config_store_set_autostart_async (f->store, "domains", UUID1, TRUE, tally_done, &tally);
+  vb_config_store_save_async (f->store, "domains", UUID1, "<domain>second</domain>\n", tally_done,
+                              &tally);
+  vb_config_store_hold_writes (f->store, FALSE);
+  vb_config_store_flush (f->store);
+  while (tally.ok + tally.failed < 44)
+    g_main_context_iteration (NULL, TRUE);
+
+  vb_config_store_get_commits (f->store, &commits, &writes);
+  g_assert_cmpuint (writes - writes_before, ==, 44);
+  /* 43 together; the second save of UUID1 in a commit of its own. */
+  g_assert_cmpuint (commits - commits_before, ==, 2);
+  g_assert_cmpuint (tally.ok, ==, 43);
+  g_assert_cmpuint (tally.failed, ==, 1);
+  g_assert_nonnull (strstr (tally.first_error, blocker));
+  g_free (tally.first_error);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%08x-0000-4000-8000-000000000000.xml", i);
+      g_autofree char *file = domain_file (f, name);
+
+      g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+    }
+  g_assert_true (g_file_get_contents (path, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, "<domain>second</domain>\n");
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+}
+
 static int
 file_mode (const char *path)
 {
@@ -577,6 +650,7 @@ main (int argc, char **argv)
   ADD ("/config-store/leftover-temp-removed", test_leftover_temp_removed);
   ADD ("/config-store/write-failure", test_write_failure);
   ADD ("/config-store/flush-waits", test_flush_waits);
+  ADD ("/config-store/group-commit", test_group_commit);
   ADD ("/config-store/write-file-atomic", test_write_file_atomic);
   ADD ("/config-store/never-partial", test_never_partial);
   ADD ("/config-store/reject-keeps-aside", test_reject_keeps_aside);

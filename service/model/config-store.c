@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config-writer.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -15,30 +16,8 @@
 struct _VbConfigStore {
   char *dir;
   VbConfigRejects *rejects;
-  GThreadPool *writer; /* one thread: writes happen in the order they were asked */
-  GMutex lock;
-  GCond idle;
-  guint pending;
+  VbConfigWriter *writer; /* one thread: writes happen in the order they were asked */
 };
-
-typedef enum { WRITE_SAVE, WRITE_REMOVE, WRITE_AUTOSTART, WRITE_FILE } WriteKind;
-
-typedef struct {
-  WriteKind kind;
-  char *dir;  /* <store>/<kind> */
-  char *id;
-  char *xml;
-  gboolean autostart;
-} WriteJob;
-
-static void
-write_job_free (WriteJob *job)
-{
-  g_free (job->dir);
-  g_free (job->id);
-  g_free (job->xml);
-  g_free (job);
-}
 
 void
 vb_stored_config_free (VbStoredConfig *config)
@@ -144,70 +123,6 @@ remove_file_durably (const char *path, GError **error)
 }
 
 static gboolean
-make_autostart_dir (const char *dir, GError **error)
-{
-  g_autofree char *autostart = g_build_filename (dir, "autostart", NULL);
-
-  if (g_mkdir_with_parents (autostart, 0700) < 0)
-    {
-      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create directory %s: %s", autostart,
-                   g_strerror (errno));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-run_write_job (WriteJob *job, GError **error)
-{
-  g_autofree char *xml_path = g_strdup_printf ("%s/%s.xml", job->dir, job->id);
-  g_autofree char *marker = g_strdup_printf ("%s/autostart/%s", job->dir, job->id);
-
-  if (job->kind == WRITE_FILE)
-    return vb_write_file_atomic (job->id, job->xml, strlen (job->xml), 0600, error);
-  /* A kind never loaded has no directories yet. */
-  if (!make_autostart_dir (job->dir, error))
-    return FALSE;
-  switch (job->kind)
-    {
-    case WRITE_SAVE:
-      return vb_write_file_atomic (xml_path, job->xml, strlen (job->xml), 0600, error);
-    case WRITE_REMOVE:
-      /* The definition first: a kill in between leaves a marker without a
-       * definition, which the next load drops, never a definition that
-       * lost its Autostart. */
-      return remove_file_durably (xml_path, error) && remove_file_durably (marker, error);
-    case WRITE_AUTOSTART:
-      if (job->autostart)
-        return vb_write_file_atomic (marker, "", 0, 0600, error);
-      return remove_file_durably (marker, error);
-    case WRITE_FILE:
-      break;
-    }
-  g_assert_not_reached ();
-}
-
-static void
-writer_thread (gpointer data, gpointer user_data)
-{
-  GTask *task = data;
-  VbConfigStore *store = user_data;
-  WriteJob *job = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (run_write_job (job, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-  g_object_unref (task);
-
-  g_mutex_lock (&store->lock);
-  store->pending--;
-  g_cond_broadcast (&store->idle);
-  g_mutex_unlock (&store->lock);
-}
-
-static gboolean
 make_dir (const char *path, GError **error)
 {
   if (g_mkdir_with_parents (path, 0700) < 0)
@@ -261,14 +176,12 @@ vb_config_store_new (const char *dir, GError **error)
 
   store->dir = g_strdup (dir);
   store->rejects = vb_config_rejects_new ();
-  g_mutex_init (&store->lock);
-  g_cond_init (&store->idle);
   if (!make_dir (dir, error))
     return NULL;
   /* Before any write is queued, so no temporary of ours is in flight; every
    * folder at once, since writes go to autostart/, snapshots/<uuid>/, ... */
   vb_config_store_remove_temporaries (dir);
-  store->writer = g_thread_pool_new (writer_thread, store, 1, FALSE, error);
+  store->writer = vb_config_writer_new (error);
   if (!store->writer)
     return NULL;
   return g_steal_pointer (&store);
@@ -279,10 +192,7 @@ vb_config_store_free (VbConfigStore *store)
 {
   if (!store)
     return;
-  if (store->writer)
-    g_thread_pool_free (store->writer, FALSE, TRUE);
-  g_mutex_clear (&store->lock);
-  g_cond_clear (&store->idle);
+  g_clear_pointer (&store->writer, vb_config_writer_free);
   g_clear_pointer (&store->rejects, vb_config_rejects_free);
   g_free (store->dir);
   g_free (store);
@@ -422,45 +332,57 @@ vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, gpoin
   vb_config_rejects_watch (store->rejects, func, user_data);
 }
 
+/* A kind never loaded has no directories yet: the autostart one is made
+ * before any write of the kind. */
+static VbWrite *
+kind_write_new (VbConfigStore *store, const char *kind, char **dir)
+{
+  VbWrite *write = vb_write_new ();
+  g_autofree char *autostart = NULL;
+
+  *dir = g_build_filename (store->dir, kind, NULL);
+  autostart = g_build_filename (*dir, "autostart", NULL);
+  vb_write_make_dir (write, autostart);
+  return write;
+}
+
 static void
-queue_write (VbConfigStore *store, WriteJob *job, GAsyncReadyCallback callback,
-             gpointer user_data)
+queue_write (VbConfigStore *store, VbWrite *write, gpointer source_tag,
+             GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
 
-  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
-  g_mutex_lock (&store->lock);
-  store->pending++;
-  g_mutex_unlock (&store->lock);
-  g_thread_pool_push (store->writer, task, NULL);
-}
-
-static WriteJob *
-write_job_new (VbConfigStore *store, WriteKind kind, const char *dir_kind, const char *id)
-{
-  WriteJob *job = g_new0 (WriteJob, 1);
-
-  job->kind = kind;
-  job->dir = g_build_filename (store->dir, dir_kind, NULL);
-  job->id = g_strdup (id);
-  return job;
+  g_task_set_source_tag (task, source_tag);
+  vb_config_writer_queue (store->writer, write, task);
 }
 
 void
 vb_config_store_save_async (VbConfigStore *store, const char *kind, const char *id,
                             const char *xml, GAsyncReadyCallback callback, gpointer user_data)
 {
-  WriteJob *job = write_job_new (store, WRITE_SAVE, kind, id);
+  g_autofree char *dir = NULL;
+  VbWrite *write = kind_write_new (store, kind, &dir);
+  g_autofree char *path = g_strdup_printf ("%s/%s.xml", dir, id);
 
-  job->xml = g_strdup (xml);
-  queue_write (store, job, callback, user_data);
+  vb_write_replace (write, path, xml);
+  queue_write (store, write, vb_config_store_save_async, callback, user_data);
 }
 
 void
 vb_config_store_remove_async (VbConfigStore *store, const char *kind, const char *id,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  queue_write (store, write_job_new (store, WRITE_REMOVE, kind, id), callback, user_data);
+  g_autofree char *dir = NULL;
+  VbWrite *write = kind_write_new (store, kind, &dir);
+  g_autofree char *path = g_strdup_printf ("%s/%s.xml", dir, id);
+  g_autofree char *marker = g_strdup_printf ("%s/autostart/%s", dir, id);
+
+  /* The definition first, durably: a kill in between leaves a marker
+   * without a definition, which the next load drops, never a definition
+   * that lost its Autostart. */
+  vb_write_remove (write, path);
+  vb_write_remove (write, marker);
+  queue_write (store, write, vb_config_store_remove_async, callback, user_data);
 }
 
 void
@@ -468,22 +390,25 @@ vb_config_store_set_autostart_async (VbConfigStore *store, const char *kind, con
                                      gboolean autostart, GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  WriteJob *job = write_job_new (store, WRITE_AUTOSTART, kind, id);
+  g_autofree char *dir = NULL;
+  VbWrite *write = kind_write_new (store, kind, &dir);
+  g_autofree char *marker = g_strdup_printf ("%s/autostart/%s", dir, id);
 
-  job->autostart = autostart;
-  queue_write (store, job, callback, user_data);
+  if (autostart)
+    vb_write_replace (write, marker, "");
+  else
+    vb_write_remove (write, marker);
+  queue_write (store, write, vb_config_store_set_autostart_async, callback, user_data);
 }
 
 void
 vb_config_store_write_file_async (VbConfigStore *store, const char *path, const char *data,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
-  WriteJob *job = g_new0 (WriteJob, 1);
+  VbWrite *write = vb_write_new ();
 
-  job->kind = WRITE_FILE;
-  job->id = g_strdup (path);
-  job->xml = g_strdup (data);
-  queue_write (store, job, callback, user_data);
+  vb_write_replace (write, path, data);
+  queue_write (store, write, vb_config_store_write_file_async, callback, user_data);
 }
 
 gboolean
@@ -495,8 +420,17 @@ vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GError **err
 void
 vb_config_store_flush (VbConfigStore *store)
 {
-  g_mutex_lock (&store->lock);
-  while (store->pending > 0)
-    g_cond_wait (&store->idle, &store->lock);
-  g_mutex_unlock (&store->lock);
+  vb_config_writer_flush (store->writer);
+}
+
+void
+vb_config_store_hold_writes (VbConfigStore *store, gboolean hold)
+{
+  vb_config_writer_hold (store->writer, hold);
+}
+
+void
+vb_config_store_get_commits (VbConfigStore *store, guint *commits, guint *writes)
+{
+  vb_config_writer_get_counts (store->writer, commits, writes);
 }

@@ -1,6 +1,7 @@
 /* Persistent configuration on disk: one XML file per object and an autostart
  * marker, written atomically by one worker thread so writes keep their order
- * and never block the main loop. */
+ * and never block the main loop. The writes queued meanwhile are committed
+ * together (config-writer.h): each is answered once it is durable. */
 #pragma once
 
 #include <gio/gio.h>
@@ -73,6 +74,10 @@ void vb_config_store_watch_rejected (VbConfigStore *store, VbRejectedFunc func, 
 
 /* Waits until every queued write is on disk (for shutdown and tests). */
 void vb_config_store_flush (VbConfigStore *store);
+/* For tests: while held, queued writes wait, to be committed together. */
+void vb_config_store_hold_writes (VbConfigStore *store, gboolean hold);
+/* How many group commits the writer ran and how many writes they held. */
+void vb_config_store_get_commits (VbConfigStore *store, guint *commits, guint *writes);
 
 /* Writes @len bytes to @path so that a reader sees the old or the new content,
  * never a mix, even across a crash: temporary file, fsync, rename, fsync of
