@@ -27,8 +27,8 @@ swtpm_key (Builder *b, xmlNode *backend, VbQemuHelperSpec *spec, GError **error)
     spec->key = g_bytes_new (NULL, 0);
   else if (!b->context->secret_value)
     return refuse (error, encryption, "no secret store here to read the secret from");
-  else if (!(spec->key =
-               b->context->secret_value (uuid, "vtpm", NULL, FALSE, b->context->secret_data, error)))
+  else if (!(spec->key = b->context->secret_value (uuid, "vtpm", NULL, FALSE,
+                                                   b->context->secret_data, error)))
     return FALSE;
   g_ptr_array_add (spec->argv, g_strdup ("--key"));
   g_ptr_array_add (spec->argv, g_strdup ("pwdfd=@KEYFD@,mode=aes-256-cbc"));
