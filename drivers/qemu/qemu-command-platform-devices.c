@@ -214,6 +214,10 @@ vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error)
       if (vb_xml_child (driver, "granule")
           && !vb_qemu_virtio_iommu_granule (b, vb_xml_child (driver, "granule"), out, error))
         return FALSE;
+      /* QEMU plugs the virtio IOMMU on the root bus only. */
+      if (vb_xml_attr_uint (vb_xml_child (node, "address"), "bus", 0) != 0)
+        return refuse (error, vb_xml_child (node, "address"),
+                       "the virtio IOMMU is an integrated device: its address is on bus 0");
       if (!fixed_id (node, "iommu0", error) || !pci_address (b, node, out, error))
         return FALSE;
       insert_first_device (b, out->str);
