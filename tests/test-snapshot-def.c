@@ -245,12 +245,59 @@ test_domain_disk_chain (void)
   g_assert_cmpuint (g_strv_length (((VbDiskImage *) images->pdata[0])->recorded), ==, 0);
 }
 
+/* A domain <disk snapshot=…> is the disk's mode when the request does not
+ * name the disk: 'no' leaves a raw disk out of an internal snapshot,
+ * 'external' makes the snapshot external. */
+static void
+test_disk_defaults (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *no_xml = NULL;
+  g_autofree char *external_xml = NULL;
+  g_autoptr (GString) xml = g_string_new (domain_xml);
+  g_autoptr (VbSnapshotDef) def =
+    vb_snapshot_def_parse ("<domainsnapshot><name>d</name></domainsnapshot>", &error);
+  g_autoptr (VbSnapshotDef) def2 =
+    vb_snapshot_def_parse ("<domainsnapshot><name>e</name></domainsnapshot>", &error);
+  g_autoptr (VbSnapshotDef) def3 =
+    vb_snapshot_def_parse ("<domainsnapshot><name>f</name><disks><disk name='vdb' "
+                           "snapshot='internal'/></disks></domainsnapshot>",
+                           &error);
+
+  g_assert_no_error (error);
+  g_string_replace (
+    xml, "<disk type='file' device='disk'>\n      <source file='/images/data.img'/>",
+    "<disk type='file' device='disk' snapshot='no'>\n      <source file='/images/data.img'/>", 1);
+  no_xml = g_strdup (xml->str);
+  g_string_replace (xml, "snapshot='no'", "snapshot='external'", 1);
+  external_xml = g_strdup (xml->str);
+
+  g_assert_true (vb_snapshot_def_align (def, no_xml, TRUE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (disk (def, "vda")->snapshot, ==, "internal");
+  g_assert_cmpstr (disk (def, "vdb")->snapshot, ==, "no");
+  g_assert_cmpstr (def->memory, ==, "internal");
+
+  /* Offline, vdb's default makes every disk external. */
+  g_assert_true (vb_snapshot_def_align (def2, external_xml, FALSE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (disk (def2, "vdb")->snapshot, ==, "external");
+  g_assert_cmpstr (disk (def2, "vda")->snapshot, ==, "external");
+  g_assert_true (vb_snapshot_def_is_external (def2));
+
+  /* What the request says wins over the default (and raw cannot be internal). */
+  g_assert_false (vb_snapshot_def_align (def3, no_xml, FALSE, FALSE, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "vdb"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/snapshot-def/parse", test_parse);
   g_test_add_func ("/snapshot-def/align", test_align);
+  g_test_add_func ("/snapshot-def/disk-defaults", test_disk_defaults);
   g_test_add_func ("/snapshot-def/stored-round-trip", test_stored_round_trip);
   g_test_add_func ("/snapshot-def/domain-disks", test_domain_disks);
   g_test_add_func ("/snapshot-def/domain-disk-chain", test_domain_disk_chain);

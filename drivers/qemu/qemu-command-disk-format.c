@@ -103,7 +103,8 @@ data_file (xmlNode *store, const char *node_name, const char *format,
   json_object_set_string_member (data, "node-name", id);
   /* The data file is written as the image is: the same cache mode. */
   if (json_object_has_member (proto, "cache"))
-    json_object_set_member (data, "cache", json_node_copy (json_object_get_member (proto, "cache")));
+    json_object_set_member (data, "cache",
+                            json_node_copy (json_object_get_member (proto, "cache")));
   if (json_object_has_member (proto, "aio") && !g_str_equal (type ? type : "file", "network"))
     json_object_set_string_member (data, "aio", json_object_get_string_member (proto, "aio"));
   json_object_set_boolean_member (data, "auto-read-only", TRUE);
@@ -143,8 +144,9 @@ backing_caches (xmlNode *disk, const char *node_name, JsonObject *fmt, GError **
 
       json_object_set_object_member (parent, "backing", backing);
       if (!file || !format)
-        return refuse (error, store, "a backing image with a <metadata_cache>, and each one "
-                                     "above it, needs its <format> and <source file>");
+        return refuse (error, store,
+                       "a backing image with a <metadata_cache>, and each one "
+                       "above it, needs its <format> and <source file>");
       json_object_set_string_member (protocol, "driver", "file");
       json_object_set_string_member (protocol, "filename", file);
       json_object_set_string_member (protocol, "node-name", storage);
@@ -250,8 +252,7 @@ vb_qemu_disk_reservations (xmlNode *disk, const char *node_name,
 }
 
 gboolean
-vb_qemu_disk_pr_device_props (xmlNode *disk, const VbQemuCommandContext *context,
-                              JsonObject *props)
+vb_qemu_disk_pr_device_props (xmlNode *disk, const VbQemuCommandContext *context, JsonObject *props)
 {
   xmlNode *reservations = vb_xml_child (vb_xml_child (disk, "source"), "reservations");
   g_autofree char *migration = vb_xml_attr (reservations, "migration");

@@ -86,6 +86,7 @@ vb_domain_disk_images_of_doc (xmlDoc *doc)
       image->volume = vb_xml_attr (source, "volume");
       image->format = vb_xml_attr (vb_xml_child (disk, "driver"), "type");
       image->recorded = recorded_chain (disk);
+      image->data_store = vb_xml_child (source, "dataStore") != NULL;
       g_ptr_array_add (images, image);
     }
   return images;

@@ -341,7 +341,7 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/disk",
     "type=file|block|volume|network|nvme|dir device=disk|cdrom|floppy|lun "
-    "model=virtio|virtio-transitional|virtio-non-transitional",
+    "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "

@@ -33,6 +33,13 @@ gboolean vb_qcow2_parse_header (const guint8 *data, gsize length, const guint8 *
                                 gsize name_length, char **name_out, char **format_out,
                                 GError **error);
 
+/* The same for an image whose external data file the caller gives QEMU
+ * (<dataStore>): the data file the header names is no refusal. */
+gboolean vb_qcow2_parse_header_data_file_given (const guint8 *data, gsize length,
+                                                const guint8 *name, gsize name_length,
+                                                char **name_out, char **format_out,
+                                                GError **error);
+
 /* Where the backing name of a qcow2 header lies, from @data as above:
  * FALSE when there is none to read. */
 gboolean vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *offset,
@@ -49,5 +56,9 @@ gboolean vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *o
  * qcow2, an image is neither a regular file nor a block device, the chain
  * loops or is deeper than VB_QCOW2_CHAIN_MAX. */
 GPtrArray *vb_qcow2_backing_chain (const char *image, const char *format, GError **error);
+/* The same, where @data_file_given says the disk's XML gives QEMU the top
+ * image's data file (<source><dataStore>): then that image may have one. */
+GPtrArray *vb_qcow2_backing_chain_data_file (const char *image, const char *format,
+                                             gboolean data_file_given, GError **error);
 
 G_END_DECLS
