@@ -80,6 +80,26 @@ test_data_file (void)
   out = vb_test_console_output (
     console, "dd if=/dev/vda bs=4096 count=1 2>/dev/null | od -An -tx1 | head -1", RUN_TIMEOUT_MS);
   g_assert_nonnull (strstr (out, "5a 5a 5a"));
+  /* discard_no_unref plugged in: refused by name, as at Start. */
+  {
+    g_autofree char *plain = g_build_filename (env->tmpdir, "plain.qcow2", NULL);
+    const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", plain, "4M", NULL };
+    g_autofree char *plugged = NULL;
+
+    g_free (run_ok (create));
+    plugged = g_strdup_printf ("<disk type='file' device='disk'>\n"
+                               "  <driver name='qemu' type='qcow2' "
+                               "discard_no_unref='on'/>\n"
+                               "  <source file='%s'/>\n"
+                               "  <target dev='vdb' bus='virtio'/>\n"
+                               "</disk>\n",
+                               plain);
+
+    vb_test_call_expect_error_saying (env, path, IFACE_DOMAIN, "AttachDevice",
+                                      g_variant_new ("(su)", plugged, 1),
+                                      "org.virtbus.Virt1.Error.NotSupported",
+                                      "discard_no_unref= needs QEMU 8.1");
+  }
   /* What the guest writes lands in the data file (raw: at the same offset). */
   g_free (out);
   out =
