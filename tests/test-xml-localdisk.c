@@ -150,6 +150,45 @@ test_discard_no_unref_start (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* <reservations managed='no'> on a host block device: Start refuses it
+ * by name while no qemu-pr-helper listens at the socket it names. */
+static void
+test_reservations_start (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *socket_path = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+
+  if (!g_file_test ("/dev/loop0", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/loop0 to stand for a host SCSI device");
+      return;
+    }
+  vb_test_env_start_daemon (env, NULL);
+  socket_path = g_build_filename (env->tmpdir, "pr-helper.sock", NULL);
+  disk = g_strdup_printf ("    <disk type='block' device='lun'>\n"
+                          "      <driver name='qemu' type='raw'/>\n"
+                          "      <source dev='/dev/loop0'>\n"
+                          "        <reservations managed='no'>\n"
+                          "          <source type='unix' path='%s' mode='client'/>\n"
+                          "        </reservations>\n"
+                          "      </source>\n"
+                          "      <target dev='sda' bus='scsi'/>\n"
+                          "    </disk>\n"
+                          "    <controller type='scsi' model='virtio-scsi'/>\n",
+                          socket_path);
+  xml = vb_test_guest_xml ("localdisk-reservations", 128, NULL, disk);
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
+  vb_test_call_expect_error_saying (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "no qemu-pr-helper listens at");
+  vb_test_call_void (env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 /* A shut-off domain's internal snapshot with a raw disk marked
  * snapshot='no': the qcow2 disk gets it, the raw one is left alone. */
 static void
@@ -205,6 +244,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/xml-localdisk/data-file", test_data_file);
   g_test_add_func ("/xml-localdisk/discard-no-unref-start", test_discard_no_unref_start);
+  g_test_add_func ("/xml-localdisk/reservations-start", test_reservations_start);
   g_test_add_func ("/xml-localdisk/snapshot-default", test_snapshot_default);
   return g_test_run ();
 }

@@ -286,7 +286,15 @@ pr_manager (Builder *b, xmlNode *disk, const char *node_name, GError **error)
       b->pr_helper = TRUE;
     }
   else
-    socket_path = child_attr (reservations, "source", "path");
+    {
+      /* The administrator's qemu-pr-helper: QEMU needs it listening. */
+      socket_path = child_attr (reservations, "source", "path");
+      if (!b->context->dry_run && !host_has (b->context, socket_path))
+        return refuse (error, reservations,
+                       "no qemu-pr-helper listens at %s (managed='no': the administrator "
+                       "runs it)",
+                       socket_path);
+    }
   vb_qemu_opt (object, "id", id);
   vb_qemu_opt (object, "path", socket_path);
   add2 (b, "-object", object->str);
