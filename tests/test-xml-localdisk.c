@@ -189,6 +189,73 @@ test_reservations_start (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* Whether a process of the name @comm whose command line holds @needle runs. */
+static gboolean
+process_runs (const char *comm, const char *needle)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *pid;
+
+  while (proc && (pid = g_dir_read_name (proc)))
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc", pid, "comm", NULL);
+      g_autofree char *cmdline_path = g_build_filename ("/proc", pid, "cmdline", NULL);
+      g_autofree char *name = NULL;
+      g_autofree char *cmdline = NULL;
+      gsize length = 0;
+
+      if (!g_file_get_contents (comm_path, &name, NULL, NULL) || !g_str_has_prefix (name, comm)
+          || !g_file_get_contents (cmdline_path, &cmdline, &length, NULL))
+        continue;
+      for (gsize i = 0; i + 1 < length; i++)
+        if (!cmdline[i])
+          cmdline[i] = ' ';
+      if (strstr (cmdline, needle))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* <reservations managed='yes'>: the service runs qemu-pr-helper and QEMU
+ * connects to it. /dev/loop0 is no SCSI device, so QEMU's scsi-block then
+ * fails, after the connection (without a listening helper QEMU says "Failed
+ * to connect"); the helper ends with the failed start. */
+static void
+test_reservations_managed (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *message = NULL;
+
+  if (!g_file_test ("/dev/loop0", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/loop0 to stand for a host SCSI device");
+      return;
+    }
+  vb_test_env_start_daemon (env, NULL);
+  xml = vb_test_guest_xml ("localdisk-pr-managed", 128, NULL,
+                           "    <disk type='block' device='lun'>\n"
+                           "      <driver name='qemu' type='raw'/>\n"
+                           "      <source dev='/dev/loop0'>\n"
+                           "        <reservations managed='yes'/>\n"
+                           "      </source>\n"
+                           "      <target dev='sda' bus='scsi'/>\n"
+                           "    </disk>\n"
+                           "    <controller type='scsi' model='virtio-scsi'/>\n");
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
+  message = vb_test_call_error_message (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                        "org.virtbus.Virt1.Error.Failed");
+  g_assert_nonnull (strstr (message, "SG_IO"));
+  g_assert_null (strstr (message, "Failed to connect"));
+  for (int i = 0; i < 50 && process_runs ("qemu-pr-helper", env->tmpdir); i++)
+    g_usleep (100000);
+  g_assert_false (process_runs ("qemu-pr-helper", env->tmpdir));
+  vb_test_call_void (env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 /* A shut-off domain's internal snapshot with a raw disk marked
  * snapshot='no': the qcow2 disk gets it, the raw one is left alone. */
 static void
@@ -245,6 +312,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-localdisk/data-file", test_data_file);
   g_test_add_func ("/xml-localdisk/discard-no-unref-start", test_discard_no_unref_start);
   g_test_add_func ("/xml-localdisk/reservations-start", test_reservations_start);
+  g_test_add_func ("/xml-localdisk/reservations-managed", test_reservations_managed);
   g_test_add_func ("/xml-localdisk/snapshot-default", test_snapshot_default);
   return g_test_run ();
 }
