@@ -63,23 +63,15 @@ vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *offset, gu
   return *offset != 0 && *size != 0;
 }
 
-static gboolean
-parse_header (const guint8 *data, gsize length, const guint8 *name, gsize name_length,
-              gboolean data_file_ok, char **name_out, char **format_out, GError **error);
+static gboolean parse_header (const guint8 *data, gsize length, const guint8 *name,
+                              gsize name_length, gboolean data_file_ok, char **name_out,
+                              char **format_out, GError **error);
 
 gboolean
 vb_qcow2_parse_header (const guint8 *data, gsize length, const guint8 *name, gsize name_length,
                        char **name_out, char **format_out, GError **error)
 {
   return parse_header (data, length, name, name_length, FALSE, name_out, format_out, error);
-}
-
-gboolean
-vb_qcow2_parse_header_data_file_given (const guint8 *data, gsize length, const guint8 *name,
-                                       gsize name_length, char **name_out, char **format_out,
-                                       GError **error)
-{
-  return parse_header (data, length, name, name_length, TRUE, name_out, format_out, error);
 }
 
 /* @data_file_ok: the caller gives QEMU the image's data file itself
@@ -257,8 +249,7 @@ vb_qcow2_backing_chain_data_file (const char *image, const char *format, gboolea
       struct stat st;
 
       /* Only the top image's data file is the caller's <dataStore>. */
-      if (!read_image (current, data_file_given && seen->len == 0, &name, &name_format, &st,
-                       error))
+      if (!read_image (current, data_file_given && seen->len == 0, &name, &name_format, &st, error))
         return NULL;
       if (!name)
         break;

@@ -33,13 +33,6 @@ gboolean vb_qcow2_parse_header (const guint8 *data, gsize length, const guint8 *
                                 gsize name_length, char **name_out, char **format_out,
                                 GError **error);
 
-/* The same for an image whose external data file the caller gives QEMU
- * (<dataStore>): the data file the header names is no refusal. */
-gboolean vb_qcow2_parse_header_data_file_given (const guint8 *data, gsize length,
-                                                const guint8 *name, gsize name_length,
-                                                char **name_out, char **format_out,
-                                                GError **error);
-
 /* Where the backing name of a qcow2 header lies, from @data as above:
  * FALSE when there is none to read. */
 gboolean vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *offset,
