@@ -32,6 +32,11 @@ test_listed (void)
     "<disk type='file'><source file='/f'/><target dev='vda'/></disk>"
     "<disk type='block' device='cdrom'><source dev='/b'/><target dev='sda'/></disk>"
     "<disk type='volume'><source pool='p' volume='v'/><target dev='vdb'/></disk>"
+    "<disk type='file'><source file='/q'><dataStore type='file'><format type='raw'/>"
+    "<source file='/q-data'/></dataStore></source><target dev='vdc'/></disk>"
+    "<disk type='block' device='lun'><source dev='/dev/sdq'><reservations managed='no'>"
+    "<source type='unix' path='/pr.sock' mode='client'/></reservations></source>"
+    "<target dev='sdb'/></disk>"
     "<interface type='network'><source network='default'/><target dev='vnet0'/></interface>"
     "<serial type='file'><source path='/s'/><log file='/l'/></serial>"
     "<channel type='unix'><source mode='bind' path='/u'/></channel>"
@@ -52,6 +57,9 @@ test_listed (void)
   g_assert_true (listed (paths, "/usr/bin/qemu-system-x86_64", VB_HOST_PATH_EMULATOR));
   g_assert_true (listed (paths, "/f", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/b", VB_HOST_PATH_FILE));
+  /* A qcow2 data file, a qemu-pr-helper socket QEMU connects to. */
+  g_assert_true (listed (paths, "/q-data", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/pr.sock", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/s", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/l", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/u", VB_HOST_PATH_FILE));
@@ -60,7 +68,7 @@ test_listed (void)
   g_assert_true (listed (paths, "/dev/tpm9", VB_HOST_PATH_FILE));
   /* Names that are not paths (vda, vnet0, the pool's volume, the mount
    * tag) are not listed. */
-  g_assert_cmpuint (paths->len, ==, 15);
+  g_assert_cmpuint (paths->len, ==, 19);
 
   /* A device alone, as AttachDevice and BlockCopy take it. */
   g_clear_pointer (&paths, g_ptr_array_unref);

@@ -238,11 +238,55 @@ test_chain (void)
   g_assert_cmpint (system (rm), ==, 0);
 }
 
+/* An image with an external data file is refused unless the disk's XML
+ * gives QEMU that file (<dataStore>), and then only for the top image: a
+ * backing image's data file would still be opened from its header. */
+static void
+test_data_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vb-qcow2-XXXXXX", NULL);
+  g_autofree char *top = g_build_filename (dir, "top.qcow2", NULL);
+  g_autofree char *base = g_build_filename (dir, "base.qcow2", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) chain = NULL;
+  guint8 image[1024];
+  g_autofree char *rm = NULL;
+
+  make_image (image, sizeof image, "base.qcow2", strlen ("base.qcow2"), "qcow2");
+  put64 (image + 72, 1u << 2);
+  g_assert_true (g_file_set_contents (top, (const char *) image, sizeof image, NULL));
+  write_image (base, NULL, NULL);
+
+  chain = vb_qcow2_backing_chain (top, "qcow2", &error);
+  g_assert_null (chain);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  chain = vb_qcow2_backing_chain_data_file (top, "qcow2", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->len, ==, 1);
+  g_clear_pointer (&chain, g_ptr_array_unref);
+
+  /* The backing image has one too: refused whatever the top's XML says. */
+  make_image (image, sizeof image, "base.qcow2", strlen ("base.qcow2"), "qcow2");
+  put64 (image + 72, 1u << 2);
+  memset (image + 8, 0, 12); /* base names no backing file of its own */
+  g_assert_true (g_file_set_contents (base, (const char *) image, sizeof image, NULL));
+  chain = vb_qcow2_backing_chain_data_file (top, "qcow2", TRUE, &error);
+  g_assert_null (chain);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "base.qcow2"));
+
+  rm = g_strdup_printf ("rm -rf %s", dir);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/qcow2-backing/header", test_header);
   g_test_add_func ("/qcow2-backing/chain", test_chain);
+  g_test_add_func ("/qcow2-backing/data-file", test_data_file);
   return g_test_run ();
 }

@@ -245,14 +245,109 @@ test_domain_disk_chain (void)
   g_assert_cmpuint (g_strv_length (((VbDiskImage *) images->pdata[0])->recorded), ==, 0);
 }
 
+/* A domain <disk snapshot=…> is the disk's mode when the request does not
+ * name the disk: 'no' leaves a raw disk out of an internal snapshot,
+ * 'external' makes the snapshot external. */
+static void
+test_disk_defaults (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *no_xml = NULL;
+  g_autofree char *external_xml = NULL;
+  g_autoptr (GString) xml = g_string_new (domain_xml);
+  g_autoptr (VbSnapshotDef) def =
+    vb_snapshot_def_parse ("<domainsnapshot><name>d</name></domainsnapshot>", &error);
+  g_autoptr (VbSnapshotDef) def2 =
+    vb_snapshot_def_parse ("<domainsnapshot><name>e</name></domainsnapshot>", &error);
+  g_autoptr (VbSnapshotDef) def3 =
+    vb_snapshot_def_parse ("<domainsnapshot><name>f</name><disks><disk name='vdb' "
+                           "snapshot='internal'/></disks></domainsnapshot>",
+                           &error);
+
+  g_assert_no_error (error);
+  g_string_replace (
+    xml, "<disk type='file' device='disk'>\n      <source file='/images/data.img'/>",
+    "<disk type='file' device='disk' snapshot='no'>\n      <source file='/images/data.img'/>", 1);
+  no_xml = g_strdup (xml->str);
+  g_string_replace (xml, "snapshot='no'", "snapshot='external'", 1);
+  external_xml = g_strdup (xml->str);
+
+  g_assert_true (vb_snapshot_def_align (def, no_xml, TRUE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (disk (def, "vda")->snapshot, ==, "internal");
+  g_assert_cmpstr (disk (def, "vdb")->snapshot, ==, "no");
+  g_assert_cmpstr (def->memory, ==, "internal");
+
+  /* Offline, vdb's default makes every disk external. */
+  g_assert_true (vb_snapshot_def_align (def2, external_xml, FALSE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (disk (def2, "vdb")->snapshot, ==, "external");
+  g_assert_cmpstr (disk (def2, "vda")->snapshot, ==, "external");
+  g_assert_true (vb_snapshot_def_is_external (def2));
+
+  /* What the request says wins over the default (and raw cannot be internal). */
+  g_assert_false (vb_snapshot_def_align (def3, no_xml, FALSE, FALSE, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "vdb"));
+}
+
+static VbBackingFile *
+backing_file (const char *path)
+{
+  VbBackingFile *file = g_new0 (VbBackingFile, 1);
+
+  file->path = g_strdup (path);
+  file->format = g_strdup ("qcow2");
+  return file;
+}
+
+/* The chain recorded from the headers keeps a backing image's
+ * <metadata_cache> while the header still names that file. */
+static void
+test_record_backing_cache (void)
+{
+  static const char xml[] =
+    "<domain type='qemu'><name>c</name><memory>1</memory><devices>"
+    "<disk type='file'><driver name='qemu' type='qcow2'/><source file='/i/top.qcow2'/>"
+    "<backingStore type='file'><format type='qcow2'><metadata_cache>"
+    "<max_size unit='MiB'>2</max_size></metadata_cache></format>"
+    "<source file='/i/b1.qcow2'/><backingStore type='file'><format type='qcow2'>"
+    "<metadata_cache><max_size unit='MiB'>1</max_size></metadata_cache></format>"
+    "<source file='/i/b2.qcow2'/></backingStore></backingStore>"
+    "<target dev='vda'/></disk></devices></domain>";
+  g_autoptr (GHashTable) chains =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *chain = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_backing_file_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *recorded = NULL;
+
+  /* The headers now say top → b1 → b3: b2 (and its cache) are gone. */
+  g_ptr_array_add (chain, backing_file ("/i/b1.qcow2"));
+  g_ptr_array_add (chain, backing_file ("/i/b3.qcow2"));
+  g_hash_table_insert (chains, g_strdup ("vda"), chain);
+  recorded = vb_domain_xml_record_backing (xml, chains, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (recorded, "        <format type='qcow2'>\n"
+                                      "          <metadata_cache>\n"
+                                      "            <max_size unit='MiB'>2</max_size>\n"
+                                      "          </metadata_cache>\n"
+                                      "        </format>\n"
+                                      "        <source file='/i/b1.qcow2'/>\n"));
+  g_assert_null (strstr (recorded, "b2.qcow2"));
+  g_assert_null (strstr (recorded, ">1</max_size>"));
+  g_assert_nonnull (strstr (recorded, "b3.qcow2"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/snapshot-def/parse", test_parse);
   g_test_add_func ("/snapshot-def/align", test_align);
+  g_test_add_func ("/snapshot-def/disk-defaults", test_disk_defaults);
   g_test_add_func ("/snapshot-def/stored-round-trip", test_stored_round_trip);
   g_test_add_func ("/snapshot-def/domain-disks", test_domain_disks);
   g_test_add_func ("/snapshot-def/domain-disk-chain", test_domain_disk_chain);
+  g_test_add_func ("/snapshot-def/record-backing-cache", test_record_backing_cache);
   return g_test_run ();
 }

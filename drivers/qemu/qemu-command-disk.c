@@ -2,8 +2,11 @@
  * node) and the -device of its bus; and the blockdev-add objects a plugged
  * disk gets, built the same way. */
 #include "qemu-command-private.h"
+#include "qemu-command-disk-format.h"
 #include "qemu-command-disk-source.h"
 #include "qemu-iotune.h"
+
+#define PR_HELPER_BINARY "/usr/bin/qemu-pr-helper"
 
 const char *
 vb_qemu_virtio_blk_model (xmlNode *disk)
@@ -243,12 +246,68 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
                                         json_node_get_object (*protocol), error))
       || !vb_qemu_disk_encryption (disk, node_name, format, context, secrets,
                                    network ? json_node_get_object (*protocol) : NULL,
-                                   json_node_get_object (*format_node), error))
+                                   json_node_get_object (*format_node), error)
+      || !vb_qemu_disk_format_options (disk, node_name, format, context, secrets,
+                                       json_node_get_object (*protocol),
+                                       json_node_get_object (*format_node), error)
+      || !vb_qemu_disk_reservations (disk, node_name, context, secrets == NULL,
+                                     json_node_get_object (*protocol), error))
     {
       g_clear_pointer (protocol, json_node_unref);
       g_clear_pointer (format_node, json_node_unref);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* The pr-manager-helper object a disk's <reservations> name, once per
+ * object; for managed='yes' the qemu-pr-helper the service runs beside
+ * QEMU (as root: it sends the reservation commands QEMU may not). */
+static gboolean
+pr_manager (Builder *b, xmlNode *disk, const char *node_name, GError **error)
+{
+  g_autofree char *id = vb_qemu_disk_pr_manager_id (disk, node_name);
+  xmlNode *reservations = vb_xml_child (vb_xml_child (disk, "source"), "reservations");
+  g_autoptr (GString) object = g_string_new ("pr-manager-helper");
+  g_autofree char *socket_path = NULL;
+  VbQemuHelperSpec *spec;
+
+  if (!id || (b->pr_helper && g_str_equal (id, "pr-helper0")))
+    return TRUE;
+  if (vb_xml_attr_is (reservations, "managed", "yes"))
+    {
+      if (!b->context->dry_run && !host_has (b->context, PR_HELPER_BINARY))
+        return refuse (error, reservations,
+                       "qemu-pr-helper %s is missing (Debian package qemu-system-common)",
+                       PR_HELPER_BINARY);
+      socket_path = g_build_filename (b->context->domain_dir, "pr-helper0.sock", NULL);
+      spec = g_new0 (VbQemuHelperSpec, 1);
+      spec->id = g_strdup (id);
+      spec->what = g_strdup ("qemu-pr-helper");
+      spec->needs_root = TRUE;
+      spec->element = g_strdup ("reservations");
+      spec->socket_path = g_strdup (socket_path);
+      spec->argv = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (spec->argv, g_strdup (PR_HELPER_BINARY));
+      g_ptr_array_add (spec->argv, g_strdup ("-k"));
+      g_ptr_array_add (spec->argv, g_strdup (socket_path));
+      g_ptr_array_add (spec->argv, NULL);
+      g_ptr_array_add (b->command->helpers, spec);
+      b->pr_helper = TRUE;
+    }
+  else
+    {
+      /* The administrator's qemu-pr-helper: QEMU needs it listening. */
+      socket_path = child_attr (reservations, "source", "path");
+      if (!b->context->dry_run && !host_has (b->context, socket_path))
+        return refuse (error, reservations,
+                       "no qemu-pr-helper listens at %s (managed='no': the administrator "
+                       "runs it)",
+                       socket_path);
+    }
+  vb_qemu_opt (object, "id", id);
+  vb_qemu_opt (object, "path", socket_path);
+  add2 (b, "-object", object->str);
   return TRUE;
 }
 
@@ -279,6 +338,8 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
       addf (b, "-object");
       addf (b, "secret,id=%s,format=raw,file=/proc/self/fd/%s", secret->id, secret->fd_arg);
     }
+  if (!pr_manager (b, disk, node_name, error))
+    return FALSE;
   for (JsonNode **node = (JsonNode *[]){ backing_proto, backing_fmt, NULL }; *node; node++)
     {
       json_generator_set_root (generator, *node);
@@ -537,7 +598,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   if (!g_str_equal (bus, "virtio") && !vb_qemu_iothread_option (b, disk, FALSE, out, error))
     return FALSE;
   model = g_strndup (out->str, strcspn (out->str, ","));
-  if (!vb_qemu_disk_device_props (disk, model, props, error))
+  if (!vb_qemu_disk_device_props (disk, model, props, error)
+      || !vb_qemu_disk_pr_device_props (disk, b->context, props))
     return FALSE;
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);

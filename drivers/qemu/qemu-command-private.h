@@ -37,6 +37,7 @@ typedef struct {
   gboolean tpm;             /* a <tpm> was built (only one may be) */
   guint filesystems;        /* <filesystem> elements built so far */
   guint dimms;              /* <memory model='dimm'> devices so far */
+  gboolean pr_helper;       /* the managed qemu-pr-helper of <reservations> is set up */
 } Builder;
 
 /* How a SCSI controller's disks are told apart: by LUN on target 0

@@ -363,6 +363,9 @@ vb_qemu_context_resolvers (VbQemuCommandContext *context)
   context->path_exists = vb_qemu_host_path_exists;
   context->free_tcp_port = vb_qemu_host_free_tcp_port;
   context->hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir;
+  /* A device plugged into (or a medium changed in) a running domain asks
+   * what the default QEMU has, as the start did (discard_no_unref). */
+  context->qemu_version = vb_qemu_driver.caps ? qemu_version (vb_qemu_driver.caps->version) : 0;
 }
 
 /* ---- status file ---- */

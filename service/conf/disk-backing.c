@@ -86,6 +86,7 @@ vb_domain_disk_images_of_doc (xmlDoc *doc)
       image->volume = vb_xml_attr (source, "volume");
       image->format = vb_xml_attr (vb_xml_child (disk, "driver"), "type");
       image->recorded = recorded_chain (disk);
+      image->data_store = vb_xml_child (source, "dataStore") != NULL;
       g_ptr_array_add (images, image);
     }
   return images;
@@ -101,6 +102,28 @@ new_store (xmlNode *parent, xmlNode *after, const char *file, const char *format
   xmlSetProp (vb_xml_insert_after (store, store->last, "source", NULL), BAD_CAST "file",
               BAD_CAST file);
   return store;
+}
+
+/* A copy of the <format><metadata_cache> of each backing file @disk's
+ * chain records, by <source file>. */
+static GHashTable *
+metadata_caches (xmlNode *disk)
+{
+  GHashTable *caches =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) xmlFreeNode);
+
+  for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
+       store = vb_xml_child (store, "backingStore"))
+    {
+      char *file = vb_xml_attr (vb_xml_child (store, "source"), "file");
+      xmlNode *cache = vb_xml_child (vb_xml_child (store, "format"), "metadata_cache");
+
+      if (file && cache)
+        g_hash_table_replace (caches, file, xmlDocCopyNode (cache, disk->doc, 1));
+      else
+        g_free (file);
+    }
+  return caches;
 }
 
 char *
@@ -120,15 +143,22 @@ vb_domain_xml_record_backing (const char *xml, GHashTable *chains, GError **erro
       xmlNode *parent = disk;
       xmlNode *after = vb_xml_child (disk, "source");
 
+      g_autoptr (GHashTable) caches = NULL;
+
       if (!chain)
         continue;
+      caches = metadata_caches (disk);
       vb_xml_remove_children (disk, "backingStore");
       for (guint j = 0; j < chain->len; j++)
         {
           const VbBackingFile *file = chain->pdata[j];
+          xmlNode *cache = g_hash_table_lookup (caches, file->path);
 
           parent = new_store (parent, after, file->path, file->format);
           after = parent->last;
+          /* The caller's tuning of a backing image the header still names. */
+          if (cache && g_str_equal (file->format, "qcow2"))
+            xmlAddChild (vb_xml_child (parent, "format"), xmlDocCopyNode (cache, disk->doc, 1));
         }
     }
   return vb_xml_format (doc);

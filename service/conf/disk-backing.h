@@ -19,6 +19,7 @@ typedef struct {
   char *volume;
   char *format;   /* <driver type>; NULL when absent (raw, or the volume's own) */
   GStrv recorded; /* the <source file> of each <backingStore>, nearest first */
+  gboolean data_store; /* <source><dataStore>: the XML gives the image's data file */
 } VbDiskImage;
 
 void vb_disk_image_free (VbDiskImage *image);

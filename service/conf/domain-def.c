@@ -29,6 +29,8 @@
  * at most VB_QCOW2_CHAIN_MAX (16) deep, plus the empty one. */
 #define BACKING_LEVEL(path)                                                                        \
   { path, "type=file index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 },        \
+    { path "/format/metadata_cache", NULL, NULL, 0 },                                              \
+    { path "/format/metadata_cache/max_size", "unit", "%u", 0 },                                   \
     { path "/source", "!file", NULL, 0 }
 /* The first level may be an image on the network under a network disk
  * (libvirt's <backingStore type='network'>), its <source> as a disk's:
@@ -355,14 +357,14 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/disk",
     "type=file|block|volume|network|nvme|dir device=disk|cdrom|floppy|lun "
-    "model=virtio|virtio-transitional|virtio-non-transitional",
+    "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "
     "cache=default|none|writethrough|writeback|directsync|unsafe io=native|threads|io_uring "
     "discard=unmap|ignore detect_zeroes=off|on|unmap copy_on_read=on|off "
     "error_policy=stop|report|ignore|enospace rerror_policy=stop|report|ignore queues=%u "
-    "queue_size=%u iothread=%u " VIRTIO_OPTIONS " event_idx=on|off",
+    "queue_size=%u iothread=%u " VIRTIO_OPTIONS " event_idx=on|off discard_no_unref=on|off",
     NULL, 0 },
   { "domain/devices/disk/source",
     "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
@@ -394,6 +396,20 @@ static const VbXmlRule domain_rules[] = {
   IOTUNE ("write_iops_sec_max_length"),
   { "domain/devices/disk/iotune/group_name", NULL, "*", 0 },
   BACKING_STORES,
+  /* Local disk attributes (docs/xml-subset.md, "Local disk attributes"):
+   * qcow2's metadata cache and external data file, SCSI persistent
+   * reservations through qemu-pr-helper. */
+  { "domain/devices/disk/driver/metadata_cache", NULL, NULL, 0 },
+  /* unit= as libvirt reads it, in any case ("kiB"); the QEMU driver scales it. */
+  { "domain/devices/disk/driver/metadata_cache/max_size", "unit", "%u", 0 },
+  { "domain/devices/disk/source/dataStore", "!type=file|block|network", NULL, 0 },
+  { "domain/devices/disk/source/dataStore/format", "!type=raw", NULL, 0 },
+  { "domain/devices/disk/source/dataStore/source",
+    "file dev protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },
+  { "domain/devices/disk/source/dataStore/source/host",
+    "name port=%u transport=tcp|unix|rdma socket", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/disk/source/reservations", "!managed=yes|no migration=yes|no", NULL, 0 },
+  { "domain/devices/disk/source/reservations/source", "!type=unix !path mode=client", NULL, 0 },
   ADDRESS ("disk"),
   ALIAS ("disk"),
 

@@ -340,6 +340,7 @@ vb_domain_disk_free (VbDomainDisk *disk)
   g_free (disk->file);
   g_free (disk->format);
   g_free (disk->alias);
+  g_free (disk->snapshot);
   g_free (disk);
 }
 
@@ -378,6 +379,7 @@ vb_domain_xml_list_disks (const char *domain_xml, GError **error)
       if (!disk->format)
         disk->format = g_strdup ("raw");
       disk->alias = alias ? vb_xml_attr (alias, "name") : NULL;
+      disk->snapshot = vb_xml_attr (node, "snapshot");
       disk->readonly =
         vb_xml_child (node, "readonly") != NULL || g_str_equal (disk->device, "cdrom");
       g_ptr_array_add (disks, disk);
@@ -475,6 +477,16 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
       external |= g_strcmp0 (disk->snapshot, "external") == 0;
       internal |= g_strcmp0 (disk->snapshot, "internal") == 0;
     }
+  /* The defaults of the disks the request leaves out (<disk snapshot=…>). */
+  for (guint j = 0; j < disks->len; j++)
+    {
+      VbDomainDisk *disk = disks->pdata[j];
+
+      if (requested (def, disk->target) || disk->readonly || !g_str_equal (disk->device, "disk"))
+        continue;
+      external |= g_strcmp0 (disk->snapshot, "external") == 0;
+      internal |= g_strcmp0 (disk->snapshot, "internal") == 0;
+    }
   if (g_strcmp0 (def->memory, "external") == 0)
     return vb_error_refuse (
       error, VB_ERROR_NOT_SUPPORTED,
@@ -524,6 +536,8 @@ vb_snapshot_def_align (VbSnapshotDef *def, const char *domain_xml, gboolean acti
           out->snapshot = g_strdup ("no");
           continue;
         }
+      if (!out->snapshot && disk->snapshot)
+        out->snapshot = g_strdup (disk->snapshot);
       if (!out->snapshot)
         out->snapshot = g_strdup (external ? "external" : "internal");
       if (g_str_equal (out->snapshot, "no"))

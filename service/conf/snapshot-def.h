@@ -50,8 +50,10 @@ gboolean vb_snapshot_def_is_external (const VbSnapshotDef *def);
 
 /* Completes @def against the disks of @domain_xml (the definition the domain
  * runs, or its persistent one when shut off): every disk gets its mode
- * (read-only disks and CD-ROMs "no"; "external" for all with @disk_only or
- * when the request names an external disk; "internal" otherwise), the files
+ * (read-only disks and CD-ROMs "no"; a disk the request leaves out the
+ * mode its <disk snapshot=…> sets, if any; "external" for all with
+ * @disk_only or when the request or a disk's default names external;
+ * "internal" otherwise), the files
  * involved and the default overlay names (<image without extension>.<name>);
  * <memory> becomes "internal" for an @active domain taking an internal
  * snapshot. Refuses what cannot be done: disks the domain lacks
@@ -69,6 +71,7 @@ typedef struct {
   char *file;   /* <source file>, NULL for other types or no medium */
   char *format; /* <driver type>, "raw" when absent */
   char *alias;  /* <alias name>, NULL when absent */
+  char *snapshot; /* <disk snapshot=…>: the disk's default mode, NULL when absent */
   gboolean readonly;
 } VbDomainDisk;
 

@@ -167,7 +167,8 @@ walk_chains (Check *check, const char *const *roots, GStrvBuilder *outside, GHas
 
       if (g_strcmp0 (disk->format, "qcow2") != 0 || !disk->file)
         continue;
-      if (!(chain = vb_qcow2_backing_chain (disk->file, disk->format, error)))
+      if (!(chain =
+              vb_qcow2_backing_chain_data_file (disk->file, disk->format, disk->data_store, error)))
         {
           g_prefix_error (error, "disk '%s': ", disk->target ? disk->target : "?");
           return FALSE;

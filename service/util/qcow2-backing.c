@@ -63,9 +63,22 @@ vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *offset, gu
   return *offset != 0 && *size != 0;
 }
 
+static gboolean parse_header (const guint8 *data, gsize length, const guint8 *name,
+                              gsize name_length, gboolean data_file_ok, char **name_out,
+                              char **format_out, GError **error);
+
 gboolean
 vb_qcow2_parse_header (const guint8 *data, gsize length, const guint8 *name, gsize name_length,
                        char **name_out, char **format_out, GError **error)
+{
+  return parse_header (data, length, name, name_length, FALSE, name_out, format_out, error);
+}
+
+/* @data_file_ok: the caller gives QEMU the image's data file itself
+ * (<dataStore>), so the one the header names is never opened. */
+static gboolean
+parse_header (const guint8 *data, gsize length, const guint8 *name, gsize name_length,
+              gboolean data_file_ok, char **name_out, char **format_out, GError **error)
 {
   guint32 version, size, header_length = V2_HEADER_LENGTH;
   guint64 offset, ext_end;
@@ -77,7 +90,7 @@ vb_qcow2_parse_header (const guint8 *data, gsize length, const guint8 *name, gsi
     return TRUE;
   if (version == 3)
     {
-      if (be64 (data + 72) & INCOMPAT_DATA_FILE)
+      if ((be64 (data + 72) & INCOMPAT_DATA_FILE) && !data_file_ok)
         {
           g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
                        "the image has an external data file, which is not supported");
@@ -97,7 +110,7 @@ vb_qcow2_parse_header (const guint8 *data, gsize length, const guint8 *name, gsi
         break;
       if (type == EXT_BACKING_FORMAT && !format)
         format = g_strndup ((const char *) data + at + 8, ext_length);
-      else if (type == EXT_DATA_FILE)
+      else if (type == EXT_DATA_FILE && !data_file_ok)
         {
           g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
                        "the image names an external data file, which is not supported");
@@ -163,7 +176,8 @@ read_at (int fd, guint8 *buffer, gsize length, guint64 offset)
 /* The backing name and format of @path; *@name NULL when it has none or
  * does not exist. @st: what was opened, for loop detection. */
 static gboolean
-read_image (const char *path, char **name, char **format, struct stat *st, GError **error)
+read_image (const char *path, gboolean data_file_ok, char **name, char **format, struct stat *st,
+            GError **error)
 {
   g_autofree guint8 *header = g_malloc (HEADER_READ);
   guint8 backing[VB_QCOW2_BACKING_NAME_MAX];
@@ -201,8 +215,8 @@ read_image (const char *path, char **name, char **format, struct stat *st, GErro
                    g_strerror (errno));
       return FALSE;
     }
-  if (!vb_qcow2_parse_header (header, length, name_length ? backing : NULL, name_length, name,
-                              format, error))
+  if (!parse_header (header, length, name_length ? backing : NULL, name_length, data_file_ok, name,
+                     format, error))
     {
       g_prefix_error (error, "%s: ", path);
       return FALSE;
@@ -212,6 +226,13 @@ read_image (const char *path, char **name, char **format, struct stat *st, GErro
 
 GPtrArray *
 vb_qcow2_backing_chain (const char *image, const char *format, GError **error)
+{
+  return vb_qcow2_backing_chain_data_file (image, format, FALSE, error);
+}
+
+GPtrArray *
+vb_qcow2_backing_chain_data_file (const char *image, const char *format, gboolean data_file_given,
+                                  GError **error)
 {
   g_autoptr (GPtrArray) chain =
     g_ptr_array_new_with_free_func ((GDestroyNotify) vb_backing_file_free);
@@ -227,7 +248,8 @@ vb_qcow2_backing_chain (const char *image, const char *format, GError **error)
       VbBackingFile *file;
       struct stat st;
 
-      if (!read_image (current, &name, &name_format, &st, error))
+      /* Only the top image's data file is the caller's <dataStore>. */
+      if (!read_image (current, data_file_given && seen->len == 0, &name, &name_format, &st, error))
         return NULL;
       if (!name)
         break;

@@ -49,5 +49,9 @@ gboolean vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *o
  * qcow2, an image is neither a regular file nor a block device, the chain
  * loops or is deeper than VB_QCOW2_CHAIN_MAX. */
 GPtrArray *vb_qcow2_backing_chain (const char *image, const char *format, GError **error);
+/* The same, where @data_file_given says the disk's XML gives QEMU the top
+ * image's data file (<source><dataStore>): then that image may have one. */
+GPtrArray *vb_qcow2_backing_chain_data_file (const char *image, const char *format,
+                                             gboolean data_file_given, GError **error);
 
 G_END_DECLS

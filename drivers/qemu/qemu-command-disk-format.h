@@ -1,0 +1,39 @@
+/* What qemu-command-disk.c asks of qemu-command-disk-format.c: the options
+ * of a disk's qcow2 format node its XML sets (discard_no_unref,
+ * metadata_cache, dataStore, a backing image's metadata_cache) and the
+ * persistent-reservation manager of a SCSI LUN. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libxml/tree.h>
+
+#include "qemu-command.h"
+
+G_BEGIN_DECLS
+
+/* Adds to @fmt, the format node @node_name of format @format over the
+ * protocol node @proto, what @disk's <driver>, <source><dataStore> and
+ * <backingStore><format> ask; refuses (NotSupported, naming the element)
+ * what a format other than qcow2 or, at Start, this QEMU lacks. */
+gboolean vb_qemu_disk_format_options (xmlNode *disk, const char *node_name, const char *format,
+                                      const VbQemuCommandContext *context, GPtrArray *secrets,
+                                      JsonObject *proto, JsonObject *fmt, GError **error);
+
+/* The id of the pr-manager-helper object @disk's <reservations> uses
+ * ("pr-helper0", the service's helper; "pr-helper-@node_name", the
+ * caller's socket); NULL without <reservations>. */
+char *vb_qemu_disk_pr_manager_id (xmlNode *disk, const char *node_name);
+
+/* Checks @disk's <reservations> and makes its storage node @proto use its
+ * manager; @plugged (a disk plugged into or changed in a running domain)
+ * refuses them. */
+gboolean vb_qemu_disk_reservations (xmlNode *disk, const char *node_name,
+                                    const VbQemuCommandContext *context, gboolean plugged,
+                                    JsonObject *proto, GError **error);
+
+/* scsi-block's migrate-pr for <reservations migration=…> where the QEMU
+ * has it. */
+gboolean vb_qemu_disk_pr_device_props (xmlNode *disk, const VbQemuCommandContext *context,
+                                       JsonObject *props);
+
+G_END_DECLS
