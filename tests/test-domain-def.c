@@ -1097,8 +1097,36 @@ test_domain_device_rules (void)
     { "<disk type='file' device='disk'><source file='/d.img'/>"
       "<target dev='vdzz' bus='virtio'/></disk>",
       NULL },
+    { "<channel type='tcp'><source mode='connect' host='h' service='1'>"
+      "<reconnect enabled='yes' timeout='0'/></source><target type='virtio' name='a'/></channel>",
+      "<reconnect> at line 1: a reconnect timeout is at least 1 second" },
+    { "<channel type='tcp'><source mode='connect' host='h' service='1'>"
+      "<reconnect enabled='yes' timeout='1'/></source><target type='virtio' name='a'/></channel>",
+      NULL },
+    { "<controller type='pci' index='0' model='pci-root'>"
+      "<address type='pci' domain='0' bus='0' slot='0' function='0'/></controller>",
+      "the PCI root bus is the machine's own: it has no <address>" },
+    { "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>"
+      "<address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source></hostdev>"
+      "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>"
+      "<address uuid='53764D0E-85A0-42B4-AF5C-2046B460B1DC'/></source></hostdev>",
+      "is given to two <hostdev>s" },
   };
 
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='test'><name>r</name><memory>65536</memory>"
+                      "<features><ps2 state='off'/></features>"
+                      "<devices><input type='mouse'/></devices></domain>",
+                      "a PS/2 input needs the i8042 controller that <ps2 state='off'> removes");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='test'><name>r</name><memory>65536</memory>"
+                      "<features><ps2 state='off'/><vmport state='on'/></features></domain>",
+                      "vmport is part of the i8042 controller");
+  assert_invalid_xml (KIND_DOMAIN,
+                      "<domain type='test'><name>r</name><memory>65536</memory>"
+                      "<sysinfo type='smbios'><bios><entry name='date'>999/999/123</entry>"
+                      "</bios></sysinfo></domain>",
+                      "the BIOS date '999/999/123' is not mm/dd/yy or mm/dd/yyyy");
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *xml = devices_domain (cases[i].devices);

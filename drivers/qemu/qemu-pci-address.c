@@ -649,6 +649,17 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
           return FALSE;
         }
 
+      /* A disk on a controller's bus is addressed on that bus. */
+      if (p == NOT_PCI && is_element (node, "disk")
+          && vb_xml_attr_is (vb_xml_child (node, "address"), "type", "pci"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "<address> at line %ld: a disk on bus '%s' is not a PCI device: it takes "
+                       "<address type='%s'>",
+                       vb_xml_line (vb_xml_child (node, "address")), disk_bus (node),
+                       g_str_equal (disk_bus (node), "usb") ? "usb" : "drive");
+          return FALSE;
+        }
       /* isapc has no PCI bus at all. */
       if (p != NOT_PCI && isapc)
         {

@@ -1,6 +1,7 @@
 /* Rules between a domain's devices: see domain-device-rules.h. */
 #include "domain-device-rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "vb-error.h"
@@ -91,13 +92,123 @@ check_disk_targets (xmlNode *devices, GError **error)
   return TRUE;
 }
 
+/* A reconnecting socket tries again every timeout seconds: 0 would spin. */
+static gboolean
+check_reconnect_timeouts (xmlNode *node, GError **error)
+{
+  for (xmlNode *child = node->children; child; child = child->next)
+    {
+      if (child->type != XML_ELEMENT_NODE)
+        continue;
+      if (g_str_equal ((const char *) child->name, "reconnect")
+          && vb_xml_attr_is (child, "enabled", "yes") && vb_xml_attr_is (child, "timeout", "0"))
+        return vb_xml_invalid (error, child, "a reconnect timeout is at least 1 second");
+      if (!check_reconnect_timeouts (child, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* <ps2 state='off'> removes the i8042 controller: no PS/2 input (an x86
+ * mouse or keyboard without bus= is PS/2) and no vmport, which is part of
+ * it. */
+static gboolean
+check_ps2_off (xmlNode *root, xmlNode *devices, GError **error)
+{
+  xmlNode *features = vb_xml_child (root, "features");
+  xmlNode *ps2 = vb_xml_child (features, "ps2");
+  xmlNode *vmport = vb_xml_child (features, "vmport");
+
+  if (!vb_xml_attr_is (ps2, "state", "off"))
+    return TRUE;
+  if (vb_xml_attr_is (vmport, "state", "on"))
+    return vb_xml_invalid (error, vmport,
+                           "vmport is part of the i8042 controller that <ps2 state='off'> removes");
+  for (xmlNode *input = vb_xml_child (devices, "input"); input; input = vb_xml_next (input, "input"))
+    {
+      g_autofree char *bus = vb_xml_attr (input, "bus");
+      gboolean pointer_or_keyboard =
+        vb_xml_attr_is (input, "type", "mouse") || vb_xml_attr_is (input, "type", "keyboard");
+
+      if (pointer_or_keyboard && (!bus || g_str_equal (bus, "ps2")))
+        return vb_xml_invalid (error, input,
+                               "a PS/2 input needs the i8042 controller that <ps2 state='off'> "
+                               "removes");
+    }
+  return TRUE;
+}
+
+/* The root of the PCI tree is the machine's own: it has no address. */
+static gboolean
+check_pci_root (xmlNode *devices, GError **error)
+{
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (vb_xml_attr_is (node, "type", "pci")
+        && (vb_xml_attr_is (node, "model", "pci-root") || vb_xml_attr_is (node, "model", "pcie-root"))
+        && vb_xml_child (node, "address"))
+      return vb_xml_invalid (error, vb_xml_child (node, "address"),
+                             "the PCI root bus is the machine's own: it has no <address>");
+  return TRUE;
+}
+
+/* One mediated device (by its UUID) is given to one <hostdev>. */
+static gboolean
+check_mdev_once (xmlNode *devices, GError **error)
+{
+  g_autoptr (GHashTable) uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (xmlNode *node = vb_xml_child (devices, "hostdev"); node; node = vb_xml_next (node, "hostdev"))
+    {
+      xmlNode *address = vb_xml_child (vb_xml_child (node, "source"), "address");
+      char *uuid = vb_xml_attr_is (node, "type", "mdev") ? vb_xml_attr (address, "uuid") : NULL;
+
+      if (uuid && !g_hash_table_add (uuids, g_ascii_strdown (uuid, -1)))
+        {
+          g_autofree char *named = uuid;
+
+          return vb_xml_invalid (error, address, "mediated device %s is given to two <hostdev>s",
+                                 named);
+        }
+      g_free (uuid);
+    }
+  return TRUE;
+}
+
+/* SMBIOS's BIOS release date is mm/dd/yy or mm/dd/yyyy. */
+static gboolean
+check_smbios_date (xmlNode *root, GError **error)
+{
+  for (xmlNode *sysinfo = vb_xml_child (root, "sysinfo"); sysinfo;
+       sysinfo = vb_xml_next (sysinfo, "sysinfo"))
+    for (xmlNode *entry = vb_xml_child (vb_xml_child (sysinfo, "bios"), "entry"); entry;
+         entry = vb_xml_next (entry, "entry"))
+      {
+        g_autofree char *date = vb_xml_attr_is (entry, "name", "date") ? vb_xml_text (entry) : NULL;
+        guint month = 0, day = 0, year = 0;
+        int used = 0;
+
+        if (!date)
+          continue;
+        if (sscanf (date, "%2u/%2u/%4u%n", &month, &day, &year, &used) != 3
+            || (size_t) used != strlen (date) || month < 1 || month > 12 || day < 1 || day > 31
+            || (strlen (date) != 8 && strlen (date) != 10))
+          return vb_xml_invalid (error, entry,
+                                 "the BIOS date '%s' is not mm/dd/yy or mm/dd/yyyy", date);
+      }
+  return TRUE;
+}
+
 gboolean
 vb_domain_device_rules_check (xmlNode *root, GError **error)
 {
   xmlNode *devices = vb_xml_child (root, "devices");
 
+  if (!check_smbios_date (root, error) || !check_ps2_off (root, devices, error))
+    return FALSE;
   if (!devices)
     return TRUE;
   return check_usb_ports (devices, error) && check_video_none (devices, error)
-         && check_disk_targets (devices, error);
+         && check_disk_targets (devices, error) && check_reconnect_timeouts (devices, error)
+         && check_pci_root (devices, error) && check_mdev_once (devices, error);
 }

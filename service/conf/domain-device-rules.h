@@ -1,7 +1,9 @@
-/* Rules between a domain's devices that no driver could run against: two
+/* Rules between a domain's elements that no driver could run against: two
  * devices on one USB port, a video model 'none' beside a real one, a disk
- * target name that names no disk. Checked when a definition is parsed, so
- * every driver refuses them alike. */
+ * target name that names no disk, a reconnect timeout of 0, PS/2 devices
+ * or vmport without the i8042 controller, an address on the PCI root, one
+ * mediated device given twice, an SMBIOS date that is no date. Checked when
+ * a definition is parsed, so every driver refuses them alike. */
 #pragma once
 
 #include <glib.h>
