@@ -500,8 +500,12 @@ vb_qemu_build_memory (Builder *b, GError **error)
   if (max)
     {
       g_autofree char *text = vb_xml_text (max);
+      g_autofree char *slots = vb_xml_attr (max, "slots");
 
-      g_string_append_printf (m, ",slots=%u,maxmem=", vb_xml_attr_uint (max, "slots", 0));
+      /* Without slots, QEMU's default: none (maxmem alone). */
+      if (slots)
+        g_string_append_printf (m, ",slots=%u", vb_xml_attr_uint (max, "slots", 0));
+      g_string_append (m, ",maxmem=");
       vb_qemu_opt_value (m, text);
       g_string_append_c (m, 'k');
     }

@@ -188,7 +188,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/driver/iothreads/iothread/queue", "!id=%u", NULL, VB_XML_RULE_REPEAT },
 
   /* Memory and NUMA (domain-numa.c checks them across elements). */
-  { "domain/maxMemory", "!slots=%u unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/maxMemory", "slots=%u unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/memoryBacking", NULL, NULL, 0 },
   { "domain/memoryBacking/hugepages", NULL, NULL, 0 },
   { "domain/memoryBacking/hugepages/page", "!size=%u unit=" VB_XML_UNITS " nodeset", NULL,

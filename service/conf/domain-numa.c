@@ -369,9 +369,11 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
     {
       if (!element_to_kib (max, &max_kib, error))
         return FALSE;
-      slots = uint_attr (max, "slots");
-      if (slots == 0 || slots > MEMORY_SLOTS_MAX)
-        return vb_xml_invalid (error, max, "slots is between 1 and %d", MEMORY_SLOTS_MAX);
+      /* No slots (or 0): a ceiling without DIMM slots, as QEMU takes it
+       * (maxmem alone); memory devices then have no slot to go in. */
+      slots = vb_xml_attr (max, "slots") ? uint_attr (max, "slots") : 0;
+      if (slots > MEMORY_SLOTS_MAX)
+        return vb_xml_invalid (error, max, "slots is between 0 and %d", MEMORY_SLOTS_MAX);
       /* libvirt's rule on x86: hotplugged memory goes to a guest NUMA node. */
       if (cells == 0)
         return vb_xml_invalid (
