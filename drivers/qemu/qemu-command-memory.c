@@ -85,21 +85,71 @@ static gboolean set_host_nodes (xmlNode *node_elem, const char *nodeset, const c
                                 const VbQemuCommandContext *context, JsonObject *props,
                                 GError **error);
 
-/* host-nodes= and policy= of a backend from <numatune>; the nodes are
- * checked against the host at start (sysfs), not at define. */
+/* Whether the backend bound by @tune (its <numatune> element, NULL when
+ * none) gets the nodes numad advises: placement='auto', or neither
+ * placement nor nodeset while <vcpu placement='auto'> (libvirt's default
+ * follows the vCPUs'). A <memnode> always names its nodes. */
 static gboolean
-bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObject *props,
-                    GError **error)
+placed_by_numad (xmlNode *root, xmlNode *tune)
 {
-  g_autofree char *mode = vb_xml_attr (tune, "mode");
-  g_autofree char *nodeset = vb_xml_attr (tune, "nodeset");
-  g_autofree char *placement = vb_xml_attr (tune, "placement");
+  if (tune && !xmlStrEqual (tune->name, BAD_CAST "memory"))
+    return FALSE;
+  if (tune && xmlHasProp (tune, BAD_CAST "placement"))
+    return vb_xml_attr_is (tune, "placement", "auto");
+  if (tune && xmlHasProp (tune, BAD_CAST "nodeset"))
+    return FALSE;
+  return vb_xml_attr_is (vb_xml_child (root, "vcpu"), "placement", "auto");
+}
+
+/* numad's nodes for a backend; a dry run has no advice and names node 0,
+ * which every host has. */
+static char *
+numad_nodes (xmlNode *root, xmlNode *tune, const char *mode,
+             const VbQemuCommandContext *context, GError **error)
+{
+  xmlNode *what = tune ? tune : vb_xml_child (root, "vcpu");
+  const char *nodes = context->dry_run ? "0" : context->numad_nodes;
+  g_autoptr (GArray) set = NULL;
+
+  if (!nodes)
+    {
+      refuse (error, what,
+              "placement='auto': numad's advice is asked when the domain starts, and the "
+              "service has none for this run of it");
+      return NULL;
+    }
+  /* 'preferred' takes one node: numad's first. */
+  set = vb_domain_numa_parse_set (what, "nodeset", nodes, VB_DOMAIN_NUMA_NODES_MAX, error);
+  if (!set)
+    return NULL;
+  if (g_strcmp0 (mode, "preferred") == 0)
+    return g_strdup_printf ("%u", g_array_index (set, guint, 0));
+  return g_strdup (nodes);
+}
+
+/* host-nodes= and policy= of a backend from <numatune> @tune (NULL: none,
+ * bound only when numad places it); the nodes are checked against the host
+ * at start (sysfs), not at define. */
+static gboolean
+bind_to_host_nodes (xmlNode *root, xmlNode *tune, const VbQemuCommandContext *context,
+                    JsonObject *props, GError **error)
+{
+  g_autofree char *mode = tune ? vb_xml_attr (tune, "mode") : NULL;
+  g_autofree char *nodeset = tune ? vb_xml_attr (tune, "nodeset") : NULL;
   const char *policy;
 
-  if (g_strcmp0 (placement, "auto") == 0)
-    return refuse (error, tune,
-                   "placement='auto' (host nodes chosen by numad) is not supported: "
-                   "name the host nodes with nodeset");
+  if (placed_by_numad (root, tune))
+    {
+      g_free (nodeset);
+      nodeset = numad_nodes (root, tune, mode, context, error);
+      if (!nodeset)
+        return FALSE;
+      if (!tune)
+        return set_host_nodes (vb_xml_child (root, "vcpu"), nodeset, "bind", context, props,
+                               error);
+    }
+  if (!tune)
+    return TRUE;
   if (!nodeset)
     return refuse (error, tune, "a nodeset naming the host NUMA nodes is needed");
   if (!mode || g_str_equal (mode, "strict"))
@@ -302,7 +352,7 @@ backend_props (xmlNode *root, xmlNode *node, const char *id, guint64 size_kib, i
   if (!set_allocation (root, page_kib, props, error))
     return NULL;
   json_object_set_int_member (props, "size", (gint64) size_kib * 1024);
-  if (tune && !bind_to_host_nodes (tune, context, props, error))
+  if (!bind_to_host_nodes (root, tune, context, props, error))
     return NULL;
   return g_steal_pointer (&props);
 }
@@ -331,7 +381,8 @@ needs_machine_backend (xmlNode *root)
   return vb_xml_child (backing, "hugepages") || vb_xml_child (backing, "source")
          || vb_xml_child (backing, "access") || vb_xml_child (backing, "allocation")
          || vb_xml_child (backing, "discard") || nodeset || placement
-         || vb_xml_child (root, "numatune");
+         || vb_xml_child (root, "numatune")
+         || vb_xml_attr_is (vb_xml_child (root, "vcpu"), "placement", "auto");
 }
 
 gboolean

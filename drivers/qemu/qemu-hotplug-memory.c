@@ -160,6 +160,7 @@ vb_qemu_plug_memory (GTask *task)
     }
   vb_qemu_context_resolvers (&context);
   context.domain_dir = qd->dir;
+  context.numad_nodes = qd->status ? qd->status->numad_nodes : NULL;
   props = vb_qemu_dimm_backend (root, dimm, p->id, &context, &error);
   if (!props)
     {
