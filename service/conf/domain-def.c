@@ -5,6 +5,7 @@
 #include "domain-cputune.h"
 #include "domain-device-rules.h"
 #include "domain-numa.h"
+#include "domain-limits.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -220,6 +221,21 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/memory/target/node", NULL, "%u", 0 },
   { "domain/devices/memory/address", "!type=dimm slot=%u base=%x", NULL, 0 },
   ALIAS ("memory"),
+  /* cgroup limits (domain-limits.c checks them, the QEMU driver applies
+   * them at Start). */
+  { "domain/memtune", NULL, NULL, 0 },
+  { "domain/memtune/hard_limit", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memtune/soft_limit", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memtune/swap_hard_limit", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/blkiotune", NULL, NULL, 0 },
+  { "domain/blkiotune/weight", NULL, "%u", 0 },
+  { "domain/blkiotune/device", NULL, NULL, VB_XML_RULE_REPEAT },
+  { "domain/blkiotune/device/path", NULL, "*", 0 },
+  { "domain/blkiotune/device/weight", NULL, "%u", 0 },
+  { "domain/blkiotune/device/read_iops_sec", NULL, "%u", 0 },
+  { "domain/blkiotune/device/write_iops_sec", NULL, "%u", 0 },
+  { "domain/blkiotune/device/read_bytes_sec", NULL, "%u", 0 },
+  { "domain/blkiotune/device/write_bytes_sec", NULL, "%u", 0 },
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -1195,7 +1211,8 @@ check_numa_memory (xmlNode *root, VbDomainDef *def, GError **error)
 {
   g_autofree char *text = NULL;
 
-  if (!vb_domain_numa_check (root, &def->memory_kib, def->vcpus, error))
+  if (!vb_domain_numa_check (root, &def->memory_kib, def->vcpus, error)
+      || !vb_domain_limits_check (root, error))
     return FALSE;
   if (def->current_memory_kib <= def->memory_kib)
     return TRUE;
