@@ -276,6 +276,36 @@ test_blkiotune (Fixture *f, gconstpointer data)
     expect_start_refused (f, weight, "this host's cgroups have no blkio.weight");
 }
 
+/* <numatune> mode 'restrictive': QEMU runs in the domain's cpuset cgroup
+ * whose cpuset.mems is the nodeset, its memory with the system's policy;
+ * a host node this host lacks is refused at Start by name. */
+static void
+test_restrictive (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml =
+    guest_xml ("restrict1", "<vcpu>1</vcpu>",
+               "<numatune>\n    <memory mode='restrictive' nodeset='0'/>\n  </numatune>");
+  g_autofree char *far =
+    guest_xml ("restrict2", "<vcpu>1</vcpu>",
+               "<numatune>\n    <memory mode='restrictive' nodeset='0,1023'/>\n  </numatune>");
+  g_autofree char *path = start (f, xml);
+  g_autofree char *dir = domain_cgroup_file (f->env, path, "cpuset", NULL);
+  g_autofree char *procs = domain_cgroup_file (f->env, path, "cpuset", "cgroup.procs");
+  g_autofree char *mems = domain_cgroup_file (f->env, path, "cpuset", "cpuset.mems");
+  g_autofree char *mems_value = read_text (mems);
+  g_autofree char *numa_maps = g_strdup_printf ("/proc/%d/numa_maps", qemu_pid (f->env, path));
+  g_autofree char *maps = NULL;
+
+  g_assert_true (lists_pid (procs, qemu_pid (f->env, path)));
+  g_assert_cmpstr (mems_value, ==, "0");
+  /* The cgroup restricts, no memory policy binds. */
+  g_assert_true (g_file_get_contents (numa_maps, &maps, NULL, NULL));
+  g_assert_null (strstr (maps, "bind:"));
+  destroy (f, path);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  expect_start_refused (f, far, "host NUMA node 1023 does not exist on this host");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -284,6 +314,8 @@ main (int argc, char **argv)
   g_test_add ("/xml-memtune/memtune", Fixture, NULL, fixture_set_up, test_memtune,
               fixture_tear_down);
   g_test_add ("/xml-memtune/blkiotune", Fixture, NULL, fixture_set_up, test_blkiotune,
+              fixture_tear_down);
+  g_test_add ("/xml-memtune/restrictive", Fixture, NULL, fixture_set_up, test_restrictive,
               fixture_tear_down);
   return g_test_run ();
 }

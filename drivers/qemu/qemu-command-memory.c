@@ -158,11 +158,13 @@ bind_to_host_nodes (xmlNode *root, xmlNode *tune, const VbQemuCommandContext *co
     policy = "interleave";
   else if (g_str_equal (mode, "preferred"))
     policy = "preferred";
+  /* 'restrictive': the guest's nodes are its cgroup's cpuset.mems
+   * (qemu-limits.c), the memory keeps the system's policy; a cgroup cannot
+   * tell cells apart, so a <memnode>'s nodes bind its cell's memory. */
+  else if (xmlStrEqual (tune->name, BAD_CAST "memory"))
+    return TRUE;
   else
-    return refuse (error, tune,
-                   "mode '%s' (a cgroup cpuset limit) is not supported: use strict, interleave "
-                   "or preferred",
-                   mode);
+    policy = "bind";
   return set_host_nodes (tune, nodeset, policy, context, props, error);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "domain-limits.h"
+#include "vb-cpuset.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -30,7 +31,7 @@ typedef struct {
 } Group;
 
 struct _VbQemuLimits {
-  Group groups[2];
+  Group groups[3]; /* memory, blkio, cpuset */
 };
 
 static void
@@ -288,19 +289,61 @@ read_blkiotune (xmlNode *blkiotune, Group *group, const char *uuid, GError **err
   return TRUE;
 }
 
+/* <numatune><memory mode='restrictive'>: the guest's host nodes as its
+ * cpuset cgroup's cpuset.mems (its CPUs the service's: a v1 cpuset needs
+ * both before a process may join). */
+static gboolean
+read_restrictive (xmlNode *memory, Group *group, const char *uuid,
+                  const char *numad_nodes, GError **error)
+{
+  g_autofree char *parent = NULL;
+  g_autofree char *nodeset = vb_xml_attr (memory, "nodeset");
+  g_autofree char *cpus_file = NULL;
+  g_autofree char *cpus = NULL;
+  g_autoptr (GArray) nodes = NULL;
+
+  if (!nodeset && numad_nodes)
+    nodeset = g_strdup (numad_nodes);
+  if (!nodeset)
+    return refuse (error, memory, "mode 'restrictive' needs the host nodes: a nodeset, or "
+                                  "placement='auto'");
+  nodes = vb_cpuset_parse (nodeset, NULL);
+  for (guint i = 0; nodes && i < nodes->len; i++)
+    {
+      g_autofree char *sysfs =
+        g_strdup_printf ("/sys/devices/system/node/node%u", g_array_index (nodes, guint, i));
+
+      if (!g_file_test (sysfs, G_FILE_TEST_EXISTS))
+        return refuse (error, memory, "host NUMA node %u does not exist on this host (no %s)",
+                       g_array_index (nodes, guint, i), sysfs);
+    }
+  if (!open_group (group, "cpuset", uuid, memory, &parent, error))
+    return FALSE;
+  cpus_file = g_build_filename (parent, "cpuset.cpus", NULL);
+  if (!g_file_get_contents (cpus_file, &cpus, NULL, NULL))
+    return refuse (error, memory, "%s cannot be read", cpus_file);
+  g_strstrip (cpus);
+  add_setting (group, "cpuset.cpus", g_steal_pointer (&cpus), memory);
+  add_setting (group, "cpuset.mems", g_steal_pointer (&nodeset), memory);
+  return TRUE;
+}
+
 VbQemuLimits *
-vb_qemu_limits_new (const char *uuid, const char *xml, GError **error)
+vb_qemu_limits_new (const char *uuid, const char *xml, const char *numad_nodes, GError **error)
 {
   g_autoptr (xmlDoc) doc = vb_xml_parse (xml, "domain", error);
   g_autoptr (VbQemuLimits) limits = NULL;
-  xmlNode *root, *memtune, *blkiotune;
+  xmlNode *root, *memtune, *blkiotune, *numa_memory;
 
   if (!doc)
     return NULL;
   root = xmlDocGetRootElement (doc);
   memtune = vb_xml_child (root, "memtune");
   blkiotune = vb_xml_child (root, "blkiotune");
-  if (!memtune && !blkiotune)
+  numa_memory = vb_xml_child (vb_xml_child (root, "numatune"), "memory");
+  if (!vb_xml_attr_is (numa_memory, "mode", "restrictive"))
+    numa_memory = NULL;
+  if (!memtune && !blkiotune && !numa_memory)
     return NULL;
   limits = g_new0 (VbQemuLimits, 1);
   for (guint i = 0; i < G_N_ELEMENTS (limits->groups); i++)
@@ -311,6 +354,9 @@ vb_qemu_limits_new (const char *uuid, const char *xml, GError **error)
   if (memtune && !read_memtune (memtune, &limits->groups[0], uuid, error))
     return NULL;
   if (blkiotune && !read_blkiotune (blkiotune, &limits->groups[1], uuid, error))
+    return NULL;
+  if (numa_memory
+      && !read_restrictive (numa_memory, &limits->groups[2], uuid, numad_nodes, error))
     return NULL;
   return g_steal_pointer (&limits);
 }
@@ -385,7 +431,7 @@ vb_qemu_limits_child_setup (const VbQemuLimits *limits)
 void
 vb_qemu_limits_remove_cgroups (const char *uuid)
 {
-  static const char *const controllers[] = { "memory", "blkio" };
+  static const char *const controllers[] = { "memory", "blkio", "cpuset" };
   g_autofree char *name = g_strdup_printf ("virtbus-%s", uuid);
 
   for (guint i = 0; i < G_N_ELEMENTS (controllers); i++)

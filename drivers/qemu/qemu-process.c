@@ -1038,7 +1038,7 @@ build_for_start (GTask *task)
   /* What the host must do to QEMU's threads, checked before it runs. */
   data->tuning = vb_qemu_tuning_new (def->uuid, data->command->xml, data->numad_nodes, &error);
   if (!error)
-    data->limits = vb_qemu_limits_new (def->uuid, data->command->xml, &error);
+    data->limits = vb_qemu_limits_new (def->uuid, data->command->xml, data->numad_nodes, &error);
   if (error)
     {
       start_failed (task, error);

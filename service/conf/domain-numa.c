@@ -320,19 +320,20 @@ check_numatune (xmlNode *root, guint cells, GError **error)
   xmlNode *numatune = vb_xml_child (root, "numatune");
   xmlNode *memory = vb_xml_child (numatune, "memory");
   g_autofree gboolean *seen = g_new0 (gboolean, cells + 1);
+  g_autoptr (GArray) memory_set = NULL;
+  gboolean restrictive = vb_xml_attr_is (memory, "mode", "restrictive");
 
   if (memory)
     {
       g_autofree char *nodeset = vb_xml_attr (memory, "nodeset");
       g_autofree char *placement = vb_xml_attr (memory, "placement");
-      g_autoptr (GArray) set = NULL;
 
       if (nodeset && g_strcmp0 (placement, "auto") == 0)
         return vb_xml_invalid (error, memory,
                                "placement='auto' chooses the nodes: no nodeset with it");
       if (nodeset
-          && !(set = vb_domain_numa_parse_set (memory, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX,
-                                               error)))
+          && !(memory_set = vb_domain_numa_parse_set (memory, "nodeset", nodeset,
+                                                      VB_DOMAIN_NUMA_NODES_MAX, error)))
         return FALSE;
     }
   for (xmlNode *m = vb_xml_child (numatune, "memnode"); m; m = vb_xml_next (m, "memnode"))
@@ -351,6 +352,22 @@ check_numatune (xmlNode *root, guint cells, GError **error)
       set = vb_domain_numa_parse_set (m, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
       if (!set)
         return FALSE;
+      /* As libvirt: 'restrictive' (a cgroup limit on the whole guest) is
+       * all or nothing, and a cell's nodes lie within the guest's. */
+      if (restrictive != vb_xml_attr_is (m, "mode", "restrictive"))
+        return invalid (error, m,
+                        "mode 'restrictive' is for <memory> and every <memnode> together, or "
+                        "for none");
+      for (guint i = 0; restrictive && memory_set && i < set->len; i++)
+        {
+          gboolean within = FALSE;
+
+          for (guint j = 0; j < memory_set->len; j++)
+            within |= g_array_index (memory_set, guint, j) == g_array_index (set, guint, i);
+          if (!within)
+            return invalid (error, m, "host node %u is outside <memory>'s nodeset",
+                            g_array_index (set, guint, i));
+        }
     }
   return TRUE;
 }
