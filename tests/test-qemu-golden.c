@@ -390,6 +390,8 @@ test_qemu_accepts (void)
       context.qemu_binary = qemu;
       /* Ports others may hold (a guest of another test): the first free one. */
       context.free_tcp_port = vb_qemu_host_free_tcp_port;
+      /* placement='auto': numad's advice, as a start would have it. */
+      context.numad_nodes = "0";
       command = vb_qemu_command_build (def, &context, &error);
       g_assert_no_error (error);
       g_free (command->argv->pdata[0]);

@@ -306,6 +306,70 @@ test_restrictive (Fixture *f, gconstpointer data)
   expect_start_refused (f, far, "host NUMA node 1023 does not exist on this host");
 }
 
+static char *
+run (VbTestConsole *console, const char *command)
+{
+  g_autofree char *out = vb_test_console_output (console, command, 60000);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr (GString) answer = g_string_new (NULL);
+
+  /* Without the counter lines the test guest prints meanwhile. */
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] && !strstr (lines[i], "VB-COUNTER"))
+        g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
+    }
+  return g_string_free (g_steal_pointer (&answer), FALSE);
+}
+
+/* ACPI's HMAT from <cell><cache> and <interconnects>: the guest's kernel
+ * reports node 0's memory-side cache and its initiators' latency and
+ * bandwidth. */
+static void
+test_hmat (Fixture *f, gconstpointer data)
+{
+  g_autofree char *base = vb_test_guest_xml ("hmat1", 256, NULL, NULL);
+  g_autoptr (GString) xml = g_string_new (base);
+  g_autofree char *path = NULL;
+  g_autofree char *cache_size = NULL;
+  g_autofree char *cache_line = NULL;
+  g_autofree char *latency = NULL;
+  g_autofree char *bandwidth = NULL;
+  VbTestConsole *console;
+
+  g_assert_cmpuint (
+    g_string_replace (xml, "<vcpu>1</vcpu>",
+                      "<vcpu>1</vcpu>\n  <cpu>\n    <numa>\n"
+                      "      <cell id='0' cpus='0' memory='192' unit='MiB'>\n"
+                      "        <cache level='1' associativity='direct' policy='writeback'>\n"
+                      "          <size value='10' unit='KiB'/>\n"
+                      "          <line value='64' unit='B'/>\n"
+                      "        </cache>\n      </cell>\n"
+                      "      <cell id='1' memory='64' unit='MiB'/>\n"
+                      "      <interconnects>\n"
+                      "        <latency initiator='0' target='0' type='access' value='5'/>\n"
+                      "        <bandwidth initiator='0' target='0' type='access' value='200' "
+                      "unit='MiB'/>\n"
+                      "      </interconnects>\n    </numa>\n  </cpu>",
+                      1),
+    ==, 1);
+  path = vb_test_boot_guest (f->env, xml->str, TRUE, 180000);
+  console = vb_test_console_open (f->env, path);
+  cache_size = run (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/size");
+  cache_line =
+    run (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/line_size");
+  latency = run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_latency");
+  bandwidth =
+    run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_bandwidth");
+  g_assert_cmpstr (cache_size, ==, "10240");
+  g_assert_cmpstr (cache_line, ==, "64");
+  g_assert_cmpstr (latency, ==, "5");
+  g_assert_cmpstr (bandwidth, ==, "200");
+  vb_test_console_free (console);
+  destroy (f, path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,5 +381,6 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/xml-memtune/restrictive", Fixture, NULL, fixture_set_up, test_restrictive,
               fixture_tear_down);
+  g_test_add ("/xml-memtune/hmat", Fixture, NULL, fixture_set_up, test_hmat, fixture_tear_down);
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
  * machine's mem-merge and memory-backend, -overcommit mem-lock, and the
  * pc-dimm devices of <memory model='dimm'> (also what hotplug sends). */
 #include "qemu-command-private.h"
+#include "domain-hmat.h"
 #include "domain-numa.h"
 
 /* The id of the machine's memory backend when there are no NUMA cells: the
@@ -400,6 +401,87 @@ vb_qemu_memory_machine_opts (Builder *b, GString *opts)
     g_string_append (opts, ",mem-merge=off");
   if (needs_machine_backend (b->root))
     g_string_append (opts, ",memory-backend=" MACHINE_RAM);
+  if (vb_domain_hmat_wanted (b->root))
+    g_string_append (opts, ",hmat=on");
+}
+
+/* ---- HMAT: the cells' initiators, -numa hmat-lb and hmat-cache ---- */
+
+/* The initiator QEMU wants of every cell with HMAT: the cell itself when it
+ * has vCPUs, else the initiator of an interconnect to it, else the first
+ * cell with vCPUs (libvirt's choice). */
+static guint
+initiator_of (xmlNode *root, xmlNode *cell, guint id, GPtrArray *cells)
+{
+  xmlNode *interconnects = vb_xml_child (vb_xml_child (vb_xml_child (root, "cpu"), "numa"),
+                                         "interconnects");
+
+  if (xmlHasProp (cell, BAD_CAST "cpus"))
+    return id;
+  for (xmlNode *node = interconnects ? interconnects->children : NULL; node; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && vb_xml_attr_uint (node, "target", G_MAXUINT) == id)
+      return vb_xml_attr_uint (node, "initiator", 0);
+  for (guint i = 0; i < cells->len; i++)
+    if (xmlHasProp (cells->pdata[i], BAD_CAST "cpus"))
+      return i;
+  return 0;
+}
+
+static const char *
+hierarchy (xmlNode *node)
+{
+  static const char *const levels[] = { "memory", "first-level", "second-level", "third-level" };
+  guint level = vb_xml_attr_uint (node, "cache", 0);
+
+  /* Define checked the level (1 to 3). */
+  return levels[MIN (level, G_N_ELEMENTS (levels) - 1)];
+}
+
+static void
+build_hmat (Builder *b, GPtrArray *cells)
+{
+  xmlNode *interconnects = vb_xml_child (vb_xml_child (vb_xml_child (b->root, "cpu"), "numa"),
+                                         "interconnects");
+
+  /* QEMU takes a cell's caches only after its latencies and bandwidths. */
+  for (xmlNode *node = interconnects ? interconnects->children : NULL; node; node = node->next)
+    {
+      gboolean latency = xmlStrEqual (node->name, BAD_CAST "latency");
+      g_autofree char *type = NULL;
+
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      type = vb_xml_attr (node, "type");
+      add (b, "-numa");
+      /* Define wrote bandwidths in KiB per second; latencies are ns. */
+      addf (b, "hmat-lb,initiator=%u,target=%u,hierarchy=%s,data-type=%s-%s,%s=%u%s",
+            vb_xml_attr_uint (node, "initiator", 0), vb_xml_attr_uint (node, "target", 0),
+            hierarchy (node), type, latency ? "latency" : "bandwidth",
+            latency ? "latency" : "bandwidth", vb_xml_attr_uint (node, "value", 0),
+            latency ? "" : "K");
+    }
+  for (guint id = 0; id < cells->len; id++)
+    for (guint level = 1; level <= 3; level++)
+      for (xmlNode *cache = vb_xml_child (cells->pdata[id], "cache"); cache;
+           cache = vb_xml_next (cache, "cache"))
+        {
+          g_autofree char *associativity = NULL;
+          g_autofree char *policy = NULL;
+
+          if (vb_xml_attr_uint (cache, "level", 0) != level)
+            continue;
+          associativity = vb_xml_attr (cache, "associativity");
+          policy = vb_xml_attr (cache, "policy");
+          add (b, "-numa");
+          /* QEMU's names: 'complex' for fully associative, 'write-back'. */
+          addf (b, "hmat-cache,node-id=%u,size=%uK,level=%u,associativity=%s,policy=%s,line=%u",
+                id, vb_xml_attr_uint (vb_xml_child (cache, "size"), "value", 0), level,
+                g_str_equal (associativity, "full") ? "complex" : associativity,
+                g_str_equal (policy, "writeback")      ? "write-back"
+                : g_str_equal (policy, "writethrough") ? "write-through"
+                                                       : "none",
+                vb_xml_attr_uint (vb_xml_child (cache, "line"), "value", 0));
+        }
 }
 
 /* "-numa dist" for every pair of cells when any <distances> is given: the
@@ -484,10 +566,13 @@ build_cells (Builder *b, GError **error)
       g_string_printf (node, "node,nodeid=%u", id);
       if (cpus)
         append_cpus (node, cell, cpus);
+      if (vb_domain_hmat_wanted (b->root))
+        g_string_append_printf (node, ",initiator=%u", initiator_of (b->root, cell, id, cells));
       g_string_append_printf (node, ",memdev=%s", backend);
       add2 (b, "-numa", node->str);
     }
   build_distances (b, cells);
+  build_hmat (b, cells);
   return TRUE;
 }
 

@@ -221,6 +221,19 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/memory/target/node", NULL, "%u", 0 },
   { "domain/devices/memory/address", "!type=dimm slot=%u base=%x", NULL, 0 },
   ALIAS ("memory"),
+  /* ACPI's HMAT (domain-hmat.c checks it). */
+  { "domain/cpu/numa/cell/cache",
+    "!level=%u !associativity=none|direct|full !policy=none|writeback|writethrough", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cpu/numa/cell/cache/size", "!value=%u unit=" VB_XML_UNITS, NULL, 0 },
+  { "domain/cpu/numa/cell/cache/line", "!value=%u unit=B|" VB_XML_UNITS, NULL, 0 },
+  { "domain/cpu/numa/interconnects", NULL, NULL, 0 },
+  { "domain/cpu/numa/interconnects/latency",
+    "!initiator=%u !target=%u cache=%u !type=access|read|write !value=%u", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cpu/numa/interconnects/bandwidth",
+    "!initiator=%u !target=%u cache=%u !type=access|read|write !value=%u unit=" VB_XML_UNITS, NULL,
+    VB_XML_RULE_REPEAT },
   /* cgroup limits (domain-limits.c checks them, the QEMU driver applies
    * them at Start). */
   { "domain/memtune", NULL, NULL, 0 },

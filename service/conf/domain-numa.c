@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain-hmat.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -461,6 +462,6 @@ vb_domain_numa_check (xmlNode *root, guint64 *memory_kib, guint vcpus, GError **
     return vb_xml_invalid (error, vb_xml_child (vb_xml_child (root, "cpu"), "numa"),
                            "at most %d cells", VB_DOMAIN_NUMA_NODES_MAX);
   return check_cells (root, vcpus, &cells_kib, error) && check_pages (root, cells, error)
-         && check_numatune (root, cells, error)
+         && check_numatune (root, cells, error) && vb_domain_hmat_check (root, cells, error)
          && check_memory_devices (root, cells, memory_kib, cells_kib, error);
 }
