@@ -403,6 +403,12 @@ vb_qemu_memory_machine_opts (Builder *b, GString *opts)
     g_string_append (opts, ",memory-backend=" MACHINE_RAM);
   if (vb_domain_hmat_wanted (b->root))
     g_string_append (opts, ",hmat=on");
+  for (xmlNode *m = vb_xml_child (b->devices, "memory"); m; m = vb_xml_next (m, "memory"))
+    if (vb_xml_attr_is (m, "model", "nvdimm"))
+      {
+        g_string_append (opts, ",nvdimm=on");
+        break;
+      }
 }
 
 /* ---- HMAT: the cells' initiators, -numa hmat-lb and hmat-cache ---- */
@@ -669,7 +675,86 @@ vb_qemu_build_memory (Builder *b, GError **error)
   return build_cells (b, error);
 }
 
-/* ---- <memory model='dimm'> ---- */
+/* ---- <memory model='dimm'> and 'nvdimm' ---- */
+
+/* The smallest label QEMU gives an NVDIMM (its label area's minimum). */
+#define NVDIMM_LABEL_MIN_KIB 128
+/* An NVDIMM's file is mapped in host pages. */
+#define NVDIMM_ALIGN_KIB 4
+
+static guint64
+kib_of (xmlNode *node)
+{
+  g_autofree char *text = node ? vb_xml_text (node) : NULL;
+  guint64 kib = 0;
+
+  /* Define wrote it in KiB. */
+  vb_xml_parse_unsigned (text, 10, G_MAXUINT64, &kib);
+  return kib;
+}
+
+/* An NVDIMM's backend: its <source><path> file (made by QEMU when missing),
+ * shared with the file's other users when access='shared'; <pmem/> says
+ * the file is real persistent memory, <alignsize> its mapping's alignment. */
+static JsonObject *
+nvdimm_backend (xmlNode *root, xmlNode *dimm, const char *id, guint node,
+                const VbQemuCommandContext *context, GError **error)
+{
+  g_autoptr (JsonObject) props = json_object_new ();
+  xmlNode *source = vb_xml_child (dimm, "source");
+  xmlNode *path = vb_xml_child (source, "path");
+  g_autofree char *file = path ? vb_xml_text (path) : NULL;
+  g_autofree char *access = vb_xml_attr (dimm, "access");
+  g_autofree char *backing_access = child_attr (backing_of (root), "access", "mode");
+  xmlNode *label = vb_xml_child (vb_xml_child (vb_xml_child (dimm, "target"), "label"), "size");
+  guint64 size = vb_domain_memory_device_kib (dimm);
+  guint64 align = kib_of (vb_xml_child (source, "alignsize"));
+
+  if (vb_xml_child (source, "pagesize") || vb_xml_child (source, "nodemask")
+      || xmlHasProp (dimm, BAD_CAST "discard"))
+    {
+      refuse (error, dimm,
+              "an NVDIMM is its file's memory: <pagesize>, <nodemask> and discard are a "
+              "DIMM's");
+      return NULL;
+    }
+  if (!file || !g_path_is_absolute (file))
+    {
+      refuse (error, dimm, "an NVDIMM needs <source><path> naming its host file (absolute)");
+      return NULL;
+    }
+  if (size % MAX (NVDIMM_ALIGN_KIB, align))
+    {
+      refuse (error, dimm,
+              "an NVDIMM's size must be a whole number of %" G_GUINT64_FORMAT " KiB (%s)",
+              (guint64) MAX (NVDIMM_ALIGN_KIB, align),
+              align ? "its <alignsize>" : "host pages");
+      return NULL;
+    }
+  if (label && (kib_of (label) < NVDIMM_LABEL_MIN_KIB || kib_of (label) >= size))
+    {
+      refuse (error, label,
+              "an NVDIMM's label is at least %d KiB and less than the NVDIMM (QEMU's rule)",
+              NVDIMM_LABEL_MIN_KIB);
+      return NULL;
+    }
+  json_object_set_string_member (props, "qom-type", "memory-backend-file");
+  json_object_set_string_member (props, "id", id);
+  json_object_set_string_member (props, "mem-path", file);
+  if (access || backing_access)
+    json_object_set_boolean_member (props, "share",
+                                    g_str_equal (access ? access : backing_access, "shared"));
+  if (vb_xml_child (source, "pmem"))
+    json_object_set_boolean_member (props, "pmem", TRUE);
+  if (align)
+    json_object_set_int_member (props, "align", (gint64) align * 1024);
+  if (!set_allocation (root, 0, props, error))
+    return NULL;
+  json_object_set_int_member (props, "size", (gint64) size * 1024);
+  if (!bind_to_host_nodes (root, numatune_of_cell (root, (int) node), context, props, error))
+    return NULL;
+  return g_steal_pointer (&props);
+}
 
 JsonObject *
 vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
@@ -688,6 +773,22 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
     g_autofree char *text = target_node ? vb_xml_text (target_node) : NULL;
 
     node = text ? (guint) g_ascii_strtoull (text, NULL, 10) : 0;
+  }
+  if (vb_xml_attr_is (dimm, "model", "nvdimm"))
+    return nvdimm_backend (root, dimm, id, node, context, error);
+  {
+    xmlNode *source = vb_xml_child (dimm, "source");
+    xmlNode *target = vb_xml_child (dimm, "target");
+
+    if (vb_xml_child (source, "path") || vb_xml_child (source, "pmem")
+        || vb_xml_child (source, "alignsize") || vb_xml_child (target, "label")
+        || vb_xml_child (target, "readonly"))
+      {
+        refuse (error, dimm,
+                "<path>, <pmem>, <alignsize>, <label> and <readonly> are an NVDIMM's "
+                "(model='nvdimm'), not a DIMM's");
+        return NULL;
+      }
   }
   page_kib = page ? g_ascii_strtoull (page, NULL, 10) : page_kib_of_cell (root, node);
   if (page_kib == BASE_PAGE_KIB)
@@ -722,7 +823,10 @@ vb_qemu_dimm_device (xmlNode *dimm, const char *device_id, guint slot)
   g_autofree char *node = target_node ? vb_xml_text (target_node) : g_strdup ("0");
   xmlNode *address = vb_xml_child (dimm, "address");
   g_autofree char *base = address ? vb_xml_attr (address, "base") : NULL;
-  GString *out = g_string_new ("pc-dimm");
+  gboolean nvdimm = vb_xml_attr_is (dimm, "model", "nvdimm");
+  xmlNode *target = vb_xml_child (dimm, "target");
+  xmlNode *label = vb_xml_child (vb_xml_child (target, "label"), "size");
+  GString *out = g_string_new (nvdimm ? "nvdimm" : "pc-dimm");
 
   vb_qemu_opt (out, "node", node);
   g_string_append (out, ",memdev=mem");
@@ -731,6 +835,11 @@ vb_qemu_dimm_device (xmlNode *dimm, const char *device_id, guint slot)
   g_string_append_printf (out, ",slot=%u", slot);
   if (base)
     vb_qemu_opt (out, "addr", base);
+  if (nvdimm && label)
+    g_string_append_printf (out, ",label-size=%" G_GUINT64_FORMAT, kib_of (label) * 1024);
+  /* <readonly/>: the guest's NVDIMM driver is told it cannot write. */
+  if (nvdimm && vb_xml_child (target, "readonly"))
+    g_string_append (out, ",unarmed=on");
   return g_string_free (out, FALSE);
 }
 
@@ -761,7 +870,10 @@ vb_qemu_dimm_slot (xmlNode *devices, xmlNode *dimm)
 gboolean
 vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
 {
-  g_autofree char *id = device_id (dimm, g_strdup_printf ("dimm%u", b->dimms++));
+  g_autofree char *id =
+    device_id (dimm, g_strdup_printf (vb_xml_attr_is (dimm, "model", "nvdimm") ? "nvdimm%u"
+                                                                                : "dimm%u",
+                                      b->dimms++));
   guint slot = vb_qemu_dimm_slot (b->devices, dimm);
   g_autoptr (JsonObject) props = vb_qemu_dimm_backend (b->root, dimm, id, b->context, error);
   g_autofree char *device = NULL;

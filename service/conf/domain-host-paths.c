@@ -71,6 +71,9 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
   else if (named (node, "backend") && parent && named (parent, "rng"))
     note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
+  /* An NVDIMM's file. */
+  else if (named (node, "path") && parent && named (parent, "source"))
+    note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   else if (named (node, "path") && parent && named (parent, "pstore"))
     note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   else if (named (node, "device") && parent && named (parent, "backend"))

@@ -414,6 +414,16 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
         return FALSE;
       if (pagesize && !element_to_kib (pagesize, &page_kib, error))
         return FALSE;
+      /* An NVDIMM's sizes, in KiB as the rest. */
+      {
+        xmlNode *align = vb_xml_child (vb_xml_child (m, "source"), "alignsize");
+        xmlNode *label = vb_xml_child (vb_xml_child (target, "label"), "size");
+        guint64 other = 0;
+
+        if ((align && !element_to_kib (align, &other, error))
+            || (label && !element_to_kib (label, &other, error)))
+          return FALSE;
+      }
       if (node)
         {
           g_autofree char *text = vb_xml_text (node);
