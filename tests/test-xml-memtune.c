@@ -3,6 +3,7 @@
  * guest's memory and threads), <memtune> and <blkiotune> (the domain's
  * cgroups QEMU runs in, their limits, gone after Destroy), and what Start
  * refuses on this host by name. */
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,6 +371,50 @@ test_hmat (Fixture *f, gconstpointer data)
   destroy (f, path);
 }
 
+/* An NVDIMM on a host file, shared: the guest's kernel (nfit, nd_pmem)
+ * shows it as /dev/pmem0 of its size, and what the guest writes there is in
+ * the host's file. */
+static void
+test_nvdimm (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vb-nvdimm-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "guest.nvdimm", NULL);
+  g_autofree char *devices = g_strdup_printf (
+    "    <memory model='nvdimm' access='shared'>\n"
+    "      <source><path>%s</path></source>\n"
+    "      <target><size unit='MiB'>64</size><node>0</node></target>\n"
+    "    </memory>\n",
+    file);
+  g_autofree char *base = vb_test_guest_xml ("nvdimm1", 128, NULL, devices);
+  g_autoptr (GString) xml = g_string_new (base);
+  g_autofree char *path = NULL;
+  g_autofree char *sectors = NULL;
+  g_autofree char *wrote = NULL;
+  g_autofree char *contents = NULL;
+  VbTestConsole *console;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpuint (g_string_replace (xml, "<vcpu>1</vcpu>",
+                                      "<maxMemory slots='2' unit='MiB'>1024</maxMemory>\n"
+                                      "  <vcpu>1</vcpu>\n  <cpu><numa><cell id='0' cpus='0' "
+                                      "memory='128' unit='MiB'/></numa></cpu>",
+                                      1),
+                    ==, 1);
+  path = vb_test_boot_guest (f->env, xml->str, TRUE, 180000);
+  console = vb_test_console_open (f->env, path);
+  /* 64 MiB in 512-byte sectors. */
+  sectors = run (console, "cat /sys/block/pmem0/size");
+  g_assert_cmpstr (sectors, ==, "131072");
+  wrote = run (console, "echo VB-NVDIMM-WROTE-THIS > /dev/pmem0 && sync && echo written");
+  g_assert_cmpstr (wrote, ==, "written");
+  g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, "VB-NVDIMM-WROTE-THIS"));
+  vb_test_console_free (console);
+  destroy (f, path);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,5 +427,7 @@ main (int argc, char **argv)
   g_test_add ("/xml-memtune/restrictive", Fixture, NULL, fixture_set_up, test_restrictive,
               fixture_tear_down);
   g_test_add ("/xml-memtune/hmat", Fixture, NULL, fixture_set_up, test_hmat, fixture_tear_down);
+  g_test_add ("/xml-memtune/nvdimm", Fixture, NULL, fixture_set_up, test_nvdimm,
+              fixture_tear_down);
   return g_test_run ();
 }

@@ -883,7 +883,9 @@ vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
     return FALSE;
   /* QEMU plugs DIMMs through ACPI, and refuses them without it. */
   if (!vb_xml_child (vb_xml_child (b->root, "features"), "acpi"))
-    return refuse (error, dimm, "a memory device needs ACPI: add <features><acpi/></features>");
+    return refuse (error, dimm,
+                   "a memory device needs ACPI: add <features><acpi/></features> (QEMU "
+                   "refuses it without)");
   if (slot >= vb_xml_attr_uint (vb_xml_child (b->root, "maxMemory"), "slots", 0))
     return refuse (error, dimm, "slot %u is beyond <maxMemory slots>", slot);
   /* The live XML says which slot it took, as libvirt's does. */

@@ -434,6 +434,29 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
                                    text);
         }
       devices_kib += kib;
+      /* Two devices at fixed addresses must not overlap (QEMU refuses it). */
+      {
+        xmlNode *address = vb_xml_child (m, "address");
+        g_autofree char *base_text = address ? vb_xml_attr (address, "base") : NULL;
+        guint64 base = 0;
+
+        /* The schema checked them as hex numbers. */
+        if (base_text && (base = g_ascii_strtoull (base_text, NULL, 16)) > 0)
+          for (xmlNode *o = vb_xml_child (vb_xml_child (root, "devices"), "memory"); o != m;
+               o = vb_xml_next (o, "memory"))
+            {
+              xmlNode *other = vb_xml_child (o, "address");
+              g_autofree char *other_text = other ? vb_xml_attr (other, "base") : NULL;
+              guint64 other_base = 0;
+
+              if (other_text && (other_base = g_ascii_strtoull (other_text, NULL, 16)) > 0
+                  && base < other_base + vb_domain_memory_device_kib (o) * 1024
+                  && other_base < base + kib * 1024)
+                return invalid (error, address,
+                                "the memory device at base %s overlaps the one at %s", base_text,
+                                other_text);
+            }
+      }
     }
   if (count > slots)
     return vb_xml_invalid (error, max, "%u memory devices but only %" G_GUINT64_FORMAT " slots",
