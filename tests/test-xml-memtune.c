@@ -173,8 +173,8 @@ test_numad (Fixture *f, gconstpointer data)
   status = status_text (f->env, path);
   /* The status file is pretty JSON: "numad-nodes" : "0". */
   g_assert_nonnull (strstr (status, "\"numad-nodes\""));
-  g_assert_true (g_str_has_prefix (g_strchug (strchr (strstr (status, "\"numad-nodes\"") + 13, ':') + 1),
-                                   "\"0\""));
+  g_assert_true (g_str_has_prefix (
+    g_strchug (strchr (strstr (status, "\"numad-nodes\"") + 13, ':') + 1), "\"0\""));
   numa_maps = g_strdup_printf ("/proc/%d/numa_maps", pid);
   g_assert_true (g_file_get_contents (numa_maps, &maps, NULL, NULL));
   g_assert_nonnull (strstr (maps, "bind:0"));
@@ -211,8 +211,7 @@ test_memtune (Fixture *f, gconstpointer data)
   g_autofree char *dir = domain_cgroup_file (f->env, path, "memory", NULL);
   g_autofree char *procs = domain_cgroup_file (f->env, path, "memory", "cgroup.procs");
   g_autofree char *hard = domain_cgroup_file (f->env, path, "memory", "memory.limit_in_bytes");
-  g_autofree char *soft =
-    domain_cgroup_file (f->env, path, "memory", "memory.soft_limit_in_bytes");
+  g_autofree char *soft = domain_cgroup_file (f->env, path, "memory", "memory.soft_limit_in_bytes");
   g_autofree char *swap =
     domain_cgroup_file (f->env, path, "memory", "memory.memsw.limit_in_bytes");
   g_autofree char *hard_value = read_text (hard);
@@ -239,10 +238,11 @@ test_blkiotune (Fixture *f, gconstpointer data)
                                     "      <read_iops_sec>1000</read_iops_sec>\n"
                                     "      <write_bytes_sec>1048576</write_bytes_sec>\n"
                                     "    </device>\n  </blkiotune>");
-  g_autofree char *not_block = guest_xml ("blkio2", "<vcpu>1</vcpu>",
-                                          "<blkiotune>\n    <device>\n      <path>/dev/null</path>\n"
-                                          "      <read_iops_sec>1000</read_iops_sec>\n"
-                                          "    </device>\n  </blkiotune>");
+  g_autofree char *not_block =
+    guest_xml ("blkio2", "<vcpu>1</vcpu>",
+               "<blkiotune>\n    <device>\n      <path>/dev/null</path>\n"
+               "      <read_iops_sec>1000</read_iops_sec>\n"
+               "    </device>\n  </blkiotune>");
   g_autofree char *weight =
     guest_xml ("blkio3", "<vcpu>1</vcpu>", "<blkiotune>\n    <weight>800</weight>\n  </blkiotune>");
   g_autofree char *parent = own_cgroup ("blkio");
@@ -361,8 +361,7 @@ test_hmat (Fixture *f, gconstpointer data)
   cache_line =
     run (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/line_size");
   latency = run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_latency");
-  bandwidth =
-    run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_bandwidth");
+  bandwidth = run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_bandwidth");
   g_assert_cmpstr (cache_size, ==, "10240");
   g_assert_cmpstr (cache_line, ==, "64");
   g_assert_cmpstr (latency, ==, "5");
@@ -379,12 +378,12 @@ test_nvdimm (Fixture *f, gconstpointer data)
 {
   g_autofree char *dir = g_dir_make_tmp ("vb-nvdimm-XXXXXX", NULL);
   g_autofree char *file = g_build_filename (dir, "guest.nvdimm", NULL);
-  g_autofree char *devices = g_strdup_printf (
-    "    <memory model='nvdimm' access='shared'>\n"
-    "      <source><path>%s</path></source>\n"
-    "      <target><size unit='MiB'>64</size><node>0</node></target>\n"
-    "    </memory>\n",
-    file);
+  g_autofree char *devices =
+    g_strdup_printf ("    <memory model='nvdimm' access='shared'>\n"
+                     "      <source><path>%s</path></source>\n"
+                     "      <target><size unit='MiB'>64</size><node>0</node></target>\n"
+                     "    </memory>\n",
+                     file);
   g_autofree char *base = vb_test_guest_xml ("nvdimm1", 128, NULL, devices);
   g_autoptr (GString) xml = g_string_new (base);
   g_autofree char *path = NULL;
@@ -427,7 +426,6 @@ main (int argc, char **argv)
   g_test_add ("/xml-memtune/restrictive", Fixture, NULL, fixture_set_up, test_restrictive,
               fixture_tear_down);
   g_test_add ("/xml-memtune/hmat", Fixture, NULL, fixture_set_up, test_hmat, fixture_tear_down);
-  g_test_add ("/xml-memtune/nvdimm", Fixture, NULL, fixture_set_up, test_nvdimm,
-              fixture_tear_down);
+  g_test_add ("/xml-memtune/nvdimm", Fixture, NULL, fixture_set_up, test_nvdimm, fixture_tear_down);
   return g_test_run ();
 }

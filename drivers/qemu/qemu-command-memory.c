@@ -105,8 +105,8 @@ placed_by_numad (xmlNode *root, xmlNode *tune)
 /* numad's nodes for a backend; a dry run has no advice and names node 0,
  * which every host has. */
 static char *
-numad_nodes (xmlNode *root, xmlNode *tune, const char *mode,
-             const VbQemuCommandContext *context, GError **error)
+numad_nodes (xmlNode *root, xmlNode *tune, const char *mode, const VbQemuCommandContext *context,
+             GError **error)
 {
   xmlNode *what = tune ? tune : vb_xml_child (root, "vcpu");
   const char *nodes = context->dry_run ? "0" : context->numad_nodes;
@@ -146,8 +146,7 @@ bind_to_host_nodes (xmlNode *root, xmlNode *tune, const VbQemuCommandContext *co
       if (!nodeset)
         return FALSE;
       if (!tune)
-        return set_host_nodes (vb_xml_child (root, "vcpu"), nodeset, "bind", context, props,
-                               error);
+        return set_host_nodes (vb_xml_child (root, "vcpu"), nodeset, "bind", context, props, error);
     }
   if (!tune)
     return TRUE;
@@ -419,8 +418,8 @@ vb_qemu_memory_machine_opts (Builder *b, GString *opts)
 static guint
 initiator_of (xmlNode *root, xmlNode *cell, guint id, GPtrArray *cells)
 {
-  xmlNode *interconnects = vb_xml_child (vb_xml_child (vb_xml_child (root, "cpu"), "numa"),
-                                         "interconnects");
+  xmlNode *interconnects =
+    vb_xml_child (vb_xml_child (vb_xml_child (root, "cpu"), "numa"), "interconnects");
 
   if (xmlHasProp (cell, BAD_CAST "cpus"))
     return id;
@@ -446,8 +445,8 @@ hierarchy (xmlNode *node)
 static void
 build_hmat (Builder *b, GPtrArray *cells)
 {
-  xmlNode *interconnects = vb_xml_child (vb_xml_child (vb_xml_child (b->root, "cpu"), "numa"),
-                                         "interconnects");
+  xmlNode *interconnects =
+    vb_xml_child (vb_xml_child (vb_xml_child (b->root, "cpu"), "numa"), "interconnects");
 
   /* QEMU takes a cell's caches only after its latencies and bandwidths. */
   for (xmlNode *node = interconnects ? interconnects->children : NULL; node; node = node->next)
@@ -480,8 +479,8 @@ build_hmat (Builder *b, GPtrArray *cells)
           policy = vb_xml_attr (cache, "policy");
           add (b, "-numa");
           /* QEMU's names: 'complex' for fully associative, 'write-back'. */
-          addf (b, "hmat-cache,node-id=%u,size=%uK,level=%u,associativity=%s,policy=%s,line=%u",
-                id, vb_xml_attr_uint (vb_xml_child (cache, "size"), "value", 0), level,
+          addf (b, "hmat-cache,node-id=%u,size=%uK,level=%u,associativity=%s,policy=%s,line=%u", id,
+                vb_xml_attr_uint (vb_xml_child (cache, "size"), "value", 0), level,
                 g_str_equal (associativity, "full") ? "complex" : associativity,
                 g_str_equal (policy, "writeback")      ? "write-back"
                 : g_str_equal (policy, "writethrough") ? "write-through"
@@ -727,8 +726,7 @@ nvdimm_backend (xmlNode *root, xmlNode *dimm, const char *id, guint node,
     {
       refuse (error, dimm,
               "an NVDIMM's size must be a whole number of %" G_GUINT64_FORMAT " KiB (%s)",
-              (guint64) MAX (NVDIMM_ALIGN_KIB, align),
-              align ? "its <alignsize>" : "host pages");
+              (guint64) MAX (NVDIMM_ALIGN_KIB, align), align ? "its <alignsize>" : "host pages");
       return NULL;
     }
   if (label && (kib_of (label) < NVDIMM_LABEL_MIN_KIB || kib_of (label) >= size))
@@ -871,9 +869,9 @@ gboolean
 vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
 {
   g_autofree char *id =
-    device_id (dimm, g_strdup_printf (vb_xml_attr_is (dimm, "model", "nvdimm") ? "nvdimm%u"
-                                                                                : "dimm%u",
-                                      b->dimms++));
+    device_id (dimm,
+               g_strdup_printf (vb_xml_attr_is (dimm, "model", "nvdimm") ? "nvdimm%u" : "dimm%u",
+                                b->dimms++));
   guint slot = vb_qemu_dimm_slot (b->devices, dimm);
   g_autoptr (JsonObject) props = vb_qemu_dimm_backend (b->root, dimm, id, b->context, error);
   g_autofree char *device = NULL;

@@ -164,8 +164,8 @@ read_mask (xmlNode *node, const GArray *online, ThreadPlan *plan, GError **error
 /* <vcpu placement='auto'>: every thread on the CPUs of numad's nodes,
  * unless a pin says otherwise (as <vcpu cpuset>). */
 static gboolean
-read_numad_mask (xmlNode *vcpu, const char *numad_nodes, const GArray *online,
-                 VbQemuTuning *tuning, GError **error)
+read_numad_mask (xmlNode *vcpu, const char *numad_nodes, const GArray *online, VbQemuTuning *tuning,
+                 GError **error)
 {
   g_autofree char *cpus = numad_nodes ? vb_qemu_numad_cpus_of (numad_nodes) : NULL;
 

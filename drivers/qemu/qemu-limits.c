@@ -64,8 +64,7 @@ what (xmlNode *node)
   return g_strdup_printf ("<%s> at line %ld", node->name, vb_xml_line (node));
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
-  refuse (GError **error, xmlNode *node, const char *format, ...)
+static gboolean G_GNUC_PRINTF (3, 4) refuse (GError **error, xmlNode *node, const char *format, ...)
 {
   g_autofree char *why = NULL;
   g_autofree char *where = what (node);
@@ -137,8 +136,8 @@ own_cgroup (const char *controller, const char **why)
 /* The group of @controller for the domain, its files checked in the
  * service's own cgroup (the domain's is made at Start, alike). */
 static gboolean
-open_group (Group *group, const char *controller, const char *uuid, xmlNode *element,
-            char **parent, GError **error)
+open_group (Group *group, const char *controller, const char *uuid, xmlNode *element, char **parent,
+            GError **error)
 {
   const char *why = NULL;
   g_autofree char *name = g_strdup_printf ("virtbus-%s", uuid);
@@ -293,8 +292,8 @@ read_blkiotune (xmlNode *blkiotune, Group *group, const char *uuid, GError **err
  * cpuset cgroup's cpuset.mems (its CPUs the service's: a v1 cpuset needs
  * both before a process may join). */
 static gboolean
-read_restrictive (xmlNode *memory, Group *group, const char *uuid,
-                  const char *numad_nodes, GError **error)
+read_restrictive (xmlNode *memory, Group *group, const char *uuid, const char *numad_nodes,
+                  GError **error)
 {
   g_autofree char *parent = NULL;
   g_autofree char *nodeset = vb_xml_attr (memory, "nodeset");
@@ -305,8 +304,9 @@ read_restrictive (xmlNode *memory, Group *group, const char *uuid,
   if (!nodeset && numad_nodes)
     nodeset = g_strdup (numad_nodes);
   if (!nodeset)
-    return refuse (error, memory, "mode 'restrictive' needs the host nodes: a nodeset, or "
-                                  "placement='auto'");
+    return refuse (error, memory,
+                   "mode 'restrictive' needs the host nodes: a nodeset, or "
+                   "placement='auto'");
   nodes = vb_cpuset_parse (nodeset, NULL);
   for (guint i = 0; nodes && i < nodes->len; i++)
     {
@@ -355,8 +355,7 @@ vb_qemu_limits_new (const char *uuid, const char *xml, const char *numad_nodes, 
     return NULL;
   if (blkiotune && !read_blkiotune (blkiotune, &limits->groups[1], uuid, error))
     return NULL;
-  if (numa_memory
-      && !read_restrictive (numa_memory, &limits->groups[2], uuid, numad_nodes, error))
+  if (numa_memory && !read_restrictive (numa_memory, &limits->groups[2], uuid, numad_nodes, error))
     return NULL;
   return g_steal_pointer (&limits);
 }
@@ -372,8 +371,8 @@ write_setting (const Group *group, const Setting *setting, GError **error)
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: cannot open %s: %s",
-                   setting->what, path, g_strerror (saved));
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: cannot open %s: %s", setting->what,
+                   path, g_strerror (saved));
       return FALSE;
     }
   ok = write (fd, setting->value, strlen (setting->value)) == (ssize_t) strlen (setting->value);

@@ -57,8 +57,8 @@ numad_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_strstrip (out);
   /* A node list, nothing else: it goes into QEMU's host-nodes. */
-  nodes = g_subprocess_get_successful (G_SUBPROCESS (source)) ? vb_cpuset_parse (out, &problem)
-                                                                : NULL;
+  nodes =
+    g_subprocess_get_successful (G_SUBPROCESS (source)) ? vb_cpuset_parse (out, &problem) : NULL;
   if (!nodes || nodes->len == 0)
     {
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
@@ -94,8 +94,8 @@ vb_qemu_numad_advice_async (const VbDomainDef *def, GCancellable *cancellable,
       return;
     }
   /* Only numbers of the definition go on numad's command line. */
-  request = g_strdup_printf ("%u:%" G_GUINT64_FORMAT, MAX (def->vcpus, 1),
-                             MAX (def->memory_kib / 1024, 1));
+  request =
+    g_strdup_printf ("%u:%" G_GUINT64_FORMAT, MAX (def->vcpus, 1), MAX (def->memory_kib / 1024, 1));
   numad = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                             &error, VB_QEMU_NUMAD, "-w", request, NULL);
   if (!numad)
@@ -125,8 +125,8 @@ vb_qemu_numad_cpus_of (const char *nodes)
 
   for (guint i = 0; set && i < set->len; i++)
     {
-      g_autofree char *path = g_strdup_printf ("/sys/devices/system/node/node%u/cpulist",
-                                               g_array_index (set, guint, i));
+      g_autofree char *path =
+        g_strdup_printf ("/sys/devices/system/node/node%u/cpulist", g_array_index (set, guint, i));
       g_autofree char *text = NULL;
       g_autoptr (GArray) some = NULL;
 

@@ -66,8 +66,8 @@ scaled_attr (xmlNode *node, const char *default_unit, guint64 per, const char *u
   guint64 bytes = 0;
 
   /* libvirt writes a cache line's bytes 'B'. */
-  if (!vb_xml_scaled_value (node, text, g_strcmp0 (unit, "B") == 0 ? "b" : unit,
-                            default_unit, &bytes, error))
+  if (!vb_xml_scaled_value (node, text, g_strcmp0 (unit, "B") == 0 ? "b" : unit, default_unit,
+                            &bytes, error))
     return FALSE;
   if (bytes == 0 || bytes % per)
     return invalid (error, node, "the value must be a whole number of %s above 0", unit_name);
