@@ -307,7 +307,10 @@ read_restrictive (xmlNode *memory, Group *group, const char *uuid, const char *n
     return refuse (error, memory,
                    "mode 'restrictive' needs the host nodes: a nodeset, or "
                    "placement='auto'");
+  /* libvirt's syntax ("0-3,^2"), checked at define: the kernel gets ranges. */
   nodes = vb_cpuset_parse (nodeset, NULL);
+  if (!nodes)
+    return refuse (error, memory, "the nodeset '%s' names no host node", nodeset);
   for (guint i = 0; nodes && i < nodes->len; i++)
     {
       g_autofree char *sysfs =
@@ -324,7 +327,7 @@ read_restrictive (xmlNode *memory, Group *group, const char *uuid, const char *n
     return refuse (error, memory, "%s cannot be read", cpus_file);
   g_strstrip (cpus);
   add_setting (group, "cpuset.cpus", g_steal_pointer (&cpus), memory);
-  add_setting (group, "cpuset.mems", g_steal_pointer (&nodeset), memory);
+  add_setting (group, "cpuset.mems", vb_cpuset_format (nodes), memory);
   return TRUE;
 }
 
