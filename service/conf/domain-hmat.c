@@ -1,27 +1,12 @@
 /* HMAT checks (see domain-hmat.h). */
 #include "domain-hmat.h"
 
-#include "vb-error.h"
 #include "xml-schema.h"
 
 /* The cache levels QEMU describes (first- to third-level). */
 #define CACHE_LEVELS 3
 /* QEMU's granularity of HMAT bandwidths: whole MiB per second. */
 #define BANDWIDTH_ALIGN_KIB 1024
-
-static gboolean G_GNUC_PRINTF (3, 4)
-  invalid (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *why = NULL;
-  va_list args;
-
-  va_start (args, format);
-  why = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s", node->name,
-               vb_xml_line (node), why);
-  return FALSE;
-}
 
 static xmlNode *
 numa_of (xmlNode *root)
@@ -70,7 +55,8 @@ scaled_attr (xmlNode *node, const char *default_unit, guint64 per, const char *u
                             &bytes, error))
     return FALSE;
   if (bytes == 0 || bytes % per)
-    return invalid (error, node, "the value must be a whole number of %s above 0", unit_name);
+    return vb_xml_invalid (error, node, "the value must be a whole number of %s above 0",
+                           unit_name);
   *value = bytes / per;
   written = g_strdup_printf ("%" G_GUINT64_FORMAT, *value);
   xmlSetProp (node, BAD_CAST "value", BAD_CAST written);
@@ -91,12 +77,12 @@ check_caches (xmlNode *cell, GError **error)
       guint64 value;
 
       if (level < 1 || level > CACHE_LEVELS)
-        return invalid (error, cache, "QEMU describes cache levels 1 to %d", CACHE_LEVELS);
+        return vb_xml_invalid (error, cache, "QEMU describes cache levels 1 to %d", CACHE_LEVELS);
       if (seen[level])
-        return invalid (error, cache, "a second cache of level %u in the cell", level);
+        return vb_xml_invalid (error, cache, "a second cache of level %u in the cell", level);
       seen[level] = TRUE;
       if (!size || !line)
-        return invalid (error, cache, "a cache needs <size> and <line>");
+        return vb_xml_invalid (error, cache, "a cache needs <size> and <line>");
       if (!scaled_attr (size, "KiB", 1024, "KiB", &value, error)
           || !scaled_attr (line, "b", 1, "B", &value, error))
         return FALSE;
@@ -104,7 +90,8 @@ check_caches (xmlNode *cell, GError **error)
   /* QEMU: a level is described only below the one before it. */
   for (guint level = 2; level <= CACHE_LEVELS; level++)
     if (seen[level] && !seen[level - 1])
-      return invalid (error, cell, "a cache of level %u needs one of level %u", level, level - 1);
+      return vb_xml_invalid (error, cell, "a cache of level %u needs one of level %u", level,
+                             level - 1);
   return TRUE;
 }
 
@@ -128,20 +115,20 @@ check_interconnect (xmlNode *root, xmlNode *node, GError **error)
   guint64 value;
 
   if (!initiator_cell || !target_cell)
-    return invalid (error, node, "initiator and target name cells of <numa>");
+    return vb_xml_invalid (error, node, "initiator and target name cells of <numa>");
   if (!xmlHasProp (initiator_cell, BAD_CAST "cpus"))
-    return invalid (error, node, "initiator %u is a cell without CPUs", initiator);
+    return vb_xml_invalid (error, node, "initiator %u is a cell without CPUs", initiator);
   if (cache && !cache_of (target_cell, vb_xml_attr_uint (node, "cache", 0)))
-    return invalid (error, node, "cell %u has no cache of level %s", target, cache);
+    return vb_xml_invalid (error, node, "cell %u has no cache of level %s", target, cache);
   if (xmlStrEqual (node->name, BAD_CAST "bandwidth"))
     {
       if (!scaled_attr (node, "KiB", 1024, "KiB", &value, error))
         return FALSE;
       if (value % BANDWIDTH_ALIGN_KIB)
-        return invalid (error, node, "QEMU takes bandwidths in whole MiB per second");
+        return vb_xml_invalid (error, node, "QEMU takes bandwidths in whole MiB per second");
     }
   else if (vb_xml_attr_uint (node, "value", 0) == 0)
-    return invalid (error, node, "a latency is above 0 nanoseconds");
+    return vb_xml_invalid (error, node, "a latency is above 0 nanoseconds");
   return TRUE;
 }
 
@@ -163,9 +150,10 @@ cache_has_figures (xmlNode *root, xmlNode *cell, guint id, GError **error)
         bandwidth |= xmlStrEqual (node->name, BAD_CAST "bandwidth");
       }
   if (!latency || !bandwidth)
-    return invalid (error, vb_xml_child (cell, "cache"),
-                    "a cell's cache needs a <latency> and a <bandwidth> of the cell's memory "
-                    "(without cache=) in <interconnects>");
+    return vb_xml_invalid (
+      error, vb_xml_child (cell, "cache"),
+      "a cell's cache needs a <latency> and a <bandwidth> of the cell's memory "
+      "(without cache=) in <interconnects>");
   return TRUE;
 }
 
@@ -178,9 +166,9 @@ vb_domain_hmat_check (xmlNode *root, guint cells, GError **error)
     return TRUE;
   /* HMAT is an ACPI table: without ACPI the guest would never see it. */
   if (!vb_xml_child (vb_xml_child (root, "features"), "acpi"))
-    return invalid (error, interconnects ? interconnects : numa_of (root),
-                    "memory caches and interconnects are ACPI's HMAT: they need "
-                    "<features><acpi/></features>");
+    return vb_xml_invalid (error, interconnects ? interconnects : numa_of (root),
+                           "memory caches and interconnects are ACPI's HMAT: they need "
+                           "<features><acpi/></features>");
   for (guint id = 0; id < cells; id++)
     {
       xmlNode *cell = vb_domain_hmat_cell (root, id);

@@ -1,22 +1,7 @@
 /* <memtune> and <blkiotune> checks (see domain-limits.h). */
 #include "domain-limits.h"
 
-#include "vb-error.h"
 #include "xml-schema.h"
-
-static gboolean G_GNUC_PRINTF (3, 4)
-  invalid (GError **error, xmlNode *node, const char *format, ...)
-{
-  g_autofree char *why = NULL;
-  va_list args;
-
-  va_start (args, format);
-  why = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s", node->name,
-               vb_xml_line (node), why);
-  return FALSE;
-}
 
 /* One <memtune> value in KiB (0 when absent), written back in KiB. */
 static gboolean
@@ -33,7 +18,7 @@ memtune_kib (xmlNode *memtune, const char *name, guint64 *kib, GError **error)
     return FALSE;
   *kib = MIN (bytes / 1024, VB_DOMAIN_MEMTUNE_UNLIMITED);
   if (*kib == 0)
-    return invalid (error, node, "the limit must be at least 1 KiB");
+    return vb_xml_invalid (error, node, "the limit must be at least 1 KiB");
   text = g_strdup_printf ("%" G_GUINT64_FORMAT, *kib);
   vb_xml_set_text (node, text);
   xmlSetProp (node, BAD_CAST "unit", BAD_CAST "KiB");
@@ -54,8 +39,8 @@ check_memtune (xmlNode *root, GError **error)
     return FALSE;
   /* As libvirt: memory plus swap cannot be less than memory alone. */
   if (swap && hard && swap < hard)
-    return invalid (error, vb_xml_child (memtune, "swap_hard_limit"),
-                    "swap_hard_limit (memory and swap) is less than hard_limit");
+    return vb_xml_invalid (error, vb_xml_child (memtune, "swap_hard_limit"),
+                           "swap_hard_limit (memory and swap) is less than hard_limit");
   return TRUE;
 }
 
@@ -69,7 +54,7 @@ weight_in_range (xmlNode *node, guint64 min, GError **error)
     return TRUE;
   /* cgroup v1's blkio weights (libvirt's range). */
   if (!vb_xml_parse_unsigned (text, 10, G_MAXUINT64, &weight) || weight < min || weight > 1000)
-    return invalid (error, node, "a weight is between %" G_GUINT64_FORMAT " and 1000", min);
+    return vb_xml_invalid (error, node, "a weight is between %" G_GUINT64_FORMAT " and 1000", min);
   return TRUE;
 }
 
@@ -88,11 +73,11 @@ check_blkiotune (xmlNode *root, GError **error)
       g_autofree char *path = path_node ? vb_xml_text (path_node) : NULL;
 
       if (!path)
-        return invalid (error, device, "missing element <path>");
+        return vb_xml_invalid (error, device, "missing element <path>");
       if (!g_path_is_absolute (path))
-        return invalid (error, path_node, "the path of a host block device is absolute");
+        return vb_xml_invalid (error, path_node, "the path of a host block device is absolute");
       if (!g_hash_table_add (paths, g_steal_pointer (&path)))
-        return invalid (error, device, "a second <device> for the same path");
+        return vb_xml_invalid (error, device, "a second <device> for the same path");
       /* A device weight of 0 takes the device's own weight away. */
       if (!weight_in_range (vb_xml_child (device, "weight"), 0, error))
         return FALSE;

@@ -356,9 +356,10 @@ check_numatune (xmlNode *root, guint cells, GError **error)
       /* As libvirt: 'restrictive' (a cgroup limit on the whole guest) is
        * all or nothing, and a cell's nodes lie within the guest's. */
       if (restrictive != vb_xml_attr_is (m, "mode", "restrictive"))
-        return invalid (error, m,
-                        "mode 'restrictive' is for <memory> and every <memnode> together, or "
-                        "for none");
+        return vb_xml_invalid (
+          error, m,
+          "mode 'restrictive' is for <memory> and every <memnode> together, or "
+          "for none");
       for (guint i = 0; restrictive && memory_set && i < set->len; i++)
         {
           gboolean within = FALSE;
@@ -366,8 +367,8 @@ check_numatune (xmlNode *root, guint cells, GError **error)
           for (guint j = 0; j < memory_set->len; j++)
             within |= g_array_index (memory_set, guint, j) == g_array_index (set, guint, i);
           if (!within)
-            return invalid (error, m, "host node %u is outside <memory>'s nodeset",
-                            g_array_index (set, guint, i));
+            return vb_xml_invalid (error, m, "host node %u is outside <memory>'s nodeset",
+                                   g_array_index (set, guint, i));
         }
     }
   return TRUE;
@@ -452,9 +453,9 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
               if (other_text && (other_base = g_ascii_strtoull (other_text, NULL, 16)) > 0
                   && base < other_base + vb_domain_memory_device_kib (o) * 1024
                   && other_base < base + kib * 1024)
-                return invalid (error, address,
-                                "the memory device at base %s overlaps the one at %s", base_text,
-                                other_text);
+                return vb_xml_invalid (error, address,
+                                       "the memory device at base %s overlaps the one at %s",
+                                       base_text, other_text);
             }
       }
     }
