@@ -385,8 +385,9 @@ test_domain_unknown_element (void)
     "unsupported element <profile> at line 8 (domain/devices/tpm/backend/profile)");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
-                      "  <memtune/>\n</domain>",
-                      "unsupported element <memtune> at line 4 (domain/memtune)");
+                      "  <memtune><min_guarantee>1</min_guarantee></memtune>\n</domain>",
+                      "unsupported element <min_guarantee> at line 4 "
+                      "(domain/memtune/min_guarantee)");
   /* Hypervisor pass-through via namespaces stays out. */
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"

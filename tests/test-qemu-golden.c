@@ -228,6 +228,9 @@ create_named_files (const char *xml, const char *scratch)
       g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
       if (g_file_test (path, G_FILE_TEST_EXISTS) || g_str_has_suffix (path, "/"))
         continue;
+      /* An NVDIMM's file: QEMU makes it as large as the NVDIMM. */
+      if (g_str_has_suffix (path, ".nvdimm"))
+        continue;
       if (g_str_has_suffix (path, ".qcow2"))
         {
           const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", path, "16M", NULL };
@@ -390,6 +393,8 @@ test_qemu_accepts (void)
       context.qemu_binary = qemu;
       /* Ports others may hold (a guest of another test): the first free one. */
       context.free_tcp_port = vb_qemu_host_free_tcp_port;
+      /* placement='auto': numad's advice, as a start would have it. */
+      context.numad_nodes = "0";
       command = vb_qemu_command_build (def, &context, &error);
       g_assert_no_error (error);
       g_free (command->argv->pdata[0]);

@@ -1,6 +1,7 @@
 /* The command line of <iothreads>/<iothreadids> (-object iothread), of
  * <defaultiothread> (-object main-loop) and of a device's
- * <driver iothread=…>, and what of <vcpu> placement the driver refuses.
+ * <driver iothread=…>, and what of <vcpu> placement the driver refuses
+ * (placement='auto' itself is numad's, qemu-numad.h, at Start).
  * Pinning, schedulers and cgroups are host actions at the start
  * (qemu-cputune.c): nothing on the command line says them. */
 #include "qemu-command-private.h"
@@ -36,11 +37,12 @@ vb_qemu_build_iothreads (Builder *b, GError **error)
   xmlNode *main_loop = vb_xml_child (b->root, "defaultiothread");
   g_autoptr (GArray) ids = vb_domain_iothread_ids (b->root);
 
-  /* libvirt asks numad where to put the guest; no numad here. */
-  if (vb_xml_attr_is (vcpu, "placement", "auto"))
+  /* numad chooses the CPUs at Start (qemu-numad.h): a cpuset as well
+   * would be ignored, as libvirt ignores it. */
+  if (vb_xml_attr_is (vcpu, "placement", "auto") && xmlHasProp (vcpu, BAD_CAST "cpuset"))
     return refuse (error, vcpu,
-                   "placement='auto' needs numad, which virtbus does not use: use "
-                   "placement='static' with a cpuset");
+                   "placement='auto' lets numad choose the CPUs: a cpuset with it would be "
+                   "ignored; leave one of them out");
   for (guint i = 0; i < ids->len; i++)
     {
       guint id = g_array_index (ids, guint, i);

@@ -3,6 +3,7 @@
  * machine's mem-merge and memory-backend, -overcommit mem-lock, and the
  * pc-dimm devices of <memory model='dimm'> (also what hotplug sends). */
 #include "qemu-command-private.h"
+#include "domain-hmat.h"
 #include "domain-numa.h"
 
 /* The id of the machine's memory backend when there are no NUMA cells: the
@@ -85,21 +86,70 @@ static gboolean set_host_nodes (xmlNode *node_elem, const char *nodeset, const c
                                 const VbQemuCommandContext *context, JsonObject *props,
                                 GError **error);
 
-/* host-nodes= and policy= of a backend from <numatune>; the nodes are
- * checked against the host at start (sysfs), not at define. */
+/* Whether the backend bound by @tune (its <numatune> element, NULL when
+ * none) gets the nodes numad advises: placement='auto', or neither
+ * placement nor nodeset while <vcpu placement='auto'> (libvirt's default
+ * follows the vCPUs'). A <memnode> always names its nodes. */
 static gboolean
-bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObject *props,
-                    GError **error)
+placed_by_numad (xmlNode *root, xmlNode *tune)
 {
-  g_autofree char *mode = vb_xml_attr (tune, "mode");
-  g_autofree char *nodeset = vb_xml_attr (tune, "nodeset");
-  g_autofree char *placement = vb_xml_attr (tune, "placement");
+  if (tune && !xmlStrEqual (tune->name, BAD_CAST "memory"))
+    return FALSE;
+  if (tune && xmlHasProp (tune, BAD_CAST "placement"))
+    return vb_xml_attr_is (tune, "placement", "auto");
+  if (tune && xmlHasProp (tune, BAD_CAST "nodeset"))
+    return FALSE;
+  return vb_xml_attr_is (vb_xml_child (root, "vcpu"), "placement", "auto");
+}
+
+/* numad's nodes for a backend; a dry run has no advice and names node 0,
+ * which every host has. */
+static char *
+numad_nodes (xmlNode *root, xmlNode *tune, const char *mode, const VbQemuCommandContext *context,
+             GError **error)
+{
+  xmlNode *what = tune ? tune : vb_xml_child (root, "vcpu");
+  const char *nodes = context->dry_run ? "0" : context->numad_nodes;
+  g_autoptr (GArray) set = NULL;
+
+  if (!nodes)
+    {
+      refuse (error, what,
+              "placement='auto': numad's advice is asked when the domain starts, and the "
+              "service has none for this run of it");
+      return NULL;
+    }
+  /* 'preferred' takes one node: numad's first. */
+  set = vb_domain_numa_parse_set (what, "nodeset", nodes, VB_DOMAIN_NUMA_NODES_MAX, error);
+  if (!set)
+    return NULL;
+  if (g_strcmp0 (mode, "preferred") == 0)
+    return g_strdup_printf ("%u", g_array_index (set, guint, 0));
+  return g_strdup (nodes);
+}
+
+/* host-nodes= and policy= of a backend from <numatune> @tune (NULL: none,
+ * bound only when numad places it); the nodes are checked against the host
+ * at start (sysfs), not at define. */
+static gboolean
+bind_to_host_nodes (xmlNode *root, xmlNode *tune, const VbQemuCommandContext *context,
+                    JsonObject *props, GError **error)
+{
+  g_autofree char *mode = tune ? vb_xml_attr (tune, "mode") : NULL;
+  g_autofree char *nodeset = tune ? vb_xml_attr (tune, "nodeset") : NULL;
   const char *policy;
 
-  if (g_strcmp0 (placement, "auto") == 0)
-    return refuse (error, tune,
-                   "placement='auto' (host nodes chosen by numad) is not supported: "
-                   "name the host nodes with nodeset");
+  if (placed_by_numad (root, tune))
+    {
+      g_free (nodeset);
+      nodeset = numad_nodes (root, tune, mode, context, error);
+      if (!nodeset)
+        return FALSE;
+      if (!tune)
+        return set_host_nodes (vb_xml_child (root, "vcpu"), nodeset, "bind", context, props, error);
+    }
+  if (!tune)
+    return TRUE;
   if (!nodeset)
     return refuse (error, tune, "a nodeset naming the host NUMA nodes is needed");
   if (!mode || g_str_equal (mode, "strict"))
@@ -108,11 +158,13 @@ bind_to_host_nodes (xmlNode *tune, const VbQemuCommandContext *context, JsonObje
     policy = "interleave";
   else if (g_str_equal (mode, "preferred"))
     policy = "preferred";
+  /* 'restrictive': the guest's nodes are its cgroup's cpuset.mems
+   * (qemu-limits.c), the memory keeps the system's policy; a cgroup cannot
+   * tell cells apart, so a <memnode>'s nodes bind its cell's memory. */
+  else if (xmlStrEqual (tune->name, BAD_CAST "memory"))
+    return TRUE;
   else
-    return refuse (error, tune,
-                   "mode '%s' (a cgroup cpuset limit) is not supported: use strict, interleave "
-                   "or preferred",
-                   mode);
+    policy = "bind";
   return set_host_nodes (tune, nodeset, policy, context, props, error);
 }
 
@@ -302,7 +354,7 @@ backend_props (xmlNode *root, xmlNode *node, const char *id, guint64 size_kib, i
   if (!set_allocation (root, page_kib, props, error))
     return NULL;
   json_object_set_int_member (props, "size", (gint64) size_kib * 1024);
-  if (tune && !bind_to_host_nodes (tune, context, props, error))
+  if (!bind_to_host_nodes (root, tune, context, props, error))
     return NULL;
   return g_steal_pointer (&props);
 }
@@ -331,7 +383,8 @@ needs_machine_backend (xmlNode *root)
   return vb_xml_child (backing, "hugepages") || vb_xml_child (backing, "source")
          || vb_xml_child (backing, "access") || vb_xml_child (backing, "allocation")
          || vb_xml_child (backing, "discard") || nodeset || placement
-         || vb_xml_child (root, "numatune");
+         || vb_xml_child (root, "numatune")
+         || vb_xml_attr_is (vb_xml_child (root, "vcpu"), "placement", "auto");
 }
 
 gboolean
@@ -347,6 +400,93 @@ vb_qemu_memory_machine_opts (Builder *b, GString *opts)
     g_string_append (opts, ",mem-merge=off");
   if (needs_machine_backend (b->root))
     g_string_append (opts, ",memory-backend=" MACHINE_RAM);
+  if (vb_domain_hmat_wanted (b->root))
+    g_string_append (opts, ",hmat=on");
+  for (xmlNode *m = vb_xml_child (b->devices, "memory"); m; m = vb_xml_next (m, "memory"))
+    if (vb_xml_attr_is (m, "model", "nvdimm"))
+      {
+        g_string_append (opts, ",nvdimm=on");
+        break;
+      }
+}
+
+/* ---- HMAT: the cells' initiators, -numa hmat-lb and hmat-cache ---- */
+
+/* The initiator QEMU wants of every cell with HMAT: the cell itself when it
+ * has vCPUs, else the initiator of an interconnect to it, else the first
+ * cell with vCPUs (libvirt's choice). */
+static guint
+initiator_of (xmlNode *root, xmlNode *cell, guint id, GPtrArray *cells)
+{
+  xmlNode *interconnects =
+    vb_xml_child (vb_xml_child (vb_xml_child (root, "cpu"), "numa"), "interconnects");
+
+  if (xmlHasProp (cell, BAD_CAST "cpus"))
+    return id;
+  for (xmlNode *node = interconnects ? interconnects->children : NULL; node; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && vb_xml_attr_uint (node, "target", G_MAXUINT) == id)
+      return vb_xml_attr_uint (node, "initiator", 0);
+  for (guint i = 0; i < cells->len; i++)
+    if (xmlHasProp (cells->pdata[i], BAD_CAST "cpus"))
+      return i;
+  return 0;
+}
+
+static const char *
+hierarchy (xmlNode *node)
+{
+  static const char *const levels[] = { "memory", "first-level", "second-level", "third-level" };
+  guint level = vb_xml_attr_uint (node, "cache", 0);
+
+  /* Define checked the level (1 to 3). */
+  return levels[MIN (level, G_N_ELEMENTS (levels) - 1)];
+}
+
+static void
+build_hmat (Builder *b, GPtrArray *cells)
+{
+  xmlNode *interconnects =
+    vb_xml_child (vb_xml_child (vb_xml_child (b->root, "cpu"), "numa"), "interconnects");
+
+  /* QEMU takes a cell's caches only after its latencies and bandwidths. */
+  for (xmlNode *node = interconnects ? interconnects->children : NULL; node; node = node->next)
+    {
+      gboolean latency = xmlStrEqual (node->name, BAD_CAST "latency");
+      g_autofree char *type = NULL;
+
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      type = vb_xml_attr (node, "type");
+      add (b, "-numa");
+      /* Define wrote bandwidths in KiB per second; latencies are ns. */
+      addf (b, "hmat-lb,initiator=%u,target=%u,hierarchy=%s,data-type=%s-%s,%s=%u%s",
+            vb_xml_attr_uint (node, "initiator", 0), vb_xml_attr_uint (node, "target", 0),
+            hierarchy (node), type, latency ? "latency" : "bandwidth",
+            latency ? "latency" : "bandwidth", vb_xml_attr_uint (node, "value", 0),
+            latency ? "" : "K");
+    }
+  for (guint id = 0; id < cells->len; id++)
+    for (guint level = 1; level <= 3; level++)
+      for (xmlNode *cache = vb_xml_child (cells->pdata[id], "cache"); cache;
+           cache = vb_xml_next (cache, "cache"))
+        {
+          g_autofree char *associativity = NULL;
+          g_autofree char *policy = NULL;
+
+          if (vb_xml_attr_uint (cache, "level", 0) != level)
+            continue;
+          associativity = vb_xml_attr (cache, "associativity");
+          policy = vb_xml_attr (cache, "policy");
+          add (b, "-numa");
+          /* QEMU's names: 'complex' for fully associative, 'write-back'. */
+          addf (b, "hmat-cache,node-id=%u,size=%uK,level=%u,associativity=%s,policy=%s,line=%u", id,
+                vb_xml_attr_uint (vb_xml_child (cache, "size"), "value", 0), level,
+                g_str_equal (associativity, "full") ? "complex" : associativity,
+                g_str_equal (policy, "writeback")      ? "write-back"
+                : g_str_equal (policy, "writethrough") ? "write-through"
+                                                       : "none",
+                vb_xml_attr_uint (vb_xml_child (cache, "line"), "value", 0));
+        }
 }
 
 /* "-numa dist" for every pair of cells when any <distances> is given: the
@@ -431,10 +571,13 @@ build_cells (Builder *b, GError **error)
       g_string_printf (node, "node,nodeid=%u", id);
       if (cpus)
         append_cpus (node, cell, cpus);
+      if (vb_domain_hmat_wanted (b->root))
+        g_string_append_printf (node, ",initiator=%u", initiator_of (b->root, cell, id, cells));
       g_string_append_printf (node, ",memdev=%s", backend);
       add2 (b, "-numa", node->str);
     }
   build_distances (b, cells);
+  build_hmat (b, cells);
   return TRUE;
 }
 
@@ -500,8 +643,12 @@ vb_qemu_build_memory (Builder *b, GError **error)
   if (max)
     {
       g_autofree char *text = vb_xml_text (max);
+      g_autofree char *slots = vb_xml_attr (max, "slots");
 
-      g_string_append_printf (m, ",slots=%u,maxmem=", vb_xml_attr_uint (max, "slots", 0));
+      /* Without slots, QEMU's default: none (maxmem alone). */
+      if (slots)
+        g_string_append_printf (m, ",slots=%u", vb_xml_attr_uint (max, "slots", 0));
+      g_string_append (m, ",maxmem=");
       vb_qemu_opt_value (m, text);
       g_string_append_c (m, 'k');
     }
@@ -527,7 +674,85 @@ vb_qemu_build_memory (Builder *b, GError **error)
   return build_cells (b, error);
 }
 
-/* ---- <memory model='dimm'> ---- */
+/* ---- <memory model='dimm'> and 'nvdimm' ---- */
+
+/* The smallest label QEMU gives an NVDIMM (its label area's minimum). */
+#define NVDIMM_LABEL_MIN_KIB 128
+/* An NVDIMM's file is mapped in host pages. */
+#define NVDIMM_ALIGN_KIB 4
+
+static guint64
+kib_of (xmlNode *node)
+{
+  g_autofree char *text = node ? vb_xml_text (node) : NULL;
+  guint64 kib = 0;
+
+  /* Define wrote it in KiB. */
+  vb_xml_parse_unsigned (text, 10, G_MAXUINT64, &kib);
+  return kib;
+}
+
+/* An NVDIMM's backend: its <source><path> file (made by QEMU when missing),
+ * shared with the file's other users when access='shared'; <pmem/> says
+ * the file is real persistent memory, <alignsize> its mapping's alignment. */
+static JsonObject *
+nvdimm_backend (xmlNode *root, xmlNode *dimm, const char *id, guint node,
+                const VbQemuCommandContext *context, GError **error)
+{
+  g_autoptr (JsonObject) props = json_object_new ();
+  xmlNode *source = vb_xml_child (dimm, "source");
+  xmlNode *path = vb_xml_child (source, "path");
+  g_autofree char *file = path ? vb_xml_text (path) : NULL;
+  g_autofree char *access = vb_xml_attr (dimm, "access");
+  g_autofree char *backing_access = child_attr (backing_of (root), "access", "mode");
+  xmlNode *label = vb_xml_child (vb_xml_child (vb_xml_child (dimm, "target"), "label"), "size");
+  guint64 size = vb_domain_memory_device_kib (dimm);
+  guint64 align = kib_of (vb_xml_child (source, "alignsize"));
+
+  if (vb_xml_child (source, "pagesize") || vb_xml_child (source, "nodemask")
+      || xmlHasProp (dimm, BAD_CAST "discard"))
+    {
+      refuse (error, dimm,
+              "an NVDIMM is its file's memory: <pagesize>, <nodemask> and discard are a "
+              "DIMM's");
+      return NULL;
+    }
+  if (!file || !g_path_is_absolute (file))
+    {
+      refuse (error, dimm, "an NVDIMM needs <source><path> naming its host file (absolute)");
+      return NULL;
+    }
+  if (size % MAX (NVDIMM_ALIGN_KIB, align))
+    {
+      refuse (error, dimm,
+              "an NVDIMM's size must be a whole number of %" G_GUINT64_FORMAT " KiB (%s)",
+              (guint64) MAX (NVDIMM_ALIGN_KIB, align), align ? "its <alignsize>" : "host pages");
+      return NULL;
+    }
+  if (label && (kib_of (label) < NVDIMM_LABEL_MIN_KIB || kib_of (label) >= size))
+    {
+      refuse (error, label,
+              "an NVDIMM's label is at least %d KiB and less than the NVDIMM (QEMU's rule)",
+              NVDIMM_LABEL_MIN_KIB);
+      return NULL;
+    }
+  json_object_set_string_member (props, "qom-type", "memory-backend-file");
+  json_object_set_string_member (props, "id", id);
+  json_object_set_string_member (props, "mem-path", file);
+  if (access || backing_access)
+    json_object_set_boolean_member (props, "share",
+                                    g_str_equal (access ? access : backing_access, "shared"));
+  if (vb_xml_child (source, "pmem"))
+    json_object_set_boolean_member (props, "pmem", TRUE);
+  if (align)
+    json_object_set_int_member (props, "align", (gint64) align * 1024);
+  if (!set_allocation (root, 0, props, error))
+    return NULL;
+  json_object_set_int_member (props, "size", (gint64) size * 1024);
+  if (!bind_to_host_nodes (root, numatune_of_cell (root, (int) node), context, props, error))
+    return NULL;
+  return g_steal_pointer (&props);
+}
 
 JsonObject *
 vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
@@ -546,6 +771,22 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
     g_autofree char *text = target_node ? vb_xml_text (target_node) : NULL;
 
     node = text ? (guint) g_ascii_strtoull (text, NULL, 10) : 0;
+  }
+  if (vb_xml_attr_is (dimm, "model", "nvdimm"))
+    return nvdimm_backend (root, dimm, id, node, context, error);
+  {
+    xmlNode *source = vb_xml_child (dimm, "source");
+    xmlNode *target = vb_xml_child (dimm, "target");
+
+    if (vb_xml_child (source, "path") || vb_xml_child (source, "pmem")
+        || vb_xml_child (source, "alignsize") || vb_xml_child (target, "label")
+        || vb_xml_child (target, "readonly"))
+      {
+        refuse (error, dimm,
+                "<path>, <pmem>, <alignsize>, <label> and <readonly> are an NVDIMM's "
+                "(model='nvdimm'), not a DIMM's");
+        return NULL;
+      }
   }
   page_kib = page ? g_ascii_strtoull (page, NULL, 10) : page_kib_of_cell (root, node);
   if (page_kib == BASE_PAGE_KIB)
@@ -580,7 +821,10 @@ vb_qemu_dimm_device (xmlNode *dimm, const char *device_id, guint slot)
   g_autofree char *node = target_node ? vb_xml_text (target_node) : g_strdup ("0");
   xmlNode *address = vb_xml_child (dimm, "address");
   g_autofree char *base = address ? vb_xml_attr (address, "base") : NULL;
-  GString *out = g_string_new ("pc-dimm");
+  gboolean nvdimm = vb_xml_attr_is (dimm, "model", "nvdimm");
+  xmlNode *target = vb_xml_child (dimm, "target");
+  xmlNode *label = vb_xml_child (vb_xml_child (target, "label"), "size");
+  GString *out = g_string_new (nvdimm ? "nvdimm" : "pc-dimm");
 
   vb_qemu_opt (out, "node", node);
   g_string_append (out, ",memdev=mem");
@@ -589,6 +833,11 @@ vb_qemu_dimm_device (xmlNode *dimm, const char *device_id, guint slot)
   g_string_append_printf (out, ",slot=%u", slot);
   if (base)
     vb_qemu_opt (out, "addr", base);
+  if (nvdimm && label)
+    g_string_append_printf (out, ",label-size=%" G_GUINT64_FORMAT, kib_of (label) * 1024);
+  /* <readonly/>: the guest's NVDIMM driver is told it cannot write. */
+  if (nvdimm && vb_xml_child (target, "readonly"))
+    g_string_append (out, ",unarmed=on");
   return g_string_free (out, FALSE);
 }
 
@@ -619,7 +868,10 @@ vb_qemu_dimm_slot (xmlNode *devices, xmlNode *dimm)
 gboolean
 vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
 {
-  g_autofree char *id = device_id (dimm, g_strdup_printf ("dimm%u", b->dimms++));
+  g_autofree char *id =
+    device_id (dimm,
+               g_strdup_printf (vb_xml_attr_is (dimm, "model", "nvdimm") ? "nvdimm%u" : "dimm%u",
+                                b->dimms++));
   guint slot = vb_qemu_dimm_slot (b->devices, dimm);
   g_autoptr (JsonObject) props = vb_qemu_dimm_backend (b->root, dimm, id, b->context, error);
   g_autofree char *device = NULL;
@@ -629,7 +881,9 @@ vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
     return FALSE;
   /* QEMU plugs DIMMs through ACPI, and refuses them without it. */
   if (!vb_xml_child (vb_xml_child (b->root, "features"), "acpi"))
-    return refuse (error, dimm, "a memory device needs ACPI: add <features><acpi/></features>");
+    return refuse (error, dimm,
+                   "a memory device needs ACPI: add <features><acpi/></features> (QEMU "
+                   "refuses it without)");
   if (slot >= vb_xml_attr_uint (vb_xml_child (b->root, "maxMemory"), "slots", 0))
     return refuse (error, dimm, "slot %u is beyond <maxMemory slots>", slot);
   /* The live XML says which slot it took, as libvirt's does. */

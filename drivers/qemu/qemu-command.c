@@ -671,6 +671,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->vnc_display = -1;
   command->spice_port = -1;
   command->log_path = g_build_filename (context->domain_dir, "qemu.log", NULL);
+  command->numad_nodes = g_strdup (context->numad_nodes);
   b.context = context;
   b.command = command;
   b.def = def;
@@ -719,6 +720,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_free (command->monitor_path);
   g_free (command->console_path);
   g_free (command->console_log);
+  g_free (command->numad_nodes);
   g_free (command->agent_path);
   g_free (command->log_path);
   g_free (command->machine);

@@ -69,6 +69,10 @@ typedef struct {
   char **(*desktop_session) (GError **error);
   guint qemu_version; /* 70200 for QEMU 7.2.0; 0: unknown, taken as new */
   const char *spice_x509_dir; /* --spice-x509-dir: SPICE TLS's certificates; NULL: none */
+  /* The host NUMA nodes numad advised at Start for placement='auto'
+   * (qemu-numad.h); NULL in dry runs (node 0 stands for them then) and
+   * when nothing asks numad. */
+  const char *numad_nodes;
 } VbQemuCommandContext;
 
 /* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
@@ -126,6 +130,7 @@ typedef struct {
   char *monitor_path;       /* QMP socket */
   char *console_path;       /* serial 0 socket, NULL without a serial port */
   char *console_log;        /* everything serial 0 printed */
+  char *numad_nodes;        /* the context's numad_nodes, kept for the status */
   char *agent_path;         /* guest agent channel socket, NULL without one */
   char *log_path;           /* QEMU's own stderr */
   GPtrArray *taps;          /* VbQemuTap */

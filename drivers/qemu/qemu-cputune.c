@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "domain-cputune.h"
+#include "qemu-numad.h"
 #include "vb-cpuset.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -116,11 +117,12 @@ online_cpus (void)
   return vb_cpuset_parse (text, NULL);
 }
 
-/* @node's cpuset= as a mask, refused when it names a CPU the host lacks. */
+/* The CPU set @text of @node as a mask, refused when it names a CPU the
+ * host lacks. */
 static gboolean
-read_mask (xmlNode *node, const GArray *online, ThreadPlan *plan, GError **error)
+read_mask_text (xmlNode *node, const char *text, const GArray *online, ThreadPlan *plan,
+                GError **error)
 {
-  g_autofree char *text = vb_xml_attr (node, "cpuset");
   g_autoptr (GArray) cpus = vb_cpuset_parse (text, NULL);
 
   /* Define checked the syntax. */
@@ -147,6 +149,46 @@ read_mask (xmlNode *node, const GArray *online, ThreadPlan *plan, GError **error
   for (guint i = 0; i < cpus->len; i++)
     CPU_SET (g_array_index (cpus, guint, i), plan->mask);
   plan->mask_what = what (node);
+  return TRUE;
+}
+
+/* @node's cpuset= as a mask. */
+static gboolean
+read_mask (xmlNode *node, const GArray *online, ThreadPlan *plan, GError **error)
+{
+  g_autofree char *text = vb_xml_attr (node, "cpuset");
+
+  return read_mask_text (node, text, online, plan, error);
+}
+
+/* <vcpu placement='auto'>: every thread on the CPUs of numad's nodes,
+ * unless a pin says otherwise (as <vcpu cpuset>). */
+static gboolean
+read_numad_mask (xmlNode *vcpu, const char *numad_nodes, const GArray *online, VbQemuTuning *tuning,
+                 GError **error)
+{
+  g_autofree char *cpus = numad_nodes ? vb_qemu_numad_cpus_of (numad_nodes) : NULL;
+
+  if (!cpus)
+    {
+      g_autofree char *where = what (vcpu);
+
+      if (numad_nodes)
+        return refuse (error, where,
+                       "the CPUs of host NUMA nodes %s (numad's advice) cannot be read",
+                       numad_nodes);
+      return refuse (error, where,
+                     "placement='auto': numad's advice is asked when the domain starts, and "
+                     "the service has none for this run of it");
+    }
+  if (!read_mask_text (vcpu, cpus, online, &tuning->emulator, error))
+    return FALSE;
+  for (guint i = 0; i < tuning->n_vcpus; i++)
+    if (!read_mask_text (vcpu, cpus, online, &tuning->vcpus[i], error))
+      return FALSE;
+  for (guint i = 0; i < tuning->iothread_ids->len; i++)
+    if (!read_mask_text (vcpu, cpus, online, &tuning->iothreads[i], error))
+      return FALSE;
   return TRUE;
 }
 
@@ -365,7 +407,7 @@ check_realtime (VbQemuTuning *tuning, GError **error)
 }
 
 VbQemuTuning *
-vb_qemu_tuning_new (const char *uuid, const char *xml, GError **error)
+vb_qemu_tuning_new (const char *uuid, const char *xml, const char *numad_nodes, GError **error)
 {
   g_autoptr (xmlDoc) doc = vb_xml_parse (xml, "domain", error);
   g_autoptr (VbQemuTuning) tuning = NULL;
@@ -378,7 +420,8 @@ vb_qemu_tuning_new (const char *uuid, const char *xml, GError **error)
   root = xmlDocGetRootElement (doc);
   vcpu = vb_xml_child (root, "vcpu");
   cputune = vb_xml_child (root, "cputune");
-  asked = cputune || (vcpu && xmlHasProp (vcpu, BAD_CAST "cpuset"));
+  asked = cputune || (vcpu && xmlHasProp (vcpu, BAD_CAST "cpuset"))
+          || vb_xml_attr_is (vcpu, "placement", "auto");
   if (!asked)
     return NULL;
   tuning = g_new0 (VbQemuTuning, 1);
@@ -408,6 +451,9 @@ vb_qemu_tuning_new (const char *uuid, const char *xml, GError **error)
         if (!read_mask (vcpu, online, &tuning->iothreads[i], error))
           return NULL;
     }
+  else if (vb_xml_attr_is (vcpu, "placement", "auto")
+           && !read_numad_mask (vcpu, numad_nodes, online, tuning, error))
+    return NULL;
   for (xmlNode *node = cputune ? cputune->children : NULL; node; node = node->next)
     {
       const char *name = (const char *) node->name;

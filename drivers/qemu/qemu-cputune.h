@@ -18,9 +18,12 @@ typedef struct _VbQemuTuning VbQemuTuning;
 
 /* Reads what the live XML @xml of domain @uuid asks and checks that this
  * host can do it: every CPU named is online, and a cpu cgroup exists when
- * one is needed. NULL with @error (NotSupported naming the element) when
+ * one is needed. With <vcpu placement='auto'>, every thread runs on the
+ * CPUs of @numad_nodes, the nodes numad advised at the start (NULL: none,
+ * then refused). NULL with @error (NotSupported naming the element) when
  * not; NULL without an error when the XML asks nothing. */
-VbQemuTuning *vb_qemu_tuning_new (const char *uuid, const char *xml, GError **error);
+VbQemuTuning *vb_qemu_tuning_new (const char *uuid, const char *xml, const char *numad_nodes,
+                                  GError **error);
 void vb_qemu_tuning_free (VbQemuTuning *tuning);
 
 /* In the forked child before exec (async-signal-safe): the CPUs every thread

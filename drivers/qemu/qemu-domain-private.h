@@ -138,8 +138,9 @@ void vb_qemu_get_caps_async (GAsyncReadyCallback callback, gpointer user_data);
 VbQemuCaps *vb_qemu_get_caps_finish (GAsyncResult *result, GError **error);
 
 /* The command line of @def with the driver's settings; @dry_run only
- * checks (define time). */
+ * checks (define time); @numad_nodes: numad's advice (qemu-numad.h) or NULL. */
 VbQemuCommand *vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run,
+                                      const char *numad_nodes,
                                       GError **error);
 
 /* Fills in the resolvers of <interface type='network'> and <disk

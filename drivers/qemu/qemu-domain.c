@@ -318,7 +318,8 @@ qemu_version (const char *text)
 }
 
 VbQemuCommand *
-vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run, GError **error)
+vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_run,
+                       const char *numad_nodes, GError **error)
 {
   g_autofree char *dir = vb_qemu_domain_dir (def->uuid);
   g_autofree char *nvram = g_build_filename (vb_driver_host_get_state_dir (vb_qemu_driver.host),
@@ -348,6 +349,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .desktop_session = vb_qemu_host_desktop_session,
     .qemu_version = caps ? qemu_version (caps->version) : 0,
     .spice_x509_dir = vb_driver_host_get_setting (vb_qemu_driver.host, "spice-x509-dir"),
+    .numad_nodes = numad_nodes,
   };
 
   return vb_qemu_command_build (def, &context, error);

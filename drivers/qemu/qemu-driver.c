@@ -34,7 +34,7 @@ handles_type (const char *type)
 static gboolean
 validate (VbDriverHost *host, const VbDomainDef *def, GError **error)
 {
-  g_autoptr (VbQemuCommand) command = vb_qemu_build_command (def, vb_qemu_driver.caps, TRUE, error);
+  g_autoptr (VbQemuCommand) command = vb_qemu_build_command (def, vb_qemu_driver.caps, TRUE, NULL, error);
 
   return command != NULL;
 }

@@ -148,6 +148,15 @@ vb_qemu_plug_memory (GTask *task)
                                             "the live definition cannot be read"));
       return;
     }
+  /* QEMU plugs NVDIMMs only into a machine started with nvdimm=on, and the
+   * guest finds them in ACPI's NFIT: not supported, as a cold-plugged one is. */
+  if (vb_xml_attr_is (dimm, "model", "nvdimm"))
+    {
+      vb_qemu_plug_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                            "an NVDIMM is given to a guest when it starts, "
+                                            "not plugged into a running one"));
+      return;
+    }
   if (!p->id)
     p->id = free_dimm_id (devices);
   m->slot = vb_qemu_dimm_slot (devices, dimm);
@@ -160,6 +169,7 @@ vb_qemu_plug_memory (GTask *task)
     }
   vb_qemu_context_resolvers (&context);
   context.domain_dir = qd->dir;
+  context.numad_nodes = qd->status ? qd->status->numad_nodes : NULL;
   props = vb_qemu_dimm_backend (root, dimm, p->id, &context, &error);
   if (!props)
     {

@@ -24,6 +24,8 @@
 #include "qemu-host.h"
 #include "qemu-host-vf.h"
 #include "qemu-nvram-make.h"
+#include "qemu-limits.h"
+#include "qemu-numad.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -121,6 +123,7 @@ process_gone (QemuDomain *qd)
       (*part)->gone (qd);
   g_unlink (qd->status_path);
   vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (domain)));
+  vb_qemu_limits_remove_cgroups (vb_resource_get_uuid (VB_RESOURCE (domain)));
   /* The log stays beside the run directory's other logs for a post mortem. */
   {
     g_autofree char *base = vb_qemu_run_dir ();
@@ -344,6 +347,8 @@ typedef struct {
   GError *graphics_error;
   VbQemuTuning *tuning;   /* <vcpu cpuset> and <cputune> on the host; NULL: none */
   VbUser *user;           /* QEMU's and its helpers' (NULL outside system mode) */
+  char *numad_nodes;      /* numad's advice for placement='auto'; NULL: not asked */
+  VbQemuLimits *limits;   /* <memtune> and <blkiotune> on the host; NULL: none */
 } StartData;
 
 static void
@@ -357,6 +362,8 @@ start_data_free (StartData *data)
   g_clear_error (&data->graphics_error);
   g_clear_pointer (&data->tuning, vb_qemu_tuning_free);
   g_clear_pointer (&data->user, vb_user_free);
+  g_free (data->numad_nodes);
+  g_clear_pointer (&data->limits, vb_qemu_limits_free);
   g_object_unref (data->domain);
   g_free (data);
 }
@@ -383,6 +390,7 @@ start_failed (GTask *task, GError *error)
       /* Best effort: a QEMU just killed may still be in it; the next start
        * uses it again. */
       vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
+      vb_qemu_limits_remove_cgroups (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
       vb_resource_set_driver_data (VB_RESOURCE (data->domain), NULL, NULL);
     }
   vb_domain_set_state (data->domain, VB_DOMAIN_SHUTOFF, "failed", -1);
@@ -601,6 +609,7 @@ monitor_ready (GTask *task)
   status->monitor_path = g_strdup (command->monitor_path);
   status->console_path = g_strdup (command->console_path);
   status->console_log = g_strdup (command->console_log);
+  status->numad_nodes = g_strdup (command->numad_nodes);
   {
     GPtrArray *taps = g_ptr_array_new ();
     for (guint i = 0; i < command->taps->len; i++)
@@ -765,6 +774,7 @@ vb_qemu_process_user (void)
 typedef struct {
   const VbUser *user;
   const VbQemuTuning *tuning;
+  const VbQemuLimits *limits;
   gboolean mem_lock;
 } ChildSetup;
 
@@ -777,6 +787,8 @@ qemu_child_setup (gpointer user_data)
 
   /* Before QEMU makes a thread: each inherits these CPUs. */
   vb_qemu_tuning_child_setup (setup->tuning);
+  /* Into the memory and blkio cgroups before QEMU takes any memory. */
+  vb_qemu_limits_child_setup (setup->limits);
   /* QEMU outlives the service: no signal to the service's group reaches it. */
   setsid ();
   /* <locked/>: QEMU's mlockall() of the guest's memory, which its own user
@@ -883,6 +895,7 @@ spawn_qemu (GTask *task)
 
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
   if (!vb_qemu_host_setup_vfs (data->command, &error)
+      || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
@@ -911,6 +924,7 @@ spawn_qemu (GTask *task)
   setup = g_new0 (ChildSetup, 1);
   setup->user = user;
   setup->tuning = data->tuning;
+  setup->limits = data->limits;
   setup->mem_lock = data->command->mem_lock;
   g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, setup, g_free);
   /* What the command asks for (SDL's audio driver, a desktop session). */
@@ -942,6 +956,9 @@ spawn_qemu (GTask *task)
   try_monitor (task);
 }
 
+static void numad_for_start (GObject *source, GAsyncResult *result, gpointer user_data);
+static void build_for_start (GTask *task);
+
 static void
 caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -949,7 +966,6 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
   StartData *data = g_task_get_task_data (task);
   const VbDomainDef *def = vb_domain_get_live_def (data->domain);
   GError *error = NULL;
-  QemuDomain *qd;
 
   data->caps = vb_qemu_get_caps_finish (result, &error);
   if (!data->caps)
@@ -965,6 +981,39 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
                                        data->caps->kvm_why ? data->caps->kvm_why : "no reason"));
       return;
     }
+  /* placement='auto': numad's advice first, which takes seconds. */
+  if (vb_qemu_numad_wanted (def))
+    {
+      vb_qemu_numad_advice_async (def, NULL, numad_for_start, task);
+      return;
+    }
+  build_for_start (task);
+}
+
+static void
+numad_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->numad_nodes = vb_qemu_numad_advice_finish (result, &error);
+  if (!data->numad_nodes)
+    {
+      start_failed (task, error);
+      return;
+    }
+  build_for_start (task);
+}
+
+static void
+build_for_start (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  const VbDomainDef *def;
+  GError *error = NULL;
+  QemuDomain *qd;
+
   /* A password for every display, in the live XML before the command line
    * is built from it (which turns the displays' locks on). */
   if (!vb_qemu_graphics_prepare (data->domain, &error))
@@ -973,7 +1022,7 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   def = vb_domain_get_live_def (data->domain);
-  data->command = vb_qemu_build_command (def, data->caps, FALSE, &error);
+  data->command = vb_qemu_build_command (def, data->caps, FALSE, data->numad_nodes, &error);
   if (data->command && data->incoming)
     {
       GPtrArray *argv = data->command->argv;
@@ -987,7 +1036,9 @@ caps_for_start (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   /* What the host must do to QEMU's threads, checked before it runs. */
-  data->tuning = vb_qemu_tuning_new (def->uuid, data->command->xml, &error);
+  data->tuning = vb_qemu_tuning_new (def->uuid, data->command->xml, data->numad_nodes, &error);
+  if (!error)
+    data->limits = vb_qemu_limits_new (def->uuid, data->command->xml, data->numad_nodes, &error);
   if (error)
     {
       start_failed (task, error);

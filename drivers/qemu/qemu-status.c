@@ -32,6 +32,7 @@ vb_qemu_status_free (VbQemuStatus *status)
   g_free (status->exe);
   g_free (status->console_path);
   g_free (status->console_log);
+  g_free (status->numad_nodes);
   g_free (status->state);
   g_free (status->reason);
   g_strfreev (status->taps);
@@ -58,6 +59,7 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
   STR ("exe", status->exe);
   STR ("console", status->console_path);
   STR ("console-log", status->console_log);
+  STR ("numad-nodes", status->numad_nodes);
   STR ("state", status->state);
   STR ("reason", status->reason);
   STR ("xml", status->live_xml);
@@ -129,6 +131,7 @@ vb_qemu_status_from_json (const char *json, GError **error)
   status->exe = dup_member (object, "exe");
   status->console_path = dup_member (object, "console");
   status->console_log = dup_member (object, "console-log");
+  status->numad_nodes = dup_member (object, "numad-nodes");
   status->state = dup_member (object, "state");
   status->reason = dup_member (object, "reason");
   status->live_xml = dup_member (object, "xml");

@@ -29,6 +29,7 @@ typedef struct {
   char *monitor_path;
   char *console_path;    /* NULL without serial 0 */
   char *console_log;
+  char *numad_nodes;     /* numad's advice at the start (placement='auto'), else NULL */
   GStrv taps;            /* host tap devices, for network counters */
   GPtrArray *helpers;    /* VbQemuHelperRecord, never NULL once read or built */
   int id;

@@ -136,7 +136,8 @@ tune_again (GTask *task, QemuDomain *qd)
 {
   GError *error = NULL;
   const VbDomainDef *live = vb_domain_get_live_def (qd->domain);
-  VbQemuTuning *tuning = vb_qemu_tuning_new (live->uuid, live->xml, &error);
+  VbQemuTuning *tuning =
+    vb_qemu_tuning_new (live->uuid, live->xml, qd->status ? qd->status->numad_nodes : NULL, &error);
 
   if (error)
     {

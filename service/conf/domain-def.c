@@ -5,6 +5,7 @@
 #include "domain-cputune.h"
 #include "domain-device-rules.h"
 #include "domain-numa.h"
+#include "domain-limits.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -190,7 +191,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/driver/iothreads/iothread/queue", "!id=%u", NULL, VB_XML_RULE_REPEAT },
 
   /* Memory and NUMA (domain-numa.c checks them across elements). */
-  { "domain/maxMemory", "!slots=%u unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/maxMemory", "slots=%u unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/memoryBacking", NULL, NULL, 0 },
   { "domain/memoryBacking/hugepages", NULL, NULL, 0 },
   { "domain/memoryBacking/hugepages/page", "!size=%u unit=" VB_XML_UNITS " nodeset", NULL,
@@ -212,9 +213,15 @@ static const VbXmlRule domain_rules[] = {
     "mode=strict|interleave|preferred|restrictive nodeset placement=static|auto", NULL, 0 },
   { "domain/numatune/memnode", "!cellid=%u mode=strict|interleave|preferred|restrictive !nodeset",
     NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/memory", "!model=dimm access=shared|private discard=yes|no", NULL,
+  { "domain/devices/memory", "!model=dimm|nvdimm access=shared|private discard=yes|no", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/memory/source", NULL, NULL, 0 },
+  { "domain/devices/memory/source/path", NULL, "*", 0 },
+  { "domain/devices/memory/source/alignsize", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/source/pmem", NULL, NULL, 0 },
+  { "domain/devices/memory/target/label", NULL, NULL, 0 },
+  { "domain/devices/memory/target/label/size", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target/readonly", NULL, NULL, 0 },
   { "domain/devices/memory/source/pagesize", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/devices/memory/source/nodemask", NULL, "*", 0 },
   { "domain/devices/memory/target", NULL, NULL, 0 },
@@ -222,6 +229,34 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/memory/target/node", NULL, "%u", 0 },
   { "domain/devices/memory/address", "!type=dimm slot=%u base=%x", NULL, 0 },
   ALIAS ("memory"),
+  /* ACPI's HMAT (domain-hmat.c checks it). */
+  { "domain/cpu/numa/cell/cache",
+    "!level=%u !associativity=none|direct|full !policy=none|writeback|writethrough", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cpu/numa/cell/cache/size", "!value=%u unit=" VB_XML_UNITS, NULL, 0 },
+  { "domain/cpu/numa/cell/cache/line", "!value=%u unit=B|" VB_XML_UNITS, NULL, 0 },
+  { "domain/cpu/numa/interconnects", NULL, NULL, 0 },
+  { "domain/cpu/numa/interconnects/latency",
+    "!initiator=%u !target=%u cache=%u !type=access|read|write !value=%u", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cpu/numa/interconnects/bandwidth",
+    "!initiator=%u !target=%u cache=%u !type=access|read|write !value=%u unit=" VB_XML_UNITS, NULL,
+    VB_XML_RULE_REPEAT },
+  /* cgroup limits (domain-limits.c checks them, the QEMU driver applies
+   * them at Start). */
+  { "domain/memtune", NULL, NULL, 0 },
+  { "domain/memtune/hard_limit", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memtune/soft_limit", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/memtune/swap_hard_limit", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/blkiotune", NULL, NULL, 0 },
+  { "domain/blkiotune/weight", NULL, "%u", 0 },
+  { "domain/blkiotune/device", NULL, NULL, VB_XML_RULE_REPEAT },
+  { "domain/blkiotune/device/path", NULL, "*", 0 },
+  { "domain/blkiotune/device/weight", NULL, "%u", 0 },
+  { "domain/blkiotune/device/read_iops_sec", NULL, "%u", 0 },
+  { "domain/blkiotune/device/write_iops_sec", NULL, "%u", 0 },
+  { "domain/blkiotune/device/read_bytes_sec", NULL, "%u", 0 },
+  { "domain/blkiotune/device/write_bytes_sec", NULL, "%u", 0 },
 
   { "domain/os", "firmware=bios|efi", NULL, 0 },
   { "domain/os/type", "arch=x86_64|i686 machine", "hvm", 0 },
@@ -1211,7 +1246,8 @@ check_numa_memory (xmlNode *root, VbDomainDef *def, GError **error)
 {
   g_autofree char *text = NULL;
 
-  if (!vb_domain_numa_check (root, &def->memory_kib, def->vcpus, error))
+  if (!vb_domain_numa_check (root, &def->memory_kib, def->vcpus, error)
+      || !vb_domain_limits_check (root, error))
     return FALSE;
   if (def->current_memory_kib <= def->memory_kib)
     return TRUE;

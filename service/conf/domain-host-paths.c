@@ -71,6 +71,9 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_text (node), VB_HOST_PATH_EMULATOR);
   else if (named (node, "backend") && parent && named (parent, "rng"))
     note (found, vb_xml_text (node), VB_HOST_PATH_ENTROPY);
+  /* An NVDIMM's file. */
+  else if (named (node, "path") && parent && named (parent, "source"))
+    note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   else if (named (node, "path") && parent && named (parent, "pstore"))
     note (found, vb_xml_text (node), VB_HOST_PATH_FILE);
   else if (named (node, "device") && parent && named (parent, "backend"))
@@ -166,6 +169,15 @@ vb_domain_host_paths_of_doc (xmlDoc *doc)
         walk_os (found, child);
       else if (named (child, "devices"))
         walk_device (found, child, NULL);
+      else if (named (child, "blkiotune"))
+        {
+          /* Limits on a host block device. */
+          for (xmlNode *device = child->children; device; device = device->next)
+            for (xmlNode *path = named (device, "device") ? device->children : NULL; path;
+                 path = path->next)
+              if (named (path, "path"))
+                note (found, vb_xml_text (path), VB_HOST_PATH_FILE);
+        }
       else if (named (child, "cputune"))
         {
           /* A realtime scheduler for the guest's threads can take the

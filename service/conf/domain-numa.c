@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain-hmat.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -320,19 +321,20 @@ check_numatune (xmlNode *root, guint cells, GError **error)
   xmlNode *numatune = vb_xml_child (root, "numatune");
   xmlNode *memory = vb_xml_child (numatune, "memory");
   g_autofree gboolean *seen = g_new0 (gboolean, cells + 1);
+  g_autoptr (GArray) memory_set = NULL;
+  gboolean restrictive = vb_xml_attr_is (memory, "mode", "restrictive");
 
   if (memory)
     {
       g_autofree char *nodeset = vb_xml_attr (memory, "nodeset");
       g_autofree char *placement = vb_xml_attr (memory, "placement");
-      g_autoptr (GArray) set = NULL;
 
       if (nodeset && g_strcmp0 (placement, "auto") == 0)
         return vb_xml_invalid (error, memory,
                                "placement='auto' chooses the nodes: no nodeset with it");
       if (nodeset
-          && !(set = vb_domain_numa_parse_set (memory, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX,
-                                               error)))
+          && !(memory_set = vb_domain_numa_parse_set (memory, "nodeset", nodeset,
+                                                      VB_DOMAIN_NUMA_NODES_MAX, error)))
         return FALSE;
     }
   for (xmlNode *m = vb_xml_child (numatune, "memnode"); m; m = vb_xml_next (m, "memnode"))
@@ -351,6 +353,23 @@ check_numatune (xmlNode *root, guint cells, GError **error)
       set = vb_domain_numa_parse_set (m, "nodeset", nodeset, VB_DOMAIN_NUMA_NODES_MAX, error);
       if (!set)
         return FALSE;
+      /* As libvirt: 'restrictive' (a cgroup limit on the whole guest) is
+       * all or nothing, and a cell's nodes lie within the guest's. */
+      if (restrictive != vb_xml_attr_is (m, "mode", "restrictive"))
+        return vb_xml_invalid (
+          error, m,
+          "mode 'restrictive' is for <memory> and every <memnode> together, or "
+          "for none");
+      for (guint i = 0; restrictive && memory_set && i < set->len; i++)
+        {
+          gboolean within = FALSE;
+
+          for (guint j = 0; j < memory_set->len; j++)
+            within |= g_array_index (memory_set, guint, j) == g_array_index (set, guint, i);
+          if (!within)
+            return vb_xml_invalid (error, m, "host node %u is outside <memory>'s nodeset",
+                                   g_array_index (set, guint, i));
+        }
     }
   return TRUE;
 }
@@ -369,9 +388,11 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
     {
       if (!element_to_kib (max, &max_kib, error))
         return FALSE;
-      slots = uint_attr (max, "slots");
-      if (slots == 0 || slots > MEMORY_SLOTS_MAX)
-        return vb_xml_invalid (error, max, "slots is between 1 and %d", MEMORY_SLOTS_MAX);
+      /* No slots (or 0): a ceiling without DIMM slots, as QEMU takes it
+       * (maxmem alone); memory devices then have no slot to go in. */
+      slots = vb_xml_attr (max, "slots") ? uint_attr (max, "slots") : 0;
+      if (slots > MEMORY_SLOTS_MAX)
+        return vb_xml_invalid (error, max, "slots is between 0 and %d", MEMORY_SLOTS_MAX);
       /* libvirt's rule on x86: hotplugged memory goes to a guest NUMA node. */
       if (cells == 0)
         return vb_xml_invalid (
@@ -394,6 +415,16 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
         return FALSE;
       if (pagesize && !element_to_kib (pagesize, &page_kib, error))
         return FALSE;
+      /* An NVDIMM's sizes, in KiB as the rest. */
+      {
+        xmlNode *align = vb_xml_child (vb_xml_child (m, "source"), "alignsize");
+        xmlNode *label = vb_xml_child (vb_xml_child (target, "label"), "size");
+        guint64 other = 0;
+
+        if ((align && !element_to_kib (align, &other, error))
+            || (label && !element_to_kib (label, &other, error)))
+          return FALSE;
+      }
       if (node)
         {
           g_autofree char *text = vb_xml_text (node);
@@ -404,6 +435,29 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
                                    text);
         }
       devices_kib += kib;
+      /* Two devices at fixed addresses must not overlap (QEMU refuses it). */
+      {
+        xmlNode *address = vb_xml_child (m, "address");
+        g_autofree char *base_text = address ? vb_xml_attr (address, "base") : NULL;
+        guint64 base = 0;
+
+        /* The schema checked them as hex numbers. */
+        if (base_text && (base = g_ascii_strtoull (base_text, NULL, 16)) > 0)
+          for (xmlNode *o = vb_xml_child (vb_xml_child (root, "devices"), "memory"); o != m;
+               o = vb_xml_next (o, "memory"))
+            {
+              xmlNode *other = vb_xml_child (o, "address");
+              g_autofree char *other_text = other ? vb_xml_attr (other, "base") : NULL;
+              guint64 other_base = 0;
+
+              if (other_text && (other_base = g_ascii_strtoull (other_text, NULL, 16)) > 0
+                  && base < other_base + vb_domain_memory_device_kib (o) * 1024
+                  && other_base < base + kib * 1024)
+                return vb_xml_invalid (error, address,
+                                       "the memory device at base %s overlaps the one at %s",
+                                       base_text, other_text);
+            }
+      }
     }
   if (count > slots)
     return vb_xml_invalid (error, max, "%u memory devices but only %" G_GUINT64_FORMAT " slots",
@@ -442,6 +496,6 @@ vb_domain_numa_check (xmlNode *root, guint64 *memory_kib, guint vcpus, GError **
     return vb_xml_invalid (error, vb_xml_child (vb_xml_child (root, "cpu"), "numa"),
                            "at most %d cells", VB_DOMAIN_NUMA_NODES_MAX);
   return check_cells (root, vcpus, &cells_kib, error) && check_pages (root, cells, error)
-         && check_numatune (root, cells, error)
+         && check_numatune (root, cells, error) && vb_domain_hmat_check (root, cells, error)
          && check_memory_devices (root, cells, memory_kib, cells_kib, error);
 }
