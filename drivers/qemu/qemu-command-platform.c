@@ -399,7 +399,7 @@ vb_qemu_build_platform (Builder *b, GError **error)
   return vb_qemu_seclabels (b, error);
 }
 
-/* ---- <seclabel> of the domain and of disk sources ---- */
+/* ---- <seclabel> of the domain and of device sources ---- */
 
 /* QEMU runs as the service's QEMU user (docs/qemu-driver.md): what libvirt
  * calls a dynamic DAC label, or none at all, and the service never relabels
@@ -421,8 +421,8 @@ seclabel_fits (Builder *b, xmlNode *label, gboolean device, GError **error)
   /* A DAC label of an image would choose the file's owner. */
   if (device && (vb_xml_child (label, "label") || vb_xml_attr_is (label, "relabel", "yes")))
     return refuse (error, label,
-                   "virtbus does not relabel images: only relabel='no' is "
-                   "supported on a disk's DAC seclabel");
+                   "virtbus does not relabel images or sockets: only relabel='no' is "
+                   "supported on a device's DAC seclabel");
   return TRUE;
 }
 
@@ -433,11 +433,14 @@ vb_qemu_seclabels (Builder *b, GError **error)
        label = vb_xml_next (label, "seclabel"))
     if (!seclabel_fits (b, label, FALSE, error))
       return FALSE;
-  for (xmlNode *disk = vb_xml_child (b->devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
-    for (xmlNode *label = vb_xml_child (vb_xml_child (disk, "source"), "seclabel"); label;
-         label = vb_xml_next (label, "seclabel"))
-      if (!seclabel_fits (b, label, TRUE, error))
-        return FALSE;
+  /* The sources of disks and character devices (their files and sockets). */
+  for (xmlNode *device = b->devices->children; device; device = device->next)
+    for (xmlNode *source = vb_xml_child (device, "source"); source;
+         source = vb_xml_next (source, "source"))
+      for (xmlNode *label = vb_xml_child (source, "seclabel"); label;
+           label = vb_xml_next (label, "seclabel"))
+        if (!seclabel_fits (b, label, TRUE, error))
+          return FALSE;
   return TRUE;
 }
 

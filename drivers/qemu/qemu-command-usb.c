@@ -75,6 +75,17 @@ vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *t
       if (source == bind)
         g_string_append (out, ",server=on,wait=off");
     }
+  else if (g_str_equal (type, "file") || g_str_equal (type, "pipe"))
+    {
+      /* A file written (file) or a FIFO pair read and written (pipe): the
+       * path is a host path like a serial port's (domain-host-paths.c). */
+      g_autofree char *path = connect ? vb_xml_attr (connect, "path") : NULL;
+
+      if (!path || !*path)
+        return refuse (error, node, "a %s back end needs a <source path>", type);
+      g_string_append_printf (out, "%s,id=%s", type, id);
+      vb_qemu_opt (out, "path", path);
+    }
   else if (g_str_equal (type, "spicevmc") && spice_name)
     {
       if (vb_xml_child (source_parent, "source"))

@@ -68,7 +68,8 @@
 /* A character device's backend: libvirt's source types (the QEMU driver
  * refuses vc, stdio and nmdm by name), <source> (udp has two, bind and
  * connect), <protocol> of tcp, <reconnect> of a connecting socket, the
- * agent's <clipboard> and <mouse> of qemu-vdagent, and <log>. */
+ * agent's <clipboard> and <mouse> of qemu-vdagent, the <seclabel> of a file
+ * or socket source (as a disk's), and <log>. */
 #define CHARDEV(device)                                                                            \
   { "domain/devices/" device,                                                                      \
     "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm",     \
@@ -79,6 +80,9 @@
     { "domain/devices/" device "/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },      \
     { "domain/devices/" device "/source/clipboard", "!copypaste=yes|no", NULL, 0 },               \
     { "domain/devices/" device "/source/mouse", "!mode=client|server", NULL, 0 },                 \
+    { "domain/devices/" device "/source/seclabel", "model relabel=yes|no", NULL,                   \
+      VB_XML_RULE_REPEAT },                                                                        \
+    { "domain/devices/" device "/source/seclabel/label", NULL, "*", 0 },                          \
     { "domain/devices/" device "/protocol", "!type=raw|telnet|telnets|tls", NULL, 0 },            \
     { "domain/devices/" device "/log", "!file append=on|off", NULL, 0 }
 
@@ -616,7 +620,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/rng", "!model=virtio|virtio-transitional|virtio-non-transitional", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/rng/rate", "!bytes=%u period=%u", NULL, 0 },
-  { "domain/devices/rng/backend", "!model=random|builtin|egd type=tcp|udp|unix", "*", 0 },
+  { "domain/devices/rng/backend", "!model=random|builtin|egd type=tcp|udp|unix|file|pipe", "*",
+    0 },
   { "domain/devices/rng/backend/source", "mode=connect|bind host service path", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/rng/backend/protocol", "!type=raw", NULL, 0 },
