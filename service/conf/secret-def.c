@@ -106,6 +106,13 @@ first_secret (xmlNode *node)
           return uuid ? g_strdup_printf ("uuid=%s", uuid)
                       : g_strdup_printf ("usage=%s", usage ? usage : "");
         }
+      /* A TPM's <encryption secret='UUID'/> names its secret by attribute. */
+      if (xmlStrEqual (child->name, BAD_CAST "encryption") && xmlHasProp (child, BAD_CAST "secret"))
+        {
+          g_autofree char *uuid = vb_xml_attr (child, "secret");
+
+          return g_strdup_printf ("uuid=%s", uuid);
+        }
       if ((found = first_secret (child)))
         return found;
     }
