@@ -25,6 +25,8 @@ void vb_secret_def_free (VbSecretDef *def);
  * "uuid=…" or "usage=…"; NULL when it names none (or does not parse: its
  * own check reports that). */
 char *vb_secret_named_in (const char *xml);
+/* Every secret it names, each once, in document order; NULL for none. */
+GStrv vb_secrets_named_in (const char *xml);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSecretDef, vb_secret_def_free)
 
