@@ -605,6 +605,20 @@ child_admin_host_files (void)
                            "usage=vbtest-denied");
     g_variant_unref (expect_ok (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
                                 g_variant_new ("(su)", allowed, 0)));
+    /* Every secret is asked for, not only the first: an allowed one ahead
+     * does not let a denied one through. */
+    {
+      g_autofree char *denied_vdd = g_strdup_printf (secret_disk, "vbtest-denied");
+      g_autofree char *both_disks = NULL;
+      g_autofree char *both = NULL;
+
+      memcpy (strstr (denied_vdd, "vdc"), "vdd", 3);
+      both_disks = g_strconcat (allowed_disk, denied_vdd, NULL);
+      both = domain_with ("authz-secret-second", "", both_disks);
+      expect_refused_naming (bus, MANAGER, IFACE_MANAGER, "DefineDomain",
+                             g_variant_new ("(su)", both, 0), ACTION_SECRETS,
+                             "usage=vbtest-denied");
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include "domain-def.h"
 #include "domain-def-edit.h"
 #include "domain-vcpus.h"
+#include "secret-def.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 #include "xml-def-asserts.h"
@@ -1145,6 +1146,28 @@ test_domain_device_rules (void)
     }
 }
 
+/* Whatever names a secret makes its define ask secret.manage (with the
+ * secret as polkit's detail): a TPM's <encryption secret='UUID'> as much
+ * as a disk's <secret> element, or any caller who may define domains
+ * could have a secret's value used as their TPM state's key. */
+static void
+test_domain_secret_named (void)
+{
+  static const char disk[] = "<domain type='kvm'><devices><disk type='network'>"
+                             "<source protocol='iscsi' name='t/0'><auth username='u'>"
+                             "<secret type='iscsi' usage='x'/></auth></source>"
+                             "</disk></devices></domain>";
+  static const char tpm[] =
+    "<domain type='kvm'><devices><tpm model='tpm-crb'><backend type='emulator' version='2.0'>"
+    "<encryption secret='6dd3e4a5-1d76-44ce-961f-f119f5aad935'/></backend></tpm>"
+    "</devices></domain>";
+  g_autofree char *from_disk = vb_secret_named_in (disk);
+  g_autofree char *from_tpm = vb_secret_named_in (tpm);
+
+  g_assert_cmpstr (from_disk, ==, "usage=x");
+  g_assert_cmpstr (from_tpm, ==, "uuid=6dd3e4a5-1d76-44ce-961f-f119f5aad935");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1153,6 +1176,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/xml-defs/domain/defaults", test_domain_defaults);
+  g_test_add_func ("/xml-defs/domain/secret-named", test_domain_secret_named);
   g_test_add_func ("/xml-defs/domain/device-rules", test_domain_device_rules);
   g_test_add_func ("/xml-defs/domain/random-uuids-differ", test_domain_random_uuids_differ);
   g_test_add_func ("/xml-defs/domain/units", test_domain_units);

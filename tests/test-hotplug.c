@@ -644,6 +644,23 @@ test_bad_input (Fixture *f, gconstpointer data)
   expect_error (f, path, "AttachDevice",
                 "<interface type='network'><source network='nosuchnet'/></interface>", LIVE,
                 "NotFound");
+  /* managed='no' is type='ethernet''s, which is not plugged live: on a bridge
+   * interface it would open the administrator's tap and never put it on
+   * the bridge the XML names. */
+  {
+    g_autofree char *tap = g_strdup_printf ("vbhp%d", (int) getpid () % 100000);
+    g_autofree char *add = g_strdup_printf ("ip tuntap add dev %s mode tap", tap);
+    g_autofree char *del = g_strdup_printf ("ip link del %s", tap);
+    g_autofree char *nic = g_strdup_printf ("<interface type='bridge'><source bridge='vbhpbr0'/>"
+                                            "<target dev='%s' managed='no'/></interface>",
+                                            tap);
+    int status = -1;
+
+    g_assert_true (g_spawn_command_line_sync (add, NULL, NULL, &status, NULL));
+    g_assert_cmpint (status, ==, 0);
+    expect_error (f, path, "AttachDevice", nic, LIVE, "NotSupported");
+    g_assert_true (g_spawn_command_line_sync (del, NULL, NULL, NULL, NULL));
+  }
   /* The boot disk's target is taken. */
   expect_error (f, path, "AttachDevice",
                 "<disk type='file'><source file='/x'/><target dev='vda'/></disk>", CONFIG,

@@ -322,6 +322,30 @@ test_vf_lookup (void)
   for (guint i = 0; i < G_N_ELEMENTS (links); i++)
     g_free (links[i]);
 
+  /* A VF the host's own driver holds (a network interface of the host's,
+   * or nobody's yet) is not a guest's: its MAC and VLAN are never set. */
+  {
+    g_autofree char *drivers = g_build_filename (root, "bus/pci/drivers", NULL);
+    g_autofree char *iavf = g_build_filename (drivers, "iavf", NULL);
+    g_autofree char *vfio = g_build_filename (drivers, "vfio-pci", NULL);
+    g_autofree char *link = g_build_filename (vf1, "driver", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (iavf, 0700), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (vfio, 0700), ==, 0);
+    g_assert_false (vb_qemu_vf_lookup (root, "0000:03:07.1", &name, &index, &error));
+    g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull (strstr (error->message, "not bound to vfio-pci"));
+    g_clear_error (&error);
+    g_assert_cmpint (symlink ("../../../bus/pci/drivers/iavf", link), ==, 0);
+    g_assert_false (vb_qemu_vf_lookup (root, "0000:03:07.1", &name, &index, &error));
+    g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull (strstr (error->message, "driver iavf"));
+    g_clear_error (&error);
+    g_assert_cmpint (unlink (link), ==, 0);
+    g_assert_cmpint (symlink ("../../../bus/pci/drivers/vfio-pci", link), ==, 0);
+    g_assert_null (name);
+  }
+
   g_assert_true (vb_qemu_vf_lookup (root, "0000:03:07.1", &name, &index, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (name, ==, "enp3s0f0");

@@ -79,6 +79,11 @@ vb_qemu_build_network_nvram (Builder *b, xmlNode *nvram, const char *format, GEr
   json_object_set_string_member (fmt, "driver", format);
   json_object_set_string_member (fmt, "file", NVRAM_NODE "-storage");
   json_object_set_boolean_member (fmt, "read-only", FALSE);
+  /* A qcow2 store's header comes from the server the XML names: QEMU must
+   * not open the backing file it names (a host file of QEMU's user's, such
+   * as another guest's disk, which no authorization checked). */
+  if (!g_str_equal (format, "raw"))
+    json_object_set_null_member (fmt, "backing");
   add_blockdev (b, proto);
   add_blockdev (b, fmt);
   return TRUE;

@@ -28,6 +28,9 @@ vb_qemu_vf_lookup (const char *sysfs, const char *pci, char **pf_ifname, guint *
 {
   g_autofree char *physfn = g_build_filename (sysfs, "bus/pci/devices", pci, "physfn", NULL);
   g_autofree char *net = g_build_filename (physfn, "net", NULL);
+  g_autofree char *driver = g_build_filename (sysfs, "bus/pci/devices", pci, "driver", NULL);
+  g_autofree char *driver_target = g_file_read_link (driver, NULL);
+  g_autofree char *driver_name = driver_target ? g_path_get_basename (driver_target) : NULL;
   g_autoptr (GDir) dir = NULL;
   g_autofree char *name = NULL;
   const char *entry;
@@ -36,6 +39,17 @@ vb_qemu_vf_lookup (const char *sysfs, const char *pci, char **pf_ifname, guint *
     {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                    "PCI device %s is not an SR-IOV virtual function (it has no physfn)", pci);
+      return FALSE;
+    }
+  /* The PF's driver changes the VF for whoever holds it: only a VF already
+   * given to vfio-pci is a guest's, never one a host interface (iavf) or
+   * no driver yet has. */
+  if (g_strcmp0 (driver_name, "vfio-pci") != 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "VF %s is not bound to vfio-pci (driver %s): virtbus does not rebind host "
+                   "devices, and sets the MAC and VLAN only of a VF a guest can have",
+                   pci, driver_name ? driver_name : "none");
       return FALSE;
     }
   dir = g_dir_open (net, 0, NULL);

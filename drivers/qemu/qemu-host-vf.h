@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 /* The physical function of the VF at PCI address @pci under the sysfs
  * mounted at @sysfs ("/sys"): its network interface's name and the VF's
  * index among its virtual functions. FALSE with NotSupported when @pci is
- * not a VF, or its PF has no (single) network interface. */
+ * not a VF, is not bound to vfio-pci, or its PF has no (single) network
+ * interface. */
 gboolean vb_qemu_vf_lookup (const char *sysfs, const char *pci, char **pf_ifname, guint *index,
                             GError **error);
 

@@ -361,10 +361,7 @@ plug_interface (GTask *task)
     p->tap = g_strdup_printf ("vb%.8sh%c%c%c%c", vb_resource_get_uuid (VB_RESOURCE (p->domain)),
                               p->device->mac[12], p->device->mac[13], p->device->mac[15],
                               p->device->mac[16]);
-  if (vb_xml_attr_is (vb_xml_child (root, "target"), "managed", "no"))
-    fd = vb_tap_open_existing (p->tap, &error);
-  else
-    fd = vb_tap_create (p->tap, bridge, p->device->mac, &error);
+  fd = vb_tap_create (p->tap, bridge, p->device->mac, &error);
   if (fd < 0)
     {
       vb_qemu_plug_fail (task, error);
@@ -465,6 +462,15 @@ check_pluggable (VbQemuPlug *p, GError **error)
                      "a NIC of model '%s' cannot be plugged into a running guest: use <model "
                      "type='virtio'/>",
                      model);
+        return FALSE;
+      }
+    /* The administrator's tap is type='ethernet''s, which is not plugged:
+     * on a bridge or network it would be opened and never put on the bridge. */
+    if (vb_xml_attr_is (vb_xml_child (root, "target"), "managed", "no"))
+      {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "managed='no' is for type='ethernet', which cannot be plugged into a "
+                     "running guest");
         return FALSE;
       }
     if (vb_xml_child (root, "teaming"))

@@ -45,6 +45,7 @@ typedef struct _VbLvCall {
   const char *not_found;      /* libvirt's prefix for a NotFound of this interface */
   char *xml;                  /* a caller's XML once checked (vb_lv_xml_check) */
   void (*checked_next) (struct _VbLvCall *call);             /* vb_lv_xml_check: where it goes on */
+  guint secrets_asked; /* vb_lv_xml_check: the secrets of @xml asked for so far */
   gboolean (*finish) (GAsyncResult *result, GError **error); /* vb_lv_call_expect */
   guint64 generation;                                        /* the model's when the call arrived */
   gboolean cacheable;       /* its answer may be sent again (VbReplyCache) */

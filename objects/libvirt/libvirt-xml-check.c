@@ -11,18 +11,22 @@ typedef struct {
   VbLvMethodFunc next;
 } Checking;
 
-/* As objects/virt1/domain-xml-check.c: a secret the XML names needs
- * secret.manage; after host-files, as there. */
+/* As objects/virt1/domain-xml-check.c: each secret the XML names needs
+ * secret.manage; after host-files, as there. Called again once each is
+ * granted. */
 static void
 check_secrets (VbLvCall *call)
 {
-  g_autofree char *named = vb_secret_api_named_in (call->xml);
-  VbLvMethodFunc next = call->checked_next;
+  g_auto (GStrv) named = vb_secret_api_named_in (call->xml);
+  guint asked = call->secrets_asked;
 
-  if (!named)
-    next (call);
-  else
-    vb_lv_call_authorize_also_detail (call, ACTION_SECRETS, "secret", named, next);
+  if (!named || !named[asked])
+    {
+      call->checked_next (call);
+      return;
+    }
+  call->secrets_asked++;
+  vb_lv_call_authorize_also_detail (call, ACTION_SECRETS, "secret", named[asked], check_secrets);
 }
 
 static void

@@ -15,7 +15,9 @@ typedef struct {
   char *file;       /* one file the call names itself */
   char *first_path; /* outside the pools, once known */
   char *checked_xml; /* @xml with its disks' backing chains recorded */
-  char *secret;      /* the first secret @xml names, once known */
+  GStrv secrets;     /* the secrets @xml names, once known */
+  gboolean secrets_listed;
+  guint secrets_asked; /* how many of them were granted */
 } Check;
 
 static void
@@ -26,9 +28,11 @@ check_free (Check *check)
   g_free (check->file);
   g_free (check->first_path);
   g_free (check->checked_xml);
-  g_free (check->secret);
+  g_strfreev (check->secrets);
   g_free (check);
 }
+
+static void check_secrets (GTask *task);
 
 static void
 secrets_granted (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -39,31 +43,35 @@ secrets_granted (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!vb_dispatch_authorize_also_detail_finish (result, &error))
     {
-      g_prefix_error (&error,
-                      "the XML names the secret %s, whose value QEMU would use: ", check->secret);
+      g_prefix_error (&error, "the XML names the secret %s, whose value QEMU would use: ",
+                      check->secrets[check->secrets_asked]);
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_boolean (task, TRUE);
+  check->secrets_asked++;
+  check_secrets (task);
 }
 
 /* A domain that names a secret has QEMU use its value, and send it to the
  * server its disk names: only for those who may manage secrets
- * (docs/authorization.md). */
+ * (docs/authorization.md). Each secret is asked for, since a polkit rule may
+ * allow one and not another. */
 static void
 check_secrets (GTask *task)
 {
   Check *check = g_task_get_task_data (task);
 
-  if (check->xml)
-    check->secret = vb_secret_api_named_in (check->checked_xml ? check->checked_xml : check->xml);
-  if (!check->secret)
+  if (check->xml && !check->secrets_listed)
+    check->secrets = vb_secret_api_named_in (check->checked_xml ? check->checked_xml : check->xml);
+  check->secrets_listed = TRUE;
+  if (!check->secrets || !check->secrets[check->secrets_asked])
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
   vb_dispatch_authorize_also_detail_async (g_task_get_source_object (task), check->invocation,
-                                           ACTION_SECRETS, "secret", check->secret, NULL,
+                                           ACTION_SECRETS, "secret",
+                                           check->secrets[check->secrets_asked], NULL,
                                            secrets_granted, g_object_ref (task));
 }
 

@@ -87,12 +87,13 @@ vb_secret_def_parse (const char *xml, GError **error)
   return g_steal_pointer (&def);
 }
 
-static char *
-first_secret (xmlNode *node)
+/* Adds to @found (once each) every secret below @node names. */
+static void
+collect_secrets (xmlNode *node, GPtrArray *found)
 {
   for (xmlNode *child = node->children; child; child = child->next)
     {
-      char *found;
+      g_autofree char *named = NULL;
 
       if (child->type != XML_ELEMENT_NODE)
         continue;
@@ -103,25 +104,49 @@ first_secret (xmlNode *node)
           g_autofree char *uuid = vb_xml_attr (child, "uuid");
           g_autofree char *usage = vb_xml_attr (child, "usage");
 
-          return uuid ? g_strdup_printf ("uuid=%s", uuid)
-                      : g_strdup_printf ("usage=%s", usage ? usage : "");
+          named = uuid ? g_strdup_printf ("uuid=%s", uuid)
+                       : g_strdup_printf ("usage=%s", usage ? usage : "");
         }
-      if ((found = first_secret (child)))
-        return found;
+      /* A TPM's <encryption secret='UUID'/> names its secret by attribute. */
+      else if (xmlStrEqual (child->name, BAD_CAST "encryption")
+               && xmlHasProp (child, BAD_CAST "secret"))
+        {
+          g_autofree char *uuid = vb_xml_attr (child, "secret");
+
+          named = g_strdup_printf ("uuid=%s", uuid);
+        }
+      if (named && !g_ptr_array_find_with_equal_func (found, named, g_str_equal, NULL))
+        g_ptr_array_add (found, g_steal_pointer (&named));
+      collect_secrets (child, found);
     }
-  return NULL;
 }
 
-char *
-vb_secret_named_in (const char *xml)
+GStrv
+vb_secrets_named_in (const char *xml)
 {
   g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (GPtrArray) found = NULL;
 
   /* Most documents name none: no parse for them. */
   if (!xml || !strstr (xml, "secret"))
     return NULL;
   doc = vb_xml_parse (xml, NULL, NULL);
-  return doc ? first_secret (xmlDocGetRootElement (doc)) : NULL;
+  if (!doc)
+    return NULL;
+  found = g_ptr_array_new_with_free_func (g_free);
+  collect_secrets (xmlDocGetRootElement (doc), found);
+  if (found->len == 0)
+    return NULL;
+  g_ptr_array_add (found, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&found), FALSE);
+}
+
+char *
+vb_secret_named_in (const char *xml)
+{
+  g_auto (GStrv) all = vb_secrets_named_in (xml);
+
+  return all ? g_strdup (all[0]) : NULL;
 }
 
 void

@@ -21,9 +21,12 @@ VbSecretDef *vb_secret_def_parse (const char *xml, GError **error);
 void vb_secret_def_free (VbSecretDef *def);
 
 /* The first secret a domain, device or snapshot XML names (a <secret> in
- * an <auth> or <encryption>): "uuid=…" or "usage=…"; NULL when it names
- * none (or does not parse: its own check reports that). */
+ * an <auth> or <encryption>, or a TPM's <encryption secret='UUID'>):
+ * "uuid=…" or "usage=…"; NULL when it names none (or does not parse: its
+ * own check reports that). */
 char *vb_secret_named_in (const char *xml);
+/* Every secret it names, each once, in document order; NULL for none. */
+GStrv vb_secrets_named_in (const char *xml);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbSecretDef, vb_secret_def_free)
 

@@ -176,10 +176,10 @@ vb_secret_api_list (VbDriverHost *host, guint flags, GError **error)
   return all;
 }
 
-char *
+GStrv
 vb_secret_api_named_in (const char *xml)
 {
-  return vb_secret_named_in (xml);
+  return vb_secrets_named_in (xml);
 }
 
 char *

@@ -27,9 +27,10 @@ VbSecret *vb_secret_api_lookup_by_usage (VbDriverHost *host, const char *usage_t
                                          const char *usage_id, GError **error);
 /* Sorted by UUID; @flags: 1 EPHEMERAL, 2 NO_EPHEMERAL, 4 PRIVATE, 8 NO_PRIVATE. */
 GPtrArray *vb_secret_api_list (VbDriverHost *host, guint flags, GError **error);
-/* The first secret @xml (a caller's domain, device or snapshot XML) names,
- * as "uuid=…" or "usage=…", for the authorization check; NULL: none. */
-char *vb_secret_api_named_in (const char *xml);
+/* Every secret @xml (a caller's domain, device or snapshot XML) names, each
+ * once, as "uuid=…" or "usage=…", for the authorization check (each is
+ * asked for); NULL: none. */
+GStrv vb_secret_api_named_in (const char *xml);
 /* The object path of @secret. */
 char *vb_secret_api_path (VbSecret *secret);
 
