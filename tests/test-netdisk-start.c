@@ -512,6 +512,57 @@ test_backing_nbd (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* A qcow2 image on NBD whose header names a file of this host as its
+ * backing (another guest's disk, say), and no <backingStore>: QEMU must not
+ * open that file. The guest reads zeros where the file has its marker. */
+static void
+test_header_backing_ignored (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (GSubprocess) top_server = NULL;
+  g_autofree char *other = g_build_filename (env->tmpdir, "other-guest.img", NULL);
+  g_autofree char *top = g_build_filename (env->tmpdir, "top.qcow2", NULL);
+  g_autofree char *content = g_malloc0 (1 << 20);
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  VbTestConsole *console = NULL;
+  int top_port;
+
+  memcpy (content, "VIRTBUS-OTHER-GUEST-7e1d", 24);
+  g_assert_true (g_file_set_contents (other, content, 1 << 20, NULL));
+  g_assert_cmpint (chmod (env->tmpdir, 0755), ==, 0);
+  g_assert_cmpint (chmod (other, 0644), ==, 0);
+  {
+    const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
+                           "-b",       other,    top,  "1M", NULL };
+    run_ok (argv);
+  }
+  vb_test_env_start_daemon (env, NULL);
+  top_server = serve_nbd (top, "top", &top_port);
+  disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
+                          "      <driver name='qemu' type='qcow2'/>\n"
+                          "      <source protocol='nbd' name='top'>\n"
+                          "        <host name='127.0.0.1' port='%d'/>\n"
+                          "      </source>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          top_port);
+  xml = vb_test_guest_xml ("netdisk-header-backing", 128, NULL, disk);
+  path = vb_test_boot_guest (env, xml, TRUE, 90000);
+  console = vb_test_console_open (env, path);
+  out = vb_test_console_output (
+    console, "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo read-done", 30000);
+  g_assert_nonnull (strstr (out, "read-done"));
+  g_assert_null (strstr (out, "VIRTBUS-OTHER-GUEST-7e1d"));
+  vb_test_console_free (console);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_subprocess_force_exit (top_server);
+  g_subprocess_wait (top_server, NULL, NULL);
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -520,6 +571,7 @@ main (int argc, char **argv)
   g_test_add_func ("/netdisk-start/rbd-luks-any", test_rbd_luks_any);
   g_test_add_func ("/netdisk-start/nvram-nbd", test_nvram_nbd);
   g_test_add_func ("/netdisk-start/backing-nbd", test_backing_nbd);
+  g_test_add_func ("/netdisk-start/header-backing-ignored", test_header_backing_ignored);
   g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw", GINT_TO_POINTER (FALSE),
                         test_nvram_qcow2);
   g_test_add_data_func ("/netdisk-start/nvram-qcow2-from-raw-confined", GINT_TO_POINTER (TRUE),

@@ -45,7 +45,7 @@ vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
   if (below && vb_xml_child (below, "source"))
     return refuse (error, below,
                    "below a network <backingStore> is only the end of the chain "
-                   "(<backingStore/>), or what its image's header names");
+                   "(<backingStore/>)");
   for (xmlNode *host = vb_xml_child (vb_xml_child (store, "source"), "host"); host;
        host = vb_xml_next (host, "host"))
     if (vb_xml_attr_is (host, "transport", "unix"))
@@ -59,8 +59,9 @@ vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
   json_object_set_string_member (fmt, "driver", format);
   json_object_set_string_member (fmt, "file", storage);
   json_object_set_boolean_member (fmt, "read-only", TRUE);
-  /* A raw image has no backing of its own to end. */
-  if (below && !g_str_equal (format, "raw"))
+  /* Below it, nothing: not the backing file the server's header names (a
+   * raw image has no backing to end). */
+  if (!g_str_equal (format, "raw"))
     json_object_set_null_member (fmt, "backing");
   json_object_set_string_member (top, "backing", backing);
   *protocol = json_node_init_object (json_node_alloc (), proto);

@@ -257,6 +257,13 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       g_clear_pointer (format_node, json_node_unref);
       return FALSE;
     }
+  /* A network image's header is the server's to write: QEMU must not open
+   * the backing file it names (a path on this host, another guest's disk).
+   * Its backing chain is what the XML says (<backingStore type='network'>,
+   * which names the node in place of this null), else none. */
+  if (network && g_str_equal (format, "qcow2")
+      && !json_object_has_member (json_node_get_object (*format_node), "backing"))
+    json_object_set_null_member (json_node_get_object (*format_node), "backing");
   return TRUE;
 }
 
