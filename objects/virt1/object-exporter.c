@@ -125,6 +125,23 @@ snapshot_removed (VbSnapshotRegistry *registry, VbSnapshot *snapshot, gpointer u
   unexport (user_data, path);
 }
 
+/* One handler for every domain, not one per domain object: the registry
+ * holds one handler, not 10,000 that each compare the UUID at every change. */
+static void
+current_snapshot_changed (VbSnapshotRegistry *registry, const char *domain_uuid,
+                          gpointer user_data)
+{
+  VbObjectExporter *self = user_data;
+  g_autofree char *path = vb_object_path_for ("domain", domain_uuid);
+  g_autoptr (GDBusObject) object =
+    g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->context->object_manager), path);
+  g_autoptr (GDBusInterface) domain =
+    object ? g_dbus_object_get_interface (object, "org.virtbus.Virt1.Domain") : NULL;
+
+  if (domain && VB_IS_DOMAIN_OBJECT (domain))
+    vb_domain_object_current_snapshot_changed (VB_DOMAIN_OBJECT (domain));
+}
+
 static void
 job_added (VbInventory *inventory, VbJob *job, gpointer user_data)
 {
@@ -193,6 +210,7 @@ vb_object_exporter_new (VbBusContext *context)
       }
     g_signal_connect (snapshots, "added", G_CALLBACK (snapshot_added), self);
     g_signal_connect (snapshots, "removed", G_CALLBACK (snapshot_removed), self);
+    g_signal_connect (snapshots, "current-changed", G_CALLBACK (current_snapshot_changed), self);
   }
   {
     VbSecretStore *secrets = vb_driver_host_get_secrets (context->host);
