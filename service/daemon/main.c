@@ -517,8 +517,9 @@ start (Daemon *daemon, GError **error)
  * definitions (networks, pools, domains, snapshots, in that order); it
  * reads and parses the files of a kind on helpers too (vb_parallel_for():
  * config-store.c, stored-parse.c), each on files of its own, all ended
- * before the definitions reach the inventory. Beside it, by the time the
- * definitions load:
+ * before the definitions reach the inventory; the exporter makes the loaded
+ * domains' objects the same way (object-exporter.c). Beside it, by the time
+ * the definitions load:
  *
  * - GDBus's worker thread ("gdbus"), from connect_bus(): reads and writes the
  *   bus socket. No filter of ours is installed yet, and no object is
