@@ -104,8 +104,8 @@ domains_listed (VbTestEnv *env)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-    env->client, BUS_NAME, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-    NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 120000, NULL, &error);
+    env->client, BUS_NAME, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+    G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 120000, NULL, &error);
   GHashTable *domains =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
   g_autoptr (GVariantIter) objects = NULL;
@@ -210,7 +210,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/restart-scale/every-domain-every-property",
-                   test_restart_lists_every_domain);
+  g_test_add_func ("/restart-scale/every-domain-every-property", test_restart_lists_every_domain);
   return g_test_run ();
 }
