@@ -308,37 +308,52 @@ static void
 scale_section (VbTestEnv *env)
 {
   gint64 start;
-  double restart, gmo, gmo_best, bare, bare_best;
+  double restart, restart_best, restarts[5], rss_each[5], gmo, gmo_best, bare, bare_best;
+  g_autofree char *load = NULL;
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) objects_dict = NULL;
   guint objects;
   BenchBare *floor;
-  long rss;
+  long rss, rss_after;
 
   g_print ("\n== scale: %d test domains ==\n", n_domains);
   define_many (env, n_domains);
-  vb_test_env_stop_daemon (env, FALSE);
-  start = g_get_monotonic_time ();
-  vb_test_env_start_daemon (env, NULL);
-  restart = (g_get_monotonic_time () - start) / 1e6;
+  /* Several restarts: one on a shared machine says little. The name is
+   * owned once every object is exported, so each is a complete start. */
+  for (guint i = 0; i < G_N_ELEMENTS (restarts); i++)
+    {
+      vb_test_env_stop_daemon (env, FALSE);
+      start = g_get_monotonic_time ();
+      vb_test_env_start_daemon (env, NULL);
+      restarts[i] = (g_get_monotonic_time () - start) / 1e6;
+      rss_each[i] = bench_rss_kib (env->daemon_pid);
+    }
+  restart = median_of (restarts, G_N_ELEMENTS (restarts));
+  restart_best = restarts[0];
+  rss = (long) median_of (rss_each, G_N_ELEMENTS (rss_each));
   time_get_managed_objects (env, "org.virtbus.Virt1", MANAGER, &gmo, &gmo_best, &reply);
   objects_dict = g_variant_get_child_value (reply, 0);
   objects = (guint) g_variant_n_children (objects_dict);
-  rss = bench_rss_kib (env->daemon_pid);
+  rss_after = bench_rss_kib (env->daemon_pid);
   /* The floor: the same bytes from a bare GDBus service on the same bus. */
   floor = bench_bare_start (env->bus_address, "/org/libvirt/Test/domain/_0",
                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0), "<domain/>");
   bench_bare_set_managed_objects (floor, g_variant_ref (reply));
   time_get_managed_objects (env, "org.libvirt", "/org/libvirt/Test", &bare, &bare_best, NULL);
   bench_bare_stop (floor);
-  g_print ("restart until the name is owned: %6.3f s   (goal < 1 s)\n", restart);
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  g_print ("restart until the name is owned: median %6.3f s, best %6.3f s of %u (goal <= 0.3 s); "
+           "load average %.14s\n",
+           restart, restart_best, (guint) G_N_ELEMENTS (restarts), load ? load : "?");
   g_print ("GetManagedObjects, %u objects, %.1f MB: median %6.1f ms, best %6.1f ms (of 7)\n",
            objects, g_variant_get_size (reply) / 1e6, gmo * 1e3, gmo_best * 1e3);
   g_print ("  bare GDBus service, same reply: median %6.1f ms, best %6.1f ms: %.2fx (goal <= "
            "1.10x), best %.2fx\n",
            bare * 1e3, bare_best * 1e3, gmo / bare, gmo_best / bare_best);
   time_summaries (env, gmo);
-  g_print ("RSS of virtbusd:                 %6.1f MiB (goal < 100 MiB)\n", rss / 1024.0);
+  g_print ("RSS of virtbusd: %6.1f MiB just after the restarts (median; goal <= 50 MiB), "
+           "%.1f MiB after the GetManagedObjects\n",
+           rss / 1024.0, rss_after / 1024.0);
   if (objects < (guint) n_domains)
     g_error ("only %u of %d domains came back", objects, n_domains);
 }

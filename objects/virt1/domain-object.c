@@ -45,6 +45,7 @@ sync_properties (VbDomainObject *self)
   vb_property_cache_invalidate (G_DBUS_INTERFACE_SKELETON (self));
   if (!def)
     def = vb_domain_get_def (self->domain);
+  g_object_freeze_notify (G_OBJECT (self));
   vb_dbus_domain_set_name (iface, vb_resource_get_name (resource));
   vb_dbus_domain_set_uuid (iface, vb_resource_get_uuid (resource));
   vb_dbus_domain_set_id (iface, vb_domain_get_id (self->domain));
@@ -61,6 +62,7 @@ sync_properties (VbDomainObject *self)
   vb_dbus_domain_set_block_copy_job (iface, vb_block_copy_api_job_path (self->domain));
   /* save and restore */
   vb_dbus_domain_set_has_managed_save (iface, vb_domain_get_managed_save (self->domain));
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
@@ -562,22 +564,10 @@ sync_current_snapshot (VbDomainObject *self)
   vb_dbus_domain_set_current_snapshot (VB_DBUS_DOMAIN (self), path);
 }
 
-static void
-current_snapshot_changed (VbSnapshotRegistry *registry, const char *uuid, gpointer user_data)
-{
-  VbDomainObject *self = user_data;
-
-  if (g_strcmp0 (uuid, vb_resource_get_uuid (VB_RESOURCE (self->domain))) == 0)
-    sync_current_snapshot (self);
-}
-
-/* CurrentSnapshot follows the registry from now on. */
-static void
-follow_snapshots (VbDomainObject *self)
+void
+vb_domain_object_current_snapshot_changed (VbDomainObject *self)
 {
   sync_current_snapshot (self);
-  g_signal_connect_object (vb_driver_host_get_snapshots (self->context->host), "current-changed",
-                           G_CALLBACK (current_snapshot_changed), self, 0);
 }
 
 static char *
@@ -1014,6 +1004,7 @@ vb_domain_object_new (VbBusContext *context, VbDomain *domain)
   g_signal_connect (domain, "tray-change", G_CALLBACK (tray_change), self);
   g_signal_connect (domain, "balloon-change", G_CALLBACK (balloon_change), self);
   g_signal_connect (domain, "watchdog", G_CALLBACK (watchdog), self);
-  follow_snapshots (self);
+  /* Later changes come from the exporter: one handler for all domains. */
+  sync_current_snapshot (self);
   return self;
 }

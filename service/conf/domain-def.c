@@ -1225,8 +1225,11 @@ static gboolean
 fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
 {
   xmlNode *title = vb_xml_child (root, "title");
+  xmlNode *os_type = vb_xml_child (vb_xml_child (root, "os"), "type");
 
   def->type = vb_xml_attr (root, "type");
+  /* What a driver's validate() checks at every load, without a parse. */
+  def->machine = os_type != NULL ? vb_xml_attr (os_type, "machine") : NULL;
   def->name = vb_xml_def_name (root, DOMAIN_NAME_MAX, error);
   if (def->name == NULL)
     return FALSE;
@@ -1325,6 +1328,7 @@ vb_domain_def_copy (const VbDomainDef *def)
   copy->uuid = g_strdup (def->uuid);
   copy->type = g_strdup (def->type);
   copy->title = g_strdup (def->title);
+  copy->machine = g_strdup (def->machine);
   copy->memory_kib = def->memory_kib;
   copy->current_memory_kib = def->current_memory_kib;
   copy->vcpus = def->vcpus;
@@ -1350,6 +1354,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_free (def->uuid);
   g_free (def->type);
   g_free (def->title);
+  g_free (def->machine);
   g_clear_pointer (&def->source_lines, g_array_unref);
   g_clear_pointer (&def->vcpu_states, g_array_unref);
   g_free (def);

@@ -31,6 +31,7 @@ typedef struct {
   char *uuid;                 /* lower case, 36 characters */
   char *type;                 /* the <domain type=…> attribute: test, qemu, kvm */
   char *title;                /* NULL when absent */
+  char *machine;              /* <os><type machine=…>; NULL when absent */
   guint64 memory_kib;         /* <memory>, converted from its unit */
   guint64 current_memory_kib; /* <currentMemory>, defaults to memory_kib */
   guint vcpus;                /* <vcpu>, defaults to 1 */

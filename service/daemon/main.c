@@ -514,8 +514,12 @@ start (Daemon *daemon, GError **error)
 
 /* Start-up's threads. start() runs on the main thread, before the main loop,
  * and is the only code that reads the state directory and parses stored
- * definitions (networks, pools, domains, snapshots, in that order). Beside
- * it, by the time the definitions load:
+ * definitions (networks, pools, domains, snapshots, in that order); it
+ * reads and parses the files of a kind on helpers too (vb_parallel_for():
+ * config-store.c, stored-parse.c), each on files of its own, all ended
+ * before the definitions reach the inventory; the exporter makes the loaded
+ * domains' objects the same way (object-exporter.c). Beside it, by the time
+ * the definitions load:
  *
  * - GDBus's worker thread ("gdbus"), from connect_bus(): reads and writes the
  *   bus socket. No filter of ours is installed yet, and no object is

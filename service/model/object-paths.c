@@ -6,10 +6,12 @@
 char *
 vb_object_path_for (const char *kind, const char *uuid)
 {
-  g_autofree char *element = g_strdup (uuid);
+  char *path = g_strconcat (VB_MANAGER_PATH "/", kind, "/", uuid, NULL);
 
-  g_strdelimit (element, "-", '_');
-  return g_strdup_printf (VB_MANAGER_PATH "/%s/%s", kind, element);
+  /* Only the UUID's dashes: made several times per object at start-up,
+   * without printf. */
+  g_strdelimit (path + strlen (path) - strlen (uuid), "-", '_');
+  return path;
 }
 
 char *

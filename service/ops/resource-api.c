@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "object-paths.h"
+#include "stored-parse.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -710,15 +711,18 @@ vb_resource_api_adopt (VbDriverHost *host, const VbResourceKind *kind, VbResourc
  * what it needs): that may change by the next start, so the file stays. */
 static gboolean
 load_one (VbDriverHost *host, const VbResourceKind *kind, VbStoredConfig *config,
-          gboolean *driver_refused, GError **error)
+          VbStoredParse *parsed, gboolean *driver_refused, GError **error)
 {
   VbInventory *inventory = vb_driver_host_get_inventory (host);
-  gpointer def = kind->parse (config->xml, error);
+  gpointer def = g_steal_pointer (&parsed->def);
   const char *driver;
   VbResource *resource;
 
   if (!def)
-    return FALSE;
+    {
+      g_propagate_error (error, g_steal_pointer (&parsed->error));
+      return FALSE;
+    }
   if (g_strcmp0 (kind->def_uuid (def), config->id) != 0)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
@@ -757,6 +761,7 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
 {
   g_autoptr (GPtrArray) configs =
     vb_config_store_load (vb_driver_host_get_store (host), kind->store_kind);
+  VbStoredParse *parsed = vb_stored_parse_all (kind, configs);
   guint loaded = 0;
 
   for (guint i = 0; i < configs->len; i++)
@@ -766,7 +771,7 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
       g_autoptr (GError) error = NULL;
       gboolean driver_refused = FALSE;
 
-      if (load_one (host, kind, config, &driver_refused, &error))
+      if (load_one (host, kind, config, &parsed[i], &driver_refused, &error))
         {
           loaded++;
           continue;
@@ -781,6 +786,7 @@ vb_resource_api_load_all (VbDriverHost *host, const VbResourceKind *kind)
       else
         vb_config_store_reject (store, kind->store_kind, config, error->message);
     }
+  vb_stored_parse_free (kind, parsed, configs->len);
   /* What a restart test counts; a refusal was logged above. */
   vb_log_info (NULL, "Loaded %u of %u stored %s", loaded, configs->len, kind->store_kind);
 }

@@ -209,10 +209,20 @@ vb_snapshot_store_load (VbDriverHost *host)
   VbInventory *inventory = vb_driver_host_get_inventory (host);
   VbSnapshotRegistry *registry = vb_driver_host_get_snapshots (host);
   g_autoptr (GPtrArray) domains = vb_inventory_list (inventory, VB_TYPE_DOMAIN);
+  g_autofree char *top =
+    g_build_filename (vb_config_store_get_dir (vb_driver_host_get_store (host)), "snapshots", NULL);
+  g_autoptr (GHashTable) with_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GDir) listing = g_dir_open (top, 0, NULL);
+  const char *name;
 
+  /* One listing rather than a stat per domain (10,000 at a large start):
+   * only the domains named there can have snapshots. */
+  while (listing && (name = g_dir_read_name (listing)))
+    g_hash_table_add (with_dirs, g_strdup (name));
   for (guint i = 0; i < domains->len; i++)
-    load_domain (registry, vb_driver_host_get_store (host),
-                 vb_resource_get_uuid (domains->pdata[i]));
+    if (g_hash_table_contains (with_dirs, vb_resource_get_uuid (domains->pdata[i])))
+      load_domain (registry, vb_driver_host_get_store (host),
+                   vb_resource_get_uuid (domains->pdata[i]));
   remove_orphan_dirs (inventory, vb_driver_host_get_store (host));
   g_signal_connect (inventory, "added", G_CALLBACK (domain_added), host);
   g_signal_connect (inventory, "removed", G_CALLBACK (domain_removed), host);
