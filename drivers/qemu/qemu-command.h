@@ -88,6 +88,8 @@ typedef struct {
    * pipe for each (swtpm's --key and --migration-key). NULL: none; in a
    * dry run an empty one. */
   GBytes *key;
+  GBytes *key2; /* a second value, for each "@KEY2FD@" (nbdkit's cookies) */
+  char *env;    /* one "NAME=value" added to its environment, NULL: none */
 } VbQemuHelperSpec;
 
 typedef struct {
