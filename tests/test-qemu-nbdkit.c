@@ -150,6 +150,20 @@ test_secrets_by_pipe (void)
   g_assert_cmpmem (g_bytes_get_data (spec->key2, NULL), g_bytes_get_size (spec->key2),
                    "s=cookie-value-55", 17);
   vb_qemu_command_free (command);
+
+  /* An ssh password goes as is to the server too: asked for as such. */
+  asked_sent_as_is = FALSE;
+  command = build ("<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+                   "<source protocol='ssh' name='d.img'><host name='example.org'/>"
+                   "<auth username='u'><secret type='iscsi' usage='ssh'/></auth></source>"
+                   "<target dev='vda' bus='virtio'/></disk>",
+                   &start, &error);
+  g_assert_no_error (error);
+  g_assert_true (asked_sent_as_is);
+  spec = command->helpers->pdata[0];
+  g_assert_true (argv_has (spec->argv, "password=-@KEYFD@"));
+  g_assert_false (argv_has (spec->argv, "pass-word-77"));
+  vb_qemu_command_free (command);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* Helper processes beside a domain's QEMU (swtpm, virtiofsd): spawned
+/* Helper processes beside a domain's QEMU (swtpm, virtiofsd, nbdkit): spawned
  * before QEMU as QEMU's user, supervised, ended with QEMU, recorded in the
  * status file and taken back after a restart of the service. Every signal
  * goes through a pidfd, so it never reaches a process that took a helper's
