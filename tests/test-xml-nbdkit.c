@@ -4,10 +4,12 @@
  * with the disk's password (HTTP basic authentication, from a secret) and
  * its cookies. The guest writes a mark on the disk and the server's image
  * has it; the guest reads back what the server holds. The password and the
- * cookies reach nbdkit through pipes: they are in no log. */
+ * cookies reach nbdkit through pipes: they are in no log. Also confined:
+ * the service in system mode, nbdkit running as QEMU's user. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -316,10 +318,14 @@ find_nbdkit_log (const char *dir)
   return NULL;
 }
 
+/* @data: confined, the service in system mode with QEMU's user
+ * vbtest-qemu (tests/setup-test-users.sh), which nbdkit runs as too. */
 static void
-test_http_write (void)
+test_http_write (gconstpointer data)
 {
-  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  gboolean confined = GPOINTER_TO_INT (data);
+  g_autoptr (VbTestEnv) env = vb_test_env_new (confined ? VB_TEST_ENV_POLKIT : VB_TEST_ENV_NONE);
+  const char *args[] = { "--qemu-user=vbtest-qemu", "--network-driver=test", NULL };
   Server *server = server_start ();
   g_autofree char *disk = http_disk (server->port);
   g_autofree char *xml = vb_test_guest_xml ("nbdkit-http", 128, NULL, disk);
@@ -332,7 +338,12 @@ test_http_write (void)
 
   if (!g_file_test ("/usr/bin/nbdkit", G_FILE_TEST_IS_EXECUTABLE))
     g_error ("nbdkit is missing (Debian package nbdkit, in dev.sh's list)");
-  vb_test_env_start_daemon (env, NULL);
+  if (confined && !getpwnam ("vbtest-qemu"))
+    g_error ("the user vbtest-qemu is missing: run tests/setup-test-users.sh as root");
+  if (confined)
+    vb_test_env_start_system_daemon (env, NULL, args);
+  else
+    vb_test_env_start_daemon (env, NULL);
   define_secret (env);
   path = vb_test_boot_guest (env, xml, TRUE, BOOT_TIMEOUT_MS);
   console = vb_test_console_open (env, path);
@@ -426,7 +437,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/xml-nbdkit/http-write", test_http_write);
+  g_test_add_data_func ("/xml-nbdkit/http-write", GINT_TO_POINTER (FALSE), test_http_write);
+  g_test_add_data_func ("/xml-nbdkit/http-write-confined", GINT_TO_POINTER (TRUE), test_http_write);
   g_test_add_func ("/xml-nbdkit/ssh-known-hosts", test_ssh_known_hosts_missing);
   return g_test_run ();
 }
