@@ -27,6 +27,8 @@ packages=(
   swtpm swtpm-tools
   # placement='auto': numad's NUMA advice (drivers/qemu/qemu-numad.c)
   numad
+  # the network disks QEMU cannot open itself (drivers/qemu/qemu-command-disk-nbdkit.c)
+  nbdkit
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

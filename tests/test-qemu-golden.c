@@ -122,6 +122,8 @@ argv_lines (VbQemuCommand *command, const char *scratch)
       for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
         g_string_append_printf (out, " %s", (const char *) spec->argv->pdata[i]);
       g_string_append_c (out, '\n');
+      if (spec->env)
+        g_string_append_printf (out, "# helper %s env %s\n", spec->id, spec->env);
     }
   g_string_replace (out, scratch, "@DIR@", 0);
   return g_string_free (g_steal_pointer (&out), FALSE);

@@ -43,33 +43,41 @@ word_in (const char *word, const char *words)
  * @node (a <secret type uuid|usage>) names to @secrets; @want_types, the
  * types it may have ("iscsi|ceph"); @sent_as_is, whether the disk sends the
  * value itself to its server (secret_value refuses a private secret then). */
-static gboolean
-add_secret (xmlNode *node, const char *id, const char *want_types, gboolean sent_as_is,
-            const VbQemuCommandContext *context, GPtrArray *secrets, GError **error)
+gboolean
+vb_qemu_disk_secret_value (xmlNode *node, const char *want_types, gboolean sent_as_is,
+                           const VbQemuCommandContext *context, GBytes **value, GError **error)
 {
   g_autofree char *type = vb_xml_attr (node, "type");
   g_autofree char *uuid = vb_xml_attr (node, "uuid");
   g_autofree char *usage = vb_xml_attr (node, "usage");
-  VbQemuSecret *secret;
-  g_autoptr (GBytes) value = NULL;
 
+  *value = NULL;
   if (!uuid == !usage)
     return refuse (error, node, "a secret is named by exactly one of uuid= and usage=");
   if (!word_in (type, want_types))
     return refuse (error, node, "the secret here is of type '%s', not '%s'", want_types, type);
+  if (context->dry_run)
+    return TRUE;
+  if (!context->secret_value)
+    return refuse (error, node, "no secret store here to read the secret from");
+  *value = context->secret_value (uuid, usage_type_of (type), usage, sent_as_is,
+                                  context->secret_data, error);
+  return *value != NULL;
+}
+
+static gboolean
+add_secret (xmlNode *node, const char *id, const char *want_types, gboolean sent_as_is,
+            const VbQemuCommandContext *context, GPtrArray *secrets, GError **error)
+{
+  VbQemuSecret *secret;
+  g_autoptr (GBytes) value = NULL;
+
   if (!secrets)
     return refuse (error, node,
                    "a disk that needs a secret cannot be plugged into a running domain; "
                    "define it and start the domain");
-  if (!context->dry_run)
-    {
-      if (!context->secret_value)
-        return refuse (error, node, "no secret store here to read the secret from");
-      value = context->secret_value (uuid, usage_type_of (type), usage, sent_as_is,
-                                     context->secret_data, error);
-      if (!value)
-        return FALSE;
-    }
+  if (!vb_qemu_disk_secret_value (node, want_types, sent_as_is, context, &value, error))
+    return FALSE;
   secret = g_new0 (VbQemuSecret, 1);
   secret->id = g_strdup (id);
   secret->value = g_steal_pointer (&value);
@@ -298,12 +306,10 @@ cookie_chars (const char *text, const char *forbidden)
   return TRUE;
 }
 
-/* <cookies>: QEMU's cookie-secret, "name=value; name=value". */
-static gboolean
-curl_cookies (Source *s, xmlNode *cookies, GError **error)
+char *
+vb_qemu_disk_cookie_line (xmlNode *cookies, GError **error)
 {
   g_autoptr (GString) line = g_string_new (NULL);
-  g_autofree char *id = g_strdup_printf ("%s-cookie-secret", s->node_name);
 
   for (xmlNode *cookie = vb_xml_child (cookies, "cookie"); cookie;
        cookie = vb_xml_next (cookie, "cookie"))
@@ -312,53 +318,108 @@ curl_cookies (Source *s, xmlNode *cookies, GError **error)
       g_autofree char *value = vb_xml_text (cookie);
 
       if (!*name || !cookie_chars (name, "()<>@,;:\\\"/[]?={}"))
-        return refuse (error, cookie, "a cookie's name is a token (RFC 6265)");
+        {
+          refuse (error, cookie, "a cookie's name is a token (RFC 6265)");
+          return NULL;
+        }
       if (!cookie_chars (value, "\",;\\"))
-        return refuse (error, cookie, "a cookie's value is made of RFC 6265 cookie-octets");
+        {
+          refuse (error, cookie, "a cookie's value is made of RFC 6265 cookie-octets");
+          return NULL;
+        }
       g_string_append_printf (line, "%s%s=%s", line->len ? "; " : "", name, value);
     }
   if (!line->len)
-    return refuse (error, cookies, "<cookies> without a <cookie>");
-  if (!add_text_secret (cookies, id, line->str, s->secrets, error))
+    {
+      refuse (error, cookies, "<cookies> without a <cookie>");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* <cookies>: QEMU's cookie-secret, "name=value; name=value". */
+static gboolean
+curl_cookies (Source *s, xmlNode *cookies, GError **error)
+{
+  g_autofree char *line = vb_qemu_disk_cookie_line (cookies, error);
+  g_autofree char *id = g_strdup_printf ("%s-cookie-secret", s->node_name);
+
+  if (!line || !add_text_secret (cookies, id, line, s->secrets, error))
     return FALSE;
   json_object_set_string_member (s->proto, "cookie-secret", id);
+  return TRUE;
+}
+
+char *
+vb_qemu_disk_curl_url (xmlNode *source)
+{
+  xmlNode *host_node = vb_xml_child (source, "host");
+  Host host = { host_node, vb_xml_attr (host_node, "name"), vb_xml_attr (host_node, "port"),
+                NULL, NULL };
+  g_autofree char *protocol = vb_xml_attr (source, "protocol");
+  g_autofree char *name = vb_xml_attr (source, "name");
+  g_autofree char *query = vb_xml_attr (source, "query");
+  g_autofree char *address = host_port (&host, NULL);
+  g_autofree char *path = NULL;
+  GString *url = g_string_new (NULL);
+
+  /* Escaped: a name holding '?', '#' or "/../" stays one path. */
+  path = g_uri_escape_string (name[0] == '/' ? name + 1 : name, "/", FALSE);
+  g_string_append_printf (url, "%s://%s/%s", protocol, address, path);
+  if (query)
+    {
+      g_autofree char *escaped = g_uri_escape_string (query, "=&;", FALSE);
+      g_string_append_printf (url, "?%s", escaped);
+    }
+  host_clear (&host);
+  return g_string_free (url, FALSE);
+}
+
+/* A disk nbdkit serves (qemu-command-disk-nbdkit.c): QEMU's node is an NBD
+ * client of its socket; what nbdkit is given is checked where its command
+ * line is made, for the <disk> itself only. */
+static gboolean
+source_nbdkit (Source *s, GError **error)
+{
+  JsonObject *server = json_object_new ();
+  g_autofree char *socket_path = vb_qemu_disk_nbdkit_socket (s->context, s->node_name);
+
+  if (!xmlStrEqual (s->disk->name, BAD_CAST "disk"))
+    return refuse (error, s->disk,
+                   "QEMU 7.2's own '%s' driver cannot open this <%s> (it only reads http(s) and "
+                   "ftp(s); for ssh it has no known hosts, key file, agent socket or password), "
+                   "and nbdkit serves a <disk>'s own source only",
+                   s->protocol, (const char *) s->disk->name);
+  if (!s->secrets)
+    return refuse (error, s->disk,
+                   "a disk that nbdkit serves cannot be plugged into a running domain; "
+                   "define it and start the domain");
+  json_object_set_string_member (server, "type", "unix");
+  json_object_set_string_member (server, "path", socket_path);
+  json_object_set_string_member (s->proto, "driver", "nbd");
+  json_object_set_object_member (s->proto, "server", server);
   return TRUE;
 }
 
 static gboolean
 source_curl (Source *s, GError **error)
 {
-  Host *host;
   gboolean tls = g_str_has_suffix (s->protocol, "s");
   xmlNode *readahead = vb_xml_child (s->source, "readahead");
   xmlNode *timeout = vb_xml_child (s->source, "timeout");
   xmlNode *ssl = vb_xml_child (s->source, "ssl");
-  g_autofree char *query = vb_xml_attr (s->source, "query");
-  g_autofree char *address = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr (GString) url = NULL;
+  g_autofree char *url = NULL;
 
   if (!one_host (s, FALSE, error) || !need_name (s, "the path on the server", error))
     return FALSE;
-  /* A backing store is only read. */
-  if (!vb_xml_child (s->disk, "readonly") && !vb_xml_attr_is (s->disk, "device", "cdrom")
-      && !xmlStrEqual (s->disk->name, BAD_CAST "backingStore"))
-    return refuse (error, s->disk, "QEMU reads '%s' disks only: add <readonly/>", s->protocol);
   if (ssl && !tls)
     return refuse (error, ssl, "<ssl> is for https and ftps disks");
-  host = &g_array_index (s->hosts, Host, 0);
-  address = host_port (host, NULL);
-  /* Escaped: a name holding '?', '#' or "/../" stays one path. */
-  path = g_uri_escape_string (s->name[0] == '/' ? s->name + 1 : s->name, "/", FALSE);
-  url = g_string_new (NULL);
-  g_string_append_printf (url, "%s://%s/%s", s->protocol, address, path);
-  if (query)
-    {
-      g_autofree char *escaped = g_uri_escape_string (query, "=&;", FALSE);
-      g_string_append_printf (url, "?%s", escaped);
-    }
+  /* QEMU's curl driver only reads: a disk the guest writes is nbdkit's. */
+  if (vb_qemu_disk_nbdkit_serves (s->disk))
+    return source_nbdkit (s, error);
+  url = vb_qemu_disk_curl_url (s->source);
   json_object_set_string_member (s->proto, "driver", s->protocol);
-  json_object_set_string_member (s->proto, "url", url->str);
+  json_object_set_string_member (s->proto, "url", url);
   if (readahead)
     json_object_set_int_member (s->proto, "readahead", vb_xml_attr_uint (readahead, "size", 0));
   if (timeout)
@@ -375,52 +436,40 @@ source_curl (Source *s, GError **error)
   return TRUE;
 }
 
-/* libvirt 9's <identity keyfile|agentsock> and <knownHosts> of an ssh disk
- * are nbdkit's: QEMU 7.2's ssh driver logs in with the agent of its own
- * environment and checks hosts against its user's known_hosts only. What
- * it would ignore is refused; <identity username> is its user. */
+/* <identity username> is the user QEMU's ssh driver logs in as (or
+ * nbdkit's, which also takes keyfile= and agentsock=, and <knownHosts>). */
 static gboolean
 ssh_identity (Source *s, GError **error)
 {
   xmlNode *identity = vb_xml_child (s->source, "identity");
-  xmlNode *known = vb_xml_child (s->source, "knownHosts");
   g_autofree char *user = NULL;
 
-  if (known)
-    return refuse (error, known,
-                   "QEMU's ssh driver checks the server's key against the known_hosts of "
-                   "QEMU's user only: <knownHosts> is not supported");
   if (!identity)
     return TRUE;
-  if (xmlHasProp (identity, (const xmlChar *) "keyfile"))
-    return refuse (error, identity,
-                   "QEMU's ssh driver reads no key file: keyfile= is not "
-                   "supported (QEMU logs in with its user's SSH agent)");
-  if (xmlHasProp (identity, (const xmlChar *) "agentsock"))
-    return refuse (error, identity,
-                   "QEMU's ssh driver uses the SSH agent of its own "
-                   "environment: agentsock= is not supported");
   if (xmlHasProp (identity, (const xmlChar *) "user")
       || xmlHasProp (identity, (const xmlChar *) "group"))
     return refuse (error, identity, "user= and group= of <identity> are for nfs disks");
   user = vb_xml_attr (identity, "username");
   if (user && s->auth)
     return refuse (error, identity, "the user is named once: <identity username> or <auth>");
-  if (user && *user)
-    json_object_set_string_member (s->proto, "user", user);
   return TRUE;
 }
 
 static gboolean
 source_ssh (Source *s, GError **error)
 {
-  if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error))
+  g_autofree char *user = child_attr (s->source, "identity", "username");
+
+  if (!one_host (s, FALSE, error) || !need_name (s, "the path of the image on the server", error)
+      || !ssh_identity (s, error))
     return FALSE;
-  if (!ssh_identity (s, error))
-    return FALSE;
-  if (s->auth && vb_xml_child (s->auth, "secret"))
-    return refuse (error, vb_xml_child (s->auth, "secret"),
-                   "QEMU's ssh driver logs in with the SSH agent of QEMU's user, not a password");
+  /* QEMU 7.2's ssh driver logs in with the agent of its own environment
+   * and checks hosts against its user's known_hosts only: a known-hosts
+   * file, a key file, an agent socket or a password is nbdkit's. */
+  if (vb_qemu_disk_nbdkit_serves (s->disk))
+    return source_nbdkit (s, error);
+  if (user && *user)
+    json_object_set_string_member (s->proto, "user", user);
   json_object_set_string_member (s->proto, "driver", "ssh");
   json_object_set_object_member (s->proto, "server",
                                  inet_server (&g_array_index (s->hosts, Host, 0), "22", FALSE));

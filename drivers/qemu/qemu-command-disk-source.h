@@ -38,4 +38,29 @@ gboolean vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
                                        JsonObject *top, JsonNode **protocol, JsonNode **format_node,
                                        GError **error);
 
+/* The value of the secret @node (a <secret type uuid|usage>) names, of one
+ * of @want_types ("iscsi|ceph"); in a dry run only checked (*@value NULL).
+ * @sent_as_is: the value goes as is to the server (never a private one). */
+gboolean vb_qemu_disk_secret_value (xmlNode *node, const char *want_types, gboolean sent_as_is,
+                                    const VbQemuCommandContext *context, GBytes **value,
+                                    GError **error);
+
+/* The URL of an http(s)/ftp(s) <source> (checked: one <host>, a name). */
+char *vb_qemu_disk_curl_url (xmlNode *source);
+
+/* <cookies> as one Cookie header value, "name=value; name=value"; NULL
+ * with NotSupported for a name or value RFC 6265 does not allow. */
+char *vb_qemu_disk_cookie_line (xmlNode *cookies, GError **error);
+
+/* ---- nbdkit (qemu-command-disk-nbdkit.c) ---- */
+
+/* Whether nbdkit serves @disk (a <disk>, <backingStore> or <nvram>) for
+ * what QEMU 7.2's own drivers cannot: an http(s)/ftp(s) disk the guest
+ * writes, an ssh disk with <knownHosts>, <identity keyfile|agentsock> or
+ * an <auth> password. Only a <disk>'s own source is ever served. */
+gboolean vb_qemu_disk_nbdkit_serves (xmlNode *disk);
+
+/* The socket nbdkit listens on for the disk of node @node_name. */
+char *vb_qemu_disk_nbdkit_socket (const VbQemuCommandContext *context, const char *node_name);
+
 G_END_DECLS

@@ -334,7 +334,8 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
                               &fmt_node, error)
       || !vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
                                         json_node_get_object (fmt_node), &backing_proto,
-                                        &backing_fmt, error))
+                                        &backing_fmt, error)
+      || !vb_qemu_disk_nbdkit (b, disk, node_name, error))
     return FALSE;
   /* Before the nodes that name them; QEMU reads each from the descriptor
    * the service passes it (qemu-host.c). */

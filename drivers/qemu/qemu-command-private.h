@@ -463,5 +463,8 @@ gboolean vb_qemu_build_virtio_sound (Builder *b, xmlNode *sound, const char *id,
                                      const char *audiodev, GError **error);
 gboolean vb_qemu_virtio_iommu_granule (Builder *b, xmlNode *granule, GString *out,
                                        GError **error);
+/* The nbdkit helper of a disk nbdkit serves (vb_qemu_disk_nbdkit_serves);
+ * nothing for another disk. qemu-command-disk-nbdkit.c. */
+gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, GError **error);
 
 G_END_DECLS

@@ -744,6 +744,8 @@ vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
   g_free (spec->state_dir);
   g_free (spec->element);
   g_clear_pointer (&spec->key, g_bytes_unref);
+  g_clear_pointer (&spec->key2, g_bytes_unref);
+  g_free (spec->env);
   g_free (spec);
 }
 

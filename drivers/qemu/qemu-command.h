@@ -75,7 +75,7 @@ typedef struct {
   const char *numad_nodes;
 } VbQemuCommandContext;
 
-/* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
+/* A helper process QEMU needs beside it (swtpm, virtiofsd, nbdkit), started by the
  * service before QEMU (qemu-helper-process.c) as QEMU's user. */
 typedef struct {
   char *id;            /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
@@ -92,6 +92,8 @@ typedef struct {
    * pipe for each (swtpm's --key and --migration-key). NULL: none; in a
    * dry run an empty one. */
   GBytes *key;
+  GBytes *key2; /* a second value, for each "@KEY2FD@" (nbdkit's cookies) */
+  char *env;    /* one "NAME=value" added to its environment, NULL: none */
 } VbQemuHelperSpec;
 
 typedef struct {

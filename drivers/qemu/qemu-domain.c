@@ -211,10 +211,11 @@ secret_value (const char *uuid, const char *usage_type, const char *usage, gbool
    * itself to a server of the XML's choosing would be a way to read it. */
   if (sent_as_is && def->private)
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
-                   "Secret %s is private: an http, https, ftp or ftps disk would send its value "
-                   "as is to the server it names",
-                   def->uuid);
+      g_set_error (
+        error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+        "Secret %s is private: an http, https, ftp, ftps or ssh disk would send its value "
+        "as is to the server it names",
+        def->uuid);
       return NULL;
     }
   if (!vb_secret_get_value (secret))

@@ -1,4 +1,4 @@
-/* Helper processes beside a domain's QEMU (swtpm, virtiofsd): spawned
+/* Helper processes beside a domain's QEMU (swtpm, virtiofsd, nbdkit): spawned
  * before QEMU as QEMU's user, supervised, ended with QEMU, recorded in the
  * status file and taken back after a restart of the service. Every signal
  * goes through a pidfd, so it never reaches a process that took a helper's
@@ -32,6 +32,7 @@
  * "@KEYFD@", from this descriptor on. */
 #define KEY_FD 4
 #define KEY_PLACEHOLDER "@KEYFD@"
+#define KEY2_PLACEHOLDER "@KEY2FD@"
 #define KEY_MAX_BYTES 4096
 
 typedef struct {
@@ -449,15 +450,21 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
       g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
 
       g_string_replace (arg, STATE_PLACEHOLDER, state_arg, 0);
-      while (spec->key && strstr (arg->str, KEY_PLACEHOLDER))
+      for (guint k = 0; k < 2; k++)
         {
-          g_autofree char *number = g_strdup_printf ("%d", next_key_fd);
-          int fd = key_pipe (spec->key, error);
+          GBytes *key = k == 0 ? spec->key : spec->key2;
+          const char *placeholder = k == 0 ? KEY_PLACEHOLDER : KEY2_PLACEHOLDER;
 
-          if (fd < 0)
-            return FALSE;
-          g_subprocess_launcher_take_fd (launcher, fd, next_key_fd++);
-          g_string_replace (arg, KEY_PLACEHOLDER, number, 1);
+          while (key && strstr (arg->str, placeholder))
+            {
+              g_autofree char *number = g_strdup_printf ("%d", next_key_fd);
+              int fd = key_pipe (key, error);
+
+              if (fd < 0)
+                return FALSE;
+              g_subprocess_launcher_take_fd (launcher, fd, next_key_fd++);
+              g_string_replace (arg, placeholder, number, 1);
+            }
         }
       g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
     }
@@ -487,6 +494,12 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
   }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_take_stderr_fd (launcher, dup (log_fd));
+  if (spec->env)
+    {
+      g_auto (GStrv) pair = g_strsplit (spec->env, "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1] ? pair[1] : "", TRUE);
+    }
   g_subprocess_launcher_set_child_setup (launcher, helper_child_setup, data->user, NULL);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
 

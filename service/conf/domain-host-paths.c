@@ -63,6 +63,15 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, vb_xml_attr (node, "socket"), VB_HOST_PATH_FILE);
   else if (named (node, "config") && parent && named (parent, "source"))
     note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
+  /* What nbdkit reads for an ssh disk as QEMU's user: the known hosts, the
+   * private key, the agent's socket (qemu-command-disk-nbdkit.c). */
+  else if (named (node, "knownHosts") && parent && named (parent, "source"))
+    note (found, vb_xml_attr (node, "path"), VB_HOST_PATH_FILE);
+  else if (named (node, "identity") && parent && named (parent, "source"))
+    {
+      note (found, vb_xml_attr (node, "keyfile"), VB_HOST_PATH_FILE);
+      note (found, vb_xml_attr (node, "agentsock"), VB_HOST_PATH_FILE);
+    }
   else if (named (node, "memory") && parent && named (parent, "domainsnapshot"))
     note (found, vb_xml_attr (node, "file"), VB_HOST_PATH_FILE);
   else if (named (node, "database") && parent && named (parent, "smartcard"))
