@@ -28,7 +28,8 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   id = device_id (iface, g_strdup_printf ("net%u", b->nets));
   b->nets++;
   device = vb_qemu_nic_device (iface, error);
-  if (!device || !vb_qemu_interface_source_fits (iface, type, error))
+  if (!device || !vb_qemu_interface_source_fits (iface, type, error)
+      || !vb_qemu_passt_only_check (iface, type, error))
     return FALSE;
 
   tap_backed =

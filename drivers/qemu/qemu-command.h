@@ -53,6 +53,10 @@ typedef struct {
    * exists, the first free TCP port from @from (-1: none). NULL: the file
    * exists, the port is @from. */
   gboolean (*path_exists) (const char *path);
+  /* Whether the program at @program mentions @text (an option in its
+   * help): what a helper of another version lacks, asked at Start only.
+   * NULL: it has it. */
+  gboolean (*program_has) (const char *program, const char *text);
   int (*free_tcp_port) (int from);
   /* The time offset='variable' clocks count from, in seconds since 1970;
    * 0: now. */
