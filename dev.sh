@@ -25,6 +25,8 @@ packages=(
   qemu-system-x86 qemu-system-gui qemu-utils ovmf xz-utils
   # the emulated TPM's helper process (drivers/qemu/qemu-command-tpm.c)
   swtpm swtpm-tools
+  # passt user networking (drivers/qemu/qemu-command-passt.c)
+  passt
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

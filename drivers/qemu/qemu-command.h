@@ -75,8 +75,8 @@ typedef struct {
   const char *spice_x509_dir; /* --spice-x509-dir: SPICE TLS's certificates; NULL: none */
 } VbQemuCommandContext;
 
-/* A helper process QEMU needs beside it (swtpm, virtiofsd), started by the
- * service before QEMU (qemu-helper-process.c) as QEMU's user. */
+/* A helper process QEMU needs beside it (swtpm, virtiofsd, passt), started
+ * by the service before QEMU (qemu-helper-process.c) as QEMU's user. */
 typedef struct {
   char *id;            /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
   char *what;          /* the program, for messages: "swtpm" */
