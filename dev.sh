@@ -29,6 +29,8 @@ packages=(
   numad
   # the network disks QEMU cannot open itself (drivers/qemu/qemu-command-disk-nbdkit.c)
   nbdkit
+  # passt user networking (drivers/qemu/qemu-command-passt.c)
+  passt
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

@@ -289,7 +289,11 @@ start_helpers (const char *name, VbQemuCommand *command, const char *scratch)
         {
           g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
 
+          g_autofree char *runas =
+            g_strdup_printf ("%u:%u", (guint) geteuid (), (guint) getegid ());
+
           g_string_replace (arg, "@STATEDIR@", state, 0);
+          g_string_replace (arg, "@RUNAS@", runas, 0);
           g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
         }
       g_ptr_array_add (argv, NULL);

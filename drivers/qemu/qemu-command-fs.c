@@ -1,7 +1,7 @@
 /* The command line of a <filesystem>: a host directory shared with the
- * guest, by QEMU itself over 9p (-fsdev local + virtio-9p-pci) or by
- * virtiofsd, a helper process the service starts before QEMU
- * (vhost-user-fs-pci on its socket). */
+ * guest, by QEMU itself over 9p (-fsdev local + virtio-9p-pci) or MTP
+ * (usb-mtp), or by virtiofsd, a helper process the service starts before
+ * QEMU (vhost-user-fs-pci on its socket). */
 #include "qemu-command-private.h"
 
 /* QEMU 7.2's own (C) virtiofsd, and where Debian 13's virtiofsd package
@@ -300,6 +300,45 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
   return add_fixed_pci_device (b, node, NULL, dev, error);
 }
 
+/* <driver type='mtp'>: QEMU's usb-mtp, the directory shown to the guest
+ * as an MTP device on the USB bus, named by <target dir>. Read-only
+ * unless the XML says otherwise is usb-mtp's default, not libvirt's: the
+ * property is always written. */
+static gboolean
+build_mtp (Builder *b, xmlNode *node, const char *id, const char *source, const char *tag,
+           GError **error)
+{
+  static const char *const not_mtp[] = { "accessmode", "fmode", "dmode", "multidevs", "model" };
+  xmlNode *driver = vb_xml_child (node, "driver");
+  xmlNode *address = vb_xml_child (node, "address");
+  g_autoptr (GString) dev = g_string_new ("usb-mtp");
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_mtp); i++)
+    if (xmlHasProp (node, BAD_CAST not_mtp[i]))
+      return refuse (error, node, "attribute '%s' is for 9p or virtiofs, not an MTP share",
+                     not_mtp[i]);
+  if (xmlHasProp (driver, BAD_CAST "wrpolicy") || xmlHasProp (driver, BAD_CAST "queue"))
+    return refuse (error, driver, "wrpolicy and queue are for 9p and virtiofs, not usb-mtp");
+  for (xmlNode *child = node->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE
+        && (xmlStrEqual (child->name, BAD_CAST "binary")
+            || xmlStrEqual (child->name, BAD_CAST "idmap")
+            || xmlStrEqual (child->name, BAD_CAST "boot")))
+      return refuse (error, child, "<%s> is for virtiofs, not an MTP share",
+                     (const char *) child->name);
+  if (address && !vb_xml_attr_is (address, "type", "usb"))
+    return refuse (error, address, "an MTP share sits on the USB bus: <address type='usb'>");
+  if (!need_usb (b, node, error))
+    return FALSE;
+  vb_qemu_opt (dev, "id", id);
+  usb_address (node, dev);
+  vb_qemu_opt (dev, "rootdir", source);
+  vb_qemu_opt (dev, "desc", tag);
+  g_string_append (dev, vb_xml_child (node, "readonly") ? ",readonly=on" : ",readonly=off");
+  add2 (b, "-device", dev->str);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error)
 {
@@ -316,10 +355,12 @@ vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error)
     return refuse (error, node, "a shared directory needs <source dir> with an absolute path");
   if (!tag || !*tag)
     return refuse (error, node, "a shared directory needs <target dir> (the guest's mount tag)");
+  id = device_id (node, g_strdup (files));
+  if (g_strcmp0 (driver_type, "mtp") == 0)
+    return build_mtp (b, node, id, source, tag, error);
   /* The guest's mount tag travels in the device's config space: 9p's is 36 bytes. */
   if (strlen (tag) > 36 && g_strcmp0 (driver_type, "virtiofs") != 0)
     return refuse (error, vb_xml_child (node, "target"), "a 9p mount tag has at most 36 bytes");
-  id = device_id (node, g_strdup (files));
   if (g_strcmp0 (driver_type, "virtiofs") == 0)
     return build_virtiofs (b, node, id, files, source, tag, error);
   return build_9p (b, node, id, source, tag, error);

@@ -14,6 +14,9 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   const char *device;
   gboolean tap_backed;
 
+  /* passt's elements on any other kind (a VF's too): never dropped. */
+  if (!vb_qemu_passt_only_check (iface, type, error))
+    return FALSE;
   if (g_str_equal (type, "hostdev"))
     return vb_qemu_build_interface_hostdev (b, iface, error);
   /* What only a VF has: never dropped from another type. */

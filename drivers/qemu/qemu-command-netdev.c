@@ -141,6 +141,8 @@ vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error)
     { "vdpa", { "dev", NULL } },
     { "direct", { "dev", "mode", NULL } },
   };
+  /* passt binds to a host interface of its own: --interface. */
+  static const char *const passt[] = { "dev", NULL };
   xmlNode *source = vb_xml_child (iface, "source");
   const char *const *attrs = NULL;
 
@@ -149,6 +151,8 @@ vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (fits); i++)
     if (g_str_equal (type, fits[i].type))
       attrs = fits[i].attrs;
+  if (g_str_equal (type, "user") && vb_qemu_interface_is_passt (iface))
+    attrs = passt;
   for (xmlAttr *attr = source->properties; attr; attr = attr->next)
     if (!attrs || !g_strv_contains (attrs, (const char *) attr->name))
       return refuse (error, source, "attribute '%s' does not apply to an interface of type '%s'",
@@ -170,7 +174,9 @@ vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *
   if ((g_str_equal (type, "vhostuser") || g_str_equal (type, "vdpa"))
       && !g_str_has_prefix (vb_qemu_nic_device (iface, NULL), "virtio-net"))
     return refuse (error, iface, "a %s interface needs a virtio NIC model", type);
-  if (g_str_equal (type, "user"))
+  if (g_str_equal (type, "user") && vb_qemu_interface_is_passt (iface))
+    ok = vb_qemu_build_passt (b, iface, netdev, out, error);
+  else if (g_str_equal (type, "user"))
     {
       g_string_append_printf (out, "user,id=%s", netdev);
       ok = user_ip (iface, out, error);

@@ -408,6 +408,11 @@ gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GSt
                                   GError **error);
 gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
+/* qemu-command-passt.c: <interface type='user'><backend type='passt'>. */
+gboolean vb_qemu_interface_is_passt (xmlNode *iface);
+gboolean vb_qemu_passt_only_check (xmlNode *iface, const char *type, GError **error);
+gboolean vb_qemu_build_passt (Builder *b, xmlNode *iface, const char *netdev, GString *out,
+                              GError **error);
 
 /* A UEFI variable store on a network disk (qemu-command-nvram.c): whether
  * <nvram type='network'>, the machine's pflash1 for it, and its -blockdevs. */

@@ -53,6 +53,10 @@ typedef struct {
    * exists, the first free TCP port from @from (-1: none). NULL: the file
    * exists, the port is @from. */
   gboolean (*path_exists) (const char *path);
+  /* Whether the program at @program mentions @text (an option in its
+   * help): what a helper of another version lacks, asked at Start only.
+   * NULL: it has it. */
+  gboolean (*program_has) (const char *program, const char *text);
   int (*free_tcp_port) (int from);
   /* The time offset='variable' clocks count from, in seconds since 1970;
    * 0: now. */
@@ -75,8 +79,8 @@ typedef struct {
   const char *numad_nodes;
 } VbQemuCommandContext;
 
-/* A helper process QEMU needs beside it (swtpm, virtiofsd, nbdkit), started by the
- * service before QEMU (qemu-helper-process.c) as QEMU's user. */
+/* A helper process QEMU needs beside it (swtpm, virtiofsd, nbdkit, passt),
+ * started by the service before QEMU (qemu-helper-process.c) as QEMU's user. */
 typedef struct {
   char *id;            /* the device's id ("tpm0", "fs0"): the log is "<id>.log" */
   char *what;          /* the program, for messages: "swtpm" */

@@ -344,6 +344,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .secret_value = secret_value,
     .dry_run = dry_run,
     .path_exists = vb_qemu_host_path_exists,
+    .program_has = vb_qemu_host_program_has,
     .free_tcp_port = vb_qemu_host_free_tcp_port,
     .hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir,
     .render_node = vb_qemu_host_render_node,

@@ -139,7 +139,7 @@ add_devices (GString *xml, gboolean q35)
   ENUM (xml, "      ", "model", "virtio", "virtio-transitional", "virtio-non-transitional");
   ENUM (xml, "      ", "backendModel", "random", "builtin", "egd");
   g_string_append (xml, "    </rng>\n    <filesystem supported='yes'>\n");
-  ENUM (xml, "      ", "driverType", "path", "virtiofs");
+  ENUM (xml, "      ", "driverType", "path", "virtiofs", "mtp");
   g_string_append (xml, "    </filesystem>\n    <tpm supported='yes'>\n");
   ENUM (xml, "      ", "model", "tpm-tis", "tpm-crb");
   ENUM (xml, "      ", "backendModel", "passthrough", "emulator");

@@ -1,4 +1,4 @@
-/* Helper processes beside a domain's QEMU (swtpm, virtiofsd, nbdkit): spawned
+/* Helper processes beside a domain's QEMU (swtpm, virtiofsd, nbdkit, passt): spawned
  * before QEMU as QEMU's user, supervised, ended with QEMU, recorded in the
  * status file and taken back after a restart of the service. Every signal
  * goes through a pidfd, so it never reaches a process that took a helper's
@@ -34,6 +34,8 @@
 #define KEY_PLACEHOLDER "@KEYFD@"
 #define KEY2_PLACEHOLDER "@KEY2FD@"
 #define KEY_MAX_BYTES 4096
+/* "UID:GID" of the user the helper runs as (passt's --runas). */
+#define RUNAS_PLACEHOLDER "@RUNAS@"
 
 typedef struct {
   char *id;
@@ -444,12 +446,16 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
   int log_fd;
 
   int next_key_fd = KEY_FD;
+  g_autofree char *runas =
+    data->user ? g_strdup_printf ("%u:%u", (guint) data->user->uid, (guint) data->user->gid)
+               : g_strdup_printf ("%u:%u", (guint) geteuid (), (guint) getegid ());
 
   for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
     {
       g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
 
       g_string_replace (arg, STATE_PLACEHOLDER, state_arg, 0);
+      g_string_replace (arg, RUNAS_PLACEHOLDER, runas, 0);
       for (guint k = 0; k < 2; k++)
         {
           GBytes *key = k == 0 ? spec->key : spec->key2;

@@ -1,6 +1,6 @@
 /* The helper processes a domain's QEMU needs beside it (swtpm for an
  * emulated TPM, virtiofsd for a virtiofs share, nbdkit for a network disk
- * QEMU cannot open itself): started by the service
+ * QEMU cannot open itself, passt for a user network): started by the service
  * before QEMU, as QEMU's user, each in its own session with its output in
  * "<id>.log" of the run directory; ended when QEMU ends, however it ends;
  * recorded in the status file and found again after a restart of the

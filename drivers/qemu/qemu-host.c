@@ -24,6 +24,19 @@ vb_qemu_host_path_exists (const char *path)
   return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
+/* The program's file holds its help text: an option it has is named
+ * there. Read, never run (a few hundred KiB, at Start only). */
+gboolean
+vb_qemu_host_program_has (const char *program, const char *text)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (program, &contents, &length, NULL))
+    return FALSE;
+  return memmem (contents, length, text, strlen (text)) != NULL;
+}
+
 int
 vb_qemu_host_free_tcp_port (int from)
 {

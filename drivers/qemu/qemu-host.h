@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  * .free_tcp_port): whether @path exists; the first TCP port from @from
  * that can be bound on the loopback address, -1 when none of 1000 can. */
 gboolean vb_qemu_host_path_exists (const char *path);
+gboolean vb_qemu_host_program_has (const char *program, const char *text);
 int vb_qemu_host_free_tcp_port (int from);
 /* .hugetlbfs_dir: where a hugetlbfs for pages of @page_kib KiB is mounted
  * (the first in /proc/mounts; one whose path the kernel escaped is not

@@ -482,9 +482,10 @@ check_pluggable (VbQemuPlug *p, GError **error)
     /* What the start-time builder makes of these (qemu-command-nic.c,
      * -netdev.c) the plug does not: refused, never dropped. */
     {
-      static const char *const unplugged[] = { "driver",   "mtu",       "rom", "tune",
-                                               "coalesce", "bandwidth", "ip",  "vlan",
-                                               NULL };
+      /* backend, portForward, route: passt, a helper started with QEMU only. */
+      static const char *const unplugged[] = { "driver",   "mtu",         "rom",   "tune",
+                                               "coalesce", "bandwidth",   "ip",    "vlan",
+                                               "backend",  "portForward", "route", NULL };
       g_autofree char *type = vb_xml_attr (root, "type");
 
       if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")

@@ -120,6 +120,9 @@ needs_usb (xmlNode *node)
     return TRUE;
   if (is_element (node, "sound"))
     return vb_xml_attr_is (node, "model", "usb");
+  /* <filesystem><driver type='mtp'>: usb-mtp. */
+  if (is_element (node, "filesystem"))
+    return vb_xml_attr_is (vb_xml_child (node, "driver"), "type", "mtp");
   if (is_element (node, "interface"))
     return vb_xml_attr_is (vb_xml_child (node, "model"), "type", "usb-net");
   if (is_element (node, "input"))
@@ -463,8 +466,9 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     }
   if (is_element (node, "hostdev"))
     return vb_xml_attr_is (node, "type", "usb") ? NOT_PCI : PCIE;
-  if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "filesystem")
-      || is_element (node, "vsock"))
+  if (is_element (node, "filesystem"))
+    return vb_xml_attr_is (vb_xml_child (node, "driver"), "type", "mtp") ? NOT_PCI : PCIE;
+  if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "vsock"))
     return PCIE;
   if (is_element (node, "input"))
     return vb_xml_attr_is (node, "bus", "virtio")

@@ -512,6 +512,13 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/vlan", "trunk=yes|no", NULL, 0 },
   { "domain/devices/interface/vlan/tag", "!id=%u nativeMode=tagged|untagged", NULL,
     VB_XML_RULE_REPEAT },
+  /* type='user' with passt (drivers/qemu/qemu-command-passt.c). */
+  { "domain/devices/interface/backend", "type=default|passt logFile hostname fqdn", NULL, 0 },
+  { "domain/devices/interface/route", "!gateway", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/interface/portForward", "!proto=tcp|udp address dev", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/interface/portForward/range", "!start=%u end=%u to=%u exclude=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
   ADDRESS ("interface"),
   ALIAS ("interface"),
 
@@ -688,7 +695,7 @@ static const VbXmlRule domain_rules[] = {
     "type=mount accessmode=passthrough|mapped|squash multidevs=default|remap|forbid|warn "
     "fmode=%o dmode=%o model=virtio|virtio-transitional|virtio-non-transitional",
     NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/filesystem/driver", "type=path|virtiofs wrpolicy=immediate queue=%u", NULL, 0 },
+  { "domain/devices/filesystem/driver", "type=path|virtiofs|mtp wrpolicy=immediate queue=%u", NULL, 0 },
   { "domain/devices/filesystem/binary", "path xattr=on|off", NULL, 0 },
   { "domain/devices/filesystem/binary/cache", "!mode=none|always", NULL, 0 },
   { "domain/devices/filesystem/binary/sandbox", "!mode=namespace|chroot", NULL, 0 },
