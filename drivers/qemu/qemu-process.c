@@ -645,7 +645,6 @@ status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data; /* this write's own reference */
   StartData *data = g_task_get_task_data (task);
-
   g_autoptr (GError) error = NULL;
 
   data->status_writes--;
