@@ -1,7 +1,7 @@
 /* The config store: what is saved is loaded back, autostart markers follow
  * the flag, leftovers of interrupted writes are cleaned up, failures are
- * reported, flush waits for the writer, and an atomic write is never seen
- * half done. */
+ * reported, flush waits for the writer, a file's removal keeps its place
+ * among the writes, and an atomic write is never seen half done. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -437,6 +437,37 @@ test_group_commit (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
 }
 
+/* A removal through the writer keeps its place among the writes: queued
+ * behind a write of the same file, it removes what that write made, however
+ * long the write takes; queued before one, it cannot remove what follows. */
+static void
+test_remove_file_in_order (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->tmpdir, "status.json", NULL);
+  g_autofree char *content = NULL;
+  g_auto (Result) missing = { .store = f->store };
+
+  /* No main loop runs in between: only the writer's order decides. */
+  for (guint i = 0; i < 20; i++)
+    vb_config_store_write_file_async (f->store, path, "{ \"written\": true }\n", NULL, NULL);
+  vb_config_store_remove_file_async (f->store, path, NULL, NULL);
+  vb_config_store_flush (f->store);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  vb_config_store_remove_file_async (f->store, path, NULL, NULL);
+  vb_config_store_write_file_async (f->store, path, "{ \"again\": true }\n", NULL, NULL);
+  vb_config_store_flush (f->store);
+  g_assert_true (g_file_get_contents (path, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, "{ \"again\": true }\n");
+
+  /* A file already gone is no error: the outcome is the one asked for. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  vb_config_store_remove_file_async (f->store, path, done, &missing);
+  wait_result (&missing);
+  g_assert_no_error (missing.error);
+  g_assert_true (missing.ok);
+}
+
 static int
 file_mode (const char *path)
 {
@@ -652,6 +683,7 @@ main (int argc, char **argv)
   ADD ("/config-store/flush-waits", test_flush_waits);
   ADD ("/config-store/group-commit", test_group_commit);
   ADD ("/config-store/write-file-atomic", test_write_file_atomic);
+  ADD ("/config-store/remove-file-in-order", test_remove_file_in_order);
   ADD ("/config-store/never-partial", test_never_partial);
   ADD ("/config-store/reject-keeps-aside", test_reject_keeps_aside);
   return g_test_run ();

@@ -3,6 +3,7 @@
 #include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -706,6 +707,154 @@ test_start_failures (gconstpointer data)
   g_free (f.disk);
 }
 
+/* The main loop runs (signals, replies) while a test waits @ms. */
+static void
+iterate (guint ms)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_usleep (ms * 1000);
+}
+
+typedef struct {
+  gboolean returned;
+  GVariant *reply;
+  GError *error;
+} StartCall;
+
+static void
+start_returned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  StartCall *call = user_data;
+
+  call->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &call->error);
+  call->returned = TRUE;
+}
+
+/* Start() without waiting; then the status file of @uuid as soon as it is
+ * on disk, with the PID it names. */
+static int
+start_until_status (VbTestEnv *env, const char *path, const char *uuid, StartCall *call)
+{
+  g_autofree char *status = vb_test_env_status_path (env, uuid);
+  gint64 end = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+  g_autofree char *text = NULL;
+  const char *pid;
+
+  g_dbus_connection_call (env->client, "org.virtbus.Virt1", path, IFACE_DOMAIN, "Start",
+                          g_variant_new ("(u)", 0), NULL, G_DBUS_CALL_FLAGS_NONE, 120000, NULL,
+                          start_returned, call);
+  while (!g_file_test (status, G_FILE_TEST_EXISTS))
+    {
+      g_assert_false (call->returned);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      iterate (5);
+    }
+  text = read_file (status);
+  pid = strstr (text, "\"pid\"");
+  g_assert_nonnull (pid);
+  return atoi (strchr (pid, ':') + 1);
+}
+
+/* The state letter of /proc/PID/stat ('T': stopped), '?' when gone. */
+static char
+process_state (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || !(after = strrchr (stat, ')')))
+    return '?';
+  return after[2];
+}
+
+/* The status file is on disk from the spawn on, written while QEMU starts
+ * up (off the path of Start) rather than after its first QMP answer: the
+ * --qemu-binary here is a script that stops itself before it execs QEMU, and
+ * the file is there meanwhile. Let go, the guest runs with a file that names
+ * QEMU, not the script. A service killed while QEMU never answered finds
+ * the process at its restart and ends it, rather than leaving it behind. */
+static void
+test_status_from_the_spawn (gconstpointer data)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *wrapper = g_build_filename (env->tmpdir, "qemu-held", NULL);
+  g_autofree char *binary_arg = g_strdup_printf ("--qemu-binary=%s", wrapper);
+  const char *args[] = { binary_arg, NULL };
+  g_autofree char *found = g_find_program_in_path ("qemu-system-x86_64");
+  g_autofree char *qemu = NULL;
+  g_autofree char *script = NULL;
+  Fixture f = { env, NULL, g_build_filename (env->tmpdir, "disk.img", NULL) };
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *exe = NULL;
+  StartCall first = { 0 }, second = { 0 };
+  int pid;
+
+  g_assert_nonnull (found);
+  qemu = realpath (found, NULL);
+  g_assert_nonnull (qemu);
+  /* Only the guest's QEMU is held, not the capability probes. */
+  script = g_strdup_printf ("#!/bin/sh\n"
+                            "case \"$*\" in *guest=held,*) kill -STOP $$ ;; esac\n"
+                            "exec %s \"$@\"\n",
+                            qemu);
+  g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
+  g_assert_cmpint (g_chmod (wrapper, 0755), ==, 0);
+  vb_test_sparse_file (f.disk, 8 << 20);
+  vb_test_env_start_daemon (env, args);
+  xml = guest_xml (&f, "held", "qemu", NULL);
+  path = define (&f, xml);
+  uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
+  status = vb_test_env_status_path (env, uuid);
+
+  /* On disk while the script still holds QEMU back: not yet running. */
+  pid = start_until_status (env, path, uuid, &first);
+  while (process_state (pid) != 'T')
+    iterate (5);
+  g_assert_false (first.returned);
+  g_assert_cmpstr (vb_test_get_string (env, path, IFACE_DOMAIN, "State"), ==, "paused");
+  {
+    g_autofree char *link = g_strdup_printf ("/proc/%d/exe", pid);
+    exe = g_file_read_link (link, NULL);
+  }
+  g_assert_cmpstr (exe, !=, qemu);
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  while (!first.returned)
+    iterate (5);
+  g_assert_no_error (first.error);
+  g_clear_pointer (&first.reply, g_variant_unref);
+  g_assert_true (wait_state (env, path, "running", 10000));
+  /* The same process, now QEMU, and the file says so before the guest ran. */
+  text = read_file (status);
+  g_assert_cmpint (qemu_pid (env, path), ==, pid);
+  g_assert_nonnull (strstr (text, qemu));
+  call (&f, path, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_true (wait_state (env, path, "shutoff", 10000));
+
+  /* Killed while QEMU is held: the next service ends it. */
+  pid = start_until_status (env, path, uuid, &second);
+  while (process_state (pid) != 'T')
+    iterate (5);
+  vb_test_env_stop_daemon (env, TRUE);
+  while (!second.returned)
+    iterate (5);
+  g_assert_nonnull (second.error);
+  g_clear_error (&second.error);
+  g_assert_true (process_exists (pid));
+  vb_test_env_start_daemon (env, args);
+  g_assert_true (wait_state (env, path, "shutoff", 20000));
+  for (int i = 0; i < 200 && process_exists (pid); i++)
+    g_usleep (50000);
+  g_assert_false (process_exists (pid));
+  g_assert_false (g_file_test (status, G_FILE_TEST_EXISTS));
+  g_free (f.disk);
+}
+
 /* Right after a start with an empty capability cache, while QEMU is still
  * being probed, define gives the verdict it gives an hour later: an unknown
  * machine type is refused, a known one accepted. */
@@ -867,6 +1016,7 @@ main (int argc, char **argv)
   ADD ("/qemu/unsupported-and-kvm", test_unsupported_and_kvm);
   ADD ("/qemu/readme-example", test_readme_example);
   g_test_add_data_func ("/qemu/start-failures", NULL, test_start_failures);
+  g_test_add_data_func ("/qemu/status-from-the-spawn", NULL, test_status_from_the_spawn);
   g_test_add_data_func ("/qemu/define-verdict-while-probing", NULL,
                         test_define_verdict_while_probing);
   return g_test_run ();

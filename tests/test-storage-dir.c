@@ -460,6 +460,64 @@ test_upload_download (Fixture *f, gconstpointer data)
   }
 }
 
+/* A client that reads a Download slowly, in small pieces and with pauses
+ * (one far longer than it takes to fill the pipe), still gets every byte in
+ * order: the service waits for room in the pipe as long as it takes. */
+static void
+test_download_slow_reader (Fixture *f, gconstpointer data)
+{
+  const gsize size = 6 * MiB;
+  g_autoptr (GBytes) sent = random_bytes (size);
+  g_autoptr (GByteArray) received = g_byte_array_new ();
+  g_autofree char *source = g_build_filename (f->env->tmpdir, "source", NULL);
+  g_autofree char *volume = NULL;
+  g_autofree char *job = NULL;
+  gboolean paused = FALSE;
+  int p[2];
+
+  define_pool (f, TRUE);
+  volume = create_volume (f, "slow.img", "raw", size);
+  g_assert_true (g_file_set_contents (source, g_bytes_get_data (sent, NULL), size, NULL));
+  {
+    int fd = open (source, O_RDONLY | O_CLOEXEC);
+    g_autofree char *up = transfer (f, volume, "Upload", fd, 0, 0);
+
+    close (fd);
+    wait_job (f, up, "completed");
+  }
+
+  g_assert_cmpint (pipe2 (p, O_CLOEXEC), ==, 0);
+  job = transfer (f, volume, "Download", p[1], 0, 0);
+  close (p[1]);
+  for (;;)
+    {
+      guint8 buffer[4096];
+      ssize_t n = read (p[0], buffer, sizeof buffer);
+
+      g_assert_cmpint (n, >=, 0);
+      if (n == 0)
+        break;
+      g_byte_array_append (received, buffer, (guint) n);
+      if (!paused && received->len >= MiB)
+        {
+          /* The service finds the pipe full and waits. */
+          g_autofree char *phase = NULL;
+
+          g_usleep (700 * 1000);
+          phase = vb_test_get_string (f->env, job, IFACE_JOB, "Phase");
+          g_assert_cmpstr (phase, ==, "downloading");
+          paused = TRUE;
+        }
+      else if (received->len % (256 * 1024) < sizeof buffer)
+        g_usleep (20 * 1000);
+    }
+  close (p[0]);
+  wait_job (f, job, "completed");
+  g_assert_cmpuint (received->len, ==, size);
+  g_assert_cmpmem (received->data, received->len, g_bytes_get_data (sent, NULL), size);
+  g_assert_cmpuint (vb_test_get_u64 (f->env, job, IFACE_JOB, "BytesProcessed"), ==, size);
+}
+
 static void
 test_cancel_upload (Fixture *f, gconstpointer data)
 {
@@ -649,6 +707,7 @@ main (int argc, char **argv)
   ADD ("/storage-dir/pool-lifecycle", test_pool_lifecycle);
   ADD ("/storage-dir/volumes", test_volumes);
   ADD ("/storage-dir/upload-download", test_upload_download);
+  ADD ("/storage-dir/download-slow-reader", test_download_slow_reader);
   ADD ("/storage-dir/cancel-upload", test_cancel_upload);
   ADD ("/storage-dir/path-tricks", test_path_tricks);
   ADD ("/storage-dir/refresh", test_refresh);

@@ -349,6 +349,14 @@ typedef struct {
   VbUser *user;           /* QEMU's and its helpers' (NULL outside system mode) */
   char *numad_nodes;      /* numad's advice for placement='auto'; NULL: not asked */
   VbQemuLimits *limits;   /* <memtune> and <blkiotune> on the host; NULL: none */
+  /* The status file is written while QEMU initialises, and the guest runs
+   * only once both are done: the monitor answered and the file is on disk. */
+  VbQemuStatus *status;   /* qd->status from monitor_ready on */
+  gboolean status_queued; /* a write was queued: a failure removes the file the same way */
+  guint status_writes;    /* queued, not yet done */
+  GError *status_error;
+  gboolean monitor_done;
+  gboolean finished; /* the task returned; a late status write only ends */
 } StartData;
 
 static void
@@ -364,6 +372,8 @@ start_data_free (StartData *data)
   g_clear_pointer (&data->user, vb_user_free);
   g_free (data->numad_nodes);
   g_clear_pointer (&data->limits, vb_qemu_limits_free);
+  g_clear_pointer (&data->status, vb_qemu_status_free);
+  g_clear_error (&data->status_error);
   g_object_unref (data->domain);
   g_free (data);
 }
@@ -385,7 +395,13 @@ start_failed (GTask *task, GError *error)
           kill (qd->pid, SIGKILL);
         }
       vb_qemu_helpers_stop (qd);
-      g_unlink (qd->status_path);
+      /* After the status write still in flight, never before it: through
+       * the same ordered writer. */
+      if (data->status_queued)
+        vb_config_store_remove_file_async (vb_driver_host_get_store (vb_qemu_driver.host),
+                                           qd->status_path, NULL, NULL);
+      else
+        g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
       /* Best effort: a QEMU just killed may still be in it; the next start
        * uses it again. */
@@ -405,6 +421,7 @@ start_failed (GTask *task, GError *error)
       g_free (error->message);
       error->message = g_steal_pointer (&message);
     }
+  data->finished = TRUE;
   g_task_return_error (task, error);
   g_object_unref (task);
 }
@@ -427,6 +444,7 @@ started (GTask *task, const char *reason)
       vb_domain_emit_lifecycle (data->domain, "started", "booted");
     }
   qd->starting = FALSE;
+  data->finished = TRUE;
   vb_log_message (vb_qemu_log_name (data->domain), "started (QEMU pid %d)", qd->pid);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -464,7 +482,8 @@ setup_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, NULL);
 }
 
-static void status_recorded (GObject *source, GAsyncResult *result, gpointer user_data);
+static void status_and_monitor_ready (GTask *task);
+static void write_status (GTask *task, const VbQemuStatus *status);
 
 /* The live XML says which port a display got and where it listens, as
  * libvirt's does (listen='ADDRESS' and <listen type='address'>, the
@@ -576,7 +595,6 @@ monitor_ready (GTask *task)
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
   VbQemuCommand *command = data->command;
-  VbQemuStatus *status = g_new0 (VbQemuStatus, 1);
   const VbDomainDef *live = vb_domain_get_live_def (data->domain);
 
   /* What the XML asks of a running guest that the command line cannot say. */
@@ -599,12 +617,82 @@ monitor_ready (GTask *task)
       json_object_set_int_member (args, "value", (gint64) command->balloon_target_kib * 1024);
       vb_qmp_client_execute_async (qd->qmp, "balloon", args, -1, NULL, setup_done, NULL);
     }
+  if (command->vnc_display >= 0)
+    vb_qmp_client_execute_async (qd->qmp, "query-vnc", NULL, -1, NULL, got_vnc,
+                                 g_object_ref (data->domain));
+  qd->status = g_steal_pointer (&data->status);
+  data->monitor_done = TRUE;
+  if (qd->status)
+    {
+      g_autofree char *exe = vb_process_exe (qd->pid);
 
+      /* A wrapper (a script as --qemu-binary) was recorded at the spawn and
+       * has exec'd QEMU since: the file must name QEMU before the guest
+       * runs, or a restarted service would not know it. */
+      if (g_strcmp0 (exe, qd->status->exe) != 0)
+        {
+          g_free (qd->status->exe);
+          qd->status->exe = g_steal_pointer (&exe);
+          write_status (task, qd->status);
+        }
+    }
+  if (data->status_writes == 0)
+    status_and_monitor_ready (task);
+}
+
+static void
+status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data; /* this write's own reference */
+  StartData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  data->status_writes--;
+  if (!vb_config_store_finish (vb_driver_host_get_store (vb_qemu_driver.host), result, &error)
+      && !data->status_error)
+    {
+      g_prefix_error (&error, "Cannot record the guest's runtime status: ");
+      data->status_error = g_steal_pointer (&error);
+    }
+  /* The monitor's side decides; until it is done, the start is its task. */
+  if (!data->finished && data->monitor_done && data->status_writes == 0)
+    status_and_monitor_ready (task);
+}
+
+static void
+write_status (GTask *task, const VbQemuStatus *status)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  g_autofree char *json = vb_qemu_status_to_json (status);
+
+  data->status_queued = TRUE;
+  data->status_writes++;
+  vb_config_store_write_file_async (vb_driver_host_get_store (vb_qemu_driver.host), qd->status_path,
+                                    json, status_recorded, g_object_ref (task));
+}
+
+/* What a restarted service needs to find this QEMU again, on disk before the
+ * guest runs (a service killed from the spawn on finds it). Written while
+ * QEMU initialises, off the path to its first QMP answer: everything in it is
+ * known once QEMU has been exec'd (the spawn returns only then), the port of
+ * a VNC display aside, which got_vnc() records when QEMU tells it. */
+static void
+record_status (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  VbQemuCommand *command = data->command;
+  VbQemuStatus *status = g_new0 (VbQemuStatus, 1);
+  const VbDomainDef *live;
+
+  if (command->spice_port >= 0)
+    set_graphics_port (data->domain, "spice", command->spice_port);
+  live = vb_domain_get_live_def (data->domain);
   status->uuid = g_strdup (live->uuid);
   status->live_xml = g_strdup (live->xml);
   status->pid = qd->pid;
   status->start_time = vb_process_start_time (qd->pid);
-  /* QEMU answered on its monitor: it has long been exec'd, this is its binary. */
   status->exe = vb_process_exe (qd->pid);
   status->monitor_path = g_strdup (command->monitor_path);
   status->console_path = g_strdup (command->console_path);
@@ -618,46 +706,27 @@ monitor_ready (GTask *task)
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
   vb_qemu_helpers_record (qd, status);
-  if (command->spice_port >= 0)
-    {
-      set_graphics_port (data->domain, "spice", command->spice_port);
-      live = vb_domain_get_live_def (data->domain);
-    }
-  if (command->vnc_display >= 0)
-    vb_qmp_client_execute_async (qd->qmp, "query-vnc", NULL, -1, NULL, got_vnc,
-                                 g_object_ref (data->domain));
-  g_free (status->live_xml);
-  status->live_xml = g_strdup (live->xml);
-  qd->status = status;
-  /* On disk before the guest runs: a service killed from here on finds it again. */
-  {
-    g_autofree char *json = NULL;
-
-    status->state = g_strdup ("paused");
-    status->reason = g_strdup ("starting-up");
-    status->id = vb_domain_get_id (data->domain);
-    status->persistent = vb_resource_get_persistent (VB_RESOURCE (data->domain));
-    json = vb_qemu_status_to_json (status);
-    vb_config_store_write_file_async (vb_driver_host_get_store (vb_qemu_driver.host),
-                                      qd->status_path, json, status_recorded, task);
-  }
+  status->state = g_strdup ("paused");
+  status->reason = g_strdup ("starting-up");
+  status->id = vb_domain_get_id (data->domain);
+  status->persistent = vb_resource_get_persistent (VB_RESOURCE (data->domain));
+  data->status = status;
+  write_status (task, status);
 }
 
+/* The monitor answered and the status file is on disk: the guest may run. */
 static void
-status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
+status_and_monitor_ready (GTask *task)
 {
-  GTask *task = user_data;
   StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
-  GError *error = NULL;
 
-  if (!vb_config_store_finish (vb_driver_host_get_store (vb_qemu_driver.host), result, &error))
+  if (data->status_error)
     {
-      g_prefix_error (&error, "Cannot record the guest's runtime status: ");
-      start_failed (task, error);
+      start_failed (task, g_steal_pointer (&data->status_error));
       return;
     }
-  if (!qd || qd->gone)
+  if (!qd || qd->gone || !qd->status)
     {
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU exited during start-up"));
       return;
@@ -672,6 +741,7 @@ status_recorded (GObject *source, GAsyncResult *result, gpointer user_data)
       /* The migration code takes it from here: QEMU waits, paused. */
       qd->starting = FALSE;
       qd->incoming = TRUE;
+      data->finished = TRUE;
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
@@ -952,6 +1022,8 @@ spawn_qemu (GTask *task)
     qd->pid = id ? atoi (id) : 0;
   }
   g_subprocess_wait_async (qd->process, NULL, child_exited, g_object_ref (data->domain));
+  if (qd->pid > 0)
+    record_status (task);
   data->monitor_deadline = g_get_monotonic_time () + MONITOR_WAIT_MS * 1000;
   try_monitor (task);
 }

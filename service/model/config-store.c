@@ -464,6 +464,16 @@ vb_config_store_write_file_async (VbConfigStore *store, const char *path, const 
   queue_write (store, write, vb_config_store_write_file_async, callback, user_data);
 }
 
+void
+vb_config_store_remove_file_async (VbConfigStore *store, const char *path,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  VbWrite *write = vb_write_new ();
+
+  vb_write_remove (write, path);
+  queue_write (store, write, vb_config_store_remove_file_async, callback, user_data);
+}
+
 gboolean
 vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GError **error)
 {

@@ -52,7 +52,12 @@ void vb_config_store_set_autostart_async (VbConfigStore *store, const char *kind
  * same ordered writer, atomically. */
 void vb_config_store_write_file_async (VbConfigStore *store, const char *path, const char *data,
                                        GAsyncReadyCallback callback, gpointer user_data);
-/* Finishes any of the four above. */
+/* Removes @path (anywhere, e.g. a runtime status file) through the same
+ * ordered writer: after every write queued before, before every one queued
+ * after. A missing file is no error. */
+void vb_config_store_remove_file_async (VbConfigStore *store, const char *path,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+/* Finishes any of the five above. */
 gboolean vb_config_store_finish (VbConfigStore *store, GAsyncResult *result, GError **error);
 
 /* Moves the file of @config (and its autostart marker) into a rejected/ folder

@@ -270,6 +270,20 @@ disk_images (VbDriverHost *host, xmlDoc *doc)
   return disks;
 }
 
+/* Whether walk_chains() has an image to read among @disks (may be NULL). */
+static gboolean
+reads_a_chain (GPtrArray *disks)
+{
+  for (guint i = 0; disks && i < disks->len; i++)
+    {
+      const VbDiskImage *disk = disks->pdata[i];
+
+      if (g_strcmp0 (disk->format, "qcow2") == 0 && disk->file)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Takes @paths; completes @task (its own) with a Found. @doc is @xml
  * parsed (both NULL for a single file). */
 static void
@@ -299,9 +313,10 @@ check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml,
         g_strv_builder_add (roots, def->target_path);
     }
   check->roots = g_strv_builder_end (roots);
-  /* Nothing to resolve or read (most definitions of the test driver): no
-   * trip to a worker thread. */
-  if (paths->len == 0 && (!check->disks || check->disks->len == 0))
+  /* Nothing to resolve or read (most definitions of the test driver, a
+   * guest with raw disks only): no trip to a worker thread, which a Start
+   * would wait for. */
+  if (paths->len == 0 && !reads_a_chain (check->disks))
     {
       Found *found = g_new0 (Found, 1);
 

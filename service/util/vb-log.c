@@ -51,7 +51,7 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
   for (i = 0; i < n_fields; i++)
     if (g_str_equal (fields[i].key, "MESSAGE"))
       message = fields[i].value;
-  fprintf (stderr, "virtbusd[%s]: %s\n", level_name (level), message ? message : "");
+  fprintf (stderr, "%.3f virtbusd[%s]: %s\n", g_get_monotonic_time () / 1000.0, level_name (level), message ? message : "");
   fflush (stderr);
   return G_LOG_WRITER_HANDLED;
 }
