@@ -36,4 +36,11 @@ gboolean vb_qemu_disk_reservations (xmlNode *disk, const char *node_name,
 gboolean vb_qemu_disk_pr_device_props (xmlNode *disk, const VbQemuCommandContext *context,
                                        JsonObject *props);
 
+/* Cuts the storage slice of @source (<slices><slice type='storage'>) out
+ * for the format node @fmt named @node_name: offset= and size= on a raw
+ * format node, else a raw node "@node_name-slice" between @fmt and its
+ * storage (qemu-command-disk-slice.c). */
+gboolean vb_qemu_disk_slice (xmlNode *source, const char *node_name, JsonObject *fmt,
+                             GError **error);
+
 G_END_DECLS

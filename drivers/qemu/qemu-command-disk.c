@@ -250,6 +250,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       || !vb_qemu_disk_format_options (disk, node_name, format, context, secrets,
                                        json_node_get_object (*protocol),
                                        json_node_get_object (*format_node), error)
+      || !vb_qemu_disk_slice (source, node_name, json_node_get_object (*format_node), error)
       || !vb_qemu_disk_reservations (disk, node_name, context, secrets == NULL,
                                      json_node_get_object (*protocol), error))
     {

@@ -449,6 +449,12 @@ static const VbXmlRule domain_rules[] = {
     "name port=%u transport=tcp|unix|rdma socket", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/source/reservations", "!managed=yes|no migration=yes|no", NULL, 0 },
   { "domain/devices/disk/source/reservations/source", "!type=unix !path mode=client", NULL, 0 },
+  /* Disk tail (docs/xml-subset.md, "Disk tail"): a storage slice of the
+   * image or of its first backing image. */
+  { "domain/devices/disk/source/slices", NULL, NULL, 0 },
+  { "domain/devices/disk/source/slices/slice", "!type=storage !offset=%u !size=%u", NULL, 0 },
+  { BS1 "/source/slices", NULL, NULL, 0 },
+  { BS1 "/source/slices/slice", "!type=storage !offset=%u !size=%u", NULL, 0 },
   ADDRESS ("disk"),
   ALIAS ("disk"),
 
