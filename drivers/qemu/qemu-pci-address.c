@@ -204,6 +204,12 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
   for (guint i = 0; i < scsi->len; i++)
     if (!find_controller (devices, "scsi", g_array_index (scsi, guint, i)))
       add_controller (devices, "scsi", g_array_index (scsi, guint, i), "virtio-scsi");
+  /* model='auto' is the model libvirt picks for an x86 QEMU that has the
+   * LSI controller: lsilogic; stored, so what runs is what the XML says. */
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (vb_xml_attr_is (node, "type", "scsi") && vb_xml_attr_is (node, "model", "auto"))
+      xmlSetProp (node, BAD_CAST "model", BAD_CAST "lsilogic");
   /* Built into the machine: q35's AHCI at 00:1f.2, pc's IDE at 00:01.1. */
   if (q35 && !find_controller (devices, "sata", 0))
     set_address (add_controller (devices, "sata", 0, NULL), 0, Q35_ICH9_SLOT, 2, FALSE);
