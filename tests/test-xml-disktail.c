@@ -99,7 +99,9 @@ test_slices (void)
                      "      </source>\n"
                      "      <target dev='vdb' bus='virtio'/>\n"
                      "    </disk>\n",
-                     raw, 1 * MIB, 2 * MIB, container, 3 * MIB, image_size);
+                     raw, 1 * MIB, 2 * MIB, container, 3 * MIB,
+                     /* whole sectors: the zeros after the image fill the last */
+                     (gsize) ((image_size + 511) / 512 * 512));
   xml = vb_test_guest_xml ("disktail-slices", 128, NULL, disks);
   path = vb_test_boot_guest (env, xml, TRUE, BOOT_TIMEOUT_MS);
   console = vb_test_console_open (env, path);

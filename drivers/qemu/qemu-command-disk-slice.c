@@ -28,8 +28,10 @@ read_slice (xmlNode *source, guint64 *offset, guint64 *size, gboolean *found, GE
   if (!vb_xml_parse_unsigned (offset_text, 10, G_MAXINT64, offset)
       || !vb_xml_parse_unsigned (size_text, 10, G_MAXINT64, size))
     return refuse (error, slice, "a slice's offset= and size= are byte counts");
-  if (*size == 0)
-    return refuse (error, slice, "a slice's size= is at least 1 byte");
+  /* QEMU's raw driver takes sizes of whole 512-byte sectors only ("Specified
+   * size is not multiple of 512"), any offset. */
+  if (*size == 0 || *size % 512 != 0)
+    return refuse (error, slice, "a slice's size= is a non-zero multiple of 512 bytes");
   *found = TRUE;
   return TRUE;
 }
