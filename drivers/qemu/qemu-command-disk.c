@@ -249,7 +249,6 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
                                        json_node_get_object (*protocol),
                                        json_node_get_object (*format_node), error)
       || !vb_qemu_disk_slice (source, node_name, json_node_get_object (*format_node), error)
-      || !vb_qemu_disk_copy_on_read (disk, node_name, secrets == NULL, format_node, error)
       || !vb_qemu_disk_reservations (disk, node_name, context, secrets == NULL,
                                      json_node_get_object (*protocol), error))
     {
@@ -264,6 +263,13 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   if (network && g_str_equal (format, "qcow2")
       && !json_object_has_member (json_node_get_object (*format_node), "backing"))
     json_object_set_null_member (json_node_get_object (*format_node), "backing");
+  /* Last: the filter goes over the format node as it is now. */
+  if (!vb_qemu_disk_copy_on_read (disk, node_name, secrets == NULL, format_node, error))
+    {
+      g_clear_pointer (protocol, json_node_unref);
+      g_clear_pointer (format_node, json_node_unref);
+      return FALSE;
+    }
   return TRUE;
 }
 
