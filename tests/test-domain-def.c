@@ -434,11 +434,17 @@ test_domain_unknown_attribute (void)
 static void
 test_domain_bad_values (void)
 {
-  assert_devices_refused ("    <disk type='vhostuser' device='disk'>\n"
+  assert_devices_refused ("    <disk type='vhostdisk' device='disk'>\n"
                           "      <target dev='vda'/>\n"
                           "    </disk>\n",
-                          "invalid value 'vhostuser' for attribute 'type' on <disk> at line 6: "
-                          "expected one of file, block, volume, network, nvme, dir");
+                          "invalid value 'vhostdisk' for attribute 'type' on <disk> at line 6: "
+                          "expected one of file, block, volume, network, nvme, dir, vhostuser");
+  /* A vhostuser disk names its back end's socket. */
+  assert_devices_refused ("    <disk type='vhostuser' device='disk'>\n"
+                          "      <source type='unix'/>\n"
+                          "      <target dev='vda'/>\n"
+                          "    </disk>\n",
+                          "missing attribute 'path' on <source> at line 7");
   assert_devices_refused ("    <disk type='file'>\n"
                           "      <target dev='vda' bus='nvme'/>\n"
                           "    </disk>\n",

@@ -338,6 +338,35 @@ test_record_backing_cache (void)
   g_assert_nonnull (strstr (recorded, "b3.qcow2"));
 }
 
+/* And the storage slice of the first backing image (disk tail). */
+static void
+test_record_backing_slice (void)
+{
+  static const char xml[] =
+    "<domain type='qemu'><name>c</name><memory>1</memory><devices>"
+    "<disk type='file'><driver name='qemu' type='qcow2'/><source file='/i/top.qcow2'/>"
+    "<backingStore type='file'><format type='raw'/><source file='/i/b1.img'><slices>"
+    "<slice type='storage' offset='512' size='4096'/></slices></source></backingStore>"
+    "<target dev='vda'/></disk></devices></domain>";
+  g_autoptr (GHashTable) chains =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *chain = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_backing_file_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *recorded = NULL;
+  VbBackingFile *file = backing_file ("/i/b1.img");
+
+  g_free (file->format);
+  file->format = g_strdup ("raw");
+  g_ptr_array_add (chain, file);
+  g_hash_table_insert (chains, g_strdup ("vda"), chain);
+  recorded = vb_domain_xml_record_backing (xml, chains, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (recorded, "<source file='/i/b1.img'>\n"
+                                      "          <slices>\n"
+                                      "            <slice type='storage' offset='512' "
+                                      "size='4096'/>\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -349,5 +378,6 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshot-def/domain-disks", test_domain_disks);
   g_test_add_func ("/snapshot-def/domain-disk-chain", test_domain_disk_chain);
   g_test_add_func ("/snapshot-def/record-backing-cache", test_record_backing_cache);
+  g_test_add_func ("/snapshot-def/record-backing-slice", test_record_backing_slice);
   return g_test_run ();
 }

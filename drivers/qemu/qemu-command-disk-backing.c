@@ -3,6 +3,7 @@
  * (libvirt's way), never only recorded. What follows it: nothing (QEMU
  * reads the rest of the chain from that image's header) or an empty
  * <backingStore/> (the chain ends there: "backing": null). */
+#include "qemu-command-disk-format.h"
 #include "qemu-command-disk-source.h"
 
 #include "qemu-command-private.h"
@@ -59,6 +60,8 @@ vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
   json_object_set_string_member (fmt, "driver", format);
   json_object_set_string_member (fmt, "file", storage);
   json_object_set_boolean_member (fmt, "read-only", TRUE);
+  if (!vb_qemu_disk_slice (vb_xml_child (store, "source"), backing, fmt, error))
+    return FALSE;
   /* Below it, nothing: not the backing file the server's header names (a
    * raw image has no backing to end). */
   if (!g_str_equal (format, "raw"))

@@ -125,9 +125,13 @@ backing_caches (xmlNode *disk, const char *node_name, JsonObject *fmt, GError **
   JsonObject *parent = fmt;
   guint level = 0;
 
+  /* A network backing store's nodes are qemu-command-disk-backing.c's. */
+  if (vb_qemu_disk_network_backing_of (disk))
+    return TRUE;
   for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
        store = vb_xml_child (store, "backingStore"))
-    if (vb_xml_child (vb_xml_child (store, "format"), "metadata_cache"))
+    if (vb_xml_child (vb_xml_child (store, "format"), "metadata_cache")
+        || vb_xml_child (vb_xml_child (store, "source"), "slices"))
       deepest = store;
   if (!deepest)
     return TRUE;
@@ -145,7 +149,7 @@ backing_caches (xmlNode *disk, const char *node_name, JsonObject *fmt, GError **
       json_object_set_object_member (parent, "backing", backing);
       if (!file || !format)
         return refuse (error, store,
-                       "a backing image with a <metadata_cache>, and each one "
+                       "a backing image with a <metadata_cache> or <slices>, and each one "
                        "above it, needs its <format> and <source file>");
       json_object_set_string_member (protocol, "driver", "file");
       json_object_set_string_member (protocol, "filename", file);
@@ -154,7 +158,8 @@ backing_caches (xmlNode *disk, const char *node_name, JsonObject *fmt, GError **
       json_object_set_string_member (backing, "driver", format);
       json_object_set_string_member (backing, "node-name", id);
       json_object_set_object_member (backing, "file", protocol);
-      if (!metadata_cache (vb_xml_child (format_node, "metadata_cache"), format, backing, error))
+      if (!metadata_cache (vb_xml_child (format_node, "metadata_cache"), format, backing, error)
+          || !vb_qemu_disk_slice (vb_xml_child (store, "source"), id, backing, error))
         return FALSE;
       if (store == deepest)
         break;

@@ -36,4 +36,29 @@ gboolean vb_qemu_disk_reservations (xmlNode *disk, const char *node_name,
 gboolean vb_qemu_disk_pr_device_props (xmlNode *disk, const VbQemuCommandContext *context,
                                        JsonObject *props);
 
+/* Cuts the storage slice of @source (<slices><slice type='storage'>) out
+ * for the format node @fmt named @node_name: offset= and size= on a raw
+ * format node, else a raw node "@node_name-slice" between @fmt and its
+ * storage (qemu-command-disk-slice.c). */
+gboolean vb_qemu_disk_slice (xmlNode *source, const char *node_name, JsonObject *fmt,
+                             GError **error);
+
+/* <driver copy_on_read='on'>: *@format_node, renamed "@node_name-format",
+ * goes inline under a copy-on-read filter named @node_name, which replaces
+ * it; refused on a read-only disk and, @plugged, in a running domain
+ * (qemu-command-disk-cor.c). */
+gboolean vb_qemu_disk_copy_on_read (xmlNode *disk, const char *node_name, gboolean plugged,
+                                    JsonNode **format_node, GError **error);
+
+/* <source tls='yes' tlsHostname>: an NBD disk's "tls-creds" (the
+ * tls-creds-x509 object "@node_name-tls" vb_qemu_disk_tls_object() makes)
+ * and "tls-hostname" on its protocol node @proto; refused on another
+ * protocol and, @plugged, in a running domain (qemu-command-disk-tls.c). */
+gboolean vb_qemu_disk_tls (xmlNode *disk, const char *node_name, gboolean plugged,
+                           JsonObject *proto, GError **error);
+/* Into *@object the -object tls-creds-x509 of the protocol node @proto,
+ * NULL if it names none: the service's --disk-x509-dir, checked at Start. */
+gboolean vb_qemu_disk_tls_object (const VbQemuCommandContext *context, xmlNode *disk,
+                                  JsonObject *proto, char **object, GError **error);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
  * disk, and the secrets both name: what qemu-command-disk.c asks for where
  * it makes a disk's nodes. Every string of the XML goes into JSON members
  * (or a URL, escaped), never into an option string. */
+#include "qemu-command-disk-format.h"
 #include "qemu-command-disk-source.h"
 
 #include "qemu-command-private.h"
@@ -251,7 +252,7 @@ source_nbd (Source *s, GError **error)
   if (!one_host (s, TRUE, error))
     return FALSE;
   if (s->auth)
-    return refuse (error, s->auth, "NBD has no authentication (only TLS, which is not supported)");
+    return refuse (error, s->auth, "NBD has no authentication (only TLS: tls='yes')");
   json_object_set_string_member (s->proto, "driver", "nbd");
   json_object_set_object_member (s->proto, "server",
                                  inet_server (&g_array_index (s->hosts, Host, 0), "10809", TRUE));
@@ -657,8 +658,8 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
   Source s = { disk, source, protocol, name, hosts, NULL, node_name, context, secrets, proto };
 
   g_array_set_clear_func (hosts, (GDestroyNotify) host_clear);
-  if (vb_xml_attr_is (source, "tls", "yes"))
-    return refuse (error, source, "TLS for network disks is not supported");
+  if (!vb_qemu_disk_tls (disk, node_name, secrets == NULL, proto, error))
+    return FALSE;
   if (!one_place (vb_xml_child (disk, "auth"), vb_xml_child (source, "auth"), &s.auth, error)
       || !read_hosts (&s, error))
     return FALSE;

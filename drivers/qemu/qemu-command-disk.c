@@ -138,8 +138,6 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "disk format '%s' is not supported (raw or qcow2)", format);
   /* writethrough and directsync differ from writeback and none in the
    * device's write-cache (qemu-command-disk-props.c), not in the nodes. */
-  if (vb_xml_attr_is (driver, "copy_on_read", "on"))
-    return refuse (error, driver, "copy_on_read='on' is not supported");
   if (g_strcmp0 (io, "native") == 0 && !direct)
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
   if (!network && !context->dry_run && !g_str_equal (type, "nvme") && !host_has (context, path))
@@ -250,6 +248,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       || !vb_qemu_disk_format_options (disk, node_name, format, context, secrets,
                                        json_node_get_object (*protocol),
                                        json_node_get_object (*format_node), error)
+      || !vb_qemu_disk_slice (source, node_name, json_node_get_object (*format_node), error)
       || !vb_qemu_disk_reservations (disk, node_name, context, secrets == NULL,
                                      json_node_get_object (*protocol), error))
     {
@@ -264,6 +263,13 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   if (network && g_str_equal (format, "qcow2")
       && !json_object_has_member (json_node_get_object (*format_node), "backing"))
     json_object_set_null_member (json_node_get_object (*format_node), "backing");
+  /* Last: the filter goes over the format node as it is now. */
+  if (!vb_qemu_disk_copy_on_read (disk, node_name, secrets == NULL, format_node, error))
+    {
+      g_clear_pointer (protocol, json_node_unref);
+      g_clear_pointer (format_node, json_node_unref);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -329,12 +335,19 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   g_autoptr (JsonNode) backing_fmt = NULL;
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   guint known = b->command->secrets->len;
+  JsonObject *format_object;
 
   if (!vb_qemu_disk_blockdev (disk, node_name, b->context, b->command->secrets, &proto_node,
-                              &fmt_node, error)
-      || !vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
-                                        json_node_get_object (fmt_node), &backing_proto,
-                                        &backing_fmt, error)
+                              &fmt_node, error))
+    return FALSE;
+  /* Under a copy-on-read filter, the format node is its "file". */
+  format_object = json_node_get_object (fmt_node);
+  if (g_strcmp0 (json_object_get_string_member_with_default (format_object, "driver", NULL),
+                 "copy-on-read")
+      == 0)
+    format_object = json_object_get_object_member (format_object, "file");
+  if (!vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
+                                     format_object, &backing_proto, &backing_fmt, error)
       || !vb_qemu_disk_nbdkit (b, disk, node_name, error))
     return FALSE;
   /* Before the nodes that name them; QEMU reads each from the descriptor
@@ -348,6 +361,15 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
     }
   if (!pr_manager (b, disk, node_name, error))
     return FALSE;
+  {
+    g_autofree char *tls = NULL;
+
+    if (!vb_qemu_disk_tls_object (b->context, disk, json_node_get_object (proto_node), &tls,
+                                  error))
+      return FALSE;
+    if (tls)
+      add2 (b, "-object", tls);
+  }
   for (JsonNode **node = (JsonNode *[]){ backing_proto, backing_fmt, NULL }; *node; node++)
     {
       json_generator_set_root (generator, *node);
@@ -534,6 +556,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   if (lun && !lun_source (disk, bus, error))
     return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
+  if (vb_xml_attr_is (disk, "type", "vhostuser"))
+    return vb_qemu_build_vhostuser_disk (b, disk, id, error);
   node_name = g_strdup_printf ("drive%u", b->disks++);
   if (has_source && !disk_blockdev (b, disk, node_name, error))
     return FALSE;

@@ -315,6 +315,9 @@ void vb_qemu_props_to_opts (JsonObject *props, GString *out);
  * qemu-command-chardev.c; watchdog and panic: qemu-command-lifecycle.c; the
  * others: qemu-command-devices.c. */
 gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
+/* <disk type='vhostuser'> with the device id @id: vhost-user-blk-pci on its
+ * back end's socket (qemu-command-disk-vhostuser.c). */
+gboolean vb_qemu_build_vhostuser_disk (Builder *b, xmlNode *disk, const char *id, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
 /* Whether the guest's memory is shared with an fd a vhost-user helper can

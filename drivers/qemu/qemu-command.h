@@ -77,6 +77,7 @@ typedef struct {
    * (qemu-numad.h); NULL in dry runs (node 0 stands for them then) and
    * when nothing asks numad. */
   const char *numad_nodes;
+  const char *disk_x509_dir;  /* --disk-x509-dir: network disks' TLS certificates; NULL: none */
 } VbQemuCommandContext;
 
 /* A helper process QEMU needs beside it (swtpm, virtiofsd, nbdkit, passt),

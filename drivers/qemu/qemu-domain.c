@@ -352,6 +352,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .qemu_version = caps ? qemu_version (caps->version) : 0,
     .spice_x509_dir = vb_driver_host_get_setting (vb_qemu_driver.host, "spice-x509-dir"),
     .numad_nodes = numad_nodes,
+    .disk_x509_dir = vb_driver_host_get_setting (vb_qemu_driver.host, "disk-x509-dir"),
   };
 
   return vb_qemu_command_build (def, &context, error);

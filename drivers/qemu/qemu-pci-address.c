@@ -207,6 +207,12 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
   for (guint i = 0; i < scsi->len; i++)
     if (!find_controller (devices, "scsi", g_array_index (scsi, guint, i)))
       add_controller (devices, "scsi", g_array_index (scsi, guint, i), "virtio-scsi");
+  /* model='auto' is the model libvirt picks for an x86 QEMU that has the
+   * LSI controller: lsilogic; stored, so what runs is what the XML says. */
+  for (xmlNode *node = vb_xml_child (devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (vb_xml_attr_is (node, "type", "scsi") && vb_xml_attr_is (node, "model", "auto"))
+      xmlSetProp (node, BAD_CAST "model", BAD_CAST "lsilogic");
   /* Built into the machine: q35's AHCI at 00:1f.2, pc's IDE at 00:01.1. */
   if (q35 && !find_controller (devices, "sata", 0))
     set_address (add_controller (devices, "sata", 0, NULL), 0, Q35_ICH9_SLOT, 2, FALSE);
@@ -601,6 +607,64 @@ place (Alloc *a, xmlNode *node, Placement where, GError **error)
   return TRUE;
 }
 
+/* Slots a pci-bridge gives devices: 1 to 31 (slot 0 is left alone, as
+ * libvirt does). */
+#define BRIDGE_SLOTS 31
+
+/* On pc, when the root bus has no room for every device without an
+ * address, libvirt adds pci-bridges (on root-bus slots) for the rest: so
+ * does this, as few as fit them, each stored in the XML with its address.
+ * Only where the XML has no bridge of its own (then it chose where its
+ * devices go). */
+static void
+add_bridges_when_full (Alloc *a, GPtrArray *order)
+{
+  guint free_slots = 0, root_only = 0, others = 0, bridges = 0;
+
+  if (a->q35)
+    return;
+  for (xmlNode *node = vb_xml_child (a->devices, "controller"); node;
+       node = vb_xml_next (node, "controller"))
+    if (vb_xml_attr_is (node, "type", "pci")
+        && (vb_xml_attr_is (node, "model", "pci-bridge")
+            || vb_xml_attr_is (node, "model", "pci-expander-bus")))
+      return;
+  for (guint s = 2; s <= LAST_SLOT; s++)
+    free_slots += !g_hash_table_contains (a->used, GUINT_TO_POINTER (key (0, s)));
+  for (guint i = 0; i < order->len; i++)
+    {
+      xmlNode *node = order->pdata[i];
+
+      /* USB controllers may share PIIX3's slot or each other's. */
+      if (is_element (node, "controller") && vb_xml_attr_is (node, "type", "usb"))
+        continue;
+      if (is_element (node, "controller") && vb_xml_attr_is (node, "type", "pci"))
+        root_only++;
+      else
+        others++;
+    }
+  if (root_only + others <= free_slots)
+    return;
+  /* Each bridge takes a root slot and gives BRIDGE_SLOTS. */
+  while (root_only + bridges > free_slots
+         || others > free_slots - root_only - bridges + bridges * BRIDGE_SLOTS)
+    {
+      guint index = 1, slot;
+      xmlNode *bridge;
+
+      if (!root_slot (a, 2, &slot, NULL))
+        return; /* place() says which device found no slot */
+      while (g_hash_table_contains (a->indexes, GUINT_TO_POINTER (index)))
+        index++;
+      g_hash_table_add (a->indexes, GUINT_TO_POINTER (index));
+      bridge = add_controller (a->devices, "pci", index, "pci-bridge");
+      set_address (bridge, 0, slot, 0, FALSE);
+      bridges++;
+      if (root_only + bridges > free_slots)
+        return;
+    }
+}
+
 gboolean
 vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
 {
@@ -688,6 +752,7 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
             g_array_append_val (where, p);
           }
       }
+  add_bridges_when_full (&a, order);
   for (guint i = 0; i < order->len; i++)
     if (!place (&a, order->pdata[i], g_array_index (where, Placement, i), error))
       return FALSE;

@@ -104,10 +104,10 @@ new_store (xmlNode *parent, xmlNode *after, const char *file, const char *format
   return store;
 }
 
-/* A copy of the <format><metadata_cache> of each backing file @disk's
- * chain records, by <source file>. */
+/* A copy of the element @path ("format/metadata_cache", "source/slices")
+ * of each backing file @disk's chain records, by <source file>. */
 static GHashTable *
-metadata_caches (xmlNode *disk)
+recorded_parts (xmlNode *disk, const char *parent, const char *child)
 {
   GHashTable *caches =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) xmlFreeNode);
@@ -116,7 +116,7 @@ metadata_caches (xmlNode *disk)
        store = vb_xml_child (store, "backingStore"))
     {
       char *file = vb_xml_attr (vb_xml_child (store, "source"), "file");
-      xmlNode *cache = vb_xml_child (vb_xml_child (store, "format"), "metadata_cache");
+      xmlNode *cache = vb_xml_child (vb_xml_child (store, parent), child);
 
       if (file && cache)
         g_hash_table_replace (caches, file, xmlDocCopyNode (cache, disk->doc, 1));
@@ -144,10 +144,12 @@ vb_domain_xml_record_backing (const char *xml, GHashTable *chains, GError **erro
       xmlNode *after = vb_xml_child (disk, "source");
 
       g_autoptr (GHashTable) caches = NULL;
+      g_autoptr (GHashTable) slices = NULL;
 
       if (!chain)
         continue;
-      caches = metadata_caches (disk);
+      caches = recorded_parts (disk, "format", "metadata_cache");
+      slices = recorded_parts (disk, "source", "slices");
       vb_xml_remove_children (disk, "backingStore");
       for (guint j = 0; j < chain->len; j++)
         {
@@ -159,6 +161,11 @@ vb_domain_xml_record_backing (const char *xml, GHashTable *chains, GError **erro
           /* The caller's tuning of a backing image the header still names. */
           if (cache && g_str_equal (file->format, "qcow2"))
             xmlAddChild (vb_xml_child (parent, "format"), xmlDocCopyNode (cache, disk->doc, 1));
+          /* And the slice of the first backing image (the only level that
+           * may have one) the header still names. */
+          if (j == 0 && g_hash_table_lookup (slices, file->path))
+            xmlAddChild (vb_xml_child (parent, "source"),
+                         xmlDocCopyNode (g_hash_table_lookup (slices, file->path), disk->doc, 1));
         }
     }
   return vb_xml_format (doc);

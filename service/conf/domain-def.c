@@ -395,7 +395,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/emulator", NULL, "*", 0 },
 
   { "domain/devices/disk",
-    "type=file|block|volume|network|nvme|dir device=disk|cdrom|floppy|lun "
+    "type=file|block|volume|network|nvme|dir|vhostuser device=disk|cdrom|floppy|lun "
     "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
@@ -407,7 +407,8 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/disk/source",
     "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
-    "type=pci managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no",
+    "type=pci|unix managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no "
+    "path tlsHostname",
     NULL, 0 },
   NETDISK_RULES,
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
@@ -449,6 +450,14 @@ static const VbXmlRule domain_rules[] = {
     "name port=%u transport=tcp|unix|rdma socket", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/source/reservations", "!managed=yes|no migration=yes|no", NULL, 0 },
   { "domain/devices/disk/source/reservations/source", "!type=unix !path mode=client", NULL, 0 },
+  /* Disk tail (docs/xml-subset.md, "Disk tail"): a storage slice of the
+   * image or of its first backing image. */
+  { "domain/devices/disk/source/slices", NULL, NULL, 0 },
+  { "domain/devices/disk/source/slices/slice", "!type=storage !offset=%u !size=%u", NULL, 0 },
+  { BS1 "/source/slices", NULL, NULL, 0 },
+  { BS1 "/source/slices/slice", "!type=storage !offset=%u !size=%u", NULL, 0 },
+  /* A vhostuser disk's back end reconnected to after it restarts. */
+  { "domain/devices/disk/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
   ADDRESS ("disk"),
   ALIAS ("disk"),
 
@@ -994,6 +1003,8 @@ check_disk_source (xmlNode *disk, GError **error)
   if (g_str_equal (type, "dir"))
     return require_attr (source, "dir", "a directory disk shows the directory named by it",
                          error);
+  if (g_str_equal (type, "vhostuser"))
+    return require_attr (source, "path", "a vhostuser disk names its back end's socket", error);
   if (g_str_equal (type, "nvme"))
     {
       if (vb_xml_child (source, "address"))

@@ -49,6 +49,7 @@ typedef struct {
   char *qemu_user;
   char *qemu_binaries;
   char *spice_x509_dir;
+  char *disk_x509_dir;
   gboolean verbose;
   gboolean version;
   gboolean stdio_bridge;
@@ -113,6 +114,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     { "spice-x509-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->spice_x509_dir,
       "SPICE TLS certificates (ca-cert.pem, server-cert.pem, server-key.pem) (default none: no "
       "SPICE TLS)",
+      "DIR" },
+    { "disk-x509-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->disk_x509_dir,
+      "TLS certificates QEMU uses as a client of network disks (ca-cert.pem, optionally "
+      "client-cert.pem and client-key.pem) (default none: no disk TLS)",
       "DIR" },
     { "qemu-user", 0, 0, G_OPTION_ARG_STRING, &options->qemu_user,
       "User QEMU runs as in system mode (default " VB_QEMU_USER ")", "USER" },
@@ -237,6 +242,8 @@ register_drivers (Daemon *daemon, GError **error)
     vb_driver_host_set_setting (daemon->host, "qemu-binaries", daemon->options.qemu_binaries);
   if (daemon->options.spice_x509_dir)
     vb_driver_host_set_setting (daemon->host, "spice-x509-dir", daemon->options.spice_x509_dir);
+  if (daemon->options.disk_x509_dir)
+    vb_driver_host_set_setting (daemon->host, "disk-x509-dir", daemon->options.disk_x509_dir);
   vb_driver_host_set_setting (daemon->host, "qemu-user",
                               daemon->options.qemu_user ?: VB_QEMU_USER);
   {
