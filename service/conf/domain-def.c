@@ -672,6 +672,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
   { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
   ALIAS ("tpm"),
+
+  /* The long tail of devices (docs/xml-subset.md, "Device odds and ends"). */
+  { "domain/devices/input/driver", "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off",
+    NULL, 0 },
+  { "domain/devices/memballoon/driver",
+    "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off", NULL, 0 },
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
