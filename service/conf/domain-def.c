@@ -4,6 +4,7 @@
 
 #include "domain-cputune.h"
 #include "domain-device-rules.h"
+#include "domain-live-values.h"
 #include "domain-numa.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
@@ -502,8 +503,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/console/target", "type=serial|virtio|xen|uml|sclp|sclplm port=%u", NULL, 0 },
   ALIAS ("console"),
   CHARDEV ("channel"),
-  { "domain/devices/channel/target", "!type=virtio|guestfwd|xen name address port=%u",
-    NULL, 0 },
+  { "domain/devices/channel/target",
+    "!type=virtio|guestfwd|xen name address port=%u state=connected|disconnected", NULL, 0 },
   ADDRESS ("channel"),
   ALIAS ("channel"),
   CHARDEV ("parallel"),
@@ -1252,7 +1253,8 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
-      !vb_domain_device_rules_check (root, error) || !fill_interface_macs (root, error))
+      !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
+      !fill_interface_macs (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
