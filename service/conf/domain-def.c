@@ -680,6 +680,7 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/memballoon/driver",
     "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/openfiles", "!max=%u", NULL, 0 },
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
