@@ -6,6 +6,7 @@
 #include "domain-device-rules.h"
 #include "domain-live-values.h"
 #include "domain-numa.h"
+#include "domain-old-spellings.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -526,7 +527,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/graphics",
     "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
     "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
-    "powerControl=yes|no defaultMode=any|secure|insecure",
+    "powerControl=yes|no defaultMode=any|secure|insecure socket",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
     NULL, VB_XML_RULE_REPEAT },
@@ -1256,6 +1257,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
+      !vb_domain_rewrite_old_spellings (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
 
