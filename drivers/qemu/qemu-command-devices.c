@@ -69,6 +69,10 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   xmlNode *resolution = vb_xml_child (model, "resolution");
   gboolean gl = vb_xml_attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes");
 
+  if (xmlHasProp (model, BAD_CAST "blob")
+      && (!g_str_equal (type, "virtio")
+          || vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser")))
+    return refuse (error, model, "blob is for QEMU's own virtio video (not vhost-user)");
   /* vhost-user-gpu renders in a helper program the service starts. */
   if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
     return vb_qemu_build_vhost_user_video (b, video, error);
@@ -104,7 +108,8 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
         g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
       if (heads > 1)
         g_string_append_printf (out, ",max_outputs=%u", heads);
-      if (!vb_qemu_virtio_options (video, out, error))
+      if (!vb_qemu_virtio_options (video, out, error)
+          || !vb_qemu_video_blob (b, model, out, error))
         return FALSE;
     }
   else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus") || g_str_equal (type, "vmvga"))
