@@ -482,7 +482,7 @@ static const VbXmlRule domain_rules[] = {
     "!mode=subsystem|capabilities !type=pci|usb|scsi|scsi_host|mdev|storage|misc|net "
     "managed=yes|no model display=on|off ramfb=on|off",
     NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/hostdev/driver", "!name=vfio|kvm|xen", NULL, 0 },
+  { "domain/devices/hostdev/driver", "name=vfio|kvm|xen model", NULL, 0 },
   { "domain/devices/hostdev/source", "protocol=vhost wwpn startupPolicy=mandatory", NULL, 0 },
   { "domain/devices/hostdev/source/address",
     "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
