@@ -682,6 +682,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/memballoon/driver",
     "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off", NULL, 0 },
   { "domain/devices/filesystem/binary/openfiles", "!max=%u", NULL, 0 },
+  { "domain/devices/redirdev/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  { "domain/devices/smartcard/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  { "domain/devices/rng/backend/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
