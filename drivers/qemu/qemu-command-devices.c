@@ -108,8 +108,7 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
         g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
       if (heads > 1)
         g_string_append_printf (out, ",max_outputs=%u", heads);
-      if (!vb_qemu_virtio_options (video, out, error)
-          || !vb_qemu_video_blob (b, model, out, error))
+      if (!vb_qemu_virtio_options (video, out, error) || !vb_qemu_video_blob (b, model, out, error))
         return FALSE;
     }
   else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus") || g_str_equal (type, "vmvga"))

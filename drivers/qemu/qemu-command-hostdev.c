@@ -81,8 +81,9 @@ variant_driver (Builder *b, xmlNode *hostdev, const char *host, GError **error)
   if (!model)
     return TRUE;
   /* A kernel driver's name: it becomes a /sys path. */
-  if (!*model || strspn (model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-                   != strlen (model))
+  if (!*model
+      || strspn (model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+           != strlen (model))
     return refuse (error, driver, "'%s' is not a kernel driver's name", model);
   bound = g_strdup_printf ("/sys/bus/pci/drivers/%s/%s", model, host);
   /* The service rebinds no host device (managed= or not). */

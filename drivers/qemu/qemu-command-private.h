@@ -340,8 +340,7 @@ gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
 /* Seconds between reconnection attempts of a connecting socket, from
  * <source><reconnect enabled timeout> (qemu-command-chardev.c). */
-gboolean vb_qemu_chardev_reconnect (xmlNode *source, gboolean server, GString *out,
-                                    GError **error);
+gboolean vb_qemu_chardev_reconnect (xmlNode *source, gboolean server, GString *out, GError **error);
 gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
 /* <controller type='pci'>: qemu-command-pci.c. <launchSecurity> (the
  * machine's confidential-guest-support): qemu-command-hostdev.c. */

@@ -24,8 +24,7 @@ renders_with_gl (xmlNode *devices)
   for (xmlNode *hostdev = vb_xml_child (devices, "hostdev"); hostdev;
        hostdev = vb_xml_next (hostdev, "hostdev"))
     if ((vb_xml_attr_is (hostdev, "type", "mdev") || vb_xml_attr_is (hostdev, "type", "pci"))
-        && vb_xml_attr_is (hostdev, "display", "on")
-        && vb_xml_child (devices, "graphics"))
+        && vb_xml_attr_is (hostdev, "display", "on") && vb_xml_child (devices, "graphics"))
       return TRUE;
   return FALSE;
 }

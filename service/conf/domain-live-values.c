@@ -17,8 +17,7 @@ drop_channel_state (xmlNode *devices, GError **error)
       if (!target || !xmlHasProp (target, BAD_CAST "state"))
         continue;
       if (!vb_xml_attr_is (target, "type", "virtio"))
-        return vb_xml_invalid (error, target,
-                               "state= is the connection of a virtio channel only");
+        return vb_xml_invalid (error, target, "state= is the connection of a virtio channel only");
       xmlUnsetProp (target, BAD_CAST "state");
     }
   return TRUE;

@@ -17,8 +17,8 @@ vnc_socket_attribute (xmlNode *graphics, GError **error)
     return vb_xml_invalid (error, graphics,
                            "socket= is for VNC (a SPICE socket is <listen type='socket'>)");
   if (xmlHasProp (graphics, BAD_CAST "listen") || xmlHasProp (graphics, BAD_CAST "port"))
-    return vb_xml_invalid (error, graphics, "a VNC server on socket %s has no listen address or port",
-                           socket);
+    return vb_xml_invalid (error, graphics,
+                           "a VNC server on socket %s has no listen address or port", socket);
   listen = vb_xml_child (graphics, "listen");
   if (listen && vb_xml_next (listen, "listen"))
     return vb_xml_invalid (error, graphics, "a VNC server on socket %s has one <listen>", socket);
