@@ -1,8 +1,8 @@
 /* The long tail of devices as the project's test guest and its host see
  * them: virtio <driver> options on the balloon (the guest negotiates the
  * packed ring), a virtio input device, a usbredir socket that connects when
- * its peer comes (<reconnect>), SPICE on a Unix socket, and Start's refusal
- * of blob resources on a host without /dev/udmabuf. */
+ * its peer comes (<reconnect>), SPICE on a Unix socket, swtpm's log level,
+ * and Start's refusal of blob resources on a host without /dev/udmabuf. */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
@@ -113,6 +113,29 @@ test_devices (Fixture *f, gconstpointer data)
   g_assert_nonnull (viewer);
 }
 
+/* <backend debug='20'>: swtpm logs at level 20 into its helper log in the
+ * domain's run directory, where level 1 (the default) says nothing of the
+ * control commands QEMU sends it when it starts. */
+static void
+test_tpm_debug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on ("tail-tpm", GUEST_MIB, "pc", TRUE, NULL,
+                                               "    <tpm model='tpm-tis'>\n"
+                                               "      <backend type='emulator' version='2.0' "
+                                               "debug='20'/>\n    </tpm>\n");
+  g_autofree char *uuid = NULL;
+  g_autofree char *log_path = NULL;
+  g_autofree char *log = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  log_path = g_build_filename (f->env->run_dir, "qemu", uuid, "tpm0.log", NULL);
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_test_message ("%s", log);
+  g_assert_nonnull (strstr (log, "--log level=20"));
+  g_assert_nonnull (strstr (log, "Ctrl Cmd:"));
+}
+
 /* Defined (memfd memory), refused by name at Start on a host without the
  * kernel's udmabuf. */
 static void
@@ -143,6 +166,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-tail/devices", Fixture, NULL, vb_guest_fixture_set_up, test_devices,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-tail/tpm-debug", Fixture, NULL, vb_guest_fixture_set_up, test_tpm_debug,
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-tail/blob-start-refused", Fixture, NULL, vb_guest_fixture_set_up,
               test_blob_start_refused, vb_guest_fixture_tear_down);
