@@ -4,10 +4,8 @@
  * vb_qemu_opt(). */
 #include "qemu-command-private.h"
 
-/* Seconds between reconnection attempts of a connecting socket, from
- * <source><reconnect enabled timeout>. */
-static gboolean
-reconnect (xmlNode *source, gboolean server, GString *out, GError **error)
+gboolean
+vb_qemu_chardev_reconnect (xmlNode *source, gboolean server, GString *out, GError **error)
 {
   xmlNode *node = vb_xml_child (source, "reconnect");
 
@@ -57,7 +55,7 @@ chardev_tcp (xmlNode *node, xmlNode *source, GString *out, GError **error)
     g_string_append (out, ",telnet=on");
   if (server)
     g_string_append (out, ",server=on,wait=off");
-  return reconnect (source, server, out, error);
+  return vb_qemu_chardev_reconnect (source, server, out, error);
 }
 
 static gboolean
@@ -195,7 +193,7 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
       vb_qemu_opt (out, "path", path);
       if (server)
         g_string_append (out, ",server=on,wait=off");
-      if (!reconnect (source, server, out, error))
+      if (!vb_qemu_chardev_reconnect (source, server, out, error))
         return NULL;
       /* The service talks to the guest agent over the first channel it serves. */
       if (server && g_str_equal (id_prefix, "channel") && !b->command->agent_path)

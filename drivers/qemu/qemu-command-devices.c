@@ -69,6 +69,10 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   xmlNode *resolution = vb_xml_child (model, "resolution");
   gboolean gl = vb_xml_attr_is (vb_xml_child (model, "acceleration"), "accel3d", "yes");
 
+  if (xmlHasProp (model, BAD_CAST "blob")
+      && (!g_str_equal (type, "virtio")
+          || vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser")))
+    return refuse (error, model, "blob is for QEMU's own virtio video (not vhost-user)");
   /* vhost-user-gpu renders in a helper program the service starts. */
   if (vb_xml_attr_is (vb_xml_child (video, "driver"), "name", "vhostuser"))
     return vb_qemu_build_vhost_user_video (b, video, error);
@@ -104,7 +108,7 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
         g_string_append (out, primary ? "virtio-vga" : "virtio-gpu-pci");
       if (heads > 1)
         g_string_append_printf (out, ",max_outputs=%u", heads);
-      if (!vb_qemu_virtio_options (video, out, error))
+      if (!vb_qemu_virtio_options (video, out, error) || !vb_qemu_video_blob (b, model, out, error))
         return FALSE;
     }
   else if (g_str_equal (type, "vga") || g_str_equal (type, "cirrus") || g_str_equal (type, "vmvga"))
@@ -343,12 +347,16 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
   g_autoptr (GString) out = g_string_new (NULL);
   guint index = b->inputs++;
 
-  if (g_str_equal (type, "evdev"))
-    return build_evdev (b, input, index, error);
   if (!bus)
     bus = g_strdup (g_str_equal (type, "tablet")        ? "usb"
                     : g_str_equal (type, "passthrough") ? "virtio"
                                                         : "ps2");
+  /* Only a virtio input device has virtio's <driver> options. */
+  if ((!g_str_equal (bus, "virtio") || g_str_equal (type, "evdev"))
+      && !vb_qemu_virtio_options_none (input, error))
+    return FALSE;
+  if (g_str_equal (type, "evdev"))
+    return build_evdev (b, input, index, error);
   if (model && !g_str_equal (bus, "virtio"))
     return refuse (error, input, "a model applies to virtio input devices only");
   /* virtio-input is a virtio 1.0 device: there is no transitional one. */
@@ -386,6 +394,8 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
                          (const char *) attr->name);
       g_string_append_printf (out, "virtio-input-host-pci,id=input%u", index);
       vb_qemu_opt (out, "evdev", evdev);
+      if (!vb_qemu_virtio_options (input, out, error))
+        return FALSE;
       if (!pci_address (b, input, out, error))
         return FALSE;
     }
@@ -393,6 +403,8 @@ vb_qemu_build_input (Builder *b, xmlNode *input, GError **error)
     {
       g_string_append_printf (out, "virtio-%s-pci,id=input%u",
                               g_str_equal (type, "keyboard") ? "keyboard" : type, index);
+      if (!vb_qemu_virtio_options (input, out, error))
+        return FALSE;
       if (!pci_address (b, input, out, error))
         return FALSE;
     }
@@ -438,7 +450,7 @@ vb_qemu_build_memballoon (Builder *b, xmlNode *node, GError **error)
   if (g_strcmp0 (model, "none") == 0)
     {
       b->command->balloon_target_kib = 0;
-      if (deflate || reporting || stats)
+      if (deflate || reporting || stats || vb_xml_child (node, "driver"))
         return refuse (error, node, "model='none' takes no balloon options");
       return TRUE;
     }
@@ -454,6 +466,8 @@ vb_qemu_build_memballoon (Builder *b, xmlNode *node, GError **error)
   if (stats)
     g_string_append_printf (out, ",guest-stats-polling-interval=%u",
                             vb_xml_attr_uint (stats, "period", 0));
+  if (!vb_qemu_virtio_options (node, out, error))
+    return FALSE;
   return add_fixed_pci_device (b, node, "balloon0", out, error);
 }
 

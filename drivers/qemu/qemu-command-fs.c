@@ -61,6 +61,8 @@ qemu_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv)
   g_autofree char *posix = child_attr (binary, "lock", "posix");
   g_autofree char *flock = child_attr (binary, "lock", "flock");
   g_autofree char *threads = child_attr (binary, "thread_pool", "size");
+  /* How many files it may hold open (both virtiofsds spell it alike). */
+  g_autofree char *openfiles = child_attr (binary, "openfiles", "max");
   g_autofree char *escaped = fuse_opt_value (source);
 
   g_ptr_array_add (argv, g_strdup ("-o"));
@@ -86,6 +88,8 @@ qemu_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv)
     }
   if (threads)
     g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
+  if (openfiles)
+    g_ptr_array_add (argv, g_strdup_printf ("--rlimit-nofile=%s", openfiles));
   return TRUE;
 }
 
@@ -97,6 +101,8 @@ rust_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv, GE
   g_autofree char *cache = child_attr (binary, "cache", "mode");
   g_autofree char *sandbox = child_attr (binary, "sandbox", "mode");
   g_autofree char *threads = child_attr (binary, "thread_pool", "size");
+  /* How many files it may hold open (both virtiofsds spell it alike). */
+  g_autofree char *openfiles = child_attr (binary, "openfiles", "max");
 
   if (vb_xml_child (binary, "lock"))
     return refuse (error, vb_xml_child (binary, "lock"),
@@ -112,6 +118,8 @@ rust_virtiofsd_options (xmlNode *binary, const char *source, GPtrArray *argv, GE
                      g_strdup_printf ("--cache=%s", g_str_equal (cache, "none") ? "never" : cache));
   if (threads)
     g_ptr_array_add (argv, g_strdup_printf ("--thread-pool-size=%s", threads));
+  if (openfiles)
+    g_ptr_array_add (argv, g_strdup_printf ("--rlimit-nofile=%s", openfiles));
   return TRUE;
 }
 

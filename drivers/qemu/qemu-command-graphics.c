@@ -198,8 +198,18 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
   if (!b->context->spice)
     return refuse (error, graphics, "this QEMU has no SPICE support");
   if (vb_xml_attr_is (listen_node, "type", "socket"))
-    return refuse (error, listen_node, "a SPICE server on a Unix socket is not supported");
-  if (listen)
+    {
+      /* Clients of this host only: the socket named (a host path) or one
+       * in the domain's run directory. */
+      g_autofree char *path = vb_xml_attr (listen_node, "socket");
+
+      if (!path)
+        path = runtime_path (b, "spice.sock");
+      g_string_append (out, "unix=on");
+      vb_qemu_opt (out, "addr", path);
+      g_string_append_c (out, ',');
+    }
+  else if (listen)
     {
       if (autoport)
         port = b->context->dry_run || !b->context->free_tcp_port

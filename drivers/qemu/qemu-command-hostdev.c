@@ -36,6 +36,63 @@ vb_qemu_hostdev_rom_options (xmlNode *device, GString *out, GError **error)
   return rom_options (device, out, error);
 }
 
+/* ramfb='on' (a boot framebuffer for display='on') is a property of QEMU's
+ * vfio-pci-nohotplug only: a device that cannot be unplugged. */
+static const char *
+vfio_device (xmlNode *hostdev)
+{
+  return vb_xml_attr_is (hostdev, "ramfb", "on") ? "vfio-pci-nohotplug" : "vfio-pci";
+}
+
+/* display='on' shows the device's own display (a vGPU's) on the domain's. */
+static gboolean
+display_options (Builder *b, xmlNode *hostdev, GString *out, GError **error)
+{
+  gboolean ramfb = vb_xml_attr_is (hostdev, "ramfb", "on");
+
+  if (ramfb && !vb_xml_attr_is (hostdev, "display", "on"))
+    return refuse (error, hostdev, "ramfb='on' is the boot display of display='on'");
+  /* QEMU shows it through OpenGL on the domain's display: a domain with
+   * VNC or SPICE without OpenGL gets an egl-headless one beside it
+   * (qemu-complete-display.c), whose render node is checked at Start. */
+  if (vb_xml_attr_is (hostdev, "display", "on") && !vb_qemu_has_gl_display (b))
+    return refuse (error, hostdev,
+                   "display='on' shows the device's display on the domain's: it needs a "
+                   "<graphics> (vnc, spice or egl-headless)");
+  if (vb_xml_attr_is (hostdev, "display", "off"))
+    g_string_append (out, ",display=off");
+  if (vb_xml_attr_is (hostdev, "display", "on"))
+    g_string_append (out, ",display=on");
+  if (ramfb)
+    g_string_append (out, ",ramfb=on");
+  return TRUE;
+}
+
+/* <driver model='…'>: the host's variant VFIO driver (vfio-pci-igb,
+ * mlx5_vfio_pci, …) the device is bound to instead of vfio-pci; QEMU's
+ * device is vfio-pci all the same. */
+static gboolean
+variant_driver (Builder *b, xmlNode *hostdev, const char *host, GError **error)
+{
+  xmlNode *driver = vb_xml_child (hostdev, "driver");
+  g_autofree char *model = driver ? vb_xml_attr (driver, "model") : NULL;
+  g_autofree char *bound = NULL;
+
+  if (!model)
+    return TRUE;
+  /* A kernel driver's name: it becomes a /sys path. */
+  if (!*model
+      || strspn (model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+           != strlen (model))
+    return refuse (error, driver, "'%s' is not a kernel driver's name", model);
+  bound = g_strdup_printf ("/sys/bus/pci/drivers/%s/%s", model, host);
+  /* The service rebinds no host device (managed= or not). */
+  if (!b->context->dry_run && !host_has (b->context, bound))
+    return refuse (error, driver, "the host's PCI device %s is not bound to driver %s", host,
+                   model);
+  return TRUE;
+}
+
 static gboolean
 build_pci (Builder *b, xmlNode *hostdev, GString *out, GError **error)
 {
@@ -58,7 +115,11 @@ build_pci (Builder *b, xmlNode *hostdev, GString *out, GError **error)
         return refuse (error, hostdev, "the host has no VFIO (/dev/vfio/vfio) to pass %s through",
                        host);
     }
-  g_string_append_printf (out, "vfio-pci,host=%s", host);
+  if (!variant_driver (b, hostdev, host, error))
+    return FALSE;
+  g_string_append_printf (out, "%s,host=%s", vfio_device (hostdev), host);
+  if (!display_options (b, hostdev, out, error))
+    return FALSE;
   return rom_options (hostdev, out, error);
 }
 
@@ -76,25 +137,13 @@ build_mdev (Builder *b, xmlNode *hostdev, GString *out, GError **error)
                    model ? model : "");
   if (!uuid || !g_uuid_string_is_valid (uuid))
     return refuse (error, hostdev, "a mediated device needs <source><address uuid>");
-  if (vb_xml_attr_is (hostdev, "ramfb", "on"))
-    return refuse (error, hostdev,
-                   "ramfb='on' needs QEMU's vfio-pci-nohotplug, which the service does not build");
-  /* QEMU shows it through OpenGL on the domain's display: a domain with
-   * VNC or SPICE without OpenGL gets an egl-headless one beside it
-   * (qemu-complete-display.c), whose render node is checked at Start. */
-  if (vb_xml_attr_is (hostdev, "display", "on") && !vb_qemu_has_gl_display (b))
-    return refuse (error, hostdev,
-                   "display='on' shows the device's display on the domain's: it needs a "
-                   "<graphics> (vnc, spice or egl-headless)");
   sys = g_strdup_printf ("/sys/bus/mdev/devices/%s", uuid);
   if (!b->context->dry_run && !host_has (b->context, sys))
     return refuse (error, hostdev, "the host has no mediated device %s", uuid);
-  g_string_append (out, "vfio-pci");
+  g_string_append (out, vfio_device (hostdev));
   vb_qemu_opt (out, "sysfsdev", sys);
-  if (vb_xml_attr_is (hostdev, "display", "off"))
-    g_string_append (out, ",display=off");
-  if (vb_xml_attr_is (hostdev, "display", "on"))
-    g_string_append (out, ",display=on");
+  if (!display_options (b, hostdev, out, error))
+    return FALSE;
   return rom_options (hostdev, out, error);
 }
 
@@ -165,8 +214,8 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
     const char *name, *types;
     gboolean source; /* an attribute or child of <source>, else of <hostdev> */
   } fits[] = {
-    { "model", "mdev scsi_host", FALSE },   { "display", "mdev", FALSE },
-    { "ramfb", "mdev", FALSE },
+    { "model", "mdev scsi_host", FALSE },   { "display", "mdev pci", FALSE },
+    { "ramfb", "mdev pci", FALSE },
     { "protocol", "scsi_host", TRUE },      { "wwpn", "scsi_host", TRUE },
     { "startupPolicy", "usb", TRUE },       { "vendor", "usb", TRUE },
     { "product", "usb", TRUE },
@@ -214,6 +263,9 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (driver && !g_str_equal (driver, "vfio"))
     return refuse (error, vb_xml_child (hostdev, "driver"),
                    "host device driver '%s' is not supported (vfio)", driver);
+  if (xmlHasProp (vb_xml_child (hostdev, "driver"), BAD_CAST "model") && !g_str_equal (type, "pci"))
+    return refuse (error, vb_xml_child (hostdev, "driver"),
+                   "a variant VFIO driver (model=) is for PCI host devices");
   if (g_str_equal (type, "scsi"))
     return refuse (error, hostdev,
                    "host device type 'scsi' is not supported (a host's SCSI device through "

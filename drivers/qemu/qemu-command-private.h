@@ -341,6 +341,9 @@ gboolean vb_qemu_hostdev_rom_options (xmlNode *device, GString *out, GError **er
 gboolean vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_console (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error);
+/* Seconds between reconnection attempts of a connecting socket, from
+ * <source><reconnect enabled timeout> (qemu-command-chardev.c). */
+gboolean vb_qemu_chardev_reconnect (xmlNode *source, gboolean server, GString *out, GError **error);
 gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
 /* <controller type='pci'>: qemu-command-pci.c. <launchSecurity> (the
  * machine's confidential-guest-support): qemu-command-hostdev.c. */
@@ -350,6 +353,9 @@ gboolean vb_qemu_build_launch_security (Builder *b, GString *machine, GError **e
 gboolean vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error);
 /* Refuses them on a device that is not virtio. */
 gboolean vb_qemu_virtio_options_none (xmlNode *device, GError **error);
+/* A virtio <video>'s <model blob>: virtio-gpu's blob=, or a refusal
+ * (qemu-command-video-blob.c). */
+gboolean vb_qemu_video_blob (Builder *b, xmlNode *model, GString *out, GError **error);
 gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);

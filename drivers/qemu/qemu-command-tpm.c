@@ -74,8 +74,10 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   if (tpm2)
     g_ptr_array_add (spec->argv, g_strdup ("--tpm2"));
   g_ptr_array_add (spec->argv, g_strdup ("--terminate"));
+  /* Its console is the helper's log in the domain's run directory;
+   * <backend debug='N'> is swtpm's log level there (5 and up add libtpms'). */
   g_ptr_array_add (spec->argv, g_strdup ("--log"));
-  g_ptr_array_add (spec->argv, g_strdup ("level=1"));
+  g_ptr_array_add (spec->argv, g_strdup_printf ("level=%u", vb_xml_attr_uint (node, "debug", 1)));
   if (!swtpm_key (b, node, spec, error))
     {
       vb_qemu_helper_spec_free (spec);
@@ -103,6 +105,8 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
   b->tpm = TRUE;
   if (!backend)
     return refuse (error, node, "a <tpm> needs a <backend>");
+  if (!g_str_equal (type, "emulator") && xmlHasProp (backend, BAD_CAST "debug"))
+    return refuse (error, backend, "debug= is the log level of the TPM emulator this service runs");
   if (g_str_equal (type, "emulator"))
     {
       g_autofree char *socket_path = runtime_path (b, TPM_ID ".sock");

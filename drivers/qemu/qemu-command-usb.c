@@ -53,11 +53,17 @@ vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *t
       /* mode='bind': QEMU listens, and does not wait for the peer to run. */
       if (source == bind)
         g_string_append (out, ",server=on,wait=off");
+      if (!vb_qemu_chardev_reconnect (source, source == bind, out, error))
+        return FALSE;
     }
   else if (g_str_equal (type, "udp"))
     {
       if (!connect)
         return refuse (error, node, "a udp back end needs a <source mode='connect' host service>");
+      for (xmlNode *s = vb_xml_child (source_parent, "source"); s; s = vb_xml_next (s, "source"))
+        if (vb_xml_child (s, "reconnect"))
+          return refuse (error, vb_xml_child (s, "reconnect"),
+                         "<reconnect> is for a tcp or unix socket of mode 'connect'");
       g_string_append_printf (out, "udp,id=%s", id);
       if (!tcp_endpoint (connect, out, "host", "port", error)
           || (bind && !tcp_endpoint (bind, out, "localaddr", "localport", error)))
@@ -74,6 +80,8 @@ vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *t
       vb_qemu_opt (out, "path", path);
       if (source == bind)
         g_string_append (out, ",server=on,wait=off");
+      if (!vb_qemu_chardev_reconnect (source, source == bind, out, error))
+        return FALSE;
     }
   else if (g_str_equal (type, "file") || g_str_equal (type, "pipe"))
     {

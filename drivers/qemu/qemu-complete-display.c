@@ -1,6 +1,6 @@
 /* The display a domain gets when a device of it renders through OpenGL and
  * none of its displays has it: a <video> with <acceleration accel3d='yes'>
- * (virtio-vga-gl) or a mediated device with display='on' shows nothing, and
+ * (virtio-vga-gl) or a host device with display='on' shows nothing, and
  * QEMU refuses to start ("opengl is not available"), without a display that
  * gives QEMU an OpenGL context. virtbus adds <graphics type='egl-headless'/>
  * (OpenGL on a render node, no window; a VNC or SPICE display beside it
@@ -19,12 +19,12 @@ renders_with_gl (xmlNode *devices)
     if (vb_xml_attr_is (vb_xml_child (vb_xml_child (video, "model"), "acceleration"), "accel3d",
                         "yes"))
       return TRUE;
-  /* A mediated device's display is shown on the domain's VNC or SPICE
-   * one: without any <graphics> it is refused (qemu-command-hostdev.c). */
+  /* A mediated (or PCI) device's display is shown on the domain's VNC or
+   * SPICE one: without any <graphics> it is refused (qemu-command-hostdev.c). */
   for (xmlNode *hostdev = vb_xml_child (devices, "hostdev"); hostdev;
        hostdev = vb_xml_next (hostdev, "hostdev"))
-    if (vb_xml_attr_is (hostdev, "type", "mdev") && vb_xml_attr_is (hostdev, "display", "on")
-        && vb_xml_child (devices, "graphics"))
+    if ((vb_xml_attr_is (hostdev, "type", "mdev") || vb_xml_attr_is (hostdev, "type", "pci"))
+        && vb_xml_attr_is (hostdev, "display", "on") && vb_xml_child (devices, "graphics"))
       return TRUE;
   return FALSE;
 }

@@ -4,8 +4,10 @@
 
 #include "domain-cputune.h"
 #include "domain-device-rules.h"
+#include "domain-live-values.h"
 #include "domain-numa.h"
 #include "domain-limits.h"
+#include "domain-old-spellings.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -535,7 +537,7 @@ static const VbXmlRule domain_rules[] = {
     "!mode=subsystem|capabilities !type=pci|usb|scsi|scsi_host|mdev|storage|misc|net "
     "managed=yes|no model display=on|off ramfb=on|off",
     NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/hostdev/driver", "!name=vfio|kvm|xen", NULL, 0 },
+  { "domain/devices/hostdev/driver", "name=vfio|kvm|xen model", NULL, 0 },
   { "domain/devices/hostdev/source", "protocol=vhost wwpn startupPolicy=mandatory", NULL, 0 },
   { "domain/devices/hostdev/source/address",
     "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
@@ -557,8 +559,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/console/target", "type=serial|virtio|xen|uml|sclp|sclplm port=%u", NULL, 0 },
   ALIAS ("console"),
   CHARDEV ("channel"),
-  { "domain/devices/channel/target", "!type=virtio|guestfwd|xen name address port=%u",
-    NULL, 0 },
+  { "domain/devices/channel/target",
+    "!type=virtio|guestfwd|xen name address port=%u state=connected|disconnected", NULL, 0 },
   ADDRESS ("channel"),
   ALIAS ("channel"),
   CHARDEV ("parallel"),
@@ -580,7 +582,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/graphics",
     "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
     "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
-    "powerControl=yes|no defaultMode=any|secure|insecure",
+    "powerControl=yes|no defaultMode=any|secure|insecure socket",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
     NULL, VB_XML_RULE_REPEAT },
@@ -617,7 +619,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/video", NULL, NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/video/model",
     "!type=vga|cirrus|vmvga|qxl|virtio|bochs|ramfb|none vram=%u heads=%u primary=yes|no ram=%u "
-    "vgamem=%u vram64=%u",
+    "vgamem=%u vram64=%u blob=on|off",
     NULL, 0 },
   { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no rendernode", NULL,
     0 },
@@ -723,11 +725,22 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("filesystem"),
   { "domain/devices/tpm", "model=tpm-tis|tpm-crb", NULL, 0 },
   { "domain/devices/tpm/backend",
-    "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes", NULL, 0 },
+    "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes debug=%u", NULL,
+    0 },
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
   { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
   { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
   ALIAS ("tpm"),
+
+  /* The long tail of devices (docs/xml-subset.md, "Device odds and ends"). */
+  { "domain/devices/input/driver", "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off",
+    NULL, 0 },
+  { "domain/devices/memballoon/driver",
+    "iommu=on|off ats=on|off packed=on|off page_per_vq=on|off", NULL, 0 },
+  { "domain/devices/filesystem/binary/openfiles", "!max=%u", NULL, 0 },
+  { "domain/devices/redirdev/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  { "domain/devices/smartcard/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  { "domain/devices/rng/backend/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
@@ -1308,7 +1321,9 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
-      !vb_domain_device_rules_check (root, error) || !fill_interface_macs (root, error))
+      !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
+      !vb_domain_rewrite_old_spellings (root, error) ||
+      !fill_interface_macs (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);

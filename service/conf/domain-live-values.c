@@ -1,0 +1,32 @@
+/* Live values of a domain's devices: see domain-live-values.h. */
+#include "domain-live-values.h"
+
+#include "xml-schema.h"
+
+/* <channel><target state='connected|disconnected'>: whether the guest side
+ * of a virtio channel (the guest agent's) is open at this moment. libvirt
+ * reads it only on a virtio target; elsewhere it is a contradiction. */
+static gboolean
+drop_channel_state (xmlNode *devices, GError **error)
+{
+  for (xmlNode *channel = vb_xml_child (devices, "channel"); channel;
+       channel = vb_xml_next (channel, "channel"))
+    {
+      xmlNode *target = vb_xml_child (channel, "target");
+
+      if (!target || !xmlHasProp (target, BAD_CAST "state"))
+        continue;
+      if (!vb_xml_attr_is (target, "type", "virtio"))
+        return vb_xml_invalid (error, target, "state= is the connection of a virtio channel only");
+      xmlUnsetProp (target, BAD_CAST "state");
+    }
+  return TRUE;
+}
+
+gboolean
+vb_domain_drop_live_values (xmlNode *root, GError **error)
+{
+  xmlNode *devices = vb_xml_child (root, "devices");
+
+  return !devices || drop_channel_state (devices, error);
+}
