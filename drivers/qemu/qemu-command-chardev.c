@@ -324,7 +324,18 @@ vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
   g_string_append_printf (out, "%s,chardev=%s", model, chardev);
   vb_qemu_opt (out, "id", id);
   if (g_str_equal (model, "isa-serial"))
-    g_string_append_printf (out, ",index=%u", port);
+    {
+      xmlNode *address = vb_xml_child (node, "address");
+
+      g_string_append_printf (out, ",index=%u", port);
+      /* An ISA port where the XML puts it (else the index's: 0x3f8/4, ...). */
+      if (address && !vb_xml_attr_is (address, "type", "isa"))
+        return refuse (error, address, "an ISA serial port takes <address type='isa'>");
+      if (address && xmlHasProp (address, BAD_CAST "iobase"))
+        g_string_append_printf (out, ",iobase=0x%x", vb_xml_attr_uint (address, "iobase", 0));
+      if (address && xmlHasProp (address, BAD_CAST "irq"))
+        g_string_append_printf (out, ",irq=%u", vb_xml_attr_uint (address, "irq", 0));
+    }
   else if (g_str_equal (model, "usb-serial"))
     usb_address (node, out);
   else if (!pci_address (b, node, out, error))
@@ -343,9 +354,29 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
   if (!target_type || g_str_equal (target_type, "serial"))
     {
       /* libvirt's console of a serial port is that port itself (its alias
-       * would be the port's: left out, aliases are unique here). */
+       * would be the port's: left out, aliases are unique here); an
+       * <address> it repeats must be the port's. */
       if (b->serials > 0)
-        return TRUE;
+        {
+          xmlNode *mine = vb_xml_child (node, "address");
+          xmlNode *port = vb_xml_child (vb_xml_child (b->devices, "serial"), "address");
+          static const char *const keys[] = { "iobase", "irq" };
+
+          if (!mine)
+            return TRUE;
+          if (!port || !vb_xml_attr_is (port, "type", "isa")
+              || !vb_xml_attr_is (mine, "type", "isa"))
+            return refuse (error, mine,
+                           "a serial console is serial port 0 itself: its <address> is that "
+                           "port's");
+          for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+            if (vb_xml_attr_uint (mine, keys[i], G_MAXUINT)
+                != vb_xml_attr_uint (port, keys[i], G_MAXUINT))
+              return refuse (error, mine,
+                             "a serial console is serial port 0 itself: its <address> is that "
+                             "port's");
+          return TRUE;
+        }
       return vb_qemu_build_serial (b, node, error);
     }
   if (g_str_equal (target_type, "virtio"))

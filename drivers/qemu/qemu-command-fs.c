@@ -26,8 +26,9 @@ fuse_opt_value (const char *value)
 }
 
 /* Whether all of the guest's memory is in a shared backend with an fd
- * virtiofsd can map (vhost-user): memfd or a file (huge pages are files),
- * shared as a whole or in every NUMA cell. */
+ * virtiofsd can map (vhost-user): memfd or a file (huge pages and shared
+ * memory without a source type are files), shared as a whole or in every
+ * NUMA cell. */
 static gboolean
 shared_memory (Builder *b)
 {
@@ -37,8 +38,9 @@ shared_memory (Builder *b)
   g_autofree char *mode = child_attr (backing, "access", "mode");
   gboolean cells = FALSE;
 
-  if (g_strcmp0 (source, "memfd") != 0 && g_strcmp0 (source, "file") != 0
-      && !vb_xml_child (backing, "hugepages"))
+  /* Anonymous memory (source type='anonymous') has no descriptor to give;
+   * without a source type, shared memory is a file's (set_backend_type()). */
+  if (g_strcmp0 (source, "anonymous") == 0 && !vb_xml_child (backing, "hugepages"))
     return FALSE;
   for (xmlNode *cell = vb_xml_child (numa, "cell"); cell; cell = vb_xml_next (cell, "cell"))
     {

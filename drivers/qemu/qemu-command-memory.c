@@ -246,22 +246,26 @@ use_huge_pages (xmlNode *node, guint64 page_kib, gboolean memfd, guint64 size_ki
  * access/discard say for one backend. */
 static gboolean
 set_backend_type (xmlNode *root, xmlNode *node, guint64 page_kib, guint64 size_kib,
-                  gboolean discard_data, const VbQemuCommandContext *context, JsonObject *props,
-                  GError **error)
+                  gboolean discard_data, const char *access, const VbQemuCommandContext *context,
+                  JsonObject *props, GError **error)
 {
   xmlNode *backing = backing_of (root);
   xmlNode *source = vb_xml_child (backing, "source");
   g_autofree char *type = source ? vb_xml_attr (source, "type") : NULL;
+  g_autofree char *mode = child_attr (backing, "access", "mode");
   gboolean memfd = g_strcmp0 (type, "memfd") == 0;
+  gboolean shared = g_strcmp0 (access ? access : mode, "shared") == 0;
   const char *qom;
 
   if (page_kib && !memfd)
     qom = "memory-backend-file";
   else if (memfd)
     qom = "memory-backend-memfd";
-  /* Only file memory can be discarded (discard-data): as libvirt does,
-   * <discard/> without a source type makes the memory a file's. */
-  else if (g_strcmp0 (type, "file") == 0 || (!type && discard_data))
+  /* Only file memory can be discarded (discard-data), and only memory of
+   * a file descriptor can be shared with another process (a vhost-user
+   * back end maps it): as libvirt does, <discard/> or shared access
+   * without a source type makes the memory a file's. */
+  else if (g_strcmp0 (type, "file") == 0 || (!type && (discard_data || shared)))
     qom = "memory-backend-file";
   else
     qom = "memory-backend-ram";
@@ -347,8 +351,8 @@ backend_props (xmlNode *root, xmlNode *node, const char *id, guint64 size_kib, i
 
   json_object_set_string_member (props, "qom-type", "memory-backend-ram");
   json_object_set_string_member (props, "id", id);
-  if (!set_backend_type (root, node, page_kib, size_kib, wants_discard (root, discard), context,
-                         props, error)
+  if (!set_backend_type (root, node, page_kib, size_kib, wants_discard (root, discard), access,
+                         context, props, error)
       || !set_access_and_discard (root, node, access, wants_discard (root, discard), props, error))
     return NULL;
   if (!set_allocation (root, page_kib, props, error))

@@ -687,6 +687,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
     g_autofree char *machine = type ? vb_xml_attr (type, "machine") : NULL;
 
     vb_qemu_complete_gl_display (b.devices);
+    vb_qemu_complete_dimm_sizes (b.root);
     if (!vb_qemu_assign_addresses (b.devices, machine && strstr (machine, "q35"), error))
       return NULL;
     vb_qemu_complete_cpu (b.root, context->kvm);

@@ -85,6 +85,7 @@ vb_qemu_complete_xml (const VbDomainDef *def, const VbQemuCaps *caps, GError **e
   machine = vb_xml_attr (type, "machine");
 
   vb_qemu_complete_cpu (root, g_strcmp0 (def->type, "kvm") == 0);
+  vb_qemu_complete_dimm_sizes (root);
 
   devices = vb_xml_child (root, "devices");
   if (!devices)

@@ -29,4 +29,9 @@ void vb_qemu_complete_cpu (xmlNode *root, gboolean kvm);
  * display='on') and no display has OpenGL (qemu-complete-display.c). */
 void vb_qemu_complete_gl_display (xmlNode *devices);
 
+/* Rounds the size of each DIMM (<memory model='dimm'>) of the domain element
+ * @root up to QEMU's 2 MiB alignment, as libvirt does, and <memory> (and a
+ * <currentMemory> equal to it) up with them (qemu-complete-memory.c). */
+void vb_qemu_complete_dimm_sizes (xmlNode *root);
+
 G_END_DECLS

@@ -554,6 +554,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/serial/target", "type=isa-serial|usb-serial|pci-serial port=%u", NULL, 0 },
   { "domain/devices/serial/target/model", "!name=isa-serial|usb-serial|pci-serial", NULL, 0 },
   ADDRESS ("serial"),
+  ADDRESS ("console"),
   ALIAS ("serial"),
   CHARDEV ("console"),
   { "domain/devices/console/target", "type=serial|virtio|xen|uml|sclp|sclplm port=%u", NULL, 0 },

@@ -3,10 +3,13 @@
 
 #include "xml-schema.h"
 
-/* One <memtune> value in KiB (0 when absent), written back in KiB. */
+/* One <memtune> value in KiB (0 when absent), written back in KiB. Only a
+ * soft limit may be 0 (the cgroup is reclaimed first under pressure); a
+ * hard limit of 0 would leave QEMU no memory at all. */
 static gboolean
 memtune_kib (xmlNode *memtune, const char *name, guint64 *kib, GError **error)
 {
+  gboolean zero_allowed = g_str_equal (name, "soft_limit");
   xmlNode *node = vb_xml_child (memtune, name);
   g_autofree char *text = NULL;
   guint64 bytes = 0;
@@ -17,7 +20,7 @@ memtune_kib (xmlNode *memtune, const char *name, guint64 *kib, GError **error)
   if (!vb_xml_scaled_bytes (node, "KiB", &bytes, error))
     return FALSE;
   *kib = MIN (bytes / 1024, VB_DOMAIN_MEMTUNE_UNLIMITED);
-  if (*kib == 0)
+  if (*kib == 0 && !zero_allowed)
     return vb_xml_invalid (error, node, "the limit must be at least 1 KiB");
   text = g_strdup_printf ("%" G_GUINT64_FORMAT, *kib);
   vb_xml_set_text (node, text);
