@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "domain-cputune.h"
+#include "qemu-cgroup.h"
 #include "qemu-numad.h"
 #include "vb-cpuset.h"
 #include "vb-error.h"
@@ -246,64 +247,6 @@ text_of (xmlNode *cputune, const char *name)
   return node ? vb_xml_text (node) : NULL;
 }
 
-typedef enum {
-  CGROUP_FOUND,
-  CGROUP_UNREADABLE,
-  CGROUP_V2_ONLY,
-  CGROUP_NO_CPU,
-  CGROUP_NOT_IN_ONE,
-} CgroupLookup;
-
-/* The cpu controller's directory of this process's cgroup (cgroup v1) in
- * *@dir, or why there is none. */
-static CgroupLookup
-own_cpu_cgroup (char **dir)
-{
-  g_autofree char *mounts = NULL;
-  g_autofree char *groups = NULL;
-  g_auto (GStrv) mount_lines = NULL;
-  g_auto (GStrv) group_lines = NULL;
-  g_autofree char *mount = NULL;
-  gboolean v2 = FALSE;
-
-  if (!g_file_get_contents ("/proc/self/mounts", &mounts, NULL, NULL)
-      || !g_file_get_contents ("/proc/self/cgroup", &groups, NULL, NULL))
-    return CGROUP_UNREADABLE;
-  mount_lines = g_strsplit (mounts, "\n", -1);
-  for (char **line = mount_lines; *line && !mount; line++)
-    {
-      g_auto (GStrv) fields = g_strsplit (*line, " ", -1);
-      g_auto (GStrv) options = NULL;
-
-      if (g_strv_length (fields) < 4)
-        continue;
-      v2 |= g_str_equal (fields[2], "cgroup2");
-      if (!g_str_equal (fields[2], "cgroup"))
-        continue;
-      options = g_strsplit (fields[3], ",", -1);
-      if (g_strv_contains ((const char *const *) options, "cpu"))
-        mount = g_strdup (fields[1]);
-    }
-  if (!mount)
-    return v2 ? CGROUP_V2_ONLY : CGROUP_NO_CPU;
-  group_lines = g_strsplit (groups, "\n", -1);
-  for (char **line = group_lines; *line; line++)
-    {
-      g_auto (GStrv) fields = g_strsplit (*line, ":", 3);
-      g_auto (GStrv) controllers = NULL;
-
-      if (g_strv_length (fields) < 3)
-        continue;
-      controllers = g_strsplit (fields[1], ",", -1);
-      if (g_strv_contains ((const char *const *) controllers, "cpu"))
-        {
-          *dir = g_build_filename (mount, fields[2], NULL);
-          return CGROUP_FOUND;
-        }
-    }
-  return CGROUP_NOT_IN_ONE;
-}
-
 /* <cputune>'s cgroup values: which thread's cgroup holds each. */
 static gboolean
 read_cgroup (xmlNode *cputune, VbQemuTuning *tuning, GError **error)
@@ -324,21 +267,21 @@ read_cgroup (xmlNode *cputune, VbQemuTuning *tuning, GError **error)
   if (!first)
     return TRUE;
   tuning->cgroup_what = what (first);
-  switch (own_cpu_cgroup (&root))
+  switch (vb_qemu_own_cgroup ("cpu", &root))
     {
-    case CGROUP_FOUND:
+    case VB_CGROUP_FOUND:
       break;
-    case CGROUP_UNREADABLE:
+    case VB_CGROUP_UNREADABLE:
       return refuse (error, tuning->cgroup_what,
                      "/proc/self/mounts or /proc/self/cgroup cannot be read");
-    case CGROUP_V2_ONLY:
+    case VB_CGROUP_V2_ONLY:
       return refuse (error, tuning->cgroup_what,
                      "this host has cgroup v2 only, whose cpu controller virtbus does not drive "
                      "(it needs the cgroup v1 'cpu' controller)");
-    case CGROUP_NO_CPU:
+    case VB_CGROUP_NO_CONTROLLER:
       return refuse (error, tuning->cgroup_what,
                      "this host has no cgroup 'cpu' controller mounted");
-    case CGROUP_NOT_IN_ONE:
+    case VB_CGROUP_NOT_IN_ONE:
       return refuse (error, tuning->cgroup_what,
                      "the service is in no cgroup of the 'cpu' controller");
     }
@@ -783,7 +726,7 @@ vb_qemu_tuning_remove_cgroup (const char *uuid)
   g_autoptr (GDir) dir = NULL;
   const char *entry;
 
-  if (own_cpu_cgroup (&root) != CGROUP_FOUND)
+  if (vb_qemu_own_cgroup ("cpu", &root) != VB_CGROUP_FOUND)
     return;
   path = g_build_filename (root, name, NULL);
   dir = g_dir_open (path, 0, NULL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "domain-limits.h"
+#include "qemu-cgroup.h"
 #include "vb-cpuset.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -82,54 +83,26 @@ static gboolean G_GNUC_PRINTF (3, 4) refuse (GError **error, xmlNode *node, cons
 static char *
 own_cgroup (const char *controller, const char **why)
 {
-  g_autofree char *mounts = NULL;
-  g_autofree char *groups = NULL;
-  g_auto (GStrv) mount_lines = NULL;
-  g_auto (GStrv) group_lines = NULL;
-  g_autofree char *mount = NULL;
-  gboolean v2 = FALSE;
+  char *dir = NULL;
 
-  if (!g_file_get_contents ("/proc/self/mounts", &mounts, NULL, NULL)
-      || !g_file_get_contents ("/proc/self/cgroup", &groups, NULL, NULL))
+  switch (vb_qemu_own_cgroup (controller, &dir))
     {
+    case VB_CGROUP_FOUND:
+      return dir;
+    case VB_CGROUP_UNREADABLE:
       *why = "/proc/self/mounts or /proc/self/cgroup cannot be read";
-      return NULL;
+      break;
+    case VB_CGROUP_V2_ONLY:
+      *why = "this host has cgroup v2 only, whose controllers virtbus does not drive (it "
+             "needs cgroup v1)";
+      break;
+    case VB_CGROUP_NO_CONTROLLER:
+      *why = "this host has no cgroup v1 controller of that name mounted";
+      break;
+    case VB_CGROUP_NOT_IN_ONE:
+      *why = "the service is in no cgroup of that controller";
+      break;
     }
-  mount_lines = g_strsplit (mounts, "\n", -1);
-  for (char **line = mount_lines; *line && !mount; line++)
-    {
-      g_auto (GStrv) fields = g_strsplit (*line, " ", -1);
-      g_auto (GStrv) options = NULL;
-
-      if (g_strv_length (fields) < 4)
-        continue;
-      v2 |= g_str_equal (fields[2], "cgroup2");
-      if (!g_str_equal (fields[2], "cgroup"))
-        continue;
-      options = g_strsplit (fields[3], ",", -1);
-      if (g_strv_contains ((const char *const *) options, controller))
-        mount = g_strdup (fields[1]);
-    }
-  if (!mount)
-    {
-      *why = v2 ? "this host has cgroup v2 only, whose controllers virtbus does not drive (it "
-                  "needs cgroup v1)"
-                : "this host has no cgroup v1 controller of that name mounted";
-      return NULL;
-    }
-  group_lines = g_strsplit (groups, "\n", -1);
-  for (char **line = group_lines; *line; line++)
-    {
-      g_auto (GStrv) fields = g_strsplit (*line, ":", 3);
-      g_auto (GStrv) controllers = NULL;
-
-      if (g_strv_length (fields) < 3)
-        continue;
-      controllers = g_strsplit (fields[1], ",", -1);
-      if (g_strv_contains ((const char *const *) controllers, controller))
-        return g_build_filename (mount, fields[2], NULL);
-    }
-  *why = "the service is in no cgroup of that controller";
   return NULL;
 }
 
