@@ -515,6 +515,14 @@ test_console_stuck_reader (Fixture *f, gconstpointer data)
   call (f, path, "Destroy", g_variant_new ("(u)", 0));
 }
 
+static gpointer
+wake_qemu_later (gpointer pid)
+{
+  g_usleep (G_USEC_PER_SEC);
+  kill (GPOINTER_TO_INT (pid), SIGCONT);
+  return NULL;
+}
+
 static void
 test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
 {
@@ -560,7 +568,19 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
     g_assert_cmpuint (vb_test_log_last_counter (log1), >=, counter + 5);
     counter = vb_test_log_last_counter (log1);
   }
-  vb_test_env_start_daemon (f->env, NULL);
+  /* A call that comes while the new service is still reconnecting to QEMU's
+   * monitor (held up here: the QEMU is stopped for a second) waits for it
+   * instead of finding the QEMU unreachable. */
+  g_assert_cmpint (kill (pid1, SIGSTOP), ==, 0);
+  {
+    GThread *waker = g_thread_new ("wake-qemu", wake_qemu_later, GINT_TO_POINTER (pid1));
+
+    vb_test_env_start_daemon (f->env, NULL);
+    call (f, path1, "Suspend", NULL);
+    g_thread_join (waker);
+  }
+  g_assert_true (wait_state (f->env, path1, "paused", 5000));
+  call (f, path1, "Resume", NULL);
   g_assert_true (wait_state (f->env, path1, "running", 5000));
   g_assert_true (wait_state (f->env, path2, "paused", 5000));
   {
@@ -583,7 +603,19 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
   }
   g_assert_true (process_exists (pid1));
   g_assert_true (process_exists (pid2));
-  vb_test_env_start_daemon (f->env, NULL);
+  /* A call that comes while the new service is still reconnecting to QEMU's
+   * monitor (held up here: the QEMU is stopped for a second) waits for it
+   * instead of finding the QEMU unreachable. */
+  g_assert_cmpint (kill (pid1, SIGSTOP), ==, 0);
+  {
+    GThread *waker = g_thread_new ("wake-qemu", wake_qemu_later, GINT_TO_POINTER (pid1));
+
+    vb_test_env_start_daemon (f->env, NULL);
+    call (f, path1, "Suspend", NULL);
+    g_thread_join (waker);
+  }
+  g_assert_true (wait_state (f->env, path1, "paused", 5000));
+  call (f, path1, "Resume", NULL);
   g_assert_true (wait_state (f->env, path1, "running", 5000));
   g_assert_true (wait_state (f->env, path2, "paused", 5000));
   /* Operations still work on both. */

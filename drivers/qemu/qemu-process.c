@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "object-lock.h"
 #include "qemu-cputune.h"
 #include "qemu-graphics.h"
 #include "qemu-helper-process.h"
@@ -1177,10 +1178,32 @@ state_from_string (const char *state)
   return VB_DOMAIN_RUNNING;
 }
 
+/* While the service reconnects to a QEMU it found running, the domain's
+ * lock is held, so an operation asked for meanwhile waits for the monitor
+ * (and the state QEMU reports) instead of failing as unreachable. */
+typedef struct {
+  VbDomain *domain;
+  gboolean locked;
+} Reconnect;
+
+static void
+reconnect_done (Reconnect *reconnect)
+{
+  if (reconnect->locked)
+    {
+      vb_object_lock_release (vb_resource_get_lock (VB_RESOURCE (reconnect->domain)));
+      /* Whatever waited on the lock (dropping a transient that ended) looks again. */
+      vb_resource_changed (VB_RESOURCE (reconnect->domain));
+    }
+  g_object_unref (reconnect->domain);
+  g_free (reconnect);
+}
+
 static void
 reconnected_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  VbDomain *domain = user_data;
+  Reconnect *reconnect = user_data;
+  VbDomain *domain = reconnect->domain;
   QemuDomain *qd = vb_qemu_domain_of (domain);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) reply = vb_qmp_client_execute_finish (VB_QMP_CLIENT (source), result, &error);
@@ -1196,13 +1219,14 @@ reconnected_status (GObject *source, GAsyncResult *result, gpointer user_data)
       else if (!running && state == VB_DOMAIN_RUNNING)
         vb_qemu_set_state (qd, VB_DOMAIN_PAUSED, "unknown");
     }
-  g_object_unref (domain);
+  reconnect_done (reconnect);
 }
 
 static void
 reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  VbDomain *domain = user_data;
+  Reconnect *reconnect = user_data;
+  VbDomain *domain = reconnect->domain;
   QemuDomain *qd = vb_qemu_domain_of (domain);
   g_autoptr (GError) error = NULL;
   VbQmpClient *qmp = vb_qmp_client_new_finish (result, &error);
@@ -1210,7 +1234,7 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!qd || qd->gone)
     {
       g_clear_object (&qmp);
-      g_object_unref (domain);
+      reconnect_done (reconnect);
       return;
     }
   if (!qmp)
@@ -1219,7 +1243,7 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
       vb_log_warning (vb_qemu_log_name (domain), "cannot reach QEMU's monitor again (%s): ending it",
                       error->message);
       vb_qemu_terminate (qd);
-      g_object_unref (domain);
+      reconnect_done (reconnect);
       return;
     }
   attach_monitor (qd, qmp);
@@ -1227,7 +1251,7 @@ reconnected (GObject *source, GAsyncResult *result, gpointer user_data)
   for (const VbQemuPart *const *part = vb_qemu_parts; *part; part++)
     if ((*part)->reattached)
       (*part)->reattached (qd);
-  vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, domain);
+  vb_qmp_client_execute_async (qmp, "query-status", NULL, -1, NULL, reconnected_status, reconnect);
 }
 
 static gboolean qemu_uid (uid_t *uid);
@@ -1267,8 +1291,14 @@ reattach (VbDomain *domain, VbQemuStatus *status)
       process_gone (qd);
       return;
     }
-  vb_qmp_client_new_for_path_async (status->monitor_path, NULL, reconnected,
-                                    g_object_ref (domain));
+  {
+    Reconnect *reconnect = g_new0 (Reconnect, 1);
+
+    reconnect->domain = g_object_ref (domain);
+    reconnect->locked = vb_object_lock_try_acquire (vb_resource_get_lock (VB_RESOURCE (domain)),
+                                                    "reconnecting to its QEMU");
+    vb_qmp_client_new_for_path_async (status->monitor_path, NULL, reconnected, reconnect);
+  }
 }
 
 /* The uid QEMU runs as: the --qemu-user in system mode, else the service's. */
