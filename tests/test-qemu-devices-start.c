@@ -354,7 +354,22 @@ test_vf_lookup (void)
   {
     g_autofree char *line = g_strjoinv (" ", argv);
 
-    g_assert_cmpstr (line, ==, "ip link set dev enp3s0f0 vf 1 mac 00:11:22:33:44:aa vlan 0");
+    g_assert_cmpstr (line, ==, "/bin/ip link set dev enp3s0f0 vf 1 mac 00:11:22:33:44:aa vlan 0");
+  }
+  /* Its VFIO group's node opens: no other QEMU holds it. A group name that
+   * is not a number is never opened. */
+  {
+    g_autofree char *groups = g_build_filename (root, "kernel/iommu_groups/17", NULL);
+    g_autofree char *link = g_build_filename (vf1, "iommu_group", NULL);
+    g_autofree char *dev = g_build_filename (root, "dev", NULL);
+    g_autofree char *vfio = g_build_filename (dev, "vfio", NULL);
+    g_autofree char *node = g_build_filename (vfio, "17", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (groups, 0700), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (vfio, 0700), ==, 0);
+    g_assert_cmpint (symlink ("../../../kernel/iommu_groups/17", link), ==, 0);
+    g_assert_true (g_file_set_contents (node, "", 0, NULL));
+    g_assert_false (vb_qemu_vf_in_use (root, dev, "0000:03:07.1"));
   }
   /* The PF itself is no VF. */
   g_clear_pointer (&name, g_free);
@@ -374,6 +389,41 @@ test_vf_lookup (void)
 
     g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
   }
+}
+
+/* What a VF had before a guest, read from `ip -j link show dev PF`, is what
+ * its stop sets back; anything malformed is not taken for it. */
+static void
+test_vf_current_values (void)
+{
+  const char *tagged = "[{\"ifname\":\"enp3s0f0\",\"vfinfo_list\":["
+                       "{\"vf\":0,\"address\":\"52:54:00:00:00:01\"},"
+                       "{\"vf\":1,\"address\":\"0A:BB:CC:DD:EE:FF\","
+                       "\"vlan_list\":[{\"vlan\":42,\"qos\":0}]}]}]";
+  const char *old_ip = "[{\"vfinfo_list\":[{\"vf\":2,\"address\":\"52:54:00:00:00:02\","
+                       "\"vlan\":7}]}]";
+  g_autofree char *mac = NULL;
+  int vlan = -1;
+
+  g_assert_true (vb_qemu_vf_parse_current (tagged, 1, &mac, &vlan));
+  g_assert_cmpstr (mac, ==, "0a:bb:cc:dd:ee:ff");
+  g_assert_cmpint (vlan, ==, 42);
+  g_clear_pointer (&mac, g_free);
+  g_assert_true (vb_qemu_vf_parse_current (tagged, 0, &mac, &vlan));
+  g_assert_cmpstr (mac, ==, "52:54:00:00:00:01");
+  g_assert_cmpint (vlan, ==, 0);
+  g_clear_pointer (&mac, g_free);
+  g_assert_true (vb_qemu_vf_parse_current (old_ip, 2, &mac, &vlan));
+  g_assert_cmpint (vlan, ==, 7);
+  g_clear_pointer (&mac, g_free);
+  g_assert_false (vb_qemu_vf_parse_current (tagged, 5, &mac, &vlan));
+  g_assert_false (vb_qemu_vf_parse_current ("[{\"vfinfo_list\":[{\"vf\":0,\"address\":\"x y\"}]}]",
+                                            0, &mac, &vlan));
+  g_assert_false (vb_qemu_vf_parse_current ("[{\"vfinfo_list\":[{\"vf\":0,\"address\":"
+                                            "\"52:54:00:00:00:01\",\"vlan\":5000}]}]",
+                                            0, &mac, &vlan));
+  g_assert_false (vb_qemu_vf_parse_current ("not json", 0, &mac, &vlan));
+  g_assert_null (mac);
 }
 
 static void
@@ -430,6 +480,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-devices-start/vhost-user-video", test_vhost_user_video);
   g_test_add_func ("/qemu-devices-start/vf-interface", test_vf_interface);
   g_test_add_func ("/qemu-devices-start/vf-lookup", test_vf_lookup);
+  g_test_add_func ("/qemu-devices-start/vf-current-values", test_vf_current_values);
   g_test_add_func ("/qemu-devices-start/vf-interface-refusals", test_vf_interface_refusals);
   return g_test_run ();
 }

@@ -93,6 +93,25 @@ vb_qemu_log_tail (QemuDomain *qd)
   return log_tail (qd->log_path, qd->log_offset);
 }
 
+/* What the domain's SR-IOV VFs had before it (qemu-host-vf.c): beside its
+ * status, in the directory only root reads. */
+static char *
+vf_record_path (VbDomain *domain)
+{
+  g_autofree char *base = vb_qemu_status_dir ();
+  g_autofree char *name = g_strdup_printf ("%s.vfs", vb_resource_get_uuid (VB_RESOURCE (domain)));
+
+  return g_build_filename (base, name, NULL);
+}
+
+static void
+restore_vfs (VbDomain *domain)
+{
+  g_autofree char *record = vf_record_path (domain);
+
+  vb_qemu_host_restore_vfs (record);
+}
+
 /* QEMU is gone, for whatever reason: the domain is shut off. */
 static void
 process_gone (QemuDomain *qd)
@@ -123,6 +142,7 @@ process_gone (QemuDomain *qd)
     if ((*part)->gone)
       (*part)->gone (qd);
   g_unlink (qd->status_path);
+  restore_vfs (domain);
   vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (domain)));
   vb_qemu_limits_remove_cgroups (vb_resource_get_uuid (VB_RESOURCE (domain)));
   /* The log stays beside the run directory's other logs for a post mortem. */
@@ -404,6 +424,7 @@ start_failed (GTask *task, GError *error)
       else
         g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
+      restore_vfs (data->domain);
       /* Best effort: a QEMU just killed may still be in it; the next start
        * uses it again. */
       vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
@@ -880,6 +901,27 @@ qemu_child_setup (gpointer user_data)
 static void spawn_qemu (GTask *task);
 
 static void
+vfs_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_host_setup_vfs_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  spawn_qemu (task);
+}
+
+static void
 helpers_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -897,7 +939,11 @@ helpers_started (GObject *source, GAsyncResult *result, gpointer user_data)
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
       return;
     }
-  spawn_qemu (task);
+  {
+    g_autofree char *record = vf_record_path (data->domain);
+
+    vb_qemu_host_setup_vfs_async (data->command, record, vfs_set, task);
+  }
 }
 
 static void
@@ -965,8 +1011,7 @@ spawn_qemu (GTask *task)
   int log_fd;
 
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_setup_vfs (data->command, &error)
-      || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
+  if ((data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
