@@ -187,12 +187,14 @@ vb_qemu_vf_parse_current (const char *ip_json, guint index, char **mac, int *vla
           return FALSE;
         /* A tagged VF names its tag in vlan_list (newer ip) or as vlan. */
         tags = json_object_get_member (vf, "vlan_list");
-        if (tags && JSON_NODE_HOLDS_ARRAY (tags) && json_array_get_length (json_node_get_array (tags)) > 0)
+        if (tags && JSON_NODE_HOLDS_ARRAY (tags)
+            && json_array_get_length (json_node_get_array (tags)) > 0)
           {
             JsonNode *first = json_array_get_element (json_node_get_array (tags), 0);
 
             if (JSON_NODE_HOLDS_OBJECT (first))
-              tag = json_object_get_int_member_with_default (json_node_get_object (first), "vlan", 0);
+              tag =
+                json_object_get_int_member_with_default (json_node_get_object (first), "vlan", 0);
           }
         else
           tag = json_object_get_int_member_with_default (vf, "vlan", 0);
@@ -292,8 +294,8 @@ record_originals (const VbQemuCommand *command, const char *record, GError **err
       g_key_file_set_integer (file, vf->pci, "vlan", vlan);
     }
   data = g_key_file_to_data (file, &length, NULL);
-  return g_file_set_contents_full (record, data, (gssize) length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  return g_file_set_contents_full (record, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0600, error);
 }
 
 static void
