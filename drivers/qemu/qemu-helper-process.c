@@ -265,11 +265,21 @@ start_failed (GTask *task, GError *error)
 static int
 open_state_dir (const char *dir, gboolean named, const VbUser *user, GError **error)
 {
+  g_autofree char *parent = g_path_get_dirname (dir);
   struct stat st;
   int fd;
-  gboolean existed = g_file_test (dir, G_FILE_TEST_IS_DIR);
+  gboolean existed;
 
-  if (g_mkdir_with_parents (dir, 0700) < 0)
+  /* Whether we made it is mkdir's own answer (EEXIST), never a look before:
+   * a directory someone else makes in between is theirs, not ours. */
+  if (g_mkdir_with_parents (parent, 0700) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", parent,
+                   g_strerror (errno));
+      return -1;
+    }
+  existed = mkdir (dir, 0700) < 0;
+  if (existed && errno != EEXIST)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s: %s", dir,
                    g_strerror (errno));
