@@ -530,20 +530,6 @@ test_bad_input (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
-static int
-qemu_pid (Fixture *f)
-{
-  g_autofree char *uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (f->env, uuid);
-  g_autofree char *text = NULL;
-  const char *pid;
-
-  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
-  pid = strstr (text, "\"pid\"");
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
-}
-
 static void
 test_qemu_killed (Fixture *f, gconstpointer data)
 {
@@ -565,7 +551,7 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   job = block_copy (f, "vda", dest, g_variant_dict_end (&params), 0);
   phase = vb_test_job_wait_phase (f->env, job, "copying|ready|failed", 30000);
   g_assert_cmpstr (phase, ==, "copying");
-  g_assert_cmpint (kill (qemu_pid (f), SIGKILL), ==, 0);
+  g_assert_cmpint (kill (vb_test_qemu_pid (f->env, f->path), SIGKILL), ==, 0);
   g_free (phase);
   phase = vb_test_job_wait_phase (f->env, job, "completed|failed|cancelled", 60000);
   g_assert_cmpstr (phase, ==, "failed");
@@ -617,14 +603,14 @@ test_service_restart (Fixture *f, gconstpointer data)
   job = block_copy (f, "vda", dest, NULL, 0);
   phase = vb_test_job_wait_phase (f->env, job, "ready|failed", READY_TIMEOUT_MS);
   g_assert_cmpstr (phase, ==, "ready");
-  pid = qemu_pid (f);
+  pid = vb_test_qemu_pid (f->env, f->path);
   close_console (f);
 
   vb_test_env_stop_daemon (f->env, FALSE);
   vb_test_env_start_daemon (f->env, NULL);
   g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 30000));
-  g_assert_cmpint (qemu_pid (f), ==, pid); /* the same QEMU, adopted */
+  g_assert_cmpint (vb_test_qemu_pid (f->env, f->path), ==, pid); /* the same QEMU, adopted */
   {
     g_autofree char *shown = copy_job_of (f);
     g_assert_cmpstr (shown, ==, "/");

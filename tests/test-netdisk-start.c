@@ -438,18 +438,6 @@ serve_nbd (const char *image, const char *export, int *port)
   return nbd;
 }
 
-static void
-run_ok (const char *const *argv)
-{
-  int status = -1;
-  g_autofree char *err = NULL;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                               &err, &status, NULL));
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], err);
-}
-
 /* A network disk on a network backing store: a qcow2 overlay on NBD whose
  * header names a backing file that does not exist, over a raw base on a
  * second NBD server. The guest reads the base's bytes through the
@@ -476,7 +464,7 @@ test_backing_nbd (void)
     const char *argv[] = { "qemu-img", "create", "-q",  "-f", "qcow2",
                            "-u",       "-F",     "raw", "-b", "/nonexistent/header-backing.img",
                            top,        "1M",     NULL };
-    run_ok (argv);
+    g_free (vb_test_run_argv (argv));
   }
   vb_test_env_start_daemon (env, NULL);
   top_server = serve_nbd (top, "top", &top_port);
@@ -537,7 +525,7 @@ test_header_backing_ignored (void)
   {
     const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
                            "-b",       other,    top,  "1M", NULL };
-    run_ok (argv);
+    g_free (vb_test_run_argv (argv));
   }
   vb_test_env_start_daemon (env, NULL);
   top_server = serve_nbd (top, "top", &top_port);

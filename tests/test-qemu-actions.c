@@ -79,25 +79,11 @@ run (Fixture *f, const char *command)
   return vb_test_console_output (f->console, command, 60000);
 }
 
-static int
-qemu_pid (Fixture *f)
-{
-  g_autofree char *uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (f->env, uuid);
-  g_autofree char *text = NULL;
-  const char *pid;
-
-  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
-  pid = strstr (text, "\"pid\"");
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
-}
-
 /* Whether QEMU holds @file open. */
 static gboolean
 qemu_has_open (Fixture *f, const char *file)
 {
-  g_autofree char *dir = g_strdup_printf ("/proc/%d/fd", qemu_pid (f));
+  g_autofree char *dir = g_strdup_printf ("/proc/%d/fd", vb_test_qemu_pid (f->env, f->path));
   g_autoptr (GDir) fds = g_dir_open (dir, 0, NULL);
   const char *name;
 
@@ -378,7 +364,7 @@ test_actions (Fixture *f, gconstpointer data)
 
   /* Reset: the guest boots again in the same QEMU, State stays, no event. */
   {
-    int pid = qemu_pid (f);
+    int pid = vb_test_qemu_pid (f->env, f->path);
     g_autofree char *text = NULL;
 
     vb_signal_log_clear (f->signals);
@@ -392,7 +378,7 @@ test_actions (Fixture *f, gconstpointer data)
         g_usleep (200 * 1000);
       }
     g_assert_cmpuint (count_lines (text, READY), ==, 2);
-    g_assert_cmpint (qemu_pid (f), ==, pid);
+    g_assert_cmpint (vb_test_qemu_pid (f->env, f->path), ==, pid);
     g_assert_cmpint (vb_signal_log_find (f->signals, "LifecycleEvent"), <, 0);
     {
       g_autofree char *state = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "State");

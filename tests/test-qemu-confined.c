@@ -51,20 +51,6 @@ tear_down (Fixture *f, gconstpointer data)
   g_free (f->user_buffer);
 }
 
-static int
-qemu_pid (VbTestEnv *env, const char *path)
-{
-  g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (env, uuid);
-  g_autofree char *text = NULL;
-  const char *pid;
-
-  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
-  pid = strstr (text, "\"pid\"");
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
-}
-
 /* The value of the line "@key:\t..." of /proc/PID/status. */
 static char *
 proc_status_field (const char *status, const char *key)
@@ -113,7 +99,7 @@ test_runs_as_qemu_user (Fixture *f, gconstpointer data)
   g_autofree char *disk_xml = vb_test_disk_xml (disk, "raw", "vdb");
   g_autofree char *xml = vb_test_guest_xml ("confined", 192, NULL, disk_xml);
   g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  int pid = qemu_pid (f->env, path);
+  int pid = vb_test_qemu_pid (f->env, path);
   g_autofree char *proc = g_strdup_printf ("/proc/%d/status", pid);
   g_autofree char *status = NULL;
   g_autofree char *groups = NULL;

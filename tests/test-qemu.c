@@ -134,18 +134,6 @@ wait_state (VbTestEnv *env, const char *path, const char *state, guint timeout_m
                                 timeout_ms);
 }
 
-static int
-qemu_pid (VbTestEnv *env, const char *path)
-{
-  g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (env, uuid);
-  g_autofree char *text = read_file (status);
-  const char *pid = strstr (text, "\"pid\"");
-
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
-}
-
 /* Alive, not a zombie: a QEMU the restarted service adopted is reaped by
  * whatever init the machine has, maybe late or never. */
 static gboolean
@@ -203,7 +191,7 @@ test_boot_and_acpi_shutdown (Fixture *f, gconstpointer data)
   id = vb_test_get_property (f->env, path, IFACE_DOMAIN, "Id");
   g_assert_cmpint (g_variant_get_int32 (id), >, 0);
   g_assert_true (wait_console (f->env, path, READY, 1, BOOT_TIMEOUT_MS));
-  pid = qemu_pid (f->env, path);
+  pid = vb_test_qemu_pid (f->env, path);
   g_assert_true (process_exists (pid));
 
   /* The live XML says it runs; it is the definition with its id. */
@@ -322,11 +310,11 @@ test_destroy_reboot_suspend (Fixture *f, gconstpointer data)
   g_assert_cmpuint (after, >, during);
 
   /* Reboot: the guest powers off on request and comes back; same QEMU. */
-  pid = qemu_pid (f->env, path);
+  pid = vb_test_qemu_pid (f->env, path);
   call (f, path, "Reboot", g_variant_new ("(u)", 0));
   g_assert_true (wait_console (f->env, path, READY, 2, BOOT_TIMEOUT_MS));
   g_assert_true (wait_state (f->env, path, "running", 2000));
-  g_assert_cmpint (qemu_pid (f->env, path), ==, pid);
+  g_assert_cmpint (vb_test_qemu_pid (f->env, path), ==, pid);
 
   /* Destroy: at once, whatever the guest does. */
   vb_signal_log_clear (f->signals);
@@ -551,8 +539,8 @@ test_two_guests_and_service_restart (Fixture *f, gconstpointer data)
   g_assert_true (wait_console (f->env, path2, READY, 1, BOOT_TIMEOUT_MS));
   call (f, path2, "Suspend", NULL);
   g_assert_true (wait_state (f->env, path2, "paused", 5000));
-  pid1 = qemu_pid (f->env, path1);
-  pid2 = qemu_pid (f->env, path2);
+  pid1 = vb_test_qemu_pid (f->env, path1);
+  pid2 = vb_test_qemu_pid (f->env, path2);
   log1 = vb_test_console_log_of (f->env, path1);
 
   /* kill -9 of the service: the guests go on, the new service finds them. */
@@ -638,7 +626,7 @@ test_qemu_killed (Fixture *f, gconstpointer data)
 
   call (f, path, "Start", g_variant_new ("(u)", 0));
   g_assert_true (wait_state (f->env, path, "running", 10000));
-  pid = qemu_pid (f->env, path);
+  pid = vb_test_qemu_pid (f->env, path);
   vb_signal_log_clear (f->signals);
   start = g_get_monotonic_time ();
   g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
@@ -670,7 +658,7 @@ test_qmp_timeout_is_failed (Fixture *f, gconstpointer data)
 
   call (f, path, "Start", g_variant_new ("(u)", 0));
   g_assert_true (wait_state (f->env, path, "running", 10000));
-  pid = qemu_pid (f->env, path);
+  pid = vb_test_qemu_pid (f->env, path);
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   /* QMP's timeout is 30 s: the client waits longer than that. */
   reply =
@@ -698,7 +686,7 @@ test_qemu_died_while_service_away (Fixture *f, gconstpointer data)
 
   call (f, path, "Start", g_variant_new ("(u)", 0));
   g_assert_true (wait_state (f->env, path, "running", 10000));
-  pid = qemu_pid (f->env, path);
+  pid = vb_test_qemu_pid (f->env, path);
   vb_test_env_stop_daemon (f->env, TRUE);
   kill (pid, SIGKILL);
   while (process_exists (pid))
@@ -863,7 +851,7 @@ test_status_from_the_spawn (gconstpointer data)
   g_assert_true (wait_state (env, path, "running", 10000));
   /* The same process, now QEMU, and the file says so before the guest ran. */
   text = read_file (status);
-  g_assert_cmpint (qemu_pid (env, path), ==, pid);
+  g_assert_cmpint (vb_test_qemu_pid (env, path), ==, pid);
   g_assert_nonnull (strstr (text, qemu));
   call (&f, path, "Destroy", g_variant_new ("(u)", 0));
   g_assert_true (wait_state (env, path, "shutoff", 10000));

@@ -73,20 +73,6 @@ guest_xml (Fixture *f, const char *name, const char *vcpu_and_tuning)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static int
-qemu_pid (Fixture *f, const char *path)
-{
-  g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (f->env, uuid);
-  g_autofree char *text = NULL;
-  const char *pid;
-
-  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
-  pid = strstr (text, "\"pid\"");
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
-}
-
 static char *
 read_trimmed (const char *path)
 {
@@ -241,7 +227,7 @@ test_pinned (Fixture *f, gconstpointer data)
   path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
   uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
   group = cgroup_dir (uuid);
-  threads = threads_of (qemu_pid (f, path));
+  threads = threads_of (vb_test_qemu_pid (f->env, path));
 
   /* SCHED_BATCH is policy 3, SCHED_OTHER 0. */
   expect_thread (threads, "CPU 0/TCG", "0|0", uuid, "vcpu0");
@@ -270,12 +256,12 @@ test_pinned (Fixture *f, gconstpointer data)
   /* The guest reads its disk, served by the iothread. */
   f->console = vb_test_console_open (f->env, path);
   {
-    guint64 switches = iothread_switches (qemu_pid (f, path));
+    guint64 switches = iothread_switches (vb_test_qemu_pid (f->env, path));
 
     out = vb_test_console_output (
       f->console, "dd if=/dev/vda bs=4096 count=256 iflag=direct 2>/dev/null | md5sum", 60000);
     g_assert_nonnull (strstr (out, f->disk_md5));
-    g_assert_cmpuint (iothread_switches (qemu_pid (f, path)) - switches, >=, 200);
+    g_assert_cmpuint (iothread_switches (vb_test_qemu_pid (f->env, path)) - switches, >=, 200);
   }
 
   /* A disk plugged in on the iothread; one naming an iothread the guest
@@ -303,13 +289,13 @@ test_pinned (Fixture *f, gconstpointer data)
       }
     /* Each read reaches QEMU (O_DIRECT) and wakes the iothread serving
      * vdb: it is iothread 1 when its switches grow by one a request. */
-    switches = iothread_switches (qemu_pid (f, path));
+    switches = iothread_switches (vb_test_qemu_pid (f->env, path));
     sum = vb_test_console_output (
       f->console, "dd if=/dev/vdb bs=4096 count=256 iflag=direct 2>/dev/null | md5sum", 60000);
     g_assert_nonnull (strstr (sum, f->extra_md5));
     g_test_message ("IO iothread1 switched %" G_GUINT64_FORMAT " times while vdb was read",
-                    iothread_switches (qemu_pid (f, path)) - switches);
-    g_assert_cmpuint (iothread_switches (qemu_pid (f, path)) - switches, >=, 200);
+                    iothread_switches (vb_test_qemu_pid (f->env, path)) - switches);
+    g_assert_cmpuint (iothread_switches (vb_test_qemu_pid (f->env, path)) - switches, >=, 200);
     vdb = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
     g_assert_nonnull (strstr (vdb, "iothread='1'/>\n      <source file='"));
   }
@@ -337,7 +323,7 @@ test_restored (Fixture *f, gconstpointer data)
   vb_test_env_start_daemon (f->env, NULL);
   path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
   uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
-  pid = qemu_pid (f, path);
+  pid = vb_test_qemu_pid (f->env, path);
   job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (f->env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("shutoff"), 120000));
@@ -347,8 +333,8 @@ test_restored (Fixture *f, gconstpointer data)
 
     g_assert_cmpstr (reason, ==, "restored");
   }
-  g_assert_cmpint (qemu_pid (f, path), !=, pid);
-  threads = threads_of (qemu_pid (f, path));
+  g_assert_cmpint (vb_test_qemu_pid (f->env, path), !=, pid);
+  threads = threads_of (vb_test_qemu_pid (f->env, path));
   expect_thread (threads, "CPU 0/TCG", "0|0", uuid, "vcpu0");
   expect_thread (threads, "CPU 1/TCG", "1|3", uuid, "vcpu1");
   expect_thread (threads, "IO iothread1", "0|0", uuid, "iothread1");
@@ -424,10 +410,10 @@ test_vcpu_hotplug (Fixture *f, gconstpointer data)
 
   vb_test_env_start_daemon (f->env, NULL);
   path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
-  before = threads_of (qemu_pid (f, path));
+  before = threads_of (vb_test_qemu_pid (f->env, path));
   g_assert_null (g_hash_table_lookup (before, "CPU 1/TCG"));
   vb_test_guest_plug_vcpu (f->env, path);
-  after = threads_of (qemu_pid (f, path));
+  after = threads_of (vb_test_qemu_pid (f->env, path));
   g_assert_nonnull (g_hash_table_lookup (after, "CPU 1/TCG"));
   g_assert_true (g_str_has_prefix (g_hash_table_lookup (after, "CPU 1/TCG"), "0|"));
   g_assert_true (g_str_has_prefix (g_hash_table_lookup (after, "CPU 0/TCG"), "1|"));

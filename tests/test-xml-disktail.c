@@ -17,22 +17,6 @@
 #define RUN_TIMEOUT_MS 30000
 #define MIB (1024 * 1024)
 
-static char *
-run_ok (const char *const *argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status = -1;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
-                               &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], err);
-  return out;
-}
-
 /* Writes @length bytes of @content at @offset of @path (made if missing). */
 static void
 write_at (const char *path, goffset offset, const char *content, gsize length)
@@ -73,8 +57,8 @@ test_slices (void)
     const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", qcow2, "4M", NULL };
     const char *write[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 4096", qcow2, NULL };
 
-    g_free (run_ok (create));
-    g_free (run_ok (write));
+    g_free (vb_test_run_argv (create));
+    g_free (vb_test_run_argv (write));
   }
   g_assert_true (g_file_get_contents (qcow2, &image, &image_size, NULL));
   write_at (container, 3 * MIB, image, image_size);
@@ -149,8 +133,8 @@ test_copy_on_read (void)
                              "raw",      "-b",     base, overlay, NULL };
     const char *alloc[] = { "qemu-io", "-f", "qcow2", "-c", "alloc 0 4096", overlay, NULL };
 
-    g_free (run_ok (create));
-    out = run_ok (alloc);
+    g_free (vb_test_run_argv (create));
+    out = vb_test_run_argv (alloc);
     g_assert_nonnull (strstr (out, "0/4096 bytes allocated"));
     g_clear_pointer (&out, g_free);
   }
@@ -173,7 +157,7 @@ test_copy_on_read (void)
   {
     const char *alloc[] = { "qemu-io", "-f", "qcow2", "-c", "alloc 0 4096", overlay, NULL };
 
-    out = run_ok (alloc);
+    out = vb_test_run_argv (alloc);
     g_assert_nonnull (strstr (out, "4096/4096 bytes allocated"));
   }
   g_assert_true (vb_test_env_daemon_alive (env));

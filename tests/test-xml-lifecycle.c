@@ -79,20 +79,6 @@ state (Fixture *f)
   return g_strdup_printf ("%s/%s", name, reason);
 }
 
-static int
-qemu_pid (Fixture *f)
-{
-  g_autofree char *uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (f->env, uuid);
-  g_autofree char *text = NULL;
-  const char *pid;
-
-  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
-  pid = strstr (text, "\"pid\"");
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
-}
-
 static guint
 count (const char *text, const char *needle)
 {
@@ -178,7 +164,7 @@ test_crash_restart (Fixture *f, gconstpointer data)
   g_autofree char *now = NULL;
 
   boot (f, "pc", "  <on_crash>restart</on_crash>\n", "    <panic model='isa'/>\n");
-  pid = qemu_pid (f);
+  pid = vb_test_qemu_pid (f->env, f->path);
   guest_does (f, "echo c > /proc/sysrq-trigger");
   wait_event (f, "('resumed', 'unpaused')");
   events = vb_signal_log_lifecycle (f->signals, f->path);
@@ -186,7 +172,7 @@ test_crash_restart (Fixture *f, gconstpointer data)
   now = state (f);
   g_assert_cmpstr (now, ==, "running/crashed");
   wait_ready (f, 2);
-  g_assert_cmpint (qemu_pid (f), ==, pid);
+  g_assert_cmpint (vb_test_qemu_pid (f->env, f->path), ==, pid);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
@@ -240,7 +226,7 @@ test_poweroff_restart (Fixture *f, gconstpointer data)
   int pid;
 
   boot (f, "pc", "  <on_poweroff>restart</on_poweroff>\n", NULL);
-  pid = qemu_pid (f);
+  pid = vb_test_qemu_pid (f->env, f->path);
   guest_does (f, "poweroff -f");
   wait_event (f, "('resumed', 'unpaused')");
   events = vb_signal_log_lifecycle (f->signals, f->path);
@@ -249,7 +235,7 @@ test_poweroff_restart (Fixture *f, gconstpointer data)
   now = state (f);
   g_assert_cmpstr (now, ==, "running/booted");
   wait_ready (f, 2);
-  g_assert_cmpint (qemu_pid (f), ==, pid);
+  g_assert_cmpint (vb_test_qemu_pid (f->env, f->path), ==, pid);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 

@@ -13,22 +13,6 @@
 #define RUN_TIMEOUT_MS 30000
 #define PATTERN "VIRTBUS-DATA-FILE-PATTERN-91c2"
 
-static char *
-run_ok (const char *const *argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status = -1;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
-                               &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], err);
-  return out;
-}
-
 /* The image's header names a data file that is not there (it was moved):
  * only the <dataStore> of the XML leads QEMU to it. */
 static void
@@ -57,8 +41,8 @@ test_data_file (void)
                              "-o",       options,  image, "4M", NULL };
     const char *write[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 4096", image, NULL };
 
-    g_free (run_ok (create));
-    g_free (run_ok (write));
+    g_free (vb_test_run_argv (create));
+    g_free (vb_test_run_argv (write));
   }
   g_assert_cmpint (g_rename (header_data, data), ==, 0);
 
@@ -86,7 +70,7 @@ test_data_file (void)
     const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", plain, "4M", NULL };
     g_autofree char *plugged = NULL;
 
-    g_free (run_ok (create));
+    g_free (vb_test_run_argv (create));
     plugged = g_strdup_printf ("<disk type='file' device='disk'>\n"
                                "  <driver name='qemu' type='qcow2' "
                                "discard_no_unref='on'/>\n"
@@ -131,7 +115,7 @@ test_discard_no_unref_start (void)
   {
     const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", image, "4M", NULL };
 
-    g_free (run_ok (create));
+    g_free (vb_test_run_argv (create));
   }
   disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
                           "      <driver name='qemu' type='qcow2' discard='unmap' "
@@ -276,8 +260,8 @@ test_snapshot_default (void)
     const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", qcow2, "4M", NULL };
     const char *create_raw[] = { "qemu-img", "create", "-q", "-f", "raw", raw, "4M", NULL };
 
-    g_free (run_ok (create));
-    g_free (run_ok (create_raw));
+    g_free (vb_test_run_argv (create));
+    g_free (vb_test_run_argv (create_raw));
   }
   devices = g_strdup_printf ("    <disk type='file' device='disk'>\n"
                              "      <driver name='qemu' type='qcow2'/>\n"
@@ -299,7 +283,7 @@ test_snapshot_default (void)
   {
     const char *list[] = { "qemu-img", "snapshot", "-l", qcow2, NULL };
 
-    listing = run_ok (list);
+    listing = vb_test_run_argv (list);
   }
   g_assert_nonnull (strstr (listing, "s1"));
   g_assert_true (vb_test_env_daemon_alive (env));

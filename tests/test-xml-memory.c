@@ -12,23 +12,7 @@
 #define BOOT_TIMEOUT_MS 180000
 #define NOT_SUPPORTED "org.virtbus.Virt1.Error.NotSupported"
 
-typedef struct {
-  VbTestEnv *env;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  g_assert_true (vb_test_env_daemon_alive (f->env));
-  vb_test_env_free (f->env);
-}
+typedef VbGuestFixture Fixture;
 
 /* The test guest (@mib MiB, ACPI) with @memory_xml (elements after
  * <memory>), @cpu_xml (elements inside a <cpu>, NULL for none) and @vcpus. */
@@ -71,20 +55,6 @@ run (VbTestConsole *console, const char *command)
         g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
     }
   return g_string_free (g_steal_pointer (&answer), FALSE);
-}
-
-static int
-qemu_pid (VbTestEnv *env, const char *path)
-{
-  g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *status = vb_test_env_status_path (env, uuid);
-  g_autofree char *text = NULL;
-  const char *pid;
-
-  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
-  pid = strstr (text, "\"pid\"");
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
 }
 
 /* Whether QEMU @pid holds an fd whose link names @prefix. */
@@ -163,9 +133,9 @@ test_numa_memfd (Fixture *f, gconstpointer data)
   node1_kib = g_ascii_strtoull (strstr (node1, "MemTotal:") + strlen ("MemTotal:"), NULL, 10);
   g_assert_cmpuint (node1_kib, >, 80 * 1024);
   g_assert_cmpuint (node1_kib, <=, 96 * 1024);
-  g_assert_true (qemu_holds (qemu_pid (f->env, path), "/memfd:"));
+  g_assert_true (qemu_holds (vb_test_qemu_pid (f->env, path), "/memfd:"));
   /* <locked/>: QEMU locked the guest's 256 MiB (and more) in host memory. */
-  g_assert_cmpuint (qemu_status_kib (qemu_pid (f->env, path), "VmLck:"), >=, 256 * 1024);
+  g_assert_cmpuint (qemu_status_kib (vb_test_qemu_pid (f->env, path), "VmLck:"), >=, 256 * 1024);
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
@@ -215,7 +185,7 @@ test_host_checks (Fixture *f, gconstpointer data)
   expect_start_refused (f, far, "host NUMA node 1023 does not exist on this host");
   path = vb_test_boot_guest (f->env, near, TRUE, BOOT_TIMEOUT_MS);
   /* The guest's RAM is bound to host node 0: the kernel shows the policy. */
-  numa_maps = g_strdup_printf ("/proc/%d/numa_maps", qemu_pid (f->env, path));
+  numa_maps = g_strdup_printf ("/proc/%d/numa_maps", vb_test_qemu_pid (f->env, path));
   g_assert_true (g_file_get_contents (numa_maps, &maps, NULL, NULL));
   g_assert_nonnull (strstr (maps, "bind:0"));
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
@@ -297,11 +267,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-memory/numa-memfd", Fixture, NULL, fixture_set_up, test_numa_memfd,
-              fixture_tear_down);
-  g_test_add ("/xml-memory/host-checks", Fixture, NULL, fixture_set_up, test_host_checks,
-              fixture_tear_down);
-  g_test_add ("/xml-memory/dimm-hotplug", Fixture, NULL, fixture_set_up, test_dimm_hotplug,
-              fixture_tear_down);
+  g_test_add ("/xml-memory/numa-memfd", Fixture, NULL, vb_guest_fixture_set_up, test_numa_memfd,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memory/host-checks", Fixture, NULL, vb_guest_fixture_set_up, test_host_checks,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memory/dimm-hotplug", Fixture, NULL, vb_guest_fixture_set_up, test_dimm_hotplug,
+              vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -8,26 +8,11 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 
 #define NOT_SUPPORTED "org.virtbus.Virt1.Error.NotSupported"
 
-typedef struct {
-  VbTestEnv *env;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
-  vb_test_env_start_daemon (f->env, NULL);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  g_assert_true (vb_test_env_daemon_alive (f->env));
-  vb_test_env_free (f->env);
-}
+typedef VbGuestFixture Fixture;
 
 /* The test guest with @extra after <memory> and <vcpu> as @vcpu. */
 static char *
@@ -41,7 +26,8 @@ guest_xml (const char *name, const char *vcpu, const char *extra)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static char *
+/* Not inlined: GCC 12 then takes the returned text for a dangling local. */
+G_GNUC_NO_INLINE static char *
 status_text (VbTestEnv *env, const char *path)
 {
   g_autofree char *uuid = vb_test_get_string (env, path, IFACE_DOMAIN, "UUID");
@@ -50,16 +36,6 @@ status_text (VbTestEnv *env, const char *path)
 
   g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
   return text;
-}
-
-static int
-qemu_pid (VbTestEnv *env, const char *path)
-{
-  g_autofree char *text = status_text (env, path);
-  const char *pid = strstr (text, "\"pid\"");
-
-  g_assert_nonnull (pid);
-  return atoi (strchr (pid, ':') + 1);
 }
 
 /* Defines and starts @xml (QEMU runs; the guest need not have booted). */
@@ -169,7 +145,7 @@ test_numad (Fixture *f, gconstpointer data)
 
   g_assert_true (g_file_test ("/usr/bin/numad", G_FILE_TEST_IS_EXECUTABLE));
   path = start (f, xml);
-  pid = qemu_pid (f->env, path);
+  pid = vb_test_qemu_pid (f->env, path);
   status = status_text (f->env, path);
   /* The status file is pretty JSON: "numad-nodes" : "0". */
   g_assert_nonnull (strstr (status, "\"numad-nodes\""));
@@ -218,7 +194,7 @@ test_memtune (Fixture *f, gconstpointer data)
   g_autofree char *soft_value = read_text (soft);
   g_autofree char *swap_value = read_text (swap);
 
-  g_assert_true (lists_pid (procs, qemu_pid (f->env, path)));
+  g_assert_true (lists_pid (procs, vb_test_qemu_pid (f->env, path)));
   g_assert_cmpstr (hard_value, ==, "1073741824");
   g_assert_cmpstr (soft_value, ==, "536870912");
   /* -1 reads back as the kernel's page-rounded ceiling. */
@@ -264,7 +240,7 @@ test_blkiotune (Fixture *f, gconstpointer data)
   bps = domain_cgroup_file (f->env, path, "blkio", "blkio.throttle.write_bps_device");
   iops_value = read_text (iops);
   bps_value = read_text (bps);
-  g_assert_true (lists_pid (procs, qemu_pid (f->env, path)));
+  g_assert_true (lists_pid (procs, vb_test_qemu_pid (f->env, path)));
   g_assert_cmpstr (iops_value, ==, "7:0 1000");
   g_assert_cmpstr (bps_value, ==, "7:0 1048576");
   destroy (f, path);
@@ -295,10 +271,10 @@ test_restrictive (Fixture *f, gconstpointer data)
   g_autofree char *procs = domain_cgroup_file (f->env, path, "cpuset", "cgroup.procs");
   g_autofree char *mems = domain_cgroup_file (f->env, path, "cpuset", "cpuset.mems");
   g_autofree char *mems_value = read_text (mems);
-  g_autofree char *numa_maps = g_strdup_printf ("/proc/%d/numa_maps", qemu_pid (f->env, path));
+  g_autofree char *numa_maps = g_strdup_printf ("/proc/%d/numa_maps", vb_test_qemu_pid (f->env, path));
   g_autofree char *maps = NULL;
 
-  g_assert_true (lists_pid (procs, qemu_pid (f->env, path)));
+  g_assert_true (lists_pid (procs, vb_test_qemu_pid (f->env, path)));
   g_assert_cmpstr (mems_value, ==, "0");
   /* The cgroup restricts, no memory policy binds. */
   g_assert_true (g_file_get_contents (numa_maps, &maps, NULL, NULL));
@@ -420,14 +396,14 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-memtune/numad", Fixture, NULL, fixture_set_up, test_numad, fixture_tear_down);
-  g_test_add ("/xml-memtune/memtune", Fixture, NULL, fixture_set_up, test_memtune,
-              fixture_tear_down);
-  g_test_add ("/xml-memtune/blkiotune", Fixture, NULL, fixture_set_up, test_blkiotune,
-              fixture_tear_down);
-  g_test_add ("/xml-memtune/restrictive", Fixture, NULL, fixture_set_up, test_restrictive,
-              fixture_tear_down);
-  g_test_add ("/xml-memtune/hmat", Fixture, NULL, fixture_set_up, test_hmat, fixture_tear_down);
-  g_test_add ("/xml-memtune/nvdimm", Fixture, NULL, fixture_set_up, test_nvdimm, fixture_tear_down);
+  g_test_add ("/xml-memtune/numad", Fixture, NULL, vb_guest_fixture_set_up, test_numad, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memtune/memtune", Fixture, NULL, vb_guest_fixture_set_up, test_memtune,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memtune/blkiotune", Fixture, NULL, vb_guest_fixture_set_up, test_blkiotune,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memtune/restrictive", Fixture, NULL, vb_guest_fixture_set_up, test_restrictive,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memtune/hmat", Fixture, NULL, vb_guest_fixture_set_up, test_hmat, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-memtune/nvdimm", Fixture, NULL, vb_guest_fixture_set_up, test_nvdimm, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

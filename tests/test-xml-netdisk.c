@@ -49,20 +49,6 @@ port_open (int port)
   return open;
 }
 
-static void
-run_ok (const char *const *argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  int status = -1;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                               &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], err);
-}
-
 /* qemu-img create -f luks times its key derivation with the thread's CPU
  * clock, and fails ("Unable to get accurate CPU usage") when one round took
  * less than a tick of it: a few more tries. */
@@ -254,7 +240,7 @@ test_luks (void)
     const char *write[] = {
       "qemu-io", "--object", object, "--image-opts", image_opts, "-c", "write -P 0x5a 0 4096", NULL
     };
-    run_ok (write);
+    g_free (vb_test_run_argv (write));
   }
 
   /* The secret, by usage, as libvirt's tools write it. */
@@ -379,7 +365,7 @@ test_luks_confined (void)
     };
 
     create_luks (object, image);
-    run_ok (write);
+    g_free (vb_test_run_argv (write));
   }
   g_assert_cmpint (chown (image, user->pw_uid, user->pw_gid), ==, 0);
   secret_xml = g_strdup ("<secret ephemeral='yes' private='yes'>\n"

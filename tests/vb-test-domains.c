@@ -2,6 +2,7 @@
  * vb-test-domains.h. */
 #include "vb-test-domains.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "vb-test-calls.h"
@@ -163,4 +164,18 @@ vb_test_guest_cpus_online (VbTestEnv *env, const char *path)
   g_autoptr (VbTestConsole) console = vb_test_console_open (env, path);
 
   return console_answer (console, "cat /sys/devices/system/cpu/online");
+}
+
+int
+vb_test_qemu_pid (VbTestEnv *env, const char *path)
+{
+  g_autofree char *uuid = vb_test_get_string (env, path, "org.virtbus.Virt1.Domain", "UUID");
+  g_autofree char *status = vb_test_env_status_path (env, uuid);
+  g_autofree char *text = NULL;
+  const char *pid;
+
+  g_assert_true (g_file_get_contents (status, &text, NULL, NULL));
+  pid = strstr (text, "\"pid\"");
+  g_assert_nonnull (pid);
+  return atoi (strchr (pid, ':') + 1);
 }

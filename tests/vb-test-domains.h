@@ -38,4 +38,7 @@ char *vb_test_guest_cpus_online (VbTestEnv *env, const char *path);
 /* A test domain XML with @name (and @uuid, may be NULL). */
 char *vb_test_domain_xml (const char *name, const char *uuid);
 
+/* The pid of the running domain @path's QEMU, from the service's status file. */
+int vb_test_qemu_pid (VbTestEnv *env, const char *path);
+
 G_END_DECLS

@@ -13,6 +13,8 @@ char *vb_test_file_md5 (const char *file);
 /* Runs a command line (no shell), failing the test unless it succeeds;
  * returns what it printed. */
 char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* The same for an argument vector (@argv[0] looked up in PATH). */
+char *vb_test_run_argv (const char *const *argv);
 /* Whether `sh -c @command` succeeds. */
 gboolean vb_test_shell_succeeds (const char *command);
 /* This machine's CPUs as the kernel shows them, without parsing its CPU
