@@ -199,7 +199,8 @@ test_ethernet_tap (Fixture *f, gconstpointer data)
 
 /* A tap the host's administrator made: a managed <target dev> naming it is
  * refused (it would take over the tap and its traffic), managed='no' uses
- * it as it is (its MAC stays the administrator's). */
+ * it as it is (its MAC and MTU stay the administrator's: an <mtu> it does
+ * not have is refused at Start). */
 static void
 test_existing_tap (Fixture *f, gconstpointer data)
 {
@@ -224,6 +225,20 @@ test_existing_tap (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
   link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
   g_assert_nonnull (strstr (link, admin_mac));
+  /* Its MTU is the administrator's too: a guest told another one is refused. */
+  {
+    g_autofree char *other_mtu = vb_test_guest_xml_on (
+      "devices-adm-mtu", GUEST_MIB, "pc", TRUE, NULL,
+      "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+      "      <target dev='vbtest-adm0' managed='no'/>\n      <model type='virtio'/>\n"
+      "      <mtu size='1400'/>\n    </interface>\n");
+
+    vb_test_expect_start_refused (
+      f->env, other_mtu, "tap vbtest-adm0 is the host's (managed='no') and its MTU is 1500");
+    g_free (link);
+    link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
+    g_assert_nonnull (strstr (link, "mtu 1500"));
+  }
 
   boot (f, "devices-adm", "pc",
         "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"

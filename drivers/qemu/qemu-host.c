@@ -279,7 +279,9 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
       if (fd < 0)
         return FALSE;
       g_array_append_val (fds, fd);
-      if (tap->mtu && !tap->existing && !vb_tap_set_mtu (tap->ifname, tap->mtu, error))
+      if (tap->mtu
+          && !(tap->existing ? vb_tap_check_mtu (tap->ifname, tap->mtu, error)
+                             : vb_tap_set_mtu (tap->ifname, tap->mtu, error)))
         return FALSE;
       for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
         if (strstr (argv->pdata[a], tap->fd_arg))

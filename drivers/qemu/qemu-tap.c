@@ -193,3 +193,29 @@ vb_tap_set_mtu (const char *ifname, guint mtu, GError **error)
   close (sock);
   return ok;
 }
+
+gboolean
+vb_tap_check_mtu (const char *ifname, guint mtu, GError **error)
+{
+  struct ifreq ifr;
+  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gboolean read;
+
+  if (sock < 0)
+    return fail (error, "open a socket", ifname, errno);
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
+  read = ioctl (sock, SIOCGIFMTU, &ifr) == 0 || fail (error, "read the MTU of", ifname, errno);
+  close (sock);
+  if (!read)
+    return FALSE;
+  if ((guint) ifr.ifr_mtu != mtu)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<mtu size='%u'>: tap %s is the host's (managed='no') and its MTU is %d; the "
+                   "service does not change it: set it on the host or leave <mtu> out",
+                   mtu, ifname, ifr.ifr_mtu);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -18,6 +18,9 @@ int vb_tap_open_existing (const char *ifname, GError **error);
 /* Sets the MTU of tap @ifname (the guest's <mtu size>, so the host side
  * carries the frames the guest was told it may send). */
 gboolean vb_tap_set_mtu (const char *ifname, guint mtu, GError **error);
+/* A host's tap (managed='no') keeps its MTU: the guest is told @mtu only
+ * when the tap has it; else NotSupported naming <mtu>. */
+gboolean vb_tap_check_mtu (const char *ifname, guint mtu, GError **error);
 /* There is no delete: a tap made here is not persistent, so it goes away
  * with the last descriptor, when QEMU ends. */
 
