@@ -12,6 +12,7 @@
 
 #include "config-store.h"
 #include "vb-error.h"
+#include "vb-files.h"
 
 #define UUID1 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 #define UUID2 "6a2d3b4c-5e6f-4071-9b8c-0d1e2f3a4b5c"
@@ -669,6 +670,30 @@ test_reject_keeps_aside (Fixture *f, gconstpointer data)
   g_assert_cmpstr (listed->path, ==, kept);
 }
 
+/* A folder the store makes (a new kind, snapshots/<uuid>) and each missing
+ * parent are made one by one, the service's alone (0700); a file in the way
+ * fails rather than being taken for the folder. */
+static void
+test_new_dirs (Fixture *f, gconstpointer data)
+{
+  g_autofree char *top = g_build_filename (f->tmpdir, "a", NULL);
+  g_autofree char *deep = g_build_filename (top, "b", "c", NULL);
+  g_autofree char *blocked = g_build_filename (f->tmpdir, "file", "d", NULL);
+  g_autofree char *file = g_build_filename (f->tmpdir, "file", NULL);
+  struct stat st;
+
+  g_assert_true (vb_make_dir_durably (deep));
+  g_assert_cmpint (stat (deep, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (stat (top, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_true (vb_make_dir_durably (deep));
+  g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+  g_assert_false (vb_make_dir_durably (file));
+  g_assert_false (vb_make_dir_durably (blocked));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -686,5 +711,6 @@ main (int argc, char **argv)
   ADD ("/config-store/remove-file-in-order", test_remove_file_in_order);
   ADD ("/config-store/never-partial", test_never_partial);
   ADD ("/config-store/reject-keeps-aside", test_reject_keeps_aside);
+  ADD ("/config-store/new-dirs", test_new_dirs);
   return g_test_run ();
 }

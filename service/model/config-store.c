@@ -9,6 +9,7 @@
 
 #include "config-writer.h"
 #include "vb-error.h"
+#include "vb-files.h"
 #include "vb-log.h"
 #include "vb-parallel.h"
 
@@ -126,7 +127,7 @@ remove_file_durably (const char *path, GError **error)
 static gboolean
 make_dir (const char *path, GError **error)
 {
-  if (g_mkdir_with_parents (path, 0700) < 0)
+  if (!vb_make_dir_durably (path))
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create directory %s: %s", path,
                    g_strerror (errno));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-files.h"
 
 #define TEMP_SUFFIX ".vbtmp"
 /* Each write of a commit holds its temporary file open until it is synced:
@@ -260,8 +261,7 @@ commit (GPtrArray *batch)
       VbWrite *change = batch->pdata[i];
 
       /* One stat when it exists, as it nearly always does. */
-      if (change->make_dir && !g_file_test (change->make_dir, G_FILE_TEST_IS_DIR)
-          && g_mkdir_with_parents (change->make_dir, 0700) < 0)
+      if (change->make_dir && !vb_make_dir_durably (change->make_dir))
         {
           fail (change, "Cannot create directory %s: %s", change->make_dir, errno);
           continue;

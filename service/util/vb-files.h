@@ -10,4 +10,10 @@ G_BEGIN_DECLS
  * does not descend. Errors are ignored: what is gone is gone. */
 void vb_remove_flat_dir (const char *dir);
 
+/* Makes @path and its missing parents (mode 0700), syncing the directory
+ * that gained each new one, so the folder itself survives a crash with the
+ * files later synced in it. TRUE at once when it exists; FALSE with errno
+ * set. */
+gboolean vb_make_dir_durably (const char *path);
+
 G_END_DECLS
