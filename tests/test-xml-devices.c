@@ -240,10 +240,20 @@ test_existing_tap (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (link, "mtu 1500"));
   }
 
+  /* The NIC's virtqueues are packed (<driver packed='on'>, a virtio option
+   * every virtio device takes): the guest's driver sees feature bit 34. */
   boot (f, "devices-adm", "pc",
         "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
         "      <target dev='vbtest-adm0' managed='no'/>\n      <model type='virtio'/>\n"
-        "    </interface>\n");
+        "      <driver packed='on'/>\n    </interface>\n");
+  {
+    g_autofree char *features =
+      vb_test_console_output (f->console, "cat /sys/class/net/eth0/device/features", 30000);
+
+    g_test_message ("virtio-net features: %s", features);
+    g_assert_cmpuint (strlen (g_strstrip (features)), >, 34);
+    g_assert_cmpint (features[34], ==, '1');
+  }
   g_free (link);
   link = vb_test_run ("ip -n %s -o link show vbtest-adm0", f->netns);
   g_test_message ("%s", link);

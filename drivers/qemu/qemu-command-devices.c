@@ -528,6 +528,8 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
 
     g_string_append_printf (out, "%s,rng=objrng%u,id=%s", device, index, id);
   }
+  if (!vb_qemu_virtio_options (node, out, error))
+    return FALSE;
   if (rate
       && (vb_xml_attr_uint (rate, "bytes", 0) == 0 || vb_xml_attr_uint (rate, "period", 1) == 0))
     return refuse (error, rate, "bytes and period must be greater than 0");

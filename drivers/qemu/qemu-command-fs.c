@@ -254,6 +254,8 @@ build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, co
     vb_qemu_opt (dev, "queue-size", queue);
   vb_qemu_opt (dev, "tag", tag);
   boot_index (b, node, dev);
+  if (!vb_qemu_virtio_options (node, dev, error))
+    return FALSE;
   return add_fixed_pci_device (b, node, NULL, dev, error);
 }
 
@@ -307,6 +309,8 @@ build_9p (Builder *b, xmlNode *node, const char *id, const char *source, const c
   vb_qemu_opt (dev, "id", id);
   vb_qemu_opt (dev, "fsdev", fsdev_id);
   vb_qemu_opt (dev, "mount_tag", tag);
+  if (!vb_qemu_virtio_options (node, dev, error))
+    return FALSE;
   return add_fixed_pci_device (b, node, NULL, dev, error);
 }
 
@@ -329,6 +333,8 @@ build_mtp (Builder *b, xmlNode *node, const char *id, const char *source, const 
                      not_mtp[i]);
   if (xmlHasProp (driver, BAD_CAST "wrpolicy") || xmlHasProp (driver, BAD_CAST "queue"))
     return refuse (error, driver, "wrpolicy and queue are for 9p and virtiofs, not usb-mtp");
+  if (!vb_qemu_virtio_options_none (node, error))
+    return FALSE;
   for (xmlNode *child = node->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE
         && (xmlStrEqual (child->name, BAD_CAST "binary")

@@ -65,7 +65,6 @@ static gboolean
 virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, GString *out, GError **error)
 {
   g_autofree char *txmode = vb_xml_attr (driver, "txmode");
-  g_autofree char *ioeventfd = vb_xml_attr (driver, "ioeventfd");
   g_autofree char *event_idx = vb_xml_attr (driver, "event_idx");
   gboolean vhost_user =
     vb_xml_attr_is (iface, "type", "vhostuser") || vb_xml_attr_is (iface, "type", "vdpa");
@@ -83,8 +82,9 @@ virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, GString *out, GError
     }
   if (txmode)
     g_string_append_printf (out, ",tx=%s", g_str_equal (txmode, "iothread") ? "bh" : "timer");
-  if (ioeventfd)
-    vb_qemu_opt (out, "ioeventfd", ioeventfd);
+  /* iommu, ats, packed, page_per_vq and ioeventfd, as every virtio device. */
+  if (!vb_qemu_virtio_options (iface, out, error))
+    return FALSE;
   if (event_idx)
     vb_qemu_opt (out, "event_idx", event_idx);
   /* Receive-side scaling, in QEMU's own code without the eBPF program. */

@@ -49,6 +49,8 @@ vb_qemu_build_vsock (Builder *b, xmlNode *node, GError **error)
                             ? "vhost-vsock-pci-non-transitional"
                             : "vhost-vsock-pci",
                           guest_cid);
+  if (!vb_qemu_virtio_options (node, out, error))
+    return FALSE;
   return add_fixed_pci_device (b, node, "vsock0", out, error);
 }
 

@@ -4,6 +4,15 @@
  * on its own -device string. */
 #include "qemu-command-private.h"
 
+/* model='@name' on the device, or <model type='@name'> (a NIC). */
+static gboolean
+model_is (xmlNode *device, const char *name)
+{
+  xmlNode *model = vb_xml_child (device, "model");
+
+  return vb_xml_attr_is (device, "model", name) || vb_xml_attr_is (model, "type", name);
+}
+
 gboolean
 vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error)
 {
@@ -27,10 +36,16 @@ vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error)
       /* The schema allows on|off only; anything else never reaches QEMU. */
       if (!g_str_equal (value, "on") && !g_str_equal (value, "off"))
         return refuse (error, driver, "%s is on or off", options[i].attr);
-      g_string_append_printf (out, ",%s=%s", options[i].property, value);
       /* QEMU has IOMMU support only on a modern (virtio 1.0) device, not on
-       * the transitional one a conventional PCI slot gets by default. */
-      if (i == 0 && g_str_equal (value, "on"))
+       * the transitional one a conventional PCI slot gets by default; a
+       * model that is transitional by name cannot drop its legacy half. */
+      if (i == 0 && g_str_equal (value, "on") && model_is (device, "virtio-transitional"))
+        return refuse (error, driver,
+                       "iommu='on' needs a virtio device without legacy mode, not model "
+                       "'virtio-transitional'");
+      g_string_append_printf (out, ",%s=%s", options[i].property, value);
+      /* A non-transitional model has no legacy half, nor the property. */
+      if (i == 0 && g_str_equal (value, "on") && !model_is (device, "virtio-non-transitional"))
         g_string_append (out, ",disable-legacy=on");
     }
   return TRUE;
