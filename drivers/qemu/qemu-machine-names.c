@@ -46,6 +46,18 @@ compare_versions (GArray *a, GArray *b)
   return 0;
 }
 
+/* A distribution's own name in a family ("pc-i440fx-wily", Ubuntu's;
+ * "pc-q35-rhel9.2.0", RHEL's): its family's alias, when this QEMU has it. */
+static char *
+distribution_family (const char *wanted, const char *const *machines)
+{
+  const char *alias = g_str_has_prefix (wanted, "pc-i440fx-") ? "pc"
+                      : g_str_has_prefix (wanted, "pc-q35-")  ? "q35"
+                                                              : NULL;
+
+  return alias && g_strv_contains (machines, alias) ? g_strdup (alias) : NULL;
+}
+
 char *
 vb_qemu_closest_machine (const char *wanted, const char *const *machines)
 {
@@ -55,8 +67,10 @@ vb_qemu_closest_machine (const char *wanted, const char *const *machines)
   g_autoptr (GArray) below_version = NULL;
   g_autoptr (GArray) above_version = NULL;
 
-  if (!machines || !split_name (wanted, &family, &version))
+  if (!machines)
     return NULL;
+  if (!split_name (wanted, &family, &version))
+    return distribution_family (wanted, machines);
   for (guint i = 0; machines[i]; i++)
     {
       g_autofree char *other_family = NULL;
