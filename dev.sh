@@ -31,6 +31,8 @@ packages=(
   nbdkit
   # passt user networking (drivers/qemu/qemu-command-passt.c)
   passt
+  # an X server for the sdl display on a named X display (tests/test-xml-netdisplay.c)
+  xvfb
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

@@ -182,6 +182,48 @@ test_desktop_session (void)
   g_unsetenv ("DISPLAY");
 }
 
+/* sdl on the X display the XML names (libvirt's display, xauth and
+ * fullscreen): QEMU's DISPLAY and XAUTHORITY, without a desktop session of
+ * the service's; a name or path that is not one is refused. */
+static void
+test_sdl_named_display (void)
+{
+  VbQemuCommandContext start = start_context (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+  static const char *const bad[] = {
+    "<graphics type='sdl' display='0'/>",
+    "<graphics type='sdl' display=':0;reboot'/>",
+    "<graphics type='sdl' display='a b:0'/>",
+    "<graphics type='sdl' display=':0.'/>",
+    "<graphics type='sdl' display=':0' xauth='.Xauthority'/>",
+    "<graphics type='sdl' display=':0' xauth='/tmp/../etc/x y'/>",
+    "<graphics type='sdl' xauth='/root/.Xauthority'/>",
+    "<graphics type='vnc' display=':0'/>",
+  };
+
+  g_unsetenv ("DISPLAY");
+  g_unsetenv ("WAYLAND_DISPLAY");
+  command = build ("<graphics type='sdl' display='host-1:0.1' xauth='/root/.Xauthority' "
+                   "fullscreen='yes'/>",
+                   &start, &error);
+  g_assert_no_error (error);
+  g_assert_true (has_pair (command, "-display", "sdl,full-screen=on"));
+  g_assert_true (
+    g_ptr_array_find_with_equal_func (command->env, "DISPLAY=host-1:0.1", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (command->env, "XAUTHORITY=/root/.Xauthority",
+                                                   g_str_equal, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (VbQemuCommand) refused = build (bad[i], &start, &error);
+
+      g_assert_null (refused);
+      g_assert_nonnull (error);
+      g_test_message ("%s: %s", bad[i], error->message);
+      g_clear_error (&error);
+    }
+}
+
 /* pipewire: accepted at define, refused at a start on QEMU 7.2 (8.1 has it). */
 static void
 test_pipewire (void)
@@ -278,6 +320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-display/render-node", test_render_node);
   g_test_add_func ("/qemu-display/render-node-chosen", test_render_node_chosen);
   g_test_add_func ("/qemu-display/desktop-session", test_desktop_session);
+  g_test_add_func ("/qemu-display/sdl-named-display", test_sdl_named_display);
   g_test_add_func ("/qemu-display/pipewire", test_pipewire);
   g_test_add_func ("/qemu-display/sdl-audio-driver", test_sdl_audio_driver);
   g_test_add_func ("/qemu-display/spice-tls", test_spice_tls);

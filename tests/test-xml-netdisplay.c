@@ -4,6 +4,7 @@
  * and the Start refusals of what this host or its QEMU 7.2 lacks: an
  * SR-IOV VF, a render node for the egl-headless display a virgl video
  * gets, virtio-sound (QEMU 8.2) and the virtio IOMMU's granule (QEMU 9.0). */
+#define _GNU_SOURCE /* memmem */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -199,6 +200,61 @@ test_virgl_stored_display (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
 }
 
+/* An sdl window on the X display the XML names (an Xvfb of the test's):
+ * QEMU opens it with DISPLAY from <graphics display>, and runs; a display
+ * nobody serves fails the Start with SDL's own words. */
+static void
+test_sdl_named_display (Fixture *f, gconstpointer data)
+{
+  const char *argv[] = { "Xvfb", ":93", "-nolisten", "tcp", "-screen", "0", "800x600x24", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) xvfb = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *environ_path = NULL;
+  g_autofree char *environ_text = NULL;
+  gsize length = 0;
+  gint64 end;
+  int pid;
+  g_autofree char *xvfb_binary = g_find_program_in_path ("Xvfb");
+
+  /* dev.sh installs it (the xvfb package). */
+  g_assert_nonnull (xvfb_binary);
+  xvfb = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_file_test ("/tmp/.X11-unix/X93", G_FILE_TEST_EXISTS) && g_get_monotonic_time () < end)
+    g_usleep (50000);
+  g_assert_true (g_file_test ("/tmp/.X11-unix/X93", G_FILE_TEST_EXISTS));
+
+  xml = vb_test_guest_xml_on ("netdisplay-sdl", GUEST_MIB, "pc", TRUE, NULL,
+                              "    <graphics type='sdl' display=':93' fullscreen='yes'/>\n");
+  f->path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                               g_variant_new ("(su)", xml, 0));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  pid = vb_test_qemu_pid (f->env, f->path);
+  environ_path = g_strdup_printf ("/proc/%d/environ", pid);
+  g_assert_true (g_file_get_contents (environ_path, &environ_text, &length, NULL));
+  g_assert_true (memmem (environ_text, length, "DISPLAY=:93", strlen ("DISPLAY=:93") + 1) != NULL);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+
+  /* Nobody serves :94: QEMU cannot open its window, and Start says so. */
+  {
+    g_autofree char *other = vb_test_guest_xml_on ("netdisplay-sdl-none", GUEST_MIB, "pc", TRUE,
+                                                   NULL, "    <graphics type='sdl' display=':94'/>\n");
+    g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                               g_variant_new ("(su)", other, 0));
+    g_autoptr (GVariant) reply =
+      vb_test_call (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0), &error);
+
+    g_assert_null (reply);
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "SDL"));
+  }
+  g_subprocess_force_exit (xvfb);
+  g_subprocess_wait (xvfb, NULL, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -210,5 +266,7 @@ main (int argc, char **argv)
               tear_down);
   g_test_add ("/xml-netdisplay/virgl-stored-display", Fixture, NULL, set_up,
               test_virgl_stored_display, tear_down);
+  g_test_add ("/xml-netdisplay/sdl-named-display", Fixture, NULL, set_up,
+              test_sdl_named_display, tear_down);
   return g_test_run ();
 }

@@ -3,6 +3,8 @@
  * are servers clients connect to, never a local window. */
 #include "qemu-command-private.h"
 
+#include <string.h>
+
 /* The first port libvirt gives a VNC websocket. */
 #define WEBSOCKET_FIRST_PORT 5700
 
@@ -247,9 +249,44 @@ build_spice (Builder *b, xmlNode *graphics, const char *listen, int port, gboole
   return TRUE;
 }
 
+static gboolean
+sdl_attribute (const char *name)
+{
+  return g_str_equal (name, "display") || g_str_equal (name, "xauth")
+         || g_str_equal (name, "fullscreen");
+}
+
+/* An X display ("[host]:N[.S]") and the file with its cookie: QEMU's
+ * DISPLAY and XAUTHORITY. QEMU opens both itself, as its own user, so
+ * neither reaches more than that user can; they are checked only to be
+ * what they say (no shell, option or path tricks). */
+static gboolean
+sdl_named_display (Builder *b, xmlNode *graphics, GError **error)
+{
+  g_autofree char *display = vb_xml_attr (graphics, "display");
+  g_autofree char *xauth = vb_xml_attr (graphics, "xauth");
+  const char *colon = strrchr (display, ':');
+  gboolean ok = colon && colon[1] && colon - display < 256;
+
+  for (const char *p = display; ok && p < colon; p++)
+    ok = g_ascii_isalnum (*p) || strchr ("._-", *p);
+  for (const char *p = colon ? colon + 1 : ""; ok && *p; p++)
+    ok = g_ascii_isdigit (*p) || (*p == '.' && p > colon + 1 && p[1]);
+  if (!ok)
+    return refuse (error, graphics, "display '%s' is not an X display name ([host]:N[.S])",
+                   display);
+  if (xauth && (!g_path_is_absolute (xauth) || !vb_qemu_plain_word (xauth, "/")
+                || strstr (xauth, "/../") || g_str_has_suffix (xauth, "/..")))
+    return refuse (error, graphics, "xauth '%s' is not an absolute path to a file", xauth);
+  g_ptr_array_add (b->command->env, g_strconcat ("DISPLAY=", display, NULL));
+  if (xauth)
+    g_ptr_array_add (b->command->env, g_strconcat ("XAUTHORITY=", xauth, NULL));
+  return TRUE;
+}
+
 /* A display of QEMU's own (-display): an SDL window on the service's
- * desktop session, or egl-headless, OpenGL on a render node for the
- * remote displays to show. QEMU has one. */
+ * desktop session or on the X display the XML names, or egl-headless,
+ * OpenGL on a render node for the remote displays to show. QEMU has one. */
 static gboolean
 build_local_display (Builder *b, xmlNode *graphics, const char *type, GError **error)
 {
@@ -266,7 +303,8 @@ build_local_display (Builder *b, xmlNode *graphics, const char *type, GError **e
       return refuse (error, child, "<%s> is not for a %s display", (const char *) child->name,
                      type);
   for (xmlAttr *attr = graphics->properties; attr; attr = attr->next)
-    if (!xmlStrEqual (attr->name, BAD_CAST "type"))
+    if (!xmlStrEqual (attr->name, BAD_CAST "type")
+        && !(g_str_equal (type, "sdl") && sdl_attribute ((const char *) attr->name)))
       return refuse (error, graphics, "attribute '%s' is not for a %s display",
                      (const char *) attr->name, type);
   if (g_str_equal (type, "egl-headless"))
@@ -278,8 +316,20 @@ build_local_display (Builder *b, xmlNode *graphics, const char *type, GError **e
     }
   else
     {
-      if (!vb_qemu_desktop_session (b, graphics, error))
+      if (xmlHasProp (graphics, BAD_CAST "display"))
+        {
+          if (!sdl_named_display (b, graphics, error))
+            return FALSE;
+        }
+      else if (xmlHasProp (graphics, BAD_CAST "xauth"))
+        return refuse (error, graphics, "xauth goes with the X display it is for (display=)");
+      else if (!vb_qemu_desktop_session (b, graphics, error))
         return FALSE;
+      /* Without a session bus, the libraries behind SDL would start one
+       * (dbus-launch): a spawn QEMU's sandbox kills it for. */
+      g_ptr_array_add (b->command->env, g_strdup ("DBUS_SESSION_BUS_ADDRESS=disabled:"));
+      if (vb_xml_attr_is (graphics, "fullscreen", "yes"))
+        g_string_append (out, ",full-screen=on");
       if (vb_xml_attr_is (gl, "enable", "yes"))
         g_string_append (out, ",gl=on");
       if (gl && xmlHasProp (gl, BAD_CAST "rendernode"))
@@ -301,6 +351,9 @@ graphics_fits (xmlNode *graphics, const char *type, GError **error)
                                                 "channel",   "clipboard" };
   gboolean vnc = g_str_equal (type, "vnc");
 
+  for (xmlAttr *attr = graphics->properties; attr; attr = attr->next)
+    if (sdl_attribute ((const char *) attr->name))
+      return refuse (error, graphics, "%s is for an sdl display", (const char *) attr->name);
   for (guint i = 0; i < G_N_ELEMENTS (vnc_only); i++)
     if (!vnc && xmlHasProp (graphics, BAD_CAST vnc_only[i]))
       return refuse (error, graphics, "%s is for VNC", vnc_only[i]);
