@@ -311,6 +311,16 @@ test_start_refusals (Fixture *f, gconstpointer data)
                             "/dev/vhost-net");
       checked++;
     }
+  if (!g_file_test ("/sys/bus/scsi/devices/7:0:0:3", G_FILE_TEST_EXISTS))
+    {
+      expect_start_refused (f, "devices-scsi-hostdev",
+                            "    <hostdev mode='subsystem' type='scsi'>\n      <source>\n"
+                            "        <adapter name='scsi_host7'/>\n"
+                            "        <address bus='0' target='0' unit='3'/>\n"
+                            "      </source>\n    </hostdev>\n",
+                            "the host has no SCSI device 7:0:0:3");
+      checked++;
+    }
   if (!checked)
     g_test_skip ("this host has every device the refusals are about");
 }

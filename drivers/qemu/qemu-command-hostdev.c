@@ -218,7 +218,7 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
     { "ramfb", "mdev pci", FALSE },
     { "protocol", "scsi_host", TRUE },      { "wwpn", "scsi_host", TRUE },
     { "startupPolicy", "usb", TRUE },       { "vendor", "usb", TRUE },
-    { "product", "usb", TRUE },
+    { "product", "usb", TRUE },             { "adapter", "scsi", TRUE },
   };
   xmlNode *source = vb_xml_child (hostdev, "source");
   xmlNode *address = vb_xml_child (source, "address");
@@ -240,7 +240,8 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
           || ((xmlHasProp (address, BAD_CAST "slot") || xmlHasProp (address, BAD_CAST "function")
                || xmlHasProp (address, BAD_CAST "domain"))
               && !g_str_equal (type, "pci"))
-          || ((xmlHasProp (address, BAD_CAST "target") || xmlHasProp (address, BAD_CAST "unit")))
+          || ((xmlHasProp (address, BAD_CAST "target") || xmlHasProp (address, BAD_CAST "unit"))
+              && !g_str_equal (type, "scsi"))
           || (g_str_equal (type, "scsi_host"))))
     return refuse (error, address, "this <source><address> is not one of a %s host device", type);
   return TRUE;
@@ -266,10 +267,12 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (xmlHasProp (vb_xml_child (hostdev, "driver"), BAD_CAST "model") && !g_str_equal (type, "pci"))
     return refuse (error, vb_xml_child (hostdev, "driver"),
                    "a variant VFIO driver (model=) is for PCI host devices");
+  if (!hostdev_fits (hostdev, type, error))
+    return FALSE;
   if (g_str_equal (type, "scsi"))
-    return refuse (error, hostdev,
-                   "host device type 'scsi' is not supported (a host's SCSI device through "
-                   "its /dev/sg node is not)");
+    return vb_qemu_build_scsi_hostdev (b, hostdev, error);
+  if (vb_xml_child (hostdev, "readonly") || vb_xml_child (hostdev, "shareable"))
+    return refuse (error, hostdev, "<readonly> and <shareable> are for a host SCSI device");
   if (!hostdev_fits (hostdev, type, error))
     return FALSE;
   if (g_str_equal (type, "pci"))

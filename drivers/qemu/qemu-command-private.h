@@ -320,6 +320,13 @@ gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_vhostuser_disk (Builder *b, xmlNode *disk, const char *id, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
+/* <hostdev type='scsi'>: a host SCSI device as scsi-generic (qemu-command-hostdev-scsi.c). */
+gboolean vb_qemu_build_scsi_hostdev (Builder *b, xmlNode *hostdev, GError **error);
+/* Where a device of bus 'scsi' sits: its <address type='drive' controller
+ * bus target unit> (unit @index when it has none) on its controller's bus,
+ * as the controller model numbers them (qemu-command-disk.c). */
+gboolean vb_qemu_scsi_place (Builder *b, xmlNode *device, int index, GString *out,
+                             GError **error);
 /* Whether the guest's memory is shared with an fd a vhost-user helper can
  * map (qemu-command-fs.c); <video><driver name='vhostuser'>, run by
  * vhost-user-gpu beside QEMU (qemu-command-vhost-user-gpu.c). */

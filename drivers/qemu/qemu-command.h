@@ -71,6 +71,10 @@ typedef struct {
    * with NotSupported when it has none. */
   char *(*render_node) (const char *wanted, GError **error);
   char **(*desktop_session) (GError **error);
+  /* The host's SCSI generic node ("/dev/sg3") of the device at
+   * "HOST:BUS:TARGET:LUN", asked at Start only (qemu-host-scsi.c); NULL when
+   * the host has none. NULL: "/dev/sg-HOST:BUS:TARGET:LUN" (golden tests). */
+  char *(*scsi_generic) (const char *address);
   guint qemu_version; /* 70200 for QEMU 7.2.0; 0: unknown, taken as new */
   const char *spice_x509_dir; /* --spice-x509-dir: SPICE TLS's certificates; NULL: none */
   /* The host NUMA nodes numad advised at Start for placement='auto'

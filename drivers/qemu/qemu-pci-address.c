@@ -168,6 +168,62 @@ add_pci_buses (xmlNode *devices, gboolean q35)
     }
 }
 
+/* The unit a device on controller 0, target 0 has: its <address>'s, or for
+ * a disk without one the index of its target name (sda: 0), as the disk's
+ * builder places it; -1 for any other device. */
+static int
+unit_taken (xmlNode *device)
+{
+  xmlNode *address = vb_xml_child (device, "address");
+  g_autofree char *dev = NULL;
+  int index = 0;
+
+  if (address)
+    return vb_xml_attr_is (address, "type", "drive")
+               && vb_xml_attr_uint (address, "controller", 0) == 0
+               && vb_xml_attr_uint (address, "target", 0) == 0
+             ? (int) vb_xml_attr_uint (address, "unit", 0)
+             : -1;
+  if (!xmlStrEqual (device->name, BAD_CAST "disk")
+      || !vb_xml_attr_is (vb_xml_child (device, "target"), "bus", "scsi"))
+    return -1;
+  dev = vb_xml_attr (vb_xml_child (device, "target"), "dev");
+  if (!dev || strlen (dev) < 3)
+    return -1;
+  for (const char *p = dev + 2; *p; p++)
+    {
+      if (!g_ascii_islower (*p))
+        return -1;
+      index = index * 26 + (*p - 'a' + 1);
+    }
+  return index - 1;
+}
+
+/* A hostdev written without an <address> gets the first free unit of
+ * controller 0, recorded in the XML as libvirt does, so the next start
+ * (and the next device) finds it there. */
+static void
+assign_scsi_hostdev_address (xmlNode *devices, xmlNode *hostdev)
+{
+  g_autoptr (GHashTable) taken = g_hash_table_new (NULL, NULL);
+  xmlNode *address;
+  g_autofree char *unit_text = NULL;
+  guint unit = 0;
+
+  for (xmlNode *node = devices->children; node; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && unit_taken (node) >= 0)
+      g_hash_table_add (taken, GINT_TO_POINTER (unit_taken (node) + 1));
+  while (g_hash_table_contains (taken, GINT_TO_POINTER ((int) unit + 1)))
+    unit++;
+  unit_text = g_strdup_printf ("%u", unit);
+  address = xmlNewChild (hostdev, NULL, BAD_CAST "address", NULL);
+  xmlSetProp (address, BAD_CAST "type", BAD_CAST "drive");
+  xmlSetProp (address, BAD_CAST "controller", BAD_CAST "0");
+  xmlSetProp (address, BAD_CAST "bus", BAD_CAST "0");
+  xmlSetProp (address, BAD_CAST "target", BAD_CAST "0");
+  xmlSetProp (address, BAD_CAST "unit", BAD_CAST unit_text);
+}
+
 /* The others, as the command line adds them when the XML lacks them. */
 static void
 add_implicit_controllers (xmlNode *devices, gboolean q35)
@@ -183,7 +239,8 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
       virtio_serial |= needs_virtio_serial (node);
       if (is_element (node, "disk") && g_str_equal (disk_bus (node), "sata"))
         sata = TRUE;
-      if (is_element (node, "disk") && g_str_equal (disk_bus (node), "scsi"))
+      if ((is_element (node, "disk") && g_str_equal (disk_bus (node), "scsi"))
+          || (is_element (node, "hostdev") && vb_xml_attr_is (node, "type", "scsi")))
         {
           guint controller = vb_xml_attr_uint (vb_xml_child (node, "address"), "controller", 0);
 
@@ -204,6 +261,9 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
     }
   if (virtio_serial && !find_controller (devices, "virtio-serial", 0))
     add_controller (devices, "virtio-serial", 0, NULL);
+  for (xmlNode *node = vb_xml_child (devices, "hostdev"); node; node = vb_xml_next (node, "hostdev"))
+    if (vb_xml_attr_is (node, "type", "scsi") && !vb_xml_child (node, "address"))
+      assign_scsi_hostdev_address (devices, node);
   for (guint i = 0; i < scsi->len; i++)
     if (!find_controller (devices, "scsi", g_array_index (scsi, guint, i)))
       add_controller (devices, "scsi", g_array_index (scsi, guint, i), "virtio-scsi");
@@ -471,7 +531,9 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                : LEGACY;
     }
   if (is_element (node, "hostdev"))
-    return vb_xml_attr_is (node, "type", "usb") ? NOT_PCI : PCIE;
+    return vb_xml_attr_is (node, "type", "usb") || vb_xml_attr_is (node, "type", "scsi")
+             ? NOT_PCI
+             : PCIE;
   if (is_element (node, "filesystem"))
     return vb_xml_attr_is (vb_xml_child (node, "driver"), "type", "mtp") ? NOT_PCI : PCIE;
   if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "vsock"))

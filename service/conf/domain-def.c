@@ -547,6 +547,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/hostdev/rom", "bar=on|off file enabled=yes|no", NULL, 0 },
   { "domain/devices/hostdev/teaming", "!type=transient persistent", NULL, 0 },
   { "domain/devices/hostdev/boot", "!order=%u", NULL, 0 },
+  { "domain/devices/hostdev/readonly", NULL, NULL, 0 },
+  { "domain/devices/hostdev/shareable", NULL, NULL, 0 },
   ADDRESS ("hostdev"),
   ALIAS ("hostdev"),
 
