@@ -4,15 +4,23 @@
 #define EMITS_CHANGED "org.freedesktop.DBus.Property.EmitsChangedSignal"
 
 typedef struct {
-  void (*notify) (GObject *object, GParamSpec *pspec);
+  /* the generated setter of the class's parent (GObject calls the setter of
+   * the class that owns the property: the generated skeleton's) */
+  void (*set_property) (GObject *object, guint id, const GValue *value, GParamSpec *pspec);
   void (*flush) (GDBusInterfaceSkeleton *skeleton);
 } ClassHooks;
+
+typedef struct {
+  GDBusPropertyInfo *info;
+  GParamSpec *pspec; /* its GObject property */
+  GVariant *before;  /* its value when it first changed since the last signal */
+} Changed;
 
 /* What one skeleton has still to send. */
 typedef struct {
   GDBusInterfaceSkeleton *skeleton; /* not held: forgotten before the table lets it go */
   GList link;                       /* in @queue */
-  GPtrArray *properties;            /* GParamSpec, in the order they first changed */
+  GArray *changed;                  /* of Changed, in the order they first changed */
 } Pending;
 
 static VbObjectTable *the_table;
@@ -28,10 +36,27 @@ vb_object_signals_set_table (VbObjectTable *table)
 }
 
 static void
+changed_clear (Changed *changed)
+{
+  g_variant_unref (changed->before);
+}
+
+static void
 pending_free (Pending *p)
 {
-  g_ptr_array_unref (p->properties);
+  g_array_unref (p->changed);
   g_free (p);
+}
+
+/* The D-Bus value of the property @info of @object now. */
+static GVariant *
+value_now (GObject *object, GDBusPropertyInfo *info, GParamSpec *pspec)
+{
+  g_auto (GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (pspec));
+  g_object_get_property (object, pspec->name, &value);
+  return g_dbus_gvalue_to_gvariant (&value, G_VARIANT_TYPE (info->signature));
 }
 
 /* Takes @p out of the queue and the table. */
@@ -49,27 +74,31 @@ send_changes (Pending *p)
   const char *path = vb_object_table_subtree_path (the_table, p->skeleton, &connection);
   GDBusInterfaceInfo *info = g_dbus_interface_skeleton_get_info (p->skeleton);
   GVariantBuilder changed;
+  guint n = 0;
 
   if (!path)
     return;
   g_variant_builder_init (&changed, G_VARIANT_TYPE_VARDICT);
-  for (guint i = 0; i < p->properties->len; i++)
+  for (guint i = 0; i < p->changed->len; i++)
     {
-      GParamSpec *pspec = p->properties->pdata[i];
-      GDBusPropertyInfo *property =
-        g_dbus_interface_info_lookup_property (info, g_param_spec_get_nick (pspec));
-      g_auto (GValue) value = G_VALUE_INIT;
-      g_autoptr (GVariant) variant = NULL;
+      Changed *c = &g_array_index (p->changed, Changed, i);
+      g_autoptr (GVariant) now = value_now (G_OBJECT (p->skeleton), c->info, c->pspec);
 
-      g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (pspec));
-      g_object_get_property (G_OBJECT (p->skeleton), pspec->name, &value);
-      variant = g_dbus_gvalue_to_gvariant (&value, G_VARIANT_TYPE (property->signature));
-      g_variant_builder_add (&changed, "{sv}", property->name, variant);
+      /* Changed and changed back: as the generated code, nothing to say. */
+      if (!g_variant_equal (now, c->before))
+        {
+          g_variant_builder_add (&changed, "{sv}", c->info->name, now);
+          n++;
+        }
     }
-  g_dbus_connection_emit_signal (connection, NULL, path, PROPERTIES_INTERFACE, "PropertiesChanged",
-                                 g_variant_new ("(sa{sv}@as)", info->name, &changed,
-                                                g_variant_new_strv (NULL, 0)),
-                                 NULL);
+  if (!n)
+    {
+      g_variant_builder_clear (&changed);
+      return;
+    }
+  g_dbus_connection_emit_signal (
+    connection, NULL, path, PROPERTIES_INTERFACE, "PropertiesChanged",
+    g_variant_new ("(sa{sv}@as)", info->name, &changed, g_variant_new_strv (NULL, 0)), NULL);
 }
 
 static gboolean
@@ -96,23 +125,41 @@ emits_changed (GDBusPropertyInfo *property)
   return g_strcmp0 (emits, "false") != 0 && g_strcmp0 (emits, "const") != 0;
 }
 
-/* The generated setter notifies only when a value really changed. */
+static Changed *
+find_changed (Pending *p, GDBusPropertyInfo *info)
+{
+  for (guint i = 0; i < p->changed->len; i++)
+    if (g_array_index (p->changed, Changed, i).info == info)
+      return &g_array_index (p->changed, Changed, i);
+  return NULL;
+}
+
+/* Every set comes here, changed or not (GObject notifies either way, so
+ * notify cannot tell): the value before is kept the first time it changes. */
 static void
-hooked_notify (GObject *object, GParamSpec *pspec)
+hooked_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
 {
   ClassHooks *hooks = g_type_get_qdata (G_OBJECT_TYPE (object), hooks_quark);
   GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (object);
   GDBusConnection *connection;
-  GDBusPropertyInfo *property;
+  GDBusPropertyInfo *property = NULL;
+  g_autoptr (GVariant) before = NULL;
+  g_autoptr (GVariant) after = NULL;
   Pending *p;
 
-  if (hooks->notify)
-    hooks->notify (object, pspec);
-  if (!the_table || !vb_object_table_subtree_path (the_table, skeleton, &connection))
-    return;
-  property = g_dbus_interface_info_lookup_property (g_dbus_interface_skeleton_get_info (skeleton),
-                                                    g_param_spec_get_nick (pspec));
+  /* gdbus-codegen gives a D-Bus property's GObject property its name as nick. */
+  if (the_table && vb_object_table_subtree_path (the_table, skeleton, &connection))
+    property = g_dbus_interface_info_lookup_property (g_dbus_interface_skeleton_get_info (skeleton),
+                                                      g_param_spec_get_nick (pspec));
   if (!property || !emits_changed (property))
+    {
+      hooks->set_property (object, id, value, pspec);
+      return;
+    }
+  before = value_now (object, property, pspec);
+  after = g_dbus_gvalue_to_gvariant (value, G_VARIANT_TYPE (property->signature));
+  hooks->set_property (object, id, value, pspec);
+  if (g_variant_equal (before, after))
     return;
   p = g_hash_table_lookup (pending, skeleton);
   if (!p)
@@ -120,14 +167,17 @@ hooked_notify (GObject *object, GParamSpec *pspec)
       p = g_new0 (Pending, 1);
       p->skeleton = skeleton;
       p->link.data = p;
-      p->properties = g_ptr_array_new ();
+      p->changed = g_array_new (FALSE, FALSE, sizeof (Changed));
+      g_array_set_clear_func (p->changed, (GDestroyNotify) changed_clear);
       g_hash_table_insert (pending, skeleton, p);
       g_queue_push_tail_link (&queue, &p->link);
     }
-  for (guint i = 0; i < p->properties->len; i++)
-    if (g_str_equal (((GParamSpec *) p->properties->pdata[i])->name, pspec->name))
-      return;
-  g_ptr_array_add (p->properties, pspec);
+  if (!find_changed (p, property))
+    {
+      Changed c = { property, pspec, g_steal_pointer (&before) };
+
+      g_array_append_val (p->changed, c);
+    }
   if (!idle_id)
     idle_id = g_idle_add (send_all, NULL);
 }
@@ -236,6 +286,7 @@ vb_object_signals_install (GDBusInterfaceSkeleton *skeleton)
   GType type = G_OBJECT_TYPE (skeleton);
   GObjectClass *object_class = G_OBJECT_GET_CLASS (skeleton);
   GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_GET_CLASS (skeleton);
+  GObjectClass *owner;
   ClassHooks *hooks;
 
   if (!hooks_quark)
@@ -245,11 +296,15 @@ vb_object_signals_install (GDBusInterfaceSkeleton *skeleton)
     }
   if (g_type_get_qdata (type, hooks_quark))
     return;
+  /* GObject sets a property through the class that installed it: the
+   * generated skeleton, which only this class derives from. */
+  owner = g_type_class_peek_parent (object_class);
+  g_assert (G_TYPE_FROM_CLASS (owner) != G_TYPE_DBUS_INTERFACE_SKELETON);
   hooks = g_new0 (ClassHooks, 1);
-  hooks->notify = object_class->notify;
+  hooks->set_property = owner->set_property;
   hooks->flush = skeleton_class->flush;
   g_type_set_qdata (type, hooks_quark, hooks);
-  object_class->notify = hooked_notify;
+  owner->set_property = hooked_set_property;
   skeleton_class->flush = hooked_flush;
   hook_signals (type, g_dbus_interface_skeleton_get_info (skeleton));
 }

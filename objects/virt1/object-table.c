@@ -29,7 +29,7 @@ struct _Container {
 };
 
 struct _VbObjectTable {
-  GMutex lock;        /* taken to change @entries; read without it on the main thread */
+  GMutex lock;         /* taken to change @entries; read without it on the main thread */
   GHashTable *entries; /* path → Entry (owned) */
   GHashTable *served;  /* skeleton → Entry, for the subtree ones */
   Container containers[G_N_ELEMENTS (subtree_kinds)];
@@ -118,8 +118,8 @@ subtree_introspect (GDBusConnection *connection, const char *sender, const char 
   entry = g_hash_table_lookup (container->nodes, node);
   /* A node with no object looks like one of its kind, so that every call
    * to it reaches the dispatch and hears NotFound. */
-  infos[0] = g_dbus_interface_info_ref (
-    entry ? g_dbus_interface_skeleton_get_info (entry->skeleton) : container->empty);
+  infos[0] = g_dbus_interface_info_ref (entry ? g_dbus_interface_skeleton_get_info (entry->skeleton)
+                                              : container->empty);
   return infos;
 }
 
@@ -158,8 +158,9 @@ served_call (GDBusConnection *connection, const char *sender, const char *object
       reply_not_found (invocation, object_path);
       return;
     }
-  g_dbus_interface_skeleton_get_vtable (skeleton)->method_call (
-    connection, sender, object_path, interface_name, method_name, parameters, invocation, skeleton);
+  g_dbus_interface_skeleton_get_vtable (skeleton)->method_call (connection, sender, object_path,
+                                                                interface_name, method_name,
+                                                                parameters, invocation, skeleton);
 }
 
 static GVariant *
@@ -186,7 +187,8 @@ subtree_dispatch (GDBusConnection *connection, const char *sender, const char *o
   Entry *entry = node ? g_hash_table_lookup (container->nodes, node) : NULL;
 
   if (!entry
-      || g_strcmp0 (g_dbus_interface_skeleton_get_info (entry->skeleton)->name, interface_name) != 0)
+      || g_strcmp0 (g_dbus_interface_skeleton_get_info (entry->skeleton)->name, interface_name)
+           != 0)
     return &not_found_vtable;
   *out_user_data = entry->skeleton;
   return &served_vtable;
@@ -262,8 +264,8 @@ vb_object_table_export (VbObjectTable *table, const char *path, GDBusInterfaceSk
   if (entry->container)
     {
       vb_object_signals_install (skeleton);
-      g_hash_table_insert (entry->container->nodes, entry->path + strlen (entry->container->path) + 1,
-                           entry);
+      g_hash_table_insert (entry->container->nodes,
+                           entry->path + strlen (entry->container->path) + 1, entry);
       g_hash_table_insert (table->served, skeleton, entry);
     }
   else if (table->connection
@@ -274,7 +276,8 @@ vb_object_table_export (VbObjectTable *table, const char *path, GDBusInterfaceSk
   g_mutex_unlock (&table->lock);
   if (table->connection)
     emit_manager_signal (table, "InterfacesAdded",
-                         g_variant_new ("(o@a{sa{sv}})", path, interfaces_and_properties (skeleton)));
+                         g_variant_new ("(o@a{sa{sv}})", path,
+                                        interfaces_and_properties (skeleton)));
 }
 
 void
@@ -359,8 +362,7 @@ vb_object_table_subtree_path (VbObjectTable *table, GDBusInterfaceSkeleton *skel
 }
 
 gboolean
-vb_object_table_set_connection (VbObjectTable *table, GDBusConnection *connection,
-                                GError **error)
+vb_object_table_set_connection (VbObjectTable *table, GDBusConnection *connection, GError **error)
 {
   g_autoptr (GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (manager_xml, error);
   GHashTableIter iter;
@@ -369,17 +371,19 @@ vb_object_table_set_connection (VbObjectTable *table, GDBusConnection *connectio
   g_return_val_if_fail (!table->connection, FALSE);
   if (!node)
     return FALSE;
-  table->manager_id = g_dbus_connection_register_object (
-    connection, VB_MANAGER_PATH, node->interfaces[0], &manager_vtable, table, NULL, error);
+  table->manager_id =
+    g_dbus_connection_register_object (connection, VB_MANAGER_PATH, node->interfaces[0],
+                                       &manager_vtable, table, NULL, error);
   if (!table->manager_id)
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (table->containers); i++)
     {
       Container *container = &table->containers[i];
 
-      container->id = g_dbus_connection_register_subtree (
-        connection, container->path, &subtree_vtable,
-        G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, container, NULL, error);
+      container->id =
+        g_dbus_connection_register_subtree (connection, container->path, &subtree_vtable,
+                                            G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                            container, NULL, error);
       if (!container->id)
         return FALSE;
     }
@@ -409,7 +413,8 @@ vb_object_table_new (void)
 
   G_STATIC_ASSERT (G_N_ELEMENTS (empties) == G_N_ELEMENTS (subtree_kinds));
   g_mutex_init (&table->lock);
-  table->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  table->entries =
+    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
   table->served = g_hash_table_new (NULL, NULL);
   table->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < G_N_ELEMENTS (table->containers); i++)
