@@ -4,6 +4,9 @@
  * InterfacesRemoved with the object's own properties, one PropertiesChanged
  * per change with every property that changed, a domain's signals after the
  * properties they announce, and Introspect listing each object. */
+#include <gio/gunixfdlist.h>
+#include <unistd.h>
+
 #include "vb-test-env.h"
 
 #define UUID_A "0e1c9a6d-52b4-4a61-8f0e-7c3d2b1a0e01"
@@ -224,6 +227,72 @@ test_pool_changes (Fixture *f, gconstpointer data)
   g_assert_null (strstr (f->seen->pdata[first], "'Name'"));
 }
 
+/* A job (the fourth kind): announced by InterfacesAdded, its Phase changes
+ * in PropertiesChanged, and Completed (success, '') sent once, after the
+ * Phase that says so. */
+static void
+test_job_signals (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->env->tmpdir, "om-dir", NULL);
+  g_autofree char *pool_xml =
+    g_strdup_printf ("<pool type='dir'>\n  <name>om-dir</name>\n  <target>\n    <path>%s</path>\n"
+                     "  </target>\n</pool>\n",
+                     dir);
+  const char *volume_xml = "<volume>\n  <name>up.img</name>\n"
+                           "  <capacity unit='bytes'>4096</capacity>\n"
+                           "  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n";
+  g_autofree char *pool = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineStoragePool",
+                                             g_variant_new ("(su)", pool_xml, 0));
+  g_autofree char *volume = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *added = NULL;
+  g_autofree char *completed = NULL;
+  g_autoptr (GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  char bytes[4096] = { 0 };
+  int p[2];
+  int first_completed, first_phase;
+
+  vb_test_call_void (f->env, pool, IFACE_POOL, "Build", g_variant_new ("(u)", 0));
+  vb_test_call_void (f->env, pool, IFACE_POOL, "Start", g_variant_new ("(u)", 0));
+  volume = vb_test_call_path (f->env, pool, IFACE_POOL, "CreateVolume",
+                              g_variant_new ("(su)", volume_xml, 0));
+  sync_signals (f);
+  g_ptr_array_set_size (f->seen, 0);
+
+  g_assert_cmpint (pipe (p), ==, 0);
+  g_unix_fd_list_append (fds, p[0], &error);
+  g_assert_no_error (error);
+  close (p[0]);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, BUS_NAME, volume, IFACE_VOLUME, "Upload",
+    g_variant_new ("(httu)", 0, (guint64) 0, (guint64) 0, 0), G_VARIANT_TYPE ("(o)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, fds, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", &job);
+  g_assert_cmpint (write (p[1], bytes, sizeof bytes), ==, (int) sizeof bytes);
+  close (p[1]);
+
+  completed = g_strdup_printf ("%s %s.Completed (true, '')", job, IFACE_JOB);
+  g_assert_cmpuint (wait_count (f, completed, &first_completed), ==, 1);
+  added = g_strdup_printf ("%s %s.InterfacesAdded ('%s', {'%s':", MANAGER, OBJECT_MANAGER, job,
+                           IFACE_JOB);
+  g_assert_cmpuint (count (f, added, &first_phase), ==, 1);
+  {
+    int found = -1;
+
+    /* Phase may come with other properties: look for it in any order. */
+    for (guint i = 0; i < f->seen->len; i++)
+      if (g_str_has_prefix (f->seen->pdata[i], job)
+          && strstr (f->seen->pdata[i], "PropertiesChanged")
+          && strstr (f->seen->pdata[i], "'Phase': <'completed'>"))
+        found = (int) i;
+    g_assert_cmpint (found, >=, 0);
+    g_assert_cmpint (found, <, first_completed);
+  }
+}
+
 /* Each object is a node of its container, and a domain's node shows its
  * interface and the snapshot container below it. */
 static void
@@ -281,6 +350,8 @@ main (int argc, char **argv)
   g_test_add ("/virt1-exporter/domain-changes", Fixture, NULL, fixture_set_up, test_domain_changes,
               fixture_tear_down);
   g_test_add ("/virt1-exporter/pool-changes", Fixture, NULL, fixture_set_up, test_pool_changes,
+              fixture_tear_down);
+  g_test_add ("/virt1-exporter/job-signals", Fixture, NULL, fixture_set_up, test_job_signals,
               fixture_tear_down);
   g_test_add ("/virt1-exporter/introspect", Fixture, NULL, fixture_set_up, test_introspect,
               fixture_tear_down);

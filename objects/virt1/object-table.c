@@ -353,9 +353,14 @@ const char *
 vb_object_table_subtree_path (VbObjectTable *table, GDBusInterfaceSkeleton *skeleton,
                               GDBusConnection **connection)
 {
-  Entry *entry = g_hash_table_lookup (table->served, skeleton);
+  Entry *entry;
 
-  if (!entry || !table->connection)
+  /* Nothing is announced before the connection (nor read: the domains'
+   * objects are made on the load's helpers then, export_loaded_domains()). */
+  if (!table->connection)
+    return NULL;
+  entry = g_hash_table_lookup (table->served, skeleton);
+  if (!entry)
     return NULL;
   *connection = table->connection;
   return entry->path;
