@@ -119,8 +119,7 @@ device_removed (GSignalInvocationHint *hint, guint n_values, const GValue *value
 }
 
 static gboolean
-tray_change (GSignalInvocationHint *hint, guint n_values, const GValue *values,
-             gpointer user_data)
+tray_change (GSignalInvocationHint *hint, guint n_values, const GValue *values, gpointer user_data)
 {
   VbDomainObject *self = object_of (&values[0]);
 

@@ -41,7 +41,8 @@ introspect (GDBusConnection *connection, const char *sender, const char *object_
   path = g_strdup_printf ("%s/%s", object_path, node);
   object = vb_object_table_lookup (container->objects, path);
   if (object)
-    g_ptr_array_add (infos, g_dbus_interface_info_ref (g_dbus_interface_skeleton_get_info (object)));
+    g_ptr_array_add (infos,
+                     g_dbus_interface_info_ref (g_dbus_interface_skeleton_get_info (object)));
   else
     {
       g_ptr_array_add (infos, g_dbus_interface_info_ref (container->interface));

@@ -73,4 +73,3 @@ vb_vanished_calls_rewrite (VbObjectTable *objects, GDBusMessage *call, GDBusMess
     }
   return reply;
 }
-
