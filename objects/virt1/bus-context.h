@@ -4,12 +4,13 @@
 #include <gio/gio.h>
 
 #include "driver.h"
+#include "object-table.h"
 #include "reply-cache.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  GDBusObjectManagerServer *object_manager;
+  VbObjectTable *objects; /* what is exported below the manager */
   VbDriverHost *host;
   VbReplyCache *replies; /* virt1-replies.h; NULL until the objects are exported */
 } VbBusContext;

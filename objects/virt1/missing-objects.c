@@ -8,7 +8,7 @@
 #include "vb-error.h"
 
 typedef struct {
-  GDBusObjectManagerServer *object_manager;
+  VbObjectTable *objects;
   GDBusInterfaceInfo *interface; /* what objects of this kind implement */
 } Container;
 
@@ -20,20 +20,8 @@ enumerate (GDBusConnection *connection, const char *sender, const char *object_p
            gpointer user_data)
 {
   Container *container = user_data;
-  g_autolist (GDBusObject) objects =
-    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (container->object_manager));
-  g_autofree char *prefix = g_strconcat (object_path, "/", NULL);
-  GPtrArray *children = g_ptr_array_new ();
 
-  for (GList *l = objects; l; l = l->next)
-    {
-      const char *path = g_dbus_object_get_object_path (l->data);
-
-      if (g_str_has_prefix (path, prefix) && !strchr (path + strlen (prefix), '/'))
-        g_ptr_array_add (children, g_strdup (path + strlen (prefix)));
-    }
-  g_ptr_array_add (children, NULL);
-  return (char **) g_ptr_array_free (children, FALSE);
+  return vb_object_table_children (container->objects, object_path);
 }
 
 static GDBusInterfaceInfo **
@@ -42,7 +30,7 @@ introspect (GDBusConnection *connection, const char *sender, const char *object_
 {
   Container *container = user_data;
   g_autofree char *path = NULL;
-  g_autoptr (GDBusObject) object = NULL;
+  GDBusInterfaceSkeleton *object;
   GPtrArray *infos = g_ptr_array_new ();
 
   if (!node)
@@ -51,16 +39,10 @@ introspect (GDBusConnection *connection, const char *sender, const char *object_
       return (GDBusInterfaceInfo **) g_ptr_array_free (infos, FALSE);
     }
   path = g_strdup_printf ("%s/%s", object_path, node);
-  object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (container->object_manager),
-                                             path);
+  object = vb_object_table_lookup (container->objects, path);
   if (object)
-    {
-      g_autolist (GDBusInterface) ifaces = g_dbus_object_get_interfaces (object);
-
-      for (GList *l = ifaces; l; l = l->next)
-        g_ptr_array_add (infos, g_dbus_interface_info_ref (
-                                  g_dbus_interface_get_info (G_DBUS_INTERFACE (l->data))));
-    }
+    g_ptr_array_add (infos,
+                     g_dbus_interface_info_ref (g_dbus_interface_skeleton_get_info (object)));
   else
     {
       g_ptr_array_add (infos, g_dbus_interface_info_ref (container->interface));
@@ -93,32 +75,19 @@ static const GDBusSubtreeVTable subtree_vtable = { enumerate, introspect, dispat
 
 /* ---- snapshots: a container below every domain ---- */
 
-#define CONTAINERS_KEY "vb-snapshot-containers"
-
 typedef struct {
   GDBusConnection *connection;
-  GDBusObjectManagerServer *object_manager;
+  VbObjectTable *objects;
   GHashTable *registrations; /* domain path → subtree id of "<path>/snapshot" */
 } SnapshotContainers;
 
-static void
-snapshot_containers_free (SnapshotContainers *containers)
-{
-  GHashTableIter iter;
-  gpointer id;
-
-  g_hash_table_iter_init (&iter, containers->registrations);
-  while (g_hash_table_iter_next (&iter, NULL, &id))
-    g_dbus_connection_unregister_subtree (containers->connection, GPOINTER_TO_UINT (id));
-  g_hash_table_unref (containers->registrations);
-  g_object_unref (containers->connection);
-  g_free (containers);
-}
+/* The daemon's: lives as long as its connection. */
+static SnapshotContainers *the_containers;
 
 void
-vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const char *path)
+vb_missing_objects_domain_added (VbObjectTable *objects, const char *path)
 {
-  SnapshotContainers *containers = g_object_get_data (G_OBJECT (object_manager), CONTAINERS_KEY);
+  SnapshotContainers *containers = the_containers;
   g_autofree char *below = NULL;
   Container *container;
   guint id;
@@ -128,7 +97,7 @@ vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const
     return;
   below = g_strdup_printf ("%s/snapshot", path);
   container = g_new0 (Container, 1);
-  container->object_manager = object_manager;
+  container->objects = objects;
   container->interface = vb_dbus_snapshot_interface_info ();
   id = g_dbus_connection_register_subtree (containers->connection, below, &subtree_vtable,
                                            G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
@@ -138,9 +107,9 @@ vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const
 }
 
 void
-vb_missing_objects_domain_removed (GDBusObjectManagerServer *object_manager, const char *path)
+vb_missing_objects_domain_removed (VbObjectTable *objects, const char *path)
 {
-  SnapshotContainers *containers = g_object_get_data (G_OBJECT (object_manager), CONTAINERS_KEY);
+  SnapshotContainers *containers = the_containers;
   guint id = containers ? GPOINTER_TO_UINT (g_hash_table_lookup (containers->registrations, path))
                         : 0;
 
@@ -151,55 +120,25 @@ vb_missing_objects_domain_removed (GDBusObjectManagerServer *object_manager, con
 }
 
 /* Snapshot paths sit two levels below a domain's container: each domain
- * gets its own "<domain>/snapshot" subtree while it is exported. */
-static void
-follow_domains (GDBusConnection *connection, GDBusObjectManagerServer *object_manager)
+ * gets its own "<domain>/snapshot" subtree while it is exported. The
+ * containers of domains, networks, pools and jobs are object-table.c's. */
+gboolean
+vb_missing_objects_register (GDBusConnection *connection, VbObjectTable *objects, GError **error)
 {
   SnapshotContainers *containers = g_new0 (SnapshotContainers, 1);
-  g_autolist (GDBusObject) objects =
-    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (object_manager));
+  g_auto (GStrv) domains = vb_object_table_children (objects, VB_MANAGER_PATH "/domain");
 
+  g_return_val_if_fail (!the_containers, FALSE);
   containers->connection = g_object_ref (connection);
-  containers->object_manager = object_manager;
+  containers->objects = objects;
   containers->registrations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_object_set_data_full (G_OBJECT (object_manager), CONTAINERS_KEY, containers,
-                          (GDestroyNotify) snapshot_containers_free);
-  for (GList *l = objects; l; l = l->next)
+  the_containers = containers;
+  for (guint i = 0; domains[i]; i++)
     {
-      g_autoptr (GDBusInterface) domain =
-        g_dbus_object_get_interface (l->data, "org.virtbus.Virt1.Domain");
-      if (domain)
-        vb_missing_objects_domain_added (object_manager, g_dbus_object_get_object_path (l->data));
+      g_autofree char *path = g_strdup_printf (VB_MANAGER_PATH "/domain/%s", domains[i]);
+
+      vb_missing_objects_domain_added (objects, path);
     }
-}
-
-gboolean
-vb_missing_objects_register (GDBusConnection *connection,
-                             GDBusObjectManagerServer *object_manager, GError **error)
-{
-  struct {
-    const char *kind;
-    GDBusInterfaceInfo *(*info) (void);
-  } kinds[] = {
-    { "domain", vb_dbus_domain_interface_info },
-    { "network", vb_dbus_network_interface_info },
-    { "pool", vb_dbus_storage_pool_interface_info },
-    { "job", vb_dbus_job_interface_info },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    {
-      g_autofree char *path = g_strdup_printf (VB_MANAGER_PATH "/%s", kinds[i].kind);
-      Container *container = g_new0 (Container, 1);
-
-      container->object_manager = object_manager;
-      container->interface = kinds[i].info ();
-      if (!g_dbus_connection_register_subtree (connection, path, &subtree_vtable,
-                                               G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
-                                               container, g_free, error))
-        return FALSE;
-    }
-  follow_domains (connection, object_manager);
   /* The subtrees answer for paths GDBus finds empty; calls it had already
    * routed to an object that then went are vanished-calls.c's (through the
    * reply cache, virt1-replies.c). */

@@ -1,5 +1,5 @@
-/* Calls to an object path below /org/virtbus/Virt1/{domain,network,pool,job}
- * (and below DOMAIN/snapshot, for snapshots)
+/* Calls to an object path below DOMAIN/snapshot (for snapshots; the
+ * containers of domains, networks, pools and jobs are object-table.c's)
  * where no object lives are answered with org.virtbus.Virt1.Error.NotFound,
  * rather than GDBus's generic UnknownMethod, so clients holding a stale path
  * learn that the object is gone. */
@@ -7,14 +7,15 @@
 
 #include <gio/gio.h>
 
+#include "object-table.h"
+
 G_BEGIN_DECLS
 
-gboolean vb_missing_objects_register (GDBusConnection *connection,
-                                      GDBusObjectManagerServer *object_manager, GError **error);
+gboolean vb_missing_objects_register (GDBusConnection *connection, VbObjectTable *objects,
+                                      GError **error);
 
 /* The exporter tells of domains, whose snapshots live below them. */
-void vb_missing_objects_domain_added (GDBusObjectManagerServer *object_manager, const char *path);
-void vb_missing_objects_domain_removed (GDBusObjectManagerServer *object_manager,
-                                       const char *path);
+void vb_missing_objects_domain_added (VbObjectTable *objects, const char *path);
+void vb_missing_objects_domain_removed (VbObjectTable *objects, const char *path);
 
 G_END_DECLS

@@ -9,7 +9,6 @@
 #include "secret-api.h"
 #include "secret-object.h"
 #include "snapshot-object.h"
-#include "vanished-calls.h"
 #include "vb-parallel.h"
 #include "volume-object.h"
 
@@ -21,19 +20,13 @@ struct _VbObjectExporter {
 static void
 export_interface (VbObjectExporter *self, const char *path, GDBusInterfaceSkeleton *iface)
 {
-  g_autoptr (VbDBusObjectSkeleton) object = vb_dbus_object_skeleton_new (path);
-
-  g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (object), iface);
-  g_dbus_object_manager_server_export (self->context->object_manager,
-                                       G_DBUS_OBJECT_SKELETON (object));
-  vb_vanished_calls_exported (self->context->object_manager, path);
+  vb_object_table_export (self->context->objects, path, iface);
 }
 
 static void
 unexport (VbObjectExporter *self, const char *path)
 {
-  vb_vanished_calls_unexported (self->context->object_manager, path);
-  g_dbus_object_manager_server_unexport (self->context->object_manager, path);
+  vb_object_table_unexport (self->context->objects, path);
 }
 
 static void
@@ -68,7 +61,7 @@ export_resource (VbObjectExporter *self, VbResource *resource, VbDomainObject *m
     {
       iface = G_DBUS_INTERFACE_SKELETON (
         made ? g_object_ref (made) : vb_domain_object_new (self->context, VB_DOMAIN (resource)));
-      vb_missing_objects_domain_added (self->context->object_manager, path);
+      vb_missing_objects_domain_added (self->context->objects, path);
     }
   else if (VB_IS_NETWORK (resource))
     iface =
@@ -148,7 +141,7 @@ resource_removed (VbInventory *inventory, VbResource *resource, gpointer user_da
         volume_removed (VB_POOL (resource), volumes->pdata[i], self);
     }
   if (VB_IS_DOMAIN (resource))
-    vb_missing_objects_domain_removed (self->context->object_manager, path);
+    vb_missing_objects_domain_removed (self->context->objects, path);
   unexport (self, path);
 }
 
@@ -178,10 +171,7 @@ current_snapshot_changed (VbSnapshotRegistry *registry, const char *domain_uuid,
 {
   VbObjectExporter *self = user_data;
   g_autofree char *path = vb_object_path_for ("domain", domain_uuid);
-  g_autoptr (GDBusObject) object =
-    g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->context->object_manager), path);
-  g_autoptr (GDBusInterface) domain =
-    object ? g_dbus_object_get_interface (object, "org.virtbus.Virt1.Domain") : NULL;
+  GDBusInterfaceSkeleton *domain = vb_object_table_lookup (self->context->objects, path);
 
   if (domain && VB_IS_DOMAIN_OBJECT (domain))
     vb_domain_object_current_snapshot_changed (VB_DOMAIN_OBJECT (domain));

@@ -53,8 +53,7 @@ on_reply (GDBusMessage *call, GDBusMessage *reply, gpointer user_data)
 static const VbReplyHooks hooks = { open_read, on_reply };
 
 VbReplyCache *
-vb_virt1_replies_new (GDBusConnection *bus, GDBusObjectManagerServer *object_manager)
+vb_virt1_replies_new (GDBusConnection *bus, VbObjectTable *objects)
 {
-  vb_vanished_calls_install (object_manager);
-  return vb_reply_cache_new_with_hooks (bus, &model_generation, &hooks, object_manager);
+  return vb_reply_cache_new_with_hooks (bus, &model_generation, &hooks, objects);
 }

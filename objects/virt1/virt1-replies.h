@@ -10,12 +10,13 @@
 
 #include <gio/gio.h>
 
+#include "object-table.h"
 #include "reply-cache.h"
 
 G_BEGIN_DECLS
 
-/* Call once the objects of @object_manager are exported; lasts as long as
- * the daemon. */
-VbReplyCache *vb_virt1_replies_new (GDBusConnection *bus, GDBusObjectManagerServer *object_manager);
+/* Call once the objects of @objects are exported; lasts as long as the
+ * daemon. */
+VbReplyCache *vb_virt1_replies_new (GDBusConnection *bus, VbObjectTable *objects);
 
 G_END_DECLS

@@ -492,10 +492,10 @@ start (Daemon *daemon, GError **error)
   vb_domain_api_load (daemon->host);
   vb_snapshot_store_load (daemon->host);
   daemon->context.host = daemon->host;
-  daemon->context.object_manager = g_dbus_object_manager_server_new (VB_MANAGER_PATH);
+  daemon->context.objects = vb_object_table_new ();
   daemon->exporter = vb_object_exporter_new (&daemon->context);
   /* One filter for both front ends: a caller's calls stay in order across them. */
-  daemon->context.replies = vb_virt1_replies_new (daemon->bus, daemon->context.object_manager);
+  daemon->context.replies = vb_virt1_replies_new (daemon->bus, daemon->context.objects);
   daemon->manager = vb_manager_object_new (&daemon->context);
   daemon->migration_target = vb_migration_target_object_new (&daemon->context);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->manager),
@@ -503,8 +503,8 @@ start (Daemon *daemon, GError **error)
       || !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->migration_target),
                                             daemon->bus, VB_MANAGER_PATH, error))
     return FALSE;
-  g_dbus_object_manager_server_set_connection (daemon->context.object_manager, daemon->bus);
-  if (!vb_missing_objects_register (daemon->bus, daemon->context.object_manager, error))
+  if (!vb_object_table_set_connection (daemon->context.objects, daemon->bus, error)
+      || !vb_missing_objects_register (daemon->bus, daemon->context.objects, error))
     return FALSE;
   vb_documented_introspection_install (daemon->bus);
   if (options->libvirt_dbus)
