@@ -22,6 +22,7 @@
 #include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
+#include "qemu-host-sgio.h"
 #include "qemu-host-vf.h"
 #include "qemu-nvram-make.h"
 #include "qemu-limits.h"
@@ -965,6 +966,7 @@ spawn_qemu (GTask *task)
 
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
   if (!vb_qemu_host_setup_vfs (data->command, &error)
+      || !vb_qemu_host_set_sgio (data->command->sgio, "/sys", &error)
       || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)

@@ -401,7 +401,8 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/disk",
     "type=file|block|volume|network|nvme|dir|vhostuser device=disk|cdrom|floppy|lun "
-    "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external",
+    "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external "
+    "sgio=filtered|unfiltered",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "
