@@ -3,7 +3,8 @@
  * iothread-vq-mapping) and librbd's layered encryption (QEMU 8.0's
  * encrypt.parent), built at define and refused by name at Start on an older
  * QEMU; and a SCSI LUN's sgio= set in its host device's unpriv_sgio (a
- * pretend sysfs here), refused when the kernel has none. */
+ * pretend sysfs here), refused when the kernel has none; and the option
+ * of <async-teardown> each QEMU takes. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -268,6 +269,26 @@ test_sgio_of_luns (void)
   g_assert_true (sgio->unfiltered);
 }
 
+/* <features><async-teardown/>: -async-teardown up to QEMU 8.0, which 9.0
+ * removed; -run-with async-teardown=on from 8.1. */
+static void
+test_async_teardown (void)
+{
+  static const char top[] = "<features><async-teardown enabled='yes'/></features>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = build (70200, top, "", &error);
+
+  g_assert_no_error (error);
+  g_assert_true (has_arg (command, "-async-teardown"));
+  g_assert_false (has_arg (command, "-run-with"));
+  g_clear_pointer (&command, vb_qemu_command_free);
+  command = build (90000, top, "", &error);
+  g_assert_no_error (error);
+  g_assert_false (has_arg (command, "-async-teardown"));
+  g_assert_true (has_arg (command, "-run-with"));
+  g_assert_true (has_arg (command, "async-teardown=on"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -276,5 +297,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-disks2/rbd-layers", test_rbd_layers);
   g_test_add_func ("/qemu-disks2/sgio", test_sgio);
   g_test_add_func ("/qemu-disks2/sgio-of-luns", test_sgio_of_luns);
+  g_test_add_func ("/qemu-disks2/async-teardown", test_async_teardown);
   return g_test_run ();
 }
