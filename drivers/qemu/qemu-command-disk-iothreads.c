@@ -20,6 +20,9 @@ check_mapping (xmlNode *driver, xmlNode *iothreads, GError **error)
     return refuse (error, driver,
                    "iothread= and <iothreads> exclude each other: one iothread for the disk, "
                    "or iothreads per queue");
+  /* virtio-blk's limit, as <driver queues> (qemu-command-disk-props.c). */
+  if (queues > 1024)
+    return refuse (error, driver, "queues= is 1 to 1024, not %u", queues);
   if (!vb_xml_child (iothreads, "iothread"))
     return refuse (error, iothreads, "<iothreads> lists at least one <iothread>");
   queue_taken = g_new0 (gboolean, MAX (queues, 1));

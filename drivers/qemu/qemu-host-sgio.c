@@ -63,7 +63,14 @@ vb_qemu_host_set_sgio (GPtrArray *sgio, const char *sysfs, GError **error)
 
       if (path && g_file_test (path, G_FILE_TEST_EXISTS))
         {
-          if (!write_value (path, s->unfiltered ? "1" : "0", error))
+          const char *want = s->unfiltered ? "1" : "0";
+          g_autofree char *have = NULL;
+
+          /* Written only when it differs: the default needs no privilege. */
+          if (g_file_get_contents (path, &have, NULL, NULL)
+              && g_str_equal (g_strstrip (have), want))
+            continue;
+          if (!write_value (path, want, error))
             return FALSE;
           continue;
         }
