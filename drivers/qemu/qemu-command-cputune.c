@@ -84,10 +84,12 @@ vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GString *out
   xmlNode *driver = vb_xml_child (device, "driver");
   g_autofree char *id = driver ? vb_xml_attr (driver, "iothread") : NULL;
 
-  if (vb_xml_child (driver, "iothreads"))
+  /* A virtio disk's are its iothread-vq-mapping (qemu-command-disk-iothreads.c). */
+  if (vb_xml_child (driver, "iothreads") && !can)
     return refuse (error, vb_xml_child (driver, "iothreads"),
-                   "iothreads per queue need QEMU 9.0 (iothread-vq-mapping); this QEMU serves a "
-                   "disk from one iothread (<driver iothread='N'>)");
+                   "iothreads per queue are for virtio disks (bus='virtio')");
+  if (vb_xml_child (driver, "iothreads"))
+    return TRUE;
   if (!id)
     return TRUE;
   /* Only virtio devices have an iothread= in QEMU. */

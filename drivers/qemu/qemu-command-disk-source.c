@@ -715,14 +715,58 @@ librbd_check (xmlNode *disk, xmlNode *encryption, const char *kind,
   return TRUE;
 }
 
-static void
-librbd_encrypt (const char *kind, const char *id, JsonObject *proto)
+/* librbd's layered encryption (a clone encrypted on top of its encrypted
+ * parent image): the first <secret> opens the image itself, each next one
+ * the parent of the one before, as libvirt reads them. The rbd driver's
+ * "encrypt" takes them as a chain of "parent" members, which QEMU 8.0 added:
+ * this host's QEMU is asked at Start, before any secret is read. */
+static gboolean
+librbd_layers (xmlNode *encryption, const VbQemuCommandContext *context, GError **error)
 {
-  JsonObject *encrypt = json_object_new ();
+  guint layers = 0;
 
-  json_object_set_string_member (encrypt, "format", kind);
-  json_object_set_string_member (encrypt, "key-secret", id);
-  json_object_set_object_member (proto, "encrypt", encrypt);
+  for (xmlNode *s = vb_xml_child (encryption, "secret"); s; s = vb_xml_next (s, "secret"))
+    layers++;
+  if (layers > 1 && !context->dry_run && context->qemu_version && context->qemu_version < 80000)
+    return refuse (error, encryption,
+                   "layered encryption (%u <secret>s) needs QEMU 8.0 or later (the rbd "
+                   "driver's encrypt.parent); this host has QEMU %u.%u",
+                   layers, context->qemu_version / 10000, context->qemu_version / 100 % 100);
+  return TRUE;
+}
+
+static gboolean
+librbd_encrypt (xmlNode *encryption, const char *kind, const char *node_name,
+                const VbQemuCommandContext *context, GPtrArray *secrets, JsonObject *proto,
+                GError **error)
+{
+  JsonObject *outer = NULL;
+  JsonObject *inner = NULL;
+  guint n = 0;
+
+  for (xmlNode *s = vb_xml_child (encryption, "secret"); s; s = vb_xml_next (s, "secret"), n++)
+    {
+      /* The first keeps the name a single secret has always had. */
+      g_autofree char *id = n ? g_strdup_printf ("%s-luks-secret%u", node_name, n)
+                              : g_strdup_printf ("%s-luks-secret", node_name);
+      JsonObject *layer;
+
+      if (!add_secret (s, id, "passphrase", FALSE, context, secrets, error))
+        {
+          g_clear_pointer (&outer, json_object_unref);
+          return FALSE;
+        }
+      layer = json_object_new ();
+      json_object_set_string_member (layer, "format", kind);
+      json_object_set_string_member (layer, "key-secret", id);
+      if (inner)
+        json_object_set_object_member (inner, "parent", layer);
+      else
+        outer = layer;
+      inner = layer;
+    }
+  json_object_set_object_member (proto, "encrypt", outer);
+  return TRUE;
 }
 
 gboolean
@@ -749,19 +793,23 @@ vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *forma
                    "encryption format '%s' is not supported (luks; luks2 and luks-any with "
                    "engine='librbd' on rbd disks)",
                    kind);
-  if (librbd && !librbd_check (disk, encryption, kind, context, proto, error))
+  if (librbd
+      && (!librbd_check (disk, encryption, kind, context, proto, error)
+          || !librbd_layers (encryption, context, error)))
     return FALSE;
   secret = vb_xml_child (encryption, "secret");
   if (!secret)
     return refuse (error, encryption, "LUKS encryption needs <secret type='passphrase'>");
+  if (librbd)
+    return librbd_encrypt (encryption, kind, node_name, context, secrets, proto, error);
+  /* QEMU's own LUKS layer opens one image: one passphrase. */
+  if (vb_xml_next (secret, "secret"))
+    return refuse (error, vb_xml_next (secret, "secret"),
+                   "several <secret>s (layered encryption) are for engine='librbd' on rbd "
+                   "disks; QEMU's LUKS takes one passphrase");
   id = g_strdup_printf ("%s-luks-secret", node_name);
   if (!add_secret (secret, id, "passphrase", FALSE, context, secrets, error))
     return FALSE;
-  if (librbd)
-    {
-      librbd_encrypt (kind, id, proto);
-      return TRUE;
-    }
   if (g_str_equal (format, "raw"))
     {
       /* The image is a LUKS container: QEMU's luks driver is its format. */

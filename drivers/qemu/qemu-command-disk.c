@@ -406,6 +406,34 @@ lun_source (xmlNode *disk, const char *bus, GError **error)
   return TRUE;
 }
 
+/* sgio= is the host SCSI device's (its unpriv_sgio), set at Start for
+ * every block LUN as libvirt does: filtered unless 'unfiltered'. */
+static gboolean
+lun_sgio (Builder *b, xmlNode *disk, gboolean lun, GError **error)
+{
+  VbQemuSgio *sgio;
+
+  if (!lun || !vb_xml_attr_is (disk, "type", "block"))
+    {
+      if (xmlHasProp (disk, BAD_CAST "sgio"))
+        return refuse (error, disk,
+                       "sgio= filters the SCSI commands of a host SCSI device: a "
+                       "<disk type='block' device='lun'>'s");
+      return TRUE;
+    }
+  sgio = g_new0 (VbQemuSgio, 1);
+  sgio->dev = child_attr (disk, "source", "dev");
+  sgio->unfiltered = vb_xml_attr_is (disk, "sgio", "unfiltered");
+  sgio->line = vb_xml_line (disk);
+  if (!sgio->dev)
+    {
+      vb_qemu_sgio_free (sgio);
+      return TRUE; /* no medium: nothing to pass through */
+    }
+  g_ptr_array_add (b->command->sgio, sgio);
+  return TRUE;
+}
+
 /* "hda" → 0, "hdb" → 1, "sdc" → 2, "vdaa" → 26: the place on its bus the
  * name asks for (two-letter prefixes: hd, sd, vd). */
 static int
@@ -540,6 +568,7 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   gboolean lun = g_strcmp0 (device, "lun") == 0;
   gboolean has_source = vb_xml_child (disk, "source") != NULL;
   g_autoptr (JsonObject) props = json_object_new ();
+  g_autoptr (JsonArray) mapping = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
   int index = target_index (dev);
   const char *id;
@@ -553,7 +582,7 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     return refuse (error, target, "bus 'fdc' is for floppy disks (device='floppy')");
   if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
     return refuse (error, disk, "model= is for disks on bus 'virtio'");
-  if (lun && !lun_source (disk, bus, error))
+  if ((lun && !lun_source (disk, bus, error)) || !lun_sgio (b, disk, lun, error))
     return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
   if (vb_xml_attr_is (disk, "type", "vhostuser"))
@@ -574,7 +603,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       g_string_append (out, vb_qemu_virtio_blk_model (disk));
       if (!vb_qemu_virtio_modern_only (b, disk, vb_xml_child (disk, "driver"), error)
           || !pci_address (b, disk, out, error)
-          || !vb_qemu_iothread_option (b, disk, TRUE, out, error))
+          || !vb_qemu_iothread_option (b, disk, TRUE, out, error)
+          || !vb_qemu_disk_iothread_mapping (b, disk, &mapping, error))
         return FALSE;
     }
   else if (g_str_equal (bus, "sata") || g_str_equal (bus, "ide"))
@@ -636,6 +666,12 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);
   vb_qemu_opt (out, "id", id);
+  if (mapping)
+    {
+      add (b, "-device");
+      g_ptr_array_add (b->command->argv, vb_qemu_disk_device_json (out->str, props, mapping, disk));
+      return disk_iotune (b, disk, id, has_source, error);
+    }
   vb_qemu_props_to_opts (props, out);
   if (!g_str_equal (model, "floppy"))
     boot_index (b, disk, out);

@@ -239,8 +239,15 @@ vb_qemu_build_features (Builder *b, GError **error)
     }
   if (vmcoreinfo && g_str_equal (on_off (vmcoreinfo, "state"), "on"))
     add2 (b, "-device", "vmcoreinfo");
+  /* QEMU 8.1 moved it to -run-with and 9.0 removed -async-teardown; an
+   * unknown version (golden files) is taken as this host's 7.2. */
   if (teardown && !vb_xml_attr_is (teardown, "enabled", "no"))
-    add (b, "-async-teardown");
+    {
+      if (b->context->qemu_version >= 80100)
+        add2 (b, "-run-with", "async-teardown=on");
+      else
+        add (b, "-async-teardown");
+    }
   if (msrs)
     return refuse (error, msrs, "what unknown MSRs do is KVM's module parameter ignore_msrs, "
                                 "which virtbus does not change for one guest");

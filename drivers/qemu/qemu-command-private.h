@@ -484,6 +484,15 @@ gboolean vb_qemu_build_virtio_sound (Builder *b, xmlNode *sound, const char *id,
                                      const char *audiodev, GError **error);
 gboolean vb_qemu_virtio_iommu_granule (Builder *b, xmlNode *granule, GString *out,
                                        GError **error);
+/* A virtio disk's iothreads per queue (qemu-command-disk-iothreads.c):
+ * @mapping, virtio-blk's iothread-vq-mapping (NULL without <iothreads>),
+ * checked at define and refused at Start before QEMU 9.0; and the JSON
+ * -device of such a disk from its option string @opts (model, address,
+ * drive, id), its typed @props and its <boot order>. */
+gboolean vb_qemu_disk_iothread_mapping (Builder *b, xmlNode *disk, JsonArray **mapping,
+                                        GError **error);
+char *vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mapping,
+                                xmlNode *disk);
 /* The nbdkit helper of a disk nbdkit serves (vb_qemu_disk_nbdkit_serves);
  * nothing for another disk. qemu-command-disk-nbdkit.c. */
 gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, GError **error);

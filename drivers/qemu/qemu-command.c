@@ -664,6 +664,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->taps = g_ptr_array_new_with_free_func ((GDestroyNotify) tap_free);
   command->link_down = g_ptr_array_new_with_free_func (g_free);
   command->vfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_vf_free);
+  command->sgio = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_sgio_free);
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
   command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
@@ -713,6 +714,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->taps, g_ptr_array_unref);
   g_clear_pointer (&command->link_down, g_ptr_array_unref);
   g_clear_pointer (&command->vfs, g_ptr_array_unref);
+  g_clear_pointer (&command->sgio, g_ptr_array_unref);
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
   g_clear_pointer (&command->throttles, g_ptr_array_unref);

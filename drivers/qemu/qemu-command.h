@@ -124,6 +124,18 @@ typedef struct {
   int vlan;   /* 802.1Q tag, 1-4094; 0: none */
 } VbQemuVf;
 
+/* A <disk type='block' device='lun'>'s host SCSI device: whether the kernel
+ * lets QEMU's unprivileged user send it every SCSI command (sgio=
+ * 'unfiltered') or only the safe ones it filters (the default), set in the
+ * device's unpriv_sgio before QEMU starts (qemu-host-sgio.c). */
+typedef struct {
+  char *dev;          /* the host device, <source dev> */
+  gboolean unfiltered;
+  long line;          /* of the <disk>, for messages */
+} VbQemuSgio;
+
+void vb_qemu_sgio_free (VbQemuSgio *sgio);
+
 /* A QEMU secret object (-object secret) a disk needs: QEMU reads its value
  * from a descriptor the service passes it (file=/proc/self/fd/N), so the
  * value is never on the command line, in a log or in a file. */
@@ -148,6 +160,7 @@ typedef struct {
   GPtrArray *helpers;       /* VbQemuHelperSpec, started before QEMU */
   GPtrArray *link_down;     /* netdev ids to set down once QEMU runs */
   GPtrArray *vfs;           /* VbQemuVf, set up before QEMU starts */
+  GPtrArray *sgio;          /* VbQemuSgio, set on host devices before QEMU starts */
   GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
   GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */

@@ -384,6 +384,15 @@ check_iothread (VbQemuPlug *p, xmlNode *disk, GError **error)
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (GArray) ids = NULL;
 
+  /* Its JSON -device (qemu-command-disk-iothreads.c) is the command line's. */
+  if (vb_xml_child (driver, "iothreads"))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<iothreads> at line %ld: a disk with iothreads per queue is not plugged into "
+                   "a running guest; add it to the definition and start the domain",
+                   vb_xml_line (vb_xml_child (driver, "iothreads")));
+      return FALSE;
+    }
   if (!id)
     return TRUE;
   doc = vb_xml_parse (vb_domain_get_live_def (p->domain)->xml, "domain", error);

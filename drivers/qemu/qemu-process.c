@@ -23,6 +23,7 @@
 #include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
+#include "qemu-host-sgio.h"
 #include "qemu-host-vf.h"
 #include "qemu-nvram-make.h"
 #include "qemu-limits.h"
@@ -1011,7 +1012,8 @@ spawn_qemu (GTask *task)
   int log_fd;
 
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if ((data->limits && !vb_qemu_limits_prepare (data->limits, &error))
+  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", &error)
+      || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
       || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))

@@ -129,7 +129,26 @@ ids_text (const GArray *ids)
   return g_string_free (out, FALSE);
 }
 
-/* An iothread= on a disk's or a controller's <driver>. */
+/* @node's @attr names an iothread of the domain. */
+static gboolean
+check_iothread_ref (xmlNode *node, const char *attr, const GArray *ids, GError **error)
+{
+  g_autofree char *id = vb_xml_attr (node, attr);
+
+  if (!id || (has_id (ids, uint_attr (node, attr)) && uint_attr (node, attr) != 0))
+    return TRUE;
+  {
+    g_autofree char *have = ids_text (ids);
+
+    return vb_xml_invalid (error, node,
+                           "iothread %s does not exist: the domain's iothreads (<iothreads>, "
+                           "<iothreadids>) are %s",
+                           id, have);
+  }
+}
+
+/* An iothread= on a disk's or a controller's <driver>, and each <iothread
+ * id> of a disk's iothreads per queue (<driver><iothreads>). */
 static gboolean
 check_iothread_refs (xmlNode *root, const GArray *ids, GError **error)
 {
@@ -138,20 +157,15 @@ check_iothread_refs (xmlNode *root, const GArray *ids, GError **error)
   for (xmlNode *device = devices ? devices->children : NULL; device; device = device->next)
     {
       xmlNode *driver;
-      g_autofree char *id = NULL;
 
-      if (device->type != XML_ELEMENT_NODE || !(driver = vb_xml_child (device, "driver"))
-          || !(id = vb_xml_attr (driver, "iothread")))
+      if (device->type != XML_ELEMENT_NODE || !(driver = vb_xml_child (device, "driver")))
         continue;
-      if (!has_id (ids, uint_attr (driver, "iothread")) || uint_attr (driver, "iothread") == 0)
-        {
-          g_autofree char *have = ids_text (ids);
-
-          return vb_xml_invalid (error, driver,
-                                 "iothread %s does not exist: the domain's iothreads (<iothreads>, "
-                                 "<iothreadids>) are %s",
-                                 id, have);
-        }
+      if (!check_iothread_ref (driver, "iothread", ids, error))
+        return FALSE;
+      for (xmlNode *t = vb_xml_child (vb_xml_child (driver, "iothreads"), "iothread"); t;
+           t = vb_xml_next (t, "iothread"))
+        if (!check_iothread_ref (t, "id", ids, error))
+          return FALSE;
     }
   return TRUE;
 }

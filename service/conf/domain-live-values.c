@@ -23,10 +23,31 @@ drop_channel_state (xmlNode *devices, GError **error)
   return TRUE;
 }
 
+/* <disk><mirror>: the destination of a block job (a copy or an active
+ * commit) in progress. Only the running QEMU that runs the job has it; a
+ * definition cannot start one, so libvirt ignores it outside live and
+ * status XML, and so does a define here (BlockCopy starts a copy). */
+static void
+drop_disk_mirrors (xmlNode *devices)
+{
+  for (xmlNode *disk = vb_xml_child (devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
+    {
+      xmlNode *mirror;
+
+      while ((mirror = vb_xml_child (disk, "mirror")))
+        {
+          xmlUnlinkNode (mirror);
+          xmlFreeNode (mirror);
+        }
+    }
+}
+
 gboolean
 vb_domain_drop_live_values (xmlNode *root, GError **error)
 {
   xmlNode *devices = vb_xml_child (root, "devices");
 
+  if (devices)
+    drop_disk_mirrors (devices);
   return !devices || drop_channel_state (devices, error);
 }

@@ -137,7 +137,9 @@ vb_xml_schema_markdown (const VbXmlSchema *schema)
       g_string_append (out, " | ");
       append_attrs (out, rule->attrs);
       g_string_append (out, " | ");
-      if (rule->flags & VB_XML_RULE_VERBATIM)
+      if (rule->flags & VB_XML_RULE_LIVE)
+        g_string_append (out, "a running domain's state: dropped at define");
+      else if (rule->flags & VB_XML_RULE_VERBATIM)
         g_string_append (out, "anything, kept verbatim");
       else if (rule->text)
         append_value (out, rule->text);

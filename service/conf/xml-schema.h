@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 typedef enum {
   VB_XML_RULE_REPEAT = 1 << 0,   /* may appear more than once under one parent */
   VB_XML_RULE_VERBATIM = 1 << 1, /* subtree kept as written, contents not checked */
+  VB_XML_RULE_LIVE = 1 << 2,     /* a running domain's state: contents not checked, dropped
+                                    at define (domain-live-values.c) */
 } VbXmlRuleFlags;
 
 /* One element the schema knows.
