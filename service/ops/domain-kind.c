@@ -53,17 +53,28 @@ select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
   return driver->name;
 }
 
-static gpointer
-complete (VbDriverHost *host, gpointer pointer, GError **error)
+static char *
+complete (VbDriverHost *host, gconstpointer pointer, GError **error)
 {
-  g_autoptr (VbDomainDef) def = pointer;
+  const VbDomainDef *def = pointer;
   const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
-  g_autofree char *xml = NULL;
 
   if (!driver->complete)
+    return g_strdup (def->xml);
+  return driver->complete (host, def, error);
+}
+
+VbDomainDef *
+vb_domain_api_complete (VbDriverHost *host, VbDomainDef *pointer, GError **error)
+{
+  g_autoptr (VbDomainDef) def = pointer;
+  g_autofree char *xml = complete (host, def, error);
+
+  if (!xml)
+    return NULL;
+  if (g_str_equal (xml, def->xml))
     return g_steal_pointer (&def);
-  xml = driver->complete (host, def, error);
-  return xml ? vb_domain_def_parse (xml, error) : NULL;
+  return vb_domain_def_parse (xml, error);
 }
 
 static VbResource *
