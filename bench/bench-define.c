@@ -15,7 +15,8 @@
  *      call, and the wall time per call against the floor.
  *
  *   meson compile -C build bench-define && VB_DAEMON=build/service/daemon/virtbusd \
- *     VB_TEST_SRCDIR=tests build/bench/bench-define [--domains N] [--clients N] [--turn N]
+ *     VB_TEST_SRCDIR=tests build/bench/bench-define [--domains N] [--clients N] [--turn N] \
+ *     [--type qemu]
  *
  * Correctness under the same load is tests/test-many-defines.c. */
 #include <errno.h>
@@ -33,6 +34,7 @@
 static int n_domains = 10000;
 static int n_clients = 64;
 static int per_turn = 40;
+static char *domain_type; /* NULL: the test driver's */
 
 static char *
 load_average (void)
@@ -85,8 +87,17 @@ static char *
 domain_xml (const char *prefix, int i)
 {
   g_autofree char *name = g_strdup_printf ("%s-%05d", prefix, i);
+  g_autofree char *xml = vb_test_domain_xml (name, NULL);
+  g_autofree char *type = NULL;
+  g_auto (GStrv) parts = NULL;
 
-  return vb_test_domain_xml (name, NULL);
+  if (!domain_type)
+    return g_steal_pointer (&xml);
+  /* The same definition for another driver (--type qemu: its validation
+   * builds the command line, its completion adds controllers). */
+  type = g_strdup_printf ("<domain type='%s'>", domain_type);
+  parts = g_strsplit (xml, "<domain type='test'>", 2);
+  return g_strjoinv (type, parts);
 }
 
 static double
@@ -334,6 +345,8 @@ main (int argc, char **argv)
     { "domains", 0, 0, G_OPTION_ARG_INT, &n_domains, "Domains the clients define", "N" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &n_clients, "Clients defining at once", "N" },
     { "turn", 0, 0, G_OPTION_ARG_INT, &per_turn, "Defines (and floor writes) per turn", "N" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &domain_type, "The domains' type (default: test)",
+      "TYPE" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- DefineDomain benchmark");
