@@ -68,13 +68,15 @@ VbDomainDef *
 vb_domain_api_complete (VbDriverHost *host, VbDomainDef *pointer, GError **error)
 {
   g_autoptr (VbDomainDef) def = pointer;
-  g_autofree char *xml = complete (host, def, error);
+  const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
+  g_autofree char *xml = NULL;
 
-  if (!xml)
-    return NULL;
-  if (g_str_equal (xml, def->xml))
+  if (!driver->complete)
     return g_steal_pointer (&def);
-  return vb_domain_def_parse (xml, error);
+  xml = driver->complete (host, def, error);
+  /* Parsed even when the driver added nothing: that parse is then the
+   * round trip of what an edit stores (device-api.c). */
+  return xml ? vb_domain_def_parse (xml, error) : NULL;
 }
 
 static VbResource *

@@ -233,6 +233,17 @@ vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *w
 
 /* ---- define ---- */
 
+static gboolean
+same_identity (const VbResourceKind *kind, gconstpointer again, gconstpointer def, GError **error)
+{
+  if (g_strcmp0 (kind->def_name (again), kind->def_name (def)) == 0
+      && g_strcmp0 (kind->def_uuid (again), kind->def_uuid (def)) == 0)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+               "The %s would come back under another name or UUID as stored", kind->noun);
+  return FALSE;
+}
+
 /* The next start reads what goes to disk with the same parser as load_one():
  * a definition it would refuse must be refused now, before it is
  * acknowledged, or it would be lost then. @def was parsed from @parsed_from:
@@ -258,12 +269,8 @@ check_round_trip (const VbResourceKind *kind, gconstpointer def, const char *par
                    reload_error->message);
       return FALSE;
     }
-  same = g_strcmp0 (kind->def_name (again), kind->def_name (def)) == 0
-         && g_strcmp0 (kind->def_uuid (again), kind->def_uuid (def)) == 0;
+  same = same_identity (kind, again, def, error);
   kind->free_def (again);
-  if (!same)
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "The %s would come back under another name or UUID as stored", kind->noun);
   return same;
 }
 
@@ -448,6 +455,11 @@ complete_def (DefineData *data, GError **error)
                      parse_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&parse_error));
+      return FALSE;
+    }
+  if (unchanged && !same_identity (data->kind, def, data->def, error))
+    {
+      data->kind->free_def (def);
       return FALSE;
     }
   data->kind->free_def (data->def);
