@@ -195,10 +195,10 @@ checked (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   /* The stored definition is what runs, as after a define: an added device
    * gets its address (and what it needs, e.g. a controller) there too. */
-  if (data->config && data->attach && vb_domain_api_kind ()->complete)
+  if (data->config && data->attach)
     {
-      data->config_def = vb_domain_api_kind ()->complete (
-        data->host, g_steal_pointer (&data->config_def), &error);
+      data->config_def =
+        vb_domain_api_complete (data->host, g_steal_pointer (&data->config_def), &error);
       if (!data->config_def)
         {
           finish (task, error);

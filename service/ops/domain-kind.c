@@ -53,8 +53,19 @@ select_driver (VbDriverHost *host, gconstpointer pointer, GError **error)
   return driver->name;
 }
 
-static gpointer
-complete (VbDriverHost *host, gpointer pointer, GError **error)
+static char *
+complete (VbDriverHost *host, gconstpointer pointer, GError **error)
+{
+  const VbDomainDef *def = pointer;
+  const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
+
+  if (!driver->complete)
+    return g_strdup (def->xml);
+  return driver->complete (host, def, error);
+}
+
+VbDomainDef *
+vb_domain_api_complete (VbDriverHost *host, VbDomainDef *pointer, GError **error)
 {
   g_autoptr (VbDomainDef) def = pointer;
   const VbDomainDriver *driver = vb_driver_host_find_domain_driver (host, def->type);
@@ -63,6 +74,8 @@ complete (VbDriverHost *host, gpointer pointer, GError **error)
   if (!driver->complete)
     return g_steal_pointer (&def);
   xml = driver->complete (host, def, error);
+  /* Parsed even when the driver added nothing: that parse is then the
+   * round trip of what an edit stores (device-api.c). */
   return xml ? vb_domain_def_parse (xml, error) : NULL;
 }
 

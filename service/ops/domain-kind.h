@@ -8,6 +8,8 @@ G_BEGIN_DECLS
 
 /* The kind of domains, for the generic code built on it. */
 const VbResourceKind *vb_domain_api_kind (void);
+/* @def (taken) with what its driver fills in, as at define; NULL with @error. */
+VbDomainDef *vb_domain_api_complete (VbDriverHost *host, VbDomainDef *def, GError **error);
 /* The driver that runs @domain. */
 const VbDomainDriver *vb_domain_api_driver (VbDriverHost *host, VbDomain *domain);
 /* Fails with VB_ERROR_OPERATION_INVALID unless @domain runs: "Cannot @action

@@ -233,16 +233,35 @@ vb_resource_api_lock_or_refuse (GTask *task, VbResource *resource, const char *w
 
 /* ---- define ---- */
 
+static gboolean
+same_identity (const VbResourceKind *kind, gconstpointer again, gconstpointer def, GError **error)
+{
+  if (g_strcmp0 (kind->def_name (again), kind->def_name (def)) == 0
+      && g_strcmp0 (kind->def_uuid (again), kind->def_uuid (def)) == 0)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+               "The %s would come back under another name or UUID as stored", kind->noun);
+  return FALSE;
+}
+
 /* The next start reads what goes to disk with the same parser as load_one():
  * a definition it would refuse must be refused now, before it is
- * acknowledged, or it would be lost then. */
+ * acknowledged, or it would be lost then. @def was parsed from @parsed_from:
+ * when its canonical XML is that same text, parsing what is stored gives
+ * @def again (a parse is deterministic once the UUID and MAC addresses are
+ * there, and filling them in changes the text), so no second parse is
+ * needed. */
 static gboolean
-check_round_trip (const VbResourceKind *kind, gconstpointer def, GError **error)
+check_round_trip (const VbResourceKind *kind, gconstpointer def, const char *parsed_from,
+                  GError **error)
 {
   g_autoptr (GError) reload_error = NULL;
-  gpointer again = kind->parse (kind->def_xml (def), &reload_error);
+  gpointer again;
   gboolean same;
 
+  if (g_strcmp0 (kind->def_xml (def), parsed_from) == 0)
+    return TRUE;
+  again = kind->parse (kind->def_xml (def), &reload_error);
   if (!again)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
@@ -250,12 +269,8 @@ check_round_trip (const VbResourceKind *kind, gconstpointer def, GError **error)
                    reload_error->message);
       return FALSE;
     }
-  same = g_strcmp0 (kind->def_name (again), kind->def_name (def)) == 0
-         && g_strcmp0 (kind->def_uuid (again), kind->def_uuid (def)) == 0;
+  same = same_identity (kind, again, def, error);
   kind->free_def (again);
-  if (!same)
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "The %s would come back under another name or UUID as stored", kind->noun);
   return same;
 }
 
@@ -266,7 +281,10 @@ parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   GError *error = NULL;
 
   data->def = data->kind->parse (data->xml, &error);
-  if (!data->def || !check_round_trip (data->kind, data->def, &error))
+  /* A kind whose driver completes the definition checks the completed one
+   * (complete_def()): that is what is stored. */
+  if (!data->def
+      || (!data->kind->complete && !check_round_trip (data->kind, data->def, data->xml, &error)))
     {
       g_task_return_error (task, error);
       return;
@@ -407,17 +425,49 @@ redefine_locked (GTask *task, VbResource *resource)
 }
 
 /* What the driver fills in goes to disk too: the stored definition is what
- * runs. */
+ * runs. The completed XML is parsed (it may say more than the caller's), and
+ * that parse is also the round trip of what is stored; when the driver added
+ * nothing to a caller's XML that was canonical already, the first parse was
+ * that round trip. */
 static gboolean
 complete_def (DefineData *data, GError **error)
 {
+  g_autofree char *completed = NULL;
+  g_autoptr (GError) parse_error = NULL;
+  gboolean unchanged;
+  gpointer def;
+
   if (!data->kind->complete)
     return TRUE;
-  data->def = data->kind->complete (data->host, data->def, error);
-  if (!data->def)
+  completed = data->kind->complete (data->host, data->def, error);
+  if (!completed)
+    return FALSE;
+  unchanged = g_str_equal (completed, data->kind->def_xml (data->def));
+  if (unchanged && g_str_equal (completed, data->xml))
+    return TRUE;
+  def = data->kind->parse (completed, &parse_error);
+  if (!def)
+    {
+      /* Nothing added: this parse read back the canonical form. */
+      if (unchanged)
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                     "The %s could not be loaded again as stored: %s", data->kind->noun,
+                     parse_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&parse_error));
+      return FALSE;
+    }
+  if (unchanged && !same_identity (data->kind, def, data->def, error))
+    {
+      data->kind->free_def (def);
+      return FALSE;
+    }
+  data->kind->free_def (data->def);
+  data->def = def;
+  if (!check_round_trip (data->kind, def, completed, error))
     return FALSE;
   g_free (data->canonical_xml);
-  data->canonical_xml = g_strdup (data->kind->def_xml (data->def));
+  data->canonical_xml = g_strdup (data->kind->def_xml (def));
   return TRUE;
 }
 

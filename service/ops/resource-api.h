@@ -18,9 +18,10 @@ typedef struct {
   const char *(*def_xml) (gconstpointer def);
   /* Picks the driver for @def and lets it validate; returns its name. */
   const char *(*select_driver) (VbDriverHost *host, gconstpointer def, GError **error);
-  /* Optional, after select_driver at define and create: @def (taken) with
-   * what its driver fills in; NULL with @error. */
-  gpointer (*complete) (VbDriverHost *host, gpointer def, GError **error);
+  /* Optional, after select_driver at define and create: @def's XML with
+   * what its driver fills in (the same text when it fills in nothing); NULL
+   * with @error. The generic code parses it again only when it differs. */
+  char *(*complete) (VbDriverHost *host, gconstpointer def, GError **error);
   VbResource *(*new_resource) (gpointer def, const char *driver, gboolean persistent);
   void (*set_def) (VbResource *resource, gpointer def);
   gboolean (*is_active) (VbResource *resource);
