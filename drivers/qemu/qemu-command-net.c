@@ -2,6 +2,12 @@
  * networks, failover pairs); <hostdev>: qemu-command-hostdev.c. */
 #include "qemu-command-private.h"
 
+static gboolean
+has_attr (xmlNode *node, const char *name)
+{
+  return node && xmlHasProp (node, BAD_CAST name);
+}
+
 gboolean
 vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
 {
@@ -82,6 +88,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       tap->mac = g_strdup (mac);
       tap->existing = vb_xml_attr_is (vb_xml_child (iface, "target"), "managed", "no");
       tap->fd = -1;
+      tap->rx_frames = -1;
       tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
       g_ptr_array_add (b->command->taps, tap);
       if (!vb_qemu_netdev_tap_options (b, iface, opts, error))
@@ -91,6 +98,13 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
     }
   else if (!vb_qemu_build_netdev (b, iface, type, netdev, error))
     return FALSE;
+  /* The devices a tap is opened through name nothing on another type. */
+  if (!tap_backed
+      && (has_attr (vb_xml_child (iface, "backend"), "tap")
+          || has_attr (vb_xml_child (iface, "backend"), "vhost")))
+    return refuse (error, vb_xml_child (iface, "backend"),
+                   "<backend tap vhost> name the tun and vhost-net devices of a tap (types "
+                   "bridge, network, ethernet)");
 
   g_string_append_printf (out, "%s,netdev=%s", device, netdev);
   vb_qemu_opt (out, "id", id);

@@ -8,6 +8,7 @@
 #include "domain-numa.h"
 #include "domain-limits.h"
 #include "domain-old-spellings.h"
+#include "domain-nic-virtio.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -524,7 +525,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/vlan/tag", "!id=%u nativeMode=tagged|untagged", NULL,
     VB_XML_RULE_REPEAT },
   /* type='user' with passt (drivers/qemu/qemu-command-passt.c). */
-  { "domain/devices/interface/backend", "type=default|passt logFile hostname fqdn", NULL, 0 },
+  /* tap= and vhost=: the tun and vhost-net devices of a tap (qemu-tap.c). */
+  { "domain/devices/interface/backend", "type=default|passt logFile hostname fqdn tap vhost", NULL,
+    0 },
   { "domain/devices/interface/route", "!gateway", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/portForward", "!proto=tcp|udp address dev", NULL,
     VB_XML_RULE_REPEAT },
@@ -1326,6 +1329,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_rewrite_old_spellings (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
+  vb_domain_drop_virtio_only_nic_options (root);
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
   return g_steal_pointer (&def);
