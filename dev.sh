@@ -31,6 +31,8 @@ packages=(
   nbdkit
   # passt user networking (drivers/qemu/qemu-command-passt.c)
   passt
+  # Open vSwitch ports of taps (drivers/qemu/qemu-ovs.c; tests/test-xml-net.c runs its own)
+  openvswitch-switch
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

@@ -113,6 +113,13 @@ typedef struct {
   char *vhost_path;   /* <backend vhost>: the vhost-net device the service opens for QEMU */
   char *vhost_fd_arg; /* its placeholder in argv ("@VHOSTFD0@"); NULL: no vhost path */
   int rx_frames;      /* <coalesce><rx><frames max>, set on the tap; -1: none */
+  /* <virtualport type='openvswitch'>: the tap joins Open vSwitch bridge
+   * @bridge with ovs-vsctl (qemu-ovs.c), not a Linux bridge. */
+  gboolean ovs;
+  char *ovs_iface_id;   /* <parameters interfaceid>, a UUID */
+  char *ovs_profile_id; /* <parameters profileid>, a plain word; NULL: none */
+  char *ovs_vm_id;      /* the domain's UUID */
+  GStrv ovs_vlan;       /* Port columns of <vlan>: "tag=42", "trunks=42,48", "vlan_mode=…" */
 } VbQemuTap;
 
 /* An SR-IOV virtual function an <interface type='hostdev'> passes through:

@@ -289,9 +289,9 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
   for (guint i = 0; i < command->taps->len; i++)
     {
       VbQemuTap *tap = command->taps->pdata[i];
-      int fd = tap->existing
-                 ? vb_tap_open_existing (tap->ifname, tap->tun_path, error)
-                 : vb_tap_create_via (tap->tun_path, tap->ifname, tap->bridge, tap->mac, error);
+      int fd = tap->existing ? vb_tap_open_existing (tap->ifname, tap->tun_path, error)
+                             : vb_tap_create_via (tap->tun_path, tap->ifname,
+                                                  tap->ovs ? NULL : tap->bridge, tap->mac, error);
 
       if (fd < 0)
         return FALSE;

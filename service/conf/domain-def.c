@@ -9,6 +9,7 @@
 #include "domain-limits.h"
 #include "domain-old-spellings.h"
 #include "domain-nic-virtio.h"
+#include "domain-virtualport.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -528,6 +529,11 @@ static const VbXmlRule domain_rules[] = {
   /* tap= and vhost=: the tun and vhost-net devices of a tap (qemu-tap.c). */
   { "domain/devices/interface/backend", "type=default|passt logFile hostname fqdn tap vhost", NULL,
     0 },
+  /* Open vSwitch ports (qemu-ovs.c); 802.1Qbg/Qbh profiles on a VF,
+   * refused at Start (domain-virtualport.c checks the parameters). */
+  { "domain/devices/interface/virtualport", "!type=openvswitch|802.1Qbg|802.1Qbh", NULL, 0 },
+  { "domain/devices/interface/virtualport/parameters",
+    "interfaceid profileid managerid=%u typeid=%u typeidversion=%u instanceid", NULL, 0 },
   { "domain/devices/interface/route", "!gateway", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/portForward", "!proto=tcp|udp address dev", NULL,
     VB_XML_RULE_REPEAT },
@@ -1327,7 +1333,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
       !vb_domain_rewrite_old_spellings (root, error) ||
-      !fill_interface_macs (root, error))
+      !fill_interface_macs (root, error) || !vb_domain_check_virtualports (root, error))
     return NULL;
   vb_domain_drop_virtio_only_nic_options (root);
 

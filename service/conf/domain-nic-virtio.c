@@ -24,8 +24,20 @@ vb_domain_drop_virtio_only_nic_options (xmlNode *root)
       xmlNode *driver = vb_xml_child (iface, "driver");
       xmlNode *backend = vb_xml_child (iface, "backend");
 
-      /* A VF's <driver name='vfio'> is its own; its <model> is refused. */
-      if (vb_xml_attr_is (iface, "type", "hostdev") || !emulated_model (iface))
+      /* A VF is the host's hardware: the guest sees the VF's own NIC, and
+       * libvirt reads no <model> for it; its <driver name='vfio'> stays. */
+      if (vb_xml_attr_is (iface, "type", "hostdev"))
+        {
+          xmlNode *model = vb_xml_child (iface, "model");
+
+          if (model)
+            {
+              xmlUnlinkNode (model);
+              xmlFreeNode (model);
+            }
+          continue;
+        }
+      if (!emulated_model (iface))
         continue;
       if (driver)
         {

@@ -1,5 +1,5 @@
-/* What only a virtio NIC reads, left out of an <interface> of another
- * model, as libvirt's parser leaves it out. */
+/* What a NIC does not read, left out of its <interface> as libvirt leaves
+ * it unread: virtio's options on another model, a VF's <model>. */
 #pragma once
 
 #include <glib.h>
@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * (all its attributes are virtio-net's or its back end's: vhost-net serves
  * virtio queues only) and <backend vhost=>. libvirt reads neither for such
  * a NIC (its test input tap-vhost-incorrect.xml), so its definitions keep
- * them, and the stored definition shows they are gone. */
+ * them, and the stored definition shows they are gone. Likewise the
+ * <model> of a VF (type='hostdev'): the guest sees the VF's own NIC. */
 void vb_domain_drop_virtio_only_nic_options (xmlNode *root);
 
 G_END_DECLS
