@@ -33,6 +33,8 @@ packages=(
   passt
   # an X server for the sdl display on a named X display (tests/test-xml-netdisplay.c)
   xvfb
+  # Open vSwitch ports of taps (drivers/qemu/qemu-ovs.c; tests/test-xml-net.c runs its own)
+  openvswitch-switch
   iproute2 util-linux dnsmasq-base nftables openssl
   # libvirtbus's GObject Introspection data (objects/client): the scanner,
   # the GIR files of GLib it includes, their typelibs.

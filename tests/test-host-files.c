@@ -77,6 +77,16 @@ test_listed (void)
   g_assert_cmpuint (paths->len, ==, 1);
   g_assert_true (listed (paths, "/etc/shadow", VB_HOST_PATH_FILE));
 
+  /* The devices a tap is opened through (<backend tap vhost>). */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<interface type='bridge'><source bridge='br0'/>"
+                                "<backend tap='/dev/t' vhost='/dev/v'/></interface>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_true (listed (paths, "/dev/t", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/dev/v", VB_HOST_PATH_FILE));
+
   /* A network disk's unix socket and Ceph configuration; its name and
    * host name are not paths. */
   g_clear_pointer (&paths, g_ptr_array_unref);

@@ -9,8 +9,9 @@
 
 /* What the other interface types have and a VF has not: refused by name,
  * never dropped. */
-static const char *const allowed[] = { "mac",     "source", "vlan", "driver", "address", "alias",
-                                       "teaming", "boot",   "rom",  "acpi",   NULL };
+static const char *const allowed[] = { "mac",     "source",      "vlan",    "driver",
+                                       "address", "alias",       "teaming", "boot",
+                                       "rom",     "virtualport", "acpi",    NULL };
 
 void
 vb_qemu_vf_free (VbQemuVf *vf)
@@ -101,7 +102,8 @@ vb_qemu_build_interface_hostdev (Builder *b, xmlNode *iface, GError **error)
                    "an interface of type 'hostdev' needs <source><address type='pci'>");
   if (!plain_mac (mac))
     return refuse (error, iface, "the MAC address '%s' is not six hex pairs", mac ? mac : "");
-  if (!vlan_tag (iface, &vlan, error))
+  if (!vlan_tag (iface, &vlan, error)
+      || !vb_qemu_interface_virtualport (b, iface, "hostdev", NULL, error))
     return FALSE;
   pci =
     g_strdup_printf ("%04x:%02x:%02x.%x", vb_xml_attr_uint (address, "domain", 0),

@@ -2,6 +2,12 @@
  * networks, failover pairs); <hostdev>: qemu-command-hostdev.c. */
 #include "qemu-command-private.h"
 
+static gboolean
+has_attr (xmlNode *node, const char *name)
+{
+  return node && xmlHasProp (node, BAD_CAST name);
+}
+
 gboolean
 vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
 {
@@ -19,10 +25,8 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
     return FALSE;
   if (g_str_equal (type, "hostdev"))
     return vb_qemu_build_interface_hostdev (b, iface, error);
-  /* What only a VF has: never dropped from another type. */
-  if (vb_xml_child (iface, "vlan"))
-    return refuse (error, vb_xml_child (iface, "vlan"),
-                   "a <vlan> is set on a VF (type='hostdev'); this type has none");
+  /* What only a VF has: never dropped from another type (a <vlan> is also
+   * an Open vSwitch port's: qemu-command-virtualport.c). */
   if (vb_xml_child (vb_xml_child (iface, "source"), "address"))
     return refuse (error, vb_xml_child (vb_xml_child (iface, "source"), "address"),
                    "a <source><address> names a VF (type='hostdev')");
@@ -82,15 +86,25 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       tap->mac = g_strdup (mac);
       tap->existing = vb_xml_attr_is (vb_xml_child (iface, "target"), "managed", "no");
       tap->fd = -1;
+      tap->rx_frames = -1;
       tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
       g_ptr_array_add (b->command->taps, tap);
-      if (!vb_qemu_netdev_tap_options (b, iface, opts, error))
+      if (!vb_qemu_netdev_tap_options (b, iface, opts, error)
+          || !vb_qemu_interface_virtualport (b, iface, type, tap, error))
         return FALSE;
       add (b, "-netdev");
       addf (b, "tap,id=%s,fd=%s%s", netdev, tap->fd_arg, opts->str);
     }
-  else if (!vb_qemu_build_netdev (b, iface, type, netdev, error))
+  else if (!vb_qemu_build_netdev (b, iface, type, netdev, error)
+           || !vb_qemu_interface_virtualport (b, iface, type, NULL, error))
     return FALSE;
+  /* The devices a tap is opened through name nothing on another type. */
+  if (!tap_backed
+      && (has_attr (vb_xml_child (iface, "backend"), "tap")
+          || has_attr (vb_xml_child (iface, "backend"), "vhost")))
+    return refuse (error, vb_xml_child (iface, "backend"),
+                   "<backend tap vhost> name the tun and vhost-net devices of a tap (types "
+                   "bridge, network, ethernet)");
 
   g_string_append_printf (out, "%s,netdev=%s", device, netdev);
   vb_qemu_opt (out, "id", id);

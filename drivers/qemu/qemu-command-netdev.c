@@ -209,6 +209,9 @@ vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *
     return refuse (error, vb_xml_child (iface, "ip"), "<ip> applies to type='user' only");
   if (vb_xml_child (iface, "tune"))
     return refuse (error, vb_xml_child (iface, "tune"), "<tune><sndbuf> applies to taps only");
+  /* SLIRP runs inside QEMU: there is no tap for a vhost-net to serve.
+   * libvirt runs such a NIC without vhost-net; virtbus refuses rather than
+   * run it otherwise than the XML asks. */
   if (vb_xml_attr_is (vb_xml_child (iface, "driver"), "name", "vhost"))
     return refuse (error, vb_xml_child (iface, "driver"),
                    "driver name='vhost' applies to taps (bridge, network, ethernet) only");
@@ -223,6 +226,9 @@ vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **e
   xmlNode *sndbuf = vb_xml_child (vb_xml_child (iface, "tune"), "sndbuf");
   xmlNode *target = vb_xml_child (iface, "target");
   g_autofree char *dev = target ? vb_xml_attr (target, "dev") : NULL;
+  xmlNode *backend = vb_xml_child (iface, "backend");
+  g_autofree char *tun_path = backend ? vb_xml_attr (backend, "tap") : NULL;
+  g_autofree char *vhost_path = backend ? vb_xml_attr (backend, "vhost") : NULL;
 
   /* managed='no': a tap the host's administrator made, used as it is. */
   if (vb_xml_attr_is (target, "managed", "no"))
@@ -237,7 +243,23 @@ vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **e
 
   if (vb_xml_child (iface, "ip"))
     return refuse (error, vb_xml_child (iface, "ip"), "<ip> applies to type='user' only");
-  if (vb_xml_attr_is (driver, "name", "vhost"))
+  if (vhost_path)
+    {
+      VbQemuTap *tap = b->command->taps->pdata[b->command->taps->len - 1];
+
+      /* The device the service opens for QEMU: which one it is, is checked
+       * when it is opened (qemu-tap-devices.c). */
+      if (vb_xml_attr_is (driver, "name", "qemu"))
+        return refuse (error, backend,
+                       "vhost='%s' names the vhost-net device, and driver name='qemu' uses none",
+                       vhost_path);
+      if (!g_path_is_absolute (vhost_path))
+        return refuse (error, backend, "vhost='%s' is not an absolute path", vhost_path);
+      tap->vhost_path = g_strdup (vhost_path);
+      tap->vhost_fd_arg = g_strdup_printf ("@VHOSTFD%u@", b->command->taps->len - 1);
+      g_string_append_printf (out, ",vhost=on,vhostfd=%s", tap->vhost_fd_arg);
+    }
+  else if (vb_xml_attr_is (driver, "name", "vhost"))
     {
       /* The kernel's virtio-net back end: checked when the guest starts. */
       if (!b->context->dry_run && !host_has (b->context, "/dev/vhost-net"))
@@ -248,6 +270,14 @@ vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **e
     }
   else if (vb_xml_attr_is (driver, "name", "qemu"))
     g_string_append (out, ",vhost=off");
+  if (tun_path)
+    {
+      VbQemuTap *tap = b->command->taps->pdata[b->command->taps->len - 1];
+
+      if (!g_path_is_absolute (tun_path))
+        return refuse (error, backend, "tap='%s' is not an absolute path", tun_path);
+      tap->tun_path = g_strdup (tun_path);
+    }
   if (sndbuf)
     {
       g_autofree char *text = vb_xml_text (sndbuf);

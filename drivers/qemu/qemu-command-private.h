@@ -472,6 +472,13 @@ gboolean vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gb
 gboolean vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *netdev,
                                GError **error);
 gboolean vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **error);
+/* <virtualport> and the <vlan> of an Open vSwitch port
+ * (qemu-command-virtualport.c): @tap is the interface's, NULL when it has
+ * none; on a VF (type='hostdev'), only the virtualport is checked. */
+gboolean vb_qemu_interface_virtualport (Builder *b, xmlNode *iface, const char *type,
+                                        VbQemuTap *tap, GError **error);
+/* <coalesce> of a tap (qemu-command-net-coalesce.c). */
+gboolean vb_qemu_nic_coalesce (Builder *b, xmlNode *iface, gboolean tap_backed, GError **error);
 gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
 
 /* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what

@@ -646,6 +646,13 @@ tap_free (VbQemuTap *tap)
   g_free (tap->bridge);
   g_free (tap->mac);
   g_free (tap->fd_arg);
+  g_free (tap->tun_path);
+  g_free (tap->vhost_path);
+  g_free (tap->vhost_fd_arg);
+  g_free (tap->ovs_iface_id);
+  g_free (tap->ovs_profile_id);
+  g_free (tap->ovs_vm_id);
+  g_strfreev (tap->ovs_vlan);
   g_free (tap);
 }
 

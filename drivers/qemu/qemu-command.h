@@ -113,6 +113,17 @@ typedef struct {
   char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number */
   guint mtu;    /* <mtu size>, set on the tap before QEMU starts; 0: the kernel's */
   gboolean existing; /* managed='no': the administrator's persistent tap, used as it is */
+  char *tun_path;     /* <backend tap>: the tun device to open; NULL: /dev/net/tun */
+  char *vhost_path;   /* <backend vhost>: the vhost-net device the service opens for QEMU */
+  char *vhost_fd_arg; /* its placeholder in argv ("@VHOSTFD0@"); NULL: no vhost path */
+  int rx_frames;      /* <coalesce><rx><frames max>, set on the tap; -1: none */
+  /* <virtualport type='openvswitch'>: the tap joins Open vSwitch bridge
+   * @bridge with ovs-vsctl (qemu-ovs.c), not a Linux bridge. */
+  gboolean ovs;
+  char *ovs_iface_id;   /* <parameters interfaceid>, a UUID */
+  char *ovs_profile_id; /* <parameters profileid>, a plain word; NULL: none */
+  char *ovs_vm_id;      /* the domain's UUID */
+  GStrv ovs_vlan;       /* Port columns of <vlan>: "tag=42", "trunks=42,48", "vlan_mode=…" */
 } VbQemuTap;
 
 /* An SR-IOV virtual function an <interface type='hostdev'> passes through:

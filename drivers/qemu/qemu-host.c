@@ -263,37 +263,57 @@ vb_qemu_host_create_in_run_dir (const char *dir, const char *name)
   return fd;
 }
 
+/* Replaces @placeholder in argv by descriptor number @target. */
+static void
+put_fd_number (GPtrArray *argv, const char *placeholder, int target)
+{
+  g_autofree char *number = g_strdup_printf ("%d", target);
+
+  for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
+    if (strstr (argv->pdata[a], placeholder))
+      {
+        GString *arg = g_string_new (argv->pdata[a]);
+
+        g_string_replace (arg, placeholder, number, 1);
+        g_free (argv->pdata[a]);
+        argv->pdata[a] = g_string_free (arg, FALSE);
+      }
+}
+
 gboolean
 vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
                         GError **error)
 {
-  GPtrArray *argv = command->argv;
+  guint first = fds->len;
 
   for (guint i = 0; i < command->taps->len; i++)
     {
       VbQemuTap *tap = command->taps->pdata[i];
-      int fd = tap->existing ? vb_tap_open_existing (tap->ifname, error)
-                             : vb_tap_create (tap->ifname, tap->bridge, tap->mac, error);
-      int target = 3 + (int) i;
+      int fd = tap->existing ? vb_tap_open_existing (tap->ifname, tap->tun_path, error)
+                             : vb_tap_create_via (tap->tun_path, tap->ifname,
+                                                  tap->ovs ? NULL : tap->bridge, tap->mac, error);
 
       if (fd < 0)
         return FALSE;
+      put_fd_number (command->argv, tap->fd_arg, 3 + (int) fds->len);
       g_array_append_val (fds, fd);
       if (tap->mtu
           && !(tap->existing ? vb_tap_check_mtu (tap->ifname, tap->mtu, error)
                              : vb_tap_set_mtu (tap->ifname, tap->mtu, error)))
         return FALSE;
-      for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
-        if (strstr (argv->pdata[a], tap->fd_arg))
-          {
-            GString *arg = g_string_new (argv->pdata[a]);
-            g_autofree char *number = g_strdup_printf ("%d", target);
-            g_string_replace (arg, tap->fd_arg, number, 1);
-            g_free (argv->pdata[a]);
-            argv->pdata[a] = g_string_free (arg, FALSE);
-          }
+      if (tap->rx_frames >= 0 && !vb_tap_set_rx_frames (tap->ifname, (guint) tap->rx_frames, error))
+        return FALSE;
+      /* <backend vhost>: QEMU gets the device the service opened. */
+      if (tap->vhost_path)
+        {
+          fd = vb_tap_open_device (tap->vhost_path, "vhost-net", "<backend vhost>", error);
+          if (fd < 0)
+            return FALSE;
+          put_fd_number (command->argv, tap->vhost_fd_arg, 3 + (int) fds->len);
+          g_array_append_val (fds, fd);
+        }
     }
-  for (guint i = 0; i < fds->len; i++)
+  for (guint i = first; i < fds->len; i++)
     {
       /* The launcher owns a duplicate; ours are closed when the start ends. */
       g_subprocess_launcher_take_fd (launcher, dup (g_array_index (fds, int, i)), 3 + (int) i);

@@ -47,8 +47,10 @@ gboolean vb_qemu_host_make_run_dir (const char *dir, const VbUser *user, GError 
  * user can write @dir. The fd, or -1 with errno set. */
 int vb_qemu_host_create_in_run_dir (const char *dir, const char *name);
 
-/* Creates the taps of @command, appending their fds to @fds (the caller
- * closes them), hands QEMU a duplicate of each as fd 3, 4, ... through
+/* Creates the taps of @command (through their <backend tap> device, with
+ * their <coalesce>), and opens their <backend vhost> devices, appending
+ * the fds to @fds (the caller closes them), hands QEMU a duplicate of each
+ * as fd 3, 4, ... through
  * @launcher and puts those numbers in place of the placeholders in argv. */
 gboolean vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher *launcher,
                                  GError **error);

@@ -492,9 +492,11 @@ check_pluggable (VbQemuPlug *p, GError **error)
      * -netdev.c) the plug does not: refused, never dropped. */
     {
       /* backend, portForward, route: passt, a helper started with QEMU only. */
+      /* virtualport: an Open vSwitch port, added before QEMU starts only. */
       static const char *const unplugged[] = { "driver",   "mtu",         "rom",   "tune",
                                                "coalesce", "bandwidth",   "ip",    "vlan",
-                                               "backend",  "portForward", "route", NULL };
+                                               "backend",  "portForward", "route", "virtualport",
+                                               NULL };
       g_autofree char *type = vb_xml_attr (root, "type");
 
       if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")

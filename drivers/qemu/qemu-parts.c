@@ -12,6 +12,7 @@
 #include "qemu-hotplug.h"
 #include "qemu-lifecycle.h"
 #include "qemu-migration.h"
+#include "qemu-ovs.h"
 #include "qemu-save.h"
 #include "qemu-snapshot.h"
 
@@ -27,5 +28,7 @@ const VbQemuPart *const vb_qemu_parts[] = {
    * SHUTDOWN it restarts from */
   &vb_qemu_lifecycle_part,
   &vb_qemu_helpers_part,
+  /* removes the Open vSwitch ports of the taps when QEMU ends */
+  &vb_qemu_ovs_part,
   NULL,
 };

@@ -28,6 +28,7 @@
 #include "qemu-nvram-make.h"
 #include "qemu-limits.h"
 #include "qemu-numad.h"
+#include "qemu-ovs.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -364,6 +365,7 @@ typedef struct {
   VbQemuCommand *command;
   gint64 monitor_deadline;
   GArray *passed_fds; /* what QEMU gets as fds (taps, the UEFI store): closed at the end */
+  GSubprocessLauncher *launcher; /* QEMU's, while the Open vSwitch ports are added */
   /* set_password or block_set_io_throttle failed: the start fails before
    * the guest runs */
   GError *graphics_error;
@@ -387,6 +389,7 @@ start_data_free (StartData *data)
   for (guint i = 0; data->passed_fds && i < data->passed_fds->len; i++)
     close (g_array_index (data->passed_fds, int, i));
   g_clear_pointer (&data->passed_fds, g_array_unref);
+  g_clear_object (&data->launcher);
   g_clear_pointer (&data->caps, vb_qemu_caps_unref);
   g_clear_pointer (&data->command, vb_qemu_command_free);
   g_clear_error (&data->graphics_error);
@@ -417,6 +420,13 @@ start_failed (GTask *task, GError *error)
           kill (qd->pid, SIGKILL);
         }
       vb_qemu_helpers_stop (qd);
+      /* Ports added before the start failed (--if-exists: any of them). */
+      if (data->command)
+        {
+          g_auto (GStrv) ports = vb_qemu_ovs_ports_of (data->command);
+
+          vb_qemu_ovs_del_ports ((const char *const *) ports, vb_qemu_log_name (data->domain));
+        }
       /* After the status write still in flight, never before it: through
        * the same ordered writer. */
       if (data->status_queued)
@@ -728,6 +738,7 @@ record_status (GTask *task)
     g_ptr_array_add (taps, NULL);
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
+  status->ovs_ports = vb_qemu_ovs_ports_of (command);
   vb_qemu_helpers_record (qd, status);
   status->state = g_strdup ("paused");
   status->reason = g_strdup ("starting-up");
@@ -999,28 +1010,74 @@ prepare_qemu (GTask *task)
   vb_qemu_nvram_make_async (data->command, data->user, nvram_made, task);
 }
 
+static void run_qemu (GTask *task);
+
+static void
+ovs_ports_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_ovs_add_ports_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  run_qemu (task);
+}
+
+/* The host's side first (sgio, limits, taps, secrets, the variable store; the
+ * VFs were set before, off the main loop),
+ * then the taps' Open vSwitch ports (ovs-vsctl, off the main loop), then
+ * QEMU. */
 static void
 spawn_qemu (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
+  const VbUser *user = data->user;
+  GError *error = NULL;
+  g_auto (GStrv) ports = NULL;
+
+  data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", &error)
+      || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
+      || !vb_qemu_host_open_taps (data->command, data->passed_fds, data->launcher, &error)
+      || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, data->launcher, &error)
+      || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, data->launcher,
+                                      &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  ports = vb_qemu_ovs_ports_of (data->command);
+  if (ports[0])
+    {
+      vb_qemu_ovs_add_ports_async (data->command, ovs_ports_added, task);
+      return;
+    }
+  run_qemu (task);
+}
+
+static void
+run_qemu (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
   QemuDomain *qd = vb_qemu_domain_of (data->domain);
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  GSubprocessLauncher *launcher = data->launcher;
   g_autofree char *line = NULL;
   const VbUser *user = data->user;
   ChildSetup *setup;
   GError *error = NULL;
   int log_fd;
 
-  data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", &error)
-      || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
-      || !vb_qemu_host_open_taps (data->command, data->passed_fds, launcher, &error)
-      || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, launcher, &error)
-      || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, launcher, &error))
-    {
-      start_failed (task, error);
-      return;
-    }
   /* The directory is QEMU's user's (and so every other QEMU's): a new file,
    * never one planted there, nor a symbolic link. */
   log_fd = vb_qemu_host_create_in_run_dir (qd->dir, "qemu.log");

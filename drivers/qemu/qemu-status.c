@@ -36,6 +36,7 @@ vb_qemu_status_free (VbQemuStatus *status)
   g_free (status->state);
   g_free (status->reason);
   g_strfreev (status->taps);
+  g_strfreev (status->ovs_ports);
   g_clear_pointer (&status->helpers, g_ptr_array_unref);
   g_free (status);
 }
@@ -68,6 +69,11 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
   json_builder_begin_array (b);
   for (guint i = 0; status->taps && status->taps[i]; i++)
     json_builder_add_string_value (b, status->taps[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "ovs-ports");
+  json_builder_begin_array (b);
+  for (guint i = 0; status->ovs_ports && status->ovs_ports[i]; i++)
+    json_builder_add_string_value (b, status->ovs_ports[i]);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "helpers");
   json_builder_begin_array (b);
@@ -111,6 +117,23 @@ dup_member (JsonObject *object, const char *name)
   return g_strdup (vb_qmp_member_string (object, name));
 }
 
+/* The strings of @array (NULL: none), NULL-terminated. */
+static GStrv
+string_array (JsonArray *array)
+{
+  GPtrArray *strings = g_ptr_array_new ();
+
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+        g_ptr_array_add (strings, g_strdup (json_node_get_string (item)));
+    }
+  g_ptr_array_add (strings, NULL);
+  return (GStrv) g_ptr_array_free (strings, FALSE);
+}
+
 VbQemuStatus *
 vb_qemu_status_from_json (const char *json, GError **error)
 {
@@ -148,6 +171,7 @@ vb_qemu_status_from_json (const char *json, GError **error)
     g_ptr_array_add (names, NULL);
     status->taps = (GStrv) g_ptr_array_free (names, FALSE);
   }
+  status->ovs_ports = string_array (vb_qmp_member_array (object, "ovs-ports"));
   status->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_record_free);
   {
     JsonArray *helpers = vb_qmp_member_array (object, "helpers");

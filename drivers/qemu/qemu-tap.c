@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <linux/sockios.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "vb-error.h"
@@ -74,7 +77,7 @@ configure (int sock, const char *ifname, const char *bridge, const char *guest_m
 /* Opens tap @ifname, attaching to it when it exists (TUNSETIFF does both);
  * *@persistent tells whether it is a persistent tap, one its owner made. */
 static int
-open_tap (const char *ifname, gboolean *persistent, GError **error)
+open_tap (const char *tun_path, const char *ifname, gboolean *persistent, GError **error)
 {
   struct ifreq ifr;
   int fd;
@@ -85,12 +88,12 @@ open_tap (const char *ifname, gboolean *persistent, GError **error)
                    "Interface name '%s' is longer than %d characters", ifname, IFNAMSIZ - 1);
       return -1;
     }
-  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (tun_path)
+    fd = vb_tap_open_device (tun_path, "tun", "<backend tap>", error);
+  else if ((fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
+    fail (error, "open /dev/net/tun", ifname, errno);
   if (fd < 0)
-    {
-      fail (error, "open /dev/net/tun", ifname, errno);
-      return -1;
-    }
+    return -1;
   memset (&ifr, 0, sizeof ifr);
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
   g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
@@ -114,6 +117,13 @@ open_tap (const char *ifname, gboolean *persistent, GError **error)
 int
 vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error)
 {
+  return vb_tap_create_via (NULL, ifname, bridge, guest_mac, error);
+}
+
+int
+vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
+                   const char *guest_mac, GError **error)
+{
   gboolean persistent = FALSE;
   int fd, sock;
 
@@ -128,7 +138,7 @@ vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GE
                    ifname);
       return -1;
     }
-  fd = open_tap (ifname, &persistent, error);
+  fd = open_tap (tun_path, ifname, &persistent, error);
   if (fd < 0)
     return -1;
   if (persistent)
@@ -153,7 +163,7 @@ vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GE
 }
 
 int
-vb_tap_open_existing (const char *ifname, GError **error)
+vb_tap_open_existing (const char *ifname, const char *tun_path, GError **error)
 {
   gboolean persistent = FALSE;
   int fd;
@@ -164,7 +174,7 @@ vb_tap_open_existing (const char *ifname, GError **error)
                    "The host has no tap device '%s' (managed='no')", ifname);
       return -1;
     }
-  fd = open_tap (ifname, &persistent, error);
+  fd = open_tap (tun_path, ifname, &persistent, error);
   if (fd >= 0 && !persistent)
     {
       /* It went away and TUNSETIFF made a new one: not the administrator's. */
@@ -192,6 +202,109 @@ vb_tap_set_mtu (const char *ifname, guint mtu, GError **error)
   ok = ioctl (sock, SIOCSIFMTU, &ifr) == 0 || fail (error, "set the MTU of", ifname, errno);
   close (sock);
   return ok;
+}
+
+/* The kernel's fixed misc minors (include/linux/miscdevice.h, not in the
+ * UAPI headers): what /dev/net/tun and /dev/vhost-net are. */
+#define MISC_MAJOR_NUMBER 10
+#define TUN_MINOR_NUMBER 200
+#define VHOST_NET_MINOR_NUMBER 238
+
+static gboolean
+is_device (const struct stat *st, const char *kind)
+{
+  unsigned int minor = g_str_equal (kind, "tun") ? TUN_MINOR_NUMBER : VHOST_NET_MINOR_NUMBER;
+
+  return S_ISCHR (st->st_mode) && major (st->st_rdev) == MISC_MAJOR_NUMBER
+         && minor (st->st_rdev) == minor;
+}
+
+int
+vb_tap_open_device (const char *path, const char *kind, const char *what, GError **error)
+{
+  struct stat st;
+  int fd;
+
+  if (stat (path, &st) < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: the host has no %s (%s)", what,
+                   path, g_strerror (errno));
+      return -1;
+    }
+  if (!is_device (&st, kind))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "%s: %s is not the %s device (a character device %d:%d, as /dev/%s is)", what,
+                   path, kind, MISC_MAJOR_NUMBER,
+                   g_str_equal (kind, "tun") ? TUN_MINOR_NUMBER : VHOST_NET_MINOR_NUMBER,
+                   g_str_equal (kind, "tun") ? "net/tun" : "vhost-net");
+      return -1;
+    }
+  fd = open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "%s: cannot open %s: %s", what, path,
+                   g_strerror (errno));
+      return -1;
+    }
+  /* The node may have been replaced between the two looks. */
+  if (fstat (fd, &st) < 0 || !is_device (&st, kind))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: %s is not the %s device", what,
+                   path, kind);
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static gboolean
+coalesce_ioctl (const char *ifname, struct ethtool_coalesce *ec, GError **error)
+{
+  struct ifreq ifr;
+  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int saved;
+
+  if (sock < 0)
+    return fail (error, "open a socket", ifname, errno);
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
+  ifr.ifr_data = (void *) ec;
+  if (ioctl (sock, SIOCETHTOOL, &ifr) == 0)
+    {
+      close (sock);
+      return TRUE;
+    }
+  saved = errno;
+  close (sock);
+  g_set_error (error, VB_ERROR, saved == EOPNOTSUPP ? VB_ERROR_NOT_SUPPORTED : VB_ERROR_FAILED,
+               "<coalesce>: the kernel does not %s the interrupt coalescing of tap %s: %s",
+               ec->cmd == ETHTOOL_SCOALESCE ? "set" : "read", ifname, g_strerror (saved));
+  return FALSE;
+}
+
+gboolean
+vb_tap_set_rx_frames (const char *ifname, guint frames, GError **error)
+{
+  struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+
+  /* Read first: the set writes every field, and the others stay the tap's. */
+  if (!coalesce_ioctl (ifname, &ec, error))
+    return FALSE;
+  ec.cmd = ETHTOOL_SCOALESCE;
+  ec.rx_max_coalesced_frames = frames;
+  return coalesce_ioctl (ifname, &ec, error);
+}
+
+gboolean
+vb_tap_get_rx_frames (const char *ifname, guint *frames, GError **error)
+{
+  struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+
+  if (!coalesce_ioctl (ifname, &ec, error))
+    return FALSE;
+  *frames = ec.rx_max_coalesced_frames;
+  return TRUE;
 }
 
 gboolean

@@ -12,9 +12,26 @@ G_BEGIN_DECLS
  * Refuses a name the host already has. Returns the tap's fd, or -1 with
  * @error. */
 int vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error);
+/* The same through @tun_path (<backend tap>; NULL: /dev/net/tun), which
+ * must be the tun device: vb_tap_open_device(). */
+int vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
+                       const char *guest_mac, GError **error);
 /* Opens the persistent tap @ifname the host's administrator made
  * (managed='no'), as it is: no MAC, bridge or link state is changed. */
-int vb_tap_open_existing (const char *ifname, GError **error);
+int vb_tap_open_existing (const char *ifname, const char *tun_path, GError **error);
+/* Opens @path read-write for a guest's tap when it is the character device
+ * @kind names ("tun": misc 10:200, "vhost-net": misc 10:238, the numbers
+ * the kernel gives /dev/net/tun and /dev/vhost-net): <backend tap vhost>
+ * may name another node of the same device, never another device or a
+ * file. Checked before opening (opening some devices acts) and again on
+ * the descriptor. NotSupported naming @what otherwise. */
+int vb_tap_open_device (const char *path, const char *kind, const char *what, GError **error);
+/* Sets the tap's rx-max-coalesced-frames (<coalesce><rx><frames max>)
+ * with ETHTOOL_SCOALESCE, which the tun driver takes; NotSupported when
+ * the kernel refuses it. */
+gboolean vb_tap_set_rx_frames (const char *ifname, guint frames, GError **error);
+/* Reads it back (ETHTOOL_GCOALESCE): for tests and the live state. */
+gboolean vb_tap_get_rx_frames (const char *ifname, guint *frames, GError **error);
 /* Sets the MTU of tap @ifname (the guest's <mtu size>, so the host side
  * carries the frames the guest was told it may send). */
 gboolean vb_tap_set_mtu (const char *ifname, guint mtu, GError **error);

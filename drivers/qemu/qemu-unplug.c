@@ -1,6 +1,7 @@
 #include "qemu-block.h"
 #include "qemu-hotplug.h"
 
+#include "qemu-ovs.h"
 #include "qemu-plug.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -27,6 +28,15 @@ forget_gone_taps (QemuDomain *qd)
 
       if (g_file_test (sys, G_FILE_TEST_EXISTS))
         g_ptr_array_add (kept, g_strdup (qd->status->taps[i]));
+      else if (qd->status->ovs_ports
+               && g_strv_contains ((const char *const *) qd->status->ovs_ports,
+                                   qd->status->taps[i]))
+        {
+          /* Its Open vSwitch port outlives the tap otherwise. */
+          const char *const gone[] = { qd->status->taps[i], NULL };
+
+          vb_qemu_ovs_del_ports (gone, vb_qemu_log_name (qd->domain));
+        }
     }
   g_ptr_array_add (kept, NULL);
   g_strfreev (qd->status->taps);

@@ -8,6 +8,7 @@
 #include "domain-numa.h"
 #include "domain-limits.h"
 #include "domain-old-spellings.h"
+#include "domain-virtualport.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
 #include "vb-error.h"
@@ -532,7 +533,14 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/vlan/tag", "!id=%u nativeMode=tagged|untagged", NULL,
     VB_XML_RULE_REPEAT },
   /* type='user' with passt (drivers/qemu/qemu-command-passt.c). */
-  { "domain/devices/interface/backend", "type=default|passt logFile hostname fqdn", NULL, 0 },
+  /* tap= and vhost=: the tun and vhost-net devices of a tap (qemu-tap.c). */
+  { "domain/devices/interface/backend", "type=default|passt logFile hostname fqdn tap vhost", NULL,
+    0 },
+  /* Open vSwitch ports (qemu-ovs.c); 802.1Qbg/Qbh profiles on a VF,
+   * refused at Start (domain-virtualport.c checks the parameters). */
+  { "domain/devices/interface/virtualport", "!type=openvswitch|802.1Qbg|802.1Qbh", NULL, 0 },
+  { "domain/devices/interface/virtualport/parameters",
+    "interfaceid profileid managerid=%u typeid=%u typeidversion=%u instanceid", NULL, 0 },
   { "domain/devices/interface/route", "!gateway", NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/portForward", "!proto=tcp|udp address dev", NULL,
     VB_XML_RULE_REPEAT },
@@ -1337,7 +1345,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
       !vb_domain_rewrite_old_spellings (root, error) ||
-      !fill_interface_macs (root, error))
+      !fill_interface_macs (root, error) || !vb_domain_check_virtualports (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);

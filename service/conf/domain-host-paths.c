@@ -115,6 +115,13 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
     note (found, g_strdup ("/etc/pki/nssdb"), VB_HOST_PATH_FILE);
   else if (named (node, "smartcard") && vb_xml_attr_is (node, "mode", "host"))
     note (found, g_strdup ("/dev/bus/usb"), VB_HOST_PATH_FILE);
+  /* The tun and vhost-net devices the service opens for a tap (checked to
+   * be those devices when it opens them, qemu-tap.c). */
+  else if (named (node, "backend") && parent && named (parent, "interface"))
+    {
+      note (found, vb_xml_attr (node, "tap"), VB_HOST_PATH_FILE);
+      note (found, vb_xml_attr (node, "vhost"), VB_HOST_PATH_FILE);
+    }
   /* A tap the service does not make (managed='no') is a host device the
    * service attaches the guest to. */
   else if (named (node, "interface") && vb_xml_attr_is (vb_xml_child (node, "target"), "managed", "no"))
