@@ -1,8 +1,11 @@
 /* The backing chain a qcow2 header names: hand-made headers for the
  * parser, and real files for the walk (relative names, loops, depth). */
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qcow2-backing.h"
 #include "vb-error.h"
@@ -281,6 +284,54 @@ test_data_file (void)
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
 }
 
+typedef struct {
+  const char *path;
+  int opened;
+} Writer;
+
+static gpointer
+open_for_writing (gpointer data)
+{
+  Writer *writer = data;
+  int fd = open (writer->path, O_WRONLY | O_CLOEXEC);
+
+  g_atomic_int_set (&writer->opened, 1);
+  if (fd >= 0)
+    close (fd);
+  return NULL;
+}
+
+/* The walk runs as root before polkit is asked about a path outside the
+ * pools: it must not even open what is not an image (a watchdog starts,
+ * a tape rewinds, a FIFO wakes its writer). A FIFO's writer shows it. */
+static void
+test_no_open_of_devices (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vb-qcow2-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+  g_autoptr (GError) error = NULL;
+  Writer writer = { fifo, 0 };
+  GThread *thread;
+  int reader;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  thread = g_thread_new ("writer", open_for_writing, &writer);
+  /* Long enough for the writer to wait in its open. */
+  g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_null (vb_qcow2_backing_chain (fifo, "qcow2", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "neither a regular file nor a block device"));
+  /* The writer's open returns only once someone opened the reading end. */
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (g_atomic_int_get (&writer.opened), ==, 0);
+  reader = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  g_assert_cmpint (reader, >=, 0);
+  g_thread_join (thread);
+  close (reader);
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +339,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qcow2-backing/header", test_header);
   g_test_add_func ("/qcow2-backing/chain", test_chain);
   g_test_add_func ("/qcow2-backing/data-file", test_data_file);
+  g_test_add_func ("/qcow2-backing/no-open-of-devices", test_no_open_of_devices);
   return g_test_run ();
 }

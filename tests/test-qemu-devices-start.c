@@ -426,6 +426,39 @@ test_vf_current_values (void)
   g_assert_null (mac);
 }
 
+/* A stop's restore (slow: /bin/ip per VF) queued before the next start's
+ * record and set: the start's job runs only after it, or the restore would
+ * set the VF back under the new guest and remove the record it relied on. */
+static void
+slow_job (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  g_async_queue_push (data, (gpointer) "restore");
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+fast_job (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_async_queue_push (data, (gpointer) "setup");
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_vf_jobs_in_order (void)
+{
+  g_autoptr (GAsyncQueue) order = g_async_queue_new ();
+  g_autoptr (GTask) restore = g_task_new (NULL, NULL, NULL, NULL);
+  g_autoptr (GTask) setup = g_task_new (NULL, NULL, NULL, NULL);
+
+  g_task_set_task_data (restore, g_async_queue_ref (order), (GDestroyNotify) g_async_queue_unref);
+  g_task_set_task_data (setup, g_async_queue_ref (order), (GDestroyNotify) g_async_queue_unref);
+  vb_qemu_vf_run_in_order (restore, slow_job);
+  vb_qemu_vf_run_in_order (setup, fast_job);
+  g_assert_cmpstr (g_async_queue_pop (order), ==, "restore");
+  g_assert_cmpstr (g_async_queue_pop (order), ==, "setup");
+}
+
 static void
 test_vf_interface_refusals (void)
 {
@@ -482,5 +515,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-devices-start/vf-lookup", test_vf_lookup);
   g_test_add_func ("/qemu-devices-start/vf-current-values", test_vf_current_values);
   g_test_add_func ("/qemu-devices-start/vf-interface-refusals", test_vf_interface_refusals);
+  g_test_add_func ("/qemu-devices-start/vf-jobs-in-order", test_vf_jobs_in_order);
   return g_test_run ();
 }

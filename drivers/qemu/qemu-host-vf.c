@@ -298,6 +298,42 @@ record_originals (const VbQemuCommand *command, const char *record, GError **err
                                    0600, error);
 }
 
+typedef struct {
+  GTask *task;
+  GTaskThreadFunc func;
+} VfJob;
+
+static void
+run_job (gpointer data, gpointer unused)
+{
+  VfJob *job = data;
+
+  job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
+             g_task_get_cancellable (job->task));
+  g_object_unref (job->task);
+  g_free (job);
+}
+
+/* One thread for every VF job, in the order they come (GLib's thread pool
+ * is FIFO): g_task_run_in_thread would let a start's record run before the
+ * restore of the stop just before it. */
+void
+vb_qemu_vf_run_in_order (GTask *task, GTaskThreadFunc func)
+{
+  static gsize once = 0;
+  static GThreadPool *pool;
+  VfJob *job = g_new0 (VfJob, 1);
+
+  if (g_once_init_enter (&once))
+    {
+      pool = g_thread_pool_new (run_job, NULL, 1, FALSE, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  job->task = g_object_ref (task);
+  job->func = func;
+  g_thread_pool_push (pool, job, NULL);
+}
+
 static void
 setup_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -338,7 +374,7 @@ vb_qemu_host_setup_vfs_async (VbQemuCommand *command, const char *record,
   /* The command outlives the task: the start holds it until QEMU runs. */
   g_task_set_task_data (task, command, NULL);
   g_object_set_data_full (G_OBJECT (task), "record", g_strdup (record), g_free);
-  g_task_run_in_thread (task, setup_in_thread);
+  vb_qemu_vf_run_in_order (task, setup_in_thread);
 }
 
 gboolean
@@ -386,5 +422,5 @@ vb_qemu_host_restore_vfs (const char *record)
   task = g_task_new (NULL, NULL, NULL, NULL);
   g_task_set_source_tag (task, vb_qemu_host_restore_vfs);
   g_task_set_task_data (task, g_strdup (record), g_free);
-  g_task_run_in_thread (task, restore_in_thread);
+  vb_qemu_vf_run_in_order (task, restore_in_thread);
 }

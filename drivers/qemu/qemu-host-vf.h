@@ -36,6 +36,11 @@ void vb_qemu_host_setup_vfs_async (VbQemuCommand *command, const char *record,
                                    GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_qemu_host_setup_vfs_finish (GAsyncResult *result, GError **error);
 
+/* Runs @func for @task off the main loop, after every VF job queued
+ * before it has ended: a stop's restore is done before the next start
+ * records what the VF has (and never removes that start's record). */
+void vb_qemu_vf_run_in_order (GTask *task, GTaskThreadFunc func);
+
 /* In the background: sets the VFs named in @record back to what they had,
  * then removes it. Nothing when there is no such file. */
 void vb_qemu_host_restore_vfs (const char *record);

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* O_PATH */
 #include "qcow2-backing.h"
 
 #include <errno.h>
@@ -188,7 +189,10 @@ read_image (const char *path, gboolean data_file_ok, char **name, char **format,
 
   *name = NULL;
   *format = NULL;
-  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  /* Its type first, through O_PATH, which opens nothing: this runs as root
+   * before polkit is asked about a path outside the pools, and opening a
+   * device has effects of its own (a watchdog starts, a tape rewinds). */
+  fd = open (path, O_PATH | O_CLOEXEC);
   if (fd < 0)
     {
       /* Not there (yet): QEMU will not open it either; nothing to follow. */
@@ -205,6 +209,20 @@ read_image (const char *path, gboolean data_file_ok, char **name, char **format,
                    "%s is neither a regular file nor a block device", path);
       return FALSE;
     }
+  {
+    g_autofree char *same = g_strdup_printf ("/proc/self/fd/%d", fd);
+    int opened = open (same, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    int saved = errno;
+
+    close (fd);
+    if (opened < 0)
+      {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "cannot open %s: %s", path,
+                     g_strerror (saved));
+        return FALSE;
+      }
+    fd = opened;
+  }
   length = read_at (fd, header, HEADER_READ, 0);
   if (length >= 0 && vb_qcow2_backing_location (header, length, &offset, &size))
     name_length = read_at (fd, backing, MIN (size, sizeof backing), offset);
