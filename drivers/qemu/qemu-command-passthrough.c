@@ -34,7 +34,7 @@ vb_qemu_build_passthrough (Builder *b, GError **error)
     {
       g_autofree char *object = g_strdup_printf ("domain/%s", b->def->name);
 
-      vb_log_warning (object,
+      vb_log_message (object,
                       "QEMU arguments passed through (tainted): %u argument(s), %u environment "
                       "variable(s) from <qemu:commandline>",
                       args, vars);
