@@ -106,6 +106,12 @@ test_refused (void)
                       HEAD "  <qemu:commandline xmlns:qemu='" QEMU_NS "'>\n    <arg value='-s'/>\n"
                            "  </qemu:commandline>\n</domain>",
                       "unsupported element <arg> at line 5 (domain/qemu:commandline/arg)");
+  /* A prefix nobody declared is no namespace: never taken for libvirt's. */
+  assert_invalid_xml (KIND_DOMAIN,
+                      HEAD "  <qemu:commandline>\n    <qemu:arg value='-s'/>\n"
+                           "  </qemu:commandline>\n</domain>",
+                      "malformed XML at line 4: Namespace prefix qemu on commandline is not "
+                      "defined");
   /* Once, whatever the prefixes. */
   assert_invalid_xml (KIND_DOMAIN,
                       HEAD "  <a:commandline xmlns:a='" QEMU_NS "'/>\n"
