@@ -389,30 +389,11 @@ test_domain_unknown_element (void)
                       "  <memtune><min_guarantee>1</min_guarantee></memtune>\n</domain>",
                       "unsupported element <min_guarantee> at line 4 "
                       "(domain/memtune/min_guarantee)");
-  /* Hypervisor pass-through via namespaces stays out. */
-  assert_invalid_xml (KIND_DOMAIN,
-                      "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
-                      "<name>t</name><memory>1</memory></domain>",
-                      "unsupported namespace declaration on <domain> at line 1");
+  /* Other namespaces stay out (libvirt's QEMU namespace: test-domain-passthrough.c). */
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'><name>t</name><memory>1</memory>\n"
                       "<devices xmlns='urn:other'/></domain>",
                       "unsupported element <devices> in namespace 'urn:other' at line 2");
-  assert_invalid_xml (KIND_DOMAIN,
-                      "<domain type='kvm'><name>t</name><memory>1</memory>\n"
-                      "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'/>"
-                      "</domain>",
-                      "unsupported element <qemu:commandline> at line 2");
-  /* As libvirt writes it: the namespace declared on <domain>, used below.
-   * The refusal names the element that passes arguments to QEMU. */
-  assert_invalid_xml (KIND_DOMAIN,
-                      "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
-                      "  <name>t</name>\n  <memory>1</memory>\n  <qemu:commandline>\n"
-                      "    <qemu:arg value='-s'/>\n  </qemu:commandline>\n</domain>",
-                      "unsupported element <qemu:commandline> at line 4 "
-                      "(domain/qemu:commandline): libvirt's QEMU namespace "
-                      "(http://libvirt.org/schemas/domain/qemu/1.0), which passes arguments to "
-                      "QEMU behind the driver's back, is not supported");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm' xmlns:x='urn:x'><name>t</name><memory>1</memory>\n"
                       "<devices><x:thing/></devices></domain>",

@@ -412,6 +412,10 @@ gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
  * Start (qemu-command-platform.c). */
 gboolean vb_qemu_seclabels (Builder *b, GError **error);
 
+/* <qemu:commandline>'s arguments, last on the command line, and its
+ * environment variables (qemu-command-passthrough.c). */
+gboolean vb_qemu_build_passthrough (Builder *b, GError **error);
+
 /* The -cpu properties of <cpu>'s vendor, <cache>, <maxphysaddr> and
  * check= (qemu-command-cpu.c), appended to @model. */
 gboolean vb_qemu_cpu_options (Builder *b, xmlNode *cpu, GString *model, GError **error);

@@ -636,7 +636,8 @@ build (Builder *b, GError **error)
     return FALSE;
   add2 (b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
   add2 (b, "-msg", "timestamp=on");
-  return TRUE;
+  /* Last, so the caller's arguments are where libvirt puts them. */
+  return vb_qemu_build_passthrough (b, error);
 }
 
 static void

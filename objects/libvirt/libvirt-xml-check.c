@@ -1,9 +1,11 @@
 #include "libvirt-xml-check.h"
 
+#include "domain-passthrough.h"
 #include "host-files.h"
 #include "secret-api.h"
 
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_PASSTHROUGH "org.virtbus.Virt1.domain.qemu-passthrough"
 #define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 
 typedef struct {
@@ -48,12 +50,37 @@ paths_found (GObject *source, GAsyncResult *result, gpointer user_data)
     vb_lv_call_authorize_also_detail (call, ACTION_HOST_FILES, "path", outside[0], check_secrets);
 }
 
-void
-vb_lv_xml_check (VbLvCall *call, const char *xml, VbLvMethodFunc next)
+static void
+find_paths (VbLvCall *call, const char *xml, VbLvMethodFunc next)
 {
   Checking *checking = g_new0 (Checking, 1);
 
   checking->call = call;
   checking->next = next;
   vb_host_files_outside_pools_async (call->connect->host, xml, paths_found, checking);
+}
+
+/* Granted: the XML waited in call->xml, @next in call->checked_next. */
+static void
+passthrough_granted (VbLvCall *call)
+{
+  g_autofree char *xml = g_steal_pointer (&call->xml);
+
+  find_paths (call, xml, call->checked_next);
+}
+
+void
+vb_lv_xml_check (VbLvCall *call, const char *xml, VbLvMethodFunc next)
+{
+  /* As objects/virt1/domain-xml-check.c: libvirt's QEMU namespace needs
+   * qemu-passthrough, before anything else is looked at. */
+  if (vb_domain_passthrough_in (xml))
+    {
+      g_free (call->xml);
+      call->xml = g_strdup (xml);
+      call->checked_next = next;
+      vb_lv_call_authorize_also (call, ACTION_PASSTHROUGH, passthrough_granted);
+      return;
+    }
+  find_paths (call, xml, next);
 }

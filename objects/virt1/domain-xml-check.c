@@ -1,11 +1,13 @@
 #include "domain-xml-check.h"
 
 #include "authorized-dispatch.h"
+#include "domain-passthrough.h"
 #include "host-files.h"
 #include "secret-api.h"
 
 #define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_PASSTHROUGH "org.virtbus.Virt1.domain.qemu-passthrough"
 #define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 
 typedef struct {
@@ -129,6 +131,39 @@ find_paths (GTask *task)
 }
 
 static void
+passthrough_granted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!vb_dispatch_authorize_also_finish (result, &error))
+    {
+      g_prefix_error (&error, "the XML passes arguments to QEMU past the driver "
+                              "(libvirt's QEMU namespace): ");
+      g_task_return_error (task, error);
+      return;
+    }
+  find_paths (task);
+}
+
+/* libvirt's QEMU namespace hands QEMU what the driver never checked: only
+ * for those polkit allows org.virtbus.Virt1.domain.qemu-passthrough. */
+static void
+check_passthrough (GTask *task)
+{
+  Check *check = g_task_get_task_data (task);
+
+  if (!check->xml || !vb_domain_passthrough_in (check->xml))
+    {
+      find_paths (task);
+      return;
+    }
+  vb_dispatch_authorize_also_async (g_task_get_source_object (task), check->invocation,
+                                    ACTION_PASSTHROUGH, NULL, passthrough_granted,
+                                    g_object_ref (task));
+}
+
+static void
 define_granted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
@@ -139,7 +174,7 @@ define_granted (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  find_paths (task);
+  check_passthrough (task);
 }
 
 void
@@ -159,7 +194,7 @@ vb_domain_xml_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocati
     vb_dispatch_authorize_also_async (skeleton, invocation, ACTION_DEFINE, NULL, define_granted,
                                       g_object_ref (task));
   else
-    find_paths (task);
+    check_passthrough (task);
 }
 
 char *

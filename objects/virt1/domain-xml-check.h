@@ -1,6 +1,7 @@
 /* What a domain XML (or a file) that a caller brings needs beyond its
- * member's own action: org.virtbus.Virt1.domain.host-files when it names host paths
- * outside the storage pools, and for members that are not about defining
+ * member's own action: org.virtbus.Virt1.domain.qemu-passthrough when it
+ * carries libvirt's QEMU namespace, org.virtbus.Virt1.domain.host-files when
+ * it names host paths outside the storage pools, and for members that are not about defining
  * (MigrationTarget.Prepare, Manager.Restore of an image this service did not
  * write) org.virtbus.Virt1.domain.define first, as DefineDomain would. */
 #pragma once

@@ -8,6 +8,7 @@
 #include "domain-numa.h"
 #include "domain-limits.h"
 #include "domain-old-spellings.h"
+#include "domain-passthrough.h"
 #include "domain-virtualport.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
@@ -763,6 +764,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/redirdev/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
   { "domain/devices/smartcard/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
   { "domain/devices/rng/backend/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+
+  /* libvirt's QEMU namespace, whatever its prefix (docs/xml-subset.md, "QEMU
+   * passthrough"): needs org.virtbus.Virt1.domain.qemu-passthrough. */
+  { "domain/qemu:commandline", NULL, NULL, 0 },
+  { "domain/qemu:commandline/qemu:arg", "!value", NULL, VB_XML_RULE_REPEAT },
+  { "domain/qemu:commandline/qemu:env", "!name value", NULL, VB_XML_RULE_REPEAT },
 };
 
 static const VbXmlSchema domain_schema = { domain_rules, G_N_ELEMENTS (domain_rules) };
@@ -1345,7 +1352,8 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
       !vb_domain_rewrite_old_spellings (root, error) ||
-      !fill_interface_macs (root, error) || !vb_domain_check_virtualports (root, error))
+      !vb_domain_passthrough_check (root, error) || !fill_interface_macs (root, error) ||
+      !vb_domain_check_virtualports (root, error))
     return NULL;
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
