@@ -481,4 +481,14 @@ gboolean vb_qemu_virtio_iommu_granule (Builder *b, xmlNode *granule, GString *ou
  * nothing for another disk. qemu-command-disk-nbdkit.c. */
 gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, GError **error);
 
+/* <transient/> (qemu-command-disk-transient.c): what it cannot combine
+ * with on @disk, NULL when nothing (or @disk is not transient); and the
+ * overlay's protocol and qcow2 format node @node_name over the image's
+ * format node ("@node_name-base", made read-only), the overlay recorded in
+ * the command's transients for Start to make. */
+const char *vb_qemu_disk_transient_refusal (xmlNode *disk);
+gboolean vb_qemu_disk_transient (Builder *b, xmlNode *disk, const char *node_name,
+                                 JsonObject *base_proto, JsonObject *base_fmt,
+                                 JsonNode **overlay_proto, JsonNode **overlay_fmt, GError **error);
+
 G_END_DECLS

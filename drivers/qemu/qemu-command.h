@@ -131,6 +131,16 @@ typedef struct {
 
 void vb_qemu_secret_free (VbQemuSecret *secret);
 
+/* A <transient/> disk's overlay, made at Start before QEMU (qemu-transient.c)
+ * and gone with the run directory when QEMU stops. */
+typedef struct {
+  char *overlay;     /* RUNDIR/transient-driveN.qcow2 */
+  char *base;        /* the disk's image (a host path), opened read-only */
+  char *base_format; /* its format */
+} VbQemuTransient;
+
+void vb_qemu_transient_free (VbQemuTransient *transient);
+
 typedef struct {
   GPtrArray *argv;          /* NULL-terminated once built */
   char *binary;
@@ -147,6 +157,7 @@ typedef struct {
   GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
   GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
+  GPtrArray *transients;    /* VbQemuTransient, overlays made before QEMU starts */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */

@@ -165,7 +165,9 @@ walk_chains (Check *check, const char *const *roots, GStrvBuilder *outside, GHas
       const VbDiskImage *disk = check->disks->pdata[i];
       g_autoptr (GPtrArray) chain = NULL;
 
-      if (g_strcmp0 (disk->format, "qcow2") != 0 || !disk->file)
+      /* raw names no other file; qcow2 has a chain; other formats must
+       * name none (vb_image_self_contained()). */
+      if (!disk->format || g_str_equal (disk->format, "raw") || !disk->file)
         continue;
       if (!(chain =
               vb_qcow2_backing_chain_data_file (disk->file, disk->format, disk->data_store, error)))

@@ -15,7 +15,9 @@ G_BEGIN_DECLS
 typedef struct {
   char *path;   /* as QEMU opens it: the header's name, made absolute
                  * against the directory of the image that names it */
-  char *format; /* "raw" or "qcow2", from the header's extension */
+  char *format; /* from the header's extension: raw, qcow2, or a format
+                 * whose image names no other file (vb_image_self_contained) */
+  gboolean block; /* a host block device (libvirt's type='block') */
 } VbBackingFile;
 
 void vb_backing_file_free (VbBackingFile *file);
