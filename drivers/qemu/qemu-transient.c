@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "xml-schema.h"
 
 typedef struct {
   VbQemuCommand *command;
@@ -151,4 +152,29 @@ vb_qemu_transient_make_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_async_result_is_tagged (result, vb_qemu_transient_make_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+vb_qemu_transient_refuse (VbDomain *domain, const char *what, GError **error)
+{
+  const VbDomainDef *def = vb_domain_get_live_def (domain);
+  g_autoptr (xmlDoc) doc = NULL;
+  xmlNode *devices;
+
+  if (!def)
+    def = vb_domain_get_def (domain);
+  doc = def ? vb_xml_parse (def->xml, "domain", NULL) : NULL;
+  devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+  for (xmlNode *disk = vb_xml_child (devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
+    if (vb_xml_child (disk, "transient"))
+      {
+        g_autofree char *target = vb_xml_attr (vb_xml_child (disk, "target"), "dev");
+
+        g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                     "Cannot %s domain '%s': disk '%s' is transient (its overlay is this "
+                     "QEMU's and is dropped when it stops)",
+                     what, vb_resource_get_name (VB_RESOURCE (domain)), target ? target : "?");
+        return FALSE;
+      }
+  return TRUE;
 }

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "domain.h"
 #include "qemu-command.h"
 #include "vb-user.h"
 
@@ -18,4 +19,13 @@ void vb_qemu_transient_make_async (VbQemuCommand *command, const VbUser *user,
                                    GAsyncReadyCallback callback, gpointer user_data);
 gboolean vb_qemu_transient_make_finish (GAsyncResult *result, GError **error);
 
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* Refuses (OperationInvalid) @what ("migrate", "save", "snapshot",
+ * "copy") on @domain while its definition (the live one when running) has
+ * a <transient/> disk, as libvirt does: the overlay is this QEMU's and
+ * goes when it stops, so a snapshot, a saved state, a migration or a copy
+ * would lose or outlive it. */
+gboolean vb_qemu_transient_refuse (VbDomain *domain, const char *what, GError **error);
 G_END_DECLS

@@ -1,0 +1,157 @@
+/* Disks (issue #16, fourth wave) as the test guest and a client see them:
+ * a <transient/> disk's writes go to an overlay dropped when QEMU stops,
+ * the image is never written; a vmdk image is read as vmdk; a vmdk
+ * descriptor file, whose extents QEMU would open unchecked, is refused by
+ * name. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "vb-test-env.h"
+
+#define BOOT_TIMEOUT_MS 90000
+#define RUN_TIMEOUT_MS 30000
+
+static char *
+run_ok (const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s", argv[0], err);
+  return out;
+}
+
+static char *
+checksum_of (const char *path)
+{
+  g_autofree char *content = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &content, &length, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) content, length);
+}
+
+/* The first bytes of @dev as the guest reads them, in hex. */
+static char *
+guest_reads (VbTestConsole *console, const char *dev)
+{
+  g_autofree char *command =
+    g_strdup_printf ("dd if=%s bs=512 count=1 iflag=direct 2>/dev/null | od -An -tx1 | head -1", dev);
+
+  return vb_test_console_output (console, command, RUN_TIMEOUT_MS);
+}
+
+static void
+test_transient_and_vmdk (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *image = g_build_filename (env->tmpdir, "base.img", NULL);
+  g_autofree char *vmdk = g_build_filename (env->tmpdir, "disk.vmdk", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *disks = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  VbTestConsole *console;
+
+  vb_test_env_start_daemon (env, NULL);
+  {
+    const char *create[] = { "qemu-img", "create", "-q", "-f", "raw", image, "4M", NULL };
+    const char *fill[] = { "qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 4096", image, NULL };
+    const char *create_vmdk[] = { "qemu-img", "create", "-q", "-f", "vmdk", vmdk, "4M", NULL };
+    const char *fill_vmdk[] = { "qemu-io", "-f", "vmdk", "-c", "write -P 0x6b 0 4096", vmdk, NULL };
+
+    g_free (run_ok (create));
+    g_free (run_ok (fill));
+    g_free (run_ok (create_vmdk));
+    g_free (run_ok (fill_vmdk));
+  }
+  before = checksum_of (image);
+  disks = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                           "      <driver name='qemu' type='raw'/>\n"
+                           "      <source file='%s'/>\n"
+                           "      <target dev='vda' bus='virtio'/>\n"
+                           "      <transient/>\n"
+                           "    </disk>\n"
+                           "    <disk type='file' device='disk'>\n"
+                           "      <driver name='qemu' type='vmdk'/>\n"
+                           "      <source file='%s'/>\n"
+                           "      <target dev='vdb' bus='virtio'/>\n"
+                           "    </disk>\n",
+                           image, vmdk);
+  xml = vb_test_guest_xml ("disks-transient", 128, NULL, disks);
+  path = vb_test_boot_guest (env, xml, TRUE, BOOT_TIMEOUT_MS);
+  console = vb_test_console_open (env, path);
+  {
+    g_autofree char *base = guest_reads (console, "/dev/vda");
+    g_autofree char *from_vmdk = guest_reads (console, "/dev/vdb");
+    g_autofree char *written = NULL;
+    g_autofree char *again = NULL;
+
+    /* The image under the overlay, and the vmdk's data as vmdk. */
+    g_assert_nonnull (strstr (base, "5a 5a 5a"));
+    g_assert_nonnull (strstr (from_vmdk, "6b 6b 6b"));
+    written = vb_test_console_output (
+      console,
+      "printf 'TRANSIENT-WRITE' | dd of=/dev/vda bs=512 conv=fsync oflag=direct 2>/dev/null; "
+      "echo written",
+      RUN_TIMEOUT_MS);
+    g_assert_nonnull (strstr (written, "written"));
+    again = guest_reads (console, "/dev/vda");
+    /* "TRAN" in hex: the guest sees its own write. */
+    g_assert_nonnull (strstr (again, "54 52 41 4e"));
+  }
+  vb_test_console_free (console);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  /* The image was never written. */
+  after = checksum_of (image);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
+/* A vmdk descriptor file names its extents, which QEMU would open: the
+ * definition's check of host files refuses it by name. */
+static void
+test_vmdk_descriptor_refused (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *vmdk = g_build_filename (env->tmpdir, "split.vmdk", NULL);
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  {
+    const char *create[] = { "qemu-img", "create", "-q", "-f", "vmdk", "-o",
+                             "subformat=monolithicFlat", vmdk, "4M", NULL };
+
+    g_free (run_ok (create));
+  }
+  disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='vmdk'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          vmdk);
+  xml = vb_test_guest_xml ("disks-vmdk-descriptor", 128, NULL, disk);
+  vb_test_call_expect_error_saying (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", xml, 0),
+                                    "org.virtbus.Virt1.Error.InvalidArgument",
+                                    "is not a sparse vmdk image");
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/xml-transient/transient-and-vmdk", test_transient_and_vmdk);
+  g_test_add_func ("/xml-transient/vmdk-descriptor-refused", test_vmdk_descriptor_refused);
+  return g_test_run ();
+}
