@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-jobs.h"
 
 #define BOOT_TIMEOUT_MS 90000
 #define RUN_TIMEOUT_MS 30000
@@ -36,6 +37,28 @@ checksum_of (const char *path)
 
   g_assert_true (g_file_get_contents (path, &content, &length, NULL));
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) content, length);
+}
+
+/* How many transient overlays the run directories of @env's QEMUs hold. */
+static guint
+overlays_in (VbTestEnv *env)
+{
+  g_autofree char *base = g_build_filename (env->run_dir, "qemu", NULL);
+  g_autoptr (GDir) domains = g_dir_open (base, 0, NULL);
+  const char *domain;
+  guint count = 0;
+
+  while (domains && (domain = g_dir_read_name (domains)))
+    {
+      g_autofree char *dir = g_build_filename (base, domain, NULL);
+      g_autoptr (GDir) files = g_dir_open (dir, 0, NULL);
+      const char *file;
+
+      while (files && (file = g_dir_read_name (files)))
+        if (g_str_has_prefix (file, "transient-") && g_str_has_suffix (file, ".qcow2"))
+          count++;
+    }
+  return count;
 }
 
 /* The first bytes of @dev as the guest reads them, in hex. */
@@ -108,9 +131,39 @@ test_transient_and_vmdk (void)
     /* "TRAN" in hex: the guest sees its own write. */
     g_assert_nonnull (strstr (again, "54 52 41 4e"));
   }
+  g_assert_cmpuint (overlays_in (env), ==, 1);
+  /* A saved state would outlive the overlay: the save fails, naming the disk. */
+  {
+    g_autofree char *file = g_build_filename (env->tmpdir, "guest.save", NULL);
+    g_autofree char *job =
+      vb_test_call_path (env, path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", file, 0));
+    g_autofree char *phase = vb_test_job_wait_phase (env, job, "completed|failed|cancelled", 60000);
+    g_autofree char *message = vb_test_job_error (env, job);
+
+    g_assert_cmpstr (phase, ==, "failed");
+    g_assert_nonnull (strstr (message, "disk 'vda' is transient"));
+    g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  }
   vb_test_console_free (console);
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
   /* The image was never written. */
+  after = checksum_of (image);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (overlays_in (env), ==, 0);
+  /* The next start has a new overlay: the guest's write is gone. */
+  vb_test_call_void (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  console = vb_test_console_open (env, path);
+  {
+    g_autofree char *ready = vb_test_console_expect (console, 0, "VIRTBUS-GUEST-READY", BOOT_TIMEOUT_MS);
+    g_autofree char *fresh = NULL;
+
+    g_assert_nonnull (ready);
+    fresh = guest_reads (console, "/dev/vda");
+    g_assert_nonnull (strstr (fresh, "5a 5a 5a"));
+  }
+  vb_test_console_free (console);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_free (after);
   after = checksum_of (image);
   g_assert_cmpstr (before, ==, after);
   g_assert_true (vb_test_env_daemon_alive (env));
