@@ -2,12 +2,13 @@
  * a <transient/> disk's writes go to an overlay dropped when QEMU stops,
  * the image is never written; a vmdk image is read as vmdk; a vmdk
  * descriptor file, whose extents QEMU would open unchecked, is refused by
- * name. */
+ * name; a host SCSI device this machine lacks is refused at Start. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
 #include "vb-test-jobs.h"
 
 #define BOOT_TIMEOUT_MS 90000
@@ -200,11 +201,36 @@ test_vmdk_descriptor_refused (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
+/* A host SCSI device this machine does not have: defined (a capable host
+ * runs it), refused by name at Start. */
+static void
+test_scsi_hostdev_start_refused (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = NULL;
+
+  vb_test_env_start_daemon (env, NULL);
+  xml = vb_test_guest_xml ("disks-scsi-hostdev", 128, NULL,
+                           "    <controller type='scsi' index='0' model='lsilogic'/>\n"
+                           "    <hostdev mode='subsystem' type='scsi'>\n"
+                           "      <source>\n"
+                           "        <adapter name='scsi_host97'/>\n"
+                           "        <address bus='0' target='0' unit='1'/>\n"
+                           "      </source>\n"
+                           "      <readonly/>\n"
+                           "      <address type='drive' controller='0' bus='0' target='0' "
+                           "unit='6'/>\n"
+                           "    </hostdev>\n");
+  vb_test_expect_start_refused (env, xml, "the host has no SCSI device 97:0:0:1");
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/xml-transient/transient-and-vmdk", test_transient_and_vmdk);
   g_test_add_func ("/xml-transient/vmdk-descriptor-refused", test_vmdk_descriptor_refused);
+  g_test_add_func ("/xml-transient/scsi-hostdev-start-refused", test_scsi_hostdev_start_refused);
   return g_test_run ();
 }

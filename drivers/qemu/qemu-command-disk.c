@@ -501,10 +501,10 @@ usb_cdrom (Builder *b, xmlNode *disk, const char *id, GString *out, GError **err
   return TRUE;
 }
 
-static gboolean
-scsi_place (Builder *b, xmlNode *disk, int index, GString *out, GError **error)
+gboolean
+vb_qemu_scsi_place (Builder *b, xmlNode *disk, int index, GString *out, GError **error)
 {
-  xmlNode *target = vb_xml_child (disk, "target");
+  xmlNode *target = vb_xml_child (disk, "target") ? vb_xml_child (disk, "target") : disk;
   xmlNode *address = vb_xml_child (disk, "address");
   guint controller = address ? vb_xml_attr_uint (address, "controller", 0) : 0;
   guint unit = address ? vb_xml_attr_uint (address, "unit", 0) : (guint) MAX (index, 0);
@@ -630,7 +630,7 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   else if (g_str_equal (bus, "scsi"))
     {
       g_string_append (out, cdrom ? "scsi-cd" : lun ? "scsi-block" : "scsi-hd");
-      if (!scsi_place (b, disk, index, out, error))
+      if (!vb_qemu_scsi_place (b, disk, index, out, error))
         return FALSE;
     }
   else if (g_str_equal (bus, "usb"))

@@ -216,7 +216,10 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
   } fits[] = {
     { "model", "mdev scsi_host", FALSE },   { "display", "mdev pci", FALSE },
     { "ramfb", "mdev pci", FALSE },
-    { "protocol", "scsi_host", TRUE },      { "wwpn", "scsi_host", TRUE },
+    { "protocol", "scsi_host scsi", TRUE }, { "wwpn", "scsi_host", TRUE },
+    { "adapter", "scsi", TRUE },            { "name", "scsi", TRUE },
+    { "host", "scsi", TRUE },               { "auth", "scsi", TRUE },
+    { "readonly", "scsi", FALSE },
     { "startupPolicy", "usb", TRUE },       { "vendor", "usb", TRUE },
     { "product", "usb", TRUE },
   };
@@ -240,7 +243,8 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
           || ((xmlHasProp (address, BAD_CAST "slot") || xmlHasProp (address, BAD_CAST "function")
                || xmlHasProp (address, BAD_CAST "domain"))
               && !g_str_equal (type, "pci"))
-          || ((xmlHasProp (address, BAD_CAST "target") || xmlHasProp (address, BAD_CAST "unit")))
+          || ((xmlHasProp (address, BAD_CAST "target") || xmlHasProp (address, BAD_CAST "unit"))
+              && !g_str_equal (type, "scsi"))
           || (g_str_equal (type, "scsi_host"))))
     return refuse (error, address, "this <source><address> is not one of a %s host device", type);
   return TRUE;
@@ -266,13 +270,14 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (xmlHasProp (vb_xml_child (hostdev, "driver"), BAD_CAST "model") && !g_str_equal (type, "pci"))
     return refuse (error, vb_xml_child (hostdev, "driver"),
                    "a variant VFIO driver (model=) is for PCI host devices");
-  if (g_str_equal (type, "scsi"))
-    return refuse (error, hostdev,
-                   "host device type 'scsi' is not supported (a host's SCSI device through "
-                   "its /dev/sg node is not)");
   if (!hostdev_fits (hostdev, type, error))
     return FALSE;
-  if (g_str_equal (type, "pci"))
+  if (g_str_equal (type, "scsi"))
+    {
+      if (!vb_qemu_build_hostdev_scsi (b, hostdev, out, error))
+        return FALSE;
+    }
+  else if (g_str_equal (type, "pci"))
     {
       if (!build_pci (b, hostdev, out, error))
         return FALSE;
@@ -293,11 +298,8 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
         return FALSE;
     }
   else
-    return refuse (error, hostdev,
-                   "host device type '%s' is not supported (a host's SCSI device through "
-                   "its /dev/sg node is not)",
-                   type);
-  pci_device = !g_str_equal (type, "usb");
+    return refuse (error, hostdev, "host device type '%s' is not supported", type);
+  pci_device = !g_str_equal (type, "usb") && !g_str_equal (type, "scsi");
   if (!pci_device && vb_xml_child (hostdev, "rom"))
     return refuse (error, vb_xml_child (hostdev, "rom"), "a <rom> is for PCI devices");
   id = device_id (hostdev, g_strdup_printf ("hostdev%u", b->hostdevs));
@@ -317,7 +319,7 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
     }
   if (pci_device && !pci_address (b, hostdev, out, error))
     return FALSE;
-  if (!pci_device)
+  if (g_str_equal (type, "usb"))
     usb_address (hostdev, out);
   boot_index (b, hostdev, out);
   add2 (b, "-device", out->str);

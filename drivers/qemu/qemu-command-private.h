@@ -487,6 +487,15 @@ gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, 
  * format node ("@node_name-base", made read-only), the overlay recorded in
  * the command's transients for Start to make. */
 const char *vb_qemu_disk_transient_refusal (xmlNode *disk);
+/* The place of @device (a disk, or a SCSI hostdev) on its SCSI controller
+ * (",bus=scsiN.0,…") from its <address type='drive'>, else the @index its
+ * target name gives (qemu-command-disk.c). */
+gboolean vb_qemu_scsi_place (Builder *b, xmlNode *device, int index, GString *out, GError **error);
+/* <hostdev type='scsi'> (qemu-command-hostdev-scsi.c): its -blockdev and,
+ * into @out, its scsi-generic -device without id; and the sysfs directory
+ * of a local one (NULL for iSCSI), a host path it uses. */
+gboolean vb_qemu_build_hostdev_scsi (Builder *b, xmlNode *hostdev, GString *out, GError **error);
+char *vb_qemu_scsi_hostdev_sysfs (xmlNode *hostdev);
 gboolean vb_qemu_disk_transient (Builder *b, xmlNode *disk, const char *node_name,
                                  JsonObject *base_proto, JsonObject *base_fmt,
                                  JsonNode **overlay_proto, JsonNode **overlay_fmt, GError **error);

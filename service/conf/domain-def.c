@@ -547,7 +547,12 @@ static const VbXmlRule domain_rules[] = {
     "managed=yes|no model display=on|off ramfb=on|off",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/hostdev/driver", "name=vfio|kvm|xen model", NULL, 0 },
-  { "domain/devices/hostdev/source", "protocol=vhost wwpn startupPolicy=mandatory", NULL, 0 },
+  { "domain/devices/hostdev/source", "protocol=vhost|iscsi wwpn name startupPolicy=mandatory",
+    NULL, 0 },
+  /* A SCSI host device: an iSCSI LUN's portal and login; read-only. */
+  { "domain/devices/hostdev/source/host", "!name port=%u transport=tcp|rdma", NULL, 0 },
+  NETDISK_AUTH ("domain/devices/hostdev/source/auth"),
+  { "domain/devices/hostdev/readonly", NULL, NULL, 0 },
   { "domain/devices/hostdev/source/address",
     "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
   { "domain/devices/hostdev/source/adapter", "!name", NULL, 0 },
@@ -1073,6 +1078,11 @@ check_backing_source (xmlNode *disk, GError **error)
             return FALSE;
           continue;
         }
+      if (!(block ? require_attr (source, "dev", "a block backing store is the device named by it",
+                                  error)
+                  : require_attr (source, "file", "a file backing store is the image named by it",
+                                  error)))
+        return FALSE;
       if (xmlHasProp (source, BAD_CAST other) || xmlHasProp (source, BAD_CAST "protocol"))
         {
           g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
@@ -1082,11 +1092,6 @@ check_backing_source (xmlNode *disk, GError **error)
                        block ? "block" : "file", vb_xml_line (source), block ? "dev" : "file");
           return FALSE;
         }
-      if (!(block ? require_attr (source, "dev", "a block backing store is the device named by it",
-                                  error)
-                  : require_attr (source, "file", "a file backing store is the image named by it",
-                                  error)))
-        return FALSE;
     }
   return TRUE;
 }
