@@ -36,6 +36,15 @@ vb_qemu_disk_transient_refusal (xmlNode *disk)
            "'block' or 'volume'";
   if (vb_xml_attr_is (vb_xml_child (disk, "driver"), "copy_on_read", "on"))
     return "copy_on_read='on' writes into the image, which a transient disk never writes";
+  /* qemu-img makes the overlay from the image alone: as large as all of
+   * it, without its key or the data file the XML gives. */
+  if (vb_xml_child (vb_xml_child (disk, "source"), "slices"))
+    return "a transient disk's overlay covers the whole image: not with <slices>";
+  if (vb_xml_child (disk, "encryption") || vb_xml_child (vb_xml_child (disk, "source"), "encryption"))
+    return "a transient disk's overlay is made without the image's key: not with <encryption>";
+  if (vb_xml_child (vb_xml_child (disk, "source"), "dataStore"))
+    return "a transient disk's overlay is made from the image's header alone: not with "
+           "<dataStore>";
   return NULL;
 }
 
