@@ -31,12 +31,11 @@ test_data (void)
   /* vmdk: a sparse file, its descriptor naming no parent. */
   g_assert_true (vb_image_self_contained_data ("/i", "vmdk", sparse, sizeof sparse,
                                                "createType=\"monolithicSparse\"\n", &error));
-  g_assert_false (vb_image_self_contained_data (
-    "/i", "vmdk", sparse, sizeof sparse, "parentFileNameHint=\"/etc/shadow\"\n", &error));
+  g_assert_false (vb_image_self_contained_data ("/i", "vmdk", sparse, sizeof sparse,
+                                                "parentFileNameHint=\"/etc/shadow\"\n", &error));
   g_assert_nonnull (strstr (error->message, "a vmdk image with a parent"));
   g_clear_error (&error);
-  g_assert_false (
-    vb_image_self_contained_data ("/i", "vmdk", text, sizeof text, NULL, &error));
+  g_assert_false (vb_image_self_contained_data ("/i", "vmdk", text, sizeof text, NULL, &error));
   g_assert_nonnull (strstr (error->message, "is not a sparse vmdk image"));
   g_clear_error (&error);
   /* Not a format it knows: refused rather than guessed. */
@@ -49,9 +48,10 @@ run_ok (const char *const *argv)
 {
   int status = -1;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH
-                               | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, NULL, NULL, &status, NULL));
+  g_assert_true (
+    g_spawn_sync (NULL, (char **) argv, NULL,
+                  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, NULL));
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 

@@ -67,7 +67,8 @@ static char *
 guest_reads (VbTestConsole *console, const char *dev)
 {
   g_autofree char *command =
-    g_strdup_printf ("dd if=%s bs=512 count=1 iflag=direct 2>/dev/null | od -An -tx1 | head -1", dev);
+    g_strdup_printf ("dd if=%s bs=512 count=1 iflag=direct 2>/dev/null | od -An -tx1 | head -1",
+                     dev);
 
   return vb_test_console_output (console, command, RUN_TIMEOUT_MS);
 }
@@ -155,7 +156,8 @@ test_transient_and_vmdk (void)
   vb_test_call_void (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   console = vb_test_console_open (env, path);
   {
-    g_autofree char *ready = vb_test_console_expect (console, 0, "VIRTBUS-GUEST-READY", BOOT_TIMEOUT_MS);
+    g_autofree char *ready =
+      vb_test_console_expect (console, 0, "VIRTBUS-GUEST-READY", BOOT_TIMEOUT_MS);
     g_autofree char *fresh = NULL;
 
     g_assert_nonnull (ready);
@@ -182,8 +184,9 @@ test_vmdk_descriptor_refused (void)
 
   vb_test_env_start_daemon (env, NULL);
   {
-    const char *create[] = { "qemu-img", "create", "-q", "-f", "vmdk", "-o",
-                             "subformat=monolithicFlat", vmdk, "4M", NULL };
+    const char *create[] = {
+      "qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", vmdk, "4M", NULL
+    };
 
     g_free (run_ok (create));
   }

@@ -40,7 +40,8 @@ vb_qemu_disk_transient_refusal (xmlNode *disk)
    * it, without its key or the data file the XML gives. */
   if (vb_xml_child (vb_xml_child (disk, "source"), "slices"))
     return "a transient disk's overlay covers the whole image: not with <slices>";
-  if (vb_xml_child (disk, "encryption") || vb_xml_child (vb_xml_child (disk, "source"), "encryption"))
+  if (vb_xml_child (disk, "encryption")
+      || vb_xml_child (vb_xml_child (disk, "source"), "encryption"))
     return "a transient disk's overlay is made without the image's key: not with <encryption>";
   if (vb_xml_child (vb_xml_child (disk, "source"), "dataStore"))
     return "a transient disk's overlay is made from the image's header alone: not with "
@@ -82,7 +83,8 @@ vb_qemu_disk_transient (Builder *b, xmlNode *disk, const char *node_name, JsonOb
   json_object_set_string_member (fmt, "file", storage);
   json_object_set_string_member (fmt, "backing", base_name);
   json_object_set_boolean_member (fmt, "read-only", FALSE);
-  for (const char *const *member = (const char *const[]){ "discard", "detect-zeroes", "cache", NULL };
+  for (const char *const *member =
+         (const char *const[]){ "discard", "detect-zeroes", "cache", NULL };
        *member; member++)
     if (json_object_has_member (base_fmt, *member))
       json_object_set_member (fmt, *member,
@@ -95,7 +97,8 @@ vb_qemu_disk_transient (Builder *b, xmlNode *disk, const char *node_name, JsonOb
     transient = g_new0 (VbQemuTransient, 1);
     transient->overlay = g_steal_pointer (&path);
   }
-  transient->base = g_strdup (json_object_get_string_member_with_default (base_proto, "filename", ""));
+  transient->base =
+    g_strdup (json_object_get_string_member_with_default (base_proto, "filename", ""));
   transient->base_format =
     g_strdup (json_object_get_string_member_with_default (base_fmt, "driver", "raw"));
   g_ptr_array_add (b->command->transients, transient);

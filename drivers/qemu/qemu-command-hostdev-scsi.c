@@ -86,8 +86,8 @@ vb_qemu_build_hostdev_scsi (Builder *b, xmlNode *hostdev, GString *out, GError *
                        protocol);
       if (vb_xml_child (source, "adapter") || vb_xml_child (source, "address"))
         return refuse (error, source, "an iSCSI host device is named by name= and <host>");
-      if (!vb_qemu_disk_network_source (hostdev, node_name, b->context, b->command->secrets,
-                                        proto, error))
+      if (!vb_qemu_disk_network_source (hostdev, node_name, b->context, b->command->secrets, proto,
+                                        error))
         return FALSE;
     }
   else
@@ -99,7 +99,8 @@ vb_qemu_build_hostdev_scsi (Builder *b, xmlNode *hostdev, GString *out, GError *
         return refuse (error, source,
                        "a SCSI host device is <adapter name='scsi_hostN'> and <address bus "
                        "target unit>");
-      if (vb_xml_child (source, "host") || vb_xml_child (source, "auth") || vb_xml_attr (source, "name"))
+      if (vb_xml_child (source, "host") || vb_xml_child (source, "auth")
+          || vb_xml_attr (source, "name"))
         return refuse (error, source, "<host>, <auth> and name= are for an iSCSI host device");
       if (!(sg = sg_node (b->context, source, sysfs, error)))
         return FALSE;
