@@ -92,6 +92,23 @@ test_files (void)
   g_assert_nonnull (strstr (error->message, flat));
   g_assert_nonnull (strstr (error->message, "is not a sparse vmdk image"));
   g_clear_error (&error);
+  /* A qcow2 level QEMU is given its backing node: only an external data
+   * file its header names is refused. */
+  g_unlink (top);
+  run_ok ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-F", "vmdk", "-b",
+                                 flat, top, NULL });
+  g_assert_true (vb_qcow2_image_check (top, &error));
+  g_assert_no_error (error);
+  g_unlink (top);
+  {
+    g_autofree char *options = g_strdup_printf ("data_file=%s/data.raw", dir);
+
+    run_ok ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-o", options, top,
+                                   "1M", NULL });
+  }
+  g_assert_false (vb_qcow2_image_check (top, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
   /* The disk's own image, as the host-path check asks for a vmdk disk. */
   g_assert_null (vb_qcow2_backing_chain (flat, "vmdk", &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT);

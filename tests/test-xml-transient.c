@@ -2,10 +2,15 @@
  * a <transient/> disk's writes go to an overlay dropped when QEMU stops,
  * the image is never written; a vmdk image is read as vmdk; a vmdk
  * descriptor file, whose extents QEMU would open unchecked, is refused by
- * name; a host SCSI device this machine lacks is refused at Start. */
+ * name; a host SCSI device this machine lacks is refused at Start; a
+ * network disk's chain of local files is opened as the XML writes it. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
@@ -201,6 +206,126 @@ test_vmdk_descriptor_refused (void)
                                     g_variant_new ("(su)", xml, 0),
                                     "org.virtbus.Virt1.Error.InvalidArgument",
                                     "is not a sparse vmdk image");
+  /* The same file as a level of a network disk's chain. */
+  g_free (disk);
+  g_free (xml);
+  disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
+                          "      <driver name='qemu' type='qcow2'/>\n"
+                          "      <source protocol='nbd' name='top'>\n"
+                          "        <host name='127.0.0.1' port='10809'/>\n"
+                          "      </source>\n"
+                          "      <backingStore type='file'>\n"
+                          "        <format type='vmdk'/>\n"
+                          "        <source file='%s'/>\n"
+                          "      </backingStore>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          vmdk);
+  xml = vb_test_guest_xml ("disks-vmdk-descriptor-level", 128, NULL, disk);
+  vb_test_call_expect_error_saying (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", xml, 0),
+                                    "org.virtbus.Virt1.Error.InvalidArgument",
+                                    "is not a sparse vmdk image");
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
+static gboolean
+port_open (int port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
+                              .sin_port = htons (port) };
+  gboolean open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+
+  close (fd);
+  return open;
+}
+
+/* qemu-nbd serving @image's bytes as @export on a free loopback port. */
+static GSubprocess *
+serve_nbd (const char *image, const char *export, int *port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  g_autofree char *port_text = NULL;
+  g_autofree char *name = g_strdup_printf ("--export-name=%s", export);
+  GError *error = NULL;
+  GSubprocess *nbd;
+
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+  *port = ntohs (addr.sin_port);
+  close (fd);
+  port_text = g_strdup_printf ("%d", *port);
+  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          &error, "qemu-nbd", "--persistent", "--shared=4", "--format=raw",
+                          "--bind=127.0.0.1", "--port", port_text, name, image, NULL);
+  g_assert_no_error (error);
+  for (int i = 0; i < 100 && !port_open (*port); i++)
+    g_usleep (50000);
+  g_assert_true (port_open (*port));
+  return nbd;
+}
+
+/* A network disk's chain of files, as the XML writes it: a qcow2 overlay
+ * on NBD, then a local qcow2, then a local raw base; each qcow2 header
+ * names a file that does not exist. The guest reads the base's marker through both
+ * overlays: QEMU opened the <backingStore> levels, not the headers'. */
+static void
+test_network_file_chain (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autoptr (GSubprocess) server = NULL;
+  g_autofree char *base = g_build_filename (env->tmpdir, "base.img", NULL);
+  g_autofree char *mid = g_build_filename (env->tmpdir, "mid.qcow2", NULL);
+  g_autofree char *top = g_build_filename (env->tmpdir, "top.qcow2", NULL);
+  g_autofree char *content = g_malloc0 (1 << 20);
+  g_autofree char *disk = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  VbTestConsole *console;
+  int port;
+
+  memcpy (content, "VIRTBUS-FILE-CHAIN-7d31", 23);
+  g_assert_true (g_file_set_contents (base, content, 1 << 20, NULL));
+  g_free (
+    run_ok ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
+                                   "-b", "/nonexistent/mid-backing.img", mid, "1M", NULL }));
+  g_free (
+    run_ok ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
+                                   "-b", "/nonexistent/header-backing.img", top, "1M", NULL }));
+  vb_test_env_start_daemon (env, NULL);
+  server = serve_nbd (top, "top", &port);
+  disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
+                          "      <driver name='qemu' type='qcow2'/>\n"
+                          "      <source protocol='nbd' name='top' index='3'>\n"
+                          "        <host name='127.0.0.1' port='%d'/>\n"
+                          "      </source>\n"
+                          "      <backingStore type='file' index='2'>\n"
+                          "        <format type='qcow2'/>\n"
+                          "        <source file='%s'/>\n"
+                          "        <backingStore type='file' index='1'>\n"
+                          "          <format type='raw'/>\n"
+                          "          <source file='%s'/>\n"
+                          "        </backingStore>\n"
+                          "      </backingStore>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n",
+                          port, mid, base);
+  xml = vb_test_guest_xml ("disks-network-chain", 128, NULL, disk);
+  path = vb_test_boot_guest (env, xml, TRUE, BOOT_TIMEOUT_MS);
+  console = vb_test_console_open (env, path);
+  out = vb_test_console_output (console,
+                                "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo",
+                                RUN_TIMEOUT_MS);
+  g_assert_nonnull (strstr (out, "VIRTBUS-FILE-CHAIN-7d31"));
+  vb_test_console_free (console);
+  g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
@@ -235,5 +360,6 @@ main (int argc, char **argv)
   g_test_add_func ("/xml-transient/transient-and-vmdk", test_transient_and_vmdk);
   g_test_add_func ("/xml-transient/vmdk-descriptor-refused", test_vmdk_descriptor_refused);
   g_test_add_func ("/xml-transient/scsi-hostdev-start-refused", test_scsi_hostdev_start_refused);
+  g_test_add_func ("/xml-transient/network-file-chain", test_network_file_chain);
   return g_test_run ();
 }

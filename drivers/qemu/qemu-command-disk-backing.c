@@ -67,6 +67,7 @@ vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
   xmlNode *first = vb_qemu_disk_network_backing_of (disk);
   g_autoptr (GPtrArray) made = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   JsonObject *above = top;
+  g_autofree char *above_format = child_attr (disk, "driver", "type");
   guint level = 0;
 
   if (!first)
@@ -99,6 +100,14 @@ vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
         return refuse (error, store, "a network disk's <backingStore> names its <format type>");
       if (!vb_qemu_disk_format_known (format))
         return refuse (error, store, "backing format '%s' is not supported", format);
+      /* QEMU's vmdk driver reads its parent only as vmdk (of a matching CID). */
+      if (g_strcmp0 (above_format, "vmdk") == 0 && !g_str_equal (format, "vmdk"))
+        return refuse (error, store,
+                       "a vmdk image's backing image is a vmdk image too (QEMU's vmdk driver "
+                       "reads no other), not '%s'",
+                       format);
+      g_free (above_format);
+      above_format = g_strdup (format);
       if (vb_xml_child (vb_xml_child (store, "format"), "metadata_cache"))
         return refuse (error, store,
                        "<metadata_cache> tunes a file disk's backing image, not a network "

@@ -92,6 +92,26 @@ vb_domain_disk_images_of_doc (xmlDoc *doc)
       image->recorded = recorded_chain (disk);
       image->data_store = vb_xml_child (source, "dataStore") != NULL;
       g_ptr_array_add (images, image);
+      /* The local levels below a network disk, opened as the XML says. */
+      if (!vb_xml_attr_is (disk, "type", "network"))
+        continue;
+      for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
+           store = vb_xml_child (store, "backingStore"))
+        {
+          xmlNode *level_source = vb_xml_child (store, "source");
+          char *file = vb_xml_attr (level_source, "file");
+
+          if (!file)
+            file = vb_xml_attr (level_source, "dev");
+          if (!file)
+            continue;
+          image = g_new0 (VbDiskImage, 1);
+          image->target = vb_xml_attr (vb_xml_child (disk, "target"), "dev");
+          image->file = file;
+          image->format = vb_xml_attr (vb_xml_child (store, "format"), "type");
+          image->backing_level = TRUE;
+          g_ptr_array_add (images, image);
+        }
     }
   return images;
 }

@@ -174,6 +174,17 @@ walk_chains (Check *check, const char *const *roots, GStrvBuilder *outside, GHas
                || g_strv_contains ((const char *const[]){ VB_IMAGE_OTHER_FORMATS, NULL },
                                    disk->format)))
         continue;
+      if (disk->backing_level)
+        {
+          if (!(g_str_equal (disk->format, "qcow2")
+                  ? vb_qcow2_image_check (disk->file, error)
+                  : vb_image_self_contained (disk->file, disk->format, error)))
+            {
+              g_prefix_error (error, "disk '%s': ", disk->target ? disk->target : "?");
+              return FALSE;
+            }
+          continue;
+        }
       if (!(chain =
               vb_qcow2_backing_chain_data_file (disk->file, disk->format, disk->data_store, error)))
         {

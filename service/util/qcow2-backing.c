@@ -226,6 +226,16 @@ read_image (const char *path, gboolean data_file_ok, char **name, char **format,
   return TRUE;
 }
 
+gboolean
+vb_qcow2_image_check (const char *image, GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *format = NULL;
+  struct stat st;
+
+  return read_image (image, FALSE, &name, &format, &st, error);
+}
+
 GPtrArray *
 vb_qcow2_backing_chain (const char *image, const char *format, GError **error)
 {
