@@ -8,8 +8,8 @@
  * VB_GOLDEN_UPDATE=1 writes the outputs instead of comparing them (review the
  * diff before committing). In the XML, @DIR@ stands for a scratch directory
  * of the run: the test of the qemu suite (/qemu-golden/qemu-accepts) creates
- * every file named @DIR@/... there (an image for .img, .raw, .iso and
- * .qcow2, a copy of OVMF's variable template for _VARS.fd, else a directory)
+ * every file named @DIR@/... there (an image for .img, .raw, .iso,
+ * .qcow2, .vmdk, .vdi, .vhdx, .qed and .vhd (vpc), a copy of OVMF's variable template for _VARS.fd, else a directory)
  * and has a real QEMU start (paused) on each
  * command line, unless the input says <!-- golden: no-qemu-run: why -->. */
 #include <gio/gio.h>
@@ -235,9 +235,14 @@ create_named_files (const char *xml, const char *scratch)
        * anything already there). */
       if (g_str_has_suffix (path, ".nvdimm") || g_str_has_suffix (path, ".socket"))
         continue;
-      if (g_str_has_suffix (path, ".qcow2"))
+      if (g_str_has_suffix (path, ".qcow2") || g_str_has_suffix (path, ".vmdk")
+          || g_str_has_suffix (path, ".vdi") || g_str_has_suffix (path, ".vhdx")
+          || g_str_has_suffix (path, ".qed") || g_str_has_suffix (path, ".vhd"))
         {
-          const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", path, "16M", NULL };
+          /* The image format its extension names (.vhd: QEMU's vpc). */
+          g_autofree char *format =
+            g_str_has_suffix (path, ".vhd") ? g_strdup ("vpc") : g_strdup (strrchr (path, '.') + 1);
+          const char *argv[] = { "qemu-img", "create", "-q", "-f", format, path, "16M", NULL };
           int status = -1;
 
           g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,

@@ -9,6 +9,7 @@
 #include "vb-flags.h"
 #include "qemu-block.h"
 #include "qemu-domain-private.h"
+#include "qemu-transient.h"
 #include "vb-error.h"
 #include "vb-log.h"
 #include "xml-schema.h"
@@ -448,6 +449,16 @@ vb_qemu_block_copy_async (VbDriverHost *host, VbDomain *domain, const char *targ
       g_object_unref (task);
       return;
     }
+  {
+    GError *error = NULL;
+
+    if (!vb_qemu_transient_refuse (domain, "copy a disk of", &error))
+      {
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+  }
   if (qd->block_copy)
     {
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_OPERATION_INVALID,

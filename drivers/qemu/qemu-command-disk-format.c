@@ -14,6 +14,22 @@
 #define DISCARD_NO_UNREF_VERSION 80100
 #define MIGRATE_PR_VERSION 110000
 
+gboolean
+vb_qemu_disk_format_known (const char *format)
+{
+  static const char *const formats[] = { "raw", "qcow2", "qed", "vmdk", "vpc", "vdi", "vhdx", NULL };
+
+  return format && g_strv_contains (formats, format);
+}
+
+gboolean
+vb_qemu_disk_format_has_backing (const char *format)
+{
+  /* QEMU 7.2's vpc, vdi and vhdx drivers open no differencing image. */
+  return g_strcmp0 (format, "qcow2") == 0 || g_strcmp0 (format, "qed") == 0
+         || g_strcmp0 (format, "vmdk") == 0;
+}
+
 static gboolean
 too_old (const VbQemuCommandContext *context, guint needed)
 {

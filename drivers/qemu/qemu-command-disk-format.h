@@ -11,6 +11,15 @@
 
 G_BEGIN_DECLS
 
+/* Whether @format is an image format the QEMU driver opens: raw, qcow2
+ * and the -blockdev drivers of QEMU 7.2 libvirt names (qed, vmdk, vpc,
+ * vdi, vhdx). */
+gboolean vb_qemu_disk_format_known (const char *format);
+/* Whether an image of @format may have a backing image (qcow2, qed,
+ * vmdk): where QEMU must not open the one its header names, its format
+ * node gets "backing": null. */
+gboolean vb_qemu_disk_format_has_backing (const char *format);
+
 /* Adds to @fmt, the format node @node_name of format @format over the
  * protocol node @proto, what @disk's <driver>, <source><dataStore> and
  * <backingStore><format> ask; refuses (NotSupported, naming the element)

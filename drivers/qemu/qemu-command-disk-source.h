@@ -27,16 +27,18 @@ gboolean vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const ch
                                   const VbQemuCommandContext *context, GPtrArray *secrets,
                                   JsonObject *proto, JsonObject *fmt, GError **error);
 
-/* A network disk's <backingStore type='network'> (NULL without one), and
- * its two nodes ("@node_name-backing-storage", "@node_name-backing"), which
- * @top, the disk's format node, gets as "backing". Nothing without one;
- * refused on a disk that is not network, and with @secrets NULL (a plug
- * into a running domain). qemu-command-disk-backing.c. */
+/* The first <backingStore> of a network disk (or a network one under
+ * any disk) with a <source>, NULL without one; and the nodes of its chain
+ * (qemu-command-disk-backing.c): a pair per level, "@node_name-backing"
+ * then "@node_name-backingN" (N = 2, 3, …), each with its "-storage",
+ * read-only, each the "backing" of the one above (the first of @top, the
+ * disk's format node), the last with "backing": null. Appended to @nodes
+ * (JsonNode) deepest first. Refused on a disk that is not network, and
+ * with @secrets NULL (a plug into a running domain). */
 xmlNode *vb_qemu_disk_network_backing_of (xmlNode *disk);
 gboolean vb_qemu_disk_network_backing (xmlNode *disk, const char *node_name,
                                        const VbQemuCommandContext *context, GPtrArray *secrets,
-                                       JsonObject *top, JsonNode **protocol, JsonNode **format_node,
-                                       GError **error);
+                                       JsonObject *top, GPtrArray *nodes, GError **error);
 
 /* The value of the secret @node (a <secret type uuid|usage>) names, of one
  * of @want_types ("iscsi|ceph"); in a dry run only checked (*@value NULL).

@@ -82,6 +82,11 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   gboolean no_flush = g_strcmp0 (cache, "unsafe") == 0;
   gboolean network = FALSE;
 
+  /* A plugged disk is never given an overlay: refused, not run writable. */
+  if (!secrets && vb_xml_child (disk, "transient"))
+    return refuse (error, vb_xml_child (disk, "transient"),
+                   "a transient disk cannot be plugged into a running domain; define it and "
+                   "start the domain");
   /* libvirt reads a disk without type= as a file disk. */
   if (!type)
     type = g_strdup ("file");
@@ -134,8 +139,10 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "io= is for file and block disks");
   if (!format)
     format = g_strdup ("raw");
-  if (!g_str_equal (format, "raw") && !g_str_equal (format, "qcow2"))
-    return refuse (error, driver, "disk format '%s' is not supported (raw or qcow2)", format);
+  if (!vb_qemu_disk_format_known (format))
+    return refuse (error, driver,
+                   "disk format '%s' is not supported (raw, qcow2, qed, vmdk, vpc, vdi, vhdx)",
+                   format);
   /* writethrough and directsync differ from writeback and none in the
    * device's write-cache (qemu-command-disk-props.c), not in the nodes. */
   if (g_strcmp0 (io, "native") == 0 && !direct)
@@ -260,7 +267,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
    * the backing file it names (a path on this host, another guest's disk).
    * Its backing chain is what the XML says (<backingStore type='network'>,
    * which names the node in place of this null), else none. */
-  if (network && g_str_equal (format, "qcow2")
+  if (network && vb_qemu_disk_format_has_backing (format)
       && !json_object_has_member (json_node_get_object (*format_node), "backing"))
     json_object_set_null_member (json_node_get_object (*format_node), "backing");
   /* Last: the filter goes over the format node as it is now. */
@@ -331,14 +338,23 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
 {
   g_autoptr (JsonNode) proto_node = NULL;
   g_autoptr (JsonNode) fmt_node = NULL;
-  g_autoptr (JsonNode) backing_proto = NULL;
-  g_autoptr (JsonNode) backing_fmt = NULL;
+  g_autoptr (GPtrArray) backing = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) overlay_proto = NULL;
+  g_autoptr (JsonNode) overlay_fmt = NULL;
   guint known = b->command->secrets->len;
+  gboolean transient = vb_xml_child (disk, "transient") != NULL;
+  g_autofree char *image_name =
+    transient ? g_strdup_printf ("%s-base", node_name) : g_strdup (node_name);
   JsonObject *format_object;
 
-  if (!vb_qemu_disk_blockdev (disk, node_name, b->context, b->command->secrets, &proto_node,
+  if (!vb_qemu_disk_blockdev (disk, image_name, b->context, b->command->secrets, &proto_node,
                               &fmt_node, error))
+    return FALSE;
+  if (transient
+      && !vb_qemu_disk_transient (b, disk, node_name, json_node_get_object (proto_node),
+                                  json_node_get_object (fmt_node), &overlay_proto, &overlay_fmt,
+                                  error))
     return FALSE;
   /* Under a copy-on-read filter, the format node is its "file". */
   format_object = json_node_get_object (fmt_node);
@@ -347,7 +363,7 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
       == 0)
     format_object = json_object_get_object_member (format_object, "file");
   if (!vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
-                                     format_object, &backing_proto, &backing_fmt, error)
+                                     format_object, backing, error)
       || !vb_qemu_disk_nbdkit (b, disk, node_name, error))
     return FALSE;
   /* Before the nodes that name them; QEMU reads each from the descriptor
@@ -370,9 +386,9 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
     if (tls)
       add2 (b, "-object", tls);
   }
-  for (JsonNode **node = (JsonNode *[]){ backing_proto, backing_fmt, NULL }; *node; node++)
+  for (guint i = 0; i < backing->len; i++)
     {
-      json_generator_set_root (generator, *node);
+      json_generator_set_root (generator, backing->pdata[i]);
       add (b, "-blockdev");
       g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
     }
@@ -382,6 +398,12 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
   json_generator_set_root (generator, fmt_node);
   add (b, "-blockdev");
   g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+  for (JsonNode **node = (JsonNode *[]){ overlay_proto, overlay_fmt, NULL }; *node; node++)
+    {
+      json_generator_set_root (generator, *node);
+      add (b, "-blockdev");
+      g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+    }
   return TRUE;
 }
 

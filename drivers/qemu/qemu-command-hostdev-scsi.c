@@ -1,98 +1,128 @@
-/* <hostdev mode='subsystem' type='scsi'>: a SCSI device of the host (its
- * <source><adapter name='scsi_hostN'/><address bus target unit/>) passed to
- * the guest whole, as libvirt does: its SCSI generic node (/dev/sgN, found
- * at Start through sysfs) as a host_device -blockdev, and scsi-generic on
- * the guest's SCSI controller at the hostdev's <address type='drive'>. The
- * guest's commands reach the device as they are. QEMU opens the node as its
- * own user, as it opens a disk's block device. */
+/* <hostdev type='scsi'>: a host's SCSI device given to the guest as QEMU's
+ * scsi-generic (the guest's SCSI commands pass through): a local one by
+ * its adapter (scsi_hostN) and address, opened through its /dev/sgM node
+ * (host_device), or an iSCSI LUN (protocol='iscsi', QEMU's iscsi driver,
+ * as a network disk's). <readonly/> makes the node read-only. libvirt's
+ * layout; the device sits on the SCSI controller its <address
+ * type='drive'> names. */
+#include "qemu-command-disk-source.h"
+
 #include "qemu-command-private.h"
 
-#include <string.h>
-
-static void
-add_blockdev (Builder *b, JsonObject *object)
+/* "scsi_host3" → 3. */
+static gboolean
+adapter_host (const char *adapter, guint *host)
 {
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  guint64 value = 0;
 
-  json_generator_set_root (generator, node);
-  add (b, "-blockdev");
-  g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+  if (!adapter || !g_str_has_prefix (adapter, "scsi_host"))
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (adapter + strlen ("scsi_host"), 10, 0, G_MAXUINT32, &value,
+                                   NULL))
+    return FALSE;
+  *host = (guint) value;
+  return TRUE;
 }
 
-/* "HOST:BUS:TARGET:LUN" of <source>, HOST from scsi_hostN; NULL with
- * @error when it names none. */
-static char *
-host_address (xmlNode *hostdev, GError **error)
+char *
+vb_qemu_scsi_hostdev_sysfs (xmlNode *hostdev)
 {
   xmlNode *source = vb_xml_child (hostdev, "source");
-  xmlNode *adapter = vb_xml_child (source, "adapter");
   xmlNode *address = vb_xml_child (source, "address");
-  g_autofree char *name = adapter ? vb_xml_attr (adapter, "name") : NULL;
-  const char *number = name && g_str_has_prefix (name, "scsi_host") ? name + 9 : NULL;
+  g_autofree char *adapter = child_attr (source, "adapter", "name");
+  guint host = 0;
 
-  if (vb_xml_attr (source, "protocol"))
-    {
-      refuse (error, source,
-              "a host SCSI device over iSCSI is not supported: use <disk type='network' "
-              "device='lun'> with <source protocol='iscsi'>");
-      return NULL;
-    }
-  if (!number || !*number || strspn (number, "0123456789") != strlen (number))
-    {
-      refuse (error, adapter ? adapter : hostdev,
-              "a host SCSI device needs <source><adapter name='scsi_hostN'/>");
-      return NULL;
-    }
-  if (!address || !xmlHasProp (address, BAD_CAST "unit"))
-    {
-      refuse (error, source, "a host SCSI device needs <source><address bus target unit/>");
-      return NULL;
-    }
-  return g_strdup_printf ("%s:%u:%u:%u", number, vb_xml_attr_uint (address, "bus", 0),
+  if (vb_xml_attr (source, "protocol") || !address || !adapter_host (adapter, &host))
+    return NULL;
+  return g_strdup_printf ("/sys/bus/scsi/devices/%u:%u:%u:%u", host,
+                          vb_xml_attr_uint (address, "bus", 0),
                           vb_xml_attr_uint (address, "target", 0),
                           vb_xml_attr_uint (address, "unit", 0));
 }
 
-gboolean
-vb_qemu_build_scsi_hostdev (Builder *b, xmlNode *hostdev, GError **error)
+/* The /dev/sgM node of the host SCSI device at @sysfs; in a dry run a name
+ * that says which device it stands for. */
+static char *
+sg_node (const VbQemuCommandContext *context, xmlNode *source, const char *sysfs, GError **error)
 {
-  xmlNode *address = vb_xml_child (hostdev, "address");
-  g_autofree char *host = host_address (hostdev, error);
-  g_autofree char *sg = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *node_name = NULL;
-  g_autoptr (JsonObject) backend = json_object_new ();
-  g_autoptr (GString) out = g_string_new ("scsi-generic");
+  g_autofree char *dir = g_build_filename (sysfs, "scsi_generic", NULL);
+  g_autoptr (GDir) listing = NULL;
+  const char *entry;
 
-  if (!host)
+  if (context->dry_run)
+    return g_strdup_printf ("/dev/sg-of-%s", strrchr (sysfs, '/') + 1);
+  listing = g_dir_open (dir, 0, NULL);
+  entry = listing ? g_dir_read_name (listing) : NULL;
+  if (!entry || !g_str_has_prefix (entry, "sg") || strchr (entry, '/'))
+    {
+      refuse (error, source, "the host has no SCSI device %s with a /dev/sg node (the sg module)",
+              strrchr (sysfs, '/') + 1);
+      return NULL;
+    }
+  return g_strdup_printf ("/dev/%s", entry);
+}
+
+gboolean
+vb_qemu_build_hostdev_scsi (Builder *b, xmlNode *hostdev, GString *out, GError **error)
+{
+  xmlNode *source = vb_xml_child (hostdev, "source");
+  xmlNode *address = vb_xml_child (hostdev, "address");
+  g_autofree char *protocol = vb_xml_attr (source, "protocol");
+  g_autofree char *node_name = g_strdup_printf ("hostdev%u-scsi", b->hostdevs);
+  g_autoptr (JsonObject) proto = json_object_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  guint known = b->command->secrets->len;
+
+  if (!address || !vb_xml_attr_is (address, "type", "drive"))
+    return refuse (error, hostdev,
+                   "a SCSI host device names its place on a SCSI controller: <address "
+                   "type='drive' controller bus target unit>");
+  json_object_set_string_member (proto, "node-name", node_name);
+  if (protocol)
+    {
+      if (!g_str_equal (protocol, "iscsi"))
+        return refuse (error, source, "a SCSI host device's protocol is 'iscsi', not '%s'",
+                       protocol);
+      if (vb_xml_child (source, "adapter") || vb_xml_child (source, "address"))
+        return refuse (error, source, "an iSCSI host device is named by name= and <host>");
+      if (!vb_qemu_disk_network_source (hostdev, node_name, b->context, b->command->secrets, proto,
+                                        error))
+        return FALSE;
+    }
+  else
+    {
+      g_autofree char *sysfs = vb_qemu_scsi_hostdev_sysfs (hostdev);
+      g_autofree char *sg = NULL;
+
+      if (!sysfs)
+        return refuse (error, source,
+                       "a SCSI host device is <adapter name='scsi_hostN'> and <address bus "
+                       "target unit>");
+      if (vb_xml_child (source, "host") || vb_xml_child (source, "auth")
+          || vb_xml_attr (source, "name"))
+        return refuse (error, source, "<host>, <auth> and name= are for an iSCSI host device");
+      if (!(sg = sg_node (b->context, source, sysfs, error)))
+        return FALSE;
+      json_object_set_string_member (proto, "driver", "host_device");
+      json_object_set_string_member (proto, "filename", sg);
+    }
+  json_object_set_boolean_member (proto, "read-only", vb_xml_child (hostdev, "readonly") != NULL);
+  /* The secrets (an iSCSI password) before the node that names them. */
+  for (guint i = known; i < b->command->secrets->len; i++)
+    {
+      VbQemuSecret *secret = b->command->secrets->pdata[i];
+
+      addf (b, "-object");
+      addf (b, "secret,id=%s,format=raw,file=/proc/self/fd/%s", secret->id, secret->fd_arg);
+    }
+  root = json_node_init_object (json_node_alloc (), proto);
+  json_generator_set_root (generator, root);
+  add (b, "-blockdev");
+  g_ptr_array_add (b->command->argv, json_generator_to_data (generator, NULL));
+  g_string_append (out, "scsi-generic");
+  if (!vb_qemu_scsi_place (b, hostdev, -1, out, error))
     return FALSE;
-  /* Define gave one without an <address> its place (qemu-pci-address.c). */
-  if (address && !vb_xml_attr_is (address, "type", "drive"))
-    return refuse (error, address,
-                   "a host SCSI device sits on a SCSI controller: <address type='drive'>");
-  if (vb_xml_child (hostdev, "rom") || vb_xml_child (hostdev, "teaming"))
-    return refuse (error, hostdev, "<rom> and <teaming> are for PCI host devices");
-  if (b->context->dry_run || !b->context->scsi_generic)
-    sg = g_strdup_printf ("/dev/sg-%s", host);
-  else if (!(sg = b->context->scsi_generic (host)))
-    return refuse (error, vb_xml_child (hostdev, "source"),
-                   "the host has no SCSI device %s with a SCSI generic node (/dev/sgN: the sg "
-                   "module)",
-                   host);
-  id = device_id (hostdev, g_strdup_printf ("hostdev%u", b->hostdevs));
-  b->hostdevs++;
-  node_name = g_strdup_printf ("libvirt-%s-backend", id);
-  json_object_set_string_member (backend, "driver", "host_device");
-  json_object_set_string_member (backend, "filename", sg);
-  json_object_set_string_member (backend, "node-name", node_name);
-  json_object_set_boolean_member (backend, "read-only", vb_xml_child (hostdev, "readonly") != NULL);
-  add_blockdev (b, g_steal_pointer (&backend));
   vb_qemu_opt (out, "drive", node_name);
-  vb_qemu_opt (out, "id", id);
-  if (!vb_qemu_scsi_place (b, hostdev, 0, out, error))
-    return FALSE;
-  boot_index (b, hostdev, out);
-  add2 (b, "-device", out->str);
   return TRUE;
 }

@@ -216,9 +216,12 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
   } fits[] = {
     { "model", "mdev scsi_host", FALSE },   { "display", "mdev pci", FALSE },
     { "ramfb", "mdev pci", FALSE },
-    { "protocol", "scsi_host", TRUE },      { "wwpn", "scsi_host", TRUE },
+    { "protocol", "scsi_host scsi", TRUE }, { "wwpn", "scsi_host", TRUE },
+    { "adapter", "scsi", TRUE },            { "name", "scsi", TRUE },
+    { "host", "scsi", TRUE },               { "auth", "scsi", TRUE },
+    { "readonly", "scsi", FALSE },          { "shareable", "scsi", FALSE },
     { "startupPolicy", "usb", TRUE },       { "vendor", "usb", TRUE },
-    { "product", "usb", TRUE },             { "adapter", "scsi", TRUE },
+    { "product", "usb", TRUE },
   };
   xmlNode *source = vb_xml_child (hostdev, "source");
   xmlNode *address = vb_xml_child (source, "address");
@@ -270,12 +273,11 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
   if (!hostdev_fits (hostdev, type, error))
     return FALSE;
   if (g_str_equal (type, "scsi"))
-    return vb_qemu_build_scsi_hostdev (b, hostdev, error);
-  if (vb_xml_child (hostdev, "readonly") || vb_xml_child (hostdev, "shareable"))
-    return refuse (error, hostdev, "<readonly> and <shareable> are for a host SCSI device");
-  if (!hostdev_fits (hostdev, type, error))
-    return FALSE;
-  if (g_str_equal (type, "pci"))
+    {
+      if (!vb_qemu_build_hostdev_scsi (b, hostdev, out, error))
+        return FALSE;
+    }
+  else if (g_str_equal (type, "pci"))
     {
       if (!build_pci (b, hostdev, out, error))
         return FALSE;
@@ -296,11 +298,8 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
         return FALSE;
     }
   else
-    return refuse (error, hostdev,
-                   "host device type '%s' is not supported (a host's SCSI device through "
-                   "its /dev/sg node is not)",
-                   type);
-  pci_device = !g_str_equal (type, "usb");
+    return refuse (error, hostdev, "host device type '%s' is not supported", type);
+  pci_device = !g_str_equal (type, "usb") && !g_str_equal (type, "scsi");
   if (!pci_device && vb_xml_child (hostdev, "rom"))
     return refuse (error, vb_xml_child (hostdev, "rom"), "a <rom> is for PCI devices");
   id = device_id (hostdev, g_strdup_printf ("hostdev%u", b->hostdevs));
@@ -320,7 +319,7 @@ vb_qemu_build_hostdev (Builder *b, xmlNode *hostdev, GError **error)
     }
   if (pci_device && !pci_address (b, hostdev, out, error))
     return FALSE;
-  if (!pci_device)
+  if (g_str_equal (type, "usb"))
     usb_address (hostdev, out);
   boot_index (b, hostdev, out);
   add2 (b, "-device", out->str);

@@ -441,6 +441,14 @@ vb_qemu_seclabels (Builder *b, GError **error)
            label = vb_xml_next (label, "seclabel"))
         if (!seclabel_fits (b, label, TRUE, error))
           return FALSE;
+  /* And those of each image of a disk's <backingStore> chain. */
+  for (xmlNode *disk = vb_xml_child (b->devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
+    for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
+         store = vb_xml_child (store, "backingStore"))
+      for (xmlNode *label = vb_xml_child (vb_xml_child (store, "source"), "seclabel"); label;
+           label = vb_xml_next (label, "seclabel"))
+        if (!seclabel_fits (b, label, TRUE, error))
+          return FALSE;
   return TRUE;
 }
 

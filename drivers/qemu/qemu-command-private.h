@@ -320,13 +320,6 @@ gboolean vb_qemu_build_disk (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_vhostuser_disk (Builder *b, xmlNode *disk, const char *id, GError **error);
 gboolean vb_qemu_build_interface (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
-/* <hostdev type='scsi'>: a host SCSI device as scsi-generic (qemu-command-hostdev-scsi.c). */
-gboolean vb_qemu_build_scsi_hostdev (Builder *b, xmlNode *hostdev, GError **error);
-/* Where a device of bus 'scsi' sits: its <address type='drive' controller
- * bus target unit> (unit @index when it has none) on its controller's bus,
- * as the controller model numbers them (qemu-command-disk.c). */
-gboolean vb_qemu_scsi_place (Builder *b, xmlNode *device, int index, GString *out,
-                             GError **error);
 /* Whether the guest's memory is shared with an fd a vhost-user helper can
  * map (qemu-command-fs.c); <video><driver name='vhostuser'>, run by
  * vhost-user-gpu beside QEMU (qemu-command-vhost-user-gpu.c). */
@@ -507,5 +500,24 @@ char *vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *
 /* The nbdkit helper of a disk nbdkit serves (vb_qemu_disk_nbdkit_serves);
  * nothing for another disk. qemu-command-disk-nbdkit.c. */
 gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, GError **error);
+
+/* <transient/> (qemu-command-disk-transient.c): what it cannot combine
+ * with on @disk, NULL when nothing (or @disk is not transient); and the
+ * overlay's protocol and qcow2 format node @node_name over the image's
+ * format node ("@node_name-base", made read-only), the overlay recorded in
+ * the command's transients for Start to make. */
+const char *vb_qemu_disk_transient_refusal (xmlNode *disk);
+/* The place of @device (a disk, or a SCSI hostdev) on its SCSI controller
+ * (",bus=scsiN.0,…") from its <address type='drive'>, else the @index its
+ * target name gives (qemu-command-disk.c). */
+gboolean vb_qemu_scsi_place (Builder *b, xmlNode *device, int index, GString *out, GError **error);
+/* <hostdev type='scsi'> (qemu-command-hostdev-scsi.c): its -blockdev and,
+ * into @out, its scsi-generic -device without id; and the sysfs directory
+ * of a local one (NULL for iSCSI), a host path it uses. */
+gboolean vb_qemu_build_hostdev_scsi (Builder *b, xmlNode *hostdev, GString *out, GError **error);
+char *vb_qemu_scsi_hostdev_sysfs (xmlNode *hostdev);
+gboolean vb_qemu_disk_transient (Builder *b, xmlNode *disk, const char *node_name,
+                                 JsonObject *base_proto, JsonObject *base_fmt,
+                                 JsonNode **overlay_proto, JsonNode **overlay_fmt, GError **error);
 
 G_END_DECLS

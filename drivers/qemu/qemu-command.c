@@ -674,6 +674,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->vfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_vf_free);
   command->sgio = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_sgio_free);
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
+  command->transients = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_transient_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
   command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   command->env = g_ptr_array_new_with_free_func (g_free);
@@ -724,6 +725,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->vfs, g_ptr_array_unref);
   g_clear_pointer (&command->sgio, g_ptr_array_unref);
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
+  g_clear_pointer (&command->transients, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
   g_clear_pointer (&command->throttles, g_ptr_array_unref);
   g_clear_pointer (&command->env, g_ptr_array_unref);

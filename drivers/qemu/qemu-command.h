@@ -71,10 +71,6 @@ typedef struct {
    * with NotSupported when it has none. */
   char *(*render_node) (const char *wanted, GError **error);
   char **(*desktop_session) (GError **error);
-  /* The host's SCSI generic node ("/dev/sg3") of the device at
-   * "HOST:BUS:TARGET:LUN", asked at Start only (qemu-host-scsi.c); NULL when
-   * the host has none. NULL: "/dev/sg-HOST:BUS:TARGET:LUN" (golden tests). */
-  char *(*scsi_generic) (const char *address);
   guint qemu_version; /* 70200 for QEMU 7.2.0; 0: unknown, taken as new */
   const char *spice_x509_dir; /* --spice-x509-dir: SPICE TLS's certificates; NULL: none */
   /* The host NUMA nodes numad advised at Start for placement='auto'
@@ -158,6 +154,16 @@ typedef struct {
 
 void vb_qemu_secret_free (VbQemuSecret *secret);
 
+/* A <transient/> disk's overlay, made at Start before QEMU (qemu-transient.c)
+ * and gone with the run directory when QEMU stops. */
+typedef struct {
+  char *overlay;     /* RUNDIR/transient-driveN.qcow2 */
+  char *base;        /* the disk's image (a host path), opened read-only */
+  char *base_format; /* its format */
+} VbQemuTransient;
+
+void vb_qemu_transient_free (VbQemuTransient *transient);
+
 typedef struct {
   GPtrArray *argv;          /* NULL-terminated once built */
   char *binary;
@@ -175,6 +181,7 @@ typedef struct {
   GPtrArray *secrets;       /* VbQemuSecret, for the caller to pass */
   GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
+  GPtrArray *transients;    /* VbQemuTransient, overlays made before QEMU starts */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */

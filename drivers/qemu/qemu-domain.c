@@ -10,7 +10,6 @@
 #include "config-store.h"
 #include "qemu-host.h"
 #include "qemu-host-display.h"
-#include "qemu-host-scsi.h"
 #include "qemu-part.h"
 #include "vb-config.h"
 #include "vb-error.h"
@@ -350,7 +349,6 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .hugetlbfs_dir = vb_qemu_host_hugetlbfs_dir,
     .render_node = vb_qemu_host_render_node,
     .desktop_session = vb_qemu_host_desktop_session,
-    .scsi_generic = vb_qemu_host_scsi_generic,
     .qemu_version = caps ? qemu_version (caps->version) : 0,
     .spice_x509_dir = vb_driver_host_get_setting (vb_qemu_driver.host, "spice-x509-dir"),
     .numad_nodes = numad_nodes,

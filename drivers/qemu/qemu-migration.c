@@ -9,6 +9,7 @@
 #include "qemu-domain-private.h"
 #include "qemu-migration-tls.h"
 #include "qemu-process.h"
+#include "qemu-transient.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -984,6 +985,16 @@ vb_qemu_migrate_perform_async (VbDriverHost *host, VbDomain *domain, const char 
       g_object_unref (task);
       return;
     }
+  {
+    GError *error = NULL;
+
+    if (!vb_qemu_transient_refuse (domain, "migrate", &error))
+      {
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+  }
   qd->migrating = TRUE;
   qd->migration = task;
   m->cancel_handler = g_cancellable_connect (vb_job_get_cancellable (job), G_CALLBACK (on_cancel),

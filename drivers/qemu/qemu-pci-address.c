@@ -531,9 +531,9 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                : LEGACY;
     }
   if (is_element (node, "hostdev"))
-    return vb_xml_attr_is (node, "type", "usb") || vb_xml_attr_is (node, "type", "scsi")
-             ? NOT_PCI
-             : PCIE;
+    /* A SCSI one sits on a SCSI controller. */
+    return vb_xml_attr_is (node, "type", "usb") || vb_xml_attr_is (node, "type", "scsi") ? NOT_PCI
+                                                                                         : PCIE;
   if (is_element (node, "filesystem"))
     return vb_xml_attr_is (vb_xml_child (node, "driver"), "type", "mtp") ? NOT_PCI : PCIE;
   if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "vsock"))

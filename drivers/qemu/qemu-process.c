@@ -26,6 +26,7 @@
 #include "qemu-host-sgio.h"
 #include "qemu-host-vf.h"
 #include "qemu-nvram-make.h"
+#include "qemu-transient.h"
 #include "qemu-limits.h"
 #include "qemu-numad.h"
 #include "qemu-ovs.h"
@@ -959,6 +960,27 @@ helpers_started (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+transients_made (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_transient_make_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  vb_qemu_helpers_start_async (qd, data->command, data->user, helpers_started, task);
+}
+
+static void
 nvram_made (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -976,11 +998,11 @@ nvram_made (GObject *source, GAsyncResult *result, gpointer user_data)
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
       return;
     }
-  vb_qemu_helpers_start_async (qd, data->command, data->user, helpers_started, task);
+  vb_qemu_transient_make_async (data->command, data->user, transients_made, task);
 }
 
 /* The run directory, then a UEFI variable store converted from its
- * template, then the helpers QEMU connects to (swtpm, virtiofsd), then
+ * template, then the overlays of transient disks, then the helpers QEMU connects to (swtpm, virtiofsd), then
  * QEMU. */
 static void
 prepare_qemu (GTask *task)

@@ -10,6 +10,7 @@
 #include "qemu-domain-private.h"
 #include "qemu-migration.h"
 #include "qemu-process.h"
+#include "qemu-transient.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -159,6 +160,16 @@ vb_qemu_save_async (VbDriverHost *host, VbDomain *domain, int fd, VbJob *job,
       g_object_unref (task);
       return;
     }
+  {
+    GError *error = NULL;
+
+    if (!vb_qemu_transient_refuse (domain, "save", &error))
+      {
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+  }
   qd->save = task;
   /* Stopped first, as a save is a snapshot of one moment, not a live copy. */
   if (vb_domain_get_state (domain) == VB_DOMAIN_RUNNING)

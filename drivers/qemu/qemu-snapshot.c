@@ -11,6 +11,7 @@
 
 #include "qemu-block.h"
 #include "qemu-domain-private.h"
+#include "qemu-transient.h"
 #include "vb-error.h"
 #include "vb-log.h"
 
@@ -644,7 +645,14 @@ vb_qemu_snapshot_create_async (VbDriverHost *host, VbDomain *domain, const VbSna
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = snap_task_new (domain, def, SNAP_CREATE, FALSE, callback, user_data);
+  GError *error = NULL;
 
+  if (!vb_qemu_transient_refuse (domain, "snapshot", &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   if (vb_snapshot_def_is_external (def))
     run_offline (task, overlays_made);
   else if (needs_qemu (task))

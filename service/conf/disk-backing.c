@@ -47,8 +47,12 @@ recorded_chain (xmlNode *disk)
   for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
        store = vb_xml_child (store, "backingStore"))
     {
-      g_autofree char *file = vb_xml_attr (vb_xml_child (store, "source"), "file");
+      xmlNode *source = vb_xml_child (store, "source");
+      g_autofree char *file = vb_xml_attr (source, "file");
 
+      /* A block device in the chain is recorded as libvirt writes it. */
+      if (!file)
+        file = vb_xml_attr (source, "dev");
       if (file && *file)
         g_strv_builder_add (files, file);
     }
@@ -88,19 +92,39 @@ vb_domain_disk_images_of_doc (xmlDoc *doc)
       image->recorded = recorded_chain (disk);
       image->data_store = vb_xml_child (source, "dataStore") != NULL;
       g_ptr_array_add (images, image);
+      /* The local levels below a network disk, opened as the XML says. */
+      if (!vb_xml_attr_is (disk, "type", "network"))
+        continue;
+      for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
+           store = vb_xml_child (store, "backingStore"))
+        {
+          xmlNode *level_source = vb_xml_child (store, "source");
+          char *file = vb_xml_attr (level_source, "file");
+
+          if (!file)
+            file = vb_xml_attr (level_source, "dev");
+          if (!file)
+            continue;
+          image = g_new0 (VbDiskImage, 1);
+          image->target = vb_xml_attr (vb_xml_child (disk, "target"), "dev");
+          image->file = file;
+          image->format = vb_xml_attr (vb_xml_child (store, "format"), "type");
+          image->backing_level = TRUE;
+          g_ptr_array_add (images, image);
+        }
     }
   return images;
 }
 
 static xmlNode *
-new_store (xmlNode *parent, xmlNode *after, const char *file, const char *format)
+new_store (xmlNode *parent, xmlNode *after, const char *file, const char *format, gboolean block)
 {
   xmlNode *store = vb_xml_insert_after (parent, after, "backingStore", NULL);
 
-  xmlSetProp (store, BAD_CAST "type", BAD_CAST "file");
+  xmlSetProp (store, BAD_CAST "type", BAD_CAST (block ? "block" : "file"));
   xmlSetProp (vb_xml_insert_after (store, NULL, "format", NULL), BAD_CAST "type", BAD_CAST format);
-  xmlSetProp (vb_xml_insert_after (store, store->last, "source", NULL), BAD_CAST "file",
-              BAD_CAST file);
+  xmlSetProp (vb_xml_insert_after (store, store->last, "source", NULL),
+              BAD_CAST (block ? "dev" : "file"), BAD_CAST file);
   return store;
 }
 
@@ -156,7 +180,7 @@ vb_domain_xml_record_backing (const char *xml, GHashTable *chains, GError **erro
           const VbBackingFile *file = chain->pdata[j];
           xmlNode *cache = g_hash_table_lookup (caches, file->path);
 
-          parent = new_store (parent, after, file->path, file->format);
+          parent = new_store (parent, after, file->path, file->format, file->block);
           after = parent->last;
           /* The caller's tuning of a backing image the header still names. */
           if (cache && g_str_equal (file->format, "qcow2"))
@@ -179,7 +203,7 @@ vb_disk_node_push_backing (xmlNode *disk, const char *file, const char *format)
 
   if (below)
     xmlUnlinkNode (below);
-  store = new_store (disk, vb_xml_child (disk, "source"), file, format);
+  store = new_store (disk, vb_xml_child (disk, "source"), file, format, FALSE);
   if (below)
     xmlAddChild (store, below);
 }

@@ -20,6 +20,10 @@ typedef struct {
   char *format;   /* <driver type>; NULL when absent (raw, or the volume's own) */
   GStrv recorded; /* the <source file> of each <backingStore>, nearest first */
   gboolean data_store; /* <source><dataStore>: the XML gives the image's data file */
+  /* A file or block level of a network disk's <backingStore> chain, whose
+   * backing node QEMU is given: only its own header is checked, its chain
+   * never recorded. */
+  gboolean backing_level;
 } VbDiskImage;
 
 void vb_disk_image_free (VbDiskImage *image);

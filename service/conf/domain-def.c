@@ -32,17 +32,24 @@
  * header named when the definition was accepted (see
  * docs/authorization.md); an empty <backingStore/> ends a chain. Nested
  * at most VB_QCOW2_CHAIN_MAX (16) deep, plus the empty one. */
+#define BACKING_FORMATS "raw|qcow2|qed|vmdk|vpc|vdi|vhdx"
 #define BACKING_LEVEL(path)                                                                        \
-  { path, "type=file index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 },        \
+  { path, "type=file|block index=%u", NULL, 0 },                                                   \
+    { path "/format", "!type=" BACKING_FORMATS, NULL, 0 },                                         \
     { path "/format/metadata_cache", NULL, NULL, 0 },                                              \
     { path "/format/metadata_cache/max_size", "unit", "%u", 0 },                                   \
-    { path "/source", "!file", NULL, 0 }
+    { path "/source", "file dev", NULL, 0 },                                                       \
+    { path "/source/seclabel", "model relabel=yes|no", NULL, VB_XML_RULE_REPEAT },                 \
+    { path "/source/seclabel/label", NULL, "*", 0 }
 /* The first level may be an image on the network under a network disk
  * (libvirt's <backingStore type='network'>), its <source> as a disk's:
  * the QEMU driver opens it as the disk's backing node. */
 #define BACKING_LEVEL1(path)                                                                       \
-  { path, "type=file|network index=%u", NULL, 0 }, { path "/format", "!type=raw|qcow2", NULL, 0 }, \
-    { path "/source", "file protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },                       \
+  { path, "type=file|block|network index=%u", NULL, 0 },                                           \
+    { path "/format", "!type=" BACKING_FORMATS, NULL, 0 },                                         \
+    { path "/source", "file dev protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },                   \
+    { path "/source/seclabel", "model relabel=yes|no", NULL, VB_XML_RULE_REPEAT },                 \
+    { path "/source/seclabel/label", NULL, "*", 0 },                                               \
     { path "/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,                    \
       VB_XML_RULE_REPEAT },                                                                        \
     { path "/source/identity", "user group", NULL, 0 },                                            \
@@ -416,7 +423,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/source",
     "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
     "type=pci|unix managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no "
-    "path tlsHostname",
+    "path tlsHostname index=%u",
     NULL, 0 },
   NETDISK_RULES,
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
@@ -425,6 +432,8 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/disk/readonly", NULL, NULL, 0 },
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
+  /* The guest writes an overlay the QEMU driver drops when QEMU stops. */
+  { "domain/devices/disk/transient", "shareBacking=yes|no", NULL, 0 },
   { "domain/devices/disk/serial", NULL, "*", 0 },
   { "domain/devices/disk/wwn", NULL, "*", 0 },
   { "domain/devices/disk/vendor", NULL, "*", 0 },
@@ -555,7 +564,12 @@ static const VbXmlRule domain_rules[] = {
     "managed=yes|no model display=on|off ramfb=on|off",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/hostdev/driver", "name=vfio|kvm|xen model", NULL, 0 },
-  { "domain/devices/hostdev/source", "protocol=vhost wwpn startupPolicy=mandatory", NULL, 0 },
+  { "domain/devices/hostdev/source", "protocol=vhost|iscsi wwpn name startupPolicy=mandatory",
+    NULL, 0 },
+  /* A SCSI host device: an iSCSI LUN's portal and login; read-only. */
+  { "domain/devices/hostdev/source/host", "!name port=%u transport=tcp|rdma", NULL, 0 },
+  NETDISK_AUTH ("domain/devices/hostdev/source/auth"),
+  { "domain/devices/hostdev/readonly", NULL, NULL, 0 },
   { "domain/devices/hostdev/source/address",
     "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
   { "domain/devices/hostdev/source/adapter", "!name", NULL, 0 },
@@ -564,7 +578,6 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/hostdev/rom", "bar=on|off file enabled=yes|no", NULL, 0 },
   { "domain/devices/hostdev/teaming", "!type=transient persistent", NULL, 0 },
   { "domain/devices/hostdev/boot", "!order=%u", NULL, 0 },
-  { "domain/devices/hostdev/readonly", NULL, NULL, 0 },
   { "domain/devices/hostdev/shareable", NULL, NULL, 0 },
   ADDRESS ("hostdev"),
   ALIAS ("hostdev"),
@@ -1062,27 +1075,52 @@ check_disk_source (xmlNode *disk, GError **error)
          require_attr (source, "volume", "a volume disk names its pool and volume", error);
 }
 
-/* The first <backingStore> (the only one that may be a network image): a
- * file one names its file, a network one its protocol and no file. */
+/* Each <backingStore> names its image as its type= says: a file one by
+ * file=, a block one (a host block device) by dev=; the first, the only
+ * one that may be a network image, by its protocol and no file. */
 static gboolean
 check_backing_source (xmlNode *disk, GError **error)
 {
-  xmlNode *store = vb_xml_child (disk, "backingStore");
-  xmlNode *source = vb_xml_child (store, "source");
-
-  if (!source)
-    return TRUE;
-  if (!vb_xml_attr_is (store, "type", "network"))
-    return require_attr (source, "file", "a file backing store is the image named by it", error);
-  if (xmlHasProp (source, BAD_CAST "file"))
+  for (xmlNode *store = vb_xml_child (disk, "backingStore"); store;
+       store = vb_xml_child (store, "backingStore"))
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                   "file= on the <source> of a network <backingStore> at line %ld: it names "
-                   "its protocol, name and hosts",
-                   vb_xml_line (source));
-      return FALSE;
+      xmlNode *source = vb_xml_child (store, "source");
+      gboolean block = vb_xml_attr_is (store, "type", "block");
+      const char *other = block ? "file" : "dev";
+
+      if (!source)
+        continue;
+      if (vb_xml_attr_is (store, "type", "network"))
+        {
+          if (xmlHasProp (source, BAD_CAST "file") || xmlHasProp (source, BAD_CAST "dev"))
+            {
+              g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                           "file= on the <source> of a network <backingStore> at line %ld: it "
+                           "names its protocol, name and hosts",
+                           vb_xml_line (source));
+              return FALSE;
+            }
+          if (!require_attr (source, "protocol", "a network backing store names its protocol",
+                             error))
+            return FALSE;
+          continue;
+        }
+      if (!(block ? require_attr (source, "dev", "a block backing store is the device named by it",
+                                  error)
+                  : require_attr (source, "file", "a file backing store is the image named by it",
+                                  error)))
+        return FALSE;
+      if (xmlHasProp (source, BAD_CAST other) || xmlHasProp (source, BAD_CAST "protocol"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                       "%s= on the <source> of a %s <backingStore> at line %ld: it names its "
+                       "image by %s=",
+                       xmlHasProp (source, BAD_CAST other) ? other : "protocol",
+                       block ? "block" : "file", vb_xml_line (source), block ? "dev" : "file");
+          return FALSE;
+        }
     }
-  return require_attr (source, "protocol", "a network backing store names its protocol", error);
+  return TRUE;
 }
 
 static gboolean

@@ -122,6 +122,25 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
       note (found, vb_xml_attr (node, "tap"), VB_HOST_PATH_FILE);
       note (found, vb_xml_attr (node, "vhost"), VB_HOST_PATH_FILE);
     }
+  /* A host SCSI device passed through (its /dev/sg node, found at Start):
+   * named by its place in sysfs. */
+  else if (named (node, "hostdev") && vb_xml_attr_is (node, "type", "scsi")
+           && !vb_xml_attr (vb_xml_child (node, "source"), "protocol"))
+    {
+      xmlNode *source = vb_xml_child (node, "source");
+      xmlNode *address = vb_xml_child (source, "address");
+      g_autofree char *adapter = vb_xml_attr (vb_xml_child (source, "adapter"), "name");
+
+      note (found,
+            g_strdup_printf ("/sys/bus/scsi/devices/%s:%u:%u:%u",
+                             adapter && g_str_has_prefix (adapter, "scsi_host")
+                               ? adapter + strlen ("scsi_host")
+                               : "?",
+                             vb_xml_attr_uint (address, "bus", 0),
+                             vb_xml_attr_uint (address, "target", 0),
+                             vb_xml_attr_uint (address, "unit", 0)),
+            VB_HOST_PATH_FILE);
+    }
   /* A tap the service does not make (managed='no') is a host device the
    * service attaches the guest to. */
   else if (named (node, "interface") && vb_xml_attr_is (vb_xml_child (node, "target"), "managed", "no"))

@@ -416,7 +416,9 @@ vb_domain_xml_set_disk_file (const char *domain_xml, const char *target, const c
         if (!was_format)
           was_format = g_strdup ("raw");
         if (was && *was && !g_str_equal (was, file)
-            && (g_str_equal (was_format, "raw") || g_str_equal (was_format, "qcow2")))
+            && g_strv_contains ((const char *const[]){ "raw", "qcow2", "qed", "vmdk", "vpc",
+                                                        "vdi", "vhdx", NULL },
+                                was_format))
           vb_disk_node_push_backing (node, was, was_format);
       }
       xmlSetProp (source, BAD_CAST "file", BAD_CAST file);

@@ -9,6 +9,7 @@
 #include "disk-backing.h"
 #include "domain-host-paths.h"
 #include "pool.h"
+#include "image-refs.h"
 #include "qcow2-backing.h"
 #include "vb-error.h"
 #include "xml-schema.h"
@@ -165,8 +166,25 @@ walk_chains (Check *check, const char *const *roots, GStrvBuilder *outside, GHas
       const VbDiskImage *disk = check->disks->pdata[i];
       g_autoptr (GPtrArray) chain = NULL;
 
-      if (g_strcmp0 (disk->format, "qcow2") != 0 || !disk->file)
+      /* raw names no other file; qcow2 has a chain; the other formats the
+       * drivers open must name none (vb_image_self_contained()). A format
+       * no driver opens is the definition check's to refuse. */
+      if (!disk->format || g_str_equal (disk->format, "raw") || !disk->file
+          || !(g_str_equal (disk->format, "qcow2")
+               || g_strv_contains ((const char *const[]){ VB_IMAGE_OTHER_FORMATS, NULL },
+                                   disk->format)))
         continue;
+      if (disk->backing_level)
+        {
+          if (!(g_str_equal (disk->format, "qcow2")
+                  ? vb_qcow2_image_check (disk->file, error)
+                  : vb_image_self_contained (disk->file, disk->format, error)))
+            {
+              g_prefix_error (error, "disk '%s': ", disk->target ? disk->target : "?");
+              return FALSE;
+            }
+          continue;
+        }
       if (!(chain =
               vb_qcow2_backing_chain_data_file (disk->file, disk->format, disk->data_store, error)))
         {

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE /* O_PATH */
 #include "qcow2-backing.h"
 
+#include "image-refs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -242,6 +244,16 @@ read_image (const char *path, gboolean data_file_ok, char **name, char **format,
   return TRUE;
 }
 
+gboolean
+vb_qcow2_image_check (const char *image, GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *format = NULL;
+  struct stat st;
+
+  return read_image (image, FALSE, &name, &format, &st, error);
+}
+
 GPtrArray *
 vb_qcow2_backing_chain (const char *image, const char *format, GError **error)
 {
@@ -290,11 +302,15 @@ vb_qcow2_backing_chain_data_file (const char *image, const char *format, gboolea
                        current, name, strlen (name) > 64 ? "..." : "");
           return NULL;
         }
-      if (!name_format || !(g_str_equal (name_format, "raw") || g_str_equal (name_format, "qcow2")))
+      if (!name_format
+          || !(g_str_equal (name_format, "qcow2")
+               || g_strv_contains ((const char *const[]){ VB_IMAGE_OTHER_FORMATS, NULL },
+                                   name_format)))
         {
           g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                       "%s names its backing file %s %s%s%s; only raw and qcow2 backing files "
-                       "with their format recorded (qemu-img rebase -F) are supported",
+                       "%s names its backing file %s %s%s%s; only raw, qcow2, qed, vmdk, vpc, "
+                       "vdi and vhdx backing files with their format recorded (qemu-img rebase "
+                       "-F) are supported",
                        current, name, name_format ? "in format '" : "without a format",
                        name_format ? name_format : "", name_format ? "'" : "");
           return NULL;
@@ -310,11 +326,20 @@ vb_qcow2_backing_chain_data_file (const char *image, const char *format, gboolea
       file = g_new0 (VbBackingFile, 1);
       file->path = g_path_is_absolute (name) ? g_strdup (name) : g_build_filename (dir, name, NULL);
       file->format = g_strdup (name_format);
+      {
+        struct stat named;
+
+        file->block = stat (file->path, &named) == 0 && S_ISBLK (named.st_mode);
+      }
       g_ptr_array_add (chain, file);
       g_free (current);
       current = g_strdup (file->path);
       g_free (current_format);
       current_format = g_strdup (name_format);
     }
+  /* The end of the chain: an image of another format must name no file
+   * QEMU would open that this walk has not seen. */
+  if (!vb_image_self_contained (current, current_format, error))
+    return NULL;
   return g_steal_pointer (&chain);
 }

@@ -15,7 +15,9 @@ G_BEGIN_DECLS
 typedef struct {
   char *path;   /* as QEMU opens it: the header's name, made absolute
                  * against the directory of the image that names it */
-  char *format; /* "raw" or "qcow2", from the header's extension */
+  char *format; /* from the header's extension: raw, qcow2, or a format
+                 * whose image names no other file (vb_image_self_contained) */
+  gboolean block; /* a host block device (libvirt's type='block') */
 } VbBackingFile;
 
 void vb_backing_file_free (VbBackingFile *file);
@@ -49,6 +51,11 @@ gboolean vb_qcow2_backing_location (const guint8 *data, gsize length, guint64 *o
  * qcow2, an image is neither a regular file nor a block device, the chain
  * loops or is deeper than VB_QCOW2_CHAIN_MAX. */
 GPtrArray *vb_qcow2_backing_chain (const char *image, const char *format, GError **error);
+/* Only @image's own header, where QEMU is told its backing node (a level
+ * of a network disk's chain): InvalidArgument for what QEMU would still
+ * open by the header's word (an external data file) or a header it could
+ * not read; a missing file passes. */
+gboolean vb_qcow2_image_check (const char *image, GError **error);
 /* The same, where @data_file_given says the disk's XML gives QEMU the top
  * image's data file (<source><dataStore>): then that image may have one. */
 GPtrArray *vb_qcow2_backing_chain_data_file (const char *image, const char *format,
