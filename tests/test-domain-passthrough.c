@@ -155,6 +155,7 @@ test_env_names (void)
   assert_env_refused ("GLIBC_TUNABLES", "it changes how the dynamic loader starts QEMU");
   assert_env_refused ("DISPLAY", "the QEMU driver sets it itself");
   assert_env_refused ("SDL_AUDIODRIVER", "the QEMU driver sets it itself");
+  assert_env_refused ("DBUS_SESSION_BUS_ADDRESS", "the QEMU driver sets it itself");
   def =
     accepted (HEAD "  <qemu:commandline xmlns:qemu='" QEMU_NS "'>\n"
                    "    <qemu:env name='_a1_LD' value=''/>\n  </qemu:commandline>\n</domain>\n");

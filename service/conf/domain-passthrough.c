@@ -36,6 +36,7 @@ vb_domain_passthrough_next (xmlNode *commandline, xmlNode *node, const char *nam
  * qemu-command-graphics.c): a second value would make the driver's a lie. */
 static const char *const driver_names[] = {
   "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "XDG_RUNTIME_DIR", "SDL_AUDIODRIVER",
+  "DBUS_SESSION_BUS_ADDRESS",
 };
 
 static const char *
