@@ -3,14 +3,17 @@
  * defined (another QEMU takes it under TCG) and refused by name at Start
  * by QEMU 7.2. An emulated TPM's <active_pcr_banks> are the banks the guest
  * finds active, on the first start and after a change (swtpm_setup
- * --reconfigure); a <profile> is refused at Start by this swtpm 0.7.1. */
+ * --reconfigure), in session and in system mode (as QEMU's user); a
+ * <profile> is refused at Start by this swtpm 0.7.1. */
 #include <gio/gio.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
 
 #define GUEST_MIB 160
+#define QEMU_USER "vbtest-qemu" /* tests/setup-test-users.sh makes it */
 
 typedef VbGuestFixture Fixture;
 
@@ -165,6 +168,18 @@ test_tpm_profile_refused (Fixture *f, gconstpointer data)
   vb_test_expect_start_refused (f->env, xml, "a TPM profile needs swtpm 0.10 or later");
 }
 
+/* System mode: swtpm_setup runs as QEMU's user, as swtpm does. */
+static void
+set_up_system (Fixture *f, gconstpointer data)
+{
+  const char *args[] = { "--qemu-user=" QEMU_USER, "--network-driver=test", NULL };
+
+  if (!getpwnam (QEMU_USER))
+    g_error ("the user " QEMU_USER " is missing: run tests/setup-test-users.sh as root");
+  f->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+  vb_test_env_start_system_daemon (f->env, NULL, args);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -172,6 +187,8 @@ main (int argc, char **argv)
   g_test_add ("/xml-nplatform/hyperv-vpindex-tcg", Fixture, NULL, vb_guest_fixture_set_up,
               test_hyperv_vpindex_tcg, vb_guest_fixture_tear_down);
   g_test_add ("/xml-nplatform/tpm-pcr-banks", Fixture, NULL, vb_guest_fixture_set_up,
+              test_tpm_pcr_banks, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-nplatform/tpm-pcr-banks-system", Fixture, NULL, set_up_system,
               test_tpm_pcr_banks, vb_guest_fixture_tear_down);
   g_test_add ("/xml-nplatform/tpm-profile-refused", Fixture, NULL, vb_guest_fixture_set_up,
               test_tpm_profile_refused, vb_guest_fixture_tear_down);
