@@ -68,7 +68,9 @@ guest_pcr_banks (VbTestConsole *console)
   static const struct {
     guint alg;
     const char *name;
-  } algs[] = { { 0x0004, "sha1" }, { 0x000b, "sha256" }, { 0x000c, "sha384" }, { 0x000d, "sha512" } };
+  } algs[] = {
+    { 0x0004, "sha1" }, { 0x000b, "sha256" }, { 0x000c, "sha384" }, { 0x000d, "sha512" }
+  };
   g_autofree char *dump = vb_test_console_output (
     console,
     "for i in $(seq 60); do [ -e /sys/class/tpm/tpm0/dev ] && break; sleep 1; done; "
@@ -148,8 +150,8 @@ test_tpm_pcr_banks (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->console, vb_test_console_free);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   g_clear_pointer (&f->path, g_free);
-  g_assert_cmpuint (g_string_replace (changed,
-                                      "<sha256/>\n          <sha512/>", "<sha1/>\n          <sha384/>", 1),
+  g_assert_cmpuint (g_string_replace (changed, "<sha256/>\n          <sha512/>",
+                                      "<sha1/>\n          <sha384/>", 1),
                     ==, 1);
   vb_guest_fixture_boot (f, changed->str, 120000);
   second = guest_pcr_banks (f->console);

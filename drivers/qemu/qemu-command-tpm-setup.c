@@ -18,8 +18,9 @@ pcr_bank_list (xmlNode *banks, GString *out, GError **error)
     if (vb_xml_child (banks, pcr_banks[i]))
       g_string_append_printf (out, "%s%s", out->len ? "," : "", pcr_banks[i]);
   if (!out->len)
-    return refuse (error, banks, "<active_pcr_banks> names at least one bank (sha1, sha256, "
-                                 "sha384, sha512)");
+    return refuse (error, banks,
+                   "<active_pcr_banks> names at least one bank (sha1, sha256, "
+                   "sha384, sha512)");
   return TRUE;
 }
 
@@ -33,8 +34,9 @@ profile_options (Builder *b, xmlNode *profile, GPtrArray *argv, GError **error)
   g_autofree char *remove = vb_xml_attr (profile, "removeDisabled");
 
   if (!source || !vb_qemu_plain_word (source, ":") || source[0] == '-')
-    return refuse (error, profile, "source must be a profile's name: letters, digits, ':', '.', "
-                                   "'_' or '-'");
+    return refuse (error, profile,
+                   "source must be a profile's name: letters, digits, ':', '.', "
+                   "'_' or '-'");
   /* A host matter: swtpm_setup has profiles from swtpm 0.10 on. */
   if (!b->context->dry_run && b->context->program_has
       && !b->context->program_has (SWTPM_SETUP_BINARY, "--profile-name"))
