@@ -302,8 +302,9 @@ start_helpers (const char *name, VbQemuCommand *command, const char *scratch)
           g_autoptr (GSubprocess) setup = NULL;
 
           g_subprocess_launcher_set_cwd (launcher, state);
-          setup = g_subprocess_launcher_spawnv (
-            launcher, (const char *const *) spec->setup_argv->pdata, &error);
+          setup =
+            g_subprocess_launcher_spawnv (launcher, (const char *const *) spec->setup_argv->pdata,
+                                          &error);
           g_assert_no_error (error);
           g_subprocess_wait_check (setup, NULL, &error);
           g_assert_no_error (error);

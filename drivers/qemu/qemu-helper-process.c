@@ -263,8 +263,7 @@ static void start_next (GTask *task);
 static void run_setup (GTask *task, VbQemuHelperSpec *spec);
 static GSubprocessLauncher *helper_launcher (StartData *data, VbQemuHelperSpec *spec,
                                              GPtrArray *template, const char *log_name,
-                                             GPtrArray **argv_out, char **line_out,
-                                             GError **error);
+                                             GPtrArray **argv_out, char **line_out, GError **error);
 
 static void
 start_failed (GTask *task, GError *error)
@@ -440,13 +439,12 @@ setup_ended (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *log_path = g_build_filename (data->qd->dir, log_name, NULL);
       g_autofree char *tail = log_tail (log_path);
 
-      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED,
-                                       "%s for <%s> %s; its log ends with: %s",
-                                       (const char *) spec->setup_argv->pdata[0], spec->id,
-                                       g_subprocess_get_if_exited (process)
-                                         ? "failed"
-                                         : "did not end within 30 s",
-                                       tail));
+      start_failed (task,
+                    g_error_new (VB_ERROR, VB_ERROR_FAILED, "%s for <%s> %s; its log ends with: %s",
+                                 (const char *) spec->setup_argv->pdata[0], spec->id,
+                                 g_subprocess_get_if_exited (process) ? "failed"
+                                                                      : "did not end within 30 s",
+                                 tail));
     }
   else
     {
@@ -542,8 +540,8 @@ start_next (GTask *task)
  * open, the output in @log_name of the run directory (the command line
  * first); *line is the command line for messages. */
 static GSubprocessLauncher *
-helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template,
-                 const char *log_name, GPtrArray **argv_out, char **line_out, GError **error)
+helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template, const char *log_name,
+                 GPtrArray **argv_out, char **line_out, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -610,9 +608,10 @@ helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template,
 
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1] ? pair[1] : "", TRUE);
     }
-  g_subprocess_launcher_set_child_setup (
-    launcher, template == spec->setup_argv ? setup_child_setup : helper_child_setup, data->user,
-    NULL);
+  g_subprocess_launcher_set_child_setup (launcher,
+                                         template == spec->setup_argv ? setup_child_setup
+                                                                      : helper_child_setup,
+                                         data->user, NULL);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
   *argv_out = g_steal_pointer (&argv);
   *line_out = g_steal_pointer (&line);
