@@ -380,10 +380,10 @@ test_domain_unknown_element (void)
   assert_devices_refused (
     "    <tpm model='tpm-crb'>\n"
     "      <backend type='emulator'>\n"
-    "        <profile name='default-v1'/>\n"
+    "        <bogus name='default-v1'/>\n"
     "      </backend>\n"
     "    </tpm>\n",
-    "unsupported element <profile> at line 8 (domain/devices/tpm/backend/profile)");
+    "unsupported element <bogus> at line 8 (domain/devices/tpm/backend/bogus)");
   assert_invalid_xml (KIND_DOMAIN,
                       "<domain type='kvm'>\n  <name>t</name>\n  <memory>1</memory>\n"
                       "  <memtune><min_guarantee>1</min_guarantee></memtune>\n</domain>",

@@ -122,6 +122,13 @@ argv_lines (VbQemuCommand *command, const char *scratch)
       for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
         g_string_append_printf (out, " %s", (const char *) spec->argv->pdata[i]);
       g_string_append_c (out, '\n');
+      if (spec->setup_argv)
+        {
+          g_string_append_printf (out, "# helper %s setup:", spec->id);
+          for (guint i = 0; i < spec->setup_argv->len && spec->setup_argv->pdata[i]; i++)
+            g_string_append_printf (out, " %s", (const char *) spec->setup_argv->pdata[i]);
+          g_string_append_c (out, '\n');
+        }
       if (spec->env)
         g_string_append_printf (out, "# helper %s env %s\n", spec->id, spec->env);
     }
@@ -292,6 +299,21 @@ start_helpers (const char *name, VbQemuCommand *command, const char *scratch)
       gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
       g_assert_cmpint (g_mkdir_with_parents (state, 0700), ==, 0);
+      /* Its setup (swtpm_setup) first, in the state directory. */
+      if (spec->setup_argv)
+        {
+          g_autoptr (GSubprocessLauncher) launcher =
+            g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+          g_autoptr (GSubprocess) setup = NULL;
+
+          g_subprocess_launcher_set_cwd (launcher, state);
+          setup =
+            g_subprocess_launcher_spawnv (launcher, (const char *const *) spec->setup_argv->pdata,
+                                          &error);
+          g_assert_no_error (error);
+          g_subprocess_wait_check (setup, NULL, &error);
+          g_assert_no_error (error);
+        }
       for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
         {
           g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);

@@ -5,16 +5,18 @@
 #include "qemu-command-private.h"
 
 /* <hyperv> children that are a plain hv-NAME=on|off of -cpu, as QEMU 7.2
- * names them; those QEMU refuses or ignores under TCG need KVM (measured:
- * "kernel doesn't allow setting HyperV VP_INDEX" under TCG). */
+ * names them; under TCG, tcg_since is the QEMU version that first takes
+ * it there (QEMU 7.2 asks KVM to set the VP index even under TCG,
+ * "kernel doesn't allow setting HyperV VP_INDEX"; 8.2 asks only under
+ * KVM): a host matter, so checked at Start. */
 static const struct {
   const char *element;
   const char *property;
-  gboolean kvm_only;
+  guint tcg_since;
 } hyperv_flags[] = {
   { "relaxed", "hv-relaxed" },
   { "vapic", "hv-vapic" },
-  { "vpindex", "hv-vpindex", TRUE },
+  { "vpindex", "hv-vpindex", 80200 },
   { "runtime", "hv-runtime" },
   { "synic", "hv-synic" },
   { "reset", "hv-reset" },
@@ -68,10 +70,16 @@ hyperv_cpu_flags (Builder *b, xmlNode *hyperv, GString *model, GError **error)
       for (guint i = 0; i < G_N_ELEMENTS (hyperv_flags) && !done; i++)
         if (g_str_equal (name, hyperv_flags[i].element))
           {
-            if (hyperv_flags[i].kvm_only && !b->context->kvm
+            if (hyperv_flags[i].tcg_since && !b->context->kvm
                 && g_str_equal (on_off (child, "state"), "on"))
-              return refuse (error, child, "%s needs KVM, and this domain runs under TCG",
-                             hyperv_flags[i].property);
+              {
+                g_autofree char *what =
+                  g_strdup_printf ("%s under TCG (this domain is type='qemu')",
+                                   hyperv_flags[i].property);
+
+                if (!vb_qemu_need_qemu (b, child, hyperv_flags[i].tcg_since, what, error))
+                  return FALSE;
+              }
             g_string_append_printf (model, ",%s=%s", hyperv_flags[i].property,
                                     on_off (child, "state"));
             done = TRUE;
@@ -109,10 +117,11 @@ hyperv_cpu_flags (Builder *b, xmlNode *hyperv, GString *model, GError **error)
 
           if (g_str_equal (on_off (child, "state"), "off"))
             continue;
-          /* At most 12 characters, and -cpu has no escape for a comma. */
-          if (!value || strlen (value) > 12 || !vb_qemu_plain_word (value, NULL))
+          /* At most 12 characters, and -cpu has no escape for a comma; a
+           * space is an ordinary character of one argument ("KVM Hv"). */
+          if (!value || !*value || strlen (value) > 12 || !vb_qemu_plain_word (value, " "))
             return refuse (error, child,
-                           "value must be 1 to 12 letters, digits, '.', '_' or '-'");
+                           "value must be 1 to 12 letters, digits, spaces, '.', '_' or '-'");
           g_string_append_printf (model, ",hv-vendor-id=%s", value);
         }
     }

@@ -420,6 +420,10 @@ gboolean vb_qemu_build_iothreads (Builder *b, GError **error);
 gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GString *out,
                                   GError **error);
 gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
+/* swtpm_setup before the swtpm of @spec (its state_dir and key set) for
+ * <active_pcr_banks> and <profile> (qemu-command-tpm-setup.c). */
+gboolean vb_qemu_tpm_setup (Builder *b, xmlNode *backend, VbQemuHelperSpec *spec, gboolean tpm2,
+                            GError **error);
 gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);
 /* qemu-command-passt.c: <interface type='user'><backend type='passt'>. */
 gboolean vb_qemu_interface_is_passt (xmlNode *iface);

@@ -78,7 +78,7 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
    * <backend debug='N'> is swtpm's log level there (5 and up add libtpms'). */
   g_ptr_array_add (spec->argv, g_strdup ("--log"));
   g_ptr_array_add (spec->argv, g_strdup_printf ("level=%u", vb_xml_attr_uint (node, "debug", 1)));
-  if (!swtpm_key (b, node, spec, error))
+  if (!swtpm_key (b, node, spec, error) || !vb_qemu_tpm_setup (b, node, spec, tpm2, error))
     {
       vb_qemu_helper_spec_free (spec);
       return FALSE;

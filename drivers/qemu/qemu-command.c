@@ -753,6 +753,7 @@ vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
   g_free (spec->id);
   g_free (spec->what);
   g_clear_pointer (&spec->argv, g_ptr_array_unref);
+  g_clear_pointer (&spec->setup_argv, g_ptr_array_unref);
   g_free (spec->socket_path);
   g_free (spec->state_dir);
   g_free (spec->element);

@@ -99,6 +99,12 @@ typedef struct {
   GBytes *key;
   GBytes *key2; /* a second value, for each "@KEY2FD@" (nbdkit's cookies) */
   char *env;    /* one "NAME=value" added to its environment, NULL: none */
+  /* A program run to its end before the helper starts (swtpm_setup making
+   * or changing the TPM's state), as the helper runs: the same user, keys
+   * and log, in the helper's state directory as its working directory (it
+   * passes its state on to programs of its own, which an inherited
+   * descriptor would not reach). NULL-terminated; NULL: none. */
+  GPtrArray *setup_argv;
 } VbQemuHelperSpec;
 
 typedef struct {

@@ -22,6 +22,7 @@
 #include "vb-process.h"
 
 #define READY_WAIT_MS 10000
+#define SETUP_WAIT_MS 30000
 #define STOP_GRACE_MS 3000
 #define LOG_TAIL_BYTES 1500
 /* Where a helper finds its state directory, which the service opened: the
@@ -207,6 +208,8 @@ typedef struct {
   QemuHelper *waiting; /* started, its socket awaited */
   const char *socket_path;
   gint64 deadline;
+  gboolean setup_done; /* the setup of the spec at next - 1 ended well */
+  guint setup_timeout;
 } StartData;
 
 static void
@@ -245,7 +248,22 @@ helper_child_setup (gpointer user_data)
     vb_user_drop_to (user);
 }
 
+/* The same for a setup program (VbQemuHelperSpec.setup_argv): it works in
+ * the state directory, which the service opened as STATE_FD (GLib has
+ * moved the descriptors into place before it calls this). */
+static void
+setup_child_setup (gpointer user_data)
+{
+  helper_child_setup (user_data);
+  if (fchdir (STATE_FD) < 0)
+    _exit (127);
+}
+
 static void start_next (GTask *task);
+static void run_setup (GTask *task, VbQemuHelperSpec *spec);
+static GSubprocessLauncher *helper_launcher (StartData *data, VbQemuHelperSpec *spec,
+                                             GPtrArray *template, const char *log_name,
+                                             GPtrArray **argv_out, char **line_out, GError **error);
 
 static void
 start_failed (GTask *task, GError *error)
@@ -399,6 +417,85 @@ check_ready (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- a helper's setup program, run to its end first ---- */
+
+static gboolean
+setup_timed_out (gpointer user_data)
+{
+  GSubprocess *process = user_data;
+
+  g_subprocess_force_exit (process);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+setup_ended (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  GSubprocess *process = G_SUBPROCESS (source);
+  VbQemuHelperSpec *spec = data->command->helpers->pdata[data->next - 1];
+  g_autoptr (GError) local = NULL;
+
+  g_source_remove (data->setup_timeout);
+  data->setup_timeout = 0;
+  if (!g_subprocess_wait_finish (process, result, &local))
+    g_warn_if_reached ();
+  if (vb_qemu_domain_of (data->domain) != data->qd)
+    start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+  else if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_autofree char *log_name = g_strdup_printf ("%s-setup.log", spec->id);
+      g_autofree char *log_path = g_build_filename (data->qd->dir, log_name, NULL);
+      g_autofree char *tail = log_tail (log_path);
+
+      start_failed (task,
+                    g_error_new (VB_ERROR, VB_ERROR_FAILED, "%s for <%s> %s; its log ends with: %s",
+                                 (const char *) spec->setup_argv->pdata[0], spec->id,
+                                 g_subprocess_get_if_exited (process) ? "failed"
+                                                                      : "did not end within 30 s",
+                                 tail));
+    }
+  else
+    {
+      /* The same spec again, now to start the helper itself. */
+      data->setup_done = TRUE;
+      data->next--;
+      start_next (task);
+    }
+  g_object_unref (process);
+}
+
+/* Runs @spec's setup program (swtpm_setup): the helper starts once it
+ * ended well; the start fails with its log otherwise. */
+static void
+run_setup (GTask *task, VbQemuHelperSpec *spec)
+{
+  StartData *data = g_task_get_task_data (task);
+  g_autofree char *log_name = g_strdup_printf ("%s-setup.log", spec->id);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *line = NULL;
+  GError *error = NULL;
+  GSubprocess *process;
+
+  launcher = helper_launcher (data, spec, spec->setup_argv, log_name, &argv, &line, &error);
+  if (!launcher)
+    {
+      start_failed (task, error);
+      return;
+    }
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  if (!process)
+    {
+      g_prefix_error (&error, "Cannot run %s for <%s>: ", line, spec->id);
+      start_failed (task, error);
+      return;
+    }
+  data->setup_timeout = g_timeout_add (SETUP_WAIT_MS, setup_timed_out, process);
+  g_subprocess_wait_async (process, NULL, setup_ended, task);
+}
+
 static void
 start_next (GTask *task)
 {
@@ -432,6 +529,12 @@ start_next (GTask *task)
                                        spec->element, spec->id, spec->what));
       return;
     }
+  if (spec->setup_argv && !data->setup_done)
+    {
+      run_setup (task, spec);
+      return;
+    }
+  data->setup_done = FALSE;
   if (!spawn_helper (data, spec, &error))
     {
       start_failed (task, error);
@@ -442,17 +545,18 @@ start_next (GTask *task)
   g_timeout_add (20, check_ready, task);
 }
 
-static gboolean
-spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
+/* A launcher for @template (the helper's argv or its setup's) as @spec
+ * runs: placeholders replaced in *argv, keys in pipes, the state directory
+ * open, the output in @log_name of the run directory (the command line
+ * first); *line is the command line for messages. */
+static GSubprocessLauncher *
+helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template, const char *log_name,
+                 GPtrArray **argv_out, char **line_out, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *log_name = g_strdup_printf ("%s.log", spec->id);
   g_autofree char *state_arg = g_strdup_printf ("/proc/self/fd/%d", STATE_FD);
   g_autofree char *line = NULL;
-  g_autoptr (GError) local = NULL;
-  QemuHelper *helper;
-  ExitWatch *watch;
   int log_fd;
 
   int next_key_fd = KEY_FD;
@@ -460,9 +564,9 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
     data->user ? g_strdup_printf ("%u:%u", (guint) data->user->uid, (guint) data->user->gid)
                : g_strdup_printf ("%u:%u", (guint) geteuid (), (guint) getegid ());
 
-  for (guint i = 0; i < spec->argv->len && spec->argv->pdata[i]; i++)
+  for (guint i = 0; i < template->len && template->pdata[i]; i++)
     {
-      g_autoptr (GString) arg = g_string_new (spec->argv->pdata[i]);
+      g_autoptr (GString) arg = g_string_new (template->pdata[i]);
 
       g_string_replace (arg, STATE_PLACEHOLDER, state_arg, 0);
       g_string_replace (arg, RUNAS_PLACEHOLDER, runas, 0);
@@ -477,7 +581,7 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
               int fd = key_pipe (key, error);
 
               if (fd < 0)
-                return FALSE;
+                return NULL;
               g_subprocess_launcher_take_fd (launcher, fd, next_key_fd++);
               g_string_replace (arg, placeholder, number, 1);
             }
@@ -490,17 +594,15 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
       int fd = open_state_dir (spec->state_dir, spec->state_dir_named, data->user, error);
 
       if (fd < 0)
-        return FALSE;
+        return NULL;
       g_subprocess_launcher_take_fd (launcher, fd, STATE_FD);
     }
-  /* A socket of an earlier run is in the way (and would look ready). */
-  unlink (spec->socket_path);
   log_fd = vb_qemu_host_create_in_run_dir (data->qd->dir, log_name);
   if (log_fd < 0)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create %s in %s: %s", log_name,
                    data->qd->dir, g_strerror (errno));
-      return FALSE;
+      return NULL;
     }
   line = g_strjoinv (" ", (char **) argv->pdata);
   {
@@ -516,8 +618,32 @@ spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
 
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1] ? pair[1] : "", TRUE);
     }
-  g_subprocess_launcher_set_child_setup (launcher, helper_child_setup, data->user, NULL);
+  g_subprocess_launcher_set_child_setup (launcher,
+                                         template == spec->setup_argv ? setup_child_setup
+                                                                      : helper_child_setup,
+                                         data->user, NULL);
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
+  *argv_out = g_steal_pointer (&argv);
+  *line_out = g_steal_pointer (&line);
+  return g_steal_pointer (&launcher);
+}
+
+static gboolean
+spawn_helper (StartData *data, VbQemuHelperSpec *spec, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *log_name = g_strdup_printf ("%s.log", spec->id);
+  g_autofree char *line = NULL;
+  g_autoptr (GError) local = NULL;
+  QemuHelper *helper;
+  ExitWatch *watch;
+
+  /* A socket of an earlier run is in the way (and would look ready). */
+  unlink (spec->socket_path);
+  launcher = helper_launcher (data, spec, spec->argv, log_name, &argv, &line, error);
+  if (!launcher)
+    return FALSE;
 
   helper = g_new0 (QemuHelper, 1);
   helper->id = g_strdup (spec->id);

@@ -766,6 +766,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
   { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
   { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
+  { "domain/devices/tpm/backend/active_pcr_banks", NULL, NULL, 0 },
+  { "domain/devices/tpm/backend/active_pcr_banks/sha1", NULL, NULL, 0 },
+  { "domain/devices/tpm/backend/active_pcr_banks/sha256", NULL, NULL, 0 },
+  { "domain/devices/tpm/backend/active_pcr_banks/sha384", NULL, NULL, 0 },
+  { "domain/devices/tpm/backend/active_pcr_banks/sha512", NULL, NULL, 0 },
+  { "domain/devices/tpm/backend/profile", "!source removeDisabled=check|fips-host name", NULL, 0 },
   ALIAS ("tpm"),
 
   /* The long tail of devices (docs/xml-subset.md, "Device odds and ends"). */
