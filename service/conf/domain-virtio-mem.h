@@ -1,0 +1,30 @@
+/* The virtio memory devices of a domain definition (<memory
+ * model='virtio-mem'> and 'virtio-pmem'), checked at define: their sizes
+ * put in KiB and the alignments QEMU enforces; and which elements belong to
+ * which memory model. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+G_BEGIN_DECLS
+
+/* Whether the <memory> device @memory is a virtio model (a PCI device, no
+ * DIMM slot). */
+gboolean vb_domain_memory_is_virtio (xmlNode *memory);
+
+/* Checks @memory (any model; its <size> already in KiB, @size_kib) as far
+ * as the models differ: elements of another model, a virtio-mem's <block>,
+ * <requested> and <current> (rewritten in KiB) against its size, and a
+ * base in <target><address>. InvalidXML naming the element otherwise. */
+gboolean vb_domain_memory_model_check (xmlNode *memory, guint64 size_kib, GError **error);
+
+/* A memory device's guest physical base in bytes (0: QEMU places it): a
+ * DIMM's <address base>, a virtio model's <target><address base>. */
+guint64 vb_domain_memory_base (xmlNode *memory);
+
+/* A virtio-mem's <block>, <requested> and <current> in KiB (0 when absent),
+ * once checked. */
+guint64 vb_domain_virtio_mem_kib (xmlNode *memory, const char *element);
+
+G_END_DECLS
