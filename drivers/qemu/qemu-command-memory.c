@@ -705,7 +705,8 @@ nvdimm_backend (xmlNode *root, xmlNode *dimm, const char *id, guint node,
                 const VbQemuCommandContext *context, GError **error)
 {
   /* virtio-pmem's backend is an NVDIMM's (qemu-command-virtio-mem.c). */
-  const char *what = vb_xml_attr_is (dimm, "model", "nvdimm") ? "an NVDIMM" : "a virtio-pmem device";
+  const char *what =
+    vb_xml_attr_is (dimm, "model", "nvdimm") ? "an NVDIMM" : "a virtio-pmem device";
   g_autoptr (JsonObject) props = json_object_new ();
   xmlNode *source = vb_xml_child (dimm, "source");
   xmlNode *path = vb_xml_child (source, "path");

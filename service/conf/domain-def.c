@@ -10,6 +10,7 @@
 #include "domain-old-spellings.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
+#include "domain-virtio-mem.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -1334,6 +1335,9 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_rewrite_old_spellings (root, error) ||
       !fill_interface_macs (root, error))
     return NULL;
+  /* A virtio-mem's <current> is the running guest's, not stored. */
+  if (!live)
+    vb_domain_virtio_mem_drop_current (root);
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
   return g_steal_pointer (&def);

@@ -1,6 +1,7 @@
 /* virtio-mem and virtio-pmem at define: see domain-virtio-mem.h. */
 #include "domain-virtio-mem.h"
 
+#include "vb-error.h"
 #include "xml-schema.h"
 
 /* QEMU's smallest virtio-mem block (VIRTIO_MEM_MIN_BLOCK_SIZE). */
@@ -164,4 +165,60 @@ vb_domain_memory_model_check (xmlNode *memory, guint64 size_kib, GError **error)
                            "a virtio-pmem device belongs to no guest NUMA node (QEMU has none "
                            "for it)");
   return virtio_mem ? check_virtio_mem (memory, size_kib, error) : TRUE;
+}
+
+void
+vb_domain_virtio_mem_drop_current (xmlNode *root)
+{
+  for (xmlNode *m = vb_xml_child (vb_xml_child (root, "devices"), "memory"); m;
+       m = vb_xml_next (m, "memory"))
+    vb_xml_remove_children (vb_xml_child (m, "target"), "current");
+}
+
+VbDomainDef *
+vb_domain_def_with_virtio_mem_current (const VbDomainDef *def, const char *alias, guint64 kib,
+                                       GError **error)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (def->xml, "domain", error);
+  g_autofree char *xml = NULL;
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, kib);
+  xmlNode *found = NULL;
+
+  if (!doc)
+    return NULL;
+  for (xmlNode *m = vb_xml_child (vb_xml_child (xmlDocGetRootElement (doc), "devices"), "memory");
+       m && !found; m = vb_xml_next (m, "memory"))
+    {
+      xmlNode *a = vb_xml_child (m, "alias");
+      g_autofree char *name = a ? vb_xml_attr (a, "name") : NULL;
+
+      if (vb_xml_attr_is (m, "model", "virtio-mem") && g_strcmp0 (name, alias) == 0)
+        found = m;
+    }
+  if (!found)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no virtio-mem device has alias '%s'",
+                   alias);
+      return NULL;
+    }
+  {
+    xmlNode *target = vb_xml_child (found, "target");
+    xmlNode *current = vb_xml_child (target, "current");
+
+    /* Where libvirt writes it: after <requested>. */
+    if (!current)
+      {
+        xmlNode *requested = vb_xml_child (target, "requested");
+
+        current = xmlNewDocNode (found->doc, NULL, BAD_CAST "current", NULL);
+        if (requested)
+          xmlAddNextSibling (requested, current);
+        else
+          xmlAddChild (target, current);
+      }
+    xmlSetProp (current, BAD_CAST "unit", BAD_CAST "KiB");
+    vb_xml_set_text (current, text);
+  }
+  xml = vb_xml_format (doc);
+  return vb_domain_def_parse_live (xml, error);
 }

@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "domain-def.h"
+
 G_BEGIN_DECLS
 
 /* Whether the <memory> device @memory is a virtio model (a PCI device, no
@@ -26,5 +28,16 @@ guint64 vb_domain_memory_base (xmlNode *memory);
 /* A virtio-mem's <block>, <requested> and <current> in KiB (0 when absent),
  * once checked. */
 guint64 vb_domain_virtio_mem_kib (xmlNode *memory, const char *element);
+
+/* A virtio-mem's <current> is what the guest has plugged: the running
+ * domain's state, which libvirt writes in its live XML. A stored
+ * (persistent) definition drops it. */
+void vb_domain_virtio_mem_drop_current (xmlNode *root);
+
+/* The live definition @def with <current> @kib in the virtio-mem whose
+ * <alias name> is @alias (QEMU's MEMORY_DEVICE_SIZE_CHANGE); NotFound when
+ * it has none. */
+VbDomainDef *vb_domain_def_with_virtio_mem_current (const VbDomainDef *def, const char *alias,
+                                                    guint64 kib, GError **error);
 
 G_END_DECLS
