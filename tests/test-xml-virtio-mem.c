@@ -3,7 +3,8 @@
  * by it (on its NUMA node), across a managed save and restore too, and
  * the live XML says so; virtio-pmem is a disk of
  * the guest (/dev/pmem0) holding the host file's bytes; Start refuses
- * dynamicMemslots on this QEMU 7.2 by name; AttachDevice refuses both. */
+ * dynamicMemslots on this QEMU 7.2 by name; AttachDevice refuses both;
+ * UpdateDevice changes a running virtio-mem's requested size. */
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -128,8 +129,10 @@ wait_live_xml_saying (VbTestEnv *env, const char *path, const char *words)
  * are requested: the guest's kernel counts more than 64 + 96 MiB on node 1
  * (without the plugged blocks, at most 64), at most 64 + 128; its
  * virtio_mem driver has the device; the live XML's <current> says the 128 MiB plugged (QEMU's
- * MEMORY_DEVICE_SIZE_CHANGE), the persistent one has none. After
- * ManagedSave and Start the guest has the same memory and <current>. */
+ * MEMORY_DEVICE_SIZE_CHANGE), the persistent one has none. UpdateDevice
+ * to 192 MiB requested: the guest plugs 64 MiB more; a change of <block>
+ * is refused. After ManagedSave and Start the guest has the same memory
+ * and <current>. */
 static void
 test_virtio_mem (Fixture *f, gconstpointer data)
 {
@@ -157,6 +160,33 @@ test_virtio_mem (Fixture *f, gconstpointer data)
                                     g_variant_new ("(su)", VIRTIO_MEM, 1u), NOT_SUPPORTED,
                                     "a virtio-mem device is given to a guest when it starts");
 
+  /* UpdateDevice with another <requested> (LIVE and CONFIG): QEMU's
+   * requested-size changes and the guest plugs 64 MiB more. */
+  {
+    g_autoptr (GString) update = g_string_new (VIRTIO_MEM);
+
+    g_string_replace (update, "<requested unit='MiB'>128</requested>",
+                      "<requested unit='MiB'>192</requested>", 1);
+    vb_test_call_void (f->env, path, IFACE_DOMAIN, "UpdateDevice",
+                       g_variant_new ("(su)", update->str, 1u | 2u));
+    kib = wait_node1_above (console, (64 + 160) * 1024);
+    g_assert_cmpuint (kib, >, (64 + 160) * 1024);
+    g_assert_cmpuint (kib, <=, (64 + 192) * 1024);
+    g_free (live);
+    live = wait_live_xml_saying (f->env, path, "<current unit='KiB'>196608</current>");
+    g_assert_nonnull (strstr (live, "<requested unit='KiB'>196608</requested>"));
+    g_free (config);
+    config = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 2);
+    g_assert_nonnull (strstr (config, "<requested unit='KiB'>196608</requested>"));
+    /* Only the requested size changes: a device with another block is
+     * none of the guest's. */
+    g_string_replace (update, "<block unit='MiB'>2</block>", "<block unit='MiB'>4</block>", 1);
+    vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "UpdateDevice",
+                                      g_variant_new ("(su)", update->str, 1u),
+                                      "org.virtbus.Virt1.Error.NotFound",
+                                      "no such virtio-mem device");
+  }
+
   /* Saved and restored, the plugged blocks come back with the guest. */
   g_clear_pointer (&console, vb_test_console_free);
   job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
@@ -170,7 +200,7 @@ test_virtio_mem (Fixture *f, gconstpointer data)
   g_assert_cmpuint (node1_mem_total_kib (console), ==, kib);
   g_free (live);
   live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
-  g_assert_nonnull (strstr (live, "<current unit='KiB'>131072</current>"));
+  g_assert_nonnull (strstr (live, "<current unit='KiB'>196608</current>"));
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   vb_test_console_free (console);
 }

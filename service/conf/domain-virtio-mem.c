@@ -222,3 +222,86 @@ vb_domain_def_with_virtio_mem_current (const VbDomainDef *def, const char *alias
   xml = vb_xml_format (doc);
   return vb_domain_def_parse_live (xml, error);
 }
+
+static char *
+target_text (xmlNode *memory, const char *element)
+{
+  xmlNode *node = vb_xml_child (vb_xml_child (memory, "target"), element);
+
+  return node ? vb_xml_text (node) : NULL;
+}
+
+VbDomainDef *
+vb_domain_def_change_virtio_mem (const VbDomainDef *def, const char *update, const char *what,
+                                 gboolean live, char **alias, GError **error)
+{
+  static const char *const fixed[] = { "size", "node", "block" };
+  g_autoptr (xmlDoc) doc = vb_xml_parse (def->xml, "domain", error);
+  g_autoptr (xmlDoc) wanted_doc = vb_xml_parse (update, "memory", error);
+  xmlNode *wanted = wanted_doc ? xmlDocGetRootElement (wanted_doc) : NULL;
+  g_autofree char *wanted_alias = NULL;
+  g_autofree char *xml = NULL;
+  xmlNode *found = NULL;
+
+  if (!doc || !wanted)
+    return NULL;
+  wanted_alias = vb_xml_child (wanted, "alias") ? vb_xml_attr (vb_xml_child (wanted, "alias"), "name")
+                                                : NULL;
+  for (xmlNode *m = vb_xml_child (vb_xml_child (xmlDocGetRootElement (doc), "devices"), "memory");
+       m && !found; m = vb_xml_next (m, "memory"))
+    {
+      xmlNode *a = vb_xml_child (m, "alias");
+      g_autofree char *name = a ? vb_xml_attr (a, "name") : NULL;
+      gboolean same = vb_xml_attr_is (m, "model", "virtio-mem");
+
+      if (wanted_alias)
+        same = same && g_strcmp0 (name, wanted_alias) == 0;
+      for (guint i = 0; same && !wanted_alias && i < G_N_ELEMENTS (fixed); i++)
+        {
+          g_autofree char *have = target_text (m, fixed[i]);
+          g_autofree char *want = target_text (wanted, fixed[i]);
+
+          same = g_strcmp0 (have, want) == 0;
+        }
+      if (same)
+        found = m;
+    }
+  if (!found)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
+                   "the %s definition has no such virtio-mem device", what);
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    {
+      g_autofree char *have = target_text (found, fixed[i]);
+      g_autofree char *want = target_text (wanted, fixed[i]);
+
+      if (g_strcmp0 (have, want) != 0)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "<%s> of a virtio-mem device cannot change: only <requested> can", fixed[i]);
+          return NULL;
+        }
+    }
+  {
+    xmlNode *target = vb_xml_child (found, "target");
+    xmlNode *requested = vb_xml_child (target, "requested");
+    g_autofree char *text = target_text (wanted, "requested");
+
+    if (!text)
+      text = g_strdup ("0");
+    if (!requested)
+      {
+        requested = xmlNewDocNode (found->doc, NULL, BAD_CAST "requested", NULL);
+        xmlAddNextSibling (vb_xml_child (target, "block"), requested);
+      }
+    /* vb_domain_device_parse wrote it in KiB. */
+    xmlSetProp (requested, BAD_CAST "unit", BAD_CAST "KiB");
+    vb_xml_set_text (requested, text);
+  }
+  if (alias && vb_xml_child (found, "alias"))
+    *alias = vb_xml_attr (vb_xml_child (found, "alias"), "name");
+  xml = vb_xml_format (doc);
+  return live ? vb_domain_def_parse_live (xml, error) : vb_domain_def_parse (xml, error);
+}

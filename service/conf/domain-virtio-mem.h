@@ -40,4 +40,15 @@ void vb_domain_virtio_mem_drop_current (xmlNode *root);
 VbDomainDef *vb_domain_def_with_virtio_mem_current (const VbDomainDef *def, const char *alias,
                                                     guint64 kib, GError **error);
 
+/* UpdateDevice of a virtio-mem: @def with the <requested> size of @update
+ * (a <memory model='virtio-mem'>, checked by vb_domain_device_parse). The
+ * device it changes is the one with @update's <alias name>, else the first
+ * virtio-mem of the same <size>, <node> and <block>; NotFound when none,
+ * NotSupported naming the first of those that differs from the alias's
+ * device (only <requested> changes). *@alias gets the device's alias
+ * (NULL in a definition without aliases). @what names @def in messages. */
+VbDomainDef *vb_domain_def_change_virtio_mem (const VbDomainDef *def, const char *update,
+                                              const char *what, gboolean live, char **alias,
+                                              GError **error);
+
 G_END_DECLS
