@@ -24,7 +24,6 @@ gboolean vb_qemu_change_media_finish (VbDomain *domain, GAsyncResult *result, GE
 void vb_qemu_update_virtio_mem_async (VbDriverHost *host, VbDomain *domain, const char *alias,
                                       const VbDomainDef *changed, GAsyncReadyCallback callback,
                                       gpointer user_data);
-gboolean vb_qemu_update_virtio_mem_finish (VbDomain *domain, GAsyncResult *result,
-                                           GError **error);
+gboolean vb_qemu_update_virtio_mem_finish (VbDomain *domain, GAsyncResult *result, GError **error);
 
 G_END_DECLS

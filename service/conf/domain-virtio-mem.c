@@ -245,8 +245,8 @@ vb_domain_def_change_virtio_mem (const VbDomainDef *def, const char *update, con
 
   if (!doc || !wanted)
     return NULL;
-  wanted_alias = vb_xml_child (wanted, "alias") ? vb_xml_attr (vb_xml_child (wanted, "alias"), "name")
-                                                : NULL;
+  wanted_alias =
+    vb_xml_child (wanted, "alias") ? vb_xml_attr (vb_xml_child (wanted, "alias"), "name") : NULL;
   for (xmlNode *m = vb_xml_child (vb_xml_child (xmlDocGetRootElement (doc), "devices"), "memory");
        m && !found; m = vb_xml_next (m, "memory"))
     {
