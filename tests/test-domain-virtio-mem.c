@@ -132,6 +132,68 @@ test_current (void)
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
 }
 
+/* UpdateDevice's edit: the device by alias or by size, node and block;
+ * only <requested> changes, and it passes define's checks. */
+static void
+test_change (void)
+{
+  g_autofree char *xml = domain ("<memory model='virtio-mem'><target><size unit='MiB'>128</size>"
+                                 "<node>0</node><block unit='MiB'>2</block>"
+                                 "<requested unit='MiB'>64</requested></target>"
+                                 "<alias name='virtiomem0'/></memory>");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbDomainDef) live = vb_domain_def_parse_live (xml, &error);
+  g_autoptr (VbDomainDef) by_size = NULL;
+  g_autoptr (VbDomainDef) by_alias = NULL;
+  g_autofree char *alias = NULL;
+  VbDomainDef *refused;
+
+  g_assert_no_error (error);
+  by_size = vb_domain_def_change_virtio_mem (
+    live,
+    "<memory model='virtio-mem'><target><size unit='KiB'>131072</size><node>0</node>"
+    "<block unit='KiB'>2048</block><requested unit='KiB'>98304</requested></target></memory>",
+    "live", TRUE, &alias, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (alias, ==, "virtiomem0");
+  g_assert_nonnull (strstr (by_size->xml, "<requested unit='KiB'>98304</requested>"));
+  by_alias = vb_domain_def_change_virtio_mem (
+    live,
+    "<memory model='virtio-mem'><target><size unit='KiB'>131072</size><node>0</node>"
+    "<block unit='KiB'>2048</block><requested unit='KiB'>0</requested></target>"
+    "<alias name='virtiomem0'/></memory>",
+    "live", TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (by_alias->xml, "<requested unit='KiB'>0</requested>"));
+  /* Another block: no such device, or (named by alias) not changeable. */
+  refused = vb_domain_def_change_virtio_mem (
+    live,
+    "<memory model='virtio-mem'><target><size unit='KiB'>131072</size><node>0</node>"
+    "<block unit='KiB'>4096</block><requested unit='KiB'>0</requested></target></memory>",
+    "live", TRUE, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  refused = vb_domain_def_change_virtio_mem (
+    live,
+    "<memory model='virtio-mem'><target><size unit='KiB'>131072</size><node>0</node>"
+    "<block unit='KiB'>4096</block><requested unit='KiB'>0</requested></target>"
+    "<alias name='virtiomem0'/></memory>",
+    "live", TRUE, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "<block> of a virtio-mem device cannot change"));
+  g_clear_error (&error);
+  /* More than the device: refused as define refuses it. */
+  refused = vb_domain_def_change_virtio_mem (
+    live,
+    "<memory model='virtio-mem'><target><size unit='KiB'>131072</size><node>0</node>"
+    "<block unit='KiB'>2048</block><requested unit='KiB'>262144</requested></target></memory>",
+    "live", TRUE, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_XML);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +201,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-virtio-mem/sizes", test_sizes);
   g_test_add_func ("/domain-virtio-mem/models", test_models);
   g_test_add_func ("/domain-virtio-mem/current", test_current);
+  g_test_add_func ("/domain-virtio-mem/change", test_change);
   return g_test_run ();
 }
