@@ -205,6 +205,50 @@ test_virtio_mem (Fixture *f, gconstpointer data)
   vb_test_console_free (console);
 }
 
+/* Migrated live to a second service, the guest keeps its plugged blocks:
+ * the destination's QEMU is built from the live XML with the same
+ * virtio-mem, and its live XML has the <current> the source had. */
+static void
+test_virtio_mem_migration (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = guest_xml ("vmem-mig", VIRTIO_MEM);
+  g_autofree char *path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
+  VbTestEnv *dst = vb_test_env_new (VB_TEST_ENV_NONE);
+  VbTestConsole *console = vb_test_console_open (f->env, path);
+  g_autofree char *live = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *dst_path = NULL;
+  GVariantDict params;
+  guint64 kib;
+
+  vb_test_env_start_daemon (dst, NULL);
+  kib = wait_node1_above (console, (64 + 96) * 1024);
+  g_assert_cmpuint (kib, >, (64 + 96) * 1024);
+  g_free (wait_live_xml_saying (f->env, path, "<current unit='KiB'>131072</current>"));
+  g_clear_pointer (&console, vb_test_console_free);
+  g_variant_dict_init (&params, NULL);
+  g_variant_dict_insert (&params, "tls", "b", FALSE);
+  job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Migrate",
+                           g_variant_new ("(s@a{sv}u)", dst->bus_address,
+                                          g_variant_dict_end (&params), 1u));
+  phase = vb_test_job_wait_phase (f->env, job, "completed|failed|cancelled", 180000);
+  g_assert_cmpstr (phase, ==, "completed");
+  dst_path = vb_test_call_path (dst, MANAGER, IFACE_MANAGER, "LookupDomainByName",
+                                g_variant_new ("(s)", "vmem-mig"));
+  g_assert_true (vb_test_wait_property (dst, dst_path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 30000));
+  console = vb_test_console_open (dst, dst_path);
+  g_assert_cmpuint (node1_mem_total_kib (console), ==, kib);
+  live = vb_test_get_xml (dst, dst_path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, "<current unit='KiB'>131072</current>"));
+  g_assert_nonnull (strstr (live, "<alias name='virtiomem0'/>"));
+  vb_test_console_free (console);
+  vb_test_call_void (dst, dst_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_true (vb_test_env_daemon_alive (dst));
+  vb_test_env_free (dst);
+}
+
 /* dynamicMemslots='yes' is QEMU 8.2's: define accepts it, Start on this
  * QEMU 7.2 refuses it by name. */
 static void
@@ -256,6 +300,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-virtio-mem/virtio-mem", Fixture, NULL, fixture_set_up, test_virtio_mem,
+              fixture_tear_down);
+  g_test_add ("/xml-virtio-mem/migration", Fixture, NULL, fixture_set_up, test_virtio_mem_migration,
               fixture_tear_down);
   g_test_add ("/xml-virtio-mem/dynamic-memslots-refused", Fixture, NULL, fixture_set_up,
               test_dynamic_memslots_refused, fixture_tear_down);

@@ -1534,6 +1534,8 @@ vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml, GEr
         xmlAddPrevSibling (vb_xml_child (child, "address"), xmlDocCopyNode (alias, doc, 1));
       else
         xmlAddChild (child, xmlDocCopyNode (alias, doc, 1));
+      /* A virtio-mem's plugged size is the running guest's too. */
+      vb_domain_virtio_mem_copy_current (child, twin);
     }
   xml = vb_xml_format (doc);
   return vb_domain_def_parse_live (xml, error);

@@ -175,6 +175,24 @@ vb_domain_virtio_mem_drop_current (xmlNode *root)
     vb_xml_remove_children (vb_xml_child (m, "target"), "current");
 }
 
+void
+vb_domain_virtio_mem_copy_current (xmlNode *memory, xmlNode *from)
+{
+  xmlNode *current = vb_xml_child (vb_xml_child (from, "target"), "current");
+  xmlNode *target = vb_xml_child (memory, "target");
+
+  if (!xmlStrEqual (memory->name, BAD_CAST "memory")
+      || !vb_xml_attr_is (memory, "model", "virtio-mem") || !current || !target
+      || vb_xml_child (target, "current"))
+    return;
+  /* Where libvirt writes it: after <requested>. */
+  if (vb_xml_child (target, "requested"))
+    xmlAddNextSibling (vb_xml_child (target, "requested"),
+                       xmlDocCopyNode (current, memory->doc, 1));
+  else
+    xmlAddChild (target, xmlDocCopyNode (current, memory->doc, 1));
+}
+
 VbDomainDef *
 vb_domain_def_with_virtio_mem_current (const VbDomainDef *def, const char *alias, guint64 kib,
                                        GError **error)

@@ -34,6 +34,10 @@ guint64 vb_domain_virtio_mem_kib (xmlNode *memory, const char *element);
  * (persistent) definition drops it. */
 void vb_domain_virtio_mem_drop_current (xmlNode *root);
 
+/* @from's <current> (a live XML's device) copied into @memory, the same
+ * virtio-mem in a definition without it; nothing for other devices. */
+void vb_domain_virtio_mem_copy_current (xmlNode *memory, xmlNode *from);
+
 /* The live definition @def with <current> @kib in the virtio-mem whose
  * <alias name> is @alias (QEMU's MEMORY_DEVICE_SIZE_CHANGE); NotFound when
  * it has none. */
