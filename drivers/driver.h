@@ -254,6 +254,13 @@ typedef struct {
                               const VbDomainDef *changed, gboolean force,
                               GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*change_media_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
+  /* Domain.UpdateDevice LIVE of a virtio-mem: the device with alias @alias
+   * gets the <requested> size it has in @changed (checked already), which
+   * then becomes the live definition. */
+  void (*update_virtio_mem_async) (VbDriverHost *host, VbDomain *domain, const char *alias,
+                                   const VbDomainDef *changed, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+  gboolean (*update_virtio_mem_finish) (VbDomain *domain, GAsyncResult *result, GError **error);
   /* Domain.SetBlockIoTune LIVE: the disk @target gets the limits (<iotune>)
    * it has in @changed (checked already). */
   void (*set_block_iotune_async) (VbDriverHost *host, VbDomain *domain, const char *target,

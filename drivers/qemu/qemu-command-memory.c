@@ -5,6 +5,7 @@
 #include "qemu-command-private.h"
 #include "domain-hmat.h"
 #include "domain-numa.h"
+#include "domain-virtio-mem.h"
 
 /* The id of the machine's memory backend when there are no NUMA cells: the
  * name of the RAM block QEMU gives plain -m memory, so that a guest
@@ -703,6 +704,9 @@ static JsonObject *
 nvdimm_backend (xmlNode *root, xmlNode *dimm, const char *id, guint node,
                 const VbQemuCommandContext *context, GError **error)
 {
+  /* virtio-pmem's backend is an NVDIMM's (qemu-command-virtio-mem.c). */
+  const char *what =
+    vb_xml_attr_is (dimm, "model", "nvdimm") ? "an NVDIMM" : "a virtio-pmem device";
   g_autoptr (JsonObject) props = json_object_new ();
   xmlNode *source = vb_xml_child (dimm, "source");
   xmlNode *path = vb_xml_child (source, "path");
@@ -717,20 +721,21 @@ nvdimm_backend (xmlNode *root, xmlNode *dimm, const char *id, guint node,
       || xmlHasProp (dimm, BAD_CAST "discard"))
     {
       refuse (error, dimm,
-              "an NVDIMM is its file's memory: <pagesize>, <nodemask> and discard are a "
-              "DIMM's");
+              "%s is its file's memory: <pagesize>, <nodemask> and discard are a "
+              "DIMM's",
+              what);
       return NULL;
     }
   if (!file || !g_path_is_absolute (file))
     {
-      refuse (error, dimm, "an NVDIMM needs <source><path> naming its host file (absolute)");
+      refuse (error, dimm, "%s needs <source><path> naming its host file (absolute)", what);
       return NULL;
     }
   if (size % MAX (NVDIMM_ALIGN_KIB, align))
     {
-      refuse (error, dimm,
-              "an NVDIMM's size must be a whole number of %" G_GUINT64_FORMAT " KiB (%s)",
-              (guint64) MAX (NVDIMM_ALIGN_KIB, align), align ? "its <alignsize>" : "host pages");
+      refuse (error, dimm, "%s's size must be a whole number of %" G_GUINT64_FORMAT " KiB (%s)",
+              what, (guint64) MAX (NVDIMM_ALIGN_KIB, align),
+              align ? "its <alignsize>" : "host pages");
       return NULL;
     }
   if (label && (kib_of (label) < NVDIMM_LABEL_MIN_KIB || kib_of (label) >= size))
@@ -776,7 +781,7 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
 
     node = text ? (guint) g_ascii_strtoull (text, NULL, 10) : 0;
   }
-  if (vb_xml_attr_is (dimm, "model", "nvdimm"))
+  if (vb_xml_attr_is (dimm, "model", "nvdimm") || vb_xml_attr_is (dimm, "model", "virtio-pmem"))
     return nvdimm_backend (root, dimm, id, node, context, error);
   {
     xmlNode *source = vb_xml_child (dimm, "source");
@@ -788,14 +793,30 @@ vb_qemu_dimm_backend (xmlNode *root, xmlNode *dimm, const char *device_id,
       {
         refuse (error, dimm,
                 "<path>, <pmem>, <alignsize>, <label> and <readonly> are an NVDIMM's "
-                "(model='nvdimm'), not a DIMM's");
+                "(model='nvdimm'), not a %s's",
+                vb_xml_attr_is (dimm, "model", "dimm") ? "DIMM" : "virtio-mem");
         return NULL;
       }
   }
   page_kib = page ? g_ascii_strtoull (page, NULL, 10) : page_kib_of_cell (root, node);
   if (page_kib == BASE_PAGE_KIB)
     page_kib = 0;
-  if (vb_domain_memory_device_kib (dimm) % MAX (DIMM_ALIGN_KIB, page_kib))
+  /* A virtio-mem is a whole number of its blocks (checked at define),
+   * each at least a page of its memory. */
+  if (vb_xml_attr_is (dimm, "model", "virtio-mem"))
+    {
+      guint64 block_kib = vb_domain_virtio_mem_kib (dimm, "block");
+
+      if (page_kib && block_kib < page_kib)
+        {
+          refuse (error, dimm,
+                  "a virtio-mem block (%" G_GUINT64_FORMAT
+                  " KiB) is at least a page of its memory (%" G_GUINT64_FORMAT " KiB)",
+                  block_kib, page_kib);
+          return NULL;
+        }
+    }
+  else if (vb_domain_memory_device_kib (dimm) % MAX (DIMM_ALIGN_KIB, page_kib))
     {
       refuse (error, dimm,
               "a DIMM's size must be a whole number of %" G_GUINT64_FORMAT
@@ -869,8 +890,8 @@ vb_qemu_dimm_slot (xmlNode *devices, xmlNode *dimm)
   return slot;
 }
 
-gboolean
-vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
+static gboolean
+build_dimm (Builder *b, xmlNode *dimm, GError **error)
 {
   g_autofree char *id =
     device_id (dimm,
@@ -906,4 +927,13 @@ vb_qemu_build_memory_device (Builder *b, xmlNode *dimm, GError **error)
   device = vb_qemu_dimm_device (dimm, id, slot);
   add2 (b, "-device", device);
   return TRUE;
+}
+
+gboolean
+vb_qemu_build_memory_device (Builder *b, xmlNode *memory, GError **error)
+{
+  /* virtio-mem and virtio-pmem are PCI devices: qemu-command-virtio-mem.c. */
+  if (vb_domain_memory_is_virtio (memory))
+    return vb_qemu_build_virtio_memory (b, memory, error);
+  return build_dimm (b, memory, error);
 }

@@ -445,6 +445,8 @@ void vb_qemu_memory_machine_opts (Builder *b, GString *opts);
 /* <memory dumpCore='on'>: the guest's memory in QEMU's core dumps (default off). */
 gboolean vb_qemu_memory_dump_core (Builder *b);
 gboolean vb_qemu_build_memory_device (Builder *b, xmlNode *node, GError **error);
+/* <memory model='virtio-mem'> and 'virtio-pmem': qemu-command-virtio-mem.c. */
+gboolean vb_qemu_build_virtio_memory (Builder *b, xmlNode *node, GError **error);
 /* USB hubs, redirection filters, smartcards: qemu-command-usb.c; vsock,
  * IOMMU, shared memory: qemu-command-platform-devices.c. */
 gboolean vb_qemu_build_hub (Builder *b, xmlNode *node, GError **error);

@@ -157,6 +157,20 @@ vb_qemu_plug_memory (GTask *task)
                                             "not plugged into a running one"));
       return;
     }
+  /* virtio-mem and virtio-pmem are not plugged live here (that would be a
+   * backend and a PCI device together, on a free slot): a virtio-mem's own
+   * way to change a running guest's memory is its requested size, within
+   * the size it started with. */
+  if (vb_xml_attr_is (dimm, "model", "virtio-mem") || vb_xml_attr_is (dimm, "model", "virtio-pmem"))
+    {
+      vb_qemu_plug_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                            "a %s device is given to a guest when it starts, "
+                                            "not plugged into a running one",
+                                            vb_xml_attr_is (dimm, "model", "virtio-mem")
+                                              ? "virtio-mem"
+                                              : "virtio-pmem"));
+      return;
+    }
   if (!p->id)
     p->id = free_dimm_id (devices);
   m->slot = vb_qemu_dimm_slot (devices, dimm);

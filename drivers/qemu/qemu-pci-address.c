@@ -538,6 +538,12 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
     return vb_xml_attr_is (vb_xml_child (node, "driver"), "type", "mtp") ? NOT_PCI : PCIE;
   if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "vsock"))
     return PCIE;
+  /* virtio-mem and virtio-pmem; DIMMs sit in slots of their own. */
+  if (is_element (node, "memory"))
+    return vb_xml_attr_is (node, "model", "virtio-mem")
+               || vb_xml_attr_is (node, "model", "virtio-pmem")
+             ? PCIE
+             : NOT_PCI;
   if (is_element (node, "input"))
     return vb_xml_attr_is (node, "bus", "virtio")
                || (vb_xml_attr_is (node, "type", "passthrough")

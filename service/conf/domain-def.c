@@ -12,6 +12,7 @@
 #include "domain-virtualport.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
+#include "domain-virtio-mem.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -231,7 +232,8 @@ static const VbXmlRule domain_rules[] = {
     "mode=strict|interleave|preferred|restrictive nodeset placement=static|auto", NULL, 0 },
   { "domain/numatune/memnode", "!cellid=%u mode=strict|interleave|preferred|restrictive !nodeset",
     NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/memory", "!model=dimm|nvdimm access=shared|private discard=yes|no", NULL,
+  { "domain/devices/memory",
+    "!model=dimm|nvdimm|virtio-mem|virtio-pmem access=shared|private discard=yes|no", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/memory/source", NULL, NULL, 0 },
   { "domain/devices/memory/source/path", NULL, "*", 0 },
@@ -242,10 +244,17 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/memory/target/readonly", NULL, NULL, 0 },
   { "domain/devices/memory/source/pagesize", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/devices/memory/source/nodemask", NULL, "*", 0 },
-  { "domain/devices/memory/target", NULL, NULL, 0 },
+  { "domain/devices/memory/target", "dynamicMemslots=yes|no", NULL, 0 },
   { "domain/devices/memory/target/size", "unit=" VB_XML_UNITS, "%u", 0 },
   { "domain/devices/memory/target/node", NULL, "%u", 0 },
-  { "domain/devices/memory/address", "!type=dimm slot=%u base=%x", NULL, 0 },
+  /* virtio-mem's (domain-virtio-mem.c) and virtio-pmem's base. */
+  { "domain/devices/memory/target/block", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target/requested", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target/current", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/memory/target/address", "!base=%x", NULL, 0 },
+  /* A DIMM's slot and base, or a virtio model's PCI address. */
+  { "domain/devices/memory/address",
+    "!type=dimm|pci slot=%x base=%x domain=%x bus=%x function=%x multifunction=on|off", NULL, 0 },
   ALIAS ("memory"),
   /* ACPI's HMAT (domain-hmat.c checks it). */
   { "domain/cpu/numa/cell/cache",
@@ -1399,6 +1408,9 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_passthrough_check (root, error) || !fill_interface_macs (root, error) ||
       !vb_domain_check_virtualports (root, error))
     return NULL;
+  /* A virtio-mem's <current> is the running guest's, not stored. */
+  if (!live)
+    vb_domain_virtio_mem_drop_current (root);
 
   def->xml = vb_xml_format_mapped (doc, &def->source_lines);
   return g_steal_pointer (&def);
@@ -1595,6 +1607,8 @@ vb_domain_def_with_aliases_of (const VbDomainDef *def, const char *live_xml, GEr
         xmlAddPrevSibling (vb_xml_child (child, "address"), xmlDocCopyNode (alias, doc, 1));
       else
         xmlAddChild (child, xmlDocCopyNode (alias, doc, 1));
+      /* A virtio-mem's plugged size is the running guest's too. */
+      vb_domain_virtio_mem_copy_current (child, twin);
     }
   xml = vb_xml_format (doc);
   return vb_domain_def_parse_live (xml, error);

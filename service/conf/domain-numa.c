@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain-hmat.h"
+#include "domain-virtio-mem.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -399,7 +400,7 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
           error, max, "memory hotplug needs at least one guest NUMA cell (<cpu><numa><cell>)");
     }
   for (xmlNode *m = vb_xml_child (vb_xml_child (root, "devices"), "memory"); m;
-       m = vb_xml_next (m, "memory"), count++)
+       m = vb_xml_next (m, "memory"))
     {
       xmlNode *target = vb_xml_child (m, "target");
       xmlNode *size = vb_xml_child (target, "size");
@@ -407,8 +408,14 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
       xmlNode *pagesize = vb_xml_child (vb_xml_child (m, "source"), "pagesize");
       guint64 kib = 0, page_kib = 0;
 
+      /* A virtio model is a PCI device: it takes no DIMM slot, but QEMU
+       * still puts it in the memory above <memory> up to maxmem. */
+      if (!max && vb_domain_memory_is_virtio (m))
+        return vb_xml_invalid (error, m, "a virtio memory device needs <maxMemory> in the domain");
       if (!max)
         return vb_xml_invalid (error, m, "a memory device needs <maxMemory slots=…> in the domain");
+      if (!vb_domain_memory_is_virtio (m))
+        count++;
       if (!size)
         return vb_xml_invalid (error, m, "missing element <size> in <target>");
       if (!element_to_kib (size, &kib, error))
@@ -434,28 +441,28 @@ check_memory_devices (xmlNode *root, guint cells, guint64 *memory_kib, guint64 c
             return vb_xml_invalid (error, node, "the memory device's node %s is no guest NUMA cell",
                                    text);
         }
+      if (!vb_domain_memory_model_check (m, kib, error))
+        return FALSE;
       devices_kib += kib;
       /* Two devices at fixed addresses must not overlap (QEMU refuses it). */
       {
-        xmlNode *address = vb_xml_child (m, "address");
-        g_autofree char *base_text = address ? vb_xml_attr (address, "base") : NULL;
-        guint64 base = 0;
+        guint64 base = vb_domain_memory_base (m);
 
-        /* The schema checked them as hex numbers. */
-        if (base_text && (base = g_ascii_strtoull (base_text, NULL, 16)) > 0)
+        if (base > 0)
           for (xmlNode *o = vb_xml_child (vb_xml_child (root, "devices"), "memory"); o != m;
                o = vb_xml_next (o, "memory"))
             {
-              xmlNode *other = vb_xml_child (o, "address");
-              g_autofree char *other_text = other ? vb_xml_attr (other, "base") : NULL;
-              guint64 other_base = 0;
+              guint64 other_base = vb_domain_memory_base (o);
 
-              if (other_text && (other_base = g_ascii_strtoull (other_text, NULL, 16)) > 0
-                  && base < other_base + vb_domain_memory_device_kib (o) * 1024
+              if (other_base > 0 && base < other_base + vb_domain_memory_device_kib (o) * 1024
                   && other_base < base + kib * 1024)
-                return vb_xml_invalid (error, address,
-                                       "the memory device at base %s overlaps the one at %s",
-                                       base_text, other_text);
+                return vb_xml_invalid (error,
+                                       vb_domain_memory_is_virtio (m)
+                                         ? vb_xml_child (vb_xml_child (m, "target"), "address")
+                                         : vb_xml_child (m, "address"),
+                                       "the memory device at base 0x%" G_GINT64_MODIFIER
+                                       "x overlaps the one at 0x%" G_GINT64_MODIFIER "x",
+                                       base, other_base);
             }
       }
     }

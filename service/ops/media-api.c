@@ -6,6 +6,7 @@
 #include "def-change.h"
 #include "domain-def-edit.h"
 #include "vb-error.h"
+#include "virtio-mem-api.h"
 
 typedef struct {
   char *xml;
@@ -92,8 +93,15 @@ void
 vb_media_api_update_async (VbDriverHost *host, VbDomain *domain, const char *xml, guint flags,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-  Media *m = g_new0 (Media, 1);
+  Media *m;
 
+  /* A memory device's update is a virtio-mem's requested size. */
+  if (vb_virtio_mem_api_is_memory (xml))
+    {
+      vb_virtio_mem_api_update_async (host, domain, xml, flags, callback, user_data);
+      return;
+    }
+  m = g_new0 (Media, 1);
   m->xml = g_strdup (xml);
   vb_def_change_run (&media_class, host, domain, flags, m, (GDestroyNotify) media_free, callback,
                      user_data);
