@@ -5,7 +5,9 @@
  * take its size: the service never reads it. The overlay's header names
  * the image by that descriptor's path, which QEMU never follows: the
  * command line gives the overlay its backing node
- * (qemu-command-disk-transient.c). */
+ * (qemu-command-disk-transient.c). qemu-img is the absolute path (PATH
+ * chooses nothing) and runs under a timeout: it opens an image a caller
+ * named, which may never answer (a FIFO, a hung network file system). */
 #include "qemu-transient.h"
 
 #include <errno.h>
@@ -15,16 +17,32 @@
 #include "vb-error.h"
 #include "xml-schema.h"
 
+#define QEMU_IMG_BINARY "/usr/bin/qemu-img"
+
 typedef struct {
   VbQemuCommand *command;
   const VbUser *user;
-  guint next;    /* the transient made next */
-  gboolean done; /* every overlay made */
+  guint timeout_seconds;
+  guint next;           /* the transient made next */
+  gboolean done;        /* every overlay made */
+  GSubprocess *process; /* the qemu-img running */
+  GSource *timeout;     /* kills it when it runs too long */
+  gboolean timed_out;
 } Make;
+
+static void
+stop_timeout (Make *make)
+{
+  if (make->timeout)
+    g_source_destroy (make->timeout);
+  g_clear_pointer (&make->timeout, g_source_unref);
+  g_clear_object (&make->process);
+}
 
 static void
 make_free (Make *make)
 {
+  stop_timeout (make);
   /* A failed start leaves no overlay behind. */
   for (guint i = 0; !make->done && i < make->next; i++)
     unlink (((VbQemuTransient *) make->command->transients->pdata[i])->overlay);
@@ -39,6 +57,18 @@ drop_privileges (gpointer user)
 
 static void make_next (GTask *task);
 
+static gboolean
+on_timeout (gpointer user_data)
+{
+  Make *make = user_data;
+
+  /* created() turns the kill into the error. */
+  make->timed_out = TRUE;
+  g_subprocess_force_exit (make->process);
+  g_clear_pointer (&make->timeout, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -48,10 +78,21 @@ created (GObject *source, GAsyncResult *result, gpointer user_data)
   GSubprocess *process = G_SUBPROCESS (source);
   g_autofree char *err = NULL;
   GError *error = NULL;
+  gboolean ok = g_subprocess_communicate_utf8_finish (process, result, NULL, &err, &error);
 
-  if (!g_subprocess_communicate_utf8_finish (process, result, NULL, &err, &error))
+  stop_timeout (make);
+  if (!ok)
     {
       g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (make->timed_out)
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                               "Cannot make the overlay of the transient disk %s: qemu-img did "
+                               "not finish within %u seconds",
+                               transient->base, make->timeout_seconds);
       g_object_unref (task);
       return;
     }
@@ -108,7 +149,7 @@ make_next (GTask *task)
     g_subprocess_launcher_set_child_setup (launcher, drop_privileges, (gpointer) make->user, NULL);
   /* The image is an absolute host path (the definition's check): no
    * protocol prefix or option can hide in it. */
-  process = g_subprocess_launcher_spawn (launcher, &error, "qemu-img", "create", "-q", "-f",
+  process = g_subprocess_launcher_spawn (launcher, &error, QEMU_IMG_BINARY, "create", "-q", "-f",
                                          "qcow2", "-F", transient->base_format, "-b",
                                          transient->base, "/proc/self/fd/3", NULL);
   if (!process)
@@ -117,6 +158,10 @@ make_next (GTask *task)
       g_object_unref (task);
       return;
     }
+  make->process = g_object_ref (process);
+  make->timeout = g_timeout_source_new_seconds (make->timeout_seconds);
+  g_source_set_callback (make->timeout, on_timeout, make, NULL);
+  g_source_attach (make->timeout, g_task_get_context (task));
   g_subprocess_communicate_utf8_async (process, NULL, NULL, created, task);
 }
 
@@ -124,12 +169,21 @@ void
 vb_qemu_transient_make_async (VbQemuCommand *command, const VbUser *user,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
+  vb_qemu_transient_make_full_async (command, user, VB_QEMU_TRANSIENT_TIMEOUT, callback, user_data);
+}
+
+void
+vb_qemu_transient_make_full_async (VbQemuCommand *command, const VbUser *user,
+                                   guint timeout_seconds, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   Make *make = g_new0 (Make, 1);
 
   g_task_set_source_tag (task, vb_qemu_transient_make_async);
   make->command = command;
   make->user = user;
+  make->timeout_seconds = timeout_seconds;
   g_task_set_task_data (task, make, (GDestroyNotify) make_free);
   for (guint i = 0; i < command->transients->len; i++)
     {

@@ -14,10 +14,20 @@ G_BEGIN_DECLS
  * directory, QEMU's user's, mode 0600) as a qcow2 image over its disk's
  * image; completes at once without any. On failure the overlays made are
  * removed. @user: QEMU's, NULL outside system mode. @command must outlive
- * the call. */
+ * the call. Each qemu-img (/usr/bin/qemu-img) that runs longer than
+ * VB_QEMU_TRANSIENT_TIMEOUT seconds is killed and the call fails. */
 void vb_qemu_transient_make_async (VbQemuCommand *command, const VbUser *user,
                                    GAsyncReadyCallback callback, gpointer user_data);
+/* The same with another timeout (the test's). */
+void vb_qemu_transient_make_full_async (VbQemuCommand *command, const VbUser *user,
+                                        guint timeout_seconds, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* Either completes with this. */
 gboolean vb_qemu_transient_make_finish (GAsyncResult *result, GError **error);
+
+/* qemu-img create reads only the image's header: a minute is far more than
+ * a healthy disk needs. */
+#define VB_QEMU_TRANSIENT_TIMEOUT 60
 
 G_END_DECLS
 

@@ -7,14 +7,36 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-open.h"
 
 /* QEMU's vmdk driver reads this much descriptor, 512 bytes into a sparse
  * file, looking for the parent's name. */
 #define VMDK_DESC_OFFSET 512
 #define VMDK_DESC_SIZE (20 * 512)
+/* A vmdk4 ("KDMV") header from the file's start: magic, version, flags,
+ * the LE64 capacity, the grain size, the LE64 descriptor offset (sectors). */
+#define VMDK4_CAPACITY_OFFSET 12
+#define VMDK4_DESC_OFFSET_OFFSET 28
 /* A qed header's features: bit 0, "has a backing file". */
 #define QED_FEATURES_OFFSET 16
 #define QED_F_BACKING_FILE 0x01
+
+/* Whether QEMU reads this vmdk4 header as a descriptor file rather than a
+ * sparse extent: vmdk_open_vmdk4() of QEMU 7.2 does so when the capacity is
+ * 0 and the descriptor offset is not, and then opens every extent the
+ * descriptor there names (FLAT ones included: any file). Bytes past
+ * @length count as 0. */
+static gboolean
+vmdk4_is_descriptor (const guint8 *data, gsize length)
+{
+  guint8 header[VMDK4_DESC_OFFSET_OFFSET + 8] = { 0 };
+  guint64 capacity, desc_offset;
+
+  memcpy (header, data, MIN (length, sizeof header));
+  memcpy (&capacity, header + VMDK4_CAPACITY_OFFSET, sizeof capacity);
+  memcpy (&desc_offset, header + VMDK4_DESC_OFFSET_OFFSET, sizeof desc_offset);
+  return capacity == 0 && desc_offset != 0;
+}
 
 gboolean
 vb_image_self_contained_data (const char *path, const char *format, const guint8 *data,
@@ -52,6 +74,16 @@ vb_image_self_contained_data (const char *path, const char *format, const guint8
                        path);
           return FALSE;
         }
+      /* Refused whatever its extents name, even the file itself: a
+       * descriptor's extents are files no check follows. */
+      if (memcmp (data, "KDMV", 4) == 0 && vmdk4_is_descriptor (data, length))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                       "%s is a vmdk header with no capacity and an embedded descriptor, whose "
+                       "extents QEMU would open unchecked: only sparse vmdk images are supported",
+                       path);
+          return FALSE;
+        }
       if (descriptor && strstr (descriptor, "parentFileNameHint"))
         {
           g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
@@ -72,6 +104,7 @@ vb_image_self_contained (const char *path, const char *format, GError **error)
 {
   guint8 header[64] = { 0 };
   g_autofree char *descriptor = NULL;
+  g_autoptr (GError) local = NULL;
   gssize length;
   struct stat st;
   int fd;
@@ -80,20 +113,15 @@ vb_image_self_contained (const char *path, const char *format, GError **error)
     return TRUE;
   if (!(g_str_equal (format, "qed") || g_str_equal (format, "vmdk")))
     return vb_image_self_contained_data (path, format, NULL, 0, NULL, error);
-  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  /* As root, before polkit is asked about a path outside the pools: never
+   * opens a device or FIFO (vb_open_image). */
+  fd = vb_open_image (path, &st, &local);
   if (fd < 0)
     {
-      if (errno == ENOENT || errno == ENOTDIR)
+      /* Not there (yet): QEMU fails on it itself. */
+      if (g_error_matches (local, VB_ERROR, VB_ERROR_NOT_FOUND))
         return TRUE;
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "cannot open %s: %s", path,
-                   g_strerror (errno));
-      return FALSE;
-    }
-  if (fstat (fd, &st) < 0 || !(S_ISREG (st.st_mode) || S_ISBLK (st.st_mode)))
-    {
-      close (fd);
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "%s is neither a regular file nor a block device", path);
+      g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
   length = pread (fd, header, sizeof header, 0);

@@ -15,10 +15,13 @@ G_BEGIN_DECLS
 /* TRUE when QEMU 7.2, opening @path as @format, opens no other file: raw,
  * vpc, vdi and vhdx always (QEMU opens no differencing image of the last
  * three); a qed image without a backing file; a sparse vmdk (one file,
- * "KDMV" or "COWD") whose descriptor names no parent. A file that does not
+ * "KDMV" or "COWD") whose descriptor names no parent, and whose "KDMV"
+ * header is not one QEMU reads as a descriptor file (capacity 0 with a
+ * descriptor offset: its extents would be opened). A file that does not
  * exist passes (QEMU fails on it itself). InvalidArgument naming the file
- * otherwise, or for a format not listed. Reads only @path, O_RDONLY; blocks
- * on the disk: call it in a thread. */
+ * otherwise, or for a format not listed, or when @path is neither a regular
+ * file nor a block device (never opened then: vb_open_image()). Reads only
+ * @path, O_RDONLY; blocks on the disk: call it in a thread. */
 gboolean vb_image_self_contained (const char *path, const char *format, GError **error);
 
 /* The same on the first @length bytes of the image (@data), and

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* O_PATH */
 #include "qcow2-backing.h"
 
 #include "image-refs.h"
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-open.h"
 
 /* The qcow2 header, as docs/interop/qcow2.txt of QEMU lays it out. */
 #define QCOW2_MAGIC 0x514649fbu /* "QFI\xfb" */
@@ -187,44 +187,22 @@ read_image (const char *path, gboolean data_file_ok, char **name, char **format,
   gssize length, name_length = 0;
   guint64 offset;
   guint32 size;
+  g_autoptr (GError) local = NULL;
   int fd;
 
   *name = NULL;
   *format = NULL;
-  /* Its type first, through O_PATH, which opens nothing: this runs as root
-   * before polkit is asked about a path outside the pools, and opening a
-   * device has effects of its own (a watchdog starts, a tape rewinds). */
-  fd = open (path, O_PATH | O_CLOEXEC);
+  /* Never opens a device or FIFO (vb_open_image): this runs as root before
+   * polkit is asked about a path outside the pools. */
+  fd = vb_open_image (path, st, &local);
   if (fd < 0)
     {
       /* Not there (yet): QEMU will not open it either; nothing to follow. */
-      if (errno == ENOENT || errno == ENOTDIR)
+      if (g_error_matches (local, VB_ERROR, VB_ERROR_NOT_FOUND))
         return TRUE;
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "cannot open %s: %s", path,
-                   g_strerror (errno));
+      g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (fstat (fd, st) < 0 || !(S_ISREG (st->st_mode) || S_ISBLK (st->st_mode)))
-    {
-      close (fd);
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
-                   "%s is neither a regular file nor a block device", path);
-      return FALSE;
-    }
-  {
-    g_autofree char *same = g_strdup_printf ("/proc/self/fd/%d", fd);
-    int opened = open (same, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    int saved = errno;
-
-    close (fd);
-    if (opened < 0)
-      {
-        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "cannot open %s: %s", path,
-                     g_strerror (saved));
-        return FALSE;
-      }
-    fd = opened;
-  }
   length = read_at (fd, header, HEADER_READ, 0);
   if (length >= 0 && vb_qcow2_backing_location (header, length, &offset, &size))
     name_length = read_at (fd, backing, MIN (size, sizeof backing), offset);

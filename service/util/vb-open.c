@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* O_PATH */
 #include "vb-open.h"
 
 #include <errno.h>
@@ -66,4 +67,37 @@ vb_open_regular (int dirfd, const char *path, int flags, GError **error)
       return -1;
     }
   return fd;
+}
+
+int
+vb_open_image (const char *path, struct stat *st, GError **error)
+{
+  g_autofree char *same = NULL;
+  int fd, opened, saved;
+
+  fd = open (path, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, VB_ERROR,
+                   saved == ENOENT || saved == ENOTDIR ? VB_ERROR_NOT_FOUND
+                                                       : VB_ERROR_INVALID_ARGUMENT,
+                   "cannot open %s: %s", path, g_strerror (saved));
+      return -1;
+    }
+  if (fstat (fd, st) < 0 || !(S_ISREG (st->st_mode) || S_ISBLK (st->st_mode)))
+    {
+      close (fd);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "%s is neither a regular file nor a block device", path);
+      return -1;
+    }
+  same = g_strdup_printf ("/proc/self/fd/%d", fd);
+  opened = open (same, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  saved = errno;
+  close (fd);
+  if (opened < 0)
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT, "cannot open %s: %s", path,
+                 g_strerror (saved));
+  return opened;
 }
