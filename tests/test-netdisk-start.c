@@ -322,19 +322,6 @@ test_nvram_qcow2 (gconstpointer data)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
-static gboolean
-port_open (int port)
-{
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in addr = { .sin_family = AF_INET,
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
-                              .sin_port = htons (port) };
-  gboolean open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-
-  close (fd);
-  return open;
-}
-
 /* A UEFI variable store on NBD: a qcow2 store (made from OVMF's template)
  * that qemu-nbd serves on loopback is QEMU's pflash1. With the server gone
  * QEMU cannot open it, so Start fails: the store is really the network's. */
@@ -400,42 +387,14 @@ test_nvram_nbd (void)
                           &error, "qemu-nbd", "--persistent", "--format=raw", "--bind=127.0.0.1",
                           "--port", port_text, "--export-name=vars", vars, NULL);
   g_assert_no_error (error);
-  for (int i = 0; i < 100 && !port_open (port); i++)
+  for (int i = 0; i < 100 && !vb_test_port_open (port); i++)
     g_usleep (50000);
-  g_assert_true (port_open (port));
+  g_assert_true (vb_test_port_open (port));
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
   g_subprocess_force_exit (nbd);
   g_subprocess_wait (nbd, NULL, NULL);
   g_assert_true (vb_test_env_daemon_alive (env));
-}
-
-/* qemu-nbd serving @image (its bytes, --format=raw) as @export on a free
- * loopback port, set in *port. */
-static GSubprocess *
-serve_nbd (const char *image, const char *export, int *port)
-{
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof addr;
-  g_autofree char *port_text = NULL;
-  g_autofree char *name = g_strdup_printf ("--export-name=%s", export);
-  GError *error = NULL;
-  GSubprocess *nbd;
-
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  *port = ntohs (addr.sin_port);
-  close (fd);
-  port_text = g_strdup_printf ("%d", *port);
-  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                          &error, "qemu-nbd", "--persistent", "--shared=4", "--format=raw",
-                          "--bind=127.0.0.1", "--port", port_text, name, image, NULL);
-  g_assert_no_error (error);
-  for (int i = 0; i < 100 && !port_open (*port); i++)
-    g_usleep (50000);
-  g_assert_true (port_open (*port));
-  return nbd;
 }
 
 /* A network disk on a network backing store: a qcow2 overlay on NBD whose
@@ -467,8 +426,8 @@ test_backing_nbd (void)
     g_free (vb_test_run_argv (argv));
   }
   vb_test_env_start_daemon (env, NULL);
-  top_server = serve_nbd (top, "top", &top_port);
-  base_server = serve_nbd (base, "base", &base_port);
+  top_server = vb_test_serve_nbd (top, "top", &top_port);
+  base_server = vb_test_serve_nbd (base, "base", &base_port);
   disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
                           "      <driver name='qemu' type='qcow2'/>\n"
                           "      <source protocol='nbd' name='top'>\n"
@@ -528,7 +487,7 @@ test_header_backing_ignored (void)
     g_free (vb_test_run_argv (argv));
   }
   vb_test_env_start_daemon (env, NULL);
-  top_server = serve_nbd (top, "top", &top_port);
+  top_server = vb_test_serve_nbd (top, "top", &top_port);
   disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
                           "      <driver name='qemu' type='qcow2'/>\n"
                           "      <source protocol='nbd' name='top'>\n"

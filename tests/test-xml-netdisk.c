@@ -36,19 +36,6 @@ free_port (void)
   return ntohs (addr.sin_port);
 }
 
-static gboolean
-port_open (int port)
-{
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in addr = { .sin_family = AF_INET,
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
-                              .sin_port = htons (port) };
-  gboolean open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-
-  close (fd);
-  return open;
-}
-
 /* qemu-img create -f luks times its key derivation with the thread's CPU
  * clock, and fails ("Unable to get accurate CPU usage") when one round took
  * less than a tick of it: a few more tries. */
@@ -111,9 +98,9 @@ test_nbd (void)
                       "qemu-nbd", "--persistent", "--shared=2", "--format=raw", "--bind=127.0.0.1",
                       "--port", port_text, "--export-name=vbexport", image, NULL);
   g_assert_no_error (error);
-  for (int i = 0; i < 100 && !port_open (port); i++)
+  for (int i = 0; i < 100 && !vb_test_port_open (port); i++)
     g_usleep (50000);
-  g_assert_true (port_open (port));
+  g_assert_true (vb_test_port_open (port));
 
   disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
                           "      <driver name='qemu' type='raw'/>\n"

@@ -20,22 +20,6 @@
 #define RUN_TIMEOUT_MS 30000
 
 static char *
-run_ok (const char *const *argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status = -1;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
-                               &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], err);
-  return out;
-}
-
-static char *
 checksum_of (const char *path)
 {
   g_autofree char *content = NULL;
@@ -98,10 +82,10 @@ test_transient_and_vmdk (void)
     const char *create_vmdk[] = { "qemu-img", "create", "-q", "-f", "vmdk", vmdk, "4M", NULL };
     const char *fill_vmdk[] = { "qemu-io", "-f", "vmdk", "-c", "write -P 0x6b 0 4096", vmdk, NULL };
 
-    g_free (run_ok (create));
-    g_free (run_ok (fill));
-    g_free (run_ok (create_vmdk));
-    g_free (run_ok (fill_vmdk));
+    g_free (vb_test_run_argv (create));
+    g_free (vb_test_run_argv (fill));
+    g_free (vb_test_run_argv (create_vmdk));
+    g_free (vb_test_run_argv (fill_vmdk));
   }
   before = checksum_of (image);
   disks = g_strdup_printf ("    <disk type='file' device='disk'>\n"
@@ -193,7 +177,7 @@ test_vmdk_descriptor_refused (void)
       "qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", vmdk, "4M", NULL
     };
 
-    g_free (run_ok (create));
+    g_free (vb_test_run_argv (create));
   }
   disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
                           "      <driver name='qemu' type='vmdk'/>\n"
@@ -229,46 +213,6 @@ test_vmdk_descriptor_refused (void)
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
-static gboolean
-port_open (int port)
-{
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in addr = { .sin_family = AF_INET,
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
-                              .sin_port = htons (port) };
-  gboolean open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-
-  close (fd);
-  return open;
-}
-
-/* qemu-nbd serving @image's bytes as @export on a free loopback port. */
-static GSubprocess *
-serve_nbd (const char *image, const char *export, int *port)
-{
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof addr;
-  g_autofree char *port_text = NULL;
-  g_autofree char *name = g_strdup_printf ("--export-name=%s", export);
-  GError *error = NULL;
-  GSubprocess *nbd;
-
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  *port = ntohs (addr.sin_port);
-  close (fd);
-  port_text = g_strdup_printf ("%d", *port);
-  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                          &error, "qemu-nbd", "--persistent", "--shared=4", "--format=raw",
-                          "--bind=127.0.0.1", "--port", port_text, name, image, NULL);
-  g_assert_no_error (error);
-  for (int i = 0; i < 100 && !port_open (*port); i++)
-    g_usleep (50000);
-  g_assert_true (port_open (*port));
-  return nbd;
-}
-
 /* A network disk's chain of files, as the XML writes it: a qcow2 overlay
  * on NBD, then a local qcow2, then a local raw base; each qcow2 header
  * names a file that does not exist. The guest reads the base's marker through both
@@ -292,13 +236,13 @@ test_network_file_chain (void)
   memcpy (content, "VIRTBUS-FILE-CHAIN-7d31", 23);
   g_assert_true (g_file_set_contents (base, content, 1 << 20, NULL));
   g_free (
-    run_ok ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
+    vb_test_run_argv ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
                                    "-b", "/nonexistent/mid-backing.img", mid, "1M", NULL }));
   g_free (
-    run_ok ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
+    vb_test_run_argv ((const char *const[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw",
                                    "-b", "/nonexistent/header-backing.img", top, "1M", NULL }));
   vb_test_env_start_daemon (env, NULL);
-  server = serve_nbd (top, "top", &port);
+  server = vb_test_serve_nbd (top, "top", &port);
   disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
                           "      <driver name='qemu' type='qcow2'/>\n"
                           "      <source protocol='nbd' name='top' index='3'>\n"

@@ -2,6 +2,12 @@
  * outside the service: see vb-test-host.h. */
 #include "vb-test-host.h"
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+
 #include <string.h>
 #include <unistd.h>
 
@@ -101,4 +107,43 @@ vb_test_run_argv (const char *const *argv)
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("%s failed: %s", argv[0], err);
   return out;
+}
+
+gboolean
+vb_test_port_open (int port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
+                              .sin_port = htons (port) };
+  gboolean open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+
+  close (fd);
+  return open;
+}
+
+GSubprocess *
+vb_test_serve_nbd (const char *image, const char *export, int *port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  g_autofree char *port_text = NULL;
+  g_autofree char *name = g_strdup_printf ("--export-name=%s", export);
+  GError *error = NULL;
+  GSubprocess *nbd;
+
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+  *port = ntohs (addr.sin_port);
+  close (fd);
+  port_text = g_strdup_printf ("%d", *port);
+  nbd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          &error, "qemu-nbd", "--persistent", "--shared=4", "--format=raw",
+                          "--bind=127.0.0.1", "--port", port_text, name, image, NULL);
+  g_assert_no_error (error);
+  for (int i = 0; i < 100 && !vb_test_port_open (*port); i++)
+    g_usleep (50000);
+  g_assert_true (vb_test_port_open (*port));
+  return nbd;
 }

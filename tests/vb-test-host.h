@@ -2,7 +2,7 @@
  * (ip, qemu-img, ...) that must succeed. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -15,6 +15,11 @@ char *vb_test_file_md5 (const char *file);
 char *vb_test_run (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* The same for an argument vector (@argv[0] looked up in PATH). */
 char *vb_test_run_argv (const char *const *argv);
+/* Whether a TCP server listens on @port of the loopback address. */
+gboolean vb_test_port_open (int port);
+/* qemu-nbd serving @image's bytes (--format=raw) as @export on a free
+ * loopback port, set in *port; running once it listens. */
+GSubprocess *vb_test_serve_nbd (const char *image, const char *export, int *port);
 /* Whether `sh -c @command` succeeds. */
 gboolean vb_test_shell_succeeds (const char *command);
 /* This machine's CPUs as the kernel shows them, without parsing its CPU
