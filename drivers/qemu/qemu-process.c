@@ -116,8 +116,9 @@ restore_vfs (VbDomain *domain)
 }
 
 /* The sgio of the domain's SCSI LUNs (qemu-host-sgio.c), whose record is
- * beside the VFs'. On the main loop: one short sysfs write per device, and
- * no later start's record can be taken for a user still running. */
+ * beside the VFs'. On the main loop, as the start sets it: one short sysfs
+ * write per device, and in order, so a start just after a stop never
+ * counts the stopped domain's record as a user. */
 static void
 restore_sgio (const char *uuid)
 {
