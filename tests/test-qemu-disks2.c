@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "domain-def.h"
 #include "qemu-command.h"
@@ -155,6 +156,34 @@ remove_tree (const char *root)
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
 }
 
+/* Sets the sgio of @list as the domain @uuid's start does, its record in
+ * @root/status (the service's status directory). */
+static gboolean
+set_sgio (GPtrArray *list, const char *root, const char *uuid, GError **error)
+{
+  g_autofree char *status = g_build_filename (root, "status", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (status, 0700), ==, 0);
+  return vb_qemu_host_set_sgio (list, root, status, uuid, error);
+}
+
+static void
+restore_sgio (const char *root, const char *uuid)
+{
+  g_autofree char *status = g_build_filename (root, "status", NULL);
+
+  vb_qemu_host_restore_sgio (root, status, uuid);
+}
+
+static char *
+read_back (const char *file)
+{
+  char *value = NULL;
+
+  g_assert_true (g_file_get_contents (file, &value, NULL, NULL));
+  return value;
+}
+
 static GPtrArray *
 sgio_list (const char *dev, gboolean unfiltered)
 {
@@ -211,12 +240,13 @@ test_sgio (void)
 
     g_assert_cmpstr (file, ==, want);
   }
-  g_assert_true (vb_qemu_host_set_sgio (unfiltered, root, &error));
+  g_assert_true (set_sgio (unfiltered, root, "a", &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (file, &value, NULL, NULL));
   g_assert_cmpstr (value, ==, "1");
   g_clear_pointer (&value, g_free);
-  g_assert_true (vb_qemu_host_set_sgio (filtered, root, &error));
+  restore_sgio (root, "a");
+  g_assert_true (set_sgio (filtered, root, "a", &error));
   g_assert_true (g_file_get_contents (file, &value, NULL, NULL));
   g_assert_cmpstr (value, ==, "0");
   remove_tree (root);
@@ -225,10 +255,10 @@ test_sgio (void)
 
   /* A kernel without: it filters anyway; unfiltered is refused by name. */
   root = pretend_sysfs (dev, NULL, &file);
-  g_assert_true (vb_qemu_host_set_sgio (filtered, root, &error));
+  g_assert_true (set_sgio (filtered, root, "a", &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
-  g_assert_false (vb_qemu_host_set_sgio (unfiltered, root, &error));
+  g_assert_false (set_sgio (unfiltered, root, "a", &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
   g_assert_true (g_str_has_prefix (error->message, "<disk> at line 12: sgio='unfiltered' needs "
                                                    "the kernel's unpriv_sgio for"));
@@ -238,9 +268,149 @@ test_sgio (void)
   /* What is no block device. */
   g_clear_pointer (&unfiltered, g_ptr_array_unref);
   unfiltered = sgio_list ("/dev/null", TRUE);
-  g_assert_false (vb_qemu_host_set_sgio (unfiltered, "/sys", &error));
+  g_assert_false (vb_qemu_host_set_sgio (unfiltered, "/sys", "/nonexistent", "a", &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (error->message, "/dev/null is none"));
+}
+
+/* What a domain's start set is set back when it ends (or its start fails),
+ * from the record in the status directory alone (as after a restart of
+ * the service), and only when the last domain using the device ends; a
+ * domain asking the other value of a device in use is refused by name. */
+static void
+test_sgio_restore (void)
+{
+  const char *dev = some_block_device ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) unfiltered = NULL;
+  g_autoptr (GPtrArray) filtered = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *value = NULL;
+  struct stat st;
+
+  if (!dev)
+    {
+      g_test_skip ("no block device on this machine");
+      return;
+    }
+  unfiltered = sgio_list (dev, TRUE);
+  filtered = sgio_list (dev, FALSE);
+  root = pretend_sysfs (dev, "0", &file);
+  record = g_build_filename (root, "status", "a.sgio", NULL);
+
+  /* Alone: set, recorded root-only, set back at the end. */
+  g_assert_true (set_sgio (unfiltered, root, "a", &error));
+  g_assert_no_error (error);
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+  g_assert_cmpint (stat (record, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  restore_sgio (root, "a");
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "0");
+  g_clear_pointer (&value, g_free);
+  g_assert_false (g_file_test (record, G_FILE_TEST_EXISTS));
+  /* Nothing more to set back: a second end changes nothing. */
+  g_assert_true (g_file_set_contents (file, "1", -1, NULL));
+  restore_sgio (root, "a");
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+
+  /* The original is 1 now: a filtered guest gets 0, then 1 back. */
+  g_assert_true (set_sgio (filtered, root, "a", &error));
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "0");
+  g_clear_pointer (&value, g_free);
+  restore_sgio (root, "a");
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+  g_assert_true (g_file_set_contents (file, "0", -1, NULL));
+
+  /* Shared: a runs unfiltered; b's filtered (no sgio=) would switch a's
+   * off, so it is refused and the device keeps 1. */
+  g_assert_true (set_sgio (unfiltered, root, "a", &error));
+  g_assert_false (set_sgio (filtered, root, "b", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
+  g_assert_nonnull (strstr (error->message, "<disk> at line 12: sgio='filtered' on"));
+  g_assert_nonnull (strstr (error->message, "running domain a uses with sgio='unfiltered'"));
+  g_clear_error (&error);
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+  /* b's failed start sets back only what b recorded: nothing. */
+  restore_sgio (root, "b");
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+
+  /* The same value is fine; the device is set back when the last ends. */
+  g_assert_true (set_sgio (unfiltered, root, "b", &error));
+  g_assert_no_error (error);
+  restore_sgio (root, "a");
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+  restore_sgio (root, "b");
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "0");
+  g_clear_pointer (&value, g_free);
+
+  /* Two disks of one domain on the device, with different values. */
+  g_ptr_array_add (unfiltered, g_ptr_array_steal_index (filtered, 0));
+  g_assert_false (set_sgio (unfiltered, root, "a", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID);
+  g_assert_nonnull (strstr (error->message, "another disk of this domain"));
+  g_clear_error (&error);
+  value = read_back (file);
+  g_assert_cmpstr (value, ==, "0");
+  remove_tree (root);
+}
+
+/* The path is resolved once, and only to a device node under /dev: a link
+ * to one names that device; a block node elsewhere (made by whoever can
+ * make one) names none. */
+static void
+test_sgio_paths (void)
+{
+  const char *dev = some_block_device ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *node = NULL;
+  g_autofree char *direct = NULL;
+  g_autofree char *linked = NULL;
+  g_autofree char *elsewhere = NULL;
+  struct stat st;
+
+  if (!dev)
+    {
+      g_test_skip ("no block device on this machine");
+      return;
+    }
+  g_assert_cmpint (stat (dev, &st), ==, 0);
+  dir = g_dir_make_tmp ("vb-sgio-path-XXXXXX", &error);
+  g_assert_no_error (error);
+  link = g_build_filename (dir, "link", NULL);
+  node = g_build_filename (dir, "node", NULL);
+  g_assert_cmpint (symlink (dev, link), ==, 0);
+  direct = vb_qemu_sgio_sysfs_path ("/sys", dev);
+  linked = vb_qemu_sgio_sysfs_path ("/sys", link);
+  g_assert_nonnull (direct);
+  g_assert_cmpstr (linked, ==, direct);
+  if (mknod (node, S_IFBLK | 0600, st.st_rdev) == 0)
+    {
+      elsewhere = vb_qemu_sgio_sysfs_path ("/sys", node);
+      g_assert_null (elsewhere);
+    }
+  else
+    g_test_message ("cannot make a device node here: that part is not checked");
+  g_assert_null (vb_qemu_sgio_sysfs_path ("/sys", "/dev/null"));
+  remove_tree (dir);
 }
 
 /* Every block LUN is set at Start, filtered unless it says unfiltered. */
@@ -296,6 +466,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-disks2/iothread-queues", test_iothread_queues);
   g_test_add_func ("/qemu-disks2/rbd-layers", test_rbd_layers);
   g_test_add_func ("/qemu-disks2/sgio", test_sgio);
+  g_test_add_func ("/qemu-disks2/sgio-restore", test_sgio_restore);
+  g_test_add_func ("/qemu-disks2/sgio-paths", test_sgio_paths);
   g_test_add_func ("/qemu-disks2/sgio-of-luns", test_sgio_of_luns);
   g_test_add_func ("/qemu-disks2/async-teardown", test_async_teardown);
   return g_test_run ();

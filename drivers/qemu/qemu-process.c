@@ -115,6 +115,18 @@ restore_vfs (VbDomain *domain)
   vb_qemu_host_restore_vfs (record);
 }
 
+/* The sgio of the domain's SCSI LUNs (qemu-host-sgio.c), whose record is
+ * beside the VFs'. On the main loop, as the start sets it: one short sysfs
+ * write per device, and in order, so a start just after a stop never
+ * counts the stopped domain's record as a user. */
+static void
+restore_sgio (const char *uuid)
+{
+  g_autofree char *base = vb_qemu_status_dir ();
+
+  vb_qemu_host_restore_sgio ("/sys", base, uuid);
+}
+
 /* QEMU is gone, for whatever reason: the domain is shut off. */
 static void
 process_gone (QemuDomain *qd)
@@ -146,6 +158,7 @@ process_gone (QemuDomain *qd)
       (*part)->gone (qd);
   g_unlink (qd->status_path);
   restore_vfs (domain);
+  restore_sgio (vb_resource_get_uuid (VB_RESOURCE (domain)));
   vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (domain)));
   vb_qemu_limits_remove_cgroups (vb_resource_get_uuid (VB_RESOURCE (domain)));
   /* The log stays beside the run directory's other logs for a post mortem. */
@@ -437,6 +450,7 @@ start_failed (GTask *task, GError *error)
         g_unlink (qd->status_path);
       vb_remove_flat_dir (qd->dir);
       restore_vfs (data->domain);
+      restore_sgio (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
       /* Best effort: a QEMU just killed may still be in it; the next start
        * uses it again. */
       vb_qemu_tuning_remove_cgroup (vb_resource_get_uuid (VB_RESOURCE (data->domain)));
@@ -1066,10 +1080,12 @@ spawn_qemu (GTask *task)
   const VbUser *user = data->user;
   GError *error = NULL;
   g_auto (GStrv) ports = NULL;
+  g_autofree char *status_dir = vb_qemu_status_dir ();
 
   data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", &error)
+  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", status_dir,
+                              vb_resource_get_uuid (VB_RESOURCE (data->domain)), &error)
       || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, data->launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, data->launcher, &error)
@@ -1534,6 +1550,7 @@ read_live_status (const char *uuid, const char *dir)
       vb_log_message (NULL, "QEMU of %s (pid %d) ended while the service was away", uuid,
                       status->pid);
       g_unlink (path);
+      restore_sgio (uuid);
       vb_remove_flat_dir (dir);
       return NULL;
     }
@@ -1542,6 +1559,7 @@ read_live_status (const char *uuid, const char *dir)
       /* Not the QEMU this service started: never reattached, never signalled. */
       vb_log_warning (NULL, "Not reattaching %s: %s", uuid, error->message);
       g_unlink (path);
+      restore_sgio (uuid);
       return NULL;
     }
   return g_steal_pointer (&status);
