@@ -25,14 +25,17 @@ vb_qemu_host_path_exists (const char *path)
 }
 
 /* The program's file holds its help text: an option it has is named
- * there. Read, never run (a few hundred KiB, at Start only). */
+ * there. Read, never run (a few hundred KiB, at Start only); a bare name
+ * (the default QEMU binary) is looked up in PATH. */
 gboolean
 vb_qemu_host_program_has (const char *program, const char *text)
 {
   g_autofree char *contents = NULL;
+  g_autofree char *found = g_path_is_absolute (program) ? g_strdup (program)
+                                                        : g_find_program_in_path (program);
   gsize length = 0;
 
-  if (!g_file_get_contents (program, &contents, &length, NULL))
+  if (!found || !g_file_get_contents (found, &contents, &length, NULL))
     return FALSE;
   return memmem (contents, length, text, strlen (text)) != NULL;
 }

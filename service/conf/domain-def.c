@@ -418,7 +418,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/emulator", NULL, "*", 0 },
 
   { "domain/devices/disk",
-    "type=file|block|volume|network|nvme|dir|vhostuser device=disk|cdrom|floppy|lun "
+    "type=file|block|volume|network|nvme|dir|vhostuser|vhostvdpa device=disk|cdrom|floppy|lun "
     "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external "
     "sgio=filtered|unfiltered",
     NULL, VB_XML_RULE_REPEAT },
@@ -1075,6 +1075,9 @@ check_disk_source (xmlNode *disk, GError **error)
                          error);
   if (g_str_equal (type, "vhostuser"))
     return require_attr (source, "path", "a vhostuser disk names its back end's socket", error);
+  if (g_str_equal (type, "vhostvdpa"))
+    return require_attr (source, "dev", "a vhostvdpa disk names its vhost-vdpa device node",
+                         error);
   if (g_str_equal (type, "nvme"))
     {
       if (vb_xml_child (source, "address"))
