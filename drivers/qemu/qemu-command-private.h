@@ -483,6 +483,10 @@ gboolean vb_qemu_interface_virtualport (Builder *b, xmlNode *iface, const char *
 /* <coalesce> of a tap (qemu-command-net-coalesce.c). */
 gboolean vb_qemu_nic_coalesce (Builder *b, xmlNode *iface, gboolean tap_backed, GError **error);
 gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
+/* <source><ip> and <route> of a type='ethernet' tap the service makes
+ * (qemu-command-net-hostip.c), kept in @tap (NULL: the interface has none);
+ * refused on any other. */
+gboolean vb_qemu_tap_host_ips (xmlNode *iface, const char *type, VbQemuTap *tap, GError **error);
 
 /* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
  * on @node when this QEMU is older than @version (80200: 8.2); the

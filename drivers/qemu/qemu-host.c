@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "qemu-tap.h"
+#include "qemu-tap-ip.h"
 #include "vb-error.h"
 #include "vb-open.h"
 
@@ -306,6 +307,23 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
         return FALSE;
       if (tap->rx_frames >= 0 && !vb_tap_set_rx_frames (tap->ifname, (guint) tap->rx_frames, error))
         return FALSE;
+      /* <source><ip> first: a <route>'s gateway is reached through them. */
+      for (guint j = 0; tap->host_ips && j < tap->host_ips->len; j++)
+        {
+          VbQemuTapIp *ip = tap->host_ips->pdata[j];
+
+          if (!ip->gateway
+              && !vb_tap_add_address (tap->ifname, ip->address, ip->peer, ip->prefix, error))
+            return FALSE;
+        }
+      for (guint j = 0; tap->host_ips && j < tap->host_ips->len; j++)
+        {
+          VbQemuTapIp *ip = tap->host_ips->pdata[j];
+
+          if (ip->gateway
+              && !vb_tap_add_route (tap->ifname, ip->address, ip->prefix, ip->gateway, error))
+            return FALSE;
+        }
       /* <backend vhost>: QEMU gets the device the service opened. */
       if (tap->vhost_path)
         {

@@ -515,6 +515,11 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/interface/source/local", "!address !port=%u", NULL, 0 },
   { "domain/devices/interface/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  /* The host side of a type='ethernet' tap (qemu-command-net-hostip.c). */
+  { "domain/devices/interface/source/ip", "!address family=ipv4|ipv6 prefix=%u peer", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/interface/source/route", "!address family=ipv4|ipv6 prefix=%u !gateway", NULL,
+    VB_XML_RULE_REPEAT },
   { "domain/devices/interface/ip", "!address family=ipv4|ipv6 prefix=%u", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/interface/model",
