@@ -52,8 +52,9 @@ vb_qemu_usb_bus_name (xmlNode *node, guint index)
   xmlNode *devices = node;
   char *alias = NULL;
 
-  while (devices && !(devices->type == XML_ELEMENT_NODE
-                      && g_str_equal ((const char *) devices->name, "devices")))
+  while (devices
+         && !(devices->type == XML_ELEMENT_NODE
+              && g_str_equal ((const char *) devices->name, "devices")))
     devices = devices->parent;
   for (xmlNode *c = devices ? vb_xml_child (devices, "controller") : NULL; c && !alias;
        c = vb_xml_next (c, "controller"))

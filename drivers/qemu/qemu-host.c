@@ -32,8 +32,8 @@ gboolean
 vb_qemu_host_program_has (const char *program, const char *text)
 {
   g_autofree char *contents = NULL;
-  g_autofree char *found = g_path_is_absolute (program) ? g_strdup (program)
-                                                        : g_find_program_in_path (program);
+  g_autofree char *found =
+    g_path_is_absolute (program) ? g_strdup (program) : g_find_program_in_path (program);
   gsize length = 0;
 
   if (!found || !g_file_get_contents (found, &contents, &length, NULL))
