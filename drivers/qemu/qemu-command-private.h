@@ -206,6 +206,10 @@ need_virtio_serial (Builder *b, xmlNode *device, GError **error)
   return refuse (error, device, "this device needs a virtio-serial controller");
 }
 
+/* The QEMU id of the bus of USB controller @index in the XML @node is in:
+ * its user alias ("ua-…") when it has one, else vb_qemu_usb_bus_id(). */
+char *vb_qemu_usb_bus_name (xmlNode *node, guint index);
+
 static inline void
 usb_address (xmlNode *device, GString *out)
 {
@@ -216,11 +220,11 @@ usb_address (xmlNode *device, GString *out)
                 ? vb_xml_attr_uint (address, "bus", 0)
                 : 0;
 
+  g_autofree char *name = vb_qemu_usb_bus_name (device, bus);
+  g_autofree char *bus_id = g_strdup_printf ("%s.0", name);
+
   /* Bus N is the controller of index N's (vb_qemu_usb_buses_exist()). */
-  if (bus)
-    g_string_append_printf (out, ",bus=usb%u.0", bus);
-  else
-    g_string_append (out, ",bus=usb.0");
+  vb_qemu_opt (out, "bus", bus_id);
   if (port)
     vb_qemu_opt (out, "port", port);
 }
@@ -483,6 +487,10 @@ gboolean vb_qemu_interface_virtualport (Builder *b, xmlNode *iface, const char *
 /* <coalesce> of a tap (qemu-command-net-coalesce.c). */
 gboolean vb_qemu_nic_coalesce (Builder *b, xmlNode *iface, gboolean tap_backed, GError **error);
 gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
+/* <source><ip> and <route> of a type='ethernet' tap the service makes
+ * (qemu-command-net-hostip.c), kept in @tap (NULL: the interface has none);
+ * refused on any other. */
+gboolean vb_qemu_tap_host_ips (xmlNode *iface, const char *type, VbQemuTap *tap, GError **error);
 
 /* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
  * on @node when this QEMU is older than @version (80200: 8.2); the

@@ -4,7 +4,8 @@
  * slow devices of their index's EHCI bus (masterbus=, firstport=). A
  * companion is built after its EHCI, whatever the XML's order, since QEMU
  * needs the master bus to exist; a device's <address type='usb' bus='N'>
- * goes on bus N, which must exist. */
+ * goes on bus N, which must exist. A user alias ("ua-…") on a controller
+ * is its QEMU id, as in libvirt, and its bus is then "ua-….0". */
 #include "qemu-command-private.h"
 
 /* 1-6 for ich9-uhci1 … ich9-uhci6, 0 for any other model. */
@@ -36,6 +37,33 @@ vb_qemu_usb_bus_id (guint index)
   return index == 0 ? g_strdup ("usb") : g_strdup_printf ("usb%u", index);
 }
 
+/* A controller's user alias, NULL when it has none. */
+static char *
+user_alias (xmlNode *controller)
+{
+  g_autofree char *alias = controller ? child_attr (controller, "alias", "name") : NULL;
+
+  return alias && g_str_has_prefix (alias, "ua-") ? g_steal_pointer (&alias) : NULL;
+}
+
+char *
+vb_qemu_usb_bus_name (xmlNode *node, guint index)
+{
+  xmlNode *devices = node;
+  char *alias = NULL;
+
+  while (devices
+         && !(devices->type == XML_ELEMENT_NODE
+              && g_str_equal ((const char *) devices->name, "devices")))
+    devices = devices->parent;
+  for (xmlNode *c = devices ? vb_xml_child (devices, "controller") : NULL; c && !alias;
+       c = vb_xml_next (c, "controller"))
+    if (vb_xml_attr_is (c, "type", "usb") && vb_xml_attr_uint (c, "index", 0) == index
+        && !vb_qemu_usb_companion (c) && !vb_xml_attr_is (c, "model", "none"))
+      alias = user_alias (c);
+  return alias ? alias : vb_qemu_usb_bus_id (index);
+}
+
 gboolean
 vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id, GError **error)
 {
@@ -47,7 +75,7 @@ vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id, GErr
   if (companion)
     {
       xmlNode *master = bus_controller (b, index);
-      g_autofree char *master_id = vb_qemu_usb_bus_id (index);
+      g_autofree char *master_id = vb_qemu_usb_bus_name (node, index);
       g_autofree char *master_model = master ? vb_xml_attr (master, "model") : NULL;
       xmlNode *start = vb_xml_child (node, "master");
       /* Two ports each, after one another on the EHCI's six (libvirt's
@@ -58,9 +86,17 @@ vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id, GErr
         return refuse (error, node,
                        "a UHCI companion (%s) needs an EHCI controller (ich9-ehci1) with index %u",
                        model, index);
-      g_string_append_printf (dev, "ich9-usb-uhci%u,masterbus=%s.0,firstport=%u", companion,
-                              master_id, first);
-      *id = NULL;
+      g_string_append_printf (dev, "ich9-usb-uhci%u", companion);
+      {
+        g_autofree char *masterbus = g_strdup_printf ("%s.0", master_id);
+
+        vb_qemu_opt (dev, "masterbus", masterbus);
+      }
+      g_string_append_printf (dev, ",firstport=%u", first);
+      /* A companion has no bus: only a user alias gives it an id. */
+      *id = user_alias (node);
+      if (*id)
+        vb_qemu_opt (dev, "id", *id);
       return TRUE;
     }
   if (vb_xml_child (node, "master"))
@@ -77,8 +113,9 @@ vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id, GErr
                                                    : NULL;
   if (!qemu_model)
     return refuse (error, node, "USB controller model '%s' is not supported", model);
-  *id = vb_qemu_usb_bus_id (index);
-  g_string_append_printf (dev, "%s,id=%s", qemu_model, *id);
+  *id = vb_qemu_usb_bus_name (node, index);
+  g_string_append (dev, qemu_model);
+  vb_qemu_opt (dev, "id", *id);
   if (g_str_has_suffix (qemu_model, "xhci"))
     {
       guint ports = vb_xml_attr_uint (node, "ports", 0);

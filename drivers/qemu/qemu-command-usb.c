@@ -323,10 +323,13 @@ vb_qemu_build_smartcard (Builder *b, xmlNode *card, GError **error)
   if (!has_ccid_controller (b, controller))
     {
       g_autoptr (GString) reader = g_string_new (NULL);
+      g_autofree char *bus = vb_qemu_usb_bus_name (card, 0);
+      g_autofree char *bus_id = g_strdup_printf ("%s.0", bus);
 
       if (!need_usb (b, card, error))
         return FALSE;
-      g_string_append_printf (reader, "usb-ccid,id=ccid-%s,bus=usb.0", id);
+      g_string_append_printf (reader, "usb-ccid,id=ccid-%s", id);
+      vb_qemu_opt (reader, "bus", bus_id);
       add2 (b, "-device", reader->str);
     }
   if (g_str_equal (mode, "passthrough"))

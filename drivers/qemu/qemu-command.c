@@ -654,6 +654,7 @@ tap_free (VbQemuTap *tap)
   g_free (tap->ovs_profile_id);
   g_free (tap->ovs_vm_id);
   g_strfreev (tap->ovs_vlan);
+  g_clear_pointer (&tap->host_ips, g_ptr_array_unref);
   g_free (tap);
 }
 

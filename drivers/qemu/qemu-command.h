@@ -126,7 +126,17 @@ typedef struct {
   char *ovs_profile_id; /* <parameters profileid>, a plain word; NULL: none */
   char *ovs_vm_id;      /* the domain's UUID */
   GStrv ovs_vlan;       /* Port columns of <vlan>: "tag=42", "trunks=42,48", "vlan_mode=…" */
+  GPtrArray *host_ips;  /* VbQemuTapIp*: set on the tap before QEMU starts; NULL: none */
 } VbQemuTap;
+
+/* An <interface type='ethernet'><source><ip> (the host side's address) or
+ * <route>, checked (qemu-command-net-hostip.c). */
+typedef struct {
+  char *address; /* the tap's address, or a route's network */
+  char *peer;    /* <ip peer>: the other end of a point-to-point link; NULL: none */
+  guint prefix;
+  char *gateway; /* set for a <route>: the route goes through it */
+} VbQemuTapIp;
 
 /* An SR-IOV virtual function an <interface type='hostdev'> passes through:
  * at Start, before QEMU, its MAC address (and VLAN) are set through its

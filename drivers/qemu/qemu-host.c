@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "qemu-tap.h"
+#include "qemu-tap-ip.h"
 #include "vb-error.h"
 #include "vb-open.h"
 
@@ -25,14 +26,17 @@ vb_qemu_host_path_exists (const char *path)
 }
 
 /* The program's file holds its help text: an option it has is named
- * there. Read, never run (a few hundred KiB, at Start only). */
+ * there. Read, never run (a few hundred KiB, at Start only); a bare name
+ * (the default QEMU binary) is looked up in PATH. */
 gboolean
 vb_qemu_host_program_has (const char *program, const char *text)
 {
   g_autofree char *contents = NULL;
+  g_autofree char *found =
+    g_path_is_absolute (program) ? g_strdup (program) : g_find_program_in_path (program);
   gsize length = 0;
 
-  if (!g_file_get_contents (program, &contents, &length, NULL))
+  if (!found || !g_file_get_contents (found, &contents, &length, NULL))
     return FALSE;
   return memmem (contents, length, text, strlen (text)) != NULL;
 }
@@ -303,6 +307,23 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
         return FALSE;
       if (tap->rx_frames >= 0 && !vb_tap_set_rx_frames (tap->ifname, (guint) tap->rx_frames, error))
         return FALSE;
+      /* <source><ip> first: a <route>'s gateway is reached through them. */
+      for (guint j = 0; tap->host_ips && j < tap->host_ips->len; j++)
+        {
+          VbQemuTapIp *ip = tap->host_ips->pdata[j];
+
+          if (!ip->gateway
+              && !vb_tap_add_address (tap->ifname, ip->address, ip->peer, ip->prefix, error))
+            return FALSE;
+        }
+      for (guint j = 0; tap->host_ips && j < tap->host_ips->len; j++)
+        {
+          VbQemuTapIp *ip = tap->host_ips->pdata[j];
+
+          if (ip->gateway
+              && !vb_tap_add_route (tap->ifname, ip->address, ip->prefix, ip->gateway, error))
+            return FALSE;
+        }
       /* <backend vhost>: QEMU gets the device the service opened. */
       if (tap->vhost_path)
         {

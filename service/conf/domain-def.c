@@ -418,7 +418,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/emulator", NULL, "*", 0 },
 
   { "domain/devices/disk",
-    "type=file|block|volume|network|nvme|dir|vhostuser device=disk|cdrom|floppy|lun "
+    "type=file|block|volume|network|nvme|dir|vhostuser|vhostvdpa device=disk|cdrom|floppy|lun "
     "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external "
     "sgio=filtered|unfiltered",
     NULL, VB_XML_RULE_REPEAT },
@@ -515,6 +515,11 @@ static const VbXmlRule domain_rules[] = {
     NULL, 0 },
   { "domain/devices/interface/source/local", "!address !port=%u", NULL, 0 },
   { "domain/devices/interface/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  /* The host side of a type='ethernet' tap (qemu-command-net-hostip.c). */
+  { "domain/devices/interface/source/ip", "!address family=ipv4|ipv6 prefix=%u peer", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/interface/source/route", "!address family=ipv4|ipv6 prefix=%u !gateway", NULL,
+    VB_XML_RULE_REPEAT },
   { "domain/devices/interface/ip", "!address family=ipv4|ipv6 prefix=%u", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/interface/model",
@@ -1075,6 +1080,9 @@ check_disk_source (xmlNode *disk, GError **error)
                          error);
   if (g_str_equal (type, "vhostuser"))
     return require_attr (source, "path", "a vhostuser disk names its back end's socket", error);
+  if (g_str_equal (type, "vhostvdpa"))
+    return require_attr (source, "dev", "a vhostvdpa disk names its vhost-vdpa device node",
+                         error);
   if (g_str_equal (type, "nvme"))
     {
       if (vb_xml_child (source, "address"))
