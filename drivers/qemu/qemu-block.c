@@ -6,6 +6,7 @@
 #include "qemu-domain-private.h"
 #include "qmp-client.h"
 #include "vb-error.h"
+#include "vb-process.h"
 
 char *
 vb_qemu_disk_device_id (VbDomain *domain, const char *target)
@@ -72,6 +73,7 @@ vb_qemu_img_run (const char *const *argv, char **out, GError **error)
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
   g_autofree char *line = g_strjoinv (" ", (char **) argv);
+  g_auto (GStrv) run = g_strdupv ((char **) argv);
   int status;
 
   /* As QEMU's user, as QEMU itself: qemu-img makes overlays and copies
@@ -79,8 +81,14 @@ vb_qemu_img_run (const char *const *argv, char **out, GError **error)
    * and changes only images QEMU's user could open. */
   if (!vb_qemu_lookup_user (&user, error))
     return FALSE;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, user ? drop_privileges : NULL,
-                     user, &stdout_text, &stderr_text, &status, error))
+  /* Callers name it "qemu-img"; it runs from its fixed path. */
+  if (g_strcmp0 (run[0], "qemu-img") == 0)
+    {
+      g_free (run[0]);
+      run[0] = g_strdup (VB_QEMU_IMG_BINARY);
+    }
+  if (!g_spawn_sync (NULL, run, NULL, G_SPAWN_DEFAULT, user ? drop_privileges : NULL, user,
+                     &stdout_text, &stderr_text, &status, error))
     return FALSE;
   if (!g_spawn_check_wait_status (status, NULL))
     {

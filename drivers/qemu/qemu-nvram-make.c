@@ -10,6 +10,7 @@
 
 #include "qemu-host.h"
 #include "vb-error.h"
+#include "vb-process.h"
 
 typedef struct {
   char *path;    /* the store, removed when the conversion fails */
@@ -109,7 +110,7 @@ vb_qemu_nvram_make_async (VbQemuCommand *command, const VbUser *user, GAsyncRead
   if (user)
     g_subprocess_launcher_set_child_setup (launcher, drop_privileges, (gpointer) user, NULL);
   process =
-    g_subprocess_launcher_spawn (launcher, &error, "qemu-img", "convert", "-q", "-f",
+    g_subprocess_launcher_spawn (launcher, &error, VB_QEMU_IMG_BINARY, "convert", "-q", "-f",
                                  command->nvram_template_format, "-O", command->nvram_format,
                                  "/proc/self/fd/3", "/proc/self/fd/4", NULL);
   if (!process)

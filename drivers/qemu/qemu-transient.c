@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-process.h"
 #include "xml-schema.h"
 
-#define QEMU_IMG_BINARY "/usr/bin/qemu-img"
 
 typedef struct {
   VbQemuCommand *command;
@@ -149,7 +149,7 @@ make_next (GTask *task)
     g_subprocess_launcher_set_child_setup (launcher, drop_privileges, (gpointer) make->user, NULL);
   /* The image is an absolute host path (the definition's check): no
    * protocol prefix or option can hide in it. */
-  process = g_subprocess_launcher_spawn (launcher, &error, QEMU_IMG_BINARY, "create", "-q", "-f",
+  process = g_subprocess_launcher_spawn (launcher, &error, VB_QEMU_IMG_BINARY, "create", "-q", "-f",
                                          "qcow2", "-F", transient->base_format, "-b",
                                          transient->base, "/proc/self/fd/3", NULL);
   if (!process)

@@ -157,7 +157,7 @@ vb_dir_qemu_img (const char *const *args, const int *fds, guint n_fds, GError **
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_ptr_array_add (argv, g_strdup ("qemu-img"));
+  g_ptr_array_add (argv, g_strdup (VB_QEMU_IMG_BINARY));
   for (const char *const *arg = args; *arg; arg++)
     {
       if ((*arg)[0] == '@' && g_ascii_isdigit ((*arg)[1]))

@@ -5,6 +5,10 @@
 
 G_BEGIN_DECLS
 
+/* qemu-img as Debian installs it (qemu-utils): run by this path, never
+ * looked up in the service's PATH. */
+#define VB_QEMU_IMG_BINARY "/usr/bin/qemu-img"
+
 /* A GSpawnChildSetupFunc: the child is killed when the service dies. For
  * helpers that mean nothing without us (probes), never for guests. */
 void vb_die_with_parent (gpointer user_data);
