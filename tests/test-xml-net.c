@@ -253,7 +253,16 @@ test_openvswitch (Fixture *f, gconstpointer data)
                                   "ip link set eth0 up; ip addr add 10.77.9.2/24 dev eth0; "
                                   "ping -c 3 -W 2 10.77.9.1",
                                   30000));
-  after = vb_test_run ("ovs-vsctl --timeout=10 get Interface vbtest-ovs0 statistics:rx_packets");
+  /* ovs-vswitchd refreshes an interface's statistics every few seconds
+   * (stats-update-interval): wait for the count to move. */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_free (after);
+      after = vb_test_run ("ovs-vsctl --timeout=10 get Interface vbtest-ovs0 statistics:rx_packets");
+      if (g_ascii_strtoull (after, NULL, 10) > g_ascii_strtoull (before, NULL, 10))
+        break;
+      g_usleep (G_USEC_PER_SEC / 2);
+    }
   g_test_message ("OVS port rx packets: %s -> %s", before, after);
   g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
 
