@@ -134,12 +134,19 @@ check_not_blank (const char *xml, GError **error)
   return FALSE;
 }
 
+/* libxml2 asks its input to grow at nearly every token within its lookahead
+ * (250 bytes) of the end; a memory input cannot, and each attempt costs.
+ * Spaces after the root element are allowed and add no line: padded, the
+ * document's own tokens all sit ahead of that window. */
+#define PARSE_PADDING 256
+
 static xmlDoc *
 read_document (const char *xml, gsize len, GError **error)
 {
   g_autoptr (xmlParserCtxt) ctxt = NULL;
   g_auto (ParseState) state = { 0 };
   g_autoptr (xmlDoc) doc = NULL;
+  g_autofree char *padded = NULL;
 
   ctxt = xmlNewParserCtxt ();
   if (ctxt == NULL || ctxt->sax == NULL) {
@@ -157,7 +164,12 @@ read_document (const char *xml, gsize len, GError **error)
    * of libxml2's work on a small document). The input is checked UTF-8 without a NUL,
    * so its detection cannot take it for UTF-16 or UCS-4, and
    * XML_PARSE_IGNORE_ENC ignores a declared encoding either way. */
-  doc = xmlCtxtReadMemory (ctxt, xml, (int) len, NULL, NULL, VB_XML_PARSE_OPTIONS);
+  padded = g_malloc (len + PARSE_PADDING + 1);
+  memcpy (padded, xml, len);
+  memset (padded + len, ' ', PARSE_PADDING);
+  padded[len + PARSE_PADDING] = '\0';
+  doc = xmlCtxtReadMemory (ctxt, padded, (int) (len + PARSE_PADDING), NULL, NULL,
+                           VB_XML_PARSE_OPTIONS);
   ctxt->_private = NULL;
 
   if (state.saw_doctype) {
