@@ -341,13 +341,30 @@ describe_values (const char *values, gsize values_len)
   return g_strdup_printf ("one of %s", joined);
 }
 
-static const VbXmlRule *
-find_rule (const VbXmlSchema *schema, const char *path)
+/* @schema's rules by path, made at its first use and kept: the domain
+ * schema has hundreds of rules, and a scan of them for each element was a
+ * tenth of a stored definition's check at start-up. The first rule of a path
+ * wins, as in a scan. */
+static GHashTable *
+rules_by_path (const VbXmlSchema *schema)
 {
-  for (gsize i = 0; i < schema->n_rules; i++)
-    if (g_str_equal (schema->rules[i].path, path))
-      return &schema->rules[i];
-  return NULL;
+  static GMutex lock;
+  static GHashTable *indexes; /* VbXmlSchema * → (path → VbXmlRule *) */
+  GHashTable *index;
+
+  g_mutex_lock (&lock);
+  if (indexes == NULL)
+    indexes = g_hash_table_new (NULL, NULL);
+  index = g_hash_table_lookup (indexes, schema);
+  if (index == NULL) {
+    index = g_hash_table_new (g_str_hash, g_str_equal);
+    for (gsize i = schema->n_rules; i > 0; i--)
+      g_hash_table_insert (index, (gpointer) schema->rules[i - 1].path,
+                           (gpointer) &schema->rules[i - 1]);
+    g_hash_table_insert (indexes, (gpointer) schema, index);
+  }
+  g_mutex_unlock (&lock);
+  return index;
 }
 
 static gboolean
@@ -482,7 +499,7 @@ check_not_repeated (xmlNode *node, const VbXmlRule *rule, const char *path, GErr
   return TRUE;
 }
 
-static gboolean check_element (const VbXmlSchema *schema, GString *path, xmlNode *node,
+static gboolean check_element (GHashTable *rules, GString *path, xmlNode *node,
                                GError **error);
 
 #define LIBVIRT_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -533,17 +550,17 @@ refuse_namespaced (xmlNode *node, const char *path, GError **error)
 }
 
 static gboolean
-check_children (const VbXmlSchema *schema, GString *path, xmlNode *node, GError **error)
+check_children (GHashTable *rules, GString *path, xmlNode *node, GError **error)
 {
   for (xmlNode *child = node->children; child != NULL; child = child->next) {
-    if (child->type == XML_ELEMENT_NODE && !check_element (schema, path, child, error))
+    if (child->type == XML_ELEMENT_NODE && !check_element (rules, path, child, error))
       return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError **error)
+check_element (GHashTable *rules, GString *path, xmlNode *node, GError **error)
 {
   g_autofree char *name = qualified_name (node->name, node->ns);
   g_autofree char *in_rule = rule_name (node);
@@ -554,7 +571,7 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
     g_string_append_c (path, '/');
   g_string_append (path, in_rule != NULL ? in_rule : name);
 
-  rule = in_rule != NULL ? find_rule (schema, path->str) : NULL;
+  rule = in_rule != NULL ? g_hash_table_lookup (rules, path->str) : NULL;
   if (node->ns != NULL && rule == NULL)
     return refuse_namespaced (node, path->str, error);
   if (rule == NULL) {
@@ -571,7 +588,7 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
      * asks for is checked where it is used, and refused there unless a rule
      * names it. */
     if (!check_attributes (node, rule, error) || !check_text (node, rule, error) ||
-        !check_children (schema, path, node, error))
+        !check_children (rules, path, node, error))
       return FALSE;
   }
 
@@ -587,7 +604,7 @@ vb_xml_validate (xmlNode *root, const VbXmlSchema *schema, GError **error)
   g_return_val_if_fail (root != NULL, FALSE);
   g_return_val_if_fail (schema != NULL, FALSE);
 
-  return check_element (schema, path, root, error);
+  return check_element (rules_by_path (schema), path, root, error);
 }
 
 /* ------------------------------------------------------------------------ */
