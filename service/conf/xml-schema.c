@@ -34,6 +34,17 @@ qualified_name (const xmlChar *name, xmlNs *ns)
   return g_strdup ((const char *) name);
 }
 
+/* The same, appended to @out. */
+static void
+append_qualified_name (GString *out, const xmlChar *name, xmlNs *ns)
+{
+  if (ns != NULL && ns->prefix != NULL) {
+    g_string_append (out, (const char *) ns->prefix);
+    g_string_append_c (out, ':');
+  }
+  g_string_append (out, (const char *) name);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Parsing */
 
@@ -294,26 +305,36 @@ all_chars (const char *s, const char *allowed)
 /* Whether @value matches @values (an enumeration "a|b" or a %-kind); the
  * number kinds only check the syntax, ranges are the definitions' business. */
 static gboolean
+is_kind (const char *values, gsize values_len, const char *kind)
+{
+  return values_len == 2 && values[0] == kind[0] && values[1] == kind[1];
+}
+
+/* Read in place, not copied: every attribute and text of every definition
+ * parsed comes through here (10,000 definitions at a start-up). */
+static gboolean
 value_matches (const char *values, gsize values_len, const char *value)
 {
-  g_autofree char *kind = g_strndup (values, values_len);
+  const char *end = values + values_len;
+  gsize value_len;
 
-  if (g_str_equal (kind, "%u"))
+  if (is_kind (values, values_len, "%u"))
     return all_chars (value, DIGITS) && strlen (value) <= 20;
-  if (g_str_equal (kind, "%i"))
+  if (is_kind (values, values_len, "%i"))
     return all_chars (value[0] == '-' ? value + 1 : value, DIGITS) && strlen (value) <= 20;
-  if (g_str_equal (kind, "%o"))
+  if (is_kind (values, values_len, "%o"))
     return all_chars (value, "01234567") && strlen (value) <= 22;
-  if (g_str_equal (kind, "%x")) {
+  if (is_kind (values, values_len, "%x")) {
     if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
       return all_chars (value + 2, HEX_DIGITS) && strlen (value) <= 18;
     return all_chars (value, DIGITS) && strlen (value) <= 20;
   }
-  for (const char *p = kind; p != NULL;) {
-    const char *bar = strchr (p, '|');
-    gsize n = bar != NULL ? (gsize) (bar - p) : strlen (p);
+  value_len = strlen (value);
+  for (const char *p = values; p != NULL;) {
+    const char *bar = memchr (p, '|', (gsize) (end - p));
+    gsize n = bar != NULL ? (gsize) (bar - p) : (gsize) (end - p);
 
-    if (strlen (value) == n && strncmp (p, value, n) == 0)
+    if (value_len == n && strncmp (p, value, n) == 0)
       return TRUE;
     p = bar != NULL ? bar + 1 : NULL;
   }
@@ -370,7 +391,10 @@ rules_by_path (const VbXmlSchema *schema)
 static gboolean
 check_attribute (xmlNode *node, xmlAttr *attr, const VbXmlRule *rule, GError **error)
 {
-  g_autofree char *name = qualified_name (attr->name, attr->ns);
+  /* A copy only for a prefixed name, which no spec names (every attribute
+   * of every definition comes through here). */
+  g_autofree char *qualified = attr->ns != NULL ? qualified_name (attr->name, attr->ns) : NULL;
+  const char *name = qualified != NULL ? qualified : (const char *) attr->name;
   g_autofree char *value = NULL;
   const char *cursor = rule->attrs != NULL ? rule->attrs : "";
   AttrSpec spec;
@@ -410,9 +434,12 @@ check_attributes (xmlNode *node, const VbXmlRule *rule, GError **error)
       return FALSE;
 
   while (next_attr_spec (&cursor, &spec)) {
-    g_autofree char *name = g_strndup (spec.name, spec.name_len);
+    g_autofree char *name = NULL;
 
-    if (spec.required && xmlHasNsProp (node, (const xmlChar *) name, NULL) == NULL) {
+    if (!spec.required)
+      continue;
+    name = g_strndup (spec.name, spec.name_len);
+    if (xmlHasNsProp (node, (const xmlChar *) name, NULL) == NULL) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "missing attribute '%s' on <%s> at line %ld", name, node->name,
                    vb_xml_line (node));
@@ -515,14 +542,19 @@ in_qemu_ns (xmlNode *node)
 /* @node's name in a rule's path: an element of libvirt's QEMU namespace is
  * "qemu:name" whichever prefix the caller chose, so one rule matches every
  * spelling; NULL for any other namespace, which no rule names. */
-static char *
-rule_name (xmlNode *node)
+static gboolean
+append_rule_name (GString *path, xmlNode *node)
 {
-  if (node->ns == NULL)
-    return g_strdup ((const char *) node->name);
-  if (in_qemu_ns (node))
-    return g_strdup_printf ("qemu:%s", node->name);
-  return NULL;
+  if (node->ns == NULL) {
+    g_string_append (path, (const char *) node->name);
+    return TRUE;
+  }
+  if (in_qemu_ns (node)) {
+    g_string_append (path, "qemu:");
+    g_string_append (path, (const char *) node->name);
+    return TRUE;
+  }
+  return FALSE;
 }
 
 /* Refuses @node, an element in a namespace, at @path. */
@@ -562,19 +594,22 @@ check_children (GHashTable *rules, GString *path, xmlNode *node, GError **error)
 static gboolean
 check_element (GHashTable *rules, GString *path, xmlNode *node, GError **error)
 {
-  g_autofree char *name = qualified_name (node->name, node->ns);
-  g_autofree char *in_rule = rule_name (node);
   gsize parent_len = path->len;
-  const VbXmlRule *rule;
+  const VbXmlRule *rule = NULL;
 
   if (path->len > 0)
     g_string_append_c (path, '/');
-  g_string_append (path, in_rule != NULL ? in_rule : name);
-
-  rule = in_rule != NULL ? g_hash_table_lookup (rules, path->str) : NULL;
+  /* The path is built in place, without a copy of each name: every element
+   * of every definition parsed comes through here. */
+  if (append_rule_name (path, node))
+    rule = g_hash_table_lookup (rules, path->str);
+  else
+    append_qualified_name (path, node->name, node->ns);
   if (node->ns != NULL && rule == NULL)
     return refuse_namespaced (node, path->str, error);
   if (rule == NULL) {
+    g_autofree char *name = qualified_name (node->name, node->ns);
+
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "unsupported element <%s> at line %ld (%s)",
                  name, vb_xml_line (node), path->str);
     return FALSE;
@@ -612,16 +647,6 @@ vb_xml_validate (xmlNode *root, const VbXmlSchema *schema, GError **error)
 
 /* The formatter runs for every definition parsed (10,000 at a start-up
  * with as many domains): it appends, without printf or a copy per name. */
-static void
-append_qualified_name (GString *out, const xmlChar *name, xmlNs *ns)
-{
-  if (ns != NULL && ns->prefix != NULL) {
-    g_string_append (out, (const char *) ns->prefix);
-    g_string_append_c (out, ':');
-  }
-  g_string_append (out, (const char *) name);
-}
-
 static void
 append_indent (GString *out, guint depth)
 {
