@@ -915,11 +915,27 @@ vb_xml_next (xmlNode *node, const char *name)
   return NULL;
 }
 
+/* Whether @node's content is exactly one text node. */
+static gboolean
+one_text_child (xmlNode *node)
+{
+  xmlNode *child = node->children;
+
+  return child != NULL && child->next == NULL && child->type == XML_TEXT_NODE &&
+         child->content != NULL;
+}
+
 char *
 vb_xml_text (xmlNode *node)
 {
-  xmlChar *content = xmlNodeGetContent (node);
-  char *text = g_strdup (content != NULL ? (const char *) content : "");
+  xmlChar *content;
+  char *text;
+
+  /* The usual element, one text node: copied once, not twice. */
+  if (node->type == XML_ELEMENT_NODE && one_text_child (node))
+    return g_strdup ((const char *) node->children->content);
+  content = xmlNodeGetContent (node);
+  text = g_strdup (content != NULL ? (const char *) content : "");
 
   xmlFree (content);
   return text;
@@ -928,8 +944,15 @@ vb_xml_text (xmlNode *node)
 char *
 vb_xml_attr (xmlNode *node, const char *name)
 {
-  xmlChar *value = xmlGetNoNsProp (node, (const xmlChar *) name);
-  char *copy = g_strdup ((const char *) value);
+  xmlAttr *attr = xmlHasNsProp (node, (const xmlChar *) name, NULL);
+  xmlChar *value;
+  char *copy;
+
+  /* The usual attribute, one text node: copied once, not twice. */
+  if (attr != NULL && attr->type == XML_ATTRIBUTE_NODE && one_text_child ((xmlNode *) attr))
+    return g_strdup ((const char *) attr->children->content);
+  value = xmlGetNoNsProp (node, (const xmlChar *) name);
+  copy = g_strdup ((const char *) value);
 
   xmlFree (value);
   return copy;
@@ -961,6 +984,10 @@ vb_xml_set_text (xmlNode *node, const char *text)
 {
   xmlNode *child = node->children;
 
+  /* Already so (a stored definition's UUID and sizes): left as it is. */
+  if (text != NULL && *text != '\0' && one_text_child (node) &&
+      g_str_equal ((const char *) child->content, text))
+    return;
   /* Not xmlNodeSetContent(): it would read '&' in @text as an entity. */
   while (child != NULL) {
     xmlNode *next = child->next;
