@@ -3,6 +3,7 @@
  * reported, flush waits for the writer, a file's removal keeps its place
  * among the writes, and an atomic write is never seen half done. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -694,6 +695,41 @@ test_new_dirs (Fixture *f, gconstpointer data)
   g_assert_false (vb_make_dir_durably (blocked));
 }
 
+/* Each file is read with its time (the newest definition of a name wins
+ * at a start); what is not a regular file is rejected, not read. */
+static void
+test_read_times (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path1 = domain_file (f, UUID1 ".xml");
+  g_autofree char *path2 = domain_file (f, UUID2 ".xml");
+  g_autofree char *folder = domain_file (f, "00000000-0000-0000-0000-00000000dead.xml");
+  struct timespec older[2] = { { 1000, 5 }, { 1000, 5 } };
+  struct timespec newer[2] = { { 2000, 7 }, { 2000, 7 } };
+  g_autoptr (GPtrArray) configs = NULL;
+  VbStoredConfig *config;
+
+  g_assert_true (save (f, "domains", UUID1, "<domain>one</domain>\n", NULL));
+  g_assert_true (save (f, "domains", UUID2, "<domain>two</domain>\n", NULL));
+  vb_config_store_flush (f->store);
+  g_assert_cmpint (utimensat (AT_FDCWD, path1, newer, 0), ==, 0);
+  g_assert_cmpint (utimensat (AT_FDCWD, path2, older, 0), ==, 0);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  /* The rejection is logged as a warning, which a test would take as fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  configs = vb_config_store_load (f->store, "domains");
+  g_assert_cmpuint (configs->len, ==, 2);
+  config = configs->pdata[0];
+  g_assert_cmpstr (config->id, ==, UUID1);
+  g_assert_cmpstr (config->xml, ==, "<domain>one</domain>\n");
+  g_assert_cmpint (config->written, ==, G_GINT64_CONSTANT (2000000000007));
+  config = configs->pdata[1];
+  g_assert_cmpstr (config->id, ==, UUID2);
+  g_assert_cmpint (config->written, ==, G_GINT64_CONSTANT (1000000000005));
+  g_assert_cmpuint (vb_config_store_get_rejected (f->store)->len, ==, 1);
+  g_assert_false (g_file_test (folder, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -712,5 +748,6 @@ main (int argc, char **argv)
   ADD ("/config-store/never-partial", test_never_partial);
   ADD ("/config-store/reject-keeps-aside", test_reject_keeps_aside);
   ADD ("/config-store/new-dirs", test_new_dirs);
+  ADD ("/config-store/read-times", test_read_times);
   return g_test_run ();
 }

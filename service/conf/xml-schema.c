@@ -34,6 +34,17 @@ qualified_name (const xmlChar *name, xmlNs *ns)
   return g_strdup ((const char *) name);
 }
 
+/* The same, appended to @out. */
+static void
+append_qualified_name (GString *out, const xmlChar *name, xmlNs *ns)
+{
+  if (ns != NULL && ns->prefix != NULL) {
+    g_string_append (out, (const char *) ns->prefix);
+    g_string_append_c (out, ':');
+  }
+  g_string_append (out, (const char *) name);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Parsing */
 
@@ -134,12 +145,19 @@ check_not_blank (const char *xml, GError **error)
   return FALSE;
 }
 
+/* libxml2 asks its input to grow at nearly every token within its lookahead
+ * (250 bytes) of the end; a memory input cannot, and each attempt costs.
+ * Spaces after the root element are allowed and add no line: padded, the
+ * document's own tokens all sit ahead of that window. */
+#define PARSE_PADDING 256
+
 static xmlDoc *
 read_document (const char *xml, gsize len, GError **error)
 {
   g_autoptr (xmlParserCtxt) ctxt = NULL;
   g_auto (ParseState) state = { 0 };
   g_autoptr (xmlDoc) doc = NULL;
+  g_autofree char *padded = NULL;
 
   ctxt = xmlNewParserCtxt ();
   if (ctxt == NULL || ctxt->sax == NULL) {
@@ -157,7 +175,12 @@ read_document (const char *xml, gsize len, GError **error)
    * of libxml2's work on a small document). The input is checked UTF-8 without a NUL,
    * so its detection cannot take it for UTF-16 or UCS-4, and
    * XML_PARSE_IGNORE_ENC ignores a declared encoding either way. */
-  doc = xmlCtxtReadMemory (ctxt, xml, (int) len, NULL, NULL, VB_XML_PARSE_OPTIONS);
+  padded = g_malloc (len + PARSE_PADDING + 1);
+  memcpy (padded, xml, len);
+  memset (padded + len, ' ', PARSE_PADDING);
+  padded[len + PARSE_PADDING] = '\0';
+  doc = xmlCtxtReadMemory (ctxt, padded, (int) (len + PARSE_PADDING), NULL, NULL,
+                           VB_XML_PARSE_OPTIONS);
   ctxt->_private = NULL;
 
   if (state.saw_doctype) {
@@ -282,26 +305,36 @@ all_chars (const char *s, const char *allowed)
 /* Whether @value matches @values (an enumeration "a|b" or a %-kind); the
  * number kinds only check the syntax, ranges are the definitions' business. */
 static gboolean
+is_kind (const char *values, gsize values_len, const char *kind)
+{
+  return values_len == 2 && values[0] == kind[0] && values[1] == kind[1];
+}
+
+/* Read in place, not copied: every attribute and text of every definition
+ * parsed comes through here (10,000 definitions at a start-up). */
+static gboolean
 value_matches (const char *values, gsize values_len, const char *value)
 {
-  g_autofree char *kind = g_strndup (values, values_len);
+  const char *end = values + values_len;
+  gsize value_len;
 
-  if (g_str_equal (kind, "%u"))
+  if (is_kind (values, values_len, "%u"))
     return all_chars (value, DIGITS) && strlen (value) <= 20;
-  if (g_str_equal (kind, "%i"))
+  if (is_kind (values, values_len, "%i"))
     return all_chars (value[0] == '-' ? value + 1 : value, DIGITS) && strlen (value) <= 20;
-  if (g_str_equal (kind, "%o"))
+  if (is_kind (values, values_len, "%o"))
     return all_chars (value, "01234567") && strlen (value) <= 22;
-  if (g_str_equal (kind, "%x")) {
+  if (is_kind (values, values_len, "%x")) {
     if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
       return all_chars (value + 2, HEX_DIGITS) && strlen (value) <= 18;
     return all_chars (value, DIGITS) && strlen (value) <= 20;
   }
-  for (const char *p = kind; p != NULL;) {
-    const char *bar = strchr (p, '|');
-    gsize n = bar != NULL ? (gsize) (bar - p) : strlen (p);
+  value_len = strlen (value);
+  for (const char *p = values; p != NULL;) {
+    const char *bar = memchr (p, '|', (gsize) (end - p));
+    gsize n = bar != NULL ? (gsize) (bar - p) : (gsize) (end - p);
 
-    if (strlen (value) == n && strncmp (p, value, n) == 0)
+    if (value_len == n && strncmp (p, value, n) == 0)
       return TRUE;
     p = bar != NULL ? bar + 1 : NULL;
   }
@@ -329,19 +362,39 @@ describe_values (const char *values, gsize values_len)
   return g_strdup_printf ("one of %s", joined);
 }
 
-static const VbXmlRule *
-find_rule (const VbXmlSchema *schema, const char *path)
+/* @schema's rules by path, made at its first use and kept: the domain
+ * schema has hundreds of rules, and a scan of them for each element was a
+ * tenth of a stored definition's check at start-up. The first rule of a path
+ * wins, as in a scan. */
+static GHashTable *
+rules_by_path (const VbXmlSchema *schema)
 {
-  for (gsize i = 0; i < schema->n_rules; i++)
-    if (g_str_equal (schema->rules[i].path, path))
-      return &schema->rules[i];
-  return NULL;
+  static GMutex lock;
+  static GHashTable *indexes; /* VbXmlSchema * → (path → VbXmlRule *) */
+  GHashTable *index;
+
+  g_mutex_lock (&lock);
+  if (indexes == NULL)
+    indexes = g_hash_table_new (NULL, NULL);
+  index = g_hash_table_lookup (indexes, schema);
+  if (index == NULL) {
+    index = g_hash_table_new (g_str_hash, g_str_equal);
+    for (gsize i = schema->n_rules; i > 0; i--)
+      g_hash_table_insert (index, (gpointer) schema->rules[i - 1].path,
+                           (gpointer) &schema->rules[i - 1]);
+    g_hash_table_insert (indexes, (gpointer) schema, index);
+  }
+  g_mutex_unlock (&lock);
+  return index;
 }
 
 static gboolean
 check_attribute (xmlNode *node, xmlAttr *attr, const VbXmlRule *rule, GError **error)
 {
-  g_autofree char *name = qualified_name (attr->name, attr->ns);
+  /* A copy only for a prefixed name, which no spec names (every attribute
+   * of every definition comes through here). */
+  g_autofree char *qualified = attr->ns != NULL ? qualified_name (attr->name, attr->ns) : NULL;
+  const char *name = qualified != NULL ? qualified : (const char *) attr->name;
   g_autofree char *value = NULL;
   const char *cursor = rule->attrs != NULL ? rule->attrs : "";
   AttrSpec spec;
@@ -381,9 +434,12 @@ check_attributes (xmlNode *node, const VbXmlRule *rule, GError **error)
       return FALSE;
 
   while (next_attr_spec (&cursor, &spec)) {
-    g_autofree char *name = g_strndup (spec.name, spec.name_len);
+    g_autofree char *name = NULL;
 
-    if (spec.required && xmlHasNsProp (node, (const xmlChar *) name, NULL) == NULL) {
+    if (!spec.required)
+      continue;
+    name = g_strndup (spec.name, spec.name_len);
+    if (xmlHasNsProp (node, (const xmlChar *) name, NULL) == NULL) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
                    "missing attribute '%s' on <%s> at line %ld", name, node->name,
                    vb_xml_line (node));
@@ -470,7 +526,7 @@ check_not_repeated (xmlNode *node, const VbXmlRule *rule, const char *path, GErr
   return TRUE;
 }
 
-static gboolean check_element (const VbXmlSchema *schema, GString *path, xmlNode *node,
+static gboolean check_element (GHashTable *rules, GString *path, xmlNode *node,
                                GError **error);
 
 #define LIBVIRT_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -486,14 +542,19 @@ in_qemu_ns (xmlNode *node)
 /* @node's name in a rule's path: an element of libvirt's QEMU namespace is
  * "qemu:name" whichever prefix the caller chose, so one rule matches every
  * spelling; NULL for any other namespace, which no rule names. */
-static char *
-rule_name (xmlNode *node)
+static gboolean
+append_rule_name (GString *path, xmlNode *node)
 {
-  if (node->ns == NULL)
-    return g_strdup ((const char *) node->name);
-  if (in_qemu_ns (node))
-    return g_strdup_printf ("qemu:%s", node->name);
-  return NULL;
+  if (node->ns == NULL) {
+    g_string_append (path, (const char *) node->name);
+    return TRUE;
+  }
+  if (in_qemu_ns (node)) {
+    g_string_append (path, "qemu:");
+    g_string_append (path, (const char *) node->name);
+    return TRUE;
+  }
+  return FALSE;
 }
 
 /* Refuses @node, an element in a namespace, at @path. */
@@ -521,31 +582,34 @@ refuse_namespaced (xmlNode *node, const char *path, GError **error)
 }
 
 static gboolean
-check_children (const VbXmlSchema *schema, GString *path, xmlNode *node, GError **error)
+check_children (GHashTable *rules, GString *path, xmlNode *node, GError **error)
 {
   for (xmlNode *child = node->children; child != NULL; child = child->next) {
-    if (child->type == XML_ELEMENT_NODE && !check_element (schema, path, child, error))
+    if (child->type == XML_ELEMENT_NODE && !check_element (rules, path, child, error))
       return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError **error)
+check_element (GHashTable *rules, GString *path, xmlNode *node, GError **error)
 {
-  g_autofree char *name = qualified_name (node->name, node->ns);
-  g_autofree char *in_rule = rule_name (node);
   gsize parent_len = path->len;
-  const VbXmlRule *rule;
+  const VbXmlRule *rule = NULL;
 
   if (path->len > 0)
     g_string_append_c (path, '/');
-  g_string_append (path, in_rule != NULL ? in_rule : name);
-
-  rule = in_rule != NULL ? find_rule (schema, path->str) : NULL;
+  /* The path is built in place, without a copy of each name: every element
+   * of every definition parsed comes through here. */
+  if (append_rule_name (path, node))
+    rule = g_hash_table_lookup (rules, path->str);
+  else
+    append_qualified_name (path, node->name, node->ns);
   if (node->ns != NULL && rule == NULL)
     return refuse_namespaced (node, path->str, error);
   if (rule == NULL) {
+    g_autofree char *name = qualified_name (node->name, node->ns);
+
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "unsupported element <%s> at line %ld (%s)",
                  name, vb_xml_line (node), path->str);
     return FALSE;
@@ -559,7 +623,7 @@ check_element (const VbXmlSchema *schema, GString *path, xmlNode *node, GError *
      * asks for is checked where it is used, and refused there unless a rule
      * names it. */
     if (!check_attributes (node, rule, error) || !check_text (node, rule, error) ||
-        !check_children (schema, path, node, error))
+        !check_children (rules, path, node, error))
       return FALSE;
   }
 
@@ -575,7 +639,7 @@ vb_xml_validate (xmlNode *root, const VbXmlSchema *schema, GError **error)
   g_return_val_if_fail (root != NULL, FALSE);
   g_return_val_if_fail (schema != NULL, FALSE);
 
-  return check_element (schema, path, root, error);
+  return check_element (rules_by_path (schema), path, root, error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -583,16 +647,6 @@ vb_xml_validate (xmlNode *root, const VbXmlSchema *schema, GError **error)
 
 /* The formatter runs for every definition parsed (10,000 at a start-up
  * with as many domains): it appends, without printf or a copy per name. */
-static void
-append_qualified_name (GString *out, const xmlChar *name, xmlNs *ns)
-{
-  if (ns != NULL && ns->prefix != NULL) {
-    g_string_append (out, (const char *) ns->prefix);
-    g_string_append_c (out, ':');
-  }
-  g_string_append (out, (const char *) name);
-}
-
 static void
 append_indent (GString *out, guint depth)
 {
@@ -861,11 +915,27 @@ vb_xml_next (xmlNode *node, const char *name)
   return NULL;
 }
 
+/* Whether @node's content is exactly one text node. */
+static gboolean
+one_text_child (xmlNode *node)
+{
+  xmlNode *child = node->children;
+
+  return child != NULL && child->next == NULL && child->type == XML_TEXT_NODE &&
+         child->content != NULL;
+}
+
 char *
 vb_xml_text (xmlNode *node)
 {
-  xmlChar *content = xmlNodeGetContent (node);
-  char *text = g_strdup (content != NULL ? (const char *) content : "");
+  xmlChar *content;
+  char *text;
+
+  /* The usual element, one text node: copied once, not twice. */
+  if (node->type == XML_ELEMENT_NODE && one_text_child (node))
+    return g_strdup ((const char *) node->children->content);
+  content = xmlNodeGetContent (node);
+  text = g_strdup (content != NULL ? (const char *) content : "");
 
   xmlFree (content);
   return text;
@@ -874,8 +944,15 @@ vb_xml_text (xmlNode *node)
 char *
 vb_xml_attr (xmlNode *node, const char *name)
 {
-  xmlChar *value = xmlGetNoNsProp (node, (const xmlChar *) name);
-  char *copy = g_strdup ((const char *) value);
+  xmlAttr *attr = xmlHasNsProp (node, (const xmlChar *) name, NULL);
+  xmlChar *value;
+  char *copy;
+
+  /* The usual attribute, one text node: copied once, not twice. */
+  if (attr != NULL && attr->type == XML_ATTRIBUTE_NODE && one_text_child ((xmlNode *) attr))
+    return g_strdup ((const char *) attr->children->content);
+  value = xmlGetNoNsProp (node, (const xmlChar *) name);
+  copy = g_strdup ((const char *) value);
 
   xmlFree (value);
   return copy;
@@ -907,6 +984,10 @@ vb_xml_set_text (xmlNode *node, const char *text)
 {
   xmlNode *child = node->children;
 
+  /* Already so (a stored definition's UUID and sizes): left as it is. */
+  if (text != NULL && *text != '\0' && one_text_child (node) &&
+      g_str_equal ((const char *) child->content, text))
+    return;
   /* Not xmlNodeSetContent(): it would read '&' in @text as an entity. */
   while (child != NULL) {
     xmlNode *next = child->next;
@@ -1009,7 +1090,8 @@ char *
 vb_xml_uuid_normalize (const char *text)
 {
   static const int dash_after[] = { 8, 12, 16, 20 }; /* hex digits before each '-' */
-  g_autoptr (GString) out = g_string_new (NULL);
+  char out[37];  /* written in place: every definition parsed has a UUID */
+  gsize len = 0;
   gsize n_digits = 0;
   gsize n_dashes = 0;
 
@@ -1024,14 +1106,14 @@ vb_xml_uuid_normalize (const char *text)
     if (hex_value (*p) < 0 || n_digits == 32)
       return NULL;
     if (n_digits == 8 || n_digits == 12 || n_digits == 16 || n_digits == 20)
-      g_string_append_c (out, '-');
-    g_string_append_c (out, g_ascii_tolower (*p));
+      out[len++] = '-';
+    out[len++] = g_ascii_tolower (*p);
     n_digits++;
   }
   if (n_digits != 32 || (n_dashes != 0 && n_dashes != 4))
     return NULL;
-  /* 37 bytes, not the string's 64 or 128: kept by every definition. */
-  return g_strndup (out->str, out->len);
+  /* 37 bytes: kept by every definition. */
+  return g_strndup (out, len);
 }
 
 char *

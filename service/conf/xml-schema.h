@@ -60,7 +60,8 @@ xmlDoc *vb_xml_parse (const char *xml, const char *root_name, GError **error);
 
 /* Checks every element under (and including) @root against @schema. Fails
  * with VB_ERROR_INVALID_XML naming the first offending element, attribute or
- * value with its line. */
+ * value with its line. @schema lives as long as the process (a static one):
+ * its rules are indexed at its first use and the index kept. */
 gboolean vb_xml_validate (xmlNode *root, const VbXmlSchema *schema, GError **error);
 
 /* The canonical text of @doc: the root element only, 2-space indentation,
