@@ -26,27 +26,6 @@ domain_xml (const char *name, gboolean passthrough)
                           name, passthrough ? COMMANDLINE : "");
 }
 
-static GDBusConnection *
-connect_as_admin (void)
-{
-  g_autofree char *address = lv_handoff_get ("address");
-  struct passwd *pw = getpwnam (ADMIN);
-  g_autoptr (GError) error = NULL;
-  GDBusConnection *bus;
-
-  if (!pw)
-    g_error ("user %s is missing: run tests/setup-test-users.sh as root", ADMIN);
-  if (initgroups (pw->pw_name, pw->pw_gid) < 0 || setgid (pw->pw_gid) < 0
-      || setuid (pw->pw_uid) < 0)
-    g_error ("cannot become %s", ADMIN);
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
-}
-
 static GVariant *
 virt1_call (GDBusConnection *bus, const char *path, const char *iface, const char *method,
             GVariant *args, GError **error)
@@ -75,7 +54,7 @@ virt1_refused (GDBusConnection *bus, const char *path, const char *iface, const 
 static void
 child_admin (void)
 {
-  g_autoptr (GDBusConnection) bus = connect_as_admin ();
+  g_autoptr (GDBusConnection) bus = lv_connect_as (ADMIN);
   g_autofree char *with = domain_xml ("pt-admin", TRUE);
   g_autofree char *without = domain_xml ("pt-admin-plain", FALSE);
   g_autofree char *lv_with = domain_xml ("pt-admin-lv", TRUE);

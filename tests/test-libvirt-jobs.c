@@ -337,27 +337,6 @@ test_connect (void)
 
 #define SAVER "vbtest-saver" /* granted org.virtbus.Virt1.domain.save alone */
 
-static GDBusConnection *
-connect_as (const char *user)
-{
-  g_autofree char *address = lv_handoff_get ("address");
-  struct passwd *pw = getpwnam (user);
-  g_autoptr (GError) error = NULL;
-  GDBusConnection *bus;
-
-  if (!pw)
-    g_error ("user %s is missing: run tests/setup-test-users.sh as root", user);
-  if (initgroups (pw->pw_name, pw->pw_gid) < 0 || setgid (pw->pw_gid) < 0
-      || setuid (pw->pw_uid) < 0)
-    g_error ("cannot become %s", user);
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
-}
-
 static void
 expect_allowed (GDBusConnection *bus, const char *path, const char *iface, const char *method,
                 GVariant *args)
@@ -371,7 +350,7 @@ expect_allowed (GDBusConnection *bus, const char *path, const char *iface, const
 static void
 child_unprivileged (void)
 {
-  g_autoptr (GDBusConnection) bus = connect_as (LV_USER);
+  g_autoptr (GDBusConnection) bus = lv_connect_as (LV_USER);
   g_autofree char *path = lv_handoff_get ("domain");
 
   /* org.virtbus.Virt1.read: open to everyone. */
@@ -408,7 +387,7 @@ child_unprivileged (void)
 static void
 child_saver (void)
 {
-  g_autoptr (GDBusConnection) bus = connect_as (SAVER);
+  g_autoptr (GDBusConnection) bus = lv_connect_as (SAVER);
   g_autofree char *path = lv_handoff_get ("domain");
 
   /* domain.save is not enough for an image outside every pool: the service

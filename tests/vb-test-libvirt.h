@@ -219,26 +219,33 @@ lv_handoff_get (const char *key)
   return value;
 }
 
-/* In a child: drops to LV_USER and connects to the bus the parent handed off. */
+/* In a child: drops to @user and connects to the bus the parent handed off. */
 static inline GDBusConnection *
-lv_connect_as_user (void)
+lv_connect_as (const char *user)
 {
   g_autofree char *address = lv_handoff_get ("address");
-  struct passwd *pw = getpwnam (LV_USER);
+  struct passwd *pw = getpwnam (user);
   g_autoptr (GError) error = NULL;
   GDBusConnection *bus;
 
   if (!pw)
-    g_error ("user %s is missing: run tests/setup-test-users.sh as root", LV_USER);
+    g_error ("user %s is missing: run tests/setup-test-users.sh as root", user);
   if (initgroups (pw->pw_name, pw->pw_gid) < 0 || setgid (pw->pw_gid) < 0
       || setuid (pw->pw_uid) < 0)
-    g_error ("cannot become %s", LV_USER);
+    g_error ("cannot become %s", user);
   bus = g_dbus_connection_new_for_address_sync (address,
                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
                                                   | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                 NULL, NULL, &error);
   g_assert_no_error (error);
   return bus;
+}
+
+/* The same as LV_USER. */
+static inline GDBusConnection *
+lv_connect_as_user (void)
+{
+  return lv_connect_as (LV_USER);
 }
 
 /* main()'s set-up: the hand-off directory of the parent. */
