@@ -40,23 +40,6 @@ replace_once (const char *text, const char *from, const char *to)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-static char *
-run (VbTestConsole *console, const char *command)
-{
-  g_autofree char *out = vb_test_console_output (console, command, 60000);
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  g_autoptr (GString) answer = g_string_new (NULL);
-
-  /* Without the counter lines the test guest prints meanwhile. */
-  for (guint i = 0; lines[i]; i++)
-    {
-      g_strstrip (lines[i]);
-      if (*lines[i] && !strstr (lines[i], "VB-COUNTER"))
-        g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
-    }
-  return g_string_free (g_steal_pointer (&answer), FALSE);
-}
-
 /* Whether QEMU @pid holds an fd whose link names @prefix. */
 static gboolean
 qemu_holds (int pid, const char *prefix)
@@ -116,10 +99,10 @@ test_numa_memfd (Fixture *f, gconstpointer data)
   g_autoptr (VbTestConsole) console = vb_test_console_open (f->env, path);
   g_autofree char *live = vb_test_get_xml (f->env, path, IFACE_DOMAIN, 0);
   g_autofree char *nodes =
-    run (console, "ls -d /sys/devices/system/node/node* | xargs -n1 basename");
-  g_autofree char *distance = run (console, "cat /sys/devices/system/node/node1/distance");
-  g_autofree char *node1 = run (console, "grep MemTotal /sys/devices/system/node/node1/meminfo");
-  g_autofree char *cpus = run (console, "cat /sys/devices/system/node/node0/cpulist");
+    vb_test_console_answer (console, "ls -d /sys/devices/system/node/node* | xargs -n1 basename");
+  g_autofree char *distance = vb_test_console_answer (console, "cat /sys/devices/system/node/node1/distance");
+  g_autofree char *node1 = vb_test_console_answer (console, "grep MemTotal /sys/devices/system/node/node1/meminfo");
+  g_autofree char *cpus = vb_test_console_answer (console, "cat /sys/devices/system/node/node0/cpulist");
   guint64 node1_kib = 0;
 
   /* QEMU runs it rounded up to whole MiB, and the live XML says so. */
@@ -194,7 +177,7 @@ test_host_checks (Fixture *f, gconstpointer data)
 static guint64
 guest_mem_total_kib (VbTestConsole *console)
 {
-  g_autofree char *line = run (console, "grep MemTotal /proc/meminfo");
+  g_autofree char *line = vb_test_console_answer (console, "grep MemTotal /proc/meminfo");
 
   g_assert_nonnull (strstr (line, "MemTotal:"));
   return g_ascii_strtoull (strstr (line, "MemTotal:") + strlen ("MemTotal:"), NULL, 10);

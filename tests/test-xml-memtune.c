@@ -284,23 +284,6 @@ test_restrictive (Fixture *f, gconstpointer data)
   expect_start_refused (f, far, "host NUMA node 1023 does not exist on this host");
 }
 
-static char *
-run (VbTestConsole *console, const char *command)
-{
-  g_autofree char *out = vb_test_console_output (console, command, 60000);
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  g_autoptr (GString) answer = g_string_new (NULL);
-
-  /* Without the counter lines the test guest prints meanwhile. */
-  for (guint i = 0; lines[i]; i++)
-    {
-      g_strstrip (lines[i]);
-      if (*lines[i] && !strstr (lines[i], "VB-COUNTER"))
-        g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
-    }
-  return g_string_free (g_steal_pointer (&answer), FALSE);
-}
-
 /* ACPI's HMAT from <cell><cache> and <interconnects>: the guest's kernel
  * reports node 0's memory-side cache and its initiators' latency and
  * bandwidth. */
@@ -334,11 +317,11 @@ test_hmat (Fixture *f, gconstpointer data)
     ==, 1);
   path = vb_test_boot_guest (f->env, xml->str, TRUE, 180000);
   console = vb_test_console_open (f->env, path);
-  cache_size = run (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/size");
+  cache_size = vb_test_console_answer (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/size");
   cache_line =
-    run (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/line_size");
-  latency = run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_latency");
-  bandwidth = run (console, "cat /sys/devices/system/node/node0/access0/initiators/read_bandwidth");
+    vb_test_console_answer (console, "cat /sys/devices/system/node/node0/memory_side_cache/index1/line_size");
+  latency = vb_test_console_answer (console, "cat /sys/devices/system/node/node0/access0/initiators/read_latency");
+  bandwidth = vb_test_console_answer (console, "cat /sys/devices/system/node/node0/access0/initiators/read_bandwidth");
   g_assert_cmpstr (cache_size, ==, "10240");
   g_assert_cmpstr (cache_line, ==, "64");
   g_assert_cmpstr (latency, ==, "5");
@@ -379,10 +362,10 @@ test_nvdimm (Fixture *f, gconstpointer data)
   path = vb_test_boot_guest (f->env, xml->str, TRUE, 180000);
   console = vb_test_console_open (f->env, path);
   /* 64 MiB in 512-byte sectors. */
-  sectors = run (console, "cat /sys/block/pmem0/size");
+  sectors = vb_test_console_answer (console, "cat /sys/block/pmem0/size");
   g_assert_cmpstr (sectors, ==, "131072");
   /* The last line: the guest's kernel may print on the console too. */
-  wrote = run (console, "echo VB-NVDIMM-WROTE-THIS > /dev/pmem0 && sync && echo written");
+  wrote = vb_test_console_answer (console, "echo VB-NVDIMM-WROTE-THIS > /dev/pmem0 && sync && echo written");
   g_assert_true (g_str_has_suffix (wrote, "written"));
   g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
   g_assert_true (g_str_has_prefix (contents, "VB-NVDIMM-WROTE-THIS"));

@@ -53,29 +53,12 @@ guest_xml (const char *name, const char *devices)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static char *
-run (VbTestConsole *console, const char *command)
-{
-  g_autofree char *out = vb_test_console_output (console, command, 60000);
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  g_autoptr (GString) answer = g_string_new (NULL);
-
-  /* Without the counter lines the test guest prints meanwhile. */
-  for (guint i = 0; lines[i]; i++)
-    {
-      g_strstrip (lines[i]);
-      if (*lines[i] && !strstr (lines[i], "VB-COUNTER"))
-        g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
-    }
-  return g_string_free (g_steal_pointer (&answer), FALSE);
-}
-
 /* The memory of the guest's NUMA node 1 (the virtio-mem's), as its kernel
  * counts it. */
 static guint64
 node1_mem_total_kib (VbTestConsole *console)
 {
-  g_autofree char *line = run (console, "grep MemTotal /sys/devices/system/node/node1/meminfo");
+  g_autofree char *line = vb_test_console_answer (console, "grep MemTotal /sys/devices/system/node/node1/meminfo");
 
   g_assert_nonnull (strstr (line, "MemTotal:"));
   return g_ascii_strtoull (strstr (line, "MemTotal:") + strlen ("MemTotal:"), NULL, 10);
@@ -148,7 +131,7 @@ test_virtio_mem (Fixture *f, gconstpointer data)
   kib = wait_node1_above (console, (64 + 96) * 1024);
   g_assert_cmpuint (kib, >, (64 + 96) * 1024);
   g_assert_cmpuint (kib, <=, (64 + 128) * 1024);
-  driver = run (console, "ls /sys/bus/virtio/drivers/virtio_mem/");
+  driver = vb_test_console_answer (console, "ls /sys/bus/virtio/drivers/virtio_mem/");
   g_assert_nonnull (strstr (driver, "virtio"));
   live = wait_live_xml_saying (f->env, path, "<current unit='KiB'>131072</current>");
   g_assert_nonnull (strstr (live, "<memory unit='KiB'>524288</memory>"));
@@ -287,7 +270,7 @@ test_virtio_pmem (Fixture *f, gconstpointer data)
   xml = guest_xml ("vpmem1", devices);
   path = vb_test_boot_guest (f->env, xml, TRUE, BOOT_TIMEOUT_MS);
   console = vb_test_console_open (f->env, path);
-  out = run (console, "head -c 17 /dev/pmem0; echo");
+  out = vb_test_console_answer (console, "head -c 17 /dev/pmem0; echo");
   g_assert_nonnull (strstr (out, "VIRTBUS-PMEM-MARK"));
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
   vb_test_console_free (console);

@@ -195,3 +195,20 @@ vb_test_log_last_counter (const char *log)
     return 0;
   return vb_test_last_counter (text);
 }
+
+char *
+vb_test_console_answer (VbTestConsole *console, const char *command)
+{
+  g_autofree char *out = vb_test_console_output (console, command, 60000);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr (GString) answer = g_string_new (NULL);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] && !strstr (lines[i], "VB-COUNTER"))
+        g_string_append_printf (answer, "%s%s", answer->len ? "\n" : "", lines[i]);
+    }
+  return g_string_free (g_steal_pointer (&answer), FALSE);
+}
+

@@ -30,6 +30,9 @@ int vb_test_console_run_output (VbTestConsole *console, const char *command, gui
 /* Runs @command and returns what it printed (without the echo of the command
  * line), fails the test on a non-zero status. */
 char *vb_test_console_output (VbTestConsole *console, const char *command, guint timeout_ms);
+/* The same within 60 s, without blank lines and the counter lines the test
+ * guest prints meanwhile, each line stripped: a command's answer alone. */
+char *vb_test_console_answer (VbTestConsole *console, const char *command);
 /* The last "VB-COUNTER n" of the test guest in @text, 0 when none. */
 guint64 vb_test_last_counter (const char *text);
 
