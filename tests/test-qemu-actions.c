@@ -176,7 +176,7 @@ check_keys (Fixture *f)
   run (f, command);
   g_usleep (500 * 1000);
   vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "SendKey", send_key_args (0, 0, key_a, 1));
-  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "SendKey", send_key_args (8, 50, vk_delete, 1));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "SendKey", send_key_args (8, 300, vk_delete, 1));
   g_usleep (1500 * 1000);
   seen = run (f, "od -An -tx1 -v -w24 /tmp/keys");
   g_test_message ("the guest's keyboard reported:\n%s", seen);
@@ -186,8 +186,10 @@ check_keys (Fixture *f)
   g_assert_nonnull (strstr (seen, "01 00 1e 00 00 00 00 00"));
   g_assert_nonnull (strstr (seen, "01 00 6f 00 01 00 00 00"));
   g_assert_nonnull (strstr (seen, "01 00 6f 00 00 00 00 00"));
-  /* Delete was held the 50 ms asked (QEMU's default is about 10 ms). */
-  g_assert_cmpint (held_us (seen, 0x6f), >=, 45000);
+  /* Delete was held the 300 ms asked, not QEMU's default of 100 ms; the
+   * guest stamps each event when it takes the interrupt, which under a
+   * loaded TCG can come late for the press, hence the 50 ms of slack. */
+  g_assert_cmpint (held_us (seen, 0x6f), >=, 250000);
 }
 
 /* The CD-ROM's <disk> element of @xml without its <source>. */
