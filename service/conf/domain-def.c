@@ -322,7 +322,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/sysinfo/entry", "!name file", "*", VB_XML_RULE_REPEAT },
   { "domain/genid", NULL, "*", 0 },
   { "domain/launchSecurity",
-    "!type=sev|sev-snp|s390-pv kernelHashes=yes|no authorKey=yes|no vcek=yes|no", NULL, 0 },
+    "!type=sev|sev-snp|s390-pv|tdx kernelHashes=yes|no authorKey=yes|no vcek=yes|no", NULL, 0 },
   { "domain/launchSecurity/cbitpos", NULL, "%u", 0 },
   { "domain/launchSecurity/reducedPhysBits", NULL, "%u", 0 },
   { "domain/launchSecurity/policy", NULL, "*", 0 },
@@ -332,6 +332,11 @@ static const VbXmlRule domain_rules[] = {
   { "domain/launchSecurity/idBlock", NULL, "*", 0 },
   { "domain/launchSecurity/idAuth", NULL, "*", 0 },
   { "domain/launchSecurity/hostData", NULL, "*", 0 },
+  /* virt-install's output (vinst): Intel TDX (qemu-command-tdx.c). */
+  { "domain/launchSecurity/mrConfigId", NULL, "*", 0 },
+  { "domain/launchSecurity/mrOwner", NULL, "*", 0 },
+  { "domain/launchSecurity/mrOwnerConfig", NULL, "*", 0 },
+  { "domain/launchSecurity/quoteGenerationService", "path", NULL, 0 },
   { "domain/os/shim", NULL, "*", 0 },
 
   { "domain/features", NULL, NULL, 0 },
