@@ -108,6 +108,52 @@ test_tdx (void)
   g_assert_true (has_pair (started, "-object", object));
 }
 
+/* What no host runs, refused at define with the element named. */
+static void
+test_tdx_refused_at_define (void)
+{
+  static const struct {
+    const char *inside, *words;
+  } cases[] = {
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<features><acpi/><ioapic driver='kvm'/></features><launchSecurity type='tdx'/>",
+      "a TDX guest's I/O APIC is QEMU's" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<features><acpi/><smm state='on'/></features><launchSecurity type='tdx'/>",
+      "a TDX guest has no system management mode" },
+    { "<os><type arch='x86_64' machine='q35'>hvm</type></os><launchSecurity type='tdx'/>",
+      "a TDX guest boots UEFI (TDVF): use firmware='efi'" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type>"
+      "<nvram>/var/lib/virtbus/nvram/d_VARS.fd</nvram></os><launchSecurity type='tdx'/>",
+      "a TDX guest's firmware is stateless" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type>"
+      "<loader type='rom' format='qcow2'>/x.qcow2</loader></os><launchSecurity type='tdx'/>",
+      "-bios reads a raw image" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<launchSecurity type='tdx'><cbitpos>47</cbitpos></launchSecurity>",
+      "<cbitpos> is AMD SEV's, not for type 'tdx'" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<launchSecurity type='tdx' kernelHashes='yes'/>",
+      "kernelHashes is AMD SEV's" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<launchSecurity type='tdx'><mrOwner>not base64!</mrOwner></launchSecurity>",
+      "<mrOwner> is base64" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<launchSecurity type='tdx'><policy>0xzz</policy></launchSecurity>",
+      "the TD attributes are a 64-bit number" },
+    { "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<launchSecurity type='tdx'><quoteGenerationService path='qgs.sock'/></launchSecurity>",
+      "path must be absolute" },
+  };
+  VbQemuCommandContext define = context_for (TRUE, 70222);
+  VbQemuCommandContext tcg = context_for (TRUE, 70222);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    refused_saying (cases[i].inside, &define, cases[i].words);
+  tcg.kvm = FALSE;
+  refused_saying (TDX, &tcg, "a TDX guest needs KVM, and this domain runs under TCG");
+}
+
 #define TLBFLUSH(child)                                                                 \
   "<os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/>"              \
   "<hyperv mode='custom'><tlbflush state='on'>" child "</tlbflush></hyperv></features>" \
@@ -142,6 +188,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/qemu-vinst-start/tdx", test_tdx);
+  g_test_add_func ("/qemu-vinst-start/tdx-refused-at-define", test_tdx_refused_at_define);
   g_test_add_func ("/qemu-vinst-start/hyperv-tlbflush", test_tlbflush);
   return g_test_run ();
 }
