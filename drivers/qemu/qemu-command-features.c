@@ -105,11 +105,23 @@ hyperv_cpu_flags (Builder *b, xmlNode *hyperv, GString *model, GError **error)
         }
       else if (g_str_equal (name, "tlbflush"))
         {
+          xmlNode *direct = vb_xml_child (child, "direct");
+          xmlNode *extended = vb_xml_child (child, "extended");
+
           g_string_append_printf (model, ",hv-tlbflush=%s", on_off (child, "state"));
-          if (vb_xml_child (child, "direct") || vb_xml_child (child, "extended"))
-            return refuse (error, child,
-                           "<direct> and <extended> need QEMU 8.0 (hv-tlbflush-direct, "
-                           "hv-tlbflush-ext); this QEMU has only hv-tlbflush");
+          /* QEMU 8.0's: built at define, refused at Start by an older one. */
+          if (direct
+              && !vb_qemu_need_qemu (b, direct, 80000,
+                                     "Hyper-V's direct TLB flush (hv-tlbflush-direct)", error))
+            return FALSE;
+          if (extended
+              && !vb_qemu_need_qemu (b, extended, 80000,
+                                     "Hyper-V's extended TLB flush (hv-tlbflush-ext)", error))
+            return FALSE;
+          if (direct)
+            g_string_append_printf (model, ",hv-tlbflush-direct=%s", on_off (direct, "state"));
+          if (extended)
+            g_string_append_printf (model, ",hv-tlbflush-ext=%s", on_off (extended, "state"));
         }
       else if (g_str_equal (name, "vendor_id"))
         {

@@ -430,9 +430,12 @@ vb_qemu_build_launch_security (Builder *b, GString *machine, GError **error)
 
   if (!node)
     return TRUE;
+  /* Intel's trust domains: qemu-command-tdx.c. */
+  if (g_str_equal (type, "tdx"))
+    return TRUE;
   if (!g_str_equal (type, "sev") && !snp)
-    return refuse (error, node, "launchSecurity type '%s' is not x86's (sev, sev-snp)", type);
-  if (!snp && !sev_snp_only (node, error))
+    return refuse (error, node, "launchSecurity type '%s' is not x86's (sev, sev-snp, tdx)", type);
+  if ((!snp && !sev_snp_only (node, error)) || !vb_qemu_tdx_only (node, error))
     return FALSE;
   if (snp)
     g_string_assign (out, "sev-snp-guest,id=lsec0");

@@ -883,7 +883,10 @@ vb_qemu_dimm_slot (xmlNode *devices, xmlNode *dimm)
         {
           xmlNode *a = vb_xml_child (m, "address");
 
-          if (m != dimm && a && vb_xml_attr (a, "slot") && vb_xml_attr_uint (a, "slot", 0) == slot)
+          /* A virtio memory device's PCI address has a slot= too, of its
+           * PCI bus: it takes no DIMM slot. */
+          if (m != dimm && a && !vb_xml_attr_is (a, "type", "pci") && vb_xml_attr (a, "slot")
+              && vb_xml_attr_uint (a, "slot", 0) == slot)
             taken = TRUE;
         }
     }

@@ -352,6 +352,12 @@ gboolean vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error);
 /* <controller type='pci'>: qemu-command-pci.c. <launchSecurity> (the
  * machine's confidential-guest-support): qemu-command-hostdev.c. */
 gboolean vb_qemu_build_launch_security (Builder *b, GString *machine, GError **error);
+/* <launchSecurity type='tdx'> (qemu-command-tdx.c): the tdx-guest object,
+ * its firmware, and the refusal of its elements on an SEV guest. */
+gboolean vb_qemu_is_tdx (Builder *b);
+gboolean vb_qemu_build_tdx (Builder *b, GString *machine, GString *accel, GError **error);
+gboolean vb_qemu_build_tdx_firmware (Builder *b, GError **error);
+gboolean vb_qemu_tdx_only (xmlNode *node, GError **error);
 /* A virtio device's <driver iommu ats packed page_per_vq> as its -device
  * properties (qemu-command-virtio.c): for every virtio device's builder. */
 gboolean vb_qemu_virtio_options (xmlNode *device, GString *out, GError **error);

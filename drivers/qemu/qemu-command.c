@@ -90,7 +90,8 @@ build_machine (Builder *b, GError **error)
     g_autoptr (GString) accel = g_string_new (b->context->kvm ? "kvm" : "tcg");
 
     if (!vb_qemu_features_machine (b, opts, accel, error)
-        || !vb_qemu_build_launch_security (b, opts, error))
+        || !vb_qemu_build_launch_security (b, opts, error)
+        || !vb_qemu_build_tdx (b, opts, accel, error))
       return FALSE;
     add2 (b, "-machine", opts->str);
     add2 (b, "-accel", accel->str);
@@ -254,6 +255,8 @@ build_firmware (Builder *b, GError **error)
   gboolean secure = loader && vb_xml_attr_is (loader, "secure", "yes");
   gboolean stateless = loader && vb_xml_attr_is (loader, "stateless", "yes");
 
+  if (vb_qemu_is_tdx (b))
+    return vb_qemu_build_tdx_firmware (b, error);
   /* SeaBIOS, QEMU's default, or another ROM image. */
   if (g_strcmp0 (firmware, "bios") == 0 || vb_xml_attr_is (loader, "type", "rom")
       || (!loader && g_strcmp0 (firmware, "efi") != 0))

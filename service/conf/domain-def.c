@@ -322,7 +322,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/sysinfo/entry", "!name file", "*", VB_XML_RULE_REPEAT },
   { "domain/genid", NULL, "*", 0 },
   { "domain/launchSecurity",
-    "!type=sev|sev-snp|s390-pv kernelHashes=yes|no authorKey=yes|no vcek=yes|no", NULL, 0 },
+    "!type=sev|sev-snp|s390-pv|tdx kernelHashes=yes|no authorKey=yes|no vcek=yes|no", NULL, 0 },
   { "domain/launchSecurity/cbitpos", NULL, "%u", 0 },
   { "domain/launchSecurity/reducedPhysBits", NULL, "%u", 0 },
   { "domain/launchSecurity/policy", NULL, "*", 0 },
@@ -332,6 +332,11 @@ static const VbXmlRule domain_rules[] = {
   { "domain/launchSecurity/idBlock", NULL, "*", 0 },
   { "domain/launchSecurity/idAuth", NULL, "*", 0 },
   { "domain/launchSecurity/hostData", NULL, "*", 0 },
+  /* virt-install's output (vinst): Intel TDX (qemu-command-tdx.c). */
+  { "domain/launchSecurity/mrConfigId", NULL, "*", 0 },
+  { "domain/launchSecurity/mrOwner", NULL, "*", 0 },
+  { "domain/launchSecurity/mrOwnerConfig", NULL, "*", 0 },
+  { "domain/launchSecurity/quoteGenerationService", "path", NULL, 0 },
   { "domain/os/shim", NULL, "*", 0 },
 
   { "domain/features", NULL, NULL, 0 },
@@ -848,9 +853,20 @@ fill_memory (xmlNode *root, VbDomainDef *def, GError **error)
   xmlNode *current = vb_xml_child (root, "currentMemory");
   g_autofree char *text = NULL;
 
+  /* As libvirt: with guest NUMA cells <memory> may be left out, for it is
+   * what the cells and memory devices add up to. check_numa_memory() sets
+   * it (and a missing or larger <currentMemory>) to that sum; until then it
+   * stands at the largest size, so nothing before clamps to a guess. */
+  if (memory == NULL && vb_domain_numa_cells (root) > 0) {
+    g_autofree char *most = g_strdup_printf ("%" G_GUINT64_FORMAT, G_MAXUINT64 / 1024);
+    xmlNode *after = vb_xml_child (root, "maxMemory");
+
+    memory = vb_xml_insert_after (root, after ? after : vb_xml_child (root, "uuid"), "memory",
+                                  most);
+  }
   if (memory == NULL) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                         "missing element <memory> in <domain>");
+                         "missing element <memory> in <domain> (or memory in its NUMA cells)");
     return FALSE;
   }
   if (!memory_to_kib (memory, &def->memory_kib, error))
@@ -1378,6 +1394,8 @@ check_numa_memory (xmlNode *root, VbDomainDef *def, GError **error)
   if (!vb_domain_numa_check (root, &def->memory_kib, def->vcpus, error)
       || !vb_domain_limits_check (root, error))
     return FALSE;
+  if (def->memory_kib == 0)
+    return vb_xml_invalid (error, vb_xml_child (root, "memory"), "must be greater than 0");
   if (def->current_memory_kib <= def->memory_kib)
     return TRUE;
   def->current_memory_kib = def->memory_kib;

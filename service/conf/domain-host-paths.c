@@ -226,6 +226,13 @@ vb_domain_host_paths_of_doc (xmlDoc *doc)
                 break;
               }
         }
+      else if (named (child, "launchSecurity"))
+        {
+          /* A TDX guest's quote generation service, which QEMU connects to. */
+          for (xmlNode *qgs = child->children; qgs; qgs = qgs->next)
+            if (named (qgs, "quoteGenerationService"))
+              note (found, vb_xml_attr (qgs, "path"), VB_HOST_PATH_FILE);
+        }
       else if (named (child, "sysinfo"))
         {
           /* fw_cfg entries QEMU reads from a file. */
