@@ -84,7 +84,8 @@
  * or socket source (as a disk's), and <log>. */
 #define CHARDEV(device)                                                                            \
   { "domain/devices/" device,                                                                      \
-    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm",     \
+    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm|"    \
+    "dbus",                                                                                        \
     NULL, VB_XML_RULE_REPEAT },                                                                    \
     { "domain/devices/" device "/source",                                                          \
       "path mode=bind|connect append=on|off host service tls=yes|no channel", NULL,                \
@@ -629,7 +630,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/graphics",
     "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
     "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
-    "powerControl=yes|no defaultMode=any|secure|insecure socket display xauth fullscreen=yes|no",
+    "powerControl=yes|no defaultMode=any|secure|insecure socket display xauth fullscreen=yes|no "
+    "p2p=yes|no address",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
     NULL, VB_XML_RULE_REPEAT },

@@ -1,0 +1,156 @@
+/* QEMU's D-Bus display (<graphics type='dbus'>, -display dbus) and what
+ * plays or talks through it: <audio type='dbus'> (-audiodev dbus) and the
+ * dbus character device (-chardev dbus). With p2p='yes' QEMU serves each
+ * client on a connection of its own, which Domain.OpenGraphics hands out
+ * (qemu-graphics.c: add_client protocol '@dbus-display'); with address=
+ * QEMU joins that bus as its own, unprivileged user. */
+#include "qemu-command-private.h"
+
+#include <gio/gio.h>
+
+gboolean
+vb_qemu_has_dbus_display (Builder *b)
+{
+  for (xmlNode *g = vb_xml_child (b->devices, "graphics"); g; g = vb_xml_next (g, "graphics"))
+    if (vb_xml_attr_is (g, "type", "dbus"))
+      return TRUE;
+  return FALSE;
+}
+
+/* A bus QEMU may connect to: a valid D-Bus address whose every entry is a
+ * socket to connect to (unix path or abstract name, tcp, nonce-tcp). The
+ * transports that run a program (autolaunch, unixexec) or only listen
+ * (unix dir/tmpdir/runtime) are not. */
+static gboolean
+connectable_address (const char *address)
+{
+  g_auto (GStrv) entries = NULL;
+
+  if (!g_dbus_is_address (address))
+    return FALSE;
+  entries = g_strsplit (address, ";", -1);
+  for (guint i = 0; entries[i]; i++)
+    {
+      const char *entry = entries[i];
+
+      if (!*entry)
+        continue;
+      if (g_str_has_prefix (entry, "tcp:") || g_str_has_prefix (entry, "nonce-tcp:"))
+        continue;
+      if (!g_str_has_prefix (entry, "unix:"))
+        return FALSE;
+      {
+        g_auto (GStrv) keys = g_strsplit (entry + strlen ("unix:"), ",", -1);
+        gboolean target = FALSE;
+
+        for (guint k = 0; keys[k]; k++)
+          {
+            if (g_str_has_prefix (keys[k], "path=") || g_str_has_prefix (keys[k], "abstract="))
+              target = TRUE;
+            else if (!g_str_has_prefix (keys[k], "guid="))
+              return FALSE;
+          }
+        if (!target)
+          return FALSE;
+      }
+    }
+  return TRUE;
+}
+
+gboolean
+vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
+{
+  g_autoptr (GString) out = g_string_new ("dbus");
+  g_autofree char *address = vb_xml_attr (graphics, "address");
+  xmlNode *gl = vb_xml_child (graphics, "gl");
+  xmlNode *audio = vb_xml_child (graphics, "audio");
+  gboolean p2p = vb_xml_attr_is (graphics, "p2p", "yes");
+
+  for (xmlAttr *attr = graphics->properties; attr; attr = attr->next)
+    {
+      const char *name = (const char *) attr->name;
+
+      if (!g_str_equal (name, "type") && !g_str_equal (name, "address")
+          && !g_str_equal (name, "p2p"))
+        return refuse (error, graphics, "attribute '%s' is not for a dbus display", name);
+    }
+  for (xmlNode *child = graphics->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE && !xmlStrEqual (child->name, BAD_CAST "gl")
+        && !xmlStrEqual (child->name, BAD_CAST "audio"))
+      return refuse (error, child, "<%s> is not for a dbus display", (const char *) child->name);
+  /* QEMU has one -display: dbus, sdl and egl-headless exclude each other. */
+  if (b->local_display)
+    return refuse (error, graphics,
+                   "QEMU has one local display: dbus, sdl and egl-headless exclude each other");
+  b->local_display = TRUE;
+  if (p2p && address)
+    return refuse (error, graphics,
+                   "a dbus display is either peer-to-peer (p2p='yes') or on the bus at "
+                   "address=, not both");
+  if (p2p)
+    g_string_append (out, ",p2p=on");
+  else if (address)
+    {
+      if (!connectable_address (address))
+        return refuse (error, graphics,
+                       "address '%s' is not a D-Bus address QEMU can connect to (unix:path=, "
+                       "unix:abstract=, tcp: or nonce-tcp:)",
+                       address);
+      vb_qemu_opt (out, "addr", address);
+    }
+  else
+    return refuse (error, graphics,
+                   "a dbus display needs p2p='yes' (clients connect through OpenGraphics) or "
+                   "the address= of a bus: the service starts no private bus for it");
+  if (xmlHasProp (gl, BAD_CAST "rendernode") && !vb_xml_attr_is (gl, "enable", "yes"))
+    return refuse (error, gl, "a rendernode is for <gl enable='yes'>");
+  if (vb_xml_attr_is (gl, "enable", "yes"))
+    {
+      g_string_append (out, ",gl=on");
+      if (!vb_qemu_gl_rendernode (b, graphics, out, error))
+        return FALSE;
+    }
+  if (audio)
+    {
+      guint id = vb_xml_attr_uint (audio, "id", 0);
+      xmlNode *backend = NULL;
+
+      for (backend = vb_xml_child (b->devices, "audio"); backend;
+           backend = vb_xml_next (backend, "audio"))
+        if (vb_xml_attr_uint (backend, "id", 1) == id)
+          break;
+      if (!backend)
+        return refuse (error, audio, "no <audio> has id %u", id);
+      /* QEMU's dbus display plays only a dbus backend's sound. */
+      if (!vb_xml_attr_is (backend, "type", "dbus"))
+        return refuse (error, audio, "a dbus display plays <audio type='dbus'>, not audio %u",
+                       id);
+      g_string_append_printf (out, ",audiodev=audio%u", id);
+    }
+  add2 (b, "-display", out->str);
+  return TRUE;
+}
+
+gboolean
+vb_qemu_dbus_audio_check (Builder *b, xmlNode *audio, GError **error)
+{
+  if (!vb_qemu_has_dbus_display (b))
+    return refuse (error, audio, "audio backend 'dbus' needs <graphics type='dbus'>");
+  return TRUE;
+}
+
+gboolean
+vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, GString *out,
+                            GError **error)
+{
+  xmlNode *source = vb_xml_child (node, "source");
+  g_autofree char *channel = source ? vb_xml_attr (source, "channel") : NULL;
+
+  if (!vb_qemu_has_dbus_display (b))
+    return refuse (error, node, "a dbus character device needs <graphics type='dbus'>");
+  if (!channel || !*channel)
+    return refuse (error, node, "a dbus character device needs <source channel>");
+  g_string_append_printf (out, "dbus,id=%s", id);
+  vb_qemu_opt (out, "name", channel);
+  return TRUE;
+}
