@@ -123,8 +123,7 @@ vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
         return refuse (error, audio, "no <audio> has id %u", id);
       /* QEMU's dbus display plays only a dbus backend's sound. */
       if (!vb_xml_attr_is (backend, "type", "dbus"))
-        return refuse (error, audio, "a dbus display plays <audio type='dbus'>, not audio %u",
-                       id);
+        return refuse (error, audio, "a dbus display plays <audio type='dbus'>, not audio %u", id);
       g_string_append_printf (out, ",audiodev=audio%u", id);
     }
   add2 (b, "-display", out->str);
@@ -140,8 +139,7 @@ vb_qemu_dbus_audio_check (Builder *b, xmlNode *audio, GError **error)
 }
 
 gboolean
-vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, GString *out,
-                            GError **error)
+vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, GString *out, GError **error)
 {
   xmlNode *source = vb_xml_child (node, "source");
   g_autofree char *channel = source ? vb_xml_attr (source, "channel") : NULL;

@@ -1,0 +1,181 @@
+/* QEMU's D-Bus display as a client of the service sees it: a guest with a
+ * peer-to-peer display (p2p='yes'), its <audio type='dbus'> and a dbus
+ * channel; OpenGraphics hands out a connection on which QEMU's own D-Bus
+ * objects answer (the VM's Name and UUID are the domain's, the channel is a
+ * Chardev object of the name the XML gave, the audio backend is there).
+ * A display on a bus (address=) is refused by OpenGraphics; a bad address
+ * is refused by define, by name. */
+#include <gio/gio.h>
+#include <gio/gunixfdlist.h>
+#include <string.h>
+
+#include "vb-test-calls.h"
+#include "vb-test-domains.h"
+#include "vb-test-guest-fixture.h"
+#include "vb-test-names.h"
+
+#define BOOT_TIMEOUT_MS 120000
+#define GUEST_MIB 160
+#define CHANNEL "org.example.vbtest.0"
+#define DISPLAY_PATH "/org/qemu/Display1"
+
+typedef VbGuestFixture Fixture;
+
+static const char p2p_devices[] =
+  "    <graphics type='dbus' p2p='yes'>\n      <audio id='1'/>\n    </graphics>\n"
+  "    <audio id='1' type='dbus'/>\n"
+  "    <channel type='dbus'>\n      <source channel='" CHANNEL "'/>\n"
+  "      <target type='virtio' name='" CHANNEL "'/>\n    </channel>\n";
+
+/* Domain.OpenGraphics(@index, 0) as root: a D-Bus connection (QEMU is the
+ * server side of it, no bus in between). */
+static GDBusConnection *
+open_display (Fixture *f, guint index)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketConnection) stream = NULL;
+  g_autofree int *stolen = NULL;
+  GDBusConnection *connection;
+
+  reply =
+    g_dbus_connection_call_with_unix_fd_list_sync (f->env->client, BUS_NAME, f->path, IFACE_DOMAIN,
+                                                   "OpenGraphics", g_variant_new ("(uu)", index, 0),
+                                                   G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
+                                                   10000, NULL, &fds, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_unix_fd_list_get_length (fds), ==, 1);
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  socket = g_socket_new_from_fd (stolen[0], &error);
+  g_assert_no_error (error);
+  stream = g_socket_connection_factory_create_connection (socket);
+  connection =
+    g_dbus_connection_new_sync (G_IO_STREAM (stream), NULL,
+                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* The properties of @interface on @path, answered by QEMU. */
+static GVariant *
+qemu_properties (GDBusConnection *connection, const char *path, const char *interface)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *all = NULL;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (connection, NULL, path, "org.freedesktop.DBus.Properties",
+                                 "GetAll", g_variant_new ("(s)", interface),
+                                 G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                 &error);
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(@a{sv})", &all);
+  return all;
+}
+
+static void
+assert_string_property (GVariant *all, const char *name, const char *want)
+{
+  const char *value = NULL;
+
+  g_assert_true (g_variant_lookup (all, name, "&s", &value));
+  g_assert_cmpstr (value, ==, want);
+}
+
+/* The object paths QEMU's object manager exports with @interface. */
+static GPtrArray *
+objects_with (GDBusConnection *connection, const char *interface)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+    connection, NULL, DISPLAY_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+    G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_autoptr (GVariantIter) objects = NULL;
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  const char *path;
+  GVariant *interfaces;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(a{oa{sa{sv}}})", &objects);
+  while (g_variant_iter_next (objects, "{&o@a{sa{sv}}}", &path, &interfaces))
+    {
+      if (g_variant_lookup_value (interfaces, interface, NULL))
+        g_ptr_array_add (found, g_strdup (path));
+      g_variant_unref (interfaces);
+    }
+  return found;
+}
+
+static void
+test_p2p (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("dbus-p2p", GUEST_MIB, "pc", TRUE, NULL, p2p_devices);
+  g_autoptr (GDBusConnection) display = NULL;
+  g_autoptr (GVariant) vm = NULL;
+  g_autoptr (GVariant) chardev = NULL;
+  g_autoptr (GPtrArray) chardevs = NULL;
+  g_autoptr (GPtrArray) audio = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *live = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  name = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "Name");
+  uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  display = open_display (f, 0);
+  vm = qemu_properties (display, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
+  assert_string_property (vm, "Name", name);
+  assert_string_property (vm, "UUID", uuid);
+  chardevs = objects_with (display, "org.qemu.Display1.Chardev");
+  g_assert_cmpuint (chardevs->len, ==, 1);
+  chardev = qemu_properties (display, chardevs->pdata[0], "org.qemu.Display1.Chardev");
+  assert_string_property (chardev, "Name", CHANNEL);
+  /* The display's <audio id='1'/> is the dbus backend QEMU plays through. */
+  audio = objects_with (display, "org.qemu.Display1.Audio");
+  g_assert_cmpuint (audio->len, ==, 1);
+  /* A second client gets a connection of its own. */
+  {
+    g_autoptr (GDBusConnection) second = open_display (f, 0);
+    g_autoptr (GVariant) again =
+      qemu_properties (second, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
+
+    assert_string_property (again, "Name", name);
+  }
+  live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
+  g_assert_nonnull (strstr (live, "<graphics type='dbus' p2p='yes'>"));
+}
+
+static void
+test_refusals (Fixture *f, gconstpointer data)
+{
+  g_autofree char *bad =
+    vb_test_guest_xml_on ("dbus-bad-address", GUEST_MIB, "pc", TRUE, NULL,
+                          "    <graphics type='dbus' address='unixexec:path=/bin/sh'/>\n");
+  g_autofree char *chardev_alone =
+    vb_test_guest_xml_on ("dbus-chardev-alone", GUEST_MIB, "pc", TRUE, NULL,
+                          "    <channel type='dbus'>\n      <source channel='" CHANNEL "'/>\n"
+                          "      <target type='virtio' name='" CHANNEL "'/>\n    </channel>\n");
+
+  vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", bad, 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "address 'unixexec:path=/bin/sh' is not a D-Bus address");
+  vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                    g_variant_new ("(su)", chardev_alone, 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "a dbus character device needs <graphics type='dbus'>");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/xml-dbus/p2p", Fixture, NULL, vb_guest_fixture_set_up, test_p2p,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-dbus/refusals", Fixture, NULL, vb_guest_fixture_set_up, test_refusals,
+              vb_guest_fixture_tear_down);
+  return g_test_run ();
+}
