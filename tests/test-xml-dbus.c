@@ -3,8 +3,10 @@
  * channel; OpenGraphics hands out a connection on which QEMU's own D-Bus
  * objects answer (the VM's Name and UUID are the domain's, the channel is a
  * Chardev object of the name the XML gave, the audio backend is there).
- * A display on a bus (address=) is refused by OpenGraphics; a bad address
- * is refused by define, by name. */
+ * Without p2p or address= the service runs a bus of the domain's own,
+ * whose address the live XML gives, QEMU's objects on it, gone with the
+ * domain (OpenGraphics refuses that display: its clients use the bus). A
+ * bad address is refused by define, by name. */
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
 #include <string.h>
@@ -18,6 +20,8 @@
 #define GUEST_MIB 160
 #define CHANNEL "org.example.vbtest.0"
 #define DISPLAY_PATH "/org/qemu/Display1"
+#define QEMU_NAME "org.qemu"
+#define XML_INACTIVE 2u /* GetXMLDesc: the stored definition */
 
 typedef VbGuestFixture Fixture;
 
@@ -62,10 +66,12 @@ open_display (Fixture *f, guint index)
 static GVariant *
 qemu_properties (GDBusConnection *connection, const char *path, const char *interface)
 {
+  /* On a bus QEMU is "org.qemu"; on a peer connection there is no name. */
+  const char *name = g_dbus_connection_get_unique_name (connection) ? QEMU_NAME : NULL;
   g_autoptr (GError) error = NULL;
   GVariant *all = NULL;
   g_autoptr (GVariant) reply =
-    g_dbus_connection_call_sync (connection, NULL, path, "org.freedesktop.DBus.Properties",
+    g_dbus_connection_call_sync (connection, name, path, "org.freedesktop.DBus.Properties",
                                  "GetAll", g_variant_new ("(s)", interface),
                                  G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
                                  &error);
@@ -88,9 +94,10 @@ assert_string_property (GVariant *all, const char *name, const char *want)
 static GPtrArray *
 objects_with (GDBusConnection *connection, const char *interface)
 {
+  const char *name = g_dbus_connection_get_unique_name (connection) ? QEMU_NAME : NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-    connection, NULL, DISPLAY_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+    connection, name, DISPLAY_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
     G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
   g_autoptr (GVariantIter) objects = NULL;
   GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
@@ -148,6 +155,85 @@ test_p2p (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (live, "<graphics type='dbus' p2p='yes'>"));
 }
 
+/* The address='…' of the first <graphics type='dbus'> in @xml, or NULL. */
+static char *
+bus_address_in (const char *xml)
+{
+  g_autoptr (GRegex) regex = g_regex_new ("<graphics type='dbus' address='([^']*)'", 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+
+  if (!g_regex_match (regex, xml, 0, &match))
+    return NULL;
+  return g_match_info_fetch (match, 1);
+}
+
+/* Without p2p and address, QEMU joins a bus of the domain's own, which the
+ * live XML names; it ends with the domain. */
+static void
+test_private_bus (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("dbus-private", GUEST_MIB, "pc", TRUE, NULL,
+                          "    <graphics type='dbus'/>\n"
+                          "    <channel type='dbus'>\n      <source channel='" CHANNEL "'/>\n"
+                          "      <target type='virtio' name='" CHANNEL "'/>\n    </channel>\n");
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) vm = NULL;
+  g_autoptr (GVariant) chardev = NULL;
+  g_autoptr (GPtrArray) chardevs = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *inactive = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr (GDBusConnection) after = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  name = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "Name");
+  uuid = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "UUID");
+  live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
+  address = bus_address_in (live);
+  g_assert_nonnull (address);
+  g_assert_true (g_str_has_prefix (address, "unix:path="));
+  g_assert_nonnull (strstr (address, f->env->run_dir));
+  /* The stored definition stays without it: every start makes the bus anew. */
+  inactive = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, XML_INACTIVE);
+  g_assert_null (bus_address_in (inactive));
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  vm = qemu_properties (bus, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
+  assert_string_property (vm, "Name", name);
+  assert_string_property (vm, "UUID", uuid);
+  chardevs = objects_with (bus, "org.qemu.Display1.Chardev");
+  g_assert_cmpuint (chardevs->len, ==, 1);
+  chardev = qemu_properties (bus, chardevs->pdata[0], "org.qemu.Display1.Chardev");
+  assert_string_property (chardev, "Name", CHANNEL);
+  /* Its clients are on that bus: OpenGraphics has no connection to give. */
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "OpenGraphics",
+                                    g_variant_new ("(uu)", 0, 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "D-Bus display on the bus of its address");
+  /* The bus ends with the domain. */
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_clear_pointer (&f->path, g_free);
+  for (guint i = 0; i < 100 && !g_dbus_connection_is_closed (bus); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (50000);
+    }
+  g_assert_true (g_dbus_connection_is_closed (bus));
+  after =
+    g_dbus_connection_new_for_address_sync (address,
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                              | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, NULL);
+  g_assert_null (after);
+}
+
 static void
 test_refusals (Fixture *f, gconstpointer data)
 {
@@ -174,6 +260,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-dbus/p2p", Fixture, NULL, vb_guest_fixture_set_up, test_p2p,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-dbus/private-bus", Fixture, NULL, vb_guest_fixture_set_up, test_private_bus,
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/refusals", Fixture, NULL, vb_guest_fixture_set_up, test_refusals,
               vb_guest_fixture_tear_down);

@@ -57,6 +57,78 @@ connectable_address (const char *address)
   return TRUE;
 }
 
+#define DBUS_DAEMON_BINARY "/usr/bin/dbus-daemon"
+
+/* The private bus's configuration: only its socket, no service
+ * activation (nothing on the bus starts programs), EXTERNAL
+ * authentication, QEMU's user (the daemon's own) and root let in. */
+static const char bus_config[] =
+  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+  "<busconfig>\n"
+  "  <type>virtbus-qemu-display</type>\n"
+  "  <listen>%s</listen>\n"
+  "  <auth>EXTERNAL</auth>\n"
+  "  <policy context=\"default\">\n"
+  "    <allow user=\"root\"/>\n"
+  "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+  "    <allow eavesdrop=\"true\"/>\n"
+  "    <allow own=\"*\"/>\n"
+  "  </policy>\n"
+  "</busconfig>\n";
+
+/* The address of the domain's private bus, a socket in its run directory. */
+static char *
+private_bus_address (Builder *b)
+{
+  g_autofree char *socket_path = runtime_path (b, "dbus/bus.sock");
+  g_autofree char *escaped = g_dbus_address_escape_value (socket_path);
+
+  return g_strconcat ("unix:path=", escaped, NULL);
+}
+
+/* libvirt's default for a dbus display: a bus of the domain's own, a
+ * dbus-daemon the service starts beside QEMU as QEMU's user (and ends with
+ * it), its socket in the run directory. Its address goes into the live
+ * XML (address=), where clients read it; a live XML built again (a
+ * restore) names the same socket, which is the same private bus. */
+static gboolean
+private_bus (Builder *b, xmlNode *graphics, GString *out, GError **error)
+{
+  g_autofree char *dir = runtime_path (b, "dbus");
+  g_autofree char *socket_path = g_build_filename (dir, "bus.sock", NULL);
+  g_autofree char *config_path = g_build_filename (dir, "bus.conf", NULL);
+  g_autofree char *address = private_bus_address (b);
+  g_autofree char *listen = g_markup_escape_text (address, -1);
+  VbQemuHelperSpec *spec;
+
+  if (!b->context->dry_run && !host_has (b->context, DBUS_DAEMON_BINARY))
+    return refuse (error, graphics,
+                   "a dbus display without p2p or address runs on a private bus: that needs %s, "
+                   "which this host lacks (Debian package dbus-daemon)",
+                   DBUS_DAEMON_BINARY);
+  spec = g_new0 (VbQemuHelperSpec, 1);
+  spec->id = g_strdup ("dbus-display");
+  spec->what = g_strdup ("dbus-daemon");
+  spec->element = g_strdup ("graphics");
+  spec->socket_path = g_strdup (socket_path);
+  spec->state_dir = g_strdup (dir);
+  spec->file_name = g_strdup ("bus.conf");
+  spec->file_content = g_bytes_new_take (g_strdup_printf (bus_config, listen),
+                                         strlen (bus_config) - 2 + strlen (listen));
+  spec->argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (spec->argv, g_strdup (DBUS_DAEMON_BINARY));
+  g_ptr_array_add (spec->argv, g_strconcat ("--config-file=", config_path, NULL));
+  g_ptr_array_add (spec->argv, g_strdup ("--nofork"));
+  g_ptr_array_add (spec->argv, g_strdup ("--nopidfile"));
+  g_ptr_array_add (spec->argv, NULL);
+  g_ptr_array_add (b->command->helpers, spec);
+  vb_qemu_opt (out, "addr", address);
+  if (!b->context->dry_run)
+    xmlSetProp (graphics, BAD_CAST "address", BAD_CAST address);
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
 {
@@ -65,6 +137,7 @@ vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
   xmlNode *gl = vb_xml_child (graphics, "gl");
   xmlNode *audio = vb_xml_child (graphics, "audio");
   gboolean p2p = vb_xml_attr_is (graphics, "p2p", "yes");
+  g_autofree char *own_bus = private_bus_address (b);
 
   for (xmlAttr *attr = graphics->properties; attr; attr = attr->next)
     {
@@ -89,7 +162,12 @@ vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
                    "address=, not both");
   if (p2p)
     g_string_append (out, ",p2p=on");
-  else if (address)
+  else if (!address || g_str_equal (address, own_bus))
+    {
+      if (!private_bus (b, graphics, out, error))
+        return FALSE;
+    }
+  else
     {
       if (!connectable_address (address))
         return refuse (error, graphics,
@@ -98,10 +176,6 @@ vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
                        address);
       vb_qemu_opt (out, "addr", address);
     }
-  else
-    return refuse (error, graphics,
-                   "a dbus display needs p2p='yes' (clients connect through OpenGraphics) or "
-                   "the address= of a bus: the service starts no private bus for it");
   if (xmlHasProp (gl, BAD_CAST "rendernode") && !vb_xml_attr_is (gl, "enable", "yes"))
     return refuse (error, gl, "a rendernode is for <gl enable='yes'>");
   if (vb_xml_attr_is (gl, "enable", "yes"))
