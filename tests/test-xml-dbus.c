@@ -6,7 +6,8 @@
  * Without p2p or address= the service runs a bus of the domain's own,
  * whose address the live XML gives, QEMU's objects on it, gone with the
  * domain (OpenGraphics refuses that display: its clients use the bus). A
- * bad address is refused by define, by name. */
+ * bad address is refused by define, by name; OpenGL without a render node
+ * at Start. */
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
 #include <string.h>
@@ -245,6 +246,16 @@ test_refusals (Fixture *f, gconstpointer data)
                           "    <channel type='dbus'>\n      <source channel='" CHANNEL "'/>\n"
                           "      <target type='virtio' name='" CHANNEL "'/>\n    </channel>\n");
 
+  g_autofree char *gl =
+    vb_test_guest_xml_on ("dbus-gl", GUEST_MIB, "pc", TRUE, NULL,
+                          "    <graphics type='dbus' p2p='yes'>\n      <gl enable='yes'/>\n"
+                          "    </graphics>\n");
+
+  /* Defined (a host with a render node runs it), refused at Start here. */
+  if (g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
+    g_test_message ("this host has /dev/dri: no render node refusal");
+  else
+    vb_test_expect_start_refused (f->env, gl, "this host has none");
   vb_test_call_expect_error_saying (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
                                     g_variant_new ("(su)", bad, 0),
                                     "org.virtbus.Virt1.Error.NotSupported",
