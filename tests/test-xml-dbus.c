@@ -10,7 +10,9 @@
  * at Start. */
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vb-test-calls.h"
 #include "vb-test-domains.h"
@@ -22,7 +24,8 @@
 #define CHANNEL "org.example.vbtest.0"
 #define DISPLAY_PATH "/org/qemu/Display1"
 #define QEMU_NAME "org.qemu"
-#define XML_INACTIVE 2u /* GetXMLDesc: the stored definition */
+#define QEMU_USER "vbtest-qemu" /* tests/setup-test-users.sh makes it */
+#define XML_INACTIVE 2u         /* GetXMLDesc: the stored definition */
 
 typedef VbGuestFixture Fixture;
 
@@ -168,8 +171,41 @@ bus_address_in (const char *xml)
   return g_match_info_fetch (match, 1);
 }
 
+/* The uid the dbus-daemon of the bus at @address runs as (it is started
+ * with --config-file=<the socket's directory>/bus.conf). */
+static guint
+bus_daemon_uid (const char *address)
+{
+  g_autofree char *socket_dir = g_path_get_dirname (address + strlen ("unix:path="));
+  g_autofree char *config_arg = g_strdup_printf ("--config-file=%s/bus.conf", socket_dir);
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *pid;
+
+  while ((pid = g_dir_read_name (proc)))
+    {
+      g_autofree char *cmdline_path = g_build_filename ("/proc", pid, "cmdline", NULL);
+      g_autofree char *cmdline = NULL;
+      gsize length = 0;
+      struct stat st;
+
+      if (!g_file_get_contents (cmdline_path, &cmdline, &length, NULL)
+          || !g_str_equal (cmdline, "/usr/bin/dbus-daemon") || strlen (cmdline) + 1 >= length
+          || !g_str_equal (cmdline + strlen (cmdline) + 1, config_arg))
+        continue;
+      {
+        g_autofree char *dir = g_build_filename ("/proc", pid, NULL);
+
+        g_assert_cmpint (stat (dir, &st), ==, 0);
+        return st.st_uid;
+      }
+    }
+  g_error ("no dbus-daemon runs with %s", config_arg);
+  return 0;
+}
+
 /* Without p2p and address, QEMU joins a bus of the domain's own, which the
- * live XML names; it ends with the domain. */
+ * live XML names, run by a dbus-daemon as QEMU's user (@data: that user's
+ * name, NULL for the service's own); it ends with the domain. */
 static void
 test_private_bus (Fixture *f, gconstpointer data)
 {
@@ -198,6 +234,12 @@ test_private_bus (Fixture *f, gconstpointer data)
   g_assert_nonnull (address);
   g_assert_true (g_str_has_prefix (address, "unix:path="));
   g_assert_nonnull (strstr (address, f->env->run_dir));
+  {
+    struct passwd *user = getpwnam (data ? (const char *) data : "root");
+
+    g_assert_nonnull (user);
+    g_assert_cmpuint (bus_daemon_uid (address), ==, user->pw_uid);
+  }
   /* The stored definition stays without it: every start makes the bus anew. */
   inactive = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, XML_INACTIVE);
   g_assert_null (bus_address_in (inactive));
@@ -266,6 +308,19 @@ test_refusals (Fixture *f, gconstpointer data)
                                     "a dbus character device needs <graphics type='dbus'>");
 }
 
+/* The service in system mode with QEMU (and its helpers) as @data. */
+static void
+set_up_confined (Fixture *f, gconstpointer data)
+{
+  g_autofree char *user_arg = g_strdup_printf ("--qemu-user=%s", (const char *) data);
+  const char *args[] = { user_arg, "--network-driver=test", NULL };
+
+  if (!getpwnam (data))
+    g_error ("the user %s is missing: run tests/setup-test-users.sh as root", (const char *) data);
+  f->env = vb_test_env_new (VB_TEST_ENV_POLKIT);
+  vb_test_env_start_system_daemon (f->env, NULL, args);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -274,6 +329,8 @@ main (int argc, char **argv)
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/private-bus", Fixture, NULL, vb_guest_fixture_set_up, test_private_bus,
               vb_guest_fixture_tear_down);
+  g_test_add ("/xml-dbus/private-bus-confined", Fixture, QEMU_USER, set_up_confined,
+              test_private_bus, vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/refusals", Fixture, NULL, vb_guest_fixture_set_up, test_refusals,
               vb_guest_fixture_tear_down);
   return g_test_run ();
