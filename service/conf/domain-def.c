@@ -80,8 +80,8 @@
 /* A character device's backend: libvirt's source types (the QEMU driver
  * refuses vc, stdio and nmdm by name; dbus needs a dbus display), <source>
  * (udp has two, bind and connect), <protocol> of tcp, <reconnect> of a
- * connecting socket, the agent's <clipboard> and <mouse> of qemu-vdagent, the <seclabel> of a file
- * or socket source (as a disk's), and <log>. */
+ * connecting socket, the agent's <clipboard> and <mouse> of qemu-vdagent,
+ * the <seclabel> of a file or socket source (as a disk's), and <log>. */
 #define CHARDEV(device)                                                                            \
   { "domain/devices/" device,                                                                      \
     "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm|"     \
