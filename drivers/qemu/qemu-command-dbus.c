@@ -129,6 +129,23 @@ private_bus (Builder *b, xmlNode *graphics, GString *out, GError **error)
   return TRUE;
 }
 
+/* Whether a device renders through OpenGL (virtio-gpu's accel3d, a host
+ * device's display): QEMU then needs the display's OpenGL context. */
+static xmlNode *
+renders_with_gl (Builder *b)
+{
+  for (xmlNode *video = vb_xml_child (b->devices, "video"); video;
+       video = vb_xml_next (video, "video"))
+    if (vb_xml_attr_is (vb_xml_child (vb_xml_child (video, "model"), "acceleration"), "accel3d",
+                        "yes"))
+      return video;
+  for (xmlNode *hostdev = vb_xml_child (b->devices, "hostdev"); hostdev;
+       hostdev = vb_xml_next (hostdev, "hostdev"))
+    if (vb_xml_attr_is (hostdev, "display", "on"))
+      return hostdev;
+  return NULL;
+}
+
 gboolean
 vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
 {
@@ -178,6 +195,11 @@ vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error)
     }
   if (xmlHasProp (gl, BAD_CAST "rendernode") && !vb_xml_attr_is (gl, "enable", "yes"))
     return refuse (error, gl, "a rendernode is for <gl enable='yes'>");
+  if (!vb_xml_attr_is (gl, "enable", "yes") && renders_with_gl (b))
+    return refuse (error, graphics,
+                   "<%s> renders with OpenGL: the dbus display, QEMU's one local display, needs "
+                   "<gl enable='yes'> for it",
+                   (const char *) renders_with_gl (b)->name);
   if (vb_xml_attr_is (gl, "enable", "yes"))
     {
       g_string_append (out, ",gl=on");
