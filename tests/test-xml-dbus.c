@@ -1,6 +1,7 @@
 /* QEMU's D-Bus display as a client of the service sees it: a guest with a
  * peer-to-peer display (p2p='yes'), its <audio type='dbus'> and a dbus
- * channel; OpenGraphics hands out a connection on which QEMU's own D-Bus
+ * channel; OpenGraphics (and org.libvirt's OpenGraphicsFD) hands out a
+ * connection on which QEMU's own D-Bus
  * objects answer (the VM's Name and UUID are the domain's, the channel is a
  * Chardev object of the name the XML gave, the audio backend is there).
  * Without p2p or address= the service runs a bus of the domain's own,
@@ -17,6 +18,7 @@
 #include "vb-test-calls.h"
 #include "vb-test-domains.h"
 #include "vb-test-guest-fixture.h"
+#include "vb-test-libvirt.h"
 #include "vb-test-names.h"
 
 #define BOOT_TIMEOUT_MS 120000
@@ -55,6 +57,36 @@ open_display (Fixture *f, guint index)
                                                    10000, NULL, &fds, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_unix_fd_list_get_length (fds), ==, 1);
+  stolen = g_unix_fd_list_steal_fds (fds, NULL);
+  socket = g_socket_new_from_fd (stolen[0], &error);
+  g_assert_no_error (error);
+  stream = g_socket_connection_factory_create_connection (socket);
+  connection =
+    g_dbus_connection_new_sync (G_IO_STREAM (stream), NULL,
+                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* The same through org.libvirt's OpenGraphicsFD(@index, 0). */
+static GDBusConnection *
+open_display_libvirt (Fixture *f, guint index)
+{
+  g_autofree char *lv_domain = g_strconcat (LV_QEMU "/domain/_", strrchr (f->path, '/') + 1, NULL);
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketConnection) stream = NULL;
+  g_autofree int *stolen = NULL;
+  GDBusConnection *connection;
+
+  lv_wait_for_name (f->env);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, LV_NAME, lv_domain, "org.libvirt.Domain", "OpenGraphicsFD",
+    g_variant_new ("(uu)", index, 0), G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+    &fds, NULL, &error);
+  g_assert_no_error (error);
   stolen = g_unix_fd_list_steal_fds (fds, NULL);
   socket = g_socket_new_from_fd (stolen[0], &error);
   g_assert_no_error (error);
@@ -147,9 +179,10 @@ test_p2p (Fixture *f, gconstpointer data)
   /* The display's <audio id='1'/> is the dbus backend QEMU plays through. */
   audio = objects_with (display, "org.qemu.Display1.Audio");
   g_assert_cmpuint (audio->len, ==, 1);
-  /* A second client gets a connection of its own. */
+  /* A second client gets a connection of its own, here through
+   * org.libvirt's OpenGraphicsFD. */
   {
-    g_autoptr (GDBusConnection) second = open_display (f, 0);
+    g_autoptr (GDBusConnection) second = open_display_libvirt (f, 0);
     g_autoptr (GVariant) again =
       qemu_properties (second, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
 
@@ -308,6 +341,16 @@ test_refusals (Fixture *f, gconstpointer data)
                                     "a dbus character device needs <graphics type='dbus'>");
 }
 
+/* The service with its org.libvirt front end. */
+static void
+set_up_libvirt (Fixture *f, gconstpointer data)
+{
+  const char *args[] = { "--libvirt-dbus", NULL };
+
+  f->env = vb_test_env_new (VB_TEST_ENV_NONE);
+  vb_test_env_start_daemon (f->env, args);
+}
+
 /* The service in system mode with QEMU (and its helpers) as @data. */
 static void
 set_up_confined (Fixture *f, gconstpointer data)
@@ -325,8 +368,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/xml-dbus/p2p", Fixture, NULL, vb_guest_fixture_set_up, test_p2p,
-              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-dbus/p2p", Fixture, NULL, set_up_libvirt, test_p2p, vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/private-bus", Fixture, NULL, vb_guest_fixture_set_up, test_private_bus,
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/private-bus-confined", Fixture, QEMU_USER, set_up_confined,
