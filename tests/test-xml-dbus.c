@@ -1,9 +1,9 @@
 /* QEMU's D-Bus display as a client of the service sees it: a guest with a
  * peer-to-peer display (p2p='yes'), its <audio type='dbus'> and a dbus
  * channel; OpenGraphics (and org.libvirt's OpenGraphicsFD) hands out a
- * connection on which QEMU's own D-Bus
- * objects answer (the VM's Name and UUID are the domain's, the channel is a
- * Chardev object of the name the XML gave, the audio backend is there).
+ * connection on which QEMU's own D-Bus objects answer (the VM's Name and
+ * UUID are the domain's, the channel is a Chardev object of the name the
+ * XML gave, the audio backend is there).
  * Without p2p or address= the service runs a bus of the domain's own,
  * whose address the live XML gives, QEMU's objects on it, gone with the
  * domain (OpenGraphics refuses that display: its clients use the bus). A
