@@ -6,7 +6,8 @@
  * XML gave, the audio backend is there).
  * Without p2p or address= the service runs a bus of the domain's own,
  * whose address the live XML gives, QEMU's objects on it, gone with the
- * domain (OpenGraphics refuses that display: its clients use the bus). A
+ * domain (OpenGraphics refuses that display: its clients use the bus);
+ * with address= QEMU joins that bus (the test's) as org.qemu. A
  * bad address is refused by define, by name; OpenGL without a render node
  * at Start. */
 #include <gio/gio.h>
@@ -341,6 +342,32 @@ test_refusals (Fixture *f, gconstpointer data)
                                     "a dbus character device needs <graphics type='dbus'>");
 }
 
+/* With address=, QEMU joins that bus (here the test's own) as org.qemu. */
+static void
+test_address (Fixture *f, gconstpointer data)
+{
+  g_autofree char *graphics =
+    g_markup_printf_escaped ("    <graphics type='dbus' address='%s'/>\n", f->env->bus_address);
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("dbus-address", GUEST_MIB, "pc", TRUE, NULL, graphics);
+  g_autoptr (GVariant) vm = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *address = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  name = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "Name");
+  live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
+  address = bus_address_in (live);
+  g_assert_cmpstr (address, ==, f->env->bus_address);
+  vm = qemu_properties (f->env->client, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
+  assert_string_property (vm, "Name", name);
+  vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "OpenGraphics",
+                                    g_variant_new ("(uu)", 0, 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "D-Bus display on the bus of its address");
+}
+
 /* The service with its org.libvirt front end. */
 static void
 set_up_libvirt (Fixture *f, gconstpointer data)
@@ -370,6 +397,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-dbus/p2p", Fixture, NULL, set_up_libvirt, test_p2p, vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/private-bus", Fixture, NULL, vb_guest_fixture_set_up, test_private_bus,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-dbus/address", Fixture, NULL, vb_guest_fixture_set_up, test_address,
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/private-bus-confined", Fixture, QEMU_USER, set_up_confined,
               test_private_bus, vb_guest_fixture_tear_down);
