@@ -7,7 +7,8 @@
  * Without p2p or address= the service runs a bus of the domain's own,
  * whose address the live XML gives, QEMU's objects on it, gone with the
  * domain (OpenGraphics refuses that display: its clients use the bus);
- * with address= QEMU joins that bus (the test's) as org.qemu. A
+ * a managed save and restore give it a private bus again; with address=
+ * QEMU joins that bus (the test's) as org.qemu. A
  * bad address is refused by define, by name; OpenGL without a render node
  * at Start. */
 #include <gio/gio.h>
@@ -19,6 +20,7 @@
 #include "vb-test-calls.h"
 #include "vb-test-domains.h"
 #include "vb-test-guest-fixture.h"
+#include "vb-test-jobs.h"
 #include "vb-test-libvirt.h"
 #include "vb-test-names.h"
 
@@ -368,6 +370,40 @@ test_address (Fixture *f, gconstpointer data)
                                     "D-Bus display on the bus of its address");
 }
 
+/* A managed save and its restore (Start) give the guest a private bus
+ * again, where QEMU answers. */
+static void
+test_private_bus_restore (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on ("dbus-restore", GUEST_MIB, "pc", TRUE, NULL,
+                                               "    <graphics type='dbus'/>\n");
+  g_autofree char *job = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) vm = NULL;
+  g_autoptr (GError) error = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  name = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "Name");
+  job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave", g_variant_new ("(u)", 0));
+  vb_test_job_wait_completed (f->env, job, 120000);
+  g_assert_true (vb_test_get_bool (f->env, f->path, IFACE_DOMAIN, "HasManagedSave"));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_false (vb_test_get_bool (f->env, f->path, IFACE_DOMAIN, "HasManagedSave"));
+  live = vb_test_get_xml (f->env, f->path, IFACE_DOMAIN, 0);
+  address = bus_address_in (live);
+  g_assert_nonnull (address);
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  vm = qemu_properties (bus, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
+  assert_string_property (vm, "Name", name);
+}
+
 /* The service with its org.libvirt front end. */
 static void
 set_up_libvirt (Fixture *f, gconstpointer data)
@@ -400,6 +436,8 @@ main (int argc, char **argv)
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/address", Fixture, NULL, vb_guest_fixture_set_up, test_address,
               vb_guest_fixture_tear_down);
+  g_test_add ("/xml-dbus/private-bus-restore", Fixture, NULL, vb_guest_fixture_set_up,
+              test_private_bus_restore, vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/private-bus-confined", Fixture, QEMU_USER, set_up_confined,
               test_private_bus, vb_guest_fixture_tear_down);
   g_test_add ("/xml-dbus/refusals", Fixture, NULL, vb_guest_fixture_set_up, test_refusals,
