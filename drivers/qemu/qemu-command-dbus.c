@@ -244,6 +244,12 @@ vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, GString *
     return refuse (error, node, "a dbus character device needs <graphics type='dbus'>");
   if (!channel || !*channel)
     return refuse (error, node, "a dbus character device needs <source channel>");
+  /* The Name clients look it up by, in libvirt's alphabet. */
+  if (!vb_qemu_plain_word (channel, NULL))
+    return refuse (error, vb_xml_child (node, "source"),
+                   "source channel '%s' of a dbus character device is not a name (letters, "
+                   "digits, '._-')",
+                   channel);
   g_string_append_printf (out, "dbus,id=%s", id);
   vb_qemu_opt (out, "name", channel);
   return TRUE;
