@@ -1,16 +1,15 @@
 /* QEMU's D-Bus display as a client of the service sees it: a guest with a
- * peer-to-peer display (p2p='yes'), its <audio type='dbus'> and a dbus
- * channel; OpenGraphics (and org.libvirt's OpenGraphicsFD) hands out a
- * connection on which QEMU's own D-Bus objects answer (the VM's Name and
- * UUID are the domain's, the channel is a Chardev object of the name the
- * XML gave, the audio backend is there).
+ * peer-to-peer display (p2p='yes'), its <audio type='dbus'>, a dbus
+ * channel and a dbus usbredir; OpenGraphics (and org.libvirt's
+ * OpenGraphicsFD) hands out a connection on which QEMU's own D-Bus objects
+ * answer (the VM's Name and UUID are the domain's, the channel and the
+ * usbredir are Chardev objects of their names, the audio backend is there).
  * Without p2p or address= the service runs a bus of the domain's own,
  * whose address the live XML gives, QEMU's objects on it, gone with the
- * domain (OpenGraphics refuses that display: its clients use the bus);
- * a managed save and restore give it a private bus again; with address=
- * QEMU joins that bus (the test's) as org.qemu. A
- * bad address is refused by define, by name; OpenGL without a render node
- * at Start. */
+ * domain (OpenGraphics refuses that display: its clients use the bus); a
+ * managed save and restore give it a private bus again; with address=
+ * QEMU joins that bus (the test's) as org.qemu. A bad address is refused
+ * by define, by name; OpenGL without a render node at Start. */
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
 #include <pwd.h>
@@ -38,7 +37,9 @@ static const char p2p_devices[] =
   "    <graphics type='dbus' p2p='yes'>\n      <audio id='1'/>\n    </graphics>\n"
   "    <audio id='1' type='dbus'/>\n"
   "    <channel type='dbus'>\n      <source channel='" CHANNEL "'/>\n"
-  "      <target type='virtio' name='" CHANNEL "'/>\n    </channel>\n";
+  "      <target type='virtio' name='" CHANNEL "'/>\n    </channel>\n"
+  "    <controller type='usb' index='0' model='piix3-uhci'/>\n"
+  "    <redirdev bus='usb' type='dbus'/>\n";
 
 /* Domain.OpenGraphics(@index, 0) as root: a D-Bus connection (QEMU is the
  * server side of it, no bus in between). */
@@ -161,7 +162,6 @@ test_p2p (Fixture *f, gconstpointer data)
     vb_test_guest_xml_on ("dbus-p2p", GUEST_MIB, "pc", TRUE, NULL, p2p_devices);
   g_autoptr (GDBusConnection) display = NULL;
   g_autoptr (GVariant) vm = NULL;
-  g_autoptr (GVariant) chardev = NULL;
   g_autoptr (GPtrArray) chardevs = NULL;
   g_autoptr (GPtrArray) audio = NULL;
   g_autofree char *name = NULL;
@@ -175,10 +175,25 @@ test_p2p (Fixture *f, gconstpointer data)
   vm = qemu_properties (display, DISPLAY_PATH "/VM", "org.qemu.Display1.VM");
   assert_string_property (vm, "Name", name);
   assert_string_property (vm, "UUID", uuid);
+  /* The channel and the redirdev's usbredir stream, by their names. */
   chardevs = objects_with (display, "org.qemu.Display1.Chardev");
-  g_assert_cmpuint (chardevs->len, ==, 1);
-  chardev = qemu_properties (display, chardevs->pdata[0], "org.qemu.Display1.Chardev");
-  assert_string_property (chardev, "Name", CHANNEL);
+  g_assert_cmpuint (chardevs->len, ==, 2);
+  {
+    g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < chardevs->len; i++)
+      {
+        g_autoptr (GVariant) props =
+          qemu_properties (display, chardevs->pdata[i], "org.qemu.Display1.Chardev");
+        const char *value = NULL;
+
+        g_assert_true (g_variant_lookup (props, "Name", "&s", &value));
+        g_ptr_array_add (names, g_strdup (value));
+      }
+    g_assert_true (g_ptr_array_find_with_equal_func (names, CHANNEL, g_str_equal, NULL));
+    g_assert_true (
+      g_ptr_array_find_with_equal_func (names, "org.qemu.usbredir", g_str_equal, NULL));
+  }
   /* The display's <audio id='1'/> is the dbus backend QEMU plays through. */
   audio = objects_with (display, "org.qemu.Display1.Audio");
   g_assert_cmpuint (audio->len, ==, 1);

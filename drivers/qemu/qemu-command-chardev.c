@@ -233,7 +233,7 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
     }
   else if (g_str_equal (type, "dbus"))
     {
-      if (!vb_qemu_build_dbus_chardev (b, node, id, out, error))
+      if (!vb_qemu_build_dbus_chardev (b, node, id, NULL, out, error))
         return NULL;
     }
   else if (g_str_equal (type, "qemu-vdagent"))

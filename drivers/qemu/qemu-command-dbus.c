@@ -235,11 +235,14 @@ vb_qemu_dbus_audio_check (Builder *b, xmlNode *audio, GError **error)
 }
 
 gboolean
-vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, GString *out, GError **error)
+vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, const char *default_name,
+                            GString *out, GError **error)
 {
   xmlNode *source = vb_xml_child (node, "source");
   g_autofree char *channel = source ? vb_xml_attr (source, "channel") : NULL;
 
+  if (!channel && default_name)
+    channel = g_strdup (default_name);
   if (!vb_qemu_has_dbus_display (b))
     return refuse (error, node, "a dbus character device needs <graphics type='dbus'>");
   if (!channel || !*channel)
@@ -252,5 +255,26 @@ vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id, GString *
                    channel);
   g_string_append_printf (out, "dbus,id=%s", id);
   vb_qemu_opt (out, "name", channel);
+  return TRUE;
+}
+
+gboolean
+vb_qemu_build_dbus_redirdev (Builder *b, xmlNode *redirdev, const char *id, GError **error)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (xmlNode *source = vb_xml_child (redirdev, "source"); source;
+       source = vb_xml_next (source, "source"))
+    for (xmlAttr *attr = source->properties; attr; attr = attr->next)
+      if (!xmlStrEqual (attr->name, BAD_CAST "channel"))
+        return refuse (error, source, "'%s' is not one of a dbus redirdev's source",
+                       (const char *) attr->name);
+  if (vb_xml_child (redirdev, "protocol"))
+    return refuse (error, vb_xml_child (redirdev, "protocol"), "a <protocol> is for tcp");
+  /* QEMU's name for a usbredir stream, which D-Bus display clients look
+   * for, when the XML names none. */
+  if (!vb_qemu_build_dbus_chardev (b, redirdev, id, "org.qemu.usbredir", out, error))
+    return FALSE;
+  add2 (b, "-chardev", out->str);
   return TRUE;
 }

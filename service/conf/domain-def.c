@@ -696,8 +696,9 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("rng"),
   ALIAS ("rng"),
 
-  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/redirdev/source", "mode=connect|bind host service path", NULL, 0 },
+  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix|dbus", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/redirdev/source", "mode=connect|bind host service path channel", NULL, 0 },
   { "domain/devices/redirdev/protocol", "!type=raw", NULL, 0 },
   { "domain/devices/redirdev/boot", "!order=%u", NULL, 0 },
   { "domain/devices/redirfilter", NULL, NULL, 0 },
