@@ -97,7 +97,7 @@ source_fits (xmlNode *node, const char *type, GError **error)
     { "host", "tcp udp" },
     { "service", "tcp udp" },
     { "tls", "tcp" },
-    { "channel", "spiceport" },
+    { "channel", "spiceport dbus" },
     { "reconnect", "unix tcp" },
     { "clipboard", "qemu-vdagent" },
     { "mouse", "qemu-vdagent" },
@@ -230,6 +230,11 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
       g_string_append_printf (out, "%s,id=%s", type, id);
       /* spicevmc's channel is SPICE's agent (its other kinds are redirdev's). */
       vb_qemu_opt (out, "name", g_str_equal (type, "spicevmc") ? "vdagent" : channel);
+    }
+  else if (g_str_equal (type, "dbus"))
+    {
+      if (!vb_qemu_build_dbus_chardev (b, node, id, NULL, out, error))
+        return NULL;
     }
   else if (g_str_equal (type, "qemu-vdagent"))
     {

@@ -295,8 +295,7 @@ build_local_display (Builder *b, xmlNode *graphics, const char *type, GError **e
 
   if (b->local_display)
     return refuse (error, graphics,
-                   "QEMU has one local display: sdl and egl-headless exclude "
-                   "each other");
+                   "QEMU has one local display: dbus, sdl and egl-headless exclude each other");
   b->local_display = TRUE;
   for (xmlNode *child = graphics->children; child; child = child->next)
     if (child->type == XML_ELEMENT_NODE && !xmlStrEqual (child->name, BAD_CAST "gl"))
@@ -354,6 +353,8 @@ graphics_fits (xmlNode *graphics, const char *type, GError **error)
   for (xmlAttr *attr = graphics->properties; attr; attr = attr->next)
     if (sdl_attribute ((const char *) attr->name))
       return refuse (error, graphics, "%s is for an sdl display", (const char *) attr->name);
+  if (xmlHasProp (graphics, BAD_CAST "p2p") || xmlHasProp (graphics, BAD_CAST "address"))
+    return refuse (error, graphics, "p2p and address are for a dbus display");
   for (guint i = 0; i < G_N_ELEMENTS (vnc_only); i++)
     if (!vnc && xmlHasProp (graphics, BAD_CAST vnc_only[i]))
       return refuse (error, graphics, "%s is for VNC", vnc_only[i]);
@@ -383,9 +384,7 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
   if (g_str_equal (type, "sdl") || g_str_equal (type, "egl-headless"))
     return build_local_display (b, graphics, type, error);
   if (g_str_equal (type, "dbus"))
-    return refuse (error, graphics,
-                   "graphics type 'dbus': QEMU's D-Bus display needs a D-Bus bus of its own "
-                   "clients, which the service does not run (use vnc or spice)");
+    return vb_qemu_build_dbus_display (b, graphics, error);
   if (!g_str_equal (type, "vnc") && !g_str_equal (type, "spice"))
     return refuse (error, graphics, "graphics type '%s' is not supported (vnc or spice)", type);
   if (!graphics_fits (graphics, type, error))
@@ -539,10 +538,8 @@ vb_qemu_build_audio (Builder *b, xmlNode *audio, GError **error)
       && b->context->qemu_version < 80100)
     return refuse (error, audio, "audio backend 'pipewire' needs QEMU 8.1; this one is %u.%u",
                    b->context->qemu_version / 10000, b->context->qemu_version / 100 % 100);
-  if (g_str_equal (type, "dbus"))
-    return refuse (error, audio,
-                   "audio backend 'dbus' plays to QEMU's D-Bus display, which the service does "
-                   "not run");
+  if (g_str_equal (type, "dbus") && !vb_qemu_dbus_audio_check (b, audio, error))
+    return FALSE;
   /* SDL takes its audio driver from QEMU's environment, not its command line. */
   if (g_str_equal (type, "sdl") && xmlHasProp (audio, BAD_CAST "driver"))
     {

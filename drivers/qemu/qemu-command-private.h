@@ -540,4 +540,17 @@ gboolean vb_qemu_disk_transient (Builder *b, xmlNode *disk, const char *node_nam
                                  JsonObject *base_proto, JsonObject *base_fmt,
                                  JsonNode **overlay_proto, JsonNode **overlay_fmt, GError **error);
 
+/* QEMU's D-Bus display (qemu-command-dbus.c): whether the domain has one;
+ * its -display dbus; the checks of <audio type='dbus'>; into @out, a dbus
+ * character device's -chardev of id @id (its <source channel>, else
+ * @default_name; NULL: required); and the -chardev @id of a <redirdev
+ * type='dbus'>. */
+gboolean vb_qemu_has_dbus_display (Builder *b);
+gboolean vb_qemu_build_dbus_display (Builder *b, xmlNode *graphics, GError **error);
+gboolean vb_qemu_dbus_audio_check (Builder *b, xmlNode *audio, GError **error);
+gboolean vb_qemu_build_dbus_chardev (Builder *b, xmlNode *node, const char *id,
+                                     const char *default_name, GString *out, GError **error);
+gboolean vb_qemu_build_dbus_redirdev (Builder *b, xmlNode *redirdev, const char *id,
+                                      GError **error);
+
 G_END_DECLS

@@ -210,13 +210,20 @@ vb_qemu_build_redirdev (Builder *b, xmlNode *redirdev, GError **error)
   g_autofree char *chardev = g_strdup_printf ("charredir%u", index);
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GString) filter = g_string_new (NULL);
+  g_autofree char *channel = child_attr (redirdev, "source", "channel");
 
   if (!vb_xml_attr_is (redirdev, "bus", "usb"))
     return refuse (error, redirdev, "only USB redirection is supported");
   if (!need_usb (b, redirdev, error))
     return FALSE;
-  if (!vb_qemu_device_chardev (b, redirdev, chardev, type, redirdev, "usbredir", error)
-      || !redir_filter (b, filter, error))
+  if (!g_str_equal (type, "dbus") && channel)
+    return refuse (error, vb_xml_child (redirdev, "source"),
+                   "a source channel is for a dbus redirdev");
+  if (g_str_equal (type, "dbus") ? !vb_qemu_build_dbus_redirdev (b, redirdev, chardev, error)
+                                 : !vb_qemu_device_chardev (b, redirdev, chardev, type, redirdev,
+                                                            "usbredir", error))
+    return FALSE;
+  if (!redir_filter (b, filter, error))
     return FALSE;
   g_string_append_printf (out, "usb-redir,chardev=%s,id=%s", chardev, id);
   if (filter->len)

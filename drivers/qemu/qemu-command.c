@@ -764,6 +764,8 @@ vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
   g_clear_pointer (&spec->key, g_bytes_unref);
   g_clear_pointer (&spec->key2, g_bytes_unref);
   g_free (spec->env);
+  g_free (spec->file_name);
+  g_clear_pointer (&spec->file_content, g_bytes_unref);
   g_free (spec);
 }
 

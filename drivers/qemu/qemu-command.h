@@ -105,6 +105,11 @@ typedef struct {
    * passes its state on to programs of its own, which an inherited
    * descriptor would not reach). NULL-terminated; NULL: none. */
   GPtrArray *setup_argv;
+  /* A file the service writes into the state directory before the helper
+   * starts, readable by it (dbus-daemon's configuration): its name and
+   * content. NULL: none. */
+  char *file_name;
+  GBytes *file_content;
 } VbQemuHelperSpec;
 
 typedef struct {

@@ -39,7 +39,9 @@ vb_qemu_complete_gl_display (xmlNode *devices)
     return;
   for (xmlNode *g = vb_xml_child (devices, "graphics"); g; g = vb_xml_next (g, "graphics"))
     {
-      if (vb_xml_attr_is (g, "type", "egl-headless")
+      /* A dbus display is QEMU's one -display: its own <gl> gives OpenGL
+       * (qemu-command-dbus.c refuses it without). */
+      if (vb_xml_attr_is (g, "type", "egl-headless") || vb_xml_attr_is (g, "type", "dbus")
           || vb_xml_attr_is (vb_xml_child (g, "gl"), "enable", "yes"))
         return;
       last = g;

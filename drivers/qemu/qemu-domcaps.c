@@ -125,7 +125,7 @@ add_devices (GString *xml, gboolean q35)
   else
     ENUM (xml, "      ", "bus", "ide", "scsi", "virtio", "usb", "sata");
   g_string_append (xml, "    </disk>\n    <graphics supported='yes'>\n");
-  ENUM (xml, "      ", "type", "vnc", "spice");
+  ENUM (xml, "      ", "type", "vnc", "spice", "dbus");
   g_string_append (xml, "    </graphics>\n    <video supported='yes'>\n");
   ENUM (xml, "      ", "modelType", "vga", "cirrus", "vmvga", "qxl", "virtio", "bochs", "ramfb",
         "none");

@@ -2,7 +2,8 @@
  * a password (the definition's, else a random one per start), given to QEMU
  * over QMP so it is in no command line, log or file others read; and
  * OpenGraphics hands an authorized client a socket pair whose other end QEMU
- * takes as a client (getfd + add_client), no port involved. */
+ * takes as a client (getfd + add_client), no port involved; a peer-to-peer
+ * D-Bus display (p2p='yes') is reached the same way, without a password. */
 #include "qemu-graphics.h"
 
 #include <errno.h>
@@ -280,7 +281,17 @@ vb_qemu_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index, 
       return;
     }
   type = vb_xml_attr (node, "type");
-  if (!graphics_is_server (type))
+  /* A peer-to-peer D-Bus display takes clients as VNC and SPICE do; one
+   * on a bus is reached on that bus. */
+  if (g_strcmp0 (type, "dbus") == 0 && !vb_xml_attr_is (node, "p2p", "yes"))
+    {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                               "Graphics device %u of domain '%s' is a D-Bus display on the bus "
+                               "of its address, where its clients connect",
+                               index, vb_resource_get_name (VB_RESOURCE (domain)));
+      return;
+    }
+  if (!graphics_is_server (type) && g_strcmp0 (type, "dbus") != 0)
     {
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                                "Graphics device %u of domain '%s' is QEMU's own %s display, "
@@ -302,7 +313,10 @@ vb_qemu_open_graphics_async (VbDriverHost *host, VbDomain *domain, guint index, 
   /* The fd goes with the command (a dup): ours can be closed at once. */
   vb_qmp_client_execute_async (qd->qmp, "getfd", getfd, pair[0], NULL, fd_taken, NULL);
   close (pair[0]);
-  json_object_set_string_member (add, "protocol", type);
+  /* QEMU's name of its D-Bus display (it ignores skipauth there: the
+   * connection is the authorization, given by OpenGraphics's). */
+  json_object_set_string_member (add, "protocol",
+                                 g_str_equal (type, "dbus") ? "@dbus-display" : type);
   json_object_set_string_member (add, "fdname", fdname);
   json_object_set_boolean_member (add, "skipauth", (flags & VB_GRAPHICS_SKIPAUTH) != 0);
   vb_qmp_client_execute_async (qd->qmp, "add_client", add, -1, NULL, client_added,

@@ -549,6 +549,45 @@ start_next (GTask *task)
  * runs: placeholders replaced in *argv, keys in pipes, the state directory
  * open, the output in @log_name of the run directory (the command line
  * first); *line is the command line for messages. */
+/* The helper's file (spec->file_name) in its state directory @dir_fd: made
+ * anew (whatever QEMU's user left under that name is removed first, never
+ * written through), then given to that user. */
+static gboolean
+write_state_file (int dir_fd, VbQemuHelperSpec *spec, const VbUser *user, GError **error)
+{
+  gsize length = 0;
+  const char *content = g_bytes_get_data (spec->file_content, &length);
+  int fd;
+  gsize done = 0;
+
+  if (unlinkat (dir_fd, spec->file_name, 0) < 0 && errno != ENOENT)
+    goto failed;
+  fd = openat (dir_fd, spec->file_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    goto failed;
+  while (done < length)
+    {
+      ssize_t n = write (fd, content + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          close (fd);
+          goto failed;
+        }
+      done += (gsize) n;
+    }
+  if ((user && fchown (fd, user->uid, user->gid) < 0) || close (fd) < 0)
+    goto failed;
+  return TRUE;
+
+failed:
+  g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot write %s of %s in %s: %s", spec->file_name,
+               spec->what, spec->state_dir, g_strerror (errno));
+  return FALSE;
+}
+
 static GSubprocessLauncher *
 helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template, const char *log_name,
                  GPtrArray **argv_out, char **line_out, GError **error)
@@ -595,6 +634,12 @@ helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template, c
 
       if (fd < 0)
         return NULL;
+      if (spec->file_name && template == spec->argv
+          && !write_state_file (fd, spec, data->user, error))
+        {
+          close (fd);
+          return NULL;
+        }
       g_subprocess_launcher_take_fd (launcher, fd, STATE_FD);
     }
   log_fd = vb_qemu_host_create_in_run_dir (data->qd->dir, log_name);

@@ -78,13 +78,14 @@
 #define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
 
 /* A character device's backend: libvirt's source types (the QEMU driver
- * refuses vc, stdio and nmdm by name), <source> (udp has two, bind and
- * connect), <protocol> of tcp, <reconnect> of a connecting socket, the
- * agent's <clipboard> and <mouse> of qemu-vdagent, the <seclabel> of a file
- * or socket source (as a disk's), and <log>. */
+ * refuses vc, stdio and nmdm by name; dbus needs a dbus display), <source>
+ * (udp has two, bind and connect), <protocol> of tcp, <reconnect> of a
+ * connecting socket, the agent's <clipboard> and <mouse> of qemu-vdagent,
+ * the <seclabel> of a file or socket source (as a disk's), and <log>. */
 #define CHARDEV(device)                                                                            \
   { "domain/devices/" device,                                                                      \
-    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm",     \
+    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm|"     \
+    "dbus",                                                                                        \
     NULL, VB_XML_RULE_REPEAT },                                                                    \
     { "domain/devices/" device "/source",                                                          \
       "path mode=bind|connect append=on|off host service tls=yes|no channel", NULL,                \
@@ -634,7 +635,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/graphics",
     "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
     "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
-    "powerControl=yes|no defaultMode=any|secure|insecure socket display xauth fullscreen=yes|no",
+    "powerControl=yes|no defaultMode=any|secure|insecure socket display xauth fullscreen=yes|no "
+    "p2p=yes|no address",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
     NULL, VB_XML_RULE_REPEAT },
@@ -699,8 +701,9 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("rng"),
   ALIAS ("rng"),
 
-  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix", NULL, VB_XML_RULE_REPEAT },
-  { "domain/devices/redirdev/source", "mode=connect|bind host service path", NULL, 0 },
+  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix|dbus", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/devices/redirdev/source", "mode=connect|bind host service path channel", NULL, 0 },
   { "domain/devices/redirdev/protocol", "!type=raw", NULL, 0 },
   { "domain/devices/redirdev/boot", "!order=%u", NULL, 0 },
   { "domain/devices/redirfilter", NULL, NULL, 0 },
