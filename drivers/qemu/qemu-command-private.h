@@ -491,6 +491,9 @@ gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError
  * (qemu-command-net-hostip.c), kept in @tap (NULL: the interface has none);
  * refused on any other. */
 gboolean vb_qemu_tap_host_ips (xmlNode *iface, const char *type, VbQemuTap *tap, GError **error);
+/* <script> and <downscript> of a type='ethernet' tap, kept in @tap
+ * (qemu-command-net-script.c) for the start to check and run. */
+gboolean vb_qemu_tap_scripts (Builder *b, xmlNode *iface, VbQemuTap *tap, GError **error);
 
 /* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
  * on @node when this QEMU is older than @version (80200: 8.2); the
