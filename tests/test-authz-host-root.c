@@ -129,8 +129,7 @@ test_host_root (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (defined); i++)
     {
-      g_autofree char *found = vb_test_call_path (env, MANAGER, IFACE_MANAGER,
-                                                  "LookupDomainByName",
+      g_autofree char *found = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "LookupDomainByName",
                                                   g_variant_new ("(s)", defined[i]));
 
       g_assert_nonnull (found);
@@ -144,8 +143,8 @@ test_host_root (void)
     g_assert_null (strstr (plain_xml, "<script"));
   }
   /* Root (allowed everything by polkitd) defines it and reads it back. */
-  path = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
-                            g_variant_new ("(su)", xml, 0));
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
   back = vb_test_get_xml (env, path, IFACE_DOMAIN, 0);
   if (!strstr (back, SCRIPT) || !strstr (back, DOWNSCRIPT) || !strstr (back, "rawio='yes'"))
     g_error ("GetXMLDesc lost the script or rawio:\n%s", back);

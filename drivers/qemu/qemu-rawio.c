@@ -16,7 +16,8 @@ vb_qemu_rawio_wanted (xmlNode *root)
 
   for (xmlNode *node = devices ? devices->children : NULL; node; node = node->next)
     if (node->type == XML_ELEMENT_NODE
-        && (xmlStrEqual (node->name, BAD_CAST "disk") || xmlStrEqual (node->name, BAD_CAST "hostdev"))
+        && (xmlStrEqual (node->name, BAD_CAST "disk")
+            || xmlStrEqual (node->name, BAD_CAST "hostdev"))
         && vb_xml_attr_is (node, "rawio", "yes"))
       return TRUE;
   return FALSE;

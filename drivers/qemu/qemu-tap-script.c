@@ -14,8 +14,7 @@
 #define OUTPUT_TAIL 400
 
 /* The environment a script gets: nothing of the service's. */
-static const char *const script_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
-                                          NULL };
+static const char *const script_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 
 /* Whether every directory above @path (itself excluded) is root's alone,
  * as lstat() sees them: a directory someone else may write lets them
@@ -109,8 +108,8 @@ run_too_long (gpointer user_data)
 static GSubprocess *
 spawn (Run *run, GError **error)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   const char *const argv[] = { run->path, run->ifname, NULL };
 
   g_subprocess_launcher_set_environ (launcher, (char **) script_env);
@@ -286,8 +285,7 @@ gboolean
 vb_tap_scripts_run_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_tap_scripts_run_async,
-                        FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vb_tap_scripts_run_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -333,8 +331,7 @@ downscript_done (GObject *source, GAsyncResult *result, gpointer user_data)
       down->run->timeout = 0;
     }
   if (!g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &output, NULL, &error))
-    vb_log_warning (down->log_name, "<downscript path='%s'>: %s", down->run->path,
-                    error->message);
+    vb_log_warning (down->log_name, "<downscript path='%s'>: %s", down->run->path, error->message);
   else
     {
       g_autofree char *failure = run_failure (down->run, output);

@@ -33,8 +33,8 @@ check_node (xmlNode *node, GError **error)
           if (!script)
             continue;
           if (!vb_xml_attr_is (node, "type", "ethernet"))
-            return vb_xml_invalid (error, script,
-                                   "<%s> is for an <interface type='ethernet'> only", scripts[i]);
+            return vb_xml_invalid (error, script, "<%s> is for an <interface type='ethernet'> only",
+                                   scripts[i]);
           /* Run by its path, never looked up in PATH. */
           if (!path || !g_path_is_absolute (path))
             {
