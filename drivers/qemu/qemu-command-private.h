@@ -307,6 +307,10 @@ gboolean vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GStrin
  * controller) may have iommu='on', which QEMU allows only on a virtio device
  * without legacy mode (qemu-command-disk-props.c). */
 void vb_qemu_virtio_props (xmlNode *driver, JsonObject *props);
+/* device='lun' on bus 'virtio' (qemu-command-disk-virtio-lun.c): appends
+ * virtio-blk's legacy SCSI passthrough to @out, the device's options, or
+ * refuses what legacy virtio cannot be. */
+gboolean vb_qemu_virtio_lun (Builder *b, xmlNode *disk, GString *out, GError **error);
 gboolean vb_qemu_virtio_modern_only (Builder *b, xmlNode *device, xmlNode *driver,
                                      GError **error);
 
