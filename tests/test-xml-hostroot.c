@@ -87,7 +87,8 @@ ethernet (const char *mac, const char *tap, const char *script, const char *down
 }
 
 /* The script sees the tap made, the clean environment (less what sh sets
- * itself); the downscript runs at Destroy, not before. */
+ * itself); a process it leaves running with its output open does not hold
+ * up the start; the downscript runs at Destroy, not before. */
 static void
 test_scripts (Fixture *f, gconstpointer data)
 {
@@ -97,7 +98,8 @@ test_scripts (Fixture *f, gconstpointer data)
     "{ printf 'up %%s' \"$1\"; ip link show \"$1\" >/dev/null 2>&1 && printf ' tap-exists';\n"
     "  printf ' uid=%%s env=%%s\\n' \"$(id -u)\" \"$(env | grep -v "
     "'^\\(PWD\\|OLDPWD\\|SHLVL\\|_\\)=' | "
-    "sort | tr '\\n' ' ')\"; } >> %s\n",
+    "sort | tr '\\n' ' ')\"; } >> %s\n"
+    "sleep 20 &\n",
     log);
   g_autofree char *down_body = g_strdup_printf ("printf 'down %%s\\n' \"$1\" >> %s\n", log);
   g_autofree char *up = write_script (dir, "ifup", up_body);
@@ -110,7 +112,10 @@ test_scripts (Fixture *f, gconstpointer data)
   g_autofree char *after_start = NULL;
   g_autofree char *after_destroy = NULL;
 
+  gint64 started = g_get_monotonic_time ();
+
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 15 * G_USEC_PER_SEC);
   after_start = read_log (log);
   g_test_message ("after Start: %s", after_start);
   g_assert_nonnull (strstr (after_start, "up vbtest-hr0 tap-exists uid=0 "

@@ -1,11 +1,17 @@
 /* Scripts of taps: see qemu-tap-script.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include "qemu-tap-script.h"
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vb-error.h"
 #include "vb-log.h"
@@ -78,6 +84,7 @@ typedef struct {
   char *path;
   char *ifname;
   GSubprocess *process;
+  int output_fd; /* a memfd: its stdout and stderr, -1 before the spawn */
   guint timeout;
   gboolean timed_out;
 } Run;
@@ -88,6 +95,8 @@ run_free (Run *run)
   if (run->timeout)
     g_source_remove (run->timeout);
   g_clear_object (&run->process);
+  if (run->output_fd >= 0)
+    close (run->output_fd);
   g_free (run->element);
   g_free (run->path);
   g_free (run->ifname);
@@ -99,44 +108,73 @@ run_too_long (gpointer user_data)
 {
   Run *run = user_data;
 
+  const char *id = g_subprocess_get_identifier (run->process);
+
   run->timeout = 0;
   run->timed_out = TRUE;
+  /* Its process group: what it started and left behind goes too. */
+  if (id)
+    kill (-atoi (id), SIGKILL);
   g_subprocess_force_exit (run->process);
   return G_SOURCE_REMOVE;
+}
+
+/* In the forked child: a process group of its own, which the time limit
+ * ends as a whole. */
+static void
+script_child_setup (gpointer user_data)
+{
+  setsid ();
 }
 
 static GSubprocess *
 spawn (Run *run, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   const char *const argv[] = { run->path, run->ifname, NULL };
 
+  /* Into a file, not a pipe: a daemon the script leaves running with its
+   * output open does not hold up the start. */
+  run->output_fd = memfd_create ("vb-tap-script", MFD_CLOEXEC);
+  if (run->output_fd < 0)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "memfd_create: %s", g_strerror (errno));
+      return NULL;
+    }
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (run->output_fd));
   g_subprocess_launcher_set_environ (launcher, (char **) script_env);
   g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_set_child_setup (launcher, script_child_setup, NULL, NULL);
   return g_subprocess_launcher_spawnv (launcher, argv, error);
 }
 
-/* The end of @output, valid UTF-8, one line. */
+/* The end of what @run printed, valid UTF-8, one line. */
 static char *
-output_tail (GBytes *output)
+output_tail (Run *run)
 {
-  gsize len = 0;
-  const char *data = output ? g_bytes_get_data (output, &len) : NULL;
-  gsize from = len > OUTPUT_TAIL ? len - OUTPUT_TAIL : 0;
-  g_autofree char *valid = data ? g_utf8_make_valid (data + from, (gssize) (len - from)) : NULL;
+  char data[OUTPUT_TAIL];
+  struct stat st;
+  off_t from;
+  ssize_t len;
+  g_autofree char *valid = NULL;
 
-  if (!valid)
+  if (run->output_fd < 0 || fstat (run->output_fd, &st) < 0)
     return g_strdup ("");
+  from = st.st_size > OUTPUT_TAIL ? st.st_size - OUTPUT_TAIL : 0;
+  len = pread (run->output_fd, data, sizeof data, from);
+  if (len <= 0)
+    return g_strdup ("");
+  valid = g_utf8_make_valid (data, len);
   g_strdelimit (valid, "\n\r", ' ');
   return g_strdup (g_strstrip (valid));
 }
 
 /* Why @run's process ended badly (NULL: it exited with 0). */
 static char *
-run_failure (Run *run, GBytes *output)
+run_failure (Run *run)
 {
-  g_autofree char *tail = output_tail (output);
+  g_autofree char *tail = output_tail (run);
   g_autofree char *how = NULL;
 
   if (run->timed_out)
@@ -153,8 +191,8 @@ run_failure (Run *run, GBytes *output)
                           how, *tail ? ": " : "", tail);
 }
 
-/* Starts @run; @done gets its Run through user_data of
- * g_subprocess_communicate_async (the caller's task holds it). */
+/* Starts @run; @done is called when it ended (g_subprocess_wait_async),
+ * with @user_data (which holds @run). */
 static gboolean
 run_start (Run *run, GAsyncReadyCallback done, gpointer user_data, GError **error)
 {
@@ -162,7 +200,7 @@ run_start (Run *run, GAsyncReadyCallback done, gpointer user_data, GError **erro
   if (!run->process)
     return FALSE;
   run->timeout = g_timeout_add_seconds (VB_TAP_SCRIPT_TIMEOUT_S, run_too_long, run);
-  g_subprocess_communicate_async (run->process, NULL, NULL, done, user_data);
+  g_subprocess_wait_async (run->process, NULL, done, user_data);
   return TRUE;
 }
 
@@ -187,7 +225,6 @@ script_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Scripts *scripts = g_task_get_task_data (task);
   Run *run = scripts->runs->pdata[scripts->next - 1];
-  g_autoptr (GBytes) output = NULL;
   g_autofree char *failure = NULL;
   GError *error = NULL;
 
@@ -196,13 +233,13 @@ script_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_source_remove (run->timeout);
       run->timeout = 0;
     }
-  if (!g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &output, NULL, &error))
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
-  failure = run_failure (run, output);
+  failure = run_failure (run);
   if (failure)
     {
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "%s", failure);
@@ -243,6 +280,7 @@ run_new (const char *element, const char *path, const char *ifname)
   run->element = g_strdup (element);
   run->path = g_strdup (path);
   run->ifname = g_strdup (ifname);
+  run->output_fd = -1;
   return run;
 }
 
@@ -322,7 +360,6 @@ static void
 downscript_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Down *down = user_data;
-  g_autoptr (GBytes) output = NULL;
   g_autoptr (GError) error = NULL;
 
   if (down->run->timeout)
@@ -330,11 +367,11 @@ downscript_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_source_remove (down->run->timeout);
       down->run->timeout = 0;
     }
-  if (!g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &output, NULL, &error))
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error))
     vb_log_warning (down->log_name, "<downscript path='%s'>: %s", down->run->path, error->message);
   else
     {
-      g_autofree char *failure = run_failure (down->run, output);
+      g_autofree char *failure = run_failure (down->run);
 
       if (failure)
         vb_log_warning (down->log_name, "%s", failure);

@@ -5,7 +5,9 @@
  * start fails after the scripts ran, or the interface is unplugged). Each
  * runs by its absolute path, never through a shell, off the main loop,
  * with a clean environment, / as its working directory, /dev/null as its
- * input and a time limit. Defining them needs
+ * input, its output in a memfd (a daemon it leaves behind holds no pipe
+ * open) and a time limit (then its process group is killed). Defining them
+ * needs
  * org.virtbus.Virt1.domain.host-root (domain-host-root.h). */
 #pragma once
 
