@@ -7,8 +7,7 @@
  * with a clean environment, / as its working directory, /dev/null as its
  * input, its output in a memfd (a daemon it leaves behind holds no pipe
  * open) and a time limit (then its process group is killed). Defining them
- * needs
- * org.virtbus.Virt1.domain.host-root (domain-host-root.h). */
+ * needs org.virtbus.Virt1.domain.host-root (domain-host-root.h). */
 #pragma once
 
 #include "qemu-command.h"

@@ -165,8 +165,7 @@ check_host_root (GTask *task)
       return;
     }
   vb_dispatch_authorize_also_async (g_task_get_source_object (task), check->invocation,
-                                    ACTION_HOST_ROOT, NULL, host_root_granted,
-                                    g_object_ref (task));
+                                    ACTION_HOST_ROOT, NULL, host_root_granted, g_object_ref (task));
 }
 
 static void
