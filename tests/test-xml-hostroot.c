@@ -131,6 +131,40 @@ test_scripts (Fixture *f, gconstpointer data)
   remove_dir (dir);
 }
 
+/* Unplugged from the running guest, the interface's downscript runs (as
+ * libvirt runs it), once: not again when the domain is destroyed. */
+static void
+test_unplug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = root_dir ();
+  g_autofree char *log = g_build_filename (dir, "log", NULL);
+  g_autofree char *up_body = g_strdup_printf ("printf 'up %%s\\n' \"$1\" >> %s\n", log);
+  g_autofree char *down_body = g_strdup_printf ("printf 'down %%s\\n' \"$1\" >> %s\n", log);
+  g_autofree char *up = write_script (dir, "ifup", up_body);
+  g_autofree char *down = write_script (dir, "ifdown", down_body);
+  g_autofree char *iface = ethernet ("52:54:00:07:0a:04", "vbtest-hr3", up, down);
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("hostroot-unplug", GUEST_MIB, "pc", TRUE, NULL, iface);
+  g_autofree char *text = NULL;
+  g_autofree char *after_destroy = NULL;
+
+  vb_guest_fixture_boot (f, xml, 120000);
+  text = read_log (log);
+  g_assert_cmpstr (text, ==, "up vbtest-hr3\n");
+  vb_test_call_void (
+    f->env, f->path, IFACE_DOMAIN, "DetachDevice",
+    g_variant_new ("(su)", "<interface><mac address='52:54:00:07:0a:04'/></interface>", 1));
+  g_free (text);
+  text = wait_log (log, "down vbtest-hr3\n");
+  g_test_message ("after DetachDevice: %s", text);
+  g_assert_cmpstr (text, ==, "up vbtest-hr3\ndown vbtest-hr3\n");
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_usleep (2 * G_USEC_PER_SEC);
+  after_destroy = read_log (log);
+  g_assert_cmpstr (after_destroy, ==, "up vbtest-hr3\ndown vbtest-hr3\n");
+  remove_dir (dir);
+}
+
 /* A script that exits 1 fails Start with its status and words; its
  * downscript runs, as when the domain stops. */
 static void
@@ -316,6 +350,8 @@ main (int argc, char **argv)
               test_scripts, vb_guest_fixture_tear_down);
   g_test_add ("/xml-hostroot/script-fails", Fixture, "vbtest-hr", vb_guest_fixture_set_up_in_netns,
               test_script_fails, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-hostroot/unplug", Fixture, "vbtest-hr", vb_guest_fixture_set_up_in_netns,
+              test_unplug, vb_guest_fixture_tear_down);
   g_test_add ("/xml-hostroot/script-unsafe", Fixture, "vbtest-hr", vb_guest_fixture_set_up_in_netns,
               test_script_unsafe, vb_guest_fixture_tear_down);
   g_test_add ("/xml-hostroot/rawio", Fixture, NULL, set_up_system, test_rawio,
