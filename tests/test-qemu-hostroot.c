@@ -4,11 +4,14 @@
  * and the downscripts through the status file a restarted service reads. */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "domain-def.h"
 #include "qemu-command.h"
+#include "qemu-rawio.h"
 #include "qemu-status.h"
 #include "qemu-tap-script.h"
 #include "vb-error.h"
@@ -190,6 +193,86 @@ test_status_round_trip (void)
   g_assert_true (g_strv_equal ((const char *const *) read->downscripts, entries));
 }
 
+/* The Cap* line @name of this process's status. */
+static char *
+own_cap (const char *name)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *key = g_strdup_printf ("\n%s:\t", name);
+  const char *at;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  at = strstr (status, key);
+  g_assert_nonnull (at);
+  at += strlen (key);
+  return g_strndup (at, strcspn (at, "\n"));
+}
+
+/* The drop QEMU's child setup makes for rawio='yes', in a child of the
+ * test: QEMU's user, CAP_SYS_RAWIO and nothing else, kept across exec by
+ * the ambient set. */
+static void
+test_rawio_drop (void)
+{
+  g_autoptr (VbUser) user = NULL;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root");
+      return;
+    }
+  user = vb_user_lookup ("vbtest-qemu", NULL);
+  if (!user)
+    {
+      g_test_skip ("no user vbtest-qemu: run tests/setup-test-users.sh");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_autofree char *eff = NULL;
+      g_autofree char *amb = NULL;
+      g_autofree char *bnd = NULL;
+
+      vb_qemu_rawio_drop_to (user);
+      eff = own_cap ("CapEff");
+      amb = own_cap ("CapAmb");
+      bnd = own_cap ("CapBnd");
+      g_assert_cmpint (getuid (), ==, user->uid);
+      g_assert_cmpstr (eff, ==, "0000000000020000");
+      g_assert_cmpstr (amb, ==, "0000000000020000");
+      g_assert_cmpstr (bnd, ==, "0000000000020000");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* A service without CAP_SYS_RAWIO in its bounding set cannot give it:
+ * refused by name at Start. */
+static void
+test_rawio_impossible (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (prctl (PR_CAPBSET_READ, CAP_SYS_RAWIO, 0, 0, 0) != 1)
+    {
+      g_test_skip ("this test runs without CAP_SYS_RAWIO");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_assert_cmpint (prctl (PR_CAPBSET_DROP, CAP_SYS_RAWIO, 0, 0, 0), ==, 0);
+      g_assert_false (vb_qemu_rawio_possible (&error));
+      g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+      g_assert_nonnull (strstr (error->message, "rawio='yes'"));
+      return;
+    }
+  g_assert_true (vb_qemu_rawio_possible (&error));
+  g_assert_no_error (error);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -198,5 +281,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-hostroot/rawio-kept", test_rawio_kept);
   g_test_add_func ("/qemu-hostroot/script-check", test_script_check);
   g_test_add_func ("/qemu-hostroot/status-round-trip", test_status_round_trip);
+  g_test_add_func ("/qemu-hostroot/rawio-drop", test_rawio_drop);
+  g_test_add_func ("/qemu-hostroot/rawio-impossible", test_rawio_impossible);
   return g_test_run ();
 }

@@ -1140,8 +1140,10 @@ spawn_qemu (GTask *task)
 
   data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", status_dir,
-                              vb_resource_get_uuid (VB_RESOURCE (data->domain)), &error)
+  /* rawio='yes' first: nothing is made on the host for a start refused. */
+  if ((data->command->rawio && user && !vb_qemu_rawio_possible (&error))
+      || !vb_qemu_host_set_sgio (data->command->sgio, "/sys", status_dir,
+                                 vb_resource_get_uuid (VB_RESOURCE (data->domain)), &error)
       || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, data->launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, data->launcher, &error)

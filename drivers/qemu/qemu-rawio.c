@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "vb-error.h"
 #include "xml-schema.h"
 
 gboolean
@@ -20,6 +21,17 @@ vb_qemu_rawio_wanted (xmlNode *root)
             || xmlStrEqual (node->name, BAD_CAST "hostdev"))
         && vb_xml_attr_is (node, "rawio", "yes"))
       return TRUE;
+  return FALSE;
+}
+
+gboolean
+vb_qemu_rawio_possible (GError **error)
+{
+  if (prctl (PR_CAPBSET_READ, CAP_SYS_RAWIO, 0, 0, 0) == 1)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+               "rawio='yes': the service itself does not hold CAP_SYS_RAWIO (it is not in its "
+               "capability bounding set), so QEMU cannot be given it");
   return FALSE;
 }
 

@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 /* Whether a device of @root (a domain) has rawio='yes'. */
 gboolean vb_qemu_rawio_wanted (xmlNode *root);
 
+/* Whether the service itself may hand CAP_SYS_RAWIO on (it is in its
+ * bounding set): NotSupported naming rawio='yes' otherwise, at Start. */
+gboolean vb_qemu_rawio_possible (GError **error);
+
 /* In a forked child, before exec, instead of vb_user_drop_to(): drops to
  * @user as it does, keeping CAP_SYS_RAWIO (effective, permitted,
  * inheritable and ambient) and no other capability. Only async-signal-safe
