@@ -8,8 +8,7 @@
  * in its /proc/PID/status), and only then: this host has no SCSI device, so
  * the LUN is an iSCSI one whose portal (a socket of the test's that never
  * answers) keeps QEMU waiting while the test looks, with the service in
- * system mode (polkit asked for domain.host-root: run
- * tests/setup-test-users.sh first, for the action and the user vbtest-qemu). */
+ * system mode (QEMU as vbtest-qemu: run tests/setup-test-users.sh first). */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
