@@ -435,9 +435,10 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
 }
 
 
-/* device='lun' passes the guest's SCSI commands through (scsi-block): to a
- * host SCSI device (type='block'), or to an iSCSI LUN, whose QEMU driver
- * takes them too; raw, since a format would have no SCSI commands. */
+/* device='lun' passes the guest's SCSI commands through (scsi-block, or
+ * virtio-blk's scsi=on): to a host SCSI device (type='block'), or to an
+ * iSCSI LUN, whose QEMU driver takes them too; raw, since a format would
+ * have no SCSI commands. */
 static gboolean
 lun_source (xmlNode *disk, const char *bus, GError **error)
 {
@@ -445,10 +446,11 @@ lun_source (xmlNode *disk, const char *bus, GError **error)
   gboolean iscsi = vb_xml_attr_is (disk, "type", "network")
                    && vb_xml_attr_is (vb_xml_child (disk, "source"), "protocol", "iscsi");
 
-  if (!g_str_equal (bus, "scsi") || (!vb_xml_attr_is (disk, "type", "block") && !iscsi))
+  if ((!g_str_equal (bus, "scsi") && !g_str_equal (bus, "virtio"))
+      || (!vb_xml_attr_is (disk, "type", "block") && !iscsi))
     return refuse (error, disk,
                    "device='lun' passes SCSI commands through: type='block' or an iscsi "
-                   "network disk, on bus 'scsi'");
+                   "network disk, on bus 'scsi' or 'virtio'");
   if (iscsi && format && !g_str_equal (format, "raw"))
     return refuse (error, vb_xml_child (disk, "driver"),
                    "device='lun' reads the LUN itself: <driver type='raw'>");
@@ -670,7 +672,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       if (cdrom)
         return refuse (error, target, "a CD-ROM cannot sit on bus 'virtio'; use sata or scsi");
       g_string_append (out, vb_qemu_virtio_blk_model (disk));
-      if (!vb_qemu_virtio_modern_only (b, disk, vb_xml_child (disk, "driver"), error)
+      if ((lun && !vb_qemu_virtio_lun (b, disk, out, error))
+          || !vb_qemu_virtio_modern_only (b, disk, vb_xml_child (disk, "driver"), error)
           || !pci_address (b, disk, out, error)
           || !vb_qemu_iothread_option (b, disk, TRUE, out, error)
           || !vb_qemu_disk_iothread_mapping (b, disk, &mapping, error))

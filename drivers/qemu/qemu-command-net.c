@@ -91,7 +91,8 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       g_ptr_array_add (b->command->taps, tap);
       if (!vb_qemu_netdev_tap_options (b, iface, opts, error)
           || !vb_qemu_interface_virtualport (b, iface, type, tap, error)
-          || !vb_qemu_tap_host_ips (iface, type, tap, error))
+          || !vb_qemu_tap_host_ips (iface, type, tap, error)
+          || !vb_qemu_tap_scripts (b, iface, tap, error))
         return FALSE;
       add (b, "-netdev");
       addf (b, "tap,id=%s,fd=%s%s", netdev, tap->fd_arg, opts->str);

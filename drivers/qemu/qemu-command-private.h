@@ -307,6 +307,10 @@ gboolean vb_qemu_scsi_controller (Builder *b, xmlNode *node, guint index, GStrin
  * controller) may have iommu='on', which QEMU allows only on a virtio device
  * without legacy mode (qemu-command-disk-props.c). */
 void vb_qemu_virtio_props (xmlNode *driver, JsonObject *props);
+/* device='lun' on bus 'virtio' (qemu-command-disk-virtio-lun.c): appends
+ * virtio-blk's legacy SCSI passthrough to @out, the device's options, or
+ * refuses what legacy virtio cannot be. */
+gboolean vb_qemu_virtio_lun (Builder *b, xmlNode *disk, GString *out, GError **error);
 gboolean vb_qemu_virtio_modern_only (Builder *b, xmlNode *device, xmlNode *driver,
                                      GError **error);
 
@@ -497,6 +501,9 @@ gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError
  * (qemu-command-net-hostip.c), kept in @tap (NULL: the interface has none);
  * refused on any other. */
 gboolean vb_qemu_tap_host_ips (xmlNode *iface, const char *type, VbQemuTap *tap, GError **error);
+/* <script> and <downscript> of a type='ethernet' tap, kept in @tap
+ * (qemu-command-net-script.c) for the start to check and run. */
+gboolean vb_qemu_tap_scripts (Builder *b, xmlNode *iface, VbQemuTap *tap, GError **error);
 
 /* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
  * on @node when this QEMU is older than @version (80200: 8.2); the

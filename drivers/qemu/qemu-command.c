@@ -6,6 +6,7 @@
 #include "qemu-complete.h"
 #include "qemu-machine-names.h"
 #include "qemu-pci-address.h"
+#include "qemu-rawio.h"
 #include "qemu-vcpu-slots.h"
 
 /* The fd set QEMU finds the UEFI variable store in, when the service opens it. */
@@ -658,6 +659,8 @@ tap_free (VbQemuTap *tap)
   g_free (tap->ovs_vm_id);
   g_strfreev (tap->ovs_vlan);
   g_clear_pointer (&tap->host_ips, g_ptr_array_unref);
+  g_free (tap->script);
+  g_free (tap->downscript);
   g_free (tap);
 }
 
@@ -691,6 +694,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   b.def = def;
   b.root = xmlDocGetRootElement (doc);
   b.devices = vb_xml_child (b.root, "devices");
+  command->rawio = vb_qemu_rawio_wanted (b.root);
   if (!b.devices)
     b.devices = xmlNewChild (b.root, NULL, BAD_CAST "devices", NULL);
   /* What define fills in, for a definition stored before it did: the

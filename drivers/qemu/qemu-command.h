@@ -132,6 +132,10 @@ typedef struct {
   char *ovs_vm_id;      /* the domain's UUID */
   GStrv ovs_vlan;       /* Port columns of <vlan>: "tag=42", "trunks=42,48", "vlan_mode=…" */
   GPtrArray *host_ips;  /* VbQemuTapIp*: set on the tap before QEMU starts; NULL: none */
+  /* <script path>, <downscript path>: run as root with the tap's name, at
+   * Start before QEMU and when QEMU ends (qemu-tap-script.c); NULL: none. */
+  char *script;
+  char *downscript;
 } VbQemuTap;
 
 /* An <interface type='ethernet'><source><ip> (the host side's address) or
@@ -205,6 +209,7 @@ typedef struct {
   GPtrArray *transients;    /* VbQemuTransient, overlays made before QEMU starts */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
+  gboolean rawio;           /* rawio='yes': QEMU keeps CAP_SYS_RAWIO (qemu-rawio.c) */
   int vnc_display;          /* -1 without VNC */
   gboolean vnc_autoport;
   int spice_port;           /* -1 without SPICE */

@@ -15,6 +15,7 @@
 #include "qemu-ovs.h"
 #include "qemu-save.h"
 #include "qemu-snapshot.h"
+#include "qemu-tap-script.h"
 
 const VbQemuPart *const vb_qemu_parts[] = {
   /* domain actions: sees every event first and takes none */
@@ -30,5 +31,7 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_helpers_part,
   /* removes the Open vSwitch ports of the taps when QEMU ends */
   &vb_qemu_ovs_part,
+  /* runs the taps' <downscript>s when QEMU ends */
+  &vb_qemu_tap_script_part,
   NULL,
 };

@@ -30,6 +30,8 @@
 #include "qemu-limits.h"
 #include "qemu-numad.h"
 #include "qemu-ovs.h"
+#include "qemu-rawio.h"
+#include "qemu-tap-script.h"
 #include "vb-error.h"
 #include "vb-files.h"
 #include "xml-schema.h"
@@ -391,6 +393,7 @@ typedef struct {
    * only once both are done: the monitor answered and the file is on disk. */
   VbQemuStatus *status;   /* qd->status from monitor_ready on */
   gboolean status_queued; /* a write was queued: a failure removes the file the same way */
+  gboolean scripts_started; /* the taps' scripts ran: a failure runs their downscripts */
   guint status_writes;    /* queued, not yet done */
   GError *status_error;
   gboolean monitor_done;
@@ -440,6 +443,14 @@ start_failed (GTask *task, GError *error)
           g_auto (GStrv) ports = vb_qemu_ovs_ports_of (data->command);
 
           vb_qemu_ovs_del_ports ((const char *const *) ports, vb_qemu_log_name (data->domain));
+        }
+      /* As when QEMU ends: each script that ran has its downscript. */
+      if (data->command && data->scripts_started)
+        {
+          g_auto (GStrv) downscripts = vb_tap_downscripts_of (data->command);
+
+          vb_tap_downscripts_run ((const char *const *) downscripts,
+                                  vb_qemu_log_name (data->domain));
         }
       /* After the status write still in flight, never before it: through
        * the same ordered writer. */
@@ -754,6 +765,7 @@ record_status (GTask *task)
     status->taps = (GStrv) g_ptr_array_free (taps, FALSE);
   }
   status->ovs_ports = vb_qemu_ovs_ports_of (command);
+  status->downscripts = vb_tap_downscripts_of (command);
   vb_qemu_helpers_record (qd, status);
   status->state = g_strdup ("paused");
   status->reason = g_strdup ("starting-up");
@@ -895,6 +907,7 @@ typedef struct {
   const VbQemuTuning *tuning;
   const VbQemuLimits *limits;
   gboolean mem_lock;
+  gboolean rawio; /* QEMU keeps CAP_SYS_RAWIO (qemu-rawio.h) */
 } ChildSetup;
 
 /* In the forked child, before exec: async-signal-safe calls only. */
@@ -921,7 +934,9 @@ qemu_child_setup (gpointer user_data)
   /* QEMU never holds root, not even while it opens the files the command
    * line names: what its user cannot open, it cannot open (no -runas, which
    * would drop only after every file was opened as root). */
-  if (user)
+  if (user && setup->rawio)
+    vb_qemu_rawio_drop_to (user);
+  else if (user)
     vb_user_drop_to (user);
 }
 
@@ -1049,6 +1064,47 @@ prepare_qemu (GTask *task)
 static void run_qemu (GTask *task);
 
 static void
+scripts_ran (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_tap_scripts_run_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  run_qemu (task);
+}
+
+/* The taps are made: their <script>s, as root, off the main loop, before
+ * QEMU gets them (qemu-tap-script.c). */
+static void
+run_scripts (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  g_auto (GStrv) downscripts = vb_tap_downscripts_of (data->command);
+  gboolean any = downscripts[0] != NULL;
+
+  for (guint i = 0; i < data->command->taps->len; i++)
+    any = any || ((VbQemuTap *) data->command->taps->pdata[i])->script != NULL;
+  if (!any)
+    {
+      run_qemu (task);
+      return;
+    }
+  data->scripts_started = TRUE;
+  vb_tap_scripts_run_async (data->command, scripts_ran, task);
+}
+
+static void
 ovs_ports_added (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
@@ -1066,7 +1122,7 @@ ovs_ports_added (GObject *source, GAsyncResult *result, gpointer user_data)
       start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
       return;
     }
-  run_qemu (task);
+  run_scripts (task);
 }
 
 /* The host's side first (sgio, limits, taps, secrets, the variable store; the
@@ -1084,8 +1140,10 @@ spawn_qemu (GTask *task)
 
   data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!vb_qemu_host_set_sgio (data->command->sgio, "/sys", status_dir,
-                              vb_resource_get_uuid (VB_RESOURCE (data->domain)), &error)
+  /* rawio='yes' first: nothing is made on the host for a start refused. */
+  if ((data->command->rawio && user && !vb_qemu_rawio_possible (&error))
+      || !vb_qemu_host_set_sgio (data->command->sgio, "/sys", status_dir,
+                                 vb_resource_get_uuid (VB_RESOURCE (data->domain)), &error)
       || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, data->launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, data->launcher, &error)
@@ -1101,7 +1159,7 @@ spawn_qemu (GTask *task)
       vb_qemu_ovs_add_ports_async (data->command, ovs_ports_added, task);
       return;
     }
-  run_qemu (task);
+  run_scripts (task);
 }
 
 static void
@@ -1139,6 +1197,7 @@ run_qemu (GTask *task)
   setup->tuning = data->tuning;
   setup->limits = data->limits;
   setup->mem_lock = data->command->mem_lock;
+  setup->rawio = data->command->rawio;
   g_subprocess_launcher_set_child_setup (launcher, qemu_child_setup, setup, g_free);
   /* What the command asks for (SDL's audio driver, a desktop session). */
   for (guint i = 0; i < data->command->env->len; i++)

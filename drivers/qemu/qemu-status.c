@@ -37,6 +37,7 @@ vb_qemu_status_free (VbQemuStatus *status)
   g_free (status->reason);
   g_strfreev (status->taps);
   g_strfreev (status->ovs_ports);
+  g_strfreev (status->downscripts);
   g_clear_pointer (&status->helpers, g_ptr_array_unref);
   g_free (status);
 }
@@ -74,6 +75,11 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
   json_builder_begin_array (b);
   for (guint i = 0; status->ovs_ports && status->ovs_ports[i]; i++)
     json_builder_add_string_value (b, status->ovs_ports[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "downscripts");
+  json_builder_begin_array (b);
+  for (guint i = 0; status->downscripts && status->downscripts[i]; i++)
+    json_builder_add_string_value (b, status->downscripts[i]);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "helpers");
   json_builder_begin_array (b);
@@ -172,6 +178,7 @@ vb_qemu_status_from_json (const char *json, GError **error)
     status->taps = (GStrv) g_ptr_array_free (names, FALSE);
   }
   status->ovs_ports = string_array (vb_qmp_member_array (object, "ovs-ports"));
+  status->downscripts = string_array (vb_qmp_member_array (object, "downscripts"));
   status->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_record_free);
   {
     JsonArray *helpers = vb_qmp_member_array (object, "helpers");

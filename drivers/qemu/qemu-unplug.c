@@ -3,6 +3,7 @@
 
 #include "qemu-ovs.h"
 #include "qemu-plug.h"
+#include "qemu-tap-script.h"
 #include "vb-error.h"
 #include "vb-log.h"
 #include "xml-schema.h"
@@ -27,10 +28,16 @@ forget_gone_taps (QemuDomain *qd)
       g_autofree char *sys = g_build_filename ("/sys/class/net", qd->status->taps[i], NULL);
 
       if (g_file_test (sys, G_FILE_TEST_EXISTS))
-        g_ptr_array_add (kept, g_strdup (qd->status->taps[i]));
-      else if (qd->status->ovs_ports
-               && g_strv_contains ((const char *const *) qd->status->ovs_ports,
-                                   qd->status->taps[i]))
+        {
+          g_ptr_array_add (kept, g_strdup (qd->status->taps[i]));
+          continue;
+        }
+      /* Its <downscript>, as libvirt runs it when the interface goes. */
+      if (qd->status->downscripts)
+        vb_tap_downscript_run_for (&qd->status->downscripts, qd->status->taps[i],
+                                   vb_qemu_log_name (qd->domain));
+      if (qd->status->ovs_ports
+          && g_strv_contains ((const char *const *) qd->status->ovs_ports, qd->status->taps[i]))
         {
           /* Its Open vSwitch port outlives the tap otherwise. */
           const char *const gone[] = { qd->status->taps[i], NULL };

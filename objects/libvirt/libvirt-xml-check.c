@@ -1,10 +1,12 @@
 #include "libvirt-xml-check.h"
 
+#include "domain-host-root.h"
 #include "domain-passthrough.h"
 #include "host-files.h"
 #include "secret-api.h"
 
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_HOST_ROOT "org.virtbus.Virt1.domain.host-root"
 #define ACTION_PASSTHROUGH "org.virtbus.Virt1.domain.qemu-passthrough"
 #define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 
@@ -60,27 +62,41 @@ find_paths (VbLvCall *call, const char *xml, VbLvMethodFunc next)
   vb_host_files_outside_pools_async (call->connect->host, xml, paths_found, checking);
 }
 
-/* Granted: the XML waited in call->xml, @next in call->checked_next. */
+/* Granted (or not needed): the XML waited in call->xml, @next in
+ * call->checked_next. */
 static void
-passthrough_granted (VbLvCall *call)
+host_root_granted (VbLvCall *call)
 {
   g_autofree char *xml = g_steal_pointer (&call->xml);
 
   find_paths (call, xml, call->checked_next);
 }
 
+/* As objects/virt1/domain-xml-check.c: a script run as root or rawio='yes'
+ * needs host-root, after qemu-passthrough. */
+static void
+check_host_root (VbLvCall *call)
+{
+  g_autofree char *what = vb_domain_host_root_in (call->xml);
+
+  if (what)
+    vb_lv_call_authorize_also (call, ACTION_HOST_ROOT, host_root_granted);
+  else
+    host_root_granted (call);
+}
+
 void
 vb_lv_xml_check (VbLvCall *call, const char *xml, VbLvMethodFunc next)
 {
+  g_free (call->xml);
+  call->xml = g_strdup (xml);
+  call->checked_next = next;
   /* As objects/virt1/domain-xml-check.c: libvirt's QEMU namespace needs
    * qemu-passthrough, before anything else is looked at. */
   if (vb_domain_passthrough_in (xml))
     {
-      g_free (call->xml);
-      call->xml = g_strdup (xml);
-      call->checked_next = next;
-      vb_lv_call_authorize_also (call, ACTION_PASSTHROUGH, passthrough_granted);
+      vb_lv_call_authorize_also (call, ACTION_PASSTHROUGH, check_host_root);
       return;
     }
-  find_paths (call, xml, next);
+  check_host_root (call);
 }

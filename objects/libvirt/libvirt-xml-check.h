@@ -1,6 +1,7 @@
 /* What a domain XML a caller brings needs beyond its member's own action, as
  * for org.virtbus.Virt1 (docs/authorization.md): org.virtbus.Virt1.domain.qemu-passthrough
- * when it carries libvirt's QEMU namespace, org.virtbus.Virt1.domain.host-files
+ * when it carries libvirt's QEMU namespace, org.virtbus.Virt1.domain.host-root
+ * when it has a script run as root or rawio='yes', org.virtbus.Virt1.domain.host-files
  * when it names host paths outside every active storage pool. */
 #pragma once
 

@@ -1,12 +1,14 @@
 #include "domain-xml-check.h"
 
 #include "authorized-dispatch.h"
+#include "domain-host-root.h"
 #include "domain-passthrough.h"
 #include "host-files.h"
 #include "secret-api.h"
 
 #define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
+#define ACTION_HOST_ROOT "org.virtbus.Virt1.domain.host-root"
 #define ACTION_PASSTHROUGH "org.virtbus.Virt1.domain.qemu-passthrough"
 #define ACTION_SECRETS "org.virtbus.Virt1.secret.manage"
 
@@ -16,6 +18,7 @@ typedef struct {
   char *xml;        /* a definition, or */
   char *file;       /* one file the call names itself */
   char *first_path; /* outside the pools, once known */
+  char *host_root;  /* what asks for host-root, once known */
   char *checked_xml; /* @xml with its disks' backing chains recorded */
   GStrv secrets;     /* the secrets @xml names, once known */
   gboolean secrets_listed;
@@ -29,6 +32,7 @@ check_free (Check *check)
   g_free (check->xml);
   g_free (check->file);
   g_free (check->first_path);
+  g_free (check->host_root);
   g_free (check->checked_xml);
   g_strfreev (check->secrets);
   g_free (check);
@@ -131,6 +135,40 @@ find_paths (GTask *task)
 }
 
 static void
+host_root_granted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Check *check = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!vb_dispatch_authorize_also_finish (result, &error))
+    {
+      g_prefix_error (&error, "the XML has the host run %s as root: ", check->host_root);
+      g_task_return_error (task, error);
+      return;
+    }
+  find_paths (task);
+}
+
+/* A script the service runs as root, or QEMU left CAP_SYS_RAWIO: only for
+ * those polkit allows org.virtbus.Virt1.domain.host-root. */
+static void
+check_host_root (GTask *task)
+{
+  Check *check = g_task_get_task_data (task);
+
+  if (check->xml)
+    check->host_root = vb_domain_host_root_in (check->xml);
+  if (!check->host_root)
+    {
+      find_paths (task);
+      return;
+    }
+  vb_dispatch_authorize_also_async (g_task_get_source_object (task), check->invocation,
+                                    ACTION_HOST_ROOT, NULL, host_root_granted, g_object_ref (task));
+}
+
+static void
 passthrough_granted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
@@ -143,7 +181,7 @@ passthrough_granted (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  find_paths (task);
+  check_host_root (task);
 }
 
 /* libvirt's QEMU namespace hands QEMU what the driver never checked: only
@@ -155,7 +193,7 @@ check_passthrough (GTask *task)
 
   if (!check->xml || !vb_domain_passthrough_in (check->xml))
     {
-      find_paths (task);
+      check_host_root (task);
       return;
     }
   vb_dispatch_authorize_also_async (g_task_get_source_object (task), check->invocation,

@@ -1,6 +1,8 @@
 /* What a domain XML (or a file) that a caller brings needs beyond its
  * member's own action: org.virtbus.Virt1.domain.qemu-passthrough when it
- * carries libvirt's QEMU namespace, org.virtbus.Virt1.domain.host-files when
+ * carries libvirt's QEMU namespace, org.virtbus.Virt1.domain.host-root when
+ * it has the host run a script as root or QEMU keep CAP_SYS_RAWIO
+ * (domain-host-root.h), org.virtbus.Virt1.domain.host-files when
  * it names host paths outside the storage pools, and for members that are not about defining
  * (MigrationTarget.Prepare, Manager.Restore of an image this service did not
  * write) org.virtbus.Virt1.domain.define first, as DefineDomain would. */

@@ -8,6 +8,7 @@
 #include "domain-numa.h"
 #include "domain-limits.h"
 #include "domain-old-spellings.h"
+#include "domain-host-root.h"
 #include "domain-passthrough.h"
 #include "domain-virtualport.h"
 #include "disk-iotune.h"
@@ -426,7 +427,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk",
     "type=file|block|volume|network|nvme|dir|vhostuser|vhostvdpa device=disk|cdrom|floppy|lun "
     "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external "
-    "sgio=filtered|unfiltered",
+    "sgio=filtered|unfiltered rawio=yes|no",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
     "name=qemu type=raw|qcow2|qed|vmdk|vpc|vdi|vhdx|fat "
@@ -556,6 +557,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/link", "!state=up|down", NULL, 0 },
   { "domain/devices/interface/boot", "!order=%u", NULL, 0 },
   { "domain/devices/interface/teaming", "!type=persistent|transient persistent", NULL, 0 },
+  /* Programs run as root with the tap's name (domain-host-root.h). */
+  { "domain/devices/interface/script", "!path", NULL, 0 },
+  { "domain/devices/interface/downscript", "!path", NULL, 0 },
   /* type='hostdev': an SR-IOV VF by its PCI address, its VLAN set through the PF. */
   { "domain/devices/interface/source/address", "!type=pci !domain=%x !bus=%x !slot=%x !function=%x",
     NULL, 0 },
@@ -581,7 +585,7 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/hostdev",
     "!mode=subsystem|capabilities !type=pci|usb|scsi|scsi_host|mdev|storage|misc|net "
-    "managed=yes|no model display=on|off ramfb=on|off",
+    "managed=yes|no model display=on|off ramfb=on|off rawio=yes|no",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/hostdev/driver", "name=vfio|kvm|xen model", NULL, 0 },
   { "domain/devices/hostdev/source", "protocol=vhost|iscsi wwpn name startupPolicy=mandatory",
@@ -1434,7 +1438,8 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
       !vb_domain_rewrite_old_spellings (root, error) ||
-      !vb_domain_passthrough_check (root, error) || !fill_interface_macs (root, error) ||
+      !vb_domain_passthrough_check (root, error) || !vb_domain_host_root_check (root, error) ||
+      !fill_interface_macs (root, error) ||
       !vb_domain_check_virtualports (root, error))
     return NULL;
   /* A virtio-mem's <current> is the running guest's, not stored. */
