@@ -757,6 +757,7 @@ vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
   g_clear_pointer (&spec->setup_argv, g_ptr_array_unref);
   g_free (spec->socket_path);
   g_free (spec->state_dir);
+  g_free (spec->state_file);
   g_free (spec->element);
   g_clear_pointer (&spec->key, g_bytes_unref);
   g_clear_pointer (&spec->key2, g_bytes_unref);

@@ -89,6 +89,10 @@ typedef struct {
   char *socket_path;   /* the helper listens here: ready once it exists */
   char *state_dir;     /* made before the start, QEMU's user's (NULL: none) */
   gboolean state_dir_named; /* the definition named it: an existing one is never chowned */
+  /* The state in this one file the definition names (made when missing,
+   * QEMU's user's): the helper gets it for "@STATEDIR@", and state_dir is
+   * then only the setup program's scratch directory (qemu-helper-state-file.h). */
+  char *state_file;
   gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
   gboolean needs_unprivileged; /* cannot run as root: refused when helpers would */
   char *element;       /* the element it serves, for that refusal: "filesystem" */

@@ -778,7 +778,7 @@ static const VbXmlRule domain_rules[] = {
     "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes debug=%u", NULL,
     0 },
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
-  { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix|dir|file mode=connect !path", NULL, 0 },
   { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
   { "domain/devices/tpm/backend/active_pcr_banks", NULL, NULL, 0 },
   { "domain/devices/tpm/backend/active_pcr_banks/sha1", NULL, NULL, 0 },
