@@ -4,7 +4,9 @@
  * with <active_pcr_banks> (swtpm_setup on a copy, copied back), the file is
  * QEMU's user's with mode 0600, a second start changes the banks of the
  * state in it (swtpm_setup --reconfigure), and an existing file of
- * somebody else's is refused at Start and left as it was, never chowned. */
+ * somebody else's is refused at Start and left as it was, never chowned.
+ * <vsock model='virtio-transitional'> (QEMU's modern-only vhost-vsock-pci)
+ * is defined, and refused at Start by name on a host without vhost-vsock. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <pwd.h>
@@ -147,6 +149,27 @@ test_state_file_system (Fixture *f, gconstpointer data)
   g_assert_cmpuint (st.st_uid, ==, user->pw_uid);
 }
 
+static void
+test_vsock_transitional (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (
+    "tpmfd-vsock", GUEST_MIB, "q35", TRUE, NULL,
+    "    <vsock model='virtio-transitional'>\n      <cid auto='yes'/>\n    </vsock>\n");
+
+  if (g_file_test ("/dev/vhost-vsock", G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *ids = NULL;
+
+      /* virtio-vsock's modern PCI id: 0x1040 + 19. */
+      vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+      ids = vb_test_guest_pci_ids (f->console);
+      g_assert_nonnull (strstr (ids, "id=0x1af4:0x1053"));
+      return;
+    }
+  vb_test_expect_start_refused (f->env, xml,
+                                "the host has no /dev/vhost-vsock (modprobe vhost_vsock)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -155,5 +178,7 @@ main (int argc, char **argv)
               test_state_file_session, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/tpm-state-file-system", Fixture, NULL, set_up_system,
               test_state_file_system, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-tpmfd/vsock-transitional", Fixture, NULL, vb_guest_fixture_set_up,
+              test_vsock_transitional, vb_guest_fixture_tear_down);
   return g_test_run ();
 }
