@@ -6,12 +6,19 @@
  * state in it (swtpm_setup --reconfigure), and an existing file of
  * somebody else's is refused at Start and left as it was, never chowned.
  * <vsock model='virtio-transitional'> (QEMU's modern-only vhost-vsock-pci)
- * is defined, and refused at Start by name on a host without vhost-vsock. */
+ * is defined, and refused at Start by name on a host without vhost-vsock.
+ * A file disk from an fd group (<source fdgroup>, Domain.FDAssociate): Start
+ * refuses it by the group's name until a client hands over a descriptor,
+ * FDAssociate refuses a pipe and flags, and with the descriptor of an image
+ * the test wrote (its path never given) the guest reads and writes it. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <pwd.h>
 #include <string.h>
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
@@ -170,6 +177,96 @@ test_vsock_transitional (Fixture *f, gconstpointer data)
                                 "the host has no /dev/vhost-vsock (modprobe vhost_vsock)");
 }
 
+#define IMAGE_TEXT "VB-FDGROUP-CONTENT-42"
+
+/* Domain.FDAssociate (@name, @fd, @flags); the error's D-Bus name or NULL. */
+static char *
+fd_associate (Fixture *f, const char *path, const char *name, int fd, guint flags, char **message)
+{
+  g_autoptr (GUnixFDList) list = g_unix_fd_list_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  int index = g_unix_fd_list_append (list, fd, &error);
+
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    f->env->client, BUS_NAME, path, IFACE_DOMAIN, "FDAssociate",
+    g_variant_new_parsed ("(%s, [%h], %u)", name, index, flags), NULL, G_DBUS_CALL_FLAGS_NONE,
+    60000, list, NULL, NULL, &error);
+  if (reply)
+    return NULL;
+  if (message)
+    *message = g_strdup (error->message);
+  return g_dbus_error_get_remote_error (error);
+}
+
+static void
+test_fdgroup_disk (Fixture *f, gconstpointer data)
+{
+  g_autofree char *image = g_build_filename (f->env->tmpdir, "handed-over.img", NULL);
+  g_autofree char *named = g_build_filename (f->env->tmpdir, "never-opened.img", NULL);
+  g_autofree char *devices = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                                              "      <driver name='qemu' type='raw'/>\n"
+                                              "      <source file='%s' fdgroup='data, one'/>\n"
+                                              "      <target dev='vda' bus='virtio'/>\n"
+                                              "    </disk>\n",
+                                              named);
+  g_autofree char *xml = vb_test_guest_xml ("tpmfd-fdgroup", GUEST_MIB, "vb.counter=0", devices);
+  g_autofree char *path = NULL;
+  g_autofree char *remote = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *block = g_malloc0 (1024 * 1024);
+  gsize length = 0;
+  int pipe_fds[2];
+  int fd;
+
+  memcpy (block, IMAGE_TEXT "\n", strlen (IMAGE_TEXT) + 1);
+  g_assert_true (g_file_set_contents (image, block, 1024 * 1024, NULL));
+  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
+
+  /* No descriptors yet: Start names the group. */
+  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "no descriptors are associated with the group 'data, one'");
+
+  /* A pipe is no disk image; flags are refused. */
+  g_assert_cmpint (pipe (pipe_fds), ==, 0);
+  remote = fd_associate (f, path, "data, one", pipe_fds[0], 0, &message);
+  g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.InvalidArgument");
+  g_assert_nonnull (strstr (message, "not a regular file or a block device"));
+  close (pipe_fds[0]);
+  close (pipe_fds[1]);
+  fd = open (image, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  g_clear_pointer (&remote, g_free);
+  g_clear_pointer (&message, g_free);
+  remote = fd_associate (f, path, "data, one", fd, 2, &message);
+  g_assert_cmpstr (remote, ==, "org.virtbus.Virt1.Error.InvalidArgument");
+
+  /* The image's descriptor: the guest's disk, read and written through it. */
+  g_clear_pointer (&remote, g_free);
+  remote = fd_associate (f, path, "data, one", fd, 0, NULL);
+  g_assert_null (remote);
+  close (fd);
+  f->path = g_steal_pointer (&path);
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  f->console = vb_test_console_open (f->env, f->path);
+  g_free (vb_test_console_expect (f->console, 0, "VIRTBUS-GUEST-READY", BOOT_TIMEOUT_MS));
+  seen = vb_test_console_output (f->console,
+                                 "head -n 1 /dev/vda; "
+                                 "echo WRITTEN-BY-THE-GUEST | dd of=/dev/vda bs=512 "
+                                 "seek=8 conv=fsync 2>/dev/null; echo done",
+                                 60000);
+  g_assert_nonnull (strstr (seen, IMAGE_TEXT));
+  g_assert_false (g_file_test (named, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (image, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, 1024 * 1024);
+  g_assert_true (g_str_has_prefix (contents + 4096, "WRITTEN-BY-THE-GUEST"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -180,5 +277,7 @@ main (int argc, char **argv)
               test_state_file_system, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/vsock-transitional", Fixture, NULL, vb_guest_fixture_set_up,
               test_vsock_transitional, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-tpmfd/fdgroup-disk", Fixture, NULL, vb_guest_fixture_set_up, test_fdgroup_disk,
+              vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -202,6 +202,10 @@ typedef struct {
   GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
   GPtrArray *transients;    /* VbQemuTransient, overlays made before QEMU starts */
+  /* The fd groups the disks use (<source fdgroup>), by fdset: group i is
+   * set VB_QEMU_FDGROUP_FIRST_SET + i, its "-add-fd" value
+   * "fd=@FDGROUPi@,set=N" until the start passes its descriptors. */
+  GPtrArray *fdgroups;
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */
@@ -251,6 +255,10 @@ void vb_qemu_vf_free (VbQemuVf *vf);
  * Refuses (NotSupported) what the driver cannot open, and a missing image
  * unless @context->dry_run. The secrets the nodes name are added to
  * @secrets (VbQemuSecret); with @secrets NULL a disk needing one is refused. */
+/* The fdset of a disk's <source fdgroup='@name'> (in @node's document). */
+#define VB_QEMU_FDGROUP_FIRST_SET 10
+guint vb_qemu_fdgroup_set (xmlNode *node, const char *name);
+
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, GPtrArray *secrets,
                                 JsonNode **protocol, JsonNode **format, GError **error);

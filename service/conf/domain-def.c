@@ -432,7 +432,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/source",
     "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
     "type=pci|unix managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no "
-    "path tlsHostname index=%u",
+    "path tlsHostname index=%u fdgroup",
     NULL, 0 },
   NETDISK_RULES,
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
