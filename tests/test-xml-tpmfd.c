@@ -10,7 +10,9 @@
  * A file disk from an fd group (<source fdgroup>, Domain.FDAssociate): Start
  * refuses it by the group's name until a client hands over a descriptor,
  * FDAssociate refuses a pipe and flags, and with the descriptor of an image
- * the test wrote (its path never given) the guest reads and writes it. */
+ * the test wrote (its path never given) the guest reads and writes it; a
+ * qcow2 image with a backing file is refused at Start (QEMU would open it
+ * without). */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <pwd.h>
@@ -267,6 +269,45 @@ test_fdgroup_disk (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (contents + 4096, "WRITTEN-BY-THE-GUEST"));
 }
 
+static void
+test_fdgroup_qcow2_backing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *base = g_build_filename (f->env->tmpdir, "base.raw", NULL);
+  g_autofree char *top = g_build_filename (f->env->tmpdir, "top.qcow2", NULL);
+  g_autofree char *devices = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                                              "      <driver name='qemu' type='qcow2'/>\n"
+                                              "      <source file='%s' fdgroup='top'/>\n"
+                                              "      <target dev='vda' bus='virtio'/>\n"
+                                              "    </disk>\n",
+                                              top);
+  g_autofree char *xml = vb_test_guest_xml ("tpmfd-qcow2", GUEST_MIB, "vb.counter=0", devices);
+  const char *argv[] = { "qemu-img", "create", "-q",  "-f", "qcow2", "-b",
+                         base,       "-F",     "raw", top,  NULL };
+  g_autofree char *path = NULL;
+  g_autofree char *remote = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+  int fd;
+
+  g_assert_true (g_file_set_contents (base, "base", -1, NULL));
+  g_assert_cmpint (truncate (base, 1024 * 1024), ==, 0);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                            g_variant_new ("(su)", xml, 0));
+  fd = open (top, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  remote = fd_associate (f, path, "top", fd, 0, NULL);
+  g_assert_null (remote);
+  close (fd);
+  vb_test_call_expect_error_saying (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0),
+                                    "org.virtbus.Virt1.Error.NotSupported",
+                                    "is a qcow2 image with a backing file");
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,5 +320,7 @@ main (int argc, char **argv)
               test_vsock_transitional, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/fdgroup-disk", Fixture, NULL, vb_guest_fixture_set_up, test_fdgroup_disk,
               vb_guest_fixture_tear_down);
+  g_test_add ("/xml-tpmfd/fdgroup-qcow2-backing", Fixture, NULL, vb_guest_fixture_set_up,
+              test_fdgroup_qcow2_backing, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

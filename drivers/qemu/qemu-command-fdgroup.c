@@ -36,6 +36,20 @@ vb_qemu_fdgroup_set (xmlNode *node, const char *name)
   return VB_QEMU_FDGROUP_FIRST_SET + index;
 }
 
+/* Whether a qcow2 disk of the domain uses group @name (its images are
+ * checked at Start for a backing file, which QEMU would not open). */
+static gboolean
+used_by_qcow2 (xmlNode *root, const char *name)
+{
+  xmlNode *devices = vb_xml_child (root, "devices");
+
+  for (xmlNode *disk = vb_xml_child (devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
+    if (vb_xml_attr_is (vb_xml_child (disk, "source"), "fdgroup", name)
+        && vb_xml_attr_is (vb_xml_child (disk, "driver"), "type", "qcow2"))
+      return TRUE;
+  return FALSE;
+}
+
 void
 vb_qemu_build_fdgroups (Builder *b)
 {
@@ -43,8 +57,11 @@ vb_qemu_build_fdgroups (Builder *b)
 
   for (guint i = 0; i < names->len; i++)
     {
+      gboolean qcow2 = used_by_qcow2 (b->root, names->pdata[i]);
       g_autofree char *value =
         g_strdup_printf ("fd=@FDGROUP%u@,set=%u", i, VB_QEMU_FDGROUP_FIRST_SET + i);
+
+      g_array_append_val (b->command->fdgroup_qcow2, qcow2);
 
       add2 (b, "-add-fd", value);
       g_ptr_array_add (b->command->fdgroups, g_strdup (names->pdata[i]));

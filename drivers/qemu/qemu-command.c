@@ -678,6 +678,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->transients = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_transient_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
   command->fdgroups = g_ptr_array_new_with_free_func (g_free);
+  command->fdgroup_qcow2 = g_array_new (FALSE, FALSE, sizeof (gboolean));
   command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   command->env = g_ptr_array_new_with_free_func (g_free);
   command->vnc_display = -1;
@@ -731,6 +732,7 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->transients, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
   g_clear_pointer (&command->fdgroups, g_ptr_array_unref);
+  g_clear_pointer (&command->fdgroup_qcow2, g_array_unref);
   g_clear_pointer (&command->throttles, g_ptr_array_unref);
   g_clear_pointer (&command->env, g_ptr_array_unref);
   g_free (command->binary);

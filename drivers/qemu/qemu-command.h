@@ -206,6 +206,7 @@ typedef struct {
    * set VB_QEMU_FDGROUP_FIRST_SET + i, its "-add-fd" value
    * "fd=@FDGROUPi@,set=N" until the start passes its descriptors. */
   GPtrArray *fdgroups;
+  GArray *fdgroup_qcow2; /* gboolean per group: a qcow2 disk uses it */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   int vnc_display;          /* -1 without VNC */

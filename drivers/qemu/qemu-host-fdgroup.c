@@ -11,6 +11,25 @@
 #include "domain-fdgroups.h"
 #include "vb-error.h"
 
+/* A qcow2 image whose header names a backing file: QEMU opens an image
+ * from an fd group without it (its header is the client's), so the guest
+ * would see zeros where the backing file has data. Refused instead. The
+ * header: magic "QFI\xfb", version, then the backing file's offset (big
+ * endian, 0: none). Read with pread: the descriptor's offset is shared. */
+static gboolean
+has_backing_file (int fd)
+{
+  guint8 header[16];
+
+  if (pread (fd, header, sizeof header, 0) != (ssize_t) sizeof header
+      || memcmp (header, "QFI\xfb", 4) != 0)
+    return FALSE;
+  for (guint i = 8; i < 16; i++)
+    if (header[i])
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 vb_qemu_host_pass_fdgroups (VbQemuCommand *command, VbDomain *domain, GArray *fds,
                             GSubprocessLauncher *launcher, GError **error)
@@ -42,6 +61,18 @@ vb_qemu_host_pass_fdgroups (VbQemuCommand *command, VbDomain *domain, GArray *fd
           int target = 3 + (int) fds->len;
           g_autofree char *value = NULL;
 
+          if (g_array_index (command->fdgroup_qcow2, gboolean, g)
+              && has_backing_file (g_array_index (group, int, i)))
+            {
+              g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "<disk> <source fdgroup='%s'>: descriptor %u is a qcow2 image with a "
+                           "backing file, which QEMU does not open for an image from an fd "
+                           "group; hand over a standalone image",
+                           name, i);
+              if (fd >= 0)
+                close (fd);
+              return FALSE;
+            }
           if (fd < 0)
             {
               g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
