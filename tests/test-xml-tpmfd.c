@@ -4,7 +4,8 @@
  * with <active_pcr_banks> (swtpm_setup on a copy, copied back), the file is
  * QEMU's user's with mode 0600, a second start changes the banks of the
  * state in it (swtpm_setup --reconfigure), and an existing file of
- * somebody else's is refused at Start and left as it was, never chowned.
+ * somebody else's is refused at Start and left as it was, never chowned;
+ * across a Save and Restore the guest's TPM goes on where it was (PCR 16).
  * <vsock model='virtio-transitional'> (QEMU's modern-only vhost-vsock-pci)
  * is defined, and refused at Start by name on a host without vhost-vsock.
  * A file disk from an fd group (<source fdgroup>, Domain.FDAssociate): Start
@@ -96,6 +97,44 @@ test_state_file_session (Fixture *f, gconstpointer data)
   g_assert_cmpint (lstat (file, &st), ==, 0);
   g_assert_true (S_ISREG (st.st_mode));
   g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  g_assert_cmpint (st.st_size, >, 0);
+}
+
+static void
+test_state_file_save_restore (Fixture *f, gconstpointer data)
+{
+  g_autofree char *file = g_build_filename (f->env->tmpdir, "saved-tpm.bin", NULL);
+  g_autofree char *image = g_build_filename (f->env->tmpdir, "tpm.save", NULL);
+  g_autofree char *xml = tpm_guest ("tpmfd-save", file, NULL);
+  g_autofree char *expected = vb_test_tpm_extended_pcr16 ();
+  g_autofree char *pcr = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *state = NULL;
+  struct stat st;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  expect_guest_tpm (f);
+  vb_test_tpm_extend_pcr16 (f->console);
+  pcr = vb_test_tpm_read_pcr16 (f->console);
+  g_assert_cmpstr (pcr, ==, expected);
+  g_clear_pointer (&f->console, vb_test_console_free);
+
+  job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "Save", g_variant_new ("(su)", image, 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  g_free (job);
+  job =
+    vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "Restore", g_variant_new ("(su)", image, 0));
+  vb_test_job_wait_completed (f->env, job, 180000);
+  g_assert_true (vb_test_wait_property (f->env, f->path, IFACE_DOMAIN, "State",
+                                        g_variant_new_string ("running"), 60000));
+  state = vb_test_get_string (f->env, f->path, IFACE_DOMAIN, "State");
+  g_assert_cmpstr (state, ==, "running");
+  /* A new swtpm on the same file, the volatile state from QEMU's stream. */
+  f->console = vb_test_console_open (f->env, f->path);
+  g_free (pcr);
+  pcr = vb_test_tpm_read_pcr16 (f->console);
+  g_assert_cmpstr (pcr, ==, expected);
+  g_assert_cmpint (lstat (file, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 0);
 }
 
@@ -314,6 +353,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-tpmfd/tpm-state-file", Fixture, NULL, vb_guest_fixture_set_up,
               test_state_file_session, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-tpmfd/tpm-state-file-save-restore", Fixture, NULL, vb_guest_fixture_set_up,
+              test_state_file_save_restore, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/tpm-state-file-system", Fixture, NULL, set_up_system,
               test_state_file_system, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/vsock-transitional", Fixture, NULL, vb_guest_fixture_set_up,

@@ -63,3 +63,76 @@ vb_test_guest_pcr_banks (VbTestConsole *console)
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+/* A raw TPM 2.0 command sent through the guest's /dev/tpm0 (the guest has
+ * no TPM tools, only busybox): written in one write, the answer read in one
+ * read, as the kernel's interface wants; returns the answer in hex. */
+static char *
+tpm_command (VbTestConsole *console, const guint8 *bytes, gsize length)
+{
+  g_autoptr (GString) octal = g_string_new (NULL);
+  g_autofree char *command = NULL;
+  g_autofree char *output = NULL;
+  g_autoptr (GString) hex = g_string_new (NULL);
+
+  for (gsize i = 0; i < length; i++)
+    g_string_append_printf (octal, "\\%03o", bytes[i]);
+  command = g_strdup_printf ("printf '%s' > /tmp/tpmcmd && sh -c 'exec 3<>/dev/tpm0; "
+                             "dd if=/tmp/tpmcmd bs=4096 count=1 >&3 2>/dev/null; "
+                             "dd bs=4096 count=1 <&3 2>/dev/null' | od -An -tx1 -v",
+                             octal->str);
+  output = vb_test_console_output (console, command, 60000);
+  for (const char *p = output; *p; p++)
+    if (g_ascii_isxdigit (*p))
+      g_string_append_c (hex, *p);
+  return g_string_free (g_steal_pointer (&hex), FALSE);
+}
+
+/* TPM2_PCR_Extend of PCR 16 (the debug PCR) with a SHA-256 digest of 32
+ * bytes 0xab, under the empty password session. */
+void
+vb_test_tpm_extend_pcr16 (VbTestConsole *console)
+{
+  /* clang-format off */
+  guint8 command[65] = {
+    0x80, 0x02, 0x00, 0x00, 0x00, 65, 0x00, 0x00, 0x01, 0x82, /* TPM_ST_SESSIONS, size, CC */
+    0x00, 0x00, 0x00, 0x10,                                   /* PCR 16 */
+    0x00, 0x00, 0x00, 0x09,                                   /* the session's size */
+    0x40, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,     /* TPM_RS_PW, no nonce, no HMAC */
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x0b,                       /* one digest: SHA-256 */
+  };
+  /* clang-format on */
+  g_autofree char *answer = NULL;
+
+  memset (command + 33, 0xab, 32);
+  answer = tpm_command (console, command, sizeof command);
+  /* TPM_ST_SESSIONS, 19 bytes, TPM_RC_SUCCESS and the session's answer. */
+  if (!g_str_has_prefix (answer, "80020000001300000000"))
+    g_error ("TPM2_PCR_Extend answered %s", answer);
+}
+
+/* TPM2_PCR_Read of PCR 16's SHA-256 bank: the digest in hex. */
+char *
+vb_test_tpm_read_pcr16 (VbTestConsole *console)
+{
+  static const guint8 command[20] = { 0x80, 0x01, 0x00, 0x00, 0x00, 20,   0x00, 0x00, 0x01, 0x7e,
+                                      0x00, 0x00, 0x00, 0x01, 0x00, 0x0b, 0x03, 0x00, 0x00, 0x01 };
+  g_autofree char *answer = tpm_command (console, command, sizeof command);
+
+  if (!g_str_has_prefix (answer, "80010000003e00000000"))
+    g_error ("TPM2_PCR_Read answered %s", answer);
+  return g_strdup (answer + strlen (answer) - 64);
+}
+
+/* What PCR 16 holds after vb_test_tpm_extend_pcr16() from its reset value (zeros). */
+char *
+vb_test_tpm_extended_pcr16 (void)
+{
+  g_autoptr (GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 data[64];
+
+  memset (data, 0, 32);
+  memset (data + 32, 0xab, 32);
+  g_checksum_update (sha, data, sizeof data);
+  return g_strdup (g_checksum_get_string (sha));
+}
