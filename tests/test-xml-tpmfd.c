@@ -5,7 +5,8 @@
  * QEMU's user's with mode 0600, a second start changes the banks of the
  * state in it (swtpm_setup --reconfigure), and an existing file of
  * somebody else's is refused at Start and left as it was, never chowned;
- * across a Save and Restore the guest's TPM goes on where it was (PCR 16).
+ * across a Save and Restore the guest's TPM goes on where it was (PCR 16);
+ * an empty file is a new state, made with the banks asked for.
  * <vsock model='virtio-transitional'> (QEMU's modern-only vhost-vsock-pci)
  * is defined, and refused at Start by name on a host without vhost-vsock.
  * A file disk from an fd group (<source fdgroup>, Domain.FDAssociate): Start
@@ -97,6 +98,25 @@ test_state_file_session (Fixture *f, gconstpointer data)
   g_assert_cmpint (lstat (file, &st), ==, 0);
   g_assert_true (S_ISREG (st.st_mode));
   g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  g_assert_cmpint (st.st_size, >, 0);
+}
+
+static void
+test_state_file_empty (Fixture *f, gconstpointer data)
+{
+  g_autofree char *file = g_build_filename (f->env->tmpdir, "empty-tpm.bin", NULL);
+  g_autofree char *xml = tpm_guest ("tpmfd-empty", file, "<sha384/>");
+  g_autofree char *banks = NULL;
+  struct stat st;
+
+  /* Taken for an existing state when the command is built (swtpm_setup
+   * --reconfigure), with nothing in it to copy: swtpm_setup makes a new
+   * state with these banks. */
+  g_assert_true (g_file_set_contents (file, "", 0, NULL));
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  banks = vb_test_guest_pcr_banks (f->console);
+  g_assert_cmpstr (banks, ==, "sha384");
+  g_assert_cmpint (lstat (file, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 0);
 }
 
@@ -353,6 +373,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-tpmfd/tpm-state-file", Fixture, NULL, vb_guest_fixture_set_up,
               test_state_file_session, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-tpmfd/tpm-state-file-empty", Fixture, NULL, vb_guest_fixture_set_up,
+              test_state_file_empty, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/tpm-state-file-save-restore", Fixture, NULL, vb_guest_fixture_set_up,
               test_state_file_save_restore, vb_guest_fixture_tear_down);
   g_test_add ("/xml-tpmfd/tpm-state-file-system", Fixture, NULL, set_up_system,
