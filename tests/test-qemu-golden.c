@@ -321,7 +321,10 @@ start_helpers (const char *name, VbQemuCommand *command, const char *scratch)
           g_autofree char *runas =
             g_strdup_printf ("%u:%u", (guint) geteuid (), (guint) getegid ());
 
-          g_string_replace (arg, "@STATEDIR@", state, 0);
+          g_autofree char *state_file = g_build_filename (state, "tpm-state", NULL);
+
+          /* A state file: the one its setup made there (file://tpm-state). */
+          g_string_replace (arg, "@STATEDIR@", spec->state_file ? state_file : state, 0);
           g_string_replace (arg, "@RUNAS@", runas, 0);
           g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
         }

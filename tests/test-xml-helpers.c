@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vb-test-env.h"
+#include "vb-test-tpm.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
@@ -130,79 +131,6 @@ tpm_guest_xml (const char *name, const char *devices)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-/* A raw TPM 2.0 command sent through the guest's /dev/tpm0 (the guest has
- * no TPM tools, only busybox): written in one write, the answer read in one
- * read, as the kernel's interface wants; returns the answer in hex. */
-static char *
-tpm_command (VbTestConsole *console, const guint8 *bytes, gsize length)
-{
-  g_autoptr (GString) octal = g_string_new (NULL);
-  g_autofree char *command = NULL;
-  g_autofree char *output = NULL;
-  g_autoptr (GString) hex = g_string_new (NULL);
-
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (octal, "\\%03o", bytes[i]);
-  command = g_strdup_printf ("printf '%s' > /tmp/tpmcmd && sh -c 'exec 3<>/dev/tpm0; "
-                             "dd if=/tmp/tpmcmd bs=4096 count=1 >&3 2>/dev/null; "
-                             "dd bs=4096 count=1 <&3 2>/dev/null' | od -An -tx1 -v",
-                             octal->str);
-  output = vb_test_console_output (console, command, 60000);
-  for (const char *p = output; *p; p++)
-    if (g_ascii_isxdigit (*p))
-      g_string_append_c (hex, *p);
-  return g_string_free (g_steal_pointer (&hex), FALSE);
-}
-
-/* TPM2_PCR_Extend of PCR 16 (the debug PCR) with a SHA-256 digest of 32
- * bytes 0xab, under the empty password session. */
-static void
-extend_pcr16 (VbTestConsole *console)
-{
-  /* clang-format off */
-  guint8 command[65] = {
-    0x80, 0x02, 0x00, 0x00, 0x00, 65, 0x00, 0x00, 0x01, 0x82, /* TPM_ST_SESSIONS, size, CC */
-    0x00, 0x00, 0x00, 0x10,                                   /* PCR 16 */
-    0x00, 0x00, 0x00, 0x09,                                   /* the session's size */
-    0x40, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,     /* TPM_RS_PW, no nonce, no HMAC */
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x0b,                       /* one digest: SHA-256 */
-  };
-  /* clang-format on */
-  g_autofree char *answer = NULL;
-
-  memset (command + 33, 0xab, 32);
-  answer = tpm_command (console, command, sizeof command);
-  /* TPM_ST_SESSIONS, 19 bytes, TPM_RC_SUCCESS and the session's answer. */
-  if (!g_str_has_prefix (answer, "80020000001300000000"))
-    g_error ("TPM2_PCR_Extend answered %s", answer);
-}
-
-/* TPM2_PCR_Read of PCR 16's SHA-256 bank: the digest in hex. */
-static char *
-read_pcr16 (VbTestConsole *console)
-{
-  static const guint8 command[20] = { 0x80, 0x01, 0x00, 0x00, 0x00, 20,   0x00, 0x00, 0x01, 0x7e,
-                                      0x00, 0x00, 0x00, 0x01, 0x00, 0x0b, 0x03, 0x00, 0x00, 0x01 };
-  g_autofree char *answer = tpm_command (console, command, sizeof command);
-
-  if (!g_str_has_prefix (answer, "80010000003e00000000"))
-    g_error ("TPM2_PCR_Read answered %s", answer);
-  return g_strdup (answer + strlen (answer) - 64);
-}
-
-/* What PCR 16 holds after extend_pcr16() from its reset value (zeros). */
-static char *
-extended_pcr16 (void)
-{
-  g_autoptr (GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 data[64];
-
-  memset (data, 0, 32);
-  memset (data + 32, 0xab, 32);
-  g_checksum_update (sha, data, sizeof data);
-  return g_strdup (g_checksum_get_string (sha));
-}
-
 static void
 test_tpm_save_restore (Fixture *f, gconstpointer data)
 {
@@ -212,7 +140,7 @@ test_tpm_save_restore (Fixture *f, gconstpointer data)
   g_autofree char *image = g_build_filename (f->env->tmpdir, "tpm.save", NULL);
   g_autofree char *state =
     g_build_filename (f->env->state_dir, "qemu", "swtpm", uuid, "tpm2", "tpm2-00.permall", NULL);
-  g_autofree char *expected = extended_pcr16 ();
+  g_autofree char *expected = vb_test_tpm_extended_pcr16 ();
   g_autofree char *job = NULL;
   g_autofree char *version = NULL;
   g_autofree char *pcr = NULL;
@@ -225,8 +153,8 @@ test_tpm_save_restore (Fixture *f, gconstpointer data)
   /* swtpm keeps the TPM's state in the service's state directory. */
   g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
 
-  extend_pcr16 (console);
-  pcr = read_pcr16 (console);
+  vb_test_tpm_extend_pcr16 (console);
+  pcr = vb_test_tpm_read_pcr16 (console);
   g_assert_cmpstr (pcr, ==, expected);
   vb_test_console_free (console);
 
@@ -245,7 +173,7 @@ test_tpm_save_restore (Fixture *f, gconstpointer data)
   assert_helpers (f->env, SWTPM, 1, 1000);
   console = vb_test_console_open (f->env, path);
   g_free (pcr);
-  pcr = read_pcr16 (console);
+  pcr = vb_test_tpm_read_pcr16 (console);
   g_assert_cmpstr (pcr, ==, expected);
   vb_test_console_free (console);
 
@@ -289,7 +217,7 @@ test_tpm_migrate (Fixture *f, gconstpointer data)
   g_autofree char *xml = tpm_guest_xml ("tpm6", tpm_devices);
   g_autofree char *path = vb_test_boot_guest (f->env, xml, FALSE, BOOT_TIMEOUT_MS);
   g_autofree char *uuid = vb_test_get_string (f->env, path, IFACE_DOMAIN, "UUID");
-  g_autofree char *expected = extended_pcr16 ();
+  g_autofree char *expected = vb_test_tpm_extended_pcr16 ();
   g_autofree char *pcr = NULL;
   g_autofree char *job = NULL;
   g_autofree char *dst_path = NULL;
@@ -297,7 +225,7 @@ test_tpm_migrate (Fixture *f, gconstpointer data)
   VbTestConsole *console = vb_test_console_open (f->env, path);
 
   vb_test_env_start_daemon (dst, NULL);
-  extend_pcr16 (console);
+  vb_test_tpm_extend_pcr16 (console);
   vb_test_console_free (console);
   job = vb_test_call_path (f->env, path, IFACE_DOMAIN, "Migrate",
                            g_variant_new ("(s@a{sv}u)", dst->bus_address,
@@ -312,7 +240,7 @@ test_tpm_migrate (Fixture *f, gconstpointer data)
   dst_path = vb_test_domain_path (uuid);
   assert_state (dst, dst_path, "running");
   console = vb_test_console_open (dst, dst_path);
-  pcr = read_pcr16 (console);
+  pcr = vb_test_tpm_read_pcr16 (console);
   g_assert_cmpstr (pcr, ==, expected);
   vb_test_console_free (console);
   vb_test_call_void (dst, dst_path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));

@@ -83,6 +83,7 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   gboolean direct = g_strcmp0 (cache, "none") == 0 || g_strcmp0 (cache, "directsync") == 0;
   gboolean no_flush = g_strcmp0 (cache, "unsafe") == 0;
   gboolean network = FALSE;
+  g_autofree char *fdgroup = vb_xml_attr (source, "fdgroup");
 
   /* A plugged disk is never given an overlay: refused, not run writable. */
   if (!secrets && vb_xml_child (disk, "transient"))
@@ -167,7 +168,25 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
     return refuse (error, driver, "io='native' needs cache='none' or 'directsync'");
   if (g_str_equal (type, "vhostvdpa") && !context->dry_run && !host_has (context, path))
     return refuse (error, source, "the vhost-vdpa device %s does not exist on this host", path);
-  if (!network && !context->dry_run && !g_str_equal (type, "nvme") && !host_has (context, path))
+  if (fdgroup)
+    {
+      /* The file a client handed over (qemu-command-fdgroup.c): its path
+       * is only the name libvirt shows, never opened. */
+      if (!g_str_equal (type, "file"))
+        return refuse (error, source, "fdgroup= is for file disks (type='file')");
+      if (!secrets)
+        return refuse (error, source,
+                       "a disk from an fd group cannot be plugged into a running domain; "
+                       "define it and start the domain");
+      if (vb_xml_child (disk, "transient"))
+        return refuse (error, vb_xml_child (disk, "transient"),
+                       "a transient disk's overlay names its image by path: not one from "
+                       "an fd group");
+      g_free (path);
+      path = g_strdup_printf ("/dev/fdset/%u", vb_qemu_fdgroup_set (disk, fdgroup));
+    }
+  else if (!network && !context->dry_run && !g_str_equal (type, "nvme")
+           && !host_has (context, path))
     return refuse (error, source, "the disk image %s does not exist", path);
 
   json_builder_begin_object (proto);
@@ -216,8 +235,12 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
       json_builder_set_member_name (proto, "aio");
       json_builder_add_string_value (proto, io);
     }
-  json_builder_set_member_name (proto, "auto-read-only");
-  json_builder_add_boolean_value (proto, TRUE);
+  /* QEMU takes from an fdset the descriptor whose access mode matches how
+   * it opens: with auto-read-only it would open read-only first, then
+   * read-write for the device; the disk's own mode instead, so that one
+   * descriptor of that mode serves it. */
+  json_builder_set_member_name (proto, fdgroup ? "read-only" : "auto-read-only");
+  json_builder_add_boolean_value (proto, fdgroup ? readonly : TRUE);
   json_builder_set_member_name (proto, "discard");
   json_builder_add_string_value (proto, "unmap");
   json_builder_set_member_name (proto, "cache");
@@ -294,7 +317,9 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
    * the backing file it names (a path on this host, another guest's disk).
    * Its backing chain is what the XML says (<backingStore type='network'>,
    * which names the node in place of this null), else none. */
-  if (network && vb_qemu_disk_format_has_backing (format)
+  /* So is the header of an image from an fd group the client's: its
+   * backing file would be a path QEMU opens on nobody's authority. */
+  if ((network || fdgroup) && vb_qemu_disk_format_has_backing (format)
       && !json_object_has_member (json_node_get_object (*format_node), "backing"))
     json_object_set_null_member (json_node_get_object (*format_node), "backing");
   /* Last: the filter goes over the format node as it is now. */

@@ -436,6 +436,8 @@ gboolean vb_qemu_iothread_option (Builder *b, xmlNode *device, gboolean can, GSt
 gboolean vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error);
 /* swtpm_setup before the swtpm of @spec (its state_dir and key set) for
  * <active_pcr_banks> and <profile> (qemu-command-tpm-setup.c). */
+/* -add-fd for each fd group the disks use (qemu-command-fdgroup.c). */
+void vb_qemu_build_fdgroups (Builder *b);
 gboolean vb_qemu_tpm_setup (Builder *b, xmlNode *backend, VbQemuHelperSpec *spec, gboolean tpm2,
                             GError **error);
 gboolean vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error);

@@ -3,6 +3,7 @@
  * is made with (<profile>, swtpm 0.10), run by the service before swtpm
  * starts (VbQemuHelperSpec.setup_argv). */
 #include "qemu-command-private.h"
+#include "qemu-helper-state-file.h"
 
 #define SWTPM_SETUP_BINARY "/usr/bin/swtpm_setup"
 /* The file of a TPM 2.0's permanent state in swtpm's directory backend. */
@@ -74,12 +75,14 @@ vb_qemu_tpm_setup (Builder *b, xmlNode *backend, VbQemuHelperSpec *spec, gboolea
     return FALSE;
   /* The state of an earlier start: its banks are changed (a profile is
    * the state's from when it was made). */
-  exists = !b->context->dry_run && b->context->path_exists && b->context->path_exists (permall);
+  exists = !b->context->dry_run && b->context->path_exists
+           && b->context->path_exists (spec->state_file ? spec->state_file : permall);
   g_ptr_array_add (argv, g_strdup (SWTPM_SETUP_BINARY));
   g_ptr_array_add (argv, g_strdup ("--tpm2"));
-  /* The state directory is its working directory (see setup_argv). */
+  /* The state directory is its working directory (see setup_argv); for a
+   * state file, a copy there (qemu-helper-state-file.h). */
   g_ptr_array_add (argv, g_strdup ("--tpm-state"));
-  g_ptr_array_add (argv, g_strdup ("."));
+  g_ptr_array_add (argv, g_strdup (spec->state_file ? "file://" VB_QEMU_STATE_FILE_COPY : "."));
   g_ptr_array_add (argv, g_strdup ("--tpm"));
   g_ptr_array_add (argv, g_strdup ("/usr/bin/swtpm socket"));
   /* Nothing from a configuration file: no certificates, no default banks. */

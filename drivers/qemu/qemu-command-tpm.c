@@ -43,6 +43,7 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   VbQemuHelperSpec *spec = g_new0 (VbQemuHelperSpec, 1);
   g_autofree char *uuid_dir = NULL;
   g_autofree char *state_path = child_attr (node, "source", "path");
+  gboolean state_file = vb_xml_attr_is (vb_xml_child (node, "source"), "type", "file");
 
   /* swtpm splits its options on commas and has no escape for them. */
   if (strchr (socket_path, ','))
@@ -61,16 +62,27 @@ add_swtpm (Builder *b, xmlNode *node, const char *socket_path, gboolean tpm2, GE
   /* <source type='dir' path>: the state in a directory the definition
    * names (a host path: domain.host-files), made QEMU's user's as the
    * service's own are. */
-  spec->state_dir_named = state_path != NULL;
-  spec->state_dir = state_path ? g_strdup (state_path)
-                               : g_build_filename (uuid_dir, tpm2 ? "tpm2" : "tpm1.2", NULL);
+  spec->state_dir_named = state_path != NULL && !state_file;
+  spec->state_dir = state_path && !state_file
+                      ? g_strdup (state_path)
+                      : g_build_filename (uuid_dir, tpm2 ? "tpm2" : "tpm1.2", NULL);
+  /* <source type='file' path>: the state in that one file (a host path
+   * too), swtpm's linear file backend; the service's directory above is
+   * then only swtpm_setup's scratch space. */
+  if (state_file)
+    {
+      spec->state_file = g_steal_pointer (&state_path);
+      g_free (spec->state_dir);
+      spec->state_dir = g_build_filename (uuid_dir, tpm2 ? "tpm2-setup" : "tpm1.2-setup", NULL);
+    }
   spec->argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (spec->argv, g_strdup (SWTPM_BINARY));
   g_ptr_array_add (spec->argv, g_strdup ("socket"));
   g_ptr_array_add (spec->argv, g_strdup ("--ctrl"));
   g_ptr_array_add (spec->argv, g_strdup_printf ("type=unixio,path=%s,mode=0600", socket_path));
   g_ptr_array_add (spec->argv, g_strdup ("--tpmstate"));
-  g_ptr_array_add (spec->argv, g_strdup ("dir=@STATEDIR@,mode=0600"));
+  g_ptr_array_add (spec->argv, g_strdup (spec->state_file ? "backend-uri=file://@STATEDIR@"
+                                                           : "dir=@STATEDIR@,mode=0600"));
   if (tpm2)
     g_ptr_array_add (spec->argv, g_strdup ("--tpm2"));
   g_ptr_array_add (spec->argv, g_strdup ("--terminate"));
@@ -116,10 +128,11 @@ vb_qemu_build_tpm (Builder *b, xmlNode *node, GError **error)
       g_autofree char *source_path = child_attr (backend, "source", "path");
 
       if (vb_xml_child (backend, "source")
-          && (!g_str_equal (source_type, "dir") || !source_path || source_path[0] != '/'
+          && ((!g_str_equal (source_type, "dir") && !g_str_equal (source_type, "file"))
+              || !source_path || source_path[0] != '/'
               || xmlHasProp (vb_xml_child (backend, "source"), BAD_CAST "mode")))
         return refuse (error, vb_xml_child (backend, "source"),
-                       "an emulated TPM keeps its state in <source type='dir' path> with an "
+                       "an emulated TPM keeps its state in <source type='dir|file' path> with an "
                        "absolute path");
       if (!tpm2 && g_str_equal (qemu_model, "tpm-crb"))
         return refuse (error, node,

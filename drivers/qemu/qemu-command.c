@@ -683,6 +683,8 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   command->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_spec_free);
   command->transients = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_transient_free);
   command->secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_secret_free);
+  command->fdgroups = g_ptr_array_new_with_free_func (g_free);
+  command->fdgroup_qcow2 = g_array_new (FALSE, FALSE, sizeof (gboolean));
   command->throttles = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   command->env = g_ptr_array_new_with_free_func (g_free);
   command->vnc_display = -1;
@@ -716,6 +718,7 @@ vb_qemu_command_build (const VbDomainDef *def, const VbQemuCommandContext *conte
   g_free (b.audiodev);
   if (!ok)
     return NULL;
+  vb_qemu_build_fdgroups (&b);
   /* With the <alias> of each device the builders wrote (record_alias()). */
   command->xml = vb_xml_format (doc);
   g_ptr_array_add (command->argv, NULL);
@@ -735,6 +738,8 @@ vb_qemu_command_free (VbQemuCommand *command)
   g_clear_pointer (&command->helpers, g_ptr_array_unref);
   g_clear_pointer (&command->transients, g_ptr_array_unref);
   g_clear_pointer (&command->secrets, g_ptr_array_unref);
+  g_clear_pointer (&command->fdgroups, g_ptr_array_unref);
+  g_clear_pointer (&command->fdgroup_qcow2, g_array_unref);
   g_clear_pointer (&command->throttles, g_ptr_array_unref);
   g_clear_pointer (&command->env, g_ptr_array_unref);
   g_free (command->binary);
@@ -764,6 +769,7 @@ vb_qemu_helper_spec_free (VbQemuHelperSpec *spec)
   g_clear_pointer (&spec->setup_argv, g_ptr_array_unref);
   g_free (spec->socket_path);
   g_free (spec->state_dir);
+  g_free (spec->state_file);
   g_free (spec->element);
   g_clear_pointer (&spec->key, g_bytes_unref);
   g_clear_pointer (&spec->key2, g_bytes_unref);

@@ -89,6 +89,10 @@ typedef struct {
   char *socket_path;   /* the helper listens here: ready once it exists */
   char *state_dir;     /* made before the start, QEMU's user's (NULL: none) */
   gboolean state_dir_named; /* the definition named it: an existing one is never chowned */
+  /* The state in this one file the definition names (made when missing,
+   * QEMU's user's): the helper gets it for "@STATEDIR@", and state_dir is
+   * then only the setup program's scratch directory (qemu-helper-state-file.h). */
+  char *state_file;
   gboolean needs_root; /* cannot run as QEMU's user: refused in system mode */
   gboolean needs_unprivileged; /* cannot run as root: refused when helpers would */
   char *element;       /* the element it serves, for that refusal: "filesystem" */
@@ -207,6 +211,11 @@ typedef struct {
   GPtrArray *env;           /* "NAME=value" for QEMU's environment (SDL's) */
   GPtrArray *throttles;     /* block_set_io_throttle arguments (JsonObject) of <iotune>s */
   GPtrArray *transients;    /* VbQemuTransient, overlays made before QEMU starts */
+  /* The fd groups the disks use (<source fdgroup>), by fdset: group i is
+   * set VB_QEMU_FDGROUP_FIRST_SET + i, its "-add-fd" value
+   * "fd=@FDGROUPi@,set=N" until the start passes its descriptors. */
+  GPtrArray *fdgroups;
+  GArray *fdgroup_qcow2; /* gboolean per group: a qcow2 disk uses it */
   guint64 balloon_target_kib; /* 0: leave the balloon alone */
   gboolean mem_lock;        /* <memoryBacking><locked/>: QEMU may lock all its memory */
   gboolean rawio;           /* rawio='yes': QEMU keeps CAP_SYS_RAWIO (qemu-rawio.c) */
@@ -257,6 +266,10 @@ void vb_qemu_vf_free (VbQemuVf *vf);
  * Refuses (NotSupported) what the driver cannot open, and a missing image
  * unless @context->dry_run. The secrets the nodes name are added to
  * @secrets (VbQemuSecret); with @secrets NULL a disk needing one is refused. */
+/* The fdset of a disk's <source fdgroup='@name'> (in @node's document). */
+#define VB_QEMU_FDGROUP_FIRST_SET 10
+guint vb_qemu_fdgroup_set (xmlNode *node, const char *name);
+
 gboolean vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name,
                                 const VbQemuCommandContext *context, GPtrArray *secrets,
                                 JsonNode **protocol, JsonNode **format, GError **error);

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "qemu-helper-state-file.h"
 #include "qemu-host.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -419,6 +420,22 @@ check_ready (gpointer user_data)
 
 /* ---- a helper's setup program, run to its end first ---- */
 
+/* A state file's copy in the scratch directory the setup program works
+ * in: made before it runs (@to_scratch), copied back once it ended well. */
+static gboolean
+state_file_copy (StartData *data, VbQemuHelperSpec *spec, gboolean to_scratch, GError **error)
+{
+  int dir_fd = open_state_dir (spec->state_dir, FALSE, data->user, error);
+  gboolean ok;
+
+  if (dir_fd < 0)
+    return FALSE;
+  ok = to_scratch ? vb_qemu_state_file_to_scratch (spec->state_file, dir_fd, data->user, error)
+                  : vb_qemu_state_file_from_scratch (spec->state_file, dir_fd, data->user, error);
+  close (dir_fd);
+  return ok;
+}
+
 static gboolean
 setup_timed_out (gpointer user_data)
 {
@@ -456,6 +473,8 @@ setup_ended (GObject *source, GAsyncResult *result, gpointer user_data)
                                                                       : "did not end within 30 s",
                                  tail));
     }
+  else if (spec->state_file && !state_file_copy (data, spec, FALSE, &local))
+    start_failed (task, g_steal_pointer (&local));
   else
     {
       /* The same spec again, now to start the helper itself. */
@@ -479,6 +498,11 @@ run_setup (GTask *task, VbQemuHelperSpec *spec)
   GError *error = NULL;
   GSubprocess *process;
 
+  if (spec->state_file && !state_file_copy (data, spec, TRUE, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
   launcher = helper_launcher (data, spec, spec->setup_argv, log_name, &argv, &line, &error);
   if (!launcher)
     {
@@ -628,7 +652,17 @@ helper_launcher (StartData *data, VbQemuHelperSpec *spec, GPtrArray *template, c
       g_ptr_array_add (argv, g_string_free (g_steal_pointer (&arg), FALSE));
     }
   g_ptr_array_add (argv, NULL);
-  if (spec->state_dir)
+  /* A state file: the helper's own descriptor (its setup works on a copy
+   * in the scratch directory, see run_setup). */
+  if (spec->state_file && template != spec->setup_argv)
+    {
+      int fd = vb_qemu_state_file_open (spec->state_file, data->user, error);
+
+      if (fd < 0)
+        return NULL;
+      g_subprocess_launcher_take_fd (launcher, fd, STATE_FD);
+    }
+  else if (spec->state_dir)
     {
       int fd = open_state_dir (spec->state_dir, spec->state_dir_named, data->user, error);
 

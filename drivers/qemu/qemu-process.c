@@ -23,6 +23,7 @@
 #include "qemu-helper-process.h"
 #include "qemu-part.h"
 #include "qemu-host.h"
+#include "qemu-host-fdgroup.h"
 #include "qemu-host-sgio.h"
 #include "qemu-host-vf.h"
 #include "qemu-nvram-make.h"
@@ -1147,7 +1148,8 @@ spawn_qemu (GTask *task)
       || (data->limits && !vb_qemu_limits_prepare (data->limits, &error))
       || !vb_qemu_host_open_taps (data->command, data->passed_fds, data->launcher, &error)
       || !vb_qemu_host_pass_secrets (data->command, data->passed_fds, data->launcher, &error)
-      || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, data->launcher,
+      || !vb_qemu_host_prepare_nvram (data->command, user, data->passed_fds, data->launcher, &error)
+      || !vb_qemu_host_pass_fdgroups (data->command, data->domain, data->passed_fds, data->launcher,
                                       &error))
     {
       start_failed (task, error);

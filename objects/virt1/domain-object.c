@@ -8,6 +8,7 @@
 #include "device-api.h"
 #include "domain-api.h"
 #include "domain-stats.h"
+#include "fd-associate-api.h"
 #include "interface-addresses.h"
 #include "media-api.h"
 #include "model-generation.h"
@@ -329,6 +330,42 @@ handle_open_graphics (VbDBusDomain *iface, GDBusMethodInvocation *invocation, GU
 
   vb_domain_api_open_graphics_async (self->context->host, self->domain, index, flags,
                                      graphics_opened, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_fdassociate (VbDBusDomain *iface, GDBusMethodInvocation *invocation, GUnixFDList *fd_list,
+                    const char *name, GVariant *handles, guint flags)
+{
+  VbDomainObject *self = VB_DOMAIN_OBJECT (iface);
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  GError *error = NULL;
+  GVariantIter iter;
+  gint32 index;
+
+  g_variant_iter_init (&iter, handles);
+  while (g_variant_iter_next (&iter, "h", &index))
+    {
+      int fd = -1;
+
+      /* A duplicate: ours, closed with the group (or on failure). */
+      if (fd_list && index >= 0 && index < g_unix_fd_list_get_length (fd_list))
+        fd = g_unix_fd_list_get (fd_list, index, NULL);
+      if (fd < 0)
+        {
+          for (guint i = 0; i < fds->len; i++)
+            close (g_array_index (fds, int, i));
+          vb_dbus_return_error (
+            invocation, g_error_new (VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                                     "Handle %d names no descriptor of the message", index));
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+      g_array_append_val (fds, fd);
+    }
+  if (!vb_domain_api_fd_associate (self->domain, name, g_steal_pointer (&fds), flags, &error))
+    vb_dbus_return_error (invocation, error);
+  else
+    vb_dbus_domain_complete_fdassociate (iface, invocation, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1022,6 +1059,7 @@ domain_iface_init (VbDBusDomainIface *iface)
   iface->handle_get_xmldesc = handle_get_xmldesc;
   iface->handle_open_console = handle_open_console;
   iface->handle_open_graphics = handle_open_graphics;
+  iface->handle_fdassociate = handle_fdassociate;
   iface->handle_get_stats = handle_get_stats;
   iface->handle_migrate = handle_migrate;
   iface->handle_migrate_start_post_copy = handle_migrate_start_post_copy;

@@ -439,7 +439,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/source",
     "file dev pool volume dir mode=host|direct startupPolicy=mandatory|requisite|optional "
     "type=pci|unix managed=yes|no namespace=%u protocol=" NETDISK_PROTOCOLS " name query tls=yes|no "
-    "path tlsHostname index=%u",
+    "path tlsHostname index=%u fdgroup",
     NULL, 0 },
   NETDISK_RULES,
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
@@ -790,7 +790,7 @@ static const VbXmlRule domain_rules[] = {
     "!type=emulator|passthrough|external version=1.2|2.0 persistent_state=yes debug=%u", NULL,
     0 },
   { "domain/devices/tpm/backend/device", "!path", NULL, 0 },
-  { "domain/devices/tpm/backend/source", "!type=unix|dir mode=connect !path", NULL, 0 },
+  { "domain/devices/tpm/backend/source", "!type=unix|dir|file mode=connect !path", NULL, 0 },
   { "domain/devices/tpm/backend/encryption", "!secret", NULL, 0 },
   { "domain/devices/tpm/backend/active_pcr_banks", NULL, NULL, 0 },
   { "domain/devices/tpm/backend/active_pcr_banks/sha1", NULL, NULL, 0 },

@@ -1,0 +1,37 @@
+/* A domain's fd groups: a table on the VbDomain object's data, so that it
+ * goes (and its descriptors are closed) when the object does. */
+#include "domain-fdgroups.h"
+
+#include <unistd.h>
+
+#define FDGROUPS_KEY "vb-domain-fdgroups"
+
+static void
+fds_free (GArray *fds)
+{
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_array_unref (fds);
+}
+
+void
+vb_domain_fdgroup_set (VbDomain *domain, const char *name, GArray *fds)
+{
+  GHashTable *groups = g_object_get_data (G_OBJECT (domain), FDGROUPS_KEY);
+
+  if (!groups)
+    {
+      groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) fds_free);
+      g_object_set_data_full (G_OBJECT (domain), FDGROUPS_KEY, groups,
+                              (GDestroyNotify) g_hash_table_unref);
+    }
+  g_hash_table_replace (groups, g_strdup (name), fds);
+}
+
+GArray *
+vb_domain_fdgroup_get (VbDomain *domain, const char *name)
+{
+  GHashTable *groups = g_object_get_data (G_OBJECT (domain), FDGROUPS_KEY);
+
+  return groups ? g_hash_table_lookup (groups, name) : NULL;
+}
