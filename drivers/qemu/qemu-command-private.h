@@ -460,6 +460,10 @@ gboolean vb_qemu_build_vsock (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_ccid_controller (Builder *b, xmlNode *node, GError **error);
+/* A PCI root bus's <pcihole64> (refused on any other controller) and
+ * <crypto> (qemu-command-breadth.c). */
+gboolean vb_qemu_build_pcihole64 (Builder *b, xmlNode *controller, GError **error);
+gboolean vb_qemu_build_crypto (Builder *b, xmlNode *node, GError **error);
 
 /* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
  * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds

@@ -402,6 +402,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                    "a <driver> is for virtio controllers (virtio-scsi, virtio-serial)");
   if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
     return FALSE;
+  if (!vb_qemu_build_pcihole64 (b, node, error))
+    return FALSE;
   if (g_str_equal (type, "pci"))
     return vb_qemu_build_pci_controller (b, node, error);
   if (g_str_equal (type, "usb"))
@@ -491,6 +493,7 @@ static const struct {
   { "hub", vb_qemu_build_hub },             { "redirfilter", vb_qemu_build_redirfilter },
   { "smartcard", vb_qemu_build_smartcard }, { "vsock", vb_qemu_build_vsock },
   { "iommu", vb_qemu_build_iommu },         { "shmem", vb_qemu_build_shmem },
+  { "crypto", vb_qemu_build_crypto },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus

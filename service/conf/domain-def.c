@@ -597,8 +597,10 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("hostdev"),
 
   CHARDEV ("serial"),
-  { "domain/devices/serial/target", "type=isa-serial|usb-serial|pci-serial port=%u", NULL, 0 },
-  { "domain/devices/serial/target/model", "!name=isa-serial|usb-serial|pci-serial", NULL, 0 },
+  { "domain/devices/serial/target", "type=isa-serial|usb-serial|pci-serial|isa-debug port=%u",
+    NULL, 0 },
+  { "domain/devices/serial/target/model",
+    "!name=isa-serial|usb-serial|pci-serial|isa-debugcon", NULL, 0 },
   ADDRESS ("serial"),
   ADDRESS ("console"),
   ALIAS ("serial"),
@@ -797,6 +799,15 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/redirdev/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
   { "domain/devices/smartcard/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
   { "domain/devices/rng/backend/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+
+  /* Schema breadth (docs/xml-subset.md, "Schema breadth"): the PCI root
+   * bus's 64-bit window, virtio-crypto (drivers/qemu/qemu-command-breadth.c). */
+  { "domain/devices/controller/pcihole64", "unit=" VB_XML_UNITS, "%u", 0 },
+  { "domain/devices/crypto", "!model=virtio !type=qemu", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/crypto/backend", "!model=builtin|lkcf queues=%u", NULL, 0 },
+  { "domain/devices/crypto/driver", VIRTIO_OPTIONS, NULL, 0 },
+  ADDRESS ("crypto"),
+  ALIAS ("crypto"),
 
   /* libvirt's QEMU namespace, whatever its prefix (docs/xml-subset.md, "QEMU
    * passthrough"): needs org.virtbus.Virt1.domain.qemu-passthrough. */

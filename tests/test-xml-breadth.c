@@ -1,0 +1,120 @@
+/* Schema breadth (docs/xml-subset.md, "Schema breadth") as the project's
+ * test guest sees it: the PCI root bus's 64-bit window of <pcihole64>, the
+ * ISA debug console of <serial><target type='isa-debug'>, and the
+ * virtio-crypto device of <crypto>. */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "vb-test-env.h"
+#include "vb-test-guest-fixture.h"
+
+#define BOOT_TIMEOUT_MS 120000
+#define GUEST_MIB 160
+
+typedef VbGuestFixture Fixture;
+
+/* The size in bytes of the root bus's window above 4 GiB, as the firmware's
+ * ACPI tables describe it and Linux lists it in /proc/iomem ("PCI Bus
+ * 0000:00"); 0 when there is none. */
+static guint64
+hole64_size (VbTestConsole *console)
+{
+  g_autofree char *out =
+    vb_test_console_output (console, "grep 'PCI Bus 0000:00' /proc/iomem; echo end", 60000);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+
+  g_test_message ("the guest's root bus windows:\n%s", out);
+  for (guint i = 0; lines[i]; i++)
+    {
+      guint64 start, end;
+      char *dash = strchr (lines[i], '-');
+      g_autofree char *first = NULL;
+
+      if (!dash || !strstr (lines[i], "PCI Bus 0000:00"))
+        continue;
+      first = g_strndup (lines[i], dash - lines[i]);
+      start = g_ascii_strtoull (g_strstrip (first), NULL, 16);
+      end = g_ascii_strtoull (dash + 1, NULL, 16);
+      if (start >= G_GUINT64_CONSTANT (0x100000000))
+        return end - start + 1;
+    }
+  return 0;
+}
+
+static void
+test_pcihole64 (Fixture *f, gconstpointer data)
+{
+  const char *machine = data;
+  g_autofree char *devices =
+    g_strdup_printf ("    <controller type='pci' index='0' model='%s'>\n"
+                     "      <pcihole64 unit='GiB'>3</pcihole64>\n    </controller>\n",
+                     g_str_equal (machine, "q35") ? "pcie-root" : "pci-root");
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("breadth-hole64", GUEST_MIB, machine, TRUE, NULL, devices);
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  /* QEMU's default window is other than 3 GiB on both machines (2 GiB on
+   * pc, 32 GiB on q35): only the XML's size gives this one. */
+  g_assert_cmpuint (hole64_size (f->console), ==, G_GUINT64_CONSTANT (3) << 30);
+}
+
+/* Firmware's debug port: bytes the guest writes to I/O port 0x402 land in
+ * the serial port's file on the host. */
+static void
+test_debugcon (Fixture *f, gconstpointer data)
+{
+  g_autofree char *log = g_build_filename (f->env->tmpdir, "debugcon.log", NULL);
+  g_autofree char *devices = g_strdup_printf ("    <serial type='file'>\n"
+                                              "      <source path='%s'/>\n"
+                                              "      <target type='isa-debug' port='1'>\n"
+                                              "        <model name='isa-debugcon'/>\n"
+                                              "      </target>\n"
+                                              "      <address type='isa' iobase='0x402'/>\n"
+                                              "    </serial>\n",
+                                              log);
+  g_autofree char *xml = vb_test_guest_xml ("breadth-debugcon", GUEST_MIB, NULL, devices);
+  g_autofree char *out = NULL;
+  g_autofree char *contents = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  /* One byte at a time: /dev/port's offset is the port, and advances. */
+  out = vb_test_console_output (f->console,
+                                "for c in v b d b g; do printf $c | "
+                                "dd of=/dev/port bs=1 seek=1026 count=1 2>/dev/null; done; "
+                                "echo end",
+                                60000);
+  g_assert_true (g_file_get_contents (log, &contents, NULL, NULL));
+  g_test_message ("the debug console's file: '%s'", contents);
+  g_assert_nonnull (strstr (contents, "vbdbg"));
+}
+
+static void
+test_crypto (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml (
+    "breadth-crypto", GUEST_MIB, NULL,
+    "    <crypto model='virtio' type='qemu'>\n      <backend model='builtin' queues='1'/>\n"
+    "    </crypto>\n");
+  g_autofree char *ids = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  ids = vb_test_guest_pci_ids (f->console);
+  g_test_message ("the guest's PCI devices:\n%s", ids);
+  /* virtio-crypto is a virtio 1.0 device only: 0x1040 + its type, 20. */
+  g_assert_nonnull (strstr (ids, "id=0x1af4:0x1054"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/xml-breadth/pcihole64/pc", Fixture, "pc", vb_guest_fixture_set_up, test_pcihole64,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/pcihole64/q35", Fixture, "q35", vb_guest_fixture_set_up, test_pcihole64,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/debugcon", Fixture, NULL, vb_guest_fixture_set_up, test_debugcon,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/crypto", Fixture, NULL, vb_guest_fixture_set_up, test_crypto,
+              vb_guest_fixture_tear_down);
+  return g_test_run ();
+}
