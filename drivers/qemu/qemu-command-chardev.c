@@ -291,8 +291,8 @@ serial_model (xmlNode *node, GError **error)
     {
       if (model && !g_str_equal (model, "isa-debugcon"))
         {
-          refuse (error, target, "serial target type 'isa-debug' takes model 'isa-debugcon', not '%s'",
-                  model);
+          refuse (error, target,
+                  "serial target type 'isa-debug' takes model 'isa-debugcon', not '%s'", model);
           return NULL;
         }
       return "isa-debugcon";
