@@ -104,6 +104,18 @@ test_crypto (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (ids, "id=0x1af4:0x1054"));
 }
 
+/* The host kernel's ciphers need a QEMU built with libkeyutils, which
+ * this one is not: defined, refused at Start by name. */
+static void
+test_crypto_lkcf (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml (
+    "breadth-lkcf", GUEST_MIB, NULL,
+    "    <crypto model='virtio' type='qemu'>\n      <backend model='lkcf'/>\n    </crypto>\n");
+
+  vb_test_expect_start_refused (f->env, xml, "cryptodev-backend-lkcf");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -115,6 +127,8 @@ main (int argc, char **argv)
   g_test_add ("/xml-breadth/debugcon", Fixture, NULL, vb_guest_fixture_set_up, test_debugcon,
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/crypto", Fixture, NULL, vb_guest_fixture_set_up, test_crypto,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/crypto-lkcf", Fixture, NULL, vb_guest_fixture_set_up, test_crypto_lkcf,
               vb_guest_fixture_tear_down);
   return g_test_run ();
 }
