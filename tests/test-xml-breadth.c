@@ -7,6 +7,7 @@
 
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
+#include "vb-test-host.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
@@ -116,6 +117,41 @@ test_crypto_lkcf (Fixture *f, gconstpointer data)
   vb_test_expect_start_refused (f->env, xml, "cryptodev-backend-lkcf");
 }
 
+/* <port isolated='yes'> on one tap of a Linux bridge, none on the other:
+ * the kernel's flag of each bridge port, as `ip -d link` shows it; the
+ * guest's NIC still reaches the bridge itself (not an isolated port). */
+static void
+test_isolated_port (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (
+    "breadth-isolated", GUEST_MIB, "pc", TRUE, NULL,
+    "    <interface type='bridge'>\n      <mac address='52:54:00:07:09:01'/>\n"
+    "      <source bridge='vbtest-isbr'/>\n      <target dev='vbtest-is0'/>\n"
+    "      <model type='virtio'/>\n      <port isolated='yes'/>\n    </interface>\n"
+    "    <interface type='bridge'>\n      <mac address='52:54:00:07:09:02'/>\n"
+    "      <source bridge='vbtest-isbr'/>\n      <target dev='vbtest-is1'/>\n"
+    "      <model type='virtio'/>\n      <port isolated='no'/>\n    </interface>\n");
+  g_autofree char *link0 = NULL;
+  g_autofree char *link1 = NULL;
+  g_autofree char *ping = NULL;
+
+  g_free (vb_test_run ("ip -n %s link add vbtest-isbr type bridge", f->netns));
+  g_free (vb_test_run ("ip -n %s addr add 10.77.11.1/24 dev vbtest-isbr", f->netns));
+  g_free (vb_test_run ("ip -n %s link set vbtest-isbr up", f->netns));
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  link0 = vb_test_run ("ip -n %s -d -o link show vbtest-is0", f->netns);
+  link1 = vb_test_run ("ip -n %s -d -o link show vbtest-is1", f->netns);
+  g_test_message ("%s%s", link0, link1);
+  g_assert_nonnull (strstr (link0, "master vbtest-isbr"));
+  g_assert_nonnull (strstr (link0, "isolated on"));
+  g_assert_nonnull (strstr (link1, "isolated off"));
+  ping = vb_test_console_output (f->console,
+                                 "ip link set eth0 up; ip addr add 10.77.11.2/24 dev eth0; "
+                                 "ping -c 2 -W 2 10.77.11.1 && echo reached",
+                                 30000);
+  g_assert_nonnull (strstr (ping, "reached"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -130,5 +166,7 @@ main (int argc, char **argv)
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/crypto-lkcf", Fixture, NULL, vb_guest_fixture_set_up, test_crypto_lkcf,
               vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/isolated-port", Fixture, "vbtest-is", vb_guest_fixture_set_up_in_netns,
+              test_isolated_port, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -90,3 +90,23 @@ vb_qemu_build_crypto (Builder *b, xmlNode *node, GError **error)
   add2 (b, "-device", device->str);
   return TRUE;
 }
+
+/* <interface><port isolated='yes|no'/>: on a tap the service puts on a
+ * Linux bridge (types bridge and network), whether the bridge port is
+ * isolated, set at Start (qemu-tap-isolated.c). Anywhere else there is no
+ * such port of the service's: an Open vSwitch port, a tap on no bridge
+ * (ethernet), the host's own tap, or no tap at all. */
+gboolean
+vb_qemu_interface_port (xmlNode *iface, VbQemuTap *tap, GError **error)
+{
+  xmlNode *port = vb_xml_child (iface, "port");
+
+  if (!port)
+    return TRUE;
+  if (!tap || !tap->bridge || tap->existing || tap->ovs)
+    return refuse (error, port,
+                   "<port isolated> is a Linux bridge port's: a tap the service puts on a bridge "
+                   "(type bridge or network, without Open vSwitch)");
+  tap->isolated = vb_xml_attr_is (port, "isolated", "yes");
+  return TRUE;
+}

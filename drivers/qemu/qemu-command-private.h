@@ -464,6 +464,9 @@ gboolean vb_qemu_build_ccid_controller (Builder *b, xmlNode *node, GError **erro
  * <crypto> (qemu-command-breadth.c). */
 gboolean vb_qemu_build_pcihole64 (Builder *b, xmlNode *controller, GError **error);
 gboolean vb_qemu_build_crypto (Builder *b, xmlNode *node, GError **error);
+/* An interface's <port isolated>, kept in @tap (NULL: the interface has
+ * none); refused where there is no bridge port the service makes. */
+gboolean vb_qemu_interface_port (xmlNode *iface, VbQemuTap *tap, GError **error);
 
 /* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
  * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds

@@ -127,6 +127,7 @@ typedef struct {
   char *ovs_vm_id;      /* the domain's UUID */
   GStrv ovs_vlan;       /* Port columns of <vlan>: "tag=42", "trunks=42,48", "vlan_mode=…" */
   GPtrArray *host_ips;  /* VbQemuTapIp*: set on the tap before QEMU starts; NULL: none */
+  gboolean isolated;    /* <port isolated='yes'>: an isolated port of its bridge */
 } VbQemuTap;
 
 /* An <interface type='ethernet'><source><ip> (the host side's address) or

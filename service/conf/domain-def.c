@@ -808,6 +808,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/crypto/driver", VIRTIO_OPTIONS, NULL, 0 },
   ADDRESS ("crypto"),
   ALIAS ("crypto"),
+  { "domain/devices/interface/port", "!isolated=yes|no", NULL, 0 },
 
   /* libvirt's QEMU namespace, whatever its prefix (docs/xml-subset.md, "QEMU
    * passthrough"): needs org.virtbus.Virt1.domain.qemu-passthrough. */
