@@ -631,7 +631,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/graphics",
     "!type=vnc|spice|sdl|desktop|egl-headless|dbus|rdp port=%i tlsPort=%i autoport=yes|no listen "
     "websocket=%i passwd keymap sharePolicy=allow-exclusive|force-shared|ignore "
-    "powerControl=yes|no defaultMode=any|secure|insecure socket display xauth fullscreen=yes|no",
+    "powerControl=yes|no defaultMode=any|secure|insecure socket display xauth fullscreen=yes|no "
+    "passwdValidTo connected=fail|disconnect|keep",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/graphics/listen", "!type=address|network|none|socket address network socket",
     NULL, VB_XML_RULE_REPEAT },
