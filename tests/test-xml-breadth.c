@@ -4,6 +4,7 @@
  * virtio-crypto device of <crypto>. */
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
@@ -11,6 +12,7 @@
 
 #define BOOT_TIMEOUT_MS 120000
 #define GUEST_MIB 160
+#define VIRTIOFSD "/usr/lib/qemu/virtiofsd"
 
 typedef VbGuestFixture Fixture;
 
@@ -152,6 +154,57 @@ test_isolated_port (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (ping, "reached"));
 }
 
+/* <filesystem><source socket>: a virtiofsd the test runs itself (as the
+ * host's administrator would), QEMU connected to its socket; the guest
+ * mounts the share and reads and writes it. */
+static void
+test_virtiofs_socket (Fixture *f, gconstpointer data)
+{
+  g_autofree char *share = g_build_filename (f->env->tmpdir, "sockshare", NULL);
+  g_autofree char *sock = g_build_filename (f->env->tmpdir, "virtiofsd.sock", NULL);
+  g_autofree char *hello = g_build_filename (share, "hello.txt", NULL);
+  g_autofree char *from_guest = g_build_filename (share, "from-guest.txt", NULL);
+  g_autofree char *socket_opt = g_strdup_printf ("--socket-path=%s", sock);
+  g_autofree char *source_opt = g_strdup_printf ("source=%s", share);
+  g_autofree char *devices = g_strdup_printf ("    <filesystem type='mount'>\n"
+                                              "      <driver type='virtiofs'/>\n"
+                                              "      <source socket='%s'/>\n"
+                                              "      <target dir='sockshare'/>\n"
+                                              "    </filesystem>\n",
+                                              sock);
+  g_autofree char *plain = vb_test_guest_xml ("breadth-virtiofs", GUEST_MIB, NULL, devices);
+  g_autoptr (GString) xml = g_string_new (plain);
+  g_autoptr (GSubprocess) virtiofsd = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *written = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (share, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (hello, "served by the host's virtiofsd\n", -1, NULL));
+  virtiofsd = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, VIRTIOFSD, socket_opt, "-o",
+                                source_opt, NULL);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 100 && !g_file_test (sock, G_FILE_TEST_EXISTS); i++)
+    g_usleep (50000);
+  /* QEMU runs as its own user: it may connect. */
+  g_assert_cmpint (chmod (sock, 0666), ==, 0);
+  g_assert_cmpuint (g_string_replace (xml, "<vcpu>",
+                                      "<memoryBacking><source type='memfd'/>"
+                                      "<access mode='shared'/></memoryBacking>\n  <vcpu>",
+                                      1),
+                    ==, 1);
+  vb_guest_fixture_boot (f, xml->str, BOOT_TIMEOUT_MS);
+  g_free (vb_test_console_output (f->console,
+                                  "mkdir -p /mnt/s && mount -t virtiofs sockshare /mnt/s", 60000));
+  text = vb_test_console_output (f->console, "cat /mnt/s/hello.txt", 60000);
+  g_assert_nonnull (strstr (text, "served by the host's virtiofsd"));
+  g_free (vb_test_console_output (
+    f->console, "echo written by the guest > /mnt/s/from-guest.txt && sync", 60000));
+  g_assert_true (g_file_get_contents (from_guest, &written, NULL, NULL));
+  g_assert_cmpstr (written, ==, "written by the guest\n");
+  g_subprocess_force_exit (virtiofsd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -168,5 +221,7 @@ main (int argc, char **argv)
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/isolated-port", Fixture, "vbtest-is", vb_guest_fixture_set_up_in_netns,
               test_isolated_port, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/virtiofs-socket", Fixture, NULL, vb_guest_fixture_set_up,
+              test_virtiofs_socket, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

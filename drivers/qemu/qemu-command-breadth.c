@@ -110,3 +110,66 @@ vb_qemu_interface_port (xmlNode *iface, VbQemuTap *tap, GError **error)
   tap->isolated = vb_xml_attr_is (port, "isolated", "yes");
   return TRUE;
 }
+
+/* <filesystem><driver type='virtiofs'/><source socket='…'/>: a virtiofsd the
+ * host runs itself (not the service), listening on that socket: QEMU's
+ * vhost-user-fs-pci connects to it. What virtiofsd shares and how is its
+ * own command line's, so nothing of the service's virtiofsd applies. */
+gboolean
+vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files, GError **error)
+{
+  static const char *const not_here[] = { "binary", "idmap", "readonly" };
+  xmlNode *source = vb_xml_child (node, "source");
+  xmlNode *driver = vb_xml_child (node, "driver");
+  g_autofree char *socket_path = vb_xml_attr (source, "socket");
+  g_autofree char *tag = child_attr (node, "target", "dir");
+  g_autofree char *queue = driver ? vb_xml_attr (driver, "queue") : NULL;
+  g_autofree char *accessmode = vb_xml_attr (node, "accessmode");
+  g_autofree char *id = device_id (node, g_strdup (files));
+  g_autofree char *chardev_id = g_strdup_printf ("chr-vu-%s", id);
+  g_autoptr (GString) chardev = g_string_new ("socket");
+  g_autoptr (GString) dev = g_string_new ("vhost-user-fs-pci");
+
+  if (!vb_xml_attr_is (driver, "type", "virtiofs"))
+    return refuse (error, source,
+                   "<source socket> is the socket of a virtiofsd: <driver type='virtiofs'>");
+  if (xmlHasProp (source, BAD_CAST "dir"))
+    return refuse (error, source,
+                   "a share is a <source dir> the service's virtiofsd serves or the <source "
+                   "socket> of one the host runs, not both");
+  if (!socket_path || socket_path[0] != '/')
+    return refuse (error, source, "<source socket> is an absolute path");
+  for (guint i = 0; i < G_N_ELEMENTS (not_here); i++)
+    if (vb_xml_child (node, not_here[i]))
+      return refuse (error, vb_xml_child (node, not_here[i]),
+                     "<%s> is for a virtiofsd the service runs: one on <source socket> has its "
+                     "own command line",
+                     not_here[i]);
+  if (accessmode && !g_str_equal (accessmode, "passthrough"))
+    return refuse (error, node, "virtiofs supports only accessmode 'passthrough', not '%s'",
+                   accessmode);
+  if (vb_xml_attr_is (node, "model", "virtio-transitional"))
+    return refuse (error, node, "vhost-user-fs has no transitional model");
+  if (!tag || !*tag)
+    return refuse (error, node, "a shared directory needs <target dir> (the guest's mount tag)");
+  if (!vb_qemu_shared_memory (b))
+    return refuse (error, driver,
+                   "virtiofs needs the guest's memory shared with virtiofsd: "
+                   "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking> "
+                   "(or a file, huge pages, or memAccess='shared' on every NUMA cell)");
+  if (!b->context->dry_run && !host_has (b->context, socket_path))
+    return refuse (error, source, "no virtiofsd listens on %s: that socket does not exist",
+                   socket_path);
+  vb_qemu_opt (chardev, "id", chardev_id);
+  vb_qemu_opt (chardev, "path", socket_path);
+  add2 (b, "-chardev", chardev->str);
+  vb_qemu_opt (dev, "id", id);
+  vb_qemu_opt (dev, "chardev", chardev_id);
+  if (queue)
+    vb_qemu_opt (dev, "queue-size", queue);
+  vb_qemu_opt (dev, "tag", tag);
+  boot_index (b, node, dev);
+  if (!vb_qemu_virtio_options (node, dev, error))
+    return FALSE;
+  return add_fixed_pci_device (b, node, NULL, dev, error);
+}

@@ -467,6 +467,10 @@ gboolean vb_qemu_build_crypto (Builder *b, xmlNode *node, GError **error);
 /* An interface's <port isolated>, kept in @tap (NULL: the interface has
  * none); refused where there is no bridge port the service makes. */
 gboolean vb_qemu_interface_port (xmlNode *iface, VbQemuTap *tap, GError **error);
+/* <filesystem><source socket>: virtiofs on a virtiofsd the host runs;
+ * @files its default id ("fsN"). */
+gboolean vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files,
+                                        GError **error);
 
 /* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
  * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds

@@ -765,7 +765,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/filesystem/binary/sandbox", "!mode=namespace|chroot", NULL, 0 },
   { "domain/devices/filesystem/binary/lock", "posix=on|off flock=on|off", NULL, 0 },
   { "domain/devices/filesystem/binary/thread_pool", "!size=%u", NULL, 0 },
-  { "domain/devices/filesystem/source", "!dir", NULL, 0 },
+  { "domain/devices/filesystem/source", "dir socket", NULL, 0 },
   { "domain/devices/filesystem/target", "!dir", NULL, 0 },
   { "domain/devices/filesystem/readonly", NULL, NULL, 0 },
   { "domain/devices/filesystem/boot", "!order=%u", NULL, 0 },
