@@ -205,6 +205,24 @@ test_virtiofs_socket (Fixture *f, gconstpointer data)
   g_subprocess_force_exit (virtiofsd);
 }
 
+/* No virtiofsd on the socket: Start refuses it by name. */
+static void
+test_virtiofs_socket_missing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *plain =
+    vb_test_guest_xml ("breadth-nofsd", GUEST_MIB, NULL,
+                       "    <filesystem type='mount'>\n      <driver type='virtiofs'/>\n"
+                       "      <source socket='/nonexistent/virtiofsd.sock'/>\n"
+                       "      <target dir='nothing'/>\n    </filesystem>\n");
+  g_autoptr (GString) xml = g_string_new (plain);
+
+  g_string_replace (xml, "<vcpu>",
+                    "<memoryBacking><source type='memfd'/><access mode='shared'/>"
+                    "</memoryBacking>\n  <vcpu>",
+                    1);
+  vb_test_expect_start_refused (f->env, xml->str, "no virtiofsd listens on");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -223,5 +241,7 @@ main (int argc, char **argv)
               test_isolated_port, vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/virtiofs-socket", Fixture, NULL, vb_guest_fixture_set_up,
               test_virtiofs_socket, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/virtiofs-socket-missing", Fixture, NULL, vb_guest_fixture_set_up,
+              test_virtiofs_socket_missing, vb_guest_fixture_tear_down);
   return g_test_run ();
 }
