@@ -223,6 +223,29 @@ test_virtiofs_socket_missing (Fixture *f, gconstpointer data)
   vb_test_expect_start_refused (f->env, xml->str, "no virtiofsd listens on");
 }
 
+/* <controller type='pci' model='pci-root'><target hotplug>: the guest's
+ * ACPI tables offer hotplug slots on pc's root bus (Linux's acpiphp lists
+ * them in /sys/bus/pci/slots) with 'on', none with 'off'. */
+static void
+test_root_hotplug (Fixture *f, gconstpointer data)
+{
+  const char *hotplug = data;
+  g_autofree char *devices =
+    g_strdup_printf ("    <controller type='pci' index='0' model='pci-root'>\n"
+                     "      <target hotplug='%s'/>\n    </controller>\n",
+                     hotplug);
+  g_autofree char *xml = vb_test_guest_xml ("breadth-root-hotplug", GUEST_MIB, NULL, devices);
+  g_autofree char *out = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  out = vb_test_console_output (f->console, "echo slots=$(ls /sys/bus/pci/slots | wc -l)", 60000);
+  g_test_message ("hotplug='%s': %s", hotplug, out);
+  if (g_str_equal (hotplug, "off"))
+    g_assert_nonnull (strstr (out, "slots=0"));
+  else
+    g_assert_null (strstr (out, "slots=0"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -243,5 +266,9 @@ main (int argc, char **argv)
               test_virtiofs_socket, vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/virtiofs-socket-missing", Fixture, NULL, vb_guest_fixture_set_up,
               test_virtiofs_socket_missing, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/root-hotplug/off", Fixture, "off", vb_guest_fixture_set_up,
+              test_root_hotplug, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/root-hotplug/on", Fixture, "on", vb_guest_fixture_set_up,
+              test_root_hotplug, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -173,3 +173,33 @@ vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files, GEr
     return FALSE;
   return add_fixed_pci_device (b, node, NULL, dev, error);
 }
+
+/* The <target> of the PCI root bus: hotplug='on|off' is whether the guest's
+ * ACPI tables offer hotplug on pc's root bus (PIIX4_PM's
+ * acpi-root-pci-hotplug); q35's root bus (pcie-root) takes no hotplug
+ * itself, its root ports do. Nothing else of a <target> applies to a root
+ * bus. */
+gboolean
+vb_qemu_build_root_bus_target (Builder *b, xmlNode *controller, GError **error)
+{
+  static const char *const not_root[] = { "chassisNr", "chassis", "port", "busNr", "memReserve" };
+  xmlNode *target = vb_xml_child (controller, "target");
+  g_autofree char *hotplug = target ? vb_xml_attr (target, "hotplug") : NULL;
+
+  if (!target)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (not_root); i++)
+    if (xmlHasProp (target, BAD_CAST not_root[i]))
+      return refuse (error, target, "%s is not for the PCI root bus", not_root[i]);
+  if (vb_xml_child (target, "node"))
+    return refuse (error, target, "<node> is for expander buses, not the PCI root bus");
+  if (!hotplug)
+    return TRUE;
+  if (b->command->q35)
+    return refuse (error, target,
+                   "hotplug on q35's root bus (pcie-root) is not a setting: devices plug into "
+                   "its root ports (<target hotplug> of a pcie-root-port)");
+  add (b, "-global");
+  addf (b, "PIIX4_PM.acpi-root-pci-hotplug=%s", g_str_equal (hotplug, "on") ? "on" : "off");
+  return TRUE;
+}

@@ -467,6 +467,8 @@ gboolean vb_qemu_build_crypto (Builder *b, xmlNode *node, GError **error);
 /* An interface's <port isolated>, kept in @tap (NULL: the interface has
  * none); refused where there is no bridge port the service makes. */
 gboolean vb_qemu_interface_port (xmlNode *iface, VbQemuTap *tap, GError **error);
+/* The PCI root bus's <target hotplug> (refused: the rest of a <target>). */
+gboolean vb_qemu_build_root_bus_target (Builder *b, xmlNode *controller, GError **error);
 /* <filesystem><source socket>: virtiofs on a virtiofsd the host runs;
  * @files its default id ("fsN"). */
 gboolean vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files,
