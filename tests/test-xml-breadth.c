@@ -246,6 +246,31 @@ test_root_hotplug (Fixture *f, gconstpointer data)
     g_assert_null (strstr (out, "slots=0"));
 }
 
+/* <acpi index> on devices the schema gained it for, on PCI: a PCI serial
+ * port and a crypto device, which Linux shows with that index in /sys. */
+static void
+test_acpi_index (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml =
+    vb_test_guest_xml ("breadth-acpi-index", GUEST_MIB, NULL,
+                       "    <serial type='null'>\n      <target type='pci-serial' port='1'/>\n"
+                       "      <acpi index='51'/>\n    </serial>\n"
+                       "    <crypto model='virtio' type='qemu'>\n      <backend model='builtin'/>\n"
+                       "      <acpi index='52'/>\n    </crypto>\n");
+  g_autofree char *out = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  out = vb_test_console_output (
+    f->console,
+    "for d in /sys/bus/pci/devices/*; do [ -e $d/acpi_index ] && "
+    "echo \"idx=$(cat $d/vendor):$(cat $d/device):$(cat $d/acpi_index)\"; done; echo end",
+    60000);
+  g_test_message ("the guest's ACPI indexes:\n%s", out);
+  /* pci-serial is QEMU's 1b36:0002; virtio-crypto 1af4:1054. */
+  g_assert_nonnull (strstr (out, "idx=0x1b36:0x0002:51"));
+  g_assert_nonnull (strstr (out, "idx=0x1af4:0x1054:52"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,5 +295,7 @@ main (int argc, char **argv)
               test_root_hotplug, vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/root-hotplug/on", Fixture, "on", vb_guest_fixture_set_up,
               test_root_hotplug, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/acpi-index", Fixture, NULL, vb_guest_fixture_set_up, test_acpi_index,
+              vb_guest_fixture_tear_down);
   return g_test_run ();
 }

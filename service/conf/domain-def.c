@@ -810,6 +810,12 @@ static const VbXmlRule domain_rules[] = {
   ADDRESS ("crypto"),
   ALIAS ("crypto"),
   { "domain/devices/interface/port", "!isolated=yes|no", NULL, 0 },
+  { "domain/devices/crypto/acpi", "!index=%u", NULL, 0 },
+  { "domain/devices/vsock/acpi", "!index=%u", NULL, 0 },
+  { "domain/devices/filesystem/acpi", "!index=%u", NULL, 0 },
+  { "domain/devices/iommu/acpi", "!index=%u", NULL, 0 },
+  { "domain/devices/memory/acpi", "!index=%u", NULL, 0 },
+  { "domain/devices/serial/acpi", "!index=%u", NULL, 0 },
 
   /* libvirt's QEMU namespace, whatever its prefix (docs/xml-subset.md, "QEMU
    * passthrough"): needs org.virtbus.Virt1.domain.qemu-passthrough. */
