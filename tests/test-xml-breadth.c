@@ -271,6 +271,25 @@ test_acpi_index (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "idx=0x1af4:0x1054:52"));
 }
 
+/* <memory model='sgx-epc'>: defined (its command line built), refused at
+ * Start by name on this host, which runs guests under TCG and has no SGX. */
+static void
+test_sgx_epc (Fixture *f, gconstpointer data)
+{
+  const char *xml =
+    "<domain type='qemu'>\n  <name>breadth-sgx</name>\n"
+    "  <maxMemory slots='4' unit='KiB'>1114112</maxMemory>\n"
+    "  <memory unit='KiB'>1114112</memory>\n  <vcpu>1</vcpu>\n"
+    "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+    "  <cpu>\n    <numa>\n      <cell id='0' cpus='0' memory='1048576' unit='KiB'/>\n"
+    "    </numa>\n  </cpu>\n"
+    "  <devices>\n    <memory model='sgx-epc'>\n      <target>\n"
+    "        <size unit='KiB'>65536</size>\n        <node>0</node>\n      </target>\n"
+    "    </memory>\n  </devices>\n</domain>\n";
+
+  vb_test_expect_start_refused (f->env, xml, "SGX EPC needs");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -296,6 +315,8 @@ main (int argc, char **argv)
   g_test_add ("/xml-breadth/root-hotplug/on", Fixture, "on", vb_guest_fixture_set_up,
               test_root_hotplug, vb_guest_fixture_tear_down);
   g_test_add ("/xml-breadth/acpi-index", Fixture, NULL, vb_guest_fixture_set_up, test_acpi_index,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-breadth/sgx-epc", Fixture, NULL, vb_guest_fixture_set_up, test_sgx_epc,
               vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
  * virtbus's rule table (docs/xml-subset.md, "Schema breadth"): the PCI root
  * bus's <pcihole64> and the <crypto> device (virtio-crypto). */
 #include "qemu-command-private.h"
+#include "domain-numa.h"
 
 /* <controller type='pci' model='pci-root|pcie-root'><pcihole64 unit=…>N
  * </pcihole64>: the size of the root bus's 64-bit memory window, a property
@@ -201,5 +202,116 @@ vb_qemu_build_root_bus_target (Builder *b, xmlNode *controller, GError **error)
                    "its root ports (<target hotplug> of a pcie-root-port)");
   add (b, "-global");
   addf (b, "PIIX4_PM.acpi-root-pci-hotplug=%s", g_str_equal (hotplug, "on") ? "on" : "off");
+  return TRUE;
+}
+
+/* ---- <memory model='sgx-epc'>: an SGX enclave page cache section ---- */
+
+/* The how-manieth sgx-epc memory device @memory is (from 0). */
+static guint
+sgx_index (xmlNode *memory)
+{
+  guint index = 0;
+
+  for (xmlNode *n = memory->prev; n; n = n->prev)
+    if (n->type == XML_ELEMENT_NODE && g_str_equal ((const char *) n->name, "memory")
+        && vb_xml_attr_is (n, "model", "sgx-epc"))
+      index++;
+  return index;
+}
+
+/* The guest NUMA node of @memory's section: <target><node>, else 0. */
+static gboolean
+sgx_node (xmlNode *memory, guint64 *node, GError **error)
+{
+  xmlNode *target_node = vb_xml_child (vb_xml_child (memory, "target"), "node");
+  g_autofree char *text = target_node ? vb_xml_text (target_node) : NULL;
+
+  *node = 0;
+  if (text && !vb_xml_parse_unsigned (text, 10, G_MAXUINT16, node))
+    return refuse (error, target_node, "'%s' is not a guest NUMA node", text);
+  return TRUE;
+}
+
+/* The machine's sgx-epc.N.memdev and .node of every section. */
+gboolean
+vb_qemu_sgx_machine_opts (Builder *b, GString *opts, GError **error)
+{
+  for (xmlNode *m = vb_xml_child (b->devices, "memory"); m; m = vb_xml_next (m, "memory"))
+    {
+      guint index;
+      guint64 node;
+
+      if (!vb_xml_attr_is (m, "model", "sgx-epc"))
+        continue;
+      index = sgx_index (m);
+      if (!sgx_node (m, &node, error))
+        return FALSE;
+      g_string_append_printf (opts,
+                              ",sgx-epc.%u.memdev=memepc%u,sgx-epc.%u.node=%" G_GUINT64_FORMAT,
+                              index, index, index, node);
+    }
+  return TRUE;
+}
+
+/* Its backend: memory-backend-epc (the host's /dev/sgx_vepc), preallocated
+ * as QEMU needs it, bound to <source><nodemask>'s host nodes. What a
+ * section cannot have is refused: it is no DIMM (no address, no file, no
+ * hotplug). At Start the host must have SGX for KVM. */
+gboolean
+vb_qemu_build_sgx_epc (Builder *b, xmlNode *memory, GError **error)
+{
+  static const char *const not_epc[] = { "path", "pagesize", "alignsize", "pmem" };
+  xmlNode *source = vb_xml_child (memory, "source");
+  xmlNode *target = vb_xml_child (memory, "target");
+  xmlNode *nodemask = vb_xml_child (source, "nodemask");
+  guint index = sgx_index (memory);
+  guint64 kib = vb_domain_memory_device_kib (memory);
+  g_autoptr (GString) object = g_string_new (NULL);
+
+  if (vb_xml_child (memory, "address"))
+    return refuse (error, vb_xml_child (memory, "address"),
+                   "an SGX EPC section has no address: QEMU places it");
+  for (guint i = 0; i < G_N_ELEMENTS (not_epc); i++)
+    if (vb_xml_child (source, not_epc[i]))
+      return refuse (error, vb_xml_child (source, not_epc[i]),
+                     "<%s> is not an SGX EPC section's (its memory is the host's EPC)", not_epc[i]);
+  if (vb_xml_child (target, "label") || vb_xml_child (target, "readonly")
+      || xmlHasProp (memory, BAD_CAST "access") || xmlHasProp (memory, BAD_CAST "discard"))
+    return refuse (error, memory,
+                   "access, discard, <label> and <readonly> are not an SGX EPC section's");
+  if (kib == 0 || kib % 4 != 0)
+    return refuse (error, target, "an SGX EPC section is a whole number of 4 KiB pages");
+  if (!b->context->dry_run && !b->context->kvm)
+    return refuse (error, memory,
+                   "SGX EPC needs KVM (the host CPU's SGX); this domain runs "
+                   "under TCG");
+  if (!b->context->dry_run && !host_has (b->context, "/dev/sgx_vepc"))
+    return refuse (error, memory,
+                   "SGX EPC needs the host's /dev/sgx_vepc (an SGX-capable CPU and the "
+                   "kernel's sgx driver), which this host has not");
+  g_string_append_printf (object,
+                          "memory-backend-epc,id=memepc%u,prealloc=on,size=%" G_GUINT64_FORMAT,
+                          index, kib * 1024);
+  if (nodemask)
+    {
+      g_autofree char *text = vb_xml_text (nodemask);
+      g_autoptr (GArray) nodes =
+        vb_domain_numa_parse_set (nodemask, "nodemask", text, G_MAXUINT16, error);
+
+      if (!nodes)
+        return FALSE;
+      for (guint i = 0; i < nodes->len; i++)
+        {
+          guint node = g_array_index (nodes, guint, i);
+          g_autofree char *sys = g_strdup_printf ("/sys/devices/system/node/node%u", node);
+
+          if (!b->context->dry_run && !host_has (b->context, sys))
+            return refuse (error, nodemask, "the host has no NUMA node %u", node);
+          g_string_append_printf (object, ",host-nodes=%u", node);
+        }
+      g_string_append (object, ",policy=bind");
+    }
+  add2 (b, "-object", object->str);
   return TRUE;
 }

@@ -84,6 +84,8 @@ build_machine (Builder *b, GError **error)
   if (!vb_qemu_clock_machine_and_cpu (b, opts, NULL, error))
     return FALSE;
   vb_qemu_memory_machine_opts (b, opts);
+  if (!vb_qemu_sgx_machine_opts (b, opts, error))
+    return FALSE;
   vb_qemu_machine_pcspk (b, opts);
   vb_qemu_nvram_machine_opts (b, opts);
   {

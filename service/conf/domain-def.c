@@ -233,7 +233,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/numatune/memnode", "!cellid=%u mode=strict|interleave|preferred|restrictive !nodeset",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/memory",
-    "!model=dimm|nvdimm|virtio-mem|virtio-pmem access=shared|private discard=yes|no", NULL,
+    "!model=dimm|nvdimm|virtio-mem|virtio-pmem|sgx-epc access=shared|private discard=yes|no", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/devices/memory/source", NULL, NULL, 0 },
   { "domain/devices/memory/source/path", NULL, "*", 0 },
