@@ -568,6 +568,31 @@ test_vnc_given_password_no_listener (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* <graphics passwdValidTo>: QEMU refuses the right password once that
+ * time has passed (expire_password at Start), and takes it before. */
+static void
+test_vnc_password_expiry (Fixture *f, gconstpointer data)
+{
+  const char *const times[] = { "2011-05-31T16:11:22", "2099-01-01T00:00:00" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *graphics = g_strdup_printf (
+        "    <graphics type='vnc' passwd='Valid-To' passwdValidTo='%s' connected='keep'>\n"
+        "      <listen type='none'/>\n    </graphics>\n",
+        times[i]);
+      g_autofree char *path = start_guest (f, "graphics-expiry", graphics, NULL);
+      g_autofree char *secure = xml_of (f, path, 1);
+      int fd = open_graphics (f, path, 0, 0, NULL);
+
+      g_assert_nonnull (strstr (secure, times[i]));
+      g_assert_true (rfb_vnc_auth (fd, "Valid-To") == (i == 1));
+      close (fd);
+      vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+      vb_test_call_void (f->env, path, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0));
+    }
+}
+
 static void
 test_spice (Fixture *f, gconstpointer data)
 {
@@ -617,6 +642,7 @@ main (int argc, char **argv)
   ADD ("/qemu-graphics/vnc", test_vnc);
   ADD ("/qemu-graphics/vnc-given-password-no-listener", test_vnc_given_password_no_listener);
   ADD ("/qemu-graphics/spice", test_spice);
+  ADD ("/qemu-graphics/vnc-password-expiry", test_vnc_password_expiry);
 #undef ADD
   return g_test_run ();
 }

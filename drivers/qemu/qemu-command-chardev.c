@@ -290,6 +290,18 @@ serial_model (xmlNode *node, GError **error)
 
   if (target_type && g_str_equal (target_type, "serial"))
     g_clear_pointer (&target_type, g_free); /* a <console>'s own target type */
+  /* The one pair whose names differ: bus isa-debug, device isa-debugcon
+   * (the Bochs debug port firmware writes its log to). */
+  if (target_type && g_str_equal (target_type, "isa-debug"))
+    {
+      if (model && !g_str_equal (model, "isa-debugcon"))
+        {
+          refuse (error, target,
+                  "serial target type 'isa-debug' takes model 'isa-debugcon', not '%s'", model);
+          return NULL;
+        }
+      return "isa-debugcon";
+    }
   if (model && target_type && !g_str_equal (model, target_type))
     {
       refuse (error, target, "serial target type '%s' takes model '%s', not '%s'", target_type,
@@ -304,6 +316,8 @@ serial_model (xmlNode *node, GError **error)
     return "usb-serial";
   if (g_str_equal (model, "pci-serial"))
     return "pci-serial";
+  if (g_str_equal (model, "isa-debugcon"))
+    return "isa-debugcon";
   refuse (error, target, "serial target '%s' is not supported", model);
   return NULL;
 }
@@ -340,6 +354,18 @@ vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
         g_string_append_printf (out, ",iobase=0x%x", vb_xml_attr_uint (address, "iobase", 0));
       if (address && xmlHasProp (address, BAD_CAST "irq"))
         g_string_append_printf (out, ",irq=%u", vb_xml_attr_uint (address, "irq", 0));
+    }
+  else if (g_str_equal (model, "isa-debugcon"))
+    {
+      xmlNode *address = vb_xml_child (node, "address");
+
+      /* Its I/O port where the XML puts it, else QEMU's 0xe9. */
+      if (address && !vb_xml_attr_is (address, "type", "isa"))
+        return refuse (error, address, "an ISA debug console takes <address type='isa'>");
+      if (address && xmlHasProp (address, BAD_CAST "irq"))
+        return refuse (error, address, "an ISA debug console has no interrupt");
+      if (address && xmlHasProp (address, BAD_CAST "iobase"))
+        g_string_append_printf (out, ",iobase=0x%x", vb_xml_attr_uint (address, "iobase", 0));
     }
   else if (g_str_equal (model, "usb-serial"))
     usb_address (node, out);

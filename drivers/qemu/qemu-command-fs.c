@@ -367,6 +367,8 @@ vb_qemu_build_filesystem (Builder *b, xmlNode *node, GError **error)
 
   if (type && !g_str_equal (type, "mount"))
     return refuse (error, node, "filesystem type '%s' is not supported (only 'mount')", type);
+  if (xmlHasProp (vb_xml_child (node, "source"), BAD_CAST "socket"))
+    return vb_qemu_build_virtiofs_socket (b, node, files, error);
   if (!source || !*source || source[0] != '/')
     return refuse (error, node, "a shared directory needs <source dir> with an absolute path");
   if (!tag || !*tag)

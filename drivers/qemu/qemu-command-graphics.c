@@ -2,6 +2,7 @@
  * (-audiodev). The service runs QEMU without a desktop session: displays
  * are servers clients connect to, never a local window. */
 #include "qemu-command-private.h"
+#include "qemu-graphics-expiry.h"
 
 #include <string.h>
 
@@ -381,6 +382,8 @@ vb_qemu_build_graphics (Builder *b, xmlNode *graphics, GError **error)
     return refuse (error, graphics,
                    "graphics type 'desktop' is VirtualBox's (for a window on the host's desktop, "
                    "use sdl)");
+  if (!vb_qemu_graphics_expiry_check (graphics, type, error))
+    return FALSE;
   if (g_str_equal (type, "sdl") || g_str_equal (type, "egl-headless"))
     return build_local_display (b, graphics, type, error);
   if (g_str_equal (type, "dbus"))

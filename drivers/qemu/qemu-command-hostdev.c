@@ -178,6 +178,15 @@ build_usb (Builder *b, xmlNode *hostdev, GString *out, GError **error)
     g_string_append_printf (out, ",vendorid=0x%04x", vb_xml_attr_uint (vendor, "id", 0));
   if (product)
     g_string_append_printf (out, ",productid=0x%04x", vb_xml_attr_uint (product, "id", 0));
+  /* <source guestReset>: whether QEMU passes the guest's resets of the
+   * device on: never (off), once it is set up (uninitialized: not while
+   * the guest's firmware and drivers probe it), or always (on). */
+  if (vb_xml_attr_is (source, "guestReset", "off"))
+    g_string_append (out, ",guest-reset=off");
+  else if (vb_xml_attr_is (source, "guestReset", "uninitialized"))
+    g_string_append (out, ",guest-reset=on,guest-resets-all=off");
+  else if (vb_xml_attr_is (source, "guestReset", "on"))
+    g_string_append (out, ",guest-reset=on,guest-resets-all=on");
   return TRUE;
 }
 
@@ -214,14 +223,21 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
     const char *name, *types;
     gboolean source; /* an attribute or child of <source>, else of <hostdev> */
   } fits[] = {
-    { "model", "mdev scsi_host", FALSE },   { "display", "mdev pci", FALSE },
+    { "model", "mdev scsi_host", FALSE },
+    { "display", "mdev pci", FALSE },
     { "ramfb", "mdev pci", FALSE },
-    { "protocol", "scsi_host scsi", TRUE }, { "wwpn", "scsi_host", TRUE },
-    { "adapter", "scsi", TRUE },            { "name", "scsi", TRUE },
-    { "host", "scsi", TRUE },               { "auth", "scsi", TRUE },
-    { "readonly", "scsi", FALSE },          { "shareable", "scsi", FALSE },
-    { "startupPolicy", "usb", TRUE },       { "vendor", "usb", TRUE },
+    { "protocol", "scsi_host scsi", TRUE },
+    { "wwpn", "scsi_host", TRUE },
+    { "adapter", "scsi", TRUE },
+    { "name", "scsi", TRUE },
+    { "host", "scsi", TRUE },
+    { "auth", "scsi", TRUE },
+    { "readonly", "scsi", FALSE },
+    { "shareable", "scsi", FALSE },
+    { "startupPolicy", "usb", TRUE },
+    { "vendor", "usb", TRUE },
     { "product", "usb", TRUE },
+    { "guestReset", "usb", TRUE },
   };
   xmlNode *source = vb_xml_child (hostdev, "source");
   xmlNode *address = vb_xml_child (source, "address");

@@ -938,5 +938,7 @@ vb_qemu_build_memory_device (Builder *b, xmlNode *memory, GError **error)
   /* virtio-mem and virtio-pmem are PCI devices: qemu-command-virtio-mem.c. */
   if (vb_domain_memory_is_virtio (memory))
     return vb_qemu_build_virtio_memory (b, memory, error);
+  if (vb_xml_attr_is (memory, "model", "sgx-epc"))
+    return vb_qemu_build_sgx_epc (b, memory, error);
   return build_dimm (b, memory, error);
 }

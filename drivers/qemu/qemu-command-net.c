@@ -92,14 +92,16 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       if (!vb_qemu_netdev_tap_options (b, iface, opts, error)
           || !vb_qemu_interface_virtualport (b, iface, type, tap, error)
           || !vb_qemu_tap_host_ips (iface, type, tap, error)
-          || !vb_qemu_tap_scripts (b, iface, tap, error))
+          || !vb_qemu_tap_scripts (b, iface, tap, error)
+          || !vb_qemu_interface_port (iface, tap, error))
         return FALSE;
       add (b, "-netdev");
       addf (b, "tap,id=%s,fd=%s%s", netdev, tap->fd_arg, opts->str);
     }
   else if (!vb_qemu_build_netdev (b, iface, type, netdev, error)
            || !vb_qemu_interface_virtualport (b, iface, type, NULL, error)
-           || !vb_qemu_tap_host_ips (iface, type, NULL, error))
+           || !vb_qemu_tap_host_ips (iface, type, NULL, error)
+           || !vb_qemu_interface_port (iface, NULL, error))
     return FALSE;
   /* The devices a tap is opened through name nothing on another type. */
   if (!tap_backed

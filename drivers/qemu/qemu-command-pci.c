@@ -120,6 +120,8 @@ vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error)
         return refuse (error, node, "a q35 machine's root bus is pcie-root, not pci-root");
       if (index != 0)
         return refuse (error, node, "the PCI root bus has index 0");
+      if (!vb_qemu_build_root_bus_target (b, node, error))
+        return FALSE;
       /* QEMU names its root bus itself (pci.0, pcie.0), and the devices
        * on it say that name; a user alias is the definition's own name
        * for it, kept in the XML as libvirt keeps it. */

@@ -472,6 +472,23 @@ gboolean vb_qemu_build_vsock (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_iommu (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_shmem (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_ccid_controller (Builder *b, xmlNode *node, GError **error);
+/* A PCI root bus's <pcihole64> (refused on any other controller) and
+ * <crypto> (qemu-command-breadth.c). */
+gboolean vb_qemu_build_pcihole64 (Builder *b, xmlNode *controller, GError **error);
+gboolean vb_qemu_build_crypto (Builder *b, xmlNode *node, GError **error);
+/* An interface's <port isolated>, kept in @tap (NULL: the interface has
+ * none); refused where there is no bridge port the service makes. */
+gboolean vb_qemu_interface_port (xmlNode *iface, VbQemuTap *tap, GError **error);
+/* The PCI root bus's <target hotplug> (refused: the rest of a <target>). */
+gboolean vb_qemu_build_root_bus_target (Builder *b, xmlNode *controller, GError **error);
+/* <memory model='sgx-epc'>: its backend, and the machine's options of
+ * every section (qemu-command-breadth.c). */
+gboolean vb_qemu_build_sgx_epc (Builder *b, xmlNode *memory, GError **error);
+gboolean vb_qemu_sgx_machine_opts (Builder *b, GString *opts, GError **error);
+/* <filesystem><source socket>: virtiofs on a virtiofsd the host runs;
+ * @files its default id ("fsN"). */
+gboolean vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files,
+                                        GError **error);
 
 /* A -chardev @id for a device's backend (<redirdev>, <smartcard>, an RNG's
  * egd <backend>): @type is tcp, udp, unix or spicevmc, @source_parent holds

@@ -85,6 +85,8 @@ build_machine (Builder *b, GError **error)
   if (!vb_qemu_clock_machine_and_cpu (b, opts, NULL, error))
     return FALSE;
   vb_qemu_memory_machine_opts (b, opts);
+  if (!vb_qemu_sgx_machine_opts (b, opts, error))
+    return FALSE;
   vb_qemu_machine_pcspk (b, opts);
   vb_qemu_nvram_machine_opts (b, opts);
   {
@@ -406,6 +408,8 @@ build_controller (Builder *b, xmlNode *node, GError **error)
                    "a <driver> is for virtio controllers (virtio-scsi, virtio-serial)");
   if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
     return FALSE;
+  if (!vb_qemu_build_pcihole64 (b, node, error))
+    return FALSE;
   if (g_str_equal (type, "pci"))
     return vb_qemu_build_pci_controller (b, node, error);
   if (g_str_equal (type, "usb"))
@@ -495,6 +499,7 @@ static const struct {
   { "hub", vb_qemu_build_hub },             { "redirfilter", vb_qemu_build_redirfilter },
   { "smartcard", vb_qemu_build_smartcard }, { "vsock", vb_qemu_build_vsock },
   { "iommu", vb_qemu_build_iommu },         { "shmem", vb_qemu_build_shmem },
+  { "crypto", vb_qemu_build_crypto },
 };
 
 /* Bridges come first, in index order, so that every device placed on a bus

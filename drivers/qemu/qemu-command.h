@@ -140,6 +140,7 @@ typedef struct {
    * Start before QEMU and when QEMU ends (qemu-tap-script.c); NULL: none. */
   char *script;
   char *downscript;
+  gboolean isolated;    /* <port isolated='yes'>: an isolated port of its bridge */
 } VbQemuTap;
 
 /* An <interface type='ethernet'><source><ip> (the host side's address) or

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "qemu-graphics-expiry.h"
 #include "vb-error.h"
 #include "vb-log.h"
 #include "xml-schema.h"
@@ -168,6 +169,8 @@ vb_qemu_graphics_set_passwords_async (QemuDomain *qd, const char *live_xml,
     {
       g_autofree char *passwd = vb_xml_attr (node, "passwd");
       g_autofree char *type = vb_xml_attr (node, "type");
+      g_autofree char *valid_to = vb_xml_attr (node, "passwdValidTo");
+      g_autofree char *connected = vb_xml_attr (node, "connected");
       g_autoptr (JsonObject) args = json_object_new ();
 
       if (!graphics_is_server (type))
@@ -181,9 +184,26 @@ vb_qemu_graphics_set_passwords_async (QemuDomain *qd, const char *live_xml,
         }
       json_object_set_string_member (args, "protocol", type);
       json_object_set_string_member (args, "password", passwd);
+      /* <graphics connected>: SPICE's (define refused any other for VNC). */
+      if (connected && g_str_equal (type, "spice"))
+        json_object_set_string_member (args, "connected", connected);
       set->pending++;
       vb_qmp_client_execute_async (qd->qmp, "set_password", args, -1, NULL, password_set,
                                    g_object_ref (task));
+      /* <graphics passwdValidTo>: after the password, in the same order on
+       * the monitor; a time past expires it at once. */
+      if (valid_to)
+        {
+          g_autoptr (JsonObject) expire = json_object_new ();
+          g_autofree char *time =
+            g_strdup_printf ("%" G_GINT64_FORMAT, vb_qemu_graphics_valid_to (valid_to));
+
+          json_object_set_string_member (expire, "protocol", type);
+          json_object_set_string_member (expire, "time", time);
+          set->pending++;
+          vb_qmp_client_execute_async (qd->qmp, "expire_password", expire, -1, NULL, password_set,
+                                       g_object_ref (task));
+        }
     }
   if (--set->pending == 0)
     g_task_return_boolean (task, TRUE);

@@ -16,6 +16,7 @@
 
 #include "qemu-tap.h"
 #include "qemu-tap-ip.h"
+#include "qemu-tap-isolated.h"
 #include "vb-error.h"
 #include "vb-open.h"
 
@@ -306,6 +307,8 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
                              : vb_tap_set_mtu (tap->ifname, tap->mtu, error)))
         return FALSE;
       if (tap->rx_frames >= 0 && !vb_tap_set_rx_frames (tap->ifname, (guint) tap->rx_frames, error))
+        return FALSE;
+      if (tap->isolated && !vb_tap_set_isolated (tap->ifname, error))
         return FALSE;
       /* <source><ip> first: a <route>'s gateway is reached through them. */
       for (guint j = 0; tap->host_ips && j < tap->host_ips->len; j++)

@@ -150,6 +150,13 @@ vb_qemu_plug_memory (GTask *task)
     }
   /* QEMU plugs NVDIMMs only into a machine started with nvdimm=on, and the
    * guest finds them in ACPI's NFIT: not supported, as a cold-plugged one is. */
+  if (vb_xml_attr_is (dimm, "model", "sgx-epc"))
+    {
+      vb_qemu_plug_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                                            "an SGX EPC section is given to a guest when it "
+                                            "starts, not plugged into a running one"));
+      return;
+    }
   if (vb_xml_attr_is (dimm, "model", "nvdimm"))
     {
       vb_qemu_plug_fail (task, g_error_new (VB_ERROR, VB_ERROR_NOT_SUPPORTED,

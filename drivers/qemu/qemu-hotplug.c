@@ -496,7 +496,7 @@ check_pluggable (VbQemuPlug *p, GError **error)
       static const char *const unplugged[] = { "driver",   "mtu",         "rom",   "tune",
                                                "coalesce", "bandwidth",   "ip",    "vlan",
                                                "backend",  "portForward", "route", "virtualport",
-                                               NULL };
+                                               "port",     NULL };
       g_autofree char *type = vb_xml_attr (root, "type");
 
       if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")

@@ -536,7 +536,8 @@ placement (xmlNode *node, gboolean q35, gboolean *video_seen)
                                                                                          : PCIE;
   if (is_element (node, "filesystem"))
     return vb_xml_attr_is (vb_xml_child (node, "driver"), "type", "mtp") ? NOT_PCI : PCIE;
-  if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "vsock"))
+  if (is_element (node, "rng") || is_element (node, "pstore") || is_element (node, "vsock")
+      || is_element (node, "crypto"))
     return PCIE;
   /* virtio-mem and virtio-pmem; DIMMs sit in slots of their own. */
   if (is_element (node, "memory"))

@@ -56,6 +56,9 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
             continue;
           note (found, vb_xml_attr (node, path_attributes[i]), VB_HOST_PATH_FILE);
         }
+      /* An external virtiofsd's socket, which QEMU connects to. */
+      if (named (node, "source") && parent && named (parent, "filesystem"))
+        note (found, vb_xml_attr (node, "socket"), VB_HOST_PATH_FILE);
     }
   /* A network disk's unix socket (<host socket>), which QEMU connects to,
    * and the Ceph configuration QEMU reads (<config file>). */
