@@ -7,6 +7,7 @@
  *
  *   meson compile -C build bench-dbus && VB_DAEMON=build/service/daemon/virtbusd \
  *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N] [--scale-only]
+ *     [--repeat-gmo N]
  *
  * Everything is measured in the same run, so ratios compare like with like. */
 #include <signal.h>
@@ -22,6 +23,8 @@
 static int n_calls = 4000;
 static int n_domains = 10000;
 static gboolean scale_only;
+/* More GetManagedObjects after the scale run (to profile the daemon). */
+static int repeat_gmo;
 static char *only_rows; /* a part of the names of the rows to run; NULL: all */
 
 #define ROUNDS 5
@@ -356,6 +359,13 @@ scale_section (VbTestEnv *env)
            rss / 1024.0, rss_after / 1024.0);
   if (objects < (guint) n_domains)
     g_error ("only %u of %d domains came back", objects, n_domains);
+  if (repeat_gmo > 0)
+    {
+      g_print ("virtbusd pid %d: %d more GetManagedObjects\n", (int) env->daemon_pid, repeat_gmo);
+      for (int i = 0; i < repeat_gmo; i++)
+        g_variant_unref (vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager",
+                                          "GetManagedObjects", NULL));
+    }
 }
 
 int
@@ -365,6 +375,8 @@ main (int argc, char **argv)
     { "calls", 0, 0, G_OPTION_ARG_INT, &n_calls, "Calls per latency row", "N" },
     { "domains", 0, 0, G_OPTION_ARG_INT, &n_domains, "Domains in the scale run", "N" },
     { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
+    { "repeat-gmo", 0, 0, G_OPTION_ARG_INT, &repeat_gmo,
+      "After the scale run, N more GetManagedObjects (for perf record -p)", "N" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &only_rows, "Only the latency rows whose name has TEXT",
       "TEXT" },
     { NULL }
