@@ -4,6 +4,7 @@
 
 #include "object-paths.h"
 #include "object-signals.h"
+#include "property-cache.h"
 #include "vb-dbus-generated.h"
 #include "vb-error.h"
 
@@ -19,6 +20,11 @@ typedef struct {
   char *path;
   GDBusInterfaceSkeleton *skeleton;
   Container *container; /* NULL: registered on its own (deeper objects, secrets) */
+  /* Its {oa{sa{sv}}} in GetManagedObjects, serialized (NULL until asked),
+   * and the property cache's bytes it holds (a slice of its own), which
+   * stay the cache's until a property changes: see managed_entry(). */
+  GVariant *managed;
+  GBytes *managed_properties;
 } Entry;
 
 struct _Container {
@@ -49,6 +55,8 @@ entry_free (Entry *entry)
 {
   g_free (entry->path);
   g_object_unref (entry->skeleton);
+  g_clear_pointer (&entry->managed, g_variant_unref);
+  g_clear_pointer (&entry->managed_properties, g_bytes_unref);
   g_free (entry);
 }
 
@@ -214,27 +222,56 @@ static const char manager_xml[] =
   "<arg type='as' name='interfaces'/></signal>"
   "</interface></node>";
 
+/* @entry's part of GetManagedObjects. Kept serialized, so that the reply is
+ * made of 10,000 references to ready bytes rather than 10,000 values built
+ * again (and the tree GDBus walks to write it is shallow): the cost of the
+ * reply is then little more than GDBus writing it (docs/architecture.md).
+ * Its a{sv} becomes the property cache's (no second copy); any property
+ * change invalidates that cache first (the objects' sync), and a cache
+ * other than the one held means the entry is out of date. */
+static GVariant *
+managed_entry (Entry *entry)
+{
+  GBytes *current = vb_property_cache_peek (entry->skeleton);
+  g_autoptr (GVariant) interfaces = NULL;
+  g_autoptr (GVariant) interface = NULL;
+  g_autoptr (GVariant) properties = NULL;
+  GBytes *shared;
+
+  if (entry->managed && current && current == entry->managed_properties)
+    return entry->managed;
+  g_clear_pointer (&entry->managed, g_variant_unref);
+  g_clear_pointer (&entry->managed_properties, g_bytes_unref);
+  entry->managed = g_variant_ref_sink (
+    g_variant_new ("{o@a{sa{sv}}}", entry->path, interfaces_and_properties (entry->skeleton)));
+  /* Serializes it, in place: one block of bytes from now on. */
+  g_variant_get_data (entry->managed);
+  interfaces = g_variant_get_child_value (entry->managed, 1);
+  interface = g_variant_get_child_value (interfaces, 0);
+  properties = g_variant_get_child_value (interface, 1);
+  shared = vb_property_cache_share (entry->skeleton, properties);
+  entry->managed_properties = shared ? g_bytes_ref (shared) : NULL;
+  return entry->managed;
+}
+
 static void
 manager_call (GDBusConnection *connection, const char *sender, const char *object_path,
               const char *interface_name, const char *method_name, GVariant *parameters,
               GDBusMethodInvocation *invocation, gpointer user_data)
 {
   VbObjectTable *table = user_data;
-  GVariantBuilder builder;
+  g_autofree GVariant **entries = g_new (GVariant *, g_hash_table_size (table->entries));
+  GVariant *objects;
   GHashTableIter iter;
   gpointer value;
+  gsize n = 0;
 
   /* The only method of the interface: GDBus checked the name. */
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
   g_hash_table_iter_init (&iter, table->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Entry *entry = value;
-
-      g_variant_builder_add (&builder, "{o@a{sa{sv}}}", entry->path,
-                             interfaces_and_properties (entry->skeleton));
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a{oa{sa{sv}}})", &builder));
+    entries[n++] = managed_entry (value);
+  objects = g_variant_new_array (G_VARIANT_TYPE ("{oa{sa{sv}}}"), entries, n);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&objects, 1));
 }
 
 static const GDBusInterfaceVTable manager_vtable = { manager_call, NULL, NULL, { 0 } };
