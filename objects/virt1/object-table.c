@@ -9,6 +9,7 @@
 #include "vb-error.h"
 
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
 /* The kinds whose objects sit directly below a container of their own and
  * come in thousands: each container is one subtree registration. */
@@ -149,6 +150,46 @@ not_found_call (GDBusConnection *connection, const char *sender, const char *obj
 
 static const GDBusInterfaceVTable not_found_vtable = { not_found_call, NULL, NULL, { 0 } };
 
+/* Properties.Get and GetAll, which GDBus sends to served_call (there is no
+ * get_property): GetAll answers the a{sv} the property cache keeps (the
+ * bytes GetManagedObjects lists too), built again only after a change
+ * (object-signals.c invalidates it as it notes the change), rather than
+ * from every property's getter on each call; Get asks the skeleton. The
+ * same values, in the same order, as GDBus's own GetAll. */
+static gboolean
+property_read (GDBusInterfaceSkeleton *skeleton, const char *method_name,
+               GDBusMethodInvocation *invocation)
+{
+  const GDBusPropertyInfo *property = g_dbus_method_invocation_get_property_info (invocation);
+  GError *error = NULL;
+  GVariant *value;
+
+  if (strcmp (method_name, "GetAll") == 0)
+    {
+      g_dbus_method_invocation_return_value (
+        invocation,
+        g_variant_new ("(@a{sv})", g_dbus_interface_skeleton_get_properties (skeleton)));
+      return TRUE;
+    }
+  if (strcmp (method_name, "Get") != 0 || !property)
+    return FALSE; /* Set: the skeleton's dispatch checks and runs it */
+  value = g_dbus_interface_skeleton_get_vtable (skeleton)->get_property (
+    g_dbus_method_invocation_get_connection (invocation),
+    g_dbus_method_invocation_get_sender (invocation),
+    g_dbus_method_invocation_get_object_path (invocation),
+    g_dbus_interface_skeleton_get_info (skeleton)->name, property->name, &error, skeleton);
+  if (!value)
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return TRUE;
+    }
+  /* Getters may answer floating or not, as GDBus allows. */
+  g_variant_take_ref (value);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
+  g_variant_unref (value);
+  return TRUE;
+}
+
 /* GDBus runs a dispatched call from an idle of its own: the object may be
  * gone by then. A method call to it hears NotFound, as a call to a path
  * with no object does; a property read answers from the skeleton (held by
@@ -159,8 +200,12 @@ served_call (GDBusConnection *connection, const char *sender, const char *object
              GDBusMethodInvocation *invocation, gpointer user_data)
 {
   GDBusInterfaceSkeleton *skeleton = user_data;
-  Entry *entry = g_hash_table_lookup (the_table->entries, object_path);
+  Entry *entry;
 
+  if (strcmp (interface_name, PROPERTIES_INTERFACE) == 0
+      && property_read (skeleton, method_name, invocation))
+    return;
+  entry = g_hash_table_lookup (the_table->entries, object_path);
   if (!entry || entry->skeleton != skeleton)
     {
       reply_not_found (invocation, object_path);
@@ -171,20 +216,9 @@ served_call (GDBusConnection *connection, const char *sender, const char *object
                                                                 parameters, invocation, skeleton);
 }
 
-static GVariant *
-served_get_property (GDBusConnection *connection, const char *sender, const char *object_path,
-                     const char *interface_name, const char *property_name, GError **error,
-                     gpointer user_data)
-{
-  GDBusInterfaceSkeleton *skeleton = user_data;
-
-  return g_dbus_interface_skeleton_get_vtable (skeleton)->get_property (
-    connection, sender, object_path, interface_name, property_name, error, skeleton);
-}
-
-/* Properties.Set has no set_property here: GDBus sends it to method_call,
- * where authorized-dispatch.c checks it, as for a registered skeleton. */
-static const GDBusInterfaceVTable served_vtable = { served_call, served_get_property, NULL, { 0 } };
+/* Properties.Set goes to method_call too, where authorized-dispatch.c
+ * checks it, as for a registered skeleton. */
+static const GDBusInterfaceVTable served_vtable = { served_call, NULL, NULL, { 0 } };
 
 static const GDBusInterfaceVTable *
 subtree_dispatch (GDBusConnection *connection, const char *sender, const char *object_path,
