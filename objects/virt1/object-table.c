@@ -180,6 +180,9 @@ property_read (GDBusInterfaceSkeleton *skeleton, const char *method_name,
     g_dbus_interface_skeleton_get_info (skeleton)->name, property->name, &error, skeleton);
   if (!value)
     {
+      if (!error) /* a getter that gives nothing and says not why (GDBus would abort) */
+        error = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_FAILED, "No value for property %s",
+                             property->name);
       g_dbus_method_invocation_take_error (invocation, error);
       return TRUE;
     }
