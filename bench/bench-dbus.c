@@ -149,6 +149,94 @@ bare_section (VbTestEnv *env, const char *domain_path)
   bench_bare_stop (bare);
 }
 
+/* @method at @path on @connection, once: seconds. */
+static double
+time_call (GDBusConnection *connection, const char *path, const char *interface, const char *method,
+           GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (connection, "org.virtbus.Virt1", path, interface, method, args,
+                                 NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, &error);
+
+  if (!reply)
+    g_error ("%s: %s", method, error->message);
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+/* CPU time all of @pid's threads have run, in ns (schedstat), or 0. */
+static guint64
+cpu_ns (pid_t pid)
+{
+  g_autofree char *dir_name = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr (GDir) dir = g_dir_open (dir_name, 0, NULL);
+  const char *task;
+  guint64 total = 0;
+
+  while (dir && (task = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/schedstat", dir_name, task);
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        total += g_ascii_strtoull (text, NULL, 10);
+    }
+  return total;
+}
+
+/* GetAll as the main loop answers it (the first call after any change of
+ * the model): a connection that once sent a call expecting no reply is
+ * never answered from the reply cache (reply-cache.c), so each of its calls
+ * goes the whole way. One client, in turns with Ping on the same
+ * connection: medians, and the median of the ratios. */
+static void
+main_loop_get_all_row (VbTestEnv *env, const char *domain_path)
+{
+  const char *name = "GetAll on the main loop";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) connection = NULL;
+  g_autoptr (GDBusMessage) no_reply = NULL;
+  g_autofree double *getall = NULL, *ping = NULL, *ratio = NULL;
+  int n = n_calls / 4;
+  guint64 cpu;
+
+  if ((only_rows && !strstr (name, only_rows)) || n < 1)
+    return;
+  connection =
+    g_dbus_connection_new_for_address_sync (env->bus_address,
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                              | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+  if (!connection)
+    g_error ("%s", error->message);
+  /* Not Ping nor Properties.Get: GDBus answers those even when no reply is
+   * expected (and the bus refuses the answer, noisily). */
+  no_reply =
+    g_dbus_message_new_method_call ("org.virtbus.Virt1", MANAGER, IFACE_MANAGER, "ListDomains");
+  g_dbus_message_set_body (no_reply, g_variant_new ("(u)", 0));
+  g_dbus_message_set_flags (no_reply, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+  if (!g_dbus_connection_send_message (connection, no_reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL,
+                                       &error))
+    g_error ("%s", error->message);
+  getall = g_new (double, n);
+  ping = g_new (double, n);
+  ratio = g_new (double, n);
+  cpu = cpu_ns (env->daemon_pid);
+  for (int i = 0; i < n; i++)
+    {
+      ping[i] = time_call (connection, MANAGER, "org.freedesktop.DBus.Peer", "Ping", NULL);
+      getall[i] = time_call (connection, domain_path, "org.freedesktop.DBus.Properties", "GetAll",
+                             g_variant_new ("(s)", IFACE_DOMAIN));
+      ratio[i] = getall[i] / ping[i];
+    }
+  cpu = cpu_ns (env->daemon_pid) - cpu;
+  g_print ("%-28s  1  median %8.1f us, Ping %8.1f us: %5.2fx (median of %d ratios); virtbusd's "
+           "CPU %.1f us per GetAll and Ping\n",
+           name, median_of (getall, n) * 1e6, median_of (ping, n) * 1e6, median_of (ratio, n), n,
+           cpu / 1e3 / n);
+}
+
 static void
 latency_section (VbTestEnv *env, const char *domain_path)
 {
@@ -197,6 +285,7 @@ latency_section (VbTestEnv *env, const char *domain_path)
             bench_print_gdbus_cost_rows ("Summaries'", g_variant_ref (summaries), clients, ping);
         }
     }
+  main_loop_get_all_row (env, domain_path);
 }
 
 typedef struct {
