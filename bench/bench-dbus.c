@@ -3,10 +3,12 @@
  * (bench-bare.c) answering the same bytes, with 1 and 16 clients; and the
  * 10,000-domain scale run: restart time, RSS,
  * GetManagedObjects against a bare GDBus service (bench-bare.c) answering
- * the very same reply on the same bus (its floor).
+ * the very same reply on the same bus (its floor): 7 calls of each, then 9
+ * pairs in turns.
  *
  *   meson compile -C build bench-dbus && VB_DAEMON=build/service/daemon/virtbusd \
  *     VB_TEST_SRCDIR=tests build/bench/bench-dbus [--calls N] [--domains N] [--scale-only]
+ *     [--repeat-gmo N]
  *
  * Everything is measured in the same run, so ratios compare like with like. */
 #include <signal.h>
@@ -22,6 +24,8 @@
 static int n_calls = 4000;
 static int n_domains = 10000;
 static gboolean scale_only;
+/* More GetManagedObjects after the scale run (to profile the daemon). */
+static int repeat_gmo;
 static char *only_rows; /* a part of the names of the rows to run; NULL: all */
 
 #define ROUNDS 5
@@ -145,6 +149,94 @@ bare_section (VbTestEnv *env, const char *domain_path)
   bench_bare_stop (bare);
 }
 
+/* @method at @path on @connection, once: seconds. */
+static double
+time_call (GDBusConnection *connection, const char *path, const char *interface, const char *method,
+           GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (connection, "org.virtbus.Virt1", path, interface, method, args,
+                                 NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, &error);
+
+  if (!reply)
+    g_error ("%s: %s", method, error->message);
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+/* CPU time all of @pid's threads have run, in ns (schedstat), or 0. */
+static guint64
+cpu_ns (pid_t pid)
+{
+  g_autofree char *dir_name = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr (GDir) dir = g_dir_open (dir_name, 0, NULL);
+  const char *task;
+  guint64 total = 0;
+
+  while (dir && (task = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/schedstat", dir_name, task);
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        total += g_ascii_strtoull (text, NULL, 10);
+    }
+  return total;
+}
+
+/* GetAll as the main loop answers it (the first call after any change of
+ * the model): a connection that once sent a call expecting no reply is
+ * never answered from the reply cache (reply-cache.c), so each of its calls
+ * goes the whole way. One client, in turns with Ping on the same
+ * connection: medians, and the median of the ratios. */
+static void
+main_loop_get_all_row (VbTestEnv *env, const char *domain_path)
+{
+  const char *name = "GetAll on the main loop";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) connection = NULL;
+  g_autoptr (GDBusMessage) no_reply = NULL;
+  g_autofree double *getall = NULL, *ping = NULL, *ratio = NULL;
+  int n = n_calls / 4;
+  guint64 cpu;
+
+  if ((only_rows && !strstr (name, only_rows)) || n < 1)
+    return;
+  connection =
+    g_dbus_connection_new_for_address_sync (env->bus_address,
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                              | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+  if (!connection)
+    g_error ("%s", error->message);
+  /* Not Ping nor Properties.Get: GDBus answers those even when no reply is
+   * expected (and the bus refuses the answer, noisily). */
+  no_reply =
+    g_dbus_message_new_method_call ("org.virtbus.Virt1", MANAGER, IFACE_MANAGER, "ListDomains");
+  g_dbus_message_set_body (no_reply, g_variant_new ("(u)", 0));
+  g_dbus_message_set_flags (no_reply, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+  if (!g_dbus_connection_send_message (connection, no_reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL,
+                                       &error))
+    g_error ("%s", error->message);
+  getall = g_new (double, n);
+  ping = g_new (double, n);
+  ratio = g_new (double, n);
+  cpu = cpu_ns (env->daemon_pid);
+  for (int i = 0; i < n; i++)
+    {
+      ping[i] = time_call (connection, MANAGER, "org.freedesktop.DBus.Peer", "Ping", NULL);
+      getall[i] = time_call (connection, domain_path, "org.freedesktop.DBus.Properties", "GetAll",
+                             g_variant_new ("(s)", IFACE_DOMAIN));
+      ratio[i] = getall[i] / ping[i];
+    }
+  cpu = cpu_ns (env->daemon_pid) - cpu;
+  g_print ("%-28s  1  median %8.1f us, Ping %8.1f us: %5.2fx (median of %d ratios); virtbusd's "
+           "CPU %.1f us per GetAll and Ping\n",
+           name, median_of (getall, n) * 1e6, median_of (ping, n) * 1e6, median_of (ratio, n), n,
+           cpu / 1e3 / n);
+}
+
 static void
 latency_section (VbTestEnv *env, const char *domain_path)
 {
@@ -193,6 +285,7 @@ latency_section (VbTestEnv *env, const char *domain_path)
             bench_print_gdbus_cost_rows ("Summaries'", g_variant_ref (summaries), clients, ping);
         }
     }
+  main_loop_get_all_row (env, domain_path);
 }
 
 typedef struct {
@@ -274,6 +367,41 @@ time_get_managed_objects (VbTestEnv *env, const char *bus_name, const char *path
   *best = times[0];
 }
 
+/* One GetManagedObjects of @bus_name at @path, in seconds. */
+static double
+time_one_get_managed_objects (VbTestEnv *env, const char *bus_name, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GVariant) answer =
+    g_dbus_connection_call_sync (env->client, bus_name, path, "org.freedesktop.DBus.ObjectManager",
+                                 "GetManagedObjects", NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                 G_DBUS_CALL_FLAGS_NONE, 120000, NULL, &error);
+
+  if (!answer)
+    g_error ("GetManagedObjects of %s: %s", bus_name, error->message);
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+/* virtbusd's GetManagedObjects and the bare service's in turns, call by
+ * call, so that each pair sees the same load on a shared machine: the
+ * medians of each, and the median of the 9 ratios. */
+static double
+get_managed_objects_in_turns (VbTestEnv *env, double *median, double *bare)
+{
+  double ours[9], theirs[9], ratios[9];
+
+  for (guint i = 0; i < G_N_ELEMENTS (ratios); i++)
+    {
+      ours[i] = time_one_get_managed_objects (env, "org.virtbus.Virt1", MANAGER);
+      theirs[i] = time_one_get_managed_objects (env, "org.libvirt", "/org/libvirt/Test");
+      ratios[i] = ours[i] / theirs[i];
+    }
+  *median = median_of (ours, G_N_ELEMENTS (ours));
+  *bare = median_of (theirs, G_N_ELEMENTS (theirs));
+  return median_of (ratios, G_N_ELEMENTS (ratios));
+}
+
 /* The first view a GUI can have of every domain: ListDomainSummaries, the
  * first call after a restart (nothing remembered) and the median of 7. */
 static void
@@ -309,6 +437,7 @@ scale_section (VbTestEnv *env)
 {
   gint64 start;
   double restart, restart_best, restarts[5], rss_each[5], gmo, gmo_best, bare, bare_best;
+  double turns, turns_bare, turns_ratio, first_cpu[2];
   g_autofree char *load = NULL;
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) objects_dict = NULL;
@@ -331,6 +460,16 @@ scale_section (VbTestEnv *env)
   restart = median_of (restarts, G_N_ELEMENTS (restarts));
   restart_best = restarts[0];
   rss = (long) median_of (rss_each, G_N_ELEMENTS (rss_each));
+  /* virtbusd's CPU for the first call after the restart (nothing kept
+   * yet) and for the next: not in the 7 below. */
+  for (guint i = 0; i < G_N_ELEMENTS (first_cpu); i++)
+    {
+      guint64 cpu = cpu_ns (env->daemon_pid);
+
+      g_variant_unref (vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager",
+                                        "GetManagedObjects", NULL));
+      first_cpu[i] = (cpu_ns (env->daemon_pid) - cpu) / 1e9;
+    }
   time_get_managed_objects (env, "org.virtbus.Virt1", MANAGER, &gmo, &gmo_best, &reply);
   objects_dict = g_variant_get_child_value (reply, 0);
   objects = (guint) g_variant_n_children (objects_dict);
@@ -340,6 +479,7 @@ scale_section (VbTestEnv *env)
                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0), "<domain/>");
   bench_bare_set_managed_objects (floor, g_variant_ref (reply));
   time_get_managed_objects (env, "org.libvirt", "/org/libvirt/Test", &bare, &bare_best, NULL);
+  turns_ratio = get_managed_objects_in_turns (env, &turns, &turns_bare);
   bench_bare_stop (floor);
   g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
   g_print ("restart until the name is owned: median %6.3f s, best %6.3f s of %u (goal <= 0.3 s); "
@@ -350,12 +490,24 @@ scale_section (VbTestEnv *env)
   g_print ("  bare GDBus service, same reply: median %6.1f ms, best %6.1f ms: %.2fx (goal <= "
            "1.10x), best %.2fx\n",
            bare * 1e3, bare_best * 1e3, gmo / bare, gmo_best / bare_best);
+  g_print ("  virtbusd's CPU: %.1f ms for the first after the restart, %.1f ms for the next\n",
+           first_cpu[0] * 1e3, first_cpu[1] * 1e3);
+  g_print ("  in turns, call by call (9 each): median %6.1f ms, bare %6.1f ms: ratio %.2fx (median "
+           "of the 9 ratios; goal <= 1.10x)\n",
+           turns * 1e3, turns_bare * 1e3, turns_ratio);
   time_summaries (env, gmo);
   g_print ("RSS of virtbusd: %6.1f MiB just after the restarts (median; goal <= 50 MiB), "
            "%.1f MiB after the GetManagedObjects\n",
            rss / 1024.0, rss_after / 1024.0);
   if (objects < (guint) n_domains)
     g_error ("only %u of %d domains came back", objects, n_domains);
+  if (repeat_gmo > 0)
+    {
+      g_print ("virtbusd pid %d: %d more GetManagedObjects\n", (int) env->daemon_pid, repeat_gmo);
+      for (int i = 0; i < repeat_gmo; i++)
+        g_variant_unref (vb_test_call_ok (env, MANAGER, "org.freedesktop.DBus.ObjectManager",
+                                          "GetManagedObjects", NULL));
+    }
 }
 
 int
@@ -365,6 +517,8 @@ main (int argc, char **argv)
     { "calls", 0, 0, G_OPTION_ARG_INT, &n_calls, "Calls per latency row", "N" },
     { "domains", 0, 0, G_OPTION_ARG_INT, &n_domains, "Domains in the scale run", "N" },
     { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
+    { "repeat-gmo", 0, 0, G_OPTION_ARG_INT, &repeat_gmo,
+      "After the scale run, N more GetManagedObjects (for perf record -p)", "N" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &only_rows, "Only the latency rows whose name has TEXT",
       "TEXT" },
     { NULL }

@@ -204,6 +204,113 @@ test_domain_changes (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* @path's entry in GetManagedObjects equals GetAll of @interface there, and
+ * each of its values is what Properties.Get (the property's own getter, no
+ * cache) says. */
+static void
+assert_managed_is_get_all (Fixture *f, const char *path, const char *interface)
+{
+  g_autoptr (GVariant) entry = managed (f, path);
+  g_autoptr (GVariant) listed = NULL;
+  g_autoptr (GVariant) props = get_all (f, path, interface);
+  GVariantIter iter;
+  const char *name;
+  GVariant *value;
+
+  g_assert_nonnull (entry);
+  listed = g_variant_lookup_value (entry, interface, G_VARIANT_TYPE_VARDICT);
+  g_assert_nonnull (listed);
+  if (!g_variant_equal (listed, props))
+    {
+      g_autofree char *a = g_variant_print (listed, FALSE);
+      g_autofree char *b = g_variant_print (props, FALSE);
+
+      g_error ("%s: GetManagedObjects %s, GetAll %s", path, a, b);
+    }
+  g_assert_cmpuint (g_variant_n_children (props), >, 5);
+  g_variant_iter_init (&iter, props);
+  while (g_variant_iter_loop (&iter, "{&sv}", &name, &value))
+    {
+      g_autoptr (GVariant) reply =
+        vb_test_call_ok (f->env, path, PROPERTIES, "Get", g_variant_new ("(ss)", interface, name));
+      g_autoptr (GVariant) got = NULL;
+
+      g_variant_get (reply, "(v)", &got);
+      if (!g_variant_equal (got, value))
+        {
+          g_autofree char *a = g_variant_print (value, TRUE);
+          g_autofree char *b = g_variant_print (got, TRUE);
+
+          g_error ("%s %s: GetAll %s, Get %s", path, name, a, b);
+        }
+    }
+}
+
+/* GetManagedObjects keeps each object's part serialized between calls, and
+ * GetAll answers the same kept a{sv} (object-table.c): after each change,
+ * and with other objects' parts unchanged, both say what Get (each
+ * property's getter) says. */
+static void
+test_managed_follows_changes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_domain_xml ("om-c", UUID_A);
+  g_autofree char *other_xml = vb_test_domain_xml ("om-d", UUID_B);
+  g_autofree char *path = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                             g_variant_new ("(su)", xml, 0));
+  g_autofree char *other = vb_test_call_path (f->env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                              g_variant_new ("(su)", other_xml, 0));
+  g_autofree char *changed =
+    g_strdup_printf ("%s %s.PropertiesChanged ('%s',", path, PROPERTIES, IFACE_DOMAIN);
+  g_autoptr (GVariant) other_before = NULL;
+  g_autoptr (GVariant) state = NULL;
+  int first;
+
+  /* Twice: made, then kept. */
+  assert_managed_is_get_all (f, path, IFACE_DOMAIN);
+  assert_managed_is_get_all (f, path, IFACE_DOMAIN);
+  other_before = managed (f, other);
+
+  g_ptr_array_set_size (f->seen, 0);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_cmpuint (wait_count (f, changed, &first), ==, 1);
+  assert_managed_is_get_all (f, path, IFACE_DOMAIN);
+  {
+    g_autoptr (GVariant) entry = managed (f, path);
+    g_autoptr (GVariant) props = g_variant_lookup_value (entry, IFACE_DOMAIN, NULL);
+    const char *listed_state = NULL;
+
+    g_assert_true (g_variant_lookup (props, "State", "&s", &listed_state));
+    g_assert_cmpstr (listed_state, ==, "running");
+  }
+  /* A property read after the cache became part of the kept entry. */
+  state = vb_test_call_ok (f->env, path, PROPERTIES, "Get",
+                           g_variant_new ("(ss)", IFACE_DOMAIN, "State"));
+  {
+    g_autofree char *printed = g_variant_print (state, FALSE);
+
+    g_assert_cmpstr (printed, ==, "(<'running'>,)");
+  }
+
+  g_ptr_array_set_size (f->seen, 0);
+  vb_test_call_void (f->env, path, PROPERTIES, "Set",
+                     g_variant_new ("(ssv)", IFACE_DOMAIN, "Autostart",
+                                    g_variant_new_boolean (TRUE)));
+  g_assert_cmpuint (wait_count (f, changed, &first), ==, 1);
+  assert_managed_is_get_all (f, path, IFACE_DOMAIN);
+
+  g_ptr_array_set_size (f->seen, 0);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  g_assert_cmpuint (wait_count (f, changed, &first), ==, 1);
+  assert_managed_is_get_all (f, path, IFACE_DOMAIN);
+  /* The other domain's part did not change, nor stop matching. */
+  {
+    g_autoptr (GVariant) other_after = managed (f, other);
+
+    g_assert_true (g_variant_equal (other_before, other_after));
+  }
+  assert_managed_is_get_all (f, other, IFACE_DOMAIN);
+}
+
 /* A storage pool (another kind, another subtree): Start sends one
  * PropertiesChanged with Active and the sizes it learnt. */
 static void
@@ -349,6 +456,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/virt1-exporter/domain-changes", Fixture, NULL, fixture_set_up, test_domain_changes,
               fixture_tear_down);
+  g_test_add ("/virt1-exporter/managed-follows-changes", Fixture, NULL, fixture_set_up,
+              test_managed_follows_changes, fixture_tear_down);
   g_test_add ("/virt1-exporter/pool-changes", Fixture, NULL, fixture_set_up, test_pool_changes,
               fixture_tear_down);
   g_test_add ("/virt1-exporter/job-signals", Fixture, NULL, fixture_set_up, test_job_signals,

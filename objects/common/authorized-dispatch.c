@@ -127,7 +127,8 @@ dispatch_method_call (GDBusConnection *connection, const char *sender, const cha
 
   if (g_str_equal (interface_name, PROPERTIES_INTERFACE))
     {
-      /* Only Set comes here: Get and GetAll are served by the generated code. */
+      /* Only Set comes here: Get and GetAll are served by the generated code
+       * (or, for the objects of a subtree, by objects/virt1/object-table.c). */
       const GDBusPropertyInfo *property = g_dbus_method_invocation_get_property_info (invocation);
 
       annotations = property->annotations;

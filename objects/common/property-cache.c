@@ -42,3 +42,23 @@ vb_property_cache_invalidate (GDBusInterfaceSkeleton *skeleton)
 {
   g_object_set_qdata (G_OBJECT (skeleton), cache_quark, NULL);
 }
+
+GBytes *
+vb_property_cache_peek (GDBusInterfaceSkeleton *skeleton)
+{
+  return g_object_get_qdata (G_OBJECT (skeleton), cache_quark);
+}
+
+GBytes *
+vb_property_cache_share (GDBusInterfaceSkeleton *skeleton, GVariant *properties)
+{
+  GBytes *bytes;
+
+  if (!cache_quark || !g_type_get_qdata (G_OBJECT_TYPE (skeleton), parent_quark))
+    return NULL;
+  g_return_val_if_fail (g_variant_is_of_type (properties, G_VARIANT_TYPE_VARDICT), NULL);
+  /* For a serialized child, a slice of its parent's bytes: no copy. */
+  bytes = g_variant_get_data_as_bytes (properties);
+  g_object_set_qdata_full (G_OBJECT (skeleton), cache_quark, bytes, (GDestroyNotify) g_bytes_unref);
+  return bytes;
+}

@@ -13,4 +13,15 @@ void vb_property_cache_class_init (GDBusInterfaceSkeletonClass *klass);
 /* Call after changing any property of @skeleton. */
 void vb_property_cache_invalidate (GDBusInterfaceSkeleton *skeleton);
 
+/* The serialized a{sv} that get_properties answers from now (borrowed), or
+ * NULL: none since the last invalidate, or @skeleton's class keeps none. A
+ * holder of a reference can tell whether it is still current by comparing
+ * pointers (held, its address cannot be reused). */
+GBytes *vb_property_cache_peek (GDBusInterfaceSkeleton *skeleton);
+/* Makes the cache answer from @properties' bytes (a serialized a{sv} equal
+ * to what get_properties answers now, e.g. part of a larger value whose bytes
+ * are kept anyway), dropping its own copy; returns them as peek() would.
+ * NULL when @skeleton's class keeps no cache. */
+GBytes *vb_property_cache_share (GDBusInterfaceSkeleton *skeleton, GVariant *properties);
+
 G_END_DECLS

@@ -1,5 +1,7 @@
 #include "object-signals.h"
 
+#include "property-cache.h"
+
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 #define EMITS_CHANGED "org.freedesktop.DBus.Property.EmitsChangedSignal"
 
@@ -161,6 +163,9 @@ hooked_set_property (GObject *object, guint id, const GValue *value, GParamSpec 
   hooks->set_property (object, id, value, pspec);
   if (g_variant_equal (before, after))
     return;
+  /* The kept a{sv} (GetAll, GetManagedObjects) is out of date from now,
+   * whether or not the object's own code said so. */
+  vb_property_cache_invalidate (skeleton);
   p = g_hash_table_lookup (pending, skeleton);
   if (!p)
     {

@@ -4,10 +4,12 @@
 
 #include "object-paths.h"
 #include "object-signals.h"
+#include "property-cache.h"
 #include "vb-dbus-generated.h"
 #include "vb-error.h"
 
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
 /* The kinds whose objects sit directly below a container of their own and
  * come in thousands: each container is one subtree registration. */
@@ -19,6 +21,11 @@ typedef struct {
   char *path;
   GDBusInterfaceSkeleton *skeleton;
   Container *container; /* NULL: registered on its own (deeper objects, secrets) */
+  /* Its {oa{sa{sv}}} in GetManagedObjects, serialized (NULL until asked),
+   * and the property cache's bytes it holds (a slice of its own), which
+   * stay the cache's until a property changes: see managed_entry(). */
+  GVariant *managed;
+  GBytes *managed_properties;
 } Entry;
 
 struct _Container {
@@ -49,6 +56,8 @@ entry_free (Entry *entry)
 {
   g_free (entry->path);
   g_object_unref (entry->skeleton);
+  g_clear_pointer (&entry->managed, g_variant_unref);
+  g_clear_pointer (&entry->managed_properties, g_bytes_unref);
   g_free (entry);
 }
 
@@ -141,6 +150,49 @@ not_found_call (GDBusConnection *connection, const char *sender, const char *obj
 
 static const GDBusInterfaceVTable not_found_vtable = { not_found_call, NULL, NULL, { 0 } };
 
+/* Properties.Get and GetAll, which GDBus sends to served_call (there is no
+ * get_property): GetAll answers the a{sv} the property cache keeps (the
+ * bytes GetManagedObjects lists too), built again only after a change
+ * (object-signals.c invalidates it as it notes the change), rather than
+ * from every property's getter on each call; Get asks the skeleton. The
+ * same values, in the same order, as GDBus's own GetAll. */
+static gboolean
+property_read (GDBusInterfaceSkeleton *skeleton, const char *method_name,
+               GDBusMethodInvocation *invocation)
+{
+  const GDBusPropertyInfo *property = g_dbus_method_invocation_get_property_info (invocation);
+  GError *error = NULL;
+  GVariant *value;
+
+  if (strcmp (method_name, "GetAll") == 0)
+    {
+      g_dbus_method_invocation_return_value (
+        invocation,
+        g_variant_new ("(@a{sv})", g_dbus_interface_skeleton_get_properties (skeleton)));
+      return TRUE;
+    }
+  if (strcmp (method_name, "Get") != 0 || !property)
+    return FALSE; /* Set: the skeleton's dispatch checks and runs it */
+  value = g_dbus_interface_skeleton_get_vtable (skeleton)->get_property (
+    g_dbus_method_invocation_get_connection (invocation),
+    g_dbus_method_invocation_get_sender (invocation),
+    g_dbus_method_invocation_get_object_path (invocation),
+    g_dbus_interface_skeleton_get_info (skeleton)->name, property->name, &error, skeleton);
+  if (!value)
+    {
+      if (!error) /* a getter that gives nothing and says not why (GDBus would abort) */
+        error = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_FAILED, "No value for property %s",
+                             property->name);
+      g_dbus_method_invocation_take_error (invocation, error);
+      return TRUE;
+    }
+  /* Getters may answer floating or not, as GDBus allows. */
+  g_variant_take_ref (value);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
+  g_variant_unref (value);
+  return TRUE;
+}
+
 /* GDBus runs a dispatched call from an idle of its own: the object may be
  * gone by then. A method call to it hears NotFound, as a call to a path
  * with no object does; a property read answers from the skeleton (held by
@@ -151,8 +203,12 @@ served_call (GDBusConnection *connection, const char *sender, const char *object
              GDBusMethodInvocation *invocation, gpointer user_data)
 {
   GDBusInterfaceSkeleton *skeleton = user_data;
-  Entry *entry = g_hash_table_lookup (the_table->entries, object_path);
+  Entry *entry;
 
+  if (strcmp (interface_name, PROPERTIES_INTERFACE) == 0
+      && property_read (skeleton, method_name, invocation))
+    return;
+  entry = g_hash_table_lookup (the_table->entries, object_path);
   if (!entry || entry->skeleton != skeleton)
     {
       reply_not_found (invocation, object_path);
@@ -163,20 +219,9 @@ served_call (GDBusConnection *connection, const char *sender, const char *object
                                                                 parameters, invocation, skeleton);
 }
 
-static GVariant *
-served_get_property (GDBusConnection *connection, const char *sender, const char *object_path,
-                     const char *interface_name, const char *property_name, GError **error,
-                     gpointer user_data)
-{
-  GDBusInterfaceSkeleton *skeleton = user_data;
-
-  return g_dbus_interface_skeleton_get_vtable (skeleton)->get_property (
-    connection, sender, object_path, interface_name, property_name, error, skeleton);
-}
-
-/* Properties.Set has no set_property here: GDBus sends it to method_call,
- * where authorized-dispatch.c checks it, as for a registered skeleton. */
-static const GDBusInterfaceVTable served_vtable = { served_call, served_get_property, NULL, { 0 } };
+/* Properties.Set goes to method_call too, where authorized-dispatch.c
+ * checks it, as for a registered skeleton. */
+static const GDBusInterfaceVTable served_vtable = { served_call, NULL, NULL, { 0 } };
 
 static const GDBusInterfaceVTable *
 subtree_dispatch (GDBusConnection *connection, const char *sender, const char *object_path,
@@ -214,27 +259,56 @@ static const char manager_xml[] =
   "<arg type='as' name='interfaces'/></signal>"
   "</interface></node>";
 
+/* @entry's part of GetManagedObjects. Kept serialized, so that the reply is
+ * made of 10,000 references to ready bytes rather than 10,000 values built
+ * again (and the tree GDBus walks to write it is shallow): the cost of the
+ * reply is then little more than GDBus writing it (docs/architecture.md).
+ * Its a{sv} becomes the property cache's (no second copy); any property
+ * change invalidates that cache first (the objects' sync), and a cache
+ * other than the one held means the entry is out of date. */
+static GVariant *
+managed_entry (Entry *entry)
+{
+  GBytes *current = vb_property_cache_peek (entry->skeleton);
+  g_autoptr (GVariant) interfaces = NULL;
+  g_autoptr (GVariant) interface = NULL;
+  g_autoptr (GVariant) properties = NULL;
+  GBytes *shared;
+
+  if (entry->managed && current && current == entry->managed_properties)
+    return entry->managed;
+  g_clear_pointer (&entry->managed, g_variant_unref);
+  g_clear_pointer (&entry->managed_properties, g_bytes_unref);
+  entry->managed = g_variant_ref_sink (
+    g_variant_new ("{o@a{sa{sv}}}", entry->path, interfaces_and_properties (entry->skeleton)));
+  /* Serializes it, in place: one block of bytes from now on. */
+  g_variant_get_data (entry->managed);
+  interfaces = g_variant_get_child_value (entry->managed, 1);
+  interface = g_variant_get_child_value (interfaces, 0);
+  properties = g_variant_get_child_value (interface, 1);
+  shared = vb_property_cache_share (entry->skeleton, properties);
+  entry->managed_properties = shared ? g_bytes_ref (shared) : NULL;
+  return entry->managed;
+}
+
 static void
 manager_call (GDBusConnection *connection, const char *sender, const char *object_path,
               const char *interface_name, const char *method_name, GVariant *parameters,
               GDBusMethodInvocation *invocation, gpointer user_data)
 {
   VbObjectTable *table = user_data;
-  GVariantBuilder builder;
+  g_autofree GVariant **entries = g_new (GVariant *, g_hash_table_size (table->entries));
+  GVariant *objects;
   GHashTableIter iter;
   gpointer value;
+  gsize n = 0;
 
   /* The only method of the interface: GDBus checked the name. */
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
   g_hash_table_iter_init (&iter, table->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Entry *entry = value;
-
-      g_variant_builder_add (&builder, "{o@a{sa{sv}}}", entry->path,
-                             interfaces_and_properties (entry->skeleton));
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a{oa{sa{sv}}})", &builder));
+    entries[n++] = managed_entry (value);
+  objects = g_variant_new_array (G_VARIANT_TYPE ("{oa{sa{sv}}}"), entries, n);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&objects, 1));
 }
 
 static const GDBusInterfaceVTable manager_vtable = { manager_call, NULL, NULL, { 0 } };
