@@ -102,6 +102,22 @@ test_listed (void)
   g_assert_true (listed (paths, "/run/nbd.sock", VB_HOST_PATH_FILE));
   g_assert_true (listed (paths, "/etc/ceph/c.conf", VB_HOST_PATH_FILE));
 
+  /* A D-Bus display's bus: the socket QEMU connects to (unescaped), the
+   * nonce file it reads; a tcp host and an abstract name are no paths.
+   * VNC's older socket= (a <listen type='socket'> once parsed). */
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = vb_domain_host_paths ("<domain><devices>"
+                                "<graphics type='dbus' address='unix:path=/run/dbus/system%5fbus_"
+                                "socket;nonce-tcp:host=h,port=1,noncefile=/etc/n;"
+                                "unix:abstract=a;tcp:host=h,port=2'/>"
+                                "<graphics type='vnc' socket='/v.sock'/></devices></domain>",
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 3);
+  g_assert_true (listed (paths, "/run/dbus/system_bus_socket", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/etc/n", VB_HOST_PATH_FILE));
+  g_assert_true (listed (paths, "/v.sock", VB_HOST_PATH_FILE));
+
   /* A snapshot's external files. */
   g_clear_pointer (&paths, g_ptr_array_unref);
   paths = vb_domain_host_paths ("<domainsnapshot><memory snapshot='external' file='/m'/>"

@@ -135,6 +135,8 @@ test_script_check (void)
   g_autofree char *in_tmp = NULL;
   g_autofree char *to_tmp = g_build_filename (run, "to-tmp", NULL);
   g_autofree char *from_tmp = NULL;
+  g_autofree char *via_tmp = g_build_filename (run, "via-tmp", NULL);
+  g_autofree char *hop = NULL;
   g_autofree char *missing = g_build_filename (run, "missing", NULL);
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
@@ -155,6 +157,11 @@ test_script_check (void)
   from_tmp = g_build_filename (tmp, "from-tmp", NULL);
   g_assert_cmpint (symlink (in_tmp, to_tmp), ==, 0);
   g_assert_cmpint (symlink (good, from_tmp), ==, 0);
+  /* A link in /run to a link in /tmp to the good script: whoever may
+   * write /tmp may point that middle link elsewhere after the check. */
+  hop = g_build_filename (tmp, "hop", NULL);
+  g_assert_cmpint (symlink (good, hop), ==, 0);
+  g_assert_cmpint (symlink (hop, via_tmp), ==, 0);
 
   g_assert_true (vb_tap_script_check ("script", good, &error));
   g_assert_no_error (error);
@@ -167,6 +174,7 @@ test_script_check (void)
   expect_unfit (in_tmp, "a directory above it is not root's alone");
   expect_unfit (to_tmp, "a directory above it is not root's alone");
   expect_unfit (from_tmp, "a directory above it is not root's alone");
+  expect_unfit (via_tmp, "a directory above it is not root's alone");
   out = g_strdup_printf ("rm -rf %s %s", run, tmp);
   g_assert_true (g_spawn_command_line_sync (out, NULL, NULL, NULL, NULL));
 }

@@ -166,7 +166,10 @@ vb_qemu_state_file_to_scratch (const char *path, int dir_fd, const VbUser *user,
 gboolean
 vb_qemu_state_file_from_scratch (const char *path, int dir_fd, const VbUser *user, GError **error)
 {
-  int copy = openat (dir_fd, VB_QEMU_STATE_FILE_COPY, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* The scratch directory is QEMU's user's, so is what lies there: a FIFO
+   * would hold the service in open() without O_NONBLOCK (refused below). */
+  int copy =
+    openat (dir_fd, VB_QEMU_STATE_FILE_COPY, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   int fd;
   struct stat st;
   gboolean ok;

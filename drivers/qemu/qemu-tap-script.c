@@ -48,6 +48,42 @@ dirs_problem (const char *path)
     }
 }
 
+/* The same of every link on the way from @path to its file: a link in a
+ * directory someone else may write is theirs to point elsewhere between
+ * the check and the exec. (A link among the directories above is refused
+ * by dirs_problem: a link's mode lets everyone write it.) */
+static const char *
+links_problem (const char *path)
+{
+  g_autofree char *at = g_strdup (path);
+
+  for (int hops = 0; hops < 40; hops++)
+    {
+      struct stat st;
+      g_autofree char *target = NULL;
+      const char *problem;
+
+      if (lstat (at, &st) < 0 || !S_ISLNK (st.st_mode))
+        return NULL;
+      if ((problem = dirs_problem (at)))
+        return problem;
+      target = g_file_read_link (at, NULL);
+      if (!target)
+        return "a link on the way to it cannot be read";
+      if (!g_path_is_absolute (target))
+        {
+          g_autofree char *dir = g_path_get_dirname (at);
+          char *joined = g_build_filename (dir, target, NULL);
+
+          g_free (target);
+          target = joined;
+        }
+      g_free (at);
+      at = g_steal_pointer (&target);
+    }
+  return "it is behind too many links";
+}
+
 gboolean
 vb_tap_script_check (const char *element, const char *path, GError **error)
 {
@@ -68,7 +104,9 @@ vb_tap_script_check (const char *element, const char *path, GError **error)
   else if (st.st_mode & (S_IWGRP | S_IWOTH))
     problem = "it is writable by its group or others";
   else
-    problem = dirs_problem (path) ? dirs_problem (path) : dirs_problem (resolved);
+    problem = dirs_problem (path)    ? dirs_problem (path)
+              : links_problem (path) ? links_problem (path)
+                                     : dirs_problem (resolved);
   if (!problem)
     return TRUE;
   g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,

@@ -36,6 +36,30 @@ named (xmlNode *node, const char *name)
          && g_str_equal ((const char *) node->name, name);
 }
 
+/* The unix:path= and noncefile= values of a <graphics type='dbus'>'s
+ * address=, unescaped as D-Bus addresses escape them (%XX). */
+static void
+note_dbus_address (GPtrArray *found, xmlNode *graphics)
+{
+  g_autofree char *address = vb_xml_attr (graphics, "address");
+  g_auto (GStrv) entries = address ? g_strsplit (address, ";", -1) : NULL;
+
+  for (guint i = 0; entries && entries[i]; i++)
+    {
+      const char *colon = strchr (entries[i], ':');
+      g_auto (GStrv) keys = colon ? g_strsplit (colon + 1, ",", -1) : NULL;
+
+      for (guint k = 0; keys && keys[k]; k++)
+        if (g_str_has_prefix (keys[k], "path=") || g_str_has_prefix (keys[k], "noncefile="))
+          {
+            const char *value = strchr (keys[k], '=') + 1;
+            char *unescaped = g_uri_unescape_string (value, NULL);
+
+            note (found, unescaped ? unescaped : g_strdup (value), VB_HOST_PATH_FILE);
+          }
+    }
+}
+
 /* Attributes that name a host path on any element below a device. */
 static const char *const path_attributes[] = { "file", "dev", "dir", "path", "evdev", NULL };
 
@@ -143,6 +167,16 @@ walk_device (GPtrArray *found, xmlNode *node, xmlNode *parent)
                              vb_xml_attr_uint (address, "target", 0),
                              vb_xml_attr_uint (address, "unit", 0)),
             VB_HOST_PATH_FILE);
+    }
+  /* VNC's older <graphics socket='P'>, which the parser turns into a
+   * <listen type='socket'> after this check (domain-old-spellings.c); a
+   * D-Bus display on the bus of its address= (qemu-command-dbus.c): the
+   * sockets QEMU connects to and the nonce files it reads. */
+  else if (named (node, "graphics"))
+    {
+      note (found, vb_xml_attr (node, "socket"), VB_HOST_PATH_FILE);
+      if (vb_xml_attr_is (node, "type", "dbus"))
+        note_dbus_address (found, node);
     }
   /* A tap the service does not make (managed='no') is a host device the
    * service attaches the guest to. */

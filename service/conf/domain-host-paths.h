@@ -32,7 +32,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbHostPath, vb_host_path_free)
  * <rom file>, <server path> (ivshmem), <os> <kernel|initrd|dtb|loader|nvram>,
  * <nvram template> and <source file>, ACPI <table>s, <sysinfo> <entry
  * file>, <pstore><path>, <emulator>, an RNG <backend>, a TPM's <backend>
- * <device path>, a smartcard's <database>. Empty values (the driver's
+ * <device path>, a smartcard's <database>, a <graphics socket> and a dbus
+ * <graphics address>'s unix path= and noncefile=. Empty values (the driver's
  * default) are left out. A GPtrArray of VbHostPath; NULL with
  * VB_ERROR_INVALID_XML when @xml does not parse. */
 GPtrArray *vb_domain_host_paths (const char *xml, GError **error);

@@ -6,12 +6,25 @@
 
 #define FDGROUPS_KEY "vb-domain-fdgroups"
 
+/* The descriptors every domain's groups hold, in the service's one table
+ * of open files (main loop only). */
+static guint held;
+
 static void
 fds_free (GArray *fds)
 {
+  held -= fds->len;
   for (guint i = 0; i < fds->len; i++)
     close (g_array_index (fds, int, i));
   g_array_unref (fds);
+}
+
+gboolean
+vb_domain_fdgroup_fits (VbDomain *domain, const char *name, guint count)
+{
+  GArray *old = vb_domain_fdgroup_get (domain, name);
+
+  return held - (old ? old->len : 0) + count <= VB_FDGROUPS_MAX_HELD;
 }
 
 void
@@ -25,6 +38,7 @@ vb_domain_fdgroup_set (VbDomain *domain, const char *name, GArray *fds)
       g_object_set_data_full (G_OBJECT (domain), FDGROUPS_KEY, groups,
                               (GDestroyNotify) g_hash_table_unref);
     }
+  held += fds->len;
   g_hash_table_replace (groups, g_strdup (name), fds);
 }
 

@@ -9,6 +9,15 @@
 
 G_BEGIN_DECLS
 
+/* The most descriptors all domains' groups hold together: each is one of
+ * the service's open files, whose number has a limit (RLIMIT_NOFILE, 1024
+ * by default) that every guest, socket and file of the service shares. */
+#define VB_FDGROUPS_MAX_HELD 256
+
+/* Whether @count descriptors as @domain's group @name (in place of the
+ * one of that name) keep all groups within VB_FDGROUPS_MAX_HELD. */
+gboolean vb_domain_fdgroup_fits (VbDomain *domain, const char *name, guint count);
+
 /* Takes @fds (an array of int, each closed with the group): the group
  * @name of @domain from now on, in place of one of that name. */
 void vb_domain_fdgroup_set (VbDomain *domain, const char *name, GArray *fds);

@@ -62,6 +62,17 @@ vb_domain_api_fd_associate (VbDomain *domain, const char *name, GArray *fds, gui
           return FALSE;
         }
     }
+  /* Each is an open file of the service's: a caller must not use up the
+   * table every guest, socket and file shares. */
+  if (!vb_domain_fdgroup_fits (domain, name, fds->len))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARGUMENT,
+                   "The fd groups of all domains hold at most %d descriptors: replace or "
+                   "forget (undefine) others first",
+                   VB_FDGROUPS_MAX_HELD);
+      fds_close (fds);
+      return FALSE;
+    }
   vb_domain_fdgroup_set (domain, name, fds);
   return TRUE;
 }
