@@ -150,6 +150,17 @@ test_portgroups (Fixture *f, gconstpointer data)
   assert_has (slow, "class htb 1:1 root prio 0 rate 4Mbit ceil 4Mbit burst 100Kb");
   assert_has (dflt, "class htb 1:1 root prio 0 rate 2Mbit ceil 2Mbit");
   assert_has (own, "class htb 1:1 root prio 0 rate 1Mbit ceil 1Mbit");
+  /* A NIC plugged in later would not get the default group's limits:
+   * refused by name, the guest keeps its three. */
+  vb_test_call_expect_error_saying (
+    f->env, f->path, IFACE_DOMAIN, "AttachDevice",
+    g_variant_new ("(su)",
+                   "<interface type='network'><mac address='52:54:00:07:09:05'/>"
+                   "<source network='bwnet'/><model type='virtio'/></interface>",
+                   1u),
+    "org.virtbus.Virt1.Error.NotSupported",
+    "network 'bwnet' gives this interface its portgroup's <bandwidth>, which an interface "
+    "plugged into a running guest does not get");
   /* A portgroup the network lacks: refused by name at Start. */
   vb_test_expect_start_refused (
     f->env,
