@@ -37,8 +37,8 @@ typedef struct {
   /* The <bandwidth> (XML text) an interface on @network gets from its
    * portgroup @portgroup (NULL: the default one); NULL with no error when
    * none; may be NULL. Not called in dry runs (network-portgroup.h). */
-  char *(*network_portgroup_bandwidth) (const char *network, const char *portgroup,
-                                        gpointer data, GError **error);
+  char *(*network_portgroup_bandwidth) (const char *network, const char *portgroup, gpointer data,
+                                        GError **error);
   /* Resolves <disk type='volume'><source pool volume> to the volume's path and
    * format (set in *format, may be NULL); may be NULL. Not called in dry runs. */
   char *(*volume_path) (const char *pool, const char *volume, char **format, gpointer data,
