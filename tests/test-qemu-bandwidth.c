@@ -104,6 +104,8 @@ test_tc_argvs (void)
   g_autofree char *out_only =
     tc_lines (BRIDGE ("<bandwidth><outbound average='300'/></bandwidth>"), TRUE);
   g_autofree char *none = tc_lines (BRIDGE (""), TRUE);
+  g_autofree char *fast =
+    tc_lines (BRIDGE ("<bandwidth><outbound average='4294967295'/></bandwidth>"), TRUE);
 
   g_assert_cmpstr (both, ==,
                    VB_TC " qdisc add dev vbtap0 root handle 1: htb default 1\n" VB_TC
@@ -121,6 +123,8 @@ test_tc_argvs (void)
                          " filter add dev vbtap0 parent ffff: protocol all u32 match u32 0 0 "
                          "police rate 300kbps burst 300kb mtu 64kb drop flowid :1\n");
   g_assert_cmpstr (none, ==, "");
+  /* A second's worth at 4 TB/s is more than tc takes: its largest. */
+  g_assert_nonnull (strstr (fast, "police rate 4294967295kbps burst 4194303kb mtu 64kb"));
 }
 
 static void

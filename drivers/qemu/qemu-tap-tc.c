@@ -81,8 +81,11 @@ vb_qemu_tc_argvs (const VbQemuTap *tap)
 
       g_ptr_array_add (argvs, argv_of ("qdisc", "add", "dev", dev, "ingress", NULL));
       add_value (filter, "rate", tap->out_average, "kbps");
-      /* A policer needs a bucket: without a burst, a second's worth. */
-      add_value (filter, "burst", tap->out_burst ? tap->out_burst : tap->out_average, "kb");
+      /* A policer needs a bucket: without a burst, a second's worth (at
+       * most what tc takes, 4 GiB less one kilobyte). */
+      add_value (filter, "burst",
+                 tap->out_burst ? tap->out_burst : MIN (tap->out_average, G_MAXUINT32 / 1024),
+                 "kb");
       add_value (filter, "peakrate", tap->out_peak, "kbps");
       /* The largest packet a tap can take (and peakrate needs one). */
       add_value (filter, "mtu", 64, "kb");
