@@ -494,8 +494,10 @@ test_network_refusals (void)
 {
   assert_invalid_xml (KIND_NETWORK, "<network><name>n</name>\n<forward mode='passthrough'/></network>",
                       "invalid value 'passthrough' for attribute 'mode' on <forward> at line 2");
-  assert_invalid_xml (KIND_NETWORK, "<network><name>n</name><portgroup name='x'/></network>",
-                      "unsupported element <portgroup> at line 1 (network/portgroup)");
+  /* A Linux bridge network's portgroups carry limits, not VLANs. */
+  assert_invalid_xml (KIND_NETWORK,
+                      "<network><name>n</name><portgroup name='x'><vlan/></portgroup></network>",
+                      "unsupported element <vlan> at line 1 (network/portgroup/vlan)");
   assert_invalid_xml (KIND_NETWORK, "<network><name>n</name><bridge name='br0' zone='x'/></network>",
                       "unsupported attribute 'zone' on <bridge>");
   assert_invalid_xml (KIND_NETWORK, "<network><name>a/b</name></network>",

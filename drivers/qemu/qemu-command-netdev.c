@@ -131,7 +131,7 @@ vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error)
     const char *type;
     const char *const attrs[4];
   } fits[] = {
-    { "network", { "network", NULL } },
+    { "network", { "network", "portgroup", NULL } },
     { "bridge", { "bridge", NULL } },
     { "udp", { "address", "port", NULL } },
     { "mcast", { "address", "port", NULL } },

@@ -158,12 +158,7 @@ vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gboolean ta
   xmlNode *mtu = vb_xml_child (iface, "mtu");
   gboolean virtio = g_str_has_prefix (device, "virtio-net");
 
-  /* Set on the host's tap with tc, which the service does not do: refused
-   * rather than accepted and not enforced. */
-  if (vb_xml_child (iface, "bandwidth"))
-    return refuse (error, vb_xml_child (iface, "bandwidth"),
-                   "bandwidth limits (tc on the host's tap) are not supported");
-  if (!vb_qemu_nic_coalesce (b, iface, tap, error))
+  if (!vb_qemu_nic_bandwidth (b, iface, tap, error) || !vb_qemu_nic_coalesce (b, iface, tap, error))
     return FALSE;
   if (virtio ? !virtio_driver (b, iface, driver, out, error) : !only_virtio (driver, error))
     return FALSE;

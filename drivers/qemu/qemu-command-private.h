@@ -515,6 +515,8 @@ gboolean vb_qemu_interface_virtualport (Builder *b, xmlNode *iface, const char *
                                         VbQemuTap *tap, GError **error);
 /* <coalesce> of a tap (qemu-command-net-coalesce.c). */
 gboolean vb_qemu_nic_coalesce (Builder *b, xmlNode *iface, gboolean tap_backed, GError **error);
+/* <bandwidth>: the tap's limits, set with tc at Start (qemu-command-net-bandwidth.c). */
+gboolean vb_qemu_nic_bandwidth (Builder *b, xmlNode *iface, gboolean tap_backed, GError **error);
 gboolean vb_qemu_interface_source_fits (xmlNode *iface, const char *type, GError **error);
 /* <source><ip> and <route> of a type='ethernet' tap the service makes
  * (qemu-command-net-hostip.c), kept in @tap (NULL: the interface has none);

@@ -34,6 +34,11 @@ typedef struct {
   /* Resolves <interface type='network'> to the bridge of that network; may be NULL. */
   char *(*network_bridge) (const char *network, gpointer data, GError **error);
   gpointer network_data;
+  /* The <bandwidth> (XML text) an interface on @network gets from its
+   * portgroup @portgroup (NULL: the default one); NULL with no error when
+   * none; may be NULL. Not called in dry runs (network-portgroup.h). */
+  char *(*network_portgroup_bandwidth) (const char *network, const char *portgroup, gpointer data,
+                                        GError **error);
   /* Resolves <disk type='volume'><source pool volume> to the volume's path and
    * format (set in *format, may be NULL); may be NULL. Not called in dry runs. */
   char *(*volume_path) (const char *pool, const char *volume, char **format, gpointer data,
@@ -141,6 +146,12 @@ typedef struct {
   char *script;
   char *downscript;
   gboolean isolated;    /* <port isolated='yes'>: an isolated port of its bridge */
+  /* <bandwidth>, set on the tap with tc before QEMU starts (qemu-tap-tc.c),
+   * in libvirt's units: kilobytes per second, kilobytes. An average of 0:
+   * no limit that way. Inbound is what the guest receives (the tap's
+   * egress), outbound what it sends (the tap's ingress). */
+  guint in_average, in_peak, in_burst;
+  guint out_average, out_peak, out_burst;
 } VbQemuTap;
 
 /* An <interface type='ethernet'><source><ip> (the host side's address) or

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config-store.h"
+#include "network-portgroup.h"
 #include "qemu-host.h"
 #include "qemu-host-display.h"
 #include "qemu-part.h"
@@ -140,6 +141,24 @@ network_bridge (const char *network, gpointer data, GError **error)
       return NULL;
     }
   return g_strdup (vb_network_get_bridge (VB_NETWORK (found)));
+}
+
+static char *
+network_portgroup_bandwidth (const char *network, const char *portgroup, gpointer data,
+                             GError **error)
+{
+  VbInventory *inventory = vb_driver_host_get_inventory (vb_qemu_driver.host);
+  VbResource *found = vb_inventory_lookup_name (inventory, VB_TYPE_NETWORK, network);
+  const VbNetworkDef *def;
+
+  if (!found)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "No network named '%s'", network);
+      return NULL;
+    }
+  def = vb_network_get_live_def (VB_NETWORK (found));
+  return vb_network_portgroup_bandwidth (def ? def : vb_network_get_def (VB_NETWORK (found)),
+                                         portgroup, error);
 }
 
 static char *
@@ -340,6 +359,7 @@ vb_qemu_build_command (const VbDomainDef *def, VbQemuCaps *caps, gboolean dry_ru
     .spice = TRUE,
     .virtio_net_failover = caps ? caps->virtio_net_failover : TRUE,
     .network_bridge = network_bridge,
+    .network_portgroup_bandwidth = network_portgroup_bandwidth,
     .volume_path = volume_path,
     .secret_value = secret_value,
     .dry_run = dry_run,
@@ -364,6 +384,7 @@ void
 vb_qemu_context_resolvers (VbQemuCommandContext *context)
 {
   context->network_bridge = network_bridge;
+  context->network_portgroup_bandwidth = network_portgroup_bandwidth;
   context->volume_path = volume_path;
   context->path_exists = vb_qemu_host_path_exists;
   context->free_tcp_port = vb_qemu_host_free_tcp_port;

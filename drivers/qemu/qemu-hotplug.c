@@ -516,6 +516,32 @@ check_pluggable (VbQemuPlug *p, GError **error)
                          unplugged[i]);
             return FALSE;
           }
+      /* Nor the limits of the network's portgroup (qemu-command-net-bandwidth.c). */
+      if (g_str_equal (type, "network") && vb_xml_child (root, "source"))
+        {
+          VbQemuCommandContext context = { 0 };
+          g_autofree char *network = vb_qemu_plug_child_attr (root, "source", "network");
+          g_autofree char *group = vb_qemu_plug_child_attr (root, "source", "portgroup");
+          g_autofree char *limits = NULL;
+          GError *local = NULL;
+
+          vb_qemu_context_resolvers (&context);
+          if (network)
+            limits = context.network_portgroup_bandwidth (network, group, NULL, &local);
+          if (local)
+            {
+              g_propagate_error (error, local);
+              return FALSE;
+            }
+          if (limits)
+            {
+              g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "network '%s' gives this interface its portgroup's <bandwidth>, "
+                           "which an interface plugged into a running guest does not get",
+                           network);
+              return FALSE;
+            }
+        }
     }
   }
   return TRUE;

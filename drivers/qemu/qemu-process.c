@@ -31,6 +31,7 @@
 #include "qemu-limits.h"
 #include "qemu-numad.h"
 #include "qemu-ovs.h"
+#include "qemu-tap-tc.h"
 #include "qemu-rawio.h"
 #include "qemu-tap-script.h"
 #include "vb-error.h"
@@ -1126,17 +1127,51 @@ ovs_ports_added (GObject *source, GAsyncResult *result, gpointer user_data)
   run_scripts (task);
 }
 
+static void
+add_ovs_ports (GTask *task)
+{
+  StartData *data = g_task_get_task_data (task);
+  g_auto (GStrv) ports = vb_qemu_ovs_ports_of (data->command);
+
+  if (ports[0])
+    {
+      vb_qemu_ovs_add_ports_async (data->command, ovs_ports_added, task);
+      return;
+    }
+  run_scripts (task);
+}
+
+static void
+tc_applied (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  StartData *data = g_task_get_task_data (task);
+  QemuDomain *qd = vb_qemu_domain_of (data->domain);
+  GError *error = NULL;
+
+  if (!vb_qemu_tc_apply_finish (result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (!qd || qd->gone)
+    {
+      start_failed (task, g_error_new (VB_ERROR, VB_ERROR_FAILED, "The start was abandoned"));
+      return;
+    }
+  add_ovs_ports (task);
+}
+
 /* The host's side first (sgio, limits, taps, secrets, the variable store; the
- * VFs were set before, off the main loop),
- * then the taps' Open vSwitch ports (ovs-vsctl, off the main loop), then
- * QEMU. */
+ * VFs were set before, off the main loop), then the taps' <bandwidth> (tc,
+ * off the main loop), then their Open vSwitch ports (ovs-vsctl, off the main
+ * loop), then QEMU. */
 static void
 spawn_qemu (GTask *task)
 {
   StartData *data = g_task_get_task_data (task);
   const VbUser *user = data->user;
   GError *error = NULL;
-  g_auto (GStrv) ports = NULL;
   g_autofree char *status_dir = vb_qemu_status_dir ();
 
   data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
@@ -1155,13 +1190,12 @@ spawn_qemu (GTask *task)
       start_failed (task, error);
       return;
     }
-  ports = vb_qemu_ovs_ports_of (data->command);
-  if (ports[0])
+  if (vb_qemu_tc_wanted (data->command))
     {
-      vb_qemu_ovs_add_ports_async (data->command, ovs_ports_added, task);
+      vb_qemu_tc_apply_async (data->command, tc_applied, task);
       return;
     }
-  run_scripts (task);
+  add_ovs_ports (task);
 }
 
 static void

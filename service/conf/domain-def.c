@@ -542,7 +542,8 @@ static const VbXmlRule domain_rules[] = {
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/interface/mac", "!address", NULL, 0 },
   { "domain/devices/interface/source",
-    "network bridge dev mode=vepa|bridge|private|passthrough|client|server type=unix path "
+    "network portgroup bridge dev mode=vepa|bridge|private|passthrough|client|server type=unix "
+    "path "
     "address port=%u",
     NULL, 0 },
   { "domain/devices/interface/source/local", "!address !port=%u", NULL, 0 },
@@ -575,7 +576,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/interface/coalesce/rx", NULL, NULL, 0 },
   { "domain/devices/interface/coalesce/rx/frames", "!max=%u", NULL, 0 },
   { "domain/devices/interface/bandwidth", NULL, NULL, 0 },
-  { "domain/devices/interface/bandwidth/inbound", "!average=%u peak=%u burst=%u floor=%u", NULL,
+  { "domain/devices/interface/bandwidth/inbound", "average=%u peak=%u burst=%u floor=%u", NULL,
     0 },
   { "domain/devices/interface/bandwidth/outbound", "!average=%u peak=%u burst=%u", NULL, 0 },
   { "domain/devices/interface/target", "!dev managed=yes|no", NULL, 0 },

@@ -1,4 +1,5 @@
 #include "network-def.h"
+#include "network-portgroup.h"
 
 #include <string.h>
 
@@ -42,6 +43,13 @@ static const VbXmlRule network_rules[] = {
   { "network/ip/dhcp/range", "!start !end", NULL, VB_XML_RULE_REPEAT },
   { "network/ip/dhcp/host", "mac name ip", NULL, VB_XML_RULE_REPEAT },
   { "network/ip/dhcp/bootp", "!file server", NULL, 0 },
+  /* Portgroups: limits a domain's interface on this network takes when it
+   * names the group, or the default one, and has no <bandwidth> of its own
+   * (network-portgroup.c). */
+  { "network/portgroup", "!name default=yes|no", NULL, VB_XML_RULE_REPEAT },
+  { "network/portgroup/bandwidth", NULL, NULL, 0 },
+  { "network/portgroup/bandwidth/inbound", "!average=%u peak=%u burst=%u", NULL, 0 },
+  { "network/portgroup/bandwidth/outbound", "!average=%u peak=%u burst=%u", NULL, 0 },
 };
 
 static const VbXmlSchema network_schema = { network_rules, G_N_ELEMENTS (network_rules) };
@@ -574,7 +582,7 @@ vb_network_def_parse (const char *xml, GError **error)
   def->forward_mode = fill_forward_mode (root);
   if (!check_interfaces (root, &def->bridge, error) || !check_bridge_mode (root, def, error) ||
       !check_network_mac (root, error) || !check_ips (root, error) || !check_dns (root, error) ||
-      !check_unused_strings (root, error))
+      !check_unused_strings (root, error) || !vb_network_check_portgroups (root, error))
     return NULL;
 
   def->xml = vb_xml_format (doc);
