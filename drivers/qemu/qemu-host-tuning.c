@@ -229,6 +229,9 @@ vb_qemu_perf_open (const char *xml, int pid, GError **error)
 
   if (!doc)
     return NULL;
+  /* Most domains: nothing to open. */
+  if (!vb_xml_child (xmlDocGetRootElement (doc), "perf"))
+    return NULL;
   perf = g_new0 (VbQemuPerf, 1);
   perf->events = g_array_new (FALSE, TRUE, sizeof (Event));
   g_array_set_clear_func (perf->events, (GDestroyNotify) event_clear);
