@@ -82,6 +82,9 @@ typedef struct {
 
   /* helper processes beside QEMU: swtpm, virtiofsd (qemu-helper-process.c) */
   GPtrArray *helpers;
+
+  /* <perf>'s counters of QEMU's threads (qemu-host-tuning.c), or NULL */
+  struct _VbQemuPerf *perf;
 } QemuDomain;
 
 /* "domain/NAME", for logs. */

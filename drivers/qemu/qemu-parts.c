@@ -9,6 +9,7 @@
 #include "qemu-block-copy.h"
 #include "qemu-guest-events.h"
 #include "qemu-helper-process.h"
+#include "qemu-host-tuning.h"
 #include "qemu-hotplug.h"
 #include "qemu-lifecycle.h"
 #include "qemu-migration.h"
@@ -33,5 +34,7 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_ovs_part,
   /* runs the taps' <downscript>s when QEMU ends */
   &vb_qemu_tap_script_part,
+  /* <perf>'s counters: closed with the driver data, reopened on reattach */
+  &vb_qemu_host_tuning_part,
   NULL,
 };

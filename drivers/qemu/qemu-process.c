@@ -28,6 +28,7 @@
 #include "qemu-host-vf.h"
 #include "qemu-nvram-make.h"
 #include "qemu-transient.h"
+#include "qemu-host-tuning.h"
 #include "qemu-limits.h"
 #include "qemu-numad.h"
 #include "qemu-ovs.h"
@@ -860,6 +861,13 @@ monitor_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (qmp && qd && !qd->gone)
     {
       attach_monitor (qd, qmp);
+      /* Before the guest runs: its every instruction is counted. */
+      qd->perf = vb_qemu_perf_open (data->command->xml, qd->pid, &error);
+      if (error)
+        {
+          start_failed (task, g_steal_pointer (&error));
+          return;
+        }
       /* While the guest is still paused (-S): its vCPUs never run unpinned. */
       if (data->tuning)
         vb_qemu_tuning_apply_async (g_steal_pointer (&data->tuning), qmp, qd->pid, tuned, task);
@@ -1349,6 +1357,8 @@ build_for_start (GTask *task)
   data->tuning = vb_qemu_tuning_new (def->uuid, data->command->xml, data->numad_nodes, &error);
   if (!error)
     data->limits = vb_qemu_limits_new (def->uuid, data->command->xml, data->numad_nodes, &error);
+  if (!error)
+    (void) vb_qemu_host_tuning_check (data->command->xml, &error);
   if (error)
     {
       start_failed (task, error);

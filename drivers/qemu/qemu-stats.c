@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "qemu-domain-private.h"
+#include "qemu-host-tuning.h"
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -366,6 +367,8 @@ vb_qemu_get_stats_async (VbDriverHost *host, VbDomain *domain, guint groups,
     }
   if (groups & VB_STATS_INTERFACE)
     add_net (stats, qd);
+  if (groups & VB_STATS_PERF)
+    vb_qemu_perf_add_stats (qd->perf, &stats->dict);
 
   /* One part for this function, one per command. */
   stats->pending = 1;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain-cputune.h"
+#include "domain-tuning.h"
 #include "domain-device-rules.h"
 #include "domain-live-values.h"
 #include "domain-numa.h"
@@ -203,6 +204,21 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cputune/iothreadsched", "!iothreads !scheduler=" SCHEDULERS " priority=%i", NULL,
     VB_XML_RULE_REPEAT },
   { "domain/cputune/emulatorsched", "!scheduler=" SCHEDULERS " priority=%i", NULL, 0 },
+  /* Host tuning: checked across elements in domain-tuning.c, done (or
+   * refused by name) at Start by drivers/qemu/qemu-host-tuning.c. */
+  { "domain/perf", NULL, NULL, 0 },
+  { "domain/perf/event", "!name=" VB_DOMAIN_PERF_EVENTS " !enabled=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cputune/cachetune", "!vcpus", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/cachetune/cache",
+    "!id=%u !level=%u !type=both|code|data !size=%u unit=" VB_XML_UNITS, NULL,
+    VB_XML_RULE_REPEAT },
+  { "domain/cputune/cachetune/monitor", "level=%u !vcpus", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/memorytune", "!vcpus", NULL, VB_XML_RULE_REPEAT },
+  { "domain/cputune/memorytune/node", "!id=%u !bandwidth=%u", NULL, VB_XML_RULE_REPEAT },
+  { "domain/resource", NULL, NULL, 0 },
+  { "domain/resource/partition", NULL, "*", 0 },
+  { "domain/resource/fibrechannel", "!appid", NULL, 0 },
   { "domain/cpu/vendor", NULL, "*", 0 },
   { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
   { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
@@ -1477,6 +1493,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
   if (!fill_identity (root, def, error) || !fill_memory (root, def, error) ||
       !fill_vcpus (root, def, error) ||
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
+      !vb_domain_tuning_check (root, def->vcpus, error) ||
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
