@@ -1455,7 +1455,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !fill_vcpus (root, def, error) ||
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
-      !vb_domain_throttle_check (root, error) ||
+      !vb_domain_throttle_check (root, fragment, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
       !vb_domain_rewrite_old_spellings (root, error) ||

@@ -70,7 +70,7 @@ check_filters (xmlNode *disk, GHashTable *groups, GError **error)
 }
 
 gboolean
-vb_domain_throttle_check (xmlNode *root, GError **error)
+vb_domain_throttle_check (xmlNode *root, gboolean fragment, GError **error)
 {
   g_autoptr (GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   xmlNode *devices = vb_xml_child (root, "devices");
@@ -93,6 +93,10 @@ vb_domain_throttle_check (xmlNode *root, GError **error)
       g_hash_table_add (groups, g_steal_pointer (&tune.group_name));
       vb_disk_iotune_clear (&tune);
     }
+  /* A device alone names groups of the domain it goes into, whose
+   * definition is checked with it. */
+  if (fragment)
+    return TRUE;
   for (xmlNode *disk = vb_xml_child (devices, "disk"); disk; disk = vb_xml_next (disk, "disk"))
     if (!check_filters (disk, groups, error))
       return FALSE;

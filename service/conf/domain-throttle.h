@@ -19,7 +19,8 @@ gboolean vb_throttle_group_read (xmlNode *group, VbDiskIoTune *tune, GError **er
 
 /* The groups of @root (a <domain>) have distinct valid names and limits,
  * and every <throttlefilter group=…> names one of them
- * (VB_ERROR_INVALID_XML). */
-gboolean vb_domain_throttle_check (xmlNode *root, GError **error);
+ * (VB_ERROR_INVALID_XML); not checked in a @fragment (a device alone,
+ * wrapped in a domain). */
+gboolean vb_domain_throttle_check (xmlNode *root, gboolean fragment, GError **error);
 
 G_END_DECLS
