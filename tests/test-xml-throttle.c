@@ -3,7 +3,8 @@
  * implies to read 1 MiB, a disk without one does not; QEMU (asked on a
  * second QMP monitor the test adds with <qemu:commandline>) has the group's
  * object with its limits and the filter node the device reads through; a
- * disk with filters cannot be plugged into the running domain. */
+ * disk with filters cannot be plugged into the running domain, nor a
+ * snapshot or block copy made of it while it runs. */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
@@ -18,6 +19,7 @@
 #define GUEST_MIB 160
 #define MIB (1024 * 1024)
 #define LIVE 1u
+#define DISK_ONLY 16u /* CreateSnapshot: external, the disks only */
 #define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 /* 256 KiB/s: 1 MiB takes 4 s, at least 3 s on whole seconds. */
 #define READ_BPS 262144
@@ -139,6 +141,12 @@ test_group_limits_reads (Fixture *f, gconstpointer data)
                                            "  </throttlefilters>\n"
                                            "</disk>\n",
                                            plugged);
+  g_autofree char *copy_path = g_build_filename (f->env->tmpdir, "copy.img", NULL);
+  g_autofree char *copy = g_strdup_printf ("<disk type='file' device='disk'>\n"
+                                           "  <driver name='qemu' type='raw'/>\n"
+                                           "  <source file='%s'/>\n"
+                                           "</disk>\n",
+                                           copy_path);
   g_autoptr (JsonNode) nodes = NULL;
   g_autoptr (JsonNode) limits = NULL;
   gboolean filter_found = FALSE;
@@ -177,6 +185,17 @@ test_group_limits_reads (Fixture *f, gconstpointer data)
         }
     }
   g_assert_true (filter_found);
+
+  /* A snapshot's overlay or a copy's pivot would take the device from
+   * above the filter: refused while the domain runs. */
+  vb_test_call_expect_error_saying (
+    f->env, f->path, IFACE_DOMAIN, "CreateSnapshot",
+    g_variant_new ("(su)", "<domainsnapshot><name>s1</name></domainsnapshot>", DISK_ONLY),
+    ERROR_PREFIX "NotSupported", "disk 'vda' has <throttlefilters>");
+  vb_test_call_expect_error_saying (
+    f->env, f->path, IFACE_DOMAIN, "BlockCopy",
+    g_variant_new ("(ss@a{sv}u)", "vdb", copy, g_variant_new ("a{sv}", NULL), 0),
+    ERROR_PREFIX "NotSupported", "disk 'vda' has <throttlefilters>");
 
   /* A running domain gets no new filter. */
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "AttachDevice",
