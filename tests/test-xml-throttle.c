@@ -4,7 +4,7 @@
  * second QMP monitor the test adds with <qemu:commandline>) has the group's
  * object with its limits and the filter node the device reads through; a
  * disk with filters cannot be plugged into the running domain, nor a
- * snapshot or block copy made of it while it runs. */
+ * snapshot or block copy made of it while it runs, nor its <iotune> set. */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
@@ -196,6 +196,18 @@ test_group_limits_reads (Fixture *f, gconstpointer data)
     f->env, f->path, IFACE_DOMAIN, "BlockCopy",
     g_variant_new ("(ss@a{sv}u)", "vdb", copy, g_variant_new ("a{sv}", NULL), 0),
     ERROR_PREFIX "NotSupported", "disk 'vda' has <throttlefilters>");
+
+  /* Its limits are its groups': no <iotune> besides. */
+  {
+    GVariantBuilder params;
+
+    g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&params, "{sv}", "read_bytes_sec", g_variant_new_uint64 (5000000));
+    vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "SetBlockIoTune",
+                                      g_variant_new ("(s@a{sv}u)", "vda",
+                                                     g_variant_builder_end (&params), LIVE),
+                                      ERROR_PREFIX "NotSupported", "has <throttlefilters>");
+  }
 
   /* A running domain gets no new filter. */
   vb_test_call_expect_error_saying (f->env, f->path, IFACE_DOMAIN, "AttachDevice",

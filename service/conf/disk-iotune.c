@@ -231,6 +231,16 @@ vb_domain_def_with_iotune (const VbDomainDef *def, const char *target, const VbD
       no_disk (target, error);
       return NULL;
     }
+  /* libvirt's rule, as define's (docs/xml-subset.md, "Throttle groups"). */
+  if (vb_xml_child (vb_xml_child (disk, "throttlefilters"), "throttlefilter")
+      && (vb_disk_iotune_limits (tune) || tune->group_name))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "Disk '%s' has <throttlefilters>: its limits are those of its throttle groups, "
+                   "not <iotune>",
+                   target);
+      return NULL;
+    }
   vb_disk_iotune_write (disk, tune);
   xml = vb_xml_format (doc);
   return live ? vb_domain_def_parse_live (xml, error) : vb_domain_def_parse (xml, error);
