@@ -9,6 +9,7 @@
 #include "vb-flags.h"
 #include "qemu-block.h"
 #include "qemu-domain-private.h"
+#include "qemu-throttle.h"
 #include "qemu-transient.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -452,7 +453,8 @@ vb_qemu_block_copy_async (VbDriverHost *host, VbDomain *domain, const char *targ
   {
     GError *error = NULL;
 
-    if (!vb_qemu_transient_refuse (domain, "copy a disk of", &error))
+    if (!vb_qemu_transient_refuse (domain, "copy a disk of", &error)
+        || !vb_qemu_throttle_refuse (domain, "copy a disk of", &error))
       {
         g_task_return_error (task, error);
         g_object_unref (task);

@@ -5,6 +5,7 @@
 #include "qemu-command-disk-format.h"
 #include "qemu-command-disk-source.h"
 #include "qemu-iotune.h"
+#include "qemu-command-throttle.h"
 
 #define PR_HELPER_BINARY "/usr/bin/qemu-pr-helper"
 /* Where Debian's QEMU would load the libblkio block drivers from. */
@@ -322,8 +323,9 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   if ((network || fdgroup) && vb_qemu_disk_format_has_backing (format)
       && !json_object_has_member (json_node_get_object (*format_node), "backing"))
     json_object_set_null_member (json_node_get_object (*format_node), "backing");
-  /* Last: the filter goes over the format node as it is now. */
-  if (!vb_qemu_disk_copy_on_read (disk, node_name, secrets == NULL, format_node, error))
+  /* Last: the filters go over the format node as it is now. */
+  if (!vb_qemu_disk_copy_on_read (disk, node_name, secrets == NULL, format_node, error)
+      || !vb_qemu_disk_throttle_filters (disk, node_name, secrets == NULL, format_node, error))
     {
       g_clear_pointer (protocol, json_node_unref);
       g_clear_pointer (format_node, json_node_unref);
@@ -408,12 +410,8 @@ disk_blockdev (Builder *b, xmlNode *disk, const char *node_name, GError **error)
                                   json_node_get_object (fmt_node), &overlay_proto, &overlay_fmt,
                                   error))
     return FALSE;
-  /* Under a copy-on-read filter, the format node is its "file". */
-  format_object = json_node_get_object (fmt_node);
-  if (g_strcmp0 (json_object_get_string_member_with_default (format_object, "driver", NULL),
-                 "copy-on-read")
-      == 0)
-    format_object = json_object_get_object_member (format_object, "file");
+  /* Under copy-on-read and throttle filters, the format node is their "file". */
+  format_object = vb_qemu_disk_format_below_filters (json_node_get_object (fmt_node));
   if (!vb_qemu_disk_network_backing (disk, node_name, b->context, b->command->secrets,
                                      format_object, backing, error)
       || !vb_qemu_disk_nbdkit (b, disk, node_name, error))
@@ -677,6 +675,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
     return refuse (error, disk, "model= is for disks on bus 'virtio'");
   if ((lun && !lun_source (disk, bus, error)) || !lun_sgio (b, disk, lun, error))
+    return FALSE;
+  if (!vb_qemu_disk_throttle_check (disk, error))
     return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
   if (vb_xml_attr_is (disk, "type", "vhostuser"))

@@ -7,6 +7,7 @@
 #include "qemu-machine-names.h"
 #include "qemu-pci-address.h"
 #include "qemu-rawio.h"
+#include "qemu-command-throttle.h"
 #include "qemu-vcpu-slots.h"
 
 /* The fd set QEMU finds the UEFI variable store in, when the service opens it. */
@@ -621,7 +622,7 @@ build (Builder *b, GError **error)
   add (b, "-nodefaults");
   add2 (b, "-uuid", b->def->uuid);
   if (!build_machine (b, error) || !build_cpu (b, error) || !vb_qemu_build_iothreads (b, error)
-      || !scan_boot_orders (b, error))
+      || !vb_qemu_build_throttle_groups (b, error) || !scan_boot_orders (b, error))
     return FALSE;
   c->monitor_path = runtime_path (b, "monitor.sock");
   {

@@ -11,6 +11,7 @@
 
 #include "qemu-block.h"
 #include "qemu-domain-private.h"
+#include "qemu-throttle.h"
 #include "qemu-transient.h"
 #include "vb-error.h"
 #include "vb-log.h"
@@ -647,7 +648,8 @@ vb_qemu_snapshot_create_async (VbDriverHost *host, VbDomain *domain, const VbSna
   GTask *task = snap_task_new (domain, def, SNAP_CREATE, FALSE, callback, user_data);
   GError *error = NULL;
 
-  if (!vb_qemu_transient_refuse (domain, "snapshot", &error))
+  if (!vb_qemu_transient_refuse (domain, "snapshot", &error)
+      || !vb_qemu_throttle_refuse (domain, "snapshot", &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);

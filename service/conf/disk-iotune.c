@@ -130,7 +130,12 @@ vb_disk_iotune_check (const VbDiskIoTune *tune, GError **error)
 gboolean
 vb_disk_iotune_read (xmlNode *disk, VbDiskIoTune *tune, GError **error)
 {
-  xmlNode *iotune = vb_xml_child (disk, "iotune");
+  return vb_iotune_read_element (vb_xml_child (disk, "iotune"), tune, error);
+}
+
+gboolean
+vb_iotune_read_element (xmlNode *iotune, VbDiskIoTune *tune, GError **error)
+{
   g_autoptr (GError) why = NULL;
 
   memset (tune, 0, sizeof *tune);
@@ -152,8 +157,8 @@ vb_disk_iotune_read (xmlNode *disk, VbDiskIoTune *tune, GError **error)
     tune->group_name = vb_xml_text (vb_xml_child (iotune, "group_name"));
   if (!vb_disk_iotune_check (tune, &why))
     {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<iotune> at line %ld: %s",
-                   vb_xml_line (iotune), why->message);
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML, "<%s> at line %ld: %s",
+                   (const char *) iotune->name, vb_xml_line (iotune), why->message);
       vb_disk_iotune_clear (tune);
       return FALSE;
     }
@@ -224,6 +229,16 @@ vb_domain_def_with_iotune (const VbDomainDef *def, const char *target, const VbD
   if (!disk)
     {
       no_disk (target, error);
+      return NULL;
+    }
+  /* libvirt's rule, as define's (docs/xml-subset.md, "Throttle groups"). */
+  if (vb_xml_child (vb_xml_child (disk, "throttlefilters"), "throttlefilter")
+      && (vb_disk_iotune_limits (tune) || tune->group_name))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "Disk '%s' has <throttlefilters>: its limits are those of its throttle groups, "
+                   "not <iotune>",
+                   target);
       return NULL;
     }
   vb_disk_iotune_write (disk, tune);

@@ -54,6 +54,9 @@ gboolean vb_disk_iotune_limits (const VbDiskIoTune *tune);
 /* Reads @disk's <iotune> (none: all 0) and checks it. Errors
  * (VB_ERROR_INVALID_ARGUMENT) name the value and say why. */
 gboolean vb_disk_iotune_read (xmlNode *disk, VbDiskIoTune *tune, GError **error);
+/* The same of an element holding the limits as <iotune> does (a
+ * <throttlegroup>); @iotune NULL: none. */
+gboolean vb_iotune_read_element (xmlNode *iotune, VbDiskIoTune *tune, GError **error);
 /* QEMU's rules: a total and its read/write values exclude each other, a
  * maximum needs its rate and is not below it, a burst length needs its
  * maximum, no value above VB_IOTUNE_VALUE_MAX. */

@@ -11,6 +11,7 @@
 #include "domain-old-spellings.h"
 #include "domain-host-root.h"
 #include "domain-passthrough.h"
+#include "domain-throttle.h"
 #include "domain-virtualport.h"
 #include "disk-iotune.h"
 #include "domain-vcpus.h"
@@ -158,6 +159,8 @@
 
 /* One limit of a disk's <iotune> (disk-iotune.c reads them). */
 #define IOTUNE(name) { "domain/devices/disk/iotune/" name, NULL, "%u", 0 }
+/* One limit of a <throttlegroup>, the same as <iotune>'s. */
+#define THROTTLE_LIMIT(name) { "domain/throttlegroups/throttlegroup/" name, NULL, "%u", 0 }
 
 #define LIFECYCLE_ACTIONS "destroy|restart|preserve|rename-restart"
 
@@ -509,6 +512,23 @@ static const VbXmlRule domain_rules[] = {
   IOTUNE ("read_iops_sec_max_length"),
   IOTUNE ("write_iops_sec_max_length"),
   { "domain/devices/disk/iotune/group_name", NULL, "*", 0 },
+  /* Throttle groups and the disks' filters naming them (domain-throttle.c;
+   * docs/xml-subset.md, "Throttle groups"). */
+  { "domain/throttlegroups", NULL, NULL, 0 },
+  { "domain/throttlegroups/throttlegroup", NULL, NULL, VB_XML_RULE_REPEAT },
+  { "domain/throttlegroups/throttlegroup/group_name", NULL, "*", 0 },
+  THROTTLE_LIMIT ("total_bytes_sec"), THROTTLE_LIMIT ("read_bytes_sec"),
+  THROTTLE_LIMIT ("write_bytes_sec"), THROTTLE_LIMIT ("total_iops_sec"),
+  THROTTLE_LIMIT ("read_iops_sec"), THROTTLE_LIMIT ("write_iops_sec"),
+  THROTTLE_LIMIT ("total_bytes_sec_max"), THROTTLE_LIMIT ("read_bytes_sec_max"),
+  THROTTLE_LIMIT ("write_bytes_sec_max"), THROTTLE_LIMIT ("total_iops_sec_max"),
+  THROTTLE_LIMIT ("read_iops_sec_max"), THROTTLE_LIMIT ("write_iops_sec_max"),
+  THROTTLE_LIMIT ("size_iops_sec"), THROTTLE_LIMIT ("total_bytes_sec_max_length"),
+  THROTTLE_LIMIT ("read_bytes_sec_max_length"), THROTTLE_LIMIT ("write_bytes_sec_max_length"),
+  THROTTLE_LIMIT ("total_iops_sec_max_length"), THROTTLE_LIMIT ("read_iops_sec_max_length"),
+  THROTTLE_LIMIT ("write_iops_sec_max_length"),
+  { "domain/devices/disk/throttlefilters", NULL, NULL, 0 },
+  { "domain/devices/disk/throttlefilters/throttlefilter", "!group", NULL, VB_XML_RULE_REPEAT },
   BACKING_STORES,
   /* Local disk attributes (docs/xml-subset.md, "Local disk attributes"):
    * qcow2's metadata cache and external data file, SCSI persistent
@@ -1495,6 +1515,7 @@ parse (const char *xml, gboolean live, gboolean fragment, GError **error)
       !vb_domain_cputune_check (root, def->vcpus, fragment, error) ||
       !vb_domain_tuning_check (root, def->vcpus, error) ||
       !check_numa_memory (root, def, error) || !check_disks (root, error) ||
+      !vb_domain_throttle_check (root, fragment, error) ||
       !check_network_devices (root, live, error) || !check_boot_order (root, error) ||
       !vb_domain_device_rules_check (root, error) || !vb_domain_drop_live_values (root, error) ||
       !vb_domain_rewrite_old_spellings (root, error) ||
