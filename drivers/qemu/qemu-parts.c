@@ -11,6 +11,7 @@
 #include "qemu-helper-process.h"
 #include "qemu-hotplug.h"
 #include "qemu-lifecycle.h"
+#include "qemu-macvtap.h"
 #include "qemu-migration.h"
 #include "qemu-ovs.h"
 #include "qemu-save.h"
@@ -33,5 +34,7 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_ovs_part,
   /* runs the taps' <downscript>s when QEMU ends */
   &vb_qemu_tap_script_part,
+  /* deletes the macvtap links of type='direct' when QEMU ends */
+  &vb_qemu_macvtap_part,
   NULL,
 };

@@ -29,6 +29,7 @@
 #include "qemu-transient.h"
 #include "qemu-limits.h"
 #include "qemu-numad.h"
+#include "qemu-macvtap.h"
 #include "qemu-ovs.h"
 #include "qemu-rawio.h"
 #include "qemu-tap-script.h"
@@ -444,6 +445,13 @@ start_failed (GTask *task, GError *error)
 
           vb_qemu_ovs_del_ports ((const char *const *) ports, vb_qemu_log_name (data->domain));
         }
+      /* The macvtap links made so far: a link outlives its descriptors. */
+      if (data->command)
+        {
+          g_auto (GStrv) macvtaps = vb_qemu_macvtaps_of (data->command);
+
+          vb_macvtap_delete_all ((const char *const *) macvtaps, vb_qemu_log_name (data->domain));
+        }
       /* As when QEMU ends: each script that ran has its downscript. */
       if (data->command && data->scripts_started)
         {
@@ -766,6 +774,7 @@ record_status (GTask *task)
   }
   status->ovs_ports = vb_qemu_ovs_ports_of (command);
   status->downscripts = vb_tap_downscripts_of (command);
+  status->macvtaps = vb_qemu_macvtaps_of (command);
   vb_qemu_helpers_record (qd, status);
   status->state = g_strdup ("paused");
   status->reason = g_strdup ("starting-up");
