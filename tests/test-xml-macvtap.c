@@ -80,6 +80,86 @@ test_guest_nic (Fixture *f, gconstpointer data)
   g_assert_true (has_link (f->netns, "vbmv0"));
 }
 
+static void
+wait_link_gone (const char *netns, const char *name)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (has_link (netns, name) && g_get_monotonic_time () < deadline)
+    g_usleep (100000);
+  g_assert_false (has_link (netns, name));
+}
+
+static void
+add_veth (const char *netns)
+{
+  g_free (vb_test_run ("ip -n %s link add vbmv0 type veth peer name vbmv1", netns));
+  g_free (vb_test_run ("ip -n %s link set vbmv0 up", netns));
+}
+
+/* Kills the namespace's QEMU (the service is stopped: QEMU is all there is). */
+static void
+kill_qemu (const char *netns)
+{
+  g_autofree char *pids = vb_test_run ("ip netns pids %s", netns);
+  g_auto (GStrv) lines = g_strsplit (g_strstrip (pids), "\n", -1);
+  guint killed = 0;
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", lines[i]);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (comm_path, &comm, NULL, NULL)
+          && g_str_has_prefix (comm, "qemu-system"))
+        {
+          g_free (vb_test_run ("kill -9 %s", lines[i]));
+          killed++;
+        }
+    }
+  g_assert_cmpuint (killed, ==, 1);
+}
+
+/* The links are in the status file: a service restarted while the guest
+ * runs deletes its link when the guest is destroyed, and one that finds
+ * the guest's QEMU ended while it was away deletes it at once. */
+static void
+test_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *iface = direct ("vbmv0", "vepa");
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("macvtap-restart", GUEST_MIB, "pc", TRUE, NULL, iface);
+  g_autoptr (GVariant) uuid = NULL;
+  g_autofree char *status_path = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *links = NULL;
+
+  add_veth (f->netns);
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  uuid = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "UUID");
+  status_path = vb_test_env_status_path (f->env, g_variant_get_string (uuid, NULL));
+  g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+  g_assert_nonnull (strstr (status, "\"macvtaps\""));
+  g_assert_nonnull (strstr (strstr (status, "\"macvtaps\""), "\"macvtap0\""));
+  links = vb_test_run ("ip -n %s -d link show dev macvtap0", f->netns);
+  g_assert_nonnull (strstr (links, "macvtap mode vepa"));
+
+  vb_test_env_stop_daemon (f->env, TRUE);
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, NULL);
+  g_assert_true (has_link (f->netns, "macvtap0"));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+  wait_link_gone (f->netns, "macvtap0");
+
+  /* Again, with QEMU ending while the service is away. */
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+  g_assert_true (has_link (f->netns, "macvtap0"));
+  vb_test_env_stop_daemon (f->env, TRUE);
+  kill_qemu (f->netns);
+  g_assert_true (has_link (f->netns, "macvtap0"));
+  vb_test_env_start_daemon_in_netns (f->env, f->netns, NULL);
+  wait_link_gone (f->netns, "macvtap0");
+}
+
 /* A host device this host lacks: defined, refused at Start by its name,
  * and no link left behind. */
 static void
@@ -100,6 +180,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-macvtap/missing-dev", Fixture, "vbtest-mvt1", vb_guest_fixture_set_up_in_netns,
               test_missing_dev, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-macvtap/restart", Fixture, "vbtest-mvt2", vb_guest_fixture_set_up_in_netns,
+              test_restart, vb_guest_fixture_tear_down);
   g_test_add ("/xml-macvtap/guest-nic", Fixture, "vbtest-mvt0", vb_guest_fixture_set_up_in_netns,
               test_guest_nic, vb_guest_fixture_tear_down);
   return g_test_run ();

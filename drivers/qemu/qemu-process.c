@@ -1619,6 +1619,8 @@ read_live_status (const char *uuid, const char *dir)
                       status->pid);
       g_unlink (path);
       restore_sgio (uuid);
+      /* Its macvtap links outlive it: deleted now, as they would have been. */
+      vb_macvtap_delete_all ((const char *const *) status->macvtaps, uuid);
       vb_remove_flat_dir (dir);
       return NULL;
     }
