@@ -1,7 +1,8 @@
 /* <interface type='direct'> (macvtap): in a network namespace of the
  * test's, the service makes a macvtap link with the guest's MAC on a veth
  * (the host device), QEMU gets its /dev/tapN, the guest reaches the veth's
- * peer through it, and the link is gone after Destroy; Start refuses a
+ * peer through it, and the link is gone after Destroy, after an unplug and after service
+ * restarts; Start refuses a
  * <source dev> the host lacks, by name. */
 #include <gio/gio.h>
 #include <string.h>
@@ -83,7 +84,7 @@ test_guest_nic (Fixture *f, gconstpointer data)
 static void
 wait_link_gone (const char *netns, const char *name)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
   while (has_link (netns, name) && g_get_monotonic_time () < deadline)
     g_usleep (100000);
@@ -160,6 +161,31 @@ test_restart (Fixture *f, gconstpointer data)
   wait_link_gone (f->netns, "macvtap0");
 }
 
+/* Unplugged from the running guest (DetachDevice by its MAC), the link goes
+ * when the guest releases the NIC, and leaves the status file. */
+static void
+test_unplug (Fixture *f, gconstpointer data)
+{
+  g_autofree char *iface = direct ("vbmv0", "private");
+  g_autofree char *xml =
+    vb_test_guest_xml_on ("macvtap-unplug", GUEST_MIB, "pc", TRUE, NULL, iface);
+  g_autoptr (GVariant) uuid = NULL;
+  g_autofree char *status_path = NULL;
+  g_autofree char *status = NULL;
+
+  add_veth (f->netns);
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  g_assert_true (has_link (f->netns, "macvtap0"));
+  vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "DetachDevice",
+                     g_variant_new ("(su)", "<interface><mac address='" GUEST_MAC "'/></interface>",
+                                    1));
+  wait_link_gone (f->netns, "macvtap0");
+  uuid = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "UUID");
+  status_path = vb_test_env_status_path (f->env, g_variant_get_string (uuid, NULL));
+  g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+  g_assert_null (strstr (status, "\"macvtap0\""));
+}
+
 /* A host device this host lacks: defined, refused at Start by its name,
  * and no link left behind. */
 static void
@@ -182,6 +208,8 @@ main (int argc, char **argv)
               test_missing_dev, vb_guest_fixture_tear_down);
   g_test_add ("/xml-macvtap/restart", Fixture, "vbtest-mvt2", vb_guest_fixture_set_up_in_netns,
               test_restart, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-macvtap/unplug", Fixture, "vbtest-mvt3", vb_guest_fixture_set_up_in_netns,
+              test_unplug, vb_guest_fixture_tear_down);
   g_test_add ("/xml-macvtap/guest-nic", Fixture, "vbtest-mvt0", vb_guest_fixture_set_up_in_netns,
               test_guest_nic, vb_guest_fixture_tear_down);
   return g_test_run ();
