@@ -1,9 +1,9 @@
 /* <interface type='direct'> (macvtap): in a network namespace of the
  * test's, the service makes a macvtap link with the guest's MAC on a veth
  * (the host device), QEMU gets its /dev/tapN, the guest reaches the veth's
- * peer through it, and the link is gone after Destroy, after an unplug and after service
- * restarts; Start refuses a
- * <source dev> the host lacks, by name. */
+ * peer through it, and the link is gone after Destroy, after an unplug and
+ * after restarts of the service; Start refuses a <source dev> the host
+ * lacks, by name. */
 #include <gio/gio.h>
 #include <string.h>
 
