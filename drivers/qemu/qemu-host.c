@@ -301,8 +301,8 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
           /* type='direct': the link gets its name (macvtapN) here. */
           g_autofree char *made = NULL;
 
-          fd = vb_macvtap_create (tap->ifname, tap->macvtap_dev, tap->macvtap_mode, tap->mac,
-                                  &made, error);
+          fd = vb_macvtap_create (tap->ifname, tap->macvtap_dev, tap->macvtap_mode, tap->mac, &made,
+                                  error);
           if (fd >= 0)
             {
               g_free (tap->ifname);
