@@ -58,6 +58,15 @@ test_guest_nic (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (links, "macvtap0@vbmv0"));
   g_assert_nonnull (strstr (links, "link/ether " GUEST_MAC));
   g_assert_nonnull (strstr (links, "macvtap mode bridge"));
+  /* The live XML names the link, as libvirt's does. */
+  {
+    g_autoptr (GVariant) reply =
+      vb_test_call_ok (f->env, f->path, IFACE_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0));
+    const char *live = NULL;
+
+    g_variant_get (reply, "(&s)", &live);
+    g_assert_nonnull (strstr (live, "<target dev='macvtap0'/>"));
+  }
 
   /* The guest has the NIC, with its MAC, and reaches the veth's peer. */
   ping = vb_test_console_output (f->console,
@@ -182,7 +191,15 @@ test_unplug (Fixture *f, gconstpointer data)
   wait_link_gone (f->netns, "macvtap0");
   uuid = vb_test_get_property (f->env, f->path, IFACE_DOMAIN, "UUID");
   status_path = vb_test_env_status_path (f->env, g_variant_get_string (uuid, NULL));
-  g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+  /* The status file is written after the call returns: wait for it. */
+  for (int tries = 0; tries < 100; tries++)
+    {
+      g_clear_pointer (&status, g_free);
+      g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+      if (!strstr (status, "\"macvtap0\""))
+        break;
+      g_usleep (100000);
+    }
   g_assert_null (strstr (status, "\"macvtap0\""));
 }
 

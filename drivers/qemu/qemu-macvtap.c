@@ -18,6 +18,7 @@
 
 #include "vb-error.h"
 #include "vb-log.h"
+#include "xml-schema.h"
 
 /* libvirt's bound on generated names (macvtap0 ... macvtap8191). */
 #define MAX_GENERATED 8192
@@ -333,6 +334,48 @@ vb_qemu_macvtaps_of (const VbQemuCommand *command)
     }
   g_ptr_array_add (names, NULL);
   return (GStrv) g_ptr_array_free (names, FALSE);
+}
+
+void
+vb_qemu_macvtap_name_live (VbDomain *domain, const VbQemuCommand *command)
+{
+  g_auto (GStrv) names = vb_qemu_macvtaps_of (command);
+  g_autoptr (xmlDoc) doc = NULL;
+  xmlNode *devices;
+  g_autofree char *xml = NULL;
+  VbDomainDef *updated;
+
+  if (!names[0])
+    return;
+  doc = vb_xml_parse (vb_domain_get_live_def (domain)->xml, "domain", NULL);
+  devices = doc ? vb_xml_child (xmlDocGetRootElement (doc), "devices") : NULL;
+  for (xmlNode *iface = vb_xml_child (devices, "interface"); iface;
+       iface = vb_xml_next (iface, "interface"))
+    {
+      xmlNode *mac = vb_xml_child (iface, "mac");
+      g_autofree char *address = mac ? vb_xml_attr (mac, "address") : NULL;
+
+      if (!vb_xml_attr_is (iface, "type", "direct") || !address)
+        continue;
+      for (guint i = 0; i < command->taps->len; i++)
+        {
+          const VbQemuTap *tap = command->taps->pdata[i];
+          xmlNode *target;
+
+          if (!tap->macvtap_made || g_ascii_strcasecmp (tap->mac, address) != 0)
+            continue;
+          target = vb_xml_child (iface, "target");
+          if (!target)
+            target = xmlNewChild (iface, NULL, BAD_CAST "target", NULL);
+          xmlSetProp (target, BAD_CAST "dev", BAD_CAST tap->ifname);
+        }
+    }
+  if (!devices)
+    return;
+  xml = vb_xml_format (doc);
+  updated = vb_domain_def_parse_live (xml, NULL);
+  if (updated)
+    vb_domain_set_live_def (domain, updated);
 }
 
 void

@@ -39,6 +39,10 @@ void vb_macvtap_delete_all (const char *const *names, const char *log_name);
 /* The names of @command's macvtap links made so far, NULL-terminated. */
 GStrv vb_qemu_macvtaps_of (const VbQemuCommand *command);
 
+/* Writes each macvtap's name into the live XML as its interface's <target
+ * dev> (the interface of the same MAC), as libvirt shows it. */
+void vb_qemu_macvtap_name_live (VbDomain *domain, const VbQemuCommand *command);
+
 /* An interface with guest MAC @mac was unplugged: deletes its macvtap (the
  * link whose MAC it is) and drops it from the status. */
 void vb_qemu_macvtap_release (QemuDomain *qd, const char *mac);

@@ -755,6 +755,8 @@ record_status (GTask *task)
 
   if (command->spice_port >= 0)
     set_graphics_port (data->domain, "spice", command->spice_port);
+  /* The macvtaps' names are known now: the live XML shows them. */
+  vb_qemu_macvtap_name_live (data->domain, command);
   live = vb_domain_get_live_def (data->domain);
   status->uuid = g_strdup (live->uuid);
   status->live_xml = g_strdup (live->xml);
