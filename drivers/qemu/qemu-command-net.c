@@ -38,9 +38,15 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
   if (!device || !vb_qemu_interface_source_fits (iface, type, error))
     return FALSE;
 
-  tap_backed =
-    g_str_equal (type, "bridge") || g_str_equal (type, "network") || g_str_equal (type, "ethernet");
-  if (tap_backed)
+  tap_backed = g_str_equal (type, "bridge") || g_str_equal (type, "network")
+               || g_str_equal (type, "ethernet") || g_str_equal (type, "direct");
+  /* A macvtap's fd is a tap's to QEMU: qemu-command-net-direct.c. */
+  if (g_str_equal (type, "direct"))
+    {
+      if (!vb_qemu_build_direct_netdev (b, iface, netdev, mac, error))
+        return FALSE;
+    }
+  else if (tap_backed)
     {
       VbQemuTap *tap = g_new0 (VbQemuTap, 1);
       g_autofree char *target = child_attr (iface, "target", "dev");

@@ -197,10 +197,6 @@ vb_qemu_build_netdev (Builder *b, xmlNode *iface, const char *type, const char *
       g_string_append_printf (out, "vhost-vdpa,id=%s", netdev);
       ok = vdpa_netdev (b, iface, out, error);
     }
-  else if (g_str_equal (type, "direct"))
-    return refuse (error, iface,
-                   "interface type 'direct' (macvtap) is not supported: the service creates "
-                   "no macvtap devices; use type='bridge'");
   else
     return refuse (error, iface, "interface type '%s' is not supported", type);
   if (!ok)

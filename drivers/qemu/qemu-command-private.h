@@ -525,6 +525,9 @@ gboolean vb_qemu_tap_host_ips (xmlNode *iface, const char *type, VbQemuTap *tap,
 /* <script> and <downscript> of a type='ethernet' tap, kept in @tap
  * (qemu-command-net-script.c) for the start to check and run. */
 gboolean vb_qemu_tap_scripts (Builder *b, xmlNode *iface, VbQemuTap *tap, GError **error);
+/* <interface type='direct'>: a macvtap at Start, its fd a tap's -netdev. */
+gboolean vb_qemu_build_direct_netdev (Builder *b, xmlNode *iface, const char *netdev,
+                                      const char *mac, GError **error);
 
 /* Devices of a newer QEMU (qemu-command-newer.c): at Start, refuses @what
  * on @node when this QEMU is older than @version (80200: 8.2); the

@@ -63,7 +63,7 @@ openvswitch (Builder *b, xmlNode *iface, xmlNode *port, const char *type, VbQemu
 {
   xmlNode *params = vb_xml_child (port, "parameters");
 
-  if (!tap || g_str_equal (type, "ethernet"))
+  if (!tap || g_str_equal (type, "ethernet") || g_str_equal (type, "direct"))
     return refuse (error, port,
                    "an Open vSwitch port is a tap on a bridge: type='bridge' or 'network'");
   /* An argument of ovs-vsctl's: an interface name, never an option. A
@@ -105,6 +105,24 @@ vf_port_profile (Builder *b, xmlNode *port, const char *kind, GError **error)
                  "not set");
 }
 
+/* The same profiles on a macvtap: libvirt associates 802.1Qbg through
+ * lldpad and 802.1Qbh through the lower device's netlink IFLA_VF_PORTS once
+ * the link is made; the service does neither, so a capable host's profile
+ * is built at define and refused by name at Start, before any link. */
+static gboolean
+macvtap_port_profile (Builder *b, xmlNode *port, const char *kind, GError **error)
+{
+  if (b->context->dry_run)
+    return TRUE;
+  if (g_str_equal (kind, "802.1Qbg"))
+    return refuse (error, port,
+                   "<virtualport type='802.1Qbg'> on a macvtap is a VSI association with the "
+                   "adjacent switch through lldpad (VDP), which the service does not make");
+  return refuse (error, port,
+                 "<virtualport type='802.1Qbh'> on a macvtap is a port profile set through the "
+                 "lower device's driver (netlink IFLA_VF_PORTS), which the service does not set");
+}
+
 gboolean
 vb_qemu_interface_virtualport (Builder *b, xmlNode *iface, const char *type, VbQemuTap *tap,
                                GError **error)
@@ -128,10 +146,12 @@ vb_qemu_interface_virtualport (Builder *b, xmlNode *iface, const char *type, VbQ
         return refuse (error, vb_xml_child (iface, "vlan"),
                        "a <vlan> is set on a VF (type='hostdev') or an Open vSwitch port "
                        "(<virtualport type='openvswitch'>); this interface is neither");
+      if (port && g_str_equal (type, "direct"))
+        return macvtap_port_profile (b, port, kind, error);
       if (port)
         return refuse (error, port,
-                       "%s port profiles are for macvtap (type='direct'), which the service "
-                       "does not make, and VFs (type='hostdev')",
+                       "%s port profiles are for macvtap (type='direct') and VFs "
+                       "(type='hostdev')",
                        kind);
       return TRUE;
     }

@@ -666,6 +666,7 @@ tap_free (VbQemuTap *tap)
   g_strfreev (tap->ovs_vlan);
   g_clear_pointer (&tap->host_ips, g_ptr_array_unref);
   g_free (tap->script);
+  g_free (tap->macvtap_dev);
   g_free (tap->downscript);
   g_free (tap);
 }

@@ -152,6 +152,12 @@ typedef struct {
    * egress), outbound what it sends (the tap's ingress). */
   guint in_average, in_peak, in_burst;
   guint out_average, out_peak, out_burst;
+  /* <interface type='direct'>: a macvtap link on host device @macvtap_dev in
+   * @macvtap_mode (MACVLAN_MODE_*), made at Start (qemu-macvtap.c); @ifname
+   * is NULL until then when the name is the host's (macvtapN). */
+  char *macvtap_dev;
+  guint macvtap_mode;
+  gboolean macvtap_made; /* the link exists: deleted if the start fails */
 } VbQemuTap;
 
 /* An <interface type='ethernet'><source><ip> (the host side's address) or

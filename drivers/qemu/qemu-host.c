@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qemu-macvtap.h"
 #include "qemu-tap.h"
 #include "qemu-tap-ip.h"
 #include "qemu-tap-isolated.h"
@@ -294,9 +295,26 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
   for (guint i = 0; i < command->taps->len; i++)
     {
       VbQemuTap *tap = command->taps->pdata[i];
-      int fd = tap->existing ? vb_tap_open_existing (tap->ifname, tap->tun_path, error)
-                             : vb_tap_create_via (tap->tun_path, tap->ifname,
-                                                  tap->ovs ? NULL : tap->bridge, tap->mac, error);
+      int fd;
+
+      if (tap->macvtap_dev)
+        {
+          /* type='direct': the link gets its name (macvtapN) here. */
+          g_autofree char *made = NULL;
+
+          fd = vb_macvtap_create (tap->ifname, tap->macvtap_dev, tap->macvtap_mode, tap->mac, &made,
+                                  error);
+          if (fd >= 0)
+            {
+              g_free (tap->ifname);
+              tap->ifname = g_steal_pointer (&made);
+              tap->macvtap_made = TRUE;
+            }
+        }
+      else
+        fd = tap->existing ? vb_tap_open_existing (tap->ifname, tap->tun_path, error)
+                           : vb_tap_create_via (tap->tun_path, tap->ifname,
+                                                tap->ovs ? NULL : tap->bridge, tap->mac, error);
 
       if (fd < 0)
         return FALSE;

@@ -12,6 +12,7 @@
 #include "qemu-host-tuning.h"
 #include "qemu-hotplug.h"
 #include "qemu-lifecycle.h"
+#include "qemu-macvtap.h"
 #include "qemu-migration.h"
 #include "qemu-ovs.h"
 #include "qemu-save.h"
@@ -36,5 +37,7 @@ const VbQemuPart *const vb_qemu_parts[] = {
   &vb_qemu_tap_script_part,
   /* <perf>'s counters: closed with the driver data, reopened on reattach */
   &vb_qemu_host_tuning_part,
+  /* deletes the macvtap links of type='direct' when QEMU ends */
+  &vb_qemu_macvtap_part,
   NULL,
 };

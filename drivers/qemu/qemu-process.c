@@ -31,6 +31,7 @@
 #include "qemu-host-tuning.h"
 #include "qemu-limits.h"
 #include "qemu-numad.h"
+#include "qemu-macvtap.h"
 #include "qemu-ovs.h"
 #include "qemu-tap-tc.h"
 #include "qemu-rawio.h"
@@ -447,6 +448,13 @@ start_failed (GTask *task, GError *error)
 
           vb_qemu_ovs_del_ports ((const char *const *) ports, vb_qemu_log_name (data->domain));
         }
+      /* The macvtap links made so far: a link outlives its descriptors. */
+      if (data->command)
+        {
+          g_auto (GStrv) macvtaps = vb_qemu_macvtaps_of (data->command);
+
+          vb_macvtap_delete_all ((const char *const *) macvtaps, vb_qemu_log_name (data->domain));
+        }
       /* As when QEMU ends: each script that ran has its downscript. */
       if (data->command && data->scripts_started)
         {
@@ -750,6 +758,8 @@ record_status (GTask *task)
 
   if (command->spice_port >= 0)
     set_graphics_port (data->domain, "spice", command->spice_port);
+  /* The macvtaps' names are known now: the live XML shows them. */
+  vb_qemu_macvtap_name_live (data->domain, command);
   live = vb_domain_get_live_def (data->domain);
   status->uuid = g_strdup (live->uuid);
   status->live_xml = g_strdup (live->xml);
@@ -769,6 +779,7 @@ record_status (GTask *task)
   }
   status->ovs_ports = vb_qemu_ovs_ports_of (command);
   status->downscripts = vb_tap_downscripts_of (command);
+  status->macvtaps = vb_qemu_macvtaps_of (command);
   vb_qemu_helpers_record (qd, status);
   status->state = g_strdup ("paused");
   status->reason = g_strdup ("starting-up");
@@ -1656,6 +1667,8 @@ read_live_status (const char *uuid, const char *dir)
                       status->pid);
       g_unlink (path);
       restore_sgio (uuid);
+      /* Its macvtap links outlive it: deleted now, as they would have been. */
+      vb_macvtap_delete_all ((const char *const *) status->macvtaps, uuid);
       vb_remove_flat_dir (dir);
       return NULL;
     }

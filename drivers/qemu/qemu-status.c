@@ -38,6 +38,7 @@ vb_qemu_status_free (VbQemuStatus *status)
   g_strfreev (status->taps);
   g_strfreev (status->ovs_ports);
   g_strfreev (status->downscripts);
+  g_strfreev (status->macvtaps);
   g_clear_pointer (&status->helpers, g_ptr_array_unref);
   g_free (status);
 }
@@ -80,6 +81,11 @@ vb_qemu_status_to_json (const VbQemuStatus *status)
   json_builder_begin_array (b);
   for (guint i = 0; status->downscripts && status->downscripts[i]; i++)
     json_builder_add_string_value (b, status->downscripts[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "macvtaps");
+  json_builder_begin_array (b);
+  for (guint i = 0; status->macvtaps && status->macvtaps[i]; i++)
+    json_builder_add_string_value (b, status->macvtaps[i]);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "helpers");
   json_builder_begin_array (b);
@@ -179,6 +185,7 @@ vb_qemu_status_from_json (const char *json, GError **error)
   }
   status->ovs_ports = string_array (vb_qmp_member_array (object, "ovs-ports"));
   status->downscripts = string_array (vb_qmp_member_array (object, "downscripts"));
+  status->macvtaps = string_array (vb_qmp_member_array (object, "macvtaps"));
   status->helpers = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_helper_record_free);
   {
     JsonArray *helpers = vb_qmp_member_array (object, "helpers");

@@ -1,6 +1,7 @@
 #include "qemu-block.h"
 #include "qemu-hotplug.h"
 
+#include "qemu-macvtap.h"
 #include "qemu-ovs.h"
 #include "qemu-plug.h"
 #include "qemu-tap-script.h"
@@ -87,6 +88,9 @@ release_host_side (QemuDomain *qd, VbQemuPlug *p)
     }
   if (p->netdev)
     vb_qemu_execute_logged (qd, "netdev_del", vb_qemu_plug_args ("id", p->netdev));
+  /* A macvtap (type='direct') outlives QEMU's descriptor: deleted here. */
+  if (p->device->kind == VB_DEVICE_INTERFACE)
+    vb_qemu_macvtap_release (qd, p->device->mac);
   def =
     vb_domain_def_remove_device (vb_domain_get_live_def (qd->domain), p->device, "live", &error);
   if (def)

@@ -1,0 +1,53 @@
+/* macvtap links for <interface type='direct'>: made over rtnetlink at Start
+ * on the host device <source dev>, the guest's end of it (/dev/tapN) handed
+ * to QEMU as a tap's fd, deleted when QEMU ends, after a failed start and on
+ * unplug (a macvtap outlives its descriptors, unlike a tap). */
+#pragma once
+
+#include <glib.h>
+
+#include "qemu-command.h"
+#include "qemu-part.h"
+
+G_BEGIN_DECLS
+
+/* The kernel's MACVLAN_MODE_* of <source mode> (NULL: vepa, libvirt's
+ * default); 0 for a mode that is none of vepa, bridge, private, passthrough
+ * (the kernel's passthru). */
+guint vb_macvtap_mode (const char *mode);
+/* A name the kernel takes for an interface (at most 15 characters, no '/',
+ * ':' or blank) that is also safe to print and pass on: letters, digits and
+ * "._-", not beginning with '-'. */
+gboolean vb_macvtap_valid_ifname (const char *name);
+/* libvirt's rule: a <target dev> beginning "macvtap", "macvlan" or "vnet" is
+ * a name the host generates, so the link is macvtapN (the lowest N free at
+ * Start); any other names the link. Returns the name to ask for, NULL for
+ * macvtapN. */
+char *vb_macvtap_requested_name (const char *target);
+
+/* Creates macvtap @name (NULL: the first free macvtapN) on host device
+ * @lower in @mode with MAC @mac, brings it up and opens its /dev/tapN.
+ * Refuses (NotSupported) a @lower the host lacks and an existing @name.
+ * Returns the descriptor and the link's name in *@created, or -1. */
+int vb_macvtap_create (const char *name, const char *lower, guint mode, const char *mac,
+                       char **created, GError **error);
+/* Deletes macvtap link @name (RTM_DELLINK); only a macvtap is deleted. */
+gboolean vb_macvtap_delete (const char *name, GError **error);
+/* Deletes each, logging failures under @log_name. */
+void vb_macvtap_delete_all (const char *const *names, const char *log_name);
+
+/* The names of @command's macvtap links made so far, NULL-terminated. */
+GStrv vb_qemu_macvtaps_of (const VbQemuCommand *command);
+
+/* Writes each macvtap's name into the live XML as its interface's <target
+ * dev> (the interface of the same MAC), as libvirt shows it. */
+void vb_qemu_macvtap_name_live (VbDomain *domain, const VbQemuCommand *command);
+
+/* An interface with guest MAC @mac was unplugged: deletes its macvtap (the
+ * link whose MAC it is) and drops it from the status. */
+void vb_qemu_macvtap_release (QemuDomain *qd, const char *mac);
+
+/* Deletes the status's macvtaps when QEMU ends. */
+extern const VbQemuPart vb_qemu_macvtap_part;
+
+G_END_DECLS
