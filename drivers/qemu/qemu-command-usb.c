@@ -103,7 +103,9 @@ vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *t
       g_string_append_printf (out, "spicevmc,id=%s,name=%s", id, spice_name);
     }
   else if (g_str_equal (type, "spicevmc"))
-    return refuse (error, node, "back end type '%s' is not supported here", type);
+    return refuse (error, node,
+                   "a spicevmc back end is SPICE's channel of a redirdev or a smartcard; "
+                   "SPICE has none for an RNG");
   else
     /* The other types as a serial port takes them (qemu-command-chardev.c). */
     return vb_qemu_build_backend_chardev (b, node, id, error);
