@@ -81,33 +81,21 @@ drop_pty_paths (xmlNode *devices, GError **error)
   return TRUE;
 }
 
-/* A device's <seclabel labelskip='yes'>: libvirt's live report that it
- * did not label that image (or socket). virtbus labels none, so the report
- * holds anyway: a label that says nothing else goes, and labelskip='no'
- * is dropped. With relabel= or a <label> the label asks for something and
- * stays for the QEMU driver to judge. */
+/* A device's <seclabel labelskip='yes|no'>: libvirt's live report of
+ * whether it left that image (or socket) unlabelled; libvirt reads it only
+ * from live XML. What the label asks (its model, relabel=, <label>) stays
+ * for the QEMU driver to judge, as libvirt's define reads it. */
 static void
 drop_label_skips (xmlNode *node)
 {
-  for (xmlNode *child = node->children, *next; child; child = next)
+  for (xmlNode *child = node->children; child; child = child->next)
     {
-      next = child->next;
       if (child->type != XML_ELEMENT_NODE)
         continue;
-      if (xmlStrEqual (child->name, BAD_CAST "seclabel")
-          && xmlHasProp (child, BAD_CAST "labelskip"))
-        {
-          gboolean skip = vb_xml_attr_is (child, "labelskip", "yes");
-
-          xmlUnsetProp (child, BAD_CAST "labelskip");
-          if (skip && !xmlHasProp (child, BAD_CAST "relabel") && !has_element_child (child))
-            {
-              xmlUnlinkNode (child);
-              xmlFreeNode (child);
-            }
-          continue;
-        }
-      drop_label_skips (child);
+      if (xmlStrEqual (child->name, BAD_CAST "seclabel"))
+        xmlUnsetProp (child, BAD_CAST "labelskip");
+      else
+        drop_label_skips (child);
     }
 }
 
