@@ -122,16 +122,35 @@ source_fits (xmlNode *node, const char *type, GError **error)
   return TRUE;
 }
 
-/* The chardev for a serial, console, channel or parallel port: returns its id. */
+/* Whether a display shows QEMU's text consoles (a 'vc' chardev): VNC,
+ * SPICE, SDL and D-Bus do; egl-headless and rdp do not. */
+static gboolean
+has_text_console_display (Builder *b)
+{
+  static const char *const types[] = { "vnc", "spice", "sdl", "dbus", NULL };
+
+  for (xmlNode *g = vb_xml_child (b->devices, "graphics"); g; g = vb_xml_next (g, "graphics"))
+    {
+      g_autofree char *type = vb_xml_attr (g, "type");
+
+      if (type && g_strv_contains (types, type))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The chardev for a serial, console, channel or parallel port: returns its
+ * id ("char" @id_prefix @index, else @fixed_id). */
 static char *
 build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gboolean console,
-               GError **error)
+               const char *fixed_id, GError **error)
 {
   g_autofree char *type = vb_xml_attr (node, "type");
   xmlNode *source = source_of_mode (node, NULL);
   xmlNode *log = vb_xml_child (node, "log");
   g_autofree char *path = source ? vb_xml_attr (source, "path") : NULL;
-  g_autofree char *id = g_strdup_printf ("char%s%u", id_prefix, index);
+  g_autofree char *id =
+    fixed_id ? g_strdup (fixed_id) : g_strdup_printf ("char%s%u", id_prefix, index);
   g_autoptr (GString) out = g_string_new (NULL);
 
   if (!source_fits (node, type, error))
@@ -251,10 +270,15 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
     }
   else if (g_str_equal (type, "vc"))
     {
-      refuse (error, node,
-              "character device type 'vc' is a window of QEMU's local display, and the service "
-              "runs QEMU without one (use pty)");
-      return NULL;
+      /* A text console of QEMU's display: only a display shows it. */
+      if (!has_text_console_display (b))
+        {
+          refuse (error, node,
+                  "character device type 'vc' is a text console of QEMU's display, and the "
+                  "domain has none (add <graphics type='vnc|spice|sdl|dbus'>, or use pty)");
+          return NULL;
+        }
+      g_string_append_printf (out, "vc,id=%s", id);
     }
   else if (g_str_equal (type, "stdio"))
     {
@@ -277,6 +301,14 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
     }
   add2 (b, "-chardev", out->str);
   return g_steal_pointer (&id);
+}
+
+gboolean
+vb_qemu_build_backend_chardev (Builder *b, xmlNode *node, const char *id, GError **error)
+{
+  g_autofree char *built = build_chardev (b, node, id, 0, FALSE, id, error);
+
+  return built != NULL;
 }
 
 /* The device model of a serial port: <target type> is its bus, <target><model
@@ -336,7 +368,7 @@ vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
     return FALSE;
   if (g_str_equal (model, "usb-serial") && !need_usb (b, node, error))
     return FALSE;
-  chardev = build_chardev (b, node, "serial", port, port == 0, error);
+  chardev = build_chardev (b, node, "serial", port, port == 0, NULL, error);
   if (!chardev)
     return FALSE;
   id = device_id (node, g_strdup_printf ("serial%u", port));
@@ -412,7 +444,8 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
     }
   if (g_str_equal (target_type, "virtio"))
     {
-      g_autofree char *chardev = build_chardev (b, node, "console", 0, b->serials == 0, error);
+      g_autofree char *chardev =
+        build_chardev (b, node, "console", 0, b->serials == 0, NULL, error);
       g_autofree char *id = NULL;
       g_autoptr (GString) out = g_string_new (NULL);
 
@@ -449,7 +482,7 @@ vb_qemu_build_channel (Builder *b, xmlNode *node, GError **error)
   if (g_strcmp0 (target_type, "virtio") != 0)
     return refuse (error, target, "channel target type '%s' is not supported (virtio)",
                    target_type ? target_type : "");
-  chardev = build_chardev (b, node, "channel", index, FALSE, error);
+  chardev = build_chardev (b, node, "channel", index, FALSE, NULL, error);
   if (!chardev)
     return FALSE;
   if (!need_virtio_serial (b, node, error))
@@ -474,7 +507,7 @@ vb_qemu_build_parallel (Builder *b, xmlNode *node, GError **error)
 {
   xmlNode *target = vb_xml_child (node, "target");
   guint port = vb_xml_attr_uint (target, "port", b->parallels);
-  g_autofree char *chardev = build_chardev (b, node, "parallel", port, FALSE, error);
+  g_autofree char *chardev = build_chardev (b, node, "parallel", port, FALSE, NULL, error);
   g_autofree char *id = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
 

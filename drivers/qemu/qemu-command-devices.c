@@ -517,7 +517,7 @@ vb_qemu_build_rng (Builder *b, xmlNode *node, GError **error)
       g_autofree char *chardev = g_strdup_printf ("char%s", id);
 
       if (!type)
-        return refuse (error, backend, "an egd backend needs type='tcp|udp|unix|file|pipe'");
+        return refuse (error, backend, "an egd backend needs a character device type=");
       if (!vb_qemu_device_chardev (b, backend, chardev, type, backend, NULL, error))
         return FALSE;
       g_string_append_printf (object, "rng-egd,id=objrng%u,chardev=%s", index, chardev);

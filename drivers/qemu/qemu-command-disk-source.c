@@ -776,6 +776,7 @@ vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *forma
 {
   gboolean librbd;
 
+  static const char *const volume_only[] = { "cipher", "ivgen" };
   xmlNode *encryption = NULL;
   xmlNode *secret;
   g_autofree char *kind = NULL;
@@ -786,6 +787,13 @@ vb_qemu_disk_encryption (xmlNode *disk, const char *node_name, const char *forma
     return FALSE;
   if (!encryption)
     return TRUE;
+  /* libvirt refuses them on a disk too: a storage volume's settings. */
+  for (guint i = 0; i < G_N_ELEMENTS (volume_only); i++)
+    if (vb_xml_child (encryption, volume_only[i]))
+      return refuse (error, vb_xml_child (encryption, volume_only[i]),
+                     "<%s> chooses how a new LUKS image is made (a storage volume's "
+                     "<encryption>); a disk opens an existing image, whose header names it",
+                     volume_only[i]);
   kind = vb_xml_attr (encryption, "format");
   librbd = vb_xml_attr_is (encryption, "engine", "librbd");
   if (!librbd && !g_str_equal (kind, "luks"))

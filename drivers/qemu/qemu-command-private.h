@@ -496,6 +496,10 @@ gboolean vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *f
  * spicevmc). FALSE with @error (qemu-command-usb.c). */
 gboolean vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *type,
                                  xmlNode *source_parent, const char *spice_name, GError **error);
+/* A -chardev @id for @node's type and <source>, as a serial port's (the
+ * types vb_qemu_device_chardev() leaves to it: pty, dev, null, vc, ...). */
+gboolean vb_qemu_build_backend_chardev (Builder *b, xmlNode *node, const char *id,
+                                        GError **error);
 /* The -machine option for a <sound model='pcspk'> ("" without one) and the
  * NIC's model and options (qemu-command-devices.c, qemu-command-nic.c). */
 void vb_qemu_machine_pcspk (Builder *b, GString *opts);

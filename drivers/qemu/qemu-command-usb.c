@@ -102,8 +102,13 @@ vb_qemu_device_chardev (Builder *b, xmlNode *node, const char *id, const char *t
         return refuse (error, node, "a spicevmc back end needs <graphics type='spice'>");
       g_string_append_printf (out, "spicevmc,id=%s,name=%s", id, spice_name);
     }
+  else if (g_str_equal (type, "spicevmc"))
+    return refuse (error, node,
+                   "a spicevmc back end is SPICE's channel of a redirdev or a smartcard; "
+                   "SPICE has none for an RNG");
   else
-    return refuse (error, node, "back end type '%s' is not supported here", type);
+    /* The other types as a serial port takes them (qemu-command-chardev.c). */
+    return vb_qemu_build_backend_chardev (b, node, id, error);
   add2 (b, "-chardev", out->str);
   return TRUE;
 }
@@ -216,9 +221,9 @@ vb_qemu_build_redirdev (Builder *b, xmlNode *redirdev, GError **error)
     return refuse (error, redirdev, "only USB redirection is supported");
   if (!need_usb (b, redirdev, error))
     return FALSE;
-  if (!g_str_equal (type, "dbus") && channel)
+  if (!g_str_equal (type, "dbus") && !g_str_equal (type, "spiceport") && channel)
     return refuse (error, vb_xml_child (redirdev, "source"),
-                   "a source channel is for a dbus redirdev");
+                   "a source channel is for a dbus or spiceport redirdev");
   if (g_str_equal (type, "dbus") ? !vb_qemu_build_dbus_redirdev (b, redirdev, chardev, error)
                                  : !vb_qemu_device_chardev (b, redirdev, chardev, type, redirdev,
                                                             "usbredir", error))
@@ -345,7 +350,7 @@ vb_qemu_build_smartcard (Builder *b, xmlNode *card, GError **error)
       g_autofree char *chardev = g_strdup_printf ("char%s", id);
 
       if (!type)
-        return refuse (error, card, "mode='passthrough' needs type='tcp|spicevmc|unix'");
+        return refuse (error, card, "mode='passthrough' needs a character device type=");
       if (!vb_qemu_device_chardev (b, card, chardev, type, card, "smartcard", error))
         return FALSE;
       g_string_append_printf (out, "ccid-card-passthru,chardev=%s", chardev);

@@ -43,7 +43,8 @@
     { path "/format/metadata_cache", NULL, NULL, 0 },                                              \
     { path "/format/metadata_cache/max_size", "unit", "%u", 0 },                                   \
     { path "/source", "file dev", NULL, 0 },                                                       \
-    { path "/source/seclabel", "model relabel=yes|no", NULL, VB_XML_RULE_REPEAT },                 \
+    { path "/source/seclabel", "model relabel=yes|no labelskip=yes|no", NULL,                      \
+      VB_XML_RULE_REPEAT },                                                                        \
     { path "/source/seclabel/label", NULL, "*", 0 }
 /* The first level may be an image on the network under a network disk
  * (libvirt's <backingStore type='network'>), its <source> as a disk's:
@@ -52,7 +53,8 @@
   { path, "type=file|block|network index=%u", NULL, 0 },                                           \
     { path "/format", "!type=" BACKING_FORMATS, NULL, 0 },                                         \
     { path "/source", "file dev protocol=" NETDISK_PROTOCOLS " name", NULL, 0 },                   \
-    { path "/source/seclabel", "model relabel=yes|no", NULL, VB_XML_RULE_REPEAT },                 \
+    { path "/source/seclabel", "model relabel=yes|no labelskip=yes|no", NULL,                      \
+      VB_XML_RULE_REPEAT },                                                                        \
     { path "/source/seclabel/label", NULL, "*", 0 },                                               \
     { path "/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,                    \
       VB_XML_RULE_REPEAT },                                                                        \
@@ -81,23 +83,23 @@
 #define ALIAS(device) { "domain/devices/" device "/alias", "!name", NULL, 0 }
 
 /* A character device's backend: libvirt's source types (the QEMU driver
- * refuses vc, stdio and nmdm by name; dbus needs a dbus display), <source>
+ * refuses stdio and nmdm by name, vc without a display; dbus needs a dbus
+ * display), a pty's live tty= (dropped: domain-live-values.c), <source>
  * (udp has two, bind and connect), <protocol> of tcp, <reconnect> of a
  * connecting socket, the agent's <clipboard> and <mouse> of qemu-vdagent,
  * the <seclabel> of a file or socket source (as a disk's), and <log>. */
+#define CHARDEV_TYPES                                                                              \
+  "pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm|dbus"
 #define CHARDEV(device)                                                                            \
-  { "domain/devices/" device,                                                                      \
-    "!type=pty|file|unix|tcp|udp|null|vc|stdio|pipe|dev|spicevmc|spiceport|qemu-vdagent|nmdm|"     \
-    "dbus",                                                                                        \
-    NULL, VB_XML_RULE_REPEAT },                                                                    \
+  { "domain/devices/" device, "!type=" CHARDEV_TYPES " tty", NULL, VB_XML_RULE_REPEAT },         \
     { "domain/devices/" device "/source",                                                          \
       "path mode=bind|connect append=on|off host service tls=yes|no channel", NULL,                \
       VB_XML_RULE_REPEAT },                                                                        \
     { "domain/devices/" device "/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },      \
     { "domain/devices/" device "/source/clipboard", "!copypaste=yes|no", NULL, 0 },               \
     { "domain/devices/" device "/source/mouse", "!mode=client|server", NULL, 0 },                 \
-    { "domain/devices/" device "/source/seclabel", "model relabel=yes|no", NULL,                   \
-      VB_XML_RULE_REPEAT },                                                                        \
+    { "domain/devices/" device "/source/seclabel", "model relabel=yes|no labelskip=yes|no",        \
+      NULL, VB_XML_RULE_REPEAT },                                                                  \
     { "domain/devices/" device "/source/seclabel/label", NULL, "*", 0 },                          \
     { "domain/devices/" device "/protocol", "!type=raw|telnet|telnets|tls", NULL, 0 },            \
     { "domain/devices/" device "/log", "!file append=on|off", NULL, 0 }
@@ -121,7 +123,8 @@
 /* <disk type='network'> and the secrets of disks (docs/xml-subset.md,
  * "Network disks and secrets"): the hosts of a network source, its
  * credentials (a secret's UUID or usage, never its value), LUKS encryption
- * (on <disk> or, as libvirt 5+ writes it, on <source>), the
+ * (on <disk> or, as libvirt 5+ writes it, on <source>; the QEMU driver
+ * refuses its <cipher> and <ivgen> by name), the
  * http/https/ftp/ftps tuning and cookies, and NFS's user and group. The QEMU driver refuses
  * sheepdog, vxhs and tftp by name: QEMU 7.2 has no such block driver. */
 #define NETDISK_PROTOCOLS                                                                          \
@@ -135,7 +138,9 @@
 #define NETDISK_ENCRYPTION(path)                                                                   \
   { path, "!format=luks|qcow|luks2|luks-any|default engine=qemu|librbd", NULL, 0 },                \
     { path "/secret", "!type=passphrase|iscsi|ceph|volume|tls uuid usage", NULL,                   \
-      VB_XML_RULE_REPEAT }
+      VB_XML_RULE_REPEAT },                                                                        \
+    { path "/cipher", "!name !size=%u mode hash", NULL, 0 },                                       \
+    { path "/ivgen", "!name hash", NULL, 0 }
 #define NETDISK_RULES                                                                              \
   { "domain/devices/disk/source/host", "name port=%u transport=tcp|unix|rdma socket", NULL,        \
     VB_XML_RULE_REPEAT },                                                                          \
@@ -435,7 +440,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain/seclabel/label", NULL, "*", 0 },
   { "domain/seclabel/baselabel", NULL, "*", 0 },
   { "domain/seclabel/imagelabel", NULL, "*", 0 },
-  { "domain/devices/disk/source/seclabel", "model relabel=yes|no", NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/disk/source/seclabel", "model relabel=yes|no labelskip=yes|no", NULL,
+    VB_XML_RULE_REPEAT },
   { "domain/devices/disk/source/seclabel/label", NULL, "*", 0 },
   { "domain/devices/video/driver",
     "name=qemu|vhostuser iommu=on|off ats=on|off packed=on|off "
@@ -762,16 +768,16 @@ static const VbXmlRule domain_rules[] = {
     VB_XML_RULE_REPEAT },
   { "domain/devices/rng/rate", "!bytes=%u period=%u", NULL, 0 },
   { "domain/devices/rng/driver", VIRTIO_OPTIONS, NULL, 0 },
-  { "domain/devices/rng/backend", "!model=random|builtin|egd type=tcp|udp|unix|file|pipe", "*", 0 },
-  { "domain/devices/rng/backend/source", "mode=connect|bind host service path", NULL,
-    VB_XML_RULE_REPEAT },
+  { "domain/devices/rng/backend", "!model=random|builtin|egd type=" CHARDEV_TYPES, "*", 0 },
+  { "domain/devices/rng/backend/source", "mode=connect|bind host service path channel append=on|off",
+    NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/rng/backend/protocol", "!type=raw", NULL, 0 },
   ADDRESS ("rng"),
   ALIAS ("rng"),
 
-  { "domain/devices/redirdev", "!bus=usb !type=spicevmc|tcp|unix|dbus", NULL,
-    VB_XML_RULE_REPEAT },
-  { "domain/devices/redirdev/source", "mode=connect|bind host service path channel", NULL, 0 },
+  { "domain/devices/redirdev", "!bus=usb !type=" CHARDEV_TYPES, NULL, VB_XML_RULE_REPEAT },
+  { "domain/devices/redirdev/source", "mode=connect|bind host service path channel append=on|off",
+    NULL, 0 },
   { "domain/devices/redirdev/protocol", "!type=raw", NULL, 0 },
   { "domain/devices/redirdev/boot", "!order=%u", NULL, 0 },
   { "domain/devices/redirfilter", NULL, NULL, 0 },
@@ -780,11 +786,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/hub", "!type=usb", NULL, VB_XML_RULE_REPEAT },
   ADDRESS ("hub"),
   ALIAS ("hub"),
-  { "domain/devices/smartcard", "!mode=host|host-certificates|passthrough type=tcp|spicevmc|unix",
+  { "domain/devices/smartcard", "!mode=host|host-certificates|passthrough type=" CHARDEV_TYPES,
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/smartcard/certificate", NULL, "*", VB_XML_RULE_REPEAT },
   { "domain/devices/smartcard/database", NULL, "*", 0 },
-  { "domain/devices/smartcard/source", "mode=connect|bind host service path", NULL, 0 },
+  { "domain/devices/smartcard/source", "mode=connect|bind host service path channel append=on|off",
+    NULL, 0 },
   { "domain/devices/smartcard/protocol", "!type=raw", NULL, 0 },
   ADDRESS ("smartcard"),
   ALIAS ("smartcard"),

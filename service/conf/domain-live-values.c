@@ -42,12 +42,71 @@ drop_disk_mirrors (xmlNode *devices)
     }
 }
 
+static gboolean
+has_element_child (xmlNode *node)
+{
+  for (xmlNode *child = node->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE)
+      return TRUE;
+  return FALSE;
+}
+
+/* A pty character device's terminal: libvirt's live XML names the
+ * /dev/pts/N it allocated, as <source path> and (on a console) tty=. A
+ * start allocates a new one (here: a socket in the run directory), so it
+ * is not a setting; on another type tty= is a contradiction. */
+static gboolean
+drop_pty_paths (xmlNode *devices, GError **error)
+{
+  static const char *const kinds[] = { "serial", "console", "channel", "parallel" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    for (xmlNode *dev = vb_xml_child (devices, kinds[i]); dev; dev = vb_xml_next (dev, kinds[i]))
+      {
+        gboolean pty = vb_xml_attr_is (dev, "type", "pty");
+        xmlNode *source = vb_xml_child (dev, "source");
+
+        if (xmlHasProp (dev, BAD_CAST "tty") && !pty)
+          return vb_xml_invalid (error, dev, "tty= is the terminal of a pty character device only");
+        xmlUnsetProp (dev, BAD_CAST "tty");
+        if (!pty || !source)
+          continue;
+        xmlUnsetProp (source, BAD_CAST "path");
+        if (!source->properties && !has_element_child (source))
+          {
+            xmlUnlinkNode (source);
+            xmlFreeNode (source);
+          }
+      }
+  return TRUE;
+}
+
+/* A device's <seclabel labelskip='yes|no'>: libvirt's live report of
+ * whether it left that image (or socket) unlabelled; libvirt reads it only
+ * from live XML. What the label asks (its model, relabel=, <label>) stays
+ * for the QEMU driver to judge, as libvirt's define reads it. */
+static void
+drop_label_skips (xmlNode *node)
+{
+  for (xmlNode *child = node->children; child; child = child->next)
+    {
+      if (child->type != XML_ELEMENT_NODE)
+        continue;
+      if (xmlStrEqual (child->name, BAD_CAST "seclabel"))
+        xmlUnsetProp (child, BAD_CAST "labelskip");
+      else
+        drop_label_skips (child);
+    }
+}
+
 gboolean
 vb_domain_drop_live_values (xmlNode *root, GError **error)
 {
   xmlNode *devices = vb_xml_child (root, "devices");
 
-  if (devices)
-    drop_disk_mirrors (devices);
-  return !devices || drop_channel_state (devices, error);
+  if (!devices)
+    return TRUE;
+  drop_disk_mirrors (devices);
+  drop_label_skips (devices);
+  return drop_channel_state (devices, error) && drop_pty_paths (devices, error);
 }
