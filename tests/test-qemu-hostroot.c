@@ -179,6 +179,52 @@ test_script_check (void)
   g_assert_true (g_spawn_command_line_sync (out, NULL, NULL, NULL, NULL));
 }
 
+/* A directory above the script that is a link (/sbin on a merged /usr):
+ * its mode says nothing; where it leads, every link on the way, does. */
+static void
+test_script_dir_links (void)
+{
+  char run_template[] = "/run/vb-hostroot-dirs-XXXXXX";
+  const char *run = g_mkdtemp_full (run_template, 0755);
+  g_autofree char *tmp = g_dir_make_tmp ("vb-hostroot-dirs-XXXXXX", NULL);
+  g_autofree char *real = NULL;
+  g_autofree char *inner = NULL;
+  g_autofree char *linked = g_build_filename (run, "linked", NULL);
+  g_autofree char *hop = NULL;
+  g_autofree char *via_tmp = g_build_filename (run, "via-tmp", NULL);
+  g_autofree char *through = NULL;
+  g_autofree char *through_tmp = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root (files owned by root in /run)");
+      return;
+    }
+  g_assert_nonnull (run);
+  g_assert_cmpint (g_chmod (tmp, 0755), ==, 0);
+  real = g_build_filename (run, "real", NULL);
+  g_assert_cmpint (g_mkdir (real, 0755), ==, 0);
+  inner = script_in (real, "inner", 0755);
+  /* run/linked -> real (relative, as /sbin -> usr/sbin) */
+  g_assert_cmpint (symlink ("real", linked), ==, 0);
+  /* run/via-tmp -> tmp/hop -> run/real: the hop is /tmp's to repoint. */
+  hop = g_build_filename (tmp, "hop", NULL);
+  g_assert_cmpint (symlink (real, hop), ==, 0);
+  g_assert_cmpint (symlink (hop, via_tmp), ==, 0);
+  through = g_build_filename (linked, "inner", NULL);
+  through_tmp = g_build_filename (via_tmp, "inner", NULL);
+
+  g_assert_true (vb_tap_script_check ("script", inner, &error));
+  g_assert_no_error (error);
+  g_assert_true (vb_tap_script_check ("script", through, &error));
+  g_assert_no_error (error);
+  expect_unfit (through_tmp, "a directory above it is not root's alone");
+  out = g_strdup_printf ("rm -rf %s %s", run, tmp);
+  g_assert_true (g_spawn_command_line_sync (out, NULL, NULL, NULL, NULL));
+}
+
 /* A restarted service still runs the downscripts when QEMU ends. */
 static void
 test_status_round_trip (void)
@@ -288,6 +334,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-hostroot/scripts-kept", test_kept);
   g_test_add_func ("/qemu-hostroot/rawio-kept", test_rawio_kept);
   g_test_add_func ("/qemu-hostroot/script-check", test_script_check);
+  g_test_add_func ("/qemu-hostroot/script-dir-links", test_script_dir_links);
   g_test_add_func ("/qemu-hostroot/status-round-trip", test_status_round_trip);
   g_test_add_func ("/qemu-hostroot/rawio-drop", test_rawio_drop);
   g_test_add_func ("/qemu-hostroot/rawio-impossible", test_rawio_impossible);

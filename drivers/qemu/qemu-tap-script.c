@@ -22,11 +22,16 @@
 /* The environment a script gets: nothing of the service's. */
 static const char *const script_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 
+static const char *links_problem (const char *path, guint depth);
+
 /* Whether every directory above @path (itself excluded) is root's alone,
  * as lstat() sees them: a directory someone else may write lets them
- * replace what it holds. */
+ * replace what it holds. A link among them (/sbin on a merged /usr) has
+ * no mode of its own to judge: where it leads is checked instead, every
+ * link on the way, as for the script's own links. @depth bounds links
+ * within links. */
 static const char *
-dirs_problem (const char *path)
+dirs_problem (const char *path, guint depth)
 {
   g_autofree char *dir = g_path_get_dirname (path);
 
@@ -37,7 +42,16 @@ dirs_problem (const char *path)
 
       if (lstat (dir, &st) < 0)
         return "a directory above it cannot be read";
-      if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+      if (S_ISLNK (st.st_mode))
+        {
+          const char *problem;
+
+          if (depth >= 8)
+            return "it is behind too many links";
+          if ((problem = links_problem (dir, depth + 1)))
+            return problem;
+        }
+      else if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
         return "a directory above it is not root's alone (owned by another user, or writable "
                "by its group or others)";
       if (g_str_equal (dir, "/") || g_str_equal (dir, "."))
@@ -48,12 +62,12 @@ dirs_problem (const char *path)
     }
 }
 
-/* The same of every link on the way from @path to its file: a link in a
- * directory someone else may write is theirs to point elsewhere between
- * the check and the exec. (A link among the directories above is refused
- * by dirs_problem: a link's mode lets everyone write it.) */
+/* The same of every link on the way from @path to where it leads: a link
+ * in a directory someone else may write is theirs to point elsewhere
+ * between the check and the exec; and the same of where the last one
+ * leads. */
 static const char *
-links_problem (const char *path)
+links_problem (const char *path, guint depth)
 {
   g_autofree char *at = g_strdup (path);
 
@@ -63,10 +77,12 @@ links_problem (const char *path)
       g_autofree char *target = NULL;
       const char *problem;
 
-      if (lstat (at, &st) < 0 || !S_ISLNK (st.st_mode))
-        return NULL;
-      if ((problem = dirs_problem (at)))
+      if (lstat (at, &st) < 0)
+        return "a link on the way to it cannot be read";
+      if ((problem = dirs_problem (at, depth)))
         return problem;
+      if (!S_ISLNK (st.st_mode))
+        return NULL;
       target = g_file_read_link (at, NULL);
       if (!target)
         return "a link on the way to it cannot be read";
@@ -104,9 +120,7 @@ vb_tap_script_check (const char *element, const char *path, GError **error)
   else if (st.st_mode & (S_IWGRP | S_IWOTH))
     problem = "it is writable by its group or others";
   else
-    problem = dirs_problem (path)    ? dirs_problem (path)
-              : links_problem (path) ? links_problem (path)
-                                     : dirs_problem (resolved);
+    problem = links_problem (path, 0) ? links_problem (path, 0) : dirs_problem (resolved, 0);
   if (!problem)
     return TRUE;
   g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
