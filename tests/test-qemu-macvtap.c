@@ -189,8 +189,8 @@ sh (const char *command)
          && g_spawn_check_wait_status (status, NULL);
 }
 
-/* The kernel deletes a macvtap with its lower device, and a caller picks
- * that device (another domain's tap, stopped at will): the name the status
+/* The kernel deletes a macvtap with its lower device (a NIC unplugged, a
+ * veth or VLAN deleted): the name the status
  * keeps may then be another link's, made since (another domain's macvtap0).
  * Ending the first domain must leave that link alone. Run in a network
  * namespace of its own (root only), in a child. */
@@ -208,8 +208,9 @@ test_name_reused_child (void)
   if (unshare (CLONE_NEWNET | CLONE_NEWNS) != 0
       || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
       || umount2 ("/sys", MNT_DETACH) != 0 || mount ("sysfs", "/sys", "sysfs", 0, NULL) != 0
-      || !sh ("ip tuntap add dev vbl0 mode tap") || !sh ("ip link set vbl0 up")
-      || !sh ("ip link add vbl1 type veth peer name vbl2"))
+      || !sh ("ip link add vbl0 type veth peer name vbl3") || !sh ("ip link set vbl0 up")
+      || !sh ("ip link add vbl1 type veth peer name vbl2")
+      || !sh ("ip tuntap add dev vbl4 mode tap"))
     {
       g_print ("SKIP: no network namespace with taps here\n");
       return;
@@ -220,7 +221,7 @@ test_name_reused_child (void)
   g_assert_no_error (error);
   records = vb_qemu_macvtaps_of (command);
   g_assert_nonnull (records[0]);
-  g_assert_true (g_str_has_prefix (records[0], "macvtap0"));
+  g_assert_true (g_str_has_prefix (records[0], "macvtap0:"));
   for (guint i = 0; i < fds->len; i++)
     close (g_array_index (fds, int, i));
   /* The lower device goes, and its macvtap with it; another takes the name. */
@@ -229,6 +230,15 @@ test_name_reused_child (void)
   g_assert_true (sh ("ip link add macvtap0 link vbl1 type macvtap"));
   vb_macvtap_delete_all ((const char *const *) records, "test");
   g_assert_cmpuint (if_nametoindex ("macvtap0"), !=, 0);
+
+  /* Nor is a tap a lower device: another guest's (type='ethernet'), whose
+   * traffic a passthru macvtap would take and which its owner deletes. */
+  g_clear_pointer (&command, vb_qemu_command_free);
+  command = build (DIRECT ("dev='vbl4' mode='passthrough'", ""), TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (vb_qemu_host_open_taps (command, fds, launcher, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "'vbl4' is a tap"));
   g_print ("OK\n");
 }
 

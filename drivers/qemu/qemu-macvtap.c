@@ -183,6 +183,14 @@ delete_link (const char *name, unsigned expected, GError **error)
   return TRUE;
 }
 
+static gboolean
+is_tap (const char *name)
+{
+  g_autofree char *sys = g_build_filename ("/sys/class/net", name, "tun_flags", NULL);
+
+  return g_file_test (sys, G_FILE_TEST_EXISTS);
+}
+
 gboolean
 vb_macvtap_delete (const char *name, GError **error)
 {
@@ -303,6 +311,16 @@ vb_macvtap_create (const char *name, const char *lower, guint mode, const char *
     {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                    "<interface type='direct'>: the host has no network device '%s' (<source dev>)",
+                   lower);
+      return -1;
+    }
+  /* A tap is a guest's (type='ethernet' routes it, unbridged): a macvtap on
+   * it would reach that guest past its host side, and go when it goes. */
+  if (is_tap (lower))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<interface type='direct'>: '%s' is a tap, another guest's end, not a host "
+                   "network device (<source dev>)",
                    lower);
       return -1;
     }
