@@ -164,8 +164,8 @@ delete_link (const char *name, unsigned expected, GError **error)
   int saved;
 
   /* Never another interface that took the name since: the kernel deletes a
-   * macvtap with its lower device (which a caller chooses, another domain's
-   * tap say), and the next macvtapN made, anyone's, gets the name. */
+   * macvtap with its lower device (a NIC unplugged, a VLAN or veth deleted),
+   * and the next macvtapN made, anyone's, gets the name. */
   if (index == 0 || (expected && index != expected) || !is_macvtap (name))
     return TRUE;
   request.header.nlmsg_len = NLMSG_LENGTH (sizeof (struct ifinfomsg));
