@@ -1,12 +1,18 @@
 /* <interface type='direct'> (macvtap) at the driver: libvirt's name and
  * mode rules, what the builder keeps for the Start, its refusals at define
  * and at Start (a <source dev> the host lacks, 802.1Qbg/Qbh profiles). */
-#include <glib.h>
+#define _GNU_SOURCE /* unshare */
+#include <gio/gio.h>
 #include <linux/if_link.h>
+#include <net/if.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "domain-def.h"
 #include "qemu-command.h"
+#include "qemu-host.h"
 #include "qemu-macvtap.h"
 #include "vb-error.h"
 
@@ -174,6 +180,80 @@ test_port_profiles (void)
   expect_refused (qbh, FALSE, VB_ERROR_NOT_SUPPORTED, "802.1Qbh'> on a macvtap is a port profile");
 }
 
+static gboolean
+sh (const char *command)
+{
+  int status = 0;
+
+  return g_spawn_command_line_sync (command, NULL, NULL, &status, NULL)
+         && g_spawn_check_wait_status (status, NULL);
+}
+
+/* The kernel deletes a macvtap with its lower device (a NIC unplugged, a
+ * veth or VLAN deleted): the name the status
+ * keeps may then be another link's, made since (another domain's macvtap0).
+ * Ending the first domain must leave that link alone. Run in a network
+ * namespace of its own (root only), in a child. */
+static void
+test_name_reused_child (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbQemuCommand) command = NULL;
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (0);
+  g_auto (GStrv) records = NULL;
+
+  if (!g_test_subprocess ())
+    return; /* test_name_reused runs it */
+  if (unshare (CLONE_NEWNET | CLONE_NEWNS) != 0
+      || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+      || umount2 ("/sys", MNT_DETACH) != 0 || mount ("sysfs", "/sys", "sysfs", 0, NULL) != 0
+      || !sh ("ip link add vbl0 type veth peer name vbl3") || !sh ("ip link set vbl0 up")
+      || !sh ("ip link add vbl1 type veth peer name vbl2")
+      || !sh ("ip tuntap add dev vbl4 mode tap"))
+    {
+      g_print ("SKIP: no network namespace with taps here\n");
+      return;
+    }
+  command = build (DIRECT ("dev='vbl0' mode='bridge'", ""), TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (vb_qemu_host_open_taps (command, fds, launcher, &error));
+  g_assert_no_error (error);
+  records = vb_qemu_macvtaps_of (command);
+  g_assert_nonnull (records[0]);
+  g_assert_true (g_str_has_prefix (records[0], "macvtap0:"));
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  /* The lower device goes, and its macvtap with it; another takes the name. */
+  g_assert_true (sh ("ip link del vbl0"));
+  g_assert_cmpuint (if_nametoindex ("macvtap0"), ==, 0);
+  g_assert_true (sh ("ip link add macvtap0 link vbl1 type macvtap"));
+  vb_macvtap_delete_all ((const char *const *) records, "test");
+  g_assert_cmpuint (if_nametoindex ("macvtap0"), !=, 0);
+
+  /* Nor is a tap a lower device: another guest's (type='ethernet'), whose
+   * traffic a passthru macvtap would take and which its owner deletes. */
+  g_clear_pointer (&command, vb_qemu_command_free);
+  command = build (DIRECT ("dev='vbl4' mode='passthrough'", ""), TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (vb_qemu_host_open_taps (command, fds, launcher, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "'vbl4' is a tap"));
+  g_print ("OK\n");
+}
+
+static void
+test_name_reused (void)
+{
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root for a network namespace");
+      return;
+    }
+  g_test_trap_subprocess ("/qemu-macvtap/name-reused/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -183,5 +263,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-macvtap/kept", test_kept);
   g_test_add_func ("/qemu-macvtap/refused", test_refused);
   g_test_add_func ("/qemu-macvtap/port-profiles", test_port_profiles);
+  g_test_add_func ("/qemu-macvtap/name-reused", test_name_reused);
+  g_test_add_func ("/qemu-macvtap/name-reused/subprocess", test_name_reused_child);
   return g_test_run ();
 }

@@ -150,7 +150,7 @@ test_restart (Fixture *f, gconstpointer data)
   status_path = vb_test_env_status_path (f->env, g_variant_get_string (uuid, NULL));
   g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
   g_assert_nonnull (strstr (status, "\"macvtaps\""));
-  g_assert_nonnull (strstr (strstr (status, "\"macvtaps\""), "\"macvtap0\""));
+  g_assert_nonnull (strstr (strstr (status, "\"macvtaps\""), "\"macvtap0:"));
   links = vb_test_run ("ip -n %s -d link show dev macvtap0", f->netns);
   g_assert_nonnull (strstr (links, "macvtap mode vepa"));
 
@@ -196,11 +196,11 @@ test_unplug (Fixture *f, gconstpointer data)
     {
       g_clear_pointer (&status, g_free);
       g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
-      if (!strstr (status, "\"macvtap0\""))
+      if (!strstr (status, "\"macvtap0:"))
         break;
       g_usleep (100000);
     }
-  g_assert_null (strstr (status, "\"macvtap0\""));
+  g_assert_null (strstr (status, "\"macvtap0:"));
 }
 
 /* A host device this host lacks: defined, refused at Start by its name,

@@ -158,6 +158,7 @@ typedef struct {
   char *macvtap_dev;
   guint macvtap_mode;
   gboolean macvtap_made; /* the link exists: deleted if the start fails */
+  guint macvtap_index;   /* its ifindex once made: its name may be another link's later */
 } VbQemuTap;
 
 /* An <interface type='ethernet'><source><ip> (the host side's address) or

@@ -303,7 +303,7 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
           g_autofree char *made = NULL;
 
           fd = vb_macvtap_create (tap->ifname, tap->macvtap_dev, tap->macvtap_mode, tap->mac, &made,
-                                  error);
+                                  &tap->macvtap_index, error);
           if (fd >= 0)
             {
               g_free (tap->ifname);

@@ -154,15 +154,19 @@ is_macvtap (const char *name)
   return g_file_test (sys, G_FILE_TEST_IS_DIR);
 }
 
-gboolean
-vb_macvtap_delete (const char *name, GError **error)
+/* Deletes macvtap @name if it is still link @expected (0: any link of
+ * that name). */
+static gboolean
+delete_link (const char *name, unsigned expected, GError **error)
 {
   Request request = { 0 };
   unsigned index = if_nametoindex (name);
   int saved;
 
-  /* Never another interface that took the name since. */
-  if (index == 0 || !is_macvtap (name))
+  /* Never another interface that took the name since: the kernel deletes a
+   * macvtap with its lower device (a NIC unplugged, a VLAN or veth deleted),
+   * and the next macvtapN made, anyone's, gets the name. */
+  if (index == 0 || (expected && index != expected) || !is_macvtap (name))
     return TRUE;
   request.header.nlmsg_len = NLMSG_LENGTH (sizeof (struct ifinfomsg));
   request.header.nlmsg_type = RTM_DELLINK;
@@ -179,14 +183,53 @@ vb_macvtap_delete (const char *name, GError **error)
   return TRUE;
 }
 
-void
-vb_macvtap_delete_all (const char *const *names, const char *log_name)
+static gboolean
+is_tap (const char *name)
 {
-  for (guint i = 0; names && names[i]; i++)
+  g_autofree char *sys = g_build_filename ("/sys/class/net", name, "tun_flags", NULL);
+
+  return g_file_test (sys, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+vb_macvtap_delete (const char *name, GError **error)
+{
+  return delete_link (name, 0, error);
+}
+
+/* "NAME:IFINDEX" (a record of vb_qemu_macvtaps_of(); a status file written
+ * before the index was kept has NAME alone: index 0). */
+static char *
+record_name (const char *record, unsigned *index)
+{
+  const char *colon = strchr (record, ':');
+  guint64 value = 0;
+
+  *index = 0;
+  if (!colon)
+    return g_strdup (record);
+  if (g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXINT, &value, NULL))
+    *index = (unsigned) value;
+  return g_strndup (record, colon - record);
+}
+
+static gboolean
+delete_record (const char *record, GError **error)
+{
+  unsigned index;
+  g_autofree char *name = record_name (record, &index);
+
+  return delete_link (name, index, error);
+}
+
+void
+vb_macvtap_delete_all (const char *const *records, const char *log_name)
+{
+  for (guint i = 0; records && records[i]; i++)
     {
       g_autoptr (GError) error = NULL;
 
-      if (!vb_macvtap_delete (names[i], &error))
+      if (!delete_record (records[i], &error))
         vb_log_warning (log_name, "%s", error->message);
     }
 }
@@ -194,7 +237,7 @@ vb_macvtap_delete_all (const char *const *names, const char *log_name)
 /* The link's character device, /dev/tapN (N: its ifindex), which devtmpfs
  * makes; checked against the numbers sysfs gives it. */
 static int
-open_tap_device (const char *name, GError **error)
+open_tap_device (const char *name, unsigned *opened_index, GError **error)
 {
   unsigned index = if_nametoindex (name);
   g_autofree char *sys = g_strdup_printf ("/sys/class/net/%s/macvtap/tap%u/dev", name, index);
@@ -242,6 +285,7 @@ open_tap_device (const char *name, GError **error)
       if (ioctl (fd, TUNSETIFF, &ifr) < 0)
         vb_log_warning (NULL, "macvtap %s: no virtio headers: %s", name, g_strerror (errno));
     }
+  *opened_index = index;
   return fd;
 }
 
@@ -256,7 +300,7 @@ parse_mac (const char *text, unsigned char mac[6])
 
 int
 vb_macvtap_create (const char *name, const char *lower, guint mode, const char *mac, char **created,
-                   GError **error)
+                   guint *created_index, GError **error)
 {
   unsigned char bytes[6];
   unsigned lower_index;
@@ -267,6 +311,16 @@ vb_macvtap_create (const char *name, const char *lower, guint mode, const char *
     {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                    "<interface type='direct'>: the host has no network device '%s' (<source dev>)",
+                   lower);
+      return -1;
+    }
+  /* A tap is a guest's (type='ethernet' routes it, unbridged): a macvtap on
+   * it would reach that guest past its host side, and go when it goes. */
+  if (is_tap (lower))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<interface type='direct'>: '%s' is a tap, another guest's end, not a host "
+                   "network device (<source dev>)",
                    lower);
       return -1;
     }
@@ -310,7 +364,7 @@ vb_macvtap_create (const char *name, const char *lower, guint mode, const char *
                      : g_strerror (saved));
       return -1;
     }
-  fd = open_tap_device (made, error);
+  fd = open_tap_device (made, created_index, error);
   if (fd < 0)
     {
       vb_macvtap_delete (made, NULL);
@@ -330,7 +384,7 @@ vb_qemu_macvtaps_of (const VbQemuCommand *command)
       const VbQemuTap *tap = command->taps->pdata[i];
 
       if (tap->macvtap_dev && tap->macvtap_made)
-        g_ptr_array_add (names, g_strdup (tap->ifname));
+        g_ptr_array_add (names, g_strdup_printf ("%s:%u", tap->ifname, tap->macvtap_index));
     }
   g_ptr_array_add (names, NULL);
   return (GStrv) g_ptr_array_free (names, FALSE);
@@ -385,7 +439,8 @@ vb_qemu_macvtap_release (QemuDomain *qd, const char *mac)
 
   for (guint i = 0; mac && qd->status && qd->status->macvtaps && qd->status->macvtaps[i]; i++)
     {
-      const char *name = qd->status->macvtaps[i];
+      unsigned index;
+      g_autofree char *name = record_name (qd->status->macvtaps[i], &index);
       g_autofree char *sys = g_build_filename ("/sys/class/net", name, "address", NULL);
       g_autofree char *address = NULL;
       g_autoptr (GError) error = NULL;
@@ -393,10 +448,10 @@ vb_qemu_macvtap_release (QemuDomain *qd, const char *mac)
       if (!g_file_get_contents (sys, &address, NULL, NULL)
           || g_ascii_strcasecmp (g_strstrip (address), mac) != 0)
         {
-          g_ptr_array_add (kept, g_strdup (name));
+          g_ptr_array_add (kept, g_strdup (qd->status->macvtaps[i]));
           continue;
         }
-      if (!vb_macvtap_delete (name, &error))
+      if (!delete_link (name, index, &error))
         vb_log_warning (vb_qemu_log_name (qd->domain), "%s", error->message);
     }
   g_ptr_array_add (kept, NULL);

@@ -28,15 +28,19 @@ char *vb_macvtap_requested_name (const char *target);
 /* Creates macvtap @name (NULL: the first free macvtapN) on host device
  * @lower in @mode with MAC @mac, brings it up and opens its /dev/tapN.
  * Refuses (NotSupported) a @lower the host lacks and an existing @name.
- * Returns the descriptor and the link's name in *@created, or -1. */
+ * Returns the descriptor, the link's name in *@created and its ifindex in
+ * *@created_index, or -1. */
 int vb_macvtap_create (const char *name, const char *lower, guint mode, const char *mac,
-                       char **created, GError **error);
+                       char **created, guint *created_index, GError **error);
 /* Deletes macvtap link @name (RTM_DELLINK); only a macvtap is deleted. */
 gboolean vb_macvtap_delete (const char *name, GError **error);
-/* Deletes each, logging failures under @log_name. */
-void vb_macvtap_delete_all (const char *const *names, const char *log_name);
+/* Deletes each link of @records ("NAME:IFINDEX", as vb_qemu_macvtaps_of()
+ * gives) that is still that link, logging failures under @log_name. */
+void vb_macvtap_delete_all (const char *const *records, const char *log_name);
 
-/* The names of @command's macvtap links made so far, NULL-terminated. */
+/* The records ("NAME:IFINDEX") of @command's macvtap links made so far,
+ * NULL-terminated: by the time a link is deleted, its name alone may be
+ * another link's. */
 GStrv vb_qemu_macvtaps_of (const VbQemuCommand *command);
 
 /* Writes each macvtap's name into the live XML as its interface's <target

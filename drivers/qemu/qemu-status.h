@@ -33,7 +33,7 @@ typedef struct {
   GStrv taps;            /* host tap devices, for network counters */
   GStrv ovs_ports;       /* the taps that are Open vSwitch ports, removed when QEMU ends */
   GStrv downscripts;     /* "TAP:PATH" of each <downscript>, run when QEMU ends */
-  GStrv macvtaps;        /* macvtap links (type='direct'), deleted when QEMU ends */
+  GStrv macvtaps;        /* "NAME:IFINDEX" of macvtap links (type='direct'), deleted when QEMU ends */
   GPtrArray *helpers;    /* VbQemuHelperRecord, never NULL once read or built */
   int id;
   char *state;           /* "running", "paused", ... as last seen */
