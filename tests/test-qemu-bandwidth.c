@@ -162,6 +162,15 @@ test_portgroups (void)
   g_assert_null (missing);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (error->message, "network 'net' has no portgroup 'nosuch'"));
+  /* Its own limits do not make a portgroup the network lacks go unnoticed. */
+  g_clear_error (&error);
+  g_clear_pointer (&missing, vb_qemu_command_free);
+  missing =
+    build (ON_NETWORK (" portgroup='nosuch'", "<bandwidth><outbound average='9'/></bandwidth>"),
+           FALSE, &error);
+  g_assert_null (missing);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "network 'net' has no portgroup 'nosuch'"));
 }
 
 static void

@@ -79,8 +79,10 @@ vb_qemu_nic_bandwidth (Builder *b, xmlNode *iface, gboolean tap_backed, GError *
   xmlNode *inbound, *outbound;
   VbQemuTap *tap;
 
-  /* The interface's own <bandwidth> wins over its portgroup's, whole. */
-  if (!bandwidth && tap_backed && vb_xml_attr_is (iface, "type", "network"))
+  /* The interface's own <bandwidth> wins over its portgroup's, whole; the
+   * portgroup it names is looked up all the same, so one the network does
+   * not have is refused rather than ignored. */
+  if (tap_backed && vb_xml_attr_is (iface, "type", "network"))
     {
       GError *local = NULL;
 
@@ -90,7 +92,8 @@ vb_qemu_nic_bandwidth (Builder *b, xmlNode *iface, gboolean tap_backed, GError *
           g_propagate_error (error, local);
           return FALSE;
         }
-      bandwidth = group ? xmlDocGetRootElement (group) : NULL;
+      if (!bandwidth)
+        bandwidth = group ? xmlDocGetRootElement (group) : NULL;
     }
   inbound = vb_xml_child (bandwidth, "inbound");
   outbound = vb_xml_child (bandwidth, "outbound");
