@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "qemu-rtnl.h"
 #include "vb-error.h"
 #include "vb-log.h"
 #include "xml-schema.h"
@@ -87,39 +88,6 @@ end_nest (Request *request, struct rtattr *nest)
   nest->rta_len = (unsigned short) ((char *) request + request->header.nlmsg_len - (char *) nest);
 }
 
-/* Sends @request; 0 or the kernel's errno. */
-static int
-talk (Request *request)
-{
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  char reply[1024];
-  int sock = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  ssize_t n;
-  int saved = 0;
-
-  if (sock < 0)
-    return errno;
-  if (sendto (sock, request, request->header.nlmsg_len, 0, (struct sockaddr *) &kernel,
-              sizeof kernel)
-      < 0)
-    saved = errno;
-  else if ((n = recv (sock, reply, sizeof reply, 0))
-           < (ssize_t) NLMSG_LENGTH (sizeof (struct nlmsgerr)))
-    saved = n < 0 ? errno : EPROTO;
-  else
-    {
-      struct nlmsghdr *header = (struct nlmsghdr *) reply;
-      struct nlmsgerr *answer = NLMSG_DATA (header);
-
-      if (header->nlmsg_type != NLMSG_ERROR)
-        saved = EPROTO;
-      else if (answer->error < 0)
-        saved = -answer->error;
-    }
-  close (sock);
-  return saved;
-}
-
 static int
 new_link (const char *name, unsigned lower, guint mode, const unsigned char mac[6])
 {
@@ -143,7 +111,7 @@ new_link (const char *name, unsigned lower, guint mode, const unsigned char mac[
   put_attr (&request, IFLA_MACVLAN_MODE, &mode32, sizeof mode32);
   end_nest (&request, data);
   end_nest (&request, linkinfo);
-  return talk (&request);
+  return vb_qemu_rtnl_talk (&request.header);
 }
 
 static gboolean
@@ -173,7 +141,7 @@ delete_link (const char *name, unsigned expected, GError **error)
   request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
   request.info.ifi_family = AF_UNSPEC;
   request.info.ifi_index = (int) index;
-  saved = talk (&request);
+  saved = vb_qemu_rtnl_talk (&request.header);
   if (saved && saved != ENODEV)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot delete macvtap %s: %s", name,

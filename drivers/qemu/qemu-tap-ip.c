@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "qemu-rtnl.h"
 #include "vb-error.h"
 
 typedef struct {
@@ -51,33 +52,8 @@ address_bytes (const char *text, guint8 bytes[16], int *family)
 static gboolean
 talk (Request *request, const char *what, GError **error)
 {
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  char reply[1024];
-  int sock = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  ssize_t n;
-  int saved = 0;
+  int saved = vb_qemu_rtnl_talk (&request->header);
 
-  if (sock < 0)
-    saved = errno;
-  else if (sendto (sock, request, request->header.nlmsg_len, 0, (struct sockaddr *) &kernel,
-                   sizeof kernel)
-           < 0)
-    saved = errno;
-  else if ((n = recv (sock, reply, sizeof reply, 0))
-           < (ssize_t) NLMSG_LENGTH (sizeof (struct nlmsgerr)))
-    saved = n < 0 ? errno : EPROTO;
-  else
-    {
-      struct nlmsghdr *header = (struct nlmsghdr *) reply;
-      struct nlmsgerr *answer = NLMSG_DATA (header);
-
-      if (header->nlmsg_type != NLMSG_ERROR)
-        saved = EPROTO;
-      else if (answer->error < 0)
-        saved = -answer->error;
-    }
-  if (sock >= 0)
-    close (sock);
   if (saved)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot add %s: %s", what, g_strerror (saved));

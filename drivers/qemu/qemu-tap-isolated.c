@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "qemu-rtnl.h"
 #include "vb-error.h"
 
 /* RTM_SETLINK on the bridge family: the port's flags go in a nested
@@ -22,39 +23,6 @@ typedef struct {
   guint8 on;
   guint8 pad[3];
 } Request;
-
-/* The kernel's answer to @request: 0, or the errno it refused with. */
-static int
-send_request (Request *request)
-{
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  char reply[1024];
-  int sock = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  int saved = 0;
-  ssize_t n;
-
-  if (sock < 0)
-    return errno;
-  if (sendto (sock, request, request->header.nlmsg_len, 0, (struct sockaddr *) &kernel,
-              sizeof kernel)
-      < 0)
-    saved = errno;
-  else if ((n = recv (sock, reply, sizeof reply, 0))
-           < (ssize_t) NLMSG_LENGTH (sizeof (struct nlmsgerr)))
-    saved = n < 0 ? errno : EPROTO;
-  else
-    {
-      struct nlmsghdr *header = (struct nlmsghdr *) reply;
-      struct nlmsgerr *answer = NLMSG_DATA (header);
-
-      if (header->nlmsg_type != NLMSG_ERROR)
-        saved = EPROTO;
-      else if (answer->error < 0)
-        saved = -answer->error;
-    }
-  close (sock);
-  return saved;
-}
 
 gboolean
 vb_tap_set_isolated (const char *ifname, GError **error)
@@ -81,7 +49,7 @@ vb_tap_set_isolated (const char *ifname, GError **error)
   request.isolated.rta_type = IFLA_BRPORT_ISOLATED;
   request.isolated.rta_len = RTA_LENGTH (sizeof (guint8));
   request.on = 1;
-  saved = send_request (&request);
+  saved = vb_qemu_rtnl_talk (&request.header);
   if (saved)
     {
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
