@@ -124,12 +124,8 @@ vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files, GEr
   xmlNode *driver = vb_xml_child (node, "driver");
   g_autofree char *socket_path = vb_xml_attr (source, "socket");
   g_autofree char *tag = child_attr (node, "target", "dir");
-  g_autofree char *queue = driver ? vb_xml_attr (driver, "queue") : NULL;
   g_autofree char *accessmode = vb_xml_attr (node, "accessmode");
   g_autofree char *id = device_id (node, g_strdup (files));
-  g_autofree char *chardev_id = g_strdup_printf ("chr-vu-%s", id);
-  g_autoptr (GString) chardev = g_string_new ("socket");
-  g_autoptr (GString) dev = g_string_new ("vhost-user-fs-pci");
 
   if (!vb_xml_attr_is (driver, "type", "virtiofs"))
     return refuse (error, source,
@@ -161,18 +157,7 @@ vb_qemu_build_virtiofs_socket (Builder *b, xmlNode *node, const char *files, GEr
   if (!b->context->dry_run && !host_has (b->context, socket_path))
     return refuse (error, source, "no virtiofsd listens on %s: that socket does not exist",
                    socket_path);
-  vb_qemu_opt (chardev, "id", chardev_id);
-  vb_qemu_opt (chardev, "path", socket_path);
-  add2 (b, "-chardev", chardev->str);
-  vb_qemu_opt (dev, "id", id);
-  vb_qemu_opt (dev, "chardev", chardev_id);
-  if (queue)
-    vb_qemu_opt (dev, "queue-size", queue);
-  vb_qemu_opt (dev, "tag", tag);
-  boot_index (b, node, dev);
-  if (!vb_qemu_virtio_options (node, dev, error))
-    return FALSE;
-  return add_fixed_pci_device (b, node, NULL, dev, error);
+  return vb_qemu_vhost_user_fs (b, node, id, tag, socket_path, error);
 }
 
 /* The <target> of the PCI root bus: hotplug='on|off' is whether the guest's

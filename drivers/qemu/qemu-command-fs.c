@@ -212,19 +212,39 @@ add_virtiofsd (Builder *b, xmlNode *node, const char *id, const char *source,
   return TRUE;
 }
 
+gboolean
+vb_qemu_vhost_user_fs (Builder *b, xmlNode *node, const char *id, const char *tag,
+                       const char *socket_path, GError **error)
+{
+  xmlNode *driver = vb_xml_child (node, "driver");
+  g_autofree char *queue = driver ? vb_xml_attr (driver, "queue") : NULL;
+  g_autofree char *chardev_id = g_strdup_printf ("chr-vu-%s", id);
+  g_autoptr (GString) chardev = g_string_new ("socket");
+  g_autoptr (GString) dev = g_string_new ("vhost-user-fs-pci");
+
+  vb_qemu_opt (chardev, "id", chardev_id);
+  vb_qemu_opt (chardev, "path", socket_path);
+  add2 (b, "-chardev", chardev->str);
+  vb_qemu_opt (dev, "id", id);
+  vb_qemu_opt (dev, "chardev", chardev_id);
+  if (queue)
+    vb_qemu_opt (dev, "queue-size", queue);
+  vb_qemu_opt (dev, "tag", tag);
+  boot_index (b, node, dev);
+  if (!vb_qemu_virtio_options (node, dev, error))
+    return FALSE;
+  return add_fixed_pci_device (b, node, NULL, dev, error);
+}
+
 /* @files names the helper's socket and log: an alias may hold any character. */
 static gboolean
 build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, const char *source,
                 const char *tag, GError **error)
 {
   xmlNode *driver = vb_xml_child (node, "driver");
-  g_autofree char *queue = driver ? vb_xml_attr (driver, "queue") : NULL;
   g_autofree char *accessmode = vb_xml_attr (node, "accessmode");
   g_autofree char *socket_name = g_strdup_printf ("%s.sock", files);
   g_autofree char *socket_path = runtime_path (b, socket_name);
-  g_autofree char *chardev_id = g_strdup_printf ("chr-vu-%s", id);
-  g_autoptr (GString) chardev = g_string_new ("socket");
-  g_autoptr (GString) dev = g_string_new ("vhost-user-fs-pci");
 
   /* vhost-user-fs-pci is a virtio 1.0 device only: it is its own
    * non-transitional model. */
@@ -245,18 +265,7 @@ build_virtiofs (Builder *b, xmlNode *node, const char *id, const char *files, co
                    "(or a file, huge pages, or memAccess='shared' on every NUMA cell)");
   if (!add_virtiofsd (b, node, files, source, socket_path, error))
     return FALSE;
-  vb_qemu_opt (chardev, "id", chardev_id);
-  vb_qemu_opt (chardev, "path", socket_path);
-  add2 (b, "-chardev", chardev->str);
-  vb_qemu_opt (dev, "id", id);
-  vb_qemu_opt (dev, "chardev", chardev_id);
-  if (queue)
-    vb_qemu_opt (dev, "queue-size", queue);
-  vb_qemu_opt (dev, "tag", tag);
-  boot_index (b, node, dev);
-  if (!vb_qemu_virtio_options (node, dev, error))
-    return FALSE;
-  return add_fixed_pci_device (b, node, NULL, dev, error);
+  return vb_qemu_vhost_user_fs (b, node, id, tag, socket_path, error);
 }
 
 static gboolean

@@ -332,6 +332,11 @@ gboolean vb_qemu_build_hostdev (Builder *b, xmlNode *node, GError **error);
  * map (qemu-command-fs.c); <video><driver name='vhostuser'>, run by
  * vhost-user-gpu beside QEMU (qemu-command-vhost-user-gpu.c). */
 gboolean vb_qemu_shared_memory (Builder *b);
+/* vhost-user-fs-pci for the share @node with the device id @id and mount
+ * tag @tag, on the virtiofsd listening on @socket_path (the service's own,
+ * or one the host runs: qemu-command-breadth.c), with its -chardev. */
+gboolean vb_qemu_vhost_user_fs (Builder *b, xmlNode *node, const char *id, const char *tag,
+                                const char *socket_path, GError **error);
 gboolean vb_qemu_build_vhost_user_video (Builder *b, xmlNode *video, GError **error);
 /* <controller type='usb'> (qemu-command-usb-controllers.c): N of an
  * ich9-uhciN companion (0: not one); the id of bus @index's controller;
