@@ -31,6 +31,21 @@ run_worker (gpointer data)
   const BenchCall *call = worker->call;
   g_autoptr (GDBusConnection) connection = connect_to (call->address);
 
+  if (call->no_reply_first)
+    {
+      const BenchCall *first = call->no_reply_first;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GDBusMessage) message =
+        g_dbus_message_new_method_call (call->bus_name, first->path, first->interface,
+                                        first->method);
+
+      if (first->args) /* not floating: set_body takes its own reference */
+        g_dbus_message_set_body (message, first->args);
+      g_dbus_message_set_flags (message, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+      if (!g_dbus_connection_send_message (connection, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+                                           NULL, &error))
+        g_error ("%s: %s", first->method, error->message);
+    }
   for (int i = 0; i < worker->calls; i++)
     {
       g_autoptr (GError) error = NULL;

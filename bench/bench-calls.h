@@ -14,13 +14,19 @@ typedef struct {
 
 /* What one row calls: @method of @interface at @path of @bus_name, on the
  * bus at @address, with @args (may be NULL). */
-typedef struct {
+typedef struct _BenchCall {
   const char *address;
   const char *bus_name;
   const char *path;
   const char *interface;
   const char *method;
   GVariant *args;
+  /* When set, each client's connection first sends this call (its address
+   * and bus name are @address's and @bus_name's; its args not floating)
+   * expecting no reply: a
+   * service that keeps its callers' order (virtbusd's reply cache) then
+   * answers every call of that connection on its main loop. */
+  const struct _BenchCall *no_reply_first;
 } BenchCall;
 
 /* Makes @calls calls in all (after 50 to warm up connections, polkit
