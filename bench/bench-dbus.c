@@ -16,14 +16,16 @@
  * every read cost before the reply cache): the before and after of the same
  * run.
  *
- * The rows in turns also say how much CPU virtbusd ("srv us") and the bus
- * ("bus us") spent per measured call: with 16 clients on a small machine the
- * CPU is what is shared, so a ratio above the floor is read with them (the
- * rest of a call's CPU is the client's, which the service cannot change).
+ * The rows in turns also say how much CPU virtbusd ("srv us"), the bus
+ * ("bus us") and this process, the clients ("cli us"; with the bare service
+ * in the rows against it), spent per measured call: with 16 clients on a
+ * small machine the CPU is what is shared, so a ratio above the floor is
+ * read with them.
  *
  * Everything is measured in the same run, so ratios compare like with like. */
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,6 +66,17 @@ cpu_ns (pid_t pid)
   return total;
 }
 
+/* CPU time this process (the clients; every thread, ended ones too) has run, in ns. */
+static guint64
+own_cpu_ns (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_GUINT64_CONSTANT (1000000000)
+         + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * G_GUINT64_CONSTANT (1000);
+}
+
 /* One row: @method of @interface at @path of virtbusd. */
 static BenchFigures
 measure (const char *address, const char *path, const char *interface, const char *method,
@@ -97,7 +110,7 @@ static void
 row_against (const char *name, const BenchCall *reference, const BenchCall *measured, int clients)
 {
   double rate[ROUNDS], median[ROUNDS], p99[ROUNDS], med_ratio[ROUNDS], thr_ratio[ROUNDS];
-  double service_cpu[ROUNDS], bus_cpu[ROUNDS];
+  double service_cpu[ROUNDS], bus_cpu[ROUNDS], client_cpu[ROUNDS];
 
   if (only_rows && !strstr (name, only_rows))
     return;
@@ -106,12 +119,14 @@ row_against (const char *name, const BenchCall *reference, const BenchCall *meas
     {
       BenchFigures floor = bench_measure_call (reference, n_calls / ROUNDS, clients);
       guint64 service_before = cpu_ns (daemon_pid), bus_before = cpu_ns (bus_pid);
+      guint64 client_before = own_cpu_ns ();
       BenchFigures f = bench_measure_call (measured, n_calls / ROUNDS, clients);
       /* The 50 warm-up calls count too. */
       int made = (n_calls / ROUNDS / clients) * clients + 50;
 
       service_cpu[r] = (cpu_ns (daemon_pid) - service_before) / 1e3 / made;
       bus_cpu[r] = (cpu_ns (bus_pid) - bus_before) / 1e3 / made;
+      client_cpu[r] = (own_cpu_ns () - client_before) / 1e3 / made;
 
       rate[r] = f.calls_per_s;
       median[r] = f.median;
@@ -119,20 +134,20 @@ row_against (const char *name, const BenchCall *reference, const BenchCall *meas
       med_ratio[r] = f.median / floor.median;
       thr_ratio[r] = floor.calls_per_s / f.calls_per_s;
     }
-  g_print ("%-28s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx  %6.1f  %6.1f\n", name, clients,
+  g_print ("%-28s %2d  %9.0f  %8.1f  %8.1f   %5.2fx  %5.2fx  %6.1f  %6.1f  %6.1f\n", name, clients,
            median_of (rate, ROUNDS), median_of (median, ROUNDS) * 1e6,
            median_of (p99, ROUNDS) * 1e6, median_of (med_ratio, ROUNDS),
            median_of (thr_ratio, ROUNDS), median_of (service_cpu, ROUNDS),
-           median_of (bus_cpu, ROUNDS));
+           median_of (bus_cpu, ROUNDS), median_of (client_cpu, ROUNDS));
 }
 
 /* The header of row_against's rows: bench_print_call_header's columns and
- * the CPU virtbusd and the bus spent per measured call, in us. */
+ * the CPU virtbusd, the bus and the clients spent per measured call, in us. */
 static void
 print_row_header (void)
 {
-  g_print ("%-28s %2s  %9s  %8s  %8s   %6s  %6s  %6s  %6s\n", "call", "cl", "calls/s", "med(us)",
-           "p99(us)", "med/x", "thr/x", "srv us", "bus us");
+  g_print ("%-28s %2s  %9s  %8s  %8s   %6s  %6s  %6s  %6s  %6s\n", "call", "cl", "calls/s",
+           "med(us)", "p99(us)", "med/x", "thr/x", "srv us", "bus us", "cli us");
 }
 
 /* One row measured in turns with Ping. */
