@@ -117,8 +117,13 @@ source_fits (xmlNode *node, const char *type, GError **error)
         }
   if (sources > (g_str_equal (type, "udp") ? 2u : 1u))
     return refuse (error, node, "too many <source> elements for a %s character device", type);
-  if (vb_xml_child (node, "protocol") && !g_str_equal (type, "tcp"))
-    return refuse (error, vb_xml_child (node, "protocol"), "a <protocol> is for tcp");
+  /* Every other type carries the guest's bytes as they are: raw is what it
+   * does (libvirt reads <protocol> of tcp only and drops it elsewhere). */
+  if (vb_xml_child (node, "protocol") && !g_str_equal (type, "tcp")
+      && !vb_xml_attr_is (vb_xml_child (node, "protocol"), "type", "raw"))
+    return refuse (error, vb_xml_child (node, "protocol"),
+                   "a %s character device carries bytes raw: telnet and TLS are tcp's <protocol>",
+                   type);
   return TRUE;
 }
 
