@@ -659,9 +659,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/hostdev/source",
     "protocol=vhost|iscsi wwpn name startupPolicy=mandatory guestReset=off|uninitialized|on", NULL,
     0 },
-  /* A SCSI host device: an iSCSI LUN's portal and login; read-only. */
+  /* A SCSI host device: an iSCSI LUN's portal, login and initiator name;
+   * read-only. */
   { "domain/devices/hostdev/source/host", "!name port=%u transport=tcp|rdma", NULL, 0 },
   NETDISK_AUTH ("domain/devices/hostdev/source/auth"),
+  { "domain/devices/hostdev/source/initiator", NULL, NULL, 0 },
+  { "domain/devices/hostdev/source/initiator/iqn", "!name", NULL, 0 },
   { "domain/devices/hostdev/readonly", NULL, NULL, 0 },
   { "domain/devices/hostdev/source/address",
     "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
