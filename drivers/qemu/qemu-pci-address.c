@@ -778,6 +778,19 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
        * saved or migrating from then finds its devices where they were. */
       if (p == PRIMARY_VIDEO && !q35)
         p = LEGACY;
+      /* libvirt binds such a device to vfio-pci for as long as the guest
+       * runs and gives it to QEMU nowhere: what is left here is nothing. */
+      if (is_element (node, "hostdev")
+          && vb_xml_attr_is (vb_xml_child (node, "address"), "type", "unassigned"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "<address> at line %ld: type='unassigned' keeps a host device from the "
+                       "host without giving it to the guest, and virtbus rebinds no host device: "
+                       "it would do nothing here (bind the device to vfio-pci on the host, and "
+                       "leave it out of the domain)",
+                       vb_xml_line (vb_xml_child (node, "address")));
+          return FALSE;
+        }
       /* A PCI device takes a PCI address: another type would name a place
        * the device cannot be, and QEMU would choose one of its own. */
       if (address && !vb_xml_attr_is (address, "type", "pci"))
