@@ -176,7 +176,8 @@ test_numatune_and_pages (void)
   g_assert_nonnull (strstr (paged->xml, "<page size='1048576' unit='KiB' nodeset='0'/>"));
   assert_refused (no_cell, "cellid 2 names no <cell>");
   assert_refused (bad_set, "nodeset '0-' is not a list");
-  assert_refused (auto_set, "placement='auto' chooses the nodes");
+  assert_refused (auto_set, "placement='auto' lets numad choose the nodes: a nodeset with it "
+                            "would be ignored");
   assert_refused (page_cell, "guest NUMA cell 2, which does not exist");
   assert_refused (page_size, "a power of two");
 }

@@ -117,8 +117,13 @@ source_fits (xmlNode *node, const char *type, GError **error)
         }
   if (sources > (g_str_equal (type, "udp") ? 2u : 1u))
     return refuse (error, node, "too many <source> elements for a %s character device", type);
-  if (vb_xml_child (node, "protocol") && !g_str_equal (type, "tcp"))
-    return refuse (error, vb_xml_child (node, "protocol"), "a <protocol> is for tcp");
+  /* Every other type carries the guest's bytes as they are: raw is what it
+   * does (libvirt reads <protocol> of tcp only and drops it elsewhere). */
+  if (vb_xml_child (node, "protocol") && !g_str_equal (type, "tcp")
+      && !vb_xml_attr_is (vb_xml_child (node, "protocol"), "type", "raw"))
+    return refuse (error, vb_xml_child (node, "protocol"),
+                   "a %s character device carries bytes raw: telnet and TLS are tcp's <protocol>",
+                   type);
   return TRUE;
 }
 
@@ -282,9 +287,14 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
     }
   else if (g_str_equal (type, "stdio"))
     {
+      /* QEMU's stdout and stderr are one file the service made (qemu.log,
+       * in the run directory, often a tmpfs): a guest writing there would
+       * grow it without a limit, and write among QEMU's own messages, whose
+       * tail a failed Start or migration quotes to the caller. */
       refuse (error, node,
-              "character device type 'stdio': QEMU's standard output is the service's log of "
-              "the domain (use pty or file)");
+              "character device type 'stdio' would write the guest's output into QEMU's own log, "
+              "which has no size limit and whose end a failed Start quotes as QEMU's words (use "
+              "pty, file or null)");
       return NULL;
     }
   else
@@ -408,6 +418,28 @@ vb_qemu_build_serial (Builder *b, xmlNode *node, GError **error)
   return TRUE;
 }
 
+/* Whether @a and @b name one address: the same type, and every attribute
+ * of either equal in the other, numbers by value (libvirt's 0x04 is 4). */
+static gboolean
+same_address (xmlNode *a, xmlNode *b)
+{
+  if (!a || !b)
+    return a == b;
+  for (guint pass = 0; pass < 2; pass++)
+    for (xmlAttr *attr = (pass ? b : a)->properties; attr; attr = attr->next)
+      {
+        const char *name = (const char *) attr->name;
+        g_autofree char *x = vb_xml_attr (a, name);
+        g_autofree char *y = vb_xml_attr (b, name);
+        guint nx = vb_xml_attr_uint (a, name, G_MAXUINT);
+        guint ny = vb_xml_attr_uint (b, name, G_MAXUINT);
+
+        if (!x || !y || (nx == G_MAXUINT ? g_strcmp0 (x, y) != 0 : nx != ny))
+          return FALSE;
+      }
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
 {
@@ -423,21 +455,11 @@ vb_qemu_build_console (Builder *b, xmlNode *node, GError **error)
         {
           xmlNode *mine = vb_xml_child (node, "address");
           xmlNode *port = vb_xml_child (vb_xml_child (b->devices, "serial"), "address");
-          static const char *const keys[] = { "iobase", "irq" };
 
-          if (!mine)
-            return TRUE;
-          if (!port || !vb_xml_attr_is (port, "type", "isa")
-              || !vb_xml_attr_is (mine, "type", "isa"))
+          if (mine && !same_address (mine, port))
             return refuse (error, mine,
                            "a serial console is serial port 0 itself: its <address> is that "
                            "port's");
-          for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-            if (vb_xml_attr_uint (mine, keys[i], G_MAXUINT)
-                != vb_xml_attr_uint (port, keys[i], G_MAXUINT))
-              return refuse (error, mine,
-                             "a serial console is serial port 0 itself: its <address> is that "
-                             "port's");
           return TRUE;
         }
       return vb_qemu_build_serial (b, node, error);

@@ -269,8 +269,8 @@ vb_qemu_build_dbus_redirdev (Builder *b, xmlNode *redirdev, const char *id, GErr
       if (!xmlStrEqual (attr->name, BAD_CAST "channel"))
         return refuse (error, source, "'%s' is not one of a dbus redirdev's source",
                        (const char *) attr->name);
-  if (vb_xml_child (redirdev, "protocol"))
-    return refuse (error, vb_xml_child (redirdev, "protocol"), "a <protocol> is for tcp");
+  /* The schema lets a redirdev say only <protocol type='raw'>, which is
+   * what a D-Bus stream is (as every other type's back end takes it). */
   /* QEMU's name for a usbredir stream, which D-Bus display clients look
    * for, when the XML names none. */
   if (!vb_qemu_build_dbus_chardev (b, redirdev, id, "org.qemu.usbredir", out, error))

@@ -261,6 +261,51 @@ source_nbd (Source *s, GError **error)
   return TRUE;
 }
 
+/* RFC 3720's iSCSI names, in the normalized form the protocol carries
+ * (3.2.6): at most 223 bytes of lowercase letters, digits, '-', '.' and
+ * ':'; "iqn." YYYY-MM "." a reversed domain name, then ":" and anything
+ * of those; or "eui." and 16 hex digits, "naa." and 16 or 32. */
+static gboolean
+is_iscsi_name (const char *name)
+{
+  const char *p;
+
+  if (strlen (name) > 223)
+    return FALSE;
+  if (g_str_has_prefix (name, "eui.") || g_str_has_prefix (name, "naa."))
+    {
+      gsize digits = strlen (name + 4);
+
+      for (p = name + 4; *p; p++)
+        if (!g_ascii_isxdigit (*p))
+          return FALSE;
+      return digits == 16 || (name[0] == 'n' && digits == 32);
+    }
+  if (!g_str_has_prefix (name, "iqn."))
+    return FALSE;
+  p = name + 4;
+  for (guint i = 0; i < 7; i++)
+    if (i == 4 ? p[i] != '-' : !g_ascii_isdigit (p[i]))
+      return FALSE;
+  if ((p[5] - '0') * 10 + (p[6] - '0') < 1 || (p[5] - '0') * 10 + (p[6] - '0') > 12
+      || p[7] != '.')
+    return FALSE;
+  /* The naming authority: labels of letters, digits and '-'. */
+  p += 8;
+  for (gboolean label_start = TRUE; *p && *p != ':'; p++)
+    {
+      if (*p == '.' ? label_start : !(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '-'))
+        return FALSE;
+      label_start = *p == '.';
+    }
+  if (p == name + 12 || p[-1] == '.')
+    return FALSE;
+  for (; *p; p++)
+    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || strchr ("-.:", *p)))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 source_iscsi (Source *s, GError **error)
 {
@@ -286,6 +331,12 @@ source_iscsi (Source *s, GError **error)
   json_object_set_string_member (s->proto, "portal", portal);
   json_object_set_string_member (s->proto, "target", target);
   json_object_set_int_member (s->proto, "lun", (gint64) lun);
+  if (iqn && !is_iscsi_name (iqn))
+    return refuse (error, vb_xml_child (vb_xml_child (s->source, "initiator"), "iqn"),
+                   "'%s' is not an iSCSI initiator name (RFC 3720: iqn.YYYY-MM.reversed.domain "
+                   "with an optional ':' and more, in lowercase letters, digits, '-', '.' and "
+                   "':'; or eui. and 16 hex digits, or naa. and 16 or 32)",
+                   iqn);
   if (iqn)
     json_object_set_string_member (s->proto, "initiator-name", iqn);
   if (s->auth

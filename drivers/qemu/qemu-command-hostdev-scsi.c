@@ -100,8 +100,9 @@ vb_qemu_build_hostdev_scsi (Builder *b, xmlNode *hostdev, GString *out, GError *
                        "a SCSI host device is <adapter name='scsi_hostN'> and <address bus "
                        "target unit>");
       if (vb_xml_child (source, "host") || vb_xml_child (source, "auth")
-          || vb_xml_attr (source, "name"))
-        return refuse (error, source, "<host>, <auth> and name= are for an iSCSI host device");
+          || vb_xml_child (source, "initiator") || vb_xml_attr (source, "name"))
+        return refuse (error, source,
+                       "<host>, <auth>, <initiator> and name= are for an iSCSI host device");
       if (!(sg = sg_node (b->context, source, sysfs, error)))
         return FALSE;
       json_object_set_string_member (proto, "driver", "host_device");

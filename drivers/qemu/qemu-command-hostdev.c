@@ -232,6 +232,7 @@ hostdev_fits (xmlNode *hostdev, const char *type, GError **error)
     { "name", "scsi", TRUE },
     { "host", "scsi", TRUE },
     { "auth", "scsi", TRUE },
+    { "initiator", "scsi", TRUE },
     { "readonly", "scsi", FALSE },
     { "shareable", "scsi", FALSE },
     { "startupPolicy", "usb", TRUE },

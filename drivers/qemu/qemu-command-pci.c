@@ -55,13 +55,15 @@ target_options (Builder *b, xmlNode *node, const PciModel *m, const char *device
   gboolean expander = g_str_has_suffix (m->model, "expander-bus");
   g_autofree char *hotplug = target ? vb_xml_attr (target, "hotplug") : NULL;
   g_autofree char *mem_reserve = target ? vb_xml_attr (target, "memReserve") : NULL;
+  /* A downstream port's number is its slot on the switch, as libvirt
+   * numbers it: the ports of one switch differ. */
+  guint default_port = g_str_equal (m->model, "pcie-root-port")
+                         ? 0x10 + index - 1
+                         : vb_xml_attr_uint (vb_xml_child (node, "address"), "slot", 0);
 
   if (port)
     g_string_append_printf (out, ",port=0x%x,chassis=%u",
-                            vb_xml_attr_uint (target, "port",
-                                              g_str_equal (m->model, "pcie-root-port")
-                                                ? 0x10 + index - 1
-                                                : 0),
+                            vb_xml_attr_uint (target, "port", default_port),
                             vb_xml_attr_uint (target, "chassis", index));
   else if (xmlHasProp (target, BAD_CAST "port") || xmlHasProp (target, BAD_CAST "chassis"))
     return refuse (error, target, "port and chassis are for pcie-root-port and "

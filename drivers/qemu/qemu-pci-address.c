@@ -412,9 +412,12 @@ bridge_slot (Alloc *a, const char *model, guint first, guint *bus, guint *slot)
   return FALSE;
 }
 
-/* A pcie-root-port no address names as its bus, in index order. */
+/* A pcie-root-port no address names as its bus, in index order; with
+ * @downstream also a switch's pcie-switch-downstream-port (one slot too),
+ * where libvirt places a device as it does on a root port. */
 static gboolean
-empty_root_port (xmlNode *devices, GHashTable *used, guint below, guint *index)
+empty_pcie_port (xmlNode *devices, GHashTable *used, guint below, gboolean downstream,
+                 guint *index)
 {
   guint best = G_MAXUINT;
 
@@ -424,7 +427,9 @@ empty_root_port (xmlNode *devices, GHashTable *used, guint below, guint *index)
       guint n = vb_xml_attr_uint (node, "index", 0);
       gboolean taken = FALSE;
 
-      if (!vb_xml_attr_is (node, "type", "pci") || !vb_xml_attr_is (node, "model", "pcie-root-port")
+      if (!vb_xml_attr_is (node, "type", "pci")
+          || !(vb_xml_attr_is (node, "model", "pcie-root-port")
+               || (downstream && vb_xml_attr_is (node, "model", "pcie-switch-downstream-port")))
           || n == 0 || n >= below)
         continue;
       for (guint slot = 0; slot <= LAST_SLOT && !taken; slot++)
@@ -446,7 +451,7 @@ place_on_root_port (Alloc *a, xmlNode *device, GError **error)
                   ? vb_xml_attr_uint (device, "index", 0)
                   : G_MAXUINT;
 
-  if (!empty_root_port (a->devices, a->used, below, &index))
+  if (!empty_pcie_port (a->devices, a->used, below, TRUE, &index))
     {
       xmlNode *port;
       guint slot;
@@ -455,7 +460,7 @@ place_on_root_port (Alloc *a, xmlNode *device, GError **error)
         {
           g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                        "a PCI controller of index %u without an <address> needs an empty "
-                       "pcie-root-port of a lower index",
+                       "pcie-root-port or pcie-switch-downstream-port of a lower index",
                        below);
           return FALSE;
         }
@@ -773,6 +778,19 @@ vb_qemu_assign_addresses (xmlNode *devices, gboolean q35, GError **error)
        * saved or migrating from then finds its devices where they were. */
       if (p == PRIMARY_VIDEO && !q35)
         p = LEGACY;
+      /* libvirt binds such a device to vfio-pci for as long as the guest
+       * runs and gives it to QEMU nowhere: what is left here is nothing. */
+      if (is_element (node, "hostdev")
+          && vb_xml_attr_is (vb_xml_child (node, "address"), "type", "unassigned"))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                       "<address> at line %ld: type='unassigned' keeps a host device from the "
+                       "host without giving it to the guest, and virtbus rebinds no host device: "
+                       "it would do nothing here (bind the device to vfio-pci on the host, and "
+                       "leave it out of the domain)",
+                       vb_xml_line (vb_xml_child (node, "address")));
+          return FALSE;
+        }
       /* A PCI device takes a PCI address: another type would name a place
        * the device cannot be, and QEMU would choose one of its own. */
       if (address && !vb_xml_attr_is (address, "type", "pci"))
@@ -840,7 +858,7 @@ vb_qemu_plug_address (xmlNode *devices, gboolean q35, guint *bus, guint *slot, G
   collect_used (&a);
   if (q35)
     {
-      if (!empty_root_port (devices, used, G_MAXUINT, &index))
+      if (!empty_pcie_port (devices, used, G_MAXUINT, FALSE, &index))
         {
           g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                        "no free pcie-root-port to plug the device into: a q35 guest needs one "

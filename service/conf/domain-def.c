@@ -25,9 +25,11 @@
 /* The <address> element every device may carry; which attributes matter
  * depends on type= (pci: domain/bus/slot/function, drive: controller/bus/
  * target/unit, virtio-serial and usb: controller or bus/port). */
-#define ADDRESS_ATTRS                                                                              \
-  "!type=pci|drive|virtio-serial|usb|isa|ccid domain=%x bus=%x slot=%x function=%x "               \
-  "multifunction=on|off controller=%x target=%x unit=%x port iobase=%x irq=%x"
+#define ADDRESS_TYPES "pci|drive|virtio-serial|usb|isa|ccid"
+#define ADDRESS_PLACE                                                                              \
+  " domain=%x bus=%x slot=%x function=%x multifunction=on|off controller=%x target=%x unit=%x "    \
+  "port iobase=%x irq=%x"
+#define ADDRESS_ATTRS "!type=" ADDRESS_TYPES ADDRESS_PLACE
 
 #define ADDRESS(device)                                                                            \
   { "domain/devices/" device "/address", ADDRESS_ATTRS, NULL, 0 }
@@ -659,9 +661,12 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/hostdev/source",
     "protocol=vhost|iscsi wwpn name startupPolicy=mandatory guestReset=off|uninitialized|on", NULL,
     0 },
-  /* A SCSI host device: an iSCSI LUN's portal and login; read-only. */
+  /* A SCSI host device: an iSCSI LUN's portal, login and initiator name;
+   * read-only. */
   { "domain/devices/hostdev/source/host", "!name port=%u transport=tcp|rdma", NULL, 0 },
   NETDISK_AUTH ("domain/devices/hostdev/source/auth"),
+  { "domain/devices/hostdev/source/initiator", NULL, NULL, 0 },
+  { "domain/devices/hostdev/source/initiator/iqn", "!name", NULL, 0 },
   { "domain/devices/hostdev/readonly", NULL, NULL, 0 },
   { "domain/devices/hostdev/source/address",
     "domain=%x bus=%x slot=%x function=%x device=%u uuid target=%u unit=%u", NULL, 0 },
@@ -672,7 +677,10 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/hostdev/teaming", "!type=transient persistent", NULL, 0 },
   { "domain/devices/hostdev/boot", "!order=%u", NULL, 0 },
   { "domain/devices/hostdev/shareable", NULL, NULL, 0 },
-  ADDRESS ("hostdev"),
+  /* libvirt's type='unassigned' (a PCI device kept from the host and given
+   * to no guest address): the QEMU driver refuses it by name. */
+  { "domain/devices/hostdev/address", "!type=" ADDRESS_TYPES "|unassigned" ADDRESS_PLACE, NULL,
+    0 },
   ALIAS ("hostdev"),
 
   CHARDEV ("serial"),

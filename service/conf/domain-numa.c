@@ -330,9 +330,11 @@ check_numatune (xmlNode *root, guint cells, GError **error)
       g_autofree char *nodeset = vb_xml_attr (memory, "nodeset");
       g_autofree char *placement = vb_xml_attr (memory, "placement");
 
+      /* libvirt drops such a nodeset without a word and asks numad. */
       if (nodeset && g_strcmp0 (placement, "auto") == 0)
         return vb_xml_invalid (error, memory,
-                               "placement='auto' chooses the nodes: no nodeset with it");
+                               "placement='auto' lets numad choose the nodes: a nodeset with it "
+                               "would be ignored (libvirt drops it); leave one of them out");
       if (nodeset
           && !(memory_set = vb_domain_numa_parse_set (memory, "nodeset", nodeset,
                                                       VB_DOMAIN_NUMA_NODES_MAX, error)))
