@@ -20,6 +20,7 @@
 #include "vb-error.h"
 #include "vb-log.h"
 #include "vb-open.h"
+#include "vb-log-file.h"
 #include "vb-process.h"
 
 #define READY_WAIT_MS 10000
@@ -89,23 +90,14 @@ helpers_of (QemuDomain *qd)
 static char *
 log_tail (const char *path)
 {
-  g_autoptr (GString) text = g_string_new (NULL);
-  char buffer[4096];
-  ssize_t n;
-  int fd = vb_open_regular (AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, NULL);
+  g_autofree char *contents = vb_log_file_tail (path, 0, LOG_TAIL_BYTES);
+  char *text = contents ? g_strstrip (contents) : NULL;
 
-  if (fd < 0)
+  if (!text)
     return g_strdup ("(no log)");
-  while ((n = read (fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0)
-      g_string_append_len (text, buffer, n);
-  close (fd);
-  g_strstrip (text->str);
-  if (!*text->str)
+  if (!*text)
     return g_strdup ("(it wrote nothing)");
-  if (strlen (text->str) > LOG_TAIL_BYTES)
-    return g_strdup (text->str + strlen (text->str) - LOG_TAIL_BYTES);
-  return g_strdup (text->str);
+  return g_strdup (text);
 }
 
 /* ---- ending ---- */

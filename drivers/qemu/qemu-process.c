@@ -30,6 +30,7 @@
 #include "qemu-transient.h"
 #include "qemu-host-tuning.h"
 #include "qemu-limits.h"
+#include "qemu-log-cap.h"
 #include "qemu-numad.h"
 #include "qemu-macvtap.h"
 #include "qemu-ovs.h"
@@ -38,6 +39,7 @@
 #include "qemu-tap-script.h"
 #include "vb-error.h"
 #include "vb-files.h"
+#include "vb-log-file.h"
 #include "xml-schema.h"
 #include "vb-log.h"
 #include "vb-process.h"
@@ -49,50 +51,17 @@
 
 /* ---- the end of a QEMU ---- */
 
-/* The contents of @path, a regular file, not through a symbolic link: the
- * log is in a directory QEMU's user can write, and what is read here goes
- * back to a client. */
-static gboolean
-read_no_follow (const char *path, char **contents, gsize *length)
-{
-  g_autoptr (GByteArray) bytes = g_byte_array_new ();
-  struct stat st;
-  guint8 buffer[4096];
-  ssize_t n;
-  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-  if (fd < 0)
-    return FALSE;
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      return FALSE;
-    }
-  while ((n = read (fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0)
-      g_byte_array_append (bytes, buffer, n);
-  close (fd);
-  *length = bytes->len;
-  g_byte_array_append (bytes, (const guint8 *) "", 1);
-  *contents = (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
-  return TRUE;
-}
-
-/* What QEMU itself wrote to its log from @offset on (our header comes before). */
+/* What QEMU itself wrote to its log from @offset on (our header comes
+ * before), its end only. The log is in a directory QEMU's user can write
+ * (read not through a link) and what is read goes back to a client. */
 static char *
 log_tail (const char *path, gsize offset)
 {
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-  char *own;
+  g_autofree char *contents = vb_log_file_tail (path, offset, LOG_TAIL_BYTES);
+  char *own = contents ? g_strstrip (contents) : NULL;
 
-  if (!read_no_follow (path, &contents, &length) || length <= offset)
+  if (!own || !*own)
     return g_strdup ("(QEMU wrote nothing)");
-  own = g_strstrip (contents + offset);
-  if (!*own)
-    return g_strdup ("(QEMU wrote nothing)");
-  if (strlen (own) > LOG_TAIL_BYTES)
-    return g_strdup (own + strlen (own) - LOG_TAIL_BYTES);
   return g_strdup (own);
 }
 
@@ -1193,7 +1162,8 @@ spawn_qemu (GTask *task)
   GError *error = NULL;
   g_autofree char *status_dir = vb_qemu_status_dir ();
 
-  data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  /* stdin is /dev/null: nothing of the service's reaches QEMU. */
+  data->launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   data->passed_fds = g_array_new (FALSE, FALSE, sizeof (int));
   /* rawio='yes' first: nothing is made on the host for a start refused. */
   if ((data->command->rawio && user && !vb_qemu_rawio_possible (&error))
@@ -1279,6 +1249,7 @@ run_qemu (GTask *task)
     qd->pid = id ? atoi (id) : 0;
   }
   g_subprocess_wait_async (qd->process, NULL, child_exited, g_object_ref (data->domain));
+  vb_qemu_log_cap_watch ();
   if (qd->pid > 0)
     record_status (task);
   data->monitor_deadline = g_get_monotonic_time () + MONITOR_WAIT_MS * 1000;
@@ -1549,6 +1520,7 @@ reattach (VbDomain *domain, VbQemuStatus *status)
       process_gone (qd);
       return;
     }
+  vb_qemu_log_cap_watch ();
   {
     Reconnect *reconnect = g_new0 (Reconnect, 1);
 

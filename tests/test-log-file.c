@@ -1,0 +1,180 @@
+/* vb-log-file.c: the end of a log without reading it all, and a log kept
+ * below its limit without touching what is not the log. */
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vb-log-file.h"
+
+typedef struct {
+  char *dir;
+  int dir_fd;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("vb-log-file-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->dir_fd = open (f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_assert_cmpint (f->dir_fd, >=, 0);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_unlink (path);
+    }
+  close (f->dir_fd);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static char *
+path_in (Fixture *f, const char *name)
+{
+  return g_build_filename (f->dir, name, NULL);
+}
+
+static void
+write_file (Fixture *f, const char *name, const char *text)
+{
+  g_autofree char *path = path_in (f, name);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+static char *
+read_file (Fixture *f, const char *name)
+{
+  g_autofree char *path = path_in (f, name);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  return text;
+}
+
+static goffset
+size_of (Fixture *f, const char *name)
+{
+  g_autofree char *path = path_in (f, name);
+  struct stat st;
+
+  g_assert_cmpint (lstat (path, &st), ==, 0);
+  return st.st_size;
+}
+
+static void
+test_tail (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = path_in (f, "qemu.log");
+  g_autofree char *link = path_in (f, "link.log");
+  g_autofree char *fifo = path_in (f, "fifo.log");
+  g_autofree char *all = NULL, *end = NULL, *after = NULL, *cut = NULL;
+
+  write_file (f, "qemu.log", "HEADER\nqemu: the error\n");
+  all = vb_log_file_tail (path, 0, 1000);
+  g_assert_cmpstr (all, ==, "HEADER\nqemu: the error\n");
+  /* Only the last bytes. */
+  end = vb_log_file_tail (path, 0, 6);
+  g_assert_cmpstr (end, ==, "error\n");
+  /* Nothing before @from. */
+  after = vb_log_file_tail (path, 7, 1000);
+  g_assert_cmpstr (after, ==, "qemu: the error\n");
+  /* Cut below @from meanwhile: its end from the start. */
+  write_file (f, "qemu.log", "new\n");
+  cut = vb_log_file_tail (path, 7, 1000);
+  g_assert_cmpstr (cut, ==, "new\n");
+
+  /* Not through a link, never a FIFO (whose open would wait). */
+  g_assert_cmpint (symlink (path, link), ==, 0);
+  g_assert_null (vb_log_file_tail (link, 0, 1000));
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_null (vb_log_file_tail (fifo, 0, 1000));
+}
+
+static void
+test_cap (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = path_in (f, "serial0.log");
+  g_autofree char *kept = NULL, *again = NULL;
+  GString *text = g_string_new (NULL);
+  int writer;
+
+  for (int i = 0; i < 100; i++)
+    g_string_append_printf (text, "line %03d\n", i); /* 9 bytes each */
+  write_file (f, "serial0.log", text->str);
+
+  /* Under the limit: untouched. */
+  g_assert_false (vb_log_file_cap (f->dir_fd, "serial0.log", 900));
+  g_assert_cmpint (size_of (f, "serial0.log"), ==, 900);
+  g_assert_null (read_file (f, "serial0.log.1"));
+
+  /* Over it: its end kept beside it, the log cut; a writer appending goes on
+   * at the start. */
+  writer = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  g_assert_cmpint (writer, >=, 0);
+  g_assert_true (vb_log_file_cap (f->dir_fd, "serial0.log", 90));
+  g_assert_cmpint (size_of (f, "serial0.log"), ==, 0);
+  kept = read_file (f, "serial0.log.1");
+  g_assert_cmpstr (kept, ==, text->str + 810);
+  g_assert_cmpint (write (writer, "after\n", 6), ==, 6);
+  close (writer);
+  again = read_file (f, "serial0.log");
+  g_assert_cmpstr (again, ==, "after\n");
+  g_string_free (text, TRUE);
+}
+
+static void
+test_cap_refuses_others (Fixture *f, gconstpointer data)
+{
+  g_autofree char *victim = path_in (f, "victim");
+  g_autofree char *log = path_in (f, "a.log");
+  g_autofree char *linked = path_in (f, "b.log");
+  g_autofree char *planted = path_in (f, "c.log.1.new");
+  g_autofree char *planted_kept = path_in (f, "d.log.1");
+  g_autofree char *text = g_strnfill (4096, 'x');
+  g_autofree char *victim_after = NULL;
+
+  write_file (f, "victim", "precious\n");
+  /* A symbolic link as the log: not followed, nothing cut. */
+  g_assert_cmpint (symlink (victim, log), ==, 0);
+  g_assert_false (vb_log_file_cap (f->dir_fd, "a.log", 4));
+  /* A second hard link to another file: not cut. */
+  g_assert_cmpint (link (victim, linked), ==, 0);
+  g_assert_false (vb_log_file_cap (f->dir_fd, "b.log", 4));
+  victim_after = read_file (f, "victim");
+  g_assert_cmpstr (victim_after, ==, "precious\n");
+
+  /* Links planted at the copy's names are replaced, not written through. */
+  write_file (f, "c.log", text);
+  g_assert_cmpint (symlink (victim, planted), ==, 0);
+  g_assert_true (vb_log_file_cap (f->dir_fd, "c.log", 100));
+  write_file (f, "d.log", text);
+  g_assert_cmpint (symlink (victim, planted_kept), ==, 0);
+  g_assert_true (vb_log_file_cap (f->dir_fd, "d.log", 100));
+  g_clear_pointer (&victim_after, g_free);
+  victim_after = read_file (f, "victim");
+  g_assert_cmpstr (victim_after, ==, "precious\n");
+  g_assert_cmpint (size_of (f, "d.log.1"), ==, 100);
+  g_assert_cmpint (size_of (f, "d.log"), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/log-file/tail", Fixture, NULL, setup, test_tail, teardown);
+  g_test_add ("/log-file/cap", Fixture, NULL, setup, test_cap, teardown);
+  g_test_add ("/log-file/cap-refuses-others", Fixture, NULL, setup, test_cap_refuses_others,
+              teardown);
+  return g_test_run ();
+}
