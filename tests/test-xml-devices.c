@@ -200,8 +200,8 @@ test_ethernet_tap (Fixture *f, gconstpointer data)
 /* <driver queues='2'>: the tap is made multi_queue and opened once per
  * queue; the guest (two vCPUs, so its driver uses both) sees a virtio NIC
  * with two queue pairs, the host's tap has both attached, and a ping gets
- * its answers through it. An administrator's tap that is not multi_queue
- * is refused at Start by name. */
+ * its answers through it, also after a managed save and restore. An
+ * administrator's tap that is not multi_queue is refused at Start by name. */
 static void
 test_multiqueue_tap (Fixture *f, gconstpointer data)
 {
@@ -254,6 +254,27 @@ test_multiqueue_tap (Fixture *f, gconstpointer data)
                                         "ping -c 3 -W 2 10.77.3.1 >/dev/null",
                                         30000),
                    ==, 0);
+
+  /* Saved and restored: the new QEMU gets a new multiqueue tap, and the
+   * guest's two queue pairs come back on it (QEMU attaches the queues the
+   * restored device has enabled); pings are answered again. */
+  {
+    g_autofree char *job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave",
+                                              g_variant_new ("(u)", 0));
+
+    vb_test_job_wait_completed (f->env, job, 180000);
+    g_clear_pointer (&f->console, vb_test_console_free);
+    vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+    f->console = vb_test_console_open (f->env, f->path);
+    g_free (host_queues);
+    host_queues = vb_test_run ("ip netns exec %s sh -c 'ls -d /sys/class/net/vbtest-mq0/queues/rx-* "
+                               "| wc -l'",
+                               f->netns);
+    g_assert_cmpstr (g_strstrip (host_queues), ==, "2");
+    g_free (vb_test_run ("ip -n %s addr add 10.77.3.1/24 dev vbtest-mq0", f->netns));
+    g_assert_cmpint (vb_test_console_run (f->console, "ping -c 3 -W 2 10.77.3.1 >/dev/null", 30000),
+                     ==, 0);
+  }
 
   /* A tap of one queue the administrator made cannot be opened as several. */
   g_free (vb_test_run ("ip -n %s tuntap add dev vbtest-mq1 mode tap vnet_hdr", f->netns));
