@@ -103,8 +103,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
           || !vb_qemu_interface_port (iface, tap, error))
         return FALSE;
       add (b, "-netdev");
-      addf (b, "tap,id=%s,%s=%s%s", netdev, tap->queues > 1 ? "fds" : "fd", tap->fd_arg,
-            opts->str);
+      addf (b, "tap,id=%s,%s=%s%s", netdev, tap->queues > 1 ? "fds" : "fd", tap->fd_arg, opts->str);
     }
   else if (!vb_qemu_build_netdev (b, iface, type, netdev, error)
            || !vb_qemu_interface_virtualport (b, iface, type, NULL, error)
