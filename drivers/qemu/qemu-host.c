@@ -293,9 +293,9 @@ put_fd_number (GPtrArray *argv, const char *placeholder, int target)
   put_fd_numbers (argv, placeholder, number);
 }
 
-/* The other queues of a multiqueue tap (the first is open as @first_fd's
- * number @first_target): appended to @fds, their numbers and the first's
- * put in as "N:N+1:..." (the fds= of a tap netdev). */
+/* The other queues of a multiqueue tap, whose first is QEMU's descriptor
+ * number @first_target: appended to @fds, and all their numbers put in
+ * argv as "N:N+1:..." (the fds= of a tap netdev). */
 static gboolean
 open_more_queues (VbQemuCommand *command, VbQemuTap *tap, int first_target, GArray *fds,
                   GError **error)

@@ -368,7 +368,7 @@ pass_next_fd (GTask *task)
 {
   VbQemuPlug *p = g_task_get_task_data (task);
   g_autofree char *name = NULL;
-  int *fd;
+  int fd;
 
   if (p->fds_passed == p->tap_fds->len)
     {
@@ -376,12 +376,14 @@ pass_next_fd (GTask *task)
       return;
     }
   name = queue_fd_name (p, p->fds_passed);
-  fd = &g_array_index (p->tap_fds, int, p->fds_passed);
-  vb_qemu_plug_qmp (task, "getfd", vb_qemu_plug_args ("fdname", name), *fd, fd_passed);
+  /* Ours from here: the step may end the task (and free @p) before the
+   * call returns. */
+  fd = g_array_index (p->tap_fds, int, p->fds_passed);
+  g_array_index (p->tap_fds, int, p->fds_passed) = -1;
+  vb_qemu_plug_qmp (task, "getfd", vb_qemu_plug_args ("fdname", name), fd, fd_passed);
   /* QEMU gets its own copy with the message; ours can go at once, the tap
-   * lives as long as QEMU holds it. */
-  close (*fd);
-  *fd = -1;
+   * lives as long as QEMU holds a queue of it. */
+  close (fd);
 }
 
 static void
