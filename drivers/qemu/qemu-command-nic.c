@@ -76,16 +76,13 @@ virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, gboolean tap, GStrin
     return TRUE;
   if (queues > 1)
     {
-      if (vb_xml_attr_is (iface, "type", "direct"))
-        return refuse (error, driver,
-                       "multiqueue (queues > 1) on a macvtap (type='direct') is not supported: the "
-                       "service opens one queue of it; use a bridge, network or ethernet tap");
       if (!vhost_user && !tap)
         return refuse (error, driver,
-                       "multiqueue (queues > 1) needs a tap (types bridge, network, ethernet), "
-                       "vhostuser or vdpa interface: QEMU's user network and sockets have one "
-                       "queue");
-      /* The service opens the tap once per queue (qemu-host.c). */
+                       "multiqueue (queues > 1) needs a tap (types bridge, network, ethernet, "
+                       "direct), vhostuser or vdpa interface: QEMU's user network and sockets "
+                       "have one queue");
+      /* The service opens the tap (or macvtap) once per queue (qemu-host.c);
+       * the kernel's limit is the same for both. */
       if (tap && queues > VB_TAP_MAX_QUEUES)
         return refuse (error, driver, "a tap has at most %u queues (the kernel's limit), not %u",
                        VB_TAP_MAX_QUEUES, queues);

@@ -293,9 +293,9 @@ put_fd_number (GPtrArray *argv, const char *placeholder, int target)
   put_fd_numbers (argv, placeholder, number);
 }
 
-/* The other queues of a multiqueue tap, whose first is QEMU's descriptor
- * number @first_target: appended to @fds, and all their numbers put in
- * argv as "N:N+1:..." (the fds= of a tap netdev). */
+/* The other queues of a multiqueue tap or macvtap, whose first is QEMU's
+ * descriptor number @first_target: appended to @fds, and all their numbers
+ * put in argv as "N:N+1:..." (the fds= of a tap netdev). */
 static gboolean
 open_more_queues (VbQemuCommand *command, VbQemuTap *tap, int first_target, GArray *fds,
                   GError **error)
@@ -305,7 +305,9 @@ open_more_queues (VbQemuCommand *command, VbQemuTap *tap, int first_target, GArr
   g_string_printf (numbers, "%d", first_target);
   for (guint q = 1; q < tap->queues; q++)
     {
-      int fd = vb_tap_open_queue (tap->tun_path, tap->ifname, tap->existing, error);
+      int fd = tap->macvtap_dev
+                 ? vb_macvtap_open_queue (tap->ifname, tap->macvtap_index, error)
+                 : vb_tap_open_queue (tap->tun_path, tap->ifname, tap->existing, error);
 
       if (fd < 0)
         return FALSE;
