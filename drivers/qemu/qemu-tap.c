@@ -128,12 +128,6 @@ open_tap (const char *tun_path, const char *ifname, gboolean multi_queue, gboole
 }
 
 int
-vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error)
-{
-  return vb_tap_create_via (NULL, ifname, bridge, guest_mac, FALSE, error);
-}
-
-int
 vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
                    const char *guest_mac, gboolean multi_queue, GError **error)
 {

@@ -6,15 +6,13 @@
 
 G_BEGIN_DECLS
 
-/* Creates tap @ifname, sets its MAC (the guest's, with the first byte made
- * 0xfe so the bridge never takes the guest's address), attaches it to
- * @bridge (to none when NULL: <interface type='ethernet'>) and brings it up.
- * Refuses a name the host already has. Returns the tap's fd, or -1 with
- * @error. */
-int vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error);
-/* The same through @tun_path (<backend tap>; NULL: /dev/net/tun), which
- * must be the tun device: vb_tap_open_device(); with @multi_queue, a tap
- * of several queues (IFF_MULTI_QUEUE) whose first queue the fd is. */
+/* Creates tap @ifname through @tun_path (<backend tap>; NULL:
+ * /dev/net/tun, else it must be the tun device: vb_tap_open_device()), sets
+ * its MAC (the guest's, with the first byte made 0xfe so the bridge never
+ * takes the guest's address), attaches it to @bridge (to none when NULL:
+ * <interface type='ethernet'>) and brings it up. Refuses a name the host
+ * already has. With @multi_queue, a tap of several queues (IFF_MULTI_QUEUE)
+ * whose first queue the fd is. Returns the tap's fd, or -1 with @error. */
 int vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
                        const char *guest_mac, gboolean multi_queue, GError **error);
 /* Opens the persistent tap @ifname the host's administrator made
