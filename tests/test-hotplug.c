@@ -947,19 +947,27 @@ static void
 test_bridge_interface (Fixture *f, gconstpointer data)
 {
   /* data: "network" plugs <interface type='network'> of a network the
-   * service's bridge driver runs on BRIDGE, otherwise type='bridge'. */
+   * service's bridge driver runs on BRIDGE, otherwise type='bridge';
+   * "multiqueue" one with <driver queues='2'>: a tap of two queues. */
   gboolean via_network = data && g_str_equal (data, "network");
+  gboolean multiqueue = data && g_str_equal (data, "multiqueue");
   const char *netns;
-  const char *nic = via_network ? "<interface type='network'>\n"
-                                  "  <source network='hpnet'/>\n"
-                                  "  <mac address='52:54:00:ab:cd:45'/>\n"
-                                  "  <model type='virtio'/>\n"
-                                  "</interface>\n"
-                                : "<interface type='bridge'>\n"
-                                  "  <source bridge='" BRIDGE "'/>\n"
-                                  "  <mac address='52:54:00:ab:cd:45'/>\n"
-                                  "  <model type='virtio'/>\n"
-                                  "</interface>\n";
+  const char *nic = via_network  ? "<interface type='network'>\n"
+                                   "  <source network='hpnet'/>\n"
+                                   "  <mac address='52:54:00:ab:cd:45'/>\n"
+                                   "  <model type='virtio'/>\n"
+                                   "</interface>\n"
+                    : multiqueue ? "<interface type='bridge'>\n"
+                                   "  <source bridge='" BRIDGE "'/>\n"
+                                   "  <mac address='52:54:00:ab:cd:45'/>\n"
+                                   "  <model type='virtio'/>\n"
+                                   "  <driver name='qemu' queues='2'/>\n"
+                                   "</interface>\n"
+                                 : "<interface type='bridge'>\n"
+                                   "  <source bridge='" BRIDGE "'/>\n"
+                                   "  <mac address='52:54:00:ab:cd:45'/>\n"
+                                   "  <model type='virtio'/>\n"
+                                   "</interface>\n";
   g_autofree char *network = NULL;
   g_autofree char *path = NULL;
   g_autofree char *ports = NULL;
@@ -992,11 +1000,41 @@ test_bridge_interface (Fixture *f, gconstpointer data)
   uuid = vb_test_get_property (f->env, path, IFACE_DOMAIN, "UUID");
   status = vb_test_env_status_path (f->env, g_variant_get_string (uuid, NULL));
 
+  if (multiqueue)
+    {
+      /* What the plug does not make of <driver> is refused, not dropped. */
+      expect_error (f, path, "AttachDevice",
+                    "<interface type='bridge'><source bridge='" BRIDGE "'/>"
+                    "<driver queues='2' txmode='iothread'/></interface>",
+                    LIVE, "NotSupported");
+      expect_error (f, path, "AttachDevice",
+                    "<interface type='bridge'><source bridge='" BRIDGE "'/>"
+                    "<driver queues='257'/></interface>",
+                    LIVE, "NotSupported");
+      expect_error (f, path, "AttachDevice",
+                    "<interface type='user'><driver queues='2'/></interface>", LIVE,
+                    "NotSupported");
+    }
   attach (f, path, nic, LIVE);
   ports = vb_test_run ("ip -n %s -o link show master %s", netns, BRIDGE);
   g_assert_true (has (ports, "hcd45"));
   g_assert_true (wait_status (status, "hcd45", TRUE));
   g_assert_true (guest_wait (f, "cat /sys/class/net/*/address", "52:54:00:ab:cd:45", TRUE));
+  if (multiqueue)
+    {
+      /* A multiqueue tap (IFF_MULTI_QUEUE, 0x100), and a NIC of two queue
+       * pairs in the guest, each way with its interrupt. */
+      g_autofree char *flags =
+        vb_test_run ("ip netns exec %s sh -c 'cat /sys/class/net/*hcd45/tun_flags'", netns);
+      g_autofree char *vectors = guest_run (
+        f, "for i in /sys/class/net/eth*; do grep -q 52:54:00:ab:cd:45 $i/address && "
+           "v=$(basename $(readlink $i/device)); done; "
+           "echo vb-vectors-$(grep -c \" $v-input\\.\" /proc/interrupts)-"
+           "$(grep -c \" $v-output\\.\" /proc/interrupts)");
+
+      g_assert_cmpuint (g_ascii_strtoull (flags, NULL, 16) & 0x100, ==, 0x100);
+      g_assert_true (has (vectors, "vb-vectors-2-2"));
+    }
   out = guest_run (f, "for i in /sys/class/net/eth*; do grep -q 52:54:00:ab:cd:45 $i/address && "
                       "n=${i##*/}; done; ip link set $n up; ip addr add 192.168.79.2/24 dev $n; "
                       "ping -c 1 -W 10 192.168.79.1 >/dev/null && echo PING-$((40+2))");
@@ -1077,6 +1115,8 @@ main (int argc, char **argv)
               test_unplug_then_save, fixture_tear_down);
   ADD ("/hotplug/bridge-interface", test_bridge_interface);
   g_test_add ("/hotplug/network-interface", Fixture, "network", fixture_set_up,
+              test_bridge_interface, fixture_tear_down);
+  g_test_add ("/hotplug/multiqueue-interface", Fixture, "multiqueue", fixture_set_up,
               test_bridge_interface, fixture_tear_down);
   ADD ("/hotplug/config", test_config);
   ADD ("/hotplug/bad-input", test_bad_input);

@@ -197,6 +197,90 @@ test_ethernet_tap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_ascii_strtoull (after, NULL, 10), >, g_ascii_strtoull (before, NULL, 10));
 }
 
+/* <driver queues='2'>: the tap is made multi_queue and opened once per
+ * queue; the guest (two vCPUs, so its driver uses both) sees a virtio NIC
+ * with two queue pairs, the host's tap has both attached, and a ping gets
+ * its answers through it, also after a managed save and restore. An
+ * administrator's tap that is not multi_queue is refused at Start by name. */
+static void
+test_multiqueue_tap (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (
+    "devices-mq", GUEST_MIB, "pc", TRUE, NULL,
+    "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+    "      <target dev='vbtest-mq0'/>\n      <model type='virtio'/>\n"
+    "      <driver queues='2'/>\n    </interface>\n");
+  g_autoptr (GString) two_vcpus = g_string_new (xml);
+  g_autofree char *flags = NULL;
+  g_autofree char *host_queues = NULL;
+  g_autofree char *guest_queues = NULL;
+  g_autofree char *vectors = NULL;
+  g_autofree char *admin = vb_test_guest_xml_on (
+    "devices-mq-adm", GUEST_MIB, "pc", TRUE, NULL,
+    "    <interface type='ethernet'>\n      <mac address='" GUEST_MAC "'/>\n"
+    "      <target dev='vbtest-mq1' managed='no'/>\n      <model type='virtio'/>\n"
+    "      <driver queues='2'/>\n    </interface>\n");
+
+  g_assert_cmpuint (g_string_replace (two_vcpus, "<vcpu>1</vcpu>", "<vcpu>2</vcpu>", 1), ==, 1);
+  vb_guest_fixture_boot (f, two_vcpus->str, BOOT_TIMEOUT_MS);
+  /* IFF_MULTI_QUEUE (0x100) among the tap's flags. */
+  flags = vb_test_run ("ip netns exec %s cat /sys/class/net/vbtest-mq0/tun_flags", f->netns);
+  g_test_message ("tun_flags %s", g_strstrip (flags));
+  g_assert_cmpuint (g_ascii_strtoull (flags, NULL, 16) & 0x100, ==, 0x100);
+  /* The guest's queues: virtqueues of two pairs, each with its interrupt
+   * (input.0, input.1 of the NIC's virtio device), and both pairs in use. */
+  vectors = vb_test_console_output (
+    f->console,
+    "v=$(basename $(readlink /sys/class/net/eth0/device)); "
+    "echo vb-vectors-$(grep -c \" $v-input\\.\" /proc/interrupts)-$(grep -c \" $v-output\\.\" "
+    "/proc/interrupts)",
+    30000);
+  g_test_message ("%s", vectors);
+  g_assert_nonnull (strstr (vectors, "vb-vectors-2-2"));
+  guest_queues = vb_test_console_output (
+    f->console,
+    "echo vb-queues-$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)-"
+    "$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)",
+    30000);
+  g_assert_nonnull (strstr (guest_queues, "vb-queues-2-2"));
+  /* The tap's queues QEMU keeps attached: the ones the guest enabled. */
+  host_queues = vb_test_run ("ip netns exec %s sh -c 'ls -d /sys/class/net/vbtest-mq0/queues/rx-* "
+                             "| wc -l'",
+                             f->netns);
+  g_assert_cmpstr (g_strstrip (host_queues), ==, "2");
+  g_free (vb_test_run ("ip -n %s addr add 10.77.3.1/24 dev vbtest-mq0", f->netns));
+  g_assert_cmpint (vb_test_console_run (f->console,
+                                        "ip link set eth0 up; ip addr add 10.77.3.2/24 dev eth0; "
+                                        "ping -c 3 -W 2 10.77.3.1 >/dev/null",
+                                        30000),
+                   ==, 0);
+
+  /* Saved and restored: the new QEMU gets a new multiqueue tap, and the
+   * guest's two queue pairs come back on it (QEMU attaches the queues the
+   * restored device has enabled); pings are answered again. */
+  {
+    g_autofree char *job = vb_test_call_path (f->env, f->path, IFACE_DOMAIN, "ManagedSave",
+                                              g_variant_new ("(u)", 0));
+
+    vb_test_job_wait_completed (f->env, job, 180000);
+    g_clear_pointer (&f->console, vb_test_console_free);
+    vb_test_call_void (f->env, f->path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
+    f->console = vb_test_console_open (f->env, f->path);
+    g_free (host_queues);
+    host_queues = vb_test_run ("ip netns exec %s sh -c 'ls -d /sys/class/net/vbtest-mq0/queues/rx-* "
+                               "| wc -l'",
+                               f->netns);
+    g_assert_cmpstr (g_strstrip (host_queues), ==, "2");
+    g_free (vb_test_run ("ip -n %s addr add 10.77.3.1/24 dev vbtest-mq0", f->netns));
+    g_assert_cmpint (vb_test_console_run (f->console, "ping -c 3 -W 2 10.77.3.1 >/dev/null", 30000),
+                     ==, 0);
+  }
+
+  /* A tap of one queue the administrator made cannot be opened as several. */
+  g_free (vb_test_run ("ip -n %s tuntap add dev vbtest-mq1 mode tap vnet_hdr", f->netns));
+  vb_test_expect_start_refused (f->env, admin, "needs a tap made multi_queue");
+}
+
 /* A tap the host's administrator made: a managed <target dev> naming it is
  * refused (it would take over the tap and its traffic), managed='no' uses
  * it as it is (its MAC and MTU stay the administrator's: an <mtu> it does
@@ -335,6 +419,8 @@ main (int argc, char **argv)
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-devices/ethernet-tap", Fixture, "vbtest-dev", vb_guest_fixture_set_up_in_netns,
               test_ethernet_tap, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-devices/multiqueue-tap", Fixture, "vbtest-mq", vb_guest_fixture_set_up_in_netns,
+              test_multiqueue_tap, vb_guest_fixture_tear_down);
   g_test_add ("/xml-devices/existing-tap", Fixture, "vbtest-adm", vb_guest_fixture_set_up_in_netns,
               test_existing_tap, vb_guest_fixture_tear_down);
   g_test_add ("/xml-devices/start-refusals", Fixture, NULL, vb_guest_fixture_set_up,

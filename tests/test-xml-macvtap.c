@@ -2,8 +2,8 @@
  * test's, the service makes a macvtap link with the guest's MAC on a veth
  * (the host device), QEMU gets its /dev/tapN, the guest reaches the veth's
  * peer through it, and the link is gone after Destroy, after an unplug and
- * after restarts of the service; Start refuses a <source dev> the host
- * lacks, by name. */
+ * after restarts of the service; a multiqueue one; Start refuses a
+ * <source dev> the host lacks, by name. */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -88,6 +88,44 @@ test_guest_nic (Fixture *f, gconstpointer data)
     g_usleep (100000);
   g_assert_false (has_link (f->netns, "macvtap0"));
   g_assert_true (has_link (f->netns, "vbmv0"));
+}
+
+/* <driver queues='2'>: /dev/tapN opened twice; the guest (two vCPUs, so
+ * its driver uses both) sees two queue pairs, and pings are answered. */
+static void
+test_multiqueue (Fixture *f, gconstpointer data)
+{
+  g_autofree char *xml = vb_test_guest_xml_on (
+    "macvtap-mq", GUEST_MIB, "pc", TRUE, NULL,
+    "    <interface type='direct'>\n      <mac address='" GUEST_MAC "'/>\n"
+    "      <source dev='vbmv0' mode='bridge'/>\n"
+    "      <model type='virtio'/>\n      <driver queues='2'/>\n    </interface>\n");
+  g_autoptr (GString) two_vcpus = g_string_new (xml);
+  g_autofree char *queues = NULL;
+  g_autofree char *ping = NULL;
+
+  g_assert_cmpuint (g_string_replace (two_vcpus, "<vcpu>1</vcpu>", "<vcpu>2</vcpu>", 1), ==, 1);
+  g_free (vb_test_run ("ip -n %s link add vbmv0 type veth peer name vbmv1", f->netns));
+  g_free (vb_test_run ("ip -n %s link set vbmv0 up", f->netns));
+  g_free (vb_test_run ("ip -n %s addr add 10.77.11.1/24 dev vbmv1", f->netns));
+  g_free (vb_test_run ("ip -n %s link set vbmv1 up", f->netns));
+  vb_guest_fixture_boot (f, two_vcpus->str, BOOT_TIMEOUT_MS);
+  queues = vb_test_console_output (
+    f->console,
+    "v=$(basename $(readlink /sys/class/net/eth0/device)); "
+    "echo vb-vectors-$(grep -c \" $v-input\\.\" /proc/interrupts)-"
+    "$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)",
+    30000);
+  g_test_message ("%s", queues);
+  g_assert_nonnull (strstr (queues, "vb-vectors-2-2"));
+  ping = vb_test_console_output (f->console,
+                                 "ip link set eth0 up; ip addr add 10.77.11.2/24 dev eth0; "
+                                 "echo REPLIES=$(ping -c 3 -W 2 10.77.11.1 | "
+                                 "grep -c 'bytes from 10.77.11.1')",
+                                 40000);
+  g_assert_nonnull (strstr (ping, "REPLIES="));
+  g_assert_cmpuint (g_ascii_strtoull (strstr (ping, "REPLIES=") + strlen ("REPLIES="), NULL, 10),
+                    >=, 1);
 }
 
 static void
@@ -227,6 +265,8 @@ main (int argc, char **argv)
               test_restart, vb_guest_fixture_tear_down);
   g_test_add ("/xml-macvtap/unplug", Fixture, "vbtest-mvt3", vb_guest_fixture_set_up_in_netns,
               test_unplug, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-macvtap/multiqueue", Fixture, "vbtest-mvt4", vb_guest_fixture_set_up_in_netns,
+              test_multiqueue, vb_guest_fixture_tear_down);
   g_test_add ("/xml-macvtap/guest-nic", Fixture, "vbtest-mvt0", vb_guest_fixture_set_up_in_netns,
               test_guest_nic, vb_guest_fixture_tear_down);
   return g_test_run ();

@@ -53,6 +53,8 @@ vb_qemu_build_direct_netdev (Builder *b, xmlNode *iface, const char *netdev, con
   tap->macvtap_dev = g_steal_pointer (&dev);
   tap->macvtap_mode = vb_macvtap_mode (mode);
   tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
+  /* <driver queues='N'>: /dev/tapN opened N times, a queue each. */
+  tap->queues = vb_xml_attr_uint (vb_xml_child (iface, "driver"), "queues", 1);
   g_ptr_array_add (b->command->taps, tap);
   if (!vb_qemu_netdev_tap_options (b, iface, opts, error)
       || !vb_qemu_interface_virtualport (b, iface, "direct", tap, error)
@@ -60,6 +62,6 @@ vb_qemu_build_direct_netdev (Builder *b, xmlNode *iface, const char *netdev, con
       || !vb_qemu_tap_scripts (b, iface, tap, error))
     return FALSE;
   add (b, "-netdev");
-  addf (b, "tap,id=%s,fd=%s%s", netdev, tap->fd_arg, opts->str);
+  addf (b, "tap,id=%s,%s=%s%s", netdev, tap->queues > 1 ? "fds" : "fd", tap->fd_arg, opts->str);
   return TRUE;
 }

@@ -94,6 +94,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
       tap->fd = -1;
       tap->rx_frames = -1;
       tap->fd_arg = g_strdup_printf ("@TAPFD%u@", b->command->taps->len);
+      tap->queues = vb_xml_attr_uint (vb_xml_child (iface, "driver"), "queues", 1);
       g_ptr_array_add (b->command->taps, tap);
       if (!vb_qemu_netdev_tap_options (b, iface, opts, error)
           || !vb_qemu_interface_virtualport (b, iface, type, tap, error)
@@ -102,7 +103,7 @@ vb_qemu_build_interface (Builder *b, xmlNode *iface, GError **error)
           || !vb_qemu_interface_port (iface, tap, error))
         return FALSE;
       add (b, "-netdev");
-      addf (b, "tap,id=%s,fd=%s%s", netdev, tap->fd_arg, opts->str);
+      addf (b, "tap,id=%s,%s=%s%s", netdev, tap->queues > 1 ? "fds" : "fd", tap->fd_arg, opts->str);
     }
   else if (!vb_qemu_build_netdev (b, iface, type, netdev, error)
            || !vb_qemu_interface_virtualport (b, iface, type, NULL, error)

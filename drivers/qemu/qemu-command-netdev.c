@@ -253,11 +253,14 @@ vb_qemu_netdev_tap_options (Builder *b, xmlNode *iface, GString *out, GError **e
         return refuse (error, backend, "vhost='%s' is not an absolute path", vhost_path);
       tap->vhost_path = g_strdup (vhost_path);
       tap->vhost_fd_arg = g_strdup_printf ("@VHOSTFD%u@", b->command->taps->len - 1);
-      g_string_append_printf (out, ",vhost=on,vhostfd=%s", tap->vhost_fd_arg);
+      /* One vhost-net descriptor per queue of the tap. */
+      g_string_append_printf (out, ",vhost=on,%s=%s", tap->queues > 1 ? "vhostfds" : "vhostfd",
+                              tap->vhost_fd_arg);
     }
   else if (vb_xml_attr_is (driver, "name", "vhost"))
     {
-      /* The kernel's virtio-net back end: checked when the guest starts. */
+      /* The kernel's virtio-net back end: checked when the guest starts.
+       * QEMU opens /dev/vhost-net itself, once per queue. */
       if (!b->context->dry_run && !host_has (b->context, "/dev/vhost-net"))
         return refuse (error, driver,
                        "driver name='vhost' needs /dev/vhost-net, which this "

@@ -1,6 +1,7 @@
 /* The guest side of an <interface>: the NIC model's -device and what
  * <driver>, <mtu>, <rom>, <coalesce> and <bandwidth> make of it. */
 #include "qemu-command-private.h"
+#include "qemu-tap.h"
 
 static const struct {
   const char *model;
@@ -62,23 +63,32 @@ queue_size (xmlNode *driver, const char *attr, guint max, GString *out, GError *
 }
 
 static gboolean
-virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, GString *out, GError **error)
+virtio_driver (Builder *b, xmlNode *iface, xmlNode *driver, gboolean tap, GString *out,
+               GError **error)
 {
   g_autofree char *txmode = vb_xml_attr (driver, "txmode");
   g_autofree char *event_idx = vb_xml_attr (driver, "event_idx");
   gboolean vhost_user =
     vb_xml_attr_is (iface, "type", "vhostuser") || vb_xml_attr_is (iface, "type", "vdpa");
+  guint queues = vb_xml_attr_uint (driver, "queues", 1);
 
   if (!driver)
     return TRUE;
-  if (vb_xml_attr_uint (driver, "queues", 1) > 1)
+  if (queues > 1)
     {
-      if (!vhost_user)
+      if (!vhost_user && !tap)
         return refuse (error, driver,
-                       "multiqueue (queues > 1) needs a vhostuser or vdpa interface: the service "
-                       "opens one queue of a tap, and QEMU's user network has one");
-      g_string_append_printf (out, ",mq=on,vectors=%u",
-                              2 * vb_xml_attr_uint (driver, "queues", 1) + 2);
+                       "multiqueue (queues > 1) needs a tap (types bridge, network, ethernet, "
+                       "direct), vhostuser or vdpa interface: QEMU's user network and sockets "
+                       "have one queue");
+      /* The service opens the tap (or macvtap) once per queue (qemu-host.c);
+       * the kernel's limit is the same for both. */
+      if (tap && queues > VB_TAP_MAX_QUEUES)
+        return refuse (error, driver, "a tap has at most %u queues (the kernel's limit), not %u",
+                       VB_TAP_MAX_QUEUES, queues);
+      /* One vector per queue each way, one for the control queue and one
+       * for configuration changes, as libvirt gives. */
+      g_string_append_printf (out, ",mq=on,vectors=%u", 2 * queues + 2);
     }
   if (txmode)
     g_string_append_printf (out, ",tx=%s", g_str_equal (txmode, "iothread") ? "bh" : "timer");
@@ -160,7 +170,7 @@ vb_qemu_nic_options (Builder *b, xmlNode *iface, const char *device, gboolean ta
 
   if (!vb_qemu_nic_bandwidth (b, iface, tap, error) || !vb_qemu_nic_coalesce (b, iface, tap, error))
     return FALSE;
-  if (virtio ? !virtio_driver (b, iface, driver, out, error) : !only_virtio (driver, error))
+  if (virtio ? !virtio_driver (b, iface, driver, tap, out, error) : !only_virtio (driver, error))
     return FALSE;
   if (mtu)
     {

@@ -126,7 +126,11 @@ typedef struct {
   char *bridge;
   char *mac;
   int fd;       /* filled in by the caller before the start; -1 before */
-  char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number */
+  char *fd_arg; /* the placeholder in argv ("@TAPFD0@") replaced by the number, or by
+                 * the numbers "N:N+1:..." of its queues when @queues > 1 (fds=) */
+  /* <driver queues='N'>: a multiqueue tap (IFF_MULTI_QUEUE) opened N times,
+   * with N descriptors of <backend vhost> when it names one; 0 or 1: one. */
+  guint queues;
   guint mtu;    /* <mtu size>, set on the tap before QEMU starts; 0: the kernel's */
   gboolean existing; /* managed='no': the administrator's persistent tap, used as it is */
   char *tun_path;     /* <backend tap>: the tun device to open; NULL: /dev/net/tun */

@@ -269,12 +269,10 @@ vb_qemu_host_create_in_run_dir (const char *dir, const char *name)
   return fd;
 }
 
-/* Replaces @placeholder in argv by descriptor number @target. */
+/* Replaces @placeholder in argv by @number. */
 static void
-put_fd_number (GPtrArray *argv, const char *placeholder, int target)
+put_fd_numbers (GPtrArray *argv, const char *placeholder, const char *number)
 {
-  g_autofree char *number = g_strdup_printf ("%d", target);
-
   for (guint a = 0; a < argv->len && argv->pdata[a]; a++)
     if (strstr (argv->pdata[a], placeholder))
       {
@@ -284,6 +282,59 @@ put_fd_number (GPtrArray *argv, const char *placeholder, int target)
         g_free (argv->pdata[a]);
         argv->pdata[a] = g_string_free (arg, FALSE);
       }
+}
+
+/* Replaces @placeholder in argv by descriptor number @target. */
+static void
+put_fd_number (GPtrArray *argv, const char *placeholder, int target)
+{
+  g_autofree char *number = g_strdup_printf ("%d", target);
+
+  put_fd_numbers (argv, placeholder, number);
+}
+
+/* The other queues of a multiqueue tap or macvtap, whose first is QEMU's
+ * descriptor number @first_target: appended to @fds, and all their numbers
+ * put in argv as "N:N+1:..." (the fds= of a tap netdev). */
+static gboolean
+open_more_queues (VbQemuCommand *command, VbQemuTap *tap, int first_target, GArray *fds,
+                  GError **error)
+{
+  g_autoptr (GString) numbers = g_string_new (NULL);
+
+  g_string_printf (numbers, "%d", first_target);
+  for (guint q = 1; q < tap->queues; q++)
+    {
+      int fd = tap->macvtap_dev
+                 ? vb_macvtap_open_queue (tap->ifname, tap->macvtap_index, error)
+                 : vb_tap_open_queue (tap->tun_path, tap->ifname, tap->existing, error);
+
+      if (fd < 0)
+        return FALSE;
+      g_string_append_printf (numbers, ":%d", 3 + (int) fds->len);
+      g_array_append_val (fds, fd);
+    }
+  put_fd_numbers (command->argv, tap->fd_arg, numbers->str);
+  return TRUE;
+}
+
+/* <backend vhost>: one descriptor of the vhost-net device per queue. */
+static gboolean
+open_vhost (VbQemuCommand *command, VbQemuTap *tap, GArray *fds, GError **error)
+{
+  g_autoptr (GString) numbers = g_string_new (NULL);
+
+  for (guint q = 0; q < MAX (tap->queues, 1); q++)
+    {
+      int fd = vb_tap_open_device (tap->vhost_path, "vhost-net", "<backend vhost>", error);
+
+      if (fd < 0)
+        return FALSE;
+      g_string_append_printf (numbers, "%s%d", q ? ":" : "", 3 + (int) fds->len);
+      g_array_append_val (fds, fd);
+    }
+  put_fd_numbers (command->argv, tap->vhost_fd_arg, numbers->str);
+  return TRUE;
 }
 
 gboolean
@@ -312,14 +363,21 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
             }
         }
       else
-        fd = tap->existing ? vb_tap_open_existing (tap->ifname, tap->tun_path, error)
-                           : vb_tap_create_via (tap->tun_path, tap->ifname,
-                                                tap->ovs ? NULL : tap->bridge, tap->mac, error);
+        fd = tap->existing
+               ? vb_tap_open_existing (tap->ifname, tap->tun_path, tap->queues > 1, error)
+               : vb_tap_create_via (tap->tun_path, tap->ifname, tap->ovs ? NULL : tap->bridge,
+                                    tap->mac, tap->queues > 1, error);
 
       if (fd < 0)
         return FALSE;
-      put_fd_number (command->argv, tap->fd_arg, 3 + (int) fds->len);
       g_array_append_val (fds, fd);
+      if (tap->queues > 1)
+        {
+          if (!open_more_queues (command, tap, 3 + (int) fds->len - 1, fds, error))
+            return FALSE;
+        }
+      else
+        put_fd_number (command->argv, tap->fd_arg, 3 + (int) fds->len - 1);
       if (tap->mtu
           && !(tap->existing ? vb_tap_check_mtu (tap->ifname, tap->mtu, error)
                              : vb_tap_set_mtu (tap->ifname, tap->mtu, error)))
@@ -346,14 +404,8 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
             return FALSE;
         }
       /* <backend vhost>: QEMU gets the device the service opened. */
-      if (tap->vhost_path)
-        {
-          fd = vb_tap_open_device (tap->vhost_path, "vhost-net", "<backend vhost>", error);
-          if (fd < 0)
-            return FALSE;
-          put_fd_number (command->argv, tap->vhost_fd_arg, 3 + (int) fds->len);
-          g_array_append_val (fds, fd);
-        }
+      if (tap->vhost_path && !open_vhost (command, tap, fds, error))
+        return FALSE;
     }
   for (guint i = first; i < fds->len; i++)
     {

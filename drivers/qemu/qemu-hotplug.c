@@ -111,6 +111,13 @@ attach_succeeded (GTask *task)
   g_object_unref (task);
 }
 
+/* The name QEMU knows queue @i of the plugged tap's descriptors by. */
+static char *
+queue_fd_name (VbQemuPlug *p, guint i)
+{
+  return p->queues > 1 ? g_strdup_printf ("%s-%u", p->fd_name, i) : g_strdup (p->fd_name);
+}
+
 /* Takes back what a failed plug added, in the reverse order. */
 static void
 roll_back (VbQemuPlug *p)
@@ -124,8 +131,13 @@ roll_back (VbQemuPlug *p)
     }
   if (p->netdev_added)
     send_logged (p, "netdev_del", vb_qemu_plug_args ("id", p->netdev));
-  else if (p->fd_name)
-    send_logged (p, "closefd", vb_qemu_plug_args ("fdname", p->fd_name));
+  else
+    for (guint i = 0; i < p->fds_passed; i++)
+      {
+        g_autofree char *name = queue_fd_name (p, i);
+
+        send_logged (p, "closefd", vb_qemu_plug_args ("fdname", name));
+      }
   p->node_added = p->storage_added = p->netdev_added = FALSE;
 }
 
@@ -219,6 +231,12 @@ add_device (GTask *task)
       json_object_set_string_member (args, "driver", "virtio-net-pci");
       json_object_set_string_member (args, "netdev", p->netdev);
       json_object_set_string_member (args, "mac", p->device->mac);
+      /* As the command line has it (qemu-command-nic.c). */
+      if (p->queues > 1)
+        {
+          json_object_set_boolean_member (args, "mq", TRUE);
+          json_object_set_int_member (args, "vectors", 2 * p->queues + 2);
+        }
     }
   if (boot)
     json_object_set_int_member (args, "bootindex", g_ascii_strtoll (boot, NULL, 10));
@@ -298,12 +316,34 @@ add_netdev (GTask *task)
 {
   VbQemuPlug *p = g_task_get_task_data (task);
   JsonObject *args = vb_qemu_plug_args ("id", p->netdev);
+  xmlNode *driver = vb_xml_child (xmlDocGetRootElement (p->doc), "driver");
 
   json_object_set_string_member (args, "type", p->fd_name ? "tap" : "user");
-  if (p->fd_name)
+  if (p->fd_name && p->queues > 1)
+    {
+      /* fds=: the names of its queues, ':' between them (a tap netdev's). */
+      g_autoptr (GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < p->queues; i++)
+        {
+          g_autofree char *name = queue_fd_name (p, i);
+
+          g_string_append_printf (names, "%s%s", i ? ":" : "", name);
+        }
+      json_object_set_string_member (args, "fds", names->str);
+    }
+  else if (p->fd_name)
     json_object_set_string_member (args, "fd", p->fd_name);
+  /* driver name='vhost': QEMU opens /dev/vhost-net, once per queue (as at
+   * start); name='qemu': none. check_pluggable() let only these through. */
+  if (p->fd_name && vb_xml_attr_is (driver, "name", "vhost"))
+    json_object_set_boolean_member (args, "vhost", TRUE);
+  else if (p->fd_name && vb_xml_attr_is (driver, "name", "qemu"))
+    json_object_set_boolean_member (args, "vhost", FALSE);
   vb_qemu_plug_qmp (task, "netdev_add", args, -1, netdev_added);
 }
+
+static void pass_next_fd (GTask *task);
 
 static void
 fd_passed (GTask *task, JsonNode *reply, GError *error)
@@ -312,11 +352,38 @@ fd_passed (GTask *task, JsonNode *reply, GError *error)
 
   if (error)
     {
-      g_clear_pointer (&p->fd_name, g_free);
+      /* Those QEMU got before go back (roll_back() closes them by name). */
+      roll_back (p);
       vb_qemu_plug_fail (task, error);
       return;
     }
-  add_netdev (task);
+  p->fds_passed++;
+  pass_next_fd (task);
+}
+
+/* Hands QEMU the tap's descriptors one by one (getfd takes one a message),
+ * then adds the netdev that names them. */
+static void
+pass_next_fd (GTask *task)
+{
+  VbQemuPlug *p = g_task_get_task_data (task);
+  g_autofree char *name = NULL;
+  int fd;
+
+  if (p->fds_passed == p->tap_fds->len)
+    {
+      add_netdev (task);
+      return;
+    }
+  name = queue_fd_name (p, p->fds_passed);
+  /* Ours from here: the step may end the task (and free @p) before the
+   * call returns. */
+  fd = g_array_index (p->tap_fds, int, p->fds_passed);
+  g_array_index (p->tap_fds, int, p->fds_passed) = -1;
+  vb_qemu_plug_qmp (task, "getfd", vb_qemu_plug_args ("fdname", name), fd, fd_passed);
+  /* QEMU gets its own copy with the message; ours can go at once, the tap
+   * lives as long as QEMU holds a queue of it. */
+  close (fd);
 }
 
 static void
@@ -361,17 +428,24 @@ plug_interface (GTask *task)
     p->tap = g_strdup_printf ("vb%.8sh%c%c%c%c", vb_resource_get_uuid (VB_RESOURCE (p->domain)),
                               p->device->mac[12], p->device->mac[13], p->device->mac[15],
                               p->device->mac[16]);
-  fd = vb_tap_create (p->tap, bridge, p->device->mac, &error);
+  p->queues = MAX (vb_xml_attr_uint (vb_xml_child (root, "driver"), "queues", 1), 1);
+  p->tap_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  fd = vb_tap_create_via (NULL, p->tap, bridge, p->device->mac, p->queues > 1, &error);
+  /* A multiqueue tap (IFF_MULTI_QUEUE): opened once per queue. */
+  while (fd >= 0)
+    {
+      g_array_append_val (p->tap_fds, fd);
+      if (p->tap_fds->len == p->queues)
+        break;
+      fd = vb_tap_open_queue (NULL, p->tap, FALSE, &error);
+    }
   if (fd < 0)
     {
       vb_qemu_plug_fail (task, error);
       return;
     }
   p->fd_name = g_strdup_printf ("fd-%s", p->netdev);
-  /* QEMU gets its own copy with the message; ours can go at once, the tap
-   * lives as long as QEMU holds it. */
-  vb_qemu_plug_qmp (task, "getfd", vb_qemu_plug_args ("fdname", p->fd_name), fd, fd_passed);
-  close (fd);
+  pass_next_fd (task);
 }
 
 /* A disk's <driver iothread='N'> names an iothread the running guest has:
@@ -407,6 +481,69 @@ check_iothread (VbQemuPlug *p, xmlNode *disk, GError **error)
                "%u iothreads)",
                vb_xml_line (driver), id, ids->len);
   return FALSE;
+}
+
+/* An interface's <driver>: its tap's queues and vhost-net (add_netdev(),
+ * add_device()); the rest of what the command line makes of it is not
+ * plugged: refused, never dropped. */
+static gboolean
+check_pluggable_driver (xmlNode *iface, const char *type, GError **error)
+{
+  xmlNode *driver = vb_xml_child (iface, "driver");
+  guint queues = vb_xml_attr_uint (driver, "queues", 1);
+  g_autofree char *name = driver ? vb_xml_attr (driver, "name") : NULL;
+
+  if (!driver)
+    return TRUE;
+  for (xmlAttr *attr = driver->properties; attr; attr = attr->next)
+    if (!g_str_equal ((const char *) attr->name, "name")
+        && !g_str_equal ((const char *) attr->name, "queues"))
+      {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "an interface with <driver %s> cannot be plugged into a running guest (only "
+                     "name and queues)",
+                     (const char *) attr->name);
+        return FALSE;
+      }
+  for (xmlNode *child = driver->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE)
+      {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "an interface with <driver><%s> cannot be plugged into a running guest",
+                     (const char *) child->name);
+        return FALSE;
+      }
+  if (g_str_equal (type, "user") && (name || queues > 1))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<driver> at line %ld: %s applies to taps (bridge, network), not to QEMU's "
+                   "user network",
+                   vb_xml_line (driver), name ? "name=" : "multiqueue (queues > 1)");
+      return FALSE;
+    }
+  if (name && !g_str_equal (name, "vhost") && !g_str_equal (name, "qemu"))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<driver> at line %ld: driver name='%s' is not an interface's (vhost or qemu)",
+                   vb_xml_line (driver), name);
+      return FALSE;
+    }
+  if (g_strcmp0 (name, "vhost") == 0 && !g_file_test ("/dev/vhost-net", G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<driver> at line %ld: driver name='vhost' needs /dev/vhost-net, which this "
+                   "host lacks (modprobe vhost_net)",
+                   vb_xml_line (driver));
+      return FALSE;
+    }
+  if (queues > VB_TAP_MAX_QUEUES)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "<driver> at line %ld: a tap has at most %u queues (the kernel's limit), not %u",
+                   vb_xml_line (driver), VB_TAP_MAX_QUEUES, queues);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -493,10 +630,10 @@ check_pluggable (VbQemuPlug *p, GError **error)
     {
       /* backend, portForward, route: passt, a helper started with QEMU only. */
       /* virtualport: an Open vSwitch port, added before QEMU starts only. */
-      static const char *const unplugged[] = { "driver",   "mtu",         "rom",   "tune",
-                                               "coalesce", "bandwidth",   "ip",    "vlan",
-                                               "backend",  "portForward", "route", "virtualport",
-                                               "port",     NULL };
+      static const char *const unplugged[] = { "mtu",         "rom",   "tune",        "coalesce",
+                                               "bandwidth",   "ip",    "vlan",        "backend",
+                                               "portForward", "route", "virtualport", "port",
+                                               NULL };
       g_autofree char *type = vb_xml_attr (root, "type");
 
       if (!g_str_equal (type, "user") && !g_str_equal (type, "bridge")
@@ -508,6 +645,8 @@ check_pluggable (VbQemuPlug *p, GError **error)
                        type);
           return FALSE;
         }
+      if (!check_pluggable_driver (root, type, error))
+        return FALSE;
       for (guint i = 0; unplugged[i]; i++)
         if (vb_xml_child (root, unplugged[i]))
           {

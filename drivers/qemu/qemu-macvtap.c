@@ -342,6 +342,23 @@ vb_macvtap_create (const char *name, const char *lower, guint mode, const char *
   return fd;
 }
 
+int
+vb_macvtap_open_queue (const char *name, unsigned index, GError **error)
+{
+  unsigned opened = 0;
+  int fd = open_tap_device (name, &opened, error);
+
+  /* The name may have gone to another link since the first queue opened. */
+  if (fd >= 0 && opened != index)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                   "macvtap %s changed while its queues were opened", name);
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 GStrv
 vb_qemu_macvtaps_of (const VbQemuCommand *command)
 {

@@ -32,6 +32,10 @@ char *vb_macvtap_requested_name (const char *target);
  * *@created_index, or -1. */
 int vb_macvtap_create (const char *name, const char *lower, guint mode, const char *mac,
                        char **created, guint *created_index, GError **error);
+/* Opens one more queue of macvtap @name, whose first queue the caller holds
+ * (each open of /dev/tapN is a queue, up to the kernel's 256), checking it
+ * is still the link of ifindex @index. */
+int vb_macvtap_open_queue (const char *name, unsigned index, GError **error);
 /* Deletes macvtap link @name (RTM_DELLINK); only a macvtap is deleted. */
 gboolean vb_macvtap_delete (const char *name, GError **error);
 /* Deletes each link of @records ("NAME:IFINDEX", as vb_qemu_macvtaps_of()

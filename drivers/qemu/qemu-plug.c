@@ -1,5 +1,7 @@
 #include "qemu-plug.h"
 
+#include <unistd.h>
+
 #include "vb-error.h"
 #include "xml-schema.h"
 
@@ -14,6 +16,10 @@ plug_clear (VbQemuPlug *p)
   g_free (p->netdev);
   g_free (p->tap);
   g_free (p->fd_name);
+  for (guint i = 0; p->tap_fds && i < p->tap_fds->len; i++)
+    if (g_array_index (p->tap_fds, int, i) >= 0)
+      close (g_array_index (p->tap_fds, int, i));
+  g_clear_pointer (&p->tap_fds, g_array_unref);
   g_clear_pointer (&p->throttle, json_object_unref);
   g_free (p->bus);
 }

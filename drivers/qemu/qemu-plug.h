@@ -18,7 +18,11 @@ typedef struct {
   char *node;             /* disk: the format node; its protocol node is "<node>-storage" */
   char *netdev;           /* interface: the netdev id */
   char *tap;              /* the tap we made, NULL without one */
-  char *fd_name;          /* the tap's fd in QEMU (getfd), NULL when not passed */
+  char *fd_name;          /* the tap's fd in QEMU (getfd), NULL when not passed; with
+                           * several queues, the prefix of their names "<fd_name>-<i>" */
+  guint queues;           /* interface: <driver queues> of its tap, 1 without */
+  GArray *tap_fds;        /* the tap's descriptors (int), one per queue, -1 once closed */
+  guint fds_passed;       /* how many of them QEMU has (getfd) */
   char *bus;              /* where the device goes: "pci.0", "pcie.0", "pci.N" */
   guint bus_index;        /* the bus= of the XML address */
   guint slot;

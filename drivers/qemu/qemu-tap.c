@@ -74,10 +74,12 @@ configure (int sock, const char *ifname, const char *bridge, const char *guest_m
   return TRUE;
 }
 
-/* Opens tap @ifname, attaching to it when it exists (TUNSETIFF does both);
- * *@persistent tells whether it is a persistent tap, one its owner made. */
+/* Opens tap @ifname, attaching to it when it exists (TUNSETIFF does both),
+ * as one queue of a multiqueue tap when @multi_queue; *@persistent tells
+ * whether it is a persistent tap, one its owner made. */
 static int
-open_tap (const char *tun_path, const char *ifname, gboolean *persistent, GError **error)
+open_tap (const char *tun_path, const char *ifname, gboolean multi_queue, gboolean *persistent,
+          GError **error)
 {
   struct ifreq ifr;
   int fd;
@@ -95,11 +97,22 @@ open_tap (const char *tun_path, const char *ifname, gboolean *persistent, GError
   if (fd < 0)
     return -1;
   memset (&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (multi_queue ? IFF_MULTI_QUEUE : 0);
   g_strlcpy (ifr.ifr_name, ifname, IFNAMSIZ);
   if (ioctl (fd, TUNSETIFF, &ifr) < 0)
     {
-      fail (error, "create the tap device", ifname, errno);
+      int saved = errno;
+
+      /* The kernel's answer when an existing tap's IFF_MULTI_QUEUE differs. */
+      if (saved == EINVAL && if_nametoindex (ifname) != 0)
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "Cannot open tap %s %s: the kernel refused (%s); a multiqueue interface "
+                     "(<driver queues>) needs a tap made multi_queue, and one queue a tap that "
+                     "is not",
+                     ifname, multi_queue ? "with several queues" : "with one queue",
+                     g_strerror (saved));
+      else
+        fail (error, "create the tap device", ifname, saved);
       close (fd);
       return -1;
     }
@@ -115,14 +128,8 @@ open_tap (const char *tun_path, const char *ifname, gboolean *persistent, GError
 }
 
 int
-vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error)
-{
-  return vb_tap_create_via (NULL, ifname, bridge, guest_mac, error);
-}
-
-int
 vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
-                   const char *guest_mac, GError **error)
+                   const char *guest_mac, gboolean multi_queue, GError **error)
 {
   gboolean persistent = FALSE;
   int fd, sock;
@@ -138,7 +145,7 @@ vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
                    ifname);
       return -1;
     }
-  fd = open_tap (tun_path, ifname, &persistent, error);
+  fd = open_tap (tun_path, ifname, multi_queue, &persistent, error);
   if (fd < 0)
     return -1;
   if (persistent)
@@ -163,7 +170,8 @@ vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
 }
 
 int
-vb_tap_open_existing (const char *ifname, const char *tun_path, GError **error)
+vb_tap_open_existing (const char *ifname, const char *tun_path, gboolean multi_queue,
+                      GError **error)
 {
   gboolean persistent = FALSE;
   int fd;
@@ -174,13 +182,31 @@ vb_tap_open_existing (const char *ifname, const char *tun_path, GError **error)
                    "The host has no tap device '%s' (managed='no')", ifname);
       return -1;
     }
-  fd = open_tap (tun_path, ifname, &persistent, error);
+  fd = open_tap (tun_path, ifname, multi_queue, &persistent, error);
   if (fd >= 0 && !persistent)
     {
       /* It went away and TUNSETIFF made a new one: not the administrator's. */
       g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
                    "'%s' is not a persistent tap the host's administrator made (managed='no')",
                    ifname);
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
+vb_tap_open_queue (const char *tun_path, const char *ifname, gboolean existing, GError **error)
+{
+  gboolean persistent = FALSE;
+  int fd = open_tap (tun_path, ifname, TRUE, &persistent, error);
+
+  /* The tap cannot go while the first queue's descriptor holds it, and a
+   * persistent one cannot become another's: the same device. */
+  if (fd >= 0 && persistent != existing)
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_OPERATION_INVALID,
+                   "Tap %s changed while its queues were opened", ifname);
       close (fd);
       return -1;
     }

@@ -6,19 +6,27 @@
 
 G_BEGIN_DECLS
 
-/* Creates tap @ifname, sets its MAC (the guest's, with the first byte made
- * 0xfe so the bridge never takes the guest's address), attaches it to
- * @bridge (to none when NULL: <interface type='ethernet'>) and brings it up.
- * Refuses a name the host already has. Returns the tap's fd, or -1 with
- * @error. */
-int vb_tap_create (const char *ifname, const char *bridge, const char *guest_mac, GError **error);
-/* The same through @tun_path (<backend tap>; NULL: /dev/net/tun), which
- * must be the tun device: vb_tap_open_device(). */
+/* Creates tap @ifname through @tun_path (<backend tap>; NULL:
+ * /dev/net/tun, else it must be the tun device: vb_tap_open_device()), sets
+ * its MAC (the guest's, with the first byte made 0xfe so the bridge never
+ * takes the guest's address), attaches it to @bridge (to none when NULL:
+ * <interface type='ethernet'>) and brings it up. Refuses a name the host
+ * already has. With @multi_queue, a tap of several queues (IFF_MULTI_QUEUE)
+ * whose first queue the fd is. Returns the tap's fd, or -1 with @error. */
 int vb_tap_create_via (const char *tun_path, const char *ifname, const char *bridge,
-                       const char *guest_mac, GError **error);
+                       const char *guest_mac, gboolean multi_queue, GError **error);
 /* Opens the persistent tap @ifname the host's administrator made
- * (managed='no'), as it is: no MAC, bridge or link state is changed. */
-int vb_tap_open_existing (const char *ifname, const char *tun_path, GError **error);
+ * (managed='no'), as it is: no MAC, bridge or link state is changed. With
+ * @multi_queue, the first queue of a tap made multi_queue (refused
+ * otherwise: the kernel does not change it). */
+int vb_tap_open_existing (const char *ifname, const char *tun_path, gboolean multi_queue,
+                          GError **error);
+/* Opens one more queue of the multiqueue tap @ifname, whose first queue the
+ * caller holds open (@existing: it is the administrator's persistent tap).
+ * The kernel takes at most VB_TAP_MAX_QUEUES per tap. */
+int vb_tap_open_queue (const char *tun_path, const char *ifname, gboolean existing, GError **error);
+/* The kernel's MAX_TAP_QUEUES (drivers/net/tun.c), not in its UAPI headers. */
+#define VB_TAP_MAX_QUEUES 256
 /* Opens @path read-write for a guest's tap when it is the character device
  * @kind names ("tun": misc 10:200, "vhost-net": misc 10:238, the numbers
  * the kernel gives /dev/net/tun and /dev/vhost-net): <backend tap vhost>
