@@ -375,6 +375,9 @@ gboolean vb_qemu_virtio_options_none (xmlNode *device, GError **error);
 /* A virtio <video>'s <model blob>: virtio-gpu's blob=, or a refusal
  * (qemu-command-video-blob.c). */
 gboolean vb_qemu_video_blob (Builder *b, xmlNode *model, GString *out, GError **error);
+/* A <video>'s <model edid='on|off'> as its device's edid= (the models
+ * without one refused it already: qemu-command-devices.c). */
+void vb_qemu_video_edid (xmlNode *model, GString *out);
 gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);

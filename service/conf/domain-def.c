@@ -748,7 +748,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/video", NULL, NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/video/model",
     "!type=vga|cirrus|vmvga|qxl|virtio|bochs|ramfb|none vram=%u heads=%u primary=yes|no ram=%u "
-    "vgamem=%u vram64=%u blob=on|off",
+    "vgamem=%u vram64=%u blob=on|off edid=on|off",
     NULL, 0 },
   { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no rendernode", NULL,
     0 },
