@@ -422,6 +422,9 @@ gboolean vb_qemu_clock_machine_and_cpu (Builder *b, GString *machine, GString *c
                                         GError **error);
 gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
+/* The UUID the guest sees (-uuid, SMBIOS): the <hwuuid>, which define
+ * normalised, else the domain's <uuid>. */
+char *vb_qemu_guest_uuid (Builder *b);
 gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
 /* The domain's and its disks' <seclabel>s: what is not DAC is refused at
  * Start (qemu-command-platform.c). */

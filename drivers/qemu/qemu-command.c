@@ -620,7 +620,9 @@ build (Builder *b, GError **error)
   add (b, "-S");
   add (b, "-no-user-config");
   add (b, "-nodefaults");
-  add2 (b, "-uuid", b->def->uuid);
+  /* <hwuuid>, when given, is what the guest sees instead of <uuid>. */
+  add (b, "-uuid");
+  g_ptr_array_add (b->command->argv, vb_qemu_guest_uuid (b));
   if (!build_machine (b, error) || !build_cpu (b, error) || !vb_qemu_build_iothreads (b, error)
       || !vb_qemu_build_throttle_groups (b, error) || !scan_boot_orders (b, error))
     return FALSE;

@@ -178,6 +178,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain", "!type=test|qemu|kvm id=%i", NULL, 0 },
   { "domain/name", NULL, "*", 0 },
   { "domain/uuid", NULL, "*", 0 },
+  /* The UUID the guest's firmware and SMBIOS show instead of <uuid>. */
+  { "domain/hwuuid", NULL, "*", 0 },
   { "domain/title", NULL, "*", 0 },
   { "domain/description", NULL, "*", 0 },
   { "domain/metadata", NULL, "*", VB_XML_RULE_VERBATIM },
@@ -1451,6 +1453,30 @@ check_boot_order (xmlNode *root, GError **error)
 
 /* ------------------------------------------------------------------------ */
 
+/* <hwuuid> (libvirt 11.7): written as <uuid> is, lower case with dashes. */
+static gboolean
+normalize_hwuuid (xmlNode *root, GError **error)
+{
+  xmlNode *node = vb_xml_child (root, "hwuuid");
+  g_autofree char *text = node ? vb_xml_text (node) : NULL;
+  g_autofree char *uuid = text ? vb_xml_uuid_normalize (text) : NULL;
+  g_autofree char *quoted = NULL;
+
+  if (node == NULL)
+    return TRUE;
+  if (uuid == NULL)
+    {
+      quoted = vb_xml_quote (text ? text : "");
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "invalid UUID %s in <hwuuid> at line %ld: expected 32 hexadecimal digits "
+                   "such as 4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                   quoted, vb_xml_line (node));
+      return FALSE;
+    }
+  vb_xml_set_text (node, uuid);
+  return TRUE;
+}
+
 static gboolean
 fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
 {
@@ -1464,7 +1490,7 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
   if (def->name == NULL)
     return FALSE;
   def->uuid = vb_xml_def_uuid (root, error);
-  if (def->uuid == NULL)
+  if (def->uuid == NULL || !normalize_hwuuid (root, error))
     return FALSE;
   def->title = title != NULL ? vb_xml_text (title) : NULL;
   /* A title is the one-line label of lists; <description> is for more. */
