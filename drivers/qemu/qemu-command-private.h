@@ -344,6 +344,9 @@ gboolean vb_qemu_build_vhost_user_video (Builder *b, xmlNode *video, GError **er
  * <address type='usb' bus='N'> names a controller. */
 guint vb_qemu_usb_companion (xmlNode *controller);
 char *vb_qemu_usb_bus_id (guint index);
+/* Whether USB bus @index is an EHCI or xHCI controller's (USB 2 or 3), which
+ * a high-speed-only device (usb-uas) needs. */
+gboolean vb_qemu_usb_bus_high_speed (Builder *b, guint index);
 gboolean vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id,
                                  GError **error);
 gboolean vb_qemu_usb_buses_exist (Builder *b, GError **error);

@@ -466,7 +466,8 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/disk",
     "type=file|block|volume|network|nvme|dir|vhostuser|vhostvdpa device=disk|cdrom|floppy|lun "
-    "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external "
+    "model=virtio|virtio-transitional|virtio-non-transitional|usb-storage|usb-bot|usb-uas "
+    "snapshot=no|internal|external "
     "sgio=filtered|unfiltered rawio=yes|no",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
