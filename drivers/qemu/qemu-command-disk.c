@@ -716,7 +716,8 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
   if (vb_xml_attr_is (disk, "type", "vhostuser"))
-    return vb_qemu_build_vhostuser_disk (b, disk, id, error);
+    return vb_qemu_disk_stats_intervals (b, disk, "vhost-user-blk-pci", props, error)
+           && vb_qemu_build_vhostuser_disk (b, disk, id, error);
   if (vb_xml_attr_is (disk, "type", "vhostvdpa") && !vhost_vdpa_driver (b, disk, error))
     return FALSE;
   node_name = g_strdup_printf ("drive%u", b->disks++);
@@ -787,12 +788,14 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     return FALSE;
   model = g_strndup (out->str, strcspn (out->str, ","));
   if (!vb_qemu_disk_device_props (disk, model, props, error)
-      || !vb_qemu_disk_pr_device_props (disk, b->context, props))
+      || !vb_qemu_disk_pr_device_props (disk, b->context, props)
+      || !vb_qemu_disk_stats_intervals (b, disk, model, props, error))
     return FALSE;
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);
   vb_qemu_opt (out, "id", id);
-  if (mapping)
+  /* Lists (iothreads per queue, statistics intervals) are JSON only. */
+  if (mapping || json_object_has_member (props, "stats-intervals"))
     {
       add (b, "-device");
       g_ptr_array_add (b->command->argv, vb_qemu_disk_device_json (out->str, props, mapping, disk));

@@ -566,6 +566,11 @@ gboolean vb_qemu_disk_iothread_mapping (Builder *b, xmlNode *disk, JsonArray **m
                                         GError **error);
 char *vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mapping,
                                 xmlNode *disk);
+/* A disk's <driver><statistics> as @props' "stats-intervals" (a list: the
+ * disk's -device is then JSON), refused on a device @model without block
+ * statistics and at Start before QEMU 10.2 (qemu-command-disk-stats.c). */
+gboolean vb_qemu_disk_stats_intervals (Builder *b, xmlNode *disk, const char *model,
+                                       JsonObject *props, GError **error);
 /* The nbdkit helper of a disk nbdkit serves (vb_qemu_disk_nbdkit_serves);
  * nothing for another disk. qemu-command-disk-nbdkit.c. */
 gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, GError **error);

@@ -232,6 +232,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cpu/vendor", NULL, "*", 0 },
   { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
   { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
+  /* Intervals of a disk's timed I/O statistics (qemu-command-disk-stats.c). */
+  { "domain/devices/disk/driver/statistics", NULL, NULL, 0 },
+  { "domain/devices/disk/driver/statistics/statistic", "!interval=%u", NULL, VB_XML_RULE_REPEAT },
   /* libvirt's per-queue iothreads: refused by the QEMU driver (QEMU 9.0). */
   { "domain/devices/disk/driver/iothreads", NULL, NULL, 0 },
   { "domain/devices/disk/driver/iothreads/iothread", "!id=%u", NULL, VB_XML_RULE_REPEAT },
