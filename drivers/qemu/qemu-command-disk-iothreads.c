@@ -124,11 +124,12 @@ next_option (const char **p)
  * numbers and as booleans (JSON is typed where the option string is not);
  * the rest are strings (bus, addr, port, drive, id, iothread, and the
  * OnOffAuto disable-legacy). */
-static const char *const int_options[] = { "acpi-index", "channel", "scsi-id", "lun", "unit",
-                                           NULL };
-static const char *const bool_options[] = { "multifunction", "scsi",        "disable-modern",
-                                            "iommu_platform", "ats",        "packed",
-                                            "page-per-vq",    "ioeventfd",  NULL };
+static const char *const int_options[] = {
+  "acpi-index", "channel", "scsi-id", "lun", "unit", NULL
+};
+static const char *const bool_options[] = { "multifunction",  "scsi",      "disable-modern",
+                                            "iommu_platform", "ats",       "packed",
+                                            "page-per-vq",    "ioeventfd", NULL };
 
 char *
 vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mapping, xmlNode *disk)

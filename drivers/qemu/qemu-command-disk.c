@@ -601,8 +601,8 @@ usb_disk (Builder *b, xmlNode *disk, const char *id, gboolean cdrom, GString *ou
   g_autofree char *model = vb_xml_attr (disk, "model");
 
   if (model && !g_str_has_prefix (model, "usb-"))
-    return refuse (error, disk, "a disk on bus 'usb' is model usb-storage, usb-bot or usb-uas, "
-                                "not '%s'", model);
+    return refuse (error, disk,
+                   "a disk on bus 'usb' is model usb-storage, usb-bot or usb-uas, not '%s'", model);
   if (g_strcmp0 (model, "usb-bot") == 0 || g_strcmp0 (model, "usb-uas") == 0)
     return usb_scsi_bridge (b, disk, model, id, cdrom, out, error);
   if (!model && cdrom)
