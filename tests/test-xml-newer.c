@@ -2,7 +2,8 @@
  * guest's firmware shows the <hwuuid>, not the domain's <uuid>; QEMU (asked
  * on a second QMP monitor the test adds with <qemu:commandline>) has the
  * display with the <model edid> asked for and the USB devices the disks'
- * model= names; a disk's <statistics> intervals, which QEMU 10.2 added, are
+ * model= names; NVMe disks are the guest's NVMe namespaces, with their
+ * controllers' serials; a disk's <statistics> intervals, which QEMU 10.2 added, are
  * refused by name at Start by this host's QEMU 7.2. */
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -22,16 +23,22 @@
 typedef VbGuestFixture Fixture;
 
 static char *
-raw_image (const char *dir, const char *name)
+sized_image (const char *dir, const char *name, guint mib)
 {
   char *path = g_build_filename (dir, name, NULL);
   FILE *file = fopen (path, "wb");
 
   g_assert_nonnull (file);
-  g_assert_cmpint (fseeko (file, 1024 * 1024 - 1, SEEK_SET), ==, 0);
+  g_assert_cmpint (fseeko (file, (off_t) mib * 1024 * 1024 - 1, SEEK_SET), ==, 0);
   g_assert_cmpint (fputc (0, file), ==, 0);
   g_assert_cmpint (fclose (file), ==, 0);
   return path;
+}
+
+static char *
+raw_image (const char *dir, const char *name)
+{
+  return sized_image (dir, name, 1);
 }
 
 /* The string value of property @property of QOM object @path. */
@@ -152,11 +159,67 @@ test_statistics_start_refused (Fixture *f, gconstpointer data)
                                 "stats-intervals) needs QEMU 10.2");
 }
 
+/* NVMe disks: two namespaces of the controller define adds (its serial
+ * from a disk's <serial>) and namespace 3 of a second controller with a
+ * <serial> of its own, placed by <address unit='2'>. The guest's kernel
+ * finds both controllers with their serials and each namespace with the
+ * size of its image (1, 2 and 3 MiB: 2048, 4096 and 6144 sectors). */
+static void
+test_nvme_disks (Fixture *f, gconstpointer data)
+{
+  g_autofree char *one = sized_image (f->env->tmpdir, "one.img", 1);
+  g_autofree char *two = sized_image (f->env->tmpdir, "two.img", 2);
+  g_autofree char *three = sized_image (f->env->tmpdir, "three.img", 3);
+  g_autofree char *devices =
+    g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                     "      <driver name='qemu' type='raw'/>\n"
+                     "      <source file='%s'/>\n"
+                     "      <target dev='nvme0n1' bus='nvme'/>\n"
+                     "    </disk>\n"
+                     "    <disk type='file' device='disk'>\n"
+                     "      <driver name='qemu' type='raw'/>\n"
+                     "      <source file='%s'/>\n"
+                     "      <target dev='nvme0n2' bus='nvme'/>\n"
+                     "      <serial>VBNVME01</serial>\n"
+                     "    </disk>\n"
+                     "    <disk type='file' device='disk'>\n"
+                     "      <driver name='qemu' type='raw'/>\n"
+                     "      <source file='%s'/>\n"
+                     "      <target dev='nvme1n3' bus='nvme'/>\n"
+                     "      <address type='drive' controller='1' bus='0' target='0' unit='2'/>\n"
+                     "    </disk>\n"
+                     "    <controller type='nvme' index='1'>\n"
+                     "      <serial>VBCTRL1</serial>\n"
+                     "      <driver queues='3'/>\n"
+                     "    </controller>\n",
+                     one, two, three);
+  g_autofree char *xml = vb_test_guest_xml ("newer-nvme", GUEST_MIB, NULL, devices);
+  g_autofree char *serials = NULL;
+  g_autofree char *sizes = NULL;
+
+  vb_guest_fixture_boot (f, xml, BOOT_TIMEOUT_MS);
+  serials = vb_test_console_output (
+    f->console, "for c in /sys/class/nvme/nvme*; do echo SERIAL=$(tr -d ' ' < $c/serial)=; done",
+    60000);
+  g_test_message ("the guest's NVMe controllers: %s", serials);
+  g_assert_nonnull (strstr (serials, "SERIAL=VBNVME01="));
+  g_assert_nonnull (strstr (serials, "SERIAL=VBCTRL1="));
+  sizes = vb_test_console_output (
+    f->console, "for d in /sys/block/nvme*; do echo NS=$(cat $d/nsid):$(cat $d/size)=; done",
+    60000);
+  g_test_message ("the guest's NVMe namespaces: %s", sizes);
+  g_assert_nonnull (strstr (sizes, "NS=1:2048="));
+  g_assert_nonnull (strstr (sizes, "NS=2:4096="));
+  g_assert_nonnull (strstr (sizes, "NS=3:6144="));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/xml-newer/guest-sees", Fixture, NULL, vb_guest_fixture_set_up, test_guest_sees,
+              vb_guest_fixture_tear_down);
+  g_test_add ("/xml-newer/nvme-disks", Fixture, NULL, vb_guest_fixture_set_up, test_nvme_disks,
               vb_guest_fixture_tear_down);
   g_test_add ("/xml-newer/statistics-start-refused", Fixture, NULL, vb_guest_fixture_set_up,
               test_statistics_start_refused, vb_guest_fixture_tear_down);

@@ -18,6 +18,7 @@ static const char *const with_stats[] = { "virtio-blk-pci",
                                           "ide-cd",
                                           "floppy",
                                           "usb-storage",
+                                          "nvme-ns",
                                           NULL };
 
 gboolean

@@ -780,6 +780,11 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
       if (!usb_disk (b, disk, id, cdrom, out, error))
         return FALSE;
     }
+  else if (g_str_equal (bus, "nvme"))
+    {
+      if (!vb_qemu_nvme_namespace (b, disk, out, error))
+        return FALSE;
+    }
   else
     {
       return refuse (error, target, "disk bus '%s' is not supported", bus);

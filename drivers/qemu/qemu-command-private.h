@@ -569,6 +569,11 @@ char *vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *
 /* A disk's <driver><statistics> as @props' "stats-intervals" (a list: the
  * disk's -device is then JSON), refused on a device @model without block
  * statistics and at Start before QEMU 10.2 (qemu-command-disk-stats.c). */
+/* NVMe (qemu-command-disk-nvme.c): the nvme-ns of a disk on bus 'nvme'
+ * into @out, and the nvme device of <controller type='nvme'> into @dev. */
+gboolean vb_qemu_nvme_namespace (Builder *b, xmlNode *disk, GString *out, GError **error);
+gboolean vb_qemu_nvme_controller (Builder *b, xmlNode *node, guint index, GString *dev,
+                                  GError **error);
 gboolean vb_qemu_disk_stats_intervals (Builder *b, xmlNode *disk, const char *model,
                                        JsonObject *props, GError **error);
 /* The nbdkit helper of a disk nbdkit serves (vb_qemu_disk_nbdkit_serves);

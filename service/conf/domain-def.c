@@ -489,7 +489,7 @@ static const VbXmlRule domain_rules[] = {
   NETDISK_RULES,
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
   { "domain/devices/disk/target",
-    "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed removable=on|off rotation_rate=%u",
+    "!dev bus=virtio|scsi|sata|ide|usb|fdc|nvme tray=open|closed removable=on|off rotation_rate=%u",
     NULL, 0 },
   { "domain/devices/disk/readonly", NULL, NULL, 0 },
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
@@ -572,8 +572,10 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("disk"),
 
   { "domain/devices/controller",
-    "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid index=%u model ports=%u vectors=%u", NULL,
-    VB_XML_RULE_REPEAT },
+    "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid|nvme index=%u model ports=%u vectors=%u",
+    NULL, VB_XML_RULE_REPEAT },
+  /* An NVMe controller's serial number (qemu-command-disk-nvme.c). */
+  { "domain/devices/controller/serial", NULL, "*", 0 },
   { "domain/devices/controller/model", "!name", NULL, 0 },
   { "domain/devices/controller/target",
     "chassisNr=%u chassis=%u port=%x busNr=%u hotplug=on|off memReserve=%u", NULL, 0 },
