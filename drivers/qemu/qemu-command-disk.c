@@ -609,6 +609,11 @@ usb_disk (Builder *b, xmlNode *disk, const char *id, gboolean cdrom, GString *ou
     return usb_scsi_bridge (b, disk, "usb-bot", id, TRUE, out, error);
   if (!need_usb (b, disk, error))
     return FALSE;
+  /* QEMU's usb-storage has no empty drive (it refuses one without drive=). */
+  if (!vb_xml_child (disk, "source"))
+    return refuse (error, disk,
+                   "a usb-storage disk needs a <source> (QEMU's usb-storage has no empty drive): "
+                   "use model='usb-bot' for an empty CD-ROM");
   g_string_append (out, "usb-storage");
   usb_address (disk, out);
   return TRUE;
