@@ -427,9 +427,9 @@ test_domain_bad_values (void)
                           "    </disk>\n",
                           "missing attribute 'path' on <source> at line 7");
   assert_devices_refused ("    <disk type='file'>\n"
-                          "      <target dev='vda' bus='nvme'/>\n"
+                          "      <target dev='vda' bus='xen'/>\n"
                           "    </disk>\n",
-                          "invalid value 'nvme' for attribute 'bus' on <target> at line 7");
+                          "invalid value 'xen' for attribute 'bus' on <target> at line 7");
   assert_devices_refused ("    <interface type='vds'/>\n",
                           "invalid value 'vds' for attribute 'type' on <interface> at line 6");
   assert_devices_refused ("    <controller type='usb' index='first'/>\n",

@@ -622,7 +622,7 @@ test_bad_input (Fixture *f, gconstpointer data)
   expect_error (f, path, "DetachDevice", "<hostdev mode='subsystem' type='pci'/>", LIVE,
                 "NotSupported");
   /* The domain schema judges the element. */
-  expect_error (f, path, "AttachDevice", "<disk type='file'><target dev='vdb' bus='nvme'/></disk>",
+  expect_error (f, path, "AttachDevice", "<disk type='file'><target dev='vdb' bus='xen'/></disk>",
                 LIVE, "InvalidXML");
   expect_error (f, path, "AttachDevice", "<disk type='file'><source file='/x'/></disk>", LIVE,
                 "InvalidXML");

@@ -6,13 +6,13 @@
  * disk with filters cannot be plugged into the running domain, nor a
  * snapshot or block copy made of it while it runs, nor its <iotune> set. */
 #include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
+#include "vb-test-qmp.h"
 
 #define BOOT_TIMEOUT_MS 120000
 #define RUN_TIMEOUT_MS 60000
@@ -37,44 +37,6 @@ raw_image (const char *dir, const char *name)
   g_assert_cmpint (fputc (0, file), ==, 0);
   g_assert_cmpint (fclose (file), ==, 0);
   return path;
-}
-
-/* One QMP exchange on @socket_path: the answer's "return" member. */
-static JsonNode *
-qmp (const char *socket_path, const char *command)
-{
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (socket_path);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketConnection) connection =
-    g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
-  g_autoptr (GDataInputStream) in = NULL;
-  GOutputStream *out;
-  const char *lines[] = { "{\"execute\":\"qmp_capabilities\"}\n", command, "\n" };
-
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
-  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
-    g_assert_true (
-      g_output_stream_write_all (out, lines[i], strlen (lines[i]), NULL, NULL, &error));
-  g_assert_no_error (error);
-  /* The greeting, qmp_capabilities' answer, then the command's (events
-   * may come between). */
-  for (guint answers = 0;;)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, &error);
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      JsonObject *object;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      g_assert_true (json_parser_load_from_data (parser, line, -1, NULL));
-      object = json_node_get_object (json_parser_get_root (parser));
-      g_assert_false (json_object_has_member (object, "error"));
-      if (json_object_has_member (object, "return") && ++answers == 2)
-        return json_node_copy (json_object_get_member (object, "return"));
-    }
 }
 
 /* Seconds the guest takes to read 1 MiB from /dev/@dev. */
@@ -164,12 +126,13 @@ test_group_limits_reads (Fixture *f, gconstpointer data)
   g_assert_cmpuint (fast_seconds, <, slow_seconds);
 
   /* What QEMU has: the group object and vda's filter node over its image. */
-  limits = qmp (monitor, "{\"execute\":\"qom-get\",\"arguments\":{\"path\":"
-                         "\"/objects/throttle-slow\",\"property\":\"limits\"}}");
+  limits = vb_test_qmp (monitor, "{\"execute\":\"qom-get\",\"arguments\":{\"path\":"
+                                 "\"/objects/throttle-slow\",\"property\":\"limits\"}}");
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (limits), "bps-read"), ==,
                    READ_BPS);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (limits), "bps-total"), ==, 0);
-  nodes = qmp (monitor, "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}");
+  nodes = vb_test_qmp (monitor,
+                       "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}");
   for (guint i = 0; i < json_array_get_length (json_node_get_array (nodes)); i++)
     {
       JsonObject *node = json_array_get_object_element (json_node_get_array (nodes), i);

@@ -18,6 +18,9 @@ video_attrs_fit (xmlNode *model, const char *type, GError **error)
     { "vgamem", { "qxl", "vmvga", NULL } },
     { "vram64", { "qxl", NULL } },
     { "vram", { "qxl", "vga", "cirrus", "vmvga", "bochs", NULL } },
+    /* QEMU 7.2's VGA, bochs-display and virtio GPUs have an EDID; cirrus-vga,
+     * vmware-svga, qxl and ramfb have none. */
+    { "edid", { "vga", "virtio", "bochs", NULL } },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (fits); i++)
@@ -34,6 +37,16 @@ video_attrs_fit (xmlNode *model, const char *type, GError **error)
     return refuse (error, vb_xml_child (model, "resolution"),
                    "a <resolution> is for qxl and virtio video only");
   return TRUE;
+}
+
+void
+vb_qemu_video_edid (xmlNode *model, GString *out)
+{
+  g_autofree char *edid = vb_xml_attr (model, "edid");
+
+  /* The schema allows on and off only. */
+  if (edid)
+    g_string_append_printf (out, ",edid=%s", g_str_equal (edid, "on") ? "on" : "off");
 }
 
 static gboolean
@@ -148,6 +161,7 @@ vb_qemu_build_video (Builder *b, xmlNode *video, GError **error)
   if (resolution)
     g_string_append_printf (out, ",xres=%u,yres=%u", vb_xml_attr_uint (resolution, "x", 0),
                             vb_xml_attr_uint (resolution, "y", 0));
+  vb_qemu_video_edid (model, out);
   {
     g_autofree char *id = g_strdup_printf ("video%u", b->videos++);
 

@@ -120,6 +120,17 @@ next_option (const char **p)
   return g_string_free (option, FALSE);
 }
 
+/* Options of a disk's option string that QEMU's JSON -device takes as
+ * numbers and as booleans (JSON is typed where the option string is not);
+ * the rest are strings (bus, addr, port, drive, id, iothread, and the
+ * OnOffAuto disable-legacy). */
+static const char *const int_options[] = {
+  "acpi-index", "channel", "scsi-id", "lun", "unit", NULL
+};
+static const char *const bool_options[] = { "multifunction",  "scsi",      "disable-modern",
+                                            "iommu_platform", "ats",       "packed",
+                                            "page-per-vq",    "ioeventfd", NULL };
+
 char *
 vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mapping, xmlNode *disk)
 {
@@ -131,11 +142,11 @@ vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mappin
   const char *p = opts;
 
   /* The option string the builder made: the model, then key=value pairs
-   * of its PCI address (bus, addr, multifunction, acpi-index), the node
-   * and the id. */
+   * of its bus or PCI address, the node and the id. */
   driver = next_option (&p);
   json_object_set_string_member (device, "driver", driver);
-  json_object_set_array_member (device, "iothread-vq-mapping", json_array_ref (mapping));
+  if (mapping)
+    json_object_set_array_member (device, "iothread-vq-mapping", json_array_ref (mapping));
   while (*p)
     {
       g_autofree char *option = next_option (&p);
@@ -144,9 +155,9 @@ vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mappin
       if (!eq)
         continue;
       *eq = '\0';
-      if (g_str_equal (option, "multifunction"))
+      if (g_strv_contains (bool_options, option))
         json_object_set_boolean_member (device, option, g_str_equal (eq + 1, "on"));
-      else if (g_str_equal (option, "acpi-index"))
+      else if (g_strv_contains (int_options, option))
         json_object_set_int_member (device, option, g_ascii_strtoll (eq + 1, NULL, 10));
       else
         json_object_set_string_member (device, option, eq + 1);
@@ -155,7 +166,8 @@ vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mappin
   for (GList *m = members; m; m = m->next)
     json_object_set_member (device, m->data,
                             json_node_copy (json_object_get_member (props, m->data)));
-  if (order)
+  /* A floppy's boot order is its controller's (qemu-command-disk.c). */
+  if (order && !g_str_equal (driver, "floppy"))
     json_object_set_int_member (device, "bootindex", g_ascii_strtoll (order, NULL, 10));
   root = json_node_init_object (json_node_alloc (), device);
   return json_to_string (root, FALSE);

@@ -38,6 +38,8 @@ static const struct {
   { "ide-cd", HAS_SERIAL | HAS_WWN | HAS_ERROR | HAS_BLOCKIO },
   { "usb-storage", HAS_SERIAL | HAS_REMOVABLE | HAS_ERROR | HAS_WRITE_CACHE | HAS_BLOCKIO },
   { "floppy", HAS_WRITE_CACHE | HAS_BLOCKIO },
+  /* Its <serial> is its NVMe controller's (qemu-command-disk-nvme.c). */
+  { "nvme-ns", HAS_WRITE_CACHE | HAS_BLOCKIO },
 };
 
 /* libvirt's name of a virtio option and QEMU's property. */
@@ -291,7 +293,8 @@ vb_qemu_disk_device_props (xmlNode *disk, const char *model, JsonObject *props, 
 
   if (!driver_props (disk, has, model, cdrom, props, error)
       || !blockio (disk, has, model, props, error) || !geometry (disk, has, model, props, error)
-      || !text_prop (disk, "serial", has & HAS_SERIAL, 0, model, props, error)
+      || (!g_str_equal (model, "nvme-ns")
+          && !text_prop (disk, "serial", has & HAS_SERIAL, 0, model, props, error))
       || !wwn (disk, has, model, props, error)
       || !text_prop (disk, "vendor", has & HAS_VENDOR, 8, model, props, error)
       || !text_prop (disk, "product", has & HAS_VENDOR, 16, model, props, error)

@@ -563,21 +563,59 @@ floppy (Builder *b, xmlNode *disk, const char *bus, int index, GString *out, GEr
   return TRUE;
 }
 
-/* A USB CD-ROM is a SCSI CD-ROM behind a USB mass-storage bridge. */
+/* A SCSI disk or CD-ROM behind a USB bridge: usb-bot (bulk-only
+ * transport, what a USB CD-ROM is without model=) or usb-uas (USB attached
+ * SCSI, a USB 2 or 3 device only). */
 static gboolean
-usb_cdrom (Builder *b, xmlNode *disk, const char *id, GString *out, GError **error)
+usb_scsi_bridge (Builder *b, xmlNode *disk, const char *kind, const char *id, gboolean cdrom,
+                 GString *out, GError **error)
 {
-  g_autoptr (GString) bridge = g_string_new ("usb-bot");
-  g_autofree char *bridge_id = g_strdup_printf ("%s-bot", id);
+  g_autoptr (GString) bridge = g_string_new (kind);
+  g_autofree char *bridge_id = g_strdup_printf ("%s-%s", id, kind + strlen ("usb-"));
+  xmlNode *address = vb_xml_child (disk, "address");
+  guint bus = vb_xml_attr_is (address, "type", "usb") ? vb_xml_attr_uint (address, "bus", 0) : 0;
 
   if (!need_usb (b, disk, error))
     return FALSE;
+  /* QEMU refuses to attach a high-speed-only device to a USB 1.1 bus. */
+  if (g_str_equal (kind, "usb-uas") && !vb_qemu_usb_bus_high_speed (b, bus))
+    return refuse (error, disk,
+                   "model 'usb-uas' is a USB 2 or 3 device: its USB controller (index %u) must "
+                   "be EHCI or xHCI (model ehci, ich9-ehci1, qemu-xhci or nec-xhci), not UHCI",
+                   bus);
   vb_qemu_opt (bridge, "id", bridge_id);
   usb_address (disk, bridge);
   add2 (b, "-device", bridge->str);
-  g_string_append (out, "scsi-cd");
+  g_string_append (out, cdrom ? "scsi-cd" : "scsi-hd");
   vb_qemu_opt (out, "bus", bridge_id);
   g_string_append (out, ".0,scsi-id=0,lun=0");
+  return TRUE;
+}
+
+/* A disk on bus 'usb': libvirt's model= (11.x) says which USB device it
+ * is; without one, a disk is usb-storage and a CD-ROM a SCSI CD-ROM behind
+ * usb-bot (usb-storage would show the guest a read-only hard disk). */
+static gboolean
+usb_disk (Builder *b, xmlNode *disk, const char *id, gboolean cdrom, GString *out, GError **error)
+{
+  g_autofree char *model = vb_xml_attr (disk, "model");
+
+  if (model && !g_str_has_prefix (model, "usb-"))
+    return refuse (error, disk,
+                   "a disk on bus 'usb' is model usb-storage, usb-bot or usb-uas, not '%s'", model);
+  if (g_strcmp0 (model, "usb-bot") == 0 || g_strcmp0 (model, "usb-uas") == 0)
+    return usb_scsi_bridge (b, disk, model, id, cdrom, out, error);
+  if (!model && cdrom)
+    return usb_scsi_bridge (b, disk, "usb-bot", id, TRUE, out, error);
+  if (!need_usb (b, disk, error))
+    return FALSE;
+  /* QEMU's usb-storage has no empty drive (it refuses one without drive=). */
+  if (!vb_xml_child (disk, "source"))
+    return refuse (error, disk,
+                   "a usb-storage disk needs a <source> (QEMU's usb-storage has no empty drive): "
+                   "use model='usb-bot' for an empty CD-ROM");
+  g_string_append (out, "usb-storage");
+  usb_address (disk, out);
   return TRUE;
 }
 
@@ -656,6 +694,7 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
   g_autofree char *id_owned = NULL;
   g_autofree char *node_name = NULL;
   g_autofree char *model = NULL;
+  g_autofree char *model_attr = vb_xml_attr (disk, "model");
   gboolean cdrom = g_strcmp0 (device, "cdrom") == 0;
   gboolean lun = g_strcmp0 (device, "lun") == 0;
   gboolean has_source = vb_xml_child (disk, "source") != NULL;
@@ -672,15 +711,18 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
                                                    : "sata");
   if (g_str_equal (bus, "fdc") && g_strcmp0 (device, "floppy") != 0)
     return refuse (error, target, "bus 'fdc' is for floppy disks (device='floppy')");
-  if (vb_xml_attr (disk, "model") && !g_str_equal (bus, "virtio"))
-    return refuse (error, disk, "model= is for disks on bus 'virtio'");
+  if (model_attr && !g_str_equal (bus, "virtio") && !g_str_equal (bus, "usb"))
+    return refuse (error, disk, "model= is for disks on bus 'virtio' or 'usb'");
+  if (model_attr && g_str_equal (bus, "virtio") && g_str_has_prefix (model_attr, "usb-"))
+    return refuse (error, disk, "model '%s' is for a disk on bus 'usb'", model_attr);
   if ((lun && !lun_source (disk, bus, error)) || !lun_sgio (b, disk, lun, error))
     return FALSE;
   if (!vb_qemu_disk_throttle_check (disk, error))
     return FALSE;
   id = disk_id (b, disk, dev, &id_owned);
   if (vb_xml_attr_is (disk, "type", "vhostuser"))
-    return vb_qemu_build_vhostuser_disk (b, disk, id, error);
+    return vb_qemu_disk_stats_intervals (b, disk, "vhost-user-blk-pci", props, error)
+           && vb_qemu_build_vhostuser_disk (b, disk, id, error);
   if (vb_xml_attr_is (disk, "type", "vhostvdpa") && !vhost_vdpa_driver (b, disk, error))
     return FALSE;
   node_name = g_strdup_printf ("drive%u", b->disks++);
@@ -740,15 +782,13 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     }
   else if (g_str_equal (bus, "usb"))
     {
-      if (cdrom && !usb_cdrom (b, disk, id, out, error))
+      if (!usb_disk (b, disk, id, cdrom, out, error))
         return FALSE;
-      if (!cdrom)
-        {
-          if (!need_usb (b, disk, error))
-            return FALSE;
-          g_string_append (out, "usb-storage");
-          usb_address (disk, out);
-        }
+    }
+  else if (g_str_equal (bus, "nvme"))
+    {
+      if (!vb_qemu_nvme_namespace (b, disk, out, error))
+        return FALSE;
     }
   else
     {
@@ -758,12 +798,14 @@ vb_qemu_build_disk (Builder *b, xmlNode *disk, GError **error)
     return FALSE;
   model = g_strndup (out->str, strcspn (out->str, ","));
   if (!vb_qemu_disk_device_props (disk, model, props, error)
-      || !vb_qemu_disk_pr_device_props (disk, b->context, props))
+      || !vb_qemu_disk_pr_device_props (disk, b->context, props)
+      || !vb_qemu_disk_stats_intervals (b, disk, model, props, error))
     return FALSE;
   if (has_source)
     g_string_append_printf (out, ",drive=%s", node_name);
   vb_qemu_opt (out, "id", id);
-  if (mapping)
+  /* Lists (iothreads per queue, statistics intervals) are JSON only. */
+  if (mapping || json_object_has_member (props, "stats-intervals"))
     {
       add (b, "-device");
       g_ptr_array_add (b->command->argv, vb_qemu_disk_device_json (out->str, props, mapping, disk));

@@ -216,10 +216,19 @@ static const struct {
                     { "serial", "serial" }, { "asset", "asset" }, { "sku", "sku" } } },
 };
 
+char *
+vb_qemu_guest_uuid (Builder *b)
+{
+  xmlNode *hwuuid = vb_xml_child (b->root, "hwuuid");
+
+  return hwuuid ? vb_xml_text (hwuuid) : g_strdup (b->def->uuid);
+}
+
 static gboolean
 smbios_table (Builder *b, xmlNode *node, guint table, GError **error)
 {
   g_autoptr (GString) opts = g_string_new (NULL);
+  g_autofree char *guest_uuid = vb_qemu_guest_uuid (b);
 
   g_string_append_printf (opts, "type=%d", smbios_tables[table].type);
   for (xmlNode *entry = vb_xml_child (node, "entry"); entry; entry = vb_xml_next (entry, "entry"))
@@ -233,9 +242,13 @@ smbios_table (Builder *b, xmlNode *node, guint table, GError **error)
           key = smbios_tables[table].names[i][1];
       if (!key)
         return refuse (error, entry, "<%s> has no entry '%s' in SMBIOS", node->name, name);
-      /* The guest sees the domain's own UUID: another one would contradict it. */
-      if (g_str_equal (key, "uuid") && g_ascii_strcasecmp (value, b->def->uuid) != 0)
-        return refuse (error, entry, "the SMBIOS UUID must be the domain's own (%s)", b->def->uuid);
+      /* The guest sees the domain's own UUID (or its <hwuuid>): another one
+       * would contradict it. */
+      if (g_str_equal (key, "uuid") && g_ascii_strcasecmp (value, guest_uuid) != 0)
+        return refuse (error, entry,
+                       "the SMBIOS UUID must be the one the guest sees, %s (the domain's "
+                       "<hwuuid>, else its <uuid>)",
+                       guest_uuid);
       vb_qemu_opt (opts, key, value);
     }
   add2 (b, "-smbios", opts->str);

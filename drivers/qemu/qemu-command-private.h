@@ -344,6 +344,9 @@ gboolean vb_qemu_build_vhost_user_video (Builder *b, xmlNode *video, GError **er
  * <address type='usb' bus='N'> names a controller. */
 guint vb_qemu_usb_companion (xmlNode *controller);
 char *vb_qemu_usb_bus_id (guint index);
+/* Whether USB bus @index is an EHCI or xHCI controller's (USB 2 or 3), which
+ * a high-speed-only device (usb-uas) needs. */
+gboolean vb_qemu_usb_bus_high_speed (Builder *b, guint index);
 gboolean vb_qemu_usb_controller (Builder *b, xmlNode *node, GString *dev, char **id,
                                  GError **error);
 gboolean vb_qemu_usb_buses_exist (Builder *b, GError **error);
@@ -375,6 +378,9 @@ gboolean vb_qemu_virtio_options_none (xmlNode *device, GError **error);
 /* A virtio <video>'s <model blob>: virtio-gpu's blob=, or a refusal
  * (qemu-command-video-blob.c). */
 gboolean vb_qemu_video_blob (Builder *b, xmlNode *model, GString *out, GError **error);
+/* A <video>'s <model edid='on|off'> as its device's edid= (the models
+ * without one refused it already: qemu-command-devices.c). */
+void vb_qemu_video_edid (xmlNode *model, GString *out);
 gboolean vb_qemu_build_pci_controller (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_input (Builder *b, xmlNode *node, GError **error);
 gboolean vb_qemu_build_graphics (Builder *b, xmlNode *node, GError **error);
@@ -419,6 +425,9 @@ gboolean vb_qemu_clock_machine_and_cpu (Builder *b, GString *machine, GString *c
                                         GError **error);
 gboolean vb_qemu_build_sysinfo (Builder *b, GError **error);
 gboolean vb_qemu_build_platform (Builder *b, GError **error);
+/* The UUID the guest sees (-uuid, SMBIOS): the <hwuuid>, which define
+ * normalised, else the domain's <uuid>. */
+char *vb_qemu_guest_uuid (Builder *b);
 gboolean vb_qemu_build_pstore (Builder *b, xmlNode *node, GError **error);
 /* The domain's and its disks' <seclabel>s: what is not DAC is refused at
  * Start (qemu-command-platform.c). */
@@ -557,6 +566,16 @@ gboolean vb_qemu_disk_iothread_mapping (Builder *b, xmlNode *disk, JsonArray **m
                                         GError **error);
 char *vb_qemu_disk_device_json (const char *opts, JsonObject *props, JsonArray *mapping,
                                 xmlNode *disk);
+/* A disk's <driver><statistics> as @props' "stats-intervals" (a list: the
+ * disk's -device is then JSON), refused on a device @model without block
+ * statistics and at Start before QEMU 10.2 (qemu-command-disk-stats.c). */
+/* NVMe (qemu-command-disk-nvme.c): the nvme-ns of a disk on bus 'nvme'
+ * into @out, and the nvme device of <controller type='nvme'> into @dev. */
+gboolean vb_qemu_nvme_namespace (Builder *b, xmlNode *disk, GString *out, GError **error);
+gboolean vb_qemu_nvme_controller (Builder *b, xmlNode *node, guint index, GString *dev,
+                                  GError **error);
+gboolean vb_qemu_disk_stats_intervals (Builder *b, xmlNode *disk, const char *model,
+                                       JsonObject *props, GError **error);
 /* The nbdkit helper of a disk nbdkit serves (vb_qemu_disk_nbdkit_serves);
  * nothing for another disk. qemu-command-disk-nbdkit.c. */
 gboolean vb_qemu_disk_nbdkit (Builder *b, xmlNode *disk, const char *node_name, GError **error);

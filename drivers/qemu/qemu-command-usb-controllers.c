@@ -31,6 +31,21 @@ bus_controller (Builder *b, guint index)
   return NULL;
 }
 
+gboolean
+vb_qemu_usb_bus_high_speed (Builder *b, guint index)
+{
+  xmlNode *controller = bus_controller (b, index);
+  g_autofree char *model = controller ? vb_xml_attr (controller, "model") : NULL;
+
+  if (!controller)
+    return FALSE;
+  /* Without a model, the one vb_qemu_usb_controller() picks. */
+  if (!model)
+    return b->command->q35;
+  return g_str_has_suffix (model, "xhci") || g_str_equal (model, "ehci")
+         || g_str_equal (model, "ich9-ehci1");
+}
+
 char *
 vb_qemu_usb_bus_id (guint index)
 {

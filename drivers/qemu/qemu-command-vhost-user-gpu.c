@@ -94,6 +94,7 @@ vb_qemu_build_vhost_user_video (Builder *b, xmlNode *video, GError **error)
   vb_qemu_opt (dev, "chardev", chardev_id);
   if (heads > 1)
     g_string_append_printf (dev, ",max_outputs=%u", heads);
+  vb_qemu_video_edid (model, dev);
   if (!vb_qemu_virtio_options (video, dev, error))
     return FALSE;
   return add_fixed_pci_device (b, video, id, dev, error);

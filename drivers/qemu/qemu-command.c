@@ -404,9 +404,11 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   g_autofree char *id = NULL;
 
   if (vb_xml_child (node, "driver") && !g_str_equal (type, "scsi")
-      && !g_str_equal (type, "virtio-serial"))
+      && !g_str_equal (type, "virtio-serial") && !g_str_equal (type, "nvme"))
     return refuse (error, vb_xml_child (node, "driver"),
-                   "a <driver> is for virtio controllers (virtio-scsi, virtio-serial)");
+                   "a <driver> is for virtio controllers (virtio-scsi, virtio-serial) and NVMe");
+  if (vb_xml_child (node, "serial") && !g_str_equal (type, "nvme"))
+    return refuse (error, vb_xml_child (node, "serial"), "a <serial> is an NVMe controller's");
   if (!g_str_equal (type, "scsi") && !vb_qemu_iothread_option (b, node, FALSE, dev, error))
     return FALSE;
   if (!vb_qemu_build_pcihole64 (b, node, error))
@@ -461,6 +463,12 @@ build_controller (Builder *b, xmlNode *node, GError **error)
   else if (g_str_equal (type, "ccid"))
     {
       return vb_qemu_build_ccid_controller (b, node, error);
+    }
+  else if (g_str_equal (type, "nvme"))
+    {
+      if (!vb_qemu_nvme_controller (b, node, index, dev, error))
+        return FALSE;
+      id = g_strdup_printf ("nvme%u", index);
     }
   else if (g_str_equal (type, "virtio-serial"))
     {
@@ -620,7 +628,9 @@ build (Builder *b, GError **error)
   add (b, "-S");
   add (b, "-no-user-config");
   add (b, "-nodefaults");
-  add2 (b, "-uuid", b->def->uuid);
+  /* <hwuuid>, when given, is what the guest sees instead of <uuid>. */
+  add (b, "-uuid");
+  g_ptr_array_add (b->command->argv, vb_qemu_guest_uuid (b));
   if (!build_machine (b, error) || !build_cpu (b, error) || !vb_qemu_build_iothreads (b, error)
       || !vb_qemu_build_throttle_groups (b, error) || !scan_boot_orders (b, error))
     return FALSE;

@@ -91,6 +91,7 @@ disk_bus (xmlNode *disk)
            : g_str_equal (bus, "ide")  ? "ide"
            : g_str_equal (bus, "scsi") ? "scsi"
            : g_str_equal (bus, "usb")  ? "usb"
+           : g_str_equal (bus, "nvme") ? "nvme"
                                        : "other";
   return g_str_has_prefix (dev, "vd")   ? "virtio"
          : g_str_has_prefix (dev, "hd") ? "ide"
@@ -224,17 +225,40 @@ assign_scsi_hostdev_address (xmlNode *devices, xmlNode *hostdev)
   xmlSetProp (address, BAD_CAST "unit", BAD_CAST unit_text);
 }
 
+/* The NVMe controller of a disk on bus 'nvme': its <address type='drive'
+ * controller>, else C of its name nvmeCnN (qemu-command-disk-nvme.c
+ * refuses another name). */
+static guint
+nvme_disk_controller (xmlNode *disk)
+{
+  xmlNode *address = vb_xml_child (disk, "address");
+  g_autofree char *dev = vb_xml_attr (vb_xml_child (disk, "target"), "dev");
+
+  if (vb_xml_attr_is (address, "type", "drive"))
+    return vb_xml_attr_uint (address, "controller", 0);
+  if (dev && g_str_has_prefix (dev, "nvme"))
+    return (guint) MIN (g_ascii_strtoull (dev + 4, NULL, 10), G_MAXUINT16);
+  return 0;
+}
+
 /* The others, as the command line adds them when the XML lacks them. */
 static void
 add_implicit_controllers (xmlNode *devices, gboolean q35)
 {
   gboolean usb = FALSE, virtio_serial = FALSE, sata = FALSE;
   g_autoptr (GArray) scsi = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) nvme = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (xmlNode *node = devices->children; node; node = node->next)
     {
       if (node->type != XML_ELEMENT_NODE)
         continue;
+      if (is_element (node, "disk") && g_str_equal (disk_bus (node), "nvme"))
+        {
+          guint controller = nvme_disk_controller (node);
+
+          g_array_append_val (nvme, controller);
+        }
       usb |= needs_usb (node);
       virtio_serial |= needs_virtio_serial (node);
       if (is_element (node, "disk") && g_str_equal (disk_bus (node), "sata"))
@@ -267,6 +291,9 @@ add_implicit_controllers (xmlNode *devices, gboolean q35)
   for (guint i = 0; i < scsi->len; i++)
     if (!find_controller (devices, "scsi", g_array_index (scsi, guint, i)))
       add_controller (devices, "scsi", g_array_index (scsi, guint, i), "virtio-scsi");
+  for (guint i = 0; i < nvme->len; i++)
+    if (!find_controller (devices, "nvme", g_array_index (nvme, guint, i)))
+      add_controller (devices, "nvme", g_array_index (nvme, guint, i), NULL);
   /* model='auto' is the model libvirt picks for an x86 QEMU that has the
    * LSI controller: lsilogic; stored, so what runs is what the XML says. */
   for (xmlNode *node = vb_xml_child (devices, "controller"); node;
@@ -509,7 +536,8 @@ controller_placement (xmlNode *node, gboolean q35)
     }
   if (g_str_equal (type, "sata"))
     return q35 && vb_xml_attr_uint (node, "index", 0) == 0 ? NOT_PCI : LEGACY;
-  if (g_str_equal (type, "scsi") || g_str_equal (type, "virtio-serial"))
+  if (g_str_equal (type, "scsi") || g_str_equal (type, "virtio-serial")
+      || g_str_equal (type, "nvme"))
     return PCIE;
   return NOT_PCI; /* ide is built in; the builder refuses the rest */
 }

@@ -180,6 +180,8 @@ static const VbXmlRule domain_rules[] = {
   { "domain", "!type=test|qemu|kvm id=%i", NULL, 0 },
   { "domain/name", NULL, "*", 0 },
   { "domain/uuid", NULL, "*", 0 },
+  /* The UUID the guest's firmware and SMBIOS show instead of <uuid>. */
+  { "domain/hwuuid", NULL, "*", 0 },
   { "domain/title", NULL, "*", 0 },
   { "domain/description", NULL, "*", 0 },
   { "domain/metadata", NULL, "*", VB_XML_RULE_VERBATIM },
@@ -232,6 +234,9 @@ static const VbXmlRule domain_rules[] = {
   { "domain/cpu/vendor", NULL, "*", 0 },
   { "domain/cpu/cache", "level=%u !mode=emulate|passthrough|disable", NULL, 0 },
   { "domain/cpu/maxphysaddr", "!mode=emulate|passthrough bits=%u limit=%u", NULL, 0 },
+  /* Intervals of a disk's timed I/O statistics (qemu-command-disk-stats.c). */
+  { "domain/devices/disk/driver/statistics", NULL, NULL, 0 },
+  { "domain/devices/disk/driver/statistics/statistic", "!interval=%u", NULL, VB_XML_RULE_REPEAT },
   /* libvirt's per-queue iothreads: refused by the QEMU driver (QEMU 9.0). */
   { "domain/devices/disk/driver/iothreads", NULL, NULL, 0 },
   { "domain/devices/disk/driver/iothreads/iothread", "!id=%u", NULL, VB_XML_RULE_REPEAT },
@@ -466,7 +471,8 @@ static const VbXmlRule domain_rules[] = {
 
   { "domain/devices/disk",
     "type=file|block|volume|network|nvme|dir|vhostuser|vhostvdpa device=disk|cdrom|floppy|lun "
-    "model=virtio|virtio-transitional|virtio-non-transitional snapshot=no|internal|external "
+    "model=virtio|virtio-transitional|virtio-non-transitional|usb-storage|usb-bot|usb-uas "
+    "snapshot=no|internal|external "
     "sgio=filtered|unfiltered rawio=yes|no",
     NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/disk/driver",
@@ -485,7 +491,7 @@ static const VbXmlRule domain_rules[] = {
   NETDISK_RULES,
   { "domain/devices/disk/source/address", "domain=%x !bus=%x !slot=%x !function=%x", NULL, 0 },
   { "domain/devices/disk/target",
-    "!dev bus=virtio|scsi|sata|ide|usb|fdc tray=open|closed removable=on|off rotation_rate=%u",
+    "!dev bus=virtio|scsi|sata|ide|usb|fdc|nvme tray=open|closed removable=on|off rotation_rate=%u",
     NULL, 0 },
   { "domain/devices/disk/readonly", NULL, NULL, 0 },
   { "domain/devices/disk/shareable", NULL, NULL, 0 },
@@ -568,8 +574,10 @@ static const VbXmlRule domain_rules[] = {
   ALIAS ("disk"),
 
   { "domain/devices/controller",
-    "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid index=%u model ports=%u vectors=%u", NULL,
-    VB_XML_RULE_REPEAT },
+    "!type=usb|pci|sata|ide|scsi|virtio-serial|fdc|ccid|nvme index=%u model ports=%u vectors=%u",
+    NULL, VB_XML_RULE_REPEAT },
+  /* An NVMe controller's serial number (qemu-command-disk-nvme.c). */
+  { "domain/devices/controller/serial", NULL, "*", 0 },
   { "domain/devices/controller/model", "!name", NULL, 0 },
   { "domain/devices/controller/target",
     "chassisNr=%u chassis=%u port=%x busNr=%u hotplug=on|off memReserve=%u", NULL, 0 },
@@ -756,7 +764,7 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/video", NULL, NULL, VB_XML_RULE_REPEAT },
   { "domain/devices/video/model",
     "!type=vga|cirrus|vmvga|qxl|virtio|bochs|ramfb|none vram=%u heads=%u primary=yes|no ram=%u "
-    "vgamem=%u vram64=%u blob=on|off",
+    "vgamem=%u vram64=%u blob=on|off edid=on|off",
     NULL, 0 },
   { "domain/devices/video/model/acceleration", "accel3d=yes|no accel2d=yes|no rendernode", NULL,
     0 },
@@ -1459,6 +1467,30 @@ check_boot_order (xmlNode *root, GError **error)
 
 /* ------------------------------------------------------------------------ */
 
+/* <hwuuid> (libvirt 11.7): written as <uuid> is, lower case with dashes. */
+static gboolean
+normalize_hwuuid (xmlNode *root, GError **error)
+{
+  xmlNode *node = vb_xml_child (root, "hwuuid");
+  g_autofree char *text = node ? vb_xml_text (node) : NULL;
+  g_autofree char *uuid = text ? vb_xml_uuid_normalize (text) : NULL;
+  g_autofree char *quoted = NULL;
+
+  if (node == NULL)
+    return TRUE;
+  if (uuid == NULL)
+    {
+      quoted = vb_xml_quote (text ? text : "");
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                   "invalid UUID %s in <hwuuid> at line %ld: expected 32 hexadecimal digits "
+                   "such as 4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                   quoted, vb_xml_line (node));
+      return FALSE;
+    }
+  vb_xml_set_text (node, uuid);
+  return TRUE;
+}
+
 static gboolean
 fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
 {
@@ -1472,7 +1504,7 @@ fill_identity (xmlNode *root, VbDomainDef *def, GError **error)
   if (def->name == NULL)
     return FALSE;
   def->uuid = vb_xml_def_uuid (root, error);
-  if (def->uuid == NULL)
+  if (def->uuid == NULL || !normalize_hwuuid (root, error))
     return FALSE;
   def->title = title != NULL ? vb_xml_text (title) : NULL;
   /* A title is the one-line label of lists; <description> is for more. */

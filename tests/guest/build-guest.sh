@@ -120,7 +120,7 @@ for pair in ACPI_BUTTON:button INPUT_EVDEV:evdev VIRTIO_PCI:virtio_pci \
             PVPANIC_MMIO:pvpanic_mmio PVPANIC_PCI:pvpanic_pci I6300ESB_WDT:i6300esb \
             NET_9P_VIRTIO:9pnet_virtio 9P_FS:9p VIRTIO_FS:virtiofs \
             BLK_DEV_FD:floppy ACPI_NFIT:nfit BLK_DEV_PMEM:nd_pmem \
-            VIRTIO_MEM:virtio_mem VIRTIO_PMEM:virtio_pmem; do
+            VIRTIO_MEM:virtio_mem VIRTIO_PMEM:virtio_pmem BLK_DEV_NVME:nvme; do
   option=${pair%%:*}
   module=${pair#*:}
   if grep -q "^CONFIG_${option}=m" "$kconfig"; then
