@@ -286,6 +286,42 @@ test_leftover_temp_removed (Fixture *f, gconstpointer data)
   g_assert_cmpstr (find (configs, UUID1)->xml, ==, "<domain>complete</domain>\n");
 }
 
+/* The start-up's sweep takes what an entry is from the listing: a symbolic
+ * link is never followed, to a folder or as a temporary, and a folder is
+ * entered however its name ends. */
+static void
+test_sweep_follows_no_link (Fixture *f, gconstpointer data)
+{
+  g_autofree char *outside = g_build_filename (f->tmpdir, "outside", NULL);
+  g_autofree char *outside_temp = g_build_filename (outside, UUID1 ".xml.vbtmp", NULL);
+  g_autofree char *linked_dir = domain_file (f, "linked");
+  g_autofree char *linked_temp = domain_file (f, UUID2 ".xml.vbtmp");
+  g_autofree char *odd_dir = domain_file (f, "odd.vbtmp");
+  g_autofree char *odd_temp = g_build_filename (odd_dir, UUID1 ".xml.vbtmp", NULL);
+  g_autofree char *kept = domain_file (f, UUID1 ".xml");
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_true (save (f, "domains", UUID1, "<domain/>\n", NULL));
+  g_assert_cmpint (g_mkdir (outside, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (outside_temp, "<half", -1, NULL));
+  g_assert_cmpint (symlink (outside, linked_dir), ==, 0);
+  g_assert_cmpint (symlink (outside_temp, linked_temp), ==, 0);
+  g_assert_cmpint (g_mkdir (odd_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (odd_temp, "<half", -1, NULL));
+
+  vb_config_store_flush (f->store);
+  vb_config_store_free (f->store);
+  f->store = vb_config_store_new (f->state_dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (outside_temp, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (g_lstat (linked_temp, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_true (g_file_test (odd_dir, G_FILE_TEST_IS_DIR));
+  g_assert_false (g_file_test (odd_temp, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+}
+
 static void
 test_write_failure (Fixture *f, gconstpointer data)
 {
@@ -741,6 +777,7 @@ main (int argc, char **argv)
   ADD ("/config-store/remove", test_remove);
   ADD ("/config-store/interrupted-remove", test_interrupted_remove);
   ADD ("/config-store/leftover-temp-removed", test_leftover_temp_removed);
+  ADD ("/config-store/sweep-follows-no-link", test_sweep_follows_no_link);
   ADD ("/config-store/write-failure", test_write_failure);
   ADD ("/config-store/flush-waits", test_flush_waits);
   ADD ("/config-store/group-commit", test_group_commit);

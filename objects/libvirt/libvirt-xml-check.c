@@ -59,7 +59,7 @@ find_paths (VbLvCall *call, const char *xml, VbLvMethodFunc next)
 
   checking->call = call;
   checking->next = next;
-  vb_host_files_outside_pools_async (call->connect->host, xml, paths_found, checking);
+  vb_host_files_outside_pools_async (call->connect->host, xml, NULL, paths_found, checking);
 }
 
 /* Granted (or not needed): the XML waited in call->xml, @next in

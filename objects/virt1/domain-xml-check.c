@@ -5,6 +5,7 @@
 #include "domain-passthrough.h"
 #include "host-files.h"
 #include "secret-api.h"
+#include "xml-schema.h"
 
 #define ACTION_DEFINE "org.virtbus.Virt1.domain.define"
 #define ACTION_HOST_FILES "org.virtbus.Virt1.domain.host-files"
@@ -16,6 +17,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   VbDriverHost *host;
   char *xml;        /* a definition, or */
+  xmlDoc *doc;      /* @xml parsed, until its paths are found; NULL if it does not parse */
   char *file;       /* one file the call names itself */
   char *first_path; /* outside the pools, once known */
   char *host_root;  /* what asks for host-root, once known */
@@ -30,6 +32,7 @@ check_free (Check *check)
 {
   g_object_unref (check->invocation);
   g_free (check->xml);
+  g_clear_pointer (&check->doc, xmlFreeDoc);
   g_free (check->file);
   g_free (check->first_path);
   g_free (check->host_root);
@@ -131,7 +134,9 @@ find_paths (GTask *task)
   if (check->file)
     vb_host_file_outside_pools_async (check->host, check->file, paths_found, g_object_ref (task));
   else
-    vb_host_files_outside_pools_async (check->host, check->xml, paths_found, g_object_ref (task));
+    vb_host_files_outside_pools_async (check->host, check->xml, check->doc, paths_found,
+                                       g_object_ref (task));
+  g_clear_pointer (&check->doc, xmlFreeDoc);
 }
 
 static void
@@ -158,7 +163,7 @@ check_host_root (GTask *task)
   Check *check = g_task_get_task_data (task);
 
   if (check->xml)
-    check->host_root = vb_domain_host_root_in (check->xml);
+    check->host_root = vb_domain_host_root_in_doc (check->doc);
   if (!check->host_root)
     {
       find_paths (task);
@@ -191,7 +196,7 @@ check_passthrough (GTask *task)
 {
   Check *check = g_task_get_task_data (task);
 
-  if (!check->xml || !vb_domain_passthrough_in (check->xml))
+  if (!check->xml || !vb_domain_passthrough_in_doc (check->doc))
     {
       check_host_root (task);
       return;
@@ -227,6 +232,9 @@ vb_domain_xml_check_async (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocati
   check->invocation = g_object_ref (invocation);
   check->host = host;
   check->xml = g_strdup (xml);
+  /* Parsed once for the three looks below (a define parsed it three times);
+   * one that does not parse is refused by name where its paths are sought. */
+  check->doc = vb_xml_parse (xml, NULL, NULL);
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
   if (define_too)
     vb_dispatch_authorize_also_async (skeleton, invocation, ACTION_DEFINE, NULL, define_granted,

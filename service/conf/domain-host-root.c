@@ -82,10 +82,17 @@ first_in (xmlNode *node)
 }
 
 char *
-vb_domain_host_root_in (const char *xml)
+vb_domain_host_root_in_doc (xmlDoc *doc)
 {
-  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, NULL);
   xmlNode *root = doc ? xmlDocGetRootElement (doc) : NULL;
 
   return root ? first_in (root) : NULL;
+}
+
+char *
+vb_domain_host_root_in (const char *xml)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, NULL);
+
+  return vb_domain_host_root_in_doc (doc);
 }

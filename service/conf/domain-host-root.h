@@ -25,5 +25,7 @@ gboolean vb_domain_host_root_check (xmlNode *root, GError **error);
  * <disk>"); NULL when none, or when @xml does not parse (its define
  * refuses it anyway). */
 char *vb_domain_host_root_in (const char *xml);
+/* The same for @doc, @xml already parsed. */
+char *vb_domain_host_root_in_doc (xmlDoc *doc);
 
 G_END_DECLS

@@ -90,10 +90,17 @@ any_in_ns (xmlNode *node)
 }
 
 gboolean
-vb_domain_passthrough_in (const char *xml)
+vb_domain_passthrough_in_doc (xmlDoc *doc)
 {
-  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, NULL);
   xmlNode *root = doc ? xmlDocGetRootElement (doc) : NULL;
 
   return root != NULL && (in_ns (root, NULL) || any_in_ns (root));
+}
+
+gboolean
+vb_domain_passthrough_in (const char *xml)
+{
+  g_autoptr (xmlDoc) doc = vb_xml_parse (xml, NULL, NULL);
+
+  return vb_domain_passthrough_in_doc (doc);
 }

@@ -27,5 +27,7 @@ gboolean vb_domain_passthrough_check (xmlNode *root, GError **error);
 /* Whether @xml (a domain or a device alone) has any element in that
  * namespace; FALSE when it does not parse (its define refuses it anyway). */
 gboolean vb_domain_passthrough_in (const char *xml);
+/* The same for @doc, @xml already parsed (a caller with more to look for). */
+gboolean vb_domain_passthrough_in_doc (xmlDoc *doc);
 
 G_END_DECLS

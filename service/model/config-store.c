@@ -1,5 +1,6 @@
 #include "config-store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -141,28 +142,53 @@ make_dir (const char *path, GError **error)
  * hold the start-up forever. */
 #define TEMP_SWEEP_DEPTH 8
 
+/* What an entry is, from readdir where the filesystem says (a symbolic link
+ * is a link, never followed out of the directory), else from lstat. */
+static unsigned char
+entry_type (DIR *listing, const struct dirent *entry)
+{
+  struct stat st;
+
+  if (entry->d_type != DT_UNKNOWN)
+    return entry->d_type;
+  if (fstatat (dirfd (listing), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return DT_UNKNOWN;
+  if (S_ISDIR (st.st_mode))
+    return DT_DIR;
+  return S_ISREG (st.st_mode) ? DT_REG : DT_UNKNOWN;
+}
+
+/* readdir's types, not one lstat per entry: with 10,000 definitions those
+ * were a tenth of the start-up. */
 static void
 remove_temporaries_below (const char *dir, guint depth)
 {
-  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *entry;
+  DIR *listing = opendir (dir);
+  struct dirent *entry;
 
-  while (listing && (entry = g_dir_read_name (listing)))
+  if (!listing)
+    return;
+  while ((entry = readdir (listing)))
     {
-      g_autofree char *path = g_build_filename (dir, entry, NULL);
-      GStatBuf st;
+      const char *name = entry->d_name;
+      unsigned char type;
 
-      /* lstat: a symbolic link is not followed out of the directory. */
-      if (g_lstat (path, &st) < 0)
+      if (g_str_equal (name, ".") || g_str_equal (name, ".."))
         continue;
-      if (S_ISDIR (st.st_mode) && depth < TEMP_SWEEP_DEPTH)
-        remove_temporaries_below (path, depth + 1);
-      else if (S_ISREG (st.st_mode) && g_str_has_suffix (entry, TEMP_SUFFIX))
+      type = entry_type (listing, entry);
+      if (type == DT_DIR && depth < TEMP_SWEEP_DEPTH)
         {
-          vb_log_info (NULL, "Removing %s, left by an interrupted write", path);
-          g_unlink (path);
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+
+          remove_temporaries_below (path, depth + 1);
+        }
+      else if (type == DT_REG && g_str_has_suffix (name, TEMP_SUFFIX))
+        {
+          vb_log_info (NULL, "Removing %s/%s, left by an interrupted write", dir, name);
+          unlinkat (dirfd (listing), name, 0);
         }
     }
+  closedir (listing);
 }
 
 void

@@ -6,6 +6,7 @@ typedef struct {
   GHashTable *by_uuid; /* uuid → VbResource (owned) */
   GHashTable *by_name; /* name → VbResource (borrowed) */
   guint64 generation;  /* one more at every add, remove and rename */
+  GPtrArray *sorted;   /* by name (borrowed), until the next change; NULL when none */
 } Index;
 
 struct _VbInventory {
@@ -30,9 +31,19 @@ index_init (Index *index)
   index->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+/* Every add, remove and rename. */
+static void
+index_changed (Index *index)
+{
+  index->generation++;
+  g_clear_pointer (&index->sorted, g_ptr_array_unref);
+  vb_model_generation_advance ();
+}
+
 static void
 index_clear (Index *index)
 {
+  g_clear_pointer (&index->sorted, g_ptr_array_unref);
   g_hash_table_unref (index->by_name);
   g_hash_table_unref (index->by_uuid);
 }
@@ -104,8 +115,7 @@ vb_inventory_add (VbInventory *self, VbResource *resource)
   g_hash_table_insert (index->by_uuid, g_strdup (vb_resource_get_uuid (resource)),
                        g_object_ref (resource));
   g_hash_table_insert (index->by_name, g_strdup (vb_resource_get_name (resource)), resource);
-  index->generation++;
-  vb_model_generation_advance ();
+  index_changed (index);
   g_signal_emit (self, signals[SIGNAL_ADDED], 0, resource);
 }
 
@@ -118,8 +128,7 @@ vb_inventory_remove (VbInventory *self, VbResource *resource)
   if (!g_hash_table_remove (index->by_uuid, vb_resource_get_uuid (resource)))
     return;
   g_hash_table_remove (index->by_name, vb_resource_get_name (resource));
-  index->generation++;
-  vb_model_generation_advance ();
+  index_changed (index);
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, held);
 }
 
@@ -132,8 +141,7 @@ vb_inventory_rename (VbInventory *self, VbResource *resource, const char *old_na
     return;
   g_hash_table_remove (index->by_name, old_name);
   g_hash_table_insert (index->by_name, g_strdup (vb_resource_get_name (resource)), resource);
-  index->generation++; /* lists are sorted by name */
-  vb_model_generation_advance ();
+  index_changed (index); /* lists are sorted by name */
 }
 
 VbResource *
@@ -155,18 +163,29 @@ compare_names (gconstpointer a, gconstpointer b)
                     vb_resource_get_name (*(VbResource **) b));
 }
 
+/* The order is kept until the next change: a start with 10,000 domains
+ * listed them four times before it owned its name and twice just after,
+ * each a sort of its own (a tenth of the main thread's part of the start). */
 GPtrArray *
 vb_inventory_list (VbInventory *self, GType type)
 {
-  GHashTable *table = index_for (self, type)->by_uuid;
-  GPtrArray *list = g_ptr_array_new_full (g_hash_table_size (table), g_object_unref);
-  GHashTableIter iter;
-  gpointer value;
+  Index *index = index_for (self, type);
+  GPtrArray *list;
 
-  g_hash_table_iter_init (&iter, table);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (list, g_object_ref (value));
-  g_ptr_array_sort (list, compare_names);
+  if (!index->sorted)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      index->sorted = g_ptr_array_sized_new (g_hash_table_size (index->by_uuid));
+      g_hash_table_iter_init (&iter, index->by_uuid);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_ptr_array_add (index->sorted, value);
+      g_ptr_array_sort (index->sorted, compare_names);
+    }
+  list = g_ptr_array_new_full (index->sorted->len, g_object_unref);
+  for (guint i = 0; i < index->sorted->len; i++)
+    g_ptr_array_add (list, g_object_ref (index->sorted->pdata[i]));
   return list;
 }
 

@@ -347,16 +347,17 @@ check_paths (VbDriverHost *host, GTask *task, GPtrArray *paths, const char *xml,
 }
 
 void
-vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
+vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml, xmlDoc *doc,
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
   GError *error = NULL;
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) parsed = NULL;
 
   g_task_set_source_tag (task, vb_host_files_outside_pools_async);
   /* One parse serves the paths and the disks. */
-  doc = vb_xml_parse (xml, NULL, &error);
+  if (!doc)
+    doc = parsed = vb_xml_parse (xml, NULL, &error);
   if (!doc)
     {
       g_task_return_error (task, error);

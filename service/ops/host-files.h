@@ -3,6 +3,8 @@
  * docs/authorization.md, "Actions some calls also need"). */
 #pragma once
 
+#include <libxml/tree.h>
+
 #include "driver.h"
 
 G_BEGIN_DECLS
@@ -22,10 +24,12 @@ G_BEGIN_DECLS
  * volume disk's too) is walked (vb_qcow2_backing_chain()) and each backing
  * file counts as a host path; *@checked_xml is @xml with each walked chain
  * recorded as the disk's <backingStore>, in place of what the caller wrote.
+ * @doc is @xml parsed already (vb_xml_parse()) by a caller that looked at it
+ * too, read before this returns; NULL to have it parsed here.
  * InvalidXML when @xml does not parse; InvalidArgument naming the disk when
  * a chain cannot be followed safely (a json: or protocol backing name, no
  * recorded backing format, a loop, ...). */
-void vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml,
+void vb_host_files_outside_pools_async (VbDriverHost *host, const char *xml, xmlDoc *doc,
                                         GAsyncReadyCallback callback, gpointer user_data);
 GStrv vb_host_files_outside_pools_finish (GAsyncResult *result, char **checked_xml, GError **error);
 
