@@ -380,7 +380,7 @@ test_graphics_secrets_hidden (void)
 {
   g_autofree char *xml =
     domain_with ("pc", "    <graphics type='vnc' passwd='s3cret' port='5901'/>\n"
-                       "    <graphics type='spice' passwd='other'/>\n");
+                       "    <graphics type='spice' autoport='yes' passwd='other'/>\n");
   g_autoptr (VbDomainDef) def = parse (xml);
   g_autofree char *hidden = vb_domain_xml_without_secrets (def->xml);
   g_autofree char *snapshot =
