@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gio/gunixfdlist.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -715,6 +716,39 @@ test_spice_no_ports (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* A VNC socket whose path has '=' and ',' (libvirt's
+ * graphics-vnc-socket-new-cmdline): QEMU listens at exactly that path,
+ * neither taking the '=' for a key nor the ',' for another option, and the
+ * server there still asks for the password. */
+static void
+test_vnc_socket_odd_path (Fixture *f, gconstpointer data)
+{
+  g_autofree char *socket_path = g_build_filename (f->env->tmpdir, "vnc=1,password=off", NULL);
+  g_autofree char *graphics = g_strdup_printf (
+    "    <graphics type='vnc'>\n      <listen type='socket' socket='%s'/>\n    </graphics>\n",
+    socket_path);
+  g_autofree char *path = start_guest (f, "graphics-vnc-odd-socket", graphics, NULL);
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (socket_path);
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) types = NULL;
+  g_autofree char *live = xml_of (f, path, 0);
+  int fd;
+
+  g_assert_nonnull (strstr (live, socket_path));
+  g_assert_true (g_file_test (socket_path, G_FILE_TEST_EXISTS));
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_no_error (error);
+  fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
+  set_timeouts (fd);
+  types = rfb_security_types (fd);
+  g_assert_true (offers (types, RFB_VNC_AUTH));
+  g_assert_false (offers (types, RFB_NONE));
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -724,6 +758,7 @@ main (int argc, char **argv)
   ADD ("/qemu-graphics/vnc-given-password-no-listener", test_vnc_given_password_no_listener);
   ADD ("/qemu-graphics/spice", test_spice);
   ADD ("/qemu-graphics/spice-no-ports", test_spice_no_ports);
+  ADD ("/qemu-graphics/vnc-socket-odd-path", test_vnc_socket_odd_path);
   ADD ("/qemu-graphics/vnc-password-expiry", test_vnc_password_expiry);
 #undef ADD
   return g_test_run ();
