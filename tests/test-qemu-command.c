@@ -525,10 +525,10 @@ test_clock_timezone_host (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     for (guint dry = 0; dry < 2; dry++)
       {
-        g_autofree char *xml = g_strdup_printf (
-          "<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
-          "  <clock offset='timezone' timezone='%s'/>\n</domain>\n",
-          cases[i][0]);
+        g_autofree char *xml =
+          g_strdup_printf ("<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
+                           "  <clock offset='timezone' timezone='%s'/>\n</domain>\n",
+                           cases[i][0]);
         g_autoptr (VbDomainDef) def = parse (xml);
         VbQemuCommandContext context = dry_context (FALSE);
         g_autoptr (GError) error = NULL;
@@ -542,8 +542,7 @@ test_clock_timezone_host (void)
           {
             g_assert_no_error (error);
             g_assert_true (has_arg (command, "-rtc", "base=localtime"));
-            g_assert_true (
-              g_ptr_array_find_with_equal_func (command->env, tz, g_str_equal, NULL));
+            g_assert_true (g_ptr_array_find_with_equal_func (command->env, tz, g_str_equal, NULL));
             continue;
           }
         g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);

@@ -694,8 +694,9 @@ static void
 test_spice_no_ports (Fixture *f, gconstpointer data)
 {
   g_autofree char *why = NULL;
-  g_autofree char *path = start_guest (
-    f, "graphics-spice-none", "    <graphics type='spice' autoport='no' listen='127.0.0.1'/>\n", &why);
+  g_autofree char *path =
+    start_guest (f, "graphics-spice-none",
+                 "    <graphics type='spice' autoport='no' listen='127.0.0.1'/>\n", &why);
   g_autofree char *live = NULL;
   int fd;
 
@@ -707,8 +708,8 @@ test_spice_no_ports (Fixture *f, gconstpointer data)
     }
   live = xml_of (f, path, 0);
   g_assert_nonnull (strstr (live, "<listen type='none'/>"));
-  g_assert_false (g_regex_match_simple ("<graphics type='spice'[^>]* (port|listen|tlsPort)=", live,
-                                        0, 0));
+  g_assert_false (
+    g_regex_match_simple ("<graphics type='spice'[^>]* (port|listen|tlsPort)=", live, 0, 0));
   g_assert_cmpuint (tcp_listeners_of (vb_test_qemu_pid (f->env, path)), ==, 0);
   fd = open_graphics (f, path, 0, 1, NULL);
   g_assert_cmpuint (spice_link (f, fd, "wrong"), ==, SPICE_LINK_OK);

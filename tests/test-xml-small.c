@@ -115,10 +115,10 @@ test_clock_timezone (Fixture *f, gconstpointer data)
       g_test_skip ("this host has no time zone Europe/Paris");
       return;
     }
-  g_assert_cmpuint (g_string_replace (xml, "</os>\n",
-                                      "</os>\n  <clock offset='timezone' timezone='Europe/Paris'/>\n",
-                                      1),
-                    ==, 1);
+  g_assert_cmpuint (
+    g_string_replace (xml, "</os>\n",
+                      "</os>\n  <clock offset='timezone' timezone='Europe/Paris'/>\n", 1),
+    ==, 1);
   vb_guest_fixture_boot (f, xml->str, BOOT_TIMEOUT_MS);
   environ_path = g_strdup_printf ("/proc/%d/environ", vb_test_qemu_pid (f->env, f->path));
   g_assert_true (g_file_get_contents (environ_path, &env_text, &length, NULL));
@@ -128,8 +128,8 @@ test_clock_timezone (Fixture *f, gconstpointer data)
 
   rtc = vb_test_console_answer (f->console, "cat /sys/class/rtc/rtc0/since_epoch");
   now = g_get_real_time () / G_USEC_PER_SEC;
-  offset = g_time_zone_get_offset (paris, g_time_zone_find_interval (paris, G_TIME_TYPE_UNIVERSAL,
-                                                                     now));
+  offset =
+    g_time_zone_get_offset (paris, g_time_zone_find_interval (paris, G_TIME_TYPE_UNIVERSAL, now));
   g_test_message ("guest RTC %s, host UTC %" G_GINT64_FORMAT ", Paris offset %" G_GINT64_FORMAT,
                   rtc, now, offset);
   g_assert_cmpint (offset, !=, 0);

@@ -103,8 +103,8 @@ clock_timezone (Builder *b, xmlNode *clock, GString *rtc, GError **error)
     return refuse (error, clock, "offset='timezone' needs timezone= (a name such as Europe/Paris)");
   ok = *zone && strlen (zone) <= 64 && g_ascii_isalpha (zone[0]);
   for (const char *p = zone; ok && *p; p++)
-    ok = g_ascii_isalnum (*p) || strchr ("_+-", *p)
-         || (*p == '/' && p[1] && g_ascii_isalnum (p[1]));
+    ok =
+      g_ascii_isalnum (*p) || strchr ("_+-", *p) || (*p == '/' && p[1] && g_ascii_isalnum (p[1]));
   if (!ok)
     return refuse (error, clock,
                    "timezone '%s' is not a time zone name (letters, digits and '_+-' between "

@@ -57,8 +57,7 @@ spice_without_ports (xmlNode *graphics)
   if (!vb_xml_attr_is (graphics, "type", "spice") || vb_xml_attr_is (graphics, "autoport", "yes"))
     return;
   for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
-    if (xmlHasProp (graphics, BAD_CAST ports[i])
-        && vb_xml_attr_uint (graphics, ports[i], 1) != 0)
+    if (xmlHasProp (graphics, BAD_CAST ports[i]) && vb_xml_attr_uint (graphics, ports[i], 1) != 0)
       return;
   if (listen && !vb_xml_attr_is (listen, "type", "address"))
     return;
