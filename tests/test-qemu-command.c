@@ -380,7 +380,7 @@ test_graphics_secrets_hidden (void)
 {
   g_autofree char *xml =
     domain_with ("pc", "    <graphics type='vnc' passwd='s3cret' port='5901'/>\n"
-                       "    <graphics type='spice' passwd='other'/>\n");
+                       "    <graphics type='spice' autoport='yes' passwd='other'/>\n");
   g_autoptr (VbDomainDef) def = parse (xml);
   g_autofree char *hidden = vb_domain_xml_without_secrets (def->xml);
   g_autofree char *snapshot =
@@ -393,7 +393,7 @@ test_graphics_secrets_hidden (void)
   g_assert_nonnull (strstr (def->xml, "passwd='s3cret'"));
   g_assert_null (strstr (hidden, "passwd"));
   g_assert_nonnull (strstr (hidden, "<graphics type='vnc' port='5901'/>"));
-  g_assert_nonnull (strstr (hidden, "<graphics type='spice'/>"));
+  g_assert_nonnull (strstr (hidden, "<graphics type='spice' autoport='yes'/>"));
   g_assert_null (strstr (snapshot_hidden, "passwd"));
   g_assert_nonnull (strstr (snapshot_hidden, "<graphics type='vnc' port='5901'/>"));
   /* Nothing else changes. */
@@ -500,6 +500,55 @@ test_refusals (void)
     g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
     g_assert_nonnull (strstr (error->message, "KVM"));
   }
+}
+
+/* <clock offset='timezone'> with this host's time zone database, at define
+ * (a dry run) as at Start: a zone of it is TZ, a directory of it or a name
+ * it lacks is refused. */
+static void
+test_clock_timezone_host (void)
+{
+  const char *const cases[][2] = {
+    { "Europe/Paris", NULL },
+    { "Europe", "is not one of this host's" },
+    { "Mars/Olympus_Mons", "is not one of this host's" },
+    { "Europe//Paris", "is not a time zone name" },
+    { "Europe/Paris/", "is not a time zone name" },
+    { ":Europe/Paris", "is not a time zone name" },
+  };
+
+  if (!g_file_test ("/usr/share/zoneinfo/Europe/Paris", G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("this host has no time zone database");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint dry = 0; dry < 2; dry++)
+      {
+        g_autofree char *xml =
+          g_strdup_printf ("<domain type='qemu'>\n  <name>c</name>\n  <memory>65536</memory>\n"
+                           "  <clock offset='timezone' timezone='%s'/>\n</domain>\n",
+                           cases[i][0]);
+        g_autoptr (VbDomainDef) def = parse (xml);
+        VbQemuCommandContext context = dry_context (FALSE);
+        g_autoptr (GError) error = NULL;
+        g_autoptr (VbQemuCommand) command = NULL;
+        g_autofree char *tz = g_strconcat ("TZ=", cases[i][0], NULL);
+
+        context.dry_run = dry;
+        context.path_exists = vb_qemu_host_path_exists;
+        command = vb_qemu_command_build (def, &context, &error);
+        if (!cases[i][1])
+          {
+            g_assert_no_error (error);
+            g_assert_true (has_arg (command, "-rtc", "base=localtime"));
+            g_assert_true (g_ptr_array_find_with_equal_func (command->env, tz, g_str_equal, NULL));
+            continue;
+          }
+        g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
+        if (!strstr (error->message, cases[i][1]))
+          g_error ("expected '%s' in: %s", cases[i][1], error->message);
+      }
 }
 
 /* Runs the command for real: QEMU must accept every argument and wait in -S. */
@@ -1194,6 +1243,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/complete-q35", test_complete_q35);
   g_test_add_func ("/qemu-command/complete-cpu", test_complete_cpu);
   g_test_add_func ("/qemu-command/refusals", test_refusals);
+  g_test_add_func ("/qemu-command/clock-timezone-host", test_clock_timezone_host);
   g_test_add_func ("/qemu-command/hotplugged-vcpus", test_hotplugged_vcpus);
   g_test_add_func ("/qemu-command/qemu-has-hotplugged-vcpus", test_qemu_has_hotplugged_vcpus);
   g_test_add_func ("/qemu-command/graphics-locked", test_graphics_locked);

@@ -17,8 +17,10 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "vb-test-domains.h"
 #include "vb-test-libvirt.h"
 
 #define USER "vbtest-user" /* not in the group virtbus: polkit's defaults apply */
@@ -634,6 +636,118 @@ test_spice (Fixture *f, gconstpointer data)
   vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
 }
 
+/* The TCP sockets process @pid listens on (state 0A in /proc/net/tcp and
+ * tcp6, whose inodes are among its descriptors). */
+static guint
+tcp_listeners_of (int pid)
+{
+  g_autofree char *fd_dir = g_strdup_printf ("/proc/%d/fd", pid);
+  g_autoptr (GDir) dir = g_dir_open (fd_dir, 0, NULL);
+  g_autoptr (GHashTable) inodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  const char *entry;
+  guint sockets = 0, listening = 0;
+
+  g_assert_nonnull (dir);
+  while ((entry = g_dir_read_name (dir)))
+    {
+      g_autofree char *link = g_build_filename (fd_dir, entry, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+
+      if (target && g_str_has_prefix (target, "socket:["))
+        {
+          g_hash_table_add (inodes, g_strndup (target + 8, strlen (target) - 9));
+          sockets++;
+        }
+    }
+  /* QEMU holds its monitor's socket at least: the scan saw its descriptors. */
+  g_assert_cmpuint (sockets, >, 0);
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      g_autofree char *text = NULL;
+      g_auto (GStrv) lines = NULL;
+
+      if (!g_file_get_contents (tables[t], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 1; lines[i]; i++)
+        {
+          g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+          g_autoptr (GPtrArray) words = g_ptr_array_new ();
+
+          for (guint w = 0; fields[w]; w++)
+            if (*fields[w])
+              g_ptr_array_add (words, fields[w]);
+          /* sl local remote st ... uid timeout inode */
+          if (words->len > 9 && g_str_equal (words->pdata[3], "0A")
+              && g_hash_table_contains (inodes, words->pdata[9]))
+            listening++;
+        }
+    }
+  return listening;
+}
+
+/* <graphics type='spice' autoport='no'> without a port is, as in libvirt,
+ * a SPICE server listening nowhere: the live XML says <listen type='none'/>
+ * and no port, QEMU holds no TCP listener, and OpenGraphics reaches it. */
+static void
+test_spice_no_ports (Fixture *f, gconstpointer data)
+{
+  g_autofree char *why = NULL;
+  g_autofree char *path =
+    start_guest (f, "graphics-spice-none",
+                 "    <graphics type='spice' autoport='no' listen='127.0.0.1'/>\n", &why);
+  g_autofree char *live = NULL;
+  int fd;
+
+  if (!path)
+    {
+      g_assert_nonnull (strstr (why, "no SPICE support"));
+      g_test_skip ("this QEMU has no SPICE");
+      return;
+    }
+  live = xml_of (f, path, 0);
+  g_assert_nonnull (strstr (live, "<listen type='none'/>"));
+  g_assert_false (
+    g_regex_match_simple ("<graphics type='spice'[^>]* (port|listen|tlsPort)=", live, 0, 0));
+  g_assert_cmpuint (tcp_listeners_of (vb_test_qemu_pid (f->env, path)), ==, 0);
+  fd = open_graphics (f, path, 0, 1, NULL);
+  g_assert_cmpuint (spice_link (f, fd, "wrong"), ==, SPICE_LINK_OK);
+  close (fd);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
+/* A VNC socket whose path has '=' and ',' (libvirt's
+ * graphics-vnc-socket-new-cmdline): QEMU listens at exactly that path,
+ * neither taking the '=' for a key nor the ',' for another option, and the
+ * server there still asks for the password. */
+static void
+test_vnc_socket_odd_path (Fixture *f, gconstpointer data)
+{
+  g_autofree char *socket_path = g_build_filename (f->env->tmpdir, "vnc=1,password=off", NULL);
+  g_autofree char *graphics = g_strdup_printf (
+    "    <graphics type='vnc'>\n      <listen type='socket' socket='%s'/>\n    </graphics>\n",
+    socket_path);
+  g_autofree char *path = start_guest (f, "graphics-vnc-odd-socket", graphics, NULL);
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  g_autoptr (GByteArray) types = NULL;
+  g_autofree char *live = xml_of (f, path, 0);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  g_assert_nonnull (strstr (live, socket_path));
+  g_assert_true (g_file_test (socket_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (strlen (socket_path), <, sizeof address.sun_path);
+  strcpy (address.sun_path, socket_path);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &address, sizeof address), ==, 0);
+  set_timeouts (fd);
+  types = rfb_security_types (fd);
+  g_assert_true (offers (types, RFB_VNC_AUTH));
+  g_assert_false (offers (types, RFB_NONE));
+  close (fd);
+  vb_test_call_void (f->env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -642,6 +756,8 @@ main (int argc, char **argv)
   ADD ("/qemu-graphics/vnc", test_vnc);
   ADD ("/qemu-graphics/vnc-given-password-no-listener", test_vnc_given_password_no_listener);
   ADD ("/qemu-graphics/spice", test_spice);
+  ADD ("/qemu-graphics/spice-no-ports", test_spice_no_ports);
+  ADD ("/qemu-graphics/vnc-socket-odd-path", test_vnc_socket_odd_path);
   ADD ("/qemu-graphics/vnc-password-expiry", test_vnc_password_expiry);
 #undef ADD
   return g_test_run ();

@@ -184,7 +184,7 @@ static const Case cases[] = {
     HEAD PC "<devices><graphics type='vnc'><listen type='address' address='@V@'/></graphics>"
             "</devices>" },
   { "SPICE listen", REFUSED, "127.0.0.1", NULL,
-    HEAD PC "<devices><graphics type='spice' listen='@V@'/></devices>" },
+    HEAD PC "<devices><graphics type='spice' autoport='yes' listen='@V@'/></devices>" },
   { "SPICE image compression", SCHEMA, "off", NULL,
     HEAD PC "<devices><graphics type='spice'><image compression='@V@'/></graphics></devices>" },
   { "sound model", SCHEMA, "ich9", NULL, HEAD PC "<devices><sound model='@V@'/></devices>" },

@@ -1,6 +1,7 @@
 /* Network disks and secrets as a guest sees them: the test guest reads a
  * disk that qemu-nbd serves on loopback (<disk type='network'> with
- * protocol='nbd'), and a LUKS image that QEMU decrypts with a passphrase
+ * protocol='nbd'), waiting for it across a restart with <reconnect
+ * delay>, and a LUKS image that QEMU decrypts with a passphrase
  * from the service's secret store (<encryption format='luks'>); the
  * passphrase appears in no XML, log or command line. */
 #include <errno.h>
@@ -169,6 +170,92 @@ test_nbd (void)
   g_variant_unref (vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
   g_subprocess_force_exit (nbd);
   g_subprocess_wait (nbd, NULL, NULL);
+  g_assert_true (vb_test_env_daemon_alive (env));
+}
+
+/* qemu-nbd serving @image on 127.0.0.1:@port, listening when it returns. */
+static GSubprocess *
+serve_nbd (const char *image, int port)
+{
+  g_autofree char *port_text = g_strdup_printf ("%d", port);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *nbd =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                      "qemu-nbd", "--persistent", "--shared=2", "--format=raw", "--bind=127.0.0.1",
+                      "--port", port_text, "--export-name=vbexport", image, NULL);
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 100 && !vb_test_port_open (port); i++)
+    g_usleep (50000);
+  g_assert_true (vb_test_port_open (port));
+  return nbd;
+}
+
+/* <reconnect delay='N'/> on an nbd source (reconnect-delay): the server
+ * goes away and comes back within the delay, and a read the guest made
+ * meanwhile waits for it and succeeds. Without a delay QEMU fails such a
+ * read at once (the second guest below). */
+static void
+test_nbd_reconnect (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *image = NULL;
+  g_autofree char *content = g_malloc0 (1 << 20);
+  g_autoptr (GError) error = NULL;
+  int port = free_port ();
+
+  vb_test_env_start_daemon (env, NULL);
+  image = g_build_filename (env->tmpdir, "nbd.img", NULL);
+  memcpy (content, PATTERN, strlen (PATTERN));
+  g_assert_true (g_file_set_contents (image, content, 1 << 20, &error));
+  for (guint delay = 10;; delay = 0)
+    {
+      g_autoptr (GSubprocess) nbd = serve_nbd (image, port);
+      g_autoptr (GSubprocess) again = NULL;
+      g_autofree char *reconnect =
+        delay ? g_strdup_printf ("<reconnect delay='%u'/>", delay) : g_strdup ("");
+      g_autofree char *disk = g_strdup_printf ("    <disk type='network' device='disk'>\n"
+                                               "      <driver name='qemu' type='raw'/>\n"
+                                               "      <source protocol='nbd' name='vbexport'>\n"
+                                               "        <host name='127.0.0.1' port='%d'/>%s\n"
+                                               "      </source>\n"
+                                               "      <target dev='vda' bus='virtio'/>\n"
+                                               "    </disk>\n",
+                                               port, reconnect);
+      g_autofree char *name = g_strdup_printf ("netdisk-nbd-reconnect-%u", delay);
+      g_autofree char *xml = vb_test_guest_xml (name, 128, NULL, disk);
+      VbTestConsole *console = NULL;
+      g_autofree char *path = boot (env, xml, &console);
+      g_autofree char *out = NULL;
+      g_autofree char *read = NULL;
+      gsize from;
+
+      out = vb_test_console_output (
+        console, "dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d '\\000'; echo", RUN_TIMEOUT_MS);
+      g_assert_nonnull (strstr (out, PATTERN));
+      /* The server goes; the guest reads past its page cache. */
+      g_subprocess_force_exit (nbd);
+      g_subprocess_wait (nbd, NULL, NULL);
+      from = console->seen->len;
+      vb_test_console_type (console, "echo 3 > /proc/sys/vm/drop_caches; "
+                                     "echo READ=$(dd if=/dev/vda bs=512 count=1 2>/dev/null | "
+                                     "tr -d '\\000')=END");
+      g_usleep (2 * G_USEC_PER_SEC);
+      again = serve_nbd (image, port);
+      read = vb_test_console_expect (console, from, "READ=([^\r\n]*)=END", RUN_TIMEOUT_MS);
+      g_test_message ("delay %u: the guest read '%s'", delay, read);
+      if (delay)
+        g_assert_cmpstr (read, ==, PATTERN);
+      else
+        g_assert_cmpstr (read, ==, "");
+      vb_test_console_free (console);
+      g_variant_unref (
+        vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+      g_subprocess_force_exit (again);
+      g_subprocess_wait (again, NULL, NULL);
+      if (!delay)
+        break;
+    }
   g_assert_true (vb_test_env_daemon_alive (env));
 }
 
@@ -399,6 +486,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/xml-netdisk/nbd", test_nbd);
+  g_test_add_func ("/xml-netdisk/nbd-reconnect", test_nbd_reconnect);
   g_test_add_func ("/xml-netdisk/luks", test_luks);
   g_test_add_func ("/xml-netdisk/luks-confined", test_luks_confined);
   return g_test_run ();

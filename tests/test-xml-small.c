@@ -2,10 +2,13 @@
  * tap it makes the host side's address and routes before QEMU starts (here
  * in a network namespace of the test's), and the test guest reaches that
  * address; a host's own tap (managed='no') is refused. And <disk
- * type='vhostvdpa'> refused at Start by this QEMU without libblkio. */
+ * type='vhostvdpa'> refused at Start by this QEMU without libblkio. And
+ * <clock offset='timezone'>: the zone in QEMU's environment, the guest's RTC
+ * on its time. */
 #include <gio/gio.h>
 #include <string.h>
 
+#include "vb-test-domains.h"
 #include "vb-test-env.h"
 #include "vb-test-guest-fixture.h"
 
@@ -90,6 +93,49 @@ test_vhostvdpa_refused (Fixture *f, gconstpointer data)
                                     : "vhost-vdpa");
 }
 
+/* <clock offset='timezone' timezone='Europe/Paris'>: QEMU runs with TZ set
+ * to the zone and its RTC on local time, so the guest's RTC is the zone's
+ * time: read as UTC (since_epoch), ahead of the host's UTC by the zone's
+ * offset. */
+static void
+test_clock_timezone (Fixture *f, gconstpointer data)
+{
+  g_autofree char *base = vb_test_guest_xml_on ("tz", GUEST_MIB, "pc", TRUE, NULL, NULL);
+  g_autoptr (GString) xml = g_string_new (base);
+  g_autoptr (GTimeZone) paris = g_time_zone_new_identifier ("Europe/Paris");
+  g_autofree char *environ_path = NULL;
+  g_autofree char *env_text = NULL;
+  g_autofree char *rtc = NULL;
+  gsize length = 0;
+  gboolean found = FALSE;
+  gint64 now, offset;
+
+  if (!paris)
+    {
+      g_test_skip ("this host has no time zone Europe/Paris");
+      return;
+    }
+  g_assert_cmpuint (
+    g_string_replace (xml, "</os>\n",
+                      "</os>\n  <clock offset='timezone' timezone='Europe/Paris'/>\n", 1),
+    ==, 1);
+  vb_guest_fixture_boot (f, xml->str, BOOT_TIMEOUT_MS);
+  environ_path = g_strdup_printf ("/proc/%d/environ", vb_test_qemu_pid (f->env, f->path));
+  g_assert_true (g_file_get_contents (environ_path, &env_text, &length, NULL));
+  for (const char *p = env_text; p < env_text + length; p += strlen (p) + 1)
+    found = found || g_str_equal (p, "TZ=Europe/Paris");
+  g_assert_true (found);
+
+  rtc = vb_test_console_answer (f->console, "cat /sys/class/rtc/rtc0/since_epoch");
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  offset =
+    g_time_zone_get_offset (paris, g_time_zone_find_interval (paris, G_TIME_TYPE_UNIVERSAL, now));
+  g_test_message ("guest RTC %s, host UTC %" G_GINT64_FORMAT ", Paris offset %" G_GINT64_FORMAT,
+                  rtc, now, offset);
+  g_assert_cmpint (offset, !=, 0);
+  g_assert_cmpint (ABS (g_ascii_strtoll (rtc, NULL, 10) - now - offset), <, 120);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -100,5 +146,7 @@ main (int argc, char **argv)
               test_host_ip, vb_guest_fixture_tear_down);
   g_test_add ("/xml-small/existing-refused", Fixture, "vbtest-hipa",
               vb_guest_fixture_set_up_in_netns, test_existing_refused, vb_guest_fixture_tear_down);
+  g_test_add ("/xml-small/clock-timezone", Fixture, NULL, vb_guest_fixture_set_up,
+              test_clock_timezone, vb_guest_fixture_tear_down);
   return g_test_run ();
 }

@@ -96,11 +96,17 @@ add_phys_bits (xmlNode *cpu, gboolean host, GString *model, GError **error)
   /* x86 has 32 to 52 physical address bits. */
   if ((bits && (bits < 32 || bits > 52)) || (limit && (limit < 32 || limit > 52)))
     return refuse (error, node, "bits and limit are between 32 and 52");
+  /* Emulated: the bits named, or without bits QEMU's default (40), as
+   * libvirt gives it. Under KVM -cpu host and max have host-phys-bits on,
+   * which QEMU 7.2 lets win over phys-bits: it is turned off. */
   if (g_str_equal (mode, "emulate"))
     {
-      if (!bits || limit)
+      if (limit)
         return refuse (error, node, "mode='emulate' takes bits= (and no limit=)");
-      g_string_append_printf (model, ",phys-bits=%u", bits);
+      if (bits)
+        g_string_append_printf (model, ",phys-bits=%u", bits);
+      if (!bits || host)
+        g_string_append (model, ",host-phys-bits=off");
       return TRUE;
     }
   if (!host)

@@ -21,6 +21,7 @@ enum {
   HAS_QUEUES = 1 << 9,
   HAS_BLOCKIO = 1 << 10,
   HAS_VIRTIO = 1 << 11, /* libvirt's virtio options */
+  HAS_MODEL = 1 << 12,  /* ATA's model string: <product>, no vendor */
 };
 
 static const struct {
@@ -34,8 +35,8 @@ static const struct {
   { "scsi-cd", HAS_SERIAL | HAS_WWN | HAS_VENDOR | HAS_ERROR | HAS_BLOCKIO },
   { "scsi-block", HAS_ROTATION | HAS_ERROR },
   { "ide-hd", HAS_GEOMETRY | HAS_TRANS | HAS_SERIAL | HAS_WWN | HAS_ROTATION | HAS_ERROR
-                | HAS_WRITE_CACHE | HAS_BLOCKIO },
-  { "ide-cd", HAS_SERIAL | HAS_WWN | HAS_ERROR | HAS_BLOCKIO },
+                | HAS_WRITE_CACHE | HAS_BLOCKIO | HAS_MODEL },
+  { "ide-cd", HAS_SERIAL | HAS_WWN | HAS_ERROR | HAS_BLOCKIO | HAS_MODEL },
   { "usb-storage", HAS_SERIAL | HAS_REMOVABLE | HAS_ERROR | HAS_WRITE_CACHE | HAS_BLOCKIO },
   { "floppy", HAS_WRITE_CACHE | HAS_BLOCKIO },
   /* Its <serial> is its NVMe controller's (qemu-command-disk-nvme.c). */
@@ -149,11 +150,12 @@ geometry (xmlNode *disk, guint has, const char *model, JsonObject *props, GError
   return TRUE;
 }
 
-/* The text of @disk's <@name>, checked: at most @max printable ASCII
- * characters (SCSI's INQUIRY fields), 0 for any length. */
+/* The text of @disk's <@name> as the property @key, checked: at most @max
+ * printable ASCII characters (SCSI's INQUIRY fields, libvirt's limits), 0
+ * for any length. */
 static gboolean
 text_prop (xmlNode *disk, const char *name, gboolean ok, guint max, const char *model,
-           JsonObject *props, GError **error)
+           const char *key, JsonObject *props, GError **error)
 {
   xmlNode *node = vb_xml_child (disk, name);
   g_autofree char *text = node ? vb_xml_text (node) : NULL;
@@ -161,6 +163,13 @@ text_prop (xmlNode *disk, const char *name, gboolean ok, guint max, const char *
 
   if (!node)
     return TRUE;
+  /* An ATA disk's IDENTIFY data has a model string (QEMU's model=, 40
+   * characters of which libvirt's <product> fills 16) and no vendor. */
+  if (!ok && g_str_equal (name, "vendor") && (model_has (model) & HAS_MODEL))
+    return refuse (error, node,
+                   "<vendor> is not supported on a %s device: ATA has no vendor field (<product> "
+                   "is its model string)",
+                   model);
   if (!ok)
     return lacks (error, node, what, model);
   if (max && (strlen (text) > max || !*text))
@@ -168,7 +177,7 @@ text_prop (xmlNode *disk, const char *name, gboolean ok, guint max, const char *
   for (const char *p = text; max && *p; p++)
     if (!g_ascii_isprint (*p))
       return refuse (error, node, "<%s> has printable ASCII characters only", name);
-  json_object_set_string_member (props, name, text);
+  json_object_set_string_member (props, key, text);
   return TRUE;
 }
 
@@ -294,10 +303,11 @@ vb_qemu_disk_device_props (xmlNode *disk, const char *model, JsonObject *props, 
   if (!driver_props (disk, has, model, cdrom, props, error)
       || !blockio (disk, has, model, props, error) || !geometry (disk, has, model, props, error)
       || (!g_str_equal (model, "nvme-ns")
-          && !text_prop (disk, "serial", has & HAS_SERIAL, 0, model, props, error))
+          && !text_prop (disk, "serial", has & HAS_SERIAL, 0, model, "serial", props, error))
       || !wwn (disk, has, model, props, error)
-      || !text_prop (disk, "vendor", has & HAS_VENDOR, 8, model, props, error)
-      || !text_prop (disk, "product", has & HAS_VENDOR, 16, model, props, error)
+      || !text_prop (disk, "vendor", has & HAS_VENDOR, 8, model, "vendor", props, error)
+      || !text_prop (disk, "product", has & (HAS_VENDOR | HAS_MODEL), 16, model,
+                     has & HAS_MODEL ? "model" : "product", props, error)
       || !target_props (disk, has, model, props, error))
     return FALSE;
   if (vb_xml_child (disk, "shareable") && !cdrom)

@@ -31,7 +31,10 @@ read_slice (xmlNode *source, guint64 *offset, guint64 *size, gboolean *found, GE
   /* QEMU's raw driver takes sizes of whole 512-byte sectors only ("Specified
    * size is not multiple of 512"), any offset. */
   if (*size == 0 || *size % 512 != 0)
-    return refuse (error, slice, "a slice's size= is a non-zero multiple of 512 bytes");
+    return refuse (error, slice,
+                   "a slice's size= is a non-zero multiple of 512 bytes, not %s: QEMU's raw "
+                   "driver takes whole sectors only",
+                   size_text);
   *found = TRUE;
   return TRUE;
 }

@@ -249,6 +249,8 @@ auth_user (Source *s, const char *member, GError **error)
 static gboolean
 source_nbd (Source *s, GError **error)
 {
+  xmlNode *reconnect = vb_xml_child (s->source, "reconnect");
+
   if (!one_host (s, TRUE, error))
     return FALSE;
   if (s->auth)
@@ -258,6 +260,18 @@ source_nbd (Source *s, GError **error)
                                  inet_server (&g_array_index (s->hosts, Host, 0), "10809", TRUE));
   if (s->name)
     json_object_set_string_member (s->proto, "export", s->name);
+  /* After a lost connection QEMU reconnects; for the first delay seconds
+   * the guest's requests wait for it rather than fail. */
+  if (reconnect)
+    {
+      if (!xmlHasProp (reconnect, BAD_CAST "delay") || xmlHasProp (reconnect, BAD_CAST "enabled")
+          || xmlHasProp (reconnect, BAD_CAST "timeout"))
+        return refuse (error, reconnect,
+                       "an nbd disk's <reconnect> has delay= (seconds) only; enabled= and "
+                       "timeout= are a vhostuser disk's");
+      json_object_set_int_member (s->proto, "reconnect-delay",
+                                  vb_xml_attr_uint (reconnect, "delay", 0));
+    }
   return TRUE;
 }
 
@@ -726,6 +740,9 @@ vb_qemu_disk_network_source (xmlNode *disk, const char *node_name,
           return refuse (error, source,
                          "<readahead>, <timeout>, <ssl> and <cookies> are for "
                          "http(s) and ftp(s) disks");
+        if (protocols[i].build != source_nbd && vb_xml_child (source, "reconnect"))
+          return refuse (error, vb_xml_child (source, "reconnect"),
+                         "<reconnect> is for nbd disks (delay=) and vhostuser disks");
         if (protocols[i].build != source_nfs && protocols[i].build != source_ssh
             && vb_xml_child (source, "identity"))
           return refuse (error, source, "<identity> is for nfs and ssh disks");

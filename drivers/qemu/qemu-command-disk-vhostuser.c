@@ -79,6 +79,11 @@ vb_qemu_build_vhostuser_disk (Builder *b, xmlNode *disk, const char *id, GError 
     return refuse (error, source, "no vhost-user-blk back end listens at %s", path);
   vb_qemu_opt (chardev, "id", chardev_id);
   vb_qemu_opt (chardev, "path", path);
+  if (reconnect
+      && (!xmlHasProp (reconnect, BAD_CAST "enabled") || xmlHasProp (reconnect, BAD_CAST "delay")))
+    return refuse (error, reconnect,
+                   "a vhostuser disk's <reconnect> has enabled= (and timeout=); delay= is an nbd "
+                   "disk's");
   if (vb_xml_attr_is (reconnect, "enabled", "yes"))
     {
       if (!vb_xml_attr_uint (reconnect, "timeout", 0))

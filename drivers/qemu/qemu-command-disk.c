@@ -94,6 +94,9 @@ vb_qemu_disk_blockdev (xmlNode *disk, const char *node_name, const VbQemuCommand
   /* libvirt reads a disk without type= as a file disk. */
   if (!type)
     type = g_strdup ("file");
+  if (!g_str_equal (type, "network") && vb_xml_child (source, "reconnect"))
+    return refuse (error, vb_xml_child (source, "reconnect"),
+                   "<reconnect> is for nbd disks (delay=) and vhostuser disks");
   if (g_str_equal (type, "file"))
     path = vb_xml_attr (source, "file");
   else if (g_str_equal (type, "block"))

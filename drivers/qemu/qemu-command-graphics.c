@@ -57,10 +57,10 @@ vnc_socket (Builder *b, xmlNode *listen_node, GString *out, GError **error)
 
   if (!path)
     path = runtime_path (b, "vnc.sock");
-  /* The socket is -vnc's first value, where a '=' would make it a key. */
-  if (strchr (path, '='))
-    return refuse (error, listen_node, "a VNC socket path cannot contain '='");
-  g_string_append (out, "unix:");
+  /* Named by its key (vnc=, the implied first one), as libvirt does: a '='
+   * in the path is then part of the value, where the bare first value
+   * would take it for a key. Commas are doubled. */
+  g_string_append (out, "vnc=unix:");
   vb_qemu_opt_value (out, path);
   return TRUE;
 }

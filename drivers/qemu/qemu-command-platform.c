@@ -83,6 +83,43 @@ pit_timer (Builder *b, xmlNode *timer, GError **error)
   return TRUE;
 }
 
+#define ZONEINFO "/usr/share/zoneinfo"
+
+/* offset='timezone': QEMU's local time is the zone's, from TZ in its
+ * environment, and its RTC starts at it (libvirt's way). The name reaches
+ * the C library, which reads TZ=":path" or a POSIX rule ("EST5EDT,M3.2.0")
+ * as more than a name: only a name of the host's time zone database is
+ * taken, path components of letters, digits and "_+-" (no "..", no leading
+ * '/'), naming a file, not a directory, under ZONEINFO. */
+static gboolean
+clock_timezone (Builder *b, xmlNode *clock, GString *rtc, GError **error)
+{
+  g_autofree char *zone = vb_xml_attr (clock, "timezone");
+  g_autofree char *path = NULL;
+  g_autofree char *as_dir = NULL;
+  gboolean ok;
+
+  if (!zone)
+    return refuse (error, clock, "offset='timezone' needs timezone= (a name such as Europe/Paris)");
+  ok = *zone && strlen (zone) <= 64 && g_ascii_isalpha (zone[0]);
+  for (const char *p = zone; ok && *p; p++)
+    ok =
+      g_ascii_isalnum (*p) || strchr ("_+-", *p) || (*p == '/' && p[1] && g_ascii_isalnum (p[1]));
+  if (!ok)
+    return refuse (error, clock,
+                   "timezone '%s' is not a time zone name (letters, digits and '_+-' between "
+                   "'/', as Europe/Paris)",
+                   zone);
+  path = g_build_filename (ZONEINFO, zone, NULL);
+  /* A directory ("Europe") is no zone; "DIR/" exists only for one. */
+  as_dir = g_strconcat (path, "/", NULL);
+  if (!host_has (b->context, path) || (b->context->path_exists && host_has (b->context, as_dir)))
+    return refuse (error, clock, "timezone '%s' is not one of this host's (%s)", zone, ZONEINFO);
+  g_ptr_array_add (b->command->env, g_strconcat ("TZ=", zone, NULL));
+  g_string_append (rtc, "base=localtime");
+  return TRUE;
+}
+
 gboolean
 vb_qemu_build_clock (Builder *b, GError **error)
 {
@@ -90,6 +127,8 @@ vb_qemu_build_clock (Builder *b, GError **error)
   g_autofree char *offset = clock ? vb_xml_attr (clock, "offset") : NULL;
   g_autoptr (GString) rtc = g_string_new (NULL);
 
+  if (xmlHasProp (clock, BAD_CAST "timezone") && g_strcmp0 (offset, "timezone") != 0)
+    return refuse (error, clock, "timezone= is for offset='timezone'");
   if (!offset || g_str_equal (offset, "utc"))
     g_string_append (rtc, "base=utc");
   else if (g_str_equal (offset, "localtime"))
@@ -119,9 +158,16 @@ vb_qemu_build_clock (Builder *b, GError **error)
         return FALSE;
       g_string_append_printf (rtc, "base=%s", base);
     }
+  else if (g_str_equal (offset, "timezone"))
+    {
+      if (!clock_timezone (b, clock, rtc, error))
+        return FALSE;
+    }
   else
     return refuse (error, clock,
-                   "clock offset '%s' is not supported (use utc, localtime, variable or absolute)", offset);
+                   "clock offset '%s' is not supported (use utc, localtime, timezone, variable or "
+                   "absolute)",
+                   offset);
   for (xmlNode *timer = vb_xml_child (clock, "timer"); timer; timer = vb_xml_next (timer, "timer"))
     {
       g_autofree char *name = vb_xml_attr (timer, "name");

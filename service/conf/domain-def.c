@@ -564,8 +564,10 @@ static const VbXmlRule domain_rules[] = {
   { "domain/devices/disk/source/slices/slice", "!type=storage !offset=%u !size=%u", NULL, 0 },
   { BS1 "/source/slices", NULL, NULL, 0 },
   { BS1 "/source/slices/slice", "!type=storage !offset=%u !size=%u", NULL, 0 },
-  /* A vhostuser disk's back end reconnected to after it restarts. */
-  { "domain/devices/disk/source/reconnect", "!enabled=yes|no timeout=%u", NULL, 0 },
+  /* A vhostuser disk's back end reconnected to after it restarts
+   * (enabled, timeout), or how long an nbd disk's requests wait for the
+   * server to come back (delay). */
+  { "domain/devices/disk/source/reconnect", "enabled=yes|no timeout=%u delay=%u", NULL, 0 },
   /* Disks 2 (docs/xml-subset.md, "Disks: passthrough, layered encryption,
    * mirrors"): a <mirror> is the block job of a running domain, in its live
    * XML; a define drops it, as libvirt does (domain-live-values.c). */
