@@ -149,6 +149,11 @@ vb_qemu_nvme_controller (Builder *b, xmlNode *node, guint index, GString *dev, G
       if (queues < 2)
         return refuse (error, driver,
                        "queues= counts the admin queue and the I/O queues: at least 2");
+      /* QEMU's NVME_MAX_IOQPAIRS: it refuses more at Start, on every host. */
+      if (queues - 1 > 65535)
+        return refuse (error, driver,
+                       "queues= counts the admin queue and the I/O queues: at most 65536 "
+                       "(QEMU's nvme has up to 65535 I/O queue pairs)");
       g_string_append_printf (dev, ",max_ioqpairs=%u", queues - 1);
     }
   if (driver && xmlHasProp (driver, BAD_CAST "ioeventfd"))
