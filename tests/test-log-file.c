@@ -94,6 +94,20 @@ test_tail (Fixture *f, gconstpointer data)
   cut = vb_log_file_tail (path, 7, 1000);
   g_assert_cmpstr (cut, ==, "new\n");
 
+  /* Text for a message (it goes into D-Bus errors, which must be UTF-8):
+   * never the second half of a character cut at the limit, nor bytes that
+   * are no UTF-8 at all. */
+  write_file (f, "qemu.log", "qemu: \xc3\xa9t\xc3\xa9\n");
+  g_clear_pointer (&end, g_free);
+  end = vb_log_file_tail (path, 0, 5);
+  g_assert_true (g_utf8_validate (end, -1, NULL));
+  g_assert_cmpstr (end, ==, "t\xc3\xa9\n");
+  write_file (f, "qemu.log", "bad \xff byte\n");
+  g_clear_pointer (&end, g_free);
+  end = vb_log_file_tail (path, 0, 1000);
+  g_assert_true (g_utf8_validate (end, -1, NULL));
+  g_assert_cmpstr (end, ==, "bad \xef\xbf\xbd byte\n");
+
   /* Not through a link, never a FIFO (whose open would wait). */
   g_assert_cmpint (symlink (path, link), ==, 0);
   g_assert_null (vb_log_file_tail (link, 0, 1000));

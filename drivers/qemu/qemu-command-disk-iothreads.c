@@ -124,9 +124,8 @@ next_option (const char **p)
  * numbers and as booleans (JSON is typed where the option string is not);
  * the rest are strings (bus, addr, port, drive, id, iothread, and the
  * OnOffAuto disable-legacy). */
-static const char *const int_options[] = {
-  "acpi-index", "channel", "scsi-id", "lun", "unit", NULL
-};
+static const char *const int_options[] = { "acpi-index", "channel", "scsi-id", "lun",
+                                           "unit",       "nsid",    NULL };
 static const char *const bool_options[] = { "multifunction",  "scsi",      "disable-modern",
                                             "iommu_platform", "ats",       "packed",
                                             "page-per-vq",    "ioeventfd", NULL };

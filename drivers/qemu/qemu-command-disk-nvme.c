@@ -11,6 +11,9 @@
   "an NVMe disk is named nvmeCnN (namespace N of controller C, from 1), or placed by " \
   "<address type='drive' controller unit>"
 
+/* The namespaces a QEMU 7.2 nvme controller has (NVME_MAX_NAMESPACES). */
+#define NVME_NAMESPACES 256u
+
 static char *
 child_text (xmlNode *node, const char *name)
 {
@@ -74,6 +77,11 @@ vb_qemu_nvme_namespace (Builder *b, xmlNode *disk, GString *out, GError **error)
     return refuse (error, disk, "an NVMe namespace is a disk (device='disk')");
   if (!nvme_place (disk, &controller, &nsid))
     return refuse (error, target, PLACE_RULE);
+  /* QEMU's NVME_MAX_NAMESPACES: it refuses a higher nsid at Start. */
+  if (nsid > NVME_NAMESPACES)
+    return refuse (error, target,
+                   "namespace %u: QEMU's NVMe controller has namespaces 1 to %u (unit 0 to %u)",
+                   nsid, NVME_NAMESPACES, NVME_NAMESPACES - 1);
   if (!nvme_controller (b, controller))
     return refuse (error, target, "no NVMe controller with index %u", controller);
   /* QEMU refuses a namespace id twice on one controller. */
@@ -149,6 +157,11 @@ vb_qemu_nvme_controller (Builder *b, xmlNode *node, guint index, GString *dev, G
       if (queues < 2)
         return refuse (error, driver,
                        "queues= counts the admin queue and the I/O queues: at least 2");
+      /* QEMU's NVME_MAX_IOQPAIRS: it refuses more at Start, on every host. */
+      if (queues - 1 > 65535)
+        return refuse (error, driver,
+                       "queues= counts the admin queue and the I/O queues: at most 65536 "
+                       "(QEMU's nvme has up to 65535 I/O queue pairs)");
       g_string_append_printf (dev, ",max_ioqpairs=%u", queues - 1);
     }
   if (driver && xmlHasProp (driver, BAD_CAST "ioeventfd"))

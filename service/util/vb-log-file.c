@@ -14,7 +14,8 @@ vb_log_file_tail (const char *path, gsize from, gsize max)
   g_autoptr (GByteArray) bytes = g_byte_array_new ();
   struct stat st;
   guint8 buffer[4096];
-  goffset at;
+  goffset at, start;
+  guint skipped = 0;
   int fd = vb_open_regular (AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, NULL);
 
   if (fd < 0)
@@ -27,6 +28,7 @@ vb_log_file_tail (const char *path, gsize from, gsize max)
   if ((gsize) st.st_size < from)
     from = 0;
   at = MAX ((goffset) from, st.st_size - (goffset) max);
+  start = at;
   while (bytes->len < max)
     {
       ssize_t n = pread (fd, buffer, MIN (sizeof buffer, max - bytes->len), at);
@@ -39,8 +41,12 @@ vb_log_file_tail (const char *path, gsize from, gsize max)
       at += n;
     }
   close (fd);
-  g_byte_array_append (bytes, (const guint8 *) "", 1);
-  return (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
+  /* Text for a message (D-Bus strings are UTF-8): a character the cut at
+   * the start split goes whole, anything else not UTF-8 (a byte of
+   * another encoding, a NUL) becomes U+FFFD. */
+  while (skipped < 3 && skipped < bytes->len && (bytes->data[skipped] & 0xc0) == 0x80 && start > 0)
+    skipped++;
+  return g_utf8_make_valid ((const char *) bytes->data + skipped, bytes->len - skipped);
 }
 
 static gboolean

@@ -9,7 +9,9 @@ G_BEGIN_DECLS
 /* At most @max bytes of the end of the regular file @path (not through a
  * symbolic link), none of them before byte @from; when the file is shorter
  * than @from (it was cut meanwhile), its end from byte 0. Only the end is
- * read, however long the file. NULL when it cannot be opened. */
+ * read, however long the file. Text for a message: valid UTF-8 (a
+ * character split at the start dropped, other bytes that are not UTF-8 as
+ * U+FFFD). NULL when it cannot be opened. */
 char *vb_log_file_tail (const char *path, gsize from, gsize max);
 
 /* Keeps the log @name in the directory @dir_fd below @limit bytes, as
