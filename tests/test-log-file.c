@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qemu-log-cap.h"
 #include "vb-log-file.h"
 
 typedef struct {
@@ -128,7 +129,7 @@ test_cap (Fixture *f, gconstpointer data)
   write_file (f, "serial0.log", text->str);
 
   /* Under the limit: untouched. */
-  g_assert_false (vb_log_file_cap (f->dir_fd, "serial0.log", 900));
+  g_assert_false (vb_log_file_cap (f->dir_fd, "serial0.log", 900, TRUE));
   g_assert_cmpint (size_of (f, "serial0.log"), ==, 900);
   g_assert_null (read_file (f, "serial0.log.1"));
 
@@ -136,7 +137,7 @@ test_cap (Fixture *f, gconstpointer data)
    * at the start. */
   writer = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
   g_assert_cmpint (writer, >=, 0);
-  g_assert_true (vb_log_file_cap (f->dir_fd, "serial0.log", 90));
+  g_assert_true (vb_log_file_cap (f->dir_fd, "serial0.log", 90, TRUE));
   g_assert_cmpint (size_of (f, "serial0.log"), ==, 0);
   kept = read_file (f, "serial0.log.1");
   g_assert_cmpstr (kept, ==, text->str + 810);
@@ -161,25 +162,72 @@ test_cap_refuses_others (Fixture *f, gconstpointer data)
   write_file (f, "victim", "precious\n");
   /* A symbolic link as the log: not followed, nothing cut. */
   g_assert_cmpint (symlink (victim, log), ==, 0);
-  g_assert_false (vb_log_file_cap (f->dir_fd, "a.log", 4));
+  g_assert_false (vb_log_file_cap (f->dir_fd, "a.log", 4, TRUE));
   /* A second hard link to another file: not cut. */
   g_assert_cmpint (link (victim, linked), ==, 0);
-  g_assert_false (vb_log_file_cap (f->dir_fd, "b.log", 4));
+  g_assert_false (vb_log_file_cap (f->dir_fd, "b.log", 4, TRUE));
   victim_after = read_file (f, "victim");
   g_assert_cmpstr (victim_after, ==, "precious\n");
 
   /* Links planted at the copy's names are replaced, not written through. */
   write_file (f, "c.log", text);
   g_assert_cmpint (symlink (victim, planted), ==, 0);
-  g_assert_true (vb_log_file_cap (f->dir_fd, "c.log", 100));
+  g_assert_true (vb_log_file_cap (f->dir_fd, "c.log", 100, TRUE));
   write_file (f, "d.log", text);
   g_assert_cmpint (symlink (victim, planted_kept), ==, 0);
-  g_assert_true (vb_log_file_cap (f->dir_fd, "d.log", 100));
+  g_assert_true (vb_log_file_cap (f->dir_fd, "d.log", 100, TRUE));
   g_clear_pointer (&victim_after, g_free);
   victim_after = read_file (f, "victim");
   g_assert_cmpstr (victim_after, ==, "precious\n");
   g_assert_cmpint (size_of (f, "d.log.1"), ==, 100);
   g_assert_cmpint (size_of (f, "d.log"), ==, 0);
+}
+
+/* Without @keep: cut, and the copy before stays as it was. */
+static void
+test_cap_without_copy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *text = g_strnfill (4096, 'y');
+  g_autofree char *kept = NULL;
+
+  write_file (f, "e.log", text);
+  write_file (f, "e.log.1", "older\n");
+  g_assert_true (vb_log_file_cap (f->dir_fd, "e.log", 100, FALSE));
+  g_assert_cmpint (size_of (f, "e.log"), ==, 0);
+  kept = read_file (f, "e.log.1");
+  g_assert_cmpstr (kept, ==, "older\n");
+}
+
+/* The QEMU driver's watch: a writer as fast as a guest on a logged virtio
+ * port (hundreds of MiB a second) never gets the log far past the limit. */
+static void
+test_watch_fast_writer (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = path_in (f, "port.log");
+  g_autofree char *chunk = g_strnfill (1024 * 1024, 'z');
+  goffset largest = 0;
+  gint64 end;
+  int writer = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+  g_assert_cmpint (writer, >=, 0);
+  vb_qemu_log_cap_watch (f->dir);
+  for (int i = 0; i < 256; i++)
+    {
+      g_assert_cmpint (write (writer, chunk, 1024 * 1024), ==, 1024 * 1024);
+      largest = MAX (largest, size_of (f, "port.log"));
+      if (i % 16 == 15)
+        g_usleep (1000); /* as a guest's vCPU, not a tight loop */
+    }
+  g_test_message ("256 MiB written: the log was at most %" G_GOFFSET_FORMAT " bytes", largest);
+  /* Past the limit only by what came while it was being cut. */
+  g_assert_cmpint (largest, <, 128 * 1024 * 1024);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (size_of (f, "port.log") > VB_QEMU_LOG_LIMIT && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  g_assert_cmpint (size_of (f, "port.log"), <=, VB_QEMU_LOG_LIMIT);
+  g_assert_cmpint (size_of (f, "port.log.1"), <=, VB_QEMU_LOG_LIMIT);
+  g_assert_cmpint (size_of (f, "port.log.1"), >, 0);
+  close (writer);
 }
 
 int
@@ -189,6 +237,9 @@ main (int argc, char **argv)
   g_test_add ("/log-file/tail", Fixture, NULL, setup, test_tail, teardown);
   g_test_add ("/log-file/cap", Fixture, NULL, setup, test_cap, teardown);
   g_test_add ("/log-file/cap-refuses-others", Fixture, NULL, setup, test_cap_refuses_others,
+              teardown);
+  g_test_add ("/log-file/cap-without-copy", Fixture, NULL, setup, test_cap_without_copy, teardown);
+  g_test_add ("/log-file/watch-fast-writer", Fixture, NULL, setup, test_watch_fast_writer,
               teardown);
   return g_test_run ();
 }

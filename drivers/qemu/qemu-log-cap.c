@@ -1,106 +1,117 @@
 /* Whatever QEMU and its helpers write to files in a domain's run directory
- * (QEMU's stdout and stderr, a pty console's log, virtiofsd's or swtpm's log)
- * is the guest's to make long: a guest printing to its console without end
- * would otherwise fill the run directory, a tmpfs, that is memory. As
- * virtlogd does for libvirt, each such log is cut when it passes
- * VB_QEMU_LOG_LIMIT, its end kept beside it as NAME.log.1. Checked by time,
- * not per write: a log can pass the limit by what is written in one period. */
+ * (QEMU's stdout and stderr, a pty console's log, a chardev's <log file> there,
+ * virtiofsd's or swtpm's log) is the guest's to make long, and fast: a guest
+ * writing to a logged virtio port fills hundreds of MiB a second, and the
+ * run directory is a tmpfs, that is memory. As virtlogd does for libvirt,
+ * each log is cut when it passes VB_QEMU_LOG_LIMIT, its end kept beside it
+ * as NAME.log.1. A thread of its own waits on inotify for the writes
+ * (IN_MODIFY, which the kernel merges while unread), so a log passes the
+ * limit by at most what is written while it is being cut; the copy of the
+ * end is made at most once a second per log, a cut without it otherwise. */
 #include "qemu-log-cap.h"
 
-#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
-#include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
-#include "qemu-domain-private.h"
 #include "vb-log-file.h"
 
-#define CHECK_SECONDS 2
+#define KEEP_INTERVAL_US G_USEC_PER_SEC
 
-static guint timer;
-static gboolean checking;
+static GMutex lock;
+static int inotify_fd = -1;
+static GHashTable *dirs; /* watch descriptor -> directory path; under lock */
 
-/* Cuts the logs directly in the directory @name of @base_fd. */
+/* Cuts @name in the directory of watch @wd, if it is a log past the limit. */
 static void
-cap_directory (int base_fd, const char *name)
+cap (int wd, const char *name, GHashTable *last_keep)
 {
-  int fd = openat (base_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
-  struct dirent *entry;
+  g_autofree char *dir = NULL;
+  g_autofree char *key = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 *kept_at;
+  int dir_fd;
 
+  if (!g_str_has_suffix (name, ".log"))
+    return;
+  g_mutex_lock (&lock);
+  dir = g_strdup (g_hash_table_lookup (dirs, GINT_TO_POINTER (wd)));
+  g_mutex_unlock (&lock);
   if (!dir)
+    return;
+  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0)
+    return;
+  key = g_strdup_printf ("%d/%s", wd, name);
+  kept_at = g_hash_table_lookup (last_keep, key);
+  if (vb_log_file_cap (dir_fd, name, VB_QEMU_LOG_LIMIT,
+                       !kept_at || now - *kept_at >= KEEP_INTERVAL_US))
     {
-      if (fd >= 0)
-        close (fd);
-      return;
+      if (!kept_at || now - *kept_at >= KEEP_INTERVAL_US)
+        g_hash_table_insert (last_keep, g_steal_pointer (&key), g_memdup2 (&now, sizeof now));
     }
-  while ((entry = readdir (dir)))
-    if ((entry->d_type == DT_REG || entry->d_type == DT_UNKNOWN)
-        && g_str_has_suffix (entry->d_name, ".log"))
-      vb_log_file_cap (dirfd (dir), entry->d_name, VB_QEMU_LOG_LIMIT);
-  closedir (dir);
+  close (dir_fd);
 }
 
-/* In a thread: every domain directory under the QEMU run directory. The
- * result is how many there were. */
-static void
-check_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+watch_thread (gpointer data)
 {
-  const char *base = task_data;
-  int fd = open (base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
-  struct dirent *entry;
-  gssize domains = 0;
+  g_autoptr (GHashTable) last_keep = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  char buffer[64 * 1024] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
 
-  if (!dir)
+  for (;;)
     {
-      if (fd >= 0)
-        close (fd);
-      g_task_return_int (task, 0);
-      return;
+      ssize_t n = read (inotify_fd, buffer, sizeof buffer);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return NULL;
+      for (char *p = buffer; p < buffer + n;)
+        {
+          const struct inotify_event *event = (const struct inotify_event *) p;
+
+          if (event->mask & IN_IGNORED)
+            {
+              /* The directory went (the domain stopped). */
+              g_mutex_lock (&lock);
+              g_hash_table_remove (dirs, GINT_TO_POINTER (event->wd));
+              g_mutex_unlock (&lock);
+              g_hash_table_remove_all (last_keep);
+            }
+          else if (event->len > 0)
+            cap (event->wd, event->name, last_keep);
+          p += sizeof *event + event->len;
+        }
     }
-  while ((entry = readdir (dir)))
-    if (entry->d_type == DT_DIR && entry->d_name[0] != '.')
-      {
-        cap_directory (dirfd (dir), entry->d_name);
-        domains++;
-      }
-  closedir (dir);
-  g_task_return_int (task, domains);
-}
-
-static void
-checked (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  gssize domains = g_task_propagate_int (G_TASK (result), NULL);
-
-  checking = FALSE;
-  /* Nothing runs: no more wake-ups until a QEMU starts. */
-  if (domains <= 0 && timer)
-    {
-      g_source_remove (timer);
-      timer = 0;
-    }
-}
-
-static gboolean
-tick (gpointer user_data)
-{
-  g_autoptr (GTask) task = NULL;
-
-  if (checking)
-    return G_SOURCE_CONTINUE;
-  checking = TRUE;
-  task = g_task_new (NULL, NULL, checked, NULL);
-  g_task_set_source_tag (task, tick);
-  g_task_set_task_data (task, vb_qemu_run_dir (), g_free);
-  g_task_run_in_thread (task, check_in_thread);
-  return G_SOURCE_CONTINUE;
 }
 
 void
-vb_qemu_log_cap_watch (void)
+vb_qemu_log_cap_watch (const char *dir)
 {
-  if (!timer)
-    timer = g_timeout_add_seconds (CHECK_SECONDS, tick, NULL);
+  int wd;
+
+  g_mutex_lock (&lock);
+  if (inotify_fd < 0)
+    {
+      inotify_fd = inotify_init1 (IN_CLOEXEC);
+      if (inotify_fd < 0)
+        {
+          g_mutex_unlock (&lock);
+          g_warning ("inotify: %s: logs of the guests are not kept small", g_strerror (errno));
+          return;
+        }
+      dirs = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      g_thread_unref (g_thread_new ("log-cap", watch_thread, NULL));
+    }
+  /* IN_MODIFY: QEMU writes; IN_CLOSE_WRITE too, for a writer that wrote
+   * before the watch began. The same directory again gives the same wd. */
+  wd = inotify_add_watch (inotify_fd, dir,
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK);
+  if (wd < 0)
+    g_warning ("inotify on %s: %s: its logs are not kept small", dir, g_strerror (errno));
+  else
+    g_hash_table_replace (dirs, GINT_TO_POINTER (wd), g_strdup (dir));
+  g_mutex_unlock (&lock);
 }

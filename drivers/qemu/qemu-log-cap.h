@@ -9,9 +9,9 @@ G_BEGIN_DECLS
  * kept as NAME.log.1 and it starts again (virtlogd's default size). */
 #define VB_QEMU_LOG_LIMIT (2 * 1024 * 1024)
 
-/* A QEMU runs (started, or found again after a restart): the logs of every
- * domain's run directory are looked at every few seconds, off the main loop,
- * until no domain has one. */
-void vb_qemu_log_cap_watch (void);
+/* The logs directly in @dir (a domain's run directory, made before its
+ * QEMU runs) are watched from now on, until @dir is removed: each write
+ * that takes one past VB_QEMU_LOG_LIMIT has it cut, in a thread of its own. */
+void vb_qemu_log_cap_watch (const char *dir);
 
 G_END_DECLS

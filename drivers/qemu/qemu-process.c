@@ -1232,6 +1232,7 @@ run_qemu (GTask *task)
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
     }
   vb_log_debug (vb_qemu_log_name (data->domain), "running %s", line);
+  vb_qemu_log_cap_watch (qd->dir);
   qd->process = g_subprocess_launcher_spawnv (
     launcher, (const char *const *) data->command->argv->pdata, &error);
   if (!qd->process)
@@ -1249,7 +1250,6 @@ run_qemu (GTask *task)
     qd->pid = id ? atoi (id) : 0;
   }
   g_subprocess_wait_async (qd->process, NULL, child_exited, g_object_ref (data->domain));
-  vb_qemu_log_cap_watch ();
   if (qd->pid > 0)
     record_status (task);
   data->monitor_deadline = g_get_monotonic_time () + MONITOR_WAIT_MS * 1000;
@@ -1520,7 +1520,7 @@ reattach (VbDomain *domain, VbQemuStatus *status)
       process_gone (qd);
       return;
     }
-  vb_qemu_log_cap_watch ();
+  vb_qemu_log_cap_watch (qd->dir);
   {
     Reconnect *reconnect = g_new0 (Reconnect, 1);
 

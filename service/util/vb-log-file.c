@@ -109,7 +109,7 @@ keep_end (int dir_fd, const char *name, int fd, goffset size, goffset limit, con
 }
 
 gboolean
-vb_log_file_cap (int dir_fd, const char *name, goffset limit)
+vb_log_file_cap (int dir_fd, const char *name, goffset limit, gboolean keep)
 {
   struct stat st;
   gboolean cut = FALSE;
@@ -123,7 +123,8 @@ vb_log_file_cap (int dir_fd, const char *name, goffset limit)
     {
       /* Cut even when the copy failed (a full file system): the bound is
        * what matters, the copy is a courtesy. */
-      (void) keep_end (dir_fd, name, fd, st.st_size, limit, &st);
+      if (keep)
+        (void) keep_end (dir_fd, name, fd, st.st_size, limit, &st);
       cut = ftruncate (fd, 0) == 0;
     }
   close (fd);

@@ -16,10 +16,11 @@ char *vb_log_file_tail (const char *path, gsize from, gsize max);
 
 /* Keeps the log @name in the directory @dir_fd below @limit bytes, as
  * virtlogd does: when it is larger, its last @limit bytes go to "@name.1"
- * (replacing the one before, when that can be made) and the log is cut to
- * nothing, so the process writing it (O_APPEND) goes on at its start. Only a regular file with a
- * single link is touched; the copy is made under a new name and renamed, so
- * nothing planted at "@name.1" is written through. TRUE when it was cut. */
-gboolean vb_log_file_cap (int dir_fd, const char *name, goffset limit);
+ * if @keep (replacing the one before, when that can be made), and the log
+ * is cut to nothing, so the process writing it (O_APPEND) goes on at its
+ * start. Only a regular file with a single link is touched; the copy is
+ * made under a new name and renamed, so nothing planted at "@name.1" is
+ * written through. TRUE when it was cut. */
+gboolean vb_log_file_cap (int dir_fd, const char *name, goffset limit, gboolean keep);
 
 G_END_DECLS
