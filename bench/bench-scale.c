@@ -114,6 +114,7 @@ typedef struct {
   gboolean *stop;
   guint *running;
   GArray *latencies;
+  GArray *own; /* this client's latencies in the round */
 } LoadClient;
 
 static void load_next (LoadClient *client);
@@ -130,6 +131,7 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (error)
     g_error ("%s, step %d: %s", client->name, client->step, error->message);
   g_array_append_val (client->latencies, latency);
+  g_array_append_val (client->own, latency);
   g_array_append_val (step_latencies[client->step], latency);
   if (client->step == DEFINE)
     {
@@ -196,6 +198,30 @@ set_flag (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Starvation shows per client: the slowest client's calls/s against the
+ * median client's, and the worst of the clients' own p99 and longest call. */
+static void
+print_clients (LoadClient *clients, double seconds)
+{
+  double rates[LOAD_CLIENTS], p99s[LOAD_CLIENTS], maxes[LOAD_CLIENTS];
+  int slowest = 0;
+
+  for (int c = 0; c < LOAD_CLIENTS; c++)
+    {
+      rates[c] = clients[c].own->len / seconds;
+      if (rates[c] < rates[slowest])
+        slowest = c;
+      p99s[c] = percentile (clients[c].own, 0.99) * 1e6;
+      maxes[c] = percentile (clients[c].own, 1.0) * 1e6;
+    }
+  g_print ("  %-14s calls/s median %.1f, slowest %.1f (%s, %.2fx), fastest %.1f; "
+           "p99(us) median %.0f, worst %.0f; longest call %.0f us\n",
+           "per client", bench_median (rates, LOAD_CLIENTS), rates[slowest], clients[slowest].name,
+           rates[slowest] / bench_median (rates, LOAD_CLIENTS), bench_max_of (rates, LOAD_CLIENTS),
+           bench_median (p99s, LOAD_CLIENTS), bench_max_of (p99s, LOAD_CLIENTS),
+           bench_max_of (maxes, LOAD_CLIENTS));
+}
+
 static void
 load_section (VbTestEnv *env, VbWatcher *watcher)
 {
@@ -212,6 +238,7 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
     {
       clients[c].connection = connect_to (env);
       clients[c].name = g_strdup_printf ("load%03d", c);
+      clients[c].own = g_array_new (FALSE, FALSE, sizeof (double));
     }
   /* Round 0 warms up (the heap and GDBus's buffers reach their working
    * size); rounds 1.. are the figures, and RSS must not grow between them. */
@@ -231,6 +258,7 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
           clients[c].stop = &stop;
           clients[c].running = &running;
           clients[c].latencies = latencies;
+          g_array_set_size (clients[c].own, 0);
           clients[c].step = DEFINE;
           load_next (&clients[c]);
         }
@@ -249,12 +277,14 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
                percentile (pinger.latencies, 0.99) * 1e6, pinger.latencies->len,
                bench_rss_kib (env->daemon_pid));
       g_array_unref (pinger.latencies);
+      print_clients (clients, seconds);
+      /* Which calls make the p99: each kind's p50, p99 and longest. */
       for (int st = 0; st < STEPS; st++)
         {
-          if (r == rounds)
-            g_print ("  %-14s %9u %9s %9.0f %11.0f\n", step_names[st], step_latencies[st]->len, "",
-                     percentile (step_latencies[st], 0.5) * 1e6,
-                     percentile (step_latencies[st], 0.99) * 1e6);
+          g_print ("  %-14s %9u %9s %9.0f %11.0f %11.0f max\n", step_names[st],
+                   step_latencies[st]->len, "", percentile (step_latencies[st], 0.5) * 1e6,
+                   percentile (step_latencies[st], 0.99) * 1e6,
+                   percentile (step_latencies[st], 1.0) * 1e6);
           g_array_set_size (step_latencies[st], 0);
         }
     }
@@ -266,6 +296,7 @@ load_section (VbTestEnv *env, VbWatcher *watcher)
       g_object_unref (clients[c].connection);
       g_free (clients[c].name);
       g_free (clients[c].path);
+      g_array_unref (clients[c].own);
     }
 }
 

@@ -5,6 +5,8 @@
  * per change with every property that changed, a domain's signals after the
  * properties they announce, and Introspect listing each object. */
 #include <gio/gunixfdlist.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vb-test-env.h"
@@ -448,6 +450,73 @@ test_introspect (Fixture *f, gconstpointer data)
   g_assert_cmpstr (domain->nodes[0]->path, ==, "snapshot");
 }
 
+/* VmRSS of the env's virtbusd, in KiB. */
+static long
+daemon_rss_kib (VbTestEnv *env)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) env->daemon_pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return strtol (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* Each turn changes the domain's properties twice, reading them after each
+ * change (a GetAll the main loop answers, from properties made again), and
+ * every fifth turn exports and unexports another domain. */
+static void
+change_and_read (VbTestEnv *env, const char *path, guint turns)
+{
+  for (guint i = 0; i < turns; i++)
+    {
+      g_autoptr (GVariant) all = NULL;
+      g_autoptr (GVariant) again = NULL;
+
+      g_variant_unref (
+        vb_test_call_ok (env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0)));
+      all = vb_test_call_ok (env, path, PROPERTIES, "GetAll", g_variant_new ("(s)", IFACE_DOMAIN));
+      g_variant_unref (
+        vb_test_call_ok (env, path, IFACE_DOMAIN, "Destroy", g_variant_new ("(u)", 0)));
+      again =
+        vb_test_call_ok (env, path, PROPERTIES, "GetAll", g_variant_new ("(s)", IFACE_DOMAIN));
+      if (i % 5 == 0)
+        {
+          g_autofree char *xml = vb_test_domain_xml ("kept-b", UUID_B);
+          g_autofree char *other = vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain",
+                                                      g_variant_new ("(su)", xml, 0));
+
+          g_variant_unref (
+            vb_test_call_ok (env, other, IFACE_DOMAIN, "Undefine", g_variant_new ("(u)", 0)));
+        }
+    }
+}
+
+/* Issue #17's "memory flat": what GetAll and InterfacesAdded send is not
+ * kept once sent. Before, each of them kept the object's properties of the
+ * moment (a reference too many), about 2 MiB over these 1,500 turns. */
+static void
+test_properties_not_kept (void)
+{
+  g_autoptr (VbTestEnv) env = vb_test_env_new (VB_TEST_ENV_NONE);
+  g_autofree char *xml = vb_test_domain_xml ("kept-a", UUID_A);
+  g_autofree char *path = NULL;
+  long before, after;
+
+  vb_test_env_start_daemon (env, NULL);
+  path =
+    vb_test_call_path (env, MANAGER, IFACE_MANAGER, "DefineDomain", g_variant_new ("(su)", xml, 0));
+  /* The heap and GDBus's buffers reach their working size. */
+  change_and_read (env, path, 500);
+  before = daemon_rss_kib (env);
+  change_and_read (env, path, 1500);
+  after = daemon_rss_kib (env);
+  g_test_message ("virtbusd RSS %ld KiB, then %ld KiB", before, after);
+  g_assert_cmpint (after - before, <, 768);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -464,5 +533,6 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/virt1-exporter/introspect", Fixture, NULL, fixture_set_up, test_introspect,
               fixture_tear_down);
+  g_test_add_func ("/virt1-exporter/properties-not-kept", test_properties_not_kept);
   return g_test_run ();
 }

