@@ -418,9 +418,11 @@ define_saved (GObject *source, GAsyncResult *result, gpointer user_data)
       data->kind->set_def (resource, g_steal_pointer (&data->def));
       vb_resource_set_persistent (resource, TRUE);
     }
-  vb_log_info (vb_resource_get_log_name (resource), "%s", is_new ? "defined" : "redefined");
+  /* The signals first: GDBus's thread sends them (the reply after them)
+   * while this one writes the log line. */
   if (data->kind->defined)
     data->kind->defined (resource, is_new);
+  vb_log_info (vb_resource_get_log_name (resource), "%s", is_new ? "defined" : "redefined");
   vb_resource_api_release (data->host, data->kind, resource);
   g_task_return_pointer (task, g_object_ref (resource), g_object_unref);
   g_object_unref (task);
