@@ -102,6 +102,10 @@ typedef struct {
   /* Completes when what capabilities_xml reports is known (a probe ran). May be NULL. */
   void (*ready_async) (VbDriverHost *host, GAsyncReadyCallback callback, gpointer user_data);
   void (*ready_finish) (GAsyncResult *result);
+  /* TRUE when ready_async would complete at once, with nothing left to wait
+   * for (then callers go on without a turn of the main loop). May be NULL:
+   * ready_async is always asked. */
+  gboolean (*is_ready) (VbDriverHost *host);
 
   /* Live migration (NULL: the driver cannot migrate). The generic layer
    * (migration-api.c) talks to the peer service; the driver moves the guest.

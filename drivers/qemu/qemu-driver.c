@@ -247,6 +247,13 @@ ready_finish (GAsyncResult *result)
   g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
+/* The capabilities, once probed, stay. */
+static gboolean
+is_ready (VbDriverHost *host)
+{
+  return vb_qemu_driver.caps != NULL;
+}
+
 static void
 init (VbDriverHost *host)
 {
@@ -274,6 +281,7 @@ const VbDomainDriver vb_qemu_domain_driver = {
   .get_stats_finish = vb_qemu_get_stats_finish,
   .capabilities_xml = capabilities_xml,
   .ready_async = ready_async,
+  .is_ready = is_ready,
   .ready_finish = ready_finish,
   .migrate_prepare_async = vb_qemu_migrate_prepare_async,
   .migrate_prepare_finish = vb_qemu_migrate_prepare_finish,

@@ -66,7 +66,14 @@ vb_domain_api_define_async (VbDriverHost *host, const char *xml, guint flags,
       return;
     }
   /* Validation against the driver always happens (the flag is accepted for
-   * virsh users), with what the driver knows of the host once it knows it. */
+   * virsh users), with what the driver knows of the host once it knows it:
+   * nearly always by now, and then without a turn of the main loop. */
+  if (vb_domain_drivers_ready_now (host))
+    {
+      vb_resource_api_define_async (host, vb_domain_api_kind (), data->xml, NULL, defined,
+                                    g_steal_pointer (&task));
+      return;
+    }
   vb_domain_drivers_ready_async (host, define_drivers_ready, g_steal_pointer (&task));
 }
 

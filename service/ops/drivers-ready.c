@@ -66,3 +66,18 @@ vb_domain_drivers_ready_finish (GAsyncResult *result)
   g_return_if_fail (g_task_is_valid (result, NULL));
   g_task_propagate_boolean (G_TASK (result), NULL);
 }
+
+gboolean
+vb_domain_drivers_ready_now (VbDriverHost *host)
+{
+  g_autoptr (GPtrArray) drivers = vb_driver_host_list_domain_drivers (host);
+
+  for (guint i = 0; i < drivers->len; i++)
+    {
+      const VbDomainDriver *driver = drivers->pdata[i];
+
+      if (driver->ready_async && !(driver->is_ready && driver->is_ready (host)))
+        return FALSE;
+    }
+  return TRUE;
+}

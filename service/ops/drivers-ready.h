@@ -12,5 +12,9 @@ G_BEGIN_DECLS
 void vb_domain_drivers_ready_async (VbDriverHost *host, GAsyncReadyCallback callback,
                                     gpointer user_data);
 void vb_domain_drivers_ready_finish (GAsyncResult *result);
+/* TRUE when every domain driver says it is ready now: what
+ * vb_domain_drivers_ready_async() waits for is there, and the caller may go
+ * on at once. */
+gboolean vb_domain_drivers_ready_now (VbDriverHost *host);
 
 G_END_DECLS

@@ -274,23 +274,49 @@ check_round_trip (const VbResourceKind *kind, gconstpointer def, const char *par
   return same;
 }
 
-static void
-parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+/* Parses @data->xml into @data->def and its canonical form; FALSE with
+ * @error when it does not parse or would not load again as stored. */
+static gboolean
+parse_definition (DefineData *data, GError **error)
 {
-  DefineData *data = task_data;
-  GError *error = NULL;
-
-  data->def = data->kind->parse (data->xml, &error);
+  data->def = data->kind->parse (data->xml, error);
   /* A kind whose driver completes the definition checks the completed one
    * (complete_def()): that is what is stored. */
   if (!data->def
-      || (!data->kind->complete && !check_round_trip (data->kind, data->def, data->xml, &error)))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+      || (!data->kind->complete && !check_round_trip (data->kind, data->def, data->xml, error)))
+    return FALSE;
   data->canonical_xml = g_strdup (data->kind->def_xml (data->def));
-  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static void
+parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (!parse_definition (task_data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* What follows the parse of a define or a create: @outer is its task, @error
+ * NULL when the definition parsed (taken otherwise). */
+typedef void (*ParsedFunc) (GTask *outer, GError *error);
+
+typedef struct {
+  GTask *outer;
+  ParsedFunc parsed;
+} ParseCall;
+
+static void
+parsed_in_thread (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree ParseCall *call = user_data;
+  GError *error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  call->parsed (call->outer, error);
 }
 
 /* Below this, parsing a definition (twice, with the round trip) takes less
@@ -298,23 +324,39 @@ parse_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
 #define PARSE_HERE_MAX (16 * 1024)
 
 /* Parsing several MiB of XML takes a while: it happens off the main loop,
- * unless the definition is small. */
+ * unless the definition is small; then @parsed runs at once, from here
+ * (@outer was created in this turn of the main loop and completes in a
+ * later one, or through GTask's own idle when it fails now), without a turn
+ * of the main loop between the parse and the rest of the define. */
 static void
 parse_async (VbDriverHost *host, const VbResourceKind *kind, const char *xml,
-             GCancellable *cancellable, GAsyncReadyCallback parsed, GTask *outer)
+             GCancellable *cancellable, ParsedFunc parsed, GTask *outer)
 {
   DefineData *data = g_task_get_task_data (outer);
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, parsed, outer);
+  GError *error = NULL;
 
-  g_task_set_source_tag (task, parse_async);
   data->host = host;
   data->kind = kind;
   data->xml = g_strdup (xml);
-  g_task_set_task_data (task, data, NULL);
   if (strlen (xml) <= PARSE_HERE_MAX)
-    parse_in_thread (task, NULL, data, cancellable);
-  else
+    {
+      gboolean ok = !g_cancellable_set_error_if_cancelled (cancellable, &error)
+                    && parse_definition (data, &error);
+
+      parsed (outer, ok ? NULL : error);
+      return;
+    }
+  {
+    ParseCall *call = g_new0 (ParseCall, 1);
+    g_autoptr (GTask) task = g_task_new (NULL, cancellable, parsed_in_thread, call);
+
+    call->outer = outer;
+    call->parsed = parsed;
+    g_task_set_source_tag (task, parse_async);
+    /* The thread works on @outer's data, which outlives it. */
+    g_task_set_task_data (task, data, NULL);
     g_task_run_in_thread (task, parse_in_thread);
+  }
 }
 
 static gboolean
@@ -376,9 +418,11 @@ define_saved (GObject *source, GAsyncResult *result, gpointer user_data)
       data->kind->set_def (resource, g_steal_pointer (&data->def));
       vb_resource_set_persistent (resource, TRUE);
     }
-  vb_log_info (vb_resource_get_log_name (resource), "%s", is_new ? "defined" : "redefined");
+  /* The signals first: GDBus's thread sends them (the reply after them)
+   * while this one writes the log line. */
   if (data->kind->defined)
     data->kind->defined (resource, is_new);
+  vb_log_info (vb_resource_get_log_name (resource), "%s", is_new ? "defined" : "redefined");
   vb_resource_api_release (data->host, data->kind, resource);
   g_task_return_pointer (task, g_object_ref (resource), g_object_unref);
   g_object_unref (task);
@@ -472,15 +516,12 @@ complete_def (DefineData *data, GError **error)
 }
 
 static void
-define_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
+define_parsed (GTask *task, GError *error)
 {
-  GTask *task = user_data;
   DefineData *data = g_task_get_task_data (task);
-  GError *error = NULL;
   VbResource *existing = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error)
-      || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
+  if (error || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
       || !complete_def (data, &error) || !check_clash (data, &existing, &error))
     {
       g_task_return_error (task, error);
@@ -525,15 +566,12 @@ vb_resource_api_define_finish (GAsyncResult *result, GError **error)
 /* ---- transient objects ---- */
 
 static void
-transient_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
+transient_parsed (GTask *task, GError *error)
 {
-  GTask *task = user_data;
   DefineData *data = g_task_get_task_data (task);
-  GError *error = NULL;
   VbResource *existing = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error)
-      || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
+  if (error || !(data->driver = data->kind->select_driver (data->host, data->def, &error))
       || !complete_def (data, &error) || !check_clash (data, &existing, &error))
     {
       g_task_return_error (task, error);
