@@ -1181,10 +1181,20 @@ test_failover_unplug (Fixture *f, gconstpointer data)
   g_assert_true (vb_test_log_wait (log, "VB-COUNTER 3", 10000));
   job = migrate (f, path, NULL, LIVE);
   vb_test_job_wait_completed (f->src, job, 120000);
-  /* The job went through wait-unplug: QEMU did unplug the primary. */
+  /* QEMU unplugged the primary for the migration (its UNPLUG_PRIMARY event,
+   * which the service logs). The job shows the wait as its phase when QEMU
+   * reports one: a guest that lets the device go before QEMU's migration
+   * thread looks leaves it no wait to report. */
+  {
+    g_autofree char *said = vb_test_env_daemon_log (f->src);
+
+    g_assert_nonnull (strstr (said, "failover: QEMU unplugs 'ua-primary' for the migration"));
+  }
   wait_unplug = g_strdup_printf ("%s ('org.virtbus.Virt1.Job', {", job);
-  g_assert_true (vb_signal_log_wait (f->src_signals, "'Phase': <'wait-unplug'>", 1000));
-  g_assert_true (vb_signal_log_wait (f->src_signals, wait_unplug, 1000));
+  if (vb_signal_log_wait (f->src_signals, "'Phase': <'wait-unplug'>", 1000))
+    g_assert_true (vb_signal_log_wait (f->src_signals, wait_unplug, 1000));
+  else
+    g_test_message ("QEMU reported no wait-unplug: the guest let the primary go at once");
   assert_arrived (f, "mig-failover", uuid, vb_test_log_last_counter (log));
 }
 
