@@ -287,14 +287,12 @@ build_chardev (Builder *b, xmlNode *node, const char *id_prefix, guint index, gb
     }
   else if (g_str_equal (type, "stdio"))
     {
-      /* QEMU's stdout and stderr are one file the service made (qemu.log,
-       * in the run directory, often a tmpfs): a guest writing there would
-       * grow it without a limit, and write among QEMU's own messages, whose
+      /* QEMU's stdout and stderr are one file the service made (qemu.log):
+       * a guest writing there would write among QEMU's own messages, whose
        * tail a failed Start or migration quotes to the caller. */
       refuse (error, node,
               "character device type 'stdio' would write the guest's output into QEMU's own log, "
-              "which has no size limit and whose end a failed Start quotes as QEMU's words (use "
-              "pty, file or null)");
+              "whose end a failed Start quotes as QEMU's words (use pty, file or null)");
       return NULL;
     }
   else
