@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vb-files.h"
+
 #define DEFAULT_SYSTEM_BUS "unix:path=/run/dbus/system_bus_socket"
 
 static int
@@ -43,21 +45,6 @@ connect_unix (const char *address)
   return fd;
 }
 
-static gboolean
-write_all (int to, const guint8 *data, gsize length)
-{
-  for (gsize done = 0; done < length;)
-    {
-      ssize_t w = write (to, data + done, length - done);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return FALSE;
-      done += (gsize) w;
-    }
-  return TRUE;
-}
-
 /* Reads what @from has and passes it through the filter, @from_peer saying
  * which side it is; FALSE at the end of @from, on an error, or when the
  * peer broke the protocol. */
@@ -79,7 +66,7 @@ pump (VbBridgeFilter *filter, gboolean from_peer, int from, int bus, int peer)
   if (!ok)
     g_printerr ("virtbusd --stdio-bridge: unreadable D-Bus traffic from the %s; closing\n",
                 from_peer ? "peer" : "bus");
-  return write_all (bus, to_bus->data, to_bus->len) && write_all (peer, to_peer->data, to_peer->len)
+  return vb_write_all (bus, to_bus->data, to_bus->len) && vb_write_all (peer, to_peer->data, to_peer->len)
          && ok;
 }
 

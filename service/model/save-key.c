@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-files.h"
 
 static GBytes *
 fail (GError **error, const char *path, const char *why)
@@ -32,23 +33,6 @@ read_all (int fd, guint8 *data, gsize length)
   return TRUE;
 }
 
-static gboolean
-write_all (int fd, const guint8 *data, gsize length)
-{
-  gsize done = 0;
-
-  while (done < length)
-    {
-      ssize_t n = write (fd, data + done, length - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      done += (gsize) n;
-    }
-  return TRUE;
-}
-
 /* Writes a new key; NULL with *@raced set when another start made one first. */
 static GBytes *
 create (const char *path, GError **error, gboolean *raced)
@@ -63,7 +47,7 @@ create (const char *path, GError **error, gboolean *raced)
   fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     return fail (error, path, g_strerror (errno));
-  if (!write_all (fd, key, sizeof key) || fsync (fd) < 0)
+  if (!vb_write_all (fd, key, sizeof key) || fsync (fd) < 0)
     {
       int saved = errno;
       close (fd);

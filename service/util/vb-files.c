@@ -54,3 +54,21 @@ vb_make_dir_durably (const char *path)
     return errno == EEXIST && g_file_test (path, G_FILE_TEST_IS_DIR);
   return sync_dir (parent);
 }
+
+gboolean
+vb_write_all (int fd, const void *data, gsize length)
+{
+  const guint8 *p = data;
+
+  for (gsize done = 0; done < length;)
+    {
+      ssize_t n = write (fd, p + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      done += (gsize) n;
+    }
+  return TRUE;
+}

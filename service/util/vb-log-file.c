@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vb-files.h"
 #include "vb-open.h"
 
 char *
@@ -49,23 +50,6 @@ vb_log_file_tail (const char *path, gsize from, gsize max)
   return g_utf8_make_valid ((const char *) bytes->data + skipped, bytes->len - skipped);
 }
 
-static gboolean
-write_all (int fd, const guint8 *data, gsize length)
-{
-  while (length > 0)
-    {
-      ssize_t n = write (fd, data, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      length -= n;
-    }
-  return TRUE;
-}
-
 /* The last @limit bytes of @fd (of @size) into a new file renamed to
  * "@name.1" in @dir_fd. */
 static gboolean
@@ -93,7 +77,7 @@ keep_end (int dir_fd, const char *name, int fd, goffset size, goffset limit, con
         continue;
       if (n <= 0)
         break;
-      ok = write_all (out, buffer, n);
+      ok = vb_write_all (out, buffer, n);
       at += n;
     }
   /* Readable by whom the log was. */
