@@ -284,18 +284,10 @@ put_fd_numbers (GPtrArray *argv, const char *placeholder, const char *number)
       }
 }
 
-/* Replaces @placeholder in argv by descriptor number @target. */
-static void
-put_fd_number (GPtrArray *argv, const char *placeholder, int target)
-{
-  g_autofree char *number = g_strdup_printf ("%d", target);
-
-  put_fd_numbers (argv, placeholder, number);
-}
-
-/* The other queues of a multiqueue tap or macvtap, whose first is QEMU's
- * descriptor number @first_target: appended to @fds, and all their numbers
- * put in argv as "N:N+1:..." (the fds= of a tap netdev). */
+/* The other queues of a tap or macvtap, if it has several, whose first is
+ * QEMU's descriptor number @first_target: appended to @fds, and all their
+ * numbers put in argv as "N" or "N:N+1:..." (the fd= or fds= of a tap
+ * netdev). */
 static gboolean
 open_more_queues (VbQemuCommand *command, VbQemuTap *tap, int first_target, GArray *fds,
                   GError **error)
@@ -371,13 +363,8 @@ vb_qemu_host_open_taps (VbQemuCommand *command, GArray *fds, GSubprocessLauncher
       if (fd < 0)
         return FALSE;
       g_array_append_val (fds, fd);
-      if (tap->queues > 1)
-        {
-          if (!open_more_queues (command, tap, 3 + (int) fds->len - 1, fds, error))
-            return FALSE;
-        }
-      else
-        put_fd_number (command->argv, tap->fd_arg, 3 + (int) fds->len - 1);
+      if (!open_more_queues (command, tap, 3 + (int) fds->len - 1, fds, error))
+        return FALSE;
       if (tap->mtu
           && !(tap->existing ? vb_tap_check_mtu (tap->ifname, tap->mtu, error)
                              : vb_tap_set_mtu (tap->ifname, tap->mtu, error)))
