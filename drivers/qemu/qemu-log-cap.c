@@ -31,6 +31,7 @@ cap (int wd, const char *name, GHashTable *last_keep)
   g_autofree char *key = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 *kept_at;
+  gboolean keep;
   int dir_fd;
 
   if (!g_str_has_suffix (name, ".log"))
@@ -45,12 +46,9 @@ cap (int wd, const char *name, GHashTable *last_keep)
     return;
   key = g_strdup_printf ("%d/%s", wd, name);
   kept_at = g_hash_table_lookup (last_keep, key);
-  if (vb_log_file_cap (dir_fd, name, VB_QEMU_LOG_LIMIT,
-                       !kept_at || now - *kept_at >= KEEP_INTERVAL_US))
-    {
-      if (!kept_at || now - *kept_at >= KEEP_INTERVAL_US)
-        g_hash_table_insert (last_keep, g_steal_pointer (&key), g_memdup2 (&now, sizeof now));
-    }
+  keep = !kept_at || now - *kept_at >= KEEP_INTERVAL_US;
+  if (vb_log_file_cap (dir_fd, name, VB_QEMU_LOG_LIMIT, keep) && keep)
+    g_hash_table_insert (last_keep, g_steal_pointer (&key), g_memdup2 (&now, sizeof now));
   close (dir_fd);
 }
 
