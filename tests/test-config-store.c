@@ -89,6 +89,9 @@ wait_result (Result *result)
         g_error ("The config store did not complete a write within 60 s");
       g_main_context_iteration (NULL, TRUE);
     }
+  /* A deferred write is answered from the journal, its files a moment
+   * later: what these tests look at on disk. */
+  vb_config_store_flush (result->store);
 }
 
 static gboolean

@@ -64,6 +64,8 @@ assert_stored (Fixture *f, VbDomain *domain)
   g_autoptr (GError) error = NULL;
   g_autoptr (VbDomainDef) again = NULL;
 
+  /* Answered from the journal: the file follows. */
+  vb_config_store_flush (vb_driver_host_get_store (f->host));
   g_assert_true (g_file_get_contents (path, &stored, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (stored, ==, vb_domain_get_def (domain)->xml);

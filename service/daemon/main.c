@@ -595,8 +595,9 @@ main (int argc, char **argv)
 
   /* Guests and networks outlive the service: say which, for whoever stopped it. */
   vb_exit_summary_log (daemon.host);
-  /* Queued configuration writes reach the disk before we go. */
-  if (daemon.store)
-    vb_config_store_flush (daemon.store);
+  /* Queued configuration writes reach the disk before we go, and the
+   * journal is emptied into the files: the next start reads no record.
+   * Nothing runs any more that could use the store. */
+  g_clear_pointer (&daemon.store, vb_config_store_free);
   return daemon.exit_code;
 }

@@ -209,7 +209,11 @@ vb_config_store_new (const char *dir, GError **error)
   /* Before any write is queued, so no temporary of ours is in flight; every
    * folder at once, since writes go to autostart/, snapshots/<uuid>/, ... */
   vb_config_store_remove_temporaries (dir);
-  store->writer = vb_config_writer_new (error);
+  {
+    g_autofree char *journal = g_build_filename (dir, "config.journal", NULL);
+
+    store->writer = vb_config_writer_new (journal, dir, error);
+  }
   if (!store->writer)
     return NULL;
   return g_steal_pointer (&store);
@@ -374,6 +378,9 @@ vb_config_store_load (VbConfigStore *store, const char *kind)
   ReadWork work;
   const char *entry;
 
+  /* The files of answered writes may still be on their way (a deferred
+   * write is answered from the journal). */
+  vb_config_writer_settle (store->writer);
   if (!make_dir (autostart_dir, &error))
     {
       vb_log_warning (NULL, "%s", error->message);
@@ -475,6 +482,9 @@ kind_write_new (VbConfigStore *store, const char *kind, char **dir)
   *dir = g_build_filename (store->dir, kind, NULL);
   autostart = g_build_filename (*dir, "autostart", NULL);
   vb_write_make_dir (write, autostart);
+  /* Definitions and markers are read by the service alone, at start-up,
+   * after the journal: a define is answered after one device flush. */
+  vb_write_defer_files (write);
   return write;
 }
 

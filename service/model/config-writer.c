@@ -7,15 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config-journal.h"
 #include "vb-error.h"
 #include "vb-files.h"
+#include "vb-log.h"
 
 #define TEMP_SUFFIX ".vbtmp"
 /* Each write of a commit holds its temporary file open until it is synced:
  * a bound on the descriptors, far beyond the clients that queue at once. */
 #define MAX_BATCH 64
-/* The fsyncs of one commit in flight at once (sync_batch()). */
+/* The fsyncs of one commit in flight at once (run_syncs()). */
 #define MAX_SYNCS 16
+/* How long the writer waits, idle, before it syncs the files written since
+ * the journal's last checkpoint and empties the journal. */
+#define IDLE_CHECKPOINT_US (2 * G_USEC_PER_SEC)
 
 typedef enum { STEP_REPLACE, STEP_REMOVE } StepKind;
 
@@ -32,8 +37,16 @@ struct _VbWrite {
   Step steps[2];
   guint n_steps;
   GTask *task;
-  GError *error; /* the first failure: the write stops there */
+  GError *error;     /* the first failure: the write stops there */
+  gboolean deferred; /* answered once in the journal (vb_write_defer_files) */
 };
+
+/* An fsync for the pool: the new files of one write, or one path. */
+typedef struct {
+  VbWrite *change;
+  const char *path;
+  int errsv;
+} SyncJob;
 
 struct _VbConfigWriter {
   GThread *thread;
@@ -43,13 +56,20 @@ struct _VbConfigWriter {
   guint syncing; /* writes of the commit not synced yet */
   GMutex lock;
   GCond wake; /* the thread: work, a release or the end */
-  GCond idle; /* flush: pending went down */
+  GCond idle; /* flush: pending went down; settle: applying did */
   GQueue queue;
   guint pending; /* queued or being committed */
   gboolean held;
   gboolean stopping;
+  gboolean applying; /* answered writes whose files are being written */
   guint commits;
   guint writes;
+  /* The writer thread's own, unlocked: */
+  VbConfigJournal *journal;   /* NULL: every write is synced before its answer */
+  GHashTable *unsynced_files; /* written since the journal's last checkpoint */
+  GHashTable *unsynced_dirs;
+  gboolean apply_failed; /* a record of the journal may not be in its file */
+  gint64 last_commit;
 };
 
 VbWrite *
@@ -104,6 +124,12 @@ add_step (VbWrite *change, StepKind kind, const char *path, const char *data)
   step->path = g_strdup (path);
   step->data = g_strdup (data);
   step->fd = -1;
+}
+
+void
+vb_write_defer_files (VbWrite *change)
+{
+  change->deferred = TRUE;
 }
 
 void
@@ -264,28 +290,71 @@ sync_change (VbWrite *change)
       sync_temp (change, &change->steps[s]);
 }
 
+static int
+sync_path (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int errsv = 0;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : errno; /* removed since: nothing to sync */
+  if (fsync (fd) < 0)
+    errsv = errno;
+  close (fd);
+  return errsv;
+}
+
+static void
+run_sync_job (SyncJob *job)
+{
+  if (job->change)
+    sync_change (job->change);
+  else
+    job->errsv = sync_path (job->path);
+}
+
 static void
 sync_in_pool (gpointer data, gpointer user_data)
 {
   VbConfigWriter *writer = user_data;
 
-  sync_change (data);
+  run_sync_job (data);
   g_mutex_lock (&writer->sync_lock);
   if (--writer->syncing == 0)
     g_cond_signal (&writer->synced);
   g_mutex_unlock (&writer->sync_lock);
 }
 
-/* Every write's new files fsynced, those of different writes at once:
- * concurrent fsyncs share the device's cache flushes, where one after the
- * other each pays its own (16 to 32 files took 3 to 9 times less time so on
- * the development machine's disk, journal or not). Renames still wait for
- * all of them. A write's own steps stay in order, on one thread, since a
- * failure drops all its temporary files. */
+/* The fsyncs of @jobs (SyncJob), at once: concurrent fsyncs share the
+ * device's cache flushes, where one after the other each pays its own (16
+ * to 32 files took 3 to 9 times less time so on the development machine's
+ * disk, journal or not). */
+static void
+run_syncs (VbConfigWriter *writer, GArray *jobs)
+{
+  /* One alone gains nothing from a trip to another thread. */
+  if (jobs->len < 2 || !writer->syncs)
+    {
+      for (guint i = 0; i < jobs->len; i++)
+        run_sync_job (&g_array_index (jobs, SyncJob, i));
+      return;
+    }
+  g_mutex_lock (&writer->sync_lock);
+  writer->syncing = jobs->len;
+  for (guint i = 0; i < jobs->len; i++)
+    g_thread_pool_push (writer->syncs, &g_array_index (jobs, SyncJob, i), NULL);
+  while (writer->syncing > 0)
+    g_cond_wait (&writer->synced, &writer->sync_lock);
+  g_mutex_unlock (&writer->sync_lock);
+}
+
+/* Every write's new files fsynced, those of different writes at once.
+ * Renames still wait for all of them. A write's own steps stay in order, on
+ * one thread, since a failure drops all its temporary files. */
 static void
 sync_batch (VbConfigWriter *writer, GPtrArray *batch)
 {
-  g_autoptr (GPtrArray) to_sync = g_ptr_array_new ();
+  g_autoptr (GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SyncJob));
 
   for (guint i = 0; i < batch->len; i++)
     {
@@ -294,24 +363,250 @@ sync_batch (VbConfigWriter *writer, GPtrArray *batch)
       for (guint s = 0; s < change->n_steps && !change->error; s++)
         if (change->steps[s].fd >= 0)
           {
-            g_ptr_array_add (to_sync, change);
+            SyncJob job = { .change = change };
+            g_array_append_val (jobs, job);
             break;
           }
     }
-  /* One alone gains nothing from a trip to another thread. */
-  if (to_sync->len < 2 || !writer->syncs)
+  run_syncs (writer, jobs);
+}
+
+static void
+answer (GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
     {
-      for (guint i = 0; i < to_sync->len; i++)
-        sync_change (to_sync->pdata[i]);
-      return;
+      VbWrite *change = batch->pdata[i];
+
+      if (change->error)
+        g_task_return_error (change->task, g_steal_pointer (&change->error));
+      else
+        g_task_return_boolean (change->task, TRUE);
     }
-  g_mutex_lock (&writer->sync_lock);
-  writer->syncing = to_sync->len;
-  for (guint i = 0; i < to_sync->len; i++)
-    g_thread_pool_push (writer->syncs, to_sync->pdata[i], NULL);
-  while (writer->syncing > 0)
-    g_cond_wait (&writer->synced, &writer->sync_lock);
-  g_mutex_unlock (&writer->sync_lock);
+}
+
+static void
+fail_all (GPtrArray *batch, const GError *error)
+{
+  for (guint i = 0; i < batch->len; i++)
+    {
+      VbWrite *change = batch->pdata[i];
+
+      if (!change->error)
+        change->error = g_error_copy (error);
+    }
+}
+
+/* A record's change, made without waiting for the device: the journal holds
+ * it until the next checkpoint syncs the file. */
+static gboolean
+apply_record (VbConfigWriter *writer, VbJournalRecord *record, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (record->path);
+
+  if (record->kind == VB_JOURNAL_REMOVE)
+    {
+      if (g_unlink (record->path) < 0 && errno != ENOENT)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot remove %s: %s", record->path,
+                       g_strerror (errno));
+          return FALSE;
+        }
+    }
+  else
+    {
+      g_autoptr (VbWrite) change = vb_write_new ();
+      Step *step;
+
+      /* Made before the record was written; gone only if removed since. */
+      if (!vb_make_dir_durably (dir))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot create directory %s: %s", dir,
+                       g_strerror (errno));
+          return FALSE;
+        }
+      vb_write_replace (change, record->path, record->data);
+      step = &change->steps[0];
+      /* Its write-back started, so that the checkpoint finds little to do. */
+      if (write_temp (change, step, TRUE))
+        {
+          int fd = step->fd;
+
+          step->fd = -1;
+          if (close (fd) < 0 || rename (step->tmp, step->path) < 0)
+            fail (change, "Cannot write %s: %s", step->path, errno);
+        }
+      if (change->error)
+        {
+          g_propagate_error (error, g_steal_pointer (&change->error));
+          return FALSE;
+        }
+      g_clear_pointer (&step->tmp, g_free);
+      g_hash_table_add (writer->unsynced_files, g_strdup (record->path));
+    }
+  g_hash_table_add (writer->unsynced_dirs, g_steal_pointer (&dir));
+  return TRUE;
+}
+
+/* Each failure is logged: the callers were answered, and the journal keeps
+ * the change until a checkpoint (or the next start) applies it again. */
+static gboolean
+apply_records (VbConfigWriter *writer, GPtrArray *records)
+{
+  for (guint i = 0; i < records->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!apply_record (writer, records->pdata[i], &error))
+        {
+          vb_log_warning (NULL, "Configuration journal: %s; it stays in the journal",
+                          error->message);
+          writer->apply_failed = TRUE;
+        }
+    }
+  return !writer->apply_failed;
+}
+
+/* The files written since the last checkpoint synced, with their
+ * directories, then a new generation of the journal: its records are void
+ * only once their files are durable. */
+static gboolean
+checkpoint (VbConfigWriter *writer, GError **error)
+{
+  g_autoptr (GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SyncJob));
+  GHashTableIter iter;
+  gpointer path;
+
+  if (!writer->journal || (vb_config_journal_is_empty (writer->journal) && !writer->apply_failed))
+    return TRUE;
+  if (writer->apply_failed)
+    {
+      g_autoptr (GPtrArray) records = vb_config_journal_read (writer->journal);
+
+      writer->apply_failed = FALSE;
+      if (!apply_records (writer, records))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                       "Cannot apply the configuration journal (the service's log says why)");
+          return FALSE;
+        }
+    }
+  g_hash_table_iter_init (&iter, writer->unsynced_files);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    {
+      SyncJob job = { .path = path };
+      g_array_append_val (jobs, job);
+    }
+  run_syncs (writer, jobs);
+  g_array_set_size (jobs, 0);
+  g_hash_table_iter_init (&iter, writer->unsynced_dirs);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    {
+      SyncJob job = { .path = path };
+      g_array_append_val (jobs, job);
+    }
+  run_syncs (writer, jobs);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      SyncJob *job = &g_array_index (jobs, SyncJob, i);
+
+      if (job->errsv)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot sync %s: %s", job->path,
+                       g_strerror (job->errsv));
+          return FALSE;
+        }
+    }
+  if (!vb_config_journal_reset (writer->journal, error))
+    return FALSE;
+  g_hash_table_remove_all (writer->unsynced_files);
+  g_hash_table_remove_all (writer->unsynced_dirs);
+  return TRUE;
+}
+
+/* The batch's changes as journal records, in the order they are applied;
+ * NULL when one of them must be synced in its own file before its answer. */
+static GPtrArray *
+journal_records (GPtrArray *batch)
+{
+  g_autoptr (GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vb_journal_record_free);
+
+  for (guint s = 0; s < 2; s++)
+    for (guint i = 0; i < batch->len; i++)
+      {
+        VbWrite *change = batch->pdata[i];
+        Step *step = &change->steps[s];
+
+        if (!change->deferred)
+          return NULL;
+        if (change->error || s >= change->n_steps)
+          continue;
+        g_ptr_array_add (records,
+                         vb_journal_record_new (step->kind == STEP_REPLACE ? VB_JOURNAL_REPLACE
+                                                                           : VB_JOURNAL_REMOVE,
+                                                step->path, step->data));
+      }
+  return g_steal_pointer (&records);
+}
+
+/* The batch through the journal: answered after one append and one
+ * fdatasync, its files written afterwards. FALSE when it must go the other
+ * way (a write that wants its own file synced, or a change bigger than the
+ * journal). */
+static gboolean
+commit_to_journal (VbConfigWriter *writer, GPtrArray *batch)
+{
+  g_autoptr (GPtrArray) records = journal_records (batch);
+  g_autoptr (GError) error = NULL;
+
+  if (!records)
+    return FALSE;
+  if (!vb_config_journal_fits (writer->journal, records))
+    {
+      if (!checkpoint (writer, &error))
+        {
+          fail_all (batch, error);
+          answer (batch);
+          return TRUE;
+        }
+      if (!vb_config_journal_fits (writer->journal, records))
+        return FALSE;
+    }
+  if (records->len && !vb_config_journal_append (writer->journal, records, &error))
+    {
+      fail_all (batch, error);
+      answer (batch);
+      return TRUE;
+    }
+  g_mutex_lock (&writer->lock);
+  writer->applying = TRUE;
+  g_mutex_unlock (&writer->lock);
+  answer (batch);
+  apply_records (writer, records);
+  g_mutex_lock (&writer->lock);
+  writer->applying = FALSE;
+  g_cond_broadcast (&writer->idle);
+  g_mutex_unlock (&writer->lock);
+  return TRUE;
+}
+
+/* Whether a write synced in its own file would race a record of the
+ * journal for the same file, which the next start would apply over it. */
+static gboolean
+meets_journal (VbConfigWriter *writer, GPtrArray *batch)
+{
+  if (writer->apply_failed)
+    return TRUE;
+  for (guint i = 0; i < batch->len; i++)
+    {
+      VbWrite *change = batch->pdata[i];
+
+      for (guint s = 0; s < change->n_steps; s++)
+        if (g_hash_table_contains (writer->unsynced_files, change->steps[s].path))
+          return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -326,11 +621,27 @@ commit (VbConfigWriter *writer, GPtrArray *batch)
 
       /* One stat when it exists, as it nearly always does. */
       if (change->make_dir && !vb_make_dir_durably (change->make_dir))
+        fail (change, "Cannot create directory %s: %s", change->make_dir, errno);
+    }
+  if (writer->journal && commit_to_journal (writer, batch))
+    return;
+  if (writer->journal && meets_journal (writer, batch))
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!checkpoint (writer, &error))
         {
-          fail (change, "Cannot create directory %s: %s", change->make_dir, errno);
-          continue;
+          fail_all (batch, error);
+          answer (batch);
+          return;
         }
-      for (guint s = 0; s < change->n_steps; s++)
+    }
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      VbWrite *change = batch->pdata[i];
+
+      for (guint s = 0; s < change->n_steps && !change->error; s++)
         if (change->steps[s].kind == STEP_REPLACE
             && !write_temp (change, &change->steps[s], start_writeback))
           break;
@@ -338,16 +649,7 @@ commit (VbConfigWriter *writer, GPtrArray *batch)
   sync_batch (writer, batch);
   for (guint s = 0; s < 2; s++)
     apply_steps (batch, s);
-
-  for (guint i = 0; i < batch->len; i++)
-    {
-      VbWrite *change = batch->pdata[i];
-
-      if (change->error)
-        g_task_return_error (change->task, g_steal_pointer (&change->error));
-      else
-        g_task_return_boolean (change->task, TRUE);
-    }
+  answer (batch);
 }
 
 static gboolean
@@ -377,6 +679,23 @@ take_batch (VbConfigWriter *writer, GPtrArray *batch, GHashTable *paths)
     }
 }
 
+static gboolean
+has_unsynced (VbConfigWriter *writer)
+{
+  return writer->journal && (!vb_config_journal_is_empty (writer->journal) || writer->apply_failed);
+}
+
+static void
+checkpoint_logged (VbConfigWriter *writer)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!checkpoint (writer, &error))
+    vb_log_warning (NULL, "Configuration journal: %s", error->message);
+  /* Tried again after the next idle wait, not at once. */
+  writer->last_commit = g_get_monotonic_time ();
+}
+
 static gpointer
 writer_main (gpointer data)
 {
@@ -390,13 +709,22 @@ writer_main (gpointer data)
       guint n;
 
       while (!writer->stopping && (writer->held || g_queue_is_empty (&writer->queue)))
-        g_cond_wait (&writer->wake, &writer->lock);
+        if (!has_unsynced (writer) || writer->held)
+          g_cond_wait (&writer->wake, &writer->lock);
+        else if (!g_cond_wait_until (&writer->wake, &writer->lock,
+                                     writer->last_commit + IDLE_CHECKPOINT_US))
+          {
+            g_mutex_unlock (&writer->lock);
+            checkpoint_logged (writer);
+            g_mutex_lock (&writer->lock);
+          }
       if (g_queue_is_empty (&writer->queue))
         break;
       take_batch (writer, batch, paths);
       g_mutex_unlock (&writer->lock);
 
       commit (writer, batch);
+      writer->last_commit = g_get_monotonic_time ();
       n = batch->len;
       g_hash_table_remove_all (paths);
       g_ptr_array_set_size (batch, 0);
@@ -408,11 +736,33 @@ writer_main (gpointer data)
       g_cond_broadcast (&writer->idle);
     }
   g_mutex_unlock (&writer->lock);
+  /* A clean stop leaves the journal empty: the next start reads no record. */
+  checkpoint_logged (writer);
   return NULL;
 }
 
+/* What an earlier run left in the journal, applied again and synced: then
+ * the files are what the callers were last answered. */
+static gboolean
+replay (VbConfigWriter *writer, GError **error)
+{
+  g_autoptr (GPtrArray) records = vb_config_journal_read (writer->journal);
+
+  if (records->len == 0)
+    return TRUE;
+  vb_log_message (NULL, "Configuration journal: applying %u changes left by the last run",
+                  records->len);
+  if (!apply_records (writer, records))
+    {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                   "Cannot apply the configuration journal (the messages above say why)");
+      return FALSE;
+    }
+  return checkpoint (writer, error);
+}
+
 VbConfigWriter *
-vb_config_writer_new (GError **error)
+vb_config_writer_new (const char *journal, const char *root, GError **error)
 {
   VbConfigWriter *writer = g_new0 (VbConfigWriter, 1);
 
@@ -423,8 +773,17 @@ vb_config_writer_new (GError **error)
   g_cond_init (&writer->synced);
   g_queue_init (&writer->queue);
   /* Its threads start when a commit first has two files to sync. */
+  writer->unsynced_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  writer->unsynced_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   writer->syncs = g_thread_pool_new (sync_in_pool, writer, MAX_SYNCS, FALSE, error);
   if (!writer->syncs)
+    {
+      vb_config_writer_free (writer);
+      return NULL;
+    }
+  if (journal
+      && (!(writer->journal = vb_config_journal_open (journal, root, error))
+          || !replay (writer, error)))
     {
       vb_config_writer_free (writer);
       return NULL;
@@ -453,6 +812,9 @@ vb_config_writer_free (VbConfigWriter *writer)
     }
   if (writer->syncs)
     g_thread_pool_free (writer->syncs, FALSE, TRUE);
+  g_clear_pointer (&writer->journal, vb_config_journal_free);
+  g_clear_pointer (&writer->unsynced_files, g_hash_table_unref);
+  g_clear_pointer (&writer->unsynced_dirs, g_hash_table_unref);
   g_mutex_clear (&writer->lock);
   g_cond_clear (&writer->wake);
   g_cond_clear (&writer->idle);
@@ -477,6 +839,15 @@ vb_config_writer_flush (VbConfigWriter *writer)
 {
   g_mutex_lock (&writer->lock);
   while (writer->pending > 0)
+    g_cond_wait (&writer->idle, &writer->lock);
+  g_mutex_unlock (&writer->lock);
+}
+
+void
+vb_config_writer_settle (VbConfigWriter *writer)
+{
+  g_mutex_lock (&writer->lock);
+  while (writer->applying)
     g_cond_wait (&writer->idle, &writer->lock);
   g_mutex_unlock (&writer->lock);
 }

@@ -20,8 +20,8 @@ vb_remove_flat_dir (const char *dir)
   g_rmdir (dir);
 }
 
-static gboolean
-sync_dir (const char *dir)
+gboolean
+vb_fsync_dir (const char *dir)
 {
   int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int saved;
@@ -52,7 +52,7 @@ vb_make_dir_durably (const char *path)
     return FALSE;
   if (mkdir (path, 0700) < 0)
     return errno == EEXIST && g_file_test (path, G_FILE_TEST_IS_DIR);
-  return sync_dir (parent);
+  return vb_fsync_dir (parent);
 }
 
 gboolean

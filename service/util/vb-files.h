@@ -16,6 +16,9 @@ void vb_remove_flat_dir (const char *dir);
  * set. */
 gboolean vb_make_dir_durably (const char *path);
 
+/* Syncs the directory @dir (its entries); FALSE with errno set. */
+gboolean vb_fsync_dir (const char *dir);
+
 /* Writes all @length bytes of @data to @fd, again after a short write or
  * EINTR. FALSE on an error (errno says which) or when the file took nothing. */
 gboolean vb_write_all (int fd, const void *data, gsize length);

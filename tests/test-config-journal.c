@@ -1,0 +1,527 @@
+/* The config writer's journal on its own: records come back in order after a
+ * reopen, a torn or altered record ends them, a new generation voids the old
+ * ones for good, a record naming a file outside the root is never applied,
+ * and the journal refuses what does not fit. Then the writer: a change whose
+ * file could not be written stays in the journal, a stop keeps it there, and
+ * the next start writes it. */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "config-journal.h"
+#include "config-store.h"
+
+#define UUID1 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+#define UUID2 "6a2d3b4c-5e6f-4071-9b8c-0d1e2f3a4b5c"
+
+typedef struct {
+  char *dir;
+  char *path; /* the journal */
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("vbjournal-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "config.journal", NULL);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static VbConfigJournal *
+open_journal (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  VbConfigJournal *journal = vb_config_journal_open (f->path, f->dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (journal);
+  return journal;
+}
+
+static GPtrArray *
+records_of (Fixture *f, const char *const *names)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_journal_record_free);
+
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree char *path = g_build_filename (f->dir, "domains", names[i], NULL);
+      g_autofree char *data = g_strdup_printf ("<domain>%s</domain>\n", names[i]);
+
+      g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REPLACE, path, data));
+    }
+  return records;
+}
+
+static void
+append (VbConfigJournal *journal, GPtrArray *records)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (vb_config_journal_fits (journal, records));
+  g_assert_true (vb_config_journal_append (journal, records, &error));
+  g_assert_no_error (error);
+}
+
+/* The names of the files the records change, "-" before a removal. */
+static char *
+summary (GPtrArray *records)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      VbJournalRecord *record = records->pdata[i];
+      g_autofree char *base = g_path_get_basename (record->path);
+
+      g_string_append_printf (text, "%s%s%s", i ? " " : "",
+                              record->kind == VB_JOURNAL_REMOVE ? "-" : "", base);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static char *
+read_summary (Fixture *f)
+{
+  g_autoptr (VbConfigJournal) journal = open_journal (f);
+  g_autoptr (GPtrArray) records = vb_config_journal_read (journal);
+
+  return summary (records);
+}
+
+static void
+test_round_trip (Fixture *f, gconstpointer data)
+{
+  const char *first[] = { "a.xml", "b.xml", NULL };
+  const char *second[] = { "c.xml", NULL };
+  g_autofree char *read_back = NULL;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, first);
+    g_autoptr (GPtrArray) more = records_of (f, second);
+    g_autoptr (GPtrArray) removal =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) vb_journal_record_free);
+    g_autofree char *gone = g_build_filename (f->dir, "domains", "a.xml", NULL);
+
+    g_assert_true (vb_config_journal_is_empty (journal));
+    append (journal, records);
+    append (journal, more);
+    g_ptr_array_add (removal, vb_journal_record_new (VB_JOURNAL_REMOVE, gone, NULL));
+    append (journal, removal);
+    g_assert_false (vb_config_journal_is_empty (journal));
+  }
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "a.xml b.xml c.xml -a.xml");
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = vb_config_journal_read (journal);
+    VbJournalRecord *record = records->pdata[1];
+
+    g_assert_cmpstr (record->data, ==, "<domain>b.xml</domain>\n");
+    g_assert_null (((VbJournalRecord *) records->pdata[3])->data);
+  }
+}
+
+/* Where in the file @needle first is. */
+static goffset
+offset_of (Fixture *f, const char *needle)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (f->path, &contents, &length, NULL));
+  for (gsize i = 0; i + strlen (needle) <= length; i++)
+    if (memcmp (contents + i, needle, strlen (needle)) == 0)
+      return i;
+  g_assert_not_reached ();
+}
+
+static void
+overwrite (Fixture *f, goffset at, const char *bytes)
+{
+  int fd = open (f->path, O_WRONLY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, bytes, strlen (bytes), at), ==, (gssize) strlen (bytes));
+  close (fd);
+}
+
+/* A byte changed in the second record (as a torn append would leave it):
+ * the first still counts, nothing from the second on does. */
+static void
+test_torn_record_ends (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", "b.xml", "c.xml", NULL };
+  g_autofree char *read_back = NULL;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+
+    append (journal, records);
+  }
+  overwrite (f, offset_of (f, "<domain>b.xml") + 3, "X");
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "a.xml");
+  /* Nothing is appended over the torn record: one of the same size would
+   * make c.xml, never acknowledged, whole again after it. A new generation
+   * first. */
+  {
+    const char *later[] = { "d.xml", NULL };
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, later);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (vb_config_journal_fits (journal, records));
+    g_assert_false (vb_config_journal_append (journal, records, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_assert_true (vb_config_journal_reset (journal, &error));
+    append (journal, records);
+  }
+  g_clear_pointer (&read_back, g_free);
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "d.xml");
+}
+
+/* After a reset the old records are still in the file, and never read
+ * again: not at once, not after a reopen, not when fewer new ones stop
+ * short of them. */
+static void
+test_reset_voids (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", "b.xml", "c.xml", NULL };
+  const char *later[] = { "d.xml", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *read_back = NULL;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+    g_autoptr (GPtrArray) after = NULL;
+
+    append (journal, records);
+    g_assert_true (vb_config_journal_reset (journal, &error));
+    g_assert_no_error (error);
+    g_assert_true (vb_config_journal_is_empty (journal));
+    after = vb_config_journal_read (journal);
+    g_assert_cmpuint (after->len, ==, 0);
+  }
+  g_assert_cmpint (offset_of (f, "<domain>c.xml"), >, 0);
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "");
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, later);
+
+    append (journal, records);
+  }
+  g_clear_pointer (&read_back, g_free);
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "d.xml");
+}
+
+/* A header that does not check out is a fresh journal, not a reason to
+ * trust whatever follows it. */
+static void
+test_bad_header_is_empty (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", NULL };
+  g_autofree char *read_back = NULL;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+
+    append (journal, records);
+  }
+  overwrite (f, 20, "zz");
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "");
+}
+
+/* Records are checked again when read: one that names a file outside the
+ * root, however it got there, ends the replay before it. */
+static void
+test_outside_root_ends (Fixture *f, gconstpointer data)
+{
+  const char *bad_paths[] = { "/etc/passwd", "%s/../escape", "%s//double", "%s/./dot",
+                              "%s/",         "%s-sibling/x", NULL };
+
+  for (guint i = 0; bad_paths[i]; i++)
+    {
+      g_autofree char *bad = g_strdup_printf (bad_paths[i], f->dir);
+      g_autofree char *after = g_build_filename (f->dir, "domains", "z.xml", NULL);
+      const char *good[] = { "a.xml", NULL };
+      g_autofree char *read_back = NULL;
+      g_autoptr (GError) error = NULL;
+
+      {
+        g_autoptr (VbConfigJournal) journal = open_journal (f);
+        g_autoptr (GPtrArray) records = records_of (f, good);
+
+        g_assert_true (vb_config_journal_reset (journal, &error));
+        g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REPLACE, bad, "x"));
+        g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REMOVE, bad, NULL));
+        /* A good one after the bad: ended, not skipped. */
+        g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REPLACE, after, "x"));
+        append (journal, records);
+      }
+      read_back = read_summary (f);
+      g_test_message ("%s: %s", bad, read_back);
+      g_assert_cmpstr (read_back, ==, "a.xml");
+    }
+}
+
+static void
+test_full_refuses (Fixture *f, gconstpointer data)
+{
+  g_autoptr (VbConfigJournal) journal = open_journal (f);
+  g_autoptr (GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vb_journal_record_free);
+  g_autofree char *path = g_build_filename (f->dir, "domains", "huge.xml", NULL);
+  g_autofree char *huge = g_strnfill (5 * 1024 * 1024, 'x');
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REPLACE, path, huge));
+  g_assert_false (vb_config_journal_fits (journal, records));
+  g_assert_false (vb_config_journal_append (journal, records, &error));
+  g_assert_nonnull (error);
+  g_assert_true (vb_config_journal_is_empty (journal));
+}
+
+/* A link planted at the journal's name is not followed. */
+static void
+test_link_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *target = g_build_filename (f->dir, "target", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VbConfigJournal) journal = NULL;
+
+  g_assert_true (g_file_set_contents (target, "keep", -1, NULL));
+  g_assert_cmpint (symlink (target, f->path), ==, 0);
+  journal = vb_config_journal_open (f->path, f->dir, &error);
+  g_assert_null (journal);
+  g_assert_nonnull (error);
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "keep");
+  }
+}
+
+/* The store through its writer. Its log is kept here (the writer thread
+ * logs too), one line per message: "LEVEL message". */
+
+static GMutex logged_lock;
+static GString *logged;
+
+static GLogWriterOutput
+keep_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  g_mutex_lock (&logged_lock);
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE"))
+      g_string_append_printf (logged, "%s %s\n", (level & G_LOG_LEVEL_WARNING) ? "WARNING" : "INFO",
+                              (const char *) fields[i].value);
+  g_mutex_unlock (&logged_lock);
+  return G_LOG_WRITER_HANDLED;
+}
+
+/* What was logged since the last call. */
+static char *
+take_log (void)
+{
+  char *text;
+
+  g_mutex_lock (&logged_lock);
+  text = g_strdup (logged->str);
+  g_string_truncate (logged, 0);
+  g_mutex_unlock (&logged_lock);
+  return text;
+}
+
+static void
+assert_logged (const char *pattern)
+{
+  g_autofree char *text = take_log ();
+
+  if (!g_pattern_match_simple (pattern, text))
+    g_error ("The log does not match %s:\n%s", pattern, text);
+}
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} Result;
+
+static void
+done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *out = user_data;
+
+  out->ok = vb_config_store_finish (NULL, result, &out->error);
+  out->done = TRUE;
+}
+
+static void
+save (VbConfigStore *store, const char *id, const char *xml)
+{
+  Result result = { 0 };
+
+  vb_config_store_save_async (store, "domains", id, xml, done, &result);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (result.error);
+  g_assert_true (result.ok);
+  vb_config_store_flush (store);
+}
+
+static char *
+file_contents (const char *path)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return NULL;
+  return contents;
+}
+
+/* The file cannot be written (a non-empty directory stands at its name,
+ * which stops root too): the define is still answered, since the journal
+ * holds it; a stop keeps it there, and the start after the way is cleared
+ * writes the file. */
+static void
+test_unwritten_file_replayed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *file1 = g_build_filename (state, "domains", UUID1 ".xml", NULL);
+  g_autofree char *file2 = g_build_filename (state, "domains", UUID2 ".xml", NULL);
+  g_autofree char *blocker = g_build_filename (file2, "in-the-way", NULL);
+  g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
+  g_autoptr (GError) error = NULL;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  save (store, UUID1, "<domain>one</domain>\n");
+  g_assert_cmpint (g_mkdir (file2, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (blocker, "", -1, NULL));
+
+  g_free (take_log ());
+  save (store, UUID2, "<domain>two</domain>\n");
+  assert_logged ("WARNING Configuration journal: Cannot write *" UUID2
+                 ".xml: *; it stays in the journal\n");
+  {
+    g_autofree char *one = file_contents (file1);
+
+    g_assert_cmpstr (one, ==, "<domain>one</domain>\n");
+  }
+
+  /* The stop's checkpoint tries again, fails again, and keeps the journal. */
+  vb_config_store_free (store);
+  assert_logged ("*WARNING Configuration journal: Cannot write *" UUID2 ".xml*\n"
+                 "WARNING Configuration journal: Cannot apply the configuration journal*");
+  {
+    g_autoptr (VbConfigJournal) journal = vb_config_journal_open (journal_path, state, &error);
+    g_autoptr (GPtrArray) records = vb_config_journal_read (journal);
+    g_autofree char *names = summary (records);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (names, ==, UUID1 ".xml " UUID2 ".xml");
+  }
+
+  g_assert_cmpint (g_unlink (blocker), ==, 0);
+  g_assert_cmpint (g_rmdir (file2), ==, 0);
+  store = vb_config_store_new (state, &error);
+  assert_logged ("INFO Configuration journal: applying 2 changes left by the last run\n");
+  g_assert_no_error (error);
+  {
+    g_autoptr (GPtrArray) configs = vb_config_store_load (store, "domains");
+    g_autoptr (VbConfigJournal) journal = vb_config_journal_open (journal_path, state, &error);
+    g_autofree char *two = file_contents (file2);
+
+    g_assert_cmpuint (configs->len, ==, 2);
+    g_assert_cmpstr (two, ==, "<domain>two</domain>\n");
+    /* Synced and voided: the next start has nothing to apply. */
+    g_assert_true (vb_config_journal_is_empty (journal));
+  }
+  vb_config_store_free (store);
+}
+
+/* A clean stop leaves an empty journal and every file in place; a start
+ * after a stop that could not sync (a kill) writes back what the journal
+ * holds over a file a crash left short. */
+static void
+test_kill_replays (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *file1 = g_build_filename (state, "domains", UUID1 ".xml", NULL);
+  g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *saved_journal = NULL;
+  gsize saved_length;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  save (store, UUID1, "<domain>one</domain>\n");
+  /* What a kill now would leave: the journal as it is, before the stop's
+   * checkpoint voids it. */
+  g_assert_true (g_file_get_contents (journal_path, &saved_journal, &saved_length, NULL));
+  vb_config_store_free (store);
+  {
+    g_autoptr (VbConfigJournal) journal = vb_config_journal_open (journal_path, state, &error);
+
+    g_assert_true (vb_config_journal_is_empty (journal));
+  }
+
+  g_assert_true (g_file_set_contents (journal_path, saved_journal, saved_length, NULL));
+  g_assert_true (g_file_set_contents (file1, "<dom", -1, NULL));
+  store = vb_config_store_new (state, &error);
+  assert_logged ("INFO Configuration journal: applying 1 changes left by the last run\n");
+  g_assert_no_error (error);
+  {
+    g_autofree char *one = file_contents (file1);
+
+    g_assert_cmpstr (one, ==, "<domain>one</domain>\n");
+  }
+  vb_config_store_free (store);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  logged = g_string_new (NULL);
+  g_log_set_writer_func (keep_log, NULL, NULL);
+#define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/config-journal/round-trip", test_round_trip);
+  ADD ("/config-journal/torn-record-ends", test_torn_record_ends);
+  ADD ("/config-journal/reset-voids", test_reset_voids);
+  ADD ("/config-journal/bad-header-is-empty", test_bad_header_is_empty);
+  ADD ("/config-journal/outside-root-ends", test_outside_root_ends);
+  ADD ("/config-journal/full-refuses", test_full_refuses);
+  ADD ("/config-journal/link-refused", test_link_refused);
+  ADD ("/config-journal/unwritten-file-replayed", test_unwritten_file_replayed);
+  ADD ("/config-journal/kill-replays", test_kill_replays);
+  return g_test_run ();
+}
