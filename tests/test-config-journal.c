@@ -200,6 +200,41 @@ test_torn_record_ends (Fixture *f, gconstpointer data)
   g_assert_cmpstr (read_back, ==, "d.xml");
 }
 
+/* The first record torn (a power cut during an append never answered) while
+ * the next one reached the disk whole: nothing counts, and nothing may be
+ * appended in the same generation either, since a record of the torn one's
+ * size would make the whole one after it count again. */
+static void
+test_torn_first_record (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "b.xml", "c.xml", NULL };
+  const char *later[] = { "d.xml", NULL };
+  g_autofree char *read_back = NULL;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+
+    append (journal, records);
+  }
+  overwrite (f, offset_of (f, "<domain>b.xml") + 3, "X");
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "");
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, later);
+    g_autoptr (GError) error = NULL;
+
+    /* What the writer does: a new generation when the records do not fit. */
+    if (!vb_config_journal_fits (journal, records))
+      g_assert_true (vb_config_journal_reset (journal, &error));
+    append (journal, records);
+  }
+  g_clear_pointer (&read_back, g_free);
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "d.xml");
+}
+
 /* After a reset the old records are still in the file, and never read
  * again: not at once, not after a reopen, not when fewer new ones stop
  * short of them. */
@@ -516,6 +551,7 @@ main (int argc, char **argv)
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/config-journal/round-trip", test_round_trip);
   ADD ("/config-journal/torn-record-ends", test_torn_record_ends);
+  ADD ("/config-journal/torn-first-record", test_torn_first_record);
   ADD ("/config-journal/reset-voids", test_reset_voids);
   ADD ("/config-journal/bad-header-is-empty", test_bad_header_is_empty);
   ADD ("/config-journal/outside-root-ends", test_outside_root_ends);

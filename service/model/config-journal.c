@@ -328,6 +328,11 @@ vb_config_journal_open (const char *path, const char *root, GError **error)
       g_autoptr (GPtrArray) records = scan (journal, &journal->end);
 
       journal->needs_reset = records->len > 0;
+      /* No record counts, yet a torn append of an earlier run may have left
+       * whole records of this generation past the first torn one: a record
+       * of the torn one's size appended here would make them count. */
+      if (records->len == 0 && !vb_config_journal_reset (journal, error))
+        return NULL;
     }
   else if (!vb_config_journal_reset (journal, error))
     return NULL;
