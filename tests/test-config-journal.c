@@ -542,6 +542,60 @@ test_kill_replays (Fixture *f, gconstpointer data)
   vb_config_store_free (store);
 }
 
+static void
+wait_done (Result *result)
+{
+  while (!result->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (result->error);
+  g_assert_true (result->ok);
+}
+
+/* A removal in the journal, then a write of the same file synced on its own
+ * (answered once on the device): a kill before the next checkpoint must not
+ * let the start's replay remove the file again. */
+static void
+test_removal_then_synced_write (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *file1 = g_build_filename (state, "domains", UUID1 ".xml", NULL);
+  g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *saved_journal = NULL;
+  gsize saved_length;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  save (store, UUID1, "<domain>one</domain>\n");
+  vb_config_store_free (store); /* a checkpoint: the journal is empty */
+
+  store = vb_config_store_new (state, &error);
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  {
+    Result removed = { 0 }, written = { 0 };
+
+    vb_config_store_remove_async (store, "domains", UUID1, done, &removed);
+    wait_done (&removed);
+    vb_config_store_write_file_async (store, file1, "<domain>again</domain>\n", done, &written);
+    wait_done (&written);
+  }
+  /* What a kill now would leave. */
+  g_assert_true (g_file_get_contents (journal_path, &saved_journal, &saved_length, NULL));
+  vb_config_store_free (store);
+  g_assert_true (g_file_set_contents (journal_path, saved_journal, saved_length, NULL));
+
+  store = vb_config_store_new (state, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *one = file_contents (file1);
+
+    g_assert_cmpstr (one, ==, "<domain>again</domain>\n");
+  }
+  vb_config_store_free (store);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -559,5 +613,6 @@ main (int argc, char **argv)
   ADD ("/config-journal/link-refused", test_link_refused);
   ADD ("/config-journal/unwritten-file-replayed", test_unwritten_file_replayed);
   ADD ("/config-journal/kill-replays", test_kill_replays);
+  ADD ("/config-journal/removal-then-synced-write", test_removal_then_synced_write);
   return g_test_run ();
 }

@@ -442,8 +442,10 @@ apply_record (VbConfigWriter *writer, VbJournalRecord *record, GError **error)
           return FALSE;
         }
       g_clear_pointer (&step->tmp, g_free);
-      g_hash_table_add (writer->unsynced_files, g_strdup (record->path));
     }
+  /* A removal too: a synced write of the same file must wait for a
+   * checkpoint (meets_journal()), else the next start removes it again. */
+  g_hash_table_add (writer->unsynced_files, g_strdup (record->path));
   g_hash_table_add (writer->unsynced_dirs, g_steal_pointer (&dir));
   return TRUE;
 }
