@@ -4,8 +4,10 @@
  * and the journal refuses what does not fit. Then the writer: a change whose
  * file could not be written stays in the journal, a stop keeps it there, and
  * the next start writes it. */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -16,6 +18,22 @@
 
 #define UUID1 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 #define UUID2 "6a2d3b4c-5e6f-4071-9b8c-0d1e2f3a4b5c"
+
+/* Device errors on demand: this fdatasync stands in for the C library's
+ * (the journal's appends and resets use it, nothing else here does). */
+static gint fdatasync_failures;
+
+int
+fdatasync (int fd)
+{
+  if (g_atomic_int_get (&fdatasync_failures) > 0)
+    {
+      g_atomic_int_add (&fdatasync_failures, -1);
+      errno = EIO;
+      return -1;
+    }
+  return (int) syscall (SYS_fdatasync, fd);
+}
 
 typedef struct {
   char *dir;
@@ -233,6 +251,40 @@ test_torn_first_record (Fixture *f, gconstpointer data)
   g_clear_pointer (&read_back, g_free);
   read_back = read_summary (f);
   g_assert_cmpstr (read_back, ==, "d.xml");
+}
+
+/* A reset whose header was written but not synced: the file may hold the
+ * new generation, so nothing may be appended in the old one (its records
+ * would not count after a crash), only after a reset that worked. */
+static void
+test_failed_reset (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", NULL };
+  const char *later[] = { "b.xml", NULL };
+  g_autofree char *read_back = NULL;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+    g_autoptr (GPtrArray) more = records_of (f, later);
+    g_autoptr (GError) error = NULL;
+
+    append (journal, records);
+    g_atomic_int_set (&fdatasync_failures, 1);
+    g_assert_false (vb_config_journal_reset (journal, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    /* What the writer does: a checkpoint, which resets, when they do not
+     * fit (there is room: only a failure can say no). */
+    if (!vb_config_journal_fits (journal, more))
+      {
+        g_assert_false (vb_config_journal_is_empty (journal));
+        g_assert_true (vb_config_journal_reset (journal, &error));
+      }
+    append (journal, more);
+  }
+  read_back = read_summary (f);
+  g_assert_cmpstr (read_back, ==, "b.xml");
 }
 
 /* After a reset the old records are still in the file, and never read
@@ -607,6 +659,7 @@ main (int argc, char **argv)
   ADD ("/config-journal/torn-record-ends", test_torn_record_ends);
   ADD ("/config-journal/torn-first-record", test_torn_first_record);
   ADD ("/config-journal/reset-voids", test_reset_voids);
+  ADD ("/config-journal/failed-reset", test_failed_reset);
   ADD ("/config-journal/bad-header-is-empty", test_bad_header_is_empty);
   ADD ("/config-journal/outside-root-ends", test_outside_root_ends);
   ADD ("/config-journal/full-refuses", test_full_refuses);

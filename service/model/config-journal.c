@@ -269,6 +269,9 @@ vb_config_journal_reset (VbConfigJournal *journal, GError **error)
   digest (header, 24, header + 24);
   if (!write_exactly (journal->fd, header, sizeof header, 0) || !sync_data (journal->fd))
     {
+      /* The new header may be in the file all the same: a record appended
+       * in the old generation would not count after a crash. */
+      journal->needs_reset = TRUE;
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot write the configuration journal: %s",
                    g_strerror (errno));
       return FALSE;
