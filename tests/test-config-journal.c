@@ -4,6 +4,7 @@
  * and the journal refuses what does not fit. Then the writer: a change whose
  * file could not be written stays in the journal, a stop keeps it there, and
  * the next start writes it. */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "config-journal.h"
 #include "config-store.h"
+#include "vb-error.h"
 
 #define UUID1 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 #define UUID2 "6a2d3b4c-5e6f-4071-9b8c-0d1e2f3a4b5c"
@@ -648,6 +650,37 @@ test_removal_then_synced_write (Fixture *f, gconstpointer data)
   vb_config_store_free (store);
 }
 
+/* The first append of a generation fails (a device error): that define
+ * gets the error, and the next one still goes through the journal, not the
+ * slow way for the rest of the run. */
+static void
+test_failed_append_then_journal (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  {
+    Result result = { 0 };
+
+    g_atomic_int_set (&fdatasync_failures, 1);
+    vb_config_store_save_async (store, "domains", UUID1, "<domain>one</domain>\n", done, &result);
+    while (!result.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_error (result.error, VB_ERROR, VB_ERROR_FAILED);
+    g_clear_error (&result.error);
+  }
+  save (store, UUID2, "<domain>two</domain>\n");
+  g_assert_true (g_file_get_contents (journal_path, &contents, &length, NULL));
+  g_assert_nonnull (memmem (contents, length, "<domain>two", strlen ("<domain>two")));
+  vb_config_store_free (store);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -667,5 +700,6 @@ main (int argc, char **argv)
   ADD ("/config-journal/unwritten-file-replayed", test_unwritten_file_replayed);
   ADD ("/config-journal/kill-replays", test_kill_replays);
   ADD ("/config-journal/removal-then-synced-write", test_removal_then_synced_write);
+  ADD ("/config-journal/failed-append-then-journal", test_failed_append_then_journal);
   return g_test_run ();
 }

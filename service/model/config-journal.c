@@ -364,7 +364,9 @@ vb_config_journal_read (VbConfigJournal *journal)
 gboolean
 vb_config_journal_is_empty (VbConfigJournal *journal)
 {
-  return journal->end == RECORDS_START;
+  /* A failed append (or reset) may have left bytes of this generation at
+   * the start: the writer's checkpoint must still reset. */
+  return journal->end == RECORDS_START && !journal->needs_reset;
 }
 
 static gsize

@@ -39,7 +39,7 @@ void vb_config_journal_free (VbConfigJournal *journal);
 /* The records of the current generation, oldest first (VbJournalRecord). A
  * record that names a file outside the root, or is not whole, ends them. */
 GPtrArray *vb_config_journal_read (VbConfigJournal *journal);
-/* Whether the current generation holds no record. */
+/* Whether the current generation holds no record and needs no reset. */
 gboolean vb_config_journal_is_empty (VbConfigJournal *journal);
 /* Whether @records (VbJournalRecord) can be appended: they fit in what is
  * left, and neither records of an earlier run nor a failed append wait for a
