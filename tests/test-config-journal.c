@@ -21,8 +21,9 @@
 #define UUID1 "5f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 #define UUID2 "6a2d3b4c-5e6f-4071-9b8c-0d1e2f3a4b5c"
 
-/* Device errors on demand: this fdatasync stands in for the C library's
- * (the journal's appends and resets use it, nothing else here does). */
+/* Device errors on demand: these stand in for the C library's fdatasync
+ * (the journal's appends and resets use it, nothing else here does) and
+ * fsync (every other sync of the writer). */
 static gint fdatasync_failures;
 
 int
@@ -35,6 +36,20 @@ fdatasync (int fd)
       return -1;
     }
   return (int) syscall (SYS_fdatasync, fd);
+}
+
+static gint fsync_failures;
+
+int
+fsync (int fd)
+{
+  if (g_atomic_int_get (&fsync_failures) > 0)
+    {
+      g_atomic_int_add (&fsync_failures, -1);
+      errno = EIO;
+      return -1;
+    }
+  return (int) syscall (SYS_fsync, fd);
 }
 
 typedef struct {
@@ -681,6 +696,83 @@ test_failed_append_then_journal (Fixture *f, gconstpointer data)
   vb_config_store_free (store);
 }
 
+/* The checkpoint cannot sync a file (a device error): the journal keeps
+ * the change, which the next start writes again, rather than voiding the
+ * only durable copy. */
+static void
+test_failed_file_sync_keeps_journal (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
+  g_autoptr (GError) error = NULL;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  save (store, UUID1, "<domain>one</domain>\n");
+  /* No idle checkpoint before the stop's, which the failure meets first
+   * (its one file is synced before any directory). */
+  vb_config_store_hold_writes (store, TRUE);
+  g_free (take_log ());
+  g_atomic_int_set (&fsync_failures, 1);
+  vb_config_store_free (store);
+  g_assert_cmpint (g_atomic_int_get (&fsync_failures), ==, 0);
+  assert_logged ("WARNING Configuration journal: Cannot sync *" UUID1 ".xml: *\n");
+  {
+    g_autoptr (VbConfigJournal) journal = vb_config_journal_open (journal_path, state, &error);
+    g_autoptr (GPtrArray) records = vb_config_journal_read (journal);
+    g_autofree char *names = summary (records);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (names, ==, UUID1 ".xml");
+  }
+}
+
+/* After a failed sync the file may not hold what the page cache showed (the
+ * device lost it; here the file is spoiled by hand to stand for that): the
+ * next checkpoint writes it again from the journal before it syncs. */
+static void
+test_failed_sync_rewrites (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *file1 = g_build_filename (state, "domains", UUID1 ".xml", NULL);
+  g_autofree char *other = g_build_filename (state, "other.json", NULL);
+  g_autoptr (GError) error = NULL;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  save (store, UUID1, "<domain>one</domain>\n");
+  {
+    Result written = { 0 };
+
+    /* A synced write of the journal's file checkpoints first, which fails. */
+    g_atomic_int_set (&fsync_failures, 1);
+    vb_config_store_write_file_async (store, file1, "<domain>own</domain>\n", done, &written);
+    while (!written.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpint (g_atomic_int_get (&fsync_failures), ==, 0);
+    g_assert_error (written.error, VB_ERROR, VB_ERROR_FAILED);
+    g_clear_error (&written.error);
+  }
+  g_assert_true (g_file_set_contents (file1, "<dom", -1, NULL));
+  g_free (take_log ());
+  {
+    Result written = { 0 };
+
+    vb_config_store_write_file_async (store, other, "{}\n", done, &written);
+    while (!written.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_no_error (written.error);
+  }
+  {
+    g_autofree char *one = file_contents (file1);
+
+    g_assert_cmpstr (one, ==, "<domain>one</domain>\n");
+  }
+  vb_config_store_free (store);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -701,5 +793,7 @@ main (int argc, char **argv)
   ADD ("/config-journal/kill-replays", test_kill_replays);
   ADD ("/config-journal/removal-then-synced-write", test_removal_then_synced_write);
   ADD ("/config-journal/failed-append-then-journal", test_failed_append_then_journal);
+  ADD ("/config-journal/failed-file-sync-keeps-journal", test_failed_file_sync_keeps_journal);
+  ADD ("/config-journal/failed-sync-rewrites", test_failed_sync_rewrites);
   return g_test_run ();
 }

@@ -469,6 +469,27 @@ apply_records (VbConfigWriter *writer, GPtrArray *records)
   return !writer->apply_failed;
 }
 
+/* Whether one of @jobs failed (the first says why). A failed fsync may have
+ * dropped the data it could not write, and a second one would not say so:
+ * the next checkpoint writes the journal's files again before it syncs. */
+static gboolean
+syncs_failed (VbConfigWriter *writer, GArray *jobs, GError **error)
+{
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      SyncJob *job = &g_array_index (jobs, SyncJob, i);
+
+      if (job->errsv)
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot sync %s: %s", job->path,
+                       g_strerror (job->errsv));
+          writer->apply_failed = TRUE;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* The files written since the last checkpoint synced, with their
  * directories, then a new generation of the journal: its records are void
  * only once their files are durable. */
@@ -500,6 +521,8 @@ checkpoint (VbConfigWriter *writer, GError **error)
       g_array_append_val (jobs, job);
     }
   run_syncs (writer, jobs);
+  if (syncs_failed (writer, jobs, error))
+    return FALSE;
   g_array_set_size (jobs, 0);
   g_hash_table_iter_init (&iter, writer->unsynced_dirs);
   while (g_hash_table_iter_next (&iter, &path, NULL))
@@ -508,17 +531,8 @@ checkpoint (VbConfigWriter *writer, GError **error)
       g_array_append_val (jobs, job);
     }
   run_syncs (writer, jobs);
-  for (guint i = 0; i < jobs->len; i++)
-    {
-      SyncJob *job = &g_array_index (jobs, SyncJob, i);
-
-      if (job->errsv)
-        {
-          g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "Cannot sync %s: %s", job->path,
-                       g_strerror (job->errsv));
-          return FALSE;
-        }
-    }
+  if (syncs_failed (writer, jobs, error))
+    return FALSE;
   if (!vb_config_journal_reset (writer->journal, error))
     return FALSE;
   g_hash_table_remove_all (writer->unsynced_files);
