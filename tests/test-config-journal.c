@@ -304,9 +304,10 @@ test_failed_reset (Fixture *f, gconstpointer data)
   g_assert_cmpstr (read_back, ==, "b.xml");
 }
 
-/* After a reset the old records are still in the file, and never read
- * again: not at once, not after a reopen, not when fewer new ones stop
- * short of them. */
+/* After a reset the old records are void: they are scrubbed from the file,
+ * and where a crash kept the scrub from the disk they are never read again,
+ * not at once, not after a reopen, not when fewer new ones stop short of
+ * them. */
 static void
 test_reset_voids (Fixture *f, gconstpointer data)
 {
@@ -314,27 +315,48 @@ test_reset_voids (Fixture *f, gconstpointer data)
   const char *later[] = { "d.xml", NULL };
   g_autoptr (GError) error = NULL;
   g_autofree char *read_back = NULL;
+  g_autofree char *old = NULL;
+  gsize old_length;
 
   {
     g_autoptr (VbConfigJournal) journal = open_journal (f);
     g_autoptr (GPtrArray) records = records_of (f, names);
+    g_autoptr (GPtrArray) more = records_of (f, later);
     g_autoptr (GPtrArray) after = NULL;
+    goffset end;
 
     append (journal, records);
+    g_assert_true (g_file_get_contents (f->path, &old, &old_length, NULL));
+    end = offset_of (f, "<domain>c.xml") + 64;
     g_assert_true (vb_config_journal_reset (journal, &error));
     g_assert_no_error (error);
     g_assert_true (vb_config_journal_is_empty (journal));
     after = vb_config_journal_read (journal);
     g_assert_cmpuint (after->len, ==, 0);
-  }
-  g_assert_cmpint (offset_of (f, "<domain>c.xml"), >, 0);
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "");
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, later);
+    g_clear_pointer (&after, g_ptr_array_unref);
+    {
+      g_autofree char *now = NULL;
+      gsize length;
 
-    append (journal, records);
+      g_assert_true (g_file_get_contents (f->path, &now, &length, NULL));
+      g_assert_null (memmem (now, length, "<domain>", 8));
+    }
+
+    /* As a crash before the scrub reached the disk would leave them. */
+    {
+      int fd = open (f->path, O_WRONLY | O_CLOEXEC);
+
+      g_assert_cmpint (fd, >=, 0);
+      g_assert_cmpint (pwrite (fd, old + 4096, end - 4096, 4096), ==, end - 4096);
+      close (fd);
+    }
+    after = vb_config_journal_read (journal);
+    g_assert_cmpuint (after->len, ==, 0);
+    append (journal, more);
+    g_clear_pointer (&after, g_ptr_array_unref);
+    after = vb_config_journal_read (journal);
+    read_back = summary (after);
+    g_assert_cmpstr (read_back, ==, "d.xml");
   }
   g_clear_pointer (&read_back, g_free);
   read_back = read_summary (f);
@@ -773,6 +795,38 @@ test_failed_sync_rewrites (Fixture *f, gconstpointer data)
   vb_config_store_free (store);
 }
 
+/* A secret's value goes through the journal like any definition; once the
+ * secret is gone and a checkpoint voided its records, the journal must not
+ * keep a copy of it (the file itself was removed). */
+static void
+test_void_records_scrubbed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
+  const char *value = "<secret><value>c2VjcmV0LXZhbHVlLTQy</value></secret>\n";
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "secrets"));
+  {
+    Result saved = { 0 }, removed = { 0 };
+
+    vb_config_store_save_async (store, "secrets", UUID1, value, done, &saved);
+    wait_done (&saved);
+    vb_config_store_remove_async (store, "secrets", UUID1, done, &removed);
+    wait_done (&removed);
+  }
+  g_assert_true (g_file_get_contents (journal_path, &contents, &length, NULL));
+  g_assert_nonnull (memmem (contents, length, "c2VjcmV0LXZhbHVlLTQy", 20));
+  g_clear_pointer (&contents, g_free);
+  vb_config_store_free (store);
+  g_assert_true (g_file_get_contents (journal_path, &contents, &length, NULL));
+  g_assert_null (memmem (contents, length, "c2VjcmV0LXZhbHVlLTQy", 20));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -795,5 +849,6 @@ main (int argc, char **argv)
   ADD ("/config-journal/failed-append-then-journal", test_failed_append_then_journal);
   ADD ("/config-journal/failed-file-sync-keeps-journal", test_failed_file_sync_keeps_journal);
   ADD ("/config-journal/failed-sync-rewrites", test_failed_sync_rewrites);
+  ADD ("/config-journal/void-records-scrubbed", test_void_records_scrubbed);
   return g_test_run ();
 }

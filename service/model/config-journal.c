@@ -26,6 +26,7 @@ struct _VbConfigJournal {
   char *root; /* with a trailing '/' */
   guint64 generation;
   gsize end; /* where the next record goes */
+  gsize used; /* how far records (of any run or generation) may lie */
   /* Records of an earlier run, or a failed append, may lie past the end: a
    * record appended there could make one of them whole again. Only a new
    * generation clears it. */
@@ -253,6 +254,25 @@ sync_data (int fd)
   return TRUE;
 }
 
+/* The void records' bytes gone from the file: among them may be a secret's
+ * value, undefined since, which must not outlive its file here. Made
+ * durable by the next sync of the journal; tried again after the next
+ * reset when it fails. */
+static void
+scrub (VbConfigJournal *journal)
+{
+  static const guint8 zeros[65536];
+
+  if (journal->used <= RECORDS_START)
+    return;
+  if (fallocate (journal->fd, FALLOC_FL_ZERO_RANGE, RECORDS_START,
+                 journal->used - RECORDS_START) < 0)
+    for (gsize at = RECORDS_START; at < journal->used; at += sizeof zeros)
+      if (!write_exactly (journal->fd, zeros, MIN (sizeof zeros, journal->used - at), at))
+        return;
+  journal->used = RECORDS_START;
+}
+
 gboolean
 vb_config_journal_reset (VbConfigJournal *journal, GError **error)
 {
@@ -279,6 +299,7 @@ vb_config_journal_reset (VbConfigJournal *journal, GError **error)
   journal->generation = generation;
   journal->end = RECORDS_START;
   journal->needs_reset = FALSE;
+  scrub (journal);
   return TRUE;
 }
 
@@ -311,6 +332,8 @@ vb_config_journal_open (const char *path, const char *root, GError **error)
   struct stat st;
 
   journal->root = g_str_has_suffix (root, "/") ? g_strdup (root) : g_strconcat (root, "/", NULL);
+  /* What earlier runs left is not known. */
+  journal->used = CAPACITY;
   journal->fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (journal->fd < 0)
     {
@@ -426,6 +449,7 @@ vb_config_journal_append (VbConfigJournal *journal, GPtrArray *records, GError *
               head + RECORD_HEAD_SIZE + path_length + data_length);
       at += record_size (path_length, data_length);
     }
+  journal->used = MAX (journal->used, journal->end + size);
   if (!write_exactly (journal->fd, buffer, size, journal->end) || !sync_data (journal->fd))
     {
       journal->needs_reset = TRUE;

@@ -49,7 +49,7 @@ gboolean vb_config_journal_fits (VbConfigJournal *journal, GPtrArray *records);
  * On failure none counts, and nothing is appended until a reset. */
 gboolean vb_config_journal_append (VbConfigJournal *journal, GPtrArray *records, GError **error);
 /* A new generation: every record so far is void (once their files are
- * durable, which is the caller's part). */
+ * durable, which is the caller's part), and zeroed in the file. */
 gboolean vb_config_journal_reset (VbConfigJournal *journal, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbConfigJournal, vb_config_journal_free)
