@@ -758,7 +758,6 @@ test_failed_sync_rewrites (Fixture *f, gconstpointer data)
 {
   g_autofree char *state = g_build_filename (f->dir, "state", NULL);
   g_autofree char *file1 = g_build_filename (state, "domains", UUID1 ".xml", NULL);
-  g_autofree char *other = g_build_filename (state, "other.json", NULL);
   g_autoptr (GError) error = NULL;
   VbConfigStore *store = vb_config_store_new (state, &error);
 
@@ -777,22 +776,17 @@ test_failed_sync_rewrites (Fixture *f, gconstpointer data)
     g_assert_error (written.error, VB_ERROR, VB_ERROR_FAILED);
     g_clear_error (&written.error);
   }
+  /* No idle checkpoint: the stop's is the next. */
+  vb_config_store_hold_writes (store, TRUE);
   g_assert_true (g_file_set_contents (file1, "<dom", -1, NULL));
   g_free (take_log ());
-  {
-    Result written = { 0 };
-
-    vb_config_store_write_file_async (store, other, "{}\n", done, &written);
-    while (!written.done)
-      g_main_context_iteration (NULL, TRUE);
-    g_assert_no_error (written.error);
-  }
+  /* The stop's checkpoint. */
+  vb_config_store_free (store);
   {
     g_autofree char *one = file_contents (file1);
 
     g_assert_cmpstr (one, ==, "<domain>one</domain>\n");
   }
-  vb_config_store_free (store);
 }
 
 /* A secret's value goes through the journal like any definition; once the
@@ -827,6 +821,53 @@ test_void_records_scrubbed (Fixture *f, gconstpointer data)
   g_assert_null (memmem (contents, length, "c2VjcmV0LXZhbHVlLTQy", 20));
 }
 
+/* A change of the journal whose file cannot be written (a directory in the
+ * way) holds back the writes of that file, not every synced write: one of
+ * another file is answered as before. */
+static void
+test_unwritten_file_spares_others (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *file2 = g_build_filename (state, "domains", UUID2 ".xml", NULL);
+  g_autofree char *blocker = g_build_filename (file2, "in-the-way", NULL);
+  g_autofree char *other = g_build_filename (state, "other.json", NULL);
+  g_autoptr (GError) error = NULL;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  g_assert_cmpint (g_mkdir (file2, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (blocker, "", -1, NULL));
+  save (store, UUID2, "<domain>two</domain>\n");
+  assert_logged ("WARNING Configuration journal: Cannot write *" UUID2
+                 ".xml: *; it stays in the journal\n");
+  {
+    Result written = { 0 };
+
+    vb_config_store_write_file_async (store, other, "{}\n", done, &written);
+    wait_done (&written);
+  }
+  {
+    Result written = { 0 };
+
+    /* That file itself: the journal's change is applied first, and fails. */
+    vb_config_store_write_file_async (store, file2, "<domain>own</domain>\n", done, &written);
+    while (!written.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_error (written.error, VB_ERROR, VB_ERROR_FAILED);
+    g_clear_error (&written.error);
+  }
+  g_assert_cmpint (g_unlink (blocker), ==, 0);
+  g_assert_cmpint (g_rmdir (file2), ==, 0);
+  vb_config_store_free (store);
+  {
+    g_autofree char *two = file_contents (file2);
+
+    g_assert_cmpstr (two, ==, "<domain>two</domain>\n");
+  }
+  g_free (take_log ());
+}
+
 int
 main (int argc, char **argv)
 {
@@ -850,5 +891,6 @@ main (int argc, char **argv)
   ADD ("/config-journal/failed-file-sync-keeps-journal", test_failed_file_sync_keeps_journal);
   ADD ("/config-journal/failed-sync-rewrites", test_failed_sync_rewrites);
   ADD ("/config-journal/void-records-scrubbed", test_void_records_scrubbed);
+  ADD ("/config-journal/unwritten-file-spares-others", test_unwritten_file_spares_others);
   return g_test_run ();
 }

@@ -404,6 +404,9 @@ apply_record (VbConfigWriter *writer, VbJournalRecord *record, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (record->path);
 
+  /* Even when it fails: a synced write of the same file must wait for a
+   * checkpoint (meets_journal()), else the next start undoes it. */
+  g_hash_table_add (writer->unsynced_files, g_strdup (record->path));
   if (record->kind == VB_JOURNAL_REMOVE)
     {
       if (g_unlink (record->path) < 0 && errno != ENOENT)
@@ -443,9 +446,6 @@ apply_record (VbConfigWriter *writer, VbJournalRecord *record, GError **error)
         }
       g_clear_pointer (&step->tmp, g_free);
     }
-  /* A removal too: a synced write of the same file must wait for a
-   * checkpoint (meets_journal()), else the next start removes it again. */
-  g_hash_table_add (writer->unsynced_files, g_strdup (record->path));
   g_hash_table_add (writer->unsynced_dirs, g_steal_pointer (&dir));
   return TRUE;
 }
@@ -608,12 +608,12 @@ commit_to_journal (VbConfigWriter *writer, GPtrArray *batch)
 }
 
 /* Whether a write synced in its own file would race a record of the
- * journal for the same file, which the next start would apply over it. */
+ * journal for the same file, which the next start would apply over it (a
+ * record whose file could not be written is one too; the others' files are
+ * no reason to hold back the write). */
 static gboolean
 meets_journal (VbConfigWriter *writer, GPtrArray *batch)
 {
-  if (writer->apply_failed)
-    return TRUE;
   for (guint i = 0; i < batch->len; i++)
     {
       VbWrite *change = batch->pdata[i];
