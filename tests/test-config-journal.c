@@ -23,7 +23,8 @@
 
 /* Device errors on demand: these stand in for the C library's fdatasync
  * (the journal's appends and resets use it, nothing else here does) and
- * fsync (every other sync of the writer). */
+ * fsync (every other sync of the writer); the test binary's own definitions
+ * are the ones the writer calls. */
 static gint fdatasync_failures;
 
 int
@@ -50,6 +51,19 @@ fsync (int fd)
       return -1;
     }
   return (int) syscall (SYS_fsync, fd);
+}
+
+/* And a slow rename on demand: a file written after its answer comes late. */
+static gint rename_delay_us;
+
+int
+rename (const char *from, const char *to)
+{
+  gint delay = g_atomic_int_get (&rename_delay_us);
+
+  if (delay)
+    g_usleep (delay);
+  return renameat (AT_FDCWD, from, AT_FDCWD, to);
 }
 
 typedef struct {
@@ -871,6 +885,31 @@ test_unwritten_file_spares_others (Fixture *f, gconstpointer data)
   g_free (take_log ());
 }
 
+/* A load right after an answer from the journal, its file still on the
+ * way: the load waits for it, and finds what the caller was told. */
+static void
+test_load_waits_for_answered (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", NULL);
+  g_autoptr (GError) error = NULL;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  {
+    Result saved = { 0 };
+    g_autoptr (GPtrArray) configs = NULL;
+
+    g_atomic_int_set (&rename_delay_us, 300 * 1000);
+    vb_config_store_save_async (store, "domains", UUID1, "<domain>one</domain>\n", done, &saved);
+    wait_done (&saved);
+    configs = vb_config_store_load (store, "domains");
+    g_atomic_int_set (&rename_delay_us, 0);
+    g_assert_cmpuint (configs->len, ==, 1);
+  }
+  vb_config_store_free (store);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -895,5 +934,6 @@ main (int argc, char **argv)
   ADD ("/config-journal/failed-sync-rewrites", test_failed_sync_rewrites);
   ADD ("/config-journal/void-records-scrubbed", test_void_records_scrubbed);
   ADD ("/config-journal/unwritten-file-spares-others", test_unwritten_file_spares_others);
+  ADD ("/config-journal/load-waits-for-answered", test_load_waits_for_answered);
   return g_test_run ();
 }
