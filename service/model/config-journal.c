@@ -255,9 +255,11 @@ sync_data (int fd)
 }
 
 /* The void records' bytes gone from the file: among them may be a secret's
- * value, undefined since, which must not outlive its file here. Made
- * durable by the next sync of the journal; tried again after the next
- * reset when it fails. */
+ * value, undefined since, which must not outlive its file here. Zeros
+ * written and synced now, at the checkpoint, so that the blocks stay
+ * allocated and written (FALLOC_FL_ZERO_RANGE would make every later
+ * append's fdatasync commit their conversion too) and no append has to
+ * flush them; tried again after the next reset when it fails. */
 static void
 scrub (VbConfigJournal *journal)
 {
@@ -265,12 +267,11 @@ scrub (VbConfigJournal *journal)
 
   if (journal->used <= RECORDS_START)
     return;
-  if (fallocate (journal->fd, FALLOC_FL_ZERO_RANGE, RECORDS_START,
-                 journal->used - RECORDS_START) < 0)
-    for (gsize at = RECORDS_START; at < journal->used; at += sizeof zeros)
-      if (!write_exactly (journal->fd, zeros, MIN (sizeof zeros, journal->used - at), at))
-        return;
-  journal->used = RECORDS_START;
+  for (gsize at = RECORDS_START; at < journal->used; at += sizeof zeros)
+    if (!write_exactly (journal->fd, zeros, MIN (sizeof zeros, journal->used - at), at))
+      return;
+  if (sync_data (journal->fd))
+    journal->used = RECORDS_START;
 }
 
 gboolean
