@@ -398,8 +398,10 @@ test_bad_header_is_empty (Fixture *f, gconstpointer data)
 
 /* Records are checked again when read: one that names a file outside the
  * root, however it got there, ends the replay before it. */
+/* A record only ever names a file below the root: one for any other file
+ * is refused when appended. */
 static void
-test_outside_root_ends (Fixture *f, gconstpointer data)
+test_outside_root_refused (Fixture *f, gconstpointer data)
 {
   const char *bad_paths[] = { "/etc/passwd", "%s/../escape", "%s//double", "%s/./dot",
                               "%s/",         "%s-sibling/x", NULL };
@@ -407,7 +409,6 @@ test_outside_root_ends (Fixture *f, gconstpointer data)
   for (guint i = 0; bad_paths[i]; i++)
     {
       g_autofree char *bad = g_strdup_printf (bad_paths[i], f->dir);
-      g_autofree char *after = g_build_filename (f->dir, "domains", "z.xml", NULL);
       const char *good[] = { "a.xml", NULL };
       g_autofree char *read_back = NULL;
       g_autoptr (GError) error = NULL;
@@ -417,15 +418,137 @@ test_outside_root_ends (Fixture *f, gconstpointer data)
         g_autoptr (GPtrArray) records = records_of (f, good);
 
         g_assert_true (vb_config_journal_reset (journal, &error));
-        g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REPLACE, bad, "x"));
         g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REMOVE, bad, NULL));
-        /* A good one after the bad: ended, not skipped. */
-        g_ptr_array_add (records, vb_journal_record_new (VB_JOURNAL_REPLACE, after, "x"));
-        append (journal, records);
+        g_assert_false (vb_config_journal_append (journal, records, &error));
+        g_assert_nonnull (error);
+        g_test_message ("%s: %s", bad, error->message);
+        g_assert_true (vb_config_journal_is_empty (journal));
       }
       read_back = read_summary (f);
-      g_test_message ("%s: %s", bad, read_back);
-      g_assert_cmpstr (read_back, ==, "a.xml");
+      g_assert_cmpstr (read_back, ==, "");
+    }
+}
+
+/* What a start that cannot open the journal for writing looks at: it runs
+ * without the journal only when that holds nothing to apply. */
+static void
+test_may_hold_records (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", NULL };
+  g_autofree char *link = g_build_filename (f->dir, "link.journal", NULL);
+  g_autofree char *dir = g_build_filename (f->dir, "dir.journal", NULL);
+
+  g_assert_false (vb_config_journal_may_hold_records (f->path, f->dir));
+  g_free (read_summary (f)); /* made, empty */
+  g_assert_false (vb_config_journal_may_hold_records (f->path, f->dir));
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+
+    append (journal, records);
+  }
+  g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
+  g_assert_cmpint (symlink (f->path, link), ==, 0);
+  g_assert_true (vb_config_journal_may_hold_records (link, f->dir));
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_true (vb_config_journal_may_hold_records (dir, f->dir));
+}
+
+/* Records name their files below the root: a state directory moved after a
+ * crash still has its journal's changes, for the files where it is now. */
+static void
+test_moved_root (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", NULL };
+  g_autofree char *moved = g_strconcat (f->dir, "/moved", NULL);
+  g_autofree char *moved_journal = g_build_filename (moved, "config.journal", NULL);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+
+    append (journal, records);
+  }
+  g_assert_true (g_file_get_contents (f->path, &contents, &length, NULL));
+  g_assert_cmpint (g_mkdir (moved, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (moved_journal, contents, length, NULL));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (VbConfigJournal) journal = vb_config_journal_open (moved_journal, moved, &error);
+    g_autoptr (GPtrArray) records = vb_config_journal_read (journal);
+    g_autofree char *expected = g_build_filename (moved, "domains", "a.xml", NULL);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (records->len, ==, 1);
+    g_assert_cmpstr (((VbJournalRecord *) records->pdata[0])->path, ==, expected);
+  }
+}
+
+/* Writes at the first record's place, by hand, a record of the current
+ * generation that names @stored (as stored: below the root), then one that
+ * names a good file. */
+static void
+plant_record (Fixture *f, const char *stored)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  const char *good = "domains/z.xml";
+  gsize length;
+  int fd;
+
+  g_assert_true (g_file_get_contents (f->path, &contents, &length, NULL));
+  for (guint r = 0; r < 2; r++)
+    {
+      const char *path = r == 0 ? stored : good;
+      guint32 head[2] = { GUINT32_TO_LE (0x4c524256u), GUINT32_TO_LE (VB_JOURNAL_REMOVE) };
+      guint32 lengths[2] = { GUINT32_TO_LE ((guint32) strlen (path)), 0 };
+      guint start = bytes->len;
+      guint8 digest[32];
+      gsize digest_length = sizeof digest;
+      g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+      g_byte_array_append (bytes, (const guint8 *) head, sizeof head);
+      g_byte_array_append (bytes, (const guint8 *) contents + 16, 8); /* the generation */
+      g_byte_array_append (bytes, (const guint8 *) lengths, sizeof lengths);
+      g_byte_array_append (bytes, (const guint8 *) path, strlen (path));
+      g_checksum_update (checksum, bytes->data + start, bytes->len - start);
+      g_checksum_get_digest (checksum, digest, &digest_length);
+      g_byte_array_append (bytes, digest, sizeof digest);
+      while (bytes->len % 8)
+        g_byte_array_append (bytes, (const guint8 *) "", 1);
+    }
+  fd = open (f->path, O_WRONLY | O_CLOEXEC);
+  g_assert_cmpint (pwrite (fd, bytes->data, bytes->len, 4096), ==, (gssize) bytes->len);
+  close (fd);
+}
+
+/* The reader checks again: a record, however it got there, that names a
+ * file outside the root ends the replay before it. A good record planted
+ * the same way is read, so the planting itself is right. */
+static void
+test_outside_root_ends (Fixture *f, gconstpointer data)
+{
+  const char *bad_paths[] = { "../escape", "/etc/passwd", "a//b", "./x", "a/../../b", "a/", NULL };
+
+  g_clear_pointer (&f->path, g_free);
+  f->path = g_build_filename (f->dir, "config.journal", NULL);
+  g_free (read_summary (f));
+  plant_record (f, "domains/y.xml");
+  {
+    g_autofree char *read_back = read_summary (f);
+
+    g_assert_cmpstr (read_back, ==, "-y.xml -z.xml");
+  }
+  for (guint i = 0; bad_paths[i]; i++)
+    {
+      g_autofree char *read_back = NULL;
+
+      plant_record (f, bad_paths[i]);
+      read_back = read_summary (f);
+      g_test_message ("%s: %s", bad_paths[i], read_back);
+      g_assert_cmpstr (read_back, ==, "");
     }
 }
 
@@ -923,7 +1046,10 @@ main (int argc, char **argv)
   ADD ("/config-journal/reset-voids", test_reset_voids);
   ADD ("/config-journal/failed-reset", test_failed_reset);
   ADD ("/config-journal/bad-header-is-empty", test_bad_header_is_empty);
+  ADD ("/config-journal/outside-root-refused", test_outside_root_refused);
   ADD ("/config-journal/outside-root-ends", test_outside_root_ends);
+  ADD ("/config-journal/moved-root", test_moved_root);
+  ADD ("/config-journal/may-hold-records", test_may_hold_records);
   ADD ("/config-journal/full-refuses", test_full_refuses);
   ADD ("/config-journal/link-refused", test_link_refused);
   ADD ("/config-journal/unwritten-file-replayed", test_unwritten_file_replayed);

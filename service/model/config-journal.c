@@ -194,8 +194,16 @@ read_record (VbConfigJournal *journal, gsize offset, gsize *size)
   if (memcmp (want, body + length, DIGEST_SIZE) != 0)
     return NULL;
 
-  path = g_strndup ((char *) body + RECORD_HEAD_SIZE, path_length);
-  if (strlen (path) != path_length || !path_is_below_root (journal, path))
+  /* Stored below the root, so that a state directory moved after a crash
+   * keeps its journal. */
+  {
+    g_autofree char *relative = g_strndup ((char *) body + RECORD_HEAD_SIZE, path_length);
+
+    if (strlen (relative) != path_length)
+      return NULL;
+    path = g_strconcat (journal->root, relative, NULL);
+  }
+  if (!path_is_below_root (journal, path))
     return NULL;
   if (kind == VB_JOURNAL_REPLACE
       && memchr (body + RECORD_HEAD_SIZE + path_length, '\0', data_length))
@@ -326,6 +334,27 @@ make_room (int fd, const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_config_journal_may_hold_records (const char *path, const char *root)
+{
+  g_autoptr (VbConfigJournal) journal = g_new0 (VbConfigJournal, 1);
+  g_autoptr (GPtrArray) records = NULL;
+  struct stat st;
+  gsize end;
+
+  if (lstat (path, &st) < 0)
+    return errno != ENOENT;
+  journal->root = g_str_has_suffix (root, "/") ? g_strdup (root) : g_strconcat (root, "/", NULL);
+  journal->fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* Whatever cannot be read may hold anything. */
+  if (journal->fd < 0 || !S_ISREG (st.st_mode))
+    return TRUE;
+  if (!read_header (journal))
+    return FALSE; /* never written, or a torn reset after a checkpoint */
+  records = scan (journal, &end);
+  return records->len > 0;
+}
+
 VbConfigJournal *
 vb_config_journal_open (const char *path, const char *root, GError **error)
 {
@@ -393,8 +422,17 @@ vb_config_journal_is_empty (VbConfigJournal *journal)
   return journal->end == RECORDS_START && !journal->needs_reset;
 }
 
+/* A record names its file below the root. */
 static gsize
-records_size (GPtrArray *records)
+stored_path_length (VbConfigJournal *journal, const char *path)
+{
+  gsize length = strlen (path), root = strlen (journal->root);
+
+  return length > root ? length - root : length;
+}
+
+static gsize
+records_size (VbConfigJournal *journal, GPtrArray *records)
 {
   gsize size = 0;
 
@@ -402,7 +440,8 @@ records_size (GPtrArray *records)
     {
       VbJournalRecord *record = records->pdata[i];
 
-      size += record_size (strlen (record->path), record->data ? strlen (record->data) : 0);
+      size += record_size (stored_path_length (journal, record->path),
+                           record->data ? strlen (record->data) : 0);
     }
   return size;
 }
@@ -410,13 +449,13 @@ records_size (GPtrArray *records)
 gboolean
 vb_config_journal_fits (VbConfigJournal *journal, GPtrArray *records)
 {
-  return !journal->needs_reset && records_size (records) <= CAPACITY - journal->end;
+  return !journal->needs_reset && records_size (journal, records) <= CAPACITY - journal->end;
 }
 
 gboolean
 vb_config_journal_append (VbConfigJournal *journal, GPtrArray *records, GError **error)
 {
-  gsize size = records_size (records), at = 0;
+  gsize size = records_size (journal, records), at = 0;
   g_autofree guint8 *buffer = NULL;
 
   if (journal->needs_reset)
@@ -430,11 +469,24 @@ vb_config_journal_append (VbConfigJournal *journal, GPtrArray *records, GError *
       g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "The configuration journal is full");
       return FALSE;
     }
+  for (guint i = 0; i < records->len; i++)
+    {
+      VbJournalRecord *record = records->pdata[i];
+
+      if (!path_is_below_root (journal, record->path))
+        {
+          g_set_error (error, VB_ERROR, VB_ERROR_FAILED,
+                       "%s is not a file below %s, where the configuration journal applies",
+                       record->path, journal->root);
+          return FALSE;
+        }
+    }
   buffer = g_malloc0 (size);
   for (guint i = 0; i < records->len; i++)
     {
       VbJournalRecord *record = records->pdata[i];
-      gsize path_length = strlen (record->path);
+      const char *stored_path = record->path + strlen (journal->root);
+      gsize path_length = strlen (stored_path);
       gsize data_length = record->data ? strlen (record->data) : 0;
       guint8 *head = buffer + at;
 
@@ -443,7 +495,7 @@ vb_config_journal_append (VbConfigJournal *journal, GPtrArray *records, GError *
       put_u64 (head + 8, journal->generation);
       put_u32 (head + 16, path_length);
       put_u32 (head + 20, data_length);
-      memcpy (head + RECORD_HEAD_SIZE, record->path, path_length);
+      memcpy (head + RECORD_HEAD_SIZE, stored_path, path_length);
       if (data_length)
         memcpy (head + RECORD_HEAD_SIZE + path_length, record->data, data_length);
       digest (head, RECORD_HEAD_SIZE + path_length + data_length,

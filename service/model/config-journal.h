@@ -35,6 +35,10 @@ void vb_journal_record_free (VbJournalRecord *record);
  * vb_config_journal_read(). */
 VbConfigJournal *vb_config_journal_open (const char *path, const char *root, GError **error);
 void vb_config_journal_free (VbConfigJournal *journal);
+/* Whether the journal at @path, which could not be opened for writing,
+ * may hold records to apply: FALSE only when it is missing or, read, holds
+ * none. */
+gboolean vb_config_journal_may_hold_records (const char *path, const char *root);
 
 /* The records of the current generation, oldest first (VbJournalRecord). A
  * record that names a file outside the root, or is not whole, ends them. */

@@ -21,6 +21,8 @@
 /* How long the writer waits, idle, before it syncs the files written since
  * the journal's last checkpoint and empties the journal. */
 #define IDLE_CHECKPOINT_US (2 * G_USEC_PER_SEC)
+/* A checkpoint that failed waits twice as long each time, up to this. */
+#define MAX_CHECKPOINT_WAIT_US (300 * G_USEC_PER_SEC)
 
 typedef enum { STEP_REPLACE, STEP_REMOVE } StepKind;
 
@@ -70,6 +72,7 @@ struct _VbConfigWriter {
   GHashTable *unsynced_dirs;
   gboolean apply_failed; /* a record of the journal may not be in its file */
   gint64 last_commit;
+  gint64 checkpoint_wait; /* idle time before a checkpoint: longer after failures */
 };
 
 VbWrite *
@@ -702,12 +705,21 @@ has_unsynced (VbConfigWriter *writer)
 }
 
 static void
-checkpoint_logged (VbConfigWriter *writer)
+checkpoint_logged (VbConfigWriter *writer, gboolean stopping)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!checkpoint (writer, &error))
-    vb_log_warning (NULL, "Configuration journal: %s", error->message);
+  if (!checkpoint (writer, &error) && stopping)
+    vb_log_warning (NULL, "Configuration journal: %s; the next start applies it", error->message);
+  else if (error)
+    {
+      vb_log_warning (NULL, "Configuration journal: %s; tried again in %d s", error->message,
+                      (int) (MIN (writer->checkpoint_wait * 2, MAX_CHECKPOINT_WAIT_US)
+                             / G_USEC_PER_SEC));
+      writer->checkpoint_wait = MIN (writer->checkpoint_wait * 2, MAX_CHECKPOINT_WAIT_US);
+    }
+  else
+    writer->checkpoint_wait = IDLE_CHECKPOINT_US;
   /* Tried again after the next idle wait, not at once. */
   writer->last_commit = g_get_monotonic_time ();
 }
@@ -728,10 +740,10 @@ writer_main (gpointer data)
         if (!has_unsynced (writer) || writer->held)
           g_cond_wait (&writer->wake, &writer->lock);
         else if (!g_cond_wait_until (&writer->wake, &writer->lock,
-                                     writer->last_commit + IDLE_CHECKPOINT_US))
+                                     writer->last_commit + writer->checkpoint_wait))
           {
             g_mutex_unlock (&writer->lock);
-            checkpoint_logged (writer);
+            checkpoint_logged (writer, FALSE);
             g_mutex_lock (&writer->lock);
           }
       if (g_queue_is_empty (&writer->queue))
@@ -753,7 +765,7 @@ writer_main (gpointer data)
     }
   g_mutex_unlock (&writer->lock);
   /* A clean stop leaves the journal empty: the next start reads no record. */
-  checkpoint_logged (writer);
+  checkpoint_logged (writer, TRUE);
   return NULL;
 }
 
@@ -777,6 +789,27 @@ replay (VbConfigWriter *writer, GError **error)
   return checkpoint (writer, error);
 }
 
+/* The journal opened and what it holds applied. One that cannot be opened
+ * (a read-only state directory) but holds nothing to apply is done
+ * without: every write is then synced in its own file, as before. */
+static gboolean
+open_journal (VbConfigWriter *writer, const char *path, const char *root, GError **error)
+{
+  g_autoptr (GError) open_error = NULL;
+
+  writer->journal = vb_config_journal_open (path, root, &open_error);
+  if (writer->journal)
+    return replay (writer, error);
+  if (vb_config_journal_may_hold_records (path, root))
+    {
+      g_propagate_error (error, g_steal_pointer (&open_error));
+      return FALSE;
+    }
+  vb_log_warning (NULL, "Configuration journal: %s; every write is synced in its own file",
+                  open_error->message);
+  return TRUE;
+}
+
 VbConfigWriter *
 vb_config_writer_new (const char *journal, const char *root, GError **error)
 {
@@ -788,6 +821,7 @@ vb_config_writer_new (const char *journal, const char *root, GError **error)
   g_mutex_init (&writer->sync_lock);
   g_cond_init (&writer->synced);
   g_queue_init (&writer->queue);
+  writer->checkpoint_wait = IDLE_CHECKPOINT_US;
   /* Its threads start when a commit first has two files to sync. */
   writer->unsynced_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   writer->unsynced_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -797,9 +831,7 @@ vb_config_writer_new (const char *journal, const char *root, GError **error)
       vb_config_writer_free (writer);
       return NULL;
     }
-  if (journal
-      && (!(writer->journal = vb_config_journal_open (journal, root, error))
-          || !replay (writer, error)))
+  if (journal && !open_journal (writer, journal, root, error))
     {
       vb_config_writer_free (writer);
       return NULL;
