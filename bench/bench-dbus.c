@@ -411,7 +411,7 @@ define_many (VbTestEnv *env, int count)
     }
   if (pipeline.failed)
     g_error ("%d defines failed", pipeline.failed);
-  g_print ("defined %d domains in %.1f s (%.0f/s, each fsynced)\n", count,
+  g_print ("defined %d domains in %.1f s (%.0f/s, each durable when answered)\n", count,
            (g_get_monotonic_time () - start) / 1e6,
            count / ((g_get_monotonic_time () - start) / 1e6));
 }
