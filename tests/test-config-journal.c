@@ -26,31 +26,31 @@
  * fsync (every other sync of the writer); the test binary's own definitions
  * are the ones the writer calls. */
 static gint fdatasync_failures;
+static gint fsync_failures;
+
+/* EIO while @failures is above 0 (one fewer each time), else the call. */
+static int
+failing_or_real (gint *failures, long call, int fd)
+{
+  if (g_atomic_int_get (failures) > 0)
+    {
+      g_atomic_int_add (failures, -1);
+      errno = EIO;
+      return -1;
+    }
+  return (int) syscall (call, fd);
+}
 
 int
 fdatasync (int fd)
 {
-  if (g_atomic_int_get (&fdatasync_failures) > 0)
-    {
-      g_atomic_int_add (&fdatasync_failures, -1);
-      errno = EIO;
-      return -1;
-    }
-  return (int) syscall (SYS_fdatasync, fd);
+  return failing_or_real (&fdatasync_failures, SYS_fdatasync, fd);
 }
-
-static gint fsync_failures;
 
 int
 fsync (int fd)
 {
-  if (g_atomic_int_get (&fsync_failures) > 0)
-    {
-      g_atomic_int_add (&fsync_failures, -1);
-      errno = EIO;
-      return -1;
-    }
-  return (int) syscall (SYS_fsync, fd);
+  return failing_or_real (&fsync_failures, SYS_fsync, fd);
 }
 
 /* And a slow rename on demand: a file written after its answer comes late. */

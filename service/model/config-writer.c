@@ -493,16 +493,30 @@ syncs_failed (VbConfigWriter *writer, GArray *jobs, GError **error)
   return FALSE;
 }
 
+/* Every path of @paths (a set) fsynced, at once. */
+static gboolean
+sync_paths (VbConfigWriter *writer, GHashTable *paths, GError **error)
+{
+  g_autoptr (GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SyncJob));
+  GHashTableIter iter;
+  gpointer path;
+
+  g_hash_table_iter_init (&iter, paths);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    {
+      SyncJob job = { .path = path };
+      g_array_append_val (jobs, job);
+    }
+  run_syncs (writer, jobs);
+  return !syncs_failed (writer, jobs, error);
+}
+
 /* The files written since the last checkpoint synced, with their
  * directories, then a new generation of the journal: its records are void
  * only once their files are durable. */
 static gboolean
 checkpoint (VbConfigWriter *writer, GError **error)
 {
-  g_autoptr (GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SyncJob));
-  GHashTableIter iter;
-  gpointer path;
-
   if (!writer->journal || (vb_config_journal_is_empty (writer->journal) && !writer->apply_failed))
     return TRUE;
   if (writer->apply_failed)
@@ -517,24 +531,8 @@ checkpoint (VbConfigWriter *writer, GError **error)
           return FALSE;
         }
     }
-  g_hash_table_iter_init (&iter, writer->unsynced_files);
-  while (g_hash_table_iter_next (&iter, &path, NULL))
-    {
-      SyncJob job = { .path = path };
-      g_array_append_val (jobs, job);
-    }
-  run_syncs (writer, jobs);
-  if (syncs_failed (writer, jobs, error))
-    return FALSE;
-  g_array_set_size (jobs, 0);
-  g_hash_table_iter_init (&iter, writer->unsynced_dirs);
-  while (g_hash_table_iter_next (&iter, &path, NULL))
-    {
-      SyncJob job = { .path = path };
-      g_array_append_val (jobs, job);
-    }
-  run_syncs (writer, jobs);
-  if (syncs_failed (writer, jobs, error))
+  if (!sync_paths (writer, writer->unsynced_files, error)
+      || !sync_paths (writer, writer->unsynced_dirs, error))
     return FALSE;
   if (!vb_config_journal_reset (writer->journal, error))
     return FALSE;
