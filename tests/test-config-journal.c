@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -452,6 +453,44 @@ test_may_hold_records (Fixture *f, gconstpointer data)
   g_assert_true (vb_config_journal_may_hold_records (link, f->dir));
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
   g_assert_true (vb_config_journal_may_hold_records (dir, f->dir));
+}
+
+/* A missing journal closes no descriptor it never opened (standard input,
+ * descriptor 0, here). */
+static void
+test_may_hold_records_missing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *below_file = g_build_filename (f->path, "x.journal", NULL);
+  int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  int saved = dup (0);
+
+  g_assert_cmpint (null_fd, >=, 0);
+  g_assert_cmpint (dup2 (null_fd, 0), ==, 0);
+  /* Missing: nothing to apply. */
+  g_assert_false (vb_config_journal_may_hold_records (f->path, f->dir));
+  g_assert_cmpint (fcntl (0, F_GETFD), !=, -1);
+  /* Not looked at (ENOTDIR): it may hold anything. */
+  g_assert_true (g_file_set_contents (f->path, "", 0, NULL));
+  g_assert_true (vb_config_journal_may_hold_records (below_file, f->dir));
+  g_assert_cmpint (fcntl (0, F_GETFD), !=, -1);
+  if (saved >= 0)
+    {
+      dup2 (saved, 0);
+      close (saved);
+    }
+  close (null_fd);
+}
+
+/* A FIFO where the journal should be is not a journal: it may hold
+ * anything, and looking at it does not wait for a writer (SIGALRM kills a
+ * test that hangs). */
+static void
+test_may_hold_records_fifo (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpint (mkfifo (f->path, 0600), ==, 0);
+  alarm (10);
+  g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
+  alarm (0);
 }
 
 /* Records name their files below the root: a state directory moved after a
@@ -1050,6 +1089,8 @@ main (int argc, char **argv)
   ADD ("/config-journal/outside-root-ends", test_outside_root_ends);
   ADD ("/config-journal/moved-root", test_moved_root);
   ADD ("/config-journal/may-hold-records", test_may_hold_records);
+  ADD ("/config-journal/may-hold-records-missing", test_may_hold_records_missing);
+  ADD ("/config-journal/may-hold-records-fifo", test_may_hold_records_fifo);
   ADD ("/config-journal/full-refuses", test_full_refuses);
   ADD ("/config-journal/link-refused", test_link_refused);
   ADD ("/config-journal/unwritten-file-replayed", test_unwritten_file_replayed);

@@ -342,12 +342,18 @@ vb_config_journal_may_hold_records (const char *path, const char *root)
   struct stat st;
   gsize end;
 
+  /* Not open: freed, it closes nothing (g_new0() left descriptor 0). */
+  journal->fd = -1;
   if (lstat (path, &st) < 0)
     return errno != ENOENT;
   journal->root = g_str_has_suffix (root, "/") ? g_strdup (root) : g_strconcat (root, "/", NULL);
-  journal->fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  /* Whatever cannot be read may hold anything. */
-  if (journal->fd < 0 || !S_ISREG (st.st_mode))
+  /* Whatever cannot be read may hold anything. Not opened unless a plain
+   * file, and without waiting (O_NONBLOCK) should it have become a FIFO
+   * since: fstat() says what was opened. */
+  if (!S_ISREG (st.st_mode))
+    return TRUE;
+  journal->fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (journal->fd < 0 || fstat (journal->fd, &st) < 0 || !S_ISREG (st.st_mode))
     return TRUE;
   if (!read_header (journal))
     return FALSE; /* never written, or a torn reset after a checkpoint */
