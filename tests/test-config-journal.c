@@ -54,6 +54,28 @@ fsync (int fd)
   return failing_or_real (&fsync_failures, SYS_fsync, fd);
 }
 
+/* And a read error on demand: after @pread_successes more reads, the next
+ * @pread_failures fail with EIO. */
+static gint pread_successes;
+static gint pread_failures;
+
+ssize_t
+pread (int fd, void *buffer, size_t count, off_t offset)
+{
+  if (g_atomic_int_get (&pread_failures) > 0)
+    {
+      if (g_atomic_int_get (&pread_successes) > 0)
+        g_atomic_int_add (&pread_successes, -1);
+      else
+        {
+          g_atomic_int_add (&pread_failures, -1);
+          errno = EIO;
+          return -1;
+        }
+    }
+  return (ssize_t) syscall (SYS_pread64, fd, buffer, count, offset);
+}
+
 /* And a slow rename on demand: a file written after its answer comes late. */
 static gint rename_delay_us;
 
@@ -479,6 +501,32 @@ test_may_hold_records_missing (Fixture *f, gconstpointer data)
       close (saved);
     }
   close (null_fd);
+}
+
+/* A journal that cannot be read, its header or a record, may hold
+ * anything: a start without it would write files that its records, read
+ * at a later start, would then overwrite. */
+static void
+test_may_hold_records_read_error (Fixture *f, gconstpointer data)
+{
+  const char *names[] = { "a.xml", NULL };
+
+  {
+    g_autoptr (VbConfigJournal) journal = open_journal (f);
+    g_autoptr (GPtrArray) records = records_of (f, names);
+
+    append (journal, records);
+  }
+  g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
+  /* The header. */
+  g_atomic_int_set (&pread_failures, 1);
+  g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
+  g_assert_cmpint (g_atomic_int_get (&pread_failures), ==, 0);
+  /* The first record. */
+  g_atomic_int_set (&pread_successes, 1);
+  g_atomic_int_set (&pread_failures, 1);
+  g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
+  g_assert_cmpint (g_atomic_int_get (&pread_failures), ==, 0);
 }
 
 /* A FIFO where the journal should be is not a journal: it may hold
@@ -1091,6 +1139,7 @@ main (int argc, char **argv)
   ADD ("/config-journal/may-hold-records", test_may_hold_records);
   ADD ("/config-journal/may-hold-records-missing", test_may_hold_records_missing);
   ADD ("/config-journal/may-hold-records-fifo", test_may_hold_records_fifo);
+  ADD ("/config-journal/may-hold-records-read-error", test_may_hold_records_read_error);
   ADD ("/config-journal/full-refuses", test_full_refuses);
   ADD ("/config-journal/link-refused", test_link_refused);
   ADD ("/config-journal/unwritten-file-replayed", test_unwritten_file_replayed);

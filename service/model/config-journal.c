@@ -355,10 +355,13 @@ vb_config_journal_may_hold_records (const char *path, const char *root)
   journal->fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (journal->fd < 0 || fstat (journal->fd, &st) < 0 || !S_ISREG (st.st_mode))
     return TRUE;
+  /* A read error (errno set) may hide anything too. */
+  errno = 0;
   if (!read_header (journal))
-    return FALSE; /* never written, or a torn reset after a checkpoint */
+    return errno != 0; /* else never written, or a torn reset after a checkpoint */
+  errno = 0;
   records = scan (journal, &end);
-  return records->len > 0;
+  return records->len > 0 || errno != 0;
 }
 
 VbConfigJournal *
