@@ -538,6 +538,8 @@ checkpoint (VbConfigWriter *writer, GError **error)
     return FALSE;
   g_hash_table_remove_all (writer->unsynced_files);
   g_hash_table_remove_all (writer->unsynced_dirs);
+  /* Whatever ran it (idle, a full journal, a synced write): the back-off ends. */
+  writer->checkpoint_wait = IDLE_CHECKPOINT_US;
   return TRUE;
 }
 
@@ -711,13 +713,10 @@ checkpoint_logged (VbConfigWriter *writer, gboolean stopping)
     vb_log_warning (NULL, "Configuration journal: %s; the next start applies it", error->message);
   else if (error)
     {
-      vb_log_warning (NULL, "Configuration journal: %s; tried again in %d s", error->message,
-                      (int) (MIN (writer->checkpoint_wait * 2, MAX_CHECKPOINT_WAIT_US)
-                             / G_USEC_PER_SEC));
       writer->checkpoint_wait = MIN (writer->checkpoint_wait * 2, MAX_CHECKPOINT_WAIT_US);
+      vb_log_warning (NULL, "Configuration journal: %s; tried again in %d s", error->message,
+                      (int) (writer->checkpoint_wait / G_USEC_PER_SEC));
     }
-  else
-    writer->checkpoint_wait = IDLE_CHECKPOINT_US;
   /* Tried again after the next idle wait, not at once. */
   writer->last_commit = g_get_monotonic_time ();
 }
