@@ -1474,23 +1474,9 @@ static gboolean
 normalize_hwuuid (xmlNode *root, GError **error)
 {
   xmlNode *node = vb_xml_child (root, "hwuuid");
-  g_autofree char *text = node ? vb_xml_text (node) : NULL;
-  g_autofree char *uuid = text ? vb_xml_uuid_normalize (text) : NULL;
-  g_autofree char *quoted = NULL;
+  g_autofree char *uuid = node ? vb_xml_uuid_node (node, error) : NULL;
 
-  if (node == NULL)
-    return TRUE;
-  if (uuid == NULL)
-    {
-      quoted = vb_xml_quote (text ? text : "");
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                   "invalid UUID %s in <hwuuid> at line %ld: expected 32 hexadecimal digits "
-                   "such as 4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
-                   quoted, vb_xml_line (node));
-      return FALSE;
-    }
-  vb_xml_set_text (node, uuid);
-  return TRUE;
+  return node == NULL || uuid != NULL;
 }
 
 static gboolean

@@ -1117,30 +1117,36 @@ vb_xml_uuid_normalize (const char *text)
 }
 
 char *
+vb_xml_uuid_node (xmlNode *node, GError **error)
+{
+  g_autofree char *text = vb_xml_text (node);
+  g_autofree char *uuid = vb_xml_uuid_normalize (text);
+  g_autofree char *quoted = NULL;
+
+  if (uuid == NULL) {
+    quoted = vb_xml_quote (text);
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
+                 "invalid UUID %s in <%s> at line %ld: expected 32 hexadecimal digits "
+                 "such as 4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                 quoted, (const char *) node->name, vb_xml_line (node));
+    return NULL;
+  }
+  vb_xml_set_text (node, uuid);
+  return g_steal_pointer (&uuid);
+}
+
+char *
 vb_xml_def_uuid (xmlNode *root, GError **error)
 {
   xmlNode *node = vb_xml_child (root, "uuid");
-  g_autofree char *text = NULL;
   g_autofree char *uuid = NULL;
-  g_autofree char *quoted = NULL;
 
   if (node == NULL) {
     uuid = g_uuid_string_random ();
     vb_xml_insert_after (root, vb_xml_child (root, "name"), "uuid", uuid);
     return g_steal_pointer (&uuid);
   }
-  text = vb_xml_text (node);
-  uuid = vb_xml_uuid_normalize (text);
-  if (uuid == NULL) {
-    quoted = vb_xml_quote (text);
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_XML,
-                 "invalid UUID %s in <uuid> at line %ld: expected 32 hexadecimal digits "
-                 "such as 4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
-                 quoted, vb_xml_line (node));
-    return NULL;
-  }
-  vb_xml_set_text (node, uuid);
-  return g_steal_pointer (&uuid);
+  return vb_xml_uuid_node (node, error);
 }
 
 char *

@@ -113,6 +113,9 @@ char *vb_xml_def_name (xmlNode *root, gsize max_len, GError **error);
 /* Normalises the <uuid> child of @root to lower-case 8-4-4-4-12 form, or adds
  * a random one after <name> when absent; returns the UUID. */
 char *vb_xml_def_uuid (xmlNode *root, GError **error);
+/* Normalises the UUID that is @node's text the same way (<uuid>, <hwuuid>);
+ * returns it, or NULL with a VB_ERROR_INVALID_XML naming the element. */
+char *vb_xml_uuid_node (xmlNode *node, GError **error);
 /* Parses a UUID written as 32 hex digits, optionally split by '-' in the usual
  * places; returns it in lower-case 8-4-4-4-12 form or NULL. */
 char *vb_xml_uuid_normalize (const char *text);
