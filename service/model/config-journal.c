@@ -334,19 +334,27 @@ make_room (int fd, const char *path, GError **error)
   return TRUE;
 }
 
+/* Not open yet: freed, it closes nothing. */
+static VbConfigJournal *
+journal_new (const char *root)
+{
+  VbConfigJournal *journal = g_new0 (VbConfigJournal, 1);
+
+  journal->fd = -1;
+  journal->root = g_str_has_suffix (root, "/") ? g_strdup (root) : g_strconcat (root, "/", NULL);
+  return journal;
+}
+
 gboolean
 vb_config_journal_may_hold_records (const char *path, const char *root)
 {
-  g_autoptr (VbConfigJournal) journal = g_new0 (VbConfigJournal, 1);
+  g_autoptr (VbConfigJournal) journal = journal_new (root);
   g_autoptr (GPtrArray) records = NULL;
   struct stat st;
   gsize end;
 
-  /* Not open: freed, it closes nothing (g_new0() left descriptor 0). */
-  journal->fd = -1;
   if (lstat (path, &st) < 0)
     return errno != ENOENT;
-  journal->root = g_str_has_suffix (root, "/") ? g_strdup (root) : g_strconcat (root, "/", NULL);
   /* Whatever cannot be read may hold anything. Not opened unless a plain
    * file, and without waiting (O_NONBLOCK) should it have become a FIFO
    * since: fstat() says what was opened. */
@@ -367,10 +375,9 @@ vb_config_journal_may_hold_records (const char *path, const char *root)
 VbConfigJournal *
 vb_config_journal_open (const char *path, const char *root, GError **error)
 {
-  g_autoptr (VbConfigJournal) journal = g_new0 (VbConfigJournal, 1);
+  g_autoptr (VbConfigJournal) journal = journal_new (root);
   struct stat st;
 
-  journal->root = g_str_has_suffix (root, "/") ? g_strdup (root) : g_strconcat (root, "/", NULL);
   /* What earlier runs left is not known. */
   journal->used = CAPACITY;
   journal->fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -511,13 +511,20 @@ sync_paths (VbConfigWriter *writer, GHashTable *paths, GError **error)
   return !syncs_failed (writer, jobs, error);
 }
 
+/* Whether the journal holds what a checkpoint must sync and void. */
+static gboolean
+has_unsynced (VbConfigWriter *writer)
+{
+  return writer->journal && (!vb_config_journal_is_empty (writer->journal) || writer->apply_failed);
+}
+
 /* The files written since the last checkpoint synced, with their
  * directories, then a new generation of the journal: its records are void
  * only once their files are durable. */
 static gboolean
 checkpoint (VbConfigWriter *writer, GError **error)
 {
-  if (!writer->journal || (vb_config_journal_is_empty (writer->journal) && !writer->apply_failed))
+  if (!has_unsynced (writer))
     return TRUE;
   if (writer->apply_failed)
     {
@@ -696,12 +703,6 @@ take_batch (VbConfigWriter *writer, GPtrArray *batch, GHashTable *paths)
         g_hash_table_add (paths, change->steps[s].path);
       g_ptr_array_add (batch, change);
     }
-}
-
-static gboolean
-has_unsynced (VbConfigWriter *writer)
-{
-  return writer->journal && (!vb_config_journal_is_empty (writer->journal) || writer->apply_failed);
 }
 
 static void
