@@ -150,6 +150,17 @@ append (VbConfigJournal *journal, GPtrArray *records)
   g_assert_no_error (error);
 }
 
+/* The journal opened, a record replacing domains/NAME for each of @names
+ * appended, and closed again. */
+static void
+append_names (Fixture *f, const char *const *names)
+{
+  g_autoptr (VbConfigJournal) journal = open_journal (f);
+  g_autoptr (GPtrArray) records = records_of (f, names);
+
+  append (journal, records);
+}
+
 /* The names of the files the records change, "-" before a removal. */
 static char *
 summary (GPtrArray *records)
@@ -242,12 +253,7 @@ test_torn_record_ends (Fixture *f, gconstpointer data)
   const char *names[] = { "a.xml", "b.xml", "c.xml", NULL };
   g_autofree char *read_back = NULL;
 
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, names);
-
-    append (journal, records);
-  }
+  append_names (f, names);
   overwrite (f, offset_of (f, "<domain>b.xml") + 3, "X");
   read_back = read_summary (f);
   g_assert_cmpstr (read_back, ==, "a.xml");
@@ -283,12 +289,7 @@ test_torn_first_record (Fixture *f, gconstpointer data)
   const char *later[] = { "d.xml", NULL };
   g_autofree char *read_back = NULL;
 
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, names);
-
-    append (journal, records);
-  }
+  append_names (f, names);
   overwrite (f, offset_of (f, "<domain>b.xml") + 3, "X");
   read_back = read_summary (f);
   g_assert_cmpstr (read_back, ==, "");
@@ -408,12 +409,7 @@ test_bad_header_is_empty (Fixture *f, gconstpointer data)
   const char *names[] = { "a.xml", NULL };
   g_autofree char *read_back = NULL;
 
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, names);
-
-    append (journal, records);
-  }
+  append_names (f, names);
   overwrite (f, 20, "zz");
   read_back = read_summary (f);
   g_assert_cmpstr (read_back, ==, "");
@@ -464,12 +460,7 @@ test_may_hold_records (Fixture *f, gconstpointer data)
   g_assert_false (vb_config_journal_may_hold_records (f->path, f->dir));
   g_free (read_summary (f)); /* made, empty */
   g_assert_false (vb_config_journal_may_hold_records (f->path, f->dir));
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, names);
-
-    append (journal, records);
-  }
+  append_names (f, names);
   g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
   g_assert_cmpint (symlink (f->path, link), ==, 0);
   g_assert_true (vb_config_journal_may_hold_records (link, f->dir));
@@ -511,12 +502,7 @@ test_may_hold_records_read_error (Fixture *f, gconstpointer data)
 {
   const char *names[] = { "a.xml", NULL };
 
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, names);
-
-    append (journal, records);
-  }
+  append_names (f, names);
   g_assert_true (vb_config_journal_may_hold_records (f->path, f->dir));
   /* The header. */
   g_atomic_int_set (&pread_failures, 1);
@@ -552,12 +538,7 @@ test_moved_root (Fixture *f, gconstpointer data)
   g_autofree char *contents = NULL;
   gsize length;
 
-  {
-    g_autoptr (VbConfigJournal) journal = open_journal (f);
-    g_autoptr (GPtrArray) records = records_of (f, names);
-
-    append (journal, records);
-  }
+  append_names (f, names);
   g_assert_true (g_file_get_contents (f->path, &contents, &length, NULL));
   g_assert_cmpint (g_mkdir (moved, 0700), ==, 0);
   g_assert_true (g_file_set_contents (moved_journal, contents, length, NULL));
