@@ -187,12 +187,20 @@ read_summary (Fixture *f)
   return summary (records);
 }
 
+/* The journal's records read back are these (summary()'s form). */
+static void
+assert_summary (Fixture *f, const char *expected)
+{
+  g_autofree char *read_back = read_summary (f);
+
+  g_assert_cmpstr (read_back, ==, expected);
+}
+
 static void
 test_round_trip (Fixture *f, gconstpointer data)
 {
   const char *first[] = { "a.xml", "b.xml", NULL };
   const char *second[] = { "c.xml", NULL };
-  g_autofree char *read_back = NULL;
 
   {
     g_autoptr (VbConfigJournal) journal = open_journal (f);
@@ -209,8 +217,7 @@ test_round_trip (Fixture *f, gconstpointer data)
     append (journal, removal);
     g_assert_false (vb_config_journal_is_empty (journal));
   }
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "a.xml b.xml c.xml -a.xml");
+  assert_summary (f, "a.xml b.xml c.xml -a.xml");
   {
     g_autoptr (VbConfigJournal) journal = open_journal (f);
     g_autoptr (GPtrArray) records = vb_config_journal_read (journal);
@@ -251,12 +258,10 @@ static void
 test_torn_record_ends (Fixture *f, gconstpointer data)
 {
   const char *names[] = { "a.xml", "b.xml", "c.xml", NULL };
-  g_autofree char *read_back = NULL;
 
   append_names (f, names);
   overwrite (f, offset_of (f, "<domain>b.xml") + 3, "X");
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "a.xml");
+  assert_summary (f, "a.xml");
   /* Nothing is appended over the torn record: one of the same size would
    * make c.xml, never acknowledged, whole again after it. A new generation
    * first. */
@@ -273,9 +278,7 @@ test_torn_record_ends (Fixture *f, gconstpointer data)
     g_assert_true (vb_config_journal_reset (journal, &error));
     append (journal, records);
   }
-  g_clear_pointer (&read_back, g_free);
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "d.xml");
+  assert_summary (f, "d.xml");
 }
 
 /* The first record torn (a power cut during an append never answered) while
@@ -287,12 +290,10 @@ test_torn_first_record (Fixture *f, gconstpointer data)
 {
   const char *names[] = { "b.xml", "c.xml", NULL };
   const char *later[] = { "d.xml", NULL };
-  g_autofree char *read_back = NULL;
 
   append_names (f, names);
   overwrite (f, offset_of (f, "<domain>b.xml") + 3, "X");
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "");
+  assert_summary (f, "");
   {
     g_autoptr (VbConfigJournal) journal = open_journal (f);
     g_autoptr (GPtrArray) records = records_of (f, later);
@@ -303,9 +304,7 @@ test_torn_first_record (Fixture *f, gconstpointer data)
       g_assert_true (vb_config_journal_reset (journal, &error));
     append (journal, records);
   }
-  g_clear_pointer (&read_back, g_free);
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "d.xml");
+  assert_summary (f, "d.xml");
 }
 
 /* A reset whose header was written but not synced: the file may hold the
@@ -316,7 +315,6 @@ test_failed_reset (Fixture *f, gconstpointer data)
 {
   const char *names[] = { "a.xml", NULL };
   const char *later[] = { "b.xml", NULL };
-  g_autofree char *read_back = NULL;
 
   {
     g_autoptr (VbConfigJournal) journal = open_journal (f);
@@ -338,8 +336,7 @@ test_failed_reset (Fixture *f, gconstpointer data)
       }
     append (journal, more);
   }
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "b.xml");
+  assert_summary (f, "b.xml");
 }
 
 /* After a reset the old records are void: they are scrubbed from the file,
@@ -396,9 +393,7 @@ test_reset_voids (Fixture *f, gconstpointer data)
     read_back = summary (after);
     g_assert_cmpstr (read_back, ==, "d.xml");
   }
-  g_clear_pointer (&read_back, g_free);
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "d.xml");
+  assert_summary (f, "d.xml");
 }
 
 /* A header that does not check out is a fresh journal, not a reason to
@@ -407,12 +402,10 @@ static void
 test_bad_header_is_empty (Fixture *f, gconstpointer data)
 {
   const char *names[] = { "a.xml", NULL };
-  g_autofree char *read_back = NULL;
 
   append_names (f, names);
   overwrite (f, 20, "zz");
-  read_back = read_summary (f);
-  g_assert_cmpstr (read_back, ==, "");
+  assert_summary (f, "");
 }
 
 /* Records are checked again when read: one that names a file outside the
@@ -429,7 +422,6 @@ test_outside_root_refused (Fixture *f, gconstpointer data)
     {
       g_autofree char *bad = g_strdup_printf (bad_paths[i], f->dir);
       const char *good[] = { "a.xml", NULL };
-      g_autofree char *read_back = NULL;
       g_autoptr (GError) error = NULL;
 
       {
@@ -443,8 +435,7 @@ test_outside_root_refused (Fixture *f, gconstpointer data)
         g_test_message ("%s: %s", bad, error->message);
         g_assert_true (vb_config_journal_is_empty (journal));
       }
-      read_back = read_summary (f);
-      g_assert_cmpstr (read_back, ==, "");
+      assert_summary (f, "");
     }
 }
 
@@ -604,11 +595,7 @@ test_outside_root_ends (Fixture *f, gconstpointer data)
   f->path = g_build_filename (f->dir, "config.journal", NULL);
   g_free (read_summary (f));
   plant_record (f, "domains/y.xml");
-  {
-    g_autofree char *read_back = read_summary (f);
-
-    g_assert_cmpstr (read_back, ==, "-y.xml -z.xml");
-  }
+  assert_summary (f, "-y.xml -z.xml");
   for (guint i = 0; bad_paths[i]; i++)
     {
       g_autofree char *read_back = NULL;
