@@ -703,6 +703,18 @@ done (GObject *source, GAsyncResult *result, gpointer user_data)
   out->done = TRUE;
 }
 
+/* The store on @state, with @kind's directories made as a start makes them. */
+static VbConfigStore *
+open_store (const char *state, const char *kind)
+{
+  g_autoptr (GError) error = NULL;
+  VbConfigStore *store = vb_config_store_new (state, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_unref (vb_config_store_load (store, kind));
+  return store;
+}
+
 static void
 save (VbConfigStore *store, const char *id, const char *xml)
 {
@@ -739,10 +751,7 @@ test_unwritten_file_replayed (Fixture *f, gconstpointer data)
   g_autofree char *blocker = g_build_filename (file2, "in-the-way", NULL);
   g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
   g_autoptr (GError) error = NULL;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   save (store, UUID1, "<domain>one</domain>\n");
   g_assert_cmpint (g_mkdir (file2, 0700), ==, 0);
   g_assert_true (g_file_set_contents (blocker, "", -1, NULL));
@@ -800,10 +809,7 @@ test_kill_replays (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *saved_journal = NULL;
   gsize saved_length;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   save (store, UUID1, "<domain>one</domain>\n");
   /* What a kill now would leave: the journal as it is, before the stop's
    * checkpoint voids it. */
@@ -849,16 +855,11 @@ test_removal_then_synced_write (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *saved_journal = NULL;
   gsize saved_length;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   save (store, UUID1, "<domain>one</domain>\n");
   vb_config_store_free (store); /* a checkpoint: the journal is empty */
 
-  store = vb_config_store_new (state, &error);
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  store = open_store (state, "domains");
   {
     Result removed = { 0 }, written = { 0 };
 
@@ -893,10 +894,7 @@ test_failed_append_then_journal (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize length;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   {
     Result result = { 0 };
 
@@ -922,10 +920,7 @@ test_failed_file_sync_keeps_journal (Fixture *f, gconstpointer data)
   g_autofree char *state = g_build_filename (f->dir, "state", NULL);
   g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
   g_autoptr (GError) error = NULL;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   save (store, UUID1, "<domain>one</domain>\n");
   /* No idle checkpoint before the stop's, which the failure meets first
    * (its one file is synced before any directory). */
@@ -954,10 +949,7 @@ test_failed_sync_rewrites (Fixture *f, gconstpointer data)
   g_autofree char *state = g_build_filename (f->dir, "state", NULL);
   g_autofree char *file1 = g_build_filename (state, "domains", UUID1 ".xml", NULL);
   g_autoptr (GError) error = NULL;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   save (store, UUID1, "<domain>one</domain>\n");
   {
     Result written = { 0 };
@@ -993,13 +985,9 @@ test_void_records_scrubbed (Fixture *f, gconstpointer data)
   g_autofree char *state = g_build_filename (f->dir, "state", NULL);
   g_autofree char *journal_path = g_build_filename (state, "config.journal", NULL);
   const char *value = "<secret><value>c2VjcmV0LXZhbHVlLTQy</value></secret>\n";
-  g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize length;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "secrets"));
+  VbConfigStore *store = open_store (state, "secrets");
   {
     Result saved = { 0 }, removed = { 0 };
 
@@ -1027,10 +1015,7 @@ test_unwritten_file_spares_others (Fixture *f, gconstpointer data)
   g_autofree char *blocker = g_build_filename (file2, "in-the-way", NULL);
   g_autofree char *other = g_build_filename (state, "other.json", NULL);
   g_autoptr (GError) error = NULL;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   g_assert_cmpint (g_mkdir (file2, 0700), ==, 0);
   g_assert_true (g_file_set_contents (blocker, "", -1, NULL));
   save (store, UUID2, "<domain>two</domain>\n");
@@ -1070,10 +1055,7 @@ test_load_waits_for_answered (Fixture *f, gconstpointer data)
 {
   g_autofree char *state = g_build_filename (f->dir, "state", NULL);
   g_autoptr (GError) error = NULL;
-  VbConfigStore *store = vb_config_store_new (state, &error);
-
-  g_assert_no_error (error);
-  g_ptr_array_unref (vb_config_store_load (store, "domains"));
+  VbConfigStore *store = open_store (state, "domains");
   {
     Result saved = { 0 };
     g_autoptr (GPtrArray) configs = NULL;
