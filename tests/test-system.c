@@ -630,6 +630,18 @@ test_root_defines (void)
   start_service_once ();
   path = vb_test_call_path (world.env, MANAGER, IFACE_MANAGER, "DefineDomain",
                             g_variant_new ("(su)", xml, 0));
+  /* The define went through the configuration journal: root's file, for
+   * nobody else to read (a secret's value passes through it too). */
+  {
+    g_autofree char *journal = g_build_filename (world.env->state_dir, "config.journal", NULL);
+    struct stat st;
+
+    g_assert_cmpint (lstat (journal, &st), ==, 0);
+    g_assert_true (S_ISREG (st.st_mode));
+    g_assert_cmpuint (st.st_uid, ==, 0);
+    g_assert_cmpuint (st.st_nlink, ==, 1);
+    g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  }
   vb_test_call_void (world.env, path, IFACE_DOMAIN, "Start", g_variant_new ("(u)", 0));
   g_assert_true (vb_test_wait_property (world.env, path, IFACE_DOMAIN, "State",
                                         g_variant_new_string ("running"), 5000));
